@@ -1,0 +1,51 @@
+"""The ``hotspots`` command: a thin layer over the library, like ``pages/``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from hotspots import __version__
+from hotspots.commands import COMMANDS
+from hotspots.errors import HotspotsError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hotspots",
+        description="Crime and ASB hotspots for Bournemouth, Christchurch and Poole.",
+    )
+    parser.add_argument("--version", action="version", version=f"hotspots {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            mod = importlib.import_module(f"hotspots.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"hotspots.commands.{name}":
+                continue  # not built yet
+            raise
+        p = sub.add_parser(mod.NAME, help=mod.HELP, description=mod.HELP)
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except HotspotsError as exc:
+        print(f"hotspots {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,21 @@
+"""CLI subcommands, one module each. Every module exposes::
+
+    NAME: str                      # the subcommand word
+    HELP: str                      # one line for `hotspots --help`
+    def add_arguments(parser): ... # argparse arguments
+    def run(args) -> int: ...      # exit code; raise HotspotsError for user errors
+
+``hotspots.cli`` imports the modules listed in ``COMMANDS`` lazily.
+"""
+
+COMMANDS = (
+    "ingest",
+    "coverage",
+    "summary",
+    "simulate",
+    "detect",
+    "compare",
+    "evaluate",
+    "tables",
+    "change",
+)

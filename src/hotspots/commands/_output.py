@@ -1,0 +1,33 @@
+"""Small helpers shared by CLI commands: writing tables as table / CSV / JSON / Markdown."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+
+def emit_text(text: str, out: str | None) -> None:
+    """Write ``text`` to ``out`` (a file) or stdout."""
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        print(f"wrote {out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def format_table(df: pd.DataFrame, fmt: str) -> str:
+    if fmt == "csv":
+        return df.to_csv(index=False)
+    if fmt == "json":
+        return json.dumps(json.loads(df.to_json(orient="records")), indent=1)
+    if fmt == "markdown":
+        cols = [str(c) for c in df.columns]
+        lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+        for row in df.itertuples(index=False):
+            lines.append("| " + " | ".join("" if pd.isna(v) else str(v) for v in row) + " |")
+        return "\n".join(lines) + "\n"
+    with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 200):
+        return df.to_string(index=False) + "\n"

@@ -1,0 +1,1 @@
+"""Comparisons between periods and areas, and intervention evaluation."""

@@ -1,0 +1,1 @@
+"""Data in: schema, readers, validation, store, boundaries, gazetteer, simulator."""

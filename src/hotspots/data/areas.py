@@ -1,0 +1,210 @@
+"""Areas of interest: BCP, a town, a ward, an LSOA, a named place with a radius, a polygon file.
+
+One parser serves the CLI (``--area``), the comparisons and the pages. An
+:class:`Area` holds its geometry in EPSG:27700 metres.
+
+Spec grammar (case-insensitive, prefixes optional where unambiguous)::
+
+    bcp
+    town-centre                      the Seasonal Response target (see TOWN_CENTRE_PLACES)
+    town:Poole | Poole
+    ward:E05012674 | ward:Poole Town | Poole Town | E05012674
+    lsoa:E01015431 | E01015431
+    place:Poole Bus Station@300 | Poole Bus Station@300 | Lower Gardens   (radius m, default 250)
+    file:path/to/area.geojson | path/to/area.geojson   (any CRS; polygons are dissolved)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from hotspots.data import schema as S
+from hotspots.data.boundaries import Boundaries, load_boundaries
+from hotspots.errors import FileReadError, InputError
+
+__all__ = [
+    "Area",
+    "resolve_area",
+    "area_mask",
+    "town_centre_area",
+    "TOWN_CENTRE_PLACES",
+    "DEFAULT_PLACE_RADIUS_M",
+    "records_in_area",
+]
+
+DEFAULT_PLACE_RADIUS_M = 250.0
+
+# The town-centre open spaces patrolled by the Seasonal Response.
+TOWN_CENTRE_PLACES: tuple[str, ...] = (
+    "Bournemouth Square",
+    "Central Gardens",
+    "Lower Gardens",
+    "Pier Approach",
+    "Bournemouth Pier",
+)
+TOWN_CENTRE_RADIUS_M = 200.0
+
+
+@dataclass(frozen=True)
+class Area:
+    """An area of interest.
+
+    Attributes
+    ----------
+    name : str, for people ("Poole Town ward", "Poole Bus Station (300 m)").
+    kind : one of bcp, town, ward, lsoa, place, town-centre, file, polygon.
+    spec : the string that resolves back to this area (for permalinks and exports).
+    geometry : shapely geometry in EPSG:27700.
+    """
+
+    name: str
+    kind: str
+    spec: str
+    geometry: shapely.Geometry
+
+    @property
+    def area_km2(self) -> float:
+        return float(self.geometry.area) / 1e6
+
+
+def town_centre_area(b: Boundaries | None = None) -> Area:
+    """Union of 200 m circles around the five town-centre open spaces, clipped to BCP."""
+    b = b or load_boundaries()
+    gz = b.gazetteer.set_index("name")
+    geoms = [gz.loc[p, "geometry"].buffer(TOWN_CENTRE_RADIUS_M) for p in TOWN_CENTRE_PLACES]
+    geom = shapely.intersection(shapely.union_all(geoms), b.outline)
+    return Area(
+        "Town-centre open spaces (Square, Central & Lower Gardens, Pier Approach, seafront)",
+        "town-centre",
+        "town-centre",
+        geom,
+    )
+
+
+def _split_radius(text: str) -> tuple[str, float | None]:
+    m = re.match(r"^(.*?)@\s*([0-9.]+)\s*(m)?$", text.strip())
+    if not m:
+        return text.strip(), None
+    try:
+        return m.group(1).strip(), float(m.group(2))
+    except ValueError:
+        raise InputError("area", text, "NAME@RADIUS_M with a number of metres") from None
+
+
+def _from_file(path: Path, spec: str) -> Area:
+    if not path.exists():
+        raise FileReadError(str(path), "area file not found")
+    try:
+        gdf = gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises several types for unreadable files
+        raise FileReadError(str(path), f"not a readable polygon file ({exc})") from None
+    if gdf.crs is None:
+        raise FileReadError(str(path), "the file has no CRS; save it with one (e.g. EPSG:4326)")
+    gdf = gdf.to_crs(S.CRS_METRES)
+    polys = gdf[gdf.geom_type.isin(["Polygon", "MultiPolygon"])]
+    if polys.empty:
+        raise FileReadError(str(path), "no polygons in the file")
+    return Area(path.stem, "file", spec, shapely.union_all(polys.geometry.values))
+
+
+def resolve_area(spec: str | Area | None, boundaries: Boundaries | None = None) -> Area:
+    """Parse an area spec (see module docstring) into an :class:`Area`.
+
+    ``None`` and ``"bcp"`` give the whole of BCP.
+    """
+    if isinstance(spec, Area):
+        return spec
+    b = boundaries or load_boundaries()
+    if spec is None or str(spec).strip().lower() in ("", "bcp", "all"):
+        return Area("BCP", "bcp", "bcp", b.outline)
+    raw = str(spec).strip()
+    prefix, _, rest = raw.partition(":")
+    prefix = prefix.lower()
+    if prefix in ("town", "ward", "lsoa", "place", "file") and rest:
+        kinds, text = (prefix,), rest.strip()
+    else:
+        kinds, text = ("town-centre", "town", "ward", "lsoa", "place", "file"), raw
+    low = text.lower()
+    for kind in kinds:
+        if kind == "town-centre" and low in ("town-centre", "town centre", "towncentre"):
+            return town_centre_area(b)
+        if kind == "town":
+            for t in S.TOWNS:
+                if low == t.lower():
+                    geom = shapely.union_all(b.wards.loc[b.wards[S.TOWN] == t, "geometry"].values)
+                    return Area(t, "town", f"town:{t}", geom)
+        if kind == "ward":
+            w = b.wards
+            hit = w[(w[S.WARD_CODE].str.lower() == low) | (w[S.WARD_NAME].str.lower() == low)]
+            if len(hit) == 1:
+                r = hit.iloc[0]
+                return Area(f"{r[S.WARD_NAME]} ward", "ward", f"ward:{r[S.WARD_CODE]}", r.geometry)
+        if kind == "lsoa":
+            for lsoas in (b.lsoa21, b.lsoa11):
+                hit = lsoas[lsoas["lsoa_code"].str.lower() == low]
+                if len(hit):
+                    r = hit.iloc[0]
+                    return Area(
+                        f"{r['lsoa_name']} ({r['lsoa_code']})",
+                        "lsoa",
+                        f"lsoa:{r['lsoa_code']}",
+                        r.geometry,
+                    )
+        if kind == "place":
+            name, radius = _split_radius(text)
+            radius = DEFAULT_PLACE_RADIUS_M if radius is None else radius
+            if not 0 < radius <= 20_000:
+                raise InputError("area radius", radius, "between 0 and 20,000 metres")
+            gz = b.gazetteer
+            key = name.lower()
+            hit = gz[(gz["name"].str.lower() == key) | (gz["place"].str.lower() == key)]
+            if hit.empty:
+                hit = gz[gz["place"].str.lower().str.contains(re.escape(key))]
+            if len(hit) == 1:
+                r = hit.iloc[0]
+                return Area(
+                    f"{r['name']} ({radius:g} m)",
+                    "place",
+                    f"place:{r['name']}@{radius:g}",
+                    r.geometry.buffer(radius),
+                )
+        if kind == "file":
+            p = Path(text)
+            if p.suffix.lower() in (".geojson", ".json", ".gpkg", ".shp", ".kml") or p.exists():
+                return _from_file(p, f"file:{text}")
+    raise InputError(
+        "area",
+        raw,
+        "bcp, town-centre, a town, a ward name or code, an LSOA code, a named place "
+        "(optionally @radius in metres) or a polygon file",
+        "Towns: " + ", ".join(S.TOWNS) + ". Places: " + ", ".join(b.gazetteer["name"]) + ".",
+    )
+
+
+def area_mask(x: np.ndarray, y: np.ndarray, area: Area) -> np.ndarray:
+    """Boolean mask of points (metres) inside ``area``. Pass unique locations where possible."""
+    geom = area.geometry
+    shapely.prepare(geom)
+    x = np.asarray(x, dtype="float64")
+    y = np.asarray(y, dtype="float64")
+    ok = np.isfinite(x) & np.isfinite(y)
+    out = np.zeros(len(x), dtype=bool)
+    out[ok] = shapely.contains_xy(geom, x[ok], y[ok])
+    return out
+
+
+def records_in_area(records: pd.DataFrame, area: Area) -> np.ndarray:
+    """Mask of records inside ``area``, testing each distinct location once."""
+    from hotspots.data.points import unique_locations
+
+    if area.kind == "bcp":
+        return records[S.IN_BCP].to_numpy(dtype=bool)
+    pts = unique_locations(records[S.X].to_numpy(), records[S.Y].to_numpy())
+    return area_mask(pts.x, pts.y, area)[pts.inverse]

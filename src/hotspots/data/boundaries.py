@@ -1,0 +1,209 @@
+"""Boundaries and the gazetteer of named places, in EPSG:27700 metres.
+
+Reads the bundled files in ``geodata/`` (see ``geodata/README.md`` for sources
+and licences): the 33 BCP wards (2019), the BCP outline (E06000058), LSOA 2011
+and 2021, and ``bcp_named_places.csv``. Point-in-polygon lookups work on unique
+locations: callers pass each distinct (x, y) once.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from hotspots.data import schema as S
+from hotspots.errors import FileReadError
+
+__all__ = [
+    "Boundaries",
+    "geodata_dir",
+    "load_boundaries",
+    "load_gazetteer",
+    "locate",
+    "ATTRIBUTION",
+]
+
+ATTRIBUTION = (
+    "Contains public sector information licensed under the Open Government Licence v3.0. "
+    "Crime data: data.police.uk (Home Office / Dorset Police). "
+    "Boundaries: Office for National Statistics. "
+    "Contains OS data © Crown copyright and database right 2011–2021. "
+    "LSOA 2011 GeoJSON conversion by Martin Chorley (github.com/martinjc/UK-GeoJSON), CC BY 4.0."
+)
+
+WARDS_FILE = "bcp_wards_2019_bgc.geojson"
+OUTLINE_FILE = "bcp_boundary_E06000058_from_wards.geojson"
+LSOA11_FILE = "bcp_lsoa_2011_bgc.geojson"
+LSOA21_FILE = "bcp_lsoa_2021_composite.geojson"
+GAZETTEER_FILE = "bcp_named_places.csv"
+POLICE_UK_DIR = "police_uk"
+
+
+def geodata_dir() -> Path:
+    """The bundled ``geodata/`` folder (``HOTSPOTS_GEODATA`` overrides)."""
+    env = os.environ.get("HOTSPOTS_GEODATA")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[3] / "geodata"
+
+
+@dataclass(frozen=True)
+class Boundaries:
+    """All boundaries in EPSG:27700.
+
+    Attributes
+    ----------
+    outline : shapely Polygon/MultiPolygon, the BCP local authority (E06000058).
+    wards : GeoDataFrame with ``ward_code``, ``ward_name``, ``town``, geometry.
+    lsoa11, lsoa21 : GeoDataFrames with ``lsoa_code``, ``lsoa_name``, geometry.
+    gazetteer : GeoDataFrame of named places (see :func:`load_gazetteer`).
+    """
+
+    outline: shapely.Geometry
+    wards: gpd.GeoDataFrame
+    lsoa11: gpd.GeoDataFrame
+    lsoa21: gpd.GeoDataFrame
+    gazetteer: gpd.GeoDataFrame
+
+    @property
+    def outline_area_km2(self) -> float:
+        return float(self.outline.area) / 1e6
+
+
+def _read(path: Path) -> gpd.GeoDataFrame:
+    if not path.exists():
+        raise FileReadError(str(path), "boundary file not found; is geodata/ complete?")
+    return gpd.read_file(path).to_crs(S.CRS_METRES)
+
+
+def short_place_name(place: str) -> str:
+    """'Lower Gardens (Bournemouth)' -> 'Lower Gardens'; 'Boscombe (precinct / ...)' -> 'Boscombe'."""
+    return re.sub(r"\s*\(.*\)\s*$", "", place).strip() or place
+
+
+def load_gazetteer(*paths: str | Path) -> gpd.GeoDataFrame:
+    """Named places: the bundled list plus any user CSVs with the same columns.
+
+    Columns in: ``place,lat,lon`` (``confidence``, ``basis`` optional). Columns out:
+    ``place`` (as written), ``name`` (short form used as a hotspot label),
+    ``confidence``, ``basis``, geometry (points, EPSG:27700). Later files add
+    places; a place whose name repeats replaces the earlier one.
+    """
+    files = [geodata_dir() / GAZETTEER_FILE, *[Path(p) for p in paths]]
+    frames = []
+    for f in files:
+        if not f.exists():
+            raise FileReadError(str(f), "gazetteer file not found")
+        try:
+            df = pd.read_csv(f, dtype=str, keep_default_na=False)
+        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+            raise FileReadError(str(f), f"not a readable CSV ({exc})") from None
+        missing = {"place", "lat", "lon"} - set(df.columns)
+        if missing:
+            raise FileReadError(
+                str(f), f"gazetteer needs columns place, lat, lon; missing {sorted(missing)}"
+            )
+        for i, row in enumerate(df.itertuples(index=False), start=2):
+            try:
+                lat, lon = float(row.lat), float(row.lon)
+            except ValueError:
+                raise FileReadError(
+                    str(f), f"row {i}, field lat/lon: not a number ({row.lat!r}, {row.lon!r})"
+                ) from None
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise FileReadError(str(f), f"row {i}, field lat/lon: out of range")
+        df["confidence"] = df.get("confidence", "")
+        df["basis"] = df.get("basis", "")
+        frames.append(df[["place", "lat", "lon", "confidence", "basis"]])
+    allp = pd.concat(frames, ignore_index=True).drop_duplicates("place", keep="last")
+    allp["name"] = allp["place"].map(short_place_name)
+    gdf = gpd.GeoDataFrame(
+        allp[["place", "name", "confidence", "basis"]].reset_index(drop=True),
+        geometry=gpd.points_from_xy(allp["lon"].astype(float), allp["lat"].astype(float)),
+        crs=S.CRS_DISPLAY,
+    ).to_crs(S.CRS_METRES)
+    return gdf
+
+
+@functools.lru_cache(maxsize=4)
+def _load(geodir: str) -> Boundaries:
+    d = Path(geodir)
+    wards = _read(d / WARDS_FILE).rename(columns={"WD19CD": S.WARD_CODE, "WD19NM": S.WARD_NAME})
+    outline_gdf = _read(d / OUTLINE_FILE)
+    outline = shapely.union_all(outline_gdf.geometry.values)
+    lsoa11 = _read(d / LSOA11_FILE)
+    lsoa21 = _read(d / LSOA21_FILE)
+    # Town of each ward: the pre-2019 district (Bournemouth / Christchurch / Poole)
+    # covering most of the ward, from the LSOA 2011 file.
+    inter = gpd.overlay(
+        wards[[S.WARD_CODE, "geometry"]],
+        lsoa11[["LAD11NM_pre2019", "geometry"]],
+        how="intersection",
+        keep_geom_type=True,
+    )
+    inter["a"] = inter.area
+    town = (
+        inter.sort_values("a", ascending=False)
+        .groupby(S.WARD_CODE)
+        .agg(town=("LAD11NM_pre2019", "first"))
+        .reindex(wards[S.WARD_CODE])
+    )
+    wards[S.TOWN] = town["town"].to_numpy()
+    wards = wards[[S.WARD_CODE, S.WARD_NAME, S.TOWN, "geometry"]].sort_values(S.WARD_NAME)
+    lsoa11 = lsoa11.rename(columns={"LSOA11CD": "lsoa_code", "LSOA11NM": "lsoa_name"})
+    lsoa21 = lsoa21.rename(columns={"LSOA21CD": "lsoa_code", "LSOA21NM": "lsoa_name"})
+    return Boundaries(
+        outline=outline,
+        wards=wards.reset_index(drop=True),
+        lsoa11=lsoa11[["lsoa_code", "lsoa_name", "geometry"]],
+        lsoa21=lsoa21[["lsoa_code", "lsoa_name", "geometry"]],
+        gazetteer=load_gazetteer(),
+    )
+
+
+def load_boundaries() -> Boundaries:
+    """Load (once per process) all bundled boundaries in EPSG:27700."""
+    return _load(str(geodata_dir()))
+
+
+def locate(x: np.ndarray, y: np.ndarray, boundaries: Boundaries | None = None) -> pd.DataFrame:
+    """Point-in-polygon for each (x, y) in metres.
+
+    Pass unique locations: cost is one prepared-polygon test per point.
+
+    Returns
+    -------
+    DataFrame with ``in_bcp`` (bool, inside the BCP outline), ``ward_code``,
+    ``ward_name``, ``town`` (NA where no ward contains the point), one row per input.
+    """
+    b = boundaries or load_boundaries()
+    x = np.asarray(x, dtype="float64")
+    y = np.asarray(y, dtype="float64")
+    ok = np.isfinite(x) & np.isfinite(y)
+    in_bcp = np.zeros(len(x), dtype=bool)
+    shapely.prepare(b.outline)
+    in_bcp[ok] = shapely.contains_xy(b.outline, x[ok], y[ok])
+    ward_idx = np.full(len(x), -1, dtype=np.int64)
+    pts = shapely.points(x[in_bcp], y[in_bcp])
+    tree = shapely.STRtree(b.wards.geometry.values)
+    q_pt, q_ward = tree.query(pts, predicate="within")
+    sub = np.flatnonzero(in_bcp)
+    ward_idx[sub[q_pt]] = q_ward  # points on a shared edge: the last ward wins
+    has = ward_idx >= 0
+    codes = pd.array([pd.NA] * len(x), dtype="string")
+    names = pd.array([pd.NA] * len(x), dtype="string")
+    towns = pd.array([pd.NA] * len(x), dtype="string")
+    codes[has] = b.wards[S.WARD_CODE].to_numpy()[ward_idx[has]]
+    names[has] = b.wards[S.WARD_NAME].to_numpy()[ward_idx[has]]
+    towns[has] = b.wards[S.TOWN].to_numpy()[ward_idx[has]]
+    return pd.DataFrame(
+        {S.IN_BCP: in_bcp, S.WARD_CODE: codes, S.WARD_NAME: names, S.TOWN: towns}
+    )

@@ -1,0 +1,110 @@
+"""Data coverage: records per month by category, missing months, LSOA vintage, sources."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from hotspots.data import schema as S
+from hotspots.data.boundaries import Boundaries, load_boundaries
+from hotspots.data.select import month_range
+
+__all__ = ["coverage_table", "collapse_missing", "missing_months", "lsoa_vintage", "summary_table"]
+
+
+def missing_months(months: list[str] | pd.Series) -> list[str]:
+    """Months between the first and last present month that have no records."""
+    present = sorted(set(months))
+    if not present:
+        return []
+    return [m for m in month_range(present[0], present[-1]) if m not in set(present)]
+
+
+def lsoa_vintage(codes: pd.Series, names: pd.Series, b: Boundaries | None = None) -> str:
+    """'2011', '2021', 'mixed' or 'unknown' for the LSOA codes/names of one month.
+
+    Decided by codes that exist in only one vintage in BCP, then by name style
+    (2021 names read "Bournemouth, Christchurch and Poole 001A"; 2011 names
+    "Bournemouth 001A"). Codes unchanged between vintages decide nothing.
+    """
+    b = b or load_boundaries()
+    c11 = set(b.lsoa11["lsoa_code"])
+    c21 = set(b.lsoa21["lsoa_code"])
+    codes = set(codes.dropna().astype(str))
+    only11 = bool(codes & (c11 - c21))
+    only21 = bool(codes & (c21 - c11))
+    nm = names.dropna().astype(str)
+    n21 = nm.str.startswith(("Bournemouth, Christchurch and Poole", "Dorset ")).any()
+    n11 = nm.str.match(r"^(Bournemouth|Poole|Christchurch|East Dorset|West Dorset|North Dorset|Purbeck|Weymouth and Portland) \d{3}[A-Z]$").any()
+    v11, v21 = only11 or n11, only21 or n21
+    if v11 and v21:
+        return "mixed"
+    return "2011" if v11 else "2021" if v21 else "unknown"
+
+
+def coverage_table(records: pd.DataFrame, bcp_only: bool = True) -> pd.DataFrame:
+    """One row per month (missing months included, with zeros): totals, ASB, crime,
+    a column per category, LSOA vintage and sources."""
+    df = records[records[S.IN_BCP]] if bcp_only else records
+    if df.empty:
+        return pd.DataFrame(columns=["month", "records", "asb", "crime", "lsoa_vintage", "sources", "missing"])
+    months = month_range(df[S.MONTH].min(), df[S.MONTH].max())
+    piv = pd.crosstab(df[S.MONTH], df[S.CATEGORY]).reindex(index=months, fill_value=0)
+    piv = piv.reindex(columns=[c for c in S.CATEGORIES if c in piv.columns])
+    out = pd.DataFrame(index=pd.Index(months, name="month"))
+    out["records"] = piv.sum(axis=1)
+    out["asb"] = piv.get(S.ASB, 0)
+    out["crime"] = out["records"] - out["asb"]
+    for c in piv.columns:
+        out[c] = piv[c]
+    b = load_boundaries()
+    vint, srcs = {}, {}
+    for m, g in records.groupby(S.MONTH):
+        vint[m] = lsoa_vintage(g[S.LSOA_CODE], g[S.LSOA_NAME], b)
+        srcs[m] = ", ".join(sorted(g[S.SOURCE].unique()))
+    out["lsoa_vintage"] = [vint.get(m, "") for m in months]
+    out["sources"] = [srcs.get(m, "") for m in months]
+    out["missing"] = out["records"] == 0
+    return out.reset_index()
+
+
+def collapse_missing(cov: pd.DataFrame) -> pd.DataFrame:
+    """Replace each run of missing months by one row ``FROM..TO`` (``N months missing``)."""
+    rows, run = [], []
+    for rec in cov.to_dict("records"):
+        if rec.get("missing"):
+            run.append(rec["month"])
+            continue
+        if run:
+            rows.append(_gap_row(cov, run))
+            run = []
+        rows.append(rec)
+    if run:
+        rows.append(_gap_row(cov, run))
+    return pd.DataFrame(rows, columns=cov.columns)
+
+
+def _gap_row(cov: pd.DataFrame, run: list[str]) -> dict:
+    row = {c: None for c in cov.columns}
+    row["month"] = run[0] if len(run) == 1 else f"{run[0]}..{run[-1]}"
+    row["records"] = 0
+    row["sources"] = f"no data ({len(run)} month{'s' if len(run) > 1 else ''} missing)"
+    row["missing"] = True
+    return row
+
+
+def summary_table(records: pd.DataFrame, by: str, bcp_only: bool = True) -> pd.DataFrame:
+    """Counts by ``month``, ``category``, ``ward`` or ``town`` with ASB / crime split."""
+    cols = {"month": S.MONTH, "category": S.CATEGORY, "ward": S.WARD_NAME, "town": S.TOWN}
+    if by not in cols:
+        from hotspots.errors import InputError
+
+        raise InputError("by", by, "one of month, category, ward, town")
+    df = records[records[S.IN_BCP]] if bcp_only else records
+    key = df[cols[by]].astype("string").fillna("(outside BCP)")
+    is_asb = df[S.CATEGORY] == S.ASB
+    out = pd.DataFrame({by: key, "asb": is_asb, "crime": ~is_asb})
+    res = out.groupby(by, sort=True).agg(records=("asb", "size"), asb=("asb", "sum"), crime=("crime", "sum"))
+    if by != "month":
+        res = res.sort_values("records", ascending=False)
+    res["share"] = (res["records"] / max(len(df), 1)).round(4)
+    return res.reset_index()

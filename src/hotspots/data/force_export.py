@@ -1,0 +1,239 @@
+"""Reader for force exports (e.g. a NICHE extract): CSV plus a column mapping.
+
+The mapping is a small TOML (or JSON) file; an example ships in
+``geodata/force_export_example/mapping.toml``::
+
+    [export]
+    name = "NICHE extract"          # optional, shown in reports
+    delimiter = ","                 # optional, default ","
+    encoding = "utf-8"              # optional, e.g. "cp1252" for Windows exports
+    simulated = false               # true marks every record as simulated (the app labels it)
+
+    [columns]
+    reference = "OccurrenceRef"     # optional: the force's own reference (de-duplication)
+    # time: one of  date (+ optional time)  |  datetime  |  month
+    date = "CommittedDate"
+    date_format = "%d/%m/%Y"        # strftime format; omit to let pandas infer (day first)
+    time = "CommittedTime"          # optional, HH:MM
+    # place: easting + northing (EPSG:27700 metres)  |  lat + lon (WGS84)
+    easting = "Easting"
+    northing = "Northing"
+    category = "OffenceGroup"
+    asb_subtype = "ASBType"         # optional
+    location = "LocationText"       # optional
+    outcome = "Outcome"             # optional
+    lsoa_code = "LSOA"              # optional
+
+    [categories]                    # local category -> one of the 14 police.uk categories
+    "Theft - Shoplifting" = "Shoplifting"
+
+    [asb_subtypes]                  # local subtype -> personal | nuisance | environmental
+    "Personal" = "personal"
+
+Local categories are matched exactly, then case-insensitively; a police.uk
+category name is accepted as itself. Anything else is rejected as an unknown
+category, naming the value.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hotspots.data import schema as S
+from hotspots.data.csvtext import TableRead
+from hotspots.data.validate import Rejects, check_lonlat, check_month, check_xy
+from hotspots.errors import FileReadError
+
+__all__ = ["ExportMapping", "load_mapping", "parse_export_table", "read_force_export"]
+
+_COLUMN_KEYS = (
+    "reference", "date", "datetime", "month", "time", "easting", "northing", "lat", "lon",
+    "category", "asb_subtype", "location", "outcome", "lsoa_code",
+)
+
+
+@dataclass(frozen=True)
+class ExportMapping:
+    """A validated column mapping (see module docstring)."""
+
+    columns: dict[str, str]
+    categories: dict[str, str]
+    asb_subtypes: dict[str, str] = field(default_factory=dict)
+    date_format: str | None = None
+    datetime_format: str | None = None
+    delimiter: str = ","
+    encoding: str = "utf-8"
+    name: str = "force export"
+    simulated: bool = False
+    source_path: str = ""
+
+    def required_columns(self) -> list[str]:
+        return [v for k, v in self.columns.items() if k in ("date", "datetime", "month", "easting", "northing", "lat", "lon", "category")]
+
+
+def _mapping_error(path, msg):
+    return FileReadError(str(path), f"column mapping: {msg}")
+
+
+def load_mapping(path: str | Path | dict) -> ExportMapping:
+    """Load and check a TOML or JSON mapping file (or an already-parsed dict)."""
+    if isinstance(path, dict):
+        raw, where = path, "<mapping>"
+    else:
+        p = Path(path)
+        where = str(p)
+        if not p.exists():
+            raise FileReadError(where, "column mapping file not found")
+        text = p.read_text(encoding="utf-8")
+        try:
+            raw = json.loads(text) if p.suffix.lower() == ".json" else tomllib.loads(text)
+        except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+            raise _mapping_error(where, f"not valid {'JSON' if p.suffix.lower() == '.json' else 'TOML'} ({exc})") from None
+    cols = dict(raw.get("columns", {}))
+    export = dict(raw.get("export", {}))
+    date_format = cols.pop("date_format", None)
+    datetime_format = cols.pop("datetime_format", None)
+    unknown = set(cols) - set(_COLUMN_KEYS)
+    if unknown:
+        raise _mapping_error(where, f"unknown [columns] keys {sorted(unknown)}; allowed: {', '.join(_COLUMN_KEYS)}")
+    if "category" not in cols:
+        raise _mapping_error(where, "[columns] needs `category`")
+    if not any(k in cols for k in ("date", "datetime", "month")):
+        raise _mapping_error(where, "[columns] needs one of `date`, `datetime` or `month`")
+    if not ({"easting", "northing"} <= set(cols) or {"lat", "lon"} <= set(cols)):
+        raise _mapping_error(where, "[columns] needs `easting` and `northing`, or `lat` and `lon`")
+    cats = {str(k): str(v) for k, v in raw.get("categories", {}).items()}
+    bad = {k: v for k, v in cats.items() if v not in S.CATEGORIES}
+    if bad:
+        raise _mapping_error(
+            where, f"[categories] maps to names that are not police.uk categories: {bad}; use one of: {'; '.join(S.CATEGORIES)}"
+        )
+    subs = {str(k): str(v).lower() for k, v in raw.get("asb_subtypes", {}).items()}
+    bad = {k: v for k, v in subs.items() if v not in S.ASB_SUBTYPES}
+    if bad:
+        raise _mapping_error(where, f"[asb_subtypes] values must be personal, nuisance or environmental: {bad}")
+    return ExportMapping(
+        columns={k: str(v) for k, v in cols.items()},
+        categories=cats,
+        asb_subtypes=subs,
+        date_format=date_format,
+        datetime_format=datetime_format,
+        delimiter=str(export.get("delimiter", ",")),
+        encoding=str(export.get("encoding", "utf-8")),
+        name=str(export.get("name", "force export")),
+        simulated=bool(export.get("simulated", False)),
+        source_path=where,
+    )
+
+
+def _map_values(values: pd.Series, table: dict[str, str], canonical: tuple[str, ...]) -> pd.Series:
+    v = values.astype(str).str.strip()
+    exact = v.map(table)
+    lower_table = {k.lower(): x for k, x in table.items()}
+    lower_table.update({c.lower(): c for c in canonical})
+    return exact.fillna(v.str.lower().map(lower_table))
+
+
+def parse_export_table(tr: TableRead, file_name: str, file_key: str, m: ExportMapping, rejects: Rejects) -> pd.DataFrame:
+    """Validate a force-export table against its mapping; return accepted rows (partial canonical)."""
+    df = tr.table
+    c = m.columns
+    rows = df["_row"].to_numpy()
+    ok = np.ones(len(df), dtype=bool)
+
+    date = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+    hour = pd.Series(pd.NA, index=df.index, dtype="Int8")
+    if "datetime" in c or "date" in c:
+        col = c.get("datetime", c.get("date"))
+        fmt = m.datetime_format if "datetime" in c else m.date_format
+        s = df[col].astype(str).str.strip()
+        if fmt:
+            parsed = pd.to_datetime(s, format=fmt, errors="coerce")
+        else:
+            parsed = pd.to_datetime(s, dayfirst=True, errors="coerce", format="mixed")
+        empty = (s == "").to_numpy()
+        bad = parsed.isna().to_numpy()
+        rejects.add(file_name, rows, bad & empty & ok, col, "missing date", s)
+        rejects.add(file_name, rows, bad & ~empty & ok, col, f"unparseable date (expected {fmt or 'a day-first date'})", s)
+        ok &= ~bad
+        date = parsed.dt.normalize().astype("datetime64[ns]")
+        month = parsed.dt.strftime("%Y-%m")
+        if "datetime" in c:
+            hour = parsed.dt.hour.astype("Int8")
+        if "time" in c:
+            t = df[c["time"]].astype(str).str.strip()
+            tp = pd.to_datetime(t, format="%H:%M", errors="coerce")
+            tp = tp.fillna(pd.to_datetime(t, format="%H:%M:%S", errors="coerce"))
+            tbad = tp.isna().to_numpy() & (t != "").to_numpy()
+            rejects.add(file_name, rows, tbad & ok, c["time"], "unparseable time (expected HH:MM)", t)
+            ok &= ~tbad
+            hour = tp.dt.hour.astype("Int8")
+    else:
+        ok &= check_month(df[c["month"]], rows, file_name, c["month"], rejects, ok)
+        month = df[c["month"]].astype(str).str.strip()
+
+    cat = _map_values(df[c["category"]], m.categories, S.CATEGORIES)
+    bad = cat.isna().to_numpy()
+    raw = df[c["category"]].astype(str)
+    empty = (raw.str.strip() == "").to_numpy()
+    rejects.add(file_name, rows, bad & empty & ok, c["category"], "missing category", raw)
+    rejects.add(file_name, rows, bad & ~empty & ok, c["category"], "unknown category (not in the mapping's [categories])", raw)
+    ok &= ~bad
+
+    if "easting" in c:
+        x, y, cok = check_xy(df[c["easting"]], df[c["northing"]], rows, file_name, f"{c['easting']}/{c['northing']}", rejects, ok)
+        coords = {S.X: x, S.Y: y}
+    else:
+        lon, lat, cok = check_lonlat(df[c["lon"]], df[c["lat"]], rows, file_name, rejects, ok)
+        coords = {S.LON: lon, S.LAT: lat}
+    ok &= cok
+
+    subtype = pd.Series(pd.NA, index=df.index, dtype="string")
+    if "asb_subtype" in c:
+        st_raw = df[c["asb_subtype"]].astype(str).str.strip()
+        st = _map_values(st_raw, m.asb_subtypes, S.ASB_SUBTYPES)
+        is_asb = (cat == S.ASB).to_numpy()
+        unknown = st.isna().to_numpy() & (st_raw != "").to_numpy() & is_asb
+        rejects.add(file_name, rows, unknown & ok, c["asb_subtype"], "unknown ASB subtype (not in the mapping's [asb_subtypes])", st_raw)
+        ok &= ~unknown
+        subtype = st.where(is_asb, None).astype("string")
+
+    def opt(key):
+        if key not in c:
+            return None
+        s = df.loc[ok, c[key]].astype(str).str.strip()
+        return s.where(s != "", None).to_numpy()
+
+    out = {
+        S.CRIME_ID: opt("reference"),
+        S.SOURCE: S.SOURCE_SIMULATED if m.simulated else S.SOURCE_FORCE_EXPORT,
+        S.SIMULATED: bool(m.simulated),
+        S.SOURCE_FILE: file_key,
+        S.SOURCE_ROW: rows[ok],
+        S.MONTH: month[ok].to_numpy(),
+        S.DATE: date[ok].to_numpy(),
+        S.HOUR: hour[ok].to_numpy(),
+        S.CATEGORY: cat[ok].to_numpy(),
+        S.ASB_SUBTYPE: subtype[ok].to_numpy(),
+        S.LOCATION: opt("location"),
+        S.LSOA_CODE: opt("lsoa_code"),
+        S.OUTCOME: opt("outcome"),
+    }
+    for k, v in coords.items():
+        out[k] = np.asarray(v)[ok]
+    return pd.DataFrame({k: v for k, v in out.items() if v is not None})
+
+
+def read_force_export(paths, mapping, **kwargs):
+    """Read force-export CSVs with a mapping (path, dict or ExportMapping)."""
+    from hotspots.data.ingest import read_inputs
+
+    if not isinstance(mapping, ExportMapping):
+        mapping = load_mapping(mapping)
+    return read_inputs(paths, fmt="force-export", mapping=mapping, **kwargs)

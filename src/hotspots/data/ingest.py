@@ -1,0 +1,250 @@
+"""Reading many files into canonical records, losing nothing.
+
+Every row read is accepted, rejected with a reason, or dropped as a duplicate,
+and the report's counts add up::
+
+    rows_read == rows_accepted + rows_rejected + rows_duplicate
+
+Files that cannot be read at all are listed with a one-line problem and do not
+stop the other files (unless ``strict``). Coordinates are projected and joined to
+wards once per distinct location, not once per row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from pyproj import Transformer
+
+from hotspots.data import schema as S
+from hotspots.data.boundaries import locate
+from hotspots.data.csvtext import decode, read_table
+from hotspots.data.points import unique_locations
+from hotspots.data.sources import InputFile, iter_inputs
+from hotspots.data.validate import Rejects
+from hotspots.errors import FileReadError, HotspotsError
+
+__all__ = ["IngestReport", "ReadResult", "read_inputs", "complete_records"]
+
+_TO_BNG = Transformer.from_crs(S.CRS_DISPLAY, S.CRS_METRES, always_xy=True)
+_TO_WGS = Transformer.from_crs(S.CRS_METRES, S.CRS_DISPLAY, always_xy=True)
+
+
+@dataclass
+class IngestReport:
+    """Where every row went. ``to_dict()`` is what ``hotspots ingest --json`` prints."""
+
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    rows_duplicate: int = 0
+    rows_in_bcp: int = 0
+    rejections: dict[str, int] = field(default_factory=dict)
+    files_read: list[dict] = field(default_factory=list)
+    files_skipped: list[dict] = field(default_factory=list)
+    files_failed: list[dict] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def reconciles(self) -> bool:
+        return self.rows_read == self.rows_accepted + self.rows_rejected + self.rows_duplicate
+
+    def to_dict(self) -> dict:
+        return {
+            "rows_read": self.rows_read,
+            "rows_accepted": self.rows_accepted,
+            "rows_rejected": self.rows_rejected,
+            "rows_duplicate": self.rows_duplicate,
+            "rows_in_bcp": self.rows_in_bcp,
+            "rows_outside_bcp": self.rows_accepted - self.rows_in_bcp,
+            "reconciles": self.reconciles,
+            "rejections": dict(sorted(self.rejections.items(), key=lambda kv: -kv[1])),
+            "files_read": self.files_read,
+            "files_skipped": self.files_skipped,
+            "files_failed": self.files_failed,
+            "notices": self.notices,
+        }
+
+
+@dataclass
+class ReadResult:
+    """Accepted canonical records, rejected rows (file, row, field, reason, value) and the report."""
+
+    records: pd.DataFrame
+    rejected: pd.DataFrame
+    report: IngestReport
+
+
+def complete_records(part: pd.DataFrame) -> pd.DataFrame:
+    """Fill x/y from lon/lat (or the reverse), wards, towns and the BCP flag; conform to the schema.
+
+    ``part`` must hold either lon/lat or x/y for every row. Projection and the
+    point-in-polygon join run once per distinct location.
+    """
+    if part.empty:
+        return S.empty_records()
+    part = part.copy()
+    has_xy = S.X in part.columns and part[S.X].notna().all()
+    if has_xy:
+        pts = unique_locations(part[S.X].to_numpy(), part[S.Y].to_numpy())
+        lon, lat = _TO_WGS.transform(pts.x, pts.y)
+        part[S.LON] = np.round(lon, 6)[pts.inverse]
+        part[S.LAT] = np.round(lat, 6)[pts.inverse]
+        ux, uy = pts.x, pts.y
+    else:
+        # deduplicate on lon/lat (degrees scaled so the 1e-6 police.uk precision survives)
+        pts = unique_locations(part[S.LON].to_numpy() * 1e4, part[S.LAT].to_numpy() * 1e4)
+        ux, uy = _TO_BNG.transform(pts.x / 1e4, pts.y / 1e4)
+        part[S.X] = np.round(ux, 2)[pts.inverse]
+        part[S.Y] = np.round(uy, 2)[pts.inverse]
+    loc = locate(np.asarray(ux), np.asarray(uy))
+    for col in (S.IN_BCP, S.WARD_CODE, S.WARD_NAME, S.TOWN):
+        part[col] = loc[col].to_numpy()[pts.inverse]
+    return S.conform(part)
+
+
+def _record_ids(frame: pd.DataFrame) -> pd.Series:
+    """Crime ID (with ``~k`` for its k-th repeat inside one file), else ``file#row``."""
+    cid = frame[S.CRIME_ID]
+    has = cid.notna().to_numpy()
+    occ = frame.groupby(["_file", S.CRIME_ID], dropna=True, sort=False).cumcount()
+    rid = pd.Series(frame[S.SOURCE_FILE].astype(str) + "#" + frame[S.SOURCE_ROW].astype(str), index=frame.index)
+    with_id = cid[has].astype(str)
+    k = occ.reindex(frame.index)[has]
+    rid[has] = np.where(k.to_numpy() == 0, with_id, with_id + "~" + k.astype("Int64").astype(str))
+    return rid
+
+
+def _parse_one(f: InputFile, data: bytes, fmt: str, mapping, rejects: Rejects) -> tuple[pd.DataFrame, int]:
+    from hotspots.data import force_export, police_uk
+
+    if fmt == "police.uk":
+        text = decode(data, f.name, "utf-8")
+        tr = read_table(text, f.name, police_uk.REQUIRED)
+        n = len(tr.table) + len(tr.bad_rows)
+        for row, nf in tr.bad_rows:
+            rejects.add_one(f.name, row, "(row)", f"wrong number of fields ({nf}, expected {len(tr.header)})")
+        return police_uk.parse_street_table(tr, f.name, f.file_key, rejects), n
+    if fmt == "force-export":
+        if mapping is None:
+            raise HotspotsError("a force export needs a column mapping (--mapping FILE)")
+        text = decode(data, f.name, mapping.encoding)
+        tr = read_table(text, f.name, mapping.required_columns(), mapping.delimiter)
+        n = len(tr.table) + len(tr.bad_rows)
+        for row, nf in tr.bad_rows:
+            rejects.add_one(f.name, row, "(row)", f"wrong number of fields ({nf}, expected {len(tr.header)})")
+        return force_export.parse_export_table(tr, f.name, f.file_key, mapping, rejects), n
+    raise HotspotsError(f"unknown input format {fmt!r}: use police.uk or force-export")
+
+
+def read_inputs(
+    paths,
+    *,
+    fmt: str = "police.uk",
+    mapping=None,
+    strict: bool = False,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> ReadResult:
+    """Read files, folders and zips into canonical records with a full account of every row.
+
+    Parameters
+    ----------
+    paths : path or list of paths (CSV files, folders searched recursively, .zip archives).
+    fmt : ``police.uk`` (street files) or ``force-export`` (needs ``mapping``).
+    mapping : :class:`hotspots.data.force_export.ExportMapping` for force exports.
+    strict : raise on the first file that cannot be read instead of reporting it.
+    progress : called as ``progress(done, total, file_name)`` after each file.
+
+    Duplicates: a Crime ID (or force reference) already read from an earlier file
+    is dropped and counted; rows sharing an ID inside one file are kept (police.uk
+    publishes such rows separately, with different locations or outcomes).
+    """
+    if isinstance(paths, (str, bytes)) or not hasattr(paths, "__iter__"):
+        paths = [paths]
+    report = IngestReport()
+    rejects = Rejects()
+    parts: list[pd.DataFrame] = []
+    inputs = list(iter_inputs(list(paths)))
+    seen_digests: dict[str, str] = {}
+    dup_same_file = 0
+    for i, item in enumerate(inputs):
+        if isinstance(item, FileReadError):
+            if strict:
+                raise item
+            report.files_failed.append({"file": item.path, "problem": item.problem})
+            continue
+        if item.kind == "skip":
+            report.files_skipped.append({"file": item.name, "why": "not a street file (outcomes or stop-and-search)"})
+            report.notices.append(f"{item.name}: skipped (police.uk outcomes / stop-and-search file, not street crime)")
+            continue
+        before = len(rejects)
+        try:
+            data = item.read_bytes()
+        except OSError as exc:
+            exc2 = FileReadError(item.name, f"cannot be opened ({exc.strerror or exc})")
+            if strict:
+                raise exc2 from None
+            report.files_failed.append({"file": exc2.path, "problem": exc2.problem})
+            continue
+        digest = hashlib.sha1(data).hexdigest()
+        try:
+            part, n = _parse_one(item, data, fmt, mapping, rejects)
+        except FileReadError as exc:
+            if strict:
+                raise
+            report.files_failed.append({"file": exc.path, "problem": exc.problem})
+            continue
+        report.rows_read += n
+        if digest in seen_digests:
+            # the very same file twice (a folder and a zip of it): every row is a duplicate
+            dup_same_file += len(part)
+            report.notices.append(
+                f"{item.name}: same content as {seen_digests[digest]}; its {len(part)} accepted rows "
+                "counted as duplicates"
+            )
+            # its rejects would be counted twice: move them to duplicates too
+            extra = len(rejects) - before
+            rejects.drop_last(extra)
+            dup_same_file += extra
+            report.files_read.append({"file": item.name, "rows_read": n, "rows_rejected": 0, "duplicate_of": seen_digests[digest]})
+            continue
+        seen_digests[digest] = item.name
+        part["_file"] = item.name
+        parts.append(part)
+        report.files_read.append({"file": item.name, "rows_read": n, "rows_rejected": len(rejects) - before})
+        if progress:
+            progress(i + 1, len(inputs), item.name)
+
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[S.CRIME_ID, S.SOURCE_FILE, S.SOURCE_ROW])
+    rejected = rejects.frame()
+    report.rows_rejected = len(rejected)
+    report.rejections = rejected["reason"].value_counts().to_dict() if len(rejected) else {}
+    report.rows_duplicate = dup_same_file
+    if frame.empty:
+        report.rows_accepted = 0
+        return ReadResult(S.empty_records(), rejected, report)
+
+    frame[S.RECORD_ID] = _record_ids(frame).to_numpy()
+    dup = frame[S.RECORD_ID].duplicated(keep="first").to_numpy() & frame[S.CRIME_ID].notna().to_numpy()
+    # a duplicate is an ID already read from an earlier *file*
+    report.rows_duplicate += int(dup.sum())
+    if dup.any():
+        per_file = frame.loc[dup, S.SOURCE_FILE].value_counts()
+        report.notices.append(
+            f"{int(dup.sum())} rows dropped as duplicates of Crime IDs already read from another file"
+            f" ({', '.join(f'{k}: {v}' for k, v in per_file.items())})"
+        )
+    within = frame.loc[~dup & frame[S.RECORD_ID].str.contains("~", regex=False).fillna(False).to_numpy()]
+    if len(within):
+        report.notices.append(
+            f"{len(within)} rows share a Crime ID with another row of the same file; kept "
+            "(police.uk publishes them as separate rows with different locations or outcomes)"
+        )
+    records = complete_records(frame.loc[~dup])
+    report.rows_accepted = len(records)
+    report.rows_in_bcp = int(records[S.IN_BCP].sum())
+    return ReadResult(records, rejected, report)

@@ -1,0 +1,124 @@
+"""Row validation shared by the readers: every rejected row gets file, row, field and reason.
+
+Checks are vectorised: each takes the column as strings, the row numbers, and the
+mask of rows still accepted (a row is rejected once, for the first problem found).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Rejects", "check_month", "check_lonlat", "check_xy", "REJECT_COLUMNS"]
+
+REJECT_COLUMNS = ["file", "row", "field", "reason", "value"]
+
+# Great Britain and Northern Ireland with a margin: police.uk points outside this are impossible.
+LON_RANGE = (-9.0, 2.1)
+LAT_RANGE = (49.5, 61.0)
+# British National Grid extent (metres).
+E_RANGE = (0.0, 700_000.0)
+N_RANGE = (0.0, 1_300_000.0)
+
+
+class Rejects:
+    """Collects rejected rows as small frames; ``frame()`` concatenates them."""
+
+    def __init__(self) -> None:
+        self._parts: list[pd.DataFrame] = []
+
+    def add(self, file: str, rows, mask, field: str, reason: str, values=None) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        rows = np.asarray(rows)
+        if values is None:
+            vals = np.full(mask.sum(), "", dtype=object)
+        else:
+            vals = np.asarray(pd.Series(values).astype(str).to_numpy())[mask]
+            vals = np.array([v if len(v) <= 200 else v[:197] + "..." for v in vals], dtype=object)
+        self._parts.append(
+            pd.DataFrame(
+                {"file": file, "row": rows[mask], "field": field, "reason": reason, "value": vals}
+            )
+        )
+
+    def add_one(self, file: str, row: int, field: str, reason: str, value: str = "") -> None:
+        self._parts.append(
+            pd.DataFrame({"file": [file], "row": [row], "field": [field], "reason": [reason], "value": [value]})
+        )
+
+    def drop_last(self, n: int) -> None:
+        """Forget the last ``n`` rejected rows (used when a whole file turns out to be a repeat)."""
+        while n > 0 and self._parts:
+            last = self._parts[-1]
+            if len(last) <= n:
+                n -= len(last)
+                self._parts.pop()
+            else:
+                self._parts[-1] = last.iloc[: len(last) - n]
+                n = 0
+
+    def frame(self) -> pd.DataFrame:
+        if not self._parts:
+            return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "string") for c in REJECT_COLUMNS})
+        out = pd.concat(self._parts, ignore_index=True)
+        out["row"] = out["row"].astype("int64")
+        return out.sort_values(["file", "row"], kind="stable").reset_index(drop=True)
+
+    def __len__(self) -> int:
+        return sum(len(p) for p in self._parts)
+
+
+def check_month(values: pd.Series, rows, file: str, field: str, rejects: Rejects, ok) -> np.ndarray:
+    """``YYYY-MM`` with month 01-12 and year 1990-2100."""
+    v = values.astype(str).str.strip()
+    m = v.str.fullmatch(r"(19[9]\d|20\d\d|2100)-(0[1-9]|1[0-2])").fillna(False).to_numpy(dtype=bool)
+    empty = (v == "").to_numpy()
+    rejects.add(file, rows, ~m & empty & ok, field, "missing month", v)
+    rejects.add(file, rows, ~m & ~empty & ok, field, "unparseable month (expected YYYY-MM)", v)
+    return m
+
+
+def _numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    s = values.astype(str).str.strip()
+    empty = (s == "").to_numpy()
+    num = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64")
+    bad = ~empty & ~np.isfinite(num)
+    return num, empty, bad
+
+
+def check_lonlat(lon_s, lat_s, rows, file: str, rejects: Rejects, ok):
+    """Longitude/latitude present, numeric and inside GB/NI. Returns (lon, lat, valid)."""
+    lon, lon_empty, lon_bad = _numbers(lon_s)
+    lat, lat_empty, lat_bad = _numbers(lat_s)
+    missing = lon_empty | lat_empty
+    rejects.add(file, rows, missing & ok, "Longitude/Latitude", "missing coordinates", lon_s.astype(str) + "," + lat_s.astype(str))
+    unparse = ~missing & (lon_bad | lat_bad)
+    rejects.add(file, rows, unparse & ok, "Longitude/Latitude", "unparseable coordinates", lon_s.astype(str) + "," + lat_s.astype(str))
+    with np.errstate(invalid="ignore"):
+        inside = (
+            (lon >= LON_RANGE[0]) & (lon <= LON_RANGE[1]) & (lat >= LAT_RANGE[0]) & (lat <= LAT_RANGE[1])
+        )
+    impossible = ~missing & ~unparse & ~inside
+    rejects.add(
+        file, rows, impossible & ok, "Longitude/Latitude", "impossible coordinates (outside Great Britain and Northern Ireland)",
+        lon_s.astype(str) + "," + lat_s.astype(str),
+    )
+    return lon, lat, ~missing & ~unparse & inside
+
+
+def check_xy(e_s, n_s, rows, file: str, fields: str, rejects: Rejects, ok):
+    """Easting/northing present, numeric and inside the British National Grid. Returns (x, y, valid)."""
+    x, x_empty, x_bad = _numbers(e_s)
+    y, y_empty, y_bad = _numbers(n_s)
+    vals = e_s.astype(str) + "," + n_s.astype(str)
+    missing = x_empty | y_empty
+    rejects.add(file, rows, missing & ok, fields, "missing coordinates", vals)
+    unparse = ~missing & (x_bad | y_bad)
+    rejects.add(file, rows, unparse & ok, fields, "unparseable coordinates", vals)
+    with np.errstate(invalid="ignore"):
+        inside = (x > E_RANGE[0]) & (x < E_RANGE[1]) & (y > N_RANGE[0]) & (y < N_RANGE[1])
+    impossible = ~missing & ~unparse & ~inside
+    rejects.add(file, rows, impossible & ok, fields, "impossible coordinates (outside the British National Grid)", vals)
+    return x, y, ~missing & ~unparse & inside

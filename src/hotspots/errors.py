@@ -1,0 +1,36 @@
+"""The one exception type the UI and the CLI show to people.
+
+Messages say what was expected, what was received and what to do, and name the
+file, row and field where there is one.
+"""
+
+from __future__ import annotations
+
+__all__ = ["HotspotsError", "InputError", "FileReadError"]
+
+
+class HotspotsError(Exception):
+    """Base class for errors meant to be shown to a user (``st.error``, CLI stderr)."""
+
+
+class InputError(HotspotsError, ValueError):
+    """A bad argument or setting: names the argument, what was received and a hint."""
+
+    def __init__(self, argument: str, received: object, expected: str, hint: str = ""):
+        self.argument = argument
+        self.received = received
+        self.expected = expected
+        self.hint = hint
+        msg = f"`{argument}` must be {expected}; received {received!r}."
+        if hint:
+            msg += f" {hint}"
+        super().__init__(msg)
+
+
+class FileReadError(HotspotsError):
+    """A whole file could not be read (empty, binary, wrong header, delimiter or encoding)."""
+
+    def __init__(self, path: str, problem: str):
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")

@@ -1,0 +1,1 @@
+"""Presentation helpers: folium maps, charts, reports and exports."""

@@ -1,0 +1,1 @@
+"""The only modules that import streamlit: caching, query-string state, shared widgets."""
