@@ -29,5 +29,7 @@ def format_table(df: pd.DataFrame, fmt: str) -> str:
         for row in df.itertuples(index=False):
             lines.append("| " + " | ".join("" if pd.isna(v) else str(v) for v in row) + " |")
         return "\n".join(lines) + "\n"
-    with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 200):
+    with pd.option_context(
+        "display.max_rows", 500, "display.max_columns", 50, "display.width", 200
+    ):
         return df.to_string(index=False) + "\n"

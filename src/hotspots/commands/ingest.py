@@ -14,12 +14,25 @@ HELP = "import police.uk street CSVs (files, folders, .zip) or force exports int
 def add_arguments(p) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="CSV files, folders or .zip archives")
     add_store_arguments(p)
-    p.add_argument("--format", dest="fmt", choices=["police.uk", "force-export"], default=None,
-                   help="input format (default: police.uk, or force-export when --mapping is given)")
-    p.add_argument("--mapping", metavar="FILE", help="column mapping (TOML or JSON) for a force export")
-    p.add_argument("--strict", action="store_true", help="stop at the first file that cannot be read")
+    p.add_argument(
+        "--format",
+        dest="fmt",
+        choices=["police.uk", "force-export"],
+        default=None,
+        help="input format (default: police.uk, or force-export when --mapping is given)",
+    )
+    p.add_argument(
+        "--mapping", metavar="FILE", help="column mapping (TOML or JSON) for a force export"
+    )
+    p.add_argument(
+        "--strict", action="store_true", help="stop at the first file that cannot be read"
+    )
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
-    p.add_argument("--rejects", metavar="CSV", help="write rejected rows (file, row, field, reason, value) here")
+    p.add_argument(
+        "--rejects",
+        metavar="CSV",
+        help="write rejected rows (file, row, field, reason, value) here",
+    )
 
 
 def run(args) -> int:
@@ -37,10 +50,14 @@ def run(args) -> int:
         print(json.dumps(rep, indent=1))
     else:
         print(f"store: {store.path}")
-        print(f"rows read {rep['rows_read']:,} = accepted {rep['rows_accepted']:,} + rejected "
-              f"{rep['rows_rejected']:,} + duplicate {rep['rows_duplicate']:,}"
-              f"  ({'reconciles' if rep['reconciles'] else 'DOES NOT RECONCILE'})")
-        print(f"in BCP {rep['rows_in_bcp']:,}; outside BCP (kept, flagged) {rep['rows_outside_bcp']:,}")
+        print(
+            f"rows read {rep['rows_read']:,} = accepted {rep['rows_accepted']:,} + rejected "
+            f"{rep['rows_rejected']:,} + duplicate {rep['rows_duplicate']:,}"
+            f"  ({'reconciles' if rep['reconciles'] else 'DOES NOT RECONCILE'})"
+        )
+        print(
+            f"in BCP {rep['rows_in_bcp']:,}; outside BCP (kept, flagged) {rep['rows_outside_bcp']:,}"
+        )
         for reason, n in rep["rejections"].items():
             print(f"  rejected: {reason}: {n:,}")
         for f in rep["files_skipped"]:

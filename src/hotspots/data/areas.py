@@ -9,6 +9,7 @@ Spec grammar (case-insensitive, prefixes optional where unambiguous)::
     town-centre                      the Seasonal Response target (see TOWN_CENTRE_PLACES)
     town:Poole | Poole
     ward:E05012674 | ward:Poole Town | Poole Town | E05012674
+    wards:E05012674,E05012663        several wards together (e.g. a control area)
     lsoa:E01015431 | E01015431
     place:Poole Bus Station@300 | Poole Bus Station@300 | Lower Gardens   (radius m, default 250)
     file:path/to/area.geojson | path/to/area.geojson   (any CRS; polygons are dissolved)
@@ -127,6 +128,18 @@ def resolve_area(spec: str | Area | None, boundaries: Boundaries | None = None) 
     raw = str(spec).strip()
     prefix, _, rest = raw.partition(":")
     prefix = prefix.lower()
+    if prefix == "wards" and rest:
+        parts = [resolve_area(f"ward:{w.strip()}", b) for w in rest.split(",") if w.strip()]
+        if not parts:
+            raise InputError("area", raw, "wards:CODE,CODE,... with at least one ward")
+        names = [p.name.removesuffix(" ward") for p in parts]
+        codes = ",".join(p.spec.split(":", 1)[1] for p in parts)
+        label = (
+            names[0] + " ward" if len(names) == 1 else f"{len(names)} wards ({', '.join(names)})"
+        )
+        return Area(
+            label, "wards", f"wards:{codes}", shapely.union_all([p.geometry for p in parts])
+        )
     if prefix in ("town", "ward", "lsoa", "place", "file") and rest:
         kinds, text = (prefix,), rest.strip()
     else:

@@ -204,6 +204,4 @@ def locate(x: np.ndarray, y: np.ndarray, boundaries: Boundaries | None = None) -
     codes[has] = b.wards[S.WARD_CODE].to_numpy()[ward_idx[has]]
     names[has] = b.wards[S.WARD_NAME].to_numpy()[ward_idx[has]]
     towns[has] = b.wards[S.TOWN].to_numpy()[ward_idx[has]]
-    return pd.DataFrame(
-        {S.IN_BCP: in_bcp, S.WARD_CODE: codes, S.WARD_NAME: names, S.TOWN: towns}
-    )
+    return pd.DataFrame({S.IN_BCP: in_bcp, S.WARD_CODE: codes, S.WARD_NAME: names, S.TOWN: towns})

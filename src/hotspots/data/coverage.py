@@ -34,7 +34,9 @@ def lsoa_vintage(codes: pd.Series, names: pd.Series, b: Boundaries | None = None
     only21 = bool(codes & (c21 - c11))
     nm = names.dropna().astype(str)
     n21 = nm.str.startswith(("Bournemouth, Christchurch and Poole", "Dorset ")).any()
-    n11 = nm.str.match(r"^(Bournemouth|Poole|Christchurch|East Dorset|West Dorset|North Dorset|Purbeck|Weymouth and Portland) \d{3}[A-Z]$").any()
+    n11 = nm.str.match(
+        r"^(Bournemouth|Poole|Christchurch|East Dorset|West Dorset|North Dorset|Purbeck|Weymouth and Portland) \d{3}[A-Z]$"
+    ).any()
     v11, v21 = only11 or n11, only21 or n21
     if v11 and v21:
         return "mixed"
@@ -46,7 +48,9 @@ def coverage_table(records: pd.DataFrame, bcp_only: bool = True) -> pd.DataFrame
     a column per category, LSOA vintage and sources."""
     df = records[records[S.IN_BCP]] if bcp_only else records
     if df.empty:
-        return pd.DataFrame(columns=["month", "records", "asb", "crime", "lsoa_vintage", "sources", "missing"])
+        return pd.DataFrame(
+            columns=["month", "records", "asb", "crime", "lsoa_vintage", "sources", "missing"]
+        )
     months = month_range(df[S.MONTH].min(), df[S.MONTH].max())
     piv = pd.crosstab(df[S.MONTH], df[S.CATEGORY]).reindex(index=months, fill_value=0)
     piv = piv.reindex(columns=[c for c in S.CATEGORIES if c in piv.columns])
@@ -84,7 +88,8 @@ def collapse_missing(cov: pd.DataFrame) -> pd.DataFrame:
 
 
 def _gap_row(cov: pd.DataFrame, run: list[str]) -> dict:
-    row = {c: None for c in cov.columns}
+    # counts of a gap are zeros (None would turn every count column into floats)
+    row = {c: 0 if pd.api.types.is_integer_dtype(cov[c]) else None for c in cov.columns}
     row["month"] = run[0] if len(run) == 1 else f"{run[0]}..{run[-1]}"
     row["records"] = 0
     row["sources"] = f"no data ({len(run)} month{'s' if len(run) > 1 else ''} missing)"
@@ -103,7 +108,9 @@ def summary_table(records: pd.DataFrame, by: str, bcp_only: bool = True) -> pd.D
     key = df[cols[by]].astype("string").fillna("(outside BCP)")
     is_asb = df[S.CATEGORY] == S.ASB
     out = pd.DataFrame({by: key, "asb": is_asb, "crime": ~is_asb})
-    res = out.groupby(by, sort=True).agg(records=("asb", "size"), asb=("asb", "sum"), crime=("crime", "sum"))
+    res = out.groupby(by, sort=True).agg(
+        records=("asb", "size"), asb=("asb", "sum"), crime=("crime", "sum")
+    )
     if by != "month":
         res = res.sort_values("records", ascending=False)
     res["share"] = (res["records"] / max(len(df), 1)).round(4)

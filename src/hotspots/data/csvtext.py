@@ -1,8 +1,10 @@
-"""Turning a file's bytes into a table of strings, with one-line errors for unreadable files.
+"""Turning a file's bytes into a table, with one-line errors for unreadable files.
 
-Every row of the returned table keeps its row number (the header is row 1), and
-rows with too few or too many fields are returned for rejection, not dropped or
-padded silently.
+The fast path reads with pyarrow's multi-threaded CSV reader into
+dictionary-encoded columns, so validation can look at each *distinct* value once
+(police.uk files repeat their months, categories and snap points endlessly).
+Rows with too few or too many fields are never padded or dropped silently: the
+file is then re-read with the ``csv`` module to report each bad row by number.
 """
 
 from __future__ import annotations
@@ -11,133 +13,254 @@ import codecs
 import csv
 import io
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from hotspots.errors import FileReadError
 
-__all__ = ["decode", "read_table", "TableRead"]
+__all__ = ["check_bytes", "read_table", "TableRead", "DictColumn"]
 
-def decode(data: bytes, name: str, encoding: str = "utf-8") -> str:
-    """Decode bytes, refusing empty and binary files and naming the bad byte for wrong encodings."""
-    if not data.strip():
+_BOM = b"\xef\xbb\xbf"
+
+
+def check_bytes(data: bytes, name: str) -> None:
+    """Refuse empty and binary files."""
+    if len(data) == 0 or (len(data) < 1 << 20 and not data.strip()):
         raise FileReadError(name, "the file is empty")
     if b"\x00" in data[:65536]:
         raise FileReadError(name, "binary file (NUL bytes), not a CSV text file")
-    enc = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+
+
+def _encoding_error(data: bytes, name: str, encoding: str) -> FileReadError:
     try:
-        return data.decode(enc)
+        data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise FileReadError(
+        return FileReadError(
             name,
             f"not valid {encoding} text (byte 0x{data[exc.start]:02x} on line {line}); "
             "save it as UTF-8 or set the encoding in the column mapping",
-        ) from None
+        )
+    return FileReadError(name, f"could not be read as {encoding} CSV")
+
+
+class DictColumn:
+    """A column as (distinct values, per-row index into them)."""
+
+    def __init__(self, values: np.ndarray, index: np.ndarray, arrow_values: pa.Array):
+        self.values = values  # object array of str, shape (k,)
+        self.index = index  # int32 array, shape (n,)
+        self.arrow_values = arrow_values
+
+    def rows(self, mask: np.ndarray) -> np.ndarray:
+        """The string value of each row where ``mask`` is True."""
+        return self.values[self.index[mask]]
+
+    def take(
+        self, mask: np.ndarray | None = None, map_values=None
+    ) -> pd.api.extensions.ExtensionArray:
+        """A pandas ``string`` array of the (masked) rows, built in Arrow without Python objects.
+
+        ``map_values`` (optional) transforms the distinct values first (e.g. strip).
+        Empty strings become NA.
+        """
+        vals = self.arrow_values if map_values is None else map_values(self.arrow_values)
+        vals = pa.compute.if_else(pa.compute.equal(vals, ""), pa.scalar(None, pa.string()), vals)
+        idx = self.index if mask is None else self.index[mask]
+        out = vals.take(pa.array(idx, type=pa.int32()))
+        return pd.arrays.ArrowStringArray(
+            pa.chunked_array([out.cast(pa.large_string())]).cast(pa.string())
+        )
 
 
 class TableRead:
-    """Result of :func:`read_table`.
+    """Result of :func:`read_table`: an Arrow table of the good rows, their row numbers
+    (header = row 1) and the bad rows as (row, n_fields)."""
 
-    ``table``: DataFrame of strings with the header's columns and a ``_row``
-    column (row number in the file, header = 1); ``bad_rows``: list of
-    (row, n_fields) for rows whose field count differs from the header.
-    """
-
-    def __init__(self, table: pd.DataFrame, bad_rows: list[tuple[int, int]], header: list[str]):
-        self.table = table
+    def __init__(
+        self, arrow: pa.Table, rows: np.ndarray, bad_rows: list[tuple[int, int]], header: list[str]
+    ):
+        self.arrow = arrow
+        self.rows = rows
         self.bad_rows = bad_rows
         self.header = header
+        self._dict: dict[str, DictColumn] = {}
+
+    def __len__(self) -> int:
+        return self.arrow.num_rows
+
+    def column(self, name: str) -> DictColumn:
+        """Dictionary view of a column (distinct values + indices)."""
+        if name not in self._dict:
+            col = self.arrow.column(name)
+            if not pa.types.is_dictionary(col.type):
+                col = pa.compute.dictionary_encode(col)
+            arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+            if isinstance(arr, pa.ChunkedArray):  # zero chunks
+                arr = pa.array([], type=pa.dictionary(pa.int32(), pa.string()))
+            dictionary = arr.dictionary.cast(pa.string())
+            idx = arr.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+            self._dict[name] = DictColumn(
+                np.asarray(dictionary.to_pylist(), dtype=object), idx, dictionary
+            )
+        return self._dict[name]
+
+    def strings(
+        self, name: str, mask: np.ndarray | None = None
+    ) -> pd.api.extensions.ExtensionArray:
+        """A plain (not dictionary) column as a pandas string array, empty -> NA."""
+        col = self.arrow.column(name)
+        if pa.types.is_dictionary(col.type):
+            return self.column(name).take(mask, pa.compute.utf8_trim_whitespace)
+        arr = pa.compute.utf8_trim_whitespace(
+            col.combine_chunks() if col.num_chunks else pa.array([], pa.string())
+        )
+        arr = pa.compute.if_else(pa.compute.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+        if mask is not None:
+            arr = arr.filter(pa.array(mask))
+        return pd.arrays.ArrowStringArray(pa.chunked_array([arr], type=pa.string()))
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The good rows as a pandas frame of str, with a ``_row`` column (slower; small files)."""
+        df = pd.DataFrame(
+            {
+                h: np.asarray(self.arrow.column(h).cast(pa.string()).to_pylist(), dtype=object)
+                for h in self.header
+            }
+        )
+        df["_row"] = self.rows
+        return df
 
 
-def _sniff_problem(first_line: str, required: list[str], delimiter: str) -> str:
-    for d, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
+def _sniff_problem(first_line: str, delimiter: str) -> str:
+    for d, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes"), (",", "commas")):
         if d != delimiter and first_line.count(d) >= 2 and first_line.count(delimiter) < 2:
             return f"wrong delimiter: the header is separated by {label}, expected {delimiter!r}"
     return ""
 
 
-def read_table(text: str, name: str, required: list[str], delimiter: str = ",") -> TableRead:
-    """Parse CSV text whose header must contain ``required`` columns.
+def read_table(
+    data: bytes,
+    name: str,
+    required: list[str],
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+    plain_columns: tuple[str, ...] = (),
+) -> TableRead:
+    """Parse CSV bytes whose header must contain ``required`` columns.
 
-    Raises FileReadError for a wrong delimiter or a header missing required columns.
+    Columns are dictionary-encoded except ``plain_columns`` (mostly-unique ones
+    such as IDs). Raises FileReadError for empty or binary files, a wrong encoding,
+    a wrong delimiter or a header missing required columns.
     """
-    first = text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
+    check_bytes(data, name)
+    utf8 = codecs.lookup(encoding).name == "utf-8"
+    if not utf8:
+        try:
+            data = data.decode(encoding).encode("utf-8")
+        except UnicodeDecodeError:
+            raise _encoding_error(data, name, encoding) from None
+    start = 3 if data.startswith(_BOM) else 0
+    nl = data.find(b"\n", start)
+    first_b = data[start : nl if nl >= 0 else len(data)]
     try:
-        header = next(csv.reader([first], delimiter=delimiter))
+        first = first_b.decode("utf-8").rstrip("\r")
+    except UnicodeDecodeError:
+        raise _encoding_error(data, name, encoding) from None
+    try:
+        header = [h.strip() for h in next(csv.reader([first], delimiter=delimiter))]
     except (csv.Error, StopIteration):
         header = []
-    header = [h.strip() for h in header]
     missing = [c for c in required if c not in header]
     if missing:
-        problem = _sniff_problem(first, required, delimiter)
+        problem = _sniff_problem(first, delimiter)
         if problem:
             raise FileReadError(name, problem)
         shown = first if len(first) < 120 else first[:117] + "..."
         raise FileReadError(
             name, f"wrong header: missing column(s) {', '.join(missing)}; the header is {shown!r}"
         )
+    if len(set(header)) != len(header):
+        raise FileReadError(name, f"wrong header: repeated column names in {first!r}")
+
     bad_seen: list[int] = []
 
     def on_bad(row) -> str:
         bad_seen.append(row.actual_columns)
         return "skip"
 
+    types = {
+        h: (pa.string() if h in plain_columns else pa.dictionary(pa.int32(), pa.string()))
+        for h in header
+    }
+    body = pa.py_buffer(data)[start:] if start else data
     try:
         tbl = pacsv.read_csv(
-            io.BytesIO(text.lstrip("\ufeff").encode("utf-8")),
-            read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_bad),
-            convert_options=pacsv.ConvertOptions(
-                column_types={h: pa.string() for h in header}, strings_can_be_null=False
+            pa.BufferReader(body) if start else io.BytesIO(body),
+            read_options=pacsv.ReadOptions(
+                use_threads=True, block_size=1 << 24, column_names=header, skip_rows=1
             ),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_bad),
+            convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False),
         )
-    except (pa.ArrowInvalid, pa.ArrowKeyError):
-        return _read_with_csv_module(text, name, header, delimiter)
-    if bad_seen or len(set(header)) != len(header):
+    except pa.ArrowInvalid as exc:
+        if "UTF8" in str(exc) or "utf8" in str(exc).lower():
+            raise _encoding_error(data, name, "utf-8") from None
+        return _read_with_csv_module(data[start:], name, header, delimiter)
+    if bad_seen:
         # exact row numbers for the report: re-read with the csv module
-        return _read_with_csv_module(text, name, header, delimiter)
-    df = pd.DataFrame({h: tbl.column(h).to_numpy(zero_copy_only=False) for h in header})
-    df["_row"] = _row_numbers(text, len(df))
-    return TableRead(df, [], header)
+        return _read_with_csv_module(data[start:], name, header, delimiter)
+    return TableRead(tbl, _row_numbers(data[start:] if start else data, tbl.num_rows), [], header)
 
 
-def _row_numbers(text: str, n: int):
+def _row_numbers(data: bytes, n: int) -> np.ndarray:
     """Row numbers (header = 1) of the n parsed records.
 
     Blank lines are skipped by the parser but still count as rows in the file, so
-    numbers match what a text editor or spreadsheet shows. If records span lines
-    (quoted newlines), numbering falls back to record order.
+    numbers match what a text editor shows. If records span lines (quoted
+    newlines), numbering falls back to record order.
     """
-    import numpy as np
-
-    body = text.lstrip("\ufeff").replace("\r\n", "\n")
-    physical = body.count("\n") + (0 if body.endswith("\n") else 1)
-    if "\n\n" not in body.rstrip("\n") and physical - 1 == n:
+    physical = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if physical - 1 == n:
         return np.arange(2, n + 2, dtype=np.int64)
-    lines = body.split("\n")
+    lines = data.replace(b"\r\n", b"\n").split(b"\n")
     nonblank = [i + 1 for i, line in enumerate(lines[1:], start=1) if line.strip()]
     if len(nonblank) != n:
         return np.arange(2, n + 2, dtype=np.int64)
     return np.asarray(nonblank, dtype=np.int64)
 
 
-def _read_with_csv_module(text: str, name: str, header: list[str], delimiter: str) -> TableRead:
-    """Slow path for files the C parser refuses (rows with many extra fields)."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter)
-    next(reader, None)
-    rows, bad, nums = [], [], []
-    ncol = len(header)
-    for row in reader:
-        num = reader.line_num
-        if not row or all(not f.strip() for f in row):
-            continue
-        if len(row) != ncol:
-            bad.append((num, len(row)))
-        else:
-            rows.append(row)
-            nums.append(num)
-    df = pd.DataFrame(rows, columns=header, dtype=str) if rows else pd.DataFrame(columns=header, dtype=str)
-    df["_row"] = nums
-    return TableRead(df, bad, header)
+def _read_with_csv_module(data: bytes, name: str, header: list[str], delimiter: str) -> TableRead:
+    """Slow path for files with malformed rows: exact row numbers for every bad row."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _encoding_error(data, name, "utf-8") from None
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        next(reader, None)
+        rows, bad, nums = [], [], []
+        ncol = len(header)
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            num = reader.line_num
+            if not row or all(not f.strip() for f in row):
+                continue
+            if len(row) != ncol:
+                bad.append((num, len(row)))
+            else:
+                rows.append(row)
+                nums.append(num)
+    except csv.Error as exc:
+        raise FileReadError(name, f"not a readable CSV (line {reader.line_num}: {exc})") from None
+    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in header]
+    tbl = pa.table(
+        {h: pa.array(list(c), type=pa.string()) for h, c in zip(header, cols, strict=True)}
+    )
+    return TableRead(tbl, np.asarray(nums, dtype=np.int64), bad, header)

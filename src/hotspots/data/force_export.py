@@ -37,6 +37,7 @@ category, naming the value.
 
 from __future__ import annotations
 
+import codecs
 import json
 import tomllib
 from dataclasses import dataclass, field
@@ -53,8 +54,20 @@ from hotspots.errors import FileReadError
 __all__ = ["ExportMapping", "load_mapping", "parse_export_table", "read_force_export"]
 
 _COLUMN_KEYS = (
-    "reference", "date", "datetime", "month", "time", "easting", "northing", "lat", "lon",
-    "category", "asb_subtype", "location", "outcome", "lsoa_code",
+    "reference",
+    "date",
+    "datetime",
+    "month",
+    "time",
+    "easting",
+    "northing",
+    "lat",
+    "lon",
+    "category",
+    "asb_subtype",
+    "location",
+    "outcome",
+    "lsoa_code",
 )
 
 
@@ -74,7 +87,11 @@ class ExportMapping:
     source_path: str = ""
 
     def required_columns(self) -> list[str]:
-        return [v for k, v in self.columns.items() if k in ("date", "datetime", "month", "easting", "northing", "lat", "lon", "category")]
+        return [
+            v
+            for k, v in self.columns.items()
+            if k in ("date", "datetime", "month", "easting", "northing", "lat", "lon", "category")
+        ]
 
 
 def _mapping_error(path, msg):
@@ -94,14 +111,40 @@ def load_mapping(path: str | Path | dict) -> ExportMapping:
         try:
             raw = json.loads(text) if p.suffix.lower() == ".json" else tomllib.loads(text)
         except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-            raise _mapping_error(where, f"not valid {'JSON' if p.suffix.lower() == '.json' else 'TOML'} ({exc})") from None
+            raise _mapping_error(
+                where, f"not valid {'JSON' if p.suffix.lower() == '.json' else 'TOML'} ({exc})"
+            ) from None
+    unknown_sections = set(raw) - {"export", "columns", "categories", "asb_subtypes"}
+    if unknown_sections:
+        raise _mapping_error(
+            where,
+            f"unknown section(s) {sorted(unknown_sections)}; allowed: [export], [columns], [categories], [asb_subtypes]",
+        )
     cols = dict(raw.get("columns", {}))
     export = dict(raw.get("export", {}))
+    unknown = set(export) - {"name", "delimiter", "encoding", "simulated"}
+    if unknown:
+        raise _mapping_error(
+            where,
+            f"unknown [export] keys {sorted(unknown)}; allowed: name, delimiter, encoding, simulated",
+        )
+    encoding = str(export.get("encoding", "utf-8"))
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise _mapping_error(
+            where, f"unknown encoding {encoding!r}; use e.g. utf-8 or cp1252"
+        ) from None
+    delimiter = str(export.get("delimiter", ","))
+    if len(delimiter) != 1:
+        raise _mapping_error(where, f"delimiter must be one character; received {delimiter!r}")
     date_format = cols.pop("date_format", None)
     datetime_format = cols.pop("datetime_format", None)
     unknown = set(cols) - set(_COLUMN_KEYS)
     if unknown:
-        raise _mapping_error(where, f"unknown [columns] keys {sorted(unknown)}; allowed: {', '.join(_COLUMN_KEYS)}")
+        raise _mapping_error(
+            where, f"unknown [columns] keys {sorted(unknown)}; allowed: {', '.join(_COLUMN_KEYS)}"
+        )
     if "category" not in cols:
         raise _mapping_error(where, "[columns] needs `category`")
     if not any(k in cols for k in ("date", "datetime", "month")):
@@ -112,20 +155,23 @@ def load_mapping(path: str | Path | dict) -> ExportMapping:
     bad = {k: v for k, v in cats.items() if v not in S.CATEGORIES}
     if bad:
         raise _mapping_error(
-            where, f"[categories] maps to names that are not police.uk categories: {bad}; use one of: {'; '.join(S.CATEGORIES)}"
+            where,
+            f"[categories] maps to names that are not police.uk categories: {bad}; use one of: {'; '.join(S.CATEGORIES)}",
         )
     subs = {str(k): str(v).lower() for k, v in raw.get("asb_subtypes", {}).items()}
     bad = {k: v for k, v in subs.items() if v not in S.ASB_SUBTYPES}
     if bad:
-        raise _mapping_error(where, f"[asb_subtypes] values must be personal, nuisance or environmental: {bad}")
+        raise _mapping_error(
+            where, f"[asb_subtypes] values must be personal, nuisance or environmental: {bad}"
+        )
     return ExportMapping(
         columns={k: str(v) for k, v in cols.items()},
         categories=cats,
         asb_subtypes=subs,
         date_format=date_format,
         datetime_format=datetime_format,
-        delimiter=str(export.get("delimiter", ",")),
-        encoding=str(export.get("encoding", "utf-8")),
+        delimiter=delimiter,
+        encoding=encoding,
         name=str(export.get("name", "force export")),
         simulated=bool(export.get("simulated", False)),
         source_path=where,
@@ -134,15 +180,21 @@ def load_mapping(path: str | Path | dict) -> ExportMapping:
 
 def _map_values(values: pd.Series, table: dict[str, str], canonical: tuple[str, ...]) -> pd.Series:
     v = values.astype(str).str.strip()
-    exact = v.map(table)
+    # as strings: an empty table maps to all-NaN floats, which cannot be filled with strings
+    exact = v.map(table).astype("string")
     lower_table = {k.lower(): x for k, x in table.items()}
     lower_table.update({c.lower(): c for c in canonical})
-    return exact.fillna(v.str.lower().map(lower_table))
+    return exact.fillna(v.str.lower().map(lower_table).astype("string"))
 
 
-def parse_export_table(tr: TableRead, file_name: str, file_key: str, m: ExportMapping, rejects: Rejects) -> pd.DataFrame:
-    """Validate a force-export table against its mapping; return accepted rows (partial canonical)."""
-    df = tr.table
+def parse_export_table(
+    tr: TableRead | pd.DataFrame, file_name: str, file_key: str, m: ExportMapping, rejects: Rejects
+) -> pd.DataFrame:
+    """Validate a force-export table against its mapping; return accepted rows (partial canonical).
+
+    ``tr`` is a :class:`TableRead` or its ``.table`` (strings plus a ``_row`` column).
+    """
+    df = tr.table if isinstance(tr, TableRead) else tr
     c = m.columns
     rows = df["_row"].to_numpy()
     ok = np.ones(len(df), dtype=bool)
@@ -160,7 +212,14 @@ def parse_export_table(tr: TableRead, file_name: str, file_key: str, m: ExportMa
         empty = (s == "").to_numpy()
         bad = parsed.isna().to_numpy()
         rejects.add(file_name, rows, bad & empty & ok, col, "missing date", s)
-        rejects.add(file_name, rows, bad & ~empty & ok, col, f"unparseable date (expected {fmt or 'a day-first date'})", s)
+        rejects.add(
+            file_name,
+            rows,
+            bad & ~empty & ok,
+            col,
+            f"unparseable date (expected {fmt or 'a day-first date'})",
+            s,
+        )
         ok &= ~bad
         date = parsed.dt.normalize().astype("datetime64[ns]")
         month = parsed.dt.strftime("%Y-%m")
@@ -171,7 +230,9 @@ def parse_export_table(tr: TableRead, file_name: str, file_key: str, m: ExportMa
             tp = pd.to_datetime(t, format="%H:%M", errors="coerce")
             tp = tp.fillna(pd.to_datetime(t, format="%H:%M:%S", errors="coerce"))
             tbad = tp.isna().to_numpy() & (t != "").to_numpy()
-            rejects.add(file_name, rows, tbad & ok, c["time"], "unparseable time (expected HH:MM)", t)
+            rejects.add(
+                file_name, rows, tbad & ok, c["time"], "unparseable time (expected HH:MM)", t
+            )
             ok &= ~tbad
             hour = tp.dt.hour.astype("Int8")
     else:
@@ -183,11 +244,26 @@ def parse_export_table(tr: TableRead, file_name: str, file_key: str, m: ExportMa
     raw = df[c["category"]].astype(str)
     empty = (raw.str.strip() == "").to_numpy()
     rejects.add(file_name, rows, bad & empty & ok, c["category"], "missing category", raw)
-    rejects.add(file_name, rows, bad & ~empty & ok, c["category"], "unknown category (not in the mapping's [categories])", raw)
+    rejects.add(
+        file_name,
+        rows,
+        bad & ~empty & ok,
+        c["category"],
+        "unknown category (not in the mapping's [categories])",
+        raw,
+    )
     ok &= ~bad
 
     if "easting" in c:
-        x, y, cok = check_xy(df[c["easting"]], df[c["northing"]], rows, file_name, f"{c['easting']}/{c['northing']}", rejects, ok)
+        x, y, cok = check_xy(
+            df[c["easting"]],
+            df[c["northing"]],
+            rows,
+            file_name,
+            f"{c['easting']}/{c['northing']}",
+            rejects,
+            ok,
+        )
         coords = {S.X: x, S.Y: y}
     else:
         lon, lat, cok = check_lonlat(df[c["lon"]], df[c["lat"]], rows, file_name, rejects, ok)
@@ -198,9 +274,16 @@ def parse_export_table(tr: TableRead, file_name: str, file_key: str, m: ExportMa
     if "asb_subtype" in c:
         st_raw = df[c["asb_subtype"]].astype(str).str.strip()
         st = _map_values(st_raw, m.asb_subtypes, S.ASB_SUBTYPES)
-        is_asb = (cat == S.ASB).to_numpy()
+        is_asb = (cat == S.ASB).fillna(False).to_numpy(dtype=bool)
         unknown = st.isna().to_numpy() & (st_raw != "").to_numpy() & is_asb
-        rejects.add(file_name, rows, unknown & ok, c["asb_subtype"], "unknown ASB subtype (not in the mapping's [asb_subtypes])", st_raw)
+        rejects.add(
+            file_name,
+            rows,
+            unknown & ok,
+            c["asb_subtype"],
+            "unknown ASB subtype (not in the mapping's [asb_subtypes])",
+            st_raw,
+        )
         ok &= ~unknown
         subtype = st.where(is_asb, None).astype("string")
 
@@ -211,7 +294,10 @@ def parse_export_table(tr: TableRead, file_name: str, file_key: str, m: ExportMa
         return s.where(s != "", None).to_numpy()
 
     out = {
-        S.CRIME_ID: opt("reference"),
+        # always present (all missing without a reference column): de-duplication reads it
+        S.CRIME_ID: opt("reference")
+        if "reference" in c
+        else np.full(int(ok.sum()), None, dtype=object),
         S.SOURCE: S.SOURCE_SIMULATED if m.simulated else S.SOURCE_FORCE_EXPORT,
         S.SIMULATED: bool(m.simulated),
         S.SOURCE_FILE: file_key,

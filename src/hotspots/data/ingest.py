@@ -22,7 +22,7 @@ from pyproj import Transformer
 
 from hotspots.data import schema as S
 from hotspots.data.boundaries import locate
-from hotspots.data.csvtext import decode, read_table
+from hotspots.data.csvtext import read_table
 from hotspots.data.points import unique_locations
 from hotspots.data.sources import InputFile, iter_inputs
 from hotspots.data.validate import Rejects
@@ -102,43 +102,65 @@ def complete_records(part: pd.DataFrame) -> pd.DataFrame:
         part[S.X] = np.round(ux, 2)[pts.inverse]
         part[S.Y] = np.round(uy, 2)[pts.inverse]
     loc = locate(np.asarray(ux), np.asarray(uy))
-    for col in (S.IN_BCP, S.WARD_CODE, S.WARD_NAME, S.TOWN):
-        part[col] = loc[col].to_numpy()[pts.inverse]
+    part[S.IN_BCP] = loc[S.IN_BCP].to_numpy()[pts.inverse]
+    for col in (S.WARD_CODE, S.WARD_NAME, S.TOWN):
+        part[col] = loc[col].array.take(pts.inverse)
     return S.conform(part)
 
 
 def _record_ids(frame: pd.DataFrame) -> pd.Series:
-    """Crime ID (with ``~k`` for its k-th repeat inside one file), else ``file#row``."""
-    cid = frame[S.CRIME_ID]
-    has = cid.notna().to_numpy()
-    occ = frame.groupby(["_file", S.CRIME_ID], dropna=True, sort=False).cumcount()
-    rid = pd.Series(frame[S.SOURCE_FILE].astype(str) + "#" + frame[S.SOURCE_ROW].astype(str), index=frame.index)
-    with_id = cid[has].astype(str)
-    k = occ.reindex(frame.index)[has]
-    rid[has] = np.where(k.to_numpy() == 0, with_id, with_id + "~" + k.astype("Int64").astype(str))
-    return rid
+    """Crime ID (with ``~k`` for its k-th repeat inside one file), else ``file#row``.
+
+    Built in Arrow: one hash pass over the IDs, string joins only where needed.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cid = pa.array(frame[S.CRIME_ID].array).cast(pa.string())
+    has = pc.is_valid(cid)
+    counts = pc.value_counts(cid.drop_null())
+    repeated_ids = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+    fallback = pc.binary_join_element_wise(
+        pa.array(frame[S.SOURCE_FILE].array).cast(pa.string()),
+        pc.cast(pa.array(frame[S.SOURCE_ROW].to_numpy()), pa.string()),
+        "#",
+    )
+    rid = pc.if_else(has, cid, fallback)
+    if len(repeated_ids):
+        rep = pc.is_in(cid, value_set=repeated_ids).to_numpy(zero_copy_only=False)
+        rep &= has.to_numpy(zero_copy_only=False)
+        sub = frame.loc[rep]
+        k = sub.groupby(["_file", S.CRIME_ID], sort=False).cumcount().to_numpy()
+        ids = sub[S.CRIME_ID].astype(str).to_numpy().astype(object)
+        out = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([rid])), index=frame.index)
+        out[rep] = np.where(k == 0, ids, ids + "~" + k.astype(str))
+        return out
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([rid])), index=frame.index)
 
 
-def _parse_one(f: InputFile, data: bytes, fmt: str, mapping, rejects: Rejects) -> tuple[pd.DataFrame, int]:
+def _parse_one(
+    f: InputFile, data: bytes, fmt: str, mapping, rejects: Rejects
+) -> tuple[pd.DataFrame, int]:
     from hotspots.data import force_export, police_uk
 
     if fmt == "police.uk":
-        text = decode(data, f.name, "utf-8")
-        tr = read_table(text, f.name, police_uk.REQUIRED)
-        n = len(tr.table) + len(tr.bad_rows)
-        for row, nf in tr.bad_rows:
-            rejects.add_one(f.name, row, "(row)", f"wrong number of fields ({nf}, expected {len(tr.header)})")
-        return police_uk.parse_street_table(tr, f.name, f.file_key, rejects), n
-    if fmt == "force-export":
+        tr = read_table(data, f.name, police_uk.REQUIRED, plain_columns=police_uk.PLAIN_COLUMNS)
+    elif fmt == "force-export":
         if mapping is None:
             raise HotspotsError("a force export needs a column mapping (--mapping FILE)")
-        text = decode(data, f.name, mapping.encoding)
-        tr = read_table(text, f.name, mapping.required_columns(), mapping.delimiter)
-        n = len(tr.table) + len(tr.bad_rows)
-        for row, nf in tr.bad_rows:
-            rejects.add_one(f.name, row, "(row)", f"wrong number of fields ({nf}, expected {len(tr.header)})")
-        return force_export.parse_export_table(tr, f.name, f.file_key, mapping, rejects), n
-    raise HotspotsError(f"unknown input format {fmt!r}: use police.uk or force-export")
+        tr = read_table(
+            data, f.name, mapping.required_columns(), mapping.delimiter, mapping.encoding
+        )
+    else:
+        raise HotspotsError(f"unknown input format {fmt!r}: use police.uk or force-export")
+    n = len(tr) + len(tr.bad_rows)
+    for row, nf in tr.bad_rows:
+        rejects.add_one(
+            f.name, row, "(row)", f"wrong number of fields ({nf}, expected {len(tr.header)})"
+        )
+    if fmt == "police.uk":
+        return police_uk.parse_street_table(tr, f.name, f.file_key, rejects), n
+    return force_export.parse_export_table(tr.table, f.name, f.file_key, mapping, rejects), n
 
 
 def read_inputs(
@@ -178,8 +200,12 @@ def read_inputs(
             report.files_failed.append({"file": item.path, "problem": item.problem})
             continue
         if item.kind == "skip":
-            report.files_skipped.append({"file": item.name, "why": "not a street file (outcomes or stop-and-search)"})
-            report.notices.append(f"{item.name}: skipped (police.uk outcomes / stop-and-search file, not street crime)")
+            report.files_skipped.append(
+                {"file": item.name, "why": "not a street file (outcomes or stop-and-search)"}
+            )
+            report.notices.append(
+                f"{item.name}: skipped (police.uk outcomes / stop-and-search file, not street crime)"
+            )
             continue
         before = len(rejects)
         try:
@@ -190,7 +216,8 @@ def read_inputs(
                 raise exc2 from None
             report.files_failed.append({"file": exc2.path, "problem": exc2.problem})
             continue
-        digest = hashlib.sha1(data).hexdigest()
+        # the same file twice in one read (a folder and a zip of it): recognised by content
+        digest = hashlib.sha1(data).hexdigest() if len(inputs) > 1 else "single"
         try:
             part, n = _parse_one(item, data, fmt, mapping, rejects)
         except FileReadError as exc:
@@ -210,16 +237,29 @@ def read_inputs(
             extra = len(rejects) - before
             rejects.drop_last(extra)
             dup_same_file += extra
-            report.files_read.append({"file": item.name, "rows_read": n, "rows_rejected": 0, "duplicate_of": seen_digests[digest]})
+            report.files_read.append(
+                {
+                    "file": item.name,
+                    "rows_read": n,
+                    "rows_rejected": 0,
+                    "duplicate_of": seen_digests[digest],
+                }
+            )
             continue
         seen_digests[digest] = item.name
         part["_file"] = item.name
         parts.append(part)
-        report.files_read.append({"file": item.name, "rows_read": n, "rows_rejected": len(rejects) - before})
+        report.files_read.append(
+            {"file": item.name, "rows_read": n, "rows_rejected": len(rejects) - before}
+        )
         if progress:
             progress(i + 1, len(inputs), item.name)
 
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[S.CRIME_ID, S.SOURCE_FILE, S.SOURCE_ROW])
+    frame = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=[S.CRIME_ID, S.SOURCE_FILE, S.SOURCE_ROW])
+    )
     rejected = rejects.frame()
     report.rows_rejected = len(rejected)
     report.rejections = rejected["reason"].value_counts().to_dict() if len(rejected) else {}
@@ -228,9 +268,16 @@ def read_inputs(
         report.rows_accepted = 0
         return ReadResult(S.empty_records(), rejected, report)
 
-    frame[S.RECORD_ID] = _record_ids(frame).to_numpy()
-    dup = frame[S.RECORD_ID].duplicated(keep="first").to_numpy() & frame[S.CRIME_ID].notna().to_numpy()
-    # a duplicate is an ID already read from an earlier *file*
+    frame[S.RECORD_ID] = _record_ids(frame).array
+    # a duplicate is an ID already read from an earlier *file* (repeats inside one
+    # file carry a ~k suffix, so one file alone cannot hold duplicates)
+    if len(parts) > 1:
+        dup = (
+            frame[S.RECORD_ID].duplicated(keep="first").to_numpy()
+            & frame[S.CRIME_ID].notna().to_numpy()
+        )
+    else:
+        dup = np.zeros(len(frame), dtype=bool)
     report.rows_duplicate += int(dup.sum())
     if dup.any():
         per_file = frame.loc[dup, S.SOURCE_FILE].value_counts()
@@ -238,10 +285,12 @@ def read_inputs(
             f"{int(dup.sum())} rows dropped as duplicates of Crime IDs already read from another file"
             f" ({', '.join(f'{k}: {v}' for k, v in per_file.items())})"
         )
-    within = frame.loc[~dup & frame[S.RECORD_ID].str.contains("~", regex=False).fillna(False).to_numpy()]
-    if len(within):
+    n_within = int(
+        frame[S.RECORD_ID].str.contains("~", regex=False).fillna(False).to_numpy()[~dup].sum()
+    )
+    if n_within:
         report.notices.append(
-            f"{len(within)} rows share a Crime ID with another row of the same file; kept "
+            f"{n_within} rows share a Crime ID with another row of the same file; kept "
             "(police.uk publishes them as separate rows with different locations or outcomes)"
         )
     records = complete_records(frame.loc[~dup])

@@ -4,18 +4,24 @@ Format facts (see geodata/SOURCES.md): header ``Crime ID,Month,Reported by,Falls
 within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome
 category,Context``; ASB rows have an empty Crime ID and no outcome; locations are
 snapped to anonymised map points; 10–271 rows a month have no coordinates.
+
+Validation looks at each distinct value of a column once (months, categories and
+coordinates repeat endlessly), then maps the verdicts to rows by index.
 """
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from hotspots.data import schema as S
 from hotspots.data.csvtext import TableRead
-from hotspots.data.validate import Rejects, check_lonlat, check_month
+from hotspots.data.validate import LAT_RANGE, LON_RANGE, Rejects
 
-__all__ = ["HEADER", "REQUIRED", "parse_street_table", "read_police_uk"]
+__all__ = ["HEADER", "REQUIRED", "parse_street_table", "read_police_uk", "SIMULATED_MARK"]
 
 HEADER = [
     "Crime ID",
@@ -33,61 +39,141 @@ HEADER = [
 ]
 # Columns a file must have to be read as police.uk street data.
 REQUIRED = ["Crime ID", "Month", "Longitude", "Latitude", "Location", "Crime type"]
+PLAIN_COLUMNS = ("Crime ID",)  # mostly unique: not dictionary-encoded
 
 SIMULATED_MARK = "(SIMULATED)"
+_MONTH = re.compile(r"^(199\d|20\d\d|2100)-(0[1-9]|1[0-2])$")
 
 
-def _col(df: pd.DataFrame, name: str) -> pd.Series:
-    return df[name] if name in df.columns else pd.Series("", index=df.index, dtype=object)
+def _floats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct strings -> (float, empty, unparseable)."""
+    s = pd.Series(values, dtype=object).astype(str).str.strip()
+    empty = (s == "").to_numpy()
+    num = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64")
+    return num, empty, ~empty & ~np.isfinite(num)
 
 
-def parse_street_table(tr: TableRead, file_name: str, file_key: str, rejects: Rejects) -> pd.DataFrame:
+def parse_street_table(
+    tr: TableRead, file_name: str, file_key: str, rejects: Rejects
+) -> pd.DataFrame:
     """Validate a police.uk street table; return accepted rows (partial canonical frame).
 
-    Rejected rows go to ``rejects`` with file, row, field and reason.
+    Each rejected row goes to ``rejects`` once, for its first problem, with file,
+    row, field and reason.
     """
-    df = tr.table
-    rows = df["_row"].to_numpy()
-    ok = np.ones(len(df), dtype=bool)
+    n = len(tr)
+    rows = tr.rows
+    ok = np.ones(n, dtype=bool)
 
-    month_ok = check_month(_col(df, "Month"), rows, file_name, "Month", rejects, ok)
-    ok &= month_ok
-
-    cat = _col(df, "Crime type").str.strip()
-    cat_ok = cat.isin(S.CATEGORIES).to_numpy()
-    rejects.add(file_name, rows, ~cat_ok & ok, "Crime type", "unknown category", cat)
-    ok &= cat_ok
-
-    lon, lat, coord_ok = check_lonlat(
-        _col(df, "Longitude"), _col(df, "Latitude"), rows, file_name, rejects, ok
+    month = tr.column("Month")
+    mv = np.array([str(v).strip() for v in month.values], dtype=object)
+    m_ok_u = np.array([bool(_MONTH.match(v)) for v in mv], dtype=bool)
+    m_empty_u = mv == ""
+    bad = ~m_ok_u[month.index]
+    empty = m_empty_u[month.index]
+    rejects.add(
+        file_name,
+        rows,
+        bad & empty,
+        "Month",
+        "missing month",
+        masked_values=mv[month.index[bad & empty]],
     )
-    ok &= coord_ok
-
-    acc = df[ok]
-    crime_id = _col(acc, "Crime ID").str.strip()
-    crime_id = crime_id.where(crime_id != "", None)
-    falls = _col(acc, "Falls within").astype(str) + " " + _col(acc, "Reported by").astype(str)
-    simulated = falls.str.contains(SIMULATED_MARK, regex=False).to_numpy()
-    outcome = _col(acc, "Last outcome category").str.strip()
-    lsoa_code = _col(acc, "LSOA code").str.strip()
-    lsoa_name = _col(acc, "LSOA name").str.strip()
-    return pd.DataFrame(
-        {
-            S.CRIME_ID: crime_id.to_numpy(),
-            S.SOURCE: np.where(simulated, S.SOURCE_SIMULATED, S.SOURCE_POLICE_UK),
-            S.SOURCE_FILE: file_key,
-            S.SOURCE_ROW: rows[ok],
-            S.MONTH: _col(acc, "Month").str.strip().to_numpy(),
-            S.CATEGORY: cat[ok].to_numpy(),
-            S.LON: lon[ok],
-            S.LAT: lat[ok],
-            S.LOCATION: _col(acc, "Location").str.strip().to_numpy(),
-            S.LSOA_CODE: lsoa_code.where(lsoa_code != "", None).to_numpy(),
-            S.LSOA_NAME: lsoa_name.where(lsoa_name != "", None).to_numpy(),
-            S.OUTCOME: outcome.where(outcome != "", None).to_numpy(),
-            S.SIMULATED: simulated,
-        }
+    rejects.add(
+        file_name,
+        rows,
+        bad & ~empty,
+        "Month",
+        "unparseable month (expected YYYY-MM)",
+        masked_values=mv[month.index[bad & ~empty]],
     )
+    ok &= ~bad
+
+    cat = tr.column("Crime type")
+    cv = np.array([str(v).strip() for v in cat.values], dtype=object)
+    c_ok_u = np.isin(cv, np.array(S.CATEGORIES, dtype=object))
+    bad = ~c_ok_u[cat.index] & ok
+    empty = (cv == "")[cat.index]
+    rejects.add(
+        file_name,
+        rows,
+        bad & empty,
+        "Crime type",
+        "missing category",
+        masked_values=cv[cat.index[bad & empty]],
+    )
+    rejects.add(
+        file_name,
+        rows,
+        bad & ~empty,
+        "Crime type",
+        "unknown category",
+        masked_values=cv[cat.index[bad & ~empty]],
+    )
+    ok &= c_ok_u[cat.index]
+
+    lon_c, lat_c = tr.column("Longitude"), tr.column("Latitude")
+    lon_u, lon_e, lon_b = _floats(lon_c.values)
+    lat_u, lat_e, lat_b = _floats(lat_c.values)
+    lon = lon_u[lon_c.index] if len(lon_u) else np.empty(0)
+    lat = lat_u[lat_c.index] if len(lat_u) else np.empty(0)
+    missing = lon_e[lon_c.index] | lat_e[lat_c.index] if n else np.zeros(0, bool)
+    unparse = ~missing & (lon_b[lon_c.index] | lat_b[lat_c.index]) if n else np.zeros(0, bool)
+    with np.errstate(invalid="ignore"):
+        inside = (
+            (lon >= LON_RANGE[0])
+            & (lon <= LON_RANGE[1])
+            & (lat >= LAT_RANGE[0])
+            & (lat <= LAT_RANGE[1])
+        )
+    impossible = ~missing & ~unparse & ~inside
+
+    def pair(mask):
+        return lon_c.rows(mask).astype(str) + "," + lat_c.rows(mask).astype(str)
+
+    for mask, reason in (
+        (missing & ok, "missing coordinates"),
+        (unparse & ok, "unparseable coordinates"),
+        (impossible & ok, "impossible coordinates (outside Great Britain and Northern Ireland)"),
+    ):
+        rejects.add(file_name, rows, mask, "Longitude/Latitude", reason, masked_values=pair(mask))
+    ok &= ~missing & ~unparse & inside
+
+    out = {
+        S.CRIME_ID: tr.strings("Crime ID", ok),
+        S.SOURCE_FILE: S.string_column(file_key, int(ok.sum())),
+        S.SOURCE_ROW: rows[ok],
+        S.MONTH: month.take(ok, pa.compute.utf8_trim_whitespace),
+        S.CATEGORY: cat.take(ok, pa.compute.utf8_trim_whitespace),
+        S.LON: lon[ok],
+        S.LAT: lat[ok],
+        S.LOCATION: tr.column("Location").take(ok, pa.compute.utf8_trim_whitespace),
+    }
+    for col, name in (
+        (S.LSOA_CODE, "LSOA code"),
+        (S.LSOA_NAME, "LSOA name"),
+        (S.OUTCOME, "Last outcome category"),
+    ):
+        out[col] = (
+            tr.column(name).take(ok, pa.compute.utf8_trim_whitespace)
+            if name in tr.header
+            else pd.array([pd.NA] * int(ok.sum()), dtype="string")
+        )
+    sim = np.zeros(n, dtype=bool)
+    for name in ("Falls within", "Reported by"):
+        if name in tr.header:
+            c = tr.column(name)
+            flag_u = np.array([SIMULATED_MARK in str(v) for v in c.values], dtype=bool)
+            sim |= flag_u[c.index] if len(flag_u) else False
+    out[S.SIMULATED] = sim[ok]
+    src = np.array([S.SOURCE_POLICE_UK, S.SOURCE_SIMULATED], dtype=object)
+    out[S.SOURCE] = _repeat(src, sim[ok].astype(np.int32))
+    return pd.DataFrame(out)
+
+
+def _repeat(values: np.ndarray, idx: np.ndarray):
+    arr = pa.array(list(values), type=pa.string()).take(pa.array(idx, type=pa.int32()))
+    return pd.arrays.ArrowStringArray(pa.chunked_array([arr]))
 
 
 def read_police_uk(paths, **kwargs):

@@ -35,6 +35,7 @@ simulated       bool             True for simulator output: the app labels it wh
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 # --- record columns ---------------------------------------------------------
@@ -158,25 +159,55 @@ def empty_records() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in RECORD_DTYPES.items()})
 
 
+def _missing(dtype: str, n: int):
+    """An all-missing column of ``dtype`` built without Python objects."""
+    if dtype == "string":
+        import pyarrow as pa
+
+        return pd.arrays.ArrowStringArray(pa.chunked_array([pa.nulls(n, pa.string())]))
+    if dtype == "bool":
+        return np.zeros(n, dtype=bool)
+    if dtype == "datetime64[ns]":
+        return np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    if dtype == "Int8":
+        return pd.arrays.IntegerArray(np.zeros(n, dtype=np.int8), np.ones(n, dtype=bool))
+    if dtype == "int64":  # source_row: 0 means "not from a file row" (int64 has no NA)
+        return np.zeros(n, dtype=np.int64)
+    return np.full(n, np.nan, dtype=dtype)
+
+
+def string_column(values, n: int | None = None):
+    """A pandas ``string`` column from a scalar (repeated ``n`` times) or any array, via Arrow."""
+    import pyarrow as pa
+
+    if isinstance(values, str):
+        arr = pa.array([values], type=pa.string()).take(pa.array(np.zeros(n, dtype=np.int32)))
+        return pd.arrays.ArrowStringArray(pa.chunked_array([arr]))
+    return pd.array(values, dtype="string")
+
+
 def conform(df: pd.DataFrame) -> pd.DataFrame:
     """Return ``df`` with exactly the canonical columns, order and dtypes.
 
-    Missing optional columns are added as all-NA; extra columns are dropped.
+    Missing optional columns are added as all-NA (all-False for flags); extra
+    columns are dropped. Columns already of the right dtype are not copied.
     """
+    n = len(df)
     out = {}
     for col, dtype in RECORD_DTYPES.items():
-        if col in df.columns:
-            s = df[col]
-        elif dtype == "bool":
-            s = pd.Series(False, index=df.index)
+        if col not in df.columns:
+            out[col] = _missing(dtype, n)
+            continue
+        s = df[col]
+        if str(s.dtype) == dtype:
+            out[col] = s.to_numpy() if dtype in ("bool", "float64", "int64") else s.array
+        elif dtype == "datetime64[ns]":
+            out[col] = pd.to_datetime(s, errors="coerce").astype("datetime64[ns]").array
+        elif dtype == "string" and isinstance(s.dtype, pd.StringDtype):
+            out[col] = s.astype("string").array
         else:
-            s = pd.Series(pd.NA if dtype != "datetime64[ns]" else pd.NaT, index=df.index)
-        if dtype == "datetime64[ns]":
-            s = pd.to_datetime(s, errors="coerce").astype("datetime64[ns]")
-        else:
-            s = s.astype(dtype)
-        out[col] = s
-    return pd.DataFrame(out, index=df.index).reset_index(drop=True)
+            out[col] = s.astype(dtype).array
+    return pd.DataFrame(out)
 
 
 def resolve_categories(types: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:

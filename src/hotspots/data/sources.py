@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -47,9 +48,20 @@ class InputFile:
     _member: str | None = None
 
     def read_bytes(self) -> bytes:
+        """The file's bytes. A damaged or encrypted zip member raises ``OSError`` (like a
+        file that cannot be opened), so the caller reports it and reads the other files."""
         if self._zip is not None:
-            with zipfile.ZipFile(self._zip) as zf:
-                return zf.read(self._member)
+            try:
+                with zipfile.ZipFile(self._zip) as zf:
+                    return zf.read(self._member)
+            except (
+                zipfile.BadZipFile,
+                zlib.error,
+                EOFError,
+                RuntimeError,
+                NotImplementedError,
+            ) as exc:
+                raise OSError(f"damaged or unsupported zip member: {exc}") from None
         return self._path.read_bytes()
 
 
@@ -66,12 +78,16 @@ def classify_name(name: str) -> str:
 def _check_zip(path: Path, zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
     infos = zf.infolist()
     if len(infos) > ZIP_LIMITS["max_members"]:
-        raise FileReadError(str(path), f"zip has {len(infos)} members; refused (limit {ZIP_LIMITS['max_members']})")
+        raise FileReadError(
+            str(path), f"zip has {len(infos)} members; refused (limit {ZIP_LIMITS['max_members']})"
+        )
     total = 0
     for info in infos:
         p = PurePosixPath(info.filename.replace("\\", "/"))
         if p.is_absolute() or ".." in p.parts or re.match(r"^[A-Za-z]:", info.filename):
-            raise FileReadError(str(path), f"zip member {info.filename!r} has an unsafe path; archive refused")
+            raise FileReadError(
+                str(path), f"zip member {info.filename!r} has an unsafe path; archive refused"
+            )
         total += info.file_size
         if info.compress_size > 0 and info.file_size / info.compress_size > ZIP_LIMITS["max_ratio"]:
             raise FileReadError(
@@ -98,7 +114,11 @@ def _from_zip(path: Path) -> Iterator[InputFile]:
             continue
         base = PurePosixPath(info.filename).name
         yield InputFile(
-            f"{path.name}!{info.filename}", base, classify_name(info.filename), _zip=path, _member=info.filename
+            f"{path.name}!{info.filename}",
+            base,
+            classify_name(info.filename),
+            _zip=path,
+            _member=info.filename,
         )
 
 

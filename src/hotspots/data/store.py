@@ -70,6 +70,17 @@ def dataset_path(dataset: str) -> Path:
     return store_root() / dataset
 
 
+def _string_dtype(t: pa.DataType):
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return pd.StringDtype("pyarrow")
+    return None
+
+
+def _to_frame(tbl: pa.Table) -> pd.DataFrame:
+    """Arrow table -> canonical frame, strings staying in Arrow memory."""
+    return S.conform(tbl.to_pandas(types_mapper=_string_dtype))
+
+
 class Store:
     """A store directory. Cheap to create; reads the manifest on demand."""
 
@@ -80,11 +91,19 @@ class Store:
     def manifest(self) -> dict:
         f = self.path / MANIFEST
         if not f.exists():
-            return {"format": FORMAT_VERSION, "id": "empty", "months": {}, "files": {}, "reports": []}
+            return {
+                "format": FORMAT_VERSION,
+                "id": "empty",
+                "months": {},
+                "files": {},
+                "reports": [],
+            }
         try:
             return json.loads(f.read_text(encoding="utf-8"))
         except json.JSONDecodeError:
-            raise HotspotsError(f"{f}: the store manifest is damaged; delete the folder {self.path} and import again") from None
+            raise HotspotsError(
+                f"{f}: the store manifest is damaged; delete the folder {self.path} and import again"
+            ) from None
 
     def exists(self) -> bool:
         return (self.path / MANIFEST).exists()
@@ -111,8 +130,7 @@ class Store:
             parts.append(pq.read_table(self.path / rel))
         if not parts:
             return S.empty_records()
-        df = pa.concat_tables(parts).to_pandas()
-        return S.conform(df)
+        return _to_frame(pa.concat_tables(parts))
 
     def last_report(self) -> dict | None:
         reps = self.manifest().get("reports", [])
@@ -172,7 +190,7 @@ class Store:
         old_by_month: dict[str, pd.DataFrame] = {}
         for month in sorted(touched):
             if month in months:
-                old = pq.read_table(self.path / months[month]).to_pandas()
+                old = _to_frame(pq.read_table(self.path / months[month]))
                 old = old[~old[S.SOURCE_FILE].isin(new_files)]
                 old_by_month[month] = old
                 kept_ids.update(old[S.CRIME_ID].dropna().astype(str))
@@ -193,7 +211,11 @@ class Store:
             for month in sorted(touched):
                 part = new[new[S.MONTH] == month] if len(new) else new
                 old = old_by_month.get(month)
-                merged = pd.concat([old, part], ignore_index=True) if old is not None and len(old) else part
+                merged = (
+                    pd.concat([old, part], ignore_index=True)
+                    if old is not None and len(old)
+                    else part
+                )
                 if len(merged) == 0:
                     months.pop(month, None)
                     continue
@@ -223,10 +245,14 @@ class Store:
             rep_rel = f"reports/{rep_id}.json"
             rej_rel = f"reports/{rep_id}.rejected.parquet"
             (self.path / "reports").mkdir(exist_ok=True)
-            (self.path / rep_rel).write_text(json.dumps(result.report.to_dict(), indent=1), encoding="utf-8")
+            (self.path / rep_rel).write_text(
+                json.dumps(result.report.to_dict(), indent=1), encoding="utf-8"
+            )
             result.rejected.to_parquet(self.path / rej_rel, index=False)
             written += [self.path / rep_rel, self.path / rej_rel]
-            reports = (man.get("reports", []) + [{"report": rep_rel, "rejected": rej_rel, "at": now}])[-5:]
+            reports = (
+                man.get("reports", []) + [{"report": rep_rel, "rejected": rej_rel, "at": now}]
+            )[-5:]
             content = json.dumps(sorted(months.items())).encode()
             new_man = {
                 "format": FORMAT_VERSION,
@@ -269,7 +295,13 @@ class Store:
         """Remove every record (an empty manifest is written atomically first)."""
         with _LOCK:
             self.path.mkdir(parents=True, exist_ok=True)
-            empty = {"format": FORMAT_VERSION, "id": uuid.uuid4().hex[:16], "months": {}, "files": {}, "reports": []}
+            empty = {
+                "format": FORMAT_VERSION,
+                "id": uuid.uuid4().hex[:16],
+                "months": {},
+                "files": {},
+                "reports": [],
+            }
             tmp = self.path / (MANIFEST + ".tmp")
             tmp.write_text(json.dumps(empty), encoding="utf-8")
             os.replace(tmp, self.path / MANIFEST)
@@ -300,7 +332,9 @@ def _build_simulated(store: Store, seed: int = 1) -> None:
     (store.path / "truth.json").write_text(json.dumps(sim.truth, indent=1), encoding="utf-8")
 
 
-def open_dataset(dataset: str | None = None, store: str | Path | None = None, build: bool = True) -> Store:
+def open_dataset(
+    dataset: str | None = None, store: str | Path | None = None, build: bool = True
+) -> Store:
     """Open a store by directory or dataset name, building ``bundled``/``simulated`` on first use."""
     if store:
         return Store(store)

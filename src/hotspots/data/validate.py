@@ -27,12 +27,17 @@ class Rejects:
     def __init__(self) -> None:
         self._parts: list[pd.DataFrame] = []
 
-    def add(self, file: str, rows, mask, field: str, reason: str, values=None) -> None:
+    def add(
+        self, file: str, rows, mask, field: str, reason: str, values=None, masked_values=None
+    ) -> None:
+        """Reject rows where ``mask``; ``values`` is per row, or ``masked_values`` only for masked rows."""
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
             return
         rows = np.asarray(rows)
-        if values is None:
+        if masked_values is not None:
+            vals = np.asarray(masked_values, dtype=object).astype(str)
+        elif values is None:
             vals = np.full(mask.sum(), "", dtype=object)
         else:
             vals = np.asarray(pd.Series(values).astype(str).to_numpy())[mask]
@@ -45,7 +50,15 @@ class Rejects:
 
     def add_one(self, file: str, row: int, field: str, reason: str, value: str = "") -> None:
         self._parts.append(
-            pd.DataFrame({"file": [file], "row": [row], "field": [field], "reason": [reason], "value": [value]})
+            pd.DataFrame(
+                {
+                    "file": [file],
+                    "row": [row],
+                    "field": [field],
+                    "reason": [reason],
+                    "value": [value],
+                }
+            )
         )
 
     def drop_last(self, n: int) -> None:
@@ -61,7 +74,9 @@ class Rejects:
 
     def frame(self) -> pd.DataFrame:
         if not self._parts:
-            return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "string") for c in REJECT_COLUMNS})
+            return pd.DataFrame(
+                {c: pd.Series(dtype="int64" if c == "row" else "string") for c in REJECT_COLUMNS}
+            )
         out = pd.concat(self._parts, ignore_index=True)
         out["row"] = out["row"].astype("int64")
         return out.sort_values(["file", "row"], kind="stable").reset_index(drop=True)
@@ -93,16 +108,37 @@ def check_lonlat(lon_s, lat_s, rows, file: str, rejects: Rejects, ok):
     lon, lon_empty, lon_bad = _numbers(lon_s)
     lat, lat_empty, lat_bad = _numbers(lat_s)
     missing = lon_empty | lat_empty
-    rejects.add(file, rows, missing & ok, "Longitude/Latitude", "missing coordinates", lon_s.astype(str) + "," + lat_s.astype(str))
+    rejects.add(
+        file,
+        rows,
+        missing & ok,
+        "Longitude/Latitude",
+        "missing coordinates",
+        lon_s.astype(str) + "," + lat_s.astype(str),
+    )
     unparse = ~missing & (lon_bad | lat_bad)
-    rejects.add(file, rows, unparse & ok, "Longitude/Latitude", "unparseable coordinates", lon_s.astype(str) + "," + lat_s.astype(str))
+    rejects.add(
+        file,
+        rows,
+        unparse & ok,
+        "Longitude/Latitude",
+        "unparseable coordinates",
+        lon_s.astype(str) + "," + lat_s.astype(str),
+    )
     with np.errstate(invalid="ignore"):
         inside = (
-            (lon >= LON_RANGE[0]) & (lon <= LON_RANGE[1]) & (lat >= LAT_RANGE[0]) & (lat <= LAT_RANGE[1])
+            (lon >= LON_RANGE[0])
+            & (lon <= LON_RANGE[1])
+            & (lat >= LAT_RANGE[0])
+            & (lat <= LAT_RANGE[1])
         )
     impossible = ~missing & ~unparse & ~inside
     rejects.add(
-        file, rows, impossible & ok, "Longitude/Latitude", "impossible coordinates (outside Great Britain and Northern Ireland)",
+        file,
+        rows,
+        impossible & ok,
+        "Longitude/Latitude",
+        "impossible coordinates (outside Great Britain and Northern Ireland)",
         lon_s.astype(str) + "," + lat_s.astype(str),
     )
     return lon, lat, ~missing & ~unparse & inside
@@ -120,5 +156,12 @@ def check_xy(e_s, n_s, rows, file: str, fields: str, rejects: Rejects, ok):
     with np.errstate(invalid="ignore"):
         inside = (x > E_RANGE[0]) & (x < E_RANGE[1]) & (y > N_RANGE[0]) & (y < N_RANGE[1])
     impossible = ~missing & ~unparse & ~inside
-    rejects.add(file, rows, impossible & ok, fields, "impossible coordinates (outside the British National Grid)", vals)
+    rejects.add(
+        file,
+        rows,
+        impossible & ok,
+        fields,
+        "impossible coordinates (outside the British National Grid)",
+        vals,
+    )
     return x, y, ~missing & ~unparse & inside

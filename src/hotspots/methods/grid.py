@@ -58,9 +58,13 @@ class Grid:
         return i, j, inside
 
 
-def grid_for(bounds: tuple[float, float, float, float], cell_size_m: float, pad_m: float = 0.0) -> Grid:
+def grid_for(
+    bounds: tuple[float, float, float, float], cell_size_m: float, pad_m: float = 0.0
+) -> Grid:
     """A grid covering ``bounds`` (minx, miny, maxx, maxy, metres) plus ``pad_m`` on every side."""
-    if not (isinstance(cell_size_m, (int, float)) and math.isfinite(cell_size_m) and cell_size_m > 0):
+    if not (
+        isinstance(cell_size_m, (int, float)) and math.isfinite(cell_size_m) and cell_size_m > 0
+    ):
         raise InputError("cell_size_m", cell_size_m, "a positive number of metres")
     minx, miny, maxx, maxy = bounds
     c = float(cell_size_m)
@@ -75,7 +79,9 @@ def grid_for(bounds: tuple[float, float, float, float], cell_size_m: float, pad_
     return Grid(x0, y0, c, nx, ny)
 
 
-def bin_counts(grid: Grid, x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+def bin_counts(
+    grid: Grid, x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None
+) -> np.ndarray:
     """Sum of ``weights`` (default 1) per cell, float64 array of ``grid.shape``. Off-grid points ignored.
 
     Uses ``np.bincount`` on flat indices (8x faster than ``np.histogram2d``).
@@ -83,7 +89,9 @@ def bin_counts(grid: Grid, x: np.ndarray, y: np.ndarray, weights: np.ndarray | N
     i, j, inside = grid.index_of(x, y)
     w = None if weights is None else np.asarray(weights, dtype="float64")[inside]
     flat = i[inside] * grid.nx + j[inside]
-    return np.bincount(flat, weights=w, minlength=grid.n_cells).astype("float64").reshape(grid.shape)
+    return (
+        np.bincount(flat, weights=w, minlength=grid.n_cells).astype("float64").reshape(grid.shape)
+    )
 
 
 def cell_polygons(grid: Grid, mask: np.ndarray | None = None) -> gpd.GeoDataFrame:
