@@ -1,0 +1,84 @@
+"""``hotspots change``: Gi* hotspots in two periods on one grid: persistent, emerging, former."""
+
+from __future__ import annotations
+
+import json
+
+from hotspots.commands._output import emit_text
+from hotspots.data.store import add_store_arguments, store_from_args
+
+NAME = "change"
+HELP = (
+    "hotspot change between two periods (Gi* per period on one grid): persistent, emerging, former"
+)
+
+
+def add_arguments(p) -> None:
+    add_store_arguments(p)
+    p.add_argument("--a", metavar="FROM:TO", help="earlier window (default: chosen from the data)")
+    p.add_argument("--b", metavar="FROM:TO", help="later window (default: chosen from the data)")
+    p.add_argument(
+        "--cell-size-m",
+        type=float,
+        default=None,
+        metavar="M",
+        help="grid cell width in metres (default 100 for BCP)",
+    )
+    p.add_argument(
+        "--distance-m",
+        type=float,
+        default=None,
+        metavar="M",
+        help="Gi* distance band in metres (default 3 cells)",
+    )
+    p.add_argument("--area", default="bcp", help="area spec (default bcp)")
+    p.add_argument(
+        "--types", default=None, help="categories: all, crime, asb or names (default all)"
+    )
+    p.add_argument(
+        "--alpha",
+        type=float,
+        default=0.05,
+        help="a cell is hot when Gi* z > 0 and the FDR-adjusted p < alpha (default 0.05)",
+    )
+    p.add_argument(
+        "--no-fdr", action="store_true", help="do not correct p-values for multiple testing"
+    )
+    p.add_argument(
+        "--all-cells",
+        action="store_true",
+        help="geojson/csv: every cell, not only those hot in either period",
+    )
+    p.add_argument("--format", choices=["json", "geojson", "csv"], default="json")
+    p.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+
+
+def run(args) -> int:
+    from hotspots.commands.compare import windows_from_args
+    from hotspots.compare.change import NONE, hotspot_change
+    from hotspots.data import schema as S
+
+    store = store_from_args(args)
+    records = store.records()
+    wa, wb, chosen = windows_from_args(args, store, records)
+    res = hotspot_change(
+        records, wa, wb, cell_size_m=args.cell_size_m, distance_m=args.distance_m, area=args.area,
+        categories=args.types, fdr=not args.no_fdr, alpha=args.alpha,
+    )  # fmt: skip
+    notes = ([chosen] if chosen else []) + list(res.notes)
+    grid = res.grid if args.all_cells else res.grid[res.grid["change"] != NONE]
+    if args.format == "json":
+        d = res.to_dict()
+        d["notes"] = notes
+        d["dataset"] = store.version
+        text = json.dumps(d, indent=1, ensure_ascii=False)
+    elif args.format == "geojson":
+        fc = json.loads(grid.to_crs(S.CRS_DISPLAY).to_json(na="null", drop_id=True))
+        fc["properties"] = res.to_dict() | {"notes": notes}  # foreign member: what was done
+        text = json.dumps(fc, ensure_ascii=False)
+    else:
+        c = grid.geometry.centroid
+        t = grid.drop(columns="geometry").assign(x_centre=c.x.round(1), y_centre=c.y.round(1))
+        text = t.to_csv(index=False, lineterminator="\n")
+    emit_text(text, args.out)
+    return 0

@@ -1,0 +1,102 @@
+"""``hotspots compare``: records in one window against another, for an area and categories."""
+
+from __future__ import annotations
+
+import json
+
+from hotspots.commands._output import emit_text, format_table
+from hotspots.data.store import add_store_arguments, store_from_args
+
+NAME = "compare"
+HELP = "compare two periods (counts, % change, exact 95% interval and p-value) for an area"
+
+
+def add_arguments(p) -> None:
+    add_store_arguments(p)
+    p.add_argument(
+        "--a",
+        metavar="FROM:TO",
+        help="earlier window, e.g. 2019-01:2019-03 (default: chosen from the data)",
+    )
+    p.add_argument(
+        "--b",
+        metavar="FROM:TO",
+        help="later window, e.g. 2024-01:2024-03 (default: chosen from the data)",
+    )
+    p.add_argument(
+        "--area",
+        default="bcp",
+        help="bcp, town-centre, a town, ward, LSOA code, place[@radius_m] or polygon file (default bcp)",
+    )
+    p.add_argument(
+        "--types",
+        default=None,
+        help="categories: all, crime, asb or names, comma-separated (default all)",
+    )
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    p.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+
+
+def windows_from_args(args, store, records, first: str = "a", second: str = "b"):
+    """(window A, window B, note or None): given on the command line or chosen from the data."""
+    from hotspots.compare.windows import default_windows, window
+    from hotspots.errors import InputError
+
+    wa, wb = getattr(args, first), getattr(args, second)
+    if wa and wb:
+        return window(wa, first), window(wb, second), None
+    if wa or wb:
+        raise InputError(
+            f"--{first}/--{second}", wa or wb, "both windows or neither (to use the defaults)"
+        )
+    d = default_windows(store.months() or records, simulated=store.is_simulated())
+    return d.a, d.b, f"windows chosen from the data: {d.reason}"
+
+
+def run(args) -> int:
+    from hotspots.compare.rates import compare_periods
+
+    store = store_from_args(args)
+    records = store.records()
+    wa, wb, chosen = windows_from_args(args, store, records)
+    res = compare_periods(
+        records, wa, wb, area=args.area, categories=args.types, available_months=store.months()
+    )
+    notes = ([chosen] if chosen else []) + list(res.notes)
+    if args.format == "json":
+        d = res.to_dict()
+        d["notes"] = notes
+        d["dataset"] = store.version
+        text = json.dumps(d, indent=1, ensure_ascii=False)
+    elif args.format == "csv":
+        text = format_table(res.by_category, "csv")
+    else:
+        t = res.by_category.copy()
+        for c in ("pct_change", "pct_ci_low", "pct_ci_high"):
+            t[c] = t[c].map(lambda v: f"{v:+.1f}%" if abs(v) != float("inf") and v == v else "n/a")
+        t["p_value"] = t["p_value"].map(lambda v: f"{v:.3g}")
+        t["rate_ratio"] = t["rate_ratio"].map(lambda v: f"{v:.3f}")
+        t = t[
+            [
+                "category",
+                "count_a",
+                "count_b",
+                "abs_change",
+                "pct_change",
+                "pct_ci_low",
+                "pct_ci_high",
+                "p_value",
+                "small_count_flag",
+            ]
+        ]
+        head = f"{res.area_name}: {wa.label} (A, {res.months_a} months of data) against {wb.label} (B, {res.months_b} months)\n"
+        text = (
+            head
+            + format_table(t, "table")
+            + "\n"
+            + res.reading
+            + "\n"
+            + "".join(f"note: {n}\n" for n in notes)
+        )
+    emit_text(text, args.out)
+    return 0

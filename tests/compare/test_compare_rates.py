@@ -1,0 +1,219 @@
+"""Tests for hotspots.compare.rates: exact rate-ratio intervals and period comparisons."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from hotspots.compare.rates import (
+    COMPARISON_COLUMNS,
+    binomial_p_two_sided,
+    clopper_pearson,
+    compare_periods,
+    rate_ratio,
+    small_count_flag,
+)
+from hotspots.data import schema as S
+from hotspots.errors import InputError
+
+BOURNEMOUTH_SQUARE = (408595.7, 91181.8)
+POOLE_BUS_STATION = (401614.1, 90930.5)
+
+
+def scipy_ratio_ci(a: int, b: int, ta: float, tb: float, conf: float = 0.95):
+    """The reference: scipy's exact binomial interval for b of a+b, mapped to the rate ratio."""
+    ci = stats.binomtest(b, a + b).proportion_ci(conf, method="exact")
+
+    def to_ratio(p):
+        return math.inf if p >= 1 else p * ta / ((1 - p) * tb)
+
+    return to_ratio(ci.low), to_ratio(ci.high)
+
+
+# ============================================================================ inputs
+class TestInputs:
+    @pytest.mark.parametrize("a,b", [(-1, 3), (2.5, 3), (True, 3)])
+    def test_bad_counts(self, a, b):
+        with pytest.raises(InputError, match="count_a"):
+            rate_ratio(a, b)
+
+    @pytest.mark.parametrize("t", [0, -1, math.nan, math.inf])
+    def test_bad_exposure(self, t):
+        with pytest.raises(InputError, match="exposure_b"):
+            rate_ratio(3, 4, 1, t)
+
+    def test_bad_conf(self):
+        with pytest.raises(InputError, match="conf"):
+            rate_ratio(3, 4, conf=95)
+
+    def test_window_without_data(self, bundled):
+        with pytest.raises(InputError, match="at least one month of data"):
+            compare_periods(bundled, "2021-01:2021-03", "2024-01:2024-03")
+
+    def test_bad_area(self, bundled):
+        with pytest.raises(InputError, match="area"):
+            compare_periods(bundled, "2019-01:2019-02", "2024-01:2024-02", area="Atlantis")
+
+
+# ============================================================================ outputs
+class TestExactInterval:
+    @pytest.mark.parametrize(
+        "a,b,ta,tb",
+        [
+            (20, 30, 1, 1),
+            (617, 623, 2, 3),  # real Poole ASB, Jan-Mar 2019 (2 months of data) vs Jan-Mar 2024
+            (0, 5, 1, 1),
+            (5, 0, 1, 1),
+            (0, 1, 2, 3),
+            (1, 0, 3, 2),
+            (9, 8, 5, 5),
+            (1200, 1000, 12, 10),
+        ],
+    )
+    def test_against_scipy_binomtest(self, a, b, ta, tb):
+        r = rate_ratio(a, b, ta, tb)
+        lo, hi = scipy_ratio_ci(a, b, ta, tb)
+        assert r.ci_low == pytest.approx(lo, rel=1e-9, abs=1e-12)
+        if math.isinf(hi):
+            assert math.isinf(r.ci_high)
+        else:
+            assert r.ci_high == pytest.approx(hi, rel=1e-9)
+        assert r.p_value == pytest.approx(
+            stats.binomtest(b, a + b, tb / (ta + tb)).pvalue, rel=1e-9
+        )
+
+    def test_hand_worked_zero_before(self):
+        # a = 0, b = 5, equal windows: pi_lo = 0.025 ** (1/5), upper limit infinite,
+        # p = 2 * 0.5**5 = 0.0625
+        r = rate_ratio(0, 5)
+        pi_lo = 0.025 ** (1 / 5)
+        assert r.ci_low == pytest.approx(pi_lo / (1 - pi_lo))
+        assert math.isinf(r.ci_high) and math.isinf(r.ratio)
+        assert r.p_value == pytest.approx(0.0625)
+
+    def test_hand_worked_zero_after(self):
+        r = rate_ratio(5, 0)
+        pi_hi = 1 - 0.025 ** (1 / 5)
+        assert r.ratio == 0 and r.ci_low == 0
+        assert r.ci_high == pytest.approx(pi_hi / (1 - pi_hi))
+        assert r.pct_change == -100
+
+    def test_both_zero(self):
+        r = rate_ratio(0, 0)
+        assert math.isnan(r.ratio) and r.p_value == 1.0
+        assert (r.ci_low, r.ci_high) == (0.0, math.inf)
+
+    def test_unequal_exposure_no_change(self):
+        # 20 records in 2 months and 30 in 3 months: the same monthly rate
+        r = rate_ratio(20, 30, 2, 3)
+        assert r.ratio == pytest.approx(1.0)
+        assert r.p_value == pytest.approx(1.0)
+        assert r.ci_low < 1 < r.ci_high
+
+    def test_clopper_pearson_and_p_helpers(self):
+        for k, n in [(0, 10), (3, 10), (10, 10), (57, 300)]:
+            ci = stats.binomtest(k, n).proportion_ci(0.9, method="exact")
+            assert clopper_pearson(k, n, 0.9) == pytest.approx((ci.low, ci.high))
+            assert binomial_p_two_sided(k, n, 0.3) == pytest.approx(
+                stats.binomtest(k, n, 0.3).pvalue
+            )
+        assert clopper_pearson(0, 0) == (0.0, 1.0)
+
+    def test_small_count_flag(self):
+        assert small_count_flag(9, 100) == "very small"
+        assert small_count_flag(10, 29) == "small"
+        assert small_count_flag(30, 31) == ""
+
+
+class TestComparePeriods:
+    def test_toy_counts_and_exposure(self, toy_records):
+        x, y = BOURNEMOUTH_SQUARE
+        rows = [
+            (x, y, "2019-01", S.ASB, 12),
+            (x, y, "2019-02", S.ASB, 8),
+            (x, y, "2019-02", "Burglary", 4),
+            (x, y, "2024-01", S.ASB, 10),
+            (x, y, "2024-02", S.ASB, 10),
+            (x, y, "2024-03", S.ASB, 10),
+            (x, y, "2024-03", "Burglary", 1),
+        ]
+        c = compare_periods(
+            toy_records(rows), "2019-01:2019-03", "2024-01:2024-03", categories="asb"
+        )
+        assert (c.count_a, c.count_b, c.months_a, c.months_b) == (20, 30, 2, 3)
+        assert c.missing_a == ("2019-03",) and c.missing_b == ()
+        assert c.result.ratio == pytest.approx(1.0)  # 10 a month in both
+        assert any("2019-03 is missing" in n for n in c.notes)
+        assert any("monthly rates" in n for n in c.notes)
+        assert list(c.by_category.columns) == COMPARISON_COLUMNS
+        assert c.by_category["category"].tolist() == [S.ASB, "Total (selected categories)"]
+        assert "per month of data" in c.reading
+
+    def test_small_counts_flagged_not_hidden(self, toy_records):
+        x, y = BOURNEMOUTH_SQUARE
+        rows = [(x, y, "2024-01", "Robbery", 3), (x, y, "2024-02", "Robbery", 1)]
+        c = compare_periods(toy_records(rows), "2024-01", "2024-02", categories="Robbery")
+        assert (c.count_a, c.count_b) == (3, 1)
+        assert c.to_dict()["small_count_flag"] == "very small"
+        assert "read with care" in c.reading
+
+    def test_area_filter(self, toy_records):
+        rows = [
+            (*BOURNEMOUTH_SQUARE, "2024-01", S.ASB, 5),
+            (*POOLE_BUS_STATION, "2024-01", S.ASB, 7),
+            (*POOLE_BUS_STATION, "2024-02", S.ASB, 9),
+        ]
+        c = compare_periods(toy_records(rows), "2024-01", "2024-02", area="Poole Bus Station@200")
+        assert (c.count_a, c.count_b) == (7, 9)
+
+    def test_to_dict_is_plain_json(self, toy_records):
+        rows = [
+            (*BOURNEMOUTH_SQUARE, "2024-02", S.ASB, 4),
+            (*BOURNEMOUTH_SQUARE, "2024-03", "Drugs", 1),
+        ]
+        d = compare_periods(
+            toy_records(rows), "2024-01", "2024-02", available_months=["2024-01", "2024-02"]
+        ).to_dict()
+        text = json.dumps(d, allow_nan=False)  # infinities and NaN become null
+        assert d["count_a"] == 0 and d["count_b"] == 4 and d["pct_change"] is None
+        assert {"count_a", "count_b", "pct_change", "ci_low", "ci_high", "p_value"} <= set(
+            json.loads(text)
+        )
+
+    @pytest.mark.parametrize("area", ["bcp", "Bournemouth", "Christchurch", "Poole"])
+    def test_real_jan_mar_2019_vs_2024(self, bundled, bundled_store, area):
+        c = compare_periods(
+            bundled,
+            "2019-01:2019-03",
+            "2024-01:2024-03",
+            area=area,
+            available_months=bundled_store.months(),
+        )
+        assert (c.months_a, c.months_b) == (2, 3)
+        assert c.missing_a == ("2019-03",)
+        m = bundled[S.MONTH]
+        sel = bundled[S.IN_BCP].to_numpy(dtype=bool)
+        if area != "bcp":
+            sel = sel & (bundled[S.TOWN] == area).fillna(False).to_numpy(dtype=bool)
+        assert c.count_a == int((sel & m.isin(["2019-01", "2019-02"]).to_numpy()).sum())
+        assert c.count_b == int((sel & m.isin(["2024-01", "2024-02", "2024-03"]).to_numpy()).sum())
+        ref_lo, ref_hi = scipy_ratio_ci(c.count_a, c.count_b, 2, 3)
+        assert (c.result.ci_low, c.result.ci_high) == pytest.approx((ref_lo, ref_hi))
+        total = c.by_category.iloc[-1]
+        assert total["count_a"] == c.count_a
+        assert c.by_category["count_a"].iloc[:-1].sum() == c.count_a
+        assert np.isfinite(c.result.p_value)
+
+    def test_real_towns_add_up_to_bcp(self, bundled):
+        counts = [
+            compare_periods(bundled, "2019-01:2019-02", "2024-01:2024-02", area=a).count_b
+            for a in ("Bournemouth", "Christchurch", "Poole")
+        ]
+        total = compare_periods(bundled, "2019-01:2019-02", "2024-01:2024-02").count_b
+        assert sum(counts) == total
+        assert isinstance(pd.Series(counts).sum(), np.integer)
