@@ -77,10 +77,10 @@ class DictColumn:
 
 class TableRead:
     """Result of :func:`read_table`: an Arrow table of the good rows, their row numbers
-    (header = row 1) and the bad rows as (row, n_fields)."""
+    (header = row 1) and the bad rows as (row, reason)."""
 
     def __init__(
-        self, arrow: pa.Table, rows: np.ndarray, bad_rows: list[tuple[int, int]], header: list[str]
+        self, arrow: pa.Table, rows: np.ndarray, bad_rows: list[tuple[int, str]], header: list[str]
     ):
         self.arrow = arrow
         self.rows = rows
@@ -210,18 +210,20 @@ def read_table(
         if "UTF8" in str(exc) or "utf8" in str(exc).lower():
             raise _encoding_error(data, name, "utf-8") from None
         return _read_with_csv_module(data[start:], name, header, delimiter)
-    if bad_seen:
-        # exact row numbers for the report: re-read with the csv module
+    rows = _row_numbers(data[start:] if start else data, tbl.num_rows)
+    if bad_seen or rows is None:
+        # malformed rows, or records spanning lines (quotes): the csv module gives exact
+        # row numbers and catches unbalanced quotes
         return _read_with_csv_module(data[start:], name, header, delimiter)
-    return TableRead(tbl, _row_numbers(data[start:] if start else data, tbl.num_rows), [], header)
+    return TableRead(tbl, rows, [], header)
 
 
-def _row_numbers(data: bytes, n: int) -> np.ndarray:
-    """Row numbers (header = 1) of the n parsed records.
+def _row_numbers(data: bytes, n: int) -> np.ndarray | None:
+    """Row numbers (header = 1) of the n parsed records, or None if records and lines disagree.
 
     Blank lines are skipped by the parser but still count as rows in the file, so
-    numbers match what a text editor shows. If records span lines (quoted
-    newlines), numbering falls back to record order.
+    numbers match what a text editor shows. None means some record spans lines
+    (a quoted newline, or an unbalanced quote): the caller re-reads carefully.
     """
     physical = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if physical - 1 == n:
@@ -229,38 +231,57 @@ def _row_numbers(data: bytes, n: int) -> np.ndarray:
     lines = data.replace(b"\r\n", b"\n").split(b"\n")
     nonblank = [i + 1 for i, line in enumerate(lines[1:], start=1) if line.strip()]
     if len(nonblank) != n:
-        return np.arange(2, n + 2, dtype=np.int64)
+        return None
     return np.asarray(nonblank, dtype=np.int64)
 
 
 def _read_with_csv_module(data: bytes, name: str, header: list[str], delimiter: str) -> TableRead:
-    """Slow path for files with malformed rows: exact row numbers for every bad row."""
+    """Careful path: exact row numbers for every bad row, and unbalanced quotes caught.
+
+    A record is numbered by the line it starts on. A record that spans lines is
+    kept when it is otherwise well formed, unless its quoted text swallowed
+    lines that look like records (an unbalanced quote): then every line it
+    covers is rejected, so no row disappears without a reason.
+    """
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise _encoding_error(data, name, "utf-8") from None
+    lines = text.split("\n")
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    ncol = len(header)
+    rows: list[list[str]] = []
+    bad: list[tuple[int, str]] = []
+    nums: list[int] = []
     try:
         next(reader, None)
-        rows, bad, nums = [], [], []
-        ncol = len(header)
+        prev_end = reader.line_num
         while True:
             try:
                 row = next(reader)
             except StopIteration:
                 break
-            num = reader.line_num
+            end = reader.line_num
+            first = prev_end + 1
+            while first < end and not lines[first - 1].strip():
+                first += 1
+            prev_end = end
             if not row or all(not f.strip() for f in row):
                 continue
+            if end > first and any(delimiter in f and "\n" in f for f in row):
+                for line in range(first, end + 1):
+                    if lines[line - 1].strip():
+                        bad.append(
+                            (line, f"unbalanced quote: a quoted field opened on row {first} runs to row {end}")
+                        )
+                continue
             if len(row) != ncol:
-                bad.append((num, len(row)))
+                bad.append((first, f"wrong number of fields ({len(row)}, expected {ncol})"))
             else:
                 rows.append(row)
-                nums.append(num)
+                nums.append(first)
     except csv.Error as exc:
         raise FileReadError(name, f"not a readable CSV (line {reader.line_num}: {exc})") from None
     cols = list(zip(*rows, strict=True)) if rows else [[] for _ in header]
-    tbl = pa.table(
-        {h: pa.array(list(c), type=pa.string()) for h, c in zip(header, cols, strict=True)}
-    )
+    tbl = pa.table({h: pa.array(list(c), type=pa.string()) for h, c in zip(header, cols, strict=True)})
     return TableRead(tbl, np.asarray(nums, dtype=np.int64), bad, header)

@@ -154,10 +154,8 @@ def _parse_one(
     else:
         raise HotspotsError(f"unknown input format {fmt!r}: use police.uk or force-export")
     n = len(tr) + len(tr.bad_rows)
-    for row, nf in tr.bad_rows:
-        rejects.add_one(
-            f.name, row, "(row)", f"wrong number of fields ({nf}, expected {len(tr.header)})"
-        )
+    for row, reason in tr.bad_rows:
+        rejects.add_one(f.name, row, "(row)", reason)
     if fmt == "police.uk":
         return police_uk.parse_street_table(tr, f.name, f.file_key, rejects), n
     return force_export.parse_export_table(tr.table, f.name, f.file_key, mapping, rejects), n

@@ -1,0 +1,46 @@
+"""Session-wide test setup: a private store root and the bundled police.uk read.
+
+Stores built during the tests (``open_dataset("bundled")`` builds itself on first use)
+go to a temporary folder unless ``HOTSPOTS_STORE`` is already set, so no test touches
+the user's cache.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_GEODATA = Path(__file__).resolve().parents[1] / "geodata"
+_OWN_STORE: str | None = None
+
+
+def pytest_configure(config):
+    global _OWN_STORE
+    if not os.environ.get("HOTSPOTS_STORE"):
+        _OWN_STORE = tempfile.mkdtemp(prefix="hotspots-test-store-")
+        os.environ["HOTSPOTS_STORE"] = _OWN_STORE
+
+
+def pytest_unconfigure(config):
+    if _OWN_STORE:
+        shutil.rmtree(_OWN_STORE, ignore_errors=True)
+        if os.environ.get("HOTSPOTS_STORE") == _OWN_STORE:
+            del os.environ["HOTSPOTS_STORE"]
+
+
+@pytest.fixture(scope="session")
+def geodata_dir() -> Path:
+    """The repository's bundled ``geodata/`` folder."""
+    return _GEODATA
+
+
+@pytest.fixture(scope="session")
+def bundled_read(geodata_dir):
+    """``read_police_uk`` of the 8 bundled real months (read once per session, ~5 s)."""
+    from hotspots.data.police_uk import read_police_uk
+
+    return read_police_uk([geodata_dir / "police_uk"])

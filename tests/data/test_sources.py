@@ -1,0 +1,199 @@
+"""Tests for hotspots.data.sources: file names, folder trees, zips and their safety checks."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+
+from hotspots.data import sources
+from hotspots.data.sources import InputFile, classify_name, iter_inputs
+from hotspots.errors import FileReadError
+
+
+def _inputs(paths):
+    items = list(iter_inputs(paths))
+    files = [i for i in items if isinstance(i, InputFile)]
+    errors = [i for i in items if isinstance(i, FileReadError)]
+    return files, errors
+
+
+# --- classify_name ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("2024-01-dorset-street.csv", "street"),
+        ("2031-07/2031-07-hampshire-street.csv", "street"),
+        ("2024-01/2024-01-Dorset-STREET.CSV", "street"),
+        ("2019-02\\2019-02-avon-and-somerset-street.csv", "street"),
+        ("2024-01-dorset-outcomes.csv", "skip"),
+        ("2024-01/2024-01-dorset-stop-and-search.csv", "skip"),
+        ("export.csv", "csv"),
+        ("street.csv", "csv"),
+        ("24-01-dorset-street.csv", "csv"),
+    ],
+)
+def test_classify_name(name, kind):
+    assert classify_name(name) == kind
+
+
+# --- files and folders -------------------------------------------------------------
+
+
+def test_single_file(tmp_path):
+    f = tmp_path / "2024-01-dorset-street.csv"
+    f.write_text("x\n")
+    files, errors = _inputs([f])
+    assert errors == []
+    assert [(i.name, i.file_key, i.kind) for i in files] == [(str(f), f.name, "street")]
+    assert files[0].read_bytes() == b"x\n"
+
+
+def test_police_uk_folder_tree(tmp_path):
+    # the layout data.police.uk archives unpack to
+    for month in ("2031-07", "2031-08"):
+        d = tmp_path / "download" / month
+        d.mkdir(parents=True)
+        (d / f"{month}-hampshire-street.csv").write_text("s\n")
+        (d / f"{month}-hampshire-outcomes.csv").write_text("o\n")
+        (d / f"{month}-hampshire-stop-and-search.csv").write_text("q\n")
+    (tmp_path / "download" / "README.txt").write_text("not a csv\n")
+    files, errors = _inputs([tmp_path / "download"])
+    assert errors == []
+    got = [(i.file_key, i.kind) for i in files]
+    assert sorted(got) == sorted(
+        [
+            ("2031-07-hampshire-street.csv", "street"),
+            ("2031-07-hampshire-outcomes.csv", "skip"),
+            ("2031-07-hampshire-stop-and-search.csv", "skip"),
+            ("2031-08-hampshire-street.csv", "street"),
+            ("2031-08-hampshire-outcomes.csv", "skip"),
+            ("2031-08-hampshire-stop-and-search.csv", "skip"),
+        ]
+    )
+    street = [i for i in files if i.kind == "street"]
+    assert street[0].name.endswith("2031-07/2031-07-hampshire-street.csv")
+
+
+def test_missing_path_and_empty_folder_are_reported_not_raised(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("x")
+    ok = tmp_path / "ok.csv"
+    ok.write_text("x\n")
+    files, errors = _inputs([tmp_path / "nope.csv", tmp_path / "empty", ok])
+    assert [i.file_key for i in files] == ["ok.csv"]
+    assert [(e.path, e.problem) for e in errors] == [
+        (str(tmp_path / "nope.csv"), "no such file or folder"),
+        (str(tmp_path / "empty"), "folder holds no .csv or .zip files"),
+    ]
+
+
+# --- zips ------------------------------------------------------------------------
+
+
+def test_zip_members_are_read_in_place(tmp_path):
+    z = tmp_path / "police.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("2024-01/", "")
+        zf.writestr("2024-01/2024-01-dorset-street.csv", "street rows\n")
+        zf.writestr("2024-01/2024-01-dorset-outcomes.csv", "outcomes\n")
+        zf.writestr("2024-01/2024-01-dorset-stop-and-search.csv", "sas\n")
+        zf.writestr("README.txt", "ignored")
+    files, errors = _inputs([z])
+    assert errors == []
+    assert [(i.name, i.file_key, i.kind) for i in files] == [
+        ("police.zip!2024-01/2024-01-dorset-outcomes.csv", "2024-01-dorset-outcomes.csv", "skip"),
+        (
+            "police.zip!2024-01/2024-01-dorset-stop-and-search.csv",
+            "2024-01-dorset-stop-and-search.csv",
+            "skip",
+        ),
+        ("police.zip!2024-01/2024-01-dorset-street.csv", "2024-01-dorset-street.csv", "street"),
+    ]
+    assert files[2].read_bytes() == b"street rows\n"
+    assert list(tmp_path.iterdir()) == [z]  # nothing extracted
+
+
+def test_zip_inside_a_folder(tmp_path):
+    d = tmp_path / "downloads"
+    d.mkdir()
+    with zipfile.ZipFile(d / "a.zip", "w") as zf:
+        zf.writestr("2024-02-dorset-street.csv", "x\n")
+    files, errors = _inputs([d])
+    assert errors == [] and [i.name for i in files] == ["a.zip!2024-02-dorset-street.csv"]
+
+
+@pytest.mark.parametrize(
+    "member",
+    ["../evil.csv", "2024-01/../../evil.csv", "/etc/evil.csv", "C:/evil.csv", "..\\evil.csv"],
+)
+def test_zip_with_unsafe_member_path_is_refused(tmp_path, member):
+    z = tmp_path / "trav.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("2024-01-dorset-street.csv", "fine\n")
+        zf.writestr(member, "evil\n")
+    files, errors = _inputs([z])
+    assert files == []  # the whole archive is refused
+    assert len(errors) == 1
+    assert errors[0].path == str(z)
+    assert "unsafe path" in errors[0].problem and "archive refused" in errors[0].problem
+
+
+def test_zip_bomb_is_refused(zip_bomb):
+    files, errors = _inputs([zip_bomb])
+    assert files == []
+    assert errors[0].path == str(zip_bomb)
+    assert "decompression bomb" in errors[0].problem
+    assert "expands" in errors[0].problem
+
+
+def test_non_zip_with_zip_suffix(tmp_path):
+    z = tmp_path / "fake.zip"
+    z.write_text("Crime ID,Month\n")
+    files, errors = _inputs([z])
+    assert files == [] and [(e.path, e.problem) for e in errors] == [
+        (str(z), "not a valid zip archive")
+    ]
+
+
+def test_zip_member_and_size_limits(tmp_path, monkeypatch):
+    z = tmp_path / "many.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_STORED) as zf:
+        for i in range(3):
+            zf.writestr(f"f{i}.csv", "a,b\n1,2\n" * 100)
+    monkeypatch.setitem(sources.ZIP_LIMITS, "max_members", 2)
+    _, errors = _inputs([z])
+    assert "zip has 3 members; refused (limit 2)" in errors[0].problem
+    monkeypatch.setitem(sources.ZIP_LIMITS, "max_members", 10)
+    monkeypatch.setitem(sources.ZIP_LIMITS, "max_total_bytes", 1000)
+    _, errors = _inputs([z])
+    assert "refused" in errors[0].problem and "expand" in errors[0].problem
+
+
+def test_normal_csv_compression_passes_the_ratio_check(tmp_path, geodata_dir):
+    # a real police.uk month compresses ~10x, well under the 200x limit
+    z = tmp_path / "real.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(
+            geodata_dir / "police_uk" / "2024-02-dorset-street.csv",
+            "2024-02/2024-02-dorset-street.csv",
+        )
+    files, errors = _inputs([z])
+    assert errors == [] and [i.kind for i in files] == ["street"]
+
+
+def test_damaged_zip_member_raises_oserror_on_read(tmp_path):
+    z = tmp_path / "damaged.zip"
+    payload = b"Crime ID,Month\n" + b"x,2024-01\n" * 50
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("2024-01-dorset-street.csv", payload)
+    data = bytearray(z.read_bytes())
+    i = data.find(b"x,2024-01")
+    data[i + 100] ^= 0x55  # the CRC no longer matches
+    z.write_bytes(bytes(data))
+    files, errors = _inputs([z])
+    assert errors == [] and len(files) == 1
+    with pytest.raises(OSError, match="damaged or unsupported zip member"):
+        files[0].read_bytes()
