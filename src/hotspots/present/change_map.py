@@ -1,0 +1,47 @@
+"""Hotspot-change cells (persistent / emerging / former) as one layer on a map from
+:func:`hotspots.present.maps.build_map`. Colour-blind-safe (Okabe–Ito) and escaped."""
+
+from __future__ import annotations
+
+import html
+
+import folium
+import geopandas as gpd
+import shapely
+
+from hotspots.data import schema as S
+
+__all__ = ["CHANGE_COLOURS", "add_change_layer"]
+
+CHANGE_COLOURS = {
+    "persistent": "#D55E00",  # vermillion: hot in both periods
+    "emerging": "#E69F00",  # orange: hot only in the later period
+    "former": "#0072B2",  # blue: hot only in the earlier period
+}
+
+
+def add_change_layer(
+    m: folium.Map, grid: gpd.GeoDataFrame, name: str = "Hotspot change"
+) -> folium.Map:
+    """Merge cells of each change class and add them as one GeoJSON layer (WGS84)."""
+    cells = grid[grid["change"].isin(list(CHANGE_COLOURS))]
+    if cells.empty:
+        return m
+    merged = (
+        cells.dissolve(by="change", as_index=False)[["change", "geometry"]]
+        .assign(label=lambda d: d["change"].map(lambda c: html.escape(str(c).capitalize())))
+        .to_crs(S.CRS_DISPLAY)
+    )
+    merged["geometry"] = shapely.set_precision(merged.geometry.values, 1e-5)
+    folium.GeoJson(
+        merged.__geo_interface__,
+        name=name,
+        style_function=lambda f: {
+            "color": CHANGE_COLOURS.get(f["properties"]["change"], "#000000"),
+            "fillColor": CHANGE_COLOURS.get(f["properties"]["change"], "#000000"),
+            "weight": 1,
+            "fillOpacity": 0.55,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["label"], aliases=["Change"]),
+    ).add_to(m)
+    return m

@@ -1,0 +1,81 @@
+"""Charts for the pages: Altair (bundled with Streamlit, works offline), always with a
+title, axis labels and colour-blind-safe colours (Okabe–Ito)."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+__all__ = ["trend_chart", "bar_chart", "yearly_chart", "coverage_chart"]
+
+from hotspots.present.palettes import OKABE_ITO
+
+OKABE_ITO = list(OKABE_ITO)
+
+
+def trend_chart(df: pd.DataFrame, title: str, y_title: str = "Records per month") -> alt.Chart:
+    """Wide frame (month + one column per series) -> a line chart with points; gaps stay gaps."""
+    long = df.melt("month", var_name="series", value_name="records")
+    return (
+        alt.Chart(long, title=title)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("month:N", title="Month", sort=None),
+            y=alt.Y("records:Q", title=y_title),
+            color=alt.Color("series:N", title="", scale=alt.Scale(range=OKABE_ITO)),
+            tooltip=["month", "series", "records"],
+        )
+    )
+
+
+def bar_chart(
+    df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title: str
+) -> alt.Chart:
+    """Horizontal bars, largest first."""
+    return (
+        alt.Chart(df, title=title)
+        .mark_bar(color=OKABE_ITO[0])
+        .encode(
+            y=alt.Y(f"{x}:N", title=x_title, sort="-x"),
+            x=alt.X(f"{y}:Q", title=y_title),
+            tooltip=[x, y],
+        )
+    )
+
+
+def yearly_chart(df: pd.DataFrame, title: str) -> alt.Chart:
+    """Grouped bars: the same window in each year, crime and ASB."""
+    long = df.melt("year", var_name="series", value_name="records")
+    return (
+        alt.Chart(long, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X("year:N", title="Year"),
+            xOffset="series:N",
+            y=alt.Y("records:Q", title="Records in the window"),
+            color=alt.Color("series:N", title="", scale=alt.Scale(range=OKABE_ITO)),
+            tooltip=["year", "series", "records"],
+        )
+    )
+
+
+def coverage_chart(curve: pd.DataFrame, title: str) -> alt.Chart:
+    """Share of records captured against share of area (both in %)."""
+    d = pd.DataFrame(
+        {
+            "area_pct": 100 * curve["area_share"].to_numpy(),
+            "records_pct": 100 * curve["record_share"].to_numpy(),
+        }
+    )
+    return (
+        alt.Chart(d, title=title)
+        .mark_line(color=OKABE_ITO[5])
+        .encode(
+            x=alt.X("area_pct:Q", title="Share of the area patrolled (%)"),
+            y=alt.Y("records_pct:Q", title="Share of records covered (%)"),
+            tooltip=[
+                alt.Tooltip("area_pct:Q", format=".1f"),
+                alt.Tooltip("records_pct:Q", format=".1f"),
+            ],
+        )
+    )

@@ -1,0 +1,205 @@
+"""Tables for people: formatted numbers, disclosure control and display frames.
+
+Disclosure control: counts from 1 to ``suppress_below - 1`` are shown as ``"<5"``
+(for the default ``suppress_below=5``); zero is shown as 0. Derived figures that
+would let a reader recover a suppressed count (share, density) are withheld too.
+Analyst views pass ``suppress_below=None`` to show everything.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from hotspots.data import schema as S
+from hotspots.data.points import unique_locations
+
+__all__ = [
+    "DEFAULT_SUPPRESS_BELOW",
+    "is_suppressed",
+    "format_count",
+    "format_number",
+    "format_share",
+    "format_top",
+    "location_counts",
+    "hotspot_table",
+    "HOTSPOT_TABLE_LABELS",
+]
+
+DEFAULT_SUPPRESS_BELOW = 5
+
+# Column headings for people, by hotspot column.
+HOTSPOT_TABLE_LABELS: dict[str, str] = {
+    S.RANK: "Rank",
+    S.NAME: "Name",
+    S.WARD_NAME: "Ward",
+    S.COUNT: "Records",
+    S.SHARE: "Share of records",
+    S.AREA_KM2: "Area (km²)",
+    S.DENSITY_PER_KM2: "Records per km²",
+    S.TOP_CATEGORIES: "Top categories",
+    S.TOP_LOCATIONS: "Top locations",
+    S.HOTSPOT_ID: "Hotspot ID",
+}
+
+
+def _missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def is_suppressed(count: object, suppress_below: int | None) -> bool:
+    """True when ``count`` is between 1 and ``suppress_below - 1`` (inclusive)."""
+    if not suppress_below or _missing(count):
+        return False
+    return 0 < float(count) < suppress_below
+
+
+def format_count(count: object, suppress_below: int | None = None) -> str:
+    """``1234 -> "1,234"``; suppressed counts -> ``"<5"``; missing -> ``"–"``."""
+    if _missing(count):
+        return "–"
+    if is_suppressed(count, suppress_below):
+        return f"<{suppress_below}"
+    c = float(count)
+    return f"{int(c):,}" if c.is_integer() else f"{c:,.1f}"
+
+
+def format_number(value: object, decimals: int = 1) -> str:
+    """Thousands separators and a fixed number of decimals; missing -> ``"–"``."""
+    if _missing(value):
+        return "–"
+    return f"{float(value):,.{decimals}f}"
+
+
+def format_share(share: object) -> str:
+    """A share given as a fraction in [0, 1] -> ``"12.3%"``; missing -> ``"–"``."""
+    if _missing(share):
+        return "–"
+    return f"{100.0 * float(share):.1f}%"
+
+
+_PAREN_COUNT = re.compile(r"\((\d+)\)")
+_COLON_COUNT = re.compile(r":\s*(\d+)\b(?!\s*%)")
+
+
+def _suppress_in_text(text: str, suppress_below: int | None) -> str:
+    if not suppress_below:
+        return text
+
+    def paren(m: re.Match[str]) -> str:
+        return (
+            f"(<{suppress_below})" if is_suppressed(int(m.group(1)), suppress_below) else m.group(0)
+        )
+
+    def colon(m: re.Match[str]) -> str:
+        return (
+            f": <{suppress_below}" if is_suppressed(int(m.group(1)), suppress_below) else m.group(0)
+        )
+
+    return _COLON_COUNT.sub(colon, _PAREN_COUNT.sub(paren, text))
+
+
+def format_top(value: object, suppress_below: int | None = None, sep: str = "; ") -> str:
+    """Format a "top categories" / "top locations" value as one line of text.
+
+    Accepts a string (counts written ``"Name (12)"`` or ``"Name: 12"`` are
+    suppressed in place), a list of names, a list of ``(name, count)`` pairs, a
+    list of dicts with ``name``/``category``/``location`` and ``count``, or a
+    ``{name: count}`` mapping. The text is *not* HTML-escaped: escape at output.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, str):
+        return _suppress_in_text(value, suppress_below)
+    if isinstance(value, Mapping):
+        items: Iterable[object] = list(value.items())
+    elif isinstance(value, (list, tuple, np.ndarray, pd.Series)):
+        items = list(value)
+    else:
+        return _suppress_in_text(str(value), suppress_below)
+    parts = []
+    for item in items:
+        if isinstance(item, Mapping):
+            name = next((item[k] for k in ("name", "category", "location") if k in item), "")
+            count = item.get("count")
+            parts.append(
+                f"{name} ({format_count(count, suppress_below)})"
+                if count is not None
+                else str(name)
+            )
+        elif isinstance(item, (list, tuple)) and len(item) == 2:
+            parts.append(f"{item[0]} ({format_count(item[1], suppress_below)})")
+        else:
+            parts.append(_suppress_in_text(str(item), suppress_below))
+    return sep.join(parts)
+
+
+def location_counts(records: pd.DataFrame) -> pd.DataFrame:
+    """Records per distinct location (x, y in metres), largest first.
+
+    Parameters
+    ----------
+    records : canonical records (:data:`hotspots.data.schema.RECORD_COLUMNS`; only
+        ``x``, ``y`` and ``location`` are read).
+
+    Returns
+    -------
+    DataFrame with ``x``, ``y`` (EPSG:27700 metres), ``location`` (the location text of
+    the first record seen there, as given) and ``count``; ties keep first-seen order.
+    O(n) via :func:`hotspots.data.points.unique_locations`.
+    """
+    cols = [S.X, S.Y, S.LOCATION, S.COUNT]
+    if len(records) == 0:
+        return pd.DataFrame(
+            {S.X: pd.Series(dtype="float64"), S.Y: pd.Series(dtype="float64"),
+             S.LOCATION: pd.Series(dtype="string"), S.COUNT: pd.Series(dtype="int64")}
+        )  # fmt: skip
+    pts = unique_locations(records[S.X].to_numpy(), records[S.Y].to_numpy())
+    n, k = len(pts.inverse), len(pts)
+    first = np.empty(k, dtype=np.int64)
+    first[pts.inverse[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int64)
+    labels = records[S.LOCATION].astype("string").to_numpy()[first]
+    out = pd.DataFrame(
+        {S.X: pts.x, S.Y: pts.y, S.LOCATION: pd.array(labels, dtype="string"), S.COUNT: pts.weight}
+    )
+    return out.sort_values(S.COUNT, ascending=False, kind="stable").reset_index(drop=True)[cols]
+
+
+def hotspot_table(hotspots: pd.DataFrame, *, suppress_below: int | None = None) -> pd.DataFrame:
+    """A display table of hotspots (rank order) with headings for people.
+
+    Counts are formatted as text so that suppressed values read ``"<5"``; with
+    suppression on, share and density of a suppressed hotspot are withheld. The
+    geometry is dropped. Columns absent from ``hotspots`` are skipped.
+    """
+    df = pd.DataFrame(hotspots).drop(columns="geometry", errors="ignore")
+    if S.RANK in df.columns:
+        df = df.sort_values(S.RANK, kind="stable")
+    out = {}
+    sup = (
+        df[S.COUNT].map(lambda c: is_suppressed(c, suppress_below))
+        if S.COUNT in df.columns
+        else pd.Series(False, index=df.index)
+    )
+    for col, label in HOTSPOT_TABLE_LABELS.items():
+        if col not in df.columns:
+            continue
+        s = df[col]
+        if col == S.COUNT:
+            s = s.map(lambda c: format_count(c, suppress_below))
+        elif col == S.SHARE:
+            s = s.map(format_share).where(~sup, "–")
+        elif col == S.DENSITY_PER_KM2:
+            s = s.map(lambda v: format_number(v, 0)).where(~sup, "–")
+        elif col == S.AREA_KM2:
+            s = s.map(lambda v: format_number(v, 3))
+        elif col in (S.TOP_CATEGORIES, S.TOP_LOCATIONS):
+            s = s.map(lambda v: format_top(v, suppress_below))
+        out[label] = s.to_numpy()
+    return pd.DataFrame(out)

@@ -1,0 +1,130 @@
+"""Tests for hotspots.present.tables (test_present_tables: compare/ and commands/ have a tables module too)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hotspots.data import schema as S
+from hotspots.present.tables import (
+    format_count,
+    format_share,
+    format_top,
+    hotspot_table,
+    is_suppressed,
+    location_counts,
+)
+
+# --- suppression boundaries ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [
+        (0, False),
+        (1, True),
+        (4, True),
+        (5, False),
+        (4.0, True),
+        (None, False),
+        (np.nan, False),
+        (pd.NA, False),
+    ],
+)
+def test_is_suppressed_withholds_one_to_four(count, expected):
+    assert is_suppressed(count, 5) is expected
+
+
+def test_no_suppression_when_threshold_is_none():
+    assert is_suppressed(1, None) is False
+    assert format_count(1, None) == "1"
+
+
+@pytest.mark.parametrize(
+    ("count", "k", "text"),
+    [
+        (1234, None, "1,234"),
+        (3, 5, "<5"),
+        (5, 5, "5"),
+        (0, 5, "0"),
+        (None, 5, "–"),
+        (2.5, None, "2.5"),
+    ],
+)
+def test_format_count(count, k, text):
+    assert format_count(count, k) == text
+
+
+def test_format_share_is_a_percentage_of_a_fraction():
+    assert format_share(0.1234) == "12.3%"
+    assert format_share(None) == "–"
+
+
+# --- top categories / locations --------------------------------------------------------
+
+
+def test_format_top_pairs_dicts_and_mappings_suppress_small_counts():
+    assert format_top([("Drugs", 12), ("Robbery", 3)], 5) == "Drugs (12); Robbery (<5)"
+    assert format_top({"Drugs": 12, "Robbery": 3}, 5) == "Drugs (12); Robbery (<5)"
+    assert format_top([{"category": "Drugs", "count": 4}], 5) == "Drugs (<5)"
+    assert format_top(["A", "B"], 5) == "A; B"
+
+
+def test_format_top_suppresses_counts_written_in_text_but_not_percentages():
+    assert format_top("Violence (30); Drugs (4)", 5) == "Violence (30); Drugs (<5)"
+    assert format_top("Parking Area: 3, Nightclub: 40", 5) == "Parking Area: <5, Nightclub: 40"
+    assert (
+        format_top("Anti-social behaviour 28%; Drugs (12%)", 5)
+        == "Anti-social behaviour 28%; Drugs (12%)"
+    )
+    assert format_top(None) == ""
+
+
+# --- location counts ----------------------------------------------------------------------
+
+
+def test_location_counts_aggregates_distinct_points_largest_first(records_factory):
+    recs = records_factory(
+        [
+            (408000, 91000, 2, "On or near A"),
+            (408100, 91000, 5, "On or near B"),
+            (408000, 91000, 1, "On or near A2"),
+        ]
+    )
+    out = location_counts(recs)
+    assert list(out.columns) == [S.X, S.Y, S.LOCATION, S.COUNT]
+    assert out[S.COUNT].tolist() == [5, 3]
+    assert out[S.X].tolist() == [408100.0, 408000.0]
+    # the location text is the first record's at that point
+    assert out[S.LOCATION].tolist() == ["On or near B", "On or near A"]
+
+
+def test_location_counts_of_no_records_is_an_empty_frame_with_the_columns(records_factory):
+    out = location_counts(records_factory([]))
+    assert len(out) == 0
+    assert list(out.columns) == [S.X, S.Y, S.LOCATION, S.COUNT]
+
+
+# --- hotspot table ----------------------------------------------------------------------------
+
+
+def test_hotspot_table_labels_order_and_suppression(toy_hotspots):
+    shuffled = toy_hotspots.iloc[::-1]
+    t = hotspot_table(shuffled, suppress_below=5)
+    assert list(t.columns)[:4] == ["Rank", "Name", "Ward", "Records"]
+    assert t["Rank"].tolist() == [1, 2]
+    assert t["Records"].tolist() == ["250", "<5"]
+    assert t["Share of records"].tolist() == ["25.0%", "–"]  # withheld with the count
+    assert t["Records per km²"].tolist() == ["1,276", "–"]
+    assert t["Top categories"].tolist() == [
+        "Violence and sexual offences (100); Anti-social behaviour (80)",
+        "Drugs (<5)",
+    ]
+    assert "geometry" not in t.columns
+
+
+def test_hotspot_table_without_suppression_shows_everything(toy_hotspots):
+    t = hotspot_table(toy_hotspots)
+    assert t["Records"].tolist() == ["250", "3"]
+    assert t["Share of records"].tolist() == ["25.0%", "0.3%"]
