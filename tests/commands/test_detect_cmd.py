@@ -1,0 +1,148 @@
+"""Tests for ``hotspots detect``: outputs record their parameters; acceptance on real 2024 data."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import shape
+
+from hotspots.cli import main
+
+WINDOW = ["--from", "2024-01", "--to", "2024-03"]
+
+
+def _run(args, capsys):
+    code = main(["detect", *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def test_options_of_another_method_are_refused(capsys):
+    code, _, err = _run(["--method", "kde", "--eps-m", "100", *WINDOW], capsys)
+    assert code == 2
+    assert "--eps-m" in err and "--method dbscan" in err
+
+
+def test_bad_month_and_type_are_refused(capsys):
+    code, _, err = _run(["--method", "kde", "--from", "2024-13"], capsys)
+    assert code == 2 and "YYYY-MM" in err
+    code, _, err = _run(["--method", "kde", "--types", "Burglar"], capsys)
+    assert code == 2 and "category" in err
+    code, _, err = _run(["--method", "dbscan", "--eps-m", "-5", *WINDOW], capsys)
+    assert code == 2 and "eps_m" in err
+
+
+# ----------------------------------------------------------------------------- outputs
+
+
+def test_geojson_is_wgs84_with_parameters(tmp_path, capsys):
+    out = tmp_path / "hot.geojson"
+    code, _, _ = _run(["--method", "kde", *WINDOW, "--out", str(out)], capsys)
+    assert code == 0
+    fc = json.loads(out.read_text(encoding="utf-8"))
+    assert fc["type"] == "FeatureCollection"
+    assert "crs" not in fc  # RFC 7946: WGS84 only, no crs member
+    p = fc["parameters"]
+    assert p["method"] == "kde" and p["kernel"] == "quartic"
+    assert p["cell_size_m"] == 50.0 and p["bandwidth_m"] == 570.0 and p["top_share"] == 0.02
+    assert p["from"] == "2024-01" and p["to"] == "2024-03" and p["months"] == 3
+    assert p["n_records"] > 9000 and p["area"] == "bcp" and p["simulated"] is False
+    assert any("bandwidth" in n for n in p["notes"])
+    assert len(fc["features"]) == p["n_hotspots"] >= 3 and p["limit"] is None
+    for f in fc["features"]:
+        g = shape(f["geometry"])
+        minx, miny, maxx, maxy = g.bounds
+        assert -2.1 < minx < maxx < -1.6 and 50.6 < miny < maxy < 50.9  # lon/lat over BCP
+        for poly in getattr(g, "geoms", [g]):
+            assert poly.exterior.is_ccw  # RFC 7946 right-hand rule
+        assert {"rank", "name", "count", "share", "top_categories"} <= set(f["properties"])
+
+
+def test_json_and_csv_record_the_parameters(tmp_path, capsys):
+    code, text, _ = _run(
+        ["--method", "dbscan", *WINDOW, "--format", "json", "--limit", "3"], capsys
+    )
+    assert code == 0
+    doc = json.loads(text)
+    assert set(doc) == {"parameters", "hotspots"}
+    assert doc["parameters"]["eps_m"] == 160.0 and doc["parameters"]["min_points"] == 47
+    assert len(doc["hotspots"]) == 3 and doc["parameters"]["limit"] == 3
+    assert doc["parameters"]["n_hotspots"] >= 3
+    assert [h["rank"] for h in doc["hotspots"]] == [1, 2, 3]
+    assert all(50.6 < h["lat"] < 50.9 and -2.1 < h["lon"] < -1.6 for h in doc["hotspots"])
+
+    out = tmp_path / "hot.csv"
+    code, _, _ = _run(
+        ["--method", "dbscan", *WINDOW, "--eps-m", "150", "--min-points", "50", "--out", str(out)],
+        capsys,
+    )
+    assert code == 0
+    text = out.read_text(encoding="utf-8")
+    head = [line for line in text.splitlines() if line.startswith("# ")]
+    assert "# eps_m: 150.0" in head and "# min_points: 50" in head
+    table = pd.read_csv(io.StringIO(text), comment="#")
+    assert {"rank", "name", "count", "lat", "lon"} <= set(table.columns)
+    assert table["rank"].tolist() == list(range(1, len(table) + 1))
+
+
+def test_empty_selection_gives_an_empty_collection(capsys):
+    code, text, _ = _run(
+        ["--method", "kde", "--from", "2030-01", "--to", "2030-02", "--format", "geojson"], capsys
+    )
+    assert code == 0
+    fc = json.loads(text)
+    assert fc["features"] == [] and fc["parameters"]["n_records"] == 0
+
+
+def test_table_output_for_people(capsys):
+    code, text, err = _run(
+        ["--method", "gistar", *WINDOW, "--types", "asb", "--limit", "4"], capsys
+    )
+    assert code == 0
+    assert "rank" in text and "share_%" in text
+    assert "distance_m: 300.0" in err and "note:" in err
+
+
+# ----------------------------------------------------------------------------- acceptance
+
+
+@pytest.mark.parametrize("method", ["dbscan", "kde", "gistar"])
+def test_real_2024_hotspots_include_town_centre_and_poole_bus_station(method, capsys):
+    """Acceptance: on 2024-01..2024-03, all crime and ASB, the top hotspots of every
+    method include Bournemouth town centre (Square / Lower Gardens) and Poole Bus
+    Station, named as such."""
+    code, text, _ = _run(
+        ["--method", method, *WINDOW, "--types", "all", "--format", "json"], capsys
+    )
+    assert code == 0
+    hot = json.loads(text)["hotspots"][:5]
+    names = [h["name"] for h in hot]
+    town = [h for h in hot if "Bournemouth Square" in h["name"] or "Lower Gardens" in h["name"]]
+    assert town and town[0]["rank"] == 1, names
+    assert town[0]["ward_name"] == "Bournemouth Central"
+    assert any("Poole Bus Station" in n for n in names), names
+    # the town-centre hotspot really is where the Square is
+    lat, lon = town[0]["lat"], town[0]["lon"]
+    assert shapely.Point(lon, lat).distance(shapely.Point(-1.8796, 50.7202)) < 0.02
+
+
+def test_user_gazetteer_names_more_hotspots(tmp_path, capsys):
+    args = ["--method", "dbscan", *WINDOW, "--format", "json"]
+    code, text, _ = _run(args, capsys)
+    hot = json.loads(text)["hotspots"]
+    unnamed = next(h for h in hot if h["name"].startswith("On or near Supermarket"))
+    extra = tmp_path / "places.csv"
+    extra.write_text(
+        f"place,lat,lon\nWinton Supermarket,{unnamed['lat']},{unnamed['lon']}\n", encoding="utf-8"
+    )
+    code, text, _ = _run([*args, "--gazetteer", str(extra)], capsys)
+    assert code == 0
+    renamed = {h["rank"]: h["name"] for h in json.loads(text)["hotspots"]}
+    assert renamed[unnamed["rank"]] == "Winton Supermarket"

@@ -1,0 +1,250 @@
+"""Tests for hotspots.methods.kde: inputs, then the surface against an exact sum over all records."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import shapely
+
+from hotspots.data import schema as S
+from hotspots.data.points import unique_locations
+from hotspots.errors import InputError
+from hotspots.methods import kde as kde_mod
+from hotspots.methods.grid import Grid
+from hotspots.methods.kde import (
+    DEFAULT_TOP_SHARE,
+    auto_bandwidth_m,
+    auto_cell_size_m,
+    kde_hotspots,
+    kernel_density,
+)
+
+# ----------------------------------------------------------------------------- inputs
+
+
+@pytest.mark.parametrize(
+    "kwargs, argument",
+    [
+        ({"kernel": "epanechnikov"}, "kernel"),
+        ({"top_share": 0}, "top_share"),
+        ({"top_share": 0.7}, "top_share"),
+        ({"top_share": float("nan")}, "top_share"),
+        ({"bandwidth_m": -10}, "bandwidth_m"),
+        ({"cell_size_m": 0}, "cell_size_m"),
+        ({"cell_size_m": "50"}, "cell_size_m"),
+    ],
+)
+def test_bad_arguments_are_refused(make_records, no_places, kwargs, argument):
+    recs = make_records([(0, 0, 5), (300, 0, 2)])
+    with pytest.raises(InputError) as err:
+        kde_hotspots(recs, gazetteer=no_places, **kwargs)
+    assert err.value.argument == argument
+
+
+def test_kernel_density_refuses_bad_bandwidth():
+    g = Grid(0, 0, 10, 5, 5)
+    with pytest.raises(InputError):
+        kernel_density(np.array([1.0]), np.array([1.0]), None, g, bandwidth_m=0)
+    with pytest.raises(InputError):
+        kernel_density(np.array([1.0]), np.array([1.0]), None, g, bandwidth_m=10, kernel="box")
+
+
+# ----------------------------------------------------------------------------- reference
+
+
+def _exact(x, y, grid: Grid, h: float, kernel: str) -> np.ndarray:
+    """Direct sum over every record at every cell centre (records per km²), no truncation."""
+    cx, cy = grid.centres()
+    d2 = (cx[..., None] - x) ** 2 + (cy[..., None] - y) ** 2  # (ny, nx, n)
+    if kernel == "quartic":
+        k = 3 / (math.pi * h * h) * np.clip(1 - d2 / (h * h), 0, None) ** 2
+    else:
+        k = np.exp(-d2 / (2 * h * h)) / (2 * math.pi * h * h)
+    return k.sum(axis=-1) * 1e6
+
+
+def _records_xy(seed: int, n: int = 400):
+    """Raw records snapped to 40 locations (with repeats), in a 600 m x 500 m box."""
+    rng = np.random.default_rng(seed)
+    locs = np.c_[rng.uniform(1000, 1600, 40), rng.uniform(2000, 2500, 40)]
+    which = rng.choice(40, n, p=np.linspace(1, 3, 40) / np.linspace(1, 3, 40).sum())
+    return locs[which, 0], locs[which, 1]
+
+
+def _max_rel_error(est: np.ndarray, ref: np.ndarray) -> float:
+    big = ref > 0.01 * ref.max()
+    return float(np.max(np.abs(est[big] - ref[big]) / ref[big]))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("h", [45.0, 120.0])
+def test_quartic_matches_exact_sum(seed, h):
+    x, y = _records_xy(seed)
+    grid = Grid(900.0, 1900.0, 20.0, 45, 40)
+    pts = unique_locations(x, y)
+    est = kernel_density(pts.x, pts.y, pts.weight, grid, bandwidth_m=h, kernel="quartic")
+    ref = _exact(x, y, grid, h, "quartic")
+    # the quartic path is an exact scatter: equal to rounding
+    np.testing.assert_allclose(est, ref, rtol=1e-9, atol=1e-9 * ref.max())
+    assert _max_rel_error(est, ref) < 0.01
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("sd", [10.0, 30.0, 80.0])
+@pytest.mark.parametrize("path", ["scatter", "fft"])
+def test_gaussian_within_one_percent_of_exact_sum(monkeypatch, seed, sd, path):
+    monkeypatch.setattr(kde_mod, "_gauss_path", lambda *a: path)
+    x, y = _records_xy(seed)
+    grid = Grid(900.0, 1900.0, 20.0, 45, 40)
+    pts = unique_locations(x, y)
+    est = kernel_density(pts.x, pts.y, pts.weight, grid, bandwidth_m=sd, kernel="gaussian")
+    ref = _exact(x, y, grid, sd, "gaussian")
+    assert _max_rel_error(est, ref) < 0.01
+
+
+def test_single_point_by_hand():
+    # one record at a cell centre; quartic radius 100 m: K(0) = 3 / (pi 100²) per m²
+    g = Grid(0.0, 0.0, 10.0, 41, 41)
+    d = kernel_density(np.array([205.0]), np.array([205.0]), None, g, bandwidth_m=100.0)
+    assert d[20, 20] == pytest.approx(3 / (math.pi * 1e4) * 1e6)  # 95.49 per km²
+    # 50 m east: (1 - 0.25)² of the peak
+    assert d[20, 25] == pytest.approx(0.5625 * d[20, 20])
+    # 100 m and beyond: zero
+    assert d[20, 30] == 0 and d[20, 35] == 0
+    # the volume is one record (Riemann sum over 10 m cells; quartic is smooth)
+    assert d.sum() * 1e-4 == pytest.approx(1.0, rel=2e-3)
+    # weights multiply; off-grid locations are ignored
+    d2 = kernel_density(
+        np.array([205.0, 9999.0]),
+        np.array([205.0, 0.0]),
+        np.array([3.0, 5.0]),
+        g,
+        bandwidth_m=100.0,
+    )
+    np.testing.assert_allclose(d2, 3 * d)
+
+
+def test_gaussian_single_point_by_hand():
+    g = Grid(0.0, 0.0, 10.0, 41, 41)
+    d = kernel_density(
+        np.array([205.0]), np.array([205.0]), None, g, bandwidth_m=50.0, kernel="gaussian"
+    )
+    assert d[20, 20] == pytest.approx(1 / (2 * math.pi * 2500) * 1e6)  # 63.66 per km²
+    assert d[20, 25] == pytest.approx(math.exp(-0.5) * d[20, 20])
+
+
+# ----------------------------------------------------------------------------- automatic rules
+
+
+def test_auto_cell_size_rule():
+    assert auto_cell_size_m((0, 0, 25_000, 14_100)) == 50.0  # 56.4 -> 50
+    assert auto_cell_size_m((0, 0, 1000, 2000)) == 5.0  # 4 -> 5
+    assert auto_cell_size_m((0, 0, 700, 700)) == 2.5  # 2.8 -> 2.5
+    assert auto_cell_size_m((0, 0, 0, 0)) == 25.0  # degenerate extent
+
+
+def test_auto_bandwidth_rule_by_hand():
+    # four points 100 m from their mean centre: SD = 100, Dm = 100,
+    # min(100, 1.2011 * 100) = 100; n = 4 -> 0.9 * 100 * 4**-0.2
+    x = np.array([100.0, -100, 0, 0])
+    y = np.array([0.0, 0, 100, -100])
+    assert auto_bandwidth_m(unique_locations(x, y)) == pytest.approx(90 * 4**-0.2)  # 68.21
+    # weights count as records: two records at each point -> n = 8
+    pts = unique_locations(np.repeat(x, 2), np.repeat(y, 2))
+    assert auto_bandwidth_m(pts) == pytest.approx(90 * 8**-0.2)  # 59.38
+    # an outlier: Dm (robust) takes over from SD
+    x2 = np.r_[x, 10_000.0]
+    y2 = np.r_[y, 0.0]
+    pts = unique_locations(x2, y2)
+    w = np.ones(5)
+    mx = x2.mean()
+    d = np.hypot(x2 - mx, y2)
+    sd = math.sqrt(np.mean(d**2))
+    dm = np.sort(d)[2]
+    assert math.sqrt(1 / math.log(2)) * dm < sd
+    assert auto_bandwidth_m(pts) == pytest.approx(0.9 * math.sqrt(1 / math.log(2)) * dm * 5**-0.2)
+    assert auto_bandwidth_m(unique_locations(np.array([1.0]), np.array([1.0]))) == 0.0
+    assert w.sum() == 5
+
+
+def test_automatic_choices_are_announced(make_records, no_places):
+    recs = make_records([(0, 0, 10), (400, 0, 10), (0, 300, 5), (10_000, 5_000, 1)])
+    q = kde_hotspots(recs, gazetteer=no_places)
+    assert q.cell_size_m == 20.0  # bounding box 10 km x 5 km: 5000 / 250
+    assert any("cell size set to 20 m" in n for n in q.notes)
+    radius = kde_mod._sig2(
+        auto_bandwidth_m(unique_locations(recs[S.X].to_numpy(), recs[S.Y].to_numpy()))
+    )
+    assert q.bandwidth_m == radius
+    assert any(f"bandwidth (quartic radius) set to {radius:g} m" in n for n in q.notes)
+    g = kde_hotspots(recs, kernel="gaussian", gazetteer=no_places)
+    assert g.bandwidth_m == kde_mod._sig2(radius / math.sqrt(8))
+    assert any("Gaussian standard deviation" in n for n in g.notes)
+    assert q.top_share == DEFAULT_TOP_SHARE == 0.02
+    fixed = kde_hotspots(recs, cell_size_m=25, bandwidth_m=200, gazetteer=no_places)
+    assert fixed.notes == () or all("set to" not in n for n in fixed.notes)
+
+
+# ----------------------------------------------------------------------------- hotspots
+
+
+def test_two_separate_hotspots_from_top_share(make_records, no_places):
+    from hotspots.data.areas import Area
+
+    # two dense spots 2 km apart and a sprinkle of single records, in a 3 km x 1.9 km box
+    box = Area("box", "polygon", "box", shapely.box(-500, -500, 2500, 1400))
+    rows = [(0, 0, 50), (2000, 0, 30)] + [(x, 900, 1) for x in range(0, 2001, 250)]
+    recs = make_records(rows, location=["On or near West", "On or near East"] + ["bg"] * 9)
+    res = kde_hotspots(
+        recs, cell_size_m=20, bandwidth_m=100, top_share=0.005, area=box, gazetteer=no_places
+    )
+    hot = res.hotspots
+    assert hot[S.COUNT].tolist() == [50, 30]
+    assert hot[S.NAME].tolist() == ["On or near West", "On or near East"]
+    assert hot[S.SHARE].tolist() == pytest.approx([50 / 89, 30 / 89])
+    # the hotspots are the 0.5% densest of the box's 150 x 95 cells: 72 cells
+    assert int(res.in_area.sum()) == 150 * 95
+    assert hot["n_cells"].sum() == math.ceil(0.005 * 150 * 95) == 72
+    assert hot[S.AREA_KM2].sum() == pytest.approx(72 * 20 * 20 / 1e6)
+    assert (res.density[res.in_area] >= res.threshold_per_km2).sum() == 72
+    assert hot["kde_peak_per_km2"].iloc[0] == pytest.approx(res.density.max())
+    # both are discs: the heavier one is larger
+    assert hot["n_cells"].iloc[0] > hot["n_cells"].iloc[1]
+    cells = res.cells()
+    assert len(cells) == int((res.in_area & (res.density > 0)).sum())
+
+
+def test_area_clips_records_and_cells(make_records, no_places):
+    from hotspots.data.areas import Area
+
+    area = Area("box", "polygon", "box", shapely.box(-500, -500, 500, 500))
+    recs = make_records([(0, 0, 20), (100, 50, 5), (3000, 3000, 40)])
+    res = kde_hotspots(
+        recs, cell_size_m=50, bandwidth_m=150, top_share=0.05, area=area, gazetteer=no_places
+    )
+    assert res.n_records == 25
+    assert res.area_name == "box"
+    assert int(res.in_area.sum()) == 400  # 20 x 20 cells of 50 m
+    assert res.hotspots[S.COUNT].sum() == 25
+
+
+def test_empty_records_give_empty_result_with_same_columns(make_records, no_places):
+    full = kde_hotspots(make_records([(0, 0, 5), (500, 500, 2)]), gazetteer=no_places)
+    empty = kde_hotspots(make_records([]), cell_size_m=50, bandwidth_m=100, gazetteer=no_places)
+    assert len(empty.hotspots) == 0
+    assert list(empty.hotspots.columns) == list(full.hotspots.columns)
+    assert empty.density.sum() == 0 and empty.n_records == 0
+    assert any("no records" in n for n in empty.notes)
+    auto = kde_hotspots(make_records([]), gazetteer=no_places)
+    assert len(auto.hotspots) == 0
+
+
+def test_real_2024_top_hotspots_include_town_centre_and_poole_bus_station(bcp_2024):
+    for kernel in ("quartic", "gaussian"):
+        res = kde_hotspots(bcp_2024, kernel=kernel, area="bcp")
+        names = res.hotspots[S.NAME].head(5).tolist()
+        assert "Bournemouth Square" in names[0] or "Lower Gardens" in names[0], names
+        assert any("Poole Bus Station" in n for n in names), names
+        assert res.cell_size_m == 50.0
