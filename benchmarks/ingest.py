@@ -10,6 +10,13 @@ snap point once. Medians of several runs; timings here are noisy.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# benchmarks/hotspots.py (the hotspot benchmark) would shadow the hotspots package
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    sys.path.pop(0)
+
 import argparse
 import statistics
 import sys

@@ -13,6 +13,7 @@ Spec grammar (case-insensitive, prefixes optional where unambiguous)::
     lsoa:E01015431 | E01015431
     place:Poole Bus Station@300 | Poole Bus Station@300 | Lower Gardens   (radius m, default 250)
     file:path/to/area.geojson | path/to/area.geojson   (any CRS; polygons are dissolved)
+    poly:lon,lat;lon,lat;lon,lat     a polygon in WGS84 (what the map's draw tool gives)
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ __all__ = [
     "TOWN_CENTRE_PLACES",
     "DEFAULT_PLACE_RADIUS_M",
     "records_in_area",
+    "polygon_spec",
+    "polygon_area",
 ]
 
 DEFAULT_PLACE_RADIUS_M = 250.0
@@ -128,6 +131,8 @@ def resolve_area(spec: str | Area | None, boundaries: Boundaries | None = None) 
     raw = str(spec).strip()
     prefix, _, rest = raw.partition(":")
     prefix = prefix.lower()
+    if prefix == "poly" and rest:
+        return polygon_area(rest)
     if prefix == "wards" and rest:
         parts = [resolve_area(f"ward:{w.strip()}", b) for w in rest.split(",") if w.strip()]
         if not parts:
@@ -199,6 +204,36 @@ def resolve_area(spec: str | Area | None, boundaries: Boundaries | None = None) 
         "(optionally @radius in metres) or a polygon file",
         "Towns: " + ", ".join(S.TOWNS) + ". Places: " + ", ".join(b.gazetteer["name"]) + ".",
     )
+
+
+def polygon_spec(lonlat: list[tuple[float, float]] | list[list[float]]) -> str:
+    """``poly:`` spec of a WGS84 ring (lon, lat pairs, 5 decimals ~1 m), e.g. from a map drawing."""
+    pts = [(round(float(lon), 5), round(float(lat), 5)) for lon, lat in lonlat]
+    if len(pts) > 1 and pts[0] == pts[-1]:
+        pts = pts[:-1]
+    return "poly:" + ";".join(f"{lon:g},{lat:g}" for lon, lat in pts)
+
+
+def polygon_area(text: str) -> Area:
+    """Parse ``lon,lat;lon,lat;...`` (WGS84, at least 3 vertices) into an Area in metres."""
+    from pyproj import Transformer
+
+    try:
+        pts = [tuple(float(v) for v in p.split(",")) for p in text.split(";") if p.strip()]
+        if len(pts) < 3 or any(len(p) != 2 for p in pts):
+            raise ValueError
+    except ValueError:
+        raise InputError(
+            "area", f"poly:{text[:60]}", "poly:lon,lat;lon,lat;... with at least three vertices"
+        ) from None
+    if not all(-9.0 <= lon <= 2.1 and 49.5 <= lat <= 61.0 for lon, lat in pts):
+        raise InputError("area", f"poly:{text[:60]}", "vertices in Great Britain (WGS84 lon,lat)")
+    tr = Transformer.from_crs(S.CRS_DISPLAY, S.CRS_METRES, always_xy=True)
+    xs, ys = tr.transform([p[0] for p in pts], [p[1] for p in pts])
+    geom = shapely.make_valid(shapely.Polygon(list(zip(xs, ys, strict=True))))
+    if geom.area <= 0:
+        raise InputError("area", f"poly:{text[:60]}", "a polygon with a non-zero area")
+    return Area(f"Drawn area ({geom.area / 1e6:.2f} km²)", "polygon", "poly:" + text, geom)
 
 
 def area_mask(x: np.ndarray, y: np.ndarray, area: Area) -> np.ndarray:

@@ -1,36 +1,40 @@
-"""Streamlit caching of datasets: the only module that wraps ``st.cache_*``.
+"""Streamlit caching: the only module that wraps ``st.cache_*``.
 
-Cached functions depend only on their arguments; the store version (which
-changes whenever the store's content changes) is part of every key.
+Cached functions depend only on their arguments, and the store version (which
+changes whenever a store's content changes) is part of every key, so an import
+invalidates exactly what it should. Results are treated as read-only.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from hotspots.data.store import Store, open_dataset
+from hotspots.present import views
 
-__all__ = ["get_store", "load_records", "DATASET_LABELS"]
+__all__ = ["get_store", "load_records", "DATASET_LABELS", "filtered", "compute"]
 
 DATASET_LABELS = {
-    "bundled": "Real data (police.uk, 8 months bundled)",
-    "simulated": "SIMULATED data (2020–2023, known truth)",
-    "uploaded": "Uploaded data",
+    "bundled": "Real data: police.uk, Dorset Police (8 months bundled)",
+    "simulated": "SIMULATED data: 2020–2023 with a known Seasonal Response",
+    "uploaded": "Uploaded data (Data page)",
 }
+
+
+@st.cache_resource(show_spinner="Preparing the dataset (first run only)…")
+def _open(dataset: str) -> Store:
+    return open_dataset(dataset)
 
 
 def get_store(dataset: str) -> Store:
     """Open (and on first use build) a dataset's store."""
-    return _build_once(dataset)
+    return _open(dataset)
 
 
-@st.cache_resource(show_spinner="Preparing the dataset (first run only)…")
-def _build_once(dataset: str) -> Store:
-    return open_dataset(dataset)
-
-
-@st.cache_data(show_spinner="Loading records…", max_entries=4)
+@st.cache_resource(show_spinner="Loading records…", max_entries=4)
 def _records(path: str, version: str) -> pd.DataFrame:
     return Store(path).records()
 
@@ -40,3 +44,79 @@ def load_records(dataset: str) -> tuple[pd.DataFrame, str]:
     store = get_store(dataset)
     version = store.version
     return _records(str(store.path), version), version
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _filtered(path: str, version: str, filters: views.Filters) -> pd.DataFrame:
+    return views.apply_filters(_records(path, version), filters)
+
+
+def filtered(dataset: str, filters: views.Filters) -> pd.DataFrame:
+    """Records of a dataset matching the filters (cached on version and filters)."""
+    store = get_store(dataset)
+    return _filtered(str(store.path), store.version, filters)
+
+
+@st.cache_resource(max_entries=32, show_spinner="Computing…")
+def _compute(name: str, path: str, version: str, filters: views.Filters, params: tuple) -> Any:
+    fn = getattr(views, name)
+    recs = _records(path, version)
+    return fn(recs, filters, **dict(params))
+
+
+def compute(name: str, dataset: str, filters: views.Filters, **params) -> Any:
+    """Run ``hotspots.present.views.<name>(records, filters, **params)``, cached."""
+    store = get_store(dataset)
+    return _compute(name, str(store.path), store.version, filters, tuple(sorted(params.items())))
+
+
+@st.cache_resource(max_entries=16, show_spinner="Drawing the map…")
+def _hotspot_map(
+    path: str,
+    version: str,
+    filters: views.Filters,
+    params: tuple,
+    layers: tuple,
+    tiles: str,
+    suppress_below: int | None,
+    height: int,
+):
+    from hotspots.present.draw import add_draw_control
+    from hotspots.present.maps import build_map
+
+    view = _compute("hotspot_view", path, version, filters, params)
+    m = build_map(
+        points=view.locations if "points" in layers and len(view.locations) else None,
+        density=view.kde if "density" in layers and view.kde is not None else None,
+        hotspots=view.hotspots if "hotspots" in layers else None,
+        gistar=view.gistar.grid if "gistar" in layers and view.gistar is not None else None,
+        area=view.area,
+        tiles=tiles,
+        height=height,
+        suppress_below=suppress_below,
+        simulated=bool(_records(path, version)["simulated"].any()),
+    )
+    return add_draw_control(m)
+
+
+def hotspot_map(
+    dataset: str,
+    filters: views.Filters,
+    *,
+    tiles: str = "auto",
+    suppress_below: int | None = None,
+    height: int = 620,
+    **params,
+):
+    """The hotspot page's folium map for ``views.hotspot_view(**params)`` (cached)."""
+    store = get_store(dataset)
+    return _hotspot_map(
+        str(store.path),
+        store.version,
+        filters,
+        tuple(sorted(params.items())),
+        tuple(params.get("layers", ())),
+        tiles,
+        suppress_below,
+        height,
+    )

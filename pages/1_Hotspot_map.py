@@ -1,0 +1,205 @@
+"""Hotspot map: where are the problems? DBSCAN, kernel density and Gi*, named like people name places."""
+
+from __future__ import annotations
+
+import copy
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from hotspots.data import schema as S
+from hotspots.present import exports
+from hotspots.present.charts import bar_chart, trend_chart
+from hotspots.present.maps import clicked_hotspot_id
+from hotspots.present.tables import hotspot_table
+from hotspots.ui import state, widgets
+from hotspots.ui.cache import compute, hotspot_map
+
+st.set_page_config(page_title="Hotspot map · Safer BCP", page_icon="🗺️", layout="wide")
+st.title("Hotspot map")
+
+METHODS = {
+    "dbscan": "DBSCAN clusters (Ester et al. 1996)",
+    "kde": "Kernel density, densest cells (quartic / Gaussian)",
+    "gistar": "Getis-Ord Gi* hot cells (FDR-corrected)",
+}
+LAYERS = {
+    "points": "Locations (sized by records)",
+    "density": "Density surface",
+    "hotspots": "Hotspot areas",
+    "gistar": "Gi* grid (hot and cold cells)",
+}
+
+
+def _use_area(spec: str) -> None:
+    st.session_state["area"] = spec
+    st.session_state["area_pick"] = spec
+
+
+dataset, records, version = widgets.dataset_picker()
+widgets.simulated_banner(records)
+filters = widgets.filter_sidebar(records)
+
+sb = st.sidebar
+sb.divider()
+state.init("method", "dbscan", lambda v: v if v in METHODS else "dbscan")
+method = sb.radio("Hotspot method", list(METHODS), format_func=METHODS.get, key="method")
+state.init("layers", "points,density,hotspots", str)
+st.session_state.setdefault(
+    "layers_pick",
+    [x for x in st.session_state["layers"].split(",") if x in LAYERS] or ["points", "hotspots"],
+)
+layers = sb.multiselect("Map layers", list(LAYERS), format_func=LAYERS.get, key="layers_pick")
+st.session_state["layers"] = ",".join(layers)
+state.init("manual", False, lambda v: v == "1")
+manual = sb.toggle(
+    "Set method parameters by hand",
+    key="manual",
+    help="Off: the automatic values (shown under the map) are used.",
+)
+params: dict = {"method": method}
+if manual:
+    if method == "dbscan":
+        state.init("eps", 150, int)
+        params["eps_m"] = float(
+            sb.slider("Neighbourhood radius eps (m)", 25, 1000, step=25, key="eps")
+        )
+        state.init("minpts", 30, int)
+        params["min_points"] = int(
+            sb.number_input("Minimum records per core location", 2, 100000, key="minpts")
+        )
+    if method == "kde" or "density" in layers:
+        state.init("kernel", "quartic", lambda v: v if v in ("quartic", "gaussian") else "quartic")
+        params["kernel"] = sb.radio(
+            "Kernel", ["quartic", "gaussian"], key="kernel", horizontal=True
+        )
+        state.init("cell", 50, int)
+        params["cell_size_m"] = float(sb.slider("KDE cell size (m)", 10, 250, step=10, key="cell"))
+        state.init("bw", 300, int)
+        params["bandwidth_m"] = float(sb.slider("KDE bandwidth (m)", 50, 2000, step=50, key="bw"))
+        state.init("top", 2.0, float)
+        params["top_share"] = (
+            sb.slider("Hotspot = densest share of the area (%)", 0.5, 10.0, step=0.5, key="top")
+            / 100
+        )
+    if method == "gistar" or "gistar" in layers:
+        state.init("gicell", 100, int)
+        params["gi_cell_size_m"] = float(
+            sb.slider("Gi* cell size (m)", 50, 500, step=25, key="gicell")
+        )
+params["layers"] = tuple(layers)
+widgets.permalink(
+    {
+        "method": method,
+        "layers": ",".join(layers),
+        "manual": manual,
+        **(
+            {
+                k: st.session_state.get(k)
+                for k in ("eps", "minpts", "kernel", "cell", "bw", "top", "gicell")
+            }
+            if manual
+            else {}
+        ),
+    }
+)
+
+try:
+    view = compute("hotspot_view", dataset, filters, **params)
+    # a copy: st_folium renames the map's elements in place, which breaks the cached map's next render
+    fmap = copy.deepcopy(hotspot_map(dataset, filters, **params))
+except Exception as exc:  # InputError and friends: shown, not a traceback
+    widgets.show_error(exc)
+    st.stop()
+
+st.markdown(
+    f"**{view.n_records:,} records** in {view.area.name}, {filters.start} to {filters.end}; "
+    f"method: {METHODS[method]}."
+)
+left, right = st.columns([3, 2])
+with left:
+    out = st_folium(
+        fmap,
+        height=620,
+        use_container_width=True,
+        returned_objects=["last_active_drawing"],
+        key=f"map-{method}",
+    )
+    with st.expander("Parameters used (automatic values are chosen from the data)", expanded=True):
+        for note in view.notes:
+            st.markdown(f"- {note}")
+        st.json(view.parameters, expanded=False)
+with right:
+    st.subheader("Ranked hotspots")
+    st.caption("The table is the text alternative to the map: one row per hotspot, biggest first.")
+    table = hotspot_table(view.hotspots)
+    st.dataframe(table, hide_index=True, height=360)
+    meta = {
+        **view.parameters,
+        "months": f"{filters.start}..{filters.end}",
+        "area": view.area.name,
+        "categories": list(filters.categories),
+        "dataset": dataset,
+    }
+    c1, c2 = st.columns(2)
+    c1.download_button(
+        "Download CSV",
+        exports.to_csv(view.hotspots, parameters=meta, suppress_below=None),
+        file_name=f"hotspots-{method}.csv",
+        mime="text/csv",
+        key="dl_csv",
+    )
+    c2.download_button(
+        "Download GeoJSON",
+        exports.to_geojson(view.hotspots, parameters=meta, suppress_below=None),
+        file_name=f"hotspots-{method}.geojson",
+        mime="application/geo+json",
+        key="dl_geojson",
+    )
+
+    hid = clicked_hotspot_id(out)
+    ids = list(view.hotspots[S.HOTSPOT_ID]) if len(view.hotspots) else []
+    if ids:
+        labels = {
+            int(h): f"{int(r)}. {n}"
+            for h, r, n in zip(
+                view.hotspots[S.HOTSPOT_ID],
+                view.hotspots[S.RANK],
+                view.hotspots[S.NAME],
+                strict=True,
+            )
+        }
+        if hid in labels:
+            st.session_state["spot_pick"] = hid
+        pick = st.selectbox(
+            "Hotspot details (or click one on the map)",
+            list(labels),
+            format_func=labels.get,
+            key="spot_pick",
+        )
+        row = view.hotspots[view.hotspots[S.HOTSPOT_ID] == pick].iloc[0]
+        detail = compute("hotspot_detail", dataset, filters, geometry=row.geometry.wkb)
+        st.markdown(f"### {row[S.NAME]}")
+        st.markdown(
+            f"Ward: **{row[S.WARD_NAME] if isinstance(row[S.WARD_NAME], str) else 'outside BCP'}** · "
+            f"{int(row[S.COUNT]):,} records ({100 * float(row[S.SHARE]):.1f}% of those shown) · "
+            f"{float(row[S.AREA_KM2]):.3f} km²"
+        )
+        if len(detail.by_category):
+            st.altair_chart(
+                bar_chart(
+                    detail.by_category,
+                    "category",
+                    "records",
+                    "Records by category",
+                    "Category",
+                    "Records",
+                ),
+                width="stretch",
+            )
+        st.altair_chart(trend_chart(detail.trend, "Monthly trend in this hotspot"), width="stretch")
+        st.markdown("**Top locations**")
+        st.dataframe(detail.top_locations, hide_index=True)
+    else:
+        st.info("No hotspots for these filters: widen the months, categories or area.")
+widgets.footer(records)

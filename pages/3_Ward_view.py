@@ -1,0 +1,121 @@
+"""Ward view: what is happening in my ward? A page a councillor can bookmark and share."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from hotspots.data import schema as S
+from hotspots.data.boundaries import load_boundaries
+from hotspots.present.charts import bar_chart, trend_chart
+from hotspots.present.maps import build_map
+from hotspots.present.reports import ward_report_html, ward_report_pdf
+from hotspots.present.tables import format_count, hotspot_table
+from hotspots.ui import state, widgets
+from hotspots.ui.cache import compute
+
+st.set_page_config(page_title="Ward view · Safer BCP", page_icon="🏘️", layout="wide")
+st.title("Ward view")
+
+dataset, records, version = widgets.dataset_picker()
+widgets.simulated_banner(records)
+filters = widgets.filter_sidebar(records, area=False)
+wards = load_boundaries().wards.sort_values(S.WARD_NAME)
+names = dict(zip(wards[S.WARD_CODE], wards[S.WARD_NAME], strict=True))
+by_name = {v.lower(): k for k, v in names.items()}
+
+
+def _ward(v: str) -> str:
+    if v in names:
+        return v
+    return by_name[v.strip().lower()]
+
+
+state.init("ward", "E05012653", _ward)  # Bournemouth Central
+ward = st.sidebar.selectbox("Ward", list(names), format_func=names.get, key="ward")
+state.init("suppress", True, lambda v: v != "0")
+suppress = st.sidebar.toggle("Hide counts under 5 (public / councillor setting)", key="suppress")
+k = 5 if suppress else None
+widgets.permalink({"ward": ward, "suppress": suppress})
+
+try:
+    wv = compute("ward_view", dataset, filters, ward=ward)
+except Exception as exc:
+    widgets.show_error(exc)
+    st.stop()
+
+st.subheader(f"{wv.ward_name}: {filters.start} to {filters.end}")
+st.caption("Bookmark this page: the link keeps the ward, months and categories.")
+c = st.columns(4)
+n_asb = (
+    int(wv.categories.loc[wv.categories["category"] == S.ASB, "records"].sum())
+    if len(wv.categories)
+    else 0
+)
+c[0].metric("Records", format_count(wv.n_records, k))
+c[1].metric("Anti-social behaviour", format_count(n_asb, k))
+c[2].metric("Crime", format_count(wv.n_records - n_asb, k))
+c[3].metric(
+    "Share of all BCP records",
+    f"{100 * wv.share_of_bcp:.1f}%" if wv.n_bcp else "n/a",
+    help=f"The ward covers {100 * wv.area.area_km2 / load_boundaries().outline_area_km2:.1f}% of BCP's area.",
+)
+if wv.previous is not None:
+    st.markdown(f"**Against a year earlier:** {wv.previous.reading}")
+else:
+    st.info("No data for the same months a year earlier, so no year-on-year comparison.")
+
+left, right = st.columns([3, 2])
+with left:
+    m = build_map(
+        points=None,
+        hotspots=wv.hotspots if len(wv.hotspots) else None,
+        area=wv.area,
+        height=460,
+        suppress_below=k,
+        simulated=bool(records[S.SIMULATED].any()),
+    )
+    st_folium(m, height=460, use_container_width=True, returned_objects=[], key=f"ward-map-{ward}")
+    st.markdown("**Hotspots in the ward** (DBSCAN; the table is the text alternative to the map)")
+    st.dataframe(
+        hotspot_table(wv.hotspots, suppress_below=k) if len(wv.hotspots) else [], hide_index=True
+    )
+with right:
+    st.altair_chart(trend_chart(wv.trend, f"Records per month in {wv.ward_name}"), width="stretch")
+    if len(wv.categories):
+        cats = wv.categories.assign(shown=[format_count(v, k) for v in wv.categories["records"]])
+        st.altair_chart(
+            bar_chart(
+                wv.categories, "category", "records", "Records by category", "Category", "Records"
+            ),
+            width="stretch",
+        )
+        st.dataframe(
+            cats[["category", "shown"]].rename(columns={"shown": "records"}), hide_index=True
+        )
+    st.markdown("**Top locations**")
+    top = wv.locations.head(10)
+    if len(top):
+        st.dataframe(
+            top.assign(records=[format_count(v, k) for v in top[S.COUNT]])[[S.LOCATION, "records"]],
+            hide_index=True,
+        )
+
+st.subheader("One-page report")
+st.caption("For sharing: counts under 5 are hidden when the setting above is on.")
+c1, c2 = st.columns(2)
+c1.download_button(
+    "Download report (HTML)",
+    ward_report_html(wv.report, suppress_below=k),
+    file_name=f"ward-report-{ward}.html",
+    mime="text/html",
+    key="dl_html",
+)
+c2.download_button(
+    "Download report (PDF)",
+    ward_report_pdf(wv.report, suppress_below=k),
+    file_name=f"ward-report-{ward}.pdf",
+    mime="application/pdf",
+    key="dl_pdf",
+)
+widgets.footer(records)

@@ -1,0 +1,152 @@
+"""Patrol planning: which places, for these categories and times, cover most of the problem?"""
+
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from hotspots.data import schema as S
+from hotspots.present import exports
+from hotspots.present.charts import coverage_chart
+from hotspots.present.maps import build_map, map_html
+from hotspots.present.tables import format_count, format_share
+from hotspots.ui import state, widgets
+from hotspots.ui.cache import compute
+
+st.set_page_config(page_title="Patrol planning · Safer BCP", page_icon="🚓", layout="wide")
+st.title("Patrol planning")
+
+dataset, records, version = widgets.dataset_picker()
+widgets.simulated_banner(records)
+filters = widgets.filter_sidebar(records, times=True)
+sb = st.sidebar
+sb.divider()
+state.init("top_n", 10, lambda v: max(1, min(50, int(v))))
+top_n = sb.slider("How many places", 1, 50, key="top_n")
+state.init("pcell", 150, lambda v: int(v) if 50 <= int(v) <= 500 else 150)
+cell = sb.select_slider(
+    "Patrol cell size (m)",
+    [50, 75, 100, 150, 200, 250, 300, 400, 500],
+    key="pcell",
+    help="Places are the busiest grid cells of this size, ranked by records.",
+)
+state.init("psup", False, lambda v: v == "1")
+suppress = sb.toggle("Hide counts under 5 in downloads (public setting)", key="psup")
+k = 5 if suppress else None
+widgets.permalink({"top_n": top_n, "pcell": cell, "psup": suppress})
+
+try:
+    pv = compute("patrol_view", dataset, filters, top_n=int(top_n), cell_size_m=float(cell))
+except Exception as exc:
+    widgets.show_error(exc)
+    st.stop()
+
+cov = pv.coverage
+if pv.n_records == 0:
+    st.info("No records for these filters.")
+    st.stop()
+share = float(pv.places["cumulative_share"].iloc[-1]) if len(pv.places) else 0.0
+area_share = float(pv.places["cumulative_area_share"].iloc[-1]) if len(pv.places) else 0.0
+st.markdown(
+    f"**Patrolling these {len(pv.places)} places ({100 * area_share:.2f}% of {html.escape(pv.area.name)}'s area) "
+    f"covers {100 * share:.0f}% of the {pv.n_records:,} records** chosen "
+    f"({filters.start} to {filters.end}). Predictive Accuracy Index (records share ÷ area share, "
+    f"Chainey et al. 2008): **{share / area_share:.0f}**."
+    if area_share > 0
+    else ""
+)
+if filters.hours or filters.days:
+    st.caption(
+        "Hours / days filters applied to records with a time; police.uk records have months only."
+    )
+
+left, right = st.columns([3, 2])
+with left:
+    m = build_map(
+        hotspots=pv.places,
+        area=pv.area,
+        height=560,
+        suppress_below=k,
+        simulated=bool(records[S.SIMULATED].any()),
+    )
+    st_folium(m, height=560, use_container_width=True, returned_objects=[], key="patrol-map")
+with right:
+    st.subheader("Ranked places")
+    shown = pv.places.assign(
+        records=[format_count(v, k) for v in pv.places[S.COUNT]],
+        share=[format_share(v) for v in pv.places[S.SHARE]],
+        cumulative=[format_share(v) for v in pv.places["cumulative_share"]],
+        PAI=pv.places["pai"].round(0),
+    )[[S.RANK, S.NAME, S.WARD_NAME, "records", "share", "cumulative", "PAI", S.TOP_CATEGORIES]]
+    st.dataframe(shown, hide_index=True, height=380)
+    meta = {**pv.parameters, "dataset": dataset}
+    c = st.columns(4)
+    c[0].download_button(
+        "GeoJSON",
+        exports.to_geojson(pv.places, parameters=meta, suppress_below=k),
+        "patrol-places.geojson",
+        "application/geo+json",
+        key="dl_pgeojson",
+    )
+    c[1].download_button(
+        "KML",
+        exports.to_kml(pv.places, parameters=meta, suppress_below=k, title="Patrol places"),
+        "patrol-places.kml",
+        "application/vnd.google-earth.kml+xml",
+        key="dl_kml",
+    )
+    c[2].download_button(
+        "GPX",
+        exports.to_gpx(pv.places, parameters=meta, suppress_below=k, title="Patrol places"),
+        "patrol-places.gpx",
+        "application/gpx+xml",
+        key="dl_gpx",
+    )
+    c[3].download_button(
+        "CSV",
+        exports.to_csv(pv.places, parameters=meta, suppress_below=k),
+        "patrol-places.csv",
+        "text/csv",
+        key="dl_pcsv",
+    )
+    st.download_button(
+        "Print-friendly map (HTML, works offline)",
+        map_html(
+            build_map(
+                hotspots=pv.places,
+                area=pv.area,
+                height=900,
+                tiles="none",
+                suppress_below=k,
+                simulated=bool(records[S.SIMULATED].any()),
+            ),
+            inline_assets=True,
+        ),
+        "patrol-map.html",
+        "text/html",
+        key="dl_print",
+        help="A standalone page with the places numbered; open it and print (A4 landscape).",
+    )
+
+st.subheader("Coverage curve")
+st.altair_chart(
+    coverage_chart(cov.curve, f"Share of records covered by the densest {cell} m cells"),
+    width="stretch",
+)
+pts = [0.01, 0.02, 0.05, 0.10]
+st.dataframe(
+    [
+        {
+            "area patrolled": f"{100 * a:g}%",
+            "records covered": f"{100 * cov.record_share_at(a):.0f}%",
+            "PAI": round(cov.record_share_at(a) / a, 1),
+        }
+        for a in pts
+    ],
+    hide_index=True,
+)
+for note in pv.notes:
+    st.caption(note)
+widgets.footer(records)

@@ -1,0 +1,501 @@
+"""What each dashboard page computes, as plain functions (no streamlit).
+
+Pages call these through :mod:`hotspots.ui.cache`; ``benchmarks/dashboard.py``
+calls them directly to measure a page's server work after a filter change.
+Every function takes the dataset's canonical records and a :class:`Filters`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from hotspots.data import schema as S
+from hotspots.data.areas import Area, resolve_area
+from hotspots.data.select import filter_records
+
+__all__ = [
+    "Filters",
+    "apply_filters",
+    "overview_view",
+    "hotspot_view",
+    "seasonal_view",
+    "ward_view",
+    "patrol_view",
+    "trend_by_month",
+    "DAYS",
+]
+
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The filters every page shares (hashable: part of cache keys and permalinks).
+
+    ``hours`` is an inclusive (from, to) hour range, wrapping past midnight when
+    from > to (18–02 is the evening and night); ``days`` are weekday numbers 0=Mon.
+    Both apply only to records that have a date / time (force exports).
+    """
+
+    start: str
+    end: str
+    categories: tuple[str, ...] = S.CATEGORIES
+    area: str = "bcp"
+    hours: tuple[int, int] | None = None
+    days: tuple[int, ...] | None = None
+
+    @property
+    def window(self) -> tuple[str, str]:
+        return (self.start, self.end)
+
+    def with_(self, **changes) -> Filters:
+        d = {**self.__dict__, **changes}
+        return Filters(**d)
+
+
+# Columns the pages use: selecting rows of these only is about twice as fast as of
+# all 23 (record and crime IDs are long strings). CSV exports of records use the store.
+VIEW_COLUMNS = [
+    S.MONTH, S.DATE, S.HOUR, S.CATEGORY, S.ASB_SUBTYPE, S.LON, S.LAT, S.X, S.Y, S.LOCATION,
+    S.LSOA_CODE, S.WARD_CODE, S.WARD_NAME, S.TOWN, S.IN_BCP, S.SIMULATED,
+]  # fmt: skip
+
+
+def narrow(records: pd.DataFrame) -> pd.DataFrame:
+    """The columns the pages use (no copy under pandas copy-on-write)."""
+    if list(records.columns) == VIEW_COLUMNS:
+        return records
+    return records[[c for c in VIEW_COLUMNS if c in records.columns]]
+
+
+def apply_filters(records: pd.DataFrame, f: Filters, *, window: bool = True) -> pd.DataFrame:
+    """BCP records in the window, categories, area, and (where known) hours and days."""
+    records = narrow(records)
+    out = filter_records(
+        records, months=f.window if window else None, categories=f.categories, area=f.area
+    )
+    if f.hours is not None and len(out):
+        h = out[S.HOUR]
+        lo, hi = f.hours
+        known = h.notna().to_numpy()
+        hv = h.fillna(-1).to_numpy(dtype=int)
+        inside = (hv >= lo) & (hv <= hi) if lo <= hi else (hv >= lo) | (hv <= hi)
+        out = out[~known | inside] if not known.any() else out[known & inside]
+    if f.days is not None and len(out):
+        d = out[S.DATE]
+        known = d.notna().to_numpy()
+        if known.any():
+            wd = d.dt.weekday.fillna(-1).to_numpy(dtype=int)
+            out = out[known & np.isin(wd, list(f.days))]
+    return out
+
+
+def has_times(records: pd.DataFrame) -> bool:
+    """True when some records carry a date and hour (force exports, simulated exports)."""
+    return bool(records[S.HOUR].notna().any()) if len(records) else False
+
+
+def trend_by_month(records: pd.DataFrame, months: list[str] | None = None) -> pd.DataFrame:
+    """Records per month split into ASB and crime (wide: month, ASB, Crime), gaps as NaN."""
+    if months is None:
+        present = sorted(records[S.MONTH].unique()) if len(records) else []
+        months = present
+    is_asb = records[S.CATEGORY] == S.ASB
+    asb = records.loc[is_asb, S.MONTH].value_counts()
+    crime = records.loc[~is_asb, S.MONTH].value_counts()
+    out = pd.DataFrame({"month": months})
+    out["Anti-social behaviour"] = [asb.get(m, 0) for m in months]
+    out["Crime"] = [crime.get(m, 0) for m in months]
+    return out
+
+
+# --- Overview -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverviewView:
+    area: Area
+    n_records: int
+    n_asb: int
+    n_crime: int
+    previous: object | None  # PeriodComparison (same window a year earlier -> this window)
+    baseline: object | None  # Baseline over previous years
+    trend: pd.DataFrame
+    categories: pd.DataFrame
+    notes: tuple[str, ...] = ()
+
+
+def overview_view(records: pd.DataFrame, f: Filters) -> OverviewView:
+    """Headline counts for the window against a year earlier and the multi-year baseline."""
+    records = narrow(records)
+    from hotspots.compare.rates import compare_periods
+    from hotspots.compare.windows import Window, baseline, dataset_months, shift_years
+
+    area = resolve_area(f.area)
+    available = dataset_months(records)
+    # one pass over all records (area and categories, every month); the rest works on it
+    in_area = apply_filters(records, f, window=False)
+    cur = in_area[in_area[S.MONTH].between(f.start, f.end).to_numpy(dtype=bool)]
+    notes: list[str] = []
+    w = Window(f.start, f.end)
+    prev = shift_years(w, -1)
+    previous = None
+    have_prev = [m for m in prev.months if m in set(available)]
+    if have_prev:
+        previous = compare_periods(
+            in_area, prev, w, area=area, categories=f.categories, available_months=available
+        )
+    else:
+        notes.append(f"No data for {prev.label}, so no comparison with a year earlier.")
+    base = baseline(
+        in_area, w, years=3, area=area, categories=f.categories, available_months=available
+    )
+    trend = trend_by_month(in_area, available)
+    cats = (
+        cur[S.CATEGORY].value_counts().rename_axis("category").reset_index(name="records")
+        if len(cur)
+        else pd.DataFrame({"category": [], "records": []})
+    )
+    n_asb = int((cur[S.CATEGORY] == S.ASB).sum())
+    return OverviewView(
+        area, len(cur), n_asb, len(cur) - n_asb, previous, base, trend, cats, tuple(notes)
+    )
+
+
+# --- Hotspot map --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HotspotView:
+    """Everything the hotspot map page shows: the chosen method's hotspots and the layers."""
+
+    area: Area
+    n_records: int
+    method: str
+    hotspots: gpd.GeoDataFrame
+    parameters: dict
+    notes: tuple[str, ...]
+    dbscan: object | None = None
+    kde: object | None = None
+    gistar: object | None = None
+    locations: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def hotspot_view(
+    records: pd.DataFrame,
+    f: Filters,
+    *,
+    method: str = "dbscan",
+    eps_m: float | None = None,
+    min_points: int | None = None,
+    kernel: str = "quartic",
+    cell_size_m: float | None = None,
+    bandwidth_m: float | None = None,
+    top_share: float | None = None,
+    gi_cell_size_m: float | None = None,
+    layers: tuple[str, ...] = ("points", "density", "hotspots"),
+) -> HotspotView:
+    """Hotspots by one method, plus the other layers the map draws."""
+    records = narrow(records)
+    from hotspots.methods.dbscan import dbscan_hotspots
+    from hotspots.methods.gistar import gistar
+    from hotspots.methods.kde import kde_hotspots
+    from hotspots.present.tables import location_counts
+
+    area = resolve_area(f.area)
+    recs = apply_filters(records, f)
+    want_kde = method == "kde" or "density" in layers
+    want_gi = method == "gistar" or "gistar" in layers
+    db = (
+        dbscan_hotspots(recs, eps_m=eps_m, min_points=min_points, area=area)
+        if method == "dbscan"
+        else None
+    )
+    kd = (
+        kde_hotspots(
+            recs,
+            kernel=kernel,
+            cell_size_m=cell_size_m,
+            bandwidth_m=bandwidth_m,
+            area=area,
+            **({} if top_share is None else {"top_share": top_share}),
+        )
+        if want_kde
+        else None
+    )
+    gi = gistar(recs, cell_size_m=gi_cell_size_m, area=area) if want_gi else None
+    chosen = {"dbscan": db, "kde": kd, "gistar": gi}[method]
+    if method == "gistar":
+        hs = _gistar_hotspots(gi, recs)
+        params = gi.to_dict() if hasattr(gi, "to_dict") else {}
+        params = {k: v for k, v in params.items() if not isinstance(v, (list, dict))}
+    else:
+        hs = chosen.hotspots
+        params = dict(chosen.parameters)
+    notes = tuple(getattr(chosen, "notes", ()))
+    locs = location_counts(recs) if "points" in layers and len(recs) else pd.DataFrame()
+    return HotspotView(area, len(recs), method, hs, params, notes, db, kd, gi, locs)
+
+
+def _gistar_hotspots(gi, recs: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Hot cells at 95% or more, merged into areas and described like other hotspots."""
+    from hotspots.methods.naming import hotspots_from_cells
+
+    hot = gi.grid[gi.grid["gi_class"].isin(["Hot 99%", "Hot 95%"])]
+    return hotspots_from_cells(hot, recs, value_column="gi_z")
+
+
+# --- Seasonal comparison --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeasonalView:
+    evaluation: object  # Evaluation
+    baseline_crime: object | None
+    baseline_asb: object | None
+    yearly: pd.DataFrame  # the same window, each year with data: Crime / ASB in the target
+    change: object | None  # HotspotChange
+    notes: tuple[str, ...] = ()
+
+
+def seasonal_view(
+    records: pd.DataFrame,
+    f: Filters,
+    *,
+    before: str,
+    after: str,
+    target: str = "town-centre",
+    buffer_m: float = 400.0,
+    control: str | None = None,
+    with_change: bool = True,
+) -> SeasonalView:
+    """Evaluation of the target (before vs after) with buffer and control, baseline and change."""
+    records = narrow(records)
+    from hotspots.compare.change import hotspot_change
+    from hotspots.compare.evaluation import evaluate
+    from hotspots.compare.windows import baseline, dataset_months, window
+
+    available = dataset_months(records)
+    ev = evaluate(
+        records,
+        target,
+        before=before,
+        after=after,
+        buffer_m=buffer_m,
+        control=control or None,
+        categories=f.categories,
+        available_months=available,
+    )
+    wa = window(after)
+    tgt = resolve_area(target)
+    crime_cats = tuple(c for c in f.categories if c != S.ASB)
+    b_crime = (
+        baseline(records, wa, years=3, area=tgt, categories=crime_cats, available_months=available)
+        if crime_cats
+        else None
+    )
+    b_asb = (
+        baseline(records, wa, years=3, area=tgt, categories=(S.ASB,), available_months=available)
+        if S.ASB in f.categories
+        else None
+    )
+    # the same calendar window in every year that has it complete
+    rows = []
+    sub = filter_records(records, categories=f.categories, area=tgt)
+    have = set(available)
+    for year in sorted({int(m[:4]) for m in available}):
+        shift = year - int(wa.start[:4])
+        months = [f"{int(m[:4]) + shift:04d}{m[4:]}" for m in wa.months]
+        if all(m in have for m in months):
+            s = sub[sub[S.MONTH].isin(months)]
+            n_asb = int((s[S.CATEGORY] == S.ASB).sum())
+            rows.append(
+                {"year": str(year), "Crime": len(s) - n_asb, "Anti-social behaviour": n_asb}
+            )
+    yearly = pd.DataFrame(rows, columns=["year", "Crime", "Anti-social behaviour"])
+    ch = None
+    notes: list[str] = []
+    if with_change:
+        try:
+            ch = hotspot_change(records, before, after, categories=f.categories, area=f.area)
+        except Exception as exc:  # shown to people, never hides the evaluation
+            notes.append(f"Hotspot change map unavailable: {exc}")
+    return SeasonalView(ev, b_crime, b_asb, yearly, ch, tuple(notes))
+
+
+# --- Ward view ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WardView:
+    ward_code: str
+    ward_name: str
+    area: Area
+    n_records: int
+    n_bcp: int
+    share_of_bcp: float
+    previous: object | None
+    trend: pd.DataFrame
+    categories: pd.DataFrame
+    hotspots: gpd.GeoDataFrame
+    locations: pd.DataFrame
+    report: object  # present.reports.WardReport
+    notes: tuple[str, ...] = ()
+
+
+def ward_view(records: pd.DataFrame, f: Filters, *, ward: str) -> WardView:
+    """A ward's counts, trend, comparison with BCP, hotspots and top locations, and its report."""
+    records = narrow(records)
+    from hotspots.compare.rates import compare_periods
+    from hotspots.compare.windows import Window, dataset_months, shift_years
+    from hotspots.methods.dbscan import dbscan_hotspots
+    from hotspots.present.reports import ward_report_figures
+    from hotspots.present.tables import location_counts
+
+    area = resolve_area(f"ward:{ward}")
+    code = area.spec.split(":", 1)[1]
+    wf = f.with_(area=area.spec)
+    available = dataset_months(records)
+    in_ward = apply_filters(records, wf, window=False)
+    recs = in_ward[in_ward[S.MONTH].between(f.start, f.end).to_numpy(dtype=bool)]
+    bcp_mask = records[S.IN_BCP].to_numpy(dtype=bool) & records[S.MONTH].between(
+        f.start, f.end
+    ).to_numpy(dtype=bool)
+    if len(f.categories) < len(S.CATEGORIES):
+        bcp_mask &= records[S.CATEGORY].isin(f.categories).to_numpy(dtype=bool)
+    n_bcp = int(bcp_mask.sum())
+    w = Window(f.start, f.end)
+    prev = shift_years(w, -1)
+    previous = None
+    if any(m in set(available) for m in prev.months):
+        previous = compare_periods(
+            records, prev, w, area=area, categories=f.categories, available_months=available
+        )
+    trend = trend_by_month(apply_filters(records, wf, window=False), available)
+    cats = recs[S.CATEGORY].value_counts().rename_axis("category").reset_index(name="records")
+    hs = dbscan_hotspots(recs, area=area).hotspots if len(recs) else gpd.GeoDataFrame()
+    locs = location_counts(recs) if len(recs) else pd.DataFrame(columns=["location", "count"])
+    report = ward_report_figures(
+        records[records[S.CATEGORY].isin(f.categories)],
+        code,
+        f.window,
+        hotspots=hs,
+        available_months=available,
+    )
+    return WardView(
+        code,
+        area.name.removesuffix(" ward"),
+        area,
+        len(recs),
+        n_bcp,
+        len(recs) / n_bcp if n_bcp else float("nan"),
+        previous,
+        trend,
+        cats,
+        hs,
+        locs,
+        report,
+    )
+
+
+# --- Patrol planning -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PatrolView:
+    area: Area
+    n_records: int
+    places: gpd.GeoDataFrame  # top-N ranked patrol areas, HOTSPOT_COLUMNS + pai + cumulative share
+    coverage: object  # CoverageResult
+    cell_size_m: float
+    parameters: dict
+    notes: tuple[str, ...] = ()
+
+
+def patrol_view(
+    records: pd.DataFrame,
+    f: Filters,
+    *,
+    top_n: int = 10,
+    cell_size_m: float = 150.0,
+) -> PatrolView:
+    """The top-N grid cells (merged where they touch) for the filters, with coverage and PAI.
+
+    Cells are ranked by records; the coverage curve reads "patrolling x% of the
+    area covers y% of the records"; PAI = record share / area share (Chainey et al. 2008).
+    """
+    records = narrow(records)
+    from hotspots.methods.grid import bin_counts, cell_polygons, grid_for
+    from hotspots.methods.metrics import grid_coverage, pai
+    from hotspots.methods.naming import describe_hotspots, empty_hotspots
+
+    area = resolve_area(f.area)
+    recs = apply_filters(records, f)
+    cov = grid_coverage(recs, cell_size_m=cell_size_m, area=area)
+    notes = list(getattr(cov, "notes", ()))
+    if recs.empty:
+        return PatrolView(area, 0, empty_hotspots(), cov, cell_size_m, {}, tuple(notes))
+    g = grid_for(area.geometry.bounds, cell_size_m)
+    counts = bin_counts(g, recs[S.X].to_numpy(), recs[S.Y].to_numpy())
+    order = np.argsort(counts.ravel())[::-1]
+    order = order[counts.ravel()[order] > 0][:top_n]
+    mask = np.zeros(g.n_cells, dtype=bool)
+    mask[order] = True
+    cells = cell_polygons(g, mask.reshape(g.shape))
+    cells = cells.set_index("cell_id").loc[order].reset_index()
+    places = describe_hotspots(cells[["geometry"]].copy(), recs)
+    total_area_km2 = area.area_km2
+    places["pai"] = [
+        pai(int(r[S.COUNT]), len(recs), float(r[S.AREA_KM2]), total_area_km2)
+        for _, r in places.iterrows()
+    ]
+    places = places.sort_values(S.RANK).reset_index(drop=True)
+    places["cumulative_share"] = places[S.COUNT].cumsum() / len(recs)
+    places["cumulative_area_share"] = places[S.AREA_KM2].cumsum() / total_area_km2
+    params = {
+        "method": "grid cells ranked by records",
+        "cell_size_m": cell_size_m,
+        "top_n": top_n,
+        "months": f"{f.start}..{f.end}",
+        "categories": list(f.categories),
+        "area": area.name,
+        "hours": list(f.hours) if f.hours else None,
+        "days": [DAYS[d] for d in f.days] if f.days else None,
+    }
+    return PatrolView(area, len(recs), places, cov, cell_size_m, params, tuple(notes))
+
+
+@dataclass(frozen=True)
+class HotspotDetail:
+    n_records: int
+    by_category: pd.DataFrame
+    trend: pd.DataFrame
+    top_locations: pd.DataFrame
+
+
+def hotspot_detail(records: pd.DataFrame, f: Filters, geometry) -> HotspotDetail:
+    """Counts by category, monthly trend (whole dataset, same categories) and top locations
+    of the records inside one hotspot polygon (metres)."""
+    records = narrow(records)
+    from hotspots.compare.windows import dataset_months
+    from hotspots.data.areas import Area, records_in_area
+    from hotspots.present.tables import location_counts
+
+    if isinstance(geometry, bytes):
+        import shapely
+
+        geometry = shapely.from_wkb(geometry)
+    spot = Area("hotspot", "polygon", "hotspot", geometry)
+    allw = apply_filters(records, f, window=False)
+    inside = allw[records_in_area(allw, spot)] if len(allw) else allw
+    cur = inside[(inside[S.MONTH] >= f.start) & (inside[S.MONTH] <= f.end)]
+    by_cat = cur[S.CATEGORY].value_counts().rename_axis("category").reset_index(name="records")
+    trend = trend_by_month(inside, dataset_months(records))
+    locs = (
+        location_counts(cur).head(10) if len(cur) else pd.DataFrame(columns=["location", "count"])
+    )
+    return HotspotDetail(len(cur), by_cat, trend, locs)
