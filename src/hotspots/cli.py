@@ -25,7 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
             if exc.name == f"hotspots.commands.{name}":
                 continue  # not built yet
             raise
-        p = sub.add_parser(mod.NAME, help=mod.HELP, description=mod.HELP)
+        # argparse %-formats help strings (not descriptions): escape a literal %
+        p = sub.add_parser(mod.NAME, help=mod.HELP.replace("%", "%%"), description=mod.HELP)
         mod.add_arguments(p)
         p.set_defaults(_run=mod.run)
     return parser
