@@ -70,9 +70,7 @@ class DictColumn:
         vals = pa.compute.if_else(pa.compute.equal(vals, ""), pa.scalar(None, pa.string()), vals)
         idx = self.index if mask is None else self.index[mask]
         out = vals.take(pa.array(idx, type=pa.int32()))
-        return pd.arrays.ArrowStringArray(
-            pa.chunked_array([out.cast(pa.large_string())]).cast(pa.string())
-        )
+        return pd.arrays.ArrowStringArray(pa.chunked_array([out], type=pa.string()))
 
 
 class TableRead:
@@ -196,10 +194,10 @@ def read_table(
         h: (pa.string() if h in plain_columns else pa.dictionary(pa.int32(), pa.string()))
         for h in header
     }
-    body = pa.py_buffer(data)[start:] if start else data
+    body = pa.py_buffer(data)[start:]  # zero-copy: pyarrow reads the bytes in place
     try:
         tbl = pacsv.read_csv(
-            pa.BufferReader(body) if start else io.BytesIO(body),
+            pa.BufferReader(body),
             read_options=pacsv.ReadOptions(
                 use_threads=True, block_size=1 << 24, column_names=header, skip_rows=1
             ),

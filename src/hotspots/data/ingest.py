@@ -116,20 +116,30 @@ def _record_ids(frame: pd.DataFrame) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    cid = pa.array(frame[S.CRIME_ID].array).cast(pa.string())
+    def flat(x):
+        x = pa.array(x).cast(pa.string())
+        return x.combine_chunks() if isinstance(x, pa.ChunkedArray) else x
+
+    cid = flat(frame[S.CRIME_ID].array)
     has = pc.is_valid(cid)
     counts = pc.value_counts(cid.drop_null())
     repeated_ids = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
-    fallback = pc.binary_join_element_wise(
-        pa.array(frame[S.SOURCE_FILE].array).cast(pa.string()),
-        pc.cast(pa.array(frame[S.SOURCE_ROW].to_numpy()), pa.string()),
-        "#",
-    )
-    rid = pc.if_else(has, cid, fallback)
+    missing = pc.invert(has)
+    if pc.any(missing).as_py():
+        # file#row only where there is no ID (ASB rows), not for every row
+        m = np.asarray(missing.to_numpy(zero_copy_only=False), dtype=bool)
+        fallback = pc.binary_join_element_wise(
+            flat(frame[S.SOURCE_FILE].array[m]),
+            pc.cast(pa.array(frame[S.SOURCE_ROW].to_numpy()[m]), pa.string()),
+            "#",
+        )
+        rid = pc.replace_with_mask(cid, missing, fallback)
+    else:
+        rid = cid
     if len(repeated_ids):
         rep = pc.is_in(cid, value_set=repeated_ids).to_numpy(zero_copy_only=False)
         rep &= has.to_numpy(zero_copy_only=False)
-        sub = frame.loc[rep]
+        sub = frame[["_file", S.CRIME_ID]].loc[rep]
         k = sub.groupby(["_file", S.CRIME_ID], sort=False).cumcount().to_numpy()
         ids = sub[S.CRIME_ID].astype(str).to_numpy().astype(object)
         out = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([rid])), index=frame.index)
