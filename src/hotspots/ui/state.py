@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-__all__ = ["init", "keep", "publish", "query_value"]
+__all__ = ["init", "keep", "mark_page", "publish", "query_value", "same_page"]
 
 _KEEP = "_keep_"  # prefix of copies that survive a page switch (widget state does not)
 
@@ -21,6 +21,30 @@ def query_value(name: str) -> str | None:
     """The raw value of ``name`` in the URL, or None."""
     v = st.query_params.get(name)
     return None if v in (None, "") else str(v)
+
+
+def _page_id() -> str:
+    """An id of the page being run."""
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        return str(getattr(ctx, "page_script_hash", "") or "")
+    except Exception:  # outside a Streamlit run
+        return ""
+
+
+def same_page(key: str) -> bool:
+    """True when widget ``key`` was last drawn by the page being run now.
+
+    Streamlit keeps a widget's state across a page switch but the widget on the new
+    page does not show it reliably, so such state is re-seeded, never trusted.
+    """
+    return st.session_state.get("_widget_page", {}).get(key) == _page_id()
+
+
+def mark_page(key: str) -> None:
+    st.session_state.setdefault("_widget_page", {})[key] = _page_id()
 
 
 def init(
@@ -32,8 +56,9 @@ def init(
     session; the URL parameter (``param`` or ``key``) if ``parse`` accepts it;
     ``default``. A URL value that ``parse`` rejects is ignored.
     """
-    if key in st.session_state:
+    if key in st.session_state and same_page(key):
         return
+    mark_page(key)
     if _KEEP + key in st.session_state:
         st.session_state[key] = st.session_state[_KEEP + key]
         return

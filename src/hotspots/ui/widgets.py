@@ -96,6 +96,17 @@ def _cats_parse(raw: str) -> tuple[str, ...]:
     return S.resolve_categories(raw)
 
 
+def _seed(key: str, value) -> None:
+    """Give a widget its value from the session's shared state when the page changed.
+
+    Streamlit keeps a multiselect's old widget state across a page switch but shows
+    it empty on the new page; re-seeding before the widget is drawn avoids that.
+    """
+    if key not in st.session_state or not state.same_page(key):
+        st.session_state[key] = value
+    state.mark_page(key)
+
+
 def _set_cats(value: list[str]) -> None:
     st.session_state["cats_pick"] = value
 
@@ -130,7 +141,7 @@ def filter_sidebar(
 
     state.init("cats", ",".join(S.CATEGORIES), lambda v: ",".join(_cats_parse(v)))
     current = _cats_parse(st.session_state["cats"]) if st.session_state["cats"] else S.CATEGORIES
-    st.session_state.setdefault("cats_pick", list(current))
+    _seed("cats_pick", list(current))
     cats = sb.multiselect(
         "Categories",
         S.CATEGORIES,
@@ -159,12 +170,12 @@ def filter_sidebar(
         base, _, radius = raw.partition("@")
         if base.startswith("poly:") and base not in opts:
             opts = {base: "Polygon drawn on the map", **opts}
-        st.session_state.setdefault("area_pick", base if base in opts else "bcp")
+        _seed("area_pick", base if base in opts else "bcp")
         choice = sb.selectbox("Area", list(opts), format_func=opts.get, key="area_pick")
         area_spec = choice
         if choice.startswith("place:"):
             r = int(float(radius)) if radius and choice == base else 300
-            st.session_state.setdefault("area_radius", r)
+            _seed("area_radius", r)
             rad = sb.slider("Radius around the place (m)", 100, 2000, step=50, key="area_radius")
             area_spec = f"{choice}@{rad}"
         st.session_state["area"] = area_spec
@@ -173,7 +184,7 @@ def filter_sidebar(
         if records[S.HOUR].notna().any():
             state.init("hours", "0-23", lambda v: v if "-" in v else "0-23")
             h0, h1 = (int(x) for x in st.session_state["hours"].split("-"))
-            st.session_state.setdefault("hours_pick", (h0, h1))
+            _seed("hours_pick", (h0, h1))
             hr = sb.slider(
                 "Hours of the day",
                 0,
@@ -185,7 +196,7 @@ def filter_sidebar(
             hours = None if hr == (0, 23) else (int(hr[0]), int(hr[1]))
             state.init("days", ",".join(DAYS), str)
             picked = [d for d in st.session_state["days"].split(",") if d in DAYS]
-            st.session_state.setdefault("days_pick", picked or list(DAYS))
+            _seed("days_pick", picked or list(DAYS))
             dd = sb.multiselect("Days of the week", DAYS, key="days_pick")
             st.session_state["days"] = ",".join(dd)
             days = None if len(dd) in (0, 7) else tuple(DAYS.index(d) for d in dd)
@@ -210,6 +221,7 @@ def permalink(extra: dict | None = None) -> None:
         "days": ss.get("days") if ss.get("days") not in (None, ",".join(DAYS)) else None,
     }
     values.update(extra or {})
+    state.keep(*(k for k in (extra or {}) if k in ss))  # a page's own choices, for coming back
     state.publish(values)
 
 
