@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import copy
-
 import streamlit as st
 from streamlit_folium import st_folium
 
 from hotspots.data import schema as S
+from hotspots.data.areas import polygon_spec
 from hotspots.present import exports
 from hotspots.present.charts import bar_chart, trend_chart
+from hotspots.present.draw import drawn_polygon
 from hotspots.present.maps import clicked_hotspot_id
 from hotspots.present.tables import hotspot_table
 from hotspots.ui import state, widgets
@@ -106,8 +106,7 @@ widgets.permalink(
 
 try:
     view = compute("hotspot_view", dataset, filters, **params)
-    # a copy: st_folium renames the map's elements in place, which breaks the cached map's next render
-    fmap = copy.deepcopy(hotspot_map(dataset, filters, **params))
+    fmap = hotspot_map(dataset, filters, **params)
 except Exception as exc:  # InputError and friends: shown, not a traceback
     widgets.show_error(exc)
     st.stop()
@@ -125,6 +124,19 @@ with left:
         returned_objects=["last_active_drawing"],
         key=f"map-{method}",
     )
+    ring = drawn_polygon(out)
+    if ring:
+        st.button(
+            "Use the drawn polygon as the area",
+            key="use_drawn",
+            on_click=_use_area,
+            args=(polygon_spec(ring),),
+            type="primary",
+        )
+    else:
+        st.caption(
+            "Draw a polygon or rectangle (tools at the top left of the map) to make it the area."
+        )
     with st.expander("Parameters used (automatic values are chosen from the data)", expanded=True):
         for note in view.notes:
             st.markdown(f"- {note}")

@@ -28,6 +28,7 @@ st.markdown(
 
 dataset, records, version = widgets.dataset_picker()
 widgets.simulated_banner(records)
+widgets.permalink()
 
 st.subheader("Upload")
 kind = st.radio(

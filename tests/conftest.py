@@ -44,3 +44,31 @@ def bundled_read(geodata_dir):
     from hotspots.data.police_uk import read_police_uk
 
     return read_police_uk([geodata_dir / "police_uk"])
+
+
+# --- one Chromium for every browser test of the session ---------------------------------------
+# (Playwright's sync API allows one instance per thread: the e2e and present tiers share it)
+CHROMIUM = os.environ.get("HOTSPOTS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (no browser download)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: run scripts/setup.sh (apt-get install chromium), "
+                    "set HOTSPOTS_CHROMIUM, or deselect with -m 'not browser'")  # fmt: skip
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -91,61 +91,59 @@ def app_url(tmp_path_factory):
         proc.wait(timeout=20)
 
 
-def test_map_works_offline_and_a_click_returns_the_hotspot_id(app_url):
+def test_map_works_offline_and_a_click_returns_the_hotspot_id(app_url, browser):
     from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-    from playwright.sync_api import sync_playwright
 
     outside: list[str] = []
     vendor: dict[str, int] = {}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1000, "height": 900})
+    context = browser.new_context(viewport={"width": 1000, "height": 900})
+    try:
+        page = context.new_page()
 
-            def offline(route):
-                if route.request.url.startswith(app_url):
-                    route.continue_()
-                else:
-                    outside.append(route.request.url)
-                    route.abort()
+        def offline(route):
+            if route.request.url.startswith(app_url):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
 
-            page.route("**/*", offline)
-            page.on(
-                "response",
-                lambda r: (
-                    vendor.__setitem__(r.url, r.status) if "/app/static/vendor/" in r.url else None
-                ),
+        page.route("**/*", offline)
+        page.on(
+            "response",
+            lambda r: (
+                vendor.__setitem__(r.url, r.status) if "/app/static/vendor/" in r.url else None
+            ),
+        )
+        page.goto(app_url)
+        page.get_by_text("clicked=None").wait_for(timeout=60_000)
+        frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+        frame.locator(".leaflet-container").wait_for(timeout=30_000)
+        # the legend and the layer control are drawn; no tile was asked for
+        frame.locator(".hs-legend").wait_for(timeout=10_000)
+        assert frame.locator(".leaflet-control-layers").count() == 1
+        iframe = page.locator('iframe[title="streamlit_folium.st_folium"]')
+        map_frame = iframe.element_handle().content_frame()
+        # wait until Streamlit has sized the iframe and Leaflet has finished fitting
+        map_frame.wait_for_function("() => window.map && window.map.getSize().y > 400")
+        page.wait_for_timeout(1000)
+        clicked = False
+        for _ in range(3):  # positions are read fresh each time: layout may still move
+            xy = map_frame.evaluate(
+                """() => { let c = null; window.map.eachLayer(l => {
+                        if (l.feature && l.feature.properties.hotspot_id === 11) c = l.getCenter(); });
+                    const p = window.map.latLngToContainerPoint(c); return [p.x, p.y]; }"""
             )
-            page.goto(app_url)
-            page.get_by_text("clicked=None").wait_for(timeout=60_000)
-            frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
-            frame.locator(".leaflet-container").wait_for(timeout=30_000)
-            # the legend and the layer control are drawn; no tile was asked for
-            frame.locator(".hs-legend").wait_for(timeout=10_000)
-            assert frame.locator(".leaflet-control-layers").count() == 1
-            iframe = page.locator('iframe[title="streamlit_folium.st_folium"]')
-            map_frame = iframe.element_handle().content_frame()
-            # wait until Streamlit has sized the iframe and Leaflet has finished fitting
-            map_frame.wait_for_function("() => window.map && window.map.getSize().y > 400")
-            page.wait_for_timeout(1000)
-            clicked = False
-            for _ in range(3):  # positions are read fresh each time: layout may still move
-                xy = map_frame.evaluate(
-                    """() => { let c = null; window.map.eachLayer(l => {
-                            if (l.feature && l.feature.properties.hotspot_id === 11) c = l.getCenter(); });
-                        const p = window.map.latLngToContainerPoint(c); return [p.x, p.y]; }"""
-                )
-                box = iframe.bounding_box()
-                page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
-                try:
-                    page.get_by_text("clicked=11").wait_for(timeout=10_000)
-                    clicked = True
-                    break
-                except PlaywrightTimeoutError:
-                    continue
-            assert clicked, "clicking the hotspot did not return its id"
-        finally:
-            browser.close()
+            box = iframe.bounding_box()
+            page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
+            try:
+                page.get_by_text("clicked=11").wait_for(timeout=10_000)
+                clicked = True
+                break
+            except PlaywrightTimeoutError:
+                continue
+        assert clicked, "clicking the hotspot did not return its id"
+    finally:
+        context.close()
     assert outside == []
     assert vendor and all(status == 200 for status in vendor.values())
     assert any(u.endswith("/leaflet-1.9.4/leaflet.js") for u in vendor)

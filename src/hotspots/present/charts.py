@@ -10,7 +10,8 @@ __all__ = ["trend_chart", "bar_chart", "yearly_chart", "coverage_chart"]
 
 from hotspots.present.palettes import OKABE_ITO
 
-OKABE_ITO = list(OKABE_ITO)
+# black (the first Okabe-Ito colour) is kept for text and outlines, not for series
+OKABE_ITO = [c for c in OKABE_ITO if c.upper() != "#000000"]
 
 
 def trend_chart(df: pd.DataFrame, title: str, y_title: str = "Records per month") -> alt.Chart:
@@ -34,7 +35,7 @@ def bar_chart(
     """Horizontal bars, largest first."""
     return (
         alt.Chart(df, title=title)
-        .mark_bar(color=OKABE_ITO[0])
+        .mark_bar(color="#0072B2")
         .encode(
             y=alt.Y(f"{x}:N", title=x_title, sort="-x"),
             x=alt.X(f"{y}:Q", title=y_title),
@@ -69,7 +70,7 @@ def coverage_chart(curve: pd.DataFrame, title: str) -> alt.Chart:
     )
     return (
         alt.Chart(d, title=title)
-        .mark_line(color=OKABE_ITO[5])
+        .mark_line(color="#D55E00")
         .encode(
             x=alt.X("area_pct:Q", title="Share of the area patrolled (%)"),
             y=alt.Y("records_pct:Q", title="Share of records covered (%)"),

@@ -1,0 +1,223 @@
+"""End-to-end fixtures: one ``streamlit run`` for the session, Chromium driven by Playwright.
+
+- ``app_server``: ``streamlit run app.py`` on a free local port, started once per session
+  with its own store root (``HOTSPOTS_STORE``): the session's ``bundled`` store linked in
+  (no second build) and an ``uploaded`` dataset holding the XSS file of
+  ``make_xss_data.py``. ``HOTSPOTS_TILES=none``: the offline setting, so the app must
+  need nothing from outside this machine.
+- ``browser``: Debian's ``/usr/bin/chromium`` (``playwright install`` is not needed).
+- ``page``: a fresh browser context per test. Every request that is not to
+  127.0.0.1/localhost is aborted and recorded, as are failed requests, HTTP errors,
+  console errors, page errors and dialogs (``page_log``).
+- On failure a screenshot of the page (and the log) is saved to ``test-artifacts/``.
+
+Tests here are marked ``browser`` (``pytestmark``); deselect them with ``-m "not browser"``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("HOTSPOTS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+SERVER_START_TIMEOUT = 180  # s: cold imports on a busy 2-core machine take ~30 s
+
+
+# --- the app server -----------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def e2e_store(tmp_path_factory) -> Path:
+    """Store root of the e2e server: the shared bundled store plus the XSS ``uploaded`` dataset."""
+    from make_xss_data import build_xss_store
+
+    from hotspots.data.store import open_dataset
+
+    shared = open_dataset("bundled").path  # built on first use in the session's HOTSPOTS_STORE
+    root = tmp_path_factory.mktemp("e2e-store")
+    (root / "bundled").symlink_to(shared, target_is_directory=True)
+    build_xss_store(root, "uploaded")
+    return root
+
+
+@pytest.fixture(scope="session")
+def app_server(e2e_store, tmp_path_factory):
+    """Base URL of ``streamlit run app.py`` on a free port (killed at the end of the session)."""
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("e2e-server") / "streamlit.log"
+    env = {
+        **os.environ,
+        "HOTSPOTS_STORE": str(e2e_store),
+        "HOTSPOTS_TILES": "none",
+        "PYTHONUNBUFFERED": "1",
+    }
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+        "--server.runOnSave", "false",
+    ]  # fmt: skip
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(
+                    f"streamlit exited with {proc.returncode}:\n{log_path.read_text()}"
+                )
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.status == 200 and r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"streamlit not healthy after {SERVER_START_TIMEOUT} s:\n{log_path.read_text()}"
+                )
+            time.sleep(0.5)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+        log_text = log_path.read_text(errors="replace") if log_path.exists() else ""
+        if "Traceback" in log_text:
+            ARTIFACTS.mkdir(exist_ok=True)
+            (ARTIFACTS / "streamlit-server.log").write_text(log_text)
+
+
+# --- the browser --------------------------------------------------------------------------------
+
+
+@dataclass
+class PageLog:
+    """What a page did on the network and the console."""
+
+    blocked: list[str] = field(default_factory=list)  # off-machine requests (aborted)
+    failed: list[str] = field(default_factory=list)  # requests that failed, other than blocked ones
+    http_errors: list[str] = field(default_factory=list)  # responses with status >= 400
+    requests: list[str] = field(default_factory=list)  # every URL requested
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def vendor_requests(self) -> list[str]:
+        return [u for u in self.requests if "/app/static/vendor/" in u]
+
+
+def _is_local(url: str) -> bool:
+    p = urlparse(url)
+    if p.scheme in ("data", "blob", "about", "chrome-extension"):
+        return True
+    return (p.hostname or "") in LOCAL_HOSTS
+
+
+@pytest.fixture
+def page_log() -> PageLog:
+    return PageLog()
+
+
+@pytest.fixture
+def page(browser, app_server, page_log):
+    """A fresh page on the app: offline (non-local requests aborted), with everything logged."""
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1500, "height": 1100})
+    context.set_default_timeout(60_000)
+
+    def route(r):
+        if _is_local(r.request.url):
+            r.continue_()
+        else:
+            page_log.blocked.append(r.request.url)
+            r.abort("blockedbyclient")
+
+    context.route("**/*", route)
+    pg = context.new_page()
+    pg.on("request", lambda req: page_log.requests.append(req.url))
+    pg.on(
+        "requestfailed",
+        lambda req: (
+            None if not _is_local(req.url) else page_log.failed.append(f"{req.url} {req.failure}")
+        ),
+    )
+    pg.on(
+        "response",
+        lambda res: res.status >= 400 and page_log.http_errors.append(f"{res.status} {res.url}"),
+    )
+    pg.on(
+        "console",
+        lambda msg: (
+            msg.type == "error"
+            and page_log.console_errors.append(
+                f"{msg.text} [{(msg.location or {}).get('url', '')}]"
+            )
+        ),
+    )
+    pg.on("pageerror", lambda exc: page_log.page_errors.append(str(exc)))
+
+    def on_dialog(d):
+        page_log.dialogs.append(f"{d.type}: {d.message}")
+        d.dismiss()
+
+    pg.on("dialog", on_dialog)
+    pg.app_url = app_server  # type: ignore[attr-defined]
+    yield pg
+    context.close()
+
+
+# --- screenshots of failures --------------------------------------------------------------------
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    if rep.when != "call" or not rep.failed:
+        return
+    pg = item.funcargs.get("page")
+    if pg is None:
+        return
+    ARTIFACTS.mkdir(exist_ok=True)
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid)[-150:]
+    try:
+        pg.screenshot(path=str(ARTIFACTS / f"{stem}.png"), full_page=True)
+    except Exception as exc:  # a crashed page: keep the log at least
+        rep.sections.append(("screenshot", f"could not take a screenshot: {exc}"))
+    log = item.funcargs.get("page_log")
+    if log is not None:
+        (ARTIFACTS / f"{stem}.log.json").write_text(json.dumps(log.__dict__, indent=1))
+    rep.sections.append(("artifacts", f"screenshot and log saved under {ARTIFACTS}/{stem}.*"))

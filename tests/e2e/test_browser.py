@@ -1,0 +1,382 @@
+"""End-to-end tests in Chromium: what AppTest cannot see (the map, clicks, downloads, escaping).
+
+One ``streamlit run`` serves every test (see conftest.py); each test opens a fresh
+browser context in which every request off this machine is aborted and recorded.
+Expected counts come from plain pandas on the bundled store's records.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import pandas as pd
+import pytest
+from make_xss_data import N_XSS, XSS
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Frame, Page, expect
+
+from hotspots.data import schema as S
+
+pytestmark = pytest.mark.browser
+
+IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+POOLE_TOWN = "E05012674"
+KDE_LABEL = "Kernel density, densest cells (quartic / Gaussian)"
+# Opened at a page's own path (/Hotspot_map), Streamlit's frontend first probes
+# /Hotspot_map/_stcore/health and /host-config, gets 404, then uses /_stcore/...
+STREAMLIT_PROBE = re.compile(r"^\d+ https?://[^/]+/[^/]+/_stcore/(health|host-config)$")
+
+_JS_HOTSPOTS = """() => {
+    const out = [];
+    window.map.eachLayer(l => {
+        const p = l.feature && l.feature.properties;
+        if (p && p.hotspot_id !== undefined) out.push(p);
+    });
+    return out;
+}"""
+
+# Zoom to one hotspot and return a point inside it (container pixels): the inside
+# point of a grid over its bounds that is nearest the centre of the bounds.
+_JS_POINT_IN_HOTSPOT = """(id) => {
+    let layer = null;
+    window.map.eachLayer(l => {
+        const p = l.feature && l.feature.properties;
+        if (p && p.hotspot_id === id && l.getLatLngs) layer = l;
+    });
+    if (!layer) return null;
+    window.map.fitBounds(layer.getBounds(), {animate: false, maxZoom: 17, padding: [40, 40]});
+    const rings = [];
+    (function flat(a) {
+        if (a.length && a[0].lat !== undefined) { rings.push(a); return; }
+        a.forEach(flat);
+    })(layer.getLatLngs());
+    function inside(lat, lng) {
+        let c = false;
+        for (const r of rings) {
+            for (let i = 0, j = r.length - 1; i < r.length; j = i++) {
+                const a = r[i], b = r[j];
+                if ((a.lat > lat) !== (b.lat > lat) &&
+                    lng < (b.lng - a.lng) * (lat - a.lat) / (b.lat - a.lat) + a.lng) c = !c;
+            }
+        }
+        return c;
+    }
+    const b = layer.getBounds(), n = 40;
+    const clat = (b.getNorth() + b.getSouth()) / 2, clng = (b.getEast() + b.getWest()) / 2;
+    let best = null, bestD = Infinity;
+    for (let i = 1; i < n; i++) for (let j = 1; j < n; j++) {
+        const lat = b.getSouth() + (b.getNorth() - b.getSouth()) * i / n;
+        const lng = b.getWest() + (b.getEast() - b.getWest()) * j / n;
+        if (!inside(lat, lng)) continue;
+        const d = (lat - clat) ** 2 + (lng - clng) ** 2;
+        if (d < bestD) { bestD = d; best = [lat, lng]; }
+    }
+    if (!best) return null;
+    const pt = window.map.latLngToContainerPoint(best);
+    return {x: pt.x, y: pt.y};
+}"""
+
+# Pixels of the vector canvas that are drawn on (not transparent).
+_JS_CANVAS_INK = """() => {
+    let ink = 0;
+    document.querySelectorAll('.leaflet-overlay-pane canvas').forEach(c => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        for (let i = 3; i < d.length; i += 4) if (d[i] > 0) ink++;
+    });
+    return ink;
+}"""
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def open_app(page: Page, path: str = "", **query: str) -> None:
+    """Open a page of the app (``path`` as in the sidebar's links) and wait for its first run."""
+    url = f"{page.app_url}/{path}" + ("?" + urlencode(query) if query else "")
+    page.goto(url)
+    expect(page.get_by_test_id("stApp")).to_have_attribute(
+        "data-test-script-state", "notRunning", timeout=180_000
+    )
+
+
+def map_frame(page: Page, timeout_s: float = 60) -> Frame:
+    """The map's iframe, once Leaflet has drawn the map in it and the frame has settled.
+
+    A rerun can replace or reload the component's iframe (it is often loaded twice
+    on a page's first run), so a frame counts as ready only when a marker left in
+    its document is still there a second later. A map script that throws never
+    sets ``window.map`` and leaves the iframe 0 px high.
+    """
+    loc = page.locator(IFRAME)
+    deadline = time.monotonic() + timeout_s
+    last = "no map iframe"
+    while time.monotonic() < deadline:
+        try:
+            if loc.count() == 1:
+                frame = loc.element_handle(timeout=5_000).content_frame()
+                ready = frame is not None and frame.evaluate(
+                    "() => !!(window.map && window.map._loaded) && (window.__hsProbe = (window.__hsProbe || 0) + 1)"
+                )
+                box = loc.bounding_box()
+                last = f"map ready: {bool(ready)}, iframe box: {box}"
+                if ready and box and box["height"] > 0:
+                    page.wait_for_timeout(1_000)
+                    if frame.evaluate("(n) => window.__hsProbe === n && !!window.map", ready):
+                        return frame
+                    last = "the map's iframe was reloaded"
+        except PlaywrightError as exc:  # the iframe was replaced while we looked
+            last = str(exc).splitlines()[0]
+        page.wait_for_timeout(250)
+    raise AssertionError(f"the map was not drawn within {timeout_s} s ({last})")
+
+
+def records_text(page: Page):
+    """The "N records" line above the map."""
+    return page.locator("strong", has_text=re.compile(r"^[\d,]+ records$")).first
+
+
+def details_heading(page: Page):
+    """The heading of the hotspot details panel (a markdown h3; st.subheader is an h3 too)."""
+    return page.get_by_test_id("stMarkdown").locator("h3").first
+
+
+def click_hotspot(page: Page, frame: Frame, hotspot_id: int) -> None:
+    """Zoom the map to a hotspot and click inside it with the mouse."""
+    frame_el = page.locator(IFRAME)
+    frame_el.scroll_into_view_if_needed()
+    box = frame_el.bounding_box()
+    pt = frame.evaluate(_JS_POINT_IN_HOTSPOT, hotspot_id)
+    assert pt is not None, f"no point inside hotspot {hotspot_id}"
+    page.mouse.click(box["x"] + pt["x"], box["y"] + pt["y"])
+
+
+def combobox(page: Page, label: str):
+    """A selectbox by its label (Streamlit draws it as a combobox whose input holds the choice)."""
+    return page.get_by_role("combobox", name=label, exact=True)
+
+
+def assert_clean(log, *, allow_console: tuple[str, ...] = ()) -> None:
+    """Nothing went off-machine, no local request failed, no script error, no dialog."""
+    assert log.blocked == [], f"off-machine requests: {log.blocked}"
+    assert log.failed == [], f"failed requests: {log.failed}"
+    unexpected = [e for e in log.http_errors if not STREAMLIT_PROBE.match(e)]
+    assert unexpected == [], f"HTTP errors: {unexpected}"
+    assert log.page_errors == [], f"uncaught script errors: {log.page_errors}"
+    console = [
+        e for e in log.console_errors
+        if not (e.startswith("Failed to load resource: the server responded with a status of 404")
+                and "/_stcore/" in e)
+        and not any(a in e for a in allow_console)
+    ]  # fmt: skip
+    assert console == [], f"console errors: {console}"
+    assert log.dialogs == [], f"dialogs: {log.dialogs}"
+
+
+@pytest.fixture(scope="module")
+def bundled_counts() -> dict[str, int]:
+    from hotspots.data.store import open_dataset
+
+    r = open_dataset("bundled").records()
+    bcp = r[r[S.IN_BCP]]
+    q1 = bcp[bcp[S.MONTH].between("2024-01", "2024-03")]
+    feb_mar = bcp[bcp[S.MONTH].between("2024-02", "2024-03")]
+    return {
+        "q1": len(q1),
+        "q1_asb": int((q1[S.CATEGORY] == S.ASB).sum()),
+        "mar": int((q1[S.MONTH] == "2024-03").sum()),
+        "feb_asb": int(((q1[S.MONTH] == "2024-02") & (q1[S.CATEGORY] == S.ASB)).sum()),
+        "permalink": int(
+            ((feb_mar[S.CATEGORY] == S.ASB) & (feb_mar[S.WARD_CODE].fillna("") == POOLE_TOWN)).sum()
+        ),
+    }
+
+
+# --- tests ---------------------------------------------------------------------------------------
+
+
+def test_map_draws_offline(page, page_log, bundled_counts):
+    open_app(page, "Hotspot_map")
+    expect(records_text(page)).to_have_text(f"{bundled_counts['q1']:,} records")
+    frame = map_frame(page)
+    expect(frame.locator(".leaflet-container")).to_be_visible()
+    expect(frame.locator(".leaflet-control-zoom")).to_be_visible()
+    expect(frame.locator(".hs-legend")).to_contain_text("Hotspot (click for details)")
+    expect(frame.locator("img.leaflet-image-layer")).to_have_count(1)  # the density surface
+    # prefer_canvas: the outline, wards, locations and hotspots are drawn on one canvas
+    assert frame.locator(".leaflet-overlay-pane canvas").count() >= 1
+    assert frame.evaluate(_JS_CANVAS_INK) > 5_000
+    # one map feature per row of the ranked table
+    hotspots = frame.evaluate(_JS_HOTSPOTS)
+    grid = page.get_by_test_id("stDataFrame").first.locator("table[role=grid]")
+    assert len(hotspots) == int(grid.get_attribute("aria-rowcount")) - 1 > 0
+    assert sorted(h["rank"] for h in hotspots) == list(range(1, len(hotspots) + 1))
+    # everything came from this server; the vendored Leaflet arrived
+    vendor = page_log.vendor_requests()
+    assert any(u.endswith("/app/static/vendor/leaflet-1.9.4/leaflet.js") for u in vendor), vendor
+    assert any(u.endswith("/app/static/vendor/leaflet-1.9.4/leaflet.css") for u in vendor), vendor
+    assert_clean(page_log)
+
+
+def test_clicking_a_hotspot_shows_its_details(page, page_log):
+    open_app(page, "Hotspot_map")
+    frame = map_frame(page)
+    hotspots = sorted(frame.evaluate(_JS_HOTSPOTS), key=lambda h: h["rank"])
+    first, second = hotspots[0], hotspots[1]
+    expect(details_heading(page)).to_have_text(html.unescape(first["name"]))
+    click_hotspot(page, frame, second["hotspot_id"])
+    # the popup opens in the map, and the page's details panel follows the click
+    expect(frame.locator(".leaflet-popup-content")).to_contain_text(
+        f"Hotspot ID{second['hotspot_id']}"
+    )
+    expect(details_heading(page)).to_have_text(html.unescape(second["name"]), timeout=60_000)
+    picker = combobox(page, "Hotspot details (or click one on the map)")
+    expect(picker).to_have_value(f"{second['rank']}. {html.unescape(second['name'])}")
+    assert_clean(page_log)
+
+
+def test_asb_button_changes_counts(page, page_log, bundled_counts):
+    open_app(page, "Hotspot_map")
+    expect(records_text(page)).to_have_text(f"{bundled_counts['q1']:,} records")
+    page.get_by_test_id("stSidebar").get_by_role("button", name="ASB", exact=True).click()
+    expect(records_text(page)).to_have_text(f"{bundled_counts['q1_asb']:,} records", timeout=60_000)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    assert parse_qs(urlparse(page.url).query)["cats"] == ["asb"]
+    assert_clean(page_log)
+
+
+def test_window_change_changes_counts(page, page_log, bundled_counts):
+    open_app(page, "Hotspot_map")
+    expect(records_text(page)).to_have_text(f"{bundled_counts['q1']:,} records")
+    combobox(page, "From").click()
+    page.get_by_role("option", name="2024-03", exact=True).click()
+    expect(records_text(page)).to_have_text(f"{bundled_counts['mar']:,} records", timeout=60_000)
+    assert parse_qs(urlparse(page.url).query)["from"] == ["2024-03"]
+    map_frame(page)  # the map is drawn again for the new filters
+    assert_clean(page_log)
+
+
+def test_choices_follow_sidebar_navigation(page, page_log, bundled_counts):
+    """Window and categories chosen on the Overview are where the Hotspot map starts."""
+    open_app(page)
+    combobox(page, "From").click()
+    page.get_by_role("option", name="2024-02", exact=True).click()
+    expect(combobox(page, "From")).to_have_value("2024-02")
+    page.get_by_test_id("stSidebar").get_by_role("button", name="ASB", exact=True).click()
+    expect(page.get_by_test_id("stMultiSelect").first.locator("[data-tag]")).to_have_text(
+        ["Anti-social behaviour"]
+    )
+    expect(page).to_have_url(re.compile(r"[?&]cats=asb(&|$)"))
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Hotspot map").click()
+    expect(page.get_by_role("heading", name="Hotspot map")).to_be_visible()
+    expect(records_text(page)).to_be_visible(timeout=60_000)
+    expect(combobox(page, "From")).to_have_value("2024-02")
+    expect(combobox(page, "To")).to_have_value("2024-02")
+    cats = page.get_by_test_id("stMultiSelect").filter(has=combobox(page, "Categories"))
+    expect(cats.locator("[data-tag]")).to_have_text(["Anti-social behaviour"])
+    expect(records_text(page)).to_have_text(f"{bundled_counts['feb_asb']:,} records")
+    assert_clean(page_log)
+
+
+def test_permalink_restores_state(page, page_log, bundled_counts):
+    query = {
+        "from": "2024-02",
+        "to": "2024-03",
+        "cats": "asb",
+        "area": f"ward:{POOLE_TOWN}",
+        "method": "kde",
+    }
+    open_app(page, "Hotspot_map", **query)
+    expect(combobox(page, "From")).to_have_value("2024-02")
+    expect(combobox(page, "To")).to_have_value("2024-03")
+    cats = page.get_by_test_id("stMultiSelect").filter(has=combobox(page, "Categories"))
+    tags = cats.locator("[data-tag]")  # the chosen values
+    expect(tags).to_have_count(1)
+    expect(tags).to_have_text("Anti-social behaviour")
+    expect(combobox(page, "Area")).to_have_value("Ward: Poole Town")
+    expect(page.get_by_role("radio", name=KDE_LABEL)).to_be_checked()
+    expect(records_text(page)).to_have_text(f"{bundled_counts['permalink']:,} records")
+    expect(page.get_by_text("method: Kernel density", exact=False)).to_be_visible()
+    # the link the page shows is the link it was opened with (plus its defaults)
+    got = {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+    assert {k: got.get(k) for k in query} == query
+    map_frame(page)
+    assert_clean(page_log)
+
+
+def test_csv_download(page, page_log):
+    open_app(page, "Hotspot_map")
+    grid = page.get_by_test_id("stDataFrame").first.locator("table[role=grid]")
+    n_rows = int(grid.get_attribute("aria-rowcount")) - 1
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download CSV").click()
+    dl = info.value
+    assert dl.suggested_filename == "hotspots-dbscan.csv"
+    text = Path(dl.path()).read_text(encoding="utf-8")
+    meta = {
+        line[2:].split(":", 1)[0]: json.loads(line[2:].split(":", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("# ")
+    }
+    assert meta["parameters"]["method"] == "dbscan"
+    assert meta["parameters"]["months"] == "2024-01..2024-03"
+    table = pd.read_csv(
+        io.StringIO("\n".join(x for x in text.splitlines() if not x.startswith("#")))
+    )
+    assert len(table) == n_rows > 0
+    assert list(table[S.RANK]) == list(range(1, n_rows + 1))
+    assert table[S.COUNT].is_monotonic_decreasing
+    # a point inside each hotspot, in WGS84 degrees, inside BCP's bounding box
+    assert table["lon"].between(-2.05, -1.65).all() and table["lat"].between(50.68, 50.81).all()
+    assert_clean(page_log)
+
+
+def test_script_in_a_location_is_shown_as_text(page, page_log):
+    """The uploaded dataset has N_XSS records at Poole Bus Station located at '<img src=x onerror=alert(1)>'."""
+    open_app(page, "Hotspot_map", dataset="uploaded", **{"from": "2024-03", "to": "2024-03"})
+    frame = map_frame(page)
+    hotspots = frame.evaluate(_JS_HOTSPOTS)
+    target = [h for h in hotspots if html.unescape(h["name"]) == "Poole Bus Station"]
+    assert len(target) == 1, [h["name"] for h in hotspots]
+    # the location's marker: its tooltip shows the text, escaped in the HTML
+    tip = frame.evaluate(
+        """(needle) => {
+            let shown = null;
+            window.map.eachLayer(l => {
+                const p = l.feature && l.feature.properties;
+                if (p && typeof p.location === 'string' && p.location.indexOf(needle) >= 0) {
+                    l.openTooltip();
+                    const el = l.getTooltip().getElement();
+                    shown = {text: el.textContent, html: el.innerHTML};
+                }
+            });
+            return shown;
+        }""",
+        "img src=x",
+    )
+    assert tip is not None
+    assert tip["text"] == f"{XSS}: {N_XSS} records"
+    assert "&lt;img src=x onerror=alert(1)&gt;" in tip["html"]
+    # the hotspot's popup (a real click) lists it as its top location, as text
+    click_hotspot(page, frame, target[0]["hotspot_id"])
+    popup = frame.locator(".leaflet-popup-content")
+    expect(popup).to_contain_text(f"{XSS} ({N_XSS})")
+    assert "&lt;img src=x onerror=alert(1)&gt;" in popup.inner_html()
+    # the details panel follows the click; its top-locations table shows the text
+    expect(details_heading(page)).to_have_text("Poole Bus Station", timeout=60_000)
+    # (the grid is drawn on a canvas; its accessible table holds the same cells as text)
+    cells = page.get_by_test_id("stDataFrame").locator("td", has_text=XSS)
+    expect(cells.first).to_be_attached()
+    assert cells.first.text_content() == XSS
+    assert "&lt;img src=x onerror=alert(1)&gt;" in cells.first.inner_html()
+    # nothing ran: no <img src=x> anywhere, no dialog, no script error
+    assert page.locator('img[src="x"]').count() == 0
+    assert frame.locator('img[src="x"]').count() == 0
+    page.wait_for_timeout(500)  # an onerror handler would have fired by now
+    assert page_log.dialogs == []
+    assert_clean(page_log)

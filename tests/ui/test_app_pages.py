@@ -1,0 +1,644 @@
+"""AppTest tier: every page loads, its widgets change what it shows, its permalink is read.
+
+Expected counts come from plain pandas on the bundled store's records (see
+``count_records`` in conftest.py). The bundled data hold 2018-10..2019-02 and
+2024-01..2024-03; ward E05012674 is Poole Town, E05012653 Bournemouth Central.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from hotspots.data import schema as S
+
+ROOT = Path(__file__).resolve().parents[2]
+
+POOLE_TOWN = "E05012674"
+BOURNEMOUTH_CENTRAL = "E05012653"
+ASB = (S.ASB,)
+
+# --- helpers -------------------------------------------------------------------
+
+
+def all_page_files() -> list[str]:
+    """app.py and every pages/*.py, so a new page is smoke-tested without editing tests."""
+    return ["app.py"] + sorted(
+        p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py")
+    )
+
+
+def assert_ran(at: AppTest) -> None:
+    """The run raised nothing and showed no st.error (tracebacks in the message)."""
+    if len(at.exception):
+        raise AssertionError(
+            "page raised:\n"
+            + "\n\n".join(f"{e.message}\n" + "\n".join(e.stack_trace) for e in at.exception)
+        )
+    assert not [e.value for e in at.error], [e.value for e in at.error]
+
+
+def metric(at: AppTest, label: str) -> str:
+    """The displayed value of the one metric with this label."""
+    found = [m.value for m in at.metric if m.label == label]
+    assert len(found) == 1, f"metric {label!r}: {[m.label for m in at.metric]}"
+    return found[0]
+
+
+def as_int(text: str) -> int:
+    return int(str(text).replace(",", ""))
+
+
+def markdowns(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown]
+
+
+def query(at: AppTest) -> dict[str, str]:
+    """The query string the page published after its run."""
+    return {k: str(v) for k, v in dict(at.query_params).items()}
+
+
+def components(at: AppTest) -> list[dict]:
+    """JSON arguments of the custom components on the page (the st_folium maps), in order."""
+    return [
+        json.loads(e.proto.json_args)
+        for e in at.main
+        if getattr(e, "type", None) == "component_instance"
+    ]
+
+
+def count_records(
+    records: pd.DataFrame,
+    start: str,
+    end: str,
+    *,
+    categories: tuple[str, ...] | None = None,
+    ward: str | None = None,
+) -> int:
+    """Records in BCP in months start..end (inclusive), optionally of categories / in a ward."""
+    m = records[S.MONTH].between(start, end) & records[S.IN_BCP]
+    if categories is not None:
+        m &= records[S.CATEGORY].isin(categories)
+    if ward is not None:
+        m &= records[S.WARD_CODE].fillna("") == ward
+    return int(m.sum())
+
+
+# =============================================================================
+# Every page
+# =============================================================================
+
+
+@pytest.mark.parametrize("page", all_page_files())
+def test_page_loads_without_exception(run_page, page):
+    at = run_page(page)
+    assert_ran(at)
+    assert len(at.title) == 1
+    # the footer names the data source and its licence on every page
+    assert any(
+        "police.uk data" in c.value and "Open Government Licence" in c.value for c in at.caption
+    ), [c.value for c in at.caption]
+
+
+@pytest.mark.parametrize("page", [p for p in all_page_files() if not p.endswith("5_Data.py")])
+def test_page_publishes_shared_state_in_url(run_page, page):
+    at = run_page(page)
+    assert_ran(at)
+    q = query(at)
+    assert q["dataset"] == "bundled"
+    assert q["cats"] == "all"
+
+
+# =============================================================================
+# Overview (app.py)
+# =============================================================================
+
+
+def test_overview_counts_default_window(run_page, bundled_records):
+    at = run_page("overview")
+    assert_ran(at)
+    # default window: the later of the two default comparison windows (Jan-Feb 2024)
+    assert at.selectbox(key="from").value == "2024-01"
+    assert at.selectbox(key="to").value == "2024-02"
+    n = count_records(bundled_records, "2024-01", "2024-02")
+    n_asb = count_records(bundled_records, "2024-01", "2024-02", categories=ASB)
+    assert (n, n_asb) == (6110, 1269)
+    assert as_int(metric(at, "Records")) == n
+    assert as_int(metric(at, "Anti-social behaviour")) == n_asb
+    assert as_int(metric(at, "Crime")) == n - n_asb
+    assert at.subheader[0].value == "BCP: 2024-01 to 2024-02"
+
+
+def test_overview_category_choice_changes_counts(run_page, bundled_records):
+    at = run_page("overview")
+    at.multiselect(key="cats_pick").set_value([S.ASB]).run()
+    assert_ran(at)
+    n_asb = count_records(bundled_records, "2024-01", "2024-02", categories=ASB)
+    assert as_int(metric(at, "Records")) == n_asb
+    assert as_int(metric(at, "Crime")) == 0
+    assert query(at)["cats"] == "asb"
+
+
+@pytest.mark.parametrize(
+    ("button", "expected", "param"),
+    [("cats_asb", ASB, "asb"), ("cats_crime", S.CRIME_CATEGORIES, "crime")],
+)
+def test_overview_quick_category_buttons(run_page, bundled_records, button, expected, param):
+    at = run_page("overview")
+    at.button(key=button).click().run()
+    assert_ran(at)
+    assert tuple(at.multiselect(key="cats_pick").value) == expected
+    assert as_int(metric(at, "Records")) == count_records(
+        bundled_records, "2024-01", "2024-02", categories=expected
+    )
+    assert query(at)["cats"] == param
+
+
+def test_overview_window_and_area_change_counts(run_page, bundled_records):
+    at = run_page("overview")
+    at.selectbox(key="from").set_value("2024-03")
+    at.selectbox(key="to").set_value("2024-03")
+    at.selectbox(key="area_pick").set_value(f"ward:{POOLE_TOWN}").run()
+    assert_ran(at)
+    assert as_int(metric(at, "Records")) == count_records(
+        bundled_records, "2024-03", "2024-03", ward=POOLE_TOWN
+    )
+    assert at.subheader[0].value.startswith("Poole Town")
+    q = query(at)
+    assert (q["from"], q["to"], q["area"]) == ("2024-03", "2024-03", f"ward:{POOLE_TOWN}")
+
+
+def test_overview_reversed_window_is_swapped(run_page, bundled_records):
+    at = run_page("overview", **{"from": "2024-03", "to": "2024-01"})
+    assert_ran(at)
+    assert any("swapped" in w.value for w in at.sidebar.warning)
+    assert as_int(metric(at, "Records")) == count_records(bundled_records, "2024-01", "2024-03")
+
+
+def test_overview_reads_permalink(run_page, bundled_records):
+    at = run_page(
+        "overview",
+        **{"from": "2024-02", "to": "2024-03", "cats": "asb", "area": f"ward:{POOLE_TOWN}"},
+    )
+    assert_ran(at)
+    assert at.selectbox(key="from").value == "2024-02"
+    assert at.selectbox(key="to").value == "2024-03"
+    assert at.multiselect(key="cats_pick").value == [S.ASB]
+    assert at.selectbox(key="area_pick").value == f"ward:{POOLE_TOWN}"
+    n = count_records(bundled_records, "2024-02", "2024-03", categories=ASB, ward=POOLE_TOWN)
+    assert n == 121
+    assert as_int(metric(at, "Records")) == n
+    # and writes the same state back
+    q = query(at)
+    assert (q["from"], q["to"], q["cats"], q["area"]) == (
+        "2024-02",
+        "2024-03",
+        "asb",
+        f"ward:{POOLE_TOWN}",
+    )
+
+
+def test_overview_ignores_broken_permalink(run_page, bundled_records):
+    at = run_page(
+        "overview",
+        **{"from": "1999-01", "to": "banana", "cats": "no-such-category", "area": "ward:E99999999"},
+    )
+    assert_ran(at)
+    assert (at.selectbox(key="from").value, at.selectbox(key="to").value) == ("2024-01", "2024-02")
+    assert at.selectbox(key="area_pick").value == "bcp"
+    assert as_int(metric(at, "Records")) == count_records(bundled_records, "2024-01", "2024-02")
+
+
+def test_overview_place_radius_from_permalink(run_page, bundled_records):
+    at = run_page("overview", area="place:Poole Bus Station@500")
+    assert_ran(at)
+    assert at.selectbox(key="area_pick").value == "place:Poole Bus Station"
+    assert at.slider(key="area_radius").value == 500
+    assert query(at)["area"] == "place:Poole Bus Station@500"
+
+
+def test_overview_simulated_dataset_is_labelled(run_page):
+    at = run_page("overview", dataset="simulated")
+    assert_ran(at)
+    assert at.selectbox(key="dataset").value == "simulated"
+    assert any("SIMULATED DATA" in w.value for w in at.warning)
+    assert any("Dataset: **SIMULATED**" in m for m in markdowns(at))
+    assert any("SIMULATED data" in c.value for c in at.caption)
+
+
+def test_state_follows_to_another_page(run_page):
+    """state.keep: the categories chosen on one page are where the next page starts.
+
+    (In AppTest the window is lost as well; in a real browser it is kept, see
+    tests/e2e/test_browser.py::test_choices_follow_sidebar_navigation.)
+    """
+    at = run_page("overview")
+    at.multiselect(key="cats_pick").set_value([S.ASB]).run()
+    assert_ran(at)
+    at.switch_page("pages/1_Hotspot_map.py").run()
+    assert_ran(at)
+    assert at.multiselect(key="cats_pick").value == [S.ASB]
+    assert query(at)["cats"] == "asb"
+
+
+# =============================================================================
+# Hotspot map
+# =============================================================================
+
+
+def _map(at) -> dict:
+    maps = components(at)
+    assert len(maps) == 1, f"{len(maps)} components"
+    return maps[0]
+
+
+def _records_line(at) -> int:
+    m = [re.match(r"\*\*([\d,]+) records\*\*", t) for t in markdowns(at)]
+    found = [x for x in m if x]
+    assert found, markdowns(at)
+    return as_int(found[0].group(1))
+
+
+def _details_heading(at) -> str:
+    heads = [t[4:] for t in markdowns(at) if t.startswith("### ")]
+    assert len(heads) == 1, heads
+    return heads[0]
+
+
+def test_hotspot_map_loads_with_offline_map(run_page, bundled_records):
+    at = run_page("hotspot_map")
+    assert_ran(at)
+    # default window: the last three months
+    assert _records_line(at) == count_records(bundled_records, "2024-01", "2024-03") == 9373
+    m = _map(at)
+    # scripts and styles only from the app's own static folder, Leaflet first
+    assert m["js_links"][0] == "/app/static/vendor/leaflet-1.9.4/leaflet.js"
+    assert m["css_links"][0] == "/app/static/vendor/leaflet-1.9.4/leaflet.css"
+    assert all(u.startswith("/app/static/vendor/") for u in m["js_links"] + m["css_links"])
+    assert re.findall(r"https?://", m["header"]) == []
+    # the only absolute URLs in the script are the (optional) tile server's
+    urls = set(re.findall(r"https?://[^\"'\s\\]+", m["script"]))
+    assert urls <= {
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "https://www.openstreetmap.org/copyright",
+    }
+    for layer in ("L.circleMarker", "L.imageOverlay", "L.geoJSON"):  # points, density, hotspots
+        assert layer in m["script"]
+    # ranked table, picker and details agree
+    table = at.dataframe[0].value
+    picker = at.selectbox(key="spot_pick")
+    assert len(table) == len(picker.options) > 0
+    assert list(table["Rank"]) == list(range(1, len(table) + 1))
+    assert picker.value == 1
+    assert _details_heading(at) == table["Name"].iloc[0]
+    assert sum(as_int(v) for v in table["Records"]) <= 9373
+    params = json.loads(at.json[0].value)
+    assert params["method"] == "dbscan" and params["n_records"] == 9373
+    assert at.download_button(key="dl_csv").label == "Download CSV"
+
+
+def test_hotspot_map_renders_again_from_cache(run_page):
+    """The map is cached; its second and later renders must still be a working script.
+
+    st_folium renames a map's elements in place (``image_overlay_<hash>`` becomes
+    ``image_overlay_div_3``); rendering the same cached map again left references to
+    the old names in the layer control, so the script threw and the map never showed.
+    """
+    for _ in range(2):
+        at = run_page("hotspot_map")
+        assert_ran(at)
+        script = _map(at)["script"]
+        assert re.findall(r"\b[a-z_]+_[0-9a-f]{32}\b", script) == []
+        assert "var image_overlay_div_" in script
+
+
+def test_hotspot_map_picking_a_hotspot_changes_details(run_page):
+    at = run_page("hotspot_map")
+    table = at.dataframe[0].value
+    second = int(table["Hotspot ID"].iloc[1])
+    at.selectbox(key="spot_pick").set_value(second).run()
+    assert_ran(at)
+    assert _details_heading(at) == table["Name"].iloc[1]
+    assert _details_heading(at) != table["Name"].iloc[0]
+
+
+def test_hotspot_map_method_change(run_page):
+    at = run_page("hotspot_map")
+    dbscan_names = list(at.dataframe[0].value["Name"])
+    at.radio(key="method").set_value("kde").run()
+    assert_ran(at)
+    assert any("method: Kernel density" in t for t in markdowns(at))
+    params = json.loads(at.json[0].value)
+    assert params["kernel"] == "quartic" and params["bandwidth_m"] > 0
+    assert query(at)["method"] == "kde"
+    assert list(at.dataframe[0].value["Name"]) != dbscan_names
+    at.radio(key="method").set_value("gistar").run()
+    assert_ran(at)
+    assert any("method: Getis-Ord Gi*" in t for t in markdowns(at))
+
+
+def test_hotspot_map_layers_change_the_map(run_page):
+    at = run_page("hotspot_map")
+    at.multiselect(key="layers_pick").set_value(["hotspots"]).run()
+    assert_ran(at)
+    script = _map(at)["script"]
+    assert "L.circleMarker" not in script and "L.imageOverlay" not in script
+    assert query(at)["layers"] == "hotspots"
+    at.multiselect(key="layers_pick").set_value(["hotspots", "gistar"]).run()
+    assert_ran(at)
+    assert "Gi* hot and cold spots" in _map(at)["script"]
+
+
+def test_hotspot_map_category_filter_changes_counts(run_page, bundled_records):
+    at = run_page("hotspot_map")
+    at.multiselect(key="cats_pick").set_value([S.ASB]).run()
+    assert_ran(at)
+    assert _records_line(at) == count_records(bundled_records, "2024-01", "2024-03", categories=ASB)
+
+
+def test_hotspot_map_reads_permalink(run_page, bundled_records):
+    at = run_page(
+        "hotspot_map",
+        **{"from": "2024-02", "to": "2024-03", "cats": "asb", "area": f"ward:{POOLE_TOWN}", "method": "kde",
+           "manual": "1", "bw": "500", "cell": "20", "layers": "hotspots,density"},
+    )  # fmt: skip
+    assert_ran(at)
+    assert at.selectbox(key="from").value == "2024-02"
+    assert at.selectbox(key="to").value == "2024-03"
+    assert at.multiselect(key="cats_pick").value == [S.ASB]
+    assert at.selectbox(key="area_pick").value == f"ward:{POOLE_TOWN}"
+    assert at.radio(key="method").value == "kde"
+    assert at.toggle(key="manual").value is True
+    assert at.slider(key="bw").value == 500
+    assert at.slider(key="cell").value == 20
+    assert at.multiselect(key="layers_pick").value == ["hotspots", "density"]
+    params = json.loads(at.json[0].value)
+    assert params["bandwidth_m"] == 500 and params["cell_size_m"] == 20
+    assert _records_line(at) == count_records(
+        bundled_records, "2024-02", "2024-03", categories=ASB, ward=POOLE_TOWN
+    )
+    q = query(at)
+    assert (q["method"], q["manual"], q["bw"], q["cell"]) == ("kde", "1", "500", "20")
+
+
+def test_hotspot_map_no_records_says_so(run_page):
+    # no bicycle theft in Alderney & Bourne Valley ward in March 2024
+    at = run_page("hotspot_map", **{"from": "2024-03", "to": "2024-03", "cats": "Bicycle theft",
+                                    "area": "ward:E05012649"})  # fmt: skip
+    assert_ran(at)
+    assert _records_line(at) == 0
+    assert any("No hotspots" in i.value for i in at.info)
+
+
+# =============================================================================
+# Seasonal comparison
+# =============================================================================
+
+
+def test_seasonal_loads_default_windows(run_page):
+    at = run_page("seasonal")
+    assert_ran(at)
+    values = [at.selectbox(key=k).value for k in ("b_from", "b_to", "a_from", "a_to")]
+    assert values == ["2019-01", "2019-02", "2024-01", "2024-02"]
+    assert at.subheader[0].value.endswith("Jan–Feb 2019 → Jan–Feb 2024")
+    assert [t for t in markdowns(at) if t.startswith("#### ")] == [
+        "#### Crime",
+        "#### Anti-social behaviour",
+    ]
+    assert [m.label for m in at.metric][:4] == [
+        "Target",
+        "Buffer ring",
+        "Control",
+        "Effect vs control",
+    ]
+
+
+def test_seasonal_target_counts(run_page, bundled_records):
+    """The two groups' 'Target' metrics add up to the records in the target in the after window."""
+    from hotspots.data.areas import area_mask, resolve_area
+
+    at = run_page("seasonal")
+    tgt = resolve_area("town-centre")
+    r = bundled_records[bundled_records[S.MONTH].between("2024-01", "2024-02")]
+    inside = area_mask(r[S.X].to_numpy(), r[S.Y].to_numpy(), tgt)
+    targets = [as_int(m.value) for m in at.metric if m.label == "Target"]
+    assert len(targets) == 2
+    assert sum(targets) == int(inside.sum())
+    assert targets[1] == int((inside & (r[S.CATEGORY] == S.ASB).to_numpy()).sum())
+
+
+def test_seasonal_buffer_change(run_page):
+    at = run_page("seasonal")
+    at.slider(key="buffer").set_value(800).run()
+    assert_ran(at)
+    assert any("buffer ring 800 m" in t for t in markdowns(at))
+    assert query(at)["buffer"] == "800"
+
+
+def test_seasonal_reads_permalink(run_page):
+    at = run_page(
+        "seasonal",
+        **{"b_from": "2018-10", "b_to": "2018-12", "a_from": "2024-01", "a_to": "2024-03", "target": "town:Poole",
+           "buffer": "600", "cats": "asb", "control": BOURNEMOUTH_CENTRAL},
+    )  # fmt: skip
+    assert_ran(at)
+    values = [at.selectbox(key=k).value for k in ("b_from", "b_to", "a_from", "a_to")]
+    assert values == ["2018-10", "2018-12", "2024-01", "2024-03"]
+    assert at.selectbox(key="target").value == "town:Poole"
+    assert at.slider(key="buffer").value == 600
+    assert at.multiselect(key="cats_pick").value == [S.ASB]
+    assert at.multiselect(key="control_pick").value == [BOURNEMOUTH_CENTRAL]
+    assert [t for t in markdowns(at) if t.startswith("#### ")] == ["#### Anti-social behaviour"]
+    assert any("buffer ring 600 m" in t for t in markdowns(at))
+
+
+# =============================================================================
+# Ward view
+# =============================================================================
+
+
+def test_ward_view_loads(run_page, bundled_records):
+    at = run_page("ward")
+    assert_ran(at)
+    assert at.selectbox(key="ward").value == BOURNEMOUTH_CENTRAL
+    assert at.subheader[0].value == "Bournemouth Central: 2024-01 to 2024-03"
+    n = count_records(bundled_records, "2024-01", "2024-03", ward=BOURNEMOUTH_CENTRAL)
+    n_asb = count_records(
+        bundled_records, "2024-01", "2024-03", categories=ASB, ward=BOURNEMOUTH_CENTRAL
+    )
+    assert (n, n_asb) == (1633, 495)
+    assert as_int(metric(at, "Records")) == n
+    assert as_int(metric(at, "Anti-social behaviour")) == n_asb
+    assert metric(at, "Share of all BCP records") == f"{100 * n / 9373:.1f}%" == "17.4%"
+    assert len(components(at)) == 1
+    assert at.download_button(key="dl_html").label == "Download report (HTML)"
+    assert at.download_button(key="dl_pdf").label == "Download report (PDF)"
+
+
+def test_ward_view_ward_change(run_page, bundled_records):
+    at = run_page("ward")
+    at.selectbox(key="ward").set_value(POOLE_TOWN).run()
+    assert_ran(at)
+    assert at.subheader[0].value.startswith("Poole Town:")
+    assert as_int(metric(at, "Records")) == count_records(
+        bundled_records, "2024-01", "2024-03", ward=POOLE_TOWN
+    )
+    assert query(at)["ward"] == POOLE_TOWN
+
+
+def test_ward_view_reads_permalink_by_name(run_page, bundled_records):
+    at = run_page(
+        "ward", ward="poole town", suppress="0", cats="asb", **{"from": "2024-02", "to": "2024-03"}
+    )
+    assert_ran(at)
+    assert at.selectbox(key="ward").value == POOLE_TOWN
+    assert at.toggle(key="suppress").value is False
+    assert at.multiselect(key="cats_pick").value == [S.ASB]
+    assert as_int(metric(at, "Records")) == 121
+    assert query(at)["ward"] == POOLE_TOWN
+
+
+def test_ward_view_suppression_hides_small_counts(run_page, bundled_records):
+    # 2 possession-of-weapons records in Bournemouth Central in March 2024: shown as "<5"
+    kw = {
+        "cats": "Possession of weapons",
+        "from": "2024-03",
+        "to": "2024-03",
+        "ward": BOURNEMOUTH_CENTRAL,
+    }
+    n = count_records(bundled_records, "2024-03", "2024-03", categories=("Possession of weapons",),
+                      ward=BOURNEMOUTH_CENTRAL)  # fmt: skip
+    assert n == 2
+    at = run_page("ward", **kw)
+    assert_ran(at)
+    assert at.toggle(key="suppress").value is True
+    assert metric(at, "Records") == "<5"
+    at.toggle(key="suppress").set_value(False).run()
+    assert_ran(at)
+    assert metric(at, "Records") == "2"
+    assert query(at)["suppress"] == "0"
+
+
+# =============================================================================
+# Patrol planning
+# =============================================================================
+
+
+def _patrol_line(at) -> re.Match:
+    m = [
+        re.search(r"Patrolling these (\d+) places .* of the ([\d,]+) records", t)
+        for t in markdowns(at)
+    ]
+    found = [x for x in m if x]
+    assert found, markdowns(at)
+    return found[0]
+
+
+def test_patrol_loads(run_page, bundled_records):
+    at = run_page("patrol")
+    assert_ran(at)
+    line = _patrol_line(at)
+    assert int(line.group(1)) == 10 == len(at.dataframe[0].value)
+    assert as_int(line.group(2)) == count_records(bundled_records, "2024-01", "2024-03")
+    assert list(at.dataframe[0].value["rank"]) == list(range(1, 11))
+    assert len(components(at)) == 1
+    assert any("months only" in c.value for c in at.sidebar.caption)
+
+
+def test_patrol_top_n_change(run_page):
+    at = run_page("patrol")
+    at.slider(key="top_n").set_value(5).run()
+    assert_ran(at)
+    assert int(_patrol_line(at).group(1)) == 5 == len(at.dataframe[0].value)
+    assert query(at)["top_n"] == "5"
+
+
+def test_patrol_reads_permalink(run_page):
+    at = run_page("patrol", top_n="3", pcell="300", psup="1")
+    assert_ran(at)
+    assert at.slider(key="top_n").value == 3
+    assert at.select_slider(key="pcell").value == 300
+    assert at.toggle(key="psup").value is True
+    assert int(_patrol_line(at).group(1)) == 3
+
+
+def test_patrol_clamps_bad_permalink(run_page):
+    at = run_page("patrol", top_n="999", pcell="7")
+    assert_ran(at)
+    assert at.slider(key="top_n").value == 50
+    assert at.select_slider(key="pcell").value == 150
+
+
+# =============================================================================
+# Data
+# =============================================================================
+
+_HEADER = (
+    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,"
+    "Last outcome category,Context"
+)
+# 4 good rows (2 ASB, 2 crimes near Poole Bus Station), 1 bad month, 1 without coordinates
+_UPLOAD = "\n".join(
+    [
+        _HEADER,
+        ",2024-03,Dorset Police,Dorset Police,-1.978799,50.718167,On or near Poole Bus Station,,,Anti-social behaviour,,",
+        ",2024-03,Dorset Police,Dorset Police,-1.978799,50.718167,On or near Poole Bus Station,,,Anti-social behaviour,,",
+        "aaa1,2024-03,Dorset Police,Dorset Police,-1.978799,50.718167,On or near Poole Bus Station,,,Shoplifting,,",
+        "aaa2,2024-03,Dorset Police,Dorset Police,-1.978799,50.718167,On or near Poole Bus Station,,,Drugs,,",
+        "aaa3,2024-13,Dorset Police,Dorset Police,-1.978799,50.718167,On or near Poole Bus Station,,,Drugs,,",
+        "aaa4,2024-03,Dorset Police,Dorset Police,,,No location,,,Drugs,,",
+    ]
+).encode()
+
+
+def test_data_page_lists_datasets(run_page):
+    at = run_page("data")
+    assert_ran(at)
+    assert at.selectbox(key="dataset").value == "bundled"
+    datasets = at.dataframe[0].value
+    assert len(datasets) == 3
+    assert at.subheader[-1].value.startswith("Coverage of the active dataset: Real data")
+    assert at.button(key="upload_go").disabled  # nothing chosen yet
+
+
+def test_data_page_upload_accounts_for_every_row(run_page, isolated_store):
+    from hotspots.data.store import open_dataset
+
+    at = run_page("data")
+    at.file_uploader(key="upload_files").set_value(
+        ("2024-03-test-street.csv", _UPLOAD, "text/csv")
+    ).run()
+    assert not at.button(key="upload_go").disabled
+    at.button(key="upload_go").click().run()
+    assert_ran(at)
+    got = {
+        k: as_int(metric(at, k))
+        for k in ("Rows read", "Accepted", "Rejected", "Duplicates", "In BCP")
+    }
+    assert got == {"Rows read": 6, "Accepted": 4, "Rejected": 2, "Duplicates": 0, "In BCP": 4}
+    assert any("every row accounted for" in s.value for s in at.success)
+    reasons = at.dataframe[0].value
+    assert sorted(reasons["reason"]) == [
+        "missing coordinates",
+        "unparseable month (expected YYYY-MM)",
+    ]
+    stored = open_dataset("uploaded").records()
+    assert len(stored) == 4 and set(stored[S.LOCATION]) == {"On or near Poole Bus Station"}
+    # the uploaded dataset can now be chosen, and the other pages read it
+    at.selectbox(key="dataset").set_value("uploaded").run()
+    assert_ran(at)
+    assert at.subheader[-1].value.startswith("Coverage of the active dataset: Uploaded data")
+
+
+def test_data_page_reads_dataset_from_link(run_page, isolated_store):
+    # nothing uploaded in this store: the picker says so and falls back to the real data
+    at = run_page("data", dataset="uploaded")
+    assert_ran(at)
+    assert at.selectbox(key="dataset").value == "uploaded"
+    assert any("Nothing uploaded yet" in i.value for i in at.sidebar.info)
+    assert at.subheader[-1].value.startswith("Coverage of the active dataset: Real data")
