@@ -97,6 +97,7 @@ from hotspots import __version__
 from hotspots.data import schema as S
 from hotspots.data.areas import area_mask, town_centre_area
 from hotspots.data.boundaries import POLICE_UK_DIR, geodata_dir, load_boundaries, locate
+from hotspots.data.police_uk import HEADER
 from hotspots.data.select import month_range, parse_month
 from hotspots.errors import FileReadError, InputError
 
@@ -124,20 +125,7 @@ GENERATOR_VERSION = "1.0"
 SIMULATED_LABEL = "Dorset Police (SIMULATED)"
 SIMULATED_WARNING = "SIMULATED DATA — not real crime records"
 
-POLICE_UK_HEADER: list[str] = [
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Crime type",
-    "Last outcome category",
-    "Context",
-]
+POLICE_UK_HEADER: list[str] = list(HEADER)  # the reader's header, written down once
 FORCE_EXPORT_COLUMNS: list[str] = [
     "OccurrenceRef",
     "CommittedDate",
