@@ -29,6 +29,23 @@ filters = widgets.filter_sidebar(
 sb = st.sidebar
 sb.divider()
 sb.markdown("**Windows**")
+SR_BEFORE, SR_AFTER = ("2021-04", "2021-08"), ("2022-04", "2022-08")
+
+
+def _preset(before: tuple[str, str], after: tuple[str, str]) -> None:
+    st.session_state.update(b_from=before[0], b_to=before[1], a_from=after[0], a_to=after[1])
+
+
+have = set(months)
+sr_months = [f"{y}-{m:02d}" for y in (2021, 2022) for m in range(4, 9)]
+if all(m in have for m in sr_months):
+    sb.button(
+        "The 2022 Seasonal Response (Apr–Aug 2021 vs 2022)",
+        key="preset_sr",
+        on_click=_preset,
+        args=(SR_BEFORE, SR_AFTER),
+        help="The partnership's own evaluation compared these windows.",
+    )
 for key, w in (
     ("b_from", dw.a.start),
     ("b_to", dw.a.end),

@@ -380,3 +380,19 @@ def test_script_in_a_location_is_shown_as_text(page, page_log):
     page.wait_for_timeout(500)  # an onerror handler would have fired by now
     assert page_log.dialogs == []
     assert_clean(page_log)
+
+
+@pytest.mark.parametrize(
+    "path", ["Seasonal_comparison", "Ward_view", "Patrol_planning"], ids=lambda p: p.lower()
+)
+def test_every_page_map_draws(page, page_log, path):
+    """The maps of the other pages draw too (not only the hotspot map): Leaflet in a sized
+    frame, and no script error anywhere on the page (a layer defined after the layer
+    control once left the Seasonal page's map empty)."""
+    open_app(page, path)
+    frame_el = page.locator(IFRAME).first
+    expect(frame_el).to_be_visible(timeout=60_000)
+    frame = map_frame(page)
+    expect(frame.locator(".leaflet-container")).to_be_visible()
+    assert frame_el.bounding_box()["height"] > 300
+    assert_clean(page_log)

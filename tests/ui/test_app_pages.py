@@ -440,6 +440,25 @@ def test_seasonal_buffer_change(run_page):
     assert query(at)["buffer"] == "800"
 
 
+def test_seasonal_response_preset_on_simulated_data(run_page):
+    """On the simulated data the preset evaluates the 2022 programme and finds the fall."""
+    at = run_page("seasonal", dataset="simulated")
+    assert_ran(at)
+    assert at.selectbox(key="b_from").value == "2022-04"  # default: the two latest summers
+    at.button(key="preset_sr").click().run()
+    assert_ran(at)
+    values = [at.selectbox(key=k).value for k in ("b_from", "b_to", "a_from", "a_to")]
+    assert values == ["2021-04", "2021-08", "2022-04", "2022-08"]
+    effects = [m.value for m in at.metric if m.label == "Effect vs control"]
+    assert len(effects) == 2 and all(v.startswith("-") for v in effects)
+
+
+def test_seasonal_preset_absent_without_both_summers(run_page):
+    at = run_page("seasonal")
+    assert_ran(at)
+    assert not [b for b in at.button if b.key == "preset_sr"]
+
+
 def test_seasonal_reads_permalink(run_page):
     at = run_page(
         "seasonal",

@@ -33,6 +33,10 @@ def add_change_layer(
         .to_crs(S.CRS_DISPLAY)
     )
     merged["geometry"] = shapely.set_precision(merged.geometry.values, 1e-5)
+    # the layer control must be written after every layer it lists: take it out and put it back
+    controls = [(k, c) for k, c in m._children.items() if isinstance(c, folium.LayerControl)]
+    for k, _ in controls:
+        del m._children[k]
     folium.GeoJson(
         merged.__geo_interface__,
         name=name,
@@ -44,4 +48,6 @@ def add_change_layer(
         },
         tooltip=folium.GeoJsonTooltip(fields=["label"], aliases=["Change"]),
     ).add_to(m)
+    for k, c in controls:
+        m._children[k] = c
     return m
