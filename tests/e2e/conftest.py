@@ -125,6 +125,16 @@ class PageLog:
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
+    served: set[str] = field(default_factory=set)  # URLs answered with a status < 400
+
+    def real_failures(self) -> list[str]:
+        """Failed requests, less those aborted by a reload (``net::ERR_ABORTED``) of a URL
+        that was served successfully at another time: a rerun can replace the map's
+        iframe while its images load."""
+        return [
+            f for f in self.failed
+            if not (f.endswith("net::ERR_ABORTED") and f.rsplit(" ", 1)[0] in self.served)
+        ]  # fmt: skip
 
     def vendor_requests(self) -> list[str]:
         return [u for u in self.requests if "/app/static/vendor/" in u]
@@ -166,7 +176,11 @@ def page(browser, app_server, page_log):
     )
     pg.on(
         "response",
-        lambda res: res.status >= 400 and page_log.http_errors.append(f"{res.status} {res.url}"),
+        lambda res: (
+            page_log.http_errors.append(f"{res.status} {res.url}")
+            if res.status >= 400
+            else page_log.served.add(res.url)
+        ),
     )
     pg.on(
         "console",

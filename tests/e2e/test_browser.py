@@ -164,7 +164,7 @@ def combobox(page: Page, label: str):
 def assert_clean(log, *, allow_console: tuple[str, ...] = ()) -> None:
     """Nothing went off-machine, no local request failed, no script error, no dialog."""
     assert log.blocked == [], f"off-machine requests: {log.blocked}"
-    assert log.failed == [], f"failed requests: {log.failed}"
+    assert log.real_failures() == [], f"failed requests: {log.failed}"
     unexpected = [e for e in log.http_errors if not STREAMLIT_PROBE.match(e)]
     assert unexpected == [], f"HTTP errors: {unexpected}"
     assert log.page_errors == [], f"uncaught script errors: {log.page_errors}"
