@@ -69,6 +69,8 @@ def main() -> int:
             points=(v := views.hotspot_view(recs, f2, method="gistar", layers=("points", "gistar"))).locations,
             gistar=v.gistar.grid, hotspots=v.hotspots, area=v.area)),
         ("Patrol planning (Poole, 3 months)", lambda: views.patrol_view(recs, f3)),
+        ("Seasonal comparison (evaluation + Gi* change)", lambda: views.seasonal_view(
+            recs, f2, before="2021-04:2021-08", after="2022-04:2022-08")),
         ("Ward view (Bournemouth Central)", lambda: views.ward_view(recs, f2, ward="E05012653")),
     ]:
         sec, out = timed(fn, args.repeat)

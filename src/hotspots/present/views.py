@@ -278,8 +278,17 @@ def seasonal_view(
     from hotspots.compare.change import hotspot_change
     from hotspots.compare.evaluation import evaluate
     from hotspots.compare.windows import baseline, dataset_months, window
+    from hotspots.data.select import select_rows
 
     available = dataset_months(records)
+    # one pass over all records: BCP, the categories, and only the calendar months the
+    # windows use (in every year, for the baselines); everything below works on that
+    cal = {m[5:] for m in window(before).months + window(after).months}
+    keep = records[S.IN_BCP].to_numpy(dtype=bool, copy=True)
+    keep &= records[S.MONTH].isin([m for m in available if m[5:] in cal]).to_numpy(dtype=bool)
+    if len(f.categories) < len(S.CATEGORIES):
+        keep &= records[S.CATEGORY].isin(f.categories).to_numpy(dtype=bool)
+    records = select_rows(records, keep)
     ev = evaluate(
         records,
         target,
