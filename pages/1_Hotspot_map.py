@@ -181,8 +181,11 @@ with right:
                 strict=True,
             )
         }
-        if hid in labels:
+        # st_folium repeats the last click on every rerun: act on a click once, so the
+        # picker can still be changed afterwards
+        if hid in labels and hid != st.session_state.get("_spot_clicked"):
             st.session_state["spot_pick"] = hid
+        st.session_state["_spot_clicked"] = hid
         pick = st.selectbox(
             "Hotspot details (or click one on the map)",
             list(labels),

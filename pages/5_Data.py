@@ -59,11 +59,14 @@ if st.button(
     with tempfile.TemporaryDirectory() as tmp:
         paths = []
         too_big = []
-        for f in files:
+        for i, f in enumerate(files):
             if f.size > MAX_MB * 1024 * 1024:
                 too_big.append(f.name)
                 continue
-            p = Path(tmp) / Path(f.name).name  # never trust a client path
+            # one folder per upload: two files of the same name must not overwrite each
+            # other; the bare name is kept (never a client path) so re-imports replace
+            p = Path(tmp) / str(i) / Path(f.name).name
+            p.parent.mkdir()
             p.write_bytes(f.getvalue())
             paths.append(p)
         for name in too_big:
@@ -77,8 +80,6 @@ if st.button(
             elif kind.startswith("A force"):
                 raise HotspotsError("a force export needs its column mapping file")
             if paths:
-                if replace:
-                    store.clear()
                 bar = st.progress(0.0, text="Reading…")
 
                 def progress(done: int, total: int, name: str) -> None:
@@ -89,6 +90,7 @@ if st.button(
                     fmt="force-export" if mapping else "police.uk",
                     mapping=mapping,
                     progress=progress,
+                    replace=replace,
                 )
                 bar.progress(1.0, text="Done")
                 st.session_state["last_import"] = {

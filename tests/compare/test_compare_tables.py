@@ -187,3 +187,11 @@ class TestRendering:
         assert back.set_index("asb_subtype").loc["total", "2023/24"] == 1200
         assert t.render("md") == md and t.render("CSV") == t.to_csv()
         assert t.to_dict()["rows"][0] == {"asb_subtype": "personal", "2023/24": 1200, "2024/25": 3}
+
+
+def test_quarterly_baseline_without_data_is_na_not_zero(bundled):
+    from hotspots.compare.tables import quarterly_table
+
+    t = quarterly_table(bundled, year=2018)
+    assert t.frame["baseline_total"].isna().all()
+    assert "n/a" in t.to_markdown()

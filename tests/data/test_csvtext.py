@@ -183,3 +183,11 @@ def test_unbalanced_quote_does_not_swallow_rows():
     except FileReadError:
         return  # refusing the file with a message is fine too
     assert len(tr) + len(tr.bad_rows) == 4
+
+
+def test_quoted_text_spanning_lines_is_kept_when_it_holds_no_records():
+    """'Bus Station,\\nPoole' is text over two lines, not an unbalanced quote."""
+    tr = _read(b'a,b\n"Bus Station,\nPoole",2\n3,4\n')
+    assert tr.bad_rows == []
+    assert tr.rows.tolist() == [2, 4]
+    assert tr.table["a"].tolist() == ["Bus Station,\nPoole", "3"]

@@ -360,3 +360,18 @@ def test_example_export_with_example_mapping(geodata_dir):
     # the mapping says simulated = true: every record is labelled
     assert rec[S.SIMULATED].all() and (rec[S.SOURCE] == "simulated").all()
     assert rec[S.IN_BCP].all()
+
+
+def test_dates_without_a_format_read_iso_as_iso_and_the_rest_day_first(tmp_path):
+    """2024-01-05 is 5 January (not May); 05/01/2024 is 5 January too (British order)."""
+    csv = tmp_path / "x.csv"
+    csv.write_text(
+        "When,E,N,Cat\n2024-01-05,408000,91000,Burglary\n2024-02-03 14:30,408000,91000,Burglary\n"
+        "05/01/2024,408000,91000,Burglary\n13/01/2024,408000,91000,Burglary\n",
+        encoding="utf-8",
+    )
+    mapping = {"columns": {"date": "When", "easting": "E", "northing": "N", "category": "Cat"}}
+    res = read_force_export([csv], mapping)
+    assert res.report.rows_rejected == 0
+    assert res.records[S.MONTH].tolist() == ["2024-01", "2024-02", "2024-01", "2024-01"]
+    assert res.records[S.DATE].dt.day.tolist() == [5, 3, 5, 13]

@@ -341,3 +341,39 @@ def test_locations_are_located_once_each(street, monkeypatch):
     assert len(res.records) == 80
     assert seen == [2]
     assert np.unique(res.records[S.X]).size == 2
+
+
+def test_two_versions_of_one_month_file_count_once(tmp_path, geodata_dir):
+    """Two downloads of the same month (outcomes differ) in one import: ASB rows, which have
+    no Crime ID, must not be counted twice; the later version is used."""
+    src = (geodata_dir / "police_uk" / "2024-01-dorset-street.csv").read_text(encoding="utf-8")
+    v1 = tmp_path / "v1" / "2024-01"
+    v2 = tmp_path / "v2" / "2024-01"
+    v1.mkdir(parents=True)
+    v2.mkdir(parents=True)
+    (v1 / "2024-01-dorset-street.csv").write_text(src, encoding="utf-8")
+    changed = src.replace("Unable to prosecute suspect", "Under investigation", 1)
+    assert changed != src
+    (v2 / "2024-01-dorset-street.csv").write_text(changed, encoding="utf-8")
+    res = read_inputs([tmp_path / "v1", tmp_path / "v2"])
+    rep = res.report
+    assert rep.reconciles
+    assert rep.rows_read == 2 * 4802
+    assert rep.rows_accepted == 4788 and rep.rows_rejected == 14 and rep.rows_duplicate == 4802
+    bcp_asb = res.records[res.records[S.IN_BCP] & (res.records[S.CATEGORY] == S.ASB)]
+    assert len(bcp_asb) == 607  # as in the real January 2024 file, not 1,214
+    assert any("versions of the same file" in n for n in rep.notices)
+    assert (res.records[S.OUTCOME] == "Under investigation").sum() > 0
+
+
+def test_renamed_copy_of_a_month_file_has_the_same_key():
+    from hotspots.data.sources import classify_name, file_key
+
+    for name in (
+        "2024-01-dorset-street (1).csv",
+        "2024-01-Dorset-street-2.csv",
+        "x/2024-01-dorset-street.csv",
+    ):
+        assert file_key(name) == "2024-01-dorset-street.csv"
+        assert classify_name(name) == "street"
+    assert file_key("export.csv") == "export.csv"

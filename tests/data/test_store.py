@@ -385,3 +385,37 @@ def test_bundled_store_equals_the_bundled_read(bundled_read, tmp_path):
         "2024-03",
     ]
     assert st.last_report()["rows_read"] == 43_804
+
+
+def test_renamed_copy_replaces_instead_of_adding_asb(tmp_path, geodata_dir):
+    import shutil
+
+    from hotspots.data.store import Store
+
+    st = Store(tmp_path / "s")
+    src = geodata_dir / "police_uk" / "2024-01-dorset-street.csv"
+    st.ingest([src])
+    copy = tmp_path / "2024-01-dorset-street (1).csv"
+    shutil.copy(src, copy)
+    rep = st.ingest([copy]).report
+    assert rep.reconciles and rep.rows_duplicate == 0
+    recs = st.records()
+    assert len(recs) == 4788
+    assert int((recs["in_bcp"] & (recs["category"] == "Anti-social behaviour")).sum()) == 607
+
+
+def test_replace_is_atomic_and_skipped_when_nothing_was_accepted(tmp_path, geodata_dir):
+    from hotspots.data.store import Store
+
+    st = Store(tmp_path / "s")
+    pu = geodata_dir / "police_uk"
+    st.ingest([pu / "2024-01-dorset-street.csv", pu / "2024-02-dorset-street.csv"])
+    bad = tmp_path / "not-police.csv"
+    bad.write_text("Ref,When\n1,2024-01-01\n", encoding="utf-8")
+    res = st.ingest([bad], replace=True)
+    assert res.report.rows_accepted == 0 and res.report.files_failed
+    assert st.months() == ["2024-01", "2024-02"]  # nothing was wiped
+    st.ingest([pu / "2024-03-dorset-street.csv"], replace=True)
+    assert st.months() == ["2024-03"]
+    assert list(st.files()) == ["2024-03-dorset-street.csv"]
+    assert len(st.records()) == 5033

@@ -223,5 +223,7 @@ def pytest_runtest_makereport(item, call):
         rep.sections.append(("screenshot", f"could not take a screenshot: {exc}"))
     log = item.funcargs.get("page_log")
     if log is not None:
-        (ARTIFACTS / f"{stem}.log.json").write_text(json.dumps(log.__dict__, indent=1))
+        (ARTIFACTS / f"{stem}.log.json").write_text(
+            json.dumps(log.__dict__, indent=1, default=sorted)
+        )
     rep.sections.append(("artifacts", f"screenshot and log saved under {ARTIFACTS}/{stem}.*"))

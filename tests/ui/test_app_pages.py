@@ -661,3 +661,29 @@ def test_data_page_reads_dataset_from_link(run_page, isolated_store):
     assert at.selectbox(key="dataset").value == "uploaded"
     assert any("Nothing uploaded yet" in i.value for i in at.sidebar.info)
     assert at.subheader[-1].value.startswith("Coverage of the active dataset: Real data")
+
+
+@pytest.mark.parametrize(
+    ("query", "area", "radius"),
+    [
+        ({"hours": "a-b"}, "bcp", None),
+        ({"hours": "5-40"}, "bcp", None),
+        ({"area": "place:Poole Bus Station@5000"}, "place:Poole Bus Station", 2000),
+        ({"area": "place:Poole Bus Station@abc"}, "bcp", None),
+        ({"area": "place:Poole Bus Station@730"}, "place:Poole Bus Station", 750),
+    ],
+)
+def test_bad_or_out_of_range_link_values_fall_back_or_clamp(run_page, query, area, radius):
+    at = run_page("patrol", **query)
+    assert_ran(at)
+    assert at.selectbox(key="area_pick").value == area
+    if radius is not None:
+        assert at.slider(key="area_radius").value == radius
+
+
+def test_switching_dataset_restarts_the_window_at_its_default(run_page):
+    at = run_page("overview")
+    assert_ran(at)
+    at.selectbox(key="dataset").set_value("simulated").run()
+    assert_ran(at)
+    assert (at.selectbox(key="from").value, at.selectbox(key="to").value) == ("2023-04", "2023-08")

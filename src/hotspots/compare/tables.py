@@ -401,7 +401,11 @@ def quarterly_table(
         def total(months: list[str], counts=counts) -> int:
             return int(sum(int(counts.get(x, 0)) for x in months))
 
-        row: dict[str, object] = {"indicator": label, "baseline_total": total(base_months)}
+        # a baseline year with no data at all is "n/a", not a real zero
+        row: dict[str, object] = {
+            "indicator": label,
+            "baseline_total": total(base_months) if base_months else pd.NA,
+        }
         for q in range(1, 5):
             qm = _fy_months(fy)[3 * (q - 1) : 3 * q]
             present = [x for x in qm if x in have_set]

@@ -233,6 +233,13 @@ def _row_numbers(data: bytes, n: int) -> np.ndarray | None:
     return np.asarray(nonblank, dtype=np.int64)
 
 
+def _swallows_records(field: str, delimiter: str, ncol: int) -> bool:
+    """True when a quoted field's later lines look like whole records (an unbalanced quote
+    ran on), not like text that merely spans lines ("Bus Station,\nPoole")."""
+    lines = field.split("\n")[1:]
+    return any(line.count(delimiter) >= max(ncol - 1, 1) for line in lines)
+
+
 def _read_with_csv_module(data: bytes, name: str, header: list[str], delimiter: str) -> TableRead:
     """Careful path: exact row numbers for every bad row, and unbalanced quotes caught.
 
@@ -266,7 +273,7 @@ def _read_with_csv_module(data: bytes, name: str, header: list[str], delimiter: 
             prev_end = end
             if not row or all(not f.strip() for f in row):
                 continue
-            if end > first and any(delimiter in f and "\n" in f for f in row):
+            if end > first and any(_swallows_records(f, delimiter, ncol) for f in row):
                 for line in range(first, end + 1):
                     if lines[line - 1].strip():
                         bad.append(

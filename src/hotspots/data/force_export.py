@@ -208,7 +208,12 @@ def parse_export_table(
         if fmt:
             parsed = pd.to_datetime(s, format=fmt, errors="coerce")
         else:
-            parsed = pd.to_datetime(s, dayfirst=True, errors="coerce", format="mixed")
+            # ISO 8601 (2024-01-05) first; only what is not ISO is read day-first (05/01/2024),
+            # as British exports write it. A plain day-first parse would read 2024-01-05 as May.
+            parsed = pd.to_datetime(s, errors="coerce", format="ISO8601")
+            rest = parsed.isna() & (s != "")
+            if rest.any():
+                parsed[rest] = pd.to_datetime(s[rest], dayfirst=True, errors="coerce", format="mixed")
         empty = (s == "").to_numpy()
         bad = parsed.isna().to_numpy()
         rejects.add(file_name, rows, bad & empty & ok, col, "missing date", s)

@@ -200,6 +200,7 @@ def read_inputs(
     parts: list[pd.DataFrame] = []
     inputs = list(iter_inputs(list(paths)))
     seen_digests: dict[str, str] = {}
+    by_key: dict[str, tuple[int, str]] = {}
     dup_same_file = 0
     for i, item in enumerate(inputs):
         if isinstance(item, FileReadError):
@@ -255,7 +256,23 @@ def read_inputs(
             )
             continue
         seen_digests[digest] = item.name
+        earlier = by_key.get(item.file_key)
+        if earlier is not None:
+            # another version of the same file (a re-download, a renamed copy): the later
+            # one wins, the earlier one's rows all become duplicates
+            k, name = earlier
+            n_dup = len(parts[k]) + rejects.drop_file(name)
+            dup_same_file += n_dup
+            parts[k] = parts[k].iloc[:0]
+            report.notices.append(
+                f"{name} and {item.name} are versions of the same file ({item.file_key}); "
+                f"the later one is used and the earlier one's {n_dup} rows counted as duplicates"
+            )
+            for fr in report.files_read:
+                if fr["file"] == name:
+                    fr["superseded_by"] = item.name
         part["_file"] = item.name
+        by_key[item.file_key] = (len(parts), item.name)
         parts.append(part)
         report.files_read.append(
             {"file": item.name, "rows_read": n, "rows_rejected": len(rejects) - before}

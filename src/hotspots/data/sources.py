@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from hotspots.errors import FileReadError
 
-__all__ = ["InputFile", "iter_inputs", "classify_name", "ZIP_LIMITS"]
+__all__ = ["InputFile", "iter_inputs", "classify_name", "file_key", "ZIP_LIMITS"]
 
 # Refuse archives that would expand beyond these limits.
 ZIP_LIMITS = {
@@ -27,7 +27,10 @@ ZIP_LIMITS = {
     "max_ratio": 200.0,  # uncompressed / compressed, per member (CSV compresses ~10x)
 }
 
-_STREET = re.compile(r"(^|/)(\d{4}-\d{2})-[a-z0-9-]+-street\.csv$", re.I)
+# "2024-01-dorset-street.csv", also as browsers save a second copy: "... (1).csv", "...-1.csv"
+_STREET = re.compile(
+    r"(^|/)(?P<month>\d{4}-\d{2})-(?P<force>[a-z0-9-]+?)-street(?:\s*\(\d+\)|-\d+)?\.csv$", re.I
+)
 _OTHER_POLICE = re.compile(r"-(outcomes|stop-and-search)\.csv$", re.I)
 
 
@@ -63,6 +66,21 @@ class InputFile:
             ) as exc:
                 raise OSError(f"damaged or unsupported zip member: {exc}") from None
         return self._path.read_bytes()
+
+
+def file_key(name: str) -> str:
+    """The name that identifies a file across imports.
+
+    police.uk street files are keyed by month and force (``2024-01-dorset-street.csv``),
+    so a renamed or re-downloaded copy of a month replaces the earlier one instead of
+    adding its rows again (ASB rows have no Crime ID to recognise them by). Other files
+    are keyed by their bare name.
+    """
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    m = _STREET.search(base)
+    if m:
+        return f"{m.group('month')}-{m.group('force').lower()}-street.csv"
+    return base
 
 
 def classify_name(name: str) -> str:
@@ -115,7 +133,7 @@ def _from_zip(path: Path) -> Iterator[InputFile]:
         base = PurePosixPath(info.filename).name
         yield InputFile(
             f"{path.name}!{info.filename}",
-            base,
+            file_key(base),
             classify_name(info.filename),
             _zip=path,
             _member=info.filename,
@@ -146,4 +164,4 @@ def iter_inputs(paths: list[str | Path]) -> Iterator[InputFile | FileReadError]:
             except FileReadError as exc:
                 yield exc
         else:
-            yield InputFile(str(p), p.name, classify_name(p.name), _path=p)
+            yield InputFile(str(p), file_key(p.name), classify_name(p.name), _path=p)

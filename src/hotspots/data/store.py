@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 
 from hotspots.data import schema as S
 from hotspots.data.ingest import ReadResult, read_inputs
+from hotspots.data.sources import file_key
 from hotspots.errors import HotspotsError, InputError
 
 __all__ = [
@@ -158,26 +159,35 @@ class Store:
         mapping=None,
         strict: bool = False,
         progress: Callable[[int, int, str], None] | None = None,
+        replace: bool = False,
     ) -> ReadResult:
-        """Read files and merge them into the store atomically. Returns the read result."""
+        """Read files and merge them into the store atomically. Returns the read result.
+
+        ``replace``: the new records replace the whole store, but only if some row was
+        accepted (a failed import leaves the store as it was).
+        """
         result = read_inputs(paths, fmt=fmt, mapping=mapping, strict=strict, progress=progress)
-        self.write(result)
+        self.write(result, replace=replace and result.report.rows_accepted > 0)
         return result
 
-    def write(self, result: ReadResult) -> None:
+    def write(self, result: ReadResult, *, replace: bool = False) -> None:
         """Merge a read result: rows of re-imported files replace their earlier rows.
 
         Crime IDs already in the store from *other* files are dropped and added to
-        the result's duplicate count, so the report still reconciles.
+        the result's duplicate count, so the report still reconciles. With
+        ``replace`` the result replaces everything in the store, in the same atomic
+        manifest swap (nothing is removed before the new records are written).
         """
         with _LOCK:
-            self._write(result)
+            self._write(result, replace=replace)
 
-    def _write(self, result: ReadResult) -> None:
+    def _write(self, result: ReadResult, replace: bool = False) -> None:
         new = result.records
         man = self.manifest()
         new_files = set(new[S.SOURCE_FILE].unique()) if len(new) else set()
-        new_files |= {f["file"].split("!")[-1].rsplit("/", 1)[-1] for f in result.report.files_read}
+        if replace:
+            new_files |= set(man["files"])
+        new_files |= {file_key(f["file"].split("!")[-1]) for f in result.report.files_read}
         touched = set(new[S.MONTH].unique()) if len(new) else set()
         for f in new_files & set(man["files"]):
             touched |= set(man["files"][f]["months"])

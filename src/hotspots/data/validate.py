@@ -61,6 +61,18 @@ class Rejects:
             )
         )
 
+    def drop_file(self, file: str) -> int:
+        """Forget every rejected row of ``file``; returns how many there were."""
+        n = 0
+        kept = []
+        for part in self._parts:
+            mine = (part["file"] == file).to_numpy()
+            n += int(mine.sum())
+            if not mine.all():
+                kept.append(part[~mine])
+        self._parts = kept
+        return n
+
     def drop_last(self, n: int) -> None:
         """Forget the last ``n`` rejected rows (used when a whole file turns out to be a repeat)."""
         while n > 0 and self._parts:

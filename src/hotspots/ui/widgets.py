@@ -75,11 +75,29 @@ def area_options() -> dict[str, str]:
     return opts
 
 
+RADIUS_RANGE = (100, 2000)  # the radius slider's range, metres
+
+
+def _radius(text: str) -> int:
+    """A radius from a link: a number of metres, rounded to the slider's 50 m steps and clamped."""
+    r = int(round(float(text) / 50.0) * 50)
+    return min(max(r, RADIUS_RANGE[0]), RADIUS_RANGE[1])
+
+
 def _area_parse(raw: str) -> str:
-    base = raw.split("@", 1)[0]
-    if base in area_options() or raw.startswith("poly:"):
+    base, sep, radius = raw.partition("@")
+    if raw.startswith("poly:"):
         return raw
-    raise ValueError(raw)
+    if base not in area_options():
+        raise ValueError(raw)
+    return f"{base}@{_radius(radius)}" if sep else base
+
+
+def _hours_parse(raw: str) -> str:
+    a, b = (int(x) for x in raw.split("-"))
+    if not (0 <= a <= 23 and 0 <= b <= 23):
+        raise ValueError(raw)
+    return f"{a}-{b}"
 
 
 def _months_parse(months: list[str]):
@@ -130,6 +148,10 @@ def filter_sidebar(
     if window:
         state.init("from", d_start, _months_parse(months))
         state.init("to", d_end, _months_parse(months))
+        # another dataset has other months: a kept window that is not in this one restarts
+        # at this dataset's default
+        if st.session_state["from"] not in months or st.session_state["to"] not in months:
+            st.session_state["from"], st.session_state["to"] = d_start, d_end
         c1, c2 = sb.columns(2)
         start = c1.selectbox("From", months, key="from")
         end = c2.selectbox("To", months, key="to")
@@ -174,7 +196,7 @@ def filter_sidebar(
         choice = sb.selectbox("Area", list(opts), format_func=opts.get, key="area_pick")
         area_spec = choice
         if choice.startswith("place:"):
-            r = int(float(radius)) if radius and choice == base else 300
+            r = _radius(radius) if radius and choice == base else 300
             _seed("area_radius", r)
             rad = sb.slider("Radius around the place (m)", 100, 2000, step=50, key="area_radius")
             area_spec = f"{choice}@{rad}"
@@ -182,7 +204,7 @@ def filter_sidebar(
     hours = days = None
     if times:
         if records[S.HOUR].notna().any():
-            state.init("hours", "0-23", lambda v: v if "-" in v else "0-23")
+            state.init("hours", "0-23", _hours_parse)
             h0, h1 = (int(x) for x in st.session_state["hours"].split("-"))
             _seed("hours_pick", (h0, h1))
             hr = sb.slider(
