@@ -5,10 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from hotspots.compare.windows import default_windows
-from hotspots.data.coverage import collapse_missing, coverage_table
 from hotspots.present.charts import bar_chart, trend_chart
 from hotspots.ui import widgets
-from hotspots.ui.cache import compute
+from hotspots.ui.cache import compute, coverage
 
 st.set_page_config(page_title="Safer BCP hotspots", page_icon="🗺️", layout="wide")
 st.title("Safer BCP: crime and anti-social behaviour")
@@ -72,5 +71,5 @@ kind = (
     else ("uploaded" if dataset == "uploaded" else "real (police.uk)")
 )
 st.markdown(f"Dataset: **{kind}**. Default comparison windows: {dw.reason}.")
-st.dataframe(collapse_missing(coverage_table(records)), hide_index=True)
+st.dataframe(coverage(dataset), hide_index=True)
 widgets.footer(records)

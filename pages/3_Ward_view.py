@@ -9,10 +9,9 @@ from hotspots.data import schema as S
 from hotspots.data.boundaries import load_boundaries
 from hotspots.present.charts import bar_chart, trend_chart
 from hotspots.present.maps import build_map
-from hotspots.present.reports import ward_report_html, ward_report_pdf
 from hotspots.present.tables import format_count, hotspot_table
 from hotspots.ui import state, widgets
-from hotspots.ui.cache import compute
+from hotspots.ui.cache import compute, ward_report_files
 
 st.set_page_config(page_title="Ward view · Safer BCP", page_icon="🏘️", layout="wide")
 st.title("Ward view")
@@ -103,19 +102,12 @@ with right:
 
 st.subheader("One-page report")
 st.caption("For sharing: counts under 5 are hidden when the setting above is on.")
+report_html, report_pdf = ward_report_files(dataset, filters, ward, k)
 c1, c2 = st.columns(2)
 c1.download_button(
-    "Download report (HTML)",
-    ward_report_html(wv.report, suppress_below=k),
-    file_name=f"ward-report-{ward}.html",
-    mime="text/html",
-    key="dl_html",
+    "Download report (HTML)", report_html, f"ward-report-{ward}.html", "text/html", key="dl_html"
 )
 c2.download_button(
-    "Download report (PDF)",
-    ward_report_pdf(wv.report, suppress_below=k),
-    file_name=f"ward-report-{ward}.pdf",
-    mime="application/pdf",
-    key="dl_pdf",
+    "Download report (PDF)", report_pdf, f"ward-report-{ward}.pdf", "application/pdf", key="dl_pdf"
 )
 widgets.footer(records)

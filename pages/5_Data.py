@@ -9,12 +9,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from hotspots.data.coverage import collapse_missing, coverage_table
 from hotspots.data.force_export import load_mapping
 from hotspots.data.store import DATASETS
 from hotspots.errors import HotspotsError
 from hotspots.ui import widgets
-from hotspots.ui.cache import DATASET_LABELS, get_store
+from hotspots.ui.cache import DATASET_LABELS, coverage, get_store
 
 st.set_page_config(page_title="Data · Safer BCP", page_icon="📂", layout="wide")
 st.title("Data")
@@ -160,7 +159,7 @@ for name in DATASETS:
     )
 st.dataframe(rows, hide_index=True)
 st.subheader(f"Coverage of the active dataset: {DATASET_LABELS.get(dataset, dataset)}")
-st.dataframe(collapse_missing(coverage_table(records)), hide_index=True)
+st.dataframe(coverage(dataset), hide_index=True)
 st.caption(
     "Months with no data are shown as gaps; LSOA vintage is read from the codes (2011 or 2021)."
 )

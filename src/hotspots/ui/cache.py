@@ -124,3 +124,40 @@ def hotspot_map(
         suppress_below,
         height,
     )
+
+
+@st.cache_resource(max_entries=8, show_spinner="Counting coverage…")
+def _coverage(path: str, version: str) -> pd.DataFrame:
+    from hotspots.data.coverage import collapse_missing, coverage_table
+
+    return collapse_missing(coverage_table(_records(path, version)))
+
+
+def coverage(dataset: str) -> pd.DataFrame:
+    """The dataset's coverage table (months by category, gaps collapsed), once per version.
+
+    About 2 s on 1M records: too slow to redo on every rerun of a page.
+    """
+    store = get_store(dataset)
+    return _coverage(str(store.path), store.version)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Writing the report…")
+def _ward_report_files(
+    path: str, version: str, filters: views.Filters, ward: str, suppress_below: int | None
+) -> tuple[str, bytes]:
+    from hotspots.present.reports import ward_report_html, ward_report_pdf
+
+    wv = _compute("ward_view", path, version, filters, (("ward", ward),))
+    return (
+        ward_report_html(wv.report, suppress_below=suppress_below),
+        ward_report_pdf(wv.report, suppress_below=suppress_below),
+    )
+
+
+def ward_report_files(
+    dataset: str, filters: views.Filters, ward: str, suppress_below: int | None
+) -> tuple[str, bytes]:
+    """(HTML, PDF) of a ward's one-page report, rendered once per dataset version and filters."""
+    store = get_store(dataset)
+    return _ward_report_files(str(store.path), store.version, filters, ward, suppress_below)
