@@ -132,27 +132,19 @@ for g in ev.groups:
         st.markdown(g.reading)
         d = g.to_dict()
         c = st.columns(4)
-        c[0].metric(
-            "Target",
-            f"{g.target_after:,}",
-            f"{g.target_change.pct_change:+.1f}%" if g.target_before else None,
-            delta_color="inverse",
-            help=f"{g.target_before:,} before",
+        zones = (
+            ("Target", g.target_before, g.target_after, g.target_change),
+            ("Buffer ring", g.buffer_before, g.buffer_after, g.buffer_change),
+            ("Control", g.control_before, g.control_after, g.control_change),
         )
-        c[1].metric(
-            "Buffer ring",
-            f"{g.buffer_after:,}",
-            f"{g.buffer_change.pct_change:+.1f}%" if g.buffer_before else None,
-            delta_color="inverse",
-            help=f"{g.buffer_before:,} before",
-        )
-        c[2].metric(
-            "Control",
-            f"{g.control_after:,}",
-            f"{g.control_change.pct_change:+.1f}%" if g.control_before else None,
-            delta_color="inverse",
-            help=f"{g.control_before:,} before",
-        )
+        for col, (label, before_n, after_n, change) in zip(c, zones, strict=False):
+            col.metric(
+                label,
+                f"{after_n:,}",
+                f"{change.pct_change:+.1f}%" if before_n else None,
+                delta_color="inverse",
+                help=f"{before_n:,} before",
+            )
         lo, hi = g.relative.pct_ci
         c[3].metric(
             "Effect vs control",

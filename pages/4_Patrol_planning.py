@@ -82,35 +82,16 @@ with right:
     )[[S.RANK, S.NAME, S.WARD_NAME, "records", "share", "cumulative", "PAI", S.TOP_CATEGORIES]]
     st.dataframe(shown, hide_index=True, height=380)
     meta = {**pv.parameters, "dataset": dataset}
-    c = st.columns(4)
-    c[0].download_button(
-        "GeoJSON",
-        exports.to_geojson(pv.places, parameters=meta, suppress_below=k),
-        "patrol-places.geojson",
-        "application/geo+json",
-        key="dl_pgeojson",
-    )
-    c[1].download_button(
-        "KML",
-        exports.to_kml(pv.places, parameters=meta, suppress_below=k, title="Patrol places"),
-        "patrol-places.kml",
-        "application/vnd.google-earth.kml+xml",
-        key="dl_kml",
-    )
-    c[2].download_button(
-        "GPX",
-        exports.to_gpx(pv.places, parameters=meta, suppress_below=k, title="Patrol places"),
-        "patrol-places.gpx",
-        "application/gpx+xml",
-        key="dl_gpx",
-    )
-    c[3].download_button(
-        "CSV",
-        exports.to_csv(pv.places, parameters=meta, suppress_below=k),
-        "patrol-places.csv",
-        "text/csv",
-        key="dl_pcsv",
-    )
+    formats = (
+        ("GeoJSON", exports.to_geojson, {}, "geojson", "application/geo+json", "dl_pgeojson"),
+        ("KML", exports.to_kml, {"title": "Patrol places"}, "kml",
+         "application/vnd.google-earth.kml+xml", "dl_kml"),
+        ("GPX", exports.to_gpx, {"title": "Patrol places"}, "gpx", "application/gpx+xml", "dl_gpx"),
+        ("CSV", exports.to_csv, {}, "csv", "text/csv", "dl_pcsv"),
+    )  # fmt: skip
+    for col, (label, write, extra, ext, mime, key) in zip(st.columns(4), formats, strict=True):
+        text = write(pv.places, parameters=meta, suppress_below=k, **extra)
+        col.download_button(label, text, f"patrol-places.{ext}", mime, key=key)
     st.download_button(
         "Print-friendly map (HTML, works offline)",
         map_html(
