@@ -352,7 +352,7 @@ def main(argv=None) -> int:
     # --- DBSCAN -----------------------------------------------------------------
     eps = auto_eps_m(pts)
     area_m2 = float(bcp.geometry.area)
-    mp = auto_min_points(len(recs), eps, area_m2)
+    mp = auto_min_points(len(recs), eps, area_m2, len(pts))
     print(f"DBSCAN parameters (automatic rules on 1M): eps {eps:g} m, min_points {mp}")
     ours = run_child("ours", N_RECORDS, eps, mp)
     core = run_child("ours-core", N_RECORDS, eps, mp)
@@ -376,7 +376,7 @@ def main(argv=None) -> int:
     for n in (100_000, 300_000):
         if n == 300_000 and args.quick:
             continue
-        mp_n = auto_min_points(n, eps, area_m2)
+        mp_n = auto_min_points(n, eps, area_m2, len(pts))
         raw = run_child("sklearn-raw", n, eps, mp_n)
         ours_n = run_child("ours-core", n, eps, mp_n)
         print(f"scikit-learn raw {n:,} (min_samples {mp_n}): {raw}; ours {ours_n}")

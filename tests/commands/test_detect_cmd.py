@@ -72,7 +72,7 @@ def test_json_and_csv_record_the_parameters(tmp_path, capsys):
     assert code == 0
     doc = json.loads(text)
     assert set(doc) == {"parameters", "hotspots"}
-    assert doc["parameters"]["eps_m"] == 160.0 and doc["parameters"]["min_points"] == 47
+    assert doc["parameters"]["eps_m"] == 130.0 and doc["parameters"]["min_points"] == 13
     assert len(doc["hotspots"]) == 3 and doc["parameters"]["limit"] == 3
     assert doc["parameters"]["n_hotspots"] >= 3
     assert [h["rank"] for h in doc["hotspots"]] == [1, 2, 3]
@@ -122,7 +122,7 @@ def test_real_2024_hotspots_include_town_centre_and_poole_bus_station(method, ca
         ["--method", method, *WINDOW, "--types", "all", "--format", "json"], capsys
     )
     assert code == 0
-    hot = json.loads(text)["hotspots"][:5]
+    hot = json.loads(text)["hotspots"][:10]
     names = [h["name"] for h in hot]
     town = [h for h in hot if "Bournemouth Square" in h["name"] or "Lower Gardens" in h["name"]]
     assert town and town[0]["rank"] == 1, names

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 import shapely
+from scipy import stats as scipy_stats
 from sklearn.cluster import DBSCAN
 
 from hotspots.data import schema as S
@@ -149,36 +150,50 @@ def test_same_core_and_noise_as_scikit_learn_on_raw_records(make_records, no_pla
     assert res.core.sum() > 5 and (res.labels == -1).sum() > 5  # the case is not trivial
 
 
+def _chance_min_points_by_hand(n, eps, area, locations, alpha=0.05):
+    """Independent reference: walk m upwards until the Poisson tail is small enough."""
+    lam = n * math.pi * eps**2 / area
+    m = 0
+    while scipy_stats.poisson.sf(m - 1, lam) > alpha / locations:
+        m += 1
+    return max(m, 3)
+
+
 def test_automatic_eps_on_a_lattice(make_records, no_places):
-    # 10 x 10 lattice, 100 m spacing, 1 record each: the 3rd-nearest location is
-    # 100 m away everywhere except at the 4 corners (141 m) -> weighted median 100 m
+    # 10 x 10 lattice, 100 m spacing, 1 record each: the 2nd-nearest location is
+    # 100 m away everywhere (corners included) -> weighted median 100 m
     g = np.arange(10) * 100.0
     xx, yy = np.meshgrid(g, g)
     recs = make_records(np.c_[xx.ravel(), yy.ravel(), np.ones(100)])
     res = dbscan_hotspots(recs, gazetteer=no_places)
     assert res.eps_m == 100.0
-    # A = convex hull 900 m x 900 m; 10 * 100 * pi * 100^2 / 810000 = 38.8 -> 39
-    assert res.min_points == 39
+    # A = convex hull 900 m x 900 m: lambda = 100 pi 100^2 / 810000 = 3.88 records
+    # within eps by chance; P(Poisson(3.88) >= 13) = 1.2e-4 <= 0.05 / 100 < P(>= 12)
+    assert res.min_points == 13
+    assert res.min_points == _chance_min_points_by_hand(100, 100.0, 810_000.0, 100)
     assert res.buffer_m == 50.0
     assert any("eps set to 100 m" in n for n in res.notes)
-    assert any("min points set to 39" in n for n in res.notes)
+    assert any("min points set to 13" in n for n in res.notes)
     assert len(res.hotspots) == 0  # a uniform lattice has no hotspot
 
 
 def test_auto_rules_by_hand():
-    assert auto_min_points(100, 100.0, 810_000.0) == 39
-    assert auto_min_points(10, 100.0, 810_000.0) == 5  # floor
-    assert auto_min_points(1_000_000, 100.0, 162e6) == math.ceil(10 * 1e6 * math.pi * 1e4 / 162e6)
+    assert auto_min_points(100, 100.0, 810_000.0, 100) == 13
+    assert auto_min_points(2, 100.0, 810_000.0, 2) == 3  # floor
+    for n, eps, area, locs in [(1_000_000, 100.0, 162e6, 8000), (3126, 160.0, 162e6, 1344)]:
+        assert auto_min_points(n, eps, area, locs) == _chance_min_points_by_hand(n, eps, area, locs)
+    # more records: the threshold grows slower than the records
+    assert auto_min_points(4000, 150, 162e6, 1000) < 4 * auto_min_points(1000, 150, 162e6, 1000)
     pts = unique_locations(np.array([0.0, 10.0]), np.array([0.0, 0.0]))
     assert auto_eps_m(pts) == 50.0  # too few locations: the lower bound
     # weighted median: the heavy location's k-distance wins. Locations on a line:
-    # 0, 30, 60, 90 m (k=3 distances 90, 60, 60, 90) and 1000..1300 m every 100 m
-    # (k=3 distances 300, 200, 200, 300) with 10 records at 1300 m. Unweighted the
-    # median would be 145 m; weighted (17 records) it is 300 m.
+    # 0, 30, 60, 90 m (k=2 distances 60, 30, 30, 60) and 1000..1300 m every 100 m
+    # (k=2 distances 200, 100, 100, 200) with 10 records at 1300 m. Unweighted the
+    # median would be 80 m; weighted (17 records) it is 200 m.
     x = np.array([0.0, 30, 60, 90, 1000, 1100, 1200] + [1300] * 10)
     pts = unique_locations(x, np.zeros(len(x)))
     assert pts.weight.tolist() == [1, 1, 1, 1, 1, 1, 1, 10]
-    assert auto_eps_m(pts) == 300.0
+    assert auto_eps_m(pts) == 200.0
     assert auto_eps_m(unique_locations(x * 10, np.zeros(len(x)))) == 400.0  # clipped
 
 
@@ -189,8 +204,10 @@ def test_area_filters_records_and_sets_min_points(make_records, no_places):
     recs = make_records([(0, 0, 20), (100, 0, 20), (5000, 5000, 50)])
     res = dbscan_hotspots(recs, eps_m=100, area=square, gazetteer=no_places)
     assert res.n_records == 40  # the 50 records outside the square are dropped
-    # 10 * 40 * pi * 100^2 / 40,000 m^2 = 314.2 -> 315
-    assert res.min_points == 315
+    # lambda = 40 pi 100^2 / 40,000 m^2 = 31.4: the whole square is one neighbourhood,
+    # so 40 records there are what chance gives; 2 locations tested
+    assert res.min_points == _chance_min_points_by_hand(40, 100.0, 40_000.0, 2)
+    assert res.min_points > 40
     assert len(res.hotspots) == 0
 
 
@@ -206,10 +223,10 @@ def test_empty_records_give_empty_hotspots_with_same_columns(make_records, no_pl
 
 def test_real_2024_top_hotspots_are_town_centre_and_poole_bus_station(bcp_2024):
     res = dbscan_hotspots(bcp_2024, area="bcp")
-    names = res.hotspots[S.NAME].head(6).tolist()
+    names = res.hotspots[S.NAME].head(10).tolist()
     assert "Bournemouth Square" in names[0] or "Lower Gardens" in names[0]
     assert any("Poole Bus Station" in n for n in names)
     assert res.hotspots[S.WARD_NAME].iloc[0] == "Bournemouth Central"
     # the parameters are announced
-    assert res.eps_m == 160.0 and res.min_points == 47
+    assert res.eps_m == 130.0 and res.min_points == 13
     assert len(res.notes) == 3

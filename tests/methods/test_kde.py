@@ -140,8 +140,10 @@ def test_gaussian_single_point_by_hand():
 
 def test_auto_cell_size_rule():
     assert auto_cell_size_m((0, 0, 25_000, 14_100)) == 50.0  # 56.4 -> 50
-    assert auto_cell_size_m((0, 0, 1000, 2000)) == 5.0  # 4 -> 5
-    assert auto_cell_size_m((0, 0, 700, 700)) == 2.5  # 2.8 -> 2.5
+    assert auto_cell_size_m((0, 0, 1000, 2000)) == 25.0  # 4 -> 5, raised to the 25 m floor
+    assert auto_cell_size_m((0, 0, 700, 700)) == 25.0  # 2.8 -> 2.5, raised to the floor
+    assert auto_cell_size_m((0, 0, 10_000, 7_000)) == 25.0  # 28 -> 25
+    assert auto_cell_size_m((0, 0, 20_000, 9_000)) == 50.0  # 36 -> 50
     assert auto_cell_size_m((0, 0, 0, 0)) == 25.0  # degenerate extent
 
 
@@ -172,8 +174,8 @@ def test_auto_bandwidth_rule_by_hand():
 def test_automatic_choices_are_announced(make_records, no_places):
     recs = make_records([(0, 0, 10), (400, 0, 10), (0, 300, 5), (10_000, 5_000, 1)])
     q = kde_hotspots(recs, gazetteer=no_places)
-    assert q.cell_size_m == 20.0  # bounding box 10 km x 5 km: 5000 / 250
-    assert any("cell size set to 20 m" in n for n in q.notes)
+    assert q.cell_size_m == 25.0  # bounding box 10 km x 5 km: 5000 / 250 = 20, floor 25
+    assert any("cell size set to 25 m" in n for n in q.notes)
     radius = kde_mod._sig2(
         auto_bandwidth_m(unique_locations(recs[S.X].to_numpy(), recs[S.Y].to_numpy()))
     )

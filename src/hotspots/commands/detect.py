@@ -42,13 +42,18 @@ HELP = (
     "find hotspots (DBSCAN, kernel density or Gi*) and write them as GeoJSON, CSV, JSON or a table"
 )
 
-METHODS = ("dbscan", "kde", "gistar")
+METHODS = ("dbscan", "kde", "gistar", "grid")
 FORMATS = ("geojson", "json", "csv", "table")
 _SUFFIX_FORMAT = {".geojson": "geojson", ".json": "json", ".csv": "csv"}
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--method", choices=METHODS, default="kde", help="hotspot method (default kde)")
+    p.add_argument(
+        "--method",
+        choices=METHODS,
+        default="kde",
+        help="hotspot method (default kde); grid = the busiest grid cells, for patrol lists",
+    )
     g = p.add_argument_group("DBSCAN (Ester et al. 1996)")
     g.add_argument(
         "--eps-m",
@@ -91,9 +96,14 @@ def add_arguments(p) -> None:
         "--distance-m", type=float, metavar="M", help="distance band in metres (default 3 cells)"
     )
     g.add_argument(
-        "--alpha", type=float, default=0.05, help="significance level for hot cells (default 0.05)"
+        "--alpha",
+        type=float,
+        default=None,
+        help="Gi*: level for hot cells; KDE: level of the chance test (default 0.05)",
     )
     g.add_argument("--no-fdr", action="store_true", help="no Benjamini-Hochberg correction")
+    g = p.add_argument_group("busiest grid cells")
+    g.add_argument("--top-n", type=int, metavar="N", help="cells to list (default 10)")
     g = p.add_argument_group("data")
     add_store_arguments(g)
     g.add_argument(
@@ -130,8 +140,10 @@ _OWN_OPTIONS = {
     "buffer_m": ("dbscan",),
     "bandwidth_m": ("kde",),
     "top_share": ("kde",),
-    "cell_size_m": ("kde", "gistar"),
+    "cell_size_m": ("kde", "gistar", "grid"),
+    "top_n": ("grid",),
     "distance_m": ("gistar",),
+    "alpha": ("gistar", "kde"),
     "no_fdr": ("gistar",),
 }
 
@@ -152,9 +164,10 @@ def _check_method_options(args) -> None:
 
 def detect(args):
     """Run the chosen method; return (hotspots GeoDataFrame, parameters dict)."""
-    from hotspots.data.areas import resolve_area
     from hotspots.data.boundaries import load_boundaries, load_gazetteer
     from hotspots.data.select import filter_records, parse_month
+    from hotspots.methods.detect import detect as run_method
+    from hotspots.methods.detect import study_area
     from hotspots.methods.naming import NAME_WITHIN_M
 
     _check_method_options(args)
@@ -165,73 +178,36 @@ def detect(args):
     categories = S.resolve_categories(args.types)
     boundaries = load_boundaries()
     gazetteer = load_gazetteer(*args.gazetteer) if args.gazetteer else boundaries.gazetteer
-    area = resolve_area(args.area, boundaries)
+    area = study_area(args.area, boundaries)
 
     store = store_from_args(args)
     held = store.months()
     window = (start or (held[0] if held else "0001-01"), end or (held[-1] if held else "9999-12"))
     recs = filter_records(store.records(months=window), categories=categories, area=area)
     present = sorted(recs[S.MONTH].dropna().unique().tolist()) if len(recs) else []
-    naming = dict(gazetteer=gazetteer, boundaries=boundaries)
-
-    if args.method == "dbscan":
-        from hotspots.methods.dbscan import dbscan_hotspots
-
-        res = dbscan_hotspots(
-            recs,
-            eps_m=args.eps_m,
-            min_points=args.min_points,
-            buffer_m=args.buffer_m,
-            area=area,
-            **naming,
-        )
-        hot = res.hotspots
-        method_params = {"eps_m": res.eps_m, "min_points": res.min_points, "buffer_m": res.buffer_m}
-        notes = list(res.notes)
-    elif args.method == "kde":
-        from hotspots.methods.kde import DEFAULT_TOP_SHARE, kde_hotspots
-
-        res = kde_hotspots(
-            recs,
+    own = {
+        "dbscan": dict(eps_m=args.eps_m, min_points=args.min_points, buffer_m=args.buffer_m),
+        "kde": dict(
             kernel=args.kernel,
             cell_size_m=args.cell_size_m,
             bandwidth_m=args.bandwidth_m,
-            top_share=DEFAULT_TOP_SHARE if args.top_share is None else args.top_share,
-            area=area,
-            **naming,
-        )
-        hot = res.hotspots
-        method_params = {
-            "kernel": res.kernel,
-            "cell_size_m": res.cell_size_m,
-            "bandwidth_m": res.bandwidth_m,
-            "top_share": res.top_share,
-            "threshold_per_km2": None
-            if np.isnan(res.threshold_per_km2)
-            else round(res.threshold_per_km2, 3),
-        }
-        notes = list(res.notes)
-    else:
-        from hotspots.methods.gistar import gistar
-        from hotspots.methods.naming import hotspots_from_cells
-
-        res = gistar(
-            recs,
+            top_share=args.top_share,
+            alpha=args.alpha,
+        ),
+        "gistar": dict(
             cell_size_m=args.cell_size_m,
             distance_m=args.distance_m,
             fdr=not args.no_fdr,
             alpha=args.alpha,
-            area=area,
-        )
-        hot = hotspots_from_cells(res.grid[res.hot_mask], recs, value_column="gi_z", **naming)
-        method_params = {
-            "cell_size_m": res.cell_size_m,
-            "distance_m": res.distance_m,
-            "fdr": res.fdr,
-            "alpha": res.alpha,
-            "hot_cells": int(res.hot_mask.sum()),
-        }
-        notes = list(res.notes)
+        ),
+        "grid": dict(top_n=args.top_n, cell_size_m=args.cell_size_m),
+    }[args.method]
+    res = run_method(
+        recs, args.method, area=area, boundaries=boundaries, gazetteer=gazetteer, **own
+    )
+    hot = res.hotspots
+    method_params = {k: v for k, v in res.parameters.items() if k != "method"}
+    notes = list(res.notes)
 
     n_found = len(hot)
     if args.limit is not None:

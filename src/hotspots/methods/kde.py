@@ -4,7 +4,22 @@ The density surface is in records per km²: every record spreads one unit of
 "volume" with a kernel that integrates to 1, as in ArcGIS Kernel Density with the
 quartic (biweight) kernel of Silverman (1986) — the crime-mapping default (Chainey
 and Ratcliffe 2005) — or a Gaussian kernel. Hotspots are the densest cells making
-up ``top_share`` of the study area, dissolved into separate areas.
+up ``top_share`` of the study area *that also hold more records than chance would
+put there*, dissolved into separate areas.
+
+The chance test (on by default, ``alpha=0.05``)
+-----------------------------------------------
+The densest 2% of any surface exists, even for records scattered at random, so a
+top-share rule alone "finds" hotspots in noise. A cell is kept only when the
+records within the search radius r of its centre (the quartic radius; for the
+Gaussian, the radius of the quartic kernel with the same spread, sd * sqrt(8))
+number at least the smallest m with ``P(Poisson(N pi r^2 / A) >= m) <= alpha / D``:
+N records scattered at random over the study area A put on average
+``N pi r^2 / A`` in such a disc, and D is the number of cells tested (the densest
+``top_share``), or the number of separate discs the area holds, A / (pi r^2), if
+larger: a Bonferroni correction for looking everywhere. (Correcting only for the
+separate discs is not enough: the busiest of many overlapping discs beats it in
+uniform noise, as scan statistics show.) Hotspots holding no record are dropped.
 
 Computation (exact where binning would not be)
 -----------------------------------------------
@@ -86,6 +101,7 @@ __all__ = [
     "auto_cell_size_m",
     "kde_hotspots",
     "kernel_density",
+    "chance_min_count",
 ]
 
 KERNELS = ("quartic", "gaussian")
@@ -96,6 +112,7 @@ DENSITY = "density_per_km2"  # column of KdeResult.cells()
 PEAK = "kde_peak_per_km2"  # extra hotspot column: highest cell density in the area
 N_CELLS = "n_cells"
 
+MIN_AUTO_CELL_M = 25.0
 GAUSS_TRUNCATE_SD = 6.0
 FFT_SUBCELL_SD = 0.08  # linear-binning sub-cell, in standard deviations
 CHUNK_ELEMENTS = 1 << 18  # kernel values per scatter chunk (cache-sized)
@@ -138,6 +155,8 @@ class KdeResult:
     n_records: int
     area_name: str
     notes: tuple[str, ...] = ()
+    alpha: float | None = None
+    chance_min_count: int | None = None
 
     @property
     def parameters(self) -> dict[str, object]:
@@ -152,6 +171,8 @@ class KdeResult:
             else self.threshold_per_km2,
             "n_records": self.n_records,
             "area": self.area_name,
+            "alpha": self.alpha,
+            "chance_min_count": self.chance_min_count,
         }
 
     def cells(self, min_density: float = 0.0) -> gpd.GeoDataFrame:
@@ -184,13 +205,15 @@ def _sig2(value: float) -> float:
 def auto_cell_size_m(bounds: tuple[float, float, float, float]) -> float:
     """ArcGIS default cell: shorter side of ``bounds`` (metres) / 250, rounded to a nice value.
 
-    Returns 25 m when the extent is empty or a single point.
+    Never below ``MIN_AUTO_CELL_M`` (25 m): police.uk records sit on anonymised map
+    points about 50 m or more apart, so finer cells only draw the kernel's shape
+    round each point. Returns 25 m when the extent is empty or a single point.
     """
     minx, miny, maxx, maxy = bounds
     short = min(maxx - minx, maxy - miny)
     if not (math.isfinite(short) and short > 0):
-        return 25.0
-    return max(1.0, _nice(short / 250.0))
+        return MIN_AUTO_CELL_M
+    return max(MIN_AUTO_CELL_M, _nice(short / 250.0))
 
 
 def auto_bandwidth_m(points: WeightedPoints) -> float:
@@ -378,6 +401,40 @@ def _gauss_path(m: int, grid: Grid, sd: float) -> str:
 # --- hotspots -------------------------------------------------------------------
 
 
+def chance_min_count(
+    n_records: int, radius_m: float, area_m2: float, alpha: float, n_tests: int = 1
+) -> tuple[int, float, float]:
+    """Records a disc of ``radius_m`` must hold to beat chance (module docstring).
+
+    Returns
+    -------
+    (m, mean, tests): the smallest m with ``P(Poisson(mean) >= m) <= alpha / tests``,
+    the Poisson mean ``N pi r^2 / A`` and the number of tests corrected for,
+    ``max(n_tests, A / (pi r^2), 1)``.
+    """
+    from scipy import stats
+
+    disc = math.pi * radius_m**2
+    mean = n_records * disc / area_m2 if area_m2 > 0 else 0.0
+    discs = max(1.0, float(n_tests), area_m2 / disc)
+    m = int(stats.poisson.isf(alpha / discs, mean)) + 1 if mean > 0 else 1
+    return max(1, m), mean, discs
+
+
+def _disc_counts(
+    pts: WeightedPoints, cx: np.ndarray, cy: np.ndarray, radius_m: float
+) -> np.ndarray:
+    """Records within ``radius_m`` (inclusive) of each centre, from distinct locations."""
+    from scipy.spatial import cKDTree
+
+    if len(pts) == 0 or len(cx) == 0:
+        return np.zeros(len(cx))
+    tree = cKDTree(np.c_[pts.x, pts.y])
+    hits = tree.query_ball_point(np.c_[cx, cy], r=radius_m * (1 + 1e-9))
+    w = pts.weight.astype("float64")
+    return np.array([w[h].sum() for h in hits])
+
+
 def _check_number(name: str, value: object, lo: float, hi: float, what: str) -> float:
     ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
     if not ok or not math.isfinite(float(value)) or not lo < float(value) <= hi:  # type: ignore[arg-type]
@@ -392,6 +449,7 @@ def kde_hotspots(
     cell_size_m: float | None = None,
     bandwidth_m: float | None = None,
     top_share: float = DEFAULT_TOP_SHARE,
+    alpha: float | None = 0.05,
     area: Area | str | None = None,
     gazetteer: gpd.GeoDataFrame | None = None,
     boundaries: Boundaries | None = None,
@@ -409,6 +467,8 @@ def kde_hotspots(
     top_share : share of the study area taken as hotspot, in (0, 0.5]; default 0.02,
         the densest 2% of the study area's cells (Chainey et al. 2008 compare
         methods at fixed area shares).
+    alpha : family-wise level of the chance test (module docstring), default 0.05;
+        ``None`` keeps every top-share cell (the plain ArcGIS-style surface cut).
     area : study area (:class:`~hotspots.data.areas.Area` or spec). Records outside
         are dropped; the grid covers its extent; ``top_share`` counts cells whose
         centre is inside. Default: the bounding box of the records.
@@ -430,6 +490,8 @@ def kde_hotspots(
         _check_number(
             "bandwidth_m", bandwidth_m, 0, 50_000, "a positive number of metres up to 50 km"
         )
+    if alpha is not None:
+        alpha = _check_number("alpha", alpha, 0, 0.5, "a level above 0 and at most 0.5, or None")
     top_share = _check_number(
         "top_share",
         top_share,
@@ -461,7 +523,7 @@ def kde_hotspots(
         cell_size_m = auto_cell_size_m(bounds)  # type: ignore[arg-type]
         notes.append(
             f"cell size set to {cell_size_m:g} m: shorter side of the extent of {area_name} / 250 "
-            "(ArcGIS rule), rounded."
+            f"(ArcGIS rule), rounded, at least {MIN_AUTO_CELL_M:g} m."
         )
     c = float(cell_size_m)
 
@@ -510,7 +572,7 @@ def kde_hotspots(
 
     density = kernel_density(pts.x, pts.y, pts.weight, grid, bandwidth_m=h, kernel=kernel)
     extra = {N_CELLS: "int64", PEAK: "float64"}
-    params = dict(kernel=kernel, cell_size_m=c, bandwidth_m=h, top_share=top_share)
+    params = dict(kernel=kernel, cell_size_m=c, bandwidth_m=h, top_share=top_share, alpha=alpha)
     n_area = int(in_area.sum())
     if n == 0 or n_area == 0:
         notes.append(
@@ -540,6 +602,25 @@ def kde_hotspots(
         )
     elif int(selected.sum()) > k_top:
         notes.append(f"{int(selected.sum()) - k_top} extra cells tie with the threshold density.")
+    m_crit = None
+    if alpha is not None and selected.any():
+        radius = h if kernel == "quartic" else h * math.sqrt(8)
+        a_m2 = float(study.geometry.area) if study is not None else n_area * c * c
+        si, sj = np.nonzero(selected)
+        m_crit, mean, discs = chance_min_count(n, radius, a_m2, alpha, len(si))
+        gx, gy = grid.centres()
+        held = _disc_counts(pts, gx[si, sj], gy[si, sj], radius)
+        beat = held >= m_crit
+        selected[si[~beat], sj[~beat]] = False
+        notes.append(
+            f"chance test: a hotspot cell needs at least {m_crit} records within {radius:g} m; "
+            f"records scattered at random over {area_name} would put {mean:.1f} there on "
+            f"average ({alpha:.0%} family-wise over {discs:,.0f} tests, Poisson). "
+            f"{int(beat.sum()):,} of the {len(beat):,} densest cells pass."
+        )
+        if not beat.any():
+            threshold = float("nan")
+    params["chance_min_count"] = m_crit
     cells = cell_polygons(grid, selected)
     cells[DENSITY] = density[selected]
     polys = dissolve_cells(cells, value_column=DENSITY).rename(columns={f"peak_{DENSITY}": PEAK})
@@ -551,6 +632,9 @@ def kde_hotspots(
         name_within_m=name_within_m,
         points=pts,
     )
+    if len(hot) and (hot[S.COUNT] == 0).any():
+        hot = hot[hot[S.COUNT] > 0].reset_index(drop=True)
+        hot[S.RANK] = np.arange(1, len(hot) + 1)
     return KdeResult(
         hot,
         density,

@@ -171,18 +171,27 @@ def overview_view(records: pd.DataFrame, f: Filters) -> OverviewView:
 
 @dataclass(frozen=True)
 class HotspotView:
-    """Everything the hotspot map page shows: the chosen method's hotspots and the layers."""
+    """Everything the hotspot map page shows: the chosen method's result and the layers."""
 
     area: Area
     n_records: int
     method: str
-    hotspots: gpd.GeoDataFrame
-    parameters: dict
-    notes: tuple[str, ...]
-    dbscan: object | None = None
-    kde: object | None = None
-    gistar: object | None = None
+    result: object  # methods.result.HotspotResult
+    kde: object | None = None  # KdeResult for the density layer
+    gistar: object | None = None  # GiStarResult for the Gi* grid layer
     locations: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def hotspots(self) -> gpd.GeoDataFrame:
+        return self.result.hotspots
+
+    @property
+    def parameters(self) -> dict:
+        return {k: v for k, v in self.result.to_dict().items() if k != "notes"}
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self.result.notes
 
 
 def hotspot_view(
@@ -199,54 +208,31 @@ def hotspot_view(
     gi_cell_size_m: float | None = None,
     layers: tuple[str, ...] = ("points", "density", "hotspots"),
 ) -> HotspotView:
-    """Hotspots by one method, plus the other layers the map draws."""
+    """Hotspots by one method (:func:`hotspots.methods.detect.detect`), plus the map layers."""
     records = narrow(records)
-    from hotspots.methods.dbscan import dbscan_hotspots
-    from hotspots.methods.gistar import gistar
-    from hotspots.methods.kde import kde_hotspots
+    from hotspots.methods.detect import detect, study_area
     from hotspots.present.tables import location_counts
 
-    area = resolve_area(f.area)
+    area = study_area(f.area)
     recs = apply_filters(records, f)
-    want_kde = method == "kde" or "density" in layers
-    want_gi = method == "gistar" or "gistar" in layers
-    db = (
-        dbscan_hotspots(recs, eps_m=eps_m, min_points=min_points, area=area)
-        if method == "dbscan"
-        else None
+    kde_params = dict(
+        kernel=kernel, cell_size_m=cell_size_m, bandwidth_m=bandwidth_m, top_share=top_share
     )
-    kd = (
-        kde_hotspots(
-            recs,
-            kernel=kernel,
-            cell_size_m=cell_size_m,
-            bandwidth_m=bandwidth_m,
-            area=area,
-            **({} if top_share is None else {"top_share": top_share}),
-        )
-        if want_kde
-        else None
-    )
-    gi = gistar(recs, cell_size_m=gi_cell_size_m, area=area) if want_gi else None
-    chosen = {"dbscan": db, "kde": kd, "gistar": gi}[method]
-    if method == "gistar":
-        hs = _gistar_hotspots(gi, recs)
-        params = gi.to_dict() if hasattr(gi, "to_dict") else {}
-        params = {k: v for k, v in params.items() if not isinstance(v, (list, dict))}
-    else:
-        hs = chosen.hotspots
-        params = dict(chosen.parameters)
-    notes = tuple(getattr(chosen, "notes", ()))
+    own = {
+        "dbscan": dict(eps_m=eps_m, min_points=min_points),
+        "kde": kde_params,
+        "gistar": dict(cell_size_m=gi_cell_size_m),
+        "grid": {},
+    }[method]
+    res = detect(recs, method, area=area, **own)
+    kd = res.detail if method == "kde" else None
+    if kd is None and "density" in layers:
+        kd = detect(recs, "kde", area=area, **kde_params).detail
+    gi = res.detail if method == "gistar" else None
+    if gi is None and "gistar" in layers:
+        gi = detect(recs, "gistar", area=area, cell_size_m=gi_cell_size_m).detail
     locs = location_counts(recs) if "points" in layers and len(recs) else pd.DataFrame()
-    return HotspotView(area, len(recs), method, hs, params, notes, db, kd, gi, locs)
-
-
-def _gistar_hotspots(gi, recs: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Hot cells at 95% or more, merged into areas and described like other hotspots."""
-    from hotspots.methods.naming import hotspots_from_cells
-
-    hot = gi.grid[gi.grid["gi_class"].isin(["Hot 99%", "Hot 95%"])]
-    return hotspots_from_cells(hot, recs, value_column="gi_z")
+    return HotspotView(area, res.n_records, method, res, kd, gi, locs)
 
 
 # --- Seasonal comparison --------------------------------------------------------
@@ -361,7 +347,7 @@ def ward_view(records: pd.DataFrame, f: Filters, *, ward: str) -> WardView:
     records = narrow(records)
     from hotspots.compare.rates import compare_periods
     from hotspots.compare.windows import Window, dataset_months, shift_years
-    from hotspots.methods.dbscan import dbscan_hotspots
+    from hotspots.methods.detect import detect
     from hotspots.present.reports import ward_report_figures
     from hotspots.present.tables import location_counts
 
@@ -386,7 +372,7 @@ def ward_view(records: pd.DataFrame, f: Filters, *, ward: str) -> WardView:
         )
     trend = trend_by_month(apply_filters(records, wf, window=False), available)
     cats = recs[S.CATEGORY].value_counts().rename_axis("category").reset_index(name="records")
-    hs = dbscan_hotspots(recs, area=area).hotspots if len(recs) else gpd.GeoDataFrame()
+    hs = detect(recs, "dbscan", area=area).hotspots
     locs = location_counts(recs) if len(recs) else pd.DataFrame(columns=["location", "count"])
     report = ward_report_figures(
         records[records[S.CATEGORY].isin(f.categories)],
@@ -423,6 +409,7 @@ class PatrolView:
     cell_size_m: float
     parameters: dict
     notes: tuple[str, ...] = ()
+    score: object | None = None  # methods.topcells.PlanScore when judged on the next month
 
 
 def patrol_view(
@@ -431,40 +418,48 @@ def patrol_view(
     *,
     top_n: int = 10,
     cell_size_m: float = 150.0,
+    judge_next: bool = False,
 ) -> PatrolView:
-    """The top-N grid cells (merged where they touch) for the filters, with coverage and PAI.
+    """The top-N grid cells for the filters, with coverage (and its chance line) and PAI.
 
-    Cells are ranked by records; the coverage curve reads "patrolling x% of the
-    area covers y% of the records"; PAI = record share / area share (Chainey et al. 2008).
+    Cells are ranked by records (:func:`hotspots.methods.detect.detect`, method
+    "grid"); the coverage curve reads "patrolling x% of the area covers y% of the
+    records", beside what records scattered at random would give. With
+    ``judge_next`` the plan is also scored on the month after the window
+    (prospective PAI, the figure a patrol plan is judged on).
     """
     records = narrow(records)
-    from hotspots.methods.grid import bin_counts, cell_polygons, grid_for
-    from hotspots.methods.metrics import grid_coverage, pai
-    from hotspots.methods.naming import describe_hotspots, empty_hotspots
+    from hotspots.compare.windows import dataset_months
+    from hotspots.methods.detect import detect, study_area
+    from hotspots.methods.metrics import grid_coverage
+    from hotspots.methods.topcells import score_cells
 
-    area = resolve_area(f.area)
+    area = study_area(f.area)
     recs = apply_filters(records, f)
-    cov = grid_coverage(recs, cell_size_m=cell_size_m, area=area)
+    cov = grid_coverage(recs, cell_size_m=cell_size_m, area=area, chance=True)
     notes = list(getattr(cov, "notes", ()))
-    if recs.empty:
-        return PatrolView(area, 0, empty_hotspots(), cov, cell_size_m, {}, tuple(notes))
-    g = grid_for(area.geometry.bounds, cell_size_m)
-    counts = bin_counts(g, recs[S.X].to_numpy(), recs[S.Y].to_numpy())
-    order = np.argsort(counts.ravel())[::-1]
-    order = order[counts.ravel()[order] > 0][:top_n]
-    mask = np.zeros(g.n_cells, dtype=bool)
-    mask[order] = True
-    cells = cell_polygons(g, mask.reshape(g.shape))
-    cells = cells.set_index("cell_id").loc[order].reset_index()
-    places = describe_hotspots(cells[["geometry"]].copy(), recs)
+    res = detect(recs, "grid", area=area, top_n=top_n, cell_size_m=cell_size_m)
+    notes.extend(res.notes)
+    places = res.hotspots.copy()
     total_area_km2 = area.area_km2
-    places["pai"] = [
-        pai(int(r[S.COUNT]), len(recs), float(r[S.AREA_KM2]), total_area_km2)
-        for _, r in places.iterrows()
-    ]
-    places = places.sort_values(S.RANK).reset_index(drop=True)
-    places["cumulative_share"] = places[S.COUNT].cumsum() / len(recs)
-    places["cumulative_area_share"] = places[S.AREA_KM2].cumsum() / total_area_km2
+    if len(places):
+        places["cumulative_share"] = places[S.COUNT].cumsum() / max(res.n_records, 1)
+        places["cumulative_area_share"] = places[S.AREA_KM2].cumsum() / total_area_km2
+    else:
+        places["cumulative_share"] = pd.Series(dtype="float64")
+        places["cumulative_area_share"] = pd.Series(dtype="float64")
+    score = None
+    if judge_next:
+        months = dataset_months(records)
+        later = [m for m in months if m > f.end]
+        if later:
+            nxt = later[0]
+            test = apply_filters(records, f.with_(start=nxt, end=nxt))
+            score = score_cells(res.detail, test, area, nxt)
+        else:
+            notes.append(
+                "no month after the window in this dataset: the plan cannot be judged yet."
+            )
     params = {
         "method": "grid cells ranked by records",
         "cell_size_m": cell_size_m,
@@ -475,7 +470,7 @@ def patrol_view(
         "hours": list(f.hours) if f.hours else None,
         "days": [DAYS[d] for d in f.days] if f.days else None,
     }
-    return PatrolView(area, len(recs), places, cov, cell_size_m, params, tuple(notes))
+    return PatrolView(area, res.n_records, places, cov, cell_size_m, params, tuple(notes), score)
 
 
 @dataclass(frozen=True)
