@@ -7,6 +7,7 @@ from streamlit_folium import st_folium
 
 from hotspots.data import schema as S
 from hotspots.data.areas import polygon_spec
+from hotspots.methods.result import METHOD_LABELS
 from hotspots.present import exports
 from hotspots.present.charts import bar_chart, trend_chart
 from hotspots.present.draw import drawn_polygon
@@ -19,9 +20,9 @@ st.set_page_config(page_title="Hotspot map · Safer BCP", page_icon="🗺️", l
 st.title("Hotspot map")
 
 METHODS = {
-    "dbscan": "DBSCAN clusters (Ester et al. 1996)",
-    "kde": "Kernel density, densest cells (quartic / Gaussian)",
-    "gistar": "Getis-Ord Gi* hot cells (FDR-corrected)",
+    "dbscan": "Clusters of busy map points (DBSCAN)",
+    "kde": "Densest areas (kernel density)",
+    "gistar": "Significantly busy grid cells (Getis-Ord Gi*)",
 }
 LAYERS = {
     "points": "Locations (sized by records)",
@@ -43,7 +44,14 @@ filters = widgets.filter_sidebar(records)
 sb = st.sidebar
 sb.divider()
 state.init("method", "dbscan", lambda v: v if v in METHODS else "dbscan")
-method = sb.radio("Hotspot method", list(METHODS), format_func=METHODS.get, key="method")
+method = sb.radio(
+    "Hotspot method",
+    list(METHODS),
+    format_func=METHODS.get,
+    key="method",
+    help="\n\n".join(f"**{METHODS[m]}**: {METHOD_LABELS[m]}." for m in METHODS),
+)
+sb.caption(METHOD_LABELS[method] + ".")
 state.init("layers", "points,density,hotspots", str)
 st.session_state.setdefault(
     "layers_pick",
@@ -114,6 +122,10 @@ except Exception as exc:  # InputError and friends: shown, not a traceback
 st.markdown(
     f"**{view.n_records:,} records** in {view.area.name}, {filters.start} to {filters.end}; "
     f"method: {METHODS[method]}."
+)
+st.caption(
+    "police.uk locations are anonymised map points (“On or near …”), not addresses: "
+    "a hotspot made of one map point may stand for a whole street or block."
 )
 left, right = st.columns([3, 2])
 with left:
@@ -198,8 +210,12 @@ with right:
         st.markdown(
             f"Ward: **{row[S.WARD_NAME] if isinstance(row[S.WARD_NAME], str) else 'outside BCP'}** · "
             f"{int(row[S.COUNT]):,} records ({100 * float(row[S.SHARE]):.1f}% of those shown) · "
-            f"{float(row[S.AREA_KM2]):.3f} km²"
+            f"{float(row[S.AREA_KM2]):.3f} km² · about {float(row['expected']):.0f} expected "
+            "if the records were scattered at random"
         )
+        caveat = row.get("caveat")
+        if isinstance(caveat, str) and caveat:
+            st.caption(caveat)
         if len(detail.by_category):
             st.altair_chart(
                 bar_chart(

@@ -32,13 +32,27 @@ cell = sb.select_slider(
     key="pcell",
     help="Places are the busiest grid cells of this size, ranked by records.",
 )
+state.init("pnext", False, lambda v: v == "1")
+judge = sb.toggle(
+    "Judge the plan on the next month",
+    key="pnext",
+    help="Choose the places on the months selected, then count how many records of the "
+    "following month they hold: the test a patrol plan really faces.",
+)
 state.init("psup", False, lambda v: v == "1")
 suppress = sb.toggle("Hide counts under 5 in downloads (public setting)", key="psup")
 k = 5 if suppress else None
-widgets.permalink({"top_n": top_n, "pcell": cell, "psup": suppress})
+widgets.permalink({"top_n": top_n, "pcell": cell, "psup": suppress, "pnext": judge})
 
 try:
-    pv = compute("patrol_view", dataset, filters, top_n=int(top_n), cell_size_m=float(cell))
+    pv = compute(
+        "patrol_view",
+        dataset,
+        filters,
+        top_n=int(top_n),
+        cell_size_m=float(cell),
+        judge_next=bool(judge),
+    )
 except Exception as exc:
     widgets.show_error(exc)
     st.stop()
@@ -49,14 +63,28 @@ if pv.n_records == 0:
     st.stop()
 share = float(pv.places["cumulative_share"].iloc[-1]) if len(pv.places) else 0.0
 area_share = float(pv.places["cumulative_area_share"].iloc[-1]) if len(pv.places) else 0.0
-st.markdown(
-    f"**Patrolling these {len(pv.places)} places ({100 * area_share:.2f}% of {html.escape(pv.area.name)}'s area) "
-    f"covers {100 * share:.0f}% of the {pv.n_records:,} records** chosen "
-    f"({filters.start} to {filters.end}). Predictive Accuracy Index (records share ÷ area share, "
-    f"Chainey et al. 2008): **{share / area_share:.0f}**."
-    if area_share > 0
-    else ""
-)
+if area_share > 0:
+    chance = cov.chance_share_at(min(area_share, 1.0))
+    st.markdown(
+        f"**Patrolling these {len(pv.places)} places ({100 * area_share:.2f}% of "
+        f"{html.escape(pv.area.name)}'s area) covers {100 * share:.0f}% of the "
+        f"{pv.n_records:,} records** chosen ({filters.start} to {filters.end}). "
+        f"The same number of records scattered at random would put about "
+        f"{100 * chance:.0f}% in the busiest cells of that size."
+    )
+    st.caption(
+        f"Predictive Accuracy Index (share of records ÷ share of area, Chainey et al. 2008): "
+        f"{share / area_share:.0f}, in-sample: the places were chosen and counted on the same "
+        "months, which flatters them. Switch on “Judge the plan on the next month” for the "
+        "figure a plan is really judged on."
+    )
+    if pv.n_records < 20:
+        st.warning(
+            f"Only {pv.n_records} records: rankings and PAI this small swing widely from month "
+            "to month."
+        )
+if pv.score is not None:
+    st.info(pv.score.sentence())
 if filters.hours or filters.days:
     st.caption(
         "Hours / days filters applied to records with a time; police.uk records have months only."
@@ -113,7 +141,9 @@ with right:
 
 st.subheader("Coverage curve")
 st.altair_chart(
-    coverage_chart(cov.curve, f"Share of records covered by the densest {cell} m cells"),
+    coverage_chart(
+        cov.curve, f"Share of records covered by the densest {cell} m cells", cov.chance
+    ),
     width="stretch",
 )
 pts = [0.01, 0.02, 0.05, 0.10]
@@ -122,7 +152,8 @@ st.dataframe(
         {
             "area patrolled": f"{100 * a:g}%",
             "records covered": f"{100 * cov.record_share_at(a):.0f}%",
-            "PAI": round(cov.record_share_at(a) / a, 1),
+            "by chance": f"{100 * cov.chance_share_at(a):.0f}%",
+            "PAI (in-sample)": round(cov.record_share_at(a) / a, 1),
         }
         for a in pts
     ],

@@ -301,7 +301,7 @@ def test_permalink_restores_state(page, page_log, bundled_counts):
     expect(combobox(page, "Area")).to_have_value("Ward: Poole Town")
     expect(page.get_by_role("radio", name=KDE_LABEL)).to_be_checked()
     expect(records_text(page)).to_have_text(f"{bundled_counts['permalink']:,} records")
-    expect(page.get_by_text("method: Kernel density", exact=False)).to_be_visible()
+    expect(page.get_by_text("method: Densest areas (kernel density)", exact=False)).to_be_visible()
     # the link the page shows is the link it was opened with (plus its defaults)
     got = {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
     assert {k: got.get(k) for k in query} == query

@@ -332,14 +332,14 @@ def test_hotspot_map_method_change(run_page):
     dbscan_names = list(at.dataframe[0].value["Name"])
     at.radio(key="method").set_value("kde").run()
     assert_ran(at)
-    assert any("method: Kernel density" in t for t in markdowns(at))
+    assert any("method: Densest areas (kernel density)" in t for t in markdowns(at))
     params = json.loads(at.json[0].value)
     assert params["kernel"] == "quartic" and params["bandwidth_m"] > 0
     assert query(at)["method"] == "kde"
     assert list(at.dataframe[0].value["Name"]) != dbscan_names
     at.radio(key="method").set_value("gistar").run()
     assert_ran(at)
-    assert any("method: Getis-Ord Gi*" in t for t in markdowns(at))
+    assert any("method: Significantly busy grid cells (Getis-Ord Gi*)" in t for t in markdowns(at))
 
 
 def test_hotspot_map_layers_change_the_map(run_page):

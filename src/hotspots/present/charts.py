@@ -4,6 +4,7 @@ title, axis labels and colour-blind-safe colours (Okabe–Ito)."""
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 __all__ = ["trend_chart", "bar_chart", "yearly_chart", "coverage_chart"]
@@ -60,21 +61,55 @@ def yearly_chart(df: pd.DataFrame, title: str) -> alt.Chart:
     )
 
 
-def coverage_chart(curve: pd.DataFrame, title: str) -> alt.Chart:
-    """Share of records captured against share of area (both in %)."""
-    d = pd.DataFrame(
-        {
-            "area_pct": 100 * curve["area_share"].to_numpy(),
-            "records_pct": 100 * curve["record_share"].to_numpy(),
-        }
-    )
+def coverage_chart(
+    curve: pd.DataFrame, title: str, chance: pd.DataFrame | None = None
+) -> alt.Chart:
+    """Share of records captured against share of area (both in %), with the chance line.
+
+    ``chance`` (area_share, record_share) is the same curve for records scattered at
+    random over the area (:func:`hotspots.methods.metrics.grid_coverage`); drawn
+    dashed, so the gap between the two lines is the real concentration.
+    """
+    ours, rand = "These records", "Same number scattered at random"
+    parts = [
+        pd.DataFrame(
+            {
+                "area_pct": 100 * np.r_[0.0, curve["area_share"].to_numpy()],
+                "records_pct": 100 * np.r_[0.0, curve["record_share"].to_numpy()],
+                "line": ours,
+            }
+        )
+    ]
+    if chance is not None and len(chance):
+        last = float(curve["area_share"].max()) if len(curve) else 1.0
+        c = chance[chance["area_share"] <= max(last, 0.05)]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "area_pct": 100 * c["area_share"].to_numpy(),
+                    "records_pct": 100 * c["record_share"].to_numpy(),
+                    "line": rand,
+                }
+            )
+        )
+    d = pd.concat(parts, ignore_index=True)
     return (
         alt.Chart(d, title=title)
-        .mark_line(color="#D55E00")
+        .mark_line()
         .encode(
             x=alt.X("area_pct:Q", title="Share of the area patrolled (%)"),
             y=alt.Y("records_pct:Q", title="Share of records covered (%)"),
+            color=alt.Color(
+                "line:N",
+                title=None,
+                scale=alt.Scale(domain=[ours, rand], range=["#D55E00", "#777777"]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            strokeDash=alt.StrokeDash(
+                "line:N", scale=alt.Scale(domain=[ours, rand], range=[[1, 0], [6, 4]]), legend=None
+            ),
             tooltip=[
+                alt.Tooltip("line:N"),
                 alt.Tooltip("area_pct:Q", format=".1f"),
                 alt.Tooltip("records_pct:Q", format=".1f"),
             ],
