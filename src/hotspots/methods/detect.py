@@ -29,7 +29,12 @@ from hotspots.errors import InputError
 from hotspots.methods.naming import check_records, describe_hotspots
 from hotspots.methods.result import METHODS, HotspotResult, conform_hotspots
 
-__all__ = ["detect", "study_area", "METHODS"]
+__all__ = ["detect", "study_area", "METHODS", "ANONYMISED_NOTE"]
+
+ANONYMISED_NOTE = (
+    "police.uk locations are anonymised map points (each stands for the streets around it), "
+    "not addresses: a hotspot of one map point may be a whole street or block."
+)
 
 # the keyword parameters each method accepts (anything else is refused, never ignored)
 _PARAMS: dict[str, tuple[str, ...]] = {
@@ -137,6 +142,8 @@ def detect(
         hot, res, used, notes = _grid(recs, area_, naming, params)
         rename = {}
     hot = conform_hotspots(hot, n_records=n, area_km2=a_km2, rename=rename)
+    if n and S.SOURCE in recs.columns and (recs[S.SOURCE] == S.SOURCE_POLICE_UK).any():
+        notes = (*notes, ANONYMISED_NOTE)
     return HotspotResult(method, hot, {"method": method, **used}, tuple(notes), area_, n, res)
 
 

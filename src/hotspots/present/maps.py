@@ -1080,6 +1080,10 @@ def build_map(
     if simulated:
         _MapControl("SIMULATED DATA", position="topleft", css_class="hs-banner").add_to(m)
     if legend:
+        legend.append(
+            '<div style="max-width:190px;color:#555;margin-top:3px">police.uk points are '
+            "anonymised map points, not addresses</div>"
+        )
         _MapControl("".join(legend), position="bottomright").add_to(m)
     m.fit_bounds(fit)
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
