@@ -152,9 +152,9 @@ def test_locate_agrees_with_a_geopandas_spatial_join(boundaries, bundled_read):
 # --- gazetteer ---------------------------------------------------------------
 
 
-def test_gazetteer_has_15_places_with_short_names(boundaries, to_bng):
+def test_gazetteer_has_27_places_with_short_names(boundaries, to_bng):
     gz = boundaries.gazetteer
-    assert len(gz) == 15
+    assert len(gz) == 27
     assert list(gz.columns) == ["place", "name", "confidence", "basis", "geometry"]
     names = set(gz["name"])
     assert {"Lower Gardens", "Poole Bus Station", "Bournemouth Pier", "Boscombe", "Winton"} <= names
@@ -189,7 +189,7 @@ def test_gazetteer_user_extension_adds_and_replaces(tmp_path, to_bng):
         encoding="utf-8",
     )
     gz = load_gazetteer(extra)
-    assert len(gz) == 16
+    assert len(gz) == 28
     assert "Hengistbury Head" in set(gz["name"])
     pbs = gz[gz["name"] == "Poole Bus Station"]
     assert len(pbs) == 1
