@@ -425,3 +425,17 @@ def test_real_hotspot_names_point_at_their_busiest_location(bcp_2024, method):
             d = np.hypot(place.x - row.busiest_x, place.y - row.busiest_y)
             assert d <= 150, (row.name, row.busiest_location, d)
     assert method(bcp_2024)[S.NAME].tolist() == hot[S.NAME].tolist()
+
+
+def test_take_from_a_chunked_arrow_column_matches_pandas_take():
+    import pyarrow as pa
+
+    from hotspots.methods.naming import _take
+
+    chunks = pa.chunked_array([["a", None, "c"], ["d"], [], ["e", "f"]], type=pa.string())
+    col = pd.Series(pd.arrays.ArrowStringArray(chunks))
+    idx = np.array([5, 0, 3, 1, 4, 5])
+    got = _take(col, idx)
+    assert got.dtype == col.dtype
+    assert got.tolist() == pd.Series(col.array.take(idx)).tolist()
+    assert _take(pd.Series(["x", "y"], dtype=object), np.array([1, 0])).tolist() == ["y", "x"]
