@@ -102,8 +102,8 @@ def test_columns_counts_shares_and_texts_written_out(make_records, no_places):
     ]
     assert out[S.WARD_NAME].tolist() == ["Bournemouth Central", "Winton East"]
     # no gazetteer: the leading street ("Parking Area" is a generic label, never a street);
-    # a generic label is qualified by the nearest street and the ward
-    assert out[S.NAME].tolist() == ["Gervis Place", "Supermarket, Gervis Place, Winton East"]
+    # a generic label is qualified by the ward (and the nearest street, none within 300 m)
+    assert out[S.NAME].tolist() == ["Gervis Place", "Supermarket, Winton East"]
     assert out[S.PLACES].tolist() == ["", ""]
     assert out[S.BUSIEST_LOCATION].tolist() == ["Gervis Place", "Supermarket"]
     assert out[S.BUSIEST_X].tolist() == [10.0, 510.0]
@@ -210,6 +210,13 @@ def test_a_generic_label_is_qualified_by_the_nearest_street_and_the_ward(make_re
     # the supermarket holds more records than the hotspot's street: it leads, qualified
     assert out[S.NAME].tolist() == ["Supermarket, Wimborne Road, Winton East"]
     assert out[S.BUSIEST_LOCATION].tolist() == ["Supermarket"]
+    # the nearest street counts only within 300 m: Far Road at 400 m does not qualify it
+    alone = describe_hotspots(
+        _polys(shapely.box(-10, -10, 10, 10)),
+        recs[recs[S.LOCATION] != "On or near Wimborne Road"],
+        gazetteer=no_places,
+    )
+    assert alone[S.NAME].tolist() == ["Supermarket, Winton East"]
 
 
 def test_clashing_names_are_told_apart_by_street_or_ward_never_by_a_number(

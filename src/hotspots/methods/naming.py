@@ -29,14 +29,15 @@ map point holding most of its records. Names point at that point:
    :data:`GENERIC_LOCATIONS`) do not say where they are. When the busiest location
    is a generic point holding more records than the leading street, the name is
    the label, the nearest named street (the nearest police.uk map point with a
-   street text) and the ward: "Supermarket, Wimborne Road, Winton East".
+   street text, within 300 m) and the ward: "Supermarket, Wimborne Road, Winton East".
 4. **No two hotspots in one result share a name.** Hotspots whose names clash are
    told apart by their wards when those differ, otherwise each adds its next
-   street (its own next street by records, then the streets nearest its busiest
-   location), and as a last resort the Ordnance Survey grid reference of the
-   busiest location. Never by a number.
+   street (its own next street by records, then the streets within 300 m nearest
+   its busiest location), and as a last resort the Ordnance Survey grid reference
+   of the busiest location. Never by a number.
 
-Ties are broken by records, then alphabetically, then by coordinates, so the
+Street texts are written as police.uk gives them, except that "St Paul'S" becomes
+"St Paul's". Ties are broken by records, then alphabetically, then by coordinates, so the
 same records always give the same names. A hotspot without records is
 "Unnamed area".
 
@@ -97,6 +98,10 @@ PLACES = S.PLACES
 
 SECOND_STREET_SHARE = 0.2
 """A second street joins the name ("A & B") when it holds at least this share of the records."""
+
+NEAREST_STREET_WITHIN_M = 300.0
+"""A generic label is qualified by the nearest street only within this distance
+(metres); clashing names take extra streets only from within it too."""
 
 SNAP_SPACING_M = 75.0
 """Usual spacing of police.uk map points in BCP (metres). Measured on the bundled
@@ -680,7 +685,10 @@ def _caveat(count: int, n_locations: int, diameter_m: float, text: str) -> str:
 
 
 def _unique_names(parts: list[_Name]) -> list[str]:
-    """Render names, telling clashing ones apart by ward, then streets, then grid reference."""
+    """Render names, telling clashing ones apart by ward, then streets, then grid reference.
+
+    Only hotspots with the same busiest location (overlapping polygons) can stay alike.
+    """
     for round_ in range(_MAX_CLASH_ROUNDS + 2):
         names = [p.render() for p in parts]
         groups: dict[str, list[int]] = {}
@@ -699,7 +707,7 @@ def _unique_names(parts: list[_Name]) -> list[str]:
             for p in members:
                 if round_ >= _MAX_CLASH_ROUNDS or not p.add_street():
                     p.grid = _grid_ref(*p.anchor, digits=4 if round_ < _MAX_CLASH_ROUNDS else 5)
-    return names
+    return [p.render() for p in parts]
 
 
 def _describe_locations(
@@ -739,8 +747,9 @@ def _describe_locations(
         if street_tree is None:
             return []
         k = min(_NEARBY_STREETS, len(named))
-        d, i = street_tree.query([x, y], k=k)
+        d, i = street_tree.query([x, y], k=k, distance_upper_bound=NEAREST_STREET_WITHIN_M)
         d, i = np.atleast_1d(d), np.atleast_1d(i)
+        d, i = d[np.isfinite(d)], i[np.isfinite(d)]
         texts = loc_text[named[i]].astype(str)
         return list(dict.fromkeys(texts[np.lexsort((texts, np.round(d, 6)))]))
 
