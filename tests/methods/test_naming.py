@@ -280,6 +280,21 @@ def test_grid_reference_is_the_last_resort(make_records, no_places):
     ]
 
 
+def test_overlapping_hotspots_with_one_busiest_location_take_their_own_grid_reference(
+    make_records, no_places
+):
+    recs = make_records([(408_000, 91_000, 5)], location="On or near High Street", ward="W")
+    polys = _polys(
+        shapely.box(407_990, 90_990, 408_010, 91_010), shapely.box(407_990, 90_990, 408_100, 91_010)
+    )
+    out = describe_hotspots(polys, recs, gazetteer=no_places)
+    # a point inside each polygon (here its centre), not the shared busiest location
+    assert sorted(out[S.NAME]) == [
+        "High Street, grid ref SZ 0800 9100",
+        "High Street, grid ref SZ 0804 9100",
+    ]
+
+
 def test_names_are_stable_across_reruns_and_record_order(make_records, toy_places):
     # equal records at two map points: the tie goes to the alphabetically first text
     recs = make_records(

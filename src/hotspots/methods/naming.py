@@ -33,8 +33,10 @@ map point holding most of its records. Names point at that point:
 4. **No two hotspots in one result share a name.** Hotspots whose names clash are
    told apart by their wards when those differ, otherwise each adds its next
    street (its own next street by records, then the streets within 300 m nearest
-   its busiest location), and as a last resort the Ordnance Survey grid reference
-   of the busiest location. Never by a number.
+   its busiest location; at most two), and as a last resort the Ordnance Survey
+   grid reference of the busiest location ("High Street, grid ref SZ 0800 9100").
+   Overlapping hotspots that share their busiest location take the grid reference
+   of a point inside each. Never by a number.
 
 Street texts are written as police.uk gives them, except that "St Paul'S" becomes
 "St Paul's". Ties are broken by records, then alphabetically, then by coordinates, so the
@@ -58,6 +60,7 @@ generic labels), https://data.police.uk/about/#location-anonymisation
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -139,7 +142,7 @@ _PREFIX = "On or near "
 _CAPITAL_S = r"'S\b"
 _TOP_N = 3
 _NEARBY_STREETS = 12  # streets near the busiest location tried when names clash
-_MAX_CLASH_ROUNDS = 6
+_MAX_ADDED_STREETS = 2
 
 
 def street_text(location: str) -> str:
@@ -612,9 +615,11 @@ class _Name:
     streets: list[str]
     ward: str | None
     spare: list[str]  # streets to add, in order, when the name clashes
-    anchor: tuple[float, float]  # busiest location (or a point of an empty polygon)
+    anchor: tuple[float, float]  # busiest location (or ``inside`` for an empty polygon)
+    inside: tuple[float, float]  # a point inside the polygon
     show_ward: bool = False
     grid: str = ""
+    added: int = 0  # streets added to tell it apart
 
     def render(self) -> str:
         parts = [self.lead, " & ".join(self.streets)]
@@ -631,6 +636,7 @@ class _Name:
             s = self.spare.pop(0)
             if s not in self.streets and s != self.lead:
                 self.streets.append(s)
+                self.added += 1
                 return True
         return False
 
@@ -687,9 +693,10 @@ def _caveat(count: int, n_locations: int, diameter_m: float, text: str) -> str:
 def _unique_names(parts: list[_Name]) -> list[str]:
     """Render names, telling clashing ones apart by ward, then streets, then grid reference.
 
-    Only hotspots with the same busiest location (overlapping polygons) can stay alike.
+    Hotspots sharing their busiest location (overlapping polygons) cannot be told
+    apart by it: they take the grid reference of a point inside their polygon.
     """
-    for round_ in range(_MAX_CLASH_ROUNDS + 2):
+    for _ in range(_MAX_ADDED_STREETS + 4):
         names = [p.render() for p in parts]
         groups: dict[str, list[int]] = {}
         for i, n in enumerate(names):
@@ -704,9 +711,13 @@ def _unique_names(parts: list[_Name]) -> list[str]:
                 for p in members:
                     p.show_ward = True
                 continue
+            anchors = Counter(p.anchor for p in members)
             for p in members:
-                if round_ >= _MAX_CLASH_ROUNDS or not p.add_street():
-                    p.grid = _grid_ref(*p.anchor, digits=4 if round_ < _MAX_CLASH_ROUNDS else 5)
+                digits = 5 if p.grid else 4
+                if anchors[p.anchor] > 1:
+                    p.grid = _grid_ref(*p.inside, digits=digits)
+                elif p.added >= _MAX_ADDED_STREETS or not p.add_street():
+                    p.grid = _grid_ref(*p.anchor, digits=digits)
     return [p.render() for p in parts]
 
 
@@ -742,6 +753,8 @@ def _describe_locations(
     pp, pl = pair_poly[order], pair_loc[order]
     starts = np.searchsorted(pp, np.arange(m + 1))
     diameter = 2 * shapely.minimum_bounding_radius(geoms)
+    on_surface = shapely.point_on_surface(geoms)
+    inside_xy = np.c_[shapely.get_x(on_surface), shapely.get_y(on_surface)]
 
     def nearby_streets(x: float, y: float) -> list[str]:
         if street_tree is None:
@@ -760,10 +773,10 @@ def _describe_locations(
     for p in range(m):
         locs = pl[starts[p] : starts[p + 1]]
         ward = ward_name[p] if isinstance(ward_name[p], str) else None
+        inside_p = (float(inside_xy[p, 0]), float(inside_xy[p, 1]))
         if len(locs) == 0:
-            rp = shapely.point_on_surface(geoms[p])
-            anchor = (float(shapely.get_x(rp)), float(shapely.get_y(rp)))
-            parts.append(_Name("unnamed", "", [], ward, nearby_streets(*anchor), anchor))
+            near = nearby_streets(*inside_p)
+            parts.append(_Name("unnamed", "", [], ward, near, inside_p, inside_p))
             continue
         w = pts.weight[locs].astype("float64")
         tx = loc_text[locs].astype(str)
@@ -791,17 +804,19 @@ def _describe_locations(
         places[p] = "; ".join(dict.fromkeys(gz_name[considered].tolist()))
 
         if len(considered) and d_b[considered[0]] <= PLACE_FROM_BUSIEST * within_m:
-            name = _Name("place", str(gz_name[considered[0]]), [], ward, streets + near, (bx, by))
+            name = _Name(
+                "place", str(gz_name[considered[0]]), [], ward, streets + near, (bx, by), inside_p
+            )
         elif generic[locs[b]] and (not streets or w[b] > totals[streets[0]]):
             qualifier = near[:1]
-            name = _Name("generic", tx[b], qualifier, ward, streets + near, (bx, by))
+            name = _Name("generic", tx[b], qualifier, ward, streets + near, (bx, by), inside_p)
         elif streets:
             lead = streets[:1]
             if len(streets) > 1 and totals[streets[1]] >= SECOND_STREET_SHARE * w.sum():
                 lead = streets[:2]
-            name = _Name("streets", "", lead, ward, streets + near, (bx, by))
+            name = _Name("streets", "", lead, ward, streets + near, (bx, by), inside_p)
         else:
-            name = _Name("unnamed", "", [], ward, near, (bx, by))
+            name = _Name("unnamed", "", [], ward, near, (bx, by), inside_p)
         parts.append(name)
     return _Description(
         _unique_names(parts), places, busiest_text, bx_all, by_all, n_locations, caveats
