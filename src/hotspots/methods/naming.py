@@ -79,6 +79,7 @@ __all__ = [
     "PLACES",
     "GENERIC_LOCATIONS",
     "SNAP_SPACING_M",
+    "ANONYMISATION_NOTE",
     "describe_hotspots",
     "dissolve_cells",
     "hotspots_from_cells",
@@ -110,6 +111,13 @@ SNAP_SPACING_M = 75.0
 """Usual spacing of police.uk map points in BCP (metres). Measured on the bundled
 months: of 5,231 distinct BCP map points, half have another within 31 m and three
 quarters within 77 m. A hotspot narrower than this is a caveat."""
+
+ANONYMISATION_NOTE = (
+    "police.uk locations are anonymised map points, not addresses: each record is moved "
+    'to the nearest of a fixed set of points (a street, or a place such as "Supermarket"), '
+    "so a hotspot shows where records were mapped, to within about a street."
+)
+"""One sentence for map legends and exports (the ``caveat`` column says it per hotspot)."""
 
 GENERIC_LOCATIONS: frozenset[str] = frozenset(
     {
