@@ -100,7 +100,7 @@ def test_place_with_radius(boundaries):
         ("place:lower gardens", "Lower Gardens", DEFAULT_PLACE_RADIUS_M),
         ("Lower Gardens (Bournemouth)@100", "Lower Gardens", 100),
         ("place:Poole Quay@ 150 m", "Poole Quay", 150),
-        ("quay", "Poole Quay", DEFAULT_PLACE_RADIUS_M),  # unique substring of a place
+        ("poole qu", "Poole Quay", DEFAULT_PLACE_RADIUS_M),  # unique substring of a place
     ],
 )
 def test_place_forms(boundaries, spec, name, radius):

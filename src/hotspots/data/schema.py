@@ -153,6 +153,24 @@ HOTSPOT_COLUMNS: list[str] = [
     "geometry",
 ]
 
+# --- hotspot description columns (filled by methods.naming.describe_hotspots) --
+# They follow HOTSPOT_COLUMNS (before any method-specific column) in this order.
+PLACES = "places"  # string: gazetteer places considered for the name, "; "-separated
+BUSIEST_LOCATION = "busiest_location"  # string: location text of the busiest police.uk map point
+BUSIEST_X = "busiest_x"  # float64, metres (EPSG:27700)
+BUSIEST_Y = "busiest_y"  # float64, metres (EPSG:27700)
+N_LOCATIONS = "n_locations"  # int64: distinct police.uk map points holding the records
+CAVEAT = "caveat"  # string: plain-English note on police.uk anonymisation, "" when none
+HOTSPOT_DESCRIPTION_DTYPES: dict[str, str] = {
+    PLACES: "string",
+    BUSIEST_LOCATION: "string",
+    BUSIEST_X: "float64",
+    BUSIEST_Y: "float64",
+    N_LOCATIONS: "int64",
+    CAVEAT: "string",
+}
+HOTSPOT_DESCRIPTION_COLUMNS: list[str] = list(HOTSPOT_DESCRIPTION_DTYPES)
+
 
 def empty_records() -> pd.DataFrame:
     """A zero-row frame with the canonical columns and dtypes."""

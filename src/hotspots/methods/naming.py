@@ -2,33 +2,72 @@
 
 Every hotspot method (DBSCAN, KDE, Gi*) produces polygons in EPSG:27700 and
 hands them to :func:`describe_hotspots`, which fills the fixed columns of
-:data:`hotspots.data.schema.HOTSPOT_COLUMNS` so that pages, exports and
-comparisons read every method's output the same way.
+:data:`hotspots.data.schema.HOTSPOT_COLUMNS` and
+:data:`~hotspots.data.schema.HOTSPOT_DESCRIPTION_COLUMNS` so that pages, exports
+and comparisons read every method's output the same way.
 
 Naming rule (documented for users)
 ----------------------------------
-A hotspot is named after a place in the gazetteer (``geodata/bcp_named_places.csv``
-plus any user file, see :func:`hotspots.data.boundaries.load_gazetteer`) when one
-lies within ``name_within_m`` (default 300 m) of the hotspot polygon. When several
-do, the place with the most of the hotspot's records within ``name_within_m`` of it
-wins (ties: the place nearest the polygon), so a town-centre cluster stretching
-from the Square to the Lansdowne is named after the place its records crowd
-around, not after whichever place is nearest to one end. When the runner-up scores
-at least half as much, both are given ("Bournemouth Square & Lower Gardens"): a
-large hotspot spanning two places is named by both. Otherwise
-the hotspot takes its most frequent police.uk location text and its ward ("On or
-near Holdenhurst Road, East Cliff & Springbourne"). Repeated names get a suffix " (2)", " (3)" in rank order.
+police.uk does not publish addresses: every record is moved to an anonymised
+map point, labelled with a street ("On or near Old Christchurch Road") or with a
+generic label ("On or near Supermarket"). A hotspot's *busiest location* is the
+map point holding most of its records. Names point at that point:
+
+1. **A named place** from the gazetteer (``geodata/bcp_named_places.csv`` plus any
+   user file, see :func:`hotspots.data.boundaries.load_gazetteer`) is *considered*
+   when it lies inside the hotspot or within ``name_within_m`` (default 100 m) of
+   its busiest location or of its record-weighted centre (the ``places`` column
+   lists these, nearest the busiest location first). The nearest of them names
+   the hotspot, but only if it is within 1.5 x ``name_within_m`` (150 m) of the
+   busiest location: a name must point where the records are, not at a landmark
+   at the far end of a large hotspot ("Poole Bus Station").
+2. **Otherwise the hotspot's own streets**: its police.uk street texts (without
+   "On or near") ranked by records; the leading street, and the second when it
+   holds at least 20% of the hotspot's records
+   ("Old Christchurch Road & Lansdowne Crescent").
+3. **Generic labels** (Supermarket, Parking Area, Shopping Area, Nightclub, ...:
+   :data:`GENERIC_LOCATIONS`) do not say where they are. When the busiest location
+   is a generic point holding more records than the leading street, the name is
+   the label, the nearest named street (the nearest police.uk map point with a
+   street text, within 300 m) and the ward: "Supermarket, Wimborne Road, Winton East".
+4. **No two hotspots in one result share a name.** Hotspots whose names clash are
+   told apart by their wards when those differ, otherwise each adds its next
+   street (its own next street by records, then the streets within 300 m nearest
+   its busiest location; at most two), and as a last resort the Ordnance Survey
+   grid reference of the busiest location ("High Street, grid ref SZ 0800 9100").
+   Overlapping hotspots that share their busiest location take the grid reference
+   of a point inside each. Never by a number.
+
+Street texts are written as police.uk gives them, except that "St Paul'S" becomes
+"St Paul's". Ties are broken by records, then alphabetically, then by coordinates, so the
+same records always give the same names. A hotspot without records is
+"Unnamed area".
+
+Caveats: a hotspot smaller across than the usual spacing of police.uk map points
+(:data:`SNAP_SPACING_M`), or whose records all sit at one map point, carries a
+plain-English note in ``caveat`` that police.uk locations are anonymised map
+points, not addresses.
 
 All work is done on distinct locations: one point-in-polygon test per location,
 never per record.
+
+References
+----------
+data.police.uk, "About: anonymisation of crime locations" (snap points and their
+generic labels), https://data.police.uk/about/#location-anonymisation
 """
 
 from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.spatial import cKDTree
 
 from hotspots.data import schema as S
 from hotspots.data.boundaries import Boundaries, load_boundaries, locate
@@ -38,28 +77,95 @@ from hotspots.errors import InputError
 __all__ = [
     "NAME_WITHIN_M",
     "PLACES",
+    "GENERIC_LOCATIONS",
+    "SNAP_SPACING_M",
+    "ANONYMISATION_NOTE",
     "describe_hotspots",
     "dissolve_cells",
     "hotspots_from_cells",
     "empty_hotspots",
     "check_records",
     "check_crs",
+    "street_text",
 ]
 
-NAME_WITHIN_M = 300.0
-"""Default distance (metres) from a hotspot polygon within which a gazetteer place names it."""
+NAME_WITHIN_M = 100.0
+"""Default distance (metres): a gazetteer place this close to a hotspot's busiest
+location or record-weighted centre (or inside it) is considered for its name."""
 
-PLACES = "places"
-"""Extra column: every gazetteer place within the naming distance, best first ("; "-separated)."""
+PLACE_FROM_BUSIEST = 1.5
+"""A considered place names the hotspot only within this multiple of
+``name_within_m`` of the busiest location (150 m by default)."""
 
-SECOND_NAME_SHARE = 0.5
-"""A second place joins the name ("A & B") when it scores at least this share of the first."""
+PLACES = S.PLACES
+"""Extra column: gazetteer places considered for the name, nearest the busiest location first."""
 
+SECOND_STREET_SHARE = 0.2
+"""A second street joins the name ("A & B") when it holds at least this share of the records."""
+
+NEAREST_STREET_WITHIN_M = 300.0
+"""A generic label is qualified by the nearest street only within this distance
+(metres); clashing names take extra streets only from within it too."""
+
+SNAP_SPACING_M = 75.0
+"""Usual spacing of police.uk map points in BCP (metres). Measured on the bundled
+months: of 5,231 distinct BCP map points, half have another within 31 m and three
+quarters within 77 m. A hotspot narrower than this is a caveat."""
+
+ANONYMISATION_NOTE = (
+    "police.uk locations are anonymised map points, not addresses: each record is moved "
+    'to the nearest of a fixed set of points (a street, or a place such as "Supermarket"), '
+    "so a hotspot shows where records were mapped, to within about a street."
+)
+"""One sentence for map legends and exports (the ``caveat`` column says it per hotspot)."""
+
+GENERIC_LOCATIONS: frozenset[str] = frozenset(
+    {
+        "Airport/Airfield",
+        "Bus/Coach Station",
+        "Conference/Exhibition Centre",
+        "Ferry Terminal",
+        "Further/Higher Educational Building",
+        "Hospital",
+        "Motorway Service Area",
+        "Nightclub",
+        "Park/Open Space",
+        "Parking Area",
+        "Pedestrian Subway",
+        "Petrol Station",
+        "Police Station",
+        "Prison",
+        "Shopping Area",
+        "Sports/Recreation Area",
+        "Supermarket",
+        "Theatre/Concert Hall",
+        "Theme/Adventure Park",
+    }
+)
+"""police.uk's generic snap-point labels, as found in the bundled Dorset months
+(every location text without a street that police.uk uses for a kind of place).
+A hotspot led by one of them is qualified by the nearest street and the ward."""
+
+_PREFIX = "On or near "
+_CAPITAL_S = r"'S\b"
 _TOP_N = 3
+_NEARBY_STREETS = 12  # streets near the busiest location tried when names clash
+_MAX_ADDED_STREETS = 2
+
+
+def street_text(location: str) -> str:
+    """police.uk location text without its "On or near " prefix ("" for a missing text).
+
+    police.uk capitalises after an apostrophe ("St Paul'S Place"); that is undone.
+    """
+    if not isinstance(location, str):
+        return ""
+    return re.sub(_CAPITAL_S, "'s", location.removeprefix(_PREFIX))
 
 
 def empty_hotspots(extra: dict[str, str] | None = None) -> gpd.GeoDataFrame:
-    """A zero-row hotspot frame with :data:`HOTSPOT_COLUMNS` (+ ``places`` and ``extra``), EPSG:27700."""
+    """A zero-row hotspot frame with :data:`HOTSPOT_COLUMNS`, the description columns
+    (:data:`~hotspots.data.schema.HOTSPOT_DESCRIPTION_COLUMNS`) and ``extra``, EPSG:27700."""
     cols: dict[str, pd.Series] = {
         S.HOTSPOT_ID: pd.Series(dtype="int64"),
         S.RANK: pd.Series(dtype="int64"),
@@ -71,10 +177,12 @@ def empty_hotspots(extra: dict[str, str] | None = None) -> gpd.GeoDataFrame:
         S.DENSITY_PER_KM2: pd.Series(dtype="float64"),
         S.TOP_CATEGORIES: pd.Series(dtype="string"),
         S.TOP_LOCATIONS: pd.Series(dtype="string"),
-        PLACES: pd.Series(dtype="string"),
     }
-    for name, dtype in (extra or {}).items():
+    for name, dtype in S.HOTSPOT_DESCRIPTION_DTYPES.items():
         cols[name] = pd.Series(dtype=dtype)
+    for name, dtype in (extra or {}).items():
+        if name not in cols:
+            cols[name] = pd.Series(dtype=dtype)
     return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=S.CRS_METRES), crs=S.CRS_METRES)
 
 
@@ -203,18 +311,58 @@ def _membership_from_labels(
     return loc_label[loc_idx], loc_idx
 
 
+def _first_record(pts: WeightedPoints) -> np.ndarray:
+    """Row position of the first record at each distinct location."""
+    first = np.empty(len(pts), dtype=np.int64)
+    first[pts.inverse[::-1]] = np.arange(len(pts.inverse) - 1, -1, -1)
+    return first
+
+
+def _take(column: pd.Series, idx: np.ndarray) -> pd.Series:
+    """``column`` at row positions ``idx``, taken chunk by chunk for Arrow columns.
+
+    pyarrow's take on a chunked array concatenates the chunks first (25 ms for 1M
+    strings); taking from each chunk only its own rows costs well under 1 ms.
+    """
+    arr = column.array
+    chunked = getattr(arr, "_pa_array", None)
+    if chunked is None or chunked.num_chunks < 2:
+        return pd.Series(arr.take(idx))
+    import pyarrow as pa
+
+    bounds = np.cumsum([0, *(len(c) for c in chunked.chunks)])
+    which = np.searchsorted(bounds, idx, side="right") - 1
+    order = np.argsort(which, kind="stable")
+    parts = [
+        chunked.chunk(c).take(pa.array(idx[order][which[order] == c] - bounds[c]))
+        for c in range(chunked.num_chunks)
+    ]
+    taken = pa.concat_arrays(parts).take(pa.array(np.argsort(order, kind="stable")))
+    return pd.Series(type(arr)(pa.chunked_array([taken], type=chunked.type)))
+
+
+def _location_texts(records: pd.DataFrame, first: np.ndarray) -> np.ndarray:
+    """:func:`street_text` of each distinct location, from its first record (vectorised).
+
+    police.uk gives one text per map point, so the first record's text is the point's.
+    """
+    if len(first) == 0:
+        return np.empty(0, dtype=object)
+    texts = _take(records[S.LOCATION], first).astype("string")
+    texts = texts.str.removeprefix(_PREFIX).str.replace(_CAPITAL_S, "'s", regex=True)
+    return texts.fillna("").to_numpy(dtype=object)
+
+
 def _location_wards(
-    records: pd.DataFrame, pts: WeightedPoints, boundaries: Boundaries | None
+    records: pd.DataFrame, pts: WeightedPoints, first: np.ndarray, boundaries: Boundaries | None
 ) -> np.ndarray:
     """Ward name per distinct location (object array, None where outside every ward).
 
     Taken from the records' ``ward_name`` (a point-in-polygon result, so one per
     location) when they carry any; otherwise looked up once per location.
     """
-    first = np.empty(len(pts), dtype=np.int64)
-    first[pts.inverse[::-1]] = np.arange(len(pts.inverse) - 1, -1, -1)
     if S.WARD_NAME in records.columns:
-        w = pd.Series(records[S.WARD_NAME].array.take(first))
+        w = _take(records[S.WARD_NAME], first)
         if w.notna().any():
             return w.to_numpy(dtype=object, na_value=None)
     loc = locate(pts.x, pts.y, boundaries or load_boundaries())
@@ -262,8 +410,10 @@ def describe_hotspots(
         location text only.
     boundaries : used for the default gazetteer and, when ``records`` carry no
         ward names, for a point-in-polygon ward lookup (default: bundled).
-    name_within_m : a place names a hotspot when within this many metres of its
-        polygon (default 300 m; see the module docstring for the full rule).
+    name_within_m : a gazetteer place this close (metres) to the hotspot's busiest
+        location or record-weighted centre, or inside the hotspot, is considered for
+        its name; it names the hotspot only within 1.5 x this of the busiest location
+        (default 100 m; see the module docstring for the full rule).
     labels : optional int array, one per record: the row position in ``polygons``
         of the hotspot the record belongs to, or -1. When given, membership comes
         from these labels (e.g. DBSCAN clusters) instead of point-in-polygon.
@@ -275,7 +425,8 @@ def describe_hotspots(
     Returns
     -------
     GeoDataFrame (EPSG:27700) with :data:`~hotspots.data.schema.HOTSPOT_COLUMNS`, then
-    ``places`` and the extra input columns, one row per polygon, sorted by ``rank``:
+    :data:`~hotspots.data.schema.HOTSPOT_DESCRIPTION_COLUMNS` and the extra input
+    columns, one row per polygon, sorted by ``rank``:
 
     - ``count``: records inside (or labelled), ``share``: count / all records;
     - ``area_km2``: polygon area; ``density_per_km2``: count / area_km2;
@@ -283,12 +434,23 @@ def describe_hotspots(
     - ``top_categories``: "Anti-social behaviour 45%; ..." (shares of the hotspot);
     - ``top_locations``: most frequent location texts with counts;
     - ``ward_name``: the ward holding most of the hotspot's records;
-    - ``name``: see the module docstring.
+    - ``name``: see the module docstring; unique within the result;
+    - ``places``: gazetteer places considered for the name, nearest the busiest
+      location first ("; "-separated, "" when none);
+    - ``busiest_location``: location text (without "On or near ") of the police.uk
+      map point holding most of the hotspot's records (ties: by text, then x, y);
+      ``busiest_x``, ``busiest_y``: its coordinates in metres (NaN without records);
+    - ``n_locations``: distinct police.uk map points holding the hotspot's records
+      (replaces an input column of that name);
+    - ``caveat``: a plain-English note when the hotspot is narrower than
+      :data:`SNAP_SPACING_M` or all its records are at one map point; "" otherwise.
 
     Notes
     -----
     Cost: one STRtree point-in-polygon query per distinct location, then bincounts;
-    location texts are factorised only for records inside hotspots.
+    location texts are factorised only for records inside hotspots; the texts of the
+    distinct locations come from one record each. police.uk's anonymisation is
+    described at https://data.police.uk/about/#location-anonymisation.
     """
     if not isinstance(polygons, gpd.GeoDataFrame):
         raise InputError(
@@ -301,7 +463,9 @@ def describe_hotspots(
     keep_extra = [
         c
         for c in polygons.columns
-        if c not in S.HOTSPOT_COLUMNS and c != PLACES and c != polygons.geometry.name
+        if c not in S.HOTSPOT_COLUMNS
+        and c not in S.HOTSPOT_DESCRIPTION_DTYPES
+        and c != polygons.geometry.name
     ]
     if len(polygons) == 0:
         extra = {c: str(polygons[c].dtype) for c in keep_extra}
@@ -323,6 +487,7 @@ def describe_hotspots(
     count = np.bincount(pair_poly, weights=pair_w, minlength=m).round().astype(np.int64)
 
     # Per-location tables built only from records at locations inside some hotspot.
+    first = _first_record(pts)
     in_any = np.zeros(len(pts), dtype=bool)
     in_any[pair_loc] = True
     rec_mask = in_any[pts.inverse] if len(pts) else np.zeros(0, dtype=bool)
@@ -371,7 +536,9 @@ def describe_hotspots(
     cat_top = top_per_hotspot(*per_hotspot(cat_codes, len(cat_labels)), cat_labels)
     loc_top = top_per_hotspot(*per_hotspot(locs_codes, len(loc_labels)), loc_labels)
     wards = (
-        _location_wards(records, pts, boundaries) if len(pair_loc) else np.empty(0, dtype=object)
+        _location_wards(records, pts, first, boundaries)
+        if len(pair_loc)
+        else np.empty(0, dtype=object)
     )
     ward_codes, ward_labels = pd.factorize(pd.Series(wards[pair_loc], dtype=object))
     has_ward = ward_codes >= 0
@@ -393,20 +560,22 @@ def describe_hotspots(
         for p in range(m)
     ]
     top_locations = ["; ".join(f"{lb} ({k})" for lb, k in loc_top[p]) for p in range(m)]
-    top_location_text = [loc_top[p][0][0] if loc_top[p] else "" for p in range(m)]
     ward_name: list[object] = [ward_top[p][0][0] if ward_top[p] else pd.NA for p in range(m)]
 
-    # Names from the gazetteer.
+    # Names: gazetteer places near the busiest location, else the hotspot's streets.
     if gazetteer is None:
         gazetteer = (boundaries or load_boundaries()).gazetteer
     check_crs(gazetteer, "gazetteer")
-    names, places = _place_names(geoms, pts, pair_poly, pair_loc, gazetteer, float(name_within_m))
-    for i in range(m):
-        if names[i] is None:
-            text = top_location_text[i] or "Unnamed area"
-            ward = ward_name[i]
-            names[i] = f"{text}, {ward}" if isinstance(ward, str) else text
-
+    desc = _describe_locations(
+        geoms,
+        pts,
+        pair_poly,
+        pair_loc,
+        _location_texts(records, first),
+        gazetteer,
+        ward_name,
+        float(name_within_m),
+    )
     area_km2 = shapely.area(geoms) / 1e6
     with np.errstate(divide="ignore", invalid="ignore"):
         density = np.where(area_km2 > 0, count / area_km2, np.nan)
@@ -420,7 +589,7 @@ def describe_hotspots(
         {
             S.HOTSPOT_ID: hid,
             S.RANK: rank,
-            S.NAME: pd.array(names, dtype="string"),
+            S.NAME: pd.array(desc.names, dtype="string"),
             S.WARD_NAME: pd.array(ward_name, dtype="string"),
             S.COUNT: count,
             S.SHARE: count / n_total if n_total else np.zeros(m),
@@ -428,7 +597,12 @@ def describe_hotspots(
             S.DENSITY_PER_KM2: density,
             S.TOP_CATEGORIES: pd.array(top_categories, dtype="string"),
             S.TOP_LOCATIONS: pd.array(top_locations, dtype="string"),
-            PLACES: pd.array(places, dtype="string"),
+            PLACES: pd.array(desc.places, dtype="string"),
+            S.BUSIEST_LOCATION: pd.array(desc.busiest_text, dtype="string"),
+            S.BUSIEST_X: desc.busiest_x,
+            S.BUSIEST_Y: desc.busiest_y,
+            S.N_LOCATIONS: desc.n_locations,
+            S.CAVEAT: pd.array(desc.caveats, dtype="string"),
         },
         geometry=gpd.GeoSeries(geoms, crs=S.CRS_METRES),
         crs=S.CRS_METRES,
@@ -436,72 +610,225 @@ def describe_hotspots(
     for c in keep_extra:
         out[c] = polygons[c].to_numpy()
     out = out.iloc[order].reset_index(drop=True)
-    out[S.NAME] = _dedupe(out[S.NAME].tolist())
-    cols = [*S.HOTSPOT_COLUMNS[:-1], PLACES, *keep_extra, "geometry"]
+    cols = [*S.HOTSPOT_COLUMNS[:-1], *S.HOTSPOT_DESCRIPTION_COLUMNS, *keep_extra, "geometry"]
     return out[cols]
 
 
-def _dedupe(names: list[str]) -> pd.arrays.StringArray:
-    seen: dict[str, int] = {}
-    out = []
-    for n in names:
-        seen[n] = seen.get(n, 0) + 1
-        out.append(n if seen[n] == 1 else f"{n} ({seen[n]})")
-    return pd.array(out, dtype="string")
+@dataclass
+class _Name:
+    """The parts of one hotspot's name; :meth:`render` joins them."""
+
+    kind: str  # "place", "streets", "generic" or "unnamed"
+    lead: str  # the place or the generic label ("" for streets / unnamed)
+    streets: list[str]
+    ward: str | None
+    spare: list[str]  # streets to add, in order, when the name clashes
+    anchor: tuple[float, float]  # busiest location (or ``inside`` for an empty polygon)
+    inside: tuple[float, float]  # a point inside the polygon
+    show_ward: bool = False
+    grid: str = ""
+    added: int = 0  # streets added to tell it apart
+
+    def render(self) -> str:
+        parts = [self.lead, " & ".join(self.streets)]
+        if self.kind == "unnamed":
+            parts[0] = "Unnamed area"
+        if (self.show_ward or self.kind == "generic") and self.ward:
+            parts.append(self.ward)
+        if self.grid:
+            parts.append(f"grid ref {self.grid}")
+        return ", ".join(p for p in parts if p)
+
+    def add_street(self) -> bool:
+        while self.spare:
+            s = self.spare.pop(0)
+            if s not in self.streets and s != self.lead:
+                self.streets.append(s)
+                self.added += 1
+                return True
+        return False
 
 
-def _place_names(
+@dataclass(frozen=True)
+class _Description:
+    names: list[str]
+    places: list[str]
+    busiest_text: list[str]
+    busiest_x: np.ndarray
+    busiest_y: np.ndarray
+    n_locations: np.ndarray
+    caveats: list[str]
+
+
+def _grid_ref(x: float, y: float, digits: int = 4) -> str:
+    """Ordnance Survey grid reference ("SZ 0812 9134" for 4 digits an axis, 10 m)."""
+    e100, n100 = int(x // 100_000), int(y // 100_000)
+    if not (0 <= e100 < 7 and 0 <= n100 < 13):
+        return f"{x:.0f} {y:.0f}"
+    l1 = (19 - n100) - (19 - n100) % 5 + (e100 + 10) // 5
+    l2 = (19 - n100) * 5 % 25 + e100 % 5
+    letters = "".join(chr(ord("A") + v + (v > 7)) for v in (l1, l2))  # no letter I
+    scale = 10 ** (5 - digits)
+    e, n = int(x % 100_000) // scale, int(y % 100_000) // scale
+    return f"{letters} {e:0{digits}d} {n:0{digits}d}"
+
+
+def _caveat(count: int, n_locations: int, diameter_m: float, text: str) -> str:
+    """Plain-English note on police.uk anonymisation for one hotspot ("" when none)."""
+    notes = []
+    if n_locations == 1:
+        if text in GENERIC_LOCATIONS:
+            notes.append(
+                f'All {count} records are at one police.uk map point labelled "{text}". '
+                "police.uk moves every record to an anonymised map point; a generic label "
+                "like this stands for a place of that kind nearby, not a particular address "
+                "or business."
+            )
+        else:
+            notes.append(
+                f'All {count} records are at one police.uk map point ("On or near {text}"). '
+                "police.uk locations are anonymised map points, not addresses."
+            )
+    if diameter_m < SNAP_SPACING_M:
+        notes.append(
+            f"This hotspot is {diameter_m:.0f} m across, less than the usual spacing of "
+            f"police.uk map points (about {SNAP_SPACING_M:.0f} m): its outline shows where "
+            "records were mapped, not where they happened."
+        )
+    return " ".join(notes)
+
+
+def _unique_names(parts: list[_Name]) -> list[str]:
+    """Render names, telling clashing ones apart by ward, then streets, then grid reference.
+
+    Hotspots sharing their busiest location (overlapping polygons) cannot be told
+    apart by it: they take the grid reference of a point inside their polygon.
+    """
+    for _ in range(_MAX_ADDED_STREETS + 4):
+        names = [p.render() for p in parts]
+        groups: dict[str, list[int]] = {}
+        for i, n in enumerate(names):
+            groups.setdefault(n, []).append(i)
+        clashes = [g for g in groups.values() if len(g) > 1]
+        if not clashes:
+            break
+        for g in clashes:
+            members = [parts[i] for i in g]
+            wards = {p.ward for p in members}
+            if len(wards) > 1 and not any(p.show_ward or p.kind == "generic" for p in members):
+                for p in members:
+                    p.show_ward = True
+                continue
+            anchors = Counter(p.anchor for p in members)
+            for p in members:
+                digits = 5 if p.grid else 4
+                if anchors[p.anchor] > 1:
+                    p.grid = _grid_ref(*p.inside, digits=digits)
+                elif p.added >= _MAX_ADDED_STREETS or not p.add_street():
+                    p.grid = _grid_ref(*p.anchor, digits=digits)
+    return [p.render() for p in parts]
+
+
+def _describe_locations(
     geoms: np.ndarray,
     pts: WeightedPoints,
     pair_poly: np.ndarray,
     pair_loc: np.ndarray,
+    loc_text: np.ndarray,
     gazetteer: gpd.GeoDataFrame,
+    ward_name: list[object],
     within_m: float,
-) -> tuple[list[str | None], list[str]]:
-    """Best gazetteer name per polygon (None if no place is close) and all candidates."""
+) -> _Description:
+    """Busiest location, distinct locations, caveat, places considered and name per polygon."""
     m = len(geoms)
-    names: list[str | None] = [None] * m
-    places = [""] * m
-    if len(gazetteer) == 0:
-        return names, places
+    generic = np.fromiter((t in GENERIC_LOCATIONS for t in loc_text), bool, len(loc_text))
+    named = np.flatnonzero(~generic & (loc_text != "")) if len(loc_text) else np.empty(0, int)
+    street_tree = cKDTree(np.c_[pts.x[named], pts.y[named]]) if len(named) else None
+
     gz_geom = np.asarray(gazetteer.geometry.values)
     gz_name = (
         gazetteer["name"].astype(str).to_numpy()
         if "name" in gazetteer
-        else gazetteer.iloc[:, 0].astype(str).to_numpy()
+        else gazetteer.iloc[:, 0].astype(str).to_numpy(dtype=str)
     )
-    tree = shapely.STRtree(gz_geom)
-    q_poly, q_place = tree.query(geoms, predicate="dwithin", distance=within_m)
-    if len(q_poly) == 0:
-        return names, places
-    gx = shapely.get_x(gz_geom)
-    gy = shapely.get_y(gz_geom)
+    gx, gy = shapely.get_x(gz_geom), shapely.get_y(gz_geom)
+    inside = np.zeros((m, len(gz_geom)), dtype=bool)
+    if len(gz_geom):
+        q_place, q_poly = shapely.STRtree(geoms).query(gz_geom, predicate="intersects")
+        inside[q_poly, q_place] = True
+
     order = np.argsort(pair_poly, kind="stable")
     pp, pl = pair_poly[order], pair_loc[order]
     starts = np.searchsorted(pp, np.arange(m + 1))
-    for p in np.unique(q_poly):
-        cand = q_place[q_poly == p]
-        dist_poly = shapely.distance(geoms[p], gz_geom[cand])
+    diameter = 2 * shapely.minimum_bounding_radius(geoms)
+    on_surface = shapely.point_on_surface(geoms)
+    inside_xy = np.c_[shapely.get_x(on_surface), shapely.get_y(on_surface)]
+
+    def nearby_streets(x: float, y: float) -> list[str]:
+        if street_tree is None:
+            return []
+        k = min(_NEARBY_STREETS, len(named))
+        d, i = street_tree.query([x, y], k=k, distance_upper_bound=NEAREST_STREET_WITHIN_M)
+        d, i = np.atleast_1d(d), np.atleast_1d(i)
+        d, i = d[np.isfinite(d)], i[np.isfinite(d)]
+        texts = loc_text[named[i]].astype(str)
+        return list(dict.fromkeys(texts[np.lexsort((texts, np.round(d, 6)))]))
+
+    parts: list[_Name] = []
+    places, busiest_text, caveats = [""] * m, [""] * m, [""] * m
+    bx_all, by_all = np.full(m, np.nan), np.full(m, np.nan)
+    n_locations = np.diff(starts).astype(np.int64)
+    for p in range(m):
         locs = pl[starts[p] : starts[p + 1]]
-        score = np.zeros(len(cand))
-        if len(locs):
-            d = np.hypot(
-                pts.x[locs][:, None] - gx[cand][None, :], pts.y[locs][:, None] - gy[cand][None, :]
+        ward = ward_name[p] if isinstance(ward_name[p], str) else None
+        inside_p = (float(inside_xy[p, 0]), float(inside_xy[p, 1]))
+        if len(locs) == 0:
+            near = nearby_streets(*inside_p)
+            parts.append(_Name("unnamed", "", [], ward, near, inside_p, inside_p))
+            continue
+        w = pts.weight[locs].astype("float64")
+        tx = loc_text[locs].astype(str)
+        lx, ly = pts.x[locs], pts.y[locs]
+        b = np.lexsort((ly, lx, tx, -w))[0]
+        bx, by = float(lx[b]), float(ly[b])
+        bx_all[p], by_all[p], busiest_text[p] = bx, by, tx[b]
+        caveats[p] = _caveat(int(w.sum()), len(locs), float(diameter[p]), tx[b])
+        cx, cy = float(np.average(lx, weights=w)), float(np.average(ly, weights=w))
+
+        # the hotspot's streets by records (generic labels and missing texts left out)
+        is_street = ~generic[locs] & (tx != "")
+        totals: dict[str, float] = {}
+        for t, k in zip(tx[is_street], w[is_street], strict=True):
+            totals[t] = totals.get(t, 0.0) + k
+        streets = sorted(totals, key=lambda t: (-totals[t], t))
+        near = nearby_streets(bx, by)
+
+        # gazetteer places considered, nearest the busiest location first
+        d_b = np.hypot(gx - bx, gy - by)
+        considered = np.flatnonzero(
+            inside[p] | (d_b <= within_m) | (np.hypot(gx - cx, gy - cy) <= within_m)
+        )
+        considered = considered[np.lexsort((gz_name[considered], d_b[considered]))]
+        places[p] = "; ".join(dict.fromkeys(gz_name[considered].tolist()))
+
+        if len(considered) and d_b[considered[0]] <= PLACE_FROM_BUSIEST * within_m:
+            name = _Name(
+                "place", str(gz_name[considered[0]]), [], ward, streets + near, (bx, by), inside_p
             )
-            score = pts.weight[locs].astype(float) @ (d <= within_m)
-        best = np.lexsort((gz_name[cand], dist_poly, -score))
-        first = str(gz_name[cand[best[0]]])
-        names[p] = first
-        if (
-            len(best) > 1
-            and score[best[0]] > 0
-            and score[best[1]] >= SECOND_NAME_SHARE * score[best[0]]
-        ):
-            second = str(gz_name[cand[best[1]]])
-            if second != first:
-                names[p] = f"{first} & {second}"
-        places[p] = "; ".join(dict.fromkeys(str(gz_name[cand[i]]) for i in best))
-    return names, places
+        elif generic[locs[b]] and (not streets or w[b] > totals[streets[0]]):
+            qualifier = near[:1]
+            name = _Name("generic", tx[b], qualifier, ward, streets + near, (bx, by), inside_p)
+        elif streets:
+            lead = streets[:1]
+            if len(streets) > 1 and totals[streets[1]] >= SECOND_STREET_SHARE * w.sum():
+                lead = streets[:2]
+            name = _Name("streets", "", lead, ward, streets + near, (bx, by), inside_p)
+        else:
+            name = _Name("unnamed", "", [], ward, near, (bx, by), inside_p)
+        parts.append(name)
+    return _Description(
+        _unique_names(parts), places, busiest_text, bx_all, by_all, n_locations, caveats
+    )
 
 
 def hotspots_from_cells(
