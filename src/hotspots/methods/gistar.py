@@ -362,12 +362,19 @@ def _draw_without_replacement(
 ) -> np.ndarray:
     """``permutations`` rows of ``size`` distinct indices in ``range(n)``, each row uniform.
 
-    Small ``n``: the first ``size`` columns of a random permutation per row. Large
-    ``n``: rows of independent uniform draws, redrawing every row with a repeat
-    (rejection sampling: a row kept is uniform over ordered distinct tuples).
+    Small ``n`` (or ``size`` close to ``n``): the first ``size`` columns of a random
+    permutation per row, ~4M random numbers at a time. Large ``n``: rows of
+    independent uniform draws, redrawing every row with a repeat (rejection
+    sampling: a row kept is uniform over ordered distinct tuples).
     """
     if permutations * n <= 4_000_000 or size * size > n:
-        return np.argsort(rng.random((permutations, n)), axis=1)[:, :size]
+        step = max(1, 4_000_000 // n)
+        return np.concatenate(
+            [
+                np.argsort(rng.random((min(step, permutations - a), n)), axis=1)[:, :size]
+                for a in range(0, permutations, step)
+            ]
+        )
     out = rng.integers(0, n, size=(permutations, size))
     redo = np.arange(permutations)
     while len(redo):
@@ -425,7 +432,7 @@ def conditional_permutation_p(
 
     *Shared draws, one per unit.* One matrix of ``permutations`` rows of
     ``K + 1`` distinct unit indices (``K = max(n_others)``) is drawn once; row *r*
-    gives unit *i* the first ``k_i - 1`` of its indices that are not *i*. As a
+    gives unit *i* the first ``n_others[i]`` of its indices that are not *i*. As a
     random permutation of all units with *i* struck out is a random permutation of
     the others, each row is an exact draw from unit *i*'s conditional null, and
     unit *i*'s ``permutations`` rows are independent, so its pseudo p-value is a
@@ -434,8 +441,9 @@ def conditional_permutation_p(
     for all sites): p-values of different units are dependent, as they are
     anyway through the data. The cost is one cumulative sum over the matrix, one
     sort per neighbour count, a binary search per unit, and a correction for the
-    few rows (about ``K / n`` of them) that drew *i* itself:
-    ``O(P K log P + n log P)`` instead of ``O(n P K)`` for a loop over units.
+    rows that drew *i* itself (about ``P K / n`` per unit, ``P K`` in all):
+    ``O(K P log P + n log P)`` instead of ``O(n P K)`` for a loop over units
+    (~0.3 s against ~15 min for BCP at 100 m with 99,999 permutations).
 
     References
     ----------
