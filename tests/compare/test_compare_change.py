@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import shapely
+from scipy import stats
 
 from hotspots.compare.change import (
     CHANGE_COLUMNS,
@@ -88,6 +90,38 @@ class TestHotspotChange:
         assert ((g.loc[hot_a, "gi_z_a"] > 0) & (g.loc[hot_a, "p_adjusted_a"] < 0.05)).all()
         assert not ((g.loc[~hot_a, "gi_z_a"] > 0) & (g.loc[~hot_a, "p_adjusted_a"] < 0.05)).any()
 
+    def test_inference_seeded_and_announced(self, res, toy_records, toy_area):
+        # 400 study cells: automatic 1,999 permutations, seed 0, both recorded
+        assert (res.permutations, res.seed, res.fdr) == (1999, 0, True)
+        d = res.to_dict()
+        assert (d["permutations"], d["seed"]) == (1999, 0)
+        assert any("conditional permutations" in n for n in res.notes)
+        assert any("permutations set to 1,999" in n for n in res.notes)
+        rows = background("2024-01") + background("2024-02") + cluster(P, "2024-01")
+        again = [
+            hotspot_change(toy_records(rows), "2024-01", "2024-02", area=toy_area(), seed=s)
+            for s in (0, 0, 1)
+        ]
+        assert again[0].grid["p_adjusted_a"].equals(again[1].grid["p_adjusted_a"])
+        assert not again[0].grid["p_adjusted_a"].equals(again[2].grid["p_adjusted_a"])
+
+    def test_normal_approximation_kept_as_option(self, toy_records, toy_area):
+        rows = background("2024-01") + background("2024-02") + cluster(P, "2024-01")
+        res = hotspot_change(
+            toy_records(rows), "2024-01", "2024-02", area=toy_area(), permutations=0, fdr=False
+        )
+        g = res.grid
+        np.testing.assert_allclose(g["p_adjusted_a"], 2 * stats.norm.sf(np.abs(g["gi_z_a"])))
+        assert res.permutations == 0 and any("normal approximation" in n for n in res.notes)
+
+    @pytest.mark.parametrize("bad", [-5, 2.5, "all"])
+    def test_bad_permutations(self, toy_records, toy_area, bad):
+        with pytest.raises(InputError, match="permutations"):
+            hotspot_change(
+                toy_records(background("2024-01")), "2024-01", "2024-02", area=toy_area(),
+                permutations=bad,
+            )  # fmt: skip
+
     def test_empty_period_noted(self, toy_records, toy_area):
         res = hotspot_change(
             toy_records(background("2024-01")), "2024-01", "2024-02", area=toy_area()
@@ -102,6 +136,24 @@ class TestHotspotChange:
         assert res.grid["count_a"].sum() == res.n_a and res.grid["count_b"].sum() == res.n_b
         sq = cell_of(res.grid, (408595.7, 91181.8))  # Bournemouth Square
         assert sq["change"] == "persistent"
+
+    def test_real_data_no_slab(self, bundled):
+        """Permutation inference keeps the persistent core, not a slab of empty cells.
+
+        Measured (Jan-Feb 2019 vs Jan-Feb 2024): 151 persistent cells, 44 of them
+        empty in both periods; the normal approximation gives 653, 268 empty in both.
+        """
+        perm = hotspot_change(bundled, "2019-01:2019-02", "2024-01:2024-02")
+        normal = hotspot_change(bundled, "2019-01:2019-02", "2024-01:2024-02", permutations=0)
+        assert perm.permutations == 99_999
+
+        def persistent(res):
+            g = res.grid[res.grid["change"] == "persistent"]
+            return len(g), int(((g["count_a"] == 0) & (g["count_b"] == 0)).sum())
+
+        (n_perm, empty_perm), (n_norm, empty_norm) = persistent(perm), persistent(normal)
+        assert n_perm < n_norm / 2.5
+        assert empty_perm / n_perm < empty_norm / n_norm
 
 
 class TestSeasonal:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -15,11 +17,16 @@ from hotspots.errors import InputError
 from hotspots.methods.gistar import (
     GI_CLASSES,
     GISTAR_COLUMNS,
+    HOTSPOT_AREA_COLUMNS,
+    auto_permutations,
     bh_adjust,
     classify_gi,
+    conditional_permutation_p,
     default_cell_size_m,
     gistar,
+    gistar_grid_p,
     gistar_grid_z,
+    gistar_hotspot_areas,
     gistar_z,
     study_grid,
 )
@@ -66,6 +73,33 @@ class TestInputs:
     def test_bad_alpha(self, toy_records_gi, alpha):
         with pytest.raises(InputError, match="alpha"):
             gistar(toy_records_gi, alpha=alpha, area=square(0, 0, 2000))
+
+    @pytest.mark.parametrize("bad", [-1, 1.5, "999", True])
+    def test_bad_permutations(self, toy_records_gi, bad):
+        with pytest.raises(InputError, match="permutations"):
+            gistar(toy_records_gi, permutations=bad, area=square(0, 0, 2000))
+        with pytest.raises(InputError, match="permutations"):
+            gistar_grid_p(np.ones((3, 3)), 100, 100, permutations=bad)
+
+    @pytest.mark.parametrize("bad", ["x", 1.5, True])
+    def test_bad_seed(self, toy_records_gi, bad):
+        with pytest.raises(InputError, match="seed"):
+            gistar(toy_records_gi, seed=bad, area=square(0, 0, 2000))
+
+
+CLUSTER_A, CLUSTER_B = (1050.0, 1050.0), (2950.0, 2950.0)
+
+
+def cluster_rows() -> list[tuple[float, float, int]]:
+    """A 4 km square: 1 record in every 7th 100 m cell; 3 x 3 cells of 8 records at A and B."""
+    rows = [
+        (x + 50.0, y + 50.0, 1)
+        for i, (x, y) in enumerate((x, y) for x in range(0, 4000, 100) for y in range(0, 4000, 100))
+        if i % 7 == 0
+    ]
+    for cx, cy in (CLUSTER_A, CLUSTER_B):
+        rows += [(cx + dx, cy + dy, 8) for dx in (-100, 0, 100) for dy in (-100, 0, 100)]
+    return rows
 
 
 @pytest.fixture
@@ -195,8 +229,8 @@ class TestGistar:
         assert any("distance band set to 300 m" in n and "29 cells" in n for n in r.notes)
         assert set(r.grid["gi_class"]) <= set(GI_CLASSES)
 
-    def test_counts_and_hot_cell(self, toy_records_gi):
-        r = gistar(toy_records_gi, area=square(0, 0, 2000))
+    def test_counts_and_hot_cell_normal(self, toy_records_gi):
+        r = gistar(toy_records_gi, area=square(0, 0, 2000), permutations=0)
         g = r.grid.set_index("cell_id")
         assert len(g) == 400  # 20 x 20 cells, none touching only an edge
         assert g["count"].sum() == 400 + 40
@@ -206,6 +240,26 @@ class TestGistar:
         assert r.hot_mask.sum() >= 1
         assert set(g.loc[r.hot_mask, "gi_class"]) <= {"Hot 99%", "Hot 95%"}
 
+    def test_lone_busy_cell_not_hot_by_permutation(self, toy_records_gi):
+        # conditional permutation keeps the centre's 41 and asks whether its 28
+        # neighbours (all 1) are unusual: they are not; its neighbours' sums include
+        # the 41, which 7% of draws of 28 from the other 399 cells also do (p ~ 0.14)
+        r = gistar(toy_records_gi, area=square(0, 0, 2000))
+        assert r.hot_mask.sum() == 0
+        assert r.permutations == 1999 and r.seed == 0
+        assert any("permutations set to 1,999" in n for n in r.notes)
+
+    def test_cluster_hot_by_permutation(self, make_records):
+        r = gistar(make_records(cluster_rows()), area=square(0, 0, 4000))
+        g = r.grid
+        hot = g[r.hot_mask]
+        assert len(hot) >= 9
+        for pt in (CLUSTER_A, CLUSTER_B):
+            assert g[g.geometry.contains(shapely.Point(*pt))]["gi_class"].item() == "Hot 99%"
+        assert (hot.geometry.centroid.distance(shapely.Point(*CLUSTER_A)) < 500).sum() + (
+            hot.geometry.centroid.distance(shapely.Point(*CLUSTER_B)) < 500
+        ).sum() == len(hot)
+
     def test_fdr_off_keeps_p(self, toy_records_gi):
         r = gistar(toy_records_gi, area=square(0, 0, 2000), fdr=False)
         np.testing.assert_array_equal(r.grid["p_value"], r.grid["p_adjusted"])
@@ -213,12 +267,18 @@ class TestGistar:
         assert (r2.grid["p_adjusted"] >= r2.grid["p_value"] - 1e-15).all()
 
     def test_p_values_two_sided_normal(self, toy_records_gi):
-        g = gistar(toy_records_gi, area=square(0, 0, 2000)).grid
+        g = gistar(toy_records_gi, area=square(0, 0, 2000), permutations=0).grid
         np.testing.assert_allclose(g["p_value"], 2 * stats.norm.sf(np.abs(g["gi_z"])))
 
     def test_explicit_scales_no_notes(self, toy_records_gi):
-        r = gistar(toy_records_gi, area=square(0, 0, 2000), cell_size_m=200, distance_m=400)
-        assert (r.cell_size_m, r.distance_m) == (200, 400)
+        r = gistar(
+            toy_records_gi,
+            area=square(0, 0, 2000),
+            cell_size_m=200,
+            distance_m=400,
+            permutations=999,
+        )
+        assert (r.cell_size_m, r.distance_m, r.permutations) == (200, 400, 999)
         assert not any("set to" in n for n in r.notes)
         assert len(r.grid) == 100
 
@@ -269,3 +329,251 @@ def test_study_grid_matches_brute_force(spec, cell):
     boxes = cell_polygons(grid).geometry.values
     ref = shapely.area(shapely.intersection(area.geometry, boxes)) > 0
     np.testing.assert_array_equal(mask.ravel(), ref)
+
+
+# ============================================================================ permutation inference
+def exact_two_sided_p(values: np.ndarray, neighbours: list[np.ndarray]) -> np.ndarray:
+    """Exact conditional-permutation p-values by enumerating every neighbour set.
+
+    For unit i: all C(n - 1, k_i - 1) sets of k_i - 1 other units are equally likely
+    under conditional randomisation; P_ge / P_le are the shares whose sum is at
+    least / at most the observed sum of i's neighbours; p = min(1, 2 min(P_ge, P_le)).
+    """
+    n = len(values)
+    out = np.empty(n)
+    for i in range(n):
+        others = np.delete(values, i)
+        obs = values[neighbours[i]].sum()
+        sums = np.array([sum(c) for c in itertools.combinations(others, len(neighbours[i]))])
+        out[i] = min(1.0, 2 * min((sums >= obs).mean(), (sums <= obs).mean()))
+    return out
+
+
+class TestConditionalPermutation:
+    def test_matches_exact_enumeration(self):
+        # a 3 x 4 grid, rook neighbours (band 100 m on 100 m cells): 2-4 others each
+        counts = np.array([[0, 3, 0, 1], [7, 9, 0, 0], [2, 0, 0, 5]], dtype=float)
+        rows, cols = np.indices(counts.shape)
+        rows, cols, v = rows.ravel(), cols.ravel(), counts.ravel()
+        nb = [
+            np.flatnonzero(np.abs(rows - rows[i]) + np.abs(cols - cols[i]) == 1)
+            for i in range(len(v))
+        ]
+        exact = exact_two_sided_p(v, nb)
+        P = 99_999
+        got = gistar_grid_p(counts, 100.0, 100.0, permutations=P, seed=3).ravel()
+        q = np.clip(exact / 2, 1 / P, 0.5)
+        se = 2 * np.sqrt(q * (1 - q) / P)
+        # Monte Carlo p = 2 (n_extreme + 1) / (P + 1): within 4.5 se of the exact p
+        np.testing.assert_array_less(np.abs(got - exact), 4.5 * se + 2.5 / P)
+        # the unit itself is never one of its draws: cell (1, 1) holds 9; if it could
+        # draw itself, its neighbours (3, 7, 0, 0 = 10) would look less extreme
+        assert exact[5] == pytest.approx(got[5], abs=4.5 * se[5] + 2.5 / P)
+
+    def test_against_esda_real_window(self, bcp_2024):
+        """Cell by cell against esda G_Local(star=True, permutations=9999), same counts."""
+        libpysal = pytest.importorskip("libpysal")
+        esda = pytest.importorskip("esda")
+        counts, mask = real_window(bcp_2024)
+        P = 9_999
+        w = esda_band(libpysal, mask)
+        y = counts[mask]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            g = esda.G_Local(y, w, transform="B", star=True, permutations=P, seed=11, n_jobs=1)
+        np.testing.assert_allclose(g.Zs, gistar_grid_z(counts, 100, 300, mask)[mask], atol=1e-9)
+        n_ge = (g.rGs >= g.Gs[:, None]).sum(axis=1)
+        n_le = (g.rGs <= g.Gs[:, None]).sum(axis=1)
+        ref = np.minimum(1, 2 * (np.minimum(n_ge, n_le) + 1) / (P + 1))
+        got = gistar_grid_p(counts, 100, 300, mask, permutations=P, seed=5)[mask]
+        q = np.clip(np.minimum(ref, got) / 2, 1 / P, 0.5)
+        se = 2 * np.sqrt(q * (1 - q) / P)
+        assert np.all(np.abs(got - ref) < 4.5 * se + 4 / P)
+        # draws are shared across cells (in esda too), so errors do not average out
+        assert abs(np.mean(got - ref)) < 0.01
+        assert ((got < 0.05) == (ref < 0.05)).mean() > 0.98
+
+    def test_seeded(self):
+        counts = np.random.default_rng(1).poisson(0.5, (20, 20)).astype(float)
+        a = gistar_grid_p(counts, 100, 300, permutations=999, seed=4)
+        np.testing.assert_array_equal(a, gistar_grid_p(counts, 100, 300, permutations=999, seed=4))
+        assert not np.array_equal(a, gistar_grid_p(counts, 100, 300, permutations=999, seed=5))
+
+    def test_empty_neighbourhood_is_not_significant(self):
+        # ties count on both sides: a cell whose neighbours are all empty is as
+        # likely as not (here ~1/3 of draws are also all empty); esda's default
+        # "directed" folding would give it the smallest p, 1/(P+1)
+        counts = np.zeros((20, 20))
+        counts[np.random.default_rng(2).random((20, 20)) < 0.03] = 1
+        counts[10:, :] = 0
+        counts[2, 2] = 30
+        p = gistar_grid_p(counts, 100, 300, permutations=1999, seed=0)
+        assert p[15, 10] > 0.3
+
+    def test_permutations_zero_is_normal(self):
+        counts = np.random.default_rng(1).poisson(0.5, (15, 15)).astype(float)
+        z = gistar_grid_z(counts, 100, 300)
+        p = gistar_grid_p(counts, 100, 300, permutations=0)
+        np.testing.assert_allclose(p, 2 * stats.norm.sf(np.abs(z)))
+
+    def test_direct_call_shapes(self):
+        v = np.array([0.0, 1.0, 5.0])
+        p = conditional_permutation_p(v, np.array([1.0, 5.0, 1.0]), np.array([1, 2, 1]))
+        assert p.shape == (3,) and np.all((p > 0) & (p <= 1))
+        assert conditional_permutation_p(np.empty(0), np.empty(0), np.empty(0, int)).shape == (0,)
+
+    @pytest.mark.parametrize(
+        "m,fdr,expected", [(16_986, True, 99_999), (400, True, 1_999), (16_986, False, 999)]
+    )
+    def test_auto_permutations(self, m, fdr, expected):
+        assert auto_permutations(m, 0.05, fdr) == expected
+        # the floor 2/(P+1) passes BH once 10 cells share it
+        if fdr and expected < 99_999:
+            assert 2 / (expected + 1) <= 0.05 * 10 / m
+
+
+def bcp_counts(records):
+    """The BCP 100 m grid, its study mask and the records' counts per study cell."""
+    from hotspots.data.areas import resolve_area
+    from hotspots.methods.grid import bin_counts
+
+    grid, mask = study_grid(resolve_area("bcp"), 100.0)
+    counts = np.where(mask, bin_counts(grid, records[S.X].to_numpy(), records[S.Y].to_numpy()), 0)
+    return grid, mask, counts.astype(float)
+
+
+def esda_band(libpysal, mask: np.ndarray):
+    """libpysal binary distance-band weights (300 m, inclusive) between the mask's 100 m cells."""
+    rows, cols = np.nonzero(mask)
+    xy = np.column_stack([cols * 100.0, rows * 100.0])
+    return libpysal.weights.DistanceBand(xy, threshold=300.0001, binary=True, silence_warnings=True)
+
+
+def real_window(records) -> tuple[np.ndarray, np.ndarray]:
+    """Counts and study mask of the BCP 100 m grid, 36 x 36 cells around Bournemouth Square."""
+    grid, mask, counts = bcp_counts(records)
+    i, j, _ = grid.index_of(np.array([408595.7]), np.array([91181.8]))
+    win = np.s_[i[0] - 18 : i[0] + 18, j[0] - 18 : j[0] + 18]
+    return counts[win], mask[win]
+
+
+class TestRealInference:
+    def test_far_fewer_hot_cells_than_normal(self, bcp_2024):
+        perm = gistar(bcp_2024)
+        normal = gistar(bcp_2024, permutations=0)
+        assert perm.permutations == 99_999
+        n_perm, n_norm = perm.hot_mask.sum(), normal.hot_mask.sum()
+        assert 150 < n_perm < 350 and n_norm > 700  # 225 and 865 measured
+        with_records = lambda r: (r.grid.loc[r.hot_mask, "count"] > 0).mean()  # noqa: E731
+        assert with_records(perm) > with_records(normal)
+
+    @pytest.mark.slow
+    def test_hot_cells_within_factor_of_esda(self, bcp_2024):
+        """Acceptance: hot cells at 95% after BH within 1.5x of esda's permutation + BH.
+
+        esda's conditional randomisation (``crand``, the engine of
+        ``G_Local(star=True, permutations=...)``) with 9,999 permutations, one run
+        per side; two-sided p = min(1, 2 min(p_greater, p_lesser)), then BH. (esda's
+        default ``directed`` p_sim gives ~830 here: its folding hands cells with
+        empty neighbourhoods the smallest p; its ``two-sided`` gives 0, its
+        percentile rule counting every draw tied at the minimum as extreme.)
+        ~1-3 min without numba.
+        """
+        libpysal = pytest.importorskip("libpysal")
+        pytest.importorskip("esda")
+        from esda.crand import crand
+        from esda.getisord import G_Local, _g_local_star_crand
+
+        grid, mask, counts = bcp_counts(bcp_2024)
+        w = esda_band(libpysal, mask)
+        y = counts[mask]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            g = G_Local(y, w, transform="B", star=True, permutations=0)
+            p = {
+                alt: crand(y, g.w, g.Gs, 9_999, False, 1, _g_local_star_crand,
+                           scaling=y.sum(), seed=7, alternative=alt)[0]
+                for alt in ("greater", "lesser")
+            }  # fmt: skip
+        two = np.minimum(1, 2 * np.minimum(p["greater"], p["lesser"]))
+        theirs = int(((g.Zs > 0) & (bh_adjust(two) < 0.05)).sum())
+        ours = int(gistar(bcp_2024).hot_mask.sum())
+        assert theirs > 50
+        assert 1 / 1.5 <= ours / theirs <= 1.5  # measured 225 / 221
+
+
+# ============================================================================ hotspot areas
+def uniform_over(area_geom, n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    x0, y0, x1, y1 = area_geom.bounds
+    out = np.empty((0, 2))
+    while len(out) < n:
+        xy = rng.uniform((x0, y0), (x1, y1), size=(4 * n, 2))
+        out = np.vstack([out, xy[shapely.contains_xy(area_geom, xy[:, 0], xy[:, 1])]])
+    return out[:n]
+
+
+class TestHotspotAreas:
+    def test_schema_and_empty(self, toy_records_gi):
+        r = gistar(toy_records_gi, area=square(0, 0, 2000))
+        h = gistar_hotspot_areas(r)
+        assert len(h) == 0 and list(h.columns) == HOTSPOT_AREA_COLUMNS
+        assert h.crs == S.CRS_METRES
+        assert [str(t) for t in h.dtypes[:-1]] == ["int64", "float64", "float64", "int64"]
+
+    def test_two_clusters_two_hotspots(self, make_records):
+        r = gistar(make_records(cluster_rows()), area=square(0, 0, 4000))
+        h = gistar_hotspot_areas(r)
+        assert list(h.columns) == HOTSPOT_AREA_COLUMNS
+        assert [str(t) for t in h.dtypes[:-1]] == ["int64", "float64", "float64", "int64"]
+        assert len(h) == 2
+        for pt in (CLUSTER_A, CLUSTER_B):
+            (row,) = h[h.geometry.contains(shapely.Point(*pt))].itertuples()
+            # the 3 x 3 cluster (72) plus the background records within 300 m of the peak
+            assert 72 <= row.count <= 72 + 29
+            assert row.peak_gi_z > 3 and row.min_p_adjusted < 0.01
+            assert row.n_cells == round(row.geometry.area / 100**2)
+        assert h["count"].is_monotonic_decreasing
+
+    def test_district_split_into_street_sized_pieces(self, make_records):
+        # a 1.5 km hot street: one hot area, split at its peaks into pieces of at most
+        # one distance band around each peak; every record cell of the street is used once
+        rows = [(x + 50.0, 2050.0, 6) for x in range(1000, 2500, 100)]
+        rows += [(x + 50.0, y + 50.0, 1) for x in range(0, 4000, 300) for y in range(0, 4000, 300)]
+        r = gistar(make_records(rows), area=square(0, 0, 4000))
+        h = gistar_hotspot_areas(r)
+        assert len(h) >= 2
+        assert (h.geometry.area <= 29 * 100**2 + 1).all()
+        assert h.geometry.union_all().area == pytest.approx(h.geometry.area.sum())
+        assert (h["count"] > 0).all()
+
+    def test_real_hotspots_hold_records_inside_bcp(self, bcp_2024):
+        from hotspots.data.areas import resolve_area
+
+        r = gistar(bcp_2024)
+        h = gistar_hotspot_areas(r)
+        assert 4 <= len(h) <= 20  # 7 measured (Q1 2024): town centres, Lansdowne, Boscombe...
+        assert (h["count"] > 0).all()
+        assert h["count"].sum() <= len(bcp_2024)
+        assert h.geometry.area.max() <= 29 * 100**2 + 1  # one band: not a district
+        assert h.geometry.intersects(resolve_area("bcp").geometry).all()
+        # counts are the records inside each polygon
+        pts = shapely.points(bcp_2024[S.X].to_numpy(), bcp_2024[S.Y].to_numpy())
+        inside = [int(shapely.contains_properly(g, pts).sum()) for g in h.geometry[:5]]
+        assert inside == h["count"].head(5).tolist()
+        # the gazetteer point of Bournemouth Square lies in an empty cell; a hotspot
+        # holds the records next to it
+        assert h.distance(shapely.Point(408595.7, 91181.8)).min() < 100
+
+    def test_uniform_noise_gives_at_most_one_hotspot(self, bcp_2024, make_records):
+        """Records placed uniformly over BCP land, as many as a real month: on average <= 1."""
+        from hotspots.data.areas import resolve_area
+
+        bcp = resolve_area("bcp")
+        n = int((bcp_2024[S.MONTH].astype(str) == "2024-01").sum())
+        found = []
+        for seed in range(4):
+            xy = uniform_over(bcp.geometry, n, seed)
+            recs = make_records([(x, y, 1) for x, y in xy])
+            found.append(len(gistar_hotspot_areas(gistar(recs, area=bcp))))
+        assert np.mean(found) <= 1, found  # 0 in each of 8 seeds measured

@@ -9,11 +9,19 @@
   single years in which it was hot in each season.
 
 A cell is *hot* when its Gi* z is positive and its (FDR-adjusted) p-value is
-below ``alpha`` (default 0.05, i.e. the Hot 95% and Hot 99% classes).
+below ``alpha`` (default 0.05, i.e. the Hot 95% and Hot 99% classes). The
+p-values come from the same inference as :func:`hotspots.methods.gistar.gistar`:
+conditional permutation, seeded (the same seed in every period, so a rerun gives
+the same classes), with as many permutations as
+:func:`~hotspots.methods.gistar.auto_permutations` chooses for the study cells,
+then Benjamini-Hochberg. With the normal approximation most cells around a busy
+town centre were "persistent" whether or not they held records (one slab).
 
 References
 ----------
-Getis and Ord (1992); Ord and Getis (1995); Chainey, S. (2014), Examining the
+Getis and Ord (1992); Ord and Getis (1995); Anselin, L. (1995), Local indicators
+of spatial association - LISA, Geographical Analysis 27(2) (conditional
+randomisation); Benjamini and Hochberg (1995); Chainey, S. (2014), Examining the
 extent to which hotspot analysis can support spatial predictions of crime (UCL),
 on comparing Gi* hotspots between periods.
 """
@@ -32,7 +40,16 @@ from hotspots.data.areas import Area, records_in_area, resolve_area
 from hotspots.data.points import unique_locations
 from hotspots.data.select import filter_records
 from hotspots.errors import InputError
-from hotspots.methods.gistar import gistar_on_grid, resolve_scales, study_grid
+from hotspots.methods.gistar import (
+    DEFAULT_SEED,
+    auto_permutations,
+    auto_permutations_note,
+    check_permutations,
+    gistar_on_grid,
+    inference_note,
+    resolve_scales,
+    study_grid,
+)
 
 __all__ = [
     "CHANGE_CLASSES",
@@ -78,7 +95,10 @@ def _check_alpha(alpha: float) -> None:
 class _Setup:
     """Area, grid, study mask and the records' distinct locations, shared by all periods."""
 
-    def __init__(self, records, area, categories, cell_size_m, distance_m):
+    def __init__(
+        self, records, area, categories, cell_size_m, distance_m, fdr, alpha, permutations, seed
+    ):
+        check_permutations(permutations, seed, allow_none=True)
         self.area: Area = resolve_area(area)
         self.cats = S.resolve_categories(categories)
         self.cell_size_m, self.distance_m, notes = resolve_scales(
@@ -86,6 +106,12 @@ class _Setup:
         )
         self.notes = list(notes)
         self.grid, self.mask = study_grid(self.area, self.cell_size_m)
+        n_cells = int(self.mask.sum())
+        if permutations is None:
+            permutations = auto_permutations(n_cells, alpha, fdr)
+            self.notes.append(auto_permutations_note(permutations, n_cells, fdr))
+        self.permutations, self.seed, self.fdr = int(permutations), seed, bool(fdr)
+        self.notes.append(inference_note(self.permutations, seed))
         recs = filter_records(records, categories=self.cats)
         if len(recs):
             recs = recs[records_in_area(recs, self.area)]
@@ -93,7 +119,7 @@ class _Setup:
         self.pts = unique_locations(recs[S.X].to_numpy(), recs[S.Y].to_numpy())
         self.month = recs[S.MONTH].astype(str).to_numpy()
 
-    def gistar(self, sel: np.ndarray, fdr: bool) -> tuple[gpd.GeoDataFrame, tuple[str, ...]]:
+    def gistar(self, sel: np.ndarray) -> tuple[gpd.GeoDataFrame, tuple[str, ...]]:
         w = np.bincount(self.pts.inverse[sel], minlength=len(self.pts)).astype("float64")
         return gistar_on_grid(
             self.pts.x,
@@ -101,8 +127,10 @@ class _Setup:
             self.grid,
             self.mask,
             distance_m=self.distance_m,
-            fdr=fdr,
+            fdr=self.fdr,
             weights=w,
+            permutations=self.permutations,
+            seed=self.seed,
         )
 
 
@@ -131,6 +159,8 @@ class HotspotChange:
     n_a: int
     n_b: int
     notes: tuple[str, ...]
+    permutations: int = 0
+    seed: int | None = DEFAULT_SEED
 
     def class_counts(self) -> dict[str, int]:
         vc = self.grid["change"].value_counts()
@@ -159,6 +189,8 @@ class HotspotChange:
             "distance_m": self.distance_m,
             "fdr": self.fdr,
             "alpha": self.alpha,
+            "permutations": self.permutations,
+            "seed": self.seed,
             "n_cells": len(self.grid),
             "class_counts": self.class_counts(),
             "reading": self.reading,
@@ -177,6 +209,8 @@ def hotspot_change(
     categories=None,
     fdr: bool = True,
     alpha: float = 0.05,
+    permutations: int | None = None,
+    seed: int | None = DEFAULT_SEED,
 ) -> HotspotChange:
     """Classify grid cells as persistent, emerging, former or no hotspots between two periods.
 
@@ -189,6 +223,9 @@ def hotspot_change(
     area : area spec (default BCP); categories : ``--types`` value (default all).
     fdr, alpha : Benjamini-Hochberg correction (default on) and the level below
         which a cell with positive z is hot (default 0.05).
+    permutations, seed : conditional permutations per cell (default automatic,
+        :func:`hotspots.methods.gistar.auto_permutations`; 0 = normal
+        approximation) and their seed (default fixed), as ``gistar``.
 
     Returns
     -------
@@ -197,12 +234,12 @@ def hotspot_change(
     """
     _check_alpha(alpha)
     wa, wb = window(a, "a"), window(b, "b")
-    st = _Setup(records, area, categories, cell_size_m, distance_m)
+    st = _Setup(records, area, categories, cell_size_m, distance_m, fdr, alpha, permutations, seed)
     notes = list(st.notes)
     sel_a = (st.month >= wa.start) & (st.month <= wa.end)
     sel_b = (st.month >= wb.start) & (st.month <= wb.end)
-    fa, na_notes = st.gistar(sel_a, fdr)
-    fb, nb_notes = st.gistar(sel_b, fdr)
+    fa, na_notes = st.gistar(sel_a)
+    fb, nb_notes = st.gistar(sel_b)
     notes += [f"{wa.label}: {n}" for n in na_notes] + [f"{wb.label}: {n}" for n in nb_notes]
     n_a, n_b = int(sel_a.sum()), int(sel_b.sum())
     for w, n in ((wa, n_a), (wb, n_b)):
@@ -238,7 +275,7 @@ def hotspot_change(
     )
     return HotspotChange(
         grid, wa, wb, st.cell_size_m, st.distance_m, bool(fdr), float(alpha), st.area.name, st.cats,
-        n_a, n_b, tuple(notes),
+        n_a, n_b, tuple(notes), st.permutations, st.seed,
     )  # fmt: skip
 
 
@@ -266,6 +303,8 @@ class SeasonalHotspots:
     area_name: str
     categories: tuple[str, ...]
     notes: tuple[str, ...]
+    permutations: int = 0
+    seed: int | None = DEFAULT_SEED
 
     def class_counts(self) -> dict[str, int]:
         vc = self.grid["season"].value_counts()
@@ -283,6 +322,8 @@ class SeasonalHotspots:
             "distance_m": self.distance_m,
             "fdr": self.fdr,
             "alpha": self.alpha,
+            "permutations": self.permutations,
+            "seed": self.seed,
             "class_counts": self.class_counts(),
             "notes": list(self.notes),
         }
@@ -308,6 +349,8 @@ def seasonal_hotspots(
     categories=None,
     fdr: bool = True,
     alpha: float = 0.05,
+    permutations: int | None = None,
+    seed: int | None = DEFAULT_SEED,
 ) -> SeasonalHotspots:
     """Classify hot cells as summer-only, winter-only or year-round over several years.
 
@@ -316,7 +359,8 @@ def seasonal_hotspots(
     records : canonical records.
     years : season years to pool (summer = Apr–Sep of the year; winter = Oct of
         the year to Mar of the next); default every year with data.
-    cell_size_m, distance_m, area, categories, fdr, alpha : as :func:`hotspot_change`.
+    cell_size_m, distance_m, area, categories, fdr, alpha, permutations, seed :
+        as :func:`hotspot_change`.
 
     Returns
     -------
@@ -327,7 +371,7 @@ def seasonal_hotspots(
         the cell was hot in that season, to show how steady the pattern is.
     """
     _check_alpha(alpha)
-    st = _Setup(records, area, categories, cell_size_m, distance_m)
+    st = _Setup(records, area, categories, cell_size_m, distance_m, fdr, alpha, permutations, seed)
     notes = list(st.notes)
     season, sy = (
         _season_year(st.month) if len(st.month) else (np.empty(0, np.int8), np.empty(0, np.int64))
@@ -340,7 +384,7 @@ def seasonal_hotspots(
     frames = {}
     for s, name in ((0, "summer"), (1, "winter")):
         sel = in_years & (season == s)
-        f, more = st.gistar(sel, fdr)
+        f, more = st.gistar(sel)
         frames[name] = f
         notes += [f"{name}: {n}" for n in more]
         if not sel.any():
@@ -353,7 +397,7 @@ def seasonal_hotspots(
         for y in use:
             sel = (sy == y) & (season == s)
             if sel.any():
-                f, _ = st.gistar(sel, fdr)
+                f, _ = st.gistar(sel)
                 tally += _hot(f, alpha)
         years_hot[name] = tally
     hs, hw = _hot(frames["summer"], alpha), _hot(frames["winter"], alpha)
@@ -383,5 +427,5 @@ def seasonal_hotspots(
     notes.append("summer is April–September, winter October–March")
     return SeasonalHotspots(
         grid, tuple(use), tuple(sm), tuple(wm), st.cell_size_m, st.distance_m, bool(fdr), float(alpha),
-        st.area.name, st.cats, tuple(notes),
+        st.area.name, st.cats, tuple(notes), st.permutations, st.seed,
     )  # fmt: skip
