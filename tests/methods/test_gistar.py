@@ -297,7 +297,7 @@ class TestGistar:
     def test_default_cell_size_small_area(self):
         assert default_cell_size_m(square(0, 0, 20_000)) == 100
         assert default_cell_size_m(square(0, 0, 1500)) == 50
-        assert default_cell_size_m(square(0, 0, 600)) == 25
+        assert default_cell_size_m(square(0, 0, 600)) == 50  # never below the map-point spacing
 
     def test_study_grid_excludes_edge_touching_cells(self):
         grid, mask = study_grid(square(0, 0, 300), 100)

@@ -148,18 +148,20 @@ def detect(
 
 
 def _gistar(recs: pd.DataFrame, area: Area, naming: dict, params: dict):
-    from hotspots.methods.gistar import gistar
-    from hotspots.methods.naming import hotspots_from_cells
+    from hotspots.methods.gistar import gistar, gistar_hotspot_areas
 
     res = gistar(recs, area=area, **params)
-    cells = res.grid[res.hot_mask]
-    cells = cells[cells[S.COUNT] > 0] if len(cells) else cells
-    hot = hotspots_from_cells(cells, recs, value_column="gi_z", **naming) if len(recs) else None
+    polys = gistar_hotspot_areas(res)
+    hot = (
+        describe_hotspots(polys.drop(columns=[S.COUNT]), recs, **naming) if len(polys) else None
+    )
     used = {
         "cell_size_m": res.cell_size_m,
         "distance_m": res.distance_m,
         "fdr": res.fdr,
         "alpha": res.alpha,
+        "permutations": res.permutations,
+        "seed": res.seed,
         "hot_cells": int(res.hot_mask.sum()),
     }
     if hot is not None and len(hot):

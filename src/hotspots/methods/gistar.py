@@ -105,7 +105,7 @@ GISTAR_COLUMNS: list[str] = [CELL_ID, S.COUNT, GI_Z, P_VALUE, P_ADJUSTED, GI_CLA
 #: widths of the centre of cell i (29 cells including i: a disc of ~300 m radius
 #: on a 100 m grid, about the scale of a town-centre street block).
 DEFAULT_DISTANCE_CELLS = 3.0
-_CELL_SIZE_CHOICES_M = (100.0, 50.0, 25.0)
+_CELL_SIZE_CHOICES_M = (100.0, 50.0)
 _MIN_CELLS_ACROSS = 20
 _EPS = 1e-9
 #: Conditional permutations per cell of the low-level functions; :func:`gistar`
@@ -513,9 +513,11 @@ def classify_gi(z: np.ndarray, p: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------- defaults
 def default_cell_size_m(area: Area) -> float:
-    """Largest of 100, 50, 25 m giving at least 20 cells across the area's shorter side.
+    """100 m when that gives at least 20 cells across the area's shorter side, else 50 m.
 
-    100 m for BCP, a town or most wards; 50 m or 25 m for a small place.
+    100 m for BCP, a town or most wards; 50 m for a small place. Never finer: police.uk
+    records sit on anonymised map points about 50 m or more apart, so 25 m cells only
+    split one map point's records from empty neighbours.
     """
     minx, miny, maxx, maxy = area.geometry.bounds
     short = min(maxx - minx, maxy - miny)
@@ -734,8 +736,9 @@ def resolve_scales(
     if cell_size_m is None:
         cell_size_m = default_cell_size_m(area)
         notes.append(
-            f"cell size set to {cell_size_m:g} m (largest of 100/50/25 m giving at least "
-            f"{_MIN_CELLS_ACROSS} cells across {area.name})"
+            f"cell size set to {cell_size_m:g} m (100 m when that gives at least "
+            f"{_MIN_CELLS_ACROSS} cells across {area.name}, else 50 m: not finer than the "
+            "police.uk map-point spacing)"
         )
     cell_size_m = float(cell_size_m)
     if distance_m is None:
