@@ -27,7 +27,7 @@ pytestmark = pytest.mark.browser
 
 IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 POOLE_TOWN = "E05012674"
-KDE_LABEL = "Kernel density, densest cells (quartic / Gaussian)"
+KDE_LABEL = "Densest areas (kernel density)"
 # Opened at a page's own path (/Hotspot_map), Streamlit's frontend first probes
 # /Hotspot_map/_stcore/health and /host-config, gets 404, then uses /_stcore/...
 STREAMLIT_PROBE = re.compile(r"^\d+ https?://[^/]+/[^/]+/_stcore/(health|host-config)$")
