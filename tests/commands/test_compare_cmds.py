@@ -55,6 +55,19 @@ class TestCompare:
         )
         assert {"count_a", "count_b", "pct_change", "ci_low", "ci_high", "p_value"} <= set(d)
 
+    def test_overdispersion_widens_the_interval(self, capsys):
+        """Acceptance (issue 9): dispersion > 1, interval at least twice the Poisson one."""
+        rc, out, _ = run(
+            capsys, "compare", "--a", "2019-01:2019-02", "--b", "2024-01:2024-02", "--format", "json"
+        )  # fmt: skip
+        d = json.loads(out)
+        assert rc == 0 and d["dispersion"] > 1 and d["dispersion_df"] >= 3
+        width = d["ci_high"] - d["ci_low"]
+        assert width >= 2 * (d["poisson_ci_high"] - d["poisson_ci_low"])
+        assert d["poisson_p_value"] < d["p_value"]
+        assert "assumes Poisson counts" in d["poisson_note"]
+        assert "dispersion" in d["dispersion_source"]
+
     def test_missing_month_and_town(self, capsys):
         rc, out, _ = run(
             capsys, "compare", "--a", "2019-01:2019-03", "--b", "2024-01:2024-03", "--area", "Poole",
@@ -63,7 +76,9 @@ class TestCompare:
         d = json.loads(out)
         assert rc == 0 and d["area"] == "Poole" and d["categories"] == ["Anti-social behaviour"]
         assert d["missing_months_a"] == ["2019-03"] and (d["months_a"], d["months_b"]) == (2, 3)
-        assert d["pct_change"] == pytest.approx(100 * ((d["count_b"] / 3) / (d["count_a"] / 2) - 1))
+        assert d["pct_change"] == pytest.approx(
+            100 * ((d["count_b"] / 3) / (d["count_a"] / 2) - 1), rel=1e-3
+        )
         assert any("2019-03 is missing" in n for n in d["notes"])
 
     def test_csv_and_table(self, capsys):

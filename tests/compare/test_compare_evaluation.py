@@ -216,7 +216,8 @@ class TestEvaluate:
             assert g.relative.ratio == pytest.approx(
                 (g.target_after / g.target_before) / (g.control_after / g.control_before)
             )
-            assert g.reading.startswith(("Crime fell", "Anti-social behaviour fell"))
+            assert g.reading.startswith(("Crime in Town-centre", "Anti-social behaviour in Town"))
+            assert " fell by about " in g.reading and "compared with the rest of BCP" in g.reading
         d = json.loads(json.dumps(e.to_dict(), allow_nan=False))
         keys = {
             "wdd",
@@ -226,6 +227,13 @@ class TestEvaluate:
             "net_effect",
             "relative_effect_pct",
             "spillover",
+            "wdd_raw",
+            "wdd_scaled",
+            "wdq_ci_low",
+            "wdq_ci_high",
+            "dispersion",
+            "relative_poisson_ci_low",
+            "relative_poisson_ci_high",
         }
         assert keys <= set(d["groups"][0])
         assert list(e.table()["group"]) == ["crime", "anti-social behaviour"]
