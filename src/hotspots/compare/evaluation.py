@@ -730,8 +730,12 @@ def evaluate(
                 f"{', '.join(missing)} missing from the data: {w.label} covers {len(present)} of "
                 f"{w.n_months} months"
             )
-    if set(pb) & set(pa):
-        notes.append("the before and after windows overlap: the tests assume they do not")
+    if common := sorted(set(wb.months) & set(wa.months)):
+        raise InputError(
+            "after", wa.spec, "a window that does not overlap the before window",
+            f"{wb.label} and {wa.label} share {', '.join(common)}: a month cannot be both "
+            "before and after.",
+        )  # fmt: skip
     tb, ta = len(pb), len(pa)
     if tb != ta:
         notes.append(
