@@ -147,7 +147,7 @@ class TestTables:
             "--indicators", "total crime,Drugs",
         )  # fmt: skip
         t = pd.read_csv(io.StringIO(out))
-        assert rc == 0 and t["indicator"].tolist() == ["total crime", "Drugs"]
+        assert rc == 0 and t["indicator"].tolist() == ["police.uk crime records", "Drugs"]
 
 
 class TestChange:

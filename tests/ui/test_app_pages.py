@@ -203,6 +203,20 @@ def test_overview_reads_permalink(run_page, bundled_records):
     )
 
 
+def test_overview_year_earlier_allows_for_dispersion(run_page):
+    """The year-earlier change carries its interval; the arrow shows only when it excludes 0."""
+    at = run_page("overview", dataset="simulated", **{"from": "2023-04", "to": "2023-08"})
+    assert_ran(at)
+    m = [x for x in at.metric if x.label == "Records"][0]
+    assert "vs a year earlier (" in m.delta
+    assert any("dispersion" in c.value.lower() for c in at.caption)
+    texts = markdowns(at)
+    assert any(t.startswith("**Against a year earlier:**") and "95% CI" in t for t in texts)
+    # the baseline goes back as far as the data (2020-2022 for Apr-Aug 2023)
+    base = [t for t in texts if t.startswith("**Against previous years:**")]
+    assert base and "3 earlier years" in base[0]
+
+
 def test_overview_ignores_broken_permalink(run_page, bundled_records):
     at = run_page(
         "overview",
