@@ -33,9 +33,17 @@ class TestInputs:
         assert rc == 2 and "`area`" in err
 
     def test_evaluate_needs_target(self, capsys):
-        with pytest.raises(SystemExit) as exc:
-            main(["evaluate", "--before", "2019-01:2019-02", "--after", "2024-01:2024-02"])
-        assert exc.value.code == 2
+        rc, _, err = run(
+            capsys, "evaluate", "--before", "2019-01:2019-02", "--after", "2024-01:2024-02"
+        )
+        assert rc == 2 and "--target" in err
+
+    def test_evaluate_refuses_overlapping_windows(self, capsys):
+        rc, _, err = run(
+            capsys, "evaluate", "--target", "town-centre", "--before", "2019-01:2019-02",
+            "--after", "2019-02:2024-02",
+        )  # fmt: skip
+        assert rc == 2 and "does not overlap" in err and "both before and after" in err
 
     def test_bad_financial_year(self, capsys):
         rc, _, err = run(capsys, "tables", "--year", "2023/25")
@@ -115,6 +123,22 @@ class TestEvaluate:
         ):
             assert k in g
         assert g["net_effect"] == pytest.approx(-g["wdd"])
+        # acceptance (issue 9): both WDDs, the WDQ interval and the dispersion, for each group
+        for g in d["groups"]:
+            for k in ("wdd_raw", "wdd_scaled", "wdq", "wdq_ci_low", "wdq_ci_high", "dispersion"):
+                assert k in g, k
+            assert g["wdd_scaled"] == g["wdd"] and "Wheeler" in g["wdd_raw_formula"]
+            assert g["wdq_ci_low"] is None or g["wdq_ci_low"] <= g["wdq"] <= g["wdq_ci_high"]
+            assert g["dispersion"] >= 1 and "relative_poisson_ci_low" in g
+
+    def test_intervention_from_register(self, capsys):
+        rc, out, _ = run(
+            capsys, "evaluate", "--dataset", "simulated", "--intervention", "Seasonal Response",
+            "--format", "json",
+        )  # fmt: skip
+        d = json.loads(out)
+        assert rc == 0 and (d["before"], d["after"]) == ("2021-04:2021-08", "2022-04:2022-08")
+        assert d["target_spec"] == "town-centre"
 
     def test_table_with_control_and_types(self, capsys):
         rc, out, _ = run(
