@@ -48,7 +48,7 @@ class TestEstimate:
         X = np.column_stack([np.ones(10), t - t.mean()])
         fit = sm.GLM(y.to_numpy(float), X, family=sm.families.Poisson()).fit(scale="X2")
         assert d.estimate == pytest.approx(fit.scale) and d.df == fit.df_resid == 8
-        assert d.phi == max(1.0, fit.scale) and "trend" in d.model
+        assert d.phi == max(0.25, fit.scale) and "trend" in d.model
 
     def test_month_of_year_terms_with_two_years(self):
         y = nb_series(MONTHS, seed=3)
@@ -63,10 +63,14 @@ class TestEstimate:
         d = estimate_dispersion(pd.Series([10, 12, 9], index=MONTHS[:3]), source="x")
         assert not d.estimated and d.phi == 1 and "likely too narrow" in d.description
 
-    def test_below_one_is_not_used(self):
+    def test_below_one_is_used_above_a_floor(self):
         y = pd.Series([100, 101, 99, 100, 100, 101, 99, 100], index=MONTHS[:8])
         d = estimate_dispersion(y)
-        assert d.estimate < 1 and d.phi == 1 and "not used" in d.description
+        assert d.estimate < 0.1 and d.phi == 0.25 and "raised" in d.description
+        y = pd.Series([100, 110, 95, 104, 88, 101, 99, 108], index=MONTHS[:8])
+        d = estimate_dispersion(y)
+        assert 0.25 < d.estimate < 1 and d.phi == d.estimate
+        assert "consistent with Poisson counts" in d.description
 
     def test_monthly_series_fills_zeros(self):
         s = monthly_series(pd.Series(["2021-01", "2021-01", "2021-03"]), MONTHS[:3])

@@ -312,7 +312,7 @@ def relative_effect(
     p = float(2 * stats.norm.sf(abs(log_r) / se))
     lo, hi = math.exp(log_r - q * se), math.exp(log_r + q * se)
     d = dispersion or POISSON
-    if d.phi <= 1:
+    if not d.estimated:
         return RelativeEffect(math.exp(log_r), lo, hi, p, se, corrected, conf, lo, hi, p, d)
     qse = se * d.scale
     qq = quantile(conf, d.df)

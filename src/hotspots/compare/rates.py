@@ -178,10 +178,10 @@ def rate_ratio(
     exposure_a, exposure_b : positive numbers, the windows' lengths (months of data).
     conf : confidence level of the interval, default 0.95.
     dispersion : :class:`~hotspots.compare.dispersion.Dispersion`, optional.
-        ``None`` or ``phi == 1``: the exact Poisson interval and p-value. Otherwise
-        the quasi-Poisson ones: ``log R -/+ t_df sqrt(phi (1/a + 1/b))`` (0.5
-        added to both counts when one is 0) and the two-sided t test; the exact
-        Poisson ones are kept in ``poisson_*``.
+        ``None`` or not estimated: the exact Poisson interval and p-value.
+        Otherwise the quasi-Poisson ones: ``log R -/+ t_df sqrt(phi (1/a + 1/b))``
+        (0.5 added to both counts when one is 0) and the two-sided t test; the
+        exact Poisson ones are kept in ``poisson_*``.
 
     Returns
     -------
@@ -221,7 +221,7 @@ def rate_ratio(
     p = binomial_p_two_sided(b, n, tb / (ta + tb))
     lo, hi = to_ratio(lo_pi), to_ratio(hi_pi)
     disp = dispersion or POISSON
-    if disp.phi <= 1.0:
+    if not disp.estimated:
         return RateRatio(a, b, ta, tb, ratio, lo, hi, p, conf, lo, hi, p, disp)
     a_, b_ = (a + 0.5, b + 0.5) if min(a, b) == 0 else (a, b)
     log_r = math.log((b_ / tb) / (a_ / ta))
