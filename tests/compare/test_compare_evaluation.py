@@ -183,8 +183,15 @@ class TestZones:
 
 class TestEvaluate:
     def test_zone_counts_match_simulator_truth(self, sim_short):
+        """Evaluated on the truth's own target outline, the zone counts are the truth's."""
+        import shapely
+
+        from hotspots.data.areas import Area
+
+        t = sim_short.truth["target"]
+        target = Area("true target", "polygon", "truth", shapely.from_wkt(t["wkt_27700"]))
         e = evaluate(
-            sim_short.records, "town-centre", before=BEFORE, after=AFTER, buffer_m=sim_short.ring_m
+            sim_short.records, target, before=BEFORE, after=AFTER, buffer_m=sim_short.ring_m
         )
         truth = sim_short.truth["windows_summary"]
         for g, kind in zip(e.groups, ("crime", "asb"), strict=True):
@@ -197,6 +204,17 @@ class TestEvaluate:
                     truth[zone][kind]["before"]["observed"],
                     truth[zone][kind]["after"]["observed"],
                 )
+
+    def test_tool_polygon_differs_from_the_truth(self, sim_short):
+        """The tool's town-centre polygon lies inside the simulator's larger outline: its
+        target holds fewer records than the truth's, and the relative effect still holds the
+        true effect."""
+        e = evaluate(sim_short.records, "town-centre", before=BEFORE, after=AFTER)
+        truth = sim_short.truth
+        for g, kind in zip(e.groups, ("crime", "asb"), strict=True):
+            assert g.target_before < truth["windows_summary"]["target"][kind]["before"]["observed"]
+            f = truth["effects"][kind]["factor"]
+            assert g.relative.ci_low <= f <= g.relative.ci_high
 
     def test_outputs_consistent(self, sim_short):
         e = evaluate(sim_short.records, "town-centre", before=BEFORE, after=AFTER)

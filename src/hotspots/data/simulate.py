@@ -35,8 +35,9 @@ behaviour and ``crime`` otherwise. For every month ``m`` the count at each
     centre and on the seafront; ASB peaks in summer everywhere.
 ``E_lk(m)``
     The intervention. During the Seasonal Response (2022-04..2022-08) at
-    locations inside the target (:func:`hotspots.data.areas.town_centre_area`:
-    the Square, Central and Lower Gardens, Pier Approach, the pier) ``E = 0.7441``
+    locations inside the target (:func:`simulated_target`: 250 m around the
+    Square, Central and Lower Gardens, Pier Approach, the pier; deliberately not
+    the tool's 200 m ``town-centre`` polygon) ``E = 0.7441``
     for crime (-25.59 %) and ``0.7636`` for ASB (-23.64 %); in the ring within
     ``ring_m`` metres around the target ``E = 1 + spillover`` for both (negative:
     diffusion of benefits, positive: displacement); ``E = 1`` elsewhere and in
@@ -95,7 +96,7 @@ from pyproj import Transformer
 
 from hotspots import __version__
 from hotspots.data import schema as S
-from hotspots.data.areas import area_mask, town_centre_area
+from hotspots.data.areas import Area, area_mask, town_centre_area
 from hotspots.data.boundaries import POLICE_UK_DIR, geodata_dir, load_boundaries, locate
 from hotspots.data.police_uk import HEADER
 from hotspots.data.select import month_range, parse_month
@@ -156,6 +157,8 @@ CALIBRATED_DISPERSION = 2.5
 #: monthly dispersion near 10 and ward-level near 2.5 (see the test of the simulator).
 MONTH_EFFECT_VAR = 0.002
 LOCATION_MONTH_VAR = 0.95
+#: Radius of the simulator's own target outline around each open space (the tool's is 200 m).
+SIM_TARGET_RADIUS_M = 250.0
 
 # --- model constants (see module docstring) ---------------------------------------
 SEASON_AMPLITUDE = {"crime": 0.03, "asb": 0.15}
@@ -785,10 +788,31 @@ def simulate(
     )
 
 
+def simulated_target(b=None) -> Area:
+    """The simulator's own outline of the Seasonal Response area (the truth's target).
+
+    Circles of :data:`SIM_TARGET_RADIUS_M` (250 m) around the five town-centre open
+    spaces, clipped to BCP: deliberately not the tool's default ``town-centre``
+    polygon (200 m), so that evaluating with the tool's polygon is tested against
+    a true zone it does not know exactly, as with a real patrol area.
+    """
+    from hotspots.data.areas import TOWN_CENTRE_PLACES
+
+    b = b or load_boundaries()
+    gz = b.gazetteer.set_index("name")
+    geoms = [gz.loc[p, "geometry"].buffer(SIM_TARGET_RADIUS_M) for p in TOWN_CENTRE_PLACES]
+    return Area(
+        "Seasonal Response area (the simulator's outline: 250 m around the five open spaces)",
+        "polygon",
+        "simulated-target",
+        shapely.intersection(shapely.union_all(geoms), b.outline),
+    )
+
+
 def _zones(loc: pd.DataFrame, ring_m: float):
     """Target area, ring geometry and zone per snap point (0 target, 1 ring, 2 control)."""
     b = load_boundaries()
-    target_area = town_centre_area(b)
+    target_area = simulated_target(b)
     target = target_area.geometry
     if ring_m > 0:
         ring = shapely.intersection(shapely.difference(target.buffer(ring_m), target), b.outline)
