@@ -47,6 +47,7 @@ __all__ = [
     "POISSON_LABEL",
     "Dispersion",
     "POISSON",
+    "PoissonFallback",
     "estimate_dispersion",
     "monthly_series",
     "glm_dispersion",
@@ -125,6 +126,25 @@ class Dispersion:
             f"{prefix}_months": self.n_months,
             f"{prefix}_source": self.description,
         }
+
+
+class PoissonFallback:
+    """Mixin of the interval results: ``poisson_*`` default to the interval itself.
+
+    A result built without ``poisson_ci_low/high/p_value`` (the Poisson case)
+    gets them from ``ci_low``, ``ci_high`` and ``p_value``.
+    """
+
+    def __post_init__(self) -> None:
+        if math.isnan(self.poisson_p_value):
+            object.__setattr__(self, "poisson_ci_low", self.ci_low)
+            object.__setattr__(self, "poisson_ci_high", self.ci_high)
+            object.__setattr__(self, "poisson_p_value", self.p_value)
+
+    @property
+    def poisson_pct_ci(self) -> tuple[float, float]:
+        """The Poisson-only interval as percentage changes."""
+        return 100.0 * (self.poisson_ci_low - 1.0), 100.0 * (self.poisson_ci_high - 1.0)
 
 
 #: The Poisson case: no overdispersion, normal quantiles.

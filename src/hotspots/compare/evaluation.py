@@ -47,6 +47,7 @@ from hotspots.compare.dispersion import (
     POISSON,
     POISSON_LABEL,
     Dispersion,
+    PoissonFallback,
     glm_dispersion,
     quantile,
 )
@@ -243,7 +244,7 @@ def total_net_effect(
 
 
 @dataclass(frozen=True)
-class RelativeEffect:
+class RelativeEffect(PoissonFallback):
     """Ratio of rate ratios ``(X1/X0) / (C1/C0)`` with a log-scale Wald interval.
 
     ``ratio`` 0.76 means the zone ended 24% below what the control's change
@@ -263,12 +264,6 @@ class RelativeEffect:
     poisson_p_value: float = float("nan")
     dispersion: Dispersion = POISSON
 
-    def __post_init__(self) -> None:
-        if math.isnan(self.poisson_p_value):
-            object.__setattr__(self, "poisson_ci_low", self.ci_low)
-            object.__setattr__(self, "poisson_ci_high", self.ci_high)
-            object.__setattr__(self, "poisson_p_value", self.p_value)
-
     @property
     def excludes_one(self) -> bool:
         """True when the interval excludes "no effect" (ratio 1)."""
@@ -277,10 +272,6 @@ class RelativeEffect:
     @property
     def pct(self) -> float:
         return 100.0 * (self.ratio - 1.0)
-
-    @property
-    def poisson_pct_ci(self) -> tuple[float, float]:
-        return 100.0 * (self.poisson_ci_low - 1.0), 100.0 * (self.poisson_ci_high - 1.0)
 
     @property
     def pct_ci(self) -> tuple[float, float]:

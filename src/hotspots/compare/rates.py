@@ -35,6 +35,7 @@ from hotspots.compare.dispersion import (
     POISSON,
     POISSON_LABEL,
     Dispersion,
+    PoissonFallback,
     estimate_dispersion,
     monthly_series,
     quantile,
@@ -109,7 +110,7 @@ def small_count_flag(*counts: int) -> str:
 
 
 @dataclass(frozen=True)
-class RateRatio:
+class RateRatio(PoissonFallback):
     """Exact comparison of two Poisson counts with exposures.
 
     Attributes
@@ -142,12 +143,6 @@ class RateRatio:
     poisson_p_value: float = float("nan")
     dispersion: Dispersion = POISSON
 
-    def __post_init__(self) -> None:
-        if math.isnan(self.poisson_p_value):
-            object.__setattr__(self, "poisson_ci_low", self.ci_low)
-            object.__setattr__(self, "poisson_ci_high", self.ci_high)
-            object.__setattr__(self, "poisson_p_value", self.p_value)
-
     @property
     def pct_change(self) -> float:
         """Percentage change in the rate, ``100 (ratio - 1)``."""
@@ -156,10 +151,6 @@ class RateRatio:
     @property
     def pct_ci(self) -> tuple[float, float]:
         return 100.0 * (self.ci_low - 1.0), 100.0 * (self.ci_high - 1.0)
-
-    @property
-    def poisson_pct_ci(self) -> tuple[float, float]:
-        return 100.0 * (self.poisson_ci_low - 1.0), 100.0 * (self.poisson_ci_high - 1.0)
 
 
 def rate_ratio(
@@ -335,7 +326,13 @@ class PeriodComparison:
             frm = f"from {r.count_a:,} in {self.a.label} to {r.count_b:,} in {self.b.label}"
         flag = small_count_flag(r.count_a, r.count_b)
         warn = f" Counts are {flag}: read with care." if flag else ""
-        poisson = "" if r.dispersion.estimated else f" The interval {POISSON_LABEL}."
+        d = r.dispersion
+        poisson = (
+            f" The interval allows for the usual month-to-month variation (dispersion "
+            f"{d.phi:.1f}, from {d.n_months} months)."
+            if d.estimated
+            else f" The interval {POISSON_LABEL}."
+        )
         return (
             f"{_cap(what)} in {self.area_name} {verb}{size}{per} ({W.between(lo, hi)}, 95% CI), "
             f"{frm}; {W.chance(hi < 0 or lo > 0)}.{poisson}{warn}"
