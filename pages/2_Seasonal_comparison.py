@@ -10,12 +10,7 @@ from streamlit_folium import st_folium
 
 from hotspots.compare import wording as W
 from hotspots.compare.dispersion import POISSON_LABEL
-from hotspots.compare.evaluation import (
-    WDD_RAW_FORMULA,
-    WDD_SCALED_FORMULA,
-    WDQ_FORMULA,
-    net_effect_words,
-)
+from hotspots.compare.evaluation import WDD_RAW_FORMULA, WDD_SCALED_FORMULA, WDQ_FORMULA
 from hotspots.compare.interventions import (
     Intervention,
     add_intervention,
@@ -262,8 +257,12 @@ def _show_evaluation() -> None:
                     delta,
                     delta_color="inverse" if arrow != "off" else "off",
                     delta_arrow=arrow,
-                    help=f"{before_n:,} before; change with its 95% interval "
-                    f"(dispersion {change.dispersion.phi:.1f})",
+                    help=f"{before_n:,} before; change with its 95% interval, "
+                    + (
+                        f"allowing for dispersion {change.dispersion.phi:.1f}"
+                        if change.dispersion.estimated
+                        else f"which {POISSON_LABEL}: too few months to estimate the overdispersion"
+                    ),
                 )
             rel = g.relative
             lo, hi = rel.pct_ci
@@ -286,7 +285,6 @@ def _show_evaluation() -> None:
                 else f"**{g.wdq:.2f}** (95% CI {g.wdq_ci[0]:.2f} to {g.wdq_ci[1]:.2f})"
             )
             st.markdown(
-                f"**Net effect:** {net_effect_words(g.net_effect, -w.ci_high, -w.ci_low)}.  \n"
                 f"Control-scaled WDD: **{w.total:+,.0f}** records (95% CI {w.ci_low:+,.0f} to "
                 f"{w.ci_high:+,.0f}) · raw WDD (Wheeler and Ratcliffe 2018): {wr.total:+,.0f} "
                 f"(95% CI {wr.ci_low:+,.0f} to {wr.ci_high:+,.0f}); negative WDD = fewer records "
@@ -339,9 +337,9 @@ def _show_evaluation() -> None:
                 width="stretch",
             )
             st.dataframe(sv.yearly, hide_index=True)
-        for b in (sv.baseline_crime, sv.baseline_asb):
+        for name, b in (("Crime", sv.baseline_crime), ("ASB", sv.baseline_asb)):
             if b is not None:
-                st.markdown(f"- {b.reading}")
+                st.markdown(f"- **{name} in the target:** {b.reading}")
 
 
 if problems:

@@ -27,7 +27,7 @@ from hotspots.compare.evaluation import (
     zone_month_dispersion,
 )
 from hotspots.compare.rates import rate_ratio
-from hotspots.compare.wording import about, between, sig_round
+from hotspots.compare.wording import about, between, pct, sig_round
 
 MONTHS = [str(p) for p in pd.period_range("2021-01", "2022-12", freq="M")]
 
@@ -191,6 +191,10 @@ class TestWording:
         assert between(-32, -14) == "a fall of between 14% and 32%"
         assert between(-23.2, 0.7) == "anywhere from a 23% fall to a 0.7% rise"
         assert between(-4, 89) == "anywhere from a 4% fall to an 89% rise"
+
+    def test_pct(self):
+        assert pct(-0.04) == "0%" and pct(-0.5) == "-0.5%" and pct(-23.4) == "-23%"
+        assert pct(0.97) == "+1%" and pct(12.6, signed=False) == "13%"
 
     def test_sig_round(self):
         assert sig_round(0.123456789) == 0.123 and sig_round(2.2073e-13) == 2.21e-13

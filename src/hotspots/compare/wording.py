@@ -27,7 +27,10 @@ def pct(v: float, signed: bool = True) -> str:
     """A percentage rounded for people: ``-24%``, ``+3%``, ``-0.4%``; ``n/a`` when not finite."""
     if not math.isfinite(v):
         return "n/a"
-    digits = 1 if 0 < abs(v) < 1 else 0
+    digits = 1 if abs(v) < 0.95 else 0
+    v = round(v, digits)
+    if v == 0:
+        return "0%"
     return f"{v:+.{digits}f}%" if signed else f"{abs(v):.{digits}f}%"
 
 
