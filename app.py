@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from hotspots.compare import wording as W
 from hotspots.compare.windows import default_windows
 from hotspots.present.charts import bar_chart, trend_chart
 from hotspots.ui import widgets
@@ -27,17 +28,31 @@ st.subheader(f"{ov.area.name}: {filters.start} to {filters.end}")
 c1, c2, c3 = st.columns(3)
 
 
-def _delta(comp):
+def _delta(comp) -> tuple[str | None, str]:
+    """The change against a year earlier, its arrow agreeing with the interval's sign."""
     if comp is None or comp.count_a == 0:
-        return None
-    return f"{comp.result.pct_change:+.1f}% vs a year earlier"
+        return None, "off"
+    r = comp.result
+    lo, hi = r.pct_ci
+    arrow = "down" if hi < 0 else "up" if lo > 0 else "off"
+    return f"{W.pct(r.pct_change)} vs a year earlier ({W.pct(lo)} to {W.pct(hi)})", arrow
 
 
-c1.metric("Records", f"{ov.n_records:,}", _delta(ov.previous), delta_color="inverse")
+delta, arrow = _delta(ov.previous)
+c1.metric(
+    "Records",
+    f"{ov.n_records:,}",
+    delta,
+    delta_color="inverse" if arrow != "off" else "off",
+    delta_arrow=arrow,
+    help="Change against the same months a year earlier with its 95% interval; the arrow shows "
+    "only when the interval is wholly on one side of no change.",
+)
 c2.metric("Anti-social behaviour", f"{ov.n_asb:,}")
 c3.metric("Crime", f"{ov.n_crime:,}")
 if ov.previous is not None:
     st.markdown(f"**Against a year earlier:** {ov.previous.reading}")
+    st.caption(ov.previous.dispersion.description)
 if ov.baseline is not None:
     st.markdown(f"**Against previous years:** {ov.baseline.reading}")
 for note in ov.notes:

@@ -3,11 +3,26 @@ and did the problem move next door?"""
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 from streamlit_folium import st_folium
 
+from hotspots.compare import wording as W
+from hotspots.compare.dispersion import POISSON_LABEL
+from hotspots.compare.evaluation import WDD_RAW_FORMULA, WDD_SCALED_FORMULA, WDQ_FORMULA
+from hotspots.compare.interventions import (
+    Intervention,
+    add_intervention,
+    check_windows,
+    default_evaluation,
+    describe_windows,
+    intervention_windows,
+    load_interventions,
+)
 from hotspots.compare.tables import asb_subtype_table, quarterly_table
 from hotspots.compare.windows import dataset_months, default_windows
+from hotspots.compare.windows import window as make_window
 from hotspots.data.boundaries import load_boundaries
 from hotspots.present.change_map import CHANGE_COLOURS, add_change_layer
 from hotspots.present.charts import yearly_chart
@@ -28,41 +43,113 @@ filters = widgets.filter_sidebar(
 
 sb = st.sidebar
 sb.divider()
-sb.markdown("**Windows**")
-SR_BEFORE, SR_AFTER = ("2021-04", "2021-08"), ("2022-04", "2022-08")
+sb.markdown("**Intervention and windows**")
+register = load_interventions()
+by_name = {iv.name: iv for iv in register}
+CUSTOM = "Custom windows"
+default_choice = default_evaluation(months, register)
+if default_choice is not None:
+    default_iv, default_year = default_choice.intervention.name, default_choice.year
+    default_w = (default_choice.before, default_choice.after)
+else:
+    default_iv, default_year, default_w = CUSTOM, None, (dw.a, dw.b)
+WINDOW_KEYS = ("b_from", "b_to", "a_from", "a_to")
 
 
-def _preset(before: tuple[str, str], after: tuple[str, str]) -> None:
-    st.session_state.update(b_from=before[0], b_to=before[1], a_from=after[0], a_to=after[1])
-
-
-have = set(months)
-sr_months = [f"{y}-{m:02d}" for y in (2021, 2022) for m in range(4, 9)]
-if all(m in have for m in sr_months):
-    sb.button(
-        "The 2022 Seasonal Response (Apr–Aug 2021 vs 2022)",
-        key="preset_sr",
-        on_click=_preset,
-        args=(SR_BEFORE, SR_AFTER),
-        help="The partnership's own evaluation compared these windows.",
+def _set_windows(before, after) -> None:
+    st.session_state.update(
+        b_from=before.start, b_to=before.end, a_from=after.start, a_to=after.end
     )
-for key, w in (
-    ("b_from", dw.a.start),
-    ("b_to", dw.a.end),
-    ("a_from", dw.b.start),
-    ("a_to", dw.b.end),
-):
-    state.init(key, w, lambda v: v if v in months else (_ for _ in ()).throw(ValueError(v)))
+
+
+def _iv_years(iv) -> list[int]:
+    """Years in which the dataset has any of the intervention's months."""
+    have = set(months)
+    return [
+        y
+        for y in sorted({int(m[:4]) for m in months})
+        if any(m in have for m in iv.after(y).months)
+    ]
+
+
+def _apply_intervention() -> None:
+    """Choosing an intervention or a year sets the windows, the target and the ring."""
+    iv = by_name.get(st.session_state.get("iv"))
+    if iv is None:
+        return
+    years = _iv_years(iv)
+    if not years:
+        return
+    year = st.session_state.get("iv_year")
+    if year not in years:
+        first = iv.first_evaluated if iv.first_evaluated in years else None
+        year = first or max(y for y in years)
+        st.session_state["iv_year"] = year
+    c = intervention_windows(iv, year, months)
+    _set_windows(c.before, c.after)
+    st.session_state.update(target=c.target, buffer=int(round(c.buffer_m / 50) * 50) or 100)
+
+
+def _reset_for_dataset() -> None:
+    st.session_state.update(iv=default_iv, iv_year=default_year)
+    _set_windows(*default_w)
+    if default_choice is not None:
+        st.session_state.update(target=default_choice.target, buffer=int(default_choice.buffer_m))
+
+
+state.init("iv", default_iv, lambda v: v if v in by_name or v == CUSTOM else default_iv)
+state.init("iv_year", default_year, int)
+defaults = dict(zip(WINDOW_KEYS, (default_w[0].start, default_w[0].end, default_w[1].start,
+                                  default_w[1].end), strict=True))  # fmt: skip
+for key in WINDOW_KEYS:
+    state.init(
+        key, defaults[key], lambda v: v if v in months else (_ for _ in ()).throw(ValueError(v))
+    )
+# A switch of dataset (or a stale value) must never leave the pickers on months the data
+# do not have: the windows go back to this dataset's default evaluation, said in a note.
+switched = st.session_state.get("_seasonal_dataset") not in (None, dataset)
+stale = any(st.session_state.get(k) not in months for k in WINDOW_KEYS)
+st.session_state["_seasonal_dataset"] = dataset
+if switched or stale:
+    _reset_for_dataset()
+    sb.info("Windows set to this dataset's default evaluation.")
+
+iv_names = [*by_name, CUSTOM]
+sb.selectbox(
+    "Intervention",
+    iv_names,
+    key="iv",
+    on_change=_apply_intervention,
+    help="From the intervention register (geodata/interventions.toml and your own, added below). "
+    "Choosing one sets the windows, the target and the ring.",
+)
+chosen = by_name.get(st.session_state["iv"])
+if chosen is not None:
+    years = _iv_years(chosen)
+    if years:
+        if st.session_state.get("iv_year") not in years:
+            st.session_state["iv_year"] = (
+                chosen.first_evaluated if chosen.first_evaluated in years else years[-1]
+            )
+        sb.selectbox(
+            "Year evaluated",
+            years,
+            key="iv_year",
+            on_change=_apply_intervention,
+            help="The after window is the intervention's months in this year; the before "
+            "window the same months a year earlier.",
+        )
+    else:
+        sb.info(f"The data have none of {chosen.name}'s months ({chosen.months_label}).")
 c1, c2 = sb.columns(2)
 b_from = c1.selectbox("Before: from", months, key="b_from")
 b_to = c2.selectbox("Before: to", months, key="b_to")
 c1, c2 = sb.columns(2)
 a_from = c1.selectbox("After: from", months, key="a_from")
 a_to = c2.selectbox("After: to", months, key="a_to")
-before, after = (
-    f"{min(b_from, b_to)}:{max(b_from, b_to)}",
-    f"{min(a_from, a_to)}:{max(a_from, a_to)}",
-)
+w_before = make_window((min(b_from, b_to), max(b_from, b_to)))
+w_after = make_window((min(a_from, a_to), max(a_from, a_to)))
+before, after = w_before.spec, w_after.spec
 
 opts = widgets.area_options()
 state.init("target", "town-centre", lambda v: v if v in opts else "town-centre")
@@ -99,115 +186,199 @@ widgets.permalink(
         "target": target,
         "buffer": buffer_m,
         "control": ",".join(picked),
+        "iv": st.session_state.get("iv"),
+        "iv_year": st.session_state.get("iv_year"),
     }
 )
 
-st.caption(f"Default windows: {dw.reason}. {widgets.TOWN_CENTRE_NOTE}")
-try:
-    sv = compute(
-        "seasonal_view",
-        dataset,
-        filters,
-        before=before,
-        after=after,
-        target=target,
-        buffer_m=float(buffer_m),
-        control=control,
+
+def _md(text: str) -> str:
+    """User text shown as literal characters in markdown (register names come from people)."""
+    return re.sub(r"([\\`*_\[\]{}()#+\-.!|~<>&$])", r"\\\1", str(text))
+
+
+problems = check_windows(w_before, w_after, months)
+in_use = describe_windows(w_before, w_after, months)
+iv_now = by_name.get(st.session_state.get("iv"))
+if iv_now is not None and st.session_state.get("iv_year"):
+    c = intervention_windows(iv_now, st.session_state["iv_year"], months)
+    if (c.before, c.after) == (w_before, w_after):
+        in_use = f"{_md(iv_now.name)} {c.year}. {in_use}"
+st.caption(f"Windows in use: {in_use} {widgets.TOWN_CENTRE_NOTE}")
+
+
+def _zone_delta(change) -> tuple[str | None, str]:
+    """A metric's delta and arrow that agree with the sign of the interval."""
+    if change.count_a == 0:
+        return None, "off"
+    lo, hi = change.pct_ci
+    arrow = "down" if hi < 0 else "up" if lo > 0 else "off"
+    return f"{W.pct(change.pct_change)} ({W.pct(lo)} to {W.pct(hi)})", arrow
+
+
+def _show_evaluation() -> None:
+    try:
+        sv = compute(
+            "seasonal_view",
+            dataset,
+            filters,
+            before=before,
+            after=after,
+            target=target,
+            buffer_m=float(buffer_m),
+            control=control,
+        )
+    except Exception as exc:
+        widgets.show_error(exc)
+        return
+    ev = sv.evaluation
+    st.subheader(f"{ev.target_name}: {ev.before.label} → {ev.after.label}")
+    st.markdown(
+        f"Target {ev.target_area_km2:.2f} km²; buffer ring {ev.buffer_m:g} m "
+        f"({ev.buffer_area_km2:.2f} km²); control: {ev.control_name}."
     )
-except Exception as exc:
-    widgets.show_error(exc)
-    st.stop()
-ev = sv.evaluation
-st.subheader(f"{ev.target_name}: {ev.before.label} → {ev.after.label}")
-st.markdown(
-    f"Target {ev.target_area_km2:.2f} km²; buffer ring {ev.buffer_m:g} m ({ev.buffer_area_km2:.2f} km²); "
-    f"control: {ev.control_name}."
-)
-for note in ev.notes:
-    st.info(note)
-
-for g in ev.groups:
-    with st.container(border=True):
-        st.markdown(f"#### {g.label[:1].upper() + g.label[1:]}")
-        st.markdown(g.reading)
-        d = g.to_dict()
-        c = st.columns(4)
-        zones = (
-            ("Target", g.target_before, g.target_after, g.target_change),
-            ("Buffer ring", g.buffer_before, g.buffer_after, g.buffer_change),
-            ("Control", g.control_before, g.control_after, g.control_change),
-        )
-        for col, (label, before_n, after_n, change) in zip(c, zones, strict=False):
-            col.metric(
-                label,
-                f"{after_n:,}",
-                f"{change.pct_change:+.1f}%" if before_n else None,
-                delta_color="inverse",
-                help=f"{before_n:,} before",
-            )
-        lo, hi = g.relative.pct_ci
-        c[3].metric(
-            "Effect vs control",
-            f"{g.relative.pct:+.1f}%",
-            f"95% CI {lo:+.0f}% to {hi:+.0f}%",
-            delta_color="off",
-        )
-        wdq = (
-            "not defined (no change in the target against the control)"
-            if d.get("wdq") is None
-            else f"**{g.wdq:.2f}**"
-        )
-        st.markdown(
-            f"Weighted Displacement Difference: **{g.wdd.total:+.1f}** records "
-            f"(95% CI {g.wdd.ci_low:+.1f} to {g.wdd.ci_high:+.1f}; Wheeler and Ratcliffe 2018; negative = fewer "
-            f"than the control's trend implies). Weighted Displacement Quotient: {wdq} — {g.wdq_meaning} "
-            f"(Bowers and Johnson 2003). Total net effect: **{g.net_effect:+.0f}** records prevented "
-            "(negative: more records than expected)."
-        )
-        for note in g.notes:
-            st.caption(note)
-with st.expander("Table of the evaluation (download for a report)"):
-    tab = ev.table()
-    st.dataframe(tab, hide_index=True)
-    st.download_button(
-        "Download evaluation CSV",
-        tab.to_csv(index=False),
-        "evaluation.csv",
-        "text/csv",
-        key="dl_eval",
-    )
-
-left, right = st.columns([3, 2])
-with left:
-    st.subheader("Hotspot change (Gi*, before vs after)")
-    if sv.change is not None:
-        from hotspots.data.areas import resolve_area
-
-        m = build_map(
-            area=resolve_area(target), height=520, simulated=bool(records["simulated"].any())
-        )
-        add_change_layer(m, sv.change.grid)
-        st_folium(m, height=520, use_container_width=True, returned_objects=[], key="change-map")
-        st.markdown(
-            " · ".join(f"<span style='color:{c}'>■</span> {k}" for k, c in CHANGE_COLOURS.items()),
-            unsafe_allow_html=True,
-        )
-        st.markdown(sv.change.reading)
-        counts = sv.change.class_counts()
-        st.dataframe([{"change": k, "cells": v} for k, v in counts.items()], hide_index=True)
-    for note in sv.notes:
+    for note in ev.notes:
         st.info(note)
-with right:
-    st.subheader("The same window in other years")
-    if len(sv.yearly):
-        st.altair_chart(
-            yearly_chart(sv.yearly, "The after-window's months in the target, each year"),
-            width="stretch",
+    for g in ev.groups:
+        with st.container(border=True):
+            st.markdown(f"#### {g.label[:1].upper() + g.label[1:]}")
+            st.markdown(g.reading)
+            c = st.columns(4)
+            zones = (
+                ("Target", g.target_before, g.target_after, g.target_change),
+                ("Buffer ring", g.buffer_before, g.buffer_after, g.buffer_change),
+                ("Control", g.control_before, g.control_after, g.control_change),
+            )
+            for col, (label, before_n, after_n, change) in zip(c, zones, strict=False):
+                delta, arrow = _zone_delta(change)
+                col.metric(
+                    label,
+                    f"{after_n:,}",
+                    delta,
+                    delta_color="inverse" if arrow != "off" else "off",
+                    delta_arrow=arrow,
+                    help=f"{before_n:,} before; change with its 95% interval, "
+                    + (
+                        f"allowing for dispersion {change.dispersion.phi:.1f}"
+                        if change.dispersion.estimated
+                        else f"which {POISSON_LABEL}: too few months to estimate the overdispersion"
+                    ),
+                )
+            rel = g.relative
+            lo, hi = rel.pct_ci
+            c[3].metric(
+                "Effect vs control",
+                W.pct(rel.pct),
+                f"95% CI {W.pct(lo)} to {W.pct(hi)}",
+                delta_color="inverse" if rel.excludes_one else "off",
+                delta_arrow="down" if hi < 0 else "up" if lo > 0 else "off",
+                help="Ratio of rate ratios (target against control), from a count model with "
+                f"zone, month and zone × period terms. {g.dispersion.description} "
+                f"Assuming Poisson counts instead: {W.pct(rel.poisson_pct_ci[0])} to "
+                f"{W.pct(rel.poisson_pct_ci[1])} ({POISSON_LABEL}).",
+            )
+            st.caption(g.dispersion.description)
+            w, wr = g.wdd, g.wdd_raw
+            q = (
+                "not defined (no change in the target against the control)"
+                if g.wdq != g.wdq
+                else f"**{g.wdq:.2f}** (95% CI {g.wdq_ci[0]:.2f} to {g.wdq_ci[1]:.2f})"
+            )
+            st.markdown(
+                f"Control-scaled WDD: **{w.total:+,.0f}** records (95% CI {w.ci_low:+,.0f} to "
+                f"{w.ci_high:+,.0f}) · raw WDD (Wheeler and Ratcliffe 2018): {wr.total:+,.0f} "
+                f"(95% CI {wr.ci_low:+,.0f} to {wr.ci_high:+,.0f}); negative WDD = fewer records "
+                f"than the control's trend implies.  \nWeighted Displacement Quotient: {q} — "
+                f"{g.wdq_meaning} (Bowers and Johnson 2003).",
+                help=f"{WDD_SCALED_FORMULA}\n\n{WDD_RAW_FORMULA}\n\n{WDQ_FORMULA}",
+            )
+            for note in g.notes[1:]:
+                st.caption(note)
+    with st.expander("Table of the evaluation (download for a report)"):
+        tab = ev.table()
+        st.dataframe(tab, hide_index=True)
+        st.download_button(
+            "Download evaluation CSV",
+            tab.to_csv(index=False),
+            "evaluation.csv",
+            "text/csv",
+            key="dl_eval",
         )
-        st.dataframe(sv.yearly, hide_index=True)
-    for b in (sv.baseline_crime, sv.baseline_asb):
-        if b is not None:
-            st.markdown(f"- {b.reading}")
+
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader("Hotspot change (Gi*, before vs after)")
+        if sv.change is not None:
+            from hotspots.data.areas import resolve_area
+
+            m = build_map(
+                area=resolve_area(target), height=520, simulated=bool(records["simulated"].any())
+            )
+            add_change_layer(m, sv.change.grid)
+            st_folium(
+                m, height=520, use_container_width=True, returned_objects=[], key="change-map"
+            )
+            st.markdown(
+                " · ".join(
+                    f"<span style='color:{c}'>■</span> {k}" for k, c in CHANGE_COLOURS.items()
+                ),
+                unsafe_allow_html=True,
+            )
+            st.markdown(sv.change.reading)
+            counts = sv.change.class_counts()
+            st.dataframe([{"change": k, "cells": v} for k, v in counts.items()], hide_index=True)
+        for note in sv.notes:
+            st.info(note)
+    with right:
+        st.subheader("The same window in other years")
+        if len(sv.yearly):
+            st.altair_chart(
+                yearly_chart(sv.yearly, "The after-window's months in the target, each year"),
+                width="stretch",
+            )
+            st.dataframe(sv.yearly, hide_index=True)
+        for name, b in (("Crime", sv.baseline_crime), ("ASB", sv.baseline_asb)):
+            if b is not None:
+                st.markdown(f"- **{name} in the target:** {b.reading}")
+
+
+if problems:
+    for p in problems:
+        st.warning(f"No verdict: {p}")
+    st.info(
+        "Choose an intervention and a year, or set before and after windows that do not overlap."
+    )
+else:
+    _show_evaluation()
+
+with st.expander("Add an intervention to the register"):
+    with st.form("add_iv", clear_on_submit=False):
+        f_name = st.text_input("Name", max_chars=80)
+        f_target = st.selectbox("Area", list(opts)[1:], format_func=opts.get, key="f_target")
+        mc = st.columns(3)
+        f_start = mc[0].number_input("First month (1-12)", 1, 12, 4)
+        f_end = mc[1].number_input("Last month (1-12)", 1, 12, 8)
+        f_buffer = mc[2].number_input("Ring (m)", 0, 5000, 400, step=50)
+        f_years = st.text_input("Years it ran (comma-separated)", placeholder="2023, 2024")
+        f_desc = st.text_input("Description", max_chars=300)
+        if st.form_submit_button("Add to the register"):
+            try:
+                years_in = tuple(int(y) for y in f_years.replace(" ", "").split(",") if y)
+                path = add_intervention(
+                    Intervention(
+                        f_name.strip(), f_target, int(f_start), int(f_end), years_in,
+                        float(f_buffer), None, f_desc.strip(), "user",
+                    )
+                )  # fmt: skip
+            except Exception as exc:
+                widgets.show_error(exc)
+            else:
+                st.session_state["_iv_added"] = (
+                    f"Added to {path.name}; choose it under Intervention."
+                )
+                st.rerun()
+    if added := st.session_state.pop("_iv_added", None):
+        st.success(added)
 
 st.subheader("The partnership's tables")
 t1, t2 = st.tabs(["ASB by subtype and financial year", "Quarterly indicators"])

@@ -33,9 +33,17 @@ class TestInputs:
         assert rc == 2 and "`area`" in err
 
     def test_evaluate_needs_target(self, capsys):
-        with pytest.raises(SystemExit) as exc:
-            main(["evaluate", "--before", "2019-01:2019-02", "--after", "2024-01:2024-02"])
-        assert exc.value.code == 2
+        rc, _, err = run(
+            capsys, "evaluate", "--before", "2019-01:2019-02", "--after", "2024-01:2024-02"
+        )
+        assert rc == 2 and "--target" in err
+
+    def test_evaluate_refuses_overlapping_windows(self, capsys):
+        rc, _, err = run(
+            capsys, "evaluate", "--target", "town-centre", "--before", "2019-01:2019-02",
+            "--after", "2019-02:2024-02",
+        )  # fmt: skip
+        assert rc == 2 and "does not overlap" in err and "both before and after" in err
 
     def test_bad_financial_year(self, capsys):
         rc, _, err = run(capsys, "tables", "--year", "2023/25")
@@ -55,6 +63,19 @@ class TestCompare:
         )
         assert {"count_a", "count_b", "pct_change", "ci_low", "ci_high", "p_value"} <= set(d)
 
+    def test_overdispersion_widens_the_interval(self, capsys):
+        """Acceptance (issue 9): dispersion > 1, interval at least twice the Poisson one."""
+        rc, out, _ = run(
+            capsys, "compare", "--a", "2019-01:2019-02", "--b", "2024-01:2024-02", "--format", "json"
+        )  # fmt: skip
+        d = json.loads(out)
+        assert rc == 0 and d["dispersion"] > 1 and d["dispersion_df"] >= 3
+        width = d["ci_high"] - d["ci_low"]
+        assert width >= 2 * (d["poisson_ci_high"] - d["poisson_ci_low"])
+        assert d["poisson_p_value"] < d["p_value"]
+        assert "assumes Poisson counts" in d["poisson_note"]
+        assert "dispersion" in d["dispersion_source"]
+
     def test_missing_month_and_town(self, capsys):
         rc, out, _ = run(
             capsys, "compare", "--a", "2019-01:2019-03", "--b", "2024-01:2024-03", "--area", "Poole",
@@ -63,7 +84,9 @@ class TestCompare:
         d = json.loads(out)
         assert rc == 0 and d["area"] == "Poole" and d["categories"] == ["Anti-social behaviour"]
         assert d["missing_months_a"] == ["2019-03"] and (d["months_a"], d["months_b"]) == (2, 3)
-        assert d["pct_change"] == pytest.approx(100 * ((d["count_b"] / 3) / (d["count_a"] / 2) - 1))
+        assert d["pct_change"] == pytest.approx(
+            100 * ((d["count_b"] / 3) / (d["count_a"] / 2) - 1), rel=1e-3
+        )
         assert any("2019-03 is missing" in n for n in d["notes"])
 
     def test_csv_and_table(self, capsys):
@@ -100,6 +123,22 @@ class TestEvaluate:
         ):
             assert k in g
         assert g["net_effect"] == pytest.approx(-g["wdd"])
+        # acceptance (issue 9): both WDDs, the WDQ interval and the dispersion, for each group
+        for g in d["groups"]:
+            for k in ("wdd_raw", "wdd_scaled", "wdq", "wdq_ci_low", "wdq_ci_high", "dispersion"):
+                assert k in g, k
+            assert g["wdd_scaled"] == g["wdd"] and "Wheeler" in g["wdd_raw_formula"]
+            assert g["wdq_ci_low"] is None or g["wdq_ci_low"] <= g["wdq"] <= g["wdq_ci_high"]
+            assert g["dispersion"] > 0 and "relative_poisson_ci_low" in g
+
+    def test_intervention_from_register(self, capsys):
+        rc, out, _ = run(
+            capsys, "evaluate", "--dataset", "simulated", "--intervention", "Seasonal Response",
+            "--format", "json",
+        )  # fmt: skip
+        d = json.loads(out)
+        assert rc == 0 and (d["before"], d["after"]) == ("2021-04:2021-08", "2022-04:2022-08")
+        assert d["target_spec"] == "town-centre"
 
     def test_table_with_control_and_types(self, capsys):
         rc, out, _ = run(
@@ -132,7 +171,7 @@ class TestTables:
             "--indicators", "total crime,Drugs",
         )  # fmt: skip
         t = pd.read_csv(io.StringIO(out))
-        assert rc == 0 and t["indicator"].tolist() == ["total crime", "Drugs"]
+        assert rc == 0 and t["indicator"].tolist() == ["police.uk crime records", "Drugs"]
 
 
 class TestChange:

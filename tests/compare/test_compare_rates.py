@@ -203,7 +203,10 @@ class TestComparePeriods:
         assert c.count_a == int((sel & m.isin(["2019-01", "2019-02"]).to_numpy()).sum())
         assert c.count_b == int((sel & m.isin(["2024-01", "2024-02", "2024-03"]).to_numpy()).sum())
         ref_lo, ref_hi = scipy_ratio_ci(c.count_a, c.count_b, 2, 3)
-        assert (c.result.ci_low, c.result.ci_high) == pytest.approx((ref_lo, ref_hi))
+        r = c.result
+        assert (r.poisson_ci_low, r.poisson_ci_high) == pytest.approx((ref_lo, ref_hi))
+        # the interval that allows for the dispersion contains the Poisson one
+        assert r.ci_low <= r.poisson_ci_low and r.ci_high >= r.poisson_ci_high
         total = c.by_category.iloc[-1]
         assert total["count_a"] == c.count_a
         assert c.by_category["count_a"].iloc[:-1].sum() == c.count_a

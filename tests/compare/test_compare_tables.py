@@ -131,21 +131,23 @@ class TestQuarterly:
             available_months=months,
         )  # fmt: skip
         f = t.frame.set_index("indicator")
-        assert f.loc["total ASB reports", ["baseline_total", "q1", "q2"]].tolist() == [30, 8, 0]
-        assert pd.isna(f.loc["total ASB reports", "q3"]) and pd.isna(
-            f.loc["total ASB reports", "q4"]
+        assert f.loc["police.uk ASB records", ["baseline_total", "q1", "q2"]].tolist() == [30, 8, 0]
+        assert pd.isna(f.loc["police.uk ASB records", "q3"]) and pd.isna(
+            f.loc["police.uk ASB records", "q4"]
         )
         assert f.loc["personal ASB", ["baseline_total", "q1", "year_to_date"]].tolist() == [
             10,
             6,
             6,
         ]
-        assert f.loc["total crime", ["baseline_total", "q2", "year_to_date"]].tolist() == [7, 7, 7]
+        assert f.loc[
+            "police.uk crime records", ["baseline_total", "q2", "year_to_date"]
+        ].tolist() == [7, 7, 7]
         # Apr-Aug of each year: ASB 30 -> 8
         assert f.loc[
-            "total ASB reports", ["current_same_months", "baseline_same_months"]
+            "police.uk ASB records", ["current_same_months", "baseline_same_months"]
         ].tolist() == [8, 30]
-        assert f.loc["total ASB reports", "pct_change"] == pytest.approx(
+        assert f.loc["police.uk ASB records", "pct_change"] == pytest.approx(
             round(100 * (8 - 30) / 30, 1)
         )
         assert any("Q2 2023/24 is partial: 2 of 3 months" in n for n in t.notes)
@@ -156,8 +158,12 @@ class TestQuarterly:
         t = quarterly_table(bundled, available_months=bundled_store.months())
         assert "2023/24 against baseline 2018/19" in t.title
         f = t.frame.set_index("indicator")
-        assert f.loc["total crime", ["q1", "q2", "q3"]].isna().all()
-        assert f.loc["total crime", "q4"] == f.loc["total crime", "year_to_date"] > 0
+        assert f.loc["police.uk crime records", ["q1", "q2", "q3"]].isna().all()
+        assert (
+            f.loc["police.uk crime records", "q4"]
+            == f.loc["police.uk crime records", "year_to_date"]
+            > 0
+        )
         assert pd.isna(f.loc["personal ASB", "q4"])
         assert any("Jan, Feb" in n and "2024-03 has no baseline month" in n for n in t.notes)
         assert any("no ASB subtypes" in n for n in t.notes)
@@ -174,7 +180,8 @@ class TestRendering:
         html = t.to_html()
         assert "<script>" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in html
-        assert '<th scope="row">total ASB reports</th>' in html
+        assert '<th scope="row">police.uk ASB records</th>' in html
+        assert "not the same counts" in html  # the partnership's indicators differ
 
     def test_markdown_and_csv(self, toy_records):
         rows = [(*SQ, "2023-04", S.ASB, 1200, "personal"), (*SQ, "2024-04", S.ASB, 3, "personal")]

@@ -130,13 +130,23 @@ class TestBaseline:
         assert b.unusual == "above the range"
         assert b.pct_vs_mean == pytest.approx(100 * (40 - 16.5) / 16.5)
         assert any("2020" in n and "left out" in n for n in b.notes)
-        assert "previous 2 years" in b.reading
+        assert "16.5 a year on average in the same months of 2 earlier years" in b.reading
+
+    def test_goes_back_as_far_as_the_data(self, bundled, bundled_store):
+        b = baseline(bundled, "2024-01:2024-02", available_months=bundled_store.months())
+        assert [w.spec for w in b.years] == ["2019-01:2019-02"]
+        assert "2019 is the only earlier year loaded" in b.reading
+        assert "2020–2023 have no data for Jan–Feb" in b.gap
+        # the comparison with the baseline allows for the dispersion of the monthly series
+        r = b.vs_mean
+        assert r.dispersion.phi > 1 and r.ci_low < r.poisson_ci_low
+        assert r.ratio == pytest.approx(b.count / b.counts[0])
 
     def test_no_baseline(self, toy_records):
         x, y = BOURNEMOUTH_SQUARE
         b = baseline(toy_records([(x, y, "2023-04", S.ASB, 3)]), "2023-04:2023-04", years=2)
         assert b.unusual == "no baseline" and b.years == ()
-        assert "no earlier years" in b.reading
+        assert "no earlier year with Apr complete is loaded" in b.reading
 
     def test_dataset_months(self, toy_records):
         recs = toy_records([(0, 0, "2024-02", S.ASB, 1), (0, 0, "2023-12", S.ASB, 2)])

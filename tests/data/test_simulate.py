@@ -421,10 +421,13 @@ def test_truth_json_content(tmp_path, small):
     assert t["spillover"]["kind"] == "diffusion of benefits"
     assert t["spillover"]["fraction"] == -0.10 and t["spillover"]["ring_m"] == 400
     assert "2022-06/2022-06-dorset-street.csv" in t["files"]
-    # target polygon: WKT in EPSG:27700 is the town-centre area; GeoJSON in EPSG:4326 matches it
+    # target polygon: WKT in EPSG:27700 is the simulator's own outline (250 m around the
+    # open spaces), not the tool's town-centre polygon (200 m), which it contains
     target = shapely.from_wkt(t["target"]["wkt_27700"])
-    tc = town_centre_area().geometry
+    tc = sm.simulated_target().geometry
     assert shapely.symmetric_difference(target, tc).area < 1.0
+    tool = town_centre_area().geometry
+    assert tool.difference(target).area < 1.0 and target.area > 1.3 * tool.area
     gj = shapely.from_geojson(json.dumps(t["target"]["geojson"]))
     tr = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
     back = shapely.transform(gj, lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
@@ -541,3 +544,47 @@ def test_cli_reports_bad_input(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "spillover" in err and "between -1 and 1" in err
     assert not Path(tmp_path / "x").exists()
+
+
+# --- overdispersed counts ---------------------------------------------------------------------
+def test_dispersion_one_leaves_the_poisson_draws_unchanged():
+    a = sm.simulate(seed=3, start="2022-04", end="2022-05")
+    b = sm.simulate(seed=3, start="2022-04", end="2022-05", dispersion=1.0)
+    assert len(a.records) == len(b.records) and a.truth["dispersion"] == 1.0
+
+
+def test_calibrated_dispersion_matches_the_real_months():
+    """At the calibrated value, BCP-level monthly dispersion is near 10 and a ward's near 2.5
+    (the real bundled months: about 10 and 2.4), estimated as the tool does (quasi-Poisson GLM
+    with trend and month-of-year terms) over 4 years of months, median over seeds."""
+    from hotspots.compare.dispersion import estimate_dispersion
+
+    months = [str(p) for p in pd.period_range("2020-01", "2023-12", freq="M")]
+    bcp, ward, pois = [], [], []
+    for seed in range(4):
+        c = sm.zone_month_counts(seed, months, dispersion=sm.CALIBRATED_DISPERSION, by="ward")
+        bcp.append(estimate_dispersion(pd.Series(c[:-1].sum(axis=(0, 1)), index=months)).estimate)
+        ward += [estimate_dispersion(pd.Series(w, index=months)).estimate for w in c[:-1].sum(1)]
+        p = sm.zone_month_counts(seed, months, dispersion=1.0, by="ward")
+        pois.append(estimate_dispersion(pd.Series(p[:-1].sum(axis=(0, 1)), index=months)).estimate)
+    assert 7 < np.median(bcp) < 14, bcp
+    assert 1.8 < np.median(ward) < 3.2
+    assert np.median(pois) < 2  # Poisson counts: near 1 (trend and season are modelled)
+
+
+def test_overdispersed_records_and_truth():
+    s = sm.simulate(seed=2, start="2022-01", end="2022-12", dispersion=4.0)
+    per_month = s.records[S.MONTH].value_counts().sort_index().to_numpy(float)
+    assert s.truth["dispersion"] == 4.0 and "gamma" in s.truth["model"]["counts"]
+    assert s.truth["model"]["location_month_effect_var"] == pytest.approx(3 * sm.LOCATION_MONTH_VAR)
+    assert len(per_month) == 12 and per_month.var() / per_month.mean() > 3
+    with pytest.raises(InputError):
+        sm.simulate(seed=1, start="2022-01", end="2022-02", dispersion=0.5)
+
+
+def test_cli_dispersion_flag(tmp_path, capsys):
+    rc = main(["simulate", "--out", str(tmp_path / "s"), "--start", "2022-04", "--end", "2022-05",
+               "--dispersion", "--json"])  # fmt: skip
+    assert rc == 0
+    truth = json.loads((tmp_path / "s" / "truth.json").read_text())
+    assert truth["dispersion"] == sm.CALIBRATED_DISPERSION

@@ -55,6 +55,8 @@ def e2e_store(tmp_path_factory) -> Path:
     shared = open_dataset("bundled").path  # built on first use in the session's HOTSPOTS_STORE
     root = tmp_path_factory.mktemp("e2e-store")
     (root / "bundled").symlink_to(shared, target_is_directory=True)
+    # the simulated dataset too (built on first use), for the Seasonal page's dataset switch
+    (root / "simulated").symlink_to(open_dataset("simulated").path, target_is_directory=True)
     build_xss_store(root, "uploaded")
     return root
 

@@ -396,3 +396,43 @@ def test_every_page_map_draws(page, page_log, path):
     expect(frame.locator(".leaflet-container")).to_be_visible()
     assert frame_el.bounding_box()["height"] > 300
     assert_clean(page_log)
+
+
+def _wait_run(page: Page) -> None:
+    expect(page.get_by_test_id("stApp")).to_have_attribute(
+        "data-test-script-state", "notRunning", timeout=180_000
+    )
+
+
+def _pick(page: Page, label: str, option: str) -> None:
+    """Choose in a selectbox by typing (long option lists are drawn only in part)."""
+    box = combobox(page, label)
+    box.click()
+    box.fill(option)
+    page.get_by_role("option", name=option, exact=True).click()
+    _wait_run(page)
+
+
+def test_seasonal_dataset_switch_never_gives_a_verdict_on_bad_windows(page, page_log):
+    """Switching dataset on the Seasonal page resets the windows to the new data's default
+    evaluation (never all to one month), and overlapping windows get a message, no verdict."""
+    open_app(page, "Seasonal_comparison")
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_text("Jan–Feb 2019 → Jan–Feb 2024")).to_be_visible(timeout=60_000)
+    from hotspots.ui.cache import DATASET_LABELS
+
+    _pick(page, "Dataset", DATASET_LABELS["simulated"])
+    for label, value in (("Before: from", "2021-04"), ("Before: to", "2021-08"),
+                         ("After: from", "2022-04"), ("After: to", "2022-08")):  # fmt: skip
+        expect(combobox(page, label)).to_have_value(value, timeout=60_000)
+    expect(main.get_by_text("Apr–Aug 2021 → Apr–Aug 2022")).to_be_visible(timeout=60_000)
+    expect(main.get_by_text("Effect vs control").first).to_be_visible()
+    assert "no verdict" not in main.inner_text().lower()
+    # overlapping windows: a clear message and no verdict
+    _pick(page, "Before: from", "2022-04")
+    _pick(page, "Before: to", "2022-06")
+    expect(main.get_by_text("No verdict:").first).to_be_visible(timeout=60_000)
+    assert "overlap" in main.inner_text()
+    assert main.get_by_text("Effect vs control").count() == 0
+    assert main.get_by_text("Net effect").count() == 0
+    assert_clean(page_log)

@@ -203,6 +203,20 @@ def test_overview_reads_permalink(run_page, bundled_records):
     )
 
 
+def test_overview_year_earlier_allows_for_dispersion(run_page):
+    """The year-earlier change carries its interval; the arrow shows only when it excludes 0."""
+    at = run_page("overview", dataset="simulated", **{"from": "2023-04", "to": "2023-08"})
+    assert_ran(at)
+    m = [x for x in at.metric if x.label == "Records"][0]
+    assert "vs a year earlier (" in m.delta
+    assert any("dispersion" in c.value.lower() for c in at.caption)
+    texts = markdowns(at)
+    assert any(t.startswith("**Against a year earlier:**") and "95% CI" in t for t in texts)
+    # the baseline goes back as far as the data (2020-2022 for Apr-Aug 2023)
+    base = [t for t in texts if t.startswith("**Against previous years:**")]
+    assert base and "3 earlier years" in base[0]
+
+
 def test_overview_ignores_broken_permalink(run_page, bundled_records):
     at = run_page(
         "overview",
@@ -440,23 +454,50 @@ def test_seasonal_buffer_change(run_page):
     assert query(at)["buffer"] == "800"
 
 
-def test_seasonal_response_preset_on_simulated_data(run_page):
-    """On the simulated data the preset evaluates the 2022 programme and finds the fall."""
+def test_seasonal_response_opens_on_simulated_data(run_page):
+    """A fresh ?dataset=simulated shows the 2022 Seasonal Response, true effects inside the intervals."""
+    from hotspots.data.store import open_dataset
+
     at = run_page("seasonal", dataset="simulated")
-    assert_ran(at)
-    assert at.selectbox(key="b_from").value == "2022-04"  # default: the two latest summers
-    at.button(key="preset_sr").click().run()
     assert_ran(at)
     values = [at.selectbox(key=k).value for k in ("b_from", "b_to", "a_from", "a_to")]
     assert values == ["2021-04", "2021-08", "2022-04", "2022-08"]
-    effects = [m.value for m in at.metric if m.label == "Effect vs control"]
-    assert len(effects) == 2 and all(v.startswith("-") for v in effects)
+    assert at.selectbox(key="iv").value == "Seasonal Response"
+    assert at.selectbox(key="iv_year").value == 2022
+    assert any("Seasonal Response 2022" in c.value for c in at.caption)
+    truth = json.loads((open_dataset("simulated").path / "truth.json").read_text())["effects"]
+    effects = [m for m in at.metric if m.label == "Effect vs control"]
+    assert len(effects) == 2
+    for m, key in zip(effects, ("crime", "asb"), strict=True):
+        lo, hi = (float(v) for v in re.findall(r"[-+]\d+(?:\.\d+)?", m.delta)[:2])
+        assert lo <= truth[key]["percent"] <= hi, (m.delta, truth[key])
+        assert m.value.startswith("-")
 
 
-def test_seasonal_preset_absent_without_both_summers(run_page):
-    at = run_page("seasonal")
+def test_seasonal_no_verdict_on_overlapping_or_empty_windows(run_page):
+    at = run_page("seasonal", dataset="simulated")
+    at.selectbox(key="b_from").set_value("2022-04")
+    at.selectbox(key="b_to").set_value("2022-06").run()
     assert_ran(at)
-    assert not [b for b in at.button if b.key == "preset_sr"]
+    assert any("overlap" in w.value for w in at.warning)
+    assert not [m for m in at.metric if m.label == "Effect vs control"]
+    # switching dataset never carries the simulated months over: back to a default evaluation
+    at.selectbox(key="dataset").set_value("bundled").run()
+    assert_ran(at)
+    values = [at.selectbox(key=k).value for k in ("b_from", "b_to", "a_from", "a_to")]
+    assert values == ["2019-01", "2019-02", "2024-01", "2024-02"]
+    assert not any("No verdict" in w.value for w in at.warning)
+
+
+def test_seasonal_add_intervention(run_page, isolated_store):
+    at = run_page("seasonal")
+    inputs = {t.label: t for t in at.text_input}
+    inputs["Name"].set_value("Winter *nights*")
+    inputs["Years it ran (comma-separated)"].set_value("2024")
+    at.button[[b.label for b in at.button].index("Add to the register")].click().run()
+    assert_ran(at)
+    assert any("Added to" in s.value for s in at.success)
+    assert "Winter *nights*" in at.selectbox(key="iv").options
 
 
 def test_seasonal_reads_permalink(run_page):

@@ -17,8 +17,8 @@ def add_arguments(p) -> None:
     add_store_arguments(p)
     p.add_argument(
         "--target",
-        required=True,
-        help="area where the intervention ran, e.g. town-centre, a ward or place@radius_m",
+        help="area where the intervention ran, e.g. town-centre, a ward or place@radius_m "
+        "(default: the --intervention's)",
     )
     p.add_argument("--buffer-m", type=float, default=DEFAULT_BUFFER_M, metavar="M",
                    help=f"width of the ring around the target in metres (default {DEFAULT_BUFFER_M:g}; 0: no ring)")  # fmt: skip
@@ -27,15 +27,17 @@ def add_arguments(p) -> None:
         default=None,
         help="control area (default: the rest of BCP outside target and ring)",
     )
+    p.add_argument("--before", metavar="FROM:TO", help="window before, e.g. 2021-04:2021-08")
     p.add_argument(
-        "--before", required=True, metavar="FROM:TO", help="window before, e.g. 2021-04:2021-08"
+        "--after", metavar="FROM:TO", help="window after (or during), e.g. 2022-04:2022-08"
     )
     p.add_argument(
-        "--after",
-        required=True,
-        metavar="FROM:TO",
-        help="window after (or during), e.g. 2022-04:2022-08",
+        "--intervention",
+        metavar="NAME",
+        help="a registered intervention (e.g. 'Seasonal Response'): sets the windows from --year "
+        "(its months that year, against the same months a year earlier), unless given",
     )
+    p.add_argument("--year", type=int, help="the year of --intervention to evaluate")
     p.add_argument(
         "--types",
         default=None,
@@ -46,15 +48,45 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from hotspots.compare.evaluation import evaluate
+    from hotspots.compare.evaluation import (
+        DEFAULT_BUFFER_M,
+        WDD_RAW_FORMULA,
+        WDD_SCALED_FORMULA,
+        WDQ_FORMULA,
+        evaluate,
+    )
+    from hotspots.errors import InputError
 
     store = store_from_args(args)
+    target, before, after, buffer_m = args.target, args.before, args.after, args.buffer_m
+    if args.intervention:
+        from hotspots.compare.interventions import intervention_windows, load_interventions
+
+        reg = {iv.name.lower(): iv for iv in load_interventions()}
+        iv = reg.get(args.intervention.strip().lower())
+        if iv is None:
+            raise InputError("--intervention", args.intervention, "a registered intervention",
+                             f"Registered: {', '.join(i.name for i in reg.values())}.")  # fmt: skip
+        c = intervention_windows(
+            iv, args.year or iv.first_evaluated or iv.years[-1], store.months()
+        )
+        if c.problems:
+            raise InputError(
+                "--year", c.year, "a year whose windows have data", " ".join(c.problems)
+            )
+        target = target or c.target
+        before, after = before or c.before.spec, after or c.after.spec
+        if buffer_m == DEFAULT_BUFFER_M:
+            buffer_m = c.buffer_m
+    for name, v in (("--target", target), ("--before", before), ("--after", after)):
+        if not v:
+            raise InputError(name, v, "a value (or --intervention NAME --year YEAR)")
     ev = evaluate(
         store.records(),
-        args.target,
-        before=args.before,
-        after=args.after,
-        buffer_m=args.buffer_m,
+        target,
+        before=before,
+        after=after,
+        buffer_m=buffer_m,
         control=args.control,
         categories=args.types,
         available_months=store.months(),
@@ -64,8 +96,15 @@ def run(args) -> int:
         d["dataset"] = store.version
         text = json.dumps(d, indent=1, ensure_ascii=False)
     else:
-        t = ev.table().set_index("group").T.reset_index().rename(columns={"index": "measure"})
-        t = t.map(lambda v: f"{v:,.1f}" if isinstance(v, float) else v)
+        tab = ev.table()
+        formulas = [c for c in tab.columns if c.endswith("_formula")]
+        tab = tab.drop(columns=formulas + ["wdq_meaning"])
+        t = tab.set_index("group").T.reset_index().rename(columns={"index": "measure"})
+        for c in t.columns[1:]:
+            t[c] = [
+                (f"{v:,.2f}" if m.startswith("wdq") else f"{v:,.1f}") if isinstance(v, float) else v
+                for m, v in zip(t["measure"], t[c], strict=True)
+            ]
         head = (
             f"Target: {ev.target_name} ({ev.target_area_km2:.2f} km2); ring {ev.buffer_m:g} m "
             f"({ev.buffer_area_km2:.2f} km2); control: {ev.control_name}\n"
@@ -76,5 +115,8 @@ def run(args) -> int:
             head + format_table(t, "table") + "\n" + "\n".join(g.reading for g in ev.groups) + "\n"
         )
         text += "".join(f"note: {n}\n" for n in notes)
+        text += "".join(
+            f"definition: {f}\n" for f in (WDD_RAW_FORMULA, WDD_SCALED_FORMULA, WDQ_FORMULA)
+        )
     emit_text(text, args.out)
     return 0

@@ -30,6 +30,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from hotspots.compare import wording as W
+from hotspots.compare.dispersion import (
+    POISSON,
+    POISSON_LABEL,
+    Dispersion,
+    PoissonFallback,
+    estimate_dispersion,
+    monthly_series,
+    quantile,
+)
 from hotspots.compare.windows import Window, dataset_months, window
 from hotspots.data import schema as S
 from hotspots.data.areas import Area, resolve_area
@@ -100,7 +110,7 @@ def small_count_flag(*counts: int) -> str:
 
 
 @dataclass(frozen=True)
-class RateRatio:
+class RateRatio(PoissonFallback):
     """Exact comparison of two Poisson counts with exposures.
 
     Attributes
@@ -111,6 +121,12 @@ class RateRatio:
         ``count_a == 0 < count_b``; NaN when both are 0.
     ci_low, ci_high : exact interval for the ratio at ``conf``.
     p_value : exact two-sided p-value for "the rate did not change".
+    dispersion : the :class:`~hotspots.compare.dispersion.Dispersion` the
+        interval and p-value allow for. With ``phi > 1`` they are the quasi-Poisson
+        ones (log-scale Wald, standard error times ``sqrt(phi)``, Student's t with
+        the dispersion's degrees of freedom); ``poisson_ci_low``,
+        ``poisson_ci_high`` and ``poisson_p_value`` always hold the exact
+        Poisson (conditional binomial) ones.
     """
 
     count_a: int
@@ -122,6 +138,10 @@ class RateRatio:
     ci_high: float
     p_value: float
     conf: float
+    poisson_ci_low: float = float("nan")
+    poisson_ci_high: float = float("nan")
+    poisson_p_value: float = float("nan")
+    dispersion: Dispersion = POISSON
 
     @property
     def pct_change(self) -> float:
@@ -139,14 +159,20 @@ def rate_ratio(
     exposure_a: float = 1.0,
     exposure_b: float = 1.0,
     conf: float = 0.95,
+    dispersion: Dispersion | None = None,
 ) -> RateRatio:
-    """Exact conditional (binomial) interval and test for the ratio of two Poisson rates.
+    """Interval and test for the ratio of two rates: exact for Poisson counts, scaled otherwise.
 
     Parameters
     ----------
     count_a, count_b : non-negative integers, records in windows A and B.
     exposure_a, exposure_b : positive numbers, the windows' lengths (months of data).
     conf : confidence level of the interval, default 0.95.
+    dispersion : :class:`~hotspots.compare.dispersion.Dispersion`, optional.
+        ``None`` or not estimated: the exact Poisson interval and p-value.
+        Otherwise the quasi-Poisson ones: ``log R -/+ t_df sqrt(phi (1/a + 1/b))``
+        (0.5 added to both counts when one is 0) and the two-sided t test; the
+        exact Poisson ones are kept in ``poisson_*``.
 
     Returns
     -------
@@ -184,7 +210,20 @@ def rate_ratio(
         return pi * ta / ((1.0 - pi) * tb)
 
     p = binomial_p_two_sided(b, n, tb / (ta + tb))
-    return RateRatio(a, b, ta, tb, ratio, to_ratio(lo_pi), to_ratio(hi_pi), p, conf)
+    lo, hi = to_ratio(lo_pi), to_ratio(hi_pi)
+    disp = dispersion or POISSON
+    if not disp.estimated:
+        return RateRatio(a, b, ta, tb, ratio, lo, hi, p, conf, lo, hi, p, disp)
+    a_, b_ = (a + 0.5, b + 0.5) if min(a, b) == 0 else (a, b)
+    log_r = math.log((b_ / tb) / (a_ / ta))
+    se = math.sqrt(disp.phi * (1.0 / a_ + 1.0 / b_))
+    q = quantile(conf, disp.df)
+    z = abs(log_r) / se
+    qp = float(2 * (stats.norm.sf(z) if not math.isfinite(disp.df) else stats.t.sf(z, disp.df)))
+    return RateRatio(
+        a, b, ta, tb, ratio, math.exp(log_r - q * se), math.exp(log_r + q * se), qp, conf,
+        lo, hi, p, disp,
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- periods
@@ -203,6 +242,10 @@ COMPARISON_COLUMNS: list[str] = [
     "pct_ci_low",
     "pct_ci_high",
     "p_value",
+    "dispersion",
+    "poisson_ci_low",
+    "poisson_ci_high",
+    "poisson_p_value",
     "small_count_flag",
 ]
 TOTAL_LABEL = "Total (selected categories)"
@@ -244,6 +287,11 @@ class PeriodComparison:
     notes: tuple[str, ...] = ()
 
     @property
+    def dispersion(self) -> Dispersion:
+        """The dispersion the total's interval allows for (and where it came from)."""
+        return self.result.dispersion
+
+    @property
     def count_a(self) -> int:
         return self.result.count_a
 
@@ -253,7 +301,7 @@ class PeriodComparison:
 
     @property
     def reading(self) -> str:
-        """One plain-English sentence (two with a small-count warning)."""
+        """Plain-English sentences: the change, its interval, whether it could be chance."""
         r = self.result
         what = _describe(self.categories)
         if r.count_a + r.count_b == 0:
@@ -263,27 +311,31 @@ class PeriodComparison:
                 f"{_cap(what)} in {self.area_name}: none in {self.a.label}, "
                 f"{r.count_b:,} in {self.b.label}; a percentage change cannot be given."
             )
-        verb = "fell" if r.ratio < 1 else "rose" if r.ratio > 1 else "did not change"
         lo, hi = r.pct_ci
-        sig = (
-            "a change this large is unlikely by chance"
-            if r.p_value < 0.05
-            else "this could be chance variation"
-        )
-        flag = small_count_flag(r.count_a, r.count_b)
-        warn = f" Counts are {flag}: read with care." if flag else ""
+        verb = "fell" if r.ratio < 1 else "rose" if r.ratio > 1 else "did not change"
+        size = f" by {W.about(r.pct_change)}" if r.ratio != 1 else ""
+        per = " per month of data" if self.months_a != self.months_b else ""
         if self.months_a != self.months_b:
-            how = (
-                f"{verb} {abs(r.pct_change):.0f}% per month of data, from {r.count_a / self.months_a:,.0f} "
-                f"a month in {self.a.label} ({r.count_a:,} records in {self.months_a} of {self.a.n_months} "
-                f"months) to {r.count_b / self.months_b:,.0f} a month in {self.b.label} ({r.count_b:,} "
-                f"records in {self.months_b} of {self.b.n_months} months)"
+            frm = (
+                f"from {r.count_a / self.months_a:,.0f} a month in {self.a.label} ({r.count_a:,} "
+                f"records in {self.months_a} of {self.a.n_months} months) to "
+                f"{r.count_b / self.months_b:,.0f} a month in {self.b.label} ({r.count_b:,} records "
+                f"in {self.months_b} of {self.b.n_months} months)"
             )
         else:
-            how = f"{verb} {abs(r.pct_change):.0f}%, from {r.count_a:,} in {self.a.label} to {r.count_b:,} in {self.b.label}"
+            frm = f"from {r.count_a:,} in {self.a.label} to {r.count_b:,} in {self.b.label}"
+        flag = small_count_flag(r.count_a, r.count_b)
+        warn = f" Counts are {flag}: read with care." if flag else ""
+        d = r.dispersion
+        poisson = (
+            f" The interval allows for the usual month-to-month variation (dispersion "
+            f"{d.phi:.1f}, from {d.n_months} months)."
+            if d.estimated
+            else f" The interval {POISSON_LABEL}."
+        )
         return (
-            f"{_cap(what)} in {self.area_name} {how} "
-            f"(95% CI {_fmt_pct(lo)} to {_fmt_pct(hi)}, p = {r.p_value:.3g}): {sig}.{warn}"
+            f"{_cap(what)} in {self.area_name} {verb}{size}{per} ({W.between(lo, hi)}, 95% CI), "
+            f"{frm}; {W.chance(hi < 0 or lo > 0)}.{poisson}{warn}"
         )
 
     def to_dict(self) -> dict:
@@ -303,8 +355,8 @@ class PeriodComparison:
             "missing_months_b": list(self.missing_b),
             "count_a": r.count_a,
             "count_b": r.count_b,
-            "rate_a": r.count_a / self.months_a,
-            "rate_b": r.count_b / self.months_b,
+            "rate_a": round(r.count_a / self.months_a, 2),
+            "rate_b": round(r.count_b / self.months_b, 2),
             "abs_change": r.count_b - r.count_a,
             "pct_change": _num(r.pct_change),
             "rate_ratio": _num(r.ratio),
@@ -312,7 +364,14 @@ class PeriodComparison:
             "ci_high": _num(r.ci_high),
             "pct_ci_low": _num(lo),
             "pct_ci_high": _num(hi),
-            "p_value": r.p_value,
+            "p_value": W.sig_round(r.p_value),
+            **r.dispersion.to_dict(),
+            "poisson_ci_low": _num(r.poisson_ci_low),
+            "poisson_ci_high": _num(r.poisson_ci_high),
+            "poisson_pct_ci_low": _num(r.poisson_pct_ci[0]),
+            "poisson_pct_ci_high": _num(r.poisson_pct_ci[1]),
+            "poisson_p_value": W.sig_round(r.poisson_p_value),
+            "poisson_note": f"poisson_* keys: the exact interval that {POISSON_LABEL}",
             "small_count_flag": small_count_flag(r.count_a, r.count_b),
             "reading": self.reading,
             "notes": list(self.notes),
@@ -324,8 +383,10 @@ class PeriodComparison:
 
 
 def _num(v: float) -> float | None:
-    """JSON-safe number: NaN and infinities become None."""
-    return float(v) if isinstance(v, (int, float)) and math.isfinite(v) else None
+    """JSON-safe number rounded to 4 significant figures: NaN and infinities become None."""
+    if isinstance(v, (int, float, np.integer, np.floating)) and math.isfinite(v):
+        return W.sig_round(float(v), 4)
+    return None
 
 
 def _cap(text: str) -> str:
@@ -345,25 +406,34 @@ def _describe(categories: tuple[str, ...]) -> str:
     return f"{len(categories)} selected categories"
 
 
-def _row(label: str, a: int, b: int, ta: int, tb: int) -> dict:
-    r = rate_ratio(a, b, ta, tb)
+def _row(label: str, a: int, b: int, ta: int, tb: int, disp: Dispersion) -> tuple[dict, RateRatio]:
+    """One row of the comparison table, rounded for people (and the RateRatio behind it)."""
+    r = rate_ratio(a, b, ta, tb, dispersion=disp)
     lo, hi = r.pct_ci
+
+    def n(v: float, digits: int = 1) -> float:
+        return round(v, digits) if math.isfinite(v) else v
+
     return {
         "category": label,
         "count_a": a,
         "count_b": b,
-        "rate_a": a / ta,
-        "rate_b": b / tb,
+        "rate_a": n(a / ta, 2),
+        "rate_b": n(b / tb, 2),
         "abs_change": b - a,
-        "pct_change": r.pct_change,
-        "rate_ratio": r.ratio,
-        "ci_low": r.ci_low,
-        "ci_high": r.ci_high,
-        "pct_ci_low": lo,
-        "pct_ci_high": hi,
-        "p_value": r.p_value,
+        "pct_change": n(r.pct_change),
+        "rate_ratio": W.sig_round(r.ratio, 4),
+        "ci_low": W.sig_round(r.ci_low, 4),
+        "ci_high": W.sig_round(r.ci_high, 4),
+        "pct_ci_low": n(lo),
+        "pct_ci_high": n(hi),
+        "p_value": W.sig_round(r.p_value),
+        "dispersion": round(disp.phi, 2),
+        "poisson_ci_low": W.sig_round(r.poisson_ci_low, 4),
+        "poisson_ci_high": W.sig_round(r.poisson_ci_high, 4),
+        "poisson_p_value": W.sig_round(r.poisson_p_value),
         "small_count_flag": small_count_flag(a, b),
-    }
+    }, r
 
 
 def compare_periods(
@@ -374,6 +444,7 @@ def compare_periods(
     area: Area | str | None = None,
     categories=None,
     available_months: Iterable[str] | None = None,
+    overdispersion: bool = True,
 ) -> PeriodComparison:
     """Compare records in window A with window B for an area and set of categories.
 
@@ -386,15 +457,23 @@ def compare_periods(
     categories : ``--types`` value (``crime``, ``asb``, names...), default all.
     available_months : the months the dataset covers, when known better than from
         the records (e.g. a month with no records at all).
+    overdispersion : estimate the dispersion of each monthly series (default) or
+        assume Poisson counts (False).
 
     Returns
     -------
     PeriodComparison
-        Counts, absolute and percentage change per month of data, the exact 95%
-        interval for the rate ratio and its exact p-value, per category and in total.
+        Counts, absolute and percentage change per month of data, the 95%
+        interval for the rate ratio and its p-value allowing for the dispersion
+        of the monthly counts, and the exact Poisson ones, per category and in total.
 
     Notes
     -----
+    The dispersion of each category (and of the total) is estimated from its
+    monthly series over every month of the dataset in the area
+    (:func:`hotspots.compare.dispersion.estimate_dispersion`); ``records`` must
+    therefore hold all the dataset's months, not only the windows'.
+
     A month missing from the data shortens that window's exposure: the rates
     are per month of data, and the notes say which month is missing.
     """
@@ -425,19 +504,35 @@ def compare_periods(
             f"windows differ in length ({len(pa)} and {len(pb)} months of data): changes, the "
             "interval and the p-value compare monthly rates, not raw counts"
         )
-    sub = filter_records(
-        records, months=(min(wa.start, wb.start), max(wa.end, wb.end)), categories=cats, area=ar
-    )
+    sub = filter_records(records, categories=cats, area=ar)
     month = sub[S.MONTH]
     in_a = month.isin(pa).to_numpy()
     in_b = month.isin(pb).to_numpy()
     cat = sub[S.CATEGORY]
     ca = cat[in_a].value_counts()
     cb = cat[in_b].value_counts()
-    rows = [_row(c, int(ca.get(c, 0)), int(cb.get(c, 0)), len(pa), len(pb)) for c in cats]
+
+    def disp_of(mask, what: str) -> Dispersion:
+        if not overdispersion:
+            return POISSON
+        return estimate_dispersion(
+            monthly_series(month[mask], have), source=f"monthly counts of {what} in {ar.name}"
+        )
+
+    rows = [
+        _row(
+            c, int(ca.get(c, 0)), int(cb.get(c, 0)), len(pa), len(pb),
+            disp_of((cat == c).to_numpy(), c.lower()),
+        )[0]
+        for c in cats
+    ]  # fmt: skip
     na, nb = int(in_a.sum()), int(in_b.sum())
-    rows.append(_row(TOTAL_LABEL, na, nb, len(pa), len(pb)))
+    total_row, result = _row(
+        TOTAL_LABEL, na, nb, len(pa), len(pb), disp_of(slice(None), _describe(cats))
+    )
+    rows.append(total_row)
     table = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+    notes.append(result.dispersion.description)
     flag = small_count_flag(na, nb)
     if flag:
         notes.append(
@@ -446,7 +541,6 @@ def compare_periods(
         )
     if overlap := sorted(set(pa) & set(pb)):
         notes.append(f"the windows overlap ({', '.join(overlap)}): the test assumes they do not")
-    result = rate_ratio(na, nb, len(pa), len(pb))
     return PeriodComparison(
         ar.name,
         ar.spec,

@@ -55,6 +55,18 @@ DEFAULT_INDICATORS: tuple[str, ...] = (
     "total crime",
     "violence and sexual offences",
 )
+#: Labels of the partnership's indicators when the counts are police.uk records.
+POLICE_UK_LABELS: dict[str, str] = {
+    "total ASB reports": "police.uk ASB records",
+    "total crime": "police.uk crime records",
+}
+#: Said under any table built from police.uk records.
+SOURCE_NOTE = (
+    "Counts are police.uk street-level records (simulated data follow the same format). The "
+    "partnership's own indicators, such as total ASB reports, come from the force recording "
+    "system and are not the same counts: police.uk leaves out some records and locates "
+    "the rest at anonymised points, so its totals differ from the published ones."
+)
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _QUARTER_MONTHS = ("Apr–Jun", "Jul–Sep", "Oct–Dec", "Jan–Mar")
 
@@ -244,6 +256,8 @@ def asb_subtype_table(
     fy = month.map(financial_year) if len(sub) else pd.Series([], dtype="int64")
     subtype = sub[S.ASB_SUBTYPE]
     has_subtypes = bool(subtype.notna().any())
+    if S.SOURCE not in sub or S.SOURCE_FORCE_EXPORT not in set(sub[S.SOURCE].dropna()):
+        notes.append(SOURCE_NOTE)
     if not has_subtypes:
         notes.append(
             "This data has no ASB subtypes (police.uk publishes none): only the totals are shown. "
@@ -384,10 +398,15 @@ def quarterly_table(
     a = resolve_area(area)
     base_and_cur = filter_records(records, area=a)
     month = base_and_cur[S.MONTH].astype(str)
+    sources = set(base_and_cur[S.SOURCE].dropna().unique()) if S.SOURCE in base_and_cur else set()
+    from_police_uk = S.SOURCE_FORCE_EXPORT not in sources
+    if from_police_uk:
+        notes.append(SOURCE_NOTE)
     rows = []
     subtype_missing = False
     for name in indicators:
         label, cats, subtype = _indicator(name)
+        label = POLICE_UK_LABELS.get(label, label) if from_police_uk else label
         m = base_and_cur[S.CATEGORY].isin(cats).to_numpy(dtype=bool)
         if subtype is not None:
             st = base_and_cur[S.ASB_SUBTYPE]

@@ -11,12 +11,14 @@ like (crime and ASB in BCP's town centre rise every summer).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from hotspots.compare.dispersion import POISSON_LABEL
 from hotspots.data import schema as S
 from hotspots.data.select import filter_records, month_range, parse_window
 from hotspots.errors import InputError
@@ -248,7 +250,7 @@ def default_windows(
 # --------------------------------------------------------------------------- baseline
 @dataclass(frozen=True)
 class Baseline:
-    """Counts in one window against the same window in previous years.
+    """Counts in one window against the same window in earlier years.
 
     Attributes
     ----------
@@ -259,6 +261,11 @@ class Baseline:
     unusual : "above the range", "below the range", "within the range" or
         "no baseline"; a year is unusual when outside the min–max of the
         baseline years (with N years, about a 2/(N+1) chance by luck alone).
+    vs_mean : :class:`~hotspots.compare.rates.RateRatio` of the window against
+        the baseline years' average, allowing for the dispersion of the monthly
+        counts (None without a baseline).
+    gap : in words, which earlier years are loaded and which are not, e.g.
+        "2019 is the only earlier year loaded (2020–2023 have no data for Jan–Feb)".
     notes : skipped years and the like.
     """
 
@@ -273,6 +280,8 @@ class Baseline:
     area_name: str
     categories: tuple[str, ...]
     notes: tuple[str, ...] = field(default=())
+    vs_mean: object | None = None
+    gap: str = ""
 
     @property
     def pct_vs_mean(self) -> float:
@@ -280,51 +289,101 @@ class Baseline:
 
     @property
     def reading(self) -> str:
+        from hotspots.compare import wording as W
+
         if not self.years:
-            return (
-                f"{self.count:,} records in {self.window.label}; no earlier years to compare with."
-            )
+            return f"{self.count:,} records in {self.window.label}; {self.gap or 'no earlier years loaded'}."
         n = len(self.years)
-        return (
-            f"{self.count:,} records in {self.window.label} against {self.mean:,.1f} a year on "
-            f"average in the same months of the previous {n} year{'s' if n > 1 else ''} "
-            f"(range {self.minimum:,.0f}–{self.maximum:,.0f}): {self.unusual}."
+        span = (
+            f"{self.years[0].label}"
+            if n == 1
+            else f"the same months of {n} earlier years (range {self.minimum:,.0f}–"
+            f"{self.maximum:,.0f}; {self.unusual})"
         )
+        s = (
+            f"{self.count:,} records in {self.window.label} against "
+            f"{self.mean:,.{1 if self.mean < 100 and n > 1 else 0}f}"
+            f"{' a year on average' if n > 1 else ''} in {span}"
+        )
+        r = self.vs_mean
+        if r is not None and math.isfinite(r.pct_change):
+            lo, hi = r.pct_ci
+            s += (
+                f": {W.pct(r.pct_change)} ({W.between(lo, hi)}, 95% CI); "
+                f"{W.chance(hi < 0 or lo > 0)}"
+            )
+            if not r.dispersion.estimated:
+                s += f"; the interval {POISSON_LABEL}"
+        elif n > 1:
+            s += f": {self.unusual}"
+        return s + (f". {self.gap[:1].upper() + self.gap[1:]}." if self.gap else ".")
 
     def to_dict(self) -> dict:
-        return {
+        r = self.vs_mean
+        out = {
             "window": self.window.spec,
             "count": self.count,
             "baseline_windows": [w.spec for w in self.years],
             "baseline_counts": list(self.counts),
-            "baseline_mean": self.mean,
-            "baseline_min": self.minimum,
-            "baseline_max": self.maximum,
-            "pct_vs_mean": self.pct_vs_mean,
+            "baseline_mean": round(self.mean, 1) if self.years else None,
+            "baseline_min": self.minimum if self.years else None,
+            "baseline_max": self.maximum if self.years else None,
+            "pct_vs_mean": round(self.pct_vs_mean, 1) if self.years else None,
             "unusual": self.unusual,
             "area": self.area_name,
             "categories": list(self.categories),
+            "gap": self.gap,
             "reading": self.reading,
             "notes": list(self.notes),
         }
+        if r is not None:
+            lo, hi = r.pct_ci
+            plo, phi = r.poisson_pct_ci
+            out.update(
+                ci_low=round(lo, 1), ci_high=round(hi, 1), p_value=float(f"{r.p_value:.3g}"),
+                poisson_ci_low=round(plo, 1), poisson_ci_high=round(phi, 1),
+                **r.dispersion.to_dict(),
+            )  # fmt: skip
+        return out
+
+
+def _years_words(years: list[int]) -> str:
+    if not years:
+        return ""
+    runs = _runs(years)
+    parts = [str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs]
+    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
 
 
 def baseline(
     records: pd.DataFrame,
     w: Window | str,
     *,
-    years: int = 3,
+    years: int | None = None,
     area=None,
     categories=None,
     available_months: Iterable[str] | None = None,
+    overdispersion: bool = True,
 ) -> Baseline:
-    """Whether a window is unusual against the same window in the previous ``years`` years.
+    """Whether a window is unusual against the same window in earlier years.
 
-    Only baseline years whose window is complete in the data are used (the
-    others are named in ``notes``). Records are restricted to ``area`` (default
-    BCP) and ``categories`` (default all) with
-    :func:`hotspots.data.select.filter_records`.
+    Parameters
+    ----------
+    years : how many earlier years to look at; None (default) goes back as far
+        as the data go.
+
+    Only baseline years whose window is complete in the data are used; the gap
+    (years with no data for these months) is said in words. Records are
+    restricted to ``area`` (default BCP) and ``categories`` (default all) with
+    :func:`hotspots.data.select.filter_records`. ``vs_mean`` compares the
+    window with the baseline years' average as a rate ratio whose interval allows
+    for the dispersion of the area's monthly counts over every month of the
+    dataset (:func:`hotspots.compare.dispersion.estimate_dispersion`; the Poisson
+    interval, labelled, when there are too few months), so ``records`` must hold
+    all the dataset's months.
     """
+    from hotspots.compare.dispersion import POISSON, estimate_dispersion, monthly_series
+    from hotspots.compare.rates import rate_ratio
     from hotspots.data.areas import resolve_area
 
     w = window(w)
@@ -341,24 +400,57 @@ def baseline(
     def count(win: Window) -> int:
         return int(sum(int(month_counts.get(m, 0)) for m in win.months))
 
+    first_year = min((int(m[:4]) for m in have), default=int(w.start[:4]))
+    n_back = years if years is not None else max(0, int(w.start[:4]) - first_year)
     used: list[Window] = []
     counts: list[int] = []
-    for bw in previous_years(w, years):
-        _, miss = bw.coverage(have)
+    partial: list[int] = []
+    absent: list[int] = []
+    for bw in previous_years(w, n_back) if n_back >= 1 else []:
+        got, miss = bw.coverage(have)
         if miss:
+            (partial if got else absent).append(int(bw.start[:4]))
             notes.append(f"{bw.label} left out of the baseline: no data for {', '.join(miss)}")
             continue
         used.append(bw)
         counts.append(count(bw))
+    season_words = w.label.rsplit(" ", 1)[0] if w.start[:4] == w.end[:4] else w.label
+    missing_years = sorted(absent + partial)
+    if not used:
+        gap = f"no earlier year with {season_words} complete is loaded"
+    elif len(used) == 1:
+        gap = f"{used[0].start[:4]} is the only earlier year loaded with {season_words}"
+    else:
+        gap = ""
+    if missing_years and used:
+        gap += ("; " if gap else "") + (
+            f"{_years_words(missing_years)} {'has' if len(missing_years) == 1 else 'have'} "
+            f"no data for {season_words}"
+        )
     c = count(w)
+    vs_mean = None
     if counts:
         mean, lo, hi = float(np.mean(counts)), float(min(counts)), float(max(counts))
         unusual = (
             "above the range" if c > hi else "below the range" if c < lo else "within the range"
         )
+        if present:
+            disp = (
+                estimate_dispersion(
+                    monthly_series(sub[S.MONTH], sorted(have)),
+                    source=f"monthly counts in {a.name}",
+                )
+                if overdispersion
+                else POISSON
+            )
+            vs_mean = rate_ratio(
+                int(sum(counts)), c, float(len(counts) * w.n_months), float(len(present)),
+                dispersion=disp,
+            )  # fmt: skip
     else:
         mean = lo = hi = float("nan")
         unusual = "no baseline"
     return Baseline(
-        w, c, tuple(used), tuple(counts), mean, lo, hi, unusual, a.name, cats, tuple(notes)
-    )
+        w, c, tuple(used), tuple(counts), mean, lo, hi, unusual, a.name, cats, tuple(notes),
+        vs_mean, gap,
+    )  # fmt: skip

@@ -35,8 +35,9 @@ behaviour and ``crime`` otherwise. For every month ``m`` the count at each
     centre and on the seafront; ASB peaks in summer everywhere.
 ``E_lk(m)``
     The intervention. During the Seasonal Response (2022-04..2022-08) at
-    locations inside the target (:func:`hotspots.data.areas.town_centre_area`:
-    the Square, Central and Lower Gardens, Pier Approach, the pier) ``E = 0.7441``
+    locations inside the target (:func:`simulated_target`: 250 m around the
+    Square, Central and Lower Gardens, Pier Approach, the pier; deliberately not
+    the tool's 200 m ``town-centre`` polygon) ``E = 0.7441``
     for crime (-25.59 %) and ``0.7636`` for ASB (-23.64 %); in the ring within
     ``ring_m`` metres around the target ``E = 1 + spillover`` for both (negative:
     diffusion of benefits, positive: displacement); ``E = 1`` elsewhere and in
@@ -95,7 +96,7 @@ from pyproj import Transformer
 
 from hotspots import __version__
 from hotspots.data import schema as S
-from hotspots.data.areas import area_mask, town_centre_area
+from hotspots.data.areas import Area, area_mask, town_centre_area
 from hotspots.data.boundaries import POLICE_UK_DIR, geodata_dir, load_boundaries, locate
 from hotspots.data.police_uk import HEADER
 from hotspots.data.select import month_range, parse_month
@@ -147,6 +148,17 @@ DEFAULT_START, DEFAULT_END = "2020-01", "2023-12"
 DEFAULT_SPILLOVER = -0.10
 DEFAULT_RING_M = 400.0
 MAX_SCALE = 25.0  # ~4M records over 4 years; more does not fit comfortably in memory
+#: ``--dispersion`` that reproduces the overdispersion of real police.uk months: a typical
+#: ward's monthly counts about 2.5 times as variable as Poisson, all of BCP about 10 times.
+CALIBRATED_DISPERSION = 2.5
+#: Variances of the gamma random effects per unit of ``dispersion - 1``: a month effect
+#: shared by all of BCP (per kind) and a location-month effect (per snap point and kind).
+#: Calibrated with :func:`zone_month_counts` so that ``dispersion = 2.5`` gives BCP-level
+#: monthly dispersion near 10 and ward-level near 2.5 (see the test of the simulator).
+MONTH_EFFECT_VAR = 0.002
+LOCATION_MONTH_VAR = 0.95
+#: Radius of the simulator's own target outline around each open space (the tool's is 200 m).
+SIM_TARGET_RADIUS_M = 250.0
 
 # --- model constants (see module docstring) ---------------------------------------
 SEASON_AMPLITUDE = {"crime": 0.03, "asb": 0.15}
@@ -596,6 +608,65 @@ def _check_params(seed, start, end, spillover, ring_m, scale) -> tuple:
     return int(seed), start, end, spillover, ring_m, scale
 
 
+def _check_dispersion(dispersion) -> float:
+    try:
+        d = float(dispersion)
+    except (TypeError, ValueError):
+        d = float("nan")
+    if not (math.isfinite(d) and 1.0 <= d <= 50.0):
+        raise InputError(
+            "dispersion", dispersion, "a number from 1 (Poisson) to 50",
+            f"{CALIBRATED_DISPERSION:g} reproduces the overdispersion of real police.uk months.",
+        )  # fmt: skip
+    return d
+
+
+def zone_month_counts(
+    seed: int, months: list[str], *, dispersion: float = 1.0, spillover: float = DEFAULT_SPILLOVER,
+    ring_m: float = DEFAULT_RING_M, scale: float = 1.0, by: str = "zone",
+) -> np.ndarray:  # fmt: skip
+    """Counts per (group, kind, month) from the simulator's model, without records.
+
+    The same lambda and random effects as :func:`simulate`; the Poisson draw is
+    made per group (the sum over a group's snap points of independent Poisson
+    counts given the random effects is Poisson with the summed lambda), which
+    makes hundreds of seeds cheap for coverage checks. ``by="zone"`` gives
+    (3, 2, M) for target, ring and control; ``by="ward"`` gives (n_wards + 1, 2, M),
+    the last row being the snap points outside every ward.
+    """
+    cal = _calibration(str(geodata_dir()))
+    _, _, zone = _zones(cal.loc, ring_m)
+    if by == "ward":
+        codes = cal.loc[S.WARD_CODE].astype("string").fillna("")
+        group, uniq = pd.factorize(codes)
+        n_groups = len(uniq)
+    else:
+        group, n_groups = zone, 3
+    k = len(cal.loc)
+    after = set(month_range(*AFTER))
+    f = _effect_factors()
+    eff = np.ones((3, 2))
+    eff[0] = [f["crime"], f["asb"]]
+    eff[1] = [1.0 + spillover, 1.0 + spillover]
+    t = _month_index(months)
+    trend = np.exp(cal.slope[:, None] * (t[None, :] - cal.t0))
+    season = _season(cal.amplitude, months)
+    kind_of_cat = _IS_ASB.astype(int)
+    kind_1hot = (kind_of_cat[:, None] == np.arange(2)[None, :]).astype(float)
+    g_1hot = np.zeros((n_groups, k))
+    g_1hot[group, np.arange(k)] = 1.0
+    out = np.zeros((n_groups, 2, len(months)), dtype=np.int64)
+    rng = np.random.default_rng([seed, 99])
+    for mi, month in enumerate(months):
+        cf = scale * cal.base * (trend[kind_of_cat, mi][None, :] * season[:, kind_of_cat, mi])
+        lam = (cf * eff[zone][:, kind_of_cat] if month in after else cf) @ kind_1hot  # (k, 2)
+        re = _random_effects(seed, month, k, dispersion)
+        if re is not None:
+            lam = lam * re
+        out[:, :, mi] = rng.poisson(g_1hot @ lam)
+    return out
+
+
 def _geojson(geom: shapely.Geometry) -> dict:
     wgs = shapely.transform(geom, lambda c: np.column_stack(_TO_WGS.transform(c[:, 0], c[:, 1])))
     wgs = shapely.set_precision(wgs, 1e-7)
@@ -617,6 +688,7 @@ def simulate(
     spillover: float = DEFAULT_SPILLOVER,
     ring_m: float = DEFAULT_RING_M,
     scale: float = 1.0,
+    dispersion: float = 1.0,
 ) -> Simulation:
     """Simulate police.uk-like BCP records with a known Seasonal Response effect.
 
@@ -630,6 +702,13 @@ def simulate(
         0 means no ring.
     scale : multiplies every expected count (1 gives real BCP volumes, about
         3,000-4,000 records a month; about 6 gives 1M records over 4 years).
+    dispersion : 1 (default) draws Poisson counts. Above 1, lambda is multiplied by
+        gamma random effects with mean 1: one per month and kind shared by all
+        of BCP (variance ``MONTH_EFFECT_VAR (dispersion - 1)``) and one per snap
+        point, month and kind (variance ``LOCATION_MONTH_VAR (dispersion - 1)``),
+        so counts are gamma-Poisson (negative binomial) mixtures.
+        :data:`CALIBRATED_DISPERSION` (2.5) gives a typical ward's monthly counts
+        a dispersion near 2.5 and all of BCP near 10, as in the real months.
 
     Returns
     -------
@@ -649,7 +728,10 @@ def simulate(
     cal = _calibration(str(geodata_dir()))
     target_area, ring, zone = _zones(cal.loc, ring_m)
     months = month_range(start, end)
-    a, expected = _draw(cal, zone, months, seed=seed, spillover=spillover, scale=scale)
+    dispersion = _check_dispersion(dispersion)
+    a, expected = _draw(
+        cal, zone, months, seed=seed, spillover=spillover, scale=scale, dispersion=dispersion
+    )
     records = _records(cal, months, a)
     notes = [
         f"calibrated on {int(cal.counts.sum()):,} real BCP records at {len(cal.loc):,} police.uk "
@@ -659,6 +741,11 @@ def simulate(
         f"target: {int((zone == 0).sum())} snap points; ring of {ring_m:g} m: "
         f"{int((zone == 1).sum())} snap points ({_spill_kind(spillover)} {spillover:+.0%})",
     ]
+    if dispersion > 1:
+        notes.append(
+            f"overdispersed counts (dispersion {dispersion:g}): gamma month and location-month "
+            "random effects on lambda"
+        )
     if not set(month_range(*BEFORE) + month_range(*AFTER)) <= set(months):
         notes.append(
             f"the simulated months {start}..{end} do not cover both windows "
@@ -672,7 +759,13 @@ def simulate(
         expected,
         a,
         months,
-        params={"seed": seed, "scale": scale, "start": start, "end": end},
+        params={
+            "seed": seed,
+            "scale": scale,
+            "start": start,
+            "end": end,
+            "dispersion": dispersion,
+        },
         spillover=spillover,
         ring_m=ring_m,
         notes=notes,
@@ -695,10 +788,31 @@ def simulate(
     )
 
 
+def simulated_target(b=None) -> Area:
+    """The simulator's own outline of the Seasonal Response area (the truth's target).
+
+    Circles of :data:`SIM_TARGET_RADIUS_M` (250 m) around the five town-centre open
+    spaces, clipped to BCP: deliberately not the tool's default ``town-centre``
+    polygon (200 m), so that evaluating with the tool's polygon is tested against
+    a true zone it does not know exactly, as with a real patrol area.
+    """
+    from hotspots.data.areas import TOWN_CENTRE_PLACES
+
+    b = b or load_boundaries()
+    gz = b.gazetteer.set_index("name")
+    geoms = [gz.loc[p, "geometry"].buffer(SIM_TARGET_RADIUS_M) for p in TOWN_CENTRE_PLACES]
+    return Area(
+        "Seasonal Response area (the simulator's outline: 250 m around the five open spaces)",
+        "polygon",
+        "simulated-target",
+        shapely.intersection(shapely.union_all(geoms), b.outline),
+    )
+
+
 def _zones(loc: pd.DataFrame, ring_m: float):
     """Target area, ring geometry and zone per snap point (0 target, 1 ring, 2 control)."""
     b = load_boundaries()
-    target_area = town_centre_area(b)
+    target_area = simulated_target(b)
     target = target_area.geometry
     if ring_m > 0:
         ring = shapely.intersection(shapely.difference(target.buffer(ring_m), target), b.outline)
@@ -717,9 +831,26 @@ def _effect_factors() -> dict[str, float]:
     return {"crime": 1.0 + CRIME_EFFECT_PCT / 100.0, "asb": 1.0 + ASB_EFFECT_PCT / 100.0}
 
 
+def _random_effects(seed: int, month: str, k: int, dispersion: float) -> np.ndarray | None:
+    """Gamma (mean 1) multipliers of lambda for one month, (k, 2): month x location-month.
+
+    ``None`` when ``dispersion == 1`` (Poisson counts; the draws of the Poisson
+    simulator are then unchanged). The month effect is shared by every location
+    (one per kind); the location-month effect is drawn per snap point and kind.
+    """
+    if dispersion <= 1.0:
+        return None
+    rng = np.random.default_rng([seed, int(month[:4]), int(month[5:7]), 7])
+    vu, vv = MONTH_EFFECT_VAR * (dispersion - 1), LOCATION_MONTH_VAR * (dispersion - 1)
+    u = rng.gamma(1.0 / vu, vu, size=2)
+    v = rng.gamma(1.0 / vv, vv, size=(k, 2))
+    return u[None, :] * v
+
+
 def _draw(
-    cal: _Calibration, zone: np.ndarray, months: list[str], *, seed, spillover, scale
-) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
+    cal: _Calibration, zone: np.ndarray, months: list[str], *, seed, spillover, scale,
+    dispersion: float = 1.0,
+) -> tuple[dict[str, np.ndarray], pd.DataFrame]:  # fmt: skip
     """Poisson counts per (location, category, month), then per-record attributes.
 
     Returns per-record int64 arrays (``loc``, ``cat``, ``month`` index, ``day``,
@@ -751,6 +882,9 @@ def _draw(
         cf = scale * cal.base * (trend[kind_of_cat, mi][None, :] * season[:, kind_of_cat, mi])
         lam = cf * eff[zone][:, kind_of_cat] if month in after else cf
         e_zk, c_zk = zone_1hot @ lam @ kind_1hot, zone_1hot @ cf @ kind_1hot  # (3, 2)
+        re = _random_effects(seed, month, k, dispersion)
+        if re is not None:
+            lam = lam * re[:, kind_of_cat]
         exp_rows += [
             (zn, kd, month, e_zk[z, j], c_zk[z, j])
             for z, zn in enumerate(_ZONES)
@@ -918,7 +1052,12 @@ def _truth(
             "n_snap_points": int((zone == 1).sum()),
         },
         "model": {
-            "counts": "Poisson given lambda = scale * B[l,c] * T_k(m) * S_lk(m) * E_lk(m)",
+            "counts": "Poisson given lambda = scale * B[l,c] * T_k(m) * S_lk(m) * E_lk(m)"
+            + (
+                " * U_k(m) * V_lk(m), U and V gamma with mean 1" if params["dispersion"] > 1 else ""
+            ),
+            "month_effect_var": MONTH_EFFECT_VAR * (params["dispersion"] - 1),
+            "location_month_effect_var": LOCATION_MONTH_VAR * (params["dispersion"] - 1),
             "trend_per_year": {
                 kd: round(float(np.exp(12 * cal.slope[j]) - 1), 6) for j, kd in enumerate(_KINDS)
             },

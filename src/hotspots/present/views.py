@@ -151,9 +151,7 @@ def overview_view(records: pd.DataFrame, f: Filters) -> OverviewView:
         )
     else:
         notes.append(f"No data for {prev.label}, so no comparison with a year earlier.")
-    base = baseline(
-        in_area, w, years=3, area=area, categories=f.categories, available_months=available
-    )
+    base = baseline(in_area, w, area=area, categories=f.categories, available_months=available)
     trend = trend_by_month(in_area, available)
     cats = (
         cur[S.CATEGORY].value_counts().rename_axis("category").reset_index(name="records")
@@ -267,8 +265,23 @@ def seasonal_view(
     from hotspots.data.select import select_rows
 
     available = dataset_months(records)
+    wa = window(after)
+    tgt = resolve_area(target)
+    crime_cats = tuple(c for c in f.categories if c != S.ASB)
+    # the baselines' dispersion comes from the target's whole monthly series: all months
+    in_target = filter_records(records, categories=f.categories, area=tgt)
+    b_crime = (
+        baseline(in_target, wa, area=tgt, categories=crime_cats, available_months=available)
+        if crime_cats
+        else None
+    )
+    b_asb = (
+        baseline(in_target, wa, area=tgt, categories=(S.ASB,), available_months=available)
+        if S.ASB in f.categories
+        else None
+    )
     # one pass over all records: BCP, the categories, and only the calendar months the
-    # windows use (in every year, for the baselines); everything below works on that
+    # windows use (in every year); everything below works on that
     cal = {m[5:] for m in window(before).months + window(after).months}
     keep = records[S.IN_BCP].to_numpy(dtype=bool, copy=True)
     keep &= records[S.MONTH].isin([m for m in available if m[5:] in cal]).to_numpy(dtype=bool)
@@ -284,19 +297,6 @@ def seasonal_view(
         control=control or None,
         categories=f.categories,
         available_months=available,
-    )
-    wa = window(after)
-    tgt = resolve_area(target)
-    crime_cats = tuple(c for c in f.categories if c != S.ASB)
-    b_crime = (
-        baseline(records, wa, years=3, area=tgt, categories=crime_cats, available_months=available)
-        if crime_cats
-        else None
-    )
-    b_asb = (
-        baseline(records, wa, years=3, area=tgt, categories=(S.ASB,), available_months=available)
-        if S.ASB in f.categories
-        else None
     )
     # the same calendar window in every year that has it complete
     rows = []

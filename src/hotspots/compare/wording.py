@@ -1,0 +1,93 @@
+"""Plain-English wording of changes, intervals and counts, for a councillor.
+
+"Crime fell by about a quarter (between 14% and 32%) compared with the rest of
+BCP; this is unlikely to be chance." One place decides how a percentage, its
+interval and its significance are said, so every page and export agrees.
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["about", "between", "chance", "fewer_more", "pct", "sig_round"]
+
+# (fraction, words) used when a change is within 1.5 points of the fraction
+_FRACTIONS = (
+    (10.0, "a tenth"),
+    (20.0, "a fifth"),
+    (25.0, "a quarter"),
+    (100.0 / 3, "a third"),
+    (50.0, "half"),
+    (200.0 / 3, "two thirds"),
+    (75.0, "three quarters"),
+)
+
+
+def pct(v: float, signed: bool = True) -> str:
+    """A percentage rounded for people: ``-24%``, ``+3%``, ``-0.4%``; ``n/a`` when not finite."""
+    if not math.isfinite(v):
+        return "n/a"
+    digits = 1 if abs(v) < 0.95 else 0
+    v = round(v, digits)
+    if v == 0:
+        return "0%"
+    return f"{v:+.{digits}f}%" if signed else f"{abs(v):.{digits}f}%"
+
+
+def about(change_pct: float) -> str:
+    """Size of a change in words: ``about a quarter``, ``about 12%``, ``more than doubled``."""
+    if not math.isfinite(change_pct):
+        return "by an amount that cannot be given"
+    a = abs(change_pct)
+    if change_pct >= 100:
+        times = 1 + change_pct / 100
+        return f"about {times:.1f} times over" if times < 10 else f"about {times:.0f} times over"
+    for value, words in _FRACTIONS:
+        if abs(a - value) <= 1.5:
+            return f"about {words}"
+    return f"about {pct(a, signed=False)}"
+
+
+def _a(p: str) -> str:
+    """``a 4%`` / ``an 8%`` / ``an 11%`` / ``an 89%``: the article as the number is said."""
+    return "an" if p.startswith("8") or p.split("%")[0].split(".")[0] in ("11", "18") else "a"
+
+
+def between(lo: float, hi: float) -> str:
+    """The interval of a percentage change in words, signs said as falls and rises."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        if math.isfinite(lo):
+            p = pct(lo, False)
+            return f"anything above {_a(p)} {p} {'fall' if lo < 0 else 'rise'}"
+        return "too uncertain to give"
+    if hi < 0:
+        return f"a fall of between {pct(-hi, False)} and {pct(-lo, False)}"
+    if lo > 0:
+        return f"a rise of between {pct(lo, False)} and {pct(hi, False)}"
+    f, r = pct(-lo, False), pct(hi, False)
+    return f"anywhere from {_a(f)} {f} fall to {_a(r)} {r} rise"
+
+
+def chance(excludes_no_change: bool) -> str:
+    return (
+        "this is unlikely to be chance"
+        if excludes_no_change
+        else "this could be chance variation (the interval includes no change)"
+    )
+
+
+def fewer_more(n: float) -> str:
+    """``263 fewer`` / ``40 more`` / ``no more and no fewer``."""
+    if not math.isfinite(n):
+        return "an unknown number of"
+    r = round(abs(n))
+    if r == 0:
+        return "no more and no fewer"
+    return f"{r:,} {'fewer' if n < 0 else 'more'}"
+
+
+def sig_round(v, digits: int = 3):
+    """Round a float to ``digits`` significant figures (p-values, ratios); others unchanged."""
+    if isinstance(v, bool) or not isinstance(v, float) or not math.isfinite(v) or v == 0:
+        return v
+    return round(v, max(0, digits - 1 - int(math.floor(math.log10(abs(v))))))
