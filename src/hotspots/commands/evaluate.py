@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from hotspots.commands._output import emit_text, format_table
+from hotspots.commands._output import emit_text, format_table, require_records
 from hotspots.data.store import add_store_arguments, store_from_args
 
 NAME = "evaluate"
@@ -50,7 +50,7 @@ def run(args) -> int:
 
     store = store_from_args(args)
     ev = evaluate(
-        store.records(),
+        require_records(store.records(), store),
         args.target,
         before=args.before,
         after=args.after,
