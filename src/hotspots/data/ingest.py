@@ -13,6 +13,7 @@ wards once per distinct location, not once per row.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -192,6 +193,14 @@ def _file_identity(item: InputFile, part: pd.DataFrame, digest: str, fmt: str, m
     return f"{item.name.replace(chr(92), '/').rsplit('/', 1)[-1]}@{digest[:12]}"
 
 
+def _relabel(item, labels: dict[str, str]):
+    if isinstance(item, FileReadError):
+        return FileReadError(labels[item.path], item.problem) if item.path in labels else item
+    if item._path is not None and str(item._path) in labels:
+        return dataclasses.replace(item, name=labels[str(item._path)])
+    return item
+
+
 def read_inputs(
     paths,
     *,
@@ -199,6 +208,7 @@ def read_inputs(
     mapping=None,
     strict: bool = False,
     progress: Callable[[int, int, str], None] | None = None,
+    labels: dict[str, str] | None = None,
 ) -> ReadResult:
     """Read files, folders and zips into canonical records with a full account of every row.
 
@@ -209,6 +219,8 @@ def read_inputs(
     mapping : :class:`hotspots.data.force_export.ExportMapping` for force exports.
     strict : raise on the first file that cannot be read instead of reporting it.
     progress : called as ``progress(done, total, file_name)`` after each file.
+    labels : what to call a path in messages and reports (``{str(path): name}``), e.g. an
+        upload's own file name instead of the server's temporary path.
 
     Identity comes from content, never from the name: a police.uk street file is
     "month M of force F" from its own Month and Falls within values
@@ -225,7 +237,7 @@ def read_inputs(
     report = IngestReport()
     rejects = Rejects()
     parts: list[pd.DataFrame] = []
-    inputs = list(iter_inputs(list(paths)))
+    inputs = [_relabel(item, labels or {}) for item in iter_inputs(list(paths))]
     seen_digests: dict[str, str] = {}
     by_identity: dict[str, tuple[int, str]] = {}
     n_dup = 0

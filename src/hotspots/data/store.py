@@ -322,15 +322,19 @@ class Store:
         strict: bool = False,
         progress: Callable[[int, int, str], None] | None = None,
         replace: bool = False,
+        labels: dict[str, str] | None = None,
     ) -> ReadResult:
         """Read files and merge them into the store atomically. Returns the read result.
 
         ``replace``: the new records replace the whole store, but only if some row was
         accepted (a failed import leaves the store as it was). Files are read before
         the writer lock is taken (reading needs nothing from the store); the lock is
-        held from planning the merge to the manifest swap.
+        held from planning the merge to the manifest swap. ``labels``: see
+        :func:`~hotspots.data.ingest.read_inputs`.
         """
-        result = read_inputs(paths, fmt=fmt, mapping=mapping, strict=strict, progress=progress)
+        result = read_inputs(
+            paths, fmt=fmt, mapping=mapping, strict=strict, progress=progress, labels=labels
+        )
         self.write(result, replace=replace and result.report.rows_accepted > 0)
         return result
 

@@ -13,7 +13,7 @@ from hotspots.data.boundaries import ATTRIBUTION, load_boundaries
 from hotspots.data.select import parse_month
 from hotspots.errors import HotspotsError
 from hotspots.present.views import DAYS, Filters
-from hotspots.ui import state
+from hotspots.ui import boundary, state
 from hotspots.ui.cache import DATASET_LABELS, get_store, load_records
 
 __all__ = [
@@ -29,7 +29,10 @@ CATEGORY_CHOICES = ("All crime and ASB", "Anti-social behaviour only", "Crime on
 
 
 def show_error(exc: Exception) -> None:
-    st.error(str(exc))
+    """A user-facing error: escaped, and with server folder paths reduced to file names."""
+    from hotspots.present.escape import markdown
+
+    st.error(markdown(boundary.public_message(str(exc))))
 
 
 def simulated_banner(records: pd.DataFrame) -> None:
@@ -43,6 +46,7 @@ def simulated_banner(records: pd.DataFrame) -> None:
 
 def dataset_picker() -> tuple[str, pd.DataFrame, str]:
     """Sidebar dataset choice; returns (dataset, records, version)."""
+    boundary.install()
     state.init("dataset", "bundled", lambda v: v if v in DATASET_LABELS else "bundled")
     dataset = st.sidebar.selectbox(
         "Dataset",
@@ -87,6 +91,9 @@ def _radius(text: str) -> int:
 def _area_parse(raw: str) -> str:
     base, sep, radius = raw.partition("@")
     if raw.startswith("poly:"):
+        from hotspots.data.areas import polygon_area
+
+        polygon_area(raw[5:])  # a damaged drawing in a link raises: the default area is used
         return raw
     if base not in area_options():
         raise ValueError(raw)
