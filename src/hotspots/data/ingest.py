@@ -30,7 +30,14 @@ from hotspots.data.sources import InputFile, iter_inputs
 from hotspots.data.validate import Rejects
 from hotspots.errors import FileReadError, HotspotsError
 
-__all__ = ["IngestReport", "ReadResult", "read_inputs", "complete_records"]
+__all__ = [
+    "IngestReport",
+    "ReadResult",
+    "read_inputs",
+    "read_items",
+    "expand_inputs",
+    "complete_records",
+]
 
 _TO_BNG = Transformer.from_crs(S.CRS_DISPLAY, S.CRS_METRES, always_xy=True)
 _TO_WGS = Transformer.from_crs(S.CRS_METRES, S.CRS_DISPLAY, always_xy=True)
@@ -52,6 +59,23 @@ class IngestReport:
     files_skipped: list[dict] = field(default_factory=list)
     files_failed: list[dict] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+
+    def merge(self, other: IngestReport) -> None:
+        """Add another batch's report to this one (counts add; lists extend)."""
+        for name in (
+            "rows_read",
+            "rows_accepted",
+            "rows_rejected",
+            "rows_duplicate",
+            "rows_replaced",
+            "store_rows_replaced",
+            "rows_in_bcp",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for k, v in other.rejections.items():
+            self.rejections[k] = self.rejections.get(k, 0) + v
+        for name in ("files_read", "files_skipped", "files_failed", "notices"):
+            getattr(self, name).extend(getattr(other, name))
 
     @property
     def reconciles(self) -> bool:
@@ -232,12 +256,30 @@ def read_inputs(
     are kept (police.uk publishes such rows separately, with different locations or
     outcomes) unless every field is equal.
     """
+    return read_items(
+        expand_inputs(paths, labels), fmt=fmt, mapping=mapping, strict=strict, progress=progress
+    )
+
+
+def expand_inputs(paths, labels: dict[str, str] | None = None) -> list:
+    """Paths -> the input files (and unusable paths as FileReadError) they hold, labelled."""
     if isinstance(paths, (str, bytes)) or not hasattr(paths, "__iter__"):
         paths = [paths]
+    return [_relabel(item, labels or {}) for item in iter_inputs(list(paths))]
+
+
+def read_items(
+    inputs: list,
+    *,
+    fmt: str = "police.uk",
+    mapping=None,
+    strict: bool = False,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> ReadResult:
+    """:func:`read_inputs` on already expanded inputs (see :func:`expand_inputs`)."""
     report = IngestReport()
     rejects = Rejects()
     parts: list[pd.DataFrame] = []
-    inputs = [_relabel(item, labels or {}) for item in iter_inputs(list(paths))]
     seen_digests: dict[str, str] = {}
     by_identity: dict[str, tuple[int, str]] = {}
     n_dup = 0

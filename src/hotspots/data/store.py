@@ -40,6 +40,7 @@ import os
 import sys
 import time
 import uuid
+import zipfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,7 +50,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from hotspots.data import schema as S
-from hotspots.data.ingest import ReadResult, read_inputs
+from hotspots.data.ingest import ReadResult, expand_inputs, read_items
 from hotspots.errors import (
     HotspotsError,
     InputError,
@@ -74,6 +75,35 @@ LOCK_FILE = ".writer.lock"
 FORMAT_VERSION = 2
 DATASETS = ("bundled", "simulated", "uploaded")
 LOCK_TIMEOUT_S = float(os.environ.get("HOTSPOTS_LOCK_TIMEOUT", "600"))
+# Files are read and stored in batches of about this many bytes of CSV text, so an
+# import's peak memory depends on the batch, not on the size of what is imported.
+BATCH_BYTES = int(os.environ.get("HOTSPOTS_BATCH_MB", "160")) * 1024**2
+
+
+def _size(item) -> int:
+    try:
+        if getattr(item, "_zip", None) is not None:
+            with zipfile.ZipFile(item._zip) as zf:
+                return zf.getinfo(item._member).file_size
+        if getattr(item, "_path", None) is not None:
+            return item._path.stat().st_size
+    except (OSError, KeyError, zipfile.BadZipFile):
+        pass
+    return 0
+
+
+def _batches(items: list, budget: int) -> list[list]:
+    """Consecutive groups of inputs of at most ``budget`` bytes (one file alone may exceed it)."""
+    out: list[list] = [[]]
+    size = 0
+    for item in items:
+        n = _size(item)
+        if out[-1] and size + n > budget:
+            out.append([])
+            size = 0
+        out[-1].append(item)
+        size += n
+    return out
 
 
 def _stderr_wait(message: str) -> None:
@@ -324,7 +354,14 @@ class Store:
         replace: bool = False,
         labels: dict[str, str] | None = None,
     ) -> ReadResult:
-        """Read files and merge them into the store atomically. Returns the read result.
+        """Read files and merge them into the store. Returns the read result.
+
+        Inputs are read and stored in batches of about ``BATCH_BYTES`` (160 MiB) of text,
+        each merged atomically under the writer lock, so memory does not grow with the
+        size of the import. An interrupted import keeps the batches already stored
+        (each is whole; importing the same files again completes it, as duplicates
+        are recognised). With one batch (the usual case) ``result.records`` holds the
+        accepted rows; with several it is empty (they are in the store).
 
         ``replace``: the new records replace the whole store, but only if some row was
         accepted (a failed import leaves the store as it was). Files are read before
@@ -332,11 +369,34 @@ class Store:
         held from planning the merge to the manifest swap. ``labels``: see
         :func:`~hotspots.data.ingest.read_inputs`.
         """
-        result = read_inputs(
-            paths, fmt=fmt, mapping=mapping, strict=strict, progress=progress, labels=labels
-        )
-        self.write(result, replace=replace and result.report.rows_accepted > 0)
-        return result
+        items = expand_inputs(paths, labels)
+        batches = _batches(items, BATCH_BYTES)
+        total: ReadResult | None = None
+        done = 0
+        for batch in batches:
+
+            def step(i, n, name, _done=done):
+                if progress:
+                    progress(_done + i, len(items), name)
+
+            result = read_items(batch, fmt=fmt, mapping=mapping, strict=strict, progress=step)
+            done += len(batch)
+            self.write(result, replace=replace and result.report.rows_accepted > 0)
+            replace = replace and result.report.rows_accepted == 0  # only the first batch wipes
+            if total is None:
+                total = result
+            else:
+                total.report.merge(result.report)
+                total.rejected = pd.concat([total.rejected, result.rejected], ignore_index=True)
+                total.records = S.empty_records()  # in the store; not kept in memory
+            del result
+        if len(batches) > 1:
+            total.report.notices.append(
+                f"read and stored in {len(batches)} batches of at most "
+                f"{BATCH_BYTES / 1024**2:.0f} MiB (memory stays bounded)"
+            )
+        pa.default_memory_pool().release_unused()
+        return total
 
     def write(self, result: ReadResult, *, replace: bool = False) -> None:
         """Merge a read result under the writer lock (see :meth:`_write`).
@@ -366,6 +426,20 @@ class Store:
             old = man["files"][ident]
             if old.get("sha1") == fr.get("sha1"):
                 dup_ids.add(ident)
+                # the very same file again: its rejected rows were counted before too
+                k = int(fr.get("rows_rejected", 0))
+                if k:
+                    rej = result.rejected
+                    result.rejected = rej[rej["file"] != fr["file"]].reset_index(drop=True)
+                    rep.rows_rejected -= k
+                    rep.rows_duplicate += k
+                    for reason, n in (
+                        rej.loc[rej["file"] == fr["file"], "reason"].value_counts().items()
+                    ):
+                        rep.rejections[reason] -= int(n)
+                        if not rep.rejections[reason]:
+                            del rep.rejections[reason]
+                    fr["rows_rejected"] = 0
                 rep.notices.append(
                     f"{fr['file']}: already in the store (same content as {old.get('name', ident)},"
                     f" imported {old.get('imported_at', '?')}); its rows counted as duplicates"
