@@ -21,8 +21,8 @@ from hotspots.ui.cache import DATASET_LABELS, coverage, get_store
 st.set_page_config(page_title="Data · Safer BCP", page_icon="📂", layout="wide")
 st.title("Data")
 
-MAX_MB = 200  # also [server] maxUploadSize in .streamlit/config.toml
-BUDGET_MB = 400  # all files of one upload together (memory: see README, "Memory")
+MAX_MB = 100  # also [server] maxUploadSize in .streamlit/config.toml
+BUDGET_MB = 200  # all files of one upload together (Streamlit holds uploads in memory)
 st.markdown(
     "Choose the active dataset in the sidebar of any page. **Real data** is the bundled police.uk months; "
     "**simulated** data has a known Seasonal Response (for checking the methods); **uploaded** data is what "

@@ -395,6 +395,8 @@ def read_items(
         if parts
         else pd.DataFrame(columns=[S.CRIME_ID, S.SOURCE_FILE, S.SOURCE_ROW])
     )
+    n_parts = len(parts)
+    parts.clear()  # the concatenated frame holds them: free the pieces
     rejected = rejects.frame()
     report.rows_rejected = len(rejected)
     report.rejections = rejected["reason"].value_counts().to_dict() if len(rejected) else {}
@@ -406,7 +408,7 @@ def read_items(
     frame[S.RECORD_ID] = _record_ids(frame).array
     # a duplicate is an ID already read from an earlier *file* (repeats inside one
     # file carry a ~k suffix, so one file alone cannot hold duplicates)
-    if len(parts) > 1:
+    if n_parts > 1:
         dup = (
             frame[S.RECORD_ID].duplicated(keep="first").to_numpy()
             & frame[S.CRIME_ID].notna().to_numpy()
@@ -428,7 +430,8 @@ def read_items(
             f"{n_within} rows share a Crime ID with another row of the same file; kept "
             "(police.uk publishes them as separate rows with different locations or outcomes)"
         )
-    records = complete_records(frame.loc[~dup])
+    records = complete_records(frame.loc[~dup] if dup.any() else frame)
+    del frame
     report.rows_accepted = len(records)
     report.rows_in_bcp = int(records[S.IN_BCP].sum())
     return ReadResult(records, rejected, report)

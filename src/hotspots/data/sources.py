@@ -35,10 +35,11 @@ ZIP_LIMITS = {
     "max_ratio": 200.0,  # uncompressed / compressed, per member (CSV compresses ~10x)
 }
 # What is really decompressed is counted as it streams (declared sizes can be forged):
-# one file may not exceed ``max_file_bytes`` (a whole police.uk month for every force is
-# ~60 MB), and one zip may not expand beyond ``max_total_bytes`` in all.
+# one file may not exceed ``max_file_bytes`` (the largest police.uk force-month, the Met's,
+# is ~25 MB). With the store's batches (``HOTSPOTS_BATCH_MB``) this bounds an import's
+# peak memory whatever the archive expands to (benchmarks/ingest_memory.py).
 READ_LIMITS = {
-    "max_file_bytes": 256 * 1024**2,
+    "max_file_bytes": 80 * 1024**2,
     "chunk": 1 << 20,
 }
 _COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".tgz", ".tar")

@@ -45,8 +45,10 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from hotspots.data import schema as S
@@ -77,7 +79,7 @@ DATASETS = ("bundled", "simulated", "uploaded")
 LOCK_TIMEOUT_S = float(os.environ.get("HOTSPOTS_LOCK_TIMEOUT", "600"))
 # Files are read and stored in batches of about this many bytes of CSV text, so an
 # import's peak memory depends on the batch, not on the size of what is imported.
-BATCH_BYTES = int(os.environ.get("HOTSPOTS_BATCH_MB", "160")) * 1024**2
+BATCH_BYTES = int(os.environ.get("HOTSPOTS_BATCH_MB", "64")) * 1024**2
 
 
 def _size(item) -> int:
@@ -356,7 +358,7 @@ class Store:
     ) -> ReadResult:
         """Read files and merge them into the store. Returns the read result.
 
-        Inputs are read and stored in batches of about ``BATCH_BYTES`` (160 MiB) of text,
+        Inputs are read and stored in batches of about ``BATCH_BYTES`` (64 MiB) of text,
         each merged atomically under the writer lock, so memory does not grow with the
         size of the import. An interrupted import keeps the batches already stored
         (each is whole; importing the same files again completes it, as duplicates
@@ -487,18 +489,14 @@ class Store:
         self.path.mkdir(parents=True, exist_ok=True)
         months = dict(man["months"])
         written: list[Path] = []
-        # rows kept from other files, used to drop cross-file Crime ID repeats
-        kept_ids: set[str] = set()
         old_by_month: dict[str, pd.DataFrame] = {}
         for month in sorted(touched):
             if month in months:
                 old = _to_frame(pq.read_table(self.path / months[month]))
                 old = old[~old[S.SOURCE_FILE].isin(gone | new_files)]
                 old_by_month[month] = old
-                kept_ids.update(old[S.CRIME_ID].dropna().astype(str))
         if len(new):
-            other_ids = kept_ids | self._ids_outside(man, touched, gone | new_files)
-            dup = new[S.RECORD_ID].isin(other_ids).to_numpy() & new[S.CRIME_ID].notna().to_numpy()
+            dup = self._stored_crime_ids(new, man, old_by_month, gone | new_files)
             if dup.any():
                 self._drop_as_duplicates(result, dup)
                 result.report.notices.append(
@@ -575,14 +573,32 @@ class Store:
             raise
         self._collect_garbage(new_man)
 
-    def _ids_outside(self, man: dict, touched: set[str], new_files: set[str]) -> set[str]:
-        ids: set[str] = set()
+    def _stored_crime_ids(
+        self, new: pd.DataFrame, man: dict, old_by_month: dict, exclude: set[str]
+    ) -> np.ndarray:
+        """Rows of ``new`` whose Crime ID is already stored from another file.
+
+        One month at a time, in Arrow (a hash set per month file, never a Python set
+        of every ID in the store: that grew with the store, ~200 bytes an ID)."""
+        has_id = new[S.CRIME_ID].notna().to_numpy()
+        dup = np.zeros(len(new), dtype=bool)
+        if not has_id.any():
+            return dup
+        ids = pa.Array.from_pandas(new[S.RECORD_ID].astype("string[pyarrow]"))
+        excl = pa.array(sorted(exclude), type=pa.string())
         for month, rel in man["months"].items():
-            if month in touched:
-                continue
-            t = pq.read_table(self.path / rel, columns=[S.CRIME_ID, S.SOURCE_FILE]).to_pandas()
-            ids.update(t.loc[~t[S.SOURCE_FILE].isin(new_files), S.CRIME_ID].dropna().astype(str))
-        return ids
+            if month in old_by_month:
+                old = old_by_month[month]
+                cid = pa.Array.from_pandas(old[S.CRIME_ID].astype("string[pyarrow]"))
+            else:
+                t = pq.read_table(self.path / rel, columns=[S.CRIME_ID, S.SOURCE_FILE])
+                keep = pc.invert(pc.is_in(t.column(S.SOURCE_FILE), value_set=excl))
+                cid = t.column(S.CRIME_ID).filter(keep)
+                cid = cid.combine_chunks() if cid.num_chunks else pa.array([], pa.string())
+            cid = pc.drop_null(cid)
+            if len(cid):
+                dup |= pc.is_in(ids, value_set=cid).to_numpy(zero_copy_only=False)
+        return dup & has_id
 
     def _collect_garbage(self, man: dict) -> None:
         """Remove files no manifest names. Only called with the writer lock held, so

@@ -59,11 +59,13 @@ def html(text: object) -> str:
 
 def csv_cell(value: object) -> object:
     """A CSV cell that a spreadsheet shows as text: strings starting with ``= + - @``,
-    tab or carriage return get a leading ``'``; non-strings are returned unchanged."""
+    tab or carriage return get a leading ``'``; a carriage return inside becomes a newline
+    (which CSV writers quote; a bare ``\r`` is not quoted and splits the row); non-strings
+    are returned unchanged."""
     if isinstance(value, str):
-        value = plain(value) if value[:1] not in ("\t", "\r") else value
-        if value.startswith(_FORMULA):
-            return "'" + value
+        prefix = "'" if value.startswith(_FORMULA) else ""
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        return prefix + _CONTROL.sub("?", value)
     return value
 
 
