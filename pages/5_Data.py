@@ -12,7 +12,7 @@ import streamlit as st
 from hotspots.data.force_export import load_mapping
 from hotspots.data.store import DATASETS, Store
 from hotspots.errors import HotspotsError
-from hotspots.present.escape import csv_frame, plain
+from hotspots.present.escape import csv_frame
 from hotspots.present.escape import markdown as md
 from hotspots.ui import widgets
 from hotspots.ui.boundary import public_message
@@ -96,9 +96,7 @@ if st.button(
                 bar = st.progress(0.0, text="Reading…")
 
                 def progress(done: int, total: int, name: str) -> None:
-                    bar.progress(
-                        done / max(total, 1), text=f"Read {done} of {total}: {plain(name)}"
-                    )
+                    bar.progress(done / max(total, 1), text=f"Read {done} of {total}: {md(name)}")
 
                 result = store.ingest(
                     paths,

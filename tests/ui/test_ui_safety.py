@@ -163,7 +163,8 @@ def test_data_page_errors_name_the_upload_not_the_temp_path(isolated_store):
     at.button(key="upload_go").click().run()
     assert not len(at.exception)
     texts = [e.value for e in at.error]
-    shown = [t.replace("\\", "") for t in texts]  # what the reader sees once rendered
+    # what the reader sees once rendered (escapes resolved, zero-width spaces invisible)
+    shown = [t.replace("\\", "").replace("\u200b", "") for t in texts]
     assert shown == [f"{name}: UTF-16 text; save as UTF-8 (in Excel: CSV UTF-8)"], texts
     assert texts[0].startswith("\\!\\[x\\]\\(http")  # escaped: never an image
 
@@ -178,3 +179,72 @@ def test_a_one_month_dataset_works_on_every_page(isolated_store):
     open_dataset("uploaded", build=False).ingest(up / "march.csv")
     for page in PAGES:
         _assert_clean(_run(page, {"dataset": "uploaded"}))
+
+
+PAYLOADS = [
+    "![x](http://evil.example/track.png)",
+    "[click](http://evil.example/phish)",
+    "<img src=http://evil.example/i.png>",
+    '=HYPERLINK("http://evil.example/")',
+]
+
+
+def _payload_file(path: Path) -> Path:
+    """March 2024 plus 120 ASB rows at one spot (Queen's Park, far from the gazetteer's
+    places) whose Location, LSOA name and outcome are payloads: the spot's hotspot is named
+    after the payload location."""
+    import csv
+
+    src = ROOT / "geodata" / "police_uk" / "2024-03-dorset-street.csv"
+    with open(src, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    col = {n: k for k, n in enumerate(rows[0])}
+    for i in range(120):
+        r = [""] * len(rows[0])
+        r[col["Month"]] = "2024-03"
+        r[col["Reported by"]] = r[col["Falls within"]] = "Dorset Police"
+        r[col["Longitude"]], r[col["Latitude"]] = "-1.843000", "50.745000"
+        r[col["Location"]] = PAYLOADS[i % 2]
+        r[col["LSOA name"]] = PAYLOADS[2]
+        r[col["Crime type"]] = "Anti-social behaviour"
+        r[col["Last outcome category"]] = PAYLOADS[3]
+        rows.append(r)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    return path
+
+
+def _texts(at: AppTest) -> list[str]:
+    out = []
+    for kind in ("markdown", "caption", "error", "warning", "info", "success", "subheader"):
+        out += [str(e.value) for e in getattr(at, kind)]
+    out += [str(e.label) for e in at.metric]
+    return out
+
+
+def test_payloads_in_data_never_become_markup_on_any_page(isolated_store):
+    from hotspots.data.store import open_dataset
+
+    f = _payload_file(isolated_store / "payload.csv")
+    open_dataset("uploaded", build=False).ingest(f)
+    seen = False
+    for page in PAGES:
+        q = {"dataset": "uploaded", "from": "2024-03", "to": "2024-03"}
+        at = _run(page, q)
+        _assert_clean(at)
+        if page == "hotspot_map":  # open the payload-named hotspot's details
+            table = next(d.value for d in at.dataframe if "Hotspot ID" in d.value.columns)
+            (hid,) = table.loc[table["Name"].str.contains("evil"), "Hotspot ID"].tolist()
+            at.session_state["spot_pick"] = hid
+            at.run()
+            _assert_clean(at)
+            assert (
+                "evil"
+                in at.markdown[[m.value.startswith("###") for m in at.markdown].index(True)].value
+            )
+        for t in _texts(at):
+            seen |= "evil" in t
+            # markup can only form from unescaped punctuation next to the payload
+            for bad in ("![", "](", "<img", "<script", "=HYPERLINK"):
+                assert bad not in t, (page, t)
+    assert seen  # the payload reached the page (as text)

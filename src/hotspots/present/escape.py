@@ -36,6 +36,7 @@ _CONTROL = re.compile(
 )
 _MD_SPECIAL = re.compile("([" + re.escape(string.punctuation) + "])")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
+_WWW = re.compile(r"(?i)(www)(?=\\\.)")
 
 
 def plain(text: object) -> str:
@@ -48,8 +49,16 @@ def plain(text: object) -> str:
 
 def markdown(text: object) -> str:
     """Text for Streamlit markdown: every ASCII punctuation character backslash-escaped
-    (no link, image, emphasis, heading, HTML or autolink can form), newlines as spaces."""
-    return _MD_SPECIAL.sub(r"\\\1", plain(text).replace("\n", " ").replace("\t", " "))
+    (no link, image, emphasis, heading or HTML can form), newlines as spaces.
+
+    GitHub-flavoured autolinks (``http://…``, ``www.…``, ``a@b.c``) are found in the text
+    *after* escapes are resolved (remark-gfm's find-and-replace; a browser test showed
+    ``http\\:\\/\\/`` still becoming a live link), so an invisible zero-width space
+    (U+200B) follows every ``:`` and ``@`` and splits ``www.``: the text reads the same.
+    """
+    out = _MD_SPECIAL.sub(r"\\\1", plain(text).replace("\n", " ").replace("\t", " "))
+    out = out.replace("\\:", "\\:\u200b").replace("\\@", "\\@\u200b")
+    return _WWW.sub("\\1\u200b", out)
 
 
 def html(text: object) -> str:
