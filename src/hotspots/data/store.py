@@ -94,6 +94,20 @@ def _size(item) -> int:
     return 0
 
 
+def _return_memory() -> None:
+    """Give memory freed by an import back to the system (a long-running app server would
+    otherwise keep its peak): Arrow's pool, Python's garbage, then glibc's free lists."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
 def _batches(items: list, budget: int) -> list[list]:
     """Consecutive groups of inputs of at most ``budget`` bytes (one file alone may exceed it)."""
     out: list[list] = [[]]
@@ -397,7 +411,7 @@ class Store:
                 f"read and stored in {len(batches)} batches of at most "
                 f"{BATCH_BYTES / 1024**2:.0f} MiB (memory stays bounded)"
             )
-        pa.default_memory_pool().release_unused()
+        _return_memory()
         return total
 
     def write(self, result: ReadResult, *, replace: bool = False) -> None:
