@@ -248,3 +248,20 @@ def test_payloads_in_data_never_become_markup_on_any_page(isolated_store):
             for bad in ("![", "](", "<img", "<script", "=HYPERLINK"):
                 assert bad not in t, (page, t)
     assert seen  # the payload reached the page (as text)
+
+
+def test_cli_imports_appear_in_the_picker_once_they_exist(isolated_store):
+    from hotspots.data.store import open_dataset
+
+    label = "Imported data (hotspots ingest)"
+    assert label not in _run("overview", {}).selectbox(key="dataset").options
+    open_dataset("imported", build=False).ingest(
+        ROOT / "geodata" / "police_uk" / "2024-03-dorset-street.csv"
+    )
+    import streamlit as st
+
+    st.cache_resource.clear()
+    at = _run("overview", {"dataset": "imported"})
+    _assert_clean(at)
+    assert at.selectbox(key="dataset").value == "imported"
+    assert label in at.selectbox(key="dataset").options

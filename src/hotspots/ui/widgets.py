@@ -47,10 +47,11 @@ def simulated_banner(records: pd.DataFrame) -> None:
 def dataset_picker() -> tuple[str, pd.DataFrame, str]:
     """Sidebar dataset choice; returns (dataset, records, version)."""
     boundary.install()
-    state.init("dataset", "bundled", lambda v: v if v in DATASET_LABELS else "bundled")
+    choices = [d for d in DATASET_LABELS if d != "imported" or get_store("imported").exists()]
+    state.init("dataset", "bundled", lambda v: v if v in choices else "bundled")
     dataset = st.sidebar.selectbox(
         "Dataset",
-        list(DATASET_LABELS),
+        choices,
         format_func=DATASET_LABELS.get,
         key="dataset",
         help="Real police.uk data, the simulator's data (known truth), or files uploaded on the Data page.",
