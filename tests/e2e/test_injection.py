@@ -87,4 +87,8 @@ def test_payloads_never_reach_the_network_or_become_markup(page, page_log):
     _no_markup(page)
     assert [u for u in page_log.requests if "evil" in u] == []
     assert page_log.dialogs == []
+    # leaving the Data page can abort the local fetch of its rejected-rows download
+    page_log.failed = [
+        f for f in page_log.failed if not ("/media/" in f and f.endswith("net::ERR_ABORTED"))
+    ]
     assert_clean(page_log)
