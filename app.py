@@ -6,6 +6,7 @@ import streamlit as st
 
 from hotspots.compare import wording as W
 from hotspots.compare.windows import default_windows
+from hotspots.errors import InputError
 from hotspots.present.charts import bar_chart, trend_chart
 from hotspots.ui import widgets
 from hotspots.ui.cache import compute, coverage
@@ -19,8 +20,11 @@ st.caption(
 
 dataset, records, version = widgets.dataset_picker()
 widgets.simulated_banner(records)
-dw = default_windows(records)
-filters = widgets.filter_sidebar(records, default_window=(dw.b.start, dw.b.end))
+try:
+    dw = default_windows(records)
+except InputError:  # one month of data (a first upload): nothing to compare it with yet
+    dw = None
+filters = widgets.filter_sidebar(records, default_window=(dw.b.start, dw.b.end) if dw else None)
 widgets.permalink()
 
 ov = compute("overview_view", dataset, filters)
@@ -85,6 +89,9 @@ kind = (
     if records["simulated"].any()
     else ("uploaded" if dataset == "uploaded" else "real (police.uk)")
 )
-st.markdown(f"Dataset: **{kind}**. Default comparison windows: {dw.reason}.")
+st.markdown(
+    f"Dataset: **{kind}**. "
+    + (f"Default comparison windows: {dw.reason}." if dw else "One month of data: no comparison.")
+)
 st.dataframe(coverage(dataset), hide_index=True)
 widgets.footer(records)

@@ -11,6 +11,7 @@ from hotspots.methods.result import METHOD_LABELS
 from hotspots.present import exports
 from hotspots.present.charts import bar_chart, trend_chart
 from hotspots.present.draw import drawn_polygon
+from hotspots.present.escape import markdown as md_text
 from hotspots.present.maps import clicked_hotspot_id
 from hotspots.present.tables import hotspot_table
 from hotspots.ui import state, widgets
@@ -68,11 +69,11 @@ manual = sb.toggle(
 params: dict = {"method": method}
 if manual:
     if method == "dbscan":
-        state.init("eps", 150, int)
+        state.init("eps", 150, state.clamped(25, 1000, 25))
         params["eps_m"] = float(
             sb.slider("Neighbourhood radius eps (m)", 25, 1000, step=25, key="eps")
         )
-        state.init("minpts", 30, int)
+        state.init("minpts", 30, state.clamped(2, 100000))
         params["min_points"] = int(
             sb.number_input("Minimum records per core location", 2, 100000, key="minpts")
         )
@@ -81,17 +82,17 @@ if manual:
         params["kernel"] = sb.radio(
             "Kernel", ["quartic", "gaussian"], key="kernel", horizontal=True
         )
-        state.init("cell", 50, int)
+        state.init("cell", 50, state.clamped(10, 250, 10))
         params["cell_size_m"] = float(sb.slider("KDE cell size (m)", 10, 250, step=10, key="cell"))
-        state.init("bw", 300, int)
+        state.init("bw", 300, state.clamped(50, 2000, 50))
         params["bandwidth_m"] = float(sb.slider("KDE bandwidth (m)", 50, 2000, step=50, key="bw"))
-        state.init("top", 2.0, float)
+        state.init("top", 2.0, state.clamped(0.5, 10.0, 0.5, float))
         params["top_share"] = (
             sb.slider("Hotspot = densest share of the area (%)", 0.5, 10.0, step=0.5, key="top")
             / 100
         )
     if method == "gistar" or "gistar" in layers:
-        state.init("gicell", 100, int)
+        state.init("gicell", 100, state.clamped(50, 500, 25))
         params["gi_cell_size_m"] = float(
             sb.slider("Gi* cell size (m)", 50, 500, step=25, key="gicell")
         )
@@ -206,9 +207,9 @@ with right:
         )
         row = view.hotspots[view.hotspots[S.HOTSPOT_ID] == pick].iloc[0]
         detail = compute("hotspot_detail", dataset, filters, geometry=row.geometry.wkb)
-        st.markdown(f"### {row[S.NAME]}")
+        st.markdown(f"### {md_text(row[S.NAME])}")  # data text is never markup
         st.markdown(
-            f"Ward: **{row[S.WARD_NAME] if isinstance(row[S.WARD_NAME], str) else 'outside BCP'}** · "
+            f"Ward: **{md_text(row[S.WARD_NAME]) if isinstance(row[S.WARD_NAME], str) else 'outside BCP'}** · "
             f"{int(row[S.COUNT]):,} records ({100 * float(row[S.SHARE]):.1f}% of those shown) · "
             f"{float(row[S.AREA_KM2]):.3f} km² · about {float(row['expected']):.0f} expected "
             "if the records were scattered at random"

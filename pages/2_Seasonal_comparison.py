@@ -36,6 +36,10 @@ st.title("Seasonal comparison and intervention evaluation")
 dataset, records, version = widgets.dataset_picker()
 widgets.simulated_banner(records)
 months = dataset_months(records)
+if len(months) < 2:  # a one-month dataset (a first upload): say so, never a traceback
+    st.info("This page compares two windows: the dataset needs at least two months of data.")
+    widgets.footer(records)
+    st.stop()
 dw = default_windows(records)
 filters = widgets.filter_sidebar(
     records, area=False, window=False, default_window=(dw.b.start, dw.b.end)
@@ -154,7 +158,7 @@ before, after = w_before.spec, w_after.spec
 opts = widgets.area_options()
 state.init("target", "town-centre", lambda v: v if v in opts else "town-centre")
 target = sb.selectbox("Target area", list(opts)[1:], format_func=opts.get, key="target")
-state.init("buffer", 400, int)
+state.init("buffer", 400, state.clamped(100, 1500, 50))
 buffer_m = sb.slider(
     "Buffer ring around the target (m)",
     100,

@@ -8,7 +8,7 @@ import sys
 
 from hotspots import __version__
 from hotspots.commands import COMMANDS
-from hotspots.errors import HotspotsError
+from hotspots.errors import HotspotsError, NoDataError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args._run(args) or 0)
+    except NoDataError as exc:
+        print(f"hotspots {args.command}: error: {exc}", file=sys.stderr)
+        return 1
     except HotspotsError as exc:
         print(f"hotspots {args.command}: error: {exc}", file=sys.stderr)
         return 2

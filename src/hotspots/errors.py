@@ -6,7 +6,14 @@ file, row and field where there is one.
 
 from __future__ import annotations
 
-__all__ = ["HotspotsError", "InputError", "FileReadError"]
+__all__ = [
+    "HotspotsError",
+    "InputError",
+    "FileReadError",
+    "NoDataError",
+    "StoreBusyError",
+    "StoreDamagedError",
+]
 
 
 class HotspotsError(Exception):
@@ -34,3 +41,17 @@ class FileReadError(HotspotsError):
         self.path = str(path)
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
+
+
+class NoDataError(HotspotsError):
+    """There is nothing to work on: an unknown dataset, or a window or area with no records.
+
+    The CLI exits 1 on it (a result that silently says "0" would mislead)."""
+
+
+class StoreBusyError(HotspotsError):
+    """Another process held the store's writer lock for longer than the timeout."""
+
+
+class StoreDamagedError(HotspotsError):
+    """The store's manifest names files that are missing (repair with ``hotspots repair``)."""

@@ -93,13 +93,13 @@ def test_json_and_csv_record_the_parameters(tmp_path, capsys):
     assert table["rank"].tolist() == list(range(1, len(table) + 1))
 
 
-def test_empty_selection_gives_an_empty_collection(capsys):
-    code, text, _ = _run(
+def test_empty_window_is_an_error_not_an_empty_result(capsys):
+    """issue 8 part 7: a window with no data says so and exits 1 (an empty map reads as "safe")."""
+    code, text, err = _run(
         ["--method", "kde", "--from", "2030-01", "--to", "2030-02", "--format", "geojson"], capsys
     )
-    assert code == 0
-    fc = json.loads(text)
-    assert fc["features"] == [] and fc["parameters"]["n_records"] == 0
+    assert code == 1 and text == ""
+    assert "no records for 2030-01..2030-02" in err and "it holds 2018-10..2024-" in err
 
 
 def test_table_output_for_people(capsys):

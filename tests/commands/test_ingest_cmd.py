@@ -107,7 +107,7 @@ def test_hotspots_ingest_bundled_json_subprocess(tmp_path):
     assert rep["rows_read"] == rep["rows_accepted"] + rep["rows_rejected"] + rep["rows_duplicate"]
     assert rep["reconciles"] is True
     assert rep["rejections"] == {"missing coordinates": 1_215}
-    assert rep["rows_duplicate"] == 0
+    assert rep["rows_duplicate"] == 1  # one 2019-02 row repeated in every field
     assert rep["rows_in_bcp"] + rep["rows_outside_bcp"] == rep["rows_accepted"]
     assert rep["files_failed"] == [] and len(rep["files_read"]) == 8
     assert rep["store"] == str(store)

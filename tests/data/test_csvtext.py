@@ -118,8 +118,8 @@ def test_rows_with_too_few_or_too_many_fields_are_returned_for_rejection():
     tr = _read(b"a,b\n1,2\n5\n3,4\n6,7,8\n9,10\n")
     assert tr.rows.tolist() == [2, 4, 6]
     assert tr.bad_rows == [
-        (3, "wrong number of fields (1, expected 2)"),
-        (5, "wrong number of fields (3, expected 2)"),
+        (3, "wrong number of fields (1, expected 2)", "5"),
+        (5, "wrong number of fields (3, expected 2)", "6,7,8"),
     ]
     assert tr.table["a"].tolist() == ["1", "3", "9"]
 

@@ -7,6 +7,7 @@ against pandas and the mapping read with tomllib.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tomllib
 
@@ -209,7 +210,9 @@ def test_date_time_eastings_categories_and_subtypes(tmp_path, mapping_file, to_b
     assert rec[S.LOCATION].iloc[0] == "On or near Poole Bus Station"
     assert rec[S.OUTCOME].tolist()[:2] == ["No suspect", pd.NA]
     assert rec[S.LSOA_CODE].tolist()[:2] == ["E01015431", pd.NA]
-    assert rec[S.SOURCE_FILE].tolist() == ["export.csv"] * 5
+    # a force export is known by its declared source and content hash, not its name
+    digest = hashlib.sha1(f.read_bytes()).hexdigest()[:12]
+    assert rec[S.SOURCE_FILE].tolist() == [f"NICHE extract@{digest}"] * 5
     assert rec[S.SOURCE_ROW].tolist() == [2, 3, 4, 5, 6]
 
 
@@ -262,7 +265,9 @@ def test_datetime_column_and_lat_lon(tmp_path, places):
     assert rec[S.HOUR].tolist() == [21, 7]
     assert rec[S.MONTH].tolist() == ["2024-03", "2024-03"]
     assert rec[S.WARD_NAME].tolist() == ["Bournemouth Central"] * 2
-    assert rec[S.RECORD_ID].tolist() == ["dt.csv#2", "dt.csv#3"]  # no reference column
+    ident = rec[S.SOURCE_FILE].iloc[0]
+    assert ident.endswith("@" + hashlib.sha1(text.encode()).hexdigest()[:12])
+    assert rec[S.RECORD_ID].tolist() == [f"{ident}#2", f"{ident}#3"]  # no reference column
     assert _rej(res) == [(4, "When", "unparseable date (expected %Y-%m-%d %H:%M)", "2024-03-10")]
 
 

@@ -90,8 +90,8 @@ def test_every_bad_row_is_rejected_with_reason_field_and_row(street):
         (11, "Month", "missing month", ""),
         (12, "Crime type", "unknown category", "Littering"),
         (13, "Crime type", "missing category", ""),
-        (14, "(row)", "wrong number of fields (3, expected 12)", ""),
-        (15, "(row)", "wrong number of fields (14, expected 12)", ""),
+        (14, "(row)", "wrong number of fields (3, expected 12)", ",2024-01,Dorset Police"),
+        (15, "(row)", "wrong number of fields (14, expected 12)", rows[13]),  # raw text kept
         (16, "Month", "unparseable month (expected YYYY-MM)", "2024-13"),
     ]
     assert set(res.rejected["file"]) == {str(f)}
@@ -279,7 +279,7 @@ def test_another_force_and_a_future_month_import_unchanged(street):
         "hampshire-2031-07.zip!2031-07/2031-07-hampshire-outcomes.csv",
         "hampshire-2031-07.zip!2031-07/2031-07-hampshire-stop-and-search.csv",
     ]
-    assert sum("skipped" in n for n in zres.report.notices) == 2
+    assert sum("2 file(s) not read" in n for n in zres.report.notices) == 1
     pd.testing.assert_frame_equal(zres.records, rec)
 
 
@@ -299,8 +299,10 @@ def test_bundled_counts_reconcile(bundled_read):
     assert rep.rows_read == 43_804
     assert rep.rejections == {"missing coordinates": 1_215}
     assert rep.rows_rejected == 1_215
-    assert rep.rows_duplicate == 0
-    assert rep.rows_accepted == 43_804 - 1_215 == len(bundled_read.records)
+    # one 2019-02 row (Weymouth, outside BCP) is repeated in every field: checked with
+    # pandas' DataFrame.duplicated on the raw file
+    assert rep.rows_duplicate == 1
+    assert rep.rows_accepted == 43_804 - 1_215 - 1 == len(bundled_read.records)
     assert rep.reconciles
     assert rep.files_failed == [] and rep.files_skipped == []
     assert len(rep.files_read) == 8
@@ -353,11 +355,12 @@ def test_bundled_coordinates_are_projected_with_pyproj(bundled_read):
 def test_bundled_record_ids_and_repeated_crime_ids(bundled_read):
     rec = bundled_read.records
     assert rec[S.RECORD_ID].is_unique
-    # 66 rows share a Crime ID with another row of the same file: all kept, marked ~k
+    # 65 rows share a Crime ID with another row of the same file but differ in some field:
+    # kept, marked ~k (a 66th repeats its row exactly and is a duplicate)
     repeats = rec[S.RECORD_ID].str.contains("~", regex=False)
-    assert int(repeats.sum()) == 66
+    assert int(repeats.sum()) == 65
     assert rec.loc[repeats, S.RECORD_ID].str.fullmatch(r"[0-9a-f]{64}~\d+").all()
-    assert any("66 rows share a Crime ID" in n for n in bundled_read.report.notices)
+    assert any("65 rows share a Crime ID" in n for n in bundled_read.report.notices)
     # ASB rows have no Crime ID: their record id is file#row
     asb = rec[rec[S.CATEGORY] == S.ASB]
     assert asb[S.CRIME_ID].isna().all()

@@ -161,7 +161,7 @@ def test_crime_rows_have_64_hex_ids_and_asb_rows_none(sim):
     assert r.loc[~asb, S.OUTCOME].notna().all()
     rid = r.loc[asb, S.RECORD_ID].iloc[0]
     row = r.loc[asb].iloc[0]
-    assert rid == f"{row[S.MONTH]}-dorset-street.csv#{row[S.SOURCE_ROW]}"
+    assert rid == f"{row[S.MONTH]}-dorset-simulated-street.csv#{row[S.SOURCE_ROW]}"
 
 
 def test_xy_are_the_lonlat_projected_to_british_national_grid(sim):

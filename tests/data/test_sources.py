@@ -71,6 +71,7 @@ def test_police_uk_folder_tree(tmp_path):
             ("2031-08-hampshire-street.csv", "street"),
             ("2031-08-hampshire-outcomes.csv", "skip"),
             ("2031-08-hampshire-stop-and-search.csv", "skip"),
+            ("README.txt", "skip"),  # listed with its reason, never dropped silently
         ]
     )
     street = [i for i in files if i.kind == "street"]
@@ -83,7 +84,10 @@ def test_missing_path_and_empty_folder_are_reported_not_raised(tmp_path):
     ok = tmp_path / "ok.csv"
     ok.write_text("x\n")
     files, errors = _inputs([tmp_path / "nope.csv", tmp_path / "empty", ok])
-    assert [i.file_key for i in files] == ["ok.csv"]
+    assert [(i.file_key, i.kind, i.why) for i in files] == [
+        ("notes.txt", "skip", "not a CSV file"),
+        ("ok.csv", "csv", ""),
+    ]
     assert [(e.path, e.problem) for e in errors] == [
         (str(tmp_path / "nope.csv"), "no such file or folder"),
         (str(tmp_path / "empty"), "folder holds no .csv or .zip files"),
@@ -111,6 +115,7 @@ def test_zip_members_are_read_in_place(tmp_path):
             "skip",
         ),
         ("police.zip!2024-01/2024-01-dorset-street.csv", "2024-01-dorset-street.csv", "street"),
+        ("police.zip!README.txt", "README.txt", "skip"),
     ]
     assert files[2].read_bytes() == b"street rows\n"
     assert list(tmp_path.iterdir()) == [z]  # nothing extracted

@@ -107,7 +107,9 @@ def test_reimport_is_idempotent(tmp_path, two_months):
     before = st.records()
     months_before, files_before = st.months(), st.files()
     second = st.ingest(two_months)
-    assert second.report.rows_duplicate == 0
+    # the same files again: same identity, same content -> every accepted row a duplicate
+    assert second.report.rows_accepted == 0
+    assert second.report.rows_duplicate == second.report.rows_read - second.report.rows_rejected
     assert second.report.reconciles
     _assert_same_records(st.records(), before)
     assert st.months() == months_before
@@ -127,7 +129,8 @@ def test_reimport_from_a_zip_replaces_not_duplicates(tmp_path, two_months):
     with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.write(two_months[0], "2024-01/2024-01-dorset-street.csv")
     res = st.ingest(z)
-    assert res.report.rows_duplicate == 0
+    assert res.report.rows_accepted == 0 and res.report.rows_duplicate == 200
+    assert any("already in the store" in n for n in res.report.notices)
     _assert_same_records(st.records(), before)
 
 
@@ -152,14 +155,16 @@ def test_corrected_file_replaces_its_rows_only(tmp_path, street, two_months):
     assert st.files()["2024-01-dorset-street.csv"]["rows"] == len(jan)
 
 
-def test_corrected_file_with_no_good_rows_removes_its_rows(tmp_path, street, two_months):
+def test_file_with_no_good_rows_replaces_nothing_whatever_its_name(tmp_path, street, two_months):
+    """With no accepted row a file says no month of its own: it cannot re-publish one."""
     st = Store(tmp_path / "s")
     st.ingest(two_months)
+    before = st.records()
     bad = street.write("2024-01-dorset-street.csv", [street.row(lon="")])
     res = st.ingest(bad)
     assert res.report.rows_rejected == 1
-    assert st.months() == ["2024-02"]
-    assert "2024-01-dorset-street.csv" not in st.files()
+    assert st.months() == ["2024-01", "2024-02"]
+    _assert_same_records(st.records(), before)
 
 
 def test_version_changes_when_content_changes(tmp_path, street, two_months):
@@ -178,7 +183,10 @@ def test_version_changes_when_content_changes(tmp_path, street, two_months):
 def test_crime_ids_already_in_the_store_from_another_file(tmp_path, street, geodata_dir):
     lines = street.real_lines("2024-02")
     a = street.write("2024-02-dorset-street.csv", lines[:300])
-    b = street.write("2024-02-extra.csv", lines[250:400])
+    # the overlap arrives as another month's file (another identity): only Crime IDs tell
+    b = street.write(
+        "2024-02-extra.csv", [ln.replace(",2024-02,", ",2024-03,") for ln in lines[250:400]]
+    )
     raw = pd.read_csv(
         geodata_dir / "police_uk" / "2024-02-dorset-street.csv", dtype=str, keep_default_na=False
     )
@@ -193,7 +201,8 @@ def test_crime_ids_already_in_the_store_from_another_file(tmp_path, street, geod
     recs = st.records()
     assert recs[S.RECORD_ID].is_unique
     assert len(recs) == n_a + res.report.rows_accepted
-    assert st.files()["2024-02-extra.csv"]["rows"] == res.report.rows_accepted
+    assert st.files()["2024-03-dorset-street.csv"]["rows"] == res.report.rows_accepted
+    assert st.files()["2024-03-dorset-street.csv"]["name"].endswith("2024-02-extra.csv")
 
 
 def test_clear(tmp_path, two_months):
@@ -301,9 +310,11 @@ def test_store_for_a_force_export_with_the_example_mapping(tmp_path, geodata_dir
     assert len(recs) == expected_rows
     assert st.is_simulated() is simulated
     assert set(recs[S.SOURCE]) == {"simulated" if simulated else "force-export"}
-    assert st.files()[export.name]["rows"] == expected_rows
-    # again: nothing changes
-    st.ingest(export, fmt="force-export", mapping=mapping)
+    (entry,) = st.files().values()  # known by its declared source and content hash
+    assert entry["rows"] == expected_rows and entry["name"].endswith(export.name)
+    # again: nothing changes, every row a duplicate
+    again = st.ingest(export, fmt="force-export", mapping=mapping)
+    assert again.report.rows_duplicate == expected_rows and again.report.reconciles
     assert len(st.records()) == expected_rows
 
 
@@ -398,7 +409,7 @@ def test_renamed_copy_replaces_instead_of_adding_asb(tmp_path, geodata_dir):
     copy = tmp_path / "2024-01-dorset-street (1).csv"
     shutil.copy(src, copy)
     rep = st.ingest([copy]).report
-    assert rep.reconciles and rep.rows_duplicate == 0
+    assert rep.reconciles and rep.rows_duplicate == rep.rows_read == 4802 and rep.rows_accepted == 0
     recs = st.records()
     assert len(recs) == 4788
     assert int((recs["in_bcp"] & (recs["category"] == "Anti-social behaviour")).sum()) == 607

@@ -279,9 +279,10 @@ def _records_line(at) -> int:
 
 
 def _details_heading(at) -> str:
+    """The details heading as a reader sees it (the page escapes data text for markdown)."""
     heads = [t[4:] for t in markdowns(at) if t.startswith("### ")]
     assert len(heads) == 1, heads
-    return heads[0]
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", heads[0]).replace("\u200b", "")
 
 
 def test_hotspot_map_loads_with_offline_map(run_page, bundled_records):

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from hotspots.errors import NoDataError
+from hotspots.present.escape import csv_frame
+
 
 def emit_text(text: str, out: str | None) -> None:
     """Write ``text`` to ``out`` (a file) or stdout."""
@@ -20,7 +23,7 @@ def emit_text(text: str, out: str | None) -> None:
 
 def format_table(df: pd.DataFrame, fmt: str) -> str:
     if fmt == "csv":
-        return df.to_csv(index=False)
+        return csv_frame(df).to_csv(index=False)
     if fmt == "json":
         return json.dumps(json.loads(df.to_json(orient="records")), indent=1)
     if fmt == "markdown":
@@ -33,3 +36,13 @@ def format_table(df: pd.DataFrame, fmt: str) -> str:
         "display.max_rows", 500, "display.max_columns", 50, "display.width", 200
     ):
         return df.to_string(index=False) + "\n"
+
+
+def require_records(recs: pd.DataFrame, store, what: str = "") -> pd.DataFrame:
+    """``recs`` if it holds a row, else :class:`NoDataError` naming what the dataset holds
+    (the CLI then exits 1: an empty table with exit 0 would read as "no crime")."""
+    if len(recs):
+        return recs
+    held = store.months()
+    span = f"it holds {held[0]}..{held[-1]}" if held else "it holds no records"
+    raise NoDataError(f"no records{' for ' + what if what else ''} in {store.path.name} ({span})")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from hotspots.commands._output import emit_text
+from hotspots.commands._output import emit_text, require_records
 from hotspots.data.store import add_store_arguments, store_from_args
+from hotspots.present.escape import csv_frame
 
 NAME = "change"
 HELP = (
@@ -59,7 +60,7 @@ def run(args) -> int:
     from hotspots.data import schema as S
 
     store = store_from_args(args)
-    records = store.records()
+    records = require_records(store.records(), store)
     wa, wb, chosen = windows_from_args(args, store, records)
     res = hotspot_change(
         records, wa, wb, cell_size_m=args.cell_size_m, distance_m=args.distance_m, area=args.area,
@@ -79,6 +80,6 @@ def run(args) -> int:
     else:
         c = grid.geometry.centroid
         t = grid.drop(columns="geometry").assign(x_centre=c.x.round(1), y_centre=c.y.round(1))
-        text = t.to_csv(index=False, lineterminator="\n")
+        text = csv_frame(t).to_csv(index=False, lineterminator="\n")
     emit_text(text, args.out)
     return 0

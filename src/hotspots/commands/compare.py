@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from hotspots.commands._output import emit_text, format_table
+from hotspots.commands._output import emit_text, format_table, require_records
 from hotspots.data.store import add_store_arguments, store_from_args
 
 NAME = "compare"
@@ -57,7 +57,7 @@ def run(args) -> int:
     from hotspots.compare.rates import compare_periods
 
     store = store_from_args(args)
-    records = store.records()
+    records = require_records(store.records(), store)
     wa, wb, chosen = windows_from_args(args, store, records)
     res = compare_periods(
         records, wa, wb, area=args.area, categories=args.types, available_months=store.months()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hotspots.commands._output import emit_text, format_table
+from hotspots.commands._output import emit_text, format_table, require_records
 from hotspots.data.store import add_store_arguments, store_from_args
 
 NAME = "coverage"
@@ -20,7 +20,7 @@ def run(args) -> int:
     from hotspots.data.coverage import collapse_missing, coverage_table
 
     store = store_from_args(args)
-    cov = coverage_table(store.records(), bcp_only=not args.all_areas)
+    cov = coverage_table(require_records(store.records(), store), bcp_only=not args.all_areas)
     if args.format in ("table", "markdown"):
         cov = collapse_missing(cov)
     if args.format == "table":

@@ -32,10 +32,11 @@ import pandas as pd
 import shapely
 
 from hotspots import __version__
-from hotspots.commands._output import emit_text, format_table
+from hotspots.commands._output import emit_text, format_table, require_records
 from hotspots.data import schema as S
 from hotspots.data.store import add_store_arguments, store_from_args
 from hotspots.errors import InputError
+from hotspots.present.escape import csv_cell, csv_frame
 
 NAME = "detect"
 HELP = (
@@ -184,6 +185,9 @@ def detect(args):
     held = store.months()
     window = (start or (held[0] if held else "0001-01"), end or (held[-1] if held else "9999-12"))
     recs = filter_records(store.records(months=window), categories=categories, area=area)
+    require_records(
+        recs, store, f"{window[0]}..{window[1]} {args.types or ''} {args.area or ''}".strip()
+    )
     present = sorted(recs[S.MONTH].dropna().unique().tolist()) if len(recs) else []
     own = {
         "dbscan": dict(eps_m=args.eps_m, min_points=args.min_points, buffer_m=args.buffer_m),
@@ -301,7 +305,7 @@ def to_csv(hot, params: dict) -> str:
     body = pd.DataFrame(
         _rows(hot), columns=[*[c for c in hot.columns if c != hot.geometry.name], "lat", "lon"]
     )
-    return "\n".join(lines) + "\n" + body.to_csv(index=False)
+    return "\n".join(csv_cell(x) for x in lines) + "\n" + csv_frame(body).to_csv(index=False)
 
 
 def run(args) -> int:

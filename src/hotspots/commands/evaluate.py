@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from hotspots.commands._output import emit_text, format_table
+from hotspots.commands._output import emit_text, format_table, require_records
 from hotspots.data.store import add_store_arguments, store_from_args
 
 NAME = "evaluate"
@@ -82,7 +82,7 @@ def run(args) -> int:
         if not v:
             raise InputError(name, v, "a value (or --intervention NAME --year YEAR)")
     ev = evaluate(
-        store.records(),
+        require_records(store.records(), store),
         target,
         before=before,
         after=after,

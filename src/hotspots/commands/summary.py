@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hotspots.commands._output import emit_text, format_table
+from hotspots.commands._output import emit_text, format_table, require_records
 from hotspots.data.store import add_store_arguments, store_from_args
 
 NAME = "summary"
@@ -32,5 +32,7 @@ def run(args) -> int:
         end = parse_month(args.end, "--to") if args.end else "9999-12"
         months = (start, end)
     recs = filter_records(recs, months=months, categories=args.types, area=args.area)
+    window = f"{args.start or '…'}..{args.end or '…'}" if months else ""
+    require_records(recs, store, " ".join(x for x in (window, args.types, args.area) if x))
     emit_text(format_table(summary_table(recs, args.by), args.format), args.out)
     return 0

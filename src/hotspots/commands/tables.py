@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hotspots.commands._output import emit_text
+from hotspots.commands._output import emit_text, require_records
 from hotspots.data.store import add_store_arguments, store_from_args
 
 NAME = "tables"
@@ -36,7 +36,7 @@ def run(args) -> int:
     from hotspots.compare.tables import DEFAULT_INDICATORS, asb_subtype_table, quarterly_table
 
     store = store_from_args(args)
-    records = store.records()
+    records = require_records(store.records(), store)
     if args.kind == "asb-subtypes":
         years = [args.year] if args.year else None
         table = asb_subtype_table(

@@ -26,11 +26,27 @@ _BOM = b"\xef\xbb\xbf"
 
 
 def check_bytes(data: bytes, name: str) -> None:
-    """Refuse empty and binary files."""
+    """Refuse empty, UTF-16 and binary files."""
     if len(data) == 0 or (len(data) < 1 << 20 and not data.strip()):
         raise FileReadError(name, "the file is empty")
-    if b"\x00" in data[:65536]:
+    head = data[:65536]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(head):
+        raise FileReadError(name, "UTF-16 text; save as UTF-8 (in Excel: CSV UTF-8)")
+    if b"\x00" in head:
         raise FileReadError(name, "binary file (NUL bytes), not a CSV text file")
+
+
+def _looks_utf16(head: bytes) -> bool:
+    """UTF-16 without a byte-order mark: every other byte is NUL, the rest is text."""
+    if len(head) < 8:
+        return False
+    printable = set(range(0x20, 0x7F)) | {9, 10, 13}
+    for zeros, text in ((head[1::2], head[0::2]), (head[0::2], head[1::2])):
+        if zeros.count(0) >= 0.9 * len(zeros) and sum(b in printable for b in text) >= 0.9 * len(
+            text
+        ):
+            return True
+    return False
 
 
 def _encoding_error(data: bytes, name: str, encoding: str) -> FileReadError:
@@ -75,10 +91,14 @@ class DictColumn:
 
 class TableRead:
     """Result of :func:`read_table`: an Arrow table of the good rows, their row numbers
-    (header = row 1) and the bad rows as (row, reason)."""
+    (header = row 1) and the bad rows as (row, reason, raw text of the row)."""
 
     def __init__(
-        self, arrow: pa.Table, rows: np.ndarray, bad_rows: list[tuple[int, str]], header: list[str]
+        self,
+        arrow: pa.Table,
+        rows: np.ndarray,
+        bad_rows: list[tuple[int, str, str]],
+        header: list[str],
     ):
         self.arrow = arrow
         self.rows = rows
@@ -256,7 +276,12 @@ def _read_with_csv_module(data: bytes, name: str, header: list[str], delimiter: 
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     ncol = len(header)
     rows: list[list[str]] = []
-    bad: list[tuple[int, str]] = []
+    bad: list[tuple[int, str, str]] = []
+
+    def raw(first: int, last: int) -> str:
+        text = "\n".join(lines[first - 1 : last]).rstrip("\r")
+        return text if len(text) <= 500 else text[:497] + "..."
+
     nums: list[int] = []
     try:
         next(reader, None)
@@ -277,16 +302,28 @@ def _read_with_csv_module(data: bytes, name: str, header: list[str], delimiter: 
                 for line in range(first, end + 1):
                     if lines[line - 1].strip():
                         bad.append(
-                            (line, f"unbalanced quote: a quoted field opened on row {first} runs to row {end}")
+                            (
+                                line,
+                                f"unbalanced quote: a quoted field opened on row {first} runs to row {end}",
+                                raw(line, line),
+                            )
                         )
                 continue
             if len(row) != ncol:
-                bad.append((first, f"wrong number of fields ({len(row)}, expected {ncol})"))
+                bad.append(
+                    (
+                        first,
+                        f"wrong number of fields ({len(row)}, expected {ncol})",
+                        raw(first, end),
+                    )
+                )
             else:
                 rows.append(row)
                 nums.append(first)
     except csv.Error as exc:
         raise FileReadError(name, f"not a readable CSV (line {reader.line_num}: {exc})") from None
     cols = list(zip(*rows, strict=True)) if rows else [[] for _ in header]
-    tbl = pa.table({h: pa.array(list(c), type=pa.string()) for h, c in zip(header, cols, strict=True)})
+    tbl = pa.table(
+        {h: pa.array(list(c), type=pa.string()) for h, c in zip(header, cols, strict=True)}
+    )
     return TableRead(tbl, np.asarray(nums, dtype=np.int64), bad, header)

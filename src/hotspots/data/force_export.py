@@ -213,7 +213,9 @@ def parse_export_table(
             parsed = pd.to_datetime(s, errors="coerce", format="ISO8601")
             rest = parsed.isna() & (s != "")
             if rest.any():
-                parsed[rest] = pd.to_datetime(s[rest], dayfirst=True, errors="coerce", format="mixed")
+                parsed[rest] = pd.to_datetime(
+                    s[rest], dayfirst=True, errors="coerce", format="mixed"
+                )
         empty = (s == "").to_numpy()
         bad = parsed.isna().to_numpy()
         rejects.add(file_name, rows, bad & empty & ok, col, "missing date", s)

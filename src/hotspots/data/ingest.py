@@ -3,15 +3,17 @@
 Every row read is accepted, rejected with a reason, or dropped as a duplicate,
 and the report's counts add up::
 
-    rows_read == rows_accepted + rows_rejected + rows_duplicate
+    rows_read == rows_accepted + rows_rejected + rows_duplicate + rows_replaced
 
-Files that cannot be read at all are listed with a one-line problem and do not
+(``rows_replaced``: rows of a file superseded by a later version of the same month
+read in the same import.) Files that cannot be read at all are listed with a one-line problem and do not
 stop the other files (unless ``strict``). Coordinates are projected and joined to
 wards once per distinct location, not once per row.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,7 +30,14 @@ from hotspots.data.sources import InputFile, iter_inputs
 from hotspots.data.validate import Rejects
 from hotspots.errors import FileReadError, HotspotsError
 
-__all__ = ["IngestReport", "ReadResult", "read_inputs", "complete_records"]
+__all__ = [
+    "IngestReport",
+    "ReadResult",
+    "read_inputs",
+    "read_items",
+    "expand_inputs",
+    "complete_records",
+]
 
 _TO_BNG = Transformer.from_crs(S.CRS_DISPLAY, S.CRS_METRES, always_xy=True)
 _TO_WGS = Transformer.from_crs(S.CRS_METRES, S.CRS_DISPLAY, always_xy=True)
@@ -42,6 +51,8 @@ class IngestReport:
     rows_accepted: int = 0
     rows_rejected: int = 0
     rows_duplicate: int = 0
+    rows_replaced: int = 0
+    store_rows_replaced: int = 0
     rows_in_bcp: int = 0
     rejections: dict[str, int] = field(default_factory=dict)
     files_read: list[dict] = field(default_factory=list)
@@ -49,9 +60,28 @@ class IngestReport:
     files_failed: list[dict] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
 
+    def merge(self, other: IngestReport) -> None:
+        """Add another batch's report to this one (counts add; lists extend)."""
+        for name in (
+            "rows_read",
+            "rows_accepted",
+            "rows_rejected",
+            "rows_duplicate",
+            "rows_replaced",
+            "store_rows_replaced",
+            "rows_in_bcp",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for k, v in other.rejections.items():
+            self.rejections[k] = self.rejections.get(k, 0) + v
+        for name in ("files_read", "files_skipped", "files_failed", "notices"):
+            getattr(self, name).extend(getattr(other, name))
+
     @property
     def reconciles(self) -> bool:
-        return self.rows_read == self.rows_accepted + self.rows_rejected + self.rows_duplicate
+        return self.rows_read == (
+            self.rows_accepted + self.rows_rejected + self.rows_duplicate + self.rows_replaced
+        )
 
     def to_dict(self) -> dict:
         return {
@@ -59,6 +89,8 @@ class IngestReport:
             "rows_accepted": self.rows_accepted,
             "rows_rejected": self.rows_rejected,
             "rows_duplicate": self.rows_duplicate,
+            "rows_replaced": self.rows_replaced,
+            "store_rows_replaced": self.store_rows_replaced,
             "rows_in_bcp": self.rows_in_bcp,
             "rows_outside_bcp": self.rows_accepted - self.rows_in_bcp,
             "reconciles": self.reconciles,
@@ -149,7 +181,7 @@ def _record_ids(frame: pd.DataFrame) -> pd.Series:
 
 
 def _parse_one(
-    f: InputFile, data: bytes, fmt: str, mapping, rejects: Rejects
+    f: InputFile, data: bytes, fmt: str, mapping, rejects: Rejects, identity: str
 ) -> tuple[pd.DataFrame, int]:
     from hotspots.data import force_export, police_uk
 
@@ -164,11 +196,33 @@ def _parse_one(
     else:
         raise HotspotsError(f"unknown input format {fmt!r}: use police.uk or force-export")
     n = len(tr) + len(tr.bad_rows)
-    for row, reason in tr.bad_rows:
-        rejects.add_one(f.name, row, "(row)", reason)
+    for row, reason, raw in tr.bad_rows:
+        rejects.add_one(f.name, row, "(row)", reason, raw)
     if fmt == "police.uk":
-        return police_uk.parse_street_table(tr, f.name, f.file_key, rejects), n
-    return force_export.parse_export_table(tr.table, f.name, f.file_key, mapping, rejects), n
+        return police_uk.parse_street_table(tr, f.name, identity, rejects), n
+    return force_export.parse_export_table(tr.table, f.name, identity, mapping, rejects), n
+
+
+def _file_identity(item: InputFile, part: pd.DataFrame, digest: str, fmt: str, mapping) -> str:
+    """What a file is, from its content: see :func:`hotspots.data.police_uk.street_identity`.
+
+    A force export is its declared source plus its content hash; a police.uk-format file
+    with no accepted row is its name plus its content hash (it adds nothing to the store).
+    """
+    if fmt == "force-export":
+        return f"{mapping.name if mapping is not None else 'force export'}@{digest[:12]}"
+    ident = part.attrs.get("identity")
+    if ident:
+        return ident
+    return f"{item.name.replace(chr(92), '/').rsplit('/', 1)[-1]}@{digest[:12]}"
+
+
+def _relabel(item, labels: dict[str, str]):
+    if isinstance(item, FileReadError):
+        return FileReadError(labels[item.path], item.problem) if item.path in labels else item
+    if item._path is not None and str(item._path) in labels:
+        return dataclasses.replace(item, name=labels[str(item._path)])
+    return item
 
 
 def read_inputs(
@@ -178,6 +232,7 @@ def read_inputs(
     mapping=None,
     strict: bool = False,
     progress: Callable[[int, int, str], None] | None = None,
+    labels: dict[str, str] | None = None,
 ) -> ReadResult:
     """Read files, folders and zips into canonical records with a full account of every row.
 
@@ -188,20 +243,46 @@ def read_inputs(
     mapping : :class:`hotspots.data.force_export.ExportMapping` for force exports.
     strict : raise on the first file that cannot be read instead of reporting it.
     progress : called as ``progress(done, total, file_name)`` after each file.
+    labels : what to call a path in messages and reports (``{str(path): name}``), e.g. an
+        upload's own file name instead of the server's temporary path.
 
-    Duplicates: a Crime ID (or force reference) already read from an earlier file
-    is dropped and counted; rows sharing an ID inside one file are kept (police.uk
-    publishes such rows separately, with different locations or outcomes).
+    Identity comes from content, never from the name: a police.uk street file is
+    "month M of force F" from its own Month and Falls within values
+    (``source_file`` holds that identity, e.g. ``2024-01-dorset-street.csv``), a force
+    export is its declared source plus its content hash. The same bytes twice count
+    wholly as duplicates; two versions of one identity: the later replaces the earlier,
+    whose rows are counted as ``rows_replaced``. A Crime ID (or force reference)
+    already read from another file is a duplicate; rows sharing an ID inside one file
+    are kept (police.uk publishes such rows separately, with different locations or
+    outcomes) unless every field is equal.
     """
+    return read_items(
+        expand_inputs(paths, labels), fmt=fmt, mapping=mapping, strict=strict, progress=progress
+    )
+
+
+def expand_inputs(paths, labels: dict[str, str] | None = None) -> list:
+    """Paths -> the input files (and unusable paths as FileReadError) they hold, labelled."""
     if isinstance(paths, (str, bytes)) or not hasattr(paths, "__iter__"):
         paths = [paths]
+    return [_relabel(item, labels or {}) for item in iter_inputs(list(paths))]
+
+
+def read_items(
+    inputs: list,
+    *,
+    fmt: str = "police.uk",
+    mapping=None,
+    strict: bool = False,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> ReadResult:
+    """:func:`read_inputs` on already expanded inputs (see :func:`expand_inputs`)."""
     report = IngestReport()
     rejects = Rejects()
     parts: list[pd.DataFrame] = []
-    inputs = list(iter_inputs(list(paths)))
     seen_digests: dict[str, str] = {}
-    by_key: dict[str, tuple[int, str]] = {}
-    dup_same_file = 0
+    by_identity: dict[str, tuple[int, str]] = {}
+    n_dup = 0
     for i, item in enumerate(inputs):
         if isinstance(item, FileReadError):
             if strict:
@@ -209,86 +290,117 @@ def read_inputs(
             report.files_failed.append({"file": item.path, "problem": item.problem})
             continue
         if item.kind == "skip":
-            report.files_skipped.append(
-                {"file": item.name, "why": "not a street file (outcomes or stop-and-search)"}
-            )
-            report.notices.append(
-                f"{item.name}: skipped (police.uk outcomes / stop-and-search file, not street crime)"
-            )
+            why = item.why or "police.uk outcomes / stop-and-search file, not street crime"
+            report.files_skipped.append({"file": item.name, "why": why})
             continue
         before = len(rejects)
         try:
             data = item.read_bytes()
         except OSError as exc:
-            exc2 = FileReadError(item.name, f"cannot be opened ({exc.strerror or exc})")
+            exc2 = FileReadError(item.name, f"cannot be read ({exc.strerror or exc})")
             if strict:
                 raise exc2 from None
             report.files_failed.append({"file": exc2.path, "problem": exc2.problem})
             continue
-        # the same file twice in one read (a folder and a zip of it): recognised by content
-        digest = hashlib.sha1(data).hexdigest() if len(inputs) > 1 else "single"
+        digest = hashlib.sha1(data).hexdigest()
         try:
-            part, n = _parse_one(item, data, fmt, mapping, rejects)
+            part, n = _parse_one(
+                item,
+                data,
+                fmt,
+                mapping,
+                rejects,
+                _file_identity(item, S.empty_records(), digest, fmt, mapping),
+            )
         except FileReadError as exc:
             if strict:
                 raise
             report.files_failed.append({"file": exc.path, "problem": exc.problem})
             continue
+        del data
         report.rows_read += n
+        if n == 0:
+            report.notices.append(f"{item.name}: header only, no rows")
         if digest in seen_digests:
             # the very same file twice (a folder and a zip of it): every row is a duplicate
-            dup_same_file += len(part)
-            report.notices.append(
-                f"{item.name}: same content as {seen_digests[digest]}; its {len(part)} accepted rows "
-                "counted as duplicates"
-            )
-            # its rejects would be counted twice: move them to duplicates too
             extra = len(rejects) - before
             rejects.drop_last(extra)
-            dup_same_file += extra
+            n_dup += n
+            report.notices.append(
+                f"{item.name}: same content as {seen_digests[digest]}; its {n} rows "
+                "counted as duplicates"
+            )
             report.files_read.append(
                 {
                     "file": item.name,
                     "rows_read": n,
                     "rows_rejected": 0,
+                    "rows_duplicate": n,
                     "duplicate_of": seen_digests[digest],
                 }
             )
             continue
         seen_digests[digest] = item.name
-        earlier = by_key.get(item.file_key)
+        repeats = int(part.attrs.get("exact_repeats", 0))
+        n_dup += repeats
+        if repeats:
+            report.notices.append(
+                f"{item.name}: {repeats} rows repeat an earlier row of the file in every field; "
+                "counted as duplicates"
+            )
+        identity = _file_identity(item, part, digest, fmt, mapping)
+        if len(part):
+            part[S.SOURCE_FILE] = S.string_column(identity, len(part))
+        earlier = by_identity.get(identity)
         if earlier is not None:
-            # another version of the same file (a re-download, a renamed copy): the later
-            # one wins, the earlier one's rows all become duplicates
+            # another version of the same month of the same force (a re-download, a
+            # re-publication): the later one is used, the earlier one's rows are replaced
             k, name = earlier
-            n_dup = len(parts[k]) + rejects.drop_file(name)
-            dup_same_file += n_dup
+            n_rep = len(parts[k]) + rejects.drop_file(name)
+            report.rows_replaced += n_rep
             parts[k] = parts[k].iloc[:0]
             report.notices.append(
-                f"{name} and {item.name} are versions of the same file ({item.file_key}); "
-                f"the later one is used and the earlier one's {n_dup} rows counted as duplicates"
+                f"{name} and {item.name} are two versions of {identity}; the later one is used "
+                f"and the earlier one's {n_rep} rows are counted as replaced"
             )
             for fr in report.files_read:
                 if fr["file"] == name:
-                    fr["superseded_by"] = item.name
+                    fr["replaced_by"] = item.name
+                    fr["rows_replaced"] = n_rep
+                    fr["rows_rejected"] = 0
         part["_file"] = item.name
-        by_key[item.file_key] = (len(parts), item.name)
+        by_identity[identity] = (len(parts), item.name)
         parts.append(part)
         report.files_read.append(
-            {"file": item.name, "rows_read": n, "rows_rejected": len(rejects) - before}
+            {
+                "file": item.name,
+                "identity": identity,
+                "sha1": digest,
+                "rows_read": n,
+                "rows_rejected": len(rejects) - before,
+                "rows_duplicate": repeats,
+            }
         )
         if progress:
             progress(i + 1, len(inputs), item.name)
+    if report.files_skipped:
+        report.notices.append(
+            f"{len(report.files_skipped)} file(s) not read: "
+            + "; ".join(f"{f['file']} ({f['why']})" for f in report.files_skipped[:20])
+            + (" …" if len(report.files_skipped) > 20 else "")
+        )
 
     frame = (
         pd.concat(parts, ignore_index=True)
         if parts
         else pd.DataFrame(columns=[S.CRIME_ID, S.SOURCE_FILE, S.SOURCE_ROW])
     )
+    n_parts = len(parts)
+    parts.clear()  # the concatenated frame holds them: free the pieces
     rejected = rejects.frame()
     report.rows_rejected = len(rejected)
     report.rejections = rejected["reason"].value_counts().to_dict() if len(rejected) else {}
-    report.rows_duplicate = dup_same_file
+    report.rows_duplicate = n_dup
     if frame.empty:
         report.rows_accepted = 0
         return ReadResult(S.empty_records(), rejected, report)
@@ -296,7 +408,7 @@ def read_inputs(
     frame[S.RECORD_ID] = _record_ids(frame).array
     # a duplicate is an ID already read from an earlier *file* (repeats inside one
     # file carry a ~k suffix, so one file alone cannot hold duplicates)
-    if len(parts) > 1:
+    if n_parts > 1:
         dup = (
             frame[S.RECORD_ID].duplicated(keep="first").to_numpy()
             & frame[S.CRIME_ID].notna().to_numpy()
@@ -318,7 +430,8 @@ def read_inputs(
             f"{n_within} rows share a Crime ID with another row of the same file; kept "
             "(police.uk publishes them as separate rows with different locations or outcomes)"
         )
-    records = complete_records(frame.loc[~dup])
+    records = complete_records(frame.loc[~dup] if dup.any() else frame)
+    del frame
     report.rows_accepted = len(records)
     report.rows_in_bcp = int(records[S.IN_BCP].sum())
     return ReadResult(records, rejected, report)

@@ -21,7 +21,15 @@ from hotspots.data import schema as S
 from hotspots.data.csvtext import TableRead
 from hotspots.data.validate import LAT_RANGE, LON_RANGE, Rejects
 
-__all__ = ["HEADER", "REQUIRED", "parse_street_table", "read_police_uk", "SIMULATED_MARK"]
+__all__ = [
+    "HEADER",
+    "REQUIRED",
+    "parse_street_table",
+    "read_police_uk",
+    "SIMULATED_MARK",
+    "force_slug",
+    "street_identity",
+]
 
 HEADER = [
     "Crime ID",
@@ -51,6 +59,47 @@ def _floats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     empty = (s == "").to_numpy()
     num = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64")
     return num, empty, ~empty & ~np.isfinite(num)
+
+
+def force_slug(force: str) -> str:
+    """``Dorset Police`` -> ``dorset``, as police.uk names its files; ``(SIMULATED)`` -> ``-simulated``."""
+    text = str(force)
+    sim = SIMULATED_MARK in text
+    text = text.replace(SIMULATED_MARK, "").strip().lower()
+    text = re.sub(r"\b(police service|constabulary|police)\b", " ", text)
+    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "unknown-force"
+    return slug + ("-simulated" if sim else "")
+
+
+def street_identity(pairs: list[tuple[str, str]]) -> str:
+    """What a street file *is*, from its own rows: ``2024-01-dorset-street.csv`` for month
+    2024-01 of Dorset Police, whatever the file is called; ``2024-01..2024-03-dorset-street.csv``
+    for a file holding several months. ``pairs`` are its distinct (month, force) values."""
+    months = sorted({m for m, _ in pairs})
+    forces = sorted({force_slug(f) for _, f in pairs})
+    span = months[0] if len(months) == 1 else f"{months[0]}..{months[-1]}"
+    return f"{span}-{'+'.join(forces)}-street.csv"
+
+
+def _exact_repeats(tr: TableRead, ok: np.ndarray) -> np.ndarray:
+    """Rows (among ``ok``) equal in every field to an earlier row, with a non-empty Crime ID.
+
+    police.uk publishes rows sharing a Crime ID with different locations or outcomes
+    (kept); a row repeated byte for byte is a duplicate. Only rows whose ID repeats are
+    compared, so this costs nothing on a normal file.
+    """
+    out = np.zeros(len(tr), dtype=bool)
+    cid = tr.arrow.column("Crime ID")
+    cid = cid.cast(pa.string()) if pa.types.is_dictionary(cid.type) else cid
+    ids = pd.Series(cid.to_numpy(zero_copy_only=False), dtype=object).str.strip()
+    cand = ok & (ids != "").to_numpy() & ids.duplicated(keep=False).to_numpy()
+    if not cand.any():
+        return out
+    idx = np.flatnonzero(cand)
+    sub = tr.arrow.take(pa.array(idx)).to_pandas().astype(str)
+    rep = sub.duplicated(keep="first").to_numpy()
+    out[idx[rep]] = True
+    return out
 
 
 def parse_street_table(
@@ -138,6 +187,8 @@ def parse_street_table(
     ):
         rejects.add(file_name, rows, mask, "Longitude/Latitude", reason, masked_values=pair(mask))
     ok &= ~missing & ~unparse & inside
+    repeats = _exact_repeats(tr, ok)
+    ok &= ~repeats
 
     out = {
         S.CRIME_ID: tr.strings("Crime ID", ok),
@@ -168,7 +219,27 @@ def parse_street_table(
     out[S.SIMULATED] = sim[ok]
     src = np.array([S.SOURCE_POLICE_UK, S.SOURCE_SIMULATED], dtype=object)
     out[S.SOURCE] = _repeat(src, sim[ok].astype(np.int32))
-    return pd.DataFrame(out)
+    frame = pd.DataFrame(out)
+    force_col = next((c for c in ("Falls within", "Reported by") if c in tr.header), None)
+    if ok.any():
+        m_idx = month.index[ok].astype(np.int64)
+        if force_col:
+            fc = tr.column(force_col)
+            f_idx = fc.index[ok].astype(np.int64)
+            codes = np.unique(m_idx * (len(fc.values) + 1) + f_idx)
+            pairs = [
+                (
+                    str(mv[c // (len(fc.values) + 1)]),
+                    str(fc.values[c % (len(fc.values) + 1)]).strip(),
+                )
+                for c in codes
+            ]
+        else:
+            pairs = [(str(mv[c]), "unknown force") for c in np.unique(m_idx)]
+        frame.attrs["identity"] = street_identity(pairs)
+        frame.attrs["months"] = sorted({m for m, _ in pairs})
+    frame.attrs["exact_repeats"] = int(repeats.sum())
+    return frame
 
 
 def _repeat(values: np.ndarray, idx: np.ndarray):

@@ -52,7 +52,9 @@ def select_rows(df: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
     cols = {}
     for c in df.columns:
         arr = df[c].array
-        if isinstance(arr, pd.arrays.ArrowStringArray | pd.arrays.IntegerArray | pd.arrays.BooleanArray):
+        if isinstance(
+            arr, pd.arrays.ArrowStringArray | pd.arrays.IntegerArray | pd.arrays.BooleanArray
+        ):
             cols[c] = arr[mask]
         else:  # numpy-backed: plain arrays keep the frame's blocks cheap to build
             cols[c] = df[c].to_numpy()[mask]

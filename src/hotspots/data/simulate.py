@@ -928,7 +928,7 @@ def _records(cal: _Calibration, months: list[str], a: dict) -> pd.DataFrame:
     per_month = np.bincount(mi, minlength=len(months))
     first = np.repeat(np.cumsum(per_month) - per_month, per_month)
     source_row = np.arange(n, dtype=np.int64) - first + 2  # line 1 is the header
-    source_file = _str_take([f"{m}-dorset-street.csv" for m in months], mi)
+    source_file = _str_take([f"{m}-dorset-simulated-street.csv" for m in months], mi)
     # Crime IDs: 64 hex digits like police.uk's; ASB rows: ``<file>#<row>`` (as the reader does)
     n_crime = int((~is_asb).sum())
     hexes = pa.FixedSizeBinaryArray.from_buffers(

@@ -18,14 +18,31 @@ from pathlib import Path, PurePosixPath
 
 from hotspots.errors import FileReadError
 
-__all__ = ["InputFile", "iter_inputs", "classify_name", "file_key", "ZIP_LIMITS"]
+__all__ = [
+    "InputFile",
+    "iter_inputs",
+    "classify_name",
+    "skip_reason",
+    "file_key",
+    "ZIP_LIMITS",
+    "READ_LIMITS",
+]
 
-# Refuse archives that would expand beyond these limits.
+# Refuse archives that would expand beyond these limits (declared sizes: a quick first check).
 ZIP_LIMITS = {
     "max_members": 10_000,
     "max_total_bytes": 4 * 1024**3,  # 4 GiB uncompressed
     "max_ratio": 200.0,  # uncompressed / compressed, per member (CSV compresses ~10x)
 }
+# What is really decompressed is counted as it streams (declared sizes can be forged):
+# one file may not exceed ``max_file_bytes`` (the largest police.uk force-month, the Met's,
+# is ~25 MB). With the store's batches (``HOTSPOTS_BATCH_MB``) this bounds an import's
+# peak memory whatever the archive expands to (benchmarks/ingest_memory.py).
+READ_LIMITS = {
+    "max_file_bytes": 80 * 1024**2,
+    "chunk": 1 << 20,
+}
+_COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".tgz", ".tar")
 
 # "2024-01-dorset-street.csv", also as browsers save a second copy: "... (1).csv", "...-1.csv"
 _STREET = re.compile(
@@ -49,14 +66,22 @@ class InputFile:
     _path: Path | None = None
     _zip: Path | None = None
     _member: str | None = None
+    why: str = ""  # for kind == "skip": the reason, said in the report
 
-    def read_bytes(self) -> bytes:
-        """The file's bytes. A damaged or encrypted zip member raises ``OSError`` (like a
-        file that cannot be opened), so the caller reports it and reads the other files."""
+    def read_bytes(self, limit: int | None = None) -> bytes:
+        """The file's bytes, never more than ``limit`` (default ``READ_LIMITS``).
+
+        Zip members are streamed and the bytes really decompressed are counted, so a
+        member whose header under-declares its size is stopped at the limit. A damaged,
+        encrypted or oversized member raises ``OSError`` (like a file that cannot be
+        opened), so the caller reports it and reads the other files.
+        """
+        limit = READ_LIMITS["max_file_bytes"] if limit is None else limit
+        too_big = f"larger than {limit / 1024**2:.0f} MiB; refused (split it, or import months separately)"
         if self._zip is not None:
             try:
-                with zipfile.ZipFile(self._zip) as zf:
-                    return zf.read(self._member)
+                with zipfile.ZipFile(self._zip) as zf, zf.open(self._member) as fh:
+                    return _read_capped(fh, limit, too_big)
             except (
                 zipfile.BadZipFile,
                 zlib.error,
@@ -65,7 +90,22 @@ class InputFile:
                 NotImplementedError,
             ) as exc:
                 raise OSError(f"damaged or unsupported zip member: {exc}") from None
+        if self._path.stat().st_size > limit:
+            raise OSError(too_big)
         return self._path.read_bytes()
+
+
+def _read_capped(fh, limit: int, message: str) -> bytes:
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        chunk = fh.read(READ_LIMITS["chunk"])
+        if not chunk:
+            return b"".join(chunks)
+        total += len(chunk)
+        if total > limit:
+            raise OSError(message)
+        chunks.append(chunk)
 
 
 def file_key(name: str) -> str:
@@ -91,6 +131,24 @@ def classify_name(name: str) -> str:
     if _STREET.search(low):
         return "street"
     return "csv"
+
+
+def skip_reason(name: str) -> str:
+    """Why a file is not read ("" when it is read): every file found is read or listed."""
+    low = name.replace("\\", "/").lower()
+    if low.endswith(".csv"):
+        return (
+            "police.uk outcomes / stop-and-search file, not street crime"
+            if _OTHER_POLICE.search(low)
+            else ""
+        )
+    if low.endswith(".zip"):
+        return "nested archive (unzip it and import its files)"
+    if low.endswith(_COMPRESSED):
+        return "compressed member (decompress it and import the CSV)"
+    if ".csv." in low.rsplit("/", 1)[-1]:
+        return "not a .csv file (renamed CSV? give it the .csv extension)"
+    return "not a CSV file"
 
 
 def _check_zip(path: Path, zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
@@ -128,15 +186,17 @@ def _from_zip(path: Path) -> Iterator[InputFile]:
     with zf:
         infos = _check_zip(path, zf)
     for info in sorted(infos, key=lambda i: i.filename):
-        if info.is_dir() or not info.filename.lower().endswith(".csv"):
+        if info.is_dir():
             continue
         base = PurePosixPath(info.filename).name
+        why = skip_reason(info.filename)
         yield InputFile(
             f"{path.name}!{info.filename}",
             file_key(base),
-            classify_name(info.filename),
+            "skip" if why else classify_name(info.filename),
             _zip=path,
             _member=info.filename,
+            why=why,
         )
 
 
@@ -153,9 +213,13 @@ def iter_inputs(paths: list[str | Path]) -> Iterator[InputFile | FileReadError]:
         elif p.is_dir():
             found = False
             for f in sorted(p.rglob("*")):
-                if f.is_file() and f.suffix.lower() in (".csv", ".zip"):
+                if not f.is_file() or any(part.startswith(".") for part in f.relative_to(p).parts):
+                    continue
+                if f.suffix.lower() in (".csv", ".zip"):
                     found = True
                     yield from iter_inputs([f])
+                else:
+                    yield InputFile(str(f), f.name, "skip", _path=f, why=skip_reason(f.name))
             if not found:
                 yield FileReadError(str(p), "folder holds no .csv or .zip files")
         elif p.suffix.lower() == ".zip":
@@ -164,4 +228,7 @@ def iter_inputs(paths: list[str | Path]) -> Iterator[InputFile | FileReadError]:
             except FileReadError as exc:
                 yield exc
         else:
-            yield InputFile(str(p), file_key(p.name), classify_name(p.name), _path=p)
+            why = skip_reason(p.name) if _OTHER_POLICE.search(p.name.lower()) else ""
+            yield InputFile(
+                str(p), file_key(p.name), "skip" if why else classify_name(p.name), _path=p, why=why
+            )

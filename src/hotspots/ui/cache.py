@@ -21,6 +21,7 @@ DATASET_LABELS = {
     "bundled": "Real data: police.uk, Dorset Police (8 months bundled)",
     "simulated": "SIMULATED data: 2020–2023 with a known Seasonal Response",
     "uploaded": "Uploaded data (Data page)",
+    "imported": "Imported data (hotspots ingest)",  # listed once it exists
 }
 
 

@@ -12,7 +12,18 @@ from typing import Any
 
 import streamlit as st
 
-__all__ = ["init", "keep", "mark_page", "publish", "query_value", "same_page"]
+__all__ = [
+    "init",
+    "keep",
+    "mark_page",
+    "publish",
+    "query_value",
+    "same_page",
+    "clamped",
+    "one_of",
+]
+
+_MAX_PARAM_LEN = 2000  # a longer query value is never a real link: ignored
 
 _KEEP = "_keep_"  # prefix of copies that survive a page switch (widget state does not)
 
@@ -21,6 +32,37 @@ def query_value(name: str) -> str | None:
     """The raw value of ``name`` in the URL, or None."""
     v = st.query_params.get(name)
     return None if v in (None, "") else str(v)
+
+
+def clamped(lo: float, hi: float, step: float | None = None, kind: type = int):
+    """A ``parse`` for :func:`init`: a number from a link, rounded to ``step`` and clamped to
+    the widget's range (``?eps=99999`` becomes the slider's maximum; ``nan`` is refused)."""
+    import math
+
+    def parse(raw: str):
+        v = float(raw)
+        if not math.isfinite(v):
+            raise ValueError(raw)
+        if step:
+            v = lo + round((v - lo) / step) * step
+        v = min(max(v, lo), hi)
+        return kind(round(v, 6)) if kind is float else kind(round(v))
+
+    return parse
+
+
+def one_of(choices, default=None):
+    """A ``parse`` for :func:`init`: the value if it is one of ``choices``, else refused."""
+    allowed = set(choices)
+
+    def parse(raw: str):
+        if raw in allowed:
+            return raw
+        if default is not None:
+            return default
+        raise ValueError(raw)
+
+    return parse
 
 
 def _page_id() -> str:
@@ -64,7 +106,7 @@ def init(
         return
     raw = query_value(param or key)
     value = default
-    if raw is not None:
+    if raw is not None and len(raw) <= _MAX_PARAM_LEN:
         try:
             value = parse(raw) if parse else raw
         except Exception:  # a hand-edited or stale link: fall back to the default

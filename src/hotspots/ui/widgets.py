@@ -13,7 +13,7 @@ from hotspots.data.boundaries import ATTRIBUTION, load_boundaries
 from hotspots.data.select import parse_month
 from hotspots.errors import HotspotsError
 from hotspots.present.views import DAYS, Filters
-from hotspots.ui import state
+from hotspots.ui import boundary, state
 from hotspots.ui.cache import DATASET_LABELS, get_store, load_records
 
 __all__ = [
@@ -29,7 +29,10 @@ CATEGORY_CHOICES = ("All crime and ASB", "Anti-social behaviour only", "Crime on
 
 
 def show_error(exc: Exception) -> None:
-    st.error(str(exc))
+    """A user-facing error: escaped, and with server folder paths reduced to file names."""
+    from hotspots.present.escape import markdown
+
+    st.error(markdown(boundary.public_message(str(exc))))
 
 
 def simulated_banner(records: pd.DataFrame) -> None:
@@ -43,10 +46,12 @@ def simulated_banner(records: pd.DataFrame) -> None:
 
 def dataset_picker() -> tuple[str, pd.DataFrame, str]:
     """Sidebar dataset choice; returns (dataset, records, version)."""
-    state.init("dataset", "bundled", lambda v: v if v in DATASET_LABELS else "bundled")
+    boundary.install()
+    choices = [d for d in DATASET_LABELS if d != "imported" or get_store("imported").exists()]
+    state.init("dataset", "bundled", lambda v: v if v in choices else "bundled")
     dataset = st.sidebar.selectbox(
         "Dataset",
-        list(DATASET_LABELS),
+        choices,
         format_func=DATASET_LABELS.get,
         key="dataset",
         help="Real police.uk data, the simulator's data (known truth), or files uploaded on the Data page.",
@@ -87,6 +92,9 @@ def _radius(text: str) -> int:
 def _area_parse(raw: str) -> str:
     base, sep, radius = raw.partition("@")
     if raw.startswith("poly:"):
+        from hotspots.data.areas import polygon_area
+
+        polygon_area(raw[5:])  # a damaged drawing in a link raises: the default area is used
         return raw
     if base not in area_options():
         raise ValueError(raw)
