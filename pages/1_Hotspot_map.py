@@ -152,7 +152,7 @@ with left:
         )
     with st.expander("Parameters used (automatic values are chosen from the data)", expanded=True):
         for note in view.notes:
-            st.markdown(f"- {note}")
+            st.markdown(f"- {md_text(note)}")
         st.json(view.parameters, expanded=False)
 with right:
     st.subheader("Ranked hotspots")
@@ -216,7 +216,7 @@ with right:
         )
         caveat = row.get("caveat")
         if isinstance(caveat, str) and caveat:
-            st.caption(caveat)
+            st.caption(md_text(caveat))  # holds a police.uk location text
         if len(detail.by_category):
             st.altair_chart(
                 bar_chart(

@@ -10,6 +10,7 @@ from streamlit_folium import st_folium
 from hotspots.data import schema as S
 from hotspots.present import exports
 from hotspots.present.charts import coverage_chart
+from hotspots.present.escape import markdown as md_text
 from hotspots.present.maps import build_map, map_html
 from hotspots.present.tables import format_count, format_share
 from hotspots.ui import state, widgets
@@ -160,5 +161,5 @@ st.dataframe(
     hide_index=True,
 )
 for note in pv.notes:
-    st.caption(note)
+    st.caption(md_text(note))
 widgets.footer(records)
