@@ -155,3 +155,20 @@ def test_user_gazetteer_names_more_hotspots(tmp_path, capsys):
     assert code == 0
     renamed = {h["rank"]: h["name"] for h in json.loads(text)["hotspots"]}
     assert renamed[unnamed["rank"]] == "Winton Supermarket"
+
+
+def test_gistar_permutations_and_seed_reach_the_method(capsys):
+    args = ["--method", "gistar", "--from", "2024-01", "--to", "2024-01", "--format", "json"]
+    code, text, _ = _run([*args, "--permutations", "0"], capsys)
+    assert code == 0
+    normal = json.loads(text)["parameters"]
+    assert normal["permutations"] == 0
+    assert any("normal" in n for n in normal["notes"])
+    code, text, _ = _run([*args, "--permutations", "999", "--seed", "7"], capsys)
+    assert code == 0
+    perm = json.loads(text)["parameters"]
+    assert perm["permutations"] == 999 and perm["seed"] == 7
+    # the normal approximation flags far more on a sparse month than permutation inference
+    assert normal["hot_cells"] > perm["hot_cells"]
+    code, _, err = _run(["--method", "kde", "--permutations", "99"], capsys)
+    assert code != 0 and "--permutations" in err

@@ -103,6 +103,13 @@ def add_arguments(p) -> None:
         help="Gi*: level for hot cells; KDE: level of the chance test (default 0.05)",
     )
     g.add_argument("--no-fdr", action="store_true", help="no Benjamini-Hochberg correction")
+    g.add_argument(
+        "--permutations",
+        type=int,
+        metavar="N",
+        help="conditional permutations per cell (default: automatic; 0 = normal approximation)",
+    )
+    g.add_argument("--seed", type=int, metavar="S", help="seed of the permutations (default 0)")
     g = p.add_argument_group("busiest grid cells")
     g.add_argument("--top-n", type=int, metavar="N", help="cells to list (default 10)")
     g = p.add_argument_group("data")
@@ -144,6 +151,8 @@ _OWN_OPTIONS = {
     "cell_size_m": ("kde", "gistar", "grid"),
     "top_n": ("grid",),
     "distance_m": ("gistar",),
+    "permutations": ("gistar",),
+    "seed": ("gistar",),
     "alpha": ("gistar", "kde"),
     "no_fdr": ("gistar",),
 }
@@ -203,6 +212,8 @@ def detect(args):
             distance_m=args.distance_m,
             fdr=not args.no_fdr,
             alpha=args.alpha,
+            permutations=args.permutations,
+            seed=args.seed,
         ),
         "grid": dict(top_n=args.top_n, cell_size_m=args.cell_size_m),
     }[args.method]
