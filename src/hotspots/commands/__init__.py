@@ -18,4 +18,5 @@ COMMANDS = (
     "evaluate",
     "tables",
     "change",
+    "pack",
 )
