@@ -432,7 +432,9 @@ def build_pack(
         caveats.insert(0, "SIMULATED DATA: these are not real crimes.")
     settings = [("Method", result.method_label), ("Study area", result.study_area.name)]
     settings += [(str(k_), str(v)) for k_, v in result.parameters.items() if k_ != "method"]
-    settings += [("Categories", "all" if categories is None else str(categories))]
+    cats = S.CATEGORIES if categories is None else S.resolve_categories(categories)
+    all_cats = set(cats) == set(S.CATEGORIES)
+    settings += [("Categories", "all" if all_cats else ", ".join(cats))]
     notes = list(result.notes) + (list(changes.notes) if changes is not None else [])
     return Pack(
         title="Safer BCP – Partnership Coordinating Group pack",
