@@ -53,6 +53,7 @@ __all__ = [
     "period_label",
     "fmt_change",
     "project",
+    "map_bounds",
     "place_labels",
 ]
 
@@ -460,6 +461,14 @@ def project(bounds: tuple[float, float, float, float], x0: float, y0: float, w: 
         return ox + s * (np.asarray(x) - bx0), oy + s * (by1 - np.asarray(y))
 
     return f
+
+
+def map_bounds(pack: Pack, margin_m: float = 300.0) -> tuple[float, float, float, float]:
+    """The map's extent: BCP, or the study area with a margin when the pack is for a smaller area."""
+    area = pack.result.study_area
+    if area.kind == "bcp":
+        return tuple(pack.boundaries.outline.bounds)
+    return tuple(area.geometry.buffer(margin_m).bounds)
 
 
 def rings(geom) -> list[np.ndarray]:

@@ -16,6 +16,7 @@ from hotspots.present.pack import (
     CLASS_COLOURS,
     Pack,
     label_points,
+    map_bounds,
     month_label,
     place_labels,
     project,
@@ -73,7 +74,7 @@ def _path(ring, f) -> str:
 
 def _map_svg(pack: Pack, w: float = 760, h: float = 560) -> str:
     b = pack.boundaries
-    f = project(b.outline.bounds, 0, 0, w, h)
+    f = project(map_bounds(pack), 0, 0, w, h)
     out = [
         f'<svg viewBox="0 0 {w} {h}" width="100%" role="img" aria-label="Map of the numbered hotspots">'
     ]

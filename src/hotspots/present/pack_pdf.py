@@ -20,6 +20,7 @@ from hotspots.present.pack import (
     CLASS_COLOURS,
     Pack,
     label_points,
+    map_bounds,
     month_label,
     place_labels,
     project,
@@ -101,7 +102,7 @@ class _Doc:
 def _draw_map(d: _Doc, pack: Pack, x0: float, y0: float, w: float, h: float) -> None:
     """Wards, the BCP outline, named places and the numbered hotspots, as vectors."""
     pdf, b = d.pdf, pack.boundaries
-    f = project(b.outline.bounds, x0, y0, w, h)
+    f = project(map_bounds(pack), x0, y0, w, h)
 
     def poly(geom, fill, stroke, lw):
         for ring in rings(geom):
@@ -112,29 +113,30 @@ def _draw_map(d: _Doc, pack: Pack, x0: float, y0: float, w: float, h: float) -> 
             pdf.set_draw_color(*P.hex_to_rgb(stroke))
             pdf.polygon(list(zip(u.tolist(), v.tolist(), strict=True)), style="DF" if fill else "D")
 
-    for g in b.wards.geometry:
-        poly(g.simplify(15), "#F1F1EC", "#B9B9B0", 0.15)
-    poly(b.outline.simplify(15), None, "#444444", 0.45)
-    # named places: small grey dots and names
-    d.font(4.6, grey=True)
-    for _, r in b.gazetteer.iterrows():
-        u, v = f(r.geometry.x, r.geometry.y)
-        if x0 <= u <= x0 + w and y0 <= v <= y0 + h:
-            pdf.set_fill_color(120, 120, 120)
-            pdf.ellipse(float(u) - 0.35, float(v) - 0.35, 0.7, 0.7, style="F")
-            pdf.text(float(u) + 0.8, float(v) + 1.5, d.t(str(r["name"])))
-    cls = dict(zip(pack.table["rank"], pack.table["change_class"], strict=True))
-    shown = pack.result.hotspots.iloc[: len(pack.table)]
-    for g, rank in zip(shown.geometry, shown["rank"], strict=True):
-        poly(g, CLASS_COLOURS[cls.get(int(rank), "")], "#222222", 0.2)
-    pts = [tuple(map(float, f(x, y))) for x, y in label_points(shown)]
-    r = 1.9
-    for (px, py), (lx, ly), rank in zip(pts, place_labels(pts, r), shown["rank"], strict=True):
-        if (lx, ly) != (px, py):
-            pdf.set_draw_color(60, 60, 60)
-            pdf.set_line_width(0.15)
-            pdf.line(px, py, lx, ly)
-        d.disc(lx, ly, r, str(int(rank)), "#222222")
+    with pdf.rect_clip(x0, y0, w, h):  # a smaller area's map: wards beyond it are cut off
+        for g in b.wards.geometry:
+            poly(g.simplify(15), "#F1F1EC", "#B9B9B0", 0.15)
+        poly(b.outline.simplify(15), None, "#444444", 0.45)
+        # named places: small grey dots and names
+        d.font(4.6, grey=True)
+        for _, r in b.gazetteer.iterrows():
+            u, v = f(r.geometry.x, r.geometry.y)
+            if x0 <= u <= x0 + w and y0 <= v <= y0 + h:
+                pdf.set_fill_color(120, 120, 120)
+                pdf.ellipse(float(u) - 0.35, float(v) - 0.35, 0.7, 0.7, style="F")
+                pdf.text(float(u) + 0.8, float(v) + 1.5, d.t(str(r["name"])))
+        cls = dict(zip(pack.table["rank"], pack.table["change_class"], strict=True))
+        shown = pack.result.hotspots.iloc[: len(pack.table)]
+        for g, rank in zip(shown.geometry, shown["rank"], strict=True):
+            poly(g, CLASS_COLOURS[cls.get(int(rank), "")], "#222222", 0.2)
+        pts = [tuple(map(float, f(x, y))) for x, y in label_points(shown)]
+        r = 1.9
+        for (px, py), (lx, ly), rank in zip(pts, place_labels(pts, r), shown["rank"], strict=True):
+            if (lx, ly) != (px, py):
+                pdf.set_draw_color(60, 60, 60)
+                pdf.set_line_width(0.15)
+                pdf.line(px, py, lx, ly)
+            d.disc(lx, ly, r, str(int(rank)), "#222222")
 
 
 def _legend(d: _Doc, x: float, y: float) -> float:
