@@ -85,6 +85,7 @@ def test_year_comparison_without_data_is_said_and_still_renders(year_pack):
     assert "no data for the comparison period" in cover
     assert "not the force's own counts" in cover and "anonymised" in cover
     assert "Oct 2018 – Feb 2019, Jan 2024 – Mar 2024" in cover
+    assert "/" not in cover.split("Data:")[1].split(",")[0]  # no server path for the version
     html = (year_pack / "pack.html").read_text(encoding="utf-8")
     assert "no data for the comparison period" in html
 

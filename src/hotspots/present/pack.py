@@ -318,6 +318,7 @@ def build_pack(
     if compare not in (None, "none", *COMPARE_CHOICES):
         raise InputError("compare", compare, "previous, year or none")
     compare = None if compare == "none" else compare
+    version = str(version).rsplit("@", 1)[-1]  # the content hash: never the store's server path
     end = window(month, "month").end
     now = Window(str(pd.Period(end, freq="M") - (months - 1)), end)
     b = boundaries or load_boundaries()
