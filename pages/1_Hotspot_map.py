@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from hotspots.compare.hotspot_trend import COMPARE_CHOICES
 from hotspots.data import schema as S
 from hotspots.data.areas import polygon_spec
 from hotspots.methods.result import METHOD_LABELS
@@ -13,9 +15,10 @@ from hotspots.present.charts import bar_chart, trend_chart
 from hotspots.present.draw import drawn_polygon
 from hotspots.present.escape import markdown as md_text
 from hotspots.present.maps import clicked_hotspot_id
+from hotspots.present.pack import fmt_change
 from hotspots.present.tables import hotspot_table
 from hotspots.ui import state, widgets
-from hotspots.ui.cache import compute, hotspot_map
+from hotspots.ui.cache import compute, hotspot_changes, hotspot_map, pcg_pack
 
 st.set_page_config(page_title="Hotspot map · Safer BCP", page_icon="🗺️", layout="wide")
 st.title("Hotspot map")
@@ -60,6 +63,16 @@ st.session_state.setdefault(
 )
 layers = sb.multiselect("Map layers", list(LAYERS), format_func=LAYERS.get, key="layers_pick")
 st.session_state["layers"] = ",".join(layers)
+COMPARE = {"none": "Nothing", **{k: v.capitalize() for k, v in COMPARE_CHOICES.items()}}
+state.init("compare", "none", lambda v: v if v in COMPARE else "none")
+compare = sb.radio(
+    "Compare with",
+    list(COMPARE),
+    format_func=COMPARE.get,
+    key="compare",
+    help="Each hotspot's records now against the comparison period: change with its 95% "
+    "interval, and new / persistent / growing / shrinking / gone.",
+)
 state.init("manual", False, lambda v: v == "1")
 manual = sb.toggle(
     "Set method parameters by hand",
@@ -102,6 +115,7 @@ widgets.permalink(
         "method": method,
         "layers": ",".join(layers),
         "manual": manual,
+        "compare": compare,
         **(
             {
                 k: st.session_state.get(k)
@@ -158,7 +172,34 @@ with right:
     st.subheader("Ranked hotspots")
     st.caption("The table is the text alternative to the map: one row per hotspot, biggest first.")
     table = hotspot_table(view.hotspots)
+    changes = None
+    if compare != "none" and len(view.hotspots):
+        try:
+            changes = hotspot_changes(dataset, filters, compare, **params)
+        except Exception as exc:  # noqa: BLE001 - e.g. an impossible window: say so, keep the page
+            widgets.show_error(exc)
+    if changes is not None:
+        cur = changes.current.sort_values(S.RANK)
+        table[f"Records {changes.then.label}"] = (
+            cur["count_then"].map(lambda v: "" if pd.isna(v) else f"{int(v):,}").to_numpy()
+        )
+        table["Change (95% interval)"] = [
+            fmt_change(*v)
+            for v in cur[["change_pct", "change_ci_low", "change_ci_high"]].itertuples(index=False)
+        ]
+        table["Class"] = cur["change_class"].fillna("").to_numpy()
     st.dataframe(table, hide_index=True, height=360)
+    if changes is not None:
+        for note in changes.notes[:1]:
+            st.caption(note)
+        if len(changes.gone):
+            with st.expander(f"Gone since {changes.then.label}: {len(changes.gone)} hotspots"):
+                st.dataframe(
+                    pd.DataFrame(changes.gone)[[S.NAME, S.WARD_NAME, "count_then", "count_now"]]
+                    .rename(columns={S.NAME: "Name", S.WARD_NAME: "Ward",
+                                     "count_then": "Records then", "count_now": "Records now"}),
+                    hide_index=True,
+                )  # fmt: skip
     meta = {
         **view.parameters,
         "months": f"{filters.start}..{filters.end}",
@@ -181,6 +222,25 @@ with right:
         mime="application/geo+json",
         key="dl_geojson",
     )
+    pack_cmp = compare if compare != "none" else "previous"
+    if st.button("Make the PCG pack (PDF and HTML)", key="make_pack", help="The monthly pack "
+                 "for the Partnership Coordinating Group: numbered map, ranked table with change "
+                 f"against {COMPARE[pack_cmp].lower()}, focus areas (geodata/focus_areas.toml)."):  # fmt: skip
+        try:
+            st.session_state["_pack"] = (
+                (dataset, version, filters, compare, tuple(sorted(params.items()))),
+                pcg_pack(dataset, filters, pack_cmp, **params),
+            )
+        except Exception as exc:  # noqa: BLE001 - shown, not a traceback
+            widgets.show_error(exc)
+    made = st.session_state.get("_pack")
+    if made and made[0] == (dataset, version, filters, compare, tuple(sorted(params.items()))):
+        p1, p2 = st.columns(2)
+        name = f"pcg-pack-{filters.start}-{filters.end}"
+        p1.download_button("Download the PCG pack (PDF)", made[1][0], file_name=f"{name}.pdf",
+                           mime="application/pdf", key="dl_pack_pdf")  # fmt: skip
+        p2.download_button("Download the PCG pack (HTML)", made[1][1].encode("utf-8"),
+                           file_name=f"{name}.html", mime="text/html", key="dl_pack_html")  # fmt: skip
 
     hid = clicked_hotspot_id(out)
     ids = list(view.hotspots[S.HOTSPOT_ID]) if len(view.hotspots) else []

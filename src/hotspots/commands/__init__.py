@@ -19,4 +19,5 @@ COMMANDS = (
     "tables",
     "change",
     "repair",
+    "pack",
 )

@@ -162,3 +162,64 @@ def ward_report_files(
     """(HTML, PDF) of a ward's one-page report, rendered once per dataset version and filters."""
     store = get_store(dataset)
     return _ward_report_files(str(store.path), store.version, filters, ward, suppress_below)
+
+
+# --- per-hotspot change and the PCG pack (Hotspot map page) ------------------------------
+def _detect_params(params: dict) -> dict:
+    """The ``detect`` settings of the method among the page's ``hotspot_view`` parameters."""
+    m = params.get("method", "dbscan")
+    keys = {
+        "dbscan": ("eps_m", "min_points"),
+        "kde": ("kernel", "cell_size_m", "bandwidth_m", "top_share"),
+        "gistar": ("gi_cell_size_m",),
+    }.get(m, ())
+    out = {k: params[k] for k in keys if params.get(k) is not None}
+    if "gi_cell_size_m" in out:
+        out["cell_size_m"] = out.pop("gi_cell_size_m")
+    return out
+
+
+@st.cache_resource(max_entries=16, show_spinner="Comparing each hotspot with the other period…")
+def _hotspot_changes(path: str, version: str, filters: views.Filters, params: tuple, compare: str):
+    from hotspots.compare.hotspot_trend import comparison_window, hotspot_changes
+
+    view = _compute("hotspot_view", path, version, filters, params)
+    return hotspot_changes(
+        _records(path, version), view.result, filters.window,
+        comparison_window(filters.window, compare), categories=filters.categories,
+        params=_detect_params(dict(params)),
+    )  # fmt: skip
+
+
+def hotspot_changes(dataset: str, filters: views.Filters, compare: str, **params):
+    """:func:`hotspots.compare.hotspot_trend.hotspot_changes` of the page's view, cached."""
+    store = get_store(dataset)
+    return _hotspot_changes(
+        str(store.path), store.version, filters, tuple(sorted(params.items())), compare
+    )
+
+
+@st.cache_resource(max_entries=4, show_spinner="Writing the PCG pack…")
+def _pcg_pack(
+    path: str, version: str, dataset: str, filters: views.Filters, params: tuple, compare: str
+) -> tuple[bytes, str]:
+    from hotspots.data.select import month_range
+    from hotspots.present.pack import build_pack
+    from hotspots.present.pack_html import pack_html
+    from hotspots.present.pack_pdf import pack_pdf
+
+    p = dict(params)
+    pack = build_pack(
+        _records(path, version), filters.end, len(month_range(filters.start, filters.end)),
+        compare, method=p.get("method", "dbscan"), categories=filters.categories,
+        area=filters.area, params=_detect_params(p), dataset=dataset, version=version,
+    )  # fmt: skip
+    return pack_pdf(pack), pack_html(pack)
+
+
+def pcg_pack(dataset: str, filters: views.Filters, compare: str, **params) -> tuple[bytes, str]:
+    """(PDF bytes, HTML text) of the PCG pack for the page's choices, cached."""
+    store = get_store(dataset)
+    return _pcg_pack(
+        str(store.path), store.version, dataset, filters, tuple(sorted(params.items())), compare
+    )

@@ -1,0 +1,66 @@
+"""``hotspots pack``: the monthly PCG pack as PDF and self-contained HTML."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from hotspots.data.store import add_store_arguments, store_from_args
+from hotspots.errors import InputError
+
+NAME = "pack"
+HELP = (
+    "the monthly Partnership Coordinating Group pack (pack.pdf and pack.html): numbered "
+    "hotspots, change against a comparison period, focus areas"
+)
+
+
+def add_arguments(p) -> None:
+    add_store_arguments(p)
+    p.add_argument("--month", required=True, metavar="YYYY-MM", help="last month of the period")
+    p.add_argument(
+        "--months", type=int, default=1, metavar="N", help="months in the period, 1-12 (default 1)"
+    )
+    p.add_argument(
+        "--compare",
+        choices=["previous", "year", "none"],
+        default="previous",
+        help="comparison period: the previous N months, the same months a year earlier, or none",
+    )
+    p.add_argument("--method", choices=["dbscan", "kde", "gistar", "grid"], default="dbscan")
+    p.add_argument("--area", default=None, help="area spec (default all of BCP)")
+    p.add_argument("--types", default=None, help="categories: all, crime, asb or names")
+    p.add_argument(
+        "--top", type=int, default=25, metavar="K", help="hotspots numbered and listed (default 25)"
+    )
+    p.add_argument(
+        "--focus-areas",
+        metavar="TOML",
+        default=None,
+        help="focus-area list (default geodata/focus_areas.toml)",
+    )
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for pack.pdf and pack.html")
+
+
+def run(args) -> int:
+    from hotspots.present.pack import build_pack, load_focus_areas
+    from hotspots.present.pack_html import pack_html
+    from hotspots.present.pack_pdf import pack_pdf
+
+    store = store_from_args(args)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError("out", args.out, "a folder (it is a file)")
+    pack = build_pack(
+        store.records(), args.month, args.months, args.compare, method=args.method,
+        categories=args.types, area=args.area, dataset=args.dataset, version=store.version,
+        top=args.top,
+        focus_areas=load_focus_areas(args.focus_areas) if args.focus_areas else None,
+    )  # fmt: skip
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "pack.pdf").write_bytes(pack_pdf(pack))
+    (out / "pack.html").write_text(pack_html(pack), encoding="utf-8")
+    print(
+        f"wrote {out / 'pack.pdf'} ({pack.n_pages} pages) and {out / 'pack.html'}", file=sys.stderr
+    )
+    return 0

@@ -1,0 +1,363 @@
+"""The PCG pack as an A4 landscape PDF (fpdf2), one panel per page, maps drawn as vectors.
+
+Pages: cover; map of the numbered hotspots; ranked table with change; category and
+outcome mix per hotspot; one page per focus area; settings and notes
+(:attr:`hotspots.present.pack.Pack.n_pages`). Text uses DejaVu Sans where the
+system has it (:data:`hotspots.present.reports.DEJAVU_DIR`), else Helvetica with
+transliteration to Latin-1, as the ward report does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from hotspots.data.boundaries import ATTRIBUTION
+from hotspots.present import palettes as P
+from hotspots.present.pack import (
+    CLASS_COLOURS,
+    Pack,
+    label_points,
+    map_bounds,
+    month_label,
+    place_labels,
+    project,
+    rings,
+)
+from hotspots.present.reports import DEJAVU_DIR, _axis, _latin1
+
+__all__ = ["pack_pdf"]
+
+_W, _H, _M = 297.0, 210.0, 11.0  # A4 landscape, margin (mm)
+
+
+class _Doc:
+    """fpdf2 document with the pack's fonts and a few drawing helpers."""
+
+    def __init__(self, title: str, font_dir: str | Path | None):
+        from fpdf import FPDF
+
+        self.pdf = pdf = FPDF(orientation="L", unit="mm", format="A4")
+        pdf.set_margins(_M, _M, _M)
+        pdf.set_auto_page_break(False)
+        fdir = Path(font_dir) if font_dir is not None else DEJAVU_DIR
+        reg, bold = fdir / "DejaVuSans.ttf", fdir / "DejaVuSans-Bold.ttf"
+        if reg.exists() and bold.exists():
+            pdf.add_font("DejaVu", "", str(reg))
+            pdf.add_font("DejaVu", "B", str(bold))
+            self.family, self.t = "DejaVu", str
+        else:
+            self.family, self.t = "Helvetica", _latin1
+        pdf.set_title(self.t(title))
+        pdf.set_author("Safer BCP Community Safety Partnership")
+        pdf.set_creator("hotspots")
+        self.width = _W - 2 * _M
+
+    def font(self, size: float, bold: bool = False, grey: bool = False) -> None:
+        self.pdf.set_font(self.family, "B" if bold else "", size)
+        self.pdf.set_text_color(*((80, 80, 80) if grey else (0, 0, 0)))
+
+    def page(self, heading: str, sub: str = "") -> None:
+        self.pdf.add_page()
+        self.font(15, bold=True)
+        self.pdf.cell(self.width, 8, self.t(heading), new_x="LMARGIN", new_y="NEXT")
+        if sub:
+            self.font(8.5, grey=True)
+            self.pdf.multi_cell(self.width, 4.2, self.t(sub), new_x="LMARGIN", new_y="NEXT")
+        self.pdf.ln(1.5)
+
+    def para(
+        self, text: str, size: float = 9, w: float | None = None, h: float = 4.6, **kw
+    ) -> None:
+        self.font(size, **kw)
+        self.pdf.multi_cell(w or self.width, h, self.t(text), new_x="LMARGIN", new_y="NEXT")
+
+    def table(self, header: list[str], rows: list[list[Any]], widths, align, size=7.5, lh=4.4):
+        self.font(size)
+        self.pdf.set_fill_color(255, 255, 255)
+        self.pdf.set_draw_color(150, 150, 150)
+        self.pdf.set_line_width(0.2)
+        with self.pdf.table(
+            col_widths=widths, text_align=align, line_height=lh, first_row_as_headings=True,
+            borders_layout="HORIZONTAL_LINES", width=sum(widths), align="LEFT",
+        ) as tb:  # fmt: skip
+            tb.row([self.t(h) for h in header])
+            for r in rows:
+                tb.row([self.t("" if v is None or v is pd.NA else str(v)) for v in r])
+
+    def disc(self, x: float, y: float, r: float, text: str, fill: str) -> None:
+        pdf = self.pdf
+        pdf.set_fill_color(*P.hex_to_rgb(fill))
+        pdf.set_draw_color(255, 255, 255)
+        pdf.set_line_width(0.3)
+        pdf.ellipse(x - r, y - r, 2 * r, 2 * r, style="DF")
+        self.font(5.6 if len(text) < 3 else 5, bold=True)
+        pdf.set_text_color(255, 255, 255)
+        tw = pdf.get_string_width(text)
+        pdf.text(x - tw / 2, y + 0.95, text)
+
+
+def _draw_map(d: _Doc, pack: Pack, x0: float, y0: float, w: float, h: float) -> None:
+    """Wards, the BCP outline, named places and the numbered hotspots, as vectors."""
+    pdf, b = d.pdf, pack.boundaries
+    f = project(map_bounds(pack), x0, y0, w, h)
+
+    def poly(geom, fill, stroke, lw):
+        for ring in rings(geom):
+            u, v = f(ring[:, 0], ring[:, 1])
+            pdf.set_line_width(lw)
+            if fill:
+                pdf.set_fill_color(*P.hex_to_rgb(fill))
+            pdf.set_draw_color(*P.hex_to_rgb(stroke))
+            pdf.polygon(list(zip(u.tolist(), v.tolist(), strict=True)), style="DF" if fill else "D")
+
+    with pdf.rect_clip(x0, y0, w, h):  # a smaller area's map: wards beyond it are cut off
+        for g in b.wards.geometry:
+            poly(g.simplify(15), "#F1F1EC", "#B9B9B0", 0.15)
+        poly(b.outline.simplify(15), None, "#444444", 0.45)
+        # named places: small grey dots and names
+        d.font(4.6, grey=True)
+        for _, r in b.gazetteer.iterrows():
+            u, v = f(r.geometry.x, r.geometry.y)
+            if x0 <= u <= x0 + w and y0 <= v <= y0 + h:
+                pdf.set_fill_color(120, 120, 120)
+                pdf.ellipse(float(u) - 0.35, float(v) - 0.35, 0.7, 0.7, style="F")
+                pdf.text(float(u) + 0.8, float(v) + 1.5, d.t(str(r["name"])))
+        cls = dict(zip(pack.table["rank"], pack.table["change_class"], strict=True))
+        shown = pack.result.hotspots.iloc[: len(pack.table)]
+        for g, rank in zip(shown.geometry, shown["rank"], strict=True):
+            poly(g, CLASS_COLOURS[cls.get(int(rank), "")], "#222222", 0.2)
+        pts = [tuple(map(float, f(x, y))) for x, y in label_points(shown)]
+        r = 1.9
+        for (px, py), (lx, ly), rank in zip(pts, place_labels(pts, r), shown["rank"], strict=True):
+            if (lx, ly) != (px, py):
+                pdf.set_draw_color(60, 60, 60)
+                pdf.set_line_width(0.15)
+                pdf.line(px, py, lx, ly)
+            d.disc(lx, ly, r, str(int(rank)), "#222222")
+
+
+def _legend(d: _Doc, x: float, y: float) -> float:
+    pdf = d.pdf
+    d.font(7.5, bold=True)
+    pdf.text(x, y, d.t("Class (against the comparison period)"))
+    y += 2.5
+    d.font(7)
+    for k in ("new", "growing", "persistent", "shrinking", ""):
+        pdf.set_fill_color(*P.hex_to_rgb(CLASS_COLOURS[k]))
+        pdf.rect(x, y, 3.2, 3.2, style="F")
+        pdf.text(x + 4.5, y + 2.6, d.t(k or "no comparison"))
+        y += 4.4
+    return y
+
+
+def _trend(d: _Doc, trend, x0: float, y0: float, w: float, h: float) -> None:
+    """Records per month on a time axis; months without data are shaded, never joined."""
+    pdf = d.pdf
+    vals = [v for _, v in trend if v is not None]
+    vmax, step = _axis(max(vals) if vals else 0)
+    n = len(trend)
+    left, bottom = x0 + 11, y0 + h - 7
+    pw, ph = w - 13, h - 10
+    dx = pw / max(n - 1, 1)
+
+    def xy(i, v):
+        return left + i * dx, bottom - ph * v / vmax
+
+    pdf.set_fill_color(235, 235, 235)
+    for i, (_, v) in enumerate(trend):
+        if v is None:
+            pdf.rect(left + (i - 0.5) * dx, bottom - ph, dx, ph, style="F")
+    pdf.set_draw_color(80, 80, 80)
+    pdf.set_line_width(0.2)
+    pdf.line(left - 2, bottom, left + pw + 2, bottom)
+    d.font(6, grey=True)
+    for k in range(round(vmax / step) + 1):
+        yy = bottom - ph * k * step / vmax
+        pdf.set_draw_color(225, 225, 225)
+        pdf.line(left - 2, yy, left + pw + 2, yy)
+        lab = f"{k * step:,.0f}"
+        pdf.text(left - 3 - pdf.get_string_width(lab), yy + 1, lab)
+    for i, (m, _) in enumerate(trend):
+        lab = month_label(m).replace(" 20", " '")
+        pdf.text(left + i * dx - pdf.get_string_width(lab) / 2, bottom + 4, lab)
+    pdf.set_draw_color(*P.hex_to_rgb("#0072B2"))
+    pdf.set_fill_color(*P.hex_to_rgb("#0072B2"))
+    pdf.set_line_width(0.6)
+    for i in range(1, n):
+        a, b = trend[i - 1][1], trend[i][1]
+        if a is not None and b is not None:
+            pdf.line(*xy(i - 1, a), *xy(i, b))
+    for i, (_, v) in enumerate(trend):
+        if v is not None:
+            u, vv = xy(i, v)
+            pdf.ellipse(u - 0.8, vv - 0.8, 1.6, 1.6, style="F")
+    if any(v is None for _, v in trend):
+        d.font(6, grey=True)
+        pdf.text(
+            left,
+            y0 + 2,
+            d.t("Shaded months: no data in this dataset (no line is drawn across them)."),
+        )
+
+
+def _cell3(items, i: int) -> tuple[str, str, str]:
+    """(label, records, share) of item ``i``, blank past the end."""
+    if i >= len(items):
+        return "", "", ""
+    k, n, share = items[i]
+    return k, f"{n:,}", f"{round(100 * share)}%"
+
+
+def pack_pdf(pack: Pack, *, font_dir: str | Path | None = None) -> bytes:
+    """The pack as PDF bytes: :attr:`Pack.n_pages` A4 landscape pages."""
+    d = _Doc(f"{pack.title}, {pack.period}", font_dir)
+    pdf = d.pdf
+    # 1 cover
+    pdf.add_page()
+    if pack.simulated:
+        pdf.set_fill_color(*P.hex_to_rgb("#D55E00"))
+        d.font(13, bold=True)
+        pdf.set_text_color(255, 255, 255)
+        pdf.cell(d.width, 9, d.t("SIMULATED DATA – not real crimes"), fill=True,
+                 new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+    d.para(pack.title, 12, grey=True)
+    d.font(28, bold=True)
+    pdf.cell(d.width, 16, d.t(pack.period), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    for line in pack.cover_lines:
+        d.para(line, 10.5, h=5.6)
+    pdf.ln(3)
+    d.para("Read with care", 11, bold=True)
+    for c in pack.caveats:
+        d.para("• " + c, 9, h=4.6)
+    pdf.ln(3)
+    d.para(f"Generated {pack.generated} by the Safer BCP hotspots tool.", 8, grey=True)
+    d.para(ATTRIBUTION, 7, h=3.4, grey=True)
+
+    # 2 map
+    cmp = f" against {pack.changes.then.label}" if pack.changes is not None else ""
+    d.page(
+        f"Hotspots, {pack.period}",
+        f"The {len(pack.table)} largest hotspots, numbered by rank and coloured by change{cmp}. "
+        "Grey lines are ward boundaries; dots are named places. No background map: drawn "
+        "from the bundled boundaries.",
+    )
+    top = pdf.get_y()
+    mw = 196.0
+    _draw_map(d, pack, _M, top, mw, _H - _M - top)
+    x = _M + mw + 4
+    y = _legend(d, x, top + 3) + 2
+    d.font(6.6)
+    for r in pack.table.itertuples(index=False):
+        if y > _H - _M - 2:
+            break
+        name = r.name if len(r.name) <= 38 else r.name[:37] + "…"
+        pdf.text(x, y, d.t(f"{r.rank}. {name}"))
+        y += 3.3
+
+    # 3 table
+    sub = " ".join(n for n in (pack.changes.notes[:1] if pack.changes is not None else ()))
+    more = f" {pack.more} smaller hotspots are not listed (see the dashboard)." if pack.more else ""
+    d.page("Ranked hotspots and change", (sub + more).strip())
+    then_h = f"Records {pack.changes.then.label}" if pack.changes is not None else "Records then"
+    rows = [
+        [r.rank, r.name, r.ward, f"{r.records_now:,}",
+         "" if pd.isna(r.records_then) else f"{int(r.records_then):,}", r.change, r.change_class]
+        for r in pack.table.itertuples(index=False)
+    ]  # fmt: skip
+    d.table(["Rank", "Name", "Ward", f"Records {pack.now.label}", then_h,
+             "Change (95% interval)", "Class"], rows,
+            (12, 92, 50, 24, 24, 50, 21), ("RIGHT", "LEFT", "LEFT", "RIGHT", "RIGHT", "LEFT", "LEFT"),
+            size=7, lh=4.0)  # fmt: skip
+    if len(pack.gone):
+        pdf.ln(2)
+        room = max(0, int((_H - _M - pdf.get_y() - 10) / 4.0))
+        g = pack.gone.iloc[:room]
+        d.para(f"Gone: {len(pack.gone)} hotspots of the comparison period overlap no hotspot now"
+               + (f" (the {len(g)} largest listed)" if len(g) < len(pack.gone) else "") + ".",
+               8.5, bold=True)  # fmt: skip
+        d.table(["Name", "Ward", "Records then", "Records now"],
+                [[r.name, r.ward, f"{r.records_then:,}", f"{r.records_now:,}"] for r in g.itertuples()],
+                (110, 60, 25, 25), ("LEFT", "LEFT", "RIGHT", "RIGHT"), size=7, lh=4.0)  # fmt: skip
+
+    # 4 mix per hotspot
+    d.page(
+        "What and with what outcome, per hotspot",
+        f"Records inside each hotspot's outline, {pack.period}: the three commonest categories "
+        "and police.uk last outcomes, as shares of its records.",
+    )
+    d.table(["Rank", "Name", "Records", "Categories", "Outcomes"],
+            [[r.rank, r.name, f"{r.records:,}", r.categories, r.outcomes] for r in pack.mix.itertuples()],
+            (10, 62, 15, 86, 102), ("RIGHT", "LEFT", "RIGHT", "LEFT", "LEFT"), size=6.3, lh=3.2)  # fmt: skip
+
+    # focus areas
+    for fp in pack.focus:
+        d.page(
+            f"Focus area: {fp.name}", fp.note + (f" Area: {fp.area_name}." if fp.area_name else "")
+        )
+        if fp.error:
+            d.para(fp.error, 10)
+            continue
+        top = pdf.get_y()
+        _trend(d, fp.trend, _M, top, 168, 78)
+        x = _M + 174
+        pdf.set_xy(x, top)
+        lines = [f"Records {pack.now.label}: {fp.count_now:,}"]
+        if fp.count_then is not None:
+            lines.append(f"Records {pack.changes.then.label}: {fp.count_then:,}")
+            lines.append(f"Change per month: {fp.change}")
+        elif pack.then is not None:
+            lines.append(f"No data for {pack.then.label}: no change can be given.")
+        for ln in lines:
+            pdf.set_x(x)
+            d.font(9.5, bold=ln is lines[0])
+            pdf.multi_cell(_W - _M - x, 5.2, d.t(ln), new_x="LEFT", new_y="NEXT")
+        if fp.interval_basis:
+            pdf.set_x(x)
+            d.font(7, grey=True)
+            pdf.multi_cell(_W - _M - x, 3.4, d.t(fp.interval_basis), new_x="LEFT", new_y="NEXT")
+        pdf.ln(1)
+        pdf.set_x(x)
+        d.font(9, bold=True)
+        pdf.cell(
+            _W - _M - x,
+            5,
+            d.t(f"Current hotspots here: {len(fp.hotspots)}"),
+            new_x="LEFT",
+            new_y="NEXT",
+        )
+        d.font(7.5)
+        for rank, name, c in fp.hotspots[:10]:
+            pdf.set_x(x)
+            pdf.cell(_W - _M - x, 3.8, d.t(f"{rank}. {name}" + (f" ({c})" if c else "")),
+                     new_x="LEFT", new_y="NEXT")  # fmt: skip
+        if len(fp.hotspots) > 10:
+            pdf.set_x(x)
+            pdf.cell(
+                _W - _M - x,
+                3.8,
+                d.t(f"… and {len(fp.hotspots) - 10} more"),
+                new_x="LEFT",
+                new_y="NEXT",
+            )
+        pdf.set_xy(_M, top + 84)
+        d.para(f"Category and outcome mix, {pack.period}", 10, bold=True)
+        rows = [
+            [*_cell3(fp.categories, i), *_cell3(fp.outcomes, i)]
+            for i in range(max(len(fp.categories), len(fp.outcomes)))
+        ]
+        d.table(["Category", "Records", "Share", "Last outcome (police.uk)", "Records", "Share"], rows,
+                (70, 18, 14, 136, 18, 14), ("LEFT", "RIGHT", "RIGHT", "LEFT", "RIGHT", "RIGHT"), size=7.5)  # fmt: skip
+
+    # settings
+    d.page("How the hotspots were found", pack.result.method_label + ".")
+    d.table(
+        ["Setting", "Value"], [list(s) for s in pack.settings], (60, 160), ("LEFT", "LEFT"), size=8
+    )
+    pdf.ln(3)
+    for n in pack.notes:
+        d.para("• " + n, 8, h=4.0)
+    return bytes(pdf.output())

@@ -1,0 +1,112 @@
+"""``hotspots pack`` on the bundled data: PDF pages, numbered map, table names, offline HTML."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from hotspots.cli import main
+from hotspots.data.select import filter_records
+from hotspots.data.store import open_dataset
+from hotspots.methods.detect import detect
+from hotspots.present.pack import load_focus_areas
+
+pypdf = pytest.importorskip("pypdf")
+
+
+def _render(tmp_path_factory, name, args):
+    out = tmp_path_factory.mktemp(name)
+    assert main(["pack", *args, "--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def year_pack(tmp_path_factory):
+    return _render(
+        tmp_path_factory, "year", ["--month", "2024-03", "--months", "3", "--compare", "year"]
+    )
+
+
+@pytest.fixture(scope="module")
+def previous_pack(tmp_path_factory):
+    return _render(
+        tmp_path_factory, "prev", ["--month", "2024-03", "--months", "1", "--compare", "previous"]
+    )
+
+
+def _small_numbers(page) -> list[str]:
+    """Text runs drawn in the map's rank discs (bold digits under 6 pt)."""
+    runs: list[str] = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip().isdigit() and size and size * max(abs(tm[0]), 1e-9) < 6:
+            runs.append(text.strip())
+
+    page.extract_text(visitor_text=visit)
+    return runs
+
+
+def _top_names(window, k=25):
+    recs = filter_records(open_dataset("bundled").records(), months=window)
+    return list(detect(recs, "dbscan").hotspots["name"].iloc[:k])
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+@pytest.mark.parametrize("which", ["year_pack", "previous_pack"])
+def test_pdf_pages_map_numbers_and_table_names(which, request):
+    out = request.getfixturevalue(which)
+    reader = pypdf.PdfReader(out / "pack.pdf")
+    n_focus = len(load_focus_areas())
+    assert len(reader.pages) == 5 + n_focus
+    window = ("2024-01", "2024-03") if which == "year_pack" else ("2024-03", "2024-03")
+    names = _top_names(window)
+    # page 2 is the map: every rank 1..k drawn in a disc, and listed beside it
+    assert sorted(map(int, _small_numbers(reader.pages[1]))) == list(range(1, len(names) + 1))
+    key = reader.pages[1].extract_text()
+    for i in range(1, len(names) + 1):
+        assert f"{i}. " in key
+    # page 3 is the ranked table: the same names as detect() on the same inputs, in order
+    table = _flat(reader.pages[2].extract_text())
+    pos = [table.find(f"{i} {n}") for i, n in enumerate(names, start=1)]
+    assert all(p >= 0 for p in pos), [n for n, p in zip(names, pos, strict=True) if p < 0]
+    assert pos == sorted(pos)
+    for i, page in enumerate(reader.pages[4 : 4 + n_focus]):
+        assert load_focus_areas()[i].name in page.extract_text()
+
+
+def test_year_comparison_without_data_is_said_and_still_renders(year_pack):
+    reader = pypdf.PdfReader(year_pack / "pack.pdf")
+    cover = _flat(reader.pages[0].extract_text())
+    assert "Jan 2024 – Mar 2024" in cover
+    assert "no data for the comparison period" in cover
+    assert "not the force's own counts" in cover and "anonymised" in cover
+    assert "Oct 2018 – Feb 2019, Jan 2024 – Mar 2024" in cover
+    assert "/" not in cover.split("Data:")[1].split(",")[0]  # no server path for the version
+    html = (year_pack / "pack.html").read_text(encoding="utf-8")
+    assert "no data for the comparison period" in html
+
+
+def test_previous_comparison_has_classes_and_gone(previous_pack):
+    table = _flat(pypdf.PdfReader(previous_pack / "pack.pdf").pages[2].extract_text())
+    assert "persistent" in table and "Gone:" in table
+    assert re.search(r"[+-]\d+% \([+-]?\d+% to [+-]\d+%\)", table)
+
+
+@pytest.mark.parametrize("which", ["year_pack", "previous_pack"])
+def test_html_is_self_contained(which, request):
+    html = (request.getfixturevalue(which) / "pack.html").read_text(encoding="utf-8")
+    assert not re.search(r"https?://", html)
+    assert not re.search(r"<(script|link|img|iframe)\b", html)
+    assert html.count("<section>") == 5 + len(load_focus_areas())
+    assert "@page { size: A4 landscape" in html
+    assert re.findall(r'class="rank">(\d+)<', html) == [str(i) for i in range(1, 26)]
+
+
+def test_bad_arguments_are_refused(tmp_path, capsys):
+    assert main(["pack", "--month", "2031-01", "--out", str(tmp_path)]) == 2
+    assert "holds" in capsys.readouterr().err
+    assert main(["pack", "--month", "2024-03", "--months", "20", "--out", str(tmp_path)]) == 2

@@ -1,0 +1,89 @@
+"""Pack helpers: labels, periods, focus areas, escaping and gaps in the trend chart."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+
+import pytest
+
+from hotspots.compare.windows import Window
+from hotspots.errors import FileReadError
+from hotspots.present.pack import (
+    FocusPanel,
+    fmt_change,
+    load_focus_areas,
+    period_label,
+    place_labels,
+    runs_text,
+)
+from hotspots.present.pack_html import _trend_svg, pack_html
+
+
+def test_period_and_runs():
+    assert period_label(Window("2024-01", "2024-03")) == "Jan 2024 – Mar 2024"
+    assert period_label(Window("2024-03", "2024-03")) == "Mar 2024"
+    assert runs_text(["2024-02", "2018-10", "2024-01", "2018-11"]) == (
+        "Oct 2018 – Nov 2018, Jan 2024 – Feb 2024"
+    )
+    assert fmt_change(31.25, 1.9, 69.4) == "+31% (+2% to +69%)"
+    assert fmt_change(float("nan"), float("nan"), float("nan")) == "n/a"
+
+
+def test_labels_never_overlap():
+    pts = [(10.0, 10.0)] * 6 + [(11.0, 10.5), (50.0, 50.0)]
+    out = place_labels(pts, 2.0)
+    assert out[0] == (10.0, 10.0) and out[-1] == (50.0, 50.0)
+    for i in range(len(out)):
+        for j in range(i):
+            assert math.dist(out[i], out[j]) >= 4.0 - 1e-9
+
+
+def test_shipped_focus_areas_resolve(geodata_dir):
+    from hotspots.data.areas import resolve_area
+
+    fas = load_focus_areas()
+    assert [f.name for f in fas] == [
+        "Poole Bus Station",
+        "Bournemouth Gardens and surrounds",
+        "East Cliff & Springbourne",
+    ]
+    for f in fas:
+        assert resolve_area(f.area).geometry.area > 0
+
+
+def test_focus_area_file_errors(tmp_path):
+    p = tmp_path / "f.toml"
+    p.write_text('[[area]]\nname = "x"\n', encoding="utf-8")
+    with pytest.raises(FileReadError):
+        load_focus_areas(p)
+    p.write_text("[[area]\n", encoding="utf-8")
+    with pytest.raises(FileReadError):
+        load_focus_areas(p)
+
+
+def test_trend_gaps_are_not_joined():
+    trend = [("2023-12", 5), ("2024-01", None), ("2024-02", None), ("2024-03", 7), ("2024-04", 9)]
+    svg = _trend_svg(trend)
+    lines = re.findall(r'<polyline class="series" points="([^"]+)"', svg)
+    assert [len(p.split()) for p in lines] == [1, 2]
+    assert svg.count('fill="#eaeaea"') == 2
+
+
+def test_every_data_string_is_escaped(bundled_pack_small):
+    evil = "<script>alert(1)</script>"
+    panel = FocusPanel(evil, "x", evil, evil, (("2024-03", 1),), 1, None, None, "", ((1, evil, "new"),),
+                       ((evil, 1, 1.0),), ((evil, 1, 1.0),))  # fmt: skip
+    pack = dataclasses.replace(bundled_pack_small, focus=(panel,), notes=(evil,))
+    html = pack_html(pack)
+    assert "<script" not in html and "&lt;script&gt;" in html
+
+
+@pytest.fixture(scope="module")
+def bundled_pack_small():
+    from hotspots.data.store import open_dataset
+    from hotspots.present.pack import build_pack
+
+    recs = open_dataset("bundled").records()
+    return build_pack(recs, "2019-02", 1, "previous", top=5, focus_areas=[])

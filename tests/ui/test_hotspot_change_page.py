@@ -1,0 +1,35 @@
+"""Hotspot map page: the "Compare with" picker, the change columns and the PCG pack button."""
+
+from __future__ import annotations
+
+
+def assert_ran(at) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_compare_previous_adds_change_columns(run_page):
+    at = run_page("hotspot_map", **{"from": "2024-03", "to": "2024-03", "compare": "previous"})
+    assert_ran(at)
+    assert at.radio(key="compare").value == "previous"
+    table = at.dataframe[0].value
+    assert {"Records Feb 2024", "Change (95% interval)", "Class"} <= set(table.columns)
+    assert set(table["Class"]) <= {"new", "persistent", "growing", "shrinking"}
+    assert "persistent" in set(table["Class"])
+    assert any("Gone since Feb 2024" in e.label for e in at.expander)
+
+
+def test_compare_with_no_data_then_leaves_class_blank(run_page):
+    at = run_page("hotspot_map", **{"from": "2024-01", "to": "2024-03", "compare": "year"})
+    assert_ran(at)
+    table = at.dataframe[0].value
+    assert set(table["Class"]) == {""}
+    assert any("has no data" in c.value for c in at.caption)
+
+
+def test_pack_button_offers_pdf_and_html(run_page):
+    at = run_page("hotspot_map", **{"from": "2024-03", "to": "2024-03"})
+    at.button(key="make_pack").click().run()
+    assert_ran(at)
+    assert at.download_button(key="dl_pack_pdf").label == "Download the PCG pack (PDF)"
+    assert at.download_button(key="dl_pack_html").label == "Download the PCG pack (HTML)"
