@@ -3,9 +3,9 @@
 Builds, in a temporary folder, a synthetic archive in police.uk layout
 (``YYYY-MM/YYYY-MM-<force>-street.csv`` plus a few ``-outcomes.csv`` and
 ``-stop-and-search.csv`` files): every street file is a bundled real BCP month resampled
-to the wanted size, with fresh Crime IDs, coordinates jittered by up to 50 m, and for
-every force but the first (``dorset``, left in place) moved away from BCP by whole
-tenths of a degree and relabelled (``Falls within``) as another force. Then, each step
+to the wanted size, with fresh Crime IDs; for every force but the first (``dorset``,
+left in place) the police.uk snap points are jittered by up to 50 m, moved away from BCP
+(within England and Wales) and the rows relabelled (``Falls within``) as another force. Then, each step
 in a fresh process (peak memory is that process's ``ru_maxrss``):
 
 - import (``Store.ingest(keep="all")``): rows per second, peak memory, store bytes per row;
@@ -61,8 +61,28 @@ def make_archive(out: Path, rows: int, forces: int, months: int, seed: int = 13)
         pd.read_csv(p, dtype=str, keep_default_na=False)
         for p in sorted(PU.glob("*-dorset-street.csv"))
     ]
+    # police.uk snaps every record to one of a fixed set of points: jitter the points
+    # (each force its own), not the rows, so a month holds as many distinct points as a real one
+    both = pd.concat(sources, ignore_index=True)
+    points = both[["Longitude", "Latitude"]].drop_duplicates().reset_index(drop=True)
+    code = {(lo, la): i for i, (lo, la) in enumerate(zip(*points.to_numpy().T, strict=True))}
+    for df in sources:
+        df["_pt"] = [code[p] for p in zip(df["Longitude"], df["Latitude"], strict=True)]
+    plon = pd.to_numeric(points["Longitude"], errors="coerce").to_numpy()
+    plat = pd.to_numeric(points["Latitude"], errors="coerce").to_numpy()
     per_file = max(1, rows // (forces * months))
     names = ["dorset"] + [f"force{k:02d}" for k in range(1, forces)]
+    shifted = {}
+    for k in range(forces):
+        # other forces: moved north by 0.6-3 degrees and east/west within England and Wales
+        dx = ((k - 1) % 4 - 1.5) * 0.8 if k else 0.0
+        dy = ((k - 1) // 4 % 5 + 1) * 0.6 if k else 0.0
+        lon = plon + rng.uniform(-7e-4, 7e-4, len(plon)) * (k > 0) + dx
+        lat = plat + rng.uniform(-4.5e-4, 4.5e-4, len(plat)) * (k > 0) + dy
+        ok = ~np.isnan(lon) & ~np.isnan(lat)
+        lon_t = np.where(ok, np.char.mod("%.6f", np.nan_to_num(lon)), "")
+        lat_t = np.where(ok, np.char.mod("%.6f", np.nan_to_num(lat)), "")
+        shifted[k] = (lon_t, lat_t)
     month_list = [str(p) for p in pd.period_range("2021-01", periods=months, freq="M")]
     n_rows = 0
     bytes_ = 0
@@ -74,14 +94,8 @@ def make_archive(out: Path, rows: int, forces: int, months: int, seed: int = 13)
             df["Month"] = m
             has_id = df["Crime ID"] != ""
             df.loc[has_id, "Crime ID"] = _crime_ids(rng, int(has_id.sum()))
-            has_xy = df["Longitude"] != ""
-            lon = pd.to_numeric(df["Longitude"], errors="coerce").to_numpy()
-            lat = pd.to_numeric(df["Latitude"], errors="coerce").to_numpy()
-            # ~50 m of jitter; other forces moved away by whole tenths of a degree
-            lon = lon + rng.uniform(-7e-4, 7e-4, len(df)) + (k % 6) * 1.1 * (k > 0)
-            lat = lat + rng.uniform(-4.5e-4, 4.5e-4, len(df)) + (k // 6) * 0.7 * (k > 0)
-            df.loc[has_xy, "Longitude"] = np.char.mod("%.6f", lon[has_xy])
-            df.loc[has_xy, "Latitude"] = np.char.mod("%.6f", lat[has_xy])
+            pt = df.pop("_pt").to_numpy()
+            df["Longitude"], df["Latitude"] = shifted[k][0][pt], shifted[k][1][pt]
             if k:
                 df["Reported by"] = df["Falls within"] = f"{force.title()} Police"
             f = out / m / f"{m}-{force}-street.csv"
@@ -107,13 +121,16 @@ STEPS = {
 from hotspots.data.store import Store
 st = Store(STORE)
 kw = {"keep": "all"} if NEW else {}
+START()
 rep = st.ingest([ARCHIVE], **kw).report
 out = {"rows": rep.rows_read, "accepted": rep.rows_accepted, "reconciles": rep.reconciles}
 """,
     "summary": """
 from hotspots.cli import main
 import io, contextlib
+import hotspots.commands.summary, hotspots.data.coverage, hotspots.data.select
 buf = io.StringIO()
+START()
 with contextlib.redirect_stdout(buf):
     main(["summary", "--store", STORE, "--by", "month", "--format", "csv"])
 out = {"lines": buf.getvalue().count("\\n")}
@@ -123,6 +140,8 @@ from hotspots.data.store import Store
 from hotspots.data.select import filter_records
 from hotspots.data.boundaries import load_boundaries
 st = Store(STORE)
+load_boundaries()
+START()
 if NEW:
     recs = st.records(months=(MONTH, MONTH), bbox=load_boundaries().outline.bounds)
 else:
@@ -133,7 +152,9 @@ out = {"rows": len(recs)}
     "detect": """
 from hotspots.cli import main
 import io, contextlib
+import hotspots.commands.detect
 buf = io.StringIO()
+START()
 with contextlib.redirect_stdout(buf):
     main(["detect", "--store", STORE, "--method", "kde", "--from", MONTH, "--to", MONTH,
           "--format", "json"])
@@ -141,12 +162,22 @@ out = {"bytes": len(buf.getvalue())}
 """,
 }
 
+# Times start at START(): after the imports and what any session has loaded already
+# (a Python start and the geospatial imports take seconds on a loaded machine); peak
+# memory is the whole process's. cpu_seconds (user + system) is less sensitive to other
+# load on the machine than seconds (wall clock).
 RUNNER = """
 import json, resource, sys, time
 STORE, ARCHIVE, MONTH, NEW = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "1"
-t0 = time.perf_counter()
+def _cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+T = {{}}
+def START():
+    T["wall"], T["cpu"] = time.perf_counter(), _cpu()
 {body}
-out["seconds"] = time.perf_counter() - t0
+out["seconds"] = time.perf_counter() - T["wall"]
+out["cpu_seconds"] = _cpu() - T["cpu"]
 out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print("RESULT " + json.dumps(out))
 """
@@ -242,7 +273,7 @@ def _print_table(results: dict, info: dict, month: str) -> None:
         if r is None:
             return "—"
         s = r[step]
-        return f"{s['seconds']:.2f} s, {s['peak_mb']:,.0f} MB"
+        return f"{s['seconds']:.2f} s ({s['cpu_seconds']:.2f} s CPU), {s['peak_mb']:,.0f} MB"
 
     def ratio(step, key):
         if base is None:
