@@ -195,3 +195,25 @@ def test_interrupted_import_leaves_the_store_as_it_was(tmp_path, archive, monkey
     named = set(man["months"].values())
     on_disk = {str(p.relative_to(st.path)) for p in (st.path / "records").rglob("*") if p.is_file()}
     assert on_disk == named
+
+
+def test_a_store_of_the_earlier_layout_is_still_read_and_upgraded(tmp_path, archive):
+    """Format 2 wrote records/YYYY-MM/<uuid>.parquet with the frame's own types."""
+    import json
+
+    st = Store(tmp_path / "s")
+    st.ingest(archive["path"], keep="all")
+    want = st.records()
+    man = st.manifest()
+    old_rel = "records/2024-01/old.parquet"
+    (st.path / "records" / "2024-01").mkdir()
+    want[want["month"] == "2024-01"].to_parquet(st.path / old_rel, index=False)
+    man["months"]["2024-01"] = old_rel
+    man["format"] = 2
+    (st.path / "manifest.json").write_text(json.dumps(man))
+    pd.testing.assert_frame_equal(st.records(), want)
+    counts = st.counts(["month"])
+    assert counts["records"].tolist() == want[want["in_bcp"]].groupby("month").size().tolist()
+    # an import touching that month rewrites it in the current layout
+    st.ingest(archive["path"], keep="all")  # the same files: all duplicates, nothing rewritten
+    assert st.manifest()["months"]["2024-01"] == old_rel

@@ -225,9 +225,11 @@ _RECORD_ID_SQL = f"coalesce({S.RECORD_ID}, {S.CRIME_ID}, {S.SOURCE_FILE} || '#' 
 
 def _derived_record_id(t: pa.Table) -> pa.ChunkedArray:
     fallback = pc.binary_join_element_wise(
-        t.column(S.SOURCE_FILE), pc.cast(t.column(S.SOURCE_ROW), pa.string()), "#"
+        pc.cast(t.column(S.SOURCE_FILE), pa.string()),
+        pc.cast(t.column(S.SOURCE_ROW), pa.string()),
+        "#",
     )
-    return pc.coalesce(t.column(S.CRIME_ID), fallback)
+    return pc.coalesce(pc.cast(t.column(S.CRIME_ID), pa.string()), fallback)
 
 
 def _encode(frame: pd.DataFrame) -> pa.Table:
@@ -244,7 +246,8 @@ def _decode(t: pa.Table) -> pa.Table:
     """On-disk table -> Arrow table with the canonical record_id filled back."""
     if S.RECORD_ID in t.column_names and S.CRIME_ID in t.column_names:
         i = t.column_names.index(S.RECORD_ID)
-        t = t.set_column(i, S.RECORD_ID, pc.coalesce(t.column(S.RECORD_ID), _derived_record_id(t)))
+        rid = pc.cast(t.column(S.RECORD_ID), pa.string())
+        t = t.set_column(i, S.RECORD_ID, pc.coalesce(rid, _derived_record_id(t)))
     return t
 
 
@@ -437,7 +440,10 @@ class Store:
 
             def read(man):
                 parts = [pq.read_table(f) for f in self.month_files(months, man)]
-                return _to_frame(pa.concat_tables(parts)) if parts else S.empty_records()
+                if not parts:
+                    return S.empty_records()
+                # a store written by an earlier version may hold months of both layouts
+                return _to_frame(pa.concat_tables(parts, promote_options="permissive"))
 
             return self._consistent(read)
 
