@@ -157,7 +157,9 @@ def test_ingest_text_report(capsys, tmp_path):
     rec = Store(tmp_path / "s").records()
     not_kept = 51 - 1 - len(rec)  # default --keep bcp: rows far from BCP, counted
     tail = f" + not kept {not_kept}" if not_kept else ""
-    assert f"rows read 51 = accepted {len(rec)} + rejected 1 + duplicate 0{tail}  (reconciles)" in out
+    assert (
+        f"rows read 51 = accepted {len(rec)} + rejected 1 + duplicate 0{tail}  (reconciles)" in out
+    )
     assert f"in BCP {int(rec[S.IN_BCP].sum())}" in out
     assert "rejected: missing coordinates: 1" in out
     assert "skipped:" in out and "2024-02-dorset-outcomes.csv" in out
