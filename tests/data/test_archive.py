@@ -217,3 +217,28 @@ def test_a_store_of_the_earlier_layout_is_still_read_and_upgraded(tmp_path, arch
     # an import touching that month rewrites it in the current layout
     st.ingest(archive["path"], keep="all")  # the same files: all duplicates, nothing rewritten
     assert st.manifest()["months"]["2024-01"] == old_rel
+
+
+def test_duckdb_tables_equal_the_in_memory_ones_on_the_bundled_months(tmp_path, geodata_dir):
+    """summary and coverage computed by DuckDB over the store == the pandas functions on
+    all records (the numbers the pages and commands showed before), row for row."""
+    from hotspots.data.coverage import (
+        coverage_table,
+        store_coverage_table,
+        store_summary_table,
+        summary_table,
+    )
+    from hotspots.data.select import filter_records
+
+    st = Store(tmp_path / "s")
+    st.ingest(geodata_dir / "police_uk")
+    recs = st.records()
+    for by in ("month", "category", "ward", "town"):
+        for months, cats in ((None, None), (("2024-01", "2024-03"), "asb"), (None, "Burglary")):
+            want = summary_table(filter_records(recs, months=months, categories=cats), by)
+            got = store_summary_table(st, by, months=months, categories=cats)
+            pd.testing.assert_frame_equal(got, want)
+    for bcp_only in (True, False):
+        pd.testing.assert_frame_equal(
+            store_coverage_table(st, bcp_only=bcp_only), coverage_table(recs, bcp_only=bcp_only)
+        )
