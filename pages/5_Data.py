@@ -94,9 +94,16 @@ if st.button(
                 raise HotspotsError("a force export needs its column mapping file")
             if paths:
                 bar = st.progress(0.0, text="Reading…")
+                rate = {"text": ""}
+
+                def on_rows(n_rows: int, seconds: float) -> None:
+                    rate["text"] = f" ({n_rows:,} rows, {n_rows / max(seconds, 1e-9):,.0f} rows/s)"
 
                 def progress(done: int, total: int, name: str) -> None:
-                    bar.progress(done / max(total, 1), text=f"Read {done} of {total}: {md(name)}")
+                    bar.progress(
+                        done / max(total, 1),
+                        text=f"Read {done} of {total}: {md(name)}{rate['text']}",
+                    )
 
                 result = store.ingest(
                     paths,
@@ -105,6 +112,7 @@ if st.button(
                     progress=progress,
                     replace=replace,
                     labels=labels,
+                    on_rows=on_rows,
                 )
                 bar.progress(1.0, text="Done")
                 st.session_state["last_import"] = {

@@ -104,7 +104,11 @@ def test_hotspots_ingest_bundled_json_subprocess(tmp_path):
     assert proc.returncode == 0, proc.stderr
     rep = json.loads(proc.stdout)
     assert rep["rows_read"] == 43_804
-    assert rep["rows_read"] == rep["rows_accepted"] + rep["rows_rejected"] + rep["rows_duplicate"]
+    # default --keep bcp: rows far from BCP are counted as not kept, never dropped silently
+    assert rep["rows_read"] == (
+        rep["rows_accepted"] + rep["rows_rejected"] + rep["rows_duplicate"] + rep["rows_not_kept"]
+    )
+    assert rep["rows_not_kept"] > 0
     assert rep["reconciles"] is True
     assert rep["rejections"] == {"missing coordinates": 1_215}
     assert rep["rows_duplicate"] == 1  # one 2019-02 row repeated in every field
@@ -151,7 +155,11 @@ def test_ingest_text_report(capsys, tmp_path):
     assert rc == 0
     assert f"store: {tmp_path / 's'}" in out
     rec = Store(tmp_path / "s").records()
-    assert f"rows read 51 = accepted {len(rec)} + rejected 1 + duplicate 0  (reconciles)" in out
+    not_kept = 51 - 1 - len(rec)  # default --keep bcp: rows far from BCP, counted
+    tail = f" + not kept {not_kept}" if not_kept else ""
+    assert (
+        f"rows read 51 = accepted {len(rec)} + rejected 1 + duplicate 0{tail}  (reconciles)" in out
+    )
     assert f"in BCP {int(rec[S.IN_BCP].sum())}" in out
     assert "rejected: missing coordinates: 1" in out
     assert "skipped:" in out and "2024-02-dorset-outcomes.csv" in out

@@ -244,16 +244,18 @@ def test_failure_while_writing_month_files_leaves_the_store_as_it_was(
     st = Store(tmp_path / "s")
     st.ingest(two_months)
     before, man_before = st.records(), st.manifest()
-    real = pd.DataFrame.to_parquet
+    import hotspots.data.store as store_mod
+
+    real = store_mod._write_parquet
     calls = []
 
-    def flaky(self, path, *a, **k):
+    def flaky(table, path, *a, **k):
         calls.append(path)
         if len(calls) == 2:
             raise OSError("I/O error on the second month")
-        return real(self, path, *a, **k)
+        return real(table, path, *a, **k)
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", flaky)
+    monkeypatch.setattr(store_mod, "_write_parquet", flaky)
     corrected = [
         street.write(f"fix/{m}-dorset-street.csv", street.real_lines(m)[:50])
         for m in ("2024-01", "2024-02")

@@ -50,7 +50,8 @@ def _accepted(month: str) -> int:
 def _ingest_proc(store: Path, *paths: Path) -> subprocess.Popen:
     code = (
         "import sys; from hotspots.cli import main; "
-        "sys.exit(main(['ingest', *sys.argv[2:], '--store', sys.argv[1], '--json']))"
+        "sys.exit(main(['ingest', *sys.argv[2:], '--store', sys.argv[1], '--json', "
+        "'--keep', 'all']))"
     )
     return subprocess.Popen(
         [sys.executable, "-c", code, str(store), *map(str, paths)],

@@ -17,10 +17,13 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from hotspots.data.coverage import collapse_missing, coverage_table
+    from hotspots.data.coverage import collapse_missing, store_coverage_table
 
     store = store_from_args(args)
-    cov = coverage_table(require_records(store.records(), store), bcp_only=not args.all_areas)
+    if not store.months():
+        require_records(store.records(), store)  # says the store is empty, and how to fill it
+    # DuckDB aggregates over the month files: memory follows the months, not the records
+    cov = store_coverage_table(store, bcp_only=not args.all_areas)
     if args.format in ("table", "markdown"):
         cov = collapse_missing(cov)
     if args.format == "table":

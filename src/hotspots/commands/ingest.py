@@ -28,6 +28,15 @@ def add_arguments(p) -> None:
     p.add_argument(
         "--strict", action="store_true", help="stop at the first file that cannot be read"
     )
+    p.add_argument(
+        "--keep",
+        choices=["bcp", "force", "all"],
+        default="bcp",
+        help="what to store: bcp = rows within 2 km of BCP's bounding box (default; buffers "
+        "and hotspots at the boundary stay right), force = every row of the files (forces) "
+        "holding a BCP row, all = everything; rows not kept are counted in the report",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.add_argument(
         "--rejects",
@@ -51,7 +60,18 @@ def run(args) -> int:
     store = store_from_args(args, build=False)
     if args.wait is not None:
         store.lock_timeout = args.wait
-    result = store.ingest(args.paths, fmt=fmt, mapping=mapping, strict=args.strict)
+    bar = None if args.no_progress or not sys.stderr.isatty() else _ProgressBar()
+    result = store.ingest(
+        args.paths,
+        fmt=fmt,
+        mapping=mapping,
+        strict=args.strict,
+        keep=args.keep,
+        progress=bar.files if bar else None,
+        on_rows=bar.rows if bar else None,
+    )
+    if bar:
+        bar.close()
     rep = result.report.to_dict()
     rep["store"] = str(store.path)
     if args.rejects:
@@ -64,19 +84,30 @@ def run(args) -> int:
             f"rows read {rep['rows_read']:,} = accepted {rep['rows_accepted']:,} + rejected "
             f"{rep['rows_rejected']:,} + duplicate {rep['rows_duplicate']:,}"
             + (f" + replaced {rep['rows_replaced']:,}" if rep["rows_replaced"] else "")
+            + (f" + not kept {rep['rows_not_kept']:,}" if rep["rows_not_kept"] else "")
             + f"  ({'reconciles' if rep['reconciles'] else 'DOES NOT RECONCILE'})"
         )
         print(
             f"in BCP {rep['rows_in_bcp']:,}; outside BCP (kept, flagged) {rep['rows_outside_bcp']:,}"
+            + (
+                f"; not kept (--keep {args.keep}) {rep['rows_not_kept']:,}"
+                if rep["rows_not_kept"]
+                else ""
+            )
         )
+        kinds = {k: n for k, n in rep["skipped_by_kind"].items() if n}
+        if kinds:
+            print("files not read: " + ", ".join(f"{k} {n:,}" for k, n in kinds.items()))
         for reason, n in rep["rejections"].items():
             print(f"  rejected: {reason}: {n:,}")
         if rep["store_rows_replaced"]:
             print(
                 f"replaced in the store (re-published months): {rep['store_rows_replaced']:,} rows"
             )
-        for f in rep["files_skipped"]:
+        for f in rep["files_skipped"][:20]:
             print(f"  skipped: {f['file']}: {f['why']}")
+        if len(rep["files_skipped"]) > 20:
+            print(f"  skipped: … and {len(rep['files_skipped']) - 20:,} more")
         for note in rep["notices"]:
             print(f"  note: {note}")
     for f in rep["files_failed"]:
@@ -84,3 +115,34 @@ def run(args) -> int:
     if rep["files_failed"] or not rep["reconciles"]:
         return 1
     return 0
+
+
+class _ProgressBar:
+    """A one-line progress bar on stderr: files done, rows read, rows per second."""
+
+    def __init__(self, width: int = 30):
+        self.width = width
+        self.done = self.total = self.n_rows = 0
+        self.rate = 0.0
+
+    def files(self, done: int, total: int, name: str) -> None:
+        self.done, self.total = done, total
+        self._draw()
+
+    def rows(self, n_rows: int, seconds: float) -> None:
+        self.n_rows = n_rows
+        self.rate = n_rows / seconds if seconds > 0 else 0.0
+        self._draw()
+
+    def _draw(self) -> None:
+        frac = self.done / self.total if self.total else 0.0
+        full = int(frac * self.width)
+        sys.stderr.write(
+            f"\r[{'#' * full}{'.' * (self.width - full)}] {self.done:,}/{self.total:,} files, "
+            f"{self.n_rows:,} rows, {self.rate:,.0f} rows/s "
+        )
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        sys.stderr.write("\n")
+        sys.stderr.flush()

@@ -21,18 +21,29 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from hotspots.data.coverage import summary_table
+    from hotspots.data.areas import resolve_area
+    from hotspots.data.coverage import store_summary_table, summary_table
     from hotspots.data.select import filter_records, parse_month
 
     store = store_from_args(args)
-    recs = store.records()
     months = None
     if args.start or args.end:
         start = parse_month(args.start, "--from") if args.start else "0000-01"
         end = parse_month(args.end, "--to") if args.end else "9999-12"
         months = (start, end)
-    recs = filter_records(recs, months=months, categories=args.types, area=args.area)
     window = f"{args.start or '…'}..{args.end or '…'}" if months else ""
-    require_records(recs, store, " ".join(x for x in (window, args.types, args.area) if x))
-    emit_text(format_table(summary_table(recs, args.by), args.format), args.out)
+    asked = " ".join(x for x in (window, args.types, args.area) if x)
+    area = resolve_area(args.area) if args.area else None
+    if area is None or area.kind == "bcp":
+        # one DuckDB aggregate over the month files: memory follows the result, not the store
+        table = store_summary_table(store, args.by, months=months, categories=args.types)
+        if table.empty:
+            require_records(table.iloc[:0], store, asked)
+    else:
+        # only the area's bounding box is read, then the exact area test
+        recs = store.records(months=months, categories=args.types, bbox=area.geometry.bounds)
+        recs = filter_records(recs, months=months, categories=args.types, area=area)
+        require_records(recs, store, asked)
+        table = summary_table(recs, args.by)
+    emit_text(format_table(table, args.format), args.out)
     return 0

@@ -8,7 +8,20 @@ from hotspots.data import schema as S
 from hotspots.data.boundaries import Boundaries, load_boundaries
 from hotspots.data.select import month_range
 
-__all__ = ["coverage_table", "collapse_missing", "missing_months", "lsoa_vintage", "summary_table"]
+__all__ = [
+    "coverage_table",
+    "coverage_from_counts",
+    "store_coverage_table",
+    "collapse_missing",
+    "missing_months",
+    "lsoa_vintage",
+    "summary_table",
+    "summary_from_counts",
+    "store_summary_table",
+    "SUMMARY_KEYS",
+]
+
+SUMMARY_KEYS = {"month": S.MONTH, "category": S.CATEGORY, "ward": S.WARD_NAME, "town": S.TOWN}
 
 
 def missing_months(months: list[str] | pd.Series) -> list[str]:
@@ -47,12 +60,41 @@ def coverage_table(records: pd.DataFrame, bcp_only: bool = True) -> pd.DataFrame
     """One row per month (missing months included, with zeros): totals, ASB, crime,
     a column per category, LSOA vintage and sources."""
     df = records[records[S.IN_BCP]] if bcp_only else records
-    if df.empty:
+    counts = df.groupby([S.MONTH, S.CATEGORY]).size().rename("records").reset_index()
+    lsoa = records[[S.MONTH, S.LSOA_CODE, S.LSOA_NAME]]
+    sources = records[[S.MONTH, S.SOURCE]].drop_duplicates()
+    return coverage_from_counts(counts, lsoa, sources)
+
+
+def store_coverage_table(store, bcp_only: bool = True) -> pd.DataFrame:
+    """:func:`coverage_table` computed by DuckDB queries on a store (memory follows the
+    number of months and distinct LSOAs, not the number of records)."""
+    counts = store.counts([S.MONTH, S.CATEGORY], bcp_only=bcp_only)[
+        [S.MONTH, S.CATEGORY, "records"]
+    ]
+    lsoa = store.distinct([S.MONTH, S.LSOA_CODE, S.LSOA_NAME])
+    sources = store.distinct([S.MONTH, S.SOURCE])
+    return coverage_from_counts(counts, lsoa, sources)
+
+
+def coverage_from_counts(
+    counts: pd.DataFrame, lsoa: pd.DataFrame, sources: pd.DataFrame
+) -> pd.DataFrame:
+    """The coverage table from counts per (month, category) (column ``records``), the
+    (month, LSOA code, LSOA name) rows and the (month, source) rows of all records."""
+    if counts.empty or not counts["records"].sum():
         return pd.DataFrame(
             columns=["month", "records", "asb", "crime", "lsoa_vintage", "sources", "missing"]
         )
-    months = month_range(df[S.MONTH].min(), df[S.MONTH].max())
-    piv = pd.crosstab(df[S.MONTH], df[S.CATEGORY]).reindex(index=months, fill_value=0)
+    counts = counts[counts["records"] > 0]
+    months = month_range(counts[S.MONTH].min(), counts[S.MONTH].max())
+    piv = (
+        counts.pivot_table(
+            index=S.MONTH, columns=S.CATEGORY, values="records", aggfunc="sum", fill_value=0
+        )
+        .astype("int64")
+        .reindex(index=months, fill_value=0)
+    )
     piv = piv.reindex(columns=[c for c in S.CATEGORIES if c in piv.columns])
     out = pd.DataFrame(index=pd.Index(months, name="month"))
     out["records"] = piv.sum(axis=1)
@@ -62,9 +104,10 @@ def coverage_table(records: pd.DataFrame, bcp_only: bool = True) -> pd.DataFrame
         out[c] = piv[c]
     b = load_boundaries()
     vint, srcs = {}, {}
-    for m, g in records.groupby(S.MONTH):
+    for m, g in lsoa.groupby(S.MONTH):
         vint[m] = lsoa_vintage(g[S.LSOA_CODE], g[S.LSOA_NAME], b)
-        srcs[m] = ", ".join(sorted(g[S.SOURCE].unique()))
+    for m, g in sources.groupby(S.MONTH):
+        srcs[m] = ", ".join(sorted(g[S.SOURCE].astype(str).unique()))
     out["lsoa_vintage"] = [vint.get(m, "") for m in months]
     out["sources"] = [srcs.get(m, "") for m in months]
     out["missing"] = out["records"] == 0
@@ -99,19 +142,53 @@ def _gap_row(cov: pd.DataFrame, run: list[str]) -> dict:
 
 def summary_table(records: pd.DataFrame, by: str, bcp_only: bool = True) -> pd.DataFrame:
     """Counts by ``month``, ``category``, ``ward`` or ``town`` with ASB / crime split."""
-    cols = {"month": S.MONTH, "category": S.CATEGORY, "ward": S.WARD_NAME, "town": S.TOWN}
-    if by not in cols:
+    col = _summary_key(by)
+    df = records[records[S.IN_BCP]] if bcp_only else records
+    key = df[col].astype("string").fillna("(outside BCP)")
+    is_asb = df[S.CATEGORY] == S.ASB
+    counts = (
+        pd.DataFrame({by: key, "asb": is_asb})
+        .groupby(by, sort=True)
+        .agg(records=("asb", "size"), asb=("asb", "sum"))
+        .reset_index()
+    )
+    return summary_from_counts(counts, by)
+
+
+def store_summary_table(
+    store, by: str, *, months=None, categories=None, bcp_only: bool = True
+) -> pd.DataFrame:
+    """:func:`summary_table` as one DuckDB aggregate over a store's month files."""
+    col = _summary_key(by)
+    counts = store.counts([col], months=months, categories=categories, bcp_only=bcp_only)
+    counts = counts.rename(columns={col: by})
+    counts[by] = counts[by].astype("string").fillna("(outside BCP)")
+    if counts[by].duplicated().any():  # NA and a literal "(outside BCP)" fold together
+        counts = counts.groupby(by, sort=True)[["records", "asb"]].sum().reset_index()
+    return summary_from_counts(counts.sort_values(by, kind="stable"), by)
+
+
+def _summary_key(by: str) -> str:
+    if by not in SUMMARY_KEYS:
         from hotspots.errors import InputError
 
         raise InputError("by", by, "one of month, category, ward, town")
-    df = records[records[S.IN_BCP]] if bcp_only else records
-    key = df[cols[by]].astype("string").fillna("(outside BCP)")
-    is_asb = df[S.CATEGORY] == S.ASB
-    out = pd.DataFrame({by: key, "asb": is_asb, "crime": ~is_asb})
-    res = out.groupby(by, sort=True).agg(
-        records=("asb", "size"), asb=("asb", "sum"), crime=("crime", "sum")
+    return SUMMARY_KEYS[by]
+
+
+def summary_from_counts(counts: pd.DataFrame, by: str) -> pd.DataFrame:
+    """The summary table from ``counts`` (columns ``by``, ``records``, ``asb``; one row per
+    key, sorted by key): adds ``crime`` and ``share``, orders by size unless by month."""
+    res = pd.DataFrame(
+        {
+            by: counts[by].astype("string").array,
+            "records": counts["records"].astype("int64").to_numpy(),
+            "asb": counts["asb"].astype("int64").to_numpy(),
+        }
     )
+    res["crime"] = res["records"] - res["asb"]
+    res = res.set_index(by)
     if by != "month":
         res = res.sort_values("records", ascending=False)
-    res["share"] = (res["records"] / max(len(df), 1)).round(4)
+    res["share"] = (res["records"] / max(int(res["records"].sum()), 1)).round(4)
     return res.reset_index()

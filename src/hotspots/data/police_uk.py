@@ -16,6 +16,7 @@ import re
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from hotspots.data import schema as S
 from hotspots.data.csvtext import TableRead
@@ -91,8 +92,12 @@ def _exact_repeats(tr: TableRead, ok: np.ndarray) -> np.ndarray:
     out = np.zeros(len(tr), dtype=bool)
     cid = tr.arrow.column("Crime ID")
     cid = cid.cast(pa.string()) if pa.types.is_dictionary(cid.type) else cid
-    ids = pd.Series(cid.to_numpy(zero_copy_only=False), dtype=object).str.strip()
-    cand = ok & (ids != "").to_numpy() & ids.duplicated(keep=False).to_numpy()
+    # in Arrow: a Python strip per row was ~8% of a whole import
+    ids = pc.utf8_trim_whitespace(cid)
+    ids = ids if isinstance(ids, pa.ChunkedArray) else pa.chunked_array([ids])
+    nonempty = pc.fill_null(pc.not_equal(ids, ""), True).to_numpy(zero_copy_only=False)
+    repeated = pd.Series(pd.arrays.ArrowStringArray(ids)).duplicated(keep=False).to_numpy()
+    cand = ok & nonempty & repeated
     if not cand.any():
         return out
     idx = np.flatnonzero(cand)

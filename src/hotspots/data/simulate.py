@@ -499,11 +499,16 @@ class Simulation:
     def __len__(self) -> int:
         return len(self.records)
 
-    def police_uk_frame(self) -> pd.DataFrame:
-        """The records as police.uk street rows (all text), header :data:`POLICE_UK_HEADER`."""
-        r = self.records
+    def police_uk_frame(self, rows: slice | None = None) -> pd.DataFrame:
+        """The records as police.uk street rows (all text), header :data:`POLICE_UK_HEADER`.
+
+        ``rows``: only these records (a slice, e.g. one month's), so a writer can go month
+        by month with memory that follows the month, not the span."""
+        rows = rows if rows is not None else slice(None)
+        r = self.records.iloc[rows]
         loc = self._locations
         n = len(r)
+        loc_idx = self._loc[rows]
 
         def const(text: str):
             return _str_take([text], np.zeros(n, dtype=np.int64))
@@ -514,8 +519,8 @@ class Simulation:
                 "Month": r[S.MONTH].array,
                 "Reported by": const(SIMULATED_LABEL),
                 "Falls within": const(SIMULATED_LABEL),
-                "Longitude": _str_take(loc["lon_text"], self._loc),
-                "Latitude": _str_take(loc["lat_text"], self._loc),
+                "Longitude": _str_take(loc["lon_text"], loc_idx),
+                "Latitude": _str_take(loc["lat_text"], loc_idx),
                 "Location": r[S.LOCATION].array,
                 "LSOA code": r[S.LSOA_CODE].array,
                 "LSOA name": r[S.LSOA_NAME].array,
@@ -1253,10 +1258,9 @@ def write_simulation(
         (out / "mapping.toml").write_text(mapping_toml(), encoding="utf-8")
         written += [csv, out / "mapping.toml"]
     else:
-        frame = sim.police_uk_frame()
-        header, body, offsets = _csv_text(frame)
-        month = frame["Month"].to_numpy(object)
-        bounds = np.r_[0, np.flatnonzero(month[1:] != month[:-1]) + 1, len(frame)]
+        # month by month: the CSV text of one month at a time (records are in month order)
+        month = sim.records[S.MONTH].to_numpy(object)
+        bounds = np.r_[0, np.flatnonzero(month[1:] != month[:-1]) + 1, len(month)]
         short = f"{SIMULATED_WARNING}. See ../README.txt and ../truth.json.\n"
         for i0, i1 in zip(bounds[:-1], bounds[1:], strict=False):
             if i1 <= i0:
@@ -1265,7 +1269,9 @@ def write_simulation(
             d = out / m
             d.mkdir(exist_ok=True)
             csv = d / f"{m}-dorset-street.csv"
-            csv.write_bytes(header + body[offsets[i0] : offsets[i1]])
+            header, body, _ = _csv_text(sim.police_uk_frame(slice(int(i0), int(i1))))
+            csv.write_bytes(header + body)
+            del body
             (d / "README.txt").write_text(short, encoding="utf-8")
             written += [csv, d / "README.txt"]
     (out / "README.txt").write_text(

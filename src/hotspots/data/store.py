@@ -2,8 +2,8 @@
 
 Layout of a store directory::
 
-    manifest.json                      the only file readers trust
-    records/YYYY-MM/<uuid>.parquet     one file per month (canonical schema, x/y in EPSG:27700)
+    manifest.json                               the only file readers trust
+    records/month=YYYY-MM/part-<uuid>.parquet   one file per month (hive-style folder names)
     reports/<uuid>.json, <uuid>.rejected.parquet   the last ingests' reports and rejected rows
 
 One writer at a time, readers never blocked: a writer takes an inter-process lock
@@ -22,6 +22,14 @@ version without the lock) is reported by :meth:`Store.check` and mended by
 Files are known by their identity (see :func:`hotspots.data.ingest.read_inputs`):
 the same identity with the same content again is a duplicate; with other content it
 is a re-publication of that month and replaces the earlier rows (counted and said).
+
+The month files are plain Parquet that query engines read as they are (DuckDB,
+pyarrow datasets, Spark, pandas/GeoPandas; see :data:`STORE_SCHEMA` and the README's
+"Store layout"): zstd-compressed, dictionary-encoded text columns, rows sorted by source
+file (so, for police.uk, by force) then line, in row groups of :data:`ROW_GROUP_ROWS`
+rows whose x/y statistics let a bounding box skip other forces. Counts and filtered
+selections run as embedded DuckDB queries over exactly the files the manifest lists
+(never a glob), so their memory follows what is asked for, not the store's size.
 
 Where stores live: ``--store DIR`` names one store directory. Otherwise the
 dataset name picks ``<root>/<dataset>`` where root is ``HOTSPOTS_STORE`` or the
@@ -70,11 +78,13 @@ __all__ = [
     "add_store_arguments",
     "store_from_args",
     "LOCK_FILE",
+    "STORE_SCHEMA",
+    "KEEP_CHOICES",
 ]
 
 MANIFEST = "manifest.json"
 LOCK_FILE = ".writer.lock"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: records/month=YYYY-MM/part-*.parquet, compact types (2 still read)
 DATASETS = ("bundled", "simulated", "uploaded")
 LOCK_TIMEOUT_S = float(os.environ.get("HOTSPOTS_LOCK_TIMEOUT", "600"))
 # Files are read and stored in batches of about this many bytes of CSV text, so an
@@ -120,6 +130,37 @@ def _batches(items: list, budget: int) -> list[list]:
     return out
 
 
+def _keep_bbox() -> tuple[float, float, float, float]:
+    """The BCP outline's bounding box grown by :data:`KEEP_MARGIN_M` (EPSG:27700)."""
+    from hotspots.data.boundaries import load_boundaries
+
+    x0, y0, x1, y1 = load_boundaries().outline.bounds
+    m = KEEP_MARGIN_M
+    return (x0 - m, y0 - m, x1 + m, y1 + m)
+
+
+def _apply_keep(result: ReadResult, keep: str) -> None:
+    """Drop accepted rows that ``keep`` does not store, counting them as not kept."""
+    rec = result.records
+    if keep == "all" or not len(rec):
+        return
+    if keep == "bcp":
+        x0, y0, x1, y1 = _keep_bbox()
+        x, y = rec[S.X].to_numpy(), rec[S.Y].to_numpy()
+        ok = ((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)) | rec[S.IN_BCP].to_numpy(bool)
+    else:  # force: the files (force-months) that hold any BCP row
+        with_bcp = rec.loc[rec[S.IN_BCP].to_numpy(bool), S.SOURCE_FILE].unique()
+        ok = rec[S.SOURCE_FILE].isin(with_bcp).to_numpy(bool)
+    n = int((~ok).sum())
+    if not n:
+        return
+    from hotspots.data.select import select_rows
+
+    result.report.rows_not_kept += n
+    result.report.rows_accepted -= n
+    result.records = select_rows(rec, ok).reset_index(drop=True)
+
+
 def _stderr_wait(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -140,6 +181,103 @@ def dataset_path(dataset: str) -> Path:
     return store_root() / dataset
 
 
+# What is on disk: the canonical columns with compact types. ``record_id`` is null where
+# it equals ``coalesce(crime_id, source_file || '#' || source_row)`` (nearly always: it
+# would otherwise repeat a 64-character Crime ID), and readers fill it back.
+STORE_SCHEMA = pa.schema(
+    [
+        (S.RECORD_ID, pa.string()),
+        (S.CRIME_ID, pa.string()),
+        (S.SOURCE, pa.string()),
+        (S.SOURCE_FILE, pa.string()),
+        (S.SOURCE_ROW, pa.int32()),
+        (S.MONTH, pa.string()),
+        (S.DATE, pa.timestamp("ns")),
+        (S.HOUR, pa.int8()),
+        (S.CATEGORY, pa.string()),
+        (S.ASB_SUBTYPE, pa.string()),
+        (S.LON, pa.float64()),
+        (S.LAT, pa.float64()),
+        (S.X, pa.float64()),
+        (S.Y, pa.float64()),
+        (S.LOCATION, pa.string()),
+        (S.LSOA_CODE, pa.string()),
+        (S.LSOA_NAME, pa.string()),
+        (S.WARD_CODE, pa.string()),
+        (S.WARD_NAME, pa.string()),
+        (S.TOWN, pa.string()),
+        (S.IN_BCP, pa.bool_()),
+        (S.OUTCOME, pa.string()),
+        (S.SIMULATED, pa.bool_()),
+    ]
+)
+# High-cardinality text is not dictionary-encoded (its dictionary would be the column).
+_PLAIN = [S.RECORD_ID, S.CRIME_ID]
+ROW_GROUP_ROWS = 64 * 1024
+# --keep: what an import stores. bcp = rows within the BCP outline's bounding box grown
+# by KEEP_MARGIN_M (buffers and hotspots at the boundary see their neighbours); force =
+# every row of the files (forces) that hold any BCP row; all = everything.
+KEEP_CHOICES = ("bcp", "force", "all")
+KEEP_MARGIN_M = 2000.0
+# The SQL that gives back the canonical record_id (see STORE_SCHEMA).
+_RECORD_ID_SQL = f"coalesce({S.RECORD_ID}, {S.CRIME_ID}, {S.SOURCE_FILE} || '#' || CAST({S.SOURCE_ROW} AS VARCHAR))"
+
+
+def _derived_record_id(t: pa.Table) -> pa.ChunkedArray:
+    fallback = pc.binary_join_element_wise(
+        pc.cast(t.column(S.SOURCE_FILE), pa.string()),
+        pc.cast(t.column(S.SOURCE_ROW), pa.string()),
+        "#",
+    )
+    return pc.coalesce(pc.cast(t.column(S.CRIME_ID), pa.string()), fallback)
+
+
+def _encode(frame: pd.DataFrame) -> pa.Table:
+    """Canonical frame -> the on-disk table (:data:`STORE_SCHEMA`)."""
+    t = pa.Table.from_pandas(S.conform(frame), preserve_index=False)
+    cols = [t.column(f.name).cast(f.type) for f in STORE_SCHEMA]
+    t = pa.Table.from_arrays(cols, schema=STORE_SCHEMA)
+    same = pc.fill_null(pc.equal(t.column(S.RECORD_ID), _derived_record_id(t)), False)
+    rid = pc.if_else(same, pa.scalar(None, pa.string()), t.column(S.RECORD_ID))
+    return t.set_column(0, S.RECORD_ID, rid)
+
+
+def _decode(t: pa.Table) -> pa.Table:
+    """On-disk table -> Arrow table with the canonical record_id filled back."""
+    if S.RECORD_ID in t.column_names and S.CRIME_ID in t.column_names:
+        i = t.column_names.index(S.RECORD_ID)
+        rid = pc.cast(t.column(S.RECORD_ID), pa.string())
+        t = t.set_column(i, S.RECORD_ID, pc.coalesce(rid, _derived_record_id(t)))
+    return t
+
+
+def _write_parquet(t: pa.Table, path: Path) -> None:
+    pq.write_table(
+        t,
+        path,
+        compression="zstd",
+        use_dictionary=[c for c in t.column_names if c not in _PLAIN],
+        row_group_size=ROW_GROUP_ROWS,
+        write_statistics=True,
+    )
+
+
+def _arrow(rel) -> pa.Table:
+    """A DuckDB relation's result as an Arrow table (across DuckDB versions)."""
+    if hasattr(rel, "to_arrow_table"):
+        return rel.to_arrow_table()
+    out = rel.arrow()
+    return out.read_all() if hasattr(out, "read_all") else out
+
+
+def _month_rel(month: str) -> str:
+    return f"records/month={month}/part-{uuid.uuid4().hex}.parquet"
+
+
+def _sql_list(values) -> str:
+    return "[" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in values) + "]"
+
+
 def _string_dtype(t: pa.DataType):
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         return pd.StringDtype("pyarrow")
@@ -147,8 +285,8 @@ def _string_dtype(t: pa.DataType):
 
 
 def _to_frame(tbl: pa.Table) -> pd.DataFrame:
-    """Arrow table -> canonical frame, strings staying in Arrow memory."""
-    return S.conform(tbl.to_pandas(types_mapper=_string_dtype))
+    """Stored Arrow table -> canonical frame, strings staying in Arrow memory."""
+    return S.conform(_decode(tbl).to_pandas(types_mapper=_string_dtype))
 
 
 class Store:
@@ -240,33 +378,161 @@ class Store:
         """Imported files: name -> {months, rows, source, imported_at}."""
         return self.manifest()["files"]
 
-    def records(self, months: tuple[str, str] | None = None) -> pd.DataFrame:
-        """All canonical records (optionally a month window, inclusive).
+    def month_files(
+        self, months: tuple[str, str] | None = None, man: dict | None = None
+    ) -> list[Path]:
+        """The Parquet files of the months in ``months`` (inclusive; all when None), as the
+        manifest names them: what a query engine should read (never a glob of the folder)."""
+        man = man or self.manifest()
+        return [
+            self.path / rel
+            for month, rel in sorted(man["months"].items())
+            if not months or months[0] <= month <= months[1]
+        ]
 
-        Takes no lock: a month file removed by a writer between reading the manifest
-        and the file means a newer manifest is in place, so it is read again. A file
-        missing from a manifest that does not change raises
+    def _consistent(self, read: Callable[[dict], object]):
+        """``read(manifest)``, again on a newer manifest if a writer replaced a file under it.
+
+        Takes no lock: a month file removed by a writer between reading the manifest and
+        the file means a newer manifest is in place, so it is read again. A file missing
+        from a manifest that does not change raises
         :class:`~hotspots.errors.StoreDamagedError` (mend with ``hotspots repair``).
         """
+        import duckdb
+
         for _attempt in range(20):
             man = self.manifest()
             try:
-                parts = [
-                    pq.read_table(self.path / rel)
-                    for month, rel in sorted(man["months"].items())
-                    if not months or months[0] <= month <= months[1]
-                ]
-            except FileNotFoundError:
+                return read(man)
+            except (FileNotFoundError, duckdb.IOException):
                 if self.manifest()["id"] != man["id"]:
                     continue  # replaced under us by a writer: read the new manifest
                 time.sleep(0.05)
                 if self.manifest()["id"] != man["id"]:
                     continue
+                if not self.check():
+                    raise  # not a missing file: a real read error
                 raise self._damaged(man) from None
-            if not parts:
-                return S.empty_records()
-            return _to_frame(pa.concat_tables(parts))
         raise StoreBusyError(f"the store {self.path} kept changing while being read; try again")
+
+    def records(
+        self,
+        months: tuple[str, str] | None = None,
+        categories: tuple[str, ...] | list[str] | str | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+    ) -> pd.DataFrame:
+        """Canonical records of a month window (inclusive), some categories, a bounding box.
+
+        Parameters
+        ----------
+        months : (first, last) ``YYYY-MM``; only those months' files are opened.
+        categories : anything :func:`hotspots.data.schema.resolve_categories` accepts.
+        bbox : (xmin, ymin, xmax, ymax) in EPSG:27700 metres, edges included; row groups
+            whose x/y statistics lie outside are skipped.
+
+        Without ``categories`` and ``bbox`` the month files are read whole (Arrow);
+        with them an embedded DuckDB query reads only matching row groups, so memory
+        follows the selection. Row order is the store's (month, source file, line).
+        """
+        cats = S.resolve_categories(categories) if categories is not None else S.CATEGORIES
+        where = self._where(cats, bbox, bcp_only=False)
+        if not where:
+
+            def read(man):
+                parts = [pq.read_table(f) for f in self.month_files(months, man)]
+                if not parts:
+                    return S.empty_records()
+                # a store written by an earlier version may hold months of both layouts
+                return _to_frame(pa.concat_tables(parts, promote_options="permissive"))
+
+            return self._consistent(read)
+
+        def query(man):
+            files = self.month_files(months, man)
+            if not files:
+                return S.empty_records()
+            return _to_frame(_arrow(self.query(f"SELECT * FROM {{records}} WHERE {where}", files)))
+
+        return self._consistent(query)
+
+    @staticmethod
+    def _where(cats, bbox, bcp_only: bool) -> str:
+        """A SQL condition for categories / bounding box / BCP ('' when none applies)."""
+        cond = []
+        if bcp_only:
+            cond.append(S.IN_BCP)
+        if len(cats) < len(S.CATEGORIES):
+            cond.append(f"{S.CATEGORY} IN ({_sql_list(cats)[1:-1]})")
+        if bbox is not None:
+            x0, y0, x1, y1 = (float(v) for v in bbox)
+            cond.append(f"{S.X} BETWEEN {x0!r} AND {x1!r} AND {S.Y} BETWEEN {y0!r} AND {y1!r}")
+        return " AND ".join(cond)
+
+    @staticmethod
+    def query(sql: str, files: list[Path]):
+        """Run ``sql`` in embedded DuckDB with ``{records}`` standing for the month files.
+
+        Returns the DuckDB relation (call ``.df()``, ``.arrow()`` or ``.fetchall()``).
+        The files are named one by one (the manifest's list, never a glob); hive
+        partition parsing is off because ``month`` is a column of every file.
+        """
+        import duckdb
+
+        con = duckdb.connect(config={"threads": min(4, os.cpu_count() or 1)})
+        src = f"read_parquet({_sql_list(str(f) for f in files)}, hive_partitioning = false)"
+        return con.sql(sql.replace("{records}", src))
+
+    def counts(
+        self,
+        by: list[str] | tuple[str, ...],
+        *,
+        months: tuple[str, str] | None = None,
+        categories=None,
+        bbox: tuple[float, float, float, float] | None = None,
+        bcp_only: bool = True,
+    ) -> pd.DataFrame:
+        """Record counts grouped by columns ``by`` (a DuckDB aggregate over the month files).
+
+        Columns: the ``by`` columns, ``records`` (int64) and ``asb`` (ASB records, int64).
+        Sorted by ``by``. Only the ``by`` columns, category and in_bcp are read.
+        """
+        cats = S.resolve_categories(categories) if categories is not None else S.CATEGORIES
+        where = self._where(cats, bbox, bcp_only)
+        keys = ", ".join(by)
+
+        def q(man):
+            files = self.month_files(months, man)
+            if not files:
+                return pd.DataFrame(
+                    {
+                        **{c: pd.Series(dtype="string") for c in by},
+                        "records": pd.Series(dtype="int64"),
+                        "asb": pd.Series(dtype="int64"),
+                    }
+                )
+            sql = (
+                f"SELECT {keys}, count(*)::BIGINT AS records, "
+                f"count(*) FILTER (WHERE {S.CATEGORY} = '{S.ASB}')::BIGINT AS asb "
+                f"FROM {{records}} {'WHERE ' + where if where else ''} "
+                f"GROUP BY {keys} ORDER BY {keys}"
+            )
+            return self.query(sql, files).df()
+
+        return self._consistent(q)
+
+    def distinct(self, columns: list[str] | tuple[str, ...], months=None) -> pd.DataFrame:
+        """Distinct combinations of ``columns`` over the store (a DuckDB query), sorted."""
+        keys = ", ".join(columns)
+
+        def q(man):
+            files = self.month_files(months, man)
+            if not files:
+                return pd.DataFrame({c: pd.Series(dtype="string") for c in columns})
+            return self.query(
+                f"SELECT DISTINCT {keys} FROM {{records}} ORDER BY {keys}", files
+            ).df()
+
+        return self._consistent(q)
 
     # --- checking and mending -----------------------------------------------------
     def check(self) -> list[str]:
@@ -367,64 +633,119 @@ class Store:
         progress: Callable[[int, int, str], None] | None = None,
         replace: bool = False,
         labels: dict[str, str] | None = None,
+        keep: str = "all",
+        on_rows: Callable[[int, float], None] | None = None,
     ) -> ReadResult:
-        """Read files and merge them into the store. Returns the read result.
+        """Read files and merge them into the store, in one atomic step. Returns the read result.
 
-        Inputs are read and stored in batches of about ``BATCH_BYTES`` (64 MiB) of text,
-        each merged atomically under the writer lock, so memory does not grow with the
-        size of the import. An interrupted import keeps the batches already stored
-        (each is whole; importing the same files again completes it, as duplicates
-        are recognised). With one batch (the usual case) ``result.records`` holds the
-        accepted rows; with several it is empty (they are in the store).
+        Inputs are read in batches of about ``BATCH_BYTES`` (64 MiB) of text; each batch's
+        month files are written beside the old ones (staged) and the manifest is replaced
+        once, at the end, so memory stays bounded by the batch while the import stays
+        atomic: interrupted, the store is as it was before the import (the staged files
+        are removed). The writer lock is held for the whole import. With one batch (the
+        usual case) ``result.records`` holds the accepted rows; with several it is empty
+        (they are in the store).
 
         ``replace``: the new records replace the whole store, but only if some row was
-        accepted (a failed import leaves the store as it was). Files are read before
-        the writer lock is taken (reading needs nothing from the store); the lock is
-        held from planning the merge to the manifest swap. ``labels``: see
-        :func:`~hotspots.data.ingest.read_inputs`.
+        accepted (a failed import leaves the store as it was). ``labels``: see
+        :func:`~hotspots.data.ingest.read_inputs`. ``keep``: one of :data:`KEEP_CHOICES`
+        (``bcp``: within the BCP outline's bounding box grown by 2 km; ``force``: the
+        files that hold any BCP row; ``all``); rows not kept are counted in
+        ``report.rows_not_kept``. ``on_rows(rows_read, seconds)`` is called after each
+        file (for a rows-per-second display).
         """
+        if keep not in KEEP_CHOICES:
+            raise InputError("keep", keep, "one of " + ", ".join(KEEP_CHOICES))
         items = expand_inputs(paths, labels)
         batches = _batches(items, BATCH_BYTES)
         total: ReadResult | None = None
         done = 0
-        for batch in batches:
+        t0 = time.monotonic()
+        rows_before = 0
+        with self.writer():
+            notices = self._repair_if_damaged()
+            man = self.manifest()
+            written: list[Path] = []
+            try:
+                for batch in batches:
 
-            def step(i, n, name, _done=done):
-                if progress:
-                    progress(_done + i, len(items), name)
+                    def step(i, n, name, _done=done):
+                        if progress:
+                            progress(_done + i, len(items), name)
 
-            result = read_items(batch, fmt=fmt, mapping=mapping, strict=strict, progress=step)
-            done += len(batch)
-            self.write(result, replace=replace and result.report.rows_accepted > 0)
-            replace = replace and result.report.rows_accepted == 0  # only the first batch wipes
-            if total is None:
-                total = result
-            else:
-                total.report.merge(result.report)
-                total.rejected = pd.concat([total.rejected, result.rejected], ignore_index=True)
-                total.records = S.empty_records()  # in the store; not kept in memory
-            del result
-        if len(batches) > 1:
-            total.report.notices.append(
-                f"read and stored in {len(batches)} batches of at most "
-                f"{BATCH_BYTES / 1024**2:.0f} MiB (memory stays bounded)"
-            )
+                    rows_cb = None
+                    if on_rows:
+
+                        def rows_cb(n, _before=rows_before):
+                            on_rows(_before + n, time.monotonic() - t0)
+
+                    result = read_items(
+                        batch,
+                        fmt=fmt,
+                        mapping=mapping,
+                        strict=strict,
+                        progress=step,
+                        on_rows=rows_cb,
+                    )
+                    done += len(batch)
+                    rows_before += result.report.rows_read
+                    _apply_keep(result, keep)
+                    wipe = replace and result.report.rows_accepted > 0
+                    man = self._merge(result, man, written, replace=wipe)
+                    replace = replace and not wipe  # only the first batch with rows wipes
+                    if total is None:
+                        total = result
+                    else:
+                        total.report.merge(result.report)
+                        total.rejected = pd.concat(
+                            [total.rejected, result.rejected], ignore_index=True
+                        )
+                        total.records = S.empty_records()  # in the store; not kept in memory
+                    del result
+                if total is None:
+                    total = read_items([], fmt=fmt, mapping=mapping)
+                total.report.notices[:0] = notices
+                if len(batches) > 1:
+                    total.report.notices.append(
+                        f"read in {len(batches)} batches of at most "
+                        f"{BATCH_BYTES / 1024**2:.0f} MiB (memory stays bounded) and stored "
+                        "in one atomic step"
+                    )
+                new_man = self._commit(man, total, written)
+            except BaseException:
+                for f in written:
+                    f.unlink(missing_ok=True)
+                raise
+            self._collect_garbage(new_man)
         _return_memory()
         return total
 
+    def _repair_if_damaged(self) -> list[str]:
+        """Repair a damaged store first (lock held); the notice to report, if any."""
+        if not (self.exists() and self.check()):
+            return []
+        done = self._repair_locked()
+        return [
+            f"the store was damaged ({len(done['missing_files'])} listed files missing); "
+            f"repaired first: months dropped {', '.join(done['months_dropped']) or 'none'}"
+        ]
+
     def write(self, result: ReadResult, *, replace: bool = False) -> None:
-        """Merge a read result under the writer lock (see :meth:`_write`).
+        """Merge a read result under the writer lock, in one atomic manifest swap.
 
         A store found damaged is repaired first (said in the report's notices).
         """
         with self.writer():
-            if self.exists() and self.check():
-                done = self._repair_locked()
-                result.report.notices.append(
-                    f"the store was damaged ({len(done['missing_files'])} listed files missing); "
-                    f"repaired first: months dropped {', '.join(done['months_dropped']) or 'none'}"
-                )
-            self._write(result, replace=replace)
+            result.report.notices[:0] = self._repair_if_damaged()
+            written: list[Path] = []
+            try:
+                man = self._merge(result, self.manifest(), written, replace=replace)
+                new_man = self._commit(man, result, written)
+            except BaseException:
+                for f in written:
+                    f.unlink(missing_ok=True)
+                raise
+            self._collect_garbage(new_man)
 
     def _plan_identities(self, result: ReadResult, man: dict) -> tuple[set[str], pd.DataFrame]:
         """Decide, per file identity in ``result``, duplicate (same content already stored)
@@ -484,11 +805,13 @@ class Store:
         rep.rows_in_bcp -= int(new.loc[drop, S.IN_BCP].sum())
         result.records = new[~drop].reset_index(drop=True)
 
-    def _write(self, result: ReadResult, replace: bool = False) -> None:
-        """Merge (caller holds the lock): rows of replaced identities go, Crime IDs already
-        stored from other files are dropped as duplicates (the report still reconciles).
-        With ``replace`` the result replaces everything, in the same atomic swap."""
-        man = self.manifest()
+    def _merge(self, result: ReadResult, man: dict, written: list[Path], replace: bool) -> dict:
+        """Stage one read result on top of manifest ``man`` (caller holds the lock) and
+        return the manifest that would describe the result; nothing is swapped.
+
+        Rows of replaced identities go, Crime IDs already stored from other files are
+        dropped as duplicates (the report still reconciles). With ``replace`` the result
+        replaces everything. New files are appended to ``written``."""
         replace_ids, new = self._plan_identities(result, man)
         new_files = set(new[S.SOURCE_FILE].unique()) if len(new) else set()
         gone = set(replace_ids)
@@ -500,7 +823,6 @@ class Store:
 
         self.path.mkdir(parents=True, exist_ok=True)
         months = dict(man["months"])
-        written: list[Path] = []
         old_by_month: dict[str, pd.DataFrame] = {}
         for month in sorted(touched):
             if month in months:
@@ -516,100 +838,112 @@ class Store:
                     "store from other files"
                 )
                 new = result.records
-        try:
-            for month in sorted(touched):
-                part = new[new[S.MONTH] == month] if len(new) else new
-                old = old_by_month.get(month)
-                merged = (
-                    pd.concat([old, part], ignore_index=True)
-                    if old is not None and len(old)
-                    else part
-                )
-                if len(merged) == 0:
-                    months.pop(month, None)
-                    continue
-                merged = S.conform(merged).sort_values([S.SOURCE_FILE, S.SOURCE_ROW], kind="stable")
-                rel = f"records/{month}/{uuid.uuid4().hex}.parquet"
-                out = self.path / rel
-                out.parent.mkdir(parents=True, exist_ok=True)
-                tmp = out.with_suffix(".tmp")
-                written += [tmp, out]
-                merged.to_parquet(tmp, index=False)
-                os.replace(tmp, out)
-                months[month] = rel
-
-            files = {k: v for k, v in man["files"].items() if k not in gone | new_files}
-            now = datetime.now(UTC).isoformat(timespec="seconds")
-            by_ident = {
-                fr["identity"]: fr
-                for fr in result.report.files_read
-                if fr.get("identity") and "replaced_by" not in fr
-            }
-            if len(new):
-                for ident, grp in new.groupby(S.SOURCE_FILE):
-                    fr = by_ident.get(str(ident), {})
-                    files[str(ident)] = {
-                        "name": fr.get("file", str(ident)),
-                        "sha1": fr.get("sha1"),
-                        "months": sorted(grp[S.MONTH].unique().tolist()),
-                        "rows": len(grp),
-                        "source": str(grp[S.SOURCE].iloc[0]),
-                        "simulated": bool(grp[S.SIMULATED].any()),
-                        "imported_at": now,
-                    }
-            rep_id = uuid.uuid4().hex
-            rep_rel = f"reports/{rep_id}.json"
-            rej_rel = f"reports/{rep_id}.rejected.parquet"
-            (self.path / "reports").mkdir(exist_ok=True)
-            written += [self.path / rep_rel, self.path / rej_rel]
-            (self.path / rep_rel).write_text(
-                json.dumps(result.report.to_dict(), indent=1), encoding="utf-8"
+        for month in sorted(touched):
+            part = new[new[S.MONTH] == month] if len(new) else new
+            old = old_by_month.pop(month, None)
+            merged = (
+                pd.concat([old, part], ignore_index=True) if old is not None and len(old) else part
             )
-            result.rejected.to_parquet(self.path / rej_rel, index=False)
-            reports = (
-                man.get("reports", []) + [{"report": rep_rel, "rejected": rej_rel, "at": now}]
-            )[-5:]
-            content = json.dumps(sorted(months.items())).encode()
-            new_man = {
-                "format": FORMAT_VERSION,
-                "id": hashlib.sha1(content + rep_id.encode()).hexdigest()[:16],
-                "months": months,
-                "files": files,
-                "reports": reports,
-                "updated_at": now,
-            }
-            self._swap_manifest(new_man)
-        except BaseException:
-            for f in written:
-                f.unlink(missing_ok=True)
-            raise
-        self._collect_garbage(new_man)
+            if len(merged) == 0:
+                months.pop(month, None)
+                continue
+            merged = S.conform(merged).sort_values([S.SOURCE_FILE, S.SOURCE_ROW], kind="stable")
+            rel = _month_rel(month)
+            out = self.path / rel
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp = out.with_suffix(".tmp")
+            written += [tmp, out]
+            _write_parquet(_encode(merged), tmp)
+            os.replace(tmp, out)
+            months[month] = rel
+            del merged, part, old
+
+        files = {k: v for k, v in man["files"].items() if k not in gone | new_files}
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        by_ident = {
+            fr["identity"]: fr
+            for fr in result.report.files_read
+            if fr.get("identity") and "replaced_by" not in fr
+        }
+        if len(new):
+            for ident, grp in new.groupby(S.SOURCE_FILE):
+                fr = by_ident.get(str(ident), {})
+                files[str(ident)] = {
+                    "name": fr.get("file", str(ident)),
+                    "sha1": fr.get("sha1"),
+                    "months": sorted(grp[S.MONTH].unique().tolist()),
+                    "rows": len(grp),
+                    "source": str(grp[S.SOURCE].iloc[0]),
+                    "simulated": bool(grp[S.SIMULATED].any()),
+                    "imported_at": now,
+                }
+        return {**man, "months": months, "files": files}
+
+    def _commit(self, man: dict, result: ReadResult, written: list[Path]) -> dict:
+        """Write the report and its rejected rows, then swap in manifest ``man`` (one
+        atomic ``os.replace``). Returns the manifest now in place."""
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        rep_id = uuid.uuid4().hex
+        rep_rel = f"reports/{rep_id}.json"
+        rej_rel = f"reports/{rep_id}.rejected.parquet"
+        (self.path / "reports").mkdir(parents=True, exist_ok=True)
+        written += [self.path / rep_rel, self.path / rej_rel]
+        (self.path / rep_rel).write_text(
+            json.dumps(result.report.to_dict(), indent=1), encoding="utf-8"
+        )
+        result.rejected.to_parquet(self.path / rej_rel, index=False)
+        reports = (man.get("reports", []) + [{"report": rep_rel, "rejected": rej_rel, "at": now}])[
+            -5:
+        ]
+        content = json.dumps(sorted(man["months"].items())).encode()
+        new_man = {
+            "format": FORMAT_VERSION,
+            "id": hashlib.sha1(content + rep_id.encode()).hexdigest()[:16],
+            "months": man["months"],
+            "files": man["files"],
+            "reports": reports,
+            "updated_at": now,
+        }
+        self._swap_manifest(new_man)
+        return new_man
 
     def _stored_crime_ids(
         self, new: pd.DataFrame, man: dict, old_by_month: dict, exclude: set[str]
     ) -> np.ndarray:
         """Rows of ``new`` whose Crime ID is already stored from another file.
 
-        One month at a time, in Arrow (a hash set per month file, never a Python set
-        of every ID in the store: that grew with the store, ~200 bytes an ID)."""
+        Months being rewritten are checked in Arrow; the rest of the store with one DuckDB
+        semi-join that reads only the crime_id and source_file columns (never a Python
+        set of every ID in the store: that grew with the store, ~200 bytes an ID)."""
         has_id = new[S.CRIME_ID].notna().to_numpy()
         dup = np.zeros(len(new), dtype=bool)
         if not has_id.any():
             return dup
         ids = pa.Array.from_pandas(new[S.RECORD_ID].astype("string[pyarrow]"))
-        excl = pa.array(sorted(exclude), type=pa.string())
-        for month, rel in man["months"].items():
-            if month in old_by_month:
-                old = old_by_month[month]
-                cid = pa.Array.from_pandas(old[S.CRIME_ID].astype("string[pyarrow]"))
-            else:
-                t = pq.read_table(self.path / rel, columns=[S.CRIME_ID, S.SOURCE_FILE])
-                keep = pc.invert(pc.is_in(t.column(S.SOURCE_FILE), value_set=excl))
-                cid = t.column(S.CRIME_ID).filter(keep)
-                cid = cid.combine_chunks() if cid.num_chunks else pa.array([], pa.string())
-            cid = pc.drop_null(cid)
+        for old in old_by_month.values():
+            cid = pc.drop_null(pa.Array.from_pandas(old[S.CRIME_ID].astype("string[pyarrow]")))
             if len(cid):
                 dup |= pc.is_in(ids, value_set=cid).to_numpy(zero_copy_only=False)
+        rest = [self.path / rel for m, rel in man["months"].items() if m not in old_by_month]
+        if rest:
+            import duckdb
+
+            con = duckdb.connect()
+            wanted = pa.table({"id": pc.unique(pc.drop_null(ids))})
+            con.register("wanted", wanted)
+            excl = _sql_list(sorted(exclude)) if exclude else "[]"
+            found = _arrow(
+                con.sql(
+                    f"SELECT DISTINCT {S.CRIME_ID} FROM read_parquet("
+                    f"{_sql_list(str(f) for f in rest)}, hive_partitioning = false) "
+                    f"WHERE {S.CRIME_ID} IN (SELECT id FROM wanted) "
+                    f"AND NOT list_contains({excl}::VARCHAR[], {S.SOURCE_FILE})"
+                )
+            )
+            if found.num_rows:
+                dup |= pc.is_in(ids, value_set=found.column(0).combine_chunks()).to_numpy(
+                    zero_copy_only=False
+                )
         return dup & has_id
 
     def _collect_garbage(self, man: dict) -> None:
