@@ -193,7 +193,9 @@ def detect(args):
     store = store_from_args(args)
     held = store.months()
     window = (start or (held[0] if held else "0001-01"), end or (held[-1] if held else "9999-12"))
-    recs = filter_records(store.records(months=window), categories=categories, area=area)
+    # only the months, categories and bounding box asked for are read (DuckDB push-down)
+    recs = store.records(months=window, categories=categories, bbox=area.geometry.bounds)
+    recs = filter_records(recs, categories=categories, area=area)
     require_records(
         recs, store, f"{window[0]}..{window[1]} {args.types or ''} {args.area or ''}".strip()
     )
