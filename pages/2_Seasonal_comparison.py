@@ -307,6 +307,7 @@ def _show_evaluation() -> None:
             "evaluation.csv",
             "text/csv",
             key="dl_eval",
+            on_click=widgets.log_export("evaluation CSV", dataset),
         )
 
     left, right = st.columns([3, 2])
