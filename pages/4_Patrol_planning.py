@@ -144,6 +144,7 @@ with right:
         "patrol-map.html",
         "text/html",
         key="dl_print",
+        on_click=widgets.log_export("patrol print map", dataset),
         help="A standalone page with the places numbered; open it and print (A4 landscape).",
     )
 

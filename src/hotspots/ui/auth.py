@@ -79,8 +79,9 @@ def current_principal() -> Principal | None:
         st.session_state.pop(_KEY, None)
         _sign_in_page()
     claims = st.user.to_dict()
+    ident = str(claims.get("sub") or claims.get("email") or "")
     p = st.session_state.get(_KEY)
-    if p is None or p.user != (claims.get("email") or claims.get("preferred_username") or ""):
+    if p is None or st.session_state.get(_KEY + "_sub") != ident:
         try:
             p = access.principal_from_claims(claims, access.load_config())
         except HotspotsError as exc:
@@ -96,6 +97,7 @@ def current_principal() -> Principal | None:
                 st.logout()
             st.stop()
         st.session_state[_KEY] = p
+        st.session_state[_KEY + "_sub"] = ident
         audit.record("sign-in", p, groups=list(p.groups))
     return p
 
