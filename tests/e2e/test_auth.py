@@ -157,7 +157,7 @@ def test_viewer_never_sees_the_restricted_dataset(browser, auth_server):
     assert any(e.get("dataset") == RESTRICTED for e in vic if e["action"] == "access-denied")
 
 
-def test_analyst_sees_and_exports_it(browser, auth_server):
+def test_analyst_sees_exports_and_uploads_privately(browser, auth_server, auth_env):
     base, audit_log = auth_server
     page = _sign_in(browser, base, "analyst")
     assert "role analyst" in page.get_by_test_id("stSidebar").inner_text()
@@ -170,9 +170,24 @@ def test_analyst_sees_and_exports_it(browser, auth_server):
         dl.click()
     assert got.value.suggested_filename.endswith(".csv")
     assert RESTRICTED in _datasets_table(page)
+    # her upload goes into a dataset she names, restricted to her team
+    month = sorted((ROOT / "geodata" / "police_uk").glob("*.csv"))[0]
+    page.get_by_label("Dataset name").fill("Ana Upload")
+    page.get_by_label("Dataset name").press("Enter")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(month))
+    page.get_by_role("button", name="Import", exact=True).click()
+    page.get_by_text("every row accounted for").wait_for(timeout=120_000)
     page.context.close()
+    acc = access.dataset_access("ana-upload", auth_env / "ana-upload")
+    assert (acc.level, acc.owner, acc.team) == ("restricted", "ana@example.org", "csp")
+    assert Store(auth_env / "ana-upload").exists()
+    vic = access.Principal("vic@example.org", role="viewer")
+    assert not access.can_read(vic, "ana-upload", auth_env / "ana-upload")
     ana = [e for e in _events(audit_log) if e["user"] == "ana@example.org"]
     assert ana and all(e["role"] == "analyst" and e["team"] == "csp" for e in ana)
     acts = {e["action"] for e in ana}
     assert "sign-in" in acts and "access-denied" not in acts
     assert any(e["action"] == "export" and e["dataset"] == RESTRICTED for e in ana)
+    imp = [e for e in ana if e["action"] == "import"]
+    assert imp and imp[-1]["dataset"] == "ana-upload" and imp[-1]["files"] == [month.name]
+    assert imp[-1]["rows_accepted"] > 0
