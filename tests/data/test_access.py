@@ -179,6 +179,10 @@ def test_open_dataset_checks_in_the_data_layer(root):
         open_dataset(store=root / "csp-data", principal=PAT)
     with pytest.raises(AccessDeniedError):  # an unknown name reads as restricted: no oracle
         open_dataset("does-not-exist", principal=VIEWER)
+    for crafted in ("../csp-data", ".hidden", "a/b"):  # not a name: refused, not an error
+        assert not access.can_read(ANA, crafted) and not access.can_read(ADMIN, crafted)
+        with pytest.raises(AccessDeniedError):
+            open_dataset(crafted, principal=ADMIN)
     assert open_dataset("csp-data", principal=ANA).exists()
     assert open_dataset("csp-data").exists()  # no principal: the CLI, local mode
 

@@ -272,7 +272,10 @@ def can_read(principal: Principal | None, dataset: str, path: str | Path | None 
     """Whether ``principal`` may see ``dataset`` (its records, map, exports, its name in a list)."""
     if principal is None:
         return True
-    acc = dataset_access(dataset, path)
+    try:
+        acc = dataset_access(dataset, path)
+    except InputError:  # not a dataset name at all (a crafted link): nothing to read
+        return False
     if acc.level == PUBLIC or principal.role == "admin":
         return True
     return principal.role == "analyst" and _team_reads(principal, acc)

@@ -86,9 +86,13 @@ def dataset_picker() -> tuple[str, pd.DataFrame, str]:
     asked = state.query_value("dataset")
     if asked is not None and asked not in choices and not can_read(principal, asked):
         auth.deny(principal, asked)
-    state.init("dataset", "bundled", lambda v: v if v in choices else "bundled")
+    if not choices:
+        st.info("No dataset is open to you on this server: ask its administrator.")
+        st.stop()
+    first = "bundled" if "bundled" in choices else choices[0]
+    state.init("dataset", first, lambda v: v if v in choices else first)
     if st.session_state["dataset"] not in choices:
-        st.session_state["dataset"] = "bundled"
+        st.session_state["dataset"] = first
     dataset = st.sidebar.selectbox(
         "Dataset",
         choices,
