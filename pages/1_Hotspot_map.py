@@ -44,6 +44,7 @@ def _use_area(spec: str) -> None:
 dataset, records, version = widgets.dataset_picker()
 widgets.simulated_banner(records)
 filters = widgets.filter_sidebar(records)
+k = 5 if widgets.disclosure_forced() else None  # viewers: counts under 5 hidden
 
 sb = st.sidebar
 sb.divider()
@@ -129,7 +130,7 @@ widgets.permalink(
 
 try:
     view = compute("hotspot_view", dataset, filters, **params)
-    fmap = hotspot_map(dataset, filters, **params)
+    fmap = hotspot_map(dataset, filters, suppress_below=k, **params)
 except Exception as exc:  # InputError and friends: shown, not a traceback
     widgets.show_error(exc)
     st.stop()
@@ -171,7 +172,7 @@ with left:
 with right:
     st.subheader("Ranked hotspots")
     st.caption("The table is the text alternative to the map: one row per hotspot, biggest first.")
-    table = hotspot_table(view.hotspots)
+    table = hotspot_table(view.hotspots, suppress_below=k)
     changes = None
     if compare != "none" and len(view.hotspots):
         try:
@@ -210,17 +211,19 @@ with right:
     c1, c2 = st.columns(2)
     c1.download_button(
         "Download CSV",
-        exports.to_csv(view.hotspots, parameters=meta, suppress_below=None),
+        exports.to_csv(view.hotspots, parameters=meta, suppress_below=k),
         file_name=f"hotspots-{method}.csv",
         mime="text/csv",
         key="dl_csv",
+        on_click=widgets.log_export("hotspots CSV", dataset),
     )
     c2.download_button(
         "Download GeoJSON",
-        exports.to_geojson(view.hotspots, parameters=meta, suppress_below=None),
+        exports.to_geojson(view.hotspots, parameters=meta, suppress_below=k),
         file_name=f"hotspots-{method}.geojson",
         mime="application/geo+json",
         key="dl_geojson",
+        on_click=widgets.log_export("hotspots GeoJSON", dataset),
     )
     pack_cmp = compare if compare != "none" else "previous"
     if st.button("Make the PCG pack (PDF and HTML)", key="make_pack", help="The monthly pack "

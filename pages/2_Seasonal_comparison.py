@@ -307,6 +307,7 @@ def _show_evaluation() -> None:
             "evaluation.csv",
             "text/csv",
             key="dl_eval",
+            on_click=widgets.log_export("evaluation CSV", dataset),
         )
 
     left, right = st.columns([3, 2])
@@ -400,10 +401,14 @@ for tab_el, make, name in (
         st.dataframe(pt.frame.rename(columns=pt.labels), hide_index=True)
         for note in pt.notes:
             st.caption(note)
-        c = st.columns(3)
-        c[0].download_button("CSV", pt.to_csv(), f"{name}.csv", "text/csv", key=f"{name}-csv")
-        c[1].download_button(
-            "Markdown", pt.to_markdown(), f"{name}.md", "text/markdown", key=f"{name}-md"
+        files = (
+            ("CSV", pt.to_csv(), "csv", "text/csv"),
+            ("Markdown", pt.to_markdown(), "md", "text/markdown"),
+            ("HTML", pt.to_html(), "html", "text/html"),
         )
-        c[2].download_button("HTML", pt.to_html(), f"{name}.html", "text/html", key=f"{name}-html")
+        for col, (label, text, ext, mime) in zip(st.columns(3), files, strict=True):
+            col.download_button(
+                label, text, f"{name}.{ext}", mime, key=f"{name}-{ext}",
+                on_click=widgets.log_export(f"table {name} {label}", dataset),
+            )  # fmt: skip
 widgets.footer(records)

@@ -33,7 +33,12 @@ def _ward(v: str) -> str:
 state.init("ward", "E05012653", _ward)  # Bournemouth Central
 ward = st.sidebar.selectbox("Ward", list(names), format_func=names.get, key="ward")
 state.init("suppress", True, lambda v: v != "0")
-suppress = st.sidebar.toggle("Hide counts under 5 (public / councillor setting)", key="suppress")
+forced = widgets.disclosure_forced()  # a signed-in viewer cannot turn it off
+if forced:
+    st.session_state["suppress"] = True
+suppress = st.sidebar.toggle(
+    "Hide counts under 5 (public / councillor setting)", key="suppress", disabled=forced
+)
 k = 5 if suppress else None
 widgets.permalink({"ward": ward, "suppress": suppress})
 
@@ -103,11 +108,13 @@ with right:
 st.subheader("One-page report")
 st.caption("For sharing: counts under 5 are hidden when the setting above is on.")
 report_html, report_pdf = ward_report_files(dataset, filters, ward, k)
-c1, c2 = st.columns(2)
-c1.download_button(
-    "Download report (HTML)", report_html, f"ward-report-{ward}.html", "text/html", key="dl_html"
+reports = (
+    ("HTML", report_html, "html", "text/html"),
+    ("PDF", report_pdf, "pdf", "application/pdf"),
 )
-c2.download_button(
-    "Download report (PDF)", report_pdf, f"ward-report-{ward}.pdf", "application/pdf", key="dl_pdf"
-)
+for col, (label, data, ext, mime) in zip(st.columns(2), reports, strict=True):
+    col.download_button(
+        f"Download report ({label})", data, f"ward-report-{ward}.{ext}", mime, key=f"dl_{ext}",
+        on_click=widgets.log_export(f"ward report {label} {ward}", dataset),
+    )  # fmt: skip
 widgets.footer(records)

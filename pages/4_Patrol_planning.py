@@ -41,7 +41,12 @@ judge = sb.toggle(
     "following month they hold: the test a patrol plan really faces.",
 )
 state.init("psup", False, lambda v: v == "1")
-suppress = sb.toggle("Hide counts under 5 in downloads (public setting)", key="psup")
+forced = widgets.disclosure_forced()  # a signed-in viewer cannot turn it off
+if forced:
+    st.session_state["psup"] = True
+suppress = sb.toggle(
+    "Hide counts under 5 in downloads (public setting)", key="psup", disabled=forced
+)
 k = 5 if suppress else None
 widgets.permalink({"top_n": top_n, "pcell": cell, "psup": suppress, "pnext": judge})
 
@@ -120,7 +125,10 @@ with right:
     )  # fmt: skip
     for col, (label, write, extra, ext, mime, key) in zip(st.columns(4), formats, strict=True):
         text = write(pv.places, parameters=meta, suppress_below=k, **extra)
-        col.download_button(label, text, f"patrol-places.{ext}", mime, key=key)
+        col.download_button(
+            label, text, f"patrol-places.{ext}", mime, key=key,
+            on_click=widgets.log_export(f"patrol places {label}", dataset),
+        )  # fmt: skip
     st.download_button(
         "Print-friendly map (HTML, works offline)",
         map_html(
@@ -137,6 +145,7 @@ with right:
         "patrol-map.html",
         "text/html",
         key="dl_print",
+        on_click=widgets.log_export("patrol print map", dataset),
         help="A standalone page with the places numbered; open it and print (A4 landscape).",
     )
 

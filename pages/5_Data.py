@@ -9,12 +9,13 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from hotspots.data import access, audit
 from hotspots.data.force_export import load_mapping
-from hotspots.data.store import DATASETS, Store
+from hotspots.data.store import DATASETS, Store, dataset_path, known_datasets
 from hotspots.errors import HotspotsError
 from hotspots.present.escape import csv_frame
 from hotspots.present.escape import markdown as md
-from hotspots.ui import widgets
+from hotspots.ui import auth, widgets
 from hotspots.ui.boundary import public_message
 from hotspots.ui.cache import DATASET_LABELS, coverage, get_store
 
@@ -32,18 +33,45 @@ st.markdown(
 dataset, records, version = widgets.dataset_picker()
 widgets.simulated_banner(records)
 widgets.permalink()
+principal = auth.session_principal()  # None: local single-user mode
 
 st.subheader("Upload")
+if not access.can_import(principal):
+    st.info(
+        f"You are signed in as a {principal.role}: importing files needs the analyst role. "
+        "Ask an administrator if you need it."
+    )
+target = "uploaded"  # local mode: one uploaded dataset, as on a laptop
+if principal is not None and access.can_import(principal):
+    st.caption(
+        "Each upload goes into a dataset of your own, restricted to your team "
+        f"(**{md(principal.team)}**): name a new one, or one of your team's to add to it."
+    )
+    typed = st.text_input("Dataset name", key="upload_dataset", placeholder="force-export-2025")
+    target = None
+    if typed:
+        try:
+            target = access.dataset_name(typed)
+        except HotspotsError as exc:
+            st.error(md(str(exc)))
+        if target and not access.can_write(principal, target):
+            st.error(f"The dataset {md(target)} belongs to another team: choose another name.")
+            target = None
+can_upload = access.can_import(principal)
+if not can_upload:
+    target = None  # the button stays off whatever the browser sends
 kind = st.radio(
     "What are you uploading?",
     ["police.uk street files (CSV or .zip)", "A force export (CSV) with a column mapping"],
     key="upload_kind",
+    disabled=not can_upload,
 )
 files = st.file_uploader(
     f"Files (up to {MAX_MB} MB each)",
     type=["csv", "zip"],
     accept_multiple_files=True,
     key="upload_files",
+    disabled=not can_upload,
 )
 mapping_file = None
 if kind.startswith("A force"):
@@ -55,12 +83,14 @@ if kind.startswith("A force"):
 replace = st.checkbox(
     "Replace what was uploaded before (otherwise add to it)", key="upload_replace"
 )
-if st.button(
-    "Import into the uploaded dataset", type="primary", disabled=not files, key="upload_go"
-):
+go_label = "Import into the uploaded dataset" if principal is None else "Import"
+if st.button(go_label, type="primary", disabled=not (files and target), key="upload_go") and target:
+    if principal is not None and not (dataset_path(target) / access.ACCESS_FILE).exists():
+        # a new dataset is restricted to its uploader's team before a row is written
+        access.set_dataset_access(target, access.RESTRICTED, principal.user, principal.team)
     # a Store of its own (the cached one is shared by every session): waits up to 2 min
     store = Store(
-        get_store("uploaded").path,
+        dataset_path(target),
         lock_timeout=120,
         on_wait=lambda msg: st.info("Another import into this dataset is running; waiting…"),
     )
@@ -115,6 +145,12 @@ if st.button(
                     on_rows=on_rows,
                 )
                 bar.progress(1.0, text="Done")
+                rd = result.report.to_dict()
+                audit.record(
+                    "import", principal, dataset=target, files=[f.name for f in files],
+                    rows_read=rd["rows_read"], rows_accepted=rd["rows_accepted"],
+                    rows_rejected=rd["rows_rejected"], replace=replace,
+                )  # fmt: skip
                 st.session_state["last_import"] = {
                     "report": result.report.to_dict(),
                     "rejected": csv_frame(result.rejected).to_csv(index=False),
@@ -123,7 +159,7 @@ if st.button(
             st.error(md(public_message(str(exc))))
 
 rep = st.session_state.get("last_import")
-if rep is None and get_store("uploaded").exists():
+if rep is None and principal is None and get_store("uploaded").exists():
     last = get_store("uploaded").last_report()
     if last:
         rep = {
@@ -174,24 +210,63 @@ if rep:
 
 st.subheader("Datasets")
 rows = []
-for name in DATASETS:
-    s = get_store(name) if name != "simulated" or name == dataset else None
-    if s is None:
+if principal is None:
+    for name in DATASETS:
+        s = get_store(name) if name != "simulated" or name == dataset else None
+        if s is None:
+            rows.append(
+                {"dataset": DATASET_LABELS[name], "months": "built when first chosen", "files": ""}
+            )
+            continue
         rows.append(
-            {"dataset": DATASET_LABELS[name], "months": "built when first chosen", "files": ""}
+            {
+                "dataset": DATASET_LABELS[name],
+                "months": f"{len(s.months())}",
+                "files": f"{len(s.files())}",
+            }
         )
-        continue
-    rows.append(
-        {
-            "dataset": DATASET_LABELS[name],
-            "months": f"{len(s.months())}",
-            "files": f"{len(s.files())}",
-        }
-    )
+else:
+    for name in access.visible_datasets(principal):
+        acc = access.dataset_access(name)
+        s = Store(dataset_path(name))
+        built = s.exists()
+        rows.append(
+            {
+                "dataset": name,
+                "access": acc.level,
+                "owner": acc.owner or "",
+                "team": acc.team or "",
+                "months": f"{len(s.months())}" if built else "built when first chosen",
+                "files": f"{len(s.files())}" if built else "",
+            }
+        )
 st.dataframe(rows, hide_index=True)
 st.subheader(f"Coverage of the active dataset: {DATASET_LABELS.get(dataset, dataset)}")
 st.dataframe(coverage(dataset), hide_index=True)
 st.caption(
     "Months with no data are shown as gaps; LSOA vintage is read from the codes (2011 or 2021)."
 )
+
+deletable = [
+    d for d in known_datasets() if access.can_read(principal, d) and access.can_delete(principal, d)
+]
+if deletable:
+    with st.expander("Delete a dataset"):
+        victim = st.selectbox("Dataset to delete", deletable, key="delete_pick")
+        confirm = st.text_input(f"Type {victim} to confirm", key="delete_confirm")
+        if st.button("Delete it and its files", disabled=confirm != victim, key="delete_go"):
+            try:
+                n = access.delete_dataset(principal, victim)
+            except HotspotsError as exc:
+                st.error(md(public_message(str(exc))))
+            else:
+                audit.record("delete", principal, dataset=victim, files_removed=n)
+                st.success(f"Deleted {md(victim)} ({n} files removed).")
+if principal is not None and access.can_audit(principal):
+    st.subheader("Audit log (admins)")
+    events = audit.read_events(limit=500)
+    st.caption(f"The last {len(events)} events, newest first; the file rotates at 10 MB.")
+    st.dataframe(
+        pd.DataFrame(events[::-1]).astype(str) if events else pd.DataFrame(), hide_index=True
+    )
 widgets.footer(records)

@@ -13,6 +13,7 @@ __all__ = [
     "NoDataError",
     "StoreBusyError",
     "StoreDamagedError",
+    "AccessDeniedError",
 ]
 
 
@@ -55,3 +56,9 @@ class StoreBusyError(HotspotsError):
 
 class StoreDamagedError(HotspotsError):
     """The store's manifest names files that are missing (repair with ``hotspots repair``)."""
+
+
+class AccessDeniedError(HotspotsError):
+    """The signed-in person may not read, change or delete this dataset.
+
+    The message names the dataset and the role needed, never the dataset's content."""

@@ -16,6 +16,7 @@ Tests here are marked ``browser`` (``pytestmark``); deselect them with ``-m "not
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -61,26 +62,33 @@ def e2e_store(tmp_path_factory) -> Path:
     return root
 
 
-@pytest.fixture(scope="session")
-def app_server(e2e_store, tmp_path_factory):
-    """Base URL of ``streamlit run app.py`` on a free port (killed at the end of the session)."""
+@contextlib.contextmanager
+def streamlit_server(store: Path, log_path: Path, args=(), env=None, before_start=None):
+    """``streamlit run app.py`` on a free port with store root ``store``; yields its base URL.
+
+    ``args``: more ``streamlit run`` options (``--secrets.files``); ``env``: more variables;
+    ``before_start(base_url)`` runs before the server starts (to write files naming its URL).
+    The server is killed on exit; a log with a traceback is kept in ``test-artifacts/``.
+    """
     port = _free_port()
-    log_path = tmp_path_factory.mktemp("e2e-server") / "streamlit.log"
     env = {
         **os.environ,
-        "HOTSPOTS_STORE": str(e2e_store),
+        "HOTSPOTS_STORE": str(store),
         "HOTSPOTS_TILES": "none",
         "PYTHONUNBUFFERED": "1",
+        **(env or {}),
     }
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-        "--server.runOnSave", "false",
+        "--server.runOnSave", "false", *args,
     ]  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    if before_start is not None:
+        before_start(base)
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT
         while True:
@@ -110,7 +118,21 @@ def app_server(e2e_store, tmp_path_factory):
         log_text = log_path.read_text(errors="replace") if log_path.exists() else ""
         if "Traceback" in log_text:
             ARTIFACTS.mkdir(exist_ok=True)
-            (ARTIFACTS / "streamlit-server.log").write_text(log_text)
+            (ARTIFACTS / f"{log_path.parent.name}-streamlit-server.log").write_text(log_text)
+
+
+@pytest.fixture(scope="session")
+def start_streamlit():
+    """:func:`streamlit_server`, for test modules that need a server of their own."""
+    return streamlit_server
+
+
+@pytest.fixture(scope="session")
+def app_server(e2e_store, tmp_path_factory):
+    """Base URL of ``streamlit run app.py`` on a free port (killed at the end of the session)."""
+    log_path = tmp_path_factory.mktemp("e2e-server") / "streamlit.log"
+    with streamlit_server(e2e_store, log_path) as base:
+        yield base
 
 
 # --- the browser --------------------------------------------------------------------------------

@@ -44,6 +44,12 @@ def page_path(page: str) -> Path:
 
 
 @pytest.fixture
+def new_app_test():
+    """``new_app_test(page)``: an AppTest of the page, not run yet (to set ``user``, secrets)."""
+    return lambda page: AppTest.from_file(str(page_path(page)), default_timeout=TIMEOUT)
+
+
+@pytest.fixture
 def run_page():
     """``run_page(page, **query)``: an AppTest of the page, run once with the query string set."""
 

@@ -1010,13 +1010,22 @@ def open_dataset(
     build: bool = True,
     *,
     must_exist: bool = False,
+    principal=None,
 ) -> Store:
     """Open a store by directory or dataset name, building ``bundled``/``simulated`` on first use.
+
+    ``principal``: the signed-in :class:`~hotspots.data.access.Principal`; a dataset they
+    may not read raises :class:`~hotspots.errors.AccessDeniedError` before anything is
+    opened or built. None (the CLI, the app without sign-in) is full access.
 
     ``must_exist``: raise :class:`~hotspots.errors.NoDataError` for a store or dataset
     that does not exist (a misspelt ``--dataset bundeld``) instead of opening it empty.
     An empty dataset name is refused.
     """
+    if principal is not None:
+        from hotspots.data.access import check_read
+
+        check_read(principal, Path(store).name if store else (dataset or "bundled"), store)
     if store:
         st = Store(store)
         if must_exist and not st.exists():

@@ -31,7 +31,16 @@ def _open(dataset: str) -> Store:
 
 
 def get_store(dataset: str) -> Store:
-    """Open (and on first use build) a dataset's store."""
+    """Open (and on first use build) a dataset's store, if the session's principal may read it.
+
+    Every cached reader below goes through here, so a restricted dataset is refused
+    (:class:`~hotspots.errors.AccessDeniedError`) for a signed-in person without the
+    right, whichever page or export asks; in local mode (no sign-in) nothing changes.
+    """
+    from hotspots.data.access import check_read
+    from hotspots.ui.auth import session_principal
+
+    check_read(session_principal(), dataset)
     return _open(dataset)
 
 

@@ -13,11 +13,14 @@ from hotspots.data.boundaries import ATTRIBUTION, load_boundaries
 from hotspots.data.select import parse_month
 from hotspots.errors import HotspotsError
 from hotspots.present.views import DAYS, Filters
-from hotspots.ui import boundary, state
+from hotspots.ui import auth, boundary, state
 from hotspots.ui.cache import DATASET_LABELS, get_store, load_records
 
 __all__ = [
     "dataset_picker",
+    "dataset_label",
+    "disclosure_forced",
+    "log_export",
     "filter_sidebar",
     "footer",
     "show_error",
@@ -44,15 +47,56 @@ def simulated_banner(records: pd.DataFrame) -> None:
         )
 
 
+def dataset_label(name: str) -> str:
+    """The picker's label for a dataset: the built-in ones described, others with their access."""
+    if name in DATASET_LABELS:
+        return DATASET_LABELS[name]
+    from hotspots.data.access import dataset_access
+
+    acc = dataset_access(name)
+    team = f", team {acc.team}" if acc.team else ""
+    return f"{name} ({acc.level}{team})"
+
+
+def _choices(principal) -> list[str]:
+    if principal is None:  # local single-user mode: as before sign-in existed
+        return [d for d in DATASET_LABELS if d != "imported" or get_store("imported").exists()]
+    from hotspots.data.access import visible_datasets
+    from hotspots.data.store import known_datasets
+
+    names = known_datasets()
+    ordered = [d for d in DATASET_LABELS if d in names] + [
+        d for d in names if d not in DATASET_LABELS
+    ]
+    return visible_datasets(principal, ordered)
+
+
 def dataset_picker() -> tuple[str, pd.DataFrame, str]:
-    """Sidebar dataset choice; returns (dataset, records, version)."""
+    """Sidebar dataset choice; returns (dataset, records, version).
+
+    With sign-in on, only the datasets the person may read are listed, and a link naming
+    one they may not read (``?dataset=...``) draws the "access denied" page instead.
+    """
+    from hotspots.data.access import can_read
+
     boundary.install()
-    choices = [d for d in DATASET_LABELS if d != "imported" or get_store("imported").exists()]
-    state.init("dataset", "bundled", lambda v: v if v in choices else "bundled")
+    principal = auth.current_principal()
+    auth.sidebar_identity(principal)
+    choices = _choices(principal)
+    asked = state.query_value("dataset")
+    if asked is not None and asked not in choices and not can_read(principal, asked):
+        auth.deny(principal, asked)
+    if not choices:
+        st.info("No dataset is open to you on this server: ask its administrator.")
+        st.stop()
+    first = "bundled" if "bundled" in choices else choices[0]
+    state.init("dataset", first, lambda v: v if v in choices else first)
+    if st.session_state["dataset"] not in choices:
+        st.session_state["dataset"] = first
     dataset = st.sidebar.selectbox(
         "Dataset",
         choices,
-        format_func=DATASET_LABELS.get,
+        format_func=dataset_label,
         key="dataset",
         help="Real police.uk data, the simulator's data (known truth), or files uploaded on the Data page.",
     )
@@ -65,6 +109,24 @@ def dataset_picker() -> tuple[str, pd.DataFrame, str]:
         show_error(exc)
         st.stop()
     return dataset, records, version
+
+
+def disclosure_forced() -> bool:
+    """True for a signed-in viewer: counts under 5 are always suppressed, on screen and in files."""
+    from hotspots.data.access import disclosure_forced as forced
+
+    return forced(auth.session_principal())
+
+
+def log_export(what: str, dataset: str):
+    """An ``on_click`` for a download button: records the export in the audit trail."""
+
+    def _record() -> None:
+        from hotspots.data import audit
+
+        audit.record("export", auth.session_principal(), what=what, dataset=dataset)
+
+    return _record
 
 
 def area_options() -> dict[str, str]:
