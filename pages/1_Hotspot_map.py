@@ -53,10 +53,10 @@ method = sb.radio(
     help="\n\n".join(f"**{METHODS[m]}**: {METHOD_LABELS[m]}." for m in METHODS),
 )
 sb.caption(METHOD_LABELS[method] + ".")
-state.init("layers", "points,density,hotspots", str)
+state.init("layers", "density,hotspots", str)
 st.session_state.setdefault(
     "layers_pick",
-    [x for x in st.session_state["layers"].split(",") if x in LAYERS] or ["points", "hotspots"],
+    [x for x in st.session_state["layers"].split(",") if x in LAYERS] or ["density", "hotspots"],
 )
 layers = sb.multiselect("Map layers", list(LAYERS), format_func=LAYERS.get, key="layers_pick")
 st.session_state["layers"] = ",".join(layers)
@@ -113,9 +113,23 @@ widgets.permalink(
     }
 )
 
+map_key = f"map-{method}"
 try:
     view = compute("hotspot_view", dataset, filters, **params)
-    fmap = hotspot_map(dataset, filters, **params)
+    # a click on the map (reported on the previous run) chooses that hotspot and zooms to it;
+    # st_folium repeats the last click on every rerun: act on a click once
+    hid = clicked_hotspot_id(st.session_state.get(map_key))
+    if hid in set(view.hotspots[S.HOTSPOT_ID]) and hid != st.session_state.get("_spot_clicked"):
+        st.session_state["spot_pick"] = hid
+        st.session_state["_spot_zoom"] = True
+    st.session_state["_spot_clicked"] = hid
+    fmap = hotspot_map(
+        dataset,
+        filters,
+        selected=st.session_state.get("spot_pick"),
+        zoom_to_selected=bool(st.session_state.get("_spot_zoom")),
+        **params,
+    )
 except Exception as exc:  # InputError and friends: shown, not a traceback
     widgets.show_error(exc)
     st.stop()
@@ -128,14 +142,15 @@ st.caption(
     "police.uk locations are anonymised map points (“On or near …”), not addresses: "
     "a hotspot made of one map point may stand for a whole street or block."
 )
-left, right = st.columns([3, 2])
+# the map takes the full width (a screen in a meeting); the table and details follow
+left, right = st.container(), st.container()
 with left:
     out = st_folium(
         fmap,
         height=620,
         use_container_width=True,
         returned_objects=["last_active_drawing"],
-        key=f"map-{method}",
+        key=map_key,
     )
     ring = drawn_polygon(out)
     if ring:
@@ -150,7 +165,7 @@ with left:
         st.caption(
             "Draw a polygon or rectangle (tools at the top left of the map) to make it the area."
         )
-    with st.expander("Parameters used (automatic values are chosen from the data)", expanded=True):
+    with st.expander("Parameters used (automatic values are chosen from the data)"):
         for note in view.notes:
             st.markdown(f"- {note}")
         st.json(view.parameters, expanded=False)
@@ -182,7 +197,6 @@ with right:
         key="dl_geojson",
     )
 
-    hid = clicked_hotspot_id(out)
     ids = list(view.hotspots[S.HOTSPOT_ID]) if len(view.hotspots) else []
     if ids:
         labels = {
@@ -194,16 +208,12 @@ with right:
                 strict=True,
             )
         }
-        # st_folium repeats the last click on every rerun: act on a click once, so the
-        # picker can still be changed afterwards
-        if hid in labels and hid != st.session_state.get("_spot_clicked"):
-            st.session_state["spot_pick"] = hid
-        st.session_state["_spot_clicked"] = hid
         pick = st.selectbox(
             "Hotspot details (or click one on the map)",
             list(labels),
             format_func=labels.get,
             key="spot_pick",
+            on_change=lambda: st.session_state.update(_spot_zoom=True),
         )
         row = view.hotspots[view.hotspots[S.HOTSPOT_ID] == pick].iloc[0]
         detail = compute("hotspot_detail", dataset, filters, geometry=row.geometry.wkb)

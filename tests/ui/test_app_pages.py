@@ -302,8 +302,11 @@ def test_hotspot_map_loads_with_offline_map(run_page, bundled_records):
         "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         "https://www.openstreetmap.org/copyright",
     }
-    for layer in ("L.circleMarker", "L.imageOverlay", "L.geoJSON"):  # points, density, hotspots
+    for layer in ("L.imageOverlay", "L.geoJSON", "hs-rank"):  # density, hotspots, rank numbers
         assert layer in m["script"]
+    # hotspots and density first: the locations layer is off unless chosen
+    assert "Records at locations" not in m["script"]
+    assert "L.Control.FullScreen(" in m["script"]
     # ranked table, picker and details agree
     table = at.dataframe[0].value
     picker = at.selectbox(key="spot_pick")
@@ -340,6 +343,13 @@ def test_hotspot_map_picking_a_hotspot_changes_details(run_page):
     assert_ran(at)
     assert _details_heading(at) == table["Name"].iloc[1]
     assert _details_heading(at) != table["Name"].iloc[0]
+    # the chosen hotspot is outlined on the map (and the map zoomed to it)
+    script = _map(at)["script"]
+    assert f'"hotspot_id":{second},' in script
+    chosen = re.search(rf'"hotspot_id":{second},[^{{}}]*"style":"([a-z]+)\|1"', script)
+    assert chosen, "the chosen hotspot is not drawn as selected"
+    # the top-locations table starts with the place, not grid coordinates
+    assert list(at.dataframe[1].value.columns)[:2] == ["Location", "Records"]
 
 
 def test_hotspot_map_method_change(run_page):
@@ -362,8 +372,10 @@ def test_hotspot_map_layers_change_the_map(run_page):
     at.multiselect(key="layers_pick").set_value(["hotspots"]).run()
     assert_ran(at)
     script = _map(at)["script"]
-    assert "L.circleMarker" not in script and "L.imageOverlay" not in script
+    assert "Records at locations" not in script and "L.imageOverlay" not in script
     assert query(at)["layers"] == "hotspots"
+    at.multiselect(key="layers_pick").set_value(["hotspots", "points"]).run()
+    assert "Records at locations" in _map(at)["script"]
     at.multiselect(key="layers_pick").set_value(["hotspots", "gistar"]).run()
     assert_ran(at)
     assert "Gi* hot and cold spots" in _map(at)["script"]

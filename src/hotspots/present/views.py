@@ -499,7 +499,13 @@ def hotspot_detail(records: pd.DataFrame, f: Filters, geometry) -> HotspotDetail
     cur = inside[(inside[S.MONTH] >= f.start) & (inside[S.MONTH] <= f.end)]
     by_cat = cur[S.CATEGORY].value_counts().rename_axis("category").reset_index(name="records")
     trend = trend_by_month(inside, dataset_months(records))
-    locs = (
-        location_counts(cur).head(10) if len(cur) else pd.DataFrame(columns=["location", "count"])
+    top = location_counts(cur).head(10)
+    # a table for people: the place and its records (grid x/y are for the map, not for reading)
+    locs = pd.DataFrame(
+        {
+            "Location": top[S.LOCATION].astype("string").fillna("Unknown location").to_numpy(),
+            "Records": top[S.COUNT].astype("int64").to_numpy(),
+            "Share of the hotspot (%)": (100 * top[S.COUNT] / max(len(cur), 1)).round(1).to_numpy(),
+        }
     )
     return HotspotDetail(len(cur), by_cat, trend, locs)
