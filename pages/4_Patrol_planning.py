@@ -10,7 +10,8 @@ from streamlit_folium import st_folium
 from hotspots.data import schema as S
 from hotspots.present import exports
 from hotspots.present.charts import coverage_chart
-from hotspots.present.maps import build_map, map_html
+from hotspots.present.maps import build_map
+from hotspots.present.patrol_sheet import patrol_sheet_html
 from hotspots.present.tables import format_count, format_share
 from hotspots.ui import state, widgets
 from hotspots.ui.cache import compute
@@ -121,22 +122,21 @@ with right:
         text = write(pv.places, parameters=meta, suppress_below=k, **extra)
         col.download_button(label, text, f"patrol-places.{ext}", mime, key=key)
     st.download_button(
-        "Print-friendly map (HTML, works offline)",
-        map_html(
-            build_map(
-                hotspots=pv.places,
-                area=pv.area,
-                height=900,
-                tiles="none",
-                suppress_below=k,
-                simulated=bool(records[S.SIMULATED].any()),
-            ),
-            inline_assets=True,
+        "Patrol sheet to print (HTML, one A4 landscape page, works offline)",
+        patrol_sheet_html(
+            pv.places,
+            start=filters.start,
+            end=filters.end,
+            categories=filters.categories if len(filters.categories) < len(S.CATEGORIES) else (),
+            area=pv.area,
+            suppress_below=k,
+            simulated=bool(records[S.SIMULATED].any()),
         ),
-        "patrol-map.html",
+        "patrol-sheet.html",
         "text/html",
         key="dl_print",
-        help="A standalone page with the places numbered; open it and print (A4 landscape).",
+        help="Title, period, categories, the map with numbered places and the list: open it "
+        "and print (A4 landscape, one page).",
     )
 
 st.subheader("Coverage curve")

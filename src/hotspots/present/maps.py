@@ -904,6 +904,7 @@ def build_map(
     selected: int | None = None,
     zoom_to_selected: bool = True,
     controls: bool = True,
+    fit_to_hotspots: bool = False,
 ) -> HotspotMap:
     """Build the dashboard map.
 
@@ -951,6 +952,8 @@ def build_map(
         ``controls``, a fullscreen button (vendored Leaflet.fullscreen) sits at the
         top left. Hotspots with a ``change_class`` column (new / growing / persistent
         / shrinking / gone) are coloured by it (Okabe–Ito, :data:`palettes.CHANGE_COLOURS`).
+    fit_to_hotspots : fit the map to the hotspots (with 250 m around them) rather
+        than to the area: for printed sheets, where numbers must not pile up.
 
     Returns
     -------
@@ -1182,6 +1185,8 @@ def build_map(
                     if rank is not None
                 ]
                 _RankLabels(lab).add_to(m)
+            if fit_to_hotspots:
+                fit = _bounds_latlon(shapely.union_all(h.geometry.values).buffer(250.0))
             sel_rows = [k for k, (_, sel) in enumerate(marks) if sel]
             if sel_rows:
                 chosen = h.geometry.values[sel_rows[0]]
@@ -1199,7 +1204,9 @@ def build_map(
         else:
             legend.append(
                 f'<div><span class="sw" style="border:2px solid {P.HOTSPOT_OUTLINE};'
-                f'background:rgba(213,94,0,0.12)"></span>Hotspot (number = rank; click for details)</div>'
+                f'background:rgba(213,94,0,0.12)"></span>Hotspot (number = rank'
+                + ("; click for details)" if controls else ")")
+                + "</div>"
             )
         if chosen is not None and zoom_to_selected:
             # the chosen hotspot with some surroundings (300 m), never closer than a street
