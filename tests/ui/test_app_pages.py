@@ -134,6 +134,24 @@ def test_overview_counts_default_window(run_page, bundled_records):
     assert at.subheader[0].value == "BCP: 2024-01 to 2024-02"
 
 
+def test_overview_trend_chart_has_a_gap_between_feb_2019_and_jan_2024(run_page):
+    """The chart Streamlit is sent: months as dates, one line per run of consecutive months."""
+    import pyarrow as pa
+
+    at = run_page("overview")
+    assert_ran(at)
+    chart = at.get("vega_lite_chart")[0].proto
+    spec = json.loads(chart.spec)
+    assert spec["title"].startswith("Records per month")
+    assert spec["encoding"]["x"]["type"] == "temporal"
+    assert spec["encoding"]["detail"]["field"] == "segment"
+    d = pa.ipc.open_stream(chart.datasets[0].data.data).read_all().to_pandas()
+    asb = d[d["series"] == "Anti-social behaviour"].sort_values("date")
+    feb, jan = (asb[asb["Month"] == m].iloc[0] for m in ("Feb 2019", "Jan 2024"))
+    assert feb["segment"] != jan["segment"]  # no line across the 58 missing months
+    assert list(asb["date"]) == sorted(asb["date"])
+
+
 def test_overview_category_choice_changes_counts(run_page, bundled_records):
     at = run_page("overview")
     at.multiselect(key="cats_pick").set_value([S.ASB]).run()
