@@ -8,6 +8,7 @@ from streamlit_folium import st_folium
 from hotspots.data import schema as S
 from hotspots.data.boundaries import load_boundaries
 from hotspots.present.charts import bar_chart, trend_chart
+from hotspots.present.escape import markdown as md_text
 from hotspots.present.maps import build_map
 from hotspots.present.tables import format_count, hotspot_table
 from hotspots.ui import state, widgets
@@ -25,13 +26,40 @@ by_name = {v.lower(): k for k, v in names.items()}
 
 
 def _ward(v: str) -> str:
+    """A ward from a link: its code or its name (any case; "and" for "&")."""
     if v in names:
         return v
-    return by_name[v.strip().lower()]
+    key = " ".join(v.lower().replace(" and ", " & ").split())
+    return by_name[key]
+
+
+def _choose_ward(code: str) -> None:
+    st.session_state["ward"] = code
+    state.clear_rejected("ward")
 
 
 state.init("ward", "E05012653", _ward)  # Bournemouth Central
-ward = st.sidebar.selectbox("Ward", list(names), format_func=names.get, key="ward")
+ward = st.sidebar.selectbox(
+    "Ward",
+    list(names),
+    format_func=names.get,
+    key="ward",
+    on_change=state.clear_rejected,
+    args=("ward",),
+)
+bad = state.rejected("ward")
+if bad is not None:  # never show another ward in its place without saying so
+    near = state.closest(bad, list(names.values()))
+    codes = {v: k for k, v in names.items()}
+    st.warning(
+        md_text(f"No ward called “{bad[:80]}” in BCP.")
+        + (f" Did you mean **{md_text(' or '.join(near))}**?" if near else "")
+        + " Choose one below or in the sidebar."
+    )
+    for col, name in zip(st.columns(max(len(near), 1)), near, strict=False):
+        col.button(f"Show {name}", on_click=_choose_ward, args=(codes[name],), key=f"near_{name}")
+    widgets.footer(records)
+    st.stop()
 state.init("suppress", True, lambda v: v != "0")
 suppress = st.sidebar.toggle("Hide counts under 5 (public / councillor setting)", key="suppress")
 k = 5 if suppress else None

@@ -759,3 +759,65 @@ def test_switching_dataset_restarts_the_window_at_its_default(run_page):
     at.selectbox(key="dataset").set_value("simulated").run()
     assert_ran(at)
     assert (at.selectbox(key="from").value, at.selectbox(key="to").value) == ("2023-04", "2023-08")
+
+
+# =============================================================================
+# Links and state that never lie
+# =============================================================================
+
+
+def test_misspelt_ward_in_a_link_names_the_closest_and_shows_no_other_ward(run_page):
+    at = run_page("ward", ward="Pool Town")
+    assert_ran(at)
+    (warning,) = at.warning
+    assert "Pool Town" in warning.value and "Poole Town" in warning.value
+    # no ward's figures are shown in its place
+    assert at.subheader.len == 0 and at.metric.len == 0
+    at.button[0].click().run()  # "Show Poole Town"
+    assert_ran(at)
+    assert at.subheader[0].value.startswith("Poole Town")
+    assert at.warning.len == 0
+    assert query(at)["ward"] == at.selectbox(key="ward").value
+
+
+def test_ward_link_with_and_for_ampersand_is_understood(run_page):
+    at = run_page("ward", ward="Westbourne and West Cliff")
+    assert_ran(at)
+    assert at.warning.len == 0
+    assert at.subheader[0].value.startswith("Westbourne & West Cliff")
+
+
+def test_unknown_place_in_a_link_gives_a_notice_with_the_closest(run_page):
+    at = run_page("overview", area="place:Lower Gardnes@300")
+    assert_ran(at)
+    assert any("Lower Gardnes" in w.value and "Lower Gardens" in w.value for w in at.warning)
+    assert at.selectbox(key="area_pick").value == "bcp"
+
+
+@pytest.mark.parametrize(
+    ("page", "params", "key", "used"),
+    [
+        ("seasonal", {"buffer": "-5"}, "buffer", 100),
+        ("hotspot_map", {"manual": "1", "eps": "5000"}, "eps", 1000),
+    ],
+)
+def test_out_of_range_link_values_are_clamped_with_a_message(run_page, page, params, key, used):
+    at = run_page(page, **params)
+    assert_ran(at)
+    assert at.exception.len == 0 and at.error.len == 0
+    assert at.slider(key=key).value == used
+    raw = params[key]
+    notes = [i.value.replace("\\", "") for i in at.info]
+    assert any(f"= {raw}" in n and f"{used} is used" in n for n in notes), notes
+
+
+def test_dataset_chosen_on_the_data_page_sticks_on_every_page(run_page):
+    at = run_page("overview")
+    at.switch_page("pages/5_Data.py").run()
+    at.selectbox(key="dataset").set_value("uploaded").run()
+    assert_ran(at)
+    for page in all_page_files():
+        at.switch_page(page).run()
+        assert_ran(at)
+        assert at.selectbox(key="dataset").value == "uploaded", page
+        assert query(at)["dataset"] == "uploaded", page
