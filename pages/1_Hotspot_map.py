@@ -181,13 +181,14 @@ with right:
         "categories": list(filters.categories),
         "dataset": dataset,
     }
-    c1, c2 = st.columns(2)
+    c1, c2, c3 = st.columns(3)
     c1.download_button(
         "Download CSV",
         exports.to_csv(view.hotspots, parameters=meta, suppress_below=None),
         file_name=f"hotspots-{method}.csv",
         mime="text/csv",
         key="dl_csv",
+        on_click="ignore",
     )
     c2.download_button(
         "Download GeoJSON",
@@ -195,6 +196,16 @@ with right:
         file_name=f"hotspots-{method}.geojson",
         mime="application/geo+json",
         key="dl_geojson",
+        on_click="ignore",
+    )
+    c3.download_button(
+        "CSV settings (JSON)",
+        exports.csv_metadata(view.hotspots, parameters=meta, suppress_below=None),
+        file_name=f"hotspots-{method}.json",
+        mime="application/json",
+        key="dl_csv_meta",
+        on_click="ignore",
+        help="The method, its parameters, the months and the data source of the CSV.",
     )
 
     ids = list(view.hotspots[S.HOTSPOT_ID]) if len(view.hotspots) else []

@@ -307,6 +307,7 @@ def _show_evaluation() -> None:
             "evaluation.csv",
             "text/csv",
             key="dl_eval",
+            on_click="ignore",
         )
 
     left, right = st.columns([3, 2])
@@ -401,9 +402,18 @@ for tab_el, make, name in (
         for note in pt.notes:
             st.caption(note)
         c = st.columns(3)
-        c[0].download_button("CSV", pt.to_csv(), f"{name}.csv", "text/csv", key=f"{name}-csv")
-        c[1].download_button(
-            "Markdown", pt.to_markdown(), f"{name}.md", "text/markdown", key=f"{name}-md"
+        c[0].download_button(
+            "CSV", pt.to_csv(), f"{name}.csv", "text/csv", key=f"{name}-csv", on_click="ignore"
         )
-        c[2].download_button("HTML", pt.to_html(), f"{name}.html", "text/html", key=f"{name}-html")
+        c[1].download_button(
+            "Markdown",
+            pt.to_markdown(),
+            f"{name}.md",
+            "text/markdown",
+            key=f"{name}-md",
+            on_click="ignore",
+        )
+        c[2].download_button(
+            "HTML", pt.to_html(), f"{name}.html", "text/html", key=f"{name}-html", on_click="ignore"
+        )
 widgets.footer(records)

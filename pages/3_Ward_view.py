@@ -133,9 +133,19 @@ st.caption("For sharing: counts under 5 are hidden when the setting above is on.
 report_html, report_pdf = ward_report_files(dataset, filters, ward, k)
 c1, c2 = st.columns(2)
 c1.download_button(
-    "Download report (HTML)", report_html, f"ward-report-{ward}.html", "text/html", key="dl_html"
+    "Download report (HTML)",
+    report_html,
+    f"ward-report-{ward}.html",
+    "text/html",
+    key="dl_html",
+    on_click="ignore",
 )
 c2.download_button(
-    "Download report (PDF)", report_pdf, f"ward-report-{ward}.pdf", "application/pdf", key="dl_pdf"
+    "Download report (PDF)",
+    report_pdf,
+    f"ward-report-{ward}.pdf",
+    "application/pdf",
+    key="dl_pdf",
+    on_click="ignore",
 )
 widgets.footer(records)

@@ -117,10 +117,11 @@ with right:
          "application/vnd.google-earth.kml+xml", "dl_kml"),
         ("GPX", exports.to_gpx, {"title": "Patrol places"}, "gpx", "application/gpx+xml", "dl_gpx"),
         ("CSV", exports.to_csv, {}, "csv", "text/csv", "dl_pcsv"),
+        ("CSV settings", exports.csv_metadata, {}, "json", "application/json", "dl_pcsv_meta"),
     )  # fmt: skip
-    for col, (label, write, extra, ext, mime, key) in zip(st.columns(4), formats, strict=True):
+    for col, (label, write, extra, ext, mime, key) in zip(st.columns(5), formats, strict=True):
         text = write(pv.places, parameters=meta, suppress_below=k, **extra)
-        col.download_button(label, text, f"patrol-places.{ext}", mime, key=key)
+        col.download_button(label, text, f"patrol-places.{ext}", mime, key=key, on_click="ignore")
     st.download_button(
         "Patrol sheet to print (HTML, one A4 landscape page, works offline)",
         patrol_sheet_html(
@@ -137,6 +138,7 @@ with right:
         key="dl_print",
         help="Title, period, categories, the map with numbered places and the list: open it "
         "and print (A4 landscape, one page).",
+        on_click="ignore",
     )
 
 st.subheader("Coverage curve")

@@ -154,6 +154,7 @@ if rep:
             "rejected-rows.csv",
             "text/csv",
             key="dl_rejects",
+            on_click="ignore",
         )
     for f in r.get("files_failed", []):
         st.error(md(public_message(f"{f['file']}: {f['problem']}")))
