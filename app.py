@@ -8,6 +8,7 @@ from hotspots.compare import wording as W
 from hotspots.compare.windows import default_windows
 from hotspots.errors import InputError
 from hotspots.present.charts import bar_chart, trend_chart
+from hotspots.present.tables import format_month, format_period
 from hotspots.ui import widgets
 from hotspots.ui.cache import compute, coverage
 
@@ -28,7 +29,7 @@ filters = widgets.filter_sidebar(records, default_window=(dw.b.start, dw.b.end) 
 widgets.permalink()
 
 ov = compute("overview_view", dataset, filters)
-st.subheader(f"{ov.area.name}: {filters.start} to {filters.end}")
+st.subheader(f"{ov.area.name}: {format_period(filters.start, filters.end)}")
 c1, c2, c3 = st.columns(3)
 
 
@@ -66,7 +67,9 @@ left, right = st.columns([3, 2])
 with left:
     st.altair_chart(trend_chart(ov.trend, f"Records per month in {ov.area.name}"), width="stretch")
     with st.expander("Table: records per month (text alternative to the chart)"):
-        st.dataframe(ov.trend, hide_index=True)
+        st.dataframe(
+            ov.trend.assign(month=[format_month(m) for m in ov.trend["month"]]), hide_index=True
+        )
 with right:
     if len(ov.categories):
         st.altair_chart(

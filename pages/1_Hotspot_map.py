@@ -13,7 +13,7 @@ from hotspots.present.charts import bar_chart, trend_chart
 from hotspots.present.draw import drawn_polygon
 from hotspots.present.escape import markdown as md_text
 from hotspots.present.maps import clicked_hotspot_id
-from hotspots.present.tables import hotspot_table
+from hotspots.present.tables import format_period, hotspot_table
 from hotspots.ui import state, widgets
 from hotspots.ui.cache import compute, hotspot_map
 
@@ -135,7 +135,8 @@ except Exception as exc:  # InputError and friends: shown, not a traceback
     st.stop()
 
 st.markdown(
-    f"**{view.n_records:,} records** in {view.area.name}, {filters.start} to {filters.end}; "
+    f"**{view.n_records:,} records** in {md_text(view.area.name)}, "
+    f"{format_period(filters.start, filters.end)}; "
     f"method: {METHODS[method]}."
 )
 st.caption(
@@ -253,6 +254,9 @@ with right:
         st.altair_chart(trend_chart(detail.trend, "Monthly trend in this hotspot"), width="stretch")
         st.markdown("**Top locations**")
         st.dataframe(detail.top_locations, hide_index=True)
+        if detail.outcomes is not None and len(detail.outcomes):
+            st.markdown("**What happened next** (police.uk's last outcome of each record)")
+            st.dataframe(detail.outcomes, hide_index=True)
     else:
         st.info("No hotspots for these filters: widen the months, categories or area.")
 widgets.footer(records)

@@ -10,7 +10,8 @@ from hotspots.data.boundaries import load_boundaries
 from hotspots.present.charts import bar_chart, trend_chart
 from hotspots.present.escape import markdown as md_text
 from hotspots.present.maps import build_map
-from hotspots.present.tables import format_count, hotspot_table
+from hotspots.present.tables import format_count, format_period, hotspot_table, is_suppressed
+from hotspots.present.views import ward_paragraph
 from hotspots.ui import state, widgets
 from hotspots.ui.cache import compute, ward_report_files
 
@@ -31,6 +32,15 @@ def _ward(v: str) -> str:
         return v
     key = " ".join(v.lower().replace(" and ", " & ").split())
     return by_name[key]
+
+
+def _outcomes(table, k):
+    """The outcome mix with small counts hidden when asked (shares of hidden counts too)."""
+    hide = [is_suppressed(v, k) for v in table["records"]]
+    return table.assign(
+        records=[format_count(v, k) for v in table["records"]],
+        **{"share (%)": [None if h else v for h, v in zip(hide, table["share (%)"], strict=True)]},
+    )
 
 
 def _choose_ward(code: str) -> None:
@@ -71,7 +81,8 @@ except Exception as exc:
     widgets.show_error(exc)
     st.stop()
 
-st.subheader(f"{wv.ward_name}: {filters.start} to {filters.end}")
+st.subheader(f"{wv.ward_name}: {format_period(filters.start, filters.end)}")
+st.markdown(md_text(ward_paragraph(wv, filters.start, filters.end, k)))
 st.caption("Bookmark this page: the link keeps the ward, months and categories.")
 c = st.columns(4)
 n_asb = (
@@ -120,6 +131,9 @@ with right:
         st.dataframe(
             cats[["category", "shown"]].rename(columns={"shown": "records"}), hide_index=True
         )
+    if wv.outcomes is not None and len(wv.outcomes):
+        st.markdown("**What happened next** (police.uk's last outcome of each record)")
+        st.dataframe(_outcomes(wv.outcomes, k), hide_index=True)
     st.markdown("**Top locations**")
     top = wv.locations.head(10)
     if len(top):

@@ -12,7 +12,7 @@ from hotspots.present import exports
 from hotspots.present.charts import coverage_chart
 from hotspots.present.maps import build_map
 from hotspots.present.patrol_sheet import patrol_sheet_html
-from hotspots.present.tables import format_count, format_share
+from hotspots.present.tables import format_count, format_period, format_share
 from hotspots.ui import state, widgets
 from hotspots.ui.cache import compute
 
@@ -69,7 +69,7 @@ if area_share > 0:
     st.markdown(
         f"**Patrolling these {len(pv.places)} places ({100 * area_share:.2f}% of "
         f"{html.escape(pv.area.name)}'s area) covers {100 * share:.0f}% of the "
-        f"{pv.n_records:,} records** chosen ({filters.start} to {filters.end}). "
+        f"{pv.n_records:,} records** chosen ({format_period(filters.start, filters.end)}). "
         f"The same number of records scattered at random would put about "
         f"{100 * chance:.0f}% in the busiest cells of that size."
     )

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from hotspots.data.force_export import load_mapping
-from hotspots.data.store import DATASETS, Store
+from hotspots.data.store import DATASETS, Store, open_dataset
 from hotspots.errors import HotspotsError
 from hotspots.present.escape import csv_frame
 from hotspots.present.escape import markdown as md
@@ -168,10 +168,16 @@ if rep:
 st.subheader("Datasets")
 rows = []
 for name in DATASETS:
-    s = get_store(name) if name != "simulated" or name == dataset else None
-    if s is None:
+    s = open_dataset(name, build=False)  # look, do not build
+    if not s.exists():
         rows.append(
-            {"dataset": DATASET_LABELS[name], "months": "built when first chosen", "files": ""}
+            {
+                "dataset": DATASET_LABELS[name],
+                "months": "not built yet: built when first chosen"
+                if name == "simulated"
+                else "empty: nothing imported yet",
+                "files": "",
+            }
         )
         continue
     rows.append(

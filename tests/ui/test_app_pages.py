@@ -131,7 +131,7 @@ def test_overview_counts_default_window(run_page, bundled_records):
     assert as_int(metric(at, "Records")) == n
     assert as_int(metric(at, "Anti-social behaviour")) == n_asb
     assert as_int(metric(at, "Crime")) == n - n_asb
-    assert at.subheader[0].value == "BCP: 2024-01 to 2024-02"
+    assert at.subheader[0].value == "BCP: Jan 2024 – Feb 2024"
 
 
 def test_overview_trend_chart_has_a_gap_between_feb_2019_and_jan_2024(run_page):
@@ -557,7 +557,7 @@ def test_ward_view_loads(run_page, bundled_records):
     at = run_page("ward")
     assert_ran(at)
     assert at.selectbox(key="ward").value == BOURNEMOUTH_CENTRAL
-    assert at.subheader[0].value == "Bournemouth Central: 2024-01 to 2024-03"
+    assert at.subheader[0].value == "Bournemouth Central: Jan 2024 – Mar 2024"
     n = count_records(bundled_records, "2024-01", "2024-03", ward=BOURNEMOUTH_CENTRAL)
     n_asb = count_records(
         bundled_records, "2024-01", "2024-03", categories=ASB, ward=BOURNEMOUTH_CENTRAL
@@ -821,3 +821,25 @@ def test_dataset_chosen_on_the_data_page_sticks_on_every_page(run_page):
         assert_ran(at)
         assert at.selectbox(key="dataset").value == "uploaded", page
         assert query(at)["dataset"] == "uploaded", page
+
+
+def test_data_page_datasets_table_says_built_truthfully(run_page):
+    at = run_page("data")
+    assert_ran(at)
+    rows = {r["dataset"]: r for r in at.dataframe[0].value.to_dict("records")}
+    real = next(v for k, v in rows.items() if k.startswith("Real"))
+    assert int(real["months"]) > 0  # the bundled store is built: its months are counted
+    for label, row in rows.items():
+        if "built when first chosen" in str(row["months"]):
+            assert "not built yet" in row["months"], label
+
+
+def test_ward_view_opens_with_a_plain_english_paragraph_and_outcomes(run_page):
+    at = run_page("ward", ward="Poole Town")
+    assert_ran(at)
+    text = at.markdown[0].value.replace("\\", "")
+    assert text.startswith("Poole Town had ") and "records in Jan 2024 – Mar 2024." in text
+    assert "% of all BCP records" in text and "Poole Bus Station" in text
+    assert any("What happened next" in m.value for m in at.markdown)
+    outcomes = [d.value for d in at.dataframe if "outcome" in d.value.columns]
+    assert outcomes and outcomes[0]["outcome"].iloc[0]
