@@ -97,6 +97,7 @@ with left:
         hotspots=pv.places,
         area=pv.area,
         height=560,
+        max_labels=50,
         suppress_below=k,
         simulated=bool(records[S.SIMULATED].any()),
     )

@@ -901,6 +901,7 @@ def build_map(
     show_nonsignificant: bool = False,
     prefer_canvas: bool = True,
     labels: bool = True,
+    max_labels: int = 25,
     selected: int | None = None,
     zoom_to_selected: bool = True,
     controls: bool = True,
@@ -944,7 +945,8 @@ def build_map(
     prefer_canvas : draw vector layers on one canvas (fast with thousands of
         locations; hit-testing follows drawing order). False gives SVG paths.
     labels : write each hotspot's rank on the map, visible without hovering
-        (a "Rank numbers" layer of permanent tooltips).
+        (a "Rank numbers" layer of permanent tooltips): the ``max_labels`` highest
+        ranks, and the selected hotspot, so that numbers do not pile up.
     selected : the ``hotspot_id`` of a chosen hotspot: outlined in black, its number
         inverted, and (with ``zoom_to_selected``) the map zoomed to it. An id not on
         the map is ignored.
@@ -1182,8 +1184,13 @@ def build_map(
                 lab = [
                     [round(pt.y, 6), round(pt.x, 6), str(rank), bool(sel)]
                     for pt, (rank, sel) in zip(pts, marks, strict=True)
-                    if rank is not None
+                    if rank is not None and (rank <= max_labels or sel)
                 ]
+                if len(lab) < sum(1 for r, _ in marks if r is not None):
+                    notes.append(
+                        f"Rank numbers are written on the top {max_labels} hotspots; "
+                        "hover or click the others."
+                    )
                 _RankLabels(lab).add_to(m)
             if fit_to_hotspots:
                 fit = _bounds_latlon(shapely.union_all(h.geometry.values).buffer(250.0))

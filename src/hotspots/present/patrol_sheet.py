@@ -126,6 +126,7 @@ def patrol_sheet_html(
         simulated=simulated,
         controls=False,
         labels=True,
+        max_labels=max(n, 1),
         fit_to_hotspots=True,
     )
     font = 11 if n <= 20 else 9 if n <= 35 else 8
