@@ -473,3 +473,24 @@ def test_out_of_range_links_show_no_traceback(page, page_log, path, query):
     expect(page.get_by_test_id("stException")).to_have_count(0)
     assert "Traceback" not in page.content()
     assert_clean(page_log)
+
+
+def test_dataset_chosen_on_the_data_page_survives_every_page(page, page_log):
+    open_app(page, "Data")
+    _pick(page, "Dataset", "Uploaded data (Data page)")
+    expect(page).to_have_url(re.compile(r"[?&]dataset=uploaded(&|$)"))
+    nav = page.get_by_test_id("stSidebarNav")
+    for name in (
+        "Overview",
+        "Hotspot map",
+        "Seasonal comparison",
+        "Ward view",
+        "Patrol planning",
+        "Data",
+    ):
+        nav.get_by_role("link", name=name).click()
+        _wait_run(page)
+        expect(combobox(page, "Dataset")).to_have_value("Uploaded data (Data page)", timeout=60_000)
+        if name != "Data":
+            expect(page).to_have_url(re.compile(r"[?&]dataset=uploaded(&|$)"), timeout=60_000)
+    assert_clean(page_log)
