@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import streamlit as st
 
+# no page icons: Streamlit fetches Material icons from fonts.gstatic.com (the app works offline)
 PAGES = [
-    st.Page("overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page("pages/1_Hotspot_map.py", title="Hotspot map", icon=":material/map:"),
+    st.Page("overview.py", title="Overview", default=True),
+    st.Page("pages/1_Hotspot_map.py", title="Hotspot map"),
     st.Page(
         "pages/2_Seasonal_comparison.py",
         title="Seasonal comparison",
         icon=":material/compare_arrows:",
     ),
-    st.Page("pages/3_Ward_view.py", title="Ward view", icon=":material/location_city:"),
-    st.Page("pages/4_Patrol_planning.py", title="Patrol planning", icon=":material/local_police:"),
-    st.Page("pages/5_Data.py", title="Data", icon=":material/upload_file:"),
+    st.Page("pages/3_Ward_view.py", title="Ward view"),
+    st.Page("pages/4_Patrol_planning.py", title="Patrol planning"),
+    st.Page("pages/5_Data.py", title="Data"),
 ]
 st.navigation(PAGES).run()
