@@ -13,11 +13,7 @@ import streamlit as st
 PAGES = [
     st.Page("overview.py", title="Overview", default=True),
     st.Page("pages/1_Hotspot_map.py", title="Hotspot map"),
-    st.Page(
-        "pages/2_Seasonal_comparison.py",
-        title="Seasonal comparison",
-        icon=":material/compare_arrows:",
-    ),
+    st.Page("pages/2_Seasonal_comparison.py", title="Seasonal comparison"),
     st.Page("pages/3_Ward_view.py", title="Ward view"),
     st.Page("pages/4_Patrol_planning.py", title="Patrol planning"),
     st.Page("pages/5_Data.py", title="Data"),
