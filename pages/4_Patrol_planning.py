@@ -98,6 +98,7 @@ with left:
         area=pv.area,
         height=560,
         max_labels=50,
+        fit_to_hotspots=True,  # the places, not the whole area: numbers must not pile up
         suppress_below=k,
         simulated=bool(records[S.SIMULATED].any()),
     )
