@@ -238,7 +238,7 @@ with right:
         )
         caveat = row.get("caveat")
         if isinstance(caveat, str) and caveat:
-            st.caption(caveat)
+            st.caption(md_text(caveat))  # it quotes location text: never markup
         if len(detail.by_category):
             st.altair_chart(
                 bar_chart(

@@ -335,7 +335,13 @@ def test_csv_download(page, page_log):
 
 def test_script_in_a_location_is_shown_as_text(page, page_log):
     """The uploaded dataset has N_XSS records at Poole Bus Station located at '<img src=x onerror=alert(1)>'."""
-    open_app(page, "Hotspot_map", dataset="uploaded", **{"from": "2024-03", "to": "2024-03"})
+    open_app(
+        page,
+        "Hotspot_map",
+        dataset="uploaded",
+        layers="points,density,hotspots",  # locations are off by default
+        **{"from": "2024-03", "to": "2024-03"},
+    )
     frame = map_frame(page)
     hotspots = frame.evaluate(_JS_HOTSPOTS)
     target = [h for h in hotspots if html.unescape(h["name"]) == "Poole Bus Station"]
