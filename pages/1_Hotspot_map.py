@@ -16,7 +16,7 @@ from hotspots.present.draw import drawn_polygon
 from hotspots.present.escape import markdown as md_text
 from hotspots.present.maps import clicked_hotspot_id
 from hotspots.present.pack import fmt_change
-from hotspots.present.tables import hotspot_table
+from hotspots.present.tables import format_period, hotspot_table
 from hotspots.ui import state, widgets
 from hotspots.ui.cache import compute, hotspot_changes, hotspot_map, pcg_pack
 
@@ -57,10 +57,10 @@ method = sb.radio(
     help="\n\n".join(f"**{METHODS[m]}**: {METHOD_LABELS[m]}." for m in METHODS),
 )
 sb.caption(METHOD_LABELS[method] + ".")
-state.init("layers", "points,density,hotspots", str)
+state.init("layers", "density,hotspots", str)
 st.session_state.setdefault(
     "layers_pick",
-    [x for x in st.session_state["layers"].split(",") if x in LAYERS] or ["points", "hotspots"],
+    [x for x in st.session_state["layers"].split(",") if x in LAYERS] or ["density", "hotspots"],
 )
 layers = sb.multiselect("Map layers", list(LAYERS), format_func=LAYERS.get, key="layers_pick")
 st.session_state["layers"] = ",".join(layers)
@@ -128,29 +128,46 @@ widgets.permalink(
     }
 )
 
+map_key = f"map-{method}"
 try:
     view = compute("hotspot_view", dataset, filters, **params)
-    fmap = hotspot_map(dataset, filters, suppress_below=k, **params)
+    # a click on the map (reported on the previous run) chooses that hotspot and zooms to it;
+    # st_folium repeats the last click on every rerun: act on a click once
+    hid = clicked_hotspot_id(st.session_state.get(map_key))
+    if hid in set(view.hotspots[S.HOTSPOT_ID]) and hid != st.session_state.get("_spot_clicked"):
+        st.session_state["spot_pick"] = hid
+        st.session_state["_spot_zoom"] = True
+    st.session_state["_spot_clicked"] = hid
+    fmap = hotspot_map(
+        dataset,
+        filters,
+        selected=st.session_state.get("spot_pick"),
+        zoom_to_selected=bool(st.session_state.get("_spot_zoom")),
+        suppress_below=k,
+        **params,
+    )
 except Exception as exc:  # InputError and friends: shown, not a traceback
     widgets.show_error(exc)
     st.stop()
 
 st.markdown(
-    f"**{view.n_records:,} records** in {view.area.name}, {filters.start} to {filters.end}; "
+    f"**{view.n_records:,} records** in {md_text(view.area.name)}, "
+    f"{format_period(filters.start, filters.end)}; "
     f"method: {METHODS[method]}."
 )
 st.caption(
     "police.uk locations are anonymised map points (“On or near …”), not addresses: "
     "a hotspot made of one map point may stand for a whole street or block."
 )
-left, right = st.columns([3, 2])
+# the map takes the full width (a screen in a meeting); the table and details follow
+left, right = st.container(), st.container()
 with left:
     out = st_folium(
         fmap,
         height=620,
         use_container_width=True,
         returned_objects=["last_active_drawing"],
-        key=f"map-{method}",
+        key=map_key,
     )
     ring = drawn_polygon(out)
     if ring:
@@ -165,7 +182,7 @@ with left:
         st.caption(
             "Draw a polygon or rectangle (tools at the top left of the map) to make it the area."
         )
-    with st.expander("Parameters used (automatic values are chosen from the data)", expanded=True):
+    with st.expander("Parameters used (automatic values are chosen from the data)"):
         for note in view.notes:
             st.markdown(f"- {md_text(note)}")
         st.json(view.parameters, expanded=False)
@@ -208,7 +225,7 @@ with right:
         "categories": list(filters.categories),
         "dataset": dataset,
     }
-    c1, c2 = st.columns(2)
+    c1, c2, c3 = st.columns(3)
     c1.download_button(
         "Download CSV",
         exports.to_csv(view.hotspots, parameters=meta, suppress_below=k),
@@ -224,6 +241,15 @@ with right:
         mime="application/geo+json",
         key="dl_geojson",
         on_click=widgets.log_export("hotspots GeoJSON", dataset),
+    )
+    c3.download_button(
+        "CSV settings (JSON)",
+        exports.csv_metadata(view.hotspots, parameters=meta, suppress_below=None),
+        file_name=f"hotspots-{method}.json",
+        mime="application/json",
+        key="dl_csv_meta",
+        on_click=widgets.log_export("hotspots CSV settings", dataset),
+        help="The method, its parameters, the months and the data source of the CSV.",
     )
     pack_cmp = compare if compare != "none" else "previous"
     if st.button("Make the PCG pack (PDF and HTML)", key="make_pack", help="The monthly pack "
@@ -241,11 +267,12 @@ with right:
         p1, p2 = st.columns(2)
         name = f"pcg-pack-{filters.start}-{filters.end}"
         p1.download_button("Download the PCG pack (PDF)", made[1][0], file_name=f"{name}.pdf",
-                           mime="application/pdf", key="dl_pack_pdf")  # fmt: skip
+                           mime="application/pdf", key="dl_pack_pdf",
+                           on_click=widgets.log_export("PCG pack PDF", dataset))  # fmt: skip
         p2.download_button("Download the PCG pack (HTML)", made[1][1].encode("utf-8"),
-                           file_name=f"{name}.html", mime="text/html", key="dl_pack_html")  # fmt: skip
+                           file_name=f"{name}.html", mime="text/html", key="dl_pack_html",
+                           on_click=widgets.log_export("PCG pack HTML", dataset))  # fmt: skip
 
-    hid = clicked_hotspot_id(out)
     ids = list(view.hotspots[S.HOTSPOT_ID]) if len(view.hotspots) else []
     if ids:
         labels = {
@@ -257,16 +284,12 @@ with right:
                 strict=True,
             )
         }
-        # st_folium repeats the last click on every rerun: act on a click once, so the
-        # picker can still be changed afterwards
-        if hid in labels and hid != st.session_state.get("_spot_clicked"):
-            st.session_state["spot_pick"] = hid
-        st.session_state["_spot_clicked"] = hid
         pick = st.selectbox(
             "Hotspot details (or click one on the map)",
             list(labels),
             format_func=labels.get,
             key="spot_pick",
+            on_change=lambda: st.session_state.update(_spot_zoom=True),
         )
         row = view.hotspots[view.hotspots[S.HOTSPOT_ID] == pick].iloc[0]
         detail = compute("hotspot_detail", dataset, filters, geometry=row.geometry.wkb)
@@ -279,7 +302,7 @@ with right:
         )
         caveat = row.get("caveat")
         if isinstance(caveat, str) and caveat:
-            st.caption(md_text(caveat))  # holds a police.uk location text
+            st.caption(md_text(caveat))  # it quotes location text: never markup
         if len(detail.by_category):
             st.altair_chart(
                 bar_chart(
@@ -295,6 +318,9 @@ with right:
         st.altair_chart(trend_chart(detail.trend, "Monthly trend in this hotspot"), width="stretch")
         st.markdown("**Top locations**")
         st.dataframe(detail.top_locations, hide_index=True)
+        if detail.outcomes is not None and len(detail.outcomes):
+            st.markdown("**What happened next** (police.uk's last outcome of each record)")
+            st.dataframe(detail.outcomes, hide_index=True)
     else:
         st.info("No hotspots for these filters: widen the months, categories or area.")
 widgets.footer(records)

@@ -8,8 +8,10 @@ from streamlit_folium import st_folium
 from hotspots.data import schema as S
 from hotspots.data.boundaries import load_boundaries
 from hotspots.present.charts import bar_chart, trend_chart
+from hotspots.present.escape import markdown as md_text
 from hotspots.present.maps import build_map
-from hotspots.present.tables import format_count, hotspot_table
+from hotspots.present.tables import format_count, format_period, hotspot_table, is_suppressed
+from hotspots.present.views import ward_paragraph
 from hotspots.ui import state, widgets
 from hotspots.ui.cache import compute, ward_report_files
 
@@ -25,13 +27,49 @@ by_name = {v.lower(): k for k, v in names.items()}
 
 
 def _ward(v: str) -> str:
+    """A ward from a link: its code or its name (any case; "and" for "&")."""
     if v in names:
         return v
-    return by_name[v.strip().lower()]
+    key = " ".join(v.lower().replace(" and ", " & ").split())
+    return by_name[key]
+
+
+def _outcomes(table, k):
+    """The outcome mix with small counts hidden when asked (shares of hidden counts too)."""
+    hide = [is_suppressed(v, k) for v in table["records"]]
+    return table.assign(
+        records=[format_count(v, k) for v in table["records"]],
+        **{"share (%)": [None if h else v for h, v in zip(hide, table["share (%)"], strict=True)]},
+    )
+
+
+def _choose_ward(code: str) -> None:
+    st.session_state["ward"] = code
+    state.clear_rejected("ward")
 
 
 state.init("ward", "E05012653", _ward)  # Bournemouth Central
-ward = st.sidebar.selectbox("Ward", list(names), format_func=names.get, key="ward")
+ward = st.sidebar.selectbox(
+    "Ward",
+    list(names),
+    format_func=names.get,
+    key="ward",
+    on_change=state.clear_rejected,
+    args=("ward",),
+)
+bad = state.rejected("ward")
+if bad is not None:  # never show another ward in its place without saying so
+    near = state.closest(bad, list(names.values()))
+    codes = {v: k for k, v in names.items()}
+    st.warning(
+        md_text(f"No ward called “{bad[:80]}” in BCP.")
+        + (f" Did you mean **{md_text(' or '.join(near))}**?" if near else "")
+        + " Choose one below or in the sidebar."
+    )
+    for col, name in zip(st.columns(max(len(near), 1)), near, strict=False):
+        col.button(f"Show {name}", on_click=_choose_ward, args=(codes[name],), key=f"near_{name}")
+    widgets.footer(records)
+    st.stop()
 state.init("suppress", True, lambda v: v != "0")
 forced = widgets.disclosure_forced()  # a signed-in viewer cannot turn it off
 if forced:
@@ -48,7 +86,8 @@ except Exception as exc:
     widgets.show_error(exc)
     st.stop()
 
-st.subheader(f"{wv.ward_name}: {filters.start} to {filters.end}")
+st.subheader(f"{wv.ward_name}: {format_period(filters.start, filters.end)}")
+st.markdown(md_text(ward_paragraph(wv, filters.start, filters.end, k)))
 st.caption("Bookmark this page: the link keeps the ward, months and categories.")
 c = st.columns(4)
 n_asb = (
@@ -97,6 +136,9 @@ with right:
         st.dataframe(
             cats[["category", "shown"]].rename(columns={"shown": "records"}), hide_index=True
         )
+    if wv.outcomes is not None and len(wv.outcomes):
+        st.markdown("**What happened next** (police.uk's last outcome of each record)")
+        st.dataframe(_outcomes(wv.outcomes, k), hide_index=True)
     st.markdown("**Top locations**")
     top = wv.locations.head(10)
     if len(top):

@@ -11,8 +11,9 @@ from hotspots.data import schema as S
 from hotspots.present import exports
 from hotspots.present.charts import coverage_chart
 from hotspots.present.escape import markdown as md_text
-from hotspots.present.maps import build_map, map_html
-from hotspots.present.tables import format_count, format_share
+from hotspots.present.maps import build_map
+from hotspots.present.patrol_sheet import patrol_sheet_html
+from hotspots.present.tables import format_count, format_period, format_share
 from hotspots.ui import state, widgets
 from hotspots.ui.cache import compute
 
@@ -74,7 +75,7 @@ if area_share > 0:
     st.markdown(
         f"**Patrolling these {len(pv.places)} places ({100 * area_share:.2f}% of "
         f"{html.escape(pv.area.name)}'s area) covers {100 * share:.0f}% of the "
-        f"{pv.n_records:,} records** chosen ({filters.start} to {filters.end}). "
+        f"{pv.n_records:,} records** chosen ({format_period(filters.start, filters.end)}). "
         f"The same number of records scattered at random would put about "
         f"{100 * chance:.0f}% in the busiest cells of that size."
     )
@@ -102,6 +103,8 @@ with left:
         hotspots=pv.places,
         area=pv.area,
         height=560,
+        max_labels=50,
+        fit_to_hotspots=True,  # the places, not the whole area: numbers must not pile up
         suppress_below=k,
         simulated=bool(records[S.SIMULATED].any()),
     )
@@ -122,31 +125,31 @@ with right:
          "application/vnd.google-earth.kml+xml", "dl_kml"),
         ("GPX", exports.to_gpx, {"title": "Patrol places"}, "gpx", "application/gpx+xml", "dl_gpx"),
         ("CSV", exports.to_csv, {}, "csv", "text/csv", "dl_pcsv"),
+        ("CSV settings", exports.csv_metadata, {}, "json", "application/json", "dl_pcsv_meta"),
     )  # fmt: skip
-    for col, (label, write, extra, ext, mime, key) in zip(st.columns(4), formats, strict=True):
+    for col, (label, write, extra, ext, mime, key) in zip(st.columns(5), formats, strict=True):
         text = write(pv.places, parameters=meta, suppress_below=k, **extra)
         col.download_button(
             label, text, f"patrol-places.{ext}", mime, key=key,
             on_click=widgets.log_export(f"patrol places {label}", dataset),
         )  # fmt: skip
     st.download_button(
-        "Print-friendly map (HTML, works offline)",
-        map_html(
-            build_map(
-                hotspots=pv.places,
-                area=pv.area,
-                height=900,
-                tiles="none",
-                suppress_below=k,
-                simulated=bool(records[S.SIMULATED].any()),
-            ),
-            inline_assets=True,
+        "Patrol sheet to print (HTML, one A4 landscape page, works offline)",
+        patrol_sheet_html(
+            pv.places,
+            start=filters.start,
+            end=filters.end,
+            categories=filters.categories if len(filters.categories) < len(S.CATEGORIES) else (),
+            area=pv.area,
+            suppress_below=k,
+            simulated=bool(records[S.SIMULATED].any()),
         ),
-        "patrol-map.html",
+        "patrol-sheet.html",
         "text/html",
         key="dl_print",
-        on_click=widgets.log_export("patrol print map", dataset),
-        help="A standalone page with the places numbered; open it and print (A4 landscape).",
+        on_click=widgets.log_export("patrol sheet", dataset),
+        help="Title, period, categories, the map with numbered places and the list: open it "
+        "and print (A4 landscape, one page).",
     )
 
 st.subheader("Coverage curve")

@@ -198,6 +198,7 @@ if rep:
             "rejected-rows.csv",
             "text/csv",
             key="dl_rejects",
+            on_click="ignore",
         )
     for f in r.get("files_failed", []):
         st.error(md(public_message(f"{f['file']}: {f['problem']}")))
@@ -212,10 +213,16 @@ st.subheader("Datasets")
 rows = []
 if principal is None:
     for name in DATASETS:
-        s = get_store(name) if name != "simulated" or name == dataset else None
-        if s is None:
+        s = Store(dataset_path(name))  # look, do not build
+        if not s.exists():
             rows.append(
-                {"dataset": DATASET_LABELS[name], "months": "built when first chosen", "files": ""}
+                {
+                    "dataset": DATASET_LABELS[name],
+                    "months": "not built yet: built when first chosen"
+                    if name == "simulated"
+                    else "empty: nothing imported yet",
+                    "files": "",
+                }
             )
             continue
         rows.append(
@@ -236,7 +243,7 @@ else:
                 "access": acc.level,
                 "owner": acc.owner or "",
                 "team": acc.team or "",
-                "months": f"{len(s.months())}" if built else "built when first chosen",
+                "months": f"{len(s.months())}" if built else "not built yet",
                 "files": f"{len(s.files())}" if built else "",
             }
         )

@@ -85,12 +85,21 @@ def test_json_and_csv_record_the_parameters(tmp_path, capsys):
         capsys,
     )
     assert code == 0
-    text = out.read_text(encoding="utf-8")
-    head = [line for line in text.splitlines() if line.startswith("# ")]
-    assert "# eps_m: 150.0" in head and "# min_points: 50" in head
-    table = pd.read_csv(io.StringIO(text), comment="#")
+    # the CSV opens with pandas' defaults; the parameters are in a sidecar JSON
+    assert not out.read_text(encoding="utf-8").startswith("#")
+    table = pd.read_csv(out)
     assert {"rank", "name", "count", "lat", "lon"} <= set(table.columns)
     assert table["rank"].tolist() == list(range(1, len(table) + 1))
+    assert all(len(repr(float(v)).split(".")[-1]) <= 4 for v in table["share"])
+    side = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    assert side["eps_m"] == 150.0 and side["min_points"] == 50
+    # to stdout: the CSV alone on stdout, the parameters on stderr
+    code, text, err = _run(
+        ["--method", "dbscan", *WINDOW, "--format", "csv", "--limit", "2"], capsys
+    )
+    assert code == 0 and "rank" in text.splitlines()[0].split(",")
+    assert len(pd.read_csv(io.StringIO(text))) == 2
+    assert '"eps_m"' in err
 
 
 def test_empty_window_is_an_error_not_an_empty_result(capsys):

@@ -8,7 +8,6 @@ Expected counts come from plain pandas on the bundled store's records.
 from __future__ import annotations
 
 import html
-import io
 import json
 import re
 import time
@@ -206,7 +205,9 @@ def test_map_draws_offline(page, page_log, bundled_counts):
     frame = map_frame(page)
     expect(frame.locator(".leaflet-container")).to_be_visible()
     expect(frame.locator(".leaflet-control-zoom")).to_be_visible()
-    expect(frame.locator(".hs-legend")).to_contain_text("Hotspot (click for details)")
+    expect(frame.locator(".hs-legend")).to_contain_text(
+        "Hotspot (number = rank; click for details)"
+    )
     expect(frame.locator("img.leaflet-image-layer")).to_have_count(1)  # the density surface
     # prefer_canvas: the outline, wards, locations and hotspots are drawn on one canvas
     assert frame.locator(".leaflet-overlay-pane canvas").count() >= 1
@@ -317,17 +318,13 @@ def test_csv_download(page, page_log):
         page.get_by_role("button", name="Download CSV").click()
     dl = info.value
     assert dl.suggested_filename == "hotspots-dbscan.csv"
-    text = Path(dl.path()).read_text(encoding="utf-8")
-    meta = {
-        line[2:].split(":", 1)[0]: json.loads(line[2:].split(":", 1)[1])
-        for line in text.splitlines()
-        if line.startswith("# ")
-    }
+    # the CSV opens with pandas' defaults; its parameters come in the companion JSON
+    table = pd.read_csv(dl.path())
+    with page.expect_download() as info:
+        page.get_by_role("button", name="CSV settings (JSON)").click()
+    meta = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
     assert meta["parameters"]["method"] == "dbscan"
     assert meta["parameters"]["months"] == "2024-01..2024-03"
-    table = pd.read_csv(
-        io.StringIO("\n".join(x for x in text.splitlines() if not x.startswith("#")))
-    )
     assert len(table) == n_rows > 0
     assert list(table[S.RANK]) == list(range(1, n_rows + 1))
     assert table[S.COUNT].is_monotonic_decreasing
@@ -338,7 +335,13 @@ def test_csv_download(page, page_log):
 
 def test_script_in_a_location_is_shown_as_text(page, page_log):
     """The uploaded dataset has N_XSS records at Poole Bus Station located at '<img src=x onerror=alert(1)>'."""
-    open_app(page, "Hotspot_map", dataset="uploaded", **{"from": "2024-03", "to": "2024-03"})
+    open_app(
+        page,
+        "Hotspot_map",
+        dataset="uploaded",
+        layers="points,density,hotspots",  # locations are off by default
+        **{"from": "2024-03", "to": "2024-03"},
+    )
     frame = map_frame(page)
     hotspots = frame.evaluate(_JS_HOTSPOTS)
     target = [h for h in hotspots if html.unescape(h["name"]) == "Poole Bus Station"]
@@ -376,6 +379,7 @@ def test_script_in_a_location_is_shown_as_text(page, page_log):
     assert "&lt;img src=x onerror=alert(1)&gt;" in cells.first.inner_html()
     # nothing ran: no <img src=x> anywhere, no dialog, no script error
     assert page.locator('img[src="x"]').count() == 0
+    frame = map_frame(page)  # the map is drawn again around the chosen hotspot
     assert frame.locator('img[src="x"]').count() == 0
     page.wait_for_timeout(500)  # an onerror handler would have fired by now
     assert page_log.dialogs == []
@@ -435,4 +439,65 @@ def test_seasonal_dataset_switch_never_gives_a_verdict_on_bad_windows(page, page
     assert "overlap" in main.inner_text()
     assert main.get_by_text("Effect vs control").count() == 0
     assert main.get_by_text("Net effect").count() == 0
+    assert_clean(page_log)
+
+
+def test_hotspot_map_has_rank_numbers_without_hovering_and_goes_fullscreen(page, page_log):
+    open_app(page, "Hotspot_map")
+    frame = map_frame(page)
+    labels = frame.locator(".leaflet-tooltip.hs-rank")
+    expect(labels.first).to_be_visible()  # no hover: permanent labels
+    numbers = sorted(int(t) for t in labels.all_inner_texts())
+    assert numbers[:3] == [1, 2, 3] and len(numbers) <= 26
+    button = frame.locator("a.leaflet-fullscreen-icon, .leaflet-control-fullscreen a").first
+    expect(button).to_be_visible()
+    before = frame.evaluate("() => window.map.getSize().x")
+    button.click()
+    frame.wait_for_function("() => window.map._isFullscreen === true", timeout=10_000)
+    expect(button).to_have_class(re.compile("leaflet-fullscreen-on"))
+    # the map now fills the screen (the Fullscreen API, or the plugin's pseudo-fullscreen)
+    frame.wait_for_function(f"() => window.map.getSize().x > {before}", timeout=10_000)
+    button.click()
+    frame.wait_for_function("() => window.map._isFullscreen === false", timeout=10_000)
+    assert_clean(page_log)
+
+
+def test_misspelt_ward_link_names_the_closest_ward(page, page_log):
+    open_app(page, "Ward_view", ward="Pool Town")
+    expect(page.get_by_text("Did you mean").first).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Poole Town").first).to_be_visible()
+    expect(page.get_by_test_id("stMetric")).to_have_count(0)
+    assert_clean(page_log)
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [("Seasonal_comparison", {"buffer": "-5"}), ("Hotspot_map", {"manual": "1", "eps": "5000"})],
+)
+def test_out_of_range_links_show_no_traceback(page, page_log, path, query):
+    open_app(page, path, **query)
+    expect(page.get_by_text("outside what this page allows").first).to_be_visible(timeout=60_000)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    assert "Traceback" not in page.content()
+    assert_clean(page_log)
+
+
+def test_dataset_chosen_on_the_data_page_survives_every_page(page, page_log):
+    open_app(page, "Data")
+    _pick(page, "Dataset", "Uploaded data (Data page)")
+    expect(page).to_have_url(re.compile(r"[?&]dataset=uploaded(&|$)"))
+    nav = page.get_by_test_id("stSidebarNav")
+    for name in (
+        "Overview",
+        "Hotspot map",
+        "Seasonal comparison",
+        "Ward view",
+        "Patrol planning",
+        "Data",
+    ):
+        nav.get_by_role("link", name=name).click()
+        _wait_run(page)
+        expect(combobox(page, "Dataset")).to_have_value("Uploaded data (Data page)", timeout=60_000)
+        if name in ("Overview", "Hotspot map", "Ward view", "Patrol planning"):
+            expect(page).to_have_url(re.compile(r"[?&]dataset=uploaded(&|$)"), timeout=60_000)
     assert_clean(page_log)

@@ -209,7 +209,9 @@ def test_gpx_element_order_follows_the_schema(toy_hotspots):
 
 def test_csv_reads_back_with_its_parameters(crescent_hotspots):
     text = E.to_csv(crescent_hotspots, parameters=PARAMS, generated=WHEN)
-    table, meta = E.read_csv_export(text)
+    meta_text = E.csv_metadata(crescent_hotspots, parameters=PARAMS, generated=WHEN)
+    table, meta = E.read_csv_export(text, meta_text)
+    assert meta["columns"] == list(table.columns)
     assert meta["generated"] == WHEN
     assert meta["parameters"]["window"] == ["2024-01", "2024-03"]
     assert meta["disclosure"]["values_withheld"] == 3
@@ -237,7 +239,31 @@ def test_csv_cells_cannot_run_as_spreadsheet_formulas(crescent_hotspots):
 
 def test_csv_of_a_plain_table_has_no_point_columns():
     df = pd.DataFrame({"ward_name": ["Poole Town", "Kinson"], "count": [12, 2], "rank": [1, 2]})
-    table, meta = E.read_csv_export(E.to_csv(df, parameters={"window": "2024-01:2024-03"}))
+    table, meta = E.read_csv_export(
+        E.to_csv(df, parameters={"window": "2024-01:2024-03"}),
+        E.csv_metadata(df, parameters={"window": "2024-01:2024-03"}),
+    )
     assert list(table.columns) == ["ward_name", "count", "rank"]
     assert table["count"].tolist() == ["12", "<5"]
     assert meta["parameters"] == {"window": "2024-01:2024-03"}
+
+
+def test_csv_opens_with_pandas_defaults_header_first_numbers_rounded(crescent_hotspots, tmp_path):
+    """Exports people open without thinking: ``pandas.read_csv(path)``, no arguments."""
+    h = crescent_hotspots.assign(
+        **{S.SHARE: [1 / 72, 0.5, 1 / 3], "expected": [12.3456, 1.0, 2.55]}
+    )
+    path = tmp_path / "hotspots.csv"
+    path.write_text(E.to_csv(h, parameters=PARAMS, suppress_below=None), encoding="utf-8")
+    assert not path.read_text(encoding="utf-8").startswith("#")
+    table = pd.read_csv(path)
+    assert list(table.columns)[:2] == list(h.drop(columns="geometry").columns)[:2]
+    assert len(table) == 3
+    assert table[S.SHARE].tolist() == [0.0139, 0.5, 0.3333]  # not 0.013888888888888888
+    assert table["expected"].tolist() == [12.3, 1.0, 2.5] or table["expected"].tolist() == [
+        12.3, 1.0, 2.6,
+    ]  # fmt: skip
+    assert all(len(str(v).split(".")[-1]) <= 6 for v in table["lon"])
+    meta = json.loads(E.csv_metadata(h, parameters=PARAMS, suppress_below=None))
+    assert meta["parameters"]["window"] == ["2024-01", "2024-03"]
+    assert "attribution" in meta and meta["columns"] == list(table.columns)

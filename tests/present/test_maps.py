@@ -59,9 +59,11 @@ def test_map_html_loads_only_the_vendored_leaflet(toy_boundaries, toy_points, to
         boundaries=toy_boundaries, points=toy_points, hotspots=toy_hotspots, tiles="none"
     )
     html_text = M.map_html(m)
-    assert asset_urls(html_text) == [
-        "/app/static/vendor/leaflet-1.9.4/leaflet.js",
+    assert sorted(asset_urls(html_text)) == [
         "/app/static/vendor/leaflet-1.9.4/leaflet.css",
+        "/app/static/vendor/leaflet-1.9.4/leaflet.js",
+        "/app/static/vendor/leaflet.fullscreen-5.3.3/Control.FullScreen.css",
+        "/app/static/vendor/leaflet.fullscreen-5.3.3/Control.FullScreen.umd.js",
     ]
     # no CDN, no jQuery/Bootstrap/Font Awesome, and with no tiles no http(s) at all
     assert "http://" not in html_text and "https://" not in html_text
@@ -200,7 +202,7 @@ def test_all_layers_and_a_layer_control(toy_boundaries, toy_points, toy_hotspots
     names = [json.loads(f'"{n}"') for n in re.findall(r'"([^"]+)" :', overlays)]
     assert names == [
         "Records per km² (surface)", "Wards", "BCP boundary", "Gi* hot and cold spots", "Area: Area",
-        "Records at locations", "Hotspots",
+        "Records at locations", "Hotspots", "Rank numbers",
     ]  # fmt: skip
     # hand-drawn legend, no branca colormap
     assert "hs-legend" in html_text and "Hot spot, 99% confidence" in html_text
@@ -401,9 +403,83 @@ def test_each_hotspot_feature_carries_its_id(toy_boundaries, toy_hotspots):
     hs = [lay for lay in layers_of(m, M._GeoJsonLayer) if lay.layer_name == "Hotspots"][0]
     props = [f[2] for f in json.loads(hs.feats_js)]
     assert props == [
-        {"hotspot_id": 12, "rank": 2, "name": XSS_ESCAPED, "count": 3},
-        {"hotspot_id": 11, "rank": 1, "name": "Lower Gardens", "count": 250},
+        {"hotspot_id": 12, "rank": 2, "name": XSS_ESCAPED, "count": 3, "style": "hotspot|0"},
+        {"hotspot_id": 11, "rank": 1, "name": "Lower Gardens", "count": 250, "style": "hotspot|0"},
     ]
+
+
+def test_rank_numbers_are_permanent_labels_inside_their_hotspots(toy_boundaries, toy_hotspots):
+    m = M.build_map(boundaries=toy_boundaries, hotspots=toy_hotspots, tiles="none")
+    (lab,) = layers_of(m, M._RankLabels)
+    labels = json.loads(lab.labels_js)
+    assert sorted(a[2] for a in labels) == ["1", "2"]
+    html_text = M.map_html(m)
+    assert "permanent: true" in html_text and "hs-rank" in html_text
+    wgs = toy_hotspots.to_crs(4326).set_index("rank").geometry
+    for lat, lon, rank, selected in labels:
+        assert wgs[int(rank)].contains(shapely.Point(lon, lat))
+        assert selected is False
+    # no labels when asked for none
+    m2 = M.build_map(boundaries=toy_boundaries, hotspots=toy_hotspots, tiles="none", labels=False)
+    assert layers_of(m2, M._RankLabels) == []
+
+
+def test_a_selected_hotspot_is_outlined_and_zoomed_to(toy_boundaries, toy_hotspots):
+    whole = M.build_map(boundaries=toy_boundaries, hotspots=toy_hotspots, tiles="none")
+    m = M.build_map(boundaries=toy_boundaries, hotspots=toy_hotspots, tiles="none", selected=11)
+    hs = [lay for lay in layers_of(m, M._GeoJsonLayer) if lay.layer_name == "Hotspots"][0]
+    styles = {f[2]["hotspot_id"]: f[2]["style"] for f in json.loads(hs.feats_js)}
+    assert styles == {11: "hotspot|1", 12: "hotspot|0"}
+    assert json.loads(hs.styles_js)["hotspot|1"]["color"] == "#000000"
+    (lab,) = layers_of(m, M._RankLabels)
+    assert {a[2]: a[3] for a in json.loads(lab.labels_js)} == {"1": True, "2": False}
+
+    def fitted(mm):
+        (fb,) = [c for c in mm._children.values() if type(c).__name__ == "FitBounds"]
+        return np.asarray(fb.bounds)
+
+    box = fitted(m)
+    h11 = toy_hotspots.set_index("hotspot_id").to_crs(4326).geometry[11]
+    lon0, lat0, lon1, lat1 = h11.bounds
+    assert box[0][0] < lat0 and box[1][0] > lat1 and box[0][1] < lon0 and box[1][1] > lon1
+    # tighter than the whole-area view
+    assert np.ptp(box[:, 0]) < np.ptp(fitted(whole)[:, 0])
+    # an unknown id changes nothing
+    unknown = M.build_map(
+        boundaries=toy_boundaries, hotspots=toy_hotspots, tiles="none", selected=99
+    )
+    assert np.allclose(fitted(unknown), fitted(whole))
+
+
+def test_hotspots_are_coloured_by_change_class_when_given(toy_boundaries, toy_hotspots):
+    h = toy_hotspots.assign(change_class=["new", "persistent"])
+    m = M.build_map(boundaries=toy_boundaries, hotspots=h, tiles="none")
+    hs = [lay for lay in layers_of(m, M._GeoJsonLayer) if lay.layer_name == "Hotspots"][0]
+    keys = sorted(f[2]["style"] for f in json.loads(hs.feats_js))
+    assert keys == ["new|0", "persistent|0"]
+    styles = json.loads(hs.styles_js)
+    assert styles["new|0"]["color"] == P.CHANGE_COLOURS["new"]
+    html_text = M.map_html(m)
+    assert "Hotspots: change" in html_text and "New (not a hotspot before)" in html_text
+    assert "Gone (a hotspot before" not in html_text  # only the classes present
+
+
+def test_fullscreen_control_is_vendored_and_inlined_for_offline_files(toy_boundaries, toy_hotspots):
+    m = M.build_map(boundaries=toy_boundaries, hotspots=toy_hotspots, tiles="none")
+    page = M.map_html(m)
+    assert "/app/static/vendor/leaflet.fullscreen-5.3.3/Control.FullScreen.umd.js" in page
+    assert "L.Control.FullScreen(" in page
+    for name in ("Control.FullScreen.umd.js", "Control.FullScreen.css", "LICENSE.md"):
+        assert M.vendor_path(name, package="vendor/leaflet.fullscreen-5.3.3").is_file()
+    offline = M.map_html(m, inline_assets=True)
+    assert "/app/static/" not in offline
+    assert "leaflet-fullscreen-icon" in offline and "requestFullscreen" in offline
+    # a printed sheet has no controls
+    bare = M.map_html(
+        M.build_map(boundaries=toy_boundaries, hotspots=toy_hotspots, tiles="none", controls=False)
+    )
+    assert "FullScreen" not in bare and "L.control.layers(" not in bare
+    assert '"zoomControl": false' in bare
 
 
 @pytest.mark.parametrize(

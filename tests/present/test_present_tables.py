@@ -128,3 +128,13 @@ def test_hotspot_table_without_suppression_shows_everything(toy_hotspots):
     t = hotspot_table(toy_hotspots)
     assert t["Records"].tolist() == ["250", "3"]
     assert t["Share of records"].tolist() == ["25.0%", "0.3%"]
+
+
+def test_months_are_written_as_people_write_them():
+    from hotspots.present.tables import format_month, format_period
+
+    assert format_month("2024-01") == "Jan 2024"
+    assert format_month(pd.Timestamp("2019-02-01")) == "Feb 2019"
+    assert format_month("2024-13") == "2024-13" and format_month(None) == "–"
+    assert format_period("2024-01", "2024-03") == "Jan 2024 – Mar 2024"
+    assert format_period("2024-01", "2024-01") == "Jan 2024"

@@ -131,7 +131,25 @@ def test_overview_counts_default_window(run_page, bundled_records):
     assert as_int(metric(at, "Records")) == n
     assert as_int(metric(at, "Anti-social behaviour")) == n_asb
     assert as_int(metric(at, "Crime")) == n - n_asb
-    assert at.subheader[0].value == "BCP: 2024-01 to 2024-02"
+    assert at.subheader[0].value == "BCP: Jan 2024 – Feb 2024"
+
+
+def test_overview_trend_chart_has_a_gap_between_feb_2019_and_jan_2024(run_page):
+    """The chart Streamlit is sent: months as dates, one line per run of consecutive months."""
+    import pyarrow as pa
+
+    at = run_page("overview")
+    assert_ran(at)
+    chart = at.get("vega_lite_chart")[0].proto
+    spec = json.loads(chart.spec)
+    assert spec["title"].startswith("Records per month")
+    assert spec["encoding"]["x"]["type"] == "temporal"
+    assert spec["encoding"]["detail"]["field"] == "segment"
+    d = pa.ipc.open_stream(chart.datasets[0].data.data).read_all().to_pandas()
+    asb = d[d["series"] == "Anti-social behaviour"].sort_values("date")
+    feb, jan = (asb[asb["Month"] == m].iloc[0] for m in ("Feb 2019", "Jan 2024"))
+    assert feb["segment"] != jan["segment"]  # no line across the 58 missing months
+    assert list(asb["date"]) == sorted(asb["date"])
 
 
 def test_overview_category_choice_changes_counts(run_page, bundled_records):
@@ -302,8 +320,11 @@ def test_hotspot_map_loads_with_offline_map(run_page, bundled_records):
         "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         "https://www.openstreetmap.org/copyright",
     }
-    for layer in ("L.circleMarker", "L.imageOverlay", "L.geoJSON"):  # points, density, hotspots
+    for layer in ("L.imageOverlay", "L.geoJSON", "hs-rank"):  # density, hotspots, rank numbers
         assert layer in m["script"]
+    # hotspots and density first: the locations layer is off unless chosen
+    assert "Records at locations" not in m["script"]
+    assert "L.Control.FullScreen(" in m["script"]
     # ranked table, picker and details agree
     table = at.dataframe[0].value
     picker = at.selectbox(key="spot_pick")
@@ -340,6 +361,13 @@ def test_hotspot_map_picking_a_hotspot_changes_details(run_page):
     assert_ran(at)
     assert _details_heading(at) == table["Name"].iloc[1]
     assert _details_heading(at) != table["Name"].iloc[0]
+    # the chosen hotspot is outlined on the map (and the map zoomed to it)
+    script = _map(at)["script"]
+    assert f'"hotspot_id":{second},' in script
+    chosen = re.search(rf'"hotspot_id":{second},[^{{}}]*"style":"([a-z]+)\|1"', script)
+    assert chosen, "the chosen hotspot is not drawn as selected"
+    # the top-locations table starts with the place, not grid coordinates
+    assert list(at.dataframe[1].value.columns)[:2] == ["Location", "Records"]
 
 
 def test_hotspot_map_method_change(run_page):
@@ -362,8 +390,10 @@ def test_hotspot_map_layers_change_the_map(run_page):
     at.multiselect(key="layers_pick").set_value(["hotspots"]).run()
     assert_ran(at)
     script = _map(at)["script"]
-    assert "L.circleMarker" not in script and "L.imageOverlay" not in script
+    assert "Records at locations" not in script and "L.imageOverlay" not in script
     assert query(at)["layers"] == "hotspots"
+    at.multiselect(key="layers_pick").set_value(["hotspots", "points"]).run()
+    assert "Records at locations" in _map(at)["script"]
     at.multiselect(key="layers_pick").set_value(["hotspots", "gistar"]).run()
     assert_ran(at)
     assert "Gi* hot and cold spots" in _map(at)["script"]
@@ -527,7 +557,7 @@ def test_ward_view_loads(run_page, bundled_records):
     at = run_page("ward")
     assert_ran(at)
     assert at.selectbox(key="ward").value == BOURNEMOUTH_CENTRAL
-    assert at.subheader[0].value == "Bournemouth Central: 2024-01 to 2024-03"
+    assert at.subheader[0].value == "Bournemouth Central: Jan 2024 – Mar 2024"
     n = count_records(bundled_records, "2024-01", "2024-03", ward=BOURNEMOUTH_CENTRAL)
     n_asb = count_records(
         bundled_records, "2024-01", "2024-03", categories=ASB, ward=BOURNEMOUTH_CENTRAL
@@ -729,3 +759,87 @@ def test_switching_dataset_restarts_the_window_at_its_default(run_page):
     at.selectbox(key="dataset").set_value("simulated").run()
     assert_ran(at)
     assert (at.selectbox(key="from").value, at.selectbox(key="to").value) == ("2023-04", "2023-08")
+
+
+# =============================================================================
+# Links and state that never lie
+# =============================================================================
+
+
+def test_misspelt_ward_in_a_link_names_the_closest_and_shows_no_other_ward(run_page):
+    at = run_page("ward", ward="Pool Town")
+    assert_ran(at)
+    (warning,) = at.warning
+    assert "Pool Town" in warning.value and "Poole Town" in warning.value
+    # no ward's figures are shown in its place
+    assert at.subheader.len == 0 and at.metric.len == 0
+    at.button[0].click().run()  # "Show Poole Town"
+    assert_ran(at)
+    assert at.subheader[0].value.startswith("Poole Town")
+    assert at.warning.len == 0
+    assert query(at)["ward"] == at.selectbox(key="ward").value
+
+
+def test_ward_link_with_and_for_ampersand_is_understood(run_page):
+    at = run_page("ward", ward="Westbourne and West Cliff")
+    assert_ran(at)
+    assert at.warning.len == 0
+    assert at.subheader[0].value.startswith("Westbourne & West Cliff")
+
+
+def test_unknown_place_in_a_link_gives_a_notice_with_the_closest(run_page):
+    at = run_page("overview", area="place:Lower Gardnes@300")
+    assert_ran(at)
+    assert any("Lower Gardnes" in w.value and "Lower Gardens" in w.value for w in at.warning)
+    assert at.selectbox(key="area_pick").value == "bcp"
+
+
+@pytest.mark.parametrize(
+    ("page", "params", "key", "used"),
+    [
+        ("seasonal", {"buffer": "-5"}, "buffer", 100),
+        ("hotspot_map", {"manual": "1", "eps": "5000"}, "eps", 1000),
+    ],
+)
+def test_out_of_range_link_values_are_clamped_with_a_message(run_page, page, params, key, used):
+    at = run_page(page, **params)
+    assert_ran(at)
+    assert at.exception.len == 0 and at.error.len == 0
+    assert at.slider(key=key).value == used
+    raw = params[key]
+    notes = [i.value.replace("\\", "") for i in at.info]
+    assert any(f"= {raw}" in n and f"{used} is used" in n for n in notes), notes
+
+
+def test_dataset_chosen_on_the_data_page_sticks_on_every_page(run_page):
+    at = run_page("overview")
+    at.switch_page("pages/5_Data.py").run()
+    at.selectbox(key="dataset").set_value("uploaded").run()
+    assert_ran(at)
+    for page in all_page_files():
+        at.switch_page(page).run()
+        assert_ran(at)
+        assert at.selectbox(key="dataset").value == "uploaded", page
+        assert query(at)["dataset"] == "uploaded", page
+
+
+def test_data_page_datasets_table_says_built_truthfully(run_page):
+    at = run_page("data")
+    assert_ran(at)
+    rows = {r["dataset"]: r for r in at.dataframe[0].value.to_dict("records")}
+    real = next(v for k, v in rows.items() if k.startswith("Real"))
+    assert int(real["months"]) > 0  # the bundled store is built: its months are counted
+    for label, row in rows.items():
+        if "built when first chosen" in str(row["months"]):
+            assert "not built yet" in row["months"], label
+
+
+def test_ward_view_opens_with_a_plain_english_paragraph_and_outcomes(run_page):
+    at = run_page("ward", ward="Poole Town")
+    assert_ran(at)
+    text = at.markdown[0].value.replace("\\", "")
+    assert text.startswith("Poole Town had ") and "records in Jan 2024 – Mar 2024." in text
+    assert "% of all BCP records" in text and "Poole Bus Station" in text
+    assert any("What happened next" in m.value for m in at.markdown)
+    outcomes = [d.value for d in at.dataframe if "outcome" in d.value.columns]
+    assert outcomes and outcomes[0]["outcome"].iloc[0]

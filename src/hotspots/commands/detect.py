@@ -36,7 +36,7 @@ from hotspots.commands._output import emit_text, format_table, require_records
 from hotspots.data import schema as S
 from hotspots.data.store import add_store_arguments, store_from_args
 from hotspots.errors import InputError
-from hotspots.present.escape import csv_cell, csv_frame
+from hotspots.present.escape import csv_frame
 
 NAME = "detect"
 HELP = (
@@ -306,19 +306,23 @@ def to_json(hot, params: dict) -> str:
     return json.dumps({"parameters": params, "hotspots": _rows(hot)}, indent=1, ensure_ascii=False)
 
 
+# decimals kept in CSV (others: 3); lat/lon 6 (about 0.1 m)
+_CSV_DECIMALS = {S.SHARE: 4, S.AREA_KM2: 4, S.DENSITY_PER_KM2: 1, "expected": 1, "lat": 6, "lon": 6}
+
+
 def to_csv(hot, params: dict) -> str:
-    lines = []
-    for k, v in params.items():
-        if k == "notes":
-            lines += [f"# note: {n}" for n in v]
-        else:
-            lines.append(
-                f"# {k}: {json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v}"
-            )
+    """The hotspots as CSV, header on the first line (parameters go to a sidecar JSON)."""
     body = pd.DataFrame(
         _rows(hot), columns=[*[c for c in hot.columns if c != hot.geometry.name], "lat", "lon"]
     )
-    return "\n".join(csv_cell(x) for x in lines) + "\n" + csv_frame(body).to_csv(index=False)
+    for c in body.columns:
+        if pd.api.types.is_float_dtype(body[c]):
+            body[c] = body[c].round(_CSV_DECIMALS.get(c, 3))
+    return csv_frame(body).to_csv(index=False)
+
+
+def params_json(params: dict) -> str:
+    return json.dumps(params, indent=1, ensure_ascii=False, default=_plain)
 
 
 def run(args) -> int:
@@ -332,6 +336,13 @@ def run(args) -> int:
         text = to_json(hot, params)
     elif fmt == "csv":
         text = to_csv(hot, params)
+        # the CSV opens as it is; its parameters and notes beside it (or on stderr)
+        if args.out:
+            side = Path(args.out).with_suffix(".json")
+            side.write_text(params_json(params) + "\n", encoding="utf-8")
+            print(f"wrote {side} (parameters)", file=sys.stderr)
+        else:
+            print(params_json(params), file=sys.stderr)
     else:
         for k, v in params.items():
             if k != "notes":

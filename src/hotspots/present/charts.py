@@ -7,25 +7,62 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-__all__ = ["trend_chart", "bar_chart", "yearly_chart", "coverage_chart"]
+__all__ = ["trend_chart", "month_runs", "bar_chart", "yearly_chart", "coverage_chart"]
 
 from hotspots.present.palettes import OKABE_ITO
+from hotspots.present.tables import format_month
 
 # black (the first Okabe-Ito colour) is kept for text and outlines, not for series
 OKABE_ITO = [c for c in OKABE_ITO if c.upper() != "#000000"]
 
 
+def month_runs(months: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Months ("YYYY-MM" or dates) as first-of-month timestamps, and the run each belongs to.
+
+    A run is a stretch of consecutive calendar months; a missing month starts a new
+    run, so lines drawn per run leave the gap empty. Unreadable months become NaT
+    (run -1).
+    """
+    text = months.astype("string").str.slice(0, 7)
+    dates = pd.to_datetime(text + "-01", format="%Y-%m-%d", errors="coerce")
+    index = dates.dt.year * 12 + dates.dt.month
+    order = index.sort_values(kind="stable")
+    run = (order.diff() != 1).cumsum().reindex(index.index)
+    return dates, run.where(dates.notna(), 0).astype("int64") - 1
+
+
 def trend_chart(df: pd.DataFrame, title: str, y_title: str = "Records per month") -> alt.Chart:
-    """Wide frame (month + one column per series) -> a line chart with points; gaps stay gaps."""
-    long = df.melt("month", var_name="series", value_name="records")
+    """Wide frame (month + one column per series) -> lines on a time axis.
+
+    Months are dates ("Jan 2024" on the axis and in tooltips), always in order;
+    missing months are gaps: each run of consecutive months is its own line (the
+    ``segment`` detail), so no line is drawn across months with no data.
+    """
+    series = [c for c in df.columns if c != "month"]
+    d = df.copy()
+    d["date"], d["run"] = month_runs(d["month"])
+    d = d[d["date"].notna()].sort_values("date", kind="stable")
+    d["Month"] = [format_month(t) for t in d["date"]]
+    long = d.melt(
+        id_vars=["date", "run", "Month"],
+        value_vars=series,
+        var_name="series",
+        value_name="records",
+    )
+    long["segment"] = long["series"] + " #" + long["run"].astype(str)
     return (
-        alt.Chart(long, title=title)
+        alt.Chart(long.drop(columns="run"), title=title)
         .mark_line(point=True)
         .encode(
-            x=alt.X("month:N", title="Month", sort=None),
+            x=alt.X("date:T", title="Month", axis=alt.Axis(format="%b %Y", labelAngle=0)),
             y=alt.Y("records:Q", title=y_title),
             color=alt.Color("series:N", title="", scale=alt.Scale(range=OKABE_ITO)),
-            tooltip=["month", "series", "records"],
+            detail=alt.Detail("segment:N"),
+            tooltip=[
+                alt.Tooltip("Month:N"),
+                alt.Tooltip("series:N", title="Series"),
+                alt.Tooltip("records:Q", title="Records"),
+            ],
         )
     )
 

@@ -72,6 +72,7 @@ __all__ = [
     "to_kml",
     "to_gpx",
     "to_csv",
+    "csv_metadata",
     "read_csv_export",
     "GPX_CREATOR",
     "SUPPRESSION_NOTE",
@@ -500,7 +501,14 @@ def to_gpx(
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _csv_cell(value: Any) -> str:
+# decimals kept per column in CSV exports (others: 3); counts stay whole numbers
+CSV_DECIMALS: dict[str, int] = {
+    S.SHARE: 4, "cumulative_share": 4, "cumulative_area_share": 6, S.AREA_KM2: 4,
+    S.DENSITY_PER_KM2: 1, "expected": 1, "pai": 1, "lon": 6, "lat": 6,
+}  # fmt: skip
+
+
+def _csv_cell(value: Any, column: str | None = None) -> str:
     if isinstance(value, str):
         return "'" + value if value.startswith(_FORMULA_START) else value
     v = _jsonable(value)
@@ -508,6 +516,10 @@ def _csv_cell(value: Any) -> str:
         return ""
     if isinstance(v, (list, dict)):
         return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, float) and not isinstance(v, bool):
+        if math.isfinite(v) and v == int(v) and abs(v) < 1e15 and column not in ("lon", "lat"):
+            return str(int(v)) if column in (S.COUNT, S.RANK) else repr(round(v, 1))
+        return repr(round(v, CSV_DECIMALS.get(str(column), 3)))
     return str(v)
 
 
@@ -520,22 +532,48 @@ def to_csv(
     include_points: bool = True,
     generated: str | None = None,
 ) -> str:
-    """A table (hotspots, ranked areas) as CSV text with its parameters in leading comments.
+    """A table (hotspots, ranked areas) as CSV text: the header on the first line.
 
     Layout::
 
-        # generated: "2024-04-02T10:00:00+00:00"
-        # parameters: {"method": "dbscan", "eps_m": 150}
-        # disclosure: {"suppress_below": 5, "values_withheld": 2, "note": "..."}
-        # attribution: "Contains public sector information ..."
         rank,name,count,...,lon,lat
         1,Lower Gardens,<5,...
 
-    Withheld counts read ``<5``, withheld shares and densities are blank. With a
-    GeoDataFrame and ``include_points``, ``lon``/``lat`` (WGS84) of a point inside
-    each geometry are added; the geometry itself is not written.
+    so ``pandas.read_csv(path)`` and spreadsheets open it as it is. The parameters,
+    disclosure note and attribution go in a companion JSON
+    (:func:`csv_metadata`, same arguments). Floats are rounded
+    (:data:`CSV_DECIMALS`: shares to 4 decimals, areas to 4, densities to 1,
+    lon/lat to 6, others to 3). Withheld counts read ``<5``, withheld shares and
+    densities are blank. With a GeoDataFrame and ``include_points``, ``lon``/``lat``
+    (WGS84) of a point inside each geometry are added; the geometry itself is not
+    written. Cells a spreadsheet would run as a formula start with ``'``.
     Read back with :func:`read_csv_export`.
     """
+    return _csv_parts(df, parameters, suppress_below, count_columns, include_points, generated)[0]
+
+
+def csv_metadata(
+    df: pd.DataFrame,
+    *,
+    parameters: Mapping[str, Any] | None = None,
+    suppress_below: int | None = DEFAULT_SUPPRESS_BELOW,
+    count_columns: Sequence[str] | None = None,
+    generated: str | None = None,
+) -> str:
+    """The JSON that goes with :func:`to_csv` (generated, parameters, disclosure, attribution,
+    and the CSV's columns), as text."""
+    meta = _csv_parts(df, parameters, suppress_below, count_columns, True, generated)[1]
+    return json.dumps(meta, ensure_ascii=False, indent=1)
+
+
+def _csv_parts(
+    df: pd.DataFrame,
+    parameters: Mapping[str, Any] | None,
+    suppress_below: int | None,
+    count_columns: Sequence[str] | None,
+    include_points: bool,
+    generated: str | None,
+) -> tuple[str, dict[str, Any]]:
     k = _check_suppress(suppress_below)
     table, withheld = suppress_counts(df, suppress_below=k, count_columns=count_columns)
     is_geo = isinstance(table, gpd.GeoDataFrame) and table.geometry.name in table.columns
@@ -557,10 +595,9 @@ def to_csv(
     cols = [c for c in table.columns if c != geom_col]
     meta = export_metadata(parameters, k, int(withheld.to_numpy().sum()), generated)
     buf = io.StringIO()
-    for key in ("generated", "parameters", "disclosure", "attribution"):
-        buf.write(f"# {key}: {json.dumps(meta[key], ensure_ascii=False)}\r\n")
     w = csv.writer(buf)
     header = [str(c) for c in cols] + (["lon", "lat"] if is_geo and include_points else [])
+    meta["columns"] = header
     w.writerow(header)
     for pos in order:
         row = table.iloc[pos]
@@ -569,17 +606,21 @@ def to_csv(
             if c in withheld and bool(withheld[c].iloc[pos]):
                 cells.append(f"<{k}" if c not in DERIVED_COLUMNS else "")
             else:
-                cells.append(_csv_cell(row[c]))
+                cells.append(_csv_cell(row[c], str(c)))
         if is_geo and include_points:
-            cells += [_csv_cell(lon[pos]), _csv_cell(lat[pos])]
+            cells += [_csv_cell(lon[pos], "lon"), _csv_cell(lat[pos], "lat")]
         w.writerow(cells)
-    return buf.getvalue()
+    return buf.getvalue(), meta
 
 
-def read_csv_export(text: str) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Read a :func:`to_csv` export: (table of strings, metadata dict from the comments)."""
+def read_csv_export(text: str, metadata: str | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Read a :func:`to_csv` export: (table of strings, metadata dict).
+
+    ``metadata`` is the companion JSON text (:func:`csv_metadata`); older exports
+    that carried it in leading ``# key: value`` lines are read too.
+    """
     lines = text.splitlines(keepends=True)
-    meta: dict[str, Any] = {}
+    meta: dict[str, Any] = json.loads(metadata) if metadata else {}
     n = 0
     while n < len(lines) and lines[n].startswith("# "):
         key, _, value = lines[n][2:].rstrip("\r\n").partition(": ")

@@ -54,6 +54,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.template import Template
 from pyproj import Transformer
@@ -92,6 +93,8 @@ __all__ = [
 
 LEAFLET_VERSION = "1.9.4"
 _LEAFLET_DIR = f"vendor/leaflet-{LEAFLET_VERSION}"
+FULLSCREEN_VERSION = "5.3.3"
+_FULLSCREEN_DIR = f"vendor/leaflet.fullscreen-{FULLSCREEN_VERSION}"
 
 DATA_ATTRIBUTION = (
     "Crime data: data.police.uk (OGL v3.0); boundaries: ONS, © Crown copyright (OGL v3.0)"
@@ -117,14 +120,14 @@ def _static_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "static"
 
 
-def vendor_url(name: str) -> str:
-    """URL of a vendored Leaflet file, e.g. ``vendor_url("leaflet.js")``."""
-    return f"{static_url()}/{_LEAFLET_DIR}/{name}"
+def vendor_url(name: str, *, package: str = _LEAFLET_DIR) -> str:
+    """URL of a vendored file, e.g. ``vendor_url("leaflet.js")`` (Leaflet by default)."""
+    return f"{static_url()}/{package}/{name}"
 
 
-def vendor_path(name: str) -> Path:
-    """Path on disk of a vendored Leaflet file."""
-    return _static_dir() / _LEAFLET_DIR / name
+def vendor_path(name: str, *, package: str = _LEAFLET_DIR) -> Path:
+    """Path on disk of a vendored file (Leaflet by default)."""
+    return _static_dir() / package / name
 
 
 # --- tiles ------------------------------------------------------------------------
@@ -427,6 +430,8 @@ class _MapControl(folium.MacroElement):
             c.onAdd = function () {
                 var div = L.DomUtil.create("div", {{ this.css_class_js }});
                 div.innerHTML = {{ this.html_js }};
+                var det = div.querySelector("details"), map = {{ this._parent.get_name() }};
+                if (det && (map.getSize().x < 600 || window.innerWidth < 600)) { det.open = false; }
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
                 return div;
@@ -464,6 +469,71 @@ class _Attribution(folium.MacroElement):
         self.text_js = _js(text)
 
 
+class _Fullscreen(JSCSSMixin, folium.MacroElement):
+    """The vendored Leaflet.fullscreen control (MIT; ``static/vendor/leaflet.fullscreen-*``).
+
+    Streamlit's component iframes allow the Fullscreen API, so the map fills the
+    screen, not only its iframe; where the API is refused the plugin falls back to
+    a pseudo-fullscreen that fills the frame.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        new L.Control.FullScreen({position: "topleft", title: "Show the map full screen",
+            titleCancel: "Leave full screen", forceSeparateButton: true})
+            .addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "HotspotsFullscreen"
+        self.default_js = [
+            ("leaflet_fullscreen", vendor_url("Control.FullScreen.umd.js", package=_FULLSCREEN_DIR))
+        ]
+        self.default_css = [
+            (
+                "leaflet_fullscreen_css",
+                vendor_url("Control.FullScreen.css", package=_FULLSCREEN_DIR),
+            )
+        ]
+
+
+class _RankLabels(Layer):
+    """Numbers on the map that need no hover: permanent tooltips on invisible circle markers.
+
+    One zero-radius, non-interactive ``L.circleMarker`` per label at a point inside
+    its hotspot, carrying a permanent tooltip (class ``hs-rank``). Tooltips ignore
+    the pointer, so clicks go through to the hotspot beneath. No icon font or
+    ``DivIcon`` is needed.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function () {
+            var g = L.featureGroup(), d = {{ this.labels_js }};
+            d.forEach(function (a) {
+                L.circleMarker([a[0], a[1]], {radius: 0, opacity: 0, fillOpacity: 0, interactive: false})
+                    .bindTooltip(a[2], {permanent: true, direction: "center",
+                        className: "hs-rank" + (a[3] ? " hs-rank-selected" : "")})
+                    .addTo(g);
+            });
+            return g;
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, labels: list[list], *, name: str = "Rank numbers", show: bool = True):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "RankLabels"
+        self.labels_js = _js(labels)
+        self.n_labels = len(labels)
+
+
 _CSS = """
 <style>
 .hs-legend { background: rgba(255,255,255,0.92); padding: 6px 8px; border-radius: 4px;
@@ -476,6 +546,17 @@ _CSS = """
   border-radius: 4px; letter-spacing: 0.05em; }
 .hs-popup table { border-collapse: collapse; font-size: 12px; }
 .hs-popup th { text-align: left; padding-right: 6px; vertical-align: top; font-weight: 600; }
+.hs-legend details > summary { cursor: pointer; font-weight: 600; list-style-position: inside; }
+.hs-legend details:not([open]) { padding: 0; }
+.leaflet-tooltip.hs-rank { background: #fff; border: 1.5px solid #D55E00; border-radius: 10px;
+  padding: 0 5px; font: bold 12px/16px sans-serif; color: #222; box-shadow: none; }
+.leaflet-tooltip.hs-rank::before { display: none; }
+.leaflet-tooltip.hs-rank-selected { background: #000; color: #fff; border-color: #000; }
+.leaflet-control-attribution { font-size: 10px; max-width: 55vw; white-space: nowrap;
+  overflow: hidden; text-overflow: ellipsis; }
+.leaflet-control-attribution:hover { white-space: normal; }
+@media print { .leaflet-control-zoom, .leaflet-control-layers, .leaflet-control-fullscreen,
+  .leaflet-draw { display: none !important; } }
 </style>
 """
 
@@ -819,6 +900,12 @@ def build_map(
     density_label: str = "Records per km²",
     show_nonsignificant: bool = False,
     prefer_canvas: bool = True,
+    labels: bool = True,
+    max_labels: int = 25,
+    selected: int | None = None,
+    zoom_to_selected: bool = True,
+    controls: bool = True,
+    fit_to_hotspots: bool = False,
 ) -> HotspotMap:
     """Build the dashboard map.
 
@@ -857,6 +944,18 @@ def build_map(
     density_label : legend title and layer name of the density surface (its units).
     prefer_canvas : draw vector layers on one canvas (fast with thousands of
         locations; hit-testing follows drawing order). False gives SVG paths.
+    labels : write each hotspot's rank on the map, visible without hovering
+        (a "Rank numbers" layer of permanent tooltips): the ``max_labels`` highest
+        ranks, and the selected hotspot, so that numbers do not pile up.
+    selected : the ``hotspot_id`` of a chosen hotspot: outlined in black, its number
+        inverted, and (with ``zoom_to_selected``) the map zoomed to it. An id not on
+        the map is ignored.
+    controls : zoom, fullscreen and layer controls (False for printed sheets). With
+        ``controls``, a fullscreen button (vendored Leaflet.fullscreen) sits at the
+        top left. Hotspots with a ``change_class`` column (new / growing / persistent
+        / shrinking / gone) are coloured by it (Okabe–Ito, :data:`palettes.CHANGE_COLOURS`).
+    fit_to_hotspots : fit the map to the hotspots (with 250 m around them) rather
+        than to the area: for printed sheets, where numbers must not pile up.
 
     Returns
     -------
@@ -910,7 +1009,8 @@ def build_map(
         prefer_canvas=prefer_canvas,
         control_scale=True,
         maxZoom=spec.max_zoom,
-        zoomSnap=0.5,
+        zoomSnap=0.25,
+        zoom_control=bool(controls),
     )
     m.get_root().header.add_child(folium.Element(_CSS), name="hotspots_css")
     if spec.url is None:
@@ -924,6 +1024,8 @@ def build_map(
             control=False,
         ).add_to(m)
     _Attribution(_esc(DATA_ATTRIBUTION)).add_to(m)
+    if controls:
+        _Fullscreen().add_to(m)
     legend: list[str] = []
 
     # (b) density
@@ -1048,34 +1150,74 @@ def build_map(
         h = h[~(h.geometry.isna() | h.geometry.is_empty)]
         if S.RANK in h.columns:
             h = h.sort_values(S.RANK, ascending=False, kind="stable")  # rank 1 drawn last, on top
+        by_change = "change_class" in h.columns
+        chosen = None
         if len(h):
             rows = h.drop(columns="geometry").to_dict("records")
             texts = [_hotspot_texts(r, suppress_below) for r in rows]
-            props = []
+            props, marks = [], []
             for r in rows:
                 c = r.get(S.COUNT)
+                hid = int(r[S.HOTSPOT_ID])
+                rank = None if r.get(S.RANK) is None or pd.isna(r.get(S.RANK)) else int(r[S.RANK])
+                cls = _change_key(r.get("change_class")) if by_change else "hotspot"
+                is_sel = selected is not None and hid == int(selected)
                 props.append(
                     {
-                        S.HOTSPOT_ID: int(r[S.HOTSPOT_ID]),
-                        S.RANK: None
-                        if r.get(S.RANK) is None or pd.isna(r.get(S.RANK))
-                        else int(r[S.RANK]),
+                        S.HOTSPOT_ID: hid,
+                        S.RANK: rank,
                         S.NAME: _esc(r.get(S.NAME)),
                         S.COUNT: None
                         if c is None or pd.isna(c) or is_suppressed(c, suppress_below)
                         else int(c),
+                        "style": f"{cls}|{int(is_sel)}",
                     }
                 )
+                marks.append((rank, is_sel))
+            wgs = _to_wgs84_geoms(h.geometry.values)
             _GeoJsonLayer(
-                _to_wgs84_geoms(h.geometry.values), props, name="Hotspots",
-                style={"color": P.HOTSPOT_OUTLINE, "weight": 2.5, "opacity": 1, "fillColor": P.HOTSPOT_OUTLINE,
-                       "fillOpacity": 0.12},
+                wgs, props, name="Hotspots", style=_hotspot_styles(), style_by="style",
                 tooltips=[t for t, _ in texts], popups=[p for _, p in texts],
             ).add_to(m)  # fmt: skip
-        legend.append(
-            f'<div><span class="sw" style="border:2px solid {P.HOTSPOT_OUTLINE};'
-            f'background:rgba(213,94,0,0.12)"></span>Hotspot (click for details)</div>'
-        )
+            if labels:
+                pts = _to_wgs84_geoms(list(shapely.point_on_surface(h.geometry.values)))
+                lab = [
+                    [round(pt.y, 6), round(pt.x, 6), str(rank), bool(sel)]
+                    for pt, (rank, sel) in zip(pts, marks, strict=True)
+                    if rank is not None and (rank <= max_labels or sel)
+                ]
+                if len(lab) < sum(1 for r, _ in marks if r is not None):
+                    notes.append(
+                        f"Rank numbers are written on the top {max_labels} hotspots; "
+                        "hover or click the others."
+                    )
+                _RankLabels(lab).add_to(m)
+            if fit_to_hotspots:
+                fit = _bounds_latlon(shapely.union_all(h.geometry.values).buffer(250.0))
+            sel_rows = [k for k, (_, sel) in enumerate(marks) if sel]
+            if sel_rows:
+                chosen = h.geometry.values[sel_rows[0]]
+        if by_change:
+            present_classes = {_change_key(v) for v in h["change_class"]} if len(h) else set()
+            legend.append(
+                "<h4>Hotspots: change</h4>"
+                + "".join(
+                    f'<div><span class="sw" style="border:2px solid {P.CHANGE_COLOURS[c]};'
+                    f'background:{P.CHANGE_COLOURS[c]}33"></span>{_esc(P.CHANGE_LABELS[c])}</div>'
+                    for c in P.CHANGE_CLASSES
+                    if c in present_classes
+                )
+            )
+        else:
+            legend.append(
+                f'<div><span class="sw" style="border:2px solid {P.HOTSPOT_OUTLINE};'
+                f'background:rgba(213,94,0,0.12)"></span>Hotspot (number = rank'
+                + ("; click for details)" if controls else ")")
+                + "</div>"
+            )
+        if chosen is not None and zoom_to_selected:
+            # the chosen hotspot with some surroundings (300 m), never closer than a street
+            fit = _bounds_latlon(chosen.buffer(300.0))
 
     if simulated:
         _MapControl("SIMULATED DATA", position="topleft", css_class="hs-banner").add_to(m)
@@ -1084,11 +1226,46 @@ def build_map(
             '<div style="max-width:190px;color:#555;margin-top:3px">police.uk points are '
             "anonymised map points, not addresses</div>"
         )
-        _MapControl("".join(legend), position="bottomright").add_to(m)
-    m.fit_bounds(fit)
-    folium.LayerControl(position="topright", collapsed=True).add_to(m)
+        body = "".join(legend)
+        if controls:  # collapsible; starts closed on narrow maps (phones)
+            body = f"<details open><summary>Legend</summary>{body}</details>"
+        _MapControl(body, position="bottomright").add_to(m)
+    m.fit_bounds(fit, padding=(8, 8))
+    if controls:
+        folium.LayerControl(position="topright", collapsed=True).add_to(m)
     m.notes = tuple(notes)
     return m
+
+
+def _change_key(value: object) -> str:
+    """A change class as a style key: one of :data:`palettes.CHANGE_CLASSES` or "hotspot"."""
+    v = str(value).strip().lower() if isinstance(value, str) else ""
+    return v if v in P.CHANGE_COLOURS else "hotspot"
+
+
+def _hotspot_styles() -> dict[str, dict]:
+    """Leaflet path styles keyed "<class>|<selected 0/1>"."""
+    colours = {"hotspot": P.HOTSPOT_OUTLINE, **P.CHANGE_COLOURS}
+    out = {}
+    for cls, colour in colours.items():
+        dash = "5 4" if cls == "gone" else None
+        out[f"{cls}|0"] = {
+            "color": colour,
+            "weight": 2.5,
+            "opacity": 1,
+            "fillColor": colour,
+            "fillOpacity": 0.12 if cls == "hotspot" else 0.2,
+            "dashArray": dash,
+        }
+        out[f"{cls}|1"] = {
+            "color": P.SELECTED_OUTLINE,
+            "weight": 5,
+            "opacity": 1,
+            "fillColor": colour,
+            "fillOpacity": 0.3,
+            "dashArray": dash,
+        }
+    return out  # fmt: skip
 
 
 def _radius(count: int, nmax: int, r0: float = 2.0, r1: float = 16.0) -> int:
@@ -1140,18 +1317,27 @@ def map_html(m: folium.Map, *, inline_assets: bool = False) -> str:
     out = m.get_root().render()
     if not inline_assets:
         return out
-    js = vendor_path("leaflet.js").read_text(encoding="utf-8")
-    css = vendor_path("leaflet.css").read_text(encoding="utf-8")
+    prefix = re.escape(static_url() + "/")
 
-    def data_uri(match: re.Match[str]) -> str:
-        p = vendor_path(match.group(1))
-        return "url(data:image/png;base64," + base64.b64encode(p.read_bytes()).decode("ascii") + ")"
+    def read(rel: str) -> str:
+        path = (_static_dir() / rel).resolve()
+        if not path.is_relative_to((_static_dir() / "vendor").resolve()):
+            raise InputError("asset", rel, "a file under static/vendor/")
+        return path.read_text(encoding="utf-8")
 
-    css = re.sub(r"url\((images/[A-Za-z0-9_.-]+\.png)\)", data_uri, css)
-    out = out.replace(
-        f'<script src="{vendor_url("leaflet.js")}"></script>', f"<script>{js}</script>"
-    )
-    out = out.replace(
-        f'<link rel="stylesheet" href="{vendor_url("leaflet.css")}"/>', f"<style>{css}</style>"
-    )
-    return out
+    def script(match: re.Match[str]) -> str:
+        return "<script>" + read(match.group(1)).replace("</script", "<\\/script") + "</script>"
+
+    def style(match: re.Match[str]) -> str:
+        rel = match.group(1)
+        folder = (_static_dir() / rel).parent
+
+        def data_uri(img: re.Match[str]) -> str:
+            data = base64.b64encode((folder / img.group(1)).read_bytes()).decode("ascii")
+            return f"url(data:image/png;base64,{data})"
+
+        css = re.sub(r"url\((images/[A-Za-z0-9_.-]+\.png)\)", data_uri, read(rel))
+        return f"<style>{css}</style>"
+
+    out = re.sub(rf'<script src="{prefix}(vendor/[^"]+\.js)"></script>', script, out)
+    return re.sub(rf'<link rel="stylesheet" href="{prefix}(vendor/[^"]+\.css)"/>', style, out)

@@ -34,6 +34,10 @@ __all__ = [
     "gi_class_label",
     "OKABE_ITO",
     "HOTSPOT_OUTLINE",
+    "SELECTED_OUTLINE",
+    "CHANGE_CLASSES",
+    "CHANGE_COLOURS",
+    "CHANGE_LABELS",
     "AREA_OUTLINE",
     "POINT_COLOUR",
     "BOUNDARY_COLOUR",
@@ -94,6 +98,24 @@ HOTSPOT_OUTLINE = "#D55E00"  # Okabe–Ito vermillion
 AREA_OUTLINE = "#000000"
 POINT_COLOUR = "#0072B2"  # Okabe–Ito blue
 BOUNDARY_COLOUR = "#555555"
+SELECTED_OUTLINE = "#000000"  # the chosen hotspot: black, thicker
+
+# Hotspot change classes (this period against the comparison period), Okabe–Ito.
+CHANGE_CLASSES: tuple[str, ...] = ("new", "growing", "persistent", "shrinking", "gone")
+CHANGE_COLOURS: dict[str, str] = {
+    "new": "#D55E00",  # vermillion
+    "growing": "#E69F00",  # orange
+    "persistent": "#CC79A7",  # reddish purple
+    "shrinking": "#56B4E9",  # sky blue
+    "gone": "#0072B2",  # blue
+}
+CHANGE_LABELS: dict[str, str] = {
+    "new": "New (not a hotspot before)",
+    "growing": "Growing",
+    "persistent": "Persistent",
+    "shrinking": "Shrinking",
+    "gone": "Gone (a hotspot before, not now)",
+}
 
 
 def gi_class_label(code: int) -> str:

@@ -25,6 +25,8 @@ __all__ = [
     "format_number",
     "format_share",
     "format_top",
+    "format_month",
+    "format_period",
     "location_counts",
     "hotspot_table",
     "HOTSPOT_TABLE_LABELS",
@@ -138,6 +140,33 @@ def format_top(value: object, suppress_below: int | None = None, sep: str = "; "
         else:
             parts.append(_suppress_in_text(str(item), suppress_below))
     return sep.join(parts)
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTH_RE = re.compile(r"^\s*(\d{4})-(\d{2})")
+
+
+def format_month(month: object) -> str:
+    """A month as people write it: ``"2024-01"`` (or a date / Timestamp) -> ``"Jan 2024"``.
+
+    Text that is not a month is returned unchanged (as text); missing values give "–".
+    """
+    if _missing(month):
+        return "–"
+    if isinstance(month, (pd.Timestamp, pd.Period)) or hasattr(month, "year"):
+        y, m = int(month.year), int(month.month)
+    else:
+        hit = _MONTH_RE.match(str(month))
+        if not hit or not 1 <= int(hit.group(2)) <= 12:
+            return str(month)
+        y, m = int(hit.group(1)), int(hit.group(2))
+    return f"{_MONTHS[m - 1]} {y}"
+
+
+def format_period(start: object, end: object) -> str:
+    """``("2024-01", "2024-03")`` -> ``"Jan 2024 – Mar 2024"``; one month -> ``"Jan 2024"``."""
+    a, b = format_month(start), format_month(end)
+    return a if a == b else f"{a} – {b}"
 
 
 def location_counts(records: pd.DataFrame) -> pd.DataFrame:

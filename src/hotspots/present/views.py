@@ -61,8 +61,37 @@ class Filters:
 # all 23 (record and crime IDs are long strings). CSV exports of records use the store.
 VIEW_COLUMNS = [
     S.MONTH, S.DATE, S.HOUR, S.CATEGORY, S.ASB_SUBTYPE, S.LON, S.LAT, S.X, S.Y, S.LOCATION,
-    S.LSOA_CODE, S.WARD_CODE, S.WARD_NAME, S.TOWN, S.IN_BCP, S.SIMULATED,
+    S.LSOA_CODE, S.WARD_CODE, S.WARD_NAME, S.TOWN, S.IN_BCP, S.SIMULATED, S.OUTCOME,
 ]  # fmt: skip
+
+NO_OUTCOME = "No outcome recorded (ASB, or not yet given)"
+
+
+def outcome_mix(records: pd.DataFrame, top: int = 8) -> pd.DataFrame:
+    """police.uk's ``Last outcome category`` of the records: outcome, records, share (%).
+
+    ASB rows carry no outcome on police.uk; they, and crimes with no outcome yet,
+    count as :data:`NO_OUTCOME`. Outcomes beyond the ``top`` largest are summed as
+    "Other outcomes". Largest first.
+    """
+    if S.OUTCOME not in records.columns or len(records) == 0:
+        return pd.DataFrame({"outcome": pd.Series(dtype="string"),
+                             "records": pd.Series(dtype="int64"),
+                             "share (%)": pd.Series(dtype="float64")})  # fmt: skip
+    out = records[S.OUTCOME].astype("string").str.strip().replace("", pd.NA).fillna(NO_OUTCOME)
+    counts = out.value_counts()
+    if len(counts) > top:
+        counts = pd.concat(
+            [counts.iloc[:top], pd.Series({"Other outcomes": int(counts.iloc[top:].sum())})]
+        )
+    n = int(counts.sum())
+    return pd.DataFrame(
+        {
+            "outcome": counts.index.astype(str),
+            "records": counts.to_numpy().astype("int64"),
+            "share (%)": (100 * counts.to_numpy() / max(n, 1)).round(1),
+        }
+    )
 
 
 def narrow(records: pd.DataFrame) -> pd.DataFrame:
@@ -340,6 +369,7 @@ class WardView:
     locations: pd.DataFrame
     report: object  # present.reports.WardReport
     notes: tuple[str, ...] = ()
+    outcomes: pd.DataFrame | None = None  # outcome_mix of the ward's records in the window
 
 
 def ward_view(records: pd.DataFrame, f: Filters, *, ward: str) -> WardView:
@@ -394,7 +424,59 @@ def ward_view(records: pd.DataFrame, f: Filters, *, ward: str) -> WardView:
         hs,
         locs,
         report,
+        outcomes=outcome_mix(recs),
     )
+
+
+def ward_paragraph(wv: WardView, start: str, end: str, suppress_below: int | None = None) -> str:
+    """The ward in plain English: records, against a year earlier, share of BCP, hotspots.
+
+    Plain text (names come from data: escape for the sink). Counts below
+    ``suppress_below`` read "fewer than k".
+    """
+    from hotspots.compare import wording as W
+    from hotspots.data.boundaries import load_boundaries
+    from hotspots.present.tables import format_count, format_period
+
+    def count(n: int) -> str:
+        shown = format_count(n, suppress_below)
+        return f"fewer than {suppress_below}" if shown.startswith("<") else shown
+
+    period = format_period(start, end)
+    out = [f"{wv.ward_name} had {count(wv.n_records)} records in {period}."]
+    p = wv.previous
+    if p is not None and p.count_a > 0:
+        r = p.result
+        lo, hi = r.pct_ci
+        if lo > 0:
+            verdict = "more than could be chance"
+        elif hi < 0:
+            verdict = "fewer, more than could be chance"
+        else:
+            verdict = "within what chance alone could give"
+        out.append(
+            f"A year earlier ({format_period(p.a.start, p.a.end)}) it had {count(p.count_a)}: "
+            f"a change of {W.pct(r.pct_change)} ({W.pct(lo)} to {W.pct(hi)}), {verdict}."
+        )
+    elif p is None:
+        out.append("There is no data for the same months a year earlier.")
+    if wv.n_bcp:
+        share_area = 100 * wv.area.area_km2 / load_boundaries().outline_area_km2
+        out.append(
+            f"That is {100 * wv.share_of_bcp:.1f}% of all BCP records, from "
+            f"{share_area:.1f}% of BCP's area."
+        )
+    if len(wv.hotspots):
+        names = [str(n) for n in wv.hotspots.sort_values(S.RANK)[S.NAME].head(3)]
+        more = len(wv.hotspots) - len(names)
+        listed = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
+        out.append(
+            f"Records cluster most around {listed}"
+            + (f" ({more} more hotspot{'s' if more > 1 else ''} on the map)." if more else ".")
+        )
+    else:
+        out.append("No hotspot stands out in the ward for these months.")
+    return " ".join(out)
 
 
 # --- Patrol planning -------------------------------------------------------------
@@ -479,6 +561,7 @@ class HotspotDetail:
     by_category: pd.DataFrame
     trend: pd.DataFrame
     top_locations: pd.DataFrame
+    outcomes: pd.DataFrame | None = None  # outcome_mix of the records inside
 
 
 def hotspot_detail(records: pd.DataFrame, f: Filters, geometry) -> HotspotDetail:
@@ -499,7 +582,13 @@ def hotspot_detail(records: pd.DataFrame, f: Filters, geometry) -> HotspotDetail
     cur = inside[(inside[S.MONTH] >= f.start) & (inside[S.MONTH] <= f.end)]
     by_cat = cur[S.CATEGORY].value_counts().rename_axis("category").reset_index(name="records")
     trend = trend_by_month(inside, dataset_months(records))
-    locs = (
-        location_counts(cur).head(10) if len(cur) else pd.DataFrame(columns=["location", "count"])
+    top = location_counts(cur).head(10)
+    # a table for people: the place and its records (grid x/y are for the map, not for reading)
+    locs = pd.DataFrame(
+        {
+            "Location": top[S.LOCATION].astype("string").fillna("Unknown location").to_numpy(),
+            "Records": top[S.COUNT].astype("int64").to_numpy(),
+            "Share of the hotspot (%)": (100 * top[S.COUNT] / max(len(cur), 1)).round(1).to_numpy(),
+        }
     )
-    return HotspotDetail(len(cur), by_cat, trend, locs)
+    return HotspotDetail(len(cur), by_cat, trend, locs, outcome_mix(cur))

@@ -89,6 +89,8 @@ def _hotspot_map(
     tiles: str,
     suppress_below: int | None,
     height: int,
+    selected: int | None = None,
+    zoom_to_selected: bool = False,
 ):
     from hotspots.present.draw import add_draw_control
     from hotspots.present.maps import build_map
@@ -104,6 +106,8 @@ def _hotspot_map(
         height=height,
         suppress_below=suppress_below,
         simulated=bool(_records(path, version)["simulated"].any()),
+        selected=selected,
+        zoom_to_selected=zoom_to_selected,
     )
     return add_draw_control(m)
 
@@ -115,6 +119,8 @@ def hotspot_map(
     tiles: str = "auto",
     suppress_below: int | None = None,
     height: int = 620,
+    selected: int | None = None,
+    zoom_to_selected: bool = False,
     **params,
 ):
     """The hotspot page's folium map for ``views.hotspot_view(**params)``.
@@ -133,6 +139,8 @@ def hotspot_map(
         tiles,
         suppress_below,
         height,
+        None if selected is None else int(selected),
+        bool(zoom_to_selected),
     )
 
 

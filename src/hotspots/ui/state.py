@@ -21,11 +21,17 @@ __all__ = [
     "same_page",
     "clamped",
     "one_of",
+    "rejected",
+    "clear_rejected",
+    "link_notices",
+    "closest",
 ]
 
 _MAX_PARAM_LEN = 2000  # a longer query value is never a real link: ignored
 
 _KEEP = "_keep_"  # prefix of copies that survive a page switch (widget state does not)
+_REJECTED = "_link_rejected"  # key -> the link's raw value that parse refused
+_ADJUSTED = "_link_adjusted"  # key -> (raw, value used) when parse clamped a number
 
 
 def query_value(name: str) -> str | None:
@@ -103,15 +109,82 @@ def init(
     mark_page(key)
     if _KEEP + key in st.session_state:
         st.session_state[key] = st.session_state[_KEEP + key]
+        clear_rejected(key)  # a link's notice belongs to the page it was opened on
         return
     raw = query_value(param or key)
     value = default
     if raw is not None and len(raw) <= _MAX_PARAM_LEN:
         try:
             value = parse(raw) if parse else raw
-        except Exception:  # a hand-edited or stale link: fall back to the default
+            _note_adjusted(key, raw, value)
+        except Exception:  # a hand-edited or stale link: the default, and a notice
             value = default
+            st.session_state.setdefault(_REJECTED, {})[key] = raw
     st.session_state[key] = value
+
+
+def _note_adjusted(key: str, raw: str, value: Any) -> None:
+    """Remember a number from a link that was clamped or rounded, to say so."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return
+    try:
+        asked = float(raw)
+    except ValueError:
+        return
+    if abs(asked - float(value)) > 1e-9:
+        st.session_state.setdefault(_ADJUSTED, {})[key] = (raw, value)
+
+
+def rejected(key: str) -> str | None:
+    """The link's value for ``key`` that was refused (None if none was, or it was dealt with)."""
+    return st.session_state.get(_REJECTED, {}).get(key)
+
+
+def clear_rejected(key: str) -> None:
+    st.session_state.get(_REJECTED, {}).pop(key, None)
+    st.session_state.get(_ADJUSTED, {}).pop(key, None)
+
+
+def closest(text: str, options: list[str], n: int = 3) -> list[str]:
+    """The options nearest to ``text`` (difflib ratio, case and "and"/"&" ignored), best first."""
+    import difflib
+
+    def norm(t: str) -> str:
+        return " ".join(t.lower().replace(" and ", " & ").split())
+
+    by_norm: dict[str, str] = {}
+    for o in options:
+        by_norm.setdefault(norm(o), o)
+    hits = difflib.get_close_matches(norm(text), list(by_norm), n=n, cutoff=0.6)
+    return [by_norm[h] for h in hits]
+
+
+def link_notices(labels: dict[str, str] | None = None) -> list[str]:
+    """Sentences about link values that were refused or clamped on this page, still in force.
+
+    A notice is dropped once the widget holds another value (the reader chose).
+    ``labels`` names parameters for people (``{"buffer": "Buffer ring width (m)"}``).
+    """
+    labels = labels or {}
+    out = []
+    ss = st.session_state
+    for key, (raw, value) in list(ss.get(_ADJUSTED, {}).items()):
+        if ss.get(key) != value:
+            ss[_ADJUSTED].pop(key, None)
+            continue
+        out.append(
+            f"The link asked for {labels.get(key, key)} = {raw}, outside what this page "
+            f"allows: {value} is used."
+        )
+    for key, raw in list(ss.get(_REJECTED, {}).items()):
+        if key in ("ward", "area"):  # the pages name the closest matches themselves
+            continue
+        out.append(
+            f"The link's {labels.get(key, key)} = “{raw[:80]}” was not understood: "
+            f"the usual value ({ss.get(key)}) is used."
+        )
+        ss[_REJECTED].pop(key, None)
+    return out
 
 
 def keep(*keys: str) -> None:

@@ -100,6 +100,7 @@ def dataset_picker() -> tuple[str, pd.DataFrame, str]:
         key="dataset",
         help="Real police.uk data, the simulator's data (known truth), or files uploaded on the Data page.",
     )
+    state.keep("dataset")  # every page, the Data page included, hands the choice on
     if dataset == "uploaded" and not get_store("uploaded").exists():
         st.sidebar.info("Nothing uploaded yet: use the Data page. Showing the real data.")
         dataset = "bundled"
@@ -119,7 +120,14 @@ def disclosure_forced() -> bool:
 
 
 def log_export(what: str, dataset: str):
-    """An ``on_click`` for a download button: records the export in the audit trail."""
+    """An ``on_click`` for a download button: records the export in the audit trail.
+
+    Without sign-in (one person on a laptop) there is no audit trail, and the button
+    gets ``"ignore"``: no rerun, so downloads clicked in quick succession all arrive. With
+    sign-in the export is recorded, which costs a rerun per click.
+    """
+    if not auth.auth_configured():
+        return "ignore"
 
     def _record() -> None:
         from hotspots.data import audit
@@ -149,6 +157,21 @@ def _radius(text: str) -> int:
     """A radius from a link: a number of metres, rounded to the slider's 50 m steps and clamped."""
     r = int(round(float(text) / 50.0) * 50)
     return min(max(r, RADIUS_RANGE[0]), RADIUS_RANGE[1])
+
+
+def _area_notice(raw: str, opts: dict[str, str]) -> None:
+    """Say that the link's area is unknown, with the closest areas, and what is shown instead."""
+    from hotspots.present.escape import markdown
+
+    base = raw.partition("@")[0]
+    kind, _, name = base.partition(":")
+    labels = {v.partition(": ")[2] or v: k for k, v in opts.items()}
+    near = state.closest(name or base, list(labels))
+    guess = f" Did you mean {' or '.join(near)}?" if near else ""
+    st.warning(
+        markdown(f"No area called “{(name or base)[:80]}” is known.{guess} Showing all of BCP "
+                 "until you choose an area in the sidebar.")
+    )  # fmt: skip
 
 
 def _area_parse(raw: str) -> str:
@@ -263,7 +286,17 @@ def filter_sidebar(
         if base.startswith("poly:") and base not in opts:
             opts = {base: "Polygon drawn on the map", **opts}
         _seed("area_pick", base if base in opts else "bcp")
-        choice = sb.selectbox("Area", list(opts), format_func=opts.get, key="area_pick")
+        bad = state.rejected("area")
+        if bad is not None:
+            _area_notice(bad, opts)
+        choice = sb.selectbox(
+            "Area",
+            list(opts),
+            format_func=opts.get,
+            key="area_pick",
+            on_change=state.clear_rejected,
+            args=("area",),
+        )
         area_spec = choice
         if choice.startswith("place:"):
             r = _radius(radius) if radius and choice == base else 300
@@ -300,6 +333,25 @@ def filter_sidebar(
     return Filters(start, end, categories, area_spec, hours, days)
 
 
+# link parameters named for people, in notices about links
+LINK_LABELS = {
+    "buffer": "the buffer ring width (m)",
+    "eps": "the DBSCAN neighbourhood radius (m)",
+    "minpts": "the minimum records per core location",
+    "cell": "the KDE cell size (m)",
+    "bw": "the KDE bandwidth (m)",
+    "top": "the hotspot share (%)",
+    "gicell": "the Gi* cell size (m)",
+    "top_n": "the number of places",
+    "pcell": "the patrol cell size (m)",
+    "from": "the first month",
+    "to": "the last month",
+    "cats": "the categories",
+    "dataset": "the dataset",
+    "method": "the method",
+}
+
+
 def permalink(extra: dict | None = None) -> None:
     """Publish the shared state (and a page's own) to the URL."""
     ss = st.session_state
@@ -314,6 +366,10 @@ def permalink(extra: dict | None = None) -> None:
     }
     values.update(extra or {})
     state.keep(*(k for k in (extra or {}) if k in ss))  # a page's own choices, for coming back
+    from hotspots.present.escape import markdown
+
+    for note in state.link_notices(LINK_LABELS):
+        st.info(markdown(note))
     state.publish(values)
 
 

@@ -1,0 +1,78 @@
+"""The patrol sheet printed by Chromium: one A4 landscape page with the numbers on it.
+
+Builds the sheet from the bundled real months (top 50 and top 10 places, 150 m
+cells), opens the file offline (file://), waits for Leaflet to draw, prints it with
+``page.pdf(format="A4", landscape=True)`` and reads the PDF with pypdf.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from hotspots.data import schema as S
+from hotspots.present.patrol_sheet import patrol_sheet_html
+from hotspots.present.views import Filters, patrol_view
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def bundled_records():
+    from hotspots.data.store import open_dataset
+
+    return open_dataset("bundled").records()
+
+
+@pytest.mark.parametrize("top_n", [10, 50])
+def test_patrol_sheet_prints_on_one_a4_landscape_page(browser, bundled_records, tmp_path, top_n):
+    from pypdf import PdfReader
+
+    f = Filters("2024-01", "2024-03")
+    pv = patrol_view(bundled_records, f, top_n=top_n, cell_size_m=150.0)
+    assert len(pv.places) == top_n
+    path = tmp_path / "patrol-map.html"
+    path.write_text(
+        patrol_sheet_html(pv.places, start=f.start, end=f.end, categories=["Anti-social behaviour"],
+                          area=pv.area),
+        encoding="utf-8",
+    )  # fmt: skip
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768})
+    outside: list[str] = []
+    try:
+        page = ctx.new_page()
+        page.route(
+            "**/*",
+            lambda r: r.continue_() if r.request.url.startswith("file:") else (
+                outside.append(r.request.url), r.abort())[1],
+        )  # fmt: skip
+        page.goto(path.as_uri())
+        page.locator(".leaflet-tooltip.hs-rank").first.wait_for(timeout=20_000)
+        labels = page.locator(".leaflet-tooltip.hs-rank").all_inner_texts()
+        # every place numbered on the map without hovering, each number once
+        assert sorted(int(t) for t in labels) == list(range(1, top_n + 1))
+        # every row of the table is inside its box (nothing cut off)
+        box = page.locator(".ps-places").bounding_box()
+        last_row = page.locator(".ps-places tbody tr").last.bounding_box()
+        assert page.locator(".ps-places tbody tr").count() == top_n
+        assert last_row["y"] + last_row["height"] <= box["y"] + box["height"] + 0.5
+        # no zoom or layer control on the sheet
+        assert page.locator(".leaflet-control-zoom, .leaflet-control-layers").count() == 0
+        pdf = page.pdf(format="A4", landscape=True, print_background=True)
+    finally:
+        ctx.close()
+    assert outside == []
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert float(box.width) > float(box.height)  # landscape
+    text = reader.pages[0].extract_text()
+    assert "Patrol places" in text and "Jan 2024 – Mar 2024" in text
+    assert "Anti-social behaviour" in text
+    # the table's ranks and names are on the page (the last place too: nothing cut off)
+    last = pv.places.sort_values(S.RANK).iloc[-1]
+    squeezed = "".join(text.split())  # names wrap inside their cells
+    assert "".join(str(last[S.NAME]).split()) in squeezed
+    tokens = text.split()
+    assert all(str(k) in tokens for k in range(1, top_n + 1))
