@@ -15,6 +15,8 @@ import pytest
 from playwright.sync_api import expect
 from test_browser import assert_clean, details_heading, map_frame, open_app
 
+from hotspots.data.police_uk import HEADER
+
 pytestmark = pytest.mark.browser
 
 PAYLOADS = [
@@ -28,20 +30,7 @@ FILE_NAME = "![f](http:evil.example@f.png)<img src=http:evil.example>.csv"
 
 
 def _payload_csv() -> bytes:
-    header = [
-        "Crime ID",
-        "Month",
-        "Reported by",
-        "Falls within",
-        "Longitude",
-        "Latitude",
-        "Location",
-        "LSOA code",
-        "LSOA name",
-        "Crime type",
-        "Last outcome category",
-        "Context",
-    ]
+    header = HEADER  # the police.uk street-file header
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(header)
