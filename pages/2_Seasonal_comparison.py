@@ -273,7 +273,8 @@ def _show_evaluation() -> None:
             c[3].metric(
                 "Effect vs control",
                 W.pct(rel.pct),
-                f"95% CI {W.pct(lo)} to {W.pct(hi)}",
+                # Streamlit colours a delta by its leading sign: lead with the interval's
+                f"{W.pct(lo)} to {W.pct(hi)} (95% CI)",
                 delta_color="inverse" if rel.excludes_one else "off",
                 delta_arrow="down" if hi < 0 else "up" if lo > 0 else "off",
                 help="Ratio of rate ratios (target against control), from a count model with "
