@@ -152,9 +152,7 @@ def _gistar(recs: pd.DataFrame, area: Area, naming: dict, params: dict):
 
     res = gistar(recs, area=area, **params)
     polys = gistar_hotspot_areas(res)
-    hot = (
-        describe_hotspots(polys.drop(columns=[S.COUNT]), recs, **naming) if len(polys) else None
-    )
+    hot = describe_hotspots(polys.drop(columns=[S.COUNT]), recs, **naming) if len(polys) else None
     used = {
         "cell_size_m": res.cell_size_m,
         "distance_m": res.distance_m,
