@@ -49,7 +49,9 @@ def main() -> int:
     load_boundaries()
     t = time.perf_counter()
     recs = simulate(seed=3, scale=args.scale).records
-    print(f"records: {len(recs):,} simulated (scale {args.scale}) in {time.perf_counter() - t:.1f} s")
+    print(
+        f"records: {len(recs):,} simulated (scale {args.scale}) in {time.perf_counter() - t:.1f} s"
+    )
     months = sorted(recs[S.MONTH].unique())
     f1 = views.Filters(months[-12], months[-1])
     f2 = f1.with_(categories=(S.ASB,))  # the filter change
@@ -59,18 +61,42 @@ def main() -> int:
     for label, fn in [
         ("filter only (12 months -> ASB)", lambda: views.apply_filters(recs, f2)),
         ("Overview page", lambda: views.overview_view(recs, f2)),
-        ("Hotspot map: DBSCAN + density + map", lambda: build_map(
-            points=(v := views.hotspot_view(recs, f2, method="dbscan")).locations, density=v.kde,
-            hotspots=v.hotspots, area=v.area)),
-        ("Hotspot map: KDE + map", lambda: build_map(
-            points=(v := views.hotspot_view(recs, f2, method="kde")).locations, density=v.kde,
-            hotspots=v.hotspots, area=v.area)),
-        ("Hotspot map: Gi* + map", lambda: build_map(
-            points=(v := views.hotspot_view(recs, f2, method="gistar", layers=("points", "gistar"))).locations,
-            gistar=v.gistar.grid, hotspots=v.hotspots, area=v.area)),
+        (
+            "Hotspot map: DBSCAN + density + map",
+            lambda: build_map(
+                points=(v := views.hotspot_view(recs, f2, method="dbscan")).locations,
+                density=v.kde,
+                hotspots=v.hotspots,
+                area=v.area,
+            ),
+        ),
+        (
+            "Hotspot map: KDE + map",
+            lambda: build_map(
+                points=(v := views.hotspot_view(recs, f2, method="kde")).locations,
+                density=v.kde,
+                hotspots=v.hotspots,
+                area=v.area,
+            ),
+        ),
+        (
+            "Hotspot map: Gi* + map",
+            lambda: build_map(
+                points=(
+                    v := views.hotspot_view(recs, f2, method="gistar", layers=("points", "gistar"))
+                ).locations,
+                gistar=v.gistar.grid,
+                hotspots=v.hotspots,
+                area=v.area,
+            ),
+        ),
         ("Patrol planning (Poole, 3 months)", lambda: views.patrol_view(recs, f3)),
-        ("Seasonal comparison (evaluation + Gi* change)", lambda: views.seasonal_view(
-            recs, f2, before="2021-04:2021-08", after="2022-04:2022-08")),
+        (
+            "Seasonal comparison (evaluation + Gi* change)",
+            lambda: views.seasonal_view(
+                recs, f2, before="2021-04:2021-08", after="2022-04:2022-08"
+            ),
+        ),
         ("Ward view (Bournemouth Central)", lambda: views.ward_view(recs, f2, ward="E05012653")),
     ]:
         sec, out = timed(fn, args.repeat)
@@ -85,8 +111,10 @@ def main() -> int:
     v = views.hotspot_view(recs, f1.with_(start=months[0]), method="dbscan")
     m = build_map(points=v.locations, density=v.kde, hotspots=v.hotspots, area=v.area)
     size = len(map_html(m).encode())
-    print(f"map HTML for all {v.n_records:,} records (all months): {size / 1024:.0f} KiB "
-          f"({len(v.locations):,} locations drawn as one layer)  goal < 300 KiB")
+    print(
+        f"map HTML for all {v.n_records:,} records (all months): {size / 1024:.0f} KiB "
+        f"({len(v.locations):,} locations drawn as one layer)  goal < 300 KiB"
+    )
 
     # naive baseline: one CircleMarker per record, on a 100k sample, scaled
     sample = views.apply_filters(recs, f2).head(20_000)
@@ -98,11 +126,15 @@ def main() -> int:
     naive = (time.perf_counter() - t) * len(views.apply_filters(recs, f2)) / len(sample)
     per_rec = len(html.encode()) / len(sample)
     n2 = len(views.apply_filters(recs, f2))
-    print(f"naive map, one CircleMarker per record ({n2:,} ASB records, timed on {len(sample):,} and scaled): "
-          f"{naive:.1f} s and {per_rec * n2 / 1024**2:.0f} MiB of HTML")
+    print(
+        f"naive map, one CircleMarker per record ({n2:,} ASB records, timed on {len(sample):,} and scaled): "
+        f"{naive:.1f} s and {per_rec * n2 / 1024**2:.0f} MiB of HTML"
+    )
     dbrow = dict(rows)["Hotspot map: DBSCAN + density + map"]
-    print(f"ratio naive map / our hotspot page: {naive / dbrow:.0f}x time, "
-          f"{per_rec * n2 / size:.0f}x bytes (all-record map)")
+    print(
+        f"ratio naive map / our hotspot page: {naive / dbrow:.0f}x time, "
+        f"{per_rec * n2 / size:.0f}x bytes (all-record map)"
+    )
     return 0
 
 
