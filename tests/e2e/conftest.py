@@ -152,13 +152,20 @@ class PageLog:
     served: set[str] = field(default_factory=set)  # URLs answered with a status < 400
 
     def real_failures(self) -> list[str]:
-        """Failed requests, less those aborted by a reload (``net::ERR_ABORTED``) of a URL
-        that was served successfully at another time: a rerun can replace the map's
-        iframe while its images load."""
-        return [
-            f for f in self.failed
-            if not (f.endswith("net::ERR_ABORTED") and f.rsplit(" ", 1)[0] in self.served)
-        ]  # fmt: skip
+        """Failed requests, less those the browser itself cancelled (``net::ERR_ABORTED``)
+        when a rerun or a page change moved on: of a URL that was served successfully at
+        another time (a rerun can replace the map's iframe while its images load), or of
+        Streamlit's own lazily loaded front-end chunks (``/static/js/``, ``/static/css/``;
+        a navigation right after an upload cancels the progress bar's chunk). A missing
+        asset still shows, as an HTTP error, which ``assert_clean`` checks separately."""
+
+        def cancelled(f: str) -> bool:
+            url = f.rsplit(" ", 1)[0]
+            path = urlparse(url).path
+            own_chunk = _is_local(url) and path.startswith(("/static/js/", "/static/css/"))
+            return f.endswith("net::ERR_ABORTED") and (url in self.served or own_chunk)
+
+        return [f for f in self.failed if not cancelled(f)]
 
     def vendor_requests(self) -> list[str]:
         return [u for u in self.requests if "/app/static/vendor/" in u]
