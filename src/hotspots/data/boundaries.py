@@ -9,7 +9,6 @@ locations: callers pass each distinct (x, y) once.
 from __future__ import annotations
 
 import functools
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from hotspots import resources
 from hotspots.data import schema as S
 from hotspots.errors import FileReadError
 
@@ -49,10 +49,7 @@ POLICE_UK_DIR = "police_uk"
 
 def geodata_dir() -> Path:
     """The bundled ``geodata/`` folder (``HOTSPOTS_GEODATA`` overrides)."""
-    env = os.environ.get("HOTSPOTS_GEODATA")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[3] / "geodata"
+    return resources.geodata_dir()
 
 
 @dataclass(frozen=True)

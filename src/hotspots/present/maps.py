@@ -59,6 +59,7 @@ from folium.map import Layer
 from folium.template import Template
 from pyproj import Transformer
 
+from hotspots import resources
 from hotspots.data import schema as S
 from hotspots.data.boundaries import Boundaries, load_boundaries
 from hotspots.errors import InputError
@@ -114,10 +115,7 @@ def static_url() -> str:
 
 
 def _static_dir() -> Path:
-    env = os.environ.get("HOTSPOTS_STATIC")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[3] / "static"
+    return resources.static_dir()
 
 
 def vendor_url(name: str, *, package: str = _LEAFLET_DIR) -> str:
