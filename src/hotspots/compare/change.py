@@ -50,6 +50,7 @@ from hotspots.methods.gistar import (
     resolve_scales,
     study_grid,
 )
+from hotspots.validation import LEVEL, check_param
 
 __all__ = [
     "CHANGE_CLASSES",
@@ -88,8 +89,7 @@ def _hot(frame: gpd.GeoDataFrame, alpha: float) -> np.ndarray:
 
 
 def _check_alpha(alpha: float) -> None:
-    if not (isinstance(alpha, (int, float)) and 0 < alpha < 1):
-        raise InputError("alpha", alpha, "a number between 0 and 1", "For example 0.05.")
+    check_param("alpha", alpha, [LEVEL], "For example 0.05.")
 
 
 class _Setup:

@@ -30,6 +30,7 @@ import shapely
 from hotspots.data import schema as S
 from hotspots.data.boundaries import Boundaries, load_boundaries
 from hotspots.errors import FileReadError, InputError
+from hotspots.validation import NO_CRS_HINT, to_metres
 
 __all__ = [
     "Area",
@@ -41,6 +42,7 @@ __all__ = [
     "records_in_area",
     "polygon_spec",
     "polygon_area",
+    "geometry_area",
 ]
 
 DEFAULT_PLACE_RADIUS_M = 250.0
@@ -110,21 +112,46 @@ def _from_file(path: Path, spec: str) -> Area:
     except Exception as exc:  # pyogrio raises several types for unreadable files
         raise FileReadError(str(path), f"not a readable polygon file ({exc})") from None
     if gdf.crs is None:
-        raise FileReadError(str(path), "the file has no CRS; save it with one (e.g. EPSG:4326)")
-    gdf = gdf.to_crs(S.CRS_METRES)
+        raise FileReadError(str(path), "the file has no CRS. " + NO_CRS_HINT)
+    gdf = to_metres(gdf, str(path))
     polys = gdf[gdf.geom_type.isin(["Polygon", "MultiPolygon"])]
     if polys.empty:
         raise FileReadError(str(path), "no polygons in the file")
     return Area(path.stem, "file", spec, shapely.union_all(polys.geometry.values))
 
 
-def resolve_area(spec: str | Area | None, boundaries: Boundaries | None = None) -> Area:
+def geometry_area(geom: object, argument: str = "area") -> Area:
+    """An :class:`Area` from a shapely geometry (EPSG:27700 metres) or a GeoDataFrame/GeoSeries.
+
+    A GeoDataFrame or GeoSeries is taken by its CRS and reprojected to EPSG:27700 (one
+    without a CRS is refused); its polygons are dissolved into one.
+    """
+    if isinstance(geom, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        g = to_metres(geom if isinstance(geom, gpd.GeoSeries) else geom.geometry, argument)
+        polys = g[g.geom_type.isin(["Polygon", "MultiPolygon"])]
+        geom = shapely.union_all(polys.values) if len(polys) else shapely.Polygon()
+    if not isinstance(geom, (shapely.Polygon, shapely.MultiPolygon)) or geom.area <= 0:
+        raise InputError(argument, type(geom).__name__, "a polygon with a non-zero area",
+                         "A shapely geometry is taken as EPSG:27700 metres.")  # fmt: skip
+    geom = shapely.make_valid(geom)
+    label = f"Given area ({geom.area / 1e6:.2f} km²)"
+    return Area(label, "polygon", "geometry", geom)
+
+
+def resolve_area(
+    spec: str | Area | shapely.Geometry | gpd.GeoDataFrame | gpd.GeoSeries | None,
+    boundaries: Boundaries | None = None,
+) -> Area:
     """Parse an area spec (see module docstring) into an :class:`Area`.
 
-    ``None`` and ``"bcp"`` give the whole of BCP.
+    ``None`` and ``"bcp"`` give the whole of BCP. A shapely polygon (EPSG:27700 metres)
+    or a GeoDataFrame/GeoSeries of polygons (taken by its CRS) is used as given
+    (:func:`geometry_area`).
     """
     if isinstance(spec, Area):
         return spec
+    if isinstance(spec, (shapely.Geometry, gpd.GeoDataFrame, gpd.GeoSeries)):
+        return geometry_area(spec)
     b = boundaries or load_boundaries()
     if spec is None or str(spec).strip().lower() in ("", "bcp", "all"):
         return Area("BCP", "bcp", "bcp", b.outline)

@@ -59,12 +59,18 @@ from hotspots.data.areas import Area, records_in_area, resolve_area
 from hotspots.data.boundaries import Boundaries
 from hotspots.data.points import WeightedPoints, unique_locations
 from hotspots.data.select import select_rows
-from hotspots.errors import InputError
 from hotspots.methods.naming import (
     NAME_WITHIN_M,
     check_records,
     describe_hotspots,
     empty_hotspots,
+)
+from hotspots.validation import (
+    METRES_OR_ZERO,
+    POSITIVE_METRES,
+    Integral,
+    Interval,
+    check_params,
 )
 
 __all__ = [
@@ -187,16 +193,6 @@ def auto_min_points(
     return int(max(MIN_POINTS_FLOOR, m))
 
 
-def _check_positive(name: str, value: object, integer: bool = False) -> None:
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    ok = ok and math.isfinite(float(value)) and float(value) > 0  # type: ignore[arg-type]
-    if integer:
-        ok = ok and float(value) == int(value)  # type: ignore[arg-type]
-    if not ok:
-        kind = "a positive whole number of records" if integer else "a positive number of metres"
-        raise InputError(name, value, kind)
-
-
 def dbscan_hotspots(
     records: pd.DataFrame,
     *,
@@ -238,15 +234,16 @@ def dbscan_hotspots(
     ----------
     Ester, M., Kriegel, H.-P., Sander, J. and Xu, X. (1996). KDD-96, 226–231.
     """
-    check_records(records)
-    if eps_m is not None:
-        _check_positive("eps_m", eps_m)
-    if min_points is not None:
-        _check_positive("min_points", min_points, integer=True)
-    if buffer_m is not None and not (
-        isinstance(buffer_m, (int, float)) and math.isfinite(buffer_m) and buffer_m >= 0
-    ):
-        raise InputError("buffer_m", buffer_m, "zero or a positive number of metres")
+    records = check_records(records)
+    p = check_params(
+        {"eps_m": eps_m, "min_points": min_points, "buffer_m": buffer_m},
+        {
+            "eps_m": [POSITIVE_METRES, None],
+            "min_points": [Interval(Integral, 1, None, unit="records"), None],
+            "buffer_m": [METRES_OR_ZERO, None],
+        },
+    )
+    eps_m, min_points, buffer_m = p["eps_m"], p["min_points"], p["buffer_m"]
 
     notes: list[str] = []
     study_area = resolve_area(area, boundaries) if area is not None else None

@@ -28,6 +28,7 @@ from hotspots.data.select import select_rows
 from hotspots.errors import InputError
 from hotspots.methods.naming import check_records, describe_hotspots
 from hotspots.methods.result import METHODS, HotspotResult, conform_hotspots
+from hotspots.validation import Integral, Interval, Real, check_params
 
 __all__ = ["detect", "study_area", "METHODS", "ANONYMISED_NOTE"]
 
@@ -108,7 +109,7 @@ def detect(
             "Drop it or choose the method it belongs to.",
         )
     params = {k: v for k, v in params.items() if v is not None}
-    check_records(records)
+    records = check_records(records)
     b = boundaries or load_boundaries()
     gz = b.gazetteer if gazetteer is None else gazetteer
     area_ = study_area(area, b)
@@ -170,12 +171,14 @@ def _gistar(recs: pd.DataFrame, area: Area, naming: dict, params: dict):
 def _grid(recs: pd.DataFrame, area: Area, naming: dict, params: dict):
     from hotspots.methods.topcells import top_cells
 
-    top_n = int(params.get("top_n", 10))
-    cell = float(params.get("cell_size_m", 150.0))
-    if not 1 <= top_n <= 200:
-        raise InputError("top_n", top_n, "between 1 and 200 places")
-    if not 25 <= cell <= 2_000:
-        raise InputError("cell_size_m", cell, "between 25 and 2,000 metres")
+    p = check_params(
+        {"top_n": params.get("top_n", 10), "cell_size_m": params.get("cell_size_m", 150.0)},
+        {
+            "top_n": [Interval(Integral, 1, 200, unit="places")],
+            "cell_size_m": [Interval(Real, 25, 2_000, unit="metres")],
+        },
+    )
+    top_n, cell = p["top_n"], p["cell_size_m"]
     chosen = top_cells(recs, area, top_n=top_n, cell_size_m=cell)
     notes = [
         f"the {top_n} grid cells of {cell:g} m with most records (ties: the westernmost "

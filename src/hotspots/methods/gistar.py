@@ -62,6 +62,18 @@ from hotspots.data import schema as S
 from hotspots.data.areas import Area, records_in_area, resolve_area
 from hotspots.errors import InputError
 from hotspots.methods.grid import Grid, bin_counts, cell_polygons, grid_for
+from hotspots.validation import (
+    LEVEL,
+    METRES_OR_ZERO,
+    PERMUTATIONS,
+    POSITIVE_METRES,
+    SEED,
+    Interval,
+    Real,
+    check_param,
+    check_params,
+    records_frame,
+)
 
 __all__ = [
     "GI_CLASSES",
@@ -160,8 +172,7 @@ def gistar_z(values: np.ndarray, x: np.ndarray, y: np.ndarray, distance: float) 
     y = np.asarray(y, dtype="float64")
     if not (v.shape == x.shape == y.shape and v.ndim == 1):
         raise InputError("values, x, y", (v.shape, x.shape, y.shape), "1-D arrays of equal length")
-    if not (math.isfinite(distance) and distance >= 0):
-        raise InputError("distance", distance, "a non-negative number in the units of x and y")
+    distance = check_param("distance", distance, [Interval(Real, 0, None)])
     n = len(v)
     if n == 0:
         return np.empty(0)
@@ -250,8 +261,7 @@ def _check_grid(counts, mask, distance_m) -> tuple[np.ndarray, np.ndarray]:
     m = np.ones(c.shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
     if m.shape != c.shape:
         raise InputError("mask", m.shape, f"the shape of counts {c.shape}")
-    if not (math.isfinite(distance_m) and distance_m >= 0):
-        raise InputError("distance_m", distance_m, "a non-negative number of metres")
+    check_param("distance_m", distance_m, [METRES_OR_ZERO])
     return c, m
 
 
@@ -324,12 +334,11 @@ def check_permutations(permutations, seed, *, allow_none: bool = False) -> None:
     """Validate ``permutations`` (a whole number >= 0, or None when allowed) and ``seed``."""
     if permutations is None and allow_none:
         permutations = 0
-    if isinstance(permutations, bool) or not isinstance(permutations, (int, np.integer)):
-        raise InputError("permutations", permutations, "a whole number (0 = normal approximation)")
-    if permutations < 0:
-        raise InputError("permutations", permutations, "0 or more", "For example 9999.")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-        raise InputError("seed", seed, "a whole number or None")
+    check_params(
+        {"permutations": permutations, "seed": seed},
+        {"permutations": [PERMUTATIONS], "seed": [SEED, None]},
+        {"permutations": "For example 9999."},
+    )
 
 
 def auto_permutations(n_tests: int, alpha: float = 0.05, fdr: bool = True) -> int:
@@ -527,18 +536,6 @@ def default_cell_size_m(area: Area) -> float:
     return _CELL_SIZE_CHOICES_M[-1]
 
 
-def _check_positive(name: str, value: float | None) -> None:
-    if value is None:
-        return
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise InputError(name, value, "a positive number of metres")
-
-
 def study_grid(area: Area, cell_size_m: float) -> tuple[Grid, np.ndarray]:
     """The grid over ``area`` and the mask of its study cells.
 
@@ -730,8 +727,11 @@ def resolve_scales(
     area: Area, cell_size_m: float | None, distance_m: float | None
 ) -> tuple[float, float, list[str]]:
     """Validate or choose (and announce) the cell size and distance band for ``area``."""
-    _check_positive("cell_size_m", cell_size_m)
-    _check_positive("distance_m", distance_m)
+    p = check_params(
+        {"cell_size_m": cell_size_m, "distance_m": distance_m},
+        {"cell_size_m": [POSITIVE_METRES, None], "distance_m": [POSITIVE_METRES, None]},
+    )
+    cell_size_m, distance_m = p["cell_size_m"], p["distance_m"]
     notes: list[str] = []
     if cell_size_m is None:
         cell_size_m = default_cell_size_m(area)
@@ -809,8 +809,8 @@ def gistar(
     """
     from hotspots.data.points import unique_locations
 
-    if not (isinstance(alpha, (int, float)) and 0 < alpha < 1):
-        raise InputError("alpha", alpha, "a number between 0 and 1", "For example 0.05.")
+    records = records_frame(records)
+    alpha = check_param("alpha", alpha, [LEVEL], "For example 0.05.")
     check_permutations(permutations, seed, allow_none=True)
     a = resolve_area(area)
     cell_size_m, distance_m, notes = resolve_scales(a, cell_size_m, distance_m)

@@ -16,6 +16,7 @@ import shapely
 
 from hotspots.data import schema as S
 from hotspots.errors import InputError
+from hotspots.validation import POSITIVE_METRES, check_param
 
 __all__ = ["Grid", "grid_for", "bin_counts", "cell_polygons"]
 
@@ -62,10 +63,7 @@ def grid_for(
     bounds: tuple[float, float, float, float], cell_size_m: float, pad_m: float = 0.0
 ) -> Grid:
     """A grid covering ``bounds`` (minx, miny, maxx, maxy, metres) plus ``pad_m`` on every side."""
-    if not (
-        isinstance(cell_size_m, (int, float)) and math.isfinite(cell_size_m) and cell_size_m > 0
-    ):
-        raise InputError("cell_size_m", cell_size_m, "a positive number of metres")
+    cell_size_m = check_param("cell_size_m", cell_size_m, [POSITIVE_METRES])
     minx, miny, maxx, maxy = bounds
     c = float(cell_size_m)
     x0 = math.floor((minx - pad_m) / c) * c

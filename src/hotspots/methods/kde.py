@@ -92,6 +92,14 @@ from hotspots.methods.naming import (
     dissolve_cells,
     empty_hotspots,
 )
+from hotspots.validation import (
+    POSITIVE_METRES,
+    Interval,
+    Options,
+    Real,
+    check_param,
+    check_params,
+)
 
 __all__ = [
     "KERNELS",
@@ -366,10 +374,7 @@ def kernel_density(
     """
     if kernel not in KERNELS:
         raise InputError("kernel", kernel, "one of " + ", ".join(KERNELS))
-    if not (
-        isinstance(bandwidth_m, (int, float)) and math.isfinite(bandwidth_m) and bandwidth_m > 0
-    ):
-        raise InputError("bandwidth_m", bandwidth_m, "a positive number of metres")
+    bandwidth_m = check_param("bandwidth_m", bandwidth_m, [POSITIVE_METRES])
     x = np.asarray(x, dtype="float64")
     y = np.asarray(y, dtype="float64")
     w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype="float64")
@@ -435,13 +440,6 @@ def _disc_counts(
     return np.array([w[h].sum() for h in hits])
 
 
-def _check_number(name: str, value: object, lo: float, hi: float, what: str) -> float:
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    if not ok or not math.isfinite(float(value)) or not lo < float(value) <= hi:  # type: ignore[arg-type]
-        raise InputError(name, value, what)
-    return float(value)  # type: ignore[arg-type]
-
-
 def kde_hotspots(
     records: pd.DataFrame,
     *,
@@ -479,26 +477,20 @@ def kde_hotspots(
     -------
     KdeResult
     """
-    check_records(records)
-    if kernel not in KERNELS:
-        raise InputError("kernel", kernel, "one of " + ", ".join(KERNELS))
-    if cell_size_m is not None:
-        _check_number(
-            "cell_size_m", cell_size_m, 0, 10_000, "a positive number of metres up to 10 km"
-        )
-    if bandwidth_m is not None:
-        _check_number(
-            "bandwidth_m", bandwidth_m, 0, 50_000, "a positive number of metres up to 50 km"
-        )
-    if alpha is not None:
-        alpha = _check_number("alpha", alpha, 0, 0.5, "a level above 0 and at most 0.5, or None")
-    top_share = _check_number(
-        "top_share",
-        top_share,
-        0,
-        0.5,
-        "a share of the area above 0 and at most 0.5",
-    )
+    records = check_records(records)
+    p = check_params(
+        dict(kernel=kernel, cell_size_m=cell_size_m, bandwidth_m=bandwidth_m, alpha=alpha,
+             top_share=top_share),
+        {
+            "kernel": [Options(KERNELS)],
+            "cell_size_m": [Interval(Real, 0, 10_000, closed="right", unit="metres"), None],
+            "bandwidth_m": [Interval(Real, 0, 50_000, closed="right", unit="metres"), None],
+            "alpha": [Interval(Real, 0, 0.5, closed="right"), None],
+            "top_share": [Interval(Real, 0, 0.5, closed="right", unit="of the area")],
+        },
+    )  # fmt: skip
+    cell_size_m, bandwidth_m, alpha = p["cell_size_m"], p["bandwidth_m"], p["alpha"]
+    top_share = p["top_share"]
 
     notes: list[str] = []
     study = resolve_area(area, boundaries) if area is not None else None

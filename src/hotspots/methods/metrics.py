@@ -24,7 +24,6 @@ Criminology 53, 133–157.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +38,7 @@ from hotspots.data.select import select_rows
 from hotspots.errors import InputError
 from hotspots.methods.grid import bin_counts, cell_polygons, grid_for
 from hotspots.methods.naming import check_records
+from hotspots.validation import Interval, Real, check_param
 
 __all__ = [
     "CURVE_COLUMNS",
@@ -85,10 +85,7 @@ def pai(n, N, a, A):  # noqa: N803 (the paper's notation)
     n_arr = np.asarray(n, dtype="float64")
     a_arr = np.asarray(a, dtype="float64")
     for name, v in (("N", N), ("A", A)):
-        if not (
-            isinstance(v, (int, float, np.integer, np.floating)) and math.isfinite(v) and v > 0
-        ):
-            raise InputError(name, v, "a positive number")
+        check_param(name, v, [Interval(Real, 0, None, closed="neither")])
     if np.any(~np.isfinite(n_arr)) or np.any(n_arr < 0):
         raise InputError("n", n, "zero or more records")
     if np.any(~np.isfinite(a_arr)) or np.any(a_arr <= 0):
@@ -284,13 +281,10 @@ def grid_coverage(
     CoverageResult; cells without records are left out of the curve (they would
     only add area at the top record share).
     """
-    check_records(records)
-    if not (
-        isinstance(cell_size_m, (int, float))
-        and math.isfinite(cell_size_m)
-        and 0 < cell_size_m <= 10_000
-    ):
-        raise InputError("cell_size_m", cell_size_m, "a positive number of metres up to 10 km")
+    records = check_records(records)
+    cell_size_m = check_param(
+        "cell_size_m", cell_size_m, [Interval(Real, 0, 10_000, closed="right", unit="metres")]
+    )
     study = resolve_area(area, boundaries)
     inside = records_in_area(records, study)
     rec = select_rows(records, inside)

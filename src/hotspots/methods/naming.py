@@ -73,6 +73,7 @@ from hotspots.data import schema as S
 from hotspots.data.boundaries import Boundaries, load_boundaries, locate
 from hotspots.data.points import WeightedPoints, unique_locations
 from hotspots.errors import InputError
+from hotspots.validation import records_frame, require_crs
 
 __all__ = [
     "NAME_WITHIN_M",
@@ -187,14 +188,12 @@ def empty_hotspots(extra: dict[str, str] | None = None) -> gpd.GeoDataFrame:
 
 
 def check_records(records: object, argument: str = "records") -> pd.DataFrame:
-    """Validate that ``records`` is a canonical records frame with finite x, y (metres)."""
-    if not isinstance(records, pd.DataFrame):
-        raise InputError(
-            argument,
-            type(records).__name__,
-            "a pandas DataFrame of canonical records",
-            "Load records with hotspots.data.store.open_dataset(...).records().",
-        )
+    """Validate that ``records`` is a canonical records frame with finite x, y (metres).
+
+    Returns the frame to use: a GeoDataFrame is taken by its CRS (x, y from its points
+    in EPSG:27700, :func:`hotspots.validation.records_frame`); one without a CRS is refused.
+    """
+    records = records_frame(records, argument)
     missing = [c for c in (S.X, S.Y, S.CATEGORY, S.LOCATION) if c not in records.columns]
     if missing:
         raise InputError(
@@ -218,8 +217,9 @@ def check_records(records: object, argument: str = "records") -> pd.DataFrame:
 
 
 def check_crs(gdf: gpd.GeoDataFrame, argument: str) -> None:
-    """Raise unless ``gdf`` is in EPSG:27700 (a frame without CRS is taken as EPSG:27700)."""
-    if gdf.crs is not None and not gdf.crs.equals(S.CRS_METRES):
+    """Raise unless ``gdf`` is in EPSG:27700 (a frame without CRS is refused: set it first)."""
+    require_crs(gdf, argument)
+    if not gdf.crs.equals(S.CRS_METRES):
         raise InputError(
             argument,
             f"CRS {gdf.crs.to_string()}",
@@ -457,7 +457,7 @@ def describe_hotspots(
             "polygons", type(polygons).__name__, "a GeoDataFrame of hotspot polygons in EPSG:27700"
         )
     check_crs(polygons, "polygons")
-    check_records(records)
+    records = check_records(records)
     if not (isinstance(name_within_m, (int, float)) and 0 <= name_within_m <= 5_000):
         raise InputError("name_within_m", name_within_m, "a distance between 0 and 5,000 metres")
     keep_extra = [
