@@ -9,3 +9,23 @@ One statistic family per module (no streamlit, no folium):
 * :mod:`~hotspots.compare.change` Gi* hotspot change and seasonal hotspot classes
 * :mod:`~hotspots.compare.sindex` Andresen's spatial point pattern test and S index
 """
+
+import sys
+import types
+
+
+class _CallableModule(types.ModuleType):
+    """The package is also the public verb ``hotspots.compare(...)`` (:func:`hotspots.api.compare`).
+
+    ``import hotspots as hs; hs.compare(ds, a, b)`` and ``import hotspots.compare.rates`` must
+    both work, and importing a submodule binds this package as ``hotspots.compare``: so the
+    package itself is callable, and its modules import as before.
+    """
+
+    def __call__(self, *args, **kwargs):
+        from hotspots.api import compare
+
+        return compare(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -50,7 +50,7 @@ from hotspots.methods.gistar import (
     resolve_scales,
     study_grid,
 )
-from hotspots.validation import LEVEL, check_param
+from hotspots.validation import LEVEL, check_param, records_frame
 
 __all__ = [
     "CHANGE_CLASSES",
@@ -98,7 +98,8 @@ class _Setup:
     def __init__(
         self, records, area, categories, cell_size_m, distance_m, fdr, alpha, permutations, seed
     ):
-        check_permutations(permutations, seed, allow_none=True)
+        records = records_frame(records)
+        permutations, seed = check_permutations(permutations, seed, allow_none=True)
         self.area: Area = resolve_area(area)
         self.cats = S.resolve_categories(categories)
         self.cell_size_m, self.distance_m, notes = resolve_scales(

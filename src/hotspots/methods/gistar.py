@@ -295,7 +295,7 @@ def gistar_grid_p(
     with 9,999 permutations, whatever the number of records.
     """
     c, m = _check_grid(counts, mask, distance_m)
-    check_permutations(permutations, seed)
+    permutations, seed = check_permutations(permutations, seed)  # type: ignore[assignment]
     p = np.full(c.shape, np.nan)
     if not m.any():
         return p
@@ -330,15 +330,19 @@ def bh_adjust(p: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- permutation inference
-def check_permutations(permutations, seed, *, allow_none: bool = False) -> None:
-    """Validate ``permutations`` (a whole number >= 0, or None when allowed) and ``seed``."""
-    if permutations is None and allow_none:
-        permutations = 0
-    check_params(
+def check_permutations(
+    permutations, seed, *, allow_none: bool = False
+) -> tuple[int | None, int | None]:
+    """Validate ``permutations`` (a whole number >= 0, or None when allowed) and ``seed``.
+
+    Returns them as Python ints (``np.int64(99)`` and ``99.0`` are 99; None stays None).
+    """
+    p = check_params(
         {"permutations": permutations, "seed": seed},
-        {"permutations": [PERMUTATIONS], "seed": [SEED, None]},
+        {"permutations": [PERMUTATIONS] + ([None] if allow_none else []), "seed": [SEED, None]},
         {"permutations": "For example 9999."},
     )
+    return p["permutations"], p["seed"]
 
 
 def auto_permutations(n_tests: int, alpha: float = 0.05, fdr: bool = True) -> int:
@@ -669,7 +673,7 @@ def gistar_on_grid(
     :func:`auto_permutations` gives the number :func:`gistar` uses).
     Returns the cell frame (columns :data:`GISTAR_COLUMNS`) and notes.
     """
-    check_permutations(permutations, seed)
+    permutations, seed = check_permutations(permutations, seed)  # type: ignore[assignment]
     notes: list[str] = []
     counts = bin_counts(grid, x, y, weights)
     counts = np.where(mask, counts, 0.0)
@@ -811,7 +815,7 @@ def gistar(
 
     records = records_frame(records)
     alpha = check_param("alpha", alpha, [LEVEL], "For example 0.05.")
-    check_permutations(permutations, seed, allow_none=True)
+    permutations, seed = check_permutations(permutations, seed, allow_none=True)
     a = resolve_area(area)
     cell_size_m, distance_m, notes = resolve_scales(a, cell_size_m, distance_m)
     if len(records):

@@ -30,6 +30,7 @@ from hotspots.data.areas import Area, records_in_area
 from hotspots.data.select import select_rows
 from hotspots.methods.grid import Grid, bin_counts, cell_polygons, grid_for
 from hotspots.methods.metrics import pai
+from hotspots.validation import Integral, Interval, check_param
 
 __all__ = ["TopCellsResult", "top_cells", "score_cells", "PlanScore", "SMALL_COUNT"]
 
@@ -57,6 +58,7 @@ def top_cells(
     Records are assumed already inside ``area``. Ties are broken by cell id, so the
     plan is the same on every run. Cells without records are never chosen.
     """
+    top_n = check_param("top_n", top_n, [Interval(Integral, 1, None, unit="cells")])
     g = grid_for(area.geometry.bounds, cell_size_m)
     counts = bin_counts(g, records[S.X].to_numpy(), records[S.Y].to_numpy()).ravel()
     order = np.lexsort((np.arange(len(counts)), -counts))
@@ -64,7 +66,7 @@ def top_cells(
     mask = np.zeros(g.n_cells, dtype=bool)
     mask[order] = True
     cells = cell_polygons(g, mask.reshape(g.shape)).set_index("cell_id").loc[order].reset_index()
-    return TopCellsResult(g, order, counts[order], cells, float(cell_size_m), int(top_n))
+    return TopCellsResult(g, order, counts[order], cells, g.cell_size_m, top_n)
 
 
 @dataclass(frozen=True)
