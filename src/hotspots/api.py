@@ -59,7 +59,7 @@ class Dataset:
     def records(
         self,
         months: str | Sequence[str] | None = None,
-        categories: str | Sequence[str] | None = None,
+        categories: str | list[str] | tuple[str, ...] | None = None,
         area: Any = None,
     ) -> pd.DataFrame:
         """Canonical records (``x``/``y`` EPSG:27700 metres) of some months, categories, area.
@@ -198,7 +198,7 @@ def compare(
     b: str | None = None,
     *,
     area: Any = None,
-    categories: str | Sequence[str] | None = None,
+    categories: str | list[str] | tuple[str, ...] | None = None,
     overdispersion: bool = True,
 ) -> PeriodComparison:
     """Records in window A against window B (what ``hotspots compare`` prints).
@@ -249,7 +249,7 @@ def evaluate(
     year: int | None = None,
     buffer_m: float | None = None,
     control: Any = None,
-    categories: str | Sequence[str] | None = None,
+    categories: str | list[str] | tuple[str, ...] | None = None,
     conf: float = 0.95,
 ) -> Evaluation:
     """Evaluate an intervention: target against control, the ring around it, WDD and WDQ.

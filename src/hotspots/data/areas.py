@@ -133,9 +133,8 @@ def geometry_area(geom: object, argument: str = "area") -> Area:
     if not isinstance(geom, (shapely.Polygon, shapely.MultiPolygon)) or geom.area <= 0:
         raise InputError(argument, type(geom).__name__, "a polygon with a non-zero area",
                          "A shapely geometry is taken as EPSG:27700 metres.")  # fmt: skip
-    geom = shapely.make_valid(geom)
-    label = f"Given area ({geom.area / 1e6:.2f} km²)"
-    return Area(label, "polygon", "geometry", geom)
+    valid = shapely.make_valid(geom)
+    return Area(f"Given area ({valid.area / 1e6:.2f} km²)", "polygon", "geometry", valid)
 
 
 def resolve_area(

@@ -193,18 +193,18 @@ def check_records(records: object, argument: str = "records") -> pd.DataFrame:
     Returns the frame to use: a GeoDataFrame is taken by its CRS (x, y from its points
     in EPSG:27700, :func:`hotspots.validation.records_frame`); one without a CRS is refused.
     """
-    records = records_frame(records, argument)
-    missing = [c for c in (S.X, S.Y, S.CATEGORY, S.LOCATION) if c not in records.columns]
+    frame = records_frame(records, argument)
+    missing = [c for c in (S.X, S.Y, S.CATEGORY, S.LOCATION) if c not in frame.columns]
     if missing:
         raise InputError(
             argument,
-            f"columns {list(records.columns)[:8]}...",
+            f"columns {list(frame.columns)[:8]}...",
             f"a frame with the canonical columns (missing {missing})",
             "Use hotspots.data.schema.conform() on hand-made frames.",
         )
-    if len(records):
-        x = records[S.X].to_numpy(dtype="float64", na_value=np.nan)
-        y = records[S.Y].to_numpy(dtype="float64", na_value=np.nan)
+    if len(frame):
+        x = frame[S.X].to_numpy(dtype="float64", na_value=np.nan)
+        y = frame[S.Y].to_numpy(dtype="float64", na_value=np.nan)
         bad = ~(np.isfinite(x) & np.isfinite(y))
         if bad.any():
             raise InputError(
@@ -213,7 +213,7 @@ def check_records(records: object, argument: str = "records") -> pd.DataFrame:
                 "records with finite x and y in metres (EPSG:27700)",
                 "The readers drop rows without coordinates; filter them out first.",
             )
-    return records
+    return frame
 
 
 def check_crs(gdf: gpd.GeoDataFrame, argument: str) -> None:
