@@ -8,6 +8,9 @@ One statistic family per module (no streamlit, no folium):
 * :mod:`~hotspots.compare.tables` the partnership's published tables (CSV, Markdown, HTML)
 * :mod:`~hotspots.compare.change` Gi* hotspot change and seasonal hotspot classes
 * :mod:`~hotspots.compare.sindex` Andresen's spatial point pattern test and S index
+
+Called, the package is the public verb: ``hotspots.compare(dataset, "2019-01:2019-02",
+"2024-01:2024-02", area=...)`` is :func:`hotspots.api.compare`.
 """
 
 import sys
