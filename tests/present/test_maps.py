@@ -24,6 +24,8 @@ from pyproj import Transformer
 from hotspots.data import schema as S
 from hotspots.errors import InputError
 from hotspots.methods.grid import Grid, cell_polygons
+from hotspots.present import map_density, map_gistar
+from hotspots.present import map_elements as E
 from hotspots.present import maps as M
 from hotspots.present import palettes as P
 
@@ -60,6 +62,7 @@ def test_map_html_loads_only_the_vendored_leaflet(toy_boundaries, toy_points, to
     )
     html_text = M.map_html(m)
     assert sorted(asset_urls(html_text)) == [
+        "/app/static/js/hotspots-map.js",
         "/app/static/vendor/leaflet-1.9.4/leaflet.css",
         "/app/static/vendor/leaflet-1.9.4/leaflet.js",
         "/app/static/vendor/leaflet.fullscreen-5.3.3/Control.FullScreen.css",
@@ -87,7 +90,7 @@ def test_streamlit_folium_collects_only_vendored_links(toy_boundaries, toy_point
             yield from walk(child)
 
     links = [u for el in walk(m) for _, u in [*el.default_js, *el.default_css]]
-    assert links and all(u.startswith("/app/static/vendor/") for u in links)
+    assert links and all(u.startswith(("/app/static/vendor/", "/app/static/js/")) for u in links)
 
 
 def test_streamlit_folium_renders_every_layer_script(toy_boundaries, toy_points, toy_hotspots):
@@ -101,7 +104,8 @@ def test_streamlit_folium_renders_every_layer_script(toy_boundaries, toy_points,
     header = _get_header(m)
     script = generate_leaflet_string(m)
     assert "hs-legend" in header  # our CSS survives the header filter
-    assert script.count("L.geoJSON(") == 4  # wards, outline, points, hotspots
+    assert script.count("HotspotsLeaflet.geoJson(") == 3  # wards, outline, hotspots
+    assert script.count("HotspotsLeaflet.locationCounts(") == 1
     assert '"hotspot_id":11' in script and '"hotspot_id":12' in script
     assert "<script" not in script
 
@@ -137,6 +141,19 @@ def test_inline_assets_make_a_standalone_page(toy_boundaries):
     assert "/app/static" not in page
     assert "Leaflet 1.9.4" in page
     assert "url(data:image/png;base64," in page  # layer-control icons inlined
+    assert "window.HotspotsLeaflet = " in page  # our elements' script (static/js/) inlined
+
+
+def test_inline_assets_only_read_the_vendor_and_js_folders(toy_boundaries):
+    from folium.elements import JSCSSMixin
+
+    class Sneaky(JSCSSMixin, folium.MacroElement):
+        default_js = [("sneaky", M.static_url() + "/js/../../resources.js")]
+
+    m = M.build_map(boundaries=toy_boundaries, tiles="none")
+    Sneaky().add_to(m)
+    with pytest.raises(InputError, match="static/js/"):
+        M.map_html(m, inline_assets=True)
 
 
 # --- tiles ------------------------------------------------------------------------------------
@@ -195,7 +212,8 @@ def test_all_layers_and_a_layer_control(toy_boundaries, toy_points, toy_hotspots
         gistar=cells, area=shapely.box(406500, 90500, 407500, 91500), tiles="none",
     )  # fmt: skip
     html_text = M.map_html(m)
-    assert html_text.count("L.geoJSON(") == 6  # wards, outline, Gi*, area, points, hotspots
+    assert html_text.count("HotspotsLeaflet.geoJson(") == 5  # wards, outline, Gi*, area, hotspots
+    assert html_text.count("HotspotsLeaflet.locationCounts(") == 1
     assert html_text.count("L.imageOverlay(") == 1
     assert html_text.count("L.control.layers(") == 1
     overlays = re.search(r"overlays :\s*\{(.*?)\}", html_text, re.S).group(1)
@@ -215,7 +233,7 @@ def test_gistar_cells_are_merged_by_class_and_not_significant_left_out(toy_bound
     cells["p_adjusted"] = [0.002, 0.004, 0.9, 0.03]
     m = M.build_map(boundaries=toy_boundaries, gistar=cells, tiles="none")
     gi = [
-        lay for lay in layers_of(m, M._GeoJsonLayer) if lay.layer_name == "Gi* hot and cold spots"
+        lay for lay in layers_of(m, E.GeoJsonLayer) if lay.layer_name == "Gi* hot and cold spots"
     ][0]
     feats = json.loads(gi.feats_js)
     assert [f[2]["gi_bin"] for f in feats] == [3, -2]
@@ -235,7 +253,7 @@ def test_gistar_result_grid_with_class_labels_is_accepted(toy_boundaries):
 
     m = M.build_map(boundaries=toy_boundaries, gistar=Result(), tiles="none")
     gi = [
-        lay for lay in layers_of(m, M._GeoJsonLayer) if lay.layer_name == "Gi* hot and cold spots"
+        lay for lay in layers_of(m, E.GeoJsonLayer) if lay.layer_name == "Gi* hot and cold spots"
     ][0]
     assert [f[2]["gi_bin"] for f in json.loads(gi.feats_js)] == [2, -1]
 
@@ -255,13 +273,13 @@ def test_classify_gistar_agrees_with_the_gistar_method_labels():
     cells = gpd.GeoDataFrame(
         {"gi_class": classify_gi(z, p)}, geometry=[shapely.Point(0, 0)] * 500, crs=S.CRS_METRES
     )
-    np.testing.assert_array_equal(M._gistar_codes(cells), M.classify_gistar(z, p))
+    np.testing.assert_array_equal(map_gistar.gistar_codes(cells), M.classify_gistar(z, p))
 
 
 # --- points: one layer, compact, exact ---------------------------------------------------------
 
 
-def _decode_points(layer: M._LocationCountLayer) -> pd.DataFrame:
+def _decode_points(layer: E.LocationCountLayer) -> pd.DataFrame:
     d = json.loads(layer.payload_js)
     lon = (d["x0"] + np.cumsum(d["x"])) / 1e5
     lat = (d["y0"] + np.asarray(d["y"])) / 1e5
@@ -273,7 +291,7 @@ def _decode_points(layer: M._LocationCountLayer) -> pd.DataFrame:
 
 def test_points_layer_decodes_back_to_the_locations_and_counts(toy_boundaries, toy_points):
     m = M.build_map(boundaries=toy_boundaries, points=toy_points, tiles="none")
-    (layer,) = layers_of(m, M._LocationCountLayer)
+    (layer,) = layers_of(m, E.LocationCountLayer)
     got = _decode_points(layer).sort_values("count").reset_index(drop=True)
     lon, lat = TO_WGS84.transform([407300, 407100, 409100], [91200, 91100, 91000])
     np.testing.assert_allclose(got["lon"], lon, atol=0.6e-5)
@@ -296,7 +314,7 @@ def test_location_table_input_is_drawn_as_given(toy_boundaries):
         }
     )
     m = M.build_map(boundaries=toy_boundaries, points=locs, tiles="none")
-    (layer,) = layers_of(m, M._LocationCountLayer)
+    (layer,) = layers_of(m, E.LocationCountLayer)
     assert sorted(_decode_points(layer)["count"]) == [4, 9]
 
 
@@ -310,7 +328,7 @@ def test_too_many_locations_drops_the_smallest_and_says_so(toy_boundaries, recor
         ]
     )
     m = M.build_map(boundaries=toy_boundaries, points=recs, tiles="none", max_locations=2)
-    (layer,) = layers_of(m, M._LocationCountLayer)
+    (layer,) = layers_of(m, E.LocationCountLayer)
     # counts >= 3 would give 3 > 2 locations, so the cut is >= 4: one location kept
     assert _decode_points(layer)["count"].tolist() == [5]
     assert any("3 of 4 locations with fewer than 4 records each (7 records)" in n for n in m.notes)
@@ -326,8 +344,9 @@ def test_empty_inputs_give_a_map_with_boundaries_only(
         tiles="none",
     )
     html_text = M.map_html(m)
-    assert html_text.count("L.geoJSON(") == 2
-    assert not layers_of(m, M._LocationCountLayer)
+    assert html_text.count("HotspotsLeaflet.geoJson(") == 2
+    assert "HotspotsLeaflet.locationCounts(" not in html_text
+    assert not layers_of(m, E.LocationCountLayer)
 
 
 def test_payload_of_8000_locations_from_a_million_records_stays_under_300_kib(real_boundaries):
@@ -359,8 +378,10 @@ def test_a_million_raw_records_are_aggregated_not_drawn_one_by_one(toy_boundarie
                          S.CATEGORY: S.ASB})  # fmt: skip
     m = M.build_map(boundaries=toy_boundaries, points=recs, tiles="none")
     html_text = M.map_html(m)
-    assert html_text.count("L.circleMarker(") == 1  # one pointToLayer, not a marker per record
-    (layer,) = layers_of(m, M._LocationCountLayer)
+    # one layer built in the browser by one pointToLayer, not a marker per record
+    assert html_text.count("HotspotsLeaflet.locationCounts(") == 1
+    assert "L.circleMarker(" not in html_text
+    (layer,) = layers_of(m, E.LocationCountLayer)
     assert sum(json.loads(layer.payload_js)["n"]) == 1_000_000
     assert len(html_text.encode()) < 300 * 1024
 
@@ -383,7 +404,7 @@ def test_text_from_data_is_escaped_everywhere(toy_boundaries, toy_points, toy_ho
 
 def test_hotspot_popup_and_tooltip_text(toy_boundaries, toy_hotspots):
     m = M.build_map(boundaries=toy_boundaries, hotspots=toy_hotspots, tiles="none")
-    hs = [lay for lay in layers_of(m, M._GeoJsonLayer) if lay.layer_name == "Hotspots"][0]
+    hs = [lay for lay in layers_of(m, E.GeoJsonLayer) if lay.layer_name == "Hotspots"][0]
     tips, pops = json.loads(hs.tips_js), json.loads(hs.pops_js)
     # drawn in reverse rank order so that rank 1 is on top
     assert tips == [f"#2 {XSS_ESCAPED}: 3 records", "#1 Lower Gardens: 250 records"]
@@ -400,7 +421,7 @@ def test_hotspot_popup_and_tooltip_text(toy_boundaries, toy_hotspots):
 
 def test_each_hotspot_feature_carries_its_id(toy_boundaries, toy_hotspots):
     m = M.build_map(boundaries=toy_boundaries, hotspots=toy_hotspots, tiles="none")
-    hs = [lay for lay in layers_of(m, M._GeoJsonLayer) if lay.layer_name == "Hotspots"][0]
+    hs = [lay for lay in layers_of(m, E.GeoJsonLayer) if lay.layer_name == "Hotspots"][0]
     props = [f[2] for f in json.loads(hs.feats_js)]
     assert props == [
         {"hotspot_id": 12, "rank": 2, "name": XSS_ESCAPED, "count": 3, "style": "hotspot|0"},
@@ -410,10 +431,11 @@ def test_each_hotspot_feature_carries_its_id(toy_boundaries, toy_hotspots):
 
 def test_rank_numbers_are_permanent_labels_inside_their_hotspots(toy_boundaries, toy_hotspots):
     m = M.build_map(boundaries=toy_boundaries, hotspots=toy_hotspots, tiles="none")
-    (lab,) = layers_of(m, M._RankLabels)
+    (lab,) = layers_of(m, E.RankLabels)
     labels = json.loads(lab.labels_js)
     assert sorted(a[2] for a in labels) == ["1", "2"]
-    html_text = M.map_html(m)
+    assert "HotspotsLeaflet.rankLabels(" in M.map_html(m)
+    html_text = M.map_html(m, inline_assets=True)  # with static/js/hotspots-map.js
     assert "permanent: true" in html_text and "hs-rank" in html_text
     wgs = toy_hotspots.to_crs(4326).set_index("rank").geometry
     for lat, lon, rank, selected in labels:
@@ -421,17 +443,17 @@ def test_rank_numbers_are_permanent_labels_inside_their_hotspots(toy_boundaries,
         assert selected is False
     # no labels when asked for none
     m2 = M.build_map(boundaries=toy_boundaries, hotspots=toy_hotspots, tiles="none", labels=False)
-    assert layers_of(m2, M._RankLabels) == []
+    assert layers_of(m2, E.RankLabels) == []
 
 
 def test_a_selected_hotspot_is_outlined_and_zoomed_to(toy_boundaries, toy_hotspots):
     whole = M.build_map(boundaries=toy_boundaries, hotspots=toy_hotspots, tiles="none")
     m = M.build_map(boundaries=toy_boundaries, hotspots=toy_hotspots, tiles="none", selected=11)
-    hs = [lay for lay in layers_of(m, M._GeoJsonLayer) if lay.layer_name == "Hotspots"][0]
+    hs = [lay for lay in layers_of(m, E.GeoJsonLayer) if lay.layer_name == "Hotspots"][0]
     styles = {f[2]["hotspot_id"]: f[2]["style"] for f in json.loads(hs.feats_js)}
     assert styles == {11: "hotspot|1", 12: "hotspot|0"}
     assert json.loads(hs.styles_js)["hotspot|1"]["color"] == "#000000"
-    (lab,) = layers_of(m, M._RankLabels)
+    (lab,) = layers_of(m, E.RankLabels)
     assert {a[2]: a[3] for a in json.loads(lab.labels_js)} == {"1": True, "2": False}
 
     def fitted(mm):
@@ -454,7 +476,7 @@ def test_a_selected_hotspot_is_outlined_and_zoomed_to(toy_boundaries, toy_hotspo
 def test_hotspots_are_coloured_by_change_class_when_given(toy_boundaries, toy_hotspots):
     h = toy_hotspots.assign(change_class=["new", "persistent"])
     m = M.build_map(boundaries=toy_boundaries, hotspots=h, tiles="none")
-    hs = [lay for lay in layers_of(m, M._GeoJsonLayer) if lay.layer_name == "Hotspots"][0]
+    hs = [lay for lay in layers_of(m, E.GeoJsonLayer) if lay.layer_name == "Hotspots"][0]
     keys = sorted(f[2]["style"] for f in json.loads(hs.feats_js))
     assert keys == ["new|0", "persistent|0"]
     styles = json.loads(hs.styles_js)
@@ -529,9 +551,9 @@ def test_suppression_hides_small_counts_from_the_page_source(
         tiles="none",
         suppress_below=5,
     )
-    (pts,) = layers_of(m, M._LocationCountLayer)
+    (pts,) = layers_of(m, E.LocationCountLayer)
     assert sorted(json.loads(pts.payload_js)["n"]) == [0, 7, 12]  # 3 -> 0: "fewer than 5"
-    hs = [lay for lay in layers_of(m, M._GeoJsonLayer) if lay.layer_name == "Hotspots"][0]
+    hs = [lay for lay in layers_of(m, E.GeoJsonLayer) if lay.layer_name == "Hotspots"][0]
     props = [f[2] for f in json.loads(hs.feats_js)]
     assert props[0]["count"] is None
     tips, pops = json.loads(hs.tips_js), json.loads(hs.pops_js)
@@ -637,7 +659,7 @@ def test_density_outside_the_study_area_is_not_drawn():
         def __init__(self):
             self.grid, self.density, self.in_area = grid, np.ones(grid.shape), in_area
 
-    g, values = M._density_arrays(KdeLike())
+    g, values = map_density.density_arrays(KdeLike())
     assert values[:, :5].sum() == 0 and values[:, 5:].sum() == 20
     img = M.density_overlay(g, values)
     idx = np.asarray(Image.open(io.BytesIO(base64.b64decode(img.data_uri.split(",", 1)[1]))))

@@ -107,7 +107,9 @@ def test_map_works_offline_and_a_click_returns_the_hotspot_id(app_url, browser):
         page.on(
             "response",
             lambda r: (
-                vendor.__setitem__(r.url, r.status) if "/app/static/vendor/" in r.url else None
+                vendor.__setitem__(r.url, r.status)
+                if "/app/static/vendor/" in r.url or "/app/static/js/" in r.url
+                else None
             ),
         )
         page.goto(app_url)
@@ -143,3 +145,4 @@ def test_map_works_offline_and_a_click_returns_the_hotspot_id(app_url, browser):
     assert outside == []
     assert vendor and all(status == 200 for status in vendor.values())
     assert any(u.endswith("/leaflet-1.9.4/leaflet.js") for u in vendor)
+    assert any(u.endswith("/app/static/js/hotspots-map.js") for u in vendor)  # our elements

@@ -312,7 +312,10 @@ def test_hotspot_map_loads_with_offline_map(run_page, bundled_records):
     # scripts and styles only from the app's own static folder, Leaflet first
     assert m["js_links"][0] == "/app/static/vendor/leaflet-1.9.4/leaflet.js"
     assert m["css_links"][0] == "/app/static/vendor/leaflet-1.9.4/leaflet.css"
-    assert all(u.startswith("/app/static/vendor/") for u in m["js_links"] + m["css_links"])
+    assert all(
+        u.startswith(("/app/static/vendor/", "/app/static/js/"))
+        for u in m["js_links"] + m["css_links"]
+    )
     assert re.findall(r"https?://", m["header"]) == []
     # the only absolute URLs in the script are the (optional) tile server's
     urls = set(re.findall(r"https?://[^\"'\s\\]+", m["script"]))
@@ -320,8 +323,10 @@ def test_hotspot_map_loads_with_offline_map(run_page, bundled_records):
         "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         "https://www.openstreetmap.org/copyright",
     }
-    for layer in ("L.imageOverlay", "L.geoJSON", "hs-rank"):  # density, hotspots, rank numbers
+    # density, hotspots, rank numbers (our layers are built by static/js/hotspots-map.js)
+    for layer in ("L.imageOverlay", "HotspotsLeaflet.geoJson(", "HotspotsLeaflet.rankLabels("):
         assert layer in m["script"]
+    assert "/app/static/js/hotspots-map.js" in m["js_links"]
     # hotspots and density first: the locations layer is off unless chosen
     assert "Records at locations" not in m["script"]
     assert "L.Control.FullScreen(" in m["script"]
