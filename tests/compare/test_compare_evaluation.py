@@ -16,10 +16,16 @@ from hotspots.compare.evaluation import (
     total_net_effect,
     wdd,
     wdq,
-    wdq_reading,
     weighted_wdd,
 )
 from hotspots.errors import InputError
+from hotspots.present.evaluation_words import (
+    evaluation_dict,
+    evaluation_table,
+    group_reading,
+    wdq_meaning,
+    wdq_reading,
+)
 
 BEFORE, AFTER = "2021-04:2021-08", "2022-04:2022-08"
 Z975 = stats.norm.ppf(0.975)
@@ -234,8 +240,16 @@ class TestEvaluate:
             assert g.relative.ratio == pytest.approx(
                 (g.target_after / g.target_before) / (g.control_after / g.control_before)
             )
-            assert g.reading.startswith(("Crime in Town-centre", "Anti-social behaviour in Town"))
-            assert " fell by about " in g.reading and "compared with the rest of BCP" in g.reading
+            reading = group_reading(e, g)
+            assert reading.startswith(("Crime in Town-centre", "Anti-social behaviour in Town"))
+            assert " fell by about " in reading and "compared with the rest of BCP" in reading
+            # the flat names read through to the composed results
+            assert (g.target_before, g.buffer_after) == (
+                g.counts.target_before,
+                g.counts.buffer_after,
+            )
+            assert g.target_change is g.changes.target and g.relative is g.effect.relative
+            assert g.wdd is g.displacement.wdd and g.wdq_ci == g.displacement.wdq_ci
         d = json.loads(json.dumps(e.to_dict(), allow_nan=False))
         keys = {
             "wdd",
@@ -255,6 +269,13 @@ class TestEvaluate:
         }
         assert keys <= set(d["groups"][0])
         assert list(e.table()["group"]) == ["crime", "anti-social behaviour"]
+        # the words are added in the presentation layer
+        assert "reading" not in d["groups"][0]
+        words = evaluation_dict(e)["groups"]
+        assert [w["reading"] for w in words] == [group_reading(e, g) for g in e.groups]
+        assert [w["wdq_meaning"] for w in words] == [wdq_meaning(g) for g in e.groups]
+        tab = evaluation_table(e)
+        assert list(tab.columns).index("wdq_meaning") == list(tab.columns).index("wdq_ci_high") + 1
 
     def test_types_select_groups(self, sim_short):
         e = evaluate(sim_short.records, "town-centre", before=BEFORE, after=AFTER, categories="asb")

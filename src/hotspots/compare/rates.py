@@ -13,7 +13,6 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from hotspots.compare import wording as W
@@ -175,35 +174,28 @@ class PeriodComparison:
             "rate_a": round(r.count_a / self.months_a, 2),
             "rate_b": round(r.count_b / self.months_b, 2),
             "abs_change": r.count_b - r.count_a,
-            "pct_change": _num(r.pct_change),
-            "rate_ratio": _num(r.ratio),
-            "ci_low": _num(r.ci_low),
-            "ci_high": _num(r.ci_high),
-            "pct_ci_low": _num(lo),
-            "pct_ci_high": _num(hi),
+            "pct_change": W.json_number(r.pct_change),
+            "rate_ratio": W.json_number(r.ratio),
+            "ci_low": W.json_number(r.ci_low),
+            "ci_high": W.json_number(r.ci_high),
+            "pct_ci_low": W.json_number(lo),
+            "pct_ci_high": W.json_number(hi),
             "p_value": W.sig_round(r.p_value),
             **r.dispersion.to_dict(),
-            "poisson_ci_low": _num(r.poisson_ci_low),
-            "poisson_ci_high": _num(r.poisson_ci_high),
-            "poisson_pct_ci_low": _num(r.poisson_pct_ci[0]),
-            "poisson_pct_ci_high": _num(r.poisson_pct_ci[1]),
+            "poisson_ci_low": W.json_number(r.poisson_ci_low),
+            "poisson_ci_high": W.json_number(r.poisson_ci_high),
+            "poisson_pct_ci_low": W.json_number(r.poisson_pct_ci[0]),
+            "poisson_pct_ci_high": W.json_number(r.poisson_pct_ci[1]),
             "poisson_p_value": W.sig_round(r.poisson_p_value),
             "poisson_note": f"poisson_* keys: the exact interval that {POISSON_LABEL}",
             "small_count_flag": small_count_flag(r.count_a, r.count_b),
             "reading": self.reading,
             "notes": list(self.notes),
             "by_category": [
-                {k: _num(v) if isinstance(v, float) else v for k, v in row.items()}
+                {k: W.json_number(v) if isinstance(v, float) else v for k, v in row.items()}
                 for row in self.by_category.to_dict(orient="records")
             ],
         }
-
-
-def _num(v: float) -> float | None:
-    """JSON-safe number rounded to 4 significant figures: NaN and infinities become None."""
-    if isinstance(v, (int, float, np.integer, np.floating)) and math.isfinite(v):
-        return W.sig_round(float(v), 4)
-    return None
 
 
 def _cap(text: str) -> str:
