@@ -26,6 +26,7 @@ from hotspots.compare.windows import window as make_window
 from hotspots.data.boundaries import load_boundaries
 from hotspots.present.change_map import CHANGE_COLOURS, add_change_layer
 from hotspots.present.charts import yearly_chart
+from hotspots.present.evaluation_words import evaluation_table, group_reading, wdq_meaning
 from hotspots.present.maps import build_map
 from hotspots.ui import state, widgets
 from hotspots.ui.cache import compute
@@ -246,7 +247,7 @@ def _show_evaluation() -> None:
     for g in ev.groups:
         with st.container(border=True):
             st.markdown(f"#### {g.label[:1].upper() + g.label[1:]}")
-            st.markdown(g.reading)
+            st.markdown(group_reading(ev, g))
             c = st.columns(4)
             zones = (
                 ("Target", g.target_before, g.target_after, g.target_change),
@@ -294,13 +295,13 @@ def _show_evaluation() -> None:
                 f"{w.ci_high:+,.0f}) · raw WDD (Wheeler and Ratcliffe 2018): {wr.total:+,.0f} "
                 f"(95% CI {wr.ci_low:+,.0f} to {wr.ci_high:+,.0f}); negative WDD = fewer records "
                 f"than the control's trend implies.  \nWeighted Displacement Quotient: {q} — "
-                f"{g.wdq_meaning} (Bowers and Johnson 2003).",
+                f"{wdq_meaning(g)} (Bowers and Johnson 2003).",
                 help=f"{WDD_SCALED_FORMULA}\n\n{WDD_RAW_FORMULA}\n\n{WDQ_FORMULA}",
             )
             for note in g.notes[1:]:
                 st.caption(note)
     with st.expander("Table of the evaluation (download for a report)"):
-        tab = ev.table()
+        tab = evaluation_table(ev)
         st.dataframe(tab, hide_index=True)
         st.download_button(
             "Download evaluation CSV",

@@ -4,14 +4,18 @@
 ``(x, y, month, category, count)`` with an optional sixth item, the ASB subtype.
 ``bundled`` is the real police.uk data (8 months, from the session's bundled store);
 ``sim_short`` is one simulation (seed 1) over the evaluation windows only.
+``scipy_ratio_ci`` is the independent reference for the exact rate-ratio interval.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from scipy import stats
 
 from hotspots.data import schema as S
 from hotspots.data.areas import Area
@@ -82,3 +86,18 @@ def sim_short():
     from hotspots.data.simulate import simulate
 
     return simulate(seed=1, start="2021-04", end="2022-08")
+
+
+@pytest.fixture(scope="session")
+def scipy_ratio_ci():
+    """The reference: scipy's exact binomial interval for b of a+b, mapped to the rate ratio."""
+
+    def ci(a: int, b: int, ta: float, tb: float, conf: float = 0.95) -> tuple[float, float]:
+        pi = stats.binomtest(b, a + b).proportion_ci(conf, method="exact")
+
+        def to_ratio(p: float) -> float:
+            return math.inf if p >= 1 else p * ta / ((1 - p) * tb)
+
+        return to_ratio(pi.low), to_ratio(pi.high)
+
+    return ci

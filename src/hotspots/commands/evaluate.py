@@ -56,6 +56,7 @@ def run(args) -> int:
         evaluate,
     )
     from hotspots.errors import InputError
+    from hotspots.present.evaluation_words import evaluation_dict, group_reading
 
     store = store_from_args(args)
     target, before, after, buffer_m = args.target, args.before, args.after, args.buffer_m
@@ -92,13 +93,13 @@ def run(args) -> int:
         available_months=store.months(),
     )
     if args.format == "json":
-        d = ev.to_dict()
+        d = evaluation_dict(ev)
         d["dataset"] = store.version
         text = json.dumps(d, indent=1, ensure_ascii=False)
     else:
         tab = ev.table()
         formulas = [c for c in tab.columns if c.endswith("_formula")]
-        tab = tab.drop(columns=formulas + ["wdq_meaning"])
+        tab = tab.drop(columns=formulas)
         t = tab.set_index("group").T.reset_index().rename(columns={"index": "measure"})
         for c in t.columns[1:]:
             t[c] = [
@@ -112,7 +113,11 @@ def run(args) -> int:
         )
         notes = list(ev.notes) + [n for g in ev.groups for n in g.notes]
         text = (
-            head + format_table(t, "table") + "\n" + "\n".join(g.reading for g in ev.groups) + "\n"
+            head
+            + format_table(t, "table")
+            + "\n"
+            + "\n".join(group_reading(ev, g) for g in ev.groups)
+            + "\n"
         )
         text += "".join(f"note: {n}\n" for n in notes)
         text += "".join(

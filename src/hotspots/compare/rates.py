@@ -1,23 +1,10 @@
-"""Exact comparison of two counts, and period-against-period comparisons for an area.
+"""Period-against-period comparison of records for an area and set of categories.
 
-Two counts ``a`` (window A, exposure ``t_a`` months) and ``b`` (window B,
-exposure ``t_b``) are compared through their rate ratio
-``R = (b / t_b) / (a / t_a)``. Conditional on the total ``n = a + b``, ``b``
-is Binomial(n, pi) with ``pi = t_b R / (t_a + t_b R)`` when both counts are
-Poisson (Przyborowski and Wilenski 1940; Breslow and Day 1987, sec. 2.2).
-The exact (Clopper-Pearson) interval for ``pi`` transformed back gives an exact
-interval for ``R``; the exact two-sided binomial test of ``pi = t_b / (t_a + t_b)``
-gives the p-value of "no change in the monthly rate". Unequal window lengths
-(a month missing from the data) enter through the exposures.
-
-References
-----------
-Clopper, C. J. and Pearson, E. S. (1934). The use of confidence or fiducial
-limits illustrated in the case of the binomial. Biometrika 26(4), 404-413.
-Przyborowski, J. and Wilenski, H. (1940). Homogeneity of results in testing
-samples from Poisson series. Biometrika 31, 313-323.
-Breslow, N. E. and Day, N. E. (1987). Statistical Methods in Cancer Research,
-vol. II. IARC, Lyon.
+The counts of window A and window B are compared with the exact rate ratio of
+:mod:`hotspots.compare.ratio` (which has the statistics and their references),
+per category and in total, allowing for the dispersion of the monthly counts
+(:mod:`hotspots.compare.dispersion`). :class:`RateRatio`, :func:`rate_ratio` and
+:func:`small_count_flag` are re-exported here, where callers have always found them.
 """
 
 from __future__ import annotations
@@ -26,19 +13,22 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
 from hotspots.compare import wording as W
 from hotspots.compare.dispersion import (
     POISSON,
     POISSON_LABEL,
     Dispersion,
-    PoissonFallback,
     estimate_dispersion,
     monthly_series,
-    quantile,
+)
+from hotspots.compare.ratio import (
+    SMALL_COUNT,
+    VERY_SMALL_COUNT,
+    RateRatio,
+    rate_ratio,
+    small_count_flag,
 )
 from hotspots.compare.windows import Window, dataset_months, window
 from hotspots.data import schema as S
@@ -49,8 +39,6 @@ from hotspots.errors import InputError
 __all__ = [
     "RateRatio",
     "rate_ratio",
-    "clopper_pearson",
-    "binomial_p_two_sided",
     "small_count_flag",
     "SMALL_COUNT",
     "VERY_SMALL_COUNT",
@@ -58,172 +46,6 @@ __all__ = [
     "compare_periods",
     "COMPARISON_COLUMNS",
 ]
-
-#: Counts below these are flagged, never hidden. With fewer than 10 records one
-#: record moves a percentage change by 10% or more and the 95% interval of a
-#: ratio spans roughly a factor of 4; under 30 it still spans about ±50%.
-VERY_SMALL_COUNT = 10
-SMALL_COUNT = 30
-
-_RTOL = 1 + 1e-7  # scipy.stats.binomtest's tolerance for "as or less likely"
-
-
-def clopper_pearson(k: int, n: int, conf: float = 0.95) -> tuple[float, float]:
-    """Exact (Clopper-Pearson 1934) interval for a binomial proportion, k of n.
-
-    Equal to ``scipy.stats.binomtest(k, n).proportion_ci(conf, "exact")``;
-    (0, 1) when ``n == 0``.
-    """
-    if n == 0:
-        return 0.0, 1.0
-    alpha = 1.0 - conf
-    lo = 0.0 if k == 0 else float(stats.beta.ppf(alpha / 2, k, n - k + 1))
-    hi = 1.0 if k == n else float(stats.beta.ppf(1 - alpha / 2, k + 1, n - k))
-    return lo, hi
-
-
-def binomial_p_two_sided(k: int, n: int, p: float) -> float:
-    """Exact two-sided binomial p-value: the probability of outcomes no likelier than ``k``.
-
-    The "minimum likelihood" method, as ``scipy.stats.binomtest(k, n, p).pvalue``.
-    """
-    if n == 0:
-        return 1.0
-    if p <= 0.0:
-        return 1.0 if k == 0 else 0.0
-    if p >= 1.0:
-        return 1.0 if k == n else 0.0
-    ks = np.arange(n + 1)
-    pmf = stats.binom.pmf(ks, n, p)
-    d = stats.binom.pmf(k, n, p)
-    return float(min(1.0, pmf[pmf <= d * _RTOL].sum()))
-
-
-def small_count_flag(*counts: int) -> str:
-    """``"very small"`` if any count < 10, ``"small"`` if any < 30, else ``""``."""
-    m = min(counts) if counts else 0
-    if m < VERY_SMALL_COUNT:
-        return "very small"
-    if m < SMALL_COUNT:
-        return "small"
-    return ""
-
-
-@dataclass(frozen=True)
-class RateRatio(PoissonFallback):
-    """Exact comparison of two Poisson counts with exposures.
-
-    Attributes
-    ----------
-    count_a, count_b : the counts; exposure_a, exposure_b : their exposures
-        (months of data; any unit, the same for both).
-    ratio : ``(count_b / exposure_b) / (count_a / exposure_a)``; ``inf`` when
-        ``count_a == 0 < count_b``; NaN when both are 0.
-    ci_low, ci_high : exact interval for the ratio at ``conf``.
-    p_value : exact two-sided p-value for "the rate did not change".
-    dispersion : the :class:`~hotspots.compare.dispersion.Dispersion` the
-        interval and p-value allow for. With ``phi > 1`` they are the quasi-Poisson
-        ones (log-scale Wald, standard error times ``sqrt(phi)``, Student's t with
-        the dispersion's degrees of freedom); ``poisson_ci_low``,
-        ``poisson_ci_high`` and ``poisson_p_value`` always hold the exact
-        Poisson (conditional binomial) ones.
-    """
-
-    count_a: int
-    count_b: int
-    exposure_a: float
-    exposure_b: float
-    ratio: float
-    ci_low: float
-    ci_high: float
-    p_value: float
-    conf: float
-    poisson_ci_low: float = float("nan")
-    poisson_ci_high: float = float("nan")
-    poisson_p_value: float = float("nan")
-    dispersion: Dispersion = POISSON
-
-    @property
-    def pct_change(self) -> float:
-        """Percentage change in the rate, ``100 (ratio - 1)``."""
-        return 100.0 * (self.ratio - 1.0)
-
-    @property
-    def pct_ci(self) -> tuple[float, float]:
-        return 100.0 * (self.ci_low - 1.0), 100.0 * (self.ci_high - 1.0)
-
-
-def rate_ratio(
-    count_a: int,
-    count_b: int,
-    exposure_a: float = 1.0,
-    exposure_b: float = 1.0,
-    conf: float = 0.95,
-    dispersion: Dispersion | None = None,
-) -> RateRatio:
-    """Interval and test for the ratio of two rates: exact for Poisson counts, scaled otherwise.
-
-    Parameters
-    ----------
-    count_a, count_b : non-negative integers, records in windows A and B.
-    exposure_a, exposure_b : positive numbers, the windows' lengths (months of data).
-    conf : confidence level of the interval, default 0.95.
-    dispersion : :class:`~hotspots.compare.dispersion.Dispersion`, optional.
-        ``None`` or not estimated: the exact Poisson interval and p-value.
-        Otherwise the quasi-Poisson ones: ``log R -/+ t_df sqrt(phi (1/a + 1/b))``
-        (0.5 added to both counts when one is 0) and the two-sided t test; the
-        exact Poisson ones are kept in ``poisson_*``.
-
-    Returns
-    -------
-    RateRatio
-
-    Notes
-    -----
-    Given ``n = a + b``, ``b ~ Binomial(n, pi)``, ``pi = t_b R / (t_a + t_b R)``.
-    The Clopper-Pearson interval ``(pi_lo, pi_hi)`` maps to
-    ``R = pi t_a / ((1 - pi) t_b)``; the p-value is the exact two-sided binomial
-    test of ``pi0 = t_b / (t_a + t_b)``. When ``a = 0`` the upper limit is
-    infinite; when ``b = 0`` the lower limit is 0.
-    """
-    for name, v in (("count_a", count_a), ("count_b", count_b)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
-            raise InputError(name, v, "a whole number of records, 0 or more")
-    for name, v in (("exposure_a", exposure_a), ("exposure_b", exposure_b)):
-        if not (
-            isinstance(v, (int, float, np.integer, np.floating)) and math.isfinite(v) and v > 0
-        ):
-            raise InputError(name, v, "a positive length of time (months)")
-    if not (0 < conf < 1):
-        raise InputError("conf", conf, "a confidence level between 0 and 1", "For example 0.95.")
-    a, b = int(count_a), int(count_b)
-    ta, tb = float(exposure_a), float(exposure_b)
-    n = a + b
-    if n == 0:
-        return RateRatio(a, b, ta, tb, float("nan"), 0.0, float("inf"), 1.0, conf)
-    ratio = float("inf") if a == 0 else (b / tb) / (a / ta)
-    lo_pi, hi_pi = clopper_pearson(b, n, conf)
-
-    def to_ratio(pi: float) -> float:
-        if pi >= 1.0:
-            return float("inf")
-        return pi * ta / ((1.0 - pi) * tb)
-
-    p = binomial_p_two_sided(b, n, tb / (ta + tb))
-    lo, hi = to_ratio(lo_pi), to_ratio(hi_pi)
-    disp = dispersion or POISSON
-    if not disp.estimated:
-        return RateRatio(a, b, ta, tb, ratio, lo, hi, p, conf, lo, hi, p, disp)
-    a_, b_ = (a + 0.5, b + 0.5) if min(a, b) == 0 else (a, b)
-    log_r = math.log((b_ / tb) / (a_ / ta))
-    se = math.sqrt(disp.phi * (1.0 / a_ + 1.0 / b_))
-    q = quantile(conf, disp.df)
-    z = abs(log_r) / se
-    qp = float(2 * (stats.norm.sf(z) if not math.isfinite(disp.df) else stats.t.sf(z, disp.df)))
-    return RateRatio(
-        a, b, ta, tb, ratio, math.exp(log_r - q * se), math.exp(log_r + q * se), qp, conf,
-        lo, hi, p, disp,
-    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- periods
@@ -249,12 +71,6 @@ COMPARISON_COLUMNS: list[str] = [
     "small_count_flag",
 ]
 TOTAL_LABEL = "Total (selected categories)"
-
-
-def _fmt_pct(v: float) -> str:
-    if not math.isfinite(v):
-        return "n/a"
-    return f"{v:+.0f}%"
 
 
 @dataclass(frozen=True)
@@ -358,35 +174,28 @@ class PeriodComparison:
             "rate_a": round(r.count_a / self.months_a, 2),
             "rate_b": round(r.count_b / self.months_b, 2),
             "abs_change": r.count_b - r.count_a,
-            "pct_change": _num(r.pct_change),
-            "rate_ratio": _num(r.ratio),
-            "ci_low": _num(r.ci_low),
-            "ci_high": _num(r.ci_high),
-            "pct_ci_low": _num(lo),
-            "pct_ci_high": _num(hi),
+            "pct_change": W.json_number(r.pct_change),
+            "rate_ratio": W.json_number(r.ratio),
+            "ci_low": W.json_number(r.ci_low),
+            "ci_high": W.json_number(r.ci_high),
+            "pct_ci_low": W.json_number(lo),
+            "pct_ci_high": W.json_number(hi),
             "p_value": W.sig_round(r.p_value),
             **r.dispersion.to_dict(),
-            "poisson_ci_low": _num(r.poisson_ci_low),
-            "poisson_ci_high": _num(r.poisson_ci_high),
-            "poisson_pct_ci_low": _num(r.poisson_pct_ci[0]),
-            "poisson_pct_ci_high": _num(r.poisson_pct_ci[1]),
+            "poisson_ci_low": W.json_number(r.poisson_ci_low),
+            "poisson_ci_high": W.json_number(r.poisson_ci_high),
+            "poisson_pct_ci_low": W.json_number(r.poisson_pct_ci[0]),
+            "poisson_pct_ci_high": W.json_number(r.poisson_pct_ci[1]),
             "poisson_p_value": W.sig_round(r.poisson_p_value),
             "poisson_note": f"poisson_* keys: the exact interval that {POISSON_LABEL}",
             "small_count_flag": small_count_flag(r.count_a, r.count_b),
             "reading": self.reading,
             "notes": list(self.notes),
             "by_category": [
-                {k: _num(v) if isinstance(v, float) else v for k, v in row.items()}
+                {k: W.json_number(v) if isinstance(v, float) else v for k, v in row.items()}
                 for row in self.by_category.to_dict(orient="records")
             ],
         }
-
-
-def _num(v: float) -> float | None:
-    """JSON-safe number rounded to 4 significant figures: NaN and infinities become None."""
-    if isinstance(v, (int, float, np.integer, np.floating)) and math.isfinite(v):
-        return W.sig_round(float(v), 4)
-    return None
 
 
 def _cap(text: str) -> str:

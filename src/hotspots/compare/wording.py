@@ -8,8 +8,9 @@ interval and its significance are said, so every page and export agrees.
 from __future__ import annotations
 
 import math
+import numbers
 
-__all__ = ["about", "between", "chance", "fewer_more", "pct", "sig_round"]
+__all__ = ["about", "between", "chance", "fewer_more", "json_number", "pct", "sig_round"]
 
 # (fraction, words) used when a change is within 1.5 points of the fraction
 _FRACTIONS = (
@@ -91,3 +92,10 @@ def sig_round(v, digits: int = 3):
     if isinstance(v, bool) or not isinstance(v, float) or not math.isfinite(v) or v == 0:
         return v
     return round(v, max(0, digits - 1 - int(math.floor(math.log10(abs(v))))))
+
+
+def json_number(v) -> float | None:
+    """JSON/CSV-safe number to 4 significant figures; NaN and infinities become None."""
+    if isinstance(v, numbers.Real) and math.isfinite(v):
+        return sig_round(float(v), 4)
+    return None

@@ -1,0 +1,157 @@
+"""Plain-English readings of an intervention evaluation, for a councillor.
+
+"Crime in Town-centre fell by about a quarter (between 14% and 32%) compared
+with the rest of BCP; this is unlikely to be chance." The numbers come from
+:func:`hotspots.compare.evaluation.evaluate`; this module only words them, with
+the shared phrasing of :mod:`hotspots.compare.wording`. The WDQ is read as
+Bowers and Johnson (2003) read it.
+
+References
+----------
+Bowers, K. J. and Johnson, S. D. (2003). Measuring the geographical displacement
+and diffusion of benefit effects of crime prevention activity. Journal of
+Quantitative Criminology 19(3), 275-301.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from hotspots.compare import wording as W
+from hotspots.compare.dispersion import POISSON_LABEL
+from hotspots.compare.evaluation_results import TABLE_COLUMNS, Evaluation, GroupEvaluation
+from hotspots.compare.ratio import RateRatio
+
+__all__ = [
+    "wdq_reading",
+    "wdq_meaning",
+    "net_effect_words",
+    "group_reading",
+    "evaluation_reading",
+    "evaluation_dict",
+    "evaluation_table",
+]
+
+
+def wdq_reading(t0: float, t1: float, c0: float, c1: float, value: float) -> str:
+    """Bowers and Johnson's reading of a WDQ value (the success measure must be negative)."""
+    if c0 <= 0 or c1 <= 0 or not math.isfinite(value):
+        return "not defined (no change relative to the control, or no control records)"
+    if t1 / c1 - t0 / c0 >= 0:
+        return "not interpretable: the target did not improve relative to the control"
+    if value > 1:
+        return "diffusion of benefits larger than the direct effect"
+    if value > 0:
+        return "diffusion of benefits"
+    if value == 0:
+        return "no displacement or diffusion"
+    if value >= -1:
+        return "some displacement, smaller than the direct effect (a net benefit)"
+    return "displacement larger than the direct effect (a net loss)"
+
+
+def wdq_meaning(g: GroupEvaluation) -> str:
+    """What a group's WDQ says, or why it cannot be read (no ring, an uncertain change)."""
+    if g.buffer_relative is None:
+        return "no ring (buffer_m = 0)"
+    q, rel = g.wdq, g.relative
+    if math.isfinite(q) and rel.ratio < 1:
+        if not rel.excludes_one:
+            return (
+                "too uncertain to read: the target's change against the control is not "
+                "distinguishable from none"
+            )
+        if not g.buffer_relative.excludes_one:
+            return (
+                "too uncertain to read: the ring's own change against the control is "
+                "not distinguishable from none"
+            )
+    return wdq_reading(g.target_before, g.target_after, g.control_before, g.control_after, q)
+
+
+def net_effect_words(net: float, lo: float, hi: float) -> str:
+    """``about 263 fewer records than expected (95% CI 120 to 406 fewer)``, no double negatives.
+
+    ``net``, ``lo`` and ``hi`` are records prevented (positive: fewer than expected).
+    """
+    if not math.isfinite(net):
+        return "not defined"
+    head = f"about {W.fewer_more(-net)} records than expected"
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return head
+    if lo > 0:
+        ci = f"{round(lo):,} to {round(hi):,} fewer"
+    elif hi < 0:
+        ci = f"{round(-hi):,} to {round(-lo):,} more"
+    else:
+        ci = f"anywhere from {round(-lo):,} more to {round(hi):,} fewer"
+    return f"{head} (95% CI {ci})"
+
+
+def group_reading(ev: Evaluation, g: GroupEvaluation) -> str:
+    """Sentences for one group: its effect against the control, the ring, the net effect."""
+
+    def moved(r: RateRatio) -> str:
+        if r.count_a == r.count_b == 0:
+            return "had no records before or after"
+        if r.count_a == 0:
+            return f"went from none to {r.count_b:,}"
+        verb = "fell" if r.pct_change < 0 else "rose"
+        return f"{verb} {W.pct(r.pct_change, signed=False)} ({r.count_a:,} to {r.count_b:,})"
+
+    label, target, control = g.label, ev.target_name, ev.control_name
+    rel, brel, spill, w = g.relative, g.buffer_relative, g.spillover, g.wdd
+    lo, hi = rel.pct_ci
+    verb = "fell" if rel.ratio < 1 else "rose"
+    s = (
+        f"{label[:1].upper() + label[1:]} in {target} {verb} by {W.about(rel.pct)} "
+        f"({W.between(lo, hi)}) compared with {control}; {W.chance(rel.excludes_one)}."
+        f" On their own, {label} in the target {moved(g.target_change)} while {control} "
+        f"{moved(g.control_change)}."
+    )
+    if brel is not None:
+        blo, bhi = brel.pct_ci
+        if spill == "not applicable":
+            meaning = (
+                "the target did not improve against the control, so there is no benefit to "
+                "diffuse and nothing displaced"
+            )
+        elif not g.spillover_significant:
+            meaning = f"no clear {spill} (the interval includes no change)"
+        else:
+            meaning = spill
+        s += (
+            f" The streets around it ({ev.buffer_m:g} m ring) changed by {W.pct(brel.pct)} against "
+            f"the control ({W.between(blo, bhi)}): {meaning}."
+        )
+    if math.isfinite(g.net_effect):
+        s += f" Net effect: {net_effect_words(g.net_effect, -w.ci_high, -w.ci_low)}."
+    if not rel.dispersion.estimated:
+        s += f" Too few months to estimate the overdispersion: intervals {POISSON_LABEL}."
+    return s
+
+
+def evaluation_reading(ev: Evaluation) -> str:
+    """The readings of every group of ``ev``, one after another."""
+    return " ".join(group_reading(ev, g) for g in ev.groups)
+
+
+def evaluation_dict(ev: Evaluation) -> dict:
+    """``ev.to_dict()`` with each group's ``wdq_meaning`` and ``reading`` (JSON output)."""
+    d = ev.to_dict()
+    d["groups"] = [
+        {**gd, "wdq_meaning": wdq_meaning(g), "reading": group_reading(ev, g)}
+        for gd, g in zip(d["groups"], ev.groups, strict=True)
+    ]
+    return d
+
+
+def evaluation_table(ev: Evaluation) -> pd.DataFrame:
+    """``ev.table()`` with the ``wdq_meaning`` column after the WDQ's interval (CSV output)."""
+    tab = ev.table()
+    tab.insert(
+        TABLE_COLUMNS.index("wdq_ci_high") + 1, "wdq_meaning", [wdq_meaning(g) for g in ev.groups]
+    )
+    return tab
