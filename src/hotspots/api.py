@@ -271,7 +271,8 @@ def evaluate(
     Returns
     -------
     Evaluation (:func:`hotspots.compare.evaluation.evaluate`): ``.table()``,
-    ``.groups`` (per group WDD, WDQ, net effect, ``.reading``), ``.notes``, ``.to_dict()``.
+    ``.groups`` (per group WDD, WDQ, net effect), ``.notes``, ``.to_dict()``; the English reading
+    is ``hotspots.present.evaluation_words.evaluation_reading(ev)``.
     """
     from hotspots.compare.evaluation import DEFAULT_BUFFER_M
     from hotspots.compare.evaluation import evaluate as _evaluate
