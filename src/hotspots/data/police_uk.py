@@ -12,6 +12,7 @@ coordinates repeat endlessly), then maps the verdicts to rows by index.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -20,13 +21,14 @@ import pyarrow.compute as pc
 
 from hotspots.data import schema as S
 from hotspots.data.csvtext import TableRead
+from hotspots.data.readers import content_identity, read_rows
 from hotspots.data.validate import LAT_RANGE, LON_RANGE, Rejects
 
 __all__ = [
     "HEADER",
     "REQUIRED",
     "parse_street_table",
-    "read_police_uk",
+    "StreetReader",
     "SIMULATED_MARK",
     "force_slug",
     "street_identity",
@@ -252,8 +254,22 @@ def _repeat(values: np.ndarray, idx: np.ndarray):
     return pd.arrays.ArrowStringArray(pa.chunked_array([arr]))
 
 
-def read_police_uk(paths, **kwargs):
-    """Read police.uk street CSVs, folders or zips. See :func:`hotspots.data.ingest.read_inputs`."""
-    from hotspots.data.ingest import read_inputs
+@dataclass(frozen=True)
+class StreetReader:
+    """The police.uk street-file reader (a :class:`hotspots.data.readers.Reader`)."""
 
-    return read_inputs(paths, fmt="police.uk", **kwargs)
+    name: str = "police.uk"
+
+    def read(
+        self, data: bytes, file_name: str, fallback_identity: str, rejects: Rejects
+    ) -> tuple[pd.DataFrame, int]:
+        tr, n = read_rows(data, file_name, REQUIRED, rejects, plain_columns=PLAIN_COLUMNS)
+        return parse_street_table(tr, file_name, fallback_identity, rejects), n
+
+    def identity(self, file_name: str, accepted: pd.DataFrame, digest: str) -> str:
+        """Month(s) and force from the file's own rows (:func:`street_identity`); a file
+        with no accepted row is its bare name plus its content hash (it adds nothing)."""
+        ident = accepted.attrs.get("identity")
+        if ident:
+            return str(ident)
+        return content_identity(file_name.replace(chr(92), "/").rsplit("/", 1)[-1], digest)
