@@ -30,8 +30,7 @@ import pandas as pd
 
 from hotspots.data import schema as S
 from hotspots.data.boundaries import load_boundaries
-from hotspots.data.ingest import complete_records
-from hotspots.data.police_uk import read_police_uk
+from hotspots.data.ingest import complete_records, read_police_uk
 
 
 def make_csv(n_rows: int, out: Path, seed: int = 0) -> Path:

@@ -41,7 +41,7 @@ def geodata_dir() -> Path:
 @pytest.fixture(scope="session")
 def bundled_read(geodata_dir):
     """``read_police_uk`` of the 8 bundled real months (read once per session, ~5 s)."""
-    from hotspots.data.police_uk import read_police_uk
+    from hotspots.data.ingest import read_police_uk
 
     return read_police_uk([geodata_dir / "police_uk"])
 

@@ -168,11 +168,12 @@ def test_selection_with_push_down_equals_filtering_in_pandas(tmp_path, archive):
 
 def test_interrupted_import_leaves_the_store_as_it_was(tmp_path, archive, monkeypatch):
     import hotspots.data.store as store_mod
+    import hotspots.data.store_import as store_import
 
     st = Store(tmp_path / "s")
     st.ingest(archive["path"], keep="all")
     before, man = st.records(), st.manifest()
-    monkeypatch.setattr(store_mod, "BATCH_BYTES", 1)  # one file a batch: many batches
+    monkeypatch.setattr(store_import, "BATCH_BYTES", 1)  # one file a batch: many batches
     real = store_mod.Store._merge
     calls = []
 

@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 from hotspots.data import schema as S
-from hotspots.data.force_export import ExportMapping, load_mapping, read_force_export
+from hotspots.data.force_export import ExportMapping, load_mapping
+from hotspots.data.ingest import read_force_export
 from hotspots.errors import FileReadError
 
 MAPPING = """

@@ -15,7 +15,8 @@ import pytest
 from pyproj import Transformer
 
 from hotspots.data import schema as S
-from hotspots.data.police_uk import HEADER, REQUIRED, read_police_uk
+from hotspots.data.ingest import read_police_uk
+from hotspots.data.police_uk import HEADER, REQUIRED
 
 BCP_PER_MONTH = {
     "2018-10": 3978,

@@ -443,7 +443,7 @@ def test_truth_json_content(tmp_path, small):
 
 
 def test_round_trip_through_the_police_uk_reader(tmp_path, small):
-    reader = pytest.importorskip("hotspots.data.police_uk")
+    reader = pytest.importorskip("hotspots.data.ingest")
     sm.write_simulation(small, tmp_path)
     got = reader.read_police_uk([tmp_path]).records
     want = small.records.assign(**{S.DATE: pd.NaT, S.HOUR: pd.NA, S.ASB_SUBTYPE: pd.NA})
@@ -483,7 +483,7 @@ def test_mapping_toml_declares_the_columns():
 
 
 def test_force_export_round_trip_through_the_reader(tmp_path, small):
-    reader = pytest.importorskip("hotspots.data.force_export")
+    reader = pytest.importorskip("hotspots.data.ingest")
     files = sm.write_simulation(small, tmp_path, force_export=True)
     assert sorted(p.name for p in files) == [
         "README.txt",

@@ -227,7 +227,7 @@ def test_failed_manifest_swap_leaves_the_store_as_it_was(tmp_path, street, two_m
             raise OSError("disk full")
         return real_replace(src, dst, *a, **k)
 
-    monkeypatch.setattr(store_mod.os, "replace", failing_replace)
+    monkeypatch.setattr(os, "replace", failing_replace)
     march = street.sample("2024-03", 100)
     with pytest.raises(OSError, match="disk full"):
         st.ingest([march, two_months[0]])
@@ -244,7 +244,7 @@ def test_failure_while_writing_month_files_leaves_the_store_as_it_was(
     st = Store(tmp_path / "s")
     st.ingest(two_months)
     before, man_before = st.records(), st.manifest()
-    import hotspots.data.store as store_mod
+    import hotspots.data.store_import as store_mod  # where imports write month files
 
     real = store_mod._write_parquet
     calls = []

@@ -134,7 +134,7 @@ def test_reader_rereads_the_manifest_when_a_month_file_is_replaced_under_it(
 ):
     st = Store(tmp_path / "s")
     st.ingest(street.sample("2024-01", 30))
-    import hotspots.data.store as store_mod
+    import hotspots.data.store_query as store_mod  # where records() reads month files
 
     real = store_mod.pq.read_table
     done = []
@@ -390,7 +390,7 @@ def test_empty_window_is_an_error_with_exit_1(tmp_path, street, capsys):
 
 
 def test_import_in_batches_stores_what_one_batch_stores(tmp_path, monkeypatch):
-    import hotspots.data.store as store_mod
+    import hotspots.data.store_import as store_mod
 
     src = tmp_path / "in"
     src.mkdir()

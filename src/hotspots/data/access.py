@@ -217,7 +217,7 @@ def principal_from_claims(claims: Mapping[str, object], config: AccessConfig) ->
 
 
 def _path(dataset: str) -> Path:
-    from hotspots.data.store import dataset_path
+    from hotspots.data.store_layout import dataset_path
 
     return dataset_path(dataset)
 
@@ -294,9 +294,9 @@ def can_write(principal: Principal | None, dataset: str) -> bool:
         return False
     if principal.role == "admin":
         return True
-    from hotspots.data.store import Store
+    from hotspots.data.store_layout import StoreFiles
 
-    if not Store(_path(dataset)).exists() and not (_path(dataset) / ACCESS_FILE).exists():
+    if not StoreFiles(_path(dataset)).exists() and not (_path(dataset) / ACCESS_FILE).exists():
         return True  # a new dataset: it becomes theirs
     acc = dataset_access(dataset)
     return _is_owner(principal, acc) or (bool(acc.team) and acc.team == principal.team)
@@ -328,7 +328,7 @@ def check_read(principal: Principal | None, dataset: str, path: str | Path | Non
 def visible_datasets(principal: Principal | None, names: Iterable[str] | None = None) -> list[str]:
     """The datasets ``principal`` may see, of ``names`` (default: every dataset in the store)."""
     if names is None:
-        from hotspots.data.store import known_datasets
+        from hotspots.data.store_layout import known_datasets
 
         names = known_datasets()
     return [n for n in names if can_read(principal, n)]
@@ -351,12 +351,12 @@ def delete_dataset(principal: Principal | None, dataset: str) -> int:
             f"access denied: {who} may not delete dataset {dataset!r} "
             "(only its owner or an admin may; the built-in datasets are never deleted)"
         )
-    from hotspots.data.store import Store
+    from hotspots.data.store_layout import StoreFiles
 
     path = _path(dataset)
     if not path.is_dir():
         return 0
-    store = Store(path, lock_timeout=60)
+    store = StoreFiles(path, lock_timeout=60)
     with store.writer():  # no import is half-way through writing into it
         n = sum(1 for f in path.rglob("*") if f.is_file())
         shutil.rmtree(path)  # the lock's open descriptor keeps working until it is closed

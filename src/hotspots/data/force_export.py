@@ -48,10 +48,11 @@ import pandas as pd
 
 from hotspots.data import schema as S
 from hotspots.data.csvtext import TableRead
+from hotspots.data.readers import content_identity, read_rows
 from hotspots.data.validate import Rejects, check_lonlat, check_month, check_xy
-from hotspots.errors import FileReadError
+from hotspots.errors import FileReadError, HotspotsError
 
-__all__ = ["ExportMapping", "load_mapping", "parse_export_table", "read_force_export"]
+__all__ = ["ExportMapping", "ExportReader", "load_mapping", "parse_export_table"]
 
 _COLUMN_KEYS = (
     "reference",
@@ -202,7 +203,7 @@ def parse_export_table(
     date = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
     hour = pd.Series(pd.NA, index=df.index, dtype="Int8")
     if "datetime" in c or "date" in c:
-        col = c.get("datetime", c.get("date"))
+        col = c["datetime"] if "datetime" in c else c["date"]
         fmt = m.datetime_format if "datetime" in c else m.date_format
         s = df[col].astype(str).str.strip()
         if fmt:
@@ -323,10 +324,34 @@ def parse_export_table(
     return pd.DataFrame({k: v for k, v in out.items() if v is not None})
 
 
-def read_force_export(paths, mapping, **kwargs):
-    """Read force-export CSVs with a mapping (path, dict or ExportMapping)."""
-    from hotspots.data.ingest import read_inputs
+@dataclass(frozen=True)
+class ExportReader:
+    """The force-export reader for one column mapping (a :class:`hotspots.data.readers.Reader`)."""
 
-    if not isinstance(mapping, ExportMapping):
-        mapping = load_mapping(mapping)
-    return read_inputs(paths, fmt="force-export", mapping=mapping, **kwargs)
+    mapping: ExportMapping
+    name: str = "force-export"
+
+    @classmethod
+    def of(cls, mapping: ExportMapping | str | Path | dict | None) -> ExportReader:
+        """A reader for ``mapping`` (an :class:`ExportMapping`, a mapping file or its dict)."""
+        if mapping is None:
+            raise HotspotsError("a force export needs a column mapping (--mapping FILE)")
+        return cls(mapping if isinstance(mapping, ExportMapping) else load_mapping(mapping))
+
+    def read(
+        self, data: bytes, file_name: str, fallback_identity: str, rejects: Rejects
+    ) -> tuple[pd.DataFrame, int]:
+        m = self.mapping
+        tr, n = read_rows(
+            data,
+            file_name,
+            m.required_columns(),
+            rejects,
+            delimiter=m.delimiter,
+            encoding=m.encoding,
+        )
+        return parse_export_table(tr.table, file_name, fallback_identity, m, rejects), n
+
+    def identity(self, file_name: str, accepted: pd.DataFrame, digest: str) -> str:
+        """The mapping's declared source plus the content hash."""
+        return content_identity(self.mapping.name, digest)

@@ -18,6 +18,7 @@ import dataclasses
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,20 +26,33 @@ from pyproj import Transformer
 
 from hotspots.data import schema as S
 from hotspots.data.boundaries import locate
-from hotspots.data.csvtext import read_table
+from hotspots.data.force_export import ExportMapping, ExportReader
 from hotspots.data.points import unique_locations
-from hotspots.data.sources import InputFile, iter_inputs
+from hotspots.data.police_uk import StreetReader
+from hotspots.data.readers import Reader
+from hotspots.data.sources import iter_inputs
 from hotspots.data.validate import Rejects
 from hotspots.errors import FileReadError, HotspotsError
 
 __all__ = [
     "IngestReport",
     "ReadResult",
+    "READERS",
+    "reader_for",
     "read_inputs",
     "read_items",
+    "read_police_uk",
+    "read_force_export",
     "expand_inputs",
     "complete_records",
 ]
+
+# The formats an import reads: format name -> the reader for a column mapping (only a
+# force export has one; the mapping may be an ExportMapping, a mapping file or its dict).
+READERS: dict[str, Callable[[ExportMapping | str | Path | dict | None], Reader]] = {
+    "police.uk": lambda mapping: StreetReader(),
+    "force-export": ExportReader.of,
+}
 
 _TO_BNG = Transformer.from_crs(S.CRS_DISPLAY, S.CRS_METRES, always_xy=True)
 _TO_WGS = Transformer.from_crs(S.CRS_METRES, S.CRS_DISPLAY, always_xy=True)
@@ -204,41 +218,12 @@ def _record_ids(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([rid])), index=frame.index)
 
 
-def _parse_one(
-    f: InputFile, data: bytes, fmt: str, mapping, rejects: Rejects, identity: str
-) -> tuple[pd.DataFrame, int]:
-    from hotspots.data import force_export, police_uk
-
-    if fmt == "police.uk":
-        tr = read_table(data, f.name, police_uk.REQUIRED, plain_columns=police_uk.PLAIN_COLUMNS)
-    elif fmt == "force-export":
-        if mapping is None:
-            raise HotspotsError("a force export needs a column mapping (--mapping FILE)")
-        tr = read_table(
-            data, f.name, mapping.required_columns(), mapping.delimiter, mapping.encoding
-        )
-    else:
-        raise HotspotsError(f"unknown input format {fmt!r}: use police.uk or force-export")
-    n = len(tr) + len(tr.bad_rows)
-    for row, reason, raw in tr.bad_rows:
-        rejects.add_one(f.name, row, "(row)", reason, raw)
-    if fmt == "police.uk":
-        return police_uk.parse_street_table(tr, f.name, identity, rejects), n
-    return force_export.parse_export_table(tr.table, f.name, identity, mapping, rejects), n
-
-
-def _file_identity(item: InputFile, part: pd.DataFrame, digest: str, fmt: str, mapping) -> str:
-    """What a file is, from its content: see :func:`hotspots.data.police_uk.street_identity`.
-
-    A force export is its declared source plus its content hash; a police.uk-format file
-    with no accepted row is its name plus its content hash (it adds nothing to the store).
-    """
-    if fmt == "force-export":
-        return f"{mapping.name if mapping is not None else 'force export'}@{digest[:12]}"
-    ident = part.attrs.get("identity")
-    if ident:
-        return ident
-    return f"{item.name.replace(chr(92), '/').rsplit('/', 1)[-1]}@{digest[:12]}"
+def reader_for(fmt: str, mapping: ExportMapping | str | Path | dict | None = None) -> Reader:
+    """The registered reader of format ``fmt`` (see :data:`READERS`)."""
+    make = READERS.get(fmt)
+    if make is None:
+        raise HotspotsError(f"unknown input format {fmt!r}: use {' or '.join(READERS)}")
+    return make(mapping)
 
 
 def _relabel(item, labels: dict[str, str]):
@@ -263,8 +248,10 @@ def read_inputs(
     Parameters
     ----------
     paths : path or list of paths (CSV files, folders searched recursively, .zip archives).
-    fmt : ``police.uk`` (street files) or ``force-export`` (needs ``mapping``).
-    mapping : :class:`hotspots.data.force_export.ExportMapping` for force exports.
+    fmt : a format of :data:`READERS`: ``police.uk`` (street files) or ``force-export``
+        (needs ``mapping``).
+    mapping : for force exports, a :class:`hotspots.data.force_export.ExportMapping`, a
+        mapping file (TOML or JSON) or its parsed dict.
     strict : raise on the first file that cannot be read instead of reporting it.
     progress : called as ``progress(done, total, file_name)`` after each file.
     labels : what to call a path in messages and reports (``{str(path): name}``), e.g. an
@@ -283,6 +270,16 @@ def read_inputs(
     return read_items(
         expand_inputs(paths, labels), fmt=fmt, mapping=mapping, strict=strict, progress=progress
     )
+
+
+def read_police_uk(paths, **kwargs) -> ReadResult:
+    """:func:`read_inputs` of police.uk street CSVs, folders or zips."""
+    return read_inputs(paths, fmt="police.uk", **kwargs)
+
+
+def read_force_export(paths, mapping, **kwargs) -> ReadResult:
+    """:func:`read_inputs` of force-export CSVs with a mapping (path, dict or ExportMapping)."""
+    return read_inputs(paths, fmt="force-export", mapping=mapping, **kwargs)
 
 
 def expand_inputs(paths, labels: dict[str, str] | None = None) -> list:
@@ -306,6 +303,9 @@ def read_items(
     ``on_rows(rows_read)`` is called after each file read (rows so far in this call)."""
     report = IngestReport()
     rejects = Rejects()
+    reader: Reader | None = (
+        None  # made at the first file read (a bad format with no file says nothing)
+    )
     parts: list[pd.DataFrame] = []
     seen_digests: dict[str, str] = {}
     by_identity: dict[str, tuple[int, str]] = {}
@@ -330,16 +330,15 @@ def read_items(
             report.files_failed.append({"file": exc2.path, "problem": exc2.problem})
             continue
         digest = hashlib.sha1(data).hexdigest()
+        reader = reader or reader_for(fmt, mapping)
         try:
-            part, n = _parse_one(
-                item,
+            part, n = reader.read(
                 data,
-                fmt,
-                mapping,
-                rejects,
+                item.name,
                 # the fallback identity (no rows parsed yet): an empty frame without attrs
                 # (not S.empty_records(): building its 23 typed columns cost ~20% of a read)
-                _file_identity(item, pd.DataFrame(), digest, fmt, mapping),
+                reader.identity(item.name, pd.DataFrame(), digest),
+                rejects,
             )
         except FileReadError as exc:
             if strict:
@@ -377,7 +376,7 @@ def read_items(
                 f"{item.name}: {repeats} rows repeat an earlier row of the file in every field; "
                 "counted as duplicates"
             )
-        identity = _file_identity(item, part, digest, fmt, mapping)
+        identity = reader.identity(item.name, part, digest)
         if len(part):
             part[S.SOURCE_FILE] = S.string_column(identity, len(part))
         earlier = by_identity.get(identity)

@@ -12,6 +12,7 @@ coordinates repeat endlessly), then maps the verdicts to rows by index.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -20,13 +21,21 @@ import pyarrow.compute as pc
 
 from hotspots.data import schema as S
 from hotspots.data.csvtext import TableRead
-from hotspots.data.validate import LAT_RANGE, LON_RANGE, Rejects
+from hotspots.data.readers import content_identity, read_rows
+from hotspots.data.validate import (
+    GB_NI,
+    MONTH_PATTERN,
+    Rejects,
+    coordinate_problems,
+    in_gb_ni,
+    parse_numbers,
+)
 
 __all__ = [
     "HEADER",
     "REQUIRED",
     "parse_street_table",
-    "read_police_uk",
+    "StreetReader",
     "SIMULATED_MARK",
     "force_slug",
     "street_identity",
@@ -51,15 +60,7 @@ REQUIRED = ["Crime ID", "Month", "Longitude", "Latitude", "Location", "Crime typ
 PLAIN_COLUMNS = ("Crime ID",)  # mostly unique: not dictionary-encoded
 
 SIMULATED_MARK = "(SIMULATED)"
-_MONTH = re.compile(r"^(199\d|20\d\d|2100)-(0[1-9]|1[0-2])$")
-
-
-def _floats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct strings -> (float, empty, unparseable)."""
-    s = pd.Series(values, dtype=object).astype(str).str.strip()
-    empty = (s == "").to_numpy()
-    num = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64")
-    return num, empty, ~empty & ~np.isfinite(num)
+_MONTH = re.compile(f"^{MONTH_PATTERN}$")
 
 
 def force_slug(force: str) -> str:
@@ -167,31 +168,22 @@ def parse_street_table(
     ok &= c_ok_u[cat.index]
 
     lon_c, lat_c = tr.column("Longitude"), tr.column("Latitude")
-    lon_u, lon_e, lon_b = _floats(lon_c.values)
-    lat_u, lat_e, lat_b = _floats(lat_c.values)
+    # each distinct string parsed once, the verdicts mapped to rows
+    lon_u, lon_e, lon_b = parse_numbers(lon_c.values)
+    lat_u, lat_e, lat_b = parse_numbers(lat_c.values)
     lon = lon_u[lon_c.index] if len(lon_u) else np.empty(0)
     lat = lat_u[lat_c.index] if len(lat_u) else np.empty(0)
-    missing = lon_e[lon_c.index] | lat_e[lat_c.index] if n else np.zeros(0, bool)
-    unparse = ~missing & (lon_b[lon_c.index] | lat_b[lat_c.index]) if n else np.zeros(0, bool)
-    with np.errstate(invalid="ignore"):
-        inside = (
-            (lon >= LON_RANGE[0])
-            & (lon <= LON_RANGE[1])
-            & (lat >= LAT_RANGE[0])
-            & (lat <= LAT_RANGE[1])
-        )
-    impossible = ~missing & ~unparse & ~inside
+    empty = lon_e[lon_c.index] | lat_e[lat_c.index] if n else np.zeros(0, bool)
+    unparse = lon_b[lon_c.index] | lat_b[lat_c.index] if n else np.zeros(0, bool)
+    problems, valid = coordinate_problems(empty, unparse, in_gb_ni(lon, lat), GB_NI)
 
     def pair(mask):
         return lon_c.rows(mask).astype(str) + "," + lat_c.rows(mask).astype(str)
 
-    for mask, reason in (
-        (missing & ok, "missing coordinates"),
-        (unparse & ok, "unparseable coordinates"),
-        (impossible & ok, "impossible coordinates (outside Great Britain and Northern Ireland)"),
-    ):
-        rejects.add(file_name, rows, mask, "Longitude/Latitude", reason, masked_values=pair(mask))
-    ok &= ~missing & ~unparse & inside
+    for mask, reason in problems:
+        m = mask & ok
+        rejects.add(file_name, rows, m, "Longitude/Latitude", reason, masked_values=pair(m))
+    ok &= valid
     repeats = _exact_repeats(tr, ok)
     ok &= ~repeats
 
@@ -252,8 +244,22 @@ def _repeat(values: np.ndarray, idx: np.ndarray):
     return pd.arrays.ArrowStringArray(pa.chunked_array([arr]))
 
 
-def read_police_uk(paths, **kwargs):
-    """Read police.uk street CSVs, folders or zips. See :func:`hotspots.data.ingest.read_inputs`."""
-    from hotspots.data.ingest import read_inputs
+@dataclass(frozen=True)
+class StreetReader:
+    """The police.uk street-file reader (a :class:`hotspots.data.readers.Reader`)."""
 
-    return read_inputs(paths, fmt="police.uk", **kwargs)
+    name: str = "police.uk"
+
+    def read(
+        self, data: bytes, file_name: str, fallback_identity: str, rejects: Rejects
+    ) -> tuple[pd.DataFrame, int]:
+        tr, n = read_rows(data, file_name, REQUIRED, rejects, plain_columns=PLAIN_COLUMNS)
+        return parse_street_table(tr, file_name, fallback_identity, rejects), n
+
+    def identity(self, file_name: str, accepted: pd.DataFrame, digest: str) -> str:
+        """Month(s) and force from the file's own rows (:func:`street_identity`); a file
+        with no accepted row is its bare name plus its content hash (it adds nothing)."""
+        ident = accepted.attrs.get("identity")
+        if ident:
+            return str(ident)
+        return content_identity(file_name.replace(chr(92), "/").rsplit("/", 1)[-1], digest)

@@ -9,7 +9,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["Rejects", "check_month", "check_lonlat", "check_xy", "REJECT_COLUMNS"]
+__all__ = [
+    "Rejects",
+    "check_month",
+    "check_lonlat",
+    "check_xy",
+    "coordinate_problems",
+    "in_gb_ni",
+    "parse_numbers",
+    "MONTH_PATTERN",
+    "REJECT_COLUMNS",
+]
 
 REJECT_COLUMNS = ["file", "row", "field", "reason", "value"]
 
@@ -97,83 +107,85 @@ class Rejects:
         return sum(len(p) for p in self._parts)
 
 
+# ``YYYY-MM`` with month 01-12 and year 1990-2100 (police.uk's Month, a force export's month).
+MONTH_PATTERN = r"(199\d|20\d\d|2100)-(0[1-9]|1[0-2])"
+
+
 def check_month(values: pd.Series, rows, file: str, field: str, rejects: Rejects, ok) -> np.ndarray:
-    """``YYYY-MM`` with month 01-12 and year 1990-2100."""
+    """``YYYY-MM`` with month 01-12 and year 1990-2100 (:data:`MONTH_PATTERN`)."""
     v = values.astype(str).str.strip()
-    m = v.str.fullmatch(r"(19[9]\d|20\d\d|2100)-(0[1-9]|1[0-2])").fillna(False).to_numpy(dtype=bool)
+    m = v.str.fullmatch(MONTH_PATTERN).fillna(False).to_numpy(dtype=bool)
     empty = (v == "").to_numpy()
     rejects.add(file, rows, ~m & empty & ok, field, "missing month", v)
     rejects.add(file, rows, ~m & ~empty & ok, field, "unparseable month (expected YYYY-MM)", v)
     return m
 
 
-def _numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    s = values.astype(str).str.strip()
+def parse_numbers(values) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Strings (a Series or an array) -> (float, empty, unparseable); surrounding blanks ignored."""
+    s = pd.Series(values, dtype=object).astype(str).str.strip()
     empty = (s == "").to_numpy()
     num = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64")
     bad = ~empty & ~np.isfinite(num)
     return num, empty, bad
 
 
-def check_lonlat(lon_s, lat_s, rows, file: str, rejects: Rejects, ok):
-    """Longitude/latitude present, numeric and inside GB/NI. Returns (lon, lat, valid)."""
-    lon, lon_empty, lon_bad = _numbers(lon_s)
-    lat, lat_empty, lat_bad = _numbers(lat_s)
-    missing = lon_empty | lat_empty
-    rejects.add(
-        file,
-        rows,
-        missing & ok,
-        "Longitude/Latitude",
-        "missing coordinates",
-        lon_s.astype(str) + "," + lat_s.astype(str),
-    )
-    unparse = ~missing & (lon_bad | lat_bad)
-    rejects.add(
-        file,
-        rows,
-        unparse & ok,
-        "Longitude/Latitude",
-        "unparseable coordinates",
-        lon_s.astype(str) + "," + lat_s.astype(str),
-    )
+def in_gb_ni(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Inside :data:`LON_RANGE` x :data:`LAT_RANGE` (edges included; NaN is outside)."""
     with np.errstate(invalid="ignore"):
-        inside = (
+        return (
             (lon >= LON_RANGE[0])
             & (lon <= LON_RANGE[1])
             & (lat >= LAT_RANGE[0])
             & (lat <= LAT_RANGE[1])
         )
+
+
+def coordinate_problems(
+    empty: np.ndarray, bad: np.ndarray, inside: np.ndarray, region: str
+) -> tuple[list[tuple[np.ndarray, str]], np.ndarray]:
+    """A coordinate pair's verdict per row, first problem first.
+
+    ``empty`` / ``bad``: either value of the pair missing / unparseable; ``inside``: the
+    pair lies in ``region``. Returns ([(rows, reason)] for missing, unparseable and
+    impossible coordinates, the rows with none of them): one wording for every reader.
+    """
+    missing = np.asarray(empty, dtype=bool)
+    unparse = ~missing & bad
     impossible = ~missing & ~unparse & ~inside
-    rejects.add(
-        file,
-        rows,
-        impossible & ok,
-        "Longitude/Latitude",
-        "impossible coordinates (outside Great Britain and Northern Ireland)",
-        lon_s.astype(str) + "," + lat_s.astype(str),
+    problems = [
+        (missing, "missing coordinates"),
+        (unparse, "unparseable coordinates"),
+        (impossible, f"impossible coordinates (outside {region})"),
+    ]
+    return problems, ~missing & ~unparse & inside
+
+
+GB_NI = "Great Britain and Northern Ireland"
+BNG = "the British National Grid"
+
+
+def check_lonlat(lon_s, lat_s, rows, file: str, rejects: Rejects, ok):
+    """Longitude/latitude present, numeric and inside GB/NI. Returns (lon, lat, valid)."""
+    lon, lon_empty, lon_bad = parse_numbers(lon_s)
+    lat, lat_empty, lat_bad = parse_numbers(lat_s)
+    problems, valid = coordinate_problems(
+        lon_empty | lat_empty, lon_bad | lat_bad, in_gb_ni(lon, lat), GB_NI
     )
-    return lon, lat, ~missing & ~unparse & inside
+    vals = lon_s.astype(str) + "," + lat_s.astype(str)
+    for mask, reason in problems:
+        rejects.add(file, rows, mask & ok, "Longitude/Latitude", reason, vals)
+    return lon, lat, valid
 
 
 def check_xy(e_s, n_s, rows, file: str, fields: str, rejects: Rejects, ok):
     """Easting/northing present, numeric and inside the British National Grid. Returns (x, y, valid)."""
-    x, x_empty, x_bad = _numbers(e_s)
-    y, y_empty, y_bad = _numbers(n_s)
-    vals = e_s.astype(str) + "," + n_s.astype(str)
-    missing = x_empty | y_empty
-    rejects.add(file, rows, missing & ok, fields, "missing coordinates", vals)
-    unparse = ~missing & (x_bad | y_bad)
-    rejects.add(file, rows, unparse & ok, fields, "unparseable coordinates", vals)
+    x, x_empty, x_bad = parse_numbers(e_s)
+    y, y_empty, y_bad = parse_numbers(n_s)
     with np.errstate(invalid="ignore"):
         inside = (x > E_RANGE[0]) & (x < E_RANGE[1]) & (y > N_RANGE[0]) & (y < N_RANGE[1])
-    impossible = ~missing & ~unparse & ~inside
-    rejects.add(
-        file,
-        rows,
-        impossible & ok,
-        fields,
-        "impossible coordinates (outside the British National Grid)",
-        vals,
-    )
-    return x, y, ~missing & ~unparse & inside
+    problems, valid = coordinate_problems(x_empty | y_empty, x_bad | y_bad, inside, BNG)
+    vals = e_s.astype(str) + "," + n_s.astype(str)
+    for mask, reason in problems:
+        rejects.add(file, rows, mask & ok, fields, reason, vals)
+    return x, y, valid

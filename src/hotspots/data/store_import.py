@@ -1,0 +1,447 @@
+"""Importing into a store: batches of files read, staged beside the old months, swapped in once.
+
+Files are known by their identity (see :func:`hotspots.data.ingest.read_inputs`): the
+same identity with the same content again is a duplicate; with other content it is a
+re-publication of that month and replaces the earlier rows (counted and said). Crime IDs
+already stored from other files are dropped as duplicates; the report still reconciles.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import time
+import uuid
+import zipfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from hotspots.data import schema as S
+from hotspots.data.ingest import ReadResult, expand_inputs, read_items
+from hotspots.data.store_layout import (
+    FORMAT_VERSION,
+    StoreFiles,
+    _arrow,
+    _encode,
+    _month_rel,
+    _sql_list,
+    _to_frame,
+    _write_parquet,
+)
+from hotspots.errors import InputError
+
+__all__ = ["StoreImport", "BATCH_BYTES", "KEEP_CHOICES", "KEEP_MARGIN_M"]
+
+# Files are read and stored in batches of about this many bytes of CSV text, so an
+# import's peak memory depends on the batch, not on the size of what is imported.
+BATCH_BYTES = int(os.environ.get("HOTSPOTS_BATCH_MB", "64")) * 1024**2
+# --keep: what an import stores. bcp = rows within the BCP outline's bounding box grown
+# by KEEP_MARGIN_M (buffers and hotspots at the boundary see their neighbours); force =
+# every row of the files (forces) that hold any BCP row; all = everything.
+KEEP_CHOICES = ("bcp", "force", "all")
+KEEP_MARGIN_M = 2000.0
+
+
+def _size(item) -> int:
+    try:
+        if getattr(item, "_zip", None) is not None:
+            with zipfile.ZipFile(item._zip) as zf:
+                return zf.getinfo(item._member).file_size
+        if getattr(item, "_path", None) is not None:
+            return item._path.stat().st_size
+    except (OSError, KeyError, zipfile.BadZipFile):
+        pass
+    return 0
+
+
+def _return_memory() -> None:
+    """Give memory freed by an import back to the system (a long-running app server would
+    otherwise keep its peak): Arrow's pool, Python's garbage, then glibc's free lists."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def _batches(items: list, budget: int) -> list[list]:
+    """Consecutive groups of inputs of at most ``budget`` bytes (one file alone may exceed it)."""
+    out: list[list] = [[]]
+    size = 0
+    for item in items:
+        n = _size(item)
+        if out[-1] and size + n > budget:
+            out.append([])
+            size = 0
+        out[-1].append(item)
+        size += n
+    return out
+
+
+def _keep_bbox() -> tuple[float, float, float, float]:
+    """The BCP outline's bounding box grown by :data:`KEEP_MARGIN_M` (EPSG:27700)."""
+    from hotspots.data.boundaries import load_boundaries
+
+    x0, y0, x1, y1 = load_boundaries().outline.bounds
+    m = KEEP_MARGIN_M
+    return (x0 - m, y0 - m, x1 + m, y1 + m)
+
+
+def _apply_keep(result: ReadResult, keep: str) -> None:
+    """Drop accepted rows that ``keep`` does not store, counting them as not kept."""
+    rec = result.records
+    if keep == "all" or not len(rec):
+        return
+    if keep == "bcp":
+        x0, y0, x1, y1 = _keep_bbox()
+        x, y = rec[S.X].to_numpy(), rec[S.Y].to_numpy()
+        ok = ((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)) | rec[S.IN_BCP].to_numpy(bool)
+    else:  # force: the files (force-months) that hold any BCP row
+        with_bcp = rec.loc[rec[S.IN_BCP].to_numpy(bool), S.SOURCE_FILE].unique()
+        ok = rec[S.SOURCE_FILE].isin(with_bcp).to_numpy(bool)
+    n = int((~ok).sum())
+    if not n:
+        return
+    from hotspots.data.select import select_rows
+
+    result.report.rows_not_kept += n
+    result.report.rows_accepted -= n
+    result.records = select_rows(rec, ok).reset_index(drop=True)
+
+
+class StoreImport(StoreFiles):
+    """The write side of a store (see :class:`hotspots.data.store.Store`)."""
+
+    def ingest(
+        self,
+        paths,
+        *,
+        fmt: str = "police.uk",
+        mapping=None,
+        strict: bool = False,
+        progress: Callable[[int, int, str], None] | None = None,
+        replace: bool = False,
+        labels: dict[str, str] | None = None,
+        keep: str = "all",
+        on_rows: Callable[[int, float], None] | None = None,
+    ) -> ReadResult:
+        """Read files and merge them into the store, in one atomic step. Returns the read result.
+
+        Inputs are read in batches of about ``BATCH_BYTES`` (64 MiB) of text; each batch's
+        month files are written beside the old ones (staged) and the manifest is replaced
+        once, at the end, so memory stays bounded by the batch while the import stays
+        atomic: interrupted, the store is as it was before the import (the staged files
+        are removed). The writer lock is held for the whole import. With one batch (the
+        usual case) ``result.records`` holds the accepted rows; with several it is empty
+        (they are in the store).
+
+        ``replace``: the new records replace the whole store, but only if some row was
+        accepted (a failed import leaves the store as it was). ``labels``: see
+        :func:`~hotspots.data.ingest.read_inputs`. ``keep``: one of :data:`KEEP_CHOICES`
+        (``bcp``: within the BCP outline's bounding box grown by 2 km; ``force``: the
+        files that hold any BCP row; ``all``); rows not kept are counted in
+        ``report.rows_not_kept``. ``on_rows(rows_read, seconds)`` is called after each
+        file (for a rows-per-second display).
+        """
+        if keep not in KEEP_CHOICES:
+            raise InputError("keep", keep, "one of " + ", ".join(KEEP_CHOICES))
+        items = expand_inputs(paths, labels)
+        batches = _batches(items, BATCH_BYTES)
+        total: ReadResult | None = None
+        done = 0
+        t0 = time.monotonic()
+        rows_before = 0
+        with self.writer():
+            notices = self._repair_if_damaged()
+            man = self.manifest()
+            written: list[Path] = []
+            try:
+                for batch in batches:
+
+                    def step(i, n, name, _done=done):
+                        if progress:
+                            progress(_done + i, len(items), name)
+
+                    rows_cb = None
+                    if on_rows:
+
+                        def rows_cb(n, _before=rows_before):
+                            on_rows(_before + n, time.monotonic() - t0)
+
+                    result = read_items(
+                        batch,
+                        fmt=fmt,
+                        mapping=mapping,
+                        strict=strict,
+                        progress=step,
+                        on_rows=rows_cb,
+                    )
+                    done += len(batch)
+                    rows_before += result.report.rows_read
+                    _apply_keep(result, keep)
+                    wipe = replace and result.report.rows_accepted > 0
+                    man = self._merge(result, man, written, replace=wipe)
+                    replace = replace and not wipe  # only the first batch with rows wipes
+                    if total is None:
+                        total = result
+                    else:
+                        total.report.merge(result.report)
+                        total.rejected = pd.concat(
+                            [total.rejected, result.rejected], ignore_index=True
+                        )
+                        total.records = S.empty_records()  # in the store; not kept in memory
+                    del result
+                if total is None:
+                    total = read_items([], fmt=fmt, mapping=mapping)
+                total.report.notices[:0] = notices
+                if len(batches) > 1:
+                    total.report.notices.append(
+                        f"read in {len(batches)} batches of at most "
+                        f"{BATCH_BYTES / 1024**2:.0f} MiB (memory stays bounded) and stored "
+                        "in one atomic step"
+                    )
+                new_man = self._commit(man, total, written)
+            except BaseException:
+                for f in written:
+                    f.unlink(missing_ok=True)
+                raise
+            self._collect_garbage(new_man)
+        _return_memory()
+        return total
+
+    def _repair_if_damaged(self) -> list[str]:
+        """Repair a damaged store first (lock held); the notice to report, if any."""
+        if not (self.exists() and self.check()):
+            return []
+        done = self._repair_locked()
+        return [
+            f"the store was damaged ({len(done['missing_files'])} listed files missing); "
+            f"repaired first: months dropped {', '.join(done['months_dropped']) or 'none'}"
+        ]
+
+    def write(self, result: ReadResult, *, replace: bool = False) -> None:
+        """Merge a read result under the writer lock, in one atomic manifest swap.
+
+        A store found damaged is repaired first (said in the report's notices).
+        """
+        with self.writer():
+            result.report.notices[:0] = self._repair_if_damaged()
+            written: list[Path] = []
+            try:
+                man = self._merge(result, self.manifest(), written, replace=replace)
+                new_man = self._commit(man, result, written)
+            except BaseException:
+                for f in written:
+                    f.unlink(missing_ok=True)
+                raise
+            self._collect_garbage(new_man)
+
+    def _plan_identities(self, result: ReadResult, man: dict) -> tuple[set[str], pd.DataFrame]:
+        """Decide, per file identity in ``result``, duplicate (same content already stored)
+        or replacement (a re-publication). Returns (identities whose stored rows go, new rows)."""
+        new = result.records
+        rep = result.report
+        replace_ids: set[str] = set()
+        dup_ids: set[str] = set()
+        for fr in rep.files_read:
+            ident = fr.get("identity")
+            if not ident or "replaced_by" in fr or ident not in man["files"]:
+                continue
+            old = man["files"][ident]
+            if old.get("sha1") == fr.get("sha1"):
+                dup_ids.add(ident)
+                # the very same file again: its rejected rows were counted before too
+                k = int(fr.get("rows_rejected", 0))
+                if k:
+                    rej = result.rejected
+                    result.rejected = rej[rej["file"] != fr["file"]].reset_index(drop=True)
+                    rep.rows_rejected -= k
+                    rep.rows_duplicate += k
+                    for reason, n in (
+                        rej.loc[rej["file"] == fr["file"], "reason"].value_counts().items()
+                    ):
+                        rep.rejections[reason] -= int(n)
+                        if not rep.rejections[reason]:
+                            del rep.rejections[reason]
+                    fr["rows_rejected"] = 0
+                rep.notices.append(
+                    f"{fr['file']}: already in the store (same content as {old.get('name', ident)},"
+                    f" imported {old.get('imported_at', '?')}); its rows counted as duplicates"
+                )
+            else:
+                replace_ids.add(ident)
+                rep.store_rows_replaced += int(old.get("rows", 0))
+                rep.notices.append(
+                    f"{fr['file']} is a re-publication of {ident} (imported earlier as "
+                    f"{old.get('name', ident)}); it replaces that file's {int(old.get('rows', 0)):,} rows"
+                )
+                fr["replaces"] = {"file": old.get("name", ident), "rows": int(old.get("rows", 0))}
+        if dup_ids and len(new):
+            drop = new[S.SOURCE_FILE].isin(dup_ids).to_numpy()
+            self._drop_as_duplicates(result, drop)
+            new = result.records
+        return replace_ids, new
+
+    @staticmethod
+    def _drop_as_duplicates(result: ReadResult, drop) -> None:
+        n = int(drop.sum())
+        if not n:
+            return
+        new = result.records
+        rep = result.report
+        rep.rows_duplicate += n
+        rep.rows_accepted -= n
+        rep.rows_in_bcp -= int(new.loc[drop, S.IN_BCP].sum())
+        result.records = new[~drop].reset_index(drop=True)
+
+    def _merge(self, result: ReadResult, man: dict, written: list[Path], replace: bool) -> dict:
+        """Stage one read result on top of manifest ``man`` (caller holds the lock) and
+        return the manifest that would describe the result; nothing is swapped.
+
+        Rows of replaced identities go, Crime IDs already stored from other files are
+        dropped as duplicates (the report still reconciles). With ``replace`` the result
+        replaces everything. New files are appended to ``written``."""
+        replace_ids, new = self._plan_identities(result, man)
+        new_files = set(new[S.SOURCE_FILE].unique()) if len(new) else set()
+        gone = set(replace_ids)
+        if replace:
+            gone |= set(man["files"])
+        touched = set(new[S.MONTH].unique()) if len(new) else set()
+        for f in gone & set(man["files"]):
+            touched |= set(man["files"][f]["months"])
+
+        self.path.mkdir(parents=True, exist_ok=True)
+        months = dict(man["months"])
+        old_by_month: dict[str, pd.DataFrame] = {}
+        for month in sorted(touched):
+            if month in months:
+                old = _to_frame(pq.read_table(self.path / months[month]))
+                old = old[~old[S.SOURCE_FILE].isin(gone | new_files)]
+                old_by_month[month] = old
+        if len(new):
+            dup = self._stored_crime_ids(new, man, old_by_month, gone | new_files)
+            if dup.any():
+                self._drop_as_duplicates(result, dup)
+                result.report.notices.append(
+                    f"{int(dup.sum())} rows dropped as duplicates of Crime IDs already in the "
+                    "store from other files"
+                )
+                new = result.records
+        for month in sorted(touched):
+            part = new[new[S.MONTH] == month] if len(new) else new
+            old = old_by_month.pop(month, None)
+            merged = (
+                pd.concat([old, part], ignore_index=True) if old is not None and len(old) else part
+            )
+            if len(merged) == 0:
+                months.pop(month, None)
+                continue
+            merged = S.conform(merged).sort_values([S.SOURCE_FILE, S.SOURCE_ROW], kind="stable")
+            rel = _month_rel(month)
+            out = self.path / rel
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp = out.with_suffix(".tmp")
+            written += [tmp, out]
+            _write_parquet(_encode(merged), tmp)
+            os.replace(tmp, out)
+            months[month] = rel
+            del merged, part, old
+
+        files = {k: v for k, v in man["files"].items() if k not in gone | new_files}
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        by_ident = {
+            fr["identity"]: fr
+            for fr in result.report.files_read
+            if fr.get("identity") and "replaced_by" not in fr
+        }
+        if len(new):
+            for ident, grp in new.groupby(S.SOURCE_FILE):
+                fr = by_ident.get(str(ident), {})
+                files[str(ident)] = {
+                    "name": fr.get("file", str(ident)),
+                    "sha1": fr.get("sha1"),
+                    "months": sorted(grp[S.MONTH].unique().tolist()),
+                    "rows": len(grp),
+                    "source": str(grp[S.SOURCE].iloc[0]),
+                    "simulated": bool(grp[S.SIMULATED].any()),
+                    "imported_at": now,
+                }
+        return {**man, "months": months, "files": files}
+
+    def _commit(self, man: dict, result: ReadResult, written: list[Path]) -> dict:
+        """Write the report and its rejected rows, then swap in manifest ``man`` (one
+        atomic ``os.replace``). Returns the manifest now in place."""
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        rep_id = uuid.uuid4().hex
+        rep_rel = f"reports/{rep_id}.json"
+        rej_rel = f"reports/{rep_id}.rejected.parquet"
+        (self.path / "reports").mkdir(parents=True, exist_ok=True)
+        written += [self.path / rep_rel, self.path / rej_rel]
+        (self.path / rep_rel).write_text(
+            json.dumps(result.report.to_dict(), indent=1), encoding="utf-8"
+        )
+        result.rejected.to_parquet(self.path / rej_rel, index=False)
+        reports = (man.get("reports", []) + [{"report": rep_rel, "rejected": rej_rel, "at": now}])[
+            -5:
+        ]
+        content = json.dumps(sorted(man["months"].items())).encode()
+        new_man = {
+            "format": FORMAT_VERSION,
+            "id": hashlib.sha1(content + rep_id.encode()).hexdigest()[:16],
+            "months": man["months"],
+            "files": man["files"],
+            "reports": reports,
+            "updated_at": now,
+        }
+        self._swap_manifest(new_man)
+        return new_man
+
+    def _stored_crime_ids(
+        self, new: pd.DataFrame, man: dict, old_by_month: dict, exclude: set[str]
+    ) -> np.ndarray:
+        """Rows of ``new`` whose Crime ID is already stored from another file.
+
+        Months being rewritten are checked in Arrow; the rest of the store with one DuckDB
+        semi-join that reads only the crime_id and source_file columns (never a Python
+        set of every ID in the store: that grew with the store, ~200 bytes an ID)."""
+        has_id = new[S.CRIME_ID].notna().to_numpy()
+        dup = np.zeros(len(new), dtype=bool)
+        if not has_id.any():
+            return dup
+        ids = pa.Array.from_pandas(new[S.RECORD_ID].astype("string[pyarrow]"))
+        for old in old_by_month.values():
+            cid = pc.drop_null(pa.Array.from_pandas(old[S.CRIME_ID].astype("string[pyarrow]")))
+            if len(cid):
+                dup |= pc.is_in(ids, value_set=cid).to_numpy(zero_copy_only=False)
+        rest = [self.path / rel for m, rel in man["months"].items() if m not in old_by_month]
+        if rest:
+            import duckdb
+
+            con = duckdb.connect()
+            wanted = pa.table({"id": pc.unique(pc.drop_null(ids))})
+            con.register("wanted", wanted)
+            excl = _sql_list(sorted(exclude)) if exclude else "[]"
+            found = _arrow(
+                con.sql(
+                    f"SELECT DISTINCT {S.CRIME_ID} FROM read_parquet("
+                    f"{_sql_list(str(f) for f in rest)}, hive_partitioning = false) "
+                    f"WHERE {S.CRIME_ID} IN (SELECT id FROM wanted) "
+                    f"AND NOT list_contains({excl}::VARCHAR[], {S.SOURCE_FILE})"
+                )
+            )
+            if found.num_rows:
+                dup |= pc.is_in(ids, value_set=found.column(0).combine_chunks()).to_numpy(
+                    zero_copy_only=False
+                )
+        return dup & has_id

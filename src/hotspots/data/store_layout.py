@@ -1,0 +1,423 @@
+"""The store's on-disk layout: where stores live, the manifest, month files, the writer lock.
+
+Layout of a store directory::
+
+    manifest.json                               the only file readers trust
+    records/month=YYYY-MM/part-<uuid>.parquet   one file per month (hive-style folder names)
+    reports/<uuid>.json, <uuid>.rejected.parquet   the last ingests' reports and rejected rows
+
+:class:`StoreFiles` is what every store operation stands on: reading the manifest,
+naming its month files, the inter-process writer lock, swapping a manifest in
+atomically, checking and mending a damaged store, removing files no manifest names.
+Queries (:mod:`hotspots.data.store_query`) and imports (:mod:`hotspots.data.store_import`)
+build on it; :class:`hotspots.data.store.Store` is all three. See
+:mod:`hotspots.data.store` for the whole design.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from hotspots.data import schema as S
+from hotspots.errors import HotspotsError, InputError, StoreBusyError, StoreDamagedError
+
+__all__ = [
+    "StoreFiles",
+    "store_root",
+    "dataset_path",
+    "known_datasets",
+    "MANIFEST",
+    "LOCK_FILE",
+    "FORMAT_VERSION",
+    "STORE_SCHEMA",
+    "ROW_GROUP_ROWS",
+]
+
+MANIFEST = "manifest.json"
+LOCK_FILE = ".writer.lock"
+FORMAT_VERSION = 3  # 3: records/month=YYYY-MM/part-*.parquet, compact types (2 still read)
+LOCK_TIMEOUT_S = float(os.environ.get("HOTSPOTS_LOCK_TIMEOUT", "600"))
+
+
+def _stderr_wait(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def store_root() -> Path:
+    """Root folder for dataset stores: ``HOTSPOTS_STORE`` or the user cache directory."""
+    env = os.environ.get("HOTSPOTS_STORE")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("hotspots"))
+
+
+def dataset_path(dataset: str) -> Path:
+    if not dataset or any(ch in dataset for ch in "/\\") or dataset.startswith("."):
+        raise InputError("dataset", dataset, "a plain name such as bundled, simulated or uploaded")
+    return store_root() / dataset
+
+
+def known_datasets() -> list[str]:
+    """Dataset names that exist under the store root, plus the ones built on first use."""
+    root = store_root()
+    have = {p.name for p in root.iterdir() if (p / MANIFEST).exists()} if root.is_dir() else set()
+    return sorted(have | {"bundled", "simulated"})
+
+
+# What is on disk: the canonical columns with compact types. ``record_id`` is null where
+# it equals ``coalesce(crime_id, source_file || '#' || source_row)`` (nearly always: it
+# would otherwise repeat a 64-character Crime ID), and readers fill it back.
+STORE_SCHEMA = pa.schema(
+    [
+        (S.RECORD_ID, pa.string()),
+        (S.CRIME_ID, pa.string()),
+        (S.SOURCE, pa.string()),
+        (S.SOURCE_FILE, pa.string()),
+        (S.SOURCE_ROW, pa.int32()),
+        (S.MONTH, pa.string()),
+        (S.DATE, pa.timestamp("ns")),
+        (S.HOUR, pa.int8()),
+        (S.CATEGORY, pa.string()),
+        (S.ASB_SUBTYPE, pa.string()),
+        (S.LON, pa.float64()),
+        (S.LAT, pa.float64()),
+        (S.X, pa.float64()),
+        (S.Y, pa.float64()),
+        (S.LOCATION, pa.string()),
+        (S.LSOA_CODE, pa.string()),
+        (S.LSOA_NAME, pa.string()),
+        (S.WARD_CODE, pa.string()),
+        (S.WARD_NAME, pa.string()),
+        (S.TOWN, pa.string()),
+        (S.IN_BCP, pa.bool_()),
+        (S.OUTCOME, pa.string()),
+        (S.SIMULATED, pa.bool_()),
+    ]
+)
+# High-cardinality text is not dictionary-encoded (its dictionary would be the column).
+_PLAIN = [S.RECORD_ID, S.CRIME_ID]
+ROW_GROUP_ROWS = 64 * 1024
+
+
+def _derived_record_id(t: pa.Table) -> pa.ChunkedArray:
+    fallback = pc.binary_join_element_wise(
+        pc.cast(t.column(S.SOURCE_FILE), pa.string()),
+        pc.cast(t.column(S.SOURCE_ROW), pa.string()),
+        "#",
+    )
+    return pc.coalesce(pc.cast(t.column(S.CRIME_ID), pa.string()), fallback)
+
+
+def _encode(frame: pd.DataFrame) -> pa.Table:
+    """Canonical frame -> the on-disk table (:data:`STORE_SCHEMA`)."""
+    t = pa.Table.from_pandas(S.conform(frame), preserve_index=False)
+    cols = [t.column(f.name).cast(f.type) for f in STORE_SCHEMA]
+    t = pa.Table.from_arrays(cols, schema=STORE_SCHEMA)
+    same = pc.fill_null(pc.equal(t.column(S.RECORD_ID), _derived_record_id(t)), False)
+    rid = pc.if_else(same, pa.scalar(None, pa.string()), t.column(S.RECORD_ID))
+    return t.set_column(0, S.RECORD_ID, rid)
+
+
+def _decode(t: pa.Table) -> pa.Table:
+    """On-disk table -> Arrow table with the canonical record_id filled back."""
+    if S.RECORD_ID in t.column_names and S.CRIME_ID in t.column_names:
+        i = t.column_names.index(S.RECORD_ID)
+        rid = pc.cast(t.column(S.RECORD_ID), pa.string())
+        t = t.set_column(i, S.RECORD_ID, pc.coalesce(rid, _derived_record_id(t)))
+    return t
+
+
+def _write_parquet(t: pa.Table, path: Path) -> None:
+    pq.write_table(
+        t,
+        path,
+        compression="zstd",
+        use_dictionary=[c for c in t.column_names if c not in _PLAIN],
+        row_group_size=ROW_GROUP_ROWS,
+        write_statistics=True,
+    )
+
+
+def _arrow(rel) -> pa.Table:
+    """A DuckDB relation's result as an Arrow table (across DuckDB versions)."""
+    if hasattr(rel, "to_arrow_table"):
+        return rel.to_arrow_table()
+    out = rel.arrow()
+    return out.read_all() if hasattr(out, "read_all") else out
+
+
+def _month_rel(month: str) -> str:
+    return f"records/month={month}/part-{uuid.uuid4().hex}.parquet"
+
+
+def _sql_list(values) -> str:
+    return "[" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in values) + "]"
+
+
+def _string_dtype(t: pa.DataType):
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return pd.StringDtype("pyarrow")
+    return None
+
+
+def _to_frame(tbl: pa.Table) -> pd.DataFrame:
+    """Stored Arrow table -> canonical frame, strings staying in Arrow memory."""
+    return S.conform(_decode(tbl).to_pandas(types_mapper=_string_dtype))
+
+
+class StoreFiles:
+    """A store directory's files: manifest, month files, writer lock, check and repair.
+
+    ``lock_timeout`` (seconds) is how long a writer waits for another writer;
+    ``on_wait(message)`` is called once when it has to wait (default: stderr).
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        lock_timeout: float | None = None,
+        on_wait: Callable[[str], None] | None = None,
+    ):
+        self.path = Path(path).expanduser()
+        self.lock_timeout = LOCK_TIMEOUT_S if lock_timeout is None else lock_timeout
+        self.on_wait = on_wait or _stderr_wait
+
+    # --- the writer lock -------------------------------------------------------
+    @contextlib.contextmanager
+    def writer(self) -> Iterator[None]:
+        """Hold the store's inter-process writer lock (blocking up to ``lock_timeout``)."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            deadline = time.monotonic() + self.lock_timeout
+            told = False
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+                    if time.monotonic() >= deadline:
+                        raise StoreBusyError(
+                            f"another import is writing to the store {self.path} ({holder or 'unknown'})"
+                            f" and did not finish within {self.lock_timeout:.0f} s; "
+                            "try again when it has finished"
+                        ) from None
+                    if not told:
+                        self.on_wait(
+                            f"waiting for another import into {self.path} to finish "
+                            f"({holder or 'unknown'})…"
+                        )
+                        told = True
+                    time.sleep(0.05)
+            os.ftruncate(fd, 0)
+            os.pwrite(
+                fd,
+                f"pid {os.getpid()}, since {datetime.now(UTC).isoformat(timespec='seconds')}".encode(),
+                0,
+            )
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
+    # --- reading -------------------------------------------------------------
+    def manifest(self) -> dict:
+        f = self.path / MANIFEST
+        if not f.exists():
+            return {
+                "format": FORMAT_VERSION,
+                "id": "empty",
+                "months": {},
+                "files": {},
+                "reports": [],
+            }
+        try:
+            return json.loads(f.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            raise HotspotsError(
+                f"{f}: the store manifest is damaged; delete the folder {self.path} and import again"
+            ) from None
+
+    def exists(self) -> bool:
+        return (self.path / MANIFEST).exists()
+
+    @property
+    def version(self) -> str:
+        """Changes whenever the store's content changes (use it as a cache key)."""
+        return f"{self.path}@{self.manifest()['id']}"
+
+    def months(self) -> list[str]:
+        return sorted(self.manifest()["months"])
+
+    def files(self) -> dict:
+        """Imported files: name -> {months, rows, source, imported_at}."""
+        return self.manifest()["files"]
+
+    def month_files(
+        self, months: tuple[str, str] | None = None, man: dict | None = None
+    ) -> list[Path]:
+        """The Parquet files of the months in ``months`` (inclusive; all when None), as the
+        manifest names them: what a query engine should read (never a glob of the folder)."""
+        man = man or self.manifest()
+        return [
+            self.path / rel
+            for month, rel in sorted(man["months"].items())
+            if not months or months[0] <= month <= months[1]
+        ]
+
+    def _consistent(self, read: Callable[[dict], object]):
+        """``read(manifest)``, again on a newer manifest if a writer replaced a file under it.
+
+        Takes no lock: a month file removed by a writer between reading the manifest and
+        the file means a newer manifest is in place, so it is read again. A file missing
+        from a manifest that does not change raises
+        :class:`~hotspots.errors.StoreDamagedError` (mend with ``hotspots repair``).
+        """
+        import duckdb
+
+        for _attempt in range(20):
+            man = self.manifest()
+            try:
+                return read(man)
+            except (FileNotFoundError, duckdb.IOException):
+                if self.manifest()["id"] != man["id"]:
+                    continue  # replaced under us by a writer: read the new manifest
+                time.sleep(0.05)
+                if self.manifest()["id"] != man["id"]:
+                    continue
+                if not self.check():
+                    raise  # not a missing file: a real read error
+                raise self._damaged(man) from None
+        raise StoreBusyError(f"the store {self.path} kept changing while being read; try again")
+
+    # --- checking and mending -----------------------------------------------------
+    def check(self) -> list[str]:
+        """Files the manifest names that are missing (empty list: the store is whole)."""
+        man = self.manifest()
+        named = list(man["months"].values())
+        for r in man.get("reports", []):
+            named += [r["report"], r["rejected"]]
+        return [rel for rel in named if not (self.path / rel).exists()]
+
+    def _damaged(self, man: dict) -> StoreDamagedError:
+        missing = self.check()
+        months = sorted(m for m, rel in man["months"].items() if rel in missing)
+        return StoreDamagedError(
+            f"the store {self.path} is damaged: {len(missing)} file(s) it lists are missing"
+            + (f" (months {', '.join(months)})" if months else "")
+            + "; run `hotspots repair"
+            + (f" --store {self.path}`" if self.path else "`")
+            + " to drop them, then import those months again"
+        )
+
+    def repair(self) -> dict:
+        """Drop what the manifest names but the disk lacks; returns what was done.
+
+        Months whose file is missing are dropped (their files' entries lose those
+        months and their row counts are recounted), reports whose files are missing
+        are forgotten, and files no manifest names are removed.
+        """
+        with self.writer():
+            return self._repair_locked()
+
+    def _repair_locked(self) -> dict:
+        man = self.manifest()
+        missing = set(self.check())
+        done = {"missing_files": sorted(missing), "months_dropped": [], "files_affected": []}
+        if not missing:
+            if self.exists():
+                self._collect_garbage(man)
+            return done
+        months = {m: rel for m, rel in man["months"].items() if rel not in missing}
+        done["months_dropped"] = sorted(set(man["months"]) - set(months))
+        counts: dict[str, int] = {}
+        for rel in months.values():
+            t = pq.read_table(self.path / rel, columns=[S.SOURCE_FILE]).column(0).to_pandas()
+            for k, v in t.value_counts().items():
+                counts[str(k)] = counts.get(str(k), 0) + int(v)
+        files = {}
+        for key, entry in man["files"].items():
+            kept = [m for m in entry.get("months", []) if m in months]
+            if kept != entry.get("months", []):
+                done["files_affected"].append(key)
+            if kept and counts.get(key, 0):
+                files[key] = {**entry, "months": kept, "rows": counts[key]}
+        reports = [
+            r
+            for r in man.get("reports", [])
+            if r["report"] not in missing and r["rejected"] not in missing
+        ]
+        new_man = {**man, "months": months, "files": files, "reports": reports}
+        new_man["id"] = hashlib.sha1(json.dumps(sorted(months.items())).encode()).hexdigest()[:16]
+        new_man["repaired_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        self._swap_manifest(new_man)
+        self._collect_garbage(new_man)
+        return done
+
+    def _swap_manifest(self, new_man: dict) -> None:
+        tmp = self.path / (MANIFEST + f".{uuid.uuid4().hex}.tmp")
+        tmp.write_text(json.dumps(new_man, indent=1), encoding="utf-8")
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.path / MANIFEST)
+
+    def last_report(self) -> dict | None:
+        reps = self.manifest().get("reports", [])
+        if not reps:
+            return None
+        return json.loads((self.path / reps[-1]["report"]).read_text(encoding="utf-8"))
+
+    def last_rejected(self) -> pd.DataFrame:
+        reps = self.manifest().get("reports", [])
+        if not reps:
+            from hotspots.data.validate import Rejects
+
+            return Rejects().frame()
+        return pd.read_parquet(self.path / reps[-1]["rejected"])
+
+    def is_simulated(self) -> bool:
+        return any(f.get("simulated") for f in self.files().values())
+
+    def _collect_garbage(self, man: dict) -> None:
+        """Remove files no manifest names. Only called with the writer lock held, so
+        no other writer has files in flight; readers of the previous manifest re-read."""
+        keep = {self.path / rel for rel in man["months"].values()}
+        for r in man.get("reports", []):
+            keep |= {self.path / r["report"], self.path / r["rejected"]}
+        for sub in ("records", "reports"):
+            for f in (self.path / sub).rglob("*"):
+                if f.is_file() and f not in keep:
+                    f.unlink(missing_ok=True)
+        for f in self.path.glob(MANIFEST + ".*.tmp"):
+            f.unlink(missing_ok=True)
+
+    def clear(self) -> None:
+        """Remove every record (an empty manifest is written atomically first)."""
+        with self.writer():
+            empty = {
+                "format": FORMAT_VERSION,
+                "id": uuid.uuid4().hex[:16],
+                "months": {},
+                "files": {},
+                "reports": [],
+            }
+            self._swap_manifest(empty)
+            self._collect_garbage(empty)
