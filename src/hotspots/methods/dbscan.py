@@ -188,10 +188,10 @@ def auto_min_points(
 
 
 def _check_positive(name: str, value: object, integer: bool = False) -> None:
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    ok = ok and math.isfinite(float(value)) and float(value) > 0  # type: ignore[arg-type]
-    if integer:
-        ok = ok and float(value) == int(value)  # type: ignore[arg-type]
+    ok = False
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        v = float(value)
+        ok = math.isfinite(v) and v > 0 and (not integer or v == int(v))
     if not ok:
         kind = "a positive whole number of records" if integer else "a positive number of metres"
         raise InputError(name, value, kind)
