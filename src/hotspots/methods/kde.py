@@ -29,8 +29,7 @@ All work is on distinct weighted locations (~8k for 1M police.uk records).
     Exact: for every location, the kernel is evaluated at the centres of the cells
     within ``bandwidth_m`` (a (2R+1)² block, R = ceil(bandwidth / cell)) and added
     with ``np.bincount``. Binning onto the grid and convolving errs by about 5%
-    near the kernel's edge for the quartic (5.5% in ENGINEERING_NOTES), so it is not
-    used. Cost O(m (2R+1)²).
+    near the kernel's edge for the quartic, so it is not used. Cost O(m (2R+1)²).
 ``gaussian``
     Truncated at 6 standard deviations, where the kernel is e^-18 (1.5e-8) of its
     peak: at 4 sd (e^-8) cells near 1% of the peak lose over 1% of their value to
