@@ -49,7 +49,7 @@ def test_everything_is_in_british_national_grid(boundaries):
 
 
 def test_total_ward_area_matches_sources_md(boundaries):
-    # SOURCES.md: 160.97 km2. The generalised (BGC) shapes measured in EPSG:27700 give
+    # geodata/README.md: 160.97 km2. The generalised (BGC) shapes measured in EPSG:27700 give
     # 162.08 km2 (+0.7%; BNG scale error here is < 0.1%), so allow 1%.
     total_km2 = boundaries.wards.area.sum() / 1e6
     assert total_km2 == pytest.approx(160.97, rel=0.01)
@@ -69,7 +69,7 @@ def test_lsoa_layers(boundaries):
     for g in (boundaries.lsoa11, boundaries.lsoa21):
         assert list(g.columns) == ["lsoa_code", "lsoa_name", "geometry"]
         assert g["lsoa_code"].str.match(r"^E010\d{5}$").all()
-    # 226 shapes carried from 2011 with the code unchanged (SOURCES.md)
+    # 226 shapes carried from 2011 with the code unchanged (geodata/README.md)
     assert len(set(boundaries.lsoa11["lsoa_code"]) & set(boundaries.lsoa21["lsoa_code"])) == 226
 
 

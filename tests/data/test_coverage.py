@@ -134,7 +134,7 @@ def test_bundled_coverage(bundled_read):
     vint = dict(zip(present["month"], present["lsoa_vintage"], strict=True))
     assert vint == {m: ("2011" if m < "2020" else "2021") for m in BCP_PER_MONTH}
     assert set(present["sources"]) == {"police.uk"}
-    # ASB a month: 607 (2024-01) to 1,237 (2018-10, the highest), as SOURCES.md says
+    # ASB a month: 607 (2024-01) to 1,237 (2018-10, the highest), as geodata/README.md says
     rec = bundled_read.records
     ref = rec[rec[S.IN_BCP] & (rec[S.CATEGORY] == S.ASB)].groupby(S.MONTH).size()
     assert dict(zip(present["month"], present["asb"], strict=True)) == ref.to_dict()

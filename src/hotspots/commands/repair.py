@@ -19,6 +19,7 @@ def add_arguments(p) -> None:
 def run(args) -> int:
     store = open_dataset(args.dataset, args.store, build=False, must_exist=True)
     missing = store.check()
+    done: dict  # as Store.repair returns it
     if args.check:
         done = {"missing_files": missing, "months_dropped": [], "files_affected": []}
     else:

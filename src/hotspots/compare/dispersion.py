@@ -135,6 +135,14 @@ class PoissonFallback:
     gets them from ``ci_low``, ``ci_high`` and ``p_value``.
     """
 
+    # Declared for the type checker only; the dataclasses using the mixin define the fields.
+    ci_low: float
+    ci_high: float
+    p_value: float
+    poisson_ci_low: float
+    poisson_ci_high: float
+    poisson_p_value: float
+
     def __post_init__(self) -> None:
         if math.isnan(self.poisson_p_value):
             object.__setattr__(self, "poisson_ci_low", self.ci_low)

@@ -402,7 +402,7 @@ def quarterly_table(
     from_police_uk = S.SOURCE_FORCE_EXPORT not in sources
     if from_police_uk:
         notes.append(SOURCE_NOTE)
-    rows = []
+    rows: list[dict[str, object]] = []
     subtype_missing = False
     for name in indicators:
         label, cats, subtype = _indicator(name)

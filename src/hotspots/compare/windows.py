@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,9 @@ from hotspots.compare.dispersion import POISSON_LABEL
 from hotspots.data import schema as S
 from hotspots.data.select import filter_records, month_range, parse_window
 from hotspots.errors import InputError
+
+if TYPE_CHECKING:  # rates imports this module
+    from hotspots.compare.rates import RateRatio
 
 __all__ = [
     "Window",
@@ -280,7 +284,7 @@ class Baseline:
     area_name: str
     categories: tuple[str, ...]
     notes: tuple[str, ...] = field(default=())
-    vs_mean: object | None = None
+    vs_mean: RateRatio | None = None
     gap: str = ""
 
     @property

@@ -127,9 +127,7 @@ class DatasetAccess:
 # --- the role config ------------------------------------------------------------------------------
 
 
-def _role(value: object, where: str, allow_none: bool = False) -> str | None:
-    if allow_none and value in ("none", None):
-        return None
+def _role(value: object, where: str) -> str:
     if value not in ROLES:
         raise InputError(where, value, "one of " + ", ".join(ROLES), "Check the access config.")
     return str(value)
@@ -168,8 +166,9 @@ def load_config(path: str | Path | None = None) -> AccessConfig:
         raise InputError("HOTSPOTS_ACCESS", str(p), "an existing TOML file") from exc
     except tomllib.TOMLDecodeError as exc:
         raise InputError("HOTSPOTS_ACCESS", p.name, f"valid TOML ({exc})") from exc
+    default = raw.get("default_role", "viewer")
     return AccessConfig(
-        default_role=_role(raw.get("default_role", "viewer"), "default_role", allow_none=True),
+        default_role=None if default in ("none", None) else _role(default, "default_role"),
         group_claim=str(raw.get("group_claim", "groups")),
         users=_entries(raw.get("users", {}), "users"),
         groups=_entries(raw.get("groups", {}), "groups"),
@@ -206,9 +205,11 @@ def principal_from_claims(claims: Mapping[str, object], config: AccessConfig) ->
     user_team = matches[0][1] if matches else ""
     matches += [config.groups[g.lower()] for g in groups if g.lower() in config.groups]
     roles = [r for r, _ in matches]
-    if not roles and config.default_role is None:
-        return None
-    role = max(roles or [config.default_role], key=ROLES.index)
+    if not roles:
+        if config.default_role is None:
+            return None
+        roles = [config.default_role]
+    role = max(roles, key=ROLES.index)
     team = user_team or next((t for _, t in matches if t), "") or f"user:{user.lower()}"
     return Principal(user=user, email=email, groups=groups, role=role, team=team)
 
@@ -261,7 +262,7 @@ def set_dataset_access(
 
 
 def _is_owner(p: Principal, acc: DatasetAccess) -> bool:
-    return bool(acc.owner) and acc.owner.lower() == p.user.lower()
+    return bool(acc.owner and acc.owner.lower() == p.user.lower())
 
 
 def _team_reads(p: Principal, acc: DatasetAccess) -> bool:
@@ -318,7 +319,7 @@ def can_audit(principal: Principal | None) -> bool:
 
 def check_read(principal: Principal | None, dataset: str, path: str | Path | None = None) -> None:
     """Raise :class:`~hotspots.errors.AccessDeniedError` unless ``principal`` may read ``dataset``."""
-    if not can_read(principal, dataset, path):
+    if principal is not None and not can_read(principal, dataset, path):
         raise AccessDeniedError(
             f"access denied: dataset {dataset!r} is restricted to analysts of its team "
             f"(signed in as {principal.user}, role {principal.role})"

@@ -171,6 +171,7 @@ def resolve_area(
         return Area(
             label, "wards", f"wards:{codes}", shapely.union_all([p.geometry for p in parts])
         )
+    kinds: tuple[str, ...]
     if prefix in ("town", "ward", "lsoa", "place", "file") and rest:
         kinds, text = (prefix,), rest.strip()
     else:

@@ -132,7 +132,9 @@ def collapse_missing(cov: pd.DataFrame) -> pd.DataFrame:
 
 def _gap_row(cov: pd.DataFrame, run: list[str]) -> dict:
     # counts of a gap are zeros (None would turn every count column into floats)
-    row = {c: 0 if pd.api.types.is_integer_dtype(cov[c]) else None for c in cov.columns}
+    row: dict[str, object] = {
+        c: 0 if pd.api.types.is_integer_dtype(cov[c]) else None for c in cov.columns
+    }
     row["month"] = run[0] if len(run) == 1 else f"{run[0]}..{run[-1]}"
     row["records"] = 0
     row["sources"] = f"no data ({len(run)} month{'s' if len(run) > 1 else ''} missing)"

@@ -322,7 +322,7 @@ def _read_with_csv_module(data: bytes, name: str, header: list[str], delimiter: 
                 nums.append(first)
     except csv.Error as exc:
         raise FileReadError(name, f"not a readable CSV (line {reader.line_num}: {exc})") from None
-    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in header]
+    cols = list(zip(*rows, strict=True)) if rows else [() for _ in header]
     tbl = pa.table(
         {h: pa.array(list(c), type=pa.string()) for h, c in zip(header, cols, strict=True)}
     )

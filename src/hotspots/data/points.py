@@ -2,9 +2,9 @@
 
 police.uk snaps every record to one of a few thousand "map points", so 1M
 records sit on about 8k distinct coordinates. Every method works on these
-weighted locations, never on raw rows (see ENGINEERING_NOTES: packing (x, y)
-into one int64 key and ``pd.factorize`` takes ~11 ms at 1M rows, against ~1 s
-for ``np.unique(axis=0)``).
+weighted locations, never on raw rows. (x, y) are packed into one int64 key
+for ``pd.factorize``: at 1M records on 8k points about 25 times faster than
+``np.unique(axis=0)``; ``benchmarks/hotspots.py`` times it.
 """
 
 from __future__ import annotations

@@ -199,6 +199,8 @@ def string_column(values, n: int | None = None):
     import pyarrow as pa
 
     if isinstance(values, str):
+        if n is None:
+            raise ValueError("string_column: a scalar value needs the length n")
         arr = pa.array([values], type=pa.string()).take(pa.array(np.zeros(n, dtype=np.int32)))
         return pd.arrays.ArrowStringArray(pa.chunked_array([arr]))
     return pd.array(values, dtype="string")

@@ -78,7 +78,7 @@ class InputFile:
         """
         limit = READ_LIMITS["max_file_bytes"] if limit is None else limit
         too_big = f"larger than {limit / 1024**2:.0f} MiB; refused (split it, or import months separately)"
-        if self._zip is not None:
+        if self._zip is not None and self._member is not None:
             try:
                 with zipfile.ZipFile(self._zip) as zf, zf.open(self._member) as fh:
                     return _read_capped(fh, limit, too_big)
@@ -90,6 +90,8 @@ class InputFile:
                 NotImplementedError,
             ) as exc:
                 raise OSError(f"damaged or unsupported zip member: {exc}") from None
+        if self._path is None:  # a "skip" entry: nothing to read
+            raise OSError(f"{self.name}: not a file to read ({self.why or self.kind})")
         if self._path.stat().st_size > limit:
             raise OSError(too_big)
         return self._path.read_bytes()

@@ -589,7 +589,7 @@ class GiStarResult:
         ``p_value``), ``gi_class`` (:data:`GI_CLASSES`, from ``p_adjusted``), geometry.
     cell_size_m, distance_m : the cell width and distance band used, metres.
     fdr, alpha : whether the FDR correction was applied; the level used by
-        :attr:`hot_mask` / :attr:`cold_mask` (cells with ``p_adjusted < alpha``).
+        :attr:`hot_mask` (hot cells with ``p_adjusted < alpha``).
     area_name : the study area.
     n_records : records inside the study area.
     notes : automatic choices and warnings, in plain English.
@@ -612,11 +612,6 @@ class GiStarResult:
     def hot_mask(self) -> np.ndarray:
         g = self.grid
         return ((g[GI_Z] > 0) & (g[P_ADJUSTED] < self.alpha)).to_numpy(dtype=bool)
-
-    @property
-    def cold_mask(self) -> np.ndarray:
-        g = self.grid
-        return ((g[GI_Z] < 0) & (g[P_ADJUSTED] < self.alpha)).to_numpy(dtype=bool)
 
     def class_counts(self) -> dict[str, int]:
         vc = self.grid[GI_CLASS].value_counts()
@@ -784,7 +779,7 @@ def gistar(
         inclusive; default 3 cells (300 m on a 100 m grid), announced in ``notes``.
     fdr : bool, default True. Benjamini-Hochberg correction of the p-values
         across the study cells; classes then come from the adjusted p-values.
-    alpha : float, default 0.05. Level used by ``hot_mask``/``cold_mask``.
+    alpha : float, default 0.05. Level used by ``hot_mask``.
     area : Area or spec, default BCP. Records outside it are ignored; study cells
         are those overlapping it (:func:`study_grid`). Pass the area clipped to
         land: cells of the sea or of a neighbouring district are then neither

@@ -29,8 +29,7 @@ All work is on distinct weighted locations (~8k for 1M police.uk records).
     Exact: for every location, the kernel is evaluated at the centres of the cells
     within ``bandwidth_m`` (a (2R+1)² block, R = ceil(bandwidth / cell)) and added
     with ``np.bincount``. Binning onto the grid and convolving errs by about 5%
-    near the kernel's edge for the quartic (5.5% in ENGINEERING_NOTES), so it is not
-    used. Cost O(m (2R+1)²).
+    near the kernel's edge for the quartic, so it is not used. Cost O(m (2R+1)²).
 ``gaussian``
     Truncated at 6 standard deviations, where the kernel is e^-18 (1.5e-8) of its
     peak: at 4 sd (e^-8) cells near 1% of the peak lose over 1% of their value to
@@ -72,6 +71,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -331,13 +331,11 @@ def _gauss_fft(x: np.ndarray, y: np.ndarray, w: np.ndarray, grid: Grid, sd: floa
     iv = np.floor(v).astype(np.int64)
     tu = u - ju
     tv = v - iv
-    binned = np.zeros(NY * NX)
+    flat = np.zeros(NY * NX)
     for di, wy in ((0, 1 - tv), (1, tv)):
         for dj, wx in ((0, 1 - tu), (1, tu)):
-            binned += np.bincount(
-                (iv + di) * NX + (ju + dj), weights=w * wy * wx, minlength=NY * NX
-            )
-    binned = binned.reshape(NY, NX)
+            flat += np.bincount((iv + di) * NX + (ju + dj), weights=w * wy * wx, minlength=NY * NX)
+    binned = flat.reshape(NY, NX)
     L = math.ceil(GAUSS_TRUNCATE_SD * sd / cf)
     t = np.arange(-L, L + 1) * cf
     g = np.exp(-0.5 * (t / sd) ** 2)
@@ -564,7 +562,9 @@ def kde_hotspots(
 
     density = kernel_density(pts.x, pts.y, pts.weight, grid, bandwidth_m=h, kernel=kernel)
     extra = {N_CELLS: "int64", PEAK: "float64"}
-    params = dict(kernel=kernel, cell_size_m=c, bandwidth_m=h, top_share=top_share, alpha=alpha)
+    params: dict[str, Any] = dict(
+        kernel=kernel, cell_size_m=c, bandwidth_m=h, top_share=top_share, alpha=alpha
+    )
     n_area = int(in_area.sum())
     if n == 0 or n_area == 0:
         notes.append(

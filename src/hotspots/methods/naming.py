@@ -780,7 +780,8 @@ def _describe_locations(
     n_locations = np.diff(starts).astype(np.int64)
     for p in range(m):
         locs = pl[starts[p] : starts[p + 1]]
-        ward = ward_name[p] if isinstance(ward_name[p], str) else None
+        ward_p = ward_name[p]
+        ward = ward_p if isinstance(ward_p, str) else None
         inside_p = (float(inside_xy[p, 0]), float(inside_xy[p, 1]))
         if len(locs) == 0:
             near = nearby_streets(*inside_p)

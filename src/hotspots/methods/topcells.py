@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -45,7 +46,7 @@ class TopCellsResult:
     grid: Grid
     cell_ids: np.ndarray
     counts: np.ndarray
-    polygons: object  # GeoDataFrame with cell_id and geometry, busiest first
+    polygons: gpd.GeoDataFrame  # cell_id and geometry, busiest first
     cell_size_m: float
     top_n: int
 

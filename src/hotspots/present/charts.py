@@ -13,7 +13,7 @@ from hotspots.present.palettes import OKABE_ITO
 from hotspots.present.tables import format_month
 
 # black (the first Okabe-Ito colour) is kept for text and outlines, not for series
-OKABE_ITO = [c for c in OKABE_ITO if c.upper() != "#000000"]
+SERIES_COLOURS = [c for c in OKABE_ITO if c.upper() != "#000000"]
 
 
 def month_runs(months: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -56,7 +56,7 @@ def trend_chart(df: pd.DataFrame, title: str, y_title: str = "Records per month"
         .encode(
             x=alt.X("date:T", title="Month", axis=alt.Axis(format="%b %Y", labelAngle=0)),
             y=alt.Y("records:Q", title=y_title),
-            color=alt.Color("series:N", title="", scale=alt.Scale(range=OKABE_ITO)),
+            color=alt.Color("series:N", title="", scale=alt.Scale(range=SERIES_COLOURS)),
             detail=alt.Detail("segment:N"),
             tooltip=[
                 alt.Tooltip("Month:N"),
@@ -92,7 +92,7 @@ def yearly_chart(df: pd.DataFrame, title: str) -> alt.Chart:
             x=alt.X("year:N", title="Year"),
             xOffset="series:N",
             y=alt.Y("records:Q", title="Records in the window"),
-            color=alt.Color("series:N", title="", scale=alt.Scale(range=OKABE_ITO)),
+            color=alt.Color("series:N", title="", scale=alt.Scale(range=SERIES_COLOURS)),
             tooltip=["year", "series", "records"],
         )
     )

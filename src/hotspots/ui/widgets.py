@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from typing import cast
 
 import pandas as pd
 import streamlit as st
@@ -27,8 +28,6 @@ __all__ = [
     "simulated_banner",
     "area_options",
 ]
-
-CATEGORY_CHOICES = ("All crime and ASB", "Anti-social behaviour only", "Crime only", "Choose…")
 
 
 def show_error(exc: Exception) -> None:
@@ -229,7 +228,6 @@ def filter_sidebar(
     area: bool = True,
     window: bool = True,
     times: bool = False,
-    key_prefix: str = "",
 ) -> Filters:
     """Window, categories and area pickers in the sidebar, seeded from and kept in the URL."""
     months = sorted(records[S.MONTH].unique()) if len(records) else []
@@ -292,11 +290,12 @@ def filter_sidebar(
         choice = sb.selectbox(
             "Area",
             list(opts),
-            format_func=opts.get,
+            format_func=opts.__getitem__,
             key="area_pick",
             on_change=state.clear_rejected,
             args=("area",),
         )
+        choice = choice or "bcp"  # selectbox returns None only when it has no options
         area_spec = choice
         if choice.startswith("place:"):
             r = _radius(radius) if radius and choice == base else 300
@@ -310,12 +309,16 @@ def filter_sidebar(
             state.init("hours", "0-23", _hours_parse)
             h0, h1 = (int(x) for x in st.session_state["hours"].split("-"))
             _seed("hours_pick", (h0, h1))
-            hr = sb.slider(
-                "Hours of the day",
-                0,
-                23,
-                key="hours_pick",
-                help="Records with a time only (force exports).",
+            # a range slider: seeded with a pair in session state, it returns a pair
+            hr = cast(
+                tuple[int, int],
+                sb.slider(
+                    "Hours of the day",
+                    0,
+                    23,
+                    key="hours_pick",
+                    help="Records with a time only (force exports).",
+                ),
             )
             st.session_state["hours"] = f"{hr[0]}-{hr[1]}"
             hours = None if hr == (0, 23) else (int(hr[0]), int(hr[1]))
