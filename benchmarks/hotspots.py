@@ -146,13 +146,8 @@ def naive_permutation_p(values, others_sum, n_others, permutations, rng, cells):
 def bench_gistar(recs, bcp) -> list[tuple[str, str, str, str]]:
     """Gi* end to end at 1M records, and the permutation step against a per-cell loop."""
     from hotspots.data import schema as S
-    from hotspots.methods.gistar import (
-        _grid_sums,
-        conditional_permutation_p,
-        gistar,
-        gistar_hotspot_areas,
-        study_grid,
-    )
+    from hotspots.methods.gistar import gistar, gistar_hotspot_areas, study_grid
+    from hotspots.methods.gistar_stat import _grid_sums, conditional_permutation_p
     from hotspots.methods.grid import bin_counts
 
     out = []

@@ -12,6 +12,7 @@ from hotspots.data import schema as S
 from hotspots.data.points import unique_locations
 from hotspots.errors import InputError
 from hotspots.methods import kde as kde_mod
+from hotspots.methods import kde_surface
 from hotspots.methods.grid import Grid
 from hotspots.methods.kde import (
     DEFAULT_TOP_SHARE,
@@ -95,7 +96,7 @@ def test_quartic_matches_exact_sum(seed, h):
 @pytest.mark.parametrize("sd", [10.0, 30.0, 80.0])
 @pytest.mark.parametrize("path", ["scatter", "fft"])
 def test_gaussian_within_one_percent_of_exact_sum(monkeypatch, seed, sd, path):
-    monkeypatch.setattr(kde_mod, "_gauss_path", lambda *a: path)
+    monkeypatch.setattr(kde_surface, "_gauss_path", lambda *a: path)
     x, y = _records_xy(seed)
     grid = Grid(900.0, 1900.0, 20.0, 45, 40)
     pts = unique_locations(x, y)
