@@ -78,6 +78,6 @@ def apply_filters(records: pd.DataFrame, f: Filters, *, window: bool = True) -> 
         d = out[S.DATE]
         known = d.notna().to_numpy()
         if known.any():
-            wd = d.dt.weekday.fillna(-1).to_numpy(dtype=int)
+            wd = d.dt.day_of_week.fillna(-1).to_numpy(dtype=int)
             out = out[known & np.isin(wd, list(f.days))]
     return out

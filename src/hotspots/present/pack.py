@@ -392,7 +392,7 @@ def build_pack(
         + (f"; {len(miss_now)} without data" if miss_now else "")
         + ").",
         (
-            f"Compared with {COMPARE_CHOICES[compare]}: {period_label(then)}"
+            f"Compared with {COMPARE_CHOICES[str(compare)]}: {period_label(then)}"
             + (
                 "."
                 if changes is not None and changes.has_comparison

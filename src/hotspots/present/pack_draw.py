@@ -8,8 +8,8 @@ outputs show the same thing. Nothing here computes a figure.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -52,14 +52,16 @@ def trend_chart(trend: Sequence[tuple[str, int | None]], *, apostrophe: str = "'
     )
 
 
-def project(bounds: tuple[float, float, float, float], x0: float, y0: float, w: float, h: float):
+def project(
+    bounds: tuple[float, float, float, float], x0: float, y0: float, w: float, h: float
+) -> Callable[[Any, Any], tuple[np.ndarray, np.ndarray]]:
     """A function (x, y metres) -> page (u, v) fitting ``bounds`` in the box, aspect kept, v down."""
     bx0, by0, bx1, by1 = bounds
     s = min(w / (bx1 - bx0), h / (by1 - by0))
     ox = x0 + (w - s * (bx1 - bx0)) / 2
     oy = y0 + (h - s * (by1 - by0)) / 2
 
-    def f(x, y):
+    def f(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
         return ox + s * (np.asarray(x) - bx0), oy + s * (by1 - np.asarray(y))
 
     return f
@@ -68,12 +70,12 @@ def project(bounds: tuple[float, float, float, float], x0: float, y0: float, w: 
 def map_bounds(pack: Pack, margin_m: float = 300.0) -> tuple[float, float, float, float]:
     """The map's extent: BCP, or the study area with a margin when the pack is for a smaller area."""
     area = pack.result.study_area
-    if area.kind == "bcp":
-        return tuple(pack.boundaries.outline.bounds)
-    return tuple(area.geometry.buffer(margin_m).bounds)
+    geom = pack.boundaries.outline if area.kind == "bcp" else area.geometry.buffer(margin_m)
+    x0, y0, x1, y1 = geom.bounds
+    return x0, y0, x1, y1
 
 
-def rings(geom) -> list[np.ndarray]:
+def rings(geom: Any) -> list[np.ndarray]:
     """Exterior rings (n x 2 arrays, metres) of a polygon or multipolygon, simplified lightly."""
     if geom is None or geom.is_empty:
         return []
@@ -85,7 +87,7 @@ def rings(geom) -> list[np.ndarray]:
     return out
 
 
-def place_labels(points: list[tuple[float, float]], r: float) -> list[tuple[float, float]]:
+def place_labels(points: Sequence[tuple[float, ...]], r: float) -> list[tuple[float, float]]:
     """Positions for numbered discs of radius ``r`` at ``points``, nudged so none overlap.
 
     Greedy, in the order given (rank order: the biggest hotspot keeps its place): each
@@ -111,6 +113,6 @@ def place_labels(points: list[tuple[float, float]], r: float) -> list[tuple[floa
     return placed
 
 
-def label_points(hotspots) -> list[tuple[float, float]]:
+def label_points(hotspots: Any) -> list[tuple[float, float]]:
     """A point inside each hotspot (metres) for its number."""
     return [(p.x, p.y) for p in (shapely.point_on_surface(g) for g in hotspots.geometry)]

@@ -8,6 +8,7 @@ after each ``section``). Every data string is escaped (:func:`html.escape`).
 from __future__ import annotations
 
 import html
+from collections.abc import Collection
 
 import pandas as pd
 
@@ -57,7 +58,7 @@ def _e(v) -> str:
     return html.escape("" if v is None or v is pd.NA else str(v))
 
 
-def _table(header: list[str], rows: list[list], numeric: set[int] = frozenset()) -> str:
+def _table(header: list[str], rows: list[list], numeric: Collection[int] = frozenset()) -> str:
     th = "".join(
         f'<th class="{"n" if i in numeric else ""}">{_e(h)}</th>' for i, h in enumerate(header)
     )

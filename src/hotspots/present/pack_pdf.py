@@ -251,7 +251,7 @@ def pack_pdf(pack: Pack, *, font_dir: str | Path | None = None) -> bytes:
         x = _M + 174
         pdf.set_xy(x, top)
         lines = [f"Records {pack.now.label}: {fp.count_now:,}"]
-        if fp.count_then is not None:
+        if fp.count_then is not None and pack.changes is not None:
             lines.append(f"Records {pack.changes.then.label}: {fp.count_then:,}")
             lines.append(f"Change per month: {fp.change}")
         elif pack.then is not None:

@@ -365,6 +365,6 @@ def ward_report_pdf(
     pdf.ln(2)
     pdf.set_font(family, "", 7)
     pdf.set_text_color(68, 68, 68)
-    for n in [*notes, r.attribution]:
-        pdf.multi_cell(width, 3.4, t(n), new_x="LMARGIN", new_y="NEXT")
+    for line in [*notes, r.attribution]:
+        pdf.multi_cell(width, 3.4, t(line), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

@@ -10,6 +10,7 @@ come from :mod:`hotspots.compare.figures` (both re-exported here).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -29,6 +30,17 @@ from hotspots.present.filters import (  # re-exported: pages and ui import them 
     apply_filters,
     narrow,
 )
+
+if TYPE_CHECKING:
+    from hotspots.compare.change import HotspotChange
+    from hotspots.compare.figures import WardReport
+    from hotspots.compare.rates import PeriodComparison
+    from hotspots.compare.windows import Baseline
+    from hotspots.methods.gistar import GiStarResult
+    from hotspots.methods.kde import KdeResult
+    from hotspots.methods.metrics import CoverageResult
+    from hotspots.methods.result import HotspotResult
+    from hotspots.methods.topcells import PlanScore
 
 __all__ = [
     "Filters",
@@ -57,8 +69,8 @@ class OverviewView:
     n_records: int
     n_asb: int
     n_crime: int
-    previous: object | None  # PeriodComparison (same window a year earlier -> this window)
-    baseline: object | None  # Baseline over previous years
+    previous: PeriodComparison | None  # same window a year earlier -> this window
+    baseline: Baseline | None  # over previous years
     trend: pd.DataFrame
     categories: pd.DataFrame
     notes: tuple[str, ...] = ()
@@ -109,9 +121,9 @@ class HotspotView:
     area: Area
     n_records: int
     method: str
-    result: object  # methods.result.HotspotResult
-    kde: object | None = None  # KdeResult for the density layer
-    gistar: object | None = None  # GiStarResult for the Gi* grid layer
+    result: HotspotResult
+    kde: KdeResult | None = None  # for the density layer
+    gistar: GiStarResult | None = None  # for the Gi* grid layer
     locations: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
@@ -148,10 +160,10 @@ def hotspot_view(
 
     area = study_area(f.area)
     recs = apply_filters(records, f)
-    kde_params = dict(
+    kde_params: dict[str, Any] = dict(
         kernel=kernel, cell_size_m=cell_size_m, bandwidth_m=bandwidth_m, top_share=top_share
     )
-    own = {
+    own: dict[str, Any] = {
         "dbscan": dict(eps_m=eps_m, min_points=min_points),
         "kde": kde_params,
         "gistar": dict(cell_size_m=gi_cell_size_m),
@@ -174,10 +186,10 @@ def hotspot_view(
 @dataclass(frozen=True)
 class SeasonalView:
     evaluation: object  # Evaluation
-    baseline_crime: object | None
-    baseline_asb: object | None
+    baseline_crime: Baseline | None
+    baseline_asb: Baseline | None
     yearly: pd.DataFrame  # the same window, each year with data: Crime / ASB in the target
-    change: object | None  # HotspotChange
+    change: HotspotChange | None
     notes: tuple[str, ...] = ()
 
 
@@ -268,12 +280,12 @@ class WardView:
     n_records: int
     n_bcp: int
     share_of_bcp: float
-    previous: object | None
+    previous: PeriodComparison | None
     trend: pd.DataFrame
     categories: pd.DataFrame
     hotspots: gpd.GeoDataFrame
     locations: pd.DataFrame
-    report: object  # present.reports.WardReport
+    report: WardReport
     notes: tuple[str, ...] = ()
     outcomes: pd.DataFrame | None = None  # outcome_mix of the ward's records in the window
 
@@ -393,11 +405,11 @@ class PatrolView:
     area: Area
     n_records: int
     places: gpd.GeoDataFrame  # top-N ranked patrol areas, HOTSPOT_COLUMNS + pai + cumulative share
-    coverage: object  # CoverageResult
+    coverage: CoverageResult
     cell_size_m: float
     parameters: dict
     notes: tuple[str, ...] = ()
-    score: object | None = None  # methods.topcells.PlanScore when judged on the next month
+    score: PlanScore | None = None  # when judged on the next month
 
 
 def patrol_view(
