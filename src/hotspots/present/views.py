@@ -5,6 +5,10 @@ calls them directly to measure a page's server work after a filter change.
 Every function takes the dataset's canonical records and a
 :class:`~hotspots.present.filters.Filters`; counts and tables computed from records
 come from :mod:`hotspots.compare.figures` (both re-exported here).
+
+Why about 500 lines in one module: it has one job, one view function and its
+result class per page (overview, hotspot map and detail, seasonal, ward, patrol),
+which :func:`hotspots.ui.cache.compute` looks up here by name.
 """
 
 from __future__ import annotations
