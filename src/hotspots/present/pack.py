@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import shapely
 
@@ -40,6 +39,15 @@ from hotspots.data.areas import resolve_area
 from hotspots.data.boundaries import Boundaries, geodata_dir, load_boundaries
 from hotspots.data.select import filter_records
 from hotspots.errors import FileReadError, InputError
+from hotspots.present.chart import month_label
+from hotspots.present.pack_draw import (  # re-exported: drawing helpers of pack_pdf and pack_html
+    CLASS_COLOURS,
+    label_points,
+    map_bounds,
+    place_labels,
+    project,
+    rings,
+)
 
 __all__ = [
     "CLASS_COLOURS",
@@ -55,25 +63,12 @@ __all__ = [
     "project",
     "map_bounds",
     "place_labels",
+    "label_points",
+    "rings",
 ]
 
 FOCUS_AREAS_FILE = "focus_areas.toml"
-#: colours of the change classes (Okabe-Ito; grey for "no comparison")
-CLASS_COLOURS: dict[str, str] = {
-    "new": "#D55E00",
-    "growing": "#E69F00",
-    "persistent": "#0072B2",
-    "shrinking": "#56B4E9",
-    "gone": "#999999",
-    "": "#CC79A7",
-}
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 NO_OUTCOME = "No outcome recorded (police.uk gives none for ASB)"
-
-
-def month_label(month: str) -> str:
-    """``2024-01`` -> ``Jan 2024``."""
-    return f"{_MONTHS[int(month[5:7]) - 1]} {month[:4]}"
 
 
 def period_label(w: Window) -> str:
@@ -397,7 +392,7 @@ def build_pack(
         + (f"; {len(miss_now)} without data" if miss_now else "")
         + ").",
         (
-            f"Compared with {COMPARE_CHOICES[compare]}: {period_label(then)}"
+            f"Compared with {COMPARE_CHOICES[str(compare)]}: {period_label(then)}"
             + (
                 "."
                 if changes is not None and changes.has_comparison
@@ -446,70 +441,3 @@ def build_pack(
         more=len(hs) - k, mix=mix, focus=panels, settings=tuple(settings), notes=tuple(notes),
         boundaries=b, generated=_dt.date.today().isoformat(),
     )  # fmt: skip
-
-
-# --- drawing helpers shared by the PDF and the HTML ------------------------------------
-
-
-def project(bounds: tuple[float, float, float, float], x0: float, y0: float, w: float, h: float):
-    """A function (x, y metres) -> page (u, v) fitting ``bounds`` in the box, aspect kept, v down."""
-    bx0, by0, bx1, by1 = bounds
-    s = min(w / (bx1 - bx0), h / (by1 - by0))
-    ox = x0 + (w - s * (bx1 - bx0)) / 2
-    oy = y0 + (h - s * (by1 - by0)) / 2
-
-    def f(x, y):
-        return ox + s * (np.asarray(x) - bx0), oy + s * (by1 - np.asarray(y))
-
-    return f
-
-
-def map_bounds(pack: Pack, margin_m: float = 300.0) -> tuple[float, float, float, float]:
-    """The map's extent: BCP, or the study area with a margin when the pack is for a smaller area."""
-    area = pack.result.study_area
-    if area.kind == "bcp":
-        return tuple(pack.boundaries.outline.bounds)
-    return tuple(area.geometry.buffer(margin_m).bounds)
-
-
-def rings(geom) -> list[np.ndarray]:
-    """Exterior rings (n x 2 arrays, metres) of a polygon or multipolygon, simplified lightly."""
-    if geom is None or geom.is_empty:
-        return []
-    parts = getattr(geom, "geoms", [geom])
-    out = []
-    for p in parts:
-        if p.geom_type == "Polygon":
-            out.append(np.asarray(p.exterior.coords))
-    return out
-
-
-def place_labels(points: list[tuple[float, float]], r: float) -> list[tuple[float, float]]:
-    """Positions for numbered discs of radius ``r`` at ``points``, nudged so none overlap.
-
-    Greedy, in the order given (rank order: the biggest hotspot keeps its place): each
-    disc tries its own point, then rings of 8 directions at growing distance.
-    """
-    placed: list[tuple[float, float]] = []
-    for px, py in points:
-        best = (px, py)
-        for step in range(0, 12):
-            cands = (
-                [(px, py)]
-                if step == 0
-                else [
-                    (px + 2.2 * r * step * math.cos(a), py + 2.2 * r * step * math.sin(a))
-                    for a in np.linspace(0, 2 * math.pi, 8, endpoint=False) + step * 0.4
-                ]
-            )
-            ok = [c for c in cands if all(math.dist(c, q) >= 2.05 * r for q in placed)]
-            if ok:
-                best = ok[0]
-                break
-        placed.append(best)
-    return placed
-
-
-def label_points(hotspots) -> list[tuple[float, float]]:
-    """A point inside each hotspot (metres) for its number."""
-    return [(p.x, p.y) for p in (shapely.point_on_surface(g) for g in hotspots.geometry)]

@@ -8,21 +8,23 @@ after each ``section``). Every data string is escaped (:func:`html.escape`).
 from __future__ import annotations
 
 import html
+from collections.abc import Collection
 
 import pandas as pd
 
 from hotspots.data.boundaries import ATTRIBUTION
-from hotspots.present.pack import (
+from hotspots.present.chart import chart_svg
+from hotspots.present.pack import Pack
+from hotspots.present.pack_draw import (
     CLASS_COLOURS,
-    Pack,
+    GAP_NOTE,
     label_points,
     map_bounds,
-    month_label,
     place_labels,
     project,
     rings,
+    trend_chart,
 )
-from hotspots.present.reports import _axis
 
 __all__ = ["pack_html"]
 
@@ -56,7 +58,7 @@ def _e(v) -> str:
     return html.escape("" if v is None or v is pd.NA else str(v))
 
 
-def _table(header: list[str], rows: list[list], numeric: set[int] = frozenset()) -> str:
+def _table(header: list[str], rows: list[list], numeric: Collection[int] = frozenset()) -> str:
     th = "".join(
         f'<th class="{"n" if i in numeric else ""}">{_e(h)}</th>' for i, h in enumerate(header)
     )
@@ -111,51 +113,9 @@ def _map_svg(pack: Pack, w: float = 760, h: float = 560) -> str:
     return "".join(out)
 
 
-def _short(month: str) -> str:
-    """``Mar '24``: a month label short enough for 13 under a chart."""
-    return month_label(month).replace(" 20", " \u2019")
-
-
-def _trend_svg(trend, w: float = 620, h: float = 260) -> str:
+def _trend_svg(trend, w: int = 620, h: int = 260) -> str:
     """Records per month on a time axis: months without data shaded, never joined by a line."""
-    vals = [v for _, v in trend if v is not None]
-    vmax, step = _axis(max(vals) if vals else 0)
-    n = len(trend)
-    left, bottom, pw, ph = 40, h - 24, w - 60, h - 40
-    dx = pw / max(n - 1, 1)
-
-    def xy(i, v):
-        return left + i * dx, bottom - ph * v / vmax
-
-    out = [f'<svg viewBox="0 0 {w} {h}" width="100%" role="img" aria-label="Records per month">']
-    for i, (_, v) in enumerate(trend):
-        if v is None:
-            out.append(
-                f'<rect x="{left + (i - 0.5) * dx:.1f}" y="{bottom - ph}" width="{dx:.1f}" height="{ph}" fill="#eaeaea"/>'
-            )
-    for k in range(round(vmax / step) + 1):
-        y = bottom - ph * k * step / vmax
-        out.append(f'<line x1="{left - 4}" x2="{left + pw + 4}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>'
-                   f'<text x="{left - 6}" y="{y + 3:.1f}" font-size="9" text-anchor="end" fill="#555">{k * step:,.0f}</text>')  # fmt: skip
-    for i, (m, _) in enumerate(trend):
-        out.append(
-            f'<text x="{left + i * dx:.1f}" y="{bottom + 14}" font-size="9" text-anchor="middle" fill="#555">{_e(_short(m))}</text>'
-        )
-    segs, cur = [], []
-    for i, (_, v) in enumerate(trend):
-        if v is None:
-            segs, cur = segs + ([cur] if cur else []), []
-        else:
-            cur.append(xy(i, v))
-    segs += [cur] if cur else []
-    for s in segs:
-        pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in s)
-        out.append(
-            f'<polyline class="series" points="{pts}" fill="none" stroke="#0072B2" stroke-width="2.2"/>'
-        )
-        out += [f'<circle cx="{a:.1f}" cy="{b:.1f}" r="2.8" fill="#0072B2"/>' for a, b in s]
-    out.append("</svg>")
-    return "".join(out)
+    return chart_svg(trend_chart(trend, apostrophe="\u2019"), w, h)
 
 
 def pack_html(pack: Pack) -> str:
@@ -255,7 +215,7 @@ def pack_html(pack: Pack) -> str:
         )  # fmt: skip
         S_.append(
             head + f'<div class="cols"><div style="flex:3">{_trend_svg(fp.trend)}'
-            '<p class="small">Shaded months: no data in this dataset (no line is drawn across them).</p></div>'
+            f'<p class="small">{_e(GAP_NOTE)}</p></div>'
             f'<div style="flex:2">{"".join(facts)}</div></div><div class="cols">{mix}</div></section>'
         )  # fmt: skip
     S_.append(

@@ -3,8 +3,9 @@
 Pages: cover; map of the numbered hotspots; ranked table with change; category and
 outcome mix per hotspot; one page per focus area; settings and notes
 (:attr:`hotspots.present.pack.Pack.n_pages`). Text uses DejaVu Sans where the
-system has it (:data:`hotspots.present.reports.DEJAVU_DIR`), else Helvetica with
-transliteration to Latin-1, as the ward report does.
+system has it (:data:`hotspots.present.pdf_text.DEJAVU_DIR`), else Helvetica with
+transliteration to Latin-1, as the ward report does; the focus-area
+trend is the :class:`hotspots.present.chart.Chart` that the HTML draws too.
 """
 
 from __future__ import annotations
@@ -16,17 +17,18 @@ import pandas as pd
 
 from hotspots.data.boundaries import ATTRIBUTION
 from hotspots.present import palettes as P
-from hotspots.present.pack import (
+from hotspots.present.chart import chart_pdf
+from hotspots.present.pack import Pack
+from hotspots.present.pack_draw import (
     CLASS_COLOURS,
-    Pack,
     label_points,
     map_bounds,
-    month_label,
     place_labels,
     project,
     rings,
+    trend_chart,
 )
-from hotspots.present.reports import DEJAVU_DIR, _axis, _latin1
+from hotspots.present.pdf_text import use_fonts
 
 __all__ = ["pack_pdf"]
 
@@ -42,14 +44,7 @@ class _Doc:
         self.pdf = pdf = FPDF(orientation="L", unit="mm", format="A4")
         pdf.set_margins(_M, _M, _M)
         pdf.set_auto_page_break(False)
-        fdir = Path(font_dir) if font_dir is not None else DEJAVU_DIR
-        reg, bold = fdir / "DejaVuSans.ttf", fdir / "DejaVuSans-Bold.ttf"
-        if reg.exists() and bold.exists():
-            pdf.add_font("DejaVu", "", str(reg))
-            pdf.add_font("DejaVu", "B", str(bold))
-            self.family, self.t = "DejaVu", str
-        else:
-            self.family, self.t = "Helvetica", _latin1
+        self.family, self.t = use_fonts(pdf, font_dir)
         pdf.set_title(self.t(title))
         pdf.set_author("Safer BCP Community Safety Partnership")
         pdf.set_creator("hotspots")
@@ -153,56 +148,6 @@ def _legend(d: _Doc, x: float, y: float) -> float:
     return y
 
 
-def _trend(d: _Doc, trend, x0: float, y0: float, w: float, h: float) -> None:
-    """Records per month on a time axis; months without data are shaded, never joined."""
-    pdf = d.pdf
-    vals = [v for _, v in trend if v is not None]
-    vmax, step = _axis(max(vals) if vals else 0)
-    n = len(trend)
-    left, bottom = x0 + 11, y0 + h - 7
-    pw, ph = w - 13, h - 10
-    dx = pw / max(n - 1, 1)
-
-    def xy(i, v):
-        return left + i * dx, bottom - ph * v / vmax
-
-    pdf.set_fill_color(235, 235, 235)
-    for i, (_, v) in enumerate(trend):
-        if v is None:
-            pdf.rect(left + (i - 0.5) * dx, bottom - ph, dx, ph, style="F")
-    pdf.set_draw_color(80, 80, 80)
-    pdf.set_line_width(0.2)
-    pdf.line(left - 2, bottom, left + pw + 2, bottom)
-    d.font(6, grey=True)
-    for k in range(round(vmax / step) + 1):
-        yy = bottom - ph * k * step / vmax
-        pdf.set_draw_color(225, 225, 225)
-        pdf.line(left - 2, yy, left + pw + 2, yy)
-        lab = f"{k * step:,.0f}"
-        pdf.text(left - 3 - pdf.get_string_width(lab), yy + 1, lab)
-    for i, (m, _) in enumerate(trend):
-        lab = month_label(m).replace(" 20", " '")
-        pdf.text(left + i * dx - pdf.get_string_width(lab) / 2, bottom + 4, lab)
-    pdf.set_draw_color(*P.hex_to_rgb("#0072B2"))
-    pdf.set_fill_color(*P.hex_to_rgb("#0072B2"))
-    pdf.set_line_width(0.6)
-    for i in range(1, n):
-        a, b = trend[i - 1][1], trend[i][1]
-        if a is not None and b is not None:
-            pdf.line(*xy(i - 1, a), *xy(i, b))
-    for i, (_, v) in enumerate(trend):
-        if v is not None:
-            u, vv = xy(i, v)
-            pdf.ellipse(u - 0.8, vv - 0.8, 1.6, 1.6, style="F")
-    if any(v is None for _, v in trend):
-        d.font(6, grey=True)
-        pdf.text(
-            left,
-            y0 + 2,
-            d.t("Shaded months: no data in this dataset (no line is drawn across them)."),
-        )
-
-
 def _cell3(items, i: int) -> tuple[str, str, str]:
     """(label, records, share) of item ``i``, blank past the end."""
     if i >= len(items):
@@ -302,11 +247,11 @@ def pack_pdf(pack: Pack, *, font_dir: str | Path | None = None) -> bytes:
             d.para(fp.error, 10)
             continue
         top = pdf.get_y()
-        _trend(d, fp.trend, _M, top, 168, 78)
+        chart_pdf(pdf, trend_chart(fp.trend), _M, top, 168, 78, family=d.family, text=d.t)
         x = _M + 174
         pdf.set_xy(x, top)
         lines = [f"Records {pack.now.label}: {fp.count_now:,}"]
-        if fp.count_then is not None:
+        if fp.count_then is not None and pack.changes is not None:
             lines.append(f"Records {pack.changes.then.label}: {fp.count_then:,}")
             lines.append(f"Change per month: {fp.change}")
         elif pack.then is not None:

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from hotspots.compare.figures import location_counts  # re-exported: moved to the analysis layer
 from hotspots.data import schema as S
-from hotspots.data.points import unique_locations
 
 __all__ = [
     "DEFAULT_SUPPRESS_BELOW",
@@ -167,37 +167,6 @@ def format_period(start: object, end: object) -> str:
     """``("2024-01", "2024-03")`` -> ``"Jan 2024 – Mar 2024"``; one month -> ``"Jan 2024"``."""
     a, b = format_month(start), format_month(end)
     return a if a == b else f"{a} – {b}"
-
-
-def location_counts(records: pd.DataFrame) -> pd.DataFrame:
-    """Records per distinct location (x, y in metres), largest first.
-
-    Parameters
-    ----------
-    records : canonical records (:data:`hotspots.data.schema.RECORD_COLUMNS`; only
-        ``x``, ``y`` and ``location`` are read).
-
-    Returns
-    -------
-    DataFrame with ``x``, ``y`` (EPSG:27700 metres), ``location`` (the location text of
-    the first record seen there, as given) and ``count``; ties keep first-seen order.
-    O(n) via :func:`hotspots.data.points.unique_locations`.
-    """
-    cols = [S.X, S.Y, S.LOCATION, S.COUNT]
-    if len(records) == 0:
-        return pd.DataFrame(
-            {S.X: pd.Series(dtype="float64"), S.Y: pd.Series(dtype="float64"),
-             S.LOCATION: pd.Series(dtype="string"), S.COUNT: pd.Series(dtype="int64")}
-        )  # fmt: skip
-    pts = unique_locations(records[S.X].to_numpy(), records[S.Y].to_numpy())
-    n, k = len(pts.inverse), len(pts)
-    first = np.empty(k, dtype=np.int64)
-    first[pts.inverse[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int64)
-    labels = records[S.LOCATION].astype("string").to_numpy()[first]
-    out = pd.DataFrame(
-        {S.X: pts.x, S.Y: pts.y, S.LOCATION: pd.array(labels, dtype="string"), S.COUNT: pts.weight}
-    )
-    return out.sort_values(S.COUNT, ascending=False, kind="stable").reset_index(drop=True)[cols]
 
 
 def hotspot_table(hotspots: pd.DataFrame, *, suppress_below: int | None = None) -> pd.DataFrame:

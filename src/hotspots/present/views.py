@@ -2,20 +2,49 @@
 
 Pages call these through :mod:`hotspots.ui.cache`; ``benchmarks/dashboard.py``
 calls them directly to measure a page's server work after a filter change.
-Every function takes the dataset's canonical records and a :class:`Filters`.
+Every function takes the dataset's canonical records and a
+:class:`~hotspots.present.filters.Filters`; counts and tables computed from records
+come from :mod:`hotspots.compare.figures` (both re-exported here).
+
+Why about 500 lines in one module: it has one job, one view function and its
+result class per page (overview, hotspot map and detail, seasonal, ward, patrol),
+which :func:`hotspots.ui.cache.compute` looks up here by name.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
+from hotspots.compare.figures import (  # re-exported: figures computed from records
+    NO_OUTCOME,
+    outcome_mix,
+    trend_by_month,
+)
 from hotspots.data import schema as S
 from hotspots.data.areas import Area, resolve_area
 from hotspots.data.select import filter_records
+from hotspots.present.filters import (  # re-exported: pages and ui import them from here
+    DAYS,
+    VIEW_COLUMNS,
+    Filters,
+    apply_filters,
+    narrow,
+)
+
+if TYPE_CHECKING:
+    from hotspots.compare.change import HotspotChange
+    from hotspots.compare.figures import WardReport
+    from hotspots.compare.rates import PeriodComparison
+    from hotspots.compare.windows import Baseline
+    from hotspots.methods.gistar import GiStarResult
+    from hotspots.methods.kde import KdeResult
+    from hotspots.methods.metrics import CoverageResult
+    from hotspots.methods.result import HotspotResult
+    from hotspots.methods.topcells import PlanScore
 
 __all__ = [
     "Filters",
@@ -27,120 +56,13 @@ __all__ = [
     "patrol_view",
     "trend_by_month",
     "DAYS",
+    "VIEW_COLUMNS",
+    "narrow",
+    "outcome_mix",
+    "NO_OUTCOME",
+    "ward_paragraph",
+    "hotspot_detail",
 ]
-
-DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-@dataclass(frozen=True)
-class Filters:
-    """The filters every page shares (hashable: part of cache keys and permalinks).
-
-    ``hours`` is an inclusive (from, to) hour range, wrapping past midnight when
-    from > to (18–02 is the evening and night); ``days`` are weekday numbers 0=Mon.
-    Both apply only to records that have a date / time (force exports).
-    """
-
-    start: str
-    end: str
-    categories: tuple[str, ...] = S.CATEGORIES
-    area: str = "bcp"
-    hours: tuple[int, int] | None = None
-    days: tuple[int, ...] | None = None
-
-    @property
-    def window(self) -> tuple[str, str]:
-        return (self.start, self.end)
-
-    def with_(self, **changes) -> Filters:
-        d = {**self.__dict__, **changes}
-        return Filters(**d)
-
-
-# Columns the pages use: selecting rows of these only is about twice as fast as of
-# all 23 (record and crime IDs are long strings). CSV exports of records use the store.
-VIEW_COLUMNS = [
-    S.MONTH, S.DATE, S.HOUR, S.CATEGORY, S.ASB_SUBTYPE, S.LON, S.LAT, S.X, S.Y, S.LOCATION,
-    S.LSOA_CODE, S.WARD_CODE, S.WARD_NAME, S.TOWN, S.IN_BCP, S.SIMULATED, S.OUTCOME,
-]  # fmt: skip
-
-NO_OUTCOME = "No outcome recorded (ASB, or not yet given)"
-
-
-def outcome_mix(records: pd.DataFrame, top: int = 8) -> pd.DataFrame:
-    """police.uk's ``Last outcome category`` of the records: outcome, records, share (%).
-
-    ASB rows carry no outcome on police.uk; they, and crimes with no outcome yet,
-    count as :data:`NO_OUTCOME`. Outcomes beyond the ``top`` largest are summed as
-    "Other outcomes". Largest first.
-    """
-    if S.OUTCOME not in records.columns or len(records) == 0:
-        return pd.DataFrame({"outcome": pd.Series(dtype="string"),
-                             "records": pd.Series(dtype="int64"),
-                             "share (%)": pd.Series(dtype="float64")})  # fmt: skip
-    out = records[S.OUTCOME].astype("string").str.strip().replace("", pd.NA).fillna(NO_OUTCOME)
-    counts = out.value_counts()
-    if len(counts) > top:
-        counts = pd.concat(
-            [counts.iloc[:top], pd.Series({"Other outcomes": int(counts.iloc[top:].sum())})]
-        )
-    n = int(counts.sum())
-    return pd.DataFrame(
-        {
-            "outcome": counts.index.astype(str),
-            "records": counts.to_numpy().astype("int64"),
-            "share (%)": (100 * counts.to_numpy() / max(n, 1)).round(1),
-        }
-    )
-
-
-def narrow(records: pd.DataFrame) -> pd.DataFrame:
-    """The columns the pages use (no copy under pandas copy-on-write)."""
-    if list(records.columns) == VIEW_COLUMNS:
-        return records
-    return records[[c for c in VIEW_COLUMNS if c in records.columns]]
-
-
-def apply_filters(records: pd.DataFrame, f: Filters, *, window: bool = True) -> pd.DataFrame:
-    """BCP records in the window, categories, area, and (where known) hours and days."""
-    records = narrow(records)
-    out = filter_records(
-        records, months=f.window if window else None, categories=f.categories, area=f.area
-    )
-    if f.hours is not None and len(out):
-        h = out[S.HOUR]
-        lo, hi = f.hours
-        known = h.notna().to_numpy()
-        hv = h.fillna(-1).to_numpy(dtype=int)
-        inside = (hv >= lo) & (hv <= hi) if lo <= hi else (hv >= lo) | (hv <= hi)
-        out = out[~known | inside] if not known.any() else out[known & inside]
-    if f.days is not None and len(out):
-        d = out[S.DATE]
-        known = d.notna().to_numpy()
-        if known.any():
-            wd = d.dt.weekday.fillna(-1).to_numpy(dtype=int)
-            out = out[known & np.isin(wd, list(f.days))]
-    return out
-
-
-def has_times(records: pd.DataFrame) -> bool:
-    """True when some records carry a date and hour (force exports, simulated exports)."""
-    return bool(records[S.HOUR].notna().any()) if len(records) else False
-
-
-def trend_by_month(records: pd.DataFrame, months: list[str] | None = None) -> pd.DataFrame:
-    """Records per month split into ASB and crime (wide: month, ASB, Crime), gaps as NaN."""
-    if months is None:
-        present = sorted(records[S.MONTH].unique()) if len(records) else []
-        months = present
-    is_asb = records[S.CATEGORY] == S.ASB
-    asb = records.loc[is_asb, S.MONTH].value_counts()
-    crime = records.loc[~is_asb, S.MONTH].value_counts()
-    out = pd.DataFrame({"month": months})
-    out["Anti-social behaviour"] = [asb.get(m, 0) for m in months]
-    out["Crime"] = [crime.get(m, 0) for m in months]
-    return out
-
 
 # --- Overview -----------------------------------------------------------------
 
@@ -151,8 +73,8 @@ class OverviewView:
     n_records: int
     n_asb: int
     n_crime: int
-    previous: object | None  # PeriodComparison (same window a year earlier -> this window)
-    baseline: object | None  # Baseline over previous years
+    previous: PeriodComparison | None  # same window a year earlier -> this window
+    baseline: Baseline | None  # over previous years
     trend: pd.DataFrame
     categories: pd.DataFrame
     notes: tuple[str, ...] = ()
@@ -203,9 +125,9 @@ class HotspotView:
     area: Area
     n_records: int
     method: str
-    result: object  # methods.result.HotspotResult
-    kde: object | None = None  # KdeResult for the density layer
-    gistar: object | None = None  # GiStarResult for the Gi* grid layer
+    result: HotspotResult
+    kde: KdeResult | None = None  # for the density layer
+    gistar: GiStarResult | None = None  # for the Gi* grid layer
     locations: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
@@ -242,10 +164,10 @@ def hotspot_view(
 
     area = study_area(f.area)
     recs = apply_filters(records, f)
-    kde_params = dict(
+    kde_params: dict[str, Any] = dict(
         kernel=kernel, cell_size_m=cell_size_m, bandwidth_m=bandwidth_m, top_share=top_share
     )
-    own = {
+    own: dict[str, Any] = {
         "dbscan": dict(eps_m=eps_m, min_points=min_points),
         "kde": kde_params,
         "gistar": dict(cell_size_m=gi_cell_size_m),
@@ -268,10 +190,10 @@ def hotspot_view(
 @dataclass(frozen=True)
 class SeasonalView:
     evaluation: object  # Evaluation
-    baseline_crime: object | None
-    baseline_asb: object | None
+    baseline_crime: Baseline | None
+    baseline_asb: Baseline | None
     yearly: pd.DataFrame  # the same window, each year with data: Crime / ASB in the target
-    change: object | None  # HotspotChange
+    change: HotspotChange | None
     notes: tuple[str, ...] = ()
 
 
@@ -362,12 +284,12 @@ class WardView:
     n_records: int
     n_bcp: int
     share_of_bcp: float
-    previous: object | None
+    previous: PeriodComparison | None
     trend: pd.DataFrame
     categories: pd.DataFrame
     hotspots: gpd.GeoDataFrame
     locations: pd.DataFrame
-    report: object  # present.reports.WardReport
+    report: WardReport
     notes: tuple[str, ...] = ()
     outcomes: pd.DataFrame | None = None  # outcome_mix of the ward's records in the window
 
@@ -487,11 +409,11 @@ class PatrolView:
     area: Area
     n_records: int
     places: gpd.GeoDataFrame  # top-N ranked patrol areas, HOTSPOT_COLUMNS + pai + cumulative share
-    coverage: object  # CoverageResult
+    coverage: CoverageResult
     cell_size_m: float
     parameters: dict
     notes: tuple[str, ...] = ()
-    score: object | None = None  # methods.topcells.PlanScore when judged on the next month
+    score: PlanScore | None = None  # when judged on the next month
 
 
 def patrol_view(

@@ -1,0 +1,228 @@
+"""What every export shares: disclosure control, the metadata it records, WGS84 geometry.
+
+:func:`suppress_counts` withholds small counts (and the shares and densities that
+would give them away); :func:`export_metadata` is what each format records about
+how it was made. The formats are in :mod:`hotspots.present.exports` (GeoJSON),
+:mod:`hotspots.present.export_xml` (KML, GPX) and :mod:`hotspots.present.export_csv`;
+the rules they follow are written once, in :mod:`hotspots.present.exports`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from hotspots.data import schema as S
+from hotspots.data.boundaries import ATTRIBUTION
+from hotspots.errors import InputError
+from hotspots.present.tables import (
+    DEFAULT_SUPPRESS_BELOW,
+    format_count,
+    format_number,
+    format_share,
+    format_top,
+    is_suppressed,
+)
+
+__all__ = [
+    "SUPPRESSION_NOTE",
+    "DERIVED_COLUMNS",
+    "DECIMALS",
+    "count_columns_of",
+    "check_suppress",
+    "suppress_counts",
+    "export_metadata",
+    "jsonable",
+    "to_wgs84",
+    "points_inside",
+    "feature_label",
+    "display_value",
+    "ordered",
+]
+
+SUPPRESSION_NOTE = (
+    "Counts from 1 to {k_1} are withheld (shown as <{k}) for statistical disclosure "
+    "control; the share and density of those rows are withheld too."
+)
+DERIVED_COLUMNS: tuple[str, ...] = (S.SHARE, S.DENSITY_PER_KM2)
+TOP_COLUMNS: tuple[str, ...] = (S.TOP_CATEGORIES, S.TOP_LOCATIONS)
+DECIMALS = 6  # of WGS84 degrees: about 0.1 m
+
+
+def count_columns_of(df: pd.DataFrame, count_columns: Sequence[str] | None = None) -> list[str]:
+    """Columns treated as counts: ``count_columns`` or those named count / count_* / *_count."""
+    if count_columns is not None:
+        missing = [c for c in count_columns if c not in df.columns]
+        if missing:
+            raise InputError("count_columns", missing, f"columns of the table ({list(df.columns)})")
+        return list(count_columns)
+    return [
+        c
+        for c in df.columns
+        if isinstance(c, str) and (c == S.COUNT or c.startswith("count_") or c.endswith("_count"))
+    ]
+
+
+def check_suppress(suppress_below: int | None) -> int | None:
+    if suppress_below is None or suppress_below == 0:
+        return None
+    if (
+        isinstance(suppress_below, bool)
+        or not isinstance(suppress_below, (int, np.integer))
+        or suppress_below < 2
+    ):
+        raise InputError(
+            "suppress_below",
+            suppress_below,
+            "None (no suppression) or an integer of 2 or more",
+            "Usually 5.",
+        )
+    return int(suppress_below)
+
+
+def suppress_counts(
+    df: pd.DataFrame,
+    *,
+    suppress_below: int | None = DEFAULT_SUPPRESS_BELOW,
+    count_columns: Sequence[str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Withhold small counts.
+
+    Parameters
+    ----------
+    df : any table (a GeoDataFrame keeps its geometry).
+    suppress_below : counts ``1 <= n < suppress_below`` are withheld; None: none are.
+    count_columns : see :func:`count_columns_of`.
+
+    Returns
+    -------
+    (table, withheld): ``table`` is a copy with withheld counts, and the derived
+    columns (share, density) of rows with a withheld count, set to NA, and "top"
+    text columns formatted with small counts as ``"<k"``; ``withheld`` is a boolean
+    frame, same index, one column per count or derived column, True where a value
+    was withheld.
+    """
+    k = check_suppress(suppress_below)
+    out = df.copy()
+    counts = count_columns_of(df, count_columns)
+    withheld = pd.DataFrame(index=df.index)
+    for c in counts:
+        withheld[c] = df[c].map(lambda v: is_suppressed(v, k)).astype(bool)
+    row = withheld.any(axis=1) if counts else pd.Series(False, index=df.index)
+    for c in DERIVED_COLUMNS:
+        if c in df.columns:
+            withheld[c] = row
+    for c in withheld.columns:
+        if withheld[c].any():
+            col = out[c].astype(object)
+            col[withheld[c].to_numpy()] = None
+            out[c] = col
+    for c in TOP_COLUMNS:
+        if c in out.columns:
+            out[c] = out[c].map(lambda v: format_top(v, k))
+    return out, withheld
+
+
+def export_metadata(
+    parameters: Mapping[str, Any] | None,
+    suppress_below: int | None,
+    n_withheld: int,
+    generated: str | None = None,
+) -> dict[str, Any]:
+    """What every export records: generated (UTC ISO 8601), parameters, disclosure, attribution."""
+    k = check_suppress(suppress_below)
+    return {
+        "generated": generated or _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
+        "parameters": jsonable(dict(parameters or {})),
+        "disclosure": {
+            "suppress_below": k,
+            "values_withheld": int(n_withheld),
+            "note": SUPPRESSION_NOTE.format(k=k, k_1=k - 1) if k else "No counts withheld.",
+        },
+        "attribution": ATTRIBUTION,
+        "crs": "EPSG:4326 (WGS84 longitude, latitude)",
+    }
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON values: numpy scalars to Python, NaN/NA to None, tuples to lists, dates to ISO."""
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, np.ndarray, pd.Series)):
+        return [jsonable(v) for v in (sorted(value) if isinstance(value, set) else value)]
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if not math.isfinite(float(value)) else float(value)
+    if isinstance(value, (pd.Timestamp, _dt.datetime, _dt.date)):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value
+    if isinstance(value, shapely.Geometry):
+        return value.wkt
+    return str(value)
+
+
+def to_wgs84(gdf: gpd.GeoDataFrame, argument: str) -> gpd.GeoDataFrame:
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise InputError(argument, type(gdf).__name__, "a GeoDataFrame with polygons")
+    if gdf.crs is None:
+        raise InputError(
+            argument, "a GeoDataFrame with no CRS", "a GeoDataFrame with a CRS (EPSG:27700)"
+        )
+    out = gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)].to_crs(S.CRS_DISPLAY)
+    geoms = shapely.transform(out.geometry.values, lambda xy: np.round(xy, DECIMALS))
+    out = out.set_geometry(
+        gpd.GeoSeries(shapely.orient_polygons(geoms), index=out.index, crs=S.CRS_DISPLAY)
+    )
+    return out
+
+
+def points_inside(gdf_metres: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Lon/lat of a point inside each geometry (computed in metres, then projected)."""
+    pts = gpd.GeoSeries(gdf_metres.geometry.representative_point(), crs=gdf_metres.crs).to_crs(
+        S.CRS_DISPLAY
+    )
+    return np.round(pts.x.to_numpy(), DECIMALS), np.round(pts.y.to_numpy(), DECIMALS)
+
+
+def feature_label(row: Mapping[str, Any], name_column: str, position: int) -> str:
+    name = row.get(name_column)
+    name = "" if name is None or (isinstance(name, float) and math.isnan(name)) else str(name)
+    rank = row.get(S.RANK)
+    if rank is not None and not pd.isna(rank):
+        return f"#{int(rank)} {name}".strip()
+    return name or f"Feature {position + 1}"
+
+
+def display_value(col: str, value: Any, withheld: bool, k: int | None) -> str:
+    if withheld:
+        return f"<{k}" if col not in DERIVED_COLUMNS else "withheld"
+    if col == S.SHARE:
+        return format_share(value)
+    if col == S.DENSITY_PER_KM2:
+        return format_number(value, 0)
+    if col == S.AREA_KM2:
+        return format_number(value, 3)
+    if isinstance(value, (int, np.integer)) or (col.startswith("count") or col.endswith("_count")):
+        return format_count(value)
+    if isinstance(value, (float, np.floating)):
+        return format_number(value, 2)
+    if value is None or value is pd.NA:
+        return "–"
+    return str(value)
+
+
+def ordered(df: pd.DataFrame) -> pd.DataFrame:
+    return df.sort_values(S.RANK, kind="stable") if S.RANK in df.columns else df
