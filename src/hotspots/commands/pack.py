@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from hotspots.commands._extras import require_app_extras
 from hotspots.data.store import add_store_arguments, store_from_args
 from hotspots.errors import InputError
 
@@ -43,6 +44,7 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
+    require_app_extras("fpdf")
     from hotspots.present.pack import build_pack, load_focus_areas
     from hotspots.present.pack_html import pack_html
     from hotspots.present.pack_pdf import pack_pdf
