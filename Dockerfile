@@ -16,10 +16,11 @@ COPY pyproject.toml README.md ./
 COPY src/ src/
 RUN pip install --no-cache-dir ".[app]"
 
-COPY app.py ./
-COPY pages/ pages/
-COPY static/ static/
-COPY geodata/ geodata/
+COPY app.py overview.py ./
+COPY app_pages/ app_pages/
+# Streamlit serves ./static beside app.py; in the checkout it is a symlink to the package's folder.
+# (The bundled geodata is inside the installed package.)
+COPY src/hotspots/static/ static/
 COPY .streamlit/config.toml .streamlit/config.toml
 
 # A non-root user owns only the store volume; the code stays read-only to it.

@@ -1,8 +1,12 @@
 """Safer BCP hotspot dashboard: navigation. The first page is the Overview (overview.py).
 
 ``st.navigation`` names the pages as people read them ("Overview", not the file name
-"app"); the URL of each page is the one the pages/ folder gave it (``/Hotspot_map``),
-so old links keep working.
+"app"); each page keeps the URL it always had (``/Hotspot_map``), so old links work.
+
+The page scripts live in ``app_pages/``, not ``pages/``: while a ``pages/`` folder exists,
+Streamlit runs a fresh server's first session in its legacy multipage mode whenever that
+session opens a page other than "/" (a bookmarked link after a restart): the pages ran
+without this router and the navigation listed "app" instead of "Overview".
 """
 
 from __future__ import annotations
@@ -12,10 +16,14 @@ import streamlit as st
 # no page icons: Streamlit fetches Material icons from fonts.gstatic.com (the app works offline)
 PAGES = [
     st.Page("overview.py", title="Overview", default=True),
-    st.Page("pages/1_Hotspot_map.py", title="Hotspot map"),
-    st.Page("pages/2_Seasonal_comparison.py", title="Seasonal comparison"),
-    st.Page("pages/3_Ward_view.py", title="Ward view"),
-    st.Page("pages/4_Patrol_planning.py", title="Patrol planning"),
-    st.Page("pages/5_Data.py", title="Data"),
+    st.Page("app_pages/1_Hotspot_map.py", url_path="Hotspot_map", title="Hotspot map"),
+    st.Page(
+        "app_pages/2_Seasonal_comparison.py",
+        url_path="Seasonal_comparison",
+        title="Seasonal comparison",
+    ),
+    st.Page("app_pages/3_Ward_view.py", url_path="Ward_view", title="Ward view"),
+    st.Page("app_pages/4_Patrol_planning.py", url_path="Patrol_planning", title="Patrol planning"),
+    st.Page("app_pages/5_Data.py", url_path="Data", title="Data"),
 ]
 st.navigation(PAGES).run()

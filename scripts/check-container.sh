@@ -16,7 +16,7 @@ PY=${PYTHON:-python3.11}
 
 APP=$WORK/app
 mkdir -p "$APP/.streamlit" "$WORK/data/store"
-cp -r pyproject.toml README.md src app.py pages static geodata "$APP/"
+cp -r pyproject.toml README.md src app.py overview.py app_pages static geodata "$APP/"
 cp .streamlit/config.toml "$APP/.streamlit/"
 find "$APP" -name __pycache__ -prune -exec rm -rf {} +
 "$PY" -m venv "$WORK/venv"

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test >/dev/null
-PYTHON_PATHS=(src tests pages app.py overview.py benchmarks scripts)
+PYTHON_PATHS=(src tests app_pages app.py overview.py benchmarks scripts)
 echo "== ruff check"
 .venv/bin/ruff check "${PYTHON_PATHS[@]}"
 echo "== ruff format --check"

@@ -12,7 +12,7 @@ is cheap and imports neither Streamlit nor folium nor fpdf2.
 
 Layers (arrows point down only)::
 
-    pages/, cli.py  ->  ui/, present/  ->  compare/, methods/  ->  data/
+    app_pages/, cli.py  ->  ui/, present/  ->  compare/, methods/  ->  data/
 
 ``data`` knows nothing of methods or screens; ``methods`` and ``compare`` never
 import streamlit or folium; only ``ui`` imports streamlit.

@@ -1,4 +1,4 @@
-"""The ``hotspots`` command: a thin layer over the library, like ``pages/``."""
+"""The ``hotspots`` command: a thin layer over the library, like ``app_pages/``."""
 
 from __future__ import annotations
 

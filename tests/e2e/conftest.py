@@ -154,15 +154,19 @@ class PageLog:
     def real_failures(self) -> list[str]:
         """Failed requests, less those the browser itself cancelled (``net::ERR_ABORTED``)
         when a rerun or a page change moved on: of a URL that was served successfully at
-        another time (a rerun can replace the map's iframe while its images load), or of
+        another time (a rerun can replace the map's iframe while its images load), of
         Streamlit's own lazily loaded front-end chunks (``/static/js/``, ``/static/css/``;
-        a navigation right after an upload cancels the progress bar's chunk). A missing
+        a navigation right after an upload cancels the progress bar's chunk), or of the
+        app's own static files (``/app/static/``: a page change cancels a sprite the draw
+        control's CSS was still fetching). A missing
         asset still shows, as an HTTP error, which ``assert_clean`` checks separately."""
 
         def cancelled(f: str) -> bool:
             url = f.rsplit(" ", 1)[0]
             path = urlparse(url).path
-            own_chunk = _is_local(url) and path.startswith(("/static/js/", "/static/css/"))
+            own_chunk = _is_local(url) and path.startswith(
+                ("/static/js/", "/static/css/", "/app/static/")
+            )
             return f.endswith("net::ERR_ABORTED") and (url in self.served or own_chunk)
 
         return [f for f in self.failed if not cancelled(f)]

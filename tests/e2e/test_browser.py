@@ -409,7 +409,11 @@ def _wait_run(page: Page) -> None:
 
 
 def _pick(page: Page, label: str, option: str) -> None:
-    """Choose in a selectbox by typing (long option lists are drawn only in part)."""
+    """Choose in a selectbox by typing (long option lists are drawn only in part).
+
+    Waits for the previous rerun first: while it runs, the old widget can still be in the
+    page beside its replacement."""
+    _wait_run(page)
     box = combobox(page, label)
     box.click()
     box.fill(option)

@@ -26,11 +26,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 PAGES = {
     "overview": "app.py",
-    "hotspot_map": "pages/1_Hotspot_map.py",
-    "seasonal": "pages/2_Seasonal_comparison.py",
-    "ward": "pages/3_Ward_view.py",
-    "patrol": "pages/4_Patrol_planning.py",
-    "data": "pages/5_Data.py",
+    "hotspot_map": "app_pages/1_Hotspot_map.py",
+    "seasonal": "app_pages/2_Seasonal_comparison.py",
+    "ward": "app_pages/3_Ward_view.py",
+    "patrol": "app_pages/4_Patrol_planning.py",
+    "data": "app_pages/5_Data.py",
 }
 
 # Seconds for one script run. The first run of a session builds the bundled store and
