@@ -7,7 +7,8 @@ hands them to :func:`describe_hotspots`, which fills the fixed columns of
 and comparisons read every method's output the same way.
 
 See :mod:`hotspots.methods.place_names` for the naming rule (documented for users).
-
+This module stays a little over 500 lines because :func:`describe_hotspots` and the
+location tables it builds (one point-in-polygon test per distinct location) are one job.
 
 References
 ----------
