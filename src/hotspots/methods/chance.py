@@ -51,7 +51,7 @@ from scipy import stats
 from scipy.spatial import cKDTree
 
 from hotspots.data import schema as S
-from hotspots.data.areas import Area
+from hotspots.data.areas import Area, area_mask
 from hotspots.data.boundaries import POLICE_UK_DIR, Boundaries, geodata_dir, load_boundaries
 
 __all__ = [
@@ -265,12 +265,6 @@ class ChanceModel:
         return np.concatenate(xs)[:n], np.concatenate(ys)[:n]
 
 
-def _study_land(area: Area | None, boundaries: Boundaries) -> shapely.Geometry:
-    if area is None or area.kind == "bcp":
-        return boundaries.outline
-    return shapely.intersection(area.geometry, boundaries.outline)
-
-
 def chance_model(
     records: pd.DataFrame,
     area: Area | None,
@@ -299,7 +293,6 @@ def chance_model(
     a known map point, else uniform over the area (announced in ``note``).
     """
     b = boundaries or load_boundaries()
-    land = _study_land(area, b)
     name = area_name or (area.name if area is not None else "BCP")
     geom = area.geometry if area is not None else b.outline
     a_m2 = float(area_m2) if area_m2 is not None else float(geom.area)
@@ -309,13 +302,17 @@ def chance_model(
     ry = records[S.Y].to_numpy(dtype="float64") if n else np.empty(0)
     snapped = np.isin(_key(rx, ry), _key(px, py)).mean() if n else 0.0
     if n and snapped >= SNAPPED_SHARE:
+        # the map points of BCP stand for BCP land (records elsewhere are not in BCP data)
+        shapely.prepare(b.outline)
+        bcp = shapely.contains_xy(b.outline, px, py)
+        px, py = px[bcp], py[bcp]
         key = np.concatenate([px, py]).astype("float64").tobytes()
         catch = _catchments_cached(key, shapely.to_wkb(b.outline))
-        shapely.prepare(land)
+        # the map points of the area, by the rule that selected the records
         inside = (
             np.ones(len(px), dtype=bool)
             if area is None or area.kind == "bcp"
-            else shapely.contains_xy(land, px, py) | np.isin(_key(px, py), _key(rx, ry))
+            else area_mask(px, py, area)
         )
         inside &= catch > 0
         total = float(catch[inside].sum())
