@@ -28,9 +28,28 @@ from hotspots.data.select import select_rows
 from hotspots.errors import InputError
 from hotspots.methods.naming import check_records, describe_hotspots
 from hotspots.methods.result import METHODS, HotspotResult, conform_hotspots
-from hotspots.validation import Integral, Interval, Real, check_params
+from hotspots.validation import Integral, Interval, Options, Real, check_params
 
-__all__ = ["detect", "study_area", "METHODS", "ANONYMISED_NOTE"]
+__all__ = [
+    "detect",
+    "study_area",
+    "METHODS",
+    "ANONYMISED_NOTE",
+    "GISTAR_SCOPES",
+    "importance_floor",
+    "MIN_SHARE",
+    "MIN_PAI",
+]
+
+#: Importance beside significance: a hotspot is kept when it holds at least this
+#: share of the window's records in the study area ...
+MIN_SHARE = 0.005
+#: ... or its PAI (share of records / share of area) is at least this.
+MIN_PAI = 30.0
+
+#: Gi* in an area: "bcp" = BCP-wide inference clipped to the area (default);
+#: "area" = inference within the area alone
+GISTAR_SCOPES: tuple[str, ...] = ("bcp", "area")
 
 ANONYMISED_NOTE = (
     "police.uk locations are anonymised map points (each stands for the streets around it), "
@@ -41,7 +60,7 @@ ANONYMISED_NOTE = (
 _PARAMS: dict[str, tuple[str, ...]] = {
     "dbscan": ("eps_m", "min_points", "buffer_m"),
     "kde": ("kernel", "cell_size_m", "bandwidth_m", "top_share", "alpha"),
-    "gistar": ("cell_size_m", "distance_m", "fdr", "alpha", "permutations", "seed"),
+    "gistar": ("cell_size_m", "distance_m", "fdr", "alpha", "permutations", "seed", "scope"),
     "grid": ("top_n", "cell_size_m"),
 }
 
@@ -92,7 +111,9 @@ def detect(
         dbscan ``eps_m``, ``min_points``, ``buffer_m``; kde ``kernel``,
         ``cell_size_m``, ``bandwidth_m``, ``top_share``, ``alpha``; gistar
         ``cell_size_m``, ``distance_m``, ``fdr``, ``alpha``, ``permutations``,
-        ``seed``; grid ``top_n``, ``cell_size_m``. ``None`` means automatic.
+        ``seed``, ``scope`` (:data:`GISTAR_SCOPES`: "bcp", the default, tests every cell
+        against all of BCP and shows the BCP hotspots inside ``area``; "area" tests the
+        area alone, "unusual for this area"); grid ``top_n``, ``cell_size_m``. ``None`` means automatic.
 
     Returns
     -------
@@ -137,12 +158,40 @@ def detect(
         notes = res.notes
         rename = {PEAK: "peak_density_per_km2"}
     elif method == "gistar":
-        hot, res, used, notes = _gistar(recs, area_, naming, params)
+        scope = check_params(
+            {"scope": params.pop("scope", "bcp")}, {"scope": [Options(GISTAR_SCOPES)]}
+        )["scope"]
+        if scope == "bcp" and area_.kind != "bcp":
+            bcp = study_area("bcp", b)
+            everywhere = (
+                select_rows(records, records_in_area(records, bcp)) if len(records) else records
+            )
+            hot, res, used, notes = _gistar(everywhere, bcp, naming, params)
+            hot = _clip_to(hot, area_, recs, naming)
+            notes = (
+                *notes,
+                f"Gi* tested over all of BCP ({len(everywhere):,} records) and clipped to "
+                f"{area_.name}: the BCP hotspots in {area_.name}. Choose 'this area alone' "
+                "(scope='area') to ask what is unusual inside the area itself.",
+            )
+        else:
+            hot, res, used, notes = _gistar(recs, area_, naming, params)
+            if area_.kind != "bcp":
+                notes = (
+                    *notes,
+                    f"Gi* tested within {area_.name} alone: what is unusual for this area, "
+                    "not the BCP hotspots in it.",
+                )
+        used["scope"] = scope
         rename = {}
     else:
         hot, res, used, notes = _grid(recs, area_, naming, params)
         rename = {}
     hot = conform_hotspots(hot, n_records=n, area_km2=a_km2, rename=rename)
+    if method != "grid":
+        hot, floor_note = importance_floor(hot)
+        notes = (*notes, floor_note)
+        used["min_share"], used["min_pai"] = MIN_SHARE, MIN_PAI
     if n and S.SOURCE in recs.columns and (recs[S.SOURCE] == S.SOURCE_POLICE_UK).any():
         notes = (*notes, ANONYMISED_NOTE)
     return HotspotResult(method, hot, {"method": method, **used}, tuple(notes), area_, n, res)
@@ -166,6 +215,60 @@ def _gistar(recs: pd.DataFrame, area: Area, naming: dict, params: dict):
     if hot is not None and len(hot):
         hot = hot[hot[S.COUNT] > 0]
     return hot, res, used, res.notes
+
+
+def importance_floor(hot: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, str]:
+    """Keep the hotspots worth a meeting's time; say how many were left out.
+
+    Significance is not importance: with a year of BCP records every real
+    concentration beats chance (326 DBSCAN hotspots on a simulated year). A
+    hotspot is kept when it holds at least :data:`MIN_SHARE` (0.5%) of the study
+    area's records in the window *or* has a PAI of at least :data:`MIN_PAI` (30:
+    thirty times the records its area would hold on average) — a big place, or a
+    small intense one. Ranks are renumbered 1..k in the kept order.
+
+    Parameters
+    ----------
+    hot : hotspots with :data:`~hotspots.methods.result.RESULT_COLUMNS`.
+
+    Returns
+    -------
+    (kept hotspots, the note announcing the floor and what it removed).
+    """
+    share = hot[S.SHARE].to_numpy(dtype="float64", na_value=np.nan)
+    pai = hot["pai"].to_numpy(dtype="float64", na_value=np.nan)
+    keep = (share >= MIN_SHARE) | (pai >= MIN_PAI)
+    dropped = int((~keep).sum())
+    note = (
+        f"importance floor: a hotspot must hold at least {MIN_SHARE:.1%} of the records "
+        f"or have a PAI of at least {MIN_PAI:g}"
+        + (f"; {dropped:,} smaller significant hotspots left out." if dropped else ".")
+    )
+    if dropped:
+        hot = hot[keep].reset_index(drop=True)
+        hot[S.RANK] = np.arange(1, len(hot) + 1, dtype="int64")
+    return hot, note
+
+
+def _clip_to(hot, area: Area, recs: pd.DataFrame, naming: dict):
+    """BCP-wide hotspots cut to ``area`` and described again with the area's records."""
+    if hot is None or len(hot) == 0:
+        return hot
+    geoms = shapely.intersection(hot.geometry.values, area.geometry)
+    keep = ~shapely.is_empty(geoms) & (shapely.area(geoms) > 0)
+    if not keep.any():
+        return None
+    polys = gpd.GeoDataFrame(
+        {c: hot[c].to_numpy()[keep] for c in ("n_cells", "peak_gi_z", "min_p_adjusted")
+         if c in hot.columns},
+        geometry=geoms[keep],
+        crs=S.CRS_METRES,
+    )  # fmt: skip
+    out = describe_hotspots(polys, recs, **naming)
+    out = out[out[S.COUNT] > 0].sort_values(S.COUNT, ascending=False, kind="stable")
+    out = out.reset_index(drop=True)
+    out[S.RANK] = np.arange(1, len(out) + 1, dtype="int64")
+    return out
 
 
 def _grid(recs: pd.DataFrame, area: Area, naming: dict, params: dict):
