@@ -275,6 +275,7 @@ def dbscan_hotspots(
     boundaries: Boundaries | None = None,
     name_within_m: float = NAME_WITHIN_M,
     map_points: tuple[np.ndarray, np.ndarray] | None = None,
+    importance: tuple[float, float, float] | None = None,
 ) -> DbscanResult:
     """Find DBSCAN clusters of records and describe each as a hotspot polygon.
 
@@ -293,6 +294,10 @@ def dbscan_hotspots(
         :func:`hotspots.methods.naming.describe_hotspots`.
     map_points : the police.uk map-point set of the chance model (default: the
         bundled points plus the records' own, :func:`hotspots.methods.chance.map_points`).
+    importance : optional ``(min_share, min_pai, area_km2)``: describe and name only
+        the clusters holding at least ``min_share`` of the records or with a PAI of at
+        least ``min_pai`` over ``area_km2`` (what :func:`hotspots.methods.detect.detect`
+        keeps anyway); the others stay in ``labels`` but get no hotspot row.
 
     Returns
     -------
@@ -443,13 +448,25 @@ def dbscan_hotspots(
         geometry=geoms,
         crs=S.CRS_METRES,
     )
+    row = np.arange(n_clusters, dtype=np.int64)  # cluster -> row of polys (-1: not shown)
+    if importance is not None and n > 0:
+        # name only what the importance floor keeps: naming is the costly part
+        min_share, min_pai, a_km2 = importance
+        share = np.bincount(labels[in_c], weights=pts.weight[in_c], minlength=n_clusters) / n
+        area_share = shapely.area(geoms) / 1e6 / a_km2 if a_km2 > 0 else np.full(n_clusters, np.nan)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pai = np.where(area_share > 0, share / area_share, np.nan)
+        keep = (share >= min_share) | (pai >= min_pai)
+        polys = polys[keep].reset_index(drop=True)
+        row = np.where(keep, np.cumsum(keep) - 1, -1)
+    rec_labels = labels[pts.inverse]
     hot = describe_hotspots(
         polys,
         records,
         gazetteer=gazetteer,
         boundaries=boundaries,
         name_within_m=name_within_m,
-        labels=labels[pts.inverse],
+        labels=np.where(rec_labels >= 0, row[np.maximum(rec_labels, 0)], -1),
         points=pts,
     )
     return DbscanResult(

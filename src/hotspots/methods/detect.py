@@ -142,7 +142,9 @@ def detect(
     if method == "dbscan":
         from hotspots.methods.dbscan import dbscan_hotspots
 
-        res: Any = dbscan_hotspots(recs, area=area_, **naming, **params)  # one of four result types
+        res: Any = dbscan_hotspots(
+            recs, area=area_, importance=(MIN_SHARE, MIN_PAI, a_km2), **naming, **params
+        )  # one of four result types
         hot = res.hotspots
         used = {"eps_m": res.eps_m, "min_points": res.min_points, "buffer_m": res.buffer_m}
         notes = res.notes
