@@ -218,3 +218,19 @@ def test_a_simulated_year_lists_at_most_about_60_hotspots():
         res = detect(recs, method)
         assert 1 <= len(res) <= 60, (method, len(res))
         assert any("importance floor" in n for n in res.notes)
+
+
+def test_a_geodataframe_of_points_works_and_a_bare_one_gets_an_input_error(bcp_2024):
+    """Issue 18 item 8: ``detect(GeoDataFrame)`` as documented, not ``KeyError: 'in_bcp'``."""
+    import geopandas as gpd
+
+    r = bcp_2024.iloc[:3000]
+    g = gpd.GeoDataFrame(
+        r[[S.CATEGORY, S.LOCATION, S.MONTH]].reset_index(drop=True),
+        geometry=gpd.points_from_xy(r[S.X], r[S.Y]),
+        crs=S.CRS_METRES,
+    ).to_crs(S.CRS_DISPLAY)
+    res = detect(g, "dbscan")
+    assert res.n_records == int(r[S.IN_BCP].sum())
+    with pytest.raises(InputError):
+        detect(g[["geometry"]], "dbscan")

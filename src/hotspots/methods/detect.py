@@ -132,6 +132,14 @@ def detect(
     params = {k: v for k, v in params.items() if v is not None}
     records = check_records(records)
     b = boundaries or load_boundaries()
+    if S.IN_BCP not in records.columns:
+        # a hand-made frame or GeoDataFrame: decide BCP membership here, as the readers do
+        from hotspots.data.boundaries import locate
+
+        where = locate(
+            records[S.X].to_numpy(dtype="float64"), records[S.Y].to_numpy(dtype="float64"), b
+        )
+        records = records.assign(**{S.IN_BCP: where[S.IN_BCP].to_numpy(dtype=bool)})
     gz = b.gazetteer if gazetteer is None else gazetteer
     area_ = study_area(area, b)
     recs = select_rows(records, records_in_area(records, area_)) if len(records) else records
