@@ -110,6 +110,13 @@ def add_arguments(p) -> None:
         help="conditional permutations per cell (default: automatic; 0 = normal approximation)",
     )
     g.add_argument("--seed", type=int, metavar="S", help="seed of the permutations (default 0)")
+    g.add_argument(
+        "--gistar-scope",
+        choices=("bcp", "area"),
+        default=None,
+        help="with --area: 'bcp' (default) shows the BCP hotspots in the area (Gi* tested over "
+        "all of BCP, clipped); 'area' tests the area alone (what is unusual for this area)",
+    )
     g = p.add_argument_group("busiest grid cells")
     g.add_argument("--top-n", type=int, metavar="N", help="cells to list (default 10)")
     g = p.add_argument_group("data")
@@ -155,6 +162,7 @@ _OWN_OPTIONS = {
     "seed": ("gistar",),
     "alpha": ("gistar", "kde"),
     "no_fdr": ("gistar",),
+    "gistar_scope": ("gistar",),
 }
 
 
@@ -216,6 +224,7 @@ def detect(args):
             alpha=args.alpha,
             permutations=args.permutations,
             seed=args.seed,
+            scope=args.gistar_scope,
         ),
         "grid": dict(top_n=args.top_n, cell_size_m=args.cell_size_m),
     }[args.method]
