@@ -849,3 +849,19 @@ def test_ward_view_opens_with_a_plain_english_paragraph_and_outcomes(run_page):
     assert any("What happened next" in m.value for m in at.markdown)
     outcomes = [d.value for d in at.dataframe if "outcome" in d.value.columns]
     assert outcomes and outcomes[0]["outcome"].iloc[0]
+
+
+def test_hotspot_map_gistar_in_a_ward_shows_bcp_hotspots_or_the_ward_alone(run_page):
+    """Issue 18: Gi* in a ward shows BCP's hotspots in it by default; the option is labelled."""
+    at = run_page("hotspot_map", **{"area": f"ward:{BOURNEMOUTH_CENTRAL}", "method": "gistar"})
+    assert_ran(at)
+    assert at.radio(key="giscope").value == "bcp"
+    params = json.loads(at.json[0].value)
+    assert params["scope"] == "bcp"
+    assert len(at.dataframe[0].value) >= 1  # Bournemouth Square and the Lansdowne
+    assert any("the BCP hotspots in" in t for t in markdowns(at))
+    at.radio(key="giscope").set_value("area").run()
+    assert_ran(at)
+    assert json.loads(at.json[0].value)["scope"] == "area"
+    assert any("alone" in t for t in markdowns(at))
+    assert query(at)["giscope"] == "area"

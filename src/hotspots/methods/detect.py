@@ -14,6 +14,7 @@ The CLI, every page, the ward report and the exports call :func:`detect`, which
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import geopandas as gpd
@@ -171,13 +172,22 @@ def detect(
         scope = check_params(
             {"scope": params.pop("scope", "bcp")}, {"scope": [Options(GISTAR_SCOPES)]}
         )["scope"]
+        bcp = study_area("bcp", b)
+        everywhere = (
+            select_rows(records, records_in_area(records, bcp)) if len(records) else records
+        )
+        # only the area's records given (no BCP record outside it): BCP's inference cannot run
+        narrowed = scope == "bcp" and area_.kind != "bcp" and len(everywhere) == n
+        if narrowed:
+            scope = "area"
         if scope == "bcp" and area_.kind != "bcp":
-            bcp = study_area("bcp", b)
-            everywhere = (
-                select_rows(records, records_in_area(records, bcp)) if len(records) else records
-            )
             hot, res, used, notes = _gistar(everywhere, bcp, naming, params)
             hot = _clip_to(hot, area_, recs, naming)
+            # the cells shown: BCP's tested cells that overlap the area
+            cells = res.grid
+            res = dataclasses.replace(
+                res, grid=cells[cells.intersects(area_.geometry).to_numpy()].reset_index(drop=True)
+            )
             notes = (
                 *notes,
                 f"Gi* tested over all of BCP ({len(everywhere):,} records) and clipped to "
@@ -187,10 +197,15 @@ def detect(
         else:
             hot, res, used, notes = _gistar(recs, area_, naming, params)
             if area_.kind != "bcp":
+                why = (
+                    " (only the area's records were given, so BCP's inference could not run)"
+                    if narrowed
+                    else ""
+                )
                 notes = (
                     *notes,
                     f"Gi* tested within {area_.name} alone: what is unusual for this area, "
-                    "not the BCP hotspots in it.",
+                    f"not the BCP hotspots in it{why}.",
                 )
         used["scope"] = scope
         rename = {}

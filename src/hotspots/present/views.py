@@ -155,9 +155,14 @@ def hotspot_view(
     bandwidth_m: float | None = None,
     top_share: float | None = None,
     gi_cell_size_m: float | None = None,
+    gistar_scope: str = "bcp",
     layers: tuple[str, ...] = ("points", "density", "hotspots"),
 ) -> HotspotView:
-    """Hotspots by one method (:func:`hotspots.methods.detect.detect`), plus the map layers."""
+    """Hotspots by one method (:func:`hotspots.methods.detect.detect`), plus the map layers.
+
+    Gi* in an area is BCP's inference clipped to the area (``gistar_scope="bcp"``) or
+    the area alone (``"area"``): it is given the BCP records of the window.
+    """
     records = narrow(records)
     from hotspots.methods.detect import detect, study_area
     from hotspots.present.tables import location_counts
@@ -170,16 +175,20 @@ def hotspot_view(
     own: dict[str, Any] = {
         "dbscan": dict(eps_m=eps_m, min_points=min_points),
         "kde": kde_params,
-        "gistar": dict(cell_size_m=gi_cell_size_m),
+        "gistar": dict(cell_size_m=gi_cell_size_m, scope=gistar_scope),
         "grid": {},
     }[method]
-    res = detect(recs, method, area=area, **own)
+    # Gi* against BCP needs every BCP record of the window, not only the area's
+    gi_recs = apply_filters(records, f.with_(area="bcp")) if area.kind != "bcp" else recs
+    res = detect(gi_recs if method == "gistar" else recs, method, area=area, **own)
     kd = res.detail if method == "kde" else None
     if kd is None and "density" in layers:
         kd = detect(recs, "kde", area=area, **kde_params).detail
     gi = res.detail if method == "gistar" else None
     if gi is None and "gistar" in layers:
-        gi = detect(recs, "gistar", area=area, cell_size_m=gi_cell_size_m).detail
+        gi = detect(
+            gi_recs, "gistar", area=area, cell_size_m=gi_cell_size_m, scope=gistar_scope
+        ).detail
     locs = location_counts(recs) if "points" in layers and len(recs) else pd.DataFrame()
     return HotspotView(area, res.n_records, method, res, kd, gi, locs)
 
