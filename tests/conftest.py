@@ -2,7 +2,13 @@
 
 Stores built during the tests (``open_dataset("bundled")`` builds itself on first use)
 go to a temporary folder unless ``HOTSPOTS_STORE`` is already set, so no test touches
-the user's cache.
+the user's cache. Under pytest-xdist (``-n 2``) each worker has its own store root below
+that one (``.../gw0``, ``.../gw1``): no two processes build or change one store at once.
+
+Tiers (markers, registered in pyproject.toml): ``browser`` (Chromium), ``slow`` (many seeds,
+spawned processes, the esda reference) and ``apptest`` (every test under ``tests/ui``, given
+here): ``scripts/test.sh fast`` runs the rest. The browser tests all go to one xdist worker
+(``xdist_group("browser")`` with ``--dist loadgroup``), so one app server serves them all.
 """
 
 from __future__ import annotations
@@ -20,9 +26,23 @@ _OWN_STORE: str | None = None
 
 def pytest_configure(config):
     global _OWN_STORE
-    if not os.environ.get("HOTSPOTS_STORE"):
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1... under pytest-xdist
+    base = os.environ.get("HOTSPOTS_STORE")
+    if not base:
         _OWN_STORE = tempfile.mkdtemp(prefix="hotspots-test-store-")
         os.environ["HOTSPOTS_STORE"] = _OWN_STORE
+    elif worker:
+        os.environ["HOTSPOTS_STORE"] = str(Path(base) / worker)
+
+
+def pytest_collection_modifyitems(config, items):
+    ui = Path(__file__).resolve().parent / "ui"
+    xdist = config.pluginmanager.hasplugin("xdist")
+    for item in items:
+        if ui in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.apptest)
+        if xdist and item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 def pytest_unconfigure(config):

@@ -3,9 +3,8 @@
 The graph is read from the source (every ``import`` statement, those inside functions
 included, since a function-level import is a cycle Python merely postpones), not from
 what one run happened to load. Imports under ``if TYPE_CHECKING:`` never run and are left
-out. The package root ``hotspots`` (the public facade, which imports the layers lazily)
-is left out too: modules below it read only ``hotspots.__version__`` from it, which is
-set before the facade imports anything.
+out. Every module is in it, the package root ``hotspots`` (the facade, which imports
+``api`` lazily) and ``hotspots.api`` included, and no cycle is tolerated (issue 20).
 """
 
 from __future__ import annotations
@@ -14,6 +13,8 @@ import ast
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 import hotspots
 
@@ -69,9 +70,9 @@ def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
 
 
 def import_graph() -> dict[str, set[str]]:
-    """Module -> the package modules it imports (the facade ``hotspots`` left out)."""
+    """Module -> the package modules it imports (the root ``hotspots`` and ``api`` included)."""
     modules = _modules()
-    return {m: _imports(m, f, modules) - {ROOT} for m, f in modules.items() if m != ROOT}
+    return {m: _imports(m, f, modules) for m, f in modules.items()}
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -120,11 +121,6 @@ def reachable(graph: dict[str, set[str]], start: str) -> set[str]:
     return seen
 
 
-# Cycles outside the readers' part, known when this test was written: to be broken, then
-# removed from here (a new cycle, or a longer one, fails).
-KNOWN_CYCLES = [["hotspots.comparison.rates", "hotspots.comparison.windows"]]
-
-
 # --- the checker itself -------------------------------------------------------------------
 
 
@@ -149,7 +145,22 @@ def test_imports_inside_functions_count_and_type_checking_ones_do_not(tmp_path):
 
 
 def test_no_import_cycle_in_the_package():
-    assert cycles(import_graph()) == KNOWN_CYCLES
+    graph = import_graph()
+    assert {ROOT, "hotspots.api", "hotspots.comparison"} <= set(graph)
+    assert cycles(graph) == []
+
+
+def test_nothing_below_the_facade_imports_it():
+    """Only the outside (pages, CLI entry, users) imports ``hotspots`` or ``hotspots.api``."""
+    graph = import_graph()
+    assert graph[ROOT] == {"hotspots.api", "hotspots.version"}
+    assert [m for m, deps in graph.items() if ROOT in deps] == []
+    assert [m for m, deps in graph.items() if "hotspots.api" in deps and m != ROOT] == []
+
+
+def test_validation_is_the_bottom_layer():
+    """``hotspots.validation`` checks arguments and imports only ``errors`` from the package."""
+    assert import_graph()["hotspots.validation"] <= {"hotspots.errors"}
 
 
 def test_readers_import_neither_ingest_nor_one_another():
@@ -161,6 +172,7 @@ def test_readers_import_neither_ingest_nor_one_another():
     assert set(READERS) <= graph[REGISTRY]  # ingest owns the registry
 
 
+@pytest.mark.slow  # spawns a process / runs long: slow tier (scripts/test.sh fast skips it)
 def test_a_reader_imported_alone_loads_neither_ingest_nor_the_other_reader():
     for reader in READERS:
         code = (

@@ -15,7 +15,7 @@ Areas (``area=``, ``target=``, ``control=``) are anything
 a ward name or code, an LSOA code, ``"Poole Bus Station@500"`` (a named place and a
 radius in metres), a polygon file, a shapely polygon in EPSG:27700 metres, or a
 GeoDataFrame/GeoSeries of polygons taken by its CRS. Records given as a GeoDataFrame
-are taken by their CRS too (:func:`hotspots.validation.records_frame`).
+are taken by their CRS too (:func:`hotspots.data.frames.records_frame`).
 """
 
 from __future__ import annotations
@@ -158,7 +158,7 @@ def open_dataset(dataset: str | Path = "bundled", *, build: bool = True) -> Data
 
 def _records_of(data: Any) -> tuple[pd.DataFrame, list[str] | None]:
     """Records (a Dataset's, or a frame taken by its CRS) and the months known to hold data."""
-    from hotspots.validation import records_frame
+    from hotspots.data.frames import records_frame
 
     if isinstance(data, Dataset):
         return data.records(), data.months()

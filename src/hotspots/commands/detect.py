@@ -31,12 +31,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hotspots import __version__
 from hotspots.commands._output import emit_text, format_table, require_records
 from hotspots.data import schema as S
 from hotspots.data.store import add_store_arguments, store_from_args
 from hotspots.errors import InputError
 from hotspots.present.escape import csv_frame
+from hotspots.version import __version__
 
 NAME = "detect"
 HELP = (

@@ -21,7 +21,6 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
-from hotspots import __version__
 from hotspots.data import schema as S
 from hotspots.data.areas import Area, area_mask
 from hotspots.data.boundaries import geodata_dir, load_boundaries
@@ -65,6 +64,7 @@ from hotspots.data.sim_params import (
     SIMULATED_WARNING,
 )
 from hotspots.errors import InputError
+from hotspots.version import __version__
 
 
 def _check_params(seed, start, end, spillover, ring_m, scale) -> tuple:
