@@ -35,6 +35,7 @@ from hotspots.commands._output import emit_text, format_table, require_records
 from hotspots.data import schema as S
 from hotspots.data.store import add_store_arguments, store_from_args
 from hotspots.errors import InputError
+from hotspots.methods.registry import METHODS  # light: no scikit-learn or scipy
 from hotspots.present.escape import csv_frame
 from hotspots.version import __version__
 
@@ -43,7 +44,6 @@ HELP = (
     "find hotspots (DBSCAN, kernel density or Gi*) and write them as GeoJSON, CSV, JSON or a table"
 )
 
-METHODS = ("dbscan", "kde", "gistar", "grid")
 FORMATS = ("geojson", "json", "csv", "table")
 _SUFFIX_FORMAT = {".geojson": "geojson", ".json": "json", ".csv": "csv"}
 
