@@ -222,3 +222,27 @@ def test_mypy_types_a_user_script_calling_compare(tmp_path):
     assert 'Revealed type is "hotspots.comparison.rates.PeriodComparison"' in out, out + err
     assert "Module not callable" not in out
     assert 'Revealed type is "Any"' not in out, out
+
+
+def test_every_verb_validates_its_arguments_and_keeps_its_signature(ds):
+    """``@validate_params`` on every entry: a bad value is refused by the argument's name."""
+    for verb in (hs.open_dataset, hs.detect, hs.compare, hs.evaluate, hs.ingest):
+        assert "args" not in inspect.signature(verb).parameters, verb.__name__
+    with pytest.raises(InputError, match="build"):
+        hs.open_dataset("bundled", build="yes")
+    with pytest.raises(InputError, match="method"):
+        hs.detect(ds.records(months="2024-01"), method=3)
+    with pytest.raises(InputError, match="overdispersion"):
+        hs.compare(ds, "2019-01:2019-02", "2024-01:2024-02", overdispersion="no")
+    with pytest.raises(InputError, match="conf"):
+        hs.evaluate(ds, intervention="Seasonal Response", conf=95)
+    with pytest.raises(InputError, match="strict"):
+        hs.ingest([], store=ds, strict="yes")
+
+
+def test_records_blames_categories_by_name(ds):
+    with pytest.raises(InputError, match="categories") as info:
+        ds.records(categories="burglery")
+    assert "types" not in str(info.value)
+    with pytest.raises(InputError, match="categories"):
+        ds.records(categories=["Burglary", 3])

@@ -185,3 +185,79 @@ def test_a_reader_imported_alone_loads_neither_ingest_nor_the_other_reader():
         assert reader in out
         assert REGISTRY not in out
         assert not (set(READERS) - {reader}) & set(out)
+
+
+# --- split by job: no module reaches into another's private names (issue 20) ---------------------
+
+# Private names still imported across modules, each left while another engineer's branch
+# rewrites both modules (issue 18): to be renamed, then removed from here.
+PENDING_PRIVATE = {
+    ("hotspots.methods.gistar", "hotspots.methods.gistar_stat"): {"_FLOOR_CELLS", "_kernel"},
+    ("hotspots.methods.naming", "hotspots.methods.place_names"): {
+        "_CAPITAL_S",
+        "_PREFIX",
+        "_TOP_N",
+        "_describe_locations",
+    },
+}
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def private_imports() -> dict[tuple[str, str], set[str]]:
+    """(importer, module) -> private names it imports from another module of the package.
+
+    A private *module* (``commands/_output.py``) is the package's own: its siblings in the
+    same package may import it, nothing outside may.
+    """
+    modules = _modules()
+    found: dict[tuple[str, str], set[str]] = {}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    up = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join(up + ([node.module] if node.module else []))
+                if not base.startswith(ROOT):
+                    continue
+                names = {a.name for a in node.names if _private(a.name)}
+                if names and base != name:
+                    found.setdefault((name, base), set()).update(names)
+                targets = [base]
+            elif isinstance(node, ast.Import):
+                targets = [a.name for a in node.names if a.name.startswith(ROOT)]
+            else:
+                continue
+            for target in targets:
+                parts = target.split(".")
+                for i, part in enumerate(parts):
+                    owner = ".".join(parts[:i])
+                    if _private(part) and owner not in (package, name):
+                        found.setdefault((name, target), set()).add(part)
+    return found
+
+
+def test_private_import_checker_sees_names_and_modules(tmp_path, monkeypatch):
+    src = tmp_path / "hotspots"
+    (src / "a").mkdir(parents=True)
+    (src / "b").mkdir()
+    for f in ("__init__.py", "a/__init__.py", "b/__init__.py", "a/_util.py", "a/x.py", "b/y.py"):
+        (src / f).write_text("")
+    (src / "a/x.py").write_text("from hotspots.a._util import helper\nfrom ._util import f\n")
+    (src / "b/y.py").write_text(
+        "from hotspots.a.x import _secret, public\nimport hotspots.a._util\n"
+    )
+    monkeypatch.setattr(sys.modules[__name__], "SRC", src)
+    got = private_imports()
+    assert got == {
+        ("hotspots.b.y", "hotspots.a.x"): {"_secret"},
+        ("hotspots.b.y", "hotspots.a._util"): {"_util"},
+    }
+
+
+def test_no_module_imports_another_modules_private_names():
+    assert private_imports() == PENDING_PRIVATE

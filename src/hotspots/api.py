@@ -25,6 +25,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hotspots.validation import (
+    LEVEL,
+    METRES_OR_ZERO,
+    Boolean,
+    InstanceOf,
+    Integral,
+    Interval,
+    validate_params,
+)
+
 if TYPE_CHECKING:  # imported for annotations only: the verbs import at call time
     import pandas as pd
 
@@ -133,6 +143,12 @@ def _months(months: object) -> tuple[tuple[str, str] | None, list[str] | None]:
     )
 
 
+@validate_params(
+    {
+        "dataset": [InstanceOf(str, Path, description="a dataset name or a store directory")],
+        "build": [Boolean()],
+    }
+)
 def open_dataset(dataset: str | Path = "bundled", *, build: bool = True) -> Dataset:
     """Open a dataset by name or a store by its directory.
 
@@ -165,6 +181,7 @@ def _records_of(data: Any) -> tuple[pd.DataFrame, list[str] | None]:
     return records_frame(data), None
 
 
+@validate_params({"method": [InstanceOf(str, description="a method name such as 'kde'")]})
 def detect(
     records: Any, method: str = "dbscan", *, area: Any = None, **params: Any
 ) -> HotspotResult:
@@ -192,6 +209,13 @@ def detect(
     return _detect(rec, method, area=area, **params)
 
 
+@validate_params(
+    {
+        "a": [InstanceOf(str, description="text"), None],
+        "b": [InstanceOf(str, description="text"), None],
+        "overdispersion": [Boolean()],
+    }
+)
 def compare(
     records: Any,
     a: str | None = None,
@@ -239,6 +263,16 @@ def compare(
     )
 
 
+@validate_params(
+    {
+        "before": [InstanceOf(str, description="text"), None],
+        "after": [InstanceOf(str, description="text"), None],
+        "intervention": [InstanceOf(str, description="text"), None],
+        "year": [Interval(Integral, 1900, 2200, unit="(a year)"), None],
+        "buffer_m": [METRES_OR_ZERO, None],
+        "conf": [LEVEL],
+    }
+)
 def evaluate(
     records: Any,
     target: Any = None,
@@ -311,6 +345,15 @@ def evaluate(
     )
 
 
+@validate_params(
+    {
+        "dataset": [InstanceOf(str, description="text"), None],
+        "fmt": [InstanceOf(str, description="text"), None],  # the readers check the name
+        "replace": [Boolean()],
+        "keep": [InstanceOf(str, description="text")],  # the store checks the choice
+        "strict": [Boolean()],
+    }
+)
 def ingest(
     paths: str | Path | Iterable[str | Path],
     store: str | Path | Dataset | None = None,

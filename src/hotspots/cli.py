@@ -17,8 +17,17 @@ import sys
 from pathlib import Path
 
 from hotspots.commands import COMMANDS
-from hotspots.errors import HotspotsError, NoDataError
+from hotspots.errors import HotspotsError, InputError, NoDataError
 from hotspots.version import __version__
+
+# library argument names that the command line spells otherwise (for its error messages)
+CLI_OPTIONS = {"categories": "--types"}
+
+
+def _message(exc: HotspotsError) -> str:
+    if isinstance(exc, InputError) and exc.argument in CLI_OPTIONS:
+        exc = InputError(CLI_OPTIONS[exc.argument], exc.received, exc.expected, exc.hint)
+    return str(exc)
 
 
 def command_help(name: str) -> str:
@@ -83,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"hotspots {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except HotspotsError as exc:
-        print(f"hotspots {args.command}: error: {exc}", file=sys.stderr)
+        print(f"hotspots {args.command}: error: {_message(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
