@@ -31,19 +31,19 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hotspots import __version__
 from hotspots.commands._output import emit_text, format_table, require_records
 from hotspots.data import schema as S
 from hotspots.data.store import add_store_arguments, store_from_args
 from hotspots.errors import InputError
+from hotspots.methods.registry import METHODS  # light: no scikit-learn or scipy
 from hotspots.present.escape import csv_frame
+from hotspots.version import __version__
 
 NAME = "detect"
 HELP = (
     "find hotspots (DBSCAN, kernel density or Gi*) and write them as GeoJSON, CSV, JSON or a table"
 )
 
-METHODS = ("dbscan", "kde", "gistar", "grid")
 FORMATS = ("geojson", "json", "csv", "table")
 _SUFFIX_FORMAT = {".geojson": "geojson", ".json": "json", ".csv": "csv"}
 
@@ -201,9 +201,12 @@ def detect(args):
     store = store_from_args(args)
     held = store.months()
     window = (start or (held[0] if held else "0001-01"), end or (held[-1] if held else "9999-12"))
-    # only the months, categories and bounding box asked for are read (DuckDB push-down)
-    recs = store.records(months=window, categories=categories, bbox=area.geometry.bounds)
-    recs = filter_records(recs, categories=categories, area=area)
+    # only the months, categories and bounding box asked for are read (DuckDB push-down);
+    # Gi* in an area against BCP (the default scope) needs every BCP record of the window
+    gi_bcp = args.method == "gistar" and args.gistar_scope != "area" and area.kind != "bcp"
+    read = study_area("bcp", boundaries) if gi_bcp else area
+    recs = store.records(months=window, categories=categories, bbox=read.geometry.bounds)
+    recs = filter_records(recs, categories=categories, area=read)
     require_records(
         recs, store, f"{window[0]}..{window[1]} {args.types or ''} {args.area or ''}".strip()
     )
@@ -253,7 +256,7 @@ def detect(args):
         "dataset": getattr(args, "dataset", None) if not getattr(args, "store", None) else None,
         "store_version": store.version,
         "simulated": simulated,
-        "n_records": len(recs),
+        "n_records": res.n_records,
         "n_hotspots": n_found,
         "limit": args.limit,
         "name_within_m": NAME_WITHIN_M,
