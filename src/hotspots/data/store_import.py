@@ -14,7 +14,6 @@ import json
 import os
 import time
 import uuid
-import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,15 +51,8 @@ KEEP_MARGIN_M = 2000.0
 
 
 def _size(item) -> int:
-    try:
-        if getattr(item, "_zip", None) is not None:
-            with zipfile.ZipFile(item._zip) as zf:
-                return zf.getinfo(item._member).file_size
-        if getattr(item, "_path", None) is not None:
-            return item._path.stat().st_size
-    except (OSError, KeyError, zipfile.BadZipFile):
-        pass
-    return 0
+    size = getattr(item, "size", None)  # an InputFile (a FileReadError has none)
+    return size() if callable(size) else 0
 
 
 def _return_memory() -> None:
