@@ -19,5 +19,7 @@ COMMANDS = (
     "tables",
     "change",
     "repair",
+    "history",
+    "restore",
     "pack",
 )
