@@ -265,3 +265,30 @@ def test_cli_imports_appear_in_the_picker_once_they_exist(isolated_store):
     _assert_clean(at)
     assert at.selectbox(key="dataset").value == "imported"
     assert label in at.selectbox(key="dataset").options
+
+
+def test_data_page_asks_before_an_upload_shrinks_a_month(isolated_store):
+    """Issue 24: a smaller re-upload of a month is refused until the user confirms."""
+    from hotspots.data.store import open_dataset
+
+    folder = Path(__file__).resolve().parents[2] / "src" / "hotspots" / "geodata" / "police_uk"
+    text = (folder / "2024-03-dorset-street.csv").read_text().splitlines()
+    full = ("\n".join(text) + "\n").encode()
+    small = ("\n".join(text[:1001]) + "\n").encode()
+    name = "2024-03-dorset-street.csv"
+    at = AppTest.from_file(str(page_path("data")), default_timeout=TIMEOUT)
+    at.run()
+    for data in (full, small):
+        at.file_uploader(key="upload_files").set_value((name, data, "text/csv")).run()
+        at.button(key="upload_go").click().run()
+    assert not len(at.exception)
+    (warn,) = [w.value for w in at.warning if "would shrink" in w.value]
+    assert "2024" in warn and "03 from" in warn and "rows removed" in warn
+    store = open_dataset("uploaded", build=False)
+    n_full = len(store.records())
+    assert n_full > 4000
+    at.checkbox(key="upload_replace_smaller").check().run()
+    at.button(key="upload_go").click().run()
+    assert not len(at.exception)
+    assert len(store.records()) < 1001 and not [w for w in at.warning if "would shrink" in w.value]
+    assert [h["rows"] for h in store.history("2024-03")][:2] == [n_full, len(store.records())]
