@@ -138,3 +138,51 @@ def test_repair_check_after_kill_minus_9_mid_import_lists_the_staged_files(capsy
     assert run(capsys, "repair", "--store", store)[0] == 0
     assert set((store / "records").rglob("*.parquet")) == before
     pd.testing.assert_frame_equal(Store(store).records(), records)
+
+
+# --- audit verify -------------------------------------------------------------------------------
+
+
+def test_audit_verify_reports_the_first_broken_line(capsys, tmp_path, monkeypatch):
+    from hotspots.data import audit
+
+    log = tmp_path / "audit.jsonl"
+    monkeypatch.setenv("HOTSPOTS_AUDIT_LOG", str(log))
+    for i in range(5):
+        audit.record("export", None, what=f"file {i}", dataset="bundled")
+    rc, out, _ = run(capsys, "audit", "verify")
+    assert rc == 0 and out == f"audit log {log}: 5 lines, chain whole (from line seq 1)\n"
+    lines = log.read_text().splitlines()
+    lines[2] = lines[2].replace("file 2", "file 9")
+    log.write_text("\n".join(lines) + "\n")
+    rc, out, _ = run(capsys, "audit", "verify", "--log", log)
+    assert rc == 1 and "BROKEN at audit.jsonl line 3: its content does not match" in out
+    rc, out, _ = run(capsys, "audit", "verify", "--json")
+    assert rc == 1 and json.loads(out)["first_break"]["line"] == 3
+
+
+def test_cli_records_the_os_user_for_a_restricted_dataset_only(capsys, tmp_path, monkeypatch):
+    import getpass
+
+    from hotspots.data import access, audit
+
+    log = tmp_path / "audit.jsonl"
+    monkeypatch.setenv("HOTSPOTS_AUDIT_LOG", str(log))
+    monkeypatch.setenv("HOTSPOTS_STORE", str(tmp_path / "root"))
+    src = _month_file(tmp_path / "in", 200)
+    assert run(capsys, "ingest", src, "--dataset", "team-a")[0] == 0
+    out = tmp_path / "rejects.csv"
+    assert run(capsys, "ingest", src, "--dataset", "team-a", "--rejects", out)[0] == 0
+    assert run(capsys, "summary", "--dataset", "team-a")[0] == 0
+    access.set_dataset_access("team-b", access.PUBLIC, "x", "y")
+    assert run(capsys, "ingest", src, "--dataset", "team-b")[0] == 0  # public: not recorded
+    events = audit.read_events(path=log)
+    assert [(e["action"], e["command"], e["dataset"]) for e in events] == [
+        ("import", "ingest", "team-a"),
+        ("import", "ingest", "team-a"),
+        ("read", "summary", "team-a"),
+    ]
+    assert {e["os_user"] for e in events} == {getpass.getuser()}
+    assert events[0]["user"] == f"os:{getpass.getuser()}" and events[0]["via"] == "cli"
+    assert events[1]["outputs"] == [str(out)]
+    assert audit.verify(log)["ok"]

@@ -94,6 +94,13 @@ def test_viewer_picker_and_permalink(site, run_as):
     assert any(e["action"] == "sign-in" and e["role"] == "viewer" for e in ev)
 
 
+def test_sign_in_is_recorded_once_per_login_not_per_page_load(site, run_as):
+    for page in ("overview", "hotspot_map", "overview", "data"):
+        run_as(page, "vic@example.org")  # each run is a new session (a reload, a new tab)
+    ev = [e for e in _events(site) if e["user"] == "vic@example.org"]
+    assert [e["action"] for e in ev].count("sign-in") == 1
+
+
 def test_viewer_cannot_turn_disclosure_control_off(site, run_as):
     at = run_as("ward", "vic@example.org", suppress="0")
     tog = at.sidebar.toggle(key="suppress")

@@ -21,5 +21,6 @@ COMMANDS = (
     "repair",
     "history",
     "restore",
+    "audit",
     "pack",
 )
