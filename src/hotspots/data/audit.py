@@ -108,9 +108,11 @@ def _first_seq(path: Path) -> int:
     """``seq`` of the oldest line kept (1 until rotation drops the oldest file)."""
     for f in _files(path):
         if f.exists():
-            with f.open(encoding="utf-8", errors="replace") as fh:
-                with contextlib.suppress(ValueError, KeyError, TypeError):
-                    return int(json.loads(fh.readline())["seq"])
+            with (
+                f.open(encoding="utf-8", errors="replace") as fh,
+                contextlib.suppress(ValueError, KeyError, TypeError),
+            ):
+                return int(json.loads(fh.readline())["seq"])
     return 1
 
 
