@@ -292,3 +292,39 @@ def test_data_page_asks_before_an_upload_shrinks_a_month(isolated_store):
     assert not len(at.exception)
     assert len(store.records()) < 1001 and not [w for w in at.warning if "would shrink" in w.value]
     assert [h["rows"] for h in store.history("2024-03")][:2] == [n_full, len(store.records())]
+
+
+# --- links by name, slug or code (issue 24) ------------------------------------------------
+
+
+@pytest.mark.parametrize("area", ["Poole Town", "poole-town", "E05012674", "ward:poole-town"])
+def test_area_link_by_name_slug_or_code(area):
+    at = _run("overview", {"area": area})
+    _assert_clean(at)
+    assert at.selectbox(key="area_pick").value == "ward:E05012674"
+    assert not [w.value for w in at.warning if "No area called" in w.value]
+
+
+def test_unknown_area_link_says_did_you_mean_only_then():
+    at = _run("overview", {"area": "Pool Town"})
+    _assert_clean(at)
+    (w,) = [w.value for w in at.warning if "No area called" in w.value]
+    assert "Did you mean" in w and "Poole Town" in w
+    assert at.selectbox(key="area_pick").value == "bcp"
+
+
+@pytest.mark.parametrize("ward", ["Poole Town", "poole-town", "E05012674", "e05012674"])
+def test_ward_link_by_name_slug_or_code(ward):
+    at = _run("ward", {"ward": ward})
+    _assert_clean(at)
+    assert at.sidebar.selectbox(key="ward").value == "E05012674"
+    assert not [w.value for w in at.warning if "No ward called" in w.value]
+
+
+@pytest.mark.parametrize("cats", ["bicycle-theft", "Bicycle theft", "bicycle-theft,asb"])
+def test_cats_link_by_name_or_slug(cats):
+    at = _run("overview", {"cats": cats})
+    _assert_clean(at)
+    picked = at.multiselect(key="cats_pick").value
+    assert "Bicycle theft" in picked and len(picked) == 1 + ("asb" in cats)
+    assert not [c.value for c in at.caption if "not understood" in c.value]

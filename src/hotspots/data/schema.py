@@ -35,6 +35,8 @@ simulated       bool             True for simulator output: the app labels it wh
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -230,23 +232,32 @@ def conform(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def resolve_categories(types: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
-    """Turn a ``--types`` value into a tuple of police.uk categories.
+def name_key(text: str) -> str:
+    """The form names are matched in: lower case, "&" as "and", every run of other
+    characters as one "-" ("Westbourne & West Cliff" and "westbourne-and-west-cliff" give
+    the same key; so do "Bicycle theft", "bicycle-theft" and "BICYCLE_THEFT")."""
+    low = str(text).lower().replace("&", " and ")
+    return "-".join(re.findall(r"[a-z0-9]+", low))
 
-    Accepts ``None`` (all), a comma-separated string or a list; items may be exact
-    category names (case-insensitive) or the groups ``all``, ``crime``, ``asb``.
+
+def resolve_categories(types: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """Turn a ``--types`` value (or a link's ``cats``) into a tuple of police.uk categories.
+
+    Accepts ``None`` (all), a comma-separated string or a list; items may be category
+    names in any case or as slugs (``Bicycle theft``, ``bicycle-theft``; see
+    :func:`name_key`) or the groups ``all``, ``crime``, ``asb``.
     """
     from hotspots.errors import InputError
 
     if types is None:
         return CATEGORIES
     items = [t.strip() for t in types.split(",")] if isinstance(types, str) else list(types)
-    lookup = {c.lower(): c for c in CATEGORIES}
+    lookup = {name_key(c): c for c in CATEGORIES}
     out: list[str] = []
     for item in items:
         if not item:
             continue
-        key = item.lower()
+        key = name_key(item)
         if key in CATEGORY_GROUPS:
             out.extend(CATEGORY_GROUPS[key])
         elif key in lookup:
