@@ -193,3 +193,29 @@ def test_sign_in_recorded_once_per_session_key(tmp_path, monkeypatch):
         audit.record_once(key, "sign-in", ANA)
     audit.record_once(("sign-in", ANA.user, "session-2", str(log)), "sign-in", ANA)
     assert [e["action"] for e in audit.read_events(path=log)] == ["sign-in", "sign-in"]
+
+
+def test_a_log_cut_short_with_a_new_head_is_caught_by_a_stores_anchor(chained):
+    anchor = audit.current_head(chained)
+    assert anchor["seq"] == 8
+    assert audit.verify(chained, {"store s": anchor})["ok"]
+    lines = _lines(chained)[:5]
+    _write(chained, lines)
+    # the forger rewrites the head file too: the chain alone then looks whole
+    head = {"seq": 5, "sha256": hashlib.sha256(lines[-1].encode()).hexdigest(), "first_seq": 1}
+    audit.head_path(chained).write_text(json.dumps(head))
+    assert audit.verify(chained)["ok"]
+    res = audit.verify(chained, {"store s": anchor})
+    assert not res["ok"] and res["first_break"]["seq"] == 8
+    assert "recorded in store s is missing" in res["first_break"]["problem"]
+
+
+def test_a_store_keeps_the_audit_head_in_its_manifest(chained, street, tmp_path):
+    from hotspots.data.store import Store
+
+    store = Store(tmp_path / "s")
+    store.ingest([street.sample("2024-01", 20)])
+    assert store.manifest()["audit_head"] == audit.current_head(chained)
+    assert audit.store_anchors(tmp_path) == {
+        str(store.path / "manifest.json"): audit.current_head(chained)
+    }

@@ -49,6 +49,8 @@ __all__ = [
     "read_events",
     "verify",
     "head_path",
+    "current_head",
+    "store_anchors",
 ]
 
 ACTIONS = (
@@ -201,6 +203,18 @@ def record(action: str, principal=None, **details) -> dict:
     return event
 
 
+def current_head(path: str | Path | None = None) -> dict | None:
+    """The log's head now (``{"seq", "sha256"}``), or None when there is no log yet.
+
+    A store copies it into its manifest at each import (``audit_head``), so a log cut
+    short and given a new head file still disagrees with the stores' manifests."""
+    p = Path(path) if path else audit_path()
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        h = json.loads(head_path(p).read_text(encoding="utf-8"))
+        return {"seq": int(h["seq"]), "sha256": str(h["sha256"])}
+    return None
+
+
 def record_once(key: tuple, action: str, principal=None, **details) -> dict | None:
     """:func:`record`, but only the first time ``key`` is seen by this process (e.g. one
     sign-in per login session, not one per page load). Returns the event, or None."""
@@ -258,8 +272,11 @@ def _check_line(line: str, seq: int | None, prev: str | None) -> str:
     return ""
 
 
-def verify(path: str | Path | None = None) -> dict:
+def verify(path: str | Path | None = None, anchors: dict[str, dict] | None = None) -> dict:
     """Check the whole chain across the current and rotated files, and the head.
+
+    ``anchors`` (``{where: {"seq", "sha256"}}``, e.g. the ``audit_head`` each store's
+    manifest keeps) are heads seen earlier: each must still be a line of the chain.
 
     Returns ``{"ok", "lines", "first_break": None or {"file", "line", "seq", "problem"},
     "unparsable": [{"file", "line"}...], "starts_at_seq", "head"}``; ``line`` is the
@@ -277,6 +294,7 @@ def verify(path: str | Path | None = None) -> dict:
     with contextlib.suppress(OSError, ValueError):
         head = json.loads(head_path(p).read_text(encoding="utf-8"))
     first_seq = int(head.get("first_seq", 1)) if isinstance(head, dict) else 1
+    seen: dict[int, str] = {}  # seq -> the line's SHA-256
     for f in _files(p):
         if not f.exists():
             continue
@@ -295,6 +313,8 @@ def verify(path: str | Path | None = None) -> dict:
             if problem and first is None:
                 first = {"file": f.name, "line": i, "seq": seq, "problem": problem}
             prev = _sha(line)
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                seen[int(json.loads(line)["seq"])] = prev
             try:
                 seq = int(json.loads(line)["seq"]) + 1
             except (ValueError, KeyError, TypeError):
@@ -309,6 +329,18 @@ def verify(path: str | Path | None = None) -> dict:
             "problem": f"the log ends before its head (line seq {head.get('seq')} "
             "is missing: lines deleted from the end)",
         }
+    for where, anchor in (anchors or {}).items():
+        a_seq, a_sha = int(anchor.get("seq", 0)), anchor.get("sha256")
+        if first is not None or a_seq < (starts_at or 1):
+            continue  # already broken, or rotated away
+        if seen.get(a_seq) != a_sha:
+            first = {
+                "file": p.name,
+                "line": None,
+                "seq": a_seq,
+                "problem": f"line seq {a_seq} recorded in {where} is "
+                + ("missing" if a_seq not in seen else "not the line recorded there"),
+            }
     if head is None and n and first is None:
         first = {
             "file": head_path(p).name,
@@ -324,3 +356,18 @@ def verify(path: str | Path | None = None) -> dict:
         "starts_at_seq": starts_at,
         "head": head,
     }
+
+
+def store_anchors(root: str | Path | None = None) -> dict[str, dict]:
+    """``{manifest path: audit_head}`` of every store under the store root that keeps one."""
+    if root is None:
+        from hotspots.data.store_layout import store_root
+
+        root = store_root()
+    out: dict[str, dict] = {}
+    for man in sorted(Path(root).glob("*/manifest.json")):
+        with contextlib.suppress(OSError, ValueError):
+            head = json.loads(man.read_text(encoding="utf-8")).get("audit_head")
+            if isinstance(head, dict):
+                out[str(man)] = head
+    return out

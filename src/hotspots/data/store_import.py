@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from hotspots.data import audit
 from hotspots.data import schema as S
 from hotspots.data.ingest import ReadResult, expand_inputs, read_items
 from hotspots.data.store_layout import (
@@ -434,6 +435,9 @@ class StoreImport(StoreFiles):
         }
         if "versions" in man:
             new_man["versions"] = man["versions"]
+        head = audit.current_head()  # the audit log's head now: evidence kept apart from it
+        if head is not None:
+            new_man["audit_head"] = head
         self._swap_manifest(new_man)
         return new_man
 
