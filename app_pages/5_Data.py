@@ -289,6 +289,15 @@ if deletable:
 if principal is not None and access.can_audit(principal):
     st.subheader("Audit log (admins)")
     events = audit.read_events(limit=500)
+    chain = audit.verify(anchors=audit.store_anchors())
+    if chain["ok"]:
+        st.caption(f"Hash chain whole: {chain['lines']:,} lines (`hotspots audit verify`).")
+    else:
+        b = chain["first_break"]
+        st.error(
+            md(f"The audit log's hash chain is broken at {b['file']} line {b['line']} "
+               f"(seq {b['seq']}): {b['problem']}.")
+        )  # fmt: skip
     st.caption(f"The last {len(events)} events, newest first; the file rotates at 10 MB.")
     st.dataframe(
         pd.DataFrame(events[::-1]).astype(str) if events else pd.DataFrame(), hide_index=True

@@ -37,10 +37,10 @@ def record_cli_use(args, exit_code: int) -> dict | None:
     from hotspots.data.store_layout import dataset_path
 
     try:
-        path = Path(store).expanduser() if store else dataset_path(dataset)
+        path = Path(store).expanduser() if store else dataset_path(str(dataset))
     except Exception:  # an invalid name was refused by the command itself
         return None
-    name = path.name if store else dataset
+    name = path.name if store else str(dataset)
     if access.dataset_access(name, path).level != access.RESTRICTED:
         return None
     outputs = [str(getattr(args, k)) for k in _OUTPUTS if getattr(args, k, None)]

@@ -379,7 +379,7 @@ class StoreFiles:
     def _repair_locked(self) -> dict:
         man = self.manifest()
         missing = set(self.check())
-        done = {
+        done: dict[str, list] = {
             "missing_files": sorted(missing),
             "months_dropped": [],
             "files_affected": [],
