@@ -80,6 +80,12 @@ def test_smaller_file_refused_then_history_and_restore(capsys, tmp_path):
     rc, _, err = run(capsys, "restore", "--store", store, "--month", MONTH, "--version", "9")
     assert rc == 2 and "kept: 1, 2, 3, 4" in err
 
+    rc, out, _ = run(capsys, "history", "--store", store, "--prune", "2", "--json")
+    assert rc == 0 and [v["version"] for v in json.loads(out)["versions"]] == [3, 4]
+    assert len(list((store / "records").rglob("*.parquet"))) == 2
+    rc, _, err = run(capsys, "history", "--store", store, "--prune", "0")
+    assert rc == 2 and "at least 1" in err
+
 
 # --- repair sees staged files ----------------------------------------------------------------
 

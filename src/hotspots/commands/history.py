@@ -13,6 +13,13 @@ HELP = "list the kept versions of each month of a dataset (restore one with `hot
 def add_arguments(p) -> None:
     add_store_arguments(p)
     p.add_argument("--month", metavar="YYYY-MM", help="only this month")
+    p.add_argument(
+        "--prune",
+        type=int,
+        metavar="N",
+        help="first keep only the last N versions of each month (older files are removed; "
+        "imports keep HOTSPOTS_KEEP_VERSIONS, default 5)",
+    )
     p.add_argument("--json", action="store_true", help="print the versions as JSON")
 
 
@@ -22,6 +29,10 @@ def run(args) -> int:
         from hotspots.errors import NoDataError
 
         raise NoDataError(f"no store at {store.path}")
+    if args.prune is not None:
+        dropped = store.prune_versions(args.prune)
+        if not args.json:
+            print(f"pruned {dropped} version(s): each month keeps its last {args.prune}")
     rows = store.history(args.month)
     if args.json:
         print(json.dumps({"store": str(store.path), "versions": rows}, indent=1))
