@@ -261,3 +261,14 @@ def test_a_zip_changed_after_listing_is_an_error_not_another_member(tmp_path):
         zf.writestr("b.csv", "b\n")
     with pytest.raises(OSError, match="changed since it was listed"):
         files[1].read_bytes()
+
+
+def test_a_member_given_without_its_position_is_read_only_if_its_name_is_unique(tmp_path):
+    z = tmp_path / "s.zip"
+    with pytest.warns(UserWarning, match="Duplicate name"), zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("a.csv", "a\n")
+        zf.writestr("b.csv", "b1\n")
+        zf.writestr("b.csv", "b2\n")
+    assert InputFile("a", "a.csv", "csv", _zip=z, _member="a.csv").read_bytes() == b"a\n"
+    with pytest.raises(OSError, match="2 members have this name"):
+        InputFile("b", "b.csv", "csv", _zip=z, _member="b.csv").read_bytes()

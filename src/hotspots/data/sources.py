@@ -80,7 +80,7 @@ class InputFile:
         """
         limit = READ_LIMITS["max_file_bytes"] if limit is None else limit
         too_big = f"larger than {limit / 1024**2:.0f} MiB; refused (split it, or import months separately)"
-        if self._zip is not None and self._index is not None:
+        if self._zip is not None and self._member is not None:
             try:
                 with zipfile.ZipFile(self._zip) as zf, zf.open(self._info(zf)) as fh:
                     return _read_capped(fh, limit, too_big)
@@ -102,7 +102,14 @@ class InputFile:
         """This member's own ``ZipInfo``, found by position (never by name: two members
         may share a name, and ``ZipFile.open(name)`` would give the last one both times)."""
         infos = zf.infolist()
-        if self._index is None or self._index >= len(infos):
+        if self._index is None:  # made without a position: only a name held by one member
+            same = [i for i in infos if i.filename == self._member]
+            if len(same) != 1:
+                raise OSError(
+                    f"{self.name}: {len(same)} members have this name; read them by position"
+                )
+            return same[0]
+        if self._index >= len(infos):
             raise OSError(f"{self.name}: the archive changed since it was listed")
         info = infos[self._index]
         if info.filename != self._member:
@@ -112,7 +119,7 @@ class InputFile:
     def size(self) -> int:
         """Bytes this file holds (a zip member's declared size); 0 when it cannot be told."""
         try:
-            if self._zip is not None and self._index is not None:
+            if self._zip is not None and self._member is not None:
                 with zipfile.ZipFile(self._zip) as zf:
                     return self._info(zf).file_size
             if self._path is not None:
