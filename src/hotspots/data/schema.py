@@ -240,21 +240,30 @@ def name_key(text: str) -> str:
     return "-".join(re.findall(r"[a-z0-9]+", low))
 
 
-def resolve_categories(types: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
-    """Turn a ``--types`` value (or a link's ``cats``) into a tuple of police.uk categories.
+def resolve_categories(
+    categories: str | list[str] | tuple[str, ...] | None, argument: str = "categories"
+) -> tuple[str, ...]:
+    """Turn a ``categories`` value (the CLI's ``--types``, a link's ``cats``) into a tuple
+    of police.uk categories.
 
     Accepts ``None`` (all), a comma-separated string or a list; items may be category
     names in any case or as slugs (``Bicycle theft``, ``bicycle-theft``; see
-    :func:`name_key`) or the groups ``all``, ``crime``, ``asb``.
+    :func:`name_key`) or the groups ``all``, ``crime``, ``asb``. An unknown item is an
+    :class:`~hotspots.errors.InputError` naming ``argument``.
     """
     from hotspots.errors import InputError
 
-    if types is None:
+    if categories is None:
         return CATEGORIES
-    items = [t.strip() for t in types.split(",")] if isinstance(types, str) else list(types)
+    if isinstance(categories, str):
+        items = [t.strip() for t in categories.split(",")]
+    else:
+        items = list(categories)
     lookup = {name_key(c): c for c in CATEGORIES}
     out: list[str] = []
     for item in items:
+        if not isinstance(item, str):
+            raise InputError(argument, item, "category names or all / crime / asb (text)")
         if not item:
             continue
         key = name_key(item)
@@ -264,7 +273,7 @@ def resolve_categories(types: str | list[str] | tuple[str, ...] | None) -> tuple
             out.append(lookup[key])
         else:
             raise InputError(
-                "types",
+                argument,
                 item,
                 "a police.uk category or one of all / crime / asb",
                 "Categories: " + "; ".join(CATEGORIES) + ".",
