@@ -181,7 +181,13 @@ def _area_parse(raw: str) -> str:
         polygon_area(raw[5:])  # a damaged drawing in a link raises: the default area is used
         return raw
     if base not in area_options():
-        raise ValueError(raw)
+        # a name, slug or code ("Poole Town", "poole-town", "E05012674", "lower-gardens@300")
+        from hotspots.data.areas import link_area_spec
+
+        spec = link_area_spec(raw)
+        if spec is None or spec.partition("@")[0] not in area_options():
+            raise ValueError(raw)
+        base = spec.partition("@")[0]
     return f"{base}@{_radius(radius)}" if sep else base
 
 
