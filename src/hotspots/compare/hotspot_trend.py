@@ -97,15 +97,17 @@ CHANGE_COLUMNS: list[str] = [
 
 
 def comparison_window(now: Window | str | tuple[str, str], compare: str) -> Window:
-    """The comparison period of ``now``: ``"previous"`` (same length, just before) or ``"year"``."""
-    w = window(now, "now")
-    if compare == "previous":
-        n = w.n_months
-        s = pd.Period(w.start, freq="M")
-        return Window(str(s - n), str(s - 1))
-    if compare == "year":
-        return Window(str(pd.Period(w.start, freq="M") - 12), str(pd.Period(w.end, freq="M") - 12))
-    raise InputError("compare", compare, "previous or year", "previous: the months just before.")
+    """The comparison period of ``now``: ``"previous"`` (same length, just before) or ``"year"``.
+
+    :func:`hotspots.compare.windows.comparison_window`, the one window model.
+    """
+    from hotspots.compare.windows import comparison_window as _comparison_window
+
+    if compare not in ("previous", "year"):
+        raise InputError(
+            "compare", compare, "previous or year", "previous: the months just before."
+        )
+    return _comparison_window(window(now, "now"), compare)
 
 
 def count_in_polygons(x: np.ndarray, y: np.ndarray, polygons) -> list[np.ndarray]:
