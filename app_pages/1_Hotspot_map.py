@@ -203,7 +203,9 @@ with right:
         )
         table["Change (95% interval)"] = [
             fmt_change(*v)
-            for v in cur[["change_pct", "change_ci_low", "change_ci_high"]].itertuples(index=False)
+            for v in cur[
+                ["change_pct", "change_ci_low", "change_ci_high", "count_then", "count_now"]
+            ].itertuples(index=False)
         ]
         table["Class"] = cur["change_class"].fillna("").to_numpy()
     st.dataframe(table, hide_index=True, height=360)

@@ -53,6 +53,7 @@ __all__ = [
     "glm_dispersion",
     "quantile",
     "pooled_dispersion",
+    "pearson_scale",
     "area_dispersion",
     "MIN_POOLED_DF",
     "two_figures",
@@ -219,6 +220,12 @@ def _fit_scale(y: np.ndarray, X: np.ndarray) -> tuple[float, float]:
         except (ValueError, np.linalg.LinAlgError):  # e.g. a perfectly regular series
             return float("nan"), float(len(y) - X.shape[1])
     return float(fit.scale), float(fit.df_resid)
+
+
+def pearson_scale(y: np.ndarray, X: np.ndarray) -> tuple[float, float]:
+    """(Pearson chi-square / residual df, residual df) of a Poisson GLM of ``y`` on ``X``
+    (statsmodels ``GLM(y, X, family=Poisson()).fit(scale="X2")``); NaN when it cannot be fitted."""
+    return _fit_scale(np.asarray(y, dtype=float), np.asarray(X, dtype=float))
 
 
 def _design(months: Sequence[str]) -> tuple[np.ndarray, str]:

@@ -77,6 +77,11 @@ def chance(excludes_no_change: bool) -> str:
     )
 
 
+#: Below this many records before, a change is given as two counts ("from 1 to 17
+#: records"), never as a percentage; so is any rise over :data:`COUNTS_ABOVE_PCT` percent.
+COUNTS_BELOW = 5
+COUNTS_ABOVE_PCT = 300.0
+
 #: What a reading says when the verdict turns on the dispersion's own uncertainty.
 DEPENDS = (
     "whether this could be chance depends on how variable counts are (the interval excludes "

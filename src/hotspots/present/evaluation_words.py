@@ -102,16 +102,14 @@ def count_change_words(a: int, b: int, pct: float) -> str:
     """``fell 28% (1,200 to 864)``; small counts as counts: ``went from 1 to 17 records``.
 
     A percentage is given only when the earlier count is at least
-    :data:`~hotspots.compare.ratio.SMALL_COUNT` and the change is at most +300%:
+    :data:`~hotspots.compare.wording.COUNTS_BELOW` (5) and the change is at most +300%:
     "+1600%" from one record says less than "from 1 to 17".
     """
-    from hotspots.compare.ratio import SMALL_COUNT
-
     if a == b == 0:
         return "had no records before or after"
     if a == 0:
         return f"went from none to {b:,}"
-    if a < SMALL_COUNT or not math.isfinite(pct) or pct > 300:
+    if a < W.COUNTS_BELOW or not math.isfinite(pct) or pct > W.COUNTS_ABOVE_PCT:
         return f"went from {a:,} to {b:,} records"
     verb = "fell" if pct < 0 else "rose"
     return f"{verb} {W.pct(pct, signed=False)} ({a:,} to {b:,})"
