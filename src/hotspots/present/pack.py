@@ -267,9 +267,8 @@ def _focus_panel(
                 recs[in_series], series_months, area_kind=area.kind, what=f"records in {area.name}"
             )
             rr = rate_ratio(n_then, n_now, len(m_then), len(m_now), dispersion=disp)
-            change = fmt_change(
-                *(100 * (v - 1) for v in (rr.ratio, rr.ci_low, rr.ci_high)), n_then, n_now
-            )
+            pct, lo, hi = (100 * (v - 1) for v in (rr.ratio, rr.ci_low, rr.ci_high))
+            change = fmt_change(pct, lo, hi, n_then, n_now)
             basis = disp.description
     hs = []
     tab = changes_table if changes_table is not None else result.hotspots
