@@ -1,7 +1,7 @@
 """Coverage of the evaluation's 95% intervals measured through the whole pipeline.
 
 Each seed runs simulate -> police.uk CSVs -> import into a fresh store -> evaluate the
-Seasonal Response 2022 (:func:`hotspots.compare.calibration.pipeline_coverage`), with
+Seasonal Response 2022 (:func:`hotspots.comparison.calibration.pipeline_coverage`), with
 overdispersed counts (the calibrated dispersion 2.5) and with Poisson counts, at a
 fifth of BCP's volumes (fewer records per seed; the same model). It prints the share
 of seeds whose 95% interval holds the simulator's truth, for crime and ASB, for the
@@ -26,7 +26,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 
 
 def main() -> None:
-    from hotspots.compare.calibration import pipeline_coverage
+    from hotspots.comparison.calibration import pipeline_coverage
     from hotspots.data.simulate import CALIBRATED_DISPERSION
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -774,7 +774,7 @@ def test_switching_dataset_restarts_the_window_at_its_default(run_page):
 @pytest.mark.parametrize("page", ["overview", "hotspot_map", "ward", "patrol"])
 def test_every_page_opens_on_the_one_default_window(run_page, page):
     """Issue 19: one default window (latest complete months), the same on every page."""
-    from hotspots.compare.windows import default_window
+    from hotspots.comparison.windows import default_window
     from hotspots.data.store import open_dataset
 
     at = run_page(page)

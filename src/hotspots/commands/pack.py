@@ -66,7 +66,7 @@ def run(args) -> int:
     records = store.records()
     month, months = args.month, args.months
     if month is None:
-        from hotspots.compare.windows import default_window
+        from hotspots.comparison.windows import default_window
 
         dw = default_window(store.months() or records)
         month, months = dw.end, months if months is not None else dw.n_months

@@ -2,8 +2,8 @@
 
 "Crime in Town-centre fell by about a quarter (between 14% and 32%) compared
 with the rest of BCP; this is unlikely to be chance." The numbers come from
-:func:`hotspots.compare.evaluation.evaluate`; this module only words them, with
-the shared phrasing of :mod:`hotspots.compare.wording`. The WDQ is read as
+:func:`hotspots.comparison.evaluation.evaluate`; this module only words them, with
+the shared phrasing of :mod:`hotspots.comparison.wording`. The WDQ is read as
 Bowers and Johnson (2003) read it.
 
 References
@@ -19,10 +19,10 @@ import math
 
 import pandas as pd
 
-from hotspots.compare import wording as W
-from hotspots.compare.dispersion import POISSON_LABEL
-from hotspots.compare.evaluation_results import TABLE_COLUMNS, Evaluation, GroupEvaluation
-from hotspots.compare.ratio import RateRatio
+from hotspots.comparison import wording as W
+from hotspots.comparison.dispersion import POISSON_LABEL
+from hotspots.comparison.evaluation_results import TABLE_COLUMNS, Evaluation, GroupEvaluation
+from hotspots.comparison.ratio import RateRatio
 
 __all__ = [
     "wdq_reading",
@@ -102,7 +102,7 @@ def count_change_words(a: int, b: int, pct: float) -> str:
     """``fell 28% (1,200 to 864)``; small counts as counts: ``went from 1 to 17 records``.
 
     A percentage is given only when the earlier count is at least
-    :data:`~hotspots.compare.wording.COUNTS_BELOW` (5) and the change is at most +300%:
+    :data:`~hotspots.comparison.wording.COUNTS_BELOW` (5) and the change is at most +300%:
     "+1600%" from one record says less than "from 1 to 17".
     """
     if a == b == 0:

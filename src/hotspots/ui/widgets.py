@@ -235,7 +235,7 @@ def filter_sidebar(
         st.warning("This dataset has no records yet.")
         st.stop()
     if default_window is None:  # the one default window of every page, the CLI and the pack
-        from hotspots.compare.windows import default_window as _default_window
+        from hotspots.comparison.windows import default_window as _default_window
 
         dw = _default_window(months)
         default_window = (dw.start, dw.end)
