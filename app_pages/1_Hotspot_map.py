@@ -215,7 +215,9 @@ with right:
         )
         table["Change (95% interval)"] = [
             fmt_change(*v)
-            for v in cur[["change_pct", "change_ci_low", "change_ci_high"]].itertuples(index=False)
+            for v in cur[
+                ["change_pct", "change_ci_low", "change_ci_high", "count_then", "count_now"]
+            ].itertuples(index=False)
         ]
         table["Class"] = cur["change_class"].fillna("").to_numpy()
     table, more = top_rows(table)
@@ -225,12 +227,20 @@ with right:
     if changes is not None:
         for note in changes.notes[:1]:
             st.caption(note)
-        if len(changes.gone):
-            with st.expander(f"Gone since {changes.then.label}: {len(changes.gone)} hotspots"):
+        if len(changes.former):  # gone only when the fall is distinguishable from none
+            n_gone = len(changes.gone)
+            with st.expander(
+                f"Gone since {changes.then.label}: {n_gone} hotspots"
+                + (f" ({len(changes.former) - n_gone} more overlap none now: too few to tell)"
+                   if len(changes.former) > n_gone else "")
+            ):  # fmt: skip
                 st.dataframe(
-                    pd.DataFrame(changes.gone)[[S.NAME, S.WARD_NAME, "count_then", "count_now"]]
+                    pd.DataFrame(changes.former)[
+                        [S.NAME, S.WARD_NAME, "count_then", "count_now", "change_class"]
+                    ]
                     .rename(columns={S.NAME: "Name", S.WARD_NAME: "Ward",
-                                     "count_then": "Records then", "count_now": "Records now"}),
+                                     "count_then": "Records then", "count_now": "Records now",
+                                     "change_class": "Class"}),
                     hide_index=True,
                 )  # fmt: skip
     meta = {

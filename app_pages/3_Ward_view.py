@@ -106,7 +106,7 @@ c[3].metric(
 if wv.previous is not None:
     st.markdown(f"**Against a year earlier:** {wv.previous.reading}")
 else:
-    st.info("No data for the same months a year earlier, so no year-on-year comparison.")
+    st.info(wv.comparison_note)
 
 left, right = st.columns([3, 2])
 with left:

@@ -114,3 +114,13 @@ def test_bad_arguments_are_refused(tmp_path, capsys):
     assert main(["pack", "--month", "2031-01", "--out", str(tmp_path)]) == 2
     assert "holds" in capsys.readouterr().err
     assert main(["pack", "--month", "2024-03", "--months", "20", "--out", str(tmp_path)]) == 2
+
+
+def test_pack_without_month_opens_on_the_pages_default_window(tmp_path_factory):
+    """Issue 19: with no --month the pack covers the window every page opens on."""
+    from hotspots.comparison.windows import default_window
+
+    out = _render(tmp_path_factory, "default", ["--compare", "none"])
+    dw = default_window(open_dataset("bundled").months())
+    html = (out / "pack.html").read_text(encoding="utf-8")
+    assert dw.spec == "2024-01:2024-03" and "Period: Jan 2024 – Mar 2024 (3 months)." in html

@@ -240,7 +240,12 @@ def filter_sidebar(
     if not months:
         st.warning("This dataset has no records yet.")
         st.stop()
-    d_start, d_end = default_window or (months[max(0, len(months) - 3)], months[-1])
+    if default_window is None:  # the one default window of every page, the CLI and the pack
+        from hotspots.comparison.windows import default_window as _default_window
+
+        dw = _default_window(months)
+        default_window = (dw.start, dw.end)
+    d_start, d_end = default_window
     sb = st.sidebar
     if window:
         state.init("from", d_start, _months_parse(months))
