@@ -18,8 +18,10 @@ from hotspots.methods.gistar import (
     GI_CLASSES,
     GISTAR_COLUMNS,
     HOTSPOT_AREA_COLUMNS,
+    MAP_POINT_INFERENCE,
     auto_permutations,
     bh_adjust,
+    binomial_grid_p,
     classify_gi,
     conditional_permutation_p,
     default_cell_size_m,
@@ -460,7 +462,7 @@ def real_window(records) -> tuple[np.ndarray, np.ndarray]:
 
 class TestRealInference:
     def test_far_fewer_hot_cells_than_normal(self, bcp_2024):
-        perm = gistar(bcp_2024)
+        perm = gistar(bcp_2024, permutations=99_999)  # the permutation path, asked for
         normal = gistar(bcp_2024, permutations=0)
         assert perm.permutations == 99_999
         n_perm, n_norm = perm.hot_mask.sum(), normal.hot_mask.sum()
@@ -498,9 +500,105 @@ class TestRealInference:
             }  # fmt: skip
         two = np.minimum(1, 2 * np.minimum(p["greater"], p["lesser"]))
         theirs = int(((g.Zs > 0) & (bh_adjust(two) < 0.05)).sum())
-        ours = int(gistar(bcp_2024).hot_mask.sum())
+        ours = int(gistar(bcp_2024, permutations=99_999).hot_mask.sum())
         assert theirs > 50
         assert 1 / 1.5 <= ours / theirs <= 1.5  # measured 225 / 221
+
+
+# ============================================================================ map-point inference
+# a hand-sized grid: 4 x 4 cells of 100 m, band 100 m (each cell and its 4 edge neighbours),
+# chance shares of the map points binned to cells, 12 records, 9 of them in cell (1, 1)
+TOY_SHARE = np.array(
+    [
+        [0.10, 0.05, 0.00, 0.05],
+        [0.05, 0.10, 0.10, 0.00],
+        [0.00, 0.10, 0.15, 0.05],
+        [0.05, 0.00, 0.05, 0.15],
+    ]
+)
+TOY_COUNTS = np.array(
+    [
+        [0.0, 1.0, 0.0, 0.0],
+        [0.0, 9.0, 0.0, 0.0],
+        [0.0, 0.0, 0.0, 0.0],
+        [1.0, 0.0, 0.0, 1.0],
+    ]
+)
+TOY_NEIGHBOURS = {
+    (i, j): [(a, b) for a in range(4) for b in range(4) if abs(a - i) + abs(b - j) <= 1]
+    for i in range(4)
+    for j in range(4)
+}
+
+
+class TestMapPointInference:
+    def test_band_sum_is_binomial_against_brute_force_multinomial(self):
+        """The exact tail equals a brute-force Monte Carlo of the multinomial null: 200,000
+        draws of the 12 records over the 16 cells, neighbourhood sums by explicit loops."""
+        z = gistar_grid_z(TOY_COUNTS, 100.0, 100.0)
+        p = binomial_grid_p(TOY_COUNTS, TOY_SHARE, 100.0, 100.0, z=z)
+        rng = np.random.default_rng(11)
+        n, draws = int(TOY_COUNTS.sum()), 200_000
+        sims = rng.multinomial(n, TOY_SHARE.ravel(), size=draws).reshape(draws, 4, 4)
+        for (i, j), nb in TOY_NEIGHBOURS.items():
+            s_obs = sum(TOY_COUNTS[a, b] for a, b in nb)
+            s_sim = sum(sims[:, a, b] for a, b in nb)
+            upper, lower = (s_sim >= s_obs).mean(), (s_sim <= s_obs).mean()
+            tail = upper if z[i, j] > 0 else lower if z[i, j] < 0 else min(upper, lower)
+            mc = min(1.0, 2 * tail)
+            se = math.sqrt(max(tail * (1 - tail), 1e-6) / draws)
+            assert abs(p[i, j] - mc) <= 2 * 4 * se + 1e-9, ((i, j), p[i, j], mc)
+        # the busy cell: 10 of 12 records in its band where chance puts 0.40 of them
+        assert p[1, 1] < 0.01 < p[3, 0]
+
+    def test_tails_equal_scipy_binomtest(self):
+        """Each cell's p is scipy's exact binomial test in Gi*'s direction, doubled."""
+        z = gistar_grid_z(TOY_COUNTS, 100.0, 100.0)
+        p = binomial_grid_p(TOY_COUNTS, TOY_SHARE, 100.0, 100.0)
+        n = int(TOY_COUNTS.sum())
+        for (i, j), nb in TOY_NEIGHBOURS.items():
+            k = int(sum(TOY_COUNTS[a, b] for a, b in nb))
+            share = float(sum(TOY_SHARE[a, b] for a, b in nb))
+            side = "greater" if z[i, j] > 0 else "less"
+            ref = min(1.0, 2 * stats.binomtest(k, n, share, alternative=side).pvalue)
+            assert p[i, j] == pytest.approx(ref, rel=1e-9, abs=1e-15), (i, j)
+
+    def test_busy_but_below_its_map_points_is_not_hot(self):
+        """A cell above the area's mean count but below what its many map points make
+        likely gets the upper tail (p near 1), not the lower one."""
+        counts = np.zeros((4, 4))
+        counts[0, 0], counts[3, 3] = 3.0, 1.0
+        share = np.full((4, 4), 0.01)
+        share[0, 0] = 1 - 15 * 0.01  # nearly all the map-point land in one cell
+        z = gistar_grid_z(counts, 100.0, 0.0)
+        p = binomial_grid_p(counts, share, 100.0, 0.0, z=z)
+        assert z[0, 0] > 0 and p[0, 0] > 0.5
+
+    def test_shares_checked(self):
+        with pytest.raises(InputError, match="cell_share"):
+            binomial_grid_p(TOY_COUNTS, np.ones((3, 3)), 100.0, 100.0)
+        with pytest.raises(InputError, match="cell_share"):
+            binomial_grid_p(TOY_COUNTS, np.zeros((4, 4)), 100.0, 100.0)
+
+    def test_real_quarter_uses_map_points_by_default(self, bcp_2024):
+        """Records on police.uk map points: the exact test, no permutations; Bournemouth
+        Square's cell is hot and the permutation path is still one setting away."""
+        r = gistar(bcp_2024)
+        assert r.inference == MAP_POINT_INFERENCE and r.permutations == 0
+        assert any("police.uk map points" in n for n in r.notes)
+        assert any("Binomial(N" in n for n in r.notes)
+        cell = r.grid[r.grid.geometry.contains(shapely.Point(408595.7, 91181.8))]
+        assert cell["gi_class"].item() == "Hot 99%"
+        perm = gistar(bcp_2024, permutations=999)
+        assert perm.inference == "permutation" and perm.permutations == 999
+
+    def test_exact_coordinates_fall_back_to_permutation(self, bcp_2024):
+        recs = bcp_2024.assign(
+            **{S.X: bcp_2024[S.X] + 3.0, S.SOURCE: S.SOURCE_FORCE_EXPORT}
+        )  # not on map points
+        r = gistar(recs)
+        assert r.inference == "permutation" and r.permutations == 99_999
+        assert any("uniformly over" in n for n in r.notes)
 
 
 # ============================================================================ hotspot areas
@@ -551,7 +649,7 @@ class TestHotspotAreas:
     def test_real_hotspots_hold_records_inside_bcp(self, bcp_2024):
         from hotspots.data.areas import resolve_area
 
-        r = gistar(bcp_2024)
+        r = gistar(bcp_2024, permutations=99_999)
         h = gistar_hotspot_areas(r)
         assert 4 <= len(h) <= 20  # 7 measured (Q1 2024): town centres, Lansdowne, Boscombe...
         assert (h["count"] > 0).all()

@@ -72,6 +72,7 @@ from hotspots.methods.gistar_stat import (
     _kernel,
     auto_permutations,
     bh_adjust,
+    binomial_grid_p,
     check_permutations,
     classify_gi,
     conditional_permutation_p,
@@ -96,6 +97,8 @@ __all__ = [
     "gistar_grid_z",
     "gistar_grid_p",
     "conditional_permutation_p",
+    "binomial_grid_p",
+    "MAP_POINT_INFERENCE",
     "gistar_hotspot_areas",
     "inference_note",
     "check_permutations",
@@ -120,6 +123,12 @@ P_VALUE = "p_value"
 P_ADJUSTED = "p_adjusted"
 GI_CLASS = "gi_class"
 GISTAR_COLUMNS: list[str] = [CELL_ID, S.COUNT, GI_Z, P_VALUE, P_ADJUSTED, GI_CLASS, "geometry"]
+
+#: :attr:`GiStarResult.inference`: exact binomial tails under the map-point chance
+#: model (:func:`binomial_grid_p`), conditional permutation, or the normal approximation
+MAP_POINT_INFERENCE = "map points"
+PERMUTATION_INFERENCE = "permutation"
+NORMAL_INFERENCE = "normal"
 
 #: Default distance band, in cells: every cell whose centre is within 3 cell
 #: widths of the centre of cell i (29 cells including i: a disc of ~300 m radius
@@ -199,7 +208,10 @@ class GiStarResult:
     n_records : records inside the study area.
     notes : automatic choices and warnings, in plain English.
     permutations, seed : conditional permutations per cell (0 = normal
-        approximation) and the seed of their draws.
+        approximation, or none needed) and the seed of their draws.
+    inference : how the p-values were obtained: :data:`MAP_POINT_INFERENCE`
+        (exact, the default where records sit on police.uk map points),
+        ``"permutation"`` or ``"normal"``.
     """
 
     grid: gpd.GeoDataFrame
@@ -212,6 +224,7 @@ class GiStarResult:
     notes: tuple[str, ...]
     permutations: int = DEFAULT_PERMUTATIONS
     seed: int | None = DEFAULT_SEED
+    inference: str = PERMUTATION_INFERENCE
 
     @property
     def hot_mask(self) -> np.ndarray:
@@ -232,6 +245,7 @@ class GiStarResult:
             "alpha": self.alpha,
             "permutations": self.permutations,
             "seed": self.seed,
+            "inference": self.inference,
             "n_records": self.n_records,
             "n_cells": len(self.grid),
             "class_counts": self.class_counts(),
@@ -265,12 +279,16 @@ def gistar_on_grid(
     weights: np.ndarray | None = None,
     permutations: int = DEFAULT_PERMUTATIONS,
     seed: int | None = DEFAULT_SEED,
+    cell_share: np.ndarray | None = None,
 ) -> tuple[gpd.GeoDataFrame, tuple[str, ...]]:
     """Gi* for points (metres) on a given grid and study mask; used by hotspot change.
 
     Pass unique locations with ``weights`` (record counts) where possible.
     ``permutations`` and ``seed`` as :func:`gistar_grid_p` (0 = normal p-values;
-    :func:`auto_permutations` gives the number :func:`gistar` uses).
+    :func:`auto_permutations` gives the number :func:`gistar` uses). With
+    ``cell_share`` (the map-point chance share of each grid cell) the p-values are
+    the exact binomial tails of :func:`binomial_grid_p` instead, and
+    ``permutations`` is not used.
     Returns the cell frame (columns :data:`GISTAR_COLUMNS`) and notes.
     """
     permutations, seed = check_permutations(permutations, seed)  # type: ignore[assignment]
@@ -280,9 +298,12 @@ def gistar_on_grid(
     z = gistar_grid_z(counts, grid.cell_size_m, distance_m, mask)
     cells = cell_polygons(grid, mask)
     zi = z[mask]
-    p = gistar_grid_p(
-        counts, grid.cell_size_m, distance_m, mask, permutations=permutations, seed=seed
-    )[mask]
+    if cell_share is not None:
+        p = binomial_grid_p(counts, cell_share, grid.cell_size_m, distance_m, mask, z=z)[mask]
+    else:
+        p = gistar_grid_p(
+            counts, grid.cell_size_m, distance_m, mask, permutations=permutations, seed=seed
+        )[mask]
     p = np.where(np.isfinite(zi), p, np.nan)
     padj = bh_adjust(p) if fdr else p.copy()
     if mask.any() and counts.sum() > 0 and not np.isfinite(zi).any():
@@ -316,8 +337,14 @@ def auto_permutations_note(permutations: int, n_tests: int, fdr: bool) -> str:
     return f"permutations set to {permutations:,} per cell ({why})"
 
 
-def inference_note(permutations: int, seed: int | None) -> str:
+def inference_note(permutations: int, seed: int | None, inference: str | None = None) -> str:
     """The sentence that announces how the Gi* p-values were obtained."""
+    if inference == MAP_POINT_INFERENCE:
+        return (
+            "p-values exact under the map-point chance model: each cell's neighbourhood "
+            "count is Binomial(N, its map points' share) (tail in the direction of Gi*, "
+            "doubled); no permutations"
+        )
     if permutations == 0:
         return "p-values from the normal approximation of Gi* (two-sided)"
     seed_txt = "a fresh random seed" if seed is None else f"seed {seed}"
@@ -371,6 +398,7 @@ def gistar(
     area: Area | str | None = None,
     permutations: int | None = None,
     seed: int | None = DEFAULT_SEED,
+    map_points: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> GiStarResult:
     """Getis-Ord Gi* hot and cold spots of record counts on a square grid.
 
@@ -389,11 +417,17 @@ def gistar(
         are those overlapping it (:func:`study_grid`). Pass the area clipped to
         land: cells of the sea or of a neighbouring district are then neither
         tested nor permuted.
-    permutations : int, optional. Conditional permutations per cell for the
-        p-values (:func:`conditional_permutation_p`); 0 = normal approximation;
-        default from the number of study cells (:func:`auto_permutations`:
-        99,999 for BCP at 100 m), announced in ``notes``.
+    permutations : int, optional. Default (None): exact p-values under the
+        map-point chance model (:func:`binomial_grid_p`, no permutations) when
+        the records sit on police.uk map points
+        (:func:`hotspots.methods.chance.chance_model`), else conditional
+        permutation with :func:`auto_permutations` (99,999 for BCP at 100 m).
+        A number > 0 asks for conditional permutation with that many draws per
+        cell (:func:`conditional_permutation_p`, the esda test); 0 = normal
+        approximation. The choice is announced in ``notes``.
     seed : int or None, default 0. Seed of the permutations, so reruns agree.
+    map_points : the police.uk map-point set of the chance model (default: the
+        bundled points plus the records' own, :func:`hotspots.methods.chance.map_points`).
 
     Returns
     -------
@@ -431,11 +465,27 @@ def gistar(
             tuple(notes), int(permutations or 0), seed,
         )  # fmt: skip
     grid, mask = study_grid(a, cell_size_m)
-    if permutations is None:
-        permutations = auto_permutations(int(mask.sum()), alpha, fdr)
-        notes.append(auto_permutations_note(permutations, int(mask.sum()), fdr))
-    permutations = int(permutations)
     pts = unique_locations(recs[S.X].to_numpy(), recs[S.Y].to_numpy())
+    cell_share = None
+    if permutations is None:
+        from hotspots.methods.chance import MAP_POINTS, chance_model
+
+        model = chance_model(recs, a, points=map_points)
+        notes.append(model.note)
+        if model.kind == MAP_POINTS:
+            cell_share = np.where(mask, bin_counts(grid, model.x, model.y, model.share), 0.0)
+            if cell_share.sum() <= 0:
+                cell_share = None
+        if cell_share is None:
+            permutations = auto_permutations(int(mask.sum()), alpha, fdr)
+            notes.append(auto_permutations_note(permutations, int(mask.sum()), fdr))
+        else:
+            permutations = 0
+    permutations = int(permutations)
+    if cell_share is not None:
+        inference = MAP_POINT_INFERENCE
+    else:
+        inference = PERMUTATION_INFERENCE if permutations else NORMAL_INFERENCE
     frame, more = gistar_on_grid(
         pts.x,
         pts.y,
@@ -446,9 +496,10 @@ def gistar(
         weights=pts.weight,
         permutations=permutations,
         seed=seed,
+        cell_share=cell_share,
     )
     notes.extend(more)
-    notes.append(inference_note(permutations, seed))
+    notes.append(inference_note(permutations, seed, inference))
     if fdr:
         notes.append(
             f"p-values corrected for {len(frame):,} simultaneous tests (Benjamini-Hochberg false "
@@ -456,7 +507,7 @@ def gistar(
         )
     return GiStarResult(
         frame, cell_size_m, distance_m, bool(fdr), float(alpha), a.name, n, tuple(notes),
-        permutations, seed,
+        permutations, seed, inference,
     )  # fmt: skip
 
 

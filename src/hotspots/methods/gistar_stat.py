@@ -228,6 +228,81 @@ def gistar_grid_p(
     return p
 
 
+def binomial_grid_p(
+    counts: np.ndarray,
+    cell_share: np.ndarray,
+    cell_size_m: float,
+    distance_m: float,
+    mask: np.ndarray | None = None,
+    *,
+    z: np.ndarray | None = None,
+) -> np.ndarray:
+    """Exact Gi* p-values under the map-point chance model (multinomial null).
+
+    Parameters
+    ----------
+    counts, cell_size_m, distance_m, mask : as :func:`gistar_grid_z`.
+    cell_share : float array of shape (ny, nx), the chance probability of each
+        cell: the summed share of the police.uk map points in it
+        (:class:`hotspots.methods.chance.ChanceModel`); renormalised to sum to 1
+        over the mask.
+    z : float array of shape (ny, nx), optional. The Gi* z of each cell (default
+        :func:`gistar_grid_z`); it gives the direction of each cell's test.
+
+    Returns
+    -------
+    p : float64 array of shape (ny, nx); NaN outside the mask.
+
+    Notes
+    -----
+    *The null.* Under chance the window's ``N`` records (the mask's total) fall
+    independently on the map points of the study area, point j with probability
+    ``p_j`` (its land catchment's share): a multinomial. With binary distance-band
+    weights the star local sum ``S_i = sum_j w_ij x_j`` counts the records that
+    fell in the cells of the band of *i*, each record independently with
+    probability ``P_i = sum_j w_ij q_j`` (``q_j`` = the cell's share), so ``S_i``
+    is exactly ``Binomial(N, P_i)``: no approximation and no random draws.
+
+    *Which p-value.* The tail in the direction of Gi*: ``min(1, 2 P(S >= s_i))``
+    where ``z_i > 0`` and ``min(1, 2 P(S <= s_i))`` where ``z_i < 0``
+    (``scipy.stats.binom.sf`` / ``cdf``), twice the smaller tail where ``z_i = 0``.
+    A cell busier than the area's average but emptier than its map points make
+    likely is therefore not hot. The rejection region lies within that of the
+    two-sided test at the same level, so the test is valid (a little conservative).
+
+    Cost: two convolutions and two vectorised binomial tails, ~20 ms for BCP at
+    100 m, whatever the number of records.
+
+    References
+    ----------
+    Getis and Ord (1992); Johnson, N. L., Kemp, A. W. and Kotz, S. (2005).
+    Univariate Discrete Distributions, 3rd ed. Wiley, ch. 3 (multinomial margins
+    and sums of cells are binomial).
+    """
+    c, m = _check_grid(counts, mask, distance_m)
+    q = np.asarray(cell_share, dtype="float64")
+    if q.shape != c.shape:
+        raise InputError("cell_share", q.shape, f"the shape of counts {c.shape}")
+    p = np.full(c.shape, np.nan)
+    if not m.any():
+        return p
+    cm, lag, _ = _grid_sums(c, m, cell_size_m, distance_m)
+    qm = np.where(m, np.clip(q, 0.0, None), 0.0)
+    total = float(qm.sum())
+    if total <= 0:
+        raise InputError("cell_share", total, "positive chance shares on the study cells")
+    band = _neigh_sum(qm / total, _kernel(cell_size_m, distance_m))
+    n = int(round(float(cm.sum())))
+    s = np.rint(lag[m])  # exact integer sums (the FFT errs ~1e-12)
+    pi = np.clip(band[m], 0.0, 1.0)
+    upper = stats.binom.sf(s - 1, n, pi)
+    lower = stats.binom.cdf(s, n, pi)
+    zz = gistar_grid_z(c, cell_size_m, distance_m, m)[m] if z is None else np.asarray(z)[m]
+    two = np.where(zz > 0, upper, np.where(zz < 0, lower, np.minimum(upper, lower)))
+    p[m] = np.minimum(1.0, 2.0 * two)
+    return p
+
+
 def bh_adjust(p: np.ndarray) -> np.ndarray:
     """Benjamini-Hochberg adjusted p-values (q-values); NaN in, NaN out.
 

@@ -206,6 +206,7 @@ def _gistar(recs: pd.DataFrame, area: Area, naming: dict, params: dict) -> Metho
         "alpha": res.alpha,
         "permutations": res.permutations,
         "seed": res.seed,
+        "inference": res.inference,
         "hot_cells": int(res.hot_mask.sum()),
     }
     if hot is not None and len(hot):
