@@ -27,11 +27,14 @@ noisy, so ratios are taken within one run):
 * One-quarter DBSCAN detect (the bundled 2024-01..03 months, ~9.4k records, in
   process, map-point chance model, naming of what passes the importance floor;
   goal <= 1 s on a quiet machine) and its ratio to the clustering alone.
-* Gi* on a 100 m grid over BCP with conditional permutation inference (the
-  automatic number of permutations, 99,999 for BCP; goal <= 1 s end to end), and
-  the permutation p-values against a naive per-cell loop (esda's algorithm, one
-  cell at a time: copy the other n - 1 values, gather the shared draws, sum,
-  compare), timed on a sample of cells and scaled to the grid, same draws count.
+* Gi* on a 100 m grid over BCP with its default inference (exact binomial tails
+  under the map-point chance model, no permutations) and with the permutation
+  path it replaced (the automatic number of permutations, 99,999 for BCP; goal
+  <= 1 s end to end), printed as a ratio; the same pair through ``detect`` on the
+  real quarter (naming included); and the permutation p-values against a naive
+  per-cell loop (esda's algorithm, one cell at a time: copy the other n - 1 values,
+  gather the shared draws, sum, compare), timed on a sample of cells and scaled to
+  the grid, same draws count.
 
 It prints a Markdown table for the README's performance section.
 """
@@ -153,35 +156,49 @@ def naive_permutation_p(values, others_sum, n_others, permutations, rng, cells):
 def bench_gistar(
     recs, bcp, quick: bool = False, label: str = "1M"
 ) -> list[tuple[str, str, str, str]]:
-    """Gi* end to end at 1M records, and the permutation step against a per-cell loop."""
+    """Gi* end to end at 1M records (exact map-point test against permutations), the
+    same pair through ``detect`` on the real quarter, and the permutation step against
+    a per-cell loop."""
     from hotspots.data import schema as S
-    from hotspots.methods.gistar import gistar, gistar_hotspot_areas, study_grid
+    from hotspots.methods.gistar import (
+        auto_permutations,
+        gistar,
+        gistar_hotspot_areas,
+        study_grid,
+    )
     from hotspots.methods.gistar_stat import _grid_sums, conditional_permutation_p
     from hotspots.methods.grid import bin_counts
 
     out = []
-    res = gistar(recs, cell_size_m=100, area=bcp)
-    perms = res.permutations
+    res = gistar(recs, cell_size_m=100, area=bcp)  # warm: map points and catchments cached
+    grid, mask = study_grid(bcp, 100.0)
+    perms = auto_permutations(int(mask.sum()))
     runs = 1 if quick else 5
     med, _ = median_time(lambda: gistar(recs, cell_size_m=100, area=bcp), runs=runs)
+    med_p, _ = median_time(
+        lambda: gistar(recs, cell_size_m=100, area=bcp, permutations=perms), runs=runs
+    )
     med0, _ = median_time(
         lambda: gistar(recs, cell_size_m=100, area=bcp, permutations=0), runs=runs
     )
     areas = gistar_hotspot_areas(res)
     print(
-        f"Gi* 100 m over BCP on {label} records: {med:.3f} s with {perms:,} permutations "
-        f"({med0:.3f} s with the normal approximation); hot cells {int(res.hot_mask.sum())}, "
-        f"hotspots {len(areas)}"
+        f"Gi* 100 m over BCP on {label} records: {med:.3f} s with the exact map-point test "
+        f"({res.inference}), {med_p:.3f} s with {perms:,} permutations (ratio "
+        f"{med_p / med:.1f}x), {med0:.3f} s with the normal approximation; hot cells "
+        f"{int(res.hot_mask.sum())}, hotspots {len(areas)}"
     )
     out.append(
         (
-            f"Gi* on a 100 m grid over BCP, {label} records, {perms:,} conditional permutations",
+            f"Gi* on a 100 m grid over BCP, {label} records, exact map-point test (default)",
             f"{med:.2f} s",
             "<= 1 s",
-            f"end to end (FDR, cell polygons); {med0:.2f} s with the normal approximation",
+            f"end to end (FDR, cell polygons); {med_p:.2f} s with {perms:,} conditional "
+            f"permutations (permutation / exact = {med_p / med:.1f}); {med0:.2f} s with the "
+            "normal approximation",
         )
     )
-    grid, mask = study_grid(bcp, 100.0)
+    out.extend(bench_gistar_detect(perms, quick))
     counts = bin_counts(grid, recs[S.X].to_numpy(), recs[S.Y].to_numpy())
     cm, lag, w_sum = _grid_sums(counts, mask, 100.0, 300.0)
     v, obs, k = cm[mask], (lag - cm)[mask], w_sum[mask].astype(np.int64) - 1
@@ -208,6 +225,37 @@ def bench_gistar(
         )
     )
     return out
+
+
+def bench_gistar_detect(perms: int, quick: bool = False) -> list[tuple[str, str, str, str]]:
+    """Gi* through ``detect`` on one quarter of real records: default against permutations."""
+    from hotspots.data.boundaries import load_boundaries
+    from hotspots.data.select import filter_records
+    from hotspots.data.store import open_dataset
+    from hotspots.methods.detect import detect
+
+    b = load_boundaries()
+    allr = open_dataset("bundled").records()
+    q = filter_records(allr, months=("2024-01", "2024-03"))
+    q = q[q[S_IN_BCP(q)].to_numpy(dtype=bool)]
+    res = detect(q, "gistar", boundaries=b)  # warm
+    runs = 3 if quick else 7
+    exact, _ = median_time(lambda: detect(q, "gistar", boundaries=b), runs=runs)
+    perm, _ = median_time(lambda: detect(q, "gistar", boundaries=b, permutations=perms), runs=runs)
+    print(
+        f"one quarter ({len(q):,} records), Gi* detect: {exact:.3f} s exact map-point test, "
+        f"{perm:.3f} s with {perms:,} permutations (ratio {perm / exact:.1f}x); "
+        f"{len(res.hotspots)} hotspots"
+    )
+    return [
+        (
+            f"Gi* `detect`, one quarter of real BCP records ({len(q):,})",
+            f"{exact:.2f} s",
+            "",
+            f"exact map-point test (default), naming included; {perm:.2f} s with {perms:,} "
+            f"permutations (permutation / exact = {perm / exact:.1f})",
+        )
+    ]
 
 
 def bench_quarter(quick: bool = False) -> list[tuple[str, str, str, str]]:

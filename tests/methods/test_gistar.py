@@ -589,8 +589,41 @@ class TestMapPointInference:
         assert any("Binomial(N" in n for n in r.notes)
         cell = r.grid[r.grid.geometry.contains(shapely.Point(408595.7, 91181.8))]
         assert cell["gi_class"].item() == "Hot 99%"
+        # more powerful than permutation (150-350 hot cells, test above): 2,684 measured,
+        # cut by the peak rule to 62 street-sized hotspots (before the importance floor)
+        assert 2_000 < r.hot_mask.sum() < 3_500
+        assert 40 <= len(gistar_hotspot_areas(r)) <= 90
         perm = gistar(bcp_2024, permutations=999)
         assert perm.inference == "permutation" and perm.permutations == 999
+
+    @pytest.mark.slow
+    def test_chance_records_rarely_give_a_hot_cell(self, bcp_2024):
+        """Records drawn from the map-point model itself (a real month's count, 100 seeds):
+        at most 9 of 100 seeds have any hot cell after BH, at BCP scale and in Bournemouth
+        Central alone (9 bounds a 5% rate: P(>= 10 of 100) = 0.03). Measured 0 and 4."""
+        from hotspots.data.areas import records_in_area
+        from hotspots.methods import chance as C
+        from hotspots.methods.detect import study_area
+
+        month = bcp_2024[bcp_2024[S.MONTH].astype(str) == "2024-01"]
+        bcp = study_area("bcp")
+        ward = study_area("Bournemouth Central")
+        base = C.chance_model(month, bcp)
+        pts = (base.x, base.y)
+        rng = np.random.default_rng(5)
+        for area in (bcp, ward):
+            model = C.chance_model(month, area, points=pts)
+            assert model.kind == C.MAP_POINTS
+            n = int(records_in_area(month, area).sum())
+            hits = 0
+            for _ in range(100):
+                j = rng.choice(model.n_points, size=n, p=model.share)
+                recs = month.iloc[:n].copy()
+                recs[S.X], recs[S.Y] = model.x[j], model.y[j]
+                r = gistar(recs, area=area, map_points=pts)
+                assert r.inference == MAP_POINT_INFERENCE
+                hits += bool(r.hot_mask.any())
+            assert hits <= 9, (area.name, hits)
 
     def test_exact_coordinates_fall_back_to_permutation(self, bcp_2024):
         recs = bcp_2024.assign(

@@ -2,8 +2,9 @@
 
 Written by hand (no PySAL dependency) after Getis and Ord (1992) and Ord and
 Getis (1995): binary distance-band weights that include the cell itself (the
-"star" statistic), p-values by conditional permutation (Anselin 1995), a
-Benjamini-Hochberg false-discovery-rate correction (on by default, because a
+"star" statistic), exact p-values under the map-point chance model of
+:mod:`hotspots.methods.chance` where records sit on police.uk map points (else
+by conditional permutation, Anselin 1995), a Benjamini-Hochberg false-discovery-rate correction (on by default, because a
 100 m grid over BCP runs ~17,000 tests at once), and hotspots cut at the peaks
 of z so that each is street-sized.
 
@@ -22,7 +23,15 @@ with ``W_i = sum_j w_ij``, ``S1_i = sum_j w_ij**2`` (= ``W_i`` for binary weight
 counts of the study area (Ord and Getis 1995, eq. 9). This is the same value
 as ``esda.G_Local(y, w, transform="B", star=True).Zs``.
 
-Inference. Reading ``z_i`` against the normal distribution assumes many
+Inference (default). Where the records sit on police.uk map points the null is
+the map-point chance model: the N records fall independently on the study area's
+map points with their catchment shares, so the band sum of cell *i* is exactly
+Binomial(N, P_i), P_i the summed share of the band's cells, and the p-value is its
+tail in the direction of z, doubled (:func:`binomial_grid_p`): exact, vectorised,
+no permutations. Otherwise (exact coordinates), or when ``permutations`` is given,
+the conditional permutation test below is used; the notes say which.
+
+Permutation inference. Reading ``z_i`` against the normal distribution assumes many
 neighbours with well-behaved counts. A month of police.uk records leaves ~93%
 of 100 m cells empty and puts dozens of records on single snap points; the
 normal approximation then flags 766 hot cells in Jan 2024 after FDR, 488 of them
