@@ -20,4 +20,6 @@ COMMANDS = (
     "change",
     "repair",
     "pack",
+    "fetch",
+    "update",
 )

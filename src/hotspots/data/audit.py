@@ -25,7 +25,16 @@ from pathlib import Path
 
 __all__ = ["ACTIONS", "audit_path", "record", "read_events"]
 
-ACTIONS = ("sign-in", "sign-out", "import", "export", "delete", "access-denied")
+ACTIONS = (
+    "sign-in",
+    "sign-out",
+    "import",
+    "export",
+    "delete",
+    "access-denied",
+    "fetch",
+    "update",
+)
 BACKUPS = 5
 _LOCK = threading.Lock()
 _LOGGERS: dict[str, logging.Logger] = {}
