@@ -28,6 +28,9 @@ def add_arguments(p) -> None:
         help="police.uk API root (default: HOTSPOTS_POLICE_API or https://data.police.uk/api)",
     )
     p.add_argument(
+        "--retries", type=int, default=6, metavar="N", help="retries of a failing request (default 6)"
+    )
+    p.add_argument(
         "--archive",
         metavar="ZIP_OR_URL",
         default=None,
@@ -62,7 +65,7 @@ def run(args) -> int:
     if not args.first:
         raise InputError("from", None, "a first month (--from YYYY-MM) or --archive")
     months = month_range(args.first, args.last or args.first)
-    api = PoliceApi(api_root(args.api_url))
+    api = PoliceApi(api_root(args.api_url), retries=max(args.retries, 0))
     rep = fetch_into(store, months, api, dry_run=args.dry_run, refresh=args.refresh)
     d = rep.to_dict()
     if not args.dry_run:

@@ -36,6 +36,9 @@ def add_arguments(p) -> None:
     add_store_arguments(p, default_dataset="bundled")
     p.add_argument("--api-url", default=None, metavar="URL", help="police.uk API root")
     p.add_argument(
+        "--retries", type=int, default=6, metavar="N", help="retries of a failing request (default 6)"
+    )
+    p.add_argument(
         "--out", required=True, metavar="DIR", help="folder for the packs (<DIR>/<YYYY-MM>/)"
     )
     p.add_argument(
@@ -57,7 +60,7 @@ def run(args) -> int:
     if out.exists() and not out.is_dir():
         raise InputError("out", args.out, "a folder (it is a file)")
     store = store_from_args(args, build=args.dataset == "bundled" and not args.store)
-    api = PoliceApi(api_root(args.api_url))
+    api = PoliceApi(api_root(args.api_url), retries=max(args.retries, 0))
     have = store.months()
     event = {"dataset": store.path.name, "api": api.root}
     try:
