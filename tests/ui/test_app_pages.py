@@ -706,12 +706,19 @@ def test_data_page_upload_accounts_for_every_row(run_page, isolated_store):
     from hotspots.data.store import open_dataset
 
     at = run_page("data")
+    assert at.radio(key="upload_target").value == "bundled"  # the real dataset by default
+    at.radio(key="upload_target").set_value("uploaded").run()
     at.file_uploader(key="upload_files").set_value(
         ("2024-03-test-street.csv", _UPLOAD, "text/csv")
     ).run()
     assert not at.button(key="upload_go").disabled
     at.button(key="upload_go").click().run()
     assert_ran(at)
+    # the page switched to the dataset the rows went into, and says what changed
+    assert at.selectbox(key="dataset").value == "uploaded"
+    assert any("Added 2024" in i.value.replace("\\", "") for i in at.info), [
+        i.value for i in at.info
+    ]
     got = {
         k: as_int(metric(at, k))
         for k in ("Rows read", "Accepted", "Rejected", "Duplicates", "In BCP")
@@ -725,9 +732,6 @@ def test_data_page_upload_accounts_for_every_row(run_page, isolated_store):
     ]
     stored = open_dataset("uploaded").records()
     assert len(stored) == 4 and set(stored[S.LOCATION]) == {"On or near Poole Bus Station"}
-    # the uploaded dataset can now be chosen, and the other pages read it
-    at.selectbox(key="dataset").set_value("uploaded").run()
-    assert_ran(at)
     assert at.subheader[-1].value.startswith("Coverage of the active dataset: Uploaded data")
 
 

@@ -159,6 +159,7 @@ def test_data_page_errors_name_the_upload_not_the_temp_path(isolated_store):
     at.run()
     name = "![x](http://evil.example/t.png).csv"
     data = b"\xff\xfe" + "a,b\n".encode("utf-16-le")
+    at.radio(key="upload_target").set_value("uploaded").run()  # not the (shared) real dataset
     at.file_uploader(key="upload_files").set_value((name, data, "text/csv")).run()
     at.button(key="upload_go").click().run()
     assert not len(at.exception)
