@@ -61,6 +61,7 @@ from hotspots.data.sim_params import (
     SEASIDE_DECAY_M,
     SEASON_AMPLITUDE,
     SIM_TARGET_RADIUS_M,
+    SPIKES,
     SIMULATED_LABEL,
     SIMULATED_WARNING,
 )
@@ -269,6 +270,10 @@ def _draw(
         rng = np.random.default_rng([seed, int(month[:4]), int(month[5:7])])
         cf = scale * cal.base * (trend[kind_of_cat, mi][None, :] * season[:, kind_of_cat, mi])
         lam = cf * eff[zone][:, kind_of_cat] if month in after else cf
+        for sm, scat, factor in SPIKES:  # the known unusual months (truth["spikes"])
+            if sm == month:
+                lam = lam.copy()
+                lam[:, S.CATEGORIES.index(scat)] *= factor
         e_zk, c_zk = zone_1hot @ lam @ kind_1hot, zone_1hot @ cf @ kind_1hot  # (3, 2)
         re = _random_effects(seed, month, k, dispersion)
         if re is not None:
@@ -457,5 +462,8 @@ def _truth(
             "calibration_months": list(cal.months),
         },
         "windows_summary": summary,
+        "spikes": [
+            {"month": m, "category": c, "factor": f} for m, c, f in SPIKES if m in set(months)
+        ],
         "notes": list(notes),
     }
