@@ -116,7 +116,7 @@ def _chart_one(y: np.ndarray, X: np.ndarray, robust: bool = True):
     if robust:
         lo, hi = _limits(mu, phi, 0.001), _limits(mu, phi, 0.999)
         keep = (y >= lo) & (y <= hi)
-        if 0 < (~keep).sum() and keep.sum() > X.shape[1] + 1:
+        if (~keep).sum() > 0 and keep.sum() > X.shape[1] + 1:
             import statsmodels.api as sm
 
             res = sm.GLM(y[keep], X[keep], family=sm.families.Poisson()).fit(scale="X2")

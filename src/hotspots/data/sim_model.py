@@ -61,9 +61,9 @@ from hotspots.data.sim_params import (
     SEASIDE_DECAY_M,
     SEASON_AMPLITUDE,
     SIM_TARGET_RADIUS_M,
-    SPIKES,
     SIMULATED_LABEL,
     SIMULATED_WARNING,
+    SPIKES,
 )
 from hotspots.errors import InputError
 
