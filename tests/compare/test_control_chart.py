@@ -62,7 +62,7 @@ def test_a_planted_spike_is_flagged_and_few_ordinary_months_are():
     rng = np.random.default_rng(11)
     months = _months(n=60)
     flagged = ordinary = 0
-    for rep in range(40):
+    for _rep in range(40):
         y = rng.poisson(120, 60).astype(int)
         y[30] = int(y[30] * 1.8)
         t = control_chart(pd.DataFrame({"A": y}, index=months)).table
