@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from hotspots.compare import wording as W
@@ -9,8 +10,9 @@ from hotspots.compare.windows import default_windows
 from hotspots.errors import InputError
 from hotspots.present.charts import bar_chart, trend_chart
 from hotspots.present.tables import format_month, format_period
+from hotspots.present.whats_new import control_chart_figure
 from hotspots.ui import widgets
-from hotspots.ui.cache import compute, coverage
+from hotspots.ui.cache import compute, coverage, whats_new
 
 st.set_page_config(page_title="Safer BCP hotspots", page_icon="🗺️", layout="wide")
 st.title("Safer BCP: crime and anti-social behaviour")
@@ -85,6 +87,38 @@ with right:
         )
     with st.expander("Table: category mix"):
         st.dataframe(ov.categories, hide_index=True)
+
+# --- what is new (hotspots.present.whats_new; issue 21) ---
+wn = whats_new(dataset)
+st.subheader("What is new")
+st.markdown(f"**{wn.currency}**")
+last = wn.monthly.iloc[-1] if len(wn.monthly) else None
+if last is not None and pd.notna(last["rolling_12"]):
+    st.metric(
+        f"Records in the 12 months to {format_month(last['month'])} (all of BCP)",
+        f"{int(last['rolling_12']):,}",
+        help="The rolling 12-month total; shown only where all 12 months are in the dataset.",
+    )
+if len(wn.chart.table):
+    cats = list(wn.chart.model)
+    first = wn.unusual["category"].iloc[0] if len(wn.unusual) else cats[0]
+    cat = st.selectbox("Control chart for", cats, index=cats.index(first), key="cc_category")
+    st.altair_chart(
+        control_chart_figure(wn.chart, cat, f"{cat}: records per month against its limits"),
+        width="stretch",
+    )
+    st.caption(
+        f"Model: {wn.chart.model[cat]}, dispersion {wn.chart.dispersion[cat]:.1f}. Bands: 95% "
+        "and 99.8% limits of a quasi-Poisson trend + season fit; a month outside the 99.8% "
+        "band is unusual for its series."
+    )
+    if len(wn.unusual):
+        st.markdown("**Months unusual for their series** (outside the 99.8% limits):")
+        st.dataframe(wn.unusual, hide_index=True, key="cc_unusual")
+    else:
+        st.markdown("No month is outside the 99.8% limits of its series.")
+for note in wn.notes:
+    st.caption(note)
 
 st.subheader("Data coverage")
 kind = (

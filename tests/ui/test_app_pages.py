@@ -263,6 +263,30 @@ def test_overview_simulated_dataset_is_labelled(run_page):
     assert any("SIMULATED data" in c.value for c in at.caption)
 
 
+def test_overview_says_what_is_new_and_flags_the_simulators_unusual_months(run_page):
+    """Issue 21: data currency, rolling 12-month total, control chart with the planted spikes."""
+    from hotspots.data.sim_params import SPIKES
+
+    at = run_page("overview", dataset="simulated")
+    assert_ran(at)
+    assert any(m.startswith("**SIMULATED data up to Dec 2023") for m in markdowns(at))
+    assert as_int(metric(at, "Records in the 12 months to Dec 2023 (all of BCP)")) > 30_000
+    [unusual] = [d.value for d in at.dataframe if "unusually" in d.value.columns]
+    got = {(r["month"], r["category"]) for r in unusual.to_dict("records")}
+    assert got == {("Feb 2023", "Anti-social behaviour"), ("Oct 2020", "Burglary")}
+    assert len(SPIKES) == 2
+    # the chart shown is the first unusual category's, with its flagged month marked
+    spec = json.loads(at.get("vega_lite_chart")[-1].proto.spec)
+    assert "against its limits" in json.dumps(spec)
+
+
+def test_overview_bundled_data_says_too_few_months_for_a_control_chart(run_page):
+    at = run_page("overview")
+    assert_ran(at)
+    assert any(m.startswith("**Data up to Mar 2024") for m in markdowns(at))
+    assert any("a control chart needs at least 12" in c.value for c in at.caption)
+
+
 def test_state_follows_to_another_page(run_page):
     """state.keep: the categories chosen on one page are where the next page starts.
 

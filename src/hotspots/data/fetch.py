@@ -436,6 +436,17 @@ def _float(c: dict, key: str) -> float:
 # --- into a store ----------------------------------------------------------------------------
 
 API_LABEL = "police.uk API"
+UPDATED_FILE = "police_uk_updated.json"  # police.uk's last update, as the last fetch saw it
+
+
+def last_updated(store) -> str | None:
+    """police.uk's last update date as the last fetch into ``store`` saw it, or None."""
+    try:
+        return json.loads((Path(store.path) / UPDATED_FILE).read_text(encoding="utf-8")).get(
+            "last_updated"
+        )
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 @dataclass
@@ -532,6 +543,10 @@ def fetch_into(
             m.crimes, m.status = len(crimes), "fetched"
             say(f"{m.month}: {len(crimes):,} crimes fetched and imported")
             _clean(store, m.month)
+            if rep.last_updated:
+                (Path(store.path) / UPDATED_FILE).write_text(
+                    json.dumps({"last_updated": rep.last_updated}), encoding="utf-8"
+                )
     rep.requests = api.requests
     return rep
 
