@@ -269,11 +269,11 @@ def _draw(
     for mi, month in enumerate(months):
         rng = np.random.default_rng([seed, int(month[:4]), int(month[5:7])])
         cf = scale * cal.base * (trend[kind_of_cat, mi][None, :] * season[:, kind_of_cat, mi])
+        for sm, scat, factor in SPIKES:  # the known unusual months (truth["spikes"]): in the
+            if sm == month:  # expectation and the counterfactual alike (not an intervention)
+                cf = cf.copy()
+                cf[:, S.CATEGORIES.index(scat)] *= factor
         lam = cf * eff[zone][:, kind_of_cat] if month in after else cf
-        for sm, scat, factor in SPIKES:  # the known unusual months (truth["spikes"])
-            if sm == month:
-                lam = lam.copy()
-                lam[:, S.CATEGORIES.index(scat)] *= factor
         e_zk, c_zk = zone_1hot @ lam @ kind_1hot, zone_1hot @ cf @ kind_1hot  # (3, 2)
         re = _random_effects(seed, month, k, dispersion)
         if re is not None:
