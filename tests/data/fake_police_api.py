@@ -82,6 +82,7 @@ class FakePoliceApi:
         self.months = dict(months)
         self.limit = limit
         self.faults: list[str] = []
+        self.files: dict[str, bytes] = {}  # served at /archive/<name> (monthly archive zips)
         self.crime_requests = 0
         self.other_requests = 0
         self.last_updated = "2024-04-30"
@@ -143,6 +144,9 @@ class FakePoliceApi:
                 if path == "/api/crime-last-updated":
                     fake.other_requests += 1
                     return self._send(200, json.dumps({"date": fake.last_updated}).encode())
+                if path.startswith("/archive/") and path[9:] in fake.files:
+                    fake.other_requests += 1
+                    return self._send(200, fake.files[path[9:]])
                 if path != "/api/crimes-street/all-crime":
                     return self._send(404, b"{}")
                 fake.crime_requests += 1
