@@ -140,7 +140,10 @@ def control_chart(counts: pd.DataFrame, *, min_months: int = MIN_MONTHS) -> Cont
     """
     counts = counts.sort_index()
     months = pd.Index([str(m) for m in counts.index])
-    rows, model, disp, notes = [], {}, {}, []
+    rows: list[pd.DataFrame] = []
+    model: dict[str, str] = {}
+    disp: dict[str, float] = {}
+    notes: list[str] = []
     if len(months) < min_months:
         notes.append(
             f"{len(months)} months of data: a control chart needs at least {min_months} "
@@ -206,5 +209,5 @@ def rolling_12_months(totals: pd.Series) -> pd.Series:
     for month, kk in k.items():
         window = [by_k.get(kk - j) for j in range(12)]
         if all(v is not None for v in window):
-            out[month] = float(sum(window))
+            out[month] = float(sum(float(v) for v in window if v is not None))
     return out

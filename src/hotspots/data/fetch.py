@@ -50,6 +50,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
@@ -396,7 +397,7 @@ def crimes_to_street_csv(crimes: list[dict], month: str) -> dict[str, str]:
     lat = np.array([_float(c, "latitude") for c in crimes], dtype="float64")
     codes, names = _lsoa(lon, lat, month)
     out: dict[str, io.StringIO] = {}
-    writers: dict[str, csv.writer] = {}
+    writers: dict[str, Any] = {}  # csv writers
     for i, c in enumerate(crimes):
         force, slug = FORCES.get(str(c.get("location_type") or "Force"), FORCES["Force"])
         if slug not in out:
@@ -428,7 +429,7 @@ def crimes_to_street_csv(crimes: list[dict], month: str) -> dict[str, str]:
 
 def _float(c: dict, key: str) -> float:
     try:
-        return float((c.get("location") or {}).get(key))
+        return float((c.get("location") or {}).get(key))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return float("nan")
 
