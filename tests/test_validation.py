@@ -259,7 +259,7 @@ def _gistar_grid_p(**kw):
 
 
 def _change(**kw):
-    from hotspots.compare.change import hotspot_change
+    from hotspots.comparison.change import hotspot_change
 
     return hotspot_change(REC, "2024-01", "2024-02", **{"area": AREA, "permutations": 0, **kw})
 

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # imported for annotations only: the verbs import at call time
     import pandas as pd
 
-    from hotspots.compare.evaluation import Evaluation
-    from hotspots.compare.rates import PeriodComparison
+    from hotspots.comparison.evaluation import Evaluation
+    from hotspots.comparison.rates import PeriodComparison
     from hotspots.data.ingest import IngestReport
     from hotspots.data.store import Store
     from hotspots.methods.result import HotspotResult
@@ -208,7 +208,7 @@ def compare(
     records : a :class:`Dataset` (best: its months define each window's exposure) or
         all of a dataset's records (the monthly series estimate the dispersion).
     a, b : windows ``"FROM:TO"`` (e.g. ``"2019-01:2019-02"``); A is the earlier. Both
-        None: chosen from the data (:func:`hotspots.compare.windows.default_windows`).
+        None: chosen from the data (:func:`hotspots.comparison.windows.default_windows`).
     area, categories : as in :meth:`Dataset.records`; default all of BCP, every category.
     overdispersion : allow for the dispersion of the monthly counts (default) or not.
 
@@ -217,14 +217,14 @@ def compare(
     PeriodComparison: ``.by_category`` (counts, % change, 95% interval, p-value),
     ``.reading``, ``.notes``, ``.to_dict()``.
     """
-    from hotspots.compare.rates import compare_periods
+    from hotspots.comparison.rates import compare_periods
     from hotspots.errors import InputError
 
     rec, have = _records_of(records)
     if (a is None) != (b is None):
         raise InputError("a, b", (a, b), "both windows or neither (to use the defaults)")
     if a is None or b is None:
-        from hotspots.compare.windows import default_windows
+        from hotspots.comparison.windows import default_windows
 
         d = default_windows(have if have is not None else rec)
         a, b = d.a.spec, d.b.spec
@@ -270,18 +270,18 @@ def evaluate(
 
     Returns
     -------
-    Evaluation (:func:`hotspots.compare.evaluation.evaluate`): ``.table()``,
+    Evaluation (:func:`hotspots.comparison.evaluation.evaluate`): ``.table()``,
     ``.groups`` (per group WDD, WDQ, net effect), ``.notes``, ``.to_dict()``; the English reading
     is ``hotspots.present.evaluation_words.evaluation_reading(ev)``.
     """
-    from hotspots.compare.evaluation import DEFAULT_BUFFER_M
-    from hotspots.compare.evaluation import evaluate as _evaluate
+    from hotspots.comparison.evaluation import DEFAULT_BUFFER_M
+    from hotspots.comparison.evaluation import evaluate as _evaluate
     from hotspots.errors import InputError
 
     rec, have = _records_of(records)
     if intervention is not None:
-        from hotspots.compare.interventions import intervention_windows, load_interventions
-        from hotspots.compare.windows import dataset_months
+        from hotspots.comparison.interventions import intervention_windows, load_interventions
+        from hotspots.comparison.windows import dataset_months
 
         reg = {iv.name.lower(): iv for iv in load_interventions()}
         iv = reg.get(str(intervention).strip().lower())

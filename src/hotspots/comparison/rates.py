@@ -1,9 +1,9 @@
 """Period-against-period comparison of records for an area and set of categories.
 
 The counts of window A and window B are compared with the exact rate ratio of
-:mod:`hotspots.compare.ratio` (which has the statistics and their references),
+:mod:`hotspots.comparison.ratio` (which has the statistics and their references),
 per category and in total, allowing for the dispersion of the monthly counts
-(:mod:`hotspots.compare.dispersion`). :class:`RateRatio`, :func:`rate_ratio` and
+(:mod:`hotspots.comparison.dispersion`). :class:`RateRatio`, :func:`rate_ratio` and
 :func:`small_count_flag` are re-exported here, where callers have always found them.
 """
 
@@ -15,22 +15,22 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from hotspots.compare import wording as W
-from hotspots.compare.dispersion import (
+from hotspots.comparison import wording as W
+from hotspots.comparison.dispersion import (
     POISSON,
     POISSON_LABEL,
     Dispersion,
     estimate_dispersion,
     monthly_series,
 )
-from hotspots.compare.ratio import (
+from hotspots.comparison.ratio import (
     SMALL_COUNT,
     VERY_SMALL_COUNT,
     RateRatio,
     rate_ratio,
     small_count_flag,
 )
-from hotspots.compare.windows import Window, dataset_months, window
+from hotspots.comparison.windows import Window, dataset_months, window
 from hotspots.data import schema as S
 from hotspots.data.areas import Area, resolve_area
 from hotspots.data.select import filter_records
@@ -280,7 +280,7 @@ def compare_periods(
     -----
     The dispersion of each category (and of the total) is estimated from its
     monthly series over every month of the dataset in the area
-    (:func:`hotspots.compare.dispersion.estimate_dispersion`); ``records`` must
+    (:func:`hotspots.comparison.dispersion.estimate_dispersion`); ``records`` must
     therefore hold all the dataset's months, not only the windows'.
 
     A month missing from the data shortens that window's exposure: the rates

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from hotspots.compare.dispersion import (
+from hotspots.comparison.dispersion import (
     MIN_DF,
     POISSON,
     Dispersion,

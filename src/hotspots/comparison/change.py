@@ -34,7 +34,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from hotspots.compare.windows import Window, window
+from hotspots.comparison.windows import Window, window
 from hotspots.data import schema as S
 from hotspots.data.areas import Area, records_in_area, resolve_area
 from hotspots.data.points import unique_locations

@@ -1,4 +1,4 @@
-"""Tests for hotspots.compare.figures: counts computed from records.
+"""Tests for hotspots.comparison.figures: counts computed from records.
 
 The ward report's figures (:func:`ward_report_figures`, :func:`coerce_report`) are
 tested through the report in tests/present/test_reports.py, and
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from hotspots.compare.figures import NO_OUTCOME, outcome_mix, trend_by_month
+from hotspots.comparison.figures import NO_OUTCOME, outcome_mix, trend_by_month
 from hotspots.data import schema as S
 
 

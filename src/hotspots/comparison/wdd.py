@@ -12,8 +12,8 @@ and the control ``C``, before (``0``) and after (``1``) an intervention:
 * the total net effect (Bowers and Johnson 2003): :func:`total_net_effect`.
 
 Counts are Poisson, or quasi-Poisson with a dispersion from
-:func:`hotspots.compare.relative.zone_month_dispersion`. The orchestration is
-:func:`hotspots.compare.evaluation.evaluate`.
+:func:`hotspots.comparison.relative.zone_month_dispersion`. The orchestration is
+:func:`hotspots.comparison.evaluation.evaluate`.
 
 References
 ----------
@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from hotspots.compare.dispersion import POISSON, Dispersion, quantile
+from hotspots.comparison.dispersion import POISSON, Dispersion, quantile
 from hotspots.errors import InputError
 
 __all__ = [

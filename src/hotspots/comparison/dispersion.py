@@ -19,7 +19,7 @@ does: with the t quantile the interval is then still wider than the Poisson one
 unless the estimate is below ``(z / t_df)^2`` (0.72 with 8 degrees of freedom).
 Flooring ``phi`` at 1 instead makes the intervals too wide on Poisson counts
 (coverage about 98% instead of 95-97%, measured on simulated data; see
-:mod:`hotspots.compare.calibration`). Only estimates below :data:`MIN_PHI` are
+:mod:`hotspots.comparison.calibration`). Only estimates below :data:`MIN_PHI` are
 raised to it (no real monthly series of records is that regular). With fewer
 than ``MIN_DF`` residual degrees of freedom no estimate is made and the Poisson
 interval is shown, labelled as assuming Poisson counts.

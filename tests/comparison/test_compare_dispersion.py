@@ -10,14 +10,14 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from hotspots.compare.dispersion import (
+from hotspots.comparison.dispersion import (
     POISSON,
     Dispersion,
     estimate_dispersion,
     monthly_series,
     quantile,
 )
-from hotspots.compare.evaluation import (
+from hotspots.comparison.evaluation import (
     raw_wdd,
     relative_effect,
     wdd,
@@ -26,8 +26,8 @@ from hotspots.compare.evaluation import (
     weighted_wdd,
     zone_month_dispersion,
 )
-from hotspots.compare.rates import rate_ratio
-from hotspots.compare.wording import about, between, pct, sig_round
+from hotspots.comparison.rates import rate_ratio
+from hotspots.comparison.wording import about, between, pct, sig_round
 
 MONTHS = [str(p) for p in pd.period_range("2021-01", "2022-12", freq="M")]
 

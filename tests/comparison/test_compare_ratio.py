@@ -1,4 +1,4 @@
-"""Tests for hotspots.compare.ratio: the exact rate ratio of two counts."""
+"""Tests for hotspots.comparison.ratio: the exact rate ratio of two counts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from statsmodels.stats import rates as sm_rates
 
-from hotspots.compare.ratio import rate_ratio, small_count_flag
+from hotspots.comparison.ratio import rate_ratio, small_count_flag
 from hotspots.errors import InputError
 
 # ============================================================================ inputs

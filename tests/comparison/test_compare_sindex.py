@@ -1,11 +1,11 @@
-"""Tests for hotspots.compare.sindex: Andresen's spatial point pattern test and S index."""
+"""Tests for hotspots.comparison.sindex: Andresen's spatial point pattern test and S index."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from hotspots.compare.sindex import SINDEX_COLUMNS, s_index, sppt
+from hotspots.comparison.sindex import SINDEX_COLUMNS, s_index, sppt
 from hotspots.data import schema as S
 from hotspots.errors import InputError
 

@@ -10,7 +10,7 @@ interval for ``R``; the exact two-sided binomial test of ``pi = t_b / (t_a + t_b
 gives the p-value of "no change in the monthly rate". Both come from
 ``scipy.stats.binomtest``. Unequal window lengths (a month missing from the
 data) enter through the exposures. With overdispersed counts the interval is the
-quasi-Poisson one (:mod:`hotspots.compare.dispersion`).
+quasi-Poisson one (:mod:`hotspots.comparison.dispersion`).
 
 References
 ----------
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from hotspots.compare.dispersion import POISSON, Dispersion, PoissonFallback, quantile
+from hotspots.comparison.dispersion import POISSON, Dispersion, PoissonFallback, quantile
 from hotspots.errors import InputError
 
 __all__ = [
@@ -70,7 +70,7 @@ class RateRatio(PoissonFallback):
         ``count_a == 0 < count_b``; NaN when both are 0.
     ci_low, ci_high : exact interval for the ratio at ``conf``.
     p_value : exact two-sided p-value for "the rate did not change".
-    dispersion : the :class:`~hotspots.compare.dispersion.Dispersion` the
+    dispersion : the :class:`~hotspots.comparison.dispersion.Dispersion` the
         interval and p-value allow for. With ``phi > 1`` they are the quasi-Poisson
         ones (log-scale Wald, standard error times ``sqrt(phi)``, Student's t with
         the dispersion's degrees of freedom); ``poisson_ci_low``,
@@ -117,7 +117,7 @@ def rate_ratio(
     count_a, count_b : non-negative integers, records in windows A and B.
     exposure_a, exposure_b : positive numbers, the windows' lengths (months of data).
     conf : confidence level of the interval, default 0.95.
-    dispersion : :class:`~hotspots.compare.dispersion.Dispersion`, optional.
+    dispersion : :class:`~hotspots.comparison.dispersion.Dispersion`, optional.
         ``None`` or not estimated: the exact Poisson interval and p-value.
         Otherwise the quasi-Poisson ones: ``log R -/+ t_df sqrt(phi (1/a + 1/b))``
         (0.5 added to both counts when one is 0) and the two-sided t test; the

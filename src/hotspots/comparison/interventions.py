@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from hotspots.compare.windows import Window, season, shift_years
+from hotspots.comparison.windows import Window, season, shift_years
 from hotspots.errors import InputError
 
 __all__ = [

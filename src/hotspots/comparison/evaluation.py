@@ -6,16 +6,16 @@ benefits diffuse to) and a control area (default: the rest of BCP outside target
 and ring), counts before (``T0, D0, C0``: target, ring/displacement area,
 control) and after (``T1, D1, C1``) give:
 
-* the change in each zone, with exact intervals (:func:`hotspots.compare.ratio.rate_ratio`);
+* the change in each zone, with exact intervals (:func:`hotspots.comparison.ratio.rate_ratio`);
 * the relative effect of the target against the control, the ratio of rate
   ratios ``(T1/T0) / (C1/C0)``, and the same for the ring
-  (:mod:`hotspots.compare.relative`, with the dispersion of the zone counts);
+  (:mod:`hotspots.comparison.relative`, with the dispersion of the zone counts);
 * the Weighted Displacement Difference (Wheeler and Ratcliffe 2018), the Weighted
   Displacement Quotient and the total net effect (Bowers and Johnson 2003)
-  (:mod:`hotspots.compare.wdd`).
+  (:mod:`hotspots.comparison.wdd`).
 
 This module counts the records per zone and month and puts the statistics
-together; the zones are built by :mod:`hotspots.compare.zones` and the
+together; the zones are built by :mod:`hotspots.comparison.zones` and the
 plain-English readings are written by :mod:`hotspots.present.evaluation_words`.
 Crime and ASB are evaluated separately. The statistics' names are re-exported
 here, where callers have always found them.
@@ -28,7 +28,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from hotspots.compare.evaluation_results import (
+from hotspots.comparison.evaluation_results import (
     TABLE_COLUMNS,
     Displacement,
     Effect,
@@ -37,14 +37,14 @@ from hotspots.compare.evaluation_results import (
     ZoneChanges,
     ZoneCounts,
 )
-from hotspots.compare.ratio import rate_ratio, small_count_flag
-from hotspots.compare.relative import (
+from hotspots.comparison.ratio import rate_ratio, small_count_flag
+from hotspots.comparison.relative import (
     RelativeEffect,
     period_dispersion,
     relative_effect,
     zone_month_dispersion,
 )
-from hotspots.compare.wdd import (
+from hotspots.comparison.wdd import (
     WDD_RAW_FORMULA,
     WDD_SCALED_FORMULA,
     WDQ_FORMULA,
@@ -56,8 +56,8 @@ from hotspots.compare.wdd import (
     wdq_interval,
     weighted_wdd,
 )
-from hotspots.compare.windows import Window, dataset_months, window
-from hotspots.compare.zones import DEFAULT_BUFFER_M, Zones, evaluation_zones
+from hotspots.comparison.windows import Window, dataset_months, window
+from hotspots.comparison.zones import DEFAULT_BUFFER_M, Zones, evaluation_zones
 from hotspots.data import schema as S
 from hotspots.data.areas import Area
 from hotspots.data.points import unique_locations

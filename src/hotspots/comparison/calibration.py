@@ -4,8 +4,8 @@ For each seed, the simulator's model (:func:`hotspots.data.simulate.zone_month_c
 draws monthly counts in the target, the ring and the control for the Seasonal
 Response windows (Apr-Aug 2021 and Apr-Aug 2022), with Poisson counts
 (``dispersion=1``) or overdispersed ones (gamma month and location-month random
-effects). The evaluation's count model (:func:`~hotspots.compare.relative.zone_month_dispersion`
-and :func:`~hotspots.compare.relative.relative_effect`) gives the 95% interval of
+effects). The evaluation's count model (:func:`~hotspots.comparison.relative.zone_month_dispersion`
+and :func:`~hotspots.comparison.relative.relative_effect`) gives the 95% interval of
 the ratio of rate ratios; the share of seeds whose interval holds the true effect
 is its coverage, reported with the coverage the Poisson-only interval would have had.
 """
@@ -32,7 +32,7 @@ def relative_effect_coverage(
         the coverage of the interval that allows for the estimated dispersion, of
         the Poisson-only interval, and the median dispersion used.
     """
-    from hotspots.compare.relative import relative_effect, zone_month_dispersion
+    from hotspots.comparison.relative import relative_effect, zone_month_dispersion
     from hotspots.data.simulate import ASB_EFFECT_PCT, CRIME_EFFECT_PCT, zone_month_counts
 
     months = list(BEFORE_MONTHS + AFTER_MONTHS)

@@ -1,4 +1,4 @@
-"""Tests for hotspots.compare.zones: the target, its ring and the control."""
+"""Tests for hotspots.comparison.zones: the target, its ring and the control."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import pytest
 import shapely
 
-from hotspots.compare.zones import evaluation_zones
+from hotspots.comparison.zones import evaluation_zones
 from hotspots.errors import InputError
 
 

@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from hotspots.compare.dispersion import POISSON_LABEL
+from hotspots.comparison.dispersion import POISSON_LABEL
 from hotspots.data import schema as S
 from hotspots.data.select import filter_records, month_range, parse_window
 from hotspots.errors import InputError
 
 if TYPE_CHECKING:  # rates imports this module
-    from hotspots.compare.rates import RateRatio
+    from hotspots.comparison.rates import RateRatio
 
 __all__ = [
     "Window",
@@ -265,7 +265,7 @@ class Baseline:
     unusual : "above the range", "below the range", "within the range" or
         "no baseline"; a year is unusual when outside the min–max of the
         baseline years (with N years, about a 2/(N+1) chance by luck alone).
-    vs_mean : :class:`~hotspots.compare.rates.RateRatio` of the window against
+    vs_mean : :class:`~hotspots.comparison.rates.RateRatio` of the window against
         the baseline years' average, allowing for the dispersion of the monthly
         counts (None without a baseline).
     gap : in words, which earlier years are loaded and which are not, e.g.
@@ -293,7 +293,7 @@ class Baseline:
 
     @property
     def reading(self) -> str:
-        from hotspots.compare import wording as W
+        from hotspots.comparison import wording as W
 
         if not self.years:
             return f"{self.count:,} records in {self.window.label}; {self.gap or 'no earlier years loaded'}."
@@ -382,12 +382,12 @@ def baseline(
     :func:`hotspots.data.select.filter_records`. ``vs_mean`` compares the
     window with the baseline years' average as a rate ratio whose interval allows
     for the dispersion of the area's monthly counts over every month of the
-    dataset (:func:`hotspots.compare.dispersion.estimate_dispersion`; the Poisson
+    dataset (:func:`hotspots.comparison.dispersion.estimate_dispersion`; the Poisson
     interval, labelled, when there are too few months), so ``records`` must hold
     all the dataset's months.
     """
-    from hotspots.compare.dispersion import POISSON, estimate_dispersion, monthly_series
-    from hotspots.compare.rates import rate_ratio
+    from hotspots.comparison.dispersion import POISSON, estimate_dispersion, monthly_series
+    from hotspots.comparison.rates import rate_ratio
     from hotspots.data.areas import resolve_area
 
     w = window(w)

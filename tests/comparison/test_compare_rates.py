@@ -1,4 +1,4 @@
-"""Tests for hotspots.compare.rates: period-against-period comparisons."""
+"""Tests for hotspots.comparison.rates: period-against-period comparisons."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hotspots.compare.rates import (
+from hotspots.comparison.rates import (
     COMPARISON_COLUMNS,
     compare_periods,
 )

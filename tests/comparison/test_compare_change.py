@@ -1,4 +1,4 @@
-"""Tests for hotspots.compare.change: hotspot change and seasonal classes from Gi*."""
+"""Tests for hotspots.comparison.change: hotspot change and seasonal classes from Gi*."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 import shapely
 from scipy import stats
 
-from hotspots.compare.change import (
+from hotspots.comparison.change import (
     CHANGE_COLUMNS,
     SEASONAL_COLUMNS,
     hotspot_change,

@@ -1,10 +1,10 @@
-"""Tests for hotspots.compare.windows."""
+"""Tests for hotspots.comparison.windows."""
 
 from __future__ import annotations
 
 import pytest
 
-from hotspots.compare.windows import (
+from hotspots.comparison.windows import (
     Window,
     baseline,
     dataset_months,

@@ -11,7 +11,7 @@ import shapely
 import statsmodels.api as sm
 from scipy import stats
 
-from hotspots.compare.hotspot_trend import (
+from hotspots.comparison.hotspot_trend import (
     CHANGE_COLUMNS,
     comparison_window,
     hotspot_changes,

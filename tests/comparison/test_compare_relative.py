@@ -1,4 +1,4 @@
-"""Tests for hotspots.compare.relative: the ratio of rate ratios against the control."""
+"""Tests for hotspots.comparison.relative: the ratio of rate ratios against the control."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import pytest
 from scipy import stats
 
-from hotspots.compare.relative import relative_effect
+from hotspots.comparison.relative import relative_effect
 
 Z975 = stats.norm.ppf(0.975)
 

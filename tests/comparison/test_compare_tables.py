@@ -1,4 +1,4 @@
-"""Tests for hotspots.compare.tables: ASB subtypes by financial year, quarterly indicators."""
+"""Tests for hotspots.comparison.tables: ASB subtypes by financial year, quarterly indicators."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from hotspots.compare.tables import (
+from hotspots.comparison.tables import (
     PublishedTable,
     asb_subtype_table,
     financial_year,
@@ -197,7 +197,7 @@ class TestRendering:
 
 
 def test_quarterly_baseline_without_data_is_na_not_zero(bundled):
-    from hotspots.compare.tables import quarterly_table
+    from hotspots.comparison.tables import quarterly_table
 
     t = quarterly_table(bundled, year=2018)
     assert t.frame["baseline_total"].isna().all()

@@ -4,10 +4,10 @@ For each hotspot of the current period (a :class:`~hotspots.methods.result.Hotsp
 the records inside its polygon are counted now and in the comparison period (the
 previous months of the same length, or the same months a year earlier). The change
 is the rate ratio of the two counts per month of data
-(:func:`hotspots.compare.rates.rate_ratio`), with an interval that allows for
+(:func:`hotspots.comparison.rates.rate_ratio`), with an interval that allows for
 overdispersion: the dispersion is estimated from the hotspot's own monthly series
 over the months of both periods and the 13 to the end of the current one
-(:func:`hotspots.compare.dispersion.estimate_dispersion`,
+(:func:`hotspots.comparison.dispersion.estimate_dispersion`,
 a quasi-Poisson GLM with intercept and trend) where at least ``MIN_DF`` residual
 degrees of freedom exist; otherwise the exact Poisson interval is used and labelled
 as such.
@@ -50,9 +50,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hotspots.compare.dispersion import POISSON_LABEL, estimate_dispersion, monthly_series
-from hotspots.compare.rates import rate_ratio
-from hotspots.compare.windows import Window, dataset_months, window
+from hotspots.comparison.dispersion import POISSON_LABEL, estimate_dispersion, monthly_series
+from hotspots.comparison.rates import rate_ratio
+from hotspots.comparison.windows import Window, dataset_months, window
 from hotspots.data import schema as S
 from hotspots.data.select import filter_records
 from hotspots.errors import InputError

@@ -4,9 +4,9 @@
 :class:`GroupEvaluation` per group of categories, itself made of
 :class:`ZoneCounts`, :class:`ZoneChanges`, :class:`Effect`, :class:`Displacement`
 and the dispersion of the zone counts. They are built by
-:func:`hotspots.compare.evaluation.evaluate`; the statistics are in
-:mod:`hotspots.compare.ratio`, :mod:`hotspots.compare.relative` and
-:mod:`hotspots.compare.wdd`, the readings in :mod:`hotspots.present.evaluation_words`.
+:func:`hotspots.comparison.evaluation.evaluate`; the statistics are in
+:mod:`hotspots.comparison.ratio`, :mod:`hotspots.comparison.relative` and
+:mod:`hotspots.comparison.wdd`, the readings in :mod:`hotspots.present.evaluation_words`.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from hotspots.compare import wording as W
-from hotspots.compare.dispersion import POISSON_LABEL, Dispersion
-from hotspots.compare.ratio import RateRatio, small_count_flag
-from hotspots.compare.relative import RelativeEffect
-from hotspots.compare.wdd import WDD_RAW_FORMULA, WDD_SCALED_FORMULA, WDQ_FORMULA, WDDResult
-from hotspots.compare.windows import Window
+from hotspots.comparison import wording as W
+from hotspots.comparison.dispersion import POISSON_LABEL, Dispersion
+from hotspots.comparison.ratio import RateRatio, small_count_flag
+from hotspots.comparison.relative import RelativeEffect
+from hotspots.comparison.wdd import WDD_RAW_FORMULA, WDD_SCALED_FORMULA, WDQ_FORMULA, WDDResult
+from hotspots.comparison.windows import Window
 
 __all__ = [
     "ZoneCounts",

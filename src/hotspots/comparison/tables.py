@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from hotspots.compare.windows import dataset_months
+from hotspots.comparison.windows import dataset_months
 from hotspots.data import schema as S
 from hotspots.data.areas import Area, resolve_area
 from hotspots.data.select import filter_records, month_range

@@ -1,4 +1,4 @@
-"""Tests for hotspots.compare.wdd: WDD, WDQ and total net effect, worked by hand."""
+"""Tests for hotspots.comparison.wdd: WDD, WDQ and total net effect, worked by hand."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import pytest
 from scipy import stats
 
-from hotspots.compare.wdd import total_net_effect, wdd, wdq, weighted_wdd
+from hotspots.comparison.wdd import total_net_effect, wdd, wdq, weighted_wdd
 from hotspots.errors import InputError
 
 Z975 = stats.norm.ppf(0.975)

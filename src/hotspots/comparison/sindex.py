@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hotspots.compare.windows import Window, window
+from hotspots.comparison.windows import Window, window
 from hotspots.data import schema as S
 from hotspots.data.areas import Area, records_in_area, resolve_area
 from hotspots.data.boundaries import load_boundaries

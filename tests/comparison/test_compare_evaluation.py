@@ -1,4 +1,4 @@
-"""Tests for hotspots.compare.evaluation: evaluate() on simulated and real records."""
+"""Tests for hotspots.comparison.evaluation: evaluate() on simulated and real records."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import math
 import pytest
 import shapely
 
-from hotspots.compare.evaluation import (
+from hotspots.comparison.evaluation import (
     evaluate,
     wdq,
 )
@@ -181,7 +181,7 @@ class TestRecovery:
         """Issue 9: over many seeds the 95% interval of the relative effect holds the true
         effect in 90-98% of them, with Poisson and with overdispersed counts (about 45 s).
         The Poisson-only interval's coverage under overdispersion is printed (it is far lower)."""
-        from hotspots.compare.calibration import relative_effect_coverage
+        from hotspots.comparison.calibration import relative_effect_coverage
 
         pois = relative_effect_coverage(1000, dispersion=1.0)
         over = relative_effect_coverage(400, dispersion=2.5)
