@@ -8,7 +8,7 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from hotspots.compare.control_chart import control_chart, rolling_12_months
+from hotspots.comparison.control_chart import control_chart, rolling_12_months
 from hotspots.data import schema as S
 
 

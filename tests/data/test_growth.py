@@ -11,7 +11,7 @@ import pytest
 from fake_police_api import derived_month
 
 import hotspots as hs
-from hotspots.compare.windows import default_windows
+from hotspots.comparison.windows import default_windows
 from hotspots.data import schema as S
 from hotspots.data.growth import add_missing_bundled, missing_bundled_files, month_changes
 from hotspots.data.store import open_dataset

@@ -1,5 +1,5 @@
 """The Overview's "what is new": how current the data is, the rolling 12-month total and the
-months unusual for their series (a control chart per category, :mod:`hotspots.compare.control_chart`).
+months unusual for their series (a control chart per category, :mod:`hotspots.comparison.control_chart`).
 
 Pure: takes records and the store's facts, returns a :class:`WhatsNew` the page only lays out.
 """
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from hotspots.compare.control_chart import ControlChart, control_chart, rolling_12_months
+from hotspots.comparison.control_chart import ControlChart, control_chart, rolling_12_months
 from hotspots.data import schema as S
 from hotspots.present.tables import format_month
 
