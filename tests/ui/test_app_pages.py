@@ -759,6 +759,42 @@ def test_data_page_upload_accounts_for_every_row(run_page, isolated_store):
     assert at.subheader[-1].value.startswith("Coverage of the active dataset: Uploaded data")
 
 
+def test_data_page_adds_a_month_to_the_real_dataset_then_the_same_file_adds_nothing(
+    run_page, isolated_store
+):
+    """Issue 21: the default target is the real dataset; April 2024 here is MADE UP from the
+    bundled March (Month field and Crime IDs changed)."""
+    import csv
+    import io
+
+    from hotspots.data.store import open_dataset
+
+    (isolated_store / "bundled").unlink()  # this test's own real dataset
+    open_dataset("bundled")
+    src = ROOT / "geodata" / "police_uk" / "2024-03-dorset-street.csv"
+    rows = list(csv.reader(io.StringIO(src.read_text(encoding="utf-8"))))
+    for r in rows[1:]:
+        r[1], r[0] = "2024-04", r[0] and ("b" + r[0][1:])
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    data = buf.getvalue().encode()
+    at = run_page("data")
+    at.file_uploader(key="upload_files").set_value(("2024-04-dorset-street.csv", data, "text/csv"))
+    at.run()
+    at.button(key="upload_go").click().run()
+    assert_ran(at)
+    assert at.selectbox(key="dataset").value == "bundled"
+    assert any("Added 2024" in i.value.replace("\\", "") for i in at.info), [
+        i.value for i in at.info
+    ]
+    assert open_dataset("bundled").months()[-1] == "2024-04"
+    # the uploader was cleared: a fresh one (new key) holds no file, so the button is off
+    assert at.button(key="upload_go").disabled
+    at.file_uploader(key="upload_files_1").set_value(("again.csv", data, "text/csv")).run()
+    at.button(key="upload_go").click().run()
+    assert any("Nothing changed" in i.value for i in at.info), [i.value for i in at.info]
+
+
 def test_data_page_reads_dataset_from_link(run_page, isolated_store):
     # nothing uploaded in this store: the picker says so and falls back to the real data
     at = run_page("data", dataset="uploaded")
