@@ -12,6 +12,7 @@ import streamlit as st
 from hotspots.data import access, audit
 from hotspots.data.force_export import load_mapping
 from hotspots.data.growth import REAL, month_changes
+from hotspots.data.sources import MAX_FILE_MB, MAX_UPLOAD_MB
 from hotspots.data.store import DATASETS, Store, dataset_path, known_datasets
 from hotspots.errors import HotspotsError
 from hotspots.present.escape import csv_frame
@@ -24,8 +25,9 @@ st.set_page_config(page_title="Data · Safer BCP", page_icon="📂", layout="wid
 st.title("Data")
 
 REAL_LABEL = "Real data (police.uk): the bundled months and every month added"
-MAX_MB = 100  # also [server] maxUploadSize in .streamlit/config.toml
-BUDGET_MB = 200  # all files of one upload together (Streamlit holds uploads in memory)
+# the one upload limit (hotspots.data.sources; = [server] maxUploadSize in .streamlit/config.toml)
+MAX_MB = MAX_FILE_MB
+BUDGET_MB = MAX_UPLOAD_MB  # all files of one upload together (Streamlit holds uploads in memory)
 st.markdown(
     "Choose the active dataset in the sidebar of any page. **Real data** is the bundled police.uk "
     "months plus every police.uk month added here or with `hotspots fetch`; "

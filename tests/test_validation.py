@@ -19,6 +19,7 @@ import shapely
 
 from hotspots.data import schema as S
 from hotspots.data.areas import Area, resolve_area
+from hotspots.data.frames import records_frame, require_crs, to_metres
 from hotspots.errors import InputError
 from hotspots.validation import (
     Boolean,
@@ -29,9 +30,6 @@ from hotspots.validation import (
     check_param,
     check_params,
     is_number,
-    records_frame,
-    require_crs,
-    to_metres,
     validate_params,
 )
 

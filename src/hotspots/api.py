@@ -15,7 +15,7 @@ Areas (``area=``, ``target=``, ``control=``) are anything
 a ward name or code, an LSOA code, ``"Poole Bus Station@500"`` (a named place and a
 radius in metres), a polygon file, a shapely polygon in EPSG:27700 metres, or a
 GeoDataFrame/GeoSeries of polygons taken by its CRS. Records given as a GeoDataFrame
-are taken by their CRS too (:func:`hotspots.validation.records_frame`).
+are taken by their CRS too (:func:`hotspots.data.frames.records_frame`).
 """
 
 from __future__ import annotations
@@ -24,6 +24,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from hotspots.validation import (
+    LEVEL,
+    METRES_OR_ZERO,
+    Boolean,
+    InstanceOf,
+    Integral,
+    Interval,
+    validate_params,
+)
 
 if TYPE_CHECKING:  # imported for annotations only: the verbs import at call time
     import pandas as pd
@@ -133,6 +143,12 @@ def _months(months: object) -> tuple[tuple[str, str] | None, list[str] | None]:
     )
 
 
+@validate_params(
+    {
+        "dataset": [InstanceOf(str, Path, description="a dataset name or a store directory")],
+        "build": [Boolean()],
+    }
+)
 def open_dataset(dataset: str | Path = "bundled", *, build: bool = True) -> Dataset:
     """Open a dataset by name or a store by its directory.
 
@@ -158,13 +174,14 @@ def open_dataset(dataset: str | Path = "bundled", *, build: bool = True) -> Data
 
 def _records_of(data: Any) -> tuple[pd.DataFrame, list[str] | None]:
     """Records (a Dataset's, or a frame taken by its CRS) and the months known to hold data."""
-    from hotspots.validation import records_frame
+    from hotspots.data.frames import records_frame
 
     if isinstance(data, Dataset):
         return data.records(), data.months()
     return records_frame(data), None
 
 
+@validate_params({"method": [InstanceOf(str, description="a method name such as 'kde'")]})
 def detect(
     records: Any, method: str = "dbscan", *, area: Any = None, **params: Any
 ) -> HotspotResult:
@@ -192,6 +209,13 @@ def detect(
     return _detect(rec, method, area=area, **params)
 
 
+@validate_params(
+    {
+        "a": [InstanceOf(str, description="text"), None],
+        "b": [InstanceOf(str, description="text"), None],
+        "overdispersion": [Boolean()],
+    }
+)
 def compare(
     records: Any,
     a: str | None = None,
@@ -239,6 +263,16 @@ def compare(
     )
 
 
+@validate_params(
+    {
+        "before": [InstanceOf(str, description="text"), None],
+        "after": [InstanceOf(str, description="text"), None],
+        "intervention": [InstanceOf(str, description="text"), None],
+        "year": [Interval(Integral, 1900, 2200, unit="(a year)"), None],
+        "buffer_m": [METRES_OR_ZERO, None],
+        "conf": [LEVEL],
+    }
+)
 def evaluate(
     records: Any,
     target: Any = None,
@@ -311,6 +345,15 @@ def evaluate(
     )
 
 
+@validate_params(
+    {
+        "dataset": [InstanceOf(str, description="text"), None],
+        "fmt": [InstanceOf(str, description="text"), None],  # the readers check the name
+        "replace": [Boolean()],
+        "keep": [InstanceOf(str, description="text")],  # the store checks the choice
+        "strict": [Boolean()],
+    }
+)
 def ingest(
     paths: str | Path | Iterable[str | Path],
     store: str | Path | Dataset | None = None,

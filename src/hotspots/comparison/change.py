@@ -37,6 +37,7 @@ import pandas as pd
 from hotspots.comparison.windows import Window, window
 from hotspots.data import schema as S
 from hotspots.data.areas import Area, records_in_area, resolve_area
+from hotspots.data.frames import records_frame
 from hotspots.data.points import unique_locations
 from hotspots.data.select import filter_records
 from hotspots.errors import InputError
@@ -50,7 +51,7 @@ from hotspots.methods.gistar import (
     resolve_scales,
     study_grid,
 )
-from hotspots.validation import LEVEL, check_param, records_frame
+from hotspots.validation import LEVEL, check_param
 
 __all__ = [
     "CHANGE_CLASSES",

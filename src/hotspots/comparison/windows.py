@@ -24,8 +24,8 @@ from hotspots.data import schema as S
 from hotspots.data.select import filter_records, month_range, parse_window
 from hotspots.errors import InputError
 
-if TYPE_CHECKING:  # rates imports this module
-    from hotspots.comparison.rates import RateRatio
+if TYPE_CHECKING:
+    from hotspots.comparison.ratio import RateRatio
 
 __all__ = [
     "Window",
@@ -387,7 +387,7 @@ def baseline(
     all the dataset's months.
     """
     from hotspots.comparison.dispersion import POISSON, estimate_dispersion, monthly_series
-    from hotspots.comparison.rates import rate_ratio
+    from hotspots.comparison.ratio import rate_ratio
     from hotspots.data.areas import resolve_area
 
     w = window(w)
