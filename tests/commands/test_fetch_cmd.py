@@ -48,6 +48,7 @@ def test_fetch_from_the_api_env_setting(fake, monkeypatch, capsys):
     assert "2024-01:" in capsys.readouterr().out
 
 
+@pytest.mark.slow  # measured 10-35 s (spawns, imports or simulates)
 def test_archive_by_path_and_by_url(fake, tmp_path, geodata_dir):
     data = _zip(geodata_dir)
     z = tmp_path / "2024-02.zip"

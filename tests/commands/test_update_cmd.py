@@ -55,6 +55,7 @@ def _events(tmp_path):
     return [e for e in map(json.loads, lines) if e["action"] == "update"]
 
 
+@pytest.mark.slow  # measured 10-35 s (spawns, imports or simulates)
 def test_update_adds_the_new_month_writes_and_mails_its_pack_then_does_nothing(env, geodata_dir):
     fake, inbox, tmp = env
     # 2024-04 is MADE UP from the bundled 2024-03 (Month and Crime IDs changed): test data
@@ -80,6 +81,7 @@ def test_update_adds_the_new_month_writes_and_mails_its_pack_then_does_nothing(e
     assert ev[0]["added"] == ["2024-04"]
 
 
+@pytest.mark.slow  # measured 10-35 s (spawns, imports or simulates)
 def test_update_exit_codes_for_an_unreachable_api_and_a_failed_mail(env, monkeypatch, geodata_dir):
     fake, inbox, tmp = env
     dead_port = _free_port()

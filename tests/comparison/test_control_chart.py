@@ -87,6 +87,7 @@ def simulated_records():
     return simulate(seed=1).records  # what the ``simulated`` dataset holds
 
 
+@pytest.mark.slow  # measured 10-35 s (spawns, imports or simulates)
 def test_simulated_spikes_are_flagged_and_at_most_1_in_20_ordinary_months(simulated_records):
     from hotspots.data.sim_params import SPIKES
 

@@ -99,6 +99,7 @@ def test_categories_map_to_street_names():
 # --- outputs ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # measured 10-35 s (spawns, imports or simulates)
 def test_fetch_yields_the_bundled_counts_and_survives_faults(fake, store_root):
     fake.faults = ["429", "500", "truncated"]
     bundled = open_dataset("bundled")
@@ -149,6 +150,7 @@ def test_unpublished_month_and_dry_run(fake, store_root):
     assert fake.crime_requests == 0 and not store.exists()
 
 
+@pytest.mark.slow  # measured 10-35 s (spawns, imports or simulates)
 def test_kill_mid_way_then_rerun_completes_nothing_doubled(fake, store_root, tmp_path):
     fake.faults = ["hang:2024-02"]
     env = {**os.environ, "HOTSPOTS_STORE": str(store_root)}

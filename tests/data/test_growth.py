@@ -27,6 +27,7 @@ def _bundled_text(geodata_dir, month):
     return (geodata_dir / "police_uk" / f"{month}-dorset-street.csv").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # measured 10-35 s (spawns, imports or simulates)
 def test_an_upload_adds_a_month_twice_adds_nothing(real, tmp_path, geodata_dir):
     up = tmp_path / "upload" / "2024-04-dorset-street.csv"
     up.parent.mkdir()
@@ -50,6 +51,7 @@ def test_an_upload_adds_a_month_twice_adds_nothing(real, tmp_path, geodata_dir):
     assert "Nothing changed" in ch2.sentence()
 
 
+@pytest.mark.slow  # measured 10-35 s (spawns, imports or simulates)
 def test_a_corrected_republication_replaces_the_month_with_counts_reconciled(
     real, tmp_path, geodata_dir
 ):
