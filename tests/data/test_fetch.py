@@ -111,6 +111,7 @@ def test_fetch_yields_the_bundled_counts_and_survives_faults(fake, store_root):
     assert _counts(store) == want
     for m in rep.months:
         assert m.report["reconciles"]
+    assert F.last_updated(store) == fake.last_updated  # for "Data up to … (published …)"
     # outcome status kept, LSOA assigned from the boundaries
     got = store.records()
     got = got[got[S.IN_BCP]]

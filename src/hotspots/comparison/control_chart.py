@@ -3,7 +3,9 @@
 A month is *unusual for its series* when its count lies outside limits that allow for the
 series' trend, its season and its overdispersion. Per category, the monthly counts are
 fitted by a quasi-Poisson GLM (log link) with a linear trend and, where every calendar
-month appears at least twice, a month-of-year effect (statsmodels ``GLM``, Poisson family,
+month appears at least twice, an annual season (one cosine-sine harmonic, as in Serfling's
+model: eleven month-of-year dummies would absorb a third of a one-off spike in three years of
+data) (statsmodels ``GLM``, Poisson family,
 dispersion ``phi`` = Pearson chi-square / residual degrees of freedom, at least 1). The
 limits of a month are quantiles of a negative binomial with the fitted mean ``mu`` and
 variance ``phi * mu``: 95% (0.025 and 0.975, *warning*) and 99.8% (0.001 and 0.999,
@@ -15,6 +17,8 @@ limits of a first fit are left out of a second fit, whose limits are used.
 
 References
 ----------
+Serfling, R. E. (1963). Methods for current statistical analysis of excess pneumonia-influenza
+deaths. *Public Health Reports* 78, 494-506 (trend + annual harmonic baseline).
 Shewhart, W. A. (1931). *Economic Control of Quality of Manufactured Product*.
 McCullagh, P. and Nelder, J. A. (1989). *Generalized Linear Models*, 2nd ed., ch. 6
 (quasi-likelihood; Pearson estimate of the dispersion).
@@ -89,9 +93,9 @@ def _month_index(months: pd.Index) -> np.ndarray:
 def _design(months: pd.Index, season: bool) -> np.ndarray:
     t = _month_index(months) / 12.0  # years
     cols = [np.ones(len(months)), t]
-    if season:
+    if season:  # one annual harmonic (Serfling 1963): 2 parameters, not 11 month dummies
         moy = np.array([int(m[5:7]) for m in months])
-        cols += [(moy == k).astype(float) for k in range(2, 13)]
+        cols += [np.cos(2 * np.pi * moy / 12), np.sin(2 * np.pi * moy / 12)]
     return np.column_stack(cols)
 
 
@@ -190,7 +194,7 @@ def control_chart(counts: pd.DataFrame, *, min_months: int = MIN_MONTHS) -> Cont
     table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=COLUMNS)
     if not season:
         notes.append(
-            "no month-of-year effect: it needs every calendar month at least twice "
+            "no seasonal (month-of-year) term: it needs every calendar month at least twice "
             "(the limits then allow for the trend only)"
         )
     return ControlChart(table, model, disp, notes)
