@@ -62,3 +62,11 @@ def test_archive_by_path_and_by_url(fake, tmp_path, geodata_dir):
     assert b.months() == ["2024-02"] and len(b.records()) == len(open_dataset("a").records())
     assert main(["fetch", "--archive", url, "--dataset", "b"]) == 0  # again: adds nothing
     assert len(open_dataset("b").records()) == len(open_dataset("a").records())
+
+
+def test_real_months_never_go_into_the_simulated_dataset(fake, capsys):
+    assert (
+        main(["fetch", "--from", "2024-01", "--dataset", "simulated", "--api-url", fake.url]) == 2
+    )
+    assert "SIMULATED" in capsys.readouterr().err
+    assert fake.crime_requests == 0

@@ -28,7 +28,11 @@ def add_arguments(p) -> None:
         help="police.uk API root (default: HOTSPOTS_POLICE_API or https://data.police.uk/api)",
     )
     p.add_argument(
-        "--retries", type=int, default=6, metavar="N", help="retries of a failing request (default 6)"
+        "--retries",
+        type=int,
+        default=6,
+        metavar="N",
+        help="retries of a failing request (default 6)",
     )
     p.add_argument(
         "--archive",
@@ -48,6 +52,13 @@ def run(args) -> int:
     from hotspots.data.fetch import PoliceApi, api_root, download_archive, fetch_into, month_range
     from hotspots.errors import InputError
 
+    if args.dataset == "simulated" and not args.store:
+        raise InputError(
+            "dataset",
+            "simulated",
+            "bundled (the real dataset) or a dataset of your own",
+            "Real police.uk months never go into the SIMULATED dataset.",
+        )
     store = store_from_args(args, build=args.dataset == "bundled" and not args.store)
     if args.archive:
         if args.dry_run:

@@ -36,7 +36,11 @@ def add_arguments(p) -> None:
     add_store_arguments(p, default_dataset="bundled")
     p.add_argument("--api-url", default=None, metavar="URL", help="police.uk API root")
     p.add_argument(
-        "--retries", type=int, default=6, metavar="N", help="retries of a failing request (default 6)"
+        "--retries",
+        type=int,
+        default=6,
+        metavar="N",
+        help="retries of a failing request (default 6)",
     )
     p.add_argument(
         "--out", required=True, metavar="DIR", help="folder for the packs (<DIR>/<YYYY-MM>/)"
@@ -59,6 +63,13 @@ def run(args) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError("out", args.out, "a folder (it is a file)")
+    if args.dataset == "simulated" and not args.store:
+        raise InputError(
+            "dataset",
+            "simulated",
+            "bundled (the real dataset) or a dataset of your own",
+            "Real police.uk months never go into the SIMULATED dataset.",
+        )
     store = store_from_args(args, build=args.dataset == "bundled" and not args.store)
     api = PoliceApi(api_root(args.api_url), retries=max(args.retries, 0))
     have = store.months()
