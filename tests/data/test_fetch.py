@@ -134,13 +134,18 @@ def test_fetch_yields_the_bundled_counts_and_survives_faults(fake, store_root):
     assert store.manifest()["id"] == before
 
 
-def test_refetch_into_bundled_replaces_never_doubles(fake, store_root):
+def test_fetch_into_the_real_dataset_takes_only_the_months_it_lacks(fake, store_root):
+    from hotspots.errors import ShrinkRefusedError
+
     bundled = open_dataset("bundled")
-    before = _counts(bundled)
+    before, man = _counts(bundled), bundled.manifest()["id"]
     rep = F.fetch_into(bundled, ["2024-02"], _api(fake.url))
-    r = rep.months[0].report
-    assert r["store_rows_replaced"] > 4000  # the street file's month, re-published
-    assert _counts(bundled) == before
+    assert rep.by_status("skipped") == ["2024-02"] and fake.crime_requests == 0
+    # a refresh would replace the whole-force street file (rows outside BCP too) by a BCP
+    # fetch: the store refuses to shrink the month, and nothing changes
+    with pytest.raises(ShrinkRefusedError):
+        F.fetch_into(bundled, ["2024-02"], _api(fake.url), refresh=True)
+    assert _counts(bundled) == before and bundled.manifest()["id"] == man
 
 
 def test_unpublished_month_and_dry_run(fake, store_root):

@@ -95,7 +95,9 @@ def run(args) -> int:
             if m.status == "fetched":
                 print(f"{m.month}: {m.crimes:,} crimes; " + (_line(m.report) if m.report else ""))
     if d["skipped"]:
-        print(f"already fetched (use --refresh to download again): {', '.join(d['skipped'])}")
+        print(
+            f"already in the dataset (use --refresh to download again): {', '.join(d['skipped'])}"
+        )
     if d["unpublished"]:
         print(f"not published by police.uk yet: {', '.join(d['unpublished'])}")
     print(f"{d['requests']} requests to {api.root}", file=sys.stderr)

@@ -505,8 +505,9 @@ def fetch_into(
 ) -> FetchReport:
     """Fetch ``months`` from the API into ``store``, one month per atomic import.
 
-    Months police.uk has not published are reported and skipped; months already fetched
-    into the store are skipped unless ``refresh``. Each month's answers are kept under
+    Months police.uk has not published are reported and skipped; months the store already
+    holds are skipped unless ``refresh`` (a refresh that would shrink a month, e.g. a
+    whole-force street file replaced by a BCP fetch, is refused by the store's shrink rule). Each month's answers are kept under
     ``<store>/.fetch/<month>/`` until the month is imported, so a run stopped at any point
     (even ``kill -9``) resumes where it stopped and imports nothing twice (a month's file
     imported again is recognised as the same file). ``dry_run``: ask only for the list
@@ -515,7 +516,9 @@ def fetch_into(
     say = log or api.log
     rep = FetchReport()
     available = set(api.available_months())
-    have = set() if refresh else fetched_months(store)
+    # what the dataset lacks: a month it holds (fetched, or from a street file, which also
+    # holds the force's rows outside BCP that a BCP fetch cannot bring) is left alone
+    have = set() if refresh else set(store.months()) | fetched_months(store)
     for month in months:
         if month not in available:
             rep.months.append(MonthFetched(month, "unpublished"))
