@@ -14,7 +14,7 @@ import pandas as pd
 
 from hotspots.data.boundaries import ATTRIBUTION
 from hotspots.present.chart import chart_svg
-from hotspots.present.pack import Pack
+from hotspots.present.pack import Pack, count_cell, share_cell
 from hotspots.present.pack_draw import (
     CLASS_COLOURS,
     GAP_NOTE,
@@ -143,8 +143,8 @@ def pack_html(pack: Pack) -> str:
         f'<div class="key" style="flex:1"><b>Class</b>{legend}<br>{key}</div></div></section>'
     )
     rows = [
-        [r.rank, r.name, r.ward, f"{r.records_now:,}",
-         "" if pd.isna(r.records_then) else f"{int(r.records_then):,}", r.change, r.change_class]
+        [r.rank, r.name, r.ward, count_cell(r.records_now),
+         count_cell(r.records_then), r.change, r.change_class]
         for r in pack.table.itertuples(index=False)
     ]  # fmt: skip
     gone = ""
@@ -154,7 +154,7 @@ def pack_html(pack: Pack) -> str:
         )
         gone = f"<h2 class=\"g\">Gone: {len(pack.gone)} hotspots of the comparison period overlap none now{shown_gone}</h2>" + _table(
             ["Name", "Ward", "Records then", "Records now"],
-            [[r.name, r.ward, f"{r.records_then:,}", f"{r.records_now:,}"] for r in pack.gone.iloc[:_GONE_ROWS].itertuples()],
+            [[r.name, r.ward, count_cell(r.records_then), count_cell(r.records_now)] for r in pack.gone.iloc[:_GONE_ROWS].itertuples()],
             {2, 3},
         )  # fmt: skip
     note = _e(pack.changes.notes[0]) if pack.changes is not None and pack.changes.notes else ""
@@ -184,7 +184,7 @@ def pack_html(pack: Pack) -> str:
         + _table(
             ["Rank", "Name", "Records", "Categories", "Outcomes"],
             [
-                [r.rank, r.name, f"{r.records:,}", r.categories, r.outcomes]
+                [r.rank, r.name, count_cell(r.records), r.categories, r.outcomes]
                 for r in pack.mix.itertuples()
             ],
             {0, 2},
@@ -196,10 +196,10 @@ def pack_html(pack: Pack) -> str:
         if fp.error:
             S_.append(head + f"<p>{_e(fp.error)}</p></section>")
             continue
-        facts = [f"<p><b>Records {_e(pack.now.label)}: {fp.count_now:,}</b></p>"]
+        facts = [f"<p><b>Records {_e(pack.now.label)}: {count_cell(fp.count_now)}</b></p>"]
         if fp.count_then is not None:
             facts.append(
-                f"<p>Records {_e(then)}: {fp.count_then:,}<br>Change per month: {_e(fp.change)}</p>"
+                f"<p>Records {_e(then)}: {count_cell(fp.count_then)}<br>Change per month: {_e(fp.change)}</p>"
             )
             facts.append(f'<p class="small">{_e(fp.interval_basis)}</p>')
         elif pack.then is not None:
@@ -210,8 +210,8 @@ def pack_html(pack: Pack) -> str:
         facts.append(
             f'<p><b>Current hotspots here: {len(fp.hotspots)}</b></p><ul class="key">{hs}</ul>'
         )
-        mix = _table(["Category", "Records", "Share"], [[k, f"{n:,}", f"{round(100 * s)}%"] for k, n, s in fp.categories], {1, 2}) + _table(
-            ["Last outcome (police.uk)", "Records", "Share"], [[k, f"{n:,}", f"{round(100 * s)}%"] for k, n, s in fp.outcomes], {1, 2}
+        mix = _table(["Category", "Records", "Share"], [[k, count_cell(n), share_cell(s)] for k, n, s in fp.categories], {1, 2}) + _table(
+            ["Last outcome (police.uk)", "Records", "Share"], [[k, count_cell(n), share_cell(s)] for k, n, s in fp.outcomes], {1, 2}
         )  # fmt: skip
         S_.append(
             head + f'<div class="cols"><div style="flex:3">{_trend_svg(fp.trend)}'

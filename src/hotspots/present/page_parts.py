@@ -17,7 +17,7 @@ from hotspots.compare import wording as W
 from hotspots.present.disclosure import withheld
 from hotspots.present.tables import is_suppressed
 
-__all__ = ["Metric", "change_delta", "chart_values", "table_counts"]
+__all__ = ["Metric", "change_delta", "chart_values", "table_counts", "counts_with_shares"]
 
 
 @dataclass(frozen=True)
@@ -69,3 +69,17 @@ def table_counts(df: pd.DataFrame, columns: Sequence[str], suppress_below: int |
     from hotspots.present.disclosure import count_columns_as_text
 
     return count_columns_as_text(df, columns, suppress_below)
+
+
+def counts_with_shares(df: pd.DataFrame, count_column: str, suppress_below: int | None):
+    """A table of counts and their shares: withheld counts read ``<5`` and, in the same
+    rows, every column whose name holds "share" reads "withheld" (a share of a known
+    total gives the count away)."""
+    if not suppress_below or not len(df):
+        return df
+    small = [is_suppressed(v, suppress_below) for v in df[count_column]]
+    out = table_counts(df, (count_column,), suppress_below).astype(object)
+    for c in out.columns:
+        if "share" in str(c).lower():
+            out[c] = ["withheld" if s else v for s, v in zip(small, out[c], strict=True)]
+    return out
