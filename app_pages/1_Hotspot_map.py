@@ -11,6 +11,7 @@ from hotspots.data.areas import polygon_spec
 from hotspots.methods.result import METHOD_LABELS
 from hotspots.present import hotspot_page as hp
 from hotspots.present.charts import bar_chart, trend_chart
+from hotspots.present.disclosure import withhold_in_text
 from hotspots.present.draw import drawn_polygon
 from hotspots.present.escape import markdown as md_text
 from hotspots.present.maps import clicked_hotspot_id
@@ -186,7 +187,7 @@ with left:
         )
     with st.expander("Parameters used (automatic values are chosen from the data)"):
         for note in view.notes:
-            st.markdown(f"- {md_text(note)}")
+            st.markdown(f"- {md_text(withhold_in_text(note, k))}")
         st.json(view.parameters, expanded=False)
 with right:
     st.subheader("Ranked hotspots")

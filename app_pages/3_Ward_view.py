@@ -111,7 +111,7 @@ c[3].metric(
 )
 if wv.previous is not None:
     small = withheld((wv.previous.count_a, wv.previous.count_b), k)
-    reading = WITHHELD_READING.format(k_1=(k or 1) - 1) if small else wv.previous.reading
+    reading = WITHHELD_READING.format(k=k) if small else wv.previous.reading
     st.markdown(f"**Against a year earlier:** {reading}")
 else:
     st.info("No data for the same months a year earlier, so no year-on-year comparison.")

@@ -10,6 +10,7 @@ from streamlit_folium import st_folium
 from hotspots.data import schema as S
 from hotspots.present import exports
 from hotspots.present.charts import coverage_chart
+from hotspots.present.disclosure import withhold_in_text
 from hotspots.present.escape import markdown as md_text
 from hotspots.present.maps import build_map
 from hotspots.present.patrol_sheet import patrol_sheet_html
@@ -174,5 +175,5 @@ st.dataframe(
     hide_index=True,
 )
 for note in pv.notes:
-    st.caption(md_text(note))
+    st.caption(md_text(withhold_in_text(note, k)))
 widgets.footer(records)

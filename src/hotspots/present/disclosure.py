@@ -22,6 +22,7 @@ crime statistics: cells with fewer than 5 are suppressed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
@@ -38,6 +39,7 @@ __all__ = [
     "count_text",
     "count_columns_as_text",
     "suppression_caption",
+    "withhold_in_text",
 ]
 
 # roles that may ask for exact counts; "local" is the single user without sign-in
@@ -45,7 +47,7 @@ ROLES_EXACT_ALLOWED = ("analyst", "admin", "local")
 _ROLES = ("viewer", *ROLES_EXACT_ALLOWED)
 
 WITHHELD_READING = (
-    "Figures withheld: a count from 1 to {k_1} is involved, and a change or rate "
+    "Figures withheld: a count under {k} is involved, and a change or rate "
     "computed from it would give it away (disclosure control)."
 )
 
@@ -111,6 +113,21 @@ def suppression_caption(suppress_below: int | None) -> str | None:
     if not suppress_below:
         return None
     return (
-        f"Counts from 1 to {suppress_below - 1} are shown as <{suppress_below}, and figures "
-        "computed from them are withheld (disclosure control)."
+        f"Counts under {suppress_below} (other than 0) are shown as <{suppress_below}, and "
+        "figures computed from them are withheld (disclosure control)."
     )
+
+
+_RECORDS = re.compile(r"(?<![\d.,])(\d+)(\s+records?\b)")
+
+
+def withhold_in_text(text: str, suppress_below: int | None) -> str:
+    """``text`` with "N records" read "<5 records" when N is withheld (notes of methods)."""
+    if not suppress_below:
+        return text
+
+    def sub(m: re.Match[str]) -> str:
+        n = int(m.group(1))
+        return f"<{suppress_below}{m.group(2)}" if is_suppressed(n, suppress_below) else m.group(0)
+
+    return _RECORDS.sub(sub, text)

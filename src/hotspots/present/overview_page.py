@@ -85,7 +85,7 @@ def overview_page(
     if prev is not None:
         if withheld((prev.count_a, prev.count_b), k):
             readings.append(
-                "**Against a year earlier:** " + WITHHELD_READING.format(k_1=(k or 1) - 1)
+                "**Against a year earlier:** " + WITHHELD_READING.format(k=k)
             )
         else:
             readings.append(f"**Against a year earlier:** {prev.reading}")
@@ -94,7 +94,7 @@ def overview_page(
     if base is not None:
         if withheld((base.count, *base.counts), k):
             readings.append(
-                "**Against previous years:** " + WITHHELD_READING.format(k_1=(k or 1) - 1)
+                "**Against previous years:** " + WITHHELD_READING.format(k=k)
             )
         else:
             readings.append(f"**Against previous years:** {base.reading}")

@@ -122,7 +122,7 @@ def _panel(ev, g, k: int | None) -> GroupPanel:
                 effect_help,
             )
         )
-    withheld_text = WITHHELD_READING.format(k_1=(k or 1) - 1)
+    withheld_text = WITHHELD_READING.format(k=k)
     if hide:
         reading, wdd = withheld_text, "WDD and WDQ: " + withheld_text
     else:
@@ -167,7 +167,7 @@ def _table(ev, k: int | None) -> pd.DataFrame:
 
 def _baseline_line(name: str, b, k: int | None) -> str:
     if withheld((b.count, *b.counts), k):
-        return f"- **{name} in the target:** " + WITHHELD_READING.format(k_1=(k or 1) - 1)
+        return f"- **{name} in the target:** " + WITHHELD_READING.format(k=k)
     return f"- **{name} in the target:** {b.reading}"
 
 
