@@ -271,8 +271,9 @@ def detect(args):
 
 
 def run(args) -> int:
+    from hotspots.present.export_prep import suppress_counts
     from hotspots.present.exports import export_file
-    from hotspots.present.tables import format_count, format_share, format_top
+    from hotspots.present.tables import format_count, format_share
 
     fmt = args.format
     if fmt is None:
@@ -286,17 +287,20 @@ def run(args) -> int:
         for n in params["notes"]:
             print(f"note: {n}", file=sys.stderr)
         cols = [S.RANK, S.NAME, S.WARD_NAME, S.COUNT, S.SHARE, S.AREA_KM2, S.TOP_CATEGORIES]
-        tab = pd.DataFrame(hot[cols])
-        small = [format_count(n, k).startswith("<") for n in tab[S.COUNT]]
-        tab = tab.assign(
+        # the exporter's disclosure step, so the table agrees with the files
+        shown, held = suppress_counts(pd.DataFrame(hot[cols]), suppress_below=k)
+        small = held[S.COUNT].to_numpy() if S.COUNT in held else [False] * len(shown)
+        tab = shown.assign(
             **{
-                S.COUNT: [format_count(n, k) for n in tab[S.COUNT]],
+                S.COUNT: [
+                    f"<{k}" if w else format_count(n)
+                    for w, n in zip(small, shown[S.COUNT], strict=True)
+                ],
                 S.SHARE: [
                     "withheld" if w else format_share(v)
-                    for w, v in zip(small, tab[S.SHARE], strict=True)
+                    for w, v in zip(small, shown[S.SHARE], strict=True)
                 ],
-                S.AREA_KM2: tab[S.AREA_KM2].round(3),
-                S.TOP_CATEGORIES: [format_top(v, k) for v in tab[S.TOP_CATEGORIES]],
+                S.AREA_KM2: shown[S.AREA_KM2].astype(float).round(3),
             }
         ).rename(columns={S.SHARE: "share"})
         text = format_table(tab, "table") if len(tab) else "no hotspots\n"
