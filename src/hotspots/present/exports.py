@@ -161,8 +161,10 @@ def to_json(
     geom = table.geometry.name
     rows = []
     ok = ~(table.geometry.isna() | table.geometry.is_empty)
-    lon, lat = points_inside(table[ok]) if ok.any() else ([], [])
-    pts = dict(zip(table.index[ok.to_numpy()], zip(lon, lat, strict=True), strict=True))
+    pts: dict[Any, tuple[float, float]] = {}
+    if ok.any():
+        lon, lat = points_inside(table[ok])
+        pts = dict(zip(table.index[ok.to_numpy()], zip(lon, lat, strict=True), strict=True))
     for idx, row in table.iterrows():
         rec = {str(c): jsonable(row[c]) for c in table.columns if c != geom}
         lo, la = pts.get(idx, (None, None))

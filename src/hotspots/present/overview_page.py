@@ -84,18 +84,14 @@ def overview_page(
     captions: list[str] = []
     if prev is not None:
         if withheld((prev.count_a, prev.count_b), k):
-            readings.append(
-                "**Against a year earlier:** " + WITHHELD_READING.format(k=k)
-            )
+            readings.append("**Against a year earlier:** " + WITHHELD_READING.format(k=k))
         else:
             readings.append(f"**Against a year earlier:** {prev.reading}")
             captions.append(prev.dispersion.description)
     base = ov.baseline
     if base is not None:
         if withheld((base.count, *base.counts), k):
-            readings.append(
-                "**Against previous years:** " + WITHHELD_READING.format(k=k)
-            )
+            readings.append("**Against previous years:** " + WITHHELD_READING.format(k=k))
         else:
             readings.append(f"**Against previous years:** {base.reading}")
     trend = ov.trend

@@ -461,7 +461,7 @@ def count_cell(value: object, suppress_below: int | None = None) -> str:
         return value
     if value is None or pd.isna(value):
         return ""
-    return format_count(int(value), suppress_below)
+    return format_count(value, suppress_below)
 
 
 def share_cell(share: float | None) -> str:

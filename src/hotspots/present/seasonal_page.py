@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -181,7 +182,7 @@ def seasonal_page(sv: SeasonalView, *, suppress_below: int | None) -> SeasonalPa
         (:func:`hotspots.present.disclosure.suppress_below_for`); None shows exact counts.
     """
     k = suppress_below
-    ev = sv.evaluation
+    ev: Any = sv.evaluation  # an Evaluation (typed object in SeasonalView)
     ch = sv.change
     baselines = tuple(
         _baseline_line(name, b, k)
