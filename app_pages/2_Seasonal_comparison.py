@@ -23,6 +23,7 @@ from hotspots.compare.windows import window as make_window
 from hotspots.data.boundaries import load_boundaries
 from hotspots.present.change_map import CHANGE_COLOURS, add_change_layer
 from hotspots.present.charts import yearly_chart
+from hotspots.present.disclosure import published_table_for_people
 from hotspots.present.maps import build_map
 from hotspots.present.seasonal_page import seasonal_page
 from hotspots.ui import state, widgets
@@ -33,6 +34,7 @@ st.title("Seasonal comparison and intervention evaluation")
 
 dataset, records, version = widgets.dataset_picker()
 widgets.simulated_banner(records)
+k = widgets.suppress_below(exact_counts=True)  # viewers: counts under 5 withheld
 months = dataset_months(records)
 if len(months) < 2:  # a one-month dataset (a first upload): say so, never a traceback
     st.info("This page compares two windows: the dataset needs at least two months of data.")
@@ -224,7 +226,7 @@ def _show_evaluation() -> None:
     except Exception as exc:
         widgets.show_error(exc)
         return
-    page = seasonal_page(sv, suppress_below=widgets.suppress_below(exact_counts=True))
+    page = seasonal_page(sv, suppress_below=k)
     st.subheader(page.heading)
     st.markdown(page.description)
     for note in page.notes:
@@ -270,7 +272,7 @@ def _show_evaluation() -> None:
             )
             st.markdown(
                 " · ".join(
-                    f"<span style='color:{c}'>■</span> {k}" for k, c in CHANGE_COLOURS.items()
+                    f"<span style='color:{c}'>■</span> {name}" for name, c in CHANGE_COLOURS.items()
                 ),
                 unsafe_allow_html=True,
             )
@@ -338,7 +340,7 @@ for tab_el, make, name in (
 ):
     with tab_el:
         try:
-            pt = make()
+            pt = published_table_for_people(make(), k)
         except Exception as exc:
             st.info(str(exc))
             continue

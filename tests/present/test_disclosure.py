@@ -58,3 +58,20 @@ def test_tables_and_notes():
         "<5 records in Bournemouth Central; 12 records"
     )
     assert withhold_in_text("1 record, 2.5 records a month", 5) == "<5 record, 2.5 records a month"
+
+
+def test_published_tables_withhold_counts_and_their_changes():
+    from hotspots.compare.tables import PublishedTable
+    from hotspots.present.disclosure import published_table_for_people
+
+    t = PublishedTable(
+        "Quarterly", pd.DataFrame({"indicator": ["Robbery", "ASB"], "q1": [3, 120],
+                                   "q2": [7, 0], "pct_change": [133.3, -10.0]}),
+    )  # fmt: skip
+    shown = published_table_for_people(t, 5)
+    assert shown.frame.to_dict("list") == {
+        "indicator": ["Robbery", "ASB"], "q1": ["<5", 120], "q2": [7, 0],
+        "pct_change": ["withheld", -10.0],
+    }  # fmt: skip
+    assert "&lt;5" in shown.to_html() and "<5" in shown.to_csv() and "133" not in shown.to_csv()
+    assert published_table_for_people(t, None) is t

@@ -40,6 +40,7 @@ __all__ = [
     "count_columns_as_text",
     "suppression_caption",
     "withhold_in_text",
+    "published_table_for_people",
 ]
 
 # roles that may ask for exact counts; "local" is the single user without sign-in
@@ -131,3 +132,31 @@ def withhold_in_text(text: str, suppress_below: int | None) -> str:
         return f"<{suppress_below}{m.group(2)}" if is_suppressed(n, suppress_below) else m.group(0)
 
     return _RECORDS.sub(sub, text)
+
+
+_DERIVED_NAME = re.compile(r"pct|change|share|rate|%|ratio", re.I)
+
+
+def published_table_for_people(table, suppress_below: int | None):
+    """A :class:`~hotspots.compare.tables.PublishedTable` with its counts under the rule.
+
+    Numeric columns are counts unless their name says they are derived (pct, change,
+    share, rate, ratio, %); a row with a withheld count has its derived figures withheld.
+    Its CSV, Markdown and HTML then all show ``"<5"``.
+    """
+    from dataclasses import replace
+
+    if not suppress_below:
+        return table
+    frame = table.frame
+    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+    counts = [c for c in numeric if not _DERIVED_NAME.search(str(c))]
+    derived = [c for c in numeric if c not in counts]
+    small = frame[counts].apply(lambda col: col.map(lambda v: is_suppressed(v, suppress_below)))
+    row_small = small.any(axis=1) if counts else pd.Series(False, index=frame.index)
+    out = frame.astype(object)
+    for c in counts:
+        out[c] = [f"<{suppress_below}" if s else v for s, v in zip(small[c], frame[c], strict=True)]
+    for c in derived:
+        out[c] = ["withheld" if s else v for s, v in zip(row_small, frame[c], strict=True)]
+    return replace(table, frame=out)
