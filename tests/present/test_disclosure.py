@@ -75,3 +75,10 @@ def test_published_tables_withhold_counts_and_their_changes():
     }  # fmt: skip
     assert "&lt;5" in shown.to_html() and "<5" in shown.to_csv() and "133" not in shown.to_csv()
     assert published_table_for_people(t, None) is t
+
+
+def test_count_pairs_in_notes():
+    note = "very small counts (12 and 2; flagged below 30): windows (2 and 1 months of data)"
+    assert withhold_in_text(note, 5) == (
+        "very small counts (12 and <5; flagged below 30): windows (2 and 1 months of data)"
+    )

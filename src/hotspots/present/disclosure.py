@@ -41,6 +41,7 @@ __all__ = [
     "suppression_caption",
     "withhold_in_text",
     "published_table_for_people",
+    "frame_for_people",
 ]
 
 # roles that may ask for exact counts; "local" is the single user without sign-in
@@ -120,10 +121,12 @@ def suppression_caption(suppress_below: int | None) -> str | None:
 
 
 _RECORDS = re.compile(r"(?<![\d.,])(\d+)(\s+records?\b)")
+_COUNT_PAIR = re.compile(r"(counts \()(\d+) and (\d+)")  # "small counts (12 and 2; ...)"
 
 
 def withhold_in_text(text: str, suppress_below: int | None) -> str:
-    """``text`` with "N records" read "<5 records" when N is withheld (notes of methods)."""
+    """``text`` with "N records" read "<5 records" when N is withheld, and the pair in
+    "small counts (12 and 2; ...)" likewise (notes of methods and comparisons)."""
     if not suppress_below:
         return text
 
@@ -131,32 +134,54 @@ def withhold_in_text(text: str, suppress_below: int | None) -> str:
         n = int(m.group(1))
         return f"<{suppress_below}{m.group(2)}" if is_suppressed(n, suppress_below) else m.group(0)
 
-    return _RECORDS.sub(sub, text)
+    def pair(m: re.Match[str]) -> str:
+        a, b = (
+            f"<{suppress_below}" if is_suppressed(int(x), suppress_below) else x
+            for x in (m.group(2), m.group(3))
+        )
+        return f"{m.group(1)}{a} and {b}"
+
+    return _COUNT_PAIR.sub(pair, _RECORDS.sub(sub, text))
 
 
-_DERIVED_NAME = re.compile(r"pct|change|share|rate|%|ratio", re.I)
+_DERIVED_NAME = re.compile(r"pct|change|share|rate|%|ratio|p_value|flag", re.I)
 
 
-def published_table_for_people(table, suppress_below: int | None):
-    """A :class:`~hotspots.compare.tables.PublishedTable` with its counts under the rule.
+def frame_for_people(
+    frame: pd.DataFrame, suppress_below: int | None, counts: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """A table with its counts under the rule: ``"<5"`` for a withheld count, "withheld" for
+    a derived figure (pct, change, share, rate, ratio, p-value, %) in the same row.
 
-    Numeric columns are counts unless their name says they are derived (pct, change,
-    share, rate, ratio, %); a row with a withheld count has its derived figures withheld.
-    Its CSV, Markdown and HTML then all show ``"<5"``.
+    ``counts``: the count columns; default every numeric column whose name does not say
+    it is derived. Unchanged without a threshold.
     """
-    from dataclasses import replace
-
-    if not suppress_below:
-        return table
-    frame = table.frame
-    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
-    counts = [c for c in numeric if not _DERIVED_NAME.search(str(c))]
+    if not suppress_below or not len(frame):
+        return frame
+    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])
+               and not pd.api.types.is_bool_dtype(frame[c])]  # fmt: skip
+    if counts is None:
+        counts = [c for c in numeric if not _DERIVED_NAME.search(str(c))]
     derived = [c for c in numeric if c not in counts]
-    small = frame[counts].apply(lambda col: col.map(lambda v: is_suppressed(v, suppress_below)))
-    row_small = small.any(axis=1) if counts else pd.Series(False, index=frame.index)
+    small = (
+        frame[list(counts)]
+        .apply(lambda col: col.map(lambda v: is_suppressed(v, suppress_below)))
+        .astype(bool)
+    )
+    row_small = small.any(axis=1) if len(counts) else pd.Series(False, index=frame.index)
     out = frame.astype(object)
     for c in counts:
         out[c] = [f"<{suppress_below}" if s else v for s, v in zip(small[c], frame[c], strict=True)]
     for c in derived:
         out[c] = ["withheld" if s else v for s, v in zip(row_small, frame[c], strict=True)]
-    return replace(table, frame=out)
+    return out
+
+
+def published_table_for_people(table, suppress_below: int | None):
+    """A :class:`~hotspots.compare.tables.PublishedTable` with its counts under the rule
+    (:func:`frame_for_people`); its CSV, Markdown and HTML then all show ``"<5"``."""
+    from dataclasses import replace
+
+    if not suppress_below:
+        return table
+    return replace(table, frame=frame_for_people(table.frame, suppress_below))

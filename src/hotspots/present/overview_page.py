@@ -18,6 +18,7 @@ from hotspots.present.disclosure import (
     count_text,
     suppression_caption,
     withheld,
+    withhold_in_text,
 )
 from hotspots.present.page_parts import Metric, change_delta, chart_values, table_counts
 from hotspots.present.tables import format_month, format_period
@@ -105,7 +106,7 @@ def overview_page(
         metrics=metrics,
         readings=tuple(readings),
         captions=tuple(captions),
-        notes=tuple(ov.notes),
+        notes=tuple(withhold_in_text(n, k) for n in ov.notes),
         trend_title=f"Records per month in {ov.area.name}",
         trend_chart=chart_values(trend, SERIES, k),
         trend_table=trend_table,

@@ -24,6 +24,7 @@ from hotspots.present.disclosure import (
     count_text,
     suppression_caption,
     withheld,
+    withhold_in_text,
 )
 from hotspots.present.evaluation_words import evaluation_table, group_reading, wdq_meaning
 from hotspots.present.page_parts import Metric, change_delta, chart_values, table_counts
@@ -195,7 +196,7 @@ def seasonal_page(sv: SeasonalView, *, suppress_below: int | None) -> SeasonalPa
             f"Target {ev.target_area_km2:.2f} km²; buffer ring {ev.buffer_m:g} m "
             f"({ev.buffer_area_km2:.2f} km²); control: {ev.control_name}."
         ),
-        notes=tuple(ev.notes),
+        notes=tuple(withhold_in_text(n, k) for n in ev.notes),
         groups=tuple(_panel(ev, g, k) for g in ev.groups),
         table=_table(ev, k),
         change_reading=ch.reading if ch is not None else None,
