@@ -54,3 +54,18 @@ def test_summary_withholds_and_exact_counts_is_audited(capsys, tmp_path, monkeyp
     assert rows[0]["records"] == march_count
     events = [json.loads(x) for x in (tmp_path / "audit.jsonl").read_text().splitlines()]
     assert [(e["what"], e["exact_counts"]) for e in events] == [("hotspots summary", True)]
+
+
+def test_evaluate_withholds_the_issues_robbery_reading(capsys, tmp_path, monkeypatch):
+    """issue 24: "robbery rose 600% (1 to 7)" must not be printed without the flag."""
+    monkeypatch.setenv("HOTSPOTS_AUDIT_LOG", str(tmp_path / "audit.jsonl"))
+    args = ["evaluate", "--target", "town-centre", "--before", "2019-01:2019-02",
+            "--after", "2024-01:2024-02", "--types", "Robbery"]  # fmt: skip
+    d = json.loads(_run(capsys, *args, "--format", "json"))
+    g = d["groups"][0]
+    assert g["withheld"] is True and g["target_before"] == "<5" and "withheld" in g["reading"]
+    table = _run(capsys, *args)
+    assert "rose" not in table and "<5" in table and "withheld" in table
+    exact = json.loads(_run(capsys, *args, "--format", "json", "--exact-counts"))
+    assert 1 <= exact["groups"][0]["target_before"] <= 4
+    assert "rose" in exact["groups"][0]["reading"]

@@ -30,7 +30,15 @@ from hotspots.present.evaluation_words import evaluation_table, group_reading, w
 from hotspots.present.page_parts import Metric, change_delta, chart_values, table_counts
 from hotspots.present.views import SeasonalView
 
-__all__ = ["GroupPanel", "SeasonalPage", "seasonal_page", "ZONE_COUNT_COLUMNS"]
+__all__ = [
+    "GroupPanel",
+    "SeasonalPage",
+    "seasonal_page",
+    "ZONE_COUNT_COLUMNS",
+    "evaluation_table_for_people",
+    "evaluation_dict_for_people",
+    "group_readings_for_people",
+]
 
 ZONE_COUNT_COLUMNS = (
     "target_before", "target_after", "buffer_before", "buffer_after",
@@ -211,3 +219,44 @@ def seasonal_page(sv: SeasonalView, *, suppress_below: int | None) -> SeasonalPa
         baselines=baselines,
         disclosure=suppression_caption(k),
     )
+
+
+# --- the same rule for the CLI (``hotspots evaluate``) -----------------------------------------
+def evaluation_table_for_people(ev, suppress_below: int | None) -> pd.DataFrame:
+    """The evaluation table (one row per group) under the disclosure rule."""
+    return _table(ev, suppress_below)
+
+
+def group_readings_for_people(ev, suppress_below: int | None) -> list[str]:
+    """Each group's reading, or the withheld sentence for a group with a small count."""
+    k = suppress_below
+    return [
+        f"{g.label}: " + WITHHELD_READING.format(k=k) if _group_withheld(g, k)
+        else group_reading(ev, g)
+        for g in ev.groups
+    ]  # fmt: skip
+
+
+def evaluation_dict_for_people(ev, suppress_below: int | None) -> dict:
+    """:func:`~hotspots.present.evaluation_words.evaluation_dict` under the rule: a group
+    with a small zone count keeps its label and categories, its counts read ``"<5"``
+    and everything computed from them is replaced by the withheld sentence."""
+    from hotspots.present.evaluation_words import evaluation_dict
+
+    k = suppress_below
+    d = evaluation_dict(ev)
+    groups = []
+    for gd, g in zip(d["groups"], ev.groups, strict=True):
+        if _group_withheld(g, k):
+            gd = {
+                "label": g.label,
+                "categories": list(g.categories),
+                **{c: count_text(getattr(g, c), k) for c in ZONE_COUNT_COLUMNS},
+                "withheld": True,
+                "reading": WITHHELD_READING.format(k=k),
+            }
+        groups.append(gd)
+    d["groups"] = groups
+    d["notes"] = [withhold_in_text(n, k) for n in d.get("notes", [])]
+    d["suppress_below"] = k
+    return d
