@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from hotspots.compare.windows import default_windows
+from hotspots.comparison.windows import default_windows
 from hotspots.errors import InputError
 from hotspots.present.charts import bar_chart, trend_chart
 from hotspots.present.overview_page import coverage_for_people, overview_page

@@ -8,7 +8,7 @@ import re
 import streamlit as st
 from streamlit_folium import st_folium
 
-from hotspots.compare.interventions import (
+from hotspots.comparison.interventions import (
     Intervention,
     add_intervention,
     check_windows,
@@ -17,9 +17,9 @@ from hotspots.compare.interventions import (
     intervention_windows,
     load_interventions,
 )
-from hotspots.compare.tables import asb_subtype_table, quarterly_table
-from hotspots.compare.windows import dataset_months, default_windows
-from hotspots.compare.windows import window as make_window
+from hotspots.comparison.tables import asb_subtype_table, quarterly_table
+from hotspots.comparison.windows import dataset_months, default_windows
+from hotspots.comparison.windows import window as make_window
 from hotspots.data.boundaries import load_boundaries
 from hotspots.present.change_map import CHANGE_COLOURS, add_change_layer
 from hotspots.present.charts import yearly_chart

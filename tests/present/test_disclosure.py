@@ -61,7 +61,7 @@ def test_tables_and_notes():
 
 
 def test_published_tables_withhold_counts_and_their_changes():
-    from hotspots.compare.tables import PublishedTable
+    from hotspots.comparison.tables import PublishedTable
     from hotspots.present.disclosure import published_table_for_people
 
     t = PublishedTable(

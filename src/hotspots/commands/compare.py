@@ -46,7 +46,7 @@ def add_arguments(p) -> None:
 
 def windows_from_args(args, store, records, first: str = "a", second: str = "b"):
     """(window A, window B, note or None): given on the command line or chosen from the data."""
-    from hotspots.compare.windows import default_windows, window
+    from hotspots.comparison.windows import default_windows, window
     from hotspots.errors import InputError
 
     wa, wb = getattr(args, first), getattr(args, second)
@@ -67,7 +67,7 @@ _LABELS = ("area", "area_spec", "categories", "window_a", "window_b", "label_a",
 
 
 def run(args) -> int:
-    from hotspots.compare.rates import compare_periods
+    from hotspots.comparison.rates import compare_periods
     from hotspots.present.disclosure import (
         WITHHELD_READING,
         count_text,

@@ -36,7 +36,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from hotspots import __version__
 from hotspots.commands._output import (
     add_disclosure_argument,
     emit_text,
@@ -47,13 +46,14 @@ from hotspots.commands._output import (
 from hotspots.data import schema as S
 from hotspots.data.store import add_store_arguments, store_from_args
 from hotspots.errors import InputError
+from hotspots.methods.registry import METHODS  # light: no scikit-learn or scipy
+from hotspots.version import __version__
 
 NAME = "detect"
 HELP = (
     "find hotspots (DBSCAN, kernel density or Gi*) and write them as GeoJSON, CSV, JSON or a table"
 )
 
-METHODS = ("dbscan", "kde", "gistar", "grid")
 FORMATS = ("geojson", "json", "csv", "kml", "gpx", "table")
 _SUFFIX_FORMAT = {
     ".geojson": "geojson", ".json": "json", ".csv": "csv", ".kml": "kml", ".gpx": "gpx",

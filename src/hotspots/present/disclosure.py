@@ -178,7 +178,7 @@ def frame_for_people(
 
 
 def published_table_for_people(table, suppress_below: int | None):
-    """A :class:`~hotspots.compare.tables.PublishedTable` with its counts under the rule
+    """A :class:`~hotspots.comparison.tables.PublishedTable` with its counts under the rule
     (:func:`frame_for_people`); its CSV, Markdown and HTML then all show ``"<5"``."""
     from dataclasses import replace
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hotspots.compare import wording as W
+from hotspots.comparison import wording as W
 from hotspots.present.disclosure import withheld
 from hotspots.present.tables import is_suppressed
 
@@ -36,7 +36,7 @@ class Metric:
 
 
 def change_delta(change, suppress_below: int | None) -> tuple[str | None, str]:
-    """A metric's delta and arrow from a :class:`~hotspots.compare.rates.RateRatio`-like change.
+    """A metric's delta and arrow from a :class:`~hotspots.comparison.rates.RateRatio`-like change.
 
     The arrow agrees with the interval's sign; nothing is said when the earlier count is
     0, or when either count is withheld (the percentage would give it away).

@@ -16,9 +16,9 @@ from typing import Any
 
 import pandas as pd
 
-from hotspots.compare import wording as W
-from hotspots.compare.dispersion import POISSON_LABEL
-from hotspots.compare.evaluation import WDD_RAW_FORMULA, WDD_SCALED_FORMULA, WDQ_FORMULA
+from hotspots.comparison import wording as W
+from hotspots.comparison.dispersion import POISSON_LABEL
+from hotspots.comparison.evaluation import WDD_RAW_FORMULA, WDD_SCALED_FORMULA, WDQ_FORMULA
 from hotspots.present.disclosure import (
     WITHHELD_READING,
     count_text,
