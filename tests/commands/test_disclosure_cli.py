@@ -12,6 +12,9 @@ import pytest
 
 from hotspots.cli import main
 
+# the slow tier: each test runs the CLI on the real store (tens of seconds)
+pytestmark = pytest.mark.slow
+
 SEL = ["--area", "ward:E05012653", "--types", "Possession of weapons"]
 
 

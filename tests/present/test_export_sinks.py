@@ -22,6 +22,9 @@ from hotspots.cli import main
 from hotspots.commands.detect import detect
 from hotspots.present.disclosure import suppress_below_for
 
+# the slow tier: each test runs the CLI on the real store (tens of seconds)
+pytestmark = pytest.mark.slow
+
 ARGS = ["--method", "dbscan", "--from", "2024-03", "--to", "2024-03", "--area", "town:Poole"]
 FORMATS = ("csv", "geojson", "kml", "gpx", "json")
 KML = "{http://www.opengis.net/kml/2.2}"
@@ -79,10 +82,13 @@ def cli_files(tmp_path_factory) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def result():
-    from hotspots.cli import build_parser
+    import argparse
 
-    args = build_parser().parse_args(["detect", *ARGS])
-    return detect(args)
+    from hotspots.commands import detect as detect_command
+
+    parser = argparse.ArgumentParser()
+    detect_command.add_arguments(parser)  # the CLI's own options for `hotspots detect`
+    return detect(parser.parse_args(ARGS))
 
 
 def test_every_sink_gives_the_same_counts_with_the_same_suppression(cli_files, result):
