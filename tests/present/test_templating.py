@@ -54,6 +54,7 @@ def small_pack():
                       focus_areas=[])  # fmt: skip
 
 
+@pytest.mark.slow  # builds a real pack (DBSCAN, naming, changes): tens of seconds
 def test_hostile_text_is_escaped_in_the_pack(small_pack):
     from hotspots.present.pack_html import pack_html
 
