@@ -243,7 +243,8 @@ def _show_evaluation() -> None:
                     delta_color=m.delta_color, delta_arrow=m.arrow, help=m.help,
                 )  # fmt: skip
             st.caption(g.dispersion)
-            st.markdown(g.wdd, help=g.wdd_help)
+            with st.expander("Details: WDD and WDQ"):  # the effect above leads (issue 19)
+                st.markdown(g.wdd, help=g.wdd_help)
             for note in g.notes:
                 st.caption(note)
     with st.expander("Table of the evaluation (download for a report)"):

@@ -63,6 +63,7 @@ def run(args) -> int:
         evaluate,
     )
     from hotspots.errors import InputError
+    from hotspots.present.evaluation_words import wdd_details
 
     store = store_from_args(args)
     target, before, after, buffer_m = args.target, args.before, args.after, args.buffer_m
@@ -111,7 +112,7 @@ def run(args) -> int:
         d["dataset"] = store.version
         text = json.dumps(d, indent=1, ensure_ascii=False, default=str)
     else:
-        tab = evaluation_table_for_people(ev, k)
+        tab = evaluation_table_for_people(ev, k)  # the table and the reading share their words
         formulas = [c for c in tab.columns if c.endswith("_formula")]
         tab = tab.drop(columns=formulas)
         t = tab.set_index("group").T.reset_index().rename(columns={"index": "measure"})
@@ -135,6 +136,7 @@ def run(args) -> int:
             + "\n".join(group_readings_for_people(ev, k))
             + "\n"
         )
+        text += "".join(f"details ({g.label}): {d}\n" for g in shown for d in wdd_details(g))
         text += "".join(f"note: {n}\n" for n in notes)
         text += "".join(
             f"definition: {f}\n" for f in (WDD_RAW_FORMULA, WDD_SCALED_FORMULA, WDQ_FORMULA)

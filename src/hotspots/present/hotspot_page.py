@@ -52,7 +52,9 @@ def change_columns(current: pd.DataFrame, then_label: str, k: int | None) -> dic
         then.append("" if pd.isna(n_then) else count_text(n_then, k))
         hide = withheld((n_now, 0 if pd.isna(n_then) else n_then), k)
         chg.append(
-            "withheld" if hide else fmt_change(r.change_pct, r.change_ci_low, r.change_ci_high)
+            "withheld"
+            if hide
+            else fmt_change(r.change_pct, r.change_ci_low, r.change_ci_high, n_then, n_now)
         )
     return {
         f"Records {then_label}": then,
@@ -61,12 +63,14 @@ def change_columns(current: pd.DataFrame, then_label: str, k: int | None) -> dic
     }
 
 
-def gone_table(gone: pd.DataFrame, k: int | None) -> pd.DataFrame:
-    """Hotspots of the comparison period that are gone, for people."""
-    tab = pd.DataFrame(gone)[[S.NAME, S.WARD_NAME, "count_then", "count_now"]]
+def gone_table(former: pd.DataFrame, k: int | None) -> pd.DataFrame:
+    """Hotspots of the comparison period that overlap none now (gone, or too few to tell),
+    for people."""
+    cols = [S.NAME, S.WARD_NAME, "count_then", "count_now", "change_class"]
+    tab = pd.DataFrame(former)[[c for c in cols if c in former.columns]]
     return table_counts(tab, ("count_then", "count_now"), k).rename(
         columns={S.NAME: "Name", S.WARD_NAME: "Ward", "count_then": "Records then",
-                 "count_now": "Records now"}
+                 "count_now": "Records now", "change_class": "Class"}
     )  # fmt: skip
 
 

@@ -146,7 +146,10 @@ def pack_html(pack: Pack) -> str:
         attribution=ATTRIBUTION,
         then=then,
         map_svg=trusted(_map_svg(pack)),
-        legend=[(k, CLASS_COLOURS[k]) for k in ("new", "growing", "persistent", "shrinking", "")],
+        legend=[
+            (k, CLASS_COLOURS[k])
+            for k in ("new", "growing", "persistent", "shrinking", "too few to tell", "")
+        ],
         key=[(int(r.rank), r.name) for r in pack.table.itertuples()],
         rows=rows,
         gone_rows=gone_rows,

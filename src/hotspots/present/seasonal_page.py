@@ -26,7 +26,12 @@ from hotspots.present.disclosure import (
     withheld,
     withhold_in_text,
 )
-from hotspots.present.evaluation_words import evaluation_table, group_reading, wdq_meaning
+from hotspots.present.evaluation_words import (
+    evaluation_table,
+    group_reading,
+    wdd_details,
+    wdq_meaning,
+)
 from hotspots.present.page_parts import Metric, change_delta, chart_values, table_counts
 from hotspots.present.views import SeasonalView
 
@@ -137,18 +142,15 @@ def _panel(ev, g, k: int | None) -> GroupPanel:
         reading, wdd = withheld_text, "WDD and WDQ: " + withheld_text
     else:
         reading = group_reading(ev, g)
-        w, wr = g.wdd, g.wdd_raw
         q = (
             "not defined (no change in the target against the control)"
             if math.isnan(g.wdq)
             else f"**{g.wdq:.2f}** (95% CI {g.wdq_ci[0]:.2f} to {g.wdq_ci[1]:.2f})"
         )
         wdd = (
-            f"Control-scaled WDD: **{w.total:+,.0f}** records (95% CI {w.ci_low:+,.0f} to "
-            f"{w.ci_high:+,.0f}) · raw WDD (Wheeler and Ratcliffe 2018): {wr.total:+,.0f} "
-            f"(95% CI {wr.ci_low:+,.0f} to {wr.ci_high:+,.0f}); negative WDD = fewer records "
-            f"than the control's trend implies.  \nWeighted Displacement Quotient: {q} — "
-            f"{wdq_meaning(g)} (Bowers and Johnson 2003)."
+            "  \n".join(wdd_details(g))
+            + f"  \nWeighted Displacement Quotient: {q} — {wdq_meaning(g)} "
+            "(Bowers and Johnson 2003)."
         )
     return GroupPanel(
         title=g.label[:1].upper() + g.label[1:],
