@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from hotspots.comparison import wording as W
 from hotspots.comparison.windows import default_windows
 from hotspots.errors import InputError
 from hotspots.present.charts import bar_chart, trend_chart
-from hotspots.present.tables import format_month, format_period
+from hotspots.present.overview_page import coverage_for_people, overview_page
+from hotspots.present.tables import format_month
 from hotspots.present.whats_new import control_chart_figure
 from hotspots.ui import widgets
 from hotspots.ui.cache import compute, coverage, whats_new
@@ -30,53 +30,33 @@ except InputError:  # one month of data (a first upload): nothing to compare it 
 filters = widgets.filter_sidebar(records)  # the default window of every page
 widgets.permalink()
 
+k = widgets.suppress_below(exact_counts=True)  # viewers: counts under 5 withheld
 ov = compute("overview_view", dataset, filters)
-st.subheader(f"{ov.area.name}: {format_period(filters.start, filters.end)}")
-c1, c2, c3 = st.columns(3)
-
-
-def _delta(comp) -> tuple[str | None, str]:
-    """The change against a year earlier, its arrow agreeing with the interval's sign."""
-    if comp is None or comp.count_a == 0:
-        return None, "off"
-    r = comp.result
-    lo, hi = r.pct_ci
-    arrow = "down" if hi < 0 else "up" if lo > 0 else "off"
-    return f"{W.pct(r.pct_change)} vs a year earlier ({W.pct(lo)} to {W.pct(hi)})", arrow
-
-
-delta, arrow = _delta(ov.previous)
-c1.metric(
-    "Records",
-    f"{ov.n_records:,}",
-    delta,
-    delta_color="inverse" if arrow != "off" else "off",
-    delta_arrow=arrow,
-    help="Change against the same months a year earlier with its 95% interval; the arrow shows "
-    "only when the interval is wholly on one side of no change.",
-)
-c2.metric("Anti-social behaviour", f"{ov.n_asb:,}")
-c3.metric("Crime", f"{ov.n_crime:,}")
-if ov.previous is not None:
-    st.markdown(f"**Against a year earlier:** {ov.previous.reading}")
-    st.caption(ov.previous.dispersion.description)
-if ov.baseline is not None:
-    st.markdown(f"**Against previous years:** {ov.baseline.reading}")
-for note in ov.notes:
+page = overview_page(ov, filters.start, filters.end, suppress_below=k)
+st.subheader(page.heading)
+for col, m in zip(st.columns(3), page.metrics, strict=True):
+    col.metric(
+        m.label, m.value, m.delta, delta_color=m.delta_color, delta_arrow=m.arrow, help=m.help
+    )
+for text in page.readings:
+    st.markdown(text)
+for text in page.captions:
+    st.caption(text)
+for note in page.notes:
     st.info(note)
+if page.disclosure:
+    st.caption(page.disclosure)
 
 left, right = st.columns([3, 2])
 with left:
-    st.altair_chart(trend_chart(ov.trend, f"Records per month in {ov.area.name}"), width="stretch")
+    st.altair_chart(trend_chart(page.trend_chart, page.trend_title), width="stretch")
     with st.expander("Table: records per month (text alternative to the chart)"):
-        st.dataframe(
-            ov.trend.assign(month=[format_month(m) for m in ov.trend["month"]]), hide_index=True
-        )
+        st.dataframe(page.trend_table, hide_index=True)
 with right:
-    if len(ov.categories):
+    if len(page.categories_chart):
         st.altair_chart(
             bar_chart(
-                ov.categories,
+                page.categories_chart,
                 "category",
                 "records",
                 "Category mix in the window",
@@ -86,7 +66,7 @@ with right:
             width="stretch",
         )
     with st.expander("Table: category mix"):
-        st.dataframe(ov.categories, hide_index=True)
+        st.dataframe(page.categories_table, hide_index=True)
 
 # --- what is new (hotspots.present.whats_new; issue 21) ---
 wn = whats_new(dataset)
@@ -130,5 +110,5 @@ st.markdown(
     f"Dataset: **{kind}**. "
     + (f"Default comparison windows: {dw.reason}." if dw else "One month of data: no comparison.")
 )
-st.dataframe(coverage(dataset), hide_index=True)
+st.dataframe(coverage_for_people(coverage(dataset), suppress_below=k), hide_index=True)
 widgets.footer(records)

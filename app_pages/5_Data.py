@@ -17,6 +17,7 @@ from hotspots.data.store import DATASETS, Store, dataset_path, known_datasets
 from hotspots.errors import HotspotsError, ShrinkRefusedError
 from hotspots.present.escape import csv_frame
 from hotspots.present.escape import markdown as md
+from hotspots.present.overview_page import coverage_for_people
 from hotspots.ui import auth, widgets
 from hotspots.ui.boundary import public_message
 from hotspots.ui.cache import DATASET_LABELS, coverage, get_store
@@ -309,7 +310,12 @@ else:
         )
 st.dataframe(rows, hide_index=True)
 st.subheader(f"Coverage of the active dataset: {DATASET_LABELS.get(dataset, dataset)}")
-st.dataframe(coverage(dataset), hide_index=True)
+st.dataframe(
+    coverage_for_people(
+        coverage(dataset), suppress_below=widgets.suppress_below(exact_counts=True)
+    ),
+    hide_index=True,
+)
 st.caption(
     "Months with no data are shown as gaps; LSOA vintage is read from the codes (2011 or 2021)."
 )

@@ -220,7 +220,13 @@ def hotspot_changes(dataset: str, filters: views.Filters, compare: str, **params
 
 @st.cache_resource(max_entries=4, show_spinner="Writing the PCG pack…")
 def _pcg_pack(
-    path: str, version: str, dataset: str, filters: views.Filters, params: tuple, compare: str
+    path: str,
+    version: str,
+    dataset: str,
+    filters: views.Filters,
+    params: tuple,
+    compare: str,
+    suppress_below: int | None,
 ) -> tuple[bytes, str]:
     from hotspots.data.select import month_range
     from hotspots.present.pack import build_pack
@@ -232,16 +238,28 @@ def _pcg_pack(
         _records(path, version), filters.end, len(month_range(filters.start, filters.end)),
         compare, method=p.get("method", "dbscan"), categories=filters.categories,
         area=filters.area, params=_detect_params(p), dataset=dataset, version=version,
+        suppress_below=suppress_below,
     )  # fmt: skip
     return pack_pdf(pack), pack_html(pack)
 
 
-def pcg_pack(dataset: str, filters: views.Filters, compare: str, **params) -> tuple[bytes, str]:
-    """(PDF bytes, HTML text) of the PCG pack for the page's choices, cached."""
+def pcg_pack(
+    dataset: str,
+    filters: views.Filters,
+    compare: str,
+    *,
+    suppress_below: int | None = 5,
+    **params,
+) -> tuple[bytes, str]:
+    """(PDF bytes, HTML text) of the PCG pack for the page's choices, cached.
+
+    ``suppress_below``: the session's disclosure threshold (``widgets.suppress_below``).
+    """
     store = get_store(dataset)
     return _pcg_pack(
-        str(store.path), store.version, dataset, filters, tuple(sorted(params.items())), compare
-    )
+        str(store.path), store.version, dataset, filters, tuple(sorted(params.items())),
+        compare, suppress_below,
+    )  # fmt: skip
 
 
 @st.cache_resource(max_entries=8, show_spinner="Checking the months…")
