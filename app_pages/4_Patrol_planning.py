@@ -15,7 +15,7 @@ from hotspots.present.maps import build_map
 from hotspots.present.patrol_sheet import patrol_sheet_html
 from hotspots.present.tables import format_count, format_period, format_share
 from hotspots.ui import state, widgets
-from hotspots.ui.cache import compute
+from hotspots.ui.cache import compute, street_layer
 
 st.set_page_config(page_title="Patrol planning · Safer BCP", page_icon="🚓", layout="wide")
 st.title("Patrol planning")
@@ -143,6 +143,7 @@ with right:
             area=pv.area,
             suppress_below=k,
             simulated=bool(records[S.SIMULATED].any()),
+            streets=street_layer(dataset),
         ),
         "patrol-sheet.html",
         "text/html",

@@ -44,6 +44,7 @@ __all__ = [
     "Attribution",
     "Fullscreen",
     "RankLabels",
+    "StreetLabels",
 ]
 
 MAP_SCRIPT = "hotspots-map.js"  # in static/js/
@@ -297,6 +298,25 @@ class RankLabels(_Scripted, Layer):
         self.n_labels = len(labels)
 
 
+class StreetLabels(_Scripted, Layer):
+    """Street names written along their streets (``HotspotsLeaflet.streetLabels``)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = HotspotsLeaflet.streetLabels({{ this.payload_js }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, payload: dict[str, Any], *, name: str = "Street names", show: bool = True):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "StreetLabels"
+        self._load_map_script()
+        self.payload = payload
+        self.payload_js = script_json(payload)
+
+
 MAP_CSS = """
 <style>
 .hs-legend { background: rgba(255,255,255,0.92); padding: 6px 8px; border-radius: 4px;
@@ -314,6 +334,12 @@ MAP_CSS = """
 .leaflet-tooltip.hs-rank { background: #fff; border: 1.5px solid #D55E00; border-radius: 10px;
   padding: 0 5px; font: bold 12px/16px sans-serif; color: #222; box-shadow: none; }
 .leaflet-tooltip.hs-rank::before { display: none; }
+.hs-street-icon { background: none; border: 0; }
+.hs-street { position: absolute; left: 0; top: 0; white-space: nowrap; pointer-events: none;
+  font: italic 11.5px/14px Arial, Helvetica, sans-serif; color: #2b2b2b;
+  text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; }
+.hs-nostreets { background: rgba(255,255,255,0.92); color: #222; padding: 3px 8px;
+  font: 12px/1.3 sans-serif; border-radius: 4px; }
 .leaflet-tooltip.hs-rank-selected { background: #000; color: #fff; border-color: #000; }
 .leaflet-control-attribution { font-size: 10px; max-width: 55vw; white-space: nowrap;
   overflow: hidden; text-overflow: ellipsis; }

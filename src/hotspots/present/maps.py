@@ -76,7 +76,7 @@ from hotspots.present.map_assets import (
     vendor_url,
 )
 from hotspots.present.map_density import DensityImage, add_density, density_overlay
-from hotspots.present.map_elements import HotspotMap
+from hotspots.present.map_elements import HotspotMap, MapControl, esc
 from hotspots.present.map_geometry import bounds_latlon
 from hotspots.present.map_gistar import add_gistar, classify_gistar
 from hotspots.present.map_hotspots import add_hotspots
@@ -90,6 +90,8 @@ from hotspots.present.map_layers import (
     add_points,
     area_geometry,
 )
+from hotspots.present.map_streets import NO_STREET_MAP, STREET_LABEL_ZOOM, add_streets
+from hotspots.present.streets import StreetLayer
 
 __all__ = [
     "LEAFLET_VERSION",
@@ -108,6 +110,9 @@ __all__ = [
     "map_html",
     "DATA_ATTRIBUTION",
 ]
+
+
+STREETS_CLIP_M = 1000.0  # streets drawn up to this far outside BCP
 
 
 def _check_whole(
@@ -144,6 +149,8 @@ def build_map(
     zoom_to_selected: bool = True,
     controls: bool = True,
     fit_to_hotspots: bool = False,
+    streets: StreetLayer | None = None,
+    street_label_zoom: int = STREET_LABEL_ZOOM,
 ) -> HotspotMap:
     """Build the dashboard map.
 
@@ -195,6 +202,12 @@ def build_map(
     fit_to_hotspots : fit the map to the hotspots (with 250 m around them) rather
         than to the area: for printed sheets, where numbers must not pile up.
 
+    streets : a :class:`~hotspots.present.streets.StreetLayer` (police.uk map points
+        joined into streets): street lines and names at street scale, on by default
+        when there are no tiles, in the layer control (off) when there are; names are
+        written from zoom ``street_label_zoom`` (15: street scale). With no
+        tiles and no streets, the map says "No street map available".
+
     Returns
     -------
     HotspotMap (a ``folium.Map``) whose ``notes`` list automatic choices.
@@ -228,6 +241,17 @@ def build_map(
     if density is not None:
         drawn.append(add_density(m, density, palette=density_palette, label=density_label))
     drawn.append(add_boundaries(m, b))
+    drawn.append(
+        add_streets(
+            m,
+            streets,
+            show=spec.url is None,
+            clip=b.outline.buffer(STREETS_CLIP_M),
+            label_zoom=street_label_zoom,
+        )  # fmt: skip
+    )
+    if spec.url is None and (streets is None or not len(streets)):
+        MapControl(esc(NO_STREET_MAP), position="bottomleft", css_class="hs-nostreets").add_to(m)
     if gistar is not None:
         drawn.append(add_gistar(m, gistar, show_nonsignificant=show_nonsignificant))
     drawn.append(add_area(m, area_geom, area_name))

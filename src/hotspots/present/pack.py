@@ -48,6 +48,7 @@ from hotspots.present.pack_draw import (  # re-exported: drawing helpers of pack
     project,
     rings,
 )
+from hotspots.present.streets import StreetLayer, build_streets
 
 __all__ = [
     "CLASS_COLOURS",
@@ -195,6 +196,8 @@ class Pack:
     notes: tuple[str, ...]
     boundaries: Boundaries = field(repr=False)
     generated: str = ""
+    #: the dataset's streets (police.uk map points joined), named on the map page
+    streets: StreetLayer | None = field(default=None, repr=False)
 
     @property
     def period(self) -> str:
@@ -439,5 +442,5 @@ def build_pack(
         simulated=simulated, months_held=tuple(held), cover_lines=tuple(cover),
         caveats=tuple(caveats), result=result, changes=changes, table=table, gone=gone,
         more=len(hs) - k, mix=mix, focus=panels, settings=tuple(settings), notes=tuple(notes),
-        boundaries=b, generated=_dt.date.today().isoformat(),
+        boundaries=b, generated=_dt.date.today().isoformat(), streets=build_streets(records),
     )  # fmt: skip

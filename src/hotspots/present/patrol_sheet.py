@@ -23,6 +23,7 @@ from hotspots.data import schema as S
 from hotspots.data.boundaries import Boundaries
 from hotspots.present.escape import html as esc
 from hotspots.present.maps import build_map, map_html
+from hotspots.present.streets import StreetLayer
 from hotspots.present.tables import format_count, format_period, format_share
 
 __all__ = ["patrol_sheet_html", "SHEET_MAP_PX"]
@@ -94,6 +95,7 @@ def patrol_sheet_html(
     suppress_below: int | None = None,
     simulated: bool = False,
     boundaries: Boundaries | None = None,
+    streets: StreetLayer | None = None,
 ) -> str:
     """The patrol sheet as one self-contained HTML page (prints on one A4 landscape page).
 
@@ -109,6 +111,9 @@ def patrol_sheet_html(
     suppress_below : counts below this are written "<k" (public sheets).
     simulated : mark the sheet SIMULATED DATA.
     boundaries : wards and outline (default: the bundled BCP ones).
+    streets : the dataset's streets (:func:`hotspots.present.streets.build_streets`):
+        street lines and names drawn on the map (names from zoom 14), so the sheet
+        guides a patrol with no background map. None: "No street map available".
 
     Returns
     -------
@@ -128,6 +133,8 @@ def patrol_sheet_html(
         labels=True,
         max_labels=max(n, 1),
         fit_to_hotspots=True,
+        streets=streets,
+        street_label_zoom=14,
     )
     font = 11 if n <= 20 else 9 if n <= 35 else 8
     line = "1.3" if n <= 20 else "1.15"

@@ -80,6 +80,19 @@ def compute(name: str, dataset: str, filters: views.Filters, **params) -> Any:
     return _compute(name, str(store.path), store.version, filters, tuple(sorted(params.items())))
 
 
+@st.cache_resource(max_entries=4, show_spinner="Drawing the streets…")
+def _streets(path: str, version: str) -> Any:
+    from hotspots.present.streets import build_streets
+
+    return build_streets(_records(path, version))
+
+
+def street_layer(dataset: str) -> Any:
+    """The dataset's street layer (police.uk location texts joined into streets), cached."""
+    store = get_store(dataset)
+    return _streets(str(store.path), store.version)
+
+
 def _hotspot_map(
     path: str,
     version: str,
@@ -108,6 +121,7 @@ def _hotspot_map(
         simulated=bool(_records(path, version)["simulated"].any()),
         selected=selected,
         zoom_to_selected=zoom_to_selected,
+        streets=_streets(path, version),
     )
     return add_draw_control(m)
 
