@@ -10,8 +10,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from hotspots.ui import widgets
+
 st.set_page_config(page_title="Accessibility · Safer BCP", page_icon="🗺️", layout="wide")
 st.title("Accessibility statement")
+# the sidebar keeps the reader's dataset, months and area while they read this page
+dataset, records, version = widgets.dataset_picker()
+widgets.filter_sidebar(records)
+widgets.permalink()
 st.markdown(
     "This statement covers the Safer BCP crime and anti-social behaviour hotspot dashboard "
     "run by the Bournemouth, Christchurch and Poole Community Safety Partnership. We want "
@@ -55,3 +61,4 @@ st.markdown(
     "with axe-core 4 in Chromium, automatically, on every change (the `browser` test "
     "tier: `tests/e2e/test_axe.py`)."
 )
+widgets.footer(records)

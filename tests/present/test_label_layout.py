@@ -21,7 +21,7 @@ def test_crowded_discs_all_placed_without_overlap_with_leader_lines():
     assert placed[0].moved is False and all(p.moved for p in placed[1:])
     boxes = _boxes(placed)
     assert not any(overlaps(a, b) for i, a in enumerate(boxes) for b in boxes[:i])
-    assert all(0 <= b[0] and b[2] <= 200 and 0 <= b[1] and b[3] <= 200 for b in boxes)
+    assert all(b[0] >= 0 and b[2] <= 200 and b[1] >= 0 and b[3] <= 200 for b in boxes)
 
 
 def test_optional_names_dropped_when_no_room_and_kept_beside_their_dot():

@@ -61,6 +61,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from hotspots.data import schema as S
 from hotspots.data.boundaries import Boundaries, load_boundaries
@@ -107,6 +108,7 @@ __all__ = [
     "density_overlay",
     "DensityImage",
     "clicked_hotspot_id",
+    "clicked_point",
     "map_html",
     "DATA_ATTRIBUTION",
 ]
@@ -151,6 +153,7 @@ def build_map(
     fit_to_hotspots: bool = False,
     streets: StreetLayer | None = None,
     street_label_zoom: int = STREET_LABEL_ZOOM,
+    zoom_to: tuple[float, float, float, float] | None = None,
 ) -> HotspotMap:
     """Build the dashboard map.
 
@@ -207,6 +210,9 @@ def build_map(
         when there are no tiles, in the layer control (off) when there are; names are
         written from zoom ``street_label_zoom`` (15: street scale). With no
         tiles and no streets, the map says "No street map available".
+
+    zoom_to : ``(x0, y0, x1, y1)`` metres to fit the map to (a search result), before
+        anything else.
 
     Returns
     -------
@@ -273,11 +279,35 @@ def build_map(
         add_banner(m)
     add_legend(m, [e for d in drawn for e in d.legend], controls=controls)
     fits = [d.fit for d in drawn if d.fit is not None]
+    if zoom_to is not None:
+        fits.append(bounds_latlon(shapely.box(*zoom_to)))
     m.fit_bounds(fits[-1] if fits else fit, padding=(8, 8))
     if controls:
         folium.LayerControl(position="topright", collapsed=True).add_to(m)
     m.notes = tuple(n for d in drawn for n in d.notes)
     return m
+
+
+def clicked_point(st_folium_result: Mapping[str, Any] | None) -> tuple[float, float] | None:
+    """``(lon, lat)`` of the location circle (records at a map point) last clicked, or None.
+
+    A location feature is a GeoJSON point whose properties hold ``location`` and
+    ``count`` (:class:`~hotspots.present.map_elements.LocationCountLayer`); streamlit-folium
+    reports it as ``last_active_drawing``.
+    """
+    if not st_folium_result:
+        return None
+    feat = st_folium_result.get("last_active_drawing")
+    if not isinstance(feat, Mapping):
+        return None
+    geom, props = feat.get("geometry") or {}, feat.get("properties") or {}
+    if geom.get("type") != "Point" or "location" not in props:
+        return None
+    try:
+        lon, lat = (float(v) for v in geom.get("coordinates")[:2])
+    except (TypeError, ValueError):
+        return None
+    return lon, lat
 
 
 # --- clicks and HTML ------------------------------------------------------------------------------
