@@ -279,22 +279,32 @@ class RankLabels(_Scripted, Layer):
     One zero-radius, non-interactive ``L.circleMarker`` per label at a point inside
     its hotspot, carrying a permanent tooltip (class ``hs-rank``). Tooltips ignore
     the pointer, so clicks go through to the hotspot beneath. No icon font or
-    ``DivIcon`` is needed. ``labels``: ``[lat, lon, text, selected]`` each.
+    ``DivIcon`` is needed. ``labels``: ``[lat, lon, text, selected]`` each. Crowded
+    numbers move aside with a leader line (in the browser, redone on zoom), never outside
+    the map nor into a ``keepout`` corner (``("bottom right", 220)``: pixels).
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = HotspotsLeaflet.rankLabels({{ this.labels_js }});
+        var {{ this.get_name() }} = HotspotsLeaflet.rankLabels({{ this.labels_js }}, {{ this.keepout_js }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, labels: list[list[Any]], *, name: str = "Rank numbers", show: bool = True):
+    def __init__(
+        self,
+        labels: list[list[Any]],
+        *,
+        name: str = "Rank numbers",
+        show: bool = True,
+        keepout: list[tuple[str, int]] | None = None,
+    ):
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "RankLabels"
         self._load_map_script()
         self.labels_js = script_json(labels)
+        self.keepout_js = script_json([list(k) for k in keepout or []])
         self.n_labels = len(labels)
 
 

@@ -134,6 +134,7 @@ def add_hotspots(
     controls: bool = True,
     fit_to_hotspots: bool = False,
     zoom_to_selected: bool = True,
+    label_keepout: list[tuple[str, int]] | None = None,
 ) -> Drawn:
     """Hotspot polygons (rank 1 on top) with tooltips and popups, and their rank numbers.
 
@@ -183,7 +184,7 @@ def add_hotspots(
                     f"Rank numbers are written on the top {max_labels} hotspots; "
                     "hover or click the others."
                 )
-            RankLabels(lab).add_to(m)
+            RankLabels(lab, keepout=label_keepout).add_to(m)
         if fit_to_hotspots:
             fit = bounds_latlon(shapely.union_all(h.geometry.values).buffer(250.0))
         sel_rows = [k for k, (_, sel) in enumerate(marks) if sel]

@@ -173,7 +173,7 @@ def vector_map_svg(
                         "point",
                     )
                 )
-    placed = layout_labels(labels, bounds=(0.0, 0.0, float(w), float(h)))
+    placed = layout_labels(labels, bounds=(0.0, 0.0, float(w), float(h)), gap=1.0)
     n_ranks = len(hotspots)
     for k, p in enumerate(placed):
         if p is None:

@@ -154,6 +154,7 @@ def build_map(
     streets: StreetLayer | None = None,
     street_label_zoom: int = STREET_LABEL_ZOOM,
     zoom_to: tuple[float, float, float, float] | None = None,
+    label_keepout: list[tuple[str, int]] | None = None,
 ) -> HotspotMap:
     """Build the dashboard map.
 
@@ -213,6 +214,8 @@ def build_map(
 
     zoom_to : ``(x0, y0, x1, y1)`` metres to fit the map to (a search result), before
         anything else.
+    label_keepout : corners no rank number may cover, ``[("bottom right", 220)]``
+        (pixels): where a printed sheet lays an inset over the map.
 
     Returns
     -------
@@ -272,7 +275,7 @@ def build_map(
             add_hotspots(
                 m, hotspots, suppress_below=suppress_below, selected=selected, labels=labels,
                 max_labels=max_labels, controls=controls, fit_to_hotspots=fit_to_hotspots,
-                zoom_to_selected=zoom_to_selected,
+                zoom_to_selected=zoom_to_selected, label_keepout=label_keepout,
             )
         )  # fmt: skip
     if simulated:

@@ -93,8 +93,9 @@
     /* Numbers that need no hover: permanent tooltips, in rank order. Where a number would
      * overprint one already placed it moves to the nearest free spot around its hotspot
      * (rings of 8 directions) and a leader line joins it to its place; redone on every
-     * zoom. labels: [lat, lon, text, selected]. */
-    function rankLabels(labels) {
+     * zoom. labels: [lat, lon, text, selected]; keepout: [corner, size px] boxes of the
+     * map no number may cover (the patrol sheet's inset), e.g. ["bottom right", 220]. */
+    function rankLabels(labels, keepout) {
         var g = L.featureGroup(), items = [], map = null;
         labels.forEach(function (a) {
             var ll = L.latLng(a[0], a[1]);
@@ -114,20 +115,26 @@
         }
         function place() {
             if (!map) { return; }
-            var boxes = [];
+            var size = map.getSize(), boxes = [];
+            (keepout || []).forEach(function (k) {
+                var n = k[1], x = k[0].indexOf("right") >= 0 ? size.x - n : 0;
+                var y = k[0].indexOf("bottom") >= 0 ? size.y - n : 0;
+                boxes.push([x - 2, y - 2, x + n + 2, y + n + 2]);
+            });
+            function fits(b) { return b[0] >= 0 && b[1] >= 0 && b[2] <= size.x && b[3] <= size.y; }
             items.forEach(function (it) {
                 var el = it.tip.getElement();
                 var w = (el && el.offsetWidth) || 22, h = (el && el.offsetHeight) || 18;
                 var p = map.latLngToContainerPoint(it.ll), best = p;
                 var box = function (q) { return [q.x - w / 2 - 1, q.y - h / 2 - 1, q.x + w / 2 + 1, q.y + h / 2 + 1]; };
-                if (overlaps(box(p), boxes)) {
+                if (overlaps(box(p), boxes) || !fits(box(p))) {
                     search:
-                    for (var step = 1; step <= 14; step++) {
+                    for (var step = 1; step <= 30; step++) {
                         for (var k = 0; k < 8; k++) {
                             var ang = k * Math.PI / 4 + step * 0.39;
                             var q = L.point(p.x + Math.cos(ang) * step * (w * 0.75 + 2),
                                             p.y + Math.sin(ang) * step * (h * 0.75 + 2));
-                            if (!overlaps(box(q), boxes)) { best = q; break search; }
+                            if (!overlaps(box(q), boxes) && fits(box(q))) { best = q; break search; }
                         }
                     }
                 }
