@@ -24,7 +24,12 @@ from hotspots.compare.tables import asb_subtype_table, quarterly_table
 from hotspots.compare.windows import dataset_months, default_windows
 from hotspots.compare.windows import window as make_window
 from hotspots.data.boundaries import load_boundaries
-from hotspots.present.change_map import CHANGE_COLOURS, add_change_layer
+from hotspots.present.change_map import (
+    CHANGE_COLOURS,
+    add_change_layer,
+    change_extent,
+    change_says_something,
+)
 from hotspots.present.charts import yearly_chart
 from hotspots.present.evaluation_words import evaluation_table, group_reading, wdq_meaning
 from hotspots.present.maps import build_map
@@ -315,12 +320,14 @@ def _show_evaluation() -> None:
     left, right = st.columns([3, 2])
     with left:
         st.subheader("Hotspot change (Gi*, before vs after)")
-        if sv.change is not None:
+        if sv.change is not None and change_says_something(sv.change.grid):
             from hotspots.data.areas import resolve_area
 
+            # fitted to every classed cell (the whole comparison area), the target dashed
             m = build_map(
-                area=resolve_area(target), height=520, simulated=bool(records["simulated"].any())
-            )
+                area=resolve_area(target), height=520, simulated=bool(records["simulated"].any()),
+                zoom_to=change_extent(sv.change.grid),
+            )  # fmt: skip
             add_change_layer(m, sv.change.grid)
             st_folium(
                 m, height=520, use_container_width=True, returned_objects=[], key="change-map"
@@ -332,6 +339,11 @@ def _show_evaluation() -> None:
                 unsafe_allow_html=True,
             )
             st.markdown(sv.change.reading)
+        elif sv.change is not None:
+            st.info("Every hot cell falls in one change class, so a map would be one colour: the "
+                    "counts are below instead.")  # fmt: skip
+            st.markdown(sv.change.reading)
+        if sv.change is not None:
             counts = sv.change.class_counts()
             st.dataframe([{"change": k, "cells": v} for k, v in counts.items()], hide_index=True)
         for note in sv.notes:
