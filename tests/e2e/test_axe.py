@@ -67,6 +67,13 @@ def test_map_iframe_has_no_serious_axe_violations_and_works_by_keyboard(page):
     frame.locator(".leaflet-container").press("ArrowRight")
     page.wait_for_timeout(600)
     assert frame.evaluate("() => window.map.getCenter().lng") > c0
+    # Tab goes from the map to the hotspots' numbers in rank order, names read out
+    frame.locator(".leaflet-container").press("Tab")
+    first = frame.evaluate("() => document.activeElement.getAttribute('aria-label')")
+    page.keyboard.press("Tab")
+    assert first.startswith("Hotspot 1: ") and len(first) > len("Hotspot 1: ")
+    second = frame.evaluate("() => document.activeElement.getAttribute('aria-label')")
+    assert second.startswith("Hotspot 2")
 
 
 def test_pack_html_has_no_serious_axe_violations(browser, tmp_path):

@@ -341,8 +341,10 @@ MAP_CSS = """
 .hs-popup th { text-align: left; padding-right: 6px; vertical-align: top; font-weight: 600; }
 .hs-legend details > summary { cursor: pointer; font-weight: 600; list-style-position: inside; }
 .hs-legend details:not([open]) { padding: 0; }
-.leaflet-tooltip.hs-rank { background: #fff; border: 1.5px solid #D55E00; border-radius: 10px;
-  padding: 0 5px; font: bold 12px/16px sans-serif; color: #222; box-shadow: none; }
+.leaflet-tooltip.hs-rank { background: #fff; border: 1.5px solid #D55E00; border-radius: 12px;
+  padding: 0 5px; font: bold 12px/21px sans-serif; color: #222; box-shadow: none;
+  min-width: 24px; min-height: 24px; box-sizing: border-box; text-align: center; }
+.leaflet-tooltip.hs-rank:focus { outline: 3px solid #0072B2; outline-offset: 1px; }
 .leaflet-tooltip.hs-rank::before { display: none; }
 .hs-street-icon { background: none; border: 0; }
 .hs-street { position: absolute; left: 0; top: 0; white-space: nowrap; pointer-events: none;

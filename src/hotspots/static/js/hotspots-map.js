@@ -93,7 +93,7 @@
     /* Numbers that need no hover: permanent tooltips, in rank order. Where a number would
      * overprint one already placed it moves to the nearest free spot around its hotspot
      * (rings of 8 directions) and a leader line joins it to its place; redone on every
-     * zoom. labels: [lat, lon, text, selected]; keepout: [corner, size px] boxes of the
+     * zoom. labels: [lat, lon, text, selected, escaped name]; keepout: [corner, size px] boxes of the
      * map no number may cover (the patrol sheet's inset), e.g. ["bottom right", 220]. */
     function rankLabels(labels, keepout) {
         var g = L.featureGroup(), items = [], map = null;
@@ -102,10 +102,33 @@
             var tip = L.tooltip({permanent: true, direction: "center", interactive: false,
                 className: "hs-rank" + (a[3] ? " hs-rank-selected" : "")}).setLatLng(ll).setContent(a[2]);
             var line = L.polyline([ll, ll], {color: "#222", weight: 1.2, opacity: 0, interactive: false});
-            items.push({ll: ll, tip: tip, line: line});
+            items.push({ll: ll, tip: tip, line: line, name: a[4] || ""});
             line.addTo(g);
             tip.addTo(g);
         });
+        /* the keyboard: Tab goes through the numbers in rank order, each read out as
+         * "Hotspot 3: Lansdowne" (names were escaped in Python: decoded as text here),
+         * the map pans to the one in focus and Enter zooms to it */
+        function focusable() {
+            items.forEach(function (it) {
+                var el = it.tip.getElement();
+                if (!el || el.getAttribute("tabindex")) { return; }
+                var t = document.createElement("textarea");
+                t.innerHTML = it.name;
+                el.setAttribute("tabindex", "0");
+                el.setAttribute("role", "button");
+                el.setAttribute("aria-label", "Hotspot " + el.textContent + (t.value ? ": " + t.value : ""));
+                el.addEventListener("focus", function () {
+                    if (map && !map.getBounds().contains(it.ll)) { map.panTo(it.ll); }
+                });
+                el.addEventListener("keydown", function (ev) {  // Enter or Space: zoom to it
+                    if (map && (ev.key === "Enter" || ev.key === " ")) {
+                        ev.preventDefault();
+                        map.setView(it.ll, Math.max(map.getZoom(), 16));
+                    }
+                });
+            });
+        }
         function overlaps(b, boxes) {
             for (var j = 0; j < boxes.length; j++) {
                 var o = boxes[j];
@@ -146,7 +169,7 @@
             });
         }
         g.onAdd = (function (orig) {
-            return function (m) { map = m; orig.call(this, m); m.on("zoomend viewreset", place); place(); return this; };
+            return function (m) { map = m; orig.call(this, m); m.on("zoomend viewreset", place); place(); focusable(); return this; };
         })(g.onAdd);
         g.onRemove = (function (orig) {
             return function (m) { m.off("zoomend viewreset", place); orig.call(this, m); return this; };
