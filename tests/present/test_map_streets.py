@@ -14,7 +14,8 @@ def _layer():
         {
             "x": [408500.0, 408600.0, 408700.0],
             "y": [91200.0, 91210.0, 91220.0],
-            "location": ["On or near <img src=x onerror=alert(1)> Road"] * 2 + ["On or near Gervis Place"],
+            "location": ["On or near <img src=x onerror=alert(1)> Road"] * 2
+            + ["On or near Gervis Place"],
         }
     )
     return build_streets(df)
