@@ -86,3 +86,16 @@ def test_no_tiles_and_no_streets_says_so(browser, tmp_path):
         assert NO_STREET_MAP in page.inner_text(".hs-nostreets")
     finally:
         page.close()
+
+
+def test_streets_come_on_when_the_tile_server_cannot_be_reached(browser, streets, tmp_path):
+    """Tiles set (OpenStreetMap) but every request off the machine refused: the first
+    failed tile turns the street layers on, so street names are written."""
+    m = build_map(streets=streets, tiles="osm", height=700)
+    page, outside = _open(browser, map_html(m, inline_assets=True), tmp_path)
+    try:
+        page.evaluate(_map_js(f"m.setView([{SQUARE[0]}, {SQUARE[1]}], 16, {{animate: false}});"))
+        page.wait_for_function("() => document.querySelectorAll('.hs-street').length >= 5")
+        assert page.eval_on_selector_all(".leaflet-tile-loaded", "els => els.length") == 0
+    finally:
+        page.close()

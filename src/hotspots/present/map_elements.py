@@ -45,6 +45,7 @@ __all__ = [
     "Fullscreen",
     "RankLabels",
     "StreetLabels",
+    "StreetFallback",
 ]
 
 MAP_SCRIPT = "hotspots-map.js"  # in static/js/
@@ -325,6 +326,26 @@ class StreetLabels(_Scripted, Layer):
         self._load_map_script()
         self.payload = payload
         self.payload_js = script_json(payload)
+
+
+class StreetFallback(_Scripted, folium.MacroElement):
+    """Turns the street layers on at the first tile that fails to load
+    (``HotspotsLeaflet.streetsOnTileError``): a tile server set but unreachable."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        HotspotsLeaflet.streetsOnTileError({{ this._parent.get_name() }},
+            [{{ this.layer_names | join(", ") }}]);
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layers: Sequence[Any]):
+        super().__init__()
+        self._name = "StreetFallback"
+        self._load_map_script()
+        self.layer_names = [lay.get_name() for lay in layers]
 
 
 MAP_CSS = """

@@ -5,7 +5,7 @@ location texts). Lines are one compact GeoJSON layer; names are written along th
 by ``HotspotsLeaflet.streetLabels`` (``static/js/hotspots-map.js``) at street scale
 only (zoom 15 and closer), busiest street first, never on top of one another.
 The layer is on by default when the map has no tiles, and in the layer control
-(off) when it has.
+(off) when it has; it comes on by itself when the tiles fail to load (no network).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import folium
 import numpy as np
 import shapely
 
-from hotspots.present.map_elements import GeoJsonLayer, StreetLabels, esc
+from hotspots.present.map_elements import GeoJsonLayer, StreetFallback, StreetLabels, esc
 from hotspots.present.map_geometry import TO_WGS84, to_wgs84_geoms
 from hotspots.present.streets import StreetLayer
 
@@ -71,12 +71,14 @@ def add_streets(
         layer = streets_in(layer, clip)
     s = layer.streets
     lines = s[s.geometry.geom_type.isin(["LineString", "MultiLineString"])]
-    GeoJsonLayer(
+    line_layer = GeoJsonLayer(
         to_wgs84_geoms(lines.geometry.values), [{} for _ in range(len(lines))],
         name="Streets (from police.uk map points)", interactive=False, show=show,
         style={"color": STREET_COLOUR, "weight": 3, "opacity": 0.55, "lineCap": "round"},
     ).add_to(m)  # fmt: skip
-    StreetLabels(street_label_payload(layer, zoom=label_zoom), show=show).add_to(m)
+    label_layer = StreetLabels(street_label_payload(layer, zoom=label_zoom), show=show).add_to(m)
+    if not show:  # tiles are set: the streets come on if they fail to load
+        StreetFallback([line_layer, label_layer]).add_to(m)
     legend = (
         f'<div><span class="sw" style="border:0;height:3px;background:{STREET_COLOUR}"></span>'
         "Street (police.uk map points; names at street scale)</div>"

@@ -219,6 +219,21 @@
         return g;
     }
 
+    /* Where tiles are set but cannot be fetched (no network), the street layers come on
+     * at the first failed tile, so the map is never a grey square. */
+    function streetsOnTileError(map, layers) {
+        var done = false;
+        map.eachLayer(function (l) {
+            if (!(l instanceof L.TileLayer)) { return; }
+            l.on("tileerror", function () {
+                if (done) { return; }
+                done = true;
+                layers.forEach(function (x) { if (!map.hasLayer(x)) { map.addLayer(x); } });
+            });
+        });
+    }
+
     window.HotspotsLeaflet = {decode: decode, geoJson: geoJson, locationCounts: locationCounts,
-                              control: control, rankLabels: rankLabels, streetLabels: streetLabels};
+                              control: control, rankLabels: rankLabels, streetLabels: streetLabels,
+                              streetsOnTileError: streetsOnTileError};
 })();
