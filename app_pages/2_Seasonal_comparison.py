@@ -34,7 +34,7 @@ from hotspots.present.charts import yearly_chart
 from hotspots.present.evaluation_words import evaluation_table, group_reading, wdq_meaning
 from hotspots.present.maps import build_map
 from hotspots.ui import state, widgets
-from hotspots.ui.cache import compute
+from hotspots.ui.cache import compute, street_layer
 
 st.set_page_config(page_title="Seasonal comparison · Safer BCP", page_icon="📅", layout="wide")
 st.title("Seasonal comparison and intervention evaluation")
@@ -326,7 +326,7 @@ def _show_evaluation() -> None:
             # fitted to every classed cell (the whole comparison area), the target dashed
             m = build_map(
                 area=resolve_area(target), height=520, simulated=bool(records["simulated"].any()),
-                zoom_to=change_extent(sv.change.grid),
+                zoom_to=change_extent(sv.change.grid), streets=street_layer(dataset),
             )  # fmt: skip
             add_change_layer(m, sv.change.grid)
             st_folium(

@@ -107,6 +107,7 @@ with left:
         fit_to_hotspots=True,  # the places, not the whole area: numbers must not pile up
         suppress_below=k,
         simulated=bool(records[S.SIMULATED].any()),
+        streets=street_layer(dataset),
     )
     st_folium(m, height=560, use_container_width=True, returned_objects=[], key="patrol-map")
 with right:
@@ -127,7 +128,9 @@ with right:
         ("CSV", exports.to_csv, {}, "csv", "text/csv", "dl_pcsv"),
         ("CSV settings", exports.csv_metadata, {}, "json", "application/json", "dl_pcsv_meta"),
     )  # fmt: skip
-    for col, (label, write, extra, ext, mime, key) in zip(st.columns(5), formats, strict=True):
+    # three buttons a row: at 1366 px five in a row cut "GeoJSON" to "Ge…"
+    cols = [*st.columns(3), *st.columns(3)][: len(formats)]
+    for col, (label, write, extra, ext, mime, key) in zip(cols, formats, strict=True):
         text = write(pv.places, parameters=meta, suppress_below=k, **extra)
         col.download_button(
             label, text, f"patrol-places.{ext}", mime, key=key,
