@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import axe_playwright_python.sync_playwright as axe_module
 import pytest
 from playwright.sync_api import expect
 from test_browser import IFRAME, map_frame, open_app
 
 pytestmark = pytest.mark.browser
-axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
 
 PAGES = ["", "Hotspot_map", "Seasonal_comparison", "Ward_view", "Patrol_planning", "Data",
          "Accessibility"]  # fmt: skip
