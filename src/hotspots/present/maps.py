@@ -307,7 +307,7 @@ def clicked_point(st_folium_result: Mapping[str, Any] | None) -> tuple[float, fl
     if geom.get("type") != "Point" or "location" not in props:
         return None
     try:
-        lon, lat = (float(v) for v in geom.get("coordinates")[:2])
+        lon, lat = (float(v) for v in (geom.get("coordinates") or [])[:2])
     except (TypeError, ValueError):
         return None
     return lon, lat

@@ -15,6 +15,7 @@ with Chromium (``page.pdf(format="A4", landscape=True)``) and counting pages.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -173,7 +174,7 @@ def patrol_sheet_html(
         "<th>Records</th><th>Cum. share</th></tr></thead>"
         f"<tbody>{_rows(places, suppress_below)}</tbody></table></section>"
     )
-    root = m.get_root()
+    root: Any = m.get_root()  # a folium Figure: .header and .html
     root.header.add_child(
         folium.Element(_CSS % {"mw": mw, "mh": mh, "fs": font, "lh": line}),
         name="ps_css",

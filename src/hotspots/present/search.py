@@ -87,20 +87,21 @@ def build_index(
     ``margin_m`` is added around a street or place so that zooming to it shows its
     surroundings.
     """
-    entries = []
+    entries: list[tuple[str, str, str, tuple[float, float, float, float]]] = []
     if streets is not None and len(streets):
         s = streets.streets
         for name, geoms in s.groupby("street", sort=False).geometry:
-            b = shapely.union_all(geoms.values).buffer(margin_m).bounds
-            entries.append((normalise(name), str(name), "street", tuple(map(float, b))))
+            x0, y0, x1, y1 = shapely.union_all(geoms.values).buffer(margin_m).bounds
+            entries.append((normalise(name), str(name), "street", (x0, y0, x1, y1)))
     if gazetteer is not None and len(gazetteer):
         col = "place" if "place" in gazetteer.columns else "name"
         for name, g in zip(gazetteer[col], gazetteer.geometry, strict=True):
-            b = g.buffer(2 * margin_m).bounds
-            entries.append((normalise(name), str(name), "place", tuple(map(float, b))))
+            x0, y0, x1, y1 = g.buffer(2 * margin_m).bounds
+            entries.append((normalise(name), str(name), "place", (x0, y0, x1, y1)))
     if wards is not None and len(wards):
         for name, g in zip(wards[S.WARD_NAME], wards.geometry, strict=True):
-            entries.append((normalise(name), str(name), "ward", tuple(map(float, g.bounds))))
+            x0, y0, x1, y1 = g.bounds
+            entries.append((normalise(name), str(name), "ward", (x0, y0, x1, y1)))
     return SearchIndex(tuple(entries))
 
 
