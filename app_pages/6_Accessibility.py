@@ -25,14 +25,15 @@ st.markdown(
     "- read the map's content as text: every page with a map has a table of the same "
     "hotspots, ranked, and the printed pack and patrol sheet list every numbered place;\n"
     "- use the map with a keyboard: Tab reaches the zoom buttons and the map, the arrow "
-    "keys pan it and + and − zoom it;\n"
+    "keys pan it and + and − zoom it; Tab then goes through the hotspots' numbers in rank "
+    "order, each read out with its name, and Enter zooms to one;\n"
     "- read the maps with no internet connection: street names come from the data's own "
     "police.uk locations, so a printed or offline map still names the streets."
 )
 st.header("How accessible this dashboard is")
 st.markdown(
-    "We test every page with axe-core (the accessibility engine used by GOV.UK's own "
-    "testing) in a real browser, at 1366 and 390 pixels wide, together with the map "
+    "We test every page with axe-core, an open-source accessibility checker, in a real "
+    "browser, at 1366 and 390 pixels wide, together with the map "
     "and the printed PCG pack, and we fix every problem axe rates serious or critical "
     "before a release. Text colours meet WCAG 2.2 AA contrast (4.5:1). We know of these "
     "limits:\n\n"
