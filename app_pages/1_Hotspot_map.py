@@ -17,7 +17,7 @@ from hotspots.present.drilldown import lonlat_to_metres, records_at
 from hotspots.present.escape import markdown as md_text
 from hotspots.present.maps import clicked_hotspot_id, clicked_point
 from hotspots.present.pack import fmt_change
-from hotspots.present.tables import format_period, hotspot_table
+from hotspots.present.tables import format_period, hotspot_table, top_rows
 from hotspots.ui import state, widgets
 from hotspots.ui.cache import (
     compute,
@@ -118,6 +118,17 @@ if manual:
         params["gi_cell_size_m"] = float(
             sb.slider("Gi* cell size (m)", 50, 500, step=25, key="gicell")
         )
+if (method == "gistar" or "gistar" in layers) and filters.area != "bcp":
+    GI_SCOPES = {"bcp": "BCP's hotspots in this area", "area": "Unusual for this area alone"}
+    state.init("giscope", "bcp", lambda v: v if v in GI_SCOPES else "bcp")
+    params["gistar_scope"] = sb.radio(
+        "Gi* in an area",
+        list(GI_SCOPES),
+        format_func=GI_SCOPES.get,
+        key="giscope",
+        help="BCP's hotspots: Gi* tested over all of BCP, clipped to the area. Unusual for "
+        "this area alone: Gi* tested inside the area only.",
+    )
 params["layers"] = tuple(layers)
 widgets.permalink(
     {
@@ -125,6 +136,7 @@ widgets.permalink(
         "layers": ",".join(layers),
         "manual": manual,
         "compare": compare,
+        **({"giscope": params["gistar_scope"]} if "gistar_scope" in params else {}),
         **(
             {
                 k: st.session_state.get(k)
@@ -237,19 +249,32 @@ with right:
         )
         table["Change (95% interval)"] = [
             fmt_change(*v)
-            for v in cur[["change_pct", "change_ci_low", "change_ci_high"]].itertuples(index=False)
+            for v in cur[
+                ["change_pct", "change_ci_low", "change_ci_high", "count_then", "count_now"]
+            ].itertuples(index=False)
         ]
         table["Class"] = cur["change_class"].fillna("").to_numpy()
+    table, more = top_rows(table)
     st.dataframe(table, hide_index=True, height=360)
+    if more:
+        st.caption(more)
     if changes is not None:
         for note in changes.notes[:1]:
             st.caption(note)
-        if len(changes.gone):
-            with st.expander(f"Gone since {changes.then.label}: {len(changes.gone)} hotspots"):
+        if len(changes.former):  # gone only when the fall is distinguishable from none
+            n_gone = len(changes.gone)
+            with st.expander(
+                f"Gone since {changes.then.label}: {n_gone} hotspots"
+                + (f" ({len(changes.former) - n_gone} more overlap none now: too few to tell)"
+                   if len(changes.former) > n_gone else "")
+            ):  # fmt: skip
                 st.dataframe(
-                    pd.DataFrame(changes.gone)[[S.NAME, S.WARD_NAME, "count_then", "count_now"]]
+                    pd.DataFrame(changes.former)[
+                        [S.NAME, S.WARD_NAME, "count_then", "count_now", "change_class"]
+                    ]
                     .rename(columns={S.NAME: "Name", S.WARD_NAME: "Ward",
-                                     "count_then": "Records then", "count_now": "Records now"}),
+                                     "count_then": "Records then", "count_now": "Records now",
+                                     "change_class": "Class"}),
                     hide_index=True,
                 )  # fmt: skip
     meta = {

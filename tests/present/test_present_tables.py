@@ -138,3 +138,16 @@ def test_months_are_written_as_people_write_them():
     assert format_month("2024-13") == "2024-13" and format_month(None) == "–"
     assert format_period("2024-01", "2024-03") == "Jan 2024 – Mar 2024"
     assert format_period("2024-01", "2024-01") == "Jan 2024"
+
+
+def test_top_rows_shows_25_and_says_how_many_more():
+    import pandas as pd
+
+    from hotspots.present.tables import TABLE_TOP_N, top_rows
+
+    t = pd.DataFrame({"Rank": range(1, 31)})
+    shown, more = top_rows(t)
+    assert TABLE_TOP_N == 25 and len(shown) == 25 and shown["Rank"].iloc[-1] == 25
+    assert more == "The 25 biggest of 30 hotspots; 5 smaller ones are in the downloads."
+    assert top_rows(t.head(26))[1].endswith("1 smaller one is in the downloads.")
+    assert top_rows(t.head(25))[1] is None
