@@ -8,8 +8,10 @@ The CLI, every page, the ward report and the exports call :func:`detect`, which
 2. keeps the records inside it;
 3. runs the method (DBSCAN, kernel density, Getis-Ord Gi*, or the busiest grid
    cells) with its automatic, announced settings;
-4. describes and names the hotspots (:mod:`hotspots.methods.naming`) and returns
-   one :class:`~hotspots.methods.result.HotspotResult` with the fixed schema.
+4. describes and names the hotspots (:mod:`hotspots.methods.naming`);
+5. splits district-sized hotspots into street-sized children at their density
+   valleys (:mod:`hotspots.methods.hierarchy`) and returns one
+   :class:`~hotspots.methods.result.HotspotResult` with the fixed schema.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ import shapely
 from hotspots.data import schema as S
 from hotspots.data.areas import Area, records_in_area, resolve_area
 from hotspots.data.boundaries import Boundaries, load_boundaries
+from hotspots.data.named_areas import load_named_areas
 from hotspots.data.select import select_rows
 from hotspots.errors import InputError
+from hotspots.methods.hierarchy import add_children
 from hotspots.methods.naming import check_records, describe_hotspots
 from hotspots.methods.result import METHODS, HotspotResult, conform_hotspots
 from hotspots.validation import Integral, Interval, Real, check_params
@@ -110,6 +114,7 @@ def detect(
         )
     params = {k: v for k, v in params.items() if v is not None}
     records = check_records(records)
+    location_parent = None
     b = boundaries or load_boundaries()
     gz = b.gazetteer if gazetteer is None else gazetteer
     area_ = study_area(area, b)
@@ -123,6 +128,7 @@ def detect(
 
         res: Any = dbscan_hotspots(recs, area=area_, **naming, **params)  # one of four result types
         hot = res.hotspots
+        location_parent = _cluster_rows(hot, res.labels)
         used = {"eps_m": res.eps_m, "min_points": res.min_points, "buffer_m": res.buffer_m}
         notes = res.notes
         rename: dict[str, str] = {}
@@ -142,10 +148,29 @@ def detect(
     else:
         hot, res, used, notes = _grid(recs, area_, naming, params)
         rename = {}
+    if hot is not None and len(hot):
+        hot = add_children(
+            hot,
+            recs,
+            gazetteer=gz,
+            boundaries=b,
+            named_areas=load_named_areas(b.gazetteer),
+            points=res.points if method == "dbscan" else None,
+            location_parent=location_parent,
+        )
     hot = conform_hotspots(hot, n_records=n, area_km2=a_km2, rename=rename)
     if n and S.SOURCE in recs.columns and (recs[S.SOURCE] == S.SOURCE_POLICE_UK).any():
         notes = (*notes, ANONYMISED_NOTE)
     return HotspotResult(method, hot, {"method": method, **used}, tuple(notes), area_, n, res)
+
+
+def _cluster_rows(hot: pd.DataFrame, labels: np.ndarray) -> np.ndarray:
+    """Row of ``hot`` per distinct location from DBSCAN's cluster labels (-1: noise)."""
+    if len(hot) == 0 or "cluster" not in hot.columns:
+        return np.full(len(labels), -1, dtype=np.int64)
+    row_of = np.full(int(hot["cluster"].max()) + 2, -1, dtype=np.int64)
+    row_of[hot["cluster"].to_numpy(dtype=np.int64)] = np.arange(len(hot))
+    return row_of[labels]
 
 
 def _gistar(recs: pd.DataFrame, area: Area, naming: dict, params: dict):
