@@ -293,39 +293,53 @@ def _children(
 
 
 def peak_places(
-    peaks: np.ndarray, gazetteer: gpd.GeoDataFrame | None, taken: set[str]
+    peaks: np.ndarray,
+    outlines: np.ndarray,
+    gazetteer: gpd.GeoDataFrame | None,
+    taken: set[str],
 ) -> dict[int, str]:
-    """Gazetteer names for street-sized hotspots, by row of ``peaks``: the place nearest the peak.
+    """Gazetteer names for street-sized hotspots, by row: the place nearest the peak.
 
-    ``peaks`` is an (m, 2) array of peak coordinates (metres; NaN rows are skipped).
-    A street-sized hotspot (a child, the crest of one peak, or an unsplit hotspot) takes the gazetteer place nearest its peak (its
-    densest map point) when that is within :data:`PLACE_FROM_PEAK_M` (150 m) and no
-    nearer child has taken it; a place name another hotspot of the result already
-    carries (``taken``) is not given twice. A peak stays on its map point when months
-    are added (measured: the Square's and the Lansdowne's peaks are the same map points
-    in January 2024 and in January–March 2024), while the busiest map point of a
-    crest can jump from one end to the other.
+    Parameters
+    ----------
+    peaks : (m, 2) peak coordinates (metres); rows with NaN are not named here.
+    outlines : (m,) hotspot polygons (EPSG:27700).
+    gazetteer : named places (``name``, points).
+    taken : names other hotspots of the result carry already (never given twice).
+
+    Returns
+    -------
+    dict row -> place name. A street-sized hotspot (a child, the crest of one peak,
+    or a hotspot too small to split) is named for a gazetteer place inside its
+    outline or within :data:`PLACE_FROM_PEAK_M` (150 m) of its peak (its densest map
+    point), the nearest to the peak first; pairs are taken nearest first, so each
+    place names at most one hotspot and each hotspot takes its nearest free place.
+    A peak stays on its map point when months are added (measured: the Square's,
+    the Triangle's and the Lansdowne's peaks are the same map points in January 2024
+    and in January–March 2024), while the busiest map point of a crest can jump from
+    one end to the other.
     """
     if gazetteer is None or len(gazetteer) == 0 or len(peaks) == 0:
         return {}
-    gx = shapely.get_x(np.asarray(gazetteer.geometry.values))
-    gy = shapely.get_y(np.asarray(gazetteer.geometry.values))
+    gz = np.asarray(gazetteer.geometry.values)
+    gx, gy = shapely.get_x(gz), shapely.get_y(gz)
     names = gazetteer["name"].astype(str).to_numpy()
-    cx, cy = peaks[:, 0], peaks[:, 1]
-    d = np.hypot(cx[:, None] - gx[None, :], cy[:, None] - gy[None, :])
-    d[~np.isfinite(d)] = np.inf
-    nearest = np.argmin(d, axis=1)
-    cand = sorted(
-        (float(d[i, nearest[i]]), i, str(names[nearest[i]]))
-        for i in range(len(peaks))
-        if d[i, nearest[i]] <= PLACE_FROM_PEAK_M
-    )
+    d = np.hypot(peaks[:, 0:1] - gx[None, :], peaks[:, 1:2] - gy[None, :])
+    ok = np.isfinite(d) & (d <= PLACE_FROM_PEAK_M)
+    todo = np.flatnonzero(np.isfinite(peaks).all(axis=1))
+    if len(todo):
+        q_place, q_row = shapely.STRtree(np.asarray(outlines, dtype=object)[todo]).query(
+            gz, predicate="within"
+        )
+        ok[todo[q_row], q_place] = True
+    rows, places = np.nonzero(ok)
+    order = np.lexsort((places, rows, d[rows, places]))
     out: dict[int, str] = {}
     used = set(taken)
-    for _, i, name in cand:
-        if name not in used:
-            out[i] = name
-            used.add(name)
+    for r, p in zip(rows[order].tolist(), places[order].tolist(), strict=True):
+        if r not in out and names[p] not in used:
+            out[r] = str(names[p])
+            used.add(str(names[p]))
     return out
 
 
@@ -389,7 +403,11 @@ def parent_names(
 
 
 def _peak_names(
-    own: list[str], peaks: np.ndarray, gazetteer: gpd.GeoDataFrame | None, skip: np.ndarray
+    own: list[str],
+    peaks: np.ndarray,
+    outlines: np.ndarray,
+    gazetteer: gpd.GeoDataFrame | None,
+    skip: np.ndarray,
 ) -> list[str]:
     """Names after :func:`peak_places`; a clash falls back to the hotspot's own name (its
     streets), then adds the grid reference of its peak. Rows in ``skip`` (split
@@ -399,7 +417,7 @@ def _peak_names(
         for i in range(len(own))
         if not np.isfinite(peaks[i]).all() and not (i < len(skip) and skip[i])
     }
-    places = peak_places(peaks, gazetteer, keep)
+    places = peak_places(peaks, outlines, gazetteer, keep)
     new = [places.get(i, own[i]) for i in range(len(own))]
     seen: set[str] = set()
     for i in sorted(range(len(own)), key=lambda i: (i not in places, i)):
@@ -418,7 +436,13 @@ def _peak_names(
 def _name_by_peaks(
     out: gpd.GeoDataFrame, peaks: np.ndarray, gazetteer: gpd.GeoDataFrame | None
 ) -> gpd.GeoDataFrame:
-    names = _peak_names(out[S.NAME].astype(str).tolist(), peaks, gazetteer, np.zeros(0, bool))
+    names = _peak_names(
+        out[S.NAME].astype(str).tolist(),
+        peaks,
+        np.asarray(out.geometry.values),
+        gazetteer,
+        np.zeros(0, bool),
+    )
     out[S.NAME] = pd.array(names, dtype="string")
     return out
 
@@ -484,7 +508,11 @@ def add_children(
     peaks = np.vstack([kids.top_peaks, described[[_CX, _CY]].to_numpy(dtype="float64")])
     peaks[: len(out)][split] = np.nan
     names = _peak_names(
-        [*out[S.NAME].astype(str), *described[S.NAME].astype(str)], peaks, gazetteer, split
+        [*out[S.NAME].astype(str), *described[S.NAME].astype(str)],
+        peaks,
+        np.r_[np.asarray(out.geometry.values), np.asarray(described.geometry.values)],
+        gazetteer,
+        split,
     )
     out[S.NAME] = pd.array(names[: len(out)], dtype="string")
     described[S.NAME] = pd.array(names[len(out) :], dtype="string")
