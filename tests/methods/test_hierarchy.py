@@ -233,6 +233,8 @@ def test_names_stay_put_with_one_month(one_and_three, method):
             if _iou(ha.geometry.iloc[0], hb.geometry.iloc[0]) < 0.5:
                 continue  # different hotspots (e.g. clusters that merge in one month)
             compared += 1
-            if ha[S.NAME].iloc[0] != hb[S.NAME].iloc[0]:
-                differ.append((place, level, ha[S.NAME].iloc[0], hb[S.NAME].iloc[0]))
+            # a district with one peak is "around <its peak's name>": same place, same name
+            na, nb = (str(h[S.NAME].iloc[0]).removeprefix("around ") for h in (ha, hb))
+            if na != nb:
+                differ.append((place, level, na, nb))
     assert compared >= 2 and differ == []

@@ -116,6 +116,8 @@ CHILD_BUFFER_M = 50.0
 """A child is drawn as its map points buffered by this (metres), cut to the parent."""
 PLACE_FROM_PEAK_M = 150.0
 """A child takes the gazetteer place nearest its peak within this (metres)."""
+PLACES_PER_NAME = 2
+"""At most this many places, all within :data:`PLACE_FROM_PEAK_M` of the peak, name one hotspot."""
 NAMED_AREA_SHARE = 0.5
 """A parent takes a named area's name when it holds at least this share of the area's
 records and at least this share of its own records lie in the area."""
@@ -263,9 +265,6 @@ def _children(
         rows, at = location_parent[member][best][first], best[first]
         top_peaks[rows] = np.c_[mx[at], my[at]]
     top_peaks[split] = np.nan
-    if gazetteer is not None and len(gazetteer):  # a hotspot already named for a place keeps it
-        placed = hot[S.NAME].astype(str).isin(set(gazetteer["name"].astype(str))).to_numpy()
-        top_peaks[placed] = np.nan
     for row in np.flatnonzero(split).tolist():
         geom = hot_geoms[row]
         locs = order[bounds[row] : bounds[row + 1]]
@@ -312,8 +311,11 @@ def peak_places(
     dict row -> place name. A street-sized hotspot (a child, the crest of one peak,
     or a hotspot too small to split) is named for a gazetteer place inside its
     outline or within :data:`PLACE_FROM_PEAK_M` (150 m) of its peak (its densest map
-    point), the nearest to the peak first; pairs are taken nearest first, so each
-    place names at most one hotspot and each hotspot takes its nearest free place.
+    point), the nearest to the peak; when two or more free places are within 150 m
+    of the peak, the first two in gazetteer order name it together ("Poole Bus
+    Station & Dolphin Centre": which of two places 100 m apart is nearer the peak
+    may change with the window, the pair does not). Hotspots are named nearest
+    first and each place names at most one hotspot.
     A peak stays on its map point when months are added (measured: the Square's,
     the Triangle's and the Lansdowne's peaks are the same map points in January 2024
     and in January–March 2024), while the busiest map point of a crest can jump from
@@ -332,14 +334,22 @@ def peak_places(
             gz, predicate="within"
         )
         ok[todo[q_row], q_place] = True
-    rows, places = np.nonzero(ok)
-    order = np.lexsort((places, rows, d[rows, places]))
+    near = np.isfinite(d) & (d <= PLACE_FROM_PEAK_M)
+    best = np.where(ok, d, np.inf).min(axis=1)
     out: dict[int, str] = {}
     used = set(taken)
-    for r, p in zip(rows[order].tolist(), places[order].tolist(), strict=True):
-        if r not in out and names[p] not in used:
-            out[r] = str(names[p])
-            used.add(str(names[p]))
+    for r in np.lexsort((np.arange(len(peaks)), best)).tolist():
+        if not np.isfinite(best[r]):
+            break
+        free = [p for p in np.flatnonzero(ok[r]) if names[p] not in used]
+        if not free:
+            continue
+        first = min(free, key=lambda p: (d[r, p], p))
+        # two places both at the peak name it together, in gazetteer order
+        pair = [p for p in free if near[r, p]]
+        chosen = sorted(pair)[:PLACES_PER_NAME] if len(pair) > 1 else [first]
+        out[r] = " & ".join(str(names[p]) for p in chosen)
+        used.update(str(names[p]) for p in chosen)
     return out
 
 
@@ -419,11 +429,16 @@ def _peak_names(
     }
     places = peak_places(peaks, outlines, gazetteer, keep)
     new = [places.get(i, own[i]) for i in range(len(own))]
-    seen: set[str] = set()
+    # every place named by the peak rule counts as taken ("A & B" takes A and B)
+    seen: set[str] = {part for n in places.values() for part in n.split(" & ")}
+    seen.update(places.values())
     for i in sorted(range(len(own)), key=lambda i: (i not in places, i)):
         if i < len(skip) and skip[i]:
             continue
         name = new[i]
+        if i in places:
+            new[i] = name
+            continue
         if name in seen:
             name = own[i]
         if name in seen and np.isfinite(peaks[i]).all():
