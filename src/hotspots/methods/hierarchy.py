@@ -367,7 +367,7 @@ def _short(name: str) -> str:
 def parent_names(
     parents: gpd.GeoDataFrame,
     children: gpd.GeoDataFrame,
-    records_xy: tuple[np.ndarray, np.ndarray],
+    locations: tuple[np.ndarray, np.ndarray, np.ndarray],
     named_areas: gpd.GeoDataFrame | None,
 ) -> dict[int, str]:
     """Names for split hotspots, by ``hotspot_id``: what the whole hotspot covers.
@@ -381,7 +381,7 @@ def parent_names(
     A name that points at the whole hotspot, not at its busiest map point, stays put
     when months are added: the busiest map point can move from one end to the other.
     """
-    rx, ry = records_xy
+    rx, ry, rw = locations  # distinct map points (metres) and their records
     out: dict[int, str] = {}
     area_hits: list[np.ndarray] = []
     if named_areas is not None and len(named_areas) and len(rx):
@@ -392,10 +392,10 @@ def parent_names(
         geom = geom_of[hid]
         if area_hits:
             in_parent = shapely.contains_xy(geom, rx, ry)
-            n_parent = int(in_parent.sum())
+            n_parent = float(rw[in_parent].sum())
             for name, hits in zip(named_areas["name"].tolist(), area_hits, strict=True):
-                both = int((hits & in_parent).sum())
-                n_area = int(hits.sum())
+                both = float(rw[hits & in_parent].sum())
+                n_area = float(rw[hits].sum())
                 if (
                     n_area
                     and n_parent
@@ -545,7 +545,7 @@ def add_children(
     names = parent_names(
         out,
         described,
-        (records[S.X].to_numpy(dtype="float64"), records[S.Y].to_numpy(dtype="float64")),
+        (points.x, points.y, points.weight.astype("float64")),
         named_areas,
     )
     taken = set(out[S.NAME].astype(str)) | set(described[S.NAME].astype(str))
