@@ -16,7 +16,7 @@ from hotspots.present.draw import drawn_polygon
 from hotspots.present.escape import markdown as md_text
 from hotspots.present.maps import clicked_hotspot_id
 from hotspots.present.pack import fmt_change
-from hotspots.present.tables import format_period, hotspot_table
+from hotspots.present.tables import format_period, hotspot_table, nest_hotspots
 from hotspots.ui import state, widgets
 from hotspots.ui.cache import compute, hotspot_changes, hotspot_map, pcg_pack
 
@@ -196,8 +196,9 @@ with right:
             changes = hotspot_changes(dataset, filters, compare, **params)
         except Exception as exc:  # noqa: BLE001 - e.g. an impossible window: say so, keep the page
             widgets.show_error(exc)
-    if changes is not None:
-        cur = changes.current.sort_values(S.RANK)
+    if changes is not None:  # in the table's order: children under their parents
+        order = nest_hotspots(view.hotspots)[S.HOTSPOT_ID].tolist()
+        cur = changes.current.set_index(S.HOTSPOT_ID).loc[order].reset_index()
         table[f"Records {changes.then.label}"] = (
             cur["count_then"].map(lambda v: "" if pd.isna(v) else f"{int(v):,}").to_numpy()
         )
@@ -275,14 +276,10 @@ with right:
 
     ids = list(view.hotspots[S.HOTSPOT_ID]) if len(view.hotspots) else []
     if ids:
+        nested = nest_hotspots(view.hotspots)  # the table's order and numbers ("1.1")
         labels = {
-            int(h): f"{int(r)}. {n}"
-            for h, r, n in zip(
-                view.hotspots[S.HOTSPOT_ID],
-                view.hotspots[S.RANK],
-                view.hotspots[S.NAME],
-                strict=True,
-            )
+            int(h): f"{lb}. {n}"
+            for h, lb, n in zip(nested[S.HOTSPOT_ID], nested["label"], nested[S.NAME], strict=True)
         }
         pick = st.selectbox(
             "Hotspot details (or click one on the map)",

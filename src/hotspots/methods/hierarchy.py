@@ -393,7 +393,8 @@ def parent_names(
         if area_hits:
             in_parent = shapely.contains_xy(geom, rx, ry)
             n_parent = float(rw[in_parent].sum())
-            for name, hits in zip(named_areas["name"].tolist(), area_hits, strict=True):
+            area_names = [] if named_areas is None else named_areas["name"].tolist()
+            for name, hits in zip(area_names, area_hits, strict=True):
                 both = float(rw[hits & in_parent].sum())
                 n_area = float(rw[hits].sum())
                 if (
@@ -542,14 +543,14 @@ def add_children(
     described[PARENT] = pd.array(described[PARENT].to_numpy(), dtype="Int64")
     described[LEVEL] = np.ones(len(described), dtype=np.int64)
 
-    names = parent_names(
+    by_extent = parent_names(
         out,
         described,
         (points.x, points.y, points.weight.astype("float64")),
         named_areas,
     )
     taken = set(out[S.NAME].astype(str)) | set(described[S.NAME].astype(str))
-    for hid, name in names.items():
+    for hid, name in by_extent.items():
         row = out.index[out[S.HOTSPOT_ID] == hid][0]
         if name not in taken or name == out.at[row, S.NAME]:
             taken.add(name)
