@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from hotspots.compare import wording as W
-from hotspots.compare.windows import default_windows
+from hotspots.comparison import wording as W
+from hotspots.comparison.windows import default_windows
 from hotspots.errors import InputError
 from hotspots.present.charts import bar_chart, trend_chart
 from hotspots.present.tables import format_month, format_period

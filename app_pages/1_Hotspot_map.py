@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from hotspots.compare.hotspot_trend import COMPARE_CHOICES
+from hotspots.comparison.hotspot_trend import COMPARE_CHOICES
 from hotspots.data import schema as S
 from hotspots.data.areas import polygon_spec
 from hotspots.methods.result import METHOD_LABELS

@@ -8,10 +8,10 @@ import re
 import streamlit as st
 from streamlit_folium import st_folium
 
-from hotspots.compare import wording as W
-from hotspots.compare.dispersion import POISSON_LABEL
-from hotspots.compare.evaluation import WDD_RAW_FORMULA, WDD_SCALED_FORMULA, WDQ_FORMULA
-from hotspots.compare.interventions import (
+from hotspots.comparison import wording as W
+from hotspots.comparison.dispersion import POISSON_LABEL
+from hotspots.comparison.evaluation import WDD_RAW_FORMULA, WDD_SCALED_FORMULA, WDQ_FORMULA
+from hotspots.comparison.interventions import (
     Intervention,
     add_intervention,
     check_windows,
@@ -20,9 +20,9 @@ from hotspots.compare.interventions import (
     intervention_windows,
     load_interventions,
 )
-from hotspots.compare.tables import asb_subtype_table, quarterly_table
-from hotspots.compare.windows import dataset_months, default_windows
-from hotspots.compare.windows import window as make_window
+from hotspots.comparison.tables import asb_subtype_table, quarterly_table
+from hotspots.comparison.windows import dataset_months, default_windows
+from hotspots.comparison.windows import window as make_window
 from hotspots.data.boundaries import load_boundaries
 from hotspots.present.change_map import CHANGE_COLOURS, add_change_layer
 from hotspots.present.charts import yearly_chart

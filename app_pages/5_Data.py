@@ -11,6 +11,7 @@ import streamlit as st
 
 from hotspots.data import access, audit
 from hotspots.data.force_export import load_mapping
+from hotspots.data.sources import MAX_FILE_MB, MAX_UPLOAD_MB
 from hotspots.data.store import DATASETS, Store, dataset_path, known_datasets
 from hotspots.errors import HotspotsError
 from hotspots.present.escape import csv_frame
@@ -22,8 +23,9 @@ from hotspots.ui.cache import DATASET_LABELS, coverage, get_store
 st.set_page_config(page_title="Data · Safer BCP", page_icon="📂", layout="wide")
 st.title("Data")
 
-MAX_MB = 100  # also [server] maxUploadSize in .streamlit/config.toml
-BUDGET_MB = 200  # all files of one upload together (Streamlit holds uploads in memory)
+# the one upload limit (hotspots.data.sources; = [server] maxUploadSize in .streamlit/config.toml)
+MAX_MB = MAX_FILE_MB
+BUDGET_MB = MAX_UPLOAD_MB  # all files of one upload together (Streamlit holds uploads in memory)
 st.markdown(
     "Choose the active dataset in the sidebar of any page. **Real data** is the bundled police.uk months; "
     "**simulated** data has a known Seasonal Response (for checking the methods); **uploaded** data is what "

@@ -4,7 +4,7 @@ For each seed, the simulator's model draws monthly counts in the target, the rin
 and the control for Apr-Aug 2021 and Apr-Aug 2022 (the Seasonal Response windows),
 with Poisson counts (``dispersion 1``) and with overdispersed counts (the calibrated
 ``dispersion 2.5``: BCP-level monthly dispersion near 10, ward level near 2.5). The
-evaluation's count model (:func:`hotspots.compare.relative.zone_month_dispersion`
+evaluation's count model (:func:`hotspots.comparison.relative.zone_month_dispersion`
 and :func:`relative_effect`) gives the interval of the ratio of rate ratios; the
 share of seeds whose interval holds the simulator's true effect is its coverage.
 The Poisson-only interval's coverage is printed alongside.
@@ -24,7 +24,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 
 
 def main() -> None:
-    from hotspots.compare.calibration import relative_effect_coverage
+    from hotspots.comparison.calibration import relative_effect_coverage
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=200)

@@ -3,7 +3,7 @@
 Runs mypy with the ``[tool.mypy]`` configuration of pyproject.toml and then:
 
 - fails on ANY error in the strict packages (``hotspots.data``, ``hotspots.methods``,
-  ``hotspots.compare``);
+  ``hotspots.comparison``);
 - elsewhere compares the errors with ``mypy-baseline.txt``: an error not in the baseline
   fails, and so does a baseline entry that no longer occurs (the baseline may only shrink,
   and a stale entry would let a new identical error in). Rewrite the baseline with
@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "mypy-baseline.txt"
-STRICT = ("src/hotspots/data/", "src/hotspots/methods/", "src/hotspots/compare/")
+STRICT = ("src/hotspots/data/", "src/hotspots/methods/", "src/hotspots/comparison/")
 # "src/x.py:12: error: message  [code]" (mypy may add a column: "src/x.py:12:5: error: ...")
 _ERROR = re.compile(r"^(?P<path>[^:\n]+):\d+(?::\d+)?: error: (?P<msg>.*)$")
 

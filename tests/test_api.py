@@ -3,6 +3,7 @@ the function it wraps."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import subprocess
 import sys
@@ -34,6 +35,7 @@ def test_public_names():
         hs.nothing_here  # noqa: B018
 
 
+@pytest.mark.slow  # spawns a process / runs long: slow tier (scripts/test.sh fast skips it)
 def test_import_is_cheap_and_never_loads_the_app_libraries():
     code = (
         "import json, sys\n"
@@ -145,12 +147,15 @@ class TestDetect:
 
 
 def test_compare_is_compare_periods(ds):
-    import hotspots.compare.rates
-    from hotspots.compare.rates import compare_periods
+    import hotspots.api
+    import hotspots.comparison.rates
+    from hotspots.comparison.rates import compare_periods
 
-    # the subpackage and the verb share the name: importing a submodule keeps the verb callable
-    assert hs.compare is hotspots.compare and callable(hs.compare)
-    assert hotspots.compare.rates.compare_periods is compare_periods
+    # the verb is a plain function with a real signature; the statistics live in hotspots.comparison
+    assert hs.compare is hotspots.api.compare
+    params = list(inspect.signature(hs.compare).parameters)
+    assert params[:3] == ["records", "a", "b"] and "area" in params
+    assert hotspots.comparison.rates.compare_periods is compare_periods
 
     ours = hs.compare(ds, "2019-01:2019-02", "2024-01:2024-02", area="town:Poole")
     theirs = compare_periods(
@@ -168,7 +173,7 @@ def test_compare_is_compare_periods(ds):
 
 
 def test_evaluate_is_evaluation_evaluate(ds):
-    from hotspots.compare.evaluation import evaluate
+    from hotspots.comparison.evaluation import evaluate
 
     kw = dict(before="2019-01:2019-02", after="2024-01:2024-02")
     ours = hs.evaluate(ds, "town-centre", **kw)
@@ -195,3 +200,49 @@ def test_ingest_reports_and_stores(tmp_path):
     assert again.rows_accepted == 0 and again.rows_duplicate == again.rows_read == rep.rows_read
     with pytest.raises(InputError, match="store"):
         hs.ingest([f])
+
+
+@pytest.mark.slow  # runs mypy over the package (~20 s of CPU)
+def test_mypy_types_a_user_script_calling_compare(tmp_path):
+    """``hs.compare`` is a plain function: mypy on a user's script types its result."""
+    from mypy import api as mypy_api
+
+    script = tmp_path / "notebook.py"
+    script.write_text(
+        "import hotspots as hs\n"
+        "ds = hs.open_dataset('bundled')\n"
+        "cmp = hs.compare(ds, '2019-01:2019-02', '2024-01:2024-02', area='town:Poole')\n"
+        "reveal_type(cmp)\n"
+        "reveal_type(cmp.count_b)\n"
+    )
+    out, err, status = mypy_api.run(
+        [str(script), "--cache-dir", str(tmp_path / "mypy-cache"), "--no-error-summary",
+         "--follow-imports", "silent"]
+    )  # fmt: skip
+    assert 'Revealed type is "hotspots.comparison.rates.PeriodComparison"' in out, out + err
+    assert "Module not callable" not in out
+    assert 'Revealed type is "Any"' not in out, out
+
+
+def test_every_verb_validates_its_arguments_and_keeps_its_signature(ds):
+    """``@validate_params`` on every entry: a bad value is refused by the argument's name."""
+    for verb in (hs.open_dataset, hs.detect, hs.compare, hs.evaluate, hs.ingest):
+        assert "args" not in inspect.signature(verb).parameters, verb.__name__
+    with pytest.raises(InputError, match="build"):
+        hs.open_dataset("bundled", build="yes")
+    with pytest.raises(InputError, match="method"):
+        hs.detect(ds.records(months="2024-01"), method=3)
+    with pytest.raises(InputError, match="overdispersion"):
+        hs.compare(ds, "2019-01:2019-02", "2024-01:2024-02", overdispersion="no")
+    with pytest.raises(InputError, match="conf"):
+        hs.evaluate(ds, intervention="Seasonal Response", conf=95)
+    with pytest.raises(InputError, match="strict"):
+        hs.ingest([], store=ds, strict="yes")
+
+
+def test_records_blames_categories_by_name(ds):
+    with pytest.raises(InputError, match="categories") as info:
+        ds.records(categories="burglery")
+    assert "types" not in str(info.value)
+    with pytest.raises(InputError, match="categories"):
+        ds.records(categories=["Burglary", 3])

@@ -87,10 +87,11 @@ def test_test_extra_brings_the_app():
     assert "hotspots[app]" in PYPROJECT["project"]["optional-dependencies"]["test"]
 
 
+@pytest.mark.slow  # spawns a process / runs long: slow tier (scripts/test.sh fast skips it)
 def test_import_and_every_cli_command_load_no_app_library():
     code = (
         "import sys, hotspots, hotspots.cli\n"
-        "hotspots.cli.build_parser()\n"
+        "for name in hotspots.cli.COMMANDS: hotspots.cli.build_parser(name)\n"
         "print(sorted(m for m in ('streamlit', 'folium', 'streamlit_folium', 'fpdf', 'altair', "
         "'PIL') if m in sys.modules))"
     )

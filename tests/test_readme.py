@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
@@ -27,6 +29,7 @@ def test_section_uses_every_public_name():
         assert f"hs.{name}(" in code
 
 
+@pytest.mark.slow  # spawns a process / runs long: slow tier (scripts/test.sh fast skips it)
 def test_use_from_python_runs(tmp_path):
     code = python_section_code()
     env = {**os.environ, "HOTSPOTS_STORE": os.environ["HOTSPOTS_STORE"]}

@@ -19,6 +19,7 @@ import shapely
 
 from hotspots.data import schema as S
 from hotspots.data.areas import Area, resolve_area
+from hotspots.data.frames import records_frame, require_crs, to_metres
 from hotspots.errors import InputError
 from hotspots.validation import (
     Boolean,
@@ -29,9 +30,6 @@ from hotspots.validation import (
     check_param,
     check_params,
     is_number,
-    records_frame,
-    require_crs,
-    to_metres,
     validate_params,
 )
 
@@ -259,7 +257,7 @@ def _gistar_grid_p(**kw):
 
 
 def _change(**kw):
-    from hotspots.compare.change import hotspot_change
+    from hotspots.comparison.change import hotspot_change
 
     return hotspot_change(REC, "2024-01", "2024-02", **{"area": AREA, "permutations": 0, **kw})
 

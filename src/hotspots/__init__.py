@@ -12,9 +12,9 @@ is cheap and imports neither Streamlit nor folium nor fpdf2.
 
 Layers (arrows point down only)::
 
-    app_pages/, cli.py  ->  ui/, present/  ->  compare/, methods/  ->  data/
+    app_pages/, cli.py  ->  ui/, present/  ->  comparison/, methods/  ->  data/
 
-``data`` knows nothing of methods or screens; ``methods`` and ``compare`` never
+``data`` knows nothing of methods or screens; ``methods`` and ``comparison`` never
 import streamlit or folium; only ``ui`` imports streamlit.
 """
 
@@ -22,20 +22,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from hotspots.version import __version__ as __version__
 
 __all__ = ["open_dataset", "detect", "compare", "evaluate", "ingest"]
 
 if TYPE_CHECKING:
-    from hotspots.api import detect, evaluate, ingest, open_dataset
+    from hotspots.api import compare, detect, evaluate, ingest, open_dataset
 
 
 def __getattr__(name: str) -> Any:
-    if name == "compare":
-        # the subpackage hotspots.compare is callable: it *is* the verb (see its __init__)
-        import importlib
-
-        return importlib.import_module("hotspots.compare")
     if name in __all__:
         from hotspots import api
 

@@ -15,7 +15,7 @@ Areas (``area=``, ``target=``, ``control=``) are anything
 a ward name or code, an LSOA code, ``"Poole Bus Station@500"`` (a named place and a
 radius in metres), a polygon file, a shapely polygon in EPSG:27700 metres, or a
 GeoDataFrame/GeoSeries of polygons taken by its CRS. Records given as a GeoDataFrame
-are taken by their CRS too (:func:`hotspots.validation.records_frame`).
+are taken by their CRS too (:func:`hotspots.data.frames.records_frame`).
 """
 
 from __future__ import annotations
@@ -25,11 +25,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hotspots.validation import (
+    LEVEL,
+    METRES_OR_ZERO,
+    Boolean,
+    InstanceOf,
+    Integral,
+    Interval,
+    validate_params,
+)
+
 if TYPE_CHECKING:  # imported for annotations only: the verbs import at call time
     import pandas as pd
 
-    from hotspots.compare.evaluation import Evaluation
-    from hotspots.compare.rates import PeriodComparison
+    from hotspots.comparison.evaluation import Evaluation
+    from hotspots.comparison.rates import PeriodComparison
     from hotspots.data.ingest import IngestReport
     from hotspots.data.store import Store
     from hotspots.methods.result import HotspotResult
@@ -133,6 +143,12 @@ def _months(months: object) -> tuple[tuple[str, str] | None, list[str] | None]:
     )
 
 
+@validate_params(
+    {
+        "dataset": [InstanceOf(str, Path, description="a dataset name or a store directory")],
+        "build": [Boolean()],
+    }
+)
 def open_dataset(dataset: str | Path = "bundled", *, build: bool = True) -> Dataset:
     """Open a dataset by name or a store by its directory.
 
@@ -158,13 +174,14 @@ def open_dataset(dataset: str | Path = "bundled", *, build: bool = True) -> Data
 
 def _records_of(data: Any) -> tuple[pd.DataFrame, list[str] | None]:
     """Records (a Dataset's, or a frame taken by its CRS) and the months known to hold data."""
-    from hotspots.validation import records_frame
+    from hotspots.data.frames import records_frame
 
     if isinstance(data, Dataset):
         return data.records(), data.months()
     return records_frame(data), None
 
 
+@validate_params({"method": [InstanceOf(str, description="a method name such as 'kde'")]})
 def detect(
     records: Any, method: str = "dbscan", *, area: Any = None, **params: Any
 ) -> HotspotResult:
@@ -192,6 +209,13 @@ def detect(
     return _detect(rec, method, area=area, **params)
 
 
+@validate_params(
+    {
+        "a": [InstanceOf(str, description="text"), None],
+        "b": [InstanceOf(str, description="text"), None],
+        "overdispersion": [Boolean()],
+    }
+)
 def compare(
     records: Any,
     a: str | None = None,
@@ -208,7 +232,7 @@ def compare(
     records : a :class:`Dataset` (best: its months define each window's exposure) or
         all of a dataset's records (the monthly series estimate the dispersion).
     a, b : windows ``"FROM:TO"`` (e.g. ``"2019-01:2019-02"``); A is the earlier. Both
-        None: chosen from the data (:func:`hotspots.compare.windows.default_windows`).
+        None: chosen from the data (:func:`hotspots.comparison.windows.default_windows`).
     area, categories : as in :meth:`Dataset.records`; default all of BCP, every category.
     overdispersion : allow for the dispersion of the monthly counts (default) or not.
 
@@ -217,14 +241,14 @@ def compare(
     PeriodComparison: ``.by_category`` (counts, % change, 95% interval, p-value),
     ``.reading``, ``.notes``, ``.to_dict()``.
     """
-    from hotspots.compare.rates import compare_periods
+    from hotspots.comparison.rates import compare_periods
     from hotspots.errors import InputError
 
     rec, have = _records_of(records)
     if (a is None) != (b is None):
         raise InputError("a, b", (a, b), "both windows or neither (to use the defaults)")
     if a is None or b is None:
-        from hotspots.compare.windows import default_windows
+        from hotspots.comparison.windows import default_windows
 
         d = default_windows(have if have is not None else rec)
         a, b = d.a.spec, d.b.spec
@@ -239,6 +263,16 @@ def compare(
     )
 
 
+@validate_params(
+    {
+        "before": [InstanceOf(str, description="text"), None],
+        "after": [InstanceOf(str, description="text"), None],
+        "intervention": [InstanceOf(str, description="text"), None],
+        "year": [Interval(Integral, 1900, 2200, unit="(a year)"), None],
+        "buffer_m": [METRES_OR_ZERO, None],
+        "conf": [LEVEL],
+    }
+)
 def evaluate(
     records: Any,
     target: Any = None,
@@ -270,18 +304,18 @@ def evaluate(
 
     Returns
     -------
-    Evaluation (:func:`hotspots.compare.evaluation.evaluate`): ``.table()``,
+    Evaluation (:func:`hotspots.comparison.evaluation.evaluate`): ``.table()``,
     ``.groups`` (per group WDD, WDQ, net effect), ``.notes``, ``.to_dict()``; the English reading
     is ``hotspots.present.evaluation_words.evaluation_reading(ev)``.
     """
-    from hotspots.compare.evaluation import DEFAULT_BUFFER_M
-    from hotspots.compare.evaluation import evaluate as _evaluate
+    from hotspots.comparison.evaluation import DEFAULT_BUFFER_M
+    from hotspots.comparison.evaluation import evaluate as _evaluate
     from hotspots.errors import InputError
 
     rec, have = _records_of(records)
     if intervention is not None:
-        from hotspots.compare.interventions import intervention_windows, load_interventions
-        from hotspots.compare.windows import dataset_months
+        from hotspots.comparison.interventions import intervention_windows, load_interventions
+        from hotspots.comparison.windows import dataset_months
 
         reg = {iv.name.lower(): iv for iv in load_interventions()}
         iv = reg.get(str(intervention).strip().lower())
@@ -311,6 +345,15 @@ def evaluate(
     )
 
 
+@validate_params(
+    {
+        "dataset": [InstanceOf(str, description="text"), None],
+        "fmt": [InstanceOf(str, description="text"), None],  # the readers check the name
+        "replace": [Boolean()],
+        "keep": [InstanceOf(str, description="text")],  # the store checks the choice
+        "strict": [Boolean()],
+    }
+)
 def ingest(
     paths: str | Path | Iterable[str | Path],
     store: str | Path | Dataset | None = None,

@@ -1,17 +1,64 @@
-"""The ``hotspots`` command: a thin layer over the library, like ``app_pages/``."""
+"""The ``hotspots`` command: a thin layer over the library, like ``app_pages/``.
+
+Start-up is kept to argparse: only the subcommand being run is imported (its module
+brings pandas, the store and so on). ``hotspots --help`` and a mistyped command import
+no subcommand at all; their one-line help texts are read from each module's source
+(the ``HELP = "..."`` constant, the way setuptools reads a version without importing).
+``benchmarks/cli_start.py`` measures the start against a bare ``python -c pass``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib
+import importlib.util
 import sys
+from pathlib import Path
 
-from hotspots import __version__
 from hotspots.commands import COMMANDS
-from hotspots.errors import HotspotsError, NoDataError
+from hotspots.errors import HotspotsError, InputError, NoDataError
+from hotspots.version import __version__
+
+# library argument names that the command line spells otherwise (for its error messages)
+CLI_OPTIONS = {"categories": "--types"}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _message(exc: HotspotsError) -> str:
+    if isinstance(exc, InputError) and exc.argument in CLI_OPTIONS:
+        exc = InputError(CLI_OPTIONS[exc.argument], exc.received, exc.expected, exc.hint)
+    return str(exc)
+
+
+def command_help(name: str) -> str:
+    """The ``HELP`` string of ``hotspots.commands.<name>``, read from its source, not imported."""
+    spec = importlib.util.find_spec(f"hotspots.commands.{name}")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError(f"no command module {name!r}", name=f"hotspots.commands.{name}")
+    tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "HELP" for t in node.targets)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
+            return node.value.value
+    raise TypeError(f"hotspots/commands/{name}.py has no literal HELP = '...' string")
+
+
+def _command_word(argv: list[str]) -> str | None:
+    """The subcommand named in ``argv`` (the first word that is not an option), if any."""
+    for arg in argv:
+        if arg == "--":
+            return None
+        if not arg.startswith("-"):
+            return arg
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only ``command`` (if one of :data:`COMMANDS`) gets its module and arguments."""
     parser = argparse.ArgumentParser(
         prog="hotspots",
         description="Crime and ASB hotspots for Bournemouth, Christchurch and Poole.",
@@ -20,20 +67,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         try:
-            mod = importlib.import_module(f"hotspots.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"hotspots.commands.{name}":
-                continue  # not built yet
-            raise
+            text = command_help(name)
+        except ModuleNotFoundError:
+            continue  # listed, not built yet
         # argparse %-formats help strings (not descriptions): escape a literal %
-        p = sub.add_parser(mod.NAME, help=mod.HELP.replace("%", "%%"), description=mod.HELP)
-        mod.add_arguments(p)
-        p.set_defaults(_run=mod.run)
+        p = sub.add_parser(name, help=text.replace("%", "%%"), description=text)
+        if name == command:
+            mod = importlib.import_module(f"hotspots.commands.{name}")
+            mod.add_arguments(p)
+            p.set_defaults(_run=mod.run)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command_word(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()
@@ -44,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"hotspots {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except HotspotsError as exc:
-        print(f"hotspots {args.command}: error: {exc}", file=sys.stderr)
+        print(f"hotspots {args.command}: error: {_message(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

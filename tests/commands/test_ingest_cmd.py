@@ -358,7 +358,7 @@ def test_summary_out_file(capsys, small_store, tmp_path):
     ("argv", "fragment"),
     [
         (["--from", "2024-13"], "`--from` must be a month written YYYY-MM"),
-        (["--types", "Littering"], "`types` must be a police.uk category"),
+        (["--types", "Littering"], "`--types` must be a police.uk category"),
         (["--area", "Atlantis"], "`area` must be"),
     ],
 )

@@ -132,7 +132,10 @@ def test_resolve_categories_unknown_names_the_argument_and_lists_categories():
     with pytest.raises(InputError) as info:
         S.resolve_categories("Burglary,Littering")
     err = info.value
-    assert err.argument == "types"
+    assert err.argument == "categories"  # the library's name for it (the CLI's --types)
     assert err.received == "Littering"
     assert "Vehicle crime" in err.hint
     assert "Littering" in str(err)
+    with pytest.raises(InputError) as info:
+        S.resolve_categories("Littering", argument="--types")
+    assert info.value.argument == "--types"

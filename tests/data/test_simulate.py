@@ -557,7 +557,7 @@ def test_calibrated_dispersion_matches_the_real_months():
     """At the calibrated value, BCP-level monthly dispersion is near 10 and a ward's near 2.5
     (the real bundled months: about 10 and 2.4), estimated as the tool does (quasi-Poisson GLM
     with trend and month-of-year terms) over 4 years of months, median over seeds."""
-    from hotspots.compare.dispersion import estimate_dispersion
+    from hotspots.comparison.dispersion import estimate_dispersion
 
     months = [str(p) for p in pd.period_range("2020-01", "2023-12", freq="M")]
     bcp, ward, pois = [], [], []

@@ -202,3 +202,35 @@ def test_damaged_zip_member_raises_oserror_on_read(tmp_path):
     assert errors == [] and len(files) == 1
     with pytest.raises(OSError, match="damaged or unsupported zip member"):
         files[0].read_bytes()
+
+
+# --- one upload limit: readers, Data page and Streamlit's config agree (issue 20) -----------------
+
+
+def test_upload_limit_is_one_setting_read_by_readers_page_and_config():
+    import ast
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    config = tomllib.loads((root / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["maxUploadSize"] == sources.MAX_FILE_MB
+    assert sources.READ_LIMITS["max_file_bytes"] == sources.MAX_FILE_MB * 1024**2
+    assert sources.MAX_UPLOAD_MB >= sources.MAX_FILE_MB
+    # the page takes both from hotspots.data.sources and writes no size of its own
+    page = ast.parse((root / "app_pages" / "5_Data.py").read_text(encoding="utf-8"))
+    imported = {
+        a.name
+        for n in ast.walk(page)
+        if isinstance(n, ast.ImportFrom) and n.module == "hotspots.data.sources"
+        for a in n.names
+    }
+    assert {"MAX_FILE_MB", "MAX_UPLOAD_MB"} <= imported
+    assigned = {
+        t.id: n.value
+        for n in page.body
+        if isinstance(n, ast.Assign)
+        for t in n.targets
+        if isinstance(t, ast.Name) and t.id in ("MAX_MB", "BUDGET_MB")
+    }
+    assert all(isinstance(v, ast.Name) for v in assigned.values())

@@ -246,7 +246,7 @@ def test_failure_while_writing_month_files_leaves_the_store_as_it_was(
     before, man_before = st.records(), st.manifest()
     import hotspots.data.store_import as store_mod  # where imports write month files
 
-    real = store_mod._write_parquet
+    real = store_mod.write_parquet
     calls = []
 
     def flaky(table, path, *a, **k):
@@ -255,7 +255,7 @@ def test_failure_while_writing_month_files_leaves_the_store_as_it_was(
             raise OSError("I/O error on the second month")
         return real(table, path, *a, **k)
 
-    monkeypatch.setattr(store_mod, "_write_parquet", flaky)
+    monkeypatch.setattr(store_mod, "write_parquet", flaky)
     corrected = [
         street.write(f"fix/{m}-dorset-street.csv", street.real_lines(m)[:50])
         for m in ("2024-01", "2024-02")
@@ -432,3 +432,32 @@ def test_replace_is_atomic_and_skipped_when_nothing_was_accepted(tmp_path, geoda
     assert st.months() == ["2024-03"]
     assert list(st.files()) == ["2024-03-dorset-street.csv"]
     assert len(st.records()) == 5033
+
+
+# --- column names reach SQL only after a check against the store's schema (issue 20) ----------
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [["month; DROP TABLE x"], ["month", 'x" FROM y --'], ["nonexistent"], "month", [], [3]],
+)
+def test_counts_and_distinct_refuse_names_that_are_not_store_columns(tmp_path, street, bad):
+    from hotspots.data.store import Store
+
+    st = Store(tmp_path / "s")
+    st.ingest(street.sample("2024-01", 10))
+    with pytest.raises(InputError, match="by"):
+        st.counts(bad)
+    with pytest.raises(InputError, match="columns"):
+        st.distinct(bad)
+
+
+def test_counts_by_quoted_store_columns(tmp_path, street):
+    from hotspots.data.store import Store
+
+    st = Store(tmp_path / "s")
+    st.ingest(street.sample("2024-01", 10))
+    got = st.counts(("month", "category"), bcp_only=False)
+    assert list(got.columns) == ["month", "category", "records", "asb"]
+    assert int(got["records"].sum()) == 10
+    assert st.distinct(["month"])["month"].tolist() == ["2024-01"]

@@ -61,6 +61,7 @@ def _ingest_proc(store: Path, *paths: Path) -> subprocess.Popen:
     )
 
 
+@pytest.mark.slow  # spawns a process / runs long: slow tier (scripts/test.sh fast skips it)
 @pytest.mark.parametrize("delay", [0.0, 0.3, 1.0, 2.5])
 def test_two_concurrent_imports_both_land(tmp_path, delay):
     """A big import and a small one started ``delay`` s later into one store: both land."""

@@ -370,6 +370,7 @@ class TestConditionalPermutation:
         # draw itself, its neighbours (3, 7, 0, 0 = 10) would look less extreme
         assert exact[5] == pytest.approx(got[5], abs=4.5 * se[5] + 2.5 / P)
 
+    @pytest.mark.slow  # the esda reference (~13% of the unit tier): slow tier
     def test_against_esda_real_window(self, bcp_2024):
         """Cell by cell against esda G_Local(star=True, permutations=9999), same counts."""
         libpysal = pytest.importorskip("libpysal")

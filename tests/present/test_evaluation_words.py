@@ -1,7 +1,7 @@
 """Tests for hotspots.present.evaluation_words: the plain-English readings of an evaluation.
 
 The readings of a whole evaluation (``group_reading``, ``evaluation_dict``,
-``evaluation_table``) are checked on simulated records in tests/compare/test_compare_evaluation.py.
+``evaluation_table``) are checked on simulated records in tests/comparison/test_compare_evaluation.py.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from hotspots.compare.wdd import wdq
+from hotspots.comparison.wdd import wdq
 from hotspots.present.evaluation_words import net_effect_words, wdq_reading
 
 

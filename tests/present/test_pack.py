@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from hotspots.compare.windows import Window
+from hotspots.comparison.windows import Window
 from hotspots.errors import FileReadError
 from hotspots.present.pack import (
     FocusPanel,

@@ -1,4 +1,4 @@
-"""Tests for hotspots.present.tables (test_present_tables: compare/ and commands/ have a tables module too)."""
+"""Tests for hotspots.present.tables (test_present_tables: comparison/ and commands/ have a tables module too)."""
 
 from __future__ import annotations
 

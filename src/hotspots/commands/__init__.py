@@ -5,7 +5,8 @@
     def add_arguments(parser): ... # argparse arguments
     def run(args) -> int: ...      # exit code; raise HotspotsError for user errors
 
-``hotspots.cli`` imports the modules listed in ``COMMANDS`` lazily.
+``hotspots.cli`` imports only the module of the command being run; ``hotspots --help`` reads
+each ``HELP`` from the module source (so ``HELP`` must be a literal string).
 """
 
 COMMANDS = (

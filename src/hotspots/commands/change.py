@@ -56,7 +56,7 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     from hotspots.commands.compare import windows_from_args
-    from hotspots.compare.change import NONE, hotspot_change
+    from hotspots.comparison.change import NONE, hotspot_change
     from hotspots.data import schema as S
 
     store = store_from_args(args)

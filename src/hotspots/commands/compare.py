@@ -39,7 +39,7 @@ def add_arguments(p) -> None:
 
 def windows_from_args(args, store, records, first: str = "a", second: str = "b"):
     """(window A, window B, note or None): given on the command line or chosen from the data."""
-    from hotspots.compare.windows import default_windows, window
+    from hotspots.comparison.windows import default_windows, window
     from hotspots.errors import InputError
 
     wa, wb = getattr(args, first), getattr(args, second)
@@ -54,7 +54,7 @@ def windows_from_args(args, store, records, first: str = "a", second: str = "b")
 
 
 def run(args) -> int:
-    from hotspots.compare.rates import compare_periods
+    from hotspots.comparison.rates import compare_periods
 
     store = store_from_args(args)
     records = require_records(store.records(), store)

@@ -31,19 +31,19 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hotspots import __version__
 from hotspots.commands._output import emit_text, format_table, require_records
 from hotspots.data import schema as S
 from hotspots.data.store import add_store_arguments, store_from_args
 from hotspots.errors import InputError
+from hotspots.methods.registry import METHODS  # light: no scikit-learn or scipy
 from hotspots.present.escape import csv_frame
+from hotspots.version import __version__
 
 NAME = "detect"
 HELP = (
     "find hotspots (DBSCAN, kernel density or Gi*) and write them as GeoJSON, CSV, JSON or a table"
 )
 
-METHODS = ("dbscan", "kde", "gistar", "grid")
 FORMATS = ("geojson", "json", "csv", "table")
 _SUFFIX_FORMAT = {".geojson": "geojson", ".json": "json", ".csv": "csv"}
 

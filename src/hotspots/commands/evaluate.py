@@ -12,7 +12,7 @@ HELP = "evaluate an intervention: target vs control, the ring around it, WDD, WD
 
 
 def add_arguments(p) -> None:
-    from hotspots.compare.evaluation import DEFAULT_BUFFER_M
+    from hotspots.comparison.evaluation import DEFAULT_BUFFER_M
 
     add_store_arguments(p)
     p.add_argument(
@@ -48,7 +48,7 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from hotspots.compare.evaluation import (
+    from hotspots.comparison.evaluation import (
         DEFAULT_BUFFER_M,
         WDD_RAW_FORMULA,
         WDD_SCALED_FORMULA,
@@ -61,7 +61,7 @@ def run(args) -> int:
     store = store_from_args(args)
     target, before, after, buffer_m = args.target, args.before, args.after, args.buffer_m
     if args.intervention:
-        from hotspots.compare.interventions import intervention_windows, load_interventions
+        from hotspots.comparison.interventions import intervention_windows, load_interventions
 
         reg = {iv.name.lower(): iv for iv in load_interventions()}
         iv = reg.get(args.intervention.strip().lower())

@@ -10,7 +10,7 @@ HELP = "reproduce published tables: ASB by subtype and financial year, quarterly
 
 
 def add_arguments(p) -> None:
-    from hotspots.compare.tables import DEFAULT_INDICATORS, INDICATORS
+    from hotspots.comparison.tables import DEFAULT_INDICATORS, INDICATORS
 
     add_store_arguments(p)
     p.add_argument("--kind", choices=["asb-subtypes", "quarterly"], default="quarterly")
@@ -33,7 +33,7 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from hotspots.compare.tables import DEFAULT_INDICATORS, asb_subtype_table, quarterly_table
+    from hotspots.comparison.tables import DEFAULT_INDICATORS, asb_subtype_table, quarterly_table
 
     store = store_from_args(args)
     records = require_records(store.records(), store)

@@ -29,8 +29,8 @@ import shapely
 
 from hotspots.data import schema as S
 from hotspots.data.boundaries import Boundaries, load_boundaries
+from hotspots.data.frames import NO_CRS_HINT, to_metres
 from hotspots.errors import FileReadError, InputError
-from hotspots.validation import NO_CRS_HINT, to_metres
 
 __all__ = [
     "Area",

@@ -230,20 +230,28 @@ def conform(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def resolve_categories(types: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
-    """Turn a ``--types`` value into a tuple of police.uk categories.
+def resolve_categories(
+    categories: str | list[str] | tuple[str, ...] | None, argument: str = "categories"
+) -> tuple[str, ...]:
+    """Turn a ``categories`` value (the CLI's ``--types``) into a tuple of police.uk categories.
 
     Accepts ``None`` (all), a comma-separated string or a list; items may be exact
-    category names (case-insensitive) or the groups ``all``, ``crime``, ``asb``.
+    category names (case-insensitive) or the groups ``all``, ``crime``, ``asb``. An unknown
+    item is an :class:`~hotspots.errors.InputError` naming ``argument``.
     """
     from hotspots.errors import InputError
 
-    if types is None:
+    if categories is None:
         return CATEGORIES
-    items = [t.strip() for t in types.split(",")] if isinstance(types, str) else list(types)
+    if isinstance(categories, str):
+        items = [t.strip() for t in categories.split(",")]
+    else:
+        items = list(categories)
     lookup = {c.lower(): c for c in CATEGORIES}
     out: list[str] = []
     for item in items:
+        if not isinstance(item, str):
+            raise InputError(argument, item, "category names or all / crime / asb (text)")
         if not item:
             continue
         key = item.lower()
@@ -253,7 +261,7 @@ def resolve_categories(types: str | list[str] | tuple[str, ...] | None) -> tuple
             out.append(lookup[key])
         else:
             raise InputError(
-                "types",
+                argument,
                 item,
                 "a police.uk category or one of all / crime / asb",
                 "Categories: " + "; ".join(CATEGORIES) + ".",

@@ -20,19 +20,19 @@ from hotspots.data import schema as S
 from hotspots.data.areas import town_centre_area
 from hotspots.data.boundaries import POLICE_UK_DIR, load_boundaries, locate
 from hotspots.data.sim_params import (
-    _CATEGORY_PROFILE,
-    _HOUR_PROFILES,
-    _IS_ASB,
-    _KINDS,
-    _N_CAT,
-    _SEAFRONT_LATLON,
-    _TO_BNG,
+    CATEGORY_PROFILE,
+    HOUR_PROFILES,
+    IS_ASB,
+    KINDS,
     LOCAL_CATEGORIES,
     MIX_PRIOR,
+    N_CAT,
     PEAK_MONTH,
+    SEAFRONT_LATLON,
     SEASIDE_AMPLITUDE,
     SEASIDE_DECAY_M,
     SEASON_AMPLITUDE,
+    TO_BNG,
 )
 from hotspots.errors import FileReadError
 
@@ -41,7 +41,7 @@ from hotspots.errors import FileReadError
 # Calibration on the bundled real data (once per process)
 # =================================================================================
 @dataclass(frozen=True, eq=False)
-class _Calibration:
+class Calibration:
     """Real BCP snap points and what the model needs from them (internal)."""
 
     loc: pd.DataFrame  # one row per snap point, police.uk order (LSOA, location)
@@ -58,23 +58,23 @@ class _Calibration:
     real_mix: pd.Series  # real BCP share per category
 
 
-def _month_index(months) -> np.ndarray:
+def month_index(months) -> np.ndarray:
     """``YYYY-MM`` -> months since 1970-01 (float)."""
     m = pd.Series(months, dtype="string")
     return (m.str[:4].astype(int) * 12 + m.str[5:7].astype(int) - 1 - 1970 * 12).to_numpy(float)
 
 
-def _season(amplitude: np.ndarray, months) -> np.ndarray:
+def season_of(amplitude: np.ndarray, months) -> np.ndarray:
     """Seasonal factor, shape amplitude.shape + (n_months,)."""
-    moy = _month_index(months) % 12 + 1
+    moy = month_index(months) % 12 + 1
     wave = np.cos(2 * np.pi * (moy - PEAK_MONTH) / 12.0)
     return 1.0 + amplitude[..., None] * wave
 
 
 def _seaside_geometry(boundaries) -> shapely.Geometry:
-    lat = [p[0] for p in _SEAFRONT_LATLON]
-    lon = [p[1] for p in _SEAFRONT_LATLON]
-    x, y = _TO_BNG.transform(lon, lat)
+    lat = [p[0] for p in SEAFRONT_LATLON]
+    lon = [p[1] for p in SEAFRONT_LATLON]
+    x, y = TO_BNG.transform(lon, lat)
     line = shapely.LineString(np.column_stack([x, y]))
     coast = shapely.intersection(boundaries.outline.boundary, line.buffer(600.0))
     return shapely.union_all([coast, town_centre_area(boundaries).geometry])
@@ -98,7 +98,7 @@ def _lsoa21(loc: pd.DataFrame, b) -> tuple[np.ndarray, np.ndarray]:
 
 
 @functools.lru_cache(maxsize=2)
-def _calibration(geodir: str) -> _Calibration:
+def load_calibration(geodir: str) -> Calibration:
     files = sorted((Path(geodir) / POLICE_UK_DIR).glob("*-street.csv"))
     if not files:
         raise FileReadError(
@@ -119,7 +119,7 @@ def _calibration(geodir: str) -> _Calibration:
     lonlat = pd.Series(uniq).str.split(",", expand=True)
     lon = lonlat[0].astype(float).to_numpy()
     lat = lonlat[1].astype(float).to_numpy()
-    x, y = _TO_BNG.transform(lon, lat)
+    x, y = TO_BNG.transform(lon, lat)
     x, y = np.round(x, 2), np.round(y, 2)  # as hotspots.data.ingest does
     b = load_boundaries()
     where = locate(x, y, b)
@@ -158,7 +158,7 @@ def _calibration(geodir: str) -> _Calibration:
 
     cat_idx = pd.Categorical(raw["Crime type"], categories=list(S.CATEGORIES)).codes
     li = pos[raw["_p"].to_numpy()]
-    counts = np.bincount(li * _N_CAT + cat_idx, minlength=k * _N_CAT).reshape(k, _N_CAT)
+    counts = np.bincount(li * N_CAT + cat_idx, minlength=k * N_CAT).reshape(k, N_CAT)
     months = tuple(sorted(raw["Month"].unique()))
     real_monthly = raw.groupby("Month").size()
     real_mix = raw["Crime type"].value_counts(normalize=True).reindex(S.CATEGORIES, fill_value=0)
@@ -168,18 +168,18 @@ def _calibration(geodir: str) -> _Calibration:
     dist = shapely.distance(sea, shapely.points(loc[S.X].to_numpy(), loc[S.Y].to_numpy()))
     seaside = np.exp(-np.asarray(dist) / SEASIDE_DECAY_M)
     amplitude = np.column_stack(
-        [SEASON_AMPLITUDE[kd] + SEASIDE_AMPLITUDE * seaside for kd in _KINDS]
+        [SEASON_AMPLITUDE[kd] + SEASIDE_AMPLITUDE * seaside for kd in KINDS]
     )  # (k, 2)
-    season_cal = _season(amplitude, months)  # (k, 2, n_cal)
+    season_cal = season_of(amplitude, months)  # (k, 2, n_cal)
 
     # trend: slope of deseasonalised log monthly totals, per kind
-    t = _month_index(months)
-    kind_counts = np.column_stack([counts[:, ~_IS_ASB].sum(1), counts[:, _IS_ASB].sum(1)])
+    t = month_index(months)
+    kind_counts = np.column_stack([counts[:, ~IS_ASB].sum(1), counts[:, IS_ASB].sum(1)])
     month_pos = pd.Series(np.arange(len(months)), index=list(months))
     mi = month_pos.loc[raw["Month"]].to_numpy()
     slope = np.zeros(2)
     for j, is_asb in enumerate((False, True)):
-        sel = _IS_ASB[cat_idx] == is_asb
+        sel = IS_ASB[cat_idx] == is_asb
         monthly = np.bincount(mi[sel], minlength=len(months)).astype(float)
         w = kind_counts[:, j] / max(kind_counts[:, j].sum(), 1)
         s_bar = (w[:, None] * season_cal[:, j, :]).sum(0)
@@ -192,18 +192,18 @@ def _calibration(geodir: str) -> _Calibration:
     mix = real_mix.to_numpy()
     shrunk = n_l * (counts + MIX_PRIOR * mix) / (n_l + MIX_PRIOR)
     exposure = (season_cal * trend_cal[None, :, :]).sum(2)  # (k, 2)
-    base = shrunk / exposure[:, _IS_ASB.astype(int)]
+    base = shrunk / exposure[:, IS_ASB.astype(int)]
 
     # outcomes per crime category (ASB has none)
     oc = raw["Last outcome category"].where(raw["Last outcome category"] != "", "")
     outcomes = tuple(sorted(o for o in oc.unique() if o))
     o_idx = pd.Categorical(oc.where(oc != ""), categories=list(outcomes)).codes  # -1: none
-    probs = np.zeros((_N_CAT, len(outcomes)))
+    probs = np.zeros((N_CAT, len(outcomes)))
     has = o_idx >= 0
     np.add.at(probs, (cat_idx[has], o_idx[has]), 1.0)
     tot = probs.sum(1, keepdims=True)
     probs = np.divide(probs, tot, out=np.zeros_like(probs), where=tot > 0)
-    return _Calibration(
+    return Calibration(
         loc=loc,
         counts=counts,
         months=months,
@@ -219,34 +219,34 @@ def _calibration(geodir: str) -> _Calibration:
     )
 
 
-def _str_take(values, idx: np.ndarray) -> pd.api.extensions.ExtensionArray:
+def str_take(values, idx: np.ndarray) -> pd.api.extensions.ExtensionArray:
     """String array of ``values[idx]`` (``-1`` gives NA), built from the small table once."""
     return pd.array(list(values), dtype="string").take(np.asarray(idx), allow_fill=True)
 
 
-def _hour_cum() -> tuple[np.ndarray, np.ndarray]:
+def hour_cdf() -> tuple[np.ndarray, np.ndarray]:
     """Cumulative hour probabilities per profile (n_profiles, 24) and profile per category."""
-    names = list(_HOUR_PROFILES)
+    names = list(HOUR_PROFILES)
     h = np.arange(24.0)
     rows = []
     for name in names:
         w = np.full(24, 0.05)
-        for weight, peak, kappa in _HOUR_PROFILES[name]:
+        for weight, peak, kappa in HOUR_PROFILES[name]:
             vm = np.exp(kappa * np.cos(2 * np.pi * (h - peak) / 24.0))
             w += weight * vm / vm.sum()
         rows.append(np.cumsum(w / w.sum()))
-    prof = np.array([names.index(_CATEGORY_PROFILE[c]) for c in S.CATEGORIES])
+    prof = np.array([names.index(CATEGORY_PROFILE[c]) for c in S.CATEGORIES])
     return np.array(rows), prof
 
 
-def _inverse_cdf(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
+def inverse_cdf(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Inverse-CDF draw: index of the first cumulative probability above u (row-wise)."""
     return np.minimum((u[:, None] >= cum).sum(1), cum.shape[1] - 1)
 
 
-def _local_cum() -> np.ndarray:
+def local_cdf() -> np.ndarray:
     """(14, n_local) cumulative probability of each local offence group per category."""
-    p = np.zeros((_N_CAT, len(LOCAL_CATEGORIES)))
+    p = np.zeros((N_CAT, len(LOCAL_CATEGORIES)))
     for j, (_, cat, share) in enumerate(LOCAL_CATEGORIES):
         p[S.CATEGORIES.index(cat), j] = share
     return np.cumsum(p / p.sum(1, keepdims=True), axis=1)

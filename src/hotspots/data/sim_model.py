@@ -21,27 +21,21 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
-from hotspots import __version__
 from hotspots.data import schema as S
 from hotspots.data.areas import Area, area_mask
 from hotspots.data.boundaries import geodata_dir, load_boundaries
 from hotspots.data.select import month_range, parse_month
 from hotspots.data.sim_calibration import (
-    _Calibration,
-    _calibration,
-    _hour_cum,
-    _inverse_cdf,
-    _local_cum,
-    _month_index,
-    _season,
-    _str_take,
+    Calibration,
+    hour_cdf,
+    inverse_cdf,
+    load_calibration,
+    local_cdf,
+    month_index,
+    season_of,
+    str_take,
 )
 from hotspots.data.sim_params import (
-    _IS_ASB,
-    _KINDS,
-    _N_CAT,
-    _TO_WGS,
-    _ZONES,
     AFTER,
     ASB_EFFECT_PCT,
     ASB_SUBTYPE_SHARES,
@@ -53,9 +47,12 @@ from hotspots.data.sim_params import (
     GENERATOR,
     GENERATOR_VERSION,
     INTERVENTION_NAME,
+    IS_ASB,
+    KINDS,
     LOCATION_MONTH_VAR,
     MAX_SCALE,
     MONTH_EFFECT_VAR,
+    N_CAT,
     PEAK_MONTH,
     SEASIDE_AMPLITUDE,
     SEASIDE_DECAY_M,
@@ -63,11 +60,14 @@ from hotspots.data.sim_params import (
     SIM_TARGET_RADIUS_M,
     SIMULATED_LABEL,
     SIMULATED_WARNING,
+    TO_WGS,
+    ZONES,
 )
 from hotspots.errors import InputError
+from hotspots.version import __version__
 
 
-def _check_params(seed, start, end, spillover, ring_m, scale) -> tuple:
+def check_sim_params(seed, start, end, spillover, ring_m, scale) -> tuple:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputError("seed", seed, "a whole number 0 or more", "For example --seed 1.")
     start = parse_month(start, "start")
@@ -103,7 +103,7 @@ def _check_params(seed, start, end, spillover, ring_m, scale) -> tuple:
     return int(seed), start, end, spillover, ring_m, scale
 
 
-def _check_dispersion(dispersion) -> float:
+def check_dispersion(dispersion) -> float:
     try:
         d = float(dispersion)
     except (TypeError, ValueError):
@@ -129,8 +129,8 @@ def zone_month_counts(
     (3, 2, M) for target, ring and control; ``by="ward"`` gives (n_wards + 1, 2, M),
     the last row being the snap points outside every ward.
     """
-    cal = _calibration(str(geodata_dir()))
-    _, _, zone = _zones(cal.loc, ring_m)
+    cal = load_calibration(str(geodata_dir()))
+    _, _, zone = build_zones(cal.loc, ring_m)
     if by == "ward":
         codes = cal.loc[S.WARD_CODE].astype("string").fillna("")
         group, uniq = pd.factorize(codes)
@@ -143,10 +143,10 @@ def zone_month_counts(
     eff = np.ones((3, 2))
     eff[0] = [f["crime"], f["asb"]]
     eff[1] = [1.0 + spillover, 1.0 + spillover]
-    t = _month_index(months)
+    t = month_index(months)
     trend = np.exp(cal.slope[:, None] * (t[None, :] - cal.t0))
-    season = _season(cal.amplitude, months)
-    kind_of_cat = _IS_ASB.astype(int)
+    season = season_of(cal.amplitude, months)
+    kind_of_cat = IS_ASB.astype(int)
     kind_1hot = (kind_of_cat[:, None] == np.arange(2)[None, :]).astype(float)
     g_1hot = np.zeros((n_groups, k))
     g_1hot[group, np.arange(k)] = 1.0
@@ -163,12 +163,12 @@ def zone_month_counts(
 
 
 def _geojson(geom: shapely.Geometry) -> dict:
-    wgs = shapely.transform(geom, lambda c: np.column_stack(_TO_WGS.transform(c[:, 0], c[:, 1])))
+    wgs = shapely.transform(geom, lambda c: np.column_stack(TO_WGS.transform(c[:, 0], c[:, 1])))
     wgs = shapely.set_precision(wgs, 1e-7)
     return json.loads(shapely.to_geojson(wgs))
 
 
-def _spill_kind(spillover: float) -> str:
+def spill_kind(spillover: float) -> str:
     if spillover < 0:
         return "diffusion of benefits"
     if spillover > 0:
@@ -197,7 +197,7 @@ def simulated_target(b=None) -> Area:
     )
 
 
-def _zones(loc: pd.DataFrame, ring_m: float):
+def build_zones(loc: pd.DataFrame, ring_m: float):
     """Target area, ring geometry and zone per snap point (0 target, 1 ring, 2 control)."""
     b = load_boundaries()
     target_area = simulated_target(b)
@@ -235,8 +235,8 @@ def _random_effects(seed: int, month: str, k: int, dispersion: float) -> np.ndar
     return u[None, :] * v
 
 
-def _draw(
-    cal: _Calibration, zone: np.ndarray, months: list[str], *, seed, spillover, scale,
+def draw_records(
+    cal: Calibration, zone: np.ndarray, months: list[str], *, seed, spillover, scale,
     dispersion: float = 1.0,
 ) -> tuple[dict[str, np.ndarray], pd.DataFrame]:  # fmt: skip
     """Poisson counts per (location, category, month), then per-record attributes.
@@ -251,12 +251,12 @@ def _draw(
     eff = np.ones((3, 2))  # zone x kind, during the intervention
     eff[0] = [f["crime"], f["asb"]]
     eff[1] = [1.0 + spillover, 1.0 + spillover]
-    t = _month_index(months)
+    t = month_index(months)
     trend = np.exp(cal.slope[:, None] * (t[None, :] - cal.t0))  # (2, M)
-    season = _season(cal.amplitude, months)  # (k, 2, M)
-    kind_of_cat = _IS_ASB.astype(int)
-    hour_cum, hour_prof = _hour_cum()
-    local_cum = _local_cum()
+    season = season_of(cal.amplitude, months)  # (k, 2, M)
+    kind_of_cat = IS_ASB.astype(int)
+    hour_cum, hour_prof = hour_cdf()
+    local_cum = local_cdf()
     sub_cum = np.cumsum(ASB_SUBTYPE_SHARES)[None, :]
     zone_1hot = (zone[None, :] == np.arange(3)[:, None]).astype(float)  # (3, k)
     kind_1hot = (kind_of_cat[:, None] == np.arange(2)[None, :]).astype(float)  # (14, 2)
@@ -275,23 +275,23 @@ def _draw(
             lam = lam * re[:, kind_of_cat]
         exp_rows += [
             (zn, kd, month, e_zk[z, j], c_zk[z, j])
-            for z, zn in enumerate(_ZONES)
-            for j, kd in enumerate(_KINDS)
+            for z, zn in enumerate(ZONES)
+            for j, kd in enumerate(KINDS)
         ]
-        cell = np.repeat(np.arange(k * _N_CAT), rng.poisson(lam).ravel())
+        cell = np.repeat(np.arange(k * N_CAT), rng.poisson(lam).ravel())
         n = len(cell)
-        ci = cell % _N_CAT
-        is_asb = _IS_ASB[ci]
+        ci = cell % N_CAT
+        is_asb = IS_ASB[ci]
         arrays = {
-            "loc": cell // _N_CAT,
+            "loc": cell // N_CAT,
             "cat": ci,
             "month": np.full(n, mi),
             "day": rng.integers(1, pd.Period(month, "M").days_in_month + 1, size=n),
-            "hour": _inverse_cdf(hour_cum[hour_prof[ci]], rng.random(n)),
+            "hour": inverse_cdf(hour_cum[hour_prof[ci]], rng.random(n)),
             "minute": rng.integers(0, 60, size=n),
-            "sub": np.where(is_asb, _inverse_cdf(sub_cum.repeat(n, 0), rng.random(n)), -1),
-            "out": np.where(is_asb, -1, _inverse_cdf(cal.outcome_cum[ci], rng.random(n))),
-            "local": _inverse_cdf(local_cum[ci], rng.random(n)),
+            "sub": np.where(is_asb, inverse_cdf(sub_cum.repeat(n, 0), rng.random(n)), -1),
+            "out": np.where(is_asb, -1, inverse_cdf(cal.outcome_cum[ci], rng.random(n))),
+            "local": inverse_cdf(local_cum[ci], rng.random(n)),
         }
         for name in names:
             parts[name].append(arrays[name])
@@ -307,16 +307,16 @@ def _draw(
     return a, expected
 
 
-def _records(cal: _Calibration, months: list[str], a: dict) -> pd.DataFrame:
+def simulated_records(cal: Calibration, months: list[str], a: dict) -> pd.DataFrame:
     """Canonical records from the drawn arrays, in the order of the police.uk files."""
     loc = cal.loc
     li, ci, mi = a["loc"], a["cat"], a["month"]
     n = len(li)
-    is_asb = _IS_ASB[ci]
+    is_asb = IS_ASB[ci]
     per_month = np.bincount(mi, minlength=len(months))
     first = np.repeat(np.cumsum(per_month) - per_month, per_month)
     source_row = np.arange(n, dtype=np.int64) - first + 2  # line 1 is the header
-    source_file = _str_take([f"{m}-dorset-simulated-street.csv" for m in months], mi)
+    source_file = str_take([f"{m}-dorset-simulated-street.csv" for m in months], mi)
     # Crime IDs: 64 hex digits like police.uk's; ASB rows: ``<file>#<row>`` (as the reader does)
     n_crime = int((~is_asb).sum())
     hexes = pa.FixedSizeBinaryArray.from_buffers(
@@ -340,21 +340,21 @@ def _records(cal: _Calibration, months: list[str], a: dict) -> pd.DataFrame:
     date = month_start[mi] + (a["day"] - 1).astype("timedelta64[D]").astype("timedelta64[ns]")
 
     def take(col: str) -> pd.api.extensions.ExtensionArray:
-        return _str_take(loc[col], li)
+        return str_take(loc[col], li)
 
     return S.conform(
         pd.DataFrame(
             {
                 S.RECORD_ID: rid,
                 S.CRIME_ID: cid,
-                S.SOURCE: _str_take([S.SOURCE_SIMULATED], np.zeros(n, np.int64)),
+                S.SOURCE: str_take([S.SOURCE_SIMULATED], np.zeros(n, np.int64)),
                 S.SOURCE_FILE: source_file,
                 S.SOURCE_ROW: source_row,
-                S.MONTH: _str_take(months, mi),
+                S.MONTH: str_take(months, mi),
                 S.DATE: date,
                 S.HOUR: a["hour"].astype(np.int8),
-                S.CATEGORY: _str_take(S.CATEGORIES, ci),
-                S.ASB_SUBTYPE: _str_take(S.ASB_SUBTYPES, a["sub"]),
+                S.CATEGORY: str_take(S.CATEGORIES, ci),
+                S.ASB_SUBTYPE: str_take(S.ASB_SUBTYPES, a["sub"]),
                 S.LON: loc[S.LON].to_numpy()[li],
                 S.LAT: loc[S.LAT].to_numpy()[li],
                 S.X: loc[S.X].to_numpy()[li],
@@ -366,27 +366,27 @@ def _records(cal: _Calibration, months: list[str], a: dict) -> pd.DataFrame:
                 S.WARD_NAME: take(S.WARD_NAME),
                 S.TOWN: take(S.TOWN),
                 S.IN_BCP: np.ones(n, dtype=bool),
-                S.OUTCOME: _str_take(cal.outcomes, a["out"]),
+                S.OUTCOME: str_take(cal.outcomes, a["out"]),
                 S.SIMULATED: np.ones(n, dtype=bool),
             }
         )
     )
 
 
-def _truth(
+def build_truth(
     cal, target_area, ring, zone, expected, a, months, *, params, spillover, ring_m, notes
 ) -> dict:
     """The JSON-ready truth (see :func:`write_simulation`)."""
     # observed and expected counts per zone, kind and window
     rec_zone = zone[a["loc"]]
-    rec_kind = _IS_ASB[a["cat"]].astype(int)
+    rec_kind = IS_ASB[a["cat"]].astype(int)
     month_np = np.array(months)
     summary: dict = {}
     for wname, (w0, w1) in (("before", BEFORE), ("after", AFTER)):
         in_w = ((month_np >= w0) & (month_np <= w1))[a["month"]]
         ew = expected[(expected["month"] >= w0) & (expected["month"] <= w1)]
-        for z, zn in enumerate(_ZONES):
-            for j, kd in enumerate(_KINDS):
+        for z, zn in enumerate(ZONES):
+            for j, kd in enumerate(KINDS):
                 e = ew[(ew["zone"] == zn) & (ew["kind"] == kd)]
                 summary.setdefault(zn, {}).setdefault(kd, {})[wname] = {
                     "observed": int((in_w & (rec_zone == z) & (rec_kind == j)).sum()),
@@ -415,7 +415,7 @@ def _truth(
             "asb": {"percent": ASB_EFFECT_PCT, "factor": round(f["asb"], 6)},
         },
         "spillover": {
-            "kind": _spill_kind(spillover),
+            "kind": spill_kind(spillover),
             "fraction": spillover,
             "percent": round(100.0 * spillover, 6),
             "factor": round(1.0 + spillover, 6),
@@ -447,7 +447,7 @@ def _truth(
             "month_effect_var": MONTH_EFFECT_VAR * (params["dispersion"] - 1),
             "location_month_effect_var": LOCATION_MONTH_VAR * (params["dispersion"] - 1),
             "trend_per_year": {
-                kd: round(float(np.exp(12 * cal.slope[j]) - 1), 6) for j, kd in enumerate(_KINDS)
+                kd: round(float(np.exp(12 * cal.slope[j]) - 1), 6) for j, kd in enumerate(KINDS)
             },
             "season_amplitude": SEASON_AMPLITUDE,
             "seaside_amplitude": SEASIDE_AMPLITUDE,

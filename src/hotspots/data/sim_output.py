@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hotspots.data import schema as S
-from hotspots.data.sim_calibration import _str_take
+from hotspots.data.sim_calibration import str_take
 from hotspots.data.sim_params import (
     AFTER,
     BEFORE,
@@ -92,7 +92,7 @@ class Simulation:
         loc_idx = self._loc[rows]
 
         def const(text: str):
-            return _str_take([text], np.zeros(n, dtype=np.int64))
+            return str_take([text], np.zeros(n, dtype=np.int64))
 
         return pd.DataFrame(
             {
@@ -100,8 +100,8 @@ class Simulation:
                 "Month": r[S.MONTH].array,
                 "Reported by": const(SIMULATED_LABEL),
                 "Falls within": const(SIMULATED_LABEL),
-                "Longitude": _str_take(loc["lon_text"], loc_idx),
-                "Latitude": _str_take(loc["lat_text"], loc_idx),
+                "Longitude": str_take(loc["lon_text"], loc_idx),
+                "Latitude": str_take(loc["lat_text"], loc_idx),
                 "Location": r[S.LOCATION].array,
                 "LSOA code": r[S.LSOA_CODE].array,
                 "LSOA name": r[S.LSOA_NAME].array,

@@ -61,7 +61,7 @@ ASB_SUBTYPE_SHARES = (0.20, 0.70, 0.10)  # personal, nuisance, environmental (S.
 
 # The seafront, Sandbanks to Highcliffe (lat, lon; approximate, within ~400 m of the
 # coast). The coast itself is the part of the BCP outline within 600 m of this line.
-_SEAFRONT_LATLON = (
+SEAFRONT_LATLON = (
     (50.6880, -1.9420),
     (50.7000, -1.9170),
     (50.7065, -1.9105),
@@ -78,14 +78,14 @@ _SEAFRONT_LATLON = (
 )
 
 # Hour-of-day profiles: weights 1 + base + exp(kappa * cos(2 pi (h - peak) / 24)) mixtures.
-_HOUR_PROFILES: dict[str, tuple[tuple[float, float, float], ...]] = {
+HOUR_PROFILES: dict[str, tuple[tuple[float, float, float], ...]] = {
     # (weight, peak hour, concentration)
     "asb": ((1.0, 20.5, 2.5),),  # evenings
     "night": ((0.7, 23.0, 2.5), (0.3, 15.0, 1.5)),  # violence, disorder: late evening and night
     "day": ((1.0, 14.0, 2.0),),  # thefts: shop hours
     "any": ((0.5, 2.0, 2.0), (0.5, 13.0, 1.5)),  # burglary, vehicle: night and day
 }
-_CATEGORY_PROFILE = {
+CATEGORY_PROFILE = {
     S.ASB: "asb",
     "Violence and sexual offences": "night",
     "Public order": "night",
@@ -127,9 +127,9 @@ LOCAL_ASB_TYPES: tuple[tuple[str, str], ...] = (
     ("Environmental", "environmental"),
 )
 
-_TO_BNG = Transformer.from_crs(S.CRS_DISPLAY, S.CRS_METRES, always_xy=True)
-_TO_WGS = Transformer.from_crs(S.CRS_METRES, S.CRS_DISPLAY, always_xy=True)
-_N_CAT = len(S.CATEGORIES)
-_IS_ASB = np.array([c == S.ASB for c in S.CATEGORIES])
-_KINDS = ("crime", "asb")
-_ZONES = ("target", "ring", "control")
+TO_BNG = Transformer.from_crs(S.CRS_DISPLAY, S.CRS_METRES, always_xy=True)
+TO_WGS = Transformer.from_crs(S.CRS_METRES, S.CRS_DISPLAY, always_xy=True)
+N_CAT = len(S.CATEGORIES)
+IS_ASB = np.array([c == S.ASB for c in S.CATEGORIES])
+KINDS = ("crime", "asb")
+ZONES = ("target", "ring", "control")

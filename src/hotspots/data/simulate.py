@@ -88,16 +88,16 @@ from __future__ import annotations
 
 from hotspots.data.boundaries import geodata_dir
 from hotspots.data.select import month_range
-from hotspots.data.sim_calibration import _calibration
+from hotspots.data.sim_calibration import load_calibration
 from hotspots.data.sim_model import (
-    _check_dispersion,
-    _check_params,
-    _draw,
-    _records,
-    _spill_kind,
-    _truth,
-    _zones,
+    build_truth,
+    build_zones,
+    check_dispersion,
+    check_sim_params,
+    draw_records,
+    simulated_records,
     simulated_target,
+    spill_kind,
     zone_month_counts,
 )
 from hotspots.data.sim_output import Simulation, mapping_toml, write_simulation
@@ -197,24 +197,24 @@ def simulate(
     O(records) vectorised work; about 0.5 s for 4 years at scale 1 once the
     calibration (~1 s, once per process) is cached.
     """
-    seed, start, end, spillover, ring_m, scale = _check_params(
+    seed, start, end, spillover, ring_m, scale = check_sim_params(
         seed, start, end, spillover, ring_m, scale
     )
-    cal = _calibration(str(geodata_dir()))
-    target_area, ring, zone = _zones(cal.loc, ring_m)
+    cal = load_calibration(str(geodata_dir()))
+    target_area, ring, zone = build_zones(cal.loc, ring_m)
     months = month_range(start, end)
-    dispersion = _check_dispersion(dispersion)
-    a, expected = _draw(
+    dispersion = check_dispersion(dispersion)
+    a, expected = draw_records(
         cal, zone, months, seed=seed, spillover=spillover, scale=scale, dispersion=dispersion
     )
-    records = _records(cal, months, a)
+    records = simulated_records(cal, months, a)
     notes = [
         f"calibrated on {int(cal.counts.sum()):,} real BCP records at {len(cal.loc):,} police.uk "
         f"snap points ({cal.months[0]}..{cal.months[-1]}, {len(cal.months)} months)",
         f"{len(records):,} records simulated over {len(months)} months "
         f"(scale {scale:g}, seed {seed})",
         f"target: {int((zone == 0).sum())} snap points; ring of {ring_m:g} m: "
-        f"{int((zone == 1).sum())} snap points ({_spill_kind(spillover)} {spillover:+.0%})",
+        f"{int((zone == 1).sum())} snap points ({spill_kind(spillover)} {spillover:+.0%})",
     ]
     if dispersion > 1:
         notes.append(
@@ -226,7 +226,7 @@ def simulate(
             f"the simulated months {start}..{end} do not cover both windows "
             f"(before {BEFORE[0]}..{BEFORE[1]}, after {AFTER[0]}..{AFTER[1]})"
         )
-    truth = _truth(
+    truth = build_truth(
         cal,
         target_area,
         ring,

@@ -26,6 +26,8 @@ __all__ = [
     "file_key",
     "ZIP_LIMITS",
     "READ_LIMITS",
+    "MAX_FILE_MB",
+    "MAX_UPLOAD_MB",
 ]
 
 # Refuse archives that would expand beyond these limits (declared sizes: a quick first check).
@@ -38,8 +40,14 @@ ZIP_LIMITS = {
 # one file may not exceed ``max_file_bytes`` (the largest police.uk force-month, the Met's,
 # is ~25 MB). With the store's batches (``HOTSPOTS_BATCH_MB``) this bounds an import's
 # peak memory whatever the archive expands to (benchmarks/ingest_memory.py).
+#: The one file-size limit, in MiB (1024**2 bytes, as Streamlit counts its MB): the readers
+#: refuse a larger file, the Data page a larger upload, and .streamlit/config.toml's
+#: ``[server] maxUploadSize`` must equal it (tests/data/test_sources.py checks the three agree).
+MAX_FILE_MB = 80
+#: All files of one upload on the Data page together, in MiB (Streamlit holds uploads in memory).
+MAX_UPLOAD_MB = 200
 READ_LIMITS = {
-    "max_file_bytes": 80 * 1024**2,
+    "max_file_bytes": MAX_FILE_MB * 1024**2,
     "chunk": 1 << 20,
 }
 _COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".tgz", ".tar")

@@ -30,12 +30,12 @@ from hotspots.data.ingest import ReadResult, expand_inputs, read_items
 from hotspots.data.store_layout import (
     FORMAT_VERSION,
     StoreFiles,
-    _arrow,
-    _encode,
-    _month_rel,
-    _sql_list,
-    _to_frame,
-    _write_parquet,
+    encode_table,
+    new_month_path,
+    relation_arrow,
+    sql_list,
+    to_frame,
+    write_parquet,
 )
 from hotspots.errors import InputError
 
@@ -326,7 +326,7 @@ class StoreImport(StoreFiles):
         old_by_month: dict[str, pd.DataFrame] = {}
         for month in sorted(touched):
             if month in months:
-                old = _to_frame(pq.read_table(self.path / months[month]))
+                old = to_frame(pq.read_table(self.path / months[month]))
                 old = old[~old[S.SOURCE_FILE].isin(gone | new_files)]
                 old_by_month[month] = old
         if len(new):
@@ -348,12 +348,12 @@ class StoreImport(StoreFiles):
                 months.pop(month, None)
                 continue
             merged = S.conform(merged).sort_values([S.SOURCE_FILE, S.SOURCE_ROW], kind="stable")
-            rel = _month_rel(month)
+            rel = new_month_path(month)
             out = self.path / rel
             out.parent.mkdir(parents=True, exist_ok=True)
             tmp = out.with_suffix(".tmp")
             written += [tmp, out]
-            _write_parquet(_encode(merged), tmp)
+            write_parquet(encode_table(merged), tmp)
             os.replace(tmp, out)
             months[month] = rel
             del merged, part, old
@@ -431,11 +431,11 @@ class StoreImport(StoreFiles):
             con = duckdb.connect()
             wanted = pa.table({"id": pc.unique(pc.drop_null(ids))})
             con.register("wanted", wanted)
-            excl = _sql_list(sorted(exclude)) if exclude else "[]"
-            found = _arrow(
+            excl = sql_list(sorted(exclude)) if exclude else "[]"
+            found = relation_arrow(
                 con.sql(
                     f"SELECT DISTINCT {S.CRIME_ID} FROM read_parquet("
-                    f"{_sql_list(str(f) for f in rest)}, hive_partitioning = false) "
+                    f"{sql_list(str(f) for f in rest)}, hive_partitioning = false) "
                     f"WHERE {S.CRIME_ID} IN (SELECT id FROM wanted) "
                     f"AND NOT list_contains({excl}::VARCHAR[], {S.SOURCE_FILE})"
                 )

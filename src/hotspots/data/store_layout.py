@@ -125,7 +125,7 @@ def _derived_record_id(t: pa.Table) -> pa.ChunkedArray:
     return pc.coalesce(pc.cast(t.column(S.CRIME_ID), pa.string()), fallback)
 
 
-def _encode(frame: pd.DataFrame) -> pa.Table:
+def encode_table(frame: pd.DataFrame) -> pa.Table:
     """Canonical frame -> the on-disk table (:data:`STORE_SCHEMA`)."""
     t = pa.Table.from_pandas(S.conform(frame), preserve_index=False)
     cols = [t.column(f.name).cast(f.type) for f in STORE_SCHEMA]
@@ -144,7 +144,7 @@ def _decode(t: pa.Table) -> pa.Table:
     return t
 
 
-def _write_parquet(t: pa.Table, path: Path) -> None:
+def write_parquet(t: pa.Table, path: Path) -> None:
     pq.write_table(
         t,
         path,
@@ -155,7 +155,7 @@ def _write_parquet(t: pa.Table, path: Path) -> None:
     )
 
 
-def _arrow(rel) -> pa.Table:
+def relation_arrow(rel) -> pa.Table:
     """A DuckDB relation's result as an Arrow table (across DuckDB versions)."""
     if hasattr(rel, "to_arrow_table"):
         return rel.to_arrow_table()
@@ -163,11 +163,11 @@ def _arrow(rel) -> pa.Table:
     return out.read_all() if hasattr(out, "read_all") else out
 
 
-def _month_rel(month: str) -> str:
+def new_month_path(month: str) -> str:
     return f"records/month={month}/part-{uuid.uuid4().hex}.parquet"
 
 
-def _sql_list(values) -> str:
+def sql_list(values) -> str:
     return "[" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in values) + "]"
 
 
@@ -177,7 +177,7 @@ def _string_dtype(t: pa.DataType):
     return None
 
 
-def _to_frame(tbl: pa.Table) -> pd.DataFrame:
+def to_frame(tbl: pa.Table) -> pd.DataFrame:
     """Stored Arrow table -> canonical frame, strings staying in Arrow memory."""
     return S.conform(_decode(tbl).to_pandas(types_mapper=_string_dtype))
 

@@ -16,9 +16,26 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from hotspots.data import schema as S
-from hotspots.data.store_layout import StoreFiles, _arrow, _sql_list, _to_frame
+from hotspots.data.store_layout import STORE_SCHEMA, StoreFiles, relation_arrow, sql_list, to_frame
+from hotspots.errors import InputError
 
 __all__ = ["StoreQueries"]
+
+
+def stored_columns(names: object, argument: str) -> tuple[str, ...]:
+    """``names`` checked against the store's columns before they reach SQL.
+
+    Column names are interpolated into the queries (SQL has no parameters for identifiers),
+    so every one must be a column of :data:`~hotspots.data.store_layout.STORE_SCHEMA`; they
+    are also quoted as identifiers. An :class:`InputError` names ``argument`` otherwise.
+    """
+    allowed = STORE_SCHEMA.names
+    if isinstance(names, str) or not isinstance(names, (list, tuple)) or not names:
+        raise InputError(argument, names, "a non-empty list of store columns")
+    for name in names:
+        if not isinstance(name, str) or name not in allowed:
+            raise InputError(argument, name, "one of the store's columns: " + ", ".join(allowed))
+    return tuple(names)
 
 
 class StoreQueries(StoreFiles):
@@ -52,7 +69,7 @@ class StoreQueries(StoreFiles):
                 if not parts:
                     return S.empty_records()
                 # a store written by an earlier version may hold months of both layouts
-                return _to_frame(pa.concat_tables(parts, promote_options="permissive"))
+                return to_frame(pa.concat_tables(parts, promote_options="permissive"))
 
             return self._consistent(read)
 
@@ -60,7 +77,9 @@ class StoreQueries(StoreFiles):
             files = self.month_files(months, man)
             if not files:
                 return S.empty_records()
-            return _to_frame(_arrow(self.query(f"SELECT * FROM {{records}} WHERE {where}", files)))
+            return to_frame(
+                relation_arrow(self.query(f"SELECT * FROM {{records}} WHERE {where}", files))
+            )
 
         return self._consistent(query)
 
@@ -71,7 +90,7 @@ class StoreQueries(StoreFiles):
         if bcp_only:
             cond.append(S.IN_BCP)
         if len(cats) < len(S.CATEGORIES):
-            cond.append(f"{S.CATEGORY} IN ({_sql_list(cats)[1:-1]})")
+            cond.append(f"{S.CATEGORY} IN ({sql_list(cats)[1:-1]})")
         if bbox is not None:
             x0, y0, x1, y1 = (float(v) for v in bbox)
             cond.append(f"{S.X} BETWEEN {x0!r} AND {x1!r} AND {S.Y} BETWEEN {y0!r} AND {y1!r}")
@@ -88,7 +107,7 @@ class StoreQueries(StoreFiles):
         import duckdb
 
         con = duckdb.connect(config={"threads": min(4, os.cpu_count() or 1)})
-        src = f"read_parquet({_sql_list(str(f) for f in files)}, hive_partitioning = false)"
+        src = f"read_parquet({sql_list(str(f) for f in files)}, hive_partitioning = false)"
         return con.sql(sql.replace("{records}", src))
 
     def counts(
@@ -107,7 +126,8 @@ class StoreQueries(StoreFiles):
         """
         cats = S.resolve_categories(categories) if categories is not None else S.CATEGORIES
         where = self._where(cats, bbox, bcp_only)
-        keys = ", ".join(by)
+        by = stored_columns(by, "by")
+        keys = ", ".join(f'"{c}"' for c in by)
 
         def q(man):
             files = self.month_files(months, man)
@@ -131,7 +151,8 @@ class StoreQueries(StoreFiles):
 
     def distinct(self, columns: list[str] | tuple[str, ...], months=None) -> pd.DataFrame:
         """Distinct combinations of ``columns`` over the store (a DuckDB query), sorted."""
-        keys = ", ".join(columns)
+        columns = stored_columns(columns, "columns")
+        keys = ", ".join(f'"{c}"' for c in columns)
 
         def q(man):
             files = self.month_files(months, man)

@@ -63,6 +63,7 @@ from scipy import ndimage
 
 from hotspots.data import schema as S
 from hotspots.data.areas import Area, records_in_area, resolve_area
+from hotspots.data.frames import records_frame
 from hotspots.methods.gistar_stat import (
     _FLOOR_CELLS,
     DEFAULT_PERMUTATIONS,
@@ -84,7 +85,6 @@ from hotspots.validation import (
     POSITIVE_METRES,
     check_param,
     check_params,
-    records_frame,
 )
 
 __all__ = [

@@ -25,6 +25,7 @@ import shapely
 
 from hotspots.data import schema as S
 from hotspots.data.boundaries import Boundaries, load_boundaries, locate
+from hotspots.data.frames import records_frame, require_crs
 from hotspots.data.points import WeightedPoints, unique_locations
 from hotspots.errors import InputError
 from hotspots.methods.place_names import (
@@ -39,7 +40,6 @@ from hotspots.methods.place_names import (
     _describe_locations,
     street_text,
 )
-from hotspots.validation import records_frame, require_crs
 
 __all__ = [
     "NAME_WITHIN_M",
@@ -84,7 +84,7 @@ def check_records(records: object, argument: str = "records") -> pd.DataFrame:
     """Validate that ``records`` is a canonical records frame with finite x, y (metres).
 
     Returns the frame to use: a GeoDataFrame is taken by its CRS (x, y from its points
-    in EPSG:27700, :func:`hotspots.validation.records_frame`); one without a CRS is refused.
+    in EPSG:27700, :func:`hotspots.data.frames.records_frame`); one without a CRS is refused.
     """
     frame = records_frame(records, argument)
     missing = [c for c in (S.X, S.Y, S.CATEGORY, S.LOCATION) if c not in frame.columns]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 import geopandas as gpd
@@ -22,6 +21,9 @@ import pandas as pd
 
 from hotspots.data import schema as S
 from hotspots.data.areas import Area
+
+# METHODS (in the order the pages offer them) and METHOD_LABELS: declared by the registry
+from hotspots.methods.registry import METHOD_LABELS, METHODS
 
 __all__ = [
     "HotspotResult",
@@ -34,18 +36,6 @@ __all__ = [
     "EXPECTED",
     "PAI",
 ]
-
-#: method keys, in the order the pages offer them
-METHODS: tuple[str, ...] = ("dbscan", "kde", "gistar", "grid")
-#: one plain line per method, for people
-METHOD_LABELS: Mapping[str, str] = MappingProxyType(
-    {
-        "dbscan": "DBSCAN clusters: groups of map points each with more records nearby than chance gives",
-        "kde": "Kernel density: the densest 2% of the area, where it beats chance",
-        "gistar": "Getis-Ord Gi*: grid cells whose neighbourhood count is significantly high",
-        "grid": "Busiest grid cells: the top cells by records (a ranking, not a test)",
-    }
-)
 
 EXPECTED = "expected"
 """Records a uniform spread of the study area's records would put in the hotspot (N a / A)."""

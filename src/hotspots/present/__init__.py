@@ -8,7 +8,7 @@
   :mod:`~hotspots.present.export_csv`, their shared preparation in
   :mod:`~hotspots.present.export_prep`.
 * :mod:`hotspots.present.reports`: one-page ward reports as HTML and PDF (figures
-  from :mod:`hotspots.compare.figures`).
+  from :mod:`hotspots.comparison.figures`).
 * :mod:`hotspots.present.chart`: one chart model drawn as SVG and as PDF;
   :mod:`hotspots.present.pdf_text`: PDF fonts and transliteration.
 * :mod:`hotspots.present.pack`: the PCG pack's contents, drawn by

@@ -2,8 +2,8 @@
 
 "Crime in Town-centre fell by about a quarter (between 14% and 32%) compared
 with the rest of BCP; this is unlikely to be chance." The numbers come from
-:func:`hotspots.compare.evaluation.evaluate`; this module only words them, with
-the shared phrasing of :mod:`hotspots.compare.wording`. The WDQ is read as
+:func:`hotspots.comparison.evaluation.evaluate`; this module only words them, with
+the shared phrasing of :mod:`hotspots.comparison.wording`. The WDQ is read as
 Bowers and Johnson (2003) read it.
 
 References
@@ -19,10 +19,10 @@ import math
 
 import pandas as pd
 
-from hotspots.compare import wording as W
-from hotspots.compare.dispersion import POISSON_LABEL
-from hotspots.compare.evaluation_results import TABLE_COLUMNS, Evaluation, GroupEvaluation
-from hotspots.compare.ratio import RateRatio
+from hotspots.comparison import wording as W
+from hotspots.comparison.dispersion import POISSON_LABEL
+from hotspots.comparison.evaluation_results import TABLE_COLUMNS, Evaluation, GroupEvaluation
+from hotspots.comparison.ratio import RateRatio
 
 __all__ = [
     "wdq_reading",

@@ -4,7 +4,7 @@
 pack shows: the cover (period, data source, coverage and caveats), a vector map of
 the numbered hotspots (ward boundaries, the BCP outline and named places from
 ``geodata/``, no tiles, no network), the ranked table with each hotspot's change
-(:func:`hotspots.compare.hotspot_trend.hotspot_changes`), the category and outcome
+(:func:`hotspots.comparison.hotspot_trend.hotspot_changes`), the category and outcome
 mix per hotspot, one panel per focus area (``geodata/focus_areas.toml``: a 13-month
 trend on a time axis, the hotspots inside, the change, category and outcome mix) and
 the method's announced settings. :mod:`hotspots.present.pack_pdf` and
@@ -23,17 +23,17 @@ from typing import Any
 import pandas as pd
 import shapely
 
-from hotspots.compare import wording as W
-from hotspots.compare.dispersion import POISSON_LABEL, estimate_dispersion, monthly_series
-from hotspots.compare.hotspot_trend import (
+from hotspots.comparison import wording as W
+from hotspots.comparison.dispersion import POISSON_LABEL, estimate_dispersion, monthly_series
+from hotspots.comparison.hotspot_trend import (
     COMPARE_CHOICES,
     HotspotChanges,
     comparison_window,
     count_in_polygons,
     hotspot_changes,
 )
-from hotspots.compare.rates import rate_ratio
-from hotspots.compare.windows import Window, dataset_months, window
+from hotspots.comparison.rates import rate_ratio
+from hotspots.comparison.windows import Window, dataset_months, window
 from hotspots.data import schema as S
 from hotspots.data.areas import resolve_area
 from hotspots.data.boundaries import Boundaries, geodata_dir, load_boundaries

@@ -1,8 +1,8 @@
 """One-page ward reports for councillors, as self-contained HTML and as PDF.
 
-The figures travel in a :class:`~hotspots.compare.figures.WardReport` (or a plain
-dict with the same keys, see :func:`~hotspots.compare.figures.coerce_report`);
-:func:`~hotspots.compare.figures.ward_report_figures` computes one from canonical
+The figures travel in a :class:`~hotspots.comparison.figures.WardReport` (or a plain
+dict with the same keys, see :func:`~hotspots.comparison.figures.coerce_report`);
+:func:`~hotspots.comparison.figures.ward_report_figures` computes one from canonical
 records (all three re-exported here). :func:`ward_report_html` and
 :func:`ward_report_pdf` lay it out, the monthly trend being one
 :class:`~hotspots.present.chart.Chart` drawn by both. Both apply disclosure control (``suppress_below``, default 5): counts from 1
@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from hotspots.compare.figures import CategoryRow, WardReport, coerce_report, ward_report_figures
+from hotspots.comparison.figures import CategoryRow, WardReport, coerce_report, ward_report_figures
 from hotspots.data.select import month_range
 from hotspots.present import palettes as P
 from hotspots.present.chart import Chart, chart_pdf, chart_svg, month_chart, month_label

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from hotspots.compare.figures import location_counts  # re-exported: moved to the analysis layer
+from hotspots.comparison.figures import location_counts  # re-exported: moved to the analysis layer
 from hotspots.data import schema as S
 
 __all__ = [

@@ -4,7 +4,7 @@ Pages call these through :mod:`hotspots.ui.cache`; ``benchmarks/dashboard.py``
 calls them directly to measure a page's server work after a filter change.
 Every function takes the dataset's canonical records and a
 :class:`~hotspots.present.filters.Filters`; counts and tables computed from records
-come from :mod:`hotspots.compare.figures` (both re-exported here).
+come from :mod:`hotspots.comparison.figures` (both re-exported here).
 
 Why about 500 lines in one module: it has one job, one view function and its
 result class per page (overview, hotspot map and detail, seasonal, ward, patrol),
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
-from hotspots.compare.figures import (  # re-exported: figures computed from records
+from hotspots.comparison.figures import (  # re-exported: figures computed from records
     NO_OUTCOME,
     outcome_mix,
     trend_by_month,
@@ -36,10 +36,10 @@ from hotspots.present.filters import (  # re-exported: pages and ui import them 
 )
 
 if TYPE_CHECKING:
-    from hotspots.compare.change import HotspotChange
-    from hotspots.compare.figures import WardReport
-    from hotspots.compare.rates import PeriodComparison
-    from hotspots.compare.windows import Baseline
+    from hotspots.comparison.change import HotspotChange
+    from hotspots.comparison.figures import WardReport
+    from hotspots.comparison.rates import PeriodComparison
+    from hotspots.comparison.windows import Baseline
     from hotspots.methods.gistar import GiStarResult
     from hotspots.methods.kde import KdeResult
     from hotspots.methods.metrics import CoverageResult
@@ -83,8 +83,8 @@ class OverviewView:
 def overview_view(records: pd.DataFrame, f: Filters) -> OverviewView:
     """Headline counts for the window against a year earlier and the multi-year baseline."""
     records = narrow(records)
-    from hotspots.compare.rates import compare_periods
-    from hotspots.compare.windows import Window, baseline, dataset_months, shift_years
+    from hotspots.comparison.rates import compare_periods
+    from hotspots.comparison.windows import Window, baseline, dataset_months, shift_years
 
     area = resolve_area(f.area)
     available = dataset_months(records)
@@ -210,9 +210,9 @@ def seasonal_view(
 ) -> SeasonalView:
     """Evaluation of the target (before vs after) with buffer and control, baseline and change."""
     records = narrow(records)
-    from hotspots.compare.change import hotspot_change
-    from hotspots.compare.evaluation import evaluate
-    from hotspots.compare.windows import baseline, dataset_months, window
+    from hotspots.comparison.change import hotspot_change
+    from hotspots.comparison.evaluation import evaluate
+    from hotspots.comparison.windows import baseline, dataset_months, window
     from hotspots.data.select import select_rows
 
     available = dataset_months(records)
@@ -297,8 +297,8 @@ class WardView:
 def ward_view(records: pd.DataFrame, f: Filters, *, ward: str) -> WardView:
     """A ward's counts, trend, comparison with BCP, hotspots and top locations, and its report."""
     records = narrow(records)
-    from hotspots.compare.rates import compare_periods
-    from hotspots.compare.windows import Window, dataset_months, shift_years
+    from hotspots.comparison.rates import compare_periods
+    from hotspots.comparison.windows import Window, dataset_months, shift_years
     from hotspots.methods.detect import detect
     from hotspots.present.reports import ward_report_figures
     from hotspots.present.tables import location_counts
@@ -356,7 +356,7 @@ def ward_paragraph(wv: WardView, start: str, end: str, suppress_below: int | Non
     Plain text (names come from data: escape for the sink). Counts below
     ``suppress_below`` read "fewer than k".
     """
-    from hotspots.compare import wording as W
+    from hotspots.comparison import wording as W
     from hotspots.data.boundaries import load_boundaries
     from hotspots.present.tables import format_count, format_period
 
@@ -433,7 +433,7 @@ def patrol_view(
     (prospective PAI, the figure a patrol plan is judged on).
     """
     records = narrow(records)
-    from hotspots.compare.windows import dataset_months
+    from hotspots.comparison.windows import dataset_months
     from hotspots.methods.detect import detect, study_area
     from hotspots.methods.metrics import grid_coverage
     from hotspots.methods.topcells import score_cells
@@ -490,7 +490,7 @@ def hotspot_detail(records: pd.DataFrame, f: Filters, geometry) -> HotspotDetail
     """Counts by category, monthly trend (whole dataset, same categories) and top locations
     of the records inside one hotspot polygon (metres)."""
     records = narrow(records)
-    from hotspots.compare.windows import dataset_months
+    from hotspots.comparison.windows import dataset_months
     from hotspots.data.areas import Area, records_in_area
     from hotspots.present.tables import location_counts
 

@@ -198,7 +198,7 @@ def _detect_params(params: dict) -> dict:
 
 @st.cache_resource(max_entries=16, show_spinner="Comparing each hotspot with the other period…")
 def _hotspot_changes(path: str, version: str, filters: views.Filters, params: tuple, compare: str):
-    from hotspots.compare.hotspot_trend import comparison_window, hotspot_changes
+    from hotspots.comparison.hotspot_trend import comparison_window, hotspot_changes
 
     view = _compute("hotspot_view", path, version, filters, params)
     return hotspot_changes(
@@ -209,7 +209,7 @@ def _hotspot_changes(path: str, version: str, filters: views.Filters, params: tu
 
 
 def hotspot_changes(dataset: str, filters: views.Filters, compare: str, **params):
-    """:func:`hotspots.compare.hotspot_trend.hotspot_changes` of the page's view, cached."""
+    """:func:`hotspots.comparison.hotspot_trend.hotspot_changes` of the page's view, cached."""
     store = get_store(dataset)
     return _hotspot_changes(
         str(store.path), store.version, filters, tuple(sorted(params.items())), compare

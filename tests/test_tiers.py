@@ -1,0 +1,83 @@
+"""The test loop itself: the tiers the markers select, and set-up skipped when current (issue 20).
+
+``scripts/test.sh fast`` runs ``-m "not slow and not browser and not apptest"`` on every core;
+``tests/conftest.py`` moves the measured slowest tests to the slow tier by id, so an id that no
+longer names a test would silently return it to the fast tier: checked here against the source.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _slow_by_measurement() -> set[str]:
+    """``SLOW_BY_MEASUREMENT`` of tests/conftest.py, read from its source (several modules are
+    called ``conftest``; importing one by that name may give another)."""
+    tree = ast.parse((ROOT / "tests" / "conftest.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "SLOW_BY_MEASUREMENT" for t in node.targets
+        ):
+            return set(ast.literal_eval(node.value))
+    raise AssertionError("tests/conftest.py has no SLOW_BY_MEASUREMENT")
+
+
+def _defined(path: Path) -> set[str]:
+    """``name`` and ``Class::name`` of every test function in a test file."""
+    out: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.FunctionDef):
+            out.add(node.name)
+        elif isinstance(node, ast.ClassDef):
+            out |= {f"{node.name}::{f.name}" for f in node.body if isinstance(f, ast.FunctionDef)}
+    return out
+
+
+def test_every_test_moved_to_the_slow_tier_by_id_exists():
+    ids = _slow_by_measurement()
+    assert ids
+    for node_id in sorted(ids):
+        file, _, name = node_id.partition("::")
+        assert (ROOT / file).is_file(), node_id
+        assert name in _defined(ROOT / file), node_id
+
+
+def test_tier_markers_are_registered_and_the_fast_tier_excludes_them():
+    markers = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+        "pytest"
+    ]["ini_options"]["markers"]
+    names = {m.split(":")[0] for m in markers}
+    assert {"browser", "slow", "apptest"} <= names
+    script = (ROOT / "scripts" / "test.sh").read_text(encoding="utf-8")
+    assert '-m "not slow and not browser and not apptest"' in script
+    assert "--dist loadgroup" in script
+
+
+def test_setup_is_skipped_when_the_environment_is_current(tmp_path):
+    """With the stamp matching pyproject.toml, set-up neither finds nor runs an installer."""
+    stamp = ROOT / ".venv" / ".hotspots-setup-stamp"
+    if not stamp.is_file() or not stamp.read_text().strip().endswith("[test]"):
+        import pytest
+
+        pytest.skip("the environment was not made by scripts/setup.sh test")
+    import shutil
+
+    for tool in ("sha256sum", "cut", "cat", "dirname"):  # the shell tools, and no uv or python
+        (tmp_path / tool).symlink_to(shutil.which(tool))
+    env = {**os.environ, "PATH": str(tmp_path), "PYTHON": str(tmp_path / "no-python")}
+    env.pop("HOTSPOTS_SETUP_FORCE", None)
+    out = subprocess.run(
+        ["/bin/bash", str(ROOT / "scripts" / "setup.sh"), "test"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr  # no uv nor python on PATH: only the stamp was read
+    assert out.stdout == "" and out.stderr == ""
