@@ -61,7 +61,7 @@ from hotspots.data import schema as S
 from hotspots.data.boundaries import Boundaries
 from hotspots.data.points import WeightedPoints, unique_locations
 from hotspots.methods.naming import GENERIC_LOCATIONS, describe_hotspots
-from hotspots.methods.place_names import _grid_ref
+from hotspots.methods.place_names import grid_ref
 
 __all__ = [
     "PARENT",
@@ -443,7 +443,7 @@ def _peak_names(
         if name in seen:
             name = own[i]
         if name in seen and np.isfinite(peaks[i]).all():
-            name = f"{name}, grid ref {_grid_ref(float(peaks[i, 0]), float(peaks[i, 1]))}"
+            name = f"{name}, grid ref {grid_ref(float(peaks[i, 0]), float(peaks[i, 1]))}"
         new[i] = name
         seen.add(name)
     return new
