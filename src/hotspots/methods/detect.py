@@ -109,15 +109,17 @@ def detect(
     hot = run.hotspots
     if hot is not None and len(hot):  # street-sized children inside district-sized hotspots
         labels, points = getattr(run.detail, "labels", None), getattr(run.detail, "points", None)
-        dbscan = labels is not None and points is not None and "cluster" in hot.columns
+        location_parent = None  # DBSCAN: a map point belongs to its cluster, not its hull
+        if labels is not None and points is not None and "cluster" in hot.columns:
+            location_parent = _cluster_rows(hot, np.asarray(labels))
         hot = add_children(
             hot,
             recs,
             gazetteer=gz,
             boundaries=b,
             named_areas=load_named_areas(b.gazetteer),
-            points=points if dbscan else None,
-            location_parent=_cluster_rows(hot, labels) if dbscan else None,
+            points=points if location_parent is not None else None,
+            location_parent=location_parent,
         )
     hot = conform_hotspots(hot, n_records=n, area_km2=area_.area_km2, rename=run.rename)
     notes = run.notes
