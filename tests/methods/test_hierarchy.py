@@ -210,6 +210,10 @@ def test_the_square_is_named_for_itself_or_the_town_centre(one_and_three, method
         sq = kids[kids[S.NAME] == "Bournemouth Square"].iloc[0]
         assert sq.geometry.distance(square) <= H.PLACE_FROM_PEAK_M
         assert "The Lansdowne" in kids[S.NAME].tolist()
+    if method == "dbscan":  # the README's example: town centre, 1.1 the Square, 1.2 the Lansdowne
+        assert top[S.NAME] == "Bournemouth town centre"
+        busiest = kids.sort_values(S.COUNT, ascending=False)[S.NAME].tolist()
+        assert busiest[:2] == ["Bournemouth Square", "The Lansdowne"]
 
 
 def _iou(a, b) -> float:
