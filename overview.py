@@ -25,7 +25,7 @@ try:
     dw = default_windows(records)
 except InputError:  # one month of data (a first upload): nothing to compare it with yet
     dw = None
-filters = widgets.filter_sidebar(records, default_window=(dw.b.start, dw.b.end) if dw else None)
+filters = widgets.filter_sidebar(records)  # the default window of every page
 widgets.permalink()
 
 ov = compute("overview_view", dataset, filters)

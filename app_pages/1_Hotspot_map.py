@@ -16,7 +16,7 @@ from hotspots.present.draw import drawn_polygon
 from hotspots.present.escape import markdown as md_text
 from hotspots.present.maps import clicked_hotspot_id
 from hotspots.present.pack import fmt_change
-from hotspots.present.tables import format_period, hotspot_table, nest_hotspots
+from hotspots.present.tables import format_period, hotspot_table, nest_hotspots, top_rows
 from hotspots.ui import state, widgets
 from hotspots.ui.cache import compute, hotspot_changes, hotspot_map, pcg_pack
 
@@ -110,6 +110,17 @@ if manual:
         params["gi_cell_size_m"] = float(
             sb.slider("Gi* cell size (m)", 50, 500, step=25, key="gicell")
         )
+if (method == "gistar" or "gistar" in layers) and filters.area != "bcp":
+    GI_SCOPES = {"bcp": "BCP's hotspots in this area", "area": "Unusual for this area alone"}
+    state.init("giscope", "bcp", lambda v: v if v in GI_SCOPES else "bcp")
+    params["gistar_scope"] = sb.radio(
+        "Gi* in an area",
+        list(GI_SCOPES),
+        format_func=GI_SCOPES.get,
+        key="giscope",
+        help="BCP's hotspots: Gi* tested over all of BCP, clipped to the area. Unusual for "
+        "this area alone: Gi* tested inside the area only.",
+    )
 params["layers"] = tuple(layers)
 widgets.permalink(
     {
@@ -117,6 +128,7 @@ widgets.permalink(
         "layers": ",".join(layers),
         "manual": manual,
         "compare": compare,
+        **({"giscope": params["gistar_scope"]} if "gistar_scope" in params else {}),
         **(
             {
                 k: st.session_state.get(k)
@@ -204,19 +216,32 @@ with right:
         )
         table["Change (95% interval)"] = [
             fmt_change(*v)
-            for v in cur[["change_pct", "change_ci_low", "change_ci_high"]].itertuples(index=False)
+            for v in cur[
+                ["change_pct", "change_ci_low", "change_ci_high", "count_then", "count_now"]
+            ].itertuples(index=False)
         ]
         table["Class"] = cur["change_class"].fillna("").to_numpy()
+    table, more = top_rows(table)
     st.dataframe(table, hide_index=True, height=360)
+    if more:
+        st.caption(more)
     if changes is not None:
         for note in changes.notes[:1]:
             st.caption(note)
-        if len(changes.gone):
-            with st.expander(f"Gone since {changes.then.label}: {len(changes.gone)} hotspots"):
+        if len(changes.former):  # gone only when the fall is distinguishable from none
+            n_gone = len(changes.gone)
+            with st.expander(
+                f"Gone since {changes.then.label}: {n_gone} hotspots"
+                + (f" ({len(changes.former) - n_gone} more overlap none now: too few to tell)"
+                   if len(changes.former) > n_gone else "")
+            ):  # fmt: skip
                 st.dataframe(
-                    pd.DataFrame(changes.gone)[[S.NAME, S.WARD_NAME, "count_then", "count_now"]]
+                    pd.DataFrame(changes.former)[
+                        [S.NAME, S.WARD_NAME, "count_then", "count_now", "change_class"]
+                    ]
                     .rename(columns={S.NAME: "Name", S.WARD_NAME: "Ward",
-                                     "count_then": "Records then", "count_now": "Records now"}),
+                                     "count_then": "Records then", "count_now": "Records now",
+                                     "change_class": "Class"}),
                     hide_index=True,
                 )  # fmt: skip
     meta = {

@@ -26,7 +26,12 @@ from hotspots.comparison.windows import window as make_window
 from hotspots.data.boundaries import load_boundaries
 from hotspots.present.change_map import CHANGE_COLOURS, add_change_layer
 from hotspots.present.charts import yearly_chart
-from hotspots.present.evaluation_words import evaluation_table, group_reading, wdq_meaning
+from hotspots.present.evaluation_words import (
+    evaluation_table,
+    group_reading,
+    wdd_details,
+    wdq_meaning,
+)
 from hotspots.present.maps import build_map
 from hotspots.ui import state, widgets
 from hotspots.ui.cache import compute
@@ -284,20 +289,18 @@ def _show_evaluation() -> None:
                 f"{W.pct(rel.poisson_pct_ci[1])} ({POISSON_LABEL}).",
             )
             st.caption(g.dispersion.description)
-            w, wr = g.wdd, g.wdd_raw
             q = (
                 "not defined (no change in the target against the control)"
                 if g.wdq != g.wdq
                 else f"**{g.wdq:.2f}** (95% CI {g.wdq_ci[0]:.2f} to {g.wdq_ci[1]:.2f})"
             )
-            st.markdown(
-                f"Control-scaled WDD: **{w.total:+,.0f}** records (95% CI {w.ci_low:+,.0f} to "
-                f"{w.ci_high:+,.0f}) · raw WDD (Wheeler and Ratcliffe 2018): {wr.total:+,.0f} "
-                f"(95% CI {wr.ci_low:+,.0f} to {wr.ci_high:+,.0f}); negative WDD = fewer records "
-                f"than the control's trend implies.  \nWeighted Displacement Quotient: {q} — "
-                f"{wdq_meaning(g)} (Bowers and Johnson 2003).",
-                help=f"{WDD_SCALED_FORMULA}\n\n{WDD_RAW_FORMULA}\n\n{WDQ_FORMULA}",
-            )
+            with st.expander("Details: WDD and WDQ"):  # the effect above leads (issue 19)
+                st.markdown(
+                    "  \n".join(wdd_details(g))
+                    + f"  \nWeighted Displacement Quotient: {q} — {wdq_meaning(g)} "
+                    "(Bowers and Johnson 2003).",
+                    help=f"{WDD_SCALED_FORMULA}\n\n{WDD_RAW_FORMULA}\n\n{WDQ_FORMULA}",
+                )
             for note in g.notes[1:]:
                 st.caption(note)
     with st.expander("Table of the evaluation (download for a report)"):

@@ -6,6 +6,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from hotspots.data import schema as S
+from hotspots.data.areas import link_area_spec
 from hotspots.data.boundaries import load_boundaries
 from hotspots.present.charts import bar_chart, trend_chart
 from hotspots.present.escape import markdown as md_text
@@ -23,15 +24,14 @@ widgets.simulated_banner(records)
 filters = widgets.filter_sidebar(records, area=False)
 wards = load_boundaries().wards.sort_values(S.WARD_NAME)
 names = dict(zip(wards[S.WARD_CODE], wards[S.WARD_NAME], strict=True))
-by_name = {v.lower(): k for k, v in names.items()}
 
 
 def _ward(v: str) -> str:
-    """A ward from a link: its code or its name (any case; "and" for "&")."""
-    if v in names:
-        return v
-    key = " ".join(v.lower().replace(" and ", " & ").split())
-    return by_name[key]
+    """A ward from a link: its code, its name or its slug (any case; "and" for "&")."""
+    spec = link_area_spec(f"ward:{v}")
+    if spec is None or spec.removeprefix("ward:") not in names:
+        raise ValueError(v)
+    return spec.removeprefix("ward:")
 
 
 def _outcomes(table, k):
@@ -106,7 +106,7 @@ c[3].metric(
 if wv.previous is not None:
     st.markdown(f"**Against a year earlier:** {wv.previous.reading}")
 else:
-    st.info("No data for the same months a year earlier, so no year-on-year comparison.")
+    st.info(wv.comparison_note)
 
 left, right = st.columns([3, 2])
 with left:

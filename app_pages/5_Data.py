@@ -13,7 +13,7 @@ from hotspots.data import access, audit
 from hotspots.data.force_export import load_mapping
 from hotspots.data.sources import MAX_FILE_MB, MAX_UPLOAD_MB
 from hotspots.data.store import DATASETS, Store, dataset_path, known_datasets
-from hotspots.errors import HotspotsError
+from hotspots.errors import HotspotsError, ShrinkRefusedError
 from hotspots.present.escape import csv_frame
 from hotspots.present.escape import markdown as md
 from hotspots.ui import auth, widgets
@@ -85,6 +85,17 @@ if kind.startswith("A force"):
 replace = st.checkbox(
     "Replace what was uploaded before (otherwise add to it)", key="upload_replace"
 )
+replace_smaller = False
+shrink_box = st.empty()
+if st.session_state.get("shrink_refused"):
+    # the last import was refused: it would have shrunk a month (issue 24); confirm to go on
+    with shrink_box.container():
+        st.warning(md(public_message(st.session_state["shrink_refused"])))
+        replace_smaller = st.checkbox(
+            "Replace anyway: let this import remove those rows (the version replaced stays "
+            "restorable with `hotspots restore`)",
+            key="upload_replace_smaller",
+        )
 go_label = "Import into the uploaded dataset" if principal is None else "Import"
 if st.button(go_label, type="primary", disabled=not (files and target), key="upload_go") and target:
     if principal is not None and not (dataset_path(target) / access.ACCESS_FILE).exists():
@@ -143,9 +154,12 @@ if st.button(go_label, type="primary", disabled=not (files and target), key="upl
                     mapping=mapping,
                     progress=progress,
                     replace=replace,
+                    replace_smaller=replace_smaller,
                     labels=labels,
                     on_rows=on_rows,
                 )
+                if st.session_state.pop("shrink_refused", None):
+                    shrink_box.empty()
                 bar.progress(1.0, text="Done")
                 rd = result.report.to_dict()
                 audit.record(
@@ -157,6 +171,9 @@ if st.button(go_label, type="primary", disabled=not (files and target), key="upl
                     "report": result.report.to_dict(),
                     "rejected": csv_frame(result.rejected).to_csv(index=False),
                 }
+        except ShrinkRefusedError as exc:
+            st.session_state["shrink_refused"] = str(exc)
+            st.rerun()  # draws the message with its confirmation above the button
         except HotspotsError as exc:
             st.error(md(public_message(str(exc))))
 
@@ -274,6 +291,15 @@ if deletable:
 if principal is not None and access.can_audit(principal):
     st.subheader("Audit log (admins)")
     events = audit.read_events(limit=500)
+    chain = audit.verify(anchors=audit.store_anchors())
+    if chain["ok"]:
+        st.caption(f"Hash chain whole: {chain['lines']:,} lines (`hotspots audit verify`).")
+    else:
+        b = chain["first_break"]
+        st.error(
+            md(f"The audit log's hash chain is broken at {b['file']} line {b['line']} "
+               f"(seq {b['seq']}): {b['problem']}.")
+        )  # fmt: skip
     st.caption(f"The last {len(events)} events, newest first; the file rotates at 10 MB.")
     st.dataframe(
         pd.DataFrame(events[::-1]).astype(str) if events else pd.DataFrame(), hide_index=True

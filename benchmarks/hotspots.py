@@ -3,7 +3,8 @@
 Run::
 
     .venv/bin/python benchmarks/hotspots.py            # full run, ~3-5 min on 2 cores
-    .venv/bin/python benchmarks/hotspots.py --quick    # skips scikit-learn DBSCAN at 300k
+    .venv/bin/python benchmarks/hotspots.py --quick    # 50k records, few runs, in one process
+                                                       # (~30 s; the CI smoke test runs it)
 
 Data: 1,000,000 records snapped to 8,000 locations, generated here with a fixed
 seed from the real BCP snap points of ``geodata/police_uk`` (the 5k real points plus
@@ -23,6 +24,9 @@ noisy, so ratios are taken within one run):
   subprocess; memory is the peak resident set above its level before the call,
   sampled from /proc every 2 ms (``tracemalloc`` misses scikit-learn's C++
   neighbour lists).
+* One-quarter DBSCAN detect (the bundled 2024-01..03 months, ~9.4k records, in
+  process, map-point chance model, naming of what passes the importance floor;
+  goal <= 1 s on a quiet machine) and its ratio to the clustering alone.
 * Gi* on a 100 m grid over BCP with conditional permutation inference (the
   automatic number of permutations, 99,999 for BCP; goal <= 1 s end to end), and
   the permutation p-values against a naive per-cell loop (esda's algorithm, one
@@ -110,16 +114,19 @@ def make_records(
     return S.conform(df)
 
 
-_CACHE = (
-    Path(tempfile.gettempdir()) / f"hotspots-benchmark-{N_RECORDS}-{N_LOCATIONS}-{SEED}.parquet"
-)
+def _cache(n: int = N_RECORDS) -> Path:
+    return Path(tempfile.gettempdir()) / f"hotspots-benchmark-{n}-{N_LOCATIONS}-{SEED}.parquet"
 
 
-def load_records() -> pd.DataFrame:
-    if _CACHE.exists():
-        return pd.read_parquet(_CACHE)
-    df = make_records()
-    df.to_parquet(_CACHE, index=False)
+_CACHE = _cache()
+
+
+def load_records(n: int = N_RECORDS) -> pd.DataFrame:
+    path = _cache(n)
+    if path.exists():
+        return pd.read_parquet(path)
+    df = make_records(n)
+    df.to_parquet(path, index=False)
     return df
 
 
@@ -143,7 +150,9 @@ def naive_permutation_p(values, others_sum, n_others, permutations, rng, cells):
     return out
 
 
-def bench_gistar(recs, bcp) -> list[tuple[str, str, str, str]]:
+def bench_gistar(
+    recs, bcp, quick: bool = False, label: str = "1M"
+) -> list[tuple[str, str, str, str]]:
     """Gi* end to end at 1M records, and the permutation step against a per-cell loop."""
     from hotspots.data import schema as S
     from hotspots.methods.gistar import gistar, gistar_hotspot_areas, study_grid
@@ -153,17 +162,20 @@ def bench_gistar(recs, bcp) -> list[tuple[str, str, str, str]]:
     out = []
     res = gistar(recs, cell_size_m=100, area=bcp)
     perms = res.permutations
-    med, _ = median_time(lambda: gistar(recs, cell_size_m=100, area=bcp), runs=5)
-    med0, _ = median_time(lambda: gistar(recs, cell_size_m=100, area=bcp, permutations=0), runs=5)
+    runs = 1 if quick else 5
+    med, _ = median_time(lambda: gistar(recs, cell_size_m=100, area=bcp), runs=runs)
+    med0, _ = median_time(
+        lambda: gistar(recs, cell_size_m=100, area=bcp, permutations=0), runs=runs
+    )
     areas = gistar_hotspot_areas(res)
     print(
-        f"Gi* 100 m over BCP on 1M records: {med:.3f} s with {perms:,} permutations "
+        f"Gi* 100 m over BCP on {label} records: {med:.3f} s with {perms:,} permutations "
         f"({med0:.3f} s with the normal approximation); hot cells {int(res.hot_mask.sum())}, "
         f"hotspots {len(areas)}"
     )
     out.append(
         (
-            f"Gi* on a 100 m grid over BCP, 1M records, {perms:,} conditional permutations",
+            f"Gi* on a 100 m grid over BCP, {label} records, {perms:,} conditional permutations",
             f"{med:.2f} s",
             "<= 1 s",
             f"end to end (FDR, cell polygons); {med0:.2f} s with the normal approximation",
@@ -174,10 +186,10 @@ def bench_gistar(recs, bcp) -> list[tuple[str, str, str, str]]:
     cm, lag, w_sum = _grid_sums(counts, mask, 100.0, 300.0)
     v, obs, k = cm[mask], (lag - cm)[mask], w_sum[mask].astype(np.int64) - 1
     ours, _ = median_time(
-        lambda: conditional_permutation_p(v, obs, k, permutations=perms, seed=0), runs=5
+        lambda: conditional_permutation_p(v, obs, k, permutations=perms, seed=0), runs=runs
     )
     rng = np.random.default_rng(0)
-    cells = rng.choice(len(v), size=40, replace=False)
+    cells = rng.choice(len(v), size=5 if quick else 40, replace=False)
     t = time.perf_counter()
     naive_permutation_p(v, obs, k, perms, rng, cells)
     naive = (time.perf_counter() - t) / len(cells) * len(v)
@@ -196,6 +208,53 @@ def bench_gistar(recs, bcp) -> list[tuple[str, str, str, str]]:
         )
     )
     return out
+
+
+def bench_quarter(quick: bool = False) -> list[tuple[str, str, str, str]]:
+    """One quarter of real BCP records, DBSCAN through ``detect`` in this process."""
+    from hotspots.data.boundaries import load_boundaries
+    from hotspots.data.points import unique_locations
+    from hotspots.data.select import filter_records
+    from hotspots.data.store import open_dataset
+    from hotspots.methods.dbscan import dbscan_labels
+    from hotspots.methods.detect import detect, study_area
+
+    b = load_boundaries()
+    allr = open_dataset("bundled").records()
+    q = filter_records(allr, months=("2024-01", "2024-03"))
+    q = q[q[S_IN_BCP(q)].to_numpy(dtype=bool)]
+    res = detect(q, "dbscan", boundaries=b)  # warm: map points and catchments cached
+    runs = 3 if quick else 7
+    full, _ = median_time(lambda: detect(q, "dbscan", boundaries=b), runs=runs)
+    eps, mp = res.parameters["eps_m"], res.detail.min_points_by_location
+    x, y = q["x"].to_numpy(), q["y"].to_numpy()
+
+    def core():
+        p = unique_locations(x, y)
+        return dbscan_labels(p.x, p.y, p.weight, eps, mp)
+
+    clus, _ = median_time(core, runs=runs)
+    bcp = study_area("bcp", b)
+    print(
+        f"one quarter (2024-01..03, {len(q):,} records), DBSCAN detect: {full:.3f} s; "
+        f"clustering alone {clus * 1e3:.1f} ms (ratio {full / clus:.0f}); "
+        f"{len(res.hotspots)} hotspots over {bcp.area_km2:.0f} km²"
+    )
+    return [
+        (
+            f"DBSCAN `detect`, one quarter of real BCP records ({len(q):,})",
+            f"{full:.2f} s",
+            "<= 1 s",
+            f"in process, chance model and naming included; clustering alone "
+            f"{clus * 1e3:.0f} ms (detect / clustering = {full / clus:.0f})",
+        )
+    ]
+
+
+def S_IN_BCP(frame: pd.DataFrame) -> str:  # noqa: N802 - the schema constant, without importing early
+    from hotspots.data import schema as S
+
+    return S.IN_BCP
 
 
 def median_time(fn, runs: int = 7, warmup: int = 1) -> tuple[float, list[float]]:
@@ -257,13 +316,30 @@ def _child(case: str, n: int, eps: float, mp: int) -> None:
     """
     import gc
 
+    from hotspots.data import schema as S
+
+    cols = None if case == "ours" else [S.X, S.Y]
+    recs = pd.read_parquet(_CACHE, columns=cols).iloc[:n]
+    run = _dbscan_case(case, recs, eps, mp)
+
+    gc.collect()
+    with PeakRSS() as mem:
+        t = time.perf_counter()
+        run()
+        first = time.perf_counter() - t
+    runs = 1 if case == "sklearn-raw" and n > 200_000 else 5
+    med = first if runs == 1 else median_time(run, runs=runs, warmup=0)[0]
+    print(json.dumps({"time_s": med, "first_s": first, "peak_mib": mem.mib, "runs": runs}))
+
+
+def _dbscan_case(case: str, recs: pd.DataFrame, eps: float, mp: int):
+    """The function timed for one DBSCAN case."""
     from sklearn.cluster import DBSCAN
 
     from hotspots.data import schema as S
     from hotspots.data.points import unique_locations
+    from hotspots.methods.dbscan import dbscan_labels
 
-    cols = None if case == "ours" else [S.X, S.Y]
-    recs = pd.read_parquet(_CACHE, columns=cols).iloc[:n]
     x, y = recs[S.X].to_numpy(), recs[S.Y].to_numpy()
     if case == "ours":
         from hotspots.data.boundaries import load_boundaries
@@ -277,6 +353,11 @@ def _child(case: str, n: int, eps: float, mp: int) -> None:
 
         def run():
             pts = unique_locations(x, y)
+            return dbscan_labels(pts.x, pts.y, pts.weight, eps, mp)
+    elif case == "sklearn-weighted":
+
+        def run():
+            pts = unique_locations(x, y)
             return DBSCAN(eps=eps, min_samples=mp).fit(
                 np.c_[pts.x, pts.y], sample_weight=pts.weight
             )
@@ -285,17 +366,16 @@ def _child(case: str, n: int, eps: float, mp: int) -> None:
         def run():
             return DBSCAN(eps=eps, min_samples=mp).fit(np.c_[x, y])
 
-    gc.collect()
-    with PeakRSS() as mem:
-        t = time.perf_counter()
-        run()
-        first = time.perf_counter() - t
-    runs = 1 if case == "sklearn-raw" and n > 200_000 else 5
-    med = first if runs == 1 else median_time(run, runs=runs, warmup=0)[0]
-    print(json.dumps({"time_s": med, "first_s": first, "peak_mib": mem.mib, "runs": runs}))
+    return run
 
 
-def run_child(case: str, n: int, eps: float, mp: int) -> dict:
+def run_child(case: str, n: int, eps: float, mp: int, recs: pd.DataFrame | None = None) -> dict:
+    """One DBSCAN case in a fresh process (time and memory); in this process, time only,
+    when ``recs`` is given (the quick mode)."""
+    if recs is not None:
+        run = _dbscan_case(case, recs.iloc[:n], eps, mp)
+        med, ts = median_time(run, runs=3, warmup=1)
+        return {"time_s": med, "first_s": ts[0], "peak_mib": float("nan"), "runs": 3}
     out = subprocess.run(
         [sys.executable, __file__, "--child", case, str(n), str(eps), str(mp)],
         capture_output=True,
@@ -311,7 +391,11 @@ def run_child(case: str, n: int, eps: float, mp: int) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="skip scikit-learn DBSCAN at 300k")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="50k records, few runs, everything in this process (no memory figures)",
+    )
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -325,20 +409,24 @@ def main(argv=None) -> int:
     from hotspots.data.areas import resolve_area
     from hotspots.data.points import unique_locations
     from hotspots.methods import kde as K
+    from hotspots.methods import kde_surface as KS
     from hotspots.methods.dbscan import auto_eps_m, auto_min_points
 
+    n_records = 50_000 if args.quick else N_RECORDS
+    runs = 3 if args.quick else 15
     rows: list[tuple[str, str, str, str]] = []  # what, measured, goal, note
 
     t = time.perf_counter()
-    recs = load_records()
+    recs = load_records(n_records)
     print(f"records: {len(recs):,} ({time.perf_counter() - t:.1f} s to load/generate)")
+    label = f"{n_records // 1000}k" if n_records < 1_000_000 else "1M"
     x, y = recs[S.X].to_numpy(), recs[S.Y].to_numpy()
-    dedup, _ = median_time(lambda: unique_locations(x, y), runs=15)
+    dedup, _ = median_time(lambda: unique_locations(x, y), runs=runs)
     pts = unique_locations(x, y)
     print(f"distinct locations: {len(pts):,}; deduplication {dedup * 1e3:.1f} ms")
     rows.append(
         (
-            "Deduplicate 1M records to 8k locations",
+            f"Deduplicate {label} records to {len(pts) // 1000}k locations",
             f"{dedup * 1e3:.0f} ms",
             "",
             "`unique_locations`, int64 key + `pd.factorize`",
@@ -359,10 +447,10 @@ def main(argv=None) -> int:
             lambda grid=grid, h=h, kernel=kernel: K.kernel_density(
                 pts.x, pts.y, weights, grid, bandwidth_m=h, kernel=kernel
             ),
-            runs=15,
+            runs=runs,
         )
         results[kernel] = (grid, h, med)
-        path = "exact scatter" if kernel == "quartic" else K._gauss_path(len(pts), grid, h)
+        path = "exact scatter" if kernel == "quartic" else KS._gauss_path(len(pts), grid, h)
         print(
             f"KDE {kernel}: grid {grid.nx}x{grid.ny} ({grid.n_cells:,} cells of {cell:g} m), bandwidth {h:g} m, "
             f"path {path}: median {med * 1e3:.1f} ms (min {min(ts) * 1e3:.1f}, max {max(ts) * 1e3:.1f})"
@@ -375,10 +463,10 @@ def main(argv=None) -> int:
                 f"from cached locations; {path}",
             )
         )
-    full, _ = median_time(lambda: K.kde_hotspots(recs, area=bcp), runs=3)
+    full, _ = median_time(lambda: K.kde_hotspots(recs, area=bcp), runs=1 if args.quick else 3)
     rows.append(
         (
-            "KDE hotspots end to end (1M records, quartic, naming included)",
+            f"KDE hotspots end to end ({label} records, quartic, naming included)",
             f"{full:.2f} s",
             "",
             "dedup, surface, top 2%, dissolve, describe",
@@ -398,7 +486,10 @@ def main(argv=None) -> int:
     rng = np.random.default_rng(1)
     # sample cells where there is density (the costly ones) and anywhere, half each
     busy = np.flatnonzero(ours_density.ravel() > 0.01 * ours_density.max())
-    sample = np.r_[rng.choice(busy, 40, replace=False), rng.choice(grid.n_cells, 40, replace=False)]
+    k_s = 5 if args.quick else 40
+    sample = np.r_[
+        rng.choice(busy, k_s, replace=False), rng.choice(grid.n_cells, k_s, replace=False)
+    ]
     t = time.perf_counter()
     logd = skl.score_samples(np.c_[cx.ravel()[sample], cy.ravel()[sample]])
     per_cell = (time.perf_counter() - t) / len(sample)
@@ -411,14 +502,14 @@ def main(argv=None) -> int:
     )
     ratio = skl_total / ours
     print(
-        f"scikit-learn KernelDensity (gaussian, 1M raw records): fit {fit_s:.2f} s, score_samples "
+        f"scikit-learn KernelDensity (gaussian, {label} raw records): fit {fit_s:.2f} s, score_samples "
         f"{per_cell * 1e3:.1f} ms/cell over {len(sample)} sampled cells -> {skl_total / 3600:.2f} h for "
         f"{grid.n_cells:,} cells (extrapolated); ours {ours * 1e3:.1f} ms; ratio {ratio:.2e}; "
         f"max relative difference on sampled cells above 1% of peak: {agree:.2e}"
     )
     rows.append(
         (
-            "scikit-learn `KernelDensity.score_samples`, same grid, 1M raw records",
+            f"scikit-learn `KernelDensity.score_samples`, same grid, {label} raw records",
             f"{skl_total / 3600:.2f} h (extrapolated from {len(sample)} cells)",
             "",
             f"ours is {ratio:.1e}x faster (goal >= 1e5x); values agree to {agree:.1e}",
@@ -429,12 +520,14 @@ def main(argv=None) -> int:
     eps = auto_eps_m(pts)
     area_m2 = float(bcp.geometry.area)
     mp = auto_min_points(len(recs), eps, area_m2, len(pts))
-    print(f"DBSCAN parameters (automatic rules on 1M): eps {eps:g} m, min_points {mp}")
-    ours = run_child("ours", N_RECORDS, eps, mp)
-    core = run_child("ours-core", N_RECORDS, eps, mp)
+    print(f"DBSCAN parameters (uniform-model rules on {label}): eps {eps:g} m, min_points {mp}")
+    here = recs if args.quick else None
+    ours = run_child("ours", n_records, eps, mp, here)
+    core = run_child("ours-core", n_records, eps, mp, here)
+    skw = run_child("sklearn-weighted", n_records, eps, mp, here)
     rows.append(
         (
-            f"DBSCAN on 1M records (eps {eps:g} m, min_points {mp:,}), end to end",
+            f"DBSCAN on {label} records (eps {eps:g} m, min_points {mp:,}), end to end",
             f"{ours['time_s']:.3f} s, peak {ours['peak_mib']:.0f} MiB",
             "<= 0.2 s, <= 0.5 GiB",
             "dedup + clustering + hulls + naming",
@@ -442,19 +535,18 @@ def main(argv=None) -> int:
     )
     rows.append(
         (
-            "DBSCAN core: dedup + scikit-learn on 8k weighted locations",
+            "DBSCAN core: dedup + `dbscan_labels` on the weighted locations",
             f"{core['time_s']:.3f} s, peak {core['peak_mib']:.0f} MiB",
             "",
-            "the part the goal is about; naming adds the rest",
+            f"scikit-learn DBSCAN on the same weighted locations: {skw['time_s']:.3f} s "
+            f"(ratio {skw['time_s'] / core['time_s']:.2f}); naming adds the rest",
         )
     )
-    print(f"ours end to end: {ours}; core: {core}")
-    for n in (100_000, 300_000):
-        if n == 300_000 and args.quick:
-            continue
+    print(f"ours end to end: {ours}; core: {core}; scikit-learn weighted: {skw}")
+    for n in (20_000,) if args.quick else (100_000, 300_000):
         mp_n = auto_min_points(n, eps, area_m2, len(pts))
-        raw = run_child("sklearn-raw", n, eps, mp_n)
-        ours_n = run_child("ours-core", n, eps, mp_n)
+        raw = run_child("sklearn-raw", n, eps, mp_n, here)
+        ours_n = run_child("ours-core", n, eps, mp_n, here)
         print(f"scikit-learn raw {n:,} (min_samples {mp_n}): {raw}; ours {ours_n}")
         rows.append(
             (
@@ -467,8 +559,10 @@ def main(argv=None) -> int:
             )
         )
 
+    rows.extend(bench_quarter(args.quick))
+
     # --- Gi* --------------------------------------------------------------------
-    rows.extend(bench_gistar(recs, bcp))
+    rows.extend(bench_gistar(recs, bcp, args.quick, label))
 
     print()
     print("| What | Measured | Goal | Notes |")

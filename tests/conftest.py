@@ -51,6 +51,8 @@ SLOW_BY_MEASUREMENT = {
     "tests/commands/test_pack_cmd.py::test_pdf_pages_map_numbers_and_table_names",
     "tests/commands/test_compare_cmds.py::TestEvaluate::test_intervention_from_register",
     "tests/data/test_store_safety.py::test_import_in_batches_stores_what_one_batch_stores",
+    # issue 19: two CLI evaluations of the simulated Seasonal Response (about 25 s)
+    "tests/present/test_evaluation_words.py::test_cli_table_and_reading_agree_on_the_simulated_seasonal_response",
 }
 
 

@@ -352,6 +352,7 @@ def evaluate(
         "replace": [Boolean()],
         "keep": [InstanceOf(str, description="text")],  # the store checks the choice
         "strict": [Boolean()],
+        "replace_smaller": [Boolean()],
     }
 )
 def ingest(
@@ -364,6 +365,7 @@ def ingest(
     replace: bool = False,
     keep: str = "all",
     strict: bool = False,
+    replace_smaller: bool = False,
 ) -> IngestReport:
     """Import files into a store, reconciled against what it holds; return the report.
 
@@ -377,6 +379,8 @@ def ingest(
     replace : the new records replace the store's (only if some row was accepted).
     keep : ``"all"`` (default), ``"bcp"`` or ``"force"`` (see :meth:`Store.ingest`).
     strict : refuse the whole import on any rejected row.
+    replace_smaller : let the import replace a month with fewer rows (more than 2% fewer is
+        otherwise refused with :class:`~hotspots.errors.ShrinkRefusedError`).
 
     Returns
     -------
@@ -398,5 +402,13 @@ def ingest(
         raise InputError("store", None, "a store directory, a Dataset or dataset=NAME")
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
     kind = fmt or ("force-export" if mapping is not None else "police.uk")
-    result = st.ingest(items, fmt=kind, mapping=mapping, replace=replace, keep=keep, strict=strict)
+    result = st.ingest(
+        items,
+        fmt=kind,
+        mapping=mapping,
+        replace=replace,
+        keep=keep,
+        strict=strict,
+        replace_smaller=replace_smaller,
+    )
     return result.report

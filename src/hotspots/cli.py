@@ -86,17 +86,26 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "_run", None):
         parser.print_help()
         return 2
+    rc = 1
     try:
-        return int(args._run(args) or 0)
+        rc = int(args._run(args) or 0)
     except NoDataError as exc:
         print(f"hotspots {args.command}: error: {exc}", file=sys.stderr)
-        return 1
+        rc = 1
     except HotspotsError as exc:
         print(f"hotspots {args.command}: error: {_message(exc)}", file=sys.stderr)
-        return 2
+        rc = 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        from hotspots.commands.cli_audit import record_cli_use
+
+        try:  # restricted datasets only: the OS user and what was read or written
+            record_cli_use(args, rc)
+        except OSError as exc:
+            print(f"hotspots: warning: the audit log could not be written: {exc}", file=sys.stderr)
+    return rc
 
 
 if __name__ == "__main__":

@@ -58,6 +58,16 @@ class StoreDamagedError(HotspotsError):
     """The store's manifest names files that are missing (repair with ``hotspots repair``)."""
 
 
+class ShrinkRefusedError(HotspotsError):
+    """An import would remove more of a month's rows than a replacement may without being
+    asked to (``--replace-smaller``). ``months`` lists each such month: ``month``,
+    ``rows_before``, ``rows_after``, ``rows_removed``, ``current_version``."""
+
+    def __init__(self, message: str, months: list[dict]):
+        super().__init__(message)
+        self.months = months
+
+
 class AccessDeniedError(HotspotsError):
     """The signed-in person may not read, change or delete this dataset.
 

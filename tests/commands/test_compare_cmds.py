@@ -43,7 +43,12 @@ class TestInputs:
             capsys, "evaluate", "--target", "town-centre", "--before", "2019-01:2019-02",
             "--after", "2019-02:2024-02",
         )  # fmt: skip
-        assert rc == 2 and "does not overlap" in err and "both before and after" in err
+        assert rc == 2 and "does not overlap" in err and "No verdict" in err and "both sides" in err
+
+    def test_compare_refuses_overlapping_windows(self, capsys):
+        """Issue 19: no comparison between overlapping windows, the window model's message."""
+        rc, _, err = run(capsys, "compare", "--a", "2018-10:2019-02", "--b", "2019-01:2024-03")
+        assert rc == 2 and "No verdict" in err and "Jan–Feb 2019" in err
 
     def test_bad_financial_year(self, capsys):
         rc, _, err = run(capsys, "tables", "--year", "2023/25")
@@ -64,14 +69,19 @@ class TestCompare:
         assert {"count_a", "count_b", "pct_change", "ci_low", "ci_high", "p_value"} <= set(d)
 
     def test_overdispersion_widens_the_interval(self, capsys):
-        """Acceptance (issue 9): dispersion > 1, interval at least twice the Poisson one."""
+        """Acceptance (issues 9, 19): dispersion > 1 with its 95% range and the df it rests on,
+        pooled over BCP's wards (df >= 50); the interval wider than the Poisson one by sqrt(φ)."""
         rc, out, _ = run(
             capsys, "compare", "--a", "2019-01:2019-02", "--b", "2024-01:2024-02", "--format", "json"
         )  # fmt: skip
         d = json.loads(out)
-        assert rc == 0 and d["dispersion"] > 1 and d["dispersion_df"] >= 3
+        assert (
+            rc == 0 and d["dispersion"] > 1 and d["dispersion_pooled"] and d["dispersion_df"] >= 50
+        )
+        assert 1 < d["dispersion_ci_low"] < d["dispersion"] < d["dispersion_ci_high"]
         width = d["ci_high"] - d["ci_low"]
-        assert width >= 2 * (d["poisson_ci_high"] - d["poisson_ci_low"])
+        poisson = d["poisson_ci_high"] - d["poisson_ci_low"]
+        assert width > 1.3 * poisson and "95% range" in d["dispersion_source"]
         assert d["poisson_p_value"] < d["p_value"]
         assert "assumes Poisson counts" in d["poisson_note"]
         assert "dispersion" in d["dispersion_source"]

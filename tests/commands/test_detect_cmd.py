@@ -78,7 +78,9 @@ def test_json_and_csv_record_the_parameters(tmp_path, capsys):
     assert code == 0
     doc = json.loads(text)
     assert set(doc) == {"parameters", "hotspots"}
-    assert doc["parameters"]["eps_m"] == 130.0 and doc["parameters"]["min_points"] == 13
+    # min points per map point under the map-point chance model: the smallest is recorded
+    assert doc["parameters"]["eps_m"] == 130.0 and doc["parameters"]["min_points"] == 9
+    assert doc["parameters"]["min_share"] == 0.005 and doc["parameters"]["min_pai"] == 30
     assert len(doc["hotspots"]) == 3 and doc["parameters"]["limit"] == 3
     assert doc["parameters"]["n_hotspots"] >= 3
     assert [h["rank"] for h in doc["hotspots"]] == [1, 2, 3]
@@ -186,3 +188,19 @@ def test_gistar_permutations_and_seed_reach_the_method(capsys):
     assert normal["hot_cells"] > perm["hot_cells"]
     code, _, err = _run(["--method", "kde", "--permutations", "99"], capsys)
     assert code != 0 and "--permutations" in err
+
+
+def test_gistar_scope_reaches_the_method(capsys):
+    """Gi* in a ward: BCP's hotspots in it by default, the ward alone with --gistar-scope area."""
+    args = ["--method", "gistar", *WINDOW, "--area", "Bournemouth Central", "--format", "json"]
+    code, text, _ = _run(args, capsys)
+    assert code == 0
+    bcp = json.loads(text)
+    assert bcp["parameters"]["scope"] == "bcp" and len(bcp["hotspots"]) >= 1
+    code, text, _ = _run([*args, "--gistar-scope", "area"], capsys)
+    assert code == 0
+    alone = json.loads(text)["parameters"]
+    assert alone["scope"] == "area"
+    assert any("alone" in n for n in alone["notes"])
+    code, _, err = _run(["--method", "kde", *WINDOW, "--gistar-scope", "area"], capsys)
+    assert code != 0 and "--gistar-scope" in err

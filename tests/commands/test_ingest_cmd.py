@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -366,3 +367,45 @@ def test_summary_bad_arguments_exit_2(capsys, small_store, argv, fragment):
     rc, _, err = run(capsys, "summary", "--store", small_store.path, *argv)
     assert rc == 2
     assert err.startswith("hotspots summary: error: ") and fragment in err
+
+
+# --- zip members by position (issue 24) --------------------------------------------------
+
+
+def _reference_rows_per_month(files) -> dict[str, int]:
+    """Rows with coordinates per Month column, read with pandas alone."""
+    raw = pd.concat([pd.read_csv(f, dtype=str, keep_default_na=False) for f in files])
+    raw = raw[(raw["Longitude"] != "") & (raw["Latitude"] != "")]
+    return raw.groupby("Month").size().to_dict()
+
+
+def test_zip_with_two_members_of_one_name_keeps_both_months(capsys, tmp_path):
+    # the issue's recipe: two folders' street.csv zipped under the same member name
+    a = tmp_path / "a" / "street.csv"
+    b = tmp_path / "b" / "street.csv"
+    for path, month in ((a, "2019-02"), (b, "2024-02")):
+        path.parent.mkdir()
+        shutil.copy(GEODATA / "police_uk" / f"{month}-dorset-street.csv", path)
+    z = tmp_path / "s.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.write(a, "street.csv")
+        zf.write(b, "street.csv")
+    store = tmp_path / "S"
+    rc, out, _ = run(capsys, "ingest", z, "--store", store, "--keep", "all", "--json")
+    assert rc == 0
+    rep = json.loads(out)
+    assert rep["reconciles"]
+    # no row is a duplicate of the other member (only a row repeated within its own file)
+    assert not any("same content as" in n for n in rep["notices"])
+    assert [f["file"] for f in rep["files_read"]] == [
+        "s.zip!street.csv (member 1 of the archive)",
+        "s.zip!street.csv (member 2 of the archive)",
+    ]
+    ref = _reference_rows_per_month([a, b])
+    # less the rows a member repeats in every field (counted as duplicates, and said)
+    repeats = {"2019-02": rep["files_read"][0]["rows_duplicate"]}
+    repeats["2024-02"] = rep["files_read"][1]["rows_duplicate"]
+    got = Store(store).records()[S.MONTH].value_counts().to_dict()
+    assert {m: int(n) for m, n in got.items()} == {m: ref[m] - repeats[m] for m in ref}
+    assert rep["rows_duplicate"] == sum(repeats.values()) <= 1
+    assert sorted(ref) == ["2019-02", "2024-02"]

@@ -103,10 +103,24 @@ def test_html_is_self_contained(which, request):
     assert not re.search(r"<(script|link|img|iframe)\b", html)
     assert html.count("<section>") == 5 + len(load_focus_areas())
     assert "@page { size: A4 landscape" in html
-    assert re.findall(r'class="rank">(\d+)<', html) == [str(i) for i in range(1, 26)]
+    # the top 25, or all when the importance floor keeps fewer (24 for Jan-Mar, 19 for Mar 2024)
+    window = ("2024-01", "2024-03") if which == "year_pack" else ("2024-03", "2024-03")
+    k = len(_top_names(window))
+    assert 15 <= k <= 25
+    assert re.findall(r'class="rank">(\d+)<', html) == [str(i) for i in range(1, k + 1)]
 
 
 def test_bad_arguments_are_refused(tmp_path, capsys):
     assert main(["pack", "--month", "2031-01", "--out", str(tmp_path)]) == 2
     assert "holds" in capsys.readouterr().err
     assert main(["pack", "--month", "2024-03", "--months", "20", "--out", str(tmp_path)]) == 2
+
+
+def test_pack_without_month_opens_on_the_pages_default_window(tmp_path_factory):
+    """Issue 19: with no --month the pack covers the window every page opens on."""
+    from hotspots.comparison.windows import default_window
+
+    out = _render(tmp_path_factory, "default", ["--compare", "none"])
+    dw = default_window(open_dataset("bundled").months())
+    html = (out / "pack.html").read_text(encoding="utf-8")
+    assert dw.spec == "2024-01:2024-03" and "Period: Jan 2024 – Mar 2024 (3 months)." in html

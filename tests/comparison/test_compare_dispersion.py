@@ -198,3 +198,104 @@ class TestWording:
 
     def test_sig_round(self):
         assert sig_round(0.123456789) == 0.123 and sig_round(2.2073e-13) == 2.21e-13
+
+
+# ============================================================================ pooled (issue 19)
+class TestPooledDispersion:
+    """φ pooled over wards or LSOAs (unit and month effects), against statsmodels."""
+
+    @staticmethod
+    def _records(y: np.ndarray, months: list[str]) -> pd.DataFrame:
+        units, ms = [], []
+        for u in range(y.shape[0]):
+            for t, m in enumerate(months):
+                units += [f"U{u:02d}"] * int(y[u, t])
+                ms += [m] * int(y[u, t])
+        return pd.DataFrame({"ward_code": units, "month": ms})
+
+    def test_matches_a_statsmodels_glm_with_unit_and_month_effects(self):
+        from hotspots.comparison.dispersion import pooled_dispersion
+
+        rng = np.random.default_rng(19)
+        months = [
+            "2018-10",
+            "2018-11",
+            "2018-12",
+            "2019-01",
+            "2019-02",
+            "2024-01",
+            "2024-02",
+            "2024-03",
+        ]
+        n_u = 12
+        level = rng.gamma(2.0, 20.0, size=n_u)
+        # overdispersed: negative binomial with a unit x stretch level change
+        mu = np.outer(level, np.r_[np.ones(5), 1.4 * np.ones(3)]) * rng.uniform(0.8, 1.2, 8)
+        y = rng.negative_binomial(5, 5 / (5 + mu))
+        recs = self._records(y, months)
+        d = pooled_dispersion(recs["ward_code"], recs["month"], months, source="toy")
+        # reference: one statsmodels GLM, unit x stretch and month effects, Pearson scale
+        stretch = np.r_[np.zeros(5), np.ones(3)].astype(int)
+        rows = [(u, t) for u in range(n_u) for t in range(8)]
+        frame = pd.DataFrame(
+            {
+                "y": [y[u, t] for u, t in rows],
+                "us": [f"{u}_{stretch[t]}" for u, t in rows],
+                "m": [months[t] for _, t in rows],
+            }
+        )
+        X = pd.get_dummies(frame[["us", "m"]], drop_first=False).astype(float)
+        # drop one month column per stretch (aliased with the unit x stretch columns)
+        X = X.drop(columns=["m_2018-10", "m_2024-01"])
+        fit = sm.GLM(frame["y"], X, family=sm.families.Poisson()).fit(scale="X2")
+        assert d.df == fit.df_resid == (n_u - 1) * 4 + (n_u - 1) * 2
+        assert d.estimate == pytest.approx(fit.scale, rel=1e-6)
+        assert d.model.startswith("pooled")
+
+    def test_interval_of_phi_is_the_chi_square_one(self):
+        from hotspots.comparison.dispersion import Dispersion
+
+        d = Dispersion(3.0, 3.0, 192.0, 8, "pooled", "toy")
+        lo, hi = d.ci
+        assert lo == pytest.approx(3.0 * 192 / stats.chi2.ppf(0.975, 192))
+        assert hi == pytest.approx(3.0 * 192 / stats.chi2.ppf(0.025, 192))
+        # the issue's 6-df case: about 4.2 to 48.6 for an estimate of 10
+        lo6, hi6 = Dispersion(10.0, 10.0, 6.0, 8, "own", "toy").ci
+        assert (round(lo6, 1), round(hi6)) == (4.2, 48)  # 10.03 in the issue gives 48.6
+
+    def test_two_figures(self):
+        from hotspots.comparison.dispersion import two_figures
+
+        assert [two_figures(v) for v in (10.03, 2.104, 0.456, 48.6, 1.0)] == [
+            "10", "2.1", "0.46", "49", "1.0",
+        ]  # fmt: skip
+
+    def test_bundled_bcp_pools_the_wards(self, bundled):
+        from hotspots.comparison.dispersion import area_dispersion
+        from hotspots.comparison.windows import dataset_months
+
+        recs = bundled[bundled["in_bcp"]]
+        d = area_dispersion(recs, dataset_months(bundled), area_kind="bcp", what="all in BCP")
+        assert d.model.startswith("pooled") and d.df >= 50
+        lo, hi = d.ci
+        assert lo < d.phi < hi and hi / lo < 2  # a narrow range, unlike 4.2-48.6 from 6 df
+
+    def test_falls_back_to_the_own_series_and_says_why(self):
+        from hotspots.comparison.dispersion import area_dispersion
+
+        months = [f"2024-{m:02d}" for m in range(1, 13)]
+        n = np.random.default_rng(3).poisson(10, 12)
+        recs = pd.DataFrame({"lsoa_code": ["E01"] * int(n.sum()), "month": np.repeat(months, n)})
+        d = area_dispersion(recs, months, area_kind="ward", what="toy")
+        assert not d.model.startswith("pooled")
+        assert "not pooled: only 1 LSOA with records" in d.source
+
+    def test_verdict_that_depends_on_phi_is_said(self):
+        from hotspots.comparison.dispersion import Dispersion
+        from hotspots.comparison.rates import depends_on_dispersion
+
+        d = Dispersion(4.0, 4.0, 8.0, 10, "own", "toy")  # φ's range about 1.8 to 15
+        # 1000 -> 1150: significant with φ = 1.8, not with φ = 15
+        assert depends_on_dispersion(rate_ratio(1000, 1150, dispersion=d))
+        assert not depends_on_dispersion(rate_ratio(1000, 2000, dispersion=d))  # always
+        assert not depends_on_dispersion(rate_ratio(1000, 1010, dispersion=d))  # never

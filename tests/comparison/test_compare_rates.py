@@ -52,7 +52,9 @@ class TestComparePeriods:
         assert any("monthly rates" in n for n in c.notes)
         assert list(c.by_category.columns) == COMPARISON_COLUMNS
         assert c.by_category["category"].tolist() == [S.ASB, "Total (selected categories)"]
-        assert "per month of data" in c.reading
+        # a partly covered window: the rates per month of data are shown, the verdict is not
+        assert not c.verdict and "No verdict" in c.reading and "only partly covered" in c.reading
+        assert "chance" not in c.reading and c.to_dict()["verdict"] is False
 
     def test_small_counts_flagged_not_hidden(self, toy_records):
         x, y = BOURNEMOUTH_SQUARE

@@ -152,3 +152,118 @@ class TestBaseline:
         recs = toy_records([(0, 0, "2024-02", S.ASB, 1), (0, 0, "2023-12", S.ASB, 2)])
         assert dataset_months(recs) == ["2023-12", "2024-02"]
         assert dataset_months(recs.iloc[:0]) == []
+
+
+# ============================================================================ the window model
+import pandas as pd  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from hotspots.comparison.rates import compare_periods, compare_with_earlier  # noqa: E402
+from hotspots.comparison.windows import (  # noqa: E402
+    DEFAULT_MONTHS,
+    check_windows,
+    comparison_window,
+    default_window,
+)
+
+_BASE = 2016 * 12  # month ordinals from Jan 2016 to Dec 2025
+
+
+def _m(o: int) -> str:
+    return f"{o // 12:04d}-{o % 12 + 1:02d}"
+
+
+#: Arbitrary month sets: gaps, one month, uploads starting mid-year.
+month_sets = st.sets(st.integers(_BASE, _BASE + 119), min_size=1, max_size=40).map(
+    lambda s: sorted(_m(o) for o in s)
+)
+windows_ = st.tuples(st.integers(_BASE - 12, _BASE + 131), st.integers(1, 30)).map(
+    lambda t: Window(_m(t[0]), _m(t[0] + t[1] - 1))
+)
+
+
+class TestWindowModel:
+    def test_default_window_is_the_latest_complete_months(self):
+        assert default_window(REAL_MONTHS).spec == "2024-01:2024-03"
+        assert default_window(["2024-04"]).spec == "2024-04:2024-04"  # an uploaded single month
+        assert default_window(["2021-02", "2024-03", "2024-04"]).spec == "2024-03:2024-04"
+        with pytest.raises(InputError, match="at least one month"):
+            default_window([])
+
+    def test_comparison_windows(self):
+        w = Window("2024-01", "2024-03")
+        assert comparison_window(w, "year").spec == "2023-01:2023-03"
+        assert comparison_window(w, "previous").spec == "2023-10:2023-12"
+        with pytest.raises(InputError, match="'year' or 'previous'"):
+            comparison_window(w, "decade")
+
+    def test_messages(self):
+        # the case: Jan 2018–Mar 2023 against Jan 2019–Mar 2024 share Jan 2019–Mar 2023
+        w = Window("2019-01", "2024-03")
+        c = check_windows(comparison_window(w, "year"), w, REAL_MONTHS)
+        assert c.problem == "overlap" and not c.ok
+        assert c.message.startswith("No verdict:") and "Jan 2019–Mar 2023" in c.message
+        c = check_windows("2023-01:2023-03", "2024-01:2024-03", REAL_MONTHS)
+        assert c.problem == "empty" and "no data for Jan–Mar 2023" in c.message
+        c = check_windows("2019-01:2019-03", "2024-01:2024-03", REAL_MONTHS)
+        assert c.problem == "partial" and "Mar 2019 missing" in c.message
+        assert check_windows("2019-01:2019-02", "2024-01:2024-02", REAL_MONTHS).ok
+
+    @given(months=month_sets, n=st.integers(1, 12))
+    def test_default_window_property(self, months, n):
+        w = default_window(months, n)
+        present, missing = w.coverage(months)
+        assert not missing and w.end == months[-1]  # complete, and the latest data
+        assert 1 <= w.n_months <= n
+        # shorter than asked only when the latest unbroken stretch of data is shorter
+        before = str(pd.Period(w.start, freq="M") - 1)
+        assert w.n_months == n or before not in months
+        # the same answer from the months and from records holding them (every caller)
+        assert default_window(pd.DataFrame({S.MONTH: months[::-1]}), n) == w
+
+    @given(months=month_sets, a=windows_, b=windows_)
+    def test_no_verdict_unless_disjoint_and_covered(self, months, a, b):
+        c = check_windows(a, b, months)
+        overlap = bool(set(a.months) & set(b.months))
+        covered = all(m in months for m in a.months + b.months)
+        assert c.ok == (not overlap and covered)
+        assert (c.message == "") == c.ok
+        if overlap:
+            assert c.problem == "overlap"
+
+    @settings(
+        max_examples=40,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+    @given(months=month_sets, a=windows_, b=windows_)
+    def test_compare_never_gives_a_verdict_on_overlapping_windows(self, toy_records, months, a, b):
+        records = toy_records([(430000, 91000, m, S.ASB, 3 + i % 4) for i, m in enumerate(months)])
+        check = check_windows(a, b, months)
+        try:
+            c = compare_periods(records, a, b, available_months=months)
+        except InputError as e:
+            assert check.problem in ("overlap", "empty") and check.message in str(e)
+            return
+        assert check.problem not in ("overlap", "empty")
+        assert c.verdict == check.ok
+        if not c.verdict:
+            assert "chance" not in c.reading and check.message in c.reading
+
+    @settings(
+        max_examples=40,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+    @given(months=month_sets, w=windows_, kind=st.sampled_from(["year", "previous"]))
+    def test_compare_with_earlier(self, toy_records, months, w, kind):
+        records = toy_records([(430000, 91000, m, S.ASB, 5) for m in months])
+        c, check = compare_with_earlier(records, w, kind=kind, available_months=months)
+        if c is None:
+            assert not check.ok and check.message.startswith("No verdict")
+        else:
+            assert check.ok and not set(c.a.months) & set(c.b.months) and c.verdict
+
+    def test_default_window_length_is_the_same_for_every_caller(self):
+        assert DEFAULT_MONTHS == 3

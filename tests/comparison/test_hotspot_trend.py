@@ -80,7 +80,52 @@ def test_classes_on_a_hand_made_example(toy):
     assert row["rank_then"] == 4 and row[S.RANK] == 1
     gone = t.set_index(S.NAME).loc["former"]
     assert (gone["count_then"], gone["count_now"]) == (60, 6) and gone["rank_then"] == 1
-    assert ch.class_counts() == {"new": 1, "persistent": 1, "growing": 1, "shrinking": 1, "gone": 1}
+    assert ch.class_counts() == {
+        "new": 1, "persistent": 1, "growing": 1, "shrinking": 1, "gone": 1, "too few to tell": 0,
+    }  # fmt: skip
+    assert list(ch.former[S.NAME]) == ["former"] and len(ch.current) == 4
+
+
+def test_new_and_gone_only_when_distinguishable_from_none(toy_records, toy_area):
+    """Issue 19: 12 records then and 14 now is not "new"; 15 then and 15 now is not "gone"."""
+    places = {
+        "busy before": ((1500, 1500), [4, 4, 4], [5, 4, 5]),  # 12 -> 14, no hotspot then
+        "Hillcrest Road": ((1000, 1000), [5, 5, 5], [5, 5, 5]),  # 15 -> 15, no hotspot now
+        "clearly new": ((500, 500), [1, 0, 2], [25, 30, 28]),
+    }
+    rows = []
+    for (x, y), then_c, now_c in places.values():
+        for months, counts in ((THEN, then_c), (NOW, now_c)):
+            rows += [(x, y, m, CAT, c) for m, c in zip(months, counts, strict=True) if c]
+    area = toy_area(0, 0, 2000)
+
+    def res(names):
+        rows_ = [
+            {
+                S.HOTSPOT_ID: i + 1, S.RANK: i + 1, S.NAME: n, S.WARD_NAME: "Toy ward",
+                S.COUNT: 10, S.SHARE: 0.1, S.AREA_KM2: 0.01, S.DENSITY_PER_KM2: 1000.0,
+                S.TOP_CATEGORIES: CAT, S.TOP_LOCATIONS: "",
+                "geometry": shapely.Point(*places[n][0]).buffer(60),
+            }
+            for i, n in enumerate(names)
+        ]  # fmt: skip
+        hs = conform_hotspots(
+            gpd.GeoDataFrame(rows_, geometry="geometry", crs=S.CRS_METRES),
+            n_records=100, area_km2=4.0,
+        )  # fmt: skip
+        return HotspotResult("dbscan", hs, {"method": "dbscan"}, (), area, 100)
+
+    ch = hotspot_changes(
+        toy_records(rows), res(["busy before", "clearly new"]), ("2024-04", "2024-06"),
+        ("2024-01", "2024-03"), then_result=res(["Hillcrest Road"]),
+    )  # fmt: skip
+    got = dict(zip(ch.table[S.NAME], ch.table["change_class"], strict=True))
+    assert got == {
+        "busy before": "too few to tell",
+        "clearly new": "new",
+        "Hillcrest Road": "too few to tell",
+    }
+    assert len(ch.gone) == 0 and len(ch.former) == 1
 
 
 def test_interval_allows_for_overdispersion_pinned_to_statsmodels(toy):
@@ -89,10 +134,11 @@ def test_interval_allows_for_overdispersion_pinned_to_statsmodels(toy):
         recs, now, ("2024-04", "2024-06"), ("2024-01", "2024-03"), then_result=then
     )
     row = ch.table.set_index(S.NAME).loc["growing"]
-    # independent reference: quasi-Poisson GLM (intercept + trend) on the six monthly counts
+    # independent reference: quasi-Poisson GLM with a level for each period (then, now) on the
+    # six monthly counts: the step being measured is not noise (issue 19)
     y = np.array([10, 12, 8, 50, 60, 55], dtype=float)
-    t = (np.arange(6) - 2.5) / 12
-    fit = sm.GLM(y, np.column_stack([np.ones(6), t]), family=sm.families.Poisson()).fit(scale="X2")
+    X = np.column_stack([np.r_[1, 1, 1, 0, 0, 0], np.r_[0, 0, 0, 1, 1, 1]])
+    fit = sm.GLM(y, X, family=sm.families.Poisson()).fit(scale="X2")
     phi, df = fit.scale, fit.df_resid
     log_r = math.log(165 / 30)
     se = math.sqrt(phi * (1 / 165 + 1 / 30))

@@ -11,6 +11,7 @@ import pytest
 import shapely
 from shapely.geometry import box
 
+from hotspots.data import areas
 from hotspots.data import schema as S
 from hotspots.data.areas import (
     DEFAULT_PLACE_RADIUS_M,
@@ -259,3 +260,53 @@ def test_records_in_area_tests_each_location_once():
     # for BCP the stored flag is used, not the coordinates
     bcp = Area("BCP", "bcp", "bcp", box(0, 0, 10, 10))
     assert records_in_area(recs, bcp).tolist() == [True, False, True, False, True]
+
+
+# --- links by name, slug or code (issue 24) -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "spec"),
+    [
+        ("Poole Town", "ward:E05012674"),
+        ("poole-town", "ward:E05012674"),
+        ("POOLE TOWN", "ward:E05012674"),
+        ("E05012674", "ward:E05012674"),
+        ("e05012674", "ward:E05012674"),
+        ("ward:poole-town", "ward:E05012674"),
+        ("ward:E05012674", "ward:E05012674"),
+        ("Poole", "town:Poole"),
+        ("town:christchurch", "town:Christchurch"),
+        ("Poole Bus Station", "place:Poole Bus Station"),
+        ("poole-bus-station@300", "place:Poole Bus Station@300"),
+        ("place:lower-gardens", "place:Lower Gardens"),
+        ("bcp", "bcp"),
+        ("town-centre", "town-centre"),
+        ("Town centre", "town-centre"),
+    ],
+)
+def test_link_area_names_slugs_and_codes(text, spec):
+    assert areas.link_area_spec(text) == spec
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Nowhere", "Pool Town", "", "ward:", "lsoa:E01015431", "E01015431", "file:a.geojson",
+     "/etc/passwd", "poly:1,2;3,4;5,6"],
+)  # fmt: skip
+def test_link_area_refuses_unknown_names_files_and_lsoas(text):
+    assert areas.link_area_spec(text) is None
+
+
+def test_link_area_never_reads_a_file(tmp_path, monkeypatch):
+    f = tmp_path / "area.geojson"
+    f.write_text('{"type": "FeatureCollection", "features": []}')
+    called = []
+    monkeypatch.setattr(areas, "_from_file", lambda *a: called.append(a))
+    assert areas.link_area_spec(str(f)) is None and called == []
+
+
+def test_cli_area_accepts_slugs_like_links():
+    assert areas.resolve_area("poole-town").spec == "ward:E05012674"
+    assert areas.resolve_area("westbourne-and-west-cliff").spec == "ward:E05012680"
+    assert areas.resolve_area("Westbourne & West Cliff").spec == "ward:E05012680"

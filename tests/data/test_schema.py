@@ -139,3 +139,31 @@ def test_resolve_categories_unknown_names_the_argument_and_lists_categories():
     with pytest.raises(InputError) as info:
         S.resolve_categories("Littering", argument="--types")
     assert info.value.argument == "--types"
+
+
+# --- categories by name or slug (issue 24) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("bicycle-theft", ("Bicycle theft",)),
+        ("Bicycle theft", ("Bicycle theft",)),
+        ("BICYCLE_THEFT", ("Bicycle theft",)),
+        ("violence-and-sexual-offences", ("Violence and sexual offences",)),
+        ("criminal-damage-and-arson,asb", ("Anti-social behaviour", "Criminal damage and arson")),
+        ("anti-social-behaviour", ("Anti-social behaviour",)),
+    ],
+)
+def test_categories_by_name_or_slug(text, expected):
+    assert S.resolve_categories(text) == expected
+
+
+def test_unknown_category_still_refused_with_the_list():
+    with pytest.raises(InputError, match="Categories: "):
+        S.resolve_categories("bicycle-thefts")
+
+
+def test_name_key():
+    assert S.name_key("Westbourne & West Cliff") == "westbourne-and-west-cliff"
+    assert S.name_key("  Poole   Town ") == S.name_key("poole-town") == "poole-town"

@@ -204,6 +204,76 @@ def test_damaged_zip_member_raises_oserror_on_read(tmp_path):
         files[0].read_bytes()
 
 
+# --- members by position, never by name (issue 24) --------------------------------------
+
+
+def test_zip_members_sharing_a_name_are_each_read(tmp_path):
+    z = tmp_path / "s.zip"
+    with pytest.warns(UserWarning, match="Duplicate name"), zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("street.csv", "first\n")
+        zf.writestr("street.csv", "second\n")
+        zf.writestr("2024-01-dorset-street.csv", "other\n")
+    files, errors = _inputs([z])
+    assert errors == []
+    assert [(i.name, i.read_bytes()) for i in files] == [
+        ("s.zip!2024-01-dorset-street.csv", b"other\n"),
+        ("s.zip!street.csv (member 1 of the archive)", b"first\n"),
+        ("s.zip!street.csv (member 2 of the archive)", b"second\n"),
+    ]
+    assert [i.size() for i in files] == [6, 6, 7]
+
+
+def test_nested_zips_sharing_a_name_are_each_reported(tmp_path):
+    inner = tmp_path / "inner.zip"
+    with zipfile.ZipFile(inner, "w") as zf:
+        zf.writestr("2024-01-dorset-street.csv", "x\n")
+    z = tmp_path / "outer.zip"
+    with pytest.warns(UserWarning, match="Duplicate name"), zipfile.ZipFile(z, "w") as zf:
+        zf.write(inner, "months.zip")
+        zf.write(inner, "months.zip")
+    files, errors = _inputs([z])
+    assert errors == []
+    assert [(i.name, i.kind, i.why) for i in files] == [
+        (f"outer.zip!months.zip (member {k} of the archive)", "skip", sources.skip_reason("a.zip"))
+        for k in (1, 2)
+    ]
+
+
+def test_folders_of_same_named_files_are_each_read(tmp_path):
+    for sub, text in (("a", "first\n"), ("b", "second\n")):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "street.csv").write_text(text)
+    files, errors = _inputs([tmp_path])
+    assert errors == []
+    assert [(i.name, i.read_bytes()) for i in files] == [
+        (str(tmp_path / "a" / "street.csv"), b"first\n"),
+        (str(tmp_path / "b" / "street.csv"), b"second\n"),
+    ]
+
+
+def test_a_zip_changed_after_listing_is_an_error_not_another_member(tmp_path):
+    z = tmp_path / "s.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("a.csv", "a\n")
+        zf.writestr("b.csv", "b\n")
+    files, _ = _inputs([z])
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("b.csv", "b\n")
+    with pytest.raises(OSError, match="changed since it was listed"):
+        files[1].read_bytes()
+
+
+def test_a_member_given_without_its_position_is_read_only_if_its_name_is_unique(tmp_path):
+    z = tmp_path / "s.zip"
+    with pytest.warns(UserWarning, match="Duplicate name"), zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("a.csv", "a\n")
+        zf.writestr("b.csv", "b1\n")
+        zf.writestr("b.csv", "b2\n")
+    assert InputFile("a", "a.csv", "csv", _zip=z, _member="a.csv").read_bytes() == b"a\n"
+    with pytest.raises(OSError, match="2 members have this name"):
+        InputFile("b", "b.csv", "csv", _zip=z, _member="b.csv").read_bytes()
+
+
 # --- one upload limit: readers, Data page and Streamlit's config agree (issue 20) -----------------
 
 

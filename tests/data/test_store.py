@@ -23,7 +23,7 @@ from hotspots.data.store import (
     open_dataset,
     store_from_args,
 )
-from hotspots.errors import HotspotsError, InputError
+from hotspots.errors import HotspotsError, InputError, ShrinkRefusedError
 
 
 @pytest.fixture
@@ -146,7 +146,10 @@ def test_corrected_file_replaces_its_rows_only(tmp_path, street, two_months):
     csv.writer(buf, lineterminator="").writerow(fields)
     lines[0] = buf.getvalue()
     fixed = street.write("fixed/2024-01-dorset-street.csv", lines)
-    res = st.ingest(fixed)
+    # a quarter fewer rows: refused unless asked for (issue 24), then replaced
+    with pytest.raises(ShrinkRefusedError, match="2024-01 from 200 to 150 rows"):
+        st.ingest(fixed)
+    res = st.ingest(fixed, replace_smaller=True)
     jan = st.records(months=("2024-01", "2024-01"))
     assert len(jan) == res.report.rows_accepted
     assert jan.sort_values(S.SOURCE_ROW)[S.CATEGORY].iloc[0] == "Drugs"

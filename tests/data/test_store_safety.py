@@ -133,6 +133,11 @@ def test_readers_are_never_blocked_by_a_writer(tmp_path, street):
 def test_reader_rereads_the_manifest_when_a_month_file_is_replaced_under_it(
     tmp_path, street, monkeypatch
 ):
+    import hotspots.data.store_versions as versions
+
+    # with earlier versions kept, the replaced file stays and a reader reads that consistent
+    # snapshot; keeping only the current version, the file goes and the reader must re-read
+    monkeypatch.setattr(versions, "KEEP_VERSIONS", 1)
     st = Store(tmp_path / "s")
     st.ingest(street.sample("2024-01", 30))
     import hotspots.data.store_query as store_mod  # where records() reads month files

@@ -151,10 +151,14 @@ def test_same_core_and_noise_as_scikit_learn_on_raw_records(make_records, no_pla
 
 
 def _chance_min_points_by_hand(n, eps, area, locations, alpha=0.05):
-    """Independent reference: walk m upwards until the Poisson tail is small enough."""
+    """Independent reference: walk m upwards until the Palm tail is small enough.
+
+    The record itself is always within eps of itself, so m records within eps means
+    m - 1 others: P(Poisson(lambda) >= m - 1) = sf(m - 2).
+    """
     lam = n * math.pi * eps**2 / area
     m = 0
-    while scipy_stats.poisson.sf(m - 1, lam) > alpha / locations:
+    while scipy_stats.poisson.sf(m - 2, lam) > alpha / locations:
         m += 1
     return max(m, 3)
 
@@ -168,17 +172,19 @@ def test_automatic_eps_on_a_lattice(make_records, no_places):
     res = dbscan_hotspots(recs, gazetteer=no_places)
     assert res.eps_m == 100.0
     # A = convex hull 900 m x 900 m: lambda = 100 pi 100^2 / 810000 = 3.88 records
-    # within eps by chance; P(Poisson(3.88) >= 13) = 1.2e-4 <= 0.05 / 100 < P(>= 12)
-    assert res.min_points == 13
+    # within eps by chance; the record itself is always there (Palm), so m records
+    # means m - 1 others: P(Poisson(3.88) >= 13) = 1.2e-4 <= 0.05 / 100 < P(>= 12)
+    assert res.min_points == 14
     assert res.min_points == _chance_min_points_by_hand(100, 100.0, 810_000.0, 100)
     assert res.buffer_m == 50.0
     assert any("eps set to 100 m" in n for n in res.notes)
-    assert any("min points set to 13" in n for n in res.notes)
+    assert any("min points set to 14" in n for n in res.notes)
+    assert any("uniformly over convex hull" in n for n in res.notes)
     assert len(res.hotspots) == 0  # a uniform lattice has no hotspot
 
 
 def test_auto_rules_by_hand():
-    assert auto_min_points(100, 100.0, 810_000.0, 100) == 13
+    assert auto_min_points(100, 100.0, 810_000.0, 100) == 14  # Palm: 13 others
     assert auto_min_points(2, 100.0, 810_000.0, 2) == 3  # floor
     for n, eps, area, locs in [(1_000_000, 100.0, 162e6, 8000), (3126, 160.0, 162e6, 1344)]:
         assert auto_min_points(n, eps, area, locs) == _chance_min_points_by_hand(n, eps, area, locs)
@@ -229,5 +235,9 @@ def test_real_2024_top_hotspots_are_town_centre_and_poole_bus_station(bcp_2024):
     assert any("Poole Bus Station" in n for n in names)
     assert res.hotspots[S.WARD_NAME].iloc[0] == "Bournemouth Central"
     # the parameters are announced
-    assert res.eps_m == 130.0 and res.min_points == 13
-    assert len(res.notes) == 3
+    assert res.eps_m == 130.0
+    # min points per map point (the snap-aware chance model): the smallest is reported
+    assert res.min_points == int(res.min_points_by_location.min()) >= 3
+    assert res.min_points_by_location.max() > res.min_points  # dense map points need more
+    assert len(res.notes) == 4
+    assert any("police.uk map points" in n for n in res.notes)

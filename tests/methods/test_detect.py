@@ -150,3 +150,87 @@ def test_more_months_do_not_make_real_places_vanish(bundled_records):
     n1 = len(detect(one, area="ward:Poole Town", boundaries=b))
     n3 = len(detect(three, area="ward:Poole Town", boundaries=b))
     assert n3 >= n1 >= 1
+
+
+# ------------------------------------------------------------- Gi* in an area, importance
+
+
+@pytest.mark.parametrize("area", ["Bournemouth Central", "town-centre", "Poole Bus Station@500"])
+def test_gistar_in_an_area_shows_the_bcp_hotspots_in_it(bcp_2024, area):
+    """Acceptance (issue 18): by default Gi* in an area is BCP's inference clipped to it."""
+    from hotspots.methods.gistar import gistar
+
+    res = detect(bcp_2024, "gistar", area=area)
+    assert len(res) >= 1
+    assert res.parameters["scope"] == "bcp"
+    assert any("the BCP hotspots in" in n for n in res.notes)
+    a = study_area(area)
+    assert all(a.geometry.buffer(1).contains(g) for g in res.hotspots.geometry)
+    # "this area alone" is the inference inside the area, as before, and says so
+    alone = detect(bcp_2024, "gistar", area=area, scope="area")
+    assert alone.parameters["scope"] == "area"
+    assert any("alone" in n for n in alone.notes)
+    inside = bcp_2024[shapely.contains_xy(a.geometry, bcp_2024[S.X], bcp_2024[S.Y])]
+    assert alone.parameters["hot_cells"] == int(gistar(inside, area=a).hot_mask.sum())
+
+
+def test_gistar_scope_is_validated(make_records):
+    with pytest.raises(InputError, match="scope"):
+        detect(make_records([(0, 0, 1)]), "gistar", scope="ward")
+
+
+def test_importance_floor_keeps_big_or_intense_hotspots():
+    from hotspots.methods.detect import MIN_PAI, MIN_SHARE, importance_floor
+    from hotspots.methods.result import conform_hotspots
+
+    polys = pd.DataFrame(
+        {
+            S.RANK: [1, 2, 3, 4],
+            S.COUNT: [50, 10, 3, 1],
+            S.SHARE: [0.05, 0.01, 0.003, 0.001],
+        }
+    )
+    import geopandas as gpd
+
+    g = gpd.GeoDataFrame(
+        polys,
+        geometry=[shapely.box(0, 0, 10, 10)] * 4,
+        crs=S.CRS_METRES,
+    )
+    hot = conform_hotspots(g, n_records=1000, area_km2=1.0)
+    hot["pai"] = [5.0, 5.0, MIN_PAI, MIN_PAI - 1]
+    kept, note = importance_floor(hot)
+    # 1, 2: share >= 0.5%; 3: PAI at the floor; 4: neither
+    assert kept[S.COUNT].tolist() == [50, 10, 3]
+    assert kept[S.RANK].tolist() == [1, 2, 3]
+    assert f"{MIN_SHARE:.1%}" in note and "1 smaller" in note
+
+
+@pytest.mark.slow
+def test_a_simulated_year_lists_at_most_about_60_hotspots():
+    """Acceptance (issue 18): one year of simulated BCP records gives a readable list."""
+    from hotspots.data.simulate import simulate
+
+    recs = simulate(seed=1, start="2023-01", end="2023-12").records
+    recs = recs[recs[S.IN_BCP].to_numpy(dtype=bool)]
+    assert len(recs) > 35_000
+    for method in TESTED:
+        res = detect(recs, method)
+        assert 1 <= len(res) <= 60, (method, len(res))
+        assert any("importance floor" in n for n in res.notes)
+
+
+def test_a_geodataframe_of_points_works_and_a_bare_one_gets_an_input_error(bcp_2024):
+    """Issue 18 item 8: ``detect(GeoDataFrame)`` as documented, not ``KeyError: 'in_bcp'``."""
+    import geopandas as gpd
+
+    r = bcp_2024.iloc[:3000]
+    g = gpd.GeoDataFrame(
+        r[[S.CATEGORY, S.LOCATION, S.MONTH]].reset_index(drop=True),
+        geometry=gpd.points_from_xy(r[S.X], r[S.Y]),
+        crs=S.CRS_METRES,
+    ).to_crs(S.CRS_DISPLAY)
+    res = detect(g, "dbscan")
+    assert res.n_records == int(r[S.IN_BCP].sum())
+    with pytest.raises(InputError):
+        detect(g[["geometry"]], "dbscan")

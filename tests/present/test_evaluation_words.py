@@ -65,3 +65,48 @@ class TestNetEffectWords:
     def test_undefined(self):
         assert net_effect_words(math.nan, 1, 2) == "not defined"
         assert net_effect_words(12, math.nan, 30) == "about 12 fewer records than expected"
+
+
+class TestSmallCountsAsCounts:
+    def test_counts_not_percentages_over_300(self):
+        from hotspots.present.evaluation_words import count_change_words
+
+        assert count_change_words(1, 17, 1600.0) == "went from 1 to 17 records"
+        assert count_change_words(3, 5, 66.7) == "went from 3 to 5 records"  # below 5: counts
+        assert count_change_words(20, 100, 400.0) == "went from 20 to 100 records"
+        assert count_change_words(721, 503, -30.2) == "fell 30% (721 to 503)"
+        assert count_change_words(0, 4, float("inf")) == "went from none to 4"
+
+
+def test_cli_table_and_reading_agree_on_the_simulated_seasonal_response(capsys):
+    """Issue 19 acceptance: the table's spillover and WDQ words are the reading's, group by
+    group, and a WDQ whose interval includes 0 is never read as diffusion or displacement."""
+    import json
+
+    from hotspots.cli import main
+
+    args = ["evaluate", "--intervention", "Seasonal Response", "--year", "2022",
+            "--dataset", "simulated"]  # fmt: skip
+    assert main([*args, "--format", "json"]) == 0
+    groups = json.loads(capsys.readouterr().out)["groups"]
+    assert main(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    row = {ln.split()[0]: ln for ln in lines if ln.strip() and not ln.startswith(" " * 30)}
+    spill_row = next(ln for ln in lines if ln.strip().startswith("spillover "))
+    wdq_row = next(ln for ln in lines if ln.strip().startswith("wdq_meaning "))
+    readings = [ln for ln in lines if ln.startswith(("Crime in", "Anti-social behaviour in"))]
+    assert len(readings) == len(groups) == 2 and row
+    for reading, g in zip(readings, groups, strict=True):
+        assert reading == g["reading"]
+        spill = g["spillover_reading"]
+        assert f": {spill}." in reading and spill in spill_row  # the table says the same
+        assert g["wdq_meaning"] in wdq_row
+        if "too uncertain" in g["wdq_meaning"]:
+            assert spill.startswith("no clear") or "the WDQ) is unclear" in spill
+        # the effect leads, in words and the table's number
+        pct = g["relative_effect_pct"]
+        verb = "fell" if pct < 0 else "rose"
+        assert f"{verb} by about {abs(pct):.0f}%" in reading.split(" compared with")[0]
+    # raw and scaled WDD are behind "details", one sentence each, not in the reading
+    assert not any("WDD" in r for r in readings)
+    assert sum(ln.startswith("details (") and "WDD" in ln for ln in lines) == 4

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from hotspots.comparison.windows import Window
+from hotspots.data import schema as S
 from hotspots.errors import FileReadError
 from hotspots.present.pack import (
     FocusPanel,
@@ -29,6 +30,10 @@ def test_period_and_runs():
     )
     assert fmt_change(31.25, 1.9, 69.4) == "+31% (+2% to +69%)"
     assert fmt_change(float("nan"), float("nan"), float("nan")) == "n/a"
+    # small counts as counts, never "+1600% (+166% to +70946%)" (issue 19)
+    assert fmt_change(1600.0, 166.0, 70946.0, 1, 17) == "from 1 to 17 records"
+    assert fmt_change(50.0, -40.0, 200.0, 4, 6) == "from 4 to 6 records"
+    assert fmt_change(31.25, 1.9, 69.4, 160, 210) == "+31% (+2% to +69%)"
 
 
 def test_labels_never_overlap():
@@ -87,3 +92,20 @@ def bundled_pack_small():
 
     recs = open_dataset("bundled").records()
     return build_pack(recs, "2019-02", 1, "previous", top=5, focus_areas=[])
+
+
+def test_one_count_per_hotspot_per_window(bundled_pack_small):
+    """Issue 19: the table, the category mix and the change count the same records (those
+    inside the outline); a method count that differs is explained in a footnote."""
+    p = bundled_pack_small
+    assert list(p.table["records_now"]) == list(p.mix["records"])
+    cur = p.changes.current.iloc[: len(p.table)]
+    assert list(p.table["records_now"]) == [int(v) for v in cur["count_now"]]
+    differ = (
+        p.result.hotspots[S.COUNT].iloc[: len(p.table)].to_numpy() != p.table["records_now"]
+    ).sum()
+    assert (differ > 0) == any("the method's own count" in c for c in p.caveats)
+    # "gone" only when the fall is distinguishable from none; the rest are footnoted
+    assert len(p.gone) == len(p.changes.gone)
+    unclear = len(p.changes.former) - len(p.changes.gone)
+    assert (unclear > 0) == any("not distinguishable from none" in c for c in p.caveats)

@@ -167,3 +167,16 @@ def test_hotspot_table_shows_children_under_their_parents():
     # a child whose parent was filtered out is listed by its own rank, not indented
     alone = nest_hotspots(hot[hot[S.HOTSPOT_ID] != 2])
     assert alone["label"].tolist()[-1] == "5" and alone["display_name"].tolist()[-1] == "Quay"
+
+
+def test_top_rows_shows_25_and_says_how_many_more():
+    import pandas as pd
+
+    from hotspots.present.tables import TABLE_TOP_N, top_rows
+
+    t = pd.DataFrame({"Rank": range(1, 31)})
+    shown, more = top_rows(t)
+    assert TABLE_TOP_N == 25 and len(shown) == 25 and shown["Rank"].iloc[-1] == 25
+    assert more == "The 25 biggest of 30 hotspots; 5 smaller ones are in the downloads."
+    assert top_rows(t.head(26))[1].endswith("1 smaller one is in the downloads.")
+    assert top_rows(t.head(25))[1] is None

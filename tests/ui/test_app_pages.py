@@ -122,16 +122,20 @@ def test_page_publishes_shared_state_in_url(run_page, page):
 def test_overview_counts_default_window(run_page, bundled_records):
     at = run_page("overview")
     assert_ran(at)
-    # default window: the later of the two default comparison windows (Jan-Feb 2024)
+    # default window: the window model's, the latest three complete months (Jan-Mar 2024),
+    # the same on every page (issue 19)
     assert at.selectbox(key="from").value == "2024-01"
-    assert at.selectbox(key="to").value == "2024-02"
-    n = count_records(bundled_records, "2024-01", "2024-02")
-    n_asb = count_records(bundled_records, "2024-01", "2024-02", categories=ASB)
-    assert (n, n_asb) == (6110, 1269)
+    assert at.selectbox(key="to").value == "2024-03"
+    n = count_records(bundled_records, "2024-01", "2024-03")
+    n_asb = count_records(bundled_records, "2024-01", "2024-03", categories=ASB)
+    assert (n, n_asb) == (9373, 2088)
     assert as_int(metric(at, "Records")) == n
     assert as_int(metric(at, "Anti-social behaviour")) == n_asb
     assert as_int(metric(at, "Crime")) == n - n_asb
-    assert at.subheader[0].value == "BCP: Jan 2024 – Feb 2024"
+    assert at.subheader[0].value == "BCP: Jan 2024 – Mar 2024"
+    # no data a year earlier (Jan-Mar 2023): the window model's message, no verdict
+    assert any(i.value == "No verdict: there are no data for Jan–Mar 2023, so nothing to compare."
+               for i in at.info)  # fmt: skip
 
 
 def test_overview_trend_chart_has_a_gap_between_feb_2019_and_jan_2024(run_page):
@@ -156,7 +160,7 @@ def test_overview_category_choice_changes_counts(run_page, bundled_records):
     at = run_page("overview")
     at.multiselect(key="cats_pick").set_value([S.ASB]).run()
     assert_ran(at)
-    n_asb = count_records(bundled_records, "2024-01", "2024-02", categories=ASB)
+    n_asb = count_records(bundled_records, "2024-01", "2024-03", categories=ASB)
     assert as_int(metric(at, "Records")) == n_asb
     assert as_int(metric(at, "Crime")) == 0
     assert query(at)["cats"] == "asb"
@@ -172,7 +176,7 @@ def test_overview_quick_category_buttons(run_page, bundled_records, button, expe
     assert_ran(at)
     assert tuple(at.multiselect(key="cats_pick").value) == expected
     assert as_int(metric(at, "Records")) == count_records(
-        bundled_records, "2024-01", "2024-02", categories=expected
+        bundled_records, "2024-01", "2024-03", categories=expected
     )
     assert query(at)["cats"] == param
 
@@ -241,9 +245,9 @@ def test_overview_ignores_broken_permalink(run_page, bundled_records):
         **{"from": "1999-01", "to": "banana", "cats": "no-such-category", "area": "ward:E99999999"},
     )
     assert_ran(at)
-    assert (at.selectbox(key="from").value, at.selectbox(key="to").value) == ("2024-01", "2024-02")
+    assert (at.selectbox(key="from").value, at.selectbox(key="to").value) == ("2024-01", "2024-03")
     assert at.selectbox(key="area_pick").value == "bcp"
-    assert as_int(metric(at, "Records")) == count_records(bundled_records, "2024-01", "2024-02")
+    assert as_int(metric(at, "Records")) == count_records(bundled_records, "2024-01", "2024-03")
 
 
 def test_overview_place_radius_from_permalink(run_page, bundled_records):
@@ -767,7 +771,20 @@ def test_switching_dataset_restarts_the_window_at_its_default(run_page):
     assert_ran(at)
     at.selectbox(key="dataset").set_value("simulated").run()
     assert_ran(at)
-    assert (at.selectbox(key="from").value, at.selectbox(key="to").value) == ("2023-04", "2023-08")
+    # the window model's default: the latest three months of the simulated data
+    assert (at.selectbox(key="from").value, at.selectbox(key="to").value) == ("2023-10", "2023-12")
+
+
+@pytest.mark.parametrize("page", ["overview", "hotspot_map", "ward", "patrol"])
+def test_every_page_opens_on_the_one_default_window(run_page, page):
+    """Issue 19: one default window (latest complete months), the same on every page."""
+    from hotspots.comparison.windows import default_window
+    from hotspots.data.store import open_dataset
+
+    at = run_page(page)
+    assert_ran(at)
+    dw = default_window(open_dataset("bundled").months())
+    assert (at.selectbox(key="from").value, at.selectbox(key="to").value) == (dw.start, dw.end)
 
 
 # =============================================================================
@@ -853,3 +870,19 @@ def test_ward_view_opens_with_a_plain_english_paragraph_and_outcomes(run_page):
     assert any("What happened next" in m.value for m in at.markdown)
     outcomes = [d.value for d in at.dataframe if "outcome" in d.value.columns]
     assert outcomes and outcomes[0]["outcome"].iloc[0]
+
+
+def test_hotspot_map_gistar_in_a_ward_shows_bcp_hotspots_or_the_ward_alone(run_page):
+    """Issue 18: Gi* in a ward shows BCP's hotspots in it by default; the option is labelled."""
+    at = run_page("hotspot_map", **{"area": f"ward:{BOURNEMOUTH_CENTRAL}", "method": "gistar"})
+    assert_ran(at)
+    assert at.radio(key="giscope").value == "bcp"
+    params = json.loads(at.json[0].value)
+    assert params["scope"] == "bcp"
+    assert len(at.dataframe[0].value) >= 1  # Bournemouth Square and the Lansdowne
+    assert any("the BCP hotspots in" in t for t in markdowns(at))
+    at.radio(key="giscope").set_value("area").run()
+    assert_ran(at)
+    assert json.loads(at.json[0].value)["scope"] == "area"
+    assert any("alone" in t for t in markdowns(at))
+    assert query(at)["giscope"] == "area"

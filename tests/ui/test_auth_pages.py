@@ -94,6 +94,13 @@ def test_viewer_picker_and_permalink(site, run_as):
     assert any(e["action"] == "sign-in" and e["role"] == "viewer" for e in ev)
 
 
+def test_sign_in_is_recorded_once_per_login_not_per_page_load(site, run_as):
+    for page in ("overview", "hotspot_map", "overview", "data"):
+        run_as(page, "vic@example.org")  # each run is a new session (a reload, a new tab)
+    ev = [e for e in _events(site) if e["user"] == "vic@example.org"]
+    assert [e["action"] for e in ev].count("sign-in") == 1
+
+
 def test_viewer_cannot_turn_disclosure_control_off(site, run_as):
     at = run_as("ward", "vic@example.org", suppress="0")
     tog = at.sidebar.toggle(key="suppress")
@@ -131,3 +138,16 @@ def test_admin_deletes_with_confirmation_and_reads_the_audit_log(site, run_as):
     at.button(key="delete_go").click().run()
     assert not (site / RESTRICTED).exists()
     assert any(e["action"] == "delete" and e["dataset"] == RESTRICTED for e in _events(site))
+
+
+def test_admin_sees_whether_the_audit_chain_is_whole(site, run_as):
+    run_as("overview", "boss@example.org")  # a sign-in: the log has a line
+    at = run_as("data", "boss@example.org")
+    assert any("Hash chain whole" in c.value for c in at.caption)
+    log = site / "audit.jsonl"
+    lines = log.read_text().splitlines()
+    lines[0] = lines[0].replace('"sign-in"', '"sign-out"')
+    log.write_text("\n".join(lines) + "\n")
+    at = run_as("data", "boss@example.org")
+    (err,) = [e.value for e in at.error if "hash chain is broken" in e.value]
+    assert "line 1" in err

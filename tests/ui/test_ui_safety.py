@@ -265,3 +265,66 @@ def test_cli_imports_appear_in_the_picker_once_they_exist(isolated_store):
     _assert_clean(at)
     assert at.selectbox(key="dataset").value == "imported"
     assert label in at.selectbox(key="dataset").options
+
+
+def test_data_page_asks_before_an_upload_shrinks_a_month(isolated_store):
+    """Issue 24: a smaller re-upload of a month is refused until the user confirms."""
+    from hotspots.data.store import open_dataset
+
+    folder = Path(__file__).resolve().parents[2] / "src" / "hotspots" / "geodata" / "police_uk"
+    text = (folder / "2024-03-dorset-street.csv").read_text().splitlines()
+    full = ("\n".join(text) + "\n").encode()
+    small = ("\n".join(text[:1001]) + "\n").encode()
+    name = "2024-03-dorset-street.csv"
+    at = AppTest.from_file(str(page_path("data")), default_timeout=TIMEOUT)
+    at.run()
+    for data in (full, small):
+        at.file_uploader(key="upload_files").set_value((name, data, "text/csv")).run()
+        at.button(key="upload_go").click().run()
+    assert not len(at.exception)
+    (warn,) = [w.value for w in at.warning if "would shrink" in w.value]
+    assert "2024" in warn and "03 from" in warn and "rows removed" in warn
+    store = open_dataset("uploaded", build=False)
+    n_full = len(store.records())
+    assert n_full > 4000
+    at.checkbox(key="upload_replace_smaller").check().run()
+    at.button(key="upload_go").click().run()
+    assert not len(at.exception)
+    assert len(store.records()) < 1001 and not [w for w in at.warning if "would shrink" in w.value]
+    assert [h["rows"] for h in store.history("2024-03")][:2] == [n_full, len(store.records())]
+
+
+# --- links by name, slug or code (issue 24) ------------------------------------------------
+
+
+@pytest.mark.parametrize("area", ["Poole Town", "poole-town", "E05012674", "ward:poole-town"])
+def test_area_link_by_name_slug_or_code(area):
+    at = _run("overview", {"area": area})
+    _assert_clean(at)
+    assert at.selectbox(key="area_pick").value == "ward:E05012674"
+    assert not [w.value for w in at.warning if "No area called" in w.value]
+
+
+def test_unknown_area_link_says_did_you_mean_only_then():
+    at = _run("overview", {"area": "Pool Town"})
+    _assert_clean(at)
+    (w,) = [w.value for w in at.warning if "No area called" in w.value]
+    assert "Did you mean" in w and "Poole Town" in w
+    assert at.selectbox(key="area_pick").value == "bcp"
+
+
+@pytest.mark.parametrize("ward", ["Poole Town", "poole-town", "E05012674", "e05012674"])
+def test_ward_link_by_name_slug_or_code(ward):
+    at = _run("ward", {"ward": ward})
+    _assert_clean(at)
+    assert at.sidebar.selectbox(key="ward").value == "E05012674"
+    assert not [w.value for w in at.warning if "No ward called" in w.value]
+
+
+@pytest.mark.parametrize("cats", ["bicycle-theft", "Bicycle theft", "bicycle-theft,asb"])
+def test_cats_link_by_name_or_slug(cats):
+    at = _run("overview", {"cats": cats})
+    _assert_clean(at)
+    picked = at.multiselect(key="cats_pick").value
+    assert "Bicycle theft" in picked and len(picked) == 1 + ("asb" in cats)
+    assert not [c.value for c in at.caption if "not understood" in c.value]

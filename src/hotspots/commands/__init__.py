@@ -20,5 +20,8 @@ COMMANDS = (
     "tables",
     "change",
     "repair",
+    "history",
+    "restore",
+    "audit",
     "pack",
 )

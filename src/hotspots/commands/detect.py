@@ -110,6 +110,13 @@ def add_arguments(p) -> None:
         help="conditional permutations per cell (default: automatic; 0 = normal approximation)",
     )
     g.add_argument("--seed", type=int, metavar="S", help="seed of the permutations (default 0)")
+    g.add_argument(
+        "--gistar-scope",
+        choices=("bcp", "area"),
+        default=None,
+        help="with --area: 'bcp' (default) shows the BCP hotspots in the area (Gi* tested over "
+        "all of BCP, clipped); 'area' tests the area alone (what is unusual for this area)",
+    )
     g = p.add_argument_group("busiest grid cells")
     g.add_argument("--top-n", type=int, metavar="N", help="cells to list (default 10)")
     g = p.add_argument_group("data")
@@ -155,6 +162,7 @@ _OWN_OPTIONS = {
     "seed": ("gistar",),
     "alpha": ("gistar", "kde"),
     "no_fdr": ("gistar",),
+    "gistar_scope": ("gistar",),
 }
 
 
@@ -193,9 +201,12 @@ def detect(args):
     store = store_from_args(args)
     held = store.months()
     window = (start or (held[0] if held else "0001-01"), end or (held[-1] if held else "9999-12"))
-    # only the months, categories and bounding box asked for are read (DuckDB push-down)
-    recs = store.records(months=window, categories=categories, bbox=area.geometry.bounds)
-    recs = filter_records(recs, categories=categories, area=area)
+    # only the months, categories and bounding box asked for are read (DuckDB push-down);
+    # Gi* in an area against BCP (the default scope) needs every BCP record of the window
+    gi_bcp = args.method == "gistar" and args.gistar_scope != "area" and area.kind != "bcp"
+    read = study_area("bcp", boundaries) if gi_bcp else area
+    recs = store.records(months=window, categories=categories, bbox=read.geometry.bounds)
+    recs = filter_records(recs, categories=categories, area=read)
     require_records(
         recs, store, f"{window[0]}..{window[1]} {args.types or ''} {args.area or ''}".strip()
     )
@@ -216,6 +227,7 @@ def detect(args):
             alpha=args.alpha,
             permutations=args.permutations,
             seed=args.seed,
+            scope=args.gistar_scope,
         ),
         "grid": dict(top_n=args.top_n, cell_size_m=args.cell_size_m),
     }[args.method]
@@ -244,7 +256,7 @@ def detect(args):
         "dataset": getattr(args, "dataset", None) if not getattr(args, "store", None) else None,
         "store_version": store.version,
         "simulated": simulated,
-        "n_records": len(recs),
+        "n_records": res.n_records,
         "n_hotspots": n_found,
         "limit": args.limit,
         "name_within_m": NAME_WITHIN_M,

@@ -56,7 +56,12 @@ def run(args) -> int:
         evaluate,
     )
     from hotspots.errors import InputError
-    from hotspots.present.evaluation_words import evaluation_dict, group_reading
+    from hotspots.present.evaluation_words import (
+        evaluation_dict,
+        evaluation_table,
+        group_reading,
+        wdd_details,
+    )
 
     store = store_from_args(args)
     target, before, after, buffer_m = args.target, args.before, args.after, args.buffer_m
@@ -97,7 +102,7 @@ def run(args) -> int:
         d["dataset"] = store.version
         text = json.dumps(d, indent=1, ensure_ascii=False)
     else:
-        tab = ev.table()
+        tab = evaluation_table(ev)  # the table and the reading share their words
         formulas = [c for c in tab.columns if c.endswith("_formula")]
         tab = tab.drop(columns=formulas)
         t = tab.set_index("group").T.reset_index().rename(columns={"index": "measure"})
@@ -119,6 +124,7 @@ def run(args) -> int:
             + "\n".join(group_reading(ev, g) for g in ev.groups)
             + "\n"
         )
+        text += "".join(f"details ({g.label}): {d}\n" for g in ev.groups for d in wdd_details(g))
         text += "".join(f"note: {n}\n" for n in notes)
         text += "".join(
             f"definition: {f}\n" for f in (WDD_RAW_FORMULA, WDD_SCALED_FORMULA, WDQ_FORMULA)

@@ -36,6 +36,13 @@ def add_arguments(p) -> None:
         "and hotspots at the boundary stay right), force = every row of the files (forces) "
         "holding a BCP row, all = everything; rows not kept are counted in the report",
     )
+    p.add_argument(
+        "--replace-smaller",
+        action="store_true",
+        help="let this import replace a month with a version holding fewer rows (more than "
+        "HOTSPOTS_SHRINK_TOLERANCE_PCT, default 2%%, fewer); refused otherwise. The version "
+        "replaced stays restorable (hotspots history / hotspots restore)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.add_argument(
@@ -67,6 +74,7 @@ def run(args) -> int:
         mapping=mapping,
         strict=args.strict,
         keep=args.keep,
+        replace_smaller=args.replace_smaller,
         progress=bar.files if bar else None,
         on_rows=bar.rows if bar else None,
     )

@@ -18,9 +18,19 @@ HELP = (
 
 def add_arguments(p) -> None:
     add_store_arguments(p)
-    p.add_argument("--month", required=True, metavar="YYYY-MM", help="last month of the period")
     p.add_argument(
-        "--months", type=int, default=1, metavar="N", help="months in the period, 1-12 (default 1)"
+        "--month",
+        default=None,
+        metavar="YYYY-MM",
+        help="last month of the period (default: the dashboard's default window, the latest "
+        "complete months of data)",
+    )
+    p.add_argument(
+        "--months",
+        type=int,
+        default=None,
+        metavar="N",
+        help="months in the period, 1-12 (default 1 with --month, else the default window's length)",
     )
     p.add_argument(
         "--compare",
@@ -53,8 +63,15 @@ def run(args) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError("out", args.out, "a folder (it is a file)")
+    records = store.records()
+    month, months = args.month, args.months
+    if month is None:
+        from hotspots.comparison.windows import default_window
+
+        dw = default_window(store.months() or records)
+        month, months = dw.end, months if months is not None else dw.n_months
     pack = build_pack(
-        store.records(), args.month, args.months, args.compare, method=args.method,
+        records, month, months if months is not None else 1, args.compare, method=args.method,
         categories=args.types, area=args.area, dataset=args.dataset, version=store.version,
         top=args.top,
         focus_areas=load_focus_areas(args.focus_areas) if args.focus_areas else None,

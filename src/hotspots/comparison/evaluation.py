@@ -165,12 +165,13 @@ def evaluate(
                 f"{', '.join(missing)} missing from the data: {w.label} covers {len(present)} of "
                 f"{w.n_months} months"
             )
-    if common := sorted(set(wb.months) & set(wa.months)):
+    from hotspots.comparison.windows import check_windows
+
+    check = check_windows(wb, wa, have, names=("the before", "the after"))
+    if check.problem == "overlap":
         raise InputError(
-            "after", wa.spec, "a window that does not overlap the before window",
-            f"{wb.label} and {wa.label} share {', '.join(common)}: a month cannot be both "
-            "before and after.",
-        )  # fmt: skip
+            "after", wa.spec, "a window that does not overlap the before window", check.message
+        )
     tb, ta = len(pb), len(pa)
     if tb != ta:
         notes.append(

@@ -230,7 +230,11 @@ def ward_report_figures(
     )
     win_months = month_range(start, end)
     prev_months = [_shift_year(m) for m in win_months]
-    has_prev = all(m in covered for m in prev_months)
+    from hotspots.comparison.windows import Window, check_windows, comparison_window
+
+    w_now = Window(start, end)
+    prev_check = check_windows(comparison_window(w_now, "year"), w_now, covered)
+    has_prev = prev_check.ok
     now = recs[months.isin(win_months).fillna(False).to_numpy(dtype=bool)]
     before = (
         recs[months.isin(prev_months).fillna(False).to_numpy(dtype=bool)]
@@ -266,7 +270,7 @@ def ward_report_figures(
         hs = tuple((int(r[S.RANK]), str(r[S.NAME]), int(r[S.COUNT])) for _, r in h.iterrows())
     notes = []
     if not has_prev:
-        notes.append("No comparison with a year earlier: the data do not cover those months.")
+        notes.append(prev_check.message)
     simulated = (
         bool(recs[S.SIMULATED].fillna(False).astype(bool).any())
         if S.SIMULATED in recs.columns

@@ -7,8 +7,8 @@ is the rate ratio of the two counts per month of data
 (:func:`hotspots.comparison.rates.rate_ratio`), with an interval that allows for
 overdispersion: the dispersion is estimated from the hotspot's own monthly series
 over the months of both periods and the 13 to the end of the current one
-(:func:`hotspots.comparison.dispersion.estimate_dispersion`,
-a quasi-Poisson GLM with intercept and trend) where at least ``MIN_DF`` residual
+(a quasi-Poisson GLM with a level for each period, so the change being measured
+is not counted as noise) where at least ``MIN_DF`` residual
 degrees of freedom exist; otherwise the exact Poisson interval is used and labelled
 as such.
 
@@ -16,14 +16,21 @@ The same method is run on the comparison period in the same study area, and each
 hotspot is classed:
 
 ``new``
-    it overlaps no hotspot of the comparison period;
+    it overlaps no hotspot of the comparison period and the whole interval of its
+    change is above "no change" (12 records then and 14 now is not new);
 ``persistent``
     it overlaps one, and the interval of the change includes "no change";
 ``growing`` / ``shrinking``
     it overlaps one and the whole interval is above / below "no change";
 ``gone``
-    a hotspot of the comparison period that overlaps no current hotspot (listed
-    with its counts then and now, in the comparison period's rank order).
+    a hotspot of the comparison period that overlaps no current hotspot and whose
+    whole interval of change is below "no change" (listed with its counts then and
+    now, in the comparison period's rank order);
+``too few to tell``
+    it (or a hotspot of the comparison period) overlaps no hotspot of the other
+    period, but its change is not distinguishable from none: too few records to
+    tell whether it is new (or gone). Hillcrest Road at 15 records then and 15 now
+    is not gone.
 
 When the comparison period holds no data the class is missing (NA) and the notes
 say so; counts then are missing too, never 0.
@@ -50,7 +57,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hotspots.comparison.dispersion import POISSON_LABEL, estimate_dispersion, monthly_series
+from hotspots.comparison.dispersion import (
+    MIN_DF,
+    POISSON_LABEL,
+    Dispersion,
+    glm_dispersion,
+    monthly_series,
+    pearson_scale,
+)
 from hotspots.comparison.rates import rate_ratio
 from hotspots.comparison.windows import Window, dataset_months, window
 from hotspots.data import schema as S
@@ -61,6 +75,7 @@ __all__ = [
     "CHANGE_CLASSES",
     "CHANGE_COLUMNS",
     "COMPARE_CHOICES",
+    "UNCLEAR",
     "HotspotChanges",
     "comparison_window",
     "count_in_polygons",
@@ -68,7 +83,9 @@ __all__ = [
 ]
 
 #: values of ``change_class`` (NA when the comparison period has no data)
-CHANGE_CLASSES: tuple[str, ...] = ("new", "persistent", "growing", "shrinking", "gone")
+#: the class of a hotspot without a counterpart whose change is not distinguishable from none
+UNCLEAR = "too few to tell"
+CHANGE_CLASSES: tuple[str, ...] = ("new", "persistent", "growing", "shrinking", "gone", UNCLEAR)
 #: ``--compare`` choices and what they mean for people
 COMPARE_CHOICES: dict[str, str] = {
     "previous": "the previous period of the same length",
@@ -97,15 +114,17 @@ CHANGE_COLUMNS: list[str] = [
 
 
 def comparison_window(now: Window | str | tuple[str, str], compare: str) -> Window:
-    """The comparison period of ``now``: ``"previous"`` (same length, just before) or ``"year"``."""
-    w = window(now, "now")
-    if compare == "previous":
-        n = w.n_months
-        s = pd.Period(w.start, freq="M")
-        return Window(str(s - n), str(s - 1))
-    if compare == "year":
-        return Window(str(pd.Period(w.start, freq="M") - 12), str(pd.Period(w.end, freq="M") - 12))
-    raise InputError("compare", compare, "previous or year", "previous: the months just before.")
+    """The comparison period of ``now``: ``"previous"`` (same length, just before) or ``"year"``.
+
+    :func:`hotspots.comparison.windows.comparison_window`, the one window model.
+    """
+    from hotspots.comparison.windows import comparison_window as _comparison_window
+
+    if compare not in ("previous", "year"):
+        raise InputError(
+            "compare", compare, "previous or year", "previous: the months just before."
+        )
+    return _comparison_window(window(now, "now"), compare)
 
 
 def count_in_polygons(x: np.ndarray, y: np.ndarray, polygons) -> list[np.ndarray]:
@@ -156,11 +175,17 @@ class HotspotChanges:
 
     @property
     def current(self) -> gpd.GeoDataFrame:
-        """Rows of the current hotspots (not the gone ones)."""
-        return self.table[self.table["change_class"].fillna("") != "gone"]
+        """Rows of the current hotspots (not the comparison period's)."""
+        return self.table[self.table[S.RANK].notna().to_numpy(dtype=bool)]
+
+    @property
+    def former(self) -> gpd.GeoDataFrame:
+        """Hotspots of the comparison period that overlap none now (gone or too few to tell)."""
+        return self.table[self.table[S.RANK].isna().to_numpy(dtype=bool)]
 
     @property
     def gone(self) -> gpd.GeoDataFrame:
+        """Former hotspots whose fall is distinguishable from none."""
         return self.table[self.table["change_class"].fillna("") == "gone"]
 
     def class_counts(self) -> dict[str, int]:
@@ -181,6 +206,31 @@ def _overlaps(geoms_a, geoms_b) -> list[list[int]]:
     return out
 
 
+def _period_dispersion(
+    series: pd.Series, then_months: list[str], now_months: list[str], source: str
+) -> Dispersion:
+    """φ of a hotspot's monthly series with one level per period (then, now, other months).
+
+    The change between the periods is what is measured, so it must not count as noise:
+    a trend line through a step (3 records then, 83 now) would call the step
+    overdispersion and hide the change. Quasi-Poisson GLM with a level for each period,
+    Pearson chi-square over its residual df (statsmodels ``fit(scale="X2")``).
+    """
+    s = pd.Series(series, dtype=float).sort_index()
+    if len(s) == 0 or s.sum() <= 0:
+        return glm_dispersion(float("nan"), 0.0, len(s), "none", source)
+    idx = list(s.index)
+    groups = [set(then_months), set(now_months)]
+    member = [np.array([m in g for m in idx], dtype=float) for g in groups]
+    other = 1.0 - np.clip(member[0] + member[1], 0, 1)
+    cols = [c for c in (*member, other) if c.sum() > 0]
+    X = np.column_stack(cols)
+    if len(s) - X.shape[1] < MIN_DF:
+        return glm_dispersion(float("nan"), 0.0, len(s), "none", source)
+    est, df = pearson_scale(s.to_numpy(), X)
+    return glm_dispersion(est, df, len(s), "quasi-Poisson GLM, a level for each period", source)
+
+
 def _change(
     n_then: int,
     n_now: int,
@@ -189,9 +239,13 @@ def _change(
     series: pd.Series,
     label: str,
     conf: float,
+    then_months: list[str] | None = None,
+    now_months: list[str] | None = None,
 ) -> dict:
     """Rate ratio now vs then with a dispersion from the monthly series, as table fields."""
-    disp = estimate_dispersion(series, source=f"monthly counts in {label}")
+    disp = _period_dispersion(
+        series, then_months or [], now_months or [], f"monthly counts in {label}"
+    )
     rr = rate_ratio(n_then, n_now, t_then, t_now, conf=conf, dispersion=disp)
 
     def pct(v: float) -> float:
@@ -293,12 +347,14 @@ def hotspot_changes(
         }
         if m_then:
             ch = _change(
-                n_then, n_now, len(m_then), len(m_now), series, f"hotspot {r[S.RANK]}", conf
-            )
+                n_then, n_now, len(m_then), len(m_now), series, f"hotspot {r[S.RANK]}", conf,
+                m_then, m_now,
+            )  # fmt: skip
             hit = over_now[i]
-            cls = "persistent" if hit else "new"
-            if hit and ch["_excludes"]:
-                cls = "growing" if ch["_excludes"] > 0 else "shrinking"
+            if hit:
+                cls = {1: "growing", -1: "shrinking"}.get(ch["_excludes"], "persistent")
+            else:  # new only when the rise is distinguishable from none
+                cls = "new" if ch["_excludes"] > 0 else UNCLEAR
             row |= ch | {
                 "count_then": n_then,
                 "change_class": cls,
@@ -313,8 +369,9 @@ def hotspot_changes(
             r = then_hs.iloc[j]
             n_now, n_then, series = counts(idx)
             ch = _change(
-                n_then, n_now, len(m_then), len(m_now), series, f"former hotspot {r[S.RANK]}", conf
-            )
+                n_then, n_now, len(m_then), len(m_now), series, f"former hotspot {r[S.RANK]}",
+                conf, m_then, m_now,
+            )  # fmt: skip
             rows.append(
                 {
                     S.HOTSPOT_ID: pd.NA,
@@ -324,7 +381,7 @@ def hotspot_changes(
                     S.COUNT: pd.NA,
                     "count_now": n_now,
                     "count_then": n_then,
-                    "change_class": "gone",
+                    "change_class": "gone" if ch["_excludes"] < 0 else UNCLEAR,
                     "rank_then": int(r[S.RANK]),
                     "geometry": r.geometry,
                     **ch,
@@ -364,9 +421,11 @@ def hotspot_changes(
         notes.append(
             f"Change compares records per month inside each hotspot's outline, {w_now.label} "
             f"against {w_then.label}. A hotspot is new when it overlaps no hotspot found by the "
-            "same method in the comparison period, growing or shrinking when the 95% interval of "
-            "its change excludes no change, persistent otherwise; gone hotspots were hotspots "
-            "then that overlap none now."
+            "same method in the comparison period and the 95% interval of its change is wholly "
+            "above no change; growing or shrinking when it overlaps one and the interval excludes "
+            "no change, persistent otherwise; gone hotspots were hotspots then that overlap none "
+            "now and whose interval is wholly below no change. A hotspot without a counterpart "
+            "whose change is not distinguishable from none is 'too few to tell'."
         )
         notes.append(
             "Intervals allow for overdispersion estimated from each hotspot's monthly counts "

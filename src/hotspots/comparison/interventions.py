@@ -161,27 +161,23 @@ def clamp_window(w: Window, available: Iterable[str]) -> Window | None:
 def check_windows(before: Window, after: Window, available: Iterable[str]) -> list[str]:
     """Reasons the two windows cannot be evaluated; empty when they can.
 
-    Empty (no month of data), reversed (the after window starts before the
-    before window) and overlapping windows each give a plain-English reason.
+    A reversed pair (the after window starts before the before window) and the
+    window model's refusals (:func:`hotspots.comparison.windows.check_windows`:
+    overlapping, empty or partly covered windows) each give a plain-English reason,
+    the same message every page and the CLI show.
     """
+    from hotspots.comparison.windows import check_windows as _check
+
     have = set(available)
     problems = []
-    for name, w in (("before", before), ("after", after)):
-        if not any(m in have for m in w.months):
-            span = f"{min(have)} to {max(have)}" if have else "no months"
-            problems.append(
-                f"The {name} window ({w.label}) has no months of data (the dataset covers {span})."
-            )
-    if after.start < before.start:
+    if after.start < before.start and not set(before.months) & set(after.months):
         problems.append(
             f"The after window ({after.label}) starts before the before window ({before.label}): "
             "swap them."
         )
-    elif common := sorted(set(before.months) & set(after.months)):
-        problems.append(
-            f"The before window ({before.label}) and the after window ({after.label}) overlap "
-            f"({', '.join(common)}): a month cannot be both before and after."
-        )
+    c = _check(before, after, have, names=("the before", "the after"))
+    if not c.ok:
+        problems.append(c.message)
     return problems
 
 

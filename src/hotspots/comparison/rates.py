@@ -20,17 +20,25 @@ from hotspots.comparison.dispersion import (
     POISSON,
     POISSON_LABEL,
     Dispersion,
-    estimate_dispersion,
-    monthly_series,
+    area_dispersion,
+    two_figures,
 )
 from hotspots.comparison.ratio import (
     SMALL_COUNT,
     VERY_SMALL_COUNT,
     RateRatio,
+    depends_on_dispersion,
     rate_ratio,
     small_count_flag,
 )
-from hotspots.comparison.windows import Window, dataset_months, window
+from hotspots.comparison.windows import (
+    Window,
+    WindowCheck,
+    check_windows,
+    comparison_window,
+    dataset_months,
+    window,
+)
 from hotspots.data import schema as S
 from hotspots.data.areas import Area, resolve_area
 from hotspots.data.select import filter_records
@@ -44,6 +52,7 @@ __all__ = [
     "VERY_SMALL_COUNT",
     "PeriodComparison",
     "compare_periods",
+    "compare_with_earlier",
     "COMPARISON_COLUMNS",
 ]
 
@@ -101,6 +110,18 @@ class PeriodComparison:
     result: RateRatio
     by_category: pd.DataFrame = field(repr=False)
     notes: tuple[str, ...] = ()
+    check: WindowCheck | None = None
+
+    @property
+    def verdict(self) -> bool:
+        """False when the windows give no verdict (:func:`~hotspots.comparison.windows.check_windows`)."""
+        return self.check is None or self.check.ok
+
+    @property
+    def depends_on_dispersion(self) -> bool:
+        """True when the verdict turns on φ: the interval computed with φ at the low end of
+        its 95% range excludes no change and the one at the high end does not."""
+        return depends_on_dispersion(self.result)
 
     @property
     def dispersion(self) -> Dispersion:
@@ -127,6 +148,12 @@ class PeriodComparison:
                 f"{_cap(what)} in {self.area_name}: none in {self.a.label}, "
                 f"{r.count_b:,} in {self.b.label}; a percentage change cannot be given."
             )
+        if self.check is not None and not self.check.ok:
+            return (
+                f"{_cap(what)} in {self.area_name}: {r.count_a:,} records in {self.a.label} "
+                f"({self.months_a} of {self.a.n_months} months of data), {r.count_b:,} in "
+                f"{self.b.label} ({self.months_b} of {self.b.n_months}). {self.check.message}"
+            )
         lo, hi = r.pct_ci
         verb = "fell" if r.ratio < 1 else "rose" if r.ratio > 1 else "did not change"
         size = f" by {W.about(r.pct_change)}" if r.ratio != 1 else ""
@@ -143,15 +170,17 @@ class PeriodComparison:
         flag = small_count_flag(r.count_a, r.count_b)
         warn = f" Counts are {flag}: read with care." if flag else ""
         d = r.dispersion
+        dlo, dhi = d.ci
         poisson = (
             f" The interval allows for the usual month-to-month variation (dispersion "
-            f"{d.phi:.1f}, from {d.n_months} months)."
+            f"{two_figures(d.phi)}, 95% range {two_figures(dlo)} to {two_figures(dhi)}, "
+            f"{d.df:g} degrees of freedom)."
             if d.estimated
             else f" The interval {POISSON_LABEL}."
         )
         return (
             f"{_cap(what)} in {self.area_name} {verb}{size}{per} ({W.between(lo, hi)}, 95% CI), "
-            f"{frm}; {W.chance(hi < 0 or lo > 0)}.{poisson}{warn}"
+            f"{frm}; {W.verdict(hi < 0 or lo > 0, self.depends_on_dispersion)}.{poisson}{warn}"
         )
 
     def to_dict(self) -> dict:
@@ -190,6 +219,9 @@ class PeriodComparison:
             "poisson_note": f"poisson_* keys: the exact interval that {POISSON_LABEL}",
             "small_count_flag": small_count_flag(r.count_a, r.count_b),
             "reading": self.reading,
+            "verdict": self.verdict,
+            "verdict_depends_on_dispersion": self.depends_on_dispersion,
+            "no_verdict_reason": "" if self.verdict or self.check is None else self.check.message,
             "notes": list(self.notes),
             "by_category": [
                 {k: W.json_number(v) if isinstance(v, float) else v for k, v in row.items()}
@@ -293,13 +325,16 @@ def compare_periods(
     pa, ma = wa.coverage(have)
     pb, mb = wb.coverage(have)
     span = f"{have[0]} to {have[-1]}" if have else "no months"
+    check = check_windows(wa, wb, have)
+    if check.problem == "overlap":
+        raise InputError("b", wb.spec, "a window that does not overlap window A", check.message)
     for label, present, w in (("a", pa, wa), ("b", pb, wb)):
         if not present:
             raise InputError(
                 label,
                 w.spec,
                 "a window with at least one month of data",
-                f"The data covers {span} (months: {', '.join(have)}).",
+                f"{check.message} The data covers {span} (months: {', '.join(have)}).",
             )
     notes: list[str] = []
     for w, present, missing in ((wa, pa, ma), (wb, pb, mb)):
@@ -324,9 +359,7 @@ def compare_periods(
     def disp_of(mask, what: str) -> Dispersion:
         if not overdispersion:
             return POISSON
-        return estimate_dispersion(
-            monthly_series(month[mask], have), source=f"monthly counts of {what} in {ar.name}"
-        )
+        return area_dispersion(sub[mask], have, area_kind=ar.kind, what=f"{what} in {ar.name}")
 
     rows = [
         _row(
@@ -348,8 +381,8 @@ def compare_periods(
             f"{flag} counts ({na} and {nb}; flagged below {SMALL_COUNT}, very small below "
             f"{VERY_SMALL_COUNT}): percentage changes are unstable, see the interval"
         )
-    if overlap := sorted(set(pa) & set(pb)):
-        notes.append(f"the windows overlap ({', '.join(overlap)}): the test assumes they do not")
+    if not check.ok:
+        notes.append(check.message)
     return PeriodComparison(
         ar.name,
         ar.spec,
@@ -363,4 +396,36 @@ def compare_periods(
         result,
         table,
         tuple(notes),
+        check,
+    )
+
+
+def compare_with_earlier(
+    records: pd.DataFrame,
+    w: Window | str,
+    *,
+    kind: str = "year",
+    area: Area | str | None = None,
+    categories=None,
+    available_months: Iterable[str] | None = None,
+) -> tuple[PeriodComparison | None, WindowCheck]:
+    """Window ``w`` against its comparison window (:func:`~hotspots.comparison.windows.comparison_window`).
+
+    Returns
+    -------
+    (comparison, check)
+        The comparison, or None when the windows give no verdict (they overlap,
+        one has no data or is only partly covered); ``check.message`` then says
+        why, in the words every page, the CLI and the pack use.
+    """
+    wb = window(w)
+    have = list(available_months) if available_months is not None else dataset_months(records)
+    check = check_windows(comparison_window(wb, kind), wb, have)
+    if not check.ok:
+        return None, check
+    return (
+        compare_periods(
+            records, check.a, wb, area=area, categories=categories, available_months=have
+        ),
+        check,
     )

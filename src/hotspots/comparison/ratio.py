@@ -39,6 +39,7 @@ __all__ = [
     "small_count_flag",
     "SMALL_COUNT",
     "VERY_SMALL_COUNT",
+    "depends_on_dispersion",
 ]
 
 #: Counts below these are flagged, never hidden. With fewer than 10 records one
@@ -175,3 +176,23 @@ def rate_ratio(
         a, b, ta, tb, ratio, math.exp(log_r - q * se), math.exp(log_r + q * se), qp, conf,
         lo, hi, p, disp,
     )  # fmt: skip
+
+
+def depends_on_dispersion(r: RateRatio) -> bool:
+    """True when the verdict on ``r`` turns on the dispersion's uncertainty.
+
+    The interval is recomputed with φ at the low and the high end of its 95% range
+    (:attr:`~hotspots.comparison.dispersion.Dispersion.ci`): the verdict depends on φ
+    when the first excludes no change and the second does not.
+    """
+    d = r.dispersion
+    if not d.estimated:
+        return False
+    lo, hi = d.ci
+    r_lo = rate_ratio(r.count_a, r.count_b, r.exposure_a, r.exposure_b, dispersion=d.at(lo))
+    r_hi = rate_ratio(r.count_a, r.count_b, r.exposure_a, r.exposure_b, dispersion=d.at(hi))
+
+    def excludes(x: RateRatio) -> bool:
+        return x.ci_high < 1 or x.ci_low > 1
+
+    return excludes(r_lo) and not excludes(r_hi)

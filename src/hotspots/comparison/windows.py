@@ -40,6 +40,12 @@ __all__ = [
     "baseline",
     "SEASON_START",
     "SEASON_END",
+    "DEFAULT_MONTHS",
+    "COMPARISONS",
+    "default_window",
+    "comparison_window",
+    "WindowCheck",
+    "check_windows",
 ]
 
 #: The Seasonal Response season used for simulated data: April to August.
@@ -251,6 +257,139 @@ def default_windows(
     )
 
 
+# --------------------------------------------------------------------------- the window model
+#: Length of the default window on every page, the CLI and the pack: the latest three
+#: months of data (a quarter), or fewer when the latest stretch of data is shorter.
+DEFAULT_MONTHS = 3
+
+#: The comparisons a window can be set against, in words.
+COMPARISONS = {
+    "year": "the same months a year earlier",
+    "previous": "the previous period of the same length",
+    "baseline": "the same months in earlier years",
+}
+
+
+def default_window(months: Iterable[str] | pd.DataFrame, n_months: int = DEFAULT_MONTHS) -> Window:
+    """The default window: the latest complete months of the dataset.
+
+    The last ``n_months`` months of the latest unbroken stretch of months with data
+    (all of that stretch when it is shorter), so a window never spans a gap. Every
+    page, the CLI and the pack open on this window: one rule, one answer.
+
+    Parameters
+    ----------
+    months : the dataset's months (``YYYY-MM``) or its records.
+    n_months : the window's length, :data:`DEFAULT_MONTHS` by default.
+
+    Raises
+    ------
+    InputError
+        When the dataset has no months.
+    """
+    if isinstance(months, pd.DataFrame):
+        months = dataset_months(months)
+    have = sorted(set(months))
+    if not have:
+        raise InputError("records", "no months of data", "a dataset with at least one month")
+    if not (isinstance(n_months, (int, np.integer)) and n_months >= 1):
+        raise InputError("n_months", n_months, "a whole number of months, at least 1")
+    ords = [pd.Period(m, freq="M").ordinal for m in have]
+    run = _runs(ords)[-1][-int(n_months) :]
+    to_m = lambda o: str(pd.Period(ordinal=o, freq="M"))  # noqa: E731
+    return Window(to_m(run[0]), to_m(run[-1]))
+
+
+def comparison_window(w: Window | str, kind: str = "year") -> Window:
+    """The window ``w`` is compared with: ``"year"`` (the same months a year earlier)
+    or ``"previous"`` (the months just before it, of the same length).
+
+    ``"baseline"`` (earlier years) is :func:`baseline`'s; it uses only earlier
+    years in which the window is complete. A window longer than a year, compared
+    with a year earlier, overlaps its comparison window: :func:`check_windows`
+    then refuses the pair.
+    """
+    w = window(w)
+    if kind == "year":
+        return shift_years(w, -1)
+    if kind == "previous":
+        s = pd.Period(w.start, freq="M") - w.n_months
+        e = pd.Period(w.start, freq="M") - 1
+        return Window(str(s), str(e))
+    raise InputError("comparison", kind, "'year' or 'previous'")
+
+
+@dataclass(frozen=True)
+class WindowCheck:
+    """Whether two windows may be compared, and the one message shown when not.
+
+    Attributes
+    ----------
+    a, b : the earlier (reference) and later window.
+    problem : ``""`` (comparable), ``"overlap"``, ``"empty"`` or ``"partial"``.
+    message : the message every page, the CLI and the pack show when there is no
+        verdict (``""`` when comparable).
+    """
+
+    a: Window
+    b: Window
+    problem: str = ""
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when a verdict may be given."""
+        return not self.problem
+
+
+def _months_words(months: list[str]) -> str:
+    ords = [pd.Period(m, freq="M").ordinal for m in months]
+    to_m = lambda o: str(pd.Period(ordinal=o, freq="M"))  # noqa: E731
+    return ", ".join(Window(to_m(r[0]), to_m(r[-1])).label for r in _runs(ords))
+
+
+def check_windows(
+    a: Window | str, b: Window | str, available: Iterable[str], *, names: tuple[str, str] = ("", "")
+) -> WindowCheck:
+    """Whether window ``a`` may be compared with window ``b`` on data with ``available`` months.
+
+    Overlapping windows (a month cannot be both before and after), a window with no
+    month of data and a window only partly covered by data give no verdict; the
+    message is the same wherever it is shown. Checked in that order.
+
+    Parameters
+    ----------
+    a, b : the earlier (reference) and later window.
+    available : the months the dataset has.
+    names : optional words for the windows in the message ("before", "after").
+    """
+    wa, wb = window(a, "a"), window(b, "b")
+    have = set(available)
+    na = f"{names[0]} window ({wa.label})" if names[0] else wa.label
+    nb = f"{names[1]} window ({wb.label})" if names[1] else wb.label
+    if common := sorted(set(wa.months) & set(wb.months)):
+        return WindowCheck(
+            wa, wb, "overlap",
+            f"No verdict: {na} and {nb} overlap (both hold {_months_words(common)}); a month "
+            "cannot be on both sides of a comparison.",
+        )  # fmt: skip
+    for n, w in ((na, wa), (nb, wb)):
+        present, missing = w.coverage(have)
+        if not present:
+            return WindowCheck(
+                wa, wb, "empty", f"No verdict: there are no data for {n}, so nothing to compare."
+            )
+    for n, w in ((na, wa), (nb, wb)):
+        present, missing = w.coverage(have)
+        if missing:
+            return WindowCheck(
+                wa, wb, "partial",
+                f"No verdict: {n} is only partly covered by the data ({_months_words(missing)} "
+                "missing), so its count is incomplete.",
+            )  # fmt: skip
+    return WindowCheck(wa, wb)
+
+
 # --------------------------------------------------------------------------- baseline
 @dataclass(frozen=True)
 class Baseline:
@@ -294,6 +433,7 @@ class Baseline:
     @property
     def reading(self) -> str:
         from hotspots.comparison import wording as W
+        from hotspots.comparison.ratio import depends_on_dispersion
 
         if not self.years:
             return f"{self.count:,} records in {self.window.label}; {self.gap or 'no earlier years loaded'}."
@@ -314,7 +454,7 @@ class Baseline:
             lo, hi = r.pct_ci
             s += (
                 f": {W.pct(r.pct_change)} ({W.between(lo, hi)}, 95% CI); "
-                f"{W.chance(hi < 0 or lo > 0)}"
+                f"{W.verdict(hi < 0 or lo > 0, depends_on_dispersion(r))}"
             )
             if not r.dispersion.estimated:
                 s += f"; the interval {POISSON_LABEL}"
@@ -386,7 +526,7 @@ def baseline(
     interval, labelled, when there are too few months), so ``records`` must hold
     all the dataset's months.
     """
-    from hotspots.comparison.dispersion import POISSON, estimate_dispersion, monthly_series
+    from hotspots.comparison.dispersion import POISSON, area_dispersion
     from hotspots.comparison.ratio import rate_ratio
     from hotspots.data.areas import resolve_area
 
@@ -440,10 +580,7 @@ def baseline(
         )
         if present:
             disp = (
-                estimate_dispersion(
-                    monthly_series(sub[S.MONTH], sorted(have)),
-                    source=f"monthly counts in {a.name}",
-                )
+                area_dispersion(sub, sorted(have), area_kind=a.kind, what=f"records in {a.name}")
                 if overdispersion
                 else POISSON
             )

@@ -77,6 +77,23 @@ def chance(excludes_no_change: bool) -> str:
     )
 
 
+#: Below this many records before, a change is given as two counts ("from 1 to 17
+#: records"), never as a percentage; so is any rise over :data:`COUNTS_ABOVE_PCT` percent.
+COUNTS_BELOW = 5
+COUNTS_ABOVE_PCT = 300.0
+
+#: What a reading says when the verdict turns on the dispersion's own uncertainty.
+DEPENDS = (
+    "whether this could be chance depends on how variable counts are (the interval excludes "
+    "no change at the low end of the dispersion's 95% range, not at the high end)"
+)
+
+
+def verdict(excludes_no_change: bool, depends_on_dispersion: bool = False) -> str:
+    """:func:`chance`, or :data:`DEPENDS` when the verdict turns on the dispersion."""
+    return DEPENDS if depends_on_dispersion else chance(excludes_no_change)
+
+
 def fewer_more(n: float) -> str:
     """``263 fewer`` / ``40 more`` / ``no more and no fewer``."""
     if not math.isfinite(n):

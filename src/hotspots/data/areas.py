@@ -43,6 +43,7 @@ __all__ = [
     "polygon_spec",
     "polygon_area",
     "geometry_area",
+    "link_area_spec",
 ]
 
 DEFAULT_PLACE_RADIUS_M = 250.0
@@ -137,6 +138,46 @@ def geometry_area(geom: object, argument: str = "area") -> Area:
     return Area(f"Given area ({valid.area / 1e6:.2f} km²)", "polygon", "geometry", valid)
 
 
+KINDS = ("town", "ward", "place")  # what a link's area may name
+
+
+def link_area_spec(text: str, boundaries: Boundaries | None = None) -> str | None:
+    """The area spec a link's ``area`` names, or None when it names none.
+
+    For links (``?area=``): a town, ward or named place by its name, its slug or (wards) its
+    code, with or without its ``town:``/``ward:``/``place:`` prefix and an ``@radius`` (a
+    place); ``bcp`` and ``town-centre``. Never a file or an LSOA (a link must not make the
+    server read a path). Returns the canonical spec: ``ward:E05012674``, ``town:Poole``,
+    ``place:Poole Bus Station`` (+ ``@radius`` when given), ``bcp``, ``town-centre``.
+    """
+    from hotspots.errors import HotspotsError
+
+    raw = str(text).strip()
+    base, sep, radius = raw.partition("@")
+    prefix, colon, rest = base.partition(":")
+    if colon and prefix.lower() not in ("town", "ward", "place"):
+        return None
+    if not colon and S.name_key(base) in ("bcp", "all", "town-centre", "towncentre"):
+        return "town-centre" if "town" in S.name_key(base) else "bcp"
+    if not base.strip() or (colon and not rest.strip()):
+        return None
+    # each kind named explicitly: resolve_area's unprefixed search would try a file path
+    tries = [f"{prefix.lower()}:{rest.strip()}"] if colon else [f"{k}:{base}" for k in KINDS]
+    area = None
+    for spec in tries:
+        try:
+            area = resolve_area(spec, boundaries)
+            break
+        except HotspotsError:
+            continue
+    if area is None:
+        return None
+    if area.kind == "place":
+        place = area.spec.partition("@")[0]
+        return f"{place}@{radius.strip()}" if sep else place
+    return area.spec
+
+
 def resolve_area(
     spec: str | Area | shapely.Geometry | gpd.GeoDataFrame | gpd.GeoSeries | None,
     boundaries: Boundaries | None = None,
@@ -177,17 +218,22 @@ def resolve_area(
     else:
         kinds, text = ("town-centre", "town", "ward", "lsoa", "place", "file"), raw
     low = text.lower()
+    key = S.name_key(_split_radius(text)[0])  # names as slugs too: "poole-town", "Poole Town"
     for kind in kinds:
         if kind == "town-centre" and low in ("town-centre", "town centre", "towncentre"):
             return town_centre_area(b)
         if kind == "town":
             for t in S.TOWNS:
-                if low == t.lower():
+                if low == t.lower() or key == S.name_key(t):
                     geom = shapely.union_all(b.wards.loc[b.wards[S.TOWN] == t, "geometry"].values)
                     return Area(t, "town", f"town:{t}", geom)
         if kind == "ward":
             w = b.wards
-            hit = w[(w[S.WARD_CODE].str.lower() == low) | (w[S.WARD_NAME].str.lower() == low)]
+            hit = w[
+                (w[S.WARD_CODE].str.lower() == low)
+                | (w[S.WARD_NAME].str.lower() == low)
+                | (w[S.WARD_NAME].map(S.name_key) == key)
+            ]
             if len(hit) == 1:
                 r = hit.iloc[0]
                 return Area(f"{r[S.WARD_NAME]} ward", "ward", f"ward:{r[S.WARD_CODE]}", r.geometry)
@@ -208,10 +254,15 @@ def resolve_area(
             if not 0 < radius <= 20_000:
                 raise InputError("area radius", radius, "between 0 and 20,000 metres")
             gz = b.gazetteer
-            key = name.lower()
-            hit = gz[(gz["name"].str.lower() == key) | (gz["place"].str.lower() == key)]
+            name_low = name.lower()
+            hit = gz[
+                (gz["name"].str.lower() == name_low)
+                | (gz["place"].str.lower() == name_low)
+                | (gz["name"].map(S.name_key) == key)
+                | (gz["place"].map(S.name_key) == key)
+            ]
             if hit.empty:
-                hit = gz[gz["place"].str.lower().str.contains(re.escape(key))]
+                hit = gz[gz["place"].str.lower().str.contains(re.escape(name_low))]
             if len(hit) == 1:
                 r = hit.iloc[0]
                 return Area(

@@ -35,6 +35,8 @@ simulated       bool             True for simulator output: the app labels it wh
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -230,14 +232,24 @@ def conform(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def name_key(text: str) -> str:
+    """The form names are matched in: lower case, "&" as "and", every run of other
+    characters as one "-" ("Westbourne & West Cliff" and "westbourne-and-west-cliff" give
+    the same key; so do "Bicycle theft", "bicycle-theft" and "BICYCLE_THEFT")."""
+    low = str(text).lower().replace("&", " and ")
+    return "-".join(re.findall(r"[a-z0-9]+", low))
+
+
 def resolve_categories(
     categories: str | list[str] | tuple[str, ...] | None, argument: str = "categories"
 ) -> tuple[str, ...]:
-    """Turn a ``categories`` value (the CLI's ``--types``) into a tuple of police.uk categories.
+    """Turn a ``categories`` value (the CLI's ``--types``, a link's ``cats``) into a tuple
+    of police.uk categories.
 
-    Accepts ``None`` (all), a comma-separated string or a list; items may be exact
-    category names (case-insensitive) or the groups ``all``, ``crime``, ``asb``. An unknown
-    item is an :class:`~hotspots.errors.InputError` naming ``argument``.
+    Accepts ``None`` (all), a comma-separated string or a list; items may be category
+    names in any case or as slugs (``Bicycle theft``, ``bicycle-theft``; see
+    :func:`name_key`) or the groups ``all``, ``crime``, ``asb``. An unknown item is an
+    :class:`~hotspots.errors.InputError` naming ``argument``.
     """
     from hotspots.errors import InputError
 
@@ -247,14 +259,14 @@ def resolve_categories(
         items = [t.strip() for t in categories.split(",")]
     else:
         items = list(categories)
-    lookup = {c.lower(): c for c in CATEGORIES}
+    lookup = {name_key(c): c for c in CATEGORIES}
     out: list[str] = []
     for item in items:
         if not isinstance(item, str):
             raise InputError(argument, item, "category names or all / crime / asb (text)")
         if not item:
             continue
-        key = item.lower()
+        key = name_key(item)
         if key in CATEGORY_GROUPS:
             out.extend(CATEGORY_GROUPS[key])
         elif key in lookup:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -74,6 +75,7 @@ class InputFile:
     _path: Path | None = None
     _zip: Path | None = None
     _member: str | None = None
+    _index: int | None = None  # the member's position in the archive: members are read by it
     why: str = ""  # for kind == "skip": the reason, said in the report
 
     def read_bytes(self, limit: int | None = None) -> bytes:
@@ -88,7 +90,7 @@ class InputFile:
         too_big = f"larger than {limit / 1024**2:.0f} MiB; refused (split it, or import months separately)"
         if self._zip is not None and self._member is not None:
             try:
-                with zipfile.ZipFile(self._zip) as zf, zf.open(self._member) as fh:
+                with zipfile.ZipFile(self._zip) as zf, zf.open(self._info(zf)) as fh:
                     return _read_capped(fh, limit, too_big)
             except (
                 zipfile.BadZipFile,
@@ -103,6 +105,36 @@ class InputFile:
         if self._path.stat().st_size > limit:
             raise OSError(too_big)
         return self._path.read_bytes()
+
+    def _info(self, zf: zipfile.ZipFile) -> zipfile.ZipInfo:
+        """This member's own ``ZipInfo``, found by position (never by name: two members
+        may share a name, and ``ZipFile.open(name)`` would give the last one both times)."""
+        infos = zf.infolist()
+        if self._index is None:  # made without a position: only a name held by one member
+            same = [i for i in infos if i.filename == self._member]
+            if len(same) != 1:
+                raise OSError(
+                    f"{self.name}: {len(same)} members have this name; read them by position"
+                )
+            return same[0]
+        if self._index >= len(infos):
+            raise OSError(f"{self.name}: the archive changed since it was listed")
+        info = infos[self._index]
+        if info.filename != self._member:
+            raise OSError(f"{self.name}: the archive changed since it was listed")
+        return info
+
+    def size(self) -> int:
+        """Bytes this file holds (a zip member's declared size); 0 when it cannot be told."""
+        try:
+            if self._zip is not None and self._member is not None:
+                with zipfile.ZipFile(self._zip) as zf:
+                    return self._info(zf).file_size
+            if self._path is not None:
+                return self._path.stat().st_size
+        except (OSError, zipfile.BadZipFile):
+            pass
+        return 0
 
 
 def _read_capped(fh, limit: int, message: str) -> bytes:
@@ -195,17 +227,27 @@ def _from_zip(path: Path) -> Iterator[InputFile]:
         raise FileReadError(str(path), "not a valid zip archive") from None
     with zf:
         infos = _check_zip(path, zf)
-    for info in sorted(infos, key=lambda i: i.filename):
+    # Every member by its own position: members may share a name (two folders' street.csv
+    # zipped flat), and each is read (or reported) on its own. A repeated name gets its
+    # position in the archive added, so messages and reports tell the members apart.
+    seen = Counter(info.filename for info in infos)
+    order = sorted(range(len(infos)), key=lambda k: (infos[k].filename, k))
+    for k in order:
+        info = infos[k]
         if info.is_dir():
             continue
         base = PurePosixPath(info.filename).name
         why = skip_reason(info.filename)
+        label = f"{path.name}!{info.filename}"
+        if seen[info.filename] > 1:
+            label += f" (member {k + 1} of the archive)"
         yield InputFile(
-            f"{path.name}!{info.filename}",
+            label,
             file_key(base),
             "skip" if why else classify_name(info.filename),
             _zip=path,
             _member=info.filename,
+            _index=k,
             why=why,
         )
 

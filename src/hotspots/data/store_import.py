@@ -14,7 +14,6 @@ import json
 import os
 import time
 import uuid
-import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from hotspots.data import audit
 from hotspots.data import schema as S
 from hotspots.data.ingest import ReadResult, expand_inputs, read_items
 from hotspots.data.store_layout import (
@@ -36,6 +36,12 @@ from hotspots.data.store_layout import (
     sql_list,
     to_frame,
     write_parquet,
+)
+from hotspots.data.store_versions import (
+    history_rows,
+    prune_versions,
+    record_versions,
+    restore_manifest,
 )
 from hotspots.errors import InputError
 
@@ -52,15 +58,8 @@ KEEP_MARGIN_M = 2000.0
 
 
 def _size(item) -> int:
-    try:
-        if getattr(item, "_zip", None) is not None:
-            with zipfile.ZipFile(item._zip) as zf:
-                return zf.getinfo(item._member).file_size
-        if getattr(item, "_path", None) is not None:
-            return item._path.stat().st_size
-    except (OSError, KeyError, zipfile.BadZipFile):
-        pass
-    return 0
+    size = getattr(item, "size", None)  # an InputFile (a FileReadError has none)
+    return size() if callable(size) else 0
 
 
 def _return_memory() -> None:
@@ -120,6 +119,10 @@ def _apply_keep(result: ReadResult, keep: str) -> None:
     result.records = select_rows(rec, ok).reset_index(drop=True)
 
 
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
 class StoreImport(StoreFiles):
     """The write side of a store (see :class:`hotspots.data.store.Store`)."""
 
@@ -135,6 +138,7 @@ class StoreImport(StoreFiles):
         labels: dict[str, str] | None = None,
         keep: str = "all",
         on_rows: Callable[[int, float], None] | None = None,
+        replace_smaller: bool = False,
     ) -> ReadResult:
         """Read files and merge them into the store, in one atomic step. Returns the read result.
 
@@ -153,6 +157,12 @@ class StoreImport(StoreFiles):
         files that hold any BCP row; ``all``); rows not kept are counted in
         ``report.rows_not_kept``. ``on_rows(rows_read, seconds)`` is called after each
         file (for a rows-per-second display).
+
+        Every month the import changes keeps its previous version (see
+        :mod:`hotspots.data.store_versions`); an import that would remove more than
+        ``SHRINK_TOLERANCE_PCT`` % of a month's rows raises
+        :class:`~hotspots.errors.ShrinkRefusedError` and changes nothing, unless
+        ``replace_smaller`` (or ``replace``) asks for it.
         """
         if keep not in KEEP_CHOICES:
             raise InputError("keep", keep, "one of " + ", ".join(KEEP_CHOICES))
@@ -165,6 +175,8 @@ class StoreImport(StoreFiles):
         with self.writer():
             notices = self._repair_if_damaged()
             man = self.manifest()
+            before = man
+            replace_asked = replace
             written: list[Path] = []
             try:
                 for batch in batches:
@@ -211,6 +223,14 @@ class StoreImport(StoreFiles):
                         f"{BATCH_BYTES / 1024**2:.0f} MiB (memory stays bounded) and stored "
                         "in one atomic step"
                     )
+                man = record_versions(
+                    self.path,
+                    before,
+                    man,
+                    now=_now(),
+                    replace_smaller=replace_smaller or replace_asked,
+                    how="import (replacing the store)" if replace_asked else "import",
+                )
                 new_man = self._commit(man, total, written)
             except BaseException:
                 for f in written:
@@ -230,16 +250,23 @@ class StoreImport(StoreFiles):
             f"repaired first: months dropped {', '.join(done['months_dropped']) or 'none'}"
         ]
 
-    def write(self, result: ReadResult, *, replace: bool = False) -> None:
+    def write(
+        self, result: ReadResult, *, replace: bool = False, replace_smaller: bool = False
+    ) -> None:
         """Merge a read result under the writer lock, in one atomic manifest swap.
 
-        A store found damaged is repaired first (said in the report's notices).
+        A store found damaged is repaired first (said in the report's notices). Months keep
+        their versions and are not shrunk unasked, as in :meth:`ingest`.
         """
         with self.writer():
             result.report.notices[:0] = self._repair_if_damaged()
             written: list[Path] = []
             try:
-                man = self._merge(result, self.manifest(), written, replace=replace)
+                before = self.manifest()
+                man = self._merge(result, before, written, replace=replace)
+                man = record_versions(
+                    self.path, before, man, now=_now(), replace_smaller=replace_smaller or replace
+                )
                 new_man = self._commit(man, result, written)
             except BaseException:
                 for f in written:
@@ -312,7 +339,9 @@ class StoreImport(StoreFiles):
         Rows of replaced identities go, Crime IDs already stored from other files are
         dropped as duplicates (the report still reconciles). With ``replace`` the result
         replaces everything. New files are appended to ``written``."""
-        replace_ids, new = self._plan_identities(result, man)
+        # replacing the whole store: nothing stored is "already there" (the same file again
+        # would otherwise be dropped as a duplicate of rows that are about to go)
+        replace_ids, new = self._plan_identities(result, {**man, "files": {}} if replace else man)
         new_files = set(new[S.SOURCE_FILE].unique()) if len(new) else set()
         gone = set(replace_ids)
         if replace:
@@ -404,8 +433,43 @@ class StoreImport(StoreFiles):
             "reports": reports,
             "updated_at": now,
         }
+        if "versions" in man:
+            new_man["versions"] = man["versions"]
+        head = audit.current_head()  # the audit log's head now: evidence kept apart from it
+        if head is not None:
+            new_man["audit_head"] = head
         self._swap_manifest(new_man)
         return new_man
+
+    # --- versions of months ------------------------------------------------------
+    def history(self, month: str | None = None) -> list[dict]:
+        """Every kept version of every month (or of ``month``), oldest first: month,
+        version, rows, at, how, files, current (see :mod:`hotspots.data.store_versions`)."""
+        return history_rows(self.manifest(), month)
+
+    def restore(self, month: str, version: int) -> dict:
+        """Bring ``month`` back to kept ``version`` exactly (its very file), under the
+        writer lock, in one atomic manifest swap; recorded as a new version (so a restore
+        is itself undone by restoring the version before it). Returns that new version."""
+        with self.writer():
+            self._repair_if_damaged()
+            new_man = restore_manifest(self.path, self.manifest(), month, version, now=_now())
+            self._swap_manifest(new_man)
+            self._collect_garbage(new_man)
+        return {k: v for k, v in new_man["versions"][month][-1].items() if k != "sources"}
+
+    def prune_versions(self, keep: int) -> int:
+        """Keep the last ``keep`` versions of each month; returns how many were dropped."""
+        with self.writer():
+            man = self.manifest()
+            new_man = prune_versions(man, keep)
+            dropped = sum(len(v) for v in man.get("versions", {}).values()) - sum(
+                len(v) for v in new_man.get("versions", {}).values()
+            )
+            if dropped:
+                self._swap_manifest(new_man)
+                self._collect_garbage(new_man)
+        return dropped
 
     def _stored_crime_ids(
         self, new: pd.DataFrame, man: dict, old_by_month: dict, exclude: set[str]

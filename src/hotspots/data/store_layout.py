@@ -34,6 +34,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from hotspots.data import schema as S
+from hotspots.data.store_versions import version_files
 from hotspots.errors import HotspotsError, InputError, StoreBusyError, StoreDamagedError
 
 __all__ = [
@@ -313,9 +314,46 @@ class StoreFiles:
         """Files the manifest names that are missing (empty list: the store is whole)."""
         man = self.manifest()
         named = list(man["months"].values())
+        named += sorted(version_files(man) - set(named))  # kept versions of months
         for r in man.get("reports", []):
             named += [r["report"], r["rejected"]]
         return [rel for rel in named if not (self.path / rel).exists()]
+
+    def staged_files(self) -> list[dict]:
+        """Files in the store's folders that no manifest names: month files and reports
+        staged by an import that was killed (or is running now), temporary manifests.
+        Each as ``{"file": relative path, "bytes": size}``; ``repair`` removes them."""
+        man = self.manifest()
+        keep = set(man["months"].values()) | version_files(man)
+        for r in man.get("reports", []):
+            keep |= {r["report"], r["rejected"]}
+        found = [
+            f
+            for sub in ("records", "reports")
+            for f in (self.path / sub).rglob("*")
+            if f.is_file() and str(f.relative_to(self.path)) not in keep
+        ]
+        found += list(self.path.glob(MANIFEST + ".*.tmp"))
+        out = []
+        for f in sorted(found):
+            with contextlib.suppress(FileNotFoundError):
+                out.append({"file": str(f.relative_to(self.path)), "bytes": f.stat().st_size})
+        return out
+
+    def writer_active(self) -> str:
+        """Who holds the writer lock now (``"pid …, since …"``), or "" when nobody does."""
+        lock = self.path / LOCK_FILE
+        if not lock.exists():
+            return ""
+        fd = os.open(lock, os.O_RDONLY)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "unknown"
+            return ""
+        finally:
+            os.close(fd)
 
     def _damaged(self, man: dict) -> StoreDamagedError:
         missing = self.check()
@@ -341,7 +379,12 @@ class StoreFiles:
     def _repair_locked(self) -> dict:
         man = self.manifest()
         missing = set(self.check())
-        done = {"missing_files": sorted(missing), "months_dropped": [], "files_affected": []}
+        done: dict[str, list] = {
+            "missing_files": sorted(missing),
+            "months_dropped": [],
+            "files_affected": [],
+            "staged_files_removed": self.staged_files(),
+        }
         if not missing:
             if self.exists():
                 self._collect_garbage(man)
@@ -365,7 +408,13 @@ class StoreFiles:
             for r in man.get("reports", [])
             if r["report"] not in missing and r["rejected"] not in missing
         ]
+        versions = {
+            m: [v for v in vs if not v.get("file") or v["file"] not in missing]
+            for m, vs in man.get("versions", {}).items()
+        }
         new_man = {**man, "months": months, "files": files, "reports": reports}
+        if versions:
+            new_man["versions"] = versions
         new_man["id"] = hashlib.sha1(json.dumps(sorted(months.items())).encode()).hexdigest()[:16]
         new_man["repaired_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         self._swap_manifest(new_man)
@@ -400,6 +449,7 @@ class StoreFiles:
         """Remove files no manifest names. Only called with the writer lock held, so
         no other writer has files in flight; readers of the previous manifest re-read."""
         keep = {self.path / rel for rel in man["months"].values()}
+        keep |= {self.path / rel for rel in version_files(man)}
         for r in man.get("reports", []):
             keep |= {self.path / r["report"], self.path / r["rejected"]}
         for sub in ("records", "reports"):

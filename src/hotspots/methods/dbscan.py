@@ -22,19 +22,31 @@ Automatic parameters (announced in ``notes``)
     one in ten BCP map points has a neighbour nearer than 50 m, so a smaller radius
     would only ever see one anonymised point at a time.
 ``min_points``
-    Set against chance. Under complete spatial randomness (CSR) the N records of
-    the study area (area A) are scattered uniformly, so the records within
-    ``eps_m`` of any fixed location are Poisson with mean
-    ``lambda = N * pi * eps_m**2 / A``. ``min_points`` is the smallest m with
-    ``P(Poisson(lambda) >= m) <= alpha / L``: the chance that *any* of the L
-    distinct locations tested would be core if the records were random is at most
-    ``alpha`` (0.05; Bonferroni over the L locations). At least 3.
-    This scales with the records *and* the area, so the rule works from a year of
-    BCP down to one ward, a 300 m circle or a drawn rectangle: more months make the
-    threshold grow like ``lambda + c*sqrt(lambda)``, slower than the records, so
-    widening the window makes real places clearer, not harder to find. Checked on
-    the bundled 2024-01..03 months (every ward with 300+ records has a hotspot) and
-    on uniform random records over BCP land (no hotspots in 5 seeds).
+    Set against chance, per location, with the chance model of
+    :mod:`hotspots.methods.chance`. Under chance the N records fall on the study
+    area's police.uk map points, each with the share of land it stands for (its
+    Voronoi catchment), so the *other* records within ``eps_m`` of a record at
+    location j are Poisson with mean ``lambda_j = N * (summed share of the map
+    points within eps_m of j)`` — high where map points are dense (town centres),
+    low in parks. A record's own neighbourhood always holds the record itself (a
+    Palm distribution), so location j is core when its records within ``eps_m``
+    number at least the smallest ``m_j`` with
+    ``min(mu_j P(Poisson(lambda_j) >= m_j - 1), P(Poisson(lambda_j) >= m_j)) <= alpha / L``
+    where ``mu_j = N * share_j`` is what chance puts on j itself and L the map
+    points of the study area: by Mecke's formula the first term bounds the chance
+    that j holds a record *and* ``m_j`` within ``eps_m``, so the chance that *any*
+    location is core when the records are chance is at most ``alpha`` (0.05,
+    Bonferroni over the L map points). At least 3. ``min_points`` reports the
+    smallest ``m_j`` of the locations tested; ``min_points_by_location`` all of them.
+    Records that do not sit on map points (a force export) use the uniform model:
+    ``lambda = N pi eps_m**2 / A`` over the study area A and the Palm test
+    ``P(Poisson(lambda) >= m - 1) <= alpha / L`` over the L distinct locations.
+    The threshold grows like ``lambda + c*sqrt(lambda)``, slower than the records,
+    so widening the window makes real places clearer, not harder to find.
+    Checked in ``tests/methods/test_chance.py``: uniform-then-snapped noise of a real
+    month's count gives on average at most 1 hotspot over 10 seeds at BCP scale and
+    in Bournemouth Central, and over 200 seeds in a small area the share of seeds
+    with any core location is at most 5%.
 References
 ----------
 Ester, M., Kriegel, H.-P., Sander, J. and Xu, X. (1996) A density-based algorithm
@@ -50,15 +62,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy import stats
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
-from sklearn.cluster import DBSCAN
 
 from hotspots.data import schema as S
 from hotspots.data.areas import Area, records_in_area, resolve_area
 from hotspots.data.boundaries import Boundaries
 from hotspots.data.points import WeightedPoints, unique_locations
 from hotspots.data.select import select_rows
+from hotspots.methods.chance import MAP_POINTS, ChanceModel, chance_model, palm_min_count
 from hotspots.methods.naming import (
     NAME_WITHIN_M,
     check_records,
@@ -80,6 +93,7 @@ __all__ = [
     "auto_min_points",
     "CHANCE_ALPHA",
     "KNN_K",
+    "dbscan_labels",
 ]
 
 KNN_K = 2
@@ -122,6 +136,8 @@ class DbscanResult:
     buffer_m: float
     n_records: int
     notes: tuple[str, ...] = ()
+    min_points_by_location: np.ndarray | None = None
+    chance: ChanceModel | None = None
 
     def record_labels(self) -> np.ndarray:
         """Cluster label per clustered record (-1 noise), in the order of the input records."""
@@ -148,7 +164,7 @@ def auto_eps_m(points: WeightedPoints, k: int = KNN_K) -> float:
     Parameters
     ----------
     points : distinct locations (metres) with record counts.
-    k : neighbour order (default 3).
+    k : neighbour order (default 2, :data:`KNN_K`).
 
     Returns
     -------
@@ -182,15 +198,70 @@ def auto_min_points(
 
     Returns
     -------
-    int, the smallest m with ``P(Poisson(N pi eps^2 / A) >= m) <= alpha / L``, at
-    least ``MIN_POINTS_FLOOR``.
+    int, the smallest m with ``P(Poisson(N pi eps^2 / A) >= m - 1) <= alpha / L``
+    (the Palm test: the record itself is always in its neighbourhood), at least
+    ``MIN_POINTS_FLOOR``. This is the uniform-land model, used where records do not
+    sit on police.uk map points.
     """
     if area_m2 <= 0 or n_records <= 0:
         return MIN_POINTS_FLOOR
     lam = n_records * math.pi * eps_m**2 / area_m2
-    # isf(q) is the largest k with P(X > k) > q, so P(X >= isf + 1) <= q
-    m = int(stats.poisson.isf(alpha / max(1, n_locations), lam)) + 1
+    m = int(palm_min_count(np.array([lam]), alpha / max(1, n_locations))[0])
     return int(max(MIN_POINTS_FLOOR, m))
+
+
+def dbscan_labels(
+    x: np.ndarray, y: np.ndarray, weight: np.ndarray, eps_m: float, min_points: np.ndarray | float
+) -> tuple[np.ndarray, np.ndarray]:
+    """DBSCAN on weighted locations with a threshold per location.
+
+    Parameters
+    ----------
+    x, y : distinct locations, metres.
+    weight : records at each location.
+    eps_m : radius, inclusive (distance <= eps_m, as scikit-learn).
+    min_points : records within ``eps_m`` (own included) a location needs to be
+        core: one number, or one per location.
+
+    Returns
+    -------
+    (labels, core): int64 cluster label per location (-1 noise), bool core mask.
+    With one ``min_points`` the labels equal scikit-learn's
+    ``DBSCAN(eps, min_samples).fit(X, sample_weight=weight)``: clusters numbered in
+    the order of their first core location, a border location taking the first
+    cluster (lowest label) with a core location within ``eps_m``.
+    """
+    m = len(x)
+    if m == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=bool)
+    X = np.c_[x, y]
+    pairs = cKDTree(X).query_pairs(eps_m, output_type="ndarray")
+    i, j = (pairs[:, 0], pairs[:, 1]) if len(pairs) else (np.empty(0, int), np.empty(0, int))
+    w = np.asarray(weight, dtype="float64")
+    held = w + np.bincount(i, weights=w[j], minlength=m) + np.bincount(j, weights=w[i], minlength=m)
+    core = held >= np.asarray(min_points, dtype="float64") - 1e-9
+    labels = np.full(m, -1, dtype=np.int64)
+    cidx = np.flatnonzero(core)
+    if len(cidx) == 0:
+        return labels, core
+    pos = np.full(m, -1, dtype=np.int64)
+    pos[cidx] = np.arange(len(cidx))
+    both = core[i] & core[j]
+    g = coo_matrix(
+        (np.ones(int(both.sum())), (pos[i[both]], pos[j[both]])), shape=(len(cidx), len(cidx))
+    )
+    _, comp = connected_components(g, directed=False)
+    # number clusters by their first core location (scipy labels from node 0 on, in order)
+    labels[cidx] = comp
+    # border locations: the lowest cluster label among their core neighbours
+    a = np.r_[i[core[i] & ~core[j]], j[core[j] & ~core[i]]]
+    b = np.r_[j[core[i] & ~core[j]], i[core[j] & ~core[i]]]
+    if len(a):
+        best = np.full(m, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(best, b, labels[a])
+        bord = best < np.iinfo(np.int64).max
+        labels[bord] = best[bord]
+    return labels, core
 
 
 def dbscan_hotspots(
@@ -203,6 +274,8 @@ def dbscan_hotspots(
     gazetteer: gpd.GeoDataFrame | None = None,
     boundaries: Boundaries | None = None,
     name_within_m: float = NAME_WITHIN_M,
+    map_points: tuple[np.ndarray, np.ndarray] | None = None,
+    importance: tuple[float, float, float] | None = None,
 ) -> DbscanResult:
     """Find DBSCAN clusters of records and describe each as a hotspot polygon.
 
@@ -219,6 +292,12 @@ def dbscan_hotspots(
         ``min_points``.
     gazetteer, boundaries, name_within_m : naming, see
         :func:`hotspots.methods.naming.describe_hotspots`.
+    map_points : the police.uk map-point set of the chance model (default: the
+        bundled points plus the records' own, :func:`hotspots.methods.chance.map_points`).
+    importance : optional ``(min_share, min_pai, area_km2)``: describe and name only
+        the clusters holding at least ``min_share`` of the records or with a PAI of at
+        least ``min_pai`` over ``area_km2`` (what :func:`hotspots.methods.detect.detect`
+        keeps anyway); the others stay in ``labels`` but get no hotspot row.
 
     Returns
     -------
@@ -258,28 +337,57 @@ def dbscan_hotspots(
         eps_m = auto_eps_m(pts)
         notes.append(
             f"eps set to {eps_m:g} m: record-weighted median distance from a location to its "
-            f"{KNN_K}rd-nearest location, rounded to 10 m (range {EPS_RANGE_M[0]:g}–{EPS_RANGE_M[1]:g} m)."
+            f"{KNN_K}nd-nearest other location, rounded to 10 m (range {EPS_RANGE_M[0]:g}–{EPS_RANGE_M[1]:g} m)."
         )
     eps_m = float(eps_m)
+    m_by_loc: np.ndarray | None = None
+    model: ChanceModel | None = None
     if min_points is None:
         if study_area is not None:
-            a_m2, a_name = float(study_area.geometry.area), study_area.name
+            region = study_area
         else:
             hull = (
-                shapely.convex_hull(shapely.multipoints(np.c_[pts.x, pts.y])) if len(pts) else None
+                shapely.convex_hull(shapely.multipoints(np.c_[pts.x, pts.y]))
+                if len(pts)
+                else shapely.Polygon()
             )
-            a_m2, a_name = (
-                (float(hull.area) if hull is not None else 0.0),
-                "convex hull of the records",
-            )
-        min_points = auto_min_points(n, eps_m, a_m2, len(pts))
-        lam = n * math.pi * eps_m**2 / a_m2 if a_m2 > 0 else 0.0
-        notes.append(
-            f"min points set to {min_points}: if the {n:,} records were scattered at random over "
-            f"{a_name} ({a_m2 / 1e6:.2f} km²), about {lam:.1f} would fall within {eps_m:g} m of a "
-            f"location, and {min_points} or more at any of the {len(pts):,} locations has a "
-            f"chance under {CHANCE_ALPHA:.0%} (Poisson, Bonferroni)."
+            region = Area("convex hull of the records", "polygon", "", hull)
+        model = chance_model(
+            records,
+            region,
+            boundaries=boundaries,
+            points=map_points,
+            area_m2=None if study_area is not None else float(region.geometry.area),
         )
+        notes.append(model.note)
+        if model.kind == MAP_POINTS:
+            lam = n * model.disc_share(pts.x, pts.y, eps_m)
+            mu = n * model.point_share(pts.x, pts.y)
+            mu = np.where(mu > 0, mu, 1.0)  # a location off the map points: the Palm test
+            n_tests = model.n_points + int((model.point_share(pts.x, pts.y) == 0).sum())
+            m_by_loc = np.maximum(
+                MIN_POINTS_FLOOR, palm_min_count(lam, CHANCE_ALPHA / max(1, n_tests), mu)
+            )
+            min_points = int(m_by_loc.min()) if len(m_by_loc) else MIN_POINTS_FLOOR
+            notes.append(
+                f"min points set per location, {min_points}–"
+                f"{int(m_by_loc.max()) if len(m_by_loc) else min_points} records within "
+                f"{eps_m:g} m (median {np.median(m_by_loc) if len(m_by_loc) else min_points:g}): "
+                f"what chance would put within {eps_m:g} m of a record (the record itself not "
+                f"counted), at most a {CHANCE_ALPHA:.0%} chance of any false core location over "
+                f"the {n_tests:,} map points (Poisson, Mecke/Bonferroni)."
+            )
+        else:
+            a_m2 = model.area_m2
+            min_points = auto_min_points(n, eps_m, a_m2, len(pts))
+            lam0 = n * math.pi * eps_m**2 / a_m2 if a_m2 > 0 else 0.0
+            notes.append(
+                f"min points set to {min_points}: if the {n:,} records were scattered at random "
+                f"over {model.area_name} ({a_m2 / 1e6:.2f} km²), about {lam0:.1f} others would "
+                f"fall within {eps_m:g} m of a record, and {min_points} or more (the record "
+                f"itself included) at any of the {len(pts):,} locations has a chance under "
+                f"{CHANCE_ALPHA:.0%} (Poisson, Palm, Bonferroni)."
+            )
     min_points = int(min_points)
     if buffer_m is None:
         buffer_m = eps_m / 2
@@ -300,14 +408,14 @@ def dbscan_hotspots(
             buffer_m,
             0,
             tuple(notes),
+            None,
+            model,
         )
 
     X = np.c_[pts.x, pts.y]
-    model = DBSCAN(eps=eps_m, min_samples=min_points, algorithm="kd_tree")
-    model.fit(X, sample_weight=pts.weight.astype("float64"))
-    labels = model.labels_.astype(np.int64)
-    core = np.zeros(len(pts), dtype=bool)
-    core[model.core_sample_indices_] = True
+    labels, core = dbscan_labels(
+        pts.x, pts.y, pts.weight, eps_m, m_by_loc if m_by_loc is not None else min_points
+    )
     n_clusters = int(labels.max()) + 1
     if n_clusters == 0:
         notes.append(
@@ -315,8 +423,9 @@ def dbscan_hotspots(
             "(lower min points or raise eps)."
         )
         return DbscanResult(
-            empty_hotspots(extra), pts, labels, core, eps_m, min_points, buffer_m, n, tuple(notes)
-        )
+            empty_hotspots(extra), pts, labels, core, eps_m, min_points, buffer_m, n,
+            tuple(notes), m_by_loc, model,
+        )  # fmt: skip
 
     # one polygon per cluster: convex hull of its locations, buffered
     in_c = labels >= 0
@@ -339,13 +448,27 @@ def dbscan_hotspots(
         geometry=geoms,
         crs=S.CRS_METRES,
     )
+    row = np.arange(n_clusters, dtype=np.int64)  # cluster -> row of polys (-1: not shown)
+    if importance is not None and n > 0:
+        # name only what the importance floor keeps: naming is the costly part
+        min_share, min_pai, a_km2 = importance
+        share = np.bincount(labels[in_c], weights=pts.weight[in_c], minlength=n_clusters) / n
+        area_share = shapely.area(geoms) / 1e6 / a_km2 if a_km2 > 0 else np.full(n_clusters, np.nan)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pai = np.where(area_share > 0, share / area_share, np.nan)
+        keep = (share >= min_share) | (pai >= min_pai)
+        polys = polys[keep].reset_index(drop=True)
+        row = np.where(keep, np.cumsum(keep) - 1, -1)
+    rec_labels = labels[pts.inverse]
     hot = describe_hotspots(
         polys,
         records,
         gazetteer=gazetteer,
         boundaries=boundaries,
         name_within_m=name_within_m,
-        labels=labels[pts.inverse],
+        labels=np.where(rec_labels >= 0, row[np.maximum(rec_labels, 0)], -1),
         points=pts,
     )
-    return DbscanResult(hot, pts, labels, core, eps_m, min_points, buffer_m, n, tuple(notes))
+    return DbscanResult(
+        hot, pts, labels, core, eps_m, min_points, buffer_m, n, tuple(notes), m_by_loc, model
+    )

@@ -13,9 +13,13 @@ The densest 2% of any surface exists, even for records scattered at random, so a
 top-share rule alone "finds" hotspots in noise. A cell is kept only when the
 records within the search radius r of its centre (the quartic radius; for the
 Gaussian, the radius of the quartic kernel with the same spread, sd * sqrt(8))
-number at least the smallest m with ``P(Poisson(N pi r^2 / A) >= m) <= alpha / D``:
-N records scattered at random over the study area A put on average
-``N pi r^2 / A`` in such a disc, and D is the number of cells tested (the densest
+number at least the smallest m with ``P(Poisson(lambda_c) >= m) <= alpha / D``.
+``lambda_c`` is what chance puts in that disc under the map-point model of
+:mod:`hotspots.methods.chance`: N times the summed share (Voronoi catchment on
+land) of the police.uk map points within r of the cell centre — records scattered
+uniformly over the land and moved to their nearest map point, as police.uk does.
+Where the records do not sit on map points (exact coordinates) it is the uniform
+``N pi r^2 / A`` over the study area A. D is the number of cells tested (the densest
 ``top_share``), or the number of separate discs the area holds, A / (pi r^2), if
 larger: a Bonferroni correction for looking everywhere. (Correcting only for the
 separate discs is not enough: the busiest of many overlapping discs beats it in
@@ -80,12 +84,14 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from hotspots.data import schema as S
 from hotspots.data.areas import Area, area_mask, records_in_area, resolve_area
 from hotspots.data.boundaries import Boundaries
 from hotspots.data.points import WeightedPoints, unique_locations
 from hotspots.data.select import select_rows
+from hotspots.methods.chance import MAP_POINTS, chance_model, poisson_min_count
 from hotspots.methods.grid import Grid, cell_polygons, grid_for
 from hotspots.methods.kde_surface import GAUSS_TRUNCATE_SD, KERNELS, kernel_density
 from hotspots.methods.naming import (
@@ -316,6 +322,7 @@ def kde_hotspots(
     gazetteer: gpd.GeoDataFrame | None = None,
     boundaries: Boundaries | None = None,
     name_within_m: float = NAME_WITHIN_M,
+    map_points: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> KdeResult:
     """Kernel density surface and its densest cells as hotspots.
 
@@ -336,6 +343,8 @@ def kde_hotspots(
         centre is inside. Default: the bounding box of the records.
     gazetteer, boundaries, name_within_m : naming, see
         :func:`hotspots.methods.naming.describe_hotspots`.
+    map_points : the police.uk map-point set of the chance test (default: the
+        bundled points plus the records' own, :func:`hotspots.methods.chance.map_points`).
 
     Returns
     -------
@@ -473,16 +482,40 @@ def kde_hotspots(
         radius = h if kernel == "quartic" else h * math.sqrt(8)
         a_m2 = float(study.geometry.area) if study is not None else n_area * c * c
         si, sj = np.nonzero(selected)
-        m_crit, mean, discs = chance_min_count(n, radius, a_m2, alpha, len(si))
         gx, gy = grid.centres()
+        region = study or Area(area_name, "polygon", "", shapely.box(*bounds))
+        model = chance_model(
+            records,
+            region,
+            boundaries=boundaries,
+            points=map_points,
+            area_m2=a_m2,
+        )
+        notes.append(model.note)
+        m_crit, mean, discs = chance_min_count(n, radius, a_m2, alpha, len(si))
         held = _disc_counts(pts, gx[si, sj], gy[si, sj], radius)
-        beat = held >= m_crit
+        if model.kind == MAP_POINTS:
+            # per cell: what chance puts on the map points within the radius
+            means = n * model.disc_share(gx[si, sj], gy[si, sj], radius)
+            need = np.maximum(1, poisson_min_count(means, alpha / discs))
+            beat = held >= need
+            m_crit = int(need.min())
+            what = (
+                f"at least {m_crit}–{int(need.max())} records within {radius:g} m (per cell: "
+                f"what chance puts on the map points within {radius:g} m, {means.min():.1f}–"
+                f"{means.max():.1f} on average)"
+            )
+        else:
+            beat = held >= m_crit
+            what = (
+                f"at least {m_crit} records within {radius:g} m; records scattered at random "
+                f"over {area_name} would put {mean:.1f} there on average"
+            )
         selected[si[~beat], sj[~beat]] = False
         notes.append(
-            f"chance test: a hotspot cell needs at least {m_crit} records within {radius:g} m; "
-            f"records scattered at random over {area_name} would put {mean:.1f} there on "
-            f"average ({alpha:.0%} family-wise over {discs:,.0f} tests, Poisson). "
-            f"{int(beat.sum()):,} of the {len(beat):,} densest cells pass."
+            f"chance test: a hotspot cell needs {what} ({alpha:.0%} family-wise over "
+            f"{discs:,.0f} tests, Poisson). {int(beat.sum()):,} of the {len(beat):,} densest "
+            "cells pass."
         )
         if not beat.any():
             threshold = float("nan")

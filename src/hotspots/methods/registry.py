@@ -54,7 +54,20 @@ __all__ = [
     "registered",
     "METHODS",
     "METHOD_LABELS",
+    "GISTAR_SCOPES",
+    "MIN_SHARE",
+    "MIN_PAI",
 ]
+
+#: Importance beside significance (:func:`hotspots.methods.detect.importance_floor`): a
+#: hotspot is kept when it holds at least this share of the window's records in the area ...
+MIN_SHARE = 0.005
+#: ... or its PAI (share of records / share of area) is at least this.
+MIN_PAI = 30.0
+
+#: Gi* in an area: "bcp" = BCP-wide inference clipped to the area (default);
+#: "area" = inference within the area alone (:func:`hotspots.methods.detect.detect`)
+GISTAR_SCOPES: tuple[str, ...] = ("bcp", "area")
 
 
 @dataclass(frozen=True)
@@ -159,7 +172,9 @@ KDE_KERNELS = ("quartic", "gaussian")  # = kde_surface.KERNELS (tested), which i
 def _dbscan(recs: pd.DataFrame, area: Area, naming: dict, params: dict) -> MethodRun:
     from hotspots.methods.dbscan import dbscan_hotspots
 
-    res = dbscan_hotspots(recs, area=area, **naming, **params)
+    # name only the clusters the importance floor of detect() keeps
+    floor = (MIN_SHARE, MIN_PAI, area.area_km2)
+    res = dbscan_hotspots(recs, area=area, importance=floor, **naming, **params)
     used = {"eps_m": res.eps_m, "min_points": res.min_points, "buffer_m": res.buffer_m}
     return MethodRun(res.hotspots, res, used, tuple(res.notes))
 
@@ -256,6 +271,7 @@ register(
             "alpha": [LEVEL, NULLABLE],
             "permutations": [PERMUTATIONS, NULLABLE],
             "seed": [SEED, NULLABLE],
+            "scope": [Options(GISTAR_SCOPES), NULLABLE],
         },
         _gistar,
     )

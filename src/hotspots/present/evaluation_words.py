@@ -27,6 +27,9 @@ from hotspots.comparison.ratio import RateRatio
 __all__ = [
     "wdq_reading",
     "wdq_meaning",
+    "spillover_words",
+    "wdd_details",
+    "count_change_words",
     "net_effect_words",
     "group_reading",
     "evaluation_reading",
@@ -57,6 +60,12 @@ def wdq_meaning(g: GroupEvaluation) -> str:
     if g.buffer_relative is None:
         return "no ring (buffer_m = 0)"
     q, rel = g.wdq, g.relative
+    qlo, qhi = g.wdq_ci
+    if math.isfinite(q) and rel.ratio < 1 and not (qlo > 0 or qhi < 0):
+        return (
+            f"too uncertain to read: its 95% interval ({qlo:.2f} to {qhi:.2f}) includes 0 "
+            "(no displacement and no diffusion)"
+        )
     if math.isfinite(q) and rel.ratio < 1:
         if not rel.excludes_one:
             return (
@@ -69,6 +78,55 @@ def wdq_meaning(g: GroupEvaluation) -> str:
                 "not distinguishable from none"
             )
     return wdq_reading(g.target_before, g.target_after, g.control_before, g.control_after, q)
+
+
+def spillover_words(g: GroupEvaluation) -> str:
+    """What the ring did, in the words both the table and the reading use."""
+    if g.buffer_relative is None:
+        return "no ring (buffer_m = 0)"
+    spill = g.spillover
+    if spill == "not applicable":
+        return (
+            "not applicable: the target did not improve against the control, so there is no "
+            "benefit to diffuse and nothing displaced"
+        )
+    if not g.spillover_significant:
+        return f"no clear {spill} (the interval includes no change)"
+    qlo, qhi = g.wdq_ci
+    if not (qlo > 0 or qhi < 0):
+        return f"{spill}, though its size against the target's change (the WDQ) is unclear"
+    return spill
+
+
+def count_change_words(a: int, b: int, pct: float) -> str:
+    """``fell 28% (1,200 to 864)``; small counts as counts: ``went from 1 to 17 records``.
+
+    A percentage is given only when the earlier count is at least
+    :data:`~hotspots.comparison.wording.COUNTS_BELOW` (5) and the change is at most +300%:
+    "+1600%" from one record says less than "from 1 to 17".
+    """
+    if a == b == 0:
+        return "had no records before or after"
+    if a == 0:
+        return f"went from none to {b:,}"
+    if a < W.COUNTS_BELOW or not math.isfinite(pct) or pct > W.COUNTS_ABOVE_PCT:
+        return f"went from {a:,} to {b:,} records"
+    verb = "fell" if pct < 0 else "rose"
+    return f"{verb} {W.pct(pct, signed=False)} ({a:,} to {b:,})"
+
+
+def wdd_details(g: GroupEvaluation) -> tuple[str, str]:
+    """The raw and the control-scaled WDD, one sentence each on what they mean (for "details")."""
+    w, wr = g.wdd, g.wdd_raw
+    return (
+        f"Control-scaled WDD {w.total:+,.0f} records (95% CI {w.ci_low:+,.0f} to "
+        f"{w.ci_high:+,.0f}): the target's and ring's after counts minus what the control's "
+        "change would have given them; negative means fewer records than expected.",
+        f"Raw WDD {wr.total:+,.0f} (95% CI {wr.ci_low:+,.0f} to {wr.ci_high:+,.0f}): Wheeler "
+        "and Ratcliffe's difference of raw changes in records; with the rest of BCP as the "
+        "control it mostly measures the control's own change, so its sign can disagree with "
+        "the effect above.",
+    )
 
 
 def net_effect_words(net: float, lo: float, hi: float) -> str:
@@ -94,15 +152,10 @@ def group_reading(ev: Evaluation, g: GroupEvaluation) -> str:
     """Sentences for one group: its effect against the control, the ring, the net effect."""
 
     def moved(r: RateRatio) -> str:
-        if r.count_a == r.count_b == 0:
-            return "had no records before or after"
-        if r.count_a == 0:
-            return f"went from none to {r.count_b:,}"
-        verb = "fell" if r.pct_change < 0 else "rose"
-        return f"{verb} {W.pct(r.pct_change, signed=False)} ({r.count_a:,} to {r.count_b:,})"
+        return count_change_words(r.count_a, r.count_b, r.pct_change)
 
     label, target, control = g.label, ev.target_name, ev.control_name
-    rel, brel, spill, w = g.relative, g.buffer_relative, g.spillover, g.wdd
+    rel, brel, w = g.relative, g.buffer_relative, g.wdd
     lo, hi = rel.pct_ci
     verb = "fell" if rel.ratio < 1 else "rose"
     s = (
@@ -113,15 +166,7 @@ def group_reading(ev: Evaluation, g: GroupEvaluation) -> str:
     )
     if brel is not None:
         blo, bhi = brel.pct_ci
-        if spill == "not applicable":
-            meaning = (
-                "the target did not improve against the control, so there is no benefit to "
-                "diffuse and nothing displaced"
-            )
-        elif not g.spillover_significant:
-            meaning = f"no clear {spill} (the interval includes no change)"
-        else:
-            meaning = spill
+        meaning = spillover_words(g)
         s += (
             f" The streets around it ({ev.buffer_m:g} m ring) changed by {W.pct(brel.pct)} against "
             f"the control ({W.between(blo, bhi)}): {meaning}."
@@ -142,15 +187,27 @@ def evaluation_dict(ev: Evaluation) -> dict:
     """``ev.to_dict()`` with each group's ``wdq_meaning`` and ``reading`` (JSON output)."""
     d = ev.to_dict()
     d["groups"] = [
-        {**gd, "wdq_meaning": wdq_meaning(g), "reading": group_reading(ev, g)}
+        {
+            **gd,
+            "wdq_meaning": wdq_meaning(g),
+            "spillover_reading": spillover_words(g),
+            "reading": group_reading(ev, g),
+            "details": list(wdd_details(g)),
+        }
         for gd, g in zip(d["groups"], ev.groups, strict=True)
     ]
     return d
 
 
 def evaluation_table(ev: Evaluation) -> pd.DataFrame:
-    """``ev.table()`` with the ``wdq_meaning`` column after the WDQ's interval (CSV output)."""
+    """``ev.table()`` with the ``wdq_meaning`` column after the WDQ's interval.
+
+    The one table of the CLI (table and CSV) and the Seasonal page: its ``spillover``
+    and ``wdq_meaning`` are worded by :func:`spillover_words` and :func:`wdq_meaning`,
+    the functions :func:`group_reading` uses, so the table and the reading agree.
+    """
     tab = ev.table()
+    tab["spillover"] = [spillover_words(g) for g in ev.groups]  # the reading's words
     tab.insert(
         TABLE_COLUMNS.index("wdq_ci_high") + 1, "wdq_meaning", [wdq_meaning(g) for g in ev.groups]
     )

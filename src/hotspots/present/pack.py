@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import shapely
 
 from hotspots.comparison import wording as W
-from hotspots.comparison.dispersion import POISSON_LABEL, estimate_dispersion, monthly_series
+from hotspots.comparison.dispersion import POISSON_LABEL, area_dispersion
 from hotspots.comparison.hotspot_trend import (
     COMPARE_CHOICES,
     HotspotChanges,
@@ -96,8 +97,18 @@ def runs_text(months: list[str]) -> str:
     return ", ".join(period_label(Window(a, b)) for a, b in _runs(months))
 
 
-def fmt_change(pct: float, lo: float, hi: float) -> str:
-    """``+31% (+2% to +69%)``; ``n/a`` when there is no change to give."""
+def fmt_change(pct: float, lo: float, hi: float, then: object = None, now: object = None) -> str:
+    """``+31% (+2% to +69%)``; ``n/a`` when there is no change to give.
+
+    Given the counts ``then`` and ``now``, small counts read as counts: ``from 1 to 17
+    records`` when ``then`` is below 5 or the change is over +300% ("+1600% (+166% to
+    +70946%)" says less than the two counts).
+    """
+    if then is not None and now is not None and not (pd.isna(then) or pd.isna(now)):
+        a, b = int(then), int(now)  # type: ignore[call-overload]
+        big = isinstance(pct, float) and math.isfinite(pct) and pct > W.COUNTS_ABOVE_PCT
+        if 0 < a < W.COUNTS_BELOW or big:
+            return f"from {a:,} to {b:,} records"
     if not (isinstance(pct, float) and math.isfinite(pct)):
         if isinstance(lo, float) and math.isfinite(lo):
             return f"none then (at least {W.pct(lo)})"
@@ -251,11 +262,13 @@ def _focus_panel(
         if m_then and m_now:
             n_then = int(month.isin(m_then).sum())
             series_months = sorted(set(m_now) | set(m_then) | (set(last13) & have))
-            disp = estimate_dispersion(
-                monthly_series(month, series_months), source=f"monthly counts in {area.name}"
+            in_series = month.isin(series_months).to_numpy()
+            disp = area_dispersion(
+                recs[in_series], series_months, area_kind=area.kind, what=f"records in {area.name}"
             )
             rr = rate_ratio(n_then, n_now, len(m_then), len(m_now), dispersion=disp)
-            change = fmt_change(*(100 * (v - 1) for v in (rr.ratio, rr.ci_low, rr.ci_high)))
+            pct, lo, hi = (100 * (v - 1) for v in (rr.ratio, rr.ci_low, rr.ci_high))
+            change = fmt_change(pct, lo, hi, n_then, n_now)
             basis = disp.description
     hs = []
     tab = changes_table if changes_table is not None else result.hotspots
@@ -335,10 +348,16 @@ def build_pack(
     hs = result.hotspots
     k = min(top, len(hs))
     shown = hs.iloc[:k]
+    # one count per hotspot per window on every page of the pack: records inside its outline
+    in_area = cur
+    idx = count_in_polygons(
+        in_area[S.X].to_numpy(dtype=float), in_area[S.Y].to_numpy(dtype=float), shown.geometry
+    )
+    n_inside = [len(i) for i in idx]
     if changes is not None:
         ct = changes.current.iloc[:k]
         then_n, cls = ct["count_then"].tolist(), ct["change_class"].tolist()
-        chg = [fmt_change(*v) for v in ct[["change_pct", "change_ci_low", "change_ci_high"]].itertuples(index=False)]  # fmt: skip
+        chg = [fmt_change(*v) for v in ct[["change_pct", "change_ci_low", "change_ci_high", "count_then", "count_now"]].itertuples(index=False)]  # fmt: skip
     else:
         then_n, cls, chg = [pd.NA] * k, [pd.NA] * k, ["n/a"] * k
     table = pd.DataFrame(
@@ -346,12 +365,27 @@ def build_pack(
             "rank": shown[S.RANK].astype(int).to_numpy(),
             "name": shown[S.NAME].astype(str).to_numpy(),
             "ward": shown[S.WARD_NAME].fillna("outside BCP").astype(str).to_numpy(),
-            "records_now": shown[S.COUNT].astype(int).to_numpy(),
+            "records_now": n_inside,
             "records_then": then_n,
             "change": chg,
             "change_class": ["" if pd.isna(c) else str(c) for c in cls],
         }
     )
+    differ = int((shown[S.COUNT].astype(int).to_numpy() != np.asarray(n_inside, dtype=int)).sum())
+    count_notes = []
+    if differ:
+        count_notes.append(
+            f"Records per hotspot are the records inside its outline in each period, the same "
+            f"number on every page of this pack; for {differ} of the listed hotspots the "
+            f"method's own count ({result.method_label}) differs, as a point on an edge or "
+            "shared with a neighbouring hotspot counts differently there."
+        )
+    if changes is not None and (n_unclear := len(changes.former) - len(changes.gone)):
+        count_notes.append(
+            f"{n_unclear} hotspot{'s' if n_unclear != 1 else ''} of the comparison period "
+            f"overlap{'s' if n_unclear == 1 else ''} none now but {'their' if n_unclear != 1 else 'its'} "
+            "fall is not distinguishable from none (too few records to tell): not listed as gone."
+        )
     gone = pd.DataFrame(columns=["name", "ward", "records_then", "records_now"])
     if changes is not None and len(changes.gone):
         g = changes.gone.sort_values("count_then", ascending=False)
@@ -364,10 +398,6 @@ def build_pack(
             }
         )
     # category and outcome mix per listed hotspot (records inside its outline, now)
-    in_area = cur
-    idx = count_in_polygons(
-        in_area[S.X].to_numpy(dtype=float), in_area[S.Y].to_numpy(dtype=float), shown.geometry
-    )
     mix = pd.DataFrame(
         {
             "rank": table["rank"],
@@ -425,6 +455,7 @@ def build_pack(
         "variation where enough months exist; where they do not, the interval "
         f"{POISSON_LABEL}.",
     ]
+    caveats += count_notes
     if simulated:
         caveats.insert(0, "SIMULATED DATA: these are not real crimes.")
     settings = [("Method", result.method_label), ("Study area", result.study_area.name)]

@@ -37,6 +37,7 @@ CLASS_COLOURS: dict[str, str] = {
     "persistent": "#0072B2",
     "shrinking": "#56B4E9",
     "gone": "#999999",
+    "too few to tell": "#F0E442",
     "": "#CC79A7",
 }
 GAP_NOTE = "Shaded months: no data in this dataset (no line is drawn across them)."

@@ -132,7 +132,7 @@ def pack_html(pack: Pack) -> str:
     then = pack.changes.then.label if pack.changes is not None else None
     legend = "".join(
         f'<div><span class="sw" style="background:{CLASS_COLOURS[k]}"></span>{_e(k or "no comparison")}</div>'
-        for k in ("new", "growing", "persistent", "shrinking", "")
+        for k in ("new", "growing", "persistent", "shrinking", "too few to tell", "")
     )
     key = "".join(f"<div>{int(r.rank)}. {_e(r.name)}</div>" for r in pack.table.itertuples())
     S_.append(

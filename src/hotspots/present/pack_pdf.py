@@ -140,7 +140,7 @@ def _legend(d: _Doc, x: float, y: float) -> float:
     pdf.text(x, y, d.t("Class (against the comparison period)"))
     y += 2.5
     d.font(7)
-    for k in ("new", "growing", "persistent", "shrinking", ""):
+    for k in ("new", "growing", "persistent", "shrinking", "too few to tell", ""):
         pdf.set_fill_color(*P.hex_to_rgb(CLASS_COLOURS[k]))
         pdf.rect(x, y, 3.2, 3.2, style="F")
         pdf.text(x + 4.5, y + 2.6, d.t(k or "no comparison"))

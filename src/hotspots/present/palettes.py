@@ -101,13 +101,16 @@ BOUNDARY_COLOUR = "#555555"
 SELECTED_OUTLINE = "#000000"  # the chosen hotspot: black, thicker
 
 # Hotspot change classes (this period against the comparison period), Okabe–Ito.
-CHANGE_CLASSES: tuple[str, ...] = ("new", "growing", "persistent", "shrinking", "gone")
+CHANGE_CLASSES: tuple[str, ...] = (
+    "new", "growing", "persistent", "shrinking", "gone", "too few to tell",
+)  # fmt: skip
 CHANGE_COLOURS: dict[str, str] = {
     "new": "#D55E00",  # vermillion
     "growing": "#E69F00",  # orange
     "persistent": "#CC79A7",  # reddish purple
     "shrinking": "#56B4E9",  # sky blue
     "gone": "#0072B2",  # blue
+    "too few to tell": "#999999",  # grey: no counterpart, change not distinguishable from none
 }
 CHANGE_LABELS: dict[str, str] = {
     "new": "New (not a hotspot before)",
@@ -115,6 +118,7 @@ CHANGE_LABELS: dict[str, str] = {
     "persistent": "Persistent",
     "shrinking": "Shrinking",
     "gone": "Gone (a hotspot before, not now)",
+    "too few to tell": "Too few records to tell (no counterpart; change unclear)",
 }
 
 

@@ -19,6 +19,8 @@ from hotspots.comparison.figures import location_counts  # re-exported: moved to
 from hotspots.data import schema as S
 
 __all__ = [
+    "TABLE_TOP_N",
+    "top_rows",
     "DEFAULT_SUPPRESS_BELOW",
     "is_suppressed",
     "format_count",
@@ -257,3 +259,21 @@ def hotspot_table(hotspots: pd.DataFrame, *, suppress_below: int | None = None) 
             s = s.map(lambda v: format_top(v, suppress_below))
         out[label] = s.to_numpy()
     return pd.DataFrame(out)
+
+
+#: rows of the ranked hotspot table a page shows (the downloads hold every hotspot)
+TABLE_TOP_N = 25
+
+
+def top_rows(table: pd.DataFrame, top_n: int = TABLE_TOP_N) -> tuple[pd.DataFrame, str | None]:
+    """The first ``top_n`` rows of a ranked table, and a sentence saying how many more exist.
+
+    Returns ``(table, None)`` when nothing is left out.
+    """
+    if len(table) <= top_n:
+        return table, None
+    more = len(table) - top_n
+    return table.head(top_n), (
+        f"The {top_n} biggest of {len(table):,} hotspots; {more:,} smaller "
+        f"{'one is' if more == 1 else 'ones are'} in the downloads."
+    )

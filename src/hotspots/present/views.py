@@ -83,8 +83,8 @@ class OverviewView:
 def overview_view(records: pd.DataFrame, f: Filters) -> OverviewView:
     """Headline counts for the window against a year earlier and the multi-year baseline."""
     records = narrow(records)
-    from hotspots.comparison.rates import compare_periods
-    from hotspots.comparison.windows import Window, baseline, dataset_months, shift_years
+    from hotspots.comparison.rates import compare_with_earlier
+    from hotspots.comparison.windows import Window, baseline, dataset_months
 
     area = resolve_area(f.area)
     available = dataset_months(records)
@@ -93,15 +93,11 @@ def overview_view(records: pd.DataFrame, f: Filters) -> OverviewView:
     cur = in_area[in_area[S.MONTH].between(f.start, f.end).to_numpy(dtype=bool)]
     notes: list[str] = []
     w = Window(f.start, f.end)
-    prev = shift_years(w, -1)
-    previous = None
-    have_prev = [m for m in prev.months if m in set(available)]
-    if have_prev:
-        previous = compare_periods(
-            in_area, prev, w, area=area, categories=f.categories, available_months=available
-        )
-    else:
-        notes.append(f"No data for {prev.label}, so no comparison with a year earlier.")
+    previous, check = compare_with_earlier(
+        in_area, w, area=area, categories=f.categories, available_months=available
+    )
+    if previous is None:
+        notes.append(check.message)
     base = baseline(in_area, w, area=area, categories=f.categories, available_months=available)
     trend = trend_by_month(in_area, available)
     cats = (
@@ -155,9 +151,14 @@ def hotspot_view(
     bandwidth_m: float | None = None,
     top_share: float | None = None,
     gi_cell_size_m: float | None = None,
+    gistar_scope: str = "bcp",
     layers: tuple[str, ...] = ("points", "density", "hotspots"),
 ) -> HotspotView:
-    """Hotspots by one method (:func:`hotspots.methods.detect.detect`), plus the map layers."""
+    """Hotspots by one method (:func:`hotspots.methods.detect.detect`), plus the map layers.
+
+    Gi* in an area is BCP's inference clipped to the area (``gistar_scope="bcp"``) or
+    the area alone (``"area"``): it is given the BCP records of the window.
+    """
     records = narrow(records)
     from hotspots.methods.detect import detect, study_area
     from hotspots.present.tables import location_counts
@@ -170,16 +171,20 @@ def hotspot_view(
     own: dict[str, Any] = {
         "dbscan": dict(eps_m=eps_m, min_points=min_points),
         "kde": kde_params,
-        "gistar": dict(cell_size_m=gi_cell_size_m),
+        "gistar": dict(cell_size_m=gi_cell_size_m, scope=gistar_scope),
         "grid": {},
     }[method]
-    res = detect(recs, method, area=area, **own)
+    # Gi* against BCP needs every BCP record of the window, not only the area's
+    gi_recs = apply_filters(records, f.with_(area="bcp")) if area.kind != "bcp" else recs
+    res = detect(gi_recs if method == "gistar" else recs, method, area=area, **own)
     kd = res.detail if method == "kde" else None
     if kd is None and "density" in layers:
         kd = detect(recs, "kde", area=area, **kde_params).detail
     gi = res.detail if method == "gistar" else None
     if gi is None and "gistar" in layers:
-        gi = detect(recs, "gistar", area=area, cell_size_m=gi_cell_size_m).detail
+        gi = detect(
+            gi_recs, "gistar", area=area, cell_size_m=gi_cell_size_m, scope=gistar_scope
+        ).detail
     locs = location_counts(recs) if "points" in layers and len(recs) else pd.DataFrame()
     return HotspotView(area, res.n_records, method, res, kd, gi, locs)
 
@@ -292,13 +297,14 @@ class WardView:
     report: WardReport
     notes: tuple[str, ...] = ()
     outcomes: pd.DataFrame | None = None  # outcome_mix of the ward's records in the window
+    comparison_note: str = ""  # why there is no comparison with a year earlier (if none)
 
 
 def ward_view(records: pd.DataFrame, f: Filters, *, ward: str) -> WardView:
     """A ward's counts, trend, comparison with BCP, hotspots and top locations, and its report."""
     records = narrow(records)
-    from hotspots.comparison.rates import compare_periods
-    from hotspots.comparison.windows import Window, dataset_months, shift_years
+    from hotspots.comparison.rates import compare_with_earlier
+    from hotspots.comparison.windows import Window, dataset_months
     from hotspots.methods.detect import detect
     from hotspots.present.reports import ward_report_figures
     from hotspots.present.tables import location_counts
@@ -316,12 +322,9 @@ def ward_view(records: pd.DataFrame, f: Filters, *, ward: str) -> WardView:
         bcp_mask &= records[S.CATEGORY].isin(f.categories).to_numpy(dtype=bool)
     n_bcp = int(bcp_mask.sum())
     w = Window(f.start, f.end)
-    prev = shift_years(w, -1)
-    previous = None
-    if any(m in set(available) for m in prev.months):
-        previous = compare_periods(
-            records, prev, w, area=area, categories=f.categories, available_months=available
-        )
+    previous, check = compare_with_earlier(
+        records, w, area=area, categories=f.categories, available_months=available
+    )
     trend = trend_by_month(apply_filters(records, wf, window=False), available)
     cats = recs[S.CATEGORY].value_counts().rename_axis("category").reset_index(name="records")
     hs = detect(recs, "dbscan", area=area).hotspots
@@ -347,6 +350,7 @@ def ward_view(records: pd.DataFrame, f: Filters, *, ward: str) -> WardView:
         locs,
         report,
         outcomes=outcome_mix(recs),
+        comparison_note=check.message,
     )
 
 
@@ -381,7 +385,7 @@ def ward_paragraph(wv: WardView, start: str, end: str, suppress_below: int | Non
             f"a change of {W.pct(r.pct_change)} ({W.pct(lo)} to {W.pct(hi)}), {verdict}."
         )
     elif p is None:
-        out.append("There is no data for the same months a year earlier.")
+        out.append(wv.comparison_note or "There is no comparison with a year earlier.")
     if wv.n_bcp:
         share_area = 100 * wv.area.area_km2 / load_boundaries().outline_area_km2
         out.append(

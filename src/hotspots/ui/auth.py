@@ -98,7 +98,15 @@ def current_principal() -> Principal | None:
             st.stop()
         st.session_state[_KEY] = p
         st.session_state[_KEY + "_sub"] = ident
-        audit.record("sign-in", p, groups=list(p.groups))
+        # once per login (the identity provider's session), not once per page load: every
+        # reload or new tab is a new Streamlit session holding the same login
+        login = claims.get("sid") or claims.get("auth_time") or claims.get("iat") or ""
+        audit.record_once(
+            ("sign-in", ident, str(login), str(audit.audit_path())),
+            "sign-in",
+            p,
+            groups=list(p.groups),
+        )
     return p
 
 

@@ -188,11 +188,13 @@ def _detect_params(params: dict) -> dict:
     keys = {
         "dbscan": ("eps_m", "min_points"),
         "kde": ("kernel", "cell_size_m", "bandwidth_m", "top_share"),
-        "gistar": ("gi_cell_size_m",),
+        "gistar": ("gi_cell_size_m", "gistar_scope"),
     }.get(m, ())
     out = {k: params[k] for k in keys if params.get(k) is not None}
     if "gi_cell_size_m" in out:
         out["cell_size_m"] = out.pop("gi_cell_size_m")
+    if "gistar_scope" in out:
+        out["scope"] = out.pop("gistar_scope")
     return out
 
 

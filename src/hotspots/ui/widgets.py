@@ -181,7 +181,13 @@ def _area_parse(raw: str) -> str:
         polygon_area(raw[5:])  # a damaged drawing in a link raises: the default area is used
         return raw
     if base not in area_options():
-        raise ValueError(raw)
+        # a name, slug or code ("Poole Town", "poole-town", "E05012674", "lower-gardens@300")
+        from hotspots.data.areas import link_area_spec
+
+        spec = link_area_spec(raw)
+        if spec is None or spec.partition("@")[0] not in area_options():
+            raise ValueError(raw)
+        base = spec.partition("@")[0]
     return f"{base}@{_radius(radius)}" if sep else base
 
 
@@ -234,7 +240,12 @@ def filter_sidebar(
     if not months:
         st.warning("This dataset has no records yet.")
         st.stop()
-    d_start, d_end = default_window or (months[max(0, len(months) - 3)], months[-1])
+    if default_window is None:  # the one default window of every page, the CLI and the pack
+        from hotspots.comparison.windows import default_window as _default_window
+
+        dw = _default_window(months)
+        default_window = (dw.start, dw.end)
+    d_start, d_end = default_window
     sb = st.sidebar
     if window:
         state.init("from", d_start, _months_parse(months))

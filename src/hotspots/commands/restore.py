@@ -1,0 +1,36 @@
+"""``hotspots restore``: bring one month of a dataset back to a kept version."""
+
+from __future__ import annotations
+
+import json
+
+from hotspots.data.store import add_store_arguments, store_from_args
+
+NAME = "restore"
+HELP = "bring a month back to a kept version exactly (see `hotspots history`)"
+
+
+def add_arguments(p) -> None:
+    add_store_arguments(p)
+    p.add_argument("--month", required=True, metavar="YYYY-MM", help="the month to restore")
+    p.add_argument(
+        "--version", required=True, type=int, metavar="V", help="the version (hotspots history)"
+    )
+    p.add_argument("--json", action="store_true", help="print the new version as JSON")
+
+
+def run(args) -> int:
+    store = store_from_args(args, build=False)
+    if not store.exists():
+        from hotspots.errors import NoDataError
+
+        raise NoDataError(f"no store at {store.path}")
+    done = store.restore(args.month, args.version)
+    if args.json:
+        print(json.dumps({"store": str(store.path), "month": args.month, **done}, indent=1))
+    else:
+        print(
+            f"store {store.path}: {args.month} restored from version {args.version} "
+            f"({done['rows']:,} rows), now version {done['version']}"
+        )
+    return 0
