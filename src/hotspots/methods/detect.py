@@ -274,6 +274,7 @@ def _cluster_rows(hot: pd.DataFrame, labels: np.ndarray) -> np.ndarray:
     """Row of ``hot`` per distinct location from DBSCAN's cluster labels (-1: noise)."""
     if len(hot) == 0 or "cluster" not in hot.columns:
         return np.full(len(labels), -1, dtype=np.int64)
-    row_of = np.full(int(hot["cluster"].max()) + 2, -1, dtype=np.int64)
+    top = max(int(hot["cluster"].max()), int(labels.max()) if len(labels) else -1)
+    row_of = np.full(top + 2, -1, dtype=np.int64)  # label -1 (noise) reads the last: -1
     row_of[hot["cluster"].to_numpy(dtype=np.int64)] = np.arange(len(hot))
     return row_of[labels]
