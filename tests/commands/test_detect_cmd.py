@@ -77,7 +77,9 @@ def test_json_and_csv_record_the_parameters(tmp_path, capsys):
     )
     assert code == 0
     doc = json.loads(text)
-    assert set(doc) == {"parameters", "hotspots"}
+    # the exporter's metadata members (as in GeoJSON and the CSV's sidecar), then the hotspots
+    assert {"parameters", "disclosure", "generated", "attribution", "hotspots"} <= set(doc)
+    assert doc["disclosure"]["suppress_below"] == 5  # no --exact-counts: counts 1-4 withheld
     # min points per map point under the map-point chance model: the smallest is recorded
     assert doc["parameters"]["eps_m"] == 130.0 and doc["parameters"]["min_points"] == 9
     assert doc["parameters"]["min_share"] == 0.005 and doc["parameters"]["min_pai"] == 30
@@ -99,7 +101,8 @@ def test_json_and_csv_record_the_parameters(tmp_path, capsys):
     assert table["rank"].tolist() == list(range(1, len(table) + 1))
     assert all(len(repr(float(v)).split(".")[-1]) <= 4 for v in table["share"])
     side = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
-    assert side["eps_m"] == 150.0 and side["min_points"] == 50
+    assert side["parameters"]["eps_m"] == 150.0 and side["parameters"]["min_points"] == 50
+    assert side["columns"] == list(table.columns) and side["disclosure"]["suppress_below"] == 5
     # to stdout: the CSV alone on stdout, the parameters on stderr
     code, text, err = _run(
         ["--method", "dbscan", *WINDOW, "--format", "csv", "--limit", "2"], capsys
@@ -123,7 +126,7 @@ def test_table_output_for_people(capsys):
         ["--method", "gistar", *WINDOW, "--types", "asb", "--limit", "4"], capsys
     )
     assert code == 0
-    assert "rank" in text and "share_%" in text
+    assert "rank" in text and "share" in text and "%" in text
     assert "distance_m: 300.0" in err and "note:" in err
 
 

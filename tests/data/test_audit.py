@@ -219,3 +219,22 @@ def test_a_store_keeps_the_audit_head_in_its_manifest(chained, street, tmp_path)
     assert audit.store_anchors(tmp_path) == {
         str(store.path / "manifest.json"): audit.current_head(chained)
     }
+
+
+@pytest.mark.slow  # spawns processes
+def test_concurrent_writers_keep_one_whole_chain(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    log = tmp_path / "c.jsonl"
+    code = (
+        "import sys; from hotspots.data import audit\n"
+        "for i in range(25): audit.record('export', None, what=f'{sys.argv[1]} {i}')"
+    )
+    env = {**os.environ, "HOTSPOTS_AUDIT_LOG": str(log)}
+    procs = [subprocess.Popen([sys.executable, "-c", code, f"p{k}"], env=env) for k in range(4)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0, 0]
+    res = audit.verify(log)
+    assert res["ok"] and res["lines"] == 100
+    assert [e["seq"] for e in audit.read_events(limit=None, path=log)] == list(range(1, 101))

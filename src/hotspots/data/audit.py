@@ -62,6 +62,8 @@ ACTIONS = (
     "delete",
     "access-denied",
     "restore",
+    "fetch",
+    "update",
 )
 BACKUPS = 5
 GENESIS = "0" * 64

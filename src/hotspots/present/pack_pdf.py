@@ -18,7 +18,7 @@ import pandas as pd
 from hotspots.data.boundaries import ATTRIBUTION
 from hotspots.present import palettes as P
 from hotspots.present.chart import chart_pdf
-from hotspots.present.pack import Pack
+from hotspots.present.pack import Pack, count_cell, share_cell
 from hotspots.present.pack_draw import (
     CLASS_COLOURS,
     label_points,
@@ -153,7 +153,7 @@ def _cell3(items, i: int) -> tuple[str, str, str]:
     if i >= len(items):
         return "", "", ""
     k, n, share = items[i]
-    return k, f"{n:,}", f"{round(100 * share)}%"
+    return k, count_cell(n), share_cell(share)
 
 
 def pack_pdf(pack: Pack, *, font_dir: str | Path | None = None) -> bytes:
@@ -209,8 +209,8 @@ def pack_pdf(pack: Pack, *, font_dir: str | Path | None = None) -> bytes:
     d.page("Ranked hotspots and change", (sub + more).strip())
     then_h = f"Records {pack.changes.then.label}" if pack.changes is not None else "Records then"
     rows = [
-        [r.rank, r.name, r.ward, f"{r.records_now:,}",
-         "" if pd.isna(r.records_then) else f"{int(r.records_then):,}", r.change, r.change_class]
+        [r.rank, r.name, r.ward, count_cell(r.records_now),
+         count_cell(r.records_then), r.change, r.change_class]
         for r in pack.table.itertuples(index=False)
     ]  # fmt: skip
     d.table(["Rank", "Name", "Ward", f"Records {pack.now.label}", then_h,
@@ -225,7 +225,7 @@ def pack_pdf(pack: Pack, *, font_dir: str | Path | None = None) -> bytes:
                + (f" (the {len(g)} largest listed)" if len(g) < len(pack.gone) else "") + ".",
                8.5, bold=True)  # fmt: skip
         d.table(["Name", "Ward", "Records then", "Records now"],
-                [[r.name, r.ward, f"{r.records_then:,}", f"{r.records_now:,}"] for r in g.itertuples()],
+                [[r.name, r.ward, count_cell(r.records_then), count_cell(r.records_now)] for r in g.itertuples()],
                 (110, 60, 25, 25), ("LEFT", "LEFT", "RIGHT", "RIGHT"), size=7, lh=4.0)  # fmt: skip
 
     # 4 mix per hotspot
@@ -235,7 +235,7 @@ def pack_pdf(pack: Pack, *, font_dir: str | Path | None = None) -> bytes:
         "and police.uk last outcomes, as shares of its records.",
     )
     d.table(["Rank", "Name", "Records", "Categories", "Outcomes"],
-            [[r.rank, r.name, f"{r.records:,}", r.categories, r.outcomes] for r in pack.mix.itertuples()],
+            [[r.rank, r.name, count_cell(r.records), r.categories, r.outcomes] for r in pack.mix.itertuples()],
             (10, 62, 15, 86, 102), ("RIGHT", "LEFT", "RIGHT", "LEFT", "LEFT"), size=6.3, lh=3.2)  # fmt: skip
 
     # focus areas
@@ -250,9 +250,9 @@ def pack_pdf(pack: Pack, *, font_dir: str | Path | None = None) -> bytes:
         chart_pdf(pdf, trend_chart(fp.trend), _M, top, 168, 78, family=d.family, text=d.t)
         x = _M + 174
         pdf.set_xy(x, top)
-        lines = [f"Records {pack.now.label}: {fp.count_now:,}"]
+        lines = [f"Records {pack.now.label}: {count_cell(fp.count_now)}"]
         if fp.count_then is not None and pack.changes is not None:
-            lines.append(f"Records {pack.changes.then.label}: {fp.count_then:,}")
+            lines.append(f"Records {pack.changes.then.label}: {count_cell(fp.count_then)}")
             lines.append(f"Change per month: {fp.change}")
         elif pack.then is not None:
             lines.append(f"No data for {pack.then.label}: no change can be given.")

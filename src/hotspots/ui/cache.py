@@ -15,10 +15,10 @@ import streamlit as st
 from hotspots.data.store import Store, open_dataset
 from hotspots.present import views
 
-__all__ = ["get_store", "load_records", "DATASET_LABELS", "filtered", "compute"]
+__all__ = ["get_store", "load_records", "DATASET_LABELS", "filtered", "compute", "whats_new"]
 
 DATASET_LABELS = {
-    "bundled": "Real data: police.uk, Dorset Police (8 months bundled)",
+    "bundled": "Real data: police.uk, Dorset Police (bundled months + months added)",
     "simulated": "SIMULATED data: 2020–2023 with a known Seasonal Response",
     "uploaded": "Uploaded data (Data page)",
     "imported": "Imported data (hotspots ingest)",  # listed once it exists
@@ -220,7 +220,13 @@ def hotspot_changes(dataset: str, filters: views.Filters, compare: str, **params
 
 @st.cache_resource(max_entries=4, show_spinner="Writing the PCG pack…")
 def _pcg_pack(
-    path: str, version: str, dataset: str, filters: views.Filters, params: tuple, compare: str
+    path: str,
+    version: str,
+    dataset: str,
+    filters: views.Filters,
+    params: tuple,
+    compare: str,
+    suppress_below: int | None,
 ) -> tuple[bytes, str]:
     from hotspots.data.select import month_range
     from hotspots.present.pack import build_pack
@@ -232,13 +238,49 @@ def _pcg_pack(
         _records(path, version), filters.end, len(month_range(filters.start, filters.end)),
         compare, method=p.get("method", "dbscan"), categories=filters.categories,
         area=filters.area, params=_detect_params(p), dataset=dataset, version=version,
+        suppress_below=suppress_below,
     )  # fmt: skip
     return pack_pdf(pack), pack_html(pack)
 
 
-def pcg_pack(dataset: str, filters: views.Filters, compare: str, **params) -> tuple[bytes, str]:
-    """(PDF bytes, HTML text) of the PCG pack for the page's choices, cached."""
+def pcg_pack(
+    dataset: str,
+    filters: views.Filters,
+    compare: str,
+    *,
+    suppress_below: int | None = 5,
+    **params,
+) -> tuple[bytes, str]:
+    """(PDF bytes, HTML text) of the PCG pack for the page's choices, cached.
+
+    ``suppress_below``: the session's disclosure threshold (``widgets.suppress_below``).
+    """
     store = get_store(dataset)
     return _pcg_pack(
-        str(store.path), store.version, dataset, filters, tuple(sorted(params.items())), compare
-    )
+        str(store.path), store.version, dataset, filters, tuple(sorted(params.items())),
+        compare, suppress_below,
+    )  # fmt: skip
+
+
+@st.cache_resource(max_entries=8, show_spinner="Checking the months…")
+def _whats_new(path: str, version: str):
+    from hotspots.data.fetch import last_updated
+    from hotspots.present.whats_new import whats_new as build
+
+    store = Store(path)
+    months = store.months()
+    newest = [
+        e.get("imported_at")
+        for e in store.files().values()
+        if months and months[-1] in e.get("months", [])
+    ]
+    return build(
+        _records(path, version), months, last_updated=last_updated(store),
+        imported_at=max([n for n in newest if n], default=None),
+    )  # fmt: skip
+
+
+def whats_new(dataset: str):
+    """The Overview's "what is new" (:func:`hotspots.present.whats_new.whats_new`), cached."""
+    store = get_store(dataset)
+    return _whats_new(str(store.path), store.version)
