@@ -13,11 +13,19 @@ from hotspots.present import hotspot_page as hp
 from hotspots.present.charts import bar_chart, trend_chart
 from hotspots.present.disclosure import withhold_in_text
 from hotspots.present.draw import drawn_polygon
+from hotspots.present.drilldown import lonlat_to_metres, records_at
 from hotspots.present.escape import markdown as md_text
-from hotspots.present.maps import clicked_hotspot_id
+from hotspots.present.maps import clicked_hotspot_id, clicked_point
 from hotspots.present.tables import hotspot_table, nest_hotspots, top_rows
 from hotspots.ui import state, widgets
-from hotspots.ui.cache import compute, hotspot_changes, hotspot_map, pcg_pack
+from hotspots.ui.cache import (
+    compute,
+    filtered,
+    find_places,
+    hotspot_changes,
+    hotspot_map,
+    pcg_pack,
+)
 
 st.set_page_config(page_title="Hotspot map · Safer BCP", page_icon="🗺️", layout="wide")
 st.title("Hotspot map")
@@ -145,6 +153,22 @@ widgets.permalink(
     }
 )
 
+# search: a street (the data's own police.uk locations), a named place or a ward
+query = st.text_input(
+    "Find a street, place or ward",
+    key="find",
+    placeholder="e.g. Old Christchurch Road, Lansdowne, Poole Town",
+    help='Spelling and abbreviations are forgiven ("old christchurch rd"). The map zooms there.',
+)
+zoom_to = None
+if query.strip():
+    hits = find_places(dataset, query)
+    if hits:
+        found = st.selectbox("Matches", hits, format_func=lambda h: h.label, key="find_pick")
+        zoom_to = found.bounds if found is not None else None
+    else:
+        st.info("No street, place or ward matches that name.")
+
 map_key = f"map-{method}"
 try:
     view = compute("hotspot_view", dataset, filters, **params)
@@ -159,7 +183,8 @@ try:
         dataset,
         filters,
         selected=st.session_state.get("spot_pick"),
-        zoom_to_selected=bool(st.session_state.get("_spot_zoom")),
+        zoom_to_selected=bool(st.session_state.get("_spot_zoom")) and zoom_to is None,
+        zoom_to=zoom_to,
         suppress_below=k,
         **params,
     )
@@ -184,6 +209,15 @@ with left:
         returned_objects=["last_active_drawing"],
         key=map_key,
     )
+    point = clicked_point(out)
+    if point is not None:  # a location circle: what happened there (as police.uk shows it)
+        at = records_at(filtered(dataset, filters), *lonlat_to_metres(*point), suppress_below=k)
+        if at.count:
+            st.markdown(f"**Records at this map point: {md_text(at.location)}** ({at.shown})")
+            if at.suppressed:
+                st.caption("Fewer than 5 records: they are not listed.")
+            else:
+                st.dataframe(at.table, hide_index=True, height=min(36 * (len(at.table) + 1), 300))
     ring = drawn_polygon(out)
     if ring:
         st.button(

@@ -21,13 +21,18 @@ from hotspots.comparison.tables import asb_subtype_table, quarterly_table
 from hotspots.comparison.windows import dataset_months, default_windows
 from hotspots.comparison.windows import window as make_window
 from hotspots.data.boundaries import load_boundaries
-from hotspots.present.change_map import CHANGE_COLOURS, add_change_layer
+from hotspots.present.change_map import (
+    CHANGE_COLOURS,
+    add_change_layer,
+    change_extent,
+    change_says_something,
+)
 from hotspots.present.charts import yearly_chart
 from hotspots.present.disclosure import published_table_for_people
 from hotspots.present.maps import build_map
 from hotspots.present.seasonal_page import seasonal_page
 from hotspots.ui import state, widgets
-from hotspots.ui.cache import compute
+from hotspots.ui.cache import compute, street_layer
 
 st.set_page_config(page_title="Seasonal comparison · Safer BCP", page_icon="📅", layout="wide")
 st.title("Seasonal comparison and intervention evaluation")
@@ -261,12 +266,14 @@ def _show_evaluation() -> None:
     left, right = st.columns([3, 2])
     with left:
         st.subheader("Hotspot change (Gi*, before vs after)")
-        if sv.change is not None:
+        if sv.change is not None and change_says_something(sv.change.grid):
             from hotspots.data.areas import resolve_area
 
+            # fitted to every classed cell (the whole comparison area), the target dashed
             m = build_map(
-                area=resolve_area(target), height=520, simulated=bool(records["simulated"].any())
-            )
+                area=resolve_area(target), height=520, simulated=bool(records["simulated"].any()),
+                zoom_to=change_extent(sv.change.grid), streets=street_layer(dataset),
+            )  # fmt: skip
             add_change_layer(m, sv.change.grid)
             st_folium(
                 m, height=520, use_container_width=True, returned_objects=[], key="change-map"
@@ -278,6 +285,11 @@ def _show_evaluation() -> None:
                 unsafe_allow_html=True,
             )
             st.markdown(page.change_reading)
+        elif sv.change is not None:
+            st.info("Every hot cell falls in one change class, so a map would be one colour: the "
+                    "counts are below instead.")  # fmt: skip
+            st.markdown(page.change_reading)
+        if sv.change is not None:
             st.dataframe(page.change_cells, hide_index=True)
         for note in page.change_notes:
             st.info(note)

@@ -16,7 +16,7 @@ from hotspots.present.page_parts import chart_values
 from hotspots.present.tables import format_count, format_period, hotspot_table, is_suppressed
 from hotspots.present.views import ward_paragraph
 from hotspots.ui import state, widgets
-from hotspots.ui.cache import compute, ward_report_files
+from hotspots.ui.cache import compute, street_layer, ward_report_files
 
 st.set_page_config(page_title="Ward view · Safer BCP", page_icon="🏘️", layout="wide")
 st.title("Ward view")
@@ -125,6 +125,7 @@ with left:
         height=460,
         suppress_below=k,
         simulated=bool(records[S.SIMULATED].any()),
+        streets=street_layer(dataset),
     )
     st_folium(m, height=460, use_container_width=True, returned_objects=[], key=f"ward-map-{ward}")
     st.markdown("**Hotspots in the ward** (DBSCAN; the table is the text alternative to the map)")

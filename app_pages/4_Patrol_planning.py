@@ -16,7 +16,7 @@ from hotspots.present.maps import build_map
 from hotspots.present.patrol_sheet import patrol_sheet_html
 from hotspots.present.tables import format_count, format_period, format_share, is_suppressed
 from hotspots.ui import state, widgets
-from hotspots.ui.cache import compute
+from hotspots.ui.cache import compute, street_layer
 
 st.set_page_config(page_title="Patrol planning · Safer BCP", page_icon="🚓", layout="wide")
 st.title("Patrol planning")
@@ -108,6 +108,7 @@ with left:
         fit_to_hotspots=True,  # the places, not the whole area: numbers must not pile up
         suppress_below=k,
         simulated=bool(records[S.SIMULATED].any()),
+        streets=street_layer(dataset),
     )
     st_folium(m, height=560, use_container_width=True, returned_objects=[], key="patrol-map")
 with right:
@@ -129,7 +130,9 @@ with right:
     )  # fmt: skip
     keys = {"geojson": "dl_pgeojson", "kml": "dl_kml", "gpx": "dl_gpx", "csv": "dl_pcsv",
             "csv-json": "dl_pcsv_meta"}  # fmt: skip
-    for col, (fmt, f) in zip(st.columns(len(files)), files.items(), strict=True):
+    # three buttons a row: at 1366 px five in a row cut "GeoJSON" to "Ge…"
+    cols = [*st.columns(3), *st.columns(3)][: len(files)]
+    for col, (fmt, f) in zip(cols, files.items(), strict=True):
         label = "CSV settings" if fmt == "csv-json" else f.label
         col.download_button(
             label, f.text, f.name, f.mime, key=keys[fmt],
@@ -145,6 +148,7 @@ with right:
             area=pv.area,
             suppress_below=k,
             simulated=bool(records[S.SIMULATED].any()),
+            streets=street_layer(dataset),
         ),
         "patrol-sheet.html",
         "text/html",

@@ -375,6 +375,25 @@ def test_hotspot_map_loads_with_offline_map(run_page, bundled_records):
     assert at.download_button(key="dl_csv").label == "Download CSV"
 
 
+def test_hotspot_map_street_search_zooms_to_the_street(run_page):
+    """ "old christchurch rd" finds Old Christchurch Road (the data's own police.uk
+    locations) and the map is fitted to it; streets are drawn as a layer."""
+    at = run_page("hotspot_map")
+    before = _map(at)["script"]
+    assert "HotspotsLeaflet.streetLabels(" in before and "Old Christchurch Road" in before
+    at.text_input(key="find").input("old christchurch rd").run()
+    assert_ran(at)
+    pick = at.selectbox(key="find_pick")
+    assert pick.value.label == "Old Christchurch Road (street)"
+    fits = re.findall(r"fitBounds\(\s*\[\[([\d.+-]+),\s*([\d.+-]+)\],\s*\[([\d.+-]+),\s*([\d.+-]+)\]\]",
+                      _map(at)["script"])  # fmt: skip
+    s, w, n, e = (float(v) for v in fits[-1])
+    assert 50.71 < s < n < 50.73 and -1.88 < w < e < -1.86  # central Bournemouth
+    assert (n - s) < 0.02
+    at.text_input(key="find").input("zzzzqqq").run()
+    assert any("No street, place or ward" in i.value for i in at.info)
+
+
 def test_hotspot_map_renders_again_from_cache(run_page):
     """The map is cached; its second and later renders must still be a working script.
 

@@ -50,6 +50,7 @@ from hotspots.present.pack_draw import (  # re-exported: drawing helpers of pack
     project,
     rings,
 )
+from hotspots.present.streets import StreetLayer, build_streets
 from hotspots.present.tables import DEFAULT_SUPPRESS_BELOW, format_count
 
 __all__ = [
@@ -212,6 +213,8 @@ class Pack:
     boundaries: Boundaries = field(repr=False)
     generated: str = ""
     suppress_below: int | None = None  # the disclosure rule applied (None: exact counts)
+    #: the dataset's streets (police.uk map points joined), named on the map page
+    streets: StreetLayer | None = field(default=None, repr=False)
 
     @property
     def period(self) -> str:
@@ -480,7 +483,7 @@ def build_pack(
         simulated=simulated, months_held=tuple(held), cover_lines=tuple(cover),
         caveats=tuple(caveats), result=result, changes=changes, table=table, gone=gone,
         more=len(hs) - k, mix=mix, focus=panels, settings=tuple(settings), notes=tuple(notes),
-        boundaries=b, generated=_dt.date.today().isoformat(),
+        boundaries=b, generated=_dt.date.today().isoformat(), streets=build_streets(records),
     )  # fmt: skip
     return apply_disclosure(pack, suppress_below)
 

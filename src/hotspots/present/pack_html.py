@@ -15,17 +15,9 @@ import pandas as pd
 
 from hotspots.data.boundaries import ATTRIBUTION
 from hotspots.present.chart import chart_svg
+from hotspots.present.map_svg import vector_map_svg
 from hotspots.present.pack import Pack, count_cell, share_cell
-from hotspots.present.pack_draw import (
-    CLASS_COLOURS,
-    GAP_NOTE,
-    label_points,
-    map_bounds,
-    place_labels,
-    project,
-    rings,
-    trend_chart,
-)
+from hotspots.present.pack_draw import CLASS_COLOURS, GAP_NOTE, map_bounds, trend_chart
 
 __all__ = ["pack_html"]
 
@@ -59,48 +51,18 @@ def _e(v) -> str:
     return html.escape("" if v is None or v is pd.NA else str(v))
 
 
-def _path(ring, f) -> str:
-    u, v = f(ring[:, 0], ring[:, 1])
-    return "M" + "L".join(f"{a:.1f},{b:.1f}" for a, b in zip(u, v, strict=True)) + "Z"
-
-
 def _map_svg(pack: Pack, w: float = 760, h: float = 560) -> str:
-    b = pack.boundaries
-    f = project(map_bounds(pack), 0, 0, w, h)
-    out = [
-        f'<svg viewBox="0 0 {w} {h}" width="100%" role="img" aria-label="Map of the numbered hotspots">'
-    ]
-    wards = "".join(_path(r, f) for g in b.wards.geometry for r in rings(g.simplify(15)))
-    out.append(f'<path d="{wards}" fill="#F1F1EC" stroke="#B9B9B0" stroke-width="0.6"/>')
-    outline = "".join(_path(r, f) for r in rings(b.outline.simplify(15)))
-    out.append(f'<path d="{outline}" fill="none" stroke="#444" stroke-width="1.4"/>')
-    for _, r in b.gazetteer.iterrows():
-        u, v = f(r.geometry.x, r.geometry.y)
-        out.append(
-            f'<circle cx="{u:.1f}" cy="{v:.1f}" r="1.3" fill="#777"/>'
-            f'<text x="{u + 2.5:.1f}" y="{v + 5:.1f}" font-size="7" fill="#555">{_e(r["name"])}</text>'
-        )
     cls = dict(zip(pack.table["rank"], pack.table["change_class"], strict=True))
     shown = pack.result.hotspots.iloc[: len(pack.table)]
-    for g, rank in zip(shown.geometry, shown["rank"], strict=True):
-        d = "".join(_path(r, f) for r in rings(g))
-        out.append(
-            f'<path d="{d}" fill="{CLASS_COLOURS[cls.get(int(rank), "")]}" stroke="#222" stroke-width="0.6"/>'
-        )
-    pts = [tuple(map(float, f(x, y))) for x, y in label_points(shown)]
-    r = 7.0
-    for (px, py), (lx, ly), rank in zip(pts, place_labels(pts, r), shown["rank"], strict=True):
-        if (lx, ly) != (px, py):
-            out.append(
-                f'<line x1="{px:.1f}" y1="{py:.1f}" x2="{lx:.1f}" y2="{ly:.1f}" stroke="#333" stroke-width="0.6"/>'
-            )
-        out.append(
-            f'<circle cx="{lx:.1f}" cy="{ly:.1f}" r="{r}" fill="#222" stroke="#fff" stroke-width="1"/>'
-            f'<text x="{lx:.1f}" y="{ly + 3:.1f}" font-size="8.5" font-weight="bold" fill="#fff" '
-            f'text-anchor="middle" class="rank">{int(rank)}</text>'
-        )
-    out.append("</svg>")
-    return "".join(out)
+    spots = [
+        (g, int(rank), CLASS_COLOURS[cls.get(int(rank), "")])
+        for g, rank in zip(shown.geometry, shown["rank"], strict=True)
+    ]
+    svg, _ = vector_map_svg(
+        bounds=map_bounds(pack), w=w, h=h, boundaries=pack.boundaries, hotspots=spots,
+        streets=pack.streets, street_names="near", css_class="packmap",
+    )  # fmt: skip
+    return svg
 
 
 def _trend_svg(trend, w: int = 620, h: int = 260) -> str:

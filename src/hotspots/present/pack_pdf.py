@@ -18,12 +18,13 @@ import pandas as pd
 from hotspots.data.boundaries import ATTRIBUTION
 from hotspots.present import palettes as P
 from hotspots.present.chart import chart_pdf
+from hotspots.present.label_layout import Label, layout_labels
+from hotspots.present.map_svg import hotspot_streets
 from hotspots.present.pack import Pack, count_cell, share_cell
 from hotspots.present.pack_draw import (
     CLASS_COLOURS,
     label_points,
     map_bounds,
-    place_labels,
     project,
     rings,
     trend_chart,
@@ -95,7 +96,7 @@ class _Doc:
 
 
 def _draw_map(d: _Doc, pack: Pack, x0: float, y0: float, w: float, h: float) -> None:
-    """Wards, the BCP outline, named places and the numbered hotspots, as vectors."""
+    """Wards, the BCP outline, the numbered hotspots, their streets and named places, as vectors."""
     pdf, b = d.pdf, pack.boundaries
     f = project(map_bounds(pack), x0, y0, w, h)
 
@@ -112,26 +113,49 @@ def _draw_map(d: _Doc, pack: Pack, x0: float, y0: float, w: float, h: float) -> 
         for g in b.wards.geometry:
             poly(g.simplify(15), "#F1F1EC", "#B9B9B0", 0.15)
         poly(b.outline.simplify(15), None, "#444444", 0.45)
-        # named places: small grey dots and names
-        d.font(4.6, grey=True)
-        for _, r in b.gazetteer.iterrows():
-            u, v = f(r.geometry.x, r.geometry.y)
-            if x0 <= u <= x0 + w and y0 <= v <= y0 + h:
-                pdf.set_fill_color(120, 120, 120)
-                pdf.ellipse(float(u) - 0.35, float(v) - 0.35, 0.7, 0.7, style="F")
-                pdf.text(float(u) + 0.8, float(v) + 1.5, d.t(str(r["name"])))
         cls = dict(zip(pack.table["rank"], pack.table["change_class"], strict=True))
         shown = pack.result.hotspots.iloc[: len(pack.table)]
         for g, rank in zip(shown.geometry, shown["rank"], strict=True):
             poly(g, CLASS_COLOURS[cls.get(int(rank), "")], "#222222", 0.2)
-        pts = [tuple(map(float, f(x, y))) for x, y in label_points(shown)]
+        # labels, most important first, none on top of another (label_layout): rank
+        # discs (moved with a leader line when crowded), the hotspots' streets, places
         r = 1.9
-        for (px, py), (lx, ly), rank in zip(pts, place_labels(pts, r), shown["rank"], strict=True):
-            if (lx, ly) != (px, py):
-                pdf.set_draw_color(60, 60, 60)
-                pdf.set_line_width(0.15)
-                pdf.line(px, py, lx, ly)
-            d.disc(lx, ly, r, str(int(rank)), "#222222")
+        labels = [
+            Label(float(u), float(v), 2 * r, 2 * r, str(int(rank)), "disc", True)
+            for (u, v), rank in (
+                (f(x, y), rank)
+                for (x, y), rank in zip(label_points(shown), shown["rank"], strict=True)
+            )
+        ]
+        n_ranks = len(labels)
+        named = hotspot_streets(list(shown.geometry), pack.streets)
+        d.font(4.4)
+        for name, x, y in named:
+            u, v = f(x, y)
+            labels.append(Label(float(u), float(v), pdf.get_string_width(d.t(name)), 2.0, name))
+        n_streets = len(named)
+        d.font(4.6)
+        for _, row in b.gazetteer.iterrows():
+            u, v = f(row.geometry.x, row.geometry.y)
+            name = str(row["name"])
+            labels.append(Label(float(u), float(v), pdf.get_string_width(d.t(name)), 2.0, name))
+        placed = layout_labels(labels, bounds=(x0, y0, x0 + w, y0 + h), gap=0.3)
+        for k, p in enumerate(placed):
+            if p is None:
+                continue
+            lab = p.label
+            if k < n_ranks:
+                if p.moved:
+                    pdf.set_draw_color(60, 60, 60)
+                    pdf.set_line_width(0.15)
+                    pdf.line(lab.x, lab.y, p.cx, p.cy)
+                d.disc(p.cx, p.cy, r, lab.text, "#222222")
+                continue
+            street = k < n_ranks + n_streets
+            pdf.set_fill_color(110, 110, 110)
+            pdf.ellipse(lab.x - 0.35, lab.y - 0.35, 0.7, 0.7, style="F")
+            d.font(4.4 if street else 4.6, grey=not street)
+            pdf.text(p.cx - lab.w / 2, p.cy + 0.7, d.t(lab.text))
 
 
 def _legend(d: _Doc, x: float, y: float) -> float:

@@ -80,6 +80,36 @@ def compute(name: str, dataset: str, filters: views.Filters, **params) -> Any:
     return _compute(name, str(store.path), store.version, filters, tuple(sorted(params.items())))
 
 
+@st.cache_resource(max_entries=4, show_spinner="Drawing the streets…")
+def _streets(path: str, version: str) -> Any:
+    from hotspots.present.streets import build_streets
+
+    return build_streets(_records(path, version))
+
+
+def street_layer(dataset: str) -> Any:
+    """The dataset's street layer (police.uk location texts joined into streets), cached."""
+    store = get_store(dataset)
+    return _streets(str(store.path), store.version)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _search_index(path: str, version: str) -> Any:
+    from hotspots.data.boundaries import load_boundaries
+    from hotspots.present.search import build_index
+
+    b = load_boundaries()
+    return build_index(_streets(path, version), b.gazetteer, b.wards)
+
+
+def find_places(dataset: str, query: str, limit: int = 6) -> list:
+    """Streets, places and wards matching ``query`` (:func:`hotspots.present.search.search`)."""
+    from hotspots.present.search import search
+
+    store = get_store(dataset)
+    return search(_search_index(str(store.path), store.version), query, limit=limit)
+
+
 def _hotspot_map(
     path: str,
     version: str,
@@ -91,6 +121,7 @@ def _hotspot_map(
     height: int,
     selected: int | None = None,
     zoom_to_selected: bool = False,
+    zoom_to: tuple[float, float, float, float] | None = None,
 ):
     from hotspots.present.draw import add_draw_control
     from hotspots.present.maps import build_map
@@ -108,6 +139,8 @@ def _hotspot_map(
         simulated=bool(_records(path, version)["simulated"].any()),
         selected=selected,
         zoom_to_selected=zoom_to_selected,
+        streets=_streets(path, version),
+        zoom_to=zoom_to,
     )
     return add_draw_control(m)
 
@@ -121,6 +154,7 @@ def hotspot_map(
     height: int = 620,
     selected: int | None = None,
     zoom_to_selected: bool = False,
+    zoom_to: tuple[float, float, float, float] | None = None,
     **params,
 ):
     """The hotspot page's folium map for ``views.hotspot_view(**params)``.
@@ -141,6 +175,7 @@ def hotspot_map(
         height,
         None if selected is None else int(selected),
         bool(zoom_to_selected),
+        zoom_to,
     )
 
 
