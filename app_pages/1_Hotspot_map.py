@@ -16,7 +16,7 @@ from hotspots.present.draw import drawn_polygon
 from hotspots.present.drilldown import lonlat_to_metres, records_at
 from hotspots.present.escape import markdown as md_text
 from hotspots.present.maps import clicked_hotspot_id, clicked_point
-from hotspots.present.tables import hotspot_table, top_rows
+from hotspots.present.tables import hotspot_table, nest_hotspots, top_rows
 from hotspots.ui import state, widgets
 from hotspots.ui.cache import (
     compute,
@@ -245,8 +245,11 @@ with right:
             changes = hotspot_changes(dataset, filters, compare, **params)
         except Exception as exc:  # noqa: BLE001 - e.g. an impossible window: say so, keep the page
             widgets.show_error(exc)
-    if changes is not None:
-        for col, values in hp.change_columns(changes.current, changes.then.label, k).items():
+    if changes is not None:  # in the table's order: children under their parents
+        order = nest_hotspots(view.hotspots)[S.HOTSPOT_ID].tolist()
+        cur = changes.current.set_index(S.HOTSPOT_ID).loc[order].reset_index()
+        cur[S.RANK] = range(1, len(cur) + 1)  # change_columns reads rows in rank order
+        for col, values in hp.change_columns(cur, changes.then.label, k).items():
             table[col] = values
     table, more = top_rows(table)
     st.dataframe(table, hide_index=True, height=360)
@@ -307,14 +310,10 @@ with right:
 
     ids = list(view.hotspots[S.HOTSPOT_ID]) if len(view.hotspots) else []
     if ids:
+        nested = nest_hotspots(view.hotspots)  # the table's order and numbers ("1.1")
         labels = {
-            int(h): f"{int(r)}. {n}"
-            for h, r, n in zip(
-                view.hotspots[S.HOTSPOT_ID],
-                view.hotspots[S.RANK],
-                view.hotspots[S.NAME],
-                strict=True,
-            )
+            int(h): f"{lb}. {n}"
+            for h, lb, n in zip(nested[S.HOTSPOT_ID], nested["label"], nested[S.NAME], strict=True)
         }
         pick = st.selectbox(
             "Hotspot details (or click one on the map)",

@@ -52,7 +52,8 @@ def test_geojson_is_wgs84_with_parameters(tmp_path, capsys):
     assert "crs" not in fc  # RFC 7946: WGS84 only, no crs member
     p = fc["parameters"]
     assert p["method"] == "kde" and p["kernel"] == "quartic"
-    assert p["cell_size_m"] == 50.0 and p["bandwidth_m"] == 570.0 and p["top_share"] == 0.02
+    # quartic radius from the map points' spacing (Silverman's rule would give 570 m)
+    assert p["cell_size_m"] == 50.0 and p["bandwidth_m"] == 190.0 and p["top_share"] == 0.02
     assert p["from"] == "2024-01" and p["to"] == "2024-03" and p["months"] == 3
     assert p["n_records"] > 9000 and p["area"] == "bcp" and p["simulated"] is False
     assert any("bandwidth" in n for n in p["notes"])
@@ -64,6 +65,10 @@ def test_geojson_is_wgs84_with_parameters(tmp_path, capsys):
         for poly in getattr(g, "geoms", [g]):
             assert poly.exterior.is_ccw  # RFC 7946 right-hand rule
         assert {"rank", "name", "count", "share", "top_categories"} <= set(f["properties"])
+        assert {"parent", "level"} <= set(f["properties"])  # children under their parents
+    kids = [f["properties"] for f in fc["features"] if f["properties"]["level"] == 1]
+    ids = {f["properties"]["hotspot_id"] for f in fc["features"]}
+    assert kids and all(k["parent"] in ids for k in kids)
 
 
 def test_json_and_csv_record_the_parameters(tmp_path, capsys):

@@ -120,6 +120,8 @@ def _checked(hotspots: Any) -> pd.DataFrame:
     h = h[~(h.geometry.isna() | h.geometry.is_empty)]
     if S.RANK in h.columns:
         h = h.sort_values(S.RANK, ascending=False, kind="stable")  # rank 1 drawn last, on top
+    if "level" in h.columns:  # street-sized children drawn over (inside) their districts
+        h = h.sort_values("level", kind="stable")
     return h
 
 
