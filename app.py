@@ -25,5 +25,6 @@ PAGES = [
     st.Page("app_pages/3_Ward_view.py", url_path="Ward_view", title="Ward view"),
     st.Page("app_pages/4_Patrol_planning.py", url_path="Patrol_planning", title="Patrol planning"),
     st.Page("app_pages/5_Data.py", url_path="Data", title="Data"),
+    st.Page("app_pages/6_Accessibility.py", url_path="Accessibility", title="Accessibility"),
 ]
 st.navigation(PAGES).run()

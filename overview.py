@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from hotspots.comparison import wording as W
 from hotspots.comparison.windows import default_windows
 from hotspots.errors import InputError
 from hotspots.present.charts import bar_chart, trend_chart
-from hotspots.present.tables import format_month, format_period
+from hotspots.present.overview_page import coverage_for_people, overview_page
+from hotspots.present.tables import format_month
+from hotspots.present.whats_new import control_chart_figure
 from hotspots.ui import widgets
-from hotspots.ui.cache import compute, coverage
+from hotspots.ui.cache import compute, coverage, whats_new
 
 st.set_page_config(page_title="Safer BCP hotspots", page_icon="🗺️", layout="wide")
 st.title("Safer BCP: crime and anti-social behaviour")
@@ -28,53 +30,33 @@ except InputError:  # one month of data (a first upload): nothing to compare it 
 filters = widgets.filter_sidebar(records)  # the default window of every page
 widgets.permalink()
 
+k = widgets.suppress_below(exact_counts=True)  # viewers: counts under 5 withheld
 ov = compute("overview_view", dataset, filters)
-st.subheader(f"{ov.area.name}: {format_period(filters.start, filters.end)}")
-c1, c2, c3 = st.columns(3)
-
-
-def _delta(comp) -> tuple[str | None, str]:
-    """The change against a year earlier, its arrow agreeing with the interval's sign."""
-    if comp is None or comp.count_a == 0:
-        return None, "off"
-    r = comp.result
-    lo, hi = r.pct_ci
-    arrow = "down" if hi < 0 else "up" if lo > 0 else "off"
-    return f"{W.pct(r.pct_change)} vs a year earlier ({W.pct(lo)} to {W.pct(hi)})", arrow
-
-
-delta, arrow = _delta(ov.previous)
-c1.metric(
-    "Records",
-    f"{ov.n_records:,}",
-    delta,
-    delta_color="inverse" if arrow != "off" else "off",
-    delta_arrow=arrow,
-    help="Change against the same months a year earlier with its 95% interval; the arrow shows "
-    "only when the interval is wholly on one side of no change.",
-)
-c2.metric("Anti-social behaviour", f"{ov.n_asb:,}")
-c3.metric("Crime", f"{ov.n_crime:,}")
-if ov.previous is not None:
-    st.markdown(f"**Against a year earlier:** {ov.previous.reading}")
-    st.caption(ov.previous.dispersion.description)
-if ov.baseline is not None:
-    st.markdown(f"**Against previous years:** {ov.baseline.reading}")
-for note in ov.notes:
+page = overview_page(ov, filters.start, filters.end, suppress_below=k)
+st.subheader(page.heading)
+for col, m in zip(st.columns(3), page.metrics, strict=True):
+    col.metric(
+        m.label, m.value, m.delta, delta_color=m.delta_color, delta_arrow=m.arrow, help=m.help
+    )
+for text in page.readings:
+    st.markdown(text)
+for text in page.captions:
+    st.caption(text)
+for note in page.notes:
     st.info(note)
+if page.disclosure:
+    st.caption(page.disclosure)
 
 left, right = st.columns([3, 2])
 with left:
-    st.altair_chart(trend_chart(ov.trend, f"Records per month in {ov.area.name}"), width="stretch")
+    st.altair_chart(trend_chart(page.trend_chart, page.trend_title), width="stretch")
     with st.expander("Table: records per month (text alternative to the chart)"):
-        st.dataframe(
-            ov.trend.assign(month=[format_month(m) for m in ov.trend["month"]]), hide_index=True
-        )
+        st.dataframe(page.trend_table, hide_index=True)
 with right:
-    if len(ov.categories):
+    if len(page.categories_chart):
         st.altair_chart(
             bar_chart(
-                ov.categories,
+                page.categories_chart,
                 "category",
                 "records",
                 "Category mix in the window",
@@ -84,7 +66,39 @@ with right:
             width="stretch",
         )
     with st.expander("Table: category mix"):
-        st.dataframe(ov.categories, hide_index=True)
+        st.dataframe(page.categories_table, hide_index=True)
+
+# --- what is new (hotspots.present.whats_new; issue 21) ---
+wn = whats_new(dataset)
+st.subheader("What is new")
+st.markdown(f"**{wn.currency}**")
+last = wn.monthly.iloc[-1] if len(wn.monthly) else None
+if last is not None and pd.notna(last["rolling_12"]):
+    st.metric(
+        f"Records in the 12 months to {format_month(last['month'])} (all of BCP)",
+        f"{int(last['rolling_12']):,}",
+        help="The rolling 12-month total; shown only where all 12 months are in the dataset.",
+    )
+if len(wn.chart.table):
+    cats = list(wn.chart.model)
+    first = wn.unusual["category"].iloc[0] if len(wn.unusual) else cats[0]
+    cat = st.selectbox("Control chart for", cats, index=cats.index(first), key="cc_category")
+    st.altair_chart(
+        control_chart_figure(wn.chart, cat, f"{cat}: records per month against its limits"),
+        width="stretch",
+    )
+    st.caption(
+        f"Model: {wn.chart.model[cat]}, dispersion {wn.chart.dispersion[cat]:.1f}. Bands: 95% "
+        "and 99.8% limits of a quasi-Poisson trend + season fit; a month outside the 99.8% "
+        "band is unusual for its series."
+    )
+    if len(wn.unusual):
+        st.markdown("**Months unusual for their series** (outside the 99.8% limits):")
+        st.dataframe(wn.unusual, hide_index=True, key="cc_unusual")
+    else:
+        st.markdown("No month is outside the 99.8% limits of its series.")
+for note in wn.notes:
+    st.caption(note)
 
 st.subheader("Data coverage")
 kind = (
@@ -96,5 +110,5 @@ st.markdown(
     f"Dataset: **{kind}**. "
     + (f"Default comparison windows: {dw.reason}." if dw else "One month of data: no comparison.")
 )
-st.dataframe(coverage(dataset), hide_index=True)
+st.dataframe(coverage_for_people(coverage(dataset), suppress_below=k), hide_index=True)
 widgets.footer(records)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -10,15 +9,23 @@ from hotspots.comparison.hotspot_trend import COMPARE_CHOICES
 from hotspots.data import schema as S
 from hotspots.data.areas import polygon_spec
 from hotspots.methods.result import METHOD_LABELS
-from hotspots.present import exports
+from hotspots.present import hotspot_page as hp
 from hotspots.present.charts import bar_chart, trend_chart
+from hotspots.present.disclosure import withhold_in_text
 from hotspots.present.draw import drawn_polygon
+from hotspots.present.drilldown import lonlat_to_metres, records_at
 from hotspots.present.escape import markdown as md_text
-from hotspots.present.maps import clicked_hotspot_id
-from hotspots.present.pack import fmt_change
-from hotspots.present.tables import format_period, hotspot_table, top_rows
+from hotspots.present.maps import clicked_hotspot_id, clicked_point
+from hotspots.present.tables import hotspot_table, nest_hotspots, top_rows
 from hotspots.ui import state, widgets
-from hotspots.ui.cache import compute, hotspot_changes, hotspot_map, pcg_pack
+from hotspots.ui.cache import (
+    compute,
+    filtered,
+    find_places,
+    hotspot_changes,
+    hotspot_map,
+    pcg_pack,
+)
 
 st.set_page_config(page_title="Hotspot map · Safer BCP", page_icon="🗺️", layout="wide")
 st.title("Hotspot map")
@@ -36,6 +43,12 @@ LAYERS = {
 }
 
 
+DOWNLOAD_KEYS = {
+    "csv": "dl_csv", "geojson": "dl_geojson", "kml": "dl_kml", "gpx": "dl_gpx",
+    "csv-json": "dl_csv_meta",
+}  # fmt: skip
+
+
 def _use_area(spec: str) -> None:
     st.session_state["area"] = spec
     st.session_state["area_pick"] = spec
@@ -44,7 +57,7 @@ def _use_area(spec: str) -> None:
 dataset, records, version = widgets.dataset_picker()
 widgets.simulated_banner(records)
 filters = widgets.filter_sidebar(records)
-k = 5 if widgets.disclosure_forced() else None  # viewers: counts under 5 hidden
+k = widgets.suppress_below(exact_counts=True)  # viewers: counts under 5 withheld
 
 sb = st.sidebar
 sb.divider()
@@ -140,6 +153,22 @@ widgets.permalink(
     }
 )
 
+# search: a street (the data's own police.uk locations), a named place or a ward
+query = st.text_input(
+    "Find a street, place or ward",
+    key="find",
+    placeholder="e.g. Old Christchurch Road, Lansdowne, Poole Town",
+    help='Spelling and abbreviations are forgiven ("old christchurch rd"). The map zooms there.',
+)
+zoom_to = None
+if query.strip():
+    hits = find_places(dataset, query)
+    if hits:
+        found = st.selectbox("Matches", hits, format_func=lambda h: h.label, key="find_pick")
+        zoom_to = found.bounds if found is not None else None
+    else:
+        st.info("No street, place or ward matches that name.")
+
 map_key = f"map-{method}"
 try:
     view = compute("hotspot_view", dataset, filters, **params)
@@ -154,7 +183,8 @@ try:
         dataset,
         filters,
         selected=st.session_state.get("spot_pick"),
-        zoom_to_selected=bool(st.session_state.get("_spot_zoom")),
+        zoom_to_selected=bool(st.session_state.get("_spot_zoom")) and zoom_to is None,
+        zoom_to=zoom_to,
         suppress_below=k,
         **params,
     )
@@ -163,9 +193,7 @@ except Exception as exc:  # InputError and friends: shown, not a traceback
     st.stop()
 
 st.markdown(
-    f"**{view.n_records:,} records** in {md_text(view.area.name)}, "
-    f"{format_period(filters.start, filters.end)}; "
-    f"method: {METHODS[method]}."
+    hp.records_line(view.n_records, view.area.name, filters.start, filters.end, METHODS[method], k)
 )
 st.caption(
     "police.uk locations are anonymised map points (“On or near …”), not addresses: "
@@ -181,6 +209,15 @@ with left:
         returned_objects=["last_active_drawing"],
         key=map_key,
     )
+    point = clicked_point(out)
+    if point is not None:  # a location circle: what happened there (as police.uk shows it)
+        at = records_at(filtered(dataset, filters), *lonlat_to_metres(*point), suppress_below=k)
+        if at.count:
+            st.markdown(f"**Records at this map point: {md_text(at.location)}** ({at.shown})")
+            if at.suppressed:
+                st.caption("Fewer than 5 records: they are not listed.")
+            else:
+                st.dataframe(at.table, hide_index=True, height=min(36 * (len(at.table) + 1), 300))
     ring = drawn_polygon(out)
     if ring:
         st.button(
@@ -196,7 +233,7 @@ with left:
         )
     with st.expander("Parameters used (automatic values are chosen from the data)"):
         for note in view.notes:
-            st.markdown(f"- {md_text(note)}")
+            st.markdown(f"- {md_text(withhold_in_text(note, k))}")
         st.json(view.parameters, expanded=False)
 with right:
     st.subheader("Ranked hotspots")
@@ -208,18 +245,12 @@ with right:
             changes = hotspot_changes(dataset, filters, compare, **params)
         except Exception as exc:  # noqa: BLE001 - e.g. an impossible window: say so, keep the page
             widgets.show_error(exc)
-    if changes is not None:
-        cur = changes.current.sort_values(S.RANK)
-        table[f"Records {changes.then.label}"] = (
-            cur["count_then"].map(lambda v: "" if pd.isna(v) else f"{int(v):,}").to_numpy()
-        )
-        table["Change (95% interval)"] = [
-            fmt_change(*v)
-            for v in cur[
-                ["change_pct", "change_ci_low", "change_ci_high", "count_then", "count_now"]
-            ].itertuples(index=False)
-        ]
-        table["Class"] = cur["change_class"].fillna("").to_numpy()
+    if changes is not None:  # in the table's order: children under their parents
+        order = nest_hotspots(view.hotspots)[S.HOTSPOT_ID].tolist()
+        cur = changes.current.set_index(S.HOTSPOT_ID).loc[order].reset_index()
+        cur[S.RANK] = range(1, len(cur) + 1)  # change_columns reads rows in rank order
+        for col, values in hp.change_columns(cur, changes.then.label, k).items():
+            table[col] = values
     table, more = top_rows(table)
     st.dataframe(table, hide_index=True, height=360)
     if more:
@@ -234,15 +265,7 @@ with right:
                 + (f" ({len(changes.former) - n_gone} more overlap none now: too few to tell)"
                    if len(changes.former) > n_gone else "")
             ):  # fmt: skip
-                st.dataframe(
-                    pd.DataFrame(changes.former)[
-                        [S.NAME, S.WARD_NAME, "count_then", "count_now", "change_class"]
-                    ]
-                    .rename(columns={S.NAME: "Name", S.WARD_NAME: "Ward",
-                                     "count_then": "Records then", "count_now": "Records now",
-                                     "change_class": "Class"}),
-                    hide_index=True,
-                )  # fmt: skip
+                st.dataframe(hp.gone_table(changes.former, k), hide_index=True)
     meta = {
         **view.parameters,
         "months": f"{filters.start}..{filters.end}",
@@ -250,32 +273,19 @@ with right:
         "categories": list(filters.categories),
         "dataset": dataset,
     }
-    c1, c2, c3 = st.columns(3)
-    c1.download_button(
-        "Download CSV",
-        exports.to_csv(view.hotspots, parameters=meta, suppress_below=k),
-        file_name=f"hotspots-{method}.csv",
-        mime="text/csv",
-        key="dl_csv",
-        on_click=widgets.log_export("hotspots CSV", dataset),
-    )
-    c2.download_button(
-        "Download GeoJSON",
-        exports.to_geojson(view.hotspots, parameters=meta, suppress_below=k),
-        file_name=f"hotspots-{method}.geojson",
-        mime="application/geo+json",
-        key="dl_geojson",
-        on_click=widgets.log_export("hotspots GeoJSON", dataset),
-    )
-    c3.download_button(
-        "CSV settings (JSON)",
-        exports.csv_metadata(view.hotspots, parameters=meta, suppress_below=None),
-        file_name=f"hotspots-{method}.json",
-        mime="application/json",
-        key="dl_csv_meta",
-        on_click=widgets.log_export("hotspots CSV settings", dataset),
-        help="The method, its parameters, the months and the data source of the CSV.",
-    )
+    files = hp.download_files(view.hotspots, meta, f"hotspots-{method}", k)
+    for col, (fmt, f) in zip(st.columns(len(files)), files.items(), strict=True):
+        col.download_button(
+            f.label if fmt == "csv-json" else f"Download {f.label}",
+            f.text,
+            file_name=f.name,
+            mime=f.mime,
+            key=DOWNLOAD_KEYS[fmt],
+            on_click=widgets.log_export(f"hotspots {f.label}", dataset),
+            help="The method, its parameters, the months and the data source of the CSV."
+            if fmt == "csv-json"
+            else None,
+        )
     pack_cmp = compare if compare != "none" else "previous"
     if st.button("Make the PCG pack (PDF and HTML)", key="make_pack", help="The monthly pack "
                  "for the Partnership Coordinating Group: numbered map, ranked table with change "
@@ -283,7 +293,7 @@ with right:
         try:
             st.session_state["_pack"] = (
                 (dataset, version, filters, compare, tuple(sorted(params.items()))),
-                pcg_pack(dataset, filters, pack_cmp, **params),
+                pcg_pack(dataset, filters, pack_cmp, suppress_below=k, **params),
             )
         except Exception as exc:  # noqa: BLE001 - shown, not a traceback
             widgets.show_error(exc)
@@ -300,14 +310,10 @@ with right:
 
     ids = list(view.hotspots[S.HOTSPOT_ID]) if len(view.hotspots) else []
     if ids:
+        nested = nest_hotspots(view.hotspots)  # the table's order and numbers ("1.1")
         labels = {
-            int(h): f"{int(r)}. {n}"
-            for h, r, n in zip(
-                view.hotspots[S.HOTSPOT_ID],
-                view.hotspots[S.RANK],
-                view.hotspots[S.NAME],
-                strict=True,
-            )
+            int(h): f"{lb}. {n}"
+            for h, lb, n in zip(nested[S.HOTSPOT_ID], nested["label"], nested[S.NAME], strict=True)
         }
         pick = st.selectbox(
             "Hotspot details (or click one on the map)",
@@ -318,34 +324,25 @@ with right:
         )
         row = view.hotspots[view.hotspots[S.HOTSPOT_ID] == pick].iloc[0]
         detail = compute("hotspot_detail", dataset, filters, geometry=row.geometry.wkb)
-        st.markdown(f"### {md_text(row[S.NAME])}")  # data text is never markup
-        st.markdown(
-            f"Ward: **{md_text(row[S.WARD_NAME]) if isinstance(row[S.WARD_NAME], str) else 'outside BCP'}** · "
-            f"{int(row[S.COUNT]):,} records ({100 * float(row[S.SHARE]):.1f}% of those shown) · "
-            f"{float(row[S.AREA_KM2]):.3f} km² · about {float(row['expected']):.0f} expected "
-            "if the records were scattered at random"
-        )
-        caveat = row.get("caveat")
-        if isinstance(caveat, str) and caveat:
-            st.caption(md_text(caveat))  # it quotes location text: never markup
-        if len(detail.by_category):
+        dp = hp.hotspot_detail_page(row, detail, k)
+        st.markdown(dp.heading)  # data text is never markup
+        st.markdown(dp.facts)
+        if dp.caveat:
+            st.caption(dp.caveat)  # it quotes location text: never markup
+        if len(dp.by_category):
             st.altair_chart(
                 bar_chart(
-                    detail.by_category,
-                    "category",
-                    "records",
-                    "Records by category",
-                    "Category",
+                    dp.by_category, "category", "records", "Records by category", "Category",
                     "Records",
                 ),
                 width="stretch",
-            )
-        st.altair_chart(trend_chart(detail.trend, "Monthly trend in this hotspot"), width="stretch")
+            )  # fmt: skip
+        st.altair_chart(trend_chart(dp.trend, "Monthly trend in this hotspot"), width="stretch")
         st.markdown("**Top locations**")
-        st.dataframe(detail.top_locations, hide_index=True)
-        if detail.outcomes is not None and len(detail.outcomes):
+        st.dataframe(dp.top_locations, hide_index=True)
+        if dp.outcomes is not None and len(dp.outcomes):
             st.markdown("**What happened next** (police.uk's last outcome of each record)")
-            st.dataframe(detail.outcomes, hide_index=True)
+            st.dataframe(dp.outcomes, hide_index=True)
     else:
         st.info("No hotspots for these filters: widen the months, categories or area.")
 widgets.footer(records)

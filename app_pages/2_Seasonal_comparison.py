@@ -8,9 +8,6 @@ import re
 import streamlit as st
 from streamlit_folium import st_folium
 
-from hotspots.comparison import wording as W
-from hotspots.comparison.dispersion import POISSON_LABEL
-from hotspots.comparison.evaluation import WDD_RAW_FORMULA, WDD_SCALED_FORMULA, WDQ_FORMULA
 from hotspots.comparison.interventions import (
     Intervention,
     add_intervention,
@@ -24,23 +21,25 @@ from hotspots.comparison.tables import asb_subtype_table, quarterly_table
 from hotspots.comparison.windows import dataset_months, default_windows
 from hotspots.comparison.windows import window as make_window
 from hotspots.data.boundaries import load_boundaries
-from hotspots.present.change_map import CHANGE_COLOURS, add_change_layer
-from hotspots.present.charts import yearly_chart
-from hotspots.present.evaluation_words import (
-    evaluation_table,
-    group_reading,
-    wdd_details,
-    wdq_meaning,
+from hotspots.present.change_map import (
+    CHANGE_COLOURS,
+    add_change_layer,
+    change_extent,
+    change_says_something,
 )
+from hotspots.present.charts import yearly_chart
+from hotspots.present.disclosure import published_table_for_people
 from hotspots.present.maps import build_map
+from hotspots.present.seasonal_page import seasonal_page
 from hotspots.ui import state, widgets
-from hotspots.ui.cache import compute
+from hotspots.ui.cache import compute, street_layer
 
 st.set_page_config(page_title="Seasonal comparison · Safer BCP", page_icon="📅", layout="wide")
 st.title("Seasonal comparison and intervention evaluation")
 
 dataset, records, version = widgets.dataset_picker()
 widgets.simulated_banner(records)
+k = widgets.suppress_below(exact_counts=True)  # viewers: counts under 5 withheld
 months = dataset_months(records)
 if len(months) < 2:  # a one-month dataset (a first upload): say so, never a traceback
     st.info("This page compares two windows: the dataset needs at least two months of data.")
@@ -217,15 +216,6 @@ if iv_now is not None and st.session_state.get("iv_year"):
 st.caption(f"Windows in use: {in_use} {widgets.TOWN_CENTRE_NOTE}")
 
 
-def _zone_delta(change) -> tuple[str | None, str]:
-    """A metric's delta and arrow that agree with the sign of the interval."""
-    if change.count_a == 0:
-        return None, "off"
-    lo, hi = change.pct_ci
-    arrow = "down" if hi < 0 else "up" if lo > 0 else "off"
-    return f"{W.pct(change.pct_change)} ({W.pct(lo)} to {W.pct(hi)})", arrow
-
-
 def _show_evaluation() -> None:
     try:
         sv = compute(
@@ -241,74 +231,32 @@ def _show_evaluation() -> None:
     except Exception as exc:
         widgets.show_error(exc)
         return
-    ev = sv.evaluation
-    st.subheader(f"{ev.target_name}: {ev.before.label} → {ev.after.label}")
-    st.markdown(
-        f"Target {ev.target_area_km2:.2f} km²; buffer ring {ev.buffer_m:g} m "
-        f"({ev.buffer_area_km2:.2f} km²); control: {ev.control_name}."
-    )
-    for note in ev.notes:
+    page = seasonal_page(sv, suppress_below=k)
+    st.subheader(page.heading)
+    st.markdown(page.description)
+    for note in page.notes:
         st.info(note)
-    for g in ev.groups:
+    if page.disclosure:
+        st.caption(page.disclosure)
+    for g in page.groups:
         with st.container(border=True):
-            st.markdown(f"#### {g.label[:1].upper() + g.label[1:]}")
-            st.markdown(group_reading(ev, g))
-            c = st.columns(4)
-            zones = (
-                ("Target", g.target_before, g.target_after, g.target_change),
-                ("Buffer ring", g.buffer_before, g.buffer_after, g.buffer_change),
-                ("Control", g.control_before, g.control_after, g.control_change),
-            )
-            for col, (label, before_n, after_n, change) in zip(c, zones, strict=False):
-                delta, arrow = _zone_delta(change)
+            st.markdown(f"#### {g.title}")
+            st.markdown(g.reading)
+            for col, m in zip(st.columns(4), g.metrics, strict=True):
                 col.metric(
-                    label,
-                    f"{after_n:,}",
-                    delta,
-                    delta_color="inverse" if arrow != "off" else "off",
-                    delta_arrow=arrow,
-                    help=f"{before_n:,} before; change with its 95% interval, "
-                    + (
-                        f"allowing for dispersion {change.dispersion.phi:.1f}"
-                        if change.dispersion.estimated
-                        else f"which {POISSON_LABEL}: too few months to estimate the overdispersion"
-                    ),
-                )
-            rel = g.relative
-            lo, hi = rel.pct_ci
-            c[3].metric(
-                "Effect vs control",
-                W.pct(rel.pct),
-                # Streamlit colours a delta by its leading sign: lead with the interval's
-                f"{W.pct(lo)} to {W.pct(hi)} (95% CI)",
-                delta_color="inverse" if rel.excludes_one else "off",
-                delta_arrow="down" if hi < 0 else "up" if lo > 0 else "off",
-                help="Ratio of rate ratios (target against control), from a count model with "
-                f"zone, month and zone × period terms. {g.dispersion.description} "
-                f"Assuming Poisson counts instead: {W.pct(rel.poisson_pct_ci[0])} to "
-                f"{W.pct(rel.poisson_pct_ci[1])} ({POISSON_LABEL}).",
-            )
-            st.caption(g.dispersion.description)
-            q = (
-                "not defined (no change in the target against the control)"
-                if g.wdq != g.wdq
-                else f"**{g.wdq:.2f}** (95% CI {g.wdq_ci[0]:.2f} to {g.wdq_ci[1]:.2f})"
-            )
+                    m.label, m.value, m.delta,
+                    delta_color=m.delta_color, delta_arrow=m.arrow, help=m.help,
+                )  # fmt: skip
+            st.caption(g.dispersion)
             with st.expander("Details: WDD and WDQ"):  # the effect above leads (issue 19)
-                st.markdown(
-                    "  \n".join(wdd_details(g))
-                    + f"  \nWeighted Displacement Quotient: {q} — {wdq_meaning(g)} "
-                    "(Bowers and Johnson 2003).",
-                    help=f"{WDD_SCALED_FORMULA}\n\n{WDD_RAW_FORMULA}\n\n{WDQ_FORMULA}",
-                )
-            for note in g.notes[1:]:
+                st.markdown(g.wdd, help=g.wdd_help)
+            for note in g.notes:
                 st.caption(note)
     with st.expander("Table of the evaluation (download for a report)"):
-        tab = evaluation_table(ev)
-        st.dataframe(tab, hide_index=True)
+        st.dataframe(page.table, hide_index=True)
         st.download_button(
             "Download evaluation CSV",
-            tab.to_csv(index=False),
+            page.table.to_csv(index=False),
             "evaluation.csv",
             "text/csv",
             key="dl_eval",
@@ -318,38 +266,45 @@ def _show_evaluation() -> None:
     left, right = st.columns([3, 2])
     with left:
         st.subheader("Hotspot change (Gi*, before vs after)")
-        if sv.change is not None:
+        if sv.change is not None and change_says_something(sv.change.grid):
             from hotspots.data.areas import resolve_area
 
+            # fitted to every classed cell (the whole comparison area), the target dashed
             m = build_map(
-                area=resolve_area(target), height=520, simulated=bool(records["simulated"].any())
-            )
+                area=resolve_area(target), height=520, simulated=bool(records["simulated"].any()),
+                zoom_to=change_extent(sv.change.grid), streets=street_layer(dataset),
+            )  # fmt: skip
             add_change_layer(m, sv.change.grid)
             st_folium(
                 m, height=520, use_container_width=True, returned_objects=[], key="change-map"
             )
             st.markdown(
                 " · ".join(
-                    f"<span style='color:{c}'>■</span> {k}" for k, c in CHANGE_COLOURS.items()
+                    f"<span style='color:{c}'>■</span> {name}" for name, c in CHANGE_COLOURS.items()
                 ),
                 unsafe_allow_html=True,
             )
-            st.markdown(sv.change.reading)
-            counts = sv.change.class_counts()
-            st.dataframe([{"change": k, "cells": v} for k, v in counts.items()], hide_index=True)
-        for note in sv.notes:
+            st.markdown(page.change_reading)
+        elif sv.change is not None:
+            st.info("Every hot cell falls in one change class, so a map would be one colour: the "
+                    "counts are below instead.")  # fmt: skip
+            st.markdown(page.change_reading)
+        if sv.change is not None:
+            st.dataframe(page.change_cells, hide_index=True)
+        for note in page.change_notes:
             st.info(note)
     with right:
         st.subheader("The same window in other years")
-        if len(sv.yearly):
+        if len(page.yearly_table):
             st.altair_chart(
-                yearly_chart(sv.yearly, "The after-window's months in the target, each year"),
+                yearly_chart(
+                    page.yearly_chart, "The after-window's months in the target, each year"
+                ),
                 width="stretch",
             )
-            st.dataframe(sv.yearly, hide_index=True)
-        for name, b in (("Crime", sv.baseline_crime), ("ASB", sv.baseline_asb)):
-            if b is not None:
-                st.markdown(f"- **{name} in the target:** {b.reading}")
+            st.dataframe(page.yearly_table, hide_index=True)
+        for line in page.baselines:
+            st.markdown(line)
 
 
 if problems:
@@ -398,7 +353,7 @@ for tab_el, make, name in (
 ):
     with tab_el:
         try:
-            pt = make()
+            pt = published_table_for_people(make(), k)
         except Exception as exc:
             st.info(str(exc))
             continue

@@ -9,12 +9,14 @@ from hotspots.data import schema as S
 from hotspots.data.areas import link_area_spec
 from hotspots.data.boundaries import load_boundaries
 from hotspots.present.charts import bar_chart, trend_chart
+from hotspots.present.disclosure import WITHHELD_READING, withheld
 from hotspots.present.escape import markdown as md_text
 from hotspots.present.maps import build_map
+from hotspots.present.page_parts import chart_values
 from hotspots.present.tables import format_count, format_period, hotspot_table, is_suppressed
 from hotspots.present.views import ward_paragraph
 from hotspots.ui import state, widgets
-from hotspots.ui.cache import compute, ward_report_files
+from hotspots.ui.cache import compute, street_layer, ward_report_files
 
 st.set_page_config(page_title="Ward view · Safer BCP", page_icon="🏘️", layout="wide")
 st.title("Ward view")
@@ -77,7 +79,7 @@ if forced:
 suppress = st.sidebar.toggle(
     "Hide counts under 5 (public / councillor setting)", key="suppress", disabled=forced
 )
-k = 5 if suppress else None
+k = widgets.suppress_below(exact_counts=not suppress)  # the one disclosure rule
 widgets.permalink({"ward": ward, "suppress": suppress})
 
 try:
@@ -100,11 +102,17 @@ c[1].metric("Anti-social behaviour", format_count(n_asb, k))
 c[2].metric("Crime", format_count(wv.n_records - n_asb, k))
 c[3].metric(
     "Share of all BCP records",
-    f"{100 * wv.share_of_bcp:.1f}%" if wv.n_bcp else "n/a",
+    "withheld"
+    if is_suppressed(wv.n_records, k)
+    else f"{100 * wv.share_of_bcp:.1f}%"
+    if wv.n_bcp
+    else "n/a",
     help=f"The ward covers {100 * wv.area.area_km2 / load_boundaries().outline_area_km2:.1f}% of BCP's area.",
 )
 if wv.previous is not None:
-    st.markdown(f"**Against a year earlier:** {wv.previous.reading}")
+    small = withheld((wv.previous.count_a, wv.previous.count_b), k)
+    reading = WITHHELD_READING.format(k=k) if small else wv.previous.reading
+    st.markdown(f"**Against a year earlier:** {reading}")
 else:
     st.info(wv.comparison_note)
 
@@ -117,6 +125,7 @@ with left:
         height=460,
         suppress_below=k,
         simulated=bool(records[S.SIMULATED].any()),
+        streets=street_layer(dataset),
     )
     st_folium(m, height=460, use_container_width=True, returned_objects=[], key=f"ward-map-{ward}")
     st.markdown("**Hotspots in the ward** (DBSCAN; the table is the text alternative to the map)")
@@ -124,12 +133,23 @@ with left:
         hotspot_table(wv.hotspots, suppress_below=k) if len(wv.hotspots) else [], hide_index=True
     )
 with right:
-    st.altair_chart(trend_chart(wv.trend, f"Records per month in {wv.ward_name}"), width="stretch")
+    st.altair_chart(
+        trend_chart(
+            chart_values(wv.trend, ("Anti-social behaviour", "Crime"), k),
+            f"Records per month in {wv.ward_name}",
+        ),
+        width="stretch",
+    )
     if len(wv.categories):
         cats = wv.categories.assign(shown=[format_count(v, k) for v in wv.categories["records"]])
         st.altair_chart(
             bar_chart(
-                wv.categories, "category", "records", "Records by category", "Category", "Records"
+                wv.categories[[not is_suppressed(v, k) for v in wv.categories["records"]]],
+                "category",
+                "records",
+                "Records by category",
+                "Category",
+                "Records",
             ),
             width="stretch",
         )

@@ -10,12 +10,13 @@ from streamlit_folium import st_folium
 from hotspots.data import schema as S
 from hotspots.present import exports
 from hotspots.present.charts import coverage_chart
+from hotspots.present.disclosure import withhold_in_text
 from hotspots.present.escape import markdown as md_text
 from hotspots.present.maps import build_map
 from hotspots.present.patrol_sheet import patrol_sheet_html
-from hotspots.present.tables import format_count, format_period, format_share
+from hotspots.present.tables import format_count, format_period, format_share, is_suppressed
 from hotspots.ui import state, widgets
-from hotspots.ui.cache import compute
+from hotspots.ui.cache import compute, street_layer
 
 st.set_page_config(page_title="Patrol planning · Safer BCP", page_icon="🚓", layout="wide")
 st.title("Patrol planning")
@@ -48,7 +49,7 @@ if forced:
 suppress = sb.toggle(
     "Hide counts under 5 in downloads (public setting)", key="psup", disabled=forced
 )
-k = 5 if suppress else None
+k = widgets.suppress_below(exact_counts=not suppress)  # the one disclosure rule
 widgets.permalink({"top_n": top_n, "pcell": cell, "psup": suppress, "pnext": judge})
 
 try:
@@ -75,7 +76,7 @@ if area_share > 0:
     st.markdown(
         f"**Patrolling these {len(pv.places)} places ({100 * area_share:.2f}% of "
         f"{html.escape(pv.area.name)}'s area) covers {100 * share:.0f}% of the "
-        f"{pv.n_records:,} records** chosen ({format_period(filters.start, filters.end)}). "
+        f"{format_count(pv.n_records, k)} records** chosen ({format_period(filters.start, filters.end)}). "
         f"The same number of records scattered at random would put about "
         f"{100 * chance:.0f}% in the busiest cells of that size."
     )
@@ -87,7 +88,7 @@ if area_share > 0:
     )
     if pv.n_records < 20:
         st.warning(
-            f"Only {pv.n_records} records: rankings and PAI this small swing widely from month "
+            f"Only {format_count(pv.n_records, k)} records: rankings and PAI this small swing widely from month "
             "to month."
         )
 if pv.score is not None:
@@ -107,30 +108,34 @@ with left:
         fit_to_hotspots=True,  # the places, not the whole area: numbers must not pile up
         suppress_below=k,
         simulated=bool(records[S.SIMULATED].any()),
+        streets=street_layer(dataset),
     )
     st_folium(m, height=560, use_container_width=True, returned_objects=[], key="patrol-map")
 with right:
     st.subheader("Ranked places")
     shown = pv.places.assign(
         records=[format_count(v, k) for v in pv.places[S.COUNT]],
-        share=[format_share(v) for v in pv.places[S.SHARE]],
+        share=[
+            "withheld" if is_suppressed(n, k) else format_share(v)
+            for n, v in zip(pv.places[S.COUNT], pv.places[S.SHARE], strict=True)
+        ],
         cumulative=[format_share(v) for v in pv.places["cumulative_share"]],
         PAI=pv.places["pai"].round(0),
     )[[S.RANK, S.NAME, S.WARD_NAME, "records", "share", "cumulative", "PAI", S.TOP_CATEGORIES]]
     st.dataframe(shown, hide_index=True, height=380)
     meta = {**pv.parameters, "dataset": dataset}
-    formats = (
-        ("GeoJSON", exports.to_geojson, {}, "geojson", "application/geo+json", "dl_pgeojson"),
-        ("KML", exports.to_kml, {"title": "Patrol places"}, "kml",
-         "application/vnd.google-earth.kml+xml", "dl_kml"),
-        ("GPX", exports.to_gpx, {"title": "Patrol places"}, "gpx", "application/gpx+xml", "dl_gpx"),
-        ("CSV", exports.to_csv, {}, "csv", "text/csv", "dl_pcsv"),
-        ("CSV settings", exports.csv_metadata, {}, "json", "application/json", "dl_pcsv_meta"),
+    files = exports.export_files(
+        pv.places, ("geojson", "kml", "gpx", "csv", "csv-json"), stem="patrol-places",
+        parameters=meta, suppress_below=k, title="Patrol places",
     )  # fmt: skip
-    for col, (label, write, extra, ext, mime, key) in zip(st.columns(5), formats, strict=True):
-        text = write(pv.places, parameters=meta, suppress_below=k, **extra)
+    keys = {"geojson": "dl_pgeojson", "kml": "dl_kml", "gpx": "dl_gpx", "csv": "dl_pcsv",
+            "csv-json": "dl_pcsv_meta"}  # fmt: skip
+    # three buttons a row: at 1366 px five in a row cut "GeoJSON" to "Ge…"
+    cols = [*st.columns(3), *st.columns(3)][: len(files)]
+    for col, (fmt, f) in zip(cols, files.items(), strict=True):
+        label = "CSV settings" if fmt == "csv-json" else f.label
         col.download_button(
-            label, text, f"patrol-places.{ext}", mime, key=key,
+            label, f.text, f.name, f.mime, key=keys[fmt],
             on_click=widgets.log_export(f"patrol places {label}", dataset),
         )  # fmt: skip
     st.download_button(
@@ -143,6 +148,7 @@ with right:
             area=pv.area,
             suppress_below=k,
             simulated=bool(records[S.SIMULATED].any()),
+            streets=street_layer(dataset),
         ),
         "patrol-sheet.html",
         "text/html",
@@ -173,5 +179,5 @@ st.dataframe(
     hide_index=True,
 )
 for note in pv.notes:
-    st.caption(md_text(note))
+    st.caption(md_text(withhold_in_text(note, k)))
 widgets.footer(records)

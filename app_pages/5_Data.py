@@ -11,11 +11,13 @@ import streamlit as st
 
 from hotspots.data import access, audit
 from hotspots.data.force_export import load_mapping
+from hotspots.data.growth import REAL, month_changes
 from hotspots.data.sources import MAX_FILE_MB, MAX_UPLOAD_MB
 from hotspots.data.store import DATASETS, Store, dataset_path, known_datasets
 from hotspots.errors import HotspotsError, ShrinkRefusedError
 from hotspots.present.escape import csv_frame
 from hotspots.present.escape import markdown as md
+from hotspots.present.overview_page import coverage_for_people
 from hotspots.ui import auth, widgets
 from hotspots.ui.boundary import public_message
 from hotspots.ui.cache import DATASET_LABELS, coverage, get_store
@@ -23,15 +25,19 @@ from hotspots.ui.cache import DATASET_LABELS, coverage, get_store
 st.set_page_config(page_title="Data · Safer BCP", page_icon="📂", layout="wide")
 st.title("Data")
 
+REAL_LABEL = "Real data (police.uk): the bundled months and every month added"
 # the one upload limit (hotspots.data.sources; = [server] maxUploadSize in .streamlit/config.toml)
 MAX_MB = MAX_FILE_MB
 BUDGET_MB = MAX_UPLOAD_MB  # all files of one upload together (Streamlit holds uploads in memory)
 st.markdown(
-    "Choose the active dataset in the sidebar of any page. **Real data** is the bundled police.uk months; "
+    "Choose the active dataset in the sidebar of any page. **Real data** is the bundled police.uk "
+    "months plus every police.uk month added here or with `hotspots fetch`; "
     "**simulated** data has a known Seasonal Response (for checking the methods); **uploaded** data is what "
     "you import here."
 )
 
+if "data_switch_to" in st.session_state:  # after an import: show the dataset it went into
+    st.session_state["dataset"] = st.session_state.pop("data_switch_to")
 dataset, records, version = widgets.dataset_picker()
 widgets.simulated_banner(records)
 widgets.permalink()
@@ -43,10 +49,32 @@ if not access.can_import(principal):
         f"You are signed in as a {principal.role}: importing files needs the analyst role. "
         "Ask an administrator if you need it."
     )
-target = "uploaded"  # local mode: one uploaded dataset, as on a laptop
-if principal is not None and access.can_import(principal):
+can_upload = access.can_import(principal)
+kind = st.radio(
+    "What are you uploading?",
+    ["police.uk street files (CSV or .zip)", "A force export (CSV) with a column mapping"],
+    key="upload_kind",
+    disabled=not can_upload,
+)
+fmt = "force-export" if kind.startswith("A force") else "police.uk"
+NEW = "a dataset of your own (name it)"
+targets = [REAL] if access.can_write(principal, REAL, fmt) else []
+targets += ["uploaded"] if principal is None else [NEW]
+target = st.radio(
+    "Add to which dataset?",
+    targets,
+    format_func=lambda t: DATASET_LABELS.get(t, t) if t != REAL else REAL_LABEL,
+    key="upload_target",
+    disabled=not can_upload,
+    help="The real dataset grows month by month: a month it lacks is added, a month "
+    "police.uk re-published replaces the earlier version, the same file again adds nothing. "
+    "A force export never goes into the real (public) dataset.",
+)
+if target == NEW and not can_upload:
+    target = None
+elif target == NEW:
     st.caption(
-        "Each upload goes into a dataset of your own, restricted to your team "
+        "Your own datasets are restricted to your team "
         f"(**{md(principal.team)}**): name a new one, or one of your team's to add to it."
     )
     typed = st.text_input("Dataset name", key="upload_dataset", placeholder="force-export-2025")
@@ -56,23 +84,17 @@ if principal is not None and access.can_import(principal):
             target = access.dataset_name(typed)
         except HotspotsError as exc:
             st.error(md(str(exc)))
-        if target and not access.can_write(principal, target):
+        if target and not access.can_write(principal, target, fmt):
             st.error(f"The dataset {md(target)} belongs to another team: choose another name.")
             target = None
-can_upload = access.can_import(principal)
 if not can_upload:
     target = None  # the button stays off whatever the browser sends
-kind = st.radio(
-    "What are you uploading?",
-    ["police.uk street files (CSV or .zip)", "A force export (CSV) with a column mapping"],
-    key="upload_kind",
-    disabled=not can_upload,
-)
+nonce = st.session_state.get("upload_nonce", 0)  # a new key after an import clears the uploader
 files = st.file_uploader(
     f"Files (up to {MAX_MB} MB each)",
     type=["csv", "zip"],
     accept_multiple_files=True,
-    key="upload_files",
+    key="upload_files" if not nonce else f"upload_files_{nonce}",
     disabled=not can_upload,
 )
 mapping_file = None
@@ -82,8 +104,17 @@ if kind.startswith("A force"):
         type=["toml", "json"],
         key="upload_mapping",
     )
-replace = st.checkbox(
-    "Replace what was uploaded before (otherwise add to it)", key="upload_replace"
+replace = (
+    st.checkbox(
+        "Replace what was uploaded before (otherwise add to it)",
+        key="upload_replace",
+        disabled=target == REAL,
+        help="Never for the real dataset: its months are only added to or replaced month by month.",
+    )
+    and target != REAL
+)
+go_label = {"uploaded": "Import into the uploaded dataset", REAL: "Add to the real dataset"}.get(
+    target or "", "Import"
 )
 replace_smaller = False
 shrink_box = st.empty()
@@ -96,7 +127,6 @@ if st.session_state.get("shrink_refused"):
             "restorable with `hotspots restore`)",
             key="upload_replace_smaller",
         )
-go_label = "Import into the uploaded dataset" if principal is None else "Import"
 if st.button(go_label, type="primary", disabled=not (files and target), key="upload_go") and target:
     if principal is not None and not (dataset_path(target) / access.ACCESS_FILE).exists():
         # a new dataset is restricted to its uploader's team before a row is written
@@ -148,6 +178,7 @@ if st.button(go_label, type="primary", disabled=not (files and target), key="upl
                         text=f"Read {done} of {total}: {md(name)}{rate['text']}",
                     )
 
+                before = store.manifest()
                 result = store.ingest(
                     paths,
                     fmt="force-export" if mapping else "police.uk",
@@ -170,7 +201,12 @@ if st.button(go_label, type="primary", disabled=not (files and target), key="upl
                 st.session_state["last_import"] = {
                     "report": result.report.to_dict(),
                     "rejected": csv_frame(result.rejected).to_csv(index=False),
+                    "dataset": target,
+                    "changes": month_changes(before, store.manifest()).sentence(),
                 }
+                st.session_state["data_switch_to"] = target
+                st.session_state["upload_nonce"] = nonce + 1
+                st.rerun()
         except ShrinkRefusedError as exc:
             st.session_state["shrink_refused"] = str(exc)
             st.rerun()  # draws the message with its confirmation above the button
@@ -189,6 +225,12 @@ if rep:
     r = rep["report"]
     replaced = r.get("rows_replaced", 0)
     st.subheader("Validation report (last import)")
+    if rep.get("changes"):
+        into = rep.get("dataset", "")
+        st.info(
+            f"**{md(REAL_LABEL if into == REAL else DATASET_LABELS.get(into, into))}**: "
+            f"{md(rep['changes'])}"
+        )
     c = st.columns(6)
     c[0].metric("Rows read", f"{r['rows_read']:,}")
     c[1].metric("Accepted", f"{r['rows_accepted']:,}")
@@ -268,7 +310,12 @@ else:
         )
 st.dataframe(rows, hide_index=True)
 st.subheader(f"Coverage of the active dataset: {DATASET_LABELS.get(dataset, dataset)}")
-st.dataframe(coverage(dataset), hide_index=True)
+st.dataframe(
+    coverage_for_people(
+        coverage(dataset), suppress_below=widgets.suppress_below(exact_counts=True)
+    ),
+    hide_index=True,
+)
 st.caption(
     "Months with no data are shown as gaps; LSOA vintage is read from the codes (2011 or 2021)."
 )

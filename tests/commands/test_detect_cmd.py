@@ -52,7 +52,8 @@ def test_geojson_is_wgs84_with_parameters(tmp_path, capsys):
     assert "crs" not in fc  # RFC 7946: WGS84 only, no crs member
     p = fc["parameters"]
     assert p["method"] == "kde" and p["kernel"] == "quartic"
-    assert p["cell_size_m"] == 50.0 and p["bandwidth_m"] == 570.0 and p["top_share"] == 0.02
+    # quartic radius from the map points' spacing (Silverman's rule would give 570 m)
+    assert p["cell_size_m"] == 50.0 and p["bandwidth_m"] == 190.0 and p["top_share"] == 0.02
     assert p["from"] == "2024-01" and p["to"] == "2024-03" and p["months"] == 3
     assert p["n_records"] > 9000 and p["area"] == "bcp" and p["simulated"] is False
     assert any("bandwidth" in n for n in p["notes"])
@@ -64,6 +65,10 @@ def test_geojson_is_wgs84_with_parameters(tmp_path, capsys):
         for poly in getattr(g, "geoms", [g]):
             assert poly.exterior.is_ccw  # RFC 7946 right-hand rule
         assert {"rank", "name", "count", "share", "top_categories"} <= set(f["properties"])
+        assert {"parent", "level"} <= set(f["properties"])  # children under their parents
+    kids = [f["properties"] for f in fc["features"] if f["properties"]["level"] == 1]
+    ids = {f["properties"]["hotspot_id"] for f in fc["features"]}
+    assert kids and all(k["parent"] in ids for k in kids)
 
 
 def test_json_and_csv_record_the_parameters(tmp_path, capsys):
@@ -72,7 +77,9 @@ def test_json_and_csv_record_the_parameters(tmp_path, capsys):
     )
     assert code == 0
     doc = json.loads(text)
-    assert set(doc) == {"parameters", "hotspots"}
+    # the exporter's metadata members (as in GeoJSON and the CSV's sidecar), then the hotspots
+    assert {"parameters", "disclosure", "generated", "attribution", "hotspots"} <= set(doc)
+    assert doc["disclosure"]["suppress_below"] == 5  # no --exact-counts: counts 1-4 withheld
     # min points per map point under the map-point chance model: the smallest is recorded
     assert doc["parameters"]["eps_m"] == 130.0 and doc["parameters"]["min_points"] == 9
     assert doc["parameters"]["min_share"] == 0.005 and doc["parameters"]["min_pai"] == 30
@@ -94,7 +101,8 @@ def test_json_and_csv_record_the_parameters(tmp_path, capsys):
     assert table["rank"].tolist() == list(range(1, len(table) + 1))
     assert all(len(repr(float(v)).split(".")[-1]) <= 4 for v in table["share"])
     side = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
-    assert side["eps_m"] == 150.0 and side["min_points"] == 50
+    assert side["parameters"]["eps_m"] == 150.0 and side["parameters"]["min_points"] == 50
+    assert side["columns"] == list(table.columns) and side["disclosure"]["suppress_below"] == 5
     # to stdout: the CSV alone on stdout, the parameters on stderr
     code, text, err = _run(
         ["--method", "dbscan", *WINDOW, "--format", "csv", "--limit", "2"], capsys
@@ -118,7 +126,7 @@ def test_table_output_for_people(capsys):
         ["--method", "gistar", *WINDOW, "--types", "asb", "--limit", "4"], capsys
     )
     assert code == 0
-    assert "rank" in text and "share_%" in text
+    assert "rank" in text and "share" in text and "%" in text
     assert "distance_m: 300.0" in err and "note:" in err
 
 

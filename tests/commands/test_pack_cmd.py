@@ -107,7 +107,9 @@ def test_html_is_self_contained(which, request):
     window = ("2024-01", "2024-03") if which == "year_pack" else ("2024-03", "2024-03")
     k = len(_top_names(window))
     assert 15 <= k <= 25
-    assert re.findall(r'class="rank">(\d+)<', html) == [str(i) for i in range(1, k + 1)]
+    assert re.findall(r'class="lbl rank">.*?>(\d+)</text>', html) == [
+        str(i) for i in range(1, k + 1)
+    ]
 
 
 def test_bad_arguments_are_refused(tmp_path, capsys):

@@ -202,7 +202,11 @@ def test_write_rules(root):
     assert access.can_write(Principal("col@bcp.gov.uk", role="analyst", team="csp"), "csp-data")
     assert not access.can_write(PAT, "csp-data")  # another team's
     assert not access.can_write(VIEWER, "brand-new")
-    assert not access.can_write(ANA, "bundled") and not access.can_write(ADMIN, "simulated")
+    assert not access.can_write(ADMIN, "simulated")
+    # the real dataset grows by police.uk months (public), never by a force export
+    assert access.can_write(ANA, "bundled") and not access.can_write(VIEWER, "bundled")
+    assert not access.can_write(ANA, "bundled", fmt="force-export")
+    assert not access.can_write(None, "bundled", fmt="force-export")
     assert access.can_write(ADMIN, "csp-data")
 
 

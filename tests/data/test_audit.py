@@ -219,6 +219,8 @@ def test_a_store_keeps_the_audit_head_in_its_manifest(chained, street, tmp_path)
     assert audit.store_anchors(tmp_path) == {
         str(store.path / "manifest.json"): audit.current_head(chained)
     }
+    # a head written under another log is no evidence against this one
+    assert audit.store_anchors(tmp_path, log=tmp_path / "another.jsonl") == {}
 
 
 @pytest.mark.slow  # spawns processes

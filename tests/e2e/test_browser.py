@@ -44,18 +44,29 @@ _JS_HOTSPOTS = """() => {
 # point of a grid over its bounds that is nearest the centre of the bounds.
 _JS_POINT_IN_HOTSPOT = """(id) => {
     let layer = null;
+    const others = [];  // other hotspots: a street-sized child is drawn over its district
     window.map.eachLayer(l => {
         const p = l.feature && l.feature.properties;
-        if (p && p.hotspot_id === id && l.getLatLngs) layer = l;
+        if (p && p.hotspot_id !== undefined && l.getLatLngs) {
+            if (p.hotspot_id === id) layer = l; else others.push(l);
+        }
     });
     if (!layer) return null;
     window.map.fitBounds(layer.getBounds(), {animate: false, maxZoom: 17, padding: [40, 40]});
-    const rings = [];
-    (function flat(a) {
-        if (a.length && a[0].lat !== undefined) { rings.push(a); return; }
-        a.forEach(flat);
-    })(layer.getLatLngs());
+    function ringsOf(l) {
+        const rings = [];
+        (function flat(a) {
+            if (a.length && a[0].lat !== undefined) { rings.push(a); return; }
+            a.forEach(flat);
+        })(l.getLatLngs());
+        return rings;
+    }
+    const rings = ringsOf(layer);
+    const otherRings = others.map(ringsOf);
     function inside(lat, lng) {
+        return insideRings(rings, lat, lng) && !otherRings.some(r => insideRings(r, lat, lng));
+    }
+    function insideRings(rings, lat, lng) {
         let c = false;
         for (const r of rings) {
             for (let i = 0, j = r.length - 1; i < r.length; j = i++) {

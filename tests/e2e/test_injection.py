@@ -54,6 +54,7 @@ def _no_markup(page) -> None:
 
 def test_payloads_never_reach_the_network_or_become_markup(page, page_log):
     open_app(page, "Data")
+    page.get_by_text("Uploaded data (Data page)", exact=True).click()  # not the real dataset
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
         files=[{"name": FILE_NAME, "mimeType": "text/csv", "buffer": _payload_csv()}]
     )

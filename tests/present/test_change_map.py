@@ -42,3 +42,16 @@ def test_no_change_cells_adds_nothing():
     before = len(m._children)
     add_change_layer(m, _grid(["none", "none"]))
     assert len(m._children) == before
+
+
+def test_one_class_says_nothing_and_extent_covers_every_classed_cell():
+    from hotspots.present.change_map import change_extent, change_says_something
+
+    solid = _grid(["persistent"] * 4 + ["none"])
+    assert not change_says_something(solid)
+    assert not change_says_something(_grid([]))
+    mixed = _grid(["persistent", "none", "none", "emerging"])
+    assert change_says_something(mixed)
+    x0, y0, x1, y1 = change_extent(mixed, margin_m=50)
+    assert (x0, y0, x1, y1) == (407_000 - 50, 91_000 - 50, 407_400 + 50, 91_100 + 50)
+    assert change_extent(_grid(["none"])) is None

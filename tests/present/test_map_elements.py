@@ -35,12 +35,13 @@ def test_every_element_calls_a_function_the_script_defines():
     exported = re.search(r"window\.HotspotsLeaflet = \{(.*?)\};", SCRIPT.read_text(), re.S)
     assert exported is not None
     defined = set(re.findall(r"(\w+): (\w+)", exported.group(1)))
-    assert all(k == v for k, v in defined) and len(defined) == 5
+    assert all(k == v for k, v in defined) and len(defined) == 7
     m = folium.Map(tiles=None)
     E.GeoJsonLayer([shapely.box(-1.9, 50.7, -1.8, 50.8)], [{}], name="g", style={}).add_to(m)
     E.LocationCountLayer({"n": []}, name="p", bounds=[[None, None], [None, None]]).add_to(m)
     E.MapControl("legend").add_to(m)
     E.RankLabels([]).add_to(m)
+    E.StreetFallback([E.StreetLabels({"t": [], "a": [], "z": 15}).add_to(m)]).add_to(m)
     called = set(re.findall(r"HotspotsLeaflet\.(\w+)\(", m.get_root().render()))
     assert called == {k for k, _ in defined} - {"decode"}
 

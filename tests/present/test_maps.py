@@ -438,7 +438,8 @@ def test_rank_numbers_are_permanent_labels_inside_their_hotspots(toy_boundaries,
     html_text = M.map_html(m, inline_assets=True)  # with static/js/hotspots-map.js
     assert "permanent: true" in html_text and "hs-rank" in html_text
     wgs = toy_hotspots.to_crs(4326).set_index("rank").geometry
-    for lat, lon, rank, selected in labels:
+    for lat, lon, rank, selected, name in labels:
+        assert name  # read out to keyboard users
         assert wgs[int(rank)].contains(shapely.Point(lon, lat))
         assert selected is False
     # no labels when asked for none

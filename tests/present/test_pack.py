@@ -91,7 +91,27 @@ def bundled_pack_small():
     from hotspots.present.pack import build_pack
 
     recs = open_dataset("bundled").records()
-    return build_pack(recs, "2019-02", 1, "previous", top=5, focus_areas=[])
+    # exact counts (an analyst's pack): the tests below count records
+    return build_pack(recs, "2019-02", 1, "previous", top=5, focus_areas=[], suppress_below=None)
+
+
+def test_map_page_names_the_hotspots_streets(bundled_pack_small):
+    """The PDF's and the HTML's map page write the streets of the hotspots as text."""
+    import io
+
+    from pypdf import PdfReader
+
+    from hotspots.present.map_svg import hotspot_streets
+    from hotspots.present.pack_pdf import pack_pdf
+
+    pack = bundled_pack_small
+    shown = pack.result.hotspots.iloc[: len(pack.table)]
+    names = [n for n, _, _ in hotspot_streets(list(shown.geometry), pack.streets)]
+    assert names
+    text = PdfReader(io.BytesIO(pack_pdf(pack))).pages[1].extract_text()
+    assert any(n in text for n in names), (names, text)
+    html = pack_html(pack)
+    assert any(f">{n}</text>" in html for n in names)
 
 
 def test_one_count_per_hotspot_per_window(bundled_pack_small):

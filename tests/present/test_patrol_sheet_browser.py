@@ -25,8 +25,27 @@ def bundled_records():
     return open_dataset("bundled").records()
 
 
-@pytest.mark.parametrize("top_n", [10, 50])
-def test_patrol_sheet_prints_on_one_a4_landscape_page(browser, bundled_records, tmp_path, top_n):
+@pytest.fixture(scope="module")
+def bundled_streets(bundled_records):
+    from hotspots.present.streets import build_streets
+
+    return build_streets(bundled_records)
+
+
+def _overlapping(boxes: list[dict]) -> list[tuple[int, int]]:
+    return [
+        (i, j)
+        for i, a in enumerate(boxes)
+        for j, b in enumerate(boxes[:i])
+        if a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("top_n", [10, 25, 50])
+def test_patrol_sheet_prints_on_one_a4_landscape_page(
+    browser, bundled_records, bundled_streets, tmp_path, top_n
+):
     from pypdf import PdfReader
 
     f = Filters("2024-01", "2024-03")
@@ -35,7 +54,7 @@ def test_patrol_sheet_prints_on_one_a4_landscape_page(browser, bundled_records, 
     path = tmp_path / "patrol-map.html"
     path.write_text(
         patrol_sheet_html(pv.places, start=f.start, end=f.end, categories=["Anti-social behaviour"],
-                          area=pv.area),
+                          area=pv.area, streets=bundled_streets),
         encoding="utf-8",
     )  # fmt: skip
     ctx = browser.new_context(viewport={"width": 1366, "height": 768})
@@ -50,8 +69,41 @@ def test_patrol_sheet_prints_on_one_a4_landscape_page(browser, bundled_records, 
         page.goto(path.as_uri())
         page.locator(".leaflet-tooltip.hs-rank").first.wait_for(timeout=20_000)
         labels = page.locator(".leaflet-tooltip.hs-rank").all_inner_texts()
+        page.screenshot(path=f"/tmp/maps-screens/patrol-sheet-{top_n}.png")
         # every place numbered on the map without hovering, each number once
         assert sorted(int(t) for t in labels) == list(range(1, top_n + 1))
+        # every number is inside the map and none covers another (clumps spread out,
+        # with leader lines to their places)
+        frame = page.locator(".folium-map").bounding_box()
+        boxes = [b for b in (el.bounding_box() for el in page.locator(".hs-rank").all()) if b]
+        assert len(boxes) == top_n
+        for b in boxes:
+            assert frame["x"] <= b["x"] and b["x"] + b["width"] <= frame["x"] + frame["width"]
+            assert frame["y"] <= b["y"] and b["y"] + b["height"] <= frame["y"] + frame["height"]
+        assert _overlapping(boxes) == [], [(boxes[i], boxes[j]) for i, j in _overlapping(boxes)]
+        # street names from the data's own location texts: on the map itself when it is
+        # at street scale (10 places), else in an inset that draws the clump of places in
+        # central Bournemouth again at street scale, in a corner where it hides no number
+        inset = page.locator(".ps-inset")
+        if top_n == 10:
+            assert inset.count() == 0
+            streets = page.locator(".hs-street").all_inner_texts()
+        else:
+            assert inset.count() == 1
+            ib = inset.bounding_box()
+            both = [ib, *boxes]
+            assert _overlapping(both) == [], [(both[i], both[j]) for i, j in _overlapping(both)]
+            assert frame["x"] <= ib["x"] and ib["x"] + ib["width"] <= frame["x"] + frame["width"]
+            assert frame["y"] <= ib["y"] and ib["y"] + ib["height"] <= frame["y"] + frame["height"]
+            inset_boxes = [
+                b for b in (el.bounding_box() for el in inset.locator(".lbl").all()) if b
+            ]
+            assert inset.locator(".lbl.rank").count() >= 3
+            assert _overlapping(inset_boxes) == [], [
+                (inset_boxes[i], inset_boxes[j]) for i, j in _overlapping(inset_boxes)
+            ]
+            streets = inset.locator(".lbl.street").all_text_contents()
+        assert len(set(streets)) >= 5, streets
         # every row of the table is inside its box (nothing cut off)
         box = page.locator(".ps-places").bounding_box()
         last_row = page.locator(".ps-places tbody tr").last.bounding_box()
@@ -73,6 +125,9 @@ def test_patrol_sheet_prints_on_one_a4_landscape_page(browser, bundled_records, 
     # the table's ranks and names are on the page (the last place too: nothing cut off)
     last = pv.places.sort_values(S.RANK).iloc[-1]
     squeezed = "".join(text.split())  # names wrap inside their cells
-    assert "".join(str(last[S.NAME]).split()) in squeezed
+    # (long lists cut names with "…" to keep one line a row)
+    name = "".join(str(last[S.NAME]).split())
+    assert (name if top_n <= 20 else name[:12]) in squeezed
     tokens = text.split()
+    assert any(st in squeezed for st in ("".join(n.split()) for n in streets)), streets
     assert all(str(k) in tokens for k in range(1, top_n + 1))

@@ -140,6 +140,35 @@ def test_months_are_written_as_people_write_them():
     assert format_period("2024-01", "2024-01") == "Jan 2024"
 
 
+def test_hotspot_table_shows_children_under_their_parents():
+    from hotspots.present.tables import nest_hotspots
+
+    hot = pd.DataFrame(
+        {
+            S.HOTSPOT_ID: [1, 2, 3, 4, 5],
+            S.RANK: [1, 2, 3, 4, 5],
+            S.NAME: ["Bournemouth town centre", "Poole Quay", "The Lansdowne", "Square", "Quay"],
+            S.COUNT: [926, 255, 268, 324, 3],
+            "parent": pd.array([pd.NA, pd.NA, 1, 1, 2], dtype="Int64"),
+            "level": [0, 0, 1, 1, 1],
+        }
+    )
+    n = nest_hotspots(hot)
+    assert n[S.HOTSPOT_ID].tolist() == [1, 4, 3, 2, 5]  # parent, its children by records
+    assert n["label"].tolist() == ["1", "1.1", "1.2", "2", "2.1"]
+    assert n["display_name"].tolist()[:3] == [
+        "Bournemouth town centre",
+        "└ Square",
+        "└ The Lansdowne",
+    ]
+    t = hotspot_table(hot, suppress_below=5)
+    assert t["Rank"].tolist() == ["1", "1.1", "1.2", "2", "2.1"]
+    assert t["Name"].tolist()[1] == "└ Square" and t["Records"].tolist()[-1] == "<5"
+    # a child whose parent was filtered out is listed by its own rank, not indented
+    alone = nest_hotspots(hot[hot[S.HOTSPOT_ID] != 2])
+    assert alone["label"].tolist()[-1] == "5" and alone["display_name"].tolist()[-1] == "Quay"
+
+
 def test_top_rows_shows_25_and_says_how_many_more():
     import pandas as pd
 

@@ -31,6 +31,7 @@ PAGES = {
     "ward": "app_pages/3_Ward_view.py",
     "patrol": "app_pages/4_Patrol_planning.py",
     "data": "app_pages/5_Data.py",
+    "accessibility": "app_pages/6_Accessibility.py",
 }
 
 # Seconds for one script run. The first run of a session builds the bundled store and

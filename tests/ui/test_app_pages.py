@@ -267,6 +267,30 @@ def test_overview_simulated_dataset_is_labelled(run_page):
     assert any("SIMULATED data" in c.value for c in at.caption)
 
 
+def test_overview_says_what_is_new_and_flags_the_simulators_unusual_months(run_page):
+    """Issue 21: data currency, rolling 12-month total, control chart with the planted spikes."""
+    from hotspots.data.sim_params import SPIKES
+
+    at = run_page("overview", dataset="simulated")
+    assert_ran(at)
+    assert any(m.startswith("**SIMULATED data up to Dec 2023") for m in markdowns(at))
+    assert as_int(metric(at, "Records in the 12 months to Dec 2023 (all of BCP)")) > 30_000
+    [unusual] = [d.value for d in at.dataframe if "unusually" in d.value.columns]
+    got = {(r["month"], r["category"]) for r in unusual.to_dict("records")}
+    assert got == {("Feb 2023", "Anti-social behaviour"), ("Oct 2020", "Burglary")}
+    assert len(SPIKES) == 2
+    # the chart shown is the first unusual category's, with its flagged month marked
+    spec = json.loads(at.get("vega_lite_chart")[-1].proto.spec)
+    assert "against its limits" in json.dumps(spec)
+
+
+def test_overview_bundled_data_says_too_few_months_for_a_control_chart(run_page):
+    at = run_page("overview")
+    assert_ran(at)
+    assert any(m.startswith("**Data up to Mar 2024") for m in markdowns(at))
+    assert any("a control chart needs at least 12" in c.value for c in at.caption)
+
+
 def test_state_follows_to_another_page(run_page):
     """state.keep: the categories chosen on one page are where the next page starts.
 
@@ -337,14 +361,37 @@ def test_hotspot_map_loads_with_offline_map(run_page, bundled_records):
     # ranked table, picker and details agree
     table = at.dataframe[0].value
     picker = at.selectbox(key="spot_pick")
-    assert len(table) == len(picker.options) > 0
-    assert list(table["Rank"]) == list(range(1, len(table) + 1))
+    # the table shows the first 25 rows (parents with their children); the picker all
+    assert len(table) == min(len(picker.options), 25) > 0
+    # children under their parents, numbered within them ("1", "1.1", "1.2", "2", ...)
+    top = [i for i, r in enumerate(table["Rank"]) if "." not in str(r)]
+    assert [str(table["Rank"].iloc[i]) for i in top] == [str(i) for i in range(1, len(top) + 1)]
+    assert all(str(r).split(".")[0].isdigit() for r in table["Rank"])
     assert picker.value == 1
     assert _details_heading(at) == table["Name"].iloc[0]
-    assert sum(as_int(v) for v in table["Records"]) <= 9373
+    assert sum(as_int(table["Records"].iloc[i]) for i in top) <= 9373
     params = json.loads(at.json[0].value)
     assert params["method"] == "dbscan" and params["n_records"] == 9373
     assert at.download_button(key="dl_csv").label == "Download CSV"
+
+
+def test_hotspot_map_street_search_zooms_to_the_street(run_page):
+    """ "old christchurch rd" finds Old Christchurch Road (the data's own police.uk
+    locations) and the map is fitted to it; streets are drawn as a layer."""
+    at = run_page("hotspot_map")
+    before = _map(at)["script"]
+    assert "HotspotsLeaflet.streetLabels(" in before and "Old Christchurch Road" in before
+    at.text_input(key="find").input("old christchurch rd").run()
+    assert_ran(at)
+    pick = at.selectbox(key="find_pick")
+    assert pick.value.label == "Old Christchurch Road (street)"
+    fits = re.findall(r"fitBounds\(\s*\[\[([\d.+-]+),\s*([\d.+-]+)\],\s*\[([\d.+-]+),\s*([\d.+-]+)\]\]",
+                      _map(at)["script"])  # fmt: skip
+    s, w, n, e = (float(v) for v in fits[-1])
+    assert 50.71 < s < n < 50.73 and -1.88 < w < e < -1.86  # central Bournemouth
+    assert (n - s) < 0.02
+    at.text_input(key="find").input("zzzzqqq").run()
+    assert any("No street, place or ward" in i.value for i in at.info)
 
 
 def test_hotspot_map_renders_again_from_cache(run_page):
@@ -368,7 +415,8 @@ def test_hotspot_map_picking_a_hotspot_changes_details(run_page):
     second = int(table["Hotspot ID"].iloc[1])
     at.selectbox(key="spot_pick").set_value(second).run()
     assert_ran(at)
-    assert _details_heading(at) == table["Name"].iloc[1]
+    # (a child's name is indented under its parent in the table: "└ Bournemouth Square")
+    assert _details_heading(at) == table["Name"].iloc[1].removeprefix("└ ")
     assert _details_heading(at) != table["Name"].iloc[0]
     # the chosen hotspot is outlined on the map (and the map zoomed to it)
     script = _map(at)["script"]
@@ -710,12 +758,19 @@ def test_data_page_upload_accounts_for_every_row(run_page, isolated_store):
     from hotspots.data.store import open_dataset
 
     at = run_page("data")
+    assert at.radio(key="upload_target").value == "bundled"  # the real dataset by default
+    at.radio(key="upload_target").set_value("uploaded").run()
     at.file_uploader(key="upload_files").set_value(
         ("2024-03-test-street.csv", _UPLOAD, "text/csv")
     ).run()
     assert not at.button(key="upload_go").disabled
     at.button(key="upload_go").click().run()
     assert_ran(at)
+    # the page switched to the dataset the rows went into, and says what changed
+    assert at.selectbox(key="dataset").value == "uploaded"
+    assert any("Added 2024" in i.value.replace("\\", "") for i in at.info), [
+        i.value for i in at.info
+    ]
     got = {
         k: as_int(metric(at, k))
         for k in ("Rows read", "Accepted", "Rejected", "Duplicates", "In BCP")
@@ -729,10 +784,43 @@ def test_data_page_upload_accounts_for_every_row(run_page, isolated_store):
     ]
     stored = open_dataset("uploaded").records()
     assert len(stored) == 4 and set(stored[S.LOCATION]) == {"On or near Poole Bus Station"}
-    # the uploaded dataset can now be chosen, and the other pages read it
-    at.selectbox(key="dataset").set_value("uploaded").run()
-    assert_ran(at)
     assert at.subheader[-1].value.startswith("Coverage of the active dataset: Uploaded data")
+
+
+def test_data_page_adds_a_month_to_the_real_dataset_then_the_same_file_adds_nothing(
+    run_page, isolated_store
+):
+    """Issue 21: the default target is the real dataset; April 2024 here is MADE UP from the
+    bundled March (Month field and Crime IDs changed)."""
+    import csv
+    import io
+
+    from hotspots.data.store import open_dataset
+
+    (isolated_store / "bundled").unlink()  # this test's own real dataset
+    open_dataset("bundled")
+    src = ROOT / "geodata" / "police_uk" / "2024-03-dorset-street.csv"
+    rows = list(csv.reader(io.StringIO(src.read_text(encoding="utf-8"))))
+    for r in rows[1:]:
+        r[1], r[0] = "2024-04", r[0] and ("b" + r[0][1:])
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    data = buf.getvalue().encode()
+    at = run_page("data")
+    at.file_uploader(key="upload_files").set_value(("2024-04-dorset-street.csv", data, "text/csv"))
+    at.run()
+    at.button(key="upload_go").click().run()
+    assert_ran(at)
+    assert at.selectbox(key="dataset").value == "bundled"
+    assert any("Added 2024" in i.value.replace("\\", "") for i in at.info), [
+        i.value for i in at.info
+    ]
+    assert open_dataset("bundled").months()[-1] == "2024-04"
+    # the uploader was cleared: a fresh one (new key) holds no file, so the button is off
+    assert at.button(key="upload_go").disabled
+    at.file_uploader(key="upload_files_1").set_value(("again.csv", data, "text/csv")).run()
+    at.button(key="upload_go").click().run()
+    assert any("Nothing changed" in i.value for i in at.info), [i.value for i in at.info]
 
 
 def test_data_page_reads_dataset_from_link(run_page, isolated_store):

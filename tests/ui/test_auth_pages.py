@@ -122,6 +122,8 @@ def test_analyst_reads_team_dataset_and_names_uploads(site, run_as):
     assert "Access denied" not in [t.value for t in at.title]
     assert at.sidebar.selectbox(key="dataset").value == RESTRICTED
     at = run_as("data", "ana@example.org")
+    assert at.radio(key="upload_target").value == "bundled"  # the real dataset by default
+    at.radio(key="upload_target").set_value("a dataset of your own (name it)").run()
     at.text_input(key="upload_dataset").input("Bundled").run()
     assert any("dataset name" in e.value for e in at.error)  # a built-in name is refused
     at.text_input(key="upload_dataset").input("My Export").run()

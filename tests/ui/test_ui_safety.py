@@ -159,6 +159,7 @@ def test_data_page_errors_name_the_upload_not_the_temp_path(isolated_store):
     at.run()
     name = "![x](http://evil.example/t.png).csv"
     data = b"\xff\xfe" + "a,b\n".encode("utf-16-le")
+    at.radio(key="upload_target").set_value("uploaded").run()  # not the (shared) real dataset
     at.file_uploader(key="upload_files").set_value((name, data, "text/csv")).run()
     at.button(key="upload_go").click().run()
     assert not len(at.exception)
@@ -179,6 +180,37 @@ def test_a_one_month_dataset_works_on_every_page(isolated_store):
     open_dataset("uploaded", build=False).ingest(up / "march.csv")
     for page in PAGES:
         _assert_clean(_run(page, {"dataset": "uploaded"}))
+
+
+def test_the_real_dataset_grown_to_april_compares_jan_apr_on_every_page(isolated_store):
+    """Issue 21: April 2024 added to the real dataset (MADE UP from March 2024: Month and
+    Crime IDs changed) is compared with Jan-Mar on every page, without an error."""
+    import csv
+
+    from hotspots.data.store import open_dataset
+
+    (isolated_store / "bundled").unlink()  # a real dataset of this test's own, not the shared one
+    real = open_dataset("bundled")
+    src = ROOT / "geodata" / "police_uk" / "2024-03-dorset-street.csv"
+    with open(src, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    for r in rows[1:]:
+        r[1] = "2024-04"
+        r[0] = r[0] and ("a" + r[0][1:])
+    up = isolated_store / "april" / "2024-04-dorset-street.csv"
+    up.parent.mkdir()
+    with open(up, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    real.ingest([up])
+    assert real.months()[-4:] == ["2024-01", "2024-02", "2024-03", "2024-04"]
+    for page in PAGES:
+        at = _run(page, {"dataset": "bundled", "from": "2024-01", "to": "2024-04"})
+        _assert_clean(at)
+        keys = [b.key for b in at.selectbox]
+        if "to" in keys:  # the window pages: the link's Jan-Apr window is taken as it is
+            assert at.selectbox(key="to").value == "2024-04", page
+        elif page != "data":  # the Seasonal page: April is a month its windows can use
+            assert any("2024-04" in map(str, b.options) for b in at.selectbox), page
 
 
 PAYLOADS = [

@@ -24,4 +24,6 @@ COMMANDS = (
     "restore",
     "audit",
     "pack",
+    "fetch",
+    "update",
 )

@@ -46,3 +46,48 @@ def require_records(recs: pd.DataFrame, store, what: str = "") -> pd.DataFrame:
     held = store.months()
     span = f"it holds {held[0]}..{held[-1]}" if held else "it holds no records"
     raise NoDataError(f"no records{' for ' + what if what else ''} in {store.path.name} ({span})")
+
+
+def add_disclosure_argument(p) -> None:
+    """The ``--exact-counts`` flag: counts under 5 are withheld without it."""
+    p.add_argument(
+        "--exact-counts",
+        action="store_true",
+        help="show counts from 1 to 4 exactly (default: withheld as <5 for disclosure "
+        "control); recorded in the audit log",
+    )
+
+
+def suppress_below_from_args(args, what: str, details: dict | None = None) -> int | None:
+    """The disclosure threshold for a CLI run (:func:`hotspots.present.disclosure.suppress_below_for`).
+
+    The CLI runs as the local user: counts from 1 to 4 are withheld unless
+    ``--exact-counts`` is given; that choice is written to the audit log with the OS
+    user, the command and the dataset, before anything is written.
+    """
+    from hotspots.present.disclosure import suppress_below_for
+
+    exact = bool(getattr(args, "exact_counts", False))
+    k = suppress_below_for("local", exact_counts=exact)
+    if exact:
+        import getpass
+
+        from hotspots.data import audit
+
+        try:
+            os_user = getpass.getuser()
+        except Exception:  # noqa: BLE001 - no user name in this environment
+            os_user = "unknown"
+        d = details or {}
+        audit.record(
+            "export",
+            None,
+            what=what,
+            exact_counts=True,
+            via="cli",
+            os_user=os_user,
+            dataset=d.get("dataset") or getattr(args, "dataset", None),
+            store_version=d.get("store_version"),
+            out=getattr(args, "out", None),
+        )
+    return k

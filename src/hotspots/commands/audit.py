@@ -27,7 +27,7 @@ def run(args) -> int:
     from hotspots.data.store_layout import store_root
 
     beside = args.log is None or Path(args.log).expanduser().parent == store_root()
-    res = audit.verify(path, audit.store_anchors() if beside else None)
+    res = audit.verify(path, audit.store_anchors(log=path) if beside else None)
     res["log"] = str(path)
     if args.json:
         print(json.dumps(res, indent=1))

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 
-from hotspots.commands._output import emit_text, require_records
+from hotspots.commands._output import (
+    add_disclosure_argument,
+    emit_text,
+    require_records,
+    suppress_below_from_args,
+)
 from hotspots.data.store import add_store_arguments, store_from_args
 from hotspots.present.escape import csv_frame
 
@@ -52,12 +57,14 @@ def add_arguments(p) -> None:
     )
     p.add_argument("--format", choices=["json", "geojson", "csv"], default="json")
     p.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+    add_disclosure_argument(p)
 
 
 def run(args) -> int:
     from hotspots.commands.compare import windows_from_args
     from hotspots.comparison.change import NONE, hotspot_change
     from hotspots.data import schema as S
+    from hotspots.present.tables import is_suppressed
 
     store = store_from_args(args)
     records = require_records(store.records(), store)
@@ -68,18 +75,24 @@ def run(args) -> int:
     )  # fmt: skip
     notes = ([chosen] if chosen else []) + list(res.notes)
     grid = res.grid if args.all_cells else res.grid[res.grid["change"] != NONE]
+    # cell counts from 1 to 4: "<5" in CSV, null in GeoJSON, unless --exact-counts (audited)
+    k = suppress_below_from_args(args, "hotspots change", {"store_version": store.version})
+    small = {c: grid[c].map(lambda v: is_suppressed(v, k)) for c in ("count_a", "count_b")
+             if c in grid.columns}  # fmt: skip
     if args.format == "json":
         d = res.to_dict()
         d["notes"] = notes
         d["dataset"] = store.version
         text = json.dumps(d, indent=1, ensure_ascii=False)
     elif args.format == "geojson":
-        fc = json.loads(grid.to_crs(S.CRS_DISPLAY).to_json(na="null", drop_id=True))
+        shown = grid.assign(**{c: grid[c].astype(object).where(~m, None) for c, m in small.items()})
+        fc = json.loads(shown.to_crs(S.CRS_DISPLAY).to_json(na="null", drop_id=True))
         fc["properties"] = res.to_dict() | {"notes": notes}  # foreign member: what was done
         text = json.dumps(fc, ensure_ascii=False)
     else:
         c = grid.geometry.centroid
         t = grid.drop(columns="geometry").assign(x_centre=c.x.round(1), y_centre=c.y.round(1))
+        t = t.assign(**{c_: t[c_].astype(object).where(~m, f"<{k}") for c_, m in small.items()})
         text = csv_frame(t).to_csv(index=False, lineterminator="\n")
     emit_text(text, args.out)
     return 0

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import json
 
-from hotspots.commands._output import emit_text, format_table, require_records
+from hotspots.commands._output import (
+    add_disclosure_argument,
+    emit_text,
+    format_table,
+    require_records,
+    suppress_below_from_args,
+)
 from hotspots.data.store import add_store_arguments, store_from_args
 
 NAME = "compare"
@@ -35,6 +41,7 @@ def add_arguments(p) -> None:
     )
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
     p.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+    add_disclosure_argument(p)
 
 
 def windows_from_args(args, store, records, first: str = "a", second: str = "b"):
@@ -53,8 +60,21 @@ def windows_from_args(args, store, records, first: str = "a", second: str = "b")
     return d.a, d.b, f"windows chosen from the data: {d.reason}"
 
 
+# members of ``PeriodComparison.to_dict()`` that are not figures
+_LABELS = ("area", "area_spec", "categories", "window_a", "window_b", "label_a", "label_b",
+           "months_a", "months_b", "missing_months_a", "missing_months_b", "notes",
+           "dispersion", "method")  # fmt: skip
+
+
 def run(args) -> int:
     from hotspots.comparison.rates import compare_periods
+    from hotspots.present.disclosure import (
+        WITHHELD_READING,
+        count_text,
+        frame_for_people,
+        withheld,
+        withhold_in_text,
+    )
 
     store = store_from_args(args)
     records = require_records(store.records(), store)
@@ -62,20 +82,36 @@ def run(args) -> int:
     res = compare_periods(
         records, wa, wb, area=args.area, categories=args.types, available_months=store.months()
     )
-    notes = ([chosen] if chosen else []) + list(res.notes)
+    k = suppress_below_from_args(args, "hotspots compare", {"store_version": store.version})
+    notes = [withhold_in_text(n, k) for n in ([chosen] if chosen else []) + list(res.notes)]
+    small = withheld((res.count_a, res.count_b), k)
+    reading = WITHHELD_READING.format(k=k) if small else res.reading
+    by_cat = frame_for_people(res.by_category, k, ["count_a", "count_b"])
     if args.format == "json":
         d = res.to_dict()
+        if small:  # the totals' figures are all computed from a withheld count
+            d = {key: (v if key in _LABELS else "withheld") for key, v in d.items()}
+            d.update(count_a=count_text(res.count_a, k), count_b=count_text(res.count_b, k))
+        d["reading"] = reading
+        d["by_category"] = json.loads(format_table(by_cat, "json"))
         d["notes"] = notes
         d["dataset"] = store.version
-        text = json.dumps(d, indent=1, ensure_ascii=False)
+        d["suppress_below"] = k
+        text = json.dumps(d, indent=1, ensure_ascii=False, default=str)
     elif args.format == "csv":
-        text = format_table(res.by_category, "csv")
+        text = format_table(by_cat, "csv")
     else:
-        t = res.by_category.copy()
+        t = by_cat.copy()
+
+        def fmt(f):
+            return lambda v: v if isinstance(v, str) else f(v)
+
         for c in ("pct_change", "pct_ci_low", "pct_ci_high"):
-            t[c] = t[c].map(lambda v: f"{v:+.1f}%" if abs(v) != float("inf") and v == v else "n/a")
-        t["p_value"] = t["p_value"].map(lambda v: f"{v:.3g}")
-        t["rate_ratio"] = t["rate_ratio"].map(lambda v: f"{v:.3f}")
+            t[c] = t[c].map(
+                fmt(lambda v: f"{v:+.1f}%" if abs(v) != float("inf") and v == v else "n/a")
+            )
+        t["p_value"] = t["p_value"].map(fmt(lambda v: f"{v:.3g}"))
+        t["rate_ratio"] = t["rate_ratio"].map(fmt(lambda v: f"{v:.3f}"))
         t = t[
             [
                 "category",
@@ -94,7 +130,7 @@ def run(args) -> int:
             head
             + format_table(t, "table")
             + "\n"
-            + res.reading
+            + reading
             + "\n"
             + "".join(f"note: {n}\n" for n in notes)
         )

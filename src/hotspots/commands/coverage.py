@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from hotspots.commands._output import emit_text, format_table, require_records
+from hotspots.commands._output import (
+    add_disclosure_argument,
+    emit_text,
+    format_table,
+    require_records,
+    suppress_below_from_args,
+)
 from hotspots.data.store import add_store_arguments, store_from_args
 
 NAME = "coverage"
@@ -14,6 +20,7 @@ def add_arguments(p) -> None:
     p.add_argument("--format", choices=["table", "csv", "json", "markdown"], default="table")
     p.add_argument("--all-areas", action="store_true", help="count records outside BCP too")
     p.add_argument("--out", metavar="FILE")
+    add_disclosure_argument(p)
 
 
 def run(args) -> int:
@@ -28,5 +35,9 @@ def run(args) -> int:
         cov = collapse_missing(cov)
     if args.format == "table":
         cov = cov.rename(columns=lambda c: c if len(c) < 14 else c[:12] + "…")
-    emit_text(format_table(cov, args.format), args.out)
+    from hotspots.present.disclosure import frame_for_people
+
+    k = suppress_below_from_args(args, "hotspots coverage", {"store_version": store.version})
+    counts = [c for c in cov.columns if c != "missing" and cov[c].dtype.kind in "iu"]
+    emit_text(format_table(frame_for_people(cov, k, counts), args.format), args.out)
     return 0

@@ -1,42 +1,52 @@
 """``hotspots detect``: hotspots by DBSCAN, kernel density or Gi*, as GeoJSON, CSV, JSON or a table.
 
-Every output records the parameters actually used (automatic choices included)
-and the data selection, so a map or a table can be reproduced:
+Every output is written by the one exporter the dashboard and the pack use
+(:func:`hotspots.present.exports.export_file`), records the parameters actually
+used (automatic choices included) and the data selection, and applies the one
+disclosure rule (:func:`hotspots.present.disclosure.suppress_below_for`): counts from
+1 to 4 are withheld (``"<5"`` in CSV, KML, GPX and the table; ``null`` in GeoJSON and
+JSON) unless the command is run with ``--exact-counts``, which is recorded in the
+audit log (who, the OS user, what was exported).
 
 ``geojson``
     RFC 7946 FeatureCollection in WGS84 (EPSG:4326, lon/lat, 6 decimals, exterior
     rings counter-clockwise), one Feature per hotspot with the hotspot columns as
-    properties, plus a top-level foreign member ``"parameters"``.
+    properties, plus top-level foreign members ``"parameters"`` and ``"disclosure"``.
 ``json``
-    ``{"parameters": {...}, "hotspots": [{...}, ...]}``; each hotspot carries the
-    hotspot columns and ``lat`` / ``lon`` of a point inside it (no polygon: use
+    The same metadata members and ``"hotspots": [{...}, ...]``; each hotspot carries the
+    hotspot columns and ``lon`` / ``lat`` of a point inside it (no polygon: use
     GeoJSON for shapes).
 ``csv``
-    The parameters first, as comment lines starting with ``# `` (``# key: value``),
-    then a header and one row per hotspot with ``lat`` / ``lon``. Read it with
-    ``pandas.read_csv(path, comment="#")`` or skip the leading ``#`` lines.
+    A header and one row per hotspot with ``lon`` / ``lat``; the parameters and the
+    disclosure note go in a sidecar JSON beside it (``FILE.json``; on stderr without
+    ``--out``).
+``kml``, ``gpx``
+    For Google Earth and handheld GPS (see :mod:`hotspots.present.exports`).
 ``table``
     A readable table on the terminal; parameters and notes go to stderr.
 
-The format defaults to the ``--out`` suffix (.geojson, .json, .csv), else ``table``.
+The format defaults to the ``--out`` suffix (.geojson, .json, .csv, .kml, .gpx), else
+``table``.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-import shapely
 
-from hotspots.commands._output import emit_text, format_table, require_records
+from hotspots.commands._output import (
+    add_disclosure_argument,
+    emit_text,
+    format_table,
+    require_records,
+    suppress_below_from_args,
+)
 from hotspots.data import schema as S
 from hotspots.data.store import add_store_arguments, store_from_args
 from hotspots.errors import InputError
 from hotspots.methods.registry import METHODS  # light: no scikit-learn or scipy
-from hotspots.present.escape import csv_frame
 from hotspots.version import __version__
 
 NAME = "detect"
@@ -44,8 +54,10 @@ HELP = (
     "find hotspots (DBSCAN, kernel density or Gi*) and write them as GeoJSON, CSV, JSON or a table"
 )
 
-FORMATS = ("geojson", "json", "csv", "table")
-_SUFFIX_FORMAT = {".geojson": "geojson", ".json": "json", ".csv": "csv"}
+FORMATS = ("geojson", "json", "csv", "kml", "gpx", "table")
+_SUFFIX_FORMAT = {
+    ".geojson": "geojson", ".json": "json", ".csv": "csv", ".kml": "kml", ".gpx": "gpx",
+}  # fmt: skip
 
 
 def add_arguments(p) -> None:
@@ -147,6 +159,7 @@ def add_arguments(p) -> None:
     g.add_argument("--format", choices=FORMATS, help="default: from the --out suffix, else table")
     g.add_argument("--out", metavar="FILE", help="write here instead of stdout")
     g.add_argument("--limit", type=int, metavar="N", help="only the N top-ranked hotspots")
+    add_disclosure_argument(g)
 
 
 _OWN_OPTIONS = {
@@ -269,109 +282,52 @@ def detect(args):
     return hot, params
 
 
-def _plain(v):
-    """JSON-safe scalar."""
-    if v is None or v is pd.NA:
-        return None
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (np.floating, float)):
-        return None if not np.isfinite(v) else round(float(v), 6)
-    if isinstance(v, np.bool_):
-        return bool(v)
-    return v
-
-
-def _rows(hot) -> list[dict]:
-    """Hotspot properties plus lat/lon of a point inside each polygon (WGS84)."""
-    props = pd.DataFrame(hot.drop(columns=hot.geometry.name))
-    if len(hot):
-        rp = hot.geometry.representative_point().to_crs(S.CRS_DISPLAY)
-        props["lat"] = np.round(rp.y.to_numpy(), 6)
-        props["lon"] = np.round(rp.x.to_numpy(), 6)
-    else:
-        props["lat"] = pd.Series(dtype="float64")
-        props["lon"] = pd.Series(dtype="float64")
-    return [{k: _plain(v) for k, v in r.items()} for r in props.to_dict(orient="records")]
-
-
-def to_geojson(hot, params: dict) -> str:
-    """RFC 7946 FeatureCollection (WGS84) with a top-level ``parameters`` member."""
-    wgs = hot.to_crs(S.CRS_DISPLAY)
-    geoms = shapely.orient_polygons(np.asarray(wgs.geometry.values), exterior_cw=False)
-    geoms = shapely.transform(geoms, lambda c: np.round(c, 6))
-    feats = []
-    props = pd.DataFrame(hot.drop(columns=hot.geometry.name))
-    for g, p in zip(geoms, props.to_dict(orient="records"), strict=True):
-        feats.append(
-            {
-                "type": "Feature",
-                "properties": {k: _plain(v) for k, v in p.items()},
-                "geometry": shapely.geometry.mapping(g),
-            }
-        )
-    fc = {"type": "FeatureCollection", "parameters": params, "features": feats}
-    return json.dumps(fc, ensure_ascii=False, default=_plain)
-
-
-def to_json(hot, params: dict) -> str:
-    return json.dumps({"parameters": params, "hotspots": _rows(hot)}, indent=1, ensure_ascii=False)
-
-
-# decimals kept in CSV (others: 3); lat/lon 6 (about 0.1 m)
-_CSV_DECIMALS = {S.SHARE: 4, S.AREA_KM2: 4, S.DENSITY_PER_KM2: 1, "expected": 1, "lat": 6, "lon": 6}
-
-
-def to_csv(hot, params: dict) -> str:
-    """The hotspots as CSV, header on the first line (parameters go to a sidecar JSON)."""
-    body = pd.DataFrame(
-        _rows(hot), columns=[*[c for c in hot.columns if c != hot.geometry.name], "lat", "lon"]
-    )
-    for c in body.columns:
-        if pd.api.types.is_float_dtype(body[c]):
-            body[c] = body[c].round(_CSV_DECIMALS.get(c, 3))
-    return csv_frame(body).to_csv(index=False)
-
-
-def params_json(params: dict) -> str:
-    return json.dumps(params, indent=1, ensure_ascii=False, default=_plain)
-
-
 def run(args) -> int:
+    from hotspots.present.export_prep import suppress_counts
+    from hotspots.present.exports import export_file
+    from hotspots.present.tables import format_count, format_share
+
     fmt = args.format
     if fmt is None:
         fmt = _SUFFIX_FORMAT.get(Path(args.out).suffix.lower(), "table") if args.out else "table"
     hot, params = detect(args)
-    if fmt == "geojson":
-        text = to_geojson(hot, params)
-    elif fmt == "json":
-        text = to_json(hot, params)
-    elif fmt == "csv":
-        text = to_csv(hot, params)
-        # the CSV opens as it is; its parameters and notes beside it (or on stderr)
-        if args.out:
-            side = Path(args.out).with_suffix(".json")
-            side.write_text(params_json(params) + "\n", encoding="utf-8")
-            print(f"wrote {side} (parameters)", file=sys.stderr)
-        else:
-            print(params_json(params), file=sys.stderr)
-    else:
-        for k, v in params.items():
-            if k != "notes":
-                print(f"{k}: {v}", file=sys.stderr)
+    k = suppress_below_from_args(args, f"hotspots detect --format {fmt}", params)
+    if fmt == "table":
+        for key, v in params.items():
+            if key != "notes":
+                print(f"{key}: {v}", file=sys.stderr)
         for n in params["notes"]:
             print(f"note: {n}", file=sys.stderr)
         cols = [S.RANK, S.NAME, S.WARD_NAME, S.COUNT, S.SHARE, S.AREA_KM2, S.TOP_CATEGORIES]
-        tab = (
-            pd.DataFrame(hot[cols])
-            .assign(
-                **{
-                    S.SHARE: lambda d: (100 * d[S.SHARE]).round(1),
-                    S.AREA_KM2: lambda d: d[S.AREA_KM2].round(3),
-                }
-            )
-            .rename(columns={S.SHARE: "share_%"})
-        )
+        # the exporter's disclosure step, so the table agrees with the files
+        shown, held = suppress_counts(pd.DataFrame(hot[cols]), suppress_below=k)
+        small = held[S.COUNT].to_numpy() if S.COUNT in held else [False] * len(shown)
+        tab = shown.assign(
+            **{
+                S.COUNT: [
+                    f"<{k}" if w else format_count(n)
+                    for w, n in zip(small, shown[S.COUNT], strict=True)
+                ],
+                S.SHARE: [
+                    "withheld" if w else format_share(v)
+                    for w, v in zip(small, shown[S.SHARE], strict=True)
+                ],
+                S.AREA_KM2: shown[S.AREA_KM2].astype(float).round(3),
+            }
+        ).rename(columns={S.SHARE: "share"})
         text = format_table(tab, "table") if len(tab) else "no hotspots\n"
-    emit_text(text, args.out)
+        emit_text(text, args.out)
+        return 0
+    stem = Path(args.out).stem if args.out else "hotspots"
+    out = export_file(hot, fmt, stem=stem, parameters=params, suppress_below=k)
+    emit_text(out.text, args.out)
+    if fmt == "csv":
+        # the CSV opens as it is; its parameters and disclosure note beside it (or on stderr)
+        side = export_file(hot, "csv-json", parameters=params, suppress_below=k)
+        if args.out:
+            path = Path(args.out).with_suffix(".json")
+            path.write_text(side.text + "\n", encoding="utf-8")
+            print(f"wrote {path} (parameters)", file=sys.stderr)
+        else:
+            print(side.text, file=sys.stderr)
     return 0

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import json
 
-from hotspots.commands._output import emit_text, format_table, require_records
+from hotspots.commands._output import (
+    add_disclosure_argument,
+    emit_text,
+    format_table,
+    require_records,
+    suppress_below_from_args,
+)
 from hotspots.data.store import add_store_arguments, store_from_args
 
 NAME = "evaluate"
@@ -45,6 +51,7 @@ def add_arguments(p) -> None:
     )
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+    add_disclosure_argument(p)
 
 
 def run(args) -> int:
@@ -56,12 +63,7 @@ def run(args) -> int:
         evaluate,
     )
     from hotspots.errors import InputError
-    from hotspots.present.evaluation_words import (
-        evaluation_dict,
-        evaluation_table,
-        group_reading,
-        wdd_details,
-    )
+    from hotspots.present.evaluation_words import wdd_details
 
     store = store_from_args(args)
     target, before, after, buffer_m = args.target, args.before, args.after, args.buffer_m
@@ -97,12 +99,20 @@ def run(args) -> int:
         categories=args.types,
         available_months=store.months(),
     )
+    from hotspots.present.disclosure import withhold_in_text
+    from hotspots.present.seasonal_page import (
+        evaluation_dict_for_people,
+        evaluation_table_for_people,
+        group_readings_for_people,
+    )
+
+    k = suppress_below_from_args(args, "hotspots evaluate", {"store_version": store.version})
     if args.format == "json":
-        d = evaluation_dict(ev)
+        d = evaluation_dict_for_people(ev, k)
         d["dataset"] = store.version
-        text = json.dumps(d, indent=1, ensure_ascii=False)
+        text = json.dumps(d, indent=1, ensure_ascii=False, default=str)
     else:
-        tab = evaluation_table(ev)  # the table and the reading share their words
+        tab = evaluation_table_for_people(ev, k)  # the table and the reading share their words
         formulas = [c for c in tab.columns if c.endswith("_formula")]
         tab = tab.drop(columns=formulas)
         t = tab.set_index("group").T.reset_index().rename(columns={"index": "measure"})
@@ -116,15 +126,17 @@ def run(args) -> int:
             f"({ev.buffer_area_km2:.2f} km2); control: {ev.control_name}\n"
             f"Before: {ev.before.label}; after: {ev.after.label}\n"
         )
-        notes = list(ev.notes) + [n for g in ev.groups for n in g.notes]
+        shown = [g for g, r in zip(ev.groups, group_readings_for_people(ev, k), strict=True)
+                 if "withheld" not in r]  # fmt: skip
+        notes = [withhold_in_text(n, k) for n in [*ev.notes, *(n for g in shown for n in g.notes)]]
         text = (
             head
             + format_table(t, "table")
             + "\n"
-            + "\n".join(group_reading(ev, g) for g in ev.groups)
+            + "\n".join(group_readings_for_people(ev, k))
             + "\n"
         )
-        text += "".join(f"details ({g.label}): {d}\n" for g in ev.groups for d in wdd_details(g))
+        text += "".join(f"details ({g.label}): {d}\n" for g in shown for d in wdd_details(g))
         text += "".join(f"note: {n}\n" for n in notes)
         text += "".join(
             f"definition: {f}\n" for f in (WDD_RAW_FORMULA, WDD_SCALED_FORMULA, WDQ_FORMULA)

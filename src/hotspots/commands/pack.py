@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from hotspots.commands._extras import require_app_extras
+from hotspots.commands._output import add_disclosure_argument, suppress_below_from_args
 from hotspots.data.store import add_store_arguments, store_from_args
 from hotspots.errors import InputError
 
@@ -51,6 +52,7 @@ def add_arguments(p) -> None:
         help="focus-area list (default geodata/focus_areas.toml)",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="folder for pack.pdf and pack.html")
+    add_disclosure_argument(p)
 
 
 def run(args) -> int:
@@ -75,6 +77,9 @@ def run(args) -> int:
         categories=args.types, area=args.area, dataset=args.dataset, version=store.version,
         top=args.top,
         focus_areas=load_focus_areas(args.focus_areas) if args.focus_areas else None,
+        suppress_below=suppress_below_from_args(
+            args, "hotspots pack", {"dataset": args.dataset, "store_version": store.version}
+        ),
     )  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
     (out / "pack.pdf").write_bytes(pack_pdf(pack))

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from hotspots.commands._output import emit_text, format_table, require_records
+from hotspots.commands._output import (
+    add_disclosure_argument,
+    emit_text,
+    format_table,
+    require_records,
+    suppress_below_from_args,
+)
 from hotspots.data.store import add_store_arguments, store_from_args
 
 NAME = "summary"
@@ -18,6 +24,7 @@ def add_arguments(p) -> None:
     p.add_argument("--area", help="bcp, a town, ward, LSOA, place[@radius_m] or polygon file")
     p.add_argument("--format", choices=["table", "csv", "json", "markdown"], default="table")
     p.add_argument("--out", metavar="FILE")
+    add_disclosure_argument(p)
 
 
 def run(args) -> int:
@@ -45,5 +52,8 @@ def run(args) -> int:
         recs = filter_records(recs, months=months, categories=args.types, area=area)
         require_records(recs, store, asked)
         table = summary_table(recs, args.by)
-    emit_text(format_table(table, args.format), args.out)
+    from hotspots.present.disclosure import frame_for_people
+
+    k = suppress_below_from_args(args, "hotspots summary", {"store_version": store.version})
+    emit_text(format_table(frame_for_people(table, k), args.format), args.out)
     return 0

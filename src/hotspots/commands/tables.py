@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from hotspots.commands._output import emit_text, require_records
+from hotspots.commands._output import (
+    add_disclosure_argument,
+    emit_text,
+    require_records,
+    suppress_below_from_args,
+)
 from hotspots.data.store import add_store_arguments, store_from_args
 
 NAME = "tables"
@@ -30,6 +35,7 @@ def add_arguments(p) -> None:
     p.add_argument("--area", default="bcp", help="area spec (default bcp)")
     p.add_argument("--format", choices=["csv", "markdown", "html"], default="markdown")
     p.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+    add_disclosure_argument(p)
 
 
 def run(args) -> int:
@@ -52,5 +58,10 @@ def run(args) -> int:
             records, year=args.year, baseline_year=args.baseline_year, indicators=inds, area=args.area,
             available_months=store.months(),
         )  # fmt: skip
-    emit_text(table.render(args.format), args.out)
+    from hotspots.present.disclosure import published_table_for_people
+
+    k = suppress_below_from_args(
+        args, f"hotspots tables {args.kind}", {"store_version": store.version}
+    )
+    emit_text(published_table_for_people(table, k).render(args.format), args.out)
     return 0

@@ -287,8 +287,13 @@ def can_import(principal: Principal | None) -> bool:
     return principal is None or principal.at_least("analyst")
 
 
-def can_write(principal: Principal | None, dataset: str) -> bool:
-    """Whether ``principal`` may import into ``dataset``: a new name, or one of their team's."""
+def can_write(principal: Principal | None, dataset: str, fmt: str = "police.uk") -> bool:
+    """Whether ``principal`` may import into ``dataset``: a new name, or one of their team's.
+
+    The real dataset (``bundled``, public) takes police.uk street files only (they are
+    public too), from analysts and admins; never a force export (restricted data)."""
+    if dataset == "bundled":
+        return fmt == "police.uk" and (principal is None or principal.at_least("analyst"))
     if principal is None:
         return True
     if not principal.at_least("analyst") or dataset in BUILT_IN:

@@ -62,6 +62,8 @@ ACTIONS = (
     "delete",
     "access-denied",
     "restore",
+    "fetch",
+    "update",
 )
 BACKUPS = 5
 GENESIS = "0" * 64
@@ -211,7 +213,9 @@ def current_head(path: str | Path | None = None) -> dict | None:
     p = Path(path) if path else audit_path()
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
         h = json.loads(head_path(p).read_text(encoding="utf-8"))
-        return {"seq": int(h["seq"]), "sha256": str(h["sha256"])}
+        # ``log``: which log this head belongs to, so a store written under another log
+        # (another deployment, a test) is never taken as evidence against this one
+        return {"seq": int(h["seq"]), "sha256": str(h["sha256"]), "log": str(p.resolve())}
     return None
 
 
@@ -358,8 +362,10 @@ def verify(path: str | Path | None = None, anchors: dict[str, dict] | None = Non
     }
 
 
-def store_anchors(root: str | Path | None = None) -> dict[str, dict]:
-    """``{manifest path: audit_head}`` of every store under the store root that keeps one."""
+def store_anchors(root: str | Path | None = None, log: str | Path | None = None) -> dict[str, dict]:
+    """``{manifest path: audit_head}`` of every store under the store root that keeps one
+    written under ``log`` (default: this process's audit log); heads of other logs are left out."""
+    want = str(Path(log if log else audit_path()).resolve())
     if root is None:
         from hotspots.data.store_layout import store_root
 
@@ -368,6 +374,6 @@ def store_anchors(root: str | Path | None = None) -> dict[str, dict]:
     for man in sorted(Path(root).glob("*/manifest.json")):
         with contextlib.suppress(OSError, ValueError):
             head = json.loads(man.read_text(encoding="utf-8")).get("audit_head")
-            if isinstance(head, dict):
+            if isinstance(head, dict) and head.get("log") == want:
                 out[str(man)] = head
     return out

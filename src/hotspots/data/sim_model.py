@@ -60,6 +60,7 @@ from hotspots.data.sim_params import (
     SIM_TARGET_RADIUS_M,
     SIMULATED_LABEL,
     SIMULATED_WARNING,
+    SPIKES,
     TO_WGS,
     ZONES,
 )
@@ -268,6 +269,10 @@ def draw_records(
     for mi, month in enumerate(months):
         rng = np.random.default_rng([seed, int(month[:4]), int(month[5:7])])
         cf = scale * cal.base * (trend[kind_of_cat, mi][None, :] * season[:, kind_of_cat, mi])
+        for sm, scat, factor in SPIKES:  # the known unusual months (truth["spikes"]): in the
+            if sm == month:  # expectation and the counterfactual alike (not an intervention)
+                cf = cf.copy()
+                cf[:, S.CATEGORIES.index(scat)] *= factor
         lam = cf * eff[zone][:, kind_of_cat] if month in after else cf
         e_zk, c_zk = zone_1hot @ lam @ kind_1hot, zone_1hot @ cf @ kind_1hot  # (3, 2)
         re = _random_effects(seed, month, k, dispersion)
@@ -457,5 +462,8 @@ def build_truth(
             "calibration_months": list(cal.months),
         },
         "windows_summary": summary,
+        "spikes": [
+            {"month": m, "category": c, "factor": f} for m, c, f in SPIKES if m in set(months)
+        ],
         "notes": list(notes),
     }

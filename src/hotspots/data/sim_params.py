@@ -48,6 +48,12 @@ CALIBRATED_DISPERSION = 2.5
 #: monthly dispersion near 10 and ward-level near 2.5 (see the test of the simulator).
 MONTH_EFFECT_VAR = 0.002
 LOCATION_MONTH_VAR = 0.95
+#: Known unusual months (for the Overview's control chart): every location's expected count
+#: of a category multiplied by a factor in one month. Outside the Seasonal Response windows.
+SPIKES: tuple[tuple[str, str, float], ...] = (
+    ("2020-10", "Burglary", 2.0),
+    ("2023-02", "Anti-social behaviour", 1.4),
+)
 #: Radius of the simulator's own target outline around each open space (the tool's is 200 m).
 SIM_TARGET_RADIUS_M = 250.0
 

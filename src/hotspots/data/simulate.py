@@ -42,6 +42,10 @@ behaviour and ``crime`` otherwise. For every month ``m`` the count at each
     ``ring_m`` metres around the target ``E = 1 + spillover`` for both (negative:
     diffusion of benefits, positive: displacement); ``E = 1`` elsewhere and in
     every other month.
+Known unusual months (:data:`~hotspots.data.sim_params.SPIKES`, listed in the truth's
+``spikes``): in 2020-10 every location's Burglary rate is doubled and in 2023-02 its
+anti-social behaviour rate is multiplied by 1.4 (in the expectation and the
+counterfactual alike), so the Overview's control chart has months it must find.
 ``B[l, c]``
     Calibration: chosen so that the expected count of each location over the
     real months equals its real count, with the category mix of each location

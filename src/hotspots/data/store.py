@@ -162,6 +162,10 @@ def open_dataset(
             _build_bundled(st)
         elif name == "simulated":
             _build_simulated(st)
+    elif build and name == "bundled":
+        from hotspots.data.growth import add_missing_bundled
+
+        add_missing_bundled(st)  # the real dataset layers on the package's months
     if must_exist and not st.exists():
         raise NoDataError(
             f"no dataset named {name!r}; known datasets: {', '.join(known_datasets())}"

@@ -10,8 +10,10 @@ The CLI, every page, the ward report and the exports call :func:`detect`, which
    density, Getis-Ord Gi*, the busiest grid cells, or any method registered there), checks
    the settings against the method's declared constraints and runs it with its automatic,
    announced settings;
-4. describes and names the hotspots (:mod:`hotspots.methods.naming`) and returns
-   one :class:`~hotspots.methods.result.HotspotResult` with the fixed schema.
+4. describes and names the hotspots (:mod:`hotspots.methods.naming`);
+5. splits district-sized hotspots into street-sized children at their density
+   valleys (:mod:`hotspots.methods.hierarchy`) and returns one
+   :class:`~hotspots.methods.result.HotspotResult` with the fixed schema.
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ import shapely
 from hotspots.data import schema as S
 from hotspots.data.areas import Area, records_in_area, resolve_area
 from hotspots.data.boundaries import Boundaries, load_boundaries
+from hotspots.data.named_areas import load_named_areas
 from hotspots.data.select import select_rows
 from hotspots.errors import InputError
+from hotspots.methods.hierarchy import add_children
 from hotspots.methods.naming import check_records, describe_hotspots
 from hotspots.methods.registry import GISTAR_SCOPES, METHODS, MIN_PAI, MIN_SHARE, get_method
 from hotspots.methods.result import HotspotResult, conform_hotspots
@@ -131,12 +135,36 @@ def detect(
         run = _gistar_in_area(spec, records, recs, area_, b, naming, params)
     else:
         run = spec.run(recs, area_, naming, params)
-    hot = conform_hotspots(run.hotspots, n_records=n, area_km2=area_.area_km2, rename=run.rename)
+    # DBSCAN: a map point belongs to its cluster (not to the buffered hull round it)
+    labels, points = getattr(run.detail, "labels", None), getattr(run.detail, "points", None)
+    loc_id = None
+    raw = run.hotspots
+    dbscan = labels is not None and points is not None and len(points.inverse) == n
+    if dbscan and raw is not None and len(raw) and "cluster" in raw.columns:
+        rows = _cluster_rows(raw, np.asarray(labels))
+        ids = raw[S.HOTSPOT_ID].to_numpy(dtype=np.int64)
+        loc_id = np.where(rows >= 0, ids[np.maximum(rows, 0)], -1)
+    hot = conform_hotspots(raw, n_records=n, area_km2=area_.area_km2, rename=run.rename)
     notes = run.notes
     if spec.name in IMPORTANCE_FLOORED:
         hot, floor_note = importance_floor(hot)
         notes = (*notes, floor_note)
         run.parameters["min_share"], run.parameters["min_pai"] = MIN_SHARE, MIN_PAI
+    if len(hot):  # street-sized children inside the district-sized hotspots kept
+        location_parent = None
+        if loc_id is not None:
+            row_of = {int(h): i for i, h in enumerate(hot[S.HOTSPOT_ID].tolist())}
+            location_parent = np.array([row_of.get(int(h), -1) for h in loc_id], dtype=np.int64)
+        hot = add_children(
+            hot,
+            recs,
+            gazetteer=gz,
+            boundaries=b,
+            named_areas=load_named_areas(b.gazetteer),
+            points=points if location_parent is not None else None,
+            location_parent=location_parent,
+        )
+        hot = conform_hotspots(hot, n_records=n, area_km2=area_.area_km2)
     if n and S.SOURCE in recs.columns and (recs[S.SOURCE] == S.SOURCE_POLICE_UK).any():
         notes = (*notes, ANONYMISED_NOTE)
     return HotspotResult(
@@ -240,3 +268,13 @@ def _clip_to(hot, area: Area, recs: pd.DataFrame, naming: dict):
     out = out.reset_index(drop=True)
     out[S.RANK] = np.arange(1, len(out) + 1, dtype="int64")
     return out
+
+
+def _cluster_rows(hot: pd.DataFrame, labels: np.ndarray) -> np.ndarray:
+    """Row of ``hot`` per distinct location from DBSCAN's cluster labels (-1: noise)."""
+    if len(hot) == 0 or "cluster" not in hot.columns:
+        return np.full(len(labels), -1, dtype=np.int64)
+    top = max(int(hot["cluster"].max()), int(labels.max()) if len(labels) else -1)
+    row_of = np.full(top + 2, -1, dtype=np.int64)  # label -1 (noise) reads the last: -1
+    row_of[hot["cluster"].to_numpy(dtype=np.int64)] = np.arange(len(hot))
+    return row_of[labels]

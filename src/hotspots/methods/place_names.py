@@ -199,6 +199,11 @@ def _grid_ref(x: float, y: float, digits: int = 4) -> str:
     return f"{letters} {e:0{digits}d} {n:0{digits}d}"
 
 
+def grid_ref(x: float, y: float, digits: int = 4) -> str:
+    """Ordnance Survey grid reference of (x, y) metres, EPSG:27700 ("SZ 0812 9134")."""
+    return _grid_ref(x, y, digits)
+
+
 def _caveat(count: int, n_locations: int, diameter_m: float, text: str) -> str:
     """Plain-English note on police.uk anonymisation for one hotspot ("" when none)."""
     notes = []

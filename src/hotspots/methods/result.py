@@ -29,6 +29,7 @@ __all__ = [
     "HotspotResult",
     "RESULT_COLUMNS",
     "SCORE_COLUMNS",
+    "HIERARCHY_COLUMNS",
     "METHODS",
     "METHOD_LABELS",
     "conform_hotspots",
@@ -60,9 +61,15 @@ SCORE_COLUMNS: dict[str, str] = {
     "peak_gi_z": "float64",  # Gi*: highest z
     "min_p_adjusted": "float64",  # Gi*: smallest FDR-adjusted p
 }
+#: the hotspot hierarchy (:mod:`hotspots.methods.hierarchy`): ``parent`` is the
+#: ``hotspot_id`` of the district a street-sized child lies in (missing at the top),
+#: ``level`` 0 for a top-level hotspot, 1 for a child.
+HIERARCHY_COLUMNS: dict[str, str] = {"parent": "Int64", "level": "int64"}
 _GEOM = "geometry"
 RESULT_COLUMNS: list[str] = list(
-    dict.fromkeys([*S.HOTSPOT_COLUMNS[:-1], *_DESCRIBE_EXTRA, *SCORE_COLUMNS, _GEOM])
+    dict.fromkeys(
+        [*S.HOTSPOT_COLUMNS[:-1], *HIERARCHY_COLUMNS, *_DESCRIBE_EXTRA, *SCORE_COLUMNS, _GEOM]
+    )
 )
 _DTYPES: dict[str, str] = {
     S.HOTSPOT_ID: "int64",
@@ -75,6 +82,7 @@ _DTYPES: dict[str, str] = {
     S.DENSITY_PER_KM2: "float64",
     S.TOP_CATEGORIES: "string",
     S.TOP_LOCATIONS: "string",
+    **HIERARCHY_COLUMNS,
     **_DESCRIBE_EXTRA,
     **SCORE_COLUMNS,
 }
@@ -115,6 +123,8 @@ def conform_hotspots(
             (out[S.COUNT].to_numpy(dtype="float64") / max(n_records, 1)) / share_area,
             np.nan,
         )
+    if "level" not in out.columns:
+        out["level"] = np.zeros(len(out), dtype="int64")  # no hierarchy: all top level
     for c, t in _DTYPES.items():
         if c not in out.columns:
             out[c] = pd.Series(

@@ -11,7 +11,7 @@ import shapely
 
 from hotspots.data import schema as S
 
-__all__ = ["CHANGE_COLOURS", "add_change_layer"]
+__all__ = ["CHANGE_COLOURS", "add_change_layer", "change_extent", "change_says_something"]
 
 CHANGE_COLOURS = {
     "persistent": "#D55E00",  # vermillion: hot in both periods
@@ -51,3 +51,21 @@ def add_change_layer(
     for k, c in controls:
         m._children[k] = c
     return m
+
+
+def change_says_something(grid: gpd.GeoDataFrame) -> bool:
+    """Whether a change map would show more than one colour: at least two of the
+    classes persistent / emerging / former hold cells. With one class (often a solid
+    block of "persistent" cells) the page shows a table instead."""
+    present = set(grid["change"]) & set(CHANGE_COLOURS) if len(grid) else set()
+    return len(present) >= 2
+
+
+def change_extent(grid: gpd.GeoDataFrame, margin_m: float = 300.0) -> tuple[float, ...] | None:
+    """``(x0, y0, x1, y1)`` metres of every classed cell with ``margin_m`` around: the whole
+    comparison area the change was computed over, not only the target. None: no cells."""
+    cells = grid[grid["change"].isin(list(CHANGE_COLOURS))]
+    if cells.empty:
+        return None
+    x0, y0, x1, y1 = cells.total_bounds
+    return (x0 - margin_m, y0 - margin_m, x1 + margin_m, y1 + margin_m)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -54,6 +55,7 @@ SUPPRESSION_NOTE = (
 DERIVED_COLUMNS: tuple[str, ...] = (S.SHARE, S.DENSITY_PER_KM2)
 TOP_COLUMNS: tuple[str, ...] = (S.TOP_CATEGORIES, S.TOP_LOCATIONS)
 DECIMALS = 6  # of WGS84 degrees: about 0.1 m
+_PERCENT = re.compile(r"\s*\(?\d+(?:\.\d+)?\s*%\)?")
 
 
 def count_columns_of(df: pd.DataFrame, count_columns: Sequence[str] | None = None) -> list[str]:
@@ -127,6 +129,9 @@ def suppress_counts(
     for c in TOP_COLUMNS:
         if c in out.columns:
             out[c] = out[c].map(lambda v: format_top(v, k))
+            if k and row.any():
+                # "Drugs 50%; Burglary 25%" of a withheld count gives it away: names only
+                out.loc[row, c] = out.loc[row, c].map(lambda v: _PERCENT.sub("", str(v)))
     return out, withheld
 
 

@@ -40,14 +40,17 @@ TopoGrafix (2004). GPX 1.1 Schema Documentation, www.topografix.com/GPX/1/1/.
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
 import shapely
 
 from hotspots.data import schema as S
+from hotspots.errors import InputError
 from hotspots.present.export_csv import CSV_DECIMALS, csv_metadata, read_csv_export, to_csv
 from hotspots.present.export_prep import (
     DERIVED_COLUMNS,
@@ -57,6 +60,7 @@ from hotspots.present.export_prep import (
     export_metadata,
     jsonable,
     ordered,
+    points_inside,
     suppress_counts,
     to_wgs84,
 )
@@ -64,6 +68,11 @@ from hotspots.present.export_xml import GPX_CREATOR, to_gpx, to_kml
 from hotspots.present.tables import DEFAULT_SUPPRESS_BELOW
 
 __all__ = [
+    "EXPORT_FORMATS",
+    "ExportFile",
+    "export_file",
+    "export_files",
+    "to_json",
     "count_columns_of",
     "suppress_counts",
     "export_metadata",
@@ -110,6 +119,7 @@ def to_geojson(
     table, withheld = suppress_counts(gdf, suppress_below=k, count_columns=count_columns)
     table = ordered(to_wgs84(table, "gdf"))
     meta = export_metadata(parameters, k, int(withheld.to_numpy().sum()), generated)
+    meta.pop("crs")  # RFC 7946 §4 removed the crs member; GDAL reads one as a CRS object
     features = []
     for _, row in table.iterrows():
         props = {str(c): jsonable(row[c]) for c in table.columns if c != table.geometry.name}
@@ -127,3 +137,118 @@ def to_geojson(
         doc["bbox"] = [float(v) for v in table.total_bounds]
     doc["features"] = features
     return json.dumps(doc, ensure_ascii=False, allow_nan=False)
+
+
+# --- JSON (hotspots as records with a point inside each) ------------------------------------
+def to_json(
+    gdf: gpd.GeoDataFrame,
+    *,
+    parameters: Mapping[str, Any] | None = None,
+    suppress_below: int | None = DEFAULT_SUPPRESS_BELOW,
+    count_columns: Sequence[str] | None = None,
+    generated: str | None = None,
+) -> str:
+    """Hotspots as JSON records: the metadata members, then ``"hotspots"``.
+
+    Each hotspot carries its columns (whatever the result holds) and ``lon`` / ``lat``
+    (WGS84) of a point inside it; no polygon (use GeoJSON for shapes). Withheld counts,
+    shares and densities are ``null``, as in GeoJSON.
+    """
+    k = check_suppress(suppress_below)
+    table, withheld = suppress_counts(gdf, suppress_below=k, count_columns=count_columns)
+    table = ordered(table)
+    meta = export_metadata(parameters, k, int(withheld.to_numpy().sum()), generated)
+    geom = table.geometry.name
+    rows = []
+    ok = ~(table.geometry.isna() | table.geometry.is_empty)
+    pts: dict[Any, tuple[float, float]] = {}
+    if ok.any():
+        lon, lat = points_inside(table[ok])
+        pts = dict(zip(table.index[ok.to_numpy()], zip(lon, lat, strict=True), strict=True))
+    for idx, row in table.iterrows():
+        rec = {str(c): jsonable(row[c]) for c in table.columns if c != geom}
+        lo, la = pts.get(idx, (None, None))
+        rec["lon"], rec["lat"] = jsonable(lo), jsonable(la)
+        rows.append(rec)
+    return json.dumps({**meta, "hotspots": rows}, ensure_ascii=False, indent=1, allow_nan=False)
+
+
+# --- one entry point for every sink (CLI, pages, pack) -----------------------------------------
+@dataclass(frozen=True)
+class ExportFile:
+    """One file of an export: its name, text and media type."""
+
+    name: str
+    text: str
+    mime: str
+    label: str
+
+
+# format -> (suffix, media type, label)
+EXPORT_FORMATS: dict[str, tuple[str, str, str]] = {
+    "csv": (".csv", "text/csv", "CSV"),
+    "csv-json": (".json", "application/json", "CSV settings (JSON)"),
+    "geojson": (".geojson", "application/geo+json", "GeoJSON"),
+    "kml": (".kml", "application/vnd.google-earth.kml+xml", "KML"),
+    "gpx": (".gpx", "application/gpx+xml", "GPX"),
+    "json": (".json", "application/json", "JSON"),
+}
+
+
+def export_file(
+    gdf: gpd.GeoDataFrame,
+    fmt: str,
+    *,
+    stem: str = "hotspots",
+    parameters: Mapping[str, Any] | None = None,
+    suppress_below: int | None = DEFAULT_SUPPRESS_BELOW,
+    title: str = "Hotspots",
+    generated: str | None = None,
+) -> ExportFile:
+    """``gdf`` written in format ``fmt`` (a key of :data:`EXPORT_FORMATS`).
+
+    The one exporter behind the CLI (``hotspots detect``), the pages' download buttons
+    and the pack: the columns written are the result's own (any column the result
+    carries is exported), and ``suppress_below`` comes from
+    :func:`hotspots.present.disclosure.suppress_below_for`. ``"csv-json"`` is the
+    sidecar of the CSV (parameters, disclosure, attribution, columns).
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise InputError("fmt", fmt, f"one of {', '.join(EXPORT_FORMATS)}")
+    suffix, mime, label = EXPORT_FORMATS[fmt]
+    kw: dict[str, Any] = dict(
+        parameters=parameters, suppress_below=suppress_below, generated=generated
+    )
+    if fmt == "csv":
+        text = to_csv(gdf, **kw)
+    elif fmt == "csv-json":
+        text = csv_metadata(gdf, **kw)
+    elif fmt == "geojson":
+        text = to_geojson(gdf, title=title, **kw)
+    elif fmt == "kml":
+        text = to_kml(gdf, title=title, **kw)
+    elif fmt == "gpx":
+        text = to_gpx(gdf, title=title, **kw)
+    else:
+        text = to_json(gdf, **kw)
+    return ExportFile(stem + suffix, text, mime, label)
+
+
+def export_files(
+    gdf: gpd.GeoDataFrame,
+    formats: Sequence[str] = ("csv", "csv-json", "geojson", "kml", "gpx"),
+    *,
+    stem: str = "hotspots",
+    parameters: Mapping[str, Any] | None = None,
+    suppress_below: int | None = DEFAULT_SUPPRESS_BELOW,
+    title: str = "Hotspots",
+) -> dict[str, ExportFile]:
+    """:func:`export_file` for each of ``formats``, all stamped with the same time."""
+    generated = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
+    return {
+        f: export_file(
+            gdf, f, stem=stem, parameters=parameters, suppress_below=suppress_below,
+            title=title, generated=generated,
+        )
+        for f in formats
+    }  # fmt: skip

@@ -44,6 +44,8 @@ __all__ = [
     "Attribution",
     "Fullscreen",
     "RankLabels",
+    "StreetLabels",
+    "StreetFallback",
 ]
 
 MAP_SCRIPT = "hotspots-map.js"  # in static/js/
@@ -278,23 +280,72 @@ class RankLabels(_Scripted, Layer):
     One zero-radius, non-interactive ``L.circleMarker`` per label at a point inside
     its hotspot, carrying a permanent tooltip (class ``hs-rank``). Tooltips ignore
     the pointer, so clicks go through to the hotspot beneath. No icon font or
-    ``DivIcon`` is needed. ``labels``: ``[lat, lon, text, selected]`` each.
+    ``DivIcon`` is needed. ``labels``: ``[lat, lon, text, selected]`` each. Crowded
+    numbers move aside with a leader line (in the browser, redone on zoom), never outside
+    the map nor into a ``keepout`` corner (``("bottom right", 220)``: pixels).
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = HotspotsLeaflet.rankLabels({{ this.labels_js }});
+        var {{ this.get_name() }} = HotspotsLeaflet.rankLabels({{ this.labels_js }}, {{ this.keepout_js }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, labels: list[list[Any]], *, name: str = "Rank numbers", show: bool = True):
+    def __init__(
+        self,
+        labels: list[list[Any]],
+        *,
+        name: str = "Rank numbers",
+        show: bool = True,
+        keepout: list[tuple[str, int]] | None = None,
+    ):
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "RankLabels"
         self._load_map_script()
         self.labels_js = script_json(labels)
+        self.keepout_js = script_json([list(k) for k in keepout or []])
         self.n_labels = len(labels)
+
+
+class StreetLabels(_Scripted, Layer):
+    """Street names written along their streets (``HotspotsLeaflet.streetLabels``)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = HotspotsLeaflet.streetLabels({{ this.payload_js }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, payload: dict[str, Any], *, name: str = "Street names", show: bool = True):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "StreetLabels"
+        self._load_map_script()
+        self.payload = payload
+        self.payload_js = script_json(payload)
+
+
+class StreetFallback(_Scripted, folium.MacroElement):
+    """Turns the street layers on at the first tile that fails to load
+    (``HotspotsLeaflet.streetsOnTileError``): a tile server set but unreachable."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        HotspotsLeaflet.streetsOnTileError({{ this._parent.get_name() }},
+            [{{ this.layer_names | join(", ") }}]);
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layers: Sequence[Any]):
+        super().__init__()
+        self._name = "StreetFallback"
+        self._load_map_script()
+        self.layer_names = [lay.get_name() for lay in layers]
 
 
 MAP_CSS = """
@@ -311,9 +362,17 @@ MAP_CSS = """
 .hs-popup th { text-align: left; padding-right: 6px; vertical-align: top; font-weight: 600; }
 .hs-legend details > summary { cursor: pointer; font-weight: 600; list-style-position: inside; }
 .hs-legend details:not([open]) { padding: 0; }
-.leaflet-tooltip.hs-rank { background: #fff; border: 1.5px solid #D55E00; border-radius: 10px;
-  padding: 0 5px; font: bold 12px/16px sans-serif; color: #222; box-shadow: none; }
+.leaflet-tooltip.hs-rank { background: #fff; border: 1.5px solid #D55E00; border-radius: 12px;
+  padding: 0 5px; font: bold 12px/21px sans-serif; color: #222; box-shadow: none;
+  min-width: 24px; min-height: 24px; box-sizing: border-box; text-align: center; }
+.leaflet-tooltip.hs-rank:focus { outline: 3px solid #0072B2; outline-offset: 1px; }
 .leaflet-tooltip.hs-rank::before { display: none; }
+.hs-street-icon { background: none; border: 0; }
+.hs-street { position: absolute; left: 0; top: 0; white-space: nowrap; pointer-events: none;
+  font: italic 11.5px/14px Arial, Helvetica, sans-serif; color: #2b2b2b;
+  text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; }
+.hs-nostreets { background: rgba(255,255,255,0.92); color: #222; padding: 3px 8px;
+  font: 12px/1.3 sans-serif; border-radius: 4px; }
 .leaflet-tooltip.hs-rank-selected { background: #000; color: #fff; border-color: #000; }
 .leaflet-control-attribution { font-size: 10px; max-width: 55vw; white-space: nowrap;
   overflow: hidden; text-overflow: ellipsis; }

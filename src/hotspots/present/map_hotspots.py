@@ -120,6 +120,8 @@ def _checked(hotspots: Any) -> pd.DataFrame:
     h = h[~(h.geometry.isna() | h.geometry.is_empty)]
     if S.RANK in h.columns:
         h = h.sort_values(S.RANK, ascending=False, kind="stable")  # rank 1 drawn last, on top
+    if "level" in h.columns:  # street-sized children drawn over (inside) their districts
+        h = h.sort_values("level", kind="stable")
     return h
 
 
@@ -134,6 +136,7 @@ def add_hotspots(
     controls: bool = True,
     fit_to_hotspots: bool = False,
     zoom_to_selected: bool = True,
+    label_keepout: list[tuple[str, int]] | None = None,
 ) -> Drawn:
     """Hotspot polygons (rank 1 on top) with tooltips and popups, and their rank numbers.
 
@@ -166,7 +169,7 @@ def add_hotspots(
                     "style": f"{cls}|{int(is_sel)}",
                 }
             )
-            marks.append((rank, is_sel))
+            marks.append((rank, is_sel, esc(r.get(S.NAME) or "")))
         GeoJsonLayer(
             to_wgs84_geoms(h.geometry.values), props, name="Hotspots", style=hotspot_styles(),
             style_by="style", tooltips=[t for t, _ in texts], popups=[p for _, p in texts],
@@ -174,19 +177,20 @@ def add_hotspots(
         if labels:
             pts = to_wgs84_geoms(list(shapely.point_on_surface(h.geometry.values)))
             lab = [
-                [round(pt.y, 6), round(pt.x, 6), str(rank), bool(sel)]
-                for pt, (rank, sel) in zip(pts, marks, strict=True)
+                [round(pt.y, 6), round(pt.x, 6), str(rank), bool(sel), name]
+                for pt, (rank, sel, name) in zip(pts, marks, strict=True)
                 if rank is not None and (rank <= max_labels or sel)
             ]
-            if len(lab) < sum(1 for r, _ in marks if r is not None):
+            lab.sort(key=lambda a: int(a[2]))  # rank 1 placed first and first in Tab order
+            if len(lab) < sum(1 for r, _, _ in marks if r is not None):
                 notes.append(
                     f"Rank numbers are written on the top {max_labels} hotspots; "
                     "hover or click the others."
                 )
-            RankLabels(lab).add_to(m)
+            RankLabels(lab, keepout=label_keepout).add_to(m)
         if fit_to_hotspots:
             fit = bounds_latlon(shapely.union_all(h.geometry.values).buffer(250.0))
-        sel_rows = [k for k, (_, sel) in enumerate(marks) if sel]
+        sel_rows = [k for k, (_, sel, _) in enumerate(marks) if sel]
         if sel_rows:
             chosen = h.geometry.values[sel_rows[0]]
     change_classes = None

@@ -61,6 +61,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from hotspots.data import schema as S
 from hotspots.data.boundaries import Boundaries, load_boundaries
@@ -76,7 +77,7 @@ from hotspots.present.map_assets import (
     vendor_url,
 )
 from hotspots.present.map_density import DensityImage, add_density, density_overlay
-from hotspots.present.map_elements import HotspotMap
+from hotspots.present.map_elements import HotspotMap, MapControl, esc
 from hotspots.present.map_geometry import bounds_latlon
 from hotspots.present.map_gistar import add_gistar, classify_gistar
 from hotspots.present.map_hotspots import add_hotspots
@@ -90,6 +91,8 @@ from hotspots.present.map_layers import (
     add_points,
     area_geometry,
 )
+from hotspots.present.map_streets import NO_STREET_MAP, STREET_LABEL_ZOOM, add_streets
+from hotspots.present.streets import StreetLayer
 
 __all__ = [
     "LEAFLET_VERSION",
@@ -105,9 +108,13 @@ __all__ = [
     "density_overlay",
     "DensityImage",
     "clicked_hotspot_id",
+    "clicked_point",
     "map_html",
     "DATA_ATTRIBUTION",
 ]
+
+
+STREETS_CLIP_M = 1000.0  # streets drawn up to this far outside BCP
 
 
 def _check_whole(
@@ -144,6 +151,10 @@ def build_map(
     zoom_to_selected: bool = True,
     controls: bool = True,
     fit_to_hotspots: bool = False,
+    streets: StreetLayer | None = None,
+    street_label_zoom: int = STREET_LABEL_ZOOM,
+    zoom_to: tuple[float, float, float, float] | None = None,
+    label_keepout: list[tuple[str, int]] | None = None,
 ) -> HotspotMap:
     """Build the dashboard map.
 
@@ -195,6 +206,17 @@ def build_map(
     fit_to_hotspots : fit the map to the hotspots (with 250 m around them) rather
         than to the area: for printed sheets, where numbers must not pile up.
 
+    streets : a :class:`~hotspots.present.streets.StreetLayer` (police.uk map points
+        joined into streets): street lines and names at street scale, on by default
+        when there are no tiles, in the layer control (off) when there are; names are
+        written from zoom ``street_label_zoom`` (15: street scale). With no
+        tiles and no streets, the map says "No street map available".
+
+    zoom_to : ``(x0, y0, x1, y1)`` metres to fit the map to (a search result), before
+        anything else.
+    label_keepout : corners no rank number may cover, ``[("bottom right", 220)]``
+        (pixels): where a printed sheet lays an inset over the map.
+
     Returns
     -------
     HotspotMap (a ``folium.Map``) whose ``notes`` list automatic choices.
@@ -228,6 +250,17 @@ def build_map(
     if density is not None:
         drawn.append(add_density(m, density, palette=density_palette, label=density_label))
     drawn.append(add_boundaries(m, b))
+    drawn.append(
+        add_streets(
+            m,
+            streets,
+            show=spec.url is None,
+            clip=b.outline.buffer(STREETS_CLIP_M),
+            label_zoom=street_label_zoom,
+        )  # fmt: skip
+    )
+    if spec.url is None and (streets is None or not len(streets)):
+        MapControl(esc(NO_STREET_MAP), position="bottomleft", css_class="hs-nostreets").add_to(m)
     if gistar is not None:
         drawn.append(add_gistar(m, gistar, show_nonsignificant=show_nonsignificant))
     drawn.append(add_area(m, area_geom, area_name))
@@ -242,18 +275,42 @@ def build_map(
             add_hotspots(
                 m, hotspots, suppress_below=suppress_below, selected=selected, labels=labels,
                 max_labels=max_labels, controls=controls, fit_to_hotspots=fit_to_hotspots,
-                zoom_to_selected=zoom_to_selected,
+                zoom_to_selected=zoom_to_selected, label_keepout=label_keepout,
             )
         )  # fmt: skip
     if simulated:
         add_banner(m)
     add_legend(m, [e for d in drawn for e in d.legend], controls=controls)
     fits = [d.fit for d in drawn if d.fit is not None]
+    if zoom_to is not None:
+        fits.append(bounds_latlon(shapely.box(*zoom_to)))
     m.fit_bounds(fits[-1] if fits else fit, padding=(8, 8))
     if controls:
         folium.LayerControl(position="topright", collapsed=True).add_to(m)
     m.notes = tuple(n for d in drawn for n in d.notes)
     return m
+
+
+def clicked_point(st_folium_result: Mapping[str, Any] | None) -> tuple[float, float] | None:
+    """``(lon, lat)`` of the location circle (records at a map point) last clicked, or None.
+
+    A location feature is a GeoJSON point whose properties hold ``location`` and
+    ``count`` (:class:`~hotspots.present.map_elements.LocationCountLayer`); streamlit-folium
+    reports it as ``last_active_drawing``.
+    """
+    if not st_folium_result:
+        return None
+    feat = st_folium_result.get("last_active_drawing")
+    if not isinstance(feat, Mapping):
+        return None
+    geom, props = feat.get("geometry") or {}, feat.get("properties") or {}
+    if geom.get("type") != "Point" or "location" not in props:
+        return None
+    try:
+        lon, lat = (float(v) for v in (geom.get("coordinates") or [])[:2])
+    except (TypeError, ValueError):
+        return None
+    return lon, lat
 
 
 # --- clicks and HTML ------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ from hotspots.data.boundaries import Boundaries, geodata_dir, load_boundaries
 from hotspots.data.select import filter_records
 from hotspots.errors import FileReadError, InputError
 from hotspots.present.chart import month_label
+from hotspots.present.disclosure import withheld
 from hotspots.present.pack_draw import (  # re-exported: drawing helpers of pack_pdf and pack_html
     CLASS_COLOURS,
     label_points,
@@ -49,6 +50,8 @@ from hotspots.present.pack_draw import (  # re-exported: drawing helpers of pack
     project,
     rings,
 )
+from hotspots.present.streets import StreetLayer, build_streets
+from hotspots.present.tables import DEFAULT_SUPPRESS_BELOW, format_count
 
 __all__ = [
     "CLASS_COLOURS",
@@ -57,6 +60,9 @@ __all__ = [
     "FocusPanel",
     "Pack",
     "build_pack",
+    "apply_disclosure",
+    "count_cell",
+    "share_cell",
     "load_focus_areas",
     "month_label",
     "period_label",
@@ -161,13 +167,13 @@ class FocusPanel:
     area_name: str
     note: str
     trend: tuple[tuple[str, int | None], ...]
-    count_now: int
-    count_then: int | None
+    count_now: int | str  # text ("<5") once the disclosure rule is applied
+    count_then: int | str | None
     change: str | None
     interval_basis: str
     hotspots: tuple[tuple[int, str, str], ...]
-    categories: tuple[tuple[str, int, float], ...]
-    outcomes: tuple[tuple[str, int, float], ...]
+    categories: tuple[tuple[str, int | str, float | None], ...]  # share None: withheld
+    outcomes: tuple[tuple[str, int | str, float | None], ...]
     error: str = ""
 
 
@@ -206,6 +212,9 @@ class Pack:
     notes: tuple[str, ...]
     boundaries: Boundaries = field(repr=False)
     generated: str = ""
+    suppress_below: int | None = None  # the disclosure rule applied (None: exact counts)
+    #: the dataset's streets (police.uk map points joined), named on the map page
+    streets: StreetLayer | None = field(default=None, repr=False)
 
     @property
     def period(self) -> str:
@@ -299,6 +308,7 @@ def build_pack(
     top: int = 25,
     focus_areas: list[FocusArea] | None = None,
     boundaries: Boundaries | None = None,
+    suppress_below: int | None = DEFAULT_SUPPRESS_BELOW,
 ) -> Pack:
     """Gather the PCG pack for the ``months`` months ending at ``month``.
 
@@ -316,6 +326,9 @@ def build_pack(
     dataset, version : named on the cover.
     top : hotspots drawn on the map and listed (the rest are counted in ``more``).
     focus_areas : default :func:`load_focus_areas`.
+    suppress_below : the disclosure rule (:func:`hotspots.present.disclosure.suppress_below_for`):
+        counts from 1 to 4 read ``<5`` and changes and shares computed from them are
+        withheld (:func:`apply_disclosure`); None: exact counts.
     """
     from hotspots.methods.detect import detect
 
@@ -464,11 +477,81 @@ def build_pack(
     all_cats = set(cats) == set(S.CATEGORIES)
     settings += [("Categories", "all" if all_cats else ", ".join(cats))]
     notes = list(result.notes) + (list(changes.notes) if changes is not None else [])
-    return Pack(
+    pack = Pack(
         title="Safer BCP – Partnership Coordinating Group pack",
         now=now, then=then, compare=compare or "none", dataset=dataset, version=version,
         simulated=simulated, months_held=tuple(held), cover_lines=tuple(cover),
         caveats=tuple(caveats), result=result, changes=changes, table=table, gone=gone,
         more=len(hs) - k, mix=mix, focus=panels, settings=tuple(settings), notes=tuple(notes),
-        boundaries=b, generated=_dt.date.today().isoformat(),
+        boundaries=b, generated=_dt.date.today().isoformat(), streets=build_streets(records),
     )  # fmt: skip
+    return apply_disclosure(pack, suppress_below)
+
+
+def count_cell(value: object, suppress_below: int | None = None) -> str:
+    """A count in the pack: ``"1,234"``, ``"<5"`` when withheld, ``""`` when missing; text
+    already written by :func:`apply_disclosure` passes through."""
+    if isinstance(value, str):
+        return value
+    if value is None or pd.isna(value):
+        return ""
+    return format_count(value, suppress_below)
+
+
+def share_cell(share: float | None) -> str:
+    """A share of records as a whole percentage, or "withheld"."""
+    return "withheld" if share is None else f"{round(100 * share)}%"
+
+
+def apply_disclosure(pack: Pack, suppress_below: int | None) -> Pack:
+    """``pack`` with the disclosure rule applied to every count it shows.
+
+    Counts from 1 to ``suppress_below - 1`` become ``"<5"``; the change of a hotspot or
+    focus area with such a count (now or then) reads "withheld", as do the shares and
+    the category / outcome mix of such a count; such months of a focus area's trend
+    are left out of its chart.
+    """
+    k = suppress_below
+    if not k:
+        return pack
+    tab = pack.table.copy()
+    small = [
+        withheld((n, t if not pd.isna(t) else 0), k)
+        for n, t in zip(tab["records_now"], tab["records_then"], strict=True)
+    ]
+    tab["change"] = ["withheld" if s else c for s, c in zip(small, tab["change"], strict=True)]
+    tab["records_now"] = [count_cell(v, k) for v in tab["records_now"]]
+    tab["records_then"] = [count_cell(v, k) for v in tab["records_then"]]
+    gone = pack.gone.copy()
+    for c in ("records_then", "records_now"):
+        gone[c] = [count_cell(v, k) for v in gone[c]]
+    mix = pack.mix.copy()
+    hide = [withheld((n,), k) for n in mix["records"]]
+    for c in ("categories", "outcomes"):
+        mix[c] = ["withheld" if h else v for h, v in zip(hide, mix[c], strict=True)]
+    mix["records"] = [count_cell(v, k) for v in mix["records"]]
+
+    def items(xs):
+        return tuple(
+            (name, count_cell(n, k), None if withheld((n,), k) else share) for name, n, share in xs
+        )
+
+    focus = tuple(
+        replace(
+            fp,
+            trend=tuple((m, None if withheld((n,), k) else n) for m, n in fp.trend),
+            count_now=count_cell(fp.count_now, k),
+            count_then=None if fp.count_then is None else count_cell(fp.count_then, k),
+            change=(
+                "withheld"
+                if withheld((fp.count_now, fp.count_then or 0), k) and fp.change is not None
+                else fp.change
+            ),
+            categories=items(fp.categories),
+            outcomes=items(fp.outcomes),
+        )
+        if not fp.error
+        else fp
+        for fp in pack.focus
+    )
+    return replace(pack, table=tab, gone=gone, mix=mix, focus=focus, suppress_below=k)

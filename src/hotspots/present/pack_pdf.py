@@ -18,12 +18,13 @@ import pandas as pd
 from hotspots.data.boundaries import ATTRIBUTION
 from hotspots.present import palettes as P
 from hotspots.present.chart import chart_pdf
-from hotspots.present.pack import Pack
+from hotspots.present.label_layout import Label, layout_labels
+from hotspots.present.map_svg import hotspot_streets
+from hotspots.present.pack import Pack, count_cell, share_cell
 from hotspots.present.pack_draw import (
     CLASS_COLOURS,
     label_points,
     map_bounds,
-    place_labels,
     project,
     rings,
     trend_chart,
@@ -95,7 +96,7 @@ class _Doc:
 
 
 def _draw_map(d: _Doc, pack: Pack, x0: float, y0: float, w: float, h: float) -> None:
-    """Wards, the BCP outline, named places and the numbered hotspots, as vectors."""
+    """Wards, the BCP outline, the numbered hotspots, their streets and named places, as vectors."""
     pdf, b = d.pdf, pack.boundaries
     f = project(map_bounds(pack), x0, y0, w, h)
 
@@ -112,26 +113,49 @@ def _draw_map(d: _Doc, pack: Pack, x0: float, y0: float, w: float, h: float) -> 
         for g in b.wards.geometry:
             poly(g.simplify(15), "#F1F1EC", "#B9B9B0", 0.15)
         poly(b.outline.simplify(15), None, "#444444", 0.45)
-        # named places: small grey dots and names
-        d.font(4.6, grey=True)
-        for _, r in b.gazetteer.iterrows():
-            u, v = f(r.geometry.x, r.geometry.y)
-            if x0 <= u <= x0 + w and y0 <= v <= y0 + h:
-                pdf.set_fill_color(120, 120, 120)
-                pdf.ellipse(float(u) - 0.35, float(v) - 0.35, 0.7, 0.7, style="F")
-                pdf.text(float(u) + 0.8, float(v) + 1.5, d.t(str(r["name"])))
         cls = dict(zip(pack.table["rank"], pack.table["change_class"], strict=True))
         shown = pack.result.hotspots.iloc[: len(pack.table)]
         for g, rank in zip(shown.geometry, shown["rank"], strict=True):
             poly(g, CLASS_COLOURS[cls.get(int(rank), "")], "#222222", 0.2)
-        pts = [tuple(map(float, f(x, y))) for x, y in label_points(shown)]
+        # labels, most important first, none on top of another (label_layout): rank
+        # discs (moved with a leader line when crowded), the hotspots' streets, places
         r = 1.9
-        for (px, py), (lx, ly), rank in zip(pts, place_labels(pts, r), shown["rank"], strict=True):
-            if (lx, ly) != (px, py):
-                pdf.set_draw_color(60, 60, 60)
-                pdf.set_line_width(0.15)
-                pdf.line(px, py, lx, ly)
-            d.disc(lx, ly, r, str(int(rank)), "#222222")
+        labels = [
+            Label(float(u), float(v), 2 * r, 2 * r, str(int(rank)), "disc", True)
+            for (u, v), rank in (
+                (f(x, y), rank)
+                for (x, y), rank in zip(label_points(shown), shown["rank"], strict=True)
+            )
+        ]
+        n_ranks = len(labels)
+        named = hotspot_streets(list(shown.geometry), pack.streets)
+        d.font(4.4)
+        for name, x, y in named:
+            u, v = f(x, y)
+            labels.append(Label(float(u), float(v), pdf.get_string_width(d.t(name)), 2.0, name))
+        n_streets = len(named)
+        d.font(4.6)
+        for _, row in b.gazetteer.iterrows():
+            u, v = f(row.geometry.x, row.geometry.y)
+            name = str(row["name"])
+            labels.append(Label(float(u), float(v), pdf.get_string_width(d.t(name)), 2.0, name))
+        placed = layout_labels(labels, bounds=(x0, y0, x0 + w, y0 + h), gap=0.3)
+        for k, p in enumerate(placed):
+            if p is None:
+                continue
+            lab = p.label
+            if k < n_ranks:
+                if p.moved:
+                    pdf.set_draw_color(60, 60, 60)
+                    pdf.set_line_width(0.15)
+                    pdf.line(lab.x, lab.y, p.cx, p.cy)
+                d.disc(p.cx, p.cy, r, lab.text, "#222222")
+                continue
+            street = k < n_ranks + n_streets
+            pdf.set_fill_color(110, 110, 110)
+            pdf.ellipse(lab.x - 0.35, lab.y - 0.35, 0.7, 0.7, style="F")
+            d.font(4.4 if street else 4.6, grey=not street)
+            pdf.text(p.cx - lab.w / 2, p.cy + 0.7, d.t(lab.text))
 
 
 def _legend(d: _Doc, x: float, y: float) -> float:
@@ -153,7 +177,7 @@ def _cell3(items, i: int) -> tuple[str, str, str]:
     if i >= len(items):
         return "", "", ""
     k, n, share = items[i]
-    return k, f"{n:,}", f"{round(100 * share)}%"
+    return k, count_cell(n), share_cell(share)
 
 
 def pack_pdf(pack: Pack, *, font_dir: str | Path | None = None) -> bytes:
@@ -209,8 +233,8 @@ def pack_pdf(pack: Pack, *, font_dir: str | Path | None = None) -> bytes:
     d.page("Ranked hotspots and change", (sub + more).strip())
     then_h = f"Records {pack.changes.then.label}" if pack.changes is not None else "Records then"
     rows = [
-        [r.rank, r.name, r.ward, f"{r.records_now:,}",
-         "" if pd.isna(r.records_then) else f"{int(r.records_then):,}", r.change, r.change_class]
+        [r.rank, r.name, r.ward, count_cell(r.records_now),
+         count_cell(r.records_then), r.change, r.change_class]
         for r in pack.table.itertuples(index=False)
     ]  # fmt: skip
     d.table(["Rank", "Name", "Ward", f"Records {pack.now.label}", then_h,
@@ -225,7 +249,7 @@ def pack_pdf(pack: Pack, *, font_dir: str | Path | None = None) -> bytes:
                + (f" (the {len(g)} largest listed)" if len(g) < len(pack.gone) else "") + ".",
                8.5, bold=True)  # fmt: skip
         d.table(["Name", "Ward", "Records then", "Records now"],
-                [[r.name, r.ward, f"{r.records_then:,}", f"{r.records_now:,}"] for r in g.itertuples()],
+                [[r.name, r.ward, count_cell(r.records_then), count_cell(r.records_now)] for r in g.itertuples()],
                 (110, 60, 25, 25), ("LEFT", "LEFT", "RIGHT", "RIGHT"), size=7, lh=4.0)  # fmt: skip
 
     # 4 mix per hotspot
@@ -235,7 +259,7 @@ def pack_pdf(pack: Pack, *, font_dir: str | Path | None = None) -> bytes:
         "and police.uk last outcomes, as shares of its records.",
     )
     d.table(["Rank", "Name", "Records", "Categories", "Outcomes"],
-            [[r.rank, r.name, f"{r.records:,}", r.categories, r.outcomes] for r in pack.mix.itertuples()],
+            [[r.rank, r.name, count_cell(r.records), r.categories, r.outcomes] for r in pack.mix.itertuples()],
             (10, 62, 15, 86, 102), ("RIGHT", "LEFT", "RIGHT", "LEFT", "LEFT"), size=6.3, lh=3.2)  # fmt: skip
 
     # focus areas
@@ -250,9 +274,9 @@ def pack_pdf(pack: Pack, *, font_dir: str | Path | None = None) -> bytes:
         chart_pdf(pdf, trend_chart(fp.trend), _M, top, 168, 78, family=d.family, text=d.t)
         x = _M + 174
         pdf.set_xy(x, top)
-        lines = [f"Records {pack.now.label}: {fp.count_now:,}"]
+        lines = [f"Records {pack.now.label}: {count_cell(fp.count_now)}"]
         if fp.count_then is not None and pack.changes is not None:
-            lines.append(f"Records {pack.changes.then.label}: {fp.count_then:,}")
+            lines.append(f"Records {pack.changes.then.label}: {count_cell(fp.count_then)}")
             lines.append(f"Change per month: {fp.change}")
         elif pack.then is not None:
             lines.append(f"No data for {pack.then.label}: no change can be given.")

@@ -15,14 +15,17 @@ with Chromium (``page.pdf(format="A4", landscape=True)``) and counting pages.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import folium
 import geopandas as gpd
 
 from hotspots.data import schema as S
-from hotspots.data.boundaries import Boundaries
+from hotspots.data.boundaries import Boundaries, load_boundaries
 from hotspots.present.escape import html as esc
 from hotspots.present.maps import build_map, map_html
+from hotspots.present.patrol_inset import patrol_inset
+from hotspots.present.streets import StreetLayer
 from hotspots.present.tables import format_count, format_period, format_share
 
 __all__ = ["patrol_sheet_html", "SHEET_MAP_PX"]
@@ -57,6 +60,13 @@ body { font: 11px/1.3 Arial, Helvetica, sans-serif; color: #111; width: 1050px !
 .ps-places .rk { font-weight: bold; }
 .ps-foot { font-size: 9px; color: #444; margin-top: 1px; }
 .leaflet-tooltip.hs-rank { font-size: 11px; }
+.ps-inset { grid-column: 1; grid-row: 2; z-index: 1000; position: relative;
+  background: #fff; border: 1.5px solid #222; margin: 1px; }
+.ps-inset.bottom { align-self: end; } .ps-inset.top { align-self: start; }
+.ps-inset.right { justify-self: end; } .ps-inset.left { justify-self: start; }
+.ps-inset p { position: absolute; left: 0; top: 0; margin: 0; padding: 1px 4px; font-size: 10px;
+  background: rgba(255,255,255,0.9); }
+.ps-inset svg { display: block; }
 @media print {
   .leaflet-control-container .leaflet-top, .leaflet-control-zoom, .leaflet-control-layers,
   .leaflet-control-fullscreen { display: none !important; }
@@ -94,6 +104,7 @@ def patrol_sheet_html(
     suppress_below: int | None = None,
     simulated: bool = False,
     boundaries: Boundaries | None = None,
+    streets: StreetLayer | None = None,
 ) -> str:
     """The patrol sheet as one self-contained HTML page (prints on one A4 landscape page).
 
@@ -109,6 +120,11 @@ def patrol_sheet_html(
     suppress_below : counts below this are written "<k" (public sheets).
     simulated : mark the sheet SIMULATED DATA.
     boundaries : wards and outline (default: the bundled BCP ones).
+    streets : the dataset's streets (:func:`hotspots.present.streets.build_streets`):
+        street lines and names drawn on the map (names from zoom 14), and the largest
+        clump of places drawn again at street scale in an inset in a free corner of
+        the map (:mod:`hotspots.present.patrol_inset`), so the sheet guides a patrol
+        with no background map. None: "No street map available".
 
     Returns
     -------
@@ -116,7 +132,13 @@ def patrol_sheet_html(
     """
     n = len(places)
     mw, mh = SHEET_MAP_PX
+    inset = None
+    if streets is not None:
+        inset = patrol_inset(
+            places, boundaries=boundaries or load_boundaries(), streets=streets, map_px=(mw, mh)
+        )
     m = build_map(
+        label_keepout=[(inset.corner, inset.size_px + 12)] if inset is not None else None,
         hotspots=places,
         area=area,
         boundaries=boundaries,
@@ -128,6 +150,8 @@ def patrol_sheet_html(
         labels=True,
         max_labels=max(n, 1),
         fit_to_hotspots=True,
+        streets=streets,
+        street_label_zoom=14,
     )
     font = 11 if n <= 20 else 9 if n <= 35 else 8
     line = "1.3" if n <= 20 else "1.15"
@@ -150,12 +174,22 @@ def patrol_sheet_html(
         "<th>Records</th><th>Cum. share</th></tr></thead>"
         f"<tbody>{_rows(places, suppress_below)}</tbody></table></section>"
     )
-    root = m.get_root()
+    root: Any = m.get_root()  # a folium Figure: .header and .html
     root.header.add_child(
-        folium.Element(_CSS % {"mw": mw, "mh": mh, "fs": font, "lh": line}), name="ps_css"
+        folium.Element(_CSS % {"mw": mw, "mh": mh, "fs": font, "lh": line}),
+        name="ps_css",
     )
     root.html.add_child(folium.Element(head), name="ps_head")
     root.html.add_child(folium.Element(table), name="ps_table")
+    if inset is not None:
+        root.html.add_child(
+            folium.Element(
+                f'<figure class="ps-inset {inset.corner}" style="width:{inset.size_px}px;'
+                f'height:{inset.size_px}px">{inset.svg}<p>Street scale: {len(inset.ranks)} places '
+                "of the clump</p></figure>"
+            ),
+            name="ps_inset",
+        )
     out = map_html(m, inline_assets=True)
     return out.replace("<html>", '<html lang="en">', 1).replace(
         "<head>", f"<head>\n<title>{esc(title)}</title>", 1

@@ -20,7 +20,6 @@ The "SIMULATED DATA" banner is drawn whenever ``simulated`` is set.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -174,65 +173,34 @@ def ward_report_html(
     report: WardReport | Mapping[str, Any], *, suppress_below: int | None = DEFAULT_SUPPRESS_BELOW
 ) -> str:
     """The report as one self-contained HTML page (inline CSS and SVG, no script, print CSS)."""
+    from hotspots.present.templating import render, trusted
+
     r = coerce_report(report)
     k = suppress_below or None
-    e = html.escape
-    n_months = len(month_range(*r.window))
-    comp = f" Compared with {e(_window_text(r.previous_window))}." if r.previous_window else ""
     total_line = f"{format_count(r.total, k)} records"
     if r.previous_total is not None:
         total_line += f" ({format_change(r.total, r.previous_total, k)} on a year earlier)"
-    rows = category_rows(r, k)
-    body_rows = "".join(
-        f'<tr{" class=total" if i == len(rows) - 1 else ""}><td>{e(c)}</td><td class="n">{e(a)}</td>'
-        f'<td class="n">{e(b)}</td><td class="n">{e(d)}</td></tr>'
-        for i, (c, a, b, d) in enumerate(rows)
-    )
-    chart = chart_svg(_trend_chart(r, k)) if r.trend else ""
-    locs = (
-        "".join(
-            f'<tr><td>{e(t)}</td><td class="n">{e(format_count(n, k))}</td></tr>'
-            for t, n in r.top_locations
-        )
-        or '<tr><td colspan="2">None</td></tr>'
-    )
-    hs = (
-        "".join(
-            f'<tr><td>{rank}</td><td>{e(name)}</td><td class="n">{e(format_count(n, k))}</td></tr>'
-            for rank, name, n in r.hotspots
-        )
-        or '<tr><td colspan="3">No hotspot in this ward for these settings.</td></tr>'
-    )
     notes = list(r.notes)
     if k:
         notes.append(
             f"Counts from 1 to {k - 1} are shown as <{k}; small categories are combined so that "
             "totals cannot reveal them."
         )
-    banner = '<div class="banner">SIMULATED DATA – not real crimes</div>' if r.simulated else ""
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>{e(r.ward_name)} ward report, {e(_window_text(r.window))}</title>
-<style>{_HTML_CSS}</style></head>
-<body>
-{banner}
-<p class="sub">{e(r.title)}</p>
-<h1>{e(r.ward_name)} ward</h1>
-<p class="sub">{e(_window_text(r.window))} ({n_months} month{"s" if n_months != 1 else ""}).{comp}
-Generated {e(r.generated)}.</p>
-<p><strong>{e(total_line)}</strong></p>
-<h2>Records by category</h2>
-<table><thead><tr><th>Category</th><th class="n">Records</th><th class="n">A year earlier</th>
-<th class="n">Change</th></tr></thead><tbody>{body_rows}</tbody></table>
-<h2>Trend</h2>
-{chart}
-<div class="cols"><div><h2>Top locations</h2><table><thead><tr><th>Location</th><th class="n">Records</th></tr>
-</thead><tbody>{locs}</tbody></table></div>
-<div><h2>Hotspots</h2><table><thead><tr><th>Rank</th><th>Name</th><th class="n">Records</th></tr></thead>
-<tbody>{hs}</tbody></table></div></div>
-<div class="foot">{"".join(f"<p>{e(n)}</p>" for n in notes)}<p>{e(r.attribution)}</p></div>
-</body></html>
-"""
+    # the template escapes every value; only the CSS and the chart (drawn here) are trusted
+    return render(
+        "ward_report.html.j2",
+        r=r,
+        css=trusted(_HTML_CSS),
+        window=_window_text(r.window),
+        previous_window=_window_text(r.previous_window) if r.previous_window else "",
+        n_months=len(month_range(*r.window)),
+        total_line=total_line,
+        rows=category_rows(r, k),
+        chart=trusted(chart_svg(_trend_chart(r, k))) if r.trend else "",
+        locations=[(t, format_count(n, k)) for t, n in r.top_locations],
+        hotspots=[(rank, name, format_count(n, k)) for rank, name, n in r.hotspots],
+        notes=notes,
+    )
 
 
 # --- PDF -----------------------------------------------------------------------------------------------

@@ -31,8 +31,11 @@ __all__ = [
     "format_period",
     "location_counts",
     "hotspot_table",
+    "nest_hotspots",
     "HOTSPOT_TABLE_LABELS",
 ]
+
+CHILD_MARK = "\u2514 "  # "└ " before a child's name, under its parent
 
 DEFAULT_SUPPRESS_BELOW = 5
 
@@ -171,15 +174,68 @@ def format_period(start: object, end: object) -> str:
     return a if a == b else f"{a} – {b}"
 
 
-def hotspot_table(hotspots: pd.DataFrame, *, suppress_below: int | None = None) -> pd.DataFrame:
-    """A display table of hotspots (rank order) with headings for people.
+def nest_hotspots(hotspots: pd.DataFrame) -> pd.DataFrame:
+    """Hotspots in reading order: each top-level hotspot followed by its children.
 
+    Street-sized children (``level`` 1, :mod:`hotspots.methods.hierarchy`) come right
+    under their ``parent``, most records first; a ``label`` column numbers them
+    within it ("1", "1.1", "1.2", "2", ...) and ``display_name`` indents their names
+    ("└ Bournemouth Square"). A frame without ``level`` is ordered by rank and
+    labelled by rank. The input's columns are kept; the index is reset.
+    """
+    df = pd.DataFrame(hotspots)
+    if S.RANK in df.columns:
+        df = df.sort_values(S.RANK, kind="stable")
+    df = df.reset_index(drop=True)
+    names = df[S.NAME].astype(str) if S.NAME in df.columns else pd.Series([""] * len(df))
+    if "level" not in df.columns or not (df["level"] == 1).any():
+        ranks = df[S.RANK] if S.RANK in df.columns else pd.Series(range(1, len(df) + 1))
+        return df.assign(label=[str(r) for r in ranks], display_name=names.to_numpy())
+    top = df[df["level"] == 0]
+    kids = df[df["level"] == 1]
+    order: list[int] = []
+    labels: list[str] = []
+    under: list[bool] = []  # shown under its parent
+    for pos, (i, row) in enumerate(top.iterrows(), start=1):
+        order.append(i)
+        labels.append(str(pos))
+        under.append(False)
+        mine = kids[kids["parent"] == row[S.HOTSPOT_ID]].sort_values(
+            [S.COUNT, S.RANK], ascending=[False, True], kind="stable"
+        )
+        for k, j in enumerate(mine.index, start=1):
+            order.append(j)
+            labels.append(f"{pos}.{k}")
+            under.append(True)
+    placed = set(order)
+    for j in kids.index:  # a child whose parent is not in the frame (filtered out)
+        if j not in placed:
+            order.append(j)
+            labels.append(str(df.at[j, S.RANK]) if S.RANK in df.columns else "")
+            under.append(False)
+    out = df.loc[order].reset_index(drop=True)
+    name = out[S.NAME].astype(str) if S.NAME in out.columns else pd.Series([""] * len(out))
+    shown = name.where(~np.asarray(under), CHILD_MARK + name)
+    return out.assign(label=labels, display_name=shown.to_numpy())
+
+
+def hotspot_table(hotspots: pd.DataFrame, *, suppress_below: int | None = None) -> pd.DataFrame:
+    """A display table of hotspots with headings for people, children under their parents.
+
+    Rows come in :func:`nest_hotspots` order: a street-sized child right under the
+    district it lies in, its rank shown as "1.1", "1.2" and its name indented.
     Counts are formatted as text so that suppressed values read ``"<5"``; with
     suppression on, share and density of a suppressed hotspot are withheld. The
     geometry is dropped. Columns absent from ``hotspots`` are skipped.
     """
     df = pd.DataFrame(hotspots).drop(columns="geometry", errors="ignore")
-    if S.RANK in df.columns:
+    nested = "level" in df.columns and bool((df["level"] == 1).any())
+    if nested:
+        n = nest_hotspots(df)
+        df = n.assign(**{S.RANK: n["label"], S.NAME: n["display_name"]}).drop(
+            columns=["label", "display_name"]
+        )
+    elif S.RANK in df.columns:
         df = df.sort_values(S.RANK, kind="stable")
     out = {}
     sup = (

@@ -15,10 +15,10 @@ import streamlit as st
 from hotspots.data.store import Store, open_dataset
 from hotspots.present import views
 
-__all__ = ["get_store", "load_records", "DATASET_LABELS", "filtered", "compute"]
+__all__ = ["get_store", "load_records", "DATASET_LABELS", "filtered", "compute", "whats_new"]
 
 DATASET_LABELS = {
-    "bundled": "Real data: police.uk, Dorset Police (8 months bundled)",
+    "bundled": "Real data: police.uk, Dorset Police (bundled months + months added)",
     "simulated": "SIMULATED data: 2020–2023 with a known Seasonal Response",
     "uploaded": "Uploaded data (Data page)",
     "imported": "Imported data (hotspots ingest)",  # listed once it exists
@@ -80,6 +80,36 @@ def compute(name: str, dataset: str, filters: views.Filters, **params) -> Any:
     return _compute(name, str(store.path), store.version, filters, tuple(sorted(params.items())))
 
 
+@st.cache_resource(max_entries=4, show_spinner="Drawing the streets…")
+def _streets(path: str, version: str) -> Any:
+    from hotspots.present.streets import build_streets
+
+    return build_streets(_records(path, version))
+
+
+def street_layer(dataset: str) -> Any:
+    """The dataset's street layer (police.uk location texts joined into streets), cached."""
+    store = get_store(dataset)
+    return _streets(str(store.path), store.version)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _search_index(path: str, version: str) -> Any:
+    from hotspots.data.boundaries import load_boundaries
+    from hotspots.present.search import build_index
+
+    b = load_boundaries()
+    return build_index(_streets(path, version), b.gazetteer, b.wards)
+
+
+def find_places(dataset: str, query: str, limit: int = 6) -> list:
+    """Streets, places and wards matching ``query`` (:func:`hotspots.present.search.search`)."""
+    from hotspots.present.search import search
+
+    store = get_store(dataset)
+    return search(_search_index(str(store.path), store.version), query, limit=limit)
+
+
 def _hotspot_map(
     path: str,
     version: str,
@@ -91,6 +121,7 @@ def _hotspot_map(
     height: int,
     selected: int | None = None,
     zoom_to_selected: bool = False,
+    zoom_to: tuple[float, float, float, float] | None = None,
 ):
     from hotspots.present.draw import add_draw_control
     from hotspots.present.maps import build_map
@@ -108,6 +139,8 @@ def _hotspot_map(
         simulated=bool(_records(path, version)["simulated"].any()),
         selected=selected,
         zoom_to_selected=zoom_to_selected,
+        streets=_streets(path, version),
+        zoom_to=zoom_to,
     )
     return add_draw_control(m)
 
@@ -121,6 +154,7 @@ def hotspot_map(
     height: int = 620,
     selected: int | None = None,
     zoom_to_selected: bool = False,
+    zoom_to: tuple[float, float, float, float] | None = None,
     **params,
 ):
     """The hotspot page's folium map for ``views.hotspot_view(**params)``.
@@ -141,6 +175,7 @@ def hotspot_map(
         height,
         None if selected is None else int(selected),
         bool(zoom_to_selected),
+        zoom_to,
     )
 
 
@@ -220,7 +255,13 @@ def hotspot_changes(dataset: str, filters: views.Filters, compare: str, **params
 
 @st.cache_resource(max_entries=4, show_spinner="Writing the PCG pack…")
 def _pcg_pack(
-    path: str, version: str, dataset: str, filters: views.Filters, params: tuple, compare: str
+    path: str,
+    version: str,
+    dataset: str,
+    filters: views.Filters,
+    params: tuple,
+    compare: str,
+    suppress_below: int | None,
 ) -> tuple[bytes, str]:
     from hotspots.data.select import month_range
     from hotspots.present.pack import build_pack
@@ -232,13 +273,49 @@ def _pcg_pack(
         _records(path, version), filters.end, len(month_range(filters.start, filters.end)),
         compare, method=p.get("method", "dbscan"), categories=filters.categories,
         area=filters.area, params=_detect_params(p), dataset=dataset, version=version,
+        suppress_below=suppress_below,
     )  # fmt: skip
     return pack_pdf(pack), pack_html(pack)
 
 
-def pcg_pack(dataset: str, filters: views.Filters, compare: str, **params) -> tuple[bytes, str]:
-    """(PDF bytes, HTML text) of the PCG pack for the page's choices, cached."""
+def pcg_pack(
+    dataset: str,
+    filters: views.Filters,
+    compare: str,
+    *,
+    suppress_below: int | None = 5,
+    **params,
+) -> tuple[bytes, str]:
+    """(PDF bytes, HTML text) of the PCG pack for the page's choices, cached.
+
+    ``suppress_below``: the session's disclosure threshold (``widgets.suppress_below``).
+    """
     store = get_store(dataset)
     return _pcg_pack(
-        str(store.path), store.version, dataset, filters, tuple(sorted(params.items())), compare
-    )
+        str(store.path), store.version, dataset, filters, tuple(sorted(params.items())),
+        compare, suppress_below,
+    )  # fmt: skip
+
+
+@st.cache_resource(max_entries=8, show_spinner="Checking the months…")
+def _whats_new(path: str, version: str):
+    from hotspots.data.fetch import last_updated
+    from hotspots.present.whats_new import whats_new as build
+
+    store = Store(path)
+    months = store.months()
+    newest = [
+        e.get("imported_at")
+        for e in store.files().values()
+        if months and months[-1] in e.get("months", [])
+    ]
+    return build(
+        _records(path, version), months, last_updated=last_updated(store),
+        imported_at=max([n for n in newest if n], default=None),
+    )  # fmt: skip
+
+
+def whats_new(dataset: str):
+    """The Overview's "what is new" (:func:`hotspots.present.whats_new.whats_new`), cached."""
+    store = get_store(dataset)
+    return _whats_new(str(store.path), store.version)

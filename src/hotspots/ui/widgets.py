@@ -118,6 +118,19 @@ def disclosure_forced() -> bool:
     return forced(auth.session_principal())
 
 
+def suppress_below(*, exact_counts: bool) -> int | None:
+    """This session's disclosure threshold (:func:`hotspots.present.disclosure.suppress_below_for`).
+
+    ``exact_counts`` is the page's setting; a viewer never gets exact counts.
+    """
+    from hotspots.present.disclosure import suppress_below_for
+
+    principal = auth.session_principal()
+    return suppress_below_for(
+        principal.role if principal is not None else "local", exact_counts=exact_counts
+    )
+
+
 def log_export(what: str, dataset: str):
     """An ``on_click`` for a download button: records the export in the audit trail.
 
