@@ -193,20 +193,13 @@ class TestRecovery:
             assert over[kind]["poisson"] < 0.85, over  # what the Poisson-only interval would give
             assert over[kind]["median_dispersion"] > 2
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="issue 19, measured: end to end, seeds 0-39 cover the true crime effect in 82.5% "
-        "(ASB 95%); over 119 seeds 86% crime, 92% ASB, with no bias (misses on both sides): the "
-        "evaluation's one zone-model φ (8 df) gives intervals too narrow for the target. The "
-        "model-level draw (benchmarks/coverage_evaluation.py) gives 93%, so the gap is in the "
-        "pipeline (zones from the boundaries, a fifth of BCP's volumes). Strict: it fails once "
-        "the model is fixed, so this marker is removed then.",
-    )
     def test_coverage_end_to_end_through_simulate_import_evaluate(self, tmp_path):
         """Issue 19: 40 seeds through the whole pipeline (simulate -> police.uk CSVs -> import
         into a store -> evaluate the Seasonal Response 2022), overdispersed counts: the 95%
         interval of the relative effect holds the truth in at least 85% of seeds for crime
-        and for ASB (about 4 minutes; benchmarks/coverage_pipeline.py runs 200)."""
+        and for ASB (about 4 minutes; benchmarks/coverage_pipeline.py runs 200). Seeds 0-39
+        cover crime in 90% and ASB in 95% with each zone's own dispersion from its snap points
+        (82.5% for crime with the zone model's one dispersion on 8 df)."""
         from hotspots.comparison.calibration import pipeline_coverage
 
         res = pipeline_coverage(40, 2.5, workdir=tmp_path)

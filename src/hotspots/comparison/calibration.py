@@ -142,14 +142,14 @@ def pipeline_coverage(
             hit[kind]["relative"] += ok_rel
             hit[kind]["wdd"] += ok_wdd
             hit[kind]["poisson"] += rel.poisson_ci_low <= factor <= rel.poisson_ci_high
-            phis[kind].append(g.dispersion.phi)
+            phis[kind].append(rel.dispersion.phi)
             rows.append(
                 {
                     "seed": seed, "kind": kind, "effect_pct": round(100 * (rel.ratio - 1), 1),
                     "ci": (round(100 * (rel.ci_low - 1), 1), round(100 * (rel.ci_high - 1), 1)),
                     "true_pct": round(100 * (factor - 1), 2), "covered": bool(ok_rel),
                     "wdd": round(w.total, 1), "true_wdd": round(true_wdd, 1),
-                    "wdd_covered": bool(ok_wdd), "dispersion": round(g.dispersion.phi, 2),
+                    "wdd_covered": bool(ok_wdd), "dispersion": round(rel.dispersion.phi, 2),
                 }
             )  # fmt: skip
             if progress is not None:

@@ -28,6 +28,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from hotspots.comparison.dispersion import Dispersion, two_figures
 from hotspots.comparison.evaluation_results import (
     TABLE_COLUMNS,
     Displacement,
@@ -42,6 +43,8 @@ from hotspots.comparison.relative import (
     RelativeEffect,
     period_dispersion,
     relative_effect,
+    relative_effect_zones,
+    subunit_dispersion,
     zone_month_dispersion,
 )
 from hotspots.comparison.wdd import (
@@ -193,7 +196,14 @@ def evaluate(
         cntm = np.zeros((3, len(months)), dtype=np.int64)
         sel = gmask & (zone >= 0)
         np.add.at(cntm, (zone[sel].astype(np.int64), month_idx[sel]), 1)
-        results.append(_evaluate_group(gcats, cntm, after_m, months, tb, ta, conf, has_ring))
+        # the same counts by snap point: each zone's own dispersion (relative effects)
+        loc = pts.inverse[sel] if len(sub) else np.empty(0, dtype=np.int64)
+        zdisp = [
+            _snap_point_dispersion(loc[zone[sel] == z], month_idx[sel][zone[sel] == z],
+                                   len(months), after_m, months, name, gcats)
+            for z, name in enumerate(("target", "ring", "control"))
+        ]  # fmt: skip
+        results.append(_evaluate_group(gcats, cntm, after_m, months, tb, ta, conf, has_ring, zdisp))
     return Evaluation(
         zones.target.name,
         zones.target.spec,
@@ -208,9 +218,23 @@ def evaluate(
     )
 
 
+def _snap_point_dispersion(
+    loc: np.ndarray, month_idx: np.ndarray, n_months: int, after_m: np.ndarray,
+    months: list[str], zone_name: str, gcats: tuple[str, ...],
+) -> Dispersion:  # fmt: skip
+    """A zone's own dispersion from its snap points' monthly counts (:func:`subunit_dispersion`)."""
+    codes, inv = np.unique(loc, return_inverse=True)
+    y = np.zeros((len(codes), n_months), dtype=np.int64)
+    np.add.at(y, (inv, month_idx), 1)
+    return subunit_dispersion(
+        y, after_m, f"monthly counts of {_group_label(gcats)} at the {zone_name}'s "
+        f"{len(codes)} snap points", months,
+    )  # fmt: skip
+
+
 def _evaluate_group(
     gcats: tuple[str, ...], cntm: np.ndarray, after_m: np.ndarray, months: list[str],
-    tb: int, ta: int, conf: float, has_ring: bool,
+    tb: int, ta: int, conf: float, has_ring: bool, snap_disp: list[Dispersion] | None = None,
 ) -> GroupEvaluation:  # fmt: skip
     """The statistics of one group from its zones x months counts (target, ring, control)."""
     cnt = np.column_stack([cntm[:, ~after_m].sum(axis=1), cntm[:, after_m].sum(axis=1)])
@@ -232,8 +256,25 @@ def _evaluate_group(
     tc, dc, cc = (
         rate_ratio(int(cnt[i, 0]), int(cnt[i, 1]), tb, ta, dispersion=zdisp[i]) for i in range(3)
     )
-    rel = relative_effect(t0, t1, c0, c1, conf, disp)
-    brel = relative_effect(d0, d1, c0, c1, conf, disp) if has_ring else None
+    if snap_disp is not None and all(d.estimated for d in (snap_disp[0], snap_disp[2])):
+        # each zone's own dispersion: the zone model's one phi (few df) is mostly the
+        # smaller zones' average and too small for a target busier per point than its ring
+        rel = relative_effect_zones(t0, t1, c0, c1, snap_disp[0], snap_disp[2], conf)
+    else:
+        rel = relative_effect(t0, t1, c0, c1, conf, disp)
+    if not has_ring:
+        brel = None
+    elif snap_disp is not None and all(d.estimated for d in (snap_disp[1], snap_disp[2])):
+        brel = relative_effect_zones(d0, d1, c0, c1, snap_disp[1], snap_disp[2], conf)
+    else:
+        brel = relative_effect(d0, d1, c0, c1, conf, disp)
+    if rel.dispersion.model.startswith("separate"):
+        rd = rel.dispersion
+        gnotes.append(
+            f"The relative effect of the target allows for its own dispersion and the control's "
+            f"(effective {two_figures(rd.phi)}; {rd.model}; {rd.df:.0f} degrees of freedom); the "
+            "WDD and WDQ use the dispersion above."
+        )
     if rel.corrected or (brel is not None and brel.corrected):
         gnotes.append("a zero count: 0.5 added to every count of the relative effects (Haldane)")
     flag = small_count_flag(t0, t1)
