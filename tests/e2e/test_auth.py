@@ -172,6 +172,7 @@ def test_analyst_sees_exports_and_uploads_privately(browser, auth_server, auth_e
     assert RESTRICTED in _datasets_table(page)
     # her upload goes into a dataset she names, restricted to her team
     month = sorted((ROOT / "geodata" / "police_uk").glob("*.csv"))[0]
+    page.get_by_text("a dataset of your own (name it)", exact=True).click()  # not the real one
     page.get_by_label("Dataset name").fill("Ana Upload")
     page.get_by_label("Dataset name").press("Enter")
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(month))

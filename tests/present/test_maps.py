@@ -424,8 +424,24 @@ def test_each_hotspot_feature_carries_its_id(toy_boundaries, toy_hotspots):
     hs = [lay for lay in layers_of(m, E.GeoJsonLayer) if lay.layer_name == "Hotspots"][0]
     props = [f[2] for f in json.loads(hs.feats_js)]
     assert props == [
-        {"hotspot_id": 12, "rank": 2, "name": XSS_ESCAPED, "count": 3, "style": "hotspot|0"},
-        {"hotspot_id": 11, "rank": 1, "name": "Lower Gardens", "count": 250, "style": "hotspot|0"},
+        {
+            "hotspot_id": 12,
+            "rank": 2,
+            "name": XSS_ESCAPED,
+            "count": 3,
+            "level": 0,
+            "parent": None,
+            "style": "hotspot|0",
+        },
+        {
+            "hotspot_id": 11,
+            "rank": 1,
+            "name": "Lower Gardens",
+            "count": 250,
+            "level": 0,
+            "parent": None,
+            "style": "hotspot|0",
+        },
     ]
 
 

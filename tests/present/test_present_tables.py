@@ -180,3 +180,8 @@ def test_top_rows_shows_25_and_says_how_many_more():
     assert more == "The 25 biggest of 30 hotspots; 5 smaller ones are in the downloads."
     assert top_rows(t.head(26))[1].endswith("1 smaller one is in the downloads.")
     assert top_rows(t.head(25))[1] is None
+    # nested: 25 top-level hotspots, each with the street-sized ones under it
+    ranks = [r for i in range(1, 31) for r in (str(i), f"{i}.1")]
+    shown, more = top_rows(pd.DataFrame({"Rank": ranks}))
+    assert len(shown) == 50 and shown["Rank"].iloc[-1] == "25.1"
+    assert more == "The 25 biggest of 30 hotspots; 5 smaller ones are in the downloads."

@@ -166,6 +166,9 @@ def add_hotspots(
                     S.RANK: rank,
                     S.NAME: esc(r.get(S.NAME)),
                     S.COUNT: None if hidden else int(c),
+                    # street-sized hotspots (level 1) inside their district (parent)
+                    "level": _int_or(r.get("level"), 0),
+                    "parent": _int_or(r.get("parent"), None),
                     "style": f"{cls}|{int(is_sel)}",
                 }
             )
@@ -201,3 +204,8 @@ def add_hotspots(
         fit = bounds_latlon(chosen.buffer(300.0))
     legend = hotspot_legend(change_classes, controls=controls)
     return Drawn(legend=(legend,), notes=tuple(notes), fit=fit)
+
+
+def _int_or(value: Any, default: int | None) -> int | None:
+    """``int(value)``, or ``default`` for None / NA (a nullable column's missing value)."""
+    return default if value is None or pd.isna(value) else int(value)

@@ -266,14 +266,23 @@ TABLE_TOP_N = 25
 
 
 def top_rows(table: pd.DataFrame, top_n: int = TABLE_TOP_N) -> tuple[pd.DataFrame, str | None]:
-    """The first ``top_n`` rows of a ranked table, and a sentence saying how many more exist.
+    """The first ``top_n`` hotspots of a ranked table, and a sentence saying how many more exist.
 
-    Returns ``(table, None)`` when nothing is left out.
+    In a nested table (:func:`hotspot_table`: ranks "1", "1.1", "1.2", "2", ...) the count is
+    of top-level hotspots, each kept with the street-sized hotspots under it, so the table,
+    the map and the downloads list the same hotspots. Returns ``(table, None)`` when nothing
+    is left out.
     """
-    if len(table) <= top_n:
+    rank = HOTSPOT_TABLE_LABELS[S.RANK]
+    if rank in table.columns:
+        top = ~table[rank].astype(str).str.contains(".", regex=False).to_numpy()
+    else:
+        top = np.ones(len(table), dtype=bool)
+    n_top = int(top.sum())
+    if n_top <= top_n:
         return table, None
-    more = len(table) - top_n
-    return table.head(top_n), (
-        f"The {top_n} biggest of {len(table):,} hotspots; {more:,} smaller "
+    more = n_top - top_n
+    return table[np.cumsum(top) <= top_n], (
+        f"The {top_n} biggest of {n_top:,} hotspots; {more:,} smaller "
         f"{'one is' if more == 1 else 'ones are'} in the downloads."
     )
