@@ -56,6 +56,7 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 
+from hotspots.data.police_uk import HEADER
 from hotspots.errors import HotspotsError, InputError
 
 __all__ = [
@@ -94,20 +95,7 @@ CATEGORY_NAMES: dict[str, str] = {
 }
 # police.uk street files carry 2021 LSOA codes from this month (earlier months: 2011).
 LSOA21_FROM = "2023-01"
-STREET_HEADER = [
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Crime type",
-    "Last outcome category",
-    "Context",
-]
+STREET_HEADER = HEADER  # the columns of a police.uk street file, written as police.uk does
 FORCES = {"Force": ("Dorset Police", "dorset"), "BTP": ("British Transport Police", "btp")}
 BUFFER_M = 300.0  # the polygon asked for: BCP's outline grown by this ...
 SIMPLIFY_M = 50.0  # ... and simplified by this (less than the buffer: no BCP point lost)
