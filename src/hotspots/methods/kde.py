@@ -98,7 +98,7 @@ from hotspots.data.areas import Area, area_mask, records_in_area, resolve_area
 from hotspots.data.boundaries import Boundaries
 from hotspots.data.points import WeightedPoints, unique_locations
 from hotspots.data.select import select_rows
-from hotspots.methods.chance import MAP_POINTS, chance_model, poisson_min_count
+from hotspots.methods.chance import MAP_POINTS, chance_model, poisson_isf, poisson_min_count
 from hotspots.methods.grid import Grid, cell_polygons, grid_for
 from hotspots.methods.kde_surface import GAUSS_TRUNCATE_SD, KERNELS, kernel_density
 from hotspots.methods.naming import (
@@ -345,12 +345,10 @@ def chance_min_count(
     the Poisson mean ``N pi r^2 / A`` and the number of tests corrected for,
     ``max(n_tests, A / (pi r^2), 1)``.
     """
-    from scipy import stats
-
     disc = math.pi * radius_m**2
     mean = n_records * disc / area_m2 if area_m2 > 0 else 0.0
     discs = max(1.0, float(n_tests), area_m2 / disc)
-    m = int(stats.poisson.isf(alpha / discs, mean)) + 1 if mean > 0 else 1
+    m = int(poisson_isf(alpha / discs, mean)) + 1 if mean > 0 else 1
     return max(1, m), mean, discs
 
 
