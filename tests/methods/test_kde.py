@@ -336,6 +336,10 @@ def test_cell_areas_are_the_dissolved_squares(seed):
         assert n == n0 and p == pytest.approx(p0)
         assert g.geom_type == "Polygon" and g.equals(g0)
     assert all(g.is_valid for g in ours.geometry)
+    # largest first; equal areas by their peak density, highest first
+    n, pk = ours["n_cells"].to_numpy(), ours[kde_mod.PEAK].to_numpy()
+    assert (np.diff(n) <= 0).all()
+    assert all(pk[k] >= pk[k + 1] for k in range(len(n) - 1) if n[k] == n[k + 1])
     empty = cell_areas(grid, np.zeros(grid.shape, bool), density)
     assert len(empty) == 0 and list(empty.columns) == ["n_cells", kde_mod.PEAK, "geometry"]
 

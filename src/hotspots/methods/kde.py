@@ -296,7 +296,10 @@ def cell_areas(grid: Grid, mask: np.ndarray, density: np.ndarray) -> gpd.GeoData
     Returns
     -------
     GeoDataFrame (EPSG:27700) with ``n_cells``, ``kde_peak_per_km2`` and one Polygon per
-    area, largest first (ties: the area whose first cell comes first in row-major order).
+    area, largest first; among equal areas the higher peak density first, then the one
+    whose first cell comes first in row-major order. (One union of every square gave
+    equal areas in GEOS's order; the ranks of hotspots of equal count and area follow
+    their peak density now.)
     """
     from scipy import ndimage
 
@@ -326,7 +329,9 @@ def cell_areas(grid: Grid, mask: np.ndarray, density: np.ndarray) -> gpd.GeoData
         dtype=object,
     )
     first = i[order[starts]] * grid.nx + j[order[starts]]
-    rank = np.lexsort((first, -n_cells))  # area is cells times c²: larger first, then by position
+    # area is cells times c²: larger first; among equal areas the higher peak (as Gi* ranks
+    # ties by their peak z), then the position of the first cell (row-major)
+    rank = np.lexsort((first, -peak, -n_cells))
     return gpd.GeoDataFrame(
         {N_CELLS: n_cells[rank], PEAK: peak[rank]},
         geometry=gpd.GeoSeries(geoms[rank], crs=S.CRS_METRES),
