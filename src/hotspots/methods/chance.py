@@ -388,17 +388,18 @@ def poisson_isf(q: np.ndarray | float, mean: np.ndarray | float) -> np.ndarray:
     command line never imports ``scipy.stats`` (half a second of a ``detect``). Exact
     to the same survival function as scipy.stats (tested on a grid of means and levels).
     """
-    q, mean = np.broadcast_arrays(np.asarray(q, dtype="float64"), np.asarray(mean, dtype="float64"))
-    mean = np.maximum(mean, 0.0)
+    qa, ma = np.broadcast_arrays(np.asarray(q, dtype="float64"), np.asarray(mean, dtype="float64"))
+    q_arr: np.ndarray = np.asarray(qa)
+    mean_arr: np.ndarray = np.maximum(np.asarray(ma), 0.0)
     # P(X > mean + 38 sqrt(mean) + 800) < 1e-300 (Chernoff): a bound with sf <= q
-    lo = np.full(mean.shape, -1.0)
-    hi = np.ceil(mean + 38.0 * np.sqrt(mean) + 800.0)
+    lo = np.full(mean_arr.shape, -1.0)
+    hi = np.ceil(mean_arr + 38.0 * np.sqrt(mean_arr) + 800.0)
     while np.any(hi - lo > 1):
         mid = np.floor((lo + hi) / 2)
-        ok = special.pdtrc(mid, mean) <= q
+        ok = special.pdtrc(mid, mean_arr) <= q_arr
         hi = np.where(ok, mid, hi)
         lo = np.where(ok, lo, mid)
-    return np.where(q >= 1.0, -1.0, hi)
+    return np.where(q_arr >= 1.0, -1.0, hi)
 
 
 def palm_min_count(
