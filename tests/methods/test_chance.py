@@ -248,3 +248,22 @@ def test_catchments_are_kept_on_disk_for_the_next_process(tmp_path, monkeypatch)
     np.testing.assert_array_equal(C._catchments_cached(key, shapely.to_wkb(land)), want)
     np.testing.assert_array_equal(np.load(files[0]), want)
     C._catchments_cached.cache_clear()
+
+
+def test_bundled_map_points_are_kept_on_disk_and_equal_a_fresh_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOTSPOTS_STORE", str(tmp_path))
+    from hotspots.data.boundaries import POLICE_UK_DIR, geodata_dir
+
+    C._bundled.cache_clear()
+    x, y = C.bundled_map_points()
+    files = sorted((geodata_dir() / POLICE_UK_DIR).glob("*-street.csv"))
+    fx, fy = C._read_bundled(files)
+    np.testing.assert_array_equal(x, fx)
+    np.testing.assert_array_equal(y, fy)
+    assert len(x) > 4000
+    kept = list((tmp_path / C.CATCHMENT_CACHE).glob("map-points-*.npy"))
+    assert len(kept) == 1
+    C._bundled.cache_clear()  # the next process reads the file
+    x2, _ = C.bundled_map_points()
+    np.testing.assert_array_equal(x2, fx)
+    C._bundled.cache_clear()

@@ -85,7 +85,21 @@ def _key(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 @functools.lru_cache(maxsize=2)
 def _bundled(geodir: str) -> tuple[np.ndarray, np.ndarray]:
+    """The bundled map points, kept on disk (see :func:`_disk_cached`) under a key of the
+    street files' names, sizes and modification times and the BCP outline."""
     files = sorted((Path(geodir) / POLICE_UK_DIR).glob("*-street.csv"))
+    stamp = "|".join(f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in files)
+    key = stamp.encode() + b"|" + shapely.to_wkb(load_boundaries().outline)
+    xy = _disk_cached(
+        "map-points",
+        key,
+        lambda: np.vstack(_read_bundled(files)),
+        lambda shape: len(shape) == 2 and shape[0] == 2,
+    )
+    return xy[0], xy[1]
+
+
+def _read_bundled(files: list[Path]) -> tuple[np.ndarray, np.ndarray]:
     cols = ["Longitude", "Latitude"]
     raw = pd.concat(
         [pd.read_csv(f, dtype=str, keep_default_na=False, usecols=cols) for f in files],
@@ -108,8 +122,9 @@ def _bundled(geodir: str) -> tuple[np.ndarray, np.ndarray]:
 def bundled_map_points() -> tuple[np.ndarray, np.ndarray]:
     """The distinct police.uk map points inside BCP of the bundled months (x, y metres).
 
-    Read once per process from ``geodata/police_uk`` (longitude and latitude only,
-    ~0.5 s), projected to EPSG:27700 and rounded to 1 cm as the importer does.
+    Read from ``geodata/police_uk`` (longitude and latitude only, ~0.5 s), projected to
+    EPSG:27700 and rounded to 1 cm as the importer does; once per process, and kept in
+    the store root's ``.cache`` for the next process until a street file changes.
     """
     return _bundled(str(geodata_dir()))
 
@@ -188,6 +203,35 @@ def catchment_weights(x: np.ndarray, y: np.ndarray, land: shapely.Geometry) -> n
 CATCHMENT_CACHE = ".cache"  # under the store root (no dataset name starts with a dot)
 
 
+def _disk_cached(stem: str, key: bytes, compute, shape_ok) -> np.ndarray:
+    """``compute()`` (a float64 array) kept in ``<store root>/.cache/<stem>-<sha256 of key>.npy``.
+
+    For results that only depend on ``key`` and cost a new process a noticeable part of a
+    CLI call. A file that cannot be read, or whose shape ``shape_ok`` refuses, is computed
+    again; a cache folder that cannot be written is skipped (computed each time)."""
+    import hashlib
+    import os
+
+    from hotspots.data.store_layout import store_root
+
+    path = store_root() / CATCHMENT_CACHE / f"{stem}-{hashlib.sha256(key).hexdigest()[:40]}.npy"
+    try:
+        kept = np.load(path, allow_pickle=False)
+        if kept.dtype == np.float64 and shape_ok(kept.shape):
+            return kept
+    except (OSError, ValueError):
+        pass
+    out = np.asarray(compute(), dtype="float64")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npy")
+        np.save(tmp, out, allow_pickle=False)
+        os.replace(tmp, path)  # atomic: a reader sees the whole file or none
+    except OSError:
+        pass
+    return out
+
+
 @functools.lru_cache(maxsize=4)
 def _catchments_cached(key: bytes, land_wkb: bytes) -> np.ndarray:
     """:func:`catchment_weights` once per process, and once per machine: the result is
@@ -195,29 +239,13 @@ def _catchments_cached(key: bytes, land_wkb: bytes) -> np.ndarray:
     process (every CLI call) reads it instead of clipping thousands of Voronoi cells to
     the coast (0.3-0.4 s). The name is the hash of everything the result depends on; an
     unreadable or wrong-sized file is computed again."""
-    import hashlib
-    import os
-
-    from hotspots.data.store_layout import store_root
-
     xy = np.frombuffer(key, dtype="float64").reshape(2, -1)
-    digest = hashlib.sha256(key + b"|" + land_wkb).hexdigest()[:40]
-    path = store_root() / CATCHMENT_CACHE / f"catchments-{digest}.npy"
-    try:
-        kept = np.load(path, allow_pickle=False)
-        if kept.shape == (xy.shape[1],) and kept.dtype == np.float64:
-            return kept
-    except (OSError, ValueError):
-        pass
-    out = catchment_weights(xy[0], xy[1], shapely.from_wkb(land_wkb))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npy")
-        np.save(tmp, out, allow_pickle=False)
-        os.replace(tmp, path)  # atomic: a reader sees the whole file or none
-    except OSError:
-        pass  # a read-only cache folder: computed each time, as before
-    return out
+    return _disk_cached(
+        "catchments",
+        key + b"|" + land_wkb,
+        lambda: catchment_weights(xy[0], xy[1], shapely.from_wkb(land_wkb)),
+        lambda shape: shape == (xy.shape[1],),
+    )
 
 
 @dataclass(frozen=True, eq=False)

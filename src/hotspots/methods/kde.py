@@ -288,8 +288,7 @@ def cell_areas(grid: Grid, mask: np.ndarray, density: np.ndarray) -> gpd.GeoData
 
     The same areas as :func:`hotspots.methods.naming.dissolve_cells` on the cells'
     squares, built from the mask instead of one union of every square: the connected
-    components of the mask (``scipy.ndimage.label``, 4-connectivity: cells sharing an
-    edge) give each area's cells, its cell count and peak at once, and each area's
+    components of the mask (``scipy.sparse.csgraph``, cells sharing an edge) give each area's cells, its cell count and peak at once, and each area's
     polygon is the coverage union of its own squares only (``shapely.coverage_union_all``,
     for squares that share edges exactly, as grid cells do).
 
@@ -301,17 +300,28 @@ def cell_areas(grid: Grid, mask: np.ndarray, density: np.ndarray) -> gpd.GeoData
     equal areas in GEOS's order; the ranks of hotspots of equal count and area follow
     their peak density now.)
     """
-    from scipy import ndimage
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
 
-    labels, n = ndimage.label(mask)
     i, j = np.nonzero(mask)  # row-major: each component's cells in flat-id order
+    n = 0
+    if len(i):
+        # the graph of selected cells, an edge to each selected east and north neighbour
+        idx = np.full(mask.shape, -1, dtype=np.int64)
+        idx[i, j] = np.arange(len(i))
+        east = idx[:, 1:][mask[:, :-1] & mask[:, 1:]]
+        west = idx[:, :-1][mask[:, :-1] & mask[:, 1:]]
+        north = idx[1:, :][mask[:-1, :] & mask[1:, :]]
+        south = idx[:-1, :][mask[:-1, :] & mask[1:, :]]
+        a, b = np.r_[west, south], np.r_[east, north]
+        graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(len(i), len(i)))
+        n, lab = connected_components(graph, directed=False)
     if n == 0:
         return gpd.GeoDataFrame(
             {N_CELLS: pd.Series(dtype="int64"), PEAK: pd.Series(dtype="float64")},
             geometry=gpd.GeoSeries([], crs=S.CRS_METRES),
             crs=S.CRS_METRES,
         )
-    lab = labels[i, j] - 1
     c = grid.cell_size_m
     x = grid.x0 + j * c
     y = grid.y0 + i * c
