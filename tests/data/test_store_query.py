@@ -110,14 +110,15 @@ def test_dataset_records_with_an_area_equal_the_in_memory_path(bundled, every_re
         assert _key(got) == _key(want)
 
 
-def test_one_connection_per_store_and_a_cursor_per_thread(bundled, tmp_path):
+def test_one_connection_and_a_cursor_per_thread(bundled, tmp_path):
     cur = store_cursor(bundled.path)
     assert store_cursor(bundled.path) is cur  # the same thread: the same cursor
-    assert store_cursor(tmp_path) is not cur  # another store: its own connection
+    assert store_cursor(tmp_path) is cur  # every store shares the process's connection
     seen: dict[int, object] = {}
 
     def grab(i: int) -> None:
         seen[i] = store_cursor(bundled.path)
+        seen[i].sql("SELECT 42").fetchall()  # usable on its own thread
 
     threads = [threading.Thread(target=grab, args=(i,)) for i in range(3)]
     for t in threads:

@@ -27,35 +27,39 @@ if TYPE_CHECKING:
 
 __all__ = ["StoreQueries", "store_cursor"]
 
-_CONNECTIONS: dict[tuple[int, str], Any] = {}  # (process id, store path) -> DuckDB connection
-_CONNECTIONS_LOCK = threading.Lock()
+SMALL_ROWS = 4096  # below this, testing every row costs less than finding distinct locations
+_CONNECTION: dict[int, Any] = {}  # process id -> the process's DuckDB connection
+_CONNECTION_LOCK = threading.Lock()
 _THREAD = threading.local()
 
 
-def store_cursor(path: str | Path):
-    """This thread's DuckDB cursor on the one in-memory connection kept for the store at ``path``.
+def store_cursor(path: str | Path | None = None):
+    """This thread's DuckDB cursor on the one in-memory connection every store of this
+    process shares (``path`` is accepted for the callers' clarity; any store's files are
+    read through it).
 
-    One connection per store and process: opening a DuckDB connection costs more than a
-    small query (the issue measured 2-10x plain DuckDB with a connection per query). A
-    DuckDB connection is not thread-safe and Streamlit reruns a script from several
-    threads, so each thread gets its own cursor of it (``connection.cursor()``, DuckDB's
-    documented way to share one database between threads). Keyed by process id as well,
-    so a forked child never uses its parent's connection.
+    Opening a DuckDB connection costs more than a small query (the issue measured 2-10x
+    plain DuckDB with a connection per query), so it is opened once. One for the whole
+    process rather than one per store: an in-memory DuckDB reads any Parquet file, and
+    a connection per store would keep one alive for every temporary store a long process
+    (a server, the test suite) ever opened. A DuckDB connection is not thread-safe and
+    Streamlit reruns a script from several threads, so each thread gets its own cursor
+    (``connection.cursor()``, DuckDB's documented way to share one database between
+    threads). Keyed by process id, so a forked child never uses its parent's connection.
     """
     import duckdb
 
-    key = (os.getpid(), str(Path(path)))
-    cursors = getattr(_THREAD, "cursors", None)
-    if cursors is None:
-        cursors = _THREAD.cursors = {}
-    cur = cursors.get(key)
-    if cur is None:
-        with _CONNECTIONS_LOCK:
-            con = _CONNECTIONS.get(key)
+    pid = os.getpid()
+    cur = getattr(_THREAD, "cursor", None)
+    if cur is None or getattr(_THREAD, "pid", None) != pid:
+        with _CONNECTION_LOCK:
+            con = _CONNECTION.get(pid)
             if con is None:
                 con = duckdb.connect(config={"threads": min(4, os.cpu_count() or 1)})
-                _CONNECTIONS[key] = con
-            cur = cursors[key] = con.cursor()
+                _CONNECTION.clear()  # a parent's connection is not ours to use
+                _CONNECTION[pid] = con
+            cur = con.cursor()
+        _THREAD.cursor, _THREAD.pid = cur, pid
     return cur
 
 
@@ -154,6 +158,8 @@ class StoreQueries(StoreFiles):
 
         x = tbl.column(S.X).to_numpy().astype("float64", copy=False)
         y = tbl.column(S.Y).to_numpy().astype("float64", copy=False)
+        if len(x) <= SMALL_ROWS:  # few rows (counts grouped by location): test each
+            return area_mask(x, y, area)
         pts = unique_locations(x, y)
         return area_mask(pts.x, pts.y, area)[pts.inverse]
 
