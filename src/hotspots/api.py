@@ -88,7 +88,8 @@ class Dataset:
         Returns
         -------
         pandas.DataFrame with the canonical columns (:data:`hotspots.data.schema.RECORD_COLUMNS`).
-        Only the month files, categories and bounding box asked for are read.
+        Only the month files, categories and area asked for are read: the area in SQL (its
+        bounding box), then the exact point-in-polygon test on the few rows left.
         """
         from hotspots.data import schema as S
 
