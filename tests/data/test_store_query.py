@@ -155,3 +155,19 @@ def test_queries_from_many_threads_at_once_agree(bundled):
     for got, got_ward in results:
         pd.testing.assert_frame_equal(got, want)
         pd.testing.assert_frame_equal(got_ward, want_ward)
+
+
+def test_every_ward_in_sql_is_exactly_its_polygon_in_bcp(bundled, every_record):
+    """With bcp_only a ward is read by its stored ward_code (no polygon test at query
+    time): for every bundled ward that is the polygon test on BCP's records, to the row."""
+    from hotspots.data.boundaries import load_boundaries
+
+    in_bcp = every_record[every_record[S.IN_BCP].to_numpy(dtype=bool)]
+    codes = load_boundaries().wards[S.WARD_CODE].tolist()
+    assert len(codes) == 33
+    for code in codes:
+        ward = resolve_area(f"ward:{code}")
+        want = in_bcp[records_in_area(in_bcp, ward)]
+        got = bundled.records(area=ward, bcp_only=True)
+        assert len(want) > 0 and _key(got) == _key(want), code
+        assert bundled.counts([S.MONTH], area=ward)["records"].sum() == len(want), code

@@ -102,8 +102,9 @@ class StoreQueries(StoreFiles):
         area : an :class:`~hotspots.data.areas.Area` or anything
             :func:`~hotspots.data.areas.resolve_area` takes; records inside it, exactly as
             :func:`~hotspots.data.areas.records_in_area` decides. BCP is the stored
-            ``in_bcp`` flag, in SQL; any other area is its bounding box in SQL, then the
-            exact point-in-polygon test on the distinct locations of the few rows left.
+            ``in_bcp`` flag, in SQL; with ``bcp_only`` a ward is the stored ``ward_code``
+            (written at import by the same polygon test); any other area is its bounding
+            box in SQL, then the exact point-in-polygon test on the few rows left.
         bcp_only : only records in BCP (the stored ``in_bcp`` flag, in SQL).
 
         Without a filter the month files are read whole (Arrow); with one, the store's
@@ -111,7 +112,7 @@ class StoreQueries(StoreFiles):
         selection. Row order is the store's (month, source file, line).
         """
         cats = S.resolve_categories(categories) if categories is not None else S.CATEGORIES
-        exact, area_where = self._area_filter(area)
+        exact, area_where = self._area_filter(area, bcp_only)
         where = " AND ".join(
             w for w in (self._where(cats, bbox, bcp_only=bcp_only), area_where) if w
         )
@@ -138,15 +139,25 @@ class StoreQueries(StoreFiles):
         return self._consistent(query)
 
     @staticmethod
-    def _area_filter(area) -> tuple[Area | None, str]:
-        """(area still to test exactly or None, SQL condition) for ``area``."""
+    def _area_filter(area, bcp_only: bool = False) -> tuple[Area | None, str]:
+        """(area still to test exactly or None, SQL condition) for ``area``.
+
+        BCP is the stored ``in_bcp`` flag (as :func:`~hotspots.data.areas.records_in_area`
+        rules). A ward, among records in BCP (``bcp_only``), is the stored ``ward_code``:
+        the importer gave each record in BCP the ward whose polygon holds it, from the
+        same bundled boundaries (:func:`hotspots.data.boundaries.locate`), so the column
+        is the polygon test, done once at import (the same for every bundled ward: tested).
+        Any other area is its bounding box, then the exact test on the rows left.
+        """
         if area is None:
             return None, ""
         from hotspots.data.areas import Area, resolve_area
 
         a = area if isinstance(area, Area) else resolve_area(area)
-        if a.kind == "bcp":  # records_in_area's rule for BCP: the stored flag
+        if a.kind == "bcp":
             return None, S.IN_BCP
+        if bcp_only and a.kind == "ward" and a.spec.startswith("ward:"):
+            return None, f"{S.IN_BCP} AND {S.WARD_CODE} = {sql_list([a.spec[5:]])[1:-1]}"
         x0, y0, x1, y1 = (float(v) for v in a.geometry.bounds)
         return a, f"{S.X} BETWEEN {x0!r} AND {x1!r} AND {S.Y} BETWEEN {y0!r} AND {y1!r}"
 
@@ -206,7 +217,7 @@ class StoreQueries(StoreFiles):
         exact point-in-polygon test on those locations and their counts summed.
         """
         cats = S.resolve_categories(categories) if categories is not None else S.CATEGORIES
-        exact, area_where = self._area_filter(area)
+        exact, area_where = self._area_filter(area, bcp_only)
         where = " AND ".join(w for w in (self._where(cats, bbox, bcp_only), area_where) if w)
         by = stored_columns(by, "by")
         keys = ", ".join(f'"{c}"' for c in by)
