@@ -183,11 +183,15 @@ def change_map(
     simulated: bool = False,
     suppress_below: int | None = None,
     height: int = 520,
+    tiles: Any = None,
 ) -> folium.Map:
     """The change map: :func:`hotspots.present.maps.build_map` (offline base, the target
-    dashed) fitted to every classed hotspot, with the change layer on top."""
+    dashed) fitted to every classed hotspot, with the change layer on top. ``tiles``:
+    ``build_map``'s (None: the deployment's setting; without tiles, or when they fail,
+    the streets layer and the boundaries still draw)."""
+    more = {} if tiles is None else {"tiles": tiles}
     m = build_map(
         area=area, height=height, simulated=simulated, zoom_to=change_extent(table),
-        streets=streets, suppress_below=suppress_below,
+        streets=streets, suppress_below=suppress_below, **more,
     )  # fmt: skip
     return add_change_layer(m, table, suppress_below=suppress_below)

@@ -59,6 +59,7 @@ __all__ = [
     "seasonal_page",
     "change_section",
     "change_table_for_people",
+    "group_notes",
     "windows_caption",
     "no_verdict",
     "intervention_years",
@@ -134,6 +135,12 @@ class SeasonalPage:
 _OWN_DISP = "The relative effect of the target allows for its own dispersion"
 
 
+def group_notes(g) -> tuple[str, ...]:
+    """A group's notes less the two on dispersion, which :func:`dispersion_caption` says
+    together: ``notes[0]`` (the pooled dispersion) and the note on the effect's own."""
+    return tuple(n for n in g.notes[1:] if not n.startswith(_OWN_DISP))
+
+
 def _group_withheld(g, k: int | None) -> bool:
     return withheld((getattr(g, c) for c in ZONE_COUNT_COLUMNS), k)
 
@@ -205,9 +212,7 @@ def _panel(ev, g, k: int | None) -> GroupPanel:
         dispersion=dispersion_caption(g),
         wdd=wdd,
         wdd_help=f"{WDD_SCALED_FORMULA}\n\n{WDD_RAW_FORMULA}\n\n{WDQ_FORMULA}",
-        # notes[0] is the pooled dispersion, and the note on the effect's own
-        # dispersions is said in the caption: both are in ``dispersion``
-        notes=() if hide else tuple(n for n in g.notes[1:] if not n.startswith(_OWN_DISP)),
+        notes=() if hide else group_notes(g),
         withheld=hide,
     )
 
