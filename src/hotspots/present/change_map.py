@@ -91,13 +91,15 @@ def change_says_something(table: gpd.GeoDataFrame) -> bool:
     return len(change_legend(table)) >= 2
 
 
-def change_extent(table: gpd.GeoDataFrame, margin_m: float = 300.0) -> tuple[float, ...] | None:
+def change_extent(
+    table: gpd.GeoDataFrame, margin_m: float = 300.0
+) -> tuple[float, float, float, float] | None:
     """``(x0, y0, x1, y1)`` metres of every classed hotspot (gone ones included) with
     ``margin_m`` around: the whole comparison area, not only the target. None: none."""
     cells = classed_hotspots(table)
     if cells.empty:
         return None
-    x0, y0, x1, y1 = cells.total_bounds
+    x0, y0, x1, y1 = (float(v) for v in cells.total_bounds)
     return (x0 - margin_m, y0 - margin_m, x1 + margin_m, y1 + margin_m)
 
 

@@ -78,8 +78,10 @@ def seasonal_controls(dataset: str, records: pd.DataFrame, months: list[str]) ->
 
     def apply_intervention() -> None:
         """Choosing an intervention or a year sets the windows, the target and the ring."""
-        iv = by_name.get(st.session_state.get("iv"))
-        years = intervention_years(iv, months) if iv is not None else []
+        iv = by_name.get(str(st.session_state.get("iv")))
+        if iv is None:
+            return
+        years = intervention_years(iv, months)
         if not years:
             return
         year = st.session_state.get("iv_year")
@@ -111,7 +113,7 @@ def seasonal_controls(dataset: str, records: pd.DataFrame, months: list[str]) ->
         help="From the intervention register (geodata/interventions.toml and your own, added "
         "below). Choosing one sets the windows, the target and the ring.",
     )  # fmt: skip
-    chosen = by_name.get(st.session_state["iv"])
+    chosen = by_name.get(str(st.session_state["iv"]))
     if chosen is not None:
         years = intervention_years(chosen, months)
         if years:
@@ -130,12 +132,15 @@ def seasonal_controls(dataset: str, records: pd.DataFrame, months: list[str]) ->
         c1, c2 = sb.columns(2)
         picks[f"{prefix}_from"] = c1.selectbox(f"{label}: from", months, key=f"{prefix}_from")
         picks[f"{prefix}_to"] = c2.selectbox(f"{label}: to", months, key=f"{prefix}_to")
-    w_before = make_window(tuple(sorted((picks["b_from"], picks["b_to"]))))
-    w_after = make_window(tuple(sorted((picks["a_from"], picks["a_to"]))))
+    b0, b1 = sorted((str(picks["b_from"]), str(picks["b_to"])))
+    a0, a1 = sorted((str(picks["a_from"]), str(picks["a_to"])))
+    w_before, w_after = make_window((b0, b1)), make_window((a0, a1))
 
     opts = widgets.area_options()
     state.init("target", "town-centre", lambda v: v if v in opts else "town-centre")
-    target = sb.selectbox("Target area", list(opts)[1:], format_func=opts.get, key="target")
+    target = sb.selectbox(
+        "Target area", list(opts)[1:], format_func=lambda a: opts[a], key="target"
+    )
     state.init("buffer", 400, state.clamped(100, 1500, 50))
     buffer_m = sb.slider(
         "Buffer ring around the target (m)", 100, 1500, step=50, key="buffer",
@@ -149,10 +154,10 @@ def seasonal_controls(dataset: str, records: pd.DataFrame, months: list[str]) ->
     )
     picked = sb.multiselect(
         "Control wards (empty: the rest of BCP)", list(ward_names),
-        format_func=ward_names.get, key="control_pick",
+        format_func=lambda c: ward_names[c], key="control_pick",
     )  # fmt: skip
     st.session_state["control"] = ",".join(picked)
-    iv_now = by_name.get(st.session_state.get("iv"))
+    iv_now = by_name.get(str(st.session_state.get("iv")))
     widgets.permalink(
         {
             **picks, "target": target, "buffer": buffer_m, "control": ",".join(picked),
@@ -160,7 +165,7 @@ def seasonal_controls(dataset: str, records: pd.DataFrame, months: list[str]) ->
         }
     )  # fmt: skip
     return SeasonalChoices(
-        w_before, w_after, target, int(buffer_m),
+        w_before, w_after, str(target), int(buffer_m),
         f"wards:{','.join(picked)}" if picked else None,
         iv_now, st.session_state.get("iv_year") if iv_now is not None else None,
     )  # fmt: skip
@@ -172,7 +177,9 @@ def add_intervention_form() -> None:
     with st.expander("Add an intervention to the register"):
         with st.form("add_iv", clear_on_submit=False):
             f_name = st.text_input("Name", max_chars=80)
-            f_target = st.selectbox("Area", list(opts)[1:], format_func=opts.get, key="f_target")
+            f_target = st.selectbox(
+                "Area", list(opts)[1:], format_func=lambda a: opts[a], key="f_target"
+            )
             mc = st.columns(3)
             f_start = mc[0].number_input("First month (1-12)", 1, 12, 4)
             f_end = mc[1].number_input("Last month (1-12)", 1, 12, 8)
@@ -184,7 +191,7 @@ def add_intervention_form() -> None:
                     years_in = tuple(int(y) for y in f_years.replace(" ", "").split(",") if y)
                     path = add_intervention(
                         Intervention(
-                            f_name.strip(), f_target, int(f_start), int(f_end), years_in,
+                            f_name.strip(), str(f_target), int(f_start), int(f_end), years_in,
                             float(f_buffer), None, f_desc.strip(), "user",
                         )
                     )  # fmt: skip
