@@ -11,6 +11,7 @@ target that did not improve (issue 22's "…: not applicable: …").
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 
 import pandas as pd
@@ -113,6 +114,11 @@ def test_cli_evaluate_says_the_same_sentences_and_caption(page, capsys):
     for panel in page.groups:
         assert panel.reading in out
         assert f"dispersion ({panel.title.lower()}): {panel.dispersion}" in out
+    assert main([*args, "--format", "json"]) == 0
+    groups = json.loads(capsys.readouterr().out)["groups"]
+    assert [g["reading"] for g in groups] == [p.reading for p in page.groups]
+    assert [g["dispersion_reading"] for g in groups] == [p.dispersion for p in page.groups]
+    assert [g["spillover_reading"] for g in groups] == [NOT_APPLICABLE] * 2
 
 
 # --- the per-hotspot change ----------------------------------------------------------------------

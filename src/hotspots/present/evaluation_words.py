@@ -241,13 +241,15 @@ def evaluation_reading(ev: Evaluation) -> str:
 
 
 def evaluation_dict(ev: Evaluation) -> dict:
-    """``ev.to_dict()`` with each group's ``wdq_meaning`` and ``reading`` (JSON output)."""
+    """``ev.to_dict()`` with each group's ``wdq_meaning``, ``reading`` and the page's caption
+    on dispersion, ``dispersion_reading`` (JSON output)."""
     d = ev.to_dict()
     d["groups"] = [
         {
             **gd,
             "wdq_meaning": wdq_meaning(g),
             "spillover_reading": spillover_words(g),
+            "dispersion_reading": dispersion_caption(g),
             "reading": group_reading(ev, g),
             "details": list(wdd_details(g)),
         }
