@@ -207,3 +207,18 @@ def test_gistar_scope_reaches_the_method(capsys):
     assert any("alone" in n for n in alone["notes"])
     code, _, err = _run(["--method", "kde", *WINDOW, "--gistar-scope", "area"], capsys)
     assert code != 0 and "--gistar-scope" in err
+
+
+def test_table_lists_each_district_followed_by_its_street_sized_hotspots(capsys):
+    """The text table numbers and orders hotspots as the page's table and the map's badges
+    do: "1", "1.1", "1.2", "2", ... (present.tables.nest_hotspots)."""
+    code, text, _ = _run(["--method", "dbscan", "--from", "2024-03", "--to", "2024-03"], capsys)
+    assert code == 0
+    ranks = [line.split()[0] for line in text.splitlines()[1:] if line.strip()]
+    assert ranks[:3] == ["1", "1.1", "1.2"], ranks
+    tops = [r for r in ranks if "." not in r]
+    assert tops == [str(i) for i in range(1, len(tops) + 1)]
+    for i, r in enumerate(ranks):  # a child right after its parent or its elder sibling
+        if "." in r:
+            parent, idx = r.split(".")
+            assert ranks[i - 1] == (parent if idx == "1" else f"{parent}.{int(idx) - 1}")

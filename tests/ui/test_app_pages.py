@@ -489,13 +489,7 @@ def test_hotspot_map_reads_permalink(run_page, bundled_records):
     assert (q["method"], q["manual"], q["bw"], q["cell"]) == ("kde", "1", "500", "20")
 
 
-def test_hotspot_map_no_records_says_so(run_page):
-    # no bicycle theft in Alderney & Bourne Valley ward in March 2024
-    at = run_page("hotspot_map", **{"from": "2024-03", "to": "2024-03", "cats": "Bicycle theft",
-                                    "area": "ward:E05012649"})  # fmt: skip
-    assert_ran(at)
-    assert _records_line(at) == 0
-    assert any("No hotspots" in i.value for i in at.info)
+# no records, no hotspots ("No hotspots ..."): tests/present/test_hotspot_page.py
 
 
 # =============================================================================
