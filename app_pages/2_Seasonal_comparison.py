@@ -232,7 +232,7 @@ def _show_evaluation() -> None:
         widgets.show_error(exc)
         return
     page = seasonal_page(sv, suppress_below=k)
-    st.subheader(page.heading)
+    st.header(page.heading)
     st.markdown(page.description)
     for note in page.notes:
         st.info(note)
@@ -240,7 +240,7 @@ def _show_evaluation() -> None:
         st.caption(page.disclosure)
     for g in page.groups:
         with st.container(border=True):
-            st.markdown(f"#### {g.title}")
+            st.markdown(f"### {g.title}")
             st.markdown(g.reading)
             for col, m in zip(st.columns(4), g.metrics, strict=True):
                 col.metric(
@@ -345,7 +345,7 @@ with st.expander("Add an intervention to the register"):
     if added := st.session_state.pop("_iv_added", None):
         st.success(added)
 
-st.subheader("The partnership's tables")
+st.header("The partnership's tables")
 t1, t2 = st.tabs(["ASB by subtype and financial year", "Quarterly indicators"])
 for tab_el, make, name in (
     (t1, lambda: asb_subtype_table(records), "asb-subtypes"),
