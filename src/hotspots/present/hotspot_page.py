@@ -64,9 +64,14 @@ MANUAL_KEYS = ("eps", "minpts", "kernel", "cell", "bw", "top", "gicell")
 # the ranked table's key columns, first (a phone shows these without scrolling), then the rest
 _CHANGE_COLUMNS = ("Change (95% interval)", "Class")
 _KEY_COLUMNS = ("Rank", "Name", "Records")
-_WIDTHS = {"Rank": "small", "Name": "medium", "Records": "small", "Class": "small",
-           "Change (95% interval)": "medium", "Ward": "medium", "Share of records": "small",
-           "Area (km²)": "small", "Records per km²": "small", "Hotspot ID": "small"}  # fmt: skip
+# widths in pixels: at 1366 px rank to class fit in the table's ~900 px with the ward beside
+_WIDTHS: dict[str, int | str] = {
+    "Rank": 56, "Name": 210, "Records": 72, "Change (95% interval)": 160, "Class": 100,
+    "Ward": 180, "Share of records": 80, "Area (km²)": 80, "Records per km²": 90,
+    "Hotspot ID": 80,
+}  # fmt: skip
+_THEN_WIDTH = 150  # "Records Jan 2023 – Mar 2023"
+# (no pinned columns: Streamlit greys a pinned column's text like an index, below 4.5:1)
 
 __all__ = [
     "METHODS",
@@ -218,10 +223,11 @@ def download_files(
     )
 
 
-def table_widths(table: pd.DataFrame) -> dict[str, str]:
-    """Column widths of the ranked table ("small", "medium", "large"), by heading: narrow
-    numbers, so that at 1366 px the change and class columns show without scrolling."""
-    return {c: _WIDTHS.get(c, "small" if c.startswith("Records ") else "large") for c in table}
+def table_widths(table: pd.DataFrame) -> dict[str, int | str]:
+    """Column widths of the ranked table, by heading: pixels for the short columns, so that
+    at 1366 px the change and class columns show without scrolling; "large" for the text
+    columns (top categories and locations)."""
+    return {c: _WIDTHS.get(c, _THEN_WIDTH if c.startswith("Records ") else "large") for c in table}
 
 
 @dataclass(frozen=True)
@@ -237,7 +243,7 @@ class RankedTable:
 
     table: pd.DataFrame
     more: str | None
-    widths: dict[str, str]
+    widths: dict[str, int | str]
     change_note: str | None = None
     gone_title: str | None = None
     gone: pd.DataFrame | None = None

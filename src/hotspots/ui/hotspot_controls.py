@@ -204,7 +204,10 @@ def drawn_area_button(out: Any) -> None:
 def ranked_table(rt: hp.RankedTable) -> None:
     """The ranked table (scrolling inside its box, key columns first), its notes and the
     gone hotspots."""
-    config = {c: st.column_config.Column(width=w) for c, w in rt.widths.items()}  # type: ignore[arg-type]
+    config = {
+        c: st.column_config.Column(width=w)  # type: ignore[arg-type]
+        for c, w in rt.widths.items()
+    }
     st.dataframe(rt.table, hide_index=True, height=360, column_config=config)
     if rt.more:
         st.caption(rt.more)
