@@ -73,7 +73,9 @@ def hotspot_controls(filters: Filters) -> HotspotControls:
         or list(hp.DEFAULT_LAYERS),
     )
     layers = tuple(
-        sb.multiselect("Map layers", list(hp.LAYERS), format_func=hp.LAYERS.get, key="layers_pick")
+        sb.multiselect(
+            "Map layers", list(hp.LAYERS), format_func=lambda v: hp.LAYERS[v], key="layers_pick"
+        )
     )
     st.session_state["layers"] = ",".join(layers)
     state.init("compare", "none", lambda v: v if v in hp.COMPARE else "none")
