@@ -71,7 +71,7 @@ _WIDTHS: dict[str, int | str] = {
     "Hotspot ID": 80,
 }  # fmt: skip
 _THEN_WIDTH = 150  # "Records Jan 2023 – Mar 2023"
-# (no pinned columns: Streamlit greys a pinned column's text like an index, below 4.5:1)
+# (no pinned columns: Streamlit draws a pinned column's text in grey, like an index)
 
 __all__ = [
     "METHODS",
