@@ -207,3 +207,13 @@ def test_permalink_params_carry_manual_values_only_when_manual():
     by_hand = hp.permalink_params("dbscan", ("density", "hotspots"), True, "previous", "area", vals)
     assert by_hand["eps"] == 200 and by_hand["giscope"] == "area"
     assert by_hand["layers"] == "density,hotspots" and by_hand["gicell"] is None
+
+
+def test_map_numbers_read_as_whole_numbers_from_a_float_rank_column(default_view):
+    """A change table's rank column is float (gone hotspots have none): "3", never "3.0"."""
+    h = default_view.hotspots.head(3).copy()
+    h[S.RANK] = h[S.RANK].astype(float)
+    gone = h.head(1).assign(**{S.RANK: float("nan"), S.HOTSPOT_ID: 999})
+    numbers = rank_labels(pd.concat([h, gone], ignore_index=True))
+    assert 999 not in numbers
+    assert all(not n.endswith(".0") for n in numbers.values()), numbers

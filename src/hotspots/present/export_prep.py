@@ -230,8 +230,9 @@ def reading_order(table: pd.DataFrame) -> tuple[list[int], list[str | None]]:
     if S.RANK not in table.columns:
         return list(range(len(table))), [None] * len(table)
     order = np.argsort(table[S.RANK].to_numpy(), kind="stable").tolist()
-    if "level" not in table.columns or not (table["level"] == 1).any() or "parent" not in table:
-        return order, [None] * len(table)
+    nested_rows = "level" in table.columns and "parent" in table.columns
+    if not nested_rows or not (table["level"] == 1).any() or table[S.RANK].isna().any():
+        return order, [None] * len(table)  # (rows without a rank: a change table's gone ones)
     geom = [table.geometry.name] if isinstance(table, gpd.GeoDataFrame) else []
     plain = pd.DataFrame(table.drop(columns=geom))
     plain["_pos"] = range(len(plain))

@@ -46,7 +46,8 @@ def rank_labels(hotspots: pd.DataFrame) -> dict[int, str]:
     df = pd.DataFrame(hotspots).drop(columns="geometry", errors="ignore")
     if not len(df) or S.RANK not in df.columns:
         return {}
-    n = nest_hotspots(df[df[S.RANK].notna()])
+    ranked = df[df[S.RANK].notna()]
+    n = nest_hotspots(ranked.astype({S.RANK: "int64"}))  # "3", never "3.0" (a float column)
     return {int(h): str(lb) for h, lb in zip(n[S.HOTSPOT_ID], n["label"], strict=True)}
 
 
