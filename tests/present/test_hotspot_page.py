@@ -217,3 +217,21 @@ def test_map_numbers_read_as_whole_numbers_from_a_float_rank_column(default_view
     numbers = rank_labels(pd.concat([h, gone], ignore_index=True))
     assert 999 not in numbers
     assert all(not n.endswith(".0") for n in numbers.values()), numbers
+
+
+def test_map_writes_numbers_on_the_top_districts_and_their_children(default_view):
+    """The badges are the table's: the top districts (here 3) and the street-sized hotspots
+    inside them, in the table's order, none of a fourth district's; the notes say so."""
+    import folium
+
+    from hotspots.present.map_elements import RankLabels
+    from hotspots.present.map_hotspots import add_hotspots
+
+    h = default_view.hotspots
+    m = folium.Map()
+    drawn = add_hotspots(m, h, max_labels=3)
+    (layer,) = [c for c in m._children.values() if isinstance(c, RankLabels)]
+    written = [a[2] for a in json.loads(layer.labels_js)]
+    table = [n for n in rank_labels(h).values() if int(n.split(".")[0]) <= 3]
+    assert written == table and any("." in n for n in written)
+    assert any("street-sized ones inside them" in n for n in drawn.notes)

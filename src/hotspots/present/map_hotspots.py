@@ -212,8 +212,8 @@ def add_hotspots(
             lab.sort(key=lambda a: order[a[2]])  # "1" placed first and first in Tab order
             if len(lab) < sum(1 for r, _, _, _ in marks if r is not None):
                 notes.append(
-                    f"Rank numbers are written on the top {max_labels} hotspots; "
-                    "hover or click the others."
+                    f"Rank numbers are written on the top {max_labels} hotspots (and the "
+                    "street-sized ones inside them); hover or click the others."
                 )
             RankLabels(lab, keepout=label_keepout).add_to(m)
         if fit_to_hotspots:
