@@ -53,7 +53,7 @@ def show_evaluation() -> None:
         widgets.show_error(exc)
         return
     page = seasonal_page(sv, suppress_below=k)
-    st.subheader(page.heading)
+    st.header(page.heading)
     st.markdown(page.description)
     for note in page.notes:
         st.info(note)
@@ -61,7 +61,7 @@ def show_evaluation() -> None:
         st.caption(page.disclosure)
     for g in page.groups:
         with st.container(border=True):
-            st.markdown(f"#### {g.title}")
+            st.markdown(f"### {g.title}")
             st.markdown(g.reading)
             for col, m in zip(st.columns(4), g.metrics, strict=True):
                 col.metric(
@@ -123,7 +123,7 @@ else:
     show_evaluation()
 add_intervention_form()
 
-st.subheader("The partnership's tables")
+st.header("The partnership's tables")
 tabs = partnership_tables(records, k)
 for tab_el, t in zip(st.tabs([t.tab for t in tabs]), tabs, strict=True):
     with tab_el:

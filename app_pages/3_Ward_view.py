@@ -88,7 +88,7 @@ except Exception as exc:
     widgets.show_error(exc)
     st.stop()
 
-st.subheader(f"{wv.ward_name}: {format_period(filters.start, filters.end)}")
+st.header(f"{wv.ward_name}: {format_period(filters.start, filters.end)}")
 st.markdown(md_text(ward_paragraph(wv, filters.start, filters.end, k)))
 st.caption("Bookmark this page: the link keeps the ward, months and categories.")
 c = st.columns(4)
@@ -167,7 +167,7 @@ with right:
             hide_index=True,
         )
 
-st.subheader("One-page report")
+st.header("One-page report")
 st.caption("For sharing: counts under 5 are hidden when the setting above is on.")
 report_html, report_pdf = ward_report_files(dataset, filters, ward, k)
 reports = (

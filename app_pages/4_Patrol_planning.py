@@ -112,7 +112,7 @@ with left:
     )
     st_folium(m, height=560, use_container_width=True, returned_objects=[], key="patrol-map")
 with right:
-    st.subheader("Ranked places")
+    st.header("Ranked places")
     shown = pv.places.assign(
         records=[format_count(v, k) for v in pv.places[S.COUNT]],
         share=[
@@ -158,7 +158,7 @@ with right:
         "and print (A4 landscape, one page).",
     )
 
-st.subheader("Coverage curve")
+st.header("Coverage curve")
 st.altair_chart(
     coverage_chart(
         cov.curve, f"Share of records covered by the densest {cell} m cells", cov.chance

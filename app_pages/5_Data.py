@@ -43,7 +43,7 @@ widgets.simulated_banner(records)
 widgets.permalink()
 principal = auth.session_principal()  # None: local single-user mode
 
-st.subheader("Upload")
+st.header("Upload")
 if not access.can_import(principal):
     st.info(
         f"You are signed in as a {principal.role}: importing files needs the analyst role. "
@@ -224,7 +224,7 @@ if rep is None and principal is None and get_store("uploaded").exists():
 if rep:
     r = rep["report"]
     replaced = r.get("rows_replaced", 0)
-    st.subheader("Validation report (last import)")
+    st.header("Validation report (last import)")
     if rep.get("changes"):
         into = rep.get("dataset", "")
         st.info(
@@ -270,7 +270,7 @@ if rep:
     with st.expander("Full report (JSON)"):
         st.code(public_message(json.dumps(r, indent=1)), language="json")
 
-st.subheader("Datasets")
+st.header("Datasets")
 rows = []
 if principal is None:
     for name in DATASETS:
@@ -309,7 +309,7 @@ else:
             }
         )
 st.dataframe(rows, hide_index=True)
-st.subheader(f"Coverage of the active dataset: {DATASET_LABELS.get(dataset, dataset)}")
+st.header(f"Coverage of the active dataset: {DATASET_LABELS.get(dataset, dataset)}")
 st.dataframe(
     coverage_for_people(
         coverage(dataset), suppress_below=widgets.suppress_below(exact_counts=True)
@@ -336,7 +336,7 @@ if deletable:
                 audit.record("delete", principal, dataset=victim, files_removed=n)
                 st.success(f"Deleted {md(victim)} ({n} files removed).")
 if principal is not None and access.can_audit(principal):
-    st.subheader("Audit log (admins)")
+    st.header("Audit log (admins)")
     events = audit.read_events(limit=500)
     chain = audit.verify(anchors=audit.store_anchors())
     if chain["ok"]:

@@ -510,8 +510,12 @@ def test_hotspot_map_has_rank_numbers_without_hovering_and_goes_fullscreen(page,
     frame = map_frame(page)
     labels = frame.locator(".leaflet-tooltip.hs-rank")
     expect(labels.first).to_be_visible()  # no hover: permanent labels
-    numbers = sorted(int(t) for t in labels.all_inner_texts())
+    texts = labels.all_inner_texts()
+    numbers = sorted(int(t) for t in texts if "." not in t)
     assert numbers[:3] == [1, 2, 3] and len(numbers) <= 26
+    # street-sized hotspots read as the table numbers them: "1.1", "1.2" inside district 1
+    children = [t for t in texts if "." in t]
+    assert "1.1" in children and all(int(c.split(".")[0]) in numbers for c in children)
     button = frame.locator("a.leaflet-fullscreen-icon, .leaflet-control-fullscreen a").first
     expect(button).to_be_visible()
     before = frame.evaluate("() => window.map.getSize().x")
