@@ -71,6 +71,7 @@ files = st.file_uploader(
     key="upload_files" if not nonce else f"upload_files_{nonce}",
     disabled=not form.can_upload,
 )
+upload.label_dropzones()  # an accessible role for the drop zones (axe: presentation-role-conflict)
 mapping_file = None
 if form.needs_mapping:
     mapping_file = st.file_uploader(

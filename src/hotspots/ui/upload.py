@@ -25,7 +25,37 @@ from hotspots.present.escape import markdown as md
 from hotspots.ui.boundary import public_message
 from hotspots.ui.cache import DATASET_LABELS, get_store
 
-__all__ = ["run_import", "last_report", "show_report", "name_new_dataset", "shrink_confirmation"]
+__all__ = [
+    "run_import",
+    "last_report",
+    "show_report",
+    "name_new_dataset",
+    "shrink_confirmation",
+    "label_dropzones",
+]
+
+
+# Streamlit's file uploader draws its drop zone as <section role="presentation"> with an
+# aria-label (react-dropzone's default role): axe's presentation-role-conflict (WCAG 4.1.2),
+# as a role that hides the element from assistive technology while it carries a name.
+# role="group" keeps the label ("Files (up to 80 MB each)") read out around the Browse
+# button. React leaves an attribute it did not change alone; new drop zones (a rerun, the
+# uploader's new key after an import) are caught by the observer.
+_DROPZONE_ROLE = """<script>
+(() => {
+  const doc = window.parent ? window.parent.document : document;
+  const fix = () => doc.querySelectorAll(
+    '[data-testid="stFileUploaderDropzone"][role="presentation"]'
+  ).forEach((el) => el.setAttribute("role", "group"));
+  fix();
+  new MutationObserver(fix).observe(doc.body, {subtree: true, childList: true});
+})();
+</script>"""
+
+
+def label_dropzones() -> None:
+    """Give the page's file-upload drop zones the role ``group`` (see :data:`_DROPZONE_ROLE`)."""
+    st.html(_DROPZONE_ROLE, unsafe_allow_javascript=True)
 
 
 def name_new_dataset(principal: Any, fmt: str) -> str | None:
