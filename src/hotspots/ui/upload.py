@@ -127,12 +127,12 @@ def run_import(
     if principal is not None and not (dataset_path(target) / access.ACCESS_FILE).exists():
         # a new dataset is restricted to its uploader's team before a row is written
         access.set_dataset_access(target, access.RESTRICTED, principal.user, principal.team)
+
+    def on_wait(msg: str) -> None:
+        st.info("Another import into this dataset is running; waiting…")
+
     # a Store of its own (the cached one is shared by every session): waits up to 2 min
-    store = Store(
-        dataset_path(target),
-        lock_timeout=120,
-        on_wait=lambda msg: st.info("Another import into this dataset is running; waiting…"),
-    )
+    store = Store(dataset_path(target), lock_timeout=120, on_wait=on_wait)
     with tempfile.TemporaryDirectory() as tmp:
         paths, labels = _save(files, tmp)
         try:
