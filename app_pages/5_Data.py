@@ -71,7 +71,6 @@ files = st.file_uploader(
     key="upload_files" if not nonce else f"upload_files_{nonce}",
     disabled=not form.can_upload,
 )
-upload.label_dropzones()  # an accessible role for the drop zones (axe: presentation-role-conflict)
 mapping_file = None
 if form.needs_mapping:
     mapping_file = st.file_uploader(
@@ -138,4 +137,5 @@ if principal is not None and access.can_audit(principal):
     st.dataframe(
         pd.DataFrame(events[::-1]).astype(str) if events else pd.DataFrame(), hide_index=True
     )
+upload.label_dropzones()  # an accessible role for the drop zones (at the end: no gap)
 widgets.footer(records)
