@@ -20,6 +20,11 @@ SMALL = Filters("2024-03", "2024-03", ("Possession of weapons",))  # 2 in Centra
 BCP_KM2 = 161.0
 
 
+def _shown(markdown: str) -> str:
+    """Markdown as a reader sees it (escapes resolved, zero-width spaces invisible)."""
+    return markdown.replace("\\", "").replace("\u200b", "")
+
+
 @pytest.fixture(scope="module")
 def records():
     from hotspots.data.store import open_dataset
@@ -61,7 +66,7 @@ def test_central_figures_match_an_independent_count(records, central):
         share_help == f"The ward covers {100 * central.area.area_km2 / BCP_KM2:.1f}% of BCP's area."
     )
     assert page.heading == "Bournemouth Central: Jan 2024 – Mar 2024"
-    assert page.paragraph.replace("\\", "").replace("\u200b", "").startswith("Bournemouth Central had 1,633 records")
+    assert _shown(page.paragraph).startswith("Bournemouth Central had 1,633 records")
     # the bundled months hold no year before Jan-Mar 2024: the page says so
     assert page.previous is None and page.comparison_note == central.comparison_note != ""
     assert page.trend_title == "Records per month in Bournemouth Central"
@@ -89,8 +94,8 @@ def test_a_small_selection_is_withheld_everywhere_on_the_page(records, small):
         "Crime": "<5",
         "Share of all BCP records": "withheld",
     }
-    assert "2 records" not in page.paragraph.replace("\\", "").replace("\u200b", "")
-    assert "fewer than 5" in page.paragraph.replace("\\", "").replace("\u200b", "")
+    assert "2 records" not in _shown(page.paragraph)
+    assert "fewer than 5" in _shown(page.paragraph)
     assert "% of all BCP records" not in page.paragraph  # a share of a known total gives it away
     assert page.categories_table["records"].tolist() == ["<5"]
     assert len(page.categories_chart) == 0  # a bar of height 2 gives the 2 away
@@ -141,12 +146,12 @@ def test_the_reading_against_a_year_earlier_is_withheld_with_a_small_count(centr
     big = replace(central, previous=previous(400))
     page = ward_page(big, "2024-01", "2024-03", suppress_below=5, bcp_area_km2=BCP_KM2)
     assert page.previous == f"**Against a year earlier:** {said}" and page.comparison_note is None
-    assert "it had 400: a change of +12" in page.paragraph.replace("\\", "").replace("\u200b", "")
+    assert "it had 400: a change of +12" in _shown(page.paragraph)
     tiny = replace(central, previous=previous(3))
     page = ward_page(tiny, "2024-01", "2024-03", suppress_below=5, bcp_area_km2=BCP_KM2)
     assert said not in page.previous and "Figures withheld" in page.previous
     # the paragraph withholds the change too (a percentage on 3 gives the 3 away)
-    text = page.paragraph.replace("\\", "").replace("\u200b", "")
+    text = _shown(page.paragraph)
     assert "it had fewer than 5: the change is withheld" in text and "+12" not in text
     page = ward_page(tiny, "2024-01", "2024-03", suppress_below=None, bcp_area_km2=BCP_KM2)
-    assert said in page.previous and "it had 3: a change of +12" in page.paragraph.replace("\\", "").replace("\u200b", "")
+    assert said in page.previous and "it had 3: a change of +12" in _shown(page.paragraph)
