@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from hotspots.data import access
-from hotspots.data.checks import MAPPING_TYPES, MAX_FILE_MB, MAX_UPLOAD_MB, UPLOAD_TYPES
+from hotspots.data.checks import MAX_FILE_MB
 from hotspots.data.growth import REAL
 from hotspots.data.store import DATASETS, Store, dataset_path
 from hotspots.present.escape import markdown as md
@@ -37,10 +37,6 @@ __all__ = [
     "ImportReportView",
     "import_report",
     "datasets_table",
-    "UPLOAD_TYPES",
-    "MAPPING_TYPES",
-    "MAX_FILE_MB",
-    "MAX_UPLOAD_MB",
 ]
 
 REAL_LABEL = "Real data (police.uk): the bundled months and every month added"
