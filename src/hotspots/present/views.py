@@ -385,6 +385,7 @@ def ward_paragraph(wv: WardView, start: str, end: str, suppress_below: int | Non
     """
     from hotspots.comparison import wording as W
     from hotspots.data.boundaries import load_boundaries
+    from hotspots.present.disclosure import withheld
     from hotspots.present.tables import format_count, format_period
 
     def count(n: int) -> str:
@@ -394,7 +395,14 @@ def ward_paragraph(wv: WardView, start: str, end: str, suppress_below: int | Non
     period = format_period(start, end)
     out = [f"{wv.ward_name} had {count(wv.n_records)} records in {period}."]
     p = wv.previous
-    if p is not None and p.count_a > 0:
+    small = p is not None and withheld((p.count_a, p.count_b), suppress_below)
+    if p is not None and p.count_a > 0 and small:  # a change from a count under k gives it away
+        out.append(
+            f"A year earlier ({format_period(p.a.start, p.a.end)}) it had {count(p.count_a)}: "
+            "the change is withheld (a count under "
+            f"{suppress_below} is involved; disclosure control)."
+        )
+    elif p is not None and p.count_a > 0:
         r = p.result
         lo, hi = r.pct_ci
         if lo > 0:
@@ -409,7 +417,7 @@ def ward_paragraph(wv: WardView, start: str, end: str, suppress_below: int | Non
         )
     elif p is None:
         out.append(wv.comparison_note or "There is no comparison with a year earlier.")
-    if wv.n_bcp:
+    if wv.n_bcp and not withheld((wv.n_records,), suppress_below):  # a share gives a count away
         share_area = 100 * wv.area.area_km2 / load_boundaries().outline_area_km2
         out.append(
             f"That is {100 * wv.share_of_bcp:.1f}% of all BCP records, from "
