@@ -37,12 +37,15 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import ndimage
 
-from hotspots.present.map_assets import NO_TILES, TileSpec, resolve_tiles
 from hotspots.present.map_geometry import TO_WGS84
+
+if TYPE_CHECKING:  # map_assets imports folium, which a printed pack never needs
+    from hotspots.present.map_assets import TileSpec
 
 __all__ = [
     "TILE_PX",
@@ -115,6 +118,8 @@ def pack_tiles(tiles: str | TileSpec | None = "auto") -> TileSpec:
     policy asks not to do from its servers, so printing uses tiles only where a
     deployment names a server.
     """
+    from hotspots.present.map_assets import resolve_tiles
+
     if tiles == "auto":
         tiles = os.environ.get("HOTSPOTS_TILES") or "none"
     return resolve_tiles(tiles)
@@ -331,8 +336,8 @@ def fetch_background(
     :class:`Background`; on any failed tile the image is None and ``note`` says why
     (a partial background would hide streets without saying so).
     """
-    spec = spec if isinstance(spec, TileSpec) else pack_tiles(spec)
-    if spec.url is None or spec is NO_TILES:
+    spec = pack_tiles(spec) if spec is None or isinstance(spec, str) else spec
+    if spec.url is None:
         return Background(None, bounds, note="")
     template = spec.url
     if template.startswith("/"):
