@@ -14,8 +14,9 @@ with Chromium (``page.pdf(format="A4", landscape=True)``) and counting pages.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import folium
 import geopandas as gpd
@@ -24,8 +25,12 @@ from hotspots.data import schema as S
 from hotspots.data.boundaries import Boundaries, load_boundaries
 from hotspots.present.escape import html as esc
 from hotspots.present.maps import build_map, map_html
-from hotspots.present.patrol_inset import patrol_inset
+from hotspots.present.patrol_inset import patrol_inset, sheet_tiles
 from hotspots.present.streets import StreetLayer
+from hotspots.present.tiles import pack_tiles
+
+if TYPE_CHECKING:
+    from hotspots.present.map_assets import TileSpec
 from hotspots.present.tables import format_count, format_period, format_share
 
 __all__ = ["patrol_sheet_html", "SHEET_MAP_PX"]
@@ -67,6 +72,9 @@ body { font: 11px/1.3 Arial, Helvetica, sans-serif; color: #111; width: 1050px !
 .ps-inset p { position: absolute; left: 0; top: 0; margin: 0; padding: 1px 4px; font-size: 10px;
   background: rgba(255,255,255,0.9); }
 .ps-inset svg { display: block; }
+.ps-tiles { grid-column: 1; grid-row: 2; z-index: 1000; position: relative; align-self: end;
+  margin: 1px; padding: 0 4px; font-size: 9px; background: rgba(255,255,255,0.9); }
+.ps-tiles.left { justify-self: start; } .ps-tiles.right { justify-self: end; }
 @media print {
   .leaflet-control-container .leaflet-top, .leaflet-control-zoom, .leaflet-control-layers,
   .leaflet-control-fullscreen { display: none !important; }
@@ -105,6 +113,7 @@ def patrol_sheet_html(
     simulated: bool = False,
     boundaries: Boundaries | None = None,
     streets: StreetLayer | None = None,
+    tiles: str | TileSpec | None = "auto",
 ) -> str:
     """The patrol sheet as one self-contained HTML page (prints on one A4 landscape page).
 
@@ -125,6 +134,9 @@ def patrol_sheet_html(
         clump of places drawn again at street scale in an inset in a free corner of
         the map (:mod:`hotspots.present.patrol_inset`), so the sheet guides a patrol
         with no background map. None: "No street map available".
+    tiles : a tile server for the map and the inset (:func:`hotspots.present.tiles.pack_tiles`:
+        ``"auto"`` uses ``HOTSPOTS_TILES`` only when set); its tiles are fetched once,
+        cached, drawn under the places and its attribution printed (:func:`sheet_tiles`).
 
     Returns
     -------
@@ -132,11 +144,13 @@ def patrol_sheet_html(
     """
     n = len(places)
     mw, mh = SHEET_MAP_PX
+    spec = None if tiles == "auto" and not os.environ.get("HOTSPOTS_TILES") else pack_tiles(tiles)
     inset = None
     if streets is not None:
         inset = patrol_inset(
-            places, boundaries=boundaries or load_boundaries(), streets=streets, map_px=(mw, mh)
-        )
+            places, boundaries=boundaries or load_boundaries(), streets=streets, map_px=(mw, mh),
+            tiles=spec,
+        )  # fmt: skip
     m = build_map(
         label_keepout=[(inset.corner, inset.size_px + 12)] if inset is not None else None,
         hotspots=places,
@@ -174,6 +188,7 @@ def patrol_sheet_html(
         "<th>Records</th><th>Cum. share</th></tr></thead>"
         f"<tbody>{_rows(places, suppress_below)}</tbody></table></section>"
     )
+    foot = sheet_tiles(m, places, spec, (mw, mh))
     root: Any = m.get_root()  # a folium Figure: .header and .html
     root.header.add_child(
         folium.Element(_CSS % {"mw": mw, "mh": mh, "fs": font, "lh": line}),
@@ -181,6 +196,11 @@ def patrol_sheet_html(
     )
     root.html.add_child(folium.Element(head), name="ps_head")
     root.html.add_child(folium.Element(table), name="ps_table")
+    if foot:  # the tile provider's attribution, at the foot of the map (away from the inset)
+        side = "left" if inset is not None and inset.corner == "bottom right" else "right"
+        root.html.add_child(
+            folium.Element(f'<p class="ps-tiles {side}">{esc(foot)}</p>'), name="ps_tiles"
+        )
     if inset is not None:
         root.html.add_child(
             folium.Element(

@@ -85,6 +85,8 @@ class Background:
     fetched : tiles requested from the server by this call.
     cached : tiles read from the disk cache.
     note : empty when drawn; else why there is no background, for the page.
+    latlng : with ``mercator``, the image's ``((south, west), (north, east))`` corners;
+        the image is then the Web Mercator mosaic itself, not resampled to ``bounds``.
     """
 
     image: bytes | None
@@ -95,6 +97,7 @@ class Background:
     fetched: int = 0
     cached: int = 0
     note: str = field(default="")
+    latlng: tuple[tuple[float, float], tuple[float, float]] | None = None
 
     @property
     def ok(self) -> bool:
@@ -315,6 +318,7 @@ def fetch_background(
     max_tiles: int = 64,
     workers: int = 4,
     wash: float = 0.25,
+    mercator: bool = False,
 ) -> Background:
     """The tiles under ``bounds`` (EPSG:27700) as one picture of ``size_px`` pixels.
 
@@ -330,6 +334,8 @@ def fetch_background(
     timeout_s : per request.
     max_tiles : the most tiles one picture may take (the zoom is lowered to fit).
     wash : how much white is mixed in (0-1), so the vectors on top stay readable.
+    mercator : keep the tiles' own Web Mercator mosaic (for a Leaflet image overlay,
+        placed by ``latlng``) instead of resampling onto ``bounds``.
 
     Returns
     -------
@@ -408,10 +414,32 @@ def fetch_background(
     for (x, y), data in got.items():
         r, c = (y - ya) * TILE_PX, (x - xa) * TILE_PX
         mosaic[r : r + TILE_PX, c : c + TILE_PX] = _decode(data)
+    if mercator:
+        # the mosaic as it is (Web Mercator, as Leaflet draws), with its corners
+        washed = mosaic.astype(np.float32) * (1 - wash) + 255.0 * wash
+        image = _jpeg(washed)
+        n = 2**z
+
+        def lat(ty: float) -> float:
+            return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * ty / n))))
+
+        latlng = ((lat(yb + 1), xa / n * 360 - 180), (lat(ya), (xb + 1) / n * 360 - 180))
+        return Background(
+            image, bounds, (mosaic.shape[1], mosaic.shape[0]), attribution, z,
+            fetched=len(need), cached=n_cached, latlng=latlng,
+        )  # fmt: skip
     image = _warp(mosaic, bounds, (w_px, h_px), z, xa, ya, wash)
     return Background(
         image, bounds, (w_px, h_px), attribution, z, fetched=len(need), cached=n_cached
     )
+
+
+def _jpeg(rgb: np.ndarray) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8)).save(buf, "JPEG", quality=85)
+    return buf.getvalue()
 
 
 def _warp(
@@ -424,8 +452,6 @@ def _warp(
     wash: float,
 ) -> bytes:
     """Resample the Web Mercator mosaic onto a north-up EPSG:27700 grid (bilinear), as JPEG."""
-    from PIL import Image
-
     w, h = size_px
     x0, y0, x1, y1 = bounds
     # exact transform on a coarse grid (every 16 px), bilinear in between: the
@@ -449,7 +475,4 @@ def _warp(
         out[..., k] = ndimage.map_coordinates(
             mosaic[..., k].astype(np.float32), [src_r, src_c], order=1, mode="nearest"
         )
-    out = out * (1 - wash) + 255.0 * wash
-    buf = io.BytesIO()
-    Image.fromarray(np.clip(out, 0, 255).astype(np.uint8)).save(buf, "JPEG", quality=85)
-    return buf.getvalue()
+    return _jpeg(out * (1 - wash) + 255.0 * wash)
