@@ -175,12 +175,15 @@ def sheet_tiles(
 ) -> str:
     """Put the tile server's tiles under the patrol sheet's Leaflet map ``m``, as one
     image (the Web Mercator mosaic, fetched once and cached, with no key in it) in
-    Leaflet's tile pane; returns the sentence for the sheet ("Background map: ©
-    ...", or why there is none), empty with no tile server set."""
+    Leaflet's tile pane, and "Background map: © ..." in the map's attribution line;
+    when the server fails, a note on the map says so. Returns that sentence (empty
+    with no tile server set)."""
     if tiles is None or tiles.url is None or not len(places):
         return ""
     import folium
 
+    from hotspots.present.escape import html as esc
+    from hotspots.present.map_elements import Attribution, MapControl
     from hotspots.present.tiles import fetch_background, fit_extent
 
     fit = shapely.union_all(list(places.geometry.values)).buffer(fit_margin_m)
@@ -189,9 +192,12 @@ def sheet_tiles(
     bounds = (x0 - pad_x, y0 - pad_y, x1 + pad_x, y1 + pad_y)
     bg = fetch_background(tiles, bounds, map_px, cache=cache, api_key=api_key, mercator=True)
     if not bg.ok or bg.latlng is None:
+        MapControl(esc(bg.note), position="bottomleft", css_class="hs-nostreets").add_to(m)
         return bg.note
     folium.raster_layers.ImageOverlay(
         image=bg.data_uri(), bounds=[list(bg.latlng[0]), list(bg.latlng[1])],
         pane="tilePane", interactive=False, name="Background map",
     ).add_to(m)  # fmt: skip
-    return f"Background map: {bg.attribution}."
+    text = f"Background map: {bg.attribution}"
+    Attribution(esc(text)).add_to(m)  # in the map's attribution line, printed with it
+    return text

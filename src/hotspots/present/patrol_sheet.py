@@ -72,9 +72,7 @@ body { font: 11px/1.3 Arial, Helvetica, sans-serif; color: #111; width: 1050px !
 .ps-inset p { position: absolute; left: 0; top: 0; margin: 0; padding: 1px 4px; font-size: 10px;
   background: rgba(255,255,255,0.9); }
 .ps-inset svg { display: block; }
-.ps-tiles { grid-column: 1; grid-row: 2; z-index: 1000; position: relative; align-self: end;
-  margin: 1px; padding: 0 4px; font-size: 9px; background: rgba(255,255,255,0.9); }
-.ps-tiles.left { justify-self: start; } .ps-tiles.right { justify-self: end; }
+.folium-map .leaflet-control-attribution { white-space: normal !important; max-width: 70%% !important; }
 @media print {
   .leaflet-control-container .leaflet-top, .leaflet-control-zoom, .leaflet-control-layers,
   .leaflet-control-fullscreen { display: none !important; }
@@ -188,7 +186,7 @@ def patrol_sheet_html(
         "<th>Records</th><th>Cum. share</th></tr></thead>"
         f"<tbody>{_rows(places, suppress_below)}</tbody></table></section>"
     )
-    foot = sheet_tiles(m, places, spec, (mw, mh))
+    sheet_tiles(m, places, spec, (mw, mh))  # tiles under the map, their attribution on it
     root: Any = m.get_root()  # a folium Figure: .header and .html
     root.header.add_child(
         folium.Element(_CSS % {"mw": mw, "mh": mh, "fs": font, "lh": line}),
@@ -196,11 +194,6 @@ def patrol_sheet_html(
     )
     root.html.add_child(folium.Element(head), name="ps_head")
     root.html.add_child(folium.Element(table), name="ps_table")
-    if foot:  # the tile provider's attribution, at the foot of the map (away from the inset)
-        side = "left" if inset is not None and inset.corner == "bottom right" else "right"
-        root.html.add_child(
-            folium.Element(f'<p class="ps-tiles {side}">{esc(foot)}</p>'), name="ps_tiles"
-        )
     if inset is not None:
         root.html.add_child(
             folium.Element(
