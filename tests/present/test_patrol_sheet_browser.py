@@ -165,6 +165,12 @@ def test_patrol_sheet_with_a_tile_server(
     assert re.findall(r"data:image/jpeg;base64,[^\"']+", again) == re.findall(
         r"data:image/jpeg;base64,[^\"']+", html
     )
+    # no street layer: the tiles are the street map; with neither, the map says so
+    kw = dict(
+        start=f.start, end=f.end, categories=["Anti-social behaviour"], area=pv.area, streets=None
+    )
+    assert "No street map available" not in patrol_sheet_html(pv.places, tiles=spec, **kw)
+    assert "No street map available" in patrol_sheet_html(pv.places, tiles="none", **kw)
     path = tmp_path / "sheet.html"
     path.write_text(html, encoding="utf-8")
     ctx = browser.new_context(viewport={"width": 1366, "height": 768})

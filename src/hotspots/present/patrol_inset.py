@@ -183,7 +183,7 @@ def sheet_tiles(
     import folium
 
     from hotspots.present.escape import html as esc
-    from hotspots.present.map_elements import Attribution, MapControl
+    from hotspots.present.map_elements import Attribution, MapControl, script_json
     from hotspots.present.tiles import fetch_background, fit_extent
 
     fit = shapely.union_all(list(places.geometry.values)).buffer(fit_margin_m)
@@ -200,4 +200,8 @@ def sheet_tiles(
     ).add_to(m)  # fmt: skip
     text = f"Background map: {bg.attribution}"
     Attribution(esc(text)).add_to(m)  # in the map's attribution line, printed with it
+    nostreets = script_json("hs-nostreets")  # the map has a street map now: drop "No street map"
+    for name, child in list(m._children.items()):
+        if isinstance(child, MapControl) and child.css_class_js == nostreets:
+            del m._children[name]
     return text
