@@ -98,7 +98,9 @@ def add_base(m: folium.Map, spec: TileSpec, *, controls: bool) -> Drawn:
     else:
         # a {key} in the template is filled by Leaflet from the layer's options: the
         # browser fetches the tiles, so the screen map (unlike a printed one) holds the key
-        key = {"key": os.environ.get("HOTSPOTS_TILES_KEY", "")} if "{key}" in spec.url else {}
+        key: dict[str, Any] = (
+            {"key": os.environ.get("HOTSPOTS_TILES_KEY", "")} if "{key}" in spec.url else {}
+        )
         folium.TileLayer(
             tiles=spec.url,
             attr=spec.attribution,
