@@ -109,3 +109,30 @@ def test_inset_is_central_bournemouth_at_street_scale(small_pack):
     text = _map_page_text(pack_pdf(small_pack))
     assert sum(s in text for s in ("Old Christchurch Road", "Gervis Place", "Exeter Road",
                                    "Westover Road", "Post Office Road", "Richmond Hill")) >= 5  # fmt: skip
+
+
+# --- the inset's helpers on toy inputs ------------------------------------------------
+def test_densest_cluster_weighs_records():
+    import numpy as np
+
+    from hotspots.present.pack_draw import densest_cluster
+
+    pts = np.array([[0, 0], [100, 0], [200, 0], [5000, 0], [5100, 0]], dtype=float)
+    # by count: the three at the origin; by records: the two at 5 km (500 + 400 > 3 x 10)
+    assert densest_cluster(pts, within_m=450).tolist() == [0, 1, 2]
+    assert densest_cluster(pts, [10, 10, 10, 500, 400], within_m=450).tolist() == [3, 4]
+    assert densest_cluster(np.empty((0, 2))).tolist() == []
+
+
+def test_inset_box_takes_a_free_corner():
+    import numpy as np
+
+    from hotspots.present.pack_draw import inset_box
+
+    bounds = (0.0, 0.0, 1000.0, 1000.0)  # drawn 1:1 in a 100 x 100 box (0.1 unit per m)
+    side = 40.0
+    assert inset_box(bounds, np.empty((0, 2)), 0, 0, 100, 100, side) == (60.0, 60.0)
+    # a point in the bottom right (x 900 m, y 100 m): the bottom left is next
+    assert inset_box(bounds, np.array([[900.0, 100.0]]), 0, 0, 100, 100, side) == (0.0, 60.0)
+    every = np.array([[100.0, 100.0], [900.0, 100.0], [100.0, 900.0], [900.0, 900.0]])
+    assert inset_box(bounds, every, 0, 0, 100, 100, side) is None
