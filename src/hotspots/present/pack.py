@@ -3,7 +3,8 @@
 :func:`build_pack` gathers, for one period and a comparison period, everything the
 pack shows: the cover (period, data source, coverage and caveats), a vector map of
 the numbered hotspots (ward boundaries, the BCP outline and named places from
-``geodata/``, no tiles, no network), the ranked table with each hotspot's change
+``geodata/``, the data's streets, a street-scale inset of the densest cluster, and
+tiles only where a tile server is set: :func:`map_view`), the ranked table with each hotspot's change
 (:func:`hotspots.comparison.hotspot_trend.hotspot_changes`), the category and outcome
 mix per hotspot, one panel per focus area (``geodata/focus_areas.toml``: a 13-month
 trend on a time axis, the hotspots inside, the change, category and outcome mix) and

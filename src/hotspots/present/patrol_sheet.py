@@ -1,6 +1,7 @@
 """A patrol sheet: one A4 landscape page with a numbered map and the list of places.
 
-The sheet is a self-contained HTML file (Leaflet inlined, no tiles, no network):
+The sheet is a self-contained HTML file (Leaflet inlined, no network; tiles only where
+a tile server is set, fetched when the sheet is made and written into it):
 title, period ("Jan 2024 – Mar 2024"), categories and area at the top; the map with
 the places numbered by permanent labels on the left; the ranked table on the right.
 Sizes are fixed in CSS pixels so the printed page is the page on screen: A4
