@@ -33,6 +33,28 @@ def _map_page_text(pdf: bytes) -> str:
     return pypdf.PdfReader(io.BytesIO(pdf)).pages[1].extract_text()
 
 
+def test_map_view_tiles_once_attributed_and_no_key(tile_server, small_pack, tmp_path):
+    """The map page's tiles (map and inset) are fetched once and cached; the HTML and the
+    PDF draw them under the vectors and print the attribution, and hold no key."""
+    spec = resolve_tiles(tile_server.template, ATTR)
+    cache = TileCache(tmp_path)
+    view = map_view(small_pack, spec, cache=cache, api_key=KEY)
+    assert view.background.ok and view.inset_background.ok and view.attribution == ATTR
+    n = len(tile_server.requests)
+    assert n == view.background.fetched + view.inset_background.fetched > 0
+    pack = dataclasses.replace(small_pack, view=view)
+    html = pack_html(pack)
+    assert html.count('<image class="tiles"') == 2
+    assert "Background map: © Test Tiles &amp; Co." in html and KEY not in html
+    pdf = pack_pdf(pack)
+    assert KEY.encode() not in pdf
+    assert "Background map: © Test Tiles & Co." in _map_page_text(pdf)
+    again = map_view(small_pack, spec, cache=cache, api_key=KEY)
+    assert len(tile_server.requests) == n and again.background.fetched == 0
+    assert again.inset_background.image == view.inset_background.image
+
+
+@pytest.mark.slow
 def test_tiles_fetched_once_at_pack_time_and_attributed(
     tile_server, small_pack, tmp_path, monkeypatch
 ):
