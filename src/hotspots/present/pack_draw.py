@@ -49,6 +49,7 @@ __all__ = [
     "inset_box",
     "map_view",
     "map_note",
+    "street_mode",
 ]
 
 #: the HTML map's box (SVG units); the PDF's box has about the same aspect
@@ -281,6 +282,12 @@ def map_view(
             side = int(2 * side_px)
             ibg = fetch_background(spec, inset, (side, side), cache=cache, api_key=api_key)
     return MapView(bounds, inset, ranks, name, bg, ibg)
+
+
+def street_mode(bounds: tuple[float, float, float, float]) -> str:
+    """How the main map names streets: every street when it is at about street scale
+    (a ward's pack, no inset needed), else the busiest street of each hotspot."""
+    return "all" if (bounds[2] - bounds[0]) <= 4 * INSET_SIDE_M else "near"
 
 
 def map_note(view: MapView | None, has_streets: bool) -> str:

@@ -29,6 +29,7 @@ from hotspots.present.pack_draw import (
     label_points,
     map_bounds,
     map_note,
+    street_mode,
     trend_chart,
 )
 
@@ -93,7 +94,7 @@ def _map_svg(pack: Pack, w: float = HTML_MAP[0], h: float = HTML_MAP[1]) -> str:
             obstacles = [(at[0] - 2, at[1] - 2, at[0] + side + 2, at[1] + side + 2)]
     svg, _ = vector_map_svg(
         bounds=view.bounds, w=w, h=h, boundaries=pack.boundaries, hotspots=spots,
-        streets=pack.streets, street_names="near", css_class="packmap",
+        streets=pack.streets, street_names=street_mode(view.bounds), css_class="packmap",
         background=view.background, obstacles=obstacles, inner=inner,
     )  # fmt: skip
     return svg

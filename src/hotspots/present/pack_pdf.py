@@ -34,6 +34,7 @@ from hotspots.present.pack_draw import (
     map_note,
     project,
     rings,
+    street_mode,
     trend_chart,
 )
 from hotspots.present.pdf_text import use_fonts
@@ -226,7 +227,7 @@ def _draw_map(d: _Doc, pack: Pack, x0: float, y0: float, w: float, h: float) -> 
         if at is not None:
             obstacles = ((at[0] - 0.5, at[1] - 0.5, at[0] + side + 0.5, at[1] + side + 0.5),)
     _draw_vectors(d, pack, view.bounds, (x0, y0, w, h), shown, background=view.background,
-                  obstacles=obstacles)  # fmt: skip
+                  obstacles=obstacles, street_names=street_mode(view.bounds))  # fmt: skip
     if at is None or view.inset is None:
         return
     pdf = d.pdf
