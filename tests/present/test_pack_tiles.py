@@ -158,3 +158,18 @@ def test_inset_box_takes_a_free_corner():
     assert inset_box(bounds, np.array([[900.0, 100.0]]), 0, 0, 100, 100, side) == (0.0, 60.0)
     every = np.array([[100.0, 100.0], [900.0, 100.0], [100.0, 900.0], [900.0, 900.0]])
     assert inset_box(bounds, every, 0, 0, 100, 100, side) is None
+
+
+def test_a_wards_pack_is_at_street_scale_and_names_its_streets():
+    """A pack for one ward (Bournemouth Central, about 2.7 km across) needs no inset: its
+    own map names the streets in view, in the HTML and the PDF."""
+    from hotspots.data.store import open_dataset
+    from hotspots.present.pack import build_pack
+
+    recs = open_dataset("bundled").records()
+    pack = build_pack(recs, "2024-03", 1, "previous", area="Bournemouth Central", top=5,
+                      focus_areas=[], tiles="none")  # fmt: skip
+    assert pack.view.inset is None
+    html = pack_html(pack)
+    assert html.count('class="lbl street"') >= 5 and "Old Christchurch Road" in html
+    assert "Old Christchurch Road" in _map_page_text(pack_pdf(pack))
