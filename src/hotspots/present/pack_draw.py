@@ -293,7 +293,7 @@ def street_mode(bounds: tuple[float, float, float, float]) -> str:
 def map_note(view: MapView | None, has_streets: bool) -> str:
     """The map page's sentence on its background: the tile provider, why there are no
     tiles, or that there is no street map at all."""
-    from hotspots.present.map_streets import NO_STREET_MAP
+    from hotspots.present.streets import NO_STREET_MAP
 
     bg = view.background if view is not None else None
     if bg is not None and bg.ok:

@@ -12,7 +12,7 @@ extent, so the picture lines up with the vectors drawn in metres.
 With no tile server set, or one that fails, the result carries no image and a note
 saying why; the maps then use the offline street layer
 (:mod:`hotspots.present.streets`), and with neither they say "No street map
-available" (:data:`hotspots.present.map_streets.NO_STREET_MAP`). The API key is put
+available" (:data:`hotspots.present.streets.NO_STREET_MAP`). The API key is put
 into the request URL only: it never reaches a cache path, a note, an error or a log.
 
 References
