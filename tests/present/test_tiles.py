@@ -172,3 +172,14 @@ def test_bad_template_is_refused(bad):
 
     with pytest.raises(InputError):
         resolve_tiles(bad, "© X")
+
+
+def test_leaflet_subdomain_and_retina_marks(tile_server, tmp_path):
+    """A template written for Leaflet (``{s}``, ``{r}``) works for printing too."""
+    template = tile_server.template.replace("/tiles/", "/tiles-{s}/").replace(".png", "{r}.png")
+    bg = fetch_background(
+        resolve_tiles(template, "© X"), CENTRAL, (300, 240), cache=TileCache(tmp_path),
+        api_key=KEY,
+    )  # fmt: skip
+    assert bg.ok, bg.note
+    assert all(p.startswith("/tiles-a/") and p.endswith(".png") for p in tile_server.requests)

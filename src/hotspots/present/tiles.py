@@ -283,7 +283,7 @@ def choose_zoom(
 # --- fetching ----------------------------------------------------------------------------
 def _url(template: str, z: int, x: int, y: int, key: str | None) -> str:
     url = template.replace("{z}", str(z)).replace("{x}", str(x)).replace("{y}", str(y))
-    url = url.replace("{s}", "a")
+    url = url.replace("{s}", "a").replace("{r}", "")  # Leaflet's subdomain and retina marks
     if "{key}" in url:
         from urllib.parse import quote
 
