@@ -2,8 +2,8 @@
 
 Nothing is fetched when it opens: no fonts, scripts or images from elsewhere (tiles,
 where a tile server is set, were fetched when the pack was built and are written into
-the map as an image), so the file opens offline and prints one panel per A4 landscape page (``@page``, a page break
-after each ``section``). The document is the Jinja2 template ``templates/pack.html.j2``
+the map as an image), so the file opens offline and prints one panel per A4 landscape
+page (``@page``, a page break after each ``section``). The document is the Jinja2 template ``templates/pack.html.j2``
 (autoescape on: every data string is escaped); the SVG map and charts are drawn here,
 escaping their text (:func:`html.escape`).
 """
