@@ -74,17 +74,17 @@ from hotspots.data import schema as S
 from hotspots.data.areas import Area, records_in_area, resolve_area
 from hotspots.data.frames import records_frame
 from hotspots.methods.gistar_stat import (
-    _FLOOR_CELLS,
     DEFAULT_PERMUTATIONS,
     DEFAULT_SEED,
+    FLOOR_CELLS,
     GI_CLASSES,
-    _kernel,
     auto_permutations,
     bh_adjust,
     binomial_grid_p,
     check_permutations,
     classify_gi,
     conditional_permutation_p,
+    disc_kernel,
     gistar_grid_p,
     gistar_grid_z,
     gistar_z,
@@ -339,7 +339,7 @@ def auto_permutations_note(permutations: int, n_tests: int, fdr: bool) -> str:
     """The sentence that announces the automatic number of permutations."""
     why = (
         f"so that the false-discovery-rate correction over {n_tests:,} cells can pass cells "
-        f"at the smallest p-value a permutation test gives once {_FLOOR_CELLS} share it"
+        f"at the smallest p-value a permutation test gives once {FLOOR_CELLS} share it"
         if fdr
         else "the smallest p-value it gives is far below the levels used"
     )
@@ -383,7 +383,7 @@ def resolve_scales(
     cell_size_m = float(cell_size_m)
     if distance_m is None:
         distance_m = DEFAULT_DISTANCE_CELLS * cell_size_m
-        k = int(_kernel(cell_size_m, distance_m).sum())
+        k = int(disc_kernel(cell_size_m, distance_m).sum())
         notes.append(
             f"distance band set to {distance_m:g} m ({DEFAULT_DISTANCE_CELLS:g} cells; "
             f"each cell is compared with the {k} cells, itself included, whose centres lie within it)"
@@ -586,7 +586,7 @@ def gistar_hotspot_areas(result: GiStarResult) -> gpd.GeoDataFrame:
     b = g.geometry.bounds
     col = np.rint((b["minx"].to_numpy() - b["minx"].min()) / c).astype(np.int64)
     row = np.rint((b["miny"].to_numpy() - b["miny"].min()) / c).astype(np.int64)
-    kern = _kernel(c, result.distance_m)
+    kern = disc_kernel(c, result.distance_m)
     r = kern.shape[0] // 2
     di, dj = (a - r for a in np.nonzero(kern))
     shape = (int(row.max()) + 1 + 2 * r, int(col.max()) + 1 + 2 * r)

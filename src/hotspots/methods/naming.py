@@ -29,15 +29,15 @@ from hotspots.data.frames import records_frame, require_crs
 from hotspots.data.points import WeightedPoints, unique_locations
 from hotspots.errors import InputError
 from hotspots.methods.place_names import (
-    _CAPITAL_S,
-    _PREFIX,
-    _TOP_N,
     ANONYMISATION_NOTE,
+    CAPITAL_S,
     GENERIC_LOCATIONS,
+    LOCATION_PREFIX,
     NAME_WITHIN_M,
     PLACES,
     SNAP_SPACING_M,
-    _describe_locations,
+    TOP_N_LOCATIONS,
+    describe_locations,
     street_text,
 )
 
@@ -242,7 +242,7 @@ def _location_texts(records: pd.DataFrame, first: np.ndarray) -> np.ndarray:
     if len(first) == 0:
         return np.empty(0, dtype=object)
     texts = _take(records[S.LOCATION], first).astype("string")
-    texts = texts.str.removeprefix(_PREFIX).str.replace(_CAPITAL_S, "'s", regex=True)
+    texts = texts.str.removeprefix(LOCATION_PREFIX).str.replace(CAPITAL_S, "'s", regex=True)
     return texts.fillna("").to_numpy(dtype=object)
 
 
@@ -285,7 +285,7 @@ def describe_hotspots(
     boundaries: Boundaries | None = None,
     name_within_m: float = NAME_WITHIN_M,
     labels: np.ndarray | None = None,
-    top_n: int = _TOP_N,
+    top_n: int = TOP_N_LOCATIONS,
     points: WeightedPoints | None = None,
 ) -> gpd.GeoDataFrame:
     """Fill the standard hotspot columns for a set of hotspot polygons.
@@ -459,7 +459,7 @@ def describe_hotspots(
     if gazetteer is None:
         gazetteer = (boundaries or load_boundaries()).gazetteer
     check_crs(gazetteer, "gazetteer")
-    desc = _describe_locations(
+    desc = describe_locations(
         geoms,
         pts,
         pair_poly,
