@@ -5,6 +5,11 @@ from __future__ import annotations
 import json
 import sys
 
+from hotspots.commands._police_api import (
+    add_police_api_arguments,
+    police_api_from_args,
+    refuse_simulated,
+)
 from hotspots.data.store import add_store_arguments, store_from_args
 
 NAME = "fetch"
@@ -21,19 +26,7 @@ def add_arguments(p) -> None:
         "--area", choices=["bcp"], default="bcp", help="area to fetch (default bcp, the only one)"
     )
     add_store_arguments(p, default_dataset="bundled")
-    p.add_argument(
-        "--api-url",
-        default=None,
-        metavar="URL",
-        help="police.uk API root (default: HOTSPOTS_POLICE_API or https://data.police.uk/api)",
-    )
-    p.add_argument(
-        "--retries",
-        type=int,
-        default=6,
-        metavar="N",
-        help="retries of a failing request (default 6)",
-    )
+    add_police_api_arguments(p)
     p.add_argument(
         "--archive",
         metavar="ZIP_OR_URL",
@@ -49,16 +42,10 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     from hotspots.data import audit
-    from hotspots.data.fetch import PoliceApi, api_root, download_archive, fetch_into, month_range
+    from hotspots.data.fetch import download_archive, fetch_into, month_range
     from hotspots.errors import InputError
 
-    if args.dataset == "simulated" and not args.store:
-        raise InputError(
-            "dataset",
-            "simulated",
-            "bundled (the real dataset) or a dataset of your own",
-            "Real police.uk months never go into the SIMULATED dataset.",
-        )
+    refuse_simulated(args)
     store = store_from_args(args, build=args.dataset == "bundled" and not args.store)
     if args.archive:
         if args.dry_run:
@@ -76,7 +63,7 @@ def run(args) -> int:
     if not args.first:
         raise InputError("from", None, "a first month (--from YYYY-MM) or --archive")
     months = month_range(args.first, args.last or args.first)
-    api = PoliceApi(api_root(args.api_url), retries=max(args.retries, 0))
+    api = police_api_from_args(args)
     rep = fetch_into(store, months, api, dry_run=args.dry_run, refresh=args.refresh)
     d = rep.to_dict()
     if not args.dry_run:

@@ -21,6 +21,11 @@ import sys
 from email.message import EmailMessage
 from pathlib import Path
 
+from hotspots.commands._police_api import (
+    add_police_api_arguments,
+    police_api_from_args,
+    refuse_simulated,
+)
 from hotspots.data.store import add_store_arguments, store_from_args
 
 NAME = "update"
@@ -34,14 +39,7 @@ EXIT_OK, EXIT_NO_DATA, EXIT_INPUT, EXIT_API, EXIT_MAIL = 0, 1, 2, 3, 4
 
 def add_arguments(p) -> None:
     add_store_arguments(p, default_dataset="bundled")
-    p.add_argument("--api-url", default=None, metavar="URL", help="police.uk API root")
-    p.add_argument(
-        "--retries",
-        type=int,
-        default=6,
-        metavar="N",
-        help="retries of a failing request (default 6)",
-    )
+    add_police_api_arguments(p)
     p.add_argument(
         "--out", required=True, metavar="DIR", help="folder for the packs (<DIR>/<YYYY-MM>/)"
     )
@@ -57,21 +55,15 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     from hotspots.data import audit
-    from hotspots.data.fetch import FetchError, PoliceApi, api_root, fetch_into
+    from hotspots.data.fetch import FetchError, fetch_into
     from hotspots.errors import InputError
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError("out", args.out, "a folder (it is a file)")
-    if args.dataset == "simulated" and not args.store:
-        raise InputError(
-            "dataset",
-            "simulated",
-            "bundled (the real dataset) or a dataset of your own",
-            "Real police.uk months never go into the SIMULATED dataset.",
-        )
+    refuse_simulated(args)
     store = store_from_args(args, build=args.dataset == "bundled" and not args.store)
-    api = PoliceApi(api_root(args.api_url), retries=max(args.retries, 0))
+    api = police_api_from_args(args)
     have = store.months()
     event = {"dataset": store.path.name, "api": api.root}
     try:
