@@ -55,8 +55,10 @@ __all__ = [
     "validate_params",
     "is_number",
     "POSITIVE_METRES",
+    "RECORD_COUNT",
     "METRES_OR_ZERO",
     "LEVEL",
+    "MONTH_NUMBER",
     "PERMUTATIONS",
     "SEED",
 ]
@@ -233,7 +235,18 @@ def check_param(name: str, value: Any, constraints: Iterable[object], hint: str 
     words = [str(c) for c in cons if not isinstance(c, NoneAllowed)]
     words += [str(c) for c in cons if isinstance(c, NoneAllowed)]
     expected = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
-    raise InputError(name, value, expected, hint)
+    raise InputError(name, _shown(value), expected, hint)
+
+
+def _shown(value: object, limit: int = 80) -> object:
+    """``value`` as a message shows it: itself when short, else cut (text) or its type's name."""
+    if isinstance(value, str):
+        return value if len(value) <= limit else value[:limit] + "…"
+    try:
+        short = len(repr(value)) <= limit
+    except Exception:  # a broken __repr__ must not hide the real error
+        short = False
+    return value if short else type(value).__name__
 
 
 def check_params(
@@ -254,21 +267,42 @@ def check_params(
     return out
 
 
-def validate_params(constraints: Mapping[str, Iterable[object]]) -> Callable[[F], F]:
+def validate_params(
+    constraints: Mapping[str, Iterable[object]],
+    hints: Mapping[str, str] | None = None,
+) -> Callable[[F], F]:
     """Decorator: check the named arguments of every call against ``constraints``.
 
-    The wrapped function receives the converted values (Python ``int``/``float``).
+    The wrapped function receives the converted values (Python ``int``/``float``), and
+    keeps its signature (``inspect.signature`` follows ``__wrapped__``).
+
+    Parameters
+    ----------
+    constraints : per argument name, the accepted kinds of value (see :func:`make_constraint`).
+    hints : per argument name, a sentence added to the message ("For example 400.").
+
+    Raises
+    ------
+    TypeError
+        At decoration time, when a constrained or hinted name is not a parameter of the
+        function (a misspelt name would otherwise never be checked).
     """
 
     def decorate(func: F) -> F:
         sig = inspect.signature(func)
+        unknown = sorted((set(constraints) | set(hints or {})) - set(sig.parameters))
+        if unknown:
+            raise TypeError(f"{func.__qualname__} has no parameter {', '.join(unknown)}")
+        for cons in constraints.values():  # bad declarations fail at import, not at a call
+            for c in cons:
+                make_constraint(c)
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             bound = sig.bind(*args, **kwargs)
             bound.apply_defaults()
             checked = check_params(
-                {k: v for k, v in bound.arguments.items() if k in constraints}, constraints
+                {k: v for k, v in bound.arguments.items() if k in constraints}, constraints, hints
             )
             bound.arguments.update(checked)
             return func(*bound.args, **bound.kwargs)
@@ -285,3 +319,5 @@ METRES_OR_ZERO = Interval(Real, 0, None, unit="metres")
 LEVEL = Interval(Real, 0, 1, closed="neither")  # alpha, a share or a confidence level
 PERMUTATIONS = Interval(Integral, 0, None, unit="(0 = normal approximation)")
 SEED = Interval(Integral, 0, None)
+MONTH_NUMBER = Interval(Integral, 1, 12, unit="(a month number)")
+RECORD_COUNT = Interval(Integral, 0, None, unit="records")

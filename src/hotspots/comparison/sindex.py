@@ -42,6 +42,16 @@ from hotspots.data.points import unique_locations
 from hotspots.data.select import filter_records
 from hotspots.errors import InputError
 from hotspots.methods.gistar import default_cell_size_m, study_grid
+from hotspots.validation import (
+    LEVEL,
+    POSITIVE_METRES,
+    SEED,
+    Integral,
+    Interval,
+    Options,
+    Real,
+    validate_params,
+)
 
 __all__ = [
     "SIndexResult",
@@ -55,12 +65,21 @@ __all__ = [
 UNITS = ("lsoa", "grid")
 DEFAULT_SEED = 20090301  # fixed: the same data always gives the same S index
 SIMILAR, UP, DOWN = "similar", "up", "down"
+#: The resampling arguments of :func:`sppt` and :func:`s_index`, declared once.
+_SPPT_CONSTRAINTS = {
+    "samples": [Interval(Integral, 10, None, unit="resamples")],
+    "sample_share": [Interval(Real, 0, 1, closed="right")],
+    "conf": [LEVEL],
+    "seed": [SEED],
+}
+_SPPT_HINTS = {"samples": "Andresen uses 100.", "sample_share": "Andresen uses 0.85."}
 SINDEX_COLUMNS: list[str] = [
     "unit_id", "name", "count_a", "count_b", "pct_a", "pct_b", "ci_low", "ci_high", "change",
     "geometry",
 ]  # fmt: skip
 
 
+@validate_params(_SPPT_CONSTRAINTS, _SPPT_HINTS)
 def sppt(
     base: np.ndarray,
     test: np.ndarray,
@@ -93,14 +112,6 @@ def sppt(
     test = np.asarray(test, dtype=np.int64)
     if base.shape != test.shape or base.ndim != 1:
         raise InputError("base, test", (base.shape, test.shape), "1-D count arrays of equal length")
-    if not (isinstance(samples, (int, np.integer)) and samples >= 10):
-        raise InputError(
-            "samples", samples, "a whole number of resamples, at least 10", "Andresen uses 100."
-        )
-    if not (0 < sample_share <= 1):
-        raise InputError(
-            "sample_share", sample_share, "a share between 0 and 1", "Andresen uses 0.85."
-        )
     nb, nt = int(base.sum()), int(test.sum())
     if nb == 0 or nt == 0:
         raise InputError("records", (nb, nt), "records in both periods")
@@ -200,6 +211,14 @@ def _lsoa_units(area: Area) -> gpd.GeoDataFrame:
     )
 
 
+@validate_params(
+    {
+        **_SPPT_CONSTRAINTS,
+        "units": [Options(UNITS)],
+        "cell_size_m": [POSITIVE_METRES, None],
+    },
+    _SPPT_HINTS,
+)
 def s_index(
     records: pd.DataFrame,
     a: Window | str,
@@ -231,8 +250,6 @@ def s_index(
     -------
     SIndexResult
     """
-    if units not in UNITS:
-        raise InputError("units", units, "lsoa or grid")
     wa, wb = window(a, "a"), window(b, "b")
     ar = resolve_area(area)
     cats = S.resolve_categories(categories)

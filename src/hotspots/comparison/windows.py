@@ -23,6 +23,7 @@ from hotspots.comparison.dispersion import POISSON_LABEL
 from hotspots.data import schema as S
 from hotspots.data.select import filter_records, month_range, parse_window
 from hotspots.errors import InputError
+from hotspots.validation import MONTH_NUMBER, Integral, Interval, validate_params
 
 if TYPE_CHECKING:
     from hotspots.comparison.ratio import RateRatio
@@ -117,15 +118,13 @@ def window(spec: str | Window | tuple[str, str], argument: str = "window") -> Wi
     return Window(start, end)
 
 
+@validate_params({"start_month": [MONTH_NUMBER], "end_month": [MONTH_NUMBER]})
 def season(year: int, start_month: int = SEASON_START, end_month: int = SEASON_END) -> Window:
     """The same calendar months in ``year``: ``season(2021)`` is Apr–Aug 2021.
 
     A season that wraps the new year (``start_month > end_month``, e.g. Nov–Feb)
     starts in ``year`` and ends in ``year + 1``.
     """
-    for name, m in (("start_month", start_month), ("end_month", end_month)):
-        if not (isinstance(m, (int, np.integer)) and 1 <= m <= 12):
-            raise InputError(name, m, "a month number 1-12")
     end_year = year + 1 if start_month > end_month else year
     return Window(f"{year:04d}-{start_month:02d}", f"{end_year:04d}-{end_month:02d}")
 
@@ -137,10 +136,9 @@ def shift_years(w: Window, years: int) -> Window:
     return Window(str(s), str(e))
 
 
+@validate_params({"n": [Interval(Integral, 1, None, unit="years")]})
 def previous_years(w: Window, n: int) -> list[Window]:
     """The same window in each of the ``n`` previous years, most recent first."""
-    if not (isinstance(n, (int, np.integer)) and n >= 1):
-        raise InputError("years", n, "a whole number of years, at least 1")
     return [shift_years(w, -k) for k in range(1, n + 1)]
 
 
@@ -270,6 +268,7 @@ COMPARISONS = {
 }
 
 
+@validate_params({"n_months": [Interval(Integral, 1, None, unit="months")]})
 def default_window(months: Iterable[str] | pd.DataFrame, n_months: int = DEFAULT_MONTHS) -> Window:
     """The default window: the latest complete months of the dataset.
 
@@ -292,8 +291,6 @@ def default_window(months: Iterable[str] | pd.DataFrame, n_months: int = DEFAULT
     have = sorted(set(months))
     if not have:
         raise InputError("records", "no months of data", "a dataset with at least one month")
-    if not (isinstance(n_months, (int, np.integer)) and n_months >= 1):
-        raise InputError("n_months", n_months, "a whole number of months, at least 1")
     ords = [pd.Period(m, freq="M").ordinal for m in have]
     run = _runs(ords)[-1][-int(n_months) :]
     to_m = lambda o: str(pd.Period(ordinal=o, freq="M"))  # noqa: E731

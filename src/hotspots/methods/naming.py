@@ -40,6 +40,7 @@ from hotspots.methods.place_names import (
     describe_locations,
     street_text,
 )
+from hotspots.validation import InstanceOf, Interval, Real, validate_params
 
 __all__ = [
     "NAME_WITHIN_M",
@@ -277,6 +278,16 @@ def _factorize_subset(
     return np.asarray(codes, dtype=np.int64), np.asarray(labels, dtype=object)
 
 
+@validate_params(
+    {
+        "polygons": [
+            InstanceOf(
+                gpd.GeoDataFrame, description="a GeoDataFrame of hotspot polygons in EPSG:27700"
+            )
+        ],
+        "name_within_m": [Interval(Real, 0, 5_000, unit="metres")],
+    }
+)
 def describe_hotspots(
     polygons: gpd.GeoDataFrame,
     records: pd.DataFrame,
@@ -345,14 +356,8 @@ def describe_hotspots(
     distinct locations come from one record each. police.uk's anonymisation is
     described at https://data.police.uk/about/#location-anonymisation.
     """
-    if not isinstance(polygons, gpd.GeoDataFrame):
-        raise InputError(
-            "polygons", type(polygons).__name__, "a GeoDataFrame of hotspot polygons in EPSG:27700"
-        )
     check_crs(polygons, "polygons")
     records = check_records(records)
-    if not (isinstance(name_within_m, (int, float)) and 0 <= name_within_m <= 5_000):
-        raise InputError("name_within_m", name_within_m, "a distance between 0 and 5,000 metres")
     keep_extra = [
         c
         for c in polygons.columns
