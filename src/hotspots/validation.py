@@ -104,7 +104,7 @@ class Interval(Constraint):
         *,
         closed: str = "both",
         unit: str = "",
-    ):
+    ) -> None:
         if type not in (Integral, Real):
             raise TypeError("Interval type must be numbers.Integral or numbers.Real")
         if closed not in ("both", "left", "right", "neither"):
@@ -151,7 +151,7 @@ class Interval(Constraint):
 class Options(Constraint):
     """One of a fixed set of values (strings are compared as given)."""
 
-    def __init__(self, options: Iterable[object]):
+    def __init__(self, options: Iterable[object]) -> None:
         self.options = tuple(options)
 
     def is_satisfied_by(self, value: object) -> bool:
@@ -180,7 +180,7 @@ class Boolean(Constraint):
 class InstanceOf(Constraint):
     """An instance of a type (or of one of several types)."""
 
-    def __init__(self, *types: type, description: str = ""):
+    def __init__(self, *types: type, description: str = "") -> None:
         self.types = types
         self.description = description
 
@@ -194,7 +194,7 @@ class InstanceOf(Constraint):
 class NoneAllowed(Constraint):
     """``None`` (usually: choose automatically)."""
 
-    def __init__(self, meaning: str = "None"):
+    def __init__(self, meaning: str = "None") -> None:
         self.meaning = meaning
 
     def is_satisfied_by(self, value: object) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -48,7 +49,7 @@ def require_records(recs: pd.DataFrame, store, what: str = "") -> pd.DataFrame:
     raise NoDataError(f"no records{' for ' + what if what else ''} in {store.path.name} ({span})")
 
 
-def add_disclosure_argument(p) -> None:
+def add_disclosure_argument(p: argparse.ArgumentParser) -> None:
     """The ``--exact-counts`` flag: counts under 5 are withheld without it."""
     p.add_argument(
         "--exact-counts",
@@ -58,7 +59,9 @@ def add_disclosure_argument(p) -> None:
     )
 
 
-def suppress_below_from_args(args, what: str, details: dict | None = None) -> int | None:
+def suppress_below_from_args(
+    args: argparse.Namespace, what: str, details: dict | None = None
+) -> int | None:
     """The disclosure threshold for a CLI run (:func:`hotspots.present.disclosure.suppress_below_for`).
 
     The CLI runs as the local user: counts from 1 to 4 are withheld unless

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -9,7 +10,7 @@ NAME = "audit"
 HELP = "check the audit trail: `hotspots audit verify` reports the first line that breaks its chain"
 
 
-def add_arguments(p) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", choices=["verify"], help="verify: check every line's hash chain")
     p.add_argument(
         "--log",
@@ -19,7 +20,7 @@ def add_arguments(p) -> None:
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from hotspots.data import audit
 
     path = args.log or audit.audit_path()

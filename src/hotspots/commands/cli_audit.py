@@ -7,6 +7,7 @@ wrote. Public datasets (bundled, simulated, and any marked public) are not recor
 
 from __future__ import annotations
 
+import argparse
 import getpass
 import os
 from pathlib import Path
@@ -25,7 +26,7 @@ def _os_user() -> str:
         return f"uid {os.getuid()}"
 
 
-def record_cli_use(args, exit_code: int) -> dict | None:
+def record_cli_use(args: argparse.Namespace, exit_code: int) -> dict | None:
     """Record ``args``' command in the audit log if it touched a restricted dataset.
 
     Returns the event written, or None (no dataset named, or a public one)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 
 from hotspots.commands._output import (
@@ -17,7 +18,7 @@ NAME = "compare"
 HELP = "compare two periods (counts, % change, exact 95% interval and p-value) for an area"
 
 
-def add_arguments(p) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
     add_store_arguments(p)
     p.add_argument(
         "--a",
@@ -66,7 +67,7 @@ _LABELS = ("area", "area_spec", "categories", "window_a", "window_b", "label_a",
            "dispersion", "method")  # fmt: skip
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from hotspots.comparison.rates import compare_periods
     from hotspots.present.disclosure import (
         WITHHELD_READING,

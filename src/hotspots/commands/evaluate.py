@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 
 from hotspots.commands._output import (
@@ -17,7 +18,7 @@ NAME = "evaluate"
 HELP = "evaluate an intervention: target vs control, the ring around it, WDD, WDQ and net effect"
 
 
-def add_arguments(p) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
     from hotspots.comparison.evaluation import DEFAULT_BUFFER_M
 
     add_store_arguments(p)
@@ -54,7 +55,7 @@ def add_arguments(p) -> None:
     add_disclosure_argument(p)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from hotspots.comparison.evaluation import (
         DEFAULT_BUFFER_M,
         WDD_RAW_FORMULA,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
@@ -19,7 +20,7 @@ HELP = (
 )
 
 
-def add_arguments(p) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--from", dest="first", metavar="YYYY-MM", help="first month to fetch")
     p.add_argument("--to", dest="last", metavar="YYYY-MM", help="last month (default: --from)")
     p.add_argument(
@@ -40,7 +41,7 @@ def add_arguments(p) -> None:
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from hotspots.data import audit
     from hotspots.data.fetch import download_archive, fetch_into, month_range
     from hotspots.errors import InputError

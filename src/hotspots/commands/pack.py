@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -17,7 +18,7 @@ HELP = (
 )
 
 
-def add_arguments(p) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
     add_store_arguments(p)
     p.add_argument(
         "--month",
@@ -55,7 +56,7 @@ def add_arguments(p) -> None:
     add_disclosure_argument(p)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     require_app_extras("fpdf")
     from hotspots.present.pack import build_pack, load_focus_areas
     from hotspots.present.pack_html import pack_html

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 
 NAME = "simulate"
@@ -11,7 +12,7 @@ HELP = (
 )
 
 
-def add_arguments(p) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
     from hotspots.data import simulate as sim
 
     p.add_argument(
@@ -77,7 +78,7 @@ def add_arguments(p) -> None:
     p.add_argument("--json", action="store_true", help="print a JSON summary")
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from hotspots.data.simulate import SIMULATED_WARNING, simulate, write_simulation
 
     sim = simulate(

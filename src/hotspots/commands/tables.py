@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 from hotspots.commands._output import (
     add_disclosure_argument,
     emit_text,
@@ -14,7 +16,7 @@ NAME = "tables"
 HELP = "reproduce published tables: ASB by subtype and financial year, quarterly indicators"
 
 
-def add_arguments(p) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
     from hotspots.comparison.tables import DEFAULT_INDICATORS, INDICATORS
 
     add_store_arguments(p)
@@ -38,7 +40,7 @@ def add_arguments(p) -> None:
     add_disclosure_argument(p)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from hotspots.comparison.tables import DEFAULT_INDICATORS, asb_subtype_table, quarterly_table
 
     store = store_from_args(args)

@@ -15,6 +15,7 @@ Every run is written to the audit log (action ``update``), whatever its outcome.
 
 from __future__ import annotations
 
+import argparse
 import os
 import smtplib
 import sys
@@ -37,7 +38,7 @@ HELP = (
 EXIT_OK, EXIT_NO_DATA, EXIT_INPUT, EXIT_API, EXIT_MAIL = 0, 1, 2, 3, 4
 
 
-def add_arguments(p) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
     add_store_arguments(p, default_dataset="bundled")
     add_police_api_arguments(p)
     p.add_argument(
@@ -53,7 +54,7 @@ def add_arguments(p) -> None:
     p.add_argument("--method", choices=["dbscan", "kde", "gistar", "grid"], default="dbscan")
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from hotspots.data import audit
     from hotspots.data.fetch import FetchError, fetch_into
     from hotspots.errors import InputError

@@ -98,7 +98,7 @@ class _Setup:
 
     def __init__(
         self, records, area, categories, cell_size_m, distance_m, fdr, alpha, permutations, seed
-    ):
+    ) -> None:
         records = records_frame(records)
         permutations, seed = check_permutations(permutations, seed, allow_none=True)
         self.area: Area = resolve_area(area)
@@ -208,7 +208,7 @@ def hotspot_change(
     cell_size_m: float | None = None,
     distance_m: float | None = None,
     area: Area | str | None = None,
-    categories=None,
+    categories: str | list[str] | tuple[str, ...] | None = None,
     fdr: bool = True,
     alpha: float = 0.05,
     permutations: int | None = None,
@@ -348,7 +348,7 @@ def seasonal_hotspots(
     cell_size_m: float | None = None,
     distance_m: float | None = None,
     area: Area | str | None = None,
-    categories=None,
+    categories: str | list[str] | tuple[str, ...] | None = None,
     fdr: bool = True,
     alpha: float = 0.05,
     permutations: int | None = None,

@@ -283,7 +283,7 @@ def compare_periods(
     b: Window | str,
     *,
     area: Area | str | None = None,
-    categories=None,
+    categories: str | list[str] | tuple[str, ...] | None = None,
     available_months: Iterable[str] | None = None,
     overdispersion: bool = True,
 ) -> PeriodComparison:
@@ -406,7 +406,7 @@ def compare_with_earlier(
     *,
     kind: str = "year",
     area: Area | str | None = None,
-    categories=None,
+    categories: str | list[str] | tuple[str, ...] | None = None,
     available_months: Iterable[str] | None = None,
 ) -> tuple[PeriodComparison | None, WindowCheck]:
     """Window ``w`` against its comparison window (:func:`~hotspots.comparison.windows.comparison_window`).

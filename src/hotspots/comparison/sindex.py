@@ -227,7 +227,7 @@ def s_index(
     units: str = "lsoa",
     cell_size_m: float | None = None,
     area: Area | str | None = None,
-    categories=None,
+    categories: str | list[str] | tuple[str, ...] | None = None,
     samples: int = 100,
     sample_share: float = 0.85,
     conf: float = 0.95,

@@ -502,7 +502,7 @@ def baseline(
     *,
     years: int | None = None,
     area=None,
-    categories=None,
+    categories: str | list[str] | tuple[str, ...] | None = None,
     available_months: Iterable[str] | None = None,
     overdispersion: bool = True,
 ) -> Baseline:

@@ -140,7 +140,9 @@ class RateLimiter:
     police.uk allows 15 requests a second with bursts of 30. Thread-safe.
     """
 
-    def __init__(self, rate: float = 15.0, burst: int = 30, clock=time.monotonic, sleep=time.sleep):
+    def __init__(
+        self, rate: float = 15.0, burst: int = 30, clock=time.monotonic, sleep=time.sleep
+    ) -> None:
         self.rate, self.burst = float(rate), float(burst)
         self.tokens = float(burst)
         self.clock, self.sleep = clock, sleep
