@@ -59,9 +59,11 @@ class StoreDamagedError(HotspotsError):
 
 
 class ShrinkRefusedError(HotspotsError):
-    """An import would remove more of a month's rows than a replacement may without being
-    asked to (``--replace-smaller``). ``months`` lists each such month: ``month``,
-    ``rows_before``, ``rows_after``, ``rows_removed``, ``current_version``."""
+    """An import would remove more of a month's rows than a replacement may unasked.
+
+    ``--replace-smaller`` asks. ``months`` lists each such month: ``month``,
+    ``rows_before``, ``rows_after``, ``rows_removed``, ``current_version``.
+    """
 
     def __init__(self, message: str, months: list[dict]) -> None:
         super().__init__(message)

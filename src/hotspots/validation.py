@@ -205,8 +205,11 @@ class NoneAllowed(Constraint):
 
 
 def make_constraint(spec: object) -> Constraint:
-    """A :class:`Constraint` from a declaration: a Constraint, ``None``, ``"boolean"``,
-    a type (instance check) or a set/tuple/list of options."""
+    """A :class:`Constraint` from a declaration.
+
+    A declaration is a Constraint, ``None``, ``"boolean"``, a type (instance check) or a
+    set/tuple/list of options.
+    """
     if isinstance(spec, Constraint):
         return spec
     if spec is None:

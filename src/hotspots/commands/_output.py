@@ -40,8 +40,10 @@ def format_table(df: pd.DataFrame, fmt: str) -> str:
 
 
 def require_records(recs: pd.DataFrame, store, what: str = "") -> pd.DataFrame:
-    """``recs`` if it holds a row, else :class:`NoDataError` naming what the dataset holds
-    (the CLI then exits 1: an empty table with exit 0 would read as "no crime")."""
+    """``recs`` if it holds a row, else :class:`NoDataError` naming what the dataset holds.
+
+    The CLI then exits 1: an empty table with exit 0 would read as "no crime".
+    """
     if len(recs):
         return recs
     held = store.months()

@@ -122,9 +122,11 @@ def _write_pack(store, month: str, folder: Path, method: str, dataset: str) -> N
 
 
 def send_pack(folder: Path, month: str, to: list[str]) -> None:
-    """E-mail ``pack.pdf`` and ``pack.html`` from ``folder`` through the SMTP settings
-    (``HOTSPOTS_SMTP_HOST``, ``_PORT`` (25), ``_USER``, ``_PASSWORD``, ``_FROM``,
-    ``_STARTTLS=1``)."""
+    """E-mail ``pack.pdf`` and ``pack.html`` from ``folder`` through the SMTP settings.
+
+    The settings are ``HOTSPOTS_SMTP_HOST``, ``_PORT`` (25), ``_USER``, ``_PASSWORD``,
+    ``_FROM`` and ``_STARTTLS=1``.
+    """
     host = os.environ.get("HOTSPOTS_SMTP_HOST")
     if not host:
         raise smtplib.SMTPException("HOTSPOTS_SMTP_HOST is not set")

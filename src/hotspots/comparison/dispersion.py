@@ -223,8 +223,11 @@ def _fit_scale(y: np.ndarray, X: np.ndarray) -> tuple[float, float]:
 
 
 def pearson_scale(y: np.ndarray, X: np.ndarray) -> tuple[float, float]:
-    """(Pearson chi-square / residual df, residual df) of a Poisson GLM of ``y`` on ``X``
-    (statsmodels ``GLM(y, X, family=Poisson()).fit(scale="X2")``); NaN when it cannot be fitted."""
+    """(Pearson chi-square / residual df, residual df) of a Poisson GLM of ``y`` on ``X``.
+
+    As statsmodels' ``GLM(y, X, family=Poisson()).fit(scale="X2")``; NaN when it cannot be
+    fitted.
+    """
     return _fit_scale(np.asarray(y, dtype=float), np.asarray(X, dtype=float))
 
 

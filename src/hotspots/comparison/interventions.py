@@ -220,8 +220,11 @@ class WindowChoice:
 def intervention_windows(
     iv: Intervention, year: int, available: Iterable[str], *, years_back: int = 1
 ) -> WindowChoice:
-    """The after window (the intervention's months in ``year``) and the before window
-    (the same months ``years_back`` years earlier), clamped to months with data."""
+    """The after and before windows of an intervention, clamped to months with data.
+
+    The after window is the intervention's months in ``year``; the before window the same
+    months ``years_back`` years earlier.
+    """
     have = sorted(set(available))
     after = iv.after(int(year))
     before = shift_years(after, -int(years_back))

@@ -119,8 +119,11 @@ class PeriodComparison:
 
     @property
     def depends_on_dispersion(self) -> bool:
-        """True when the verdict turns on φ: the interval computed with φ at the low end of
-        its 95% range excludes no change and the one at the high end does not."""
+        """True when the verdict turns on φ.
+
+        That is, the interval computed with φ at the low end of its 95% range excludes no
+        change and the one at the high end does not.
+        """
         return depends_on_dispersion(self.result)
 
     @property

@@ -298,8 +298,10 @@ def default_window(months: Iterable[str] | pd.DataFrame, n_months: int = DEFAULT
 
 
 def comparison_window(w: Window | str, kind: str = "year") -> Window:
-    """The window ``w`` is compared with: ``"year"`` (the same months a year earlier)
-    or ``"previous"`` (the months just before it, of the same length).
+    """The window ``w`` is compared with, by ``kind``.
+
+    ``"year"``: the same months a year earlier; ``"previous"``: the months just before it,
+    of the same length.
 
     ``"baseline"`` (earlier years) is :func:`baseline`'s; it uses only earlier
     years in which the window is complete. A window longer than a year, compared

@@ -267,9 +267,11 @@ _TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
 
 
 def bcp_polygon() -> list[shapely.Polygon]:
-    """The pieces to ask for: BCP's outline grown by :data:`BUFFER_M` and simplified by
-    :data:`SIMPLIFY_M` (so it holds every point of BCP), in WGS84 lon/lat, one polygon per
-    part (holes dropped: the API takes one ring)."""
+    """The pieces to ask for, in WGS84 lon/lat, one polygon per part.
+
+    BCP's outline grown by :data:`BUFFER_M` and simplified by :data:`SIMPLIFY_M` (so it
+    holds every point of BCP); holes are dropped, since the API takes one ring.
+    """
     from hotspots.data.boundaries import load_boundaries
 
     geom = load_boundaries().outline.buffer(BUFFER_M).simplify(SIMPLIFY_M)
@@ -442,8 +444,11 @@ def last_updated(store) -> str | None:
 
 @dataclass
 class MonthFetched:
-    """What happened to one month: ``status`` is fetched, skipped (already fetched),
-    unpublished (police.uk does not have it yet) or planned (``--dry-run``)."""
+    """What happened to one month.
+
+    ``status`` is fetched, skipped (already fetched), unpublished (police.uk does not have
+    it yet) or planned (``--dry-run``).
+    """
 
     month: str
     status: str
@@ -552,8 +557,11 @@ def _clean(store, month: str) -> None:
 
 
 def download_archive(source: str, folder: Path, api: PoliceApi | None = None) -> Path:
-    """A police.uk monthly archive zip: ``source`` is a path (returned as it is) or an
-    http(s) URL, downloaded into ``folder`` (``archive-<hash>.zip``, kept for a rerun)."""
+    """A police.uk monthly archive zip, downloaded when ``source`` is a URL.
+
+    ``source`` is a path (returned as it is) or an http(s) URL, downloaded into ``folder``
+    (``archive-<hash>.zip``, kept for a rerun).
+    """
     if urllib.parse.urlsplit(source).scheme not in ("http", "https"):
         p = Path(source).expanduser()
         if not p.exists():

@@ -59,8 +59,11 @@ __all__ = [
 
 
 def empty_hotspots(extra: dict[str, str] | None = None) -> gpd.GeoDataFrame:
-    """A zero-row hotspot frame with :data:`HOTSPOT_COLUMNS`, the description columns
-    (:data:`~hotspots.data.schema.HOTSPOT_DESCRIPTION_COLUMNS`) and ``extra``, EPSG:27700."""
+    """A zero-row hotspot frame in EPSG:27700 with the hotspot columns and ``extra``.
+
+    The columns are :data:`HOTSPOT_COLUMNS`, then the description columns
+    (:data:`~hotspots.data.schema.HOTSPOT_DESCRIPTION_COLUMNS`), then ``extra``.
+    """
     cols: dict[str, pd.Series] = {
         S.HOTSPOT_ID: pd.Series(dtype="int64"),
         S.RANK: pd.Series(dtype="int64"),
