@@ -64,7 +64,9 @@ def add_disclosure_argument(p: argparse.ArgumentParser) -> None:
 def suppress_below_from_args(
     args: argparse.Namespace, what: str, details: dict | None = None
 ) -> int | None:
-    """The disclosure threshold for a CLI run (:func:`hotspots.present.disclosure.suppress_below_for`).
+    """The disclosure threshold for a CLI run.
+
+    As :func:`hotspots.present.disclosure.suppress_below_for` decides it.
 
     The CLI runs as the local user: counts from 1 to 4 are withheld unless
     ``--exact-counts`` is given; that choice is written to the audit log with the OS

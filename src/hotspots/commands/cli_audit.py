@@ -1,4 +1,6 @@
-"""The CLI's audit trail (not a subcommand): who (the OS user) read, imported or exported a restricted dataset.
+"""The CLI's audit trail (not a subcommand).
+
+Who (the OS user) read, imported or exported a restricted dataset.
 
 The dashboard records what signed-in people do; on the command line there is no sign-in,
 so the operating-system user is recorded with the command, the dataset and the files it

@@ -1,4 +1,4 @@
-"""``hotspots evaluate``: an intervention's effect in a target, its ring and a control (WDD, WDQ)."""
+"""``hotspots evaluate``: an intervention's effect in a target, its ring and a control."""
 
 from __future__ import annotations
 

@@ -275,7 +275,7 @@ def estimate_dispersion(counts: pd.Series | dict, *, source: str = "monthly coun
 
 
 def glm_dispersion(estimate: float, df: float, n: int, model: str, source: str) -> Dispersion:
-    """A :class:`Dispersion` from a fitted model's Pearson estimate (Poisson case if df < MIN_DF)."""
+    """A :class:`Dispersion` from a fitted model's Pearson estimate (Poisson if df < MIN_DF)."""
     if not (math.isfinite(estimate) and df >= MIN_DF):
         return Dispersion(1.0, float("nan"), float("inf"), n, "none", source)
     return Dispersion(_floor(estimate, df), estimate, df, n, model, source)
@@ -293,7 +293,7 @@ def monthly_series(month_column: pd.Series, months: Iterable[str]) -> pd.Series:
 
 
 def two_figures(v: float) -> str:
-    """``v`` to two significant figures, for people: 10.04 -> "10", 2.345 -> "2.3", 0.456 -> "0.46"."""
+    """``v`` to two significant figures, for people: 10.04 -> "10", 2.345 -> "2.3"."""
     if not math.isfinite(v):
         return "n/a"
     if v == 0:

@@ -209,7 +209,7 @@ class GroupEvaluation:
         return self.displacement.net_effect_buffer
 
     def to_dict(self) -> dict:
-        """The numbers, JSON-safe (the readings are added by :mod:`hotspots.present.evaluation_words`)."""
+        """The numbers, JSON-safe (:mod:`hotspots.present.evaluation_words` adds the readings)."""
         num = W.json_number
 
         def change(prefix: str, r: RateRatio) -> dict:

@@ -359,7 +359,7 @@ def outcome_mix(records: pd.DataFrame, top: int = 8) -> pd.DataFrame:
 
 
 def trend_by_month(records: pd.DataFrame, months: list[str] | None = None) -> pd.DataFrame:
-    """Records per month split into ASB and crime (wide: month, ASB, Crime); a month with none is 0."""
+    """Records per month split into ASB and crime (month, ASB, Crime); a month with none is 0."""
     if months is None:
         present = sorted(records[S.MONTH].unique()) if len(records) else []
         months = present

@@ -114,7 +114,7 @@ class PeriodComparison:
 
     @property
     def verdict(self) -> bool:
-        """False when the windows give no verdict (:func:`~hotspots.comparison.windows.check_windows`)."""
+        """False when the windows give no verdict (see :func:`.windows.check_windows`)."""
         return self.check is None or self.check.ok
 
     @property

@@ -48,7 +48,7 @@ class Zones:
         return float(self.buffer.area) / 1e6
 
     def zone_of(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """0 target, 1 ring, 2 control, -1 elsewhere, for points in metres (pass unique locations)."""
+        """0 target, 1 ring, 2 control, -1 elsewhere, for points in metres (unique locations)."""
         out = np.full(len(x), -1, dtype=np.int8)
         out[area_mask(x, y, self.control)] = 2
         if not self.buffer.is_empty:

@@ -80,9 +80,9 @@ def grid_for(
 def bin_counts(
     grid: Grid, x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None
 ) -> np.ndarray:
-    """Sum of ``weights`` (default 1) per cell, float64 array of ``grid.shape``. Off-grid points ignored.
+    """Sum of ``weights`` (default 1) per cell, float64 array of ``grid.shape``.
 
-    Uses ``np.bincount`` on flat indices (8x faster than ``np.histogram2d``).
+    Off-grid points are ignored. Uses ``np.bincount`` on flat indices (8x faster than ``np.histogram2d``).
     """
     i, j, inside = grid.index_of(x, y)
     w = None if weights is None else np.asarray(weights, dtype="float64")[inside]
