@@ -50,7 +50,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -58,6 +58,10 @@ from pyproj import Transformer
 
 from hotspots.data.police_uk import HEADER
 from hotspots.errors import HotspotsError, InputError
+
+if TYPE_CHECKING:
+    from hotspots.data.store import Store
+
 
 __all__ = [
     "DEFAULT_API",
@@ -141,7 +145,11 @@ class RateLimiter:
     """
 
     def __init__(
-        self, rate: float = 15.0, burst: int = 30, clock=time.monotonic, sleep=time.sleep
+        self,
+        rate: float = 15.0,
+        burst: int = 30,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.rate, self.burst = float(rate), float(burst)
         self.tokens = float(burst)
@@ -432,7 +440,7 @@ API_LABEL = "police.uk API"
 UPDATED_FILE = "police_uk_updated.json"  # police.uk's last update, as the last fetch saw it
 
 
-def last_updated(store) -> str | None:
+def last_updated(store: Store) -> str | None:
     """police.uk's last update date as the last fetch into ``store`` saw it, or None."""
     try:
         return json.loads((Path(store.path) / UPDATED_FILE).read_text(encoding="utf-8")).get(
@@ -479,7 +487,7 @@ class FetchReport:
         }
 
 
-def fetched_months(store) -> set[str]:
+def fetched_months(store: Store) -> set[str]:
     """Months of ``store`` imported from the police.uk API (by :func:`fetch_into`)."""
     out: set[str] = set()
     for entry in store.files().values():
@@ -489,7 +497,7 @@ def fetched_months(store) -> set[str]:
 
 
 def fetch_into(
-    store,
+    store: Store,
     months: list[str],
     api: PoliceApi,
     *,
@@ -550,7 +558,7 @@ def fetch_into(
     return rep
 
 
-def _clean(store, month: str) -> None:
+def _clean(store: Store, month: str) -> None:
     import shutil
 
     shutil.rmtree(Path(store.path) / ".fetch" / month, ignore_errors=True)
