@@ -11,6 +11,7 @@ HELP = "check the audit trail: `hotspots audit verify` reports the first line th
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``hotspots audit`` to its parser."""
     p.add_argument("action", choices=["verify"], help="verify: check every line's hash chain")
     p.add_argument(
         "--log",
@@ -21,6 +22,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``hotspots audit`` with the parsed ``args``; return the exit code."""
     from hotspots.data import audit
 
     path = args.log or audit.audit_path()

@@ -19,6 +19,7 @@ HELP = "compare two periods (counts, % change, exact 95% interval and p-value) f
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``hotspots compare`` to its parser."""
     add_store_arguments(p)
     p.add_argument(
         "--a",
@@ -68,6 +69,7 @@ _LABELS = ("area", "area_spec", "categories", "window_a", "window_b", "label_a",
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``hotspots compare`` with the parsed ``args``; return the exit code."""
     from hotspots.comparison.rates import compare_periods
     from hotspots.present.disclosure import (
         WITHHELD_READING,

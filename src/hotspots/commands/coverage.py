@@ -18,6 +18,7 @@ HELP = "show what the store holds: records per month by category, gaps, LSOA vin
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``hotspots coverage`` to its parser."""
     add_store_arguments(p)
     p.add_argument("--format", choices=["table", "csv", "json", "markdown"], default="table")
     p.add_argument("--all-areas", action="store_true", help="count records outside BCP too")
@@ -26,6 +27,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``hotspots coverage`` with the parsed ``args``; return the exit code."""
     from hotspots.data.coverage import collapse_missing, store_coverage_table
 
     store = store_from_args(args)

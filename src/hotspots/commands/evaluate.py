@@ -19,6 +19,7 @@ HELP = "evaluate an intervention: target vs control, the ring around it, WDD, WD
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``hotspots evaluate`` to its parser."""
     from hotspots.comparison.evaluation import DEFAULT_BUFFER_M
 
     add_store_arguments(p)
@@ -56,6 +57,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``hotspots evaluate`` with the parsed ``args``; return the exit code."""
     from hotspots.comparison.evaluation import (
         DEFAULT_BUFFER_M,
         WDD_RAW_FORMULA,

@@ -21,6 +21,7 @@ HELP = (
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``hotspots fetch`` to its parser."""
     p.add_argument("--from", dest="first", metavar="YYYY-MM", help="first month to fetch")
     p.add_argument("--to", dest="last", metavar="YYYY-MM", help="last month (default: --from)")
     p.add_argument(
@@ -42,6 +43,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``hotspots fetch`` with the parsed ``args``; return the exit code."""
     from hotspots.data import audit
     from hotspots.data.fetch import download_archive, fetch_into, month_range
     from hotspots.errors import InputError

@@ -12,6 +12,7 @@ HELP = "list the kept versions of each month of a dataset (restore one with `hot
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``hotspots history`` to its parser."""
     add_store_arguments(p)
     p.add_argument("--month", metavar="YYYY-MM", help="only this month")
     p.add_argument(
@@ -25,6 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``hotspots history`` with the parsed ``args``; return the exit code."""
     store = store_from_args(args, build=False)
     if not store.exists():
         from hotspots.errors import NoDataError

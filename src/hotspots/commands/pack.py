@@ -19,6 +19,7 @@ HELP = (
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``hotspots pack`` to its parser."""
     add_store_arguments(p)
     p.add_argument(
         "--month",
@@ -57,6 +58,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``hotspots pack`` with the parsed ``args``; return the exit code."""
     require_app_extras("fpdf")
     from hotspots.present.pack import build_pack, load_focus_areas
     from hotspots.present.pack_html import pack_html

@@ -19,12 +19,14 @@ HELP = (
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``hotspots repair`` to its parser."""
     add_store_arguments(p)
     p.add_argument("--check", action="store_true", help="only report; change nothing")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``hotspots repair`` with the parsed ``args``; return the exit code."""
     store = open_dataset(args.dataset, args.store, build=False, must_exist=True)
     missing = store.check()
     done: dict  # as Store.repair returns it

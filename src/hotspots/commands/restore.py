@@ -12,6 +12,7 @@ HELP = "bring a month back to a kept version exactly (see `hotspots history`)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``hotspots restore`` to its parser."""
     add_store_arguments(p)
     p.add_argument("--month", required=True, metavar="YYYY-MM", help="the month to restore")
     p.add_argument(
@@ -21,6 +22,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``hotspots restore`` with the parsed ``args``; return the exit code."""
     store = store_from_args(args, build=False)
     if not store.exists():
         from hotspots.errors import NoDataError

@@ -13,6 +13,7 @@ HELP = (
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``hotspots simulate`` to its parser."""
     from hotspots.data import simulate as sim
 
     p.add_argument(
@@ -79,6 +80,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``hotspots simulate`` with the parsed ``args``; return the exit code."""
     from hotspots.data.simulate import SIMULATED_WARNING, simulate, write_simulation
 
     sim = simulate(

@@ -18,6 +18,7 @@ HELP = "counts of BCP records by month, category, ward or town"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``hotspots summary`` to its parser."""
     add_store_arguments(p)
     p.add_argument("--by", choices=["month", "category", "ward", "town"], default="month")
     p.add_argument("--from", dest="start", metavar="YYYY-MM")
@@ -30,6 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``hotspots summary`` with the parsed ``args``; return the exit code."""
     from hotspots.data.areas import resolve_area
     from hotspots.data.coverage import store_summary_table, summary_table
     from hotspots.data.select import filter_records, parse_month

@@ -17,6 +17,7 @@ HELP = "reproduce published tables: ASB by subtype and financial year, quarterly
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``hotspots tables`` to its parser."""
     from hotspots.comparison.tables import DEFAULT_INDICATORS, INDICATORS
 
     add_store_arguments(p)
@@ -41,6 +42,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``hotspots tables`` with the parsed ``args``; return the exit code."""
     from hotspots.comparison.tables import DEFAULT_INDICATORS, asb_subtype_table, quarterly_table
 
     store = store_from_args(args)

@@ -39,6 +39,7 @@ EXIT_OK, EXIT_NO_DATA, EXIT_INPUT, EXIT_API, EXIT_MAIL = 0, 1, 2, 3, 4
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``hotspots update`` to its parser."""
     add_store_arguments(p, default_dataset="bundled")
     add_police_api_arguments(p)
     p.add_argument(
@@ -55,6 +56,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``hotspots update`` with the parsed ``args``; return the exit code."""
     from hotspots.data import audit
     from hotspots.data.fetch import FetchError, fetch_into
     from hotspots.errors import InputError

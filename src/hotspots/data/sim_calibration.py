@@ -99,6 +99,10 @@ def _lsoa21(loc: pd.DataFrame, b) -> tuple[np.ndarray, np.ndarray]:
 
 @functools.lru_cache(maxsize=2)
 def load_calibration(geodir: str) -> Calibration:
+    """The simulator's calibration from the bundled police.uk months under ``geodir``.
+
+    Cached per folder (two at most), since it reads every bundled street file.
+    """
     files = sorted((Path(geodir) / POLICE_UK_DIR).glob("*-street.csv"))
     if not files:
         raise FileReadError(

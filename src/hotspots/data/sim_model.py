@@ -150,6 +150,7 @@ def _geojson(geom: shapely.Geometry) -> dict:
 
 
 def spill_kind(spillover: float) -> str:
+    """The words for a ring effect's sign: diffusion of benefits, displacement or none."""
     if spillover < 0:
         return "diffusion of benefits"
     if spillover > 0:
