@@ -77,6 +77,7 @@ class Constraint:
     """One kind of accepted value; ``str(constraint)`` says it in words."""
 
     def is_satisfied_by(self, value: object) -> bool:  # pragma: no cover - abstract
+        """True when ``value`` is of this kind."""
         raise NotImplementedError
 
     def convert(self, value: Any) -> Any:
@@ -112,6 +113,7 @@ class Interval(Constraint):
         self.type, self.left, self.right, self.closed, self.unit = type, left, right, closed, unit
 
     def is_satisfied_by(self, value: object) -> bool:
+        """True for a finite number of the right type inside the interval."""
         if not is_number(value):
             return False
         v = float(value)  # type: ignore[arg-type]
@@ -126,9 +128,11 @@ class Interval(Constraint):
         return above and below
 
     def convert(self, value: Any) -> Any:
+        """A Python ``int`` (whole-number interval) or ``float``."""
         return int(value) if self.type is Integral else float(value)
 
     def __str__(self) -> str:
+        """The interval in words, as messages say it ("a whole number from 1 to 12")."""
         kind = "a whole number" if self.type is Integral else "a number"
         lo_in = self.closed in ("both", "left")
         hi_in = self.closed in ("both", "right")
@@ -155,12 +159,14 @@ class Options(Constraint):
         self.options = tuple(options)
 
     def is_satisfied_by(self, value: object) -> bool:
+        """True when ``value`` equals an option of the same type."""
         try:
             return any(value == o and type(value) is type(o) for o in self.options)
         except (TypeError, ValueError):
             return False
 
     def __str__(self) -> str:
+        """The options in words."""
         return "one of " + ", ".join(str(o) for o in self.options)
 
 
@@ -168,12 +174,15 @@ class Boolean(Constraint):
     """``True`` or ``False`` (also numpy's); never 0 or 1."""
 
     def is_satisfied_by(self, value: object) -> bool:
+        """True for Python's or numpy's ``True`` and ``False`` only."""
         return isinstance(value, (bool, np.bool_))
 
     def convert(self, value: Any) -> Any:
+        """A Python ``bool`` (numpy's too)."""
         return bool(value)
 
     def __str__(self) -> str:
+        """The words "True or False"."""
         return "True or False"
 
 
@@ -185,9 +194,11 @@ class InstanceOf(Constraint):
         self.description = description
 
     def is_satisfied_by(self, value: object) -> bool:
+        """True for an instance of one of the types."""
         return isinstance(value, self.types)
 
     def __str__(self) -> str:
+        """The description, or the types' names."""
         return self.description or "an instance of " + " or ".join(t.__name__ for t in self.types)
 
 
@@ -198,9 +209,11 @@ class NoneAllowed(Constraint):
         self.meaning = meaning
 
     def is_satisfied_by(self, value: object) -> bool:
+        """True for ``None`` only."""
         return value is None
 
     def __str__(self) -> str:
+        """What ``None`` means here ("None" unless told)."""
         return self.meaning
 
 

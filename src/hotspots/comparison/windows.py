@@ -79,6 +79,7 @@ class Window:
 
     @property
     def n_months(self) -> int:
+        """How many months the window spans (with data or not)."""
         return len(self.months)
 
     @property
@@ -105,6 +106,7 @@ class Window:
         return present, missing
 
     def __str__(self) -> str:
+        """The window's label ("Jan–Mar 2024")."""
         return self.label
 
 
