@@ -165,11 +165,13 @@ class HotspotChange:
     seed: int | None = DEFAULT_SEED
 
     def class_counts(self) -> dict[str, int]:
+        """Cells per change class (persistent, emerging, ...), every class present."""
         vc = self.grid["change"].value_counts()
         return {c: int(vc.get(c, 0)) for c in CHANGE_CLASSES}
 
     @property
     def reading(self) -> str:
+        """Plain-English sentence: how many cells fell in each change class."""
         c = self.class_counts()
         size = f"{self.cell_size_m:g} m"
         return (
@@ -179,6 +181,7 @@ class HotspotChange:
         )
 
     def to_dict(self) -> dict:
+        """The parameters and class counts, JSON-safe."""
         return {
             "method": "gistar change",
             "area": self.area_name,
@@ -309,10 +312,12 @@ class SeasonalHotspots:
     seed: int | None = DEFAULT_SEED
 
     def class_counts(self) -> dict[str, int]:
+        """Cells per seasonal class, every class present."""
         vc = self.grid["season"].value_counts()
         return {c: int(vc.get(c, 0)) for c in SEASON_CLASSES}
 
     def to_dict(self) -> dict:
+        """The parameters and class counts, JSON-safe."""
         return {
             "method": "gistar seasonal",
             "area": self.area_name,

@@ -100,6 +100,7 @@ class Dispersion:
 
     @property
     def estimated(self) -> bool:
+        """True when ``phi`` was estimated from data (not assumed Poisson)."""
         return math.isfinite(self.estimate)
 
     @property
@@ -157,6 +158,7 @@ class Dispersion:
         )
 
     def to_dict(self, prefix: str = "dispersion") -> dict:
+        """``phi``, its estimate, interval and degrees of freedom under ``prefix``, JSON-safe."""
         lo, hi = self.ci
         return {
             prefix: round(self.phi, 3),
@@ -186,6 +188,7 @@ class PoissonFallback:
     poisson_p_value: float
 
     def __post_init__(self) -> None:
+        """Without separate Poisson figures, the Poisson ones are the ones given."""
         if math.isnan(self.poisson_p_value):
             object.__setattr__(self, "poisson_ci_low", self.ci_low)
             object.__setattr__(self, "poisson_ci_high", self.ci_high)

@@ -348,12 +348,14 @@ class Evaluation:
     buffer_area_km2: float
 
     def group(self, label: str) -> GroupEvaluation:
+        """The group called ``label`` ("crime" or "ASB"); KeyError if there is none."""
         for g in self.groups:
             if g.label == label:
                 return g
         raise KeyError(label)
 
     def to_dict(self) -> dict:
+        """The zones, windows and each group's numbers, JSON-safe."""
         return {
             "target": self.target_name,
             "target_spec": self.target_spec,

@@ -85,10 +85,12 @@ class WardReport:
 
     @property
     def total(self) -> int:
+        """Records in the window over all categories."""
         return int(sum(c.count for c in self.categories))
 
     @property
     def previous_total(self) -> int | None:
+        """Records in the previous window, or None when it is not known for every category."""
         if self.previous_window is None or any(c.previous is None for c in self.categories):
             return None
         return int(sum(c.previous or 0 for c in self.categories))

@@ -171,6 +171,7 @@ class HotspotChanges:
 
     @property
     def has_comparison(self) -> bool:
+        """True when the comparison period has months of data."""
         return len(self.months_then) > 0
 
     @property
@@ -189,6 +190,7 @@ class HotspotChanges:
         return self.table[self.table["change_class"].fillna("") == "gone"]
 
     def class_counts(self) -> dict[str, int]:
+        """Hotspots per change class, every class present."""
         vc = self.table["change_class"].value_counts()
         return {c: int(vc.get(c, 0)) for c in CHANGE_CLASSES}
 

@@ -133,10 +133,12 @@ class PeriodComparison:
 
     @property
     def count_a(self) -> int:
+        """Records in window A."""
         return self.result.count_a
 
     @property
     def count_b(self) -> int:
+        """Records in window B."""
         return self.result.count_b
 
     @property
@@ -187,6 +189,7 @@ class PeriodComparison:
         )
 
     def to_dict(self) -> dict:
+        """The area, windows, counts, change and interval, JSON-safe."""
         r = self.result
         lo, hi = r.pct_ci
         return {

@@ -99,6 +99,7 @@ class RateRatio(PoissonFallback):
 
     @property
     def pct_ci(self) -> tuple[float, float]:
+        """The interval of :attr:`pct_change`, in percent."""
         return 100.0 * (self.ci_low - 1.0), 100.0 * (self.ci_high - 1.0)
 
 

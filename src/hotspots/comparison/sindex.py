@@ -165,6 +165,7 @@ class SIndexResult:
 
     @property
     def reading(self) -> str:
+        """Plain-English sentence: the S index and how many units gained or lost share."""
         k = len(self.units)
         return (
             f"S index {self.s_index:.2f} (robust {self.s_index_robust:.2f}): {self.s_index:.0%} of "
@@ -173,6 +174,7 @@ class SIndexResult:
         )
 
     def to_dict(self) -> dict:
+        """The parameters, S indices and counts, JSON-safe."""
         return {
             "method": "Andresen S index",
             "area": self.area_name,

@@ -153,6 +153,7 @@ class PublishedTable:
         return self.frame.to_csv(index=False, lineterminator="\n")
 
     def to_markdown(self) -> str:
+        """The table as Markdown (pipes escaped)."""
         head, rows = self._display_rows()
 
         def esc(s: str) -> str:
@@ -168,6 +169,7 @@ class PublishedTable:
         return "\n".join(out) + "\n"
 
     def to_html(self) -> str:
+        """The table as escaped HTML with its caption."""
         head, rows = self._display_rows()
         e = html.escape
         parts = [
@@ -201,6 +203,7 @@ class PublishedTable:
         raise InputError("format", fmt, "csv, markdown or html")
 
     def to_dict(self) -> dict:
+        """The title, columns, labels and rows, JSON-safe."""
         return {
             "title": self.title,
             "columns": list(self.frame.columns),

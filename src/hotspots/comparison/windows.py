@@ -68,6 +68,7 @@ class Window:
     end: str
 
     def __post_init__(self) -> None:
+        """Check and normalise both months (``YYYY-MM``)."""
         s, e = parse_window(f"{self.start}:{self.end}")
         object.__setattr__(self, "start", s)
         object.__setattr__(self, "end", e)
@@ -161,6 +162,7 @@ class DefaultWindows:
     reason: str
 
     def to_dict(self) -> dict:
+        """The two windows and why they were chosen."""
         return {"a": self.a.spec, "b": self.b.spec, "reason": self.reason}
 
 
@@ -429,6 +431,7 @@ class Baseline:
 
     @property
     def pct_vs_mean(self) -> float:
+        """The count against the earlier years' mean, in percent (NaN when the mean is 0)."""
         return 100.0 * (self.count - self.mean) / self.mean if self.mean > 0 else float("nan")
 
     @property
