@@ -436,6 +436,7 @@ class Baseline:
 
     @property
     def reading(self) -> str:
+        """Plain-English sentences: the count against the earlier years, and whether it could be chance."""
         from hotspots.comparison import wording as W
         from hotspots.comparison.ratio import depends_on_dispersion
 
@@ -467,6 +468,7 @@ class Baseline:
         return s + (f". {self.gap[:1].upper() + self.gap[1:]}." if self.gap else ".")
 
     def to_dict(self) -> dict:
+        """The window, count, earlier years and comparison, JSON-safe."""
         r = self.vs_mean
         out = {
             "window": self.window.spec,

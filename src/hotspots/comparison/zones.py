@@ -45,6 +45,7 @@ class Zones:
 
     @property
     def buffer_area_km2(self) -> float:
+        """Area of the ring, km²."""
         return float(self.buffer.area) / 1e6
 
     def zone_of(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:

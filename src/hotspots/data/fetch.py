@@ -158,6 +158,7 @@ class RateLimiter:
         self._lock = threading.Lock()
 
     def acquire(self) -> None:
+        """Wait until a request may be sent (token bucket), then take a token."""
         with self._lock:
             while True:
                 now = self.clock()

@@ -145,6 +145,7 @@ class DbscanResult:
 
     @property
     def parameters(self) -> dict[str, object]:
+        """The method's parameters as used, for exports and the audit log."""
         return {
             "method": "dbscan",
             "eps_m": self.eps_m,

@@ -237,14 +237,17 @@ class GiStarResult:
 
     @property
     def hot_mask(self) -> np.ndarray:
+        """True for each hot cell: positive z and adjusted p below ``alpha``."""
         g = self.grid
         return ((g[GI_Z] > 0) & (g[P_ADJUSTED] < self.alpha)).to_numpy(dtype=bool)
 
     def class_counts(self) -> dict[str, int]:
+        """Cells per Gi* class, every class present."""
         vc = self.grid[GI_CLASS].value_counts()
         return {c: int(vc.get(c, 0)) for c in GI_CLASSES}
 
     def to_dict(self) -> dict:
+        """The parameters and class counts, JSON-safe."""
         return {
             "method": "gistar",
             "area": self.area_name,

@@ -37,10 +37,12 @@ class Grid:
 
     @property
     def shape(self) -> tuple[int, int]:
+        """``(rows, columns)`` = ``(ny, nx)``, as numpy arrays of the grid."""
         return (self.ny, self.nx)
 
     @property
     def n_cells(self) -> int:
+        """The number of cells."""
         return self.nx * self.ny
 
     def centres(self) -> tuple[np.ndarray, np.ndarray]:
