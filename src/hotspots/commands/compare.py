@@ -34,7 +34,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--area",
         default="bcp",
-        help="bcp, town-centre, a town, ward, LSOA code, place[@radius_m] or polygon file (default bcp)",
+        help="bcp, town-centre, a town, ward, LSOA code, place[@radius_m] or polygon file "
+        "(default bcp)",
     )
     p.add_argument(
         "--types",
@@ -128,7 +129,10 @@ def run(args: argparse.Namespace) -> int:
                 "small_count_flag",
             ]
         ]
-        head = f"{res.area_name}: {wa.label} (A, {res.months_a} months of data) against {wb.label} (B, {res.months_b} months)\n"
+        head = (
+            f"{res.area_name}: {wa.label} (A, {res.months_a} months of data) against "
+            f"{wb.label} (B, {res.months_b} months)\n"
+        )
         text = (
             head
             + format_table(t, "table")

@@ -29,7 +29,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "(default: the --intervention's)",
     )
     p.add_argument("--buffer-m", type=float, default=DEFAULT_BUFFER_M, metavar="M",
-                   help=f"width of the ring around the target in metres (default {DEFAULT_BUFFER_M:g}; 0: no ring)")  # fmt: skip
+                   help="width of the ring around the target in metres "
+                   f"(default {DEFAULT_BUFFER_M:g}; 0: no ring)")  # fmt: skip
     p.add_argument(
         "--control",
         default=None,

@@ -33,7 +33,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="months in the period, 1-12 (default 1 with --month, else the default window's length)",
+        help="months in the period, 1-12 "
+        "(default 1 with --month, else the default window's length)",
     )
     p.add_argument(
         "--compare",

@@ -34,7 +34,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--indicators", default=None,
                    help="comma-separated indicators for --kind quarterly: " + "; ".join(INDICATORS)
-                   + " or police.uk category names (default: " + "; ".join(DEFAULT_INDICATORS) + ")")  # fmt: skip
+                   + " or police.uk category names (default: "
+                   + "; ".join(DEFAULT_INDICATORS) + ")")  # fmt: skip
     p.add_argument("--area", default="bcp", help="area spec (default bcp)")
     p.add_argument("--format", choices=["csv", "markdown", "html"], default="markdown")
     p.add_argument("--out", metavar="FILE", help="write here instead of standard output")

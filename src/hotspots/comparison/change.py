@@ -396,7 +396,8 @@ def seasonal_hotspots(
         notes += [f"{name}: {n}" for n in more]
         if not sel.any():
             notes.append(
-                f"no {name} months in the data for {', '.join(map(str, use))}: no cell can be a {name} hotspot"
+                f"no {name} months in the data for {', '.join(map(str, use))}: "
+                f"no cell can be a {name} hotspot"
             )
     years_hot = {}
     for s, name in ((0, "summer"), (1, "winter")):
@@ -428,7 +429,8 @@ def seasonal_hotspots(
     wm = sorted(set(st.month[in_years & (season == 1)].tolist()))
     if sm and wm and len(sm) != len(wm):
         notes.append(
-            f"the seasons have different amounts of data ({len(sm)} summer and {len(wm)} winter months); "
+            f"the seasons have different amounts of data ({len(sm)} summer and {len(wm)} winter "
+            "months); "
             "Gi* compares cells within a season, so this changes power, not the scale"
         )
     notes.append("summer is April–September, winter October–March")

@@ -151,7 +151,10 @@ class Dispersion:
                 f"raised to the lowest value used; {rng})"
             )
         else:
-            used = f"dispersion {two_figures(self.phi)} (below 1: consistent with Poisson counts; {rng})"
+            used = (
+                f"dispersion {two_figures(self.phi)} "
+                f"(below 1: consistent with Poisson counts; {rng})"
+            )
         return (
             f"Intervals allow for {used}, estimated from {self.source} ({self.model}; "
             f"{self.df:g} degrees of freedom)."
@@ -259,7 +262,8 @@ def estimate_dispersion(counts: pd.Series | dict, *, source: str = "monthly coun
     Returns
     -------
     Dispersion
-        ``phi = X2 / df`` (see :class:`Dispersion` for its floor) from a Poisson GLM with intercept and trend
+        ``phi = X2 / df`` (see :class:`Dispersion` for its floor) from a Poisson GLM with
+        intercept and trend
         (and month-of-year terms with two or more full years); the Poisson case
         when the residual df is below :data:`MIN_DF` or there are no records.
     """
@@ -409,7 +413,8 @@ def area_dispersion(
                 return d
             why = f"pooling its {n_units} {unit} leaves {d.df:g} df, too few"
         else:
-            why = f"only {n_units} {unit[:-1] if n_units == 1 else unit} with records, too few to pool"
+            unit_word = unit[:-1] if n_units == 1 else unit
+            why = f"only {n_units} {unit_word} with records, too few to pool"
     own = estimate_dispersion(
         monthly_series(records["month"], months),
         source=f"monthly counts of {what}" + (f" (not pooled: {why})" if why else ""),

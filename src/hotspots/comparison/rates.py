@@ -147,7 +147,10 @@ class PeriodComparison:
         r = self.result
         what = _describe(self.categories)
         if r.count_a + r.count_b == 0:
-            return f"No {what} recorded in {self.area_name} in either {self.a.label} or {self.b.label}."
+            return (
+                f"No {what} recorded in {self.area_name} in either {self.a.label} "
+                f"or {self.b.label}."
+            )
         if r.count_a == 0:
             return (
                 f"{_cap(what)} in {self.area_name}: none in {self.a.label}, "
@@ -167,7 +170,8 @@ class PeriodComparison:
             frm = (
                 f"from {r.count_a / self.months_a:,.0f} a month in {self.a.label} ({r.count_a:,} "
                 f"records in {self.months_a} of {self.a.n_months} months) to "
-                f"{r.count_b / self.months_b:,.0f} a month in {self.b.label} ({r.count_b:,} records "
+                f"{r.count_b / self.months_b:,.0f} a month in {self.b.label} "
+                f"({r.count_b:,} records "
                 f"in {self.months_b} of {self.b.n_months} months)"
             )
         else:
@@ -346,7 +350,8 @@ def compare_periods(
     for w, present, missing in ((wa, pa, ma), (wb, pb, mb)):
         if missing:
             notes.append(
-                f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing from the data: "
+                f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing from the "
+                "data: "
                 f"{w.label} covers {len(present)} of {w.n_months} months"
             )
     if len(pa) != len(pb):
@@ -415,7 +420,9 @@ def compare_with_earlier(
     categories: str | list[str] | tuple[str, ...] | None = None,
     available_months: Iterable[str] | None = None,
 ) -> tuple[PeriodComparison | None, WindowCheck]:
-    """Window ``w`` against its comparison window (:func:`~hotspots.comparison.windows.comparison_window`).
+    """Window ``w`` against its comparison window.
+
+    The comparison window is :func:`~hotspots.comparison.windows.comparison_window`'s.
 
     Returns
     -------

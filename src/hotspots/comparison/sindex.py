@@ -169,8 +169,9 @@ class SIndexResult:
         k = len(self.units)
         return (
             f"S index {self.s_index:.2f} (robust {self.s_index_robust:.2f}): {self.s_index:.0%} of "
-            f"{k:,} {'LSOAs' if self.unit_kind == 'lsoa' else 'cells'} kept a similar share of records "
-            f"between {self.a.label} and {self.b.label}; {self.n_up} gained share and {self.n_down} lost share."
+            f"{k:,} {'LSOAs' if self.unit_kind == 'lsoa' else 'cells'} kept a similar share of "
+            f"records between {self.a.label} and {self.b.label}; {self.n_up} gained share and "
+            f"{self.n_down} lost share."
         )
 
     def to_dict(self) -> dict:
@@ -336,7 +337,8 @@ def s_index(
     s_rob = float(similar[nonempty].mean()) if nonempty.any() else float("nan")
     if k and (~nonempty).mean() > 0.5:
         notes.append(
-            f"{int((~nonempty).sum()):,} of {k:,} units have no records in either period; they count "
+            f"{int((~nonempty).sum()):,} of {k:,} units have no records in either period; they "
+            "count "
             "as similar in the S index but not in the robust S index"
         )
     return SIndexResult(

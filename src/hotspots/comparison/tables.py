@@ -348,8 +348,8 @@ def quarterly_table(
         Columns ``indicator``, ``baseline_total``, ``q1``..``q4`` (NA for a
         quarter without data), ``year_to_date``, ``current_same_months`` and
         ``baseline_same_months`` (each year's counts over the calendar months
-        present in both years) and ``pct_change`` (the first against the second). Quarters are financial-year
-        quarters (Q1 = April-June).
+        present in both years) and ``pct_change`` (the first against the second). Quarters
+        are financial-year quarters (Q1 = April-June).
     """
     have = list(available_months) if available_months is not None else dataset_months(records)
     if not have:
@@ -379,7 +379,8 @@ def quarterly_table(
     base_same = [m for m in base_months if m[5:] in common_cal]
     if len(base_months) < 12:
         notes.append(
-            f"baseline {fy_label(base)} has {len(base_months)} of 12 months of data: its total is incomplete"
+            f"baseline {fy_label(base)} has {len(base_months)} of 12 months of data: "
+            "its total is incomplete"
         )
     for q in range(1, 5):
         qm = [m for m in _fy_months(fy)[3 * (q - 1) : 3 * q]]
@@ -442,7 +443,8 @@ def quarterly_table(
         rows.append(row)
     if subtype_missing:
         notes.append(
-            "ASB subtype indicators are n/a: this data has no ASB subtypes (police.uk publishes none)"
+            "ASB subtype indicators are n/a: this data has no ASB subtypes "
+            "(police.uk publishes none)"
         )
     cols = [
         "indicator",

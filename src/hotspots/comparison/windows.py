@@ -436,12 +436,13 @@ class Baseline:
 
     @property
     def reading(self) -> str:
-        """Plain-English sentences: the count against the earlier years, and whether it could be chance."""
+        """Plain-English sentences: the count against earlier years; could it be chance."""
         from hotspots.comparison import wording as W
         from hotspots.comparison.ratio import depends_on_dispersion
 
         if not self.years:
-            return f"{self.count:,} records in {self.window.label}; {self.gap or 'no earlier years loaded'}."
+            gap = self.gap or "no earlier years loaded"
+            return f"{self.count:,} records in {self.window.label}; {gap}."
         n = len(self.years)
         span = (
             f"{self.years[0].label}"

@@ -511,7 +511,8 @@ def fetch_into(
 
     Months police.uk has not published are reported and skipped; months the store already
     holds are skipped unless ``refresh`` (a refresh that would shrink a month, e.g. a
-    whole-force street file replaced by a BCP fetch, is refused by the store's shrink rule). Each month's answers are kept under
+    whole-force street file replaced by a BCP fetch, is refused by the store's shrink
+    rule). Each month's answers are kept under
     ``<store>/.fetch/<month>/`` until the month is imported, so a run stopped at any point
     (even ``kill -9``) resumes where it stopped and imports nothing twice (a month's file
     imported again is recognised as the same file). ``dry_run``: ask only for the list

@@ -4,9 +4,9 @@ Written by hand (no PySAL dependency) after Getis and Ord (1992) and Ord and
 Getis (1995): binary distance-band weights that include the cell itself (the
 "star" statistic), exact p-values under the map-point chance model of
 :mod:`hotspots.methods.chance` where records sit on police.uk map points (else
-by conditional permutation, Anselin 1995), a Benjamini-Hochberg false-discovery-rate correction (on by default, because a
-100 m grid over BCP runs ~17,000 tests at once), and hotspots cut at the peaks
-of z so that each is street-sized.
+by conditional permutation, Anselin 1995), a Benjamini-Hochberg false-discovery-rate
+correction (on by default, because a 100 m grid over BCP runs ~17,000 tests at once),
+and hotspots cut at the peaks of z so that each is street-sized.
 
 The statistic and its inference (z, permutation p-values, BH, classes) are in
 :mod:`hotspots.methods.gistar_stat`; this module grids the records, chooses the
@@ -389,7 +389,8 @@ def resolve_scales(
         k = int(disc_kernel(cell_size_m, distance_m).sum())
         notes.append(
             f"distance band set to {distance_m:g} m ({DEFAULT_DISTANCE_CELLS:g} cells; "
-            f"each cell is compared with the {k} cells, itself included, whose centres lie within it)"
+            f"each cell is compared with the {k} cells, itself included, whose centres lie "
+            "within it)"
         )
     distance_m = float(distance_m)
     if distance_m < cell_size_m:
@@ -575,9 +576,9 @@ def gistar_hotspot_areas(result: GiStarResult) -> gpd.GeoDataFrame:
     the scale of the band). Hot cells on the flank of a peak, beyond its band, do
     not start hotspots of their own: a hotter cell lies within their band, and
     their z comes from its records. Empty cells are left out: they are hot only
-    because a busy neighbour is within the band. A busy cell can itself be not significant (conditional permutation
-    fixes its own count and asks only whether its neighbours are unusual) while
-    its neighbours are hot because of it; it still belongs to their hotspot.
+    because a busy neighbour is within the band. A busy cell can itself be not significant
+    (conditional permutation fixes its own count and asks only whether its neighbours are
+    unusual) while its neighbours are hot because of it; it still belongs to their hotspot.
 
     Cost: one pass over the hot cells, ~10 ms for a few hundred hot cells.
     """

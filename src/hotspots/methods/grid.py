@@ -84,7 +84,8 @@ def bin_counts(
 ) -> np.ndarray:
     """Sum of ``weights`` (default 1) per cell, float64 array of ``grid.shape``.
 
-    Off-grid points are ignored. Uses ``np.bincount`` on flat indices (8x faster than ``np.histogram2d``).
+    Off-grid points are ignored. Uses ``np.bincount`` on flat indices (8x faster than
+    ``np.histogram2d``).
     """
     i, j, inside = grid.index_of(x, y)
     w = None if weights is None else np.asarray(weights, dtype="float64")[inside]
