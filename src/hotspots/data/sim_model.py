@@ -22,7 +22,7 @@ import shapely
 
 from hotspots.data import schema as S
 from hotspots.data.areas import Area, area_mask
-from hotspots.data.boundaries import geodata_dir, load_boundaries
+from hotspots.data.boundaries import Boundaries, geodata_dir, load_boundaries
 from hotspots.data.select import month_range, parse_month
 from hotspots.data.sim_calibration import (
     Calibration,
@@ -158,7 +158,7 @@ def spill_kind(spillover: float) -> str:
     return "none"
 
 
-def simulated_target(b=None) -> Area:
+def simulated_target(b: Boundaries | None = None) -> Area:
     """The simulator's own outline of the Seasonal Response area (the truth's target).
 
     Circles of :data:`SIM_TARGET_RADIUS_M` (250 m) around the five town-centre open
@@ -218,8 +218,8 @@ def _random_effects(seed: int, month: str, k: int, dispersion: float) -> np.ndar
 
 
 def draw_records(
-    cal: Calibration, zone: np.ndarray, months: list[str], *, seed, spillover, scale,
-    dispersion: float = 1.0,
+    cal: Calibration, zone: np.ndarray, months: list[str], *, seed: int, spillover: float,
+    scale: float, dispersion: float = 1.0,
 ) -> tuple[dict[str, np.ndarray], pd.DataFrame]:  # fmt: skip
     """Poisson counts per (location, category, month), then per-record attributes.
 

@@ -172,7 +172,9 @@ def _grid_sums(
     return cm, _neigh_sum(cm, k), np.rint(_neigh_sum(m.astype("float64"), k))
 
 
-def _check_grid(counts, mask, distance_m) -> tuple[np.ndarray, np.ndarray]:
+def _check_grid(
+    counts: np.ndarray, mask: np.ndarray | None, distance_m: float
+) -> tuple[np.ndarray, np.ndarray]:
     c = np.asarray(counts, dtype="float64")
     if c.ndim != 2:
         raise InputError("counts", c.shape, "a 2-D array (rows, columns)")
@@ -324,7 +326,7 @@ def bh_adjust(p: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------- permutation inference
 def check_permutations(
-    permutations, seed, *, allow_none: bool = False
+    permutations: object, seed: object, *, allow_none: bool = False
 ) -> tuple[int | None, int | None]:
     """Validate ``permutations`` (a whole number >= 0, or None when allowed) and ``seed``.
 

@@ -421,7 +421,9 @@ def describe_hotspots(
         k2, inv = np.unique(key, return_inverse=True)
         return k2 // n_labels, k2 % n_labels, np.bincount(inv, weights=cnt[rows]).astype(np.int64)
 
-    def top_per_hotspot(poly, code, n, labels) -> list[list[tuple[str, int]]]:
+    def top_per_hotspot(
+        poly: np.ndarray, code: np.ndarray, n: np.ndarray, labels: np.ndarray
+    ) -> list[list[tuple[str, int]]]:
         """Up to ``top_n`` (label, records) per hotspot, most records first (ties: label)."""
         out: list[list[tuple[str, int]]] = [[] for _ in range(m)]
         if len(poly) == 0:
