@@ -97,7 +97,16 @@ class _Setup:
     """Area, grid, study mask and the records' distinct locations, shared by all periods."""
 
     def __init__(
-        self, records, area, categories, cell_size_m, distance_m, fdr, alpha, permutations, seed
+        self,
+        records: pd.DataFrame,
+        area: Area | str | None,
+        categories: str | list[str] | tuple[str, ...] | None,
+        cell_size_m: float | None,
+        distance_m: float | None,
+        fdr: bool,
+        alpha: float,
+        permutations: int | None,
+        seed: int | None,
     ) -> None:
         records = records_frame(records)
         permutations, seed = check_permutations(permutations, seed, allow_none=True)

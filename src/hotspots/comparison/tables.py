@@ -216,7 +216,11 @@ class PublishedTable:
         }
 
 
-def _area_records(records: pd.DataFrame, area, categories) -> tuple[pd.DataFrame, Area]:
+def _area_records(
+    records: pd.DataFrame,
+    area: Area | str | None,
+    categories: str | list[str] | tuple[str, ...] | None,
+) -> tuple[pd.DataFrame, Area]:
     a = resolve_area(area)
     return filter_records(records, categories=categories, area=a), a
 

@@ -27,6 +27,7 @@ from hotspots.validation import MONTH_NUMBER, Integral, Interval, validate_param
 
 if TYPE_CHECKING:
     from hotspots.comparison.ratio import RateRatio
+    from hotspots.data.areas import Area
 
 __all__ = [
     "Window",
@@ -511,7 +512,7 @@ def baseline(
     w: Window | str,
     *,
     years: int | None = None,
-    area=None,
+    area: Area | str | None = None,
     categories: str | list[str] | tuple[str, ...] | None = None,
     available_months: Iterable[str] | None = None,
     overdispersion: bool = True,
