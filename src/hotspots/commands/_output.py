@@ -6,11 +6,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from hotspots.errors import NoDataError
 from hotspots.present.escape import csv_frame
+
+if TYPE_CHECKING:
+    from hotspots.data.store import Store
 
 
 def emit_text(text: str, out: str | None) -> None:
@@ -39,7 +43,7 @@ def format_table(df: pd.DataFrame, fmt: str) -> str:
         return df.to_string(index=False) + "\n"
 
 
-def require_records(recs: pd.DataFrame, store, what: str = "") -> pd.DataFrame:
+def require_records(recs: pd.DataFrame, store: Store, what: str = "") -> pd.DataFrame:
     """``recs`` if it holds a row, else :class:`NoDataError` naming what the dataset holds.
 
     The CLI then exits 1: an empty table with exit 0 would read as "no crime".

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
 from hotspots.commands._output import (
     add_disclosure_argument,
@@ -12,7 +13,12 @@ from hotspots.commands._output import (
     require_records,
     suppress_below_from_args,
 )
-from hotspots.data.store import add_store_arguments, store_from_args
+from hotspots.data.store import Store, add_store_arguments, store_from_args
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from hotspots.comparison.windows import Window
 
 NAME = "compare"
 HELP = "compare two periods (counts, % change, exact 95% interval and p-value) for an area"
@@ -47,7 +53,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_disclosure_argument(p)
 
 
-def windows_from_args(args, store, records, first: str = "a", second: str = "b"):
+def windows_from_args(
+    args: argparse.Namespace,
+    store: Store,
+    records: pd.DataFrame,
+    first: str = "a",
+    second: str = "b",
+) -> tuple[Window, Window, str | None]:
     """(window A, window B, note or None): given on the command line or chosen from the data."""
     from hotspots.comparison.windows import default_windows, window
     from hotspots.errors import InputError

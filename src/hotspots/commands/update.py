@@ -27,7 +27,7 @@ from hotspots.commands._police_api import (
     police_api_from_args,
     refuse_simulated,
 )
-from hotspots.data.store import add_store_arguments, store_from_args
+from hotspots.data.store import Store, add_store_arguments, store_from_args
 
 NAME = "update"
 HELP = (
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     return code
 
 
-def _write_pack(store, month: str, folder: Path, method: str, dataset: str) -> None:
+def _write_pack(store: Store, month: str, folder: Path, method: str, dataset: str) -> None:
     from hotspots.commands._extras import require_app_extras
 
     require_app_extras("fpdf")
