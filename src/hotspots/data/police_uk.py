@@ -97,7 +97,11 @@ def _exact_repeats(tr: TableRead, ok: np.ndarray) -> np.ndarray:
     ids = pc.utf8_trim_whitespace(cid)
     ids = ids if isinstance(ids, pa.ChunkedArray) else pa.chunked_array([ids])
     nonempty = pc.fill_null(pc.not_equal(ids, ""), True).to_numpy(zero_copy_only=False)
-    repeated = pd.Series(pd.arrays.ArrowStringArray(ids)).duplicated(keep=False).to_numpy()
+    # one hash pass (Arrow): an ID's code, then how many rows hold each code
+    flat = ids.combine_chunks() if ids.num_chunks else pa.array([], pa.string())
+    codes = pc.dictionary_encode(flat).indices
+    codes = np.asarray(codes.to_numpy(zero_copy_only=False), dtype=np.int64)
+    repeated = (np.bincount(codes)[codes] > 1) if len(codes) else np.zeros(0, dtype=bool)
     cand = ok & nonempty & repeated
     if not cand.any():
         return out

@@ -29,12 +29,16 @@ from hotspots.data import schema as S
 from hotspots.data.ingest import ReadResult, expand_inputs, read_items
 from hotspots.data.store_layout import (
     FORMAT_VERSION,
+    STORE_SCHEMA,
     StoreFiles,
     encode_table,
     new_month_path,
+    pack_crime_ids,
+    packed_layout,
     relation_arrow,
     sql_list,
     to_frame,
+    unpack_crime_ids,
     write_parquet,
 )
 from hotspots.data.store_versions import (
@@ -117,6 +121,14 @@ def _apply_keep(result: ReadResult, keep: str) -> None:
     result.report.rows_not_kept += n
     result.report.rows_accepted -= n
     result.records = select_rows(rec, ok).reset_index(drop=True)
+
+
+def _stored_table(path: Path) -> pa.Table:
+    """A month file in the current stored layout (:data:`STORE_SCHEMA`)."""
+    t = pq.read_table(path)
+    if t.schema.equals(STORE_SCHEMA):
+        return t
+    return encode_table(to_frame(t))
 
 
 def _now() -> str:
@@ -223,6 +235,8 @@ class StoreImport(StoreFiles):
                         f"{BATCH_BYTES / 1024**2:.0f} MiB (memory stays bounded) and stored "
                         "in one atomic step"
                     )
+                if man["months"] != before["months"]:
+                    man = self._upgrade_layout(man, written)
                 man = record_versions(
                     self.path,
                     before,
@@ -264,6 +278,8 @@ class StoreImport(StoreFiles):
             try:
                 before = self.manifest()
                 man = self._merge(result, before, written, replace=replace)
+                if man["months"] != before["months"]:
+                    man = self._upgrade_layout(man, written)
                 man = record_versions(
                     self.path, before, man, now=_now(), replace_smaller=replace_smaller or replace
                 )
@@ -352,12 +368,15 @@ class StoreImport(StoreFiles):
 
         self.path.mkdir(parents=True, exist_ok=True)
         months = dict(man["months"])
-        old_by_month: dict[str, pd.DataFrame] = {}
+        # old months being rewritten, as stored (Arrow, Crime IDs packed): never a pandas
+        # round trip for rows that do not change
+        drop_files = pa.array(sorted(gone | new_files), pa.string())
+        old_by_month: dict[str, pa.Table] = {}
         for month in sorted(touched):
             if month in months:
-                old = to_frame(pq.read_table(self.path / months[month]))
-                old = old[~old[S.SOURCE_FILE].isin(gone | new_files)]
-                old_by_month[month] = old
+                old = _stored_table(self.path / months[month])
+                keep_rows = pc.invert(pc.is_in(old.column(S.SOURCE_FILE), value_set=drop_files))
+                old_by_month[month] = old.filter(keep_rows)
         if len(new):
             dup = self._stored_crime_ids(new, man, old_by_month, gone | new_files)
             if dup.any():
@@ -367,24 +386,40 @@ class StoreImport(StoreFiles):
                     "store from other files"
                 )
                 new = result.records
-        for month in sorted(touched):
-            part = new[new[S.MONTH] == month] if len(new) else new
-            old = old_by_month.pop(month, None)
-            merged = (
-                pd.concat([old, part], ignore_index=True) if old is not None and len(old) else part
+        # the new rows in the stored layout, ordered once; each month is then a slice
+        new_t = encode_table(new) if len(new) else encode_table(S.empty_records())
+        if new_t.num_rows:
+            order = pc.sort_indices(
+                new_t,
+                sort_keys=[
+                    (S.MONTH, "ascending"),
+                    (S.SOURCE_FILE, "ascending"),
+                    (S.SOURCE_ROW, "ascending"),
+                ],
             )
-            if len(merged) == 0:
+            new_t = new_t.take(order)
+        month_col = new_t.column(S.MONTH).to_numpy(zero_copy_only=False)
+        for month in sorted(touched):
+            lo, hi = (
+                int(np.searchsorted(month_col, month, "left")),
+                int(np.searchsorted(month_col, month, "right")),
+            )
+            part = new_t.slice(lo, hi - lo)
+            old = old_by_month.pop(month, None)
+            if old is not None and old.num_rows:
+                merged = pa.concat_tables([old.cast(STORE_SCHEMA), part])
+                merged = merged.take(
+                    pc.sort_indices(
+                        merged,
+                        sort_keys=[(S.SOURCE_FILE, "ascending"), (S.SOURCE_ROW, "ascending")],
+                    )
+                )
+            else:
+                merged = part
+            if merged.num_rows == 0:
                 months.pop(month, None)
                 continue
-            merged = S.conform(merged).sort_values([S.SOURCE_FILE, S.SOURCE_ROW], kind="stable")
-            rel = new_month_path(month)
-            out = self.path / rel
-            out.parent.mkdir(parents=True, exist_ok=True)
-            tmp = out.with_suffix(".tmp")
-            written += [tmp, out]
-            write_parquet(encode_table(merged), tmp)
-            os.replace(tmp, out)
-            months[month] = rel
+            months[month] = self._stage(month, merged, written)
             del merged, part, old
 
         files = {k: v for k, v in man["files"].items() if k not in gone | new_files}
@@ -454,7 +489,22 @@ class StoreImport(StoreFiles):
         with self.writer():
             self._repair_if_damaged()
             new_man = restore_manifest(self.path, self.manifest(), month, version, now=_now())
-            self._swap_manifest(new_man)
+            rel = new_man["months"][month]
+            if not packed_layout(self.path / rel):
+                # a version kept from before Crime IDs were packed: the same rows, in the
+                # current layout (a store never mixes layouts; see _upgrade_layout)
+                written: list[Path] = []
+                try:
+                    up = self._upgrade_layout({**new_man, "months": {month: rel}}, written)
+                    new_man["months"][month] = up["months"][month]
+                    new_man["versions"][month][-1]["file"] = up["months"][month]
+                    self._swap_manifest(new_man)
+                except BaseException:
+                    for f in written:
+                        f.unlink(missing_ok=True)
+                    raise
+            else:
+                self._swap_manifest(new_man)
             self._collect_garbage(new_man)
         return {k: v for k, v in new_man["versions"][month][-1].items() if k != "sources"}
 
@@ -476,36 +526,77 @@ class StoreImport(StoreFiles):
     ) -> np.ndarray:
         """Rows of ``new`` whose Crime ID is already stored from another file.
 
-        Months being rewritten are checked in Arrow; the rest of the store with one DuckDB
-        semi-join that reads only the crime_id and source_file columns (never a Python
-        set of every ID in the store: that grew with the store, ~200 bytes an ID)."""
-        has_id = new[S.CRIME_ID].notna().to_numpy()
+        Compared as stored (police.uk IDs as their 32 bytes, see
+        :func:`~hotspots.data.store_layout.pack_crime_ids`): months being rewritten in
+        Arrow; the rest of the store with one DuckDB semi-join that reads only the
+        crime_id and source_file columns (never a Python set of every ID in the store:
+        that grew with the store, ~200 bytes an ID). A row repeating an ID inside its own
+        file (``record_id`` ``<id>~k``) is not compared: only the ID's first row is."""
+        cid = new[S.CRIME_ID].array
+        rid = new[S.RECORD_ID].array
+        cand = (cid == rid).to_numpy(dtype=bool, na_value=False)
         dup = np.zeros(len(new), dtype=bool)
-        if not has_id.any():
+        if not cand.any():
             return dup
-        ids = pa.Array.from_pandas(new[S.RECORD_ID].astype("string[pyarrow]"))
+        idx = np.flatnonzero(cand)
+        ids = pack_crime_ids(pa.array(cid[idx], pa.string()))
+        hit = np.zeros(len(idx), dtype=bool)
         for old in old_by_month.values():
-            cid = pc.drop_null(pa.Array.from_pandas(old[S.CRIME_ID].astype("string[pyarrow]")))
-            if len(cid):
-                dup |= pc.is_in(ids, value_set=cid).to_numpy(zero_copy_only=False)
+            stored = old.column(S.CRIME_ID)
+            if stored.null_count < len(stored):
+                hit |= pc.is_in(ids, value_set=stored.combine_chunks().drop_null()).to_numpy(
+                    zero_copy_only=False
+                )
         rest = [self.path / rel for m, rel in man["months"].items() if m not in old_by_month]
         if rest:
             import duckdb
 
             con = duckdb.connect()
-            wanted = pa.table({"id": pc.unique(pc.drop_null(ids))})
+            wanted = pa.table({"id": pc.unique(ids)})
+            wanted = wanted.append_column("hex", unpack_crime_ids(wanted.column("id")))
             con.register("wanted", wanted)
             excl = sql_list(sorted(exclude)) if exclude else "[]"
-            found = relation_arrow(
-                con.sql(
-                    f"SELECT DISTINCT {S.CRIME_ID} FROM read_parquet("
-                    f"{sql_list(str(f) for f in rest)}, hive_partitioning = false) "
-                    f"WHERE {S.CRIME_ID} IN (SELECT id FROM wanted) "
-                    f"AND NOT list_contains({excl}::VARCHAR[], {S.SOURCE_FILE})"
+            packed = [f for f in rest if packed_layout(f)]
+            text = [f for f in rest if f not in set(packed)]  # months not yet upgraded
+            for files, key in ((packed, "id"), (text, "hex")):
+                if not files:
+                    continue
+                found = relation_arrow(
+                    con.sql(
+                        f"SELECT DISTINCT {S.CRIME_ID} FROM read_parquet("
+                        f"{sql_list(str(f) for f in files)}, hive_partitioning = false) "
+                        f"WHERE {S.CRIME_ID} IN (SELECT {key} FROM wanted) "
+                        f"AND NOT list_contains({excl}::VARCHAR[], {S.SOURCE_FILE})"
+                    )
                 )
-            )
-            if found.num_rows:
-                dup |= pc.is_in(ids, value_set=found.column(0).combine_chunks()).to_numpy(
-                    zero_copy_only=False
-                )
-        return dup & has_id
+                if found.num_rows:
+                    got = found.column(0).combine_chunks()
+                    got = pack_crime_ids(got) if key == "hex" else got.cast(pa.binary())
+                    hit |= pc.is_in(ids, value_set=got).to_numpy(zero_copy_only=False)
+        dup[idx[hit]] = True
+        return dup
+
+    def _stage(self, month: str, table: pa.Table, written: list[Path]) -> str:
+        """Write one month's stored table beside the current files; its relative path."""
+        rel = new_month_path(month)
+        out = self.path / rel
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_suffix(".tmp")
+        written += [tmp, out]
+        write_parquet(table, tmp)
+        os.replace(tmp, out)
+        return rel
+
+    def _upgrade_layout(self, man: dict, written: list[Path]) -> dict:
+        """``man`` with every month file of the earlier layouts (Crime IDs as text) rewritten
+        in the current one, staged like an import's files (the caller swaps the manifest).
+
+        Done on the first write to such a store, one month at a time (memory stays one
+        month's), so a store never mixes layouts: DuckDB reads a list of files with the
+        first file's types."""
+        months = dict(man["months"])
+        for month, rel in sorted(man["months"].items()):
+            if not packed_layout(self.path / rel):
+                table = encode_table(to_frame(pq.read_table(self.path / rel)))
+                months[month] = self._stage(month, table, written)
+        return {**man, "months": months} if months != man["months"] else man
