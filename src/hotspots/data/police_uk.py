@@ -112,6 +112,21 @@ def _exact_repeats(tr: TableRead, ok: np.ndarray) -> np.ndarray:
     return out
 
 
+def _parse_numbers(col) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`~hotspots.data.validate.parse_numbers` of a column's distinct values, by
+    Arrow in one call when every value is a number or blank (the usual case); otherwise
+    value by value by that function, so the verdicts are the same."""
+    text = pc.utf8_trim_whitespace(col.arrow_values)
+    empty_a = pc.equal(text, "")
+    try:
+        num_a = pc.cast(pc.if_else(empty_a, pa.scalar(None, pa.string()), text), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return parse_numbers(col.values)  # some value is not a plain number: say which
+    empty = np.asarray(empty_a.to_numpy(zero_copy_only=False), dtype=bool)
+    num = np.asarray(num_a.to_numpy(zero_copy_only=False), dtype="float64")
+    return num, empty, ~empty & ~np.isfinite(num)
+
+
 def parse_street_table(
     tr: TableRead, file_name: str, file_key: str, rejects: Rejects
 ) -> pd.DataFrame:
@@ -173,8 +188,8 @@ def parse_street_table(
 
     lon_c, lat_c = tr.column("Longitude"), tr.column("Latitude")
     # each distinct string parsed once, the verdicts mapped to rows
-    lon_u, lon_e, lon_b = parse_numbers(lon_c.values)
-    lat_u, lat_e, lat_b = parse_numbers(lat_c.values)
+    lon_u, lon_e, lon_b = _parse_numbers(lon_c)
+    lat_u, lat_e, lat_b = _parse_numbers(lat_c)
     lon = lon_u[lon_c.index] if len(lon_u) else np.empty(0)
     lat = lat_u[lat_c.index] if len(lat_u) else np.empty(0)
     empty = lon_e[lon_c.index] | lat_e[lat_c.index] if n else np.zeros(0, bool)
