@@ -248,13 +248,20 @@ def unpack_crime_ids(col) -> pa.Array:
     return pa.concat_arrays([hex_txt, other]).take(pa.array(where))
 
 
-def _derived_record_id(t: pa.Table) -> pa.ChunkedArray:
+def _derived_record_id(t: pa.Table) -> pa.Array:
+    """``coalesce(crime_id, source_file || '#' || source_row)``, the text built only for
+    the rows without a Crime ID (ASB rows)."""
+    cid = _flat(pc.cast(t.column(S.CRIME_ID), pa.string()))
+    if not cid.null_count:
+        return cid
+    missing = cid.is_null()
+    sub = t.filter(missing)
     fallback = pc.binary_join_element_wise(
-        pc.cast(t.column(S.SOURCE_FILE), pa.string()),
-        pc.cast(t.column(S.SOURCE_ROW), pa.string()),
+        _flat(pc.cast(sub.column(S.SOURCE_FILE), pa.string())),
+        _flat(pc.cast(sub.column(S.SOURCE_ROW), pa.string())),
         "#",
     )
-    return pc.coalesce(pc.cast(t.column(S.CRIME_ID), pa.string()), fallback)
+    return pc.replace_with_mask(cid, missing, fallback)
 
 
 def encode_table(frame: pd.DataFrame) -> pa.Table:
