@@ -126,6 +126,9 @@ def _apply_keep(result: ReadResult, keep: str) -> None:
 def _stored_table(path: Path) -> pa.Table:
     """A month file in the current stored layout (:data:`STORE_SCHEMA`)."""
     t = pq.read_table(path)
+    if pa.types.is_fixed_size_binary(t.schema.field(S.CRIME_ID).type):
+        i = t.column_names.index(S.CRIME_ID)
+        t = t.set_column(i, S.CRIME_ID, t.column(i).cast(pa.binary()))
     if t.schema.equals(STORE_SCHEMA):
         return t
     return encode_table(to_frame(t))

@@ -303,12 +303,28 @@ def packed_layout(path: Path) -> bool:
     return not (pa.types.is_string(kind) or pa.types.is_large_string(kind))
 
 
+# source_row counts up within each file (rows are stored in file order): deltas of 1 cost
+# a few bits a row, where dictionary indices cost ~2 bytes
+_DELTA = [S.SOURCE_ROW]
+
+
 def write_parquet(t: pa.Table, path: Path) -> None:
+    """Write a stored table: zstd, dictionaries for repeated text, ``source_row`` as deltas,
+    and Crime IDs as FIXED_LEN_BYTE_ARRAY(32) when every one present is a packed police.uk
+    ID (no length prefix per value; readers see binary either way)."""
+    i = t.column_names.index(S.CRIME_ID) if S.CRIME_ID in t.column_names else -1
+    if i >= 0 and pa.types.is_binary(t.schema.field(i).type):
+        cid = t.column(i)
+        lengths = pc.binary_length(cid)
+        if cid.null_count == len(cid) or pc.all(pc.equal(lengths, 32)).as_py():
+            t = t.set_column(i, S.CRIME_ID, cid.cast(pa.binary(32)))
+    delta = [c for c in _DELTA if c in t.column_names]
     pq.write_table(
         t,
         path,
         compression="zstd",
-        use_dictionary=[c for c in t.column_names if c not in _PLAIN],
+        use_dictionary=[c for c in t.column_names if c not in _PLAIN and c not in delta],
+        column_encoding={c: "DELTA_BINARY_PACKED" for c in delta} or None,
         row_group_size=ROW_GROUP_ROWS,
         write_statistics=True,
     )
