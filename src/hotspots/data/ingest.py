@@ -436,7 +436,7 @@ def read_items(
                     fr["replaced_by"] = item.name
                     fr["rows_replaced"] = n_rep
                     fr["rows_rejected"] = 0
-        part["_file"] = item.name
+        part["_file"] = np.full(len(part), i, dtype=np.int32)  # which input (item.name)
         by_identity[identity] = (len(parts), item.name)
         parts.append(part)
         report.files_read.append(
