@@ -217,12 +217,12 @@ def unpack_crime_ids(col) -> pa.Array:
     is_packed = valid & (np.nan_to_num(size, nan=0) == 32)
     if n and is_packed.sum() == valid.sum():
         # the usual case: every ID present is packed; nulls keep their place (length 0)
-        text = _fixed_rows(col.drop_null() if col.null_count else col, 32).tobytes().hex()
+        digits = _fixed_rows(col.drop_null() if col.null_count else col, 32).tobytes().hex()
         offsets = np.zeros(n + 1, dtype=np.int32)
         np.cumsum(np.where(valid, 64, 0), out=offsets[1:])
         mask = None if not col.null_count else pa.array(valid).buffers()[1]
         return pa.StringArray.from_buffers(
-            n, pa.py_buffer(offsets), pa.py_buffer(text.encode()), mask, col.null_count
+            n, pa.py_buffer(offsets), pa.py_buffer(digits.encode()), mask, col.null_count
         )
     hex_idx = np.flatnonzero(is_packed)
     text = _fixed_rows(col.take(pa.array(hex_idx, pa.int64())), 32).tobytes().hex().encode()
