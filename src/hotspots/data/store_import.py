@@ -229,6 +229,8 @@ class StoreImport(StoreFiles):
                         )
                         total.records = S.empty_records()  # in the store; not kept in memory
                     del result
+                    if len(batches) > 1:
+                        _return_memory()  # each batch's peak, not their sum, stays resident
                 if total is None:
                     total = read_items([], fmt=fmt, mapping=mapping)
                 total.report.notices[:0] = notices
