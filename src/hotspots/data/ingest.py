@@ -157,7 +157,7 @@ def complete_records(part: pd.DataFrame) -> pd.DataFrame:
     """
     if part.empty:
         return S.empty_records()
-    part = part.copy()
+    part = part.copy(deep=False)  # new columns go on a new frame; the data is shared (CoW)
     has_xy = S.X in part.columns and part[S.X].notna().all()
     if has_xy:
         pts = unique_locations(part[S.X].to_numpy(), part[S.Y].to_numpy())
