@@ -413,12 +413,19 @@ class StoreImport(StoreFiles):
             old = old_by_month.pop(month, None)
             if old is not None and old.num_rows:
                 merged = pa.concat_tables([old.cast(STORE_SCHEMA), part])
-                merged = merged.take(
-                    pc.sort_indices(
-                        merged,
-                        sort_keys=[(S.SOURCE_FILE, "ascending"), (S.SOURCE_ROW, "ascending")],
-                    )
+                # both are in (file, line) order; when the new files all sort after the
+                # stored ones (an archive read in order) the concatenation already is, and
+                # no sorted copy of the whole month is made
+                in_order = not part.num_rows or (
+                    old.column(S.SOURCE_FILE)[-1].as_py() < part.column(S.SOURCE_FILE)[0].as_py()
                 )
+                if not in_order:
+                    merged = merged.take(
+                        pc.sort_indices(
+                            merged,
+                            sort_keys=[(S.SOURCE_FILE, "ascending"), (S.SOURCE_ROW, "ascending")],
+                        )
+                    )
             else:
                 merged = part
             if merged.num_rows == 0:
