@@ -402,7 +402,8 @@ class StoreImport(StoreFiles):
                     (S.SOURCE_ROW, "ascending"),
                 ],
             )
-            new_t = new_t.take(order)
+            if not np.array_equal(order.to_numpy(), np.arange(len(order))):
+                new_t = new_t.take(order)  # a copy of the batch only when out of order
         month_col = new_t.column(S.MONTH).to_numpy(zero_copy_only=False)
         for month in sorted(touched):
             lo, hi = (
