@@ -222,6 +222,8 @@ class StoreImport(StoreFiles):
                     replace = replace and not wipe  # only the first batch with rows wipes
                     if total is None:
                         total = result
+                        if len(batches) > 1:  # in the store; not held through the next batch
+                            total.records = S.empty_records()
                     else:
                         total.report.merge(result.report)
                         total.rejected = pd.concat(
