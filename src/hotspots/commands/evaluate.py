@@ -100,9 +100,11 @@ def run(args) -> int:
         available_months=store.months(),
     )
     from hotspots.present.disclosure import withhold_in_text
+    from hotspots.present.evaluation_words import dispersion_caption
     from hotspots.present.seasonal_page import (
         evaluation_dict_for_people,
         evaluation_table_for_people,
+        group_notes,
         group_readings_for_people,
     )
 
@@ -128,7 +130,10 @@ def run(args) -> int:
         )
         shown = [g for g, r in zip(ev.groups, group_readings_for_people(ev, k), strict=True)
                  if "withheld" not in r]  # fmt: skip
-        notes = [withhold_in_text(n, k) for n in [*ev.notes, *(n for g in shown for n in g.notes)]]
+        # the page's words: one caption on dispersion per group, then its other notes
+        notes = [
+            withhold_in_text(n, k) for n in [*ev.notes, *(n for g in shown for n in group_notes(g))]
+        ]
         text = (
             head
             + format_table(t, "table")
@@ -137,6 +142,7 @@ def run(args) -> int:
             + "\n"
         )
         text += "".join(f"details ({g.label}): {d}\n" for g in shown for d in wdd_details(g))
+        text += "".join(f"dispersion ({g.label}): {dispersion_caption(g)}\n" for g in shown)
         text += "".join(f"note: {n}\n" for n in notes)
         text += "".join(
             f"definition: {f}\n" for f in (WDD_RAW_FORMULA, WDD_SCALED_FORMULA, WDQ_FORMULA)
