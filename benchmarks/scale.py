@@ -116,7 +116,8 @@ def make_archive(out: Path, rows: int, forces: int, months: int, seed: int = 13)
                 encoding="utf-8",
             )
             (out / m / f"{m}-dorset-stop-and-search.csv").write_text(
-                "Type,Date,Part of a policing operation\n", encoding="utf-8"
+                "Type,Date,Part of a policing operation\n",
+                encoding="utf-8",
             )
     return {"rows": n_rows, "csv_bytes": bytes_, "files": forces * months, "months": month_list}
 
@@ -259,7 +260,7 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"archive: {info['rows']:,} street rows, {info['files']:,} street files "
             f"({info['csv_bytes'] / 1024**2:,.0f} MiB of CSV), {args.forces} forces x "
-            f"{args.months} months, built in {time.perf_counter() - t0:.0f} s"
+            f"{args.months} months, built in {time.perf_counter() - t0:.0f} s",
         )
         month = info["months"][-1]
         ref = work / "reference"
@@ -323,14 +324,14 @@ def _print_table(results: dict, reference: dict, info: dict, month: str, base_na
     print()
     print(
         f"| step ({info['rows']:,} street rows) | this code | {base_name} (before) | "
-        "time ratio (wall / CPU) | memory ratio |"
+        "time ratio (wall / CPU) | memory ratio |",
     )
     print("|---|---|---|---|---|")
     b_rate = f", {_rate(base['import'])}" if base else ""
     t_ratio = f"{ratio('import', 'seconds')} / {ratio('import', 'cpu_seconds')}" if base else "—"
     print(
         f"| import | {cell(new, 'import')}, {_rate(imp)} | {cell(base, 'import')}{b_rate} | "
-        f"{t_ratio} | {ratio('import', 'peak_mb')} |"
+        f"{t_ratio} | {ratio('import', 'peak_mb')} |",
     )
     b_bpr = f"{base['bytes_per_row']:.1f}" if base else "—"
     br = f"{base['bytes_per_row'] / new['bytes_per_row']:.2f}x" if base else "—"
@@ -344,24 +345,24 @@ def _print_table(results: dict, reference: dict, info: dict, month: str, base_na
     ):
         print(
             f"| {label} | {cell(new, step)} | {cell(base, step)} | "
-            f"{ratio(step, 'seconds')} / {ratio(step, 'cpu_seconds')} | {ratio(step, 'peak_mb')} |"
+            f"{ratio(step, 'seconds')} / {ratio(step, 'cpu_seconds')} | {ratio(step, 'peak_mb')} |",
         )
     ref = reference
     ref_bpr = ref["bytes"] / max(ref["rows"], 1)
     print()
     print(
         f"reference, DuckDB read_csv -> zstd Parquet (no validation, no wards): {cell({'r': ref}, 'r')}, "
-        f"{_rate(ref)}, {ref_bpr:.1f} bytes/row"
+        f"{_rate(ref)}, {ref_bpr:.1f} bytes/row",
     )
     print(
         f"import / reference: {imp['seconds'] / max(ref['seconds'], 1e-9):.2f}x wall, "
-        f"{imp['cpu_seconds'] / max(ref['cpu_seconds'], 1e-9):.2f}x CPU (goal <= 1.5x)"
+        f"{imp['cpu_seconds'] / max(ref['cpu_seconds'], 1e-9):.2f}x CPU (goal <= 1.5x)",
     )
     if base:
         bi = base["import"]
         print(
             f"import rows/s against {base_name}: {bi['seconds'] / max(imp['seconds'], 1e-9):.2f}x "
-            f"wall, {bi['cpu_seconds'] / max(imp['cpu_seconds'], 1e-9):.2f}x per CPU s (goal >= 3x)"
+            f"wall, {bi['cpu_seconds'] / max(imp['cpu_seconds'], 1e-9):.2f}x per CPU s (goal >= 3x)",
         )
     print(f"\nimport reconciles: {imp['reconciles']}; rows accepted {imp['accepted']:,}")
 

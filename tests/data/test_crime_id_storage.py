@@ -1,5 +1,6 @@
 """Crime IDs stored as their 32 bytes (issue 23): every reader still sees the same hex text,
-stores written with text IDs still read, and are upgraded on their next write or restore."""
+stores written with text IDs still read, and are upgraded on their next write or restore.
+"""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def test_pack_and_unpack_round_trip_every_kind_of_id():
     # sliced, chunked and all-null inputs, and text read as binary (a mixed DuckDB read)
     assert unpack_crime_ids(pack_crime_ids(pa.array(values).slice(7))).to_pylist() == values[7:]
     chunked = pa.chunked_array([pa.array(police[:3]), pa.array([None, police[3]])])
-    assert unpack_crime_ids(pack_crime_ids(chunked)).to_pylist() == police[:3] + [None, police[3]]
+    assert unpack_crime_ids(pack_crime_ids(chunked)).to_pylist() == [*police[:3], None, police[3]]
     assert unpack_crime_ids(pack_crime_ids(pa.array([None, None], pa.string()))).to_pylist() == [
         None,
         None,
@@ -77,7 +78,9 @@ def test_store_holds_32_bytes_per_id_and_every_reader_sees_the_hex(tmp_path, geo
     # canonical frames: the very text police.uk published (Arrow path and DuckDB path)
     got = st.records()
     pd.testing.assert_series_equal(
-        _sorted(got)[S.CRIME_ID], _sorted(want)[S.CRIME_ID], check_dtype=False
+        _sorted(got)[S.CRIME_ID],
+        _sorted(want)[S.CRIME_ID],
+        check_dtype=False,
     )
     assert got[S.CRIME_ID].dropna().str.fullmatch("[0-9a-f]{64}").all()
     bbox = st.records(bbox=(400000.0, 80000.0, 420000.0, 100000.0))
@@ -86,14 +89,15 @@ def test_store_holds_32_bytes_per_id_and_every_reader_sees_the_hex(tmp_path, geo
     # plain DuckDB on the files: lower(hex(crime_id)) is the published ID
     con = duckdb.connect()
     ids = con.execute(
-        f"SELECT lower(hex(crime_id)) FROM read_parquet('{f}') WHERE crime_id IS NOT NULL"
+        f"SELECT lower(hex(crime_id)) FROM read_parquet('{f}') WHERE crime_id IS NOT NULL",
     ).fetchall()
     assert sorted(i for (i,) in ids) == sorted(want[S.CRIME_ID].dropna())
 
 
 def _rewrite_in_text_layout(st: Store) -> dict:
     """Rewrite every month file of ``st`` as the code before this change wrote it (Crime
-    IDs as text, record_id null where derived); returns the manifest it wrote."""
+    IDs as text, record_id null where derived); returns the manifest it wrote.
+    """
     man = st.manifest()
     for rel in man["months"].values():
         t = pq.read_table(st.path / rel)
@@ -117,7 +121,7 @@ def test_a_store_with_text_ids_reads_the_same_and_is_upgraded_on_the_next_import
     pd.testing.assert_frame_equal(
         st.records(bbox=bbox).reset_index(drop=True),
         want[want[S.X].between(bbox[0], bbox[2]) & want[S.Y].between(bbox[1], bbox[3])].reset_index(
-            drop=True
+            drop=True,
         ),
     )
     # the same file again changes nothing, so nothing is rewritten
@@ -129,7 +133,8 @@ def test_a_store_with_text_ids_reads_the_same_and_is_upgraded_on_the_next_import
     assert all(packed_layout(f) for f in st.month_files())
     got = st.records()
     pd.testing.assert_frame_equal(
-        got[got[S.MONTH] == "2024-01"].reset_index(drop=True), want.reset_index(drop=True)
+        got[got[S.MONTH] == "2024-01"].reset_index(drop=True),
+        want.reset_index(drop=True),
     )
     # Crime IDs of the upgraded month still count as stored: the first file again, under
     # another name, adds nothing
@@ -166,7 +171,7 @@ def test_force_references_are_kept_as_text(tmp_path, ref):
             S.SOURCE_ROW: [2, 3],
             S.MONTH: ["2024-01", "2024-01"],
             S.CATEGORY: ["Burglary", S.ASB],
-        }
+        },
     )
     back = to_frame(encode_table(S.conform(frame)))
     assert back[S.CRIME_ID].tolist()[0] == ref and pd.isna(back[S.CRIME_ID].tolist()[1])

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -29,22 +28,27 @@ from hotspots.data.boundaries import locate
 from hotspots.data.force_export import ExportMapping, ExportReader
 from hotspots.data.points import unique_locations
 from hotspots.data.police_uk import StreetReader
-from hotspots.data.readers import Reader
 from hotspots.data.sources import iter_inputs
 from hotspots.data.validate import Rejects
 from hotspots.errors import FileReadError, HotspotsError
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from hotspots.data.readers import Reader
+
 __all__ = [
+    "READERS",
     "IngestReport",
     "ReadResult",
-    "READERS",
-    "reader_for",
+    "complete_records",
+    "expand_inputs",
+    "read_force_export",
     "read_inputs",
     "read_items",
     "read_police_uk",
-    "read_force_export",
-    "expand_inputs",
-    "complete_records",
+    "reader_for",
 ]
 
 # The formats an import reads: format name -> the reader for a column mapping (only a
@@ -188,7 +192,8 @@ def _flat_strings(values):
 
 def _id_codes(frame: pd.DataFrame) -> np.ndarray:
     """Each row's Crime ID as an integer code (equal IDs, equal codes; -1 where there is
-    none): the one hash pass over the batch's IDs that every later check works from."""
+    none): the one hash pass over the batch's IDs that every later check works from.
+    """
     import pyarrow.compute as pc
 
     idx = pc.dictionary_encode(_flat_strings(frame[S.CRIME_ID].array)).indices
@@ -308,7 +313,11 @@ def read_inputs(
     outcomes) unless every field is equal.
     """
     return read_items(
-        expand_inputs(paths, labels), fmt=fmt, mapping=mapping, strict=strict, progress=progress
+        expand_inputs(paths, labels),
+        fmt=fmt,
+        mapping=mapping,
+        strict=strict,
+        progress=progress,
     )
 
 
@@ -340,7 +349,8 @@ def read_items(
 ) -> ReadResult:
     """:func:`read_inputs` on already expanded inputs (see :func:`expand_inputs`).
 
-    ``on_rows(rows_read)`` is called after each file read (rows so far in this call)."""
+    ``on_rows(rows_read)`` is called after each file read (rows so far in this call).
+    """
     report = IngestReport()
     rejects = Rejects()
     reader: Reader | None = (
@@ -396,7 +406,7 @@ def read_items(
             n_dup += n
             report.notices.append(
                 f"{item.name}: same content as {seen_digests[digest]}; its {n} rows "
-                "counted as duplicates"
+                "counted as duplicates",
             )
             report.files_read.append(
                 {
@@ -405,7 +415,7 @@ def read_items(
                     "rows_rejected": 0,
                     "rows_duplicate": n,
                     "duplicate_of": seen_digests[digest],
-                }
+                },
             )
             continue
         seen_digests[digest] = item.name
@@ -414,7 +424,7 @@ def read_items(
         if repeats:
             report.notices.append(
                 f"{item.name}: {repeats} rows repeat an earlier row of the file in every field; "
-                "counted as duplicates"
+                "counted as duplicates",
             )
         identity = reader.identity(item.name, part, digest)
         if len(part):
@@ -429,7 +439,7 @@ def read_items(
             parts[k] = parts[k].iloc[:0]
             report.notices.append(
                 f"{name} and {item.name} are two versions of {identity}; the later one is used "
-                f"and the earlier one's {n_rep} rows are counted as replaced"
+                f"and the earlier one's {n_rep} rows are counted as replaced",
             )
             for fr in report.files_read:
                 if fr["file"] == name:
@@ -447,7 +457,7 @@ def read_items(
                 "rows_read": n,
                 "rows_rejected": len(rejects) - before,
                 "rows_duplicate": repeats,
-            }
+            },
         )
         if progress:
             progress(i + 1, len(inputs), item.name)
@@ -457,7 +467,7 @@ def read_items(
         report.notices.append(
             f"{len(report.files_skipped)} file(s) not read: "
             + "; ".join(f"{f['file']} ({f['why']})" for f in report.files_skipped[:20])
-            + (" …" if len(report.files_skipped) > 20 else "")
+            + (" …" if len(report.files_skipped) > 20 else ""),
         )
 
     frame = (
@@ -483,12 +493,12 @@ def read_items(
         per_file = frame.loc[dup, S.SOURCE_FILE].value_counts()
         report.notices.append(
             f"{int(dup.sum())} rows dropped as duplicates of Crime IDs already read from another file"
-            f" ({', '.join(f'{k}: {v}' for k, v in per_file.items())})"
+            f" ({', '.join(f'{k}: {v}' for k, v in per_file.items())})",
         )
     if n_within:
         report.notices.append(
             f"{n_within} rows share a Crime ID with another row of the same file; kept "
-            "(police.uk publishes them as separate rows with different locations or outcomes)"
+            "(police.uk publishes them as separate rows with different locations or outcomes)",
         )
     records = complete_records(frame.loc[~dup] if dup.any() else frame)
     del frame

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hotspots.data import schema as S
-from hotspots.data.csvtext import TableRead
 from hotspots.data.readers import content_identity, read_rows
 from hotspots.data.validate import (
     GB_NI,
@@ -31,13 +31,16 @@ from hotspots.data.validate import (
     parse_numbers,
 )
 
+if TYPE_CHECKING:
+    from hotspots.data.csvtext import TableRead
+
 __all__ = [
     "HEADER",
     "REQUIRED",
-    "parse_street_table",
-    "StreetReader",
     "SIMULATED_MARK",
+    "StreetReader",
     "force_slug",
+    "parse_street_table",
     "street_identity",
 ]
 
@@ -76,7 +79,8 @@ def force_slug(force: str) -> str:
 def street_identity(pairs: list[tuple[str, str]]) -> str:
     """What a street file *is*, from its own rows: ``2024-01-dorset-street.csv`` for month
     2024-01 of Dorset Police, whatever the file is called; ``2024-01..2024-03-dorset-street.csv``
-    for a file holding several months. ``pairs`` are its distinct (month, force) values."""
+    for a file holding several months. ``pairs`` are its distinct (month, force) values.
+    """
     months = sorted({m for m, _ in pairs})
     forces = sorted({force_slug(f) for _, f in pairs})
     span = months[0] if len(months) == 1 else f"{months[0]}..{months[-1]}"
@@ -115,7 +119,8 @@ def _exact_repeats(tr: TableRead, ok: np.ndarray) -> np.ndarray:
 def _parse_numbers(col) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`~hotspots.data.validate.parse_numbers` of a column's distinct values, by
     Arrow in one call when every value is a number or blank (the usual case); otherwise
-    value by value by that function, so the verdicts are the same."""
+    value by value by that function, so the verdicts are the same.
+    """
     text = pc.utf8_trim_whitespace(col.arrow_values)
     empty_a = pc.equal(text, "")
     try:
@@ -128,7 +133,10 @@ def _parse_numbers(col) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def parse_street_table(
-    tr: TableRead, file_name: str, file_key: str, rejects: Rejects
+    tr: TableRead,
+    file_name: str,
+    file_key: str,
+    rejects: Rejects,
 ) -> pd.DataFrame:
     """Validate a police.uk street table; return accepted rows (partial canonical frame).
 
@@ -270,14 +278,19 @@ class StreetReader:
     name: str = "police.uk"
 
     def read(
-        self, data: bytes, file_name: str, fallback_identity: str, rejects: Rejects
+        self,
+        data: bytes,
+        file_name: str,
+        fallback_identity: str,
+        rejects: Rejects,
     ) -> tuple[pd.DataFrame, int]:
         tr, n = read_rows(data, file_name, REQUIRED, rejects, plain_columns=PLAIN_COLUMNS)
         return parse_street_table(tr, file_name, fallback_identity, rejects), n
 
     def identity(self, file_name: str, accepted: pd.DataFrame, digest: str) -> str:
         """Month(s) and force from the file's own rows (:func:`street_identity`); a file
-        with no accepted row is its bare name plus its content hash (it adds nothing)."""
+        with no accepted row is its bare name plus its content hash (it adds nothing).
+        """
         ident = accepted.attrs.get("identity")
         if ident:
             return str(ident)

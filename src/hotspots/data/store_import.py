@@ -14,9 +14,8 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -49,7 +48,11 @@ from hotspots.data.store_versions import (
 )
 from hotspots.errors import InputError
 
-__all__ = ["StoreImport", "BATCH_BYTES", "KEEP_CHOICES", "KEEP_MARGIN_M"]
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+__all__ = ["BATCH_BYTES", "KEEP_CHOICES", "KEEP_MARGIN_M", "StoreImport"]
 
 # Files are read and stored in batches of about this many bytes of CSV text, so an
 # import's peak memory depends on the batch, not on the size of what is imported.
@@ -68,7 +71,8 @@ def _size(item) -> int:
 
 def _return_memory() -> None:
     """Give memory freed by an import back to the system (a long-running app server would
-    otherwise keep its peak): Arrow's pool, Python's garbage, then glibc's free lists."""
+    otherwise keep its peak): Arrow's pool, Python's garbage, then glibc's free lists.
+    """
     import ctypes
     import gc
 
@@ -227,7 +231,8 @@ class StoreImport(StoreFiles):
                     else:
                         total.report.merge(result.report)
                         total.rejected = pd.concat(
-                            [total.rejected, result.rejected], ignore_index=True
+                            [total.rejected, result.rejected],
+                            ignore_index=True,
                         )
                         total.records = S.empty_records()  # in the store; not kept in memory
                     del result
@@ -240,7 +245,7 @@ class StoreImport(StoreFiles):
                     total.report.notices.append(
                         f"read in {len(batches)} batches of at most "
                         f"{BATCH_BYTES / 1024**2:.0f} MiB (memory stays bounded) and stored "
-                        "in one atomic step"
+                        "in one atomic step",
                     )
                 if man["months"] != before["months"]:
                     man = self._upgrade_layout(man, written)
@@ -267,12 +272,18 @@ class StoreImport(StoreFiles):
             return []
         done = self._repair_locked()
         return [
-            f"the store was damaged ({len(done['missing_files'])} listed files missing); "
-            f"repaired first: months dropped {', '.join(done['months_dropped']) or 'none'}"
+            (
+                f"the store was damaged ({len(done['missing_files'])} listed files missing); "
+                f"repaired first: months dropped {', '.join(done['months_dropped']) or 'none'}"
+            ),
         ]
 
     def write(
-        self, result: ReadResult, *, replace: bool = False, replace_smaller: bool = False
+        self,
+        result: ReadResult,
+        *,
+        replace: bool = False,
+        replace_smaller: bool = False,
     ) -> None:
         """Merge a read result under the writer lock, in one atomic manifest swap.
 
@@ -288,7 +299,11 @@ class StoreImport(StoreFiles):
                 if man["months"] != before["months"]:
                     man = self._upgrade_layout(man, written)
                 man = record_versions(
-                    self.path, before, man, now=_now(), replace_smaller=replace_smaller or replace
+                    self.path,
+                    before,
+                    man,
+                    now=_now(),
+                    replace_smaller=replace_smaller or replace,
                 )
                 new_man = self._commit(man, result, written)
             except BaseException:
@@ -299,7 +314,8 @@ class StoreImport(StoreFiles):
 
     def _plan_identities(self, result: ReadResult, man: dict) -> tuple[set[str], pd.DataFrame]:
         """Decide, per file identity in ``result``, duplicate (same content already stored)
-        or replacement (a re-publication). Returns (identities whose stored rows go, new rows)."""
+        or replacement (a re-publication). Returns (identities whose stored rows go, new rows).
+        """
         new = result.records
         rep = result.report
         replace_ids: set[str] = set()
@@ -327,14 +343,14 @@ class StoreImport(StoreFiles):
                     fr["rows_rejected"] = 0
                 rep.notices.append(
                     f"{fr['file']}: already in the store (same content as {old.get('name', ident)},"
-                    f" imported {old.get('imported_at', '?')}); its rows counted as duplicates"
+                    f" imported {old.get('imported_at', '?')}); its rows counted as duplicates",
                 )
             else:
                 replace_ids.add(ident)
                 rep.store_rows_replaced += int(old.get("rows", 0))
                 rep.notices.append(
                     f"{fr['file']} is a re-publication of {ident} (imported earlier as "
-                    f"{old.get('name', ident)}); it replaces that file's {int(old.get('rows', 0)):,} rows"
+                    f"{old.get('name', ident)}); it replaces that file's {int(old.get('rows', 0)):,} rows",
                 )
                 fr["replaces"] = {"file": old.get("name", ident), "rows": int(old.get("rows", 0))}
         if dup_ids and len(new):
@@ -361,7 +377,8 @@ class StoreImport(StoreFiles):
 
         Rows of replaced identities go, Crime IDs already stored from other files are
         dropped as duplicates (the report still reconciles). With ``replace`` the result
-        replaces everything. New files are appended to ``written``."""
+        replaces everything. New files are appended to ``written``.
+        """
         # replacing the whole store: nothing stored is "already there" (the same file again
         # would otherwise be dropped as a duplicate of rows that are about to go)
         replace_ids, new = self._plan_identities(result, {**man, "files": {}} if replace else man)
@@ -390,7 +407,7 @@ class StoreImport(StoreFiles):
                 self._drop_as_duplicates(result, dup)
                 result.report.notices.append(
                     f"{int(dup.sum())} rows dropped as duplicates of Crime IDs already in the "
-                    "store from other files"
+                    "store from other files",
                 )
                 new = result.records
         # the new rows in the stored layout, ordered once; each month is then a slice
@@ -427,7 +444,7 @@ class StoreImport(StoreFiles):
                         pc.sort_indices(
                             merged,
                             sort_keys=[(S.SOURCE_FILE, "ascending"), (S.SOURCE_ROW, "ascending")],
-                        )
+                        ),
                     )
             else:
                 merged = part
@@ -460,7 +477,8 @@ class StoreImport(StoreFiles):
 
     def _commit(self, man: dict, result: ReadResult, written: list[Path]) -> dict:
         """Write the report and its rejected rows, then swap in manifest ``man`` (one
-        atomic ``os.replace``). Returns the manifest now in place."""
+        atomic ``os.replace``). Returns the manifest now in place.
+        """
         now = datetime.now(UTC).isoformat(timespec="seconds")
         rep_id = uuid.uuid4().hex
         rep_rel = f"reports/{rep_id}.json"
@@ -468,10 +486,11 @@ class StoreImport(StoreFiles):
         (self.path / "reports").mkdir(parents=True, exist_ok=True)
         written += [self.path / rep_rel, self.path / rej_rel]
         (self.path / rep_rel).write_text(
-            json.dumps(result.report.to_dict(), indent=1), encoding="utf-8"
+            json.dumps(result.report.to_dict(), indent=1),
+            encoding="utf-8",
         )
         result.rejected.to_parquet(self.path / rej_rel, index=False)
-        reports = (man.get("reports", []) + [{"report": rep_rel, "rejected": rej_rel, "at": now}])[
+        reports = ([*man.get("reports", []), {"report": rep_rel, "rejected": rej_rel, "at": now}])[
             -5:
         ]
         content = json.dumps(sorted(man["months"].items())).encode()
@@ -494,13 +513,15 @@ class StoreImport(StoreFiles):
     # --- versions of months ------------------------------------------------------
     def history(self, month: str | None = None) -> list[dict]:
         """Every kept version of every month (or of ``month``), oldest first: month,
-        version, rows, at, how, files, current (see :mod:`hotspots.data.store_versions`)."""
+        version, rows, at, how, files, current (see :mod:`hotspots.data.store_versions`).
+        """
         return history_rows(self.manifest(), month)
 
     def restore(self, month: str, version: int) -> dict:
         """Bring ``month`` back to kept ``version`` exactly (its very file), under the
         writer lock, in one atomic manifest swap; recorded as a new version (so a restore
-        is itself undone by restoring the version before it). Returns that new version."""
+        is itself undone by restoring the version before it). Returns that new version.
+        """
         with self.writer():
             self._repair_if_damaged()
             new_man = restore_manifest(self.path, self.manifest(), month, version, now=_now())
@@ -537,7 +558,11 @@ class StoreImport(StoreFiles):
         return dropped
 
     def _stored_crime_ids(
-        self, new: pd.DataFrame, man: dict, old_by_month: dict, exclude: set[str]
+        self,
+        new: pd.DataFrame,
+        man: dict,
+        old_by_month: dict,
+        exclude: set[str],
     ) -> np.ndarray:
         """Rows of ``new`` whose Crime ID is already stored from another file.
 
@@ -546,7 +571,8 @@ class StoreImport(StoreFiles):
         Arrow; the rest of the store with one DuckDB semi-join that reads only the
         crime_id and source_file columns (never a Python set of every ID in the store:
         that grew with the store, ~200 bytes an ID). A row repeating an ID inside its own
-        file (``record_id`` ``<id>~k``) is not compared: only the ID's first row is."""
+        file (``record_id`` ``<id>~k``) is not compared: only the ID's first row is.
+        """
         cid = new[S.CRIME_ID].array
         rid = new[S.RECORD_ID].array
         cand = (cid == rid).to_numpy(dtype=bool, na_value=False)
@@ -560,7 +586,7 @@ class StoreImport(StoreFiles):
             stored = old.column(S.CRIME_ID)
             if stored.null_count < len(stored):
                 hit |= pc.is_in(ids, value_set=stored.combine_chunks().drop_null()).to_numpy(
-                    zero_copy_only=False
+                    zero_copy_only=False,
                 )
         rest = [self.path / rel for m, rel in man["months"].items() if m not in old_by_month]
         if rest:
@@ -581,8 +607,8 @@ class StoreImport(StoreFiles):
                         f"SELECT DISTINCT {S.CRIME_ID} FROM read_parquet("
                         f"{sql_list(str(f) for f in files)}, hive_partitioning = false) "
                         f"WHERE {S.CRIME_ID} IN (SELECT {key} FROM wanted) "
-                        f"AND NOT list_contains({excl}::VARCHAR[], {S.SOURCE_FILE})"
-                    )
+                        f"AND NOT list_contains({excl}::VARCHAR[], {S.SOURCE_FILE})",
+                    ),
                 )
                 if found.num_rows:
                     got = found.column(0).combine_chunks()
@@ -608,7 +634,8 @@ class StoreImport(StoreFiles):
 
         Done on the first write to such a store, one month at a time (memory stays one
         month's), so a store never mixes layouts: DuckDB reads a list of files with the
-        first file's types."""
+        first file's types.
+        """
         months = dict(man["months"])
         for month, rel in sorted(man["months"].items()):
             if not packed_layout(self.path / rel):

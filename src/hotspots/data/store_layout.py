@@ -24,9 +24,9 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -38,20 +38,23 @@ from hotspots.data import schema as S
 from hotspots.data.store_versions import version_files
 from hotspots.errors import HotspotsError, InputError, StoreBusyError, StoreDamagedError
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
 __all__ = [
-    "StoreFiles",
-    "store_root",
-    "dataset_path",
-    "known_datasets",
-    "MANIFEST",
-    "LOCK_FILE",
     "FORMAT_VERSION",
-    "STORE_SCHEMA",
+    "LOCK_FILE",
+    "MANIFEST",
     "ROW_GROUP_ROWS",
-    "pack_crime_ids",
-    "unpack_crime_ids",
+    "STORE_SCHEMA",
+    "StoreFiles",
+    "dataset_path",
     "decode_table",
+    "known_datasets",
+    "pack_crime_ids",
     "packed_layout",
+    "store_root",
+    "unpack_crime_ids",
 ]
 
 MANIFEST = "manifest.json"
@@ -117,7 +120,7 @@ STORE_SCHEMA = pa.schema(
         (S.IN_BCP, pa.bool_()),
         (S.OUTCOME, pa.string()),
         (S.SIMULATED, pa.bool_()),
-    ]
+    ],
 )
 # High-cardinality text is not dictionary-encoded (its dictionary would be the column).
 _PLAIN = [S.RECORD_ID, S.CRIME_ID]
@@ -136,7 +139,8 @@ def _flat(arr) -> pa.Array:
 
 def _fixed_rows(arr: pa.Array, width: int) -> np.ndarray:
     """The values of a (large_)string/binary array whose values all have ``width`` bytes,
-    as a ``(n, width)`` uint8 array (read from Arrow's buffers, no Python objects)."""
+    as a ``(n, width)`` uint8 array (read from Arrow's buffers, no Python objects).
+    """
     arr = _flat(arr)
     n = len(arr)
     if n == 0:
@@ -176,16 +180,21 @@ def pack_crime_ids(ids) -> pa.Array:
             np.cumsum(np.where(valid, 32, 0), out=offsets[1:])
             mask = pa.array(valid).buffers()[1] if ids.null_count else None
             return pa.BinaryArray.from_buffers(
-                pa.binary(), n, [mask, pa.py_buffer(offsets), pa.py_buffer(packed)], ids.null_count
+                pa.binary(),
+                n,
+                [mask, pa.py_buffer(offsets), pa.py_buffer(packed)],
+                ids.null_count,
             )
     is_hex = pc.fill_null(pc.match_substring_regex(ids, _HEX64), False)
     hexes = is_hex.to_numpy(zero_copy_only=False)
     hex_idx, other_idx = np.flatnonzero(hexes), np.flatnonzero(~hexes)
     packed = bytes.fromhex(
-        _fixed_rows(ids.take(pa.array(hex_idx, pa.int64())), 64).tobytes().decode()
+        _fixed_rows(ids.take(pa.array(hex_idx, pa.int64())), 64).tobytes().decode(),
     )
     hex_bin = pa.FixedSizeBinaryArray.from_buffers(
-        pa.binary(32), len(hex_idx), [None, pa.py_buffer(packed)]
+        pa.binary(32),
+        len(hex_idx),
+        [None, pa.py_buffer(packed)],
     ).cast(pa.binary())
     if len(hex_idx) == n:
         return hex_bin
@@ -222,7 +231,11 @@ def unpack_crime_ids(col) -> pa.Array:
         np.cumsum(np.where(valid, 64, 0), out=offsets[1:])
         mask = None if not col.null_count else pa.array(valid).buffers()[1]
         return pa.StringArray.from_buffers(
-            n, pa.py_buffer(offsets), pa.py_buffer(digits.encode()), mask, col.null_count
+            n,
+            pa.py_buffer(offsets),
+            pa.py_buffer(digits.encode()),
+            mask,
+            col.null_count,
         )
     hex_idx = np.flatnonzero(is_packed)
     text = _fixed_rows(col.take(pa.array(hex_idx, pa.int64())), 32).tobytes().hex().encode()
@@ -250,7 +263,8 @@ def unpack_crime_ids(col) -> pa.Array:
 
 def _derived_record_id(t: pa.Table) -> pa.Array:
     """``coalesce(crime_id, source_file || '#' || source_row)``, the text built only for
-    the rows without a Crime ID (ASB rows)."""
+    the rows without a Crime ID (ASB rows).
+    """
     cid = _flat(pc.cast(t.column(S.CRIME_ID), pa.string()))
     if not cid.null_count:
         return cid
@@ -290,7 +304,8 @@ def _decode(t: pa.Table) -> pa.Table:
 
 def decode_table(t: pa.Table) -> pa.Table:
     """A stored month file's table (either layout) with canonical text Crime and record IDs:
-    what must be applied to each file before tables of different layouts are concatenated."""
+    what must be applied to each file before tables of different layouts are concatenated.
+    """
     return _decode(t)
 
 
@@ -311,7 +326,8 @@ _DELTA = [S.SOURCE_ROW]
 def write_parquet(t: pa.Table, path: Path) -> None:
     """Write a stored table: zstd, dictionaries for repeated text, ``source_row`` as deltas,
     and Crime IDs as FIXED_LEN_BYTE_ARRAY(32) when every one present is a packed police.uk
-    ID (no length prefix per value; readers see binary either way)."""
+    ID (no length prefix per value; readers see binary either way).
+    """
     i = t.column_names.index(S.CRIME_ID) if S.CRIME_ID in t.column_names else -1
     if i >= 0 and pa.types.is_binary(t.schema.field(i).type):
         cid = t.column(i)
@@ -324,7 +340,7 @@ def write_parquet(t: pa.Table, path: Path) -> None:
         path,
         compression="zstd",
         use_dictionary=[c for c in t.column_names if c not in _PLAIN and c not in delta],
-        column_encoding={c: "DELTA_BINARY_PACKED" for c in delta} or None,
+        column_encoding=dict.fromkeys(delta, "DELTA_BINARY_PACKED") or None,
         row_group_size=ROW_GROUP_ROWS,
         write_statistics=True,
     )
@@ -394,12 +410,12 @@ class StoreFiles:
                         raise StoreBusyError(
                             f"another import is writing to the store {self.path} ({holder or 'unknown'})"
                             f" and did not finish within {self.lock_timeout:.0f} s; "
-                            "try again when it has finished"
+                            "try again when it has finished",
                         ) from None
                     if not told:
                         self.on_wait(
                             f"waiting for another import into {self.path} to finish "
-                            f"({holder or 'unknown'})…"
+                            f"({holder or 'unknown'})…",
                         )
                         told = True
                     time.sleep(0.05)
@@ -428,7 +444,7 @@ class StoreFiles:
             return json.loads(f.read_text(encoding="utf-8"))
         except json.JSONDecodeError:
             raise HotspotsError(
-                f"{f}: the store manifest is damaged; delete the folder {self.path} and import again"
+                f"{f}: the store manifest is damaged; delete the folder {self.path} and import again",
             ) from None
 
     def exists(self) -> bool:
@@ -447,10 +463,13 @@ class StoreFiles:
         return self.manifest()["files"]
 
     def month_files(
-        self, months: tuple[str, str] | None = None, man: dict | None = None
+        self,
+        months: tuple[str, str] | None = None,
+        man: dict | None = None,
     ) -> list[Path]:
         """The Parquet files of the months in ``months`` (inclusive; all when None), as the
-        manifest names them: what a query engine should read (never a glob of the folder)."""
+        manifest names them: what a query engine should read (never a glob of the folder).
+        """
         man = man or self.manifest()
         return [
             self.path / rel
@@ -496,7 +515,8 @@ class StoreFiles:
     def staged_files(self) -> list[dict]:
         """Files in the store's folders that no manifest names: month files and reports
         staged by an import that was killed (or is running now), temporary manifests.
-        Each as ``{"file": relative path, "bytes": size}``; ``repair`` removes them."""
+        Each as ``{"file": relative path, "bytes": size}``; ``repair`` removes them.
+        """
         man = self.manifest()
         keep = set(man["months"].values()) | version_files(man)
         for r in man.get("reports", []):
@@ -537,7 +557,7 @@ class StoreFiles:
             + (f" (months {', '.join(months)})" if months else "")
             + "; run `hotspots repair"
             + (f" --store {self.path}`" if self.path else "`")
-            + " to drop them, then import those months again"
+            + " to drop them, then import those months again",
         )
 
     def repair(self) -> dict:
@@ -621,7 +641,8 @@ class StoreFiles:
 
     def _collect_garbage(self, man: dict) -> None:
         """Remove files no manifest names. Only called with the writer lock held, so
-        no other writer has files in flight; readers of the previous manifest re-read."""
+        no other writer has files in flight; readers of the previous manifest re-read.
+        """
         keep = {self.path / rel for rel in man["months"].values()}
         keep |= {self.path / rel for rel in version_files(man)}
         for r in man.get("reports", []):
