@@ -1,7 +1,8 @@
-"""``hotspots evaluate``: an intervention's effect in a target, its ring and a control (WDD, WDQ)."""
+"""``hotspots evaluate``: an intervention's effect in a target, its ring and a control."""
 
 from __future__ import annotations
 
+import argparse
 import json
 
 from hotspots.commands._output import (
@@ -17,7 +18,8 @@ NAME = "evaluate"
 HELP = "evaluate an intervention: target vs control, the ring around it, WDD, WDQ and net effect"
 
 
-def add_arguments(p) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``hotspots evaluate`` to its parser."""
     from hotspots.comparison.evaluation import DEFAULT_BUFFER_M
 
     add_store_arguments(p)
@@ -27,7 +29,8 @@ def add_arguments(p) -> None:
         "(default: the --intervention's)",
     )
     p.add_argument("--buffer-m", type=float, default=DEFAULT_BUFFER_M, metavar="M",
-                   help=f"width of the ring around the target in metres (default {DEFAULT_BUFFER_M:g}; 0: no ring)")  # fmt: skip
+                   help="width of the ring around the target in metres "
+                   f"(default {DEFAULT_BUFFER_M:g}; 0: no ring)")  # fmt: skip
     p.add_argument(
         "--control",
         default=None,
@@ -54,7 +57,8 @@ def add_arguments(p) -> None:
     add_disclosure_argument(p)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run ``hotspots evaluate`` with the parsed ``args``; return the exit code."""
     from hotspots.comparison.evaluation import (
         DEFAULT_BUFFER_M,
         WDD_RAW_FORMULA,
