@@ -23,6 +23,7 @@ from hotspots.ui.cache import (
     filtered,
     find_places,
     hotspot_changes,
+    hotspot_files,
     hotspot_map,
     pcg_pack,
 )
@@ -273,11 +274,11 @@ with right:
         "categories": list(filters.categories),
         "dataset": dataset,
     }
-    files = hp.download_files(view.hotspots, meta, f"hotspots-{method}", k)
+    files = hotspot_files(dataset, filters, meta, f"hotspots-{method}", k, **params)
     for col, (fmt, f) in zip(st.columns(len(files)), files.items(), strict=True):
         col.download_button(
             f.label if fmt == "csv-json" else f"Download {f.label}",
-            f.text,
+            f.data,  # written when clicked (ui.cache.hotspot_files)
             file_name=f.name,
             mime=f.mime,
             key=DOWNLOAD_KEYS[fmt],

@@ -7,15 +7,32 @@ invalidates exactly what it should. Results are treated as read-only.
 
 from __future__ import annotations
 
+import functools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from hotspots.data.store import Store, open_dataset
+from hotspots.data.store import Store, open_dataset, store_root
 from hotspots.present import views
 
-__all__ = ["get_store", "load_records", "DATASET_LABELS", "filtered", "compute", "whats_new"]
+__all__ = [
+    "get_store",
+    "load_records",
+    "DATASET_LABELS",
+    "filtered",
+    "compute",
+    "whats_new",
+    "start_warm_up",
+    "warm_up",
+    "wait_for_first_page",
+    "hotspot_files",
+]
 
 DATASET_LABELS = {
     "bundled": "Real data: police.uk, Dorset Police (bundled months + months added)",
@@ -179,6 +196,81 @@ def hotspot_map(
     )
 
 
+@dataclass(frozen=True)
+class DeferredFile:
+    """A download whose content is written only when someone asks for it.
+
+    ``name``, ``mime`` and ``label`` are known at once; ``data`` is a callable returning
+    the text (written once, then kept), which ``st.download_button`` calls only when the
+    button is clicked (Streamlit's deferred download).
+    """
+
+    name: str
+    mime: str
+    label: str
+    data: Callable[[], str]
+
+
+#: The Hotspot map's download formats, in the order of its buttons (as ``download_files``).
+HOTSPOT_DOWNLOADS = ("csv", "geojson", "kml", "gpx", "csv-json")
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _hotspot_files(
+    path: str,
+    version: str,
+    filters: views.Filters,
+    params: tuple,
+    meta: dict,
+    stem: str,
+    suppress_below: int | None,
+) -> dict[str, DeferredFile]:
+    import datetime as dt
+
+    from hotspots.present.exports import EXPORT_FORMATS, export_file
+
+    view = _compute("hotspot_view", path, version, filters, params)
+    generated = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+    def writer(fmt: str) -> Callable[[], str]:
+        @functools.cache
+        def text() -> str:
+            return export_file(
+                view.hotspots, fmt, stem=stem, parameters=meta, suppress_below=suppress_below,
+                generated=generated,
+            ).text  # fmt: skip
+
+        return text
+
+    out = {}
+    for fmt in HOTSPOT_DOWNLOADS:
+        suffix, mime, label = EXPORT_FORMATS[fmt]
+        out[fmt] = DeferredFile(stem + suffix, mime, label, writer(fmt))
+    return out
+
+
+def hotspot_files(
+    dataset: str,
+    filters: views.Filters,
+    meta: dict,
+    stem: str,
+    suppress_below: int | None,
+    **params,
+) -> dict[str, DeferredFile]:
+    """The Hotspot map's download files (:func:`hotspots.present.hotspot_page.download_files`'s
+    formats, the same exporter and settings), written only when a button is clicked.
+
+    Writing all five (CSV, its settings JSON, GeoJSON, KML, GPX) took 1.3-3 s on every
+    rerun of the Hotspot map on a loaded machine; now a rerun writes none, and a file is
+    written once per view, settings and disclosure threshold, when first downloaded.
+    """
+    store = get_store(dataset)
+    return _hotspot_files(
+        str(store.path), store.version, filters, tuple(sorted(params.items())), dict(meta),
+        stem, suppress_below,
+    )  # fmt: skip
+
+
 @st.cache_resource(max_entries=8, show_spinner="Counting coverage…")
 def _coverage(path: str, version: str) -> pd.DataFrame:
     from hotspots.data.coverage import collapse_missing, coverage_table
@@ -319,3 +411,158 @@ def whats_new(dataset: str):
     """The Overview's "what is new" (:func:`hotspots.present.whats_new.whats_new`), cached."""
     store = get_store(dataset)
     return _whats_new(str(store.path), store.version)
+
+
+# --- warm-up: the first page's work done once per server process, before anyone asks -----
+# Streamlit's caches above are per process and shared by every session, so work done here in
+# a background thread (started at server start by ``python -m hotspots.ui.serve``, or by the
+# first session's app.py) is not redone by any session: a session that asks for a value being
+# computed waits on the cache's own per-key lock instead of computing it again.
+
+#: The Hotspot map's parameters before anyone touches its sidebar (``compute`` keys).
+HOTSPOT_DEFAULTS = {"layers": ("density", "hotspots")}
+_WARM_FILE = ".warm-up.json"  # under the store root: how long the last warm-up took
+_FIRST_PAGE_GUESS_S = 8.0  # the estimate before any warm-up was measured on this machine
+
+
+class _Warm:
+    """The process's warm-up: started once; ``first_page`` is set when the Overview's data is ready."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+        self.first_page = threading.Event()
+        self.done = threading.Event()
+        self.started_at = 0.0
+        self.error: str | None = None
+        self.steps: list[tuple[str, float]] = []  # (step, seconds) in the order run
+
+
+_WARM = _Warm()
+
+
+def _default_filters(records: pd.DataFrame) -> views.Filters:
+    """The filters every page starts with (``widgets.filter_sidebar`` before any change)."""
+    from hotspots.comparison.windows import default_window
+
+    dw = default_window(sorted(records["month"].unique()))
+    return views.Filters(dw.start, dw.end)
+
+
+def warm_up(dataset: str = "bundled", *, pages: bool = True) -> list[tuple[str, float]]:
+    """Compute, into the shared caches, what the first page (and then the Hotspot map) needs.
+
+    In order: open (build) the store, read its records, the Overview (its view, what is
+    new, coverage); then, with ``pages``, the Hotspot map's default view and street layer
+    and the other two methods on the same defaults. Returns ``(step, seconds)`` pairs.
+    Every value is computed by the same cached function a page calls, with the same key.
+    """
+    steps: list[tuple[str, float]] = []
+    t = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal t
+        now = time.perf_counter()
+        steps.append((name, now - t))
+        _WARM.steps.append((name, now - t))
+        t = now
+
+    store = _open(dataset)
+    path, version = str(store.path), store.version
+    lap("store")
+    recs = _records(path, version)
+    lap("records")
+    if not len(recs):
+        return steps
+    f = _default_filters(recs)
+    _compute("overview_view", path, version, f, ())
+    lap("overview")
+    _whats_new(path, version)
+    _coverage(path, version)
+    # the Overview's own imports (charts) and the sidebar's boundaries
+    from hotspots.data.boundaries import load_boundaries
+    from hotspots.present import charts, overview_page  # noqa: F401
+
+    load_boundaries()
+    lap("what is new, coverage")
+    if dataset == "bundled":
+        _WARM.first_page.set()
+    if not pages:
+        return steps
+    hot = tuple(sorted({**HOTSPOT_DEFAULTS, "method": "dbscan"}.items()))
+    _compute("hotspot_view", path, version, f, hot)
+    _streets(path, version)
+    import streamlit_folium  # noqa: F401
+
+    from hotspots.present import maps  # noqa: F401
+
+    lap("hotspot map")
+    for method in ("kde", "gistar"):
+        _compute(
+            "hotspot_view", path, version, f,
+            tuple(sorted({**HOTSPOT_DEFAULTS, "method": method}.items())),
+        )  # fmt: skip
+    lap("other methods")
+    return steps
+
+
+def _warm_file():
+    return store_root() / _WARM_FILE
+
+
+def _run_warm_up(dataset: str) -> None:
+    t0 = time.perf_counter()
+    try:
+        warm_up(dataset)
+    except Exception as exc:  # a page will meet the same error and show it to the person
+        _WARM.error = f"{type(exc).__name__}: {exc}"
+    finally:
+        _WARM.first_page.set()
+        _WARM.done.set()
+    first = sum(s for name, s in _WARM.steps[:4])
+    try:
+        root = store_root()
+        root.mkdir(parents=True, exist_ok=True)
+        _warm_file().write_text(
+            json.dumps(
+                {"first_page_s": round(first, 2), "all_s": round(time.perf_counter() - t0, 2)}
+            ),
+            encoding="utf-8",
+        )
+    except OSError:
+        pass  # a read-only store root: the estimate stays the default
+
+
+def start_warm_up(dataset: str = "bundled") -> bool:
+    """Start the warm-up in a daemon thread, once per process; True if this call started it."""
+    with _WARM.lock:
+        if _WARM.thread is not None:
+            return False
+        _WARM.started_at = time.monotonic()
+        _WARM.thread = threading.Thread(
+            target=_run_warm_up, args=(dataset,), name="hotspots-warm-up", daemon=True
+        )
+        _WARM.thread.start()
+        return True
+
+
+def first_page_estimate_s() -> float:
+    """Seconds the first page's data took to prepare last time on this machine (a guess before)."""
+    try:
+        return float(json.loads(_warm_file().read_text(encoding="utf-8"))["first_page_s"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return _FIRST_PAGE_GUESS_S
+
+
+def wait_for_first_page(timeout_s: float = 300.0) -> None:
+    """While the warm-up prepares the first page's data, say so and wait for it.
+
+    Shows "Preparing the data, about N s" (N from the last warm-up on this machine, less
+    the time already spent) only when there is something to wait for; returns at once
+    after the first page's data is ready, or when no warm-up runs in this process.
+    """
+    if _WARM.thread is None or _WARM.first_page.is_set():
+        return
+    left = max(1, round(first_page_estimate_s() - (time.monotonic() - _WARM.started_at)))
+    with st.spinner(f"Preparing the data (first start of the server), about {left} s…"):
+        _WARM.first_page.wait(timeout_s)
