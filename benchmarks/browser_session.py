@@ -82,6 +82,7 @@ def app_server(
         "HOTSPOTS_TILES": "none",
         "PYTHONUNBUFFERED": "1",
         **({"HOTSPOTS_STORE": str(store)} if store is not None else {}),
+        "HOTSPOTS_WARM_UP": "1",  # as a server started by hand (a test process sets 0)
         **(env or {}),
     }
     launcher = ["hotspots.ui.serve"] if serve else ["streamlit", "run"]
