@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from hotspots.ui.cache import start_warm_up, wait_for_first_page
+from hotspots.ui.warm import start_warm_up, wait_for_first_page
 
 # Shared work starts once per server process (already at server start when launched by
 # ``python -m hotspots.ui.serve``, as scripts/run-app.sh does): the store, its records and

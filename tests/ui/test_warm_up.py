@@ -14,7 +14,7 @@ import threading
 import pytest
 
 from hotspots.present import views
-from hotspots.ui import cache
+from hotspots.ui import cache, warm
 
 
 @pytest.fixture
@@ -35,16 +35,18 @@ def counted(monkeypatch):
 @pytest.fixture
 def no_background(monkeypatch):
     """app.py's ``start_warm_up`` finds a warm-up already started (this test runs its own)."""
-    monkeypatch.setattr(cache._WARM, "thread", threading.current_thread())
-    monkeypatch.setattr(cache._WARM, "first_page", threading.Event())
-    cache._WARM.first_page.set()
+    state = warm.warm_up_state()
+    monkeypatch.setattr(state, "thread", threading.current_thread())
+    monkeypatch.setattr(state, "first_page", threading.Event())
+    state.first_page.set()
 
 
-def test_warm_up_reports_its_steps_in_order():
-    steps = cache.warm_up("bundled", pages=False)
+def test_warm_up_reports_its_steps_in_order_and_when_the_first_page_is_ready():
+    ready = []
+    steps = cache.warm_up("bundled", pages=False, on_first_page=ready.append)
     assert [name for name, _ in steps] == ["store", "records", "overview", "what is new, coverage"]
     assert all(sec >= 0 for _, sec in steps)
-    assert cache.first_page_estimate_s() >= 0  # recorded under the store root
+    assert ready == [sum(sec for _, sec in steps)]
 
 
 def test_overview_after_warm_up_computes_nothing_again(no_background, counted, new_app_test):
@@ -70,13 +72,49 @@ def test_hotspot_map_after_warm_up_computes_no_default_view_again(
     assert counted.get("hotspot_view", 0) == 0
 
 
-def test_warm_up_is_off_in_test_processes_and_on_when_asked(monkeypatch):
+def test_warm_up_is_off_when_asked(monkeypatch):
     monkeypatch.setenv("HOTSPOTS_WARM_UP", "0")
-    monkeypatch.setattr(cache._WARM, "thread", None)
-    assert cache.start_warm_up() is False
-    assert cache._WARM.thread is None
+    monkeypatch.setattr(warm.warm_up_state(), "thread", None)
+    assert warm.start_warm_up() is False
+    assert warm.warm_up_state().thread is None
+
+
+def test_background_warm_up_runs_once_and_records_its_estimate(monkeypatch, tmp_path):
+    """Started twice, it runs once; the first page's time lands under the store root."""
+    from hotspots.data.store import open_dataset
+
+    (tmp_path / "bundled").symlink_to(open_dataset("bundled").path, target_is_directory=True)
+    monkeypatch.setenv("HOTSPOTS_STORE", str(tmp_path))
+    monkeypatch.setenv("HOTSPOTS_WARM_UP", "1")
+    calls = []
+    monkeypatch.setattr(
+        cache, "warm_up", lambda dataset, on_first_page: calls.append(dataset) or on_first_page(0.5)
+    )
+    monkeypatch.setattr(warm, "_WARM", warm._Warm())
+    assert warm.start_warm_up() is True
+    assert warm.start_warm_up() is False
+    state = warm.warm_up_state()
+    assert state.done.wait(30) and state.error is None
+    assert calls == ["bundled"]
+    assert 0 <= warm.first_page_estimate_s() < 30
+    assert (tmp_path / warm.WARM_FILE).exists()
 
 
 def test_wait_for_first_page_returns_at_once_without_a_warm_up(monkeypatch):
-    monkeypatch.setattr(cache._WARM, "thread", None)
-    cache.wait_for_first_page(timeout_s=0.01)  # no spinner, no wait, no error outside a page
+    monkeypatch.setattr(warm, "_WARM", warm._Warm())
+    warm.wait_for_first_page(timeout_s=0.01)  # no spinner, no wait, no error outside a page
+
+
+def test_the_warm_module_imports_nothing_heavy():
+    """app.py imports it first, so the message can show while the analysis modules load."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, hotspots.ui.warm\n"
+        "print(','.join(m for m in ('pandas', 'pyarrow', 'scipy', 'hotspots.data.store',"
+        " 'hotspots.present.views', 'hotspots.ui.cache') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ""

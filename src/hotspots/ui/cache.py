@@ -8,9 +8,6 @@ invalidates exactly what it should. Results are treated as read-only.
 from __future__ import annotations
 
 import functools
-import json
-import os
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +16,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from hotspots.data.store import Store, open_dataset, store_root
+from hotspots.data.store import Store, open_dataset
 from hotspots.present import views
 
 __all__ = [
@@ -29,9 +26,7 @@ __all__ = [
     "filtered",
     "compute",
     "whats_new",
-    "start_warm_up",
     "warm_up",
-    "wait_for_first_page",
     "hotspot_files",
 ]
 
@@ -416,30 +411,12 @@ def whats_new(dataset: str):
 
 # --- warm-up: the first page's work done once per server process, before anyone asks -----
 # Streamlit's caches above are per process and shared by every session, so work done here in
-# a background thread (started at server start by ``python -m hotspots.ui.serve``, or by the
-# first session's app.py) is not redone by any session: a session that asks for a value being
-# computed waits on the cache's own per-key lock instead of computing it again.
+# a background thread (hotspots.ui.warm: started at server start by ``python -m
+# hotspots.ui.serve``, or by the first session's app.py) is not redone by any session: a
+# session that asks for a value being computed waits on the cache's own per-key lock.
 
 #: The Hotspot map's parameters before anyone touches its sidebar (``compute`` keys).
 HOTSPOT_DEFAULTS = {"layers": ("density", "hotspots")}
-_WARM_FILE = ".warm-up.json"  # under the store root: how long the last warm-up took
-_FIRST_PAGE_GUESS_S = 8.0  # the estimate before any warm-up was measured on this machine
-
-
-class _Warm:
-    """The process's warm-up: started once; ``first_page`` is set when the Overview's data is ready."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.thread: threading.Thread | None = None
-        self.first_page = threading.Event()
-        self.done = threading.Event()
-        self.started_at = 0.0
-        self.error: str | None = None
-        self.steps: list[tuple[str, float]] = []  # (step, seconds) in the order run
-
-
-_WARM = _Warm()
 
 
 def _default_filters(records: pd.DataFrame) -> views.Filters:
@@ -450,13 +427,20 @@ def _default_filters(records: pd.DataFrame) -> views.Filters:
     return views.Filters(dw.start, dw.end)
 
 
-def warm_up(dataset: str = "bundled", *, pages: bool = True) -> list[tuple[str, float]]:
+def warm_up(
+    dataset: str = "bundled",
+    *,
+    pages: bool = True,
+    on_first_page: Callable[[float], None] | None = None,
+) -> list[tuple[str, float]]:
     """Compute, into the shared caches, what the first page (and then the Hotspot map) needs.
 
     In order: open (build) the store, read its records, the Overview (its view, what is
     new, coverage); then, with ``pages``, the Hotspot map's default view and street layer
-    and the other two methods on the same defaults. Returns ``(step, seconds)`` pairs.
+    and the other two methods on the same defaults. Returns ``(step, seconds)`` pairs;
+    ``on_first_page(seconds)`` is called as soon as the Overview's values are in.
     Every value is computed by the same cached function a page calls, with the same key.
+    :mod:`hotspots.ui.warm` runs it in the background at server start.
     """
     steps: list[tuple[str, float]] = []
     t = time.perf_counter()
@@ -465,7 +449,6 @@ def warm_up(dataset: str = "bundled", *, pages: bool = True) -> list[tuple[str, 
         nonlocal t
         now = time.perf_counter()
         steps.append((name, now - t))
-        _WARM.steps.append((name, now - t))
         t = now
 
     store = _open(dataset)
@@ -486,9 +469,8 @@ def warm_up(dataset: str = "bundled", *, pages: bool = True) -> list[tuple[str, 
 
     load_boundaries()
     lap("what is new, coverage")
-    if dataset == "bundled":
-        _record_first_page(sum(sec for _, sec in steps))
-        _WARM.first_page.set()
+    if on_first_page is not None:
+        on_first_page(sum(sec for _, sec in steps))
     if not pages:
         return steps
     hot = tuple(sorted({**HOTSPOT_DEFAULTS, "method": "dbscan"}.items()))
@@ -506,68 +488,3 @@ def warm_up(dataset: str = "bundled", *, pages: bool = True) -> list[tuple[str, 
         )  # fmt: skip
     lap("other methods")
     return steps
-
-
-def _warm_file():
-    return store_root() / _WARM_FILE
-
-
-def _record_first_page(seconds: float) -> None:
-    """Keep how long the first page's data took, for the next start's "about N s"."""
-    try:
-        root = store_root()
-        root.mkdir(parents=True, exist_ok=True)
-        _warm_file().write_text(json.dumps({"first_page_s": round(seconds, 2)}), encoding="utf-8")
-    except OSError:
-        pass  # a read-only store root: the estimate stays the default
-
-
-def _run_warm_up(dataset: str) -> None:
-    try:
-        warm_up(dataset)
-    except Exception as exc:  # a page will meet the same error and show it to the person
-        _WARM.error = f"{type(exc).__name__}: {exc}"
-    finally:
-        _WARM.first_page.set()
-        _WARM.done.set()
-
-
-def start_warm_up(dataset: str = "bundled") -> bool:
-    """Start the warm-up in a daemon thread, once per process; True if this call started it.
-
-    ``HOTSPOTS_WARM_UP=0`` turns it off (the test suite does: AppTest runs app.py inside
-    the test process).
-    """
-    if os.environ.get("HOTSPOTS_WARM_UP", "1").strip() == "0":
-        return False
-    with _WARM.lock:
-        if _WARM.thread is not None:
-            return False
-        _WARM.started_at = time.monotonic()
-        _WARM.thread = threading.Thread(
-            target=_run_warm_up, args=(dataset,), name="hotspots-warm-up", daemon=True
-        )
-        _WARM.thread.start()
-        return True
-
-
-def first_page_estimate_s() -> float:
-    """Seconds the first page's data took to prepare last time on this machine (a guess before)."""
-    try:
-        return float(json.loads(_warm_file().read_text(encoding="utf-8"))["first_page_s"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return _FIRST_PAGE_GUESS_S
-
-
-def wait_for_first_page(timeout_s: float = 300.0) -> None:
-    """While the warm-up prepares the first page's data, say so and wait for it.
-
-    Shows "Preparing the data, about N s" (N from the last warm-up on this machine, less
-    the time already spent) only when there is something to wait for; returns at once
-    after the first page's data is ready, or when no warm-up runs in this process.
-    """
-    if _WARM.thread is None or _WARM.first_page.is_set():
-        return
-    left = max(1, round(first_page_estimate_s() - (time.monotonic() - _WARM.started_at)))
-    with st.spinner(f"Preparing the data (first start of the server), about {left} s…"):
-        _WARM.first_page.wait(timeout_s)

@@ -3,7 +3,7 @@
     python -m hotspots.ui.serve app.py [streamlit run options]
 
 is ``streamlit run app.py [options]`` (the same server, options and config) that first
-starts :func:`hotspots.ui.cache.start_warm_up` in a background thread of the server
+starts :func:`hotspots.ui.warm.start_warm_up` in a background thread of the server
 process: the bundled store is opened (built on a first run), its records read and the
 Overview's and the Hotspot map's default views computed into Streamlit's shared caches
 while the server starts and before anyone opens a page. ``scripts/run-app.sh`` and the
@@ -24,11 +24,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args or args[0].startswith("-"):
         print("usage: python -m hotspots.ui.serve APP.py [streamlit run options]", file=sys.stderr)
         return 2
+    from hotspots.ui.warm import start_warm_up
+
+    start_warm_up()  # first: it runs while Streamlit's own server starts
     from streamlit.web import cli
-
-    from hotspots.ui.cache import start_warm_up
-
-    start_warm_up()
     sys.argv = ["streamlit", "run", *args]
     try:
         cli.main(prog_name="streamlit")
