@@ -478,8 +478,11 @@ def warm_up(
     _streets(path, version)
     import streamlit_folium  # noqa: F401
 
-    from hotspots.present import maps  # noqa: F401
+    from hotspots.present.maps import build_map
 
+    # one map drawn: the streets clipped to BCP, reprojected and labelled are kept for
+    # every later map on the same street layer (Hotspot map, Seasonal, Ward view)
+    build_map(streets=_streets(path, version), tiles="none")
     lap("hotspot map")
     for method in ("kde", "gistar"):
         _compute(
