@@ -476,7 +476,7 @@ def warm_up(
     hot = tuple(sorted({**HOTSPOT_DEFAULTS, "method": "dbscan"}.items()))
     _compute("hotspot_view", path, version, f, hot)
     _streets(path, version)
-    import streamlit_folium  # noqa: F401
+    import streamlit_folium  # type: ignore[import-untyped]  # noqa: F401
 
     from hotspots.present.maps import build_map
 
