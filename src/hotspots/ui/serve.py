@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
 
     start_warm_up()  # first: it runs while Streamlit's own server starts
     from streamlit.web import cli
+
     sys.argv = ["streamlit", "run", *args]
     try:
         cli.main(prog_name="streamlit")
