@@ -7,6 +7,7 @@ integer 1e-5 degrees (about 1 m), decoded by ``static/js/hotspots-map.js``.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -46,6 +47,7 @@ class OneThreadTransformer:
     """
 
     _pool: ThreadPoolExecutor | None = None
+    _pool_pid = 0  # a forked child has no worker thread: it makes its own
     _pool_lock = threading.Lock()
 
     def __init__(self, crs_from: str, crs_to: str) -> None:
@@ -55,8 +57,9 @@ class OneThreadTransformer:
     @classmethod
     def _worker(cls) -> ThreadPoolExecutor:
         with cls._pool_lock:
-            if cls._pool is None:
+            if cls._pool is None or cls._pool_pid != os.getpid():
                 cls._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotspots-proj")
+                cls._pool_pid = os.getpid()
             return cls._pool
 
     def _call(self, name: str, *args, **kwargs):
