@@ -94,9 +94,10 @@ def session(n: int, base: str, until: float, res: Results, start_delay: float) -
         try:
             while time.monotonic() < until:
                 ctx, page = new_page(browser, 1366, 900)
+                name = "open Overview (new session)"
                 try:
                     page.goto(base, wait_until="commit")
-                    res.add("open Overview (new session)", wait_idle(page, (0.0, 0)))
+                    res.add(name, wait_idle(page, (0.0, 0)))
                     for name, action in ROUND:
                         if time.monotonic() >= until:
                             break
@@ -108,7 +109,7 @@ def session(n: int, base: str, until: float, res: Results, start_delay: float) -
                     for e in page.errors:  # type: ignore[attr-defined]
                         res.error(f"session {n}: page error {e[:200]}")
                 except Exception as exc:  # a timeout or a vanished element is an error
-                    res.error(f"session {n}: {type(exc).__name__}: {str(exc)[:200]}")
+                    res.error(f"session {n}, {name}: {type(exc).__name__}: {str(exc)[:200]}")
                 finally:
                     ctx.close()
         finally:
