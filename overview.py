@@ -33,7 +33,7 @@ widgets.permalink()
 k = widgets.suppress_below(exact_counts=True)  # viewers: counts under 5 withheld
 ov = compute("overview_view", dataset, filters)
 page = overview_page(ov, filters.start, filters.end, suppress_below=k)
-st.subheader(page.heading)
+st.header(page.heading)
 for col, m in zip(st.columns(3), page.metrics, strict=True):
     col.metric(
         m.label, m.value, m.delta, delta_color=m.delta_color, delta_arrow=m.arrow, help=m.help
@@ -70,7 +70,7 @@ with right:
 
 # --- what is new (hotspots.present.whats_new; issue 21) ---
 wn = whats_new(dataset)
-st.subheader("What is new")
+st.header("What is new")
 st.markdown(f"**{wn.currency}**")
 last = wn.monthly.iloc[-1] if len(wn.monthly) else None
 if last is not None and pd.notna(last["rolling_12"]):
@@ -100,7 +100,7 @@ if len(wn.chart.table):
 for note in wn.notes:
     st.caption(note)
 
-st.subheader("Data coverage")
+st.header("Data coverage")
 kind = (
     "SIMULATED"
     if records["simulated"].any()

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import html
-
 import streamlit as st
 from streamlit_folium import st_folium
 
 from hotspots.data import schema as S
 from hotspots.present import exports
 from hotspots.present.charts import coverage_chart
-from hotspots.present.disclosure import withhold_in_text
-from hotspots.present.escape import markdown as md_text
 from hotspots.present.maps import build_map
+from hotspots.present.patrol_page import patrol_page
 from hotspots.present.patrol_sheet import patrol_sheet_html
-from hotspots.present.tables import format_count, format_period, format_share, is_suppressed
 from hotspots.ui import state, widgets
 from hotspots.ui.cache import compute, street_layer
 
@@ -65,38 +61,20 @@ except Exception as exc:
     widgets.show_error(exc)
     st.stop()
 
-cov = pv.coverage
-if pv.n_records == 0:
+page = patrol_page(pv, filters.start, filters.end, categories=filters.categories,
+                   hours=filters.hours, days=filters.days, suppress_below=k)  # fmt: skip
+if page.empty:
     st.info("No records for these filters.")
     st.stop()
-share = float(pv.places["cumulative_share"].iloc[-1]) if len(pv.places) else 0.0
-area_share = float(pv.places["cumulative_area_share"].iloc[-1]) if len(pv.places) else 0.0
-if area_share > 0:
-    chance = cov.chance_share_at(min(area_share, 1.0))
-    st.markdown(
-        f"**Patrolling these {len(pv.places)} places ({100 * area_share:.2f}% of "
-        f"{html.escape(pv.area.name)}'s area) covers {100 * share:.0f}% of the "
-        f"{format_count(pv.n_records, k)} records** chosen ({format_period(filters.start, filters.end)}). "
-        f"The same number of records scattered at random would put about "
-        f"{100 * chance:.0f}% in the busiest cells of that size."
-    )
-    st.caption(
-        f"Predictive Accuracy Index (share of records ÷ share of area, Chainey et al. 2008): "
-        f"{share / area_share:.0f}, in-sample: the places were chosen and counted on the same "
-        "months, which flatters them. Switch on “Judge the plan on the next month” for the "
-        "figure a plan is really judged on."
-    )
-    if pv.n_records < 20:
-        st.warning(
-            f"Only {format_count(pv.n_records, k)} records: rankings and PAI this small swing widely from month "
-            "to month."
-        )
-if pv.score is not None:
-    st.info(pv.score.sentence())
-if filters.hours or filters.days:
-    st.caption(
-        "Hours / days filters applied to records with a time; police.uk records have months only."
-    )
+if page.headline:
+    st.markdown(page.headline)
+    st.caption(page.pai_caption)
+if page.small_warning:
+    st.warning(page.small_warning)
+if page.score:
+    st.info(page.score)
+if page.time_caption:
+    st.caption(page.time_caption)
 
 left, right = st.columns([3, 2])
 with left:
@@ -112,17 +90,8 @@ with left:
     )
     st_folium(m, height=560, use_container_width=True, returned_objects=[], key="patrol-map")
 with right:
-    st.subheader("Ranked places")
-    shown = pv.places.assign(
-        records=[format_count(v, k) for v in pv.places[S.COUNT]],
-        share=[
-            "withheld" if is_suppressed(n, k) else format_share(v)
-            for n, v in zip(pv.places[S.COUNT], pv.places[S.SHARE], strict=True)
-        ],
-        cumulative=[format_share(v) for v in pv.places["cumulative_share"]],
-        PAI=pv.places["pai"].round(0),
-    )[[S.RANK, S.NAME, S.WARD_NAME, "records", "share", "cumulative", "PAI", S.TOP_CATEGORIES]]
-    st.dataframe(shown, hide_index=True, height=380)
+    st.header("Ranked places")
+    st.dataframe(page.places_table, hide_index=True, height=380)
     meta = {**pv.parameters, "dataset": dataset}
     files = exports.export_files(
         pv.places, ("geojson", "kml", "gpx", "csv", "csv-json"), stem="patrol-places",
@@ -144,7 +113,7 @@ with right:
             pv.places,
             start=filters.start,
             end=filters.end,
-            categories=filters.categories if len(filters.categories) < len(S.CATEGORIES) else (),
+            categories=page.sheet_categories,
             area=pv.area,
             suppress_below=k,
             simulated=bool(records[S.SIMULATED].any()),
@@ -158,26 +127,11 @@ with right:
         "and print (A4 landscape, one page).",
     )
 
-st.subheader("Coverage curve")
+st.header("Coverage curve")
 st.altair_chart(
-    coverage_chart(
-        cov.curve, f"Share of records covered by the densest {cell} m cells", cov.chance
-    ),
-    width="stretch",
+    coverage_chart(pv.coverage.curve, page.coverage_title, pv.coverage.chance), width="stretch"
 )
-pts = [0.01, 0.02, 0.05, 0.10]
-st.dataframe(
-    [
-        {
-            "area patrolled": f"{100 * a:g}%",
-            "records covered": f"{100 * cov.record_share_at(a):.0f}%",
-            "by chance": f"{100 * cov.chance_share_at(a):.0f}%",
-            "PAI (in-sample)": round(cov.record_share_at(a) / a, 1),
-        }
-        for a in pts
-    ],
-    hide_index=True,
-)
-for note in pv.notes:
-    st.caption(md_text(withhold_in_text(note, k)))
+st.dataframe(page.coverage_table, hide_index=True)
+for note in page.notes:
+    st.caption(note)
 widgets.footer(records)

@@ -134,6 +134,38 @@ class TestOtherConstraints:
         with pytest.raises(InputError, match="`k`"):
             f(2.5)
 
+    def test_decorator_refuses_a_constraint_for_no_parameter(self):
+        """A misspelt name would never be checked: it fails when the module is imported."""
+        with pytest.raises(TypeError, match="has no parameter eps"):
+
+            @validate_params({"eps": [Interval(Real, 0, None)]})
+            def f(eps_m):
+                return eps_m
+
+    def test_decorator_hints_and_signature(self):
+        import inspect
+
+        @validate_params({"w": [Interval(Real, 0, None)]}, {"w": "For example 400."})
+        def f(k, *, w=1.0):
+            return k, w
+
+        assert list(inspect.signature(f).parameters) == ["k", "w"]
+        with pytest.raises(InputError, match="For example 400") as e:
+            f(1, w=-1)
+        assert e.value.argument == "w"
+
+    def test_a_long_value_is_named_by_its_type(self):
+        @validate_params({"polygons": [InstanceOf(gpd.GeoDataFrame)]})
+        def f(polygons):
+            return polygons
+
+        with pytest.raises(InputError) as e:
+            f(pd.DataFrame({"a": range(100)}))
+        assert e.value.received == "DataFrame" and len(str(e.value)) < 200
+        with pytest.raises(InputError) as e:
+            f("x" * 500)
+        assert e.value.received == "x" * 80 + "…"
+
     def test_is_number(self):
         assert is_number(np.int8(1)) and is_number(math.nan)
         assert not is_number(True) and not is_number("1") and not is_number(None)
@@ -286,6 +318,55 @@ def _pai(A):  # noqa: N803 (the paper's notation)
     return pai(30, 100, 2, A)
 
 
+def _ratio(**kw):
+    from hotspots.comparison.ratio import rate_ratio
+
+    return rate_ratio(**{"count_a": 3, "count_b": 7, **kw})
+
+
+def _sppt(**kw):
+    from hotspots.comparison.sindex import sppt
+
+    base, test = np.array([5, 9, 0, 14]), np.array([7, 3, 2, 11])
+    return sppt(base, test, **{"samples": 20, "seed": 1, **kw})
+
+
+def _window(w):
+    return (w.start, w.end)
+
+
+def _season(**kw):
+    from hotspots.comparison.windows import season
+
+    return _window(season(2022, **kw))
+
+
+def _previous_years(n):
+    from hotspots.comparison.windows import previous_years, season
+
+    return tuple(_window(w) for w in previous_years(season(2022), n))
+
+
+def _default_window(n_months):
+    from hotspots.comparison.windows import default_window
+
+    return _window(default_window(["2024-01", "2024-02", "2024-03", "2024-05"], n_months))
+
+
+def _zones(buffer_m):
+    from hotspots.comparison.zones import evaluation_zones
+
+    return evaluation_zones("town-centre", buffer_m=buffer_m).buffer_m
+
+
+def _describe(name_within_m):
+    from hotspots.methods.naming import describe_hotspots
+
+    polys = gpd.GeoDataFrame(geometry=[BOX], crs=S.CRS_METRES)
+    out = describe_hotspots(polys, REC, gazetteer=NO_PLACES, name_within_m=name_within_m)
+    return int(out["count"].sum())
+
+
 def _detect(method, **kw):
     import hotspots as hs
 
@@ -321,6 +402,21 @@ TABLE = [
     ("detect gistar", "cell_size_m", 100, lambda v: _detect("gistar", cell_size_m=v)["cell_size_m"]),
     ("detect grid", "top_n", 3, lambda v: _detect("grid", top_n=v)["top_n"]),
     ("detect grid", "cell_size_m", 100, lambda v: _detect("grid", cell_size_m=v)["cell_size_m"]),
+    # comparison/ and naming entry points (issue 20: @validate_params beyond api.py)
+    ("rate_ratio", "count_a", 3, lambda v: _ratio(count_a=v).count_a),
+    ("rate_ratio", "count_b", 7, lambda v: _ratio(count_b=v).ratio),
+    ("rate_ratio", "exposure_a", 2, lambda v: _ratio(exposure_a=v).ratio),
+    ("rate_ratio", "exposure_b", 0.5, lambda v: _ratio(exposure_b=v).ratio),
+    ("rate_ratio", "conf", 0.9, lambda v: _ratio(conf=v).ci_low),
+    ("sppt", "samples", 20, lambda v: _sppt(samples=v)[1].sum()),
+    ("sppt", "sample_share", 0.5, lambda v: _sppt(sample_share=v)[2].sum()),
+    ("sppt", "conf", 0.9, lambda v: _sppt(conf=v)[1].sum()),
+    ("season", "start_month", 4, lambda v: _season(start_month=v)),
+    ("season", "end_month", 8, lambda v: _season(end_month=v)),
+    ("previous_years", "n", 2, _previous_years),
+    ("default_window", "n_months", 2, _default_window),
+    ("evaluation_zones", "buffer_m", 400, _zones),
+    ("describe_hotspots", "name_within_m", 200, _describe),
 ]  # fmt: skip
 IDS = [f"{name}-{arg}" for name, arg, _, _ in TABLE]
 

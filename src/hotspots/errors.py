@@ -24,7 +24,7 @@ class HotspotsError(Exception):
 class InputError(HotspotsError, ValueError):
     """A bad argument or setting: names the argument, what was received and a hint."""
 
-    def __init__(self, argument: str, received: object, expected: str, hint: str = ""):
+    def __init__(self, argument: str, received: object, expected: str, hint: str = "") -> None:
         self.argument = argument
         self.received = received
         self.expected = expected
@@ -38,7 +38,7 @@ class InputError(HotspotsError, ValueError):
 class FileReadError(HotspotsError):
     """A whole file could not be read (empty, binary, wrong header, delimiter or encoding)."""
 
-    def __init__(self, path: str, problem: str):
+    def __init__(self, path: str, problem: str) -> None:
         self.path = str(path)
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
@@ -59,11 +59,13 @@ class StoreDamagedError(HotspotsError):
 
 
 class ShrinkRefusedError(HotspotsError):
-    """An import would remove more of a month's rows than a replacement may without being
-    asked to (``--replace-smaller``). ``months`` lists each such month: ``month``,
-    ``rows_before``, ``rows_after``, ``rows_removed``, ``current_version``."""
+    """An import would remove more of a month's rows than a replacement may unasked.
 
-    def __init__(self, message: str, months: list[dict]):
+    ``--replace-smaller`` asks. ``months`` lists each such month: ``month``,
+    ``rows_before``, ``rows_after``, ``rows_removed``, ``current_version``.
+    """
+
+    def __init__(self, message: str, months: list[dict]) -> None:
         super().__init__(message)
         self.months = months
 

@@ -55,8 +55,10 @@ __all__ = [
     "validate_params",
     "is_number",
     "POSITIVE_METRES",
+    "RECORD_COUNT",
     "METRES_OR_ZERO",
     "LEVEL",
+    "MONTH_NUMBER",
     "PERMUTATIONS",
     "SEED",
 ]
@@ -75,6 +77,7 @@ class Constraint:
     """One kind of accepted value; ``str(constraint)`` says it in words."""
 
     def is_satisfied_by(self, value: object) -> bool:  # pragma: no cover - abstract
+        """True when ``value`` is of this kind."""
         raise NotImplementedError
 
     def convert(self, value: Any) -> Any:
@@ -102,7 +105,7 @@ class Interval(Constraint):
         *,
         closed: str = "both",
         unit: str = "",
-    ):
+    ) -> None:
         if type not in (Integral, Real):
             raise TypeError("Interval type must be numbers.Integral or numbers.Real")
         if closed not in ("both", "left", "right", "neither"):
@@ -110,6 +113,7 @@ class Interval(Constraint):
         self.type, self.left, self.right, self.closed, self.unit = type, left, right, closed, unit
 
     def is_satisfied_by(self, value: object) -> bool:
+        """True for a finite number of the right type inside the interval."""
         if not is_number(value):
             return False
         v = float(value)  # type: ignore[arg-type]
@@ -124,9 +128,11 @@ class Interval(Constraint):
         return above and below
 
     def convert(self, value: Any) -> Any:
+        """A Python ``int`` (whole-number interval) or ``float``."""
         return int(value) if self.type is Integral else float(value)
 
     def __str__(self) -> str:
+        """The interval in words, as messages say it ("a whole number from 1 to 12")."""
         kind = "a whole number" if self.type is Integral else "a number"
         lo_in = self.closed in ("both", "left")
         hi_in = self.closed in ("both", "right")
@@ -149,16 +155,18 @@ class Interval(Constraint):
 class Options(Constraint):
     """One of a fixed set of values (strings are compared as given)."""
 
-    def __init__(self, options: Iterable[object]):
+    def __init__(self, options: Iterable[object]) -> None:
         self.options = tuple(options)
 
     def is_satisfied_by(self, value: object) -> bool:
+        """True when ``value`` equals an option of the same type."""
         try:
             return any(value == o and type(value) is type(o) for o in self.options)
         except (TypeError, ValueError):
             return False
 
     def __str__(self) -> str:
+        """The options in words."""
         return "one of " + ", ".join(str(o) for o in self.options)
 
 
@@ -166,45 +174,55 @@ class Boolean(Constraint):
     """``True`` or ``False`` (also numpy's); never 0 or 1."""
 
     def is_satisfied_by(self, value: object) -> bool:
+        """True for Python's or numpy's ``True`` and ``False`` only."""
         return isinstance(value, (bool, np.bool_))
 
     def convert(self, value: Any) -> Any:
+        """A Python ``bool`` (numpy's too)."""
         return bool(value)
 
     def __str__(self) -> str:
+        """The words "True or False"."""
         return "True or False"
 
 
 class InstanceOf(Constraint):
     """An instance of a type (or of one of several types)."""
 
-    def __init__(self, *types: type, description: str = ""):
+    def __init__(self, *types: type, description: str = "") -> None:
         self.types = types
         self.description = description
 
     def is_satisfied_by(self, value: object) -> bool:
+        """True for an instance of one of the types."""
         return isinstance(value, self.types)
 
     def __str__(self) -> str:
+        """The description, or the types' names."""
         return self.description or "an instance of " + " or ".join(t.__name__ for t in self.types)
 
 
 class NoneAllowed(Constraint):
     """``None`` (usually: choose automatically)."""
 
-    def __init__(self, meaning: str = "None"):
+    def __init__(self, meaning: str = "None") -> None:
         self.meaning = meaning
 
     def is_satisfied_by(self, value: object) -> bool:
+        """True for ``None`` only."""
         return value is None
 
     def __str__(self) -> str:
+        """What ``None`` means here ("None" unless told)."""
         return self.meaning
 
 
 def make_constraint(spec: object) -> Constraint:
-    """A :class:`Constraint` from a declaration: a Constraint, ``None``, ``"boolean"``,
-    a type (instance check) or a set/tuple/list of options."""
+    """A :class:`Constraint` from a declaration.
+
+    A declaration is a Constraint, ``None``, ``"boolean"``, a type (instance check) or a
+    set/tuple/list of options.
+    """
     if isinstance(spec, Constraint):
         return spec
     if spec is None:
@@ -233,7 +251,18 @@ def check_param(name: str, value: Any, constraints: Iterable[object], hint: str 
     words = [str(c) for c in cons if not isinstance(c, NoneAllowed)]
     words += [str(c) for c in cons if isinstance(c, NoneAllowed)]
     expected = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
-    raise InputError(name, value, expected, hint)
+    raise InputError(name, _shown(value), expected, hint)
+
+
+def _shown(value: object, limit: int = 80) -> object:
+    """``value`` as a message shows it: itself when short, else cut (text) or its type's name."""
+    if isinstance(value, str):
+        return value if len(value) <= limit else value[:limit] + "…"
+    try:
+        short = len(repr(value)) <= limit
+    except Exception:  # a broken __repr__ must not hide the real error
+        short = False
+    return value if short else type(value).__name__
 
 
 def check_params(
@@ -254,21 +283,42 @@ def check_params(
     return out
 
 
-def validate_params(constraints: Mapping[str, Iterable[object]]) -> Callable[[F], F]:
+def validate_params(
+    constraints: Mapping[str, Iterable[object]],
+    hints: Mapping[str, str] | None = None,
+) -> Callable[[F], F]:
     """Decorator: check the named arguments of every call against ``constraints``.
 
-    The wrapped function receives the converted values (Python ``int``/``float``).
+    The wrapped function receives the converted values (Python ``int``/``float``), and
+    keeps its signature (``inspect.signature`` follows ``__wrapped__``).
+
+    Parameters
+    ----------
+    constraints : per argument name, the accepted kinds of value (see :func:`make_constraint`).
+    hints : per argument name, a sentence added to the message ("For example 400.").
+
+    Raises
+    ------
+    TypeError
+        At decoration time, when a constrained or hinted name is not a parameter of the
+        function (a misspelt name would otherwise never be checked).
     """
 
     def decorate(func: F) -> F:
         sig = inspect.signature(func)
+        unknown = sorted((set(constraints) | set(hints or {})) - set(sig.parameters))
+        if unknown:
+            raise TypeError(f"{func.__qualname__} has no parameter {', '.join(unknown)}")
+        for cons in constraints.values():  # bad declarations fail at import, not at a call
+            for c in cons:
+                make_constraint(c)
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             bound = sig.bind(*args, **kwargs)
             bound.apply_defaults()
             checked = check_params(
-                {k: v for k, v in bound.arguments.items() if k in constraints}, constraints
+                {k: v for k, v in bound.arguments.items() if k in constraints}, constraints, hints
             )
             bound.arguments.update(checked)
             return func(*bound.args, **bound.kwargs)
@@ -285,3 +335,5 @@ METRES_OR_ZERO = Interval(Real, 0, None, unit="metres")
 LEVEL = Interval(Real, 0, 1, closed="neither")  # alpha, a share or a confidence level
 PERMUTATIONS = Interval(Integral, 0, None, unit="(0 = normal approximation)")
 SEED = Interval(Integral, 0, None)
+MONTH_NUMBER = Interval(Integral, 1, 12, unit="(a month number)")
+RECORD_COUNT = Interval(Integral, 0, None, unit="records")

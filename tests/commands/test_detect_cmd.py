@@ -207,3 +207,45 @@ def test_gistar_scope_reaches_the_method(capsys):
     assert any("alone" in n for n in alone["notes"])
     code, _, err = _run(["--method", "kde", *WINDOW, "--gistar-scope", "area"], capsys)
     assert code != 0 and "--gistar-scope" in err
+
+
+def test_table_lists_each_district_followed_by_its_street_sized_hotspots(capsys):
+    """The text table numbers and orders hotspots as the page's table and the map's badges
+    do: "1", "1.1", "1.2", "2", ... (present.tables.nest_hotspots)."""
+    code, text, _ = _run(["--method", "dbscan", "--from", "2024-03", "--to", "2024-03"], capsys)
+    assert code == 0
+    ranks = [line.split()[0] for line in text.splitlines()[1:] if line.strip()]
+    assert ranks[:3] == ["1", "1.1", "1.2"], ranks
+    tops = [r for r in ranks if "." not in r]
+    assert tops == [str(i) for i in range(1, len(tops) + 1)]
+    for i, r in enumerate(ranks):  # a child right after its parent or its elder sibling
+        if "." in r:
+            parent, idx = r.split(".")
+            assert ranks[i - 1] == (parent if idx == "1" else f"{parent}.{int(idx) - 1}")
+
+
+@pytest.mark.parametrize("method", ["dbscan", "grid"])
+def test_table_gives_each_hotspot_the_pages_number_name_and_count(method, capsys):
+    """One truth per number: the CLI's text table and the Hotspot map page's ranked table
+    (present.hotspot_page) list the same hotspots with the same numbers ("1.1" for a
+    street-sized hotspot, with DBSCAN), names and counts ("<5" for the small busiest cells
+    of the grid: a viewer on the page, the CLI without --exact-counts)."""
+    from hotspots.data.store import open_dataset
+    from hotspots.present.hotspot_page import hotspot_page
+    from hotspots.present.views import Filters, hotspot_view
+
+    f = Filters("2024-03", "2024-03", ("Shoplifting",), "town:Poole")
+    args = ["--method", method, "--from", "2024-03", "--to", "2024-03"]
+    code, text, _ = _run([*args, "--types", "Shoplifting", "--area", "town:Poole"], capsys)
+    assert code == 0
+    view = hotspot_view(open_dataset("bundled").records(), f, method=method, layers=())
+    page = hotspot_page(view, f, dataset="bundled", changes=None, k=5).ranked.table
+    lines = [ln for ln in text.splitlines()[1:] if ln.strip()]
+    assert len(lines) == len(page) > 0
+    assert [ln.split()[0] for ln in lines] == [str(r) for r in page["Rank"]]
+    for line, name, count in zip(lines, page["Name"], page["Records"], strict=True):
+        assert name.removeprefix("\u2514 ") in line and f" {count} " in line
+    if method == "dbscan":
+        assert "1.1" in list(page["Rank"])
+    else:
+        assert "<5" in list(page["Records"])

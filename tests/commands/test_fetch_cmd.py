@@ -70,3 +70,30 @@ def test_real_months_never_go_into_the_simulated_dataset(fake, capsys):
     )
     assert "SIMULATED" in capsys.readouterr().err
     assert fake.crime_requests == 0
+
+
+def _option(command: str, flag: str):
+    from hotspots.cli import build_parser
+
+    sub = next(a for a in build_parser(command)._actions if a.dest == "command")
+    return next(a for a in sub.choices[command]._actions if flag in a.option_strings)
+
+
+def test_fetch_and_update_share_one_definition_of_the_api_options():
+    """``--api-url`` and ``--retries`` mean the same in both commands (commands/_police_api.py)."""
+    for flag in ("--api-url", "--retries"):
+        f, u = _option("fetch", flag), _option("update", flag)
+        assert (f.dest, f.default, f.type, f.metavar, f.help) == (
+            u.dest,
+            u.default,
+            u.type,
+            u.metavar,
+            u.help,
+        )
+    assert _option("update", "--retries").default == 6
+    assert "HOTSPOTS_POLICE_API" in _option("update", "--api-url").help
+
+
+def test_update_refuses_a_bad_api_url_naming_the_option(tmp_path, capsys):
+    assert main(["update", "--api-url", "ftp://x", "--out", str(tmp_path / "o")]) == 2
+    assert "api-url" in capsys.readouterr().err

@@ -542,7 +542,7 @@ def test_cli_writes_files(tmp_path, capsys):
 def test_cli_reports_bad_input(tmp_path, capsys):
     assert main(["simulate", "--out", str(tmp_path / "x"), "--spillover", "2"]) == 2
     err = capsys.readouterr().err
-    assert "spillover" in err and "between -1 and 1" in err
+    assert "spillover" in err and "a number from -1 to 1" in err
     assert not Path(tmp_path / "x").exists()
 
 

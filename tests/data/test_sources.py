@@ -287,20 +287,33 @@ def test_upload_limit_is_one_setting_read_by_readers_page_and_config():
     assert config["server"]["maxUploadSize"] == sources.MAX_FILE_MB
     assert sources.READ_LIMITS["max_file_bytes"] == sources.MAX_FILE_MB * 1024**2
     assert sources.MAX_UPLOAD_MB >= sources.MAX_FILE_MB
-    # the page takes both from hotspots.data.sources and writes no size of its own
-    page = ast.parse((root / "app_pages" / "5_Data.py").read_text(encoding="utf-8"))
-    imported = {
-        a.name
-        for n in ast.walk(page)
-        if isinstance(n, ast.ImportFrom) and n.module == "hotspots.data.sources"
-        for a in n.names
+    # the page, its upload action and its view-model write no size of their own: the
+    # sizes come from hotspots.data.checks (checks.check_upload_sizes, the files label)
+    from hotspots.data import checks
+    from hotspots.present.data_page import upload_form
+
+    assert (
+        sources.MAX_FILE_MB is checks.MAX_FILE_MB and sources.MAX_UPLOAD_MB is checks.MAX_UPLOAD_MB
+    )
+    assert upload_form(None, "police.uk street files (CSV or .zip)").files_label == (
+        f"Files (up to {checks.MAX_FILE_MB} MB each)"
+    )
+    for rel in (
+        "app_pages/5_Data.py",
+        "src/hotspots/ui/upload.py",
+        "src/hotspots/present/data_page.py",
+    ):
+        tree = ast.parse((root / rel).read_text(encoding="utf-8"))
+        sizes = [
+            n.value
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, int) and n.value >= 1024
+        ]
+        assert sizes == [], (rel, sizes)  # no byte or MB count written in the file
+    upload = ast.parse((root / "src/hotspots/ui/upload.py").read_text(encoding="utf-8"))
+    called = {
+        n.func.id
+        for n in ast.walk(upload)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
     }
-    assert {"MAX_FILE_MB", "MAX_UPLOAD_MB"} <= imported
-    assigned = {
-        t.id: n.value
-        for n in page.body
-        if isinstance(n, ast.Assign)
-        for t in n.targets
-        if isinstance(t, ast.Name) and t.id in ("MAX_MB", "BUDGET_MB")
-    }
-    assert all(isinstance(v, ast.Name) for v in assigned.values())
+    assert "check_upload_sizes" in called

@@ -427,6 +427,40 @@ def test_every_page_map_draws(page, page_log, path):
     assert_clean(page_log)
 
 
+_JS_CHANGE_CLASSES = """() => {
+    const out = {};
+    window.map.eachLayer(l => {
+        const p = l.feature && l.feature.properties;
+        if (p && p.change_class !== undefined && l.options) {
+            (out[p.change_class] = out[p.change_class] || []).push(l.options.fillColor);
+        }
+    });
+    return out;
+}"""
+
+
+def test_seasonal_change_map_colours_each_hotspot_by_its_class(page, page_log):
+    """Issue 22 item 7: the Seasonal change map draws the hotspots (over the whole
+    comparison area, gone ones included) each in its class's colour, several classes,
+    and the legend under it gives the number of hotspots per class."""
+    from hotspots.present.palettes import CHANGE_COLOURS
+
+    open_app(page, "Seasonal_comparison")
+    main = page.get_by_test_id("stMain")
+    heading = main.get_by_text("Hotspot change (DBSCAN, before vs after)")
+    expect(heading).to_be_visible(timeout=60_000)
+    frame = map_frame(page)
+    drawn = frame.evaluate(_JS_CHANGE_CLASSES)
+    assert len(drawn) >= 2 and "gone" in drawn, drawn
+    for cls, colours in drawn.items():
+        assert set(colours) == {CHANGE_COLOURS[cls]}, cls
+    legend = main.get_by_text(re.compile(r"Persistent: \d+ hotspots"))
+    expect(legend).to_be_visible()
+    n = {c: len(v) for c, v in drawn.items()}
+    assert f"Persistent: {n['persistent']} hotspots" in legend.inner_text()
+    assert_clean(page_log)
+
+
 def _wait_run(page: Page) -> None:
     expect(page.get_by_test_id("stApp")).to_have_attribute(
         "data-test-script-state", "notRunning", timeout=180_000
@@ -476,8 +510,12 @@ def test_hotspot_map_has_rank_numbers_without_hovering_and_goes_fullscreen(page,
     frame = map_frame(page)
     labels = frame.locator(".leaflet-tooltip.hs-rank")
     expect(labels.first).to_be_visible()  # no hover: permanent labels
-    numbers = sorted(int(t) for t in labels.all_inner_texts())
+    texts = labels.all_inner_texts()
+    numbers = sorted(int(t) for t in texts if "." not in t)
     assert numbers[:3] == [1, 2, 3] and len(numbers) <= 26
+    # street-sized hotspots read as the table numbers them: "1.1", "1.2" inside district 1
+    children = [t for t in texts if "." in t]
+    assert "1.1" in children and all(int(c.split(".")[0]) in numbers for c in children)
     button = frame.locator("a.leaflet-fullscreen-icon, .leaflet-control-fullscreen a").first
     expect(button).to_be_visible()
     before = frame.evaluate("() => window.map.getSize().x")

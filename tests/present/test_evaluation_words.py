@@ -11,7 +11,7 @@ import math
 import pytest
 
 from hotspots.comparison.wdd import wdq
-from hotspots.present.evaluation_words import net_effect_words, wdq_reading
+from hotspots.present.evaluation_words import NOT_APPLICABLE, net_effect_words, wdq_reading
 
 
 class TestWdqReading:
@@ -99,7 +99,8 @@ def test_cli_table_and_reading_agree_on_the_simulated_seasonal_response(capsys):
     for reading, g in zip(readings, groups, strict=True):
         assert reading == g["reading"]
         spill = g["spillover_reading"]
-        assert f": {spill}." in reading and spill in spill_row  # the table says the same
+        joiner = "; " if spill == NOT_APPLICABLE else ": "  # one sentence, never ": n/a: …"
+        assert f"{joiner}{spill}." in reading and spill in spill_row  # the table says the same
         assert g["wdq_meaning"] in wdq_row
         if "too uncertain" in g["wdq_meaning"]:
             assert spill.startswith("no clear") or "the WDQ) is unclear" in spill

@@ -172,6 +172,19 @@ def test_kml_text_is_escaped_for_google_earth_html(toy_hotspots):
     assert values[S.COUNT] == "<5" and values[S.SHARE] is None
 
 
+def test_kml_and_gpx_name_street_sized_hotspots_as_the_table_does(crescent_hotspots):
+    """A street-sized hotspot (level 1) inside district 1 is "#1.1", listed right after it,
+    as in the page's table, on the map and in the CLI's table (nest_hotspots)."""
+    h = crescent_hotspots.assign(level=[0, 0, 1], parent=pd.array([pd.NA, pd.NA, 11], "Int64"))
+    kml = ET.fromstring(E.to_kml(h, parameters=PARAMS, generated=WHEN).encode("utf-8"))
+    gpx = ET.fromstring(E.to_gpx(h, parameters=PARAMS, generated=WHEN).encode("utf-8"))
+    expected = ["#1 Lower Gardens", '#1.1 =HYPERLINK("http://x")']
+    kml_names = [p.find(f"{KML}name").text for p in kml.iter(f"{KML}Placemark")]
+    gpx_names = [w.find(f"{GPX}name").text for w in gpx.findall(f"{GPX}wpt")]
+    assert kml_names[:2] == gpx_names[:2] == expected
+    assert kml_names[2].startswith("#2 ") and gpx_names[2].startswith("#2 ")
+
+
 # --- GPX -----------------------------------------------------------------------------------------------
 
 

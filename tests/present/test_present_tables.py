@@ -112,7 +112,7 @@ def test_location_counts_of_no_records_is_an_empty_frame_with_the_columns(record
 def test_hotspot_table_labels_order_and_suppression(toy_hotspots):
     shuffled = toy_hotspots.iloc[::-1]
     t = hotspot_table(shuffled, suppress_below=5)
-    assert list(t.columns)[:4] == ["Rank", "Name", "Ward", "Records"]
+    assert list(t.columns)[:4] == ["Rank", "Name", "Records", "Ward"]  # key columns first
     assert t["Rank"].tolist() == [1, 2]
     assert t["Records"].tolist() == ["250", "<5"]
     assert t["Share of records"].tolist() == ["25.0%", "–"]  # withheld with the count

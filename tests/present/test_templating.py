@@ -11,7 +11,7 @@ from hotspots.present import reports as R
 from hotspots.present.templating import render, trusted
 
 EVIL = '<script>alert(1)</script><img src=x onerror="alert(2)">'
-TEMPLATES = ("pack.html.j2", "ward_report.html.j2")
+TEMPLATES = ("pack.html.j2", "patrol_sheet.html.j2", "ward_report.html.j2")
 
 
 def test_the_templates_are_package_data():

@@ -128,12 +128,12 @@ def test_analyst_reads_team_dataset_and_names_uploads(site, run_as):
     assert any("dataset name" in e.value for e in at.error)  # a built-in name is refused
     at.text_input(key="upload_dataset").input("My Export").run()
     assert not at.error  # a new name: becomes hers
-    assert not any("Audit log" in s.value for s in at.subheader)
+    assert not any("Audit log" in s.value for s in at.header)
 
 
 def test_admin_deletes_with_confirmation_and_reads_the_audit_log(site, run_as):
     at = run_as("data", "boss@example.org")
-    assert any("Audit log" in s.value for s in at.subheader)
+    assert any("Audit log" in s.value for s in at.header)
     at.selectbox(key="delete_pick").select(RESTRICTED).run()
     assert at.button(key="delete_go").disabled  # not confirmed yet
     at.text_input(key="delete_confirm").input(RESTRICTED).run()

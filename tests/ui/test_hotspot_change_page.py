@@ -20,12 +20,7 @@ def test_compare_previous_adds_change_columns(run_page):
     assert any("Gone since Feb 2024" in e.label for e in at.expander)
 
 
-def test_compare_with_no_data_then_leaves_class_blank(run_page):
-    at = run_page("hotspot_map", **{"from": "2024-01", "to": "2024-03", "compare": "year"})
-    assert_ran(at)
-    table = at.dataframe[0].value
-    assert set(table["Class"]) == {""}
-    assert any("has no data" in c.value for c in at.caption)
+# a comparison period with no data (blank class, "has no data"): tests/present/test_hotspot_page.py
 
 
 def test_pack_button_offers_pdf_and_html(run_page):

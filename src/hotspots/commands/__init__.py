@@ -1,4 +1,6 @@
-"""CLI subcommands, one module each. Every module exposes::
+"""CLI subcommands, one module each.
+
+Every module exposes::
 
     NAME: str                      # the subcommand word
     HELP: str                      # one line for `hotspots --help`

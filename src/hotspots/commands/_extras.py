@@ -15,7 +15,7 @@ APP_MODULES = {"fpdf": "fpdf2", "folium": "folium", "PIL": "pillow", "altair": "
 
 
 def require_app_extras(*modules: str) -> None:
-    """Raise a :class:`HotspotsError` naming ``pip install hotspots[app]`` if a module is missing."""
+    """Raise a :class:`HotspotsError` naming ``pip install hotspots[app]`` for a missing module."""
     missing = [APP_MODULES.get(m, m) for m in modules if find_spec(m) is None]
     if missing:
         raise HotspotsError(

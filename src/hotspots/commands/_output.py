@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from hotspots.errors import NoDataError
 from hotspots.present.escape import csv_frame
+
+if TYPE_CHECKING:
+    from hotspots.data.store import Store
 
 
 def emit_text(text: str, out: str | None) -> None:
@@ -38,9 +43,11 @@ def format_table(df: pd.DataFrame, fmt: str) -> str:
         return df.to_string(index=False) + "\n"
 
 
-def require_records(recs: pd.DataFrame, store, what: str = "") -> pd.DataFrame:
-    """``recs`` if it holds a row, else :class:`NoDataError` naming what the dataset holds
-    (the CLI then exits 1: an empty table with exit 0 would read as "no crime")."""
+def require_records(recs: pd.DataFrame, store: Store, what: str = "") -> pd.DataFrame:
+    """``recs`` if it holds a row, else :class:`NoDataError` naming what the dataset holds.
+
+    The CLI then exits 1: an empty table with exit 0 would read as "no crime".
+    """
     if len(recs):
         return recs
     held = store.months()
@@ -48,7 +55,7 @@ def require_records(recs: pd.DataFrame, store, what: str = "") -> pd.DataFrame:
     raise NoDataError(f"no records{' for ' + what if what else ''} in {store.path.name} ({span})")
 
 
-def add_disclosure_argument(p) -> None:
+def add_disclosure_argument(p: argparse.ArgumentParser) -> None:
     """The ``--exact-counts`` flag: counts under 5 are withheld without it."""
     p.add_argument(
         "--exact-counts",
@@ -58,8 +65,12 @@ def add_disclosure_argument(p) -> None:
     )
 
 
-def suppress_below_from_args(args, what: str, details: dict | None = None) -> int | None:
-    """The disclosure threshold for a CLI run (:func:`hotspots.present.disclosure.suppress_below_for`).
+def suppress_below_from_args(
+    args: argparse.Namespace, what: str, details: dict | None = None
+) -> int | None:
+    """The disclosure threshold for a CLI run.
+
+    As :func:`hotspots.present.disclosure.suppress_below_for` decides it.
 
     The CLI runs as the local user: counts from 1 to 4 are withheld unless
     ``--exact-counts`` is given; that choice is written to the audit log with the OS

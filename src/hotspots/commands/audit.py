@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -9,7 +10,8 @@ NAME = "audit"
 HELP = "check the audit trail: `hotspots audit verify` reports the first line that breaks its chain"
 
 
-def add_arguments(p) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``hotspots audit`` to its parser."""
     p.add_argument("action", choices=["verify"], help="verify: check every line's hash chain")
     p.add_argument(
         "--log",
@@ -19,7 +21,8 @@ def add_arguments(p) -> None:
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run ``hotspots audit`` with the parsed ``args``; return the exit code."""
     from hotspots.data import audit
 
     path = args.log or audit.audit_path()

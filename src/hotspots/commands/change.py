@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 
 from hotspots.commands._output import (
@@ -19,7 +20,8 @@ HELP = (
 )
 
 
-def add_arguments(p) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``hotspots change`` to its parser."""
     add_store_arguments(p)
     p.add_argument("--a", metavar="FROM:TO", help="earlier window (default: chosen from the data)")
     p.add_argument("--b", metavar="FROM:TO", help="later window (default: chosen from the data)")
@@ -60,7 +62,8 @@ def add_arguments(p) -> None:
     add_disclosure_argument(p)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run ``hotspots change`` with the parsed ``args``; return the exit code."""
     from hotspots.commands.compare import windows_from_args
     from hotspots.comparison.change import NONE, hotspot_change
     from hotspots.data import schema as S

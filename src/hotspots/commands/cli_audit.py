@@ -1,4 +1,6 @@
-"""The CLI's audit trail (not a subcommand): who (the OS user) read, imported or exported a restricted dataset.
+"""The CLI's audit trail (not a subcommand).
+
+Who (the OS user) read, imported or exported a restricted dataset.
 
 The dashboard records what signed-in people do; on the command line there is no sign-in,
 so the operating-system user is recorded with the command, the dataset and the files it
@@ -7,6 +9,7 @@ wrote. Public datasets (bundled, simulated, and any marked public) are not recor
 
 from __future__ import annotations
 
+import argparse
 import getpass
 import os
 from pathlib import Path
@@ -25,7 +28,7 @@ def _os_user() -> str:
         return f"uid {os.getuid()}"
 
 
-def record_cli_use(args, exit_code: int) -> dict | None:
+def record_cli_use(args: argparse.Namespace, exit_code: int) -> dict | None:
     """Record ``args``' command in the audit log if it touched a restricted dataset.
 
     Returns the event written, or None (no dataset named, or a public one)."""

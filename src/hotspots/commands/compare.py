@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+from typing import TYPE_CHECKING
 
 from hotspots.commands._output import (
     add_disclosure_argument,
@@ -11,13 +13,19 @@ from hotspots.commands._output import (
     require_records,
     suppress_below_from_args,
 )
-from hotspots.data.store import add_store_arguments, store_from_args
+from hotspots.data.store import Store, add_store_arguments, store_from_args
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from hotspots.comparison.windows import Window
 
 NAME = "compare"
 HELP = "compare two periods (counts, % change, exact 95% interval and p-value) for an area"
 
 
-def add_arguments(p) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``hotspots compare`` to its parser."""
     add_store_arguments(p)
     p.add_argument(
         "--a",
@@ -32,7 +40,8 @@ def add_arguments(p) -> None:
     p.add_argument(
         "--area",
         default="bcp",
-        help="bcp, town-centre, a town, ward, LSOA code, place[@radius_m] or polygon file (default bcp)",
+        help="bcp, town-centre, a town, ward, LSOA code, place[@radius_m] or polygon file "
+        "(default bcp)",
     )
     p.add_argument(
         "--types",
@@ -44,7 +53,13 @@ def add_arguments(p) -> None:
     add_disclosure_argument(p)
 
 
-def windows_from_args(args, store, records, first: str = "a", second: str = "b"):
+def windows_from_args(
+    args: argparse.Namespace,
+    store: Store,
+    records: pd.DataFrame,
+    first: str = "a",
+    second: str = "b",
+) -> tuple[Window, Window, str | None]:
     """(window A, window B, note or None): given on the command line or chosen from the data."""
     from hotspots.comparison.windows import default_windows, window
     from hotspots.errors import InputError
@@ -66,7 +81,8 @@ _LABELS = ("area", "area_spec", "categories", "window_a", "window_b", "label_a",
            "dispersion", "method")  # fmt: skip
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run ``hotspots compare`` with the parsed ``args``; return the exit code."""
     from hotspots.comparison.rates import compare_periods
     from hotspots.present.disclosure import (
         WITHHELD_READING,
@@ -125,7 +141,10 @@ def run(args) -> int:
                 "small_count_flag",
             ]
         ]
-        head = f"{res.area_name}: {wa.label} (A, {res.months_a} months of data) against {wb.label} (B, {res.months_b} months)\n"
+        head = (
+            f"{res.area_name}: {wa.label} (A, {res.months_a} months of data) against "
+            f"{wb.label} (B, {res.months_b} months)\n"
+        )
         text = (
             head
             + format_table(t, "table")

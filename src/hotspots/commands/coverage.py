@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 from hotspots.commands._output import (
     add_disclosure_argument,
     emit_text,
@@ -15,7 +17,8 @@ NAME = "coverage"
 HELP = "show what the store holds: records per month by category, gaps, LSOA vintage, sources"
 
 
-def add_arguments(p) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``hotspots coverage`` to its parser."""
     add_store_arguments(p)
     p.add_argument("--format", choices=["table", "csv", "json", "markdown"], default="table")
     p.add_argument("--all-areas", action="store_true", help="count records outside BCP too")
@@ -23,7 +26,8 @@ def add_arguments(p) -> None:
     add_disclosure_argument(p)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run ``hotspots coverage`` with the parsed ``args``; return the exit code."""
     from hotspots.data.coverage import collapse_missing, store_coverage_table
 
     store = store_from_args(args)

@@ -285,7 +285,7 @@ def detect(args):
 def run(args) -> int:
     from hotspots.present.export_prep import suppress_counts
     from hotspots.present.exports import export_file
-    from hotspots.present.tables import format_count, format_share
+    from hotspots.present.tables import format_count, format_share, nest_hotspots
 
     fmt = args.format
     if fmt is None:
@@ -299,8 +299,11 @@ def run(args) -> int:
         for n in params["notes"]:
             print(f"note: {n}", file=sys.stderr)
         cols = [S.RANK, S.NAME, S.WARD_NAME, S.COUNT, S.SHARE, S.AREA_KM2, S.TOP_CATEGORIES]
+        # the page's order and numbers: each district followed by its street-sized
+        # hotspots, numbered "1", "1.1", "1.2", "2" (present.tables.nest_hotspots)
+        nested = nest_hotspots(pd.DataFrame(hot.drop(columns="geometry")))
         # the exporter's disclosure step, so the table agrees with the files
-        shown, held = suppress_counts(pd.DataFrame(hot[cols]), suppress_below=k)
+        shown, held = suppress_counts(nested[cols], suppress_below=k)
         small = held[S.COUNT].to_numpy() if S.COUNT in held else [False] * len(shown)
         tab = shown.assign(
             **{
@@ -313,6 +316,7 @@ def run(args) -> int:
                     for w, v in zip(small, shown[S.SHARE], strict=True)
                 ],
                 S.AREA_KM2: shown[S.AREA_KM2].astype(float).round(3),
+                S.RANK: nested["label"].to_numpy(),
             }
         ).rename(columns={S.SHARE: "share"})
         text = format_table(tab, "table") if len(tab) else "no hotspots\n"

@@ -1,7 +1,8 @@
-"""``hotspots evaluate``: an intervention's effect in a target, its ring and a control (WDD, WDQ)."""
+"""``hotspots evaluate``: an intervention's effect in a target, its ring and a control."""
 
 from __future__ import annotations
 
+import argparse
 import json
 
 from hotspots.commands._output import (
@@ -17,7 +18,8 @@ NAME = "evaluate"
 HELP = "evaluate an intervention: target vs control, the ring around it, WDD, WDQ and net effect"
 
 
-def add_arguments(p) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``hotspots evaluate`` to its parser."""
     from hotspots.comparison.evaluation import DEFAULT_BUFFER_M
 
     add_store_arguments(p)
@@ -27,7 +29,8 @@ def add_arguments(p) -> None:
         "(default: the --intervention's)",
     )
     p.add_argument("--buffer-m", type=float, default=DEFAULT_BUFFER_M, metavar="M",
-                   help=f"width of the ring around the target in metres (default {DEFAULT_BUFFER_M:g}; 0: no ring)")  # fmt: skip
+                   help="width of the ring around the target in metres "
+                   f"(default {DEFAULT_BUFFER_M:g}; 0: no ring)")  # fmt: skip
     p.add_argument(
         "--control",
         default=None,
@@ -54,7 +57,8 @@ def add_arguments(p) -> None:
     add_disclosure_argument(p)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run ``hotspots evaluate`` with the parsed ``args``; return the exit code."""
     from hotspots.comparison.evaluation import (
         DEFAULT_BUFFER_M,
         WDD_RAW_FORMULA,
@@ -100,9 +104,11 @@ def run(args) -> int:
         available_months=store.months(),
     )
     from hotspots.present.disclosure import withhold_in_text
+    from hotspots.present.evaluation_words import dispersion_caption
     from hotspots.present.seasonal_page import (
         evaluation_dict_for_people,
         evaluation_table_for_people,
+        group_notes,
         group_readings_for_people,
     )
 
@@ -128,7 +134,10 @@ def run(args) -> int:
         )
         shown = [g for g, r in zip(ev.groups, group_readings_for_people(ev, k), strict=True)
                  if "withheld" not in r]  # fmt: skip
-        notes = [withhold_in_text(n, k) for n in [*ev.notes, *(n for g in shown for n in g.notes)]]
+        # the page's words: one caption on dispersion per group, then its other notes
+        notes = [
+            withhold_in_text(n, k) for n in [*ev.notes, *(n for g in shown for n in group_notes(g))]
+        ]
         text = (
             head
             + format_table(t, "table")
@@ -137,6 +146,7 @@ def run(args) -> int:
             + "\n"
         )
         text += "".join(f"details ({g.label}): {d}\n" for g in shown for d in wdd_details(g))
+        text += "".join(f"dispersion ({g.label}): {dispersion_caption(g)}\n" for g in shown)
         text += "".join(f"note: {n}\n" for n in notes)
         text += "".join(
             f"definition: {f}\n" for f in (WDD_RAW_FORMULA, WDD_SCALED_FORMULA, WDQ_FORMULA)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
+from hotspots.commands._police_api import (
+    add_police_api_arguments,
+    police_api_from_args,
+    refuse_simulated,
+)
 from hotspots.data.store import add_store_arguments, store_from_args
 
 NAME = "fetch"
@@ -14,26 +20,15 @@ HELP = (
 )
 
 
-def add_arguments(p) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``hotspots fetch`` to its parser."""
     p.add_argument("--from", dest="first", metavar="YYYY-MM", help="first month to fetch")
     p.add_argument("--to", dest="last", metavar="YYYY-MM", help="last month (default: --from)")
     p.add_argument(
         "--area", choices=["bcp"], default="bcp", help="area to fetch (default bcp, the only one)"
     )
     add_store_arguments(p, default_dataset="bundled")
-    p.add_argument(
-        "--api-url",
-        default=None,
-        metavar="URL",
-        help="police.uk API root (default: HOTSPOTS_POLICE_API or https://data.police.uk/api)",
-    )
-    p.add_argument(
-        "--retries",
-        type=int,
-        default=6,
-        metavar="N",
-        help="retries of a failing request (default 6)",
-    )
+    add_police_api_arguments(p)
     p.add_argument(
         "--archive",
         metavar="ZIP_OR_URL",
@@ -47,18 +42,13 @@ def add_arguments(p) -> None:
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run ``hotspots fetch`` with the parsed ``args``; return the exit code."""
     from hotspots.data import audit
-    from hotspots.data.fetch import PoliceApi, api_root, download_archive, fetch_into, month_range
+    from hotspots.data.fetch import download_archive, fetch_into, month_range
     from hotspots.errors import InputError
 
-    if args.dataset == "simulated" and not args.store:
-        raise InputError(
-            "dataset",
-            "simulated",
-            "bundled (the real dataset) or a dataset of your own",
-            "Real police.uk months never go into the SIMULATED dataset.",
-        )
+    refuse_simulated(args)
     store = store_from_args(args, build=args.dataset == "bundled" and not args.store)
     if args.archive:
         if args.dry_run:
@@ -76,7 +66,7 @@ def run(args) -> int:
     if not args.first:
         raise InputError("from", None, "a first month (--from YYYY-MM) or --archive")
     months = month_range(args.first, args.last or args.first)
-    api = PoliceApi(api_root(args.api_url), retries=max(args.retries, 0))
+    api = police_api_from_args(args)
     rep = fetch_into(store, months, api, dry_run=args.dry_run, refresh=args.refresh)
     d = rep.to_dict()
     if not args.dry_run:

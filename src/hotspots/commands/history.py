@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 
 from hotspots.data.store import add_store_arguments, store_from_args
@@ -10,7 +11,8 @@ NAME = "history"
 HELP = "list the kept versions of each month of a dataset (restore one with `hotspots restore`)"
 
 
-def add_arguments(p) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``hotspots history`` to its parser."""
     add_store_arguments(p)
     p.add_argument("--month", metavar="YYYY-MM", help="only this month")
     p.add_argument(
@@ -23,7 +25,8 @@ def add_arguments(p) -> None:
     p.add_argument("--json", action="store_true", help="print the versions as JSON")
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run ``hotspots history`` with the parsed ``args``; return the exit code."""
     store = store_from_args(args, build=False)
     if not store.exists():
         from hotspots.errors import NoDataError

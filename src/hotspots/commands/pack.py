@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -17,7 +18,8 @@ HELP = (
 )
 
 
-def add_arguments(p) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``hotspots pack`` to its parser."""
     add_store_arguments(p)
     p.add_argument(
         "--month",
@@ -31,7 +33,8 @@ def add_arguments(p) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="months in the period, 1-12 (default 1 with --month, else the default window's length)",
+        help="months in the period, 1-12 "
+        "(default 1 with --month, else the default window's length)",
     )
     p.add_argument(
         "--compare",
@@ -55,7 +58,8 @@ def add_arguments(p) -> None:
     add_disclosure_argument(p)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run ``hotspots pack`` with the parsed ``args``; return the exit code."""
     require_app_extras("fpdf")
     from hotspots.present.pack import build_pack, load_focus_areas
     from hotspots.present.pack_html import pack_html

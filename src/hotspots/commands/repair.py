@@ -6,6 +6,7 @@ staged by an import that was killed, temporary manifests. Each is listed with it
 
 from __future__ import annotations
 
+import argparse
 import json
 
 from hotspots.data.store import add_store_arguments, open_dataset
@@ -17,13 +18,15 @@ HELP = (
 )
 
 
-def add_arguments(p) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``hotspots repair`` to its parser."""
     add_store_arguments(p)
     p.add_argument("--check", action="store_true", help="only report; change nothing")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run ``hotspots repair`` with the parsed ``args``; return the exit code."""
     store = open_dataset(args.dataset, args.store, build=False, must_exist=True)
     missing = store.check()
     done: dict  # as Store.repair returns it

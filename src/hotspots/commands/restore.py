@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 
 from hotspots.data.store import add_store_arguments, store_from_args
@@ -10,7 +11,8 @@ NAME = "restore"
 HELP = "bring a month back to a kept version exactly (see `hotspots history`)"
 
 
-def add_arguments(p) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``hotspots restore`` to its parser."""
     add_store_arguments(p)
     p.add_argument("--month", required=True, metavar="YYYY-MM", help="the month to restore")
     p.add_argument(
@@ -19,7 +21,8 @@ def add_arguments(p) -> None:
     p.add_argument("--json", action="store_true", help="print the new version as JSON")
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run ``hotspots restore`` with the parsed ``args``; return the exit code."""
     store = store_from_args(args, build=False)
     if not store.exists():
         from hotspots.errors import NoDataError

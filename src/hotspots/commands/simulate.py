@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 
 NAME = "simulate"
@@ -11,7 +12,8 @@ HELP = (
 )
 
 
-def add_arguments(p) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``hotspots simulate`` to its parser."""
     from hotspots.data import simulate as sim
 
     p.add_argument(
@@ -77,7 +79,8 @@ def add_arguments(p) -> None:
     p.add_argument("--json", action="store_true", help="print a JSON summary")
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run ``hotspots simulate`` with the parsed ``args``; return the exit code."""
     from hotspots.data.simulate import SIMULATED_WARNING, simulate, write_simulation
 
     sim = simulate(

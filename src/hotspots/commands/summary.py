@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 from hotspots.commands._output import (
     add_disclosure_argument,
     emit_text,
@@ -15,7 +17,8 @@ NAME = "summary"
 HELP = "counts of BCP records by month, category, ward or town"
 
 
-def add_arguments(p) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``hotspots summary`` to its parser."""
     add_store_arguments(p)
     p.add_argument("--by", choices=["month", "category", "ward", "town"], default="month")
     p.add_argument("--from", dest="start", metavar="YYYY-MM")
@@ -27,7 +30,8 @@ def add_arguments(p) -> None:
     add_disclosure_argument(p)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run ``hotspots summary`` with the parsed ``args``; return the exit code."""
     from hotspots.data.areas import resolve_area
     from hotspots.data.coverage import store_summary_table, summary_table
     from hotspots.data.select import filter_records, parse_month

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 from hotspots.commands._output import (
     add_disclosure_argument,
     emit_text,
@@ -14,7 +16,8 @@ NAME = "tables"
 HELP = "reproduce published tables: ASB by subtype and financial year, quarterly indicators"
 
 
-def add_arguments(p) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``hotspots tables`` to its parser."""
     from hotspots.comparison.tables import DEFAULT_INDICATORS, INDICATORS
 
     add_store_arguments(p)
@@ -31,14 +34,16 @@ def add_arguments(p) -> None:
     )
     p.add_argument("--indicators", default=None,
                    help="comma-separated indicators for --kind quarterly: " + "; ".join(INDICATORS)
-                   + " or police.uk category names (default: " + "; ".join(DEFAULT_INDICATORS) + ")")  # fmt: skip
+                   + " or police.uk category names (default: "
+                   + "; ".join(DEFAULT_INDICATORS) + ")")  # fmt: skip
     p.add_argument("--area", default="bcp", help="area spec (default bcp)")
     p.add_argument("--format", choices=["csv", "markdown", "html"], default="markdown")
     p.add_argument("--out", metavar="FILE", help="write here instead of standard output")
     add_disclosure_argument(p)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run ``hotspots tables`` with the parsed ``args``; return the exit code."""
     from hotspots.comparison.tables import DEFAULT_INDICATORS, asb_subtype_table, quarterly_table
 
     store = store_from_args(args)

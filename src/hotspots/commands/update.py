@@ -15,13 +15,19 @@ Every run is written to the audit log (action ``update``), whatever its outcome.
 
 from __future__ import annotations
 
+import argparse
 import os
 import smtplib
 import sys
 from email.message import EmailMessage
 from pathlib import Path
 
-from hotspots.data.store import add_store_arguments, store_from_args
+from hotspots.commands._police_api import (
+    add_police_api_arguments,
+    police_api_from_args,
+    refuse_simulated,
+)
+from hotspots.data.store import Store, add_store_arguments, store_from_args
 
 NAME = "update"
 HELP = (
@@ -32,16 +38,10 @@ HELP = (
 EXIT_OK, EXIT_NO_DATA, EXIT_INPUT, EXIT_API, EXIT_MAIL = 0, 1, 2, 3, 4
 
 
-def add_arguments(p) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``hotspots update`` to its parser."""
     add_store_arguments(p, default_dataset="bundled")
-    p.add_argument("--api-url", default=None, metavar="URL", help="police.uk API root")
-    p.add_argument(
-        "--retries",
-        type=int,
-        default=6,
-        metavar="N",
-        help="retries of a failing request (default 6)",
-    )
+    add_police_api_arguments(p)
     p.add_argument(
         "--out", required=True, metavar="DIR", help="folder for the packs (<DIR>/<YYYY-MM>/)"
     )
@@ -55,23 +55,18 @@ def add_arguments(p) -> None:
     p.add_argument("--method", choices=["dbscan", "kde", "gistar", "grid"], default="dbscan")
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run ``hotspots update`` with the parsed ``args``; return the exit code."""
     from hotspots.data import audit
-    from hotspots.data.fetch import FetchError, PoliceApi, api_root, fetch_into
+    from hotspots.data.fetch import FetchError, fetch_into
     from hotspots.errors import InputError
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError("out", args.out, "a folder (it is a file)")
-    if args.dataset == "simulated" and not args.store:
-        raise InputError(
-            "dataset",
-            "simulated",
-            "bundled (the real dataset) or a dataset of your own",
-            "Real police.uk months never go into the SIMULATED dataset.",
-        )
+    refuse_simulated(args)
     store = store_from_args(args, build=args.dataset == "bundled" and not args.store)
-    api = PoliceApi(api_root(args.api_url), retries=max(args.retries, 0))
+    api = police_api_from_args(args)
     have = store.months()
     event = {"dataset": store.path.name, "api": api.root}
     try:
@@ -111,7 +106,7 @@ def run(args) -> int:
     return code
 
 
-def _write_pack(store, month: str, folder: Path, method: str, dataset: str) -> None:
+def _write_pack(store: Store, month: str, folder: Path, method: str, dataset: str) -> None:
     from hotspots.commands._extras import require_app_extras
 
     require_app_extras("fpdf")
@@ -129,9 +124,11 @@ def _write_pack(store, month: str, folder: Path, method: str, dataset: str) -> N
 
 
 def send_pack(folder: Path, month: str, to: list[str]) -> None:
-    """E-mail ``pack.pdf`` and ``pack.html`` from ``folder`` through the SMTP settings
-    (``HOTSPOTS_SMTP_HOST``, ``_PORT`` (25), ``_USER``, ``_PASSWORD``, ``_FROM``,
-    ``_STARTTLS=1``)."""
+    """E-mail ``pack.pdf`` and ``pack.html`` from ``folder`` through the SMTP settings.
+
+    The settings are ``HOTSPOTS_SMTP_HOST``, ``_PORT`` (25), ``_USER``, ``_PASSWORD``,
+    ``_FROM`` and ``_STARTTLS=1``.
+    """
     host = os.environ.get("HOTSPOTS_SMTP_HOST")
     if not host:
         raise smtplib.SMTPException("HOTSPOTS_SMTP_HOST is not set")

@@ -12,6 +12,9 @@ is its coverage, reported with the coverage the Poisson-only interval would have
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+
 import numpy as np
 
 __all__ = ["relative_effect_coverage", "pipeline_coverage", "BEFORE_MONTHS", "AFTER_MONTHS"]
@@ -68,8 +71,8 @@ def pipeline_coverage(
     first_seed: int = 0,
     *,
     scale: float = 0.2,
-    workdir=None,
-    progress=None,
+    workdir: str | os.PathLike[str] | None = None,
+    progress: Callable[[dict], None] | None = None,
 ) -> dict:
     """Coverage of the evaluation's 95% intervals measured end to end, seed by seed.
 

@@ -97,8 +97,17 @@ class _Setup:
     """Area, grid, study mask and the records' distinct locations, shared by all periods."""
 
     def __init__(
-        self, records, area, categories, cell_size_m, distance_m, fdr, alpha, permutations, seed
-    ):
+        self,
+        records: pd.DataFrame,
+        area: Area | str | None,
+        categories: str | list[str] | tuple[str, ...] | None,
+        cell_size_m: float | None,
+        distance_m: float | None,
+        fdr: bool,
+        alpha: float,
+        permutations: int | None,
+        seed: int | None,
+    ) -> None:
         records = records_frame(records)
         permutations, seed = check_permutations(permutations, seed, allow_none=True)
         self.area: Area = resolve_area(area)
@@ -165,11 +174,13 @@ class HotspotChange:
     seed: int | None = DEFAULT_SEED
 
     def class_counts(self) -> dict[str, int]:
+        """Cells per change class (persistent, emerging, ...), every class present."""
         vc = self.grid["change"].value_counts()
         return {c: int(vc.get(c, 0)) for c in CHANGE_CLASSES}
 
     @property
     def reading(self) -> str:
+        """Plain-English sentence: how many cells fell in each change class."""
         c = self.class_counts()
         size = f"{self.cell_size_m:g} m"
         return (
@@ -179,6 +190,7 @@ class HotspotChange:
         )
 
     def to_dict(self) -> dict:
+        """The parameters and class counts, JSON-safe."""
         return {
             "method": "gistar change",
             "area": self.area_name,
@@ -208,7 +220,7 @@ def hotspot_change(
     cell_size_m: float | None = None,
     distance_m: float | None = None,
     area: Area | str | None = None,
-    categories=None,
+    categories: str | list[str] | tuple[str, ...] | None = None,
     fdr: bool = True,
     alpha: float = 0.05,
     permutations: int | None = None,
@@ -309,10 +321,12 @@ class SeasonalHotspots:
     seed: int | None = DEFAULT_SEED
 
     def class_counts(self) -> dict[str, int]:
+        """Cells per seasonal class, every class present."""
         vc = self.grid["season"].value_counts()
         return {c: int(vc.get(c, 0)) for c in SEASON_CLASSES}
 
     def to_dict(self) -> dict:
+        """The parameters and class counts, JSON-safe."""
         return {
             "method": "gistar seasonal",
             "area": self.area_name,
@@ -348,7 +362,7 @@ def seasonal_hotspots(
     cell_size_m: float | None = None,
     distance_m: float | None = None,
     area: Area | str | None = None,
-    categories=None,
+    categories: str | list[str] | tuple[str, ...] | None = None,
     fdr: bool = True,
     alpha: float = 0.05,
     permutations: int | None = None,
@@ -391,7 +405,8 @@ def seasonal_hotspots(
         notes += [f"{name}: {n}" for n in more]
         if not sel.any():
             notes.append(
-                f"no {name} months in the data for {', '.join(map(str, use))}: no cell can be a {name} hotspot"
+                f"no {name} months in the data for {', '.join(map(str, use))}: "
+                f"no cell can be a {name} hotspot"
             )
     years_hot = {}
     for s, name in ((0, "summer"), (1, "winter")):
@@ -423,7 +438,8 @@ def seasonal_hotspots(
     wm = sorted(set(st.month[in_years & (season == 1)].tolist()))
     if sm and wm and len(sm) != len(wm):
         notes.append(
-            f"the seasons have different amounts of data ({len(sm)} summer and {len(wm)} winter months); "
+            f"the seasons have different amounts of data ({len(sm)} summer and {len(wm)} winter "
+            "months); "
             "Gi* compares cells within a season, so this changes power, not the scale"
         )
     notes.append("summer is April–September, winter October–March")

@@ -60,9 +60,11 @@ COLUMNS = [
 
 @dataclass(frozen=True)
 class ControlChart:
-    """One row per (category, month): ``count``, ``expected`` (the fitted mean), the 95% and
-    99.8% limits, and ``flag``: ``"high"``/``"low"`` outside the 99.8% limits,
-    ``"high (95%)"``/``"low (95%)"`` outside only the 95% ones, else ``""``.
+    """One row per (category, month) with its count, fitted mean, limits and flag.
+
+    Columns: ``count``, ``expected`` (the fitted mean), the 95% and 99.8% limits, and
+    ``flag``: ``"high"``/``"low"`` outside the 99.8% limits, ``"high (95%)"``/``"low (95%)"``
+    outside only the 95% ones, else ``""``.
 
     ``model`` per category says what was fitted ("trend + season", "trend") and
     ``dispersion`` its ``phi``; ``notes`` say what could not be charted.

@@ -100,6 +100,7 @@ class Dispersion:
 
     @property
     def estimated(self) -> bool:
+        """True when ``phi`` was estimated from data (not assumed Poisson)."""
         return math.isfinite(self.estimate)
 
     @property
@@ -150,13 +151,17 @@ class Dispersion:
                 f"raised to the lowest value used; {rng})"
             )
         else:
-            used = f"dispersion {two_figures(self.phi)} (below 1: consistent with Poisson counts; {rng})"
+            used = (
+                f"dispersion {two_figures(self.phi)} "
+                f"(below 1: consistent with Poisson counts; {rng})"
+            )
         return (
             f"Intervals allow for {used}, estimated from {self.source} ({self.model}; "
             f"{self.df:g} degrees of freedom)."
         )
 
     def to_dict(self, prefix: str = "dispersion") -> dict:
+        """``phi``, its estimate, interval and degrees of freedom under ``prefix``, JSON-safe."""
         lo, hi = self.ci
         return {
             prefix: round(self.phi, 3),
@@ -186,6 +191,7 @@ class PoissonFallback:
     poisson_p_value: float
 
     def __post_init__(self) -> None:
+        """Without separate Poisson figures, the Poisson ones are the ones given."""
         if math.isnan(self.poisson_p_value):
             object.__setattr__(self, "poisson_ci_low", self.ci_low)
             object.__setattr__(self, "poisson_ci_high", self.ci_high)
@@ -223,8 +229,11 @@ def _fit_scale(y: np.ndarray, X: np.ndarray) -> tuple[float, float]:
 
 
 def pearson_scale(y: np.ndarray, X: np.ndarray) -> tuple[float, float]:
-    """(Pearson chi-square / residual df, residual df) of a Poisson GLM of ``y`` on ``X``
-    (statsmodels ``GLM(y, X, family=Poisson()).fit(scale="X2")``); NaN when it cannot be fitted."""
+    """(Pearson chi-square / residual df, residual df) of a Poisson GLM of ``y`` on ``X``.
+
+    As statsmodels' ``GLM(y, X, family=Poisson()).fit(scale="X2")``; NaN when it cannot be
+    fitted.
+    """
     return _fit_scale(np.asarray(y, dtype=float), np.asarray(X, dtype=float))
 
 
@@ -253,7 +262,8 @@ def estimate_dispersion(counts: pd.Series | dict, *, source: str = "monthly coun
     Returns
     -------
     Dispersion
-        ``phi = X2 / df`` (see :class:`Dispersion` for its floor) from a Poisson GLM with intercept and trend
+        ``phi = X2 / df`` (see :class:`Dispersion` for its floor) from a Poisson GLM with
+        intercept and trend
         (and month-of-year terms with two or more full years); the Poisson case
         when the residual df is below :data:`MIN_DF` or there are no records.
     """
@@ -272,7 +282,7 @@ def estimate_dispersion(counts: pd.Series | dict, *, source: str = "monthly coun
 
 
 def glm_dispersion(estimate: float, df: float, n: int, model: str, source: str) -> Dispersion:
-    """A :class:`Dispersion` from a fitted model's Pearson estimate (Poisson case if df < MIN_DF)."""
+    """A :class:`Dispersion` from a fitted model's Pearson estimate (Poisson if df < MIN_DF)."""
     if not (math.isfinite(estimate) and df >= MIN_DF):
         return Dispersion(1.0, float("nan"), float("inf"), n, "none", source)
     return Dispersion(_floor(estimate, df), estimate, df, n, model, source)
@@ -290,7 +300,7 @@ def monthly_series(month_column: pd.Series, months: Iterable[str]) -> pd.Series:
 
 
 def two_figures(v: float) -> str:
-    """``v`` to two significant figures, for people: 10.04 -> "10", 2.345 -> "2.3", 0.456 -> "0.46"."""
+    """``v`` to two significant figures, for people: 10.04 -> "10", 2.345 -> "2.3"."""
     if not math.isfinite(v):
         return "n/a"
     if v == 0:
@@ -403,7 +413,8 @@ def area_dispersion(
                 return d
             why = f"pooling its {n_units} {unit} leaves {d.df:g} df, too few"
         else:
-            why = f"only {n_units} {unit[:-1] if n_units == 1 else unit} with records, too few to pool"
+            unit_word = unit[:-1] if n_units == 1 else unit
+            why = f"only {n_units} {unit_word} with records, too few to pool"
     own = estimate_dispersion(
         monthly_series(records["month"], months),
         source=f"monthly counts of {what}" + (f" (not pooled: {why})" if why else ""),

@@ -116,7 +116,7 @@ def evaluate(
     after: Window | str,
     buffer_m: float = DEFAULT_BUFFER_M,
     control: Area | str | None = None,
-    categories=None,
+    categories: str | list[str] | tuple[str, ...] | None = None,
     available_months: Iterable[str] | None = None,
     conf: float = 0.95,
 ) -> Evaluation:

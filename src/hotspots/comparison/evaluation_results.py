@@ -119,97 +119,119 @@ class GroupEvaluation:
     # counts
     @property
     def target_before(self) -> int:
+        """Records in the target in the before window (``counts.target_before``)."""
         return self.counts.target_before
 
     @property
     def target_after(self) -> int:
+        """Records in the target in the after window (``counts.target_after``)."""
         return self.counts.target_after
 
     @property
     def buffer_before(self) -> int:
+        """Records in the ring in the before window (``counts.buffer_before``)."""
         return self.counts.buffer_before
 
     @property
     def buffer_after(self) -> int:
+        """Records in the ring in the after window (``counts.buffer_after``)."""
         return self.counts.buffer_after
 
     @property
     def control_before(self) -> int:
+        """Records in the control in the before window (``counts.control_before``)."""
         return self.counts.control_before
 
     @property
     def control_after(self) -> int:
+        """Records in the control in the after window (``counts.control_after``)."""
         return self.counts.control_after
 
     @property
     def months_before(self) -> int:
+        """Months of data in the before window (``counts.months_before``)."""
         return self.counts.months_before
 
     @property
     def months_after(self) -> int:
+        """Months of data in the after window (``counts.months_after``)."""
         return self.counts.months_after
 
     # changes
     @property
     def target_change(self) -> RateRatio:
+        """The target's rate ratio, after against before (``changes.target``)."""
         return self.changes.target
 
     @property
     def buffer_change(self) -> RateRatio:
+        """The ring's rate ratio, after against before (``changes.buffer``)."""
         return self.changes.buffer
 
     @property
     def control_change(self) -> RateRatio:
+        """The control's rate ratio, after against before (``changes.control``)."""
         return self.changes.control
 
     # effect
     @property
     def relative(self) -> RelativeEffect:
+        """The relative effect in the target against the control (``effect.relative``)."""
         return self.effect.relative
 
     @property
     def buffer_relative(self) -> RelativeEffect | None:
+        """The relative effect in the ring, or None without a ring (``effect.buffer_relative``)."""
         return self.effect.buffer_relative
 
     @property
     def spillover(self) -> str:
+        """What the ring shows: "diffusion of benefits", "displacement" or "none"."""
         return self.effect.spillover
 
     @property
     def spillover_significant(self) -> bool:
+        """True when the ring's 95% interval excludes no change."""
         return self.effect.spillover_significant
 
     # displacement
     @property
     def wdd(self) -> WDDResult:
+        """The WDD with the control weighted to target and ring (``displacement.wdd``)."""
         return self.displacement.wdd
 
     @property
     def wdd_raw(self) -> WDDResult:
+        """Wheeler and Ratcliffe's unweighted WDD (``displacement.wdd_raw``)."""
         return self.displacement.wdd_raw
 
     @property
     def wdq(self) -> float:
+        """The weighted displacement quotient, NaN without a ring (``displacement.wdq``)."""
         return self.displacement.wdq
 
     @property
     def wdq_ci(self) -> tuple[float, float]:
+        """The WDQ's delta-method interval (``displacement.wdq_ci``)."""
         return self.displacement.wdq_ci
 
     @property
     def net_effect(self) -> float:
+        """Records prevented in target and ring, positive is good (``displacement.net_effect``)."""
         return self.displacement.net_effect
 
     @property
     def net_effect_target(self) -> float:
+        """The target's part of the net effect, in records."""
         return self.displacement.net_effect_target
 
     @property
     def net_effect_buffer(self) -> float:
+        """The ring's part of the net effect, in records."""
         return self.displacement.net_effect_buffer
 
     def to_dict(self) -> dict:
-        """The numbers, JSON-safe (the readings are added by :mod:`hotspots.present.evaluation_words`)."""
+        """The numbers, JSON-safe (:mod:`hotspots.present.evaluation_words` adds the readings)."""
         num = W.json_number
 
         def change(prefix: str, r: RateRatio) -> dict:
@@ -326,12 +348,14 @@ class Evaluation:
     buffer_area_km2: float
 
     def group(self, label: str) -> GroupEvaluation:
+        """The group called ``label`` ("crime" or "ASB"); KeyError if there is none."""
         for g in self.groups:
             if g.label == label:
                 return g
         raise KeyError(label)
 
     def to_dict(self) -> dict:
+        """The zones, windows and each group's numbers, JSON-safe."""
         return {
             "target": self.target_name,
             "target_spec": self.target_spec,

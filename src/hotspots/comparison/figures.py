@@ -85,10 +85,12 @@ class WardReport:
 
     @property
     def total(self) -> int:
+        """Records in the window over all categories."""
         return int(sum(c.count for c in self.categories))
 
     @property
     def previous_total(self) -> int | None:
+        """Records in the previous window, or None when it is not known for every category."""
         if self.previous_window is None or any(c.previous is None for c in self.categories):
             return None
         return int(sum(c.previous or 0 for c in self.categories))
@@ -359,7 +361,7 @@ def outcome_mix(records: pd.DataFrame, top: int = 8) -> pd.DataFrame:
 
 
 def trend_by_month(records: pd.DataFrame, months: list[str] | None = None) -> pd.DataFrame:
-    """Records per month split into ASB and crime (wide: month, ASB, Crime); a month with none is 0."""
+    """Records per month split into ASB and crime (month, ASB, Crime); a month with none is 0."""
     if months is None:
         present = sorted(records[S.MONTH].unique()) if len(records) else []
         months = present

@@ -49,8 +49,9 @@ emerging hotspots as the question a briefing answers).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -70,6 +71,9 @@ from hotspots.comparison.windows import Window, dataset_months, window
 from hotspots.data import schema as S
 from hotspots.data.select import filter_records
 from hotspots.errors import InputError
+
+if TYPE_CHECKING:
+    from hotspots.methods.result import HotspotResult
 
 __all__ = [
     "CHANGE_CLASSES",
@@ -127,7 +131,9 @@ def comparison_window(now: Window | str | tuple[str, str], compare: str) -> Wind
     return _comparison_window(window(now, "now"), compare)
 
 
-def count_in_polygons(x: np.ndarray, y: np.ndarray, polygons) -> list[np.ndarray]:
+def count_in_polygons(
+    x: np.ndarray, y: np.ndarray, polygons: Iterable[shapely.Geometry | None]
+) -> list[np.ndarray]:
     """For each polygon, the indices of the points (x, y metres) inside or on its edge."""
     out = []
     for poly in polygons:
@@ -171,6 +177,7 @@ class HotspotChanges:
 
     @property
     def has_comparison(self) -> bool:
+        """True when the comparison period has months of data."""
         return len(self.months_then) > 0
 
     @property
@@ -189,11 +196,14 @@ class HotspotChanges:
         return self.table[self.table["change_class"].fillna("") == "gone"]
 
     def class_counts(self) -> dict[str, int]:
+        """Hotspots per change class, every class present."""
         vc = self.table["change_class"].value_counts()
         return {c: int(vc.get(c, 0)) for c in CHANGE_CLASSES}
 
 
-def _overlaps(geoms_a, geoms_b) -> list[list[int]]:
+def _overlaps(
+    geoms_a: Iterable[shapely.Geometry | None], geoms_b: Iterable[shapely.Geometry]
+) -> list[list[int]]:
     """For each geometry of a, the positions in b whose polygons share some area with it."""
     b = list(geoms_b)
     if not b:
@@ -268,13 +278,13 @@ def _change(
 
 def hotspot_changes(
     records: pd.DataFrame,
-    result,
+    result: HotspotResult,
     now: Window | str | tuple[str, str],
     then: Window | str | tuple[str, str],
     *,
     categories: tuple[str, ...] | list[str] | str | None = None,
     params: dict | None = None,
-    then_result=None,
+    then_result: HotspotResult | None = None,
     conf: float = 0.95,
 ) -> HotspotChanges:
     """Change in each current hotspot against a comparison period, with its class.

@@ -53,6 +53,7 @@ class Intervention:
     source: str = "shipped"
 
     def __post_init__(self) -> None:
+        """Check every field, naming the bad one; years are sorted and de-duplicated."""
         if not str(self.name).strip():
             raise InputError("name", self.name, "a name for the intervention")
         if not str(self.target).strip():
@@ -76,9 +77,11 @@ class Intervention:
 
     @property
     def months_label(self) -> str:
+        """The months without the year ("Apr–Aug")."""
         return self.after(self.years[0]).label.rsplit(" ", 1)[0]
 
     def to_dict(self) -> dict:
+        """The fields as the register file stores them (without ``source``)."""
         d = asdict(self)
         d["years"] = list(self.years)
         d.pop("source")
@@ -214,14 +217,18 @@ class WindowChoice:
 
     @property
     def ok(self) -> bool:
+        """True when the windows have no problem."""
         return not self.problems
 
 
 def intervention_windows(
     iv: Intervention, year: int, available: Iterable[str], *, years_back: int = 1
 ) -> WindowChoice:
-    """The after window (the intervention's months in ``year``) and the before window
-    (the same months ``years_back`` years earlier), clamped to months with data."""
+    """The after and before windows of an intervention, clamped to months with data.
+
+    The after window is the intervention's months in ``year``; the before window the same
+    months ``years_back`` years earlier.
+    """
     have = sorted(set(available))
     after = iv.after(int(year))
     before = shift_years(after, -int(years_back))

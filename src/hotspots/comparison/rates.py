@@ -114,13 +114,16 @@ class PeriodComparison:
 
     @property
     def verdict(self) -> bool:
-        """False when the windows give no verdict (:func:`~hotspots.comparison.windows.check_windows`)."""
+        """False when the windows give no verdict (see :func:`.windows.check_windows`)."""
         return self.check is None or self.check.ok
 
     @property
     def depends_on_dispersion(self) -> bool:
-        """True when the verdict turns on φ: the interval computed with φ at the low end of
-        its 95% range excludes no change and the one at the high end does not."""
+        """True when the verdict turns on φ.
+
+        That is, the interval computed with φ at the low end of its 95% range excludes no
+        change and the one at the high end does not.
+        """
         return depends_on_dispersion(self.result)
 
     @property
@@ -130,10 +133,12 @@ class PeriodComparison:
 
     @property
     def count_a(self) -> int:
+        """Records in window A."""
         return self.result.count_a
 
     @property
     def count_b(self) -> int:
+        """Records in window B."""
         return self.result.count_b
 
     @property
@@ -142,7 +147,10 @@ class PeriodComparison:
         r = self.result
         what = _describe(self.categories)
         if r.count_a + r.count_b == 0:
-            return f"No {what} recorded in {self.area_name} in either {self.a.label} or {self.b.label}."
+            return (
+                f"No {what} recorded in {self.area_name} in either {self.a.label} "
+                f"or {self.b.label}."
+            )
         if r.count_a == 0:
             return (
                 f"{_cap(what)} in {self.area_name}: none in {self.a.label}, "
@@ -162,7 +170,8 @@ class PeriodComparison:
             frm = (
                 f"from {r.count_a / self.months_a:,.0f} a month in {self.a.label} ({r.count_a:,} "
                 f"records in {self.months_a} of {self.a.n_months} months) to "
-                f"{r.count_b / self.months_b:,.0f} a month in {self.b.label} ({r.count_b:,} records "
+                f"{r.count_b / self.months_b:,.0f} a month in {self.b.label} "
+                f"({r.count_b:,} records "
                 f"in {self.months_b} of {self.b.n_months} months)"
             )
         else:
@@ -184,6 +193,7 @@ class PeriodComparison:
         )
 
     def to_dict(self) -> dict:
+        """The area, windows, counts, change and interval, JSON-safe."""
         r = self.result
         lo, hi = r.pct_ci
         return {
@@ -283,7 +293,7 @@ def compare_periods(
     b: Window | str,
     *,
     area: Area | str | None = None,
-    categories=None,
+    categories: str | list[str] | tuple[str, ...] | None = None,
     available_months: Iterable[str] | None = None,
     overdispersion: bool = True,
 ) -> PeriodComparison:
@@ -340,7 +350,8 @@ def compare_periods(
     for w, present, missing in ((wa, pa, ma), (wb, pb, mb)):
         if missing:
             notes.append(
-                f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing from the data: "
+                f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing from the "
+                "data: "
                 f"{w.label} covers {len(present)} of {w.n_months} months"
             )
     if len(pa) != len(pb):
@@ -406,10 +417,12 @@ def compare_with_earlier(
     *,
     kind: str = "year",
     area: Area | str | None = None,
-    categories=None,
+    categories: str | list[str] | tuple[str, ...] | None = None,
     available_months: Iterable[str] | None = None,
 ) -> tuple[PeriodComparison | None, WindowCheck]:
-    """Window ``w`` against its comparison window (:func:`~hotspots.comparison.windows.comparison_window`).
+    """Window ``w`` against its comparison window.
+
+    The comparison window is :func:`~hotspots.comparison.windows.comparison_window`'s.
 
     Returns
     -------

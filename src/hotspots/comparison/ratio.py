@@ -27,11 +27,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
 from scipy import stats
 
 from hotspots.comparison.dispersion import POISSON, Dispersion, PoissonFallback, quantile
-from hotspots.errors import InputError
+from hotspots.validation import LEVEL, RECORD_COUNT, Interval, Real, validate_params
 
 __all__ = [
     "RateRatio",
@@ -100,9 +99,20 @@ class RateRatio(PoissonFallback):
 
     @property
     def pct_ci(self) -> tuple[float, float]:
+        """The interval of :attr:`pct_change`, in percent."""
         return 100.0 * (self.ci_low - 1.0), 100.0 * (self.ci_high - 1.0)
 
 
+@validate_params(
+    {
+        "count_a": [RECORD_COUNT],
+        "count_b": [RECORD_COUNT],
+        "exposure_a": [Interval(Real, 0, None, closed="neither", unit="months")],
+        "exposure_b": [Interval(Real, 0, None, closed="neither", unit="months")],
+        "conf": [LEVEL],
+    },
+    {"conf": "For example 0.95."},
+)
 def rate_ratio(
     count_a: int,
     count_b: int,
@@ -136,16 +146,6 @@ def rate_ratio(
     test of ``pi0 = t_b / (t_a + t_b)``. When ``a = 0`` the upper limit is
     infinite; when ``b = 0`` the lower limit is 0.
     """
-    for name, v in (("count_a", count_a), ("count_b", count_b)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
-            raise InputError(name, v, "a whole number of records, 0 or more")
-    for name, t in (("exposure_a", exposure_a), ("exposure_b", exposure_b)):
-        if not (
-            isinstance(t, (int, float, np.integer, np.floating)) and math.isfinite(t) and t > 0
-        ):
-            raise InputError(name, t, "a positive length of time (months)")
-    if not (0 < conf < 1):
-        raise InputError("conf", conf, "a confidence level between 0 and 1", "For example 0.95.")
     a, b = int(count_a), int(count_b)
     ta, tb = float(exposure_a), float(exposure_b)
     n = a + b

@@ -81,10 +81,12 @@ class RelativeEffect(PoissonFallback):
 
     @property
     def pct(self) -> float:
+        """The relative effect in percent, ``100 (ratio - 1)``."""
         return 100.0 * (self.ratio - 1.0)
 
     @property
     def pct_ci(self) -> tuple[float, float]:
+        """The interval of :attr:`pct`, in percent."""
         return 100.0 * (self.ci_low - 1.0), 100.0 * (self.ci_high - 1.0)
 
 

@@ -42,6 +42,16 @@ from hotspots.data.points import unique_locations
 from hotspots.data.select import filter_records
 from hotspots.errors import InputError
 from hotspots.methods.gistar import default_cell_size_m, study_grid
+from hotspots.validation import (
+    LEVEL,
+    POSITIVE_METRES,
+    SEED,
+    Integral,
+    Interval,
+    Options,
+    Real,
+    validate_params,
+)
 
 __all__ = [
     "SIndexResult",
@@ -55,12 +65,21 @@ __all__ = [
 UNITS = ("lsoa", "grid")
 DEFAULT_SEED = 20090301  # fixed: the same data always gives the same S index
 SIMILAR, UP, DOWN = "similar", "up", "down"
+#: The resampling arguments of :func:`sppt` and :func:`s_index`, declared once.
+_SPPT_CONSTRAINTS = {
+    "samples": [Interval(Integral, 10, None, unit="resamples")],
+    "sample_share": [Interval(Real, 0, 1, closed="right")],
+    "conf": [LEVEL],
+    "seed": [SEED],
+}
+_SPPT_HINTS = {"samples": "Andresen uses 100.", "sample_share": "Andresen uses 0.85."}
 SINDEX_COLUMNS: list[str] = [
     "unit_id", "name", "count_a", "count_b", "pct_a", "pct_b", "ci_low", "ci_high", "change",
     "geometry",
 ]  # fmt: skip
 
 
+@validate_params(_SPPT_CONSTRAINTS, _SPPT_HINTS)
 def sppt(
     base: np.ndarray,
     test: np.ndarray,
@@ -93,14 +112,6 @@ def sppt(
     test = np.asarray(test, dtype=np.int64)
     if base.shape != test.shape or base.ndim != 1:
         raise InputError("base, test", (base.shape, test.shape), "1-D count arrays of equal length")
-    if not (isinstance(samples, (int, np.integer)) and samples >= 10):
-        raise InputError(
-            "samples", samples, "a whole number of resamples, at least 10", "Andresen uses 100."
-        )
-    if not (0 < sample_share <= 1):
-        raise InputError(
-            "sample_share", sample_share, "a share between 0 and 1", "Andresen uses 0.85."
-        )
     nb, nt = int(base.sum()), int(test.sum())
     if nb == 0 or nt == 0:
         raise InputError("records", (nb, nt), "records in both periods")
@@ -154,14 +165,17 @@ class SIndexResult:
 
     @property
     def reading(self) -> str:
+        """Plain-English sentence: the S index and how many units gained or lost share."""
         k = len(self.units)
         return (
             f"S index {self.s_index:.2f} (robust {self.s_index_robust:.2f}): {self.s_index:.0%} of "
-            f"{k:,} {'LSOAs' if self.unit_kind == 'lsoa' else 'cells'} kept a similar share of records "
-            f"between {self.a.label} and {self.b.label}; {self.n_up} gained share and {self.n_down} lost share."
+            f"{k:,} {'LSOAs' if self.unit_kind == 'lsoa' else 'cells'} kept a similar share of "
+            f"records between {self.a.label} and {self.b.label}; {self.n_up} gained share and "
+            f"{self.n_down} lost share."
         )
 
     def to_dict(self) -> dict:
+        """The parameters, S indices and counts, JSON-safe."""
         return {
             "method": "Andresen S index",
             "area": self.area_name,
@@ -200,6 +214,14 @@ def _lsoa_units(area: Area) -> gpd.GeoDataFrame:
     )
 
 
+@validate_params(
+    {
+        **_SPPT_CONSTRAINTS,
+        "units": [Options(UNITS)],
+        "cell_size_m": [POSITIVE_METRES, None],
+    },
+    _SPPT_HINTS,
+)
 def s_index(
     records: pd.DataFrame,
     a: Window | str,
@@ -208,7 +230,7 @@ def s_index(
     units: str = "lsoa",
     cell_size_m: float | None = None,
     area: Area | str | None = None,
-    categories=None,
+    categories: str | list[str] | tuple[str, ...] | None = None,
     samples: int = 100,
     sample_share: float = 0.85,
     conf: float = 0.95,
@@ -231,8 +253,6 @@ def s_index(
     -------
     SIndexResult
     """
-    if units not in UNITS:
-        raise InputError("units", units, "lsoa or grid")
     wa, wb = window(a, "a"), window(b, "b")
     ar = resolve_area(area)
     cats = S.resolve_categories(categories)
@@ -317,7 +337,8 @@ def s_index(
     s_rob = float(similar[nonempty].mean()) if nonempty.any() else float("nan")
     if k and (~nonempty).mean() > 0.5:
         notes.append(
-            f"{int((~nonempty).sum()):,} of {k:,} units have no records in either period; they count "
+            f"{int((~nonempty).sum()):,} of {k:,} units have no records in either period; they "
+            "count "
             "as similar in the S index but not in the robust S index"
         )
     return SIndexResult(

@@ -153,6 +153,7 @@ class PublishedTable:
         return self.frame.to_csv(index=False, lineterminator="\n")
 
     def to_markdown(self) -> str:
+        """The table as Markdown (pipes escaped)."""
         head, rows = self._display_rows()
 
         def esc(s: str) -> str:
@@ -168,6 +169,7 @@ class PublishedTable:
         return "\n".join(out) + "\n"
 
     def to_html(self) -> str:
+        """The table as escaped HTML with its caption."""
         head, rows = self._display_rows()
         e = html.escape
         parts = [
@@ -201,6 +203,7 @@ class PublishedTable:
         raise InputError("format", fmt, "csv, markdown or html")
 
     def to_dict(self) -> dict:
+        """The title, columns, labels and rows, JSON-safe."""
         return {
             "title": self.title,
             "columns": list(self.frame.columns),
@@ -213,7 +216,11 @@ class PublishedTable:
         }
 
 
-def _area_records(records: pd.DataFrame, area, categories) -> tuple[pd.DataFrame, Area]:
+def _area_records(
+    records: pd.DataFrame,
+    area: Area | str | None,
+    categories: str | list[str] | tuple[str, ...] | None,
+) -> tuple[pd.DataFrame, Area]:
     a = resolve_area(area)
     return filter_records(records, categories=categories, area=a), a
 
@@ -345,8 +352,8 @@ def quarterly_table(
         Columns ``indicator``, ``baseline_total``, ``q1``..``q4`` (NA for a
         quarter without data), ``year_to_date``, ``current_same_months`` and
         ``baseline_same_months`` (each year's counts over the calendar months
-        present in both years) and ``pct_change`` (the first against the second). Quarters are financial-year
-        quarters (Q1 = April-June).
+        present in both years) and ``pct_change`` (the first against the second). Quarters
+        are financial-year quarters (Q1 = April-June).
     """
     have = list(available_months) if available_months is not None else dataset_months(records)
     if not have:
@@ -376,7 +383,8 @@ def quarterly_table(
     base_same = [m for m in base_months if m[5:] in common_cal]
     if len(base_months) < 12:
         notes.append(
-            f"baseline {fy_label(base)} has {len(base_months)} of 12 months of data: its total is incomplete"
+            f"baseline {fy_label(base)} has {len(base_months)} of 12 months of data: "
+            "its total is incomplete"
         )
     for q in range(1, 5):
         qm = [m for m in _fy_months(fy)[3 * (q - 1) : 3 * q]]
@@ -439,7 +447,8 @@ def quarterly_table(
         rows.append(row)
     if subtype_missing:
         notes.append(
-            "ASB subtype indicators are n/a: this data has no ASB subtypes (police.uk publishes none)"
+            "ASB subtype indicators are n/a: this data has no ASB subtypes "
+            "(police.uk publishes none)"
         )
     cols = [
         "indicator",

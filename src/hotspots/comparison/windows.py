@@ -23,9 +23,11 @@ from hotspots.comparison.dispersion import POISSON_LABEL
 from hotspots.data import schema as S
 from hotspots.data.select import filter_records, month_range, parse_window
 from hotspots.errors import InputError
+from hotspots.validation import MONTH_NUMBER, Integral, Interval, validate_params
 
 if TYPE_CHECKING:
     from hotspots.comparison.ratio import RateRatio
+    from hotspots.data.areas import Area
 
 __all__ = [
     "Window",
@@ -67,6 +69,7 @@ class Window:
     end: str
 
     def __post_init__(self) -> None:
+        """Check and normalise both months (``YYYY-MM``)."""
         s, e = parse_window(f"{self.start}:{self.end}")
         object.__setattr__(self, "start", s)
         object.__setattr__(self, "end", e)
@@ -78,6 +81,7 @@ class Window:
 
     @property
     def n_months(self) -> int:
+        """How many months the window spans (with data or not)."""
         return len(self.months)
 
     @property
@@ -104,6 +108,7 @@ class Window:
         return present, missing
 
     def __str__(self) -> str:
+        """The window's label ("Jan–Mar 2024")."""
         return self.label
 
 
@@ -117,15 +122,13 @@ def window(spec: str | Window | tuple[str, str], argument: str = "window") -> Wi
     return Window(start, end)
 
 
+@validate_params({"start_month": [MONTH_NUMBER], "end_month": [MONTH_NUMBER]})
 def season(year: int, start_month: int = SEASON_START, end_month: int = SEASON_END) -> Window:
     """The same calendar months in ``year``: ``season(2021)`` is Apr–Aug 2021.
 
     A season that wraps the new year (``start_month > end_month``, e.g. Nov–Feb)
     starts in ``year`` and ends in ``year + 1``.
     """
-    for name, m in (("start_month", start_month), ("end_month", end_month)):
-        if not (isinstance(m, (int, np.integer)) and 1 <= m <= 12):
-            raise InputError(name, m, "a month number 1-12")
     end_year = year + 1 if start_month > end_month else year
     return Window(f"{year:04d}-{start_month:02d}", f"{end_year:04d}-{end_month:02d}")
 
@@ -137,10 +140,9 @@ def shift_years(w: Window, years: int) -> Window:
     return Window(str(s), str(e))
 
 
+@validate_params({"n": [Interval(Integral, 1, None, unit="years")]})
 def previous_years(w: Window, n: int) -> list[Window]:
     """The same window in each of the ``n`` previous years, most recent first."""
-    if not (isinstance(n, (int, np.integer)) and n >= 1):
-        raise InputError("years", n, "a whole number of years, at least 1")
     return [shift_years(w, -k) for k in range(1, n + 1)]
 
 
@@ -161,6 +163,7 @@ class DefaultWindows:
     reason: str
 
     def to_dict(self) -> dict:
+        """The two windows and why they were chosen."""
         return {"a": self.a.spec, "b": self.b.spec, "reason": self.reason}
 
 
@@ -270,6 +273,7 @@ COMPARISONS = {
 }
 
 
+@validate_params({"n_months": [Interval(Integral, 1, None, unit="months")]})
 def default_window(months: Iterable[str] | pd.DataFrame, n_months: int = DEFAULT_MONTHS) -> Window:
     """The default window: the latest complete months of the dataset.
 
@@ -292,8 +296,6 @@ def default_window(months: Iterable[str] | pd.DataFrame, n_months: int = DEFAULT
     have = sorted(set(months))
     if not have:
         raise InputError("records", "no months of data", "a dataset with at least one month")
-    if not (isinstance(n_months, (int, np.integer)) and n_months >= 1):
-        raise InputError("n_months", n_months, "a whole number of months, at least 1")
     ords = [pd.Period(m, freq="M").ordinal for m in have]
     run = _runs(ords)[-1][-int(n_months) :]
     to_m = lambda o: str(pd.Period(ordinal=o, freq="M"))  # noqa: E731
@@ -301,8 +303,10 @@ def default_window(months: Iterable[str] | pd.DataFrame, n_months: int = DEFAULT
 
 
 def comparison_window(w: Window | str, kind: str = "year") -> Window:
-    """The window ``w`` is compared with: ``"year"`` (the same months a year earlier)
-    or ``"previous"`` (the months just before it, of the same length).
+    """The window ``w`` is compared with, by ``kind``.
+
+    ``"year"``: the same months a year earlier; ``"previous"``: the months just before it,
+    of the same length.
 
     ``"baseline"`` (earlier years) is :func:`baseline`'s; it uses only earlier
     years in which the window is complete. A window longer than a year, compared
@@ -428,15 +432,18 @@ class Baseline:
 
     @property
     def pct_vs_mean(self) -> float:
+        """The count against the earlier years' mean, in percent (NaN when the mean is 0)."""
         return 100.0 * (self.count - self.mean) / self.mean if self.mean > 0 else float("nan")
 
     @property
     def reading(self) -> str:
+        """Plain-English sentences: the count against earlier years; could it be chance."""
         from hotspots.comparison import wording as W
         from hotspots.comparison.ratio import depends_on_dispersion
 
         if not self.years:
-            return f"{self.count:,} records in {self.window.label}; {self.gap or 'no earlier years loaded'}."
+            gap = self.gap or "no earlier years loaded"
+            return f"{self.count:,} records in {self.window.label}; {gap}."
         n = len(self.years)
         span = (
             f"{self.years[0].label}"
@@ -463,6 +470,7 @@ class Baseline:
         return s + (f". {self.gap[:1].upper() + self.gap[1:]}." if self.gap else ".")
 
     def to_dict(self) -> dict:
+        """The window, count, earlier years and comparison, JSON-safe."""
         r = self.vs_mean
         out = {
             "window": self.window.spec,
@@ -504,8 +512,8 @@ def baseline(
     w: Window | str,
     *,
     years: int | None = None,
-    area=None,
-    categories=None,
+    area: Area | str | None = None,
+    categories: str | list[str] | tuple[str, ...] | None = None,
     available_months: Iterable[str] | None = None,
     overdispersion: bool = True,
 ) -> Baseline:

@@ -13,7 +13,6 @@ Quantitative Criminology 19(3), 275-301.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +21,7 @@ import shapely
 from hotspots.data.areas import Area, area_mask, resolve_area
 from hotspots.data.boundaries import load_boundaries
 from hotspots.errors import InputError
+from hotspots.validation import METRES_OR_ZERO, validate_params
 
 __all__ = ["DEFAULT_BUFFER_M", "Zones", "evaluation_zones"]
 
@@ -45,10 +45,11 @@ class Zones:
 
     @property
     def buffer_area_km2(self) -> float:
+        """Area of the ring, km²."""
         return float(self.buffer.area) / 1e6
 
     def zone_of(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """0 target, 1 ring, 2 control, -1 elsewhere, for points in metres (pass unique locations)."""
+        """0 target, 1 ring, 2 control, -1 elsewhere, for points in metres (unique locations)."""
         out = np.full(len(x), -1, dtype=np.int8)
         out[area_mask(x, y, self.control)] = 2
         if not self.buffer.is_empty:
@@ -58,18 +59,11 @@ class Zones:
         return out
 
 
+@validate_params({"buffer_m": [METRES_OR_ZERO]}, {"buffer_m": "For example 400."})
 def evaluation_zones(
     target: Area | str, *, buffer_m: float = DEFAULT_BUFFER_M, control: Area | str | None = None
 ) -> Zones:
     """Build the target, ring and control of an evaluation (see :class:`Zones`)."""
-    if (
-        isinstance(buffer_m, bool)
-        or not isinstance(buffer_m, (int, float))
-        or not (math.isfinite(buffer_m) and buffer_m >= 0)
-    ):
-        raise InputError(
-            "buffer_m", buffer_m, "a distance in metres, 0 or more", "For example 400."
-        )
     b = load_boundaries()
     t = resolve_area(target, b)
     if t.kind == "bcp":

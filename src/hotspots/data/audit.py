@@ -220,8 +220,11 @@ def current_head(path: str | Path | None = None) -> dict | None:
 
 
 def record_once(key: tuple, action: str, principal=None, **details) -> dict | None:
-    """:func:`record`, but only the first time ``key`` is seen by this process (e.g. one
-    sign-in per login session, not one per page load). Returns the event, or None."""
+    """:func:`record`, but only the first time ``key`` is seen by this process.
+
+    For example one sign-in per login session, not one per page load. Returns the event, or
+    None.
+    """
     with _LOCK:
         if key in _ONCE:
             return None
@@ -256,8 +259,11 @@ def read_events(limit: int | None = 1000, path: str | Path | None = None) -> lis
 
 
 def _check_line(line: str, seq: int | None, prev: str | None) -> str:
-    """Why ``line`` breaks the chain ("" when it does not). ``seq``/``prev``: what the line
-    before says this one must carry (None: not known, e.g. the oldest kept line)."""
+    """Why ``line`` breaks the chain ("" when it does not).
+
+    ``seq``/``prev``: what the line before says this one must carry (None: not known, e.g.
+    the oldest kept line).
+    """
     try:
         ev = json.loads(line)
     except ValueError:
@@ -363,8 +369,11 @@ def verify(path: str | Path | None = None, anchors: dict[str, dict] | None = Non
 
 
 def store_anchors(root: str | Path | None = None, log: str | Path | None = None) -> dict[str, dict]:
-    """``{manifest path: audit_head}`` of every store under the store root that keeps one
-    written under ``log`` (default: this process's audit log); heads of other logs are left out."""
+    """``{manifest path: audit_head}`` of every store under the store root that keeps one.
+
+    Only heads written under ``log`` (default: this process's audit log) count; heads of
+    other logs are left out.
+    """
     want = str(Path(log if log else audit_path()).resolve())
     if root is None:
         from hotspots.data.store_layout import store_root

@@ -5,6 +5,7 @@ dictionary-encoded columns, so validation can look at each *distinct* value once
 (police.uk files repeat their months, categories and snap points endlessly).
 Rows with too few or too many fields are never padded or dropped silently: the
 file is then re-read with the ``csv`` module to report each bad row by number.
+The file checks it applies (bytes, encoding, header) are in :mod:`hotspots.data.checks`.
 """
 
 from __future__ import annotations
@@ -18,48 +19,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from hotspots.data.checks import check_bytes, check_header, encoding_error
 from hotspots.errors import FileReadError
 
 __all__ = ["check_bytes", "read_table", "TableRead", "DictColumn"]
 
 _BOM = b"\xef\xbb\xbf"
-
-
-def check_bytes(data: bytes, name: str) -> None:
-    """Refuse empty, UTF-16 and binary files."""
-    if len(data) == 0 or (len(data) < 1 << 20 and not data.strip()):
-        raise FileReadError(name, "the file is empty")
-    head = data[:65536]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(head):
-        raise FileReadError(name, "UTF-16 text; save as UTF-8 (in Excel: CSV UTF-8)")
-    if b"\x00" in head:
-        raise FileReadError(name, "binary file (NUL bytes), not a CSV text file")
-
-
-def _looks_utf16(head: bytes) -> bool:
-    """UTF-16 without a byte-order mark: every other byte is NUL, the rest is text."""
-    if len(head) < 8:
-        return False
-    printable = set(range(0x20, 0x7F)) | {9, 10, 13}
-    for zeros, text in ((head[1::2], head[0::2]), (head[0::2], head[1::2])):
-        if zeros.count(0) >= 0.9 * len(zeros) and sum(b in printable for b in text) >= 0.9 * len(
-            text
-        ):
-            return True
-    return False
-
-
-def _encoding_error(data: bytes, name: str, encoding: str) -> FileReadError:
-    try:
-        data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return FileReadError(
-            name,
-            f"not valid {encoding} text (byte 0x{data[exc.start]:02x} on line {line}); "
-            "save it as UTF-8 or set the encoding in the column mapping",
-        )
-    return FileReadError(name, f"could not be read as {encoding} CSV")
 
 
 class DictColumn:
@@ -153,13 +118,6 @@ class TableRead:
         return df
 
 
-def _sniff_problem(first_line: str, delimiter: str) -> str:
-    for d, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes"), (",", "commas")):
-        if d != delimiter and first_line.count(d) >= 2 and first_line.count(delimiter) < 2:
-            return f"wrong delimiter: the header is separated by {label}, expected {delimiter!r}"
-    return ""
-
-
 def read_table(
     data: bytes,
     name: str,
@@ -180,29 +138,19 @@ def read_table(
         try:
             data = data.decode(encoding).encode("utf-8")
         except UnicodeDecodeError:
-            raise _encoding_error(data, name, encoding) from None
+            raise encoding_error(data, name, encoding) from None
     start = 3 if data.startswith(_BOM) else 0
     nl = data.find(b"\n", start)
     first_b = data[start : nl if nl >= 0 else len(data)]
     try:
         first = first_b.decode("utf-8").rstrip("\r")
     except UnicodeDecodeError:
-        raise _encoding_error(data, name, encoding) from None
+        raise encoding_error(data, name, encoding) from None
     try:
         header = [h.strip() for h in next(csv.reader([first], delimiter=delimiter))]
     except (csv.Error, StopIteration):
         header = []
-    missing = [c for c in required if c not in header]
-    if missing:
-        problem = _sniff_problem(first, delimiter)
-        if problem:
-            raise FileReadError(name, problem)
-        shown = first if len(first) < 120 else first[:117] + "..."
-        raise FileReadError(
-            name, f"wrong header: missing column(s) {', '.join(missing)}; the header is {shown!r}"
-        )
-    if len(set(header)) != len(header):
-        raise FileReadError(name, f"wrong header: repeated column names in {first!r}")
+    check_header(header, first, required, name, delimiter)
 
     bad_seen: list[int] = []
 
@@ -226,7 +174,7 @@ def read_table(
         )
     except pa.ArrowInvalid as exc:
         if "UTF8" in str(exc) or "utf8" in str(exc).lower():
-            raise _encoding_error(data, name, "utf-8") from None
+            raise encoding_error(data, name, "utf-8") from None
         return _read_with_csv_module(data[start:], name, header, delimiter)
     rows = _row_numbers(data[start:] if start else data, tbl.num_rows)
     if bad_seen or rows is None:
@@ -271,7 +219,7 @@ def _read_with_csv_module(data: bytes, name: str, header: list[str], delimiter: 
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise _encoding_error(data, name, "utf-8") from None
+        raise encoding_error(data, name, "utf-8") from None
     lines = text.split("\n")
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     ncol = len(header)

@@ -50,7 +50,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -58,6 +58,10 @@ from pyproj import Transformer
 
 from hotspots.data.police_uk import HEADER
 from hotspots.errors import HotspotsError, InputError
+
+if TYPE_CHECKING:
+    from hotspots.data.store import Store
+
 
 __all__ = [
     "DEFAULT_API",
@@ -140,7 +144,13 @@ class RateLimiter:
     police.uk allows 15 requests a second with bursts of 30. Thread-safe.
     """
 
-    def __init__(self, rate: float = 15.0, burst: int = 30, clock=time.monotonic, sleep=time.sleep):
+    def __init__(
+        self,
+        rate: float = 15.0,
+        burst: int = 30,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.rate, self.burst = float(rate), float(burst)
         self.tokens = float(burst)
         self.clock, self.sleep = clock, sleep
@@ -148,6 +158,7 @@ class RateLimiter:
         self._lock = threading.Lock()
 
     def acquire(self) -> None:
+        """Wait until a request may be sent (token bucket), then take a token."""
         with self._lock:
             while True:
                 now = self.clock()
@@ -265,9 +276,11 @@ _TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
 
 
 def bcp_polygon() -> list[shapely.Polygon]:
-    """The pieces to ask for: BCP's outline grown by :data:`BUFFER_M` and simplified by
-    :data:`SIMPLIFY_M` (so it holds every point of BCP), in WGS84 lon/lat, one polygon per
-    part (holes dropped: the API takes one ring)."""
+    """The pieces to ask for, in WGS84 lon/lat, one polygon per part.
+
+    BCP's outline grown by :data:`BUFFER_M` and simplified by :data:`SIMPLIFY_M` (so it
+    holds every point of BCP); holes are dropped, since the API takes one ring.
+    """
     from hotspots.data.boundaries import load_boundaries
 
     geom = load_boundaries().outline.buffer(BUFFER_M).simplify(SIMPLIFY_M)
@@ -428,7 +441,7 @@ API_LABEL = "police.uk API"
 UPDATED_FILE = "police_uk_updated.json"  # police.uk's last update, as the last fetch saw it
 
 
-def last_updated(store) -> str | None:
+def last_updated(store: Store) -> str | None:
     """police.uk's last update date as the last fetch into ``store`` saw it, or None."""
     try:
         return json.loads((Path(store.path) / UPDATED_FILE).read_text(encoding="utf-8")).get(
@@ -440,8 +453,11 @@ def last_updated(store) -> str | None:
 
 @dataclass
 class MonthFetched:
-    """What happened to one month: ``status`` is fetched, skipped (already fetched),
-    unpublished (police.uk does not have it yet) or planned (``--dry-run``)."""
+    """What happened to one month.
+
+    ``status`` is fetched, skipped (already fetched), unpublished (police.uk does not have
+    it yet) or planned (``--dry-run``).
+    """
 
     month: str
     status: str
@@ -472,7 +488,7 @@ class FetchReport:
         }
 
 
-def fetched_months(store) -> set[str]:
+def fetched_months(store: Store) -> set[str]:
     """Months of ``store`` imported from the police.uk API (by :func:`fetch_into`)."""
     out: set[str] = set()
     for entry in store.files().values():
@@ -482,7 +498,7 @@ def fetched_months(store) -> set[str]:
 
 
 def fetch_into(
-    store,
+    store: Store,
     months: list[str],
     api: PoliceApi,
     *,
@@ -495,7 +511,8 @@ def fetch_into(
 
     Months police.uk has not published are reported and skipped; months the store already
     holds are skipped unless ``refresh`` (a refresh that would shrink a month, e.g. a
-    whole-force street file replaced by a BCP fetch, is refused by the store's shrink rule). Each month's answers are kept under
+    whole-force street file replaced by a BCP fetch, is refused by the store's shrink
+    rule). Each month's answers are kept under
     ``<store>/.fetch/<month>/`` until the month is imported, so a run stopped at any point
     (even ``kill -9``) resumes where it stopped and imports nothing twice (a month's file
     imported again is recognised as the same file). ``dry_run``: ask only for the list
@@ -543,15 +560,18 @@ def fetch_into(
     return rep
 
 
-def _clean(store, month: str) -> None:
+def _clean(store: Store, month: str) -> None:
     import shutil
 
     shutil.rmtree(Path(store.path) / ".fetch" / month, ignore_errors=True)
 
 
 def download_archive(source: str, folder: Path, api: PoliceApi | None = None) -> Path:
-    """A police.uk monthly archive zip: ``source`` is a path (returned as it is) or an
-    http(s) URL, downloaded into ``folder`` (``archive-<hash>.zip``, kept for a rerun)."""
+    """A police.uk monthly archive zip, downloaded when ``source`` is a URL.
+
+    ``source`` is a path (returned as it is) or an http(s) URL, downloaded into ``folder``
+    (``archive-<hash>.zip``, kept for a rerun).
+    """
     if urllib.parse.urlsplit(source).scheme not in ("http", "https"):
         p = Path(source).expanduser()
         if not p.exists():

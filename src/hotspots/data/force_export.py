@@ -47,9 +47,9 @@ import numpy as np
 import pandas as pd
 
 from hotspots.data import schema as S
+from hotspots.data.checks import Rejects, check_lonlat, check_month, check_xy
 from hotspots.data.csvtext import TableRead
 from hotspots.data.readers import content_identity, read_rows
-from hotspots.data.validate import Rejects, check_lonlat, check_month, check_xy
 from hotspots.errors import FileReadError, HotspotsError
 
 __all__ = ["ExportMapping", "ExportReader", "load_mapping", "parse_export_table"]

@@ -2,11 +2,11 @@
 
 A reader turns one file's bytes into accepted rows (a partial canonical frame: the
 columns its format carries, lon/lat or x/y, no wards yet) and puts every row it
-refuses into a :class:`~hotspots.data.validate.Rejects` with file, row, field and
+refuses into a :class:`~hotspots.data.checks.Rejects` with file, row, field and
 reason. :mod:`hotspots.data.ingest` owns the registry of readers (which format name
 means which reader), reconciles the rows of many files and completes the records.
 Readers are leaves: they import this module, :mod:`~hotspots.data.csvtext`,
-:mod:`~hotspots.data.validate` and :mod:`~hotspots.data.schema`, never ``ingest`` or
+:mod:`~hotspots.data.checks` and :mod:`~hotspots.data.schema`, never ``ingest`` or
 one another.
 """
 
@@ -16,8 +16,8 @@ from typing import Protocol, runtime_checkable
 
 import pandas as pd
 
+from hotspots.data.checks import Rejects
 from hotspots.data.csvtext import TableRead, read_table
-from hotspots.data.validate import Rejects
 
 __all__ = ["Reader", "read_rows", "content_identity"]
 

@@ -9,6 +9,7 @@ hour-of-day profiles and the force-export offence groups are drawn from here too
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import shapely
 
 from hotspots.data import schema as S
 from hotspots.data.areas import town_centre_area
-from hotspots.data.boundaries import POLICE_UK_DIR, load_boundaries, locate
+from hotspots.data.boundaries import POLICE_UK_DIR, Boundaries, load_boundaries, locate
 from hotspots.data.sim_params import (
     CATEGORY_PROFILE,
     HOUR_PROFILES,
@@ -58,20 +59,20 @@ class Calibration:
     real_mix: pd.Series  # real BCP share per category
 
 
-def month_index(months) -> np.ndarray:
+def month_index(months: Iterable[str]) -> np.ndarray:
     """``YYYY-MM`` -> months since 1970-01 (float)."""
     m = pd.Series(months, dtype="string")
     return (m.str[:4].astype(int) * 12 + m.str[5:7].astype(int) - 1 - 1970 * 12).to_numpy(float)
 
 
-def season_of(amplitude: np.ndarray, months) -> np.ndarray:
+def season_of(amplitude: np.ndarray, months: Iterable[str]) -> np.ndarray:
     """Seasonal factor, shape amplitude.shape + (n_months,)."""
     moy = month_index(months) % 12 + 1
     wave = np.cos(2 * np.pi * (moy - PEAK_MONTH) / 12.0)
     return 1.0 + amplitude[..., None] * wave
 
 
-def _seaside_geometry(boundaries) -> shapely.Geometry:
+def _seaside_geometry(boundaries: Boundaries) -> shapely.Geometry:
     lat = [p[0] for p in SEAFRONT_LATLON]
     lon = [p[1] for p in SEAFRONT_LATLON]
     x, y = TO_BNG.transform(lon, lat)
@@ -80,7 +81,7 @@ def _seaside_geometry(boundaries) -> shapely.Geometry:
     return shapely.union_all([coast, town_centre_area(boundaries).geometry])
 
 
-def _lsoa21(loc: pd.DataFrame, b) -> tuple[np.ndarray, np.ndarray]:
+def _lsoa21(loc: pd.DataFrame, b: Boundaries) -> tuple[np.ndarray, np.ndarray]:
     """LSOA 2021 code and name per snap point, so every simulated file uses one vintage.
 
     The code as police.uk gave it where it is a 2021 code (the 2024 files, and 2011
@@ -99,6 +100,10 @@ def _lsoa21(loc: pd.DataFrame, b) -> tuple[np.ndarray, np.ndarray]:
 
 @functools.lru_cache(maxsize=2)
 def load_calibration(geodir: str) -> Calibration:
+    """The simulator's calibration from the bundled police.uk months under ``geodir``.
+
+    Cached per folder (two at most), since it reads every bundled street file.
+    """
     files = sorted((Path(geodir) / POLICE_UK_DIR).glob("*-street.csv"))
     if not files:
         raise FileReadError(

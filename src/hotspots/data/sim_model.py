@@ -14,7 +14,6 @@ Quantitative Criminology 19(3), 275-301.
 from __future__ import annotations
 
 import json
-import math
 
 import numpy as np
 import pandas as pd
@@ -23,7 +22,7 @@ import shapely
 
 from hotspots.data import schema as S
 from hotspots.data.areas import Area, area_mask
-from hotspots.data.boundaries import geodata_dir, load_boundaries
+from hotspots.data.boundaries import Boundaries, geodata_dir, load_boundaries
 from hotspots.data.select import month_range, parse_month
 from hotspots.data.sim_calibration import (
     Calibration,
@@ -65,56 +64,37 @@ from hotspots.data.sim_params import (
     ZONES,
 )
 from hotspots.errors import InputError
+from hotspots.validation import SEED, Interval, Real
 from hotspots.version import __version__
 
+#: The simulator's numeric arguments, declared once for :func:`hotspots.data.simulate.simulate`
+#: (``@validate_params``): the same words and hints as ``hotspots simulate --help``.
+SIM_CONSTRAINTS = {
+    "seed": [SEED],
+    "spillover": [Interval(Real, -1, 1)],
+    "ring_m": [Interval(Real, 0, 5_000, unit="metres")],
+    "scale": [Interval(Real, 0, MAX_SCALE, closed="right")],
+    "dispersion": [Interval(Real, 1, 50)],
+}
+SIM_HINTS = {
+    "seed": "For example --seed 1.",
+    "spillover": "-0.10 is a 10% diffusion of benefits in the ring, +0.10 a 10% displacement.",
+    "ring_m": "Default 400.",
+    "scale": "1 gives real BCP volumes (~3,500 records a month); 6 gives ~1M records over 4 years.",
+    "dispersion": (
+        f"1 is Poisson; {CALIBRATED_DISPERSION:g} reproduces the overdispersion of real police.uk"
+        " months."
+    ),
+}
 
-def check_sim_params(seed, start, end, spillover, ring_m, scale) -> tuple:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InputError("seed", seed, "a whole number 0 or more", "For example --seed 1.")
+
+def check_sim_months(start: str, end: str) -> tuple[str, str]:
+    """``start`` and ``end`` as ``YYYY-MM``, refused when either is not a month or end < start."""
     start = parse_month(start, "start")
     end = parse_month(end, "end")
     if end < start:
         raise InputError("end", end, f"a month not before start ({start})")
-    try:
-        spillover = float(spillover)
-        ring_m = float(ring_m)
-        scale = float(scale)
-    except (TypeError, ValueError):
-        raise InputError(
-            "spillover / ring_m / scale", (spillover, ring_m, scale), "numbers"
-        ) from None
-    if not (math.isfinite(spillover) and -1.0 <= spillover <= 1.0):
-        raise InputError(
-            "spillover",
-            spillover,
-            "a signed fraction between -1 and 1",
-            "-0.10 is a 10% diffusion of benefits in the ring, +0.10 a 10% displacement.",
-        )
-    if not (math.isfinite(ring_m) and 0.0 <= ring_m <= 5000.0):
-        raise InputError(
-            "ring_m", ring_m, "a ring width between 0 and 5,000 metres", "Default 400."
-        )
-    if not (math.isfinite(scale) and 0.0 < scale <= MAX_SCALE):
-        raise InputError(
-            "scale",
-            scale,
-            f"a volume multiplier above 0 and at most {MAX_SCALE:g}",
-            "1 gives real BCP volumes (~3,500 records a month); 6 gives ~1M records over 4 years.",
-        )
-    return int(seed), start, end, spillover, ring_m, scale
-
-
-def check_dispersion(dispersion) -> float:
-    try:
-        d = float(dispersion)
-    except (TypeError, ValueError):
-        d = float("nan")
-    if not (math.isfinite(d) and 1.0 <= d <= 50.0):
-        raise InputError(
-            "dispersion", dispersion, "a number from 1 (Poisson) to 50",
-            f"{CALIBRATED_DISPERSION:g} reproduces the overdispersion of real police.uk months.",
-        )  # fmt: skip
-    return d
+    return start, end
 
 
 def zone_month_counts(
@@ -170,6 +150,7 @@ def _geojson(geom: shapely.Geometry) -> dict:
 
 
 def spill_kind(spillover: float) -> str:
+    """The words for a ring effect's sign: diffusion of benefits, displacement or none."""
     if spillover < 0:
         return "diffusion of benefits"
     if spillover > 0:
@@ -177,7 +158,7 @@ def spill_kind(spillover: float) -> str:
     return "none"
 
 
-def simulated_target(b=None) -> Area:
+def simulated_target(b: Boundaries | None = None) -> Area:
     """The simulator's own outline of the Seasonal Response area (the truth's target).
 
     Circles of :data:`SIM_TARGET_RADIUS_M` (250 m) around the five town-centre open
@@ -237,8 +218,8 @@ def _random_effects(seed: int, month: str, k: int, dispersion: float) -> np.ndar
 
 
 def draw_records(
-    cal: Calibration, zone: np.ndarray, months: list[str], *, seed, spillover, scale,
-    dispersion: float = 1.0,
+    cal: Calibration, zone: np.ndarray, months: list[str], *, seed: int, spillover: float,
+    scale: float, dispersion: float = 1.0,
 ) -> tuple[dict[str, np.ndarray], pd.DataFrame]:  # fmt: skip
     """Poisson counts per (location, category, month), then per-record attributes.
 

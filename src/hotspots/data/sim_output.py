@@ -78,6 +78,7 @@ class Simulation:
     _locations: pd.DataFrame = field(repr=False)
 
     def __len__(self) -> int:
+        """The number of simulated records."""
         return len(self.records)
 
     def police_uk_frame(self, rows: slice | None = None) -> pd.DataFrame:

@@ -94,10 +94,11 @@ from hotspots.data.boundaries import geodata_dir
 from hotspots.data.select import month_range
 from hotspots.data.sim_calibration import load_calibration
 from hotspots.data.sim_model import (
+    SIM_CONSTRAINTS,
+    SIM_HINTS,
     build_truth,
     build_zones,
-    check_dispersion,
-    check_sim_params,
+    check_sim_months,
     draw_records,
     simulated_records,
     simulated_target,
@@ -128,6 +129,7 @@ from hotspots.data.sim_params import (
     SIMULATED_LABEL,
     SIMULATED_WARNING,
 )
+from hotspots.validation import validate_params
 
 __all__ = [
     "Simulation",
@@ -160,6 +162,7 @@ __all__ = [
 ]
 
 
+@validate_params(SIM_CONSTRAINTS, SIM_HINTS)
 def simulate(
     seed: int = 0,
     start: str = DEFAULT_START,
@@ -201,13 +204,10 @@ def simulate(
     O(records) vectorised work; about 0.5 s for 4 years at scale 1 once the
     calibration (~1 s, once per process) is cached.
     """
-    seed, start, end, spillover, ring_m, scale = check_sim_params(
-        seed, start, end, spillover, ring_m, scale
-    )
+    start, end = check_sim_months(start, end)
     cal = load_calibration(str(geodata_dir()))
     target_area, ring, zone = build_zones(cal.loc, ring_m)
     months = month_range(start, end)
-    dispersion = check_dispersion(dispersion)
     a, expected = draw_records(
         cal, zone, months, seed=seed, spillover=spillover, scale=scale, dispersion=dispersion
     )

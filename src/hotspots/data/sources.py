@@ -4,7 +4,7 @@ data.police.uk archives unpack to ``YYYY-MM/YYYY-MM-<force>-street.csv`` (plus
 ``-outcomes.csv`` and ``-stop-and-search.csv``). Street files are read; the
 others are skipped with a notice, never misread. Zip archives are read in place
 (nothing is extracted to disk) after checks against path traversal and
-decompression bombs.
+decompression bombs (the checks themselves are in :mod:`hotspots.data.checks`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from hotspots.data.checks import (
+    MAX_FILE_MB,
+    MAX_UPLOAD_MB,
+    OTHER_POLICE_FILE,
+    ZIP_LIMITS,
+    check_zip_members,
+    skip_reason,
+)
 from hotspots.errors import FileReadError
 
 __all__ = [
@@ -31,33 +39,20 @@ __all__ = [
     "MAX_UPLOAD_MB",
 ]
 
-# Refuse archives that would expand beyond these limits (declared sizes: a quick first check).
-ZIP_LIMITS = {
-    "max_members": 10_000,
-    "max_total_bytes": 4 * 1024**3,  # 4 GiB uncompressed
-    "max_ratio": 200.0,  # uncompressed / compressed, per member (CSV compresses ~10x)
-}
 # What is really decompressed is counted as it streams (declared sizes can be forged):
 # one file may not exceed ``max_file_bytes`` (the largest police.uk force-month, the Met's,
-# is ~25 MB). With the store's batches (``HOTSPOTS_BATCH_MB``) this bounds an import's
-# peak memory whatever the archive expands to (benchmarks/ingest_memory.py).
-#: The one file-size limit, in MiB (1024**2 bytes, as Streamlit counts its MB): the readers
-#: refuse a larger file, the Data page a larger upload, and .streamlit/config.toml's
-#: ``[server] maxUploadSize`` must equal it (tests/data/test_sources.py checks the three agree).
-MAX_FILE_MB = 80
-#: All files of one upload on the Data page together, in MiB (Streamlit holds uploads in memory).
-MAX_UPLOAD_MB = 200
+# is ~25 MB), the one limit of :data:`hotspots.data.checks.MAX_FILE_MB`. With the store's
+# batches (``HOTSPOTS_BATCH_MB``) this bounds an import's peak memory whatever the archive
+# expands to (benchmarks/ingest_memory.py).
 READ_LIMITS = {
     "max_file_bytes": MAX_FILE_MB * 1024**2,
     "chunk": 1 << 20,
 }
-_COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".tgz", ".tar")
 
 # "2024-01-dorset-street.csv", also as browsers save a second copy: "... (1).csv", "...-1.csv"
 _STREET = re.compile(
     r"(^|/)(?P<month>\d{4}-\d{2})-(?P<force>[a-z0-9-]+?)-street(?:\s*\(\d+\)|-\d+)?\.csv$", re.I
 )
-_OTHER_POLICE = re.compile(r"-(outcomes|stop-and-search)\.csv$", re.I)
 
 
 @dataclass(frozen=True)
@@ -168,56 +163,11 @@ def file_key(name: str) -> str:
 def classify_name(name: str) -> str:
     """``street`` for police.uk street files, ``skip`` for outcomes / stop-and-search, else ``csv``."""
     low = name.replace("\\", "/").lower()
-    if _OTHER_POLICE.search(low):
+    if OTHER_POLICE_FILE.search(low):
         return "skip"
     if _STREET.search(low):
         return "street"
     return "csv"
-
-
-def skip_reason(name: str) -> str:
-    """Why a file is not read ("" when it is read): every file found is read or listed."""
-    low = name.replace("\\", "/").lower()
-    if low.endswith(".csv"):
-        return (
-            "police.uk outcomes / stop-and-search file, not street crime"
-            if _OTHER_POLICE.search(low)
-            else ""
-        )
-    if low.endswith(".zip"):
-        return "nested archive (unzip it and import its files)"
-    if low.endswith(_COMPRESSED):
-        return "compressed member (decompress it and import the CSV)"
-    if ".csv." in low.rsplit("/", 1)[-1]:
-        return "not a .csv file (renamed CSV? give it the .csv extension)"
-    return "not a CSV file"
-
-
-def _check_zip(path: Path, zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
-    infos = zf.infolist()
-    if len(infos) > ZIP_LIMITS["max_members"]:
-        raise FileReadError(
-            str(path), f"zip has {len(infos)} members; refused (limit {ZIP_LIMITS['max_members']})"
-        )
-    total = 0
-    for info in infos:
-        p = PurePosixPath(info.filename.replace("\\", "/"))
-        if p.is_absolute() or ".." in p.parts or re.match(r"^[A-Za-z]:", info.filename):
-            raise FileReadError(
-                str(path), f"zip member {info.filename!r} has an unsafe path; archive refused"
-            )
-        total += info.file_size
-        if info.compress_size > 0 and info.file_size / info.compress_size > ZIP_LIMITS["max_ratio"]:
-            raise FileReadError(
-                str(path),
-                f"zip member {info.filename!r} expands {info.file_size / info.compress_size:.0f}x; "
-                "refused as a possible decompression bomb",
-            )
-    if total > ZIP_LIMITS["max_total_bytes"]:
-        raise FileReadError(
-            str(path), f"zip would expand to {total / 1024**3:.1f} GiB; refused (limit 4 GiB)"
-        )
-    return infos
 
 
 def _from_zip(path: Path) -> Iterator[InputFile]:
@@ -226,7 +176,7 @@ def _from_zip(path: Path) -> Iterator[InputFile]:
     except zipfile.BadZipFile:
         raise FileReadError(str(path), "not a valid zip archive") from None
     with zf:
-        infos = _check_zip(path, zf)
+        infos = check_zip_members(path, zf.infolist())
     # Every member by its own position: members may share a name (two folders' street.csv
     # zipped flat), and each is read (or reported) on its own. A repeated name gets its
     # position in the archive added, so messages and reports tell the members apart.
@@ -280,7 +230,7 @@ def iter_inputs(paths: list[str | Path]) -> Iterator[InputFile | FileReadError]:
             except FileReadError as exc:
                 yield exc
         else:
-            why = skip_reason(p.name) if _OTHER_POLICE.search(p.name.lower()) else ""
+            why = skip_reason(p.name) if OTHER_POLICE_FILE.search(p.name.lower()) else ""
             yield InputFile(
                 str(p), file_key(p.name), "skip" if why else classify_name(p.name), _path=p, why=why
             )

@@ -215,6 +215,7 @@ class ChanceModel:
 
     @property
     def n_points(self) -> int:
+        """The number of map points."""
         return len(self.x)
 
     def disc_share(self, cx: np.ndarray, cy: np.ndarray, radius_m: float) -> np.ndarray:

@@ -145,6 +145,7 @@ class DbscanResult:
 
     @property
     def parameters(self) -> dict[str, object]:
+        """The method's parameters as used, for exports and the audit log."""
         return {
             "method": "dbscan",
             "eps_m": self.eps_m,
@@ -337,7 +338,8 @@ def dbscan_hotspots(
         eps_m = auto_eps_m(pts)
         notes.append(
             f"eps set to {eps_m:g} m: record-weighted median distance from a location to its "
-            f"{KNN_K}nd-nearest other location, rounded to 10 m (range {EPS_RANGE_M[0]:g}–{EPS_RANGE_M[1]:g} m)."
+            f"{KNN_K}nd-nearest other location, rounded to 10 m "
+            f"(range {EPS_RANGE_M[0]:g}–{EPS_RANGE_M[1]:g} m)."
         )
     eps_m = float(eps_m)
     m_by_loc: np.ndarray | None = None

@@ -4,9 +4,9 @@ Written by hand (no PySAL dependency) after Getis and Ord (1992) and Ord and
 Getis (1995): binary distance-band weights that include the cell itself (the
 "star" statistic), exact p-values under the map-point chance model of
 :mod:`hotspots.methods.chance` where records sit on police.uk map points (else
-by conditional permutation, Anselin 1995), a Benjamini-Hochberg false-discovery-rate correction (on by default, because a
-100 m grid over BCP runs ~17,000 tests at once), and hotspots cut at the peaks
-of z so that each is street-sized.
+by conditional permutation, Anselin 1995), a Benjamini-Hochberg false-discovery-rate
+correction (on by default, because a 100 m grid over BCP runs ~17,000 tests at once),
+and hotspots cut at the peaks of z so that each is street-sized.
 
 The statistic and its inference (z, permutation p-values, BH, classes) are in
 :mod:`hotspots.methods.gistar_stat`; this module grids the records, chooses the
@@ -74,17 +74,17 @@ from hotspots.data import schema as S
 from hotspots.data.areas import Area, records_in_area, resolve_area
 from hotspots.data.frames import records_frame
 from hotspots.methods.gistar_stat import (
-    _FLOOR_CELLS,
     DEFAULT_PERMUTATIONS,
     DEFAULT_SEED,
+    FLOOR_CELLS,
     GI_CLASSES,
-    _kernel,
     auto_permutations,
     bh_adjust,
     binomial_grid_p,
     check_permutations,
     classify_gi,
     conditional_permutation_p,
+    disc_kernel,
     gistar_grid_p,
     gistar_grid_z,
     gistar_z,
@@ -237,14 +237,17 @@ class GiStarResult:
 
     @property
     def hot_mask(self) -> np.ndarray:
+        """True for each hot cell: positive z and adjusted p below ``alpha``."""
         g = self.grid
         return ((g[GI_Z] > 0) & (g[P_ADJUSTED] < self.alpha)).to_numpy(dtype=bool)
 
     def class_counts(self) -> dict[str, int]:
+        """Cells per Gi* class, every class present."""
         vc = self.grid[GI_CLASS].value_counts()
         return {c: int(vc.get(c, 0)) for c in GI_CLASSES}
 
     def to_dict(self) -> dict:
+        """The parameters and class counts, JSON-safe."""
         return {
             "method": "gistar",
             "area": self.area_name,
@@ -339,7 +342,7 @@ def auto_permutations_note(permutations: int, n_tests: int, fdr: bool) -> str:
     """The sentence that announces the automatic number of permutations."""
     why = (
         f"so that the false-discovery-rate correction over {n_tests:,} cells can pass cells "
-        f"at the smallest p-value a permutation test gives once {_FLOOR_CELLS} share it"
+        f"at the smallest p-value a permutation test gives once {FLOOR_CELLS} share it"
         if fdr
         else "the smallest p-value it gives is far below the levels used"
     )
@@ -383,10 +386,11 @@ def resolve_scales(
     cell_size_m = float(cell_size_m)
     if distance_m is None:
         distance_m = DEFAULT_DISTANCE_CELLS * cell_size_m
-        k = int(_kernel(cell_size_m, distance_m).sum())
+        k = int(disc_kernel(cell_size_m, distance_m).sum())
         notes.append(
             f"distance band set to {distance_m:g} m ({DEFAULT_DISTANCE_CELLS:g} cells; "
-            f"each cell is compared with the {k} cells, itself included, whose centres lie within it)"
+            f"each cell is compared with the {k} cells, itself included, whose centres lie "
+            "within it)"
         )
     distance_m = float(distance_m)
     if distance_m < cell_size_m:
@@ -572,9 +576,9 @@ def gistar_hotspot_areas(result: GiStarResult) -> gpd.GeoDataFrame:
     the scale of the band). Hot cells on the flank of a peak, beyond its band, do
     not start hotspots of their own: a hotter cell lies within their band, and
     their z comes from its records. Empty cells are left out: they are hot only
-    because a busy neighbour is within the band. A busy cell can itself be not significant (conditional permutation
-    fixes its own count and asks only whether its neighbours are unusual) while
-    its neighbours are hot because of it; it still belongs to their hotspot.
+    because a busy neighbour is within the band. A busy cell can itself be not significant
+    (conditional permutation fixes its own count and asks only whether its neighbours are
+    unusual) while its neighbours are hot because of it; it still belongs to their hotspot.
 
     Cost: one pass over the hot cells, ~10 ms for a few hundred hot cells.
     """
@@ -586,7 +590,7 @@ def gistar_hotspot_areas(result: GiStarResult) -> gpd.GeoDataFrame:
     b = g.geometry.bounds
     col = np.rint((b["minx"].to_numpy() - b["minx"].min()) / c).astype(np.int64)
     row = np.rint((b["miny"].to_numpy() - b["miny"].min()) / c).astype(np.int64)
-    kern = _kernel(c, result.distance_m)
+    kern = disc_kernel(c, result.distance_m)
     r = kern.shape[0] // 2
     di, dj = (a - r for a in np.nonzero(kern))
     shape = (int(row.max()) + 1 + 2 * r, int(col.max()) + 1 + 2 * r)

@@ -39,7 +39,7 @@ DEFAULT_PERMUTATIONS = 9999
 _PERMUTATION_CHOICES = (999, 1999, 4999, 9999, 19999, 49999, 99999)
 #: :func:`auto_permutations` makes BH able to pass a cell at the permutation floor
 #: once this many cells share the floor.
-_FLOOR_CELLS = 10
+FLOOR_CELLS = 10
 #: Seed of the permutation draws: fixed, so a rerun gives the same hotspots.
 DEFAULT_SEED = 0
 
@@ -105,7 +105,12 @@ def gistar_z(values: np.ndarray, x: np.ndarray, y: np.ndarray, distance: float) 
     return _z_from_sums(lag, w_sum, w_sum, xbar, s, n)
 
 
-def _kernel(cell_size_m: float, distance_m: float) -> np.ndarray:
+def disc_kernel(cell_size_m: float, distance_m: float) -> np.ndarray:
+    """The 0/1 weights of the cells whose centres lie within ``distance_m`` of the centre cell.
+
+    A square array of side ``2 r + 1`` cells, ``r = floor(distance_m / cell_size_m)``; the
+    centre cell is included (Gi*). Shared by the grid statistic and the result's notes.
+    """
     r = int(math.floor(distance_m / cell_size_m + _EPS))
     off = np.arange(-r, r + 1)
     di, dj = np.meshgrid(off, off, indexing="ij")
@@ -163,11 +168,13 @@ def _grid_sums(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Counts zeroed outside the mask, neighbourhood sums (self included), neighbour counts."""
     cm = np.where(m, c, 0.0)
-    k = _kernel(cell_size_m, distance_m)
+    k = disc_kernel(cell_size_m, distance_m)
     return cm, _neigh_sum(cm, k), np.rint(_neigh_sum(m.astype("float64"), k))
 
 
-def _check_grid(counts, mask, distance_m) -> tuple[np.ndarray, np.ndarray]:
+def _check_grid(
+    counts: np.ndarray, mask: np.ndarray | None, distance_m: float
+) -> tuple[np.ndarray, np.ndarray]:
     c = np.asarray(counts, dtype="float64")
     if c.ndim != 2:
         raise InputError("counts", c.shape, "a 2-D array (rows, columns)")
@@ -291,7 +298,7 @@ def binomial_grid_p(
     total = float(qm.sum())
     if total <= 0:
         raise InputError("cell_share", total, "positive chance shares on the study cells")
-    band = _neigh_sum(qm / total, _kernel(cell_size_m, distance_m))
+    band = _neigh_sum(qm / total, disc_kernel(cell_size_m, distance_m))
     n = int(round(float(cm.sum())))
     s = np.rint(lag[m])  # exact integer sums (the FFT errs ~1e-12)
     pi = np.clip(band[m], 0.0, 1.0)
@@ -319,7 +326,7 @@ def bh_adjust(p: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------- permutation inference
 def check_permutations(
-    permutations, seed, *, allow_none: bool = False
+    permutations: object, seed: object, *, allow_none: bool = False
 ) -> tuple[int | None, int | None]:
     """Validate ``permutations`` (a whole number >= 0, or None when allowed) and ``seed``.
 
@@ -351,7 +358,7 @@ def auto_permutations(n_tests: int, alpha: float = 0.05, fdr: bool = True) -> in
     9,999, 225-244 at 99,999.
     """
     m = max(int(n_tests), 1) if fdr else 1
-    need = 2.0 * m / (alpha * _FLOOR_CELLS) - 1
+    need = 2.0 * m / (alpha * FLOOR_CELLS) - 1
     for p in _PERMUTATION_CHOICES:
         if p >= need:
             return p

@@ -37,10 +37,12 @@ class Grid:
 
     @property
     def shape(self) -> tuple[int, int]:
+        """``(rows, columns)`` = ``(ny, nx)``, as numpy arrays of the grid."""
         return (self.ny, self.nx)
 
     @property
     def n_cells(self) -> int:
+        """The number of cells."""
         return self.nx * self.ny
 
     def centres(self) -> tuple[np.ndarray, np.ndarray]:
@@ -80,9 +82,10 @@ def grid_for(
 def bin_counts(
     grid: Grid, x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None
 ) -> np.ndarray:
-    """Sum of ``weights`` (default 1) per cell, float64 array of ``grid.shape``. Off-grid points ignored.
+    """Sum of ``weights`` (default 1) per cell, float64 array of ``grid.shape``.
 
-    Uses ``np.bincount`` on flat indices (8x faster than ``np.histogram2d``).
+    Off-grid points are ignored. Uses ``np.bincount`` on flat indices (8x faster than
+    ``np.histogram2d``).
     """
     i, j, inside = grid.index_of(x, y)
     w = None if weights is None else np.asarray(weights, dtype="float64")[inside]

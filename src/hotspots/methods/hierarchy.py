@@ -420,9 +420,12 @@ def _peak_names(
     gazetteer: gpd.GeoDataFrame | None,
     skip: np.ndarray,
 ) -> list[str]:
-    """Names after :func:`peak_places`; a clash falls back to the hotspot's own name (its
-    streets), then adds the grid reference of its peak. Rows in ``skip`` (split
-    parents, renamed later) keep their names and take part in no clash."""
+    """Names after :func:`peak_places`, with clashes resolved.
+
+    A clash falls back to the hotspot's own name (its streets), then adds the grid
+    reference of its peak. Rows in ``skip`` (split parents, renamed later) keep their names
+    and take part in no clash.
+    """
     keep = {
         own[i]
         for i in range(len(own))

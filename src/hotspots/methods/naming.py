@@ -29,17 +29,18 @@ from hotspots.data.frames import records_frame, require_crs
 from hotspots.data.points import WeightedPoints, unique_locations
 from hotspots.errors import InputError
 from hotspots.methods.place_names import (
-    _CAPITAL_S,
-    _PREFIX,
-    _TOP_N,
     ANONYMISATION_NOTE,
+    CAPITAL_S,
     GENERIC_LOCATIONS,
+    LOCATION_PREFIX,
     NAME_WITHIN_M,
     PLACES,
     SNAP_SPACING_M,
-    _describe_locations,
+    TOP_N_LOCATIONS,
+    describe_locations,
     street_text,
 )
+from hotspots.validation import InstanceOf, Interval, Real, validate_params
 
 __all__ = [
     "NAME_WITHIN_M",
@@ -58,8 +59,11 @@ __all__ = [
 
 
 def empty_hotspots(extra: dict[str, str] | None = None) -> gpd.GeoDataFrame:
-    """A zero-row hotspot frame with :data:`HOTSPOT_COLUMNS`, the description columns
-    (:data:`~hotspots.data.schema.HOTSPOT_DESCRIPTION_COLUMNS`) and ``extra``, EPSG:27700."""
+    """A zero-row hotspot frame in EPSG:27700 with the hotspot columns and ``extra``.
+
+    The columns are :data:`HOTSPOT_COLUMNS`, then the description columns
+    (:data:`~hotspots.data.schema.HOTSPOT_DESCRIPTION_COLUMNS`), then ``extra``.
+    """
     cols: dict[str, pd.Series] = {
         S.HOTSPOT_ID: pd.Series(dtype="int64"),
         S.RANK: pd.Series(dtype="int64"),
@@ -242,7 +246,7 @@ def _location_texts(records: pd.DataFrame, first: np.ndarray) -> np.ndarray:
     if len(first) == 0:
         return np.empty(0, dtype=object)
     texts = _take(records[S.LOCATION], first).astype("string")
-    texts = texts.str.removeprefix(_PREFIX).str.replace(_CAPITAL_S, "'s", regex=True)
+    texts = texts.str.removeprefix(LOCATION_PREFIX).str.replace(CAPITAL_S, "'s", regex=True)
     return texts.fillna("").to_numpy(dtype=object)
 
 
@@ -277,6 +281,16 @@ def _factorize_subset(
     return np.asarray(codes, dtype=np.int64), np.asarray(labels, dtype=object)
 
 
+@validate_params(
+    {
+        "polygons": [
+            InstanceOf(
+                gpd.GeoDataFrame, description="a GeoDataFrame of hotspot polygons in EPSG:27700"
+            )
+        ],
+        "name_within_m": [Interval(Real, 0, 5_000, unit="metres")],
+    }
+)
 def describe_hotspots(
     polygons: gpd.GeoDataFrame,
     records: pd.DataFrame,
@@ -285,7 +299,7 @@ def describe_hotspots(
     boundaries: Boundaries | None = None,
     name_within_m: float = NAME_WITHIN_M,
     labels: np.ndarray | None = None,
-    top_n: int = _TOP_N,
+    top_n: int = TOP_N_LOCATIONS,
     points: WeightedPoints | None = None,
 ) -> gpd.GeoDataFrame:
     """Fill the standard hotspot columns for a set of hotspot polygons.
@@ -345,14 +359,8 @@ def describe_hotspots(
     distinct locations come from one record each. police.uk's anonymisation is
     described at https://data.police.uk/about/#location-anonymisation.
     """
-    if not isinstance(polygons, gpd.GeoDataFrame):
-        raise InputError(
-            "polygons", type(polygons).__name__, "a GeoDataFrame of hotspot polygons in EPSG:27700"
-        )
     check_crs(polygons, "polygons")
     records = check_records(records)
-    if not (isinstance(name_within_m, (int, float)) and 0 <= name_within_m <= 5_000):
-        raise InputError("name_within_m", name_within_m, "a distance between 0 and 5,000 metres")
     keep_extra = [
         c
         for c in polygons.columns
@@ -413,7 +421,9 @@ def describe_hotspots(
         k2, inv = np.unique(key, return_inverse=True)
         return k2 // n_labels, k2 % n_labels, np.bincount(inv, weights=cnt[rows]).astype(np.int64)
 
-    def top_per_hotspot(poly, code, n, labels) -> list[list[tuple[str, int]]]:
+    def top_per_hotspot(
+        poly: np.ndarray, code: np.ndarray, n: np.ndarray, labels: np.ndarray
+    ) -> list[list[tuple[str, int]]]:
         """Up to ``top_n`` (label, records) per hotspot, most records first (ties: label)."""
         out: list[list[tuple[str, int]]] = [[] for _ in range(m)]
         if len(poly) == 0:
@@ -459,7 +469,7 @@ def describe_hotspots(
     if gazetteer is None:
         gazetteer = (boundaries or load_boundaries()).gazetteer
     check_crs(gazetteer, "gazetteer")
-    desc = _describe_locations(
+    desc = describe_locations(
         geoms,
         pts,
         pair_poly,

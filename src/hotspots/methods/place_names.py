@@ -123,9 +123,12 @@ GENERIC_LOCATIONS: frozenset[str] = frozenset(
 (every location text without a street that police.uk uses for a kind of place).
 A hotspot led by one of them is qualified by the nearest street and the ward."""
 
-_PREFIX = "On or near "
-_CAPITAL_S = r"'S\b"
-_TOP_N = 3
+#: police.uk's prefix on every location text ("On or near Old Christchurch Road").
+LOCATION_PREFIX = "On or near "
+#: Regular expression for police.uk's capital after an apostrophe ("St Paul'S Place").
+CAPITAL_S = r"'S\b"
+#: Locations listed per hotspot by default.
+TOP_N_LOCATIONS = 3
 _NEARBY_STREETS = 12  # streets near the busiest location tried when names clash
 _MAX_ADDED_STREETS = 2
 
@@ -137,7 +140,7 @@ def street_text(location: str) -> str:
     """
     if not isinstance(location, str):
         return ""
-    return re.sub(_CAPITAL_S, "'s", location.removeprefix(_PREFIX))
+    return re.sub(CAPITAL_S, "'s", location.removeprefix(LOCATION_PREFIX))
 
 
 @dataclass
@@ -260,7 +263,7 @@ def _unique_names(parts: list[_Name]) -> list[str]:
     return [p.render() for p in parts]
 
 
-def _describe_locations(
+def describe_locations(
     geoms: np.ndarray,
     pts: WeightedPoints,
     pair_poly: np.ndarray,

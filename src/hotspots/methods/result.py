@@ -167,9 +167,11 @@ class HotspotResult:
 
     @property
     def method_label(self) -> str:
+        """The method's name for people, as the registry declares it."""
         return METHOD_LABELS.get(self.method, self.method)
 
     def __len__(self) -> int:
+        """The number of hotspots."""
         return len(self.hotspots)
 
     def to_dict(self) -> dict[str, Any]:

@@ -7,13 +7,38 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-__all__ = ["trend_chart", "month_runs", "bar_chart", "yearly_chart", "coverage_chart"]
+__all__ = [
+    "trend_chart",
+    "month_runs",
+    "bar_chart",
+    "yearly_chart",
+    "coverage_chart",
+    "legend",
+    "LEGEND_COLUMNS",
+]
 
 from hotspots.present.palettes import OKABE_ITO
 from hotspots.present.tables import format_month
 
 # black (the first Okabe-Ito colour) is kept for text and outlines, not for series
 SERIES_COLOURS = [c for c in OKABE_ITO if c.upper() != "#000000"]
+
+#: legend entries per row under a chart: two long category names fit side by side on a phone
+LEGEND_COLUMNS = 2
+
+
+def legend(columns: int = LEGEND_COLUMNS) -> alt.Legend:
+    """The one legend of every chart: under the chart, in ``columns`` columns, labels never
+    cut ("Violence and sexual offences" in full: Vega-Lite's ``labelLimit`` 0 is no limit,
+    its default 160 px cut it to "Violence and sex…")."""
+    return alt.Legend(
+        title=None, orient="bottom", direction="horizontal", columns=columns, labelLimit=0
+    )
+
+
+def _labels_in_full(**kw) -> alt.Axis:
+    """An axis whose labels are never cut (category names on a bar chart's axis)."""
+    return alt.Axis(labelLimit=0, **kw)
 
 
 def month_runs(months: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -56,7 +81,9 @@ def trend_chart(df: pd.DataFrame, title: str, y_title: str = "Records per month"
         .encode(
             x=alt.X("date:T", title="Month", axis=alt.Axis(format="%b %Y", labelAngle=0)),
             y=alt.Y("records:Q", title=y_title),
-            color=alt.Color("series:N", title="", scale=alt.Scale(range=SERIES_COLOURS)),
+            color=alt.Color(
+                "series:N", title="", scale=alt.Scale(range=SERIES_COLOURS), legend=legend()
+            ),
             detail=alt.Detail("segment:N"),
             tooltip=[
                 alt.Tooltip("Month:N"),
@@ -75,7 +102,7 @@ def bar_chart(
         alt.Chart(df, title=title)
         .mark_bar(color="#0072B2")
         .encode(
-            y=alt.Y(f"{x}:N", title=x_title, sort="-x"),
+            y=alt.Y(f"{x}:N", title=x_title, sort="-x", axis=_labels_in_full()),
             x=alt.X(f"{y}:Q", title=y_title),
             tooltip=[x, y],
         )
@@ -92,7 +119,9 @@ def yearly_chart(df: pd.DataFrame, title: str) -> alt.Chart:
             x=alt.X("year:N", title="Year"),
             xOffset="series:N",
             y=alt.Y("records:Q", title="Records in the window"),
-            color=alt.Color("series:N", title="", scale=alt.Scale(range=SERIES_COLOURS)),
+            color=alt.Color(
+                "series:N", title="", scale=alt.Scale(range=SERIES_COLOURS), legend=legend()
+            ),
             tooltip=["year", "series", "records"],
         )
     )
@@ -140,7 +169,7 @@ def coverage_chart(
                 "line:N",
                 title=None,
                 scale=alt.Scale(domain=[ours, rand], range=["#D55E00", "#777777"]),
-                legend=alt.Legend(orient="bottom"),
+                legend=legend(),
             ),
             strokeDash=alt.StrokeDash(
                 "line:N", scale=alt.Scale(domain=[ours, rand], range=[[1, 0], [6, 4]]), legend=None

@@ -20,11 +20,14 @@ import math
 import pandas as pd
 
 from hotspots.comparison import wording as W
-from hotspots.comparison.dispersion import POISSON_LABEL
+from hotspots.comparison.dispersion import POISSON_LABEL, two_figures
 from hotspots.comparison.evaluation_results import TABLE_COLUMNS, Evaluation, GroupEvaluation
 from hotspots.comparison.ratio import RateRatio
 
 __all__ = [
+    "NOT_APPLICABLE",
+    "dispersion_caption",
+    "ring_sentence",
     "wdq_reading",
     "wdq_meaning",
     "spillover_words",
@@ -36,6 +39,13 @@ __all__ = [
     "evaluation_dict",
     "evaluation_table",
 ]
+
+#: the ring's words when the target did not improve against the control
+NOT_APPLICABLE = (
+    "displacement and diffusion do not apply, as the target did not improve against the "
+    "control (no benefit to spread, nothing pushed next door)"
+)
+_DISPERSION_SCALE = "Dispersion 1 means counts vary as much as chance alone would make them."
 
 
 def wdq_reading(t0: float, t1: float, c0: float, c1: float, value: float) -> str:
@@ -86,16 +96,68 @@ def spillover_words(g: GroupEvaluation) -> str:
         return "no ring (buffer_m = 0)"
     spill = g.spillover
     if spill == "not applicable":
-        return (
-            "not applicable: the target did not improve against the control, so there is no "
-            "benefit to diffuse and nothing displaced"
-        )
+        return NOT_APPLICABLE
     if not g.spillover_significant:
         return f"no clear {spill} (the interval includes no change)"
     qlo, qhi = g.wdq_ci
     if not (qlo > 0 or qhi < 0):
         return f"{spill}, though its size against the target's change (the WDQ) is unclear"
     return spill
+
+
+def ring_sentence(ev: Evaluation, g: GroupEvaluation) -> str:
+    """What the ring did, as one sentence of the reading ("" without a ring).
+
+    ``The streets around it (400 m ring) changed by -12% against the control (between
+    -20% and -3%): diffusion of benefits.`` When the target did not improve against the
+    control there is no benefit to spread and nothing pushed next door, and the sentence
+    says so in one go rather than as a label ("…: not applicable: …"). Its words after
+    the ring's change are :func:`spillover_words`, the table's ``spillover`` column.
+    """
+    brel = g.buffer_relative
+    if brel is None:
+        return ""
+    blo, bhi = brel.pct_ci
+    head = (
+        f"The streets around it ({ev.buffer_m:g} m ring) changed by {W.pct(brel.pct)} against "
+        f"the control ({W.between(blo, bhi)})"
+    )
+    joiner = "; " if g.spillover == "not applicable" else ": "
+    return f"{head}{joiner}{spillover_words(g)}."
+
+
+def dispersion_caption(g: GroupEvaluation) -> str:
+    """Which dispersion each figure of a group allows for, in one caption.
+
+    The relative effect (the lead figure) uses the target's and the control's own
+    dispersions, from their map points' monthly counts (Satterthwaite's degrees of
+    freedom for the sum); the WDD and WDQ use one dispersion pooled over the target,
+    ring and control (:func:`hotspots.comparison.relative.zone_month_dispersion`). A
+    caption that named only the pooled one read as if it governed the effect too.
+    Dispersion 1 is as variable as chance (Poisson); 2 is twice the variance.
+    """
+    pooled = g.dispersion
+    if pooled.estimated:
+        lo, hi = pooled.ci
+        pooled_words = (
+            f"{two_figures(pooled.phi)} (95% range {two_figures(lo)} to {two_figures(hi)}; "
+            f"{pooled.df:g} degrees of freedom)"
+        )
+    else:
+        pooled_words = f"not estimated, too few months ({POISSON_LABEL})"
+    rd = g.relative.dispersion
+    if rd.model.startswith("separate"):
+        effect = (
+            "The effect against the control allows for the target's and the control's own "
+            f"dispersion, from their map points' monthly counts (together {two_figures(rd.phi)}, "
+            f"{rd.df:.0f} degrees of freedom)"
+        )
+        rest = "the WDD and WDQ use one dispersion pooled over the target, ring and control"
+        return f"{effect}; {rest}: {pooled_words}. {_DISPERSION_SCALE}"
+    return (
+        "The effect against the control, the WDD and the WDQ all use one dispersion pooled "
+        f"over the target, ring and control: {pooled_words}. {_DISPERSION_SCALE}"
+    )
 
 
 def count_change_words(a: int, b: int, pct: float) -> str:
@@ -165,12 +227,7 @@ def group_reading(ev: Evaluation, g: GroupEvaluation) -> str:
         f"{moved(g.control_change)}."
     )
     if brel is not None:
-        blo, bhi = brel.pct_ci
-        meaning = spillover_words(g)
-        s += (
-            f" The streets around it ({ev.buffer_m:g} m ring) changed by {W.pct(brel.pct)} against "
-            f"the control ({W.between(blo, bhi)}): {meaning}."
-        )
+        s += " " + ring_sentence(ev, g)
     if math.isfinite(g.net_effect):
         s += f" Net effect: {net_effect_words(g.net_effect, -w.ci_high, -w.ci_low)}."
     if not rel.dispersion.estimated:
@@ -184,13 +241,15 @@ def evaluation_reading(ev: Evaluation) -> str:
 
 
 def evaluation_dict(ev: Evaluation) -> dict:
-    """``ev.to_dict()`` with each group's ``wdq_meaning`` and ``reading`` (JSON output)."""
+    """``ev.to_dict()`` with each group's ``wdq_meaning``, ``reading`` and the page's caption
+    on dispersion, ``dispersion_reading`` (JSON output)."""
     d = ev.to_dict()
     d["groups"] = [
         {
             **gd,
             "wdq_meaning": wdq_meaning(g),
             "spillover_reading": spillover_words(g),
+            "dispersion_reading": dispersion_caption(g),
             "reading": group_reading(ev, g),
             "details": list(wdd_details(g)),
         }

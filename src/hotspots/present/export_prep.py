@@ -30,6 +30,7 @@ from hotspots.present.tables import (
     format_share,
     format_top,
     is_suppressed,
+    nest_hotspots,
 )
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "to_wgs84",
     "points_inside",
     "feature_label",
+    "reading_order",
     "display_value",
     "ordered",
 ]
@@ -202,13 +204,40 @@ def points_inside(gdf_metres: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]
     return np.round(pts.x.to_numpy(), DECIMALS), np.round(pts.y.to_numpy(), DECIMALS)
 
 
-def feature_label(row: Mapping[str, Any], name_column: str, position: int) -> str:
+def feature_label(
+    row: Mapping[str, Any], name_column: str, position: int, number: str | None = None
+) -> str:
+    """A feature's name in KML and GPX: "#1 Name", or "#1.2 Name" with the ``number``
+    the ranked table gives it (:func:`reading_order`)."""
     name = row.get(name_column)
     name = "" if name is None or (isinstance(name, float) and math.isnan(name)) else str(name)
+    if number is not None:
+        return f"#{number} {name}".strip()
     rank = row.get(S.RANK)
     if rank is not None and not pd.isna(rank):
         return f"#{int(rank)} {name}".strip()
     return name or f"Feature {position + 1}"
+
+
+def reading_order(table: pd.DataFrame) -> tuple[list[int], list[str | None]]:
+    """Positions of ``table``'s rows in the ranked table's order, and their numbers.
+
+    With street-sized hotspots (``level`` 1 under a ``parent``) each district comes
+    with its children after it, numbered "1", "1.1", "1.2", "2" as on the page, the map
+    and the CLI (:func:`hotspots.present.tables.nest_hotspots`); otherwise rank order
+    and no numbers (the rank is the number).
+    """
+    if S.RANK not in table.columns:
+        return list(range(len(table))), [None] * len(table)
+    order = np.argsort(table[S.RANK].to_numpy(), kind="stable").tolist()
+    nested_rows = "level" in table.columns and "parent" in table.columns
+    if not nested_rows or not (table["level"] == 1).any() or table[S.RANK].isna().any():
+        return order, [None] * len(table)  # (rows without a rank: a change table's gone ones)
+    geom = [table.geometry.name] if isinstance(table, gpd.GeoDataFrame) else []
+    plain = pd.DataFrame(table.drop(columns=geom))
+    plain["_pos"] = range(len(plain))
+    nested = nest_hotspots(plain)
+    return nested["_pos"].astype(int).tolist(), nested["label"].astype(str).tolist()
 
 
 def display_value(col: str, value: Any, withheld: bool, k: int | None) -> str:

@@ -34,6 +34,7 @@ from hotspots.present.export_prep import (
     feature_label,
     jsonable,
     points_inside,
+    reading_order,
     suppress_counts,
     to_wgs84,
 )
@@ -112,12 +113,8 @@ def to_kml(
     ET.SubElement(ls, "width").text = "2"
     ET.SubElement(ET.SubElement(style, "PolyStyle"), "color").text = "40005ed5"
     cols = [c for c in table.columns if c != table.geometry.name]
-    order = (
-        np.argsort(table[S.RANK].to_numpy(), kind="stable")
-        if S.RANK in table.columns
-        else range(len(table))
-    )
-    for pos in order:
+    order, numbers = reading_order(table)  # the ranked table's order and numbers ("1.1")
+    for pos, number in zip(order, numbers, strict=True):
         row = table.iloc[pos]
         rowd = row.to_dict()
         pm = ET.SubElement(doc, "Placemark")
@@ -125,7 +122,7 @@ def to_kml(
             pm.set("id", f"hotspot-{int(rowd[S.HOTSPOT_ID])}")
         # Google Earth puts the name into balloon HTML unescaped: escape it here.
         ET.SubElement(pm, "name").text = html.escape(
-            feature_label(rowd, name_column, int(pos)), quote=False
+            feature_label(rowd, name_column, int(pos), number), quote=False
         )
         body = "".join(
             f"<tr><th>{html.escape(HOTSPOT_TABLE_LABELS.get(c, str(c)))}</th><td>"
@@ -197,15 +194,11 @@ def to_gpx(
     )  # fmt: skip
     ET.SubElement(md, "time").text = meta["generated"].replace("+00:00", "Z")
     cols = [c for c in table.columns if c != table.geometry.name and c != name_column]
-    order = (
-        np.argsort(table[S.RANK].to_numpy(), kind="stable")
-        if S.RANK in table.columns
-        else range(len(table))
-    )
+    order, numbers = reading_order(table)  # the ranked table's order and numbers ("1.1")
     names = []
-    for pos in order:
+    for pos, number in zip(order, numbers, strict=True):
         rowd = table.iloc[pos].to_dict()
-        name = feature_label(rowd, name_column, int(pos))
+        name = feature_label(rowd, name_column, int(pos), number)
         names.append((name, pos))
         wpt = ET.SubElement(
             gpx, "wpt", lat=f"{lat[pos]:.{DECIMALS}f}", lon=f"{lon[pos]:.{DECIMALS}f}"

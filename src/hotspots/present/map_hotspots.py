@@ -26,14 +26,37 @@ from hotspots.present.tables import (
     format_share,
     format_top,
     is_suppressed,
+    nest_hotspots,
 )
 
-__all__ = ["hotspot_texts", "change_key", "hotspot_styles", "hotspot_legend", "add_hotspots"]
+__all__ = [
+    "rank_labels",
+    "hotspot_texts",
+    "change_key",
+    "hotspot_styles",
+    "hotspot_legend",
+    "add_hotspots",
+]
 
 
-def hotspot_texts(row: Mapping[str, Any], suppress_below: int | None) -> tuple[str, str]:
-    """(tooltip, popup) HTML of one hotspot row, escaped."""
-    rank = row.get(S.RANK)
+def rank_labels(hotspots: pd.DataFrame) -> dict[int, str]:
+    """Each hotspot's number as the ranked table writes it, by ``hotspot_id``: "1", "2", ...
+    for districts, "1.1", "1.2" for the street-sized hotspots inside district 1
+    (:func:`hotspots.present.tables.nest_hotspots`). Rows without a rank get none."""
+    df = pd.DataFrame(hotspots).drop(columns="geometry", errors="ignore")
+    if not len(df) or S.RANK not in df.columns:
+        return {}
+    ranked = df[df[S.RANK].notna()]
+    n = nest_hotspots(ranked.astype({S.RANK: "int64"}))  # "3", never "3.0" (a float column)
+    return {int(h): str(lb) for h, lb in zip(n[S.HOTSPOT_ID], n["label"], strict=True)}
+
+
+def hotspot_texts(
+    row: Mapping[str, Any], suppress_below: int | None, label: str | None = None
+) -> tuple[str, str]:
+    """(tooltip, popup) HTML of one hotspot row, escaped; ``label`` is its number as the
+    table writes it ("1.2"), by default its rank."""
+    rank = label if label is not None else row.get(S.RANK)
     name = row.get(S.NAME) or f"Hotspot {row.get(S.HOTSPOT_ID)}"
     count = row.get(S.COUNT)
     sup = is_suppressed(count, suppress_below)
@@ -151,7 +174,9 @@ def add_hotspots(
     chosen = None
     if len(h):
         rows = h.drop(columns="geometry").to_dict("records")
-        texts = [hotspot_texts(r, suppress_below) for r in rows]
+        numbers = rank_labels(h)  # "1.1" for a child: the table's numbers
+        order = {lb: i for i, lb in enumerate(numbers.values())}  # the table's order
+        texts = [hotspot_texts(r, suppress_below, numbers.get(int(r[S.HOTSPOT_ID]))) for r in rows]
         props, marks = [], []
         for r in rows:
             c = r.get(S.COUNT)
@@ -172,7 +197,7 @@ def add_hotspots(
                     "style": f"{cls}|{int(is_sel)}",
                 }
             )
-            marks.append((rank, is_sel, esc(r.get(S.NAME) or "")))
+            marks.append((rank, numbers.get(hid), is_sel, esc(r.get(S.NAME) or "")))
         GeoJsonLayer(
             to_wgs84_geoms(h.geometry.values), props, name="Hotspots", style=hotspot_styles(),
             style_by="style", tooltips=[t for t, _ in texts], popups=[p for _, p in texts],
@@ -180,20 +205,20 @@ def add_hotspots(
         if labels:
             pts = to_wgs84_geoms(list(shapely.point_on_surface(h.geometry.values)))
             lab = [
-                [round(pt.y, 6), round(pt.x, 6), str(rank), bool(sel), name]
-                for pt, (rank, sel, name) in zip(pts, marks, strict=True)
-                if rank is not None and (rank <= max_labels or sel)
+                [round(pt.y, 6), round(pt.x, 6), number, bool(sel), name]
+                for pt, (rank, number, sel, name) in zip(pts, marks, strict=True)
+                if number is not None and (_district(number) <= max_labels or sel)
             ]
-            lab.sort(key=lambda a: int(a[2]))  # rank 1 placed first and first in Tab order
-            if len(lab) < sum(1 for r, _, _ in marks if r is not None):
+            lab.sort(key=lambda a: order[a[2]])  # "1" placed first and first in Tab order
+            if len(lab) < sum(1 for r, _, _, _ in marks if r is not None):
                 notes.append(
-                    f"Rank numbers are written on the top {max_labels} hotspots; "
-                    "hover or click the others."
+                    f"Rank numbers are written on the top {max_labels} hotspots (and the "
+                    "street-sized ones inside them); hover or click the others."
                 )
             RankLabels(lab, keepout=label_keepout).add_to(m)
         if fit_to_hotspots:
             fit = bounds_latlon(shapely.union_all(h.geometry.values).buffer(250.0))
-        sel_rows = [k for k, (_, sel, _) in enumerate(marks) if sel]
+        sel_rows = [k for k, (_, _, sel, _) in enumerate(marks) if sel]
         if sel_rows:
             chosen = h.geometry.values[sel_rows[0]]
     change_classes = None
@@ -204,6 +229,11 @@ def add_hotspots(
         fit = bounds_latlon(chosen.buffer(300.0))
     legend = hotspot_legend(change_classes, controls=controls)
     return Drawn(legend=(legend,), notes=tuple(notes), fit=fit)
+
+
+def _district(number: str) -> int:
+    """The district's number of a label: ``"3.2" -> 3``."""
+    return int(number.split(".")[0])
 
 
 def _int_or(value: Any, default: int | None) -> int | None:

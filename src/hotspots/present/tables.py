@@ -39,12 +39,13 @@ CHILD_MARK = "\u2514 "  # "└ " before a child's name, under its parent
 
 DEFAULT_SUPPRESS_BELOW = 5
 
-# Column headings for people, by hotspot column.
+# Column headings for people, by hotspot column, in the order tables show them: the key
+# columns (rank, name, records) first, so a phone shows them without scrolling sideways.
 HOTSPOT_TABLE_LABELS: dict[str, str] = {
     S.RANK: "Rank",
     S.NAME: "Name",
-    S.WARD_NAME: "Ward",
     S.COUNT: "Records",
+    S.WARD_NAME: "Ward",
     S.SHARE: "Share of records",
     S.AREA_KM2: "Area (km²)",
     S.DENSITY_PER_KM2: "Records per km²",

@@ -36,8 +36,8 @@ from hotspots.present.filters import (  # re-exported: pages and ui import them 
 )
 
 if TYPE_CHECKING:
-    from hotspots.comparison.change import HotspotChange
     from hotspots.comparison.figures import WardReport
+    from hotspots.comparison.hotspot_trend import HotspotChanges
     from hotspots.comparison.rates import PeriodComparison
     from hotspots.comparison.windows import Baseline
     from hotspots.methods.gistar import GiStarResult
@@ -198,8 +198,9 @@ class SeasonalView:
     baseline_crime: Baseline | None
     baseline_asb: Baseline | None
     yearly: pd.DataFrame  # the same window, each year with data: Crime / ASB in the target
-    change: HotspotChange | None
+    change: HotspotChanges | None  # each hotspot of the after window against the before one
     notes: tuple[str, ...] = ()
+    change_method: str = "dbscan"
 
 
 def seasonal_view(
@@ -212,10 +213,17 @@ def seasonal_view(
     buffer_m: float = 400.0,
     control: str | None = None,
     with_change: bool = True,
+    change_method: str = "dbscan",
 ) -> SeasonalView:
-    """Evaluation of the target (before vs after) with buffer and control, baseline and change."""
+    """Evaluation of the target (before vs after) with buffer and control, baseline and change.
+
+    The change is per hotspot (:func:`hotspots.comparison.hotspot_trend.hotspot_changes`):
+    ``change_method`` finds the hotspots of the after window over the filters' area and
+    of the before window with the same settings, and each is classed new, growing,
+    persistent, shrinking, gone or too few to tell.
+    """
     records = narrow(records)
-    from hotspots.comparison.change import hotspot_change
+    everything = records  # the change's dispersion uses the 13 months to the after window
     from hotspots.comparison.evaluation import evaluate
     from hotspots.comparison.windows import baseline, dataset_months, window
     from hotspots.data.select import select_rows
@@ -272,10 +280,25 @@ def seasonal_view(
     notes: list[str] = []
     if with_change:
         try:
-            ch = hotspot_change(records, before, after, categories=f.categories, area=f.area)
+            ch = _hotspot_changes(everything, f, before, after, change_method)
         except Exception as exc:  # shown to people, never hides the evaluation
             notes.append(f"Hotspot change map unavailable: {exc}")
-    return SeasonalView(ev, b_crime, b_asb, yearly, ch, tuple(notes))
+    return SeasonalView(ev, b_crime, b_asb, yearly, ch, tuple(notes), change_method)
+
+
+def _hotspot_changes(
+    records: pd.DataFrame, f: Filters, before: str, after: str, method: str
+) -> HotspotChanges:
+    """Hotspots of ``after`` over the filters' area, each against ``before``."""
+    from hotspots.comparison.hotspot_trend import hotspot_changes
+    from hotspots.comparison.windows import window
+    from hotspots.methods.detect import detect, study_area
+
+    area = study_area(f.area)
+    wa = window(after)
+    now = filter_records(records, months=(wa.start, wa.end), categories=f.categories, area=area)
+    res = detect(now, method, area=area)
+    return hotspot_changes(records, res, wa, window(before), categories=f.categories)
 
 
 # --- Ward view ------------------------------------------------------------------
@@ -362,6 +385,7 @@ def ward_paragraph(wv: WardView, start: str, end: str, suppress_below: int | Non
     """
     from hotspots.comparison import wording as W
     from hotspots.data.boundaries import load_boundaries
+    from hotspots.present.disclosure import withheld
     from hotspots.present.tables import format_count, format_period
 
     def count(n: int) -> str:
@@ -371,7 +395,14 @@ def ward_paragraph(wv: WardView, start: str, end: str, suppress_below: int | Non
     period = format_period(start, end)
     out = [f"{wv.ward_name} had {count(wv.n_records)} records in {period}."]
     p = wv.previous
-    if p is not None and p.count_a > 0:
+    small = p is not None and withheld((p.count_a, p.count_b), suppress_below)
+    if p is not None and p.count_a > 0 and small:  # a change from a count under k gives it away
+        out.append(
+            f"A year earlier ({format_period(p.a.start, p.a.end)}) it had {count(p.count_a)}: "
+            "the change is withheld (a count under "
+            f"{suppress_below} is involved; disclosure control)."
+        )
+    elif p is not None and p.count_a > 0:
         r = p.result
         lo, hi = r.pct_ci
         if lo > 0:
@@ -386,7 +417,7 @@ def ward_paragraph(wv: WardView, start: str, end: str, suppress_below: int | Non
         )
     elif p is None:
         out.append(wv.comparison_note or "There is no comparison with a year earlier.")
-    if wv.n_bcp:
+    if wv.n_bcp and not withheld((wv.n_records,), suppress_below):  # a share gives a count away
         share_area = 100 * wv.area.area_km2 / load_boundaries().outline_area_km2
         out.append(
             f"That is {100 * wv.share_of_bcp:.1f}% of all BCP records, from "

@@ -113,6 +113,8 @@ def control_chart_figure(chart: ControlChart, category: str, title: str):
     marked (red: outside 99.8%, orange: outside 95% only)."""
     import altair as alt
 
+    from hotspots.present.charts import legend
+
     t = chart.table[chart.table["category"] == category].copy()
     t["date"] = pd.to_datetime(t["month"] + "-01")
     t["marker"] = t["flag"].map(
@@ -133,7 +135,7 @@ def control_chart_figure(chart: ControlChart, category: str, title: str):
                 domain=["within limits", "outside 95%", "unusual (outside 99.8%)"],
                 range=["#555555", "#e08a00", "#c0001a"],
             ),
-            legend=alt.Legend(title=None, orient="bottom"),
+            legend=legend(),
         ),
         tooltip=["month:N", "count:Q", alt.Tooltip("expected:Q", format=".0f"), "flag:N"],
     )

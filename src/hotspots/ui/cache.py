@@ -7,27 +7,28 @@ invalidates exactly what it should. Results are treated as read-only.
 
 from __future__ import annotations
 
-import functools
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import streamlit as st
 
 from hotspots.data.store import Store, open_dataset
 from hotspots.present import views
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import pandas as pd
+
 __all__ = [
-    "get_store",
-    "load_records",
     "DATASET_LABELS",
-    "filtered",
     "compute",
-    "whats_new",
+    "filtered",
+    "get_store",
+    "hotspot_page_model",
+    "load_records",
     "warm_up",
-    "hotspot_files",
+    "whats_new",
 ]
 
 DATASET_LABELS = {
@@ -192,78 +193,43 @@ def hotspot_map(
     )
 
 
-@dataclass(frozen=True)
-class DeferredFile:
-    """A download whose content is written only when someone asks for it.
-
-    ``name``, ``mime`` and ``label`` are known at once; ``data`` is a callable returning
-    the text (written once, then kept), which ``st.download_button`` calls only when the
-    button is clicked (Streamlit's deferred download).
-    """
-
-    name: str
-    mime: str
-    label: str
-    data: Callable[[], str]
-
-
-#: The Hotspot map's download formats, in the order of its buttons (as ``download_files``).
-HOTSPOT_DOWNLOADS = ("csv", "geojson", "kml", "gpx", "csv-json")
-
-
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _hotspot_files(
+def _hotspot_page(
     path: str,
     version: str,
-    filters: views.Filters,
-    params: tuple,
-    meta: dict,
-    stem: str,
-    suppress_below: int | None,
-) -> dict[str, DeferredFile]:
-    import datetime as dt
-
-    from hotspots.present.exports import EXPORT_FORMATS, export_file
-
-    view = _compute("hotspot_view", path, version, filters, params)
-    generated = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-
-    def writer(fmt: str) -> Callable[[], str]:
-        @functools.cache
-        def text() -> str:
-            return export_file(
-                view.hotspots, fmt, stem=stem, parameters=meta, suppress_below=suppress_below,
-                generated=generated,
-            ).text  # fmt: skip
-
-        return text
-
-    out = {}
-    for fmt in HOTSPOT_DOWNLOADS:
-        suffix, mime, label = EXPORT_FORMATS[fmt]
-        out[fmt] = DeferredFile(stem + suffix, mime, label, writer(fmt))
-    return out
-
-
-def hotspot_files(
     dataset: str,
     filters: views.Filters,
-    meta: dict,
-    stem: str,
+    params: tuple,
+    compare: str,
+    suppress_below: int | None,
+) -> Any:
+    from hotspots.present.hotspot_page import hotspot_page
+
+    view = _compute("hotspot_view", path, version, filters, params)
+    changes = (
+        None if compare == "none" else _hotspot_changes(path, version, filters, params, compare)
+    )
+    return hotspot_page(view, filters, dataset=dataset, changes=changes, k=suppress_below)
+
+
+def hotspot_page_model(
+    dataset: str,
+    filters: views.Filters,
+    compare: str,
     suppress_below: int | None,
     **params,
-) -> dict[str, DeferredFile]:
-    """The Hotspot map's download files (:func:`hotspots.present.hotspot_page.download_files`'s
-    formats, the same exporter and settings), written only when a button is clicked.
+) -> Any:
+    """:func:`hotspots.present.hotspot_page.hotspot_page` of the page's view, cached.
 
-    Writing all five (CSV, its settings JSON, GeoJSON, KML, GPX) took 1.3-3 s on every
-    rerun of the Hotspot map on a loaded machine; now a rerun writes none, and a file is
-    written once per view, settings and disclosure threshold, when first downloaded.
+    ``compare``: the comparison whose per-hotspot changes the page shows ("none": no
+    changes). The view-model (ranked table, download files, picker) took 1.3-3 s to
+    build on every rerun of the Hotspot map on a loaded machine; now once per view,
+    comparison and disclosure threshold.
     """
     store = get_store(dataset)
-    return _hotspot_files(
-        str(store.path), store.version, filters, tuple(sorted(params.items())), dict(meta),
-        stem, suppress_below,
+    return _hotspot_page(
+        str(store.path), store.version, dataset, filters, tuple(sorted(params.items())),
+        compare, suppress_below,
     )  # fmt: skip
 
 
@@ -285,7 +251,11 @@ def coverage(dataset: str) -> pd.DataFrame:
 
 @st.cache_resource(max_entries=16, show_spinner="Writing the report…")
 def _ward_report_files(
-    path: str, version: str, filters: views.Filters, ward: str, suppress_below: int | None
+    path: str,
+    version: str,
+    filters: views.Filters,
+    ward: str,
+    suppress_below: int | None,
 ) -> tuple[str, bytes]:
     from hotspots.present.reports import ward_report_html, ward_report_pdf
 
@@ -297,7 +267,10 @@ def _ward_report_files(
 
 
 def ward_report_files(
-    dataset: str, filters: views.Filters, ward: str, suppress_below: int | None
+    dataset: str,
+    filters: views.Filters,
+    ward: str,
+    suppress_below: int | None,
 ) -> tuple[str, bytes]:
     """(HTML, PDF) of a ward's one-page report, rendered once per dataset version and filters."""
     store = get_store(dataset)
@@ -337,7 +310,11 @@ def hotspot_changes(dataset: str, filters: views.Filters, compare: str, **params
     """:func:`hotspots.comparison.hotspot_trend.hotspot_changes` of the page's view, cached."""
     store = get_store(dataset)
     return _hotspot_changes(
-        str(store.path), store.version, filters, tuple(sorted(params.items())), compare
+        str(store.path),
+        store.version,
+        filters,
+        tuple(sorted(params.items())),
+        compare,
     )
 
 

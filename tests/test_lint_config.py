@@ -1,0 +1,52 @@
+"""The ruff rule set in pyproject.toml is written down and stays honest (issue 20).
+
+Each allowed confusable is really used in the package's text, every per-file ignore names files
+that exist, and the sweep script only applies unsafe fixes for rules the set selects.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LINT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["ruff"]["lint"]
+SWEEP = (ROOT / "scripts" / "ruff_sweep.sh").read_text(encoding="utf-8")
+
+
+def _selected(code: str) -> bool:
+    """True when ``code`` (or the family it names) falls under a selected prefix."""
+    return any(code.startswith(sel) for sel in LINT["select"])
+
+
+def test_numpy_docstrings_and_a_documented_choice():
+    assert LINT["pydocstyle"]["convention"] == "numpy"
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    block = text[text.index("[tool.ruff.lint]") : text.index("[tool.ruff.lint.pydocstyle]")]
+    # every family off has a reason written beside it
+    for family in ("ANN", "CPY", "E501", "EM", "PLR", "N812"):
+        assert re.search(rf"#\s+{family}\b", block), family
+
+
+def test_each_allowed_confusable_is_used_in_the_package():
+    text = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "src").rglob("*.py"))
+    for ch in LINT["allowed-confusables"]:
+        assert ch in text, f"{ch!r} is allowed but not used: drop it from allowed-confusables"
+
+
+def test_per_file_ignores_name_existing_files():
+    for pattern in LINT["per-file-ignores"]:
+        assert list(ROOT.glob(pattern)), f"per-file-ignores: {pattern} matches no file"
+
+
+def test_the_sweep_fixes_only_selected_rules_unsafely():
+    unsafe = re.search(r'^UNSAFE_OK="([^"]+)"', SWEEP, re.MULTILINE)
+    assert unsafe, "scripts/ruff_sweep.sh lists its unsafe fixes in UNSAFE_OK"
+    codes = unsafe.group(1).split(",")
+    assert codes and all(_selected(c) for c in codes), [c for c in codes if not _selected(c)]
+    # the sweep covers what scripts/lint.sh checks
+    lint_sh = (ROOT / "scripts" / "lint.sh").read_text(encoding="utf-8")
+    paths = re.search(r"PYTHON_PATHS=\(([^)]*)\)", lint_sh).group(1).split()
+    sweep_paths = re.search(r"PATHS=\(([^)]*)\)", SWEEP).group(1).split()
+    assert set(paths) == set(sweep_paths)
