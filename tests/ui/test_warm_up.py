@@ -21,7 +21,7 @@ from hotspots.ui import cache, warm
 def counted(monkeypatch):
     """Calls of the page view functions, by name, made after this fixture is set up."""
     calls: dict[str, int] = {}
-    for name in ("overview_view", "hotspot_view"):
+    for name in ("overview_view", "hotspot_view"):  # views.* (the page model: below)
         orig = getattr(views, name)
 
         def wrapper(*a, _orig=orig, _name=name, **k):
@@ -59,10 +59,15 @@ def test_overview_after_warm_up_computes_nothing_again(no_background, counted, n
 
 @pytest.mark.slow
 def test_hotspot_map_after_warm_up_computes_no_default_view_again(
-    no_background, counted, new_app_test
+    no_background, counted, new_app_test, monkeypatch
 ):
+    from hotspots.present import hotspot_page as hp
+
     cache.warm_up("bundled", pages=True)
     counted.clear()
+    models = []
+    orig = hp.hotspot_page
+    monkeypatch.setattr(hp, "hotspot_page", lambda *a, **k: models.append(1) or orig(*a, **k))
     at = new_app_test("hotspot_map").run()
     assert not at.exception
     assert counted.get("hotspot_view", 0) == 0
@@ -70,6 +75,7 @@ def test_hotspot_map_after_warm_up_computes_no_default_view_again(
         at.radio(key="method").set_value(method).run()
         assert not at.exception
     assert counted.get("hotspot_view", 0) == 0
+    assert models == []  # nor their page models (tables, download files)
 
 
 def test_warm_up_is_off_when_asked(monkeypatch):

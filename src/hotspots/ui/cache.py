@@ -450,8 +450,12 @@ def warm_up(
         on_first_page(sum(sec for _, sec in steps))
     if not pages:
         return steps
+    from hotspots.present.disclosure import suppress_below_for
+
+    k = suppress_below_for("local", exact_counts=True)  # the page's default without sign-in
     hot = tuple(sorted({**HOTSPOT_DEFAULTS, "method": "dbscan"}.items()))
     _compute("hotspot_view", path, version, f, hot)
+    _hotspot_page(path, version, dataset, f, hot, "none", k)  # its tables and downloads
     _streets(path, version)
     import streamlit_folium  # type: ignore[import-untyped]  # noqa: F401
 
@@ -462,9 +466,8 @@ def warm_up(
     build_map(streets=_streets(path, version), tiles="none")
     lap("hotspot map")
     for method in ("kde", "gistar"):
-        _compute(
-            "hotspot_view", path, version, f,
-            tuple(sorted({**HOTSPOT_DEFAULTS, "method": method}.items())),
-        )  # fmt: skip
+        other = tuple(sorted({**HOTSPOT_DEFAULTS, "method": method}.items()))
+        _compute("hotspot_view", path, version, f, other)
+        _hotspot_page(path, version, dataset, f, other, "none", k)
     lap("other methods")
     return steps
