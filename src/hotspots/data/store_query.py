@@ -16,7 +16,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from hotspots.data import schema as S
-from hotspots.data.store_layout import STORE_SCHEMA, StoreFiles, relation_arrow, sql_list, to_frame
+from hotspots.data.store_layout import (
+    STORE_SCHEMA,
+    StoreFiles,
+    decode_table,
+    relation_arrow,
+    sql_list,
+    to_frame,
+)
 from hotspots.errors import InputError
 
 __all__ = ["StoreQueries"]
@@ -69,6 +76,9 @@ class StoreQueries(StoreFiles):
                 if not parts:
                     return S.empty_records()
                 # a store written by an earlier version may hold months of both layouts
+                # (Crime IDs as text or as bytes): each is decoded before they are joined
+                if len({p.schema for p in parts}) > 1:
+                    parts = [decode_table(p) for p in parts]
                 return to_frame(pa.concat_tables(parts, promote_options="permissive"))
 
             return self._consistent(read)

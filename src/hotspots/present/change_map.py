@@ -37,14 +37,14 @@ from hotspots.present.maps import build_map
 __all__ = [
     "CHANGE_CLASSES",
     "ClassCount",
-    "classed_hotspots",
-    "change_legend",
-    "change_says_something",
-    "change_extent",
-    "change_tooltip",
     "add_change_layer",
-    "legend_html",
+    "change_extent",
+    "change_legend",
     "change_map",
+    "change_says_something",
+    "change_tooltip",
+    "classed_hotspots",
+    "legend_html",
 ]
 
 #: the classes in legend order (the Hotspot map's and the pack's)
@@ -63,7 +63,8 @@ class ClassCount:
 
 def classed_hotspots(table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Rows of a :class:`~hotspots.comparison.hotspot_trend.HotspotChanges` table that
-    have a class and an outline (no class: the before window had no data)."""
+    have a class and an outline (no class: the before window had no data).
+    """
     if not len(table):
         return table
     cls = table["change_class"].astype("string").fillna("")
@@ -87,15 +88,18 @@ def change_legend(table: gpd.GeoDataFrame) -> tuple[ClassCount, ...]:
 
 def change_says_something(table: gpd.GeoDataFrame) -> bool:
     """Whether the map would show more than one colour: at least two classes hold a
-    hotspot. With one class (or none) the page shows a table instead."""
+    hotspot. With one class (or none) the page shows a table instead.
+    """
     return len(change_legend(table)) >= 2
 
 
 def change_extent(
-    table: gpd.GeoDataFrame, margin_m: float = 300.0
+    table: gpd.GeoDataFrame,
+    margin_m: float = 300.0,
 ) -> tuple[float, float, float, float] | None:
     """``(x0, y0, x1, y1)`` metres of every classed hotspot (gone ones included) with
-    ``margin_m`` around: the whole comparison area, not only the target. None: none."""
+    ``margin_m`` around: the whole comparison area, not only the target. None: none.
+    """
     cells = classed_hotspots(table)
     if cells.empty:
         return None
@@ -109,7 +113,8 @@ def _rank(value: Any) -> int | None:
 
 def change_tooltip(row: Any, suppress_below: int | None) -> str:
     """One hotspot's tooltip (escaped HTML): rank and name, class, records then and now,
-    and the change unless a count is withheld."""
+    and the change unless a count is withheld.
+    """
     cls = str(row["change_class"])
     rank, rank_then = _rank(row.get(S.RANK)), _rank(row.get("rank_then"))
     name = esc(row.get(S.NAME) or "Hotspot")
@@ -169,7 +174,8 @@ def add_change_layer(
 
 def legend_html(legend: tuple[ClassCount, ...]) -> str:
     """The legend under the map: a swatch (hidden from screen readers), the class words and
-    the number of hotspots, e.g. "■ New (not a hotspot before): 3 hotspots"."""
+    the number of hotspots, e.g. "■ New (not a hotspot before): 3 hotspots".
+    """
     return " · ".join(
         f"<span style='color:{c.colour}' aria-hidden='true'>■</span> {esc(c.label)}: "
         f"{c.hotspots} hotspot{'s' if c.hotspots != 1 else ''}"
@@ -190,7 +196,8 @@ def change_map(
     """The change map: :func:`hotspots.present.maps.build_map` (offline base, the target
     dashed) fitted to every classed hotspot, with the change layer on top. ``tiles``:
     ``build_map``'s (None: the deployment's setting; without tiles, or when they fail,
-    the streets layer and the boundaries still draw)."""
+    the streets layer and the boundaries still draw).
+    """
     more = {} if tiles is None else {"tiles": tiles}
     m = build_map(
         area=area, height=height, simulated=simulated, zoom_to=change_extent(table),

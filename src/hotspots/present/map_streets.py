@@ -18,7 +18,7 @@ import shapely
 
 from hotspots.present.map_elements import GeoJsonLayer, StreetFallback, StreetLabels, esc
 from hotspots.present.map_geometry import TO_WGS84, to_wgs84_geoms
-from hotspots.present.streets import StreetLayer
+from hotspots.present.streets import NO_STREET_MAP, StreetLayer
 
 __all__ = [
     "STREET_COLOUR",
@@ -30,7 +30,6 @@ __all__ = [
 
 STREET_COLOUR = "#8A8A8A"
 STREET_LABEL_ZOOM = 15
-NO_STREET_MAP = "No street map available: no tile server is set and no street names are loaded."
 
 
 def street_label_payload(

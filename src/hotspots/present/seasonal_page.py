@@ -52,22 +52,22 @@ from hotspots.present.page_parts import Metric, change_delta, chart_values, tabl
 from hotspots.present.views import SeasonalView
 
 __all__ = [
-    "GroupPanel",
+    "ZONE_COUNT_COLUMNS",
     "ChangeSection",
+    "GroupPanel",
     "PartnershipTab",
     "SeasonalPage",
-    "seasonal_page",
     "change_section",
     "change_table_for_people",
-    "group_notes",
-    "windows_caption",
-    "no_verdict",
-    "intervention_years",
-    "partnership_tables",
-    "ZONE_COUNT_COLUMNS",
-    "evaluation_table_for_people",
     "evaluation_dict_for_people",
+    "evaluation_table_for_people",
+    "group_notes",
     "group_readings_for_people",
+    "intervention_years",
+    "no_verdict",
+    "partnership_tables",
+    "seasonal_page",
+    "windows_caption",
 ]
 
 ZONE_COUNT_COLUMNS = (
@@ -137,7 +137,8 @@ _OWN_DISP = "The relative effect of the target allows for its own dispersion"
 
 def group_notes(g) -> tuple[str, ...]:
     """A group's notes less the two on dispersion, which :func:`dispersion_caption` says
-    together: ``notes[0]`` (the pooled dispersion) and the note on the effect's own."""
+    together: ``notes[0]`` (the pooled dispersion) and the note on the effect's own.
+    """
     return tuple(n for n in g.notes[1:] if not n.startswith(_OWN_DISP))
 
 
@@ -167,7 +168,7 @@ def _panel(ev, g, k: int | None) -> GroupPanel:
                 delta,
                 arrow,
                 f"{count_text(before_n, k)} before; change with its 95% interval, {how}",
-            )
+            ),
         )
     rel = g.relative
     lo, hi = rel.pct_ci
@@ -188,7 +189,7 @@ def _panel(ev, g, k: int | None) -> GroupPanel:
                 f"{W.pct(lo)} to {W.pct(hi)} (95% CI)",
                 "down" if hi < 0 else "up" if lo > 0 else "off",
                 effect_help,
-            )
+            ),
         )
     withheld_text = WITHHELD_READING.format(k=k)
     if hide:
@@ -290,7 +291,8 @@ def _class_list(counts: dict[str, int], order: tuple[str, ...]) -> str:
 def change_table_for_people(table: gpd.GeoDataFrame, suppress_below: int | None) -> pd.DataFrame:
     """One row per classed hotspot: rank now (or before, for a former one), name, ward,
     records before and after, the change and the class, under the disclosure rule (a
-    withheld count reads ``<5`` and the change computed from it "withheld")."""
+    withheld count reads ``<5`` and the change computed from it "withheld").
+    """
     k = suppress_below
     h = classed_hotspots(table)
     rows = []
@@ -312,7 +314,7 @@ def change_table_for_people(table: gpd.GeoDataFrame, suppress_below: int | None)
                 "Records after": now,
                 "Change": change,
                 "Class": r["change_class"],
-            }
+            },
         )
     cols = ["Rank now", "Rank before", "Hotspot", "Ward", "Records before", "Records after",
             "Change", "Class"]  # fmt: skip
@@ -391,10 +393,17 @@ def intervention_years(iv, months: list[str] | tuple[str, ...]) -> list[int]:
 
 
 def windows_caption(
-    before, after, months, *, intervention=None, year: int | None = None, note: str = ""
+    before,
+    after,
+    months,
+    *,
+    intervention=None,
+    year: int | None = None,
+    note: str = "",
 ) -> str:
     """ "Windows in use: …" (markdown): the intervention and year when the windows are its
-    own, the months and months of data (:func:`describe_windows`), then ``note``."""
+    own, the months and months of data (:func:`describe_windows`), then ``note``.
+    """
     from hotspots.comparison.interventions import describe_windows, intervention_windows
 
     in_use = describe_windows(before, after, months)
@@ -418,7 +427,8 @@ def no_verdict(problems: list[str]) -> tuple[tuple[str, ...], str | None]:
 @dataclass(frozen=True)
 class PartnershipTab:
     """One of the partnership's tables: its tab, file stem, and the table under the
-    disclosure rule (or the message saying why there is none)."""
+    disclosure rule (or the message saying why there is none).
+    """
 
     tab: str
     name: str
@@ -439,7 +449,7 @@ def partnership_tables(records: pd.DataFrame, suppress_below: int | None) -> tup
         try:
             out.append(
                 PartnershipTab(tab, name, published_table_for_people(make(records),
-                                                                     suppress_below), None)
+                                                                     suppress_below), None),
             )  # fmt: skip
         except (InputError, ValueError, KeyError) as exc:  # e.g. no ASB subtypes
             out.append(PartnershipTab(tab, name, None, str(exc)))
@@ -465,7 +475,8 @@ def group_readings_for_people(ev, suppress_below: int | None) -> list[str]:
 def evaluation_dict_for_people(ev, suppress_below: int | None) -> dict:
     """:func:`~hotspots.present.evaluation_words.evaluation_dict` under the rule: a group
     with a small zone count keeps its label and categories, its counts read ``"<5"``
-    and everything computed from them is replaced by the withheld sentence."""
+    and everything computed from them is replaced by the withheld sentence.
+    """
     from hotspots.present.evaluation_words import evaluation_dict
 
     k = suppress_below

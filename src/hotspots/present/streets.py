@@ -36,12 +36,16 @@ from hotspots.data import schema as S
 from hotspots.errors import InputError
 
 __all__ = [
+    "NO_STREET_MAP",
     "GENERIC_LOCATIONS",
     "StreetLayer",
     "street_name",
     "build_streets",
     "streets_in",
 ]
+
+#: what a map with neither tiles nor streets says (screen map, pack, patrol sheet)
+NO_STREET_MAP = "No street map available: no tile server is set and no street names are loaded."
 
 #: police.uk's generic map-point labels: places, not streets (seen in the bundled months)
 GENERIC_LOCATIONS = frozenset(
