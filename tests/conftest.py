@@ -34,6 +34,9 @@ def pytest_configure(config):
         os.environ["HOTSPOTS_STORE"] = _OWN_STORE
     elif worker:
         os.environ["HOTSPOTS_STORE"] = str(Path(base) / worker)
+    # no background warm-up in test processes (AppTest runs app.py in-process: a warm-up
+    # thread would outlive the test and its store); tests that want it set it back to 1
+    os.environ.setdefault("HOTSPOTS_WARM_UP", "0")
 
 
 # The slowest tests outside the slow tier, by `--durations` of the fast tier (issue 20): moved to

@@ -210,8 +210,27 @@ def build_streets(locations: pd.DataFrame, *, join_m: float = 350.0) -> StreetLa
     return StreetLayer(gdf, float(join_m), n_locations, int(pts["street"].isna().sum()))
 
 
+_CLIPPED: dict[tuple[int, int], tuple[StreetLayer, shapely.Geometry, StreetLayer]] = {}
+
+
 def streets_in(layer: StreetLayer, geom: shapely.Geometry) -> StreetLayer:
-    """The streets of ``layer`` that touch ``geom`` (metres), clipped to it."""
+    """The streets of ``layer`` that touch ``geom`` (metres), clipped to it.
+
+    Remembered for the last few (layer, geometry) objects: a map drawn again on the same
+    cached layer and the same clip (every rerun of the Hotspot map) does not clip again.
+    """
+    key = (id(layer), id(geom))
+    hit = _CLIPPED.get(key)
+    if hit is not None and hit[0] is layer and hit[1] is geom:
+        return hit[2]
+    out = _clip_streets(layer, geom)
+    if len(_CLIPPED) > 8:
+        _CLIPPED.clear()
+    _CLIPPED[key] = (layer, geom, out)  # holding both keeps their ids from being reused
+    return out
+
+
+def _clip_streets(layer: StreetLayer, geom: shapely.Geometry) -> StreetLayer:
     s = layer.streets
     hit = s[s.intersects(geom)].copy()
     hit["geometry"] = hit.geometry.intersection(geom)
