@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+import pandas as pd
 import pytest
 
 from hotspots.cli import main
@@ -12,6 +13,7 @@ from hotspots.data.select import filter_records
 from hotspots.data.store import open_dataset
 from hotspots.methods.detect import detect
 from hotspots.present.pack import load_focus_areas
+from hotspots.present.tables import nest_hotspots
 
 pypdf = pytest.importorskip("pypdf")
 
@@ -41,7 +43,7 @@ def _small_numbers(page) -> list[str]:
     runs: list[str] = []
 
     def visit(text, cm, tm, font, size):
-        if text.strip().isdigit() and size and size * max(abs(tm[0]), 1e-9) < 6:
+        if re.fullmatch(r"\d+(\.\d+)?", text.strip()) and size and size * max(abs(tm[0]), 1e-9) < 6:
             runs.append(text.strip())
 
     page.extract_text(visitor_text=visit)
@@ -51,6 +53,16 @@ def _small_numbers(page) -> list[str]:
 def _top_names(window, k=25):
     recs = filter_records(open_dataset("bundled").records(), months=window)
     return list(detect(recs, "dbscan").hotspots["name"].iloc[:k])
+
+
+def _top_labels(window, k=25):
+    """The numbers the dashboard's table gives the top ``k`` hotspots by rank: "1", "1.1"
+    for a street-sized hotspot inside district 1 (one number per hotspot everywhere)."""
+    recs = filter_records(open_dataset("bundled").records(), months=window)
+    hs = detect(recs, "dbscan").hotspots
+    nested = nest_hotspots(pd.DataFrame(hs.drop(columns="geometry")))
+    by_rank = dict(zip(nested["rank"].astype(int), nested["label"], strict=True))
+    return [by_rank[int(r)] for r in hs["rank"].iloc[:k]]
 
 
 def _flat(text: str) -> str:
@@ -64,18 +76,19 @@ def test_pdf_pages_map_numbers_and_table_names(which, request):
     n_focus = len(load_focus_areas())
     assert len(reader.pages) == 5 + n_focus
     window = ("2024-01", "2024-03") if which == "year_pack" else ("2024-03", "2024-03")
-    names = _top_names(window)
-    # page 2 is the map: every rank 1..k drawn in a disc, and listed beside it; the
-    # street-scale inset of the densest cluster draws its ranks a second time
-    drawn = Counter(map(int, _small_numbers(reader.pages[1])))
-    assert sorted(drawn) == list(range(1, len(names) + 1))
-    assert set(drawn.values()) <= {1, 2} and drawn[1] == 2
+    names, labels = _top_names(window), _top_labels(window)
+    assert any("." in lb for lb in labels)  # street-sized hotspots numbered as on the page
+    # page 2 is the map: every hotspot's number drawn in a disc ("1", "1.1": the page's
+    # numbers), and listed beside it; the inset of the densest cluster draws its own again
+    drawn = Counter(_small_numbers(reader.pages[1]))
+    assert set(drawn) == set(labels)
+    assert set(drawn.values()) <= {1, 2} and drawn["1"] == 2
     key = reader.pages[1].extract_text()
-    for i in range(1, len(names) + 1):
-        assert f"{i}. " in key
+    for lb in labels:
+        assert f"{lb}. " in key
     # page 3 is the ranked table: the same names as detect() on the same inputs, in order
     table = _flat(reader.pages[2].extract_text())
-    pos = [table.find(f"{i} {n}") for i, n in enumerate(names, start=1)]
+    pos = [table.find(f"{lb} {n}") for lb, n in zip(labels, names, strict=True)]
     assert all(p >= 0 for p in pos), [n for n, p in zip(names, pos, strict=True) if p < 0]
     assert pos == sorted(pos)
     for i, page in enumerate(reader.pages[4 : 4 + n_focus]):
@@ -109,13 +122,11 @@ def test_html_is_self_contained(which, request):
     assert "@page { size: A4 landscape" in html
     # the top 25, or all when the importance floor keeps fewer (24 for Jan-Mar, 19 for Mar 2024)
     window = ("2024-01", "2024-03") if which == "year_pack" else ("2024-03", "2024-03")
-    k = len(_top_names(window))
-    assert 15 <= k <= 25
+    labels = _top_labels(window)
+    assert 15 <= len(labels) <= 25
     main, inset = html.split('<svg class="packinset"', 1)  # the inset repeats its ranks
-    assert re.findall(r'class="lbl rank">.*?>(\d+)</text>', main) == [
-        str(i) for i in range(1, k + 1)
-    ]
-    assert "1" in re.findall(r'class="lbl rank">.*?>(\d+)</text>', inset)
+    assert re.findall(r'class="lbl rank">.*?>([\d.]+)</text>', main) == labels
+    assert "1" in re.findall(r'class="lbl rank">.*?>([\d.]+)</text>', inset)
 
 
 def test_bad_arguments_are_refused(tmp_path, capsys):

@@ -165,7 +165,15 @@ def vector_map_svg(
     for pt, (_, rank, _) in zip(anchors, hotspots, strict=True):
         u, v = f(pt.x, pt.y)
         labels.append(
-            Label(float(u), float(v), 2 * rank_r, 2 * rank_r, str(int(rank)), "disc", True)
+            Label(
+                float(u),
+                float(v),
+                2 * rank_r,
+                2 * rank_r,
+                rank if isinstance(rank, str) else str(int(rank)),
+                "disc",
+                True,
+            )
         )
     street_size = 7.5 if small else 6.5
     named: list[tuple[str, float, float]] = []

@@ -54,7 +54,7 @@ from hotspots.present.pack_draw import (  # re-exported: drawing helpers of pack
     rings,
 )
 from hotspots.present.streets import StreetLayer, build_streets
-from hotspots.present.tables import DEFAULT_SUPPRESS_BELOW, format_count
+from hotspots.present.tables import DEFAULT_SUPPRESS_BELOW, format_count, nest_hotspots
 
 if TYPE_CHECKING:
     from hotspots.present.map_assets import TileSpec
@@ -223,6 +223,14 @@ class Pack:
     streets: StreetLayer | None = field(default=None, repr=False)
     #: the map page: extent, street-scale inset and background tiles (:func:`map_view`)
     view: MapView | None = field(default=None, repr=False)
+    #: each listed hotspot's number as the dashboard's table writes it, by rank: "1", "1.1"
+    #: (a street-sized hotspot inside district 1), the same on every page of the pack
+    labels: dict[int, str] = field(default_factory=dict, repr=False)
+
+    def label(self, rank: object) -> str:
+        """The number printed for the hotspot of this rank (``labels``; else the rank)."""
+        r = int(rank)  # type: ignore[call-overload]
+        return self.labels.get(r, str(r))
 
     @property
     def period(self) -> str:
@@ -232,6 +240,17 @@ class Pack:
     def n_pages(self) -> int:
         """Pages of the PDF: cover, map, table, mix, one per focus area, settings."""
         return 5 + len(self.focus)
+
+
+def _rank_labels(hotspots: pd.DataFrame) -> dict[int, str]:
+    """Each ranked hotspot's number as the dashboard's table writes it, by rank ("1", "1.1":
+    :func:`hotspots.present.tables.nest_hotspots`), so the pack and the page agree."""
+    df = pd.DataFrame(hotspots).drop(columns="geometry", errors="ignore")
+    if not len(df) or S.RANK not in df.columns:
+        return {}
+    df = df[df[S.RANK].notna()].astype({S.RANK: "int64"})
+    n = nest_hotspots(df)
+    return {int(r): str(lb) for r, lb in zip(n[S.RANK], n["label"], strict=True)}
 
 
 def _mix(values: pd.Series, n: int = 3) -> tuple[tuple[str, int, float], ...]:
@@ -372,6 +391,7 @@ def build_pack(
     hs = result.hotspots
     k = min(top, len(hs))
     shown = hs.iloc[:k]
+    labels = _rank_labels(hs)
     # one count per hotspot per window on every page of the pack: records inside its outline
     in_area = cur
     idx = count_in_polygons(
@@ -387,6 +407,7 @@ def build_pack(
     table = pd.DataFrame(
         {
             "rank": shown[S.RANK].astype(int).to_numpy(),
+            "label": [labels.get(int(r), str(int(r))) for r in shown[S.RANK]],
             "name": shown[S.NAME].astype(str).to_numpy(),
             "ward": shown[S.WARD_NAME].fillna("outside BCP").astype(str).to_numpy(),
             "records_now": n_inside,
@@ -425,6 +446,7 @@ def build_pack(
     mix = pd.DataFrame(
         {
             "rank": table["rank"],
+            "label": table["label"],
             "name": table["name"],
             "records": [len(i) for i in idx],
             "categories": [_mix_text(_mix(in_area[S.CATEGORY].iloc[i])) for i in idx],
@@ -495,6 +517,7 @@ def build_pack(
         caveats=tuple(caveats), result=result, changes=changes, table=table, gone=gone,
         more=len(hs) - k, mix=mix, focus=panels, settings=tuple(settings), notes=tuple(notes),
         boundaries=b, generated=_dt.date.today().isoformat(), streets=build_streets(records),
+        labels=labels,
     )  # fmt: skip
     pack = replace(pack, view=map_view(pack, tiles))
     return apply_disclosure(pack, suppress_below)

@@ -266,7 +266,7 @@ def map_view(
             inset = box
             ranks = tuple(int(r) for r in shown["rank"].to_numpy()[inside])
             top = int(idx[np.argmax(records[idx])])
-            name = f"{int(shown['rank'].iloc[top])}. {shown[S.NAME].iloc[top]}"
+            name = f"{pack.label(shown['rank'].iloc[top])}. {shown[S.NAME].iloc[top]}"
             name = f"{name}, {round(side, -2) / 1000:g} km across"
     spec = None if tiles == "auto" and not os.environ.get("HOTSPOTS_TILES") else pack_tiles(tiles)
     bg = ibg = None

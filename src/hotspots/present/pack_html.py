@@ -71,9 +71,10 @@ def _map_svg(pack: Pack, w: float = HTML_MAP[0], h: float = HTML_MAP[1]) -> str:
     view = pack.view or MapView(map_bounds(pack))
     cls = dict(zip(pack.table["rank"], pack.table["change_class"], strict=True))
     shown = pack.result.hotspots.iloc[: len(pack.table)]
+    ranks = [int(r) for r in shown["rank"]]
     spots = [
-        (g, int(rank), CLASS_COLOURS[cls.get(int(rank), "")])
-        for g, rank in zip(shown.geometry, shown["rank"], strict=True)
+        (g, pack.label(rank), CLASS_COLOURS[cls.get(rank, "")])
+        for g, rank in zip(shown.geometry, ranks, strict=True)
     ]
     inner, obstacles = "", []
     if view.inset is not None:
@@ -82,7 +83,7 @@ def _map_svg(pack: Pack, w: float = HTML_MAP[0], h: float = HTML_MAP[1]) -> str:
         at = inset_box(view.bounds, pts, 0, 0, w, h, side, margin=8.0)
         if at is not None:
             title = view.inset_name
-            near = [sp for sp in spots if sp[1] in view.inset_ranks]
+            near = [sp for sp, r in zip(spots, ranks, strict=True) if r in view.inset_ranks]
             inner, _ = vector_map_svg(
                 bounds=view.inset, w=side, h=side, boundaries=pack.boundaries, hotspots=near,
                 streets=pack.streets, street_names="all", places=True, rank_r=8.0,
@@ -115,7 +116,7 @@ def pack_html(pack: Pack) -> str:
 
     then = pack.changes.then.label if pack.changes is not None else None
     rows = [
-        [r.rank, r.name, r.ward, count_cell(r.records_now),
+        [r.label, r.name, r.ward, count_cell(r.records_now),
          count_cell(r.records_then), r.change, r.change_class]
         for r in pack.table.itertuples(index=False)
     ]  # fmt: skip
@@ -143,18 +144,19 @@ def pack_html(pack: Pack) -> str:
         attribution=ATTRIBUTION,
         then=then,
         map_svg=trusted(_map_svg(pack)),
+        labels=pack.labels,
         map_note=map_note(pack.view, pack.streets is not None and len(pack.streets) > 0),
         legend=[
             (k, CLASS_COLOURS[k])
             for k in ("new", "growing", "persistent", "shrinking", "too few to tell", "")
         ],
-        key=[(int(r.rank), r.name) for r in pack.table.itertuples()],
+        key=[(r.label, r.name) for r in pack.table.itertuples()],
         rows=rows,
         gone_rows=gone_rows,
         note=note,
         more=more,
         mix_rows=[
-            [r.rank, r.name, count_cell(r.records), r.categories, r.outcomes]
+            [r.label, r.name, count_cell(r.records), r.categories, r.outcomes]
             for r in pack.mix.itertuples()
         ],
         panels=panels,

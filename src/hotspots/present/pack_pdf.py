@@ -167,7 +167,7 @@ def _draw_vectors(
         # labels, most important first, none on top of another (label_layout): rank
         # discs (moved with a leader line when crowded), the hotspots' streets, places
         labels = [
-            Label(float(u), float(v), 2 * r, 2 * r, str(int(rank)), "disc", True)
+            Label(float(u), float(v), 2 * r, 2 * r, pack.label(rank), "disc", True)
             for (u, v), rank in (
                 (f(x, y), rank)
                 for (x, y), rank in zip(label_points(shown), shown["rank"], strict=True)
@@ -321,7 +321,7 @@ def pack_pdf(pack: Pack, *, font_dir: str | Path | None = None) -> bytes:
         if y > _H - _M - 2:
             break
         name = r.name if len(r.name) <= 38 else r.name[:37] + "…"
-        pdf.text(x, y, d.t(f"{r.rank}. {name}"))
+        pdf.text(x, y, d.t(f"{r.label}. {name}"))
         y += 3.3
 
     # 3 table
@@ -330,7 +330,7 @@ def pack_pdf(pack: Pack, *, font_dir: str | Path | None = None) -> bytes:
     d.page("Ranked hotspots and change", (sub + more).strip())
     then_h = f"Records {pack.changes.then.label}" if pack.changes is not None else "Records then"
     rows = [
-        [r.rank, r.name, r.ward, count_cell(r.records_now),
+        [r.label, r.name, r.ward, count_cell(r.records_now),
          count_cell(r.records_then), r.change, r.change_class]
         for r in pack.table.itertuples(index=False)
     ]  # fmt: skip
@@ -356,7 +356,7 @@ def pack_pdf(pack: Pack, *, font_dir: str | Path | None = None) -> bytes:
         "and police.uk last outcomes, as shares of its records.",
     )
     d.table(["Rank", "Name", "Records", "Categories", "Outcomes"],
-            [[r.rank, r.name, count_cell(r.records), r.categories, r.outcomes] for r in pack.mix.itertuples()],
+            [[r.label, r.name, count_cell(r.records), r.categories, r.outcomes] for r in pack.mix.itertuples()],
             (10, 62, 15, 86, 102), ("RIGHT", "LEFT", "RIGHT", "LEFT", "LEFT"), size=6.3, lh=3.2)  # fmt: skip
 
     # focus areas
@@ -398,7 +398,7 @@ def pack_pdf(pack: Pack, *, font_dir: str | Path | None = None) -> bytes:
         d.font(7.5)
         for rank, name, c in fp.hotspots[:10]:
             pdf.set_x(x)
-            pdf.cell(_W - _M - x, 3.8, d.t(f"{rank}. {name}" + (f" ({c})" if c else "")),
+            pdf.cell(_W - _M - x, 3.8, d.t(f"{pack.label(rank)}. {name}" + (f" ({c})" if c else "")),
                      new_x="LEFT", new_y="NEXT")  # fmt: skip
         if len(fp.hotspots) > 10:
             pdf.set_x(x)
