@@ -193,7 +193,7 @@ class PeriodComparison:
         )
 
     def to_dict(self) -> dict:
-        """The area, windows, counts, change and interval, JSON-safe."""
+        """Return the area, windows, counts, change and interval, JSON-safe."""
         r = self.result
         lo, hi = r.pct_ci
         return {

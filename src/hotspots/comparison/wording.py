@@ -25,7 +25,7 @@ _FRACTIONS = (
 
 
 def pct(v: float, signed: bool = True) -> str:
-    """A percentage rounded for people: ``-24%``, ``+3%``, ``-0.4%``; ``n/a`` when not finite."""
+    """Round a percentage for people: ``-24%``, ``+3%``, ``-0.4%``; ``n/a`` when not finite."""
     if not math.isfinite(v):
         return "n/a"
     digits = 1 if abs(v) < 0.95 else 0
@@ -50,12 +50,12 @@ def about(change_pct: float) -> str:
 
 
 def _a(p: str) -> str:
-    """``a 4%`` / ``an 8%`` / ``an 11%`` / ``an 89%``: the article as the number is said."""
+    """Return the article as the number is said: ``a 4%`` / ``an 8%`` / ``an 11%`` / ``an 89%``."""
     return "an" if p.startswith("8") or p.split("%")[0].split(".")[0] in ("11", "18") else "a"
 
 
 def between(lo: float, hi: float) -> str:
-    """The interval of a percentage change in words, signs said as falls and rises."""
+    """Return the interval of a percentage change in words, signs said as falls and rises."""
     if not (math.isfinite(lo) and math.isfinite(hi)):
         if math.isfinite(lo):
             p = pct(lo, False)

@@ -80,7 +80,7 @@ def store_coverage_table(store, bcp_only: bool = True) -> pd.DataFrame:
 def coverage_from_counts(
     counts: pd.DataFrame, lsoa: pd.DataFrame, sources: pd.DataFrame
 ) -> pd.DataFrame:
-    """The coverage table from counts per (month, category) (column ``records``), the
+    """Return the coverage table from counts per (month, category) (column ``records``), the
     (month, LSOA code, LSOA name) rows and the (month, source) rows of all records."""
     if counts.empty or not counts["records"].sum():
         return pd.DataFrame(
@@ -143,7 +143,7 @@ def _gap_row(cov: pd.DataFrame, run: list[str]) -> dict:
 
 
 def summary_table(records: pd.DataFrame, by: str, bcp_only: bool = True) -> pd.DataFrame:
-    """Counts by ``month``, ``category``, ``ward`` or ``town`` with ASB / crime split."""
+    """Return counts by ``month``, ``category``, ``ward`` or ``town`` with ASB / crime split."""
     col = _summary_key(by)
     df = records[records[S.IN_BCP]] if bcp_only else records
     key = df[col].astype("string").fillna("(outside BCP)")
@@ -179,7 +179,7 @@ def _summary_key(by: str) -> str:
 
 
 def summary_from_counts(counts: pd.DataFrame, by: str) -> pd.DataFrame:
-    """The summary table from ``counts`` (columns ``by``, ``records``, ``asb``; one row per
+    """Return the summary table from ``counts`` (columns ``by``, ``records``, ``asb``; one row per
     key, sorted by key): adds ``crime`` and ``share``, orders by size unless by month."""
     res = pd.DataFrame(
         {

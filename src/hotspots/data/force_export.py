@@ -333,7 +333,7 @@ class ExportReader:
 
     @classmethod
     def of(cls, mapping: ExportMapping | str | Path | dict | None) -> ExportReader:
-        """A reader for ``mapping`` (an :class:`ExportMapping`, a mapping file or its dict)."""
+        """Make a reader for ``mapping`` (an :class:`ExportMapping`, a mapping file or its dict)."""
         if mapping is None:
             raise HotspotsError("a force export needs a column mapping (--mapping FILE)")
         return cls(mapping if isinstance(mapping, ExportMapping) else load_mapping(mapping))
@@ -353,5 +353,5 @@ class ExportReader:
         return parse_export_table(tr.table, file_name, fallback_identity, m, rejects), n
 
     def identity(self, file_name: str, accepted: pd.DataFrame, digest: str) -> str:
-        """The mapping's declared source plus the content hash."""
+        """Return the mapping's declared source plus the content hash."""
         return content_identity(self.mapping.name, digest)

@@ -104,7 +104,7 @@ def month_changes(before: dict, after: dict) -> MonthChanges:
 
 
 def missing_bundled_files(store) -> list:
-    """The package's street files whose month-and-force the store does not hold."""
+    """Return the package's street files whose month-and-force the store does not hold."""
     from hotspots.data.boundaries import POLICE_UK_DIR, geodata_dir
     from hotspots.data.sources import file_key
 

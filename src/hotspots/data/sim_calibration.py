@@ -100,7 +100,7 @@ def _lsoa21(loc: pd.DataFrame, b: Boundaries) -> tuple[np.ndarray, np.ndarray]:
 
 @functools.lru_cache(maxsize=2)
 def load_calibration(geodir: str) -> Calibration:
-    """The simulator's calibration from the bundled police.uk months under ``geodir``.
+    """Return the simulator's calibration from the bundled police.uk months under ``geodir``.
 
     Cached per folder (two at most), since it reads every bundled street file.
     """
@@ -225,7 +225,7 @@ def load_calibration(geodir: str) -> Calibration:
 
 
 def str_take(values, idx: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """String array of ``values[idx]`` (``-1`` gives NA), built from the small table once."""
+    """Return a string array of ``values[idx]`` (``-1`` gives NA), built from the small table."""
     return pd.array(list(values), dtype="string").take(np.asarray(idx), allow_fill=True)
 
 

@@ -74,7 +74,7 @@ class InputFile:
     why: str = ""  # for kind == "skip": the reason, said in the report
 
     def read_bytes(self, limit: int | None = None) -> bytes:
-        """The file's bytes, never more than ``limit`` (default ``READ_LIMITS``).
+        """Return the file's bytes, never more than ``limit`` (default ``READ_LIMITS``).
 
         Zip members are streamed and the bytes really decompressed are counted, so a
         member whose header under-declares its size is stopped at the limit. A damaged,
@@ -102,7 +102,7 @@ class InputFile:
         return self._path.read_bytes()
 
     def _info(self, zf: zipfile.ZipFile) -> zipfile.ZipInfo:
-        """This member's own ``ZipInfo``, found by position (never by name: two members
+        """Return this member's own ``ZipInfo``, found by position (never by name: two members
         may share a name, and ``ZipFile.open(name)`` would give the last one both times)."""
         infos = zf.infolist()
         if self._index is None:  # made without a position: only a name held by one member
@@ -146,7 +146,7 @@ def _read_capped(fh, limit: int, message: str) -> bytes:
 
 
 def file_key(name: str) -> str:
-    """The name that identifies a file across imports.
+    """Return the name that identifies a file across imports.
 
     police.uk street files are keyed by month and force (``2024-01-dorset-street.csv``),
     so a renamed or re-downloaded copy of a month replaces the earlier one instead of

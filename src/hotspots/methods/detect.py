@@ -60,7 +60,7 @@ ANONYMISED_NOTE = (
 
 
 def study_area(area: Area | str | None, boundaries: Boundaries | None = None) -> Area:
-    """The study area: ``area`` (default BCP) clipped to BCP land.
+    """Return the study area: ``area`` (default BCP) clipped to BCP land.
 
     A circle round a seafront place reaches into the sea and a drawn rectangle may
     cross the boundary; neither water nor a neighbouring authority should count as

@@ -237,7 +237,7 @@ class CoverageResult:
         return record_share_at(self.curve, area_share)
 
     def chance_share_at(self, area_share: float) -> float:
-        """The same for records scattered at random (NaN when not computed)."""
+        """Return the same for records scattered at random (NaN when not computed)."""
         if self.chance is None or len(self.chance) == 0:
             return float("nan")
         return record_share_at(self.chance, area_share)

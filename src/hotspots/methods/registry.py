@@ -151,12 +151,12 @@ def register(method: Method) -> Method:
 
 
 def registered() -> tuple[str, ...]:
-    """The registered method names, in registration order (the order the pages offer them)."""
+    """Return the registered method names, in registration order (the order pages offer them)."""
     return tuple(_REGISTRY)
 
 
 def get_method(name: object) -> Method:
-    """The registered method called ``name``; an :class:`InputError` naming ``method`` if none."""
+    """Return the registered method ``name``; an :class:`InputError` naming ``method`` if none."""
     if not isinstance(name, str) or name not in _REGISTRY:
         raise InputError("method", name, "one of " + ", ".join(_REGISTRY))
     return _REGISTRY[name]

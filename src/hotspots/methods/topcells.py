@@ -54,7 +54,7 @@ class TopCellsResult:
 def top_cells(
     records: pd.DataFrame, area: Area, *, top_n: int = 10, cell_size_m: float = 150.0
 ) -> TopCellsResult:
-    """The ``top_n`` cells of a ``cell_size_m`` grid over ``area`` with most records.
+    """Return the ``top_n`` cells of a ``cell_size_m`` grid over ``area`` with most records.
 
     Records are assumed already inside ``area``. Ties are broken by cell id, so the
     plan is the same on every run. Cells without records are never chosen.

@@ -73,7 +73,7 @@ def classed_hotspots(table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def change_legend(table: gpd.GeoDataFrame) -> tuple[ClassCount, ...]:
-    """The classes present, in :data:`CHANGE_CLASSES` order, with their number of hotspots.
+    """Return the classes present, in :data:`CHANGE_CLASSES` order, with their number of hotspots.
 
     These are numbers of hotspots, not of records: the disclosure rule does not apply.
     """
@@ -136,7 +136,7 @@ def add_change_layer(
     suppress_below: int | None = None,
     name: str = "Hotspot change",
 ) -> folium.Map:
-    """The classed hotspots as one layer (WGS84), big ones under small ones, gone dashed.
+    """Return the classed hotspots as one layer (WGS84), big ones under small ones, gone dashed.
 
     The layer control must be written after every layer it lists: it is taken out and
     put back after the new layer.
@@ -168,7 +168,7 @@ def add_change_layer(
 
 
 def legend_html(legend: tuple[ClassCount, ...]) -> str:
-    """The legend under the map: a swatch (hidden from screen readers), the class words and
+    """Return the legend under the map: a swatch (hidden from screen readers), the class words and
     the number of hotspots, e.g. "■ New (not a hotspot before): 3 hotspots"."""
     return " · ".join(
         f"<span style='color:{c.colour}' aria-hidden='true'>■</span> {esc(c.label)}: "
@@ -187,7 +187,7 @@ def change_map(
     height: int = 520,
     tiles: Any = None,
 ) -> folium.Map:
-    """The change map: :func:`hotspots.present.maps.build_map` (offline base, the target
+    """Return the change map: :func:`hotspots.present.maps.build_map` (offline base, the target
     dashed) fitted to every classed hotspot, with the change layer on top. ``tiles``:
     ``build_map``'s (None: the deployment's setting; without tiles, or when they fail,
     the streets layer and the boundaries still draw)."""

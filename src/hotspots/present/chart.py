@@ -89,11 +89,11 @@ class Chart:
             )
 
     def withheld(self, value: float | None) -> bool:
-        """True when ``value`` is a small count withheld from a bar chart."""
+        """Return True when ``value`` is a small count withheld from a bar chart."""
         return self.kind == "bar" and is_suppressed(value, self.suppress_below)
 
     def shown(self) -> list[float]:
-        """The values drawn: not None and not withheld."""
+        """Return the values drawn: not None and not withheld."""
         return [v for v in self.values if v is not None and not self.withheld(v)]
 
     def axis(self) -> tuple[float, float]:
@@ -113,7 +113,7 @@ def month_chart(
     apostrophe: str = "'",
     **fields: Any,
 ) -> Chart:
-    """A :class:`Chart` of (``YYYY-MM``, value or None) pairs, labelled ``Mar '24``.
+    """Return a :class:`Chart` of (``YYYY-MM``, value or None) pairs, labelled ``Mar '24``.
 
     ``apostrophe`` replaces the century (the pack's HTML prints a typographic
     ``’``); other keywords are :class:`Chart` fields.
@@ -133,7 +133,7 @@ def month_label(month: str) -> str:
 
 # --- SVG -----------------------------------------------------------------------------------------
 def chart_svg(chart: Chart, width: int = 640, height: int = 220) -> str:
-    """The chart as inline SVG (no script), ``width`` x ``height`` user units; all text escaped."""
+    """Draw the chart as inline SVG (no script), ``width`` x ``height`` user units; text escaped."""
     if chart.kind == "bar":
         return _svg_bars(chart, width, height)
     return _svg_line(chart, width, height)
@@ -207,7 +207,7 @@ def _svg_bars(chart: Chart, width: int, height: int) -> str:
 
 
 def _runs(chart: Chart) -> list[list[int]]:
-    """Indices of the runs of consecutive values that are not None."""
+    """Return indices of the runs of consecutive values that are not None."""
     runs: list[list[int]] = [[]]
     for i, v in enumerate(chart.values):
         if v is None:

@@ -28,7 +28,7 @@ LEGEND_COLUMNS = 2
 
 
 def legend(columns: int = LEGEND_COLUMNS) -> alt.Legend:
-    """The one legend of every chart: under the chart, in ``columns`` columns, labels never
+    """Return the one legend of every chart: under the chart, in ``columns`` columns, labels never
     cut ("Violence and sexual offences" in full: Vega-Lite's ``labelLimit`` 0 is no limit,
     its default 160 px cut it to "Violence and sex…")."""
     return alt.Legend(
@@ -37,7 +37,7 @@ def legend(columns: int = LEGEND_COLUMNS) -> alt.Legend:
 
 
 def _labels_in_full(**kw) -> alt.Axis:
-    """An axis whose labels are never cut (category names on a bar chart's axis)."""
+    """Return an axis whose labels are never cut (category names on a bar chart's axis)."""
     return alt.Axis(labelLimit=0, **kw)
 
 
@@ -110,7 +110,7 @@ def bar_chart(
 
 
 def yearly_chart(df: pd.DataFrame, title: str) -> alt.Chart:
-    """Grouped bars: the same window in each year, crime and ASB."""
+    """Return grouped bars: the same window in each year, crime and ASB."""
     long = df.melt("year", var_name="series", value_name="records")
     return (
         alt.Chart(long, title=title)

@@ -55,7 +55,7 @@ WITHHELD_READING = (
 
 
 def suppress_below_for(role: str | None, *, exact_counts: bool = False) -> int | None:
-    """The disclosure threshold for ``role``: counts from 1 to the result minus 1 are withheld.
+    """Return the disclosure threshold for ``role``: counts from 1 to it minus 1 are withheld.
 
     Parameters
     ----------
@@ -84,19 +84,19 @@ def suppress_below_for(role: str | None, *, exact_counts: bool = False) -> int |
 
 
 def withheld(counts: Iterable[object], suppress_below: int | None) -> bool:
-    """True when any of ``counts`` is withheld (from 1 to ``suppress_below - 1``)."""
+    """Return True when any of ``counts`` is withheld (from 1 to ``suppress_below - 1``)."""
     return any(is_suppressed(c, suppress_below) for c in counts)
 
 
 def count_text(count: object, suppress_below: int | None) -> str:
-    """A count for people: ``"1,234"``, ``"<5"`` when withheld, ``"–"`` when missing."""
+    """Return a count for people: ``"1,234"``, ``"<5"`` when withheld, ``"–"`` when missing."""
     return format_count(count, suppress_below)
 
 
 def count_columns_as_text(
     df: pd.DataFrame, columns: Sequence[str], suppress_below: int | None
 ) -> pd.DataFrame:
-    """A copy of ``df`` with ``columns`` as text counts (``"<5"`` where withheld).
+    """Return a copy of ``df`` with ``columns`` as text counts (``"<5"`` where withheld).
 
     With ``suppress_below`` None the frame is returned unchanged (numbers stay numbers,
     so that an analyst's table sorts numerically).
@@ -111,7 +111,7 @@ def count_columns_as_text(
 
 
 def suppression_caption(suppress_below: int | None) -> str | None:
-    """The note shown under withheld figures, or None when nothing is withheld."""
+    """Return the note shown under withheld figures, or None when nothing is withheld."""
     if not suppress_below:
         return None
     return (
@@ -150,7 +150,7 @@ _DERIVED_NAME = re.compile(r"pct|change|share|rate|%|ratio|p_value|flag", re.I)
 def frame_for_people(
     frame: pd.DataFrame, suppress_below: int | None, counts: Sequence[str] | None = None
 ) -> pd.DataFrame:
-    """A table with its counts under the rule: ``"<5"`` for a withheld count, "withheld" for
+    """Return a table with its counts under the rule: ``"<5"`` for a withheld count, "withheld" for
     a derived figure (pct, change, share, rate, ratio, p-value, %) in the same row.
 
     ``counts``: the count columns; default every numeric column whose name does not say
@@ -178,7 +178,7 @@ def frame_for_people(
 
 
 def published_table_for_people(table, suppress_below: int | None):
-    """A :class:`~hotspots.comparison.tables.PublishedTable` with its counts under the rule
+    """Return a :class:`~hotspots.comparison.tables.PublishedTable` with its counts under the rule
     (:func:`frame_for_people`); its CSV, Markdown and HTML then all show ``"<5"``."""
     from dataclasses import replace
 

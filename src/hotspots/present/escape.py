@@ -67,7 +67,7 @@ def html(text: object) -> str:
 
 
 def csv_cell(value: object) -> object:
-    """A CSV cell that a spreadsheet shows as text: strings starting with ``= + - @``,
+    """Return a CSV cell that a spreadsheet shows as text: strings starting with ``= + - @``,
     tab or carriage return get a leading ``'``; a carriage return inside becomes a newline
     (which CSV writers quote; a bare ``\r`` is not quoted and splits the row); non-strings
     are returned unchanged."""
@@ -79,7 +79,7 @@ def csv_cell(value: object) -> object:
 
 
 def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` whose text cells and column names pass :func:`csv_cell`."""
+    """Return a copy of ``frame`` whose text cells and column names pass :func:`csv_cell`."""
     out = frame.copy()
     for col in out.columns:
         s = out[col]

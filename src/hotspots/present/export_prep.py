@@ -143,7 +143,7 @@ def export_metadata(
     n_withheld: int,
     generated: str | None = None,
 ) -> dict[str, Any]:
-    """What every export records: generated (UTC ISO 8601), parameters, disclosure, attribution."""
+    """Say what each export holds: generated (UTC ISO 8601), parameters, disclosure, attribution."""
     k = check_suppress(suppress_below)
     return {
         "generated": generated or _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
@@ -207,7 +207,7 @@ def points_inside(gdf_metres: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]
 def feature_label(
     row: Mapping[str, Any], name_column: str, position: int, number: str | None = None
 ) -> str:
-    """A feature's name in KML and GPX: "#1 Name", or "#1.2 Name" with the ``number``
+    """Return a feature's name in KML and GPX: "#1 Name", or "#1.2 Name" with the ``number``
     the ranked table gives it (:func:`reading_order`)."""
     name = row.get(name_column)
     name = "" if name is None or (isinstance(name, float) and math.isnan(name)) else str(name)

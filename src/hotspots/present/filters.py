@@ -55,7 +55,7 @@ VIEW_COLUMNS = [
 
 
 def narrow(records: pd.DataFrame) -> pd.DataFrame:
-    """The columns the pages use (no copy under pandas copy-on-write)."""
+    """Return the columns the pages use (no copy under pandas copy-on-write)."""
     if list(records.columns) == VIEW_COLUMNS:
         return records
     return records[[c for c in VIEW_COLUMNS if c in records.columns]]

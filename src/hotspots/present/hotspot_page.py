@@ -96,7 +96,7 @@ __all__ = [
 
 
 def records_line(n_records: int, area_name: str, start: str, end: str, method_label: str, k):
-    """The sentence over the map: how many records, where, when, which method (markdown)."""
+    """Return the sentence over the map: how many records, where, when, which method (markdown)."""
     return (
         f"**{count_text(n_records, k)} records** in {md_text(area_name)}, "
         f"{format_period(start, end)}; method: {method_label}."
@@ -111,7 +111,7 @@ def permalink_params(
     gistar_scope: str | None,
     manual_values: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """The page's own permalink parameters (the shared filters are added by the widget);
+    """Return the page's own permalink parameters (the shared filters are added by the widget);
     the manual settings only when they are used."""
     out: dict[str, Any] = {
         "method": method,
@@ -127,7 +127,7 @@ def permalink_params(
 
 
 def change_columns(current: pd.DataFrame, then_label: str, k: int | None) -> dict[str, list]:
-    """The ranked table's change columns: records then, change with its interval, class."""
+    """Return the ranked table's change columns: records then, change with its interval, class."""
     from hotspots.present.pack import fmt_change
 
     cur = current.sort_values(S.RANK)
@@ -173,7 +173,7 @@ class HotspotDetailPage:
 
 
 def hotspot_detail_page(row: Mapping[str, Any], detail, k: int | None) -> HotspotDetailPage:
-    """The details of the hotspot ``row`` (a row of the result) and its ``detail``
+    """Return the details of the hotspot ``row`` (a row of the result) and its ``detail``
     (:func:`hotspots.present.views.hotspot_detail`)."""
     n = row[S.COUNT]
     hide = withheld((n,), k)
@@ -213,7 +213,7 @@ def hotspot_detail_page(row: Mapping[str, Any], detail, k: int | None) -> Hotspo
 def download_files(
     hotspots: gpd.GeoDataFrame, parameters: Mapping[str, Any], stem: str, k: int | None
 ) -> dict[str, ExportFile]:
-    """The page's download files (CSV, its settings JSON, GeoJSON, KML, GPX), one exporter."""
+    """Make the page's download files (CSV, its settings JSON, GeoJSON, KML, GPX), one exporter."""
     return export_files(
         hotspots,
         ("csv", "geojson", "kml", "gpx", "csv-json"),
@@ -250,7 +250,7 @@ class RankedTable:
 
 
 def ranked_table(hotspots: pd.DataFrame, changes: Any, k: int | None) -> RankedTable:
-    """The page's ranked table of ``hotspots``, with ``changes``
+    """Return the page's ranked table of ``hotspots``, with ``changes``
     (:class:`~hotspots.comparison.hotspot_trend.HotspotChanges`, or None) as columns."""
     table = hotspot_table(hotspots, suppress_below=k)
     then_col = None
@@ -299,7 +299,7 @@ class HotspotPage:
 def hotspot_page(
     view: Any, filters: Any, *, dataset: str, changes: Any, k: int | None
 ) -> HotspotPage:
-    """The Hotspot map page of ``view`` (:func:`hotspots.present.views.hotspot_view`) for
+    """Return the Hotspot map page of ``view`` (:func:`hotspots.present.views.hotspot_view`) for
     ``filters`` (:class:`hotspots.present.filters.Filters`), with the per-hotspot
     ``changes`` (or None) and the disclosure threshold ``k`` (None: exact counts)."""
     hot = view.hotspots
@@ -334,5 +334,5 @@ def hotspot_page(
 
 
 def hotspot_row(hotspots: pd.DataFrame, hotspot_id: int) -> pd.Series:
-    """The row of ``hotspots`` with ``hotspot_id`` (its geometry included)."""
+    """Return the row of ``hotspots`` with ``hotspot_id`` (its geometry included)."""
     return hotspots[hotspots[S.HOTSPOT_ID] == hotspot_id].iloc[0]

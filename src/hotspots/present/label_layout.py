@@ -67,7 +67,7 @@ class Placed:
 
 
 def text_width(text: str, size: float, *, bold: bool = False) -> float:
-    """A generous width estimate of ``text`` at font ``size`` (same units) in a sans-serif
+    """Return a generous width estimate of ``text`` at font ``size`` (same units) in a sans-serif
     font (DejaVu Sans / Arial): 0.62 em a character, 0.7 em bold."""
     return len(text) * size * (0.7 if bold else 0.62)
 

@@ -79,7 +79,7 @@ def gistar_codes(gistar: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def gistar_grid(gistar: Any) -> gpd.GeoDataFrame:
-    """The grid of cells of a :class:`hotspots.methods.gistar.GiStarResult`, or the
+    """Return the grid of cells of a :class:`hotspots.methods.gistar.GiStarResult`, or the
     GeoDataFrame itself; checked to be in EPSG:27700."""
     if not isinstance(gistar, gpd.GeoDataFrame) and isinstance(
         getattr(gistar, "grid", None), gpd.GeoDataFrame

@@ -84,7 +84,7 @@ def hotspot_texts(
 
 
 def change_key(value: object) -> str:
-    """A change class as a style key: one of :data:`palettes.CHANGE_CLASSES` or "hotspot"."""
+    """Return a change class as a style key: one of :data:`palettes.CHANGE_CLASSES` or "hotspot"."""
     v = str(value).strip().lower() if isinstance(value, str) else ""
     return v if v in P.CHANGE_COLOURS else "hotspot"
 
@@ -115,7 +115,7 @@ def hotspot_styles() -> dict[str, dict[str, Any]]:
 
 
 def hotspot_legend(change_classes: set[str] | None, *, controls: bool) -> str:
-    """The legend entry: the change classes present, or the plain hotspot outline."""
+    """Return the legend entry: the change classes present, or the plain hotspot outline."""
     if change_classes is not None:
         return "<h4>Hotspots: change</h4>" + "".join(
             f'<div><span class="sw" style="border:2px solid {P.CHANGE_COLOURS[c]};'
@@ -232,7 +232,7 @@ def add_hotspots(
 
 
 def _district(number: str) -> int:
-    """The district's number of a label: ``"3.2" -> 3``."""
+    """Return the district's number of a label: ``"3.2" -> 3``."""
     return int(number.split(".")[0])
 
 

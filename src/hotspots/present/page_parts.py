@@ -36,7 +36,7 @@ class Metric:
 
 
 def change_delta(change, suppress_below: int | None) -> tuple[str | None, str]:
-    """A metric's delta and arrow from a :class:`~hotspots.comparison.rates.RateRatio`-like change.
+    """Return a metric's delta and arrow from a change (a ``RateRatio`` or one like it).
 
     The arrow agrees with the interval's sign; nothing is said when the earlier count is
     0, or when either count is withheld (the percentage would give it away).
@@ -65,14 +65,14 @@ def chart_values(
 
 
 def table_counts(df: pd.DataFrame, columns: Sequence[str], suppress_below: int | None):
-    """A table with ``columns`` as text counts (``"<5"`` where withheld); unchanged without k."""
+    """Return a table with ``columns`` as text counts (``"<5"`` where withheld); same without k."""
     from hotspots.present.disclosure import count_columns_as_text
 
     return count_columns_as_text(df, columns, suppress_below)
 
 
 def counts_with_shares(df: pd.DataFrame, count_column: str, suppress_below: int | None):
-    """A table of counts and their shares: withheld counts read ``<5`` and, in the same
+    """Return a table of counts and their shares: withheld counts read ``<5`` and, in the same
     rows, every column whose name holds "share" reads "withheld" (a share of a known
     total gives the count away)."""
     if not suppress_below or not len(df):

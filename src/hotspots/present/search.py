@@ -82,7 +82,7 @@ def build_index(
     *,
     margin_m: float = 150.0,
 ) -> SearchIndex:
-    """The search index of streets (all pieces of one name together), places and wards.
+    """Return the search index of streets (all pieces of one name together), places and wards.
 
     ``margin_m`` is added around a street or place so that zooming to it shows its
     surroundings.
@@ -119,7 +119,7 @@ def _score(q: str, name: str) -> float:
 def search(
     index: SearchIndex, query: str, *, limit: int = 5, min_score: float = 0.6
 ) -> list[Match]:
-    """The best matches for ``query``, best first (streets before places before wards on
+    """Return the best matches for ``query``, best first (streets before places before wards on
     equal scores); none scoring under ``min_score``. O(n) in the index size."""
     q = normalise(query)
     if not q:

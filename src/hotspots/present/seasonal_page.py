@@ -136,7 +136,7 @@ _OWN_DISP = "The relative effect of the target allows for its own dispersion"
 
 
 def group_notes(g) -> tuple[str, ...]:
-    """A group's notes less the two on dispersion, which :func:`dispersion_caption` says
+    """Return a group's notes less the two on dispersion, which :func:`dispersion_caption` says
     together: ``notes[0]`` (the pooled dispersion) and the note on the effect's own."""
     return tuple(n for n in g.notes[1:] if not n.startswith(_OWN_DISP))
 
@@ -237,7 +237,7 @@ def _baseline_line(name: str, b, k: int | None) -> str:
 
 
 def seasonal_page(sv: SeasonalView, *, suppress_below: int | None) -> SeasonalPage:
-    """The evaluation part of the Seasonal page.
+    """Return the evaluation part of the Seasonal page.
 
     Parameters
     ----------
@@ -323,7 +323,7 @@ def change_table_for_people(table: gpd.GeoDataFrame, suppress_below: int | None)
 
 
 def change_section(ch, *, method: str = "dbscan", suppress_below: int | None) -> ChangeSection:
-    """The per-hotspot change of the Seasonal page from a
+    """Return the per-hotspot change of the Seasonal page from a
     :class:`~hotspots.comparison.hotspot_trend.HotspotChanges` (after window = now).
 
     The sentence counts hotspots by class: "DBSCAN finds 31 hotspots in Jan–Feb 2024:
@@ -427,7 +427,7 @@ class PartnershipTab:
 
 
 def partnership_tables(records: pd.DataFrame, suppress_below: int | None) -> tuple:
-    """The ASB-by-subtype and quarterly-indicator tables, under the disclosure rule."""
+    """Return the ASB-by-subtype and quarterly-indicator tables, under the disclosure rule."""
     from hotspots.comparison.tables import asb_subtype_table, quarterly_table
     from hotspots.errors import InputError
 
@@ -448,7 +448,7 @@ def partnership_tables(records: pd.DataFrame, suppress_below: int | None) -> tup
 
 # --- the same rule for the CLI (``hotspots evaluate``) -----------------------------------------
 def evaluation_table_for_people(ev, suppress_below: int | None) -> pd.DataFrame:
-    """The evaluation table (one row per group) under the disclosure rule."""
+    """Return the evaluation table (one row per group) under the disclosure rule."""
     return _table(ev, suppress_below)
 
 

@@ -36,7 +36,7 @@ def currency_sentence(
     months: list[str], *, last_updated: str | None = None, imported_at: str | None = None,
     simulated: bool = False,
 ) -> str:  # fmt: skip
-    """ "Data up to Apr 2024 (police.uk last updated 2024-05-21; imported 2026-12-07)."."""
+    """Say how current the data is: "Data up to Apr 2024 (police.uk updated 2024-05-21; …)."."""
     if not months:
         return "No data yet."
     head = f"{'SIMULATED data' if simulated else 'Data'} up to {format_month(max(months))}"
@@ -55,7 +55,7 @@ def whats_new(
     last_updated: str | None = None,
     imported_at: str | None = None,
 ) -> WhatsNew:
-    """The Overview's "what is new" for a dataset's records inside BCP.
+    """Return the Overview's "what is new" for a dataset's records inside BCP.
 
     ``months``: the dataset's months (a month with no record counts 0, a month not in
     the dataset is a gap); ``last_updated``: police.uk's last update (from a fetch);

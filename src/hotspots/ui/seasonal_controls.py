@@ -172,7 +172,7 @@ def seasonal_controls(dataset: str, records: pd.DataFrame, months: list[str]) ->
 
 
 def add_intervention_form() -> None:
-    """An expander with a form adding an intervention to the user's register."""
+    """Draw an expander with a form adding an intervention to the user's register."""
     opts = widgets.area_options()
     with st.expander("Add an intervention to the register"):
         with st.form("add_iv", clear_on_submit=False):

@@ -31,7 +31,7 @@ __all__ = [
 
 
 def show_error(exc: Exception) -> None:
-    """A user-facing error: escaped, and with server folder paths reduced to file names."""
+    """Show an error to the user: escaped, with server folder paths reduced to file names."""
     from hotspots.present.escape import markdown
 
     st.error(markdown(boundary.public_message(str(exc))))
@@ -47,7 +47,7 @@ def simulated_banner(records: pd.DataFrame) -> None:
 
 
 def dataset_label(name: str) -> str:
-    """The picker's label for a dataset: the built-in ones described, others with their access."""
+    """Label a dataset in the picker: the built-in ones described, others with their access."""
     if name in DATASET_LABELS:
         return DATASET_LABELS[name]
     from hotspots.data.access import dataset_access
@@ -112,14 +112,14 @@ def dataset_picker() -> tuple[str, pd.DataFrame, str]:
 
 
 def disclosure_forced() -> bool:
-    """True for a signed-in viewer: counts under 5 are always suppressed, on screen and in files."""
+    """Check for a signed-in viewer: counts under 5 are always withheld, on screen and in files."""
     from hotspots.data.access import disclosure_forced as forced
 
     return forced(auth.session_principal())
 
 
 def suppress_below(*, exact_counts: bool) -> int | None:
-    """This session's disclosure threshold (:func:`hotspots.present.disclosure.suppress_below_for`).
+    """Return this session's disclosure threshold (see ``disclosure.suppress_below_for``).
 
     ``exact_counts`` is the page's setting; a viewer never gets exact counts.
     """
@@ -132,7 +132,7 @@ def suppress_below(*, exact_counts: bool) -> int | None:
 
 
 def log_export(what: str, dataset: str):
-    """An ``on_click`` for a download button: records the export in the audit trail.
+    """Make an ``on_click`` for a download button that records the export in the audit trail.
 
     Without sign-in (one person on a laptop) there is no audit trail, and the button
     gets ``"ignore"``: no rerun, so downloads clicked in quick succession all arrive. With
@@ -166,7 +166,7 @@ RADIUS_RANGE = (100, 2000)  # the radius slider's range, metres
 
 
 def _radius(text: str) -> int:
-    """A radius from a link: a number of metres, rounded to the slider's 50 m steps and clamped."""
+    """Read a radius from a link: metres, rounded to the slider's 50 m steps and clamped."""
     r = int(round(float(text) / 50.0) * 50)
     return min(max(r, RADIUS_RANGE[0]), RADIUS_RANGE[1])
 
