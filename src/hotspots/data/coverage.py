@@ -57,8 +57,10 @@ def lsoa_vintage(codes: pd.Series, names: pd.Series, b: Boundaries | None = None
 
 
 def coverage_table(records: pd.DataFrame, bcp_only: bool = True) -> pd.DataFrame:
-    """One row per month (missing months included, with zeros): totals, ASB, crime,
-    a column per category, LSOA vintage and sources."""
+    """One row per month (missing months included, with zeros).
+
+    Totals, ASB, crime, a column per category, LSOA vintage and sources.
+    """
     df = records[records[S.IN_BCP]] if bcp_only else records
     counts = df.groupby([S.MONTH, S.CATEGORY]).size().rename("records").reset_index()
     lsoa = records[[S.MONTH, S.LSOA_CODE, S.LSOA_NAME]]

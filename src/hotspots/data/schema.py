@@ -233,9 +233,12 @@ def conform(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def name_key(text: str) -> str:
-    """Return the form names are matched in: lower case, "&" as "and", every run of other
-    characters as one "-" ("Westbourne & West Cliff" and "westbourne-and-west-cliff" give
-    the same key; so do "Bicycle theft", "bicycle-theft" and "BICYCLE_THEFT")."""
+    """Return the form names are matched in.
+
+    Lower case, "&" as "and", every run of other characters as one "-" ("Westbourne & West Cliff"
+    and "westbourne-and-west-cliff" give the same key; so do "Bicycle theft", "bicycle-theft" and
+    "BICYCLE_THEFT").
+    """
     low = str(text).lower().replace("&", " and ")
     return "-".join(re.findall(r"[a-z0-9]+", low))
 

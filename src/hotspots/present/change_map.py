@@ -1,5 +1,7 @@
-"""The Seasonal page's change map: each hotspot classed new / growing / persistent /
-shrinking / gone / too few to tell, over the whole comparison area.
+"""The Seasonal page's change map.
+
+Each hotspot classed new / growing / persistent / shrinking / gone / too few to tell, over the whole
+comparison area.
 
 The classes come from :func:`hotspots.comparison.hotspot_trend.hotspot_changes` (the
 hotspots of the after window against those of the before window, found by the same
@@ -86,8 +88,10 @@ def change_legend(table: gpd.GeoDataFrame) -> tuple[ClassCount, ...]:
 
 
 def change_says_something(table: gpd.GeoDataFrame) -> bool:
-    """Whether the map would show more than one colour: at least two classes hold a
-    hotspot. With one class (or none) the page shows a table instead."""
+    """Whether the map would show more than one colour: at least two classes hold a hotspot.
+
+    With one class (or none) the page shows a table instead.
+    """
     return len(change_legend(table)) >= 2
 
 
@@ -108,8 +112,10 @@ def _rank(value: Any) -> int | None:
 
 
 def change_tooltip(row: Any, suppress_below: int | None) -> str:
-    """One hotspot's tooltip (escaped HTML): rank and name, class, records then and now,
-    and the change unless a count is withheld."""
+    """One hotspot's tooltip (escaped HTML).
+
+    Rank and name, class, records then and now, and the change unless a count is withheld.
+    """
     cls = str(row["change_class"])
     rank, rank_then = _rank(row.get(S.RANK)), _rank(row.get("rank_then"))
     name = esc(row.get(S.NAME) or "Hotspot")
@@ -168,8 +174,11 @@ def add_change_layer(
 
 
 def legend_html(legend: tuple[ClassCount, ...]) -> str:
-    """Return the legend under the map: a swatch (hidden from screen readers), the class words and
-    the number of hotspots, e.g. "■ New (not a hotspot before): 3 hotspots"."""
+    """Return the legend under the map.
+
+    A swatch (hidden from screen readers), the class words and the number of hotspots, e.g. "■ New
+    (not a hotspot before): 3 hotspots".
+    """
     return " · ".join(
         f"<span style='color:{c.colour}' aria-hidden='true'>■</span> {esc(c.label)}: "
         f"{c.hotspots} hotspot{'s' if c.hotspots != 1 else ''}"
@@ -187,10 +196,13 @@ def change_map(
     height: int = 520,
     tiles: Any = None,
 ) -> folium.Map:
-    """Return the change map: :func:`hotspots.present.maps.build_map` (offline base, the target
-    dashed) fitted to every classed hotspot, with the change layer on top. ``tiles``:
-    ``build_map``'s (None: the deployment's setting; without tiles, or when they fail,
-    the streets layer and the boundaries still draw)."""
+    """Return the change map.
+
+    :func:`hotspots.present.maps.build_map` (offline base, the target dashed) fitted to every
+    classed hotspot, with the change layer on top. ``tiles``: ``build_map``'s (None: the
+    deployment's setting; without tiles, or when they fail, the streets layer and the boundaries
+    still draw).
+    """
     more = {} if tiles is None else {"tiles": tiles}
     m = build_map(
         area=area, height=height, simulated=simulated, zoom_to=change_extent(table),

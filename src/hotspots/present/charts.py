@@ -28,9 +28,12 @@ LEGEND_COLUMNS = 2
 
 
 def legend(columns: int = LEGEND_COLUMNS) -> alt.Legend:
-    """Return the one legend of every chart: under the chart, in ``columns`` columns, labels never
-    cut ("Violence and sexual offences" in full: Vega-Lite's ``labelLimit`` 0 is no limit,
-    its default 160 px cut it to "Violence and sex…")."""
+    """Return the one legend of every chart.
+
+    Under the chart, in ``columns`` columns, labels never cut ("Violence and sexual offences" in
+    full: Vega-Lite's ``labelLimit`` 0 is no limit, its default 160 px cut it to "Violence and
+    sex…").
+    """
     return alt.Legend(
         title=None, orient="bottom", direction="horizontal", columns=columns, labelLimit=0
     )

@@ -186,8 +186,11 @@ def import_report(
 
 
 def datasets_table(principal: Any, labels: Mapping[str, str]) -> list[dict[str, str]]:
-    """Return the datasets a principal can see, with months and files; a dataset not built yet
-    says so (it is never built just to be listed). ``labels``: the picker's names."""
+    """Return the datasets a principal can see, with months and files.
+
+    A dataset not built yet says so (it is never built just to be listed). ``labels``: the picker's
+    names.
+    """
     rows: list[dict[str, str]] = []
     if principal is None:
         for name in DATASETS:

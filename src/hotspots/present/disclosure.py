@@ -150,8 +150,10 @@ _DERIVED_NAME = re.compile(r"pct|change|share|rate|%|ratio|p_value|flag", re.I)
 def frame_for_people(
     frame: pd.DataFrame, suppress_below: int | None, counts: Sequence[str] | None = None
 ) -> pd.DataFrame:
-    """Return a table with its counts under the rule: ``"<5"`` for a withheld count, "withheld" for
-    a derived figure (pct, change, share, rate, ratio, p-value, %) in the same row.
+    """Return a table with its counts under the rule.
+
+    ``"<5"`` for a withheld count, "withheld" for a derived figure (pct, change, share, rate, ratio,
+    p-value, %) in the same row.
 
     ``counts``: the count columns; default every numeric column whose name does not say
     it is derived. Unchanged without a threshold.

@@ -48,8 +48,10 @@ def plain(text: object) -> str:
 
 
 def markdown(text: object) -> str:
-    """Text for Streamlit markdown: every ASCII punctuation character backslash-escaped
-    (no link, image, emphasis, heading or HTML can form), newlines as spaces.
+    """Text for Streamlit markdown.
+
+    Every ASCII punctuation character backslash-escaped (no link, image, emphasis, heading or HTML
+    can form), newlines as spaces.
 
     GitHub-flavoured autolinks (``http://…``, ``www.…``, ``a@b.c``) are found in the text
     *after* escapes are resolved (remark-gfm's find-and-replace; a browser test showed
@@ -67,10 +69,12 @@ def html(text: object) -> str:
 
 
 def csv_cell(value: object) -> object:
-    """Return a CSV cell that a spreadsheet shows as text: strings starting with ``= + - @``,
-    tab or carriage return get a leading ``'``; a carriage return inside becomes a newline
-    (which CSV writers quote; a bare ``\r`` is not quoted and splits the row); non-strings
-    are returned unchanged."""
+    """Return a CSV cell that a spreadsheet shows as text.
+
+    Strings starting with ``= + - @``, tab or carriage return get a leading ``'``; a carriage return
+    inside becomes a newline (which CSV writers quote; a bare ``\r`` is not quoted and splits the
+    row); non-strings are returned unchanged.
+    """
     if isinstance(value, str):
         prefix = "'" if value.startswith(_FORMULA) else ""
         value = value.replace("\r\n", "\n").replace("\r", "\n")
@@ -95,7 +99,9 @@ def xml(text: object) -> str:
 
 
 def pdf_text(text: object, latin1: bool = True) -> str:
-    """Text for fpdf2 cells (never markup: call ``cell``/``multi_cell`` without
-    ``markdown=True``). With the core fonts (``latin1``) other characters become ``?``."""
+    """Text for fpdf2 cells (never markup: call ``cell``/``multi_cell`` without ``markdown=True``).
+
+    With the core fonts (``latin1``) other characters become ``?``.
+    """
     s = plain(text)
     return s.encode("latin-1", "replace").decode("latin-1") if latin1 else s

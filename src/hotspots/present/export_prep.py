@@ -207,8 +207,10 @@ def points_inside(gdf_metres: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]
 def feature_label(
     row: Mapping[str, Any], name_column: str, position: int, number: str | None = None
 ) -> str:
-    """Return a feature's name in KML and GPX: "#1 Name", or "#1.2 Name" with the ``number``
-    the ranked table gives it (:func:`reading_order`)."""
+    """Return a feature's name in KML and GPX.
+
+    "#1 Name", or "#1.2 Name" with the ``number`` the ranked table gives it (:func:`reading_order`).
+    """
     name = row.get(name_column)
     name = "" if name is None or (isinstance(name, float) and math.isnan(name)) else str(name)
     if number is not None:

@@ -111,8 +111,10 @@ def permalink_params(
     gistar_scope: str | None,
     manual_values: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """Return the page's own permalink parameters (the shared filters are added by the widget);
-    the manual settings only when they are used."""
+    """Return the page's own permalink parameters (the shared filters are added by the widget).
+
+    The manual settings only when they are used.
+    """
     out: dict[str, Any] = {
         "method": method,
         "layers": ",".join(layers),
@@ -224,9 +226,11 @@ def download_files(
 
 
 def table_widths(table: pd.DataFrame) -> dict[str, int | str]:
-    """Column widths of the ranked table, by heading: pixels for the short columns, so that
-    at 1366 px the change and class columns show without scrolling; "large" for the text
-    columns (top categories and locations)."""
+    """Column widths of the ranked table, by heading.
+
+    Pixels for the short columns, so that at 1366 px the change and class columns show without
+    scrolling; "large" for the text columns (top categories and locations).
+    """
     return {c: _WIDTHS.get(c, _THEN_WIDTH if c.startswith("Records ") else "large") for c in table}
 
 

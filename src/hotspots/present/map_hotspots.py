@@ -40,9 +40,11 @@ __all__ = [
 
 
 def rank_labels(hotspots: pd.DataFrame) -> dict[int, str]:
-    """Each hotspot's number as the ranked table writes it, by ``hotspot_id``: "1", "2", ...
-    for districts, "1.1", "1.2" for the street-sized hotspots inside district 1
-    (:func:`hotspots.present.tables.nest_hotspots`). Rows without a rank get none."""
+    """Each hotspot's number as the ranked table writes it, by ``hotspot_id``.
+
+    "1", "2", ... for districts, "1.1", "1.2" for the street-sized hotspots inside district 1
+    (:func:`hotspots.present.tables.nest_hotspots`). Rows without a rank get none.
+    """
     df = pd.DataFrame(hotspots).drop(columns="geometry", errors="ignore")
     if not len(df) or S.RANK not in df.columns:
         return {}
@@ -54,8 +56,10 @@ def rank_labels(hotspots: pd.DataFrame) -> dict[int, str]:
 def hotspot_texts(
     row: Mapping[str, Any], suppress_below: int | None, label: str | None = None
 ) -> tuple[str, str]:
-    """(tooltip, popup) HTML of one hotspot row, escaped; ``label`` is its number as the
-    table writes it ("1.2"), by default its rank."""
+    """(tooltip, popup) HTML of one hotspot row, escaped.
+
+    ``label`` is its number as the table writes it ("1.2"), by default its rank.
+    """
     rank = label if label is not None else row.get(S.RANK)
     name = row.get(S.NAME) or f"Hotspot {row.get(S.HOTSPOT_ID)}"
     count = row.get(S.COUNT)

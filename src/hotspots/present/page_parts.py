@@ -72,9 +72,11 @@ def table_counts(df: pd.DataFrame, columns: Sequence[str], suppress_below: int |
 
 
 def counts_with_shares(df: pd.DataFrame, count_column: str, suppress_below: int | None):
-    """Return a table of counts and their shares: withheld counts read ``<5`` and, in the same
-    rows, every column whose name holds "share" reads "withheld" (a share of a known
-    total gives the count away)."""
+    """Return a table of counts and their shares.
+
+    Withheld counts read ``<5`` and, in the same rows, every column whose name holds "share" reads
+    "withheld" (a share of a known total gives the count away).
+    """
     if not suppress_below or not len(df):
         return df
     small = [is_suppressed(v, suppress_below) for v in df[count_column]]

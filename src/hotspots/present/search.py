@@ -40,9 +40,12 @@ KINDS = ("street", "place", "ward")
 
 
 def normalise(text: str) -> str:
-    """Lower case words without punctuation; a street-type abbreviation that ends the
-    text is written out ("Old Christchurch Rd." → "old christchurch road"); "saint"
-    becomes "st" and the possessive "'s" is dropped (police.uk writes "St Michael'S Road")."""
+    """Lower case words without punctuation.
+
+    A street-type abbreviation that ends the text is written out ("Old Christchurch Rd." → "old
+    christchurch road"); "saint" becomes "st" and the possessive "'s" is dropped (police.uk writes
+    "St Michael'S Road").
+    """
     words = _WORD.findall(str(text).lower().replace("'s ", " ").replace("\u2019s ", " "))
     words = ["st" if w == "saint" else w for w in words]
     if words and words[-1] in ABBREVIATIONS and len(words) > 1:

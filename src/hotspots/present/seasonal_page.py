@@ -288,9 +288,12 @@ def _class_list(counts: dict[str, int], order: tuple[str, ...]) -> str:
 
 
 def change_table_for_people(table: gpd.GeoDataFrame, suppress_below: int | None) -> pd.DataFrame:
-    """One row per classed hotspot: rank now (or before, for a former one), name, ward,
-    records before and after, the change and the class, under the disclosure rule (a
-    withheld count reads ``<5`` and the change computed from it "withheld")."""
+    """One row per classed hotspot.
+
+    Rank now (or before, for a former one), name, ward, records before and after, the change and the
+    class, under the disclosure rule (a withheld count reads ``<5`` and the change computed from it
+    "withheld").
+    """
     k = suppress_below
     h = classed_hotspots(table)
     rows = []
@@ -417,8 +420,11 @@ def no_verdict(problems: list[str]) -> tuple[tuple[str, ...], str | None]:
 
 @dataclass(frozen=True)
 class PartnershipTab:
-    """One of the partnership's tables: its tab, file stem, and the table under the
-    disclosure rule (or the message saying why there is none)."""
+    """One of the partnership's tables.
+
+    Its tab, file stem, and the table under the disclosure rule (or the message saying why there is
+    none).
+    """
 
     tab: str
     name: str
@@ -463,9 +469,11 @@ def group_readings_for_people(ev, suppress_below: int | None) -> list[str]:
 
 
 def evaluation_dict_for_people(ev, suppress_below: int | None) -> dict:
-    """:func:`~hotspots.present.evaluation_words.evaluation_dict` under the rule: a group
-    with a small zone count keeps its label and categories, its counts read ``"<5"``
-    and everything computed from them is replaced by the withheld sentence."""
+    """:func:`~hotspots.present.evaluation_words.evaluation_dict` under the rule.
+
+    A group with a small zone count keeps its label and categories, its counts read ``"<5"`` and
+    everything computed from them is replaced by the withheld sentence.
+    """
     from hotspots.present.evaluation_words import evaluation_dict
 
     k = suppress_below

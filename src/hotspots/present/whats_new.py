@@ -1,5 +1,7 @@
-"""The Overview's "what is new": how current the data is, the rolling 12-month total and the
-months unusual for their series (a control chart per category, :mod:`hotspots.comparison.control_chart`).
+"""The Overview's "what is new".
+
+How current the data is, the rolling 12-month total and the months unusual for their series (a
+control chart per category, :mod:`hotspots.comparison.control_chart`).
 
 Pure: takes records and the store's facts, returns a :class:`WhatsNew` the page only lays out.
 """

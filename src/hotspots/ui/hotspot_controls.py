@@ -1,5 +1,7 @@
-"""The Hotspot map page's widgets: method and layer settings, the place search, the map's
-clicks, the ranked table, the downloads and the PCG pack buttons.
+"""The Hotspot map page's widgets.
+
+Method and layer settings, the place search, the map's clicks, the ranked table, the downloads and
+the PCG pack buttons.
 
 The labels, the permalink values and every number shown come from the page's view-model
 (:mod:`hotspots.present.hotspot_page`); these functions only read widgets and render.
@@ -45,8 +47,11 @@ DOWNLOAD_KEYS = {
 
 @dataclass(frozen=True)
 class HotspotControls:
-    """The sidebar's choices: the method, the map layers, the comparison and the
-    ``hotspot_view`` parameters (``method`` and ``layers`` included)."""
+    """The sidebar's choices.
+
+    The method, the map layers, the comparison and the ``hotspot_view`` parameters (``method`` and
+    ``layers`` included).
+    """
 
     method: str
     layers: tuple[str, ...]

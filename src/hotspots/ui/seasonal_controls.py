@@ -1,6 +1,7 @@
-"""The Seasonal comparison page's controls: the intervention, its year, the two windows,
-the target, the ring and the control wards (sidebar), and the form that adds an
-intervention to the register.
+"""The Seasonal comparison page's controls.
+
+The intervention, its year, the two windows, the target, the ring and the control wards (sidebar),
+and the form that adds an intervention to the register.
 
 Choosing an intervention or a year sets the windows, the target and the ring; a switch
 of dataset (or a stale link) puts the windows back to the dataset's default

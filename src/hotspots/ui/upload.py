@@ -126,8 +126,10 @@ def run_import(
     shrink_box: Any,
     nonce: int,
 ) -> None:
-    """Import ``files`` (Streamlit uploads) into the dataset ``target``; on success the
-    report goes to ``st.session_state["last_import"]`` and the page reruns on it."""
+    """Import ``files`` (Streamlit uploads) into the dataset ``target``.
+
+    On success the report goes to ``st.session_state["last_import"]`` and the page reruns on it.
+    """
     if principal is not None and not (dataset_path(target) / access.ACCESS_FILE).exists():
         # a new dataset is restricted to its uploader's team before a row is written
         access.set_dataset_access(target, access.RESTRICTED, principal.user, principal.team)
