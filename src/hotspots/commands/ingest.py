@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from hotspots.data.store import add_store_arguments, store_from_args
 from hotspots.present.escape import csv_frame
+
+if TYPE_CHECKING:
+    import argparse
+
 
 NAME = "ingest"
 HELP = "import police.uk street CSVs (files, folders, .zip) or force exports into the store"
 
 
-def add_arguments(p) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="CSV files, folders or .zip archives")
     add_store_arguments(p, default_dataset="imported")
     p.add_argument(
@@ -59,7 +64,7 @@ def add_arguments(p) -> None:
     )
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from hotspots.data.force_export import load_mapping
 
     fmt = args.fmt or ("force-export" if args.mapping else "police.uk")
@@ -96,7 +101,8 @@ def run(args) -> int:
             + f"  ({'reconciles' if rep['reconciles'] else 'DOES NOT RECONCILE'})"
         )
         print(
-            f"in BCP {rep['rows_in_bcp']:,}; outside BCP (kept, flagged) {rep['rows_outside_bcp']:,}"
+            f"in BCP {rep['rows_in_bcp']:,}; "
+            f"outside BCP (kept, flagged) {rep['rows_outside_bcp']:,}"
             + (
                 f"; not kept (--keep {args.keep}) {rep['rows_not_kept']:,}"
                 if rep["rows_not_kept"]

@@ -425,7 +425,7 @@ def quarterly_table(
             m = m & (st == subtype).fillna(False).to_numpy(dtype=bool)
         counts = month[m].value_counts()
 
-        def total(months: list[str], counts=counts) -> int:
+        def total(months: list[str], counts: pd.Series = counts) -> int:
             return int(sum(int(counts.get(x, 0)) for x in months))
 
         # a baseline year with no data at all is "n/a", not a real zero

@@ -104,14 +104,14 @@ def fewer_more(n: float) -> str:
     return f"{r:,} {'fewer' if n < 0 else 'more'}"
 
 
-def sig_round(v, digits: int = 3):
+def sig_round(v: object, digits: int = 3):
     """Round a float to ``digits`` significant figures (p-values, ratios); others unchanged."""
     if isinstance(v, bool) or not isinstance(v, float) or not math.isfinite(v) or v == 0:
         return v
     return round(v, max(0, digits - 1 - int(math.floor(math.log10(abs(v))))))
 
 
-def json_number(v) -> float | None:
+def json_number(v: object) -> float | None:
     """JSON/CSV-safe number to 4 significant figures; NaN and infinities become None."""
     if isinstance(v, numbers.Real) and math.isfinite(v):
         return sig_round(float(v), 4)

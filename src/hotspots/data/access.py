@@ -323,7 +323,7 @@ def can_audit(principal: Principal | None) -> bool:
 
 
 def check_read(principal: Principal | None, dataset: str, path: str | Path | None = None) -> None:
-    """Raise :class:`~hotspots.errors.AccessDeniedError` unless ``principal`` may read ``dataset``."""
+    """Raise an ``AccessDeniedError`` unless ``principal`` may read ``dataset``."""
     if principal is not None and not can_read(principal, dataset, path):
         raise AccessDeniedError(
             f"access denied: dataset {dataset!r} is restricted to analysts of its team "

@@ -39,6 +39,11 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hotspots.data.access import Principal
+
 
 __all__ = [
     "ACTIONS",
@@ -169,7 +174,7 @@ def _line(event: dict) -> str:
     return body[:-1] + f', "sha256": "{_sha(body)}"}}'
 
 
-def record(action: str, principal=None, **details) -> dict:
+def record(action: str, principal: Principal | None = None, **details) -> dict:
     """Append one event; ``principal`` None is the local single user. Returns the event.
 
     ``details`` must be JSON-serialisable (names, counts); never records themselves.
@@ -219,7 +224,9 @@ def current_head(path: str | Path | None = None) -> dict | None:
     return None
 
 
-def record_once(key: tuple, action: str, principal=None, **details) -> dict | None:
+def record_once(
+    key: tuple, action: str, principal: Principal | None = None, **details
+) -> dict | None:
     """:func:`record`, but only the first time ``key`` is seen by this process.
 
     For example one sign-in per login session, not one per page load. Returns the event, or

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from hotspots.data import schema as S
 from hotspots.data.boundaries import Boundaries, load_boundaries
 from hotspots.data.select import month_range
+
+if TYPE_CHECKING:
+    from hotspots.data.store import Store
+
 
 __all__ = [
     "coverage_table",
@@ -68,7 +74,7 @@ def coverage_table(records: pd.DataFrame, bcp_only: bool = True) -> pd.DataFrame
     return coverage_from_counts(counts, lsoa, sources)
 
 
-def store_coverage_table(store, bcp_only: bool = True) -> pd.DataFrame:
+def store_coverage_table(store: Store, bcp_only: bool = True) -> pd.DataFrame:
     """:func:`coverage_table` computed by DuckDB queries on a store (memory follows the
     number of months and distinct LSOAs, not the number of records)."""
     counts = store.counts([S.MONTH, S.CATEGORY], bcp_only=bcp_only)[
@@ -160,7 +166,12 @@ def summary_table(records: pd.DataFrame, by: str, bcp_only: bool = True) -> pd.D
 
 
 def store_summary_table(
-    store, by: str, *, months=None, categories=None, bcp_only: bool = True
+    store: Store,
+    by: str,
+    *,
+    months: tuple[str, str] | None = None,
+    categories: object = None,
+    bcp_only: bool = True,
 ) -> pd.DataFrame:
     """:func:`summary_table` as one DuckDB aggregate over a store's month files."""
     col = _summary_key(by)

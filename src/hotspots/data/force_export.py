@@ -95,7 +95,7 @@ class ExportMapping:
         ]
 
 
-def _mapping_error(path, msg):
+def _mapping_error(path: object, msg: str) -> FileReadError:
     return FileReadError(str(path), f"column mapping: {msg}")
 
 
@@ -119,7 +119,8 @@ def load_mapping(path: str | Path | dict) -> ExportMapping:
     if unknown_sections:
         raise _mapping_error(
             where,
-            f"unknown section(s) {sorted(unknown_sections)}; allowed: [export], [columns], [categories], [asb_subtypes]",
+            f"unknown section(s) {sorted(unknown_sections)}; "
+            "allowed: [export], [columns], [categories], [asb_subtypes]",
         )
     cols = dict(raw.get("columns", {}))
     export = dict(raw.get("export", {}))
@@ -127,7 +128,8 @@ def load_mapping(path: str | Path | dict) -> ExportMapping:
     if unknown:
         raise _mapping_error(
             where,
-            f"unknown [export] keys {sorted(unknown)}; allowed: name, delimiter, encoding, simulated",
+            f"unknown [export] keys {sorted(unknown)}; "
+            "allowed: name, delimiter, encoding, simulated",
         )
     encoding = str(export.get("encoding", "utf-8"))
     try:
@@ -157,7 +159,8 @@ def load_mapping(path: str | Path | dict) -> ExportMapping:
     if bad:
         raise _mapping_error(
             where,
-            f"[categories] maps to names that are not police.uk categories: {bad}; use one of: {'; '.join(S.CATEGORIES)}",
+            f"[categories] maps to names that are not police.uk categories: {bad}; "
+            f"use one of: {'; '.join(S.CATEGORIES)}",
         )
     subs = {str(k): str(v).lower() for k, v in raw.get("asb_subtypes", {}).items()}
     bad = {k: v for k, v in subs.items() if v not in S.ASB_SUBTYPES}
@@ -295,7 +298,7 @@ def parse_export_table(
         ok &= ~unknown
         subtype = st.where(is_asb, None).astype("string")
 
-    def opt(key):
+    def opt(key: str):
         if key not in c:
             return None
         s = df.loc[ok, c[key]].astype(str).str.strip()

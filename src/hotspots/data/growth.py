@@ -19,6 +19,11 @@ re-publication, is left as it is, so the package never overwrites newer data.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hotspots.data.store import Store
+
 
 __all__ = ["REAL", "MonthChanges", "month_changes", "missing_bundled_files", "add_missing_bundled"]
 
@@ -103,7 +108,7 @@ def month_changes(before: dict, after: dict) -> MonthChanges:
     return MonthChanges(added, replaced, extended, _rows(before), _rows(after))
 
 
-def missing_bundled_files(store) -> list:
+def missing_bundled_files(store: Store) -> list:
     """Return the package's street files whose month-and-force the store does not hold."""
     from hotspots.data.boundaries import POLICE_UK_DIR, geodata_dir
     from hotspots.data.sources import file_key
@@ -113,7 +118,7 @@ def missing_bundled_files(store) -> list:
     return [p for p in sorted(folder.glob("*.csv")) if file_key(p.name) not in have]
 
 
-def add_missing_bundled(store) -> list[str]:
+def add_missing_bundled(store: Store) -> list[str]:
     """Import the package's street files the store lacks (see the module docstring).
 
     Returns their names (empty: nothing to do, the usual case).

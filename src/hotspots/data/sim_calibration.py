@@ -12,6 +12,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,9 @@ from hotspots.data.sim_params import (
     TO_BNG,
 )
 from hotspots.errors import FileReadError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 
 # =================================================================================
@@ -224,7 +228,7 @@ def load_calibration(geodir: str) -> Calibration:
     )
 
 
-def str_take(values, idx: np.ndarray) -> pd.api.extensions.ExtensionArray:
+def str_take(values: Iterable[str], idx: np.ndarray) -> pd.api.extensions.ExtensionArray:
     """Return a string array of ``values[idx]`` (``-1`` gives NA), built from the small table."""
     return pd.array(list(values), dtype="string").take(np.asarray(idx), allow_fill=True)
 

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from hotspots.data.checks import (
     MAX_FILE_MB,
@@ -26,6 +27,10 @@ from hotspots.data.checks import (
     skip_reason,
 )
 from hotspots.errors import FileReadError
+
+if TYPE_CHECKING:
+    from typing import IO
+
 
 __all__ = [
     "InputFile",
@@ -82,7 +87,10 @@ class InputFile:
         opened), so the caller reports it and reads the other files.
         """
         limit = READ_LIMITS["max_file_bytes"] if limit is None else limit
-        too_big = f"larger than {limit / 1024**2:.0f} MiB; refused (split it, or import months separately)"
+        too_big = (
+            f"larger than {limit / 1024**2:.0f} MiB; refused "
+            "(split it, or import months separately)"
+        )
         if self._zip is not None and self._member is not None:
             try:
                 with zipfile.ZipFile(self._zip) as zf, zf.open(self._info(zf)) as fh:
@@ -132,7 +140,7 @@ class InputFile:
         return 0
 
 
-def _read_capped(fh, limit: int, message: str) -> bytes:
+def _read_capped(fh: IO[bytes], limit: int, message: str) -> bytes:
     chunks: list[bytes] = []
     total = 0
     while True:
@@ -161,7 +169,7 @@ def file_key(name: str) -> str:
 
 
 def classify_name(name: str) -> str:
-    """``street`` for police.uk street files, ``skip`` for outcomes / stop-and-search, else ``csv``."""
+    """Classify a file: ``street`` (police.uk street), ``skip`` (outcomes, stop-and-search), ``csv``."""
     low = name.replace("\\", "/").lower()
     if OTHER_POLICE_FILE.search(low):
         return "skip"

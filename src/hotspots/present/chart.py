@@ -159,10 +159,16 @@ def _svg_bars(chart: Chart, width: int, height: int) -> str:
     bw = pw / max(1, len(chart.values))
     title = chart.title
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{e(title)}" font-family="sans-serif">',
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img" aria-label="{e(title)}" '
+            'font-family="sans-serif">'
+        ),
         f"<title>{e(title)}</title>",
-        f'<text x="{width / 2:.0f}" y="16" text-anchor="middle" font-size="13" font-weight="bold">{e(title)}</text>',
+        (
+            f'<text x="{width / 2:.0f}" y="16" text-anchor="middle" font-size="13" '
+            f'font-weight="bold">{e(title)}</text>'
+        ),
         f'<line x1="{left}" y1="{top + ph}" x2="{left + pw}" y2="{top + ph}" stroke="#333"/>',
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + ph}" stroke="#333"/>',
     ]
@@ -171,35 +177,43 @@ def _svg_bars(chart: Chart, width: int, height: int) -> str:
         y = top + ph - ph * val / vmax
         parts.append(f'<line x1="{left - 3}" y1="{y:.1f}" x2="{left}" y2="{y:.1f}" stroke="#333"/>')
         parts.append(
-            f'<text x="{left - 5}" y="{y + 3:.1f}" text-anchor="end" font-size="10">{e(f"{val:,.0f}")}</text>'
+            f'<text x="{left - 5}" y="{y + 3:.1f}" text-anchor="end" '
+            f'font-size="10">{e(f"{val:,.0f}")}</text>'
         )
     for i, (lab, v) in enumerate(zip(chart.labels, chart.values, strict=True)):
         x = left + i * bw
         cx = x + bw / 2
         if v is None:
             parts.append(
-                f'<text x="{cx:.1f}" y="{top + ph - 4}" text-anchor="middle" font-size="9" fill="#666">no data</text>'
+                f'<text x="{cx:.1f}" y="{top + ph - 4}" text-anchor="middle" font-size="9" '
+                'fill="#666">no data</text>'
             )
         elif chart.withheld(v):
             parts.append(
-                f'<text x="{cx:.1f}" y="{top + ph - 4}" text-anchor="middle" font-size="10">&lt;{k}</text>'
+                f'<text x="{cx:.1f}" y="{top + ph - 4}" text-anchor="middle" '
+                f'font-size="10">&lt;{k}</text>'
             )
         else:
             h = ph * v / vmax
             parts.append(
-                f'<rect x="{x + bw * 0.15:.1f}" y="{top + ph - h:.1f}" width="{bw * 0.7:.1f}" height="{h:.1f}" fill="{chart.colour}"/>'
+                f'<rect x="{x + bw * 0.15:.1f}" y="{top + ph - h:.1f}" width="{bw * 0.7:.1f}" '
+                f'height="{h:.1f}" fill="{chart.colour}"/>'
             )
             parts.append(
-                f'<text x="{cx:.1f}" y="{top + ph - h - 3:.1f}" text-anchor="middle" font-size="10">{e(f"{v:,}")}</text>'
+                f'<text x="{cx:.1f}" y="{top + ph - h - 3:.1f}" text-anchor="middle" '
+                f'font-size="10">{e(f"{v:,}")}</text>'
             )
         parts.append(
-            f'<text x="{cx:.1f}" y="{top + ph + 13}" text-anchor="middle" font-size="9">{e(str(lab))}</text>'
+            f'<text x="{cx:.1f}" y="{top + ph + 13}" text-anchor="middle" '
+            f'font-size="9">{e(str(lab))}</text>'
         )
     parts.append(
-        f'<text x="{left + pw / 2:.0f}" y="{top + ph + bottom - 6}" text-anchor="middle" font-size="11">{e(chart.x_label)}</text>'
+        f'<text x="{left + pw / 2:.0f}" y="{top + ph + bottom - 6}" text-anchor="middle" '
+        f'font-size="11">{e(chart.x_label)}</text>'
     )
     parts.append(
-        f'<text transform="translate(12,{top + ph / 2:.0f}) rotate(-90)" text-anchor="middle" font-size="11">{e(chart.y_label)}</text>'
+        f'<text transform="translate(12,{top + ph / 2:.0f}) rotate(-90)" text-anchor="middle" '
+        f'font-size="11">{e(chart.y_label)}</text>'
     )
     parts.append(_svg_source(chart, left, height - 4))
     parts.append("</svg>")
@@ -250,7 +264,8 @@ def _svg_line(chart: Chart, w: int, h: int) -> str:
     for i, v in enumerate(chart.values):
         if v is None:
             out.append(
-                f'<rect x="{left + (i - 0.5) * dx:.1f}" y="{bottom - ph}" width="{dx:.1f}" height="{ph}" fill="#eaeaea"/>'
+                f'<rect x="{left + (i - 0.5) * dx:.1f}" y="{bottom - ph}" width="{dx:.1f}" '
+                f'height="{ph}" fill="#eaeaea"/>'
             )
     for k in range(round(vmax / step) + 1):
         y = bottom - ph * k * step / vmax
@@ -258,7 +273,8 @@ def _svg_line(chart: Chart, w: int, h: int) -> str:
                    f'<text x="{left - 6}" y="{y + 3:.1f}" font-size="9" text-anchor="end" fill="#555">{k * step:,.0f}</text>')  # fmt: skip
     for i, lab in enumerate(chart.labels):
         out.append(
-            f'<text x="{left + i * dx:.1f}" y="{bottom + 14}" font-size="9" text-anchor="middle" fill="#555">{e(lab)}</text>'
+            f'<text x="{left + i * dx:.1f}" y="{bottom + 14}" font-size="9" text-anchor="middle" '
+            f'fill="#555">{e(lab)}</text>'
         )
     r, g, b = _pale(chart.colour)
     for band in _band_runs(chart):
@@ -270,7 +286,8 @@ def _svg_line(chart: Chart, w: int, h: int) -> str:
         s = [xy(i, v) for i in run if (v := chart.values[i]) is not None]
         pts = " ".join(f"{a:.1f},{c:.1f}" for a, c in s)
         out.append(
-            f'<polyline class="series" points="{pts}" fill="none" stroke="{chart.colour}" stroke-width="2.2"/>'
+            f'<polyline class="series" points="{pts}" fill="none" stroke="{chart.colour}" '
+            'stroke-width="2.2"/>'
         )
         out += [f'<circle cx="{a:.1f}" cy="{c:.1f}" r="2.8" fill="{chart.colour}"/>' for a, c in s]
     out.append(_svg_source(chart, left, h - 4))

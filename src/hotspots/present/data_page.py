@@ -134,8 +134,9 @@ def import_report(
     """Return the page's view of ``rep`` (``{"report": ImportReport.to_dict(), "changes": str,
     "dataset": str}``, ``changes`` and ``dataset`` optional).
 
-    ``labels`` are the dataset picker's names of the datasets; ``public`` turns a message into what a browser may see (the page passes
-    :func:`hotspots.ui.boundary.public_message`, which drops folder paths).
+    ``labels`` are the dataset picker's names of the datasets; ``public`` turns a message into
+    what a browser may see (the page passes :func:`hotspots.ui.boundary.public_message`, which
+    drops folder paths).
     """
     r = rep["report"]
     replaced = int(r.get("rows_replaced", 0))

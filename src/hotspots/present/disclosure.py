@@ -24,11 +24,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from hotspots.errors import InputError
 from hotspots.present.tables import DEFAULT_SUPPRESS_BELOW, format_count, is_suppressed
+
+if TYPE_CHECKING:
+    from hotspots.comparison.tables import PublishedTable
+
 
 __all__ = [
     "DEFAULT_SUPPRESS_BELOW",
@@ -179,7 +184,7 @@ def frame_for_people(
     return out
 
 
-def published_table_for_people(table, suppress_below: int | None):
+def published_table_for_people(table: PublishedTable, suppress_below: int | None):
     """Return a :class:`~hotspots.comparison.tables.PublishedTable` with its counts under the rule
     (:func:`frame_for_people`); its CSV, Markdown and HTML then all show ``"<5"``."""
     from dataclasses import replace

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -33,6 +33,10 @@ from hotspots.present.tables import (
     nest_hotspots,
     top_rows,
 )
+
+if TYPE_CHECKING:
+    from hotspots.present.views import HotspotDetail
+
 
 #: the page's hotspot methods, as people read them
 METHODS: dict[str, str] = {
@@ -95,7 +99,9 @@ __all__ = [
 ]
 
 
-def records_line(n_records: int, area_name: str, start: str, end: str, method_label: str, k):
+def records_line(
+    n_records: int, area_name: str, start: str, end: str, method_label: str, k: int | None
+):
     """Return the sentence over the map: how many records, where, when, which method (markdown)."""
     return (
         f"**{count_text(n_records, k)} records** in {md_text(area_name)}, "
@@ -174,7 +180,9 @@ class HotspotDetailPage:
     outcomes: pd.DataFrame | None
 
 
-def hotspot_detail_page(row: Mapping[str, Any], detail, k: int | None) -> HotspotDetailPage:
+def hotspot_detail_page(
+    row: Mapping[str, Any], detail: HotspotDetail, k: int | None
+) -> HotspotDetailPage:
     """Return the details of the hotspot ``row`` (a row of the result) and its ``detail``
     (:func:`hotspots.present.views.hotspot_detail`)."""
     n = row[S.COUNT]

@@ -5,8 +5,8 @@ dict with the same keys, see :func:`~hotspots.comparison.figures.coerce_report`)
 :func:`~hotspots.comparison.figures.ward_report_figures` computes one from canonical
 records (all three re-exported here). :func:`ward_report_html` and
 :func:`ward_report_pdf` lay it out, the monthly trend being one
-:class:`~hotspots.present.chart.Chart` drawn by both. Both apply disclosure control (``suppress_below``, default 5): counts from 1
-to 4 read ``<5`` and, so that a total cannot give a withheld category away,
+:class:`~hotspots.present.chart.Chart` drawn by both. Both apply disclosure control
+(``suppress_below``, default 5): counts from 1 to 4 read ``<5`` and, so that a total cannot give a withheld category away,
 small categories are combined into "Other categories" until that row is 0 or at
 least 5 (complementary suppression by aggregation). Monthly trend, location and
 hotspot counts are withheld one by one.

@@ -151,7 +151,9 @@ def place_search(dataset: str) -> Any:
         "Find a street, place or ward",
         key="find",
         placeholder="e.g. Old Christchurch Road, Lansdowne, Poole Town",
-        help='Spelling and abbreviations are forgiven ("old christchurch rd"). The map zooms there.',
+        help=(
+            'Spelling and abbreviations are forgiven ("old christchurch rd"). The map zooms there.'
+        ),
     )
     if not query.strip():
         return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 import streamlit as st
@@ -16,6 +16,10 @@ from hotspots.errors import HotspotsError
 from hotspots.present.views import DAYS, Filters
 from hotspots.ui import auth, boundary, state
 from hotspots.ui.cache import DATASET_LABELS, get_store, load_records
+
+if TYPE_CHECKING:
+    from hotspots.data.access import Principal
+
 
 __all__ = [
     "dataset_picker",
@@ -57,7 +61,7 @@ def dataset_label(name: str) -> str:
     return f"{name} ({acc.level}{team})"
 
 
-def _choices(principal) -> list[str]:
+def _choices(principal: Principal | None) -> list[str]:
     if principal is None:  # local single-user mode: as before sign-in existed
         return [d for d in DATASET_LABELS if d != "imported" or get_store("imported").exists()]
     from hotspots.data.access import visible_datasets
@@ -97,7 +101,10 @@ def dataset_picker() -> tuple[str, pd.DataFrame, str]:
         choices,
         format_func=dataset_label,
         key="dataset",
-        help="Real police.uk data, the simulator's data (known truth), or files uploaded on the Data page.",
+        help=(
+            "Real police.uk data, the simulator's data (known truth), "
+            "or files uploaded on the Data page."
+        ),
     )
     state.keep("dataset")  # every page, the Data page included, hands the choice on
     if dataset == "uploaded" and not get_store("uploaded").exists():
@@ -225,7 +232,7 @@ def _cats_parse(raw: str) -> tuple[str, ...]:
     return S.resolve_categories(raw)
 
 
-def _seed(key: str, value) -> None:
+def _seed(key: str, value: object) -> None:
     """Give a widget its value from the session's shared state when the page changed.
 
     Streamlit keeps a multiselect's old widget state across a page switch but shows
