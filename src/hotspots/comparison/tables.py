@@ -128,7 +128,7 @@ class PublishedTable:
     labels: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
-    def _cell(self, v) -> str:
+    def _cell(self, v: object) -> str:
         if v is None or (not isinstance(v, str) and pd.isna(v)):
             return "n/a"
         if isinstance(v, float):

@@ -75,8 +75,10 @@ def coverage_table(records: pd.DataFrame, bcp_only: bool = True) -> pd.DataFrame
 
 
 def store_coverage_table(store: Store, bcp_only: bool = True) -> pd.DataFrame:
-    """:func:`coverage_table` computed by DuckDB queries on a store (memory follows the
-    number of months and distinct LSOAs, not the number of records)."""
+    """:func:`coverage_table` computed by DuckDB queries on a store.
+
+    Memory follows the number of months and distinct LSOAs, not the number of records.
+    """
     counts = store.counts([S.MONTH, S.CATEGORY], bcp_only=bcp_only)[
         [S.MONTH, S.CATEGORY, "records"]
     ]
@@ -88,8 +90,11 @@ def store_coverage_table(store: Store, bcp_only: bool = True) -> pd.DataFrame:
 def coverage_from_counts(
     counts: pd.DataFrame, lsoa: pd.DataFrame, sources: pd.DataFrame
 ) -> pd.DataFrame:
-    """Return the coverage table from counts per (month, category) (column ``records``), the
-    (month, LSOA code, LSOA name) rows and the (month, source) rows of all records."""
+    """Return the coverage table from counts and the LSOA and source rows of all records.
+
+    The counts are per (month, category) (column ``records``); the rows are (month, LSOA code, LSOA
+    name) and (month, source).
+    """
     if counts.empty or not counts["records"].sum():
         return pd.DataFrame(
             columns=["month", "records", "asb", "crime", "lsoa_vintage", "sources", "missing"]
@@ -192,8 +197,11 @@ def _summary_key(by: str) -> str:
 
 
 def summary_from_counts(counts: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Return the summary table from ``counts`` (columns ``by``, ``records``, ``asb``; one row per
-    key, sorted by key): adds ``crime`` and ``share``, orders by size unless by month."""
+    """Return the summary table from ``counts``, with ``crime`` and ``share`` added.
+
+    ``counts`` has columns ``by``, ``records``, ``asb``, one row per key, sorted by key; the result
+    is ordered by size unless by month.
+    """
     res = pd.DataFrame(
         {
             by: counts[by].astype("string").array,

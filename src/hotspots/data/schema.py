@@ -246,8 +246,7 @@ def name_key(text: str) -> str:
 def resolve_categories(
     categories: str | list[str] | tuple[str, ...] | None, argument: str = "categories"
 ) -> tuple[str, ...]:
-    """Turn a ``categories`` value (the CLI's ``--types``, a link's ``cats``) into a tuple
-    of police.uk categories.
+    """Turn a ``categories`` value (``--types``, a link's ``cats``) into police.uk categories.
 
     Accepts ``None`` (all), a comma-separated string or a list; items may be category
     names in any case or as slugs (``Bicycle theft``, ``bicycle-theft``; see

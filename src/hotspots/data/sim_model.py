@@ -360,7 +360,18 @@ def simulated_records(cal: Calibration, months: list[str], a: dict) -> pd.DataFr
 
 
 def build_truth(
-    cal, target_area, ring, zone, expected, a, months, *, params, spillover, ring_m, notes
+    cal: Calibration,
+    target_area: Area,
+    ring: shapely.Geometry,
+    zone: np.ndarray,
+    expected: pd.DataFrame,
+    a: dict[str, np.ndarray],
+    months: list[str],
+    *,
+    params: dict,
+    spillover: float,
+    ring_m: float,
+    notes: list[str],
 ) -> dict:
     """Return the JSON-ready truth (see :func:`write_simulation`)."""
     # observed and expected counts per zone, kind and window

@@ -110,8 +110,10 @@ class InputFile:
         return self._path.read_bytes()
 
     def _info(self, zf: zipfile.ZipFile) -> zipfile.ZipInfo:
-        """Return this member's own ``ZipInfo``, found by position (never by name: two members
-        may share a name, and ``ZipFile.open(name)`` would give the last one both times)."""
+        """Return this member's own ``ZipInfo``, found by position, never by name.
+
+        Two members may share a name, and ``ZipFile.open(name)`` would give the last one both times.
+        """
         infos = zf.infolist()
         if self._index is None:  # made without a position: only a name held by one member
             same = [i for i in infos if i.filename == self._member]

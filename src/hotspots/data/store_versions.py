@@ -261,8 +261,10 @@ def restore_manifest(store_path: Path, man: dict, month: str, version: int, *, n
 
 
 def _recount(store_path: Path, months: dict, files: dict) -> dict:
-    """``files`` with each entry's rows counted from the month files it names (entries
-    left with no month or no rows are dropped)."""
+    """``files`` with each entry's rows counted from the month files it names.
+
+    Entries left with no month or no rows are dropped.
+    """
     counts: dict[tuple[str, str], int] = {}
     wanted = {m for e in files.values() for m in e.get("months", [])}
     for m in sorted(wanted):

@@ -64,8 +64,10 @@ class ClassCount:
 
 
 def classed_hotspots(table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Rows of a :class:`~hotspots.comparison.hotspot_trend.HotspotChanges` table that
-    have a class and an outline (no class: the before window had no data)."""
+    """Rows of a :class:`~hotspots.comparison.hotspot_trend.HotspotChanges` table with a class.
+
+    They have a class and an outline (no class: the before window had no data).
+    """
     if not len(table):
         return table
     cls = table["change_class"].astype("string").fillna("")
@@ -98,8 +100,10 @@ def change_says_something(table: gpd.GeoDataFrame) -> bool:
 def change_extent(
     table: gpd.GeoDataFrame, margin_m: float = 300.0
 ) -> tuple[float, float, float, float] | None:
-    """``(x0, y0, x1, y1)`` metres of every classed hotspot (gone ones included) with
-    ``margin_m`` around: the whole comparison area, not only the target. None: none."""
+    """``(x0, y0, x1, y1)`` metres of every classed hotspot (gone ones included) and ``margin_m``.
+
+    The whole comparison area, not only the target. None: none.
+    """
     cells = classed_hotspots(table)
     if cells.empty:
         return None

@@ -1,5 +1,7 @@
-"""Charts for the pages: Altair (bundled with Streamlit, works offline), always with a
-title, axis labels and colour-blind-safe colours (Okabe–Ito)."""
+"""Charts for the pages: Altair (bundled with Streamlit, works offline).
+
+Always with a title, axis labels and colour-blind-safe colours (Okabe–Ito).
+"""
 
 from __future__ import annotations
 

@@ -59,9 +59,11 @@ class UploadForm:
 
 
 def upload_form(principal: Any, kind: str) -> UploadForm:
-    """Return the upload form for ``principal`` (None: local single-user mode) and ``kind``
-    (one of :data:`UPLOAD_KINDS`): a force export never goes into the real dataset,
-    and a signed-in analyst writes only to datasets of their team (or a new one)."""
+    """Return the upload form for ``principal`` and ``kind`` (one of :data:`UPLOAD_KINDS`).
+
+    ``principal`` None is local single-user mode. A force export never goes into the real dataset,
+    and a signed-in analyst writes only to datasets of their team (or a new one).
+    """
     can = access.can_import(principal)
     fmt = "force-export" if kind == FORCE_EXPORT else "police.uk"
     targets = [REAL] if access.can_write(principal, REAL, fmt) else []
@@ -131,8 +133,10 @@ def import_report(
     labels: Mapping[str, str],
     public: Callable[[str], str] = str,
 ) -> ImportReportView:
-    """Return the page's view of ``rep`` (``{"report": ImportReport.to_dict(), "changes": str,
-    "dataset": str}``, ``changes`` and ``dataset`` optional).
+    """Return the page's view of ``rep``.
+
+    ``rep`` is ``{"report": ImportReport.to_dict(), "changes": str, "dataset": str}``, with
+    ``changes`` and ``dataset`` optional.
 
     ``labels`` are the dataset picker's names of the datasets; ``public`` turns a message into
     what a browser may see (the page passes :func:`hotspots.ui.boundary.public_message`, which

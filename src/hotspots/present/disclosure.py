@@ -130,8 +130,10 @@ _COUNT_PAIR = re.compile(r"(counts \()(\d+) and (\d+)")  # "small counts (12 and
 
 
 def withhold_in_text(text: str, suppress_below: int | None) -> str:
-    """``text`` with "N records" read "<5 records" when N is withheld, and the pair in
-    "small counts (12 and 2; ...)" likewise (notes of methods and comparisons)."""
+    """``text`` with "N records" read "<5 records" when N is withheld.
+
+    The pair in "small counts (12 and 2; ...)" likewise (notes of methods and comparisons).
+    """
     if not suppress_below:
         return text
 
@@ -185,8 +187,10 @@ def frame_for_people(
 
 
 def published_table_for_people(table: PublishedTable, suppress_below: int | None):
-    """Return a :class:`~hotspots.comparison.tables.PublishedTable` with its counts under the rule
-    (:func:`frame_for_people`); its CSV, Markdown and HTML then all show ``"<5"``."""
+    """Return a :class:`~hotspots.comparison.tables.PublishedTable` with its counts under the rule.
+
+    The rule is :func:`frame_for_people`; its CSV, Markdown and HTML then all show ``"<5"``.
+    """
     from dataclasses import replace
 
     if not suppress_below:

@@ -40,8 +40,10 @@ _WWW = re.compile(r"(?i)(www)(?=\\\.)")
 
 
 def plain(text: object) -> str:
-    """Text with control and bidirectional-override characters replaced by ``?``
-    (so "‮gpj.exe" cannot pose as "exe.jpg"); None/NA -> ``""``."""
+    """Text with control and bidirectional-override characters replaced by ``?``.
+
+    So "‮gpj.exe" cannot pose as "exe.jpg"; None/NA -> ``""``.
+    """
     if text is None or (not isinstance(text, str) and pd.isna(text)):
         return ""
     return _CONTROL.sub("?", str(text))

@@ -241,8 +241,10 @@ def evaluation_reading(ev: Evaluation) -> str:
 
 
 def evaluation_dict(ev: Evaluation) -> dict:
-    """``ev.to_dict()`` with each group's ``wdq_meaning``, ``reading`` and the page's caption
-    on dispersion, ``dispersion_reading`` (JSON output)."""
+    """``ev.to_dict()`` with each group's ``wdq_meaning`` and ``reading`` (JSON output).
+
+    Also the page's caption on dispersion, ``dispersion_reading``.
+    """
     d = ev.to_dict()
     d["groups"] = [
         {

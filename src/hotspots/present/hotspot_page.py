@@ -157,8 +157,7 @@ def change_columns(current: pd.DataFrame, then_label: str, k: int | None) -> dic
 
 
 def gone_table(former: pd.DataFrame, k: int | None) -> pd.DataFrame:
-    """Hotspots of the comparison period that overlap none now (gone, or too few to tell),
-    for people."""
+    """Hotspots of the comparison period that overlap none now (gone, or too few to tell)."""
     cols = [S.NAME, S.WARD_NAME, "count_then", "count_now", "change_class"]
     tab = pd.DataFrame(former)[[c for c in cols if c in former.columns]]
     return table_counts(tab, ("count_then", "count_now"), k).rename(
@@ -183,8 +182,10 @@ class HotspotDetailPage:
 def hotspot_detail_page(
     row: Mapping[str, Any], detail: HotspotDetail, k: int | None
 ) -> HotspotDetailPage:
-    """Return the details of the hotspot ``row`` (a row of the result) and its ``detail``
-    (:func:`hotspots.present.views.hotspot_detail`)."""
+    """Return the details of the hotspot ``row`` (a row of the result) and its ``detail``.
+
+    ``detail`` comes from :func:`hotspots.present.views.hotspot_detail`.
+    """
     n = row[S.COUNT]
     hide = withheld((n,), k)
     ward = row[S.WARD_NAME]
@@ -262,8 +263,10 @@ class RankedTable:
 
 
 def ranked_table(hotspots: pd.DataFrame, changes: Any, k: int | None) -> RankedTable:
-    """Return the page's ranked table of ``hotspots``, with ``changes``
-    (:class:`~hotspots.comparison.hotspot_trend.HotspotChanges`, or None) as columns."""
+    """Return the page's ranked table of ``hotspots``, with ``changes`` as columns.
+
+    ``changes``: a :class:`~hotspots.comparison.hotspot_trend.HotspotChanges`, or None.
+    """
     table = hotspot_table(hotspots, suppress_below=k)
     then_col = None
     if changes is not None and len(hotspots):
@@ -311,9 +314,12 @@ class HotspotPage:
 def hotspot_page(
     view: Any, filters: Any, *, dataset: str, changes: Any, k: int | None
 ) -> HotspotPage:
-    """Return the Hotspot map page of ``view`` (:func:`hotspots.present.views.hotspot_view`) for
-    ``filters`` (:class:`hotspots.present.filters.Filters`), with the per-hotspot
-    ``changes`` (or None) and the disclosure threshold ``k`` (None: exact counts)."""
+    """Return the Hotspot map page of ``view`` for ``filters``.
+
+    ``view`` comes from :func:`hotspots.present.views.hotspot_view`, ``filters`` is a
+    :class:`hotspots.present.filters.Filters`; with the per-hotspot ``changes`` (or None) and the
+    disclosure threshold ``k`` (None: exact counts).
+    """
     hot = view.hotspots
     label = METHODS.get(view.method, view.method)
     meta = {

@@ -329,8 +329,10 @@ class StreetLabels(_Scripted, Layer):
 
 
 class StreetFallback(_Scripted, folium.MacroElement):
-    """Turns the street layers on at the first tile that fails to load
-    (``HotspotsLeaflet.streetsOnTileError``): a tile server set but unreachable."""
+    """Turns the street layers on at the first tile that fails to load.
+
+    That is ``HotspotsLeaflet.streetsOnTileError``: a tile server set but unreachable.
+    """
 
     _template = Template(
         """

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,10 @@ import pandas as pd
 from hotspots.comparison import wording as W
 from hotspots.present.disclosure import withheld
 from hotspots.present.tables import is_suppressed
+
+if TYPE_CHECKING:
+    from hotspots.comparison.ratio import RateRatio
+
 
 __all__ = ["Metric", "change_delta", "chart_values", "table_counts", "counts_with_shares"]
 
@@ -35,7 +40,7 @@ class Metric:
         return "inverse" if self.arrow != "off" else "off"
 
 
-def change_delta(change, suppress_below: int | None) -> tuple[str | None, str]:
+def change_delta(change: RateRatio | None, suppress_below: int | None) -> tuple[str | None, str]:
     """Return a metric's delta and arrow from a change (a ``RateRatio`` or one like it).
 
     The arrow agrees with the interval's sign; nothing is said when the earlier count is

@@ -55,8 +55,10 @@ def normalise(text: str) -> str:
 
 @dataclass(frozen=True)
 class Match:
-    """One search result: ``name`` as written, ``kind`` (street / place / ward), ``score``
-    (0–1), and ``bounds`` ``(x0, y0, x1, y1)`` in metres to zoom to."""
+    """One search result: ``name`` as written, ``kind`` (street / place / ward), ``score`` (0–1).
+
+    And ``bounds`` ``(x0, y0, x1, y1)`` in metres to zoom to.
+    """
 
     name: str
     kind: str
@@ -122,8 +124,10 @@ def _score(q: str, name: str) -> float:
 def search(
     index: SearchIndex, query: str, *, limit: int = 5, min_score: float = 0.6
 ) -> list[Match]:
-    """Return the best matches for ``query``, best first (streets before places before wards on
-    equal scores); none scoring under ``min_score``. O(n) in the index size."""
+    """Return the best matches for ``query``, best first; none scoring under ``min_score``.
+
+    Streets come before places before wards on equal scores. O(n) in the index size.
+    """
     q = normalise(query)
     if not q:
         return []

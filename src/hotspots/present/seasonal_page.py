@@ -144,8 +144,11 @@ _OWN_DISP = "The relative effect of the target allows for its own dispersion"
 
 
 def group_notes(g: GroupEvaluation) -> tuple[str, ...]:
-    """Return a group's notes less the two on dispersion, which :func:`dispersion_caption` says
-    together: ``notes[0]`` (the pooled dispersion) and the note on the effect's own."""
+    """Return a group's notes less the two on dispersion.
+
+    :func:`dispersion_caption` says them together: ``notes[0]`` (the pooled dispersion) and the note
+    on the effect's own.
+    """
     return tuple(n for n in g.notes[1:] if not n.startswith(_OWN_DISP))
 
 
@@ -336,8 +339,9 @@ def change_table_for_people(table: gpd.GeoDataFrame, suppress_below: int | None)
 def change_section(
     ch: HotspotChanges, *, method: str = "dbscan", suppress_below: int | None
 ) -> ChangeSection:
-    """Return the per-hotspot change of the Seasonal page from a
-    :class:`~hotspots.comparison.hotspot_trend.HotspotChanges` (after window = now).
+    """Return the per-hotspot change of the Seasonal page from a ``HotspotChanges``.
+
+    ``ch`` is a :class:`~hotspots.comparison.hotspot_trend.HotspotChanges` (after window = now).
 
     The sentence counts hotspots by class: "DBSCAN finds 31 hotspots in Jan–Feb 2024:
     3 new, 6 growing, ...; of the hotspots of Jan–Feb 2019, 5 are gone." Numbers of
@@ -412,8 +416,11 @@ def windows_caption(
     year: int | None = None,
     note: str = "",
 ) -> str:
-    """ "Windows in use: …" (markdown): the intervention and year when the windows are its
-    own, the months and months of data (:func:`describe_windows`), then ``note``."""
+    """Return the "Windows in use: …" caption (markdown).
+
+    The intervention and year when the windows are its own, the months and months of data
+    (:func:`describe_windows`), then ``note``.
+    """
     from hotspots.comparison.interventions import describe_windows, intervention_windows
 
     in_use = describe_windows(before, after, months)

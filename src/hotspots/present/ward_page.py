@@ -55,8 +55,10 @@ class WardPage:
 
 
 def outcome_table(table: pd.DataFrame, suppress_below: int | None) -> pd.DataFrame:
-    """Return the outcome mix with small counts as ``<k`` and the shares of those counts left empty
-    (a share of a known total gives the count away)."""
+    """Return the outcome mix with small counts as ``<k`` and their shares left empty.
+
+    A share of a known total gives the count away.
+    """
     k = suppress_below
     hide = [is_suppressed(v, k) for v in table["records"]]
     return table.assign(

@@ -21,10 +21,13 @@ __all__ = ["WhatsNew", "whats_new", "currency_sentence", "control_chart_figure"]
 
 @dataclass(frozen=True)
 class WhatsNew:
-    """``currency``: one sentence ("Data up to Apr 2024 (police.uk last updated …)");
+    """The Overview's "what is new", ready to lay out.
+
+    ``currency``: one sentence ("Data up to Apr 2024 (police.uk last updated …)");
     ``monthly``: month, records, rolling_12 (NA where the 12 months are not all there);
     ``chart``: the control chart; ``unusual``: the months outside the 99.8% limits, per
-    category, newest first, ready to show; ``latest``: the newest month."""
+    category, newest first, ready to show; ``latest``: the newest month.
+    """
 
     currency: str
     monthly: pd.DataFrame
@@ -111,8 +114,10 @@ def whats_new(
 
 
 def control_chart_figure(chart: ControlChart, category: str, title: str):
-    """Altair: the category's monthly counts, its 95% and 99.8% limit bands, flagged months
-    marked (red: outside 99.8%, orange: outside 95% only)."""
+    """Altair: the category's monthly counts, its 95% and 99.8% limit bands, flagged months.
+
+    Flagged months are marked red (outside 99.8%) or orange (outside 95% only).
+    """
     import altair as alt
 
     from hotspots.present.charts import legend
