@@ -80,6 +80,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the ``hotspots`` command line on ``argv`` (default ``sys.argv``); return its exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(_command_word(argv))
     args = parser.parse_args(argv)

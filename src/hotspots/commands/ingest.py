@@ -18,6 +18,7 @@ HELP = "import police.uk street CSVs (files, folders, .zip) or force exports int
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the ``ingest`` options to the subcommand's parser."""
     p.add_argument("paths", nargs="+", metavar="PATH", help="CSV files, folders or .zip archives")
     add_store_arguments(p, default_dataset="imported")
     p.add_argument(
@@ -65,6 +66,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Import the files named in ``args`` into the store; return the exit code."""
     from hotspots.data.force_export import load_mapping
 
     fmt = args.fmt or ("force-export" if args.mapping else "police.uk")
@@ -134,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
 class _ProgressBar:
     """A one-line progress bar on stderr: files done, rows read, rows per second."""
 
-    def __init__(self, width: int = 30):
+    def __init__(self, width: int = 30) -> None:
         self.width = width
         self.done = self.total = self.n_rows = 0
         self.rate = 0.0

@@ -70,6 +70,7 @@ def between(lo: float, hi: float) -> str:
 
 
 def chance(excludes_no_change: bool) -> str:
+    """Say whether a change could be chance, from whether its interval excludes no change."""
     return (
         "this is unlikely to be chance"
         if excludes_no_change

@@ -91,6 +91,7 @@ class Principal:
     team: str = ""
 
     def at_least(self, role: str) -> bool:
+        """Return True when this role is ``role`` or one with more rights (:data:`ROLES`)."""
         return ROLES.index(self.role) >= ROLES.index(role)
 
 
@@ -116,6 +117,7 @@ class DatasetAccess:
     created: str | None = None
 
     def to_dict(self) -> dict:
+        """Return the access as the ``access.json`` file stores it."""
         return {
             "level": self.level,
             "owner": self.owner,

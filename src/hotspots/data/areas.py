@@ -78,6 +78,7 @@ class Area:
 
     @property
     def area_km2(self) -> float:
+        """Area of the geometry in km² (EPSG:27700 metres)."""
         return float(self.geometry.area) / 1e6
 
 

@@ -88,6 +88,7 @@ class ExportMapping:
     source_path: str = ""
 
     def required_columns(self) -> list[str]:
+        """Return the export columns the mapping needs, in mapping order."""
         return [
             v
             for k, v in self.columns.items()
@@ -344,6 +345,7 @@ class ExportReader:
     def read(
         self, data: bytes, file_name: str, fallback_identity: str, rejects: Rejects
     ) -> tuple[pd.DataFrame, int]:
+        """Read one force-export file: the accepted rows (canonical schema) and the rows read."""
         m = self.mapping
         tr, n = read_rows(
             data,

@@ -46,10 +46,12 @@ class MonthChanges:
 
     @property
     def rows_added(self) -> int:
+        """Rows after the import less rows before."""
         return self.rows_after - self.rows_before
 
     @property
     def changed(self) -> bool:
+        """Whether any month was added, replaced or extended."""
         return bool(self.months_added or self.months_replaced or self.months_extended)
 
     def sentence(self) -> str:

@@ -113,6 +113,7 @@ class Method:
 
     @property
     def settings(self) -> tuple[str, ...]:
+        """The names of the method's settings, in declaration order."""
         return tuple(self.constraints)
 
     def check(self, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -129,6 +130,7 @@ class Method:
         return check_params(given, {k: self.constraints[k] for k in given})
 
     def run(self, records: pd.DataFrame, area: Area, naming: dict, params: dict) -> MethodRun:
+        """Run the method on ``records`` in ``area`` (its runner is imported on first use)."""
         fn = self.runner
         if isinstance(fn, str):
             module, _, name = fn.partition(":")

@@ -97,6 +97,7 @@ class PlanScore:
     small: bool
 
     def sentence(self) -> str:
+        """Say in one sentence how the plan scored (or that there were no records)."""
         if self.n_records == 0:
             return f"No records in {self.months} to judge the plan on."
         s = (

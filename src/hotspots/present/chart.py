@@ -77,6 +77,7 @@ class Chart:
     gap_note: str = ""
 
     def __post_init__(self) -> None:
+        """Check the chart's kind and that labels and band match the values."""
         if self.kind not in ("bar", "line"):
             raise InputError("kind", self.kind, '"bar" or "line"')
         if len(self.labels) != len(self.values):
@@ -103,6 +104,7 @@ class Chart:
 
     @property
     def has_gaps(self) -> bool:
+        """Whether some month has no value (drawn as a gap)."""
         return any(v is None for v in self.values)
 
 

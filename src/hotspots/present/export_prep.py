@@ -75,6 +75,7 @@ def count_columns_of(df: pd.DataFrame, count_columns: Sequence[str] | None = Non
 
 
 def check_suppress(suppress_below: int | None) -> int | None:
+    """Check the disclosure threshold: None or 0 (exact counts) becomes None, else an int >= 2."""
     if suppress_below is None or suppress_below == 0:
         return None
     if (
@@ -182,6 +183,7 @@ def jsonable(value: Any) -> Any:
 
 
 def to_wgs84(gdf: gpd.GeoDataFrame, argument: str) -> gpd.GeoDataFrame:
+    """Return ``gdf`` (EPSG:27700, checked) reprojected to WGS84 for an export."""
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise InputError(argument, type(gdf).__name__, "a GeoDataFrame with polygons")
     if gdf.crs is None:
@@ -243,6 +245,7 @@ def reading_order(table: pd.DataFrame) -> tuple[list[int], list[str | None]]:
 
 
 def display_value(col: str, value: Any, withheld: bool, k: int | None) -> str:
+    """Return a cell as exports show it: withheld counts as ``<k``, shares and densities rounded."""
     if withheld:
         return f"<{k}" if col not in DERIVED_COLUMNS else "withheld"
     if col == S.SHARE:
@@ -261,4 +264,5 @@ def display_value(col: str, value: Any, withheld: bool, k: int | None) -> str:
 
 
 def ordered(df: pd.DataFrame) -> pd.DataFrame:
+    """Return ``df`` in rank order (unchanged without a rank column)."""
     return df.sort_values(S.RANK, kind="stable") if S.RANK in df.columns else df

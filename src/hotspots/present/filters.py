@@ -39,9 +39,11 @@ class Filters:
 
     @property
     def window(self) -> tuple[str, str]:
+        """The month window ``(start, end)``."""
         return (self.start, self.end)
 
     def with_(self, **changes) -> Filters:
+        """Return a copy with ``changes`` applied."""
         d = {**self.__dict__, **changes}
         return Filters(**d)
 

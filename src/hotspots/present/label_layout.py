@@ -64,6 +64,7 @@ class Placed:
 
     @property
     def box(self) -> Box:
+        """The label's box ``(x0, y0, x1, y1)`` around its placed centre."""
         w, h = self.label.w / 2, self.label.h / 2
         return (self.cx - w, self.cy - h, self.cx + w, self.cy + h)
 

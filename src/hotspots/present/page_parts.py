@@ -37,6 +37,7 @@ class Metric:
 
     @property
     def delta_color(self) -> str:
+        """Streamlit's ``delta_color``: "inverse" (a fall is good) unless there is no arrow."""
         return "inverse" if self.arrow != "off" else "off"
 
 

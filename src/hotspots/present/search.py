@@ -67,6 +67,7 @@ class Match:
 
     @property
     def label(self) -> str:
+        """The name with its kind, as the search box lists it."""
         return f"{self.name} ({self.kind})"
 
 
@@ -77,6 +78,7 @@ class SearchIndex:
     entries: tuple[tuple[str, str, str, tuple[float, float, float, float]], ...]
 
     def __len__(self) -> int:
+        """Return the number of entries in the index."""
         return len(self.entries)
 
 

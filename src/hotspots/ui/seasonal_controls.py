@@ -49,10 +49,12 @@ class SeasonalChoices:
 
     @property
     def before(self) -> str:
+        """The before window as a spec (``YYYY-MM..YYYY-MM``)."""
         return self.w_before.spec
 
     @property
     def after(self) -> str:
+        """The after window as a spec (``YYYY-MM..YYYY-MM``)."""
         return self.w_after.spec
 
 
