@@ -49,4 +49,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
 
 # Secrets (the [auth] section) are mounted at /app/.streamlit/secrets.toml; the role
 # config at the path in HOTSPOTS_ACCESS. Without secrets the app runs in single-user mode.
-CMD ["streamlit", "run", "app.py"]
+# `streamlit run app.py` with the shared caches warming from the server's start (hotspots.ui.serve)
+CMD ["python", "-m", "hotspots.ui.serve", "app.py"]

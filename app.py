@@ -13,6 +13,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from hotspots.ui.warm import start_warm_up, wait_for_first_page
+
+# Shared work starts once per server process (already at server start when launched by
+# ``python -m hotspots.ui.serve``, as scripts/run-app.sh does): the store, its records and
+# the first pages' views go into the caches every session shares.
+start_warm_up()
+
 # no page icons: Streamlit fetches Material icons from fonts.gstatic.com (the app works offline)
 PAGES = [
     st.Page("overview.py", title="Overview", default=True),
@@ -27,4 +34,7 @@ PAGES = [
     st.Page("app_pages/5_Data.py", url_path="Data", title="Data"),
     st.Page("app_pages/6_Accessibility.py", url_path="Accessibility", title="Accessibility"),
 ]
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+if page.title == "Overview":
+    wait_for_first_page()  # "Preparing the data, about N s" while the warm-up is still at it
+page.run()

@@ -14,7 +14,7 @@ from hotspots.present import hotspot_page as hp
 from hotspots.present.charts import bar_chart, trend_chart
 from hotspots.ui import hotspot_controls as hc
 from hotspots.ui import widgets
-from hotspots.ui.cache import compute, hotspot_changes, hotspot_map
+from hotspots.ui.cache import compute, hotspot_changes, hotspot_map, hotspot_page_model
 
 st.set_page_config(page_title="Hotspot map · Safer BCP", page_icon="🗺️", layout="wide")
 st.title("Hotspot map")
@@ -40,13 +40,14 @@ try:
         suppress_below=k,
         **params,
     )
-    changes = None
+    compare = "none"
     if controls.compare != "none" and len(view.hotspots):
         try:
-            changes = hotspot_changes(dataset, filters, controls.compare, **params)
-        except Exception as exc:  # noqa: BLE001 - e.g. an impossible window: say so, keep the page
+            hotspot_changes(dataset, filters, controls.compare, **params)
+            compare = controls.compare
+        except Exception as exc:
             widgets.show_error(exc)
-    page = hp.hotspot_page(view, filters, dataset=dataset, changes=changes, k=k)
+    page = hotspot_page_model(dataset, filters, compare, k, **params)  # cached view-model
 except Exception as exc:  # InputError and friends: shown, not a traceback
     widgets.show_error(exc)
     st.stop()
@@ -54,7 +55,7 @@ except Exception as exc:  # InputError and friends: shown, not a traceback
 st.markdown(page.records_line)
 st.caption(
     "police.uk locations are anonymised map points (“On or near …”), not addresses: "
-    "a hotspot made of one map point may stand for a whole street or block."
+    "a hotspot made of one map point may stand for a whole street or block.",
 )
 # the map takes the full width (a screen in a meeting); the table and details follow
 out = st_folium(

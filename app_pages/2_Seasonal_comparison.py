@@ -1,5 +1,6 @@
 """Seasonal comparison: did the summer programme work, by how much, compared with where,
-and did the problem move next door? The page lays out hotspots.present.seasonal_page."""
+and did the problem move next door? The page lays out hotspots.present.seasonal_page.
+"""
 
 from __future__ import annotations
 
@@ -34,24 +35,33 @@ if len(months) < 2:  # a one-month dataset (a first upload): say so, never a tra
     st.stop()
 dw = default_windows(records)
 filters = widgets.filter_sidebar(
-    records, area=False, window=False, default_window=(dw.b.start, dw.b.end)
+    records,
+    area=False,
+    window=False,
+    default_window=(dw.b.start, dw.b.end),
 )
 ch = seasonal_controls(dataset, records, months)
 st.caption(
     windows_caption(ch.w_before, ch.w_after, months, intervention=ch.intervention, year=ch.year,
-                    note=widgets.TOWN_CENTRE_NOTE)
+                    note=widgets.TOWN_CENTRE_NOTE),
 )  # fmt: skip
 
 
-def show_evaluation() -> None:
-    try:
+warnings, advice = no_verdict(check_windows(ch.w_before, ch.w_after, months))
+for w in warnings:
+    st.warning(w)
+if advice:
+    st.info(advice)
+sv = None
+try:
+    if not advice:
         sv = compute(
             "seasonal_view", dataset, filters, before=ch.before, after=ch.after,
             target=ch.target, buffer_m=float(ch.buffer_m), control=ch.control,
         )  # fmt: skip
-    except Exception as exc:  # noqa: BLE001 - shown to the person, escaped
-        widgets.show_error(exc)
-        return
+except Exception as exc:
+    widgets.show_error(exc)
+if sv is not None:
     page = seasonal_page(sv, suppress_below=k)
     st.header(page.heading)
     st.markdown(page.description)
@@ -112,15 +122,6 @@ def show_evaluation() -> None:
             st.dataframe(page.yearly_table, hide_index=True)
         for line in page.baselines:
             st.markdown(line)
-
-
-warnings, advice = no_verdict(check_windows(ch.w_before, ch.w_after, months))
-for w in warnings:
-    st.warning(w)
-if advice:
-    st.info(advice)
-else:
-    show_evaluation()
 add_intervention_form()
 
 st.header("The partnership's tables")

@@ -6,7 +6,8 @@ steadier than wall time on a shared machine) of ``--repeat`` in-process ``detect
 the top-level hotspots and adds no children). Prints seconds and the ratio
 with / without. Nothing is asserted: machines differ; the ratio is what to watch.
 
-Run: ``python benchmarks/hierarchy.py [--repeat 3]`` (about 30 s).
+Run: ``python benchmarks/hierarchy.py [--repeat 3]`` (about 30 s); ``--quick`` (what CI
+runs): one repeat, DBSCAN and KDE only (a few seconds).
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--methods", default="dbscan,kde,gistar,grid")
+    ap.add_argument("--quick", action="store_true", help="1 repeat, dbscan and kde (CI)")
     args = ap.parse_args()
+    if args.quick:
+        args.repeat, args.methods = 1, "dbscan,kde"
     recs = hs.open_dataset("bundled").records(months=("2024-01", "2024-03"))
     split = D.add_children
 

@@ -18,7 +18,9 @@ noisy, so ratios are taken within one run):
   locations on the automatic BCP grid, quartic and Gaussian (goal <= 15 ms), and its
   ratio to scikit-learn ``KernelDensity.score_samples`` on the same grid (Gaussian,
   fitted on the 1M raw records; timed on a sample of cells and scaled to the grid;
-  goal >= 1e5x). The sampled cells also cross-check the two densities.
+  goal >= 1e5x). The sampled cells also cross-check the two densities. The Gaussian's
+  ratio to the exact scatter on the same grid, and the hotspot shapes from the cell
+  mask's components against one union of every selected square, are printed too.
 * DBSCAN on 1M records (goal <= 0.2 s, <= 0.5 GiB) against scikit-learn DBSCAN on the
   raw records at 100k and 300k: time and peak memory. Each case runs in a fresh
   subprocess; memory is the peak resident set above its level before the call,
@@ -503,14 +505,52 @@ def main(argv=None) -> int:
             f"KDE {kernel}: grid {grid.nx}x{grid.ny} ({grid.n_cells:,} cells of {cell:g} m), bandwidth {h:g} m, "
             f"path {path}: median {med * 1e3:.1f} ms (min {min(ts) * 1e3:.1f}, max {max(ts) * 1e3:.1f})"
         )
+        note = f"from cached locations; {path}"
+        if kernel == "gaussian":  # the exact scatter on the same grid: the reference
+            reach_cells = math.ceil(K.GAUSS_TRUNCATE_SD * h / cell)
+            direct, _ = median_time(
+                lambda grid=grid, h=h, r=reach_cells: KS._scatter(
+                    pts.x, pts.y, weights, grid, r, KS._gauss_block(h)
+                ),
+                runs=runs,
+            )
+            note += (
+                f"; exact scatter on the same grid {direct * 1e3:.1f} ms: "
+                f"ratio {direct / med:.1f}x faster"
+            )
+            print(f"KDE gaussian exact scatter: {direct * 1e3:.1f} ms ({direct / med:.1f}x)")
         rows.append(
             (
                 f"KDE refresh, {kernel} (bandwidth {h:g} m, {grid.n_cells // 1000}k cells of {cell:g} m)",
                 f"{med * 1e3:.1f} ms",
                 "<= 15 ms",
-                f"from cached locations; {path}",
+                note,
             )
         )
+    # hotspot shapes: the mask's components against one union of every selected square
+    from hotspots.methods.grid import cell_polygons
+    from hotspots.methods.naming import dissolve_cells
+
+    surf = K.kde_hotspots(recs, area=bcp, alpha=None)
+    sel = surf.in_area & (surf.density >= surf.threshold_per_km2)
+
+    def union_of_squares():
+        sq = cell_polygons(surf.grid, sel)
+        sq["d"] = surf.density[sel]
+        return dissolve_cells(sq, value_column="d")
+
+    shapes, _ = median_time(lambda: K.cell_areas(surf.grid, sel, surf.density), runs=runs)
+    union, _ = median_time(union_of_squares, runs=runs)
+    rows.append(
+        (
+            f"KDE cells into hotspot shapes ({int(sel.sum()):,} cells, top 2%)",
+            f"{shapes * 1e3:.1f} ms",
+            "",
+            f"`cell_areas` (components + coverage union each); one union of every square "
+            f"{union * 1e3:.1f} ms: ratio {union / shapes:.1f}x faster",
+        )
+    )
+    print(f"KDE shapes: {shapes * 1e3:.1f} ms vs union of squares {union * 1e3:.1f} ms")
     full, _ = median_time(lambda: K.kde_hotspots(recs, area=bcp), runs=1 if args.quick else 3)
     rows.append(
         (

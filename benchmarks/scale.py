@@ -1,4 +1,4 @@
-"""Scale: a police.uk archive of many forces, imported, counted and selected (issue 13).
+"""Scale: a police.uk archive of many forces, imported, counted and selected (issues 13, 23).
 
 Builds, in a temporary folder, a synthetic archive in police.uk layout
 (``YYYY-MM/YYYY-MM-<force>-street.csv`` plus a few ``-outcomes.csv`` and
@@ -8,20 +8,27 @@ left in place) the police.uk snap points are jittered by up to 50 m, moved away 
 (within England and Wales) and the rows relabelled (``Falls within``) as another force. Then, each step
 in a fresh process (peak memory is that process's ``ru_maxrss``):
 
-- import (``Store.ingest(keep="all")``): rows per second, peak memory, store bytes per row;
+- the reference: DuckDB ``read_csv`` of every street file -> one zstd Parquet file
+  (``COPY ... TO``), no validation, no wards: what reading and writing the same rows costs;
+- import (``Store.ingest(keep="all")``): rows per second (wall and per CPU second), peak
+  memory, store bytes per row, store size;
 - ``summary --by month`` (one DuckDB aggregate) ;
 - the records of one month of BCP (``Store.records(months, bbox)`` + the BCP flag);
 - ``detect`` (KDE) for one month of BCP (the ``hotspots detect`` command);
 
-and the same steps on the in-memory path of ``main`` before this change (its code
-extracted with ``git archive`` to a temporary folder; store of one file a month, every
-command loading every record) while the row count is at most ``--baseline-max-rows``.
+and the same steps with the code of ``--baseline-ref`` (default ``main``: the import as it
+was before this branch; its ``src`` extracted with ``git archive``) while the row count
+is at most ``--baseline-max-rows``. Ratios are printed against both, from the same run:
+on a shared machine absolute times drift with the load, ratios much less; CPU seconds
+(user + system) drift less than wall seconds.
 
     .venv/bin/python benchmarks/scale.py [--rows 2000000] [--forces 20] [--months 24]
-        [--baseline-max-rows 3000000] [--baseline-ref main] [--keep DIR]
+        [--baseline-max-rows 3000000] [--baseline-ref main] [--keep DIR] [--quick]
 
-Goals (issue 13, 20M rows, 2 cores): import <= 1 GB and >= 300k rows/s; store <= 25
-bytes/row; one-month BCP selection <= 0.3 s and <= 300 MB; summary by month <= 3 s.
+``--quick`` (CI): 100,000 rows, 4 forces x 6 months, no baseline.
+
+Goals (issue 23, 2 cores): import >= 300k rows/s per core, >= 3x the baseline and within
+1.5x of the DuckDB reference; <= 30 store bytes/row; peak <= 1 GB whatever the input.
 """
 
 from __future__ import annotations
@@ -109,7 +116,8 @@ def make_archive(out: Path, rows: int, forces: int, months: int, seed: int = 13)
                 encoding="utf-8",
             )
             (out / m / f"{m}-dorset-stop-and-search.csv").write_text(
-                "Type,Date,Part of a policing operation\n", encoding="utf-8"
+                "Type,Date,Part of a policing operation\n",
+                encoding="utf-8",
             )
     return {"rows": n_rows, "csv_bytes": bytes_, "files": forces * months, "months": month_list}
 
@@ -162,6 +170,22 @@ out = {"bytes": len(buf.getvalue())}
 """,
 }
 
+STEPS["duckdb"] = """
+import duckdb, glob, os
+files = sorted(glob.glob(os.path.join(ARCHIVE, "*", "*-street.csv")))
+out_file = os.path.join(STORE, "reference.parquet")
+os.makedirs(STORE, exist_ok=True)
+con = duckdb.connect()
+START()
+con.execute(
+    "COPY (SELECT * FROM read_csv(?, all_varchar = true, header = true)) TO '"
+    + out_file.replace("'", "''") + "' (FORMAT parquet, COMPRESSION zstd)",
+    [files],
+)
+n = con.execute("SELECT count(*) FROM read_parquet(?)", [out_file]).fetchall()[0][0]
+out = {"rows": n, "accepted": n, "reconciles": True, "bytes": os.path.getsize(out_file)}
+"""
+
 # Times start at START(): after the imports and what any session has loaded already
 # (a Python start and the geospatial imports take seconds on a loaded machine); peak
 # memory is the whole process's. cpu_seconds (user + system) is less sensitive to other
@@ -210,15 +234,18 @@ def store_bytes(store: Path) -> int:
     return sum(f.stat().st_size for f in (store / "records").rglob("*.parquet"))
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=2_000_000)
     ap.add_argument("--forces", type=int, default=20)
     ap.add_argument("--months", type=int, default=24)
     ap.add_argument("--baseline-max-rows", type=int, default=3_000_000)
-    ap.add_argument("--baseline-ref", default="main", help="git ref of the in-memory path")
+    ap.add_argument("--baseline-ref", default="main", help="git ref of the code to compare with")
     ap.add_argument("--keep", metavar="DIR", help="work here and keep it (default: a temp dir)")
-    args = ap.parse_args()
+    ap.add_argument("--quick", action="store_true", help="100k rows, 4 forces x 6 months")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.rows, args.forces, args.months, args.baseline_max_rows = 100_000, 4, 6, 0
 
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="hotspots-scale-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -233,10 +260,15 @@ def main() -> None:
         print(
             f"archive: {info['rows']:,} street rows, {info['files']:,} street files "
             f"({info['csv_bytes'] / 1024**2:,.0f} MiB of CSV), {args.forces} forces x "
-            f"{args.months} months, built in {time.perf_counter() - t0:.0f} s"
+            f"{args.months} months, built in {time.perf_counter() - t0:.0f} s",
         )
         month = info["months"][-1]
-        impls = [("new", ROOT / "src", True)]
+        ref = work / "reference"
+        shutil.rmtree(ref, ignore_errors=True)
+        reference = run_step("duckdb", ROOT / "src", ref, archive, month, True)
+        shutil.rmtree(ref, ignore_errors=True)
+        print(f"duckdb reference: done ({json.dumps(reference)})", file=sys.stderr)
+        impls = [("new", ROOT / "src")]
         if info["rows"] <= args.baseline_max_rows:
             base_src = work / "baseline"
             if not base_src.exists():
@@ -248,26 +280,34 @@ def main() -> None:
                     check=True,
                 ).stdout
                 subprocess.run(["tar", "-x", "-C", str(base_src)], input=tar, check=True)
-            impls.append(("in-memory", base_src / "src", False))
+            impls.append((args.baseline_ref, base_src / "src"))
         results: dict[str, dict] = {}
-        for name, src, new in impls:
+        for name, src in impls:
             store = work / f"store-{name}"
             shutil.rmtree(store, ignore_errors=True)
-            r = {"import": run_step("import", src, store, archive, month, new)}
-            r["bytes_per_row"] = store_bytes(store) / max(r["import"]["accepted"], 1)
+            r = {"import": run_step("import", src, store, archive, month, True)}
+            r["store_bytes"] = store_bytes(store)
+            r["bytes_per_row"] = r["store_bytes"] / max(r["import"]["accepted"], 1)
             for step in ("summary", "select", "detect"):
-                r[step] = run_step(step, src, store, archive, month, new)
+                r[step] = run_step(step, src, store, archive, month, True)
             results[name] = r
             print(f"{name}: done ({json.dumps(r)})", file=sys.stderr)
-        _print_table(results, info, month)
+            shutil.rmtree(store, ignore_errors=True)
+        _print_table(results, reference, info, month, args.baseline_ref)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def _print_table(results: dict, info: dict, month: str) -> None:
+def _rate(step: dict) -> str:
+    wall = step["rows"] / max(step["seconds"], 1e-9)
+    cpu = step["rows"] / max(step["cpu_seconds"], 1e-9)
+    return f"{wall:,.0f} rows/s ({cpu:,.0f} per CPU s)"
+
+
+def _print_table(results: dict, reference: dict, info: dict, month: str, base_name: str) -> None:
     new = results["new"]
-    base = results.get("in-memory")
+    base = results.get(base_name)
 
     def cell(r, step):
         if r is None:
@@ -278,32 +318,51 @@ def _print_table(results: dict, info: dict, month: str) -> None:
     def ratio(step, key):
         if base is None:
             return "—"
-        return f"{base[step][key] / max(new[step][key], 1e-9):.1f}x"
+        return f"{base[step][key] / max(new[step][key], 1e-9):.2f}x"
 
     imp = new["import"]
-    rate = imp["rows"] / imp["seconds"]
     print()
     print(
-        f"| step ({info['rows']:,} street rows) | new | in-memory (main) | time ratio | memory ratio |"
+        f"| step ({info['rows']:,} street rows) | this code | {base_name} (before) | "
+        "time ratio (wall / CPU) | memory ratio |",
     )
     print("|---|---|---|---|---|")
-    b_rate = f"{base['import']['rows'] / base['import']['seconds']:,.0f} rows/s" if base else ""
+    b_rate = f", {_rate(base['import'])}" if base else ""
+    t_ratio = f"{ratio('import', 'seconds')} / {ratio('import', 'cpu_seconds')}" if base else "—"
     print(
-        f"| import | {cell(new, 'import')}, {rate:,.0f} rows/s | {cell(base, 'import')}"
-        f"{', ' + b_rate if base else ''} | {ratio('import', 'seconds')} | "
-        f"{ratio('import', 'peak_mb')} |"
+        f"| import | {cell(new, 'import')}, {_rate(imp)} | {cell(base, 'import')}{b_rate} | "
+        f"{t_ratio} | {ratio('import', 'peak_mb')} |",
     )
     b_bpr = f"{base['bytes_per_row']:.1f}" if base else "—"
-    br = f"{base['bytes_per_row'] / new['bytes_per_row']:.1f}x" if base else "—"
+    br = f"{base['bytes_per_row'] / new['bytes_per_row']:.2f}x" if base else "—"
     print(f"| store bytes per row | {new['bytes_per_row']:.1f} | {b_bpr} | {br} (size) | |")
+    b_size = f"{base['store_bytes'] / 1024**2:,.0f} MiB" if base else "—"
+    print(f"| store size | {new['store_bytes'] / 1024**2:,.0f} MiB | {b_size} | | |")
     for step, label in (
         ("summary", "summary --by month"),
         ("select", f"records of one month of BCP ({new['select']['rows']:,})"),
         ("detect", f"detect --method kde, {month}"),
     ):
         print(
-            f"| {label} | {cell(new, step)} | {cell(base, step)} | {ratio(step, 'seconds')} | "
-            f"{ratio(step, 'peak_mb')} |"
+            f"| {label} | {cell(new, step)} | {cell(base, step)} | "
+            f"{ratio(step, 'seconds')} / {ratio(step, 'cpu_seconds')} | {ratio(step, 'peak_mb')} |",
+        )
+    ref = reference
+    ref_bpr = ref["bytes"] / max(ref["rows"], 1)
+    print()
+    print(
+        f"reference, DuckDB read_csv -> zstd Parquet (no validation, no wards): {cell({'r': ref}, 'r')}, "
+        f"{_rate(ref)}, {ref_bpr:.1f} bytes/row",
+    )
+    print(
+        f"import / reference: {imp['seconds'] / max(ref['seconds'], 1e-9):.2f}x wall, "
+        f"{imp['cpu_seconds'] / max(ref['cpu_seconds'], 1e-9):.2f}x CPU (goal <= 1.5x)",
+    )
+    if base:
+        bi = base["import"]
+        print(
+            f"import rows/s against {base_name}: {bi['seconds'] / max(imp['seconds'], 1e-9):.2f}x "
+            f"wall, {bi['cpu_seconds'] / max(imp['cpu_seconds'], 1e-9):.2f}x per CPU s (goal >= 3x)",
         )
     print(f"\nimport reconciles: {imp['reconciles']}; rows accepted {imp['accepted']:,}")
 

@@ -27,7 +27,7 @@ export HOTSPOTS_STORE=$WORK/data/store HOTSPOTS_GEODATA=$APP/geodata \
   STREAMLIT_SERVER_FILE_WATCHER_TYPE=none STREAMLIT_SERVER_RUN_ON_SAVE=false \
   STREAMLIT_SERVER_ENABLE_XSRF_PROTECTION=true STREAMLIT_BROWSER_GATHER_USAGE_STATS=false
 cd "$APP"
-"$WORK/venv/bin/streamlit" run app.py > "$WORK/streamlit.log" 2>&1 &
+"$WORK/venv/bin/python" -m hotspots.ui.serve app.py > "$WORK/streamlit.log" 2>&1 &
 PID=$!
 HEALTH="import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:${PORT:-8599}/_stcore/health', timeout=4).read().strip() == b'ok' else 1)"
 for i in $(seq 1 120); do

@@ -20,6 +20,7 @@ are taken by their CRS too (:func:`hotspots.data.frames.records_frame`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,30 +88,47 @@ class Dataset:
         Returns
         -------
         pandas.DataFrame with the canonical columns (:data:`hotspots.data.schema.RECORD_COLUMNS`).
-        Only the month files, categories and bounding box asked for are read.
+        Only the month files, categories and area asked for are read: the area in SQL (its
+        bounding box), then the exact point-in-polygon test on the few rows left.
         """
         from hotspots.data import schema as S
-        from hotspots.data.select import filter_records
 
         first_last, exact = _months(months)
         cats = S.resolve_categories(categories) if categories is not None else None
         area_ = None
         if area is not None:
-            from hotspots.methods.detect import study_area
-
-            area_ = study_area(area)
-        bbox = area_.geometry.bounds if area_ is not None else None
-        rec = self.store.records(months=first_last, categories=cats, bbox=bbox)
+            area_ = _study_area(area)
+        # the area in SQL: BCP's stored flag, else its bounding box and then the exact
+        # test on the distinct locations left (Store.records)
+        rec = self.store.records(
+            months=first_last, categories=cats, area=area_, bcp_only=area_ is not None
+        )
         if exact is not None:
             rec = rec[rec[S.MONTH].isin(exact).to_numpy(dtype=bool)]
-        if area_ is not None:
-            rec = filter_records(rec, area=area_)
         return rec.reset_index(drop=True)
 
     def __repr__(self) -> str:
         m = self.months()
         span = f"{m[0]}..{m[-1]}, {len(m)} months" if m else "empty"
         return f"Dataset({str(self.path)!r}, {span})"
+
+
+def _study_area(area: Any):
+    """:func:`hotspots.methods.detect.study_area` (the area clipped to BCP land); for a
+    spec string, computed once per process (clipping a ward to the coast costs more than
+    reading its records)."""
+    from hotspots.methods.detect import study_area
+
+    if isinstance(area, str):
+        return _study_area_of_spec(area)
+    return study_area(area)
+
+
+@functools.lru_cache(maxsize=64)
+def _study_area_of_spec(spec: str):
+    from hotspots.methods.detect import study_area
+
+    return study_area(spec)
 
 
 def _months(months: object) -> tuple[tuple[str, str] | None, list[str] | None]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import pytest
 
@@ -64,8 +65,11 @@ def test_pdf_pages_map_numbers_and_table_names(which, request):
     assert len(reader.pages) == 5 + n_focus
     window = ("2024-01", "2024-03") if which == "year_pack" else ("2024-03", "2024-03")
     names = _top_names(window)
-    # page 2 is the map: every rank 1..k drawn in a disc, and listed beside it
-    assert sorted(map(int, _small_numbers(reader.pages[1]))) == list(range(1, len(names) + 1))
+    # page 2 is the map: every rank 1..k drawn in a disc, and listed beside it; the
+    # street-scale inset of the densest cluster draws its ranks a second time
+    drawn = Counter(map(int, _small_numbers(reader.pages[1])))
+    assert sorted(drawn) == list(range(1, len(names) + 1))
+    assert set(drawn.values()) <= {1, 2} and drawn[1] == 2
     key = reader.pages[1].extract_text()
     for i in range(1, len(names) + 1):
         assert f"{i}. " in key
@@ -107,9 +111,11 @@ def test_html_is_self_contained(which, request):
     window = ("2024-01", "2024-03") if which == "year_pack" else ("2024-03", "2024-03")
     k = len(_top_names(window))
     assert 15 <= k <= 25
-    assert re.findall(r'class="lbl rank">.*?>(\d+)</text>', html) == [
+    main, inset = html.split('<svg class="packinset"', 1)  # the inset repeats its ranks
+    assert re.findall(r'class="lbl rank">.*?>(\d+)</text>', main) == [
         str(i) for i in range(1, k + 1)
     ]
+    assert "1" in re.findall(r'class="lbl rank">.*?>(\d+)</text>', inset)
 
 
 def test_bad_arguments_are_refused(tmp_path, capsys):
@@ -126,3 +132,32 @@ def test_pack_without_month_opens_on_the_pages_default_window(tmp_path_factory):
     dw = default_window(open_dataset("bundled").months())
     html = (out / "pack.html").read_text(encoding="utf-8")
     assert dw.spec == "2024-01:2024-03" and "Period: Jan 2024 – Mar 2024 (3 months)." in html
+
+
+@pytest.mark.slow
+def test_pack_with_a_tile_server_fetches_once_and_says_so(tmp_path, capsys, monkeypatch):
+    """``hotspots pack`` with HOTSPOTS_TILES set (a local tile server): the first run
+    fetches the tiles, the second reads them all from the cache; stderr says which, and
+    the key is neither printed nor written."""
+    from tile_server import TileServer  # tests/tile_server.py
+
+    srv = TileServer(key="s3cret-KEY-42")
+    try:
+        monkeypatch.setenv("HOTSPOTS_TILES", srv.template)
+        monkeypatch.setenv("HOTSPOTS_TILES_ATTRIBUTION", "© Test Tiles")
+        monkeypatch.setenv("HOTSPOTS_TILES_KEY", "s3cret-KEY-42")
+        monkeypatch.setenv("HOTSPOTS_TILE_CACHE", str(tmp_path / "cache"))
+        args = ["pack", "--month", "2024-03", "--top", "10"]
+        assert main([*args, "--out", str(tmp_path / "a")]) == 0
+        first = capsys.readouterr().err
+        n = len(srv.requests)
+        got = re.search(r"background map: (\d+) tiles fetched, 0 from the cache", first)
+        assert got and 0 < int(got.group(1)) <= n  # the map's tiles (the inset's are more)
+        assert main([*args, "--out", str(tmp_path / "b")]) == 0
+        second = capsys.readouterr().err
+        assert len(srv.requests) == n and "background map: 0 tiles fetched" in second
+        assert "s3cret" not in first + second
+        for f in ("a/pack.html", "a/pack.pdf"):
+            assert b"s3cret" not in (tmp_path / f).read_bytes()
+    finally:
+        srv.close()

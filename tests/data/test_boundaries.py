@@ -280,3 +280,32 @@ def test_gazetteer_places_sit_at_their_police_uk_location_texts(boundaries, bund
         same = pts[pts[S.LOCATION] == f"On or near {text}"]
         d = np.hypot(same[S.X] - p.x, same[S.Y] - p.y).min()
         assert d <= within_m, (name, text, d)
+
+
+def test_boundaries_kept_as_geoparquet_are_the_same(tmp_path, monkeypatch):
+    """A new process reads the boundaries from the store root's cache: the same frames
+    (dtypes, CRS, geometry) and outline as built from the bundled files."""
+    import shapely
+    from geopandas.testing import assert_geodataframe_equal
+
+    from hotspots.data import boundaries as B
+
+    monkeypatch.setenv("HOTSPOTS_STORE", str(tmp_path))
+    d = B.geodata_dir()
+    built = B._build(d)
+    B._load.cache_clear()
+    first = B._load(str(d))  # builds and writes the cache
+    kept = list((tmp_path / ".cache").glob("boundaries-*"))
+    assert len(kept) == 1 and (kept[0] / "wards.parquet").exists()
+    B._load.cache_clear()
+    again = B._load(str(d))  # "another process": read from the cache
+    for b in (first, again):
+        for name in ("wards", "lsoa11", "lsoa21", "gazetteer"):
+            assert_geodataframe_equal(getattr(b, name), getattr(built, name), check_dtype=True)
+        assert shapely.equals_exact(b.outline, built.outline, tolerance=0)
+    # a damaged cache is rebuilt
+    (kept[0] / "wards.parquet").write_bytes(b"damaged")
+    B._load.cache_clear()
+    assert_geodataframe_equal(B._load(str(d)).wards, built.wards, check_dtype=True)
+    B._load.cache_clear()  # and the cache is whole again
+    assert B._read_cache(kept[0]) is not None

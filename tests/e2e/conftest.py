@@ -63,9 +63,13 @@ def e2e_store(tmp_path_factory) -> Path:
 
 
 @contextlib.contextmanager
-def streamlit_server(store: Path, log_path: Path, args=(), env=None, before_start=None):
+def streamlit_server(
+    store: Path, log_path: Path, args=(), env=None, before_start=None, launcher=("streamlit", "run")
+):
     """``streamlit run app.py`` on a free port with store root ``store``; yields its base URL.
 
+    ``launcher``: the module run with ``-m`` and its first arguments (``("hotspots.ui.serve",)``:
+    the app as ``scripts/run-app.sh`` starts it, warming its caches from the start).
     ``args``: more ``streamlit run`` options (``--secrets.files``); ``env``: more variables;
     ``before_start(base_url)`` runs before the server starts (to write files naming its URL).
     The server is killed on exit; a log with a traceback is kept in ``test-artifacts/``.
@@ -79,7 +83,7 @@ def streamlit_server(store: Path, log_path: Path, args=(), env=None, before_star
         **(env or {}),
     }
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        sys.executable, "-m", *launcher, str(ROOT / "app.py"),
         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
         "--server.runOnSave", "false", *args,

@@ -198,3 +198,72 @@ def test_real_months_keep_the_known_places(bundled_records):
         text = " ".join(hot[S.NAME].astype(str)) + " " + " ".join(hot["places"].fillna(""))
         for place in ("Poole Bus Station", "Bournemouth Square", "The Lansdowne"):
             assert place in text, (method, place)
+
+
+def test_poisson_isf_equals_scipy_stats_on_a_grid():
+    """The scipy.special bisection gives scipy.stats.poisson.isf exactly (no scipy.stats
+    import on the command line's path)."""
+    from scipy import stats
+
+    from hotspots.methods.chance import poisson_isf
+
+    means = np.r_[0.0, 1e-6, 0.01, 0.3, 1, 2.5, 7, 19.9, 50, 333, 1e4, 2.5e5]
+    levels = np.r_[1e-12, 1e-8, 3.3e-6, 1e-4, 0.01, 0.05, 0.3, 0.5, 0.9, 0.999, 1.0]
+    m, q = np.meshgrid(means, levels)
+    got = poisson_isf(q, m)
+    want = stats.poisson.isf(q, m)
+    np.testing.assert_array_equal(got, want)
+    # by hand: P(X > 5) = 0.0839 > 0.05 >= P(X > 6) = 0.0335 for a mean of 3
+    assert poisson_isf(0.05, 3.0) == 6
+
+
+def test_catchments_are_kept_on_disk_for_the_next_process(tmp_path, monkeypatch):
+    """A new process reads the clipped Voronoi areas from the store root's cache, keyed by
+    the points and the land; a damaged file is computed again."""
+    monkeypatch.setenv("HOTSPOTS_STORE", str(tmp_path))
+    rng = np.random.default_rng(5)
+    x, y = rng.uniform(0, 1000, 40), rng.uniform(0, 1000, 40)
+    land = shapely.box(0, 0, 1000, 1000)
+    key = np.r_[x, y].tobytes()
+    want = C.catchment_weights(x, y, land)
+    C._catchments_cached.cache_clear()
+    first = C._catchments_cached(key, shapely.to_wkb(land))
+    np.testing.assert_array_equal(first, want)
+    files = list((tmp_path / C.CATCHMENT_CACHE).glob("catchments-*.npy"))
+    assert len(files) == 1
+    np.testing.assert_array_equal(np.load(files[0]), want)
+    # "another process": the in-memory cache is empty, the file is read (a planted value
+    # shows it was read, not recomputed)
+    planted = want.copy()
+    planted[0] += 1.0
+    np.save(files[0], planted)
+    C._catchments_cached.cache_clear()
+    np.testing.assert_array_equal(C._catchments_cached(key, shapely.to_wkb(land)), planted)
+    # other land: another file
+    C._catchments_cached(key, shapely.to_wkb(shapely.box(0, 0, 900, 900)))
+    assert len(list((tmp_path / C.CATCHMENT_CACHE).glob("catchments-*.npy"))) == 2
+    # a damaged file is computed again and rewritten
+    files[0].write_bytes(b"not numpy")
+    C._catchments_cached.cache_clear()
+    np.testing.assert_array_equal(C._catchments_cached(key, shapely.to_wkb(land)), want)
+    np.testing.assert_array_equal(np.load(files[0]), want)
+    C._catchments_cached.cache_clear()
+
+
+def test_bundled_map_points_are_kept_on_disk_and_equal_a_fresh_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOTSPOTS_STORE", str(tmp_path))
+    from hotspots.data.boundaries import POLICE_UK_DIR, geodata_dir
+
+    C._bundled.cache_clear()
+    x, y = C.bundled_map_points()
+    files = sorted((geodata_dir() / POLICE_UK_DIR).glob("*-street.csv"))
+    fx, fy = C._read_bundled(files)
+    np.testing.assert_array_equal(x, fx)
+    np.testing.assert_array_equal(y, fy)
+    assert len(x) > 4000
+    kept = list((tmp_path / C.CATCHMENT_CACHE).glob("map-points-*.npy"))
+    assert len(kept) == 1
+    C._bundled.cache_clear()  # the next process reads the file
+    x2, _ = C.bundled_map_points()
+    np.testing.assert_array_equal(x2, fx)
+    C._bundled.cache_clear()

@@ -118,3 +118,13 @@ def toy_hotspots() -> gpd.GeoDataFrame:
         ],
         crs=S.CRS_METRES,
     )
+
+
+@pytest.fixture
+def tile_server():
+    from tile_server import TileServer  # tests/tile_server.py
+
+    """A local tile server that needs the API key ``s3cret-KEY-42`` (see :class:`TileServer`)."""
+    srv = TileServer(key="s3cret-KEY-42")
+    yield srv
+    srv.close()

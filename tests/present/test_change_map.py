@@ -32,7 +32,8 @@ X0, Y0 = 408_000, 91_000  # central Bournemouth, metres
 
 def changes(classes, counts=None, names=None):
     """A per-hotspot change table: one 100 m square per class, side by side; a "gone"
-    row has no current rank."""
+    row has no current rank.
+    """
     n = len(classes)
     counts = counts or [(20, 30)] * n
     names = names or [f"Place {i}" for i in range(n)]
@@ -58,10 +59,10 @@ def changes(classes, counts=None, names=None):
                 "change_class": cls,
                 "rank_then": i + 1 if cls != "new" else pd.NA,
                 "geometry": shapely.box(X0 + 200 * i, Y0, X0 + 200 * i + 100, Y0 + 100),
-            }
+            },
         )
     df = pd.DataFrame(rows, columns=CHANGE_COLUMNS).astype(
-        {S.RANK: "Int64", "rank_then": "Int64", "change_class": "string"}
+        {S.RANK: "Int64", "rank_then": "Int64", "change_class": "string"},
     )
     return gpd.GeoDataFrame(df, geometry="geometry", crs=S.CRS_METRES)
 

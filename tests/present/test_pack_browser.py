@@ -41,8 +41,8 @@ def test_html_prints_one_a4_landscape_page_per_panel(browser, pack_html_file, tm
 
 def test_map_labels_never_overlap_and_name_the_streets(browser, pack_html_file):
     """The map page's rank numbers, street and place names, measured as Chromium draws them
-    (``getBBox`` of each label in page pixels): no two boxes overlap, and the streets
-    of the hotspots are named as text."""
+    (bounding boxes of each label in page pixels, the inset's included): no two boxes
+    overlap, and at least five streets are named as text in the street-scale inset."""
     path, _ = pack_html_file
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     try:
@@ -52,14 +52,21 @@ def test_map_labels_never_overlap_and_name_the_streets(browser, pack_html_file):
             "els => els.map(e => { const r = e.getBoundingClientRect();"
             " return [r.left, r.top, r.right, r.bottom, e.textContent, e.getAttribute('class')]; })",
         )
-        page.locator("svg.packmap").screenshot(path="/tmp/maps-screens/pack-map-page.png")
+        r = page.locator("svg.packinset rect.frame").bounding_box()
+        page_inset = (r["x"], r["y"], r["x"] + r["width"], r["y"] + r["height"])
     finally:
         page.close()
     kinds = {b[5] for b in boxes}
     assert {"lbl rank", "lbl street", "lbl place"} <= kinds
-    ranks = [b for b in boxes if b[5] == "lbl rank"]
-    # every listed hotspot numbered once (1..k)
+    frame = page_inset
+
+    def in_inset(b):
+        return frame[0] <= b[0] and b[2] <= frame[2] and frame[1] <= b[1] and b[3] <= frame[3]
+
+    ranks = [b for b in boxes if b[5] == "lbl rank" and not in_inset(b)]
+    # every listed hotspot numbered once on the main map (1..k); the inset repeats some
     assert sorted(int(b[4]) for b in ranks) == list(range(1, len(ranks) + 1))
+    assert 1 in [int(b[4]) for b in boxes if b[5] == "lbl rank" and in_inset(b)]
     assert len(ranks) >= 10
     clashes = [
         (a[4], b[4])
@@ -69,7 +76,8 @@ def test_map_labels_never_overlap_and_name_the_streets(browser, pack_html_file):
     ]
     assert clashes == []
     streets = [b[4] for b in boxes if b[5] == "lbl street"]
-    # at BCP scale the rank numbers (districts and their street-sized hotspots) come first;
-    # street names take the room that is left: 3 on the bundled quarter (issue 22 stays open
-    # for a street-scale inset on the pack's map page)
-    assert len(streets) >= 3 and all(s.strip() for s in streets)
+    assert len(streets) >= 5 and all(s.strip() for s in streets)
+    # the street-scale inset of central Bournemouth names at least five streets itself,
+    # inside its frame, as text Chromium draws
+    inset = [b for b in boxes if b[5] == "lbl street" and in_inset(b)]
+    assert len(inset) >= 5, inset

@@ -8,6 +8,7 @@ cells), opens the file offline (file://), waits for Leaflet to draw, prints it w
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -131,3 +132,82 @@ def test_patrol_sheet_prints_on_one_a4_landscape_page(
     tokens = text.split()
     assert any(st in squeezed for st in ("".join(n.split()) for n in streets)), streets
     assert all(str(k) in tokens for k in range(1, top_n + 1))
+
+
+def test_patrol_sheet_with_a_tile_server(
+    browser, bundled_records, bundled_streets, tile_server, tmp_path, monkeypatch
+):
+    """With a tile server set, the sheet draws its tiles under the map and the inset
+    (fetched once: a second sheet asks the server for nothing), prints the provider's
+    attribution on the map, keeps the API key out of the file and still prints on one
+    page; with the server down it says so and draws the street layer."""
+    from pypdf import PdfReader
+
+    from hotspots.present.map_assets import resolve_tiles
+
+    monkeypatch.setenv("HOTSPOTS_TILES_KEY", "s3cret-KEY-42")
+    monkeypatch.setenv("HOTSPOTS_TILE_CACHE", str(tmp_path / "cache"))
+    spec = resolve_tiles(tile_server.template, "© Test Tiles & Co")
+    f = Filters("2024-01", "2024-03")
+    pv = patrol_view(bundled_records, f, top_n=25, cell_size_m=150.0)
+
+    def sheet() -> str:
+        return patrol_sheet_html(pv.places, start=f.start, end=f.end, categories=["Anti-social behaviour"],
+                                 area=pv.area, streets=bundled_streets, tiles=spec)  # fmt: skip
+
+    html = sheet()
+    n = len(tile_server.requests)
+    assert n > 0 and "Background map: \u00a9 Test Tiles &amp; Co" in html
+    assert "s3cret-KEY-42" not in html and f":{tile_server.port}" not in html
+    assert html.count('<image class="tiles"') == 1  # under the inset
+    again = sheet()  # the same tiles, from the cache: zero requests
+    assert len(tile_server.requests) == n
+    assert re.findall(r"data:image/jpeg;base64,[^\"']+", again) == re.findall(
+        r"data:image/jpeg;base64,[^\"']+", html
+    )
+    # no street layer: the tiles are the street map; with neither, the map says so
+    kw = dict(
+        start=f.start, end=f.end, categories=["Anti-social behaviour"], area=pv.area, streets=None
+    )
+    assert "No street map available" not in patrol_sheet_html(pv.places, tiles=spec, **kw)
+    assert "No street map available" in patrol_sheet_html(pv.places, tiles="none", **kw)
+    path = tmp_path / "sheet.html"
+    path.write_text(html, encoding="utf-8")
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768})
+    outside: list[str] = []
+    try:
+        page = ctx.new_page()
+        page.route(
+            "**/*",
+            lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else (
+                outside.append(r.request.url), r.abort())[1],
+        )  # fmt: skip
+        page.goto(path.as_uri())
+        page.locator(".leaflet-tooltip.hs-rank").first.wait_for(timeout=20_000)
+        img = page.locator(".leaflet-tile-pane img.leaflet-image-layer")
+        assert img.count() == 1
+        assert img.evaluate("e => e.complete && e.naturalWidth") > 0
+        # the picture covers the whole map
+        frame = page.locator(".folium-map").bounding_box()
+        ib = img.bounding_box()
+        assert ib["x"] <= frame["x"] and ib["y"] <= frame["y"]
+        assert ib["x"] + ib["width"] >= frame["x"] + frame["width"]
+        assert ib["y"] + ib["height"] >= frame["y"] + frame["height"]
+        att = page.locator(".leaflet-control-attribution")
+        assert "Background map: © Test Tiles & Co" in att.inner_text()
+        ab = att.bounding_box()
+        assert frame["y"] <= ab["y"] and ab["y"] + ab["height"] <= frame["y"] + frame["height"]
+        pdf = page.pdf(format="A4", landscape=True, print_background=True)
+    finally:
+        ctx.close()
+    assert outside == []
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1
+    assert "Background map: © Test Tiles & Co" in reader.pages[0].extract_text()
+    # the server down: no picture, a note, the streets still drawn
+    tile_server.fail = True
+    monkeypatch.setenv("HOTSPOTS_TILE_CACHE", str(tmp_path / "cache2"))
+    down = sheet()
+    assert "data:image/jpeg" not in down and '<image class="tiles"' not in down
+    assert "No background map: the tile server did not give" in down
+    assert 'class="lbl street"' in down

@@ -194,7 +194,8 @@ def test_no_verdict_words():
 
 def test_partnership_tables_follow_the_disclosure_rule(records):
     """On a selection with small counts (weapons and ASB in one ward), every count of 1-4
-    in the raw tables reads "<5" on the page; a table that cannot be made says why."""
+    in the raw tables reads "<5" on the page; a table that cannot be made says why.
+    """
     from hotspots.comparison.tables import asb_subtype_table, quarterly_table
 
     ward = (records[S.WARD_CODE] == "E05012653").fillna(False).to_numpy(dtype=bool)
@@ -205,7 +206,7 @@ def test_partnership_tables_follow_the_disclosure_rule(records):
             r[(r[S.CATEGORY] == "Possession of weapons").to_numpy(dtype=bool)],
             asb[(asb[S.MONTH] == "2024-01").to_numpy(dtype=bool)].head(3),  # ASB: 3 and 2
             asb[(asb[S.MONTH] == "2019-01").to_numpy(dtype=bool)].head(2),
-        ]
+        ],
     )
     tabs = partnership_tables(few, 5)
     assert [t.tab for t in tabs] == ["ASB by subtype and financial year", "Quarterly indicators"]

@@ -11,6 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # page file -> its view-model module (add a page here once it is thin)
 THIN = {
+    "app_pages/2_Seasonal_comparison.py": "hotspots.present.seasonal_page",
     "app_pages/3_Ward_view.py": "hotspots.present.ward_page",
     "app_pages/4_Patrol_planning.py": "hotspots.present.patrol_page",
     "app_pages/5_Data.py": "hotspots.present.data_page",

@@ -196,7 +196,7 @@ def _check_method_options(args) -> None:
 def detect(args):
     """Run the chosen method; return (hotspots GeoDataFrame, parameters dict)."""
     from hotspots.data.boundaries import load_boundaries, load_gazetteer
-    from hotspots.data.select import filter_records, parse_month
+    from hotspots.data.select import parse_month
     from hotspots.methods.detect import detect as run_method
     from hotspots.methods.detect import study_area
     from hotspots.methods.naming import NAME_WITHIN_M
@@ -214,12 +214,12 @@ def detect(args):
     store = store_from_args(args)
     held = store.months()
     window = (start or (held[0] if held else "0001-01"), end or (held[-1] if held else "9999-12"))
-    # only the months, categories and bounding box asked for are read (DuckDB push-down);
+    # only the months, categories and area asked for are read (DuckDB push-down);
     # Gi* in an area against BCP (the default scope) needs every BCP record of the window
     gi_bcp = args.method == "gistar" and args.gistar_scope != "area" and area.kind != "bcp"
     read = study_area("bcp", boundaries) if gi_bcp else area
-    recs = store.records(months=window, categories=categories, bbox=read.geometry.bounds)
-    recs = filter_records(recs, categories=categories, area=read)
+    # the area in SQL too: BCP's stored flag, else its bounding box, then the exact test
+    recs = store.records(months=window, categories=categories, area=read, bcp_only=True)
     require_records(
         recs, store, f"{window[0]}..{window[1]} {args.types or ''} {args.area or ''}".strip()
     )

@@ -91,4 +91,11 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"wrote {out / 'pack.pdf'} ({pack.n_pages} pages) and {out / 'pack.html'}", file=sys.stderr
     )
+    bg = pack.view.background if pack.view is not None else None
+    if bg is not None:  # a tile server is set (HOTSPOTS_TILES): what it gave, or why not
+        print(
+            bg.note or f"background map: {bg.fetched} tiles fetched, {bg.cached} from the cache "
+            f"(zoom {bg.zoom}); {bg.attribution}",
+            file=sys.stderr,
+        )  # fmt: skip
     return 0

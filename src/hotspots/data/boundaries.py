@@ -132,7 +132,73 @@ def load_gazetteer(*paths: str | Path) -> gpd.GeoDataFrame:
 
 @functools.lru_cache(maxsize=4)
 def _load(geodir: str) -> Boundaries:
+    """The boundaries, once per process; kept as GeoParquet in the store root's ``.cache``
+    for the next process (reading GeoJSON, reprojecting and overlaying wards on LSOAs cost
+    a CLI call about 0.3 s), under a key of the files' names, sizes and times."""
     d = Path(geodir)
+    names = (WARDS_FILE, OUTLINE_FILE, LSOA11_FILE, LSOA21_FILE, GAZETTEER_FILE)
+    try:
+        stamp = "|".join(
+            f"{n}:{(d / n).stat().st_size}:{(d / n).stat().st_mtime_ns}" for n in names
+        )
+    except OSError:
+        return _build(d)  # a missing file: _build names it
+    cache = _cache_dir(f"{BOUNDARY_CACHE_VERSION}|{gpd.__version__}|{d}|{stamp}")
+    kept = _read_cache(cache)
+    if kept is not None:
+        return kept
+    if cache.exists():  # damaged: replaced by a fresh copy below
+        import shutil
+
+        shutil.rmtree(cache, ignore_errors=True)
+    b = _build(d)
+    _write_cache(cache, b)
+    return b
+
+
+BOUNDARY_CACHE_VERSION = "boundaries-1"
+_CACHED_FRAMES = ("wards", "lsoa11", "lsoa21", "gazetteer")
+
+
+def _cache_dir(key: str) -> Path:
+    import hashlib
+
+    from hotspots.data.store_layout import store_root
+
+    return store_root() / ".cache" / f"boundaries-{hashlib.sha256(key.encode()).hexdigest()[:40]}"
+
+
+def _read_cache(path: Path) -> Boundaries | None:
+    """The boundaries kept at ``path``, or None (absent, incomplete or unreadable)."""
+    try:
+        frames = {n: gpd.read_parquet(path / f"{n}.parquet") for n in _CACHED_FRAMES}
+        outline = shapely.from_wkb((path / "outline.wkb").read_bytes())
+    except Exception:  # noqa: BLE001 - any damage: rebuild from the bundled files
+        return None
+    return Boundaries(outline=outline, **frames)
+
+
+def _write_cache(path: Path, b: Boundaries) -> None:
+    """Write the boundaries to ``path`` atomically (a folder renamed into place)."""
+    import os
+    import shutil
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".boundaries-", dir=path.parent))
+        for n in _CACHED_FRAMES:
+            getattr(b, n).to_parquet(tmp / f"{n}.parquet")
+        (tmp / "outline.wkb").write_bytes(shapely.to_wkb(b.outline))
+        try:
+            os.replace(tmp, path)
+        except OSError:  # another process put it there first
+            shutil.rmtree(tmp, ignore_errors=True)
+    except Exception:  # noqa: BLE001 - a cache that cannot be written is skipped
+        pass
+
+
+def _build(d: Path) -> Boundaries:
     wards = _read(d / WARDS_FILE).rename(columns={"WD19CD": S.WARD_CODE, "WD19NM": S.WARD_NAME})
     outline_gdf = _read(d / OUTLINE_FILE)
     outline = shapely.union_all(outline_gdf.geometry.values)

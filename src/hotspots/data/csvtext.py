@@ -30,10 +30,18 @@ _BOM = b"\xef\xbb\xbf"
 class DictColumn:
     """A column as (distinct values, per-row index into them)."""
 
-    def __init__(self, values: np.ndarray, index: np.ndarray, arrow_values: pa.Array):
-        self.values = values  # object array of str, shape (k,)
+    def __init__(self, values: np.ndarray | None, index: np.ndarray, arrow_values: pa.Array):
+        self._values = values  # object array of str, shape (k,); None: made on first use
         self.index = index  # int32 array, shape (n,)
         self.arrow_values = arrow_values
+
+    @property
+    def values(self) -> np.ndarray:
+        """The distinct values as an object array of str (built when first asked for: a
+        column only taken as a whole, such as Location, never needs Python strings)."""
+        if self._values is None:
+            self._values = np.asarray(self.arrow_values.to_pylist(), dtype=object)
+        return self._values
 
     def rows(self, mask: np.ndarray) -> np.ndarray:
         """The string value of each row where ``mask`` is True."""
@@ -85,9 +93,7 @@ class TableRead:
                 arr = pa.array([], type=pa.dictionary(pa.int32(), pa.string()))
             dictionary = arr.dictionary.cast(pa.string())
             idx = arr.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
-            self._dict[name] = DictColumn(
-                np.asarray(dictionary.to_pylist(), dtype=object), idx, dictionary
-            )
+            self._dict[name] = DictColumn(None, idx, dictionary)
         return self._dict[name]
 
     def strings(

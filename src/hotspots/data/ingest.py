@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -29,22 +28,27 @@ from hotspots.data.boundaries import locate
 from hotspots.data.force_export import ExportMapping, ExportReader
 from hotspots.data.points import unique_locations
 from hotspots.data.police_uk import StreetReader
-from hotspots.data.readers import Reader
 from hotspots.data.sources import iter_inputs
 from hotspots.data.validate import Rejects
 from hotspots.errors import FileReadError, HotspotsError
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from hotspots.data.readers import Reader
+
 __all__ = [
+    "READERS",
     "IngestReport",
     "ReadResult",
-    "READERS",
-    "reader_for",
+    "complete_records",
+    "expand_inputs",
+    "read_force_export",
     "read_inputs",
     "read_items",
     "read_police_uk",
-    "read_force_export",
-    "expand_inputs",
-    "complete_records",
+    "reader_for",
 ]
 
 # The formats an import reads: format name -> the reader for a column mapping (only a
@@ -157,7 +161,7 @@ def complete_records(part: pd.DataFrame) -> pd.DataFrame:
     """
     if part.empty:
         return S.empty_records()
-    part = part.copy()
+    part = part.copy(deep=False)  # new columns go on a new frame; the data is shared (CoW)
     has_xy = S.X in part.columns and part[S.X].notna().all()
     if has_xy:
         pts = unique_locations(part[S.X].to_numpy(), part[S.Y].to_numpy())
@@ -178,44 +182,85 @@ def complete_records(part: pd.DataFrame) -> pd.DataFrame:
     return S.conform(part)
 
 
-def _record_ids(frame: pd.DataFrame) -> pd.Series:
-    """Crime ID (with ``~k`` for its k-th repeat inside one file), else ``file#row``.
+def _flat_strings(values):
+    """A pandas string array (or any array) as one Arrow string array."""
+    import pyarrow as pa
 
-    Built in Arrow: one hash pass over the IDs, string joins only where needed.
+    x = pa.array(values).cast(pa.string())
+    return x.combine_chunks() if isinstance(x, pa.ChunkedArray) else x
+
+
+def _id_codes(frame: pd.DataFrame) -> np.ndarray:
+    """Each row's Crime ID as an integer code (equal IDs, equal codes; -1 where there is
+    none): the one hash pass over the batch's IDs that every later check works from.
+    """
+    import pyarrow.compute as pc
+
+    idx = pc.dictionary_encode(_flat_strings(frame[S.CRIME_ID].array)).indices
+    return pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _record_ids(frame: pd.DataFrame, codes: np.ndarray) -> tuple[pd.Series, np.ndarray, int]:
+    """(record IDs, rows repeating an ID already read from an earlier file, rows sharing
+    an ID with an earlier row of their own file).
+
+    A record ID is the Crime ID (with ``~k`` for its k-th repeat inside one file), else
+    ``file#row``. Worked out on the integer ``codes`` of :func:`_id_codes` (numpy): only
+    rows whose ID occurs more than once are sorted, and only those rows get a string
+    suffix, so a normal batch costs one hash pass.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    def flat(x):
-        x = pa.array(x).cast(pa.string())
-        return x.combine_chunks() if isinstance(x, pa.ChunkedArray) else x
-
-    cid = flat(frame[S.CRIME_ID].array)
-    has = pc.is_valid(cid)
-    counts = pc.value_counts(cid.drop_null())
-    repeated_ids = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
-    missing = pc.invert(has)
-    if pc.any(missing).as_py():
+    n = len(frame)
+    has = codes >= 0
+    cid = _flat_strings(frame[S.CRIME_ID].array)
+    if (~has).any():
         # file#row only where there is no ID (ASB rows), not for every row
-        m = np.asarray(missing.to_numpy(zero_copy_only=False), dtype=bool)
+        m = ~has
         fallback = pc.binary_join_element_wise(
-            flat(frame[S.SOURCE_FILE].array[m]),
+            _flat_strings(frame[S.SOURCE_FILE].array[m]),
             pc.cast(pa.array(frame[S.SOURCE_ROW].to_numpy()[m]), pa.string()),
             "#",
         )
-        rid = pc.replace_with_mask(cid, missing, fallback)
+        if isinstance(fallback, pa.ChunkedArray):
+            fallback = fallback.combine_chunks()
+        rid = pc.replace_with_mask(cid, pa.array(m), fallback)
     else:
         rid = cid
-    if len(repeated_ids):
-        rep = pc.is_in(cid, value_set=repeated_ids).to_numpy(zero_copy_only=False)
-        rep &= has.to_numpy(zero_copy_only=False)
-        sub = frame[["_file", S.CRIME_ID]].loc[rep]
-        k = sub.groupby(["_file", S.CRIME_ID], sort=False).cumcount().to_numpy()
-        ids = sub[S.CRIME_ID].astype(str).to_numpy().astype(object)
-        out = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([rid])), index=frame.index)
-        out[rep] = np.where(k == 0, ids, ids + "~" + k.astype(str))
-        return out
-    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([rid])), index=frame.index)
+    dup = np.zeros(n, dtype=bool)
+    n_within = 0
+    counts = np.bincount(codes[has], minlength=1) if has.any() else np.zeros(1, np.int64)
+    rep = np.flatnonzero(has & (counts[np.where(has, codes, 0)] > 1))
+    if len(rep):
+        # the k-th row of an ID inside one file (k = 0, 1, ...): a stable sort of the
+        # repeated rows by (file, ID)
+        file_no = pd.factorize(frame["_file"].to_numpy()[rep])[0].astype(np.int64)
+        key = file_no * (int(codes.max()) + 1) + codes[rep]
+        order = np.argsort(key, kind="stable")
+        sk = key[order]
+        first = np.r_[True, sk[1:] != sk[:-1]]
+        pos = np.arange(len(rep))
+        k_sorted = pos - np.maximum.accumulate(np.where(first, pos, 0))
+        k = np.empty(len(rep), dtype=np.int64)
+        k[order] = k_sorted
+        # an (ID, k) met again is the same record read from a later file: a duplicate
+        rk = codes[rep] * (int(k.max()) + 1) + k
+        _, first_at = np.unique(rk, return_index=True)
+        again = np.ones(len(rep), dtype=bool)
+        again[first_at] = False
+        dup[rep[again]] = True
+        n_within = int(((k > 0) & ~again).sum())
+        suffixed = k > 0
+        if suffixed.any():
+            rows = rep[suffixed]
+            ids = np.asarray(cid.take(pa.array(rows)).to_pylist(), dtype=object)
+            new = ids + "~" + k[suffixed].astype(str).astype(object)
+            mask = np.zeros(n, dtype=bool)
+            mask[rows] = True
+            rid = pc.replace_with_mask(rid, pa.array(mask), pa.array(list(new), pa.string()))
+    out = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([rid])), index=frame.index)
+    return out, dup, n_within
 
 
 def reader_for(fmt: str, mapping: ExportMapping | str | Path | dict | None = None) -> Reader:
@@ -268,7 +313,11 @@ def read_inputs(
     outcomes) unless every field is equal.
     """
     return read_items(
-        expand_inputs(paths, labels), fmt=fmt, mapping=mapping, strict=strict, progress=progress
+        expand_inputs(paths, labels),
+        fmt=fmt,
+        mapping=mapping,
+        strict=strict,
+        progress=progress,
     )
 
 
@@ -300,7 +349,8 @@ def read_items(
 ) -> ReadResult:
     """:func:`read_inputs` on already expanded inputs (see :func:`expand_inputs`).
 
-    ``on_rows(rows_read)`` is called after each file read (rows so far in this call)."""
+    ``on_rows(rows_read)`` is called after each file read (rows so far in this call).
+    """
     report = IngestReport()
     rejects = Rejects()
     reader: Reader | None = (
@@ -356,7 +406,7 @@ def read_items(
             n_dup += n
             report.notices.append(
                 f"{item.name}: same content as {seen_digests[digest]}; its {n} rows "
-                "counted as duplicates"
+                "counted as duplicates",
             )
             report.files_read.append(
                 {
@@ -365,7 +415,7 @@ def read_items(
                     "rows_rejected": 0,
                     "rows_duplicate": n,
                     "duplicate_of": seen_digests[digest],
-                }
+                },
             )
             continue
         seen_digests[digest] = item.name
@@ -374,7 +424,7 @@ def read_items(
         if repeats:
             report.notices.append(
                 f"{item.name}: {repeats} rows repeat an earlier row of the file in every field; "
-                "counted as duplicates"
+                "counted as duplicates",
             )
         identity = reader.identity(item.name, part, digest)
         if len(part):
@@ -389,14 +439,14 @@ def read_items(
             parts[k] = parts[k].iloc[:0]
             report.notices.append(
                 f"{name} and {item.name} are two versions of {identity}; the later one is used "
-                f"and the earlier one's {n_rep} rows are counted as replaced"
+                f"and the earlier one's {n_rep} rows are counted as replaced",
             )
             for fr in report.files_read:
                 if fr["file"] == name:
                     fr["replaced_by"] = item.name
                     fr["rows_replaced"] = n_rep
                     fr["rows_rejected"] = 0
-        part["_file"] = item.name
+        part["_file"] = np.full(len(part), i, dtype=np.int32)  # which input (item.name)
         by_identity[identity] = (len(parts), item.name)
         parts.append(part)
         report.files_read.append(
@@ -407,7 +457,7 @@ def read_items(
                 "rows_read": n,
                 "rows_rejected": len(rejects) - before,
                 "rows_duplicate": repeats,
-            }
+            },
         )
         if progress:
             progress(i + 1, len(inputs), item.name)
@@ -417,7 +467,7 @@ def read_items(
         report.notices.append(
             f"{len(report.files_skipped)} file(s) not read: "
             + "; ".join(f"{f['file']} ({f['why']})" for f in report.files_skipped[:20])
-            + (" …" if len(report.files_skipped) > 20 else "")
+            + (" …" if len(report.files_skipped) > 20 else ""),
         )
 
     frame = (
@@ -425,7 +475,6 @@ def read_items(
         if parts
         else pd.DataFrame(columns=[S.CRIME_ID, S.SOURCE_FILE, S.SOURCE_ROW])
     )
-    n_parts = len(parts)
     parts.clear()  # the concatenated frame holds them: free the pieces
     rejected = rejects.frame()
     report.rows_rejected = len(rejected)
@@ -435,30 +484,21 @@ def read_items(
         report.rows_accepted = 0
         return ReadResult(S.empty_records(), rejected, report)
 
-    frame[S.RECORD_ID] = _record_ids(frame).array
+    rid, dup, n_within = _record_ids(frame, _id_codes(frame))
+    frame[S.RECORD_ID] = rid.array
     # a duplicate is an ID already read from an earlier *file* (repeats inside one
     # file carry a ~k suffix, so one file alone cannot hold duplicates)
-    if n_parts > 1:
-        dup = (
-            frame[S.RECORD_ID].duplicated(keep="first").to_numpy()
-            & frame[S.CRIME_ID].notna().to_numpy()
-        )
-    else:
-        dup = np.zeros(len(frame), dtype=bool)
     report.rows_duplicate += int(dup.sum())
     if dup.any():
         per_file = frame.loc[dup, S.SOURCE_FILE].value_counts()
         report.notices.append(
             f"{int(dup.sum())} rows dropped as duplicates of Crime IDs already read from another file"
-            f" ({', '.join(f'{k}: {v}' for k, v in per_file.items())})"
+            f" ({', '.join(f'{k}: {v}' for k, v in per_file.items())})",
         )
-    n_within = int(
-        frame[S.RECORD_ID].str.contains("~", regex=False).fillna(False).to_numpy()[~dup].sum()
-    )
     if n_within:
         report.notices.append(
             f"{n_within} rows share a Crime ID with another row of the same file; kept "
-            "(police.uk publishes them as separate rows with different locations or outcomes)"
+            "(police.uk publishes them as separate rows with different locations or outcomes)",
         )
     records = complete_records(frame.loc[~dup] if dup.any() else frame)
     del frame

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hotspots.data import schema as S
-from hotspots.data.csvtext import TableRead
 from hotspots.data.readers import content_identity, read_rows
 from hotspots.data.validate import (
     GB_NI,
@@ -31,13 +31,16 @@ from hotspots.data.validate import (
     parse_numbers,
 )
 
+if TYPE_CHECKING:
+    from hotspots.data.csvtext import TableRead
+
 __all__ = [
     "HEADER",
     "REQUIRED",
-    "parse_street_table",
-    "StreetReader",
     "SIMULATED_MARK",
+    "StreetReader",
     "force_slug",
+    "parse_street_table",
     "street_identity",
 ]
 
@@ -76,7 +79,8 @@ def force_slug(force: str) -> str:
 def street_identity(pairs: list[tuple[str, str]]) -> str:
     """What a street file *is*, from its own rows: ``2024-01-dorset-street.csv`` for month
     2024-01 of Dorset Police, whatever the file is called; ``2024-01..2024-03-dorset-street.csv``
-    for a file holding several months. ``pairs`` are its distinct (month, force) values."""
+    for a file holding several months. ``pairs`` are its distinct (month, force) values.
+    """
     months = sorted({m for m, _ in pairs})
     forces = sorted({force_slug(f) for _, f in pairs})
     span = months[0] if len(months) == 1 else f"{months[0]}..{months[-1]}"
@@ -97,7 +101,11 @@ def _exact_repeats(tr: TableRead, ok: np.ndarray) -> np.ndarray:
     ids = pc.utf8_trim_whitespace(cid)
     ids = ids if isinstance(ids, pa.ChunkedArray) else pa.chunked_array([ids])
     nonempty = pc.fill_null(pc.not_equal(ids, ""), True).to_numpy(zero_copy_only=False)
-    repeated = pd.Series(pd.arrays.ArrowStringArray(ids)).duplicated(keep=False).to_numpy()
+    # one hash pass (Arrow): an ID's code, then how many rows hold each code
+    flat = ids.combine_chunks() if ids.num_chunks else pa.array([], pa.string())
+    codes = pc.dictionary_encode(flat).indices
+    codes = np.asarray(codes.to_numpy(zero_copy_only=False), dtype=np.int64)
+    repeated = (np.bincount(codes)[codes] > 1) if len(codes) else np.zeros(0, dtype=bool)
     cand = ok & nonempty & repeated
     if not cand.any():
         return out
@@ -108,8 +116,27 @@ def _exact_repeats(tr: TableRead, ok: np.ndarray) -> np.ndarray:
     return out
 
 
+def _parse_numbers(col) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`~hotspots.data.validate.parse_numbers` of a column's distinct values, by
+    Arrow in one call when every value is a number or blank (the usual case); otherwise
+    value by value by that function, so the verdicts are the same.
+    """
+    text = pc.utf8_trim_whitespace(col.arrow_values)
+    empty_a = pc.equal(text, "")
+    try:
+        num_a = pc.cast(pc.if_else(empty_a, pa.scalar(None, pa.string()), text), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return parse_numbers(col.values)  # some value is not a plain number: say which
+    empty = np.asarray(empty_a.to_numpy(zero_copy_only=False), dtype=bool)
+    num = np.asarray(num_a.to_numpy(zero_copy_only=False), dtype="float64")
+    return num, empty, ~empty & ~np.isfinite(num)
+
+
 def parse_street_table(
-    tr: TableRead, file_name: str, file_key: str, rejects: Rejects
+    tr: TableRead,
+    file_name: str,
+    file_key: str,
+    rejects: Rejects,
 ) -> pd.DataFrame:
     """Validate a police.uk street table; return accepted rows (partial canonical frame).
 
@@ -169,8 +196,8 @@ def parse_street_table(
 
     lon_c, lat_c = tr.column("Longitude"), tr.column("Latitude")
     # each distinct string parsed once, the verdicts mapped to rows
-    lon_u, lon_e, lon_b = parse_numbers(lon_c.values)
-    lat_u, lat_e, lat_b = parse_numbers(lat_c.values)
+    lon_u, lon_e, lon_b = _parse_numbers(lon_c)
+    lat_u, lat_e, lat_b = _parse_numbers(lat_c)
     lon = lon_u[lon_c.index] if len(lon_u) else np.empty(0)
     lat = lat_u[lat_c.index] if len(lat_u) else np.empty(0)
     empty = lon_e[lon_c.index] | lat_e[lat_c.index] if n else np.zeros(0, bool)
@@ -251,14 +278,19 @@ class StreetReader:
     name: str = "police.uk"
 
     def read(
-        self, data: bytes, file_name: str, fallback_identity: str, rejects: Rejects
+        self,
+        data: bytes,
+        file_name: str,
+        fallback_identity: str,
+        rejects: Rejects,
     ) -> tuple[pd.DataFrame, int]:
         tr, n = read_rows(data, file_name, REQUIRED, rejects, plain_columns=PLAIN_COLUMNS)
         return parse_street_table(tr, file_name, fallback_identity, rejects), n
 
     def identity(self, file_name: str, accepted: pd.DataFrame, digest: str) -> str:
         """Month(s) and force from the file's own rows (:func:`street_identity`); a file
-        with no accepted row is its bare name plus its content hash (it adds nothing)."""
+        with no accepted row is its bare name plus its content hash (it adds nothing).
+        """
         ident = accepted.attrs.get("identity")
         if ident:
             return str(ident)

@@ -49,7 +49,6 @@ import json
 from pathlib import Path
 
 from hotspots.data import schema as S
-from hotspots.data.ingest import ReadResult
 from hotspots.data.store_import import BATCH_BYTES, KEEP_CHOICES, KEEP_MARGIN_M, StoreImport
 from hotspots.data.store_layout import (
     FORMAT_VERSION,
@@ -110,7 +109,7 @@ def _build_simulated(store: Store, seed: int = 1) -> None:
     from hotspots.data.simulate import simulate
 
     sim = simulate(seed=seed)
-    from hotspots.data.ingest import IngestReport
+    from hotspots.data.ingest import IngestReport, ReadResult
 
     rep = IngestReport(
         rows_read=len(sim.records),

@@ -14,9 +14,8 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -29,12 +28,16 @@ from hotspots.data import schema as S
 from hotspots.data.ingest import ReadResult, expand_inputs, read_items
 from hotspots.data.store_layout import (
     FORMAT_VERSION,
+    STORE_SCHEMA,
     StoreFiles,
     encode_table,
     new_month_path,
+    pack_crime_ids,
+    packed_layout,
     relation_arrow,
     sql_list,
     to_frame,
+    unpack_crime_ids,
     write_parquet,
 )
 from hotspots.data.store_versions import (
@@ -45,7 +48,11 @@ from hotspots.data.store_versions import (
 )
 from hotspots.errors import InputError
 
-__all__ = ["StoreImport", "BATCH_BYTES", "KEEP_CHOICES", "KEEP_MARGIN_M"]
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+__all__ = ["BATCH_BYTES", "KEEP_CHOICES", "KEEP_MARGIN_M", "StoreImport"]
 
 # Files are read and stored in batches of about this many bytes of CSV text, so an
 # import's peak memory depends on the batch, not on the size of what is imported.
@@ -64,7 +71,8 @@ def _size(item) -> int:
 
 def _return_memory() -> None:
     """Give memory freed by an import back to the system (a long-running app server would
-    otherwise keep its peak): Arrow's pool, Python's garbage, then glibc's free lists."""
+    otherwise keep its peak): Arrow's pool, Python's garbage, then glibc's free lists.
+    """
     import ctypes
     import gc
 
@@ -117,6 +125,17 @@ def _apply_keep(result: ReadResult, keep: str) -> None:
     result.report.rows_not_kept += n
     result.report.rows_accepted -= n
     result.records = select_rows(rec, ok).reset_index(drop=True)
+
+
+def _stored_table(path: Path) -> pa.Table:
+    """A month file in the current stored layout (:data:`STORE_SCHEMA`)."""
+    t = pq.read_table(path)
+    if pa.types.is_fixed_size_binary(t.schema.field(S.CRIME_ID).type):
+        i = t.column_names.index(S.CRIME_ID)
+        t = t.set_column(i, S.CRIME_ID, t.column(i).cast(pa.binary()))
+    if t.schema.equals(STORE_SCHEMA):
+        return t
+    return encode_table(to_frame(t))
 
 
 def _now() -> str:
@@ -207,13 +226,18 @@ class StoreImport(StoreFiles):
                     replace = replace and not wipe  # only the first batch with rows wipes
                     if total is None:
                         total = result
+                        if len(batches) > 1:  # in the store; not held through the next batch
+                            total.records = S.empty_records()
                     else:
                         total.report.merge(result.report)
                         total.rejected = pd.concat(
-                            [total.rejected, result.rejected], ignore_index=True
+                            [total.rejected, result.rejected],
+                            ignore_index=True,
                         )
                         total.records = S.empty_records()  # in the store; not kept in memory
                     del result
+                    if len(batches) > 1:
+                        _return_memory()  # each batch's peak, not their sum, stays resident
                 if total is None:
                     total = read_items([], fmt=fmt, mapping=mapping)
                 total.report.notices[:0] = notices
@@ -221,8 +245,10 @@ class StoreImport(StoreFiles):
                     total.report.notices.append(
                         f"read in {len(batches)} batches of at most "
                         f"{BATCH_BYTES / 1024**2:.0f} MiB (memory stays bounded) and stored "
-                        "in one atomic step"
+                        "in one atomic step",
                     )
+                if man["months"] != before["months"]:
+                    man = self._upgrade_layout(man, written)
                 man = record_versions(
                     self.path,
                     before,
@@ -246,12 +272,18 @@ class StoreImport(StoreFiles):
             return []
         done = self._repair_locked()
         return [
-            f"the store was damaged ({len(done['missing_files'])} listed files missing); "
-            f"repaired first: months dropped {', '.join(done['months_dropped']) or 'none'}"
+            (
+                f"the store was damaged ({len(done['missing_files'])} listed files missing); "
+                f"repaired first: months dropped {', '.join(done['months_dropped']) or 'none'}"
+            ),
         ]
 
     def write(
-        self, result: ReadResult, *, replace: bool = False, replace_smaller: bool = False
+        self,
+        result: ReadResult,
+        *,
+        replace: bool = False,
+        replace_smaller: bool = False,
     ) -> None:
         """Merge a read result under the writer lock, in one atomic manifest swap.
 
@@ -264,8 +296,14 @@ class StoreImport(StoreFiles):
             try:
                 before = self.manifest()
                 man = self._merge(result, before, written, replace=replace)
+                if man["months"] != before["months"]:
+                    man = self._upgrade_layout(man, written)
                 man = record_versions(
-                    self.path, before, man, now=_now(), replace_smaller=replace_smaller or replace
+                    self.path,
+                    before,
+                    man,
+                    now=_now(),
+                    replace_smaller=replace_smaller or replace,
                 )
                 new_man = self._commit(man, result, written)
             except BaseException:
@@ -276,7 +314,8 @@ class StoreImport(StoreFiles):
 
     def _plan_identities(self, result: ReadResult, man: dict) -> tuple[set[str], pd.DataFrame]:
         """Decide, per file identity in ``result``, duplicate (same content already stored)
-        or replacement (a re-publication). Returns (identities whose stored rows go, new rows)."""
+        or replacement (a re-publication). Returns (identities whose stored rows go, new rows).
+        """
         new = result.records
         rep = result.report
         replace_ids: set[str] = set()
@@ -304,14 +343,14 @@ class StoreImport(StoreFiles):
                     fr["rows_rejected"] = 0
                 rep.notices.append(
                     f"{fr['file']}: already in the store (same content as {old.get('name', ident)},"
-                    f" imported {old.get('imported_at', '?')}); its rows counted as duplicates"
+                    f" imported {old.get('imported_at', '?')}); its rows counted as duplicates",
                 )
             else:
                 replace_ids.add(ident)
                 rep.store_rows_replaced += int(old.get("rows", 0))
                 rep.notices.append(
                     f"{fr['file']} is a re-publication of {ident} (imported earlier as "
-                    f"{old.get('name', ident)}); it replaces that file's {int(old.get('rows', 0)):,} rows"
+                    f"{old.get('name', ident)}); it replaces that file's {int(old.get('rows', 0)):,} rows",
                 )
                 fr["replaces"] = {"file": old.get("name", ident), "rows": int(old.get("rows", 0))}
         if dup_ids and len(new):
@@ -338,7 +377,8 @@ class StoreImport(StoreFiles):
 
         Rows of replaced identities go, Crime IDs already stored from other files are
         dropped as duplicates (the report still reconciles). With ``replace`` the result
-        replaces everything. New files are appended to ``written``."""
+        replaces everything. New files are appended to ``written``.
+        """
         # replacing the whole store: nothing stored is "already there" (the same file again
         # would otherwise be dropped as a duplicate of rows that are about to go)
         replace_ids, new = self._plan_identities(result, {**man, "files": {}} if replace else man)
@@ -352,39 +392,66 @@ class StoreImport(StoreFiles):
 
         self.path.mkdir(parents=True, exist_ok=True)
         months = dict(man["months"])
-        old_by_month: dict[str, pd.DataFrame] = {}
+        # old months being rewritten, as stored (Arrow, Crime IDs packed): never a pandas
+        # round trip for rows that do not change
+        drop_files = pa.array(sorted(gone | new_files), pa.string())
+        old_by_month: dict[str, pa.Table] = {}
         for month in sorted(touched):
             if month in months:
-                old = to_frame(pq.read_table(self.path / months[month]))
-                old = old[~old[S.SOURCE_FILE].isin(gone | new_files)]
-                old_by_month[month] = old
+                old = _stored_table(self.path / months[month])
+                keep_rows = pc.invert(pc.is_in(old.column(S.SOURCE_FILE), value_set=drop_files))
+                old_by_month[month] = old.filter(keep_rows)
         if len(new):
             dup = self._stored_crime_ids(new, man, old_by_month, gone | new_files)
             if dup.any():
                 self._drop_as_duplicates(result, dup)
                 result.report.notices.append(
                     f"{int(dup.sum())} rows dropped as duplicates of Crime IDs already in the "
-                    "store from other files"
+                    "store from other files",
                 )
                 new = result.records
-        for month in sorted(touched):
-            part = new[new[S.MONTH] == month] if len(new) else new
-            old = old_by_month.pop(month, None)
-            merged = (
-                pd.concat([old, part], ignore_index=True) if old is not None and len(old) else part
+        # the new rows in the stored layout, ordered once; each month is then a slice
+        new_t = encode_table(new) if len(new) else encode_table(S.empty_records())
+        if new_t.num_rows:
+            order = pc.sort_indices(
+                new_t,
+                sort_keys=[
+                    (S.MONTH, "ascending"),
+                    (S.SOURCE_FILE, "ascending"),
+                    (S.SOURCE_ROW, "ascending"),
+                ],
             )
-            if len(merged) == 0:
+            if not np.array_equal(order.to_numpy(), np.arange(len(order))):
+                new_t = new_t.take(order)  # a copy of the batch only when out of order
+        month_col = new_t.column(S.MONTH).to_numpy(zero_copy_only=False)
+        for month in sorted(touched):
+            lo, hi = (
+                int(np.searchsorted(month_col, month, "left")),
+                int(np.searchsorted(month_col, month, "right")),
+            )
+            part = new_t.slice(lo, hi - lo)
+            old = old_by_month.pop(month, None)
+            if old is not None and old.num_rows:
+                merged = pa.concat_tables([old.cast(STORE_SCHEMA), part])
+                # both are in (file, line) order; when the new files all sort after the
+                # stored ones (an archive read in order) the concatenation already is, and
+                # no sorted copy of the whole month is made
+                in_order = not part.num_rows or (
+                    old.column(S.SOURCE_FILE)[-1].as_py() < part.column(S.SOURCE_FILE)[0].as_py()
+                )
+                if not in_order:
+                    merged = merged.take(
+                        pc.sort_indices(
+                            merged,
+                            sort_keys=[(S.SOURCE_FILE, "ascending"), (S.SOURCE_ROW, "ascending")],
+                        ),
+                    )
+            else:
+                merged = part
+            if merged.num_rows == 0:
                 months.pop(month, None)
                 continue
-            merged = S.conform(merged).sort_values([S.SOURCE_FILE, S.SOURCE_ROW], kind="stable")
-            rel = new_month_path(month)
-            out = self.path / rel
-            out.parent.mkdir(parents=True, exist_ok=True)
-            tmp = out.with_suffix(".tmp")
-            written += [tmp, out]
-            write_parquet(encode_table(merged), tmp)
-            os.replace(tmp, out)
-            months[month] = rel
+            months[month] = self._stage(month, merged, written)
             del merged, part, old
 
         files = {k: v for k, v in man["files"].items() if k not in gone | new_files}
@@ -410,7 +477,8 @@ class StoreImport(StoreFiles):
 
     def _commit(self, man: dict, result: ReadResult, written: list[Path]) -> dict:
         """Write the report and its rejected rows, then swap in manifest ``man`` (one
-        atomic ``os.replace``). Returns the manifest now in place."""
+        atomic ``os.replace``). Returns the manifest now in place.
+        """
         now = datetime.now(UTC).isoformat(timespec="seconds")
         rep_id = uuid.uuid4().hex
         rep_rel = f"reports/{rep_id}.json"
@@ -418,10 +486,11 @@ class StoreImport(StoreFiles):
         (self.path / "reports").mkdir(parents=True, exist_ok=True)
         written += [self.path / rep_rel, self.path / rej_rel]
         (self.path / rep_rel).write_text(
-            json.dumps(result.report.to_dict(), indent=1), encoding="utf-8"
+            json.dumps(result.report.to_dict(), indent=1),
+            encoding="utf-8",
         )
         result.rejected.to_parquet(self.path / rej_rel, index=False)
-        reports = (man.get("reports", []) + [{"report": rep_rel, "rejected": rej_rel, "at": now}])[
+        reports = ([*man.get("reports", []), {"report": rep_rel, "rejected": rej_rel, "at": now}])[
             -5:
         ]
         content = json.dumps(sorted(man["months"].items())).encode()
@@ -444,17 +513,34 @@ class StoreImport(StoreFiles):
     # --- versions of months ------------------------------------------------------
     def history(self, month: str | None = None) -> list[dict]:
         """Every kept version of every month (or of ``month``), oldest first: month,
-        version, rows, at, how, files, current (see :mod:`hotspots.data.store_versions`)."""
+        version, rows, at, how, files, current (see :mod:`hotspots.data.store_versions`).
+        """
         return history_rows(self.manifest(), month)
 
     def restore(self, month: str, version: int) -> dict:
         """Bring ``month`` back to kept ``version`` exactly (its very file), under the
         writer lock, in one atomic manifest swap; recorded as a new version (so a restore
-        is itself undone by restoring the version before it). Returns that new version."""
+        is itself undone by restoring the version before it). Returns that new version.
+        """
         with self.writer():
             self._repair_if_damaged()
             new_man = restore_manifest(self.path, self.manifest(), month, version, now=_now())
-            self._swap_manifest(new_man)
+            rel = new_man["months"][month]
+            if not packed_layout(self.path / rel):
+                # a version kept from before Crime IDs were packed: the same rows, in the
+                # current layout (a store never mixes layouts; see _upgrade_layout)
+                written: list[Path] = []
+                try:
+                    up = self._upgrade_layout({**new_man, "months": {month: rel}}, written)
+                    new_man["months"][month] = up["months"][month]
+                    new_man["versions"][month][-1]["file"] = up["months"][month]
+                    self._swap_manifest(new_man)
+                except BaseException:
+                    for f in written:
+                        f.unlink(missing_ok=True)
+                    raise
+            else:
+                self._swap_manifest(new_man)
             self._collect_garbage(new_man)
         return {k: v for k, v in new_man["versions"][month][-1].items() if k != "sources"}
 
@@ -472,40 +558,87 @@ class StoreImport(StoreFiles):
         return dropped
 
     def _stored_crime_ids(
-        self, new: pd.DataFrame, man: dict, old_by_month: dict, exclude: set[str]
+        self,
+        new: pd.DataFrame,
+        man: dict,
+        old_by_month: dict,
+        exclude: set[str],
     ) -> np.ndarray:
         """Rows of ``new`` whose Crime ID is already stored from another file.
 
-        Months being rewritten are checked in Arrow; the rest of the store with one DuckDB
-        semi-join that reads only the crime_id and source_file columns (never a Python
-        set of every ID in the store: that grew with the store, ~200 bytes an ID)."""
-        has_id = new[S.CRIME_ID].notna().to_numpy()
+        Compared as stored (police.uk IDs as their 32 bytes, see
+        :func:`~hotspots.data.store_layout.pack_crime_ids`): months being rewritten in
+        Arrow; the rest of the store with one DuckDB semi-join that reads only the
+        crime_id and source_file columns (never a Python set of every ID in the store:
+        that grew with the store, ~200 bytes an ID). A row repeating an ID inside its own
+        file (``record_id`` ``<id>~k``) is not compared: only the ID's first row is.
+        """
+        cid = new[S.CRIME_ID].array
+        rid = new[S.RECORD_ID].array
+        cand = (cid == rid).to_numpy(dtype=bool, na_value=False)
         dup = np.zeros(len(new), dtype=bool)
-        if not has_id.any():
+        if not cand.any():
             return dup
-        ids = pa.Array.from_pandas(new[S.RECORD_ID].astype("string[pyarrow]"))
+        idx = np.flatnonzero(cand)
+        ids = pack_crime_ids(pa.array(cid[idx], pa.string()))
+        hit = np.zeros(len(idx), dtype=bool)
         for old in old_by_month.values():
-            cid = pc.drop_null(pa.Array.from_pandas(old[S.CRIME_ID].astype("string[pyarrow]")))
-            if len(cid):
-                dup |= pc.is_in(ids, value_set=cid).to_numpy(zero_copy_only=False)
+            stored = old.column(S.CRIME_ID)
+            if stored.null_count < len(stored):
+                hit |= pc.is_in(ids, value_set=stored.combine_chunks().drop_null()).to_numpy(
+                    zero_copy_only=False,
+                )
         rest = [self.path / rel for m, rel in man["months"].items() if m not in old_by_month]
         if rest:
             import duckdb
 
             con = duckdb.connect()
-            wanted = pa.table({"id": pc.unique(pc.drop_null(ids))})
+            wanted = pa.table({"id": pc.unique(ids)})
+            wanted = wanted.append_column("hex", unpack_crime_ids(wanted.column("id")))
             con.register("wanted", wanted)
             excl = sql_list(sorted(exclude)) if exclude else "[]"
-            found = relation_arrow(
-                con.sql(
-                    f"SELECT DISTINCT {S.CRIME_ID} FROM read_parquet("
-                    f"{sql_list(str(f) for f in rest)}, hive_partitioning = false) "
-                    f"WHERE {S.CRIME_ID} IN (SELECT id FROM wanted) "
-                    f"AND NOT list_contains({excl}::VARCHAR[], {S.SOURCE_FILE})"
+            packed = [f for f in rest if packed_layout(f)]
+            text = [f for f in rest if f not in set(packed)]  # months not yet upgraded
+            for files, key in ((packed, "id"), (text, "hex")):
+                if not files:
+                    continue
+                found = relation_arrow(
+                    con.sql(
+                        f"SELECT DISTINCT {S.CRIME_ID} FROM read_parquet("
+                        f"{sql_list(str(f) for f in files)}, hive_partitioning = false) "
+                        f"WHERE {S.CRIME_ID} IN (SELECT {key} FROM wanted) "
+                        f"AND NOT list_contains({excl}::VARCHAR[], {S.SOURCE_FILE})",
+                    ),
                 )
-            )
-            if found.num_rows:
-                dup |= pc.is_in(ids, value_set=found.column(0).combine_chunks()).to_numpy(
-                    zero_copy_only=False
-                )
-        return dup & has_id
+                if found.num_rows:
+                    got = found.column(0).combine_chunks()
+                    got = pack_crime_ids(got) if key == "hex" else got.cast(pa.binary())
+                    hit |= pc.is_in(ids, value_set=got).to_numpy(zero_copy_only=False)
+        dup[idx[hit]] = True
+        return dup
+
+    def _stage(self, month: str, table: pa.Table, written: list[Path]) -> str:
+        """Write one month's stored table beside the current files; its relative path."""
+        rel = new_month_path(month)
+        out = self.path / rel
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_suffix(".tmp")
+        written += [tmp, out]
+        write_parquet(table, tmp)
+        os.replace(tmp, out)
+        return rel
+
+    def _upgrade_layout(self, man: dict, written: list[Path]) -> dict:
+        """``man`` with every month file of the earlier layouts (Crime IDs as text) rewritten
+        in the current one, staged like an import's files (the caller swaps the manifest).
+
+        Done on the first write to such a store, one month at a time (memory stays one
+        month's), so a store never mixes layouts: DuckDB reads a list of files with the
+        first file's types.
+        """
+        months = dict(man["months"])
+        for month, rel in sorted(man["months"].items()):
+            if not packed_layout(self.path / rel):
+                table = encode_table(to_frame(pq.read_table(self.path / rel)))
+                months[month] = self._stage(month, table, written)
+        return {**man, "months": months} if months != man["months"] else man

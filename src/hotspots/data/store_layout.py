@@ -24,10 +24,11 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -37,16 +38,23 @@ from hotspots.data import schema as S
 from hotspots.data.store_versions import version_files
 from hotspots.errors import HotspotsError, InputError, StoreBusyError, StoreDamagedError
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
 __all__ = [
-    "StoreFiles",
-    "store_root",
-    "dataset_path",
-    "known_datasets",
-    "MANIFEST",
-    "LOCK_FILE",
     "FORMAT_VERSION",
-    "STORE_SCHEMA",
+    "LOCK_FILE",
+    "MANIFEST",
     "ROW_GROUP_ROWS",
+    "STORE_SCHEMA",
+    "StoreFiles",
+    "dataset_path",
+    "decode_table",
+    "known_datasets",
+    "pack_crime_ids",
+    "packed_layout",
+    "store_root",
+    "unpack_crime_ids",
 ]
 
 MANIFEST = "manifest.json"
@@ -84,11 +92,13 @@ def known_datasets() -> list[str]:
 
 # What is on disk: the canonical columns with compact types. ``record_id`` is null where
 # it equals ``coalesce(crime_id, source_file || '#' || source_row)`` (nearly always: it
-# would otherwise repeat a 64-character Crime ID), and readers fill it back.
+# would otherwise repeat a 64-character Crime ID), and readers fill it back. ``crime_id``
+# is binary (see :func:`pack_crime_ids`): a police.uk Crime ID, 64 hex digits of a SHA-256,
+# as its 32 bytes; readers turn it back into the same hex text.
 STORE_SCHEMA = pa.schema(
     [
         (S.RECORD_ID, pa.string()),
-        (S.CRIME_ID, pa.string()),
+        (S.CRIME_ID, pa.binary()),
         (S.SOURCE, pa.string()),
         (S.SOURCE_FILE, pa.string()),
         (S.SOURCE_ROW, pa.int32()),
@@ -110,34 +120,181 @@ STORE_SCHEMA = pa.schema(
         (S.IN_BCP, pa.bool_()),
         (S.OUTCOME, pa.string()),
         (S.SIMULATED, pa.bool_()),
-    ]
+    ],
 )
 # High-cardinality text is not dictionary-encoded (its dictionary would be the column).
 _PLAIN = [S.RECORD_ID, S.CRIME_ID]
 ROW_GROUP_ROWS = 64 * 1024
 
 
-def _derived_record_id(t: pa.Table) -> pa.ChunkedArray:
+_TEXT_MARK = b"\xff"  # never starts UTF-8 text: marks a 32-byte text ID (see pack_crime_ids)
+_HEX64 = "^[0-9a-f]{64}$"
+
+
+def _flat(arr) -> pa.Array:
+    if isinstance(arr, pa.ChunkedArray):
+        return arr.combine_chunks() if arr.num_chunks else pa.array([], arr.type)
+    return arr
+
+
+def _fixed_rows(arr: pa.Array, width: int) -> np.ndarray:
+    """The values of a (large_)string/binary array whose values all have ``width`` bytes,
+    as a ``(n, width)`` uint8 array (read from Arrow's buffers, no Python objects).
+    """
+    arr = _flat(arr)
+    n = len(arr)
+    if n == 0:
+        return np.empty((0, width), dtype=np.uint8)
+    big = pa.types.is_large_string(arr.type) or pa.types.is_large_binary(arr.type)
+    offs = np.frombuffer(arr.buffers()[1], dtype=np.int64 if big else np.int32)
+    start = int(offs[arr.offset])
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)
+    return data[start : start + n * width].reshape(n, width)
+
+
+def pack_crime_ids(ids) -> pa.Array:
+    """Crime IDs (text) -> the binary ``crime_id`` column stored on disk.
+
+    A police.uk Crime ID is the hex text of a SHA-256 (64 lower-case hex digits): it is
+    stored as its 32 bytes (``bytes.fromhex``), half the text and incompressible anyway.
+    Any other ID (a force reference) is stored as its UTF-8 bytes, with a leading 0xFF
+    byte when those are exactly 32 bytes long (0xFF never starts UTF-8 text), so every
+    value reads back unambiguously (:func:`unpack_crime_ids`). Nulls stay null.
+    """
+    ids = _flat(ids)
+    if not pa.types.is_string(ids.type):
+        ids = ids.cast(pa.string())
+    n = len(ids)
+    valid = ids.is_valid().to_numpy(zero_copy_only=False)
+    k = int(valid.sum())
+    if k and (pc.binary_length(ids).to_numpy(zero_copy_only=False)[valid] == 64).all():
+        # the usual case (police.uk): every ID present is 64 characters long
+        present = ids.drop_null() if ids.null_count else ids
+        text = _fixed_rows(present, 64).tobytes()
+        try:
+            packed = bytes.fromhex(text.decode("ascii"))
+        except (UnicodeDecodeError, ValueError):
+            packed = b""
+        if packed.hex().encode() == text:  # lower-case hex and nothing else: packs losslessly
+            offsets = np.zeros(n + 1, dtype=np.int32)
+            np.cumsum(np.where(valid, 32, 0), out=offsets[1:])
+            mask = pa.array(valid).buffers()[1] if ids.null_count else None
+            return pa.BinaryArray.from_buffers(
+                pa.binary(),
+                n,
+                [mask, pa.py_buffer(offsets), pa.py_buffer(packed)],
+                ids.null_count,
+            )
+    is_hex = pc.fill_null(pc.match_substring_regex(ids, _HEX64), False)
+    hexes = is_hex.to_numpy(zero_copy_only=False)
+    hex_idx, other_idx = np.flatnonzero(hexes), np.flatnonzero(~hexes)
+    packed = bytes.fromhex(
+        _fixed_rows(ids.take(pa.array(hex_idx, pa.int64())), 64).tobytes().decode(),
+    )
+    hex_bin = pa.FixedSizeBinaryArray.from_buffers(
+        pa.binary(32),
+        len(hex_idx),
+        [None, pa.py_buffer(packed)],
+    ).cast(pa.binary())
+    if len(hex_idx) == n:
+        return hex_bin
+    other = ids.take(pa.array(other_idx, pa.int64())).cast(pa.binary())
+    if len(other):
+        marked = pc.binary_join_element_wise(pa.scalar(_TEXT_MARK, pa.binary()), other, b"")
+        other = pc.if_else(pc.equal(pc.binary_length(other), 32), marked, other)
+    # back into the rows' order: position of each row in concat(hex_bin, other)
+    where = np.empty(n, dtype=np.int64)
+    where[hex_idx] = np.arange(len(hex_idx))
+    where[other_idx] = len(hex_idx) + np.arange(len(other_idx))
+    return pa.concat_arrays([hex_bin, other]).take(pa.array(where))
+
+
+def unpack_crime_ids(col) -> pa.Array:
+    """The stored ``crime_id`` (binary, see :func:`pack_crime_ids`) -> the IDs as text.
+
+    Text columns (stores written before Crime IDs were packed) are returned as they are;
+    a 64-byte value (such a file's text read as binary next to packed files) is text.
+    """
+    col = _flat(col)
+    if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        return col.cast(pa.string())
+    if pa.types.is_fixed_size_binary(col.type) or pa.types.is_large_binary(col.type):
+        col = col.cast(pa.binary())
+    n = len(col)
+    size = pc.binary_length(col).to_numpy(zero_copy_only=False)
+    valid = col.is_valid().to_numpy(zero_copy_only=False)
+    is_packed = valid & (np.nan_to_num(size, nan=0) == 32)
+    if n and is_packed.sum() == valid.sum():
+        # the usual case: every ID present is packed; nulls keep their place (length 0)
+        digits = _fixed_rows(col.drop_null() if col.null_count else col, 32).tobytes().hex()
+        offsets = np.zeros(n + 1, dtype=np.int32)
+        np.cumsum(np.where(valid, 64, 0), out=offsets[1:])
+        mask = None if not col.null_count else pa.array(valid).buffers()[1]
+        return pa.StringArray.from_buffers(
+            n,
+            pa.py_buffer(offsets),
+            pa.py_buffer(digits.encode()),
+            mask,
+            col.null_count,
+        )
+    hex_idx = np.flatnonzero(is_packed)
+    text = _fixed_rows(col.take(pa.array(hex_idx, pa.int64())), 32).tobytes().hex().encode()
+    offsets = np.arange(len(hex_idx) + 1, dtype=np.int32) * 64
+    hex_txt = pa.StringArray.from_buffers(len(hex_idx), pa.py_buffer(offsets), pa.py_buffer(text))
+    if len(hex_idx) == n:
+        return hex_txt
+    other_idx = np.flatnonzero(~is_packed)
+    other = col.take(pa.array(other_idx, pa.int64()))
+    if len(other):
+        marked = pc.fill_null(
+            pc.and_(
+                pc.equal(pc.binary_length(other), 33),
+                pc.equal(pc.binary_slice(other, 0, 1), pa.scalar(_TEXT_MARK, pa.binary())),
+            ),
+            False,
+        )
+        other = pc.if_else(marked, pc.binary_slice(other, 1, 33), other)
+    other = other.cast(pa.string())
+    where = np.empty(n, dtype=np.int64)
+    where[hex_idx] = np.arange(len(hex_idx))
+    where[other_idx] = len(hex_idx) + np.arange(len(other_idx))
+    return pa.concat_arrays([hex_txt, other]).take(pa.array(where))
+
+
+def _derived_record_id(t: pa.Table) -> pa.Array:
+    """``coalesce(crime_id, source_file || '#' || source_row)``, the text built only for
+    the rows without a Crime ID (ASB rows).
+    """
+    cid = _flat(pc.cast(t.column(S.CRIME_ID), pa.string()))
+    if not cid.null_count:
+        return cid
+    missing = cid.is_null()
+    sub = t.filter(missing)
     fallback = pc.binary_join_element_wise(
-        pc.cast(t.column(S.SOURCE_FILE), pa.string()),
-        pc.cast(t.column(S.SOURCE_ROW), pa.string()),
+        _flat(pc.cast(sub.column(S.SOURCE_FILE), pa.string())),
+        _flat(pc.cast(sub.column(S.SOURCE_ROW), pa.string())),
         "#",
     )
-    return pc.coalesce(pc.cast(t.column(S.CRIME_ID), pa.string()), fallback)
+    return pc.replace_with_mask(cid, missing, fallback)
 
 
 def encode_table(frame: pd.DataFrame) -> pa.Table:
     """Canonical frame -> the on-disk table (:data:`STORE_SCHEMA`)."""
     t = pa.Table.from_pandas(S.conform(frame), preserve_index=False)
-    cols = [t.column(f.name).cast(f.type) for f in STORE_SCHEMA]
-    t = pa.Table.from_arrays(cols, schema=STORE_SCHEMA)
+    text_schema = STORE_SCHEMA.set(1, pa.field(S.CRIME_ID, pa.string()))
+    cols = [t.column(f.name).cast(f.type) for f in text_schema]
+    t = pa.Table.from_arrays(cols, schema=text_schema)
     same = pc.fill_null(pc.equal(t.column(S.RECORD_ID), _derived_record_id(t)), False)
     rid = pc.if_else(same, pa.scalar(None, pa.string()), t.column(S.RECORD_ID))
-    return t.set_column(0, S.RECORD_ID, rid)
+    t = t.set_column(0, S.RECORD_ID, rid)
+    return t.set_column(1, S.CRIME_ID, pack_crime_ids(t.column(S.CRIME_ID)))
 
 
 def _decode(t: pa.Table) -> pa.Table:
-    """On-disk table -> Arrow table with the canonical record_id filled back."""
+    """On-disk table -> Arrow table with the Crime IDs as text and record_id filled back."""
+    if S.CRIME_ID in t.column_names:
+        i = t.column_names.index(S.CRIME_ID)
+        t = t.set_column(i, S.CRIME_ID, unpack_crime_ids(t.column(S.CRIME_ID)))
     if S.RECORD_ID in t.column_names and S.CRIME_ID in t.column_names:
         i = t.column_names.index(S.RECORD_ID)
         rid = pc.cast(t.column(S.RECORD_ID), pa.string())
@@ -145,12 +302,45 @@ def _decode(t: pa.Table) -> pa.Table:
     return t
 
 
+def decode_table(t: pa.Table) -> pa.Table:
+    """A stored month file's table (either layout) with canonical text Crime and record IDs:
+    what must be applied to each file before tables of different layouts are concatenated.
+    """
+    return _decode(t)
+
+
+def packed_layout(path: Path) -> bool:
+    """Whether a stored month file holds Crime IDs as binary (its footer only is read)."""
+    schema = pq.read_schema(path)
+    if S.CRIME_ID not in schema.names:
+        return True
+    kind = schema.field(S.CRIME_ID).type
+    return not (pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+
+# source_row counts up within each file (rows are stored in file order): deltas of 1 cost
+# a few bits a row, where dictionary indices cost ~2 bytes
+_DELTA = [S.SOURCE_ROW]
+
+
 def write_parquet(t: pa.Table, path: Path) -> None:
+    """Write a stored table: zstd, dictionaries for repeated text, ``source_row`` as deltas,
+    and Crime IDs as FIXED_LEN_BYTE_ARRAY(32) when every one present is a packed police.uk
+    ID (no length prefix per value; readers see binary either way).
+    """
+    i = t.column_names.index(S.CRIME_ID) if S.CRIME_ID in t.column_names else -1
+    if i >= 0 and pa.types.is_binary(t.schema.field(i).type):
+        cid = t.column(i)
+        lengths = pc.binary_length(cid)
+        if cid.null_count == len(cid) or pc.all(pc.equal(lengths, 32)).as_py():
+            t = t.set_column(i, S.CRIME_ID, cid.cast(pa.binary(32)))
+    delta = [c for c in _DELTA if c in t.column_names]
     pq.write_table(
         t,
         path,
         compression="zstd",
-        use_dictionary=[c for c in t.column_names if c not in _PLAIN],
+        use_dictionary=[c for c in t.column_names if c not in _PLAIN and c not in delta],
+        column_encoding=dict.fromkeys(delta, "DELTA_BINARY_PACKED") or None,
         row_group_size=ROW_GROUP_ROWS,
         write_statistics=True,
     )
@@ -220,12 +410,12 @@ class StoreFiles:
                         raise StoreBusyError(
                             f"another import is writing to the store {self.path} ({holder or 'unknown'})"
                             f" and did not finish within {self.lock_timeout:.0f} s; "
-                            "try again when it has finished"
+                            "try again when it has finished",
                         ) from None
                     if not told:
                         self.on_wait(
                             f"waiting for another import into {self.path} to finish "
-                            f"({holder or 'unknown'})…"
+                            f"({holder or 'unknown'})…",
                         )
                         told = True
                     time.sleep(0.05)
@@ -254,7 +444,7 @@ class StoreFiles:
             return json.loads(f.read_text(encoding="utf-8"))
         except json.JSONDecodeError:
             raise HotspotsError(
-                f"{f}: the store manifest is damaged; delete the folder {self.path} and import again"
+                f"{f}: the store manifest is damaged; delete the folder {self.path} and import again",
             ) from None
 
     def exists(self) -> bool:
@@ -273,10 +463,13 @@ class StoreFiles:
         return self.manifest()["files"]
 
     def month_files(
-        self, months: tuple[str, str] | None = None, man: dict | None = None
+        self,
+        months: tuple[str, str] | None = None,
+        man: dict | None = None,
     ) -> list[Path]:
         """The Parquet files of the months in ``months`` (inclusive; all when None), as the
-        manifest names them: what a query engine should read (never a glob of the folder)."""
+        manifest names them: what a query engine should read (never a glob of the folder).
+        """
         man = man or self.manifest()
         return [
             self.path / rel
@@ -322,7 +515,8 @@ class StoreFiles:
     def staged_files(self) -> list[dict]:
         """Files in the store's folders that no manifest names: month files and reports
         staged by an import that was killed (or is running now), temporary manifests.
-        Each as ``{"file": relative path, "bytes": size}``; ``repair`` removes them."""
+        Each as ``{"file": relative path, "bytes": size}``; ``repair`` removes them.
+        """
         man = self.manifest()
         keep = set(man["months"].values()) | version_files(man)
         for r in man.get("reports", []):
@@ -363,7 +557,7 @@ class StoreFiles:
             + (f" (months {', '.join(months)})" if months else "")
             + "; run `hotspots repair"
             + (f" --store {self.path}`" if self.path else "`")
-            + " to drop them, then import those months again"
+            + " to drop them, then import those months again",
         )
 
     def repair(self) -> dict:
@@ -447,7 +641,8 @@ class StoreFiles:
 
     def _collect_garbage(self, man: dict) -> None:
         """Remove files no manifest names. Only called with the writer lock held, so
-        no other writer has files in flight; readers of the previous manifest re-read."""
+        no other writer has files in flight; readers of the previous manifest re-read.
+        """
         keep = {self.path / rel for rel in man["months"].values()}
         keep |= {self.path / rel for rel in version_files(man)}
         for r in man.get("reports", []):

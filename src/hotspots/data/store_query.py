@@ -9,17 +9,65 @@ writer replaced under a reader makes it read the new manifest.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from hotspots.data import schema as S
-from hotspots.data.store_layout import STORE_SCHEMA, StoreFiles, relation_arrow, sql_list, to_frame
+from hotspots.data.store_layout import (
+    STORE_SCHEMA,
+    StoreFiles,
+    decode_table,
+    relation_arrow,
+    sql_list,
+    to_frame,
+)
 from hotspots.errors import InputError
 
-__all__ = ["StoreQueries"]
+if TYPE_CHECKING:
+    from hotspots.data.areas import Area
+
+__all__ = ["StoreQueries", "store_cursor"]
+
+SMALL_ROWS = 4096  # below this, testing every row costs less than finding distinct locations
+_CONNECTION: dict[int, Any] = {}  # process id -> the process's DuckDB connection
+_CONNECTION_LOCK = threading.Lock()
+_THREAD = threading.local()
+
+
+def store_cursor(path: str | Path | None = None):
+    """This thread's DuckDB cursor on the one in-memory connection every store of this
+    process shares (``path`` is accepted for the callers' clarity; any store's files are
+    read through it).
+
+    Opening a DuckDB connection costs more than a small query (the issue measured 2-10x
+    plain DuckDB with a connection per query), so it is opened once. One for the whole
+    process rather than one per store: an in-memory DuckDB reads any Parquet file, and
+    a connection per store would keep one alive for every temporary store a long process
+    (a server, the test suite) ever opened. A DuckDB connection is not thread-safe and
+    Streamlit reruns a script from several threads, so each thread gets its own cursor
+    (``connection.cursor()``, DuckDB's documented way to share one database between
+    threads). Keyed by process id, so a forked child never uses its parent's connection.
+    """
+    import duckdb
+
+    pid = os.getpid()
+    cur = getattr(_THREAD, "cursor", None)
+    if cur is None or getattr(_THREAD, "pid", None) != pid:
+        with _CONNECTION_LOCK:
+            con = _CONNECTION.get(pid)
+            if con is None:
+                con = duckdb.connect(config={"threads": min(4, os.cpu_count() or 1)})
+                _CONNECTION.clear()  # a parent's connection is not ours to use
+                _CONNECTION[pid] = con
+            cur = con.cursor()
+        _THREAD.cursor, _THREAD.pid = cur, pid
+    return cur
 
 
 def stored_columns(names: object, argument: str) -> tuple[str, ...]:
@@ -46,8 +94,11 @@ class StoreQueries(StoreFiles):
         months: tuple[str, str] | None = None,
         categories: tuple[str, ...] | list[str] | str | None = None,
         bbox: tuple[float, float, float, float] | None = None,
+        *,
+        area: Area | str | None = None,
+        bcp_only: bool = False,
     ) -> pd.DataFrame:
-        """Canonical records of a month window (inclusive), some categories, a bounding box.
+        """Canonical records of a month window (inclusive), some categories, a bounding box, an area.
 
         Parameters
         ----------
@@ -55,13 +106,23 @@ class StoreQueries(StoreFiles):
         categories : anything :func:`hotspots.data.schema.resolve_categories` accepts.
         bbox : (xmin, ymin, xmax, ymax) in EPSG:27700 metres, edges included; row groups
             whose x/y statistics lie outside are skipped.
+        area : an :class:`~hotspots.data.areas.Area` or anything
+            :func:`~hotspots.data.areas.resolve_area` takes; records inside it, exactly as
+            :func:`~hotspots.data.areas.records_in_area` decides. BCP is the stored
+            ``in_bcp`` flag, in SQL; with ``bcp_only`` a ward is the stored ``ward_code``
+            (written at import by the same polygon test); any other area is its bounding
+            box in SQL, then the exact point-in-polygon test on the few rows left.
+        bcp_only : only records in BCP (the stored ``in_bcp`` flag, in SQL).
 
-        Without ``categories`` and ``bbox`` the month files are read whole (Arrow);
-        with them an embedded DuckDB query reads only matching row groups, so memory
-        follows the selection. Row order is the store's (month, source file, line).
+        Without a filter the month files are read whole (Arrow); with one, the store's
+        DuckDB connection reads only matching row groups, so memory follows the
+        selection. Row order is the store's (month, source file, line).
         """
         cats = S.resolve_categories(categories) if categories is not None else S.CATEGORIES
-        where = self._where(cats, bbox, bcp_only=False)
+        exact, area_where = self._area_filter(area, bcp_only)
+        where = " AND ".join(
+            w for w in (self._where(cats, bbox, bcp_only=bcp_only), area_where) if w
+        )
         if not where:
 
             def read(man):
@@ -69,6 +130,9 @@ class StoreQueries(StoreFiles):
                 if not parts:
                     return S.empty_records()
                 # a store written by an earlier version may hold months of both layouts
+                # (Crime IDs as text or as bytes): each is decoded before they are joined
+                if len({p.schema for p in parts}) > 1:
+                    parts = [decode_table(p) for p in parts]
                 return to_frame(pa.concat_tables(parts, promote_options="permissive"))
 
             return self._consistent(read)
@@ -77,11 +141,48 @@ class StoreQueries(StoreFiles):
             files = self.month_files(months, man)
             if not files:
                 return S.empty_records()
-            return to_frame(
-                relation_arrow(self.query(f"SELECT * FROM {{records}} WHERE {where}", files))
-            )
+            tbl = relation_arrow(self.query(f"SELECT * FROM {{records}} WHERE {where}", files))
+            if exact is not None and tbl.num_rows:
+                tbl = tbl.filter(pa.array(self._inside(tbl, exact)))
+            return to_frame(tbl)
 
         return self._consistent(query)
+
+    @staticmethod
+    def _area_filter(area, bcp_only: bool = False) -> tuple[Area | None, str]:
+        """(area still to test exactly or None, SQL condition) for ``area``.
+
+        BCP is the stored ``in_bcp`` flag (as :func:`~hotspots.data.areas.records_in_area`
+        rules). A ward, among records in BCP (``bcp_only``), is the stored ``ward_code``:
+        the importer gave each record in BCP the ward whose polygon holds it, from the
+        same bundled boundaries (:func:`hotspots.data.boundaries.locate`), so the column
+        is the polygon test, done once at import (the same for every bundled ward: tested).
+        Any other area is its bounding box, then the exact test on the rows left.
+        """
+        if area is None:
+            return None, ""
+        from hotspots.data.areas import Area, resolve_area
+
+        a = area if isinstance(area, Area) else resolve_area(area)
+        if a.kind == "bcp":
+            return None, S.IN_BCP
+        if bcp_only and a.kind == "ward" and a.spec.startswith("ward:"):
+            return None, f"{S.IN_BCP} AND {S.WARD_CODE} = {sql_list([a.spec[5:]])[1:-1]}"
+        x0, y0, x1, y1 = (float(v) for v in a.geometry.bounds)
+        return a, f"{S.X} BETWEEN {x0!r} AND {x1!r} AND {S.Y} BETWEEN {y0!r} AND {y1!r}"
+
+    @staticmethod
+    def _inside(tbl: pa.Table, area: Area) -> np.ndarray:
+        """Rows of ``tbl`` (x/y columns) inside ``area``, each distinct location tested once."""
+        from hotspots.data.areas import area_mask
+        from hotspots.data.points import unique_locations
+
+        x = tbl.column(S.X).to_numpy().astype("float64", copy=False)
+        y = tbl.column(S.Y).to_numpy().astype("float64", copy=False)
+        if len(x) <= SMALL_ROWS:  # few rows (counts grouped by location): test each
+            return area_mask(x, y, area)
+        pts = unique_locations(x, y)
+        return area_mask(pts.x, pts.y, area)[pts.inverse]
 
     @staticmethod
     def _where(cats, bbox, bcp_only: bool) -> str:
@@ -96,19 +197,16 @@ class StoreQueries(StoreFiles):
             cond.append(f"{S.X} BETWEEN {x0!r} AND {x1!r} AND {S.Y} BETWEEN {y0!r} AND {y1!r}")
         return " AND ".join(cond)
 
-    @staticmethod
-    def query(sql: str, files: list[Path]):
-        """Run ``sql`` in embedded DuckDB with ``{records}`` standing for the month files.
+    def query(self, sql: str, files: list[Path]):
+        """Run ``sql`` on the store's DuckDB connection with ``{records}`` standing for the files.
 
-        Returns the DuckDB relation (call ``.df()``, ``.arrow()`` or ``.fetchall()``).
-        The files are named one by one (the manifest's list, never a glob); hive
-        partition parsing is off because ``month`` is a column of every file.
+        Returns the DuckDB relation (call ``.df()``, ``.arrow()`` or ``.fetchall()`` on the
+        thread that ran the query). The files are named one by one (the manifest's list,
+        never a glob); hive partition parsing is off because ``month`` is a column of
+        every file. The connection is the store's one (:func:`store_cursor`).
         """
-        import duckdb
-
-        con = duckdb.connect(config={"threads": min(4, os.cpu_count() or 1)})
         src = f"read_parquet({sql_list(str(f) for f in files)}, hive_partitioning = false)"
-        return con.sql(sql.replace("{records}", src))
+        return store_cursor(self.path).sql(sql.replace("{records}", src))
 
     def counts(
         self,
@@ -118,14 +216,19 @@ class StoreQueries(StoreFiles):
         categories=None,
         bbox: tuple[float, float, float, float] | None = None,
         bcp_only: bool = True,
+        area: Area | str | None = None,
     ) -> pd.DataFrame:
         """Record counts grouped by columns ``by`` (a DuckDB aggregate over the month files).
 
         Columns: the ``by`` columns, ``records`` (int64) and ``asb`` (ASB records, int64).
-        Sorted by ``by``. Only the ``by`` columns, category and in_bcp are read.
+        Sorted by ``by``. Only the ``by`` columns, category, in_bcp (and x/y for an area)
+        are read. ``area`` as in :meth:`records`: BCP is the ``in_bcp`` flag; any other
+        area is its bounding box in SQL, the counts grouped by location as well, then the
+        exact point-in-polygon test on those locations and their counts summed.
         """
         cats = S.resolve_categories(categories) if categories is not None else S.CATEGORIES
-        where = self._where(cats, bbox, bcp_only)
+        exact, area_where = self._area_filter(area, bcp_only)
+        where = " AND ".join(w for w in (self._where(cats, bbox, bcp_only), area_where) if w)
         by = stored_columns(by, "by")
         keys = ", ".join(f'"{c}"' for c in by)
 
@@ -139,13 +242,30 @@ class StoreQueries(StoreFiles):
                         "asb": pd.Series(dtype="int64"),
                     }
                 )
+            cond = f"WHERE {where}" if where else ""
+            asb = f"count(*) FILTER (WHERE {S.CATEGORY} = '{S.ASB}')::BIGINT AS asb"
+            if exact is None:
+                sql = (
+                    f"SELECT {keys}, count(*)::BIGINT AS records, {asb} FROM {{records}} "
+                    f"{cond} GROUP BY {keys} ORDER BY {keys}"
+                )
+                return self.query(sql, files).df()
+            located = ", ".join([keys, *(c for c in (S.X, S.Y) if c not in by)])
             sql = (
-                f"SELECT {keys}, count(*)::BIGINT AS records, "
-                f"count(*) FILTER (WHERE {S.CATEGORY} = '{S.ASB}')::BIGINT AS asb "
-                f"FROM {{records}} {'WHERE ' + where if where else ''} "
-                f"GROUP BY {keys} ORDER BY {keys}"
+                f"SELECT {located}, count(*)::BIGINT AS records, {asb} "
+                f"FROM {{records}} {cond} GROUP BY {located}"
             )
-            return self.query(sql, files).df()
+            tbl = relation_arrow(self.query(sql, files))
+            if tbl.num_rows:
+                tbl = tbl.filter(pa.array(self._inside(tbl, exact)))
+            agg = tbl.group_by(list(by), use_threads=False).aggregate(
+                [("records", "sum"), ("asb", "sum")]
+            )
+            agg = agg.select([*by, "records_sum", "asb_sum"]).rename_columns(
+                [*by, "records", "asb"]
+            )
+            agg = agg.sort_by([(c, "ascending") for c in by])  # nulls last, as in SQL
+            return agg.to_pandas()  # the same dtypes as DuckDB's .df() above
 
         return self._consistent(q)
 

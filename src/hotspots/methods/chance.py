@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import Transformer
-from scipy import stats
+from scipy import special
 from scipy.spatial import cKDTree
 
 from hotspots.data import schema as S
@@ -63,6 +63,7 @@ __all__ = [
     "catchment_weights",
     "chance_model",
     "poisson_min_count",
+    "poisson_isf",
     "palm_min_count",
     "SNAPPED_SHARE",
 ]
@@ -84,7 +85,21 @@ def _key(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 @functools.lru_cache(maxsize=2)
 def _bundled(geodir: str) -> tuple[np.ndarray, np.ndarray]:
+    """The bundled map points, kept on disk (see :func:`_disk_cached`) under a key of the
+    street files' names, sizes and modification times and the BCP outline."""
     files = sorted((Path(geodir) / POLICE_UK_DIR).glob("*-street.csv"))
+    stamp = "|".join(f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in files)
+    key = stamp.encode() + b"|" + shapely.to_wkb(load_boundaries().outline)
+    xy = _disk_cached(
+        "map-points",
+        key,
+        lambda: np.vstack(_read_bundled(files)),
+        lambda shape: len(shape) == 2 and shape[0] == 2,
+    )
+    return xy[0], xy[1]
+
+
+def _read_bundled(files: list[Path]) -> tuple[np.ndarray, np.ndarray]:
     cols = ["Longitude", "Latitude"]
     raw = pd.concat(
         [pd.read_csv(f, dtype=str, keep_default_na=False, usecols=cols) for f in files],
@@ -107,8 +122,9 @@ def _bundled(geodir: str) -> tuple[np.ndarray, np.ndarray]:
 def bundled_map_points() -> tuple[np.ndarray, np.ndarray]:
     """The distinct police.uk map points inside BCP of the bundled months (x, y metres).
 
-    Read once per process from ``geodata/police_uk`` (longitude and latitude only,
-    ~0.5 s), projected to EPSG:27700 and rounded to 1 cm as the importer does.
+    Read from ``geodata/police_uk`` (longitude and latitude only, ~0.5 s), projected to
+    EPSG:27700 and rounded to 1 cm as the importer does; once per process, and kept in
+    the store root's ``.cache`` for the next process until a street file changes.
     """
     return _bundled(str(geodata_dir()))
 
@@ -184,10 +200,52 @@ def catchment_weights(x: np.ndarray, y: np.ndarray, land: shapely.Geometry) -> n
     return out
 
 
+CATCHMENT_CACHE = ".cache"  # under the store root (no dataset name starts with a dot)
+
+
+def _disk_cached(stem: str, key: bytes, compute, shape_ok) -> np.ndarray:
+    """``compute()`` (a float64 array) kept in ``<store root>/.cache/<stem>-<sha256 of key>.npy``.
+
+    For results that only depend on ``key`` and cost a new process a noticeable part of a
+    CLI call. A file that cannot be read, or whose shape ``shape_ok`` refuses, is computed
+    again; a cache folder that cannot be written is skipped (computed each time)."""
+    import hashlib
+    import os
+
+    from hotspots.data.store_layout import store_root
+
+    path = store_root() / CATCHMENT_CACHE / f"{stem}-{hashlib.sha256(key).hexdigest()[:40]}.npy"
+    try:
+        kept = np.load(path, allow_pickle=False)
+        if kept.dtype == np.float64 and shape_ok(kept.shape):
+            return kept
+    except (OSError, ValueError):
+        pass
+    out = np.asarray(compute(), dtype="float64")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npy")
+        np.save(tmp, out, allow_pickle=False)
+        os.replace(tmp, path)  # atomic: a reader sees the whole file or none
+    except OSError:
+        pass
+    return out
+
+
 @functools.lru_cache(maxsize=4)
 def _catchments_cached(key: bytes, land_wkb: bytes) -> np.ndarray:
+    """:func:`catchment_weights` once per process, and once per machine: the result is
+    kept in ``<store root>/.cache/catchments-<sha256 of points and land>.npy`` so a new
+    process (every CLI call) reads it instead of clipping thousands of Voronoi cells to
+    the coast (0.3-0.4 s). The name is the hash of everything the result depends on; an
+    unreadable or wrong-sized file is computed again."""
     xy = np.frombuffer(key, dtype="float64").reshape(2, -1)
-    return catchment_weights(xy[0], xy[1], shapely.from_wkb(land_wkb))
+    return _disk_cached(
+        "catchments",
+        key + b"|" + land_wkb,
+        lambda: catchment_weights(xy[0], xy[1], shapely.from_wkb(land_wkb)),
+        lambda shape: shape == (xy.shape[1],),
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -346,9 +404,31 @@ def poisson_min_count(mean: np.ndarray, level: float | np.ndarray) -> np.ndarray
     mean = np.asarray(mean, dtype="float64")
     level = np.broadcast_to(np.asarray(level, dtype="float64"), mean.shape)
     # isf(q) is the largest k with P(X > k) > q, so P(X >= isf + 1) <= q
-    m = np.where(mean > 0, stats.poisson.isf(np.minimum(level, 1.0), mean) + 1, 1)
+    m = np.where(mean > 0, poisson_isf(np.minimum(level, 1.0), mean) + 1, 1)
     m = np.where(level >= 1.0, 0, m)
     return np.asarray(m, dtype=np.int64)
+
+
+def poisson_isf(q: np.ndarray | float, mean: np.ndarray | float) -> np.ndarray:
+    """``scipy.stats.poisson.isf(q, mean)`` from ``scipy.special`` alone: the smallest
+    integer k >= 0 with ``P(Poisson(mean) > k) <= q`` (-1 where q >= 1), elementwise.
+
+    Integer bisection on ``scipy.special.pdtrc`` (the Poisson survival function), so the
+    command line never imports ``scipy.stats`` (half a second of a ``detect``). Exact
+    to the same survival function as scipy.stats (tested on a grid of means and levels).
+    """
+    qa, ma = np.broadcast_arrays(np.asarray(q, dtype="float64"), np.asarray(mean, dtype="float64"))
+    q_arr: np.ndarray = np.asarray(qa)
+    mean_arr: np.ndarray = np.maximum(np.asarray(ma), 0.0)
+    # P(X > mean + 38 sqrt(mean) + 800) < 1e-300 (Chernoff): a bound with sf <= q
+    lo = np.full(mean_arr.shape, -1.0)
+    hi = np.ceil(mean_arr + 38.0 * np.sqrt(mean_arr) + 800.0)
+    while np.any(hi - lo > 1):
+        mid = np.floor((lo + hi) / 2)
+        ok = special.pdtrc(mid, mean_arr) <= q_arr
+        hi = np.where(ok, mid, hi)
+        lo = np.where(ok, lo, mid)
+    return np.where(q_arr >= 1.0, -1.0, hi)
 
 
 def palm_min_count(

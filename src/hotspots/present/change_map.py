@@ -39,14 +39,14 @@ from hotspots.present.maps import build_map
 __all__ = [
     "CHANGE_CLASSES",
     "ClassCount",
-    "classed_hotspots",
-    "change_legend",
-    "change_says_something",
-    "change_extent",
-    "change_tooltip",
     "add_change_layer",
-    "legend_html",
+    "change_extent",
+    "change_legend",
     "change_map",
+    "change_says_something",
+    "change_tooltip",
+    "classed_hotspots",
+    "legend_html",
 ]
 
 #: the classes in legend order (the Hotspot map's and the pack's)
@@ -98,7 +98,8 @@ def change_says_something(table: gpd.GeoDataFrame) -> bool:
 
 
 def change_extent(
-    table: gpd.GeoDataFrame, margin_m: float = 300.0
+    table: gpd.GeoDataFrame,
+    margin_m: float = 300.0,
 ) -> tuple[float, float, float, float] | None:
     """``(x0, y0, x1, y1)`` metres of every classed hotspot (gone ones included) and ``margin_m``.
 

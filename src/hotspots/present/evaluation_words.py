@@ -26,18 +26,18 @@ from hotspots.comparison.ratio import RateRatio
 
 __all__ = [
     "NOT_APPLICABLE",
+    "count_change_words",
     "dispersion_caption",
+    "evaluation_dict",
+    "evaluation_reading",
+    "evaluation_table",
+    "group_reading",
+    "net_effect_words",
     "ring_sentence",
-    "wdq_reading",
-    "wdq_meaning",
     "spillover_words",
     "wdd_details",
-    "count_change_words",
-    "net_effect_words",
-    "group_reading",
-    "evaluation_reading",
-    "evaluation_dict",
-    "evaluation_table",
+    "wdq_meaning",
+    "wdq_reading",
 ]
 
 #: the ring's words when the target did not improve against the control
@@ -270,6 +270,8 @@ def evaluation_table(ev: Evaluation) -> pd.DataFrame:
     tab = ev.table()
     tab["spillover"] = [spillover_words(g) for g in ev.groups]  # the reading's words
     tab.insert(
-        TABLE_COLUMNS.index("wdq_ci_high") + 1, "wdq_meaning", [wdq_meaning(g) for g in ev.groups]
+        TABLE_COLUMNS.index("wdq_ci_high") + 1,
+        "wdq_meaning",
+        [wdq_meaning(g) for g in ev.groups],
     )
     return tab

@@ -154,12 +154,29 @@ def density_overlay(
     )
 
 
+_OVERLAYS: dict[tuple[int, str], tuple[Any, DensityImage]] = {}
+
+
+def _overlay_of(density: Any, palette: str) -> DensityImage:
+    """:func:`density_overlay` of ``density``, remembered for the last few surface objects:
+    a page drawn again on the same cached surface (a rerun) does not render it again."""
+    key = (id(density), palette)
+    hit = _OVERLAYS.get(key)
+    if hit is not None and hit[0] is density:
+        return hit[1]
+    grid, values = density_arrays(density)
+    img = density_overlay(grid, values, palette=palette)
+    if len(_OVERLAYS) > 8:
+        _OVERLAYS.clear()
+    _OVERLAYS[key] = (density, img)  # holding the surface keeps its id from being reused
+    return img
+
+
 def add_density(m: folium.Map, density: Any, *, palette: str, label: str) -> Drawn:
     """The surface as an image overlay in its own pane beneath the vector layers, with a
     colour bar in the legend (``label``: its title and units, escaped)."""
-    grid, values = density_arrays(density)
     folium.map.CustomPane("hs-density", z_index=350, pointer_events=False).add_to(m)
-    img = density_overlay(grid, values, palette=palette)
+    img = _overlay_of(density, palette)
     folium.raster_layers.ImageOverlay(
         img.data_uri, img.bounds, name=esc(f"{label} (surface)"), opacity=0.75,
         pane="hs-density", pixelated=False, interactive=False,

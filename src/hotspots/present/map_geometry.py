@@ -7,7 +7,10 @@ integer 1e-5 degrees (about 1 m), decoded by ``static/js/hotspots-map.js``.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import geopandas as gpd
@@ -31,11 +34,58 @@ __all__ = [
     "encode_geometry",
 ]
 
+
+class OneThreadTransformer:
+    """A pyproj :class:`~pyproj.Transformer` that every caller uses on one long-lived thread.
+
+    pyproj keeps a PROJ object per thread and builds it again in every new thread (a
+    look-up in PROJ's database: 30-120 ms each), and Streamlit runs every rerun of a page
+    in a new thread, so module-level transformers were rebuilt on every rerun (0.6 s of a
+    Hotspot map rerun on a loaded machine). Here the transforms run on one worker thread,
+    which keeps its PROJ objects for the life of the process; the hand-over costs
+    microseconds. Only ``transform`` and ``transform_bounds`` are offered.
+    """
+
+    _pool: ThreadPoolExecutor | None = None
+    _pool_pid = 0  # a forked child has no worker thread: it makes its own
+    _pool_lock = threading.Lock()
+
+    def __init__(self, crs_from: str, crs_to: str) -> None:
+        self._args = (crs_from, crs_to)
+        self._t: Transformer | None = None
+
+    @classmethod
+    def _worker(cls) -> ThreadPoolExecutor:
+        with cls._pool_lock:
+            if cls._pool is None or cls._pool_pid != os.getpid():
+                cls._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotspots-proj")
+                cls._pool_pid = os.getpid()
+            return cls._pool
+
+    def _call(self, name: str, *args, **kwargs):
+        def run():
+            if self._t is None:
+                self._t = Transformer.from_crs(*self._args, always_xy=True)
+            return getattr(self._t, name)(*args, **kwargs)
+
+        if threading.current_thread().name.startswith("hotspots-proj"):
+            return run()  # already on the worker (a transform inside a transform)
+        return self._worker().submit(run).result()
+
+    def transform(self, *args, **kwargs):
+        """:meth:`pyproj.Transformer.transform` (x, y in; x, y out)."""
+        return self._call("transform", *args, **kwargs)
+
+    def transform_bounds(self, *args, **kwargs):
+        """:meth:`pyproj.Transformer.transform_bounds`."""
+        return self._call("transform_bounds", *args, **kwargs)
+
+
 # Web Mercator is what Leaflet draws in; an ImageOverlay is stretched linearly in it.
-TO_WGS84 = Transformer.from_crs(S.CRS_METRES, S.CRS_DISPLAY, always_xy=True)
-TO_MERCATOR = Transformer.from_crs(S.CRS_METRES, "EPSG:3857", always_xy=True)
-MERCATOR_TO_BNG = Transformer.from_crs("EPSG:3857", S.CRS_METRES, always_xy=True)
-MERCATOR_TO_WGS84 = Transformer.from_crs("EPSG:3857", S.CRS_DISPLAY, always_xy=True)
+TO_WGS84 = OneThreadTransformer(S.CRS_METRES, S.CRS_DISPLAY)
+TO_MERCATOR = OneThreadTransformer(S.CRS_METRES, "EPSG:3857")
+MERCATOR_TO_BNG = OneThreadTransformer("EPSG:3857", S.CRS_METRES)
+MERCATOR_TO_WGS84 = OneThreadTransformer("EPSG:3857", S.CRS_DISPLAY)
 
 # [[south, west], [north, east]] in degrees; [[None, None], [None, None]] for nothing drawn.
 LatLonBounds = list[list[float | None]]

@@ -12,6 +12,7 @@ Inputs are in EPSG:27700 metres; text from data is escaped before it is drawn.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,12 +96,18 @@ def add_base(m: folium.Map, spec: TileSpec, *, controls: bool) -> Drawn:
     if spec.url is None:
         notes.append("No background tiles (offline): ward boundaries only.")
     else:
+        # a {key} in the template is filled by Leaflet from the layer's options: the
+        # browser fetches the tiles, so the screen map (unlike a printed one) holds the key
+        key: dict[str, Any] = (
+            {"key": os.environ.get("HOTSPOTS_TILES_KEY", "")} if "{key}" in spec.url else {}
+        )
         folium.TileLayer(
             tiles=spec.url,
             attr=spec.attribution,
             name=spec.name,
             max_zoom=spec.max_zoom,
             control=False,
+            **key,
         ).add_to(m)
     Attribution(esc(DATA_ATTRIBUTION)).add_to(m)
     if controls:

@@ -18,7 +18,7 @@ import shapely
 
 from hotspots.present.map_elements import GeoJsonLayer, StreetFallback, StreetLabels, esc
 from hotspots.present.map_geometry import TO_WGS84, to_wgs84_geoms
-from hotspots.present.streets import StreetLayer
+from hotspots.present.streets import NO_STREET_MAP, StreetLayer
 
 __all__ = [
     "STREET_COLOUR",
@@ -30,7 +30,6 @@ __all__ = [
 
 STREET_COLOUR = "#8A8A8A"
 STREET_LABEL_ZOOM = 15
-NO_STREET_MAP = "No street map available: no tile server is set and no street names are loaded."
 
 
 def street_label_payload(
@@ -52,6 +51,27 @@ def street_label_payload(
     return {"t": [esc(n) for n in names], "a": rows, "z": int(zoom)}
 
 
+_DRAWINGS: dict[tuple[int, int], tuple[StreetLayer, np.ndarray, dict[str, Any]]] = {}
+
+
+def _drawing_of(layer: StreetLayer, label_zoom: int) -> tuple[np.ndarray, dict[str, Any]]:
+    """(street lines in WGS84, label payload) of ``layer``, remembered for the last few
+    layer objects: the same cached (and clipped) layer drawn again on a rerun is not
+    reprojected and relabelled."""
+    key = (id(layer), int(label_zoom))
+    hit = _DRAWINGS.get(key)
+    if hit is not None and hit[0] is layer:
+        return hit[1], hit[2]
+    s = layer.streets
+    lines = s[s.geometry.geom_type.isin(["LineString", "MultiLineString"])]
+    wgs84 = to_wgs84_geoms(lines.geometry.values)
+    payload = street_label_payload(layer, zoom=label_zoom)
+    if len(_DRAWINGS) > 8:
+        _DRAWINGS.clear()
+    _DRAWINGS[key] = (layer, wgs84, payload)  # holding the layer keeps its id from being reused
+    return wgs84, payload
+
+
 def add_streets(
     m: folium.Map,
     layer: StreetLayer | None,
@@ -69,14 +89,13 @@ def add_streets(
         return Drawn()
     if clip is not None:
         layer = streets_in(layer, clip)
-    s = layer.streets
-    lines = s[s.geometry.geom_type.isin(["LineString", "MultiLineString"])]
+    wgs84, payload = _drawing_of(layer, label_zoom)
     line_layer = GeoJsonLayer(
-        to_wgs84_geoms(lines.geometry.values), [{} for _ in range(len(lines))],
+        wgs84, [{} for _ in range(len(wgs84))],
         name="Streets (from police.uk map points)", interactive=False, show=show,
         style={"color": STREET_COLOUR, "weight": 3, "opacity": 0.55, "lineCap": "round"},
     ).add_to(m)  # fmt: skip
-    label_layer = StreetLabels(street_label_payload(layer, zoom=label_zoom), show=show).add_to(m)
+    label_layer = StreetLabels(payload, show=show).add_to(m)
     if not show:  # tiles are set: the streets come on if they fail to load
         StreetFallback([line_layer, label_layer]).add_to(m)
     legend = (

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -25,6 +25,9 @@ from hotspots.data.boundaries import Boundaries
 from hotspots.present.label_layout import Label, Placed, layout_labels, text_width
 from hotspots.present.pack_draw import project, rings
 from hotspots.present.streets import StreetLayer
+
+if TYPE_CHECKING:
+    from hotspots.present.tiles import Background
 
 __all__ = ["hotspot_streets", "vector_map_svg"]
 
@@ -80,6 +83,10 @@ def vector_map_svg(
     rank_r: float = 7.0,
     label: str = "Map of the numbered hotspots",
     css_class: str = "vmap",
+    background: Background | None = None,
+    at: tuple[float, float] | None = None,
+    obstacles: Sequence[tuple[float, float, float, float]] = (),
+    inner: str = "",
 ) -> tuple[str, list[Placed | None]]:
     """An SVG map of ``bounds`` (metres) in a ``w`` × ``h`` box.
 
@@ -90,6 +97,11 @@ def vector_map_svg(
         busiest street at each hotspot (BCP scale), ``"all"`` every street in view
         (street scale), ``"none"`` none.
     places : name the gazetteer's places.
+    background : tiles drawn under everything else (:func:`hotspots.present.tiles.fetch_background`);
+        the wards are then outlined, not filled.
+    at : draw as a nested ``<svg>`` at this point of an enclosing map (an inset), with a frame.
+    obstacles : boxes (``x0, y0, x1, y1`` in this map's units) no label may cover.
+    inner : markup drawn after the labels (an inset), inside this ``<svg>``.
 
     Returns
     -------
@@ -97,10 +109,16 @@ def vector_map_svg(
     """
     f = project(bounds, 0, 0, w, h)
     view = shapely.box(*bounds)
+    if at is None:
+        place = f'width="100%" role="img" aria-label="{_e(label)}"'
+    else:
+        place = f'x="{at[0]:.1f}" y="{at[1]:.1f}" width="{w:g}" height="{h:g}"'
     out = [
-        f'<svg class="{_e(css_class)}" viewBox="0 0 {w:g} {h:g}" width="100%" role="img" '
-        f'aria-label="{_e(label)}" font-family="DejaVu Sans, Arial, sans-serif">'
+        f'<svg class="{_e(css_class)}" viewBox="0 0 {w:g} {h:g}" {place} '
+        'font-family="DejaVu Sans, Arial, sans-serif">'
     ]
+    if at is not None:
+        out.append(f'<rect width="{w:g}" height="{h:g}" fill="#fff"/>')
     out.append(
         f'<clipPath id="{_e(css_class)}-clip"><rect width="{w:g}" height="{h:g}"/></clipPath>'
     )
@@ -113,7 +131,17 @@ def vector_map_svg(
         if g.intersects(view)
         for r in rings(g.simplify(tol))
     )
-    out.append(f'<path d="{wards}" fill="#F1F1EC" stroke="#B9B9B0" stroke-width="0.6"/>')
+    if background is not None and background.ok:
+        u0, v0 = f(background.bounds[0], background.bounds[3])
+        u1, v1 = f(background.bounds[2], background.bounds[1])
+        out.append(
+            f'<image class="tiles" x="{float(u0):.2f}" y="{float(v0):.2f}" '
+            f'width="{float(u1 - u0):.2f}" height="{float(v1 - v0):.2f}" '
+            f'preserveAspectRatio="none" href="{background.data_uri()}"/>'
+        )
+        out.append(f'<path d="{wards}" fill="none" stroke="#77776F" stroke-width="0.8"/>')
+    else:
+        out.append(f'<path d="{wards}" fill="#F1F1EC" stroke="#B9B9B0" stroke-width="0.6"/>')
     outline = "".join(_path(r, f) for r in rings(boundaries.outline.simplify(tol)))
     out.append(f'<path d="{outline}" fill="none" stroke="#444" stroke-width="1.4"/>')
     if streets is not None and len(streets):
@@ -127,7 +155,8 @@ def vector_map_svg(
     for g, _, fill in hotspots:
         d = "".join(_path(r, f) for r in rings(g))
         out.append(
-            f'<path d="{d}" fill="{_e(fill)}" fill-opacity="0.85" stroke="#222" stroke-width="0.6"/>'
+            f'<path d="{d}" fill="{_e(fill)}" fill-opacity="{0.5 if small else 0.85}" '
+            'stroke="#222" stroke-width="0.6"/>'
         )
     out.append("</g>")
     # labels, most important first
@@ -173,7 +202,9 @@ def vector_map_svg(
                         "point",
                     )
                 )
-    placed = layout_labels(labels, bounds=(0.0, 0.0, float(w), float(h)), gap=1.0)
+    placed = layout_labels(
+        labels, bounds=(0.0, 0.0, float(w), float(h)), obstacles=obstacles, gap=1.0
+    )
     n_ranks = len(hotspots)
     for k, p in enumerate(placed):
         if p is None:
@@ -203,6 +234,11 @@ def vector_map_svg(
             f'y="{p.cy + size * 0.35:.1f}" font-size="{size:g}" text-anchor="middle" '
             f'fill="{"#222" if street else "#444"}"{style}>'
             f"{_e(lab.text)}</text>"
+        )
+    out.append(inner)
+    if at is not None:
+        out.append(
+            f'<rect class="frame" width="{w:g}" height="{h:g}" fill="none" stroke="#222" stroke-width="1.5"/>'
         )
     out.append("</svg>")
     return "".join(out), placed

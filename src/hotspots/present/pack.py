@@ -3,7 +3,8 @@
 :func:`build_pack` gathers, for one period and a comparison period, everything the
 pack shows: the cover (period, data source, coverage and caveats), a vector map of
 the numbered hotspots (ward boundaries, the BCP outline and named places from
-``geodata/``, no tiles, no network), the ranked table with each hotspot's change
+``geodata/``, the data's streets, a street-scale inset of the densest cluster, and
+tiles only where a tile server is set: :func:`map_view`), the ranked table with each hotspot's change
 (:func:`hotspots.comparison.hotspot_trend.hotspot_changes`), the category and outcome
 mix per hotspot, one panel per focus area (``geodata/focus_areas.toml``: a 13-month
 trend on a time axis, the hotspots inside, the change, category and outcome mix) and
@@ -18,7 +19,7 @@ import math
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -44,14 +45,19 @@ from hotspots.present.chart import month_label
 from hotspots.present.disclosure import withheld
 from hotspots.present.pack_draw import (  # re-exported: drawing helpers of pack_pdf and pack_html
     CLASS_COLOURS,
+    MapView,
     label_points,
     map_bounds,
+    map_view,
     place_labels,
     project,
     rings,
 )
 from hotspots.present.streets import StreetLayer, build_streets
 from hotspots.present.tables import DEFAULT_SUPPRESS_BELOW, format_count
+
+if TYPE_CHECKING:
+    from hotspots.present.map_assets import TileSpec
 
 __all__ = [
     "CLASS_COLOURS",
@@ -215,6 +221,8 @@ class Pack:
     suppress_below: int | None = None  # the disclosure rule applied (None: exact counts)
     #: the dataset's streets (police.uk map points joined), named on the map page
     streets: StreetLayer | None = field(default=None, repr=False)
+    #: the map page: extent, street-scale inset and background tiles (:func:`map_view`)
+    view: MapView | None = field(default=None, repr=False)
 
     @property
     def period(self) -> str:
@@ -309,6 +317,7 @@ def build_pack(
     focus_areas: list[FocusArea] | None = None,
     boundaries: Boundaries | None = None,
     suppress_below: int | None = DEFAULT_SUPPRESS_BELOW,
+    tiles: str | TileSpec | None = "auto",
 ) -> Pack:
     """Gather the PCG pack for the ``months`` months ending at ``month``.
 
@@ -329,6 +338,8 @@ def build_pack(
     suppress_below : the disclosure rule (:func:`hotspots.present.disclosure.suppress_below_for`):
         counts from 1 to 4 read ``<5`` and changes and shares computed from them are
         withheld (:func:`apply_disclosure`); None: exact counts.
+    tiles : background tiles of the map page (:func:`hotspots.present.tiles.pack_tiles`:
+        ``"auto"`` uses ``HOTSPOTS_TILES`` only when set), fetched once here and cached.
     """
     from hotspots.methods.detect import detect
 
@@ -485,6 +496,7 @@ def build_pack(
         more=len(hs) - k, mix=mix, focus=panels, settings=tuple(settings), notes=tuple(notes),
         boundaries=b, generated=_dt.date.today().isoformat(), streets=build_streets(records),
     )  # fmt: skip
+    pack = replace(pack, view=map_view(pack, tiles))
     return apply_disclosure(pack, suppress_below)
 
 

@@ -1,8 +1,9 @@
 """The PCG pack as one self-contained HTML file: inline SVG maps and charts, print CSS.
 
-Nothing is fetched: no tiles, fonts, scripts or images from elsewhere, so the file
-opens offline and prints one panel per A4 landscape page (``@page``, a page break
-after each ``section``). The document is the Jinja2 template ``templates/pack.html.j2``
+Nothing is fetched when it opens: no fonts, scripts or images from elsewhere (tiles,
+where a tile server is set, were fetched when the pack was built and are written into
+the map as an image), so the file opens offline and prints one panel per A4 landscape
+page (``@page``, a page break after each ``section``). The document is the Jinja2 template ``templates/pack.html.j2``
 (autoescape on: every data string is escaped); the SVG map and charts are drawn here,
 escaping their text (:func:`html.escape`).
 """
@@ -11,13 +12,26 @@ from __future__ import annotations
 
 import html
 
+import numpy as np
 import pandas as pd
 
 from hotspots.data.boundaries import ATTRIBUTION
 from hotspots.present.chart import chart_svg
 from hotspots.present.map_svg import vector_map_svg
 from hotspots.present.pack import Pack, count_cell, share_cell
-from hotspots.present.pack_draw import CLASS_COLOURS, GAP_NOTE, map_bounds, trend_chart
+from hotspots.present.pack_draw import (
+    CLASS_COLOURS,
+    GAP_NOTE,
+    HTML_MAP,
+    INSET_FRACTION,
+    MapView,
+    inset_box,
+    label_points,
+    map_bounds,
+    map_note,
+    street_mode,
+    trend_chart,
+)
 
 __all__ = ["pack_html"]
 
@@ -51,16 +65,37 @@ def _e(v) -> str:
     return html.escape("" if v is None or v is pd.NA else str(v))
 
 
-def _map_svg(pack: Pack, w: float = 760, h: float = 560) -> str:
+def _map_svg(pack: Pack, w: float = HTML_MAP[0], h: float = HTML_MAP[1]) -> str:
+    """The map page's SVG: BCP with the numbered hotspots and, in a free corner, the
+    densest cluster again at street scale (:class:`MapView`), tiles under both when set."""
+    view = pack.view or MapView(map_bounds(pack))
     cls = dict(zip(pack.table["rank"], pack.table["change_class"], strict=True))
     shown = pack.result.hotspots.iloc[: len(pack.table)]
     spots = [
         (g, int(rank), CLASS_COLOURS[cls.get(int(rank), "")])
         for g, rank in zip(shown.geometry, shown["rank"], strict=True)
     ]
+    inner, obstacles = "", []
+    if view.inset is not None:
+        side = h * INSET_FRACTION
+        pts = np.asarray(label_points(shown), dtype=float).reshape(-1, 2)
+        at = inset_box(view.bounds, pts, 0, 0, w, h, side, margin=8.0)
+        if at is not None:
+            title = view.inset_name
+            near = [sp for sp in spots if sp[1] in view.inset_ranks]
+            inner, _ = vector_map_svg(
+                bounds=view.inset, w=side, h=side, boundaries=pack.boundaries, hotspots=near,
+                streets=pack.streets, street_names="all", places=True, rank_r=8.0,
+                css_class="packinset", background=view.inset_background, at=at,
+                obstacles=[(0.0, 0.0, side, 15.0)],
+                inner=f'<rect width="{side:g}" height="15" fill="#222"/><text x="4" y="11" '
+                f'font-size="8.5" fill="#fff">{_e(title)}</text>',
+            )  # fmt: skip
+            obstacles = [(at[0] - 2, at[1] - 2, at[0] + side + 2, at[1] + side + 2)]
     svg, _ = vector_map_svg(
-        bounds=map_bounds(pack), w=w, h=h, boundaries=pack.boundaries, hotspots=spots,
-        streets=pack.streets, street_names="near", css_class="packmap",
+        bounds=view.bounds, w=w, h=h, boundaries=pack.boundaries, hotspots=spots,
+        streets=pack.streets, street_names=street_mode(view.bounds), css_class="packmap",
+        background=view.background, obstacles=obstacles, inner=inner,
     )  # fmt: skip
     return svg
 
@@ -108,6 +143,7 @@ def pack_html(pack: Pack) -> str:
         attribution=ATTRIBUTION,
         then=then,
         map_svg=trusted(_map_svg(pack)),
+        map_note=map_note(pack.view, pack.streets is not None and len(pack.streets) > 0),
         legend=[
             (k, CLASS_COLOURS[k])
             for k in ("new", "growing", "persistent", "shrinking", "too few to tell", "")

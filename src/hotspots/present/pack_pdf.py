@@ -10,10 +10,13 @@ trend is the :class:`hotspots.present.chart.Chart` that the HTML draws too.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import shapely
 
 from hotspots.data.boundaries import ATTRIBUTION
 from hotspots.present import palettes as P
@@ -23,10 +26,15 @@ from hotspots.present.map_svg import hotspot_streets
 from hotspots.present.pack import Pack, count_cell, share_cell
 from hotspots.present.pack_draw import (
     CLASS_COLOURS,
+    INSET_FRACTION,
+    MapView,
+    inset_box,
     label_points,
     map_bounds,
+    map_note,
     project,
     rings,
+    street_mode,
     trend_chart,
 )
 from hotspots.present.pdf_text import use_fonts
@@ -95,10 +103,26 @@ class _Doc:
         pdf.text(x - tw / 2, y + 0.95, text)
 
 
-def _draw_map(d: _Doc, pack: Pack, x0: float, y0: float, w: float, h: float) -> None:
-    """Wards, the BCP outline, the numbered hotspots, their streets and named places, as vectors."""
+def _draw_vectors(
+    d: _Doc,
+    pack: Pack,
+    bounds: tuple[float, float, float, float],
+    box: tuple[float, float, float, float],
+    shown: Any,
+    *,
+    street_names: str = "near",
+    background: Any = None,
+    obstacles: tuple[tuple[float, float, float, float], ...] = (),
+    r: float = 1.9,
+) -> None:
+    """One map in ``box`` (x, y, w, h mm): tiles when given, wards, the BCP outline,
+    streets (at street scale), the numbered hotspots, street and place names."""
     pdf, b = d.pdf, pack.boundaries
-    f = project(map_bounds(pack), x0, y0, w, h)
+    x0, y0, w, h = box
+    f = project(bounds, x0, y0, w, h)
+    view = shapely.box(*bounds)
+    small = (bounds[2] - bounds[0]) < 8000
+    tol = 2.0 if small else 15.0
 
     def poly(geom, fill, stroke, lw):
         for ring in rings(geom):
@@ -109,17 +133,39 @@ def _draw_map(d: _Doc, pack: Pack, x0: float, y0: float, w: float, h: float) -> 
             pdf.set_draw_color(*P.hex_to_rgb(stroke))
             pdf.polygon(list(zip(u.tolist(), v.tolist(), strict=True)), style="DF" if fill else "D")
 
+    tiles = background is not None and background.ok
     with pdf.rect_clip(x0, y0, w, h):  # a smaller area's map: wards beyond it are cut off
+        if tiles:
+            u0, v0 = f(background.bounds[0], background.bounds[3])
+            u1, v1 = f(background.bounds[2], background.bounds[1])
+            pdf.image(io.BytesIO(background.image), float(u0), float(v0), float(u1 - u0),
+                      float(v1 - v0))  # fmt: skip
+        else:
+            pdf.set_fill_color(255, 255, 255)
+            pdf.rect(x0, y0, w, h, style="F")
         for g in b.wards.geometry:
-            poly(g.simplify(15), "#F1F1EC", "#B9B9B0", 0.15)
-        poly(b.outline.simplify(15), None, "#444444", 0.45)
+            if g.intersects(view):
+                poly(
+                    g.simplify(tol),
+                    None if tiles else "#F1F1EC",
+                    "#77776F" if tiles else "#B9B9B0",
+                    0.15,
+                )
+        poly(b.outline.simplify(tol), None, "#444444", 0.45)
+        if small and pack.streets is not None and len(pack.streets):
+            st = pack.streets.streets
+            lines = st[(st.geometry.geom_type == "LineString") & st.intersects(view)]
+            pdf.set_draw_color(154, 154, 154)
+            pdf.set_line_width(0.6)
+            for g in lines.geometry:
+                u, v = f(*np.asarray(g.coords).T)
+                pdf.polyline(list(zip(u.tolist(), v.tolist(), strict=True)))
         cls = dict(zip(pack.table["rank"], pack.table["change_class"], strict=True))
-        shown = pack.result.hotspots.iloc[: len(pack.table)]
-        for g, rank in zip(shown.geometry, shown["rank"], strict=True):
-            poly(g, CLASS_COLOURS[cls.get(int(rank), "")], "#222222", 0.2)
+        with pdf.local_context(fill_opacity=0.5 if small else 1.0):
+            for g, rank in zip(shown.geometry, shown["rank"], strict=True):
+                poly(g, CLASS_COLOURS[cls.get(int(rank), "")], "#222222", 0.2)
         # labels, most important first, none on top of another (label_layout): rank
         # discs (moved with a leader line when crowded), the hotspots' streets, places
-        r = 1.9
         labels = [
             Label(float(u), float(v), 2 * r, 2 * r, str(int(rank)), "disc", True)
             for (u, v), rank in (
@@ -128,7 +174,12 @@ def _draw_map(d: _Doc, pack: Pack, x0: float, y0: float, w: float, h: float) -> 
             )
         ]
         n_ranks = len(labels)
-        named = hotspot_streets(list(shown.geometry), pack.streets)
+        if street_names == "all" and pack.streets is not None:
+            lp = pack.streets.label_points(300.0)
+            lp = lp[lp.intersects(view)]
+            named = [(str(n), p.x, p.y) for n, p in zip(lp["street"], lp.geometry, strict=True)]
+        else:
+            named = hotspot_streets(list(shown.geometry), pack.streets)
         d.font(4.4)
         for name, x, y in named:
             u, v = f(x, y)
@@ -136,10 +187,14 @@ def _draw_map(d: _Doc, pack: Pack, x0: float, y0: float, w: float, h: float) -> 
         n_streets = len(named)
         d.font(4.6)
         for _, row in b.gazetteer.iterrows():
+            if not view.contains(row.geometry):
+                continue
             u, v = f(row.geometry.x, row.geometry.y)
             name = str(row["name"])
             labels.append(Label(float(u), float(v), pdf.get_string_width(d.t(name)), 2.0, name))
-        placed = layout_labels(labels, bounds=(x0, y0, x0 + w, y0 + h), gap=0.3)
+        placed = layout_labels(
+            labels, bounds=(x0, y0, x0 + w, y0 + h), obstacles=obstacles, gap=0.3
+        )
         for k, p in enumerate(placed):
             if p is None:
                 continue
@@ -156,6 +211,39 @@ def _draw_map(d: _Doc, pack: Pack, x0: float, y0: float, w: float, h: float) -> 
             pdf.ellipse(lab.x - 0.35, lab.y - 0.35, 0.7, 0.7, style="F")
             d.font(4.4 if street else 4.6, grey=not street)
             pdf.text(p.cx - lab.w / 2, p.cy + 0.7, d.t(lab.text))
+
+
+def _draw_map(d: _Doc, pack: Pack, x0: float, y0: float, w: float, h: float) -> None:
+    """The map page's map: BCP with the numbered hotspots, and the pack's street-scale
+    inset (:class:`hotspots.present.pack_draw.MapView`) in a corner free of hotspots."""
+    view = pack.view or MapView(map_bounds(pack))
+    shown = pack.result.hotspots.iloc[: len(pack.table)]
+    obstacles: tuple[tuple[float, float, float, float], ...] = ()
+    at = None
+    side = h * INSET_FRACTION
+    if view.inset is not None:
+        pts = np.asarray(label_points(shown), dtype=float).reshape(-1, 2)
+        at = inset_box(view.bounds, pts, x0, y0, w, h, side, margin=2.0)
+        if at is not None:
+            obstacles = ((at[0] - 0.5, at[1] - 0.5, at[0] + side + 0.5, at[1] + side + 0.5),)
+    _draw_vectors(d, pack, view.bounds, (x0, y0, w, h), shown, background=view.background,
+                  obstacles=obstacles, street_names=street_mode(view.bounds))  # fmt: skip
+    if at is None or view.inset is None:
+        return
+    pdf = d.pdf
+    near = shown[shown["rank"].isin(view.inset_ranks)]
+    bar = 4.0
+    _draw_vectors(d, pack, view.inset, (at[0], at[1], side, side), near, street_names="all",
+                  background=view.inset_background, obstacles=((at[0], at[1], at[0] + side, at[1] + bar),),
+                  r=2.1)  # fmt: skip
+    pdf.set_fill_color(34, 34, 34)
+    pdf.rect(at[0], at[1], side, bar, style="F")
+    d.font(5.5)
+    pdf.set_text_color(255, 255, 255)
+    pdf.text(at[0] + 1.2, at[1] + 2.9, d.t(view.inset_name))
+    pdf.set_draw_color(34, 34, 34)
+    pdf.set_line_width(0.4)
+    pdf.rect(at[0], at[1], side, side, style="D")
 
 
 def _legend(d: _Doc, x: float, y: float) -> float:
@@ -211,12 +299,21 @@ def pack_pdf(pack: Pack, *, font_dir: str | Path | None = None) -> bytes:
     d.page(
         f"Hotspots, {pack.period}",
         f"The {len(pack.table)} largest hotspots, numbered by rank and coloured by change{cmp}. "
-        "Grey lines are ward boundaries; dots are named places. No background map: drawn "
-        "from the bundled boundaries.",
+        "Grey lines are ward boundaries; italic names are the streets of each hotspot; dots "
+        "are named places"
+        + (
+            "; the framed inset draws the densest cluster at street scale."
+            if pack.view is not None and pack.view.inset
+            else "."
+        ),
     )
     top = pdf.get_y()
     mw = 196.0
-    _draw_map(d, pack, _M, top, mw, _H - _M - top)
+    note = map_note(pack.view, pack.streets is not None and len(pack.streets) > 0)
+    _draw_map(d, pack, _M, top, mw, _H - _M - top - 5)
+    d.font(6.5, grey=True)
+    pdf.set_xy(_M, _H - _M - 4)
+    pdf.multi_cell(mw, 3, d.t(note), new_x="LMARGIN", new_y="NEXT")
     x = _M + mw + 4
     y = _legend(d, x, top + 3) + 2
     d.font(6.6)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -30,7 +30,11 @@ from hotspots.present.map_geometry import TO_WGS84
 from hotspots.present.map_svg import vector_map_svg
 from hotspots.present.streets import StreetLayer
 
-__all__ = ["INSET_PX", "Inset", "clump", "leaflet_pixels", "patrol_inset"]
+if TYPE_CHECKING:
+    from hotspots.present.map_assets import TileSpec
+    from hotspots.present.tiles import TileCache
+
+__all__ = ["INSET_PX", "Inset", "clump", "leaflet_pixels", "patrol_inset", "sheet_tiles"]
 
 INSET_PX = 300  # the inset's largest width and height on the sheet
 INSET_SIZES = (300, 260, 220, 180)  # tried in turn until a corner is free
@@ -97,10 +101,14 @@ def patrol_inset(
     map_px: tuple[int, int],
     fit_margin_m: float = 250.0,
     min_places: int = 3,
+    tiles: TileSpec | None = None,
+    cache: TileCache | None = None,
+    api_key: str | None = None,
 ) -> Inset | None:
     """The inset for ``places`` (EPSG:27700, with ``rank``), or None when no clump of
     ``min_places`` is much smaller than the whole map or no corner of the main map is
-    free of places."""
+    free of places. With ``tiles`` (a tile server) the inset's tiles are fetched
+    (:func:`hotspots.present.tiles.fetch_background`, cached) and drawn under it."""
     if len(places) < min_places:
         return None
     geoms = list(places.geometry.values)
@@ -141,9 +149,59 @@ def patrol_inset(
         return None
     ranks = [int(places[S.RANK].iloc[k]) for k in idx]
     spots = [(geoms[k], r, "#F5B58A") for k, r in zip(idx, ranks, strict=True)]
+    bg = None
+    if tiles is not None and tiles.url is not None:
+        from hotspots.present.tiles import fetch_background
+
+        bg = fetch_background(tiles, bounds, (2 * size, 2 * size), cache=cache, api_key=api_key)
     svg, _ = vector_map_svg(
         bounds=bounds, w=size, h=size, boundaries=boundaries, hotspots=spots,
         streets=streets, street_names="all", places=True, rank_r=8.0,
         label="Inset: the clump of places at street scale", css_class="ps-inset-map",
+        background=bg,
     )  # fmt: skip
     return Inset(svg, corner, tuple(sorted(ranks)), bounds, size)
+
+
+def sheet_tiles(
+    m: Any,
+    places: Any,
+    tiles: TileSpec | None,
+    map_px: tuple[int, int],
+    *,
+    fit_margin_m: float = 250.0,
+    cache: TileCache | None = None,
+    api_key: str | None = None,
+) -> str:
+    """Put the tile server's tiles under the patrol sheet's Leaflet map ``m``, as one
+    image (the Web Mercator mosaic, fetched once and cached, with no key in it) in
+    Leaflet's tile pane, and "Background map: © ..." in the map's attribution line;
+    when the server fails, a note on the map says so. Returns that sentence (empty
+    with no tile server set)."""
+    if tiles is None or tiles.url is None or not len(places):
+        return ""
+    import folium
+
+    from hotspots.present.escape import html as esc
+    from hotspots.present.map_elements import Attribution, MapControl, script_json
+    from hotspots.present.tiles import fetch_background, fit_extent
+
+    fit = shapely.union_all(list(places.geometry.values)).buffer(fit_margin_m)
+    x0, y0, x1, y1 = fit_extent(fit.bounds, *map_px)
+    pad_x, pad_y = 0.1 * (x1 - x0), 0.1 * (y1 - y0)  # Leaflet's padding and zoom snap
+    bounds = (x0 - pad_x, y0 - pad_y, x1 + pad_x, y1 + pad_y)
+    bg = fetch_background(tiles, bounds, map_px, cache=cache, api_key=api_key, mercator=True)
+    if not bg.ok or bg.latlng is None:
+        MapControl(esc(bg.note), position="bottomleft", css_class="hs-nostreets").add_to(m)
+        return bg.note
+    folium.raster_layers.ImageOverlay(
+        image=bg.data_uri(), bounds=[list(bg.latlng[0]), list(bg.latlng[1])],
+        pane="tilePane", interactive=False, name="Background map",
+    ).add_to(m)  # fmt: skip
+    text = f"Background map: {bg.attribution}"
+    Attribution(esc(text)).add_to(m)  # in the map's attribution line, printed with it
+    nostreets = script_json("hs-nostreets")  # the map has a street map now: drop "No street map"
+    for name, child in list(m._children.items()):
+        if isinstance(child, MapControl) and child.css_class_js == nostreets:
+            del m._children[name]
+    return text

@@ -1,6 +1,7 @@
 """A patrol sheet: one A4 landscape page with a numbered map and the list of places.
 
-The sheet is a self-contained HTML file (Leaflet inlined, no tiles, no network),
+The sheet is a self-contained HTML file (Leaflet inlined, no network; tiles only where
+a tile server is set, fetched when the sheet is made and written into it),
 rendered from the Jinja2 template ``templates/patrol_sheet.html.j2`` with autoescaping
 on (:mod:`hotspots.present.templating`): only the folium map's own parts and the
 inset's SVG, both drawn by this package, are inserted as markup:
@@ -17,34 +18,42 @@ with Chromium (``page.pdf(format="A4", landscape=True)``) and counting pages.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Sequence
-
-import geopandas as gpd
+from typing import TYPE_CHECKING
 
 from hotspots.data import schema as S
 from hotspots.data.boundaries import Boundaries, load_boundaries
 from hotspots.present.escape import plain
 from hotspots.present.maps import build_map, map_html
-from hotspots.present.patrol_inset import patrol_inset
-from hotspots.present.streets import StreetLayer
+from hotspots.present.patrol_inset import patrol_inset, sheet_tiles
 from hotspots.present.tables import format_count, format_period, format_share
 from hotspots.present.templating import render, trusted
+from hotspots.present.tiles import pack_tiles
 
-__all__ = ["patrol_sheet_html", "sheet_rows", "SHEET_MAP_PX"]
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import geopandas as gpd
+
+    from hotspots.present.map_assets import TileSpec
+    from hotspots.present.streets import StreetLayer
+
+__all__ = ["SHEET_MAP_PX", "patrol_sheet_html", "sheet_rows"]
 
 SHEET_MAP_PX = (640, 640)  # width, height of the map on the sheet
 
 _BRANCA_PAGE = re.compile(
     r"\A<!DOCTYPE html>\s*<html>\s*<head>\n?(?P<head>.*?)</head>\s*<body>\n?(?P<body>.*)"
     r"</body>\s*<script>\n?(?P<script>.*)</script>\s*</html>\s*\Z",
-    re.S,
+    re.DOTALL,
 )
 
 
 def _map_parts(page: str) -> tuple[str, str, str]:
     """A folium page (branca's ``Figure`` layout: head, body, one closing script) split
-    into the three parts the sheet's template places."""
+    into the three parts the sheet's template places.
+    """
     m = _BRANCA_PAGE.match(page)
     if m is None:  # a folium/branca release with another page layout: say so, never misplace
         raise ValueError("the map page is not in branca's Figure layout (head, body, script)")
@@ -54,7 +63,8 @@ def _map_parts(page: str) -> tuple[str, str, str]:
 def sheet_rows(places: gpd.GeoDataFrame, suppress_below: int | None) -> list[dict[str, str]]:
     """The sheet's table rows by rank: ``rank``, ``name``, ``ward``, ``records`` (with the
     disclosure rule), ``cumulative``; plain text (control characters replaced), escaped
-    by the template."""
+    by the template.
+    """
     out = []
     for r in places.sort_values(S.RANK).itertuples(index=False):
         d = r._asdict()
@@ -66,7 +76,7 @@ def sheet_rows(places: gpd.GeoDataFrame, suppress_below: int | None) -> list[dic
                 "ward": plain(ward) if isinstance(ward, str) else "outside BCP",
                 "records": format_count(d.get(S.COUNT), suppress_below),
                 "cumulative": format_share(d.get("cumulative_share")),
-            }
+            },
         )
     return out
 
@@ -83,6 +93,7 @@ def patrol_sheet_html(
     simulated: bool = False,
     boundaries: Boundaries | None = None,
     streets: StreetLayer | None = None,
+    tiles: str | TileSpec | None = "auto",
 ) -> str:
     """The patrol sheet as one self-contained HTML page (prints on one A4 landscape page).
 
@@ -103,6 +114,10 @@ def patrol_sheet_html(
         clump of places drawn again at street scale in an inset in a free corner of
         the map (:mod:`hotspots.present.patrol_inset`), so the sheet guides a patrol
         with no background map. None: "No street map available".
+    tiles : a tile server for the map and the inset (:func:`hotspots.present.tiles.pack_tiles`:
+        ``"auto"`` uses ``HOTSPOTS_TILES`` only when set); its tiles are fetched once,
+        cached, drawn under the places and its attribution printed on the map
+        (:func:`hotspots.present.patrol_inset.sheet_tiles`).
 
     Returns
     -------
@@ -110,11 +125,13 @@ def patrol_sheet_html(
     """
     n = len(places)
     mw, mh = SHEET_MAP_PX
+    spec = None if tiles == "auto" and not os.environ.get("HOTSPOTS_TILES") else pack_tiles(tiles)
     inset = None
     if streets is not None:
         inset = patrol_inset(
-            places, boundaries=boundaries or load_boundaries(), streets=streets, map_px=(mw, mh)
-        )
+            places, boundaries=boundaries or load_boundaries(), streets=streets, map_px=(mw, mh),
+            tiles=spec,
+        )  # fmt: skip
     m = build_map(
         label_keepout=[(inset.corner, inset.size_px + 12)] if inset is not None else None,
         hotspots=places,
@@ -132,6 +149,7 @@ def patrol_sheet_html(
         street_label_zoom=14,
     )
     area_name = getattr(area, "name", None) or "BCP"
+    sheet_tiles(m, places, spec, (mw, mh))  # tiles under the map, their attribution on it
     head, body, script = _map_parts(map_html(m, inline_assets=True))
     return render(
         "patrol_sheet.html.j2",

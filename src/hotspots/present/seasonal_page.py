@@ -60,22 +60,22 @@ if TYPE_CHECKING:
     from hotspots.comparison.windows import Baseline, Window
 
 __all__ = [
-    "GroupPanel",
+    "ZONE_COUNT_COLUMNS",
     "ChangeSection",
+    "GroupPanel",
     "PartnershipTab",
     "SeasonalPage",
-    "seasonal_page",
     "change_section",
     "change_table_for_people",
-    "group_notes",
-    "windows_caption",
-    "no_verdict",
-    "intervention_years",
-    "partnership_tables",
-    "ZONE_COUNT_COLUMNS",
-    "evaluation_table_for_people",
     "evaluation_dict_for_people",
+    "evaluation_table_for_people",
+    "group_notes",
     "group_readings_for_people",
+    "intervention_years",
+    "no_verdict",
+    "partnership_tables",
+    "seasonal_page",
+    "windows_caption",
 ]
 
 ZONE_COUNT_COLUMNS = (
@@ -178,7 +178,7 @@ def _panel(ev: Evaluation, g: GroupEvaluation, k: int | None) -> GroupPanel:
                 delta,
                 arrow,
                 f"{count_text(before_n, k)} before; change with its 95% interval, {how}",
-            )
+            ),
         )
     rel = g.relative
     lo, hi = rel.pct_ci
@@ -199,7 +199,7 @@ def _panel(ev: Evaluation, g: GroupEvaluation, k: int | None) -> GroupPanel:
                 f"{W.pct(lo)} to {W.pct(hi)} (95% CI)",
                 "down" if hi < 0 else "up" if lo > 0 else "off",
                 effect_help,
-            )
+            ),
         )
     withheld_text = WITHHELD_READING.format(k=k)
     if hide:
@@ -326,7 +326,7 @@ def change_table_for_people(table: gpd.GeoDataFrame, suppress_below: int | None)
                 "Records after": now,
                 "Change": change,
                 "Class": r["change_class"],
-            }
+            },
         )
     cols = ["Rank now", "Rank before", "Hotspot", "Ward", "Records before", "Records after",
             "Change", "Class"]  # fmt: skip
@@ -468,7 +468,7 @@ def partnership_tables(records: pd.DataFrame, suppress_below: int | None) -> tup
         try:
             out.append(
                 PartnershipTab(tab, name, published_table_for_people(make(records),
-                                                                     suppress_below), None)
+                                                                     suppress_below), None),
             )  # fmt: skip
         except (InputError, ValueError, KeyError) as exc:  # e.g. no ASB subtypes
             out.append(PartnershipTab(tab, name, None, str(exc)))

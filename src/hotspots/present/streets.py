@@ -36,12 +36,16 @@ from hotspots.data import schema as S
 from hotspots.errors import InputError
 
 __all__ = [
+    "NO_STREET_MAP",
     "GENERIC_LOCATIONS",
     "StreetLayer",
     "street_name",
     "build_streets",
     "streets_in",
 ]
+
+#: what a map with neither tiles nor streets says (screen map, pack, patrol sheet)
+NO_STREET_MAP = "No street map available: no tile server is set and no street names are loaded."
 
 #: police.uk's generic map-point labels: places, not streets (seen in the bundled months)
 GENERIC_LOCATIONS = frozenset(
@@ -206,8 +210,27 @@ def build_streets(locations: pd.DataFrame, *, join_m: float = 350.0) -> StreetLa
     return StreetLayer(gdf, float(join_m), n_locations, int(pts["street"].isna().sum()))
 
 
+_CLIPPED: dict[tuple[int, int], tuple[StreetLayer, shapely.Geometry, StreetLayer]] = {}
+
+
 def streets_in(layer: StreetLayer, geom: shapely.Geometry) -> StreetLayer:
-    """The streets of ``layer`` that touch ``geom`` (metres), clipped to it."""
+    """The streets of ``layer`` that touch ``geom`` (metres), clipped to it.
+
+    Remembered for the last few (layer, geometry) objects: a map drawn again on the same
+    cached layer and the same clip (every rerun of the Hotspot map) does not clip again.
+    """
+    key = (id(layer), id(geom))
+    hit = _CLIPPED.get(key)
+    if hit is not None and hit[0] is layer and hit[1] is geom:
+        return hit[2]
+    out = _clip_streets(layer, geom)
+    if len(_CLIPPED) > 8:
+        _CLIPPED.clear()
+    _CLIPPED[key] = (layer, geom, out)  # holding both keeps their ids from being reused
+    return out
+
+
+def _clip_streets(layer: StreetLayer, geom: shapely.Geometry) -> StreetLayer:
     s = layer.streets
     hit = s[s.intersects(geom)].copy()
     hit["geometry"] = hit.geometry.intersection(geom)

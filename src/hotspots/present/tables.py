@@ -194,17 +194,21 @@ def nest_hotspots(hotspots: pd.DataFrame) -> pd.DataFrame:
         return df.assign(label=[str(r) for r in ranks], display_name=names.to_numpy())
     top = df[df["level"] == 0]
     kids = df[df["level"] == 1]
+    # children of each parent, most records first (one sort and one grouping, not a
+    # selection per parent: that was 0.3-1.2 s of every Hotspot map rerun)
+    by_parent: dict[object, list[int]] = {}
+    if len(kids):
+        ranked = kids.sort_values([S.COUNT, S.RANK], ascending=[False, True], kind="stable")
+        for j, parent in zip(ranked.index, ranked["parent"].tolist(), strict=True):
+            by_parent.setdefault(parent, []).append(j)
     order: list[int] = []
     labels: list[str] = []
     under: list[bool] = []  # shown under its parent
-    for pos, (i, row) in enumerate(top.iterrows(), start=1):
+    for pos, (i, hid) in enumerate(zip(top.index, top[S.HOTSPOT_ID].tolist(), strict=True), 1):
         order.append(i)
         labels.append(str(pos))
         under.append(False)
-        mine = kids[kids["parent"] == row[S.HOTSPOT_ID]].sort_values(
-            [S.COUNT, S.RANK], ascending=[False, True], kind="stable"
-        )
-        for k, j in enumerate(mine.index, start=1):
+        for k, j in enumerate(by_parent.get(hid, ()), start=1):
             order.append(j)
             labels.append(f"{pos}.{k}")
             under.append(True)

@@ -1,6 +1,6 @@
 """What each dashboard page computes, as plain functions (no streamlit).
 
-Pages call these through :mod:`hotspots.ui.cache`; ``benchmarks/dashboard.py``
+Pages call these through :mod:`hotspots.ui.cache`; ``benchmarks/page_work.py``
 calls them directly to measure a page's server work after a filter change.
 Every function takes the dataset's canonical records and a
 :class:`~hotspots.present.filters.Filters`; counts and tables computed from records

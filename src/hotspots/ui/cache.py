@@ -7,15 +7,29 @@ invalidates exactly what it should. Results are treated as read-only.
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import streamlit as st
 
 from hotspots.data.store import Store, open_dataset
 from hotspots.present import views
 
-__all__ = ["get_store", "load_records", "DATASET_LABELS", "filtered", "compute", "whats_new"]
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import pandas as pd
+
+__all__ = [
+    "DATASET_LABELS",
+    "compute",
+    "filtered",
+    "get_store",
+    "hotspot_page_model",
+    "load_records",
+    "warm_up",
+    "whats_new",
+]
 
 DATASET_LABELS = {
     "bundled": "Real data: police.uk, Dorset Police (bundled months + months added)",
@@ -179,6 +193,46 @@ def hotspot_map(
     )
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _hotspot_page(
+    path: str,
+    version: str,
+    dataset: str,
+    filters: views.Filters,
+    params: tuple,
+    compare: str,
+    suppress_below: int | None,
+) -> Any:
+    from hotspots.present.hotspot_page import hotspot_page
+
+    view = _compute("hotspot_view", path, version, filters, params)
+    changes = (
+        None if compare == "none" else _hotspot_changes(path, version, filters, params, compare)
+    )
+    return hotspot_page(view, filters, dataset=dataset, changes=changes, k=suppress_below)
+
+
+def hotspot_page_model(
+    dataset: str,
+    filters: views.Filters,
+    compare: str,
+    suppress_below: int | None,
+    **params,
+) -> Any:
+    """:func:`hotspots.present.hotspot_page.hotspot_page` of the page's view, cached.
+
+    ``compare``: the comparison whose per-hotspot changes the page shows ("none": no
+    changes). The view-model (ranked table, download files, picker) took 1.3-3 s to
+    build on every rerun of the Hotspot map on a loaded machine; now once per view,
+    comparison and disclosure threshold.
+    """
+    store = get_store(dataset)
+    return _hotspot_page(
+        str(store.path), store.version, dataset, filters, tuple(sorted(params.items())),
+        compare, suppress_below,
+    )  # fmt: skip
+
+
 @st.cache_resource(max_entries=8, show_spinner="Counting coverage…")
 def _coverage(path: str, version: str) -> pd.DataFrame:
     from hotspots.data.coverage import collapse_missing, coverage_table
@@ -197,7 +251,11 @@ def coverage(dataset: str) -> pd.DataFrame:
 
 @st.cache_resource(max_entries=16, show_spinner="Writing the report…")
 def _ward_report_files(
-    path: str, version: str, filters: views.Filters, ward: str, suppress_below: int | None
+    path: str,
+    version: str,
+    filters: views.Filters,
+    ward: str,
+    suppress_below: int | None,
 ) -> tuple[str, bytes]:
     from hotspots.present.reports import ward_report_html, ward_report_pdf
 
@@ -209,7 +267,10 @@ def _ward_report_files(
 
 
 def ward_report_files(
-    dataset: str, filters: views.Filters, ward: str, suppress_below: int | None
+    dataset: str,
+    filters: views.Filters,
+    ward: str,
+    suppress_below: int | None,
 ) -> tuple[str, bytes]:
     """(HTML, PDF) of a ward's one-page report, rendered once per dataset version and filters."""
     store = get_store(dataset)
@@ -249,7 +310,11 @@ def hotspot_changes(dataset: str, filters: views.Filters, compare: str, **params
     """:func:`hotspots.comparison.hotspot_trend.hotspot_changes` of the page's view, cached."""
     store = get_store(dataset)
     return _hotspot_changes(
-        str(store.path), store.version, filters, tuple(sorted(params.items())), compare
+        str(store.path),
+        store.version,
+        filters,
+        tuple(sorted(params.items())),
+        compare,
     )
 
 
@@ -319,3 +384,90 @@ def whats_new(dataset: str):
     """The Overview's "what is new" (:func:`hotspots.present.whats_new.whats_new`), cached."""
     store = get_store(dataset)
     return _whats_new(str(store.path), store.version)
+
+
+# --- warm-up: the first page's work done once per server process, before anyone asks -----
+# Streamlit's caches above are per process and shared by every session, so work done here in
+# a background thread (hotspots.ui.warm: started at server start by ``python -m
+# hotspots.ui.serve``, or by the first session's app.py) is not redone by any session: a
+# session that asks for a value being computed waits on the cache's own per-key lock.
+
+#: The Hotspot map's parameters before anyone touches its sidebar (``compute`` keys).
+HOTSPOT_DEFAULTS = {"layers": ("density", "hotspots")}
+
+
+def _default_filters(records: pd.DataFrame) -> views.Filters:
+    """The filters every page starts with (``widgets.filter_sidebar`` before any change)."""
+    from hotspots.comparison.windows import default_window
+
+    dw = default_window(sorted(records["month"].unique()))
+    return views.Filters(dw.start, dw.end)
+
+
+def warm_up(
+    dataset: str = "bundled",
+    *,
+    pages: bool = True,
+    on_first_page: Callable[[float], None] | None = None,
+) -> list[tuple[str, float]]:
+    """Compute, into the shared caches, what the first page (and then the Hotspot map) needs.
+
+    In order: open (build) the store, read its records, the Overview (its view, what is
+    new, coverage); then, with ``pages``, the Hotspot map's default view and street layer
+    and the other two methods on the same defaults. Returns ``(step, seconds)`` pairs;
+    ``on_first_page(seconds)`` is called as soon as the Overview's values are in.
+    Every value is computed by the same cached function a page calls, with the same key.
+    :mod:`hotspots.ui.warm` runs it in the background at server start.
+    """
+    steps: list[tuple[str, float]] = []
+    t = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal t
+        now = time.perf_counter()
+        steps.append((name, now - t))
+        t = now
+
+    store = _open(dataset)
+    path, version = str(store.path), store.version
+    lap("store")
+    recs = _records(path, version)
+    lap("records")
+    if not len(recs):
+        return steps
+    f = _default_filters(recs)
+    _compute("overview_view", path, version, f, ())
+    lap("overview")
+    _whats_new(path, version)
+    _coverage(path, version)
+    # the Overview's own imports (charts) and the sidebar's boundaries
+    from hotspots.data.boundaries import load_boundaries
+    from hotspots.present import charts, overview_page  # noqa: F401
+
+    load_boundaries()
+    lap("what is new, coverage")
+    if on_first_page is not None:
+        on_first_page(sum(sec for _, sec in steps))
+    if not pages:
+        return steps
+    from hotspots.present.disclosure import suppress_below_for
+
+    k = suppress_below_for("local", exact_counts=True)  # the page's default without sign-in
+    hot = tuple(sorted({**HOTSPOT_DEFAULTS, "method": "dbscan"}.items()))
+    _compute("hotspot_view", path, version, f, hot)
+    _hotspot_page(path, version, dataset, f, hot, "none", k)  # its tables and downloads
+    _streets(path, version)
+    import streamlit_folium  # type: ignore[import-untyped]  # noqa: F401
+
+    from hotspots.present.maps import build_map
+
+    # one map drawn: the streets clipped to BCP, reprojected and labelled are kept for
+    # every later map on the same street layer (Hotspot map, Seasonal, Ward view)
+    build_map(streets=_streets(path, version), tiles="none")
+    lap("hotspot map")
+    for method in ("kde", "gistar"):
+        other = tuple(sorted({**HOTSPOT_DEFAULTS, "method": method}.items()))
+        _compute("hotspot_view", path, version, f, other)
+        _hotspot_page(path, version, dataset, f, other, "none", k)
+    lap("other methods")
+    return steps

@@ -29,7 +29,7 @@ from hotspots.data.boundaries import load_boundaries
 from hotspots.present.seasonal_page import intervention_years
 from hotspots.ui import state, widgets
 
-__all__ = ["CUSTOM", "SeasonalChoices", "seasonal_controls", "add_intervention_form"]
+__all__ = ["CUSTOM", "SeasonalChoices", "add_intervention_form", "seasonal_controls"]
 
 CUSTOM = "Custom windows"
 WINDOW_KEYS = ("b_from", "b_to", "a_from", "a_to")
@@ -60,7 +60,10 @@ class SeasonalChoices:
 
 def _set_windows(before: Window, after: Window) -> None:
     st.session_state.update(
-        b_from=before.start, b_to=before.end, a_from=after.start, a_to=after.end
+        b_from=before.start,
+        b_to=before.end,
+        a_from=after.start,
+        a_to=after.end,
     )
 
 
@@ -142,7 +145,10 @@ def seasonal_controls(dataset: str, records: pd.DataFrame, months: list[str]) ->
     opts = widgets.area_options()
     state.init("target", "town-centre", lambda v: v if v in opts else "town-centre")
     target = sb.selectbox(
-        "Target area", list(opts)[1:], format_func=lambda a: opts[a], key="target"
+        "Target area",
+        list(opts)[1:],
+        format_func=lambda a: opts[a],
+        key="target",
     )
     state.init("buffer", 400, state.clamped(100, 1500, 50))
     buffer_m = sb.slider(
@@ -153,7 +159,8 @@ def seasonal_controls(dataset: str, records: pd.DataFrame, months: list[str]) ->
     ward_names = dict(zip(wards["ward_code"], wards["ward_name"], strict=True))
     state.init("control", "", str)
     st.session_state.setdefault(
-        "control_pick", [c for c in st.session_state["control"].split(",") if c in ward_names]
+        "control_pick",
+        [c for c in st.session_state["control"].split(",") if c in ward_names],
     )
     picked = sb.multiselect(
         "Control wards (empty: the rest of BCP)", list(ward_names),
@@ -165,7 +172,7 @@ def seasonal_controls(dataset: str, records: pd.DataFrame, months: list[str]) ->
         {
             **picks, "target": target, "buffer": buffer_m, "control": ",".join(picked),
             "iv": st.session_state.get("iv"), "iv_year": st.session_state.get("iv_year"),
-        }
+        },
     )  # fmt: skip
     return SeasonalChoices(
         w_before, w_after, str(target), int(buffer_m),
@@ -181,7 +188,10 @@ def add_intervention_form() -> None:
         with st.form("add_iv", clear_on_submit=False):
             f_name = st.text_input("Name", max_chars=80)
             f_target = st.selectbox(
-                "Area", list(opts)[1:], format_func=lambda a: opts[a], key="f_target"
+                "Area",
+                list(opts)[1:],
+                format_func=lambda a: opts[a],
+                key="f_target",
             )
             mc = st.columns(3)
             f_start = mc[0].number_input("First month (1-12)", 1, 12, 4)
@@ -196,9 +206,9 @@ def add_intervention_form() -> None:
                         Intervention(
                             f_name.strip(), str(f_target), int(f_start), int(f_end), years_in,
                             float(f_buffer), None, f_desc.strip(), "user",
-                        )
+                        ),
                     )  # fmt: skip
-                except Exception as exc:  # noqa: BLE001 - shown to the person, escaped
+                except Exception as exc:
                     widgets.show_error(exc)
                 else:
                     st.session_state["_iv_added"] = (

@@ -1,0 +1,220 @@
+"""Helpers of the browser benchmarks (``dashboard.py``, ``load.py``): a real server, Chromium, idle.
+
+- :func:`app_server`: ``streamlit run <script>`` headless on a free local port, with its own
+  store root; yields the base URL and the process (killed on exit).
+- :func:`chromium`: Debian's ``/usr/bin/chromium`` through Playwright (no download).
+- :data:`IDLE_TRACKER`: an init script that polls Streamlit's running state
+  (``[data-testid=stApp]``'s ``data-test-script-state``) every 15 ms and records, on the
+  page's own clock (``performance.now()``), every change, when the first heading and
+  when a "Preparing" message appeared.
+- :func:`wait_idle`: the time from a mark to the moment Streamlit last went idle, once it
+  has stayed idle for ``quiet_s`` (a rerun that triggers another rerun counts as one).
+- :func:`rss_mib`: a process's resident memory, from ``/proc`` (psutil is not needed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+IDLE_TRACKER = """
+(() => {
+  if (window.__hs) return;
+  const hs = window.__hs = {state: null, changes: [], runs: 0, lastIdle: null,
+                            heading: null, preparing: null};
+  function poll() {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const s = app ? app.getAttribute('data-test-script-state') : null;
+    const now = performance.now();
+    if (s !== hs.state) {
+      hs.state = s; hs.changes.push([s, now]);
+      if (s === 'running') hs.runs += 1;
+      if (s === 'notRunning') hs.lastIdle = now;
+    }
+    if (hs.heading === null && document.querySelector('[data-testid="stMain"] h1')) {
+      hs.heading = now;
+    }
+    if (hs.preparing === null && document.body &&
+        /Preparing/.test(document.body.innerText || '')) {
+      hs.preparing = now;
+    }
+  }
+  setInterval(poll, 15);
+  // a rerun shorter than the poll's period is still seen: every change of the attribute
+  new MutationObserver(poll).observe(document, {subtree: true, attributes: true,
+    attributeFilter: ['data-test-script-state'], childList: true});
+  poll();
+})();
+"""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def app_server(
+    script: Path, store: Path | None, log: Path, env: dict | None = None, *, serve: bool = False
+):
+    """``streamlit run script`` headless on a free port; yields (base URL, Popen, seconds to healthy).
+
+    ``serve``: start it as ``python -m hotspots.ui.serve script`` (what ``scripts/run-app.sh``
+    does: the shared caches warm from the server's start) instead of ``streamlit run``.
+    """
+    port = free_port()
+    full_env = {
+        **os.environ,
+        "HOTSPOTS_TILES": "none",
+        "PYTHONUNBUFFERED": "1",
+        **({"HOTSPOTS_STORE": str(store)} if store is not None else {}),
+        "HOTSPOTS_WARM_UP": "1",  # as a server started by hand (a test process sets 0)
+        **(env or {}),
+    }
+    launcher = ["hotspots.ui.serve"] if serve else ["streamlit", "run"]
+    cmd = [
+        sys.executable, "-m", *launcher, str(script), "--server.port", str(port),
+        "--server.address", "127.0.0.1", "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+        "--server.runOnSave", "false",
+    ]  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    t0 = time.perf_counter()
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=fh, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit not healthy after 300 s:\n{log.read_text()}")
+            time.sleep(0.05)
+        yield base, proc, time.perf_counter() - t0
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+
+
+@contextlib.contextmanager
+def chromium():
+    """A Playwright Chromium browser (Debian's binary)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def new_page(browser, width: int = 1366, height: int = 900):
+    """A fresh context and page that track Streamlit's running state; off-machine requests aborted."""
+    ctx = browser.new_context(viewport={"width": width, "height": height})
+    ctx.set_default_timeout(30_000)  # finding a widget; waiting for idle has its own bound
+    ctx.route(
+        "**/*",
+        lambda r: (
+            r.continue_()
+            if r.request.url.startswith(("http://127.0.0.1", "http://localhost", "data:", "blob:"))
+            else r.abort("blockedbyclient")
+        ),
+    )
+    ctx.add_init_script(IDLE_TRACKER)
+    page = ctx.new_page()
+    page.set_default_navigation_timeout(180_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.errors = errors  # type: ignore[attr-defined]
+    return ctx, page
+
+
+def mark(page) -> tuple[float, int]:
+    """(now on the page's clock, runs so far): the start of an action."""
+    return page.evaluate("() => [performance.now(), window.__hs.runs]")
+
+
+def wait_idle(
+    page, since: tuple[float, int], quiet_s: float = 0.6, timeout_s: float = 180
+) -> float:
+    """Seconds from ``since`` to the moment Streamlit last went idle, after at least one run.
+
+    Every action measured makes the app run again (on a loaded server that run may start
+    seconds after the click), so this waits for a run that started after the mark, then
+    for the app to stay idle for ``quiet_s``; a rerun that triggers another counts as one.
+    """
+    t0, runs0 = since
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        state, runs, last_idle, now = page.evaluate(
+            "() => [window.__hs.state, window.__hs.runs, window.__hs.lastIdle, performance.now()]"
+        )
+        if (
+            state == "notRunning"
+            and runs > runs0
+            and last_idle is not None
+            and now - last_idle >= quiet_s * 1000
+        ):
+            return max(0.0, (last_idle - t0) / 1000)
+        time.sleep(0.05)
+    raise TimeoutError(f"the app did not run and go idle within {timeout_s:.0f} s")
+
+
+def page_times(page) -> dict:
+    """The tracker's record: first heading and "Preparing" message times (ms, page clock)."""
+    return page.evaluate("() => ({heading: window.__hs.heading, preparing: window.__hs.preparing})")
+
+
+def exception_boxes(page) -> int:
+    """How many Streamlit exception boxes the page shows."""
+    return page.locator('[data-testid="stException"]').count()
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process in MiB (``VmRSS`` in ``/proc/<pid>/status``)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def bundled_store_root(tmp: Path) -> Path:
+    """A store root holding (a link to) the bundled store of ``HOTSPOTS_STORE``, built if missing.
+
+    The benchmarks' servers read it and may not change it (a server only builds
+    stores that are missing).
+    """
+    from hotspots.data.store import open_dataset
+
+    shared = open_dataset("bundled").path
+    root = tmp / "store"
+    root.mkdir(parents=True, exist_ok=True)
+    link = root / "bundled"
+    if not link.exists():
+        link.symlink_to(shared, target_is_directory=True)
+    return root

@@ -1,0 +1,205 @@
+"""Many people at once: N browser sessions clicking through the dashboard for a fixed time.
+
+Starts the app as ``scripts/run-app.sh`` does (``python -m hotspots.ui.serve app.py``,
+headless, a free port, the bundled store prebuilt, offline tiles), then opens N Chromium
+contexts (separate sessions, default 20) that each repeat a realistic round for
+``--seconds``: open the Overview, pick ASB then all categories, go to the Hotspot map,
+switch the method to KDE and back, go to the Ward view. Every action is timed until
+Streamlit is idle again on that page (see ``browser_session.wait_idle``). Sessions run
+in threads, each with its own Playwright instance, and start a little apart.
+
+Printed: per action the count, median and p90 seconds; errors (exception boxes, page
+errors, timeouts); the server's resident memory before the sessions, at the end, and
+30 s after they closed. Goals (issue 23, 20 sessions on a quiet 2-core machine): median
+action <= 2 s, p90 <= 5 s, no error, memory back within 20% of its start afterwards.
+The reference, in the same run, is the same round by one session alone (``--sessions 1``
+figures printed first), so a loaded machine can still be compared.
+
+    .venv/bin/python benchmarks/load.py [--sessions 20] [--seconds 120] [--quick]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# benchmarks/hotspots.py would shadow the hotspots package
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    sys.path.pop(0)
+sys.path.append(str(Path(__file__).resolve().parent))  # last: browser_session, no shadow
+
+import argparse
+import statistics
+import tempfile
+import threading
+import time
+from collections import defaultdict
+
+from browser_session import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    app_server,
+    bundled_store_root,
+    exception_boxes,
+    mark,
+    new_page,
+    rss_mib,
+    wait_idle,
+)
+
+
+def _nav(page, title: str) -> None:
+    page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
+
+
+def _method(page, label: str) -> None:
+    page.locator(".st-key-method [role=radiogroup] label", has_text=label).click()
+
+
+ROUND = [
+    ("category: ASB", lambda p: p.locator(".st-key-cats_asb button").click()),
+    ("category: All", lambda p: p.locator(".st-key-cats_all button").click()),
+    ("page: Hotspot map", lambda p: _nav(p, "Hotspot map")),
+    ("method: KDE", lambda p: _method(p, "Densest areas")),
+    ("method: DBSCAN", lambda p: _method(p, "Clusters of busy map points")),
+    ("page: Ward view", lambda p: _nav(p, "Ward view")),
+]
+
+
+class Results:
+    """Thread-safe record of action times and errors."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.times: dict[str, list[float]] = defaultdict(list)
+        self.errors: list[str] = []
+
+    def add(self, action: str, sec: float) -> None:
+        with self.lock:
+            self.times[action].append(sec)
+
+    def error(self, text: str) -> None:
+        with self.lock:
+            self.errors.append(text)
+
+
+def session(n: int, base: str, until: float, res: Results, start_delay: float) -> None:
+    """One person: rounds of clicks until ``until`` (monotonic); times go to ``res``."""
+    from playwright.sync_api import sync_playwright
+
+    time.sleep(start_delay)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            while time.monotonic() < until:
+                ctx, page = new_page(browser, 1366, 900)
+                name = "open Overview (new session)"
+                try:
+                    page.goto(base, wait_until="commit")
+                    res.add(name, wait_idle(page, (0.0, 0)))
+                    for name, action in ROUND:
+                        if time.monotonic() >= until:
+                            break
+                        m = mark(page)
+                        action(page)
+                        res.add(name, wait_idle(page, m))
+                        if exception_boxes(page):
+                            res.error(f"session {n}: exception box after {name}")
+                    for e in page.errors:  # type: ignore[attr-defined]
+                        res.error(f"session {n}: page error {e[:200]}")
+                except Exception as exc:  # a timeout or a vanished element is an error
+                    res.error(f"session {n}, {name}: {type(exc).__name__}: {str(exc)[:200]}")
+                finally:
+                    ctx.close()
+        finally:
+            browser.close()
+
+
+def run_sessions(base: str, sessions: int, seconds: float) -> Results:
+    res = Results()
+    until = time.monotonic() + seconds
+    threads = [
+        threading.Thread(target=session, args=(i, base, until, res, i * 0.5), daemon=True)
+        for i in range(sessions)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(seconds + 600)
+    return res
+
+
+def p90(xs: list[float]) -> float:
+    s = sorted(xs)
+    return s[min(len(s) - 1, int(round(0.9 * (len(s) - 1))))]
+
+
+def table(title: str, res: Results, ref: Results | None) -> list[float]:
+    print(f"\n{title}")
+    print("| Action | n | Median | p90 | Alone: median (ref) | Ratio |")
+    print("|---|---|---|---|---|---|")
+    order = ["open Overview (new session)", *(name for name, _ in ROUND)]
+    every: list[float] = []
+    for name in order:
+        xs = res.times.get(name, [])
+        if not xs:
+            continue
+        every += xs
+        med = statistics.median(xs)
+        r = ref.times.get(name) if ref else None
+        rmed = statistics.median(r) if r else None
+        ratio = f"{med / rmed:.1f}x" if rmed else ""
+        print(
+            f"| {name} | {len(xs)} | {med:.2f} s | {p90(xs):.2f} s | "
+            f"{'' if rmed is None else f'{rmed:.2f} s'} | {ratio} |"
+        )
+    return every
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sessions", type=int, default=20)
+    ap.add_argument("--seconds", type=float, default=120.0, help="how long the sessions click")
+    ap.add_argument("--quick", action="store_true", help="3 sessions for 40 s (CI)")
+    args = ap.parse_args()
+    sessions, seconds = (3, 40.0) if args.quick else (args.sessions, args.seconds)
+
+    with tempfile.TemporaryDirectory(prefix="hs-load-") as td:
+        tmp = Path(td)
+        store = bundled_store_root(tmp)
+        with app_server(ROOT / "app.py", store, tmp / "app.log", serve=True) as (base, proc, _):
+            # one session alone first: the reference, and the caches of the default views
+            ref = run_sessions(base, 1, min(seconds, 30.0))
+            rss0 = rss_mib(proc.pid)
+            t0 = time.perf_counter()
+            res = run_sessions(base, sessions, seconds)
+            wall = time.perf_counter() - t0
+            rss1 = rss_mib(proc.pid)
+            time.sleep(30)  # sessions closed: Streamlit drops their state
+            rss2 = rss_mib(proc.pid)
+            log = (tmp / "app.log").read_text(errors="replace")
+
+    table("One session alone (the reference)", ref, None)
+    every = table(f"{sessions} sessions at once for {seconds:.0f} s ({wall:.0f} s wall)", res, ref)
+    errors = (
+        res.errors + ref.errors + (["server log has a Traceback"] if "Traceback" in log else [])
+    )
+    if every:
+        print(
+            f"\nall actions: n {len(every)}, median {statistics.median(every):.2f} s "
+            f"(goal <= 2 s), p90 {p90(every):.2f} s (goal <= 5 s)"
+        )
+    back = (rss2 - rss0) / rss0 * 100
+    print(
+        f"server memory: {rss0:.0f} MiB before the sessions, {rss1:.0f} MiB at their end, "
+        f"{rss2:.0f} MiB 30 s after they closed ({back:+.0f}% of the start; goal within 20%)"
+    )
+    print(f"errors: {len(errors)}")
+    for e in errors[:20]:
+        print(f"  {e}")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

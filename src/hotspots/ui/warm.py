@@ -1,0 +1,131 @@
+"""The server's warm-up: the shared caches filled in the background, and "Preparing…" meanwhile.
+
+:func:`start_warm_up` runs :func:`hotspots.ui.cache.warm_up` (the store, its records, the
+Overview's and then the Hotspot map's default views) in a daemon thread, once per server
+process: at server start when the app is launched by ``python -m hotspots.ui.serve``
+(``scripts/run-app.sh``), else when the first session runs ``app.py``. Streamlit's caches
+are per process and shared by every session, so nobody computes those values again; a
+session that asks for one still being computed waits on the cache's per-key lock.
+
+:func:`wait_for_first_page` shows "Preparing the data (first start of the server), about
+N s…" while the first page's values are not ready; N is how long they took at the last
+start on this machine (kept in ``<store root>/.warm-up.json``), less the time already
+spent.
+
+This module imports nothing heavy (no pandas, no store), so ``app.py`` can show the
+message at once while the warm-up thread is still importing the analysis modules.
+``HOTSPOTS_WARM_UP=0`` turns the warm-up off (the test suite does: AppTest runs ``app.py``
+inside the test process).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+import streamlit as st
+
+__all__ = ["start_warm_up", "wait_for_first_page", "first_page_estimate_s", "warm_up_state"]
+
+WARM_FILE = ".warm-up.json"  # under the store root: how long the first page's values took
+FIRST_PAGE_GUESS_S = 8.0  # the estimate before any warm-up was measured on this machine
+
+
+class _Warm:
+    """The process's warm-up: started once; ``first_page`` is set when the Overview's data is ready."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+        self.first_page = threading.Event()
+        self.done = threading.Event()
+        self.started_at = 0.0
+        self.error: str | None = None
+        self.steps: list[tuple[str, float]] = []  # (step, seconds) in the order run
+
+
+_WARM = _Warm()
+
+
+def warm_up_state() -> _Warm:
+    """This process's warm-up (thread, events, steps, error): for tests and diagnostics."""
+    return _WARM
+
+
+def _store_root() -> Path:
+    # as hotspots.data.store_layout.store_root, without importing the store (pandas, pyarrow)
+    env = os.environ.get("HOTSPOTS_STORE")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("hotspots"))
+
+
+def _record_first_page(seconds: float) -> None:
+    """Keep how long the first page's values took, for the next start's "about N s"."""
+    try:
+        root = _store_root()
+        root.mkdir(parents=True, exist_ok=True)
+        (root / WARM_FILE).write_text(
+            json.dumps({"first_page_s": round(seconds, 2)}), encoding="utf-8"
+        )
+    except OSError:
+        pass  # a read-only store root: the estimate stays the default
+
+
+def first_page_estimate_s() -> float:
+    """Seconds the first page's values took at the last start on this machine (a guess before)."""
+    try:
+        data = json.loads((_store_root() / WARM_FILE).read_text(encoding="utf-8"))
+        return float(data["first_page_s"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return FIRST_PAGE_GUESS_S
+
+
+def _run(dataset: str) -> None:
+    def first_page(seconds: float) -> None:
+        # from the thread's start: the imports count too
+        _record_first_page(time.monotonic() - _WARM.started_at)
+        _WARM.first_page.set()
+
+    try:
+        from hotspots.ui.cache import warm_up
+
+        _WARM.steps = warm_up(dataset, on_first_page=first_page)
+    except Exception as exc:  # a page will meet the same error and show it to the person
+        _WARM.error = f"{type(exc).__name__}: {exc}"
+    finally:
+        _WARM.first_page.set()
+        _WARM.done.set()
+
+
+def start_warm_up(dataset: str = "bundled") -> bool:
+    """Start the warm-up in a daemon thread, once per process; True if this call started it."""
+    if os.environ.get("HOTSPOTS_WARM_UP", "1").strip() == "0":
+        return False
+    with _WARM.lock:
+        if _WARM.thread is not None:
+            return False
+        _WARM.started_at = time.monotonic()
+        _WARM.thread = threading.Thread(
+            target=_run, args=(dataset,), name="hotspots-warm-up", daemon=True
+        )
+        _WARM.thread.start()
+        return True
+
+
+def wait_for_first_page(timeout_s: float = 300.0) -> None:
+    """While the warm-up prepares the first page's values, say so and wait for them.
+
+    Shows "Preparing the data (first start of the server), about N s…" only when there is
+    something to wait for; returns at once when they are ready or no warm-up runs here.
+    """
+    if _WARM.thread is None or _WARM.first_page.is_set():
+        return
+    left = max(1, round(first_page_estimate_s() - (time.monotonic() - _WARM.started_at)))
+    with st.spinner(f"Preparing the data (first start of the server), about {left} s…"):
+        _WARM.first_page.wait(timeout_s)

@@ -1,0 +1,126 @@
+"""The warm-up fills exactly the cache entries the pages read (hotspots.ui.cache.warm_up).
+
+After :func:`warm_up`, the Overview and the Hotspot map opened with their defaults must
+not compute their views again: the view functions are replaced by counting wrappers after
+the warm-up and the pages are run (AppTest runs them in this process, so they share its
+Streamlit caches). A page whose default filters or parameters drifted from the warm-up's
+would compute its view again and fail here.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from hotspots.present import views
+from hotspots.ui import cache, warm
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """Calls of the page view functions, by name, made after this fixture is set up."""
+    calls: dict[str, int] = {}
+    for name in ("overview_view", "hotspot_view"):  # views.* (the page model: below)
+        orig = getattr(views, name)
+
+        def wrapper(*a, _orig=orig, _name=name, **k):
+            calls[_name] = calls.get(_name, 0) + 1
+            return _orig(*a, **k)
+
+        monkeypatch.setattr(views, name, wrapper)
+    return calls
+
+
+@pytest.fixture
+def no_background(monkeypatch):
+    """app.py's ``start_warm_up`` finds a warm-up already started (this test runs its own)."""
+    state = warm.warm_up_state()
+    monkeypatch.setattr(state, "thread", threading.current_thread())
+    monkeypatch.setattr(state, "first_page", threading.Event())
+    state.first_page.set()
+
+
+def test_warm_up_reports_its_steps_in_order_and_when_the_first_page_is_ready():
+    ready = []
+    steps = cache.warm_up("bundled", pages=False, on_first_page=ready.append)
+    assert [name for name, _ in steps] == ["store", "records", "overview", "what is new, coverage"]
+    assert all(sec >= 0 for _, sec in steps)
+    assert ready == [sum(sec for _, sec in steps)]
+
+
+def test_overview_after_warm_up_computes_nothing_again(no_background, counted, new_app_test):
+    cache.warm_up("bundled", pages=False)
+    counted.clear()
+    at = new_app_test("overview").run()
+    assert not at.exception
+    assert counted.get("overview_view", 0) == 0
+
+
+@pytest.mark.slow
+def test_hotspot_map_after_warm_up_computes_no_default_view_again(
+    no_background, counted, new_app_test, monkeypatch
+):
+    from hotspots.present import hotspot_page as hp
+
+    cache.warm_up("bundled", pages=True)
+    counted.clear()
+    models = []
+    orig = hp.hotspot_page
+    monkeypatch.setattr(hp, "hotspot_page", lambda *a, **k: models.append(1) or orig(*a, **k))
+    at = new_app_test("hotspot_map").run()
+    assert not at.exception
+    assert counted.get("hotspot_view", 0) == 0
+    for method in ("kde", "gistar"):  # the other two methods on the defaults: warmed too
+        at.radio(key="method").set_value(method).run()
+        assert not at.exception
+    assert counted.get("hotspot_view", 0) == 0
+    assert models == []  # nor their page models (tables, download files)
+
+
+def test_warm_up_is_off_when_asked(monkeypatch):
+    monkeypatch.setenv("HOTSPOTS_WARM_UP", "0")
+    monkeypatch.setattr(warm.warm_up_state(), "thread", None)
+    assert warm.start_warm_up() is False
+    assert warm.warm_up_state().thread is None
+
+
+def test_background_warm_up_runs_once_and_records_its_estimate(monkeypatch, tmp_path):
+    """Started twice, it runs once; the first page's time lands under the store root."""
+    from hotspots.data.store import open_dataset
+
+    (tmp_path / "bundled").symlink_to(open_dataset("bundled").path, target_is_directory=True)
+    monkeypatch.setenv("HOTSPOTS_STORE", str(tmp_path))
+    monkeypatch.setenv("HOTSPOTS_WARM_UP", "1")
+    calls = []
+    monkeypatch.setattr(
+        cache, "warm_up", lambda dataset, on_first_page: calls.append(dataset) or on_first_page(0.5)
+    )
+    monkeypatch.setattr(warm, "_WARM", warm._Warm())
+    assert warm.start_warm_up() is True
+    assert warm.start_warm_up() is False
+    state = warm.warm_up_state()
+    assert state.done.wait(30) and state.error is None
+    assert calls == ["bundled"]
+    assert 0 <= warm.first_page_estimate_s() < 30
+    assert (tmp_path / warm.WARM_FILE).exists()
+
+
+def test_wait_for_first_page_returns_at_once_without_a_warm_up(monkeypatch):
+    monkeypatch.setattr(warm, "_WARM", warm._Warm())
+    warm.wait_for_first_page(timeout_s=0.01)  # no spinner, no wait, no error outside a page
+
+
+def test_the_warm_module_imports_nothing_heavy():
+    """app.py imports it first, so the message can show while the analysis modules load."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, hotspots.ui.warm\n"
+        "print(','.join(m for m in ('pandas', 'pyarrow', 'scipy', 'hotspots.data.store',"
+        " 'hotspots.present.views', 'hotspots.ui.cache') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ""
