@@ -64,7 +64,7 @@ class Dataset:
         return Path(self.store.path)
 
     def months(self) -> list[str]:
-        """The months (``YYYY-MM``) the dataset holds, in order."""
+        """Return the months (``YYYY-MM``) the dataset holds, in order."""
         return list(self.store.months())
 
     def records(
@@ -191,7 +191,7 @@ def open_dataset(dataset: str | Path = "bundled", *, build: bool = True) -> Data
 
 
 def _records_of(data: Any) -> tuple[pd.DataFrame, list[str] | None]:
-    """Records (a Dataset's, or a frame taken by its CRS) and the months known to hold data."""
+    """Return records (a Dataset's, or a frame taken by its CRS) and the months that hold data."""
     from hotspots.data.frames import records_frame
 
     if isinstance(data, Dataset):
@@ -243,7 +243,7 @@ def compare(
     categories: str | list[str] | tuple[str, ...] | None = None,
     overdispersion: bool = True,
 ) -> PeriodComparison:
-    """Records in window A against window B (what ``hotspots compare`` prints).
+    """Return records in window A against window B (what ``hotspots compare`` prints).
 
     Parameters
     ----------

@@ -157,7 +157,7 @@ def skip_reason(name: str) -> str:
 
 
 def check_zip_members(path: Path, infos: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
-    """An archive's members, or :class:`FileReadError` for too many members, an unsafe
+    """Return an archive's members, or :class:`FileReadError` for too many members, an unsafe
     path (absolute, ``..``, a drive letter) or a member or whole that would expand
     beyond :data:`ZIP_LIMITS` (a possible decompression bomb)."""
     if len(infos) > ZIP_LIMITS["max_members"]:
@@ -211,7 +211,7 @@ def _looks_utf16(head: bytes) -> bool:
 
 
 def encoding_error(data: bytes, name: str, encoding: str) -> FileReadError:
-    """The error for bytes that are not ``encoding`` text: the first bad byte and its line."""
+    """Return the error for bytes that are not ``encoding`` text: the first bad byte, its line."""
     try:
         data.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -368,7 +368,7 @@ def in_gb_ni(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 def coordinate_problems(
     empty: np.ndarray, bad: np.ndarray, inside: np.ndarray, region: str
 ) -> tuple[list[tuple[np.ndarray, str]], np.ndarray]:
-    """A coordinate pair's verdict per row, first problem first.
+    """Return a coordinate pair's verdict per row, first problem first.
 
     ``empty`` / ``bad``: either value of the pair missing / unparseable; ``inside``: the
     pair lies in ``region``. Returns ([(rows, reason)] for missing, unparseable and

@@ -44,13 +44,13 @@ class DictColumn:
         return self._values
 
     def rows(self, mask: np.ndarray) -> np.ndarray:
-        """The string value of each row where ``mask`` is True."""
+        """Return the string value of each row where ``mask`` is True."""
         return self.values[self.index[mask]]
 
     def take(
         self, mask: np.ndarray | None = None, map_values=None
     ) -> pd.api.extensions.ExtensionArray:
-        """A pandas ``string`` array of the (masked) rows, built in Arrow without Python objects.
+        """Return a pandas ``string`` array of the (masked) rows, built in Arrow, no Python objects.
 
         ``map_values`` (optional) transforms the distinct values first (e.g. strip).
         Empty strings become NA.
@@ -83,7 +83,7 @@ class TableRead:
         return self.arrow.num_rows
 
     def column(self, name: str) -> DictColumn:
-        """Dictionary view of a column (distinct values + indices)."""
+        """Return the dictionary view of a column (distinct values + indices)."""
         if name not in self._dict:
             col = self.arrow.column(name)
             if not pa.types.is_dictionary(col.type):
@@ -99,7 +99,7 @@ class TableRead:
     def strings(
         self, name: str, mask: np.ndarray | None = None
     ) -> pd.api.extensions.ExtensionArray:
-        """A plain (not dictionary) column as a pandas string array, empty -> NA."""
+        """Return a plain (not dictionary) column as a pandas string array, empty -> NA."""
         col = self.arrow.column(name)
         if pa.types.is_dictionary(col.type):
             return self.column(name).take(mask, pa.compute.utf8_trim_whitespace)
@@ -208,7 +208,7 @@ def _row_numbers(data: bytes, n: int) -> np.ndarray | None:
 
 
 def _swallows_records(field: str, delimiter: str, ncol: int) -> bool:
-    """True when a quoted field's later lines look like whole records (an unbalanced quote
+    """Return True when a quoted field's later lines look like whole records (an unbalanced quote
     ran on), not like text that merely spans lines ("Bus Station,\nPoole")."""
     lines = field.split("\n")[1:]
     return any(line.count(delimiter) >= max(ncol - 1, 1) for line in lines)

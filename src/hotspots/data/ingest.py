@@ -183,7 +183,7 @@ def complete_records(part: pd.DataFrame) -> pd.DataFrame:
 
 
 def _flat_strings(values):
-    """A pandas string array (or any array) as one Arrow string array."""
+    """Return a pandas string array (or any array) as one Arrow string array."""
     import pyarrow as pa
 
     x = pa.array(values).cast(pa.string())
@@ -264,7 +264,7 @@ def _record_ids(frame: pd.DataFrame, codes: np.ndarray) -> tuple[pd.Series, np.n
 
 
 def reader_for(fmt: str, mapping: ExportMapping | str | Path | dict | None = None) -> Reader:
-    """The registered reader of format ``fmt`` (see :data:`READERS`)."""
+    """Return the registered reader of format ``fmt`` (see :data:`READERS`)."""
     make = READERS.get(fmt)
     if make is None:
         raise HotspotsError(f"unknown input format {fmt!r}: use {' or '.join(READERS)}")

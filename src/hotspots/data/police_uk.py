@@ -77,7 +77,7 @@ def force_slug(force: str) -> str:
 
 
 def street_identity(pairs: list[tuple[str, str]]) -> str:
-    """What a street file *is*, from its own rows: ``2024-01-dorset-street.csv`` for month
+    """Return what a street file *is*, from its own rows: ``2024-01-dorset-street.csv`` for month
     2024-01 of Dorset Police, whatever the file is called; ``2024-01..2024-03-dorset-street.csv``
     for a file holding several months. ``pairs`` are its distinct (month, force) values.
     """

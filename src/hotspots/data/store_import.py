@@ -97,7 +97,7 @@ def _batches(items: list, budget: int) -> list[list]:
 
 
 def _keep_bbox() -> tuple[float, float, float, float]:
-    """The BCP outline's bounding box grown by :data:`KEEP_MARGIN_M` (EPSG:27700)."""
+    """Return the BCP outline's bounding box grown by :data:`KEEP_MARGIN_M` (EPSG:27700)."""
     from hotspots.data.boundaries import load_boundaries
 
     x0, y0, x1, y1 = load_boundaries().outline.bounds
@@ -128,7 +128,7 @@ def _apply_keep(result: ReadResult, keep: str) -> None:
 
 
 def _stored_table(path: Path) -> pa.Table:
-    """A month file in the current stored layout (:data:`STORE_SCHEMA`)."""
+    """Return a month file in the current stored layout (:data:`STORE_SCHEMA`)."""
     t = pq.read_table(path)
     if pa.types.is_fixed_size_binary(t.schema.field(S.CRIME_ID).type):
         i = t.column_names.index(S.CRIME_ID)

@@ -138,7 +138,7 @@ def _flat(arr) -> pa.Array:
 
 
 def _fixed_rows(arr: pa.Array, width: int) -> np.ndarray:
-    """The values of a (large_)string/binary array whose values all have ``width`` bytes,
+    """Return the values of a (large_)string/binary array whose values all have ``width`` bytes,
     as a ``(n, width)`` uint8 array (read from Arrow's buffers, no Python objects).
     """
     arr = _flat(arr)
@@ -210,7 +210,7 @@ def pack_crime_ids(ids) -> pa.Array:
 
 
 def unpack_crime_ids(col) -> pa.Array:
-    """The stored ``crime_id`` (binary, see :func:`pack_crime_ids`) -> the IDs as text.
+    """Return the stored ``crime_id`` (binary, see :func:`pack_crime_ids`) -> the IDs as text.
 
     Text columns (stores written before Crime IDs were packed) are returned as they are;
     a 64-byte value (such a file's text read as binary next to packed files) is text.
@@ -303,7 +303,7 @@ def _decode(t: pa.Table) -> pa.Table:
 
 
 def decode_table(t: pa.Table) -> pa.Table:
-    """A stored month file's table (either layout) with canonical text Crime and record IDs:
+    """Return a stored month file's table (either layout) with canonical text Crime and record IDs:
     what must be applied to each file before tables of different layouts are concatenated.
     """
     return _decode(t)
@@ -347,7 +347,7 @@ def write_parquet(t: pa.Table, path: Path) -> None:
 
 
 def relation_arrow(rel) -> pa.Table:
-    """A DuckDB relation's result as an Arrow table (across DuckDB versions)."""
+    """Return a DuckDB relation's result as an Arrow table (across DuckDB versions)."""
     if hasattr(rel, "to_arrow_table"):
         return rel.to_arrow_table()
     out = rel.arrow()
@@ -369,7 +369,7 @@ def _string_dtype(t: pa.DataType):
 
 
 def to_frame(tbl: pa.Table) -> pd.DataFrame:
-    """Stored Arrow table -> canonical frame, strings staying in Arrow memory."""
+    """Turn a stored Arrow table into the canonical frame, strings staying in Arrow memory."""
     return S.conform(_decode(tbl).to_pandas(types_mapper=_string_dtype))
 
 
@@ -459,7 +459,7 @@ class StoreFiles:
         return sorted(self.manifest()["months"])
 
     def files(self) -> dict:
-        """Imported files: name -> {months, rows, source, imported_at}."""
+        """Return the imported files: name -> {months, rows, source, imported_at}."""
         return self.manifest()["files"]
 
     def month_files(
@@ -467,7 +467,7 @@ class StoreFiles:
         months: tuple[str, str] | None = None,
         man: dict | None = None,
     ) -> list[Path]:
-        """The Parquet files of the months in ``months`` (inclusive; all when None), as the
+        """Return the Parquet files of the months in ``months`` (inclusive; all when None), as the
         manifest names them: what a query engine should read (never a glob of the folder).
         """
         man = man or self.manifest()

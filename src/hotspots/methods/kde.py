@@ -284,7 +284,7 @@ def spacing_bandwidth_m(points: WeightedPoints, k: int = SPACING_NEIGHBOURS) -> 
 
 
 def cell_areas(grid: Grid, mask: np.ndarray, density: np.ndarray) -> gpd.GeoDataFrame:
-    """The cells where ``mask`` holds, joined into separate areas (edges join; corners do not).
+    """Join the cells where ``mask`` holds into separate areas (edges join; corners do not).
 
     The same areas as :func:`hotspots.methods.naming.dissolve_cells` on the cells'
     squares, built from the mask instead of one union of every square: the connected
@@ -352,7 +352,7 @@ def cell_areas(grid: Grid, mask: np.ndarray, density: np.ndarray) -> gpd.GeoData
 def chance_min_count(
     n_records: int, radius_m: float, area_m2: float, alpha: float, n_tests: int = 1
 ) -> tuple[int, float, float]:
-    """Records a disc of ``radius_m`` must hold to beat chance (module docstring).
+    """Return records a disc of ``radius_m`` must hold to beat chance (module docstring).
 
     Returns
     -------
@@ -370,7 +370,7 @@ def chance_min_count(
 def _disc_counts(
     pts: WeightedPoints, cx: np.ndarray, cy: np.ndarray, radius_m: float
 ) -> np.ndarray:
-    """Records within ``radius_m`` (inclusive) of each centre, from distinct locations."""
+    """Return records within ``radius_m`` (inclusive) of each centre, from distinct locations."""
     from scipy.spatial import cKDTree
 
     if len(pts) == 0 or len(cx) == 0:

@@ -160,7 +160,7 @@ def area_geometry(area: Any) -> tuple[shapely.Geometry | None, str | None]:
 
 
 def add_area(m: folium.Map, geom: shapely.Geometry | None, name: str | None) -> Drawn:
-    """The area of interest as a dashed outline, with its (escaped) name in the legend."""
+    """Return the area of interest as a dashed outline, with its (escaped) name in the legend."""
     if geom is None or geom.is_empty:
         return Drawn()
     GeoJsonLayer(
@@ -257,7 +257,7 @@ def points_payload(
 def add_points(
     m: folium.Map, points: pd.DataFrame, *, max_locations: int, suppress_below: int | None
 ) -> Drawn:
-    """Records (or a location table) as ONE layer of circles at distinct locations."""
+    """Return records (or a location table) as ONE layer of circles at distinct locations."""
     locs = location_table(points)
     if not len(locs):
         return Drawn()
@@ -282,13 +282,13 @@ def add_points(
 
 # --- controls -----------------------------------------------------------------------------
 def add_banner(m: folium.Map, text: str = "SIMULATED DATA") -> Drawn:
-    """A banner at the top left (``text`` must be safe HTML)."""
+    """Return a banner at the top left (``text`` must be safe HTML)."""
     MapControl(text, position="topleft", css_class="hs-banner").add_to(m)
     return Drawn()
 
 
 def add_legend(m: folium.Map, entries: list[str] | tuple[str, ...], *, controls: bool) -> Drawn:
-    """The legend box (bottom right) of the entries, with the police.uk caveat; with
+    """Return the legend box (bottom right) of the entries, with the police.uk caveat; with
     ``controls`` it is collapsible and starts closed on narrow maps (phones)."""
     if not entries:
         return Drawn()

@@ -501,7 +501,7 @@ def build_pack(
 
 
 def count_cell(value: object, suppress_below: int | None = None) -> str:
-    """A count in the pack: ``"1,234"``, ``"<5"`` when withheld, ``""`` when missing; text
+    """Return a count in the pack: ``"1,234"``, ``"<5"`` when withheld, ``""`` when missing; text
     already written by :func:`apply_disclosure` passes through."""
     if isinstance(value, str):
         return value
@@ -511,7 +511,7 @@ def count_cell(value: object, suppress_below: int | None = None) -> str:
 
 
 def share_cell(share: float | None) -> str:
-    """A share of records as a whole percentage, or "withheld"."""
+    """Return a share of records as a whole percentage, or "withheld"."""
     return "withheld" if share is None else f"{round(100 * share)}%"
 
 

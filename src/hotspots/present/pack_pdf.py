@@ -214,8 +214,10 @@ def _draw_vectors(
 
 
 def _draw_map(d: _Doc, pack: Pack, x0: float, y0: float, w: float, h: float) -> None:
-    """The map page's map: BCP with the numbered hotspots, and the pack's street-scale
-    inset (:class:`hotspots.present.pack_draw.MapView`) in a corner free of hotspots."""
+    """Draw the map page's map: BCP with the numbered hotspots and the pack's street-scale inset.
+
+    The inset (:class:`hotspots.present.pack_draw.MapView`) goes in a corner free of hotspots.
+    """
     view = pack.view or MapView(map_bounds(pack))
     shown = pack.result.hotspots.iloc[: len(pack.table)]
     obstacles: tuple[tuple[float, float, float, float], ...] = ()
@@ -269,7 +271,7 @@ def _cell3(items, i: int) -> tuple[str, str, str]:
 
 
 def pack_pdf(pack: Pack, *, font_dir: str | Path | None = None) -> bytes:
-    """The pack as PDF bytes: :attr:`Pack.n_pages` A4 landscape pages."""
+    """Return the pack as PDF bytes: :attr:`Pack.n_pages` A4 landscape pages."""
     d = _Doc(f"{pack.title}, {pack.period}", font_dir)
     pdf = d.pdf
     # 1 cover

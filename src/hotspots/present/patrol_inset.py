@@ -105,7 +105,7 @@ def patrol_inset(
     cache: TileCache | None = None,
     api_key: str | None = None,
 ) -> Inset | None:
-    """The inset for ``places`` (EPSG:27700, with ``rank``), or None when no clump of
+    """Return the inset for ``places`` (EPSG:27700, with ``rank``), or None when no clump of
     ``min_places`` is much smaller than the whole map or no corner of the main map is
     free of places. With ``tiles`` (a tile server) the inset's tiles are fetched
     (:func:`hotspots.present.tiles.fetch_background`, cached) and drawn under it."""

@@ -51,7 +51,7 @@ _BRANCA_PAGE = re.compile(
 
 
 def _map_parts(page: str) -> tuple[str, str, str]:
-    """A folium page (branca's ``Figure`` layout: head, body, one closing script) split
+    """Return a folium page (branca's ``Figure`` layout: head, body, one closing script) split
     into the three parts the sheet's template places.
     """
     m = _BRANCA_PAGE.match(page)
@@ -61,7 +61,7 @@ def _map_parts(page: str) -> tuple[str, str, str]:
 
 
 def sheet_rows(places: gpd.GeoDataFrame, suppress_below: int | None) -> list[dict[str, str]]:
-    """The sheet's table rows by rank: ``rank``, ``name``, ``ward``, ``records`` (with the
+    """Return the sheet's table rows by rank: ``rank``, ``name``, ``ward``, ``records`` (with the
     disclosure rule), ``cumulative``; plain text (control characters replaced), escaped
     by the template.
     """
@@ -95,7 +95,7 @@ def patrol_sheet_html(
     streets: StreetLayer | None = None,
     tiles: str | TileSpec | None = "auto",
 ) -> str:
-    """The patrol sheet as one self-contained HTML page (prints on one A4 landscape page).
+    """Return the patrol sheet as one self-contained HTML page (prints on one A4 landscape page).
 
     Parameters
     ----------

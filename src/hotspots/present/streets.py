@@ -63,7 +63,7 @@ _COLUMNS = ["street", "n_points", "count", "length_m", "geometry"]
 
 
 def street_name(location: object) -> str | None:
-    """The street of a police.uk location text, or None for a generic or empty one.
+    """Return the street of a police.uk location text, or None for a generic or empty one.
 
     >>> street_name("On or near Old Christchurch Road")
     'Old Christchurch Road'
@@ -214,7 +214,7 @@ _CLIPPED: dict[tuple[int, int], tuple[StreetLayer, shapely.Geometry, StreetLayer
 
 
 def streets_in(layer: StreetLayer, geom: shapely.Geometry) -> StreetLayer:
-    """The streets of ``layer`` that touch ``geom`` (metres), clipped to it.
+    """Return the streets of ``layer`` that touch ``geom`` (metres), clipped to it.
 
     Remembered for the last few (layer, geometry) objects: a map drawn again on the same
     cached layer and the same clip (every rerun of the Hotspot map) does not clip again.

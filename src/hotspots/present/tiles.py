@@ -104,7 +104,7 @@ class Background:
         return self.image is not None
 
     def data_uri(self) -> str:
-        """The image as a ``data:`` URI (for SVG ``<image>`` or a Leaflet overlay)."""
+        """Return the image as a ``data:`` URI (for SVG ``<image>`` or a Leaflet overlay)."""
         import base64
 
         if self.image is None:
@@ -114,7 +114,7 @@ class Background:
 
 # --- settings -------------------------------------------------------------------------
 def pack_tiles(tiles: str | TileSpec | None = "auto") -> TileSpec:
-    """The tile setting of printed maps.
+    """Return the tile setting of printed maps.
 
     ``"auto"`` reads ``HOTSPOTS_TILES`` and, unlike the screen map, means no tiles when
     it is unset: a pack is a bulk download of tiles, which the OpenStreetMap tile
@@ -129,7 +129,7 @@ def pack_tiles(tiles: str | TileSpec | None = "auto") -> TileSpec:
 
 
 def tile_cache(root: str | Path | None = None, max_mb: float | None = None) -> TileCache:
-    """The disk cache: ``root``, else ``HOTSPOTS_TILE_CACHE``, else ``<store root>/.tile-cache``;
+    """Pick the disk cache: ``root``, ``HOTSPOTS_TILE_CACHE``, else ``<store root>/.tile-cache``;
     size bound ``max_mb`` (else ``HOTSPOTS_TILE_CACHE_MB``, default 200 MiB)."""
     if root is None:
         env = os.environ.get("HOTSPOTS_TILE_CACHE")
@@ -145,7 +145,7 @@ def tile_cache(root: str | Path | None = None, max_mb: float | None = None) -> T
 
 
 def plain_attribution(spec: TileSpec) -> str:
-    """The attribution of ``spec`` as plain text (tags removed, entities decoded)."""
+    """Return the attribution of ``spec`` as plain text (tags removed, entities decoded)."""
     return html.unescape(re.sub(r"<[^>]+>", "", spec.attribution or "")).strip()
 
 
@@ -159,7 +159,7 @@ def redact(text: str, key: str | None) -> str:
 
 
 def tile_key(template: str) -> str:
-    """The cache folder of a URL template: a hash of the template itself (with its
+    """Return the cache folder of a URL template: a hash of the template itself (with its
     ``{key}`` placeholder, never the key), so two servers never share tiles."""
     return hashlib.sha256(template.encode("utf-8")).hexdigest()[:20]
 
@@ -220,7 +220,7 @@ class TileCache:
 def fit_extent(
     bounds: tuple[float, float, float, float], w: float, h: float
 ) -> tuple[float, float, float, float]:
-    """The extent a ``w`` × ``h`` box shows when ``bounds`` is fitted into it, aspect
+    """Return the extent a ``w`` × ``h`` box shows when ``bounds`` is fitted into it, aspect
     kept and centred (as :func:`hotspots.present.pack_draw.project` draws)."""
     x0, y0, x1, y1 = bounds
     s = min(w / (x1 - x0), h / (y1 - y0))
@@ -263,7 +263,7 @@ def choose_zoom(
     bounds: tuple[float, float, float, float], width_px: int, *, max_zoom: int = 19,
     max_tiles: int = 64,
 ) -> int:  # fmt: skip
-    """The zoom whose tile pixels are at least as fine as the picture's pixels
+    """Return the zoom whose tile pixels are at least as fine as the picture's pixels
     (``width_px`` across ``bounds``), lowered until at most ``max_tiles`` tiles cover it."""
     x0, _, x1, _ = bounds
     lon, lat = _corners_lonlat(bounds)
@@ -320,7 +320,7 @@ def fetch_background(
     wash: float = 0.25,
     mercator: bool = False,
 ) -> Background:
-    """The tiles under ``bounds`` (EPSG:27700) as one picture of ``size_px`` pixels.
+    """Return the tiles under ``bounds`` (EPSG:27700) as one picture of ``size_px`` pixels.
 
     Parameters
     ----------
