@@ -114,9 +114,11 @@ class Dataset:
 
 
 def _study_area(area: Any):
-    """:func:`hotspots.methods.detect.study_area` (the area clipped to BCP land); for a
-    spec string, computed once per process (clipping a ward to the coast costs more than
-    reading its records)."""
+    """:func:`hotspots.methods.detect.study_area` (the area clipped to BCP land).
+
+    For a spec string, computed once per process (clipping a ward to the coast costs more than
+    reading its records).
+    """
     from hotspots.methods.detect import study_area
 
     if isinstance(area, str):

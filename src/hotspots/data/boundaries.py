@@ -132,9 +132,12 @@ def load_gazetteer(*paths: str | Path) -> gpd.GeoDataFrame:
 
 @functools.lru_cache(maxsize=4)
 def _load(geodir: str) -> Boundaries:
-    """Return the boundaries, once per process; kept as GeoParquet in the store root's ``.cache``
-    for the next process (reading GeoJSON, reprojecting and overlaying wards on LSOAs cost
-    a CLI call about 0.3 s), under a key of the files' names, sizes and times."""
+    """Return the boundaries, once per process.
+
+    Kept as GeoParquet in the store root's ``.cache`` for the next process (reading GeoJSON,
+    reprojecting and overlaying wards on LSOAs cost a CLI call about 0.3 s), under a key of the
+    files' names, sizes and times.
+    """
     d = Path(geodir)
     names = (WARDS_FILE, OUTLINE_FILE, LSOA11_FILE, LSOA21_FILE, GAZETTEER_FILE)
     try:

@@ -63,8 +63,11 @@ class DictColumn:
 
 
 class TableRead:
-    """Result of :func:`read_table`: an Arrow table of the good rows, their row numbers
-    (header = row 1) and the bad rows as (row, reason, raw text of the row)."""
+    """Result of :func:`read_table`.
+
+    An Arrow table of the good rows, their row numbers (header = row 1) and the bad rows as (row,
+    reason, raw text of the row).
+    """
 
     def __init__(
         self,

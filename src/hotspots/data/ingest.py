@@ -191,8 +191,9 @@ def _flat_strings(values):
 
 
 def _id_codes(frame: pd.DataFrame) -> np.ndarray:
-    """Each row's Crime ID as an integer code (equal IDs, equal codes; -1 where there is
-    none): the one hash pass over the batch's IDs that every later check works from.
+    """Each row's Crime ID as an integer code (equal IDs, equal codes; -1 where there is none).
+
+    The one hash pass over the batch's IDs that every later check works from.
     """
     import pyarrow.compute as pc
 

@@ -512,8 +512,9 @@ class StoreImport(StoreFiles):
 
     # --- versions of months ------------------------------------------------------
     def history(self, month: str | None = None) -> list[dict]:
-        """Every kept version of every month (or of ``month``), oldest first: month,
-        version, rows, at, how, files, current (see :mod:`hotspots.data.store_versions`).
+        """Every kept version of every month (or of ``month``), oldest first.
+
+        Month, version, rows, at, how, files, current (see :mod:`hotspots.data.store_versions`).
         """
         return history_rows(self.manifest(), month)
 

@@ -303,8 +303,9 @@ def _decode(t: pa.Table) -> pa.Table:
 
 
 def decode_table(t: pa.Table) -> pa.Table:
-    """Return a stored month file's table (either layout) with canonical text Crime and record IDs:
-    what must be applied to each file before tables of different layouts are concatenated.
+    """Return a stored month file's table (either layout) with canonical text Crime and record IDs.
+
+    What must be applied to each file before tables of different layouts are concatenated.
     """
     return _decode(t)
 
@@ -513,9 +514,10 @@ class StoreFiles:
         return [rel for rel in named if not (self.path / rel).exists()]
 
     def staged_files(self) -> list[dict]:
-        """Files in the store's folders that no manifest names: month files and reports
-        staged by an import that was killed (or is running now), temporary manifests.
-        Each as ``{"file": relative path, "bytes": size}``; ``repair`` removes them.
+        """Files in the store's folders that no manifest names.
+
+        Month files and reports staged by an import that was killed (or is running now), temporary
+        manifests. Each as ``{"file": relative path, "bytes": size}``; ``repair`` removes them.
         """
         man = self.manifest()
         keep = set(man["months"].values()) | version_files(man)
@@ -640,8 +642,10 @@ class StoreFiles:
         return any(f.get("simulated") for f in self.files().values())
 
     def _collect_garbage(self, man: dict) -> None:
-        """Remove files no manifest names. Only called with the writer lock held, so
-        no other writer has files in flight; readers of the previous manifest re-read.
+        """Remove files no manifest names.
+
+        Only called with the writer lock held, so no other writer has files in flight; readers of
+        the previous manifest re-read.
         """
         keep = {self.path / rel for rel in man["months"].values()}
         keep |= {self.path / rel for rel in version_files(man)}

@@ -234,11 +234,13 @@ def _disk_cached(stem: str, key: bytes, compute, shape_ok) -> np.ndarray:
 
 @functools.lru_cache(maxsize=4)
 def _catchments_cached(key: bytes, land_wkb: bytes) -> np.ndarray:
-    """:func:`catchment_weights` once per process, and once per machine: the result is
-    kept in ``<store root>/.cache/catchments-<sha256 of points and land>.npy`` so a new
-    process (every CLI call) reads it instead of clipping thousands of Voronoi cells to
-    the coast (0.3-0.4 s). The name is the hash of everything the result depends on; an
-    unreadable or wrong-sized file is computed again."""
+    """:func:`catchment_weights` once per process, and once per machine.
+
+    The result is kept in ``<store root>/.cache/catchments-<sha256 of points and land>.npy`` so a
+    new process (every CLI call) reads it instead of clipping thousands of Voronoi cells to the
+    coast (0.3-0.4 s). The name is the hash of everything the result depends on; an unreadable or
+    wrong-sized file is computed again.
+    """
     xy = np.frombuffer(key, dtype="float64").reshape(2, -1)
     return _disk_cached(
         "catchments",
@@ -410,8 +412,9 @@ def poisson_min_count(mean: np.ndarray, level: float | np.ndarray) -> np.ndarray
 
 
 def poisson_isf(q: np.ndarray | float, mean: np.ndarray | float) -> np.ndarray:
-    """``scipy.stats.poisson.isf(q, mean)`` from ``scipy.special`` alone: the smallest
-    integer k >= 0 with ``P(Poisson(mean) > k) <= q`` (-1 where q >= 1), elementwise.
+    """``scipy.stats.poisson.isf(q, mean)`` from ``scipy.special`` alone.
+
+    The smallest integer k >= 0 with ``P(Poisson(mean) > k) <= q`` (-1 where q >= 1), elementwise.
 
     Integer bisection on ``scipy.special.pdtrc`` (the Poisson survival function), so the
     command line never imports ``scipy.stats`` (half a second of a ``detect``). Exact

@@ -258,8 +258,10 @@ SPACING_NEIGHBOURS = 4
 
 
 def spacing_bandwidth_m(points: WeightedPoints, k: int = SPACING_NEIGHBOURS) -> float:
-    """Quartic radius from the data's own spacing: the record-weighted median distance
-    (metres) from a record's map point to the k-th nearest other map point.
+    """Quartic radius from the data's own spacing.
+
+    The record-weighted median distance (metres) from a record's map point to the k-th nearest other
+    map point.
 
     police.uk records sit on anonymised map points; a kernel that reaches a record's
     own map point and its ``k`` = 4 nearest neighbours spreads each record over

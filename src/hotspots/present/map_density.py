@@ -158,8 +158,10 @@ _OVERLAYS: dict[tuple[int, str], tuple[Any, DensityImage]] = {}
 
 
 def _overlay_of(density: Any, palette: str) -> DensityImage:
-    """:func:`density_overlay` of ``density``, remembered for the last few surface objects:
-    a page drawn again on the same cached surface (a rerun) does not render it again."""
+    """:func:`density_overlay` of ``density``, remembered for the last few surface objects.
+
+    A page drawn again on the same cached surface (a rerun) does not render it again.
+    """
     key = (id(density), palette)
     hit = _OVERLAYS.get(key)
     if hit is not None and hit[0] is density:

@@ -177,8 +177,11 @@ def add_area(m: folium.Map, geom: shapely.Geometry | None, name: str | None) -> 
 
 # --- records at locations ----------------------------------------------------------------
 def location_table(points: pd.DataFrame) -> pd.DataFrame:
-    """``x, y, location, count`` per location, largest first: records are counted
-    (:func:`hotspots.present.tables.location_counts`), a location table is taken as it is."""
+    """``x, y, location, count`` per location, largest first.
+
+    Records are counted (:func:`hotspots.present.tables.location_counts`), a location table is taken
+    as it is.
+    """
     if S.COUNT in points.columns and S.CATEGORY not in points.columns:
         locs = points[[S.X, S.Y, S.LOCATION, S.COUNT]]
         return locs.sort_values(S.COUNT, ascending=False, kind="stable")
@@ -288,8 +291,10 @@ def add_banner(m: folium.Map, text: str = "SIMULATED DATA") -> Drawn:
 
 
 def add_legend(m: folium.Map, entries: list[str] | tuple[str, ...], *, controls: bool) -> Drawn:
-    """Return the legend box (bottom right) of the entries, with the police.uk caveat; with
-    ``controls`` it is collapsible and starts closed on narrow maps (phones)."""
+    """Return the legend box (bottom right) of the entries, with the police.uk caveat.
+
+    With ``controls`` it is collapsible and starts closed on narrow maps (phones).
+    """
     if not entries:
         return Drawn()
     body = "".join(entries) + (

@@ -80,8 +80,11 @@ def add_streets(
     clip: shapely.Geometry | None = None,
     label_zoom: int = STREET_LABEL_ZOOM,
 ) -> Any:
-    """Street lines and names (both shown when ``show``); ``clip``: only streets touching it
-    (metres); names are written from zoom ``label_zoom``. Returns a :class:`~hotspots.present.map_layers.Drawn`."""
+    """Street lines and names (both shown when ``show``), names from zoom ``label_zoom``.
+
+    ``clip``: only streets touching it (metres). Returns a
+    :class:`~hotspots.present.map_layers.Drawn`.
+    """
     from hotspots.present.map_layers import Drawn
     from hotspots.present.streets import streets_in
 

@@ -39,8 +39,11 @@ def _e(v: object) -> str:
 def hotspot_streets(
     geoms: Sequence[Any], streets: StreetLayer | None, *, near_m: float = 60.0
 ) -> list[tuple[str, float, float]]:
-    """Return the busiest street in or beside each hotspot: ``(name, x, y)`` in metres, the
-    point being the street's map point nearest the hotspot; one entry per street name."""
+    """Return the busiest street in or beside each hotspot.
+
+    ``(name, x, y)`` in metres, the point being the street's map point nearest the hotspot; one
+    entry per street name.
+    """
     if streets is None or not len(streets):
         return []
     s = streets.streets

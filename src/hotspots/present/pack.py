@@ -501,8 +501,10 @@ def build_pack(
 
 
 def count_cell(value: object, suppress_below: int | None = None) -> str:
-    """Return a count in the pack: ``"1,234"``, ``"<5"`` when withheld, ``""`` when missing; text
-    already written by :func:`apply_disclosure` passes through."""
+    """Return a count in the pack: ``"1,234"``, ``"<5"`` when withheld, ``""`` when missing.
+
+    Text already written by :func:`apply_disclosure` passes through.
+    """
     if isinstance(value, str):
         return value
     if value is None or pd.isna(value):

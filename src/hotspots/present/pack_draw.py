@@ -285,14 +285,19 @@ def map_view(
 
 
 def street_mode(bounds: tuple[float, float, float, float]) -> str:
-    """How the main map names streets: every street when it is at about street scale
-    (a ward's pack, no inset needed), else the busiest street of each hotspot."""
+    """How the main map names streets.
+
+    Every street when it is at about street scale (a ward's pack, no inset needed), else the busiest
+    street of each hotspot.
+    """
     return "all" if (bounds[2] - bounds[0]) <= 4 * INSET_SIDE_M else "near"
 
 
 def map_note(view: MapView | None, has_streets: bool) -> str:
-    """Return the map page's sentence on its background: the tile provider, why there are no
-    tiles, or that there is no street map at all."""
+    """Return the map page's sentence on its background.
+
+    The tile provider, why there are no tiles, or that there is no street map at all.
+    """
     from hotspots.present.streets import NO_STREET_MAP
 
     bg = view.background if view is not None else None

@@ -66,8 +66,11 @@ def _e(v) -> str:
 
 
 def _map_svg(pack: Pack, w: float = HTML_MAP[0], h: float = HTML_MAP[1]) -> str:
-    """Return the map page's SVG: BCP with the numbered hotspots and, in a free corner, the
-    densest cluster again at street scale (:class:`MapView`), tiles under both when set."""
+    """Return the map page's SVG.
+
+    BCP with the numbered hotspots and, in a free corner, the densest cluster again at street scale
+    (:class:`MapView`), tiles under both when set.
+    """
     view = pack.view or MapView(map_bounds(pack))
     cls = dict(zip(pack.table["rank"], pack.table["change_class"], strict=True))
     shown = pack.result.hotspots.iloc[: len(pack.table)]

@@ -115,8 +115,11 @@ def _draw_vectors(
     obstacles: tuple[tuple[float, float, float, float], ...] = (),
     r: float = 1.9,
 ) -> None:
-    """One map in ``box`` (x, y, w, h mm): tiles when given, wards, the BCP outline,
-    streets (at street scale), the numbered hotspots, street and place names."""
+    """One map in ``box`` (x, y, w, h mm).
+
+    Tiles when given, wards, the BCP outline, streets (at street scale), the numbered hotspots,
+    street and place names.
+    """
     pdf, b = d.pdf, pack.boundaries
     x0, y0, w, h = box
     f = project(bounds, x0, y0, w, h)

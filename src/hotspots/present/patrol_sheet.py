@@ -61,9 +61,10 @@ def _map_parts(page: str) -> tuple[str, str, str]:
 
 
 def sheet_rows(places: gpd.GeoDataFrame, suppress_below: int | None) -> list[dict[str, str]]:
-    """Return the sheet's table rows by rank: ``rank``, ``name``, ``ward``, ``records`` (with the
-    disclosure rule), ``cumulative``; plain text (control characters replaced), escaped
-    by the template.
+    """Return the sheet's table rows by rank.
+
+    ``rank``, ``name``, ``ward``, ``records`` (with the disclosure rule), ``cumulative``; plain text
+    (control characters replaced), escaped by the template.
     """
     out = []
     for r in places.sort_values(S.RANK).itertuples(index=False):

@@ -107,9 +107,11 @@ class StreetLayer:
         return list(dict.fromkeys(self.streets["street"]))
 
     def label_points(self, every_m: float = 600.0) -> gpd.GeoDataFrame:
-        """Where to write each street's name: its middle, and every ``every_m`` along long
-        streets. Columns ``street``, ``count``, ``angle_deg`` (text direction, -90..90,
-        counter-clockwise from east) and ``geometry`` (points)."""
+        """Where to write each street's name: its middle, and every ``every_m`` along long streets.
+
+        Columns ``street``, ``count``, ``angle_deg`` (text direction, -90..90, counter-clockwise
+        from east) and ``geometry`` (points).
+        """
         rows = []
         for street, count, geom in zip(
             self.streets["street"], self.streets["count"], self.streets.geometry, strict=True

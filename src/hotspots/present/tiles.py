@@ -159,8 +159,11 @@ def redact(text: str, key: str | None) -> str:
 
 
 def tile_key(template: str) -> str:
-    """Return the cache folder of a URL template: a hash of the template itself (with its
-    ``{key}`` placeholder, never the key), so two servers never share tiles."""
+    """Return the cache folder of a URL template.
+
+    A hash of the template itself (with its ``{key}`` placeholder, never the key), so two servers
+    never share tiles.
+    """
     return hashlib.sha256(template.encode("utf-8")).hexdigest()[:20]
 
 
