@@ -61,6 +61,7 @@ class Dataset:
 
     @property
     def path(self) -> Path:
+        """The dataset's folder."""
         return Path(self.store.path)
 
     def months(self) -> list[str]:
@@ -108,6 +109,7 @@ class Dataset:
         return rec.reset_index(drop=True)
 
     def __repr__(self) -> str:
+        """Return the folder and the span of months held."""
         m = self.months()
         span = f"{m[0]}..{m[-1]}, {len(m)} months" if m else "empty"
         return f"Dataset({str(self.path)!r}, {span})"

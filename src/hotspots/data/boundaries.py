@@ -72,6 +72,7 @@ class Boundaries:
 
     @property
     def outline_area_km2(self) -> float:
+        """Area of the BCP outline in km² (EPSG:27700 metres)."""
         return float(self.outline.area) / 1e6
 
 

@@ -30,15 +30,19 @@ _BOM = b"\xef\xbb\xbf"
 class DictColumn:
     """A column as (distinct values, per-row index into them)."""
 
-    def __init__(self, values: np.ndarray | None, index: np.ndarray, arrow_values: pa.Array):
+    def __init__(
+        self, values: np.ndarray | None, index: np.ndarray, arrow_values: pa.Array
+    ) -> None:
         self._values = values  # object array of str, shape (k,); None: made on first use
         self.index = index  # int32 array, shape (n,)
         self.arrow_values = arrow_values
 
     @property
     def values(self) -> np.ndarray:
-        """The distinct values as an object array of str (built when first asked for: a
-        column only taken as a whole, such as Location, never needs Python strings)."""
+        """The distinct values as an object array of str, built when first asked for.
+
+        A column only taken as a whole, such as Location, never needs Python strings.
+        """
         if self._values is None:
             self._values = np.asarray(self.arrow_values.to_pylist(), dtype=object)
         return self._values
@@ -75,7 +79,7 @@ class TableRead:
         rows: np.ndarray,
         bad_rows: list[tuple[int, str, str]],
         header: list[str],
-    ):
+    ) -> None:
         self.arrow = arrow
         self.rows = rows
         self.bad_rows = bad_rows
@@ -83,6 +87,7 @@ class TableRead:
         self._dict: dict[str, DictColumn] = {}
 
     def __len__(self) -> int:
+        """Return the number of rows."""
         return self.arrow.num_rows
 
     def column(self, name: str) -> DictColumn:

@@ -100,6 +100,7 @@ class IngestReport:
 
     @property
     def reconciles(self) -> bool:
+        """Whether every row read was accepted or rejected (the counts add up)."""
         return self.rows_read == (
             self.rows_accepted
             + self.rows_rejected
@@ -124,6 +125,7 @@ class IngestReport:
         return out
 
     def to_dict(self) -> dict:
+        """Return the report's counts and details, JSON-safe."""
         return {
             "rows_read": self.rows_read,
             "rows_accepted": self.rows_accepted,

@@ -286,6 +286,7 @@ class StreetReader:
         fallback_identity: str,
         rejects: Rejects,
     ) -> tuple[pd.DataFrame, int]:
+        """Read one police.uk street file: accepted rows (canonical schema) and the rows read."""
         tr, n = read_rows(data, file_name, REQUIRED, rejects, plain_columns=PLAIN_COLUMNS)
         return parse_street_table(tr, file_name, fallback_identity, rejects), n
 

@@ -70,8 +70,10 @@ def _size(item) -> int:
 
 
 def _return_memory() -> None:
-    """Give memory freed by an import back to the system (a long-running app server would
-    otherwise keep its peak): Arrow's pool, Python's garbage, then glibc's free lists.
+    """Give memory freed by an import back to the system.
+
+    Arrow's pool, Python's garbage, then glibc's free lists: a long-running app server would
+    otherwise keep its peak.
     """
     import ctypes
     import gc
@@ -313,8 +315,10 @@ class StoreImport(StoreFiles):
             self._collect_garbage(new_man)
 
     def _plan_identities(self, result: ReadResult, man: dict) -> tuple[set[str], pd.DataFrame]:
-        """Decide, per file identity in ``result``, duplicate (same content already stored)
-        or replacement (a re-publication). Returns (identities whose stored rows go, new rows).
+        """Decide, per file identity in ``result``, duplicate or replacement.
+
+        Duplicate: the same content already stored; replacement: a re-publication. Returns
+        (identities whose stored rows go, new rows).
         """
         new = result.records
         rep = result.report
@@ -476,8 +480,9 @@ class StoreImport(StoreFiles):
         return {**man, "months": months, "files": files}
 
     def _commit(self, man: dict, result: ReadResult, written: list[Path]) -> dict:
-        """Write the report and its rejected rows, then swap in manifest ``man`` (one
-        atomic ``os.replace``). Returns the manifest now in place.
+        """Write the report and its rejected rows, then swap in manifest ``man``.
+
+        One atomic ``os.replace``. Returns the manifest now in place.
         """
         now = datetime.now(UTC).isoformat(timespec="seconds")
         rep_id = uuid.uuid4().hex
@@ -519,8 +524,9 @@ class StoreImport(StoreFiles):
         return history_rows(self.manifest(), month)
 
     def restore(self, month: str, version: int) -> dict:
-        """Bring ``month`` back to kept ``version`` exactly (its very file), under the
-        writer lock, in one atomic manifest swap; recorded as a new version (so a restore
+        """Bring ``month`` back to kept ``version`` exactly (its very file).
+
+        Under the writer lock, in one atomic manifest swap; recorded as a new version (so a restore
         is itself undone by restoring the version before it). Returns that new version.
         """
         with self.writer():

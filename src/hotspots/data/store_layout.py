@@ -78,6 +78,7 @@ def store_root() -> Path:
 
 
 def dataset_path(dataset: str) -> Path:
+    """Return the folder of ``dataset`` under the store root (a plain name, never a path)."""
     if not dataset or any(ch in dataset for ch in "/\\") or dataset.startswith("."):
         raise InputError("dataset", dataset, "a plain name such as bundled, simulated or uploaded")
     return store_root() / dataset
@@ -262,8 +263,9 @@ def unpack_crime_ids(col) -> pa.Array:
 
 
 def _derived_record_id(t: pa.Table) -> pa.Array:
-    """``coalesce(crime_id, source_file || '#' || source_row)``, the text built only for
-    the rows without a Crime ID (ASB rows).
+    """``coalesce(crime_id, source_file || '#' || source_row)``.
+
+    The text is built only for the rows without a Crime ID (ASB rows).
     """
     cid = _flat(pc.cast(t.column(S.CRIME_ID), pa.string()))
     if not cid.null_count:
@@ -325,9 +327,10 @@ _DELTA = [S.SOURCE_ROW]
 
 
 def write_parquet(t: pa.Table, path: Path) -> None:
-    """Write a stored table: zstd, dictionaries for repeated text, ``source_row`` as deltas,
-    and Crime IDs as FIXED_LEN_BYTE_ARRAY(32) when every one present is a packed police.uk
-    ID (no length prefix per value; readers see binary either way).
+    """Write a stored table: zstd, dictionaries for repeated text, ``source_row`` as deltas.
+
+    Crime IDs are FIXED_LEN_BYTE_ARRAY(32) when every one present is a packed police.uk ID (no
+    length prefix per value; readers see binary either way).
     """
     i = t.column_names.index(S.CRIME_ID) if S.CRIME_ID in t.column_names else -1
     if i >= 0 and pa.types.is_binary(t.schema.field(i).type):
@@ -387,7 +390,7 @@ class StoreFiles:
         *,
         lock_timeout: float | None = None,
         on_wait: Callable[[str], None] | None = None,
-    ):
+    ) -> None:
         self.path = Path(path).expanduser()
         self.lock_timeout = LOCK_TIMEOUT_S if lock_timeout is None else lock_timeout
         self.on_wait = on_wait or _stderr_wait
@@ -432,6 +435,7 @@ class StoreFiles:
 
     # --- reading -------------------------------------------------------------
     def manifest(self) -> dict:
+        """Return the current manifest (an empty one when the dataset has none yet)."""
         f = self.path / MANIFEST
         if not f.exists():
             return {
@@ -449,6 +453,7 @@ class StoreFiles:
             ) from None
 
     def exists(self) -> bool:
+        """Whether the dataset has a manifest (has been built)."""
         return (self.path / MANIFEST).exists()
 
     @property
@@ -457,6 +462,7 @@ class StoreFiles:
         return f"{self.path}@{self.manifest()['id']}"
 
     def months(self) -> list[str]:
+        """The months the dataset holds, sorted (``YYYY-MM``)."""
         return sorted(self.manifest()["months"])
 
     def files(self) -> dict:
@@ -468,8 +474,9 @@ class StoreFiles:
         months: tuple[str, str] | None = None,
         man: dict | None = None,
     ) -> list[Path]:
-        """Return the Parquet files of the months in ``months`` (inclusive; all when None), as the
-        manifest names them: what a query engine should read (never a glob of the folder).
+        """Return the Parquet files of the months in ``months`` (inclusive; all when None).
+
+        As the manifest names them: what a query engine should read (never a glob of the folder).
         """
         man = man or self.manifest()
         return [
@@ -625,12 +632,14 @@ class StoreFiles:
         os.replace(tmp, self.path / MANIFEST)
 
     def last_report(self) -> dict | None:
+        """Return the latest import's report, or None before any import."""
         reps = self.manifest().get("reports", [])
         if not reps:
             return None
         return json.loads((self.path / reps[-1]["report"]).read_text(encoding="utf-8"))
 
     def last_rejected(self) -> pd.DataFrame:
+        """Return the latest import's rejected rows (an empty table before any import)."""
         reps = self.manifest().get("reports", [])
         if not reps:
             from hotspots.data.validate import Rejects
@@ -639,6 +648,7 @@ class StoreFiles:
         return pd.read_parquet(self.path / reps[-1]["rejected"])
 
     def is_simulated(self) -> bool:
+        """Whether any imported file is simulated."""
         return any(f.get("simulated") for f in self.files().values())
 
     def _collect_garbage(self, man: dict) -> None:

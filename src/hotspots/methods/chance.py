@@ -85,8 +85,10 @@ def _key(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 @functools.lru_cache(maxsize=2)
 def _bundled(geodir: str) -> tuple[np.ndarray, np.ndarray]:
-    """Return the bundled map points, kept on disk (see :func:`_disk_cached`) under a key of the
-    street files' names, sizes and modification times and the BCP outline."""
+    """Return the bundled map points, kept on disk (see :func:`_disk_cached`).
+
+    The key is the street files' names, sizes and modification times and the BCP outline.
+    """
     files = sorted((Path(geodir) / POLICE_UK_DIR).glob("*-street.csv"))
     stamp = "|".join(f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in files)
     key = stamp.encode() + b"|" + shapely.to_wkb(load_boundaries().outline)

@@ -176,6 +176,7 @@ class KdeResult:
 
     @property
     def parameters(self) -> dict[str, object]:
+        """Return the settings used, JSON-safe."""
         return {
             "method": "kde",
             "kernel": self.kernel,
@@ -192,8 +193,10 @@ class KdeResult:
         }
 
     def cells(self, min_density: float = 0.0) -> gpd.GeoDataFrame:
-        """Cells in the study area with density above ``min_density``, as squares
-        (``cell_id``, ``row``, ``col``, ``density_per_km2``; EPSG:27700)."""
+        """Cells in the study area with density above ``min_density``, as squares.
+
+        Columns ``cell_id``, ``row``, ``col``, ``density_per_km2``; EPSG:27700.
+        """
         mask = self.in_area & (self.density > min_density)
         gdf = cell_polygons(self.grid, mask)
         gdf[DENSITY] = self.density[mask]

@@ -175,8 +175,10 @@ def _overlay_of(density: Any, palette: str) -> DensityImage:
 
 
 def add_density(m: folium.Map, density: Any, *, palette: str, label: str) -> Drawn:
-    """Return the surface as an image overlay in its own pane beneath the vector layers, with a
-    colour bar in the legend (``label``: its title and units, escaped)."""
+    """Return the surface as an image overlay in its own pane beneath the vector layers.
+
+    With a colour bar in the legend (``label``: its title and units, escaped).
+    """
     folium.map.CustomPane("hs-density", z_index=350, pointer_events=False).add_to(m)
     img = _overlay_of(density, palette)
     folium.raster_layers.ImageOverlay(

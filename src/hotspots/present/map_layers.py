@@ -89,8 +89,7 @@ class Drawn:
 
 # --- base -----------------------------------------------------------------------------
 def add_base(m: folium.Map, spec: TileSpec, *, controls: bool) -> Drawn:
-    """Our stylesheet, the tile layer (if any), the data attribution and (with
-    ``controls``) the fullscreen button."""
+    """Our stylesheet, the tile layer (if any), the attribution and the fullscreen button."""
     m.get_root().header.add_child(folium.Element(MAP_CSS), name="hotspots_css")  # type: ignore[attr-defined]
     notes = []
     if spec.url is None:

@@ -35,8 +35,10 @@ STREET_LABEL_ZOOM = 15
 def street_label_payload(
     layer: StreetLayer, *, every_m: float = 600.0, zoom: int = STREET_LABEL_ZOOM
 ) -> dict[str, Any]:
-    """Compact label data: escaped names once, then ``[lat, lon, name index, angle]``
-    per label, busiest street first."""
+    """Compact label data: escaped names once, then one entry per label.
+
+    Each entry is ``[lat, lon, name index, angle]``, busiest street first.
+    """
     lp = layer.label_points(every_m)
     names = list(dict.fromkeys(lp["street"]))
     index = {n: k for k, n in enumerate(names)}

@@ -226,6 +226,7 @@ class Pack:
 
     @property
     def period(self) -> str:
+        """The pack's period as words (its "now" window)."""
         return period_label(self.now)
 
     @property

@@ -180,8 +180,11 @@ class MapView:
 def densest_cluster(
     points: np.ndarray, weights: np.ndarray | None = None, within_m: float = CLUSTER_M
 ) -> np.ndarray:
-    """Indexes of the points within ``within_m`` of the point whose neighbourhood holds
-    the most weight (records; default one per point): where the records crowd most."""
+    """Indexes of the points where the records crowd most.
+
+    They are the points within ``within_m`` of the point whose neighbourhood holds the most weight
+    (records; default one per point).
+    """
     if len(points) == 0:
         return np.empty(0, dtype=np.int64)
     from scipy.spatial import cKDTree

@@ -47,7 +47,7 @@ _W, _H, _M = 297.0, 210.0, 11.0  # A4 landscape, margin (mm)
 class _Doc:
     """fpdf2 document with the pack's fonts and a few drawing helpers."""
 
-    def __init__(self, title: str, font_dir: str | Path | None):
+    def __init__(self, title: str, font_dir: str | Path | None) -> None:
         from fpdf import FPDF
 
         self.pdf = pdf = FPDF(orientation="L", unit="mm", format="A4")

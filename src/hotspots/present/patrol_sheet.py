@@ -51,8 +51,9 @@ _BRANCA_PAGE = re.compile(
 
 
 def _map_parts(page: str) -> tuple[str, str, str]:
-    """Return a folium page (branca's ``Figure`` layout: head, body, one closing script) split
-    into the three parts the sheet's template places.
+    """Split a folium page into the three parts the sheet's template places.
+
+    The page has branca's ``Figure`` layout: head, body, one closing script.
     """
     m = _BRANCA_PAGE.match(page)
     if m is None:  # a folium/branca release with another page layout: say so, never misplace

@@ -99,6 +99,7 @@ class StreetLayer:
     n_generic: int
 
     def __len__(self) -> int:
+        """Return the number of streets."""
         return len(self.streets)
 
     @property

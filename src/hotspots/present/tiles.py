@@ -101,6 +101,7 @@ class Background:
 
     @property
     def ok(self) -> bool:
+        """Whether the picture was made (tiles were fetched)."""
         return self.image is not None
 
     def data_uri(self) -> str:
@@ -176,14 +177,16 @@ class TileCache:
     files (by modification time, touched on each read) go first.
     """
 
-    def __init__(self, root: Path, max_bytes: int = int(DEFAULT_CACHE_MB * 2**20)):
+    def __init__(self, root: Path, max_bytes: int = int(DEFAULT_CACHE_MB * 2**20)) -> None:
         self.root = Path(root)
         self.max_bytes = int(max_bytes)
 
     def path(self, template: str, z: int, x: int, y: int) -> Path:
+        """Return the cache file of tile ``z/x/y`` of ``template``."""
         return self.root / tile_key(template) / str(z) / str(x) / f"{y}.tile"
 
     def get(self, template: str, z: int, x: int, y: int) -> bytes | None:
+        """Return the cached tile, or None when it is not cached (or unreadable)."""
         p = self.path(template, z, x, y)
         try:
             data = p.read_bytes()
@@ -194,6 +197,7 @@ class TileCache:
         return data
 
     def put(self, template: str, z: int, x: int, y: int, data: bytes) -> None:
+        """Store a tile (written to a temporary file, then renamed into place)."""
         p = self.path(template, z, x, y)
         p.parent.mkdir(parents=True, exist_ok=True)
         tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
@@ -201,6 +205,7 @@ class TileCache:
         os.replace(tmp, p)
 
     def size_bytes(self) -> int:
+        """Total size of the cached tiles in bytes."""
         return sum(f.stat().st_size for f in self.root.rglob("*.tile")) if self.root.is_dir() else 0
 
     def prune(self) -> int:
@@ -223,8 +228,10 @@ class TileCache:
 def fit_extent(
     bounds: tuple[float, float, float, float], w: float, h: float
 ) -> tuple[float, float, float, float]:
-    """Return the extent a ``w`` × ``h`` box shows when ``bounds`` is fitted into it, aspect
-    kept and centred (as :func:`hotspots.present.pack_draw.project` draws)."""
+    """Return the extent a ``w`` × ``h`` box shows when ``bounds`` is fitted into it.
+
+    Aspect kept and centred, as :func:`hotspots.present.pack_draw.project` draws.
+    """
     x0, y0, x1, y1 = bounds
     s = min(w / (x1 - x0), h / (y1 - y0))
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
@@ -266,8 +273,11 @@ def choose_zoom(
     bounds: tuple[float, float, float, float], width_px: int, *, max_zoom: int = 19,
     max_tiles: int = 64,
 ) -> int:  # fmt: skip
-    """Return the zoom whose tile pixels are at least as fine as the picture's pixels
-    (``width_px`` across ``bounds``), lowered until at most ``max_tiles`` tiles cover it."""
+    """Return the zoom whose tile pixels are at least as fine as the picture's pixels.
+
+    The picture is ``width_px`` across ``bounds``; the zoom is lowered until at most ``max_tiles``
+    tiles cover it.
+    """
     x0, _, x1, _ = bounds
     lon, lat = _corners_lonlat(bounds)
     m_per_px = (x1 - x0) / max(width_px, 1)

@@ -522,8 +522,10 @@ class HotspotDetail:
 
 
 def hotspot_detail(records: pd.DataFrame, f: Filters, geometry) -> HotspotDetail:
-    """Return counts by category, monthly trend (whole dataset, same categories) and top locations
-    of the records inside one hotspot polygon (metres)."""
+    """Return the detail of the records inside one hotspot polygon (metres).
+
+    Counts by category, monthly trend (whole dataset, same categories) and top locations.
+    """
     records = narrow(records)
     from hotspots.comparison.windows import dataset_months
     from hotspots.data.areas import Area, records_in_area
