@@ -78,7 +78,10 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--quick", action="store_true", help="50k rows, two runs (what CI runs)")
     args = ap.parse_args()
+    if args.quick:
+        args.rows, args.repeat = 50_000, 2
     load_boundaries()  # loaded once per process in real use too
     with tempfile.TemporaryDirectory() as d:
         path = make_csv(args.rows, Path(d))

@@ -92,7 +92,12 @@ def main() -> None:
     ap.add_argument("--baseline", action="store_true", help="also run with batching off")
     ap.add_argument("--keep", metavar="DIR", help="write the archive here (default: a temp dir)")
     ap.add_argument("--blank-ids", action="store_true", help="empty Crime IDs (a ~40 MB zip)")
+    ap.add_argument(
+        "--quick", action="store_true", help="a 20 MiB archive, with the baseline (what CI runs)"
+    )
     args = ap.parse_args()
+    if args.quick:
+        args.mib, args.baseline = 20.0, True
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(args.keep or tmp)
         work.mkdir(parents=True, exist_ok=True)
@@ -106,14 +111,18 @@ def main() -> None:
         runs = [("batched (default)", None)]
         if args.baseline:
             runs.append(("one batch (baseline)", 100_000))
+        peaks = []
         for label, batch in runs:
             st = run_import(z, work / f"store-{batch}", batch)
+            peaks.append(st["peak_mib"])
             verdict = "within" if st["peak_mib"] <= args.budget_mib else "OVER"
             print(
                 f"{label}: peak RSS {st['peak_mib']:.0f} MiB ({verdict} the "
                 f"{args.budget_mib:.0f} MiB budget); {st['rows']:,} rows in {st['s']:.0f} s "
                 f"({st['rows'] / st['s']:,.0f} rows/s); reconciles={st['reconciles']}; exit {st['rc']}"
             )
+        if len(peaks) == 2:
+            print(f"ratio one batch / batched peak: {peaks[1] / peaks[0]:.2f}x")
 
 
 if __name__ == "__main__":

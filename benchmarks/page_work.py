@@ -47,7 +47,10 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scale", type=float, default=6.0)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--quick", action="store_true", help="scale 0.5, one run each (what CI runs)")
     args = ap.parse_args()
+    if args.quick:
+        args.scale, args.repeat = 0.5, 1
     load_boundaries()
     t = time.perf_counter()
     recs = simulate(seed=3, scale=args.scale).records
@@ -119,7 +122,7 @@ def main() -> int:
     )
 
     # naive baseline: one CircleMarker per record, on a 100k sample, scaled
-    sample = views.apply_filters(recs, f2).head(20_000)
+    sample = views.apply_filters(recs, f2).head(2_000 if args.quick else 20_000)
     t = time.perf_counter()
     nm = folium.Map(tiles=None)
     for lat, lon in zip(sample[S.LAT], sample[S.LON], strict=True):

@@ -18,9 +18,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks"
 
-# Benchmarks whose --quick mode belongs to another branch of this round (import: ingest*;
-# first page: page_work, moved there with the browser benchmarks). Once added, remove them.
-PENDING = {"ingest.py", "ingest_memory.py", "page_work.py"}
+# Benchmarks without a --quick mode yet (none: every benchmark has one).
+PENDING: set[str] = set()
 HELPERS = {"browser_session.py"}  # imported by the browser benchmarks, not run on its own
 # quick modes run by their own smoke tests
 ELSEWHERE = {
@@ -92,6 +91,9 @@ QUICK = {
     "hierarchy.py": ((), ("dbscan", "kde", "ratio")),
     "coverage_evaluation.py": ((), ("coverage of the 95% interval", "ratio")),
     "coverage_pipeline.py": ((), ("relative effect", "ratio")),
+    "ingest.py": ((), ("full ingest", "ratio naive / ours")),
+    "ingest_memory.py": ((), ("batched (default)", "one batch (baseline)", "ratio one batch / batched peak")),
+    "page_work.py": ((), ("Overview page", "Hotspot map: DBSCAN", "ratio naive map / our hotspot page")),
 }  # fmt: skip
 
 
