@@ -50,3 +50,38 @@ def test_the_sweep_fixes_only_selected_rules_unsafely():
     paths = re.search(r"PYTHON_PATHS=\(([^)]*)\)", lint_sh).group(1).split()
     sweep_paths = re.search(r"PATHS=\(([^)]*)\)", SWEEP).group(1).split()
     assert set(paths) == set(sweep_paths)
+
+
+def _raised_first_arguments() -> list[tuple[str, str]]:
+    """(exception name, first string argument) of every ``raise X("...")`` in the package."""
+    import ast
+
+    found = []
+    for path in (ROOT / "src").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            call = node.exc if isinstance(node, ast.Raise) else None
+            if not (isinstance(call, ast.Call) and call.args):
+                continue
+            first = call.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                found.append(
+                    (getattr(call.func, "id", getattr(call.func, "attr", "")), first.value)
+                )
+    return found
+
+
+def test_errmsg_length_lets_through_only_inputerror_parameter_names():
+    # flake8-errmsg.max-string-length exempts short literals from EM101; the only short first
+    # arguments must be InputError's parameter names, so no real message goes unflagged.
+    limit = LINT["flake8-errmsg"]["max-string-length"]
+    raised = _raised_first_arguments()
+    names = [s for exc, s in raised if exc == "InputError"]
+    assert names and max(map(len, names)) < limit
+    short = [(exc, s) for exc, s in raised if len(s) < limit]
+    assert all(exc == "InputError" for exc, _ in short), [x for x in short if x[0] != "InputError"]
+
+
+def test_only_the_schema_alias_is_exempt_from_naming():
+    assert LINT["pep8-naming"]["extend-ignore-names"] == ["S"]
+    text = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "src").rglob("*.py"))
+    assert "from hotspots.data import schema as S\n" in text

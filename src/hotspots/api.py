@@ -61,10 +61,11 @@ class Dataset:
 
     @property
     def path(self) -> Path:
+        """The dataset's folder."""
         return Path(self.store.path)
 
     def months(self) -> list[str]:
-        """The months (``YYYY-MM``) the dataset holds, in order."""
+        """Return the months (``YYYY-MM``) the dataset holds, in order."""
         return list(self.store.months())
 
     def records(
@@ -108,15 +109,18 @@ class Dataset:
         return rec.reset_index(drop=True)
 
     def __repr__(self) -> str:
+        """Return the folder and the span of months held."""
         m = self.months()
         span = f"{m[0]}..{m[-1]}, {len(m)} months" if m else "empty"
         return f"Dataset({str(self.path)!r}, {span})"
 
 
 def _study_area(area: Any):
-    """:func:`hotspots.methods.detect.study_area` (the area clipped to BCP land); for a
-    spec string, computed once per process (clipping a ward to the coast costs more than
-    reading its records)."""
+    """:func:`hotspots.methods.detect.study_area` (the area clipped to BCP land).
+
+    For a spec string, computed once per process (clipping a ward to the coast costs more than
+    reading its records).
+    """
     from hotspots.methods.detect import study_area
 
     if isinstance(area, str):
@@ -191,7 +195,7 @@ def open_dataset(dataset: str | Path = "bundled", *, build: bool = True) -> Data
 
 
 def _records_of(data: Any) -> tuple[pd.DataFrame, list[str] | None]:
-    """Records (a Dataset's, or a frame taken by its CRS) and the months known to hold data."""
+    """Return records (a Dataset's, or a frame taken by its CRS) and the months that hold data."""
     from hotspots.data.frames import records_frame
 
     if isinstance(data, Dataset):
@@ -243,7 +247,7 @@ def compare(
     categories: str | list[str] | tuple[str, ...] | None = None,
     overdispersion: bool = True,
 ) -> PeriodComparison:
-    """Records in window A against window B (what ``hotspots compare`` prints).
+    """Return records in window A against window B (what ``hotspots compare`` prints).
 
     Parameters
     ----------

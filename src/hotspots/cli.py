@@ -31,7 +31,7 @@ def _message(exc: HotspotsError) -> str:
 
 
 def command_help(name: str) -> str:
-    """The ``HELP`` string of ``hotspots.commands.<name>``, read from its source, not imported."""
+    """Return the ``HELP`` string of ``hotspots.commands.<name>``, from source, unimported."""
     spec = importlib.util.find_spec(f"hotspots.commands.{name}")
     if spec is None or spec.origin is None:
         raise ModuleNotFoundError(f"no command module {name!r}", name=f"hotspots.commands.{name}")
@@ -48,7 +48,7 @@ def command_help(name: str) -> str:
 
 
 def _command_word(argv: list[str]) -> str | None:
-    """The subcommand named in ``argv`` (the first word that is not an option), if any."""
+    """Return the subcommand named in ``argv`` (the first word that is not an option), if any."""
     for arg in argv:
         if arg == "--":
             return None
@@ -58,7 +58,7 @@ def _command_word(argv: list[str]) -> str | None:
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The parser; only ``command`` (if one of :data:`COMMANDS`) gets its module and arguments."""
+    """Return the parser; only ``command`` (of :data:`COMMANDS`) gets its module and arguments."""
     parser = argparse.ArgumentParser(
         prog="hotspots",
         description="Crime and ASB hotspots for Bournemouth, Christchurch and Poole.",
@@ -80,6 +80,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the ``hotspots`` command line on ``argv`` (default ``sys.argv``); return its exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(_command_word(argv))
     args = parser.parse_args(argv)

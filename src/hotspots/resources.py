@@ -23,12 +23,12 @@ def _package_dir(name: str) -> Path:
 
 
 def geodata_dir() -> Path:
-    """The bundled ``geodata`` folder (``HOTSPOTS_GEODATA`` overrides)."""
+    """Return the bundled ``geodata`` folder (``HOTSPOTS_GEODATA`` overrides)."""
     env = os.environ.get("HOTSPOTS_GEODATA")
     return Path(env) if env else _package_dir("geodata")
 
 
 def static_dir() -> Path:
-    """The vendored web assets folder, ``static`` (``HOTSPOTS_STATIC`` overrides)."""
+    """Return the vendored web assets folder, ``static`` (``HOTSPOTS_STATIC`` overrides)."""
     env = os.environ.get("HOTSPOTS_STATIC")
     return Path(env) if env else _package_dir("static")

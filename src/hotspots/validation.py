@@ -67,7 +67,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def is_number(value: object) -> bool:
-    """A real number that is not a bool (Python or numpy scalar); NaN counts here."""
+    """Return a real number that is not a bool (Python or numpy scalar); NaN counts here."""
     return isinstance(value, (Real, np.integer, np.floating)) and not isinstance(
         value, (bool, np.bool_)
     )
@@ -77,11 +77,11 @@ class Constraint:
     """One kind of accepted value; ``str(constraint)`` says it in words."""
 
     def is_satisfied_by(self, value: object) -> bool:  # pragma: no cover - abstract
-        """True when ``value`` is of this kind."""
+        """Return True when ``value`` is of this kind."""
         raise NotImplementedError
 
     def convert(self, value: Any) -> Any:
-        """The value as the function should use it (numbers become Python numbers)."""
+        """Return the value as the function should use it (numbers become Python numbers)."""
         return value
 
 
@@ -113,7 +113,7 @@ class Interval(Constraint):
         self.type, self.left, self.right, self.closed, self.unit = type, left, right, closed, unit
 
     def is_satisfied_by(self, value: object) -> bool:
-        """True for a finite number of the right type inside the interval."""
+        """Return True for a finite number of the right type inside the interval."""
         if not is_number(value):
             return False
         v = float(value)  # type: ignore[arg-type]
@@ -128,11 +128,11 @@ class Interval(Constraint):
         return above and below
 
     def convert(self, value: Any) -> Any:
-        """A Python ``int`` (whole-number interval) or ``float``."""
+        """Return a Python ``int`` (whole-number interval) or ``float``."""
         return int(value) if self.type is Integral else float(value)
 
     def __str__(self) -> str:
-        """The interval in words, as messages say it ("a whole number from 1 to 12")."""
+        """Return the interval in words, as messages say it ("a whole number from 1 to 12")."""
         kind = "a whole number" if self.type is Integral else "a number"
         lo_in = self.closed in ("both", "left")
         hi_in = self.closed in ("both", "right")
@@ -159,14 +159,14 @@ class Options(Constraint):
         self.options = tuple(options)
 
     def is_satisfied_by(self, value: object) -> bool:
-        """True when ``value`` equals an option of the same type."""
+        """Return True when ``value`` equals an option of the same type."""
         try:
             return any(value == o and type(value) is type(o) for o in self.options)
         except (TypeError, ValueError):
             return False
 
     def __str__(self) -> str:
-        """The options in words."""
+        """Return the options in words."""
         return "one of " + ", ".join(str(o) for o in self.options)
 
 
@@ -174,15 +174,15 @@ class Boolean(Constraint):
     """``True`` or ``False`` (also numpy's); never 0 or 1."""
 
     def is_satisfied_by(self, value: object) -> bool:
-        """True for Python's or numpy's ``True`` and ``False`` only."""
+        """Return True for Python's or numpy's ``True`` and ``False`` only."""
         return isinstance(value, (bool, np.bool_))
 
     def convert(self, value: Any) -> Any:
-        """A Python ``bool`` (numpy's too)."""
+        """Return a Python ``bool`` (numpy's too)."""
         return bool(value)
 
     def __str__(self) -> str:
-        """The words "True or False"."""
+        """Return the words "True or False"."""
         return "True or False"
 
 
@@ -194,11 +194,11 @@ class InstanceOf(Constraint):
         self.description = description
 
     def is_satisfied_by(self, value: object) -> bool:
-        """True for an instance of one of the types."""
+        """Return True for an instance of one of the types."""
         return isinstance(value, self.types)
 
     def __str__(self) -> str:
-        """The description, or the types' names."""
+        """Return the description, or the types' names."""
         return self.description or "an instance of " + " or ".join(t.__name__ for t in self.types)
 
 
@@ -209,16 +209,16 @@ class NoneAllowed(Constraint):
         self.meaning = meaning
 
     def is_satisfied_by(self, value: object) -> bool:
-        """True for ``None`` only."""
+        """Return True for ``None`` only."""
         return value is None
 
     def __str__(self) -> str:
-        """What ``None`` means here ("None" unless told)."""
+        """Return what ``None`` means here ("None" unless told)."""
         return self.meaning
 
 
 def make_constraint(spec: object) -> Constraint:
-    """A :class:`Constraint` from a declaration.
+    """Return a :class:`Constraint` from a declaration.
 
     A declaration is a Constraint, ``None``, ``"boolean"``, a type (instance check) or a
     set/tuple/list of options.
@@ -287,7 +287,7 @@ def validate_params(
     constraints: Mapping[str, Iterable[object]],
     hints: Mapping[str, str] | None = None,
 ) -> Callable[[F], F]:
-    """Decorator: check the named arguments of every call against ``constraints``.
+    """Check the named arguments of every call against ``constraints`` (a decorator).
 
     The wrapped function receives the converted values (Python ``int``/``float``), and
     keeps its signature (``inspect.signature`` follows ``__wrapped__``).

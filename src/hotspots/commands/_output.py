@@ -56,7 +56,7 @@ def require_records(recs: pd.DataFrame, store: Store, what: str = "") -> pd.Data
 
 
 def add_disclosure_argument(p: argparse.ArgumentParser) -> None:
-    """The ``--exact-counts`` flag: counts under 5 are withheld without it."""
+    """Add the ``--exact-counts`` flag: counts under 5 are withheld without it."""
     p.add_argument(
         "--exact-counts",
         action="store_true",
@@ -68,7 +68,7 @@ def add_disclosure_argument(p: argparse.ArgumentParser) -> None:
 def suppress_below_from_args(
     args: argparse.Namespace, what: str, details: dict | None = None
 ) -> int | None:
-    """The disclosure threshold for a CLI run.
+    """Return the disclosure threshold for a CLI run.
 
     As :func:`hotspots.present.disclosure.suppress_below_for` decides it.
 

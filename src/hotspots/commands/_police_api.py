@@ -49,7 +49,7 @@ def refuse_simulated(args: argparse.Namespace) -> None:
 
 
 def police_api_from_args(args: argparse.Namespace) -> PoliceApi:
-    """The police.uk client the options ask for (the root checked, retries at least 0)."""
+    """Return the police.uk client the options ask for (the root checked, retries at least 0)."""
     from hotspots.data.fetch import PoliceApi, api_root
 
     return PoliceApi(api_root(args.api_url), retries=max(args.retries, 0))

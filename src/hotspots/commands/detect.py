@@ -61,6 +61,7 @@ _SUFFIX_FORMAT = {
 
 
 def add_arguments(p) -> None:
+    """Add the ``detect`` options to the subcommand's parser."""
     p.add_argument(
         "--method",
         choices=METHODS,
@@ -283,6 +284,7 @@ def detect(args):
 
 
 def run(args) -> int:
+    """Find the hotspots ``args`` ask for, print them (or write the export); return an exit code."""
     from hotspots.present.export_prep import suppress_counts
     from hotspots.present.exports import export_file
     from hotspots.present.tables import format_count, format_share, nest_hotspots

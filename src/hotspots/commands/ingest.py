@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from hotspots.data.store import add_store_arguments, store_from_args
 from hotspots.present.escape import csv_frame
+
+if TYPE_CHECKING:
+    import argparse
+
 
 NAME = "ingest"
 HELP = "import police.uk street CSVs (files, folders, .zip) or force exports into the store"
 
 
-def add_arguments(p) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the ``ingest`` options to the subcommand's parser."""
     p.add_argument("paths", nargs="+", metavar="PATH", help="CSV files, folders or .zip archives")
     add_store_arguments(p, default_dataset="imported")
     p.add_argument(
@@ -59,7 +65,8 @@ def add_arguments(p) -> None:
     )
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Import the files named in ``args`` into the store; return the exit code."""
     from hotspots.data.force_export import load_mapping
 
     fmt = args.fmt or ("force-export" if args.mapping else "police.uk")
@@ -96,7 +103,8 @@ def run(args) -> int:
             + f"  ({'reconciles' if rep['reconciles'] else 'DOES NOT RECONCILE'})"
         )
         print(
-            f"in BCP {rep['rows_in_bcp']:,}; outside BCP (kept, flagged) {rep['rows_outside_bcp']:,}"
+            f"in BCP {rep['rows_in_bcp']:,}; "
+            f"outside BCP (kept, flagged) {rep['rows_outside_bcp']:,}"
             + (
                 f"; not kept (--keep {args.keep}) {rep['rows_not_kept']:,}"
                 if rep["rows_not_kept"]
@@ -128,7 +136,7 @@ def run(args) -> int:
 class _ProgressBar:
     """A one-line progress bar on stderr: files done, rows read, rows per second."""
 
-    def __init__(self, width: int = 30):
+    def __init__(self, width: int = 30) -> None:
         self.width = width
         self.done = self.total = self.n_rows = 0
         self.rate = 0.0

@@ -190,7 +190,7 @@ class HotspotChange:
         )
 
     def to_dict(self) -> dict:
-        """The parameters and class counts, JSON-safe."""
+        """Return the parameters and class counts, JSON-safe."""
         return {
             "method": "gistar change",
             "area": self.area_name,
@@ -326,7 +326,7 @@ class SeasonalHotspots:
         return {c: int(vc.get(c, 0)) for c in SEASON_CLASSES}
 
     def to_dict(self) -> dict:
-        """The parameters and class counts, JSON-safe."""
+        """Return the parameters and class counts, JSON-safe."""
         return {
             "method": "gistar seasonal",
             "area": self.area_name,

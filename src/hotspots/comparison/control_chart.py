@@ -76,7 +76,7 @@ class ControlChart:
     notes: list[str] = field(default_factory=list)
 
     def unusual(self) -> pd.DataFrame:
-        """The months outside the 99.8% limits, newest first."""
+        """Return the months outside the 99.8% limits, newest first."""
         t = self.table
         out = t[t["flag"].isin(["high", "low"])]
         return out.sort_values(["month", "category"], ascending=[False, True]).reset_index(
@@ -203,7 +203,7 @@ def control_chart(counts: pd.DataFrame, *, min_months: int = MIN_MONTHS) -> Cont
 
 
 def rolling_12_months(totals: pd.Series) -> pd.Series:
-    """The total of the 12 calendar months ending at each month, where all 12 are present.
+    """Return the total of the 12 calendar months ending at each month, where all 12 are present.
 
     ``totals`` is indexed by month (``YYYY-MM``); a month whose 12-month window has a gap
     gets NA (a total over fewer months would not be comparable).

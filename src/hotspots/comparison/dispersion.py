@@ -123,7 +123,7 @@ class Dispersion:
         return max(lo, MIN_PHI), max(hi, MIN_PHI)
 
     def at(self, phi: float) -> Dispersion:
-        """The same dispersion with ``phi`` replaced (to ask how a verdict depends on it)."""
+        """Return the same dispersion with ``phi`` replaced (to ask how a verdict depends on it)."""
         from dataclasses import replace
 
         return replace(self, phi=max(float(phi), MIN_PHI))
@@ -282,19 +282,19 @@ def estimate_dispersion(counts: pd.Series | dict, *, source: str = "monthly coun
 
 
 def glm_dispersion(estimate: float, df: float, n: int, model: str, source: str) -> Dispersion:
-    """A :class:`Dispersion` from a fitted model's Pearson estimate (Poisson if df < MIN_DF)."""
+    """Return a :class:`Dispersion` from a fitted model's Pearson estimate (Poisson: df<MIN_DF)."""
     if not (math.isfinite(estimate) and df >= MIN_DF):
         return Dispersion(1.0, float("nan"), float("inf"), n, "none", source)
     return Dispersion(_floor(estimate, df), estimate, df, n, model, source)
 
 
 def _floor(estimate: float, df: float) -> float:
-    """The dispersion used: the estimate, at least :data:`MIN_PHI`."""
+    """Return the dispersion used: the estimate, at least :data:`MIN_PHI`."""
     return max(float(estimate), MIN_PHI)
 
 
 def monthly_series(month_column: pd.Series, months: Iterable[str]) -> pd.Series:
-    """Records per month over ``months`` (0 where none) from a column of ``YYYY-MM``."""
+    """Return records per month over ``months`` (0 where none) from a column of ``YYYY-MM``."""
     months = list(months)
     return month_column.value_counts().reindex(months, fill_value=0).astype(float)
 
@@ -378,7 +378,7 @@ def pooled_dispersion(
 def area_dispersion(
     records: pd.DataFrame, months: Iterable[str], *, area_kind: str, what: str
 ) -> Dispersion:
-    """The dispersion for an area's counts: pooled over its wards or LSOAs when defensible.
+    """Return the dispersion for an area's counts: pooled over its wards or LSOAs when defensible.
 
     Pools the wards in the area (its LSOAs when the area is a ward or smaller)
     with :func:`pooled_dispersion`; pooling is used when at least

@@ -222,7 +222,7 @@ def _snap_point_dispersion(
     loc: np.ndarray, month_idx: np.ndarray, n_months: int, after_m: np.ndarray,
     months: list[str], zone_name: str, gcats: tuple[str, ...],
 ) -> Dispersion:  # fmt: skip
-    """A zone's own dispersion from its snap points' monthly counts (:func:`subunit_dispersion`)."""
+    """Return a zone's dispersion from its points' monthly counts (:func:`subunit_dispersion`)."""
     codes, inv = np.unique(loc, return_inverse=True)
     y = np.zeros((len(codes), n_months), dtype=np.int64)
     np.add.at(y, (inv, month_idx), 1)
@@ -236,7 +236,7 @@ def _evaluate_group(
     gcats: tuple[str, ...], cntm: np.ndarray, after_m: np.ndarray, months: list[str],
     tb: int, ta: int, conf: float, has_ring: bool, snap_disp: list[Dispersion] | None = None,
 ) -> GroupEvaluation:  # fmt: skip
-    """The statistics of one group from its zones x months counts (target, ring, control)."""
+    """Return the statistics of one group from its zones x months counts (target, ring, control)."""
     cnt = np.column_stack([cntm[:, ~after_m].sum(axis=1), cntm[:, after_m].sum(axis=1)])
     (t0, t1), (d0, d1), (c0, c1) = (tuple(int(v) for v in cnt[i]) for i in range(3))
     label = _group_label(gcats)

@@ -231,7 +231,7 @@ class GroupEvaluation:
         return self.displacement.net_effect_buffer
 
     def to_dict(self) -> dict:
-        """The numbers, JSON-safe (:mod:`hotspots.present.evaluation_words` adds the readings)."""
+        """Return the numbers, JSON-safe (``present.evaluation_words`` adds the readings)."""
         num = W.json_number
 
         def change(prefix: str, r: RateRatio) -> dict:
@@ -348,14 +348,14 @@ class Evaluation:
     buffer_area_km2: float
 
     def group(self, label: str) -> GroupEvaluation:
-        """The group called ``label`` ("crime" or "ASB"); KeyError if there is none."""
+        """Return the group called ``label`` ("crime" or "ASB"); KeyError if there is none."""
         for g in self.groups:
             if g.label == label:
                 return g
         raise KeyError(label)
 
     def to_dict(self) -> dict:
-        """The zones, windows and each group's numbers, JSON-safe."""
+        """Return the zones, windows and each group's numbers, JSON-safe."""
         return {
             "target": self.target_name,
             "target_spec": self.target_spec,

@@ -109,7 +109,7 @@ def _pairs(value: Any, n: int, argument: str) -> tuple[tuple, ...]:
 
 
 def coerce_report(report: WardReport | Mapping[str, Any]) -> WardReport:
-    """A :class:`WardReport` from itself or from a plain dict with the same keys.
+    """Return a :class:`WardReport` from itself or from a plain dict with the same keys.
 
     ``categories`` may be a list of :class:`CategoryRow`, of dicts with
     ``category``, ``count`` and ``previous``, of ``(category, count[, previous])``
@@ -300,7 +300,7 @@ def _add_months(month: str, k: int) -> str:
 
 # --- tables of counts ----------------------------------------------------------------------
 def location_counts(records: pd.DataFrame) -> pd.DataFrame:
-    """Records per distinct location (x, y in metres), largest first.
+    """Return records per distinct location (x, y in metres), largest first.
 
     Parameters
     ----------
@@ -361,7 +361,7 @@ def outcome_mix(records: pd.DataFrame, top: int = 8) -> pd.DataFrame:
 
 
 def trend_by_month(records: pd.DataFrame, months: list[str] | None = None) -> pd.DataFrame:
-    """Records per month split into ASB and crime (month, ASB, Crime); a month with none is 0."""
+    """Return records per month split into ASB and crime (month, ASB, Crime); 0 for none."""
     if months is None:
         present = sorted(records[S.MONTH].unique()) if len(records) else []
         months = present

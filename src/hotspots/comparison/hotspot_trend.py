@@ -118,7 +118,7 @@ CHANGE_COLUMNS: list[str] = [
 
 
 def comparison_window(now: Window | str | tuple[str, str], compare: str) -> Window:
-    """The comparison period of ``now``: ``"previous"`` (same length, just before) or ``"year"``.
+    """Return the comparison period of ``now``: ``"previous"`` (just before) or ``"year"``.
 
     :func:`hotspots.comparison.windows.comparison_window`, the one window model.
     """

@@ -72,7 +72,7 @@ class Intervention:
         object.__setattr__(self, "buffer_m", b)
 
     def after(self, year: int) -> Window:
-        """The intervention's months in ``year``."""
+        """Return the intervention's months in ``year``."""
         return season(year, self.start_month, self.end_month)
 
     @property
@@ -81,7 +81,7 @@ class Intervention:
         return self.after(self.years[0]).label.rsplit(" ", 1)[0]
 
     def to_dict(self) -> dict:
-        """The fields as the register file stores them (without ``source``)."""
+        """Return the fields as the register file stores them (without ``source``)."""
         d = asdict(self)
         d["years"] = list(self.years)
         d.pop("source")
@@ -116,7 +116,7 @@ def _from_mapping(d: dict, source: str) -> Intervention:
 
 
 def load_interventions(user_path: Path | None = None) -> list[Intervention]:
-    """The shipped register followed by people's own (a bad user entry is skipped)."""
+    """Return the shipped register followed by people's own (a bad user entry is skipped)."""
     with _shipped_path().open("rb") as fh:
         shipped = [_from_mapping(d, "shipped") for d in tomllib.load(fh).get("intervention", [])]
     path = user_path or user_register_path()
@@ -156,7 +156,7 @@ def add_intervention(iv: Intervention, user_path: Path | None = None) -> Path:
 
 # --------------------------------------------------------------------------- windows
 def clamp_window(w: Window, available: Iterable[str]) -> Window | None:
-    """The part of ``w`` between its first and last month of data; None when it has none."""
+    """Return the part of ``w`` between its first and last month of data; None when it has none."""
     present = [m for m in w.months if m in set(available)]
     return Window(present[0], present[-1]) if present else None
 
@@ -224,7 +224,7 @@ class WindowChoice:
 def intervention_windows(
     iv: Intervention, year: int, available: Iterable[str], *, years_back: int = 1
 ) -> WindowChoice:
-    """The after and before windows of an intervention, clamped to months with data.
+    """Return the after and before windows of an intervention, clamped to months with data.
 
     The after window is the intervention's months in ``year``; the before window the same
     months ``years_back`` years earlier.
@@ -242,7 +242,7 @@ def intervention_windows(
 def default_evaluation(
     available: Iterable[str], interventions: list[Intervention] | None = None
 ) -> WindowChoice | None:
-    """The first registered intervention-year whose windows are complete in the data.
+    """Return the first registered intervention-year whose windows are complete in the data.
 
     An intervention's ``first_evaluated`` year comes first, then its other years,
     latest first. None when no registered intervention can be evaluated.

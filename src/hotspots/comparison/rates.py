@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -43,6 +44,10 @@ from hotspots.data import schema as S
 from hotspots.data.areas import Area, resolve_area
 from hotspots.data.select import filter_records
 from hotspots.errors import InputError
+
+if TYPE_CHECKING:
+    import numpy as np
+
 
 __all__ = [
     "RateRatio",
@@ -193,7 +198,7 @@ class PeriodComparison:
         )
 
     def to_dict(self) -> dict:
-        """The area, windows, counts, change and interval, JSON-safe."""
+        """Return the area, windows, counts, change and interval, JSON-safe."""
         r = self.result
         lo, hi = r.pct_ci
         return {
@@ -367,7 +372,7 @@ def compare_periods(
     ca = cat[in_a].value_counts()
     cb = cat[in_b].value_counts()
 
-    def disp_of(mask, what: str) -> Dispersion:
+    def disp_of(mask: np.ndarray | slice, what: str) -> Dispersion:
         if not overdispersion:
             return POISSON
         return area_dispersion(sub[mask], have, area_kind=ar.kind, what=f"{what} in {ar.name}")

@@ -179,7 +179,7 @@ def rate_ratio(
 
 
 def depends_on_dispersion(r: RateRatio) -> bool:
-    """True when the verdict on ``r`` turns on the dispersion's uncertainty.
+    """Return True when the verdict on ``r`` turns on the dispersion's uncertainty.
 
     The interval is recomputed with φ at the low and the high end of its 95% range
     (:attr:`~hotspots.comparison.dispersion.Dispersion.ci`): the verdict depends on φ

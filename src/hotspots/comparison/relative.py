@@ -277,7 +277,7 @@ def relative_effect_zones(
     x0: int, x1: int, c0: int, c1: int, zone: Dispersion, control: Dispersion,
     conf: float = 0.95,
 ) -> RelativeEffect:  # fmt: skip
-    """The ratio of rate ratios with a separate dispersion for the zone and the control.
+    """Return the ratio of rate ratios with a separate dispersion for the zone and the control.
 
     ``var log RRR = phi_x (1/x0 + 1/x1) + phi_c (1/c0 + 1/c1)`` with each zone's
     own dispersion (e.g. :func:`subunit_dispersion`), and Student's t quantiles

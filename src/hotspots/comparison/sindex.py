@@ -175,7 +175,7 @@ class SIndexResult:
         )
 
     def to_dict(self) -> dict:
-        """The parameters, S indices and counts, JSON-safe."""
+        """Return the parameters, S indices and counts, JSON-safe."""
         return {
             "method": "Andresen S index",
             "area": self.area_name,

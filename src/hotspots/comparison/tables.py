@@ -72,7 +72,7 @@ _QUARTER_MONTHS = ("Apr–Jun", "Jul–Sep", "Oct–Dec", "Jan–Mar")
 
 
 def financial_year(month: str) -> int:
-    """The financial year (April to March) of a ``YYYY-MM`` month, by its starting year."""
+    """Return the financial year (April to March) of a ``YYYY-MM`` month, by its starting year."""
     y, m = int(month[:4]), int(month[5:7])
     return y if m >= 4 else y - 1
 
@@ -128,7 +128,7 @@ class PublishedTable:
     labels: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
-    def _cell(self, v) -> str:
+    def _cell(self, v: object) -> str:
         if v is None or (not isinstance(v, str) and pd.isna(v)):
             return "n/a"
         if isinstance(v, float):
@@ -153,7 +153,7 @@ class PublishedTable:
         return self.frame.to_csv(index=False, lineterminator="\n")
 
     def to_markdown(self) -> str:
-        """The table as Markdown (pipes escaped)."""
+        """Return the table as Markdown (pipes escaped)."""
         head, rows = self._display_rows()
 
         def esc(s: str) -> str:
@@ -169,7 +169,7 @@ class PublishedTable:
         return "\n".join(out) + "\n"
 
     def to_html(self) -> str:
-        """The table as escaped HTML with its caption."""
+        """Return the table as escaped HTML with its caption."""
         head, rows = self._display_rows()
         e = html.escape
         parts = [
@@ -203,7 +203,7 @@ class PublishedTable:
         raise InputError("format", fmt, "csv, markdown or html")
 
     def to_dict(self) -> dict:
-        """The title, columns, labels and rows, JSON-safe."""
+        """Return the title, columns, labels and rows, JSON-safe."""
         return {
             "title": self.title,
             "columns": list(self.frame.columns),
@@ -333,7 +333,7 @@ def quarterly_table(
     area: Area | str | None = None,
     available_months: Iterable[str] | None = None,
 ) -> PublishedTable:
-    """The quarterly indicator table: baseline year total against Q1..Q4 of the current year.
+    """Return the quarterly indicator table: baseline year total against Q1..Q4 of the current year.
 
     Parameters
     ----------
@@ -425,7 +425,7 @@ def quarterly_table(
             m = m & (st == subtype).fillna(False).to_numpy(dtype=bool)
         counts = month[m].value_counts()
 
-        def total(months: list[str], counts=counts) -> int:
+        def total(months: list[str], counts: pd.Series = counts) -> int:
             return int(sum(int(counts.get(x, 0)) for x in months))
 
         # a baseline year with no data at all is "n/a", not a real zero

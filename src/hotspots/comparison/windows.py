@@ -108,7 +108,7 @@ class Window:
         return present, missing
 
     def __str__(self) -> str:
-        """The window's label ("Jan–Mar 2024")."""
+        """Return the window's label ("Jan–Mar 2024")."""
         return self.label
 
 
@@ -124,7 +124,7 @@ def window(spec: str | Window | tuple[str, str], argument: str = "window") -> Wi
 
 @validate_params({"start_month": [MONTH_NUMBER], "end_month": [MONTH_NUMBER]})
 def season(year: int, start_month: int = SEASON_START, end_month: int = SEASON_END) -> Window:
-    """The same calendar months in ``year``: ``season(2021)`` is Apr–Aug 2021.
+    """Return the same calendar months in ``year``: ``season(2021)`` is Apr–Aug 2021.
 
     A season that wraps the new year (``start_month > end_month``, e.g. Nov–Feb)
     starts in ``year`` and ends in ``year + 1``.
@@ -134,7 +134,7 @@ def season(year: int, start_month: int = SEASON_START, end_month: int = SEASON_E
 
 
 def shift_years(w: Window, years: int) -> Window:
-    """The same window ``years`` later (negative: earlier)."""
+    """Return the same window ``years`` later (negative: earlier)."""
     s = pd.Period(w.start, freq="M") + 12 * years
     e = pd.Period(w.end, freq="M") + 12 * years
     return Window(str(s), str(e))
@@ -142,12 +142,12 @@ def shift_years(w: Window, years: int) -> Window:
 
 @validate_params({"n": [Interval(Integral, 1, None, unit="years")]})
 def previous_years(w: Window, n: int) -> list[Window]:
-    """The same window in each of the ``n`` previous years, most recent first."""
+    """Return the same window in each of the ``n`` previous years, most recent first."""
     return [shift_years(w, -k) for k in range(1, n + 1)]
 
 
 def dataset_months(records: pd.DataFrame) -> list[str]:
-    """The months a dataset has records for, sorted (``YYYY-MM``)."""
+    """Return the months a dataset has records for, sorted (``YYYY-MM``)."""
     if len(records) == 0:
         return []
     return sorted(str(m) for m in records[S.MONTH].dropna().unique())
@@ -163,7 +163,7 @@ class DefaultWindows:
     reason: str
 
     def to_dict(self) -> dict:
-        """The two windows and why they were chosen."""
+        """Return the two windows and why they were chosen."""
         return {"a": self.a.spec, "b": self.b.spec, "reason": self.reason}
 
 
@@ -275,7 +275,7 @@ COMPARISONS = {
 
 @validate_params({"n_months": [Interval(Integral, 1, None, unit="months")]})
 def default_window(months: Iterable[str] | pd.DataFrame, n_months: int = DEFAULT_MONTHS) -> Window:
-    """The default window: the latest complete months of the dataset.
+    """Return the default window: the latest complete months of the dataset.
 
     The last ``n_months`` months of the latest unbroken stretch of months with data
     (all of that stretch when it is shorter), so a window never spans a gap. Every
@@ -303,7 +303,7 @@ def default_window(months: Iterable[str] | pd.DataFrame, n_months: int = DEFAULT
 
 
 def comparison_window(w: Window | str, kind: str = "year") -> Window:
-    """The window ``w`` is compared with, by ``kind``.
+    """Return the window ``w`` is compared with, by ``kind``.
 
     ``"year"``: the same months a year earlier; ``"previous"``: the months just before it,
     of the same length.
@@ -470,7 +470,7 @@ class Baseline:
         return s + (f". {self.gap[:1].upper() + self.gap[1:]}." if self.gap else ".")
 
     def to_dict(self) -> dict:
-        """The window, count, earlier years and comparison, JSON-safe."""
+        """Return the window, count, earlier years and comparison, JSON-safe."""
         r = self.vs_mean
         out = {
             "window": self.window.spec,

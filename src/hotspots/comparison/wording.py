@@ -25,7 +25,7 @@ _FRACTIONS = (
 
 
 def pct(v: float, signed: bool = True) -> str:
-    """A percentage rounded for people: ``-24%``, ``+3%``, ``-0.4%``; ``n/a`` when not finite."""
+    """Round a percentage for people: ``-24%``, ``+3%``, ``-0.4%``; ``n/a`` when not finite."""
     if not math.isfinite(v):
         return "n/a"
     digits = 1 if abs(v) < 0.95 else 0
@@ -50,12 +50,12 @@ def about(change_pct: float) -> str:
 
 
 def _a(p: str) -> str:
-    """``a 4%`` / ``an 8%`` / ``an 11%`` / ``an 89%``: the article as the number is said."""
+    """Return the article as the number is said: ``a 4%`` / ``an 8%`` / ``an 11%`` / ``an 89%``."""
     return "an" if p.startswith("8") or p.split("%")[0].split(".")[0] in ("11", "18") else "a"
 
 
 def between(lo: float, hi: float) -> str:
-    """The interval of a percentage change in words, signs said as falls and rises."""
+    """Return the interval of a percentage change in words, signs said as falls and rises."""
     if not (math.isfinite(lo) and math.isfinite(hi)):
         if math.isfinite(lo):
             p = pct(lo, False)
@@ -70,6 +70,7 @@ def between(lo: float, hi: float) -> str:
 
 
 def chance(excludes_no_change: bool) -> str:
+    """Say whether a change could be chance, from whether its interval excludes no change."""
     return (
         "this is unlikely to be chance"
         if excludes_no_change
@@ -104,14 +105,14 @@ def fewer_more(n: float) -> str:
     return f"{r:,} {'fewer' if n < 0 else 'more'}"
 
 
-def sig_round(v, digits: int = 3):
+def sig_round(v: object, digits: int = 3):
     """Round a float to ``digits`` significant figures (p-values, ratios); others unchanged."""
     if isinstance(v, bool) or not isinstance(v, float) or not math.isfinite(v) or v == 0:
         return v
     return round(v, max(0, digits - 1 - int(math.floor(math.log10(abs(v))))))
 
 
-def json_number(v) -> float | None:
+def json_number(v: object) -> float | None:
     """JSON/CSV-safe number to 4 significant figures; NaN and infinities become None."""
     if isinstance(v, numbers.Real) and math.isfinite(v):
         return sig_round(float(v), 4)

@@ -91,6 +91,7 @@ class Principal:
     team: str = ""
 
     def at_least(self, role: str) -> bool:
+        """Return True when this role is ``role`` or one with more rights (:data:`ROLES`)."""
         return ROLES.index(self.role) >= ROLES.index(role)
 
 
@@ -116,6 +117,7 @@ class DatasetAccess:
     created: str | None = None
 
     def to_dict(self) -> dict:
+        """Return the access as the ``access.json`` file stores it."""
         return {
             "level": self.level,
             "owner": self.owner,
@@ -151,7 +153,7 @@ def _entries(table: object, where: str) -> dict[str, tuple[str, str]]:
 
 
 def load_config(path: str | Path | None = None) -> AccessConfig:
-    """The role config from ``path``, else ``HOTSPOTS_ACCESS``, else the default (all viewers).
+    """Read the role config from ``path``, else ``HOTSPOTS_ACCESS``, else the default (all viewers).
 
     Raises :class:`~hotspots.errors.InputError` for a missing file or an unknown role, so a
     mistyped config fails loudly at sign-in rather than handing out the wrong rights.
@@ -187,7 +189,7 @@ def _claim_list(value: object) -> tuple[str, ...]:
 
 
 def principal_from_claims(claims: Mapping[str, object], config: AccessConfig) -> Principal | None:
-    """The :class:`Principal` for an ID token's claims; None when the config refuses them.
+    """Return the :class:`Principal` for an ID token's claims; None when the config refuses them.
 
     ``user`` is ``email``, else ``preferred_username``, else ``sub``. Matching is
     case-insensitive on the user's email, username and ``sub`` and on group names.
@@ -224,7 +226,7 @@ def _path(dataset: str) -> Path:
 
 
 def dataset_access(dataset: str, path: str | Path | None = None) -> DatasetAccess:
-    """A dataset's access (its ``access.json``, else the default for its name)."""
+    """Return a dataset's access (its ``access.json``, else the default for its name)."""
     f = Path(path or _path(dataset)) / ACCESS_FILE
     try:
         raw = json.loads(f.read_text(encoding="utf-8"))
@@ -323,7 +325,7 @@ def can_audit(principal: Principal | None) -> bool:
 
 
 def check_read(principal: Principal | None, dataset: str, path: str | Path | None = None) -> None:
-    """Raise :class:`~hotspots.errors.AccessDeniedError` unless ``principal`` may read ``dataset``."""
+    """Raise an ``AccessDeniedError`` unless ``principal`` may read ``dataset``."""
     if principal is not None and not can_read(principal, dataset, path):
         raise AccessDeniedError(
             f"access denied: dataset {dataset!r} is restricted to analysts of its team "
@@ -332,7 +334,7 @@ def check_read(principal: Principal | None, dataset: str, path: str | Path | Non
 
 
 def visible_datasets(principal: Principal | None, names: Iterable[str] | None = None) -> list[str]:
-    """The datasets ``principal`` may see, of ``names`` (default: every dataset in the store)."""
+    """Return the datasets ``principal`` may see, of ``names`` (default: every one in the store)."""
     if names is None:
         from hotspots.data.store_layout import known_datasets
 
@@ -370,7 +372,7 @@ def delete_dataset(principal: Principal | None, dataset: str) -> int:
 
 
 def dataset_name(text: str) -> str:
-    """A name for a new dataset typed by a person: lower case letters, digits, ``-`` and ``_``.
+    """Check a name typed for a new dataset: lower case letters, digits, ``-`` and ``_``.
 
     Raises :class:`~hotspots.errors.InputError` for anything else (a path, a dot-name,
     an empty name, a built-in name).

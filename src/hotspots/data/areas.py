@@ -78,6 +78,7 @@ class Area:
 
     @property
     def area_km2(self) -> float:
+        """Area of the geometry in km² (EPSG:27700 metres)."""
         return float(self.geometry.area) / 1e6
 
 
@@ -122,7 +123,7 @@ def _from_file(path: Path, spec: str) -> Area:
 
 
 def geometry_area(geom: object, argument: str = "area") -> Area:
-    """An :class:`Area` from a shapely geometry (EPSG:27700 metres) or a GeoDataFrame/GeoSeries.
+    """Make an :class:`Area` from a shapely geometry (EPSG:27700 metres) or GeoDataFrame/GeoSeries.
 
     A GeoDataFrame or GeoSeries is taken by its CRS and reprojected to EPSG:27700 (one
     without a CRS is refused); its polygons are dissolved into one.
@@ -142,7 +143,7 @@ KINDS = ("town", "ward", "place")  # what a link's area may name
 
 
 def link_area_spec(text: str, boundaries: Boundaries | None = None) -> str | None:
-    """The area spec a link's ``area`` names, or None when it names none.
+    """Return the area spec a link's ``area`` names, or None when it names none.
 
     For links (``?area=``): a town, ward or named place by its name, its slug or (wards) its
     code, with or without its ``town:``/``ward:``/``place:`` prefix and an ``@radius`` (a

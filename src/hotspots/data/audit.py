@@ -39,6 +39,11 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hotspots.data.access import Principal
+
 
 __all__ = [
     "ACTIONS",
@@ -83,7 +88,7 @@ def audit_path() -> Path:
 
 
 def head_path(path: Path) -> Path:
-    """The head file kept beside a log: the newest line's ``seq`` and SHA-256."""
+    """Return the head file kept beside a log: the newest line's ``seq`` and SHA-256."""
     return path.with_name(path.name + ".head")
 
 
@@ -92,7 +97,7 @@ def _sha(text: str) -> str:
 
 
 def _files(path: Path) -> list[Path]:
-    """The log's files, oldest first."""
+    """Return the log's files, oldest first."""
     return [path.with_name(f"{path.name}.{i}") for i in range(BACKUPS, 0, -1)] + [path]
 
 
@@ -169,7 +174,7 @@ def _line(event: dict) -> str:
     return body[:-1] + f', "sha256": "{_sha(body)}"}}'
 
 
-def record(action: str, principal=None, **details) -> dict:
+def record(action: str, principal: Principal | None = None, **details) -> dict:
     """Append one event; ``principal`` None is the local single user. Returns the event.
 
     ``details`` must be JSON-serialisable (names, counts); never records themselves.
@@ -206,7 +211,7 @@ def record(action: str, principal=None, **details) -> dict:
 
 
 def current_head(path: str | Path | None = None) -> dict | None:
-    """The log's head now (``{"seq", "sha256"}``), or None when there is no log yet.
+    """Return the log's head now (``{"seq", "sha256"}``), or None when there is no log yet.
 
     A store copies it into its manifest at each import (``audit_head``), so a log cut
     short and given a new head file still disagrees with the stores' manifests."""
@@ -219,7 +224,9 @@ def current_head(path: str | Path | None = None) -> dict | None:
     return None
 
 
-def record_once(key: tuple, action: str, principal=None, **details) -> dict | None:
+def record_once(
+    key: tuple, action: str, principal: Principal | None = None, **details
+) -> dict | None:
     """:func:`record`, but only the first time ``key`` is seen by this process.
 
     For example one sign-in per login session, not one per page load. Returns the event, or
@@ -235,7 +242,7 @@ def record_once(key: tuple, action: str, principal=None, **details) -> dict | No
 
 
 def read_events(limit: int | None = 1000, path: str | Path | None = None) -> list[dict]:
-    """The newest ``limit`` events, oldest first, across the current and rotated files.
+    """Return the newest ``limit`` events, oldest first, across the current and rotated files.
 
     A line that is not JSON (a file cut short by a crash, or altered) is not skipped: it is
     returned as ``{"action": "unparsable", "file": …, "line": …, "text": …}``.

@@ -48,7 +48,7 @@ POLICE_UK_DIR = "police_uk"
 
 
 def geodata_dir() -> Path:
-    """The bundled ``geodata/`` folder (``HOTSPOTS_GEODATA`` overrides)."""
+    """Return the bundled ``geodata/`` folder (``HOTSPOTS_GEODATA`` overrides)."""
     return resources.geodata_dir()
 
 
@@ -72,6 +72,7 @@ class Boundaries:
 
     @property
     def outline_area_km2(self) -> float:
+        """Area of the BCP outline in km² (EPSG:27700 metres)."""
         return float(self.outline.area) / 1e6
 
 
@@ -132,9 +133,12 @@ def load_gazetteer(*paths: str | Path) -> gpd.GeoDataFrame:
 
 @functools.lru_cache(maxsize=4)
 def _load(geodir: str) -> Boundaries:
-    """The boundaries, once per process; kept as GeoParquet in the store root's ``.cache``
-    for the next process (reading GeoJSON, reprojecting and overlaying wards on LSOAs cost
-    a CLI call about 0.3 s), under a key of the files' names, sizes and times."""
+    """Return the boundaries, once per process.
+
+    Kept as GeoParquet in the store root's ``.cache`` for the next process (reading GeoJSON,
+    reprojecting and overlaying wards on LSOAs cost a CLI call about 0.3 s), under a key of the
+    files' names, sizes and times.
+    """
     d = Path(geodir)
     names = (WARDS_FILE, OUTLINE_FILE, LSOA11_FILE, LSOA21_FILE, GAZETTEER_FILE)
     try:
@@ -169,7 +173,7 @@ def _cache_dir(key: str) -> Path:
 
 
 def _read_cache(path: Path) -> Boundaries | None:
-    """The boundaries kept at ``path``, or None (absent, incomplete or unreadable)."""
+    """Return the boundaries kept at ``path``, or None (absent, incomplete or unreadable)."""
     try:
         frames = {n: gpd.read_parquet(path / f"{n}.parquet") for n in _CACHED_FRAMES}
         outline = shapely.from_wkb((path / "outline.wkb").read_bytes())

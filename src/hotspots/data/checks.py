@@ -157,9 +157,11 @@ def skip_reason(name: str) -> str:
 
 
 def check_zip_members(path: Path, infos: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
-    """An archive's members, or :class:`FileReadError` for too many members, an unsafe
-    path (absolute, ``..``, a drive letter) or a member or whole that would expand
-    beyond :data:`ZIP_LIMITS` (a possible decompression bomb)."""
+    """Return an archive's members, or raise :class:`FileReadError` for an unsafe archive.
+
+    Unsafe: too many members, an unsafe path (absolute, ``..``, a drive letter), or a member or
+    whole that would expand beyond :data:`ZIP_LIMITS` (a possible decompression bomb).
+    """
     if len(infos) > ZIP_LIMITS["max_members"]:
         raise FileReadError(
             str(path), f"zip has {len(infos)} members; refused (limit {ZIP_LIMITS['max_members']})"
@@ -211,7 +213,7 @@ def _looks_utf16(head: bytes) -> bool:
 
 
 def encoding_error(data: bytes, name: str, encoding: str) -> FileReadError:
-    """The error for bytes that are not ``encoding`` text: the first bad byte and its line."""
+    """Return the error for bytes that are not ``encoding`` text: the first bad byte, its line."""
     try:
         data.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -235,8 +237,11 @@ def _sniff_problem(first_line: str, delimiter: str) -> str:
 def check_header(
     header: list[str], first_line: str, required: Sequence[str], name: str, delimiter: str = ","
 ) -> None:
-    """Refuse a header (``first_line`` split into ``header``) that lacks a ``required``
-    column (saying when another delimiter is the likely cause) or repeats a name."""
+    """Refuse a header that lacks a ``required`` column or repeats a name.
+
+    The header is ``first_line`` split into ``header``; the message says when another delimiter is
+    the likely cause.
+    """
     missing = [c for c in required if c not in header]
     if missing:
         problem = _sniff_problem(first_line, delimiter)
@@ -286,6 +291,7 @@ class Rejects:
         self._parts.append((file, rows[mask], field, reason, vals))
 
     def add_one(self, file: str, row: int, field: str, reason: str, value: str = "") -> None:
+        """Reject one row of ``file``: its row number, the field, the reason and the raw value."""
         self._parts.append((file, np.array([row]), field, reason, np.array([value], dtype=object)))
 
     def drop_file(self, file: str) -> int:
@@ -307,6 +313,7 @@ class Rejects:
                 n = 0
 
     def frame(self) -> pd.DataFrame:
+        """Return the rejected rows as a table with the columns :data:`REJECT_COLUMNS`."""
         if not self._parts:
             return pd.DataFrame(
                 {c: pd.Series(dtype="int64" if c == "row" else "string") for c in REJECT_COLUMNS}
@@ -328,6 +335,7 @@ class Rejects:
         return out.sort_values(["file", "row"], kind="stable").reset_index(drop=True)
 
     def __len__(self) -> int:
+        """Return the number of rejected rows."""
         return sum(len(p[1]) for p in self._parts)
 
 
@@ -368,7 +376,7 @@ def in_gb_ni(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 def coordinate_problems(
     empty: np.ndarray, bad: np.ndarray, inside: np.ndarray, region: str
 ) -> tuple[list[tuple[np.ndarray, str]], np.ndarray]:
-    """A coordinate pair's verdict per row, first problem first.
+    """Return a coordinate pair's verdict per row, first problem first.
 
     ``empty`` / ``bad``: either value of the pair missing / unparseable; ``inside``: the
     pair lies in ``region``. Returns ([(rows, reason)] for missing, unparseable and

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from hotspots.data import schema as S
 from hotspots.data.boundaries import Boundaries, load_boundaries
 from hotspots.data.select import month_range
+
+if TYPE_CHECKING:
+    from hotspots.data.store import Store
+
 
 __all__ = [
     "coverage_table",
@@ -57,8 +63,10 @@ def lsoa_vintage(codes: pd.Series, names: pd.Series, b: Boundaries | None = None
 
 
 def coverage_table(records: pd.DataFrame, bcp_only: bool = True) -> pd.DataFrame:
-    """One row per month (missing months included, with zeros): totals, ASB, crime,
-    a column per category, LSOA vintage and sources."""
+    """One row per month (missing months included, with zeros).
+
+    Totals, ASB, crime, a column per category, LSOA vintage and sources.
+    """
     df = records[records[S.IN_BCP]] if bcp_only else records
     counts = df.groupby([S.MONTH, S.CATEGORY]).size().rename("records").reset_index()
     lsoa = records[[S.MONTH, S.LSOA_CODE, S.LSOA_NAME]]
@@ -66,9 +74,11 @@ def coverage_table(records: pd.DataFrame, bcp_only: bool = True) -> pd.DataFrame
     return coverage_from_counts(counts, lsoa, sources)
 
 
-def store_coverage_table(store, bcp_only: bool = True) -> pd.DataFrame:
-    """:func:`coverage_table` computed by DuckDB queries on a store (memory follows the
-    number of months and distinct LSOAs, not the number of records)."""
+def store_coverage_table(store: Store, bcp_only: bool = True) -> pd.DataFrame:
+    """:func:`coverage_table` computed by DuckDB queries on a store.
+
+    Memory follows the number of months and distinct LSOAs, not the number of records.
+    """
     counts = store.counts([S.MONTH, S.CATEGORY], bcp_only=bcp_only)[
         [S.MONTH, S.CATEGORY, "records"]
     ]
@@ -80,8 +90,11 @@ def store_coverage_table(store, bcp_only: bool = True) -> pd.DataFrame:
 def coverage_from_counts(
     counts: pd.DataFrame, lsoa: pd.DataFrame, sources: pd.DataFrame
 ) -> pd.DataFrame:
-    """The coverage table from counts per (month, category) (column ``records``), the
-    (month, LSOA code, LSOA name) rows and the (month, source) rows of all records."""
+    """Return the coverage table from counts and the LSOA and source rows of all records.
+
+    The counts are per (month, category) (column ``records``); the rows are (month, LSOA code, LSOA
+    name) and (month, source).
+    """
     if counts.empty or not counts["records"].sum():
         return pd.DataFrame(
             columns=["month", "records", "asb", "crime", "lsoa_vintage", "sources", "missing"]
@@ -143,7 +156,7 @@ def _gap_row(cov: pd.DataFrame, run: list[str]) -> dict:
 
 
 def summary_table(records: pd.DataFrame, by: str, bcp_only: bool = True) -> pd.DataFrame:
-    """Counts by ``month``, ``category``, ``ward`` or ``town`` with ASB / crime split."""
+    """Return counts by ``month``, ``category``, ``ward`` or ``town`` with ASB / crime split."""
     col = _summary_key(by)
     df = records[records[S.IN_BCP]] if bcp_only else records
     key = df[col].astype("string").fillna("(outside BCP)")
@@ -158,7 +171,12 @@ def summary_table(records: pd.DataFrame, by: str, bcp_only: bool = True) -> pd.D
 
 
 def store_summary_table(
-    store, by: str, *, months=None, categories=None, bcp_only: bool = True
+    store: Store,
+    by: str,
+    *,
+    months: tuple[str, str] | None = None,
+    categories: object = None,
+    bcp_only: bool = True,
 ) -> pd.DataFrame:
     """:func:`summary_table` as one DuckDB aggregate over a store's month files."""
     col = _summary_key(by)
@@ -179,8 +197,11 @@ def _summary_key(by: str) -> str:
 
 
 def summary_from_counts(counts: pd.DataFrame, by: str) -> pd.DataFrame:
-    """The summary table from ``counts`` (columns ``by``, ``records``, ``asb``; one row per
-    key, sorted by key): adds ``crime`` and ``share``, orders by size unless by month."""
+    """Return the summary table from ``counts``, with ``crime`` and ``share`` added.
+
+    ``counts`` has columns ``by``, ``records``, ``asb``, one row per key, sorted by key; the result
+    is ordered by size unless by month.
+    """
     res = pd.DataFrame(
         {
             by: counts[by].astype("string").array,

@@ -30,27 +30,31 @@ _BOM = b"\xef\xbb\xbf"
 class DictColumn:
     """A column as (distinct values, per-row index into them)."""
 
-    def __init__(self, values: np.ndarray | None, index: np.ndarray, arrow_values: pa.Array):
+    def __init__(
+        self, values: np.ndarray | None, index: np.ndarray, arrow_values: pa.Array
+    ) -> None:
         self._values = values  # object array of str, shape (k,); None: made on first use
         self.index = index  # int32 array, shape (n,)
         self.arrow_values = arrow_values
 
     @property
     def values(self) -> np.ndarray:
-        """The distinct values as an object array of str (built when first asked for: a
-        column only taken as a whole, such as Location, never needs Python strings)."""
+        """The distinct values as an object array of str, built when first asked for.
+
+        A column only taken as a whole, such as Location, never needs Python strings.
+        """
         if self._values is None:
             self._values = np.asarray(self.arrow_values.to_pylist(), dtype=object)
         return self._values
 
     def rows(self, mask: np.ndarray) -> np.ndarray:
-        """The string value of each row where ``mask`` is True."""
+        """Return the string value of each row where ``mask`` is True."""
         return self.values[self.index[mask]]
 
     def take(
         self, mask: np.ndarray | None = None, map_values=None
     ) -> pd.api.extensions.ExtensionArray:
-        """A pandas ``string`` array of the (masked) rows, built in Arrow without Python objects.
+        """Return a pandas ``string`` array of the (masked) rows, built in Arrow, no Python objects.
 
         ``map_values`` (optional) transforms the distinct values first (e.g. strip).
         Empty strings become NA.
@@ -63,8 +67,11 @@ class DictColumn:
 
 
 class TableRead:
-    """Result of :func:`read_table`: an Arrow table of the good rows, their row numbers
-    (header = row 1) and the bad rows as (row, reason, raw text of the row)."""
+    """Result of :func:`read_table`.
+
+    An Arrow table of the good rows, their row numbers (header = row 1) and the bad rows as (row,
+    reason, raw text of the row).
+    """
 
     def __init__(
         self,
@@ -72,7 +79,7 @@ class TableRead:
         rows: np.ndarray,
         bad_rows: list[tuple[int, str, str]],
         header: list[str],
-    ):
+    ) -> None:
         self.arrow = arrow
         self.rows = rows
         self.bad_rows = bad_rows
@@ -80,10 +87,11 @@ class TableRead:
         self._dict: dict[str, DictColumn] = {}
 
     def __len__(self) -> int:
+        """Return the number of rows."""
         return self.arrow.num_rows
 
     def column(self, name: str) -> DictColumn:
-        """Dictionary view of a column (distinct values + indices)."""
+        """Return the dictionary view of a column (distinct values + indices)."""
         if name not in self._dict:
             col = self.arrow.column(name)
             if not pa.types.is_dictionary(col.type):
@@ -99,7 +107,7 @@ class TableRead:
     def strings(
         self, name: str, mask: np.ndarray | None = None
     ) -> pd.api.extensions.ExtensionArray:
-        """A plain (not dictionary) column as a pandas string array, empty -> NA."""
+        """Return a plain (not dictionary) column as a pandas string array, empty -> NA."""
         col = self.arrow.column(name)
         if pa.types.is_dictionary(col.type):
             return self.column(name).take(mask, pa.compute.utf8_trim_whitespace)
@@ -208,7 +216,7 @@ def _row_numbers(data: bytes, n: int) -> np.ndarray | None:
 
 
 def _swallows_records(field: str, delimiter: str, ncol: int) -> bool:
-    """True when a quoted field's later lines look like whole records (an unbalanced quote
+    """Return True when a quoted field's later lines look like whole records (an unbalanced quote
     ran on), not like text that merely spans lines ("Bus Station,\nPoole")."""
     lines = field.split("\n")[1:]
     return any(line.count(delimiter) >= max(ncol - 1, 1) for line in lines)

@@ -111,7 +111,7 @@ class FetchError(HotspotsError):
 
 
 def api_root(url: str | None = None) -> str:
-    """The API root: ``url``, else ``HOTSPOTS_POLICE_API``, else :data:`DEFAULT_API`."""
+    """Return the API root: ``url``, else ``HOTSPOTS_POLICE_API``, else :data:`DEFAULT_API`."""
     root = (url or os.environ.get("HOTSPOTS_POLICE_API") or DEFAULT_API).rstrip("/")
     if urllib.parse.urlsplit(root).scheme not in ("http", "https"):
         raise InputError("api-url", root, "an http:// or https:// URL such as " + DEFAULT_API)
@@ -206,7 +206,7 @@ class PoliceApi:
         return json.loads(raw.decode("utf-8"))
 
     def get(self, path: str, data: dict | None = None, *, split_on_503: bool = False) -> object:
-        """The JSON answer of ``path`` (POSTed with ``data`` when given)."""
+        """Return the JSON answer of ``path`` (POSTed with ``data`` when given)."""
         last = ""
         for attempt in range(self.retries + 1):
             wait = self.backoff_s * 2**attempt
@@ -276,7 +276,7 @@ _TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
 
 
 def bcp_polygon() -> list[shapely.Polygon]:
-    """The pieces to ask for, in WGS84 lon/lat, one polygon per part.
+    """Return the pieces to ask for, in WGS84 lon/lat, one polygon per part.
 
     BCP's outline grown by :data:`BUFFER_M` and simplified by :data:`SIMPLIFY_M` (so it
     holds every point of BCP); holes are dropped, since the API takes one ring.
@@ -388,7 +388,7 @@ def _lsoa(lon: np.ndarray, lat: np.ndarray, month: str) -> tuple[list, list]:
 
 
 def crimes_to_street_csv(crimes: list[dict], month: str) -> dict[str, str]:
-    """API crimes of one month -> street CSV text per force slug (``{"dorset": "..."}``).
+    """Turn API crimes of one month into street CSV text per force slug (``{"dorset": "..."}``).
 
     Rows keep the API's order (sorted by ``id`` by :func:`fetch_month`), so the same
     answer always gives the same bytes (a second import of it is a duplicate). An unknown
@@ -567,7 +567,7 @@ def _clean(store: Store, month: str) -> None:
 
 
 def download_archive(source: str, folder: Path, api: PoliceApi | None = None) -> Path:
-    """A police.uk monthly archive zip, downloaded when ``source`` is a URL.
+    """Return a police.uk monthly archive zip, downloaded when ``source`` is a URL.
 
     ``source`` is a path (returned as it is) or an http(s) URL, downloaded into ``folder``
     (``archive-<hash>.zip``, kept for a rerun).

@@ -88,6 +88,7 @@ class ExportMapping:
     source_path: str = ""
 
     def required_columns(self) -> list[str]:
+        """Return the export columns the mapping needs, in mapping order."""
         return [
             v
             for k, v in self.columns.items()
@@ -95,7 +96,7 @@ class ExportMapping:
         ]
 
 
-def _mapping_error(path, msg):
+def _mapping_error(path: object, msg: str) -> FileReadError:
     return FileReadError(str(path), f"column mapping: {msg}")
 
 
@@ -119,7 +120,8 @@ def load_mapping(path: str | Path | dict) -> ExportMapping:
     if unknown_sections:
         raise _mapping_error(
             where,
-            f"unknown section(s) {sorted(unknown_sections)}; allowed: [export], [columns], [categories], [asb_subtypes]",
+            f"unknown section(s) {sorted(unknown_sections)}; "
+            "allowed: [export], [columns], [categories], [asb_subtypes]",
         )
     cols = dict(raw.get("columns", {}))
     export = dict(raw.get("export", {}))
@@ -127,7 +129,8 @@ def load_mapping(path: str | Path | dict) -> ExportMapping:
     if unknown:
         raise _mapping_error(
             where,
-            f"unknown [export] keys {sorted(unknown)}; allowed: name, delimiter, encoding, simulated",
+            f"unknown [export] keys {sorted(unknown)}; "
+            "allowed: name, delimiter, encoding, simulated",
         )
     encoding = str(export.get("encoding", "utf-8"))
     try:
@@ -157,7 +160,8 @@ def load_mapping(path: str | Path | dict) -> ExportMapping:
     if bad:
         raise _mapping_error(
             where,
-            f"[categories] maps to names that are not police.uk categories: {bad}; use one of: {'; '.join(S.CATEGORIES)}",
+            f"[categories] maps to names that are not police.uk categories: {bad}; "
+            f"use one of: {'; '.join(S.CATEGORIES)}",
         )
     subs = {str(k): str(v).lower() for k, v in raw.get("asb_subtypes", {}).items()}
     bad = {k: v for k, v in subs.items() if v not in S.ASB_SUBTYPES}
@@ -295,7 +299,7 @@ def parse_export_table(
         ok &= ~unknown
         subtype = st.where(is_asb, None).astype("string")
 
-    def opt(key):
+    def opt(key: str):
         if key not in c:
             return None
         s = df.loc[ok, c[key]].astype(str).str.strip()
@@ -333,7 +337,7 @@ class ExportReader:
 
     @classmethod
     def of(cls, mapping: ExportMapping | str | Path | dict | None) -> ExportReader:
-        """A reader for ``mapping`` (an :class:`ExportMapping`, a mapping file or its dict)."""
+        """Make a reader for ``mapping`` (an :class:`ExportMapping`, a mapping file or its dict)."""
         if mapping is None:
             raise HotspotsError("a force export needs a column mapping (--mapping FILE)")
         return cls(mapping if isinstance(mapping, ExportMapping) else load_mapping(mapping))
@@ -341,6 +345,7 @@ class ExportReader:
     def read(
         self, data: bytes, file_name: str, fallback_identity: str, rejects: Rejects
     ) -> tuple[pd.DataFrame, int]:
+        """Read one force-export file: the accepted rows (canonical schema) and the rows read."""
         m = self.mapping
         tr, n = read_rows(
             data,
@@ -353,5 +358,5 @@ class ExportReader:
         return parse_export_table(tr.table, file_name, fallback_identity, m, rejects), n
 
     def identity(self, file_name: str, accepted: pd.DataFrame, digest: str) -> str:
-        """The mapping's declared source plus the content hash."""
+        """Return the mapping's declared source plus the content hash."""
         return content_identity(self.mapping.name, digest)

@@ -34,13 +34,13 @@ def require_crs(frame: Any, argument: str) -> None:
 
 
 def to_metres(frame: Any, argument: str) -> Any:
-    """A GeoDataFrame or GeoSeries reprojected to EPSG:27700 by its CRS (refused without one)."""
+    """Reproject a GeoDataFrame or GeoSeries to EPSG:27700 by its CRS (refused without one)."""
     require_crs(frame, argument)
     return frame if frame.crs.equals(S.CRS_METRES) else frame.to_crs(S.CRS_METRES)
 
 
 def records_frame(records: object, argument: str = "records") -> pd.DataFrame:
-    """Records as a plain DataFrame with ``x``/``y`` in EPSG:27700 metres.
+    """Return records as a plain DataFrame with ``x``/``y`` in EPSG:27700 metres.
 
     A GeoDataFrame is taken by its CRS: its point geometries are reprojected to
     EPSG:27700 and give ``x``/``y`` (and ``lon``/``lat`` where those columns exist),

@@ -19,6 +19,11 @@ re-publication, is left as it is, so the package never overwrites newer data.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hotspots.data.store import Store
+
 
 __all__ = ["REAL", "MonthChanges", "month_changes", "missing_bundled_files", "add_missing_bundled"]
 
@@ -41,10 +46,12 @@ class MonthChanges:
 
     @property
     def rows_added(self) -> int:
+        """Rows after the import less rows before."""
         return self.rows_after - self.rows_before
 
     @property
     def changed(self) -> bool:
+        """Whether any month was added, replaced or extended."""
         return bool(self.months_added or self.months_replaced or self.months_extended)
 
     def sentence(self) -> str:
@@ -103,8 +110,8 @@ def month_changes(before: dict, after: dict) -> MonthChanges:
     return MonthChanges(added, replaced, extended, _rows(before), _rows(after))
 
 
-def missing_bundled_files(store) -> list:
-    """The package's street files whose month-and-force the store does not hold."""
+def missing_bundled_files(store: Store) -> list:
+    """Return the package's street files whose month-and-force the store does not hold."""
     from hotspots.data.boundaries import POLICE_UK_DIR, geodata_dir
     from hotspots.data.sources import file_key
 
@@ -113,7 +120,7 @@ def missing_bundled_files(store) -> list:
     return [p for p in sorted(folder.glob("*.csv")) if file_key(p.name) not in have]
 
 
-def add_missing_bundled(store) -> list[str]:
+def add_missing_bundled(store: Store) -> list[str]:
     """Import the package's street files the store lacks (see the module docstring).
 
     Returns their names (empty: nothing to do, the usual case).

@@ -100,6 +100,7 @@ class IngestReport:
 
     @property
     def reconciles(self) -> bool:
+        """Whether every row read was accepted or rejected (the counts add up)."""
         return self.rows_read == (
             self.rows_accepted
             + self.rows_rejected
@@ -124,6 +125,7 @@ class IngestReport:
         return out
 
     def to_dict(self) -> dict:
+        """Return the report's counts and details, JSON-safe."""
         return {
             "rows_read": self.rows_read,
             "rows_accepted": self.rows_accepted,
@@ -183,7 +185,7 @@ def complete_records(part: pd.DataFrame) -> pd.DataFrame:
 
 
 def _flat_strings(values):
-    """A pandas string array (or any array) as one Arrow string array."""
+    """Return a pandas string array (or any array) as one Arrow string array."""
     import pyarrow as pa
 
     x = pa.array(values).cast(pa.string())
@@ -191,8 +193,9 @@ def _flat_strings(values):
 
 
 def _id_codes(frame: pd.DataFrame) -> np.ndarray:
-    """Each row's Crime ID as an integer code (equal IDs, equal codes; -1 where there is
-    none): the one hash pass over the batch's IDs that every later check works from.
+    """Each row's Crime ID as an integer code (equal IDs, equal codes; -1 where there is none).
+
+    The one hash pass over the batch's IDs that every later check works from.
     """
     import pyarrow.compute as pc
 
@@ -264,7 +267,7 @@ def _record_ids(frame: pd.DataFrame, codes: np.ndarray) -> tuple[pd.Series, np.n
 
 
 def reader_for(fmt: str, mapping: ExportMapping | str | Path | dict | None = None) -> Reader:
-    """The registered reader of format ``fmt`` (see :data:`READERS`)."""
+    """Return the registered reader of format ``fmt`` (see :data:`READERS`)."""
     make = READERS.get(fmt)
     if make is None:
         raise HotspotsError(f"unknown input format {fmt!r}: use {' or '.join(READERS)}")

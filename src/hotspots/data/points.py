@@ -39,9 +39,11 @@ class WeightedPoints:
 
     @property
     def n_records(self) -> int:
+        """Records at all the points (the sum of the weights)."""
         return int(self.weight.sum())
 
     def __len__(self) -> int:
+        """Return the number of distinct points."""
         return len(self.x)
 
 

@@ -77,9 +77,11 @@ def force_slug(force: str) -> str:
 
 
 def street_identity(pairs: list[tuple[str, str]]) -> str:
-    """What a street file *is*, from its own rows: ``2024-01-dorset-street.csv`` for month
-    2024-01 of Dorset Police, whatever the file is called; ``2024-01..2024-03-dorset-street.csv``
-    for a file holding several months. ``pairs`` are its distinct (month, force) values.
+    """Return what a street file *is*, from its own rows.
+
+    ``2024-01-dorset-street.csv`` for month 2024-01 of Dorset Police, whatever the file is called;
+    ``2024-01..2024-03-dorset-street.csv`` for a file holding several months. ``pairs`` are its
+    distinct (month, force) values.
     """
     months = sorted({m for m, _ in pairs})
     forces = sorted({force_slug(f) for _, f in pairs})
@@ -284,12 +286,14 @@ class StreetReader:
         fallback_identity: str,
         rejects: Rejects,
     ) -> tuple[pd.DataFrame, int]:
+        """Read one police.uk street file: accepted rows (canonical schema) and the rows read."""
         tr, n = read_rows(data, file_name, REQUIRED, rejects, plain_columns=PLAIN_COLUMNS)
         return parse_street_table(tr, file_name, fallback_identity, rejects), n
 
     def identity(self, file_name: str, accepted: pd.DataFrame, digest: str) -> str:
-        """Month(s) and force from the file's own rows (:func:`street_identity`); a file
-        with no accepted row is its bare name plus its content hash (it adds nothing).
+        """Month(s) and force from the file's own rows (:func:`street_identity`).
+
+        A file with no accepted row is its bare name plus its content hash (it adds nothing).
         """
         ident = accepted.attrs.get("identity")
         if ident:

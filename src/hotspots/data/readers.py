@@ -44,9 +44,11 @@ class Reader(Protocol):
         ...
 
     def identity(self, file_name: str, accepted: pd.DataFrame, digest: str) -> str:
-        """What the file *is*, from its content (never its name alone): files with the
-        same identity are versions of one another, the later replacing the earlier.
-        ``digest`` is the hex SHA-1 of the file's bytes."""
+        """Return what the file *is*, from its content (never its name alone).
+
+        Files with the same identity are versions of one another, the later replacing the earlier.
+        ``digest`` is the hex SHA-1 of the file's bytes.
+        """
         ...
 
 

@@ -175,12 +175,12 @@ HOTSPOT_DESCRIPTION_COLUMNS: list[str] = list(HOTSPOT_DESCRIPTION_DTYPES)
 
 
 def empty_records() -> pd.DataFrame:
-    """A zero-row frame with the canonical columns and dtypes."""
+    """Return a zero-row frame with the canonical columns and dtypes."""
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in RECORD_DTYPES.items()})
 
 
 def _missing(dtype: str, n: int):
-    """An all-missing column of ``dtype`` built without Python objects."""
+    """Return an all-missing column of ``dtype`` built without Python objects."""
     if dtype == "string":
         import pyarrow as pa
 
@@ -197,7 +197,7 @@ def _missing(dtype: str, n: int):
 
 
 def string_column(values, n: int | None = None):
-    """A pandas ``string`` column from a scalar (repeated ``n`` times) or any array, via Arrow."""
+    """Make a pandas ``string`` column from a scalar (repeated ``n`` times) or array, via Arrow."""
     import pyarrow as pa
 
     if isinstance(values, str):
@@ -233,9 +233,12 @@ def conform(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def name_key(text: str) -> str:
-    """The form names are matched in: lower case, "&" as "and", every run of other
-    characters as one "-" ("Westbourne & West Cliff" and "westbourne-and-west-cliff" give
-    the same key; so do "Bicycle theft", "bicycle-theft" and "BICYCLE_THEFT")."""
+    """Return the form names are matched in.
+
+    Lower case, "&" as "and", every run of other characters as one "-" ("Westbourne & West Cliff"
+    and "westbourne-and-west-cliff" give the same key; so do "Bicycle theft", "bicycle-theft" and
+    "BICYCLE_THEFT").
+    """
     low = str(text).lower().replace("&", " and ")
     return "-".join(re.findall(r"[a-z0-9]+", low))
 
@@ -243,8 +246,7 @@ def name_key(text: str) -> str:
 def resolve_categories(
     categories: str | list[str] | tuple[str, ...] | None, argument: str = "categories"
 ) -> tuple[str, ...]:
-    """Turn a ``categories`` value (the CLI's ``--types``, a link's ``cats``) into a tuple
-    of police.uk categories.
+    """Turn a ``categories`` value (``--types``, a link's ``cats``) into police.uk categories.
 
     Accepts ``None`` (all), a comma-separated string or a list; items may be category
     names in any case or as slugs (``Bicycle theft``, ``bicycle-theft``; see

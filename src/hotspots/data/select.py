@@ -69,7 +69,7 @@ def filter_records(
     area: Area | str | None = None,
     bcp_only: bool = True,
 ) -> pd.DataFrame:
-    """Records in a month window (inclusive), of some categories, inside an area.
+    """Return records in a month window (inclusive), of some categories, inside an area.
 
     ``area`` None means all of BCP when ``bcp_only`` (the default), else everywhere.
     """

@@ -12,6 +12,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,9 @@ from hotspots.data.sim_params import (
     TO_BNG,
 )
 from hotspots.errors import FileReadError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 
 # =================================================================================
@@ -100,7 +104,7 @@ def _lsoa21(loc: pd.DataFrame, b: Boundaries) -> tuple[np.ndarray, np.ndarray]:
 
 @functools.lru_cache(maxsize=2)
 def load_calibration(geodir: str) -> Calibration:
-    """The simulator's calibration from the bundled police.uk months under ``geodir``.
+    """Return the simulator's calibration from the bundled police.uk months under ``geodir``.
 
     Cached per folder (two at most), since it reads every bundled street file.
     """
@@ -224,8 +228,8 @@ def load_calibration(geodir: str) -> Calibration:
     )
 
 
-def str_take(values, idx: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """String array of ``values[idx]`` (``-1`` gives NA), built from the small table once."""
+def str_take(values: Iterable[str], idx: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Return a string array of ``values[idx]`` (``-1`` gives NA), built from the small table."""
     return pd.array(list(values), dtype="string").take(np.asarray(idx), allow_fill=True)
 
 

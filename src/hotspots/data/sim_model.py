@@ -101,7 +101,7 @@ def zone_month_counts(
     seed: int, months: list[str], *, dispersion: float = 1.0, spillover: float = DEFAULT_SPILLOVER,
     ring_m: float = DEFAULT_RING_M, scale: float = 1.0, by: str = "zone",
 ) -> np.ndarray:  # fmt: skip
-    """Counts per (group, kind, month) from the simulator's model, without records.
+    """Return counts per (group, kind, month) from the simulator's model, without records.
 
     The same lambda and random effects as :func:`simulate`; the Poisson draw is
     made per group (the sum over a group's snap points of independent Poisson
@@ -150,7 +150,7 @@ def _geojson(geom: shapely.Geometry) -> dict:
 
 
 def spill_kind(spillover: float) -> str:
-    """The words for a ring effect's sign: diffusion of benefits, displacement or none."""
+    """Return the words for a ring effect's sign: diffusion of benefits, displacement or none."""
     if spillover < 0:
         return "diffusion of benefits"
     if spillover > 0:
@@ -159,7 +159,7 @@ def spill_kind(spillover: float) -> str:
 
 
 def simulated_target(b: Boundaries | None = None) -> Area:
-    """The simulator's own outline of the Seasonal Response area (the truth's target).
+    """Return the simulator's own outline of the Seasonal Response area (the truth's target).
 
     Circles of :data:`SIM_TARGET_RADIUS_M` (250 m) around the five town-centre open
     spaces, clipped to BCP: deliberately not the tool's default ``town-centre``
@@ -360,9 +360,20 @@ def simulated_records(cal: Calibration, months: list[str], a: dict) -> pd.DataFr
 
 
 def build_truth(
-    cal, target_area, ring, zone, expected, a, months, *, params, spillover, ring_m, notes
+    cal: Calibration,
+    target_area: Area,
+    ring: shapely.Geometry,
+    zone: np.ndarray,
+    expected: pd.DataFrame,
+    a: dict[str, np.ndarray],
+    months: list[str],
+    *,
+    params: dict,
+    spillover: float,
+    ring_m: float,
+    notes: list[str],
 ) -> dict:
-    """The JSON-ready truth (see :func:`write_simulation`)."""
+    """Return the JSON-ready truth (see :func:`write_simulation`)."""
     # observed and expected counts per zone, kind and window
     rec_zone = zone[a["loc"]]
     rec_kind = IS_ASB[a["cat"]].astype(int)

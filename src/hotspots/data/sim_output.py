@@ -78,11 +78,11 @@ class Simulation:
     _locations: pd.DataFrame = field(repr=False)
 
     def __len__(self) -> int:
-        """The number of simulated records."""
+        """Return the number of simulated records."""
         return len(self.records)
 
     def police_uk_frame(self, rows: slice | None = None) -> pd.DataFrame:
-        """The records as police.uk street rows (all text), header :data:`POLICE_UK_HEADER`.
+        """Return the records as police.uk street rows (all text), header :data:`POLICE_UK_HEADER`.
 
         ``rows``: only these records (a slice, e.g. one month's), so a writer can go month
         by month with memory that follows the month, not the span."""
@@ -114,7 +114,7 @@ class Simulation:
         )
 
     def force_export_frame(self) -> pd.DataFrame:
-        """The records as a simulated force export, columns :data:`FORCE_EXPORT_COLUMNS`.
+        """Return the records as a simulated force export, columns :data:`FORCE_EXPORT_COLUMNS`.
 
         Dates ``dd/mm/yyyy``, times ``HH:MM``, British National Grid metres as
         integers, local offence groups (:data:`LOCAL_CATEGORIES`) and ASB types
@@ -163,7 +163,7 @@ class Simulation:
 # Writing
 # =================================================================================
 def mapping_toml(name: str = "Simulated NICHE extract") -> str:
-    """The force-export column mapping for :meth:`Simulation.force_export_frame`, as TOML."""
+    """Return the force-export column mapping for :meth:`Simulation.force_export_frame`, as TOML."""
 
     def q(s: str) -> str:
         return json.dumps(s, ensure_ascii=False)
@@ -236,7 +236,7 @@ module {GENERATOR}.
 
 
 def _csv_text(frame: pd.DataFrame) -> tuple[bytes, bytes, np.ndarray]:
-    """A frame as CSV, quoted as pandas ``to_csv`` quotes (only fields that need it), "\\n" lines.
+    """Write a frame as CSV, quoted as pandas ``to_csv`` quotes (only where needed), "\\n" lines.
 
     Returns the header line, the body and the byte offset where each row starts
     (plus the end), so callers can cut one file per month from one body. Built with

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from hotspots.data.checks import (
     MAX_FILE_MB,
@@ -26,6 +27,10 @@ from hotspots.data.checks import (
     skip_reason,
 )
 from hotspots.errors import FileReadError
+
+if TYPE_CHECKING:
+    from typing import IO
+
 
 __all__ = [
     "InputFile",
@@ -74,7 +79,7 @@ class InputFile:
     why: str = ""  # for kind == "skip": the reason, said in the report
 
     def read_bytes(self, limit: int | None = None) -> bytes:
-        """The file's bytes, never more than ``limit`` (default ``READ_LIMITS``).
+        """Return the file's bytes, never more than ``limit`` (default ``READ_LIMITS``).
 
         Zip members are streamed and the bytes really decompressed are counted, so a
         member whose header under-declares its size is stopped at the limit. A damaged,
@@ -82,7 +87,10 @@ class InputFile:
         opened), so the caller reports it and reads the other files.
         """
         limit = READ_LIMITS["max_file_bytes"] if limit is None else limit
-        too_big = f"larger than {limit / 1024**2:.0f} MiB; refused (split it, or import months separately)"
+        too_big = (
+            f"larger than {limit / 1024**2:.0f} MiB; refused "
+            "(split it, or import months separately)"
+        )
         if self._zip is not None and self._member is not None:
             try:
                 with zipfile.ZipFile(self._zip) as zf, zf.open(self._info(zf)) as fh:
@@ -102,8 +110,10 @@ class InputFile:
         return self._path.read_bytes()
 
     def _info(self, zf: zipfile.ZipFile) -> zipfile.ZipInfo:
-        """This member's own ``ZipInfo``, found by position (never by name: two members
-        may share a name, and ``ZipFile.open(name)`` would give the last one both times)."""
+        """Return this member's own ``ZipInfo``, found by position, never by name.
+
+        Two members may share a name, and ``ZipFile.open(name)`` would give the last one both times.
+        """
         infos = zf.infolist()
         if self._index is None:  # made without a position: only a name held by one member
             same = [i for i in infos if i.filename == self._member]
@@ -132,7 +142,7 @@ class InputFile:
         return 0
 
 
-def _read_capped(fh, limit: int, message: str) -> bytes:
+def _read_capped(fh: IO[bytes], limit: int, message: str) -> bytes:
     chunks: list[bytes] = []
     total = 0
     while True:
@@ -146,7 +156,7 @@ def _read_capped(fh, limit: int, message: str) -> bytes:
 
 
 def file_key(name: str) -> str:
-    """The name that identifies a file across imports.
+    """Return the name that identifies a file across imports.
 
     police.uk street files are keyed by month and force (``2024-01-dorset-street.csv``),
     so a renamed or re-downloaded copy of a month replaces the earlier one instead of
@@ -161,7 +171,7 @@ def file_key(name: str) -> str:
 
 
 def classify_name(name: str) -> str:
-    """``street`` for police.uk street files, ``skip`` for outcomes / stop-and-search, else ``csv``."""
+    """Classify a file: ``street`` (police.uk street), ``skip`` (outcomes, stop-and-search), ``csv``."""
     low = name.replace("\\", "/").lower()
     if OTHER_POLICE_FILE.search(low):
         return "skip"

@@ -188,8 +188,11 @@ def add_store_arguments(parser, default_dataset: str = "bundled") -> None:
 
 
 def store_from_args(args, build: bool = True) -> Store:
-    """The store a command names. Reading commands (``build=True``) refuse a dataset or
-    store that does not exist; ``ingest`` (``build=False``) creates it."""
+    """Return the store a command names.
+
+    Reading commands (``build=True``) refuse a dataset or store that does not exist; ``ingest``
+    (``build=False``) creates it.
+    """
     return open_dataset(
         getattr(args, "dataset", None),
         getattr(args, "store", None),

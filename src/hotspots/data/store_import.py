@@ -70,8 +70,10 @@ def _size(item) -> int:
 
 
 def _return_memory() -> None:
-    """Give memory freed by an import back to the system (a long-running app server would
-    otherwise keep its peak): Arrow's pool, Python's garbage, then glibc's free lists.
+    """Give memory freed by an import back to the system.
+
+    Arrow's pool, Python's garbage, then glibc's free lists: a long-running app server would
+    otherwise keep its peak.
     """
     import ctypes
     import gc
@@ -97,7 +99,7 @@ def _batches(items: list, budget: int) -> list[list]:
 
 
 def _keep_bbox() -> tuple[float, float, float, float]:
-    """The BCP outline's bounding box grown by :data:`KEEP_MARGIN_M` (EPSG:27700)."""
+    """Return the BCP outline's bounding box grown by :data:`KEEP_MARGIN_M` (EPSG:27700)."""
     from hotspots.data.boundaries import load_boundaries
 
     x0, y0, x1, y1 = load_boundaries().outline.bounds
@@ -128,7 +130,7 @@ def _apply_keep(result: ReadResult, keep: str) -> None:
 
 
 def _stored_table(path: Path) -> pa.Table:
-    """A month file in the current stored layout (:data:`STORE_SCHEMA`)."""
+    """Return a month file in the current stored layout (:data:`STORE_SCHEMA`)."""
     t = pq.read_table(path)
     if pa.types.is_fixed_size_binary(t.schema.field(S.CRIME_ID).type):
         i = t.column_names.index(S.CRIME_ID)
@@ -313,8 +315,10 @@ class StoreImport(StoreFiles):
             self._collect_garbage(new_man)
 
     def _plan_identities(self, result: ReadResult, man: dict) -> tuple[set[str], pd.DataFrame]:
-        """Decide, per file identity in ``result``, duplicate (same content already stored)
-        or replacement (a re-publication). Returns (identities whose stored rows go, new rows).
+        """Decide, per file identity in ``result``, duplicate or replacement.
+
+        Duplicate: the same content already stored; replacement: a re-publication. Returns
+        (identities whose stored rows go, new rows).
         """
         new = result.records
         rep = result.report
@@ -476,8 +480,9 @@ class StoreImport(StoreFiles):
         return {**man, "months": months, "files": files}
 
     def _commit(self, man: dict, result: ReadResult, written: list[Path]) -> dict:
-        """Write the report and its rejected rows, then swap in manifest ``man`` (one
-        atomic ``os.replace``). Returns the manifest now in place.
+        """Write the report and its rejected rows, then swap in manifest ``man``.
+
+        One atomic ``os.replace``. Returns the manifest now in place.
         """
         now = datetime.now(UTC).isoformat(timespec="seconds")
         rep_id = uuid.uuid4().hex
@@ -512,14 +517,16 @@ class StoreImport(StoreFiles):
 
     # --- versions of months ------------------------------------------------------
     def history(self, month: str | None = None) -> list[dict]:
-        """Every kept version of every month (or of ``month``), oldest first: month,
-        version, rows, at, how, files, current (see :mod:`hotspots.data.store_versions`).
+        """Every kept version of every month (or of ``month``), oldest first.
+
+        Month, version, rows, at, how, files, current (see :mod:`hotspots.data.store_versions`).
         """
         return history_rows(self.manifest(), month)
 
     def restore(self, month: str, version: int) -> dict:
-        """Bring ``month`` back to kept ``version`` exactly (its very file), under the
-        writer lock, in one atomic manifest swap; recorded as a new version (so a restore
+        """Bring ``month`` back to kept ``version`` exactly (its very file).
+
+        Under the writer lock, in one atomic manifest swap; recorded as a new version (so a restore
         is itself undone by restoring the version before it). Returns that new version.
         """
         with self.writer():

@@ -78,6 +78,7 @@ def store_root() -> Path:
 
 
 def dataset_path(dataset: str) -> Path:
+    """Return the folder of ``dataset`` under the store root (a plain name, never a path)."""
     if not dataset or any(ch in dataset for ch in "/\\") or dataset.startswith("."):
         raise InputError("dataset", dataset, "a plain name such as bundled, simulated or uploaded")
     return store_root() / dataset
@@ -138,7 +139,7 @@ def _flat(arr) -> pa.Array:
 
 
 def _fixed_rows(arr: pa.Array, width: int) -> np.ndarray:
-    """The values of a (large_)string/binary array whose values all have ``width`` bytes,
+    """Return the values of a (large_)string/binary array whose values all have ``width`` bytes,
     as a ``(n, width)`` uint8 array (read from Arrow's buffers, no Python objects).
     """
     arr = _flat(arr)
@@ -210,7 +211,7 @@ def pack_crime_ids(ids) -> pa.Array:
 
 
 def unpack_crime_ids(col) -> pa.Array:
-    """The stored ``crime_id`` (binary, see :func:`pack_crime_ids`) -> the IDs as text.
+    """Return the stored ``crime_id`` (binary, see :func:`pack_crime_ids`) -> the IDs as text.
 
     Text columns (stores written before Crime IDs were packed) are returned as they are;
     a 64-byte value (such a file's text read as binary next to packed files) is text.
@@ -262,8 +263,9 @@ def unpack_crime_ids(col) -> pa.Array:
 
 
 def _derived_record_id(t: pa.Table) -> pa.Array:
-    """``coalesce(crime_id, source_file || '#' || source_row)``, the text built only for
-    the rows without a Crime ID (ASB rows).
+    """``coalesce(crime_id, source_file || '#' || source_row)``.
+
+    The text is built only for the rows without a Crime ID (ASB rows).
     """
     cid = _flat(pc.cast(t.column(S.CRIME_ID), pa.string()))
     if not cid.null_count:
@@ -303,8 +305,9 @@ def _decode(t: pa.Table) -> pa.Table:
 
 
 def decode_table(t: pa.Table) -> pa.Table:
-    """A stored month file's table (either layout) with canonical text Crime and record IDs:
-    what must be applied to each file before tables of different layouts are concatenated.
+    """Return a stored month file's table (either layout) with canonical text Crime and record IDs.
+
+    What must be applied to each file before tables of different layouts are concatenated.
     """
     return _decode(t)
 
@@ -324,9 +327,10 @@ _DELTA = [S.SOURCE_ROW]
 
 
 def write_parquet(t: pa.Table, path: Path) -> None:
-    """Write a stored table: zstd, dictionaries for repeated text, ``source_row`` as deltas,
-    and Crime IDs as FIXED_LEN_BYTE_ARRAY(32) when every one present is a packed police.uk
-    ID (no length prefix per value; readers see binary either way).
+    """Write a stored table: zstd, dictionaries for repeated text, ``source_row`` as deltas.
+
+    Crime IDs are FIXED_LEN_BYTE_ARRAY(32) when every one present is a packed police.uk ID (no
+    length prefix per value; readers see binary either way).
     """
     i = t.column_names.index(S.CRIME_ID) if S.CRIME_ID in t.column_names else -1
     if i >= 0 and pa.types.is_binary(t.schema.field(i).type):
@@ -347,7 +351,7 @@ def write_parquet(t: pa.Table, path: Path) -> None:
 
 
 def relation_arrow(rel) -> pa.Table:
-    """A DuckDB relation's result as an Arrow table (across DuckDB versions)."""
+    """Return a DuckDB relation's result as an Arrow table (across DuckDB versions)."""
     if hasattr(rel, "to_arrow_table"):
         return rel.to_arrow_table()
     out = rel.arrow()
@@ -369,7 +373,7 @@ def _string_dtype(t: pa.DataType):
 
 
 def to_frame(tbl: pa.Table) -> pd.DataFrame:
-    """Stored Arrow table -> canonical frame, strings staying in Arrow memory."""
+    """Turn a stored Arrow table into the canonical frame, strings staying in Arrow memory."""
     return S.conform(_decode(tbl).to_pandas(types_mapper=_string_dtype))
 
 
@@ -386,7 +390,7 @@ class StoreFiles:
         *,
         lock_timeout: float | None = None,
         on_wait: Callable[[str], None] | None = None,
-    ):
+    ) -> None:
         self.path = Path(path).expanduser()
         self.lock_timeout = LOCK_TIMEOUT_S if lock_timeout is None else lock_timeout
         self.on_wait = on_wait or _stderr_wait
@@ -431,6 +435,7 @@ class StoreFiles:
 
     # --- reading -------------------------------------------------------------
     def manifest(self) -> dict:
+        """Return the current manifest (an empty one when the dataset has none yet)."""
         f = self.path / MANIFEST
         if not f.exists():
             return {
@@ -448,6 +453,7 @@ class StoreFiles:
             ) from None
 
     def exists(self) -> bool:
+        """Whether the dataset has a manifest (has been built)."""
         return (self.path / MANIFEST).exists()
 
     @property
@@ -456,10 +462,11 @@ class StoreFiles:
         return f"{self.path}@{self.manifest()['id']}"
 
     def months(self) -> list[str]:
+        """The months the dataset holds, sorted (``YYYY-MM``)."""
         return sorted(self.manifest()["months"])
 
     def files(self) -> dict:
-        """Imported files: name -> {months, rows, source, imported_at}."""
+        """Return the imported files: name -> {months, rows, source, imported_at}."""
         return self.manifest()["files"]
 
     def month_files(
@@ -467,8 +474,9 @@ class StoreFiles:
         months: tuple[str, str] | None = None,
         man: dict | None = None,
     ) -> list[Path]:
-        """The Parquet files of the months in ``months`` (inclusive; all when None), as the
-        manifest names them: what a query engine should read (never a glob of the folder).
+        """Return the Parquet files of the months in ``months`` (inclusive; all when None).
+
+        As the manifest names them: what a query engine should read (never a glob of the folder).
         """
         man = man or self.manifest()
         return [
@@ -513,9 +521,10 @@ class StoreFiles:
         return [rel for rel in named if not (self.path / rel).exists()]
 
     def staged_files(self) -> list[dict]:
-        """Files in the store's folders that no manifest names: month files and reports
-        staged by an import that was killed (or is running now), temporary manifests.
-        Each as ``{"file": relative path, "bytes": size}``; ``repair`` removes them.
+        """Files in the store's folders that no manifest names.
+
+        Month files and reports staged by an import that was killed (or is running now), temporary
+        manifests. Each as ``{"file": relative path, "bytes": size}``; ``repair`` removes them.
         """
         man = self.manifest()
         keep = set(man["months"].values()) | version_files(man)
@@ -623,12 +632,14 @@ class StoreFiles:
         os.replace(tmp, self.path / MANIFEST)
 
     def last_report(self) -> dict | None:
+        """Return the latest import's report, or None before any import."""
         reps = self.manifest().get("reports", [])
         if not reps:
             return None
         return json.loads((self.path / reps[-1]["report"]).read_text(encoding="utf-8"))
 
     def last_rejected(self) -> pd.DataFrame:
+        """Return the latest import's rejected rows (an empty table before any import)."""
         reps = self.manifest().get("reports", [])
         if not reps:
             from hotspots.data.validate import Rejects
@@ -637,11 +648,14 @@ class StoreFiles:
         return pd.read_parquet(self.path / reps[-1]["rejected"])
 
     def is_simulated(self) -> bool:
+        """Whether any imported file is simulated."""
         return any(f.get("simulated") for f in self.files().values())
 
     def _collect_garbage(self, man: dict) -> None:
-        """Remove files no manifest names. Only called with the writer lock held, so
-        no other writer has files in flight; readers of the previous manifest re-read.
+        """Remove files no manifest names.
+
+        Only called with the writer lock held, so no other writer has files in flight; readers of
+        the previous manifest re-read.
         """
         keep = {self.path / rel for rel in man["months"].values()}
         keep |= {self.path / rel for rel in version_files(man)}

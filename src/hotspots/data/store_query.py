@@ -41,7 +41,7 @@ _THREAD = threading.local()
 
 
 def store_cursor(path: str | Path | None = None):
-    """This thread's DuckDB cursor on the one in-memory connection every store of this
+    """Return this thread's DuckDB cursor on the one in-memory connection every store of this
     process shares (``path`` is accepted for the callers' clarity; any store's files are
     read through it).
 
@@ -186,7 +186,7 @@ class StoreQueries(StoreFiles):
 
     @staticmethod
     def _where(cats, bbox, bcp_only: bool) -> str:
-        """A SQL condition for categories / bounding box / BCP ('' when none applies)."""
+        """Return a SQL condition for categories / bounding box / BCP ('' when none applies)."""
         cond = []
         if bcp_only:
             cond.append(S.IN_BCP)

@@ -174,7 +174,7 @@ def version_files(man: dict) -> set[str]:
 
 
 def history_rows(man: dict, month: str | None = None) -> list[dict]:
-    """The versions as table rows: month, version, rows, at, how, files, current."""
+    """Return the versions as table rows: month, version, rows, at, how, files, current."""
     out = []
     for m, vs in sorted(man.get("versions", {}).items()):
         if month and m != month:
@@ -208,7 +208,7 @@ def history_rows(man: dict, month: str | None = None) -> list[dict]:
 
 
 def restore_manifest(store_path: Path, man: dict, month: str, version: int, *, now: str) -> dict:
-    """The manifest with ``month`` back at ``version`` (its very file), as a new version.
+    """Return the manifest with ``month`` back at ``version`` (its very file), as a new version.
 
     The manifest's ``files`` entries follow: sources of the month's current version lose
     the month, the restored version's sources come back, and each affected file's row
@@ -261,8 +261,10 @@ def restore_manifest(store_path: Path, man: dict, month: str, version: int, *, n
 
 
 def _recount(store_path: Path, months: dict, files: dict) -> dict:
-    """``files`` with each entry's rows counted from the month files it names (entries
-    left with no month or no rows are dropped)."""
+    """``files`` with each entry's rows counted from the month files it names.
+
+    Entries left with no month or no rows are dropped.
+    """
     counts: dict[tuple[str, str], int] = {}
     wanted = {m for e in files.values() for m in e.get("months", [])}
     for m in sorted(wanted):

@@ -85,8 +85,10 @@ def _key(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 @functools.lru_cache(maxsize=2)
 def _bundled(geodir: str) -> tuple[np.ndarray, np.ndarray]:
-    """The bundled map points, kept on disk (see :func:`_disk_cached`) under a key of the
-    street files' names, sizes and modification times and the BCP outline."""
+    """Return the bundled map points, kept on disk (see :func:`_disk_cached`).
+
+    The key is the street files' names, sizes and modification times and the BCP outline.
+    """
     files = sorted((Path(geodir) / POLICE_UK_DIR).glob("*-street.csv"))
     stamp = "|".join(f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in files)
     key = stamp.encode() + b"|" + shapely.to_wkb(load_boundaries().outline)
@@ -120,7 +122,7 @@ def _read_bundled(files: list[Path]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def bundled_map_points() -> tuple[np.ndarray, np.ndarray]:
-    """The distinct police.uk map points inside BCP of the bundled months (x, y metres).
+    """Return the distinct police.uk map points inside BCP of the bundled months (x, y metres).
 
     Read from ``geodata/police_uk`` (longitude and latitude only, ~0.5 s), projected to
     EPSG:27700 and rounded to 1 cm as the importer does; once per process, and kept in
@@ -132,7 +134,7 @@ def bundled_map_points() -> tuple[np.ndarray, np.ndarray]:
 def map_points(
     *locations: pd.DataFrame | tuple[np.ndarray, np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The map-point set: the bundled points plus every police.uk location given.
+    """Return the map-point set: the bundled points plus every police.uk location given.
 
     Parameters
     ----------
@@ -234,11 +236,13 @@ def _disk_cached(stem: str, key: bytes, compute, shape_ok) -> np.ndarray:
 
 @functools.lru_cache(maxsize=4)
 def _catchments_cached(key: bytes, land_wkb: bytes) -> np.ndarray:
-    """:func:`catchment_weights` once per process, and once per machine: the result is
-    kept in ``<store root>/.cache/catchments-<sha256 of points and land>.npy`` so a new
-    process (every CLI call) reads it instead of clipping thousands of Voronoi cells to
-    the coast (0.3-0.4 s). The name is the hash of everything the result depends on; an
-    unreadable or wrong-sized file is computed again."""
+    """:func:`catchment_weights` once per process, and once per machine.
+
+    The result is kept in ``<store root>/.cache/catchments-<sha256 of points and land>.npy`` so a
+    new process (every CLI call) reads it instead of clipping thousands of Voronoi cells to the
+    coast (0.3-0.4 s). The name is the hash of everything the result depends on; an unreadable or
+    wrong-sized file is computed again.
+    """
     xy = np.frombuffer(key, dtype="float64").reshape(2, -1)
     return _disk_cached(
         "catchments",
@@ -277,7 +281,7 @@ class ChanceModel:
         return len(self.x)
 
     def disc_share(self, cx: np.ndarray, cy: np.ndarray, radius_m: float) -> np.ndarray:
-        """Expected share of the records within ``radius_m`` (inclusive) of each centre.
+        """Return the expected share of the records within ``radius_m`` (inclusive) of each centre.
 
         Map points: the summed ``share`` of the map points in the disc. Uniform: the
         disc's area over the study area, ``pi r^2 / A`` (edge effects ignored, which
@@ -333,7 +337,7 @@ def chance_model(
     area_m2: float | None = None,
     area_name: str | None = None,
 ) -> ChanceModel:
-    """The chance model for ``records`` in ``area`` (module docstring).
+    """Return the chance model for ``records`` in ``area`` (module docstring).
 
     Parameters
     ----------
@@ -410,8 +414,9 @@ def poisson_min_count(mean: np.ndarray, level: float | np.ndarray) -> np.ndarray
 
 
 def poisson_isf(q: np.ndarray | float, mean: np.ndarray | float) -> np.ndarray:
-    """``scipy.stats.poisson.isf(q, mean)`` from ``scipy.special`` alone: the smallest
-    integer k >= 0 with ``P(Poisson(mean) > k) <= q`` (-1 where q >= 1), elementwise.
+    """``scipy.stats.poisson.isf(q, mean)`` from ``scipy.special`` alone.
+
+    The smallest integer k >= 0 with ``P(Poisson(mean) > k) <= q`` (-1 where q >= 1), elementwise.
 
     Integer bisection on ``scipy.special.pdtrc`` (the Poisson survival function), so the
     command line never imports ``scipy.stats`` (half a second of a ``detect``). Exact
@@ -434,7 +439,7 @@ def poisson_isf(q: np.ndarray | float, mean: np.ndarray | float) -> np.ndarray:
 def palm_min_count(
     mean: np.ndarray, level: float, point_mean: np.ndarray | None = None
 ) -> np.ndarray:
-    """Records within a radius *of a record* (itself included) that beat chance.
+    """Return records within a radius *of a record* (itself included) that beat chance.
 
     Given a record at x, the other records within the radius are Poisson(``mean``)
     (Palm distribution), so the test is ``P(Poisson(mean) >= m - 1) <= level``:

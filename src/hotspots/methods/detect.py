@@ -19,7 +19,7 @@ The CLI, every page, the ward report and the exports call :func:`detect`, which
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -36,6 +36,10 @@ from hotspots.methods.hierarchy import add_children
 from hotspots.methods.naming import check_records, describe_hotspots
 from hotspots.methods.registry import GISTAR_SCOPES, METHODS, MIN_PAI, MIN_SHARE, get_method
 from hotspots.methods.result import HotspotResult, conform_hotspots
+
+if TYPE_CHECKING:
+    from hotspots.methods.registry import Method
+
 
 __all__ = [
     "detect",
@@ -60,7 +64,7 @@ ANONYMISED_NOTE = (
 
 
 def study_area(area: Area | str | None, boundaries: Boundaries | None = None) -> Area:
-    """The study area: ``area`` (default BCP) clipped to BCP land.
+    """Return the study area: ``area`` (default BCP) clipped to BCP land.
 
     A circle round a seafront place reaches into the sea and a drawn rectangle may
     cross the boundary; neither water nor a neighbouring authority should count as
@@ -108,7 +112,8 @@ def detect(
         ``cell_size_m``, ``distance_m``, ``fdr``, ``alpha``, ``permutations``,
         ``seed``, ``scope`` (:data:`GISTAR_SCOPES`: "bcp", the default, tests every cell
         against all of BCP and shows the BCP hotspots inside ``area``; "area" tests the
-        area alone, "unusual for this area"); grid ``top_n``, ``cell_size_m``. ``None`` means automatic.
+        area alone, "unusual for this area"); grid ``top_n``, ``cell_size_m``. ``None`` means
+        automatic.
 
     Returns
     -------
@@ -172,7 +177,15 @@ def detect(
     )
 
 
-def _gistar_in_area(spec, records, recs, area_: Area, b, naming: dict, params: dict):
+def _gistar_in_area(
+    spec: Method,
+    records: pd.DataFrame,
+    recs: pd.DataFrame,
+    area_: Area,
+    b: Boundaries,
+    naming: dict,
+    params: dict,
+):
     """Gi* in an area: BCP's inference clipped to it (scope "bcp"), or the area alone."""
     from hotspots.methods.registry import MethodRun
 
@@ -249,7 +262,7 @@ def importance_floor(hot: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, str]:
     return hot, note
 
 
-def _clip_to(hot, area: Area, recs: pd.DataFrame, naming: dict):
+def _clip_to(hot: gpd.GeoDataFrame | None, area: Area, recs: pd.DataFrame, naming: dict):
     """BCP-wide hotspots cut to ``area`` and described again with the area's records."""
     if hot is None or len(hot) == 0:
         return hot

@@ -164,7 +164,7 @@ def default_cell_size_m(area: Area) -> float:
 
 
 def study_grid(area: Area, cell_size_m: float) -> tuple[Grid, np.ndarray]:
-    """The grid over ``area`` and the mask of its study cells.
+    """Return the grid over ``area`` and the mask of its study cells.
 
     Study cells are those whose square overlaps the area with positive area
     (touching only an edge does not count), so every record inside the area
@@ -247,7 +247,7 @@ class GiStarResult:
         return {c: int(vc.get(c, 0)) for c in GI_CLASSES}
 
     def to_dict(self) -> dict:
-        """The parameters and class counts, JSON-safe."""
+        """Return the parameters and class counts, JSON-safe."""
         return {
             "method": "gistar",
             "area": self.area_name,
@@ -339,7 +339,7 @@ def gistar_on_grid(
 
 
 def auto_permutations_note(permutations: int, n_tests: int, fdr: bool) -> str:
-    """The sentence that announces the automatic number of permutations."""
+    """Return the sentence that announces the automatic number of permutations."""
     why = (
         f"so that the false-discovery-rate correction over {n_tests:,} cells can pass cells "
         f"at the smallest p-value a permutation test gives once {FLOOR_CELLS} share it"
@@ -350,7 +350,7 @@ def auto_permutations_note(permutations: int, n_tests: int, fdr: bool) -> str:
 
 
 def inference_note(permutations: int, seed: int | None, inference: str | None = None) -> str:
-    """The sentence that announces how the Gi* p-values were obtained."""
+    """Return the sentence that announces how the Gi* p-values were obtained."""
     if inference == MAP_POINT_INFERENCE:
         return (
             "p-values exact under the map-point chance model: each cell's neighbourhood "

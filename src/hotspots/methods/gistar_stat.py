@@ -106,7 +106,7 @@ def gistar_z(values: np.ndarray, x: np.ndarray, y: np.ndarray, distance: float) 
 
 
 def disc_kernel(cell_size_m: float, distance_m: float) -> np.ndarray:
-    """The 0/1 weights of the cells whose centres lie within ``distance_m`` of the centre cell.
+    """Return 0/1 weights of the cells whose centres lie within ``distance_m`` of the centre cell.
 
     A square array of side ``2 r + 1`` cells, ``r = floor(distance_m / cell_size_m)``; the
     centre cell is included (Gi*). Shared by the grid statistic and the result's notes.
@@ -166,7 +166,7 @@ def gistar_grid_z(
 def _grid_sums(
     c: np.ndarray, m: np.ndarray, cell_size_m: float, distance_m: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Counts zeroed outside the mask, neighbourhood sums (self included), neighbour counts."""
+    """Return counts zeroed outside the mask, neighbourhood sums (self included), neighbours."""
     cm = np.where(m, c, 0.0)
     k = disc_kernel(cell_size_m, distance_m)
     return cm, _neigh_sum(cm, k), np.rint(_neigh_sum(m.astype("float64"), k))

@@ -64,7 +64,7 @@ class Grid:
 def grid_for(
     bounds: tuple[float, float, float, float], cell_size_m: float, pad_m: float = 0.0
 ) -> Grid:
-    """A grid covering ``bounds`` (minx, miny, maxx, maxy, metres) plus ``pad_m`` on every side."""
+    """Make a grid covering ``bounds`` (minx, miny, maxx, maxy, metres) plus ``pad_m`` each side."""
     cell_size_m = check_param("cell_size_m", cell_size_m, [POSITIVE_METRES])
     minx, miny, maxx, maxy = bounds
     c = float(cell_size_m)

@@ -124,7 +124,7 @@ records and at least this share of its own records lie in the area."""
 
 
 def split_mask(geometries: np.ndarray, gazetteer: gpd.GeoDataFrame | None) -> np.ndarray:
-    """True for each district-sized hotspot: over 0.25 km² or holding over two named places."""
+    """Flag each district-sized hotspot: over 0.25 km² or holding over two named places."""
     geometries = np.asarray(geometries, dtype=object)
     big = shapely.area(geometries) / 1e6 > SPLIT_AREA_KM2
     if gazetteer is None or len(gazetteer) == 0 or len(geometries) == 0:
@@ -354,7 +354,7 @@ def peak_places(
 
 
 def _short(name: str) -> str:
-    """A child's name as part of its parent's: without a generic label and the ward.
+    """Return a child's name as part of its parent's: without a generic label and the ward.
 
     "Nightclub, Upper Terrace Road, Bournemouth Central" -> "Upper Terrace Road".
     """

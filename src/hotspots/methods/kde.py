@@ -176,6 +176,7 @@ class KdeResult:
 
     @property
     def parameters(self) -> dict[str, object]:
+        """Return the settings used, JSON-safe."""
         return {
             "method": "kde",
             "kernel": self.kernel,
@@ -192,8 +193,10 @@ class KdeResult:
         }
 
     def cells(self, min_density: float = 0.0) -> gpd.GeoDataFrame:
-        """Cells in the study area with density above ``min_density``, as squares
-        (``cell_id``, ``row``, ``col``, ``density_per_km2``; EPSG:27700)."""
+        """Cells in the study area with density above ``min_density``, as squares.
+
+        Columns ``cell_id``, ``row``, ``col``, ``density_per_km2``; EPSG:27700.
+        """
         mask = self.in_area & (self.density > min_density)
         gdf = cell_polygons(self.grid, mask)
         gdf[DENSITY] = self.density[mask]
@@ -258,8 +261,10 @@ SPACING_NEIGHBOURS = 4
 
 
 def spacing_bandwidth_m(points: WeightedPoints, k: int = SPACING_NEIGHBOURS) -> float:
-    """Quartic radius from the data's own spacing: the record-weighted median distance
-    (metres) from a record's map point to the k-th nearest other map point.
+    """Quartic radius from the data's own spacing.
+
+    The record-weighted median distance (metres) from a record's map point to the k-th nearest other
+    map point.
 
     police.uk records sit on anonymised map points; a kernel that reaches a record's
     own map point and its ``k`` = 4 nearest neighbours spreads each record over
@@ -284,7 +289,7 @@ def spacing_bandwidth_m(points: WeightedPoints, k: int = SPACING_NEIGHBOURS) -> 
 
 
 def cell_areas(grid: Grid, mask: np.ndarray, density: np.ndarray) -> gpd.GeoDataFrame:
-    """The cells where ``mask`` holds, joined into separate areas (edges join; corners do not).
+    """Join the cells where ``mask`` holds into separate areas (edges join; corners do not).
 
     The same areas as :func:`hotspots.methods.naming.dissolve_cells` on the cells'
     squares, built from the mask instead of one union of every square: the connected
@@ -352,7 +357,7 @@ def cell_areas(grid: Grid, mask: np.ndarray, density: np.ndarray) -> gpd.GeoData
 def chance_min_count(
     n_records: int, radius_m: float, area_m2: float, alpha: float, n_tests: int = 1
 ) -> tuple[int, float, float]:
-    """Records a disc of ``radius_m`` must hold to beat chance (module docstring).
+    """Return records a disc of ``radius_m`` must hold to beat chance (module docstring).
 
     Returns
     -------
@@ -370,7 +375,7 @@ def chance_min_count(
 def _disc_counts(
     pts: WeightedPoints, cx: np.ndarray, cy: np.ndarray, radius_m: float
 ) -> np.ndarray:
-    """Records within ``radius_m`` (inclusive) of each centre, from distinct locations."""
+    """Return records within ``radius_m`` (inclusive) of each centre, from distinct locations."""
     from scipy.spatial import cKDTree
 
     if len(pts) == 0 or len(cx) == 0:

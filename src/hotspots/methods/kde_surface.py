@@ -122,7 +122,7 @@ def _split_sds(sd: float, c: float) -> tuple[float, float]:
 
 
 def _gauss_split(x: np.ndarray, y: np.ndarray, w: np.ndarray, grid: Grid, sd: float) -> np.ndarray:
-    """The Gaussian of ``sd`` as a narrow Gaussian (s1) scattered exactly onto the cell
+    """Return the Gaussian of ``sd`` as a narrow Gaussian (s1) scattered exactly onto the cell
     centres, then an FFT convolution with a Gaussian (s2) sampled at the cell centres.
 
     ``g_sd = g_s1 * g_s2`` (variances add), and the convolution integral is replaced by a

@@ -25,6 +25,7 @@ Criminology 53, 133–157.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,12 @@ from hotspots.errors import InputError
 from hotspots.methods.grid import bin_counts, cell_polygons, grid_for
 from hotspots.methods.naming import check_records
 from hotspots.validation import Interval, Real, check_param
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from hotspots.methods.grid import Grid
+
 
 __all__ = [
     "CURVE_COLUMNS",
@@ -63,7 +70,7 @@ CURVE_COLUMNS = [
 ]
 
 
-def pai(n, N, a, A):  # noqa: N803 (the paper's notation)
+def pai(n: ArrayLike, N: float, a: ArrayLike, A: float):  # noqa: N803 (the paper's notation)
     """Predictive Accuracy Index, ``(n / N) / (a / A)`` (Chainey et al. 2008).
 
     Parameters
@@ -95,8 +102,8 @@ def pai(n, N, a, A):  # noqa: N803 (the paper's notation)
 
 
 def coverage_curve(
-    counts_per_unit,
-    area_per_unit,
+    counts_per_unit: ArrayLike,
+    area_per_unit: ArrayLike,
     total_area: float | None = None,
     *,
     total_count: float | None = None,
@@ -237,7 +244,7 @@ class CoverageResult:
         return record_share_at(self.curve, area_share)
 
     def chance_share_at(self, area_share: float) -> float:
-        """The same for records scattered at random (NaN when not computed)."""
+        """Return the same for records scattered at random (NaN when not computed)."""
         if self.chance is None or len(self.chance) == 0:
             return float("nan")
         return record_share_at(self.chance, area_share)
@@ -257,7 +264,7 @@ def grid_coverage(
     chance_runs: int = 5,
     seed: int = 0,
 ) -> CoverageResult:
-    """Coverage curve of grid cells over a study area: which share of the area holds which share of records.
+    """Coverage curve of grid cells over a study area: the share of records on each share of area.
 
     Parameters
     ----------
@@ -315,7 +322,9 @@ def grid_coverage(
     )
 
 
-def _chance_curve(grid, study: Area, n: int, a_m2: float, runs: int, seed: int) -> pd.DataFrame:
+def _chance_curve(
+    grid: Grid, study: Area, n: int, a_m2: float, runs: int, seed: int
+) -> pd.DataFrame:
     """Mean coverage curve of ``n`` records scattered uniformly over ``study`` on ``grid``."""
     cells = cell_polygons(grid)
     boxes = cells.geometry.values

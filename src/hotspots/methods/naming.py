@@ -59,7 +59,7 @@ __all__ = [
 
 
 def empty_hotspots(extra: dict[str, str] | None = None) -> gpd.GeoDataFrame:
-    """A zero-row hotspot frame in EPSG:27700 with the hotspot columns and ``extra``.
+    """Return a zero-row hotspot frame in EPSG:27700 with the hotspot columns and ``extra``.
 
     The columns are :data:`HOTSPOT_COLUMNS`, then the description columns
     (:data:`~hotspots.data.schema.HOTSPOT_DESCRIPTION_COLUMNS`), then ``extra``.

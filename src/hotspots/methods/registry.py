@@ -113,6 +113,7 @@ class Method:
 
     @property
     def settings(self) -> tuple[str, ...]:
+        """The names of the method's settings, in declaration order."""
         return tuple(self.constraints)
 
     def check(self, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -129,6 +130,7 @@ class Method:
         return check_params(given, {k: self.constraints[k] for k in given})
 
     def run(self, records: pd.DataFrame, area: Area, naming: dict, params: dict) -> MethodRun:
+        """Run the method on ``records`` in ``area`` (its runner is imported on first use)."""
         fn = self.runner
         if isinstance(fn, str):
             module, _, name = fn.partition(":")
@@ -151,12 +153,12 @@ def register(method: Method) -> Method:
 
 
 def registered() -> tuple[str, ...]:
-    """The registered method names, in registration order (the order the pages offer them)."""
+    """Return the registered method names, in registration order (the order pages offer them)."""
     return tuple(_REGISTRY)
 
 
 def get_method(name: object) -> Method:
-    """The registered method called ``name``; an :class:`InputError` naming ``method`` if none."""
+    """Return the registered method ``name``; an :class:`InputError` naming ``method`` if none."""
     if not isinstance(name, str) or name not in _REGISTRY:
         raise InputError("method", name, "one of " + ", ".join(_REGISTRY))
     return _REGISTRY[name]

@@ -171,7 +171,7 @@ class HotspotResult:
         return METHOD_LABELS.get(self.method, self.method)
 
     def __len__(self) -> int:
-        """The number of hotspots."""
+        """Return the number of hotspots."""
         return len(self.hotspots)
 
     def to_dict(self) -> dict[str, Any]:

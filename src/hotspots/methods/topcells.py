@@ -54,7 +54,7 @@ class TopCellsResult:
 def top_cells(
     records: pd.DataFrame, area: Area, *, top_n: int = 10, cell_size_m: float = 150.0
 ) -> TopCellsResult:
-    """The ``top_n`` cells of a ``cell_size_m`` grid over ``area`` with most records.
+    """Return the ``top_n`` cells of a ``cell_size_m`` grid over ``area`` with most records.
 
     Records are assumed already inside ``area``. Ties are broken by cell id, so the
     plan is the same on every run. Cells without records are never chosen.
@@ -97,6 +97,7 @@ class PlanScore:
     small: bool
 
     def sentence(self) -> str:
+        """Say in one sentence how the plan scored (or that there were no records)."""
         if self.n_records == 0:
             return f"No records in {self.months} to judge the plan on."
         s = (

@@ -1,5 +1,7 @@
-"""The Seasonal page's change map: each hotspot classed new / growing / persistent /
-shrinking / gone / too few to tell, over the whole comparison area.
+"""The Seasonal page's change map.
+
+Each hotspot classed new / growing / persistent / shrinking / gone / too few to tell, over the whole
+comparison area.
 
 The classes come from :func:`hotspots.comparison.hotspot_trend.hotspot_changes` (the
 hotspots of the after window against those of the before window, found by the same
@@ -62,8 +64,9 @@ class ClassCount:
 
 
 def classed_hotspots(table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Rows of a :class:`~hotspots.comparison.hotspot_trend.HotspotChanges` table that
-    have a class and an outline (no class: the before window had no data).
+    """Rows of a :class:`~hotspots.comparison.hotspot_trend.HotspotChanges` table with a class.
+
+    They have a class and an outline (no class: the before window had no data).
     """
     if not len(table):
         return table
@@ -74,7 +77,7 @@ def classed_hotspots(table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def change_legend(table: gpd.GeoDataFrame) -> tuple[ClassCount, ...]:
-    """The classes present, in :data:`CHANGE_CLASSES` order, with their number of hotspots.
+    """Return the classes present, in :data:`CHANGE_CLASSES` order, with their number of hotspots.
 
     These are numbers of hotspots, not of records: the disclosure rule does not apply.
     """
@@ -87,8 +90,9 @@ def change_legend(table: gpd.GeoDataFrame) -> tuple[ClassCount, ...]:
 
 
 def change_says_something(table: gpd.GeoDataFrame) -> bool:
-    """Whether the map would show more than one colour: at least two classes hold a
-    hotspot. With one class (or none) the page shows a table instead.
+    """Whether the map would show more than one colour: at least two classes hold a hotspot.
+
+    With one class (or none) the page shows a table instead.
     """
     return len(change_legend(table)) >= 2
 
@@ -97,8 +101,9 @@ def change_extent(
     table: gpd.GeoDataFrame,
     margin_m: float = 300.0,
 ) -> tuple[float, float, float, float] | None:
-    """``(x0, y0, x1, y1)`` metres of every classed hotspot (gone ones included) with
-    ``margin_m`` around: the whole comparison area, not only the target. None: none.
+    """``(x0, y0, x1, y1)`` metres of every classed hotspot (gone ones included) and ``margin_m``.
+
+    The whole comparison area, not only the target. None: none.
     """
     cells = classed_hotspots(table)
     if cells.empty:
@@ -112,8 +117,9 @@ def _rank(value: Any) -> int | None:
 
 
 def change_tooltip(row: Any, suppress_below: int | None) -> str:
-    """One hotspot's tooltip (escaped HTML): rank and name, class, records then and now,
-    and the change unless a count is withheld.
+    """One hotspot's tooltip (escaped HTML).
+
+    Rank and name, class, records then and now, and the change unless a count is withheld.
     """
     cls = str(row["change_class"])
     rank, rank_then = _rank(row.get(S.RANK)), _rank(row.get("rank_then"))
@@ -141,7 +147,7 @@ def add_change_layer(
     suppress_below: int | None = None,
     name: str = "Hotspot change",
 ) -> folium.Map:
-    """The classed hotspots as one layer (WGS84), big ones under small ones, gone dashed.
+    """Return the classed hotspots as one layer (WGS84), big ones under small ones, gone dashed.
 
     The layer control must be written after every layer it lists: it is taken out and
     put back after the new layer.
@@ -173,8 +179,10 @@ def add_change_layer(
 
 
 def legend_html(legend: tuple[ClassCount, ...]) -> str:
-    """The legend under the map: a swatch (hidden from screen readers), the class words and
-    the number of hotspots, e.g. "■ New (not a hotspot before): 3 hotspots".
+    """Return the legend under the map.
+
+    A swatch (hidden from screen readers), the class words and the number of hotspots, e.g. "■ New
+    (not a hotspot before): 3 hotspots".
     """
     return " · ".join(
         f"<span style='color:{c.colour}' aria-hidden='true'>■</span> {esc(c.label)}: "
@@ -193,10 +201,12 @@ def change_map(
     height: int = 520,
     tiles: Any = None,
 ) -> folium.Map:
-    """The change map: :func:`hotspots.present.maps.build_map` (offline base, the target
-    dashed) fitted to every classed hotspot, with the change layer on top. ``tiles``:
-    ``build_map``'s (None: the deployment's setting; without tiles, or when they fail,
-    the streets layer and the boundaries still draw).
+    """Return the change map.
+
+    :func:`hotspots.present.maps.build_map` (offline base, the target dashed) fitted to every
+    classed hotspot, with the change layer on top. ``tiles``: ``build_map``'s (None: the
+    deployment's setting; without tiles, or when they fail, the streets layer and the boundaries
+    still draw).
     """
     more = {} if tiles is None else {"tiles": tiles}
     m = build_map(

@@ -77,6 +77,7 @@ class Chart:
     gap_note: str = ""
 
     def __post_init__(self) -> None:
+        """Check the chart's kind and that labels and band match the values."""
         if self.kind not in ("bar", "line"):
             raise InputError("kind", self.kind, '"bar" or "line"')
         if len(self.labels) != len(self.values):
@@ -89,11 +90,11 @@ class Chart:
             )
 
     def withheld(self, value: float | None) -> bool:
-        """True when ``value`` is a small count withheld from a bar chart."""
+        """Return True when ``value`` is a small count withheld from a bar chart."""
         return self.kind == "bar" and is_suppressed(value, self.suppress_below)
 
     def shown(self) -> list[float]:
-        """The values drawn: not None and not withheld."""
+        """Return the values drawn: not None and not withheld."""
         return [v for v in self.values if v is not None and not self.withheld(v)]
 
     def axis(self) -> tuple[float, float]:
@@ -103,6 +104,7 @@ class Chart:
 
     @property
     def has_gaps(self) -> bool:
+        """Whether some month has no value (drawn as a gap)."""
         return any(v is None for v in self.values)
 
 
@@ -113,7 +115,7 @@ def month_chart(
     apostrophe: str = "'",
     **fields: Any,
 ) -> Chart:
-    """A :class:`Chart` of (``YYYY-MM``, value or None) pairs, labelled ``Mar '24``.
+    """Return a :class:`Chart` of (``YYYY-MM``, value or None) pairs, labelled ``Mar '24``.
 
     ``apostrophe`` replaces the century (the pack's HTML prints a typographic
     ``’``); other keywords are :class:`Chart` fields.
@@ -133,7 +135,7 @@ def month_label(month: str) -> str:
 
 # --- SVG -----------------------------------------------------------------------------------------
 def chart_svg(chart: Chart, width: int = 640, height: int = 220) -> str:
-    """The chart as inline SVG (no script), ``width`` x ``height`` user units; all text escaped."""
+    """Draw the chart as inline SVG (no script), ``width`` x ``height`` user units; text escaped."""
     if chart.kind == "bar":
         return _svg_bars(chart, width, height)
     return _svg_line(chart, width, height)
@@ -159,10 +161,16 @@ def _svg_bars(chart: Chart, width: int, height: int) -> str:
     bw = pw / max(1, len(chart.values))
     title = chart.title
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{e(title)}" font-family="sans-serif">',
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img" aria-label="{e(title)}" '
+            'font-family="sans-serif">'
+        ),
         f"<title>{e(title)}</title>",
-        f'<text x="{width / 2:.0f}" y="16" text-anchor="middle" font-size="13" font-weight="bold">{e(title)}</text>',
+        (
+            f'<text x="{width / 2:.0f}" y="16" text-anchor="middle" font-size="13" '
+            f'font-weight="bold">{e(title)}</text>'
+        ),
         f'<line x1="{left}" y1="{top + ph}" x2="{left + pw}" y2="{top + ph}" stroke="#333"/>',
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + ph}" stroke="#333"/>',
     ]
@@ -171,35 +179,43 @@ def _svg_bars(chart: Chart, width: int, height: int) -> str:
         y = top + ph - ph * val / vmax
         parts.append(f'<line x1="{left - 3}" y1="{y:.1f}" x2="{left}" y2="{y:.1f}" stroke="#333"/>')
         parts.append(
-            f'<text x="{left - 5}" y="{y + 3:.1f}" text-anchor="end" font-size="10">{e(f"{val:,.0f}")}</text>'
+            f'<text x="{left - 5}" y="{y + 3:.1f}" text-anchor="end" '
+            f'font-size="10">{e(f"{val:,.0f}")}</text>'
         )
     for i, (lab, v) in enumerate(zip(chart.labels, chart.values, strict=True)):
         x = left + i * bw
         cx = x + bw / 2
         if v is None:
             parts.append(
-                f'<text x="{cx:.1f}" y="{top + ph - 4}" text-anchor="middle" font-size="9" fill="#666">no data</text>'
+                f'<text x="{cx:.1f}" y="{top + ph - 4}" text-anchor="middle" font-size="9" '
+                'fill="#666">no data</text>'
             )
         elif chart.withheld(v):
             parts.append(
-                f'<text x="{cx:.1f}" y="{top + ph - 4}" text-anchor="middle" font-size="10">&lt;{k}</text>'
+                f'<text x="{cx:.1f}" y="{top + ph - 4}" text-anchor="middle" '
+                f'font-size="10">&lt;{k}</text>'
             )
         else:
             h = ph * v / vmax
             parts.append(
-                f'<rect x="{x + bw * 0.15:.1f}" y="{top + ph - h:.1f}" width="{bw * 0.7:.1f}" height="{h:.1f}" fill="{chart.colour}"/>'
+                f'<rect x="{x + bw * 0.15:.1f}" y="{top + ph - h:.1f}" width="{bw * 0.7:.1f}" '
+                f'height="{h:.1f}" fill="{chart.colour}"/>'
             )
             parts.append(
-                f'<text x="{cx:.1f}" y="{top + ph - h - 3:.1f}" text-anchor="middle" font-size="10">{e(f"{v:,}")}</text>'
+                f'<text x="{cx:.1f}" y="{top + ph - h - 3:.1f}" text-anchor="middle" '
+                f'font-size="10">{e(f"{v:,}")}</text>'
             )
         parts.append(
-            f'<text x="{cx:.1f}" y="{top + ph + 13}" text-anchor="middle" font-size="9">{e(str(lab))}</text>'
+            f'<text x="{cx:.1f}" y="{top + ph + 13}" text-anchor="middle" '
+            f'font-size="9">{e(str(lab))}</text>'
         )
     parts.append(
-        f'<text x="{left + pw / 2:.0f}" y="{top + ph + bottom - 6}" text-anchor="middle" font-size="11">{e(chart.x_label)}</text>'
+        f'<text x="{left + pw / 2:.0f}" y="{top + ph + bottom - 6}" text-anchor="middle" '
+        f'font-size="11">{e(chart.x_label)}</text>'
     )
     parts.append(
-        f'<text transform="translate(12,{top + ph / 2:.0f}) rotate(-90)" text-anchor="middle" font-size="11">{e(chart.y_label)}</text>'
+        f'<text transform="translate(12,{top + ph / 2:.0f}) rotate(-90)" text-anchor="middle" '
+        f'font-size="11">{e(chart.y_label)}</text>'
     )
     parts.append(_svg_source(chart, left, height - 4))
     parts.append("</svg>")
@@ -207,7 +223,7 @@ def _svg_bars(chart: Chart, width: int, height: int) -> str:
 
 
 def _runs(chart: Chart) -> list[list[int]]:
-    """Indices of the runs of consecutive values that are not None."""
+    """Return indices of the runs of consecutive values that are not None."""
     runs: list[list[int]] = [[]]
     for i, v in enumerate(chart.values):
         if v is None:
@@ -250,7 +266,8 @@ def _svg_line(chart: Chart, w: int, h: int) -> str:
     for i, v in enumerate(chart.values):
         if v is None:
             out.append(
-                f'<rect x="{left + (i - 0.5) * dx:.1f}" y="{bottom - ph}" width="{dx:.1f}" height="{ph}" fill="#eaeaea"/>'
+                f'<rect x="{left + (i - 0.5) * dx:.1f}" y="{bottom - ph}" width="{dx:.1f}" '
+                f'height="{ph}" fill="#eaeaea"/>'
             )
     for k in range(round(vmax / step) + 1):
         y = bottom - ph * k * step / vmax
@@ -258,7 +275,8 @@ def _svg_line(chart: Chart, w: int, h: int) -> str:
                    f'<text x="{left - 6}" y="{y + 3:.1f}" font-size="9" text-anchor="end" fill="#555">{k * step:,.0f}</text>')  # fmt: skip
     for i, lab in enumerate(chart.labels):
         out.append(
-            f'<text x="{left + i * dx:.1f}" y="{bottom + 14}" font-size="9" text-anchor="middle" fill="#555">{e(lab)}</text>'
+            f'<text x="{left + i * dx:.1f}" y="{bottom + 14}" font-size="9" text-anchor="middle" '
+            f'fill="#555">{e(lab)}</text>'
         )
     r, g, b = _pale(chart.colour)
     for band in _band_runs(chart):
@@ -270,7 +288,8 @@ def _svg_line(chart: Chart, w: int, h: int) -> str:
         s = [xy(i, v) for i in run if (v := chart.values[i]) is not None]
         pts = " ".join(f"{a:.1f},{c:.1f}" for a, c in s)
         out.append(
-            f'<polyline class="series" points="{pts}" fill="none" stroke="{chart.colour}" stroke-width="2.2"/>'
+            f'<polyline class="series" points="{pts}" fill="none" stroke="{chart.colour}" '
+            'stroke-width="2.2"/>'
         )
         out += [f'<circle cx="{a:.1f}" cy="{c:.1f}" r="2.8" fill="{chart.colour}"/>' for a, c in s]
     out.append(_svg_source(chart, left, h - 4))

@@ -1,5 +1,7 @@
-"""Charts for the pages: Altair (bundled with Streamlit, works offline), always with a
-title, axis labels and colour-blind-safe colours (Okabe–Ito)."""
+"""Charts for the pages: Altair (bundled with Streamlit, works offline).
+
+Always with a title, axis labels and colour-blind-safe colours (Okabe–Ito).
+"""
 
 from __future__ import annotations
 
@@ -28,16 +30,19 @@ LEGEND_COLUMNS = 2
 
 
 def legend(columns: int = LEGEND_COLUMNS) -> alt.Legend:
-    """The one legend of every chart: under the chart, in ``columns`` columns, labels never
-    cut ("Violence and sexual offences" in full: Vega-Lite's ``labelLimit`` 0 is no limit,
-    its default 160 px cut it to "Violence and sex…")."""
+    """Return the one legend of every chart.
+
+    Under the chart, in ``columns`` columns, labels never cut ("Violence and sexual offences" in
+    full: Vega-Lite's ``labelLimit`` 0 is no limit, its default 160 px cut it to "Violence and
+    sex…").
+    """
     return alt.Legend(
         title=None, orient="bottom", direction="horizontal", columns=columns, labelLimit=0
     )
 
 
 def _labels_in_full(**kw) -> alt.Axis:
-    """An axis whose labels are never cut (category names on a bar chart's axis)."""
+    """Return an axis whose labels are never cut (category names on a bar chart's axis)."""
     return alt.Axis(labelLimit=0, **kw)
 
 
@@ -110,7 +115,7 @@ def bar_chart(
 
 
 def yearly_chart(df: pd.DataFrame, title: str) -> alt.Chart:
-    """Grouped bars: the same window in each year, crime and ASB."""
+    """Return grouped bars: the same window in each year, crime and ASB."""
     long = df.melt("year", var_name="series", value_name="records")
     return (
         alt.Chart(long, title=title)

@@ -59,9 +59,11 @@ class UploadForm:
 
 
 def upload_form(principal: Any, kind: str) -> UploadForm:
-    """The upload form for ``principal`` (None: local single-user mode) and ``kind``
-    (one of :data:`UPLOAD_KINDS`): a force export never goes into the real dataset,
-    and a signed-in analyst writes only to datasets of their team (or a new one)."""
+    """Return the upload form for ``principal`` and ``kind`` (one of :data:`UPLOAD_KINDS`).
+
+    ``principal`` None is local single-user mode. A force export never goes into the real dataset,
+    and a signed-in analyst writes only to datasets of their team (or a new one).
+    """
     can = access.can_import(principal)
     fmt = "force-export" if kind == FORCE_EXPORT else "police.uk"
     targets = [REAL] if access.can_write(principal, REAL, fmt) else []
@@ -103,7 +105,7 @@ def target_label(target: str, labels: Mapping[str, str]) -> str:
 
 
 def go_label(target: str | None) -> str:
-    """The import button's label for ``target``."""
+    """Return the import button's label for ``target``."""
     return {"uploaded": "Import into the uploaded dataset", REAL: "Add to the real dataset"}.get(
         target or "", "Import"
     )
@@ -131,11 +133,14 @@ def import_report(
     labels: Mapping[str, str],
     public: Callable[[str], str] = str,
 ) -> ImportReportView:
-    """The page's view of ``rep`` (``{"report": ImportReport.to_dict(), "changes": str,
-    "dataset": str}``, ``changes`` and ``dataset`` optional).
+    """Return the page's view of ``rep``.
 
-    ``labels`` are the dataset picker's names of the datasets; ``public`` turns a message into what a browser may see (the page passes
-    :func:`hotspots.ui.boundary.public_message`, which drops folder paths).
+    ``rep`` is ``{"report": ImportReport.to_dict(), "changes": str, "dataset": str}``, with
+    ``changes`` and ``dataset`` optional.
+
+    ``labels`` are the dataset picker's names of the datasets; ``public`` turns a message into
+    what a browser may see (the page passes :func:`hotspots.ui.boundary.public_message`, which
+    drops folder paths).
     """
     r = rep["report"]
     replaced = int(r.get("rows_replaced", 0))
@@ -186,8 +191,11 @@ def import_report(
 
 
 def datasets_table(principal: Any, labels: Mapping[str, str]) -> list[dict[str, str]]:
-    """The datasets a principal can see, with months and files; a dataset not built yet
-    says so (it is never built just to be listed). ``labels``: the picker's names."""
+    """Return the datasets a principal can see, with months and files.
+
+    A dataset not built yet says so (it is never built just to be listed). ``labels``: the picker's
+    names.
+    """
     rows: list[dict[str, str]] = []
     if principal is None:
         for name in DATASETS:

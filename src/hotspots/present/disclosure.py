@@ -24,11 +24,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from hotspots.errors import InputError
 from hotspots.present.tables import DEFAULT_SUPPRESS_BELOW, format_count, is_suppressed
+
+if TYPE_CHECKING:
+    from hotspots.comparison.tables import PublishedTable
+
 
 __all__ = [
     "DEFAULT_SUPPRESS_BELOW",
@@ -55,7 +60,7 @@ WITHHELD_READING = (
 
 
 def suppress_below_for(role: str | None, *, exact_counts: bool = False) -> int | None:
-    """The disclosure threshold for ``role``: counts from 1 to the result minus 1 are withheld.
+    """Return the disclosure threshold for ``role``: counts from 1 to it minus 1 are withheld.
 
     Parameters
     ----------
@@ -84,19 +89,19 @@ def suppress_below_for(role: str | None, *, exact_counts: bool = False) -> int |
 
 
 def withheld(counts: Iterable[object], suppress_below: int | None) -> bool:
-    """True when any of ``counts`` is withheld (from 1 to ``suppress_below - 1``)."""
+    """Return True when any of ``counts`` is withheld (from 1 to ``suppress_below - 1``)."""
     return any(is_suppressed(c, suppress_below) for c in counts)
 
 
 def count_text(count: object, suppress_below: int | None) -> str:
-    """A count for people: ``"1,234"``, ``"<5"`` when withheld, ``"–"`` when missing."""
+    """Return a count for people: ``"1,234"``, ``"<5"`` when withheld, ``"–"`` when missing."""
     return format_count(count, suppress_below)
 
 
 def count_columns_as_text(
     df: pd.DataFrame, columns: Sequence[str], suppress_below: int | None
 ) -> pd.DataFrame:
-    """A copy of ``df`` with ``columns`` as text counts (``"<5"`` where withheld).
+    """Return a copy of ``df`` with ``columns`` as text counts (``"<5"`` where withheld).
 
     With ``suppress_below`` None the frame is returned unchanged (numbers stay numbers,
     so that an analyst's table sorts numerically).
@@ -111,7 +116,7 @@ def count_columns_as_text(
 
 
 def suppression_caption(suppress_below: int | None) -> str | None:
-    """The note shown under withheld figures, or None when nothing is withheld."""
+    """Return the note shown under withheld figures, or None when nothing is withheld."""
     if not suppress_below:
         return None
     return (
@@ -125,8 +130,10 @@ _COUNT_PAIR = re.compile(r"(counts \()(\d+) and (\d+)")  # "small counts (12 and
 
 
 def withhold_in_text(text: str, suppress_below: int | None) -> str:
-    """``text`` with "N records" read "<5 records" when N is withheld, and the pair in
-    "small counts (12 and 2; ...)" likewise (notes of methods and comparisons)."""
+    """``text`` with "N records" read "<5 records" when N is withheld.
+
+    The pair in "small counts (12 and 2; ...)" likewise (notes of methods and comparisons).
+    """
     if not suppress_below:
         return text
 
@@ -150,8 +157,10 @@ _DERIVED_NAME = re.compile(r"pct|change|share|rate|%|ratio|p_value|flag", re.I)
 def frame_for_people(
     frame: pd.DataFrame, suppress_below: int | None, counts: Sequence[str] | None = None
 ) -> pd.DataFrame:
-    """A table with its counts under the rule: ``"<5"`` for a withheld count, "withheld" for
-    a derived figure (pct, change, share, rate, ratio, p-value, %) in the same row.
+    """Return a table with its counts under the rule.
+
+    ``"<5"`` for a withheld count, "withheld" for a derived figure (pct, change, share, rate, ratio,
+    p-value, %) in the same row.
 
     ``counts``: the count columns; default every numeric column whose name does not say
     it is derived. Unchanged without a threshold.
@@ -177,9 +186,11 @@ def frame_for_people(
     return out
 
 
-def published_table_for_people(table, suppress_below: int | None):
-    """A :class:`~hotspots.comparison.tables.PublishedTable` with its counts under the rule
-    (:func:`frame_for_people`); its CSV, Markdown and HTML then all show ``"<5"``."""
+def published_table_for_people(table: PublishedTable, suppress_below: int | None):
+    """Return a :class:`~hotspots.comparison.tables.PublishedTable` with its counts under the rule.
+
+    The rule is :func:`frame_for_people`; its CSV, Markdown and HTML then all show ``"<5"``.
+    """
     from dataclasses import replace
 
     if not suppress_below:

@@ -43,7 +43,7 @@ def add_draw_control(m: folium.Map) -> folium.Map:
 
 
 def drawn_polygon(st_folium_result: Mapping[str, Any] | None) -> list[list[float]] | None:
-    """The outer ring (lon, lat pairs) of the polygon last drawn, or None.
+    """Return the outer ring (lon, lat pairs) of the polygon last drawn, or None.
 
     Hotspot features also arrive as ``last_active_drawing`` when clicked; they carry a
     ``hotspot_id`` property and are ignored here.

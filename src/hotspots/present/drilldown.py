@@ -60,7 +60,7 @@ def records_at(
     within_m: float = 60.0,
     suppress_below: int | None = None,
 ) -> PointRecords:
-    """The records at the map point nearest ``(x, y)`` (metres), if one is within ``within_m``.
+    """Return the records at the map point nearest ``(x, y)`` (metres), if within ``within_m``.
 
     ``within_m`` allows for a click anywhere on a drawn circle (16 px at street scale is
     about 20 m; at town scale 60 m). Records share a map point when their x and y are equal

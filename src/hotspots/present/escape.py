@@ -40,16 +40,20 @@ _WWW = re.compile(r"(?i)(www)(?=\\\.)")
 
 
 def plain(text: object) -> str:
-    """Text with control and bidirectional-override characters replaced by ``?``
-    (so "‮gpj.exe" cannot pose as "exe.jpg"); None/NA -> ``""``."""
+    """Text with control and bidirectional-override characters replaced by ``?``.
+
+    So "‮gpj.exe" cannot pose as "exe.jpg"; None/NA -> ``""``.
+    """
     if text is None or (not isinstance(text, str) and pd.isna(text)):
         return ""
     return _CONTROL.sub("?", str(text))
 
 
 def markdown(text: object) -> str:
-    """Text for Streamlit markdown: every ASCII punctuation character backslash-escaped
-    (no link, image, emphasis, heading or HTML can form), newlines as spaces.
+    """Text for Streamlit markdown.
+
+    Every ASCII punctuation character backslash-escaped (no link, image, emphasis, heading or HTML
+    can form), newlines as spaces.
 
     GitHub-flavoured autolinks (``http://…``, ``www.…``, ``a@b.c``) are found in the text
     *after* escapes are resolved (remark-gfm's find-and-replace; a browser test showed
@@ -67,10 +71,12 @@ def html(text: object) -> str:
 
 
 def csv_cell(value: object) -> object:
-    """A CSV cell that a spreadsheet shows as text: strings starting with ``= + - @``,
-    tab or carriage return get a leading ``'``; a carriage return inside becomes a newline
-    (which CSV writers quote; a bare ``\r`` is not quoted and splits the row); non-strings
-    are returned unchanged."""
+    """Return a CSV cell that a spreadsheet shows as text.
+
+    Strings starting with ``= + - @``, tab or carriage return get a leading ``'``; a carriage return
+    inside becomes a newline (which CSV writers quote; a bare ``\r`` is not quoted and splits the
+    row); non-strings are returned unchanged.
+    """
     if isinstance(value, str):
         prefix = "'" if value.startswith(_FORMULA) else ""
         value = value.replace("\r\n", "\n").replace("\r", "\n")
@@ -79,7 +85,7 @@ def csv_cell(value: object) -> object:
 
 
 def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` whose text cells and column names pass :func:`csv_cell`."""
+    """Return a copy of ``frame`` whose text cells and column names pass :func:`csv_cell`."""
     out = frame.copy()
     for col in out.columns:
         s = out[col]
@@ -95,7 +101,9 @@ def xml(text: object) -> str:
 
 
 def pdf_text(text: object, latin1: bool = True) -> str:
-    """Text for fpdf2 cells (never markup: call ``cell``/``multi_cell`` without
-    ``markdown=True``). With the core fonts (``latin1``) other characters become ``?``."""
+    """Text for fpdf2 cells (never markup: call ``cell``/``multi_cell`` without ``markdown=True``).
+
+    With the core fonts (``latin1``) other characters become ``?``.
+    """
     s = plain(text)
     return s.encode("latin-1", "replace").decode("latin-1") if latin1 else s

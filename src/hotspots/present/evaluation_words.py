@@ -66,7 +66,7 @@ def wdq_reading(t0: float, t1: float, c0: float, c1: float, value: float) -> str
 
 
 def wdq_meaning(g: GroupEvaluation) -> str:
-    """What a group's WDQ says, or why it cannot be read (no ring, an uncertain change)."""
+    """Return what a group's WDQ says, or why it cannot be read (no ring, an uncertain change)."""
     if g.buffer_relative is None:
         return "no ring (buffer_m = 0)"
     q, rel = g.wdq, g.relative
@@ -91,7 +91,7 @@ def wdq_meaning(g: GroupEvaluation) -> str:
 
 
 def spillover_words(g: GroupEvaluation) -> str:
-    """What the ring did, in the words both the table and the reading use."""
+    """Return what the ring did, in the words both the table and the reading use."""
     if g.buffer_relative is None:
         return "no ring (buffer_m = 0)"
     spill = g.spillover
@@ -106,7 +106,7 @@ def spillover_words(g: GroupEvaluation) -> str:
 
 
 def ring_sentence(ev: Evaluation, g: GroupEvaluation) -> str:
-    """What the ring did, as one sentence of the reading ("" without a ring).
+    """Return what the ring did, as one sentence of the reading ("" without a ring).
 
     ``The streets around it (400 m ring) changed by -12% against the control (between
     -20% and -3%): diffusion of benefits.`` When the target did not improve against the
@@ -178,7 +178,7 @@ def count_change_words(a: int, b: int, pct: float) -> str:
 
 
 def wdd_details(g: GroupEvaluation) -> tuple[str, str]:
-    """The raw and the control-scaled WDD, one sentence each on what they mean (for "details")."""
+    """Explain the raw and the control-scaled WDD, one sentence each (for "details")."""
     w, wr = g.wdd, g.wdd_raw
     return (
         f"Control-scaled WDD {w.total:+,.0f} records (95% CI {w.ci_low:+,.0f} to "
@@ -236,13 +236,14 @@ def group_reading(ev: Evaluation, g: GroupEvaluation) -> str:
 
 
 def evaluation_reading(ev: Evaluation) -> str:
-    """The readings of every group of ``ev``, one after another."""
+    """Return the readings of every group of ``ev``, one after another."""
     return " ".join(group_reading(ev, g) for g in ev.groups)
 
 
 def evaluation_dict(ev: Evaluation) -> dict:
-    """``ev.to_dict()`` with each group's ``wdq_meaning``, ``reading`` and the page's caption
-    on dispersion, ``dispersion_reading`` (JSON output).
+    """``ev.to_dict()`` with each group's ``wdq_meaning`` and ``reading`` (JSON output).
+
+    Also the page's caption on dispersion, ``dispersion_reading``.
     """
     d = ev.to_dict()
     d["groups"] = [

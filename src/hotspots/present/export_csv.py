@@ -66,7 +66,7 @@ def to_csv(
     include_points: bool = True,
     generated: str | None = None,
 ) -> str:
-    """A table (hotspots, ranked areas) as CSV text: the header on the first line.
+    """Return a table (hotspots, ranked areas) as CSV text: the header on the first line.
 
     Layout::
 
@@ -94,8 +94,10 @@ def csv_metadata(
     count_columns: Sequence[str] | None = None,
     generated: str | None = None,
 ) -> str:
-    """The JSON that goes with :func:`to_csv` (generated, parameters, disclosure, attribution,
-    and the CSV's columns), as text."""
+    """Return the JSON that goes with :func:`to_csv`, as text.
+
+    It holds generated, parameters, disclosure, attribution and the CSV's columns.
+    """
     meta = _csv_parts(df, parameters, suppress_below, count_columns, True, generated)[1]
     return json.dumps(meta, ensure_ascii=False, indent=1)
 

@@ -75,6 +75,7 @@ def count_columns_of(df: pd.DataFrame, count_columns: Sequence[str] | None = Non
 
 
 def check_suppress(suppress_below: int | None) -> int | None:
+    """Check the disclosure threshold: None or 0 (exact counts) becomes None, else an int >= 2."""
     if suppress_below is None or suppress_below == 0:
         return None
     if (
@@ -143,7 +144,7 @@ def export_metadata(
     n_withheld: int,
     generated: str | None = None,
 ) -> dict[str, Any]:
-    """What every export records: generated (UTC ISO 8601), parameters, disclosure, attribution."""
+    """Say what each export holds: generated (UTC ISO 8601), parameters, disclosure, attribution."""
     k = check_suppress(suppress_below)
     return {
         "generated": generated or _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
@@ -182,6 +183,7 @@ def jsonable(value: Any) -> Any:
 
 
 def to_wgs84(gdf: gpd.GeoDataFrame, argument: str) -> gpd.GeoDataFrame:
+    """Return ``gdf`` (EPSG:27700, checked) reprojected to WGS84 for an export."""
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise InputError(argument, type(gdf).__name__, "a GeoDataFrame with polygons")
     if gdf.crs is None:
@@ -207,8 +209,10 @@ def points_inside(gdf_metres: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]
 def feature_label(
     row: Mapping[str, Any], name_column: str, position: int, number: str | None = None
 ) -> str:
-    """A feature's name in KML and GPX: "#1 Name", or "#1.2 Name" with the ``number``
-    the ranked table gives it (:func:`reading_order`)."""
+    """Return a feature's name in KML and GPX.
+
+    "#1 Name", or "#1.2 Name" with the ``number`` the ranked table gives it (:func:`reading_order`).
+    """
     name = row.get(name_column)
     name = "" if name is None or (isinstance(name, float) and math.isnan(name)) else str(name)
     if number is not None:
@@ -241,6 +245,7 @@ def reading_order(table: pd.DataFrame) -> tuple[list[int], list[str | None]]:
 
 
 def display_value(col: str, value: Any, withheld: bool, k: int | None) -> str:
+    """Return a cell as exports show it: withheld counts as ``<k``, shares and densities rounded."""
     if withheld:
         return f"<{k}" if col not in DERIVED_COLUMNS else "withheld"
     if col == S.SHARE:
@@ -259,4 +264,5 @@ def display_value(col: str, value: Any, withheld: bool, k: int | None) -> str:
 
 
 def ordered(df: pd.DataFrame) -> pd.DataFrame:
+    """Return ``df`` in rank order (unchanged without a rank column)."""
     return df.sort_values(S.RANK, kind="stable") if S.RANK in df.columns else df

@@ -39,9 +39,11 @@ class Filters:
 
     @property
     def window(self) -> tuple[str, str]:
+        """The month window ``(start, end)``."""
         return (self.start, self.end)
 
     def with_(self, **changes) -> Filters:
+        """Return a copy with ``changes`` applied."""
         d = {**self.__dict__, **changes}
         return Filters(**d)
 
@@ -55,7 +57,7 @@ VIEW_COLUMNS = [
 
 
 def narrow(records: pd.DataFrame) -> pd.DataFrame:
-    """The columns the pages use (no copy under pandas copy-on-write)."""
+    """Return the columns the pages use (no copy under pandas copy-on-write)."""
     if list(records.columns) == VIEW_COLUMNS:
         return records
     return records[[c for c in VIEW_COLUMNS if c in records.columns]]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -33,6 +33,10 @@ from hotspots.present.tables import (
     nest_hotspots,
     top_rows,
 )
+
+if TYPE_CHECKING:
+    from hotspots.present.views import HotspotDetail
+
 
 #: the page's hotspot methods, as people read them
 METHODS: dict[str, str] = {
@@ -95,8 +99,10 @@ __all__ = [
 ]
 
 
-def records_line(n_records: int, area_name: str, start: str, end: str, method_label: str, k):
-    """The sentence over the map: how many records, where, when, which method (markdown)."""
+def records_line(
+    n_records: int, area_name: str, start: str, end: str, method_label: str, k: int | None
+):
+    """Return the sentence over the map: how many records, where, when, which method (markdown)."""
     return (
         f"**{count_text(n_records, k)} records** in {md_text(area_name)}, "
         f"{format_period(start, end)}; method: {method_label}."
@@ -111,8 +117,10 @@ def permalink_params(
     gistar_scope: str | None,
     manual_values: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """The page's own permalink parameters (the shared filters are added by the widget);
-    the manual settings only when they are used."""
+    """Return the page's own permalink parameters (the shared filters are added by the widget).
+
+    The manual settings only when they are used.
+    """
     out: dict[str, Any] = {
         "method": method,
         "layers": ",".join(layers),
@@ -127,7 +135,7 @@ def permalink_params(
 
 
 def change_columns(current: pd.DataFrame, then_label: str, k: int | None) -> dict[str, list]:
-    """The ranked table's change columns: records then, change with its interval, class."""
+    """Return the ranked table's change columns: records then, change with its interval, class."""
     from hotspots.present.pack import fmt_change
 
     cur = current.sort_values(S.RANK)
@@ -149,8 +157,7 @@ def change_columns(current: pd.DataFrame, then_label: str, k: int | None) -> dic
 
 
 def gone_table(former: pd.DataFrame, k: int | None) -> pd.DataFrame:
-    """Hotspots of the comparison period that overlap none now (gone, or too few to tell),
-    for people."""
+    """Hotspots of the comparison period that overlap none now (gone, or too few to tell)."""
     cols = [S.NAME, S.WARD_NAME, "count_then", "count_now", "change_class"]
     tab = pd.DataFrame(former)[[c for c in cols if c in former.columns]]
     return table_counts(tab, ("count_then", "count_now"), k).rename(
@@ -172,9 +179,13 @@ class HotspotDetailPage:
     outcomes: pd.DataFrame | None
 
 
-def hotspot_detail_page(row: Mapping[str, Any], detail, k: int | None) -> HotspotDetailPage:
-    """The details of the hotspot ``row`` (a row of the result) and its ``detail``
-    (:func:`hotspots.present.views.hotspot_detail`)."""
+def hotspot_detail_page(
+    row: Mapping[str, Any], detail: HotspotDetail, k: int | None
+) -> HotspotDetailPage:
+    """Return the details of the hotspot ``row`` (a row of the result) and its ``detail``.
+
+    ``detail`` comes from :func:`hotspots.present.views.hotspot_detail`.
+    """
     n = row[S.COUNT]
     hide = withheld((n,), k)
     ward = row[S.WARD_NAME]
@@ -213,7 +224,7 @@ def hotspot_detail_page(row: Mapping[str, Any], detail, k: int | None) -> Hotspo
 def download_files(
     hotspots: gpd.GeoDataFrame, parameters: Mapping[str, Any], stem: str, k: int | None
 ) -> dict[str, ExportFile]:
-    """The page's download files (CSV, its settings JSON, GeoJSON, KML, GPX), one exporter."""
+    """Make the page's download files (CSV, its settings JSON, GeoJSON, KML, GPX), one exporter."""
     return export_files(
         hotspots,
         ("csv", "geojson", "kml", "gpx", "csv-json"),
@@ -224,9 +235,11 @@ def download_files(
 
 
 def table_widths(table: pd.DataFrame) -> dict[str, int | str]:
-    """Column widths of the ranked table, by heading: pixels for the short columns, so that
-    at 1366 px the change and class columns show without scrolling; "large" for the text
-    columns (top categories and locations)."""
+    """Column widths of the ranked table, by heading.
+
+    Pixels for the short columns, so that at 1366 px the change and class columns show without
+    scrolling; "large" for the text columns (top categories and locations).
+    """
     return {c: _WIDTHS.get(c, _THEN_WIDTH if c.startswith("Records ") else "large") for c in table}
 
 
@@ -250,8 +263,10 @@ class RankedTable:
 
 
 def ranked_table(hotspots: pd.DataFrame, changes: Any, k: int | None) -> RankedTable:
-    """The page's ranked table of ``hotspots``, with ``changes``
-    (:class:`~hotspots.comparison.hotspot_trend.HotspotChanges`, or None) as columns."""
+    """Return the page's ranked table of ``hotspots``, with ``changes`` as columns.
+
+    ``changes``: a :class:`~hotspots.comparison.hotspot_trend.HotspotChanges`, or None.
+    """
     table = hotspot_table(hotspots, suppress_below=k)
     then_col = None
     if changes is not None and len(hotspots):
@@ -299,9 +314,12 @@ class HotspotPage:
 def hotspot_page(
     view: Any, filters: Any, *, dataset: str, changes: Any, k: int | None
 ) -> HotspotPage:
-    """The Hotspot map page of ``view`` (:func:`hotspots.present.views.hotspot_view`) for
-    ``filters`` (:class:`hotspots.present.filters.Filters`), with the per-hotspot
-    ``changes`` (or None) and the disclosure threshold ``k`` (None: exact counts)."""
+    """Return the Hotspot map page of ``view`` for ``filters``.
+
+    ``view`` comes from :func:`hotspots.present.views.hotspot_view`, ``filters`` is a
+    :class:`hotspots.present.filters.Filters`; with the per-hotspot ``changes`` (or None) and the
+    disclosure threshold ``k`` (None: exact counts).
+    """
     hot = view.hotspots
     label = METHODS.get(view.method, view.method)
     meta = {
@@ -334,5 +352,5 @@ def hotspot_page(
 
 
 def hotspot_row(hotspots: pd.DataFrame, hotspot_id: int) -> pd.Series:
-    """The row of ``hotspots`` with ``hotspot_id`` (its geometry included)."""
+    """Return the row of ``hotspots`` with ``hotspot_id`` (its geometry included)."""
     return hotspots[hotspots[S.HOTSPOT_ID] == hotspot_id].iloc[0]

@@ -52,8 +52,10 @@ class Label:
 
 @dataclass(frozen=True)
 class Placed:
-    """A placed label: the centre of its box, and whether it moved off its anchor
-    (draw a leader line from ``(label.x, label.y)`` to ``(cx, cy)``)."""
+    """A placed label: the centre of its box, and whether it moved off its anchor.
+
+    If it moved, draw a leader line from ``(label.x, label.y)`` to ``(cx, cy)``.
+    """
 
     label: Label
     cx: float
@@ -62,13 +64,16 @@ class Placed:
 
     @property
     def box(self) -> Box:
+        """The label's box ``(x0, y0, x1, y1)`` around its placed centre."""
         w, h = self.label.w / 2, self.label.h / 2
         return (self.cx - w, self.cy - h, self.cx + w, self.cy + h)
 
 
 def text_width(text: str, size: float, *, bold: bool = False) -> float:
-    """A generous width estimate of ``text`` at font ``size`` (same units) in a sans-serif
-    font (DejaVu Sans / Arial): 0.62 em a character, 0.7 em bold."""
+    """Return a generous width estimate of ``text`` at font ``size`` (same units).
+
+    For a sans-serif font (DejaVu Sans / Arial): 0.62 em a character, 0.7 em bold.
+    """
     return len(text) * size * (0.7 if bold else 0.62)
 
 

@@ -144,7 +144,7 @@ def resolve_tiles(
 
 # --- the page -----------------------------------------------------------------------
 def map_html(m: folium.Map, *, inline_assets: bool = False) -> str:
-    """The full HTML page of a map.
+    """Return the full HTML page of a map.
 
     With ``inline_assets`` the scripts and stylesheets the page loads from
     ``static/vendor/`` and ``static/js/`` (Leaflet, its plugin, our elements; the

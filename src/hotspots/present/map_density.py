@@ -158,8 +158,10 @@ _OVERLAYS: dict[tuple[int, str], tuple[Any, DensityImage]] = {}
 
 
 def _overlay_of(density: Any, palette: str) -> DensityImage:
-    """:func:`density_overlay` of ``density``, remembered for the last few surface objects:
-    a page drawn again on the same cached surface (a rerun) does not render it again."""
+    """:func:`density_overlay` of ``density``, remembered for the last few surface objects.
+
+    A page drawn again on the same cached surface (a rerun) does not render it again.
+    """
     key = (id(density), palette)
     hit = _OVERLAYS.get(key)
     if hit is not None and hit[0] is density:
@@ -173,8 +175,10 @@ def _overlay_of(density: Any, palette: str) -> DensityImage:
 
 
 def add_density(m: folium.Map, density: Any, *, palette: str, label: str) -> Drawn:
-    """The surface as an image overlay in its own pane beneath the vector layers, with a
-    colour bar in the legend (``label``: its title and units, escaped)."""
+    """Return the surface as an image overlay in its own pane beneath the vector layers.
+
+    With a colour bar in the legend (``label``: its title and units, escaped).
+    """
     folium.map.CustomPane("hs-density", z_index=350, pointer_events=False).add_to(m)
     img = _overlay_of(density, palette)
     folium.raster_layers.ImageOverlay(

@@ -82,7 +82,7 @@ class HotspotMap(folium.Map):
     ``st.caption``), e.g. which small locations were left off.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Instance attributes: folium and streamlit-folium both read these.
         self.default_js = [("leaflet", vendor_url("leaflet.js"))]
@@ -132,7 +132,7 @@ class GeoJsonLayer(_Scripted, Layer):
         interactive: bool = True,
         show: bool = True,
         control: bool = True,
-    ):
+    ) -> None:
         super().__init__(name=name, overlay=True, control=control, show=show)
         self._name = "HotspotsGeoJson"
         self._load_map_script()
@@ -191,7 +191,7 @@ class LocationCountLayer(_Scripted, Layer):
 
     def __init__(
         self, payload: dict[str, Any], *, name: str, bounds: LatLonBounds, show: bool = True
-    ):
+    ) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "LocationCounts"
         self._load_map_script()
@@ -217,7 +217,7 @@ class MapControl(_Scripted, folium.MacroElement):
 
     def __init__(
         self, html_text: str, *, position: str = "bottomright", css_class: str = "hs-legend"
-    ):
+    ) -> None:
         super().__init__()
         self._name = "HotspotsControl"
         self._load_map_script()
@@ -239,7 +239,7 @@ class Attribution(folium.MacroElement):
         """
     )
 
-    def __init__(self, text: str):
+    def __init__(self, text: str) -> None:
         super().__init__()
         self._name = "HotspotsAttribution"
         self.text_js = script_json(text)
@@ -300,7 +300,7 @@ class RankLabels(_Scripted, Layer):
         name: str = "Rank numbers",
         show: bool = True,
         keepout: list[tuple[str, int]] | None = None,
-    ):
+    ) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "RankLabels"
         self._load_map_script()
@@ -320,7 +320,9 @@ class StreetLabels(_Scripted, Layer):
         """
     )
 
-    def __init__(self, payload: dict[str, Any], *, name: str = "Street names", show: bool = True):
+    def __init__(
+        self, payload: dict[str, Any], *, name: str = "Street names", show: bool = True
+    ) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "StreetLabels"
         self._load_map_script()
@@ -329,8 +331,10 @@ class StreetLabels(_Scripted, Layer):
 
 
 class StreetFallback(_Scripted, folium.MacroElement):
-    """Turns the street layers on at the first tile that fails to load
-    (``HotspotsLeaflet.streetsOnTileError``): a tile server set but unreachable."""
+    """Turns the street layers on at the first tile that fails to load.
+
+    That is ``HotspotsLeaflet.streetsOnTileError``: a tile server set but unreachable.
+    """
 
     _template = Template(
         """
@@ -341,7 +345,7 @@ class StreetFallback(_Scripted, folium.MacroElement):
         """
     )
 
-    def __init__(self, layers: Sequence[Any]):
+    def __init__(self, layers: Sequence[Any]) -> None:
         super().__init__()
         self._name = "StreetFallback"
         self._load_map_script()

@@ -79,8 +79,10 @@ def gistar_codes(gistar: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def gistar_grid(gistar: Any) -> gpd.GeoDataFrame:
-    """The grid of cells of a :class:`hotspots.methods.gistar.GiStarResult`, or the
-    GeoDataFrame itself; checked to be in EPSG:27700."""
+    """Return the grid of cells of a :class:`hotspots.methods.gistar.GiStarResult`.
+
+    Or the GeoDataFrame itself; checked to be in EPSG:27700.
+    """
     if not isinstance(gistar, gpd.GeoDataFrame) and isinstance(
         getattr(gistar, "grid", None), gpd.GeoDataFrame
     ):
@@ -89,8 +91,10 @@ def gistar_grid(gistar: Any) -> gpd.GeoDataFrame:
 
 
 def add_gistar(m: folium.Map, gistar: Any, *, show_nonsignificant: bool = False) -> Drawn:
-    """Cells of each Gi* class merged into one shape, coloured by class, with their
-    count as a tooltip; not-significant cells only with ``show_nonsignificant``."""
+    """Cells of each Gi* class merged into one shape, coloured by class.
+
+    Their count is the tooltip; not-significant cells only with ``show_nonsignificant``.
+    """
     g = gistar_grid(gistar)
     codes = gistar_codes(g)
     keep_codes = [c for c in sorted(P.GI_CLASSES, reverse=True) if show_nonsignificant or c != 0]

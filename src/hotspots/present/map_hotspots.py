@@ -40,9 +40,11 @@ __all__ = [
 
 
 def rank_labels(hotspots: pd.DataFrame) -> dict[int, str]:
-    """Each hotspot's number as the ranked table writes it, by ``hotspot_id``: "1", "2", ...
-    for districts, "1.1", "1.2" for the street-sized hotspots inside district 1
-    (:func:`hotspots.present.tables.nest_hotspots`). Rows without a rank get none."""
+    """Each hotspot's number as the ranked table writes it, by ``hotspot_id``.
+
+    "1", "2", ... for districts, "1.1", "1.2" for the street-sized hotspots inside district 1
+    (:func:`hotspots.present.tables.nest_hotspots`). Rows without a rank get none.
+    """
     df = pd.DataFrame(hotspots).drop(columns="geometry", errors="ignore")
     if not len(df) or S.RANK not in df.columns:
         return {}
@@ -54,8 +56,10 @@ def rank_labels(hotspots: pd.DataFrame) -> dict[int, str]:
 def hotspot_texts(
     row: Mapping[str, Any], suppress_below: int | None, label: str | None = None
 ) -> tuple[str, str]:
-    """(tooltip, popup) HTML of one hotspot row, escaped; ``label`` is its number as the
-    table writes it ("1.2"), by default its rank."""
+    """(tooltip, popup) HTML of one hotspot row, escaped.
+
+    ``label`` is its number as the table writes it ("1.2"), by default its rank.
+    """
     rank = label if label is not None else row.get(S.RANK)
     name = row.get(S.NAME) or f"Hotspot {row.get(S.HOTSPOT_ID)}"
     count = row.get(S.COUNT)
@@ -84,7 +88,7 @@ def hotspot_texts(
 
 
 def change_key(value: object) -> str:
-    """A change class as a style key: one of :data:`palettes.CHANGE_CLASSES` or "hotspot"."""
+    """Return a change class as a style key: one of :data:`palettes.CHANGE_CLASSES` or "hotspot"."""
     v = str(value).strip().lower() if isinstance(value, str) else ""
     return v if v in P.CHANGE_COLOURS else "hotspot"
 
@@ -115,7 +119,7 @@ def hotspot_styles() -> dict[str, dict[str, Any]]:
 
 
 def hotspot_legend(change_classes: set[str] | None, *, controls: bool) -> str:
-    """The legend entry: the change classes present, or the plain hotspot outline."""
+    """Return the legend entry: the change classes present, or the plain hotspot outline."""
     if change_classes is not None:
         return "<h4>Hotspots: change</h4>" + "".join(
             f'<div><span class="sw" style="border:2px solid {P.CHANGE_COLOURS[c]};'
@@ -232,7 +236,7 @@ def add_hotspots(
 
 
 def _district(number: str) -> int:
-    """The district's number of a label: ``"3.2" -> 3``."""
+    """Return the district's number of a label: ``"3.2" -> 3``."""
     return int(number.split(".")[0])
 
 

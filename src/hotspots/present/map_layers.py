@@ -89,8 +89,7 @@ class Drawn:
 
 # --- base -----------------------------------------------------------------------------
 def add_base(m: folium.Map, spec: TileSpec, *, controls: bool) -> Drawn:
-    """Our stylesheet, the tile layer (if any), the data attribution and (with
-    ``controls``) the fullscreen button."""
+    """Our stylesheet, the tile layer (if any), the attribution and the fullscreen button."""
     m.get_root().header.add_child(folium.Element(MAP_CSS), name="hotspots_css")  # type: ignore[attr-defined]
     notes = []
     if spec.url is None:
@@ -160,7 +159,7 @@ def area_geometry(area: Any) -> tuple[shapely.Geometry | None, str | None]:
 
 
 def add_area(m: folium.Map, geom: shapely.Geometry | None, name: str | None) -> Drawn:
-    """The area of interest as a dashed outline, with its (escaped) name in the legend."""
+    """Return the area of interest as a dashed outline, with its (escaped) name in the legend."""
     if geom is None or geom.is_empty:
         return Drawn()
     GeoJsonLayer(
@@ -177,8 +176,11 @@ def add_area(m: folium.Map, geom: shapely.Geometry | None, name: str | None) -> 
 
 # --- records at locations ----------------------------------------------------------------
 def location_table(points: pd.DataFrame) -> pd.DataFrame:
-    """``x, y, location, count`` per location, largest first: records are counted
-    (:func:`hotspots.present.tables.location_counts`), a location table is taken as it is."""
+    """``x, y, location, count`` per location, largest first.
+
+    Records are counted (:func:`hotspots.present.tables.location_counts`), a location table is taken
+    as it is.
+    """
     if S.COUNT in points.columns and S.CATEGORY not in points.columns:
         locs = points[[S.X, S.Y, S.LOCATION, S.COUNT]]
         return locs.sort_values(S.COUNT, ascending=False, kind="stable")
@@ -257,7 +259,7 @@ def points_payload(
 def add_points(
     m: folium.Map, points: pd.DataFrame, *, max_locations: int, suppress_below: int | None
 ) -> Drawn:
-    """Records (or a location table) as ONE layer of circles at distinct locations."""
+    """Return records (or a location table) as ONE layer of circles at distinct locations."""
     locs = location_table(points)
     if not len(locs):
         return Drawn()
@@ -282,14 +284,16 @@ def add_points(
 
 # --- controls -----------------------------------------------------------------------------
 def add_banner(m: folium.Map, text: str = "SIMULATED DATA") -> Drawn:
-    """A banner at the top left (``text`` must be safe HTML)."""
+    """Return a banner at the top left (``text`` must be safe HTML)."""
     MapControl(text, position="topleft", css_class="hs-banner").add_to(m)
     return Drawn()
 
 
 def add_legend(m: folium.Map, entries: list[str] | tuple[str, ...], *, controls: bool) -> Drawn:
-    """The legend box (bottom right) of the entries, with the police.uk caveat; with
-    ``controls`` it is collapsible and starts closed on narrow maps (phones)."""
+    """Return the legend box (bottom right) of the entries, with the police.uk caveat.
+
+    With ``controls`` it is collapsible and starts closed on narrow maps (phones).
+    """
     if not entries:
         return Drawn()
     body = "".join(entries) + (

@@ -35,8 +35,10 @@ STREET_LABEL_ZOOM = 15
 def street_label_payload(
     layer: StreetLayer, *, every_m: float = 600.0, zoom: int = STREET_LABEL_ZOOM
 ) -> dict[str, Any]:
-    """Compact label data: escaped names once, then ``[lat, lon, name index, angle]``
-    per label, busiest street first."""
+    """Compact label data: escaped names once, then one entry per label.
+
+    Each entry is ``[lat, lon, name index, angle]``, busiest street first.
+    """
     lp = layer.label_points(every_m)
     names = list(dict.fromkeys(lp["street"]))
     index = {n: k for k, n in enumerate(names)}
@@ -80,8 +82,11 @@ def add_streets(
     clip: shapely.Geometry | None = None,
     label_zoom: int = STREET_LABEL_ZOOM,
 ) -> Any:
-    """Street lines and names (both shown when ``show``); ``clip``: only streets touching it
-    (metres); names are written from zoom ``label_zoom``. Returns a :class:`~hotspots.present.map_layers.Drawn`."""
+    """Street lines and names (both shown when ``show``), names from zoom ``label_zoom``.
+
+    ``clip``: only streets touching it (metres). Returns a
+    :class:`~hotspots.present.map_layers.Drawn`.
+    """
     from hotspots.present.map_layers import Drawn
     from hotspots.present.streets import streets_in
 

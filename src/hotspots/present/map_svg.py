@@ -39,8 +39,11 @@ def _e(v: object) -> str:
 def hotspot_streets(
     geoms: Sequence[Any], streets: StreetLayer | None, *, near_m: float = 60.0
 ) -> list[tuple[str, float, float]]:
-    """The busiest street in or beside each hotspot: ``(name, x, y)`` in metres, the
-    point being the street's map point nearest the hotspot; one entry per street name."""
+    """Return the busiest street in or beside each hotspot.
+
+    ``(name, x, y)`` in metres, the point being the street's map point nearest the hotspot; one
+    entry per street name.
+    """
     if streets is None or not len(streets):
         return []
     s = streets.streets
@@ -88,7 +91,7 @@ def vector_map_svg(
     obstacles: Sequence[tuple[float, float, float, float]] = (),
     inner: str = "",
 ) -> tuple[str, list[Placed | None]]:
-    """An SVG map of ``bounds`` (metres) in a ``w`` × ``h`` box.
+    """Return an SVG map of ``bounds`` (metres) in a ``w`` × ``h`` box.
 
     Parameters
     ----------

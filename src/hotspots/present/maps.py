@@ -330,7 +330,7 @@ _POPUP_ID = re.compile(r"Hotspot ID\s*(\d+)")
 
 
 def clicked_hotspot_id(st_folium_result: Mapping[str, Any] | None) -> int | None:
-    """The ``hotspot_id`` of the hotspot last clicked on a map from :func:`build_map`.
+    """Return the ``hotspot_id`` of the hotspot last clicked on a map from :func:`build_map`.
 
     Parameters
     ----------

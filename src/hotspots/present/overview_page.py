@@ -49,7 +49,7 @@ class OverviewPage:
 def overview_page(
     ov: OverviewView, start: str, end: str, *, suppress_below: int | None
 ) -> OverviewPage:
-    """The Overview's content for the window ``start``..``end`` (YYYY-MM).
+    """Return the Overview's content for the window ``start``..``end`` (YYYY-MM).
 
     Parameters
     ----------
@@ -117,7 +117,7 @@ def overview_page(
 
 
 def coverage_for_people(table: pd.DataFrame, *, suppress_below: int | None) -> pd.DataFrame:
-    """The coverage table (months by category) with its counts under the disclosure rule."""
+    """Return the coverage table (months by category) with its counts under the disclosure rule."""
     counts = [
         c for c in table.columns if c != "missing" and pd.api.types.is_integer_dtype(table[c])
     ]

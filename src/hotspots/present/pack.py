@@ -234,6 +234,7 @@ class Pack:
 
     @property
     def period(self) -> str:
+        """The pack's period as words (its "now" window)."""
         return period_label(self.now)
 
     @property
@@ -524,8 +525,10 @@ def build_pack(
 
 
 def count_cell(value: object, suppress_below: int | None = None) -> str:
-    """A count in the pack: ``"1,234"``, ``"<5"`` when withheld, ``""`` when missing; text
-    already written by :func:`apply_disclosure` passes through."""
+    """Return a count in the pack: ``"1,234"``, ``"<5"`` when withheld, ``""`` when missing.
+
+    Text already written by :func:`apply_disclosure` passes through.
+    """
     if isinstance(value, str):
         return value
     if value is None or pd.isna(value):
@@ -534,7 +537,7 @@ def count_cell(value: object, suppress_below: int | None = None) -> str:
 
 
 def share_cell(share: float | None) -> str:
-    """A share of records as a whole percentage, or "withheld"."""
+    """Return a share of records as a whole percentage, or "withheld"."""
     return "withheld" if share is None else f"{round(100 * share)}%"
 
 

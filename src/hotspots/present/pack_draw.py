@@ -74,7 +74,7 @@ GAP_NOTE = "Shaded months: no data in this dataset (no line is drawn across them
 
 
 def trend_chart(trend: Sequence[tuple[str, int | None]], *, apostrophe: str = "'") -> Chart:
-    """A focus area's records per month (:attr:`FocusPanel.trend`) as a line :class:`Chart`.
+    """Return a focus area's records per month (:attr:`FocusPanel.trend`) as a line :class:`Chart`.
 
     The HTML passes ``apostrophe="\u2019"`` (``Mar ’24``); the PDF keeps ``'``.
     """
@@ -86,7 +86,7 @@ def trend_chart(trend: Sequence[tuple[str, int | None]], *, apostrophe: str = "'
 def project(
     bounds: tuple[float, float, float, float], x0: float, y0: float, w: float, h: float
 ) -> Callable[[Any, Any], tuple[np.ndarray, np.ndarray]]:
-    """A function (x, y metres) -> page (u, v) fitting ``bounds`` in the box, aspect kept, v down."""
+    """Make a function (x, y metres) -> page (u, v) fitting ``bounds`` in the box, v down."""
     bx0, by0, bx1, by1 = bounds
     s = min(w / (bx1 - bx0), h / (by1 - by0))
     ox = x0 + (w - s * (bx1 - bx0)) / 2
@@ -99,7 +99,7 @@ def project(
 
 
 def map_bounds(pack: Pack, margin_m: float = 300.0) -> tuple[float, float, float, float]:
-    """The map's extent: BCP, or the study area with a margin when the pack is for a smaller area."""
+    """Return the map's extent: BCP, or the study area and a margin for a pack of a smaller area."""
     area = pack.result.study_area
     geom = pack.boundaries.outline if area.kind == "bcp" else area.geometry.buffer(margin_m)
     x0, y0, x1, y1 = geom.bounds
@@ -145,7 +145,7 @@ def place_labels(points: Sequence[tuple[float, ...]], r: float) -> list[tuple[fl
 
 
 def label_points(hotspots: Any) -> list[tuple[float, float]]:
-    """A point inside each hotspot (metres) for its number."""
+    """Return a point inside each hotspot (metres) for its number."""
     return [(p.x, p.y) for p in (shapely.point_on_surface(g) for g in hotspots.geometry)]
 
 
@@ -180,8 +180,11 @@ class MapView:
 def densest_cluster(
     points: np.ndarray, weights: np.ndarray | None = None, within_m: float = CLUSTER_M
 ) -> np.ndarray:
-    """Indexes of the points within ``within_m`` of the point whose neighbourhood holds
-    the most weight (records; default one per point): where the records crowd most."""
+    """Indexes of the points where the records crowd most.
+
+    They are the points within ``within_m`` of the point whose neighbourhood holds the most weight
+    (records; default one per point).
+    """
     if len(points) == 0:
         return np.empty(0, dtype=np.int64)
     from scipy.spatial import cKDTree
@@ -204,7 +207,7 @@ def inset_box(
     *,
     margin: float = 0.0,
 ) -> tuple[float, float] | None:
-    """The top-left corner (page units) of a ``side`` square in a corner of the map box
+    """Return the top-left corner (page units) of a ``side`` square in a corner of the map box
     ``(x0, y0, w, h)`` that holds none of the ``anchors`` (metres); bottom right first
     (the sea off Bournemouth on the BCP map), None when every corner holds one."""
     f = project(bounds, x0, y0, w, h)
@@ -232,7 +235,7 @@ def map_view(
     cache: TileCache | None = None,
     api_key: str | None = None,
 ) -> MapView:
-    """The pack's map page: extent, street-scale inset and background tiles.
+    """Return the pack's map page: extent, street-scale inset and background tiles.
 
     Parameters
     ----------
@@ -285,14 +288,19 @@ def map_view(
 
 
 def street_mode(bounds: tuple[float, float, float, float]) -> str:
-    """How the main map names streets: every street when it is at about street scale
-    (a ward's pack, no inset needed), else the busiest street of each hotspot."""
+    """How the main map names streets.
+
+    Every street when it is at about street scale (a ward's pack, no inset needed), else the busiest
+    street of each hotspot.
+    """
     return "all" if (bounds[2] - bounds[0]) <= 4 * INSET_SIDE_M else "near"
 
 
 def map_note(view: MapView | None, has_streets: bool) -> str:
-    """The map page's sentence on its background: the tile provider, why there are no
-    tiles, or that there is no street map at all."""
+    """Return the map page's sentence on its background.
+
+    The tile provider, why there are no tiles, or that there is no street map at all.
+    """
     from hotspots.present.streets import NO_STREET_MAP
 
     bg = view.background if view is not None else None

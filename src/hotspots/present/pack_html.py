@@ -66,8 +66,11 @@ def _e(v) -> str:
 
 
 def _map_svg(pack: Pack, w: float = HTML_MAP[0], h: float = HTML_MAP[1]) -> str:
-    """The map page's SVG: BCP with the numbered hotspots and, in a free corner, the
-    densest cluster again at street scale (:class:`MapView`), tiles under both when set."""
+    """Return the map page's SVG.
+
+    BCP with the numbered hotspots and, in a free corner, the densest cluster again at street scale
+    (:class:`MapView`), tiles under both when set.
+    """
     view = pack.view or MapView(map_bounds(pack))
     cls = dict(zip(pack.table["rank"], pack.table["change_class"], strict=True))
     shown = pack.result.hotspots.iloc[: len(pack.table)]
@@ -102,12 +105,12 @@ def _map_svg(pack: Pack, w: float = HTML_MAP[0], h: float = HTML_MAP[1]) -> str:
 
 
 def _trend_svg(trend, w: int = 620, h: int = 260) -> str:
-    """Records per month on a time axis: months without data shaded, never joined by a line."""
+    """Draw records per month on a time axis: months without data shaded, never joined by a line."""
     return chart_svg(trend_chart(trend, apostrophe="\u2019"), w, h)
 
 
 def pack_html(pack: Pack) -> str:
-    """The pack as a self-contained HTML document (string), from ``templates/pack.html.j2``.
+    """Return the pack as a self-contained HTML document (string), from ``templates/pack.html.j2``.
 
     The template escapes every value (autoescape on); only the CSS and the SVG drawn
     here are passed as trusted markup.

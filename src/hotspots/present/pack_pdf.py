@@ -47,7 +47,7 @@ _W, _H, _M = 297.0, 210.0, 11.0  # A4 landscape, margin (mm)
 class _Doc:
     """fpdf2 document with the pack's fonts and a few drawing helpers."""
 
-    def __init__(self, title: str, font_dir: str | Path | None):
+    def __init__(self, title: str, font_dir: str | Path | None) -> None:
         from fpdf import FPDF
 
         self.pdf = pdf = FPDF(orientation="L", unit="mm", format="A4")
@@ -115,8 +115,11 @@ def _draw_vectors(
     obstacles: tuple[tuple[float, float, float, float], ...] = (),
     r: float = 1.9,
 ) -> None:
-    """One map in ``box`` (x, y, w, h mm): tiles when given, wards, the BCP outline,
-    streets (at street scale), the numbered hotspots, street and place names."""
+    """One map in ``box`` (x, y, w, h mm).
+
+    Tiles when given, wards, the BCP outline, streets (at street scale), the numbered hotspots,
+    street and place names.
+    """
     pdf, b = d.pdf, pack.boundaries
     x0, y0, w, h = box
     f = project(bounds, x0, y0, w, h)
@@ -214,8 +217,10 @@ def _draw_vectors(
 
 
 def _draw_map(d: _Doc, pack: Pack, x0: float, y0: float, w: float, h: float) -> None:
-    """The map page's map: BCP with the numbered hotspots, and the pack's street-scale
-    inset (:class:`hotspots.present.pack_draw.MapView`) in a corner free of hotspots."""
+    """Draw the map page's map: BCP with the numbered hotspots and the pack's street-scale inset.
+
+    The inset (:class:`hotspots.present.pack_draw.MapView`) goes in a corner free of hotspots.
+    """
     view = pack.view or MapView(map_bounds(pack))
     shown = pack.result.hotspots.iloc[: len(pack.table)]
     obstacles: tuple[tuple[float, float, float, float], ...] = ()
@@ -269,7 +274,7 @@ def _cell3(items, i: int) -> tuple[str, str, str]:
 
 
 def pack_pdf(pack: Pack, *, font_dir: str | Path | None = None) -> bytes:
-    """The pack as PDF bytes: :attr:`Pack.n_pages` A4 landscape pages."""
+    """Return the pack as PDF bytes: :attr:`Pack.n_pages` A4 landscape pages."""
     d = _Doc(f"{pack.title}, {pack.period}", font_dir)
     pdf = d.pdf
     # 1 cover

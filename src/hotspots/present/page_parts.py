@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,10 @@ import pandas as pd
 from hotspots.comparison import wording as W
 from hotspots.present.disclosure import withheld
 from hotspots.present.tables import is_suppressed
+
+if TYPE_CHECKING:
+    from hotspots.comparison.ratio import RateRatio
+
 
 __all__ = ["Metric", "change_delta", "chart_values", "table_counts", "counts_with_shares"]
 
@@ -32,11 +37,12 @@ class Metric:
 
     @property
     def delta_color(self) -> str:
+        """Streamlit's ``delta_color``: "inverse" (a fall is good) unless there is no arrow."""
         return "inverse" if self.arrow != "off" else "off"
 
 
-def change_delta(change, suppress_below: int | None) -> tuple[str | None, str]:
-    """A metric's delta and arrow from a :class:`~hotspots.comparison.rates.RateRatio`-like change.
+def change_delta(change: RateRatio | None, suppress_below: int | None) -> tuple[str | None, str]:
+    """Return a metric's delta and arrow from a change (a ``RateRatio`` or one like it).
 
     The arrow agrees with the interval's sign; nothing is said when the earlier count is
     0, or when either count is withheld (the percentage would give it away).
@@ -65,16 +71,18 @@ def chart_values(
 
 
 def table_counts(df: pd.DataFrame, columns: Sequence[str], suppress_below: int | None):
-    """A table with ``columns`` as text counts (``"<5"`` where withheld); unchanged without k."""
+    """Return a table with ``columns`` as text counts (``"<5"`` where withheld); same without k."""
     from hotspots.present.disclosure import count_columns_as_text
 
     return count_columns_as_text(df, columns, suppress_below)
 
 
 def counts_with_shares(df: pd.DataFrame, count_column: str, suppress_below: int | None):
-    """A table of counts and their shares: withheld counts read ``<5`` and, in the same
-    rows, every column whose name holds "share" reads "withheld" (a share of a known
-    total gives the count away)."""
+    """Return a table of counts and their shares.
+
+    Withheld counts read ``<5`` and, in the same rows, every column whose name holds "share" reads
+    "withheld" (a share of a known total gives the count away).
+    """
     if not suppress_below or not len(df):
         return df
     small = [is_suppressed(v, suppress_below) for v in df[count_column]]

@@ -123,7 +123,7 @@ CHANGE_LABELS: dict[str, str] = {
 
 
 def gi_class_label(code: int) -> str:
-    """The words for a Gi* class code (-3..3)."""
+    """Return the words for a Gi* class code (-3..3)."""
     return GI_CLASSES[int(code)]
 
 

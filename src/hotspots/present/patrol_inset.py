@@ -43,8 +43,10 @@ CLUMP_M = 600.0  # places closer than this (single linkage) form one clump
 
 @dataclass(frozen=True)
 class Inset:
-    """An inset: its SVG, the corner it sits in (``"bottom right"``, ...), the ranks it
-    shows, its extent in metres and its size in pixels."""
+    """An inset: its SVG, the corner it sits in (``"bottom right"``, ...), the ranks it shows.
+
+    Also its extent in metres and its size in pixels.
+    """
 
     svg: str
     corner: str
@@ -75,8 +77,10 @@ def _merc(lon: np.ndarray, lat: np.ndarray, z: float) -> tuple[np.ndarray, np.nd
 def leaflet_pixels(
     fit: shapely.Geometry, xy: np.ndarray, size: tuple[int, int], padding: int = 8
 ) -> np.ndarray:
-    """Pixel positions in a ``size`` map of points ``xy`` (metres) after Leaflet's
-    ``fitBounds(fit, padding)`` with ``zoomSnap`` 0.25 (as :func:`build_map` sets)."""
+    """Pixel positions in a ``size`` map of points ``xy`` (metres) after Leaflet's ``fitBounds``.
+
+    ``fitBounds(fit, padding)`` with ``zoomSnap`` 0.25, as :func:`build_map` sets.
+    """
     x0, y0, x1, y1 = fit.bounds
     w, s, e, n = TO_WGS84.transform_bounds(x0, y0, x1, y1)
     bx, by = _merc(np.array([w, e]), np.array([n, s]), 0)
@@ -105,7 +109,7 @@ def patrol_inset(
     cache: TileCache | None = None,
     api_key: str | None = None,
 ) -> Inset | None:
-    """The inset for ``places`` (EPSG:27700, with ``rank``), or None when no clump of
+    """Return the inset for ``places`` (EPSG:27700, with ``rank``), or None when no clump of
     ``min_places`` is much smaller than the whole map or no corner of the main map is
     free of places. With ``tiles`` (a tile server) the inset's tiles are fetched
     (:func:`hotspots.present.tiles.fetch_background`, cached) and drawn under it."""

@@ -77,7 +77,7 @@ def patrol_page(
     days: Sequence[int] = (),
     suppress_below: int | None,
 ) -> PatrolPage:
-    """The Patrol planning page's content for the window ``start``..``end`` (YYYY-MM).
+    """Return the Patrol planning page's content for the window ``start``..``end`` (YYYY-MM).
 
     Parameters
     ----------

@@ -51,8 +51,9 @@ _BRANCA_PAGE = re.compile(
 
 
 def _map_parts(page: str) -> tuple[str, str, str]:
-    """A folium page (branca's ``Figure`` layout: head, body, one closing script) split
-    into the three parts the sheet's template places.
+    """Split a folium page into the three parts the sheet's template places.
+
+    The page has branca's ``Figure`` layout: head, body, one closing script.
     """
     m = _BRANCA_PAGE.match(page)
     if m is None:  # a folium/branca release with another page layout: say so, never misplace
@@ -61,9 +62,10 @@ def _map_parts(page: str) -> tuple[str, str, str]:
 
 
 def sheet_rows(places: gpd.GeoDataFrame, suppress_below: int | None) -> list[dict[str, str]]:
-    """The sheet's table rows by rank: ``rank``, ``name``, ``ward``, ``records`` (with the
-    disclosure rule), ``cumulative``; plain text (control characters replaced), escaped
-    by the template.
+    """Return the sheet's table rows by rank.
+
+    ``rank``, ``name``, ``ward``, ``records`` (with the disclosure rule), ``cumulative``; plain text
+    (control characters replaced), escaped by the template.
     """
     out = []
     for r in places.sort_values(S.RANK).itertuples(index=False):
@@ -95,7 +97,7 @@ def patrol_sheet_html(
     streets: StreetLayer | None = None,
     tiles: str | TileSpec | None = "auto",
 ) -> str:
-    """The patrol sheet as one self-contained HTML page (prints on one A4 landscape page).
+    """Return the patrol sheet as one self-contained HTML page (prints on one A4 landscape page).
 
     Parameters
     ----------

@@ -5,8 +5,8 @@ dict with the same keys, see :func:`~hotspots.comparison.figures.coerce_report`)
 :func:`~hotspots.comparison.figures.ward_report_figures` computes one from canonical
 records (all three re-exported here). :func:`ward_report_html` and
 :func:`ward_report_pdf` lay it out, the monthly trend being one
-:class:`~hotspots.present.chart.Chart` drawn by both. Both apply disclosure control (``suppress_below``, default 5): counts from 1
-to 4 read ``<5`` and, so that a total cannot give a withheld category away,
+:class:`~hotspots.present.chart.Chart` drawn by both. Both apply disclosure control
+(``suppress_below``, default 5): counts from 1 to 4 read ``<5`` and, so that a total cannot give a withheld category away,
 small categories are combined into "Other categories" until that row is 0 or at
 least 5 (complementary suppression by aggregation). Monthly trend, location and
 hotspot counts are withheld one by one.
@@ -129,7 +129,7 @@ def svg_bar_chart(
     suppress_below: int | None = None,
     colour: str = P.OKABE_ITO[5],
 ) -> str:
-    """A bar chart as inline SVG (no script), with title, axis labels and value labels.
+    """Return a bar chart as inline SVG (no script), with title, axis labels and value labels.
 
     ``None`` values are marked "no data"; withheld values get no bar and a ``<k``
     label. All text is escaped. A :class:`~hotspots.present.chart.Chart` drawn by
@@ -141,7 +141,7 @@ def svg_bar_chart(
 
 
 def _trend_chart(r: WardReport, k: int | None) -> Chart:
-    """The report's monthly trend: the one chart the HTML and the PDF both draw."""
+    """Return the report's monthly trend: the one chart the HTML and the PDF both draw."""
     return month_chart(r.trend, "bar", title=f"Records per month, {r.ward_name}",
                        x_label="Month", y_label="Records", suppress_below=k)  # fmt: skip
 
@@ -172,7 +172,7 @@ def _window_text(window: tuple[str, str]) -> str:
 def ward_report_html(
     report: WardReport | Mapping[str, Any], *, suppress_below: int | None = DEFAULT_SUPPRESS_BELOW
 ) -> str:
-    """The report as one self-contained HTML page (inline CSS and SVG, no script, print CSS)."""
+    """Write the report as one self-contained HTML page (inline CSS, SVG; no script; print CSS)."""
     from hotspots.present.templating import render, trusted
 
     r = coerce_report(report)
@@ -211,7 +211,7 @@ def ward_report_pdf(
     font_dir: str | Path | None = None,
     max_list_rows: int = 5,
 ) -> bytes:
-    """The report as a one-page A4 PDF (fpdf2). Returns the PDF bytes.
+    """Draw the report as a one-page A4 PDF (fpdf2) and return its bytes.
 
     ``font_dir`` holds ``DejaVuSans.ttf`` and ``DejaVuSans-Bold.ttf`` (default
     :data:`DEJAVU_DIR`); without them core Helvetica and transliteration are used.

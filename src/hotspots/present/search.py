@@ -40,9 +40,12 @@ KINDS = ("street", "place", "ward")
 
 
 def normalise(text: str) -> str:
-    """Lower case words without punctuation; a street-type abbreviation that ends the
-    text is written out ("Old Christchurch Rd." → "old christchurch road"); "saint"
-    becomes "st" and the possessive "'s" is dropped (police.uk writes "St Michael'S Road")."""
+    """Lower case words without punctuation.
+
+    A street-type abbreviation that ends the text is written out ("Old Christchurch Rd." → "old
+    christchurch road"); "saint" becomes "st" and the possessive "'s" is dropped (police.uk writes
+    "St Michael'S Road").
+    """
     words = _WORD.findall(str(text).lower().replace("'s ", " ").replace("\u2019s ", " "))
     words = ["st" if w == "saint" else w for w in words]
     if words and words[-1] in ABBREVIATIONS and len(words) > 1:
@@ -52,8 +55,10 @@ def normalise(text: str) -> str:
 
 @dataclass(frozen=True)
 class Match:
-    """One search result: ``name`` as written, ``kind`` (street / place / ward), ``score``
-    (0–1), and ``bounds`` ``(x0, y0, x1, y1)`` in metres to zoom to."""
+    """One search result: ``name`` as written, ``kind`` (street / place / ward), ``score`` (0–1).
+
+    And ``bounds`` ``(x0, y0, x1, y1)`` in metres to zoom to.
+    """
 
     name: str
     kind: str
@@ -62,6 +67,7 @@ class Match:
 
     @property
     def label(self) -> str:
+        """The name with its kind, as the search box lists it."""
         return f"{self.name} ({self.kind})"
 
 
@@ -72,6 +78,7 @@ class SearchIndex:
     entries: tuple[tuple[str, str, str, tuple[float, float, float, float]], ...]
 
     def __len__(self) -> int:
+        """Return the number of entries in the index."""
         return len(self.entries)
 
 
@@ -82,7 +89,7 @@ def build_index(
     *,
     margin_m: float = 150.0,
 ) -> SearchIndex:
-    """The search index of streets (all pieces of one name together), places and wards.
+    """Return the search index of streets (all pieces of one name together), places and wards.
 
     ``margin_m`` is added around a street or place so that zooming to it shows its
     surroundings.
@@ -119,8 +126,10 @@ def _score(q: str, name: str) -> float:
 def search(
     index: SearchIndex, query: str, *, limit: int = 5, min_score: float = 0.6
 ) -> list[Match]:
-    """The best matches for ``query``, best first (streets before places before wards on
-    equal scores); none scoring under ``min_score``. O(n) in the index size."""
+    """Return the best matches for ``query``, best first; none scoring under ``min_score``.
+
+    Streets come before places before wards on equal scores. O(n) in the index size.
+    """
     q = normalise(query)
     if not q:
         return []

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -50,6 +50,14 @@ from hotspots.present.evaluation_words import (
 )
 from hotspots.present.page_parts import Metric, change_delta, chart_values, table_counts
 from hotspots.present.views import SeasonalView
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from hotspots.comparison.evaluation_results import Evaluation, GroupEvaluation
+    from hotspots.comparison.hotspot_trend import HotspotChanges
+    from hotspots.comparison.interventions import Intervention
+    from hotspots.comparison.windows import Baseline, Window
 
 __all__ = [
     "ZONE_COUNT_COLUMNS",
@@ -135,18 +143,20 @@ class SeasonalPage:
 _OWN_DISP = "The relative effect of the target allows for its own dispersion"
 
 
-def group_notes(g) -> tuple[str, ...]:
-    """A group's notes less the two on dispersion, which :func:`dispersion_caption` says
-    together: ``notes[0]`` (the pooled dispersion) and the note on the effect's own.
+def group_notes(g: GroupEvaluation) -> tuple[str, ...]:
+    """Return a group's notes less the two on dispersion.
+
+    :func:`dispersion_caption` says them together: ``notes[0]`` (the pooled dispersion) and the note
+    on the effect's own.
     """
     return tuple(n for n in g.notes[1:] if not n.startswith(_OWN_DISP))
 
 
-def _group_withheld(g, k: int | None) -> bool:
+def _group_withheld(g: GroupEvaluation, k: int | None) -> bool:
     return withheld((getattr(g, c) for c in ZONE_COUNT_COLUMNS), k)
 
 
-def _panel(ev, g, k: int | None) -> GroupPanel:
+def _panel(ev: Evaluation, g: GroupEvaluation, k: int | None) -> GroupPanel:
     hide = _group_withheld(g, k)
     zones = (
         ("Target", g.target_before, g.target_after, g.target_change),
@@ -218,7 +228,7 @@ def _panel(ev, g, k: int | None) -> GroupPanel:
     )
 
 
-def _table(ev, k: int | None) -> pd.DataFrame:
+def _table(ev: Evaluation, k: int | None) -> pd.DataFrame:
     tab = evaluation_table(ev)
     if not k:
         return tab
@@ -231,14 +241,14 @@ def _table(ev, k: int | None) -> pd.DataFrame:
     return table_counts(out, [c for c in ZONE_COUNT_COLUMNS if c in out.columns], k)
 
 
-def _baseline_line(name: str, b, k: int | None) -> str:
+def _baseline_line(name: str, b: Baseline, k: int | None) -> str:
     if withheld((b.count, *b.counts), k):
         return f"- **{name} in the target:** " + WITHHELD_READING.format(k=k)
     return f"- **{name} in the target:** {b.reading}"
 
 
 def seasonal_page(sv: SeasonalView, *, suppress_below: int | None) -> SeasonalPage:
-    """The evaluation part of the Seasonal page.
+    """Return the evaluation part of the Seasonal page.
 
     Parameters
     ----------
@@ -289,9 +299,11 @@ def _class_list(counts: dict[str, int], order: tuple[str, ...]) -> str:
 
 
 def change_table_for_people(table: gpd.GeoDataFrame, suppress_below: int | None) -> pd.DataFrame:
-    """One row per classed hotspot: rank now (or before, for a former one), name, ward,
-    records before and after, the change and the class, under the disclosure rule (a
-    withheld count reads ``<5`` and the change computed from it "withheld").
+    """One row per classed hotspot.
+
+    Rank now (or before, for a former one), name, ward, records before and after, the change and the
+    class, under the disclosure rule (a withheld count reads ``<5`` and the change computed from it
+    "withheld").
     """
     k = suppress_below
     h = classed_hotspots(table)
@@ -324,9 +336,12 @@ def change_table_for_people(table: gpd.GeoDataFrame, suppress_below: int | None)
     return table_counts(out, ["Records before", "Records after"], k)
 
 
-def change_section(ch, *, method: str = "dbscan", suppress_below: int | None) -> ChangeSection:
-    """The per-hotspot change of the Seasonal page from a
-    :class:`~hotspots.comparison.hotspot_trend.HotspotChanges` (after window = now).
+def change_section(
+    ch: HotspotChanges, *, method: str = "dbscan", suppress_below: int | None
+) -> ChangeSection:
+    """Return the per-hotspot change of the Seasonal page from a ``HotspotChanges``.
+
+    ``ch`` is a :class:`~hotspots.comparison.hotspot_trend.HotspotChanges` (after window = now).
 
     The sentence counts hotspots by class: "DBSCAN finds 31 hotspots in Jan–Feb 2024:
     3 new, 6 growing, ...; of the hotspots of Jan–Feb 2019, 5 are gone." Numbers of
@@ -383,7 +398,7 @@ def change_section(ch, *, method: str = "dbscan", suppress_below: int | None) ->
 
 
 # --- the rest of the page's words ----------------------------------------------------------------
-def intervention_years(iv, months: list[str] | tuple[str, ...]) -> list[int]:
+def intervention_years(iv: Intervention, months: list[str] | tuple[str, ...]) -> list[int]:
     """Years in which the dataset has any of the intervention's months."""
     have = set(months)
     return [
@@ -393,16 +408,18 @@ def intervention_years(iv, months: list[str] | tuple[str, ...]) -> list[int]:
 
 
 def windows_caption(
-    before,
-    after,
-    months,
+    before: Window,
+    after: Window,
+    months: Iterable[str],
     *,
-    intervention=None,
+    intervention: Intervention | None = None,
     year: int | None = None,
     note: str = "",
 ) -> str:
-    """ "Windows in use: …" (markdown): the intervention and year when the windows are its
-    own, the months and months of data (:func:`describe_windows`), then ``note``.
+    """Return the "Windows in use: …" caption (markdown).
+
+    The intervention and year when the windows are its own, the months and months of data
+    (:func:`describe_windows`), then ``note``.
     """
     from hotspots.comparison.interventions import describe_windows, intervention_windows
 
@@ -426,8 +443,10 @@ def no_verdict(problems: list[str]) -> tuple[tuple[str, ...], str | None]:
 
 @dataclass(frozen=True)
 class PartnershipTab:
-    """One of the partnership's tables: its tab, file stem, and the table under the
-    disclosure rule (or the message saying why there is none).
+    """One of the partnership's tables.
+
+    Its tab, file stem, and the table under the disclosure rule (or the message saying why there is
+    none).
     """
 
     tab: str
@@ -437,7 +456,7 @@ class PartnershipTab:
 
 
 def partnership_tables(records: pd.DataFrame, suppress_below: int | None) -> tuple:
-    """The ASB-by-subtype and quarterly-indicator tables, under the disclosure rule."""
+    """Return the ASB-by-subtype and quarterly-indicator tables, under the disclosure rule."""
     from hotspots.comparison.tables import asb_subtype_table, quarterly_table
     from hotspots.errors import InputError
 
@@ -457,12 +476,12 @@ def partnership_tables(records: pd.DataFrame, suppress_below: int | None) -> tup
 
 
 # --- the same rule for the CLI (``hotspots evaluate``) -----------------------------------------
-def evaluation_table_for_people(ev, suppress_below: int | None) -> pd.DataFrame:
-    """The evaluation table (one row per group) under the disclosure rule."""
+def evaluation_table_for_people(ev: Evaluation, suppress_below: int | None) -> pd.DataFrame:
+    """Return the evaluation table (one row per group) under the disclosure rule."""
     return _table(ev, suppress_below)
 
 
-def group_readings_for_people(ev, suppress_below: int | None) -> list[str]:
+def group_readings_for_people(ev: Evaluation, suppress_below: int | None) -> list[str]:
     """Each group's reading, or the withheld sentence for a group with a small count."""
     k = suppress_below
     return [
@@ -472,10 +491,11 @@ def group_readings_for_people(ev, suppress_below: int | None) -> list[str]:
     ]  # fmt: skip
 
 
-def evaluation_dict_for_people(ev, suppress_below: int | None) -> dict:
-    """:func:`~hotspots.present.evaluation_words.evaluation_dict` under the rule: a group
-    with a small zone count keeps its label and categories, its counts read ``"<5"``
-    and everything computed from them is replaced by the withheld sentence.
+def evaluation_dict_for_people(ev: Evaluation, suppress_below: int | None) -> dict:
+    """:func:`~hotspots.present.evaluation_words.evaluation_dict` under the rule.
+
+    A group with a small zone count keeps its label and categories, its counts read ``"<5"`` and
+    everything computed from them is replaced by the withheld sentence.
     """
     from hotspots.present.evaluation_words import evaluation_dict
 

@@ -63,7 +63,7 @@ _COLUMNS = ["street", "n_points", "count", "length_m", "geometry"]
 
 
 def street_name(location: object) -> str | None:
-    """The street of a police.uk location text, or None for a generic or empty one.
+    """Return the street of a police.uk location text, or None for a generic or empty one.
 
     >>> street_name("On or near Old Christchurch Road")
     'Old Christchurch Road'
@@ -99,6 +99,7 @@ class StreetLayer:
     n_generic: int
 
     def __len__(self) -> int:
+        """Return the number of streets."""
         return len(self.streets)
 
     @property
@@ -107,9 +108,11 @@ class StreetLayer:
         return list(dict.fromkeys(self.streets["street"]))
 
     def label_points(self, every_m: float = 600.0) -> gpd.GeoDataFrame:
-        """Where to write each street's name: its middle, and every ``every_m`` along long
-        streets. Columns ``street``, ``count``, ``angle_deg`` (text direction, -90..90,
-        counter-clockwise from east) and ``geometry`` (points)."""
+        """Where to write each street's name: its middle, and every ``every_m`` along long streets.
+
+        Columns ``street``, ``count``, ``angle_deg`` (text direction, -90..90, counter-clockwise
+        from east) and ``geometry`` (points).
+        """
         rows = []
         for street, count, geom in zip(
             self.streets["street"], self.streets["count"], self.streets.geometry, strict=True
@@ -214,7 +217,7 @@ _CLIPPED: dict[tuple[int, int], tuple[StreetLayer, shapely.Geometry, StreetLayer
 
 
 def streets_in(layer: StreetLayer, geom: shapely.Geometry) -> StreetLayer:
-    """The streets of ``layer`` that touch ``geom`` (metres), clipped to it.
+    """Return the streets of ``layer`` that touch ``geom`` (metres), clipped to it.
 
     Remembered for the last few (layer, geometry) objects: a map drawn again on the same
     cached layer and the same clip (every rerun of the Hotspot map) does not clip again.

@@ -62,7 +62,7 @@ def _missing(value: object) -> bool:
 
 
 def is_suppressed(count: object, suppress_below: int | None) -> bool:
-    """True when ``count`` is between 1 and ``suppress_below - 1`` (inclusive)."""
+    """Return True when ``count`` is between 1 and ``suppress_below - 1`` (inclusive)."""
     if not suppress_below or _missing(count):
         return False
     return 0 < float(count) < suppress_below
@@ -86,7 +86,7 @@ def format_number(value: object, decimals: int = 1) -> str:
 
 
 def format_share(share: object) -> str:
-    """A share given as a fraction in [0, 1] -> ``"12.3%"``; missing -> ``"–"``."""
+    """Return a share given as a fraction in [0, 1] -> ``"12.3%"``; missing -> ``"–"``."""
     if _missing(share):
         return "–"
     return f"{100.0 * float(share):.1f}%"
@@ -153,7 +153,7 @@ _MONTH_RE = re.compile(r"^\s*(\d{4})-(\d{2})")
 
 
 def format_month(month: object) -> str:
-    """A month as people write it: ``"2024-01"`` (or a date / Timestamp) -> ``"Jan 2024"``.
+    """Return a month as people write it: ``"2024-01"`` (or a date / Timestamp) -> ``"Jan 2024"``.
 
     Text that is not a month is returned unchanged (as text); missing values give "–".
     """
@@ -225,7 +225,7 @@ def nest_hotspots(hotspots: pd.DataFrame) -> pd.DataFrame:
 
 
 def hotspot_table(hotspots: pd.DataFrame, *, suppress_below: int | None = None) -> pd.DataFrame:
-    """A display table of hotspots with headings for people, children under their parents.
+    """Return a display table of hotspots with headings for people, children under their parents.
 
     Rows come in :func:`nest_hotspots` order: a street-sized child right under the
     district it lies in, its rank shown as "1.1", "1.2" and its name indented.
@@ -271,7 +271,7 @@ TABLE_TOP_N = 25
 
 
 def top_rows(table: pd.DataFrame, top_n: int = TABLE_TOP_N) -> tuple[pd.DataFrame, str | None]:
-    """The first ``top_n`` hotspots of a ranked table, and a sentence saying how many more exist.
+    """Return the first ``top_n`` hotspots of a ranked table and a sentence on how many more exist.
 
     In a nested table (:func:`hotspot_table`: ranks "1", "1.1", "1.2", "2", ...) the count is
     of top-level hotspots, each kept with the street-sized hotspots under it, so the table,

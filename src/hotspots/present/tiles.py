@@ -101,10 +101,11 @@ class Background:
 
     @property
     def ok(self) -> bool:
+        """Whether the picture was made (tiles were fetched)."""
         return self.image is not None
 
     def data_uri(self) -> str:
-        """The image as a ``data:`` URI (for SVG ``<image>`` or a Leaflet overlay)."""
+        """Return the image as a ``data:`` URI (for SVG ``<image>`` or a Leaflet overlay)."""
         import base64
 
         if self.image is None:
@@ -114,7 +115,7 @@ class Background:
 
 # --- settings -------------------------------------------------------------------------
 def pack_tiles(tiles: str | TileSpec | None = "auto") -> TileSpec:
-    """The tile setting of printed maps.
+    """Return the tile setting of printed maps.
 
     ``"auto"`` reads ``HOTSPOTS_TILES`` and, unlike the screen map, means no tiles when
     it is unset: a pack is a bulk download of tiles, which the OpenStreetMap tile
@@ -129,7 +130,7 @@ def pack_tiles(tiles: str | TileSpec | None = "auto") -> TileSpec:
 
 
 def tile_cache(root: str | Path | None = None, max_mb: float | None = None) -> TileCache:
-    """The disk cache: ``root``, else ``HOTSPOTS_TILE_CACHE``, else ``<store root>/.tile-cache``;
+    """Pick the disk cache: ``root``, ``HOTSPOTS_TILE_CACHE``, else ``<store root>/.tile-cache``;
     size bound ``max_mb`` (else ``HOTSPOTS_TILE_CACHE_MB``, default 200 MiB)."""
     if root is None:
         env = os.environ.get("HOTSPOTS_TILE_CACHE")
@@ -145,7 +146,7 @@ def tile_cache(root: str | Path | None = None, max_mb: float | None = None) -> T
 
 
 def plain_attribution(spec: TileSpec) -> str:
-    """The attribution of ``spec`` as plain text (tags removed, entities decoded)."""
+    """Return the attribution of ``spec`` as plain text (tags removed, entities decoded)."""
     return html.unescape(re.sub(r"<[^>]+>", "", spec.attribution or "")).strip()
 
 
@@ -159,8 +160,11 @@ def redact(text: str, key: str | None) -> str:
 
 
 def tile_key(template: str) -> str:
-    """The cache folder of a URL template: a hash of the template itself (with its
-    ``{key}`` placeholder, never the key), so two servers never share tiles."""
+    """Return the cache folder of a URL template.
+
+    A hash of the template itself (with its ``{key}`` placeholder, never the key), so two servers
+    never share tiles.
+    """
     return hashlib.sha256(template.encode("utf-8")).hexdigest()[:20]
 
 
@@ -173,14 +177,16 @@ class TileCache:
     files (by modification time, touched on each read) go first.
     """
 
-    def __init__(self, root: Path, max_bytes: int = int(DEFAULT_CACHE_MB * 2**20)):
+    def __init__(self, root: Path, max_bytes: int = int(DEFAULT_CACHE_MB * 2**20)) -> None:
         self.root = Path(root)
         self.max_bytes = int(max_bytes)
 
     def path(self, template: str, z: int, x: int, y: int) -> Path:
+        """Return the cache file of tile ``z/x/y`` of ``template``."""
         return self.root / tile_key(template) / str(z) / str(x) / f"{y}.tile"
 
     def get(self, template: str, z: int, x: int, y: int) -> bytes | None:
+        """Return the cached tile, or None when it is not cached (or unreadable)."""
         p = self.path(template, z, x, y)
         try:
             data = p.read_bytes()
@@ -191,6 +197,7 @@ class TileCache:
         return data
 
     def put(self, template: str, z: int, x: int, y: int, data: bytes) -> None:
+        """Store a tile (written to a temporary file, then renamed into place)."""
         p = self.path(template, z, x, y)
         p.parent.mkdir(parents=True, exist_ok=True)
         tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
@@ -198,6 +205,7 @@ class TileCache:
         os.replace(tmp, p)
 
     def size_bytes(self) -> int:
+        """Total size of the cached tiles in bytes."""
         return sum(f.stat().st_size for f in self.root.rglob("*.tile")) if self.root.is_dir() else 0
 
     def prune(self) -> int:
@@ -220,8 +228,10 @@ class TileCache:
 def fit_extent(
     bounds: tuple[float, float, float, float], w: float, h: float
 ) -> tuple[float, float, float, float]:
-    """The extent a ``w`` × ``h`` box shows when ``bounds`` is fitted into it, aspect
-    kept and centred (as :func:`hotspots.present.pack_draw.project` draws)."""
+    """Return the extent a ``w`` × ``h`` box shows when ``bounds`` is fitted into it.
+
+    Aspect kept and centred, as :func:`hotspots.present.pack_draw.project` draws.
+    """
     x0, y0, x1, y1 = bounds
     s = min(w / (x1 - x0), h / (y1 - y0))
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
@@ -263,8 +273,11 @@ def choose_zoom(
     bounds: tuple[float, float, float, float], width_px: int, *, max_zoom: int = 19,
     max_tiles: int = 64,
 ) -> int:  # fmt: skip
-    """The zoom whose tile pixels are at least as fine as the picture's pixels
-    (``width_px`` across ``bounds``), lowered until at most ``max_tiles`` tiles cover it."""
+    """Return the zoom whose tile pixels are at least as fine as the picture's pixels.
+
+    The picture is ``width_px`` across ``bounds``; the zoom is lowered until at most ``max_tiles``
+    tiles cover it.
+    """
     x0, _, x1, _ = bounds
     lon, lat = _corners_lonlat(bounds)
     m_per_px = (x1 - x0) / max(width_px, 1)
@@ -320,7 +333,7 @@ def fetch_background(
     wash: float = 0.25,
     mercator: bool = False,
 ) -> Background:
-    """The tiles under ``bounds`` (EPSG:27700) as one picture of ``size_px`` pixels.
+    """Return the tiles under ``bounds`` (EPSG:27700) as one picture of ``size_px`` pixels.
 
     Parameters
     ----------

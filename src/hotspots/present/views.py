@@ -215,7 +215,7 @@ def seasonal_view(
     with_change: bool = True,
     change_method: str = "dbscan",
 ) -> SeasonalView:
-    """Evaluation of the target (before vs after) with buffer and control, baseline and change.
+    """Evaluate the target (before vs after) with buffer and control, baseline and change.
 
     The change is per hotspot (:func:`hotspots.comparison.hotspot_trend.hotspot_changes`):
     ``change_method`` finds the hotspots of the after window over the filters' area and
@@ -324,7 +324,7 @@ class WardView:
 
 
 def ward_view(records: pd.DataFrame, f: Filters, *, ward: str) -> WardView:
-    """A ward's counts, trend, comparison with BCP, hotspots and top locations, and its report."""
+    """Return a ward's counts, trend, comparison with BCP, hotspots, top locations and report."""
     records = narrow(records)
     from hotspots.comparison.rates import compare_with_earlier
     from hotspots.comparison.windows import Window, dataset_months
@@ -378,7 +378,7 @@ def ward_view(records: pd.DataFrame, f: Filters, *, ward: str) -> WardView:
 
 
 def ward_paragraph(wv: WardView, start: str, end: str, suppress_below: int | None = None) -> str:
-    """The ward in plain English: records, against a year earlier, share of BCP, hotspots.
+    """Return the ward in plain English: records, against a year earlier, share of BCP, hotspots.
 
     Plain text (names come from data: escape for the sink). Counts below
     ``suppress_below`` read "fewer than k".
@@ -459,7 +459,7 @@ def patrol_view(
     cell_size_m: float = 150.0,
     judge_next: bool = False,
 ) -> PatrolView:
-    """The top-N grid cells for the filters, with coverage (and its chance line) and PAI.
+    """Return the top-N grid cells for the filters, with coverage (and its chance line) and PAI.
 
     Cells are ranked by records (:func:`hotspots.methods.detect.detect`, method
     "grid"); the coverage curve reads "patrolling x% of the area covers y% of the
@@ -522,8 +522,10 @@ class HotspotDetail:
 
 
 def hotspot_detail(records: pd.DataFrame, f: Filters, geometry) -> HotspotDetail:
-    """Counts by category, monthly trend (whole dataset, same categories) and top locations
-    of the records inside one hotspot polygon (metres)."""
+    """Return the detail of the records inside one hotspot polygon (metres).
+
+    Counts by category, monthly trend (whole dataset, same categories) and top locations.
+    """
     records = narrow(records)
     from hotspots.comparison.windows import dataset_months
     from hotspots.data.areas import Area, records_in_area

@@ -55,8 +55,10 @@ class WardPage:
 
 
 def outcome_table(table: pd.DataFrame, suppress_below: int | None) -> pd.DataFrame:
-    """The outcome mix with small counts as ``<k`` and the shares of those counts left empty
-    (a share of a known total gives the count away)."""
+    """Return the outcome mix with small counts as ``<k`` and their shares left empty.
+
+    A share of a known total gives the count away.
+    """
     k = suppress_below
     hide = [is_suppressed(v, k) for v in table["records"]]
     return table.assign(
@@ -68,7 +70,7 @@ def outcome_table(table: pd.DataFrame, suppress_below: int | None) -> pd.DataFra
 def ward_page(
     wv: WardView, start: str, end: str, *, suppress_below: int | None, bcp_area_km2: float
 ) -> WardPage:
-    """The Ward view's content for the window ``start``..``end`` (YYYY-MM).
+    """Return the Ward view's content for the window ``start``..``end`` (YYYY-MM).
 
     Parameters
     ----------

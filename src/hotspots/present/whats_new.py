@@ -1,5 +1,7 @@
-"""The Overview's "what is new": how current the data is, the rolling 12-month total and the
-months unusual for their series (a control chart per category, :mod:`hotspots.comparison.control_chart`).
+"""The Overview's "what is new".
+
+How current the data is, the rolling 12-month total and the months unusual for their series (a
+control chart per category, :mod:`hotspots.comparison.control_chart`).
 
 Pure: takes records and the store's facts, returns a :class:`WhatsNew` the page only lays out.
 """
@@ -19,10 +21,13 @@ __all__ = ["WhatsNew", "whats_new", "currency_sentence", "control_chart_figure"]
 
 @dataclass(frozen=True)
 class WhatsNew:
-    """``currency``: one sentence ("Data up to Apr 2024 (police.uk last updated …)");
+    """The Overview's "what is new", ready to lay out.
+
+    ``currency``: one sentence ("Data up to Apr 2024 (police.uk last updated …)");
     ``monthly``: month, records, rolling_12 (NA where the 12 months are not all there);
     ``chart``: the control chart; ``unusual``: the months outside the 99.8% limits, per
-    category, newest first, ready to show; ``latest``: the newest month."""
+    category, newest first, ready to show; ``latest``: the newest month.
+    """
 
     currency: str
     monthly: pd.DataFrame
@@ -36,7 +41,7 @@ def currency_sentence(
     months: list[str], *, last_updated: str | None = None, imported_at: str | None = None,
     simulated: bool = False,
 ) -> str:  # fmt: skip
-    """ "Data up to Apr 2024 (police.uk last updated 2024-05-21; imported 2026-12-07)."."""
+    """Say how current the data is: "Data up to Apr 2024 (police.uk updated 2024-05-21; …)."."""
     if not months:
         return "No data yet."
     head = f"{'SIMULATED data' if simulated else 'Data'} up to {format_month(max(months))}"
@@ -55,7 +60,7 @@ def whats_new(
     last_updated: str | None = None,
     imported_at: str | None = None,
 ) -> WhatsNew:
-    """The Overview's "what is new" for a dataset's records inside BCP.
+    """Return the Overview's "what is new" for a dataset's records inside BCP.
 
     ``months``: the dataset's months (a month with no record counts 0, a month not in
     the dataset is a gap); ``last_updated``: police.uk's last update (from a fetch);
@@ -109,8 +114,10 @@ def whats_new(
 
 
 def control_chart_figure(chart: ControlChart, category: str, title: str):
-    """Altair: the category's monthly counts, its 95% and 99.8% limit bands, flagged months
-    marked (red: outside 99.8%, orange: outside 95% only)."""
+    """Altair: the category's monthly counts, its 95% and 99.8% limit bands, flagged months.
+
+    Flagged months are marked red (outside 99.8%) or orange (outside 95% only).
+    """
     import altair as alt
 
     from hotspots.present.charts import legend

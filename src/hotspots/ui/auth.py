@@ -30,7 +30,7 @@ _KEY = "_principal"
 
 
 def auth_configured() -> bool:
-    """True when the secrets have an ``[auth]`` section (sign-in switched on)."""
+    """Return True when the secrets have an ``[auth]`` section (sign-in switched on)."""
     try:
         return "auth" in st.secrets and bool(st.secrets["auth"])
     except Exception:  # no secrets file at all: local mode
@@ -38,7 +38,7 @@ def auth_configured() -> bool:
 
 
 def _provider() -> str | None:
-    """The provider to sign in with: None for a flat ``[auth]``; else the first ``[auth.NAME]``."""
+    """Return the provider to sign in with: None for a flat ``[auth]``, else the first NAME."""
     section = st.secrets["auth"]
     if "client_id" in section:
         return None
@@ -47,7 +47,7 @@ def _provider() -> str | None:
 
 
 def session_principal() -> Principal | None:
-    """The session's principal without drawing anything: None in local mode.
+    """Return the session's principal without drawing anything: None in local mode.
 
     Raises :class:`~hotspots.errors.AccessDeniedError` when sign-in is on and nobody is
     signed in in this session (fail closed: no data without a principal).
@@ -72,7 +72,7 @@ def _sign_in_page() -> None:
 
 
 def current_principal() -> Principal | None:
-    """The signed-in person (drawing the sign-in page and stopping if nobody is); None locally."""
+    """Return the signed-in person (else draw the sign-in page and stop); None locally."""
     if not auth_configured():
         return None
     if not st.user.is_logged_in:

@@ -64,7 +64,7 @@ def _records(path: str, version: str) -> pd.DataFrame:
 
 
 def load_records(dataset: str) -> tuple[pd.DataFrame, str]:
-    """(records, version) for a dataset; cached on the store version."""
+    """Return (records, version) for a dataset; cached on the store version."""
     store = get_store(dataset)
     version = store.version
     return _records(str(store.path), version), version
@@ -76,7 +76,7 @@ def _filtered(path: str, version: str, filters: views.Filters) -> pd.DataFrame:
 
 
 def filtered(dataset: str, filters: views.Filters) -> pd.DataFrame:
-    """Records of a dataset matching the filters (cached on version and filters)."""
+    """Return the records of a dataset matching the filters (cached on version and filters)."""
     store = get_store(dataset)
     return _filtered(str(store.path), store.version, filters)
 
@@ -102,7 +102,7 @@ def _streets(path: str, version: str) -> Any:
 
 
 def street_layer(dataset: str) -> Any:
-    """The dataset's street layer (police.uk location texts joined into streets), cached."""
+    """Return the dataset's street layer (police.uk location texts joined into streets), cached."""
     store = get_store(dataset)
     return _streets(str(store.path), store.version)
 
@@ -171,7 +171,7 @@ def hotspot_map(
     zoom_to: tuple[float, float, float, float] | None = None,
     **params,
 ):
-    """The hotspot page's folium map for ``views.hotspot_view(**params)``.
+    """Return the hotspot page's folium map for ``views.hotspot_view(**params)``.
 
     The view is cached; the map is built fresh each run (0.1-0.2 s), because
     ``st_folium`` renames a map's elements in place and a cached map then fails
@@ -241,7 +241,7 @@ def _coverage(path: str, version: str) -> pd.DataFrame:
 
 
 def coverage(dataset: str) -> pd.DataFrame:
-    """The dataset's coverage table (months by category, gaps collapsed), once per version.
+    """Return the dataset's coverage table (months by category, gaps collapsed), once per version.
 
     About 2 s on 1M records: too slow to redo on every rerun of a page.
     """
@@ -279,7 +279,7 @@ def ward_report_files(
 
 # --- per-hotspot change and the PCG pack (Hotspot map page) ------------------------------
 def _detect_params(params: dict) -> dict:
-    """The ``detect`` settings of the method among the page's ``hotspot_view`` parameters."""
+    """Return the ``detect`` settings of the method among the page's ``hotspot_view`` parameters."""
     m = params.get("method", "dbscan")
     keys = {
         "dbscan": ("eps_m", "min_points"),
@@ -381,7 +381,7 @@ def _whats_new(path: str, version: str):
 
 
 def whats_new(dataset: str):
-    """The Overview's "what is new" (:func:`hotspots.present.whats_new.whats_new`), cached."""
+    """Return the Overview's "what is new" (``present.whats_new.whats_new``), cached."""
     store = get_store(dataset)
     return _whats_new(str(store.path), store.version)
 
@@ -397,7 +397,7 @@ HOTSPOT_DEFAULTS = {"layers": ("density", "hotspots")}
 
 
 def _default_filters(records: pd.DataFrame) -> views.Filters:
-    """The filters every page starts with (``widgets.filter_sidebar`` before any change)."""
+    """Return the filters every page starts with (``widgets.filter_sidebar`` before any change)."""
     from hotspots.comparison.windows import default_window
 
     dw = default_window(sorted(records["month"].unique()))

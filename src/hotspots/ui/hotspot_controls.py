@@ -1,5 +1,7 @@
-"""The Hotspot map page's widgets: method and layer settings, the place search, the map's
-clicks, the ranked table, the downloads and the PCG pack buttons.
+"""The Hotspot map page's widgets.
+
+Method and layer settings, the place search, the map's clicks, the ranked table, the downloads and
+the PCG pack buttons.
 
 The labels, the permalink values and every number shown come from the page's view-model
 (:mod:`hotspots.present.hotspot_page`); these functions only read widgets and render.
@@ -45,8 +47,11 @@ DOWNLOAD_KEYS = {
 
 @dataclass(frozen=True)
 class HotspotControls:
-    """The sidebar's choices: the method, the map layers, the comparison and the
-    ``hotspot_view`` parameters (``method`` and ``layers`` included)."""
+    """The sidebar's choices.
+
+    The method, the map layers, the comparison and the ``hotspot_view`` parameters (``method`` and
+    ``layers`` included).
+    """
 
     method: str
     layers: tuple[str, ...]
@@ -55,8 +60,7 @@ class HotspotControls:
 
 
 def hotspot_controls(filters: Filters) -> HotspotControls:
-    """The method, layer, comparison and (by hand) parameter widgets in the sidebar, kept in
-    the URL."""
+    """Draw the method, layer, comparison and parameter widgets in the sidebar, kept in the URL."""
     sb = st.sidebar
     sb.divider()
     methods = hp.METHODS
@@ -142,12 +146,14 @@ def _manual_params(method: str, layers: tuple[str, ...]) -> dict[str, Any]:
 
 
 def place_search(dataset: str) -> Any:
-    """The street / place / ward search box; the bounds to zoom to (or None)."""
+    """Draw the street / place / ward search box; return the bounds to zoom to (or None)."""
     query = st.text_input(
         "Find a street, place or ward",
         key="find",
         placeholder="e.g. Old Christchurch Road, Lansdowne, Poole Town",
-        help='Spelling and abbreviations are forgiven ("old christchurch rd"). The map zooms there.',
+        help=(
+            'Spelling and abbreviations are forgiven ("old christchurch rd"). The map zooms there.'
+        ),
     )
     if not query.strip():
         return None
@@ -160,8 +166,10 @@ def place_search(dataset: str) -> Any:
 
 
 def follow_map_click(map_key: str, hotspot_ids: set[int]) -> None:
-    """A click on a hotspot (reported on the previous run) chooses it and zooms to it;
-    st_folium repeats the last click on every rerun, so a click is acted on once."""
+    """Choose and zoom to a hotspot clicked (as reported on the previous run).
+
+    st_folium repeats the last click on every rerun, so a click is acted on once.
+    """
     hid = clicked_hotspot_id(st.session_state.get(map_key))
     if hid in hotspot_ids and hid != st.session_state.get("_spot_clicked"):
         st.session_state["spot_pick"] = hid
@@ -170,7 +178,7 @@ def follow_map_click(map_key: str, hotspot_ids: set[int]) -> None:
 
 
 def map_point_records(out: Any, dataset: str, filters: Filters, k: int | None) -> None:
-    """What happened at a clicked location circle (as police.uk shows it)."""
+    """Show what happened at a clicked location circle (as police.uk shows it)."""
     point = clicked_point(out)
     if point is None:
         return
@@ -190,7 +198,7 @@ def _use_area(spec: str) -> None:
 
 
 def drawn_area_button(out: Any) -> None:
-    """A polygon drawn on the map can become the area."""
+    """Offer to make a polygon drawn on the map the area."""
     ring = drawn_polygon(out)
     if ring:
         st.button(
@@ -204,8 +212,7 @@ def drawn_area_button(out: Any) -> None:
 
 
 def ranked_table(rt: hp.RankedTable) -> None:
-    """The ranked table (scrolling inside its box, key columns first), its notes and the
-    gone hotspots."""
+    """Draw the ranked table (scrolling in its box, key columns first), notes, gone hotspots."""
     config = {
         c: st.column_config.Column(width=w)  # type: ignore[arg-type]
         for c, w in rt.widths.items()
@@ -239,7 +246,7 @@ def download_buttons(files: dict[str, ExportFile], dataset: str) -> None:
 def pack_buttons(
     dataset: str, version: str, filters: Filters, c: HotspotControls, k: int | None
 ) -> None:
-    """The PCG pack: made on request, then offered as PDF and HTML while the choices stay."""
+    """Make the PCG pack on request, then offer it as PDF and HTML while the choices stay."""
     pack_cmp = c.compare if c.compare != "none" else "previous"
     key = (dataset, version, filters, c.compare, tuple(sorted(c.params.items())))
     if st.button(
@@ -271,5 +278,5 @@ def pack_buttons(
 
 
 def hotspot_ids(hotspots: Any) -> set[int]:
-    """The ids of the drawn hotspots (for :func:`follow_map_click`)."""
+    """Return the ids of the drawn hotspots (for :func:`follow_map_click`)."""
     return {int(h) for h in hotspots[S.HOTSPOT_ID]} if len(hotspots) else set()

@@ -1,6 +1,7 @@
-"""The Seasonal comparison page's controls: the intervention, its year, the two windows,
-the target, the ring and the control wards (sidebar), and the form that adds an
-intervention to the register.
+"""The Seasonal comparison page's controls.
+
+The intervention, its year, the two windows, the target, the ring and the control wards (sidebar),
+and the form that adds an intervention to the register.
 
 Choosing an intervention or a year sets the windows, the target and the ring; a switch
 of dataset (or a stale link) puts the windows back to the dataset's default
@@ -48,10 +49,12 @@ class SeasonalChoices:
 
     @property
     def before(self) -> str:
+        """The before window as a spec (``YYYY-MM..YYYY-MM``)."""
         return self.w_before.spec
 
     @property
     def after(self) -> str:
+        """The after window as a spec (``YYYY-MM..YYYY-MM``)."""
         return self.w_after.spec
 
 
@@ -179,7 +182,7 @@ def seasonal_controls(dataset: str, records: pd.DataFrame, months: list[str]) ->
 
 
 def add_intervention_form() -> None:
-    """An expander with a form adding an intervention to the user's register."""
+    """Draw an expander with a form adding an intervention to the user's register."""
     opts = widgets.area_options()
     with st.expander("Add an intervention to the register"):
         with st.form("add_iv", clear_on_submit=False):

@@ -83,7 +83,7 @@ def _page_id() -> str:
 
 
 def same_page(key: str) -> bool:
-    """True when widget ``key`` was last drawn by the page being run now.
+    """Return True when widget ``key`` was last drawn by the page being run now.
 
     Streamlit keeps a widget's state across a page switch but the widget on the new
     page does not show it reliably, so such state is re-seeded, never trusted.

@@ -59,7 +59,7 @@ def label_dropzones() -> None:
 
 
 def name_new_dataset(principal: Any, fmt: str) -> str | None:
-    """A dataset of the principal's team, named in a text box (None until one is valid)."""
+    """Ask for a dataset of the principal's team by name (None until the name is valid)."""
     st.caption(
         "Your own datasets are restricted to your team "
         f"(**{md(principal.team)}**): name a new one, or one of your team's to add to it."
@@ -78,8 +78,10 @@ def name_new_dataset(principal: Any, fmt: str) -> str | None:
 
 
 def shrink_confirmation() -> tuple[Any, bool]:
-    """(the box the refusal is drawn in, whether the user confirmed): after an import was
-    refused because it would shrink a month (issue 24), the user may confirm it."""
+    """Ask to confirm an import refused because it would shrink a month (issue 24).
+
+    Returns the box the refusal is drawn in and whether the user confirmed.
+    """
     box = st.empty()
     confirmed = False
     if st.session_state.get("shrink_refused"):
@@ -94,8 +96,10 @@ def shrink_confirmation() -> tuple[Any, bool]:
 
 
 def _save(files: list[Any], tmp: str) -> tuple[list[Path], dict[str, str]]:
-    """The files an upload may read, each in a folder of its own (two files of one name
-    never overwrite each other; the bare name is kept, never a client path)."""
+    """Save the files an upload may read, each in a folder of its own.
+
+    Two files of one name never overwrite each other; the bare name is kept, never a client path.
+    """
     kept, refused = check_upload_sizes([(f.name, f.size) for f in files])
     for r in refused:
         st.error(md(r.message))
@@ -122,8 +126,10 @@ def run_import(
     shrink_box: Any,
     nonce: int,
 ) -> None:
-    """Import ``files`` (Streamlit uploads) into the dataset ``target``; on success the
-    report goes to ``st.session_state["last_import"]`` and the page reruns on it."""
+    """Import ``files`` (Streamlit uploads) into the dataset ``target``.
+
+    On success the report goes to ``st.session_state["last_import"]`` and the page reruns on it.
+    """
     if principal is not None and not (dataset_path(target) / access.ACCESS_FILE).exists():
         # a new dataset is restricted to its uploader's team before a row is written
         access.set_dataset_access(target, access.RESTRICTED, principal.user, principal.team)
@@ -189,7 +195,7 @@ def run_import(
 
 
 def last_report(principal: Any) -> dict | None:
-    """This session's last import, or (local mode) the uploaded dataset's last one."""
+    """Return this session's last import, or (local mode) the uploaded dataset's last one."""
     rep = st.session_state.get("last_import")
     if rep is None and principal is None and get_store("uploaded").exists():
         last = get_store("uploaded").last_report()
@@ -200,7 +206,7 @@ def last_report(principal: Any) -> dict | None:
 
 
 def show_report(rep: dict) -> None:
-    """The validation report of ``rep`` (see :func:`hotspots.present.data_page.import_report`)."""
+    """Show the validation report of ``rep`` (:func:`hotspots.present.data_page.import_report`)."""
     view = import_report(rep, labels=DATASET_LABELS, public=public_message)
     st.header("Validation report (last import)")
     if view.changes:

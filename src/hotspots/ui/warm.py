@@ -51,7 +51,7 @@ _WARM = _Warm()
 
 
 def warm_up_state() -> _Warm:
-    """This process's warm-up (thread, events, steps, error): for tests and diagnostics."""
+    """Return this process's warm-up (thread, events, steps, error): for tests and diagnostics."""
     return _WARM
 
 
