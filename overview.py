@@ -18,7 +18,7 @@ st.set_page_config(page_title="Safer BCP hotspots", page_icon="🗺️", layout=
 st.title("Safer BCP: crime and anti-social behaviour")
 st.caption(
     "Bournemouth, Christchurch and Poole Community Safety Partnership. Pick a dataset, months, "
-    "categories and an area in the sidebar; every page keeps them in its link."
+    "categories and an area in the sidebar; every page keeps them in its link.",
 )
 
 dataset, records, version = widgets.dataset_picker()
@@ -36,7 +36,12 @@ page = overview_page(ov, filters.start, filters.end, suppress_below=k)
 st.header(page.heading)
 for col, m in zip(st.columns(3), page.metrics, strict=True):
     col.metric(
-        m.label, m.value, m.delta, delta_color=m.delta_color, delta_arrow=m.arrow, help=m.help
+        m.label,
+        m.value,
+        m.delta,
+        delta_color=m.delta_color,
+        delta_arrow=m.arrow,
+        help=m.help,
     )
 for text in page.readings:
     st.markdown(text)
@@ -90,7 +95,7 @@ if len(wn.chart.table):
     st.caption(
         f"Model: {wn.chart.model[cat]}, dispersion {wn.chart.dispersion[cat]:.1f}. Bands: 95% "
         "and 99.8% limits of a quasi-Poisson trend + season fit; a month outside the 99.8% "
-        "band is unusual for its series."
+        "band is unusual for its series.",
     )
     if len(wn.unusual):
         st.markdown("**Months unusual for their series** (outside the 99.8% limits):")
@@ -108,7 +113,7 @@ kind = (
 )
 st.markdown(
     f"Dataset: **{kind}**. "
-    + (f"Default comparison windows: {dw.reason}." if dw else "One month of data: no comparison.")
+    + (f"Default comparison windows: {dw.reason}." if dw else "One month of data: no comparison."),
 )
 st.dataframe(coverage_for_people(coverage(dataset), suppress_below=k), hide_index=True)
 widgets.footer(records)

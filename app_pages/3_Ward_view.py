@@ -60,7 +60,9 @@ forced = widgets.disclosure_forced()  # a signed-in viewer cannot turn it off
 if forced:
     st.session_state["suppress"] = True
 suppress = st.sidebar.toggle(
-    "Hide counts under 5 (public / councillor setting)", key="suppress", disabled=forced
+    "Hide counts under 5 (public / councillor setting)",
+    key="suppress",
+    disabled=forced,
 )
 k = widgets.suppress_below(exact_counts=not suppress)  # the one disclosure rule
 widgets.permalink({"ward": ward, "suppress": suppress})

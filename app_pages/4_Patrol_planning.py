@@ -43,7 +43,9 @@ forced = widgets.disclosure_forced()  # a signed-in viewer cannot turn it off
 if forced:
     st.session_state["psup"] = True
 suppress = sb.toggle(
-    "Hide counts under 5 in downloads (public setting)", key="psup", disabled=forced
+    "Hide counts under 5 in downloads (public setting)",
+    key="psup",
+    disabled=forced,
 )
 k = widgets.suppress_below(exact_counts=not suppress)  # the one disclosure rule
 widgets.permalink({"top_n": top_n, "pcell": cell, "psup": suppress, "pnext": judge})
@@ -129,7 +131,8 @@ with right:
 
 st.header("Coverage curve")
 st.altair_chart(
-    coverage_chart(pv.coverage.curve, page.coverage_title, pv.coverage.chance), width="stretch"
+    coverage_chart(pv.coverage.curve, page.coverage_title, pv.coverage.chance),
+    width="stretch",
 )
 st.dataframe(page.coverage_table, hide_index=True)
 for note in page.notes:

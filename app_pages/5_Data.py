@@ -33,7 +33,7 @@ st.markdown(
     "Choose the active dataset in the sidebar of any page. **Real data** is the bundled police.uk "
     "months plus every police.uk month added here or with `hotspots fetch`; "
     "**simulated** data has a known Seasonal Response (for checking the methods); **uploaded** data is what "
-    "you import here."
+    "you import here.",
 )
 
 if "data_switch_to" in st.session_state:  # after an import: show the dataset it went into
@@ -105,12 +105,13 @@ st.dataframe(datasets_table(principal, DATASET_LABELS), hide_index=True)
 st.header(f"Coverage of the active dataset: {DATASET_LABELS.get(dataset, dataset)}")
 st.dataframe(
     coverage_for_people(
-        coverage(dataset), suppress_below=widgets.suppress_below(exact_counts=True)
+        coverage(dataset),
+        suppress_below=widgets.suppress_below(exact_counts=True),
     ),
     hide_index=True,
 )
 st.caption(
-    "Months with no data are shown as gaps; LSOA vintage is read from the codes (2011 or 2021)."
+    "Months with no data are shown as gaps; LSOA vintage is read from the codes (2011 or 2021).",
 )
 
 deletable = [
@@ -135,7 +136,8 @@ if principal is not None and access.can_audit(principal):
     (st.caption if whole else st.error)(said)
     st.caption(f"The last {len(events)} events, newest first; the file rotates at 10 MB.")
     st.dataframe(
-        pd.DataFrame(events[::-1]).astype(str) if events else pd.DataFrame(), hide_index=True
+        pd.DataFrame(events[::-1]).astype(str) if events else pd.DataFrame(),
+        hide_index=True,
     )
 upload.label_dropzones()  # an accessible role for the drop zones (at the end: no gap)
 widgets.footer(records)

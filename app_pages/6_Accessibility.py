@@ -28,7 +28,7 @@ st.markdown(
     "keys pan it and + and − zoom it; Tab then goes through the hotspots' numbers in rank "
     "order, each read out with its name, and Enter zooms to one;\n"
     "- read the maps with no internet connection: street names come from the data's own "
-    "police.uk locations, so a printed or offline map still names the streets."
+    "police.uk locations, so a printed or offline map still names the streets.",
 )
 st.header("How accessible this dashboard is")
 st.markdown(
@@ -41,25 +41,25 @@ st.markdown(
     "Use the ranked table beside it, which has the same information;\n"
     "- the coloured classes on the maps (new, growing, shrinking, gone) are also written "
     "as words in the tables, but on the map they are told apart by colour and outline;\n"
-    "- charts have titles and axis labels but no table of their values on every page."
+    "- charts have titles and axis labels but no table of their values on every page.",
 )
 st.header("Reporting accessibility problems")
 st.markdown(
     "If you find a problem not listed here, or you need the information in another "
     "format (large print, a spreadsheet, a printed map), contact the Community Safety "
-    "Partnership team at BCP Council. We aim to reply within 10 working days."
+    "Partnership team at BCP Council. We aim to reply within 10 working days.",
 )
 st.header("Enforcement procedure")
 st.markdown(
     "The Equality and Human Rights Commission (EHRC) enforces the accessibility "
     "regulations. If you are not happy with how we respond to your complaint, contact "
-    "the Equality Advisory and Support Service (EASS)."
+    "the Equality Advisory and Support Service (EASS).",
 )
 st.header("Technical information")
 st.markdown(
     "This dashboard is partially compliant with the Web Content Accessibility Guidelines "
     "version 2.2 AA standard, because of the limits listed above. It was last tested "
     "with axe-core 4 in Chromium, automatically, on every change (the `browser` test "
-    "tier: `tests/e2e/test_axe.py`)."
+    "tier: `tests/e2e/test_axe.py`).",
 )
 widgets.footer(records)

@@ -69,7 +69,12 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def app_server(
-    script: Path, store: Path | None, log: Path, env: dict | None = None, *, serve: bool = False
+    script: Path,
+    store: Path | None,
+    log: Path,
+    env: dict | None = None,
+    *,
+    serve: bool = False,
 ):
     """``streamlit run script`` headless on a free port; yields (base URL, Popen, seconds to healthy).
 
@@ -160,7 +165,10 @@ def mark(page) -> tuple[float, int]:
 
 
 def wait_idle(
-    page, since: tuple[float, int], quiet_s: float = 0.6, timeout_s: float = 180
+    page,
+    since: tuple[float, int],
+    quiet_s: float = 0.6,
+    timeout_s: float = 180,
 ) -> float:
     """Seconds from ``since`` to the moment Streamlit last went idle, after at least one run.
 
@@ -172,7 +180,7 @@ def wait_idle(
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         state, runs, last_idle, now = page.evaluate(
-            "() => [window.__hs.state, window.__hs.runs, window.__hs.lastIdle, performance.now()]"
+            "() => [window.__hs.state, window.__hs.runs, window.__hs.lastIdle, performance.now()]",
         )
         if (
             state == "notRunning"

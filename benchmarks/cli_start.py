@@ -92,7 +92,7 @@ def main() -> int:
         run_once(code)  # warm the file cache and bytecode
         walls, cpus = zip(*(run_once(code) for _ in range(runs)), strict=True)
         results[name] = (statistics.median(walls), statistics.median(cpus))
-    ref_wall, ref_cpu = results["python -c pass (reference)"]
+    ref_wall, _ref_cpu = results["python -c pass (reference)"]
     print(f"{'case':<38}{'wall s':>9}{'CPU s':>9}{'wall/ref':>10}   (median of {runs})")
     for name, (wall, cpu) in results.items():
         print(f"{name:<38}{wall:>9.3f}{cpu:>9.3f}{wall / ref_wall:>10.1f}")

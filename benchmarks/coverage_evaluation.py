@@ -46,7 +46,7 @@ def main() -> None:
                 f"dispersion {disp:g} {kind:5s}: coverage of the 95% interval {v['model']:.1%} "
                 f"(reference, the Poisson-only interval: {v['poisson']:.1%}; ratio "
                 f"{_ratio(v['model'], v['poisson'])}; median dispersion used "
-                f"{v['median_dispersion']:.2f}) over {args.seeds} seeds, {secs:.0f} s"
+                f"{v['median_dispersion']:.2f}) over {args.seeds} seeds, {secs:.0f} s",
             )
 
 

@@ -33,7 +33,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=200)
     ap.add_argument(
-        "--quick", action="store_true", help="2 seeds, calibrated dispersion: a smoke run (CI)"
+        "--quick",
+        action="store_true",
+        help="2 seeds, calibrated dispersion: a smoke run (CI)",
     )
     ap.add_argument("--verbose", action="store_true", help="print every seed's result")
     ap.add_argument("--first-seed", type=int, default=0)

@@ -66,7 +66,7 @@ BLANK_APP = textwrap.dedent(
     if st.button("Again", key="again"):
         st.session_state.n += 1
     st.write(f"Clicks: {st.session_state.n}")
-    """
+    """,
 )
 
 
@@ -147,7 +147,9 @@ def reference(browser, tmp: Path) -> dict[str, float]:
             t0, _ = mark(page)
             page.locator(".st-key-again button").click()
             page.wait_for_function(
-                "(n) => document.body.innerText.includes('Clicks: ' + n)", arg=n, polling="raf"
+                "(n) => document.body.innerText.includes('Clicks: ' + n)",
+                arg=n,
+                polling="raf",
             )
             clicks.append((page.evaluate("() => performance.now()") - t0) / 1000)
         ctx.close()
@@ -204,7 +206,7 @@ def main() -> int:
                     boxes = exception_boxes(page)
                     errors += boxes
                     rows.append(
-                        (name, n, sec, ref["click"], f"{boxes} exception box(es)" if boxes else "")
+                        (name, n, sec, ref["click"], f"{boxes} exception box(es)" if boxes else ""),
                     )
                 errors += len(page.errors)
                 ctx.close()
@@ -214,12 +216,12 @@ def main() -> int:
     how = "streamlit run app.py" if args.plain else "python -m hotspots.ui.serve app.py"
     print(f"app started as `{how}`")
     print(
-        f"reference: a blank Streamlit page; server start -> healthy {ref['healthy']:.2f} s (app: {healthy_s:.2f} s)"
+        f"reference: a blank Streamlit page; server start -> healthy {ref['healthy']:.2f} s (app: {healthy_s:.2f} s)",
     )
     print(f"app server memory: {rss0:.0f} MiB after start, {rss1:.0f} MiB at the end")
     print()
     print(
-        "| Step | Pass | Until idle | Goal | Blank page (ref) | Ratio | Issue 23 before | Notes |"
+        "| Step | Pass | Until idle | Goal | Blank page (ref) | Ratio | Issue 23 before | Notes |",
     )
     print("|---|---|---|---|---|---|---|---|")
     worst_click = 0.0
@@ -232,7 +234,7 @@ def main() -> int:
         before = EARLIER.get(name) if n == 1 else None
         print(
             f"| {name} | {n} | {sec:.2f} s | <= {goal:.0f} s {verdict} | {refsec:.2f} s | "
-            f"{sec / max(refsec, 1e-3):.1f}x | {'' if before is None else f'{before:.1f} s'} | {note} |"
+            f"{sec / max(refsec, 1e-3):.1f}x | {'' if before is None else f'{before:.1f} s'} | {note} |",
         )
     firsts = [r for r in rows if r[0] == "first page after start"]
     print()
@@ -240,7 +242,7 @@ def main() -> int:
         f"first page after start: {firsts[0][2]:.2f} s (goal {FIRST_PAGE_GOAL_S:.0f} s; "
         f"{firsts[0][2] / max(ref['first'], 1e-3):.1f}x a blank page's); "
         f"slowest interaction: {worst_click:.2f} s (goal {CLICK_GOAL_S:.0f} s; "
-        f"{worst_click / max(ref['click'], 1e-3):.1f}x a blank rerun)"
+        f"{worst_click / max(ref['click'], 1e-3):.1f}x a blank rerun)",
     )
     if "Traceback" in log or errors:
         print(f"ERRORS: {errors} exception box(es)/page error(s); server log:\n{log[-3000:]}")

@@ -54,7 +54,7 @@ def main() -> None:
             D.add_children = split
         print(
             f"{method:7s} one-quarter BCP detect: {without:.2f} CPU s without the split, "
-            f"{with_split:.2f} CPU s with it: ratio {with_split / without:.2f}"
+            f"{with_split:.2f} CPU s with it: ratio {with_split / without:.2f}",
         )
 
 

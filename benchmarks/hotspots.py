@@ -71,7 +71,9 @@ SEED = 20240101
 
 
 def make_records(
-    n: int = N_RECORDS, n_locations: int = N_LOCATIONS, seed: int = SEED
+    n: int = N_RECORDS,
+    n_locations: int = N_LOCATIONS,
+    seed: int = SEED,
 ) -> pd.DataFrame:
     """Canonical records: ``n`` records on ``n_locations`` police.uk-like snap points."""
     from hotspots.data import schema as S
@@ -114,7 +116,7 @@ def make_records(
             S.WARD_NAME: ward[parent[which]],
             S.IN_BCP: True,
             S.SIMULATED: True,
-        }
+        },
     )
     return S.conform(df)
 
@@ -156,11 +158,15 @@ def naive_permutation_p(values, others_sum, n_others, permutations, rng, cells):
 
 
 def bench_gistar(
-    recs, bcp, quick: bool = False, label: str = "1M"
+    recs,
+    bcp,
+    quick: bool = False,
+    label: str = "1M",
 ) -> list[tuple[str, str, str, str]]:
     """Gi* end to end at 1M records (exact map-point test against permutations), the
     same pair through ``detect`` on the real quarter, and the permutation step against
-    a per-cell loop."""
+    a per-cell loop.
+    """
     from hotspots.data import schema as S
     from hotspots.methods.gistar import (
         auto_permutations,
@@ -178,34 +184,39 @@ def bench_gistar(
     runs = 1 if quick else 5
     med, _ = median_time(lambda: gistar(recs, cell_size_m=100, area=bcp), runs=runs)
     med_p, _ = median_time(
-        lambda: gistar(recs, cell_size_m=100, area=bcp, permutations=perms), runs=runs
+        lambda: gistar(recs, cell_size_m=100, area=bcp, permutations=perms),
+        runs=runs,
     )
     med0, _ = median_time(
-        lambda: gistar(recs, cell_size_m=100, area=bcp, permutations=0), runs=runs
+        lambda: gistar(recs, cell_size_m=100, area=bcp, permutations=0),
+        runs=runs,
     )
     areas = gistar_hotspot_areas(res)
     print(
         f"Gi* 100 m over BCP on {label} records: {med:.3f} s with the exact map-point test "
         f"({res.inference}), {med_p:.3f} s with {perms:,} permutations (ratio "
         f"{med_p / med:.1f}x), {med0:.3f} s with the normal approximation; hot cells "
-        f"{int(res.hot_mask.sum())}, hotspots {len(areas)}"
+        f"{int(res.hot_mask.sum())}, hotspots {len(areas)}",
     )
     out.append(
         (
             f"Gi* on a 100 m grid over BCP, {label} records, exact map-point test (default)",
             f"{med:.2f} s",
             "<= 1 s",
-            f"end to end (FDR, cell polygons); {med_p:.2f} s with {perms:,} conditional "
-            f"permutations (permutation / exact = {med_p / med:.1f}); {med0:.2f} s with the "
-            "normal approximation",
-        )
+            (
+                f"end to end (FDR, cell polygons); {med_p:.2f} s with {perms:,} conditional "
+                f"permutations (permutation / exact = {med_p / med:.1f}); {med0:.2f} s with the "
+                "normal approximation"
+            ),
+        ),
     )
     out.extend(bench_gistar_detect(perms, quick))
     counts = bin_counts(grid, recs[S.X].to_numpy(), recs[S.Y].to_numpy())
     cm, lag, w_sum = _grid_sums(counts, mask, 100.0, 300.0)
     v, obs, k = cm[mask], (lag - cm)[mask], w_sum[mask].astype(np.int64) - 1
     ours, _ = median_time(
-        lambda: conditional_permutation_p(v, obs, k, permutations=perms, seed=0), runs=runs
+        lambda: conditional_permutation_p(v, obs, k, permutations=perms, seed=0),
+        runs=runs,
     )
     rng = np.random.default_rng(0)
     cells = rng.choice(len(v), size=5 if quick else 40, replace=False)
@@ -215,16 +226,18 @@ def bench_gistar(
     ratio = naive / ours
     print(
         f"permutation p-values for {len(v):,} cells, {perms:,} permutations: ours {ours * 1e3:.0f} ms; "
-        f"naive per-cell loop {naive:.0f} s (extrapolated from {len(cells)} cells); ratio {ratio:.0f}x"
+        f"naive per-cell loop {naive:.0f} s (extrapolated from {len(cells)} cells); ratio {ratio:.0f}x",
     )
     out.append(
         (
             f"Gi* permutation p-values, {len(v):,} cells x {perms:,} permutations",
             f"{ours * 1e3:.0f} ms",
             "",
-            f"naive per-cell loop (esda's algorithm in numpy): {naive:.0f} s extrapolated from "
-            f"{len(cells)} cells; ours is {ratio:.0f}x faster",
-        )
+            (
+                f"naive per-cell loop (esda's algorithm in numpy): {naive:.0f} s extrapolated from "
+                f"{len(cells)} cells; ours is {ratio:.0f}x faster"
+            ),
+        ),
     )
     return out
 
@@ -247,16 +260,18 @@ def bench_gistar_detect(perms: int, quick: bool = False) -> list[tuple[str, str,
     print(
         f"one quarter ({len(q):,} records), Gi* detect: {exact:.3f} s exact map-point test, "
         f"{perm:.3f} s with {perms:,} permutations (ratio {perm / exact:.1f}x); "
-        f"{len(res.hotspots)} hotspots"
+        f"{len(res.hotspots)} hotspots",
     )
     return [
         (
             f"Gi* `detect`, one quarter of real BCP records ({len(q):,})",
             f"{exact:.2f} s",
             "",
-            f"exact map-point test (default), naming included; {perm:.2f} s with {perms:,} "
-            f"permutations (permutation / exact = {perm / exact:.1f})",
-        )
+            (
+                f"exact map-point test (default), naming included; {perm:.2f} s with {perms:,} "
+                f"permutations (permutation / exact = {perm / exact:.1f})"
+            ),
+        ),
     ]
 
 
@@ -288,20 +303,22 @@ def bench_quarter(quick: bool = False) -> list[tuple[str, str, str, str]]:
     print(
         f"one quarter (2024-01..03, {len(q):,} records), DBSCAN detect: {full:.3f} s; "
         f"clustering alone {clus * 1e3:.1f} ms (ratio {full / clus:.0f}); "
-        f"{len(res.hotspots)} hotspots over {bcp.area_km2:.0f} km²"
+        f"{len(res.hotspots)} hotspots over {bcp.area_km2:.0f} km²",
     )
     return [
         (
             f"DBSCAN `detect`, one quarter of real BCP records ({len(q):,})",
             f"{full:.2f} s",
             "<= 1 s",
-            f"in process, chance model and naming included; clustering alone "
-            f"{clus * 1e3:.0f} ms (detect / clustering = {full / clus:.0f})",
-        )
+            (
+                f"in process, chance model and naming included; clustering alone "
+                f"{clus * 1e3:.0f} ms (detect / clustering = {full / clus:.0f})"
+            ),
+        ),
     ]
 
 
-def S_IN_BCP(frame: pd.DataFrame) -> str:  # noqa: N802 - the schema constant, without importing early
+def S_IN_BCP(frame: pd.DataFrame) -> str:
     from hotspots.data import schema as S
 
     return S.IN_BCP
@@ -409,7 +426,8 @@ def _dbscan_case(case: str, recs: pd.DataFrame, eps: float, mp: int):
         def run():
             pts = unique_locations(x, y)
             return DBSCAN(eps=eps, min_samples=mp).fit(
-                np.c_[pts.x, pts.y], sample_weight=pts.weight
+                np.c_[pts.x, pts.y],
+                sample_weight=pts.weight,
             )
     else:
 
@@ -421,7 +439,8 @@ def _dbscan_case(case: str, recs: pd.DataFrame, eps: float, mp: int):
 
 def run_child(case: str, n: int, eps: float, mp: int, recs: pd.DataFrame | None = None) -> dict:
     """One DBSCAN case in a fresh process (time and memory); in this process, time only,
-    when ``recs`` is given (the quick mode)."""
+    when ``recs`` is given (the quick mode).
+    """
     if recs is not None:
         run = _dbscan_case(case, recs.iloc[:n], eps, mp)
         med, ts = median_time(run, runs=3, warmup=1)
@@ -480,7 +499,7 @@ def main(argv=None) -> int:
             f"{dedup * 1e3:.0f} ms",
             "",
             "`unique_locations`, int64 key + `pd.factorize`",
-        )
+        ),
     )
 
     # --- KDE ------------------------------------------------------------------
@@ -495,7 +514,12 @@ def main(argv=None) -> int:
         grid = K.grid_for(tuple(bcp.geometry.bounds), cell, pad_m=reach)
         med, ts = median_time(
             lambda grid=grid, h=h, kernel=kernel: K.kernel_density(
-                pts.x, pts.y, weights, grid, bandwidth_m=h, kernel=kernel
+                pts.x,
+                pts.y,
+                weights,
+                grid,
+                bandwidth_m=h,
+                kernel=kernel,
             ),
             runs=runs,
         )
@@ -503,14 +527,19 @@ def main(argv=None) -> int:
         path = "exact scatter" if kernel == "quartic" else KS._gauss_path(len(pts), grid, h)
         print(
             f"KDE {kernel}: grid {grid.nx}x{grid.ny} ({grid.n_cells:,} cells of {cell:g} m), bandwidth {h:g} m, "
-            f"path {path}: median {med * 1e3:.1f} ms (min {min(ts) * 1e3:.1f}, max {max(ts) * 1e3:.1f})"
+            f"path {path}: median {med * 1e3:.1f} ms (min {min(ts) * 1e3:.1f}, max {max(ts) * 1e3:.1f})",
         )
         note = f"from cached locations; {path}"
         if kernel == "gaussian":  # the exact scatter on the same grid: the reference
             reach_cells = math.ceil(K.GAUSS_TRUNCATE_SD * h / cell)
             direct, _ = median_time(
                 lambda grid=grid, h=h, r=reach_cells: KS._scatter(
-                    pts.x, pts.y, weights, grid, r, KS._gauss_block(h)
+                    pts.x,
+                    pts.y,
+                    weights,
+                    grid,
+                    r,
+                    KS._gauss_block(h),
                 ),
                 runs=runs,
             )
@@ -525,7 +554,7 @@ def main(argv=None) -> int:
                 f"{med * 1e3:.1f} ms",
                 "<= 15 ms",
                 note,
-            )
+            ),
         )
     # hotspot shapes: the mask's components against one union of every selected square
     from hotspots.methods.grid import cell_polygons
@@ -546,9 +575,11 @@ def main(argv=None) -> int:
             f"KDE cells into hotspot shapes ({int(sel.sum()):,} cells, top 2%)",
             f"{shapes * 1e3:.1f} ms",
             "",
-            f"`cell_areas` (components + coverage union each); one union of every square "
-            f"{union * 1e3:.1f} ms: ratio {union / shapes:.1f}x faster",
-        )
+            (
+                f"`cell_areas` (components + coverage union each); one union of every square "
+                f"{union * 1e3:.1f} ms: ratio {union / shapes:.1f}x faster"
+            ),
+        ),
     )
     print(f"KDE shapes: {shapes * 1e3:.1f} ms vs union of squares {union * 1e3:.1f} ms")
     full, _ = median_time(lambda: K.kde_hotspots(recs, area=bcp), runs=1 if args.quick else 3)
@@ -558,14 +589,19 @@ def main(argv=None) -> int:
             f"{full:.2f} s",
             "",
             "dedup, surface, top 2%, dissolve, describe",
-        )
+        ),
     )
     print(f"kde_hotspots end to end: {full:.2f} s")
 
     # scikit-learn on the same grid (Gaussian), on the raw records, sampled cells
     grid, h, ours = results["gaussian"]
     ours_density = K.kernel_density(
-        pts.x, pts.y, pts.weight, grid, bandwidth_m=h, kernel="gaussian"
+        pts.x,
+        pts.y,
+        pts.weight,
+        grid,
+        bandwidth_m=h,
+        kernel="gaussian",
     )
     t = time.perf_counter()
     skl = KernelDensity(bandwidth=h, kernel="gaussian").fit(np.c_[x, y])
@@ -576,7 +612,8 @@ def main(argv=None) -> int:
     busy = np.flatnonzero(ours_density.ravel() > 0.01 * ours_density.max())
     k_s = 5 if args.quick else 40
     sample = np.r_[
-        rng.choice(busy, k_s, replace=False), rng.choice(grid.n_cells, k_s, replace=False)
+        rng.choice(busy, k_s, replace=False),
+        rng.choice(grid.n_cells, k_s, replace=False),
     ]
     t = time.perf_counter()
     logd = skl.score_samples(np.c_[cx.ravel()[sample], cy.ravel()[sample]])
@@ -593,7 +630,7 @@ def main(argv=None) -> int:
         f"scikit-learn KernelDensity (gaussian, {label} raw records): fit {fit_s:.2f} s, score_samples "
         f"{per_cell * 1e3:.1f} ms/cell over {len(sample)} sampled cells -> {skl_total / 3600:.2f} h for "
         f"{grid.n_cells:,} cells (extrapolated); ours {ours * 1e3:.1f} ms; ratio {ratio:.2e}; "
-        f"max relative difference on sampled cells above 1% of peak: {agree:.2e}"
+        f"max relative difference on sampled cells above 1% of peak: {agree:.2e}",
     )
     rows.append(
         (
@@ -601,7 +638,7 @@ def main(argv=None) -> int:
             f"{skl_total / 3600:.2f} h (extrapolated from {len(sample)} cells)",
             "",
             f"ours is {ratio:.1e}x faster (goal >= 1e5x); values agree to {agree:.1e}",
-        )
+        ),
     )
 
     # --- DBSCAN -----------------------------------------------------------------
@@ -619,16 +656,18 @@ def main(argv=None) -> int:
             f"{ours['time_s']:.3f} s, peak {ours['peak_mib']:.0f} MiB",
             "<= 0.2 s, <= 0.5 GiB",
             "dedup + clustering + hulls + naming",
-        )
+        ),
     )
     rows.append(
         (
             "DBSCAN core: dedup + `dbscan_labels` on the weighted locations",
             f"{core['time_s']:.3f} s, peak {core['peak_mib']:.0f} MiB",
             "",
-            f"scikit-learn DBSCAN on the same weighted locations: {skw['time_s']:.3f} s "
-            f"(ratio {skw['time_s'] / core['time_s']:.2f}); naming adds the rest",
-        )
+            (
+                f"scikit-learn DBSCAN on the same weighted locations: {skw['time_s']:.3f} s "
+                f"(ratio {skw['time_s'] / core['time_s']:.2f}); naming adds the rest"
+            ),
+        ),
     )
     print(f"ours end to end: {ours}; core: {core}; scikit-learn weighted: {skw}")
     for n in (20_000,) if args.quick else (100_000, 300_000):
@@ -642,9 +681,11 @@ def main(argv=None) -> int:
                 f"{raw['time_s']:.2f} s, peak {raw['peak_mib']:.0f} MiB"
                 + (" (single run)" if raw["runs"] == 1 else ""),
                 "",
-                f"ours (dedup + weighted DBSCAN) on the same records: "
-                f"{ours_n['time_s'] * 1e3:.0f} ms, {ours_n['peak_mib']:.0f} MiB",
-            )
+                (
+                    f"ours (dedup + weighted DBSCAN) on the same records: "
+                    f"{ours_n['time_s'] * 1e3:.0f} ms, {ours_n['peak_mib']:.0f} MiB"
+                ),
+            ),
         )
 
     rows.extend(bench_quarter(args.quick))
@@ -660,7 +701,7 @@ def main(argv=None) -> int:
     print()
     print(
         "Medians of 5-15 runs on a shared 2-core machine (single runs where marked); memory = peak "
-        "resident memory above the level before the call, in a fresh process."
+        "resident memory above the level before the call, in a fresh process.",
     )
     return 0
 

@@ -67,7 +67,8 @@ def naive_join(records: pd.DataFrame) -> float:
     b = load_boundaries()
     t = time.perf_counter()
     pts = gpd.GeoDataFrame(
-        geometry=gpd.points_from_xy(records[S.LON], records[S.LAT]), crs=S.CRS_DISPLAY
+        geometry=gpd.points_from_xy(records[S.LON], records[S.LAT]),
+        crs=S.CRS_DISPLAY,
     ).to_crs(S.CRS_METRES)
     joined = gpd.sjoin(pts, b.wards[[S.WARD_CODE, "geometry"]], how="left", predicate="within")
     assert len(joined) >= len(records)
@@ -100,11 +101,11 @@ def main() -> int:
     tot, jn, nv = statistics.median(totals), statistics.median(joins), statistics.median(naive)
     print(
         f"rows read {rep.rows_read:,}: accepted {rep.rows_accepted:,}, rejected {rep.rows_rejected:,}, "
-        f"duplicate {rep.rows_duplicate:,}, in BCP {rep.rows_in_bcp:,}"
+        f"duplicate {rep.rows_duplicate:,}, in BCP {rep.rows_in_bcp:,}",
     )
     print(
         f"full ingest (read, validate, project, ward join): {tot:.2f} s median of {len(totals)} "
-        f"= {rep.rows_read / tot:,.0f} rows/s   (goal < 3 s)"
+        f"= {rep.rows_read / tot:,.0f} rows/s   (goal < 3 s)",
     )
     print(f"projection + ward join on unique locations:    {jn * 1000:.0f} ms")
     print(f"naive: project + gpd.sjoin every raw point:     {nv * 1000:.0f} ms")

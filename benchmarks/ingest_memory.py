@@ -36,7 +36,8 @@ def make_zip(out: Path, target_mib: float, blank_ids: bool = False) -> tuple[int
     """Write the archive; returns (members, uncompressed bytes, zip bytes).
 
     ``blank_ids``: Crime IDs (64 random hex digits, most of a file's entropy) are left
-    empty, so the archive compresses ~15x like the 40 MB -> 600 MiB one of issue 10."""
+    empty, so the archive compresses ~15x like the 40 MB -> 600 MiB one of issue 10.
+    """
     import re
 
     sources = sorted(PU.glob("*-dorset-street.csv"))
@@ -93,7 +94,9 @@ def main() -> None:
     ap.add_argument("--keep", metavar="DIR", help="write the archive here (default: a temp dir)")
     ap.add_argument("--blank-ids", action="store_true", help="empty Crime IDs (a ~40 MB zip)")
     ap.add_argument(
-        "--quick", action="store_true", help="a 20 MiB archive, with the baseline (what CI runs)"
+        "--quick",
+        action="store_true",
+        help="a 20 MiB archive, with the baseline (what CI runs)",
     )
     args = ap.parse_args()
     if args.quick:
@@ -106,7 +109,7 @@ def main() -> None:
         n, raw, size = make_zip(z, args.mib, args.blank_ids)
         print(
             f"archive: {n} members, {raw / 1024**2:.0f} MiB of CSV in a {size / 1e6:.1f} MB zip "
-            f"(built in {time.perf_counter() - t0:.0f} s)"
+            f"(built in {time.perf_counter() - t0:.0f} s)",
         )
         runs = [("batched (default)", None)]
         if args.baseline:
@@ -119,7 +122,7 @@ def main() -> None:
             print(
                 f"{label}: peak RSS {st['peak_mib']:.0f} MiB ({verdict} the "
                 f"{args.budget_mib:.0f} MiB budget); {st['rows']:,} rows in {st['s']:.0f} s "
-                f"({st['rows'] / st['s']:,.0f} rows/s); reconciles={st['reconciles']}; exit {st['rc']}"
+                f"({st['rows'] / st['s']:,.0f} rows/s); reconciles={st['reconciles']}; exit {st['rc']}",
             )
         if len(peaks) == 2:
             print(f"ratio one batch / batched peak: {peaks[1] / peaks[0]:.2f}x")

@@ -132,7 +132,7 @@ def run_sessions(base: str, sessions: int, seconds: float) -> Results:
 
 def p90(xs: list[float]) -> float:
     s = sorted(xs)
-    return s[min(len(s) - 1, int(round(0.9 * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(0.9 * (len(s) - 1)))]
 
 
 def table(title: str, res: Results, ref: Results | None) -> list[float]:
@@ -152,7 +152,7 @@ def table(title: str, res: Results, ref: Results | None) -> list[float]:
         ratio = f"{med / rmed:.1f}x" if rmed else ""
         print(
             f"| {name} | {len(xs)} | {med:.2f} s | {p90(xs):.2f} s | "
-            f"{'' if rmed is None else f'{rmed:.2f} s'} | {ratio} |"
+            f"{'' if rmed is None else f'{rmed:.2f} s'} | {ratio} |",
         )
     return every
 
@@ -188,12 +188,12 @@ def main() -> int:
     if every:
         print(
             f"\nall actions: n {len(every)}, median {statistics.median(every):.2f} s "
-            f"(goal <= 2 s), p90 {p90(every):.2f} s (goal <= 5 s)"
+            f"(goal <= 2 s), p90 {p90(every):.2f} s (goal <= 5 s)",
         )
     back = (rss2 - rss0) / rss0 * 100
     print(
         f"server memory: {rss0:.0f} MiB before the sessions, {rss1:.0f} MiB at their end, "
-        f"{rss2:.0f} MiB 30 s after they closed ({back:+.0f}% of the start; goal within 20%)"
+        f"{rss2:.0f} MiB 30 s after they closed ({back:+.0f}% of the start; goal within 20%)",
     )
     print(f"errors: {len(errors)}")
     for e in errors[:20]:

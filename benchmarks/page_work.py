@@ -55,7 +55,7 @@ def main() -> int:
     t = time.perf_counter()
     recs = simulate(seed=3, scale=args.scale).records
     print(
-        f"records: {len(recs):,} simulated (scale {args.scale}) in {time.perf_counter() - t:.1f} s"
+        f"records: {len(recs):,} simulated (scale {args.scale}) in {time.perf_counter() - t:.1f} s",
     )
     months = sorted(recs[S.MONTH].unique())
     f1 = views.Filters(months[-12], months[-1])
@@ -99,12 +99,15 @@ def main() -> int:
         (
             "Seasonal comparison (evaluation + Gi* change)",
             lambda: views.seasonal_view(
-                recs, f2, before="2021-04:2021-08", after="2022-04:2022-08"
+                recs,
+                f2,
+                before="2021-04:2021-08",
+                after="2022-04:2022-08",
             ),
         ),
         ("Ward view (Bournemouth Central)", lambda: views.ward_view(recs, f2, ward="E05012653")),
     ]:
-        sec, out = timed(fn, args.repeat)
+        sec, _out = timed(fn, args.repeat)
         rows.append((label, sec))
         print(f"{label:45s} {sec * 1000:8.0f} ms  {'OK' if sec <= 0.5 else 'over 0.5 s'}")
 
@@ -118,7 +121,7 @@ def main() -> int:
     size = len(map_html(m).encode())
     print(
         f"map HTML for all {v.n_records:,} records (all months): {size / 1024:.0f} KiB "
-        f"({len(v.locations):,} locations drawn as one layer)  goal < 300 KiB"
+        f"({len(v.locations):,} locations drawn as one layer)  goal < 300 KiB",
     )
 
     # naive baseline: one CircleMarker per record, on a 100k sample, scaled
@@ -133,12 +136,12 @@ def main() -> int:
     n2 = len(views.apply_filters(recs, f2))
     print(
         f"naive map, one CircleMarker per record ({n2:,} ASB records, timed on {len(sample):,} and scaled): "
-        f"{naive:.1f} s and {per_rec * n2 / 1024**2:.0f} MiB of HTML"
+        f"{naive:.1f} s and {per_rec * n2 / 1024**2:.0f} MiB of HTML",
     )
     dbrow = dict(rows)["Hotspot map: DBSCAN + density + map"]
     print(
         f"ratio naive map / our hotspot page: {naive / dbrow:.0f}x time, "
-        f"{per_rec * n2 / size:.0f}x bytes (all-record map)"
+        f"{per_rec * n2 / size:.0f}x bytes (all-record map)",
     )
     return 0
 

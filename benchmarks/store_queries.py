@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     print(
         f"store {store.path} ({len(months)} months); median of {repeat} runs; "
-        "ratio = store / plain DuckDB on the same files"
+        "ratio = store / plain DuckDB on the same files",
     )
     print("| Query | Store s | DuckDB s | Ratio | Goal | Rows store / DuckDB |")
     print("|---|---|---|---|---|---|")
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
             mismatch.append(name)
         print(
             f"| {name} | {t_ours:.4f} | {t_ref:.4f} | {ratio:.2f}x | <= {GOAL_RATIO}x | "
-            f"{n_ours:,} / {n_ref:,} |"
+            f"{n_ours:,} / {n_ref:,} |",
         )
     print(f"worst ratio {worst:.2f}x (goal <= {GOAL_RATIO}x)")
     if mismatch:

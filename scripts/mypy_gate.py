@@ -43,7 +43,8 @@ def normalise(line: str) -> str | None:
 
 def run_mypy() -> tuple[dict[str, list[str]], str]:
     """One mypy run over the configured files: its error lines by normalised error, and the
-    mypy version."""
+    mypy version.
+    """
     cmd = [sys.executable, "-m", "mypy", "--no-error-summary", "--no-pretty", "--no-color-output"]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     if proc.returncode not in (0, 1):  # 2: bad configuration or a crash
@@ -55,7 +56,9 @@ def run_mypy() -> tuple[dict[str, list[str]], str]:
         if key is not None:
             errors.setdefault(key, []).append(line)
     version = subprocess.run(
-        [sys.executable, "-m", "mypy", "--version"], capture_output=True, text=True
+        [sys.executable, "-m", "mypy", "--version"],
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     return errors, version
 
@@ -105,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         failed = True
         print(
             f"mypy: {sum(fixed.values())} error(s) of {BASELINE.name} no longer occur. "
-            "Good - now shrink the baseline: python scripts/mypy_gate.py --update"
+            "Good - now shrink the baseline: python scripts/mypy_gate.py --update",
         )
         print("\n".join(f"  {e}" for e in sorted(fixed.elements())))
     if failed:

@@ -1,5 +1,6 @@
 """The public surface ``import hotspots as hs``: names, cheap import, and each verb against
-the function it wraps."""
+the function it wraps.
+"""
 
 from __future__ import annotations
 
@@ -68,7 +69,8 @@ class TestRecordsSelection:
         assert len(ds.records()) == len(ds.store.records())
 
     @pytest.mark.parametrize(
-        "bad", ["2024-13", ("2024-03", "2024-01"), 2024, [], "2024-03:2024-01"]
+        "bad",
+        ["2024-13", ("2024-03", "2024-01"), 2024, [], "2024-03:2024-01"],
     )
     def test_bad_months(self, ds, bad):
         with pytest.raises(InputError, match="months"):
@@ -175,7 +177,7 @@ def test_compare_is_compare_periods(ds):
 def test_evaluate_is_evaluation_evaluate(ds):
     from hotspots.comparison.evaluation import evaluate
 
-    kw = dict(before="2019-01:2019-02", after="2024-01:2024-02")
+    kw = {"before": "2019-01:2019-02", "after": "2024-01:2024-02"}
     ours = hs.evaluate(ds, "town-centre", **kw)
     theirs = evaluate(ds.store.records(), "town-centre", available_months=ds.months(), **kw)
     pd.testing.assert_frame_equal(ours.table(), theirs.table())
@@ -213,11 +215,11 @@ def test_mypy_types_a_user_script_calling_compare(tmp_path):
         "ds = hs.open_dataset('bundled')\n"
         "cmp = hs.compare(ds, '2019-01:2019-02', '2024-01:2024-02', area='town:Poole')\n"
         "reveal_type(cmp)\n"
-        "reveal_type(cmp.count_b)\n"
+        "reveal_type(cmp.count_b)\n",
     )
-    out, err, status = mypy_api.run(
+    out, err, _status = mypy_api.run(
         [str(script), "--cache-dir", str(tmp_path / "mypy-cache"), "--no-error-summary",
-         "--follow-imports", "silent"]
+         "--follow-imports", "silent"],
     )  # fmt: skip
     assert 'Revealed type is "hotspots.comparison.rates.PeriodComparison"' in out, out + err
     assert "Module not callable" not in out

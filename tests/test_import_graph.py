@@ -137,7 +137,7 @@ def test_imports_inside_functions_count_and_type_checking_ones_do_not(tmp_path):
         "from typing import TYPE_CHECKING\n"
         "if TYPE_CHECKING:\n    from hotspots.data import store\n"
         "def f():\n    from hotspots.data import ingest\n    import hotspots.errors\n"
-        "from hotspots.data.schema import CATEGORIES\n"
+        "from hotspots.data.schema import CATEGORIES\n",
     )
     got = _imports("hotspots.data.m", f, _modules())
     assert got == {"hotspots.data.ingest", "hotspots.errors", "hotspots.data.schema"}
@@ -182,7 +182,10 @@ def test_a_reader_imported_alone_loads_neither_ingest_nor_the_other_reader():
             "print(' '.join(m for m in sys.modules if m.startswith('hotspots')))"
         )
         out = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.split()
         assert reader in out
         assert REGISTRY not in out
@@ -244,7 +247,7 @@ def test_private_import_checker_sees_names_and_modules(tmp_path, monkeypatch):
         (src / f).write_text("")
     (src / "a/x.py").write_text("from hotspots.a._util import helper\nfrom ._util import f\n")
     (src / "b/y.py").write_text(
-        "from hotspots.a.x import _secret, public\nimport hotspots.a._util\n"
+        "from hotspots.a.x import _secret, public\nimport hotspots.a._util\n",
     )
     monkeypatch.setattr(sys.modules[__name__], "SRC", src)
     got = private_imports()

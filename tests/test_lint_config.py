@@ -65,7 +65,7 @@ def _raised_first_arguments() -> list[tuple[str, str]]:
             first = call.args[0]
             if isinstance(first, ast.Constant) and isinstance(first.value, str):
                 found.append(
-                    (getattr(call.func, "id", getattr(call.func, "attr", "")), first.value)
+                    (getattr(call.func, "id", getattr(call.func, "attr", "")), first.value),
                 )
     return found
 

@@ -16,7 +16,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 def python_section_code() -> str:
     text = README.read_text(encoding="utf-8")
     section = text.split("\n## Use from Python\n", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
     assert len(blocks) >= 3, "the section shows opening, detecting, comparing and ingesting"
     return "\n".join(blocks)
 
@@ -46,4 +46,4 @@ def test_use_from_python_runs(tmp_path):
     assert "2024-03" in out.stdout
     assert "hotspot_id" in out.stdout and "pai" in out.stdout
     assert "Anti-social behaviour" in out.stdout
-    assert re.search(r"^\d+ \d+ \d+ \d+$", out.stdout, flags=re.M)
+    assert re.search(r"^\d+ \d+ \d+ \d+$", out.stdout, flags=re.MULTILINE)

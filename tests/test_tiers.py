@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _slow_by_measurement() -> set[str]:
     """``SLOW_BY_MEASUREMENT`` of tests/conftest.py, read from its source (several modules are
-    called ``conftest``; importing one by that name may give another)."""
+    called ``conftest``; importing one by that name may give another).
+    """
     tree = ast.parse((ROOT / "tests" / "conftest.py").read_text(encoding="utf-8"))
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(

@@ -37,7 +37,8 @@ from hotspots.validation import (
 # ============================================================================ inputs: constraints
 class TestInterval:
     @pytest.mark.parametrize(
-        "value", [100, 100.0, np.int64(100), np.float64(100), np.int32(100), np.float32(100)]
+        "value",
+        [100, 100.0, np.int64(100), np.float64(100), np.int32(100), np.float32(100)],
     )
     def test_whole_numbers_of_every_type_agree(self, value):
         assert check_param("n", value, [Interval(Integral, 1, None)]) == 100
@@ -46,7 +47,8 @@ class TestInterval:
         assert type(check_param("m", value, [Interval(Real, 0, None)])) is float
 
     @pytest.mark.parametrize(
-        "value", [True, False, np.bool_(True), math.nan, np.nan, math.inf, -math.inf, "100", None]
+        "value",
+        [True, False, np.bool_(True), math.nan, np.nan, math.inf, -math.inf, "100", None],
     )
     def test_never_numbers(self, value):
         assert not Interval(Real, None, None).is_satisfied_by(value)
@@ -107,7 +109,9 @@ class TestOtherConstraints:
     def test_message_names_argument_value_and_expectation(self):
         with pytest.raises(InputError) as e:
             check_param(
-                "eps_m", True, [Interval(Real, 0, None, closed="neither", unit="metres"), None]
+                "eps_m",
+                True,
+                [Interval(Real, 0, None, closed="neither", unit="metres"), None],
             )
         assert e.value.argument == "eps_m" and e.value.received is True
         assert e.value.expected == "a positive number metres or None"
@@ -121,7 +125,9 @@ class TestOtherConstraints:
         assert out["n"] == 5 and type(out["n"]) is int and out["other"] is object
         with pytest.raises(InputError, match="For example 9999"):
             check_params(
-                {"p": -1}, {"p": [Interval(Integral, 0, None)]}, {"p": "For example 9999."}
+                {"p": -1},
+                {"p": [Interval(Integral, 0, None)]},
+                {"p": "For example 9999."},
             )
 
     def test_decorator(self):
@@ -244,8 +250,8 @@ def _toy_records() -> pd.DataFrame:
                 S.Y: ys,
                 S.LOCATION: [f"On or near Toy Road {i % 7}" for i in range(n)],
                 S.IN_BCP: True,
-            }
-        )
+            },
+        ),
     )
 
 
@@ -271,7 +277,11 @@ def _density(bandwidth_m):
 
     g = grid_for(BOX.bounds, 100)
     return kernel_density(
-        REC[S.X].to_numpy(), REC[S.Y].to_numpy(), None, g, bandwidth_m=bandwidth_m
+        REC[S.X].to_numpy(),
+        REC[S.Y].to_numpy(),
+        None,
+        g,
+        bandwidth_m=bandwidth_m,
     )
 
 
@@ -312,7 +322,7 @@ def _coverage(cell_size_m):
     return grid_coverage(REC, cell_size_m, AREA)
 
 
-def _pai(A):  # noqa: N803 (the paper's notation)
+def _pai(A):
     from hotspots.methods.metrics import pai
 
     return pai(30, 100, 2, A)

@@ -26,7 +26,7 @@ class TileServer:
         srv = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (http.server's name)
+            def do_GET(self):
                 u = urllib.parse.urlparse(self.path)
                 srv.requests.append(u.path)
                 q = urllib.parse.parse_qs(u.query)

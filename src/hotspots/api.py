@@ -21,7 +21,6 @@ are taken by their CRS too (:func:`hotspots.data.frames.records_frame`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +36,8 @@ from hotspots.validation import (
 )
 
 if TYPE_CHECKING:  # imported for annotations only: the verbs import at call time
+    from collections.abc import Iterable, Sequence
+
     import pandas as pd
 
     from hotspots.comparison.evaluation import Evaluation
@@ -45,7 +46,7 @@ if TYPE_CHECKING:  # imported for annotations only: the verbs import at call tim
     from hotspots.data.store import Store
     from hotspots.methods.result import HotspotResult
 
-__all__ = ["Dataset", "open_dataset", "detect", "compare", "evaluate", "ingest"]
+__all__ = ["Dataset", "compare", "detect", "evaluate", "ingest", "open_dataset"]
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,10 @@ class Dataset:
         # the area in SQL: BCP's stored flag, else its bounding box and then the exact
         # test on the distinct locations left (Store.records)
         rec = self.store.records(
-            months=first_last, categories=cats, area=area_, bcp_only=area_ is not None
+            months=first_last,
+            categories=cats,
+            area=area_,
+            bcp_only=area_ is not None,
         )
         if exact is not None:
             rec = rec[rec[S.MONTH].isin(exact).to_numpy(dtype=bool)]
@@ -169,7 +173,7 @@ def _months(months: object) -> tuple[tuple[str, str] | None, list[str] | None]:
     {
         "dataset": [InstanceOf(str, Path, description="a dataset name or a store directory")],
         "build": [Boolean()],
-    }
+    },
 )
 def open_dataset(dataset: str | Path = "bundled", *, build: bool = True) -> Dataset:
     """Open a dataset by name or a store by its directory.
@@ -205,7 +209,11 @@ def _records_of(data: Any) -> tuple[pd.DataFrame, list[str] | None]:
 
 @validate_params({"method": [InstanceOf(str, description="a method name such as 'kde'")]})
 def detect(
-    records: Any, method: str = "dbscan", *, area: Any = None, **params: Any
+    records: Any,
+    method: str = "dbscan",
+    *,
+    area: Any = None,
+    **params: Any,
 ) -> HotspotResult:
     """Find and name hotspots: :func:`hotspots.methods.detect.detect`.
 
@@ -236,7 +244,7 @@ def detect(
         "a": [InstanceOf(str, description="text"), None],
         "b": [InstanceOf(str, description="text"), None],
         "overdispersion": [Boolean()],
-    }
+    },
 )
 def compare(
     records: Any,
@@ -293,7 +301,7 @@ def compare(
         "year": [Interval(Integral, 1900, 2200, unit="(a year)"), None],
         "buffer_m": [METRES_OR_ZERO, None],
         "conf": [LEVEL],
-    }
+    },
 )
 def evaluate(
     records: Any,
@@ -375,7 +383,7 @@ def evaluate(
         "keep": [InstanceOf(str, description="text")],  # the store checks the choice
         "strict": [Boolean()],
         "replace_smaller": [Boolean()],
-    }
+    },
 )
 def ingest(
     paths: str | Path | Iterable[str | Path],

@@ -7,13 +7,13 @@ file, row and field where there is one.
 from __future__ import annotations
 
 __all__ = [
+    "AccessDeniedError",
+    "FileReadError",
     "HotspotsError",
     "InputError",
-    "FileReadError",
     "NoDataError",
     "StoreBusyError",
     "StoreDamagedError",
-    "AccessDeniedError",
 ]
 
 
@@ -47,7 +47,8 @@ class FileReadError(HotspotsError):
 class NoDataError(HotspotsError):
     """There is nothing to work on: an unknown dataset, or a window or area with no records.
 
-    The CLI exits 1 on it (a result that silently says "0" would mislead)."""
+    The CLI exits 1 on it (a result that silently says "0" would mislead).
+    """
 
 
 class StoreBusyError(HotspotsError):
@@ -73,4 +74,5 @@ class ShrinkRefusedError(HotspotsError):
 class AccessDeniedError(HotspotsError):
     """The signed-in person may not read, change or delete this dataset.
 
-    The message names the dataset and the role needed, never the dataset's content."""
+    The message names the dataset and the role needed, never the dataset's content.
+    """

@@ -41,26 +41,26 @@ import numpy as np
 from hotspots.errors import InputError
 
 __all__ = [
-    "Integral",
-    "Real",
-    "Constraint",
-    "Interval",
-    "Options",
-    "Boolean",
-    "InstanceOf",
-    "NoneAllowed",
-    "make_constraint",
-    "check_params",
-    "check_param",
-    "validate_params",
-    "is_number",
-    "POSITIVE_METRES",
-    "RECORD_COUNT",
-    "METRES_OR_ZERO",
     "LEVEL",
+    "METRES_OR_ZERO",
     "MONTH_NUMBER",
     "PERMUTATIONS",
+    "POSITIVE_METRES",
+    "RECORD_COUNT",
     "SEED",
+    "Boolean",
+    "Constraint",
+    "InstanceOf",
+    "Integral",
+    "Interval",
+    "NoneAllowed",
+    "Options",
+    "Real",
+    "check_param",
+    "check_params",
+    "is_number",
+    "make_constraint",
+    "validate_params",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -69,7 +69,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 def is_number(value: object) -> bool:
     """Return a real number that is not a bool (Python or numpy scalar); NaN counts here."""
     return isinstance(value, (Real, np.integer, np.floating)) and not isinstance(
-        value, (bool, np.bool_)
+        value,
+        (bool, np.bool_),
     )
 
 
@@ -318,7 +319,9 @@ def validate_params(
             bound = sig.bind(*args, **kwargs)
             bound.apply_defaults()
             checked = check_params(
-                {k: v for k, v in bound.arguments.items() if k in constraints}, constraints, hints
+                {k: v for k, v in bound.arguments.items() if k in constraints},
+                constraints,
+                hints,
             )
             bound.arguments.update(checked)
             return func(*bound.args, **bound.kwargs)

@@ -34,7 +34,12 @@ class TestInputs:
 
     def test_evaluate_needs_target(self, capsys):
         rc, _, err = run(
-            capsys, "evaluate", "--before", "2019-01:2019-02", "--after", "2024-01:2024-02"
+            capsys,
+            "evaluate",
+            "--before",
+            "2019-01:2019-02",
+            "--after",
+            "2024-01:2024-02",
         )
         assert rc == 2 and "--target" in err
 
@@ -70,9 +75,10 @@ class TestCompare:
 
     def test_overdispersion_widens_the_interval(self, capsys):
         """Acceptance (issues 9, 19): dispersion > 1 with its 95% range and the df it rests on,
-        pooled over BCP's wards (df >= 50); the interval wider than the Poisson one by sqrt(φ)."""
+        pooled over BCP's wards (df >= 50); the interval wider than the Poisson one by sqrt(φ).
+        """
         rc, out, _ = run(
-            capsys, "compare", "--a", "2019-01:2019-02", "--b", "2024-01:2024-02", "--format", "json"
+            capsys, "compare", "--a", "2019-01:2019-02", "--b", "2024-01:2024-02", "--format", "json",
         )  # fmt: skip
         d = json.loads(out)
         assert (
@@ -95,13 +101,21 @@ class TestCompare:
         assert rc == 0 and d["area"] == "Poole" and d["categories"] == ["Anti-social behaviour"]
         assert d["missing_months_a"] == ["2019-03"] and (d["months_a"], d["months_b"]) == (2, 3)
         assert d["pct_change"] == pytest.approx(
-            100 * ((d["count_b"] / 3) / (d["count_a"] / 2) - 1), rel=1e-3
+            100 * ((d["count_b"] / 3) / (d["count_a"] / 2) - 1),
+            rel=1e-3,
         )
         assert any("2019-03 is missing" in n for n in d["notes"])
 
     def test_csv_and_table(self, capsys):
         rc, out, _ = run(
-            capsys, "compare", "--a", "2019-01:2019-02", "--b", "2024-01:2024-02", "--format", "csv"
+            capsys,
+            "compare",
+            "--a",
+            "2019-01:2019-02",
+            "--b",
+            "2024-01:2024-02",
+            "--format",
+            "csv",
         )
         t = pd.read_csv(io.StringIO(out))
         assert rc == 0 and len(t) == 15  # 14 categories and the total
@@ -163,13 +177,20 @@ class TestTables:
     def test_quarterly_markdown_default(self, capsys):
         rc, out, _ = run(capsys, "tables")
         assert rc == 0 and out.startswith(
-            "### Quarterly indicators 2023/24 against baseline 2018/19"
+            "### Quarterly indicators 2023/24 against baseline 2018/19",
         )
 
     def test_asb_subtypes_html_and_file(self, capsys, tmp_path):
         f = tmp_path / "asb.html"
         rc, _, err = run(
-            capsys, "tables", "--kind", "asb-subtypes", "--format", "html", "--out", str(f)
+            capsys,
+            "tables",
+            "--kind",
+            "asb-subtypes",
+            "--format",
+            "html",
+            "--out",
+            str(f),
         )
         html = f.read_text(encoding="utf-8")
         assert rc == 0 and "wrote" in err

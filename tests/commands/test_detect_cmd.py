@@ -73,7 +73,8 @@ def test_geojson_is_wgs84_with_parameters(tmp_path, capsys):
 
 def test_json_and_csv_record_the_parameters(tmp_path, capsys):
     code, text, _ = _run(
-        ["--method", "dbscan", *WINDOW, "--format", "json", "--limit", "3"], capsys
+        ["--method", "dbscan", *WINDOW, "--format", "json", "--limit", "3"],
+        capsys,
     )
     assert code == 0
     doc = json.loads(text)
@@ -105,7 +106,8 @@ def test_json_and_csv_record_the_parameters(tmp_path, capsys):
     assert side["columns"] == list(table.columns) and side["disclosure"]["suppress_below"] == 5
     # to stdout: the CSV alone on stdout, the parameters on stderr
     code, text, err = _run(
-        ["--method", "dbscan", *WINDOW, "--format", "csv", "--limit", "2"], capsys
+        ["--method", "dbscan", *WINDOW, "--format", "csv", "--limit", "2"],
+        capsys,
     )
     assert code == 0 and "rank" in text.splitlines()[0].split(",")
     assert len(pd.read_csv(io.StringIO(text))) == 2
@@ -115,7 +117,8 @@ def test_json_and_csv_record_the_parameters(tmp_path, capsys):
 def test_empty_window_is_an_error_not_an_empty_result(capsys):
     """issue 8 part 7: a window with no data says so and exits 1 (an empty map reads as "safe")."""
     code, text, err = _run(
-        ["--method", "kde", "--from", "2030-01", "--to", "2030-02", "--format", "geojson"], capsys
+        ["--method", "kde", "--from", "2030-01", "--to", "2030-02", "--format", "geojson"],
+        capsys,
     )
     assert code == 1 and text == ""
     assert "no records for 2030-01..2030-02" in err and "it holds 2018-10..2024-" in err
@@ -123,7 +126,8 @@ def test_empty_window_is_an_error_not_an_empty_result(capsys):
 
 def test_table_output_for_people(capsys):
     code, text, err = _run(
-        ["--method", "gistar", *WINDOW, "--types", "asb", "--limit", "4"], capsys
+        ["--method", "gistar", *WINDOW, "--types", "asb", "--limit", "4"],
+        capsys,
     )
     assert code == 0
     assert "rank" in text and "share" in text and "%" in text
@@ -137,9 +141,11 @@ def test_table_output_for_people(capsys):
 def test_real_2024_hotspots_include_town_centre_and_poole_bus_station(method, capsys):
     """Acceptance: on 2024-01..2024-03, all crime and ASB, the top hotspots of every
     method include Bournemouth town centre (Square / Lower Gardens) and Poole Bus
-    Station, named as such."""
+    Station, named as such.
+    """
     code, text, _ = _run(
-        ["--method", method, *WINDOW, "--types", "all", "--format", "json"], capsys
+        ["--method", method, *WINDOW, "--types", "all", "--format", "json"],
+        capsys,
     )
     assert code == 0
     hot = json.loads(text)["hotspots"][:10]
@@ -166,7 +172,8 @@ def test_user_gazetteer_names_more_hotspots(tmp_path, capsys):
     hot = json.loads(text)["hotspots"]
     unnamed = next(h for h in hot if h["name"].startswith("Supermarket, "))
     lon, lat = Transformer.from_crs(27700, 4326, always_xy=True).transform(
-        unnamed["busiest_x"], unnamed["busiest_y"]
+        unnamed["busiest_x"],
+        unnamed["busiest_y"],
     )
     extra = tmp_path / "places.csv"
     extra.write_text(f"place,lat,lon\nWinton Supermarket,{lat},{lon}\n", encoding="utf-8")
@@ -211,7 +218,8 @@ def test_gistar_scope_reaches_the_method(capsys):
 
 def test_table_lists_each_district_followed_by_its_street_sized_hotspots(capsys):
     """The text table numbers and orders hotspots as the page's table and the map's badges
-    do: "1", "1.1", "1.2", "2", ... (present.tables.nest_hotspots)."""
+    do: "1", "1.1", "1.2", "2", ... (present.tables.nest_hotspots).
+    """
     code, text, _ = _run(["--method", "dbscan", "--from", "2024-03", "--to", "2024-03"], capsys)
     assert code == 0
     ranks = [line.split()[0] for line in text.splitlines()[1:] if line.strip()]
@@ -229,7 +237,8 @@ def test_table_gives_each_hotspot_the_pages_number_name_and_count(method, capsys
     """One truth per number: the CLI's text table and the Hotspot map page's ranked table
     (present.hotspot_page) list the same hotspots with the same numbers ("1.1" for a
     street-sized hotspot, with DBSCAN), names and counts ("<5" for the small busiest cells
-    of the grid: a viewer on the page, the CLI without --exact-counts)."""
+    of the grid: a viewer on the page, the CLI without --exact-counts).
+    """
     from hotspots.data.store import open_dataset
     from hotspots.present.hotspot_page import hotspot_page
     from hotspots.present.views import Filters, hotspot_view

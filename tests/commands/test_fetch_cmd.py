@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "data"))
-from fake_police_api import bundled_fake  # noqa: E402
+from fake_police_api import bundled_fake
 
-from hotspots.cli import main  # noqa: E402
-from hotspots.data.store import open_dataset  # noqa: E402
+from hotspots.cli import main
+from hotspots.data.store import open_dataset
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Tests for the data CLI commands: ingest, coverage, summary (hotspots.cli.main), plus one real
 ``hotspots ingest geodata/police_uk --json`` subprocess checked against an independent
-point-in-polygon count."""
+point-in-polygon count.
+"""
 
 from __future__ import annotations
 
@@ -151,7 +152,12 @@ def test_ingest_text_report(capsys, tmp_path):
     )
     (tmp_path / "2024-02-dorset-outcomes.csv").write_text("Crime ID,Month\n", encoding="utf-8")
     rc, out, _ = run(
-        capsys, "ingest", f, tmp_path / "2024-02-dorset-outcomes.csv", "--store", tmp_path / "s"
+        capsys,
+        "ingest",
+        f,
+        tmp_path / "2024-02-dorset-outcomes.csv",
+        "--store",
+        tmp_path / "s",
     )
     assert rc == 0
     assert f"store: {tmp_path / 's'}" in out
@@ -188,7 +194,7 @@ def test_ingest_strict_stops_and_writes_nothing(capsys, tmp_path):
     good = _sample(tmp_path, "2024-02", 40)
     bad = tmp_path / "bad.zip"
     bad.write_text("not a zip", encoding="utf-8")
-    rc, out, err = run(capsys, "ingest", good, bad, "--strict", "--store", tmp_path / "s")
+    rc, _out, err = run(capsys, "ingest", good, bad, "--strict", "--store", tmp_path / "s")
     assert rc == 2
     assert err.strip() == f"hotspots ingest: error: {bad}: not a valid zip archive"
     assert not Store(tmp_path / "s").exists()
@@ -237,7 +243,7 @@ def test_ingest_bad_mapping_is_one_clear_line(capsys, tmp_path):
     rc, _, err = run(capsys, "ingest", f, "--mapping", m, "--store", tmp_path / "s")
     assert rc == 2
     assert err.startswith(
-        f"hotspots ingest: error: {m}: column mapping: unknown [columns] keys ['eastings']"
+        f"hotspots ingest: error: {m}: column mapping: unknown [columns] keys ['eastings']",
     )
     assert err.count("\n") == 1
 
@@ -276,7 +282,13 @@ def test_coverage_table_collapses_the_gap(capsys, small_store):
 def test_coverage_all_areas_counts_more(capsys, small_store):
     _, out_bcp, _ = run(capsys, "coverage", "--store", small_store.path, "--format", "csv")
     _, out_all, _ = run(
-        capsys, "coverage", "--store", small_store.path, "--format", "csv", "--all-areas"
+        capsys,
+        "coverage",
+        "--store",
+        small_store.path,
+        "--format",
+        "csv",
+        "--all-areas",
     )
     bcp = pd.read_csv(io.StringIO(out_bcp)).set_index("month")["records"]
     every = pd.read_csv(io.StringIO(out_all)).set_index("month")["records"]
@@ -293,7 +305,14 @@ def _csv(out: str) -> pd.DataFrame:
 
 def test_summary_by_town_csv(capsys, small_store):
     rc, out, _ = run(
-        capsys, "summary", "--store", small_store.path, "--by", "town", "--format", "csv"
+        capsys,
+        "summary",
+        "--store",
+        small_store.path,
+        "--by",
+        "town",
+        "--format",
+        "csv",
     )
     assert rc == 0
     got = _csv(out).set_index("town")["records"].to_dict()
@@ -307,12 +326,26 @@ def test_summary_filters(capsys, small_store):
     recs = small_store.records()
     bcp = recs[recs[S.IN_BCP]]
     _, out, _ = run(
-        capsys, "summary", "--store", small_store.path, "--types", "asb", "--format", "csv"
+        capsys,
+        "summary",
+        "--store",
+        small_store.path,
+        "--types",
+        "asb",
+        "--format",
+        "csv",
     )
     assert _csv(out)["records"].sum() == int((bcp[S.CATEGORY] == S.ASB).sum())
     assert _csv(out)["crime"].sum() == 0
     _, out, _ = run(
-        capsys, "summary", "--store", small_store.path, "--from", "2024-01", "--format", "csv"
+        capsys,
+        "summary",
+        "--store",
+        small_store.path,
+        "--from",
+        "2024-01",
+        "--format",
+        "csv",
     )
     assert _csv(out)["month"].tolist() == ["2024-01"]
     _, out, _ = run(
@@ -348,11 +381,18 @@ def test_summary_filters(capsys, small_store):
 def test_summary_out_file(capsys, small_store, tmp_path):
     target = tmp_path / "summary.md"
     rc, out, err = run(
-        capsys, "summary", "--store", small_store.path, "--format", "markdown", "--out", target
+        capsys,
+        "summary",
+        "--store",
+        small_store.path,
+        "--format",
+        "markdown",
+        "--out",
+        target,
     )
     assert rc == 0 and out == "" and f"wrote {target}" in err
     assert target.read_text(encoding="utf-8").startswith(
-        "| month | records | asb | crime | share |"
+        "| month | records | asb | crime | share |",
     )
 
 

@@ -27,14 +27,18 @@ def _render(tmp_path_factory, name, args):
 @pytest.fixture(scope="module")
 def year_pack(tmp_path_factory):
     return _render(
-        tmp_path_factory, "year", ["--month", "2024-03", "--months", "3", "--compare", "year"]
+        tmp_path_factory,
+        "year",
+        ["--month", "2024-03", "--months", "3", "--compare", "year"],
     )
 
 
 @pytest.fixture(scope="module")
 def previous_pack(tmp_path_factory):
     return _render(
-        tmp_path_factory, "prev", ["--month", "2024-03", "--months", "1", "--compare", "previous"]
+        tmp_path_factory,
+        "prev",
+        ["--month", "2024-03", "--months", "1", "--compare", "previous"],
     )
 
 
@@ -57,7 +61,8 @@ def _top_names(window, k=25):
 
 def _top_labels(window, k=25):
     """The numbers the dashboard's table gives the top ``k`` hotspots by rank: "1", "1.1"
-    for a street-sized hotspot inside district 1 (one number per hotspot everywhere)."""
+    for a street-sized hotspot inside district 1 (one number per hotspot everywhere).
+    """
     recs = filter_records(open_dataset("bundled").records(), months=window)
     hs = detect(recs, "dbscan").hotspots
     nested = nest_hotspots(pd.DataFrame(hs.drop(columns="geometry")))
@@ -149,7 +154,8 @@ def test_pack_without_month_opens_on_the_pages_default_window(tmp_path_factory):
 def test_pack_with_a_tile_server_fetches_once_and_says_so(tmp_path, capsys, monkeypatch):
     """``hotspots pack`` with HOTSPOTS_TILES set (a local tile server): the first run
     fetches the tiles, the second reads them all from the cache; stderr says which, and
-    the key is neither printed nor written."""
+    the key is neither printed nor written.
+    """
     from tile_server import TileServer  # tests/tile_server.py
 
     srv = TileServer(key="s3cret-KEY-42")

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "data"))
-from fake_police_api import bundled_fake, crimes_from_csv, derived_month  # noqa: E402
+from fake_police_api import bundled_fake, crimes_from_csv, derived_month
 
-from hotspots.cli import main  # noqa: E402
-from hotspots.data.store import open_dataset  # noqa: E402
+from hotspots.cli import main
+from hotspots.data.store import open_dataset
 
 aiosmtpd = pytest.importorskip("aiosmtpd.controller")
 
@@ -83,7 +83,7 @@ def test_update_adds_the_new_month_writes_and_mails_its_pack_then_does_nothing(e
 
 @pytest.mark.slow  # measured 10-35 s (spawns, imports or simulates)
 def test_update_exit_codes_for_an_unreachable_api_and_a_failed_mail(env, monkeypatch, geodata_dir):
-    fake, inbox, tmp = env
+    fake, _inbox, tmp = env
     dead_port = _free_port()
     dead = f"http://127.0.0.1:{dead_port}/api"
     out = tmp / "packs"

@@ -44,7 +44,7 @@ def _toy(rows, *, in_bcp: bool = True) -> pd.DataFrame:
             S.X: xs,
             S.Y: ys,
             S.IN_BCP: in_bcp,
-        }
+        },
     )
     return S.conform(df)
 
@@ -60,7 +60,10 @@ def toy_area():
     """Factory: a square :class:`Area` (EPSG:27700) with corner (x0, y0) and side ``size`` m."""
 
     def build(
-        x0: float = 0.0, y0: float = 0.0, size: float = 2000.0, name: str = "Toy square"
+        x0: float = 0.0,
+        y0: float = 0.0,
+        size: float = 2000.0,
+        name: str = "Toy square",
     ) -> Area:
         return Area(name, "polygon", "toy", shapely.box(x0, y0, x0 + size, y0 + size))
 

@@ -47,7 +47,10 @@ class TestInputs:
     def test_bad_window(self, toy_records, toy_area):
         with pytest.raises(InputError, match="`b`"):
             hotspot_change(
-                toy_records(background("2024-01")), "2024-01", "2024-00", area=toy_area()
+                toy_records(background("2024-01")),
+                "2024-01",
+                "2024-00",
+                area=toy_area(),
             )
 
 
@@ -108,7 +111,12 @@ class TestHotspotChange:
     def test_normal_approximation_kept_as_option(self, toy_records, toy_area):
         rows = background("2024-01") + background("2024-02") + cluster(P, "2024-01")
         res = hotspot_change(
-            toy_records(rows), "2024-01", "2024-02", area=toy_area(), permutations=0, fdr=False
+            toy_records(rows),
+            "2024-01",
+            "2024-02",
+            area=toy_area(),
+            permutations=0,
+            fdr=False,
         )
         g = res.grid
         np.testing.assert_allclose(g["p_adjusted_a"], 2 * stats.norm.sf(np.abs(g["gi_z_a"])))
@@ -124,7 +132,10 @@ class TestHotspotChange:
 
     def test_empty_period_noted(self, toy_records, toy_area):
         res = hotspot_change(
-            toy_records(background("2024-01")), "2024-01", "2024-02", area=toy_area()
+            toy_records(background("2024-01")),
+            "2024-01",
+            "2024-02",
+            area=toy_area(),
         )
         assert (res.grid["change"].isin(["none", "former"])).all()
         assert any("no records in Feb 2024" in n for n in res.notes)

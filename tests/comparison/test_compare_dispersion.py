@@ -182,7 +182,8 @@ class TestWDD:
 
 class TestWording:
     @pytest.mark.parametrize(
-        "v,words", [(-24.6, "about a quarter"), (-12.0, "about 12%"), (150, "about 2.5 times over")]
+        "v,words",
+        [(-24.6, "about a quarter"), (-12.0, "about 12%"), (150, "about 2.5 times over")],
     )
     def test_about(self, v, words):
         assert about(v) == words
@@ -242,7 +243,7 @@ class TestPooledDispersion:
                 "y": [y[u, t] for u, t in rows],
                 "us": [f"{u}_{stretch[t]}" for u, t in rows],
                 "m": [months[t] for _, t in rows],
-            }
+            },
         )
         X = pd.get_dummies(frame[["us", "m"]], drop_first=False).astype(float)
         # drop one month column per stretch (aliased with the unit x stretch columns)

@@ -34,13 +34,16 @@ class TestInputs:
 class TestEvaluate:
     def test_zone_counts_match_simulator_truth(self, sim_short):
         """Evaluated on the truth's own target outline, the zone counts are the truth's."""
-
         from hotspots.data.areas import Area
 
         t = sim_short.truth["target"]
         target = Area("true target", "polygon", "truth", shapely.from_wkt(t["wkt_27700"]))
         e = evaluate(
-            sim_short.records, target, before=BEFORE, after=AFTER, buffer_m=sim_short.ring_m
+            sim_short.records,
+            target,
+            before=BEFORE,
+            after=AFTER,
+            buffer_m=sim_short.ring_m,
         )
         truth = sim_short.truth["windows_summary"]
         for g, kind in zip(e.groups, ("crime", "asb"), strict=True):
@@ -57,7 +60,8 @@ class TestEvaluate:
     def test_tool_polygon_differs_from_the_truth(self, sim_short):
         """The tool's town-centre polygon lies inside the simulator's larger outline: its
         target holds fewer records than the truth's, and the relative effect still holds the
-        true effect."""
+        true effect.
+        """
         e = evaluate(sim_short.records, "town-centre", before=BEFORE, after=AFTER)
         truth = sim_short.truth
         for g, kind in zip(e.groups, ("crime", "asb"), strict=True):
@@ -78,10 +82,10 @@ class TestEvaluate:
                     g.buffer_after,
                     g.control_before,
                     g.control_after,
-                )
+                ),
             )
             assert g.relative.ratio == pytest.approx(
-                (g.target_after / g.target_before) / (g.control_after / g.control_before)
+                (g.target_after / g.target_before) / (g.control_after / g.control_before),
             )
             reading = group_reading(e, g)
             assert reading.startswith(("Crime in Town-centre", "Anti-social behaviour in Town"))
@@ -124,7 +128,11 @@ class TestEvaluate:
         e = evaluate(sim_short.records, "town-centre", before=BEFORE, after=AFTER, categories="asb")
         assert [g.label for g in e.groups] == ["anti-social behaviour"]
         e2 = evaluate(
-            sim_short.records, "town-centre", before=BEFORE, after=AFTER, categories="Drugs,asb"
+            sim_short.records,
+            "town-centre",
+            before=BEFORE,
+            after=AFTER,
+            categories="Drugs,asb",
         )
         assert [g.label for g in e2.groups] == ["drugs", "anti-social behaviour"]
 
@@ -143,11 +151,11 @@ class TestEvaluate:
         assert (g.months_before, g.months_after) == (2, 3)
         # the relative effect and WDQ do not depend on window lengths; the WDD uses time weights
         assert g.relative.ratio == pytest.approx(
-            (g.target_after / g.target_before) / (g.control_after / g.control_before)
+            (g.target_after / g.target_before) / (g.control_after / g.control_before),
         )
         assert g.net_effect == pytest.approx(
             g.target_before * g.control_after / g.control_before - g.target_after
-            + g.buffer_before * g.control_after / g.control_before - g.buffer_after
+            + g.buffer_before * g.control_after / g.control_before - g.buffer_after,
         )  # fmt: skip
         json.dumps(e.to_dict(), allow_nan=False)
 
@@ -169,7 +177,11 @@ class TestRecovery:
             sim = simulate(seed=seed, start="2021-04", end="2022-08")  # spill-over -10%: diffusion
             assert sim.truth["spillover"]["kind"] == "diffusion of benefits"
             e = evaluate(
-                sim.records, "town-centre", before=BEFORE, after=AFTER, buffer_m=sim.ring_m
+                sim.records,
+                "town-centre",
+                before=BEFORE,
+                after=AFTER,
+                buffer_m=sim.ring_m,
             )
             for g in e.groups:
                 inside[g.label] += g.relative.ci_low <= true[g.label] <= g.relative.ci_high
@@ -180,7 +192,8 @@ class TestRecovery:
     def test_interval_coverage_with_poisson_and_overdispersed_counts(self):
         """Issue 9: over many seeds the 95% interval of the relative effect holds the true
         effect in 90-98% of them, with Poisson and with overdispersed counts (about 45 s).
-        The Poisson-only interval's coverage under overdispersion is printed (it is far lower)."""
+        The Poisson-only interval's coverage under overdispersion is printed (it is far lower).
+        """
         from hotspots.comparison.calibration import relative_effect_coverage
 
         pois = relative_effect_coverage(1000, dispersion=1.0)
@@ -199,7 +212,8 @@ class TestRecovery:
         interval of the relative effect holds the truth in at least 85% of seeds for crime
         and for ASB (about 4 minutes; benchmarks/coverage_pipeline.py runs 200). Seeds 0-39
         cover crime in 90% and ASB in 95% with each zone's own dispersion from its snap points
-        (82.5% for crime with the zone model's one dispersion on 8 df)."""
+        (82.5% for crime with the zone model's one dispersion on 8 df).
+        """
         from hotspots.comparison.calibration import pipeline_coverage
 
         res = pipeline_coverage(40, 2.5, workdir=tmp_path)
@@ -214,7 +228,11 @@ class TestRecovery:
         for seed in range(3):
             sim = simulate(seed=seed, start="2021-04", end="2022-08", spillover=0.15)
             e = evaluate(
-                sim.records, "town-centre", before=BEFORE, after=AFTER, buffer_m=sim.ring_m
+                sim.records,
+                "town-centre",
+                before=BEFORE,
+                after=AFTER,
+                buffer_m=sim.ring_m,
             )
             assert [g.spillover for g in e.groups] == ["displacement"] * 2
             assert all(g.wdq < 0 for g in e.groups)

@@ -43,7 +43,10 @@ class TestComparePeriods:
             (x, y, "2024-03", "Burglary", 1),
         ]
         c = compare_periods(
-            toy_records(rows), "2019-01:2019-03", "2024-01:2024-03", categories="asb"
+            toy_records(rows),
+            "2019-01:2019-03",
+            "2024-01:2024-03",
+            categories="asb",
         )
         assert (c.count_a, c.count_b, c.months_a, c.months_b) == (20, 30, 2, 3)
         assert c.missing_a == ("2019-03",) and c.missing_b == ()
@@ -79,12 +82,15 @@ class TestComparePeriods:
             (*BOURNEMOUTH_SQUARE, "2024-03", "Drugs", 1),
         ]
         d = compare_periods(
-            toy_records(rows), "2024-01", "2024-02", available_months=["2024-01", "2024-02"]
+            toy_records(rows),
+            "2024-01",
+            "2024-02",
+            available_months=["2024-01", "2024-02"],
         ).to_dict()
         text = json.dumps(d, allow_nan=False)  # infinities and NaN become null
         assert d["count_a"] == 0 and d["count_b"] == 4 and d["pct_change"] is None
         assert {"count_a", "count_b", "pct_change", "ci_low", "ci_high", "p_value"} <= set(
-            json.loads(text)
+            json.loads(text),
         )
 
     @pytest.mark.parametrize("area", ["bcp", "Bournemouth", "Christchurch", "Poole"])

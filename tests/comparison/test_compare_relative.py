@@ -18,7 +18,7 @@ class TestRelativeEffect:
         se = math.sqrt(1 / 100 + 1 / 70 + 1 / 1000 + 1 / 1000)
         assert r.ratio == pytest.approx(0.7)
         assert (r.ci_low, r.ci_high) == pytest.approx(
-            (0.7 * math.exp(-Z975 * se), 0.7 * math.exp(Z975 * se))
+            (0.7 * math.exp(-Z975 * se), 0.7 * math.exp(Z975 * se)),
         )
         assert r.p_value == pytest.approx(2 * stats.norm.sf(abs(math.log(0.7)) / se))
         assert r.pct == pytest.approx(-30) and not r.corrected
@@ -48,7 +48,8 @@ class TestSubunitDispersion:
 
     def test_fit_and_leverage_match_statsmodels(self):
         """mu and h in closed form equal statsmodels' Poisson GLM with sub-unit x month-of-year
-        and month terms; the estimate is sum (y - mu)^2 / sum mu (1 - h) with Satterthwaite df."""
+        and month terms; the estimate is sum (y - mu)^2 / sum mu (1 - h) with Satterthwaite df.
+        """
         import numpy as np
         import statsmodels.api as sm
 
@@ -63,7 +64,7 @@ class TestSubunitDispersion:
             u = sub.shape[0]
             yy = sub.ravel().astype(float)
             X = np.column_stack(
-                [np.repeat(np.eye(u), 2, axis=0), np.tile([0.0, 1.0], u)]
+                [np.repeat(np.eye(u), 2, axis=0), np.tile([0.0, 1.0], u)],
             )  # unit terms + the after month
             fit = sm.GLM(yy, X, family=sm.families.Poisson()).fit()
             mu = fit.fittedvalues
@@ -77,7 +78,8 @@ class TestSubunitDispersion:
 
     def test_recovers_the_totals_dispersion(self):
         """Over seeds, the sub-unit estimate is close to the variance / mean of the zone's total
-        when busy points are overdispersed (the Pearson mean over points would be far lower)."""
+        when busy points are overdispersed (the Pearson mean over points would be far lower).
+        """
         import numpy as np
 
         from hotspots.comparison.relative import subunit_dispersion
@@ -106,7 +108,7 @@ class TestSubunitDispersion:
         q = stats.t.ppf(0.975, df)
         se = math.sqrt(vx + vc)
         assert (a.ci_low, a.ci_high) == pytest.approx(
-            (math.exp(log_r - q * se), math.exp(log_r + q * se))
+            (math.exp(log_r - q * se), math.exp(log_r + q * se)),
         )
         assert a.p_value == pytest.approx(2 * stats.t.sf(abs(log_r) / se, df))
         assert a.dispersion.df == pytest.approx(df)

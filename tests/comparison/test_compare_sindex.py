@@ -72,7 +72,12 @@ class TestSIndex:
             (1500, 1500, "2024-02", S.ASB, 40),
         ]
         r = s_index(
-            toy_records(rows), "2024-01", "2024-02", units="grid", cell_size_m=1000, area=toy_area()
+            toy_records(rows),
+            "2024-01",
+            "2024-02",
+            units="grid",
+            cell_size_m=1000,
+            area=toy_area(),
         )
         assert list(r.units.columns) == SINDEX_COLUMNS
         by = r.units.set_index(r.units["unit_id"].astype(int))

@@ -96,7 +96,7 @@ class TestAsbSubtypes:
                 (bundled[S.CATEGORY] == S.ASB)
                 & bundled[S.MONTH].str.startswith("2024")
                 & bundled[S.IN_BCP]
-            ).sum()
+            ).sum(),
         )
         assert f.loc["total", "2023/24"] == n_2324
         assert any("no ASB subtypes" in n and "police.uk" in n for n in t.notes)
@@ -133,7 +133,7 @@ class TestQuarterly:
         f = t.frame.set_index("indicator")
         assert f.loc["police.uk ASB records", ["baseline_total", "q1", "q2"]].tolist() == [30, 8, 0]
         assert pd.isna(f.loc["police.uk ASB records", "q3"]) and pd.isna(
-            f.loc["police.uk ASB records", "q4"]
+            f.loc["police.uk ASB records", "q4"],
         )
         assert f.loc["personal ASB", ["baseline_total", "q1", "year_to_date"]].tolist() == [
             10,
@@ -141,14 +141,16 @@ class TestQuarterly:
             6,
         ]
         assert f.loc[
-            "police.uk crime records", ["baseline_total", "q2", "year_to_date"]
+            "police.uk crime records",
+            ["baseline_total", "q2", "year_to_date"],
         ].tolist() == [7, 7, 7]
         # Apr-Aug of each year: ASB 30 -> 8
         assert f.loc[
-            "police.uk ASB records", ["current_same_months", "baseline_same_months"]
+            "police.uk ASB records",
+            ["current_same_months", "baseline_same_months"],
         ].tolist() == [8, 30]
         assert f.loc["police.uk ASB records", "pct_change"] == pytest.approx(
-            round(100 * (8 - 30) / 30, 1)
+            round(100 * (8 - 30) / 30, 1),
         )
         assert any("Q2 2023/24 is partial: 2 of 3 months" in n for n in t.notes)
         assert any("previous financial year" in n for n in t.notes)
@@ -172,10 +174,15 @@ class TestQuarterly:
 class TestRendering:
     def test_html_escapes_text(self, toy_records):
         area = Area(
-            "<script>alert(1)</script> & co", "polygon", "x", shapely.Point(*SQ).buffer(100)
+            "<script>alert(1)</script> & co",
+            "polygon",
+            "x",
+            shapely.Point(*SQ).buffer(100),
         )
         t = quarterly_table(
-            toy_records([(*SQ, "2024-01", S.ASB, 3)]), area=area, indicators=["total ASB reports"]
+            toy_records([(*SQ, "2024-01", S.ASB, 3)]),
+            area=area,
+            indicators=["total ASB reports"],
         )
         html = t.to_html()
         assert "<script>" not in html

@@ -32,7 +32,7 @@ class TestWdd:
         assert r.total == -10 and r.local == -10
         assert r.se == pytest.approx(math.sqrt(70))
         assert (r.ci_low, r.ci_high) == pytest.approx(
-            (-10 - Z975 * math.sqrt(70), -10 + Z975 * math.sqrt(70))
+            (-10 - Z975 * math.sqrt(70), -10 + Z975 * math.sqrt(70)),
         )
 
     def test_with_displacement(self):
@@ -59,7 +59,12 @@ class TestWdd:
 
     def test_shared_control_counts_its_variance_once(self):
         r = wdd(
-            (40, 30), (20, 10), (40, 30), (30, 20), area_weights=(2, 1, 4, 1), shared_control=True
+            (40, 30),
+            (20, 10),
+            (40, 30),
+            (30, 20),
+            area_weights=(2, 1, 4, 1),
+            shared_control=True,
         )
         # total = (10-20) - (30-40)/2 + (20-30) - (30-40)/4 = -10 + 5 - 10 + 2.5 = -12.5
         # Var = 30 + 50 + (1/2 + 1/4)**2 * (30 + 40) = 80 + 39.375

@@ -178,10 +178,10 @@ def _m(o: int) -> str:
 
 #: Arbitrary month sets: gaps, one month, uploads starting mid-year.
 month_sets = st.sets(st.integers(_BASE, _BASE + 119), min_size=1, max_size=40).map(
-    lambda s: sorted(_m(o) for o in s)
+    lambda s: sorted(_m(o) for o in s),
 )
 windows_ = st.tuples(st.integers(_BASE - 12, _BASE + 131), st.integers(1, 30)).map(
-    lambda t: Window(_m(t[0]), _m(t[0] + t[1] - 1))
+    lambda t: Window(_m(t[0]), _m(t[0] + t[1] - 1)),
 )
 
 
@@ -216,7 +216,7 @@ class TestWindowModel:
     @given(months=month_sets, n=st.integers(1, 12))
     def test_default_window_property(self, months, n):
         w = default_window(months, n)
-        present, missing = w.coverage(months)
+        _present, missing = w.coverage(months)
         assert not missing and w.end == months[-1]  # complete, and the latest data
         assert 1 <= w.n_months <= n
         # shorter than asked only when the latest unbroken stretch of data is shorter

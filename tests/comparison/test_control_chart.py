@@ -49,7 +49,7 @@ def test_limits_are_negative_binomial_quantiles_of_the_quasi_poisson_fit():
             np.arange(48) / 12,
             np.cos(2 * np.pi * moy / 12),
             np.sin(2 * np.pi * moy / 12),
-        ]
+        ],
     )
     res = sm.GLM(y.astype(float), X, family=sm.families.Poisson()).fit(scale="X2")
     mu, phi = res.predict(X), max(res.scale, 1.0)
@@ -78,7 +78,7 @@ def test_a_planted_spike_is_flagged_and_few_ordinary_months_are():
 
 
 def test_rolling_12_months_only_where_all_12_exist():
-    months = _months(n=14) + ["2024-01"]
+    months = [*_months(n=14), "2024-01"]
     s = pd.Series(1.0, index=months)
     r = rolling_12_months(s)
     assert r.isna().tolist() == [True] * 11 + [False, False, False, True]

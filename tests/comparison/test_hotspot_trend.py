@@ -63,7 +63,11 @@ def toy(toy_records, toy_area):
 def test_classes_on_a_hand_made_example(toy):
     recs, now, then = toy
     ch = hotspot_changes(
-        recs, now, ("2024-04", "2024-06"), ("2024-01", "2024-03"), then_result=then
+        recs,
+        now,
+        ("2024-04", "2024-06"),
+        ("2024-01", "2024-03"),
+        then_result=then,
     )
     t = ch.table
     assert list(t.columns) == CHANGE_COLUMNS
@@ -131,7 +135,11 @@ def test_new_and_gone_only_when_distinguishable_from_none(toy_records, toy_area)
 def test_interval_allows_for_overdispersion_pinned_to_statsmodels(toy):
     recs, now, then = toy
     ch = hotspot_changes(
-        recs, now, ("2024-04", "2024-06"), ("2024-01", "2024-03"), then_result=then
+        recs,
+        now,
+        ("2024-04", "2024-06"),
+        ("2024-01", "2024-03"),
+        then_result=then,
     )
     row = ch.table.set_index(S.NAME).loc["growing"]
     # independent reference: quasi-Poisson GLM with a level for each period (then, now) on the
@@ -166,7 +174,10 @@ def test_poisson_interval_when_too_few_months_pinned_to_scipy(toy_records, toy_a
 def test_comparison_period_without_data_gives_no_class(toy):
     recs, now, _ = toy
     ch = hotspot_changes(
-        recs, now, ("2024-04", "2024-06"), comparison_window(("2024-04", "2024-06"), "year")
+        recs,
+        now,
+        ("2024-04", "2024-06"),
+        comparison_window(("2024-04", "2024-06"), "year"),
     )
     assert not ch.has_comparison
     assert ch.table["change_class"].isna().all() and ch.table["count_then"].isna().all()

@@ -7,10 +7,13 @@ lives under ``tmp_path`` (``HOTSPOTS_STORE`` is pointed there).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from pyproj import Transformer
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 HEADER = (
     "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"

@@ -23,19 +23,23 @@ import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
 
 from hotspots.data.fetch import CATEGORY_NAMES
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 SLUGS = {name: slug for slug, name in CATEGORY_NAMES.items()}
 
 
 def derived_month(text: str, month: str) -> str:
     """A street CSV for ``month`` made from another month's: Month replaced, Crime IDs
-    re-hashed (so they do not collide with the original's). Test data, not real."""
+    re-hashed (so they do not collide with the original's). Test data, not real.
+    """
     rows = list(csv.reader(io.StringIO(text)))
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
@@ -70,7 +74,7 @@ def crimes_from_csv(text: str, first_id: int = 1) -> list[dict]:
                 "id": first_id + i,
                 "location_subtype": "",
                 "month": r["Month"],
-            }
+            },
         )
     return out
 

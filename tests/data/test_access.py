@@ -76,7 +76,8 @@ def test_group_claim_gives_role_and_team(config):
 
 def test_highest_role_wins_and_user_team_first(config):
     p = access.principal_from_claims(
-        {"email": "ana@bcp.gov.uk", "groups": "police-analysts"}, config
+        {"email": "ana@bcp.gov.uk", "groups": "police-analysts"},
+        config,
     )
     assert (p.role, p.team) == ("analyst", "csp")
     boss = access.principal_from_claims({"email": "boss@bcp.gov.uk", "groups": []}, config)
@@ -92,7 +93,8 @@ def test_default_role_none_refuses_unlisted(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "text", ['default_role = "owner"', '[users]\n"a@b.c" = "superuser"', "users = 3", "[users\n"]
+    "text",
+    ['default_role = "owner"', '[users]\n"a@b.c" = "superuser"', "users = 3", "[users\n"],
 )
 def test_bad_config_fails_loudly(tmp_path, text):
     f = tmp_path / "a.toml"

@@ -41,7 +41,7 @@ def _hampshire_rows(month: str) -> list[str]:
                 force="Hampshire Constabulary",
                 lsoa_code="E01017262",
                 lsoa_name="Isle of Wight 010A",
-            )
+            ),
         )
     return rows
 
@@ -70,14 +70,15 @@ def archive(tmp_path, street) -> dict:
 
 def _expected_kept(raw: dict, boundaries) -> tuple[int, int]:
     """(rows with coordinates inside the kept box, rows with coordinates outside), from
-    the raw CSV with pandas and pyproj: independent of the import code."""
+    the raw CSV with pandas and pyproj: independent of the import code.
+    """
     x0, y0, x1, y1 = boundaries.outline.bounds
     m = KEEP_MARGIN_M
     lines = [HEADER] + [ln for rows in raw.values() for ln in rows]
     df = pd.read_csv(io.StringIO("\n".join(lines)), dtype=str, keep_default_na=False)
     df = df[(df["Longitude"] != "") & (df["Latitude"] != "")]
     xy = np.array(
-        [bng(float(lo), float(la)) for lo, la in zip(df["Longitude"], df["Latitude"], strict=True)]
+        [bng(float(lo), float(la)) for lo, la in zip(df["Longitude"], df["Latitude"], strict=True)],
     )
     inside = (
         (xy[:, 0] >= x0 - m) & (xy[:, 0] <= x1 + m) & (xy[:, 1] >= y0 - m) & (xy[:, 1] <= y1 + m)
@@ -135,14 +136,14 @@ def test_plain_duckdb_reads_the_store_and_agrees_with_summary(tmp_path, archive)
     con = duckdb.connect()
     got = con.sql(
         f"SELECT month, count(*) AS n FROM read_parquet('{store}/records/month=*/*.parquet') "
-        "WHERE in_bcp GROUP BY month ORDER BY month"
+        "WHERE in_bcp GROUP BY month ORDER BY month",
     ).fetchall()
     out = io.StringIO()
     with redirect_stdout(out):
         assert main(["summary", "--store", str(store), "--by", "month", "--format", "csv"]) == 0
     summary = pd.read_csv(io.StringIO(out.getvalue()))
     assert [(m, int(n)) for m, n in got] == list(
-        zip(summary["month"], summary["records"].astype(int), strict=True)
+        zip(summary["month"], summary["records"].astype(int), strict=True),
     )
     assert len(got) == 2 and all(n > 0 for _, n in got)
     # pyarrow datasets read the same files with the month from the folder names
@@ -222,7 +223,8 @@ def test_a_store_of_the_earlier_layout_is_still_read_and_upgraded(tmp_path, arch
 
 def test_duckdb_tables_equal_the_in_memory_ones_on_the_bundled_months(tmp_path, geodata_dir):
     """summary and coverage computed by DuckDB over the store == the pandas functions on
-    all records (the numbers the pages and commands showed before), row for row."""
+    all records (the numbers the pages and commands showed before), row for row.
+    """
     from hotspots.data.coverage import (
         coverage_table,
         store_coverage_table,
@@ -241,5 +243,6 @@ def test_duckdb_tables_equal_the_in_memory_ones_on_the_bundled_months(tmp_path, 
             pd.testing.assert_frame_equal(got, want)
     for bcp_only in (True, False):
         pd.testing.assert_frame_equal(
-            store_coverage_table(st, bcp_only=bcp_only), coverage_table(recs, bcp_only=bcp_only)
+            store_coverage_table(st, bcp_only=bcp_only),
+            coverage_table(recs, bcp_only=bcp_only),
         )

@@ -50,7 +50,8 @@ def test_the_three_towns_tile_bcp(boundaries):
 
 
 @pytest.mark.parametrize(
-    "spec", ["Poole Town", "poole town", "ward:Poole Town", "E05012674", "ward:e05012674"]
+    "spec",
+    ["Poole Town", "poole town", "ward:Poole Town", "E05012674", "ward:e05012674"],
 )
 def test_ward_by_name_or_code(boundaries, spec):
     a = resolve_area(spec, boundaries)
@@ -145,7 +146,7 @@ def _square_geojson(path, lon, lat, half_deg=0.002, extra=None):
             "type": "Feature",
             "properties": {},
             "geometry": {"type": "Polygon", "coordinates": square(lon, lat)},
-        }
+        },
     ]
     for cx, cy in extra or []:
         feats.append(
@@ -153,7 +154,7 @@ def _square_geojson(path, lon, lat, half_deg=0.002, extra=None):
                 "type": "Feature",
                 "properties": {},
                 "geometry": {"type": "Polygon", "coordinates": square(cx, cy)},
-            }
+            },
         )
     path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}), encoding="utf-8")
     return path
@@ -193,10 +194,10 @@ def test_polygon_file_errors(boundaries, tmp_path):
                         "type": "Feature",
                         "properties": {},
                         "geometry": {"type": "Point", "coordinates": [-1.9, 50.7]},
-                    }
+                    },
                 ],
-            }
-        ),  # fmt: skip
+            },
+        ),
         encoding="utf-8",
     )
     with pytest.raises(FileReadError, match="no polygons"):
@@ -208,7 +209,8 @@ def test_polygon_file_errors(boundaries, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "spec", ["Atlantis", "ward:Atlantis", "town:Swanage", "lsoa:E01999999", "Lower Gardens@abc"]
+    "spec",
+    ["Atlantis", "ward:Atlantis", "town:Swanage", "lsoa:E01999999", "Lower Gardens@abc"],
 )
 def test_unknown_spec_names_argument_and_gives_hint(boundaries, spec):
     with pytest.raises(InputError) as info:
@@ -252,8 +254,8 @@ def test_records_in_area_tests_each_location_once():
                 S.X: [5.0, 5.0, 20.0, 1.0, 20.0],
                 S.Y: [5.0, 5.0, 5.0, 9.0, 5.0],
                 S.IN_BCP: [True, False, True, False, True],
-            }
-        )
+            },
+        ),
     )
     sq = Area("sq", "polygon", "sq", box(0, 0, 10, 10))
     assert records_in_area(recs, sq).tolist() == [True, True, False, True, False]

@@ -217,7 +217,7 @@ def test_a_store_keeps_the_audit_head_in_its_manifest(chained, street, tmp_path)
     store.ingest([street.sample("2024-01", 20)])
     assert store.manifest()["audit_head"] == audit.current_head(chained)
     assert audit.store_anchors(tmp_path) == {
-        str(store.path / "manifest.json"): audit.current_head(chained)
+        str(store.path / "manifest.json"): audit.current_head(chained),
     }
     # a head written under another log is no evidence against this one
     assert audit.store_anchors(tmp_path, log=tmp_path / "another.jsonl") == {}

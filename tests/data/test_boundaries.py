@@ -284,7 +284,8 @@ def test_gazetteer_places_sit_at_their_police_uk_location_texts(boundaries, bund
 
 def test_boundaries_kept_as_geoparquet_are_the_same(tmp_path, monkeypatch):
     """A new process reads the boundaries from the store root's cache: the same frames
-    (dtypes, CRS, geometry) and outline as built from the bundled files."""
+    (dtypes, CRS, geometry) and outline as built from the bundled files.
+    """
     import shapely
     from geopandas.testing import assert_geodataframe_equal
 

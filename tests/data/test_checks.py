@@ -96,7 +96,8 @@ def test_zip_members_refuse_unsafe_paths_and_bombs(tmp_path):
         checks.check_zip_members(path, infos)
     path, infos = _zip(tmp_path, [("zeros.csv", "0" * 2_000_000)])
     with pytest.raises(
-        FileReadError, match=r"expands \d+x; refused as a possible decompression bomb"
+        FileReadError,
+        match=r"expands \d+x; refused as a possible decompression bomb",
     ):
         checks.check_zip_members(path, infos)
 
@@ -128,7 +129,8 @@ def test_encoding_error_names_the_byte_and_the_line():
 def test_check_header_names_missing_columns_delimiters_and_repeats():
     checks.check_header(["Month", "Crime type"], "Month,Crime type", ["Month"], "f.csv")
     with pytest.raises(
-        FileReadError, match="missing column\\(s\\) Crime type; the header is 'Month,X'"
+        FileReadError,
+        match="missing column\\(s\\) Crime type; the header is 'Month,X'",
     ):
         checks.check_header(["Month", "X"], "Month,X", ["Month", "Crime type"], "f.csv")
     with pytest.raises(FileReadError, match="separated by semicolons, expected ','"):

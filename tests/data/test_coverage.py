@@ -35,8 +35,8 @@ def toy():
                 S.LSOA_CODE: ["E01015431", "E01015282", None, None, "E01034271"],
                 S.WARD_NAME: ["Poole Town", "Kinson", "Poole Town", None, "Kinson"],
                 S.TOWN: ["Poole", "Bournemouth", "Poole", None, "Bournemouth"],
-            }
-        )
+            },
+        ),
     )
 
 
@@ -77,7 +77,9 @@ def test_missing_months(months, missing):
 )
 def test_lsoa_vintage(boundaries, codes, names, vintage):
     got = lsoa_vintage(
-        pd.Series(codes, dtype="string"), pd.Series(names, dtype="string"), boundaries
+        pd.Series(codes, dtype="string"),
+        pd.Series(names, dtype="string"),
+        boundaries,
     )
     assert got == vintage
 
@@ -119,7 +121,7 @@ def test_collapse_missing_runs(toy):
     assert gap["sources"] == "no data (1 month missing)" and gap["records"] == 0
     # counts stay integers
     assert pd.api.types.is_integer_dtype(col["records"]) and pd.api.types.is_integer_dtype(
-        col["Drugs"]
+        col["Drugs"],
     )
 
 

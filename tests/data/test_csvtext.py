@@ -26,7 +26,8 @@ def _problem(data: bytes, required=("a", "b"), **kw) -> str:
 
 
 @pytest.mark.parametrize(
-    ("data", "problem"), [(b"", "the file is empty"), (b" \r\n\n\t\n", "the file is empty")]
+    ("data", "problem"),
+    [(b"", "the file is empty"), (b" \r\n\n\t\n", "the file is empty")],
 )
 def test_empty(data, problem):
     with pytest.raises(FileReadError, match=problem):
@@ -75,7 +76,8 @@ def test_repeated_column_names():
 
 
 @pytest.mark.parametrize(
-    ("data", "line"), [(b"a,b\n1,2\n3,caf\xe9\n", 3), (b"a,b,caf\xe9\n1,2,3\n", 1)]
+    ("data", "line"),
+    [(b"a,b\n1,2\n3,caf\xe9\n", 3), (b"a,b,caf\xe9\n1,2,3\n", 1)],
 )
 def test_wrong_encoding_names_byte_and_line(data, line):
     problem = _problem(data)
@@ -186,7 +188,7 @@ def test_unbalanced_quote_does_not_swallow_rows():
 
 
 def test_quoted_text_spanning_lines_is_kept_when_it_holds_no_records():
-    """'Bus Station,\\nPoole' is text over two lines, not an unbalanced quote."""
+    r"""'Bus Station,\\nPoole' is text over two lines, not an unbalanced quote."""
     tr = _read(b'a,b\n"Bus Station,\nPoole",2\n3,4\n')
     assert tr.bad_rows == []
     assert tr.rows.tolist() == [2, 4]

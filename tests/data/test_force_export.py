@@ -113,7 +113,8 @@ def test_mapping_category_to_a_non_police_uk_name(tmp_path):
     problem = _bad_mapping(
         tmp_path,
         MAPPING.replace(
-            '"Theft - Shoplifting" = "Shoplifting"', '"Theft - Shoplifting" = "Shop theft"'
+            '"Theft - Shoplifting" = "Shoplifting"',
+            '"Theft - Shoplifting" = "Shop theft"',
         ),
     )
     assert "not police.uk categories" in problem and "Shop theft" in problem
@@ -122,7 +123,8 @@ def test_mapping_category_to_a_non_police_uk_name(tmp_path):
 
 def test_mapping_invalid_toml(tmp_path):
     problem = _bad_mapping(
-        tmp_path, MAPPING.replace('name = "NICHE extract"', 'name = "NICHE extract')
+        tmp_path,
+        MAPPING.replace('name = "NICHE extract"', 'name = "NICHE extract'),
     )
     assert "not valid TOML" in problem
 
@@ -162,7 +164,8 @@ def test_mapping_unknown_export_key_or_section(tmp_path):
 
 def test_mapping_unknown_encoding_or_bad_delimiter(tmp_path):
     assert "unknown encoding 'utf-99'" in _bad_mapping(
-        tmp_path, MAPPING.replace('encoding = "utf-8"', 'encoding = "utf-99"')
+        tmp_path,
+        MAPPING.replace('encoding = "utf-8"', 'encoding = "utf-99"'),
     )
     problem = _bad_mapping(tmp_path, MAPPING.replace('encoding = "utf-8"', 'delimiter = ";;"'))
     assert "delimiter must be one character" in problem
@@ -312,7 +315,8 @@ def test_semicolon_delimiter_via_the_mapping(tmp_path):
 
 def test_header_missing_a_mapped_column(tmp_path, mapping_file):
     res = read_force_export(
-        _write(tmp_path / "x.csv", "Ref,Date,E,N\nR1,05/01/2024,1,2\n"), mapping_file
+        _write(tmp_path / "x.csv", "Ref,Date,E,N\nR1,05/01/2024,1,2\n"),
+        mapping_file,
     )
     (fail,) = res.report.files_failed
     assert "wrong header: missing column(s) Offence" in fail["problem"]

@@ -53,7 +53,9 @@ def test_an_upload_adds_a_month_twice_adds_nothing(real, tmp_path, geodata_dir):
 
 @pytest.mark.slow  # measured 10-35 s (spawns, imports or simulates)
 def test_a_corrected_republication_replaces_the_month_with_counts_reconciled(
-    real, tmp_path, geodata_dir
+    real,
+    tmp_path,
+    geodata_dir,
 ):
     lines = _bundled_text(geodata_dir, "2024-02").splitlines(keepends=True)
     fixed = lines[:-25]
@@ -85,7 +87,8 @@ def test_bundled_months_missing_from_the_store_are_layered_in(real):
     gone = {k: v for k, v in man["files"].items() if k != "2024-03-dorset-street.csv"}
     months = {m: r for m, r in man["months"].items() if m != "2024-03"}
     (real.path / "manifest.json").write_text(
-        json.dumps({**man, "files": gone, "months": months, "id": "x"}), "utf-8"
+        json.dumps({**man, "files": gone, "months": months, "id": "x"}),
+        "utf-8",
     )
     assert [p.name for p in missing_bundled_files(real)] == ["2024-03-dorset-street.csv"]
     assert "2024-03" in open_dataset("bundled").months()

@@ -108,7 +108,7 @@ def test_missing_path_is_reported(street, tmp_path):
     good = street.write("2024-01-dorset-street.csv", [street.row()])
     res = read_inputs([tmp_path / "nope", good])
     assert res.report.files_failed == [
-        {"file": str(tmp_path / "nope"), "problem": "no such file or folder"}
+        {"file": str(tmp_path / "nope"), "problem": "no such file or folder"},
     ]
     assert len(res.records) == 1
 
@@ -166,7 +166,7 @@ def test_police_uk_tree_and_zip_with_outcomes_and_stop_and_search(street):
 
 
 def test_same_file_twice_folder_and_zip(street):
-    lines = street.real_lines("2024-02")[:150] + [street.row(month="2024-02", lon="")]
+    lines = [*street.real_lines("2024-02")[:150], street.row(month="2024-02", lon="")]
     f = street.write("2024-02/2024-02-dorset-street.csv", lines)
     z = street.folder.parent / "copy.zip"
     with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -189,11 +189,14 @@ def test_overlapping_file_drops_repeated_crime_ids_once(street, geodata_dir):
     # the overlap comes back in another month's file (a different identity), so only
     # the Crime IDs can tell the repeats
     b = street.write(
-        "2024-02-extra.csv", [ln.replace(",2024-02,", ",2024-03,") for ln in lines[250:400]]
+        "2024-02-extra.csv",
+        [ln.replace(",2024-02,", ",2024-03,") for ln in lines[250:400]],
     )
     # reference: overlapping lines (250..299) with a Crime ID and coordinates
     raw = pd.read_csv(
-        geodata_dir / "police_uk" / "2024-02-dorset-street.csv", dtype=str, keep_default_na=False
+        geodata_dir / "police_uk" / "2024-02-dorset-street.csv",
+        dtype=str,
+        keep_default_na=False,
     )
     ov = raw.iloc[250:300]
     expected_dup = int(((ov["Crime ID"] != "") & (ov["Longitude"] != "")).sum())
@@ -311,7 +314,7 @@ def test_complete_records_from_lon_lat(to_bng, places):
             S.LAT: [lat, places["Dorchester"][1], lat],
             S.MONTH: ["2024-01"] * 3,
             S.CATEGORY: [S.ASB] * 3,
-        }
+        },
     )
     out = complete_records(part)
     assert list(out.columns) == S.RECORD_COLUMNS
@@ -356,7 +359,8 @@ def test_locations_are_located_once_each(street, monkeypatch):
 
 def test_two_versions_of_one_month_file_count_once(tmp_path, geodata_dir):
     """Two downloads of the same month (outcomes differ) in one import: ASB rows, which have
-    no Crime ID, must not be counted twice; the later version is used."""
+    no Crime ID, must not be counted twice; the later version is used.
+    """
     src = (geodata_dir / "police_uk" / "2024-01-dorset-street.csv").read_text(encoding="utf-8")
     v1 = tmp_path / "v1" / "2024-01"
     v2 = tmp_path / "v2" / "2024-01"

@@ -52,7 +52,9 @@ def test_centimetre_resolution():
 
 def test_weights_are_summed():
     p = unique_locations(
-        np.array([0.0, 1.0, 0.0]), np.array([0.0, 0.0, 0.0]), weights=np.array([0.5, 2.0, 1.25])
+        np.array([0.0, 1.0, 0.0]),
+        np.array([0.0, 0.0, 0.0]),
+        weights=np.array([0.5, 2.0, 1.25]),
     )
     assert p.weight.tolist() == [1.75, 2.0]
     assert p.inverse.tolist() == [0, 1, 0]

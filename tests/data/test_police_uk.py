@@ -318,7 +318,9 @@ def test_bundled_bcp_records_per_month(bundled_read):
 
 def _raw(geodata_dir, month):
     return pd.read_csv(
-        geodata_dir / "police_uk" / f"{month}-dorset-street.csv", dtype=str, keep_default_na=False
+        geodata_dir / "police_uk" / f"{month}-dorset-street.csv",
+        dtype=str,
+        keep_default_na=False,
     )
 
 

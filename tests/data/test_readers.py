@@ -47,7 +47,7 @@ def test_force_export_reader_needs_a_mapping_and_takes_a_dict_or_a_file(tmp_path
     f.write_text(
         '[export]\nname = "NICHE extract"\n[columns]\ndate = "Date"\neasting = "E"\n'
         'northing = "N"\ncategory = "Offence"\n[categories]\n'
-        '"Theft - Shoplifting" = "Shoplifting"\n'
+        '"Theft - Shoplifting" = "Shoplifting"\n',
     )
     assert reader_for("force-export", f).mapping.columns == from_dict.mapping.columns
 

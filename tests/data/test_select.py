@@ -18,7 +18,8 @@ def test_parse_month_ok(value):
 
 
 @pytest.mark.parametrize(
-    "value", ["2024-13", "2024-00", "2024-1", "Jan 2024", "2024/01", "", "202401"]
+    "value",
+    ["2024-13", "2024-00", "2024-1", "Jan 2024", "2024/01", "", "202401"],
 )
 def test_parse_month_bad(value):
     with pytest.raises(InputError) as info:
@@ -61,8 +62,8 @@ def recs(places, to_bng):
                 S.X: [pbs[0], pbs[0], sq[0], sq[0], dor[0], pbs[0]],
                 S.Y: [pbs[1], pbs[1], sq[1], sq[1], dor[1], pbs[1]],
                 S.IN_BCP: [True, True, True, True, False, True],
-            }
-        )
+            },
+        ),
     )
 
 
@@ -102,7 +103,10 @@ def test_filter_area(recs, boundaries):
 
 def test_filter_everything_together(recs):
     out = filter_records(
-        recs, months=("2024-01", "2024-02"), categories="asb,burglary", area="Poole"
+        recs,
+        months=("2024-01", "2024-02"),
+        categories="asb,burglary",
+        area="Poole",
     )
     assert _ids(out) == ["a", "b"]
 

@@ -267,11 +267,17 @@ def test_expected_counts_give_the_effect_exactly(sim):
 
     for kind, factor in (("crime", CRIME_FACTOR), ("asb", ASB_FACTOR)):
         ctl = window("control", kind, "expected", sm.AFTER) / window(
-            "control", kind, "expected", sm.BEFORE
+            "control",
+            kind,
+            "expected",
+            sm.BEFORE,
         )
         for zone, f in (("target", factor), ("ring", 0.90)):
             ratio = window(zone, kind, "expected", sm.AFTER) / window(
-                zone, kind, "expected", sm.BEFORE
+                zone,
+                kind,
+                "expected",
+                sm.BEFORE,
             )
             assert ratio / ctl == pytest.approx(f, rel=1e-9)
             cf = window(zone, kind, "counterfactual", sm.AFTER)
@@ -556,7 +562,8 @@ def test_dispersion_one_leaves_the_poisson_draws_unchanged():
 def test_calibrated_dispersion_matches_the_real_months():
     """At the calibrated value, BCP-level monthly dispersion is near 10 and a ward's near 2.5
     (the real bundled months: about 10 and 2.4), estimated as the tool does (quasi-Poisson GLM
-    with trend and month-of-year terms) over 4 years of months, median over seeds."""
+    with trend and month-of-year terms) over 4 years of months, median over seeds.
+    """
     from hotspots.comparison.dispersion import estimate_dispersion
 
     months = [str(p) for p in pd.period_range("2020-01", "2023-12", freq="M")]

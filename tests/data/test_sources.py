@@ -72,7 +72,7 @@ def test_police_uk_folder_tree(tmp_path):
             ("2031-08-hampshire-outcomes.csv", "skip"),
             ("2031-08-hampshire-stop-and-search.csv", "skip"),
             ("README.txt", "skip"),  # listed with its reason, never dropped silently
-        ]
+        ],
     )
     street = [i for i in files if i.kind == "street"]
     assert street[0].name.endswith("2031-07/2031-07-hampshire-street.csv")
@@ -159,7 +159,7 @@ def test_non_zip_with_zip_suffix(tmp_path):
     z.write_text("Crime ID,Month\n")
     files, errors = _inputs([z])
     assert files == [] and [(e.path, e.problem) for e in errors] == [
-        (str(z), "not a valid zip archive")
+        (str(z), "not a valid zip archive"),
     ]
 
 

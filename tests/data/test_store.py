@@ -188,10 +188,13 @@ def test_crime_ids_already_in_the_store_from_another_file(tmp_path, street, geod
     a = street.write("2024-02-dorset-street.csv", lines[:300])
     # the overlap arrives as another month's file (another identity): only Crime IDs tell
     b = street.write(
-        "2024-02-extra.csv", [ln.replace(",2024-02,", ",2024-03,") for ln in lines[250:400]]
+        "2024-02-extra.csv",
+        [ln.replace(",2024-02,", ",2024-03,") for ln in lines[250:400]],
     )
     raw = pd.read_csv(
-        geodata_dir / "police_uk" / "2024-02-dorset-street.csv", dtype=str, keep_default_na=False
+        geodata_dir / "police_uk" / "2024-02-dorset-street.csv",
+        dtype=str,
+        keep_default_na=False,
     )
     ov = raw.iloc[250:300]
     expected_dup = int(((ov["Crime ID"] != "") & (ov["Longitude"] != "")).sum())
@@ -242,7 +245,10 @@ def test_failed_manifest_swap_leaves_the_store_as_it_was(tmp_path, street, two_m
 
 
 def test_failure_while_writing_month_files_leaves_the_store_as_it_was(
-    tmp_path, street, two_months, monkeypatch
+    tmp_path,
+    street,
+    two_months,
+    monkeypatch,
 ):
     st = Store(tmp_path / "s")
     st.ingest(two_months)
@@ -300,12 +306,12 @@ def test_store_for_a_force_export_with_the_example_mapping(tmp_path, geodata_dir
                     "easting": "E",
                     "northing": "N",
                     "category": "C",
-                }
-            }
+                },
+            },
         )
         export = tmp_path / "export.csv"
         export.write_text(
-            "Ref,M,E,N,C\nA1,2022-07,401614,90930,Burglary\nA2,2022-07,401700,90930,Drugs\n"
+            "Ref,M,E,N,C\nA1,2022-07,401614,90930,Burglary\nA2,2022-07,401700,90930,Drugs\n",
         )
         expected_rows, simulated = 2, False
     st = Store(tmp_path / "mine")
@@ -354,7 +360,11 @@ def test_store_arguments(tmp_path, store_root):
 
 
 def test_bundled_dataset_builds_itself_on_first_use(
-    tmp_path, store_root, street, geodata_dir, monkeypatch
+    tmp_path,
+    store_root,
+    street,
+    geodata_dir,
+    monkeypatch,
 ):
     # a geodata folder with the real boundaries and two small police.uk months
     geo = tmp_path / "geodata"

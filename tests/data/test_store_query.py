@@ -140,9 +140,9 @@ def test_queries_from_many_threads_at_once_agree(bundled):
         try:
             for _ in range(5):
                 results.append(
-                    (bundled.counts([S.MONTH, S.CATEGORY]), bundled.counts([S.MONTH], area=ward))
+                    (bundled.counts([S.MONTH, S.CATEGORY]), bundled.counts([S.MONTH], area=ward)),
                 )
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=work) for _ in range(6)]
@@ -159,7 +159,8 @@ def test_queries_from_many_threads_at_once_agree(bundled):
 
 def test_every_ward_in_sql_is_exactly_its_polygon_in_bcp(bundled, every_record):
     """With bcp_only a ward is read by its stored ward_code (no polygon test at query
-    time): for every bundled ward that is the polygon test on BCP's records, to the row."""
+    time): for every bundled ward that is the polygon test on BCP's records, to the row.
+    """
     from hotspots.data.boundaries import load_boundaries
 
     in_bcp = every_record[every_record[S.IN_BCP].to_numpy(dtype=bool)]

@@ -131,7 +131,9 @@ def test_readers_are_never_blocked_by_a_writer(tmp_path, street):
 
 
 def test_reader_rereads_the_manifest_when_a_month_file_is_replaced_under_it(
-    tmp_path, street, monkeypatch
+    tmp_path,
+    street,
+    monkeypatch,
 ):
     import hotspots.data.store_versions as versions
 
@@ -263,7 +265,8 @@ def test_republished_month_replaces_the_earlier_and_says_so(tmp_path):
 def test_simulated_month_never_replaces_the_real_one(tmp_path, street):
     real = street.write("2024-01-dorset-street.csv", [street.row(), street.row()])
     sim = street.write(
-        "sim/2024-01-dorset-street.csv", [street.row(force="Dorset Police (SIMULATED)")]
+        "sim/2024-01-dorset-street.csv",
+        [street.row(force="Dorset Police (SIMULATED)")],
     )
     st = Store(tmp_path / "s")
     st.ingest(real)
@@ -335,7 +338,7 @@ def test_utf16_header_only_and_raw_text_of_rejected_rows(tmp_path, street):
     u16.write_bytes((street.header + "\n" + street.row() + "\n").encode("utf-16"))
     rep = read_inputs(u16).report
     assert rep.files_failed == [
-        {"file": str(u16), "problem": "UTF-16 text; save as UTF-8 (in Excel: CSV UTF-8)"}
+        {"file": str(u16), "problem": "UTF-16 text; save as UTF-8 (in Excel: CSV UTF-8)"},
     ]
     u16le = tmp_path / "le.csv"
     u16le.write_bytes((street.header + "\n").encode("utf-16-le"))
@@ -365,7 +368,10 @@ def test_zip_member_streamed_with_a_running_limit(tmp_path, monkeypatch):
 
 
 def test_ingest_defaults_to_imported_and_refuses_an_empty_name(
-    tmp_path, store_root, street, capsys
+    tmp_path,
+    store_root,
+    street,
+    capsys,
 ):
     f = street.sample("2024-01", 10)
     assert main(["ingest", str(f)]) == 0
@@ -415,5 +421,6 @@ def test_import_in_batches_stores_what_one_batch_stores(tmp_path, monkeypatch):
     a, b = one.records(), many.records()
     key = [S.MONTH, S.SOURCE_ROW]
     pd.testing.assert_frame_equal(
-        a.sort_values(key).reset_index(drop=True), b.sort_values(key).reset_index(drop=True)
+        a.sort_values(key).reset_index(drop=True),
+        b.sort_values(key).reset_index(drop=True),
     )

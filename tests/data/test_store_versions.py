@@ -51,7 +51,7 @@ def test_smaller_reimport_is_refused_and_full_version_restores_exactly(small_and
             "rows_after": n_small,
             "rows_removed": n_full - n_small,
             "current_version": 2,
-        }
+        },
     ]
     # refused: the store is as it was, and no staged file is left behind
     pd.testing.assert_frame_equal(_sorted(store.records()), _sorted(full_records))

@@ -64,7 +64,12 @@ def e2e_store(tmp_path_factory) -> Path:
 
 @contextlib.contextmanager
 def streamlit_server(
-    store: Path, log_path: Path, args=(), env=None, before_start=None, launcher=("streamlit", "run")
+    store: Path,
+    log_path: Path,
+    args=(),
+    env=None,
+    before_start=None,
+    launcher=("streamlit", "run"),
 ):
     """``streamlit run app.py`` on a free port with store root ``store``; yields its base URL.
 
@@ -98,7 +103,7 @@ def streamlit_server(
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(
-                    f"streamlit exited with {proc.returncode}:\n{log_path.read_text()}"
+                    f"streamlit exited with {proc.returncode}:\n{log_path.read_text()}",
                 )
             try:
                 with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
@@ -108,7 +113,7 @@ def streamlit_server(
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError(
-                    f"streamlit not healthy after {SERVER_START_TIMEOUT} s:\n{log_path.read_text()}"
+                    f"streamlit not healthy after {SERVER_START_TIMEOUT} s:\n{log_path.read_text()}",
                 )
             time.sleep(0.5)
         yield base
@@ -163,13 +168,14 @@ class PageLog:
         a navigation right after an upload cancels the progress bar's chunk), or of the
         app's own static files (``/app/static/``: a page change cancels a sprite the draw
         control's CSS was still fetching). A missing
-        asset still shows, as an HTTP error, which ``assert_clean`` checks separately."""
+        asset still shows, as an HTTP error, which ``assert_clean`` checks separately.
+        """
 
         def cancelled(f: str) -> bool:
             url = f.rsplit(" ", 1)[0]
             path = urlparse(url).path
             own_chunk = _is_local(url) and path.startswith(
-                ("/static/js/", "/static/css/", "/app/static/")
+                ("/static/js/", "/static/css/", "/app/static/"),
             )
             return f.endswith("net::ERR_ABORTED") and (url in self.served or own_chunk)
 
@@ -226,7 +232,7 @@ def page(browser, app_server, page_log):
         lambda msg: (
             msg.type == "error"
             and page_log.console_errors.append(
-                f"{msg.text} [{(msg.location or {}).get('url', '')}]"
+                f"{msg.text} [{(msg.location or {}).get('url', '')}]",
             )
         ),
     )
@@ -263,6 +269,6 @@ def pytest_runtest_makereport(item, call):
     log = item.funcargs.get("page_log")
     if log is not None:
         (ARTIFACTS / f"{stem}.log.json").write_text(
-            json.dumps(log.__dict__, indent=1, default=sorted)
+            json.dumps(log.__dict__, indent=1, default=sorted),
         )
     rep.sections.append(("artifacts", f"screenshot and log saved under {ARTIFACTS}/{stem}.*"))

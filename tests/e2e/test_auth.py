@@ -52,7 +52,7 @@ def auth_env(tmp_path_factory):
     root = tmp_path_factory.mktemp("auth-store")
     (root / "bundled").symlink_to(open_dataset("bundled").path, target_is_directory=True)
     police = ROOT / "geodata" / "police_uk"
-    month = sorted(police.glob("*.csv"))[-1]
+    month = max(police.glob("*.csv"))
     src = root / "src"
     src.mkdir()
     shutil.copy(month, src / month.name)
@@ -85,7 +85,7 @@ def auth_server(oidc_provider, auth_env, tmp_path_factory, start_streamlit):
             'client_id = "hotspots-test"\n'
             'client_secret = "hotspots-test-secret"\n'
             f'server_metadata_url = "{oidc_provider}/.well-known/openid-configuration"\n'
-            'client_kwargs = { scope = "openid email profile" }\n'
+            'client_kwargs = { scope = "openid email profile" }\n',
         ),
     ) as base:
         yield base, audit_log
@@ -118,7 +118,7 @@ def _datasets_table(page) -> str:
     page.goto(page.url.split("?")[0].rsplit("/", 1)[0] + "/Data")
     page.get_by_text("Datasets", exact=True).wait_for()
     table = page.get_by_test_id("stDataFrame").filter(
-        has=page.locator("td", has_text=re.compile(r"^bundled$"))
+        has=page.locator("td", has_text=re.compile(r"^bundled$")),
     )
     table.locator("td").first.wait_for(state="attached")
     text = table.first.text_content()
@@ -171,7 +171,7 @@ def test_analyst_sees_exports_and_uploads_privately(browser, auth_server, auth_e
     assert got.value.suggested_filename.endswith(".csv")
     assert RESTRICTED in _datasets_table(page)
     # her upload goes into a dataset she names, restricted to her team
-    month = sorted((ROOT / "geodata" / "police_uk").glob("*.csv"))[0]
+    month = min((ROOT / "geodata" / "police_uk").glob("*.csv"))
     page.get_by_text("a dataset of your own (name it)", exact=True).click()  # not the real one
     page.get_by_label("Dataset name").fill("Ana Upload")
     page.get_by_label("Dataset name").press("Enter")

@@ -104,7 +104,8 @@ def test_pack_html_has_no_serious_axe_violations(browser, tmp_path):
 @pytest.mark.parametrize("width", WIDTHS)
 def test_data_page_drop_zone_has_no_presentation_role_conflict(page, width):
     """Streamlit draws the uploader's drop zone as role="presentation" with a name (axe:
-    presentation-role-conflict, minor, found at 1366 px); the page gives it the role "group"."""
+    presentation-role-conflict, minor, found at 1366 px); the page gives it the role "group".
+    """
     page.set_viewport_size({"width": width, "height": 900})
     open_app(page, "Data")
     zone = page.get_by_test_id("stFileUploaderDropzone").first

@@ -114,7 +114,9 @@ def open_app(page: Page, path: str = "", **query: str) -> None:
     url = f"{page.app_url}/{path}" + ("?" + urlencode(query) if query else "")
     page.goto(url)
     expect(page.get_by_test_id("stApp")).to_have_attribute(
-        "data-test-script-state", "notRunning", timeout=180_000
+        "data-test-script-state",
+        "notRunning",
+        timeout=180_000,
     )
 
 
@@ -134,7 +136,7 @@ def map_frame(page: Page, timeout_s: float = 60) -> Frame:
             if loc.count() == 1:
                 frame = loc.element_handle(timeout=5_000).content_frame()
                 ready = frame is not None and frame.evaluate(
-                    "() => !!(window.map && window.map._loaded) && (window.__hsProbe = (window.__hsProbe || 0) + 1)"
+                    "() => !!(window.map && window.map._loaded) && (window.__hsProbe = (window.__hsProbe || 0) + 1)",
                 )
                 box = loc.bounding_box()
                 last = f"map ready: {bool(ready)}, iframe box: {box}"
@@ -204,10 +206,12 @@ def bundled_counts() -> dict[str, int]:
         "q1_asb": int((q1[S.CATEGORY] == S.ASB).sum()),
         "mar": int((q1[S.MONTH] == "2024-03").sum()),
         "feb_mar_asb": int(
-            (q1[S.MONTH].isin(["2024-02", "2024-03"]) & (q1[S.CATEGORY] == S.ASB)).sum()
+            (q1[S.MONTH].isin(["2024-02", "2024-03"]) & (q1[S.CATEGORY] == S.ASB)).sum(),
         ),
         "permalink": int(
-            ((feb_mar[S.CATEGORY] == S.ASB) & (feb_mar[S.WARD_CODE].fillna("") == POOLE_TOWN)).sum()
+            (
+                (feb_mar[S.CATEGORY] == S.ASB) & (feb_mar[S.WARD_CODE].fillna("") == POOLE_TOWN)
+            ).sum(),
         ),
     }
 
@@ -222,7 +226,7 @@ def test_map_draws_offline(page, page_log, bundled_counts):
     expect(frame.locator(".leaflet-container")).to_be_visible()
     expect(frame.locator(".leaflet-control-zoom")).to_be_visible()
     expect(frame.locator(".hs-legend")).to_contain_text(
-        "Hotspot (number = rank; click for details)"
+        "Hotspot (number = rank; click for details)",
     )
     expect(frame.locator("img.leaflet-image-layer")).to_have_count(1)  # the density surface
     # prefer_canvas: the outline, wards, locations and hotspots are drawn on one canvas
@@ -253,7 +257,7 @@ def test_clicking_a_hotspot_shows_its_details(page, page_log):
     click_hotspot(page, frame, second["hotspot_id"])
     # the popup opens in the map, and the page's details panel follows the click
     expect(frame.locator(".leaflet-popup-content")).to_contain_text(
-        f"Hotspot ID{second['hotspot_id']}"
+        f"Hotspot ID{second['hotspot_id']}",
     )
     expect(details_heading(page)).to_have_text(html.unescape(second["name"]), timeout=60_000)
     picker = combobox(page, "Hotspot details (or click one on the map)")
@@ -290,7 +294,7 @@ def test_choices_follow_sidebar_navigation(page, page_log, bundled_counts):
     expect(combobox(page, "From")).to_have_value("2024-02")
     page.get_by_test_id("stSidebar").get_by_role("button", name="ASB", exact=True).click()
     expect(page.get_by_test_id("stMultiSelect").first.locator("[data-tag]")).to_have_text(
-        ["Anti-social behaviour"]
+        ["Anti-social behaviour"],
     )
     expect(page).to_have_url(re.compile(r"[?&]cats=asb(&|$)"))
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Hotspot map").click()
@@ -412,12 +416,15 @@ def test_script_in_a_location_is_shown_as_text(page, page_log):
 
 
 @pytest.mark.parametrize(
-    "path", ["Seasonal_comparison", "Ward_view", "Patrol_planning"], ids=lambda p: p.lower()
+    "path",
+    ["Seasonal_comparison", "Ward_view", "Patrol_planning"],
+    ids=lambda p: p.lower(),
 )
 def test_every_page_map_draws(page, page_log, path):
     """The maps of the other pages draw too (not only the hotspot map): Leaflet in a sized
     frame, and no script error anywhere on the page (a layer defined after the layer
-    control once left the Seasonal page's map empty)."""
+    control once left the Seasonal page's map empty).
+    """
     open_app(page, path)
     frame_el = page.locator(IFRAME).first
     expect(frame_el).to_be_visible(timeout=60_000)
@@ -442,7 +449,8 @@ _JS_CHANGE_CLASSES = """() => {
 def test_seasonal_change_map_colours_each_hotspot_by_its_class(page, page_log):
     """Issue 22 item 7: the Seasonal change map draws the hotspots (over the whole
     comparison area, gone ones included) each in its class's colour, several classes,
-    and the legend under it gives the number of hotspots per class."""
+    and the legend under it gives the number of hotspots per class.
+    """
     from hotspots.present.palettes import CHANGE_COLOURS
 
     open_app(page, "Seasonal_comparison")
@@ -463,7 +471,9 @@ def test_seasonal_change_map_colours_each_hotspot_by_its_class(page, page_log):
 
 def _wait_run(page: Page) -> None:
     expect(page.get_by_test_id("stApp")).to_have_attribute(
-        "data-test-script-state", "notRunning", timeout=180_000
+        "data-test-script-state",
+        "notRunning",
+        timeout=180_000,
     )
 
 
@@ -471,7 +481,8 @@ def _pick(page: Page, label: str, option: str) -> None:
     """Choose in a selectbox by typing (long option lists are drawn only in part).
 
     Waits for the previous rerun first: while it runs, the old widget can still be in the
-    page beside its replacement."""
+    page beside its replacement.
+    """
     _wait_run(page)
     box = combobox(page, label)
     box.click()
@@ -482,7 +493,8 @@ def _pick(page: Page, label: str, option: str) -> None:
 
 def test_seasonal_dataset_switch_never_gives_a_verdict_on_bad_windows(page, page_log):
     """Switching dataset on the Seasonal page resets the windows to the new data's default
-    evaluation (never all to one month), and overlapping windows get a message, no verdict."""
+    evaluation (never all to one month), and overlapping windows get a message, no verdict.
+    """
     open_app(page, "Seasonal_comparison")
     main = page.get_by_test_id("stMain")
     expect(main.get_by_text("Jan–Feb 2019 → Jan–Feb 2024")).to_be_visible(timeout=60_000)

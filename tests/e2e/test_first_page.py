@@ -31,7 +31,10 @@ def warm_server(tmp_path_factory, start_streamlit):
     (root / "bundled").symlink_to(shared, target_is_directory=True)
     log = tmp_path_factory.mktemp("first-page-server") / "streamlit.log"
     with start_streamlit(
-        root, log, env={"HOTSPOTS_WARM_UP": "1"}, launcher=("hotspots.ui.serve",)
+        root,
+        log,
+        env={"HOTSPOTS_WARM_UP": "1"},
+        launcher=("hotspots.ui.serve",),
     ) as base:
         yield base, root
 
@@ -48,7 +51,9 @@ def test_first_page_after_start_shows_content_or_preparing_then_the_overview(bro
         expect(heading.or_(preparing).first).to_be_visible(timeout=SHOWS_SOMETHING_S * 1000)
         shown_after = time.monotonic() - t0
         expect(page.get_by_test_id("stApp")).to_have_attribute(
-            "data-test-script-state", "notRunning", timeout=PAGE_READY_S * 1000
+            "data-test-script-state",
+            "notRunning",
+            timeout=PAGE_READY_S * 1000,
         )
         expect(heading).to_be_visible(timeout=PAGE_READY_S * 1000)
         expect(page.get_by_text("What is new")).to_be_visible(timeout=PAGE_READY_S * 1000)
@@ -70,11 +75,13 @@ def test_a_later_session_is_not_told_to_wait(browser, warm_server):
             """new MutationObserver(() => {
                  if (/Preparing the data/.test(document.body ? document.body.innerText : ''))
                    window.__sawPreparing = true;
-               }).observe(document, {subtree: true, childList: true, characterData: true});"""
+               }).observe(document, {subtree: true, childList: true, characterData: true});""",
         )
         page.goto(base)
         expect(page.get_by_test_id("stApp")).to_have_attribute(
-            "data-test-script-state", "notRunning", timeout=PAGE_READY_S * 1000
+            "data-test-script-state",
+            "notRunning",
+            timeout=PAGE_READY_S * 1000,
         )
         expect(page.get_by_text("What is new")).to_be_visible(timeout=PAGE_READY_S * 1000)
         assert not page.evaluate("() => !!window.__sawPreparing")

@@ -38,7 +38,7 @@ def _payload_csv() -> bytes:
         w.writerow(
             ["", "2024-02", "Dorset Police", "Dorset Police", "-1.843000", "50.745000",
              PAYLOADS[i % len(PAYLOADS)], "E01015431", PAYLOADS[2], "Anti-social behaviour",
-             PAYLOADS[3], PAYLOADS[0]]
+             PAYLOADS[3], PAYLOADS[0]],
         )  # fmt: skip
     w.writerow(["=1+2", "2024-13", "x", "x", "", "", PAYLOADS[0], "", "", "Drugs", "", ""])
     return buf.getvalue().encode()
@@ -56,12 +56,12 @@ def test_payloads_never_reach_the_network_or_become_markup(page, page_log):
     open_app(page, "Data")
     page.get_by_text("Uploaded data (Data page)", exact=True).click()  # not the real dataset
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
-        files=[{"name": FILE_NAME, "mimeType": "text/csv", "buffer": _payload_csv()}]
+        files=[{"name": FILE_NAME, "mimeType": "text/csv", "buffer": _payload_csv()}],
     )
     page.get_by_role("button", name="Import into the uploaded dataset").click()
     # 121 rows read: 120 accepted, 1 rejected (the report of this import, not an earlier one)
     expect(page.get_by_text("121 = 120 + 1 + 0 + 0 (every row accounted for)")).to_be_visible(
-        timeout=120_000
+        timeout=120_000,
     )
     body = page.get_by_test_id("stMain").inner_text()
     assert "/tmp" not in body  # the upload's own name, never the server's temp path

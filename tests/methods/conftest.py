@@ -44,7 +44,8 @@ def _make_records(
     cats = np.repeat(np.array(per_row(category, S.ASB), dtype=object), counts)
     locs = np.repeat(
         np.array(
-            per_row(location, [f"On or near Toy Road {i}" for i in range(len(rows))]), dtype=object
+            per_row(location, [f"On or near Toy Road {i}" for i in range(len(rows))]),
+            dtype=object,
         ),
         counts,
     )
@@ -63,7 +64,7 @@ def _make_records(
             S.LOCATION: locs,
             S.WARD_NAME: wards,
             S.IN_BCP: True,
-        }
+        },
     )
     return S.conform(df)
 

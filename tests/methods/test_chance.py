@@ -81,7 +81,7 @@ def test_model_falls_back_to_uniform_off_map_points(make_records):
     m = C.chance_model(recs, sq, area_m2=1e6)
     assert m.kind == C.UNIFORM and "exact coordinates" in m.note
     assert m.disc_share(np.array([0.0]), np.array([0.0]), 100.0)[0] == pytest.approx(
-        np.pi * 1e4 / 1e6
+        np.pi * 1e4 / 1e6,
     )
 
 
@@ -136,7 +136,8 @@ def noise_setup(bundled_records):
 @pytest.mark.slow
 def test_snapped_noise_gives_at_most_one_hotspot_per_method(noise_setup):
     """Acceptance (issue 18): 10 seeds of uniform-then-snapped noise with a real month's
-    count; on average at most 1 hotspot per method at BCP scale and in Bournemouth Central."""
+    count; on average at most 1 hotspot per method at BCP scale and in Bournemouth Central.
+    """
     from hotspots.methods.detect import detect
 
     month, px, py, tree, outline = noise_setup
@@ -155,11 +156,12 @@ def test_snapped_noise_gives_at_most_one_hotspot_per_method(noise_setup):
 def test_palm_family_wise_false_hotspot_rate_at_most_5_percent(noise_setup, no_places):
     """Issue 18 item 2: over 200 seeds of snapped noise in Bournemouth Central (eps 50 m,
     automatic min points) at most 5% of seeds have any core location; so too for
-    uniform noise with exact coordinates in a 1 km square (the uniform model)."""
+    uniform noise with exact coordinates in a 1 km square (the uniform model).
+    """
     from hotspots.methods.dbscan import dbscan_hotspots
     from hotspots.methods.detect import study_area
 
-    month, px, py, tree, outline = noise_setup
+    month, _px, _py, _tree, _outline = noise_setup
     ward = study_area("Bournemouth Central")
     n_ward = int(shapely.contains_xy(ward.geometry, month[S.X], month[S.Y]).sum())
     # snapped noise in the ward: the ward's share of uniform BCP noise, as many as a month
@@ -189,7 +191,8 @@ def test_palm_family_wise_false_hotspot_rate_at_most_5_percent(noise_setup, no_p
 
 def test_real_months_keep_the_known_places(bundled_records):
     """Acceptance: the real months keep Poole Bus Station, Bournemouth Square and the
-    Lansdowne among the hotspots of DBSCAN and KDE under the map-point model."""
+    Lansdowne among the hotspots of DBSCAN and KDE under the map-point model.
+    """
     from hotspots.methods.detect import detect
 
     recs = filter_records(bundled_records, months=("2024-01", "2024-03"))
@@ -202,7 +205,8 @@ def test_real_months_keep_the_known_places(bundled_records):
 
 def test_poisson_isf_equals_scipy_stats_on_a_grid():
     """The scipy.special bisection gives scipy.stats.poisson.isf exactly (no scipy.stats
-    import on the command line's path)."""
+    import on the command line's path).
+    """
     from scipy import stats
 
     from hotspots.methods.chance import poisson_isf
@@ -219,7 +223,8 @@ def test_poisson_isf_equals_scipy_stats_on_a_grid():
 
 def test_catchments_are_kept_on_disk_for_the_next_process(tmp_path, monkeypatch):
     """A new process reads the clipped Voronoi areas from the store root's cache, keyed by
-    the points and the land; a damaged file is computed again."""
+    the points and the land; a damaged file is computed again.
+    """
     monkeypatch.setenv("HOTSPOTS_STORE", str(tmp_path))
     rng = np.random.default_rng(5)
     x, y = rng.uniform(0, 1000, 40), rng.uniform(0, 1000, 40)

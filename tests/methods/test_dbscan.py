@@ -56,7 +56,7 @@ def test_bad_buffer_and_records_are_refused(make_records, no_places):
 def test_toy_labels_written_out(make_records, no_places):
     # two groups 1 km apart and a lone location
     recs = make_records(
-        [(0, 0, 5), (10, 0, 3), (0, 10, 2), (1000, 1000, 6), (500, 500, 1), (1015, 1000, 1)]
+        [(0, 0, 5), (10, 0, 3), (0, 10, 2), (1000, 1000, 6), (500, 500, 1), (1015, 1000, 1)],
     )
     res = dbscan_hotspots(recs, eps_m=20, min_points=5, buffer_m=10, gazetteer=no_places)
     # locations in first-seen order; (0,0),(10,0),(0,10) all hold 10 records within 20 m
@@ -118,7 +118,8 @@ def test_same_core_and_noise_as_scikit_learn_on_raw_records(make_records, no_pla
     # 250 snap points in three towns plus background; 3,000 records, skewed counts
     centres = np.array([[0, 0], [1500, 300], [600, 1800]])
     locs = np.vstack(
-        [c + rng.normal(0, 150, size=(70, 2)) for c in centres] + [rng.uniform(-500, 2500, (40, 2))]
+        [c + rng.normal(0, 150, size=(70, 2)) for c in centres]
+        + [rng.uniform(-500, 2500, (40, 2))],
     ).round(0)
     p = rng.pareto(1.2, len(locs)) + 0.2
     which = rng.choice(len(locs), size=3000, p=p / p.sum())
@@ -126,7 +127,7 @@ def test_same_core_and_noise_as_scikit_learn_on_raw_records(make_records, no_pla
     recs = make_records(np.c_[x, y, np.ones(len(x))])
     eps, mp = 90.0, 40
     res = dbscan_hotspots(recs, eps_m=eps, min_points=mp, gazetteer=no_places)
-    raw, raw_core_rec, pts = _raw_vs_weighted(x, y, eps, mp)
+    raw, raw_core_rec, _pts = _raw_vs_weighted(x, y, eps, mp)
     inv = res.points.inverse
     # identical core sets: every record at a core location is core, and only those
     assert np.array_equal(res.core[inv], raw_core_rec)

@@ -188,7 +188,7 @@ def test_importance_floor_keeps_big_or_intense_hotspots():
             S.RANK: [1, 2, 3, 4],
             S.COUNT: [50, 10, 3, 1],
             S.SHARE: [0.05, 0.01, 0.003, 0.001],
-        }
+        },
     )
     import geopandas as gpd
 

@@ -302,9 +302,9 @@ class TestGistar:
         assert default_cell_size_m(square(0, 0, 600)) == 50  # never below the map-point spacing
 
     def test_study_grid_excludes_edge_touching_cells(self):
-        grid, mask = study_grid(square(0, 0, 300), 100)
+        _grid, mask = study_grid(square(0, 0, 300), 100)
         assert mask.sum() == 9  # the 3 x 3 cells inside; neighbours touching the edge are out
-        grid2, mask2 = study_grid(square(50, 50, 300), 100)
+        _grid2, mask2 = study_grid(square(50, 50, 300), 100)
         assert mask2.sum() == 16  # a shifted square overlaps 4 x 4 anchored cells
 
     def test_real_bcp_2024(self, bcp_2024):
@@ -319,7 +319,8 @@ class TestGistar:
 
 
 @pytest.mark.parametrize(
-    "spec,cell", [("Poole", 100), ("town-centre", 25), ("Poole Bus Station@300", 50)]
+    "spec,cell",
+    [("Poole", 100), ("town-centre", 25), ("Poole Bus Station@300", 50)],
 )
 def test_study_grid_matches_brute_force(spec, cell):
     """The fast mask equals testing every cell square for a positive-area overlap."""
@@ -426,7 +427,8 @@ class TestConditionalPermutation:
         assert conditional_permutation_p(np.empty(0), np.empty(0), np.empty(0, int)).shape == (0,)
 
     @pytest.mark.parametrize(
-        "m,fdr,expected", [(16_986, True, 99_999), (400, True, 1_999), (16_986, False, 999)]
+        "m,fdr,expected",
+        [(16_986, True, 99_999), (400, True, 1_999), (16_986, False, 999)],
     )
     def test_auto_permutations(self, m, fdr, expected):
         assert auto_permutations(m, 0.05, fdr) == expected
@@ -487,7 +489,7 @@ class TestRealInference:
         from esda.crand import crand
         from esda.getisord import G_Local, _g_local_star_crand
 
-        grid, mask, counts = bcp_counts(bcp_2024)
+        _grid, mask, counts = bcp_counts(bcp_2024)
         w = esda_band(libpysal, mask)
         y = counts[mask]
         with warnings.catch_warnings():
@@ -514,7 +516,7 @@ TOY_SHARE = np.array(
         [0.05, 0.10, 0.10, 0.00],
         [0.00, 0.10, 0.15, 0.05],
         [0.05, 0.00, 0.05, 0.15],
-    ]
+    ],
 )
 TOY_COUNTS = np.array(
     [
@@ -522,7 +524,7 @@ TOY_COUNTS = np.array(
         [0.0, 9.0, 0.0, 0.0],
         [0.0, 0.0, 0.0, 0.0],
         [1.0, 0.0, 0.0, 1.0],
-    ]
+    ],
 )
 TOY_NEIGHBOURS = {
     (i, j): [(a, b) for a in range(4) for b in range(4) if abs(a - i) + abs(b - j) <= 1]
@@ -534,7 +536,8 @@ TOY_NEIGHBOURS = {
 class TestMapPointInference:
     def test_band_sum_is_binomial_against_brute_force_multinomial(self):
         """The exact tail equals a brute-force Monte Carlo of the multinomial null: 200,000
-        draws of the 12 records over the 16 cells, neighbourhood sums by explicit loops."""
+        draws of the 12 records over the 16 cells, neighbourhood sums by explicit loops.
+        """
         z = gistar_grid_z(TOY_COUNTS, 100.0, 100.0)
         p = binomial_grid_p(TOY_COUNTS, TOY_SHARE, 100.0, 100.0, z=z)
         rng = np.random.default_rng(11)
@@ -565,7 +568,8 @@ class TestMapPointInference:
 
     def test_busy_but_below_its_map_points_is_not_hot(self):
         """A cell above the area's mean count but below what its many map points make
-        likely gets the upper tail (p near 1), not the lower one."""
+        likely gets the upper tail (p near 1), not the lower one.
+        """
         counts = np.zeros((4, 4))
         counts[0, 0], counts[3, 3] = 3.0, 1.0
         share = np.full((4, 4), 0.01)
@@ -582,7 +586,8 @@ class TestMapPointInference:
 
     def test_real_quarter_uses_map_points_by_default(self, bcp_2024):
         """Records on police.uk map points: the exact test, no permutations; Bournemouth
-        Square's cell is hot and the permutation path is still one setting away."""
+        Square's cell is hot and the permutation path is still one setting away.
+        """
         r = gistar(bcp_2024)
         assert r.inference == MAP_POINT_INFERENCE and r.permutations == 0
         assert any("police.uk map points" in n for n in r.notes)
@@ -600,7 +605,8 @@ class TestMapPointInference:
     def test_chance_records_rarely_give_a_hot_cell(self, bcp_2024):
         """Records drawn from the map-point model itself (a real month's count, 100 seeds):
         at most 9 of 100 seeds have any hot cell after BH, at BCP scale and in Bournemouth
-        Central alone (9 bounds a 5% rate: P(>= 10 of 100) = 0.03). Measured 0 and 4."""
+        Central alone (9 bounds a 5% rate: P(>= 10 of 100) = 0.03). Measured 0 and 4.
+        """
         from hotspots.data.areas import records_in_area
         from hotspots.methods import chance as C
         from hotspots.methods.detect import study_area
@@ -627,7 +633,7 @@ class TestMapPointInference:
 
     def test_exact_coordinates_fall_back_to_permutation(self, bcp_2024):
         recs = bcp_2024.assign(
-            **{S.X: bcp_2024[S.X] + 3.0, S.SOURCE: S.SOURCE_FORCE_EXPORT}
+            **{S.X: bcp_2024[S.X] + 3.0, S.SOURCE: S.SOURCE_FORCE_EXPORT},
         )  # not on map points
         r = gistar(recs)
         assert r.inference == "permutation" and r.permutations == 99_999

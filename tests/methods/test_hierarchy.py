@@ -49,8 +49,8 @@ def _records(x, y, w, location="On or near High Street"):
                 S.CATEGORY: "Anti-social behaviour",
                 S.LOCATION: location,
                 S.MONTH: "2024-01",
-            }
-        )
+            },
+        ),
     )
 
 
@@ -82,7 +82,8 @@ def test_two_peaks_with_a_valley_give_two_crests_busier_first():
 
 def test_a_bump_on_a_slope_is_not_a_valley():
     """A smaller clump 120 m from a bigger one: the density has no valley deep enough
-    (sqrt(peak) - sqrt(saddle) < 1), so the bump merges into the big peak."""
+    (sqrt(peak) - sqrt(saddle) < 1), so the bump merges into the big peak.
+    """
     ax, ay, aw = _clump(X0, Y0, 9, 20)
     bx, by, bw = _clump(X0 + 120, Y0, 4, 6)
     crests = H.peak_crests(np.r_[ax, bx], np.r_[ay, by], np.r_[aw, bw])
@@ -194,7 +195,8 @@ def test_no_large_hotspot_without_children(one_and_three, method):
 @pytest.mark.parametrize("method", ["dbscan", "kde", "gistar"])
 def test_the_square_is_named_for_itself_or_the_town_centre(one_and_three, method):
     """Acceptance: the hotspot holding Bournemouth Square is named for the Square or the
-    town centre and, when it is split, has the Square as a child."""
+    town centre and, when it is split, has the Square as a child.
+    """
     _, three = one_and_three
     h = detect(three, method).hotspots
     gz = load_boundaries().gazetteer
@@ -223,7 +225,8 @@ def _iou(a, b) -> float:
 @pytest.mark.parametrize("method", ["dbscan", "kde", "gistar", "grid"])
 def test_names_stay_put_with_one_month(one_and_three, method):
     """Acceptance: the same hotspot (same level, outlines overlapping by half or more)
-    holding the same gazetteer place has the same name with 1 and with 3 months."""
+    holding the same gazetteer place has the same name with 1 and with 3 months.
+    """
     one, three = one_and_three
     a, b = detect(three, method).hotspots, detect(one, method).hotspots
     gz = load_boundaries().gazetteer

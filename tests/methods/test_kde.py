@@ -115,7 +115,8 @@ def test_gaussian_matches_exact_sum(monkeypatch, seed, sd, path):
 
 def test_gaussian_fft_is_the_path_at_bcp_scale_and_agrees_with_scipy_and_sklearn():
     """A BCP-sized grid takes the FFT split; on a small case it equals scipy's and
-    scikit-learn's Gaussian KDE (both exact sums; ours is records per km²)."""
+    scikit-learn's Gaussian KDE (both exact sums; ours is records per km²).
+    """
     from scipy.stats import multivariate_normal
     from sklearn.neighbors import KernelDensity
 
@@ -169,7 +170,12 @@ def test_single_point_by_hand():
 def test_gaussian_single_point_by_hand():
     g = Grid(0.0, 0.0, 10.0, 41, 41)
     d = kernel_density(
-        np.array([205.0]), np.array([205.0]), None, g, bandwidth_m=50.0, kernel="gaussian"
+        np.array([205.0]),
+        np.array([205.0]),
+        None,
+        g,
+        bandwidth_m=50.0,
+        kernel="gaussian",
     )
     assert d[20, 20] == pytest.approx(1 / (2 * math.pi * 2500) * 1e6)  # 63.66 per km²
     assert d[20, 25] == pytest.approx(math.exp(-0.5) * d[20, 20])
@@ -217,7 +223,7 @@ def test_automatic_choices_are_announced(make_records, no_places):
     assert q.cell_size_m == 25.0  # bounding box 10 km x 5 km: 5000 / 250 = 20, floor 25
     assert any("cell size set to 25 m" in n for n in q.notes)
     radius = kde_mod._sig2(
-        auto_bandwidth_m(unique_locations(recs[S.X].to_numpy(), recs[S.Y].to_numpy()))
+        auto_bandwidth_m(unique_locations(recs[S.X].to_numpy(), recs[S.Y].to_numpy())),
     )
     assert q.bandwidth_m == radius
     assert any(f"bandwidth (quartic radius) set to {radius:g} m" in n for n in q.notes)
@@ -240,7 +246,12 @@ def test_two_separate_hotspots_from_top_share(make_records, no_places):
     rows = [(0, 0, 50), (2000, 0, 30)] + [(x, 900, 1) for x in range(0, 2001, 250)]
     recs = make_records(rows, location=["On or near West", "On or near East"] + ["bg"] * 9)
     res = kde_hotspots(
-        recs, cell_size_m=20, bandwidth_m=100, top_share=0.005, area=box, gazetteer=no_places
+        recs,
+        cell_size_m=20,
+        bandwidth_m=100,
+        top_share=0.005,
+        area=box,
+        gazetteer=no_places,
     )
     hot = res.hotspots
     assert hot[S.COUNT].tolist() == [50, 30]
@@ -264,7 +275,12 @@ def test_area_clips_records_and_cells(make_records, no_places):
     area = Area("box", "polygon", "box", shapely.box(-500, -500, 500, 500))
     recs = make_records([(0, 0, 20), (100, 50, 5), (3000, 3000, 40)])
     res = kde_hotspots(
-        recs, cell_size_m=50, bandwidth_m=150, top_share=0.05, area=area, gazetteer=no_places
+        recs,
+        cell_size_m=50,
+        bandwidth_m=150,
+        top_share=0.05,
+        area=area,
+        gazetteer=no_places,
     )
     assert res.n_records == 25
     assert res.area_name == "box"
@@ -301,7 +317,8 @@ def test_real_2024_top_hotspots_include_town_centre_and_poole_bus_station(bcp_20
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_cell_areas_are_the_dissolved_squares(seed):
     """Areas from the mask's components equal the old union of every square (shapes,
-    areas, cell counts, peaks), with corner-touching cells kept apart and holes kept."""
+    areas, cell counts, peaks), with corner-touching cells kept apart and holes kept.
+    """
     from hotspots.methods.grid import cell_polygons
     from hotspots.methods.kde import cell_areas
     from hotspots.methods.naming import dissolve_cells

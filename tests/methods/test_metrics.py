@@ -81,7 +81,7 @@ def test_coverage_curve_by_hand():
     assert record_share_at(curve, 0.1) == pytest.approx(0.25)  # from the origin
     assert record_share_at(curve, 0.9) == pytest.approx(50 / 60)  # flat after the last unit
     assert area_share_for(curve, 0.7) == pytest.approx(
-        0.3 + 0.1 * (0.7 - 40 / 60) / (0.75 - 40 / 60)
+        0.3 + 0.1 * (0.7 - 40 / 60) / (0.75 - 40 / 60),
     )
     assert area_share_for(curve, 0.5) == pytest.approx(0.2)
     assert np.isnan(area_share_for(curve, 0.9))  # never reached

@@ -164,7 +164,8 @@ def test_a_place_250_m_from_the_busiest_location_does_not_name_it(make_records, 
     # "Far End" is inside the long polygon and within 100 m of the record-weighted centre,
     # but 250 m from the busiest location: it is considered, the streets name the hotspot
     recs = make_records(
-        [(0, 0, 6), (300, 0, 4)], location=["On or near Old Christchurch Road", "On or near Lane"]
+        [(0, 0, 6), (300, 0, 4)],
+        location=["On or near Old Christchurch Road", "On or near Lane"],
     )
     places = toy_places([("Far End", 250, 0)])
     out = describe_hotspots(_polys(shapely.box(-20, -20, 320, 20)), recs, gazetteer=places)
@@ -173,11 +174,15 @@ def test_a_place_250_m_from_the_busiest_location_does_not_name_it(make_records, 
     # within 100 m of the busiest location: named, the boundary of 150 m is inclusive
     for x in (100, 150):
         out = describe_hotspots(
-            _polys(shapely.box(-20, -20, 320, 20)), recs, gazetteer=toy_places([("Near", x, 0)])
+            _polys(shapely.box(-20, -20, 320, 20)),
+            recs,
+            gazetteer=toy_places([("Near", x, 0)]),
         )
         assert out[S.NAME].tolist() == ["Near"]
     out = describe_hotspots(
-        _polys(shapely.box(-20, -20, 320, 20)), recs, gazetteer=toy_places([("Near", 151, 0)])
+        _polys(shapely.box(-20, -20, 320, 20)),
+        recs,
+        gazetteer=toy_places([("Near", 151, 0)]),
     )
     assert out[S.NAME].tolist() == ["Old Christchurch Road & Lane"]
 
@@ -220,7 +225,9 @@ def test_a_generic_label_is_qualified_by_the_nearest_street_and_the_ward(make_re
 
 
 def test_clashing_names_are_told_apart_by_street_or_ward_never_by_a_number(
-    make_records, toy_places, no_places
+    make_records,
+    toy_places,
+    no_places,
 ):
     # same leading street in two hotspots, same ward: each adds its own next street
     recs = make_records(
@@ -271,7 +278,8 @@ def test_grid_reference_is_the_last_resort(make_records, no_places):
         ward="Bournemouth Central",
     )
     polys = _polys(
-        shapely.box(407_990, 90_990, 408_010, 91_010), shapely.box(409_040, 91_220, 409_060, 91_240)
+        shapely.box(407_990, 90_990, 408_010, 91_010),
+        shapely.box(409_040, 91_220, 409_060, 91_240),
     )
     out = describe_hotspots(polys, recs, gazetteer=no_places)
     assert out[S.NAME].tolist() == [
@@ -281,11 +289,13 @@ def test_grid_reference_is_the_last_resort(make_records, no_places):
 
 
 def test_overlapping_hotspots_with_one_busiest_location_take_their_own_grid_reference(
-    make_records, no_places
+    make_records,
+    no_places,
 ):
     recs = make_records([(408_000, 91_000, 5)], location="On or near High Street", ward="W")
     polys = _polys(
-        shapely.box(407_990, 90_990, 408_010, 91_010), shapely.box(407_990, 90_990, 408_100, 91_010)
+        shapely.box(407_990, 90_990, 408_010, 91_010),
+        shapely.box(407_990, 90_990, 408_100, 91_010),
     )
     out = describe_hotspots(polys, recs, gazetteer=no_places)
     # a point inside each polygon (here its centre), not the shared busiest location
@@ -332,7 +342,10 @@ def test_labels_replace_point_in_polygon(make_records, no_places):
     polys = _polys(shapely.box(-10, -10, 60, 10), shapely.box(890, -10, 910, 10))
     # the record at (50, 0) is inside polygon 0 but labelled noise
     out = describe_hotspots(
-        polys, recs, labels=np.array([0, 0, -1, 1, 1, 1, 1]), gazetteer=no_places
+        polys,
+        recs,
+        labels=np.array([0, 0, -1, 1, 1, 1, 1]),
+        gazetteer=no_places,
     )
     assert out[S.COUNT].tolist() == [4, 2]
 
@@ -343,7 +356,9 @@ def test_empty_inputs_give_empty_frames_with_the_same_columns(make_records, no_p
     empty = describe_hotspots(_polys(), recs, gazetteer=no_places)
     assert len(empty) == 0 and list(empty.columns) == list(full.columns)
     none_in = describe_hotspots(
-        _polys(shapely.box(-1, -1, 1, 1)), make_records([]), gazetteer=no_places
+        _polys(shapely.box(-1, -1, 1, 1)),
+        make_records([]),
+        gazetteer=no_places,
     )
     assert none_in[S.COUNT].tolist() == [0]
     assert none_in[S.NAME].tolist() == ["Unnamed area"]
@@ -401,7 +416,8 @@ def test_a_hotspot_at_poole_bus_station_is_named_so(bcp_2024):
 def test_a_hotspot_far_from_places_gets_its_top_location(make_records):
     # 5 km north of BCP's northern edge: no bundled place within 300 m, no ward
     recs = make_records(
-        [(410_000, 106_000, 5), (410_030, 106_000, 1)], location=["On or near Far Lane", "x"]
+        [(410_000, 106_000, 5), (410_030, 106_000, 1)],
+        location=["On or near Far Lane", "x"],
     )
     out = describe_hotspots(_polys(shapely.box(409_900, 105_900, 410_100, 106_100)), recs)
     assert out[S.NAME].tolist() == ["Far Lane"]

@@ -86,7 +86,10 @@ def test_a_registered_method_runs_through_detect_with_the_fixed_schema(monkeypat
     from hotspots.validation import Interval, Real
 
     spec = Method(
-        "centroid", "A disc round the mean", {"radius_m": [Interval(Real, 0, None), None]}, centroid
+        "centroid",
+        "A disc round the mean",
+        {"radius_m": [Interval(Real, 0, None), None]},
+        centroid,
     )
     monkeypatch.setitem(registry._REGISTRY, "centroid", spec)
     recs = make_records([(408_700, 91_200, 30), (408_750, 91_200, 20)])

@@ -34,7 +34,8 @@ def make_records(
 
     def per_row(v):
         return np.repeat(
-            np.array([v] * len(rows) if isinstance(v, str) else v, dtype=object), counts
+            np.array([v] * len(rows) if isinstance(v, str) else v, dtype=object),
+            counts,
         )
 
     df = pd.DataFrame(
@@ -51,7 +52,7 @@ def make_records(
             S.WARD_NAME: ward,
             S.IN_BCP: True,
             S.SIMULATED: simulated,
-        }
+        },
     )
     return S.conform(df)
 

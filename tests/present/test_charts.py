@@ -32,7 +32,7 @@ def test_month_runs_split_at_missing_months_and_ignore_input_order():
 def test_trend_chart_is_on_a_time_axis_sorted_with_gaps_as_gaps():
     df = pd.DataFrame(
         {"month": ["2024-03", "2019-01", "2019-02", "2023-12", "2024-01"],
-         "ASB": [1, 2, 3, 4, 5], "Crime": [6, 7, 8, 9, 10]}
+         "ASB": [1, 2, 3, 4, 5], "Crime": [6, 7, 8, 9, 10]},
     )  # fmt: skip
     chart = trend_chart(df, "t")
     enc = chart.to_dict()["encoding"]
@@ -75,7 +75,8 @@ def _legends_and_axes(spec) -> tuple[list[dict], list[dict]]:
 def test_no_chart_cuts_a_legend_or_category_label():
     """Issue 22: legends read "Violence and sex…" at 1366 px. Vega-Lite cuts legend labels
     at 160 px and axis labels at 180 px unless ``labelLimit`` is 0 (no limit); every chart
-    puts its legend under the plot, two entries a row, labels in full."""
+    puts its legend under the plot, two entries a row, labels in full.
+    """
     from hotspots.comparison.control_chart import control_chart
     from hotspots.present.charts import bar_chart, coverage_chart, yearly_chart
     from hotspots.present.whats_new import control_chart_figure

@@ -1,5 +1,6 @@
 """Tests for hotspots.present.data_page: the upload form, the validation report and the
-datasets table the Data page shows (the page's AppTests keep the import itself)."""
+datasets table the Data page shows (the page's AppTests keep the import itself).
+"""
 
 from __future__ import annotations
 
@@ -111,7 +112,7 @@ def test_audit_chain_message():
         "Hash chain whole: 1,234 lines (`hotspots audit verify`).",
     )
     ok, said = D.audit_chain_message(
-        {"ok": False, "first_break": {"file": "audit.log", "line": 7, "seq": 6, "problem": "x"}}
+        {"ok": False, "first_break": {"file": "audit.log", "line": 7, "seq": 6, "problem": "x"}},
     )
     assert not ok and "broken at audit.log line 7" in said.replace("\\", "").replace("\u200b", "")
 

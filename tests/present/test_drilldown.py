@@ -20,7 +20,7 @@ def _records():
                          "Anti-social behaviour", "Public order", "Drugs"],
             S.OUTCOME: ["Under investigation", None, "Offender given a caution", None,
                         None, "Unable to prosecute suspect", None],
-        }
+        },
     )  # fmt: skip
 
 

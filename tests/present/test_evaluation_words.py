@@ -80,7 +80,8 @@ class TestSmallCountsAsCounts:
 
 def test_cli_table_and_reading_agree_on_the_simulated_seasonal_response(capsys):
     """Issue 19 acceptance: the table's spillover and WDQ words are the reading's, group by
-    group, and a WDQ whose interval includes 0 is never read as diffusion or displacement."""
+    group, and a WDQ whose interval includes 0 is never read as diffusion or displacement.
+    """
     import json
 
     from hotspots.cli import main

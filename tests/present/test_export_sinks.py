@@ -64,7 +64,7 @@ def counts_by_sink(files: dict[str, str]) -> dict[str, dict[int, str]]:
             for w in ET.fromstring(text).iter(f"{GPX}wpt"):
                 rank = int(re.match(r"#(\d+)", w.findtext(f"{GPX}name")).group(1))
                 rows[rank] = _count(
-                    re.search(r"Records: ([^;]+)", w.findtext(f"{GPX}desc")).group(1)
+                    re.search(r"Records: ([^;]+)", w.findtext(f"{GPX}desc")).group(1),
                 )
             out[name] = rows
     return out
@@ -129,7 +129,7 @@ def test_every_sink_gives_the_same_counts_with_the_same_suppression(cli_files, r
     assert in_pack == reference
     html = pack_html(pack)
     small_rank = min(r for r, c in reference.items() if c == "<5")
-    assert re.search(rf"<td[^>]*>{small_rank}</td>.*?&lt;5", html, re.S)
+    assert re.search(rf"<td[^>]*>{small_rank}</td>.*?&lt;5", html, re.DOTALL)
 
 
 def test_every_export_carries_the_results_own_columns(result):

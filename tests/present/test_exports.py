@@ -1,5 +1,6 @@
 """Tests for hotspots.present.exports: every format parses back, records its parameters,
-withholds small counts and keeps text inert."""
+withholds small counts and keeps text inert.
+"""
 
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ def test_suppress_counts_withholds_small_counts_and_their_derived_columns(toy_ho
 
 def test_count_columns_are_found_by_name_or_given():
     df = pd.DataFrame(
-        {"count_2023": [3, 9], "asb_count": [1, 0], "rank": [1, 2], "name": ["a", "b"]}
+        {"count_2023": [3, 9], "asb_count": [1, 0], "rank": [1, 2], "name": ["a", "b"]},
     )
     assert E.count_columns_of(df) == ["count_2023", "asb_count"]
     out, _ = E.suppress_counts(df, suppress_below=5)
@@ -87,7 +88,7 @@ def test_suppress_below_must_be_none_or_an_integer_of_two_or_more(toy_hotspots, 
 
 def test_geojson_is_rfc7946_and_records_parameters(crescent_hotspots):
     doc = json.loads(
-        E.to_geojson(crescent_hotspots, parameters=PARAMS, title="Hotspots", generated=WHEN)
+        E.to_geojson(crescent_hotspots, parameters=PARAMS, title="Hotspots", generated=WHEN),
     )
     assert doc["type"] == "FeatureCollection"
     assert "crs" not in doc or isinstance(doc["crs"], str)  # no RFC 7946-forbidden crs object
@@ -174,7 +175,8 @@ def test_kml_text_is_escaped_for_google_earth_html(toy_hotspots):
 
 def test_kml_and_gpx_name_street_sized_hotspots_as_the_table_does(crescent_hotspots):
     """A street-sized hotspot (level 1) inside district 1 is "#1.1", listed right after it,
-    as in the page's table, on the map and in the CLI's table (nest_hotspots)."""
+    as in the page's table, on the map and in the CLI's table (nest_hotspots).
+    """
     h = crescent_hotspots.assign(level=[0, 0, 1], parent=pd.array([pd.NA, pd.NA, 11], "Int64"))
     kml = ET.fromstring(E.to_kml(h, parameters=PARAMS, generated=WHEN).encode("utf-8"))
     gpx = ET.fromstring(E.to_gpx(h, parameters=PARAMS, generated=WHEN).encode("utf-8"))
@@ -264,7 +266,7 @@ def test_csv_of_a_plain_table_has_no_point_columns():
 def test_csv_opens_with_pandas_defaults_header_first_numbers_rounded(crescent_hotspots, tmp_path):
     """Exports people open without thinking: ``pandas.read_csv(path)``, no arguments."""
     h = crescent_hotspots.assign(
-        **{S.SHARE: [1 / 72, 0.5, 1 / 3], "expected": [12.3456, 1.0, 2.55]}
+        **{S.SHARE: [1 / 72, 0.5, 1 / 3], "expected": [12.3456, 1.0, 2.55]},
     )
     path = tmp_path / "hotspots.csv"
     path.write_text(E.to_csv(h, parameters=PARAMS, suppress_below=None), encoding="utf-8")

@@ -221,7 +221,8 @@ def test_map_numbers_read_as_whole_numbers_from_a_float_rank_column(default_view
 
 def test_map_writes_numbers_on_the_top_districts_and_their_children(default_view):
     """The badges are the table's: the top districts (here 3) and the street-sized hotspots
-    inside them, in the table's order, none of a fourth district's; the notes say so."""
+    inside them, in the table's order, none of a fourth district's; the notes say so.
+    """
     import folium
 
     from hotspots.present.map_elements import RankLabels

@@ -32,7 +32,7 @@ def test_the_script_is_a_package_file_served_under_static_js():
 
 
 def test_every_element_calls_a_function_the_script_defines():
-    exported = re.search(r"window\.HotspotsLeaflet = \{(.*?)\};", SCRIPT.read_text(), re.S)
+    exported = re.search(r"window\.HotspotsLeaflet = \{(.*?)\};", SCRIPT.read_text(), re.DOTALL)
     assert exported is not None
     defined = set(re.findall(r"(\w+): (\w+)", exported.group(1)))
     assert all(k == v for k, v in defined) and len(defined) == 7

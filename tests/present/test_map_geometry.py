@@ -28,7 +28,10 @@ def test_one_thread_transformer_gives_pyprojs_answer_from_any_thread():
         np.testing.assert_allclose(lon, want[0], atol=1e-9)
         np.testing.assert_allclose(lat, want[1], atol=1e-9)
     assert TO_WGS84.transform_bounds(407000, 91000, 408000, 92000) == ref.transform_bounds(
-        407000, 91000, 408000, 92000
+        407000,
+        91000,
+        408000,
+        92000,
     )
 
 

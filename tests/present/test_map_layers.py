@@ -95,7 +95,7 @@ def test_points_layer_counts_locations_and_draws_legend_circles(records_factory)
 
 def test_location_table_takes_counts_as_given_and_counts_records(records_factory):
     table = pd.DataFrame(
-        {S.X: [1.0, 2.0], S.Y: [3.0, 4.0], S.LOCATION: ["a", "b"], S.COUNT: [2, 9]}
+        {S.X: [1.0, 2.0], S.Y: [3.0, 4.0], S.LOCATION: ["a", "b"], S.COUNT: [2, 9]},
     )
     assert L.location_table(table)[S.COUNT].tolist() == [9, 2]
     recs = records_factory([(407100, 91100, 2, "A"), (409100, 91000, 5, "B")])
@@ -105,7 +105,7 @@ def test_location_table_takes_counts_as_given_and_counts_records(records_factory
 def test_points_payload_leaves_off_the_smallest_locations_with_a_note():
     locs = pd.DataFrame(
         {S.X: 407000.0 + np.arange(5) * 100, S.Y: 91000.0, S.LOCATION: list("abcde"),
-         S.COUNT: [9, 5, 3, 1, 1]}
+         S.COUNT: [9, 5, 3, 1, 1]},
     )  # fmt: skip
     payload, bounds, notes = L.points_payload(locs, 3, suppress_below=5)
     assert sorted(payload["n"]) == [0, 5, 9]  # 3 -> 0: "fewer than 5"

@@ -16,7 +16,7 @@ def _layer():
             "y": [91200.0, 91210.0, 91220.0],
             "location": ["On or near <img src=x onerror=alert(1)> Road"] * 2
             + ["On or near Gervis Place"],
-        }
+        },
     )
     return build_streets(df)
 

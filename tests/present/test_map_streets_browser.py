@@ -90,9 +90,10 @@ def test_no_tiles_and_no_streets_says_so(browser, tmp_path):
 
 def test_streets_come_on_when_the_tile_server_cannot_be_reached(browser, streets, tmp_path):
     """Tiles set (OpenStreetMap) but every request off the machine refused: the first
-    failed tile turns the street layers on, so street names are written."""
+    failed tile turns the street layers on, so street names are written.
+    """
     m = build_map(streets=streets, tiles="osm", height=700)
-    page, outside = _open(browser, map_html(m, inline_assets=True), tmp_path)
+    page, _outside = _open(browser, map_html(m, inline_assets=True), tmp_path)
     try:
         page.evaluate(_map_js(f"m.setView([{SQUARE[0]}, {SQUARE[1]}], 16, {{animate: false}});"))
         page.wait_for_function("() => document.querySelectorAll('.hs-street').length >= 5")

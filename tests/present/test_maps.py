@@ -49,7 +49,7 @@ def toy_points(records_factory):
             (407100, 91100, 7, "On or near Station Road"),
             (407300, 91200, 3, "On or near " + XSS),
             (409100, 91000, 12, "Poole Quay"),
-        ]
+        ],
     )
 
 
@@ -58,7 +58,10 @@ def toy_points(records_factory):
 
 def test_map_html_loads_only_the_vendored_leaflet(toy_boundaries, toy_points, toy_hotspots):
     m = M.build_map(
-        boundaries=toy_boundaries, points=toy_points, hotspots=toy_hotspots, tiles="none"
+        boundaries=toy_boundaries,
+        points=toy_points,
+        hotspots=toy_hotspots,
+        tiles="none",
     )
     html_text = M.map_html(m)
     assert sorted(asset_urls(html_text)) == [
@@ -79,7 +82,10 @@ def test_streamlit_folium_collects_only_vendored_links(toy_boundaries, toy_point
     from folium.elements import JSCSSMixin
 
     m = M.build_map(
-        boundaries=toy_boundaries, points=toy_points, hotspots=toy_hotspots, tiles="osm"
+        boundaries=toy_boundaries,
+        points=toy_points,
+        hotspots=toy_hotspots,
+        tiles="osm",
     )
     m.get_root().render()
 
@@ -98,7 +104,10 @@ def test_streamlit_folium_renders_every_layer_script(toy_boundaries, toy_points,
     from streamlit_folium import _get_header, generate_leaflet_string
 
     m = M.build_map(
-        boundaries=toy_boundaries, points=toy_points, hotspots=toy_hotspots, tiles="none"
+        boundaries=toy_boundaries,
+        points=toy_points,
+        hotspots=toy_hotspots,
+        tiles="none",
     )
     m.get_root().render()
     header = _get_header(m)
@@ -216,7 +225,7 @@ def test_all_layers_and_a_layer_control(toy_boundaries, toy_points, toy_hotspots
     assert html_text.count("HotspotsLeaflet.locationCounts(") == 1
     assert html_text.count("L.imageOverlay(") == 1
     assert html_text.count("L.control.layers(") == 1
-    overlays = re.search(r"overlays :\s*\{(.*?)\}", html_text, re.S).group(1)
+    overlays = re.search(r"overlays :\s*\{(.*?)\}", html_text, re.DOTALL).group(1)
     names = [json.loads(f'"{n}"') for n in re.findall(r'"([^"]+)" :', overlays)]
     assert names == [
         "Records per km² (surface)", "Wards", "BCP boundary", "Gi* hot and cold spots", "Area: Area",
@@ -271,7 +280,9 @@ def test_classify_gistar_agrees_with_the_gistar_method_labels():
     z = rng.normal(0, 2, 500)
     p = rng.uniform(0, 0.2, 500)
     cells = gpd.GeoDataFrame(
-        {"gi_class": classify_gi(z, p)}, geometry=[shapely.Point(0, 0)] * 500, crs=S.CRS_METRES
+        {"gi_class": classify_gi(z, p)},
+        geometry=[shapely.Point(0, 0)] * 500,
+        crs=S.CRS_METRES,
     )
     np.testing.assert_array_equal(map_gistar.gistar_codes(cells), M.classify_gistar(z, p))
 
@@ -285,7 +296,7 @@ def _decode_points(layer: E.LocationCountLayer) -> pd.DataFrame:
     lat = (d["y0"] + np.asarray(d["y"])) / 1e5
     labels = [(d["p"] + t) if i < d["np"] else t for i, t in enumerate(d["t"])]
     return pd.DataFrame(
-        {"lon": lon, "lat": lat, "count": d["n"], "location": [labels[i] for i in d["l"]]}
+        {"lon": lon, "lat": lat, "count": d["n"], "location": [labels[i] for i in d["l"]]},
     )
 
 
@@ -311,7 +322,7 @@ def test_location_table_input_is_drawn_as_given(toy_boundaries):
             S.Y: [91000.0, 91000.0],
             S.LOCATION: ["A", "B"],
             S.COUNT: [4, 9],
-        }
+        },
     )
     m = M.build_map(boundaries=toy_boundaries, points=locs, tiles="none")
     (layer,) = layers_of(m, E.LocationCountLayer)
@@ -325,7 +336,7 @@ def test_too_many_locations_drops_the_smallest_and_says_so(toy_boundaries, recor
             (407100, 91000, 3, "B"),
             (407200, 91000, 3, "C"),
             (407300, 91000, 1, "D"),
-        ]
+        ],
     )
     m = M.build_map(boundaries=toy_boundaries, points=recs, tiles="none", max_locations=2)
     (layer,) = layers_of(m, E.LocationCountLayer)
@@ -335,7 +346,9 @@ def test_too_many_locations_drops_the_smallest_and_says_so(toy_boundaries, recor
 
 
 def test_empty_inputs_give_a_map_with_boundaries_only(
-    toy_boundaries, records_factory, toy_hotspots
+    toy_boundaries,
+    records_factory,
+    toy_hotspots,
 ):
     m = M.build_map(
         boundaries=toy_boundaries,
@@ -485,7 +498,10 @@ def test_a_selected_hotspot_is_outlined_and_zoomed_to(toy_boundaries, toy_hotspo
     assert np.ptp(box[:, 0]) < np.ptp(fitted(whole)[:, 0])
     # an unknown id changes nothing
     unknown = M.build_map(
-        boundaries=toy_boundaries, hotspots=toy_hotspots, tiles="none", selected=99
+        boundaries=toy_boundaries,
+        hotspots=toy_hotspots,
+        tiles="none",
+        selected=99,
     )
     assert np.allclose(fitted(unknown), fitted(whole))
 
@@ -515,7 +531,7 @@ def test_fullscreen_control_is_vendored_and_inlined_for_offline_files(toy_bounda
     assert "leaflet-fullscreen-icon" in offline and "requestFullscreen" in offline
     # a printed sheet has no controls
     bare = M.map_html(
-        M.build_map(boundaries=toy_boundaries, hotspots=toy_hotspots, tiles="none", controls=False)
+        M.build_map(boundaries=toy_boundaries, hotspots=toy_hotspots, tiles="none", controls=False),
     )
     assert "FullScreen" not in bare and "L.control.layers(" not in bare
     assert '"zoomControl": false' in bare
@@ -532,7 +548,7 @@ def test_fullscreen_control_is_vendored_and_inlined_for_offline_files(toy_bounda
                 "last_active_drawing": {
                     "type": "Feature",
                     "properties": {"hotspot_id": 12, "rank": 2},
-                }
+                },
             },
             12,
         ),
@@ -541,7 +557,7 @@ def test_fullscreen_control_is_vendored_and_inlined_for_offline_files(toy_bounda
                 "last_active_drawing": {
                     "type": "Feature",
                     "properties": {"count": 4, "location": "A"},
-                }
+                },
             },
             None,
         ),
@@ -559,7 +575,9 @@ def test_clicked_hotspot_id(result, expected):
 
 
 def test_suppression_hides_small_counts_from_the_page_source(
-    toy_boundaries, toy_points, toy_hotspots
+    toy_boundaries,
+    toy_points,
+    toy_hotspots,
 ):
     m = M.build_map(
         boundaries=toy_boundaries,
@@ -582,11 +600,11 @@ def test_suppression_hides_small_counts_from_the_page_source(
 def test_simulated_records_get_a_banner(toy_boundaries, records_factory):
     sim = records_factory([(407000, 91000, 2, "A")], simulated=True)
     assert "SIMULATED DATA" in M.map_html(
-        M.build_map(boundaries=toy_boundaries, points=sim, tiles="none")
+        M.build_map(boundaries=toy_boundaries, points=sim, tiles="none"),
     )
     real = records_factory([(407000, 91000, 2, "A")])
     assert "SIMULATED DATA" not in M.map_html(
-        M.build_map(boundaries=toy_boundaries, points=real, tiles="none")
+        M.build_map(boundaries=toy_boundaries, points=real, tiles="none"),
     )
 
 
@@ -643,7 +661,7 @@ def test_density_overlay_puts_the_peak_cell_where_it_belongs():
         lon, lat = TO_WGS84.transform(x, y)
         mx, my = to_merc.transform(lon, lat)
         return int((my1 - my) / (my1 - my0) * png.size[1]), int(
-            (mx - mx0) / (mx1 - mx0) * png.size[0]
+            (mx - mx0) / (mx1 - mx0) * png.size[0],
         )
 
     assert idx[pixel(406750, 90250)] == 31  # top class, last palette entry

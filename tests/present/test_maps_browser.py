@@ -129,7 +129,7 @@ def test_map_works_offline_and_a_click_returns_the_hotspot_id(app_url, browser):
             xy = map_frame.evaluate(
                 """() => { let c = null; window.map.eachLayer(l => {
                         if (l.feature && l.feature.properties.hotspot_id === 11) c = l.getCenter(); });
-                    const p = window.map.latLngToContainerPoint(c); return [p.x, p.y]; }"""
+                    const p = window.map.latLngToContainerPoint(c); return [p.x, p.y]; }""",
             )
             box = iframe.bounding_box()
             page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])

@@ -116,7 +116,8 @@ def test_map_page_names_the_hotspots_streets(bundled_pack_small):
 
 def test_one_count_per_hotspot_per_window(bundled_pack_small):
     """Issue 19: the table, the category mix and the change count the same records (those
-    inside the outline); a method count that differs is explained in a footnote."""
+    inside the outline); a method count that differs is explained in a footnote.
+    """
     p = bundled_pack_small
     assert list(p.table["records_now"]) == list(p.mix["records"])
     cur = p.changes.current.iloc[: len(p.table)]

@@ -50,7 +50,8 @@ def test_html_prints_one_a4_landscape_page_per_panel(browser, pack_html_file, tm
 def test_map_labels_never_overlap_and_name_the_streets(browser, pack_html_file):
     """The map page's rank numbers, street and place names, measured as Chromium draws them
     (bounding boxes of each label in page pixels, the inset's included): no two boxes
-    overlap, and at least five streets are named as text in the street-scale inset."""
+    overlap, and at least five streets are named as text in the street-scale inset.
+    """
     path, _ = pack_html_file
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     try:

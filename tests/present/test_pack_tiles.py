@@ -35,7 +35,8 @@ def _map_page_text(pdf: bytes) -> str:
 
 def test_map_view_tiles_once_attributed_and_no_key(tile_server, small_pack, tmp_path):
     """The map page's tiles (map and inset) are fetched once and cached; the HTML and the
-    PDF draw them under the vectors and print the attribution, and hold no key."""
+    PDF draw them under the vectors and print the attribution, and hold no key.
+    """
     spec = resolve_tiles(tile_server.template, ATTR)
     cache = TileCache(tmp_path)
     view = map_view(small_pack, spec, cache=cache, api_key=KEY)
@@ -56,11 +57,15 @@ def test_map_view_tiles_once_attributed_and_no_key(tile_server, small_pack, tmp_
 
 @pytest.mark.slow
 def test_tiles_fetched_once_at_pack_time_and_attributed(
-    tile_server, small_pack, tmp_path, monkeypatch
+    tile_server,
+    small_pack,
+    tmp_path,
+    monkeypatch,
 ):
     """The setting (HOTSPOTS_TILES, its attribution and key) is read at pack time; the
     tiles are fetched once, cached, drawn under the vectors of the map and the inset,
-    and the attribution is printed in the HTML and the PDF; the key is in neither."""
+    and the attribution is printed in the HTML and the PDF; the key is in neither.
+    """
     from hotspots.data.store import open_dataset
     from hotspots.present.pack import build_pack
 
@@ -119,7 +124,8 @@ def test_no_tile_setting_means_no_tiles(small_pack, monkeypatch):
 
 def test_inset_is_central_bournemouth_at_street_scale(small_pack):
     """The inset is the cluster with most records (the town centre on the bundled data),
-    about a kilometre across, and names at least five streets as text in both outputs."""
+    about a kilometre across, and names at least five streets as text in both outputs.
+    """
     view = small_pack.view
     assert view.inset is not None and 1 in view.inset_ranks
     x0, y0, x1, y1 = view.inset
@@ -162,7 +168,8 @@ def test_inset_box_takes_a_free_corner():
 
 def test_a_wards_pack_is_at_street_scale_and_names_its_streets():
     """A pack for one ward (Bournemouth Central, about 2.7 km across) needs no inset: its
-    own map names the streets in view, in the HTML and the PDF."""
+    own map names the streets in view, in the HTML and the PDF.
+    """
     from hotspots.data.store import open_dataset
     from hotspots.present.pack import build_pack
 

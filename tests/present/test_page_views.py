@@ -67,7 +67,8 @@ def test_overview_shows_exact_counts_without_the_rule(records, small_overview):
 def test_overview_complementary_suppression(records):
     """ASB and possession of weapons in the ward: one part small and the total shown would give it away."""
     ov = overview_view(
-        records, Filters("2024-03", "2024-03", (S.ASB, "Possession of weapons"), f"ward:{WARD}")
+        records,
+        Filters("2024-03", "2024-03", (S.ASB, "Possession of weapons"), f"ward:{WARD}"),
     )
     n_rob = ov.n_crime
     if not 1 <= n_rob <= 4:
@@ -95,7 +96,11 @@ def robbery_view(records):
     """The issue's case: robbery in the town-centre open spaces, Jan-Feb 2019 vs 2024."""
     f = Filters("2024-01", "2024-02", ("Robbery",), "bcp")
     return seasonal_view(
-        records, f, before="2019-01:2019-02", after="2024-01:2024-02", with_change=False
+        records,
+        f,
+        before="2019-01:2019-02",
+        after="2024-01:2024-02",
+        with_change=False,
     )
 
 

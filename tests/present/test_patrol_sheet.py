@@ -52,15 +52,15 @@ def hostile_places(toy_hotspots):
     places[S.NAME] = HOSTILE
     places[S.WARD_NAME] = ["East Ward", "West & <Ward>", None]
     places["cumulative_share"] = [0.4, 0.45, 0.5]
-    places = places.set_geometry(
-        [shapely.Point(409000 + 200 * i, 91000).buffer(75) for i in range(3)], crs=S.CRS_METRES
+    return places.set_geometry(
+        [shapely.Point(409000 + 200 * i, 91000).buffer(75) for i in range(3)],
+        crs=S.CRS_METRES,
     )
-    return places
 
 
 def _sheet(places, toy_boundaries, **kw):
-    args = dict(start="2024-01", end="2024-03", categories=["Anti-social behaviour"],
-                boundaries=toy_boundaries)  # fmt: skip
+    args = {'start': "2024-01", 'end': "2024-03", 'categories': ["Anti-social behaviour"],
+                'boundaries': toy_boundaries}  # fmt: skip
     return patrol_sheet_html(places, **{**args, **kw})
 
 

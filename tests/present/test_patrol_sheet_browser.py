@@ -45,7 +45,11 @@ def _overlapping(boxes: list[dict]) -> list[tuple[int, int]]:
 
 @pytest.mark.parametrize("top_n", [10, 25, 50])
 def test_patrol_sheet_prints_on_one_a4_landscape_page(
-    browser, bundled_records, bundled_streets, tmp_path, top_n
+    browser,
+    bundled_records,
+    bundled_streets,
+    tmp_path,
+    top_n,
 ):
     from pypdf import PdfReader
 
@@ -135,12 +139,18 @@ def test_patrol_sheet_prints_on_one_a4_landscape_page(
 
 
 def test_patrol_sheet_with_a_tile_server(
-    browser, bundled_records, bundled_streets, tile_server, tmp_path, monkeypatch
+    browser,
+    bundled_records,
+    bundled_streets,
+    tile_server,
+    tmp_path,
+    monkeypatch,
 ):
     """With a tile server set, the sheet draws its tiles under the map and the inset
     (fetched once: a second sheet asks the server for nothing), prints the provider's
     attribution on the map, keeps the API key out of the file and still prints on one
-    page; with the server down it says so and draws the street layer."""
+    page; with the server down it says so and draws the street layer.
+    """
     from pypdf import PdfReader
 
     from hotspots.present.map_assets import resolve_tiles
@@ -163,12 +173,17 @@ def test_patrol_sheet_with_a_tile_server(
     again = sheet()  # the same tiles, from the cache: zero requests
     assert len(tile_server.requests) == n
     assert re.findall(r"data:image/jpeg;base64,[^\"']+", again) == re.findall(
-        r"data:image/jpeg;base64,[^\"']+", html
+        r"data:image/jpeg;base64,[^\"']+",
+        html,
     )
     # no street layer: the tiles are the street map; with neither, the map says so
-    kw = dict(
-        start=f.start, end=f.end, categories=["Anti-social behaviour"], area=pv.area, streets=None
-    )
+    kw = {
+        "start": f.start,
+        "end": f.end,
+        "categories": ["Anti-social behaviour"],
+        "area": pv.area,
+        "streets": None,
+    }
     assert "No street map available" not in patrol_sheet_html(pv.places, tiles=spec, **kw)
     assert "No street map available" in patrol_sheet_html(pv.places, tiles="none", **kw)
     path = tmp_path / "sheet.html"

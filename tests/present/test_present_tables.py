@@ -90,7 +90,7 @@ def test_location_counts_aggregates_distinct_points_largest_first(records_factor
             (408000, 91000, 2, "On or near A"),
             (408100, 91000, 5, "On or near B"),
             (408000, 91000, 1, "On or near A2"),
-        ]
+        ],
     )
     out = location_counts(recs)
     assert list(out.columns) == [S.X, S.Y, S.LOCATION, S.COUNT]
@@ -151,7 +151,7 @@ def test_hotspot_table_shows_children_under_their_parents():
             S.COUNT: [926, 255, 268, 324, 3],
             "parent": pd.array([pd.NA, pd.NA, 1, 1, 2], dtype="Int64"),
             "level": [0, 0, 1, 1, 1],
-        }
+        },
     )
     n = nest_hotspots(hot)
     assert n[S.HOTSPOT_ID].tolist() == [1, 4, 3, 2, 5]  # parent, its children by records

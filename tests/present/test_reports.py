@@ -65,7 +65,7 @@ def test_a_plain_dict_is_accepted(report):
         R.coerce_report({"ward_name": "x"})
     with pytest.raises(InputError):
         R.coerce_report(
-            {"ward_name": "x", "window": ("2024-01", "2024-01"), "hotspots": [(1, "a")]}
+            {"ward_name": "x", "window": ("2024-01", "2024-01"), "hotspots": [(1, "a")]},
         )
 
 
@@ -146,7 +146,10 @@ def test_ward_report_figures_without_the_previous_year(records_factory):
 
 def test_simulated_records_mark_the_report(records_factory):
     recs = records_factory(
-        [(401000, 90500, 6, "A")], month="2024-01", ward="Poole Town", simulated=True
+        [(401000, 90500, 6, "A")],
+        month="2024-01",
+        ward="Poole Town",
+        simulated=True,
     )
     assert R.ward_report_figures(recs, "Poole Town", ("2024-01", "2024-01")).simulated
 
@@ -158,7 +161,8 @@ def test_html_report_is_self_contained_escaped_and_printable(report):
     page = R.ward_report_html(report)
     assert page.startswith("<!DOCTYPE html>")
     assert "<script" not in page and "http" not in page.replace(
-        'xmlns="http://www.w3.org/2000/svg"', ""
+        'xmlns="http://www.w3.org/2000/svg"',
+        "",
     )
     assert "<img" not in page and "On or near &lt;img src=x onerror=alert(1)&gt;" in page
     assert "@media print" in page and "@page" in page
@@ -178,7 +182,12 @@ def test_html_report_banner_for_simulated_data(report):
 
 def test_svg_bar_chart_scales_bars_to_a_round_axis():
     svg = R.svg_bar_chart(
-        ["a", "b", "c"], [40, None, 3], title="T", x_label="X", y_label="Y", suppress_below=5
+        ["a", "b", "c"],
+        [40, None, 3],
+        title="T",
+        x_label="X",
+        y_label="Y",
+        suppress_below=5,
     )
     heights = [float(h) for h in re.findall(r'<rect [^>]*height="([0-9.]+)"', svg)]
     assert len(heights) == 1  # "no data" and "<5" draw no bar

@@ -54,7 +54,7 @@ def _streets():
                 "On or near High Street",
                 "On or near Parking Area",
             ],
-        }
+        },
     )
     return build_streets(df)
 

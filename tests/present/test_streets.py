@@ -47,7 +47,7 @@ def test_points_of_one_street_joined_in_order_and_split_by_distance():
             "y": [0.0, 0.0, 10.0, 0.0, 0.0],
             "location": ["On or near Station Road"] * 4 + ["On or near Supermarket"],
             "count": [3, 1, 2, 7, 100],
-        }
+        },
     )
     layer = build_streets(df, join_m=350)
     s = layer.streets
@@ -70,7 +70,7 @@ def test_records_count_one_each_and_clip():
     import shapely
 
     df = pd.DataFrame(
-        {"x": [0.0, 0.0, 100.0], "y": [0.0, 0.0, 0.0], "location": ["On or near A Road"] * 3}
+        {"x": [0.0, 0.0, 100.0], "y": [0.0, 0.0, 0.0], "location": ["On or near A Road"] * 3},
     )
     layer = build_streets(df)
     assert list(layer.streets["count"]) == [3] and list(layer.streets["n_points"]) == [2]

@@ -88,10 +88,16 @@ def test_fetched_once_then_read_from_the_cache(tile_server, tmp_path):
 
 def test_picture_lines_up_with_the_metres(tile_server, tmp_path):
     """The colour at a point of the picture is the colour of the tile holding that point
-    (the mosaic is resampled from Web Mercator onto EPSG:27700)."""
+    (the mosaic is resampled from Web Mercator onto EPSG:27700).
+    """
     cache = TileCache(tmp_path / "tiles")
     bg = fetch_background(
-        _spec(tile_server), CENTRAL, (500, 400), cache=cache, api_key=KEY, wash=0.0
+        _spec(tile_server),
+        CENTRAL,
+        (500, 400),
+        cache=cache,
+        api_key=KEY,
+        wash=0.0,
     )
     px = _pixels(bg)
     x0, y0, x1, y1 = CENTRAL
@@ -117,7 +123,11 @@ def test_picture_lines_up_with_the_metres(tile_server, tmp_path):
 def test_failing_server_gives_a_note_and_no_picture(tile_server, tmp_path):
     tile_server.fail = True
     bg = fetch_background(
-        _spec(tile_server), CENTRAL, (600, 480), cache=TileCache(tmp_path), api_key=KEY
+        _spec(tile_server),
+        CENTRAL,
+        (600, 480),
+        cache=TileCache(tmp_path),
+        api_key=KEY,
     )
     assert not bg.ok and "tile server" in bg.note and "500" in bg.note
     assert len(tile_server.requests) == 1  # a server that is down is asked once
@@ -126,12 +136,20 @@ def test_failing_server_gives_a_note_and_no_picture(tile_server, tmp_path):
 
 def test_wrong_key_and_missing_key(tile_server, tmp_path, caplog):
     bg = fetch_background(
-        _spec(tile_server), CENTRAL, (600, 480), cache=TileCache(tmp_path), api_key="wrong-key-9"
+        _spec(tile_server),
+        CENTRAL,
+        (600, 480),
+        cache=TileCache(tmp_path),
+        api_key="wrong-key-9",
     )
     assert not bg.ok and "403" in bg.note and "wrong-key-9" not in bg.note
     assert "wrong-key-9" not in caplog.text and "403" in caplog.text
     bg = fetch_background(
-        _spec(tile_server), CENTRAL, (600, 480), cache=TileCache(tmp_path), api_key=""
+        _spec(tile_server),
+        CENTRAL,
+        (600, 480),
+        cache=TileCache(tmp_path),
+        api_key="",
     )
     assert not bg.ok and "HOTSPOTS_TILES_KEY" in bg.note
 

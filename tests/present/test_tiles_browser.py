@@ -1,5 +1,6 @@
 """The screen map with a tile server set: its tiles load in Chromium and the map shows the
-same attribution the printed pack and patrol sheet print."""
+same attribution the printed pack and patrol sheet print.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +14,11 @@ pytestmark = pytest.mark.browser
 
 
 def test_screen_map_shows_the_tiles_and_the_same_attribution(
-    browser, tile_server, toy_boundaries, tmp_path, monkeypatch
+    browser,
+    tile_server,
+    toy_boundaries,
+    tmp_path,
+    monkeypatch,
 ):
     monkeypatch.setenv("HOTSPOTS_TILES_KEY", "s3cret-KEY-42")
     spec = resolve_tiles(tile_server.template, "© Test Tiles & Co")

@@ -10,7 +10,7 @@ from hotspots.present.views import NO_OUTCOME, outcome_mix
 
 def test_outcome_mix_counts_shares_and_missing_outcomes():
     rec = pd.DataFrame(
-        {S.OUTCOME: ["Under investigation"] * 3 + ["Local resolution"] + [None] * 2 + [" "] * 2}
+        {S.OUTCOME: ["Under investigation"] * 3 + ["Local resolution"] + [None] * 2 + [" "] * 2},
     )
     mix = outcome_mix(rec)
     assert mix.to_dict("list") == {

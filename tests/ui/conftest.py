@@ -17,10 +17,13 @@ store root (with the bundled store linked in) for tests that write, such as uplo
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[2]
 

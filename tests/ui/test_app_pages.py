@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from hotspots.data import schema as S
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,9 +31,10 @@ ASB = (S.ASB,)
 
 def all_page_files() -> list[str]:
     """app.py and every app_pages/*.py, so a new page is smoke-tested without editing tests."""
-    return ["app.py"] + sorted(
-        p.relative_to(ROOT).as_posix() for p in (ROOT / "app_pages").glob("*.py")
-    )
+    return [
+        "app.py",
+        *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "app_pages").glob("*.py")),
+    ]
 
 
 def assert_ran(at: AppTest) -> None:
@@ -38,7 +42,7 @@ def assert_ran(at: AppTest) -> None:
     if len(at.exception):
         raise AssertionError(
             "page raised:\n"
-            + "\n\n".join(f"{e.message}\n" + "\n".join(e.stack_trace) for e in at.exception)
+            + "\n\n".join(f"{e.message}\n" + "\n".join(e.stack_trace) for e in at.exception),
         )
     assert not [e.value for e in at.error], [e.value for e in at.error]
 
@@ -176,7 +180,10 @@ def test_overview_quick_category_buttons(run_page, bundled_records, button, expe
     assert_ran(at)
     assert tuple(at.multiselect(key="cats_pick").value) == expected
     assert as_int(metric(at, "Records")) == count_records(
-        bundled_records, "2024-01", "2024-03", categories=expected
+        bundled_records,
+        "2024-01",
+        "2024-03",
+        categories=expected,
     )
     assert query(at)["cats"] == param
 
@@ -188,7 +195,10 @@ def test_overview_window_and_area_change_counts(run_page, bundled_records):
     at.selectbox(key="area_pick").set_value(f"ward:{POOLE_TOWN}").run()
     assert_ran(at)
     assert as_int(metric(at, "Records")) == count_records(
-        bundled_records, "2024-03", "2024-03", ward=POOLE_TOWN
+        bundled_records,
+        "2024-03",
+        "2024-03",
+        ward=POOLE_TOWN,
     )
     assert at.header[0].value.startswith("Poole Town")
     q = query(at)
@@ -378,7 +388,8 @@ def test_hotspot_map_loads_with_offline_map(run_page, bundled_records):
 
 def test_hotspot_map_street_search_zooms_to_the_street(run_page):
     """ "old christchurch rd" finds Old Christchurch Road (the data's own police.uk
-    locations) and the map is fitted to it; streets are drawn as a layer."""
+    locations) and the map is fitted to it; streets are drawn as a layer.
+    """
     at = run_page("hotspot_map")
     before = _map(at)["script"]
     assert "HotspotsLeaflet.streetLabels(" in before and "Old Christchurch Road" in before
@@ -483,7 +494,11 @@ def test_hotspot_map_reads_permalink(run_page, bundled_records):
     params = json.loads(at.json[0].value)
     assert params["bandwidth_m"] == 500 and params["cell_size_m"] == 20
     assert _records_line(at) == count_records(
-        bundled_records, "2024-02", "2024-03", categories=ASB, ward=POOLE_TOWN
+        bundled_records,
+        "2024-02",
+        "2024-03",
+        categories=ASB,
+        ward=POOLE_TOWN,
     )
     q = query(at)
     assert (q["method"], q["manual"], q["bw"], q["cell"]) == ("kde", "1", "500", "20")
@@ -576,8 +591,7 @@ def test_seasonal_add_intervention(run_page, isolated_store):
 def test_seasonal_reads_permalink(run_page):
     at = run_page(
         "seasonal",
-        **{"b_from": "2018-10", "b_to": "2018-12", "a_from": "2024-01", "a_to": "2024-03", "target": "town:Poole",
-           "buffer": "600", "cats": "asb", "control": BOURNEMOUTH_CENTRAL},
+        b_from="2018-10", b_to="2018-12", a_from="2024-01", a_to="2024-03", target="town:Poole", buffer="600", cats="asb", control=BOURNEMOUTH_CENTRAL,
     )  # fmt: skip
     assert_ran(at)
     values = [at.selectbox(key=k).value for k in ("b_from", "b_to", "a_from", "a_to")]
@@ -602,7 +616,11 @@ def test_ward_view_loads(run_page, bundled_records):
     assert at.header[0].value == "Bournemouth Central: Jan 2024 – Mar 2024"
     n = count_records(bundled_records, "2024-01", "2024-03", ward=BOURNEMOUTH_CENTRAL)
     n_asb = count_records(
-        bundled_records, "2024-01", "2024-03", categories=ASB, ward=BOURNEMOUTH_CENTRAL
+        bundled_records,
+        "2024-01",
+        "2024-03",
+        categories=ASB,
+        ward=BOURNEMOUTH_CENTRAL,
     )
     assert (n, n_asb) == (1633, 495)
     assert as_int(metric(at, "Records")) == n
@@ -619,14 +637,21 @@ def test_ward_view_ward_change(run_page, bundled_records):
     assert_ran(at)
     assert at.header[0].value.startswith("Poole Town:")
     assert as_int(metric(at, "Records")) == count_records(
-        bundled_records, "2024-01", "2024-03", ward=POOLE_TOWN
+        bundled_records,
+        "2024-01",
+        "2024-03",
+        ward=POOLE_TOWN,
     )
     assert query(at)["ward"] == POOLE_TOWN
 
 
 def test_ward_view_reads_permalink_by_name(run_page, bundled_records):
     at = run_page(
-        "ward", ward="poole town", suppress="0", cats="asb", **{"from": "2024-02", "to": "2024-03"}
+        "ward",
+        ward="poole town",
+        suppress="0",
+        cats="asb",
+        **{"from": "2024-02", "to": "2024-03"},
     )
     assert_ran(at)
     assert at.selectbox(key="ward").value == POOLE_TOWN
@@ -725,7 +750,7 @@ _UPLOAD = "\n".join(
         "aaa2,2024-03,Dorset Police,Dorset Police,-1.978799,50.718167,On or near Poole Bus Station,,,Drugs,,",
         "aaa3,2024-13,Dorset Police,Dorset Police,-1.978799,50.718167,On or near Poole Bus Station,,,Drugs,,",
         "aaa4,2024-03,Dorset Police,Dorset Police,,,No location,,,Drugs,,",
-    ]
+    ],
 ).encode()
 
 
@@ -746,7 +771,7 @@ def test_data_page_upload_accounts_for_every_row(run_page, isolated_store):
     assert at.radio(key="upload_target").value == "bundled"  # the real dataset by default
     at.radio(key="upload_target").set_value("uploaded").run()
     at.file_uploader(key="upload_files").set_value(
-        ("2024-03-test-street.csv", _UPLOAD, "text/csv")
+        ("2024-03-test-street.csv", _UPLOAD, "text/csv"),
     ).run()
     assert not at.button(key="upload_go").disabled
     at.button(key="upload_go").click().run()
@@ -773,10 +798,12 @@ def test_data_page_upload_accounts_for_every_row(run_page, isolated_store):
 
 
 def test_data_page_adds_a_month_to_the_real_dataset_then_the_same_file_adds_nothing(
-    run_page, isolated_store
+    run_page,
+    isolated_store,
 ):
     """Issue 21: the default target is the real dataset; April 2024 here is MADE UP from the
-    bundled March (Month field and Crime IDs changed)."""
+    bundled March (Month field and Crime IDs changed).
+    """
     import csv
     import io
 
@@ -943,7 +970,7 @@ def test_ward_view_opens_with_a_plain_english_paragraph_and_outcomes(run_page):
 
 def test_hotspot_map_gistar_in_a_ward_shows_bcp_hotspots_or_the_ward_alone(run_page):
     """Issue 18: Gi* in a ward shows BCP's hotspots in it by default; the option is labelled."""
-    at = run_page("hotspot_map", **{"area": f"ward:{BOURNEMOUTH_CENTRAL}", "method": "gistar"})
+    at = run_page("hotspot_map", area=f"ward:{BOURNEMOUTH_CENTRAL}", method="gistar")
     assert_ran(at)
     assert at.radio(key="giscope").value == "bcp"
     params = json.loads(at.json[0].value)

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 import shutil
+from typing import TYPE_CHECKING
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from hotspots.data import access
 from hotspots.data.store import Store
+
+if TYPE_CHECKING:
+    from streamlit.testing.v1 import AppTest
 
 AUTH = {
     "redirect_uri": "http://localhost:8501/oauth2callback",

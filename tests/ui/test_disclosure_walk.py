@@ -39,10 +39,13 @@ PAGES = {
 # a count in a sentence: "2 records", "(1 to 7)", "1 before", "from 3 in", "to 4 in"
 _TEXT = re.compile(
     r"(?<![\d.,])[1-4] (records?|before|after)\b|\((?:[1-4]) to \d|\bto [1-4]\)"
-    r"|\bfrom [1-4] (in|to)\b|\bto [1-4] in\b|\bwent from none to [1-4]\b"
+    r"|\bfrom [1-4] (in|to)\b|\bto [1-4] in\b|\bwent from none to [1-4]\b",
 )
 # table columns that hold counts of records
-_COUNT_COL = re.compile(r"records|count|crime|anti-social|asb|robbery|weapons|^[0-9/]+$", re.I)
+_COUNT_COL = re.compile(
+    r"records|count|crime|anti-social|asb|robbery|weapons|^[0-9/]+$",
+    re.IGNORECASE,
+)
 
 
 def _small(value) -> bool:
@@ -101,7 +104,8 @@ def test_a_viewer_sees_no_count_from_1_to_4(new_app_test, page):
 @pytest.mark.usefixtures("site")
 def test_the_search_finds_small_counts_when_exact_counts_are_shown(new_app_test, page):
     """Local mode (one analyst on a laptop) shows exact counts on these pages: the search
-    above must find them there, or it proves nothing."""
+    above must find them there, or it proves nothing.
+    """
     at = new_app_test(page)
     for k, v in PAGES[page].items():
         at.query_params[k] = v

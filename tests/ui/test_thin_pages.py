@@ -1,5 +1,6 @@
 """Pages are thin (issue 20): under 150 lines, with their logic in a view-model in
-``hotspots.present`` that the tests in tests/present/ cover without Streamlit."""
+``hotspots.present`` that the tests in tests/present/ cover without Streamlit.
+"""
 
 from __future__ import annotations
 

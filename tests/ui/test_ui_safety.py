@@ -35,11 +35,22 @@ def page_path(page: str) -> Path:
 SHARED = ["dataset", "from", "to", "cats", "area", "hours", "days"]
 PARAMS = {
     "overview": SHARED,
-    "hotspot_map": SHARED
-    + ["method", "layers", "manual", "eps", "minpts", "kernel", "cell", "bw", "top", "gicell"],
-    "seasonal": SHARED + ["a_from", "a_to", "b_from", "b_to", "target", "buffer", "control"],
-    "ward": SHARED + ["ward", "suppress"],
-    "patrol": SHARED + ["top_n", "pcell", "psup"],
+    "hotspot_map": [
+        *SHARED,
+        "method",
+        "layers",
+        "manual",
+        "eps",
+        "minpts",
+        "kernel",
+        "cell",
+        "bw",
+        "top",
+        "gicell",
+    ],
+    "seasonal": [*SHARED, "a_from", "a_to", "b_from", "b_to", "target", "buffer", "control"],
+    "ward": [*SHARED, "ward", "suppress"],
+    "patrol": [*SHARED, "top_n", "pcell", "psup"],
     "data": SHARED,
 }
 NASTY = [
@@ -184,7 +195,8 @@ def test_a_one_month_dataset_works_on_every_page(isolated_store):
 
 def test_the_real_dataset_grown_to_april_compares_jan_apr_on_every_page(isolated_store):
     """Issue 21: April 2024 added to the real dataset (MADE UP from March 2024: Month and
-    Crime IDs changed) is compared with Jan-Mar on every page, without an error."""
+    Crime IDs changed) is compared with Jan-Mar on every page, without an error.
+    """
     import csv
 
     from hotspots.data.store import open_dataset
@@ -224,7 +236,8 @@ PAYLOADS = [
 def _payload_file(path: Path) -> Path:
     """March 2024 plus 120 ASB rows at one spot (Queen's Park, far from the gazetteer's
     places) whose Location, LSOA name and outcome are payloads: the spot's hotspot is named
-    after the payload location."""
+    after the payload location.
+    """
     import csv
 
     src = ROOT / "geodata" / "police_uk" / "2024-03-dorset-street.csv"
@@ -288,7 +301,7 @@ def test_cli_imports_appear_in_the_picker_once_they_exist(isolated_store):
     label = "Imported data (hotspots ingest)"
     assert label not in _run("overview", {}).selectbox(key="dataset").options
     open_dataset("imported", build=False).ingest(
-        ROOT / "geodata" / "police_uk" / "2024-03-dorset-street.csv"
+        ROOT / "geodata" / "police_uk" / "2024-03-dorset-street.csv",
     )
     import streamlit as st
 

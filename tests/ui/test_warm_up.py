@@ -59,7 +59,10 @@ def test_overview_after_warm_up_computes_nothing_again(no_background, counted, n
 
 @pytest.mark.slow
 def test_hotspot_map_after_warm_up_computes_no_default_view_again(
-    no_background, counted, new_app_test, monkeypatch
+    no_background,
+    counted,
+    new_app_test,
+    monkeypatch,
 ):
     from hotspots.present import hotspot_page as hp
 
@@ -94,7 +97,9 @@ def test_background_warm_up_runs_once_and_records_its_estimate(monkeypatch, tmp_
     monkeypatch.setenv("HOTSPOTS_WARM_UP", "1")
     calls = []
     monkeypatch.setattr(
-        cache, "warm_up", lambda dataset, on_first_page: calls.append(dataset) or on_first_page(0.5)
+        cache,
+        "warm_up",
+        lambda dataset, on_first_page: calls.append(dataset) or on_first_page(0.5),
     )
     monkeypatch.setattr(warm, "_WARM", warm._Warm())
     assert warm.start_warm_up() is True

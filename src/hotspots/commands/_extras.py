@@ -19,5 +19,5 @@ def require_app_extras(*modules: str) -> None:
     missing = [APP_MODULES.get(m, m) for m in modules if find_spec(m) is None]
     if missing:
         raise HotspotsError(
-            f"this command needs `pip install hotspots[app]` ({', '.join(missing)} not installed)"
+            f"this command needs `pip install hotspots[app]` ({', '.join(missing)} not installed)",
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -14,6 +13,8 @@ from hotspots.errors import NoDataError
 from hotspots.present.escape import csv_frame
 
 if TYPE_CHECKING:
+    import argparse
+
     from hotspots.data.store import Store
 
 
@@ -38,7 +39,12 @@ def format_table(df: pd.DataFrame, fmt: str) -> str:
             lines.append("| " + " | ".join("" if pd.isna(v) else str(v) for v in row) + " |")
         return "\n".join(lines) + "\n"
     with pd.option_context(
-        "display.max_rows", 500, "display.max_columns", 50, "display.width", 200
+        "display.max_rows",
+        500,
+        "display.max_columns",
+        50,
+        "display.width",
+        200,
     ):
         return df.to_string(index=False) + "\n"
 
@@ -66,7 +72,9 @@ def add_disclosure_argument(p: argparse.ArgumentParser) -> None:
 
 
 def suppress_below_from_args(
-    args: argparse.Namespace, what: str, details: dict | None = None
+    args: argparse.Namespace,
+    what: str,
+    details: dict | None = None,
 ) -> int | None:
     """Return the disclosure threshold for a CLI run.
 
@@ -87,7 +95,7 @@ def suppress_below_from_args(
 
         try:
             os_user = getpass.getuser()
-        except Exception:  # noqa: BLE001 - no user name in this environment
+        except Exception:
             os_user = "unknown"
         d = details or {}
         audit.record(

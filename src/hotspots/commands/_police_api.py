@@ -8,10 +8,11 @@ the SIMULATED dataset. Each command calls :func:`add_police_api_arguments` and
 
 from __future__ import annotations
 
-import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import argparse
+
     from hotspots.data.fetch import PoliceApi
 
 #: Retries of a failing request when ``--retries`` is not given.

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import argparse
 
 NAME = "audit"
 HELP = "check the audit trail: `hotspots audit verify` reports the first line that breaks its chain"
@@ -37,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     elif res["ok"]:
         print(
             f"audit log {path}: {res['lines']:,} lines, chain whole"
-            + (f" (from line seq {res['starts_at_seq']})" if res["lines"] else "")
+            + (f" (from line seq {res['starts_at_seq']})" if res["lines"] else ""),
         )
     else:
         b = res["first_break"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import argparse
 import json
+from typing import TYPE_CHECKING
 
 from hotspots.commands._output import (
     add_disclosure_argument,
@@ -13,6 +13,9 @@ from hotspots.commands._output import (
 )
 from hotspots.data.store import add_store_arguments, store_from_args
 from hotspots.present.escape import csv_frame
+
+if TYPE_CHECKING:
+    import argparse
 
 NAME = "change"
 HELP = (
@@ -41,7 +44,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--area", default="bcp", help="area spec (default bcp)")
     p.add_argument(
-        "--types", default=None, help="categories: all, crime, asb or names (default all)"
+        "--types",
+        default=None,
+        help="categories: all, crime, asb or names (default all)",
     )
     p.add_argument(
         "--alpha",
@@ -50,7 +55,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="a cell is hot when Gi* z > 0 and the FDR-adjusted p < alpha (default 0.05)",
     )
     p.add_argument(
-        "--no-fdr", action="store_true", help="do not correct p-values for multiple testing"
+        "--no-fdr",
+        action="store_true",
+        help="do not correct p-values for multiple testing",
     )
     p.add_argument(
         "--all-cells",

@@ -9,10 +9,13 @@ wrote. Public datasets (bundled, simulated, and any marked public) are not recor
 
 from __future__ import annotations
 
-import argparse
 import getpass
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import argparse
 
 __all__ = ["record_cli_use"]
 
@@ -31,7 +34,8 @@ def _os_user() -> str:
 def record_cli_use(args: argparse.Namespace, exit_code: int) -> dict | None:
     """Record ``args``' command in the audit log if it touched a restricted dataset.
 
-    Returns the event written, or None (no dataset named, or a public one)."""
+    Returns the event written, or None (no dataset named, or a public one).
+    """
     dataset = getattr(args, "dataset", None)
     store = getattr(args, "store", None)
     if dataset is None and store is None:

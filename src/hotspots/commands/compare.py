@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from typing import TYPE_CHECKING
 
@@ -16,6 +15,8 @@ from hotspots.commands._output import (
 from hotspots.data.store import Store, add_store_arguments, store_from_args
 
 if TYPE_CHECKING:
+    import argparse
+
     import pandas as pd
 
     from hotspots.comparison.windows import Window
@@ -69,7 +70,9 @@ def windows_from_args(
         return window(wa, first), window(wb, second), None
     if wa or wb:
         raise InputError(
-            f"--{first}/--{second}", wa or wb, "both windows or neither (to use the defaults)"
+            f"--{first}/--{second}",
+            wa or wb,
+            "both windows or neither (to use the defaults)",
         )
     d = default_windows(store.months() or records, simulated=store.is_simulated())
     return d.a, d.b, f"windows chosen from the data: {d.reason}"
@@ -96,7 +99,12 @@ def run(args: argparse.Namespace) -> int:
     records = require_records(store.records(), store)
     wa, wb, chosen = windows_from_args(args, store, records)
     res = compare_periods(
-        records, wa, wb, area=args.area, categories=args.types, available_months=store.months()
+        records,
+        wa,
+        wb,
+        area=args.area,
+        categories=args.types,
+        available_months=store.months(),
     )
     k = suppress_below_from_args(args, "hotspots compare", {"store_version": store.version})
     notes = [withhold_in_text(n, k) for n in ([chosen] if chosen else []) + list(res.notes)]
@@ -124,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
 
         for c in ("pct_change", "pct_ci_low", "pct_ci_high"):
             t[c] = t[c].map(
-                fmt(lambda v: f"{v:+.1f}%" if abs(v) != float("inf") and v == v else "n/a")
+                fmt(lambda v: f"{v:+.1f}%" if abs(v) != float("inf") and v == v else "n/a"),
             )
         t["p_value"] = t["p_value"].map(fmt(lambda v: f"{v:.3g}"))
         t["rate_ratio"] = t["rate_ratio"].map(fmt(lambda v: f"{v:.3f}"))

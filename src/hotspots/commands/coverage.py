@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import argparse
+from typing import TYPE_CHECKING
 
 from hotspots.commands._output import (
     add_disclosure_argument,
@@ -12,6 +12,9 @@ from hotspots.commands._output import (
     suppress_below_from_args,
 )
 from hotspots.data.store import add_store_arguments, store_from_args
+
+if TYPE_CHECKING:
+    import argparse
 
 NAME = "coverage"
 HELP = "show what the store holds: records per month by category, gaps, LSOA vintage, sources"

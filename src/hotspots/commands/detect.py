@@ -82,7 +82,10 @@ def add_arguments(p) -> None:
         help="records for a core location (default: automatic)",
     )
     g.add_argument(
-        "--buffer-m", type=float, metavar="M", help="buffer around cluster hulls (default eps/2)"
+        "--buffer-m",
+        type=float,
+        metavar="M",
+        help="buffer around cluster hulls (default eps/2)",
     )
     g = p.add_argument_group("kernel density")
     g.add_argument("--kernel", choices=["quartic", "gaussian"], default="quartic")
@@ -107,7 +110,10 @@ def add_arguments(p) -> None:
     )
     g = p.add_argument_group("Getis-Ord Gi*")
     g.add_argument(
-        "--distance-m", type=float, metavar="M", help="distance band in metres (default 3 cells)"
+        "--distance-m",
+        type=float,
+        metavar="M",
+        help="distance band in metres (default 3 cells)",
     )
     g.add_argument(
         "--alpha",
@@ -135,10 +141,16 @@ def add_arguments(p) -> None:
     g = p.add_argument_group("data")
     add_store_arguments(g)
     g.add_argument(
-        "--from", dest="start", metavar="YYYY-MM", help="first month (default: first in the store)"
+        "--from",
+        dest="start",
+        metavar="YYYY-MM",
+        help="first month (default: first in the store)",
     )
     g.add_argument(
-        "--to", dest="end", metavar="YYYY-MM", help="last month (default: last in the store)"
+        "--to",
+        dest="end",
+        metavar="YYYY-MM",
+        help="last month (default: last in the store)",
     )
     g.add_argument(
         "--types",
@@ -222,31 +234,38 @@ def detect(args):
     # the area in SQL too: BCP's stored flag, else its bounding box, then the exact test
     recs = store.records(months=window, categories=categories, area=read, bcp_only=True)
     require_records(
-        recs, store, f"{window[0]}..{window[1]} {args.types or ''} {args.area or ''}".strip()
+        recs,
+        store,
+        f"{window[0]}..{window[1]} {args.types or ''} {args.area or ''}".strip(),
     )
     present = sorted(recs[S.MONTH].dropna().unique().tolist()) if len(recs) else []
     own = {
-        "dbscan": dict(eps_m=args.eps_m, min_points=args.min_points, buffer_m=args.buffer_m),
-        "kde": dict(
-            kernel=args.kernel,
-            cell_size_m=args.cell_size_m,
-            bandwidth_m=args.bandwidth_m,
-            top_share=args.top_share,
-            alpha=args.alpha,
-        ),
-        "gistar": dict(
-            cell_size_m=args.cell_size_m,
-            distance_m=args.distance_m,
-            fdr=not args.no_fdr,
-            alpha=args.alpha,
-            permutations=args.permutations,
-            seed=args.seed,
-            scope=args.gistar_scope,
-        ),
-        "grid": dict(top_n=args.top_n, cell_size_m=args.cell_size_m),
+        "dbscan": {"eps_m": args.eps_m, "min_points": args.min_points, "buffer_m": args.buffer_m},
+        "kde": {
+            "kernel": args.kernel,
+            "cell_size_m": args.cell_size_m,
+            "bandwidth_m": args.bandwidth_m,
+            "top_share": args.top_share,
+            "alpha": args.alpha,
+        },
+        "gistar": {
+            "cell_size_m": args.cell_size_m,
+            "distance_m": args.distance_m,
+            "fdr": not args.no_fdr,
+            "alpha": args.alpha,
+            "permutations": args.permutations,
+            "seed": args.seed,
+            "scope": args.gistar_scope,
+        },
+        "grid": {"top_n": args.top_n, "cell_size_m": args.cell_size_m},
     }[args.method]
     res = run_method(
-        recs, args.method, area=area, boundaries=boundaries, gazetteer=gazetteer, **own
+        recs,
+        args.method,
+        area=area,
+        boundaries=boundaries,
+        gazetteer=gazetteer,
+        **own,
     )
     hot = res.hotspots
     method_params = {k: v for k, v in res.parameters.items() if k != "method"}
@@ -319,7 +338,7 @@ def run(args) -> int:
                 ],
                 S.AREA_KM2: shown[S.AREA_KM2].astype(float).round(3),
                 S.RANK: nested["label"].to_numpy(),
-            }
+            },
         ).rename(columns={S.SHARE: "share"})
         text = format_table(tab, "table") if len(tab) else "no hotspots\n"
         emit_text(text, args.out)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import argparse
 import json
+from typing import TYPE_CHECKING
 
 from hotspots.commands._output import (
     add_disclosure_argument,
@@ -13,6 +13,9 @@ from hotspots.commands._output import (
     suppress_below_from_args,
 )
 from hotspots.data.store import add_store_arguments, store_from_args
+
+if TYPE_CHECKING:
+    import argparse
 
 NAME = "evaluate"
 HELP = "evaluate an intervention: target vs control, the ring around it, WDD, WDQ and net effect"
@@ -38,7 +41,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--before", metavar="FROM:TO", help="window before, e.g. 2021-04:2021-08")
     p.add_argument(
-        "--after", metavar="FROM:TO", help="window after (or during), e.g. 2022-04:2022-08"
+        "--after",
+        metavar="FROM:TO",
+        help="window after (or during), e.g. 2022-04:2022-08",
     )
     p.add_argument(
         "--intervention",
@@ -80,11 +85,16 @@ def run(args: argparse.Namespace) -> int:
             raise InputError("--intervention", args.intervention, "a registered intervention",
                              f"Registered: {', '.join(i.name for i in reg.values())}.")  # fmt: skip
         c = intervention_windows(
-            iv, args.year or iv.first_evaluated or iv.years[-1], store.months()
+            iv,
+            args.year or iv.first_evaluated or iv.years[-1],
+            store.months(),
         )
         if c.problems:
             raise InputError(
-                "--year", c.year, "a year whose windows have data", " ".join(c.problems)
+                "--year",
+                c.year,
+                "a year whose windows have data",
+                " ".join(c.problems),
             )
         target = target or c.target
         before, after = before or c.before.spec, after or c.after.spec

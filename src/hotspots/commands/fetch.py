@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from hotspots.commands._police_api import (
     add_police_api_arguments,
@@ -12,6 +12,9 @@ from hotspots.commands._police_api import (
     refuse_simulated,
 )
 from hotspots.data.store import add_store_arguments, store_from_args
+
+if TYPE_CHECKING:
+    import argparse
 
 NAME = "fetch"
 HELP = (
@@ -25,7 +28,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--from", dest="first", metavar="YYYY-MM", help="first month to fetch")
     p.add_argument("--to", dest="last", metavar="YYYY-MM", help="last month (default: --from)")
     p.add_argument(
-        "--area", choices=["bcp"], default="bcp", help="area to fetch (default bcp, the only one)"
+        "--area",
+        choices=["bcp"],
+        default="bcp",
+        help="area to fetch (default bcp, the only one)",
     )
     add_store_arguments(p, default_dataset="bundled")
     add_police_api_arguments(p)
@@ -36,7 +42,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="import a police.uk monthly archive zip (a path or an http(s) URL) instead of the API",
     )
     p.add_argument(
-        "--dry-run", action="store_true", help="say what would be downloaded; download nothing"
+        "--dry-run",
+        action="store_true",
+        help="say what would be downloaded; download nothing",
     )
     p.add_argument("--refresh", action="store_true", help="download months already fetched again")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
@@ -86,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{m.month}: {m.crimes:,} crimes; " + (_line(m.report) if m.report else ""))
     if d["skipped"]:
         print(
-            f"already in the dataset (use --refresh to download again): {', '.join(d['skipped'])}"
+            f"already in the dataset (use --refresh to download again): {', '.join(d['skipped'])}",
         )
     if d["unpublished"]:
         print(f"not published by police.uk yet: {', '.join(d['unpublished'])}")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import json
+from typing import TYPE_CHECKING
 
 from hotspots.data.store import add_store_arguments, store_from_args
+
+if TYPE_CHECKING:
+    import argparse
 
 NAME = "history"
 HELP = "list the kept versions of each month of a dataset (restore one with `hotspots restore`)"
@@ -41,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({"store": str(store.path), "versions": rows}, indent=1))
         return 0
     print(
-        f"store {store.path}: {len(rows)} version(s) of {len({r['month'] for r in rows})} month(s)"
+        f"store {store.path}: {len(rows)} version(s) of {len({r['month'] for r in rows})} month(s)",
     )
     print(f"{'month':8} {'version':>7} {'rows':>9}  {'stored at':25} how / files")
     for r in rows:
@@ -49,6 +52,6 @@ def run(args: argparse.Namespace) -> int:
         mark = "  (current)" if r["current"] else ""
         print(
             f"{r['month']:8} {r['version']:>7} {rows_txt:>9}  {r['at']:25} "
-            f"{r['how']}{mark}" + (f"; {r['files']}" if r["files"] else "")
+            f"{r['how']}{mark}" + (f"; {r['files']}" if r["files"] else ""),
         )
     return 0

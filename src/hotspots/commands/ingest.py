@@ -29,10 +29,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="input format (default: police.uk, or force-export when --mapping is given)",
     )
     p.add_argument(
-        "--mapping", metavar="FILE", help="column mapping (TOML or JSON) for a force export"
+        "--mapping",
+        metavar="FILE",
+        help="column mapping (TOML or JSON) for a force export",
     )
     p.add_argument(
-        "--strict", action="store_true", help="stop at the first file that cannot be read"
+        "--strict",
+        action="store_true",
+        help="stop at the first file that cannot be read",
     )
     p.add_argument(
         "--keep",
@@ -100,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
             f"{rep['rows_rejected']:,} + duplicate {rep['rows_duplicate']:,}"
             + (f" + replaced {rep['rows_replaced']:,}" if rep["rows_replaced"] else "")
             + (f" + not kept {rep['rows_not_kept']:,}" if rep["rows_not_kept"] else "")
-            + f"  ({'reconciles' if rep['reconciles'] else 'DOES NOT RECONCILE'})"
+            + f"  ({'reconciles' if rep['reconciles'] else 'DOES NOT RECONCILE'})",
         )
         print(
             f"in BCP {rep['rows_in_bcp']:,}; "
@@ -109,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
                 f"; not kept (--keep {args.keep}) {rep['rows_not_kept']:,}"
                 if rep["rows_not_kept"]
                 else ""
-            )
+            ),
         )
         kinds = {k: n for k, n in rep["skipped_by_kind"].items() if n}
         if kinds:
@@ -118,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"  rejected: {reason}: {n:,}")
         if rep["store_rows_replaced"]:
             print(
-                f"replaced in the store (re-published months): {rep['store_rows_replaced']:,} rows"
+                f"replaced in the store (re-published months): {rep['store_rows_replaced']:,} rows",
             )
         for f in rep["files_skipped"][:20]:
             print(f"  skipped: {f['file']}: {f['why']}")
@@ -155,7 +159,7 @@ class _ProgressBar:
         full = int(frac * self.width)
         sys.stderr.write(
             f"\r[{'#' * full}{'.' * (self.width - full)}] {self.done:,}/{self.total:,} files, "
-            f"{self.n_rows:,} rows, {self.rate:,.0f} rows/s "
+            f"{self.n_rows:,} rows, {self.rate:,.0f} rows/s ",
         )
         sys.stderr.flush()
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hotspots.commands._extras import require_app_extras
 from hotspots.commands._output import add_disclosure_argument, suppress_below_from_args
 from hotspots.data.store import add_store_arguments, store_from_args
 from hotspots.errors import InputError
+
+if TYPE_CHECKING:
+    import argparse
 
 NAME = "pack"
 HELP = (
@@ -46,7 +49,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--area", default=None, help="area spec (default all of BCP)")
     p.add_argument("--types", default=None, help="categories: all, crime, asb or names")
     p.add_argument(
-        "--top", type=int, default=25, metavar="K", help="hotspots numbered and listed (default 25)"
+        "--top",
+        type=int,
+        default=25,
+        metavar="K",
+        help="hotspots numbered and listed (default 25)",
     )
     p.add_argument(
         "--focus-areas",
@@ -82,14 +89,15 @@ def run(args: argparse.Namespace) -> int:
         top=args.top,
         focus_areas=load_focus_areas(args.focus_areas) if args.focus_areas else None,
         suppress_below=suppress_below_from_args(
-            args, "hotspots pack", {"dataset": args.dataset, "store_version": store.version}
+            args, "hotspots pack", {"dataset": args.dataset, "store_version": store.version},
         ),
     )  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
     (out / "pack.pdf").write_bytes(pack_pdf(pack))
     (out / "pack.html").write_text(pack_html(pack), encoding="utf-8")
     print(
-        f"wrote {out / 'pack.pdf'} ({pack.n_pages} pages) and {out / 'pack.html'}", file=sys.stderr
+        f"wrote {out / 'pack.pdf'} ({pack.n_pages} pages) and {out / 'pack.html'}",
+        file=sys.stderr,
     )
     bg = pack.view.background if pack.view is not None else None
     if bg is not None:  # a tile server is set (HOTSPOTS_TILES): what it gave, or why not

@@ -6,10 +6,13 @@ staged by an import that was killed, temporary manifests. Each is listed with it
 
 from __future__ import annotations
 
-import argparse
 import json
+from typing import TYPE_CHECKING
 
 from hotspots.data.store import add_store_arguments, open_dataset
+
+if TYPE_CHECKING:
+    import argparse
 
 NAME = "repair"
 HELP = (
@@ -51,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
             verb = "would drop" if args.check else "dropped"
             print(
                 f"store {store.path}: {len(done['missing_files'])} listed file(s) missing; "
-                f"{verb} months {', '.join(done['months_dropped']) or 'none'}"
+                f"{verb} months {', '.join(done['months_dropped']) or 'none'}",
             )
         if done["files_affected"]:
             print("import these files again: " + ", ".join(done["files_affected"]))
@@ -60,13 +63,13 @@ def run(args: argparse.Namespace) -> int:
             total = sum(f["bytes"] for f in staged)
             print(
                 f"store {store.path}: {len(staged)} staged or orphaned file(s) no manifest "
-                f"names ({total:,} bytes); {verb}:"
+                f"names ({total:,} bytes); {verb}:",
             )
             for f in staged:
                 print(f"  {f['file']}  {f['bytes']:,} bytes")
             if args.check and done.get("writer_active"):
                 print(
                     f"  (an import is running now: {done['writer_active']}; its files are "
-                    "among these and are not leftovers until it ends)"
+                    "among these and are not leftovers until it ends)",
                 )
     return 1 if (args.check and (missing or staged)) else 0

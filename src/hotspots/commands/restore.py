@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import json
+from typing import TYPE_CHECKING
 
 from hotspots.data.store import add_store_arguments, store_from_args
+
+if TYPE_CHECKING:
+    import argparse
 
 NAME = "restore"
 HELP = "bring a month back to a kept version exactly (see `hotspots history`)"
@@ -16,7 +19,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_store_arguments(p)
     p.add_argument("--month", required=True, metavar="YYYY-MM", help="the month to restore")
     p.add_argument(
-        "--version", required=True, type=int, metavar="V", help="the version (hotspots history)"
+        "--version",
+        required=True,
+        type=int,
+        metavar="V",
+        help="the version (hotspots history)",
     )
     p.add_argument("--json", action="store_true", help="print the new version as JSON")
 
@@ -34,6 +41,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(
             f"store {store.path}: {args.month} restored from version {args.version} "
-            f"({done['rows']:,} rows), now version {done['version']}"
+            f"({done['rows']:,} rows), now version {done['version']}",
         )
     return 0

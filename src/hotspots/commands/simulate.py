@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import argparse
 
 NAME = "simulate"
 HELP = (
@@ -107,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
                 },
                 indent=1,
                 ensure_ascii=False,
-            )
+            ),
         )
         return 0
     t = sim.truth
@@ -122,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
         f"truth: {files[-1]}  (crime {t['effects']['crime']['percent']:+.2f}%, "
         f"ASB {t['effects']['asb']['percent']:+.2f}% in {t['intervention']['months'][0]}.."
         f"{t['intervention']['months'][1]}; ring {t['spillover']['ring_m']:g} m "
-        f"{t['spillover']['percent']:+g}% {t['spillover']['kind']})"
+        f"{t['spillover']['percent']:+g}% {t['spillover']['kind']})",
     )
     for note in sim.notes:
         print(f"  note: {note}")

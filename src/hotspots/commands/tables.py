@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import argparse
+from typing import TYPE_CHECKING
 
 from hotspots.commands._output import (
     add_disclosure_argument,
@@ -11,6 +11,9 @@ from hotspots.commands._output import (
     suppress_below_from_args,
 )
 from hotspots.data.store import add_store_arguments, store_from_args
+
+if TYPE_CHECKING:
+    import argparse
 
 NAME = "tables"
 HELP = "reproduce published tables: ASB by subtype and financial year, quarterly indicators"
@@ -51,7 +54,10 @@ def run(args: argparse.Namespace) -> int:
     if args.kind == "asb-subtypes":
         years = [args.year] if args.year else None
         table = asb_subtype_table(
-            records, area=args.area, years=years, available_months=store.months()
+            records,
+            area=args.area,
+            years=years,
+            available_months=store.months(),
         )
     else:
         inds = (
@@ -66,7 +72,9 @@ def run(args: argparse.Namespace) -> int:
     from hotspots.present.disclosure import published_table_for_people
 
     k = suppress_below_from_args(
-        args, f"hotspots tables {args.kind}", {"store_version": store.version}
+        args,
+        f"hotspots tables {args.kind}",
+        {"store_version": store.version},
     )
     emit_text(published_table_for_people(table, k).render(args.format), args.out)
     return 0

@@ -15,12 +15,12 @@ Every run is written to the audit log (action ``update``), whatever its outcome.
 
 from __future__ import annotations
 
-import argparse
 import os
 import smtplib
 import sys
 from email.message import EmailMessage
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hotspots.commands._police_api import (
     add_police_api_arguments,
@@ -28,6 +28,9 @@ from hotspots.commands._police_api import (
     refuse_simulated,
 )
 from hotspots.data.store import Store, add_store_arguments, store_from_args
+
+if TYPE_CHECKING:
+    import argparse
 
 NAME = "update"
 HELP = (
@@ -43,7 +46,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_store_arguments(p, default_dataset="bundled")
     add_police_api_arguments(p)
     p.add_argument(
-        "--out", required=True, metavar="DIR", help="folder for the packs (<DIR>/<YYYY-MM>/)"
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="folder for the packs (<DIR>/<YYYY-MM>/)",
     )
     p.add_argument(
         "--mail-to",
@@ -137,7 +143,7 @@ def send_pack(folder: Path, month: str, to: list[str]) -> None:
     msg["From"] = os.environ.get("HOTSPOTS_SMTP_FROM", "hotspots@localhost")
     msg["To"] = ", ".join(to)
     msg.set_content(
-        f"The monthly hotspots pack for {month} (police.uk data) is attached as PDF and HTML."
+        f"The monthly hotspots pack for {month} (police.uk data) is attached as PDF and HTML.",
     )
     msg.add_attachment(
         (folder / "pack.pdf").read_bytes(), maintype="application", subtype="pdf",

@@ -12,19 +12,24 @@ is its coverage, reported with the coverage the Poisson-only interval would have
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-__all__ = ["relative_effect_coverage", "pipeline_coverage", "BEFORE_MONTHS", "AFTER_MONTHS"]
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Callable
+
+__all__ = ["AFTER_MONTHS", "BEFORE_MONTHS", "pipeline_coverage", "relative_effect_coverage"]
 
 BEFORE_MONTHS = tuple(f"2021-{m:02d}" for m in range(4, 9))
 AFTER_MONTHS = tuple(f"2022-{m:02d}" for m in range(4, 9))
 
 
 def relative_effect_coverage(
-    n_seeds: int = 200, dispersion: float = 1.0, first_seed: int = 0
+    n_seeds: int = 200,
+    dispersion: float = 1.0,
+    first_seed: int = 0,
 ) -> dict[str, dict[str, float]]:
     """Coverage of the relative effect's 95% interval over ``n_seeds`` simulated seeds.
 
@@ -113,7 +118,11 @@ def pipeline_coverage(
     for seed in range(first_seed, first_seed + n_seeds):
         with tempfile.TemporaryDirectory(dir=workdir) as tmp:
             sim = simulate(
-                seed=seed, start="2021-04", end="2022-08", scale=scale, dispersion=dispersion
+                seed=seed,
+                start="2021-04",
+                end="2022-08",
+                scale=scale,
+                dispersion=dispersion,
             )
             files = write_simulation(sim, Path(tmp) / "csv")
             truth = json.loads(Path(files[-1]).read_text(encoding="utf-8"))
@@ -153,7 +162,7 @@ def pipeline_coverage(
                     "true_pct": round(100 * (factor - 1), 2), "covered": bool(ok_rel),
                     "wdd": round(w.total, 1), "true_wdd": round(true_wdd, 1),
                     "wdd_covered": bool(ok_wdd), "dispersion": round(rel.dispersion.phi, 2),
-                }
+                },
             )  # fmt: skip
             if progress is not None:
                 progress(rows[-1])

@@ -29,10 +29,10 @@ on comparing Gi* hotspots between periods.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 
 from hotspots.comparison.windows import Window, window
 from hotspots.data import schema as S
@@ -53,16 +53,19 @@ from hotspots.methods.gistar import (
 )
 from hotspots.validation import LEVEL, check_param
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = [
     "CHANGE_CLASSES",
     "CHANGE_COLUMNS",
-    "HotspotChange",
-    "hotspot_change",
-    "SEASON_CLASSES",
     "SEASONAL_COLUMNS",
+    "SEASON_CLASSES",
     "SUMMER_MONTHS",
     "WINTER_MONTHS",
+    "HotspotChange",
     "SeasonalHotspots",
+    "hotspot_change",
     "seasonal_hotspots",
 ]
 
@@ -113,7 +116,9 @@ class _Setup:
         self.area: Area = resolve_area(area)
         self.cats = S.resolve_categories(categories)
         self.cell_size_m, self.distance_m, notes = resolve_scales(
-            self.area, cell_size_m, distance_m
+            self.area,
+            cell_size_m,
+            distance_m,
         )
         self.notes = list(notes)
         self.grid, self.mask = study_grid(self.area, self.cell_size_m)
@@ -262,11 +267,13 @@ def hotspot_change(
     if wa.n_months != wb.n_months:
         notes.append(
             f"the windows differ in length ({wa.n_months} and {wb.n_months} months); Gi* compares "
-            "cells within a period, so this changes power, not the scale"
+            "cells within a period, so this changes power, not the scale",
         )
     hot_a, hot_b = _hot(fa, alpha), _hot(fb, alpha)
     change = np.where(
-        hot_a & hot_b, PERSISTENT, np.where(hot_b, EMERGING, np.where(hot_a, FORMER, NONE))
+        hot_a & hot_b,
+        PERSISTENT,
+        np.where(hot_b, EMERGING, np.where(hot_a, FORMER, NONE)),
     )
     grid = gpd.GeoDataFrame(
         {
@@ -285,7 +292,7 @@ def hotspot_change(
         crs=S.CRS_METRES,
     )
     notes.append(
-        f"a cell is a hotspot when Gi* z > 0 and the {'FDR-adjusted ' if fdr else ''}p < {alpha:g}"
+        f"a cell is a hotspot when Gi* z > 0 and the {'FDR-adjusted ' if fdr else ''}p < {alpha:g}",
     )
     return HotspotChange(
         grid, wa, wb, st.cell_size_m, st.distance_m, bool(fdr), float(alpha), st.area.name, st.cats,
@@ -406,7 +413,7 @@ def seasonal_hotspots(
         if not sel.any():
             notes.append(
                 f"no {name} months in the data for {', '.join(map(str, use))}: "
-                f"no cell can be a {name} hotspot"
+                f"no cell can be a {name} hotspot",
             )
     years_hot = {}
     for s, name in ((0, "summer"), (1, "winter")):
@@ -440,7 +447,7 @@ def seasonal_hotspots(
         notes.append(
             f"the seasons have different amounts of data ({len(sm)} summer and {len(wm)} winter "
             "months); "
-            "Gi* compares cells within a season, so this changes power, not the scale"
+            "Gi* compares cells within a season, so this changes power, not the scale",
         )
     notes.append("summer is April–September, winter October–March")
     return SeasonalHotspots(

@@ -36,11 +36,11 @@ import pandas as pd
 from scipy import stats
 
 __all__ = [
+    "LEVELS",
+    "MIN_MONTHS",
     "ControlChart",
     "control_chart",
     "rolling_12_months",
-    "LEVELS",
-    "MIN_MONTHS",
 ]
 
 LEVELS = {"95%": (0.025, 0.975), "99.8%": (0.001, 0.999)}
@@ -80,7 +80,7 @@ class ControlChart:
         t = self.table
         out = t[t["flag"].isin(["high", "low"])]
         return out.sort_values(["month", "category"], ascending=[False, True]).reset_index(
-            drop=True
+            drop=True,
         )
 
 
@@ -153,7 +153,7 @@ def control_chart(counts: pd.DataFrame, *, min_months: int = MIN_MONTHS) -> Cont
     if len(months) < min_months:
         notes.append(
             f"{len(months)} months of data: a control chart needs at least {min_months} "
-            "(to tell a trend from the season)"
+            "(to tell a trend from the season)",
         )
         return ControlChart(pd.DataFrame(columns=COLUMNS), model, disp, notes)
     moy = pd.Series([m[5:7] for m in months]).value_counts()
@@ -190,14 +190,14 @@ def control_chart(counts: pd.DataFrame, *, min_months: int = MIN_MONTHS) -> Cont
                     "lower_998": lo998,
                     "upper_998": hi998,
                     "flag": flag,
-                }
-            )
+                },
+            ),
         )
     table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=COLUMNS)
     if not season:
         notes.append(
             "no seasonal (month-of-year) term: it needs every calendar month at least twice "
-            "(the limits then allow for the trend only)"
+            "(the limits then allow for the trend only)",
         )
     return ControlChart(table, model, disp, notes)
 

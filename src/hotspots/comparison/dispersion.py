@@ -36,26 +36,29 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
 __all__ = [
     "MIN_DF",
+    "MIN_POOLED_DF",
+    "POISSON",
     "POISSON_LABEL",
     "Dispersion",
-    "POISSON",
     "PoissonFallback",
-    "estimate_dispersion",
-    "monthly_series",
-    "glm_dispersion",
-    "quantile",
-    "pooled_dispersion",
-    "pearson_scale",
     "area_dispersion",
-    "MIN_POOLED_DF",
+    "estimate_dispersion",
+    "glm_dispersion",
+    "monthly_series",
+    "pearson_scale",
+    "pooled_dispersion",
+    "quantile",
     "two_figures",
 ]
 
@@ -305,12 +308,16 @@ def two_figures(v: float) -> str:
         return "n/a"
     if v == 0:
         return "0"
-    digits = max(0, 1 - int(math.floor(math.log10(abs(v)))))
+    digits = max(0, 1 - math.floor(math.log10(abs(v))))
     return f"{round(v, digits):.{digits}f}"
 
 
 def pooled_dispersion(
-    units: pd.Series, month_column: pd.Series, months: Iterable[str], *, source: str
+    units: pd.Series,
+    month_column: pd.Series,
+    months: Iterable[str],
+    *,
+    source: str,
 ) -> Dispersion:
     """Dispersion pooled over the monthly series of several units (wards or LSOAs).
 
@@ -371,12 +378,20 @@ def pooled_dispersion(
     if df < MIN_DF:
         return Dispersion(1.0, float("nan"), float("inf"), n_t, "none", src)
     return glm_dispersion(
-        x2 / df, float(df), n_t, "pooled quasi-Poisson GLM, unit and month effects", src
+        x2 / df,
+        float(df),
+        n_t,
+        "pooled quasi-Poisson GLM, unit and month effects",
+        src,
     )
 
 
 def area_dispersion(
-    records: pd.DataFrame, months: Iterable[str], *, area_kind: str, what: str
+    records: pd.DataFrame,
+    months: Iterable[str],
+    *,
+    area_kind: str,
+    what: str,
 ) -> Dispersion:
     """Return the dispersion for an area's counts: pooled over its wards or LSOAs when defensible.
 
@@ -415,8 +430,7 @@ def area_dispersion(
         else:
             unit_word = unit[:-1] if n_units == 1 else unit
             why = f"only {n_units} {unit_word} with records, too few to pool"
-    own = estimate_dispersion(
+    return estimate_dispersion(
         monthly_series(records["month"], months),
         source=f"monthly counts of {what}" + (f" (not pooled: {why})" if why else ""),
     )
-    return own

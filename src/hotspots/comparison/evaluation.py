@@ -23,7 +23,7 @@ here, where callers have always found them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -62,37 +62,41 @@ from hotspots.comparison.wdd import (
 from hotspots.comparison.windows import Window, dataset_months, window
 from hotspots.comparison.zones import DEFAULT_BUFFER_M, Zones, evaluation_zones
 from hotspots.data import schema as S
-from hotspots.data.areas import Area
 from hotspots.data.points import unique_locations
 from hotspots.data.select import filter_records
 from hotspots.errors import InputError
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from hotspots.data.areas import Area
+
 __all__ = [
     "DEFAULT_BUFFER_M",
-    "WDDResult",
-    "wdd",
-    "weighted_wdd",
-    "raw_wdd",
-    "wdq",
-    "wdq_interval",
-    "total_net_effect",
+    "TABLE_COLUMNS",
     "WDD_RAW_FORMULA",
     "WDD_SCALED_FORMULA",
     "WDQ_FORMULA",
-    "RelativeEffect",
-    "relative_effect",
-    "zone_month_dispersion",
-    "period_dispersion",
-    "Zones",
-    "evaluation_zones",
-    "TABLE_COLUMNS",
-    "ZoneCounts",
-    "ZoneChanges",
-    "Effect",
     "Displacement",
-    "GroupEvaluation",
+    "Effect",
     "Evaluation",
+    "GroupEvaluation",
+    "RelativeEffect",
+    "WDDResult",
+    "ZoneChanges",
+    "ZoneCounts",
+    "Zones",
     "evaluate",
+    "evaluation_zones",
+    "period_dispersion",
+    "raw_wdd",
+    "relative_effect",
+    "total_net_effect",
+    "wdd",
+    "wdq",
+    "wdq_interval",
+    "weighted_wdd",
+    "zone_month_dispersion",
 ]
 
 
@@ -166,20 +170,23 @@ def evaluate(
         if missing:
             notes.append(
                 f"{', '.join(missing)} missing from the data: {w.label} covers {len(present)} of "
-                f"{w.n_months} months"
+                f"{w.n_months} months",
             )
     from hotspots.comparison.windows import check_windows
 
     check = check_windows(wb, wa, have, names=("the before", "the after"))
     if check.problem == "overlap":
         raise InputError(
-            "after", wa.spec, "a window that does not overlap the before window", check.message
+            "after",
+            wa.spec,
+            "a window that does not overlap the before window",
+            check.message,
         )
     tb, ta = len(pb), len(pa)
     if tb != ta:
         notes.append(
             f"windows differ in length ({tb} and {ta} months of data): changes are per month; the "
-            "WDD is in records over the after window"
+            "WDD is in records over the after window",
         )
     sub = filter_records(records, categories=cats)
     months = pb + [m for m in pa if m not in set(pb)]
@@ -273,7 +280,7 @@ def _evaluate_group(
         gnotes.append(
             f"The relative effect of the target allows for its own dispersion and the control's "
             f"(effective {two_figures(rd.phi)}; {rd.model}; {rd.df:.0f} degrees of freedom); the "
-            "WDD and WDQ use the dispersion above."
+            "WDD and WDQ use the dispersion above.",
         )
     if rel.corrected or (brel is not None and brel.corrected):
         gnotes.append("a zero count: 0.5 added to every count of the relative effects (Haldane)")

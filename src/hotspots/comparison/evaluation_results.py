@@ -12,24 +12,27 @@ and the dispersion of the zone counts. They are built by
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from hotspots.comparison import wording as W
 from hotspots.comparison.dispersion import POISSON_LABEL, Dispersion
 from hotspots.comparison.ratio import RateRatio, small_count_flag
-from hotspots.comparison.relative import RelativeEffect
 from hotspots.comparison.wdd import WDD_RAW_FORMULA, WDD_SCALED_FORMULA, WDQ_FORMULA, WDDResult
-from hotspots.comparison.windows import Window
+
+if TYPE_CHECKING:
+    from hotspots.comparison.relative import RelativeEffect
+    from hotspots.comparison.windows import Window
 
 __all__ = [
-    "ZoneCounts",
-    "ZoneChanges",
-    "Effect",
-    "Displacement",
-    "GroupEvaluation",
-    "Evaluation",
     "TABLE_COLUMNS",
+    "Displacement",
+    "Effect",
+    "Evaluation",
+    "GroupEvaluation",
+    "ZoneChanges",
+    "ZoneCounts",
 ]
 
 
@@ -304,7 +307,10 @@ class GroupEvaluation:
             "spillover": self.spillover,
             "spillover_significant": self.spillover_significant,
             "small_count_flag": small_count_flag(
-                c.target_before, c.target_after, c.control_before, c.control_after
+                c.target_before,
+                c.target_after,
+                c.control_before,
+                c.control_after,
             ),
             "notes": list(self.notes),
         }
@@ -375,5 +381,6 @@ class Evaluation:
         """One row per group, the main numbers (:data:`TABLE_COLUMNS`, for CSV / table output)."""
         rows = [g.to_dict() for g in self.groups]
         return pd.DataFrame(
-            [{k: r.get(k) for k in TABLE_COLUMNS} for r in rows], columns=TABLE_COLUMNS
+            [{k: r.get(k) for k in TABLE_COLUMNS} for r in rows],
+            columns=TABLE_COLUMNS,
         )

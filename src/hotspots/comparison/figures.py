@@ -30,14 +30,14 @@ from hotspots.data.select import month_range
 from hotspots.errors import InputError
 
 __all__ = [
+    "NO_OUTCOME",
     "CategoryRow",
     "WardReport",
     "coerce_report",
-    "ward_report_figures",
     "location_counts",
-    "trend_by_month",
     "outcome_mix",
-    "NO_OUTCOME",
+    "trend_by_month",
+    "ward_report_figures",
 ]
 
 
@@ -132,8 +132,10 @@ def coerce_report(report: WardReport | Mapping[str, Any]) -> WardReport:
         elif isinstance(item, Mapping):
             rows.append(
                 CategoryRow(
-                    str(item["category"]), int(item["count"]), _opt_int(item.get("previous"))
-                )
+                    str(item["category"]),
+                    int(item["count"]),
+                    _opt_int(item.get("previous")),
+                ),
             )
         else:
             name = item[0]
@@ -141,7 +143,7 @@ def coerce_report(report: WardReport | Mapping[str, Any]) -> WardReport:
             if len(val) == 1 and isinstance(val[0], (tuple, list)):
                 val = tuple(val[0])
             rows.append(
-                CategoryRow(str(name), int(val[0]), _opt_int(val[1]) if len(val) > 1 else None)
+                CategoryRow(str(name), int(val[0]), _opt_int(val[1]) if len(val) > 1 else None),
             )
     window = tuple(d["window"])
     prev = d.get("previous_window")
@@ -317,7 +319,7 @@ def location_counts(records: pd.DataFrame) -> pd.DataFrame:
     if len(records) == 0:
         return pd.DataFrame(
             {S.X: pd.Series(dtype="float64"), S.Y: pd.Series(dtype="float64"),
-             S.LOCATION: pd.Series(dtype="string"), S.COUNT: pd.Series(dtype="int64")}
+             S.LOCATION: pd.Series(dtype="string"), S.COUNT: pd.Series(dtype="int64")},
         )  # fmt: skip
     pts = unique_locations(records[S.X].to_numpy(), records[S.Y].to_numpy())
     n, k = len(pts.inverse), len(pts)
@@ -325,7 +327,7 @@ def location_counts(records: pd.DataFrame) -> pd.DataFrame:
     first[pts.inverse[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int64)
     labels = records[S.LOCATION].astype("string").to_numpy()[first]
     out = pd.DataFrame(
-        {S.X: pts.x, S.Y: pts.y, S.LOCATION: pd.array(labels, dtype="string"), S.COUNT: pts.weight}
+        {S.X: pts.x, S.Y: pts.y, S.LOCATION: pd.array(labels, dtype="string"), S.COUNT: pts.weight},
     )
     return out.sort_values(S.COUNT, ascending=False, kind="stable").reset_index(drop=True)[cols]
 
@@ -348,7 +350,7 @@ def outcome_mix(records: pd.DataFrame, top: int = 8) -> pd.DataFrame:
     counts = out.value_counts()
     if len(counts) > top:
         counts = pd.concat(
-            [counts.iloc[:top], pd.Series({"Other outcomes": int(counts.iloc[top:].sum())})]
+            [counts.iloc[:top], pd.Series({"Other outcomes": int(counts.iloc[top:].sum())})],
         )
     n = int(counts.sum())
     return pd.DataFrame(
@@ -356,7 +358,7 @@ def outcome_mix(records: pd.DataFrame, top: int = 8) -> pd.DataFrame:
             "outcome": counts.index.astype(str),
             "records": counts.to_numpy().astype("int64"),
             "share (%)": (100 * counts.to_numpy() / max(n, 1)).round(1),
-        }
+        },
     )
 
 

@@ -49,7 +49,6 @@ emerging hotspots as the question a briefing answers).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +72,8 @@ from hotspots.data.select import filter_records
 from hotspots.errors import InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from hotspots.methods.result import HotspotResult
 
 __all__ = [
@@ -126,13 +127,18 @@ def comparison_window(now: Window | str | tuple[str, str], compare: str) -> Wind
 
     if compare not in ("previous", "year"):
         raise InputError(
-            "compare", compare, "previous or year", "previous: the months just before."
+            "compare",
+            compare,
+            "previous or year",
+            "previous: the months just before.",
         )
     return _comparison_window(window(now, "now"), compare)
 
 
 def count_in_polygons(
-    x: np.ndarray, y: np.ndarray, polygons: Iterable[shapely.Geometry | None]
+    x: np.ndarray,
+    y: np.ndarray,
+    polygons: Iterable[shapely.Geometry | None],
 ) -> list[np.ndarray]:
     """For each polygon, the indices of the points (x, y metres) inside or on its edge."""
     out = []
@@ -202,7 +208,8 @@ class HotspotChanges:
 
 
 def _overlaps(
-    geoms_a: Iterable[shapely.Geometry | None], geoms_b: Iterable[shapely.Geometry]
+    geoms_a: Iterable[shapely.Geometry | None],
+    geoms_b: Iterable[shapely.Geometry],
 ) -> list[list[int]]:
     """For each geometry of a, the positions in b whose polygons share some area with it."""
     b = list(geoms_b)
@@ -217,7 +224,10 @@ def _overlaps(
 
 
 def _period_dispersion(
-    series: pd.Series, then_months: list[str], now_months: list[str], source: str
+    series: pd.Series,
+    then_months: list[str],
+    now_months: list[str],
+    source: str,
 ) -> Dispersion:
     """φ of a hotspot's monthly series with one level per period (then, now, other months).
 
@@ -254,7 +264,10 @@ def _change(
 ) -> dict:
     """Rate ratio now vs then with a dispersion from the monthly series, as table fields."""
     disp = _period_dispersion(
-        series, then_months or [], now_months or [], f"monthly counts in {label}"
+        series,
+        then_months or [],
+        now_months or [],
+        f"monthly counts in {label}",
     )
     rr = rate_ratio(n_then, n_now, t_then, t_now, conf=conf, dispersion=disp)
 
@@ -395,9 +408,9 @@ def hotspot_changes(
                     "rank_then": int(r[S.RANK]),
                     "geometry": r.geometry,
                     **ch,
-                }
+                },
             )
-    table = pd.DataFrame(rows, columns=[c for c in CHANGE_COLUMNS])
+    table = pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
     table["months_now"] = len(m_now)
     table["months_then"] = len(m_then)
     dtypes = {
@@ -414,19 +427,19 @@ def hotspot_changes(
     if miss_now:
         notes.append(
             f"{len(miss_now)} of the {w_now.n_months} months of {w_now.label} have no data; "
-            "rates are per month of data."
+            "rates are per month of data.",
         )
     if not m_then:
         notes.append(
             f"The comparison period, {w_then.label}, has no data in this dataset: no change "
-            "or class can be given (counts then are left blank, not 0)."
+            "or class can be given (counts then are left blank, not 0).",
         )
     else:
         miss_then = [m for m in w_then.months if m not in have]
         if miss_then:
             notes.append(
                 f"{len(miss_then)} of the {w_then.n_months} months of {w_then.label} have no "
-                "data; the change compares records per month of data."
+                "data; the change compares records per month of data.",
             )
         notes.append(
             f"Change compares records per month inside each hotspot's outline, {w_now.label} "
@@ -435,13 +448,19 @@ def hotspot_changes(
             "above no change; growing or shrinking when it overlaps one and the interval excludes "
             "no change, persistent otherwise; gone hotspots were hotspots then that overlap none "
             "now and whose interval is wholly below no change. A hotspot without a counterpart "
-            "whose change is not distinguishable from none is 'too few to tell'."
+            "whose change is not distinguishable from none is 'too few to tell'.",
         )
         notes.append(
             "Intervals allow for overdispersion estimated from each hotspot's monthly counts "
             "(both periods and the 13 months to the end of this one) where there are enough "
-            f"months; where there are not, the interval {POISSON_LABEL}."
+            f"months; where there are not, the interval {POISSON_LABEL}.",
         )
     return HotspotChanges(
-        gdf, w_now, w_then, tuple(m_now), tuple(m_then), then_result, tuple(notes)
+        gdf,
+        w_now,
+        w_then,
+        tuple(m_now),
+        tuple(m_then),
+        then_result,
+        tuple(notes),
     )

@@ -14,24 +14,27 @@ from __future__ import annotations
 import json
 import math
 import tomllib
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hotspots.comparison.windows import Window, season, shift_years
 from hotspots.errors import InputError
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from pathlib import Path
+
 __all__ = [
     "Intervention",
     "WindowChoice",
-    "load_interventions",
-    "user_register_path",
     "add_intervention",
-    "intervention_windows",
     "check_windows",
     "clamp_window",
-    "describe_windows",
     "default_evaluation",
+    "describe_windows",
+    "intervention_windows",
+    "load_interventions",
+    "user_register_path",
 ]
 
 
@@ -176,7 +179,7 @@ def check_windows(before: Window, after: Window, available: Iterable[str]) -> li
     if after.start < before.start and not set(before.months) & set(after.months):
         problems.append(
             f"The after window ({after.label}) starts before the before window ({before.label}): "
-            "swap them."
+            "swap them.",
         )
     c = _check(before, after, have, names=("the before", "the after"))
     if not c.ok:
@@ -222,7 +225,11 @@ class WindowChoice:
 
 
 def intervention_windows(
-    iv: Intervention, year: int, available: Iterable[str], *, years_back: int = 1
+    iv: Intervention,
+    year: int,
+    available: Iterable[str],
+    *,
+    years_back: int = 1,
 ) -> WindowChoice:
     """Return the after and before windows of an intervention, clamped to months with data.
 
@@ -240,7 +247,8 @@ def intervention_windows(
 
 
 def default_evaluation(
-    available: Iterable[str], interventions: list[Intervention] | None = None
+    available: Iterable[str],
+    interventions: list[Intervention] | None = None,
 ) -> WindowChoice | None:
     """Return the first registered intervention-year whose windows are complete in the data.
 
@@ -250,7 +258,8 @@ def default_evaluation(
     have = set(available)
     for iv in interventions if interventions is not None else load_interventions():
         order = ([iv.first_evaluated] if iv.first_evaluated else []) + sorted(
-            iv.years, reverse=True
+            iv.years,
+            reverse=True,
         )
         for y in order:
             c = intervention_windows(iv, y, have)

@@ -10,7 +10,6 @@ per category and in total, allowing for the dispersion of the monthly counts
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -46,19 +45,21 @@ from hotspots.data.select import filter_records
 from hotspots.errors import InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import numpy as np
 
 
 __all__ = [
-    "RateRatio",
-    "rate_ratio",
-    "small_count_flag",
+    "COMPARISON_COLUMNS",
     "SMALL_COUNT",
     "VERY_SMALL_COUNT",
     "PeriodComparison",
+    "RateRatio",
     "compare_periods",
     "compare_with_earlier",
-    "COMPARISON_COLUMNS",
+    "rate_ratio",
+    "small_count_flag",
 ]
 
 
@@ -357,12 +358,12 @@ def compare_periods(
             notes.append(
                 f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing from the "
                 "data: "
-                f"{w.label} covers {len(present)} of {w.n_months} months"
+                f"{w.label} covers {len(present)} of {w.n_months} months",
             )
     if len(pa) != len(pb):
         notes.append(
             f"windows differ in length ({len(pa)} and {len(pb)} months of data): changes, the "
-            "interval and the p-value compare monthly rates, not raw counts"
+            "interval and the p-value compare monthly rates, not raw counts",
         )
     sub = filter_records(records, categories=cats, area=ar)
     month = sub[S.MONTH]
@@ -386,7 +387,12 @@ def compare_periods(
     ]  # fmt: skip
     na, nb = int(in_a.sum()), int(in_b.sum())
     total_row, result = _row(
-        TOTAL_LABEL, na, nb, len(pa), len(pb), disp_of(slice(None), _describe(cats))
+        TOTAL_LABEL,
+        na,
+        nb,
+        len(pa),
+        len(pb),
+        disp_of(slice(None), _describe(cats)),
     )
     rows.append(total_row)
     table = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
@@ -395,7 +401,7 @@ def compare_periods(
     if flag:
         notes.append(
             f"{flag} counts ({na} and {nb}; flagged below {SMALL_COUNT}, very small below "
-            f"{VERY_SMALL_COUNT}): percentage changes are unstable, see the interval"
+            f"{VERY_SMALL_COUNT}): percentage changes are unstable, see the interval",
         )
     if not check.ok:
         notes.append(check.message)
@@ -443,7 +449,12 @@ def compare_with_earlier(
         return None, check
     return (
         compare_periods(
-            records, check.a, wb, area=area, categories=categories, available_months=have
+            records,
+            check.a,
+            wb,
+            area=area,
+            categories=categories,
+            available_months=have,
         ),
         check,
     )

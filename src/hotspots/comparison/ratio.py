@@ -33,12 +33,12 @@ from hotspots.comparison.dispersion import POISSON, Dispersion, PoissonFallback,
 from hotspots.validation import LEVEL, RECORD_COUNT, Interval, Real, validate_params
 
 __all__ = [
-    "RateRatio",
-    "rate_ratio",
-    "small_count_flag",
     "SMALL_COUNT",
     "VERY_SMALL_COUNT",
+    "RateRatio",
     "depends_on_dispersion",
+    "rate_ratio",
+    "small_count_flag",
 ]
 
 #: Counts below these are flagged, never hidden. With fewer than 10 records one

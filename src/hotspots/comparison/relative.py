@@ -45,11 +45,11 @@ from hotspots.comparison.dispersion import (
 
 __all__ = [
     "RelativeEffect",
+    "period_dispersion",
     "relative_effect",
     "relative_effect_zones",
-    "zone_month_dispersion",
     "subunit_dispersion",
-    "period_dispersion",
+    "zone_month_dispersion",
 ]
 
 
@@ -91,7 +91,12 @@ class RelativeEffect(PoissonFallback):
 
 
 def relative_effect(
-    x0: int, x1: int, c0: int, c1: int, conf: float = 0.95, dispersion: Dispersion | None = None
+    x0: int,
+    x1: int,
+    c0: int,
+    c1: int,
+    conf: float = 0.95,
+    dispersion: Dispersion | None = None,
 ) -> RelativeEffect:
     """Ratio of rate ratios of a zone against the control, log-scale Wald interval.
 
@@ -127,7 +132,10 @@ def relative_effect(
 
 
 def zone_month_dispersion(
-    counts: np.ndarray, after: np.ndarray, source: str, months: list[str] | None = None
+    counts: np.ndarray,
+    after: np.ndarray,
+    source: str,
+    months: list[str] | None = None,
 ) -> Dispersion:
     """Dispersion of the evaluation's count model: zone, month and zone x period terms.
 
@@ -170,7 +178,10 @@ def zone_month_dispersion(
 
 
 def _seasonal_zone_dispersion(
-    counts: np.ndarray, after: np.ndarray, k: int, source: str
+    counts: np.ndarray,
+    after: np.ndarray,
+    k: int,
+    source: str,
 ) -> Dispersion:
     """Pearson dispersion of the count model with zone x month-of-year terms (statsmodels GLM)."""
     import statsmodels.api as sm
@@ -213,7 +224,10 @@ def period_dispersion(series: np.ndarray, after: np.ndarray, source: str) -> Dis
 
 
 def subunit_dispersion(
-    counts: np.ndarray, after: np.ndarray, source: str, months: list[str] | None = None
+    counts: np.ndarray,
+    after: np.ndarray,
+    source: str,
+    months: list[str] | None = None,
 ) -> Dispersion:
     """Dispersion of one zone's total from the monthly counts of its sub-units (snap points).
 

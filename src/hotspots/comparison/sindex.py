@@ -28,10 +28,10 @@ the test, its applications, and the future. Methodological Innovations 9, 1-11.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from hotspots.comparison.windows import Window, window
@@ -53,13 +53,16 @@ from hotspots.validation import (
     validate_params,
 )
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = [
+    "DEFAULT_SEED",
+    "SINDEX_COLUMNS",
+    "UNITS",
     "SIndexResult",
     "s_index",
     "sppt",
-    "SINDEX_COLUMNS",
-    "DEFAULT_SEED",
-    "UNITS",
 ]
 
 UNITS = ("lsoa", "grid")
@@ -116,7 +119,7 @@ def sppt(
     if nb == 0 or nt == 0:
         raise InputError("records", (nb, nt), "records in both periods")
     rng = np.random.default_rng(seed)
-    m = max(1, int(round(sample_share * nt)))
+    m = max(1, round(sample_share * nt))
     draws = np.empty((samples, len(test)), dtype=np.float64)
     for i in range(samples):
         draws[i] = rng.multivariate_hypergeometric(test, m, method="marginals")
@@ -313,7 +316,12 @@ def s_index(
                 "Choose other months or a larger area.",
             )
     base_pct, lo, hi, change = sppt(
-        base, test, samples=samples, sample_share=sample_share, conf=conf, seed=seed
+        base,
+        test,
+        samples=samples,
+        sample_share=sample_share,
+        conf=conf,
+        seed=seed,
     )
     test_pct = 100.0 * test / test.sum()
     frame = gpd.GeoDataFrame(
@@ -339,7 +347,7 @@ def s_index(
         notes.append(
             f"{int((~nonempty).sum()):,} of {k:,} units have no records in either period; they "
             "count "
-            "as similar in the S index but not in the robust S index"
+            "as similar in the S index but not in the robust S index",
         )
     return SIndexResult(
         frame, wa, wb, s, s_rob, int((change == UP).sum()), int((change == DOWN).sum()), units, size,

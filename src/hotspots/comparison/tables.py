@@ -17,8 +17,8 @@ from __future__ import annotations
 import html
 import math
 import numbers
-from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -28,16 +28,19 @@ from hotspots.data.areas import Area, resolve_area
 from hotspots.data.select import filter_records, month_range
 from hotspots.errors import InputError
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
 __all__ = [
+    "DEFAULT_INDICATORS",
+    "INDICATORS",
     "PublishedTable",
+    "asb_subtype_table",
     "financial_year",
     "fy_label",
-    "parse_financial_year",
     "fy_quarter",
-    "asb_subtype_table",
+    "parse_financial_year",
     "quarterly_table",
-    "INDICATORS",
-    "DEFAULT_INDICATORS",
 ]
 
 # indicator name -> (categories, asb subtype or None)
@@ -95,7 +98,9 @@ def parse_financial_year(value: int | str, argument: str = "year") -> int:
         ok = tail.isdigit() and int(tail) % 100 == (fy + 1) % 100
     if not ok:
         raise InputError(
-            argument, value, "a financial year such as 2023 or 2023/24 (April to March)"
+            argument,
+            value,
+            "a financial year such as 2023 or 2023/24 (April to March)",
         )
     return fy
 
@@ -187,7 +192,7 @@ class PublishedTable:
             parts.append(
                 '<ul class="hotspots-notes">'
                 + "".join(f"<li>{e(n)}</li>" for n in self.notes)
-                + "</ul>"
+                + "</ul>",
             )
         return "\n".join(parts) + "\n"
 
@@ -268,7 +273,7 @@ def asb_subtype_table(
     if not has_subtypes:
         notes.append(
             "This data has no ASB subtypes (police.uk publishes none): only the totals are shown. "
-            "Import a force export with an ASB type column to fill the subtype rows."
+            "Import a force export with an ASB type column to fill the subtype rows.",
         )
     rows: dict[str, dict[str, object]] = {st: {} for st in S.ASB_SUBTYPES}
     missing_sub = subtype.isna()
@@ -285,12 +290,12 @@ def asb_subtype_table(
             rows[st][col] = int((ys == st).sum()) if has_subtypes else pd.NA
         if "not recorded" in rows:
             rows["not recorded"][col] = int(ys.isna().sum())
-        rows["total"][col] = int(len(ys))
+        rows["total"][col] = len(ys)
         months_present = [m for m in _fy_months(y) if m in set(have)]
         if len(months_present) < 12:
             notes.append(
                 f"{col}: {len(months_present)} of 12 months of data"
-                + (f" ({months_present[0]} to {months_present[-1]})" if months_present else "")
+                + (f" ({months_present[0]} to {months_present[-1]})" if months_present else ""),
             )
     frame = pd.DataFrame(
         [{"asb_subtype": k, **v} for k, v in rows.items()],
@@ -384,14 +389,14 @@ def quarterly_table(
     if len(base_months) < 12:
         notes.append(
             f"baseline {fy_label(base)} has {len(base_months)} of 12 months of data: "
-            "its total is incomplete"
+            "its total is incomplete",
         )
     for q in range(1, 5):
-        qm = [m for m in _fy_months(fy)[3 * (q - 1) : 3 * q]]
+        qm = list(_fy_months(fy)[3 * (q - 1) : 3 * q])
         present = [m for m in qm if m in have_set]
         if present and len(present) < 3:
             notes.append(
-                f"Q{q} {fy_label(fy)} is partial: {len(present)} of 3 months ({', '.join(present)})"
+                f"Q{q} {fy_label(fy)} is partial: {len(present)} of 3 months ({', '.join(present)})",
             )
     if len(cur_same) < len(cur_months):
         unmatched = [m for m in cur_months if m not in cur_same]
@@ -401,7 +406,7 @@ def quarterly_table(
             f"the % change compares only the calendar months present in both years ({names}); "
             f"{', '.join(unmatched)} {'has' if len(unmatched) == 1 else 'have'} no baseline month"
             if cur_same
-            else "the baseline has none of the current year's calendar months: no % change"
+            else "the baseline has none of the current year's calendar months: no % change",
         )
     a = resolve_area(area)
     base_and_cur = filter_records(records, area=a)
@@ -448,7 +453,7 @@ def quarterly_table(
     if subtype_missing:
         notes.append(
             "ASB subtype indicators are n/a: this data has no ASB subtypes "
-            "(police.uk publishes none)"
+            "(police.uk publishes none)",
         )
     cols = [
         "indicator",

@@ -42,16 +42,16 @@ from hotspots.comparison.dispersion import POISSON, Dispersion, quantile
 from hotspots.errors import InputError
 
 __all__ = [
-    "WDDResult",
-    "wdd",
-    "weighted_wdd",
-    "raw_wdd",
-    "wdq",
-    "wdq_interval",
-    "total_net_effect",
     "WDD_RAW_FORMULA",
     "WDD_SCALED_FORMULA",
     "WDQ_FORMULA",
+    "WDDResult",
+    "raw_wdd",
+    "total_net_effect",
+    "wdd",
+    "wdq",
+    "wdq_interval",
+    "weighted_wdd",
 ]
 
 
@@ -137,7 +137,9 @@ def wdd(
     if shared_control:
         if (dc0, dc1) != (c0, c1):
             raise InputError(
-                "disp_control", disp_control, f"equal to control {control} when shared"
+                "disp_control",
+                disp_control,
+                f"equal to control {control} when shared",
             )
         k = 1.0 / ac + 1.0 / adc
         var_total = var_t + var_dt + k**2 * (c1 / ta**2 + c0 / tb**2)
@@ -288,7 +290,7 @@ def wdq_interval(
             1 / (c1 * succ),
             (d0 - q * t0) / (c0**2 * succ),
             (q * t1 - d1) / (c1**2 * succ),
-        ]
+        ],
     )
     x = np.array([t0, t1, d0, d1, c0, c1], dtype=float)
     se = math.sqrt(d.phi * float((g**2 * x).sum()))
@@ -297,7 +299,12 @@ def wdq_interval(
 
 
 def total_net_effect(
-    t0: float, t1: float, d0: float, d1: float, c0: float, c1: float
+    t0: float,
+    t1: float,
+    d0: float,
+    d1: float,
+    c0: float,
+    c1: float,
 ) -> tuple[float, float, float]:
     """Total net effect (Bowers and Johnson 2003), in records over the after window.
 

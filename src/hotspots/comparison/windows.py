@@ -12,7 +12,6 @@ like (crime and ASB in BCP's town centre rise every summer).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -26,28 +25,30 @@ from hotspots.errors import InputError
 from hotspots.validation import MONTH_NUMBER, Integral, Interval, validate_params
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from hotspots.comparison.ratio import RateRatio
     from hotspots.data.areas import Area
 
 __all__ = [
+    "COMPARISONS",
+    "DEFAULT_MONTHS",
+    "SEASON_END",
+    "SEASON_START",
+    "Baseline",
+    "DefaultWindows",
     "Window",
-    "window",
+    "WindowCheck",
+    "baseline",
+    "check_windows",
+    "comparison_window",
+    "dataset_months",
+    "default_window",
+    "default_windows",
+    "previous_years",
     "season",
     "shift_years",
-    "previous_years",
-    "dataset_months",
-    "DefaultWindows",
-    "default_windows",
-    "Baseline",
-    "baseline",
-    "SEASON_START",
-    "SEASON_END",
-    "DEFAULT_MONTHS",
-    "COMPARISONS",
-    "default_window",
-    "comparison_window",
-    "WindowCheck",
-    "check_windows",
+    "window",
 ]
 
 #: The Seasonal Response season used for simulated data: April to August.
@@ -178,7 +179,8 @@ def _runs(months: list[int]) -> list[list[int]]:
 
 
 def default_windows(
-    months: Iterable[str] | pd.DataFrame, simulated: bool | None = None
+    months: Iterable[str] | pd.DataFrame,
+    simulated: bool | None = None,
 ) -> DefaultWindows:
     """Sensible default windows A (earlier) and B (later) from the months present.
 
@@ -206,7 +208,9 @@ def default_windows(
     have = sorted(set(months))
     if len(have) < 2:
         raise InputError(
-            "records", f"{len(have)} month(s) of data", "at least two months of data to compare"
+            "records",
+            f"{len(have)} month(s) of data",
+            "at least two months of data to compare",
         )
     by_year: dict[int, set[int]] = {}
     for m in have:
@@ -353,7 +357,11 @@ def _months_words(months: list[str]) -> str:
 
 
 def check_windows(
-    a: Window | str, b: Window | str, available: Iterable[str], *, names: tuple[str, str] = ("", "")
+    a: Window | str,
+    b: Window | str,
+    available: Iterable[str],
+    *,
+    names: tuple[str, str] = ("", ""),
 ) -> WindowCheck:
     """Whether window ``a`` may be compared with window ``b`` on data with ``available`` months.
 
@@ -381,7 +389,10 @@ def check_windows(
         present, missing = w.coverage(have)
         if not present:
             return WindowCheck(
-                wa, wb, "empty", f"No verdict: there are no data for {n}, so nothing to compare."
+                wa,
+                wb,
+                "empty",
+                f"No verdict: there are no data for {n}, so nothing to compare.",
             )
     for n, w in ((na, wa), (nb, wb)):
         present, missing = w.coverage(have)

@@ -51,7 +51,12 @@ def about(change_pct: float) -> str:
 
 def _a(p: str) -> str:
     """Return the article as the number is said: ``a 4%`` / ``an 8%`` / ``an 11%`` / ``an 89%``."""
-    return "an" if p.startswith("8") or p.split("%")[0].split(".")[0] in ("11", "18") else "a"
+    return (
+        "an"
+        if p.startswith("8")
+        or p.split("%", maxsplit=1)[0].split(".", maxsplit=1)[0] in ("11", "18")
+        else "a"
+    )
 
 
 def between(lo: float, hi: float) -> str:
@@ -109,7 +114,7 @@ def sig_round(v: object, digits: int = 3):
     """Round a float to ``digits`` significant figures (p-values, ratios); others unchanged."""
     if isinstance(v, bool) or not isinstance(v, float) or not math.isfinite(v) or v == 0:
         return v
-    return round(v, max(0, digits - 1 - int(math.floor(math.log10(abs(v))))))
+    return round(v, max(0, digits - 1 - math.floor(math.log10(abs(v)))))
 
 
 def json_number(v: object) -> float | None:

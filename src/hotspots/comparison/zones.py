@@ -61,14 +61,20 @@ class Zones:
 
 @validate_params({"buffer_m": [METRES_OR_ZERO]}, {"buffer_m": "For example 400."})
 def evaluation_zones(
-    target: Area | str, *, buffer_m: float = DEFAULT_BUFFER_M, control: Area | str | None = None
+    target: Area | str,
+    *,
+    buffer_m: float = DEFAULT_BUFFER_M,
+    control: Area | str | None = None,
 ) -> Zones:
     """Build the target, ring and control of an evaluation (see :class:`Zones`)."""
     b = load_boundaries()
     t = resolve_area(target, b)
     if t.kind == "bcp":
         raise InputError(
-            "target", "bcp", "an area smaller than BCP", "For example town-centre or a ward."
+            "target",
+            "bcp",
+            "an area smaller than BCP",
+            "For example town-centre or a ward.",
         )
     notes: list[str] = []
     tgeom = shapely.intersection(t.geometry, b.outline)

@@ -49,27 +49,27 @@ from pathlib import Path
 from hotspots.errors import AccessDeniedError, InputError
 
 __all__ = [
-    "ROLES",
+    "ACCESS_FILE",
     "PUBLIC",
     "RESTRICTED",
-    "ACCESS_FILE",
-    "Principal",
+    "ROLES",
     "AccessConfig",
     "DatasetAccess",
+    "Principal",
+    "can_audit",
+    "can_delete",
+    "can_import",
+    "can_read",
+    "can_write",
+    "check_read",
+    "dataset_access",
+    "dataset_name",
+    "delete_dataset",
+    "disclosure_forced",
     "load_config",
     "principal_from_claims",
-    "dataset_access",
     "set_dataset_access",
-    "can_read",
-    "can_import",
-    "can_write",
-    "can_delete",
-    "can_audit",
-    "check_read",
     "visible_datasets",
-    "disclosure_forced",
-    "delete_dataset",
-    "dataset_name",
 ]
 
 ROLES = ("viewer", "analyst", "admin")
@@ -252,7 +252,11 @@ def set_dataset_access(
     d = Path(path or _path(dataset))
     d.mkdir(parents=True, exist_ok=True)
     acc = DatasetAccess(
-        dataset, level, owner, team, datetime.now(UTC).isoformat(timespec="seconds")
+        dataset,
+        level,
+        owner,
+        team,
+        datetime.now(UTC).isoformat(timespec="seconds"),
     )
     tmp = d / f"{ACCESS_FILE}.{os.getpid()}.tmp"
     tmp.write_text(json.dumps(acc.to_dict(), indent=1), encoding="utf-8")
@@ -293,7 +297,8 @@ def can_write(principal: Principal | None, dataset: str, fmt: str = "police.uk")
     """Whether ``principal`` may import into ``dataset``: a new name, or one of their team's.
 
     The real dataset (``bundled``, public) takes police.uk street files only (they are
-    public too), from analysts and admins; never a force export (restricted data)."""
+    public too), from analysts and admins; never a force export (restricted data).
+    """
     if dataset == "bundled":
         return fmt == "police.uk" and (principal is None or principal.at_least("analyst"))
     if principal is None:
@@ -329,7 +334,7 @@ def check_read(principal: Principal | None, dataset: str, path: str | Path | Non
     if principal is not None and not can_read(principal, dataset, path):
         raise AccessDeniedError(
             f"access denied: dataset {dataset!r} is restricted to analysts of its team "
-            f"(signed in as {principal.user}, role {principal.role})"
+            f"(signed in as {principal.user}, role {principal.role})",
         )
 
 
@@ -357,7 +362,7 @@ def delete_dataset(principal: Principal | None, dataset: str) -> int:
         who = "the local user" if principal is None else f"{principal.user} ({principal.role})"
         raise AccessDeniedError(
             f"access denied: {who} may not delete dataset {dataset!r} "
-            "(only its owner or an admin may; the built-in datasets are never deleted)"
+            "(only its owner or an admin may; the built-in datasets are never deleted)",
         )
     from hotspots.data.store_layout import StoreFiles
 

@@ -21,10 +21,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from hotspots.data import schema as S
@@ -32,18 +32,21 @@ from hotspots.data.boundaries import Boundaries, load_boundaries
 from hotspots.data.frames import NO_CRS_HINT, to_metres
 from hotspots.errors import FileReadError, InputError
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = [
-    "Area",
-    "resolve_area",
-    "area_mask",
-    "town_centre_area",
-    "TOWN_CENTRE_PLACES",
     "DEFAULT_PLACE_RADIUS_M",
-    "records_in_area",
-    "polygon_spec",
-    "polygon_area",
+    "TOWN_CENTRE_PLACES",
+    "Area",
+    "area_mask",
     "geometry_area",
     "link_area_spec",
+    "polygon_area",
+    "polygon_spec",
+    "records_in_area",
+    "resolve_area",
+    "town_centre_area",
 ]
 
 DEFAULT_PLACE_RADIUS_M = 250.0
@@ -211,7 +214,10 @@ def resolve_area(
             names[0] + " ward" if len(names) == 1 else f"{len(names)} wards ({', '.join(names)})"
         )
         return Area(
-            label, "wards", f"wards:{codes}", shapely.union_all([p.geometry for p in parts])
+            label,
+            "wards",
+            f"wards:{codes}",
+            shapely.union_all([p.geometry for p in parts]),
         )
     kinds: tuple[str, ...]
     if prefix in ("town", "ward", "lsoa", "place", "file") and rest:
@@ -303,7 +309,9 @@ def polygon_area(text: str) -> Area:
             raise ValueError
     except ValueError:
         raise InputError(
-            "area", f"poly:{text[:60]}", "poly:lon,lat;lon,lat;... with at least three vertices"
+            "area",
+            f"poly:{text[:60]}",
+            "poly:lon,lat;lon,lat;... with at least three vertices",
         ) from None
     if not all(-9.0 <= lon <= 2.1 and 49.5 <= lat <= 61.0 for lon, lat in pts):
         raise InputError("area", f"poly:{text[:60]}", "vertices in Great Britain (WGS84 lon,lat)")

@@ -36,12 +36,13 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from hotspots.data.access import Principal
 
 
@@ -49,13 +50,13 @@ __all__ = [
     "ACTIONS",
     "BACKUPS",
     "audit_path",
+    "current_head",
+    "head_path",
+    "read_events",
     "record",
     "record_once",
-    "read_events",
-    "verify",
-    "head_path",
-    "current_head",
     "store_anchors",
+    "verify",
 ]
 
 ACTIONS = (
@@ -214,7 +215,8 @@ def current_head(path: str | Path | None = None) -> dict | None:
     """Return the log's head now (``{"seq", "sha256"}``), or None when there is no log yet.
 
     A store copies it into its manifest at each import (``audit_head``), so a log cut
-    short and given a new head file still disagrees with the stores' manifests."""
+    short and given a new head file still disagrees with the stores' manifests.
+    """
     p = Path(path) if path else audit_path()
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
         h = json.loads(head_path(p).read_text(encoding="utf-8"))
@@ -225,7 +227,10 @@ def current_head(path: str | Path | None = None) -> dict | None:
 
 
 def record_once(
-    key: tuple, action: str, principal: Principal | None = None, **details
+    key: tuple,
+    action: str,
+    principal: Principal | None = None,
+    **details,
 ) -> dict | None:
     """:func:`record`, but only the first time ``key`` is seen by this process.
 
@@ -260,7 +265,7 @@ def read_events(limit: int | None = 1000, path: str | Path | None = None) -> lis
                 events.append(ev)
             except ValueError:
                 events.append(
-                    {"action": "unparsable", "file": f.name, "line": i, "text": line[:200]}
+                    {"action": "unparsable", "file": f.name, "line": i, "text": line[:200]},
                 )
     return events[-limit:] if limit else events
 
@@ -381,7 +386,7 @@ def store_anchors(root: str | Path | None = None, log: str | Path | None = None)
     Only heads written under ``log`` (default: this process's audit log) count; heads of
     other logs are left out.
     """
-    want = str(Path(log if log else audit_path()).resolve())
+    want = str(Path(log or audit_path()).resolve())
     if root is None:
         from hotspots.data.store_layout import store_root
 

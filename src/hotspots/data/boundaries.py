@@ -23,12 +23,12 @@ from hotspots.data import schema as S
 from hotspots.errors import FileReadError
 
 __all__ = [
+    "ATTRIBUTION",
     "Boundaries",
     "geodata_dir",
     "load_boundaries",
     "load_gazetteer",
     "locate",
-    "ATTRIBUTION",
 ]
 
 ATTRIBUTION = (
@@ -107,14 +107,16 @@ def load_gazetteer(*paths: str | Path) -> gpd.GeoDataFrame:
         missing = {"place", "lat", "lon"} - set(df.columns)
         if missing:
             raise FileReadError(
-                str(f), f"gazetteer needs columns place, lat, lon; missing {sorted(missing)}"
+                str(f),
+                f"gazetteer needs columns place, lat, lon; missing {sorted(missing)}",
             )
         for i, row in enumerate(df.itertuples(index=False), start=2):
             try:
                 lat, lon = float(row.lat), float(row.lon)
             except ValueError:
                 raise FileReadError(
-                    str(f), f"row {i}, field lat/lon: not a number ({row.lat!r}, {row.lon!r})"
+                    str(f),
+                    f"row {i}, field lat/lon: not a number ({row.lat!r}, {row.lon!r})",
                 ) from None
             if not (-90 <= lat <= 90 and -180 <= lon <= 180):
                 raise FileReadError(str(f), f"row {i}, field lat/lon: out of range")
@@ -123,12 +125,11 @@ def load_gazetteer(*paths: str | Path) -> gpd.GeoDataFrame:
         frames.append(df[["place", "lat", "lon", "confidence", "basis"]])
     allp = pd.concat(frames, ignore_index=True).drop_duplicates("place", keep="last")
     allp["name"] = allp["place"].map(short_place_name)
-    gdf = gpd.GeoDataFrame(
+    return gpd.GeoDataFrame(
         allp[["place", "name", "confidence", "basis"]].reset_index(drop=True),
         geometry=gpd.points_from_xy(allp["lon"].astype(float), allp["lat"].astype(float)),
         crs=S.CRS_DISPLAY,
     ).to_crs(S.CRS_METRES)
-    return gdf
 
 
 @functools.lru_cache(maxsize=4)
@@ -177,7 +178,7 @@ def _read_cache(path: Path) -> Boundaries | None:
     try:
         frames = {n: gpd.read_parquet(path / f"{n}.parquet") for n in _CACHED_FRAMES}
         outline = shapely.from_wkb((path / "outline.wkb").read_bytes())
-    except Exception:  # noqa: BLE001 - any damage: rebuild from the bundled files
+    except Exception:
         return None
     return Boundaries(outline=outline, **frames)
 
@@ -198,7 +199,7 @@ def _write_cache(path: Path, b: Boundaries) -> None:
             os.replace(tmp, path)
         except OSError:  # another process put it there first
             shutil.rmtree(tmp, ignore_errors=True)
-    except Exception:  # noqa: BLE001 - a cache that cannot be written is skipped
+    except Exception:
         pass
 
 

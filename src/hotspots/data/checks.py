@@ -26,44 +26,46 @@ the column as strings, the row numbers, and the mask of rows still accepted.
 from __future__ import annotations
 
 import re
-import zipfile
-from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from hotspots.errors import FileReadError
 
+if TYPE_CHECKING:
+    import zipfile
+    from collections.abc import Sequence
+
 __all__ = [
+    "MAPPING_TYPES",
     # size
     "MAX_FILE_MB",
     "MAX_UPLOAD_MB",
-    "UploadRefusal",
-    "check_upload_sizes",
+    "MONTH_PATTERN",
+    "OTHER_POLICE_FILE",
+    "REJECT_COLUMNS",
     # file type
     "UPLOAD_TYPES",
-    "MAPPING_TYPES",
-    "OTHER_POLICE_FILE",
     "ZIP_LIMITS",
-    "skip_reason",
-    "check_zip_members",
-    # encoding
-    "check_bytes",
-    "encoding_error",
-    # header
-    "check_header",
     # rows
     "Rejects",
-    "check_month",
+    "UploadRefusal",
+    # encoding
+    "check_bytes",
+    # header
+    "check_header",
     "check_lonlat",
+    "check_month",
+    "check_upload_sizes",
     "check_xy",
+    "check_zip_members",
     "coordinate_problems",
+    "encoding_error",
     "in_gb_ni",
     "parse_numbers",
-    "MONTH_PATTERN",
-    "REJECT_COLUMNS",
+    "skip_reason",
 ]
 
 MIB = 1024**2
@@ -114,7 +116,7 @@ def check_upload_sizes(
                     name,
                     f"{name}: refused: uploads are limited to {max_file_mb:g} MB a file and "
                     f"{max_upload_mb:g} MB at once (import a large archive with `hotspots ingest`).",
-                )
+                ),
             )
         else:
             kept.append(i)
@@ -127,7 +129,7 @@ UPLOAD_TYPES = ("csv", "zip")
 #: A force export's column mapping.
 MAPPING_TYPES = ("toml", "json")
 #: police.uk files that are not street crime (read never, listed always).
-OTHER_POLICE_FILE = re.compile(r"-(outcomes|stop-and-search)\.csv$", re.I)
+OTHER_POLICE_FILE = re.compile(r"-(outcomes|stop-and-search)\.csv$", re.IGNORECASE)
 _COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".tgz", ".tar")
 # Refuse archives that would expand beyond these limits (declared sizes: a quick first check;
 # what is really decompressed is counted as it streams, hotspots.data.sources.READ_LIMITS).
@@ -164,14 +166,16 @@ def check_zip_members(path: Path, infos: list[zipfile.ZipInfo]) -> list[zipfile.
     """
     if len(infos) > ZIP_LIMITS["max_members"]:
         raise FileReadError(
-            str(path), f"zip has {len(infos)} members; refused (limit {ZIP_LIMITS['max_members']})"
+            str(path),
+            f"zip has {len(infos)} members; refused (limit {ZIP_LIMITS['max_members']})",
         )
     total = 0
     for info in infos:
         p = PurePosixPath(info.filename.replace("\\", "/"))
         if p.is_absolute() or ".." in p.parts or re.match(r"^[A-Za-z]:", info.filename):
             raise FileReadError(
-                str(path), f"zip member {info.filename!r} has an unsafe path; archive refused"
+                str(path),
+                f"zip member {info.filename!r} has an unsafe path; archive refused",
             )
         total += info.file_size
         if info.compress_size > 0 and info.file_size / info.compress_size > ZIP_LIMITS["max_ratio"]:
@@ -182,7 +186,8 @@ def check_zip_members(path: Path, infos: list[zipfile.ZipInfo]) -> list[zipfile.
             )
     if total > ZIP_LIMITS["max_total_bytes"]:
         raise FileReadError(
-            str(path), f"zip would expand to {total / 1024**3:.1f} GiB; refused (limit 4 GiB)"
+            str(path),
+            f"zip would expand to {total / 1024**3:.1f} GiB; refused (limit 4 GiB)",
         )
     return infos
 
@@ -206,7 +211,7 @@ def _looks_utf16(head: bytes) -> bool:
     printable = set(range(0x20, 0x7F)) | {9, 10, 13}
     for zeros, text in ((head[1::2], head[0::2]), (head[0::2], head[1::2])):
         if zeros.count(0) >= 0.9 * len(zeros) and sum(b in printable for b in text) >= 0.9 * len(
-            text
+            text,
         ):
             return True
     return False
@@ -235,7 +240,11 @@ def _sniff_problem(first_line: str, delimiter: str) -> str:
 
 
 def check_header(
-    header: list[str], first_line: str, required: Sequence[str], name: str, delimiter: str = ","
+    header: list[str],
+    first_line: str,
+    required: Sequence[str],
+    name: str,
+    delimiter: str = ",",
 ) -> None:
     """Refuse a header that lacks a ``required`` column or repeats a name.
 
@@ -249,7 +258,8 @@ def check_header(
             raise FileReadError(name, problem)
         shown = first_line if len(first_line) < 120 else first_line[:117] + "..."
         raise FileReadError(
-            name, f"wrong header: missing column(s) {', '.join(missing)}; the header is {shown!r}"
+            name,
+            f"wrong header: missing column(s) {', '.join(missing)}; the header is {shown!r}",
         )
     if len(set(header)) != len(header):
         raise FileReadError(name, f"wrong header: repeated column names in {first_line!r}")
@@ -274,7 +284,14 @@ class Rejects:
         self._parts: list[tuple[str, np.ndarray, str, str, np.ndarray]] = []
 
     def add(
-        self, file: str, rows, mask, field: str, reason: str, values=None, masked_values=None
+        self,
+        file: str,
+        rows,
+        mask,
+        field: str,
+        reason: str,
+        values=None,
+        masked_values=None,
     ) -> None:
         """Reject rows where ``mask``; ``values`` is per row, or ``masked_values`` only for masked rows."""
         mask = np.asarray(mask, dtype=bool)
@@ -316,7 +333,7 @@ class Rejects:
         """Return the rejected rows as a table with the columns :data:`REJECT_COLUMNS`."""
         if not self._parts:
             return pd.DataFrame(
-                {c: pd.Series(dtype="int64" if c == "row" else "string") for c in REJECT_COLUMNS}
+                {c: pd.Series(dtype="int64" if c == "row" else "string") for c in REJECT_COLUMNS},
             )
         sizes = [len(p[1]) for p in self._parts]
 
@@ -330,7 +347,7 @@ class Rejects:
                 "field": rep(2),
                 "reason": rep(3),
                 "value": np.concatenate([p[4] for p in self._parts]),
-            }
+            },
         )
         return out.sort_values(["file", "row"], kind="stable").reset_index(drop=True)
 
@@ -374,7 +391,10 @@ def in_gb_ni(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 
 
 def coordinate_problems(
-    empty: np.ndarray, bad: np.ndarray, inside: np.ndarray, region: str
+    empty: np.ndarray,
+    bad: np.ndarray,
+    inside: np.ndarray,
+    region: str,
 ) -> tuple[list[tuple[np.ndarray, str]], np.ndarray]:
     """Return a coordinate pair's verdict per row, first problem first.
 
@@ -402,7 +422,10 @@ def check_lonlat(lon_s, lat_s, rows, file: str, rejects: Rejects, ok):
     lon, lon_empty, lon_bad = parse_numbers(lon_s)
     lat, lat_empty, lat_bad = parse_numbers(lat_s)
     problems, valid = coordinate_problems(
-        lon_empty | lat_empty, lon_bad | lat_bad, in_gb_ni(lon, lat), GB_NI
+        lon_empty | lat_empty,
+        lon_bad | lat_bad,
+        in_gb_ni(lon, lat),
+        GB_NI,
     )
     vals = lon_s.astype(str) + "," + lat_s.astype(str)
     for mask, reason in problems:

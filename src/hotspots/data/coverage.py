@@ -15,16 +15,16 @@ if TYPE_CHECKING:
 
 
 __all__ = [
-    "coverage_table",
-    "coverage_from_counts",
-    "store_coverage_table",
-    "collapse_missing",
-    "missing_months",
-    "lsoa_vintage",
-    "summary_table",
-    "summary_from_counts",
-    "store_summary_table",
     "SUMMARY_KEYS",
+    "collapse_missing",
+    "coverage_from_counts",
+    "coverage_table",
+    "lsoa_vintage",
+    "missing_months",
+    "store_coverage_table",
+    "store_summary_table",
+    "summary_from_counts",
+    "summary_table",
 ]
 
 SUMMARY_KEYS = {"month": S.MONTH, "category": S.CATEGORY, "ward": S.WARD_NAME, "town": S.TOWN}
@@ -54,7 +54,7 @@ def lsoa_vintage(codes: pd.Series, names: pd.Series, b: Boundaries | None = None
     nm = names.dropna().astype(str)
     n21 = nm.str.startswith(("Bournemouth, Christchurch and Poole", "Dorset ")).any()
     n11 = nm.str.match(
-        r"^(Bournemouth|Poole|Christchurch|East Dorset|West Dorset|North Dorset|Purbeck|Weymouth and Portland) \d{3}[A-Z]$"
+        r"^(Bournemouth|Poole|Christchurch|East Dorset|West Dorset|North Dorset|Purbeck|Weymouth and Portland) \d{3}[A-Z]$",
     ).any()
     v11, v21 = only11 or n11, only21 or n21
     if v11 and v21:
@@ -88,7 +88,9 @@ def store_coverage_table(store: Store, bcp_only: bool = True) -> pd.DataFrame:
 
 
 def coverage_from_counts(
-    counts: pd.DataFrame, lsoa: pd.DataFrame, sources: pd.DataFrame
+    counts: pd.DataFrame,
+    lsoa: pd.DataFrame,
+    sources: pd.DataFrame,
 ) -> pd.DataFrame:
     """Return the coverage table from counts and the LSOA and source rows of all records.
 
@@ -97,13 +99,17 @@ def coverage_from_counts(
     """
     if counts.empty or not counts["records"].sum():
         return pd.DataFrame(
-            columns=["month", "records", "asb", "crime", "lsoa_vintage", "sources", "missing"]
+            columns=["month", "records", "asb", "crime", "lsoa_vintage", "sources", "missing"],
         )
     counts = counts[counts["records"] > 0]
     months = month_range(counts[S.MONTH].min(), counts[S.MONTH].max())
     piv = (
         counts.pivot_table(
-            index=S.MONTH, columns=S.CATEGORY, values="records", aggfunc="sum", fill_value=0
+            index=S.MONTH,
+            columns=S.CATEGORY,
+            values="records",
+            aggfunc="sum",
+            fill_value=0,
         )
         .astype("int64")
         .reindex(index=months, fill_value=0)
@@ -207,7 +213,7 @@ def summary_from_counts(counts: pd.DataFrame, by: str) -> pd.DataFrame:
             by: counts[by].astype("string").array,
             "records": counts["records"].astype("int64").to_numpy(),
             "asb": counts["asb"].astype("int64").to_numpy(),
-        }
+        },
     )
     res["crime"] = res["records"] - res["asb"]
     res = res.set_index(by)

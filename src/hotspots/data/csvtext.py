@@ -22,7 +22,7 @@ import pyarrow.csv as pacsv
 from hotspots.data.checks import check_bytes, check_header, encoding_error
 from hotspots.errors import FileReadError
 
-__all__ = ["check_bytes", "read_table", "TableRead", "DictColumn"]
+__all__ = ["DictColumn", "TableRead", "check_bytes", "read_table"]
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -31,7 +31,10 @@ class DictColumn:
     """A column as (distinct values, per-row index into them)."""
 
     def __init__(
-        self, values: np.ndarray | None, index: np.ndarray, arrow_values: pa.Array
+        self,
+        values: np.ndarray | None,
+        index: np.ndarray,
+        arrow_values: pa.Array,
     ) -> None:
         self._values = values  # object array of str, shape (k,); None: made on first use
         self.index = index  # int32 array, shape (n,)
@@ -52,7 +55,9 @@ class DictColumn:
         return self.values[self.index[mask]]
 
     def take(
-        self, mask: np.ndarray | None = None, map_values=None
+        self,
+        mask: np.ndarray | None = None,
+        map_values=None,
     ) -> pd.api.extensions.ExtensionArray:
         """Return a pandas ``string`` array of the (masked) rows, built in Arrow, no Python objects.
 
@@ -105,14 +110,16 @@ class TableRead:
         return self._dict[name]
 
     def strings(
-        self, name: str, mask: np.ndarray | None = None
+        self,
+        name: str,
+        mask: np.ndarray | None = None,
     ) -> pd.api.extensions.ExtensionArray:
         """Return a plain (not dictionary) column as a pandas string array, empty -> NA."""
         col = self.arrow.column(name)
         if pa.types.is_dictionary(col.type):
             return self.column(name).take(mask, pa.compute.utf8_trim_whitespace)
         arr = pa.compute.utf8_trim_whitespace(
-            col.combine_chunks() if col.num_chunks else pa.array([], pa.string())
+            col.combine_chunks() if col.num_chunks else pa.array([], pa.string()),
         )
         arr = pa.compute.if_else(pa.compute.equal(arr, ""), pa.scalar(None, pa.string()), arr)
         if mask is not None:
@@ -126,7 +133,7 @@ class TableRead:
             {
                 h: np.asarray(self.arrow.column(h).cast(pa.string()).to_pylist(), dtype=object)
                 for h in self.header
-            }
+            },
         )
         df["_row"] = self.rows
         return df
@@ -181,7 +188,10 @@ def read_table(
         tbl = pacsv.read_csv(
             pa.BufferReader(body),
             read_options=pacsv.ReadOptions(
-                use_threads=True, block_size=1 << 24, column_names=header, skip_rows=1
+                use_threads=True,
+                block_size=1 << 24,
+                column_names=header,
+                skip_rows=1,
             ),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_bad),
             convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False),
@@ -216,8 +226,9 @@ def _row_numbers(data: bytes, n: int) -> np.ndarray | None:
 
 
 def _swallows_records(field: str, delimiter: str, ncol: int) -> bool:
-    """Return True when a quoted field's later lines look like whole records (an unbalanced quote
-    ran on), not like text that merely spans lines ("Bus Station,\nPoole")."""
+    r"""Return True when a quoted field's later lines look like whole records (an unbalanced quote
+    ran on), not like text that merely spans lines ("Bus Station,\nPoole").
+    """
     lines = field.split("\n")[1:]
     return any(line.count(delimiter) >= max(ncol - 1, 1) for line in lines)
 
@@ -268,7 +279,7 @@ def _read_with_csv_module(data: bytes, name: str, header: list[str], delimiter: 
                                 line,
                                 f"unbalanced quote: a quoted field opened on row {first} runs to row {end}",
                                 raw(line, line),
-                            )
+                            ),
                         )
                 continue
             if len(row) != ncol:
@@ -277,7 +288,7 @@ def _read_with_csv_module(data: bytes, name: str, header: list[str], delimiter: 
                         first,
                         f"wrong number of fields ({len(row)}, expected {ncol})",
                         raw(first, end),
-                    )
+                    ),
                 )
             else:
                 rows.append(row)
@@ -286,6 +297,6 @@ def _read_with_csv_module(data: bytes, name: str, header: list[str], delimiter: 
         raise FileReadError(name, f"not a readable CSV (line {reader.line_num}: {exc})") from None
     cols = list(zip(*rows, strict=True)) if rows else [() for _ in header]
     tbl = pa.table(
-        {h: pa.array(list(c), type=pa.string()) for h, c in zip(header, cols, strict=True)}
+        {h: pa.array(list(c), type=pa.string()) for h, c in zip(header, cols, strict=True)},
     )
     return TableRead(tbl, np.asarray(nums, dtype=np.int64), bad, header)

@@ -47,7 +47,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,23 +59,25 @@ from hotspots.data.police_uk import HEADER
 from hotspots.errors import HotspotsError, InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from hotspots.data.store import Store
 
 
 __all__ = [
-    "DEFAULT_API",
     "CATEGORY_NAMES",
+    "DEFAULT_API",
     "LSOA21_FROM",
     "FetchError",
     "PoliceApi",
     "RateLimiter",
     "api_root",
     "bcp_polygon",
-    "split_piece",
-    "poly_param",
-    "fetch_month",
     "crimes_to_street_csv",
+    "fetch_month",
     "month_range",
+    "poly_param",
+    "split_piece",
 ]
 
 DEFAULT_API = "https://data.police.uk/api"
@@ -214,11 +215,11 @@ class PoliceApi:
                 return self._once(path, data)
             except urllib.error.HTTPError as exc:
                 if exc.code == 503 and split_on_503:
-                    raise _TooMany() from None
+                    raise _TooMany from None
                 if exc.code != 429 and exc.code < 500:
                     raise FetchError(
                         f"{self.root}/{path}: HTTP {exc.code} {exc.reason}"
-                        + (" (is the API address right?)" if exc.code == 404 else "")
+                        + (" (is the API address right?)" if exc.code == 404 else ""),
                     ) from None
                 retry_after = exc.headers.get("Retry-After") if exc.headers else None
                 if retry_after:
@@ -239,7 +240,7 @@ class PoliceApi:
                 time.sleep(wait)
         raise FetchError(
             f"{self.root}/{path}: still failing after {self.retries} retries ({last}); "
-            "run the command again later: months already imported are kept"
+            "run the command again later: months already imported are kept",
         )
 
     def available_months(self) -> list[str]:
@@ -247,7 +248,7 @@ class PoliceApi:
         ans = self.get("crimes-street-dates")
         if not isinstance(ans, list):
             raise FetchError(
-                f"{self.root}/crimes-street-dates: expected a list, got {type(ans).__name__}"
+                f"{self.root}/crimes-street-dates: expected a list, got {type(ans).__name__}",
             )
         return sorted(str(d["date"]) for d in ans if isinstance(d, dict) and "date" in d)
 
@@ -285,7 +286,8 @@ def bcp_polygon() -> list[shapely.Polygon]:
 
     geom = load_boundaries().outline.buffer(BUFFER_M).simplify(SIMPLIFY_M)
     geom = shapely.transform(
-        geom, lambda xy: np.column_stack(_TO_WGS.transform(xy[:, 0], xy[:, 1]))
+        geom,
+        lambda xy: np.column_stack(_TO_WGS.transform(xy[:, 0], xy[:, 1])),
     )
     parts = list(geom.geoms) if hasattr(geom, "geoms") else [geom]
     return [shapely.Polygon(p.exterior) for p in parts]
@@ -347,11 +349,11 @@ def fetch_month(
                 if depth >= MAX_DEPTH:
                     raise FetchError(
                         f"{month}: the API kept answering 503 for a piece of "
-                        f"{piece.area:.2e} square degrees; try again later"
+                        f"{piece.area:.2e} square degrees; try again later",
                     ) from None
                 halves = split_piece(piece)
                 api.log(
-                    f"{month}: over the API's 10,000-crime limit; split into {len(halves)} pieces"
+                    f"{month}: over the API's 10,000-crime limit; split into {len(halves)} pieces",
                 )
                 todo[:0] = [(h, depth + 1) for h in halves]
                 continue
@@ -423,7 +425,7 @@ def crimes_to_street_csv(crimes: list[dict], month: str) -> dict[str, str]:
                 CATEGORY_NAMES.get(cat, cat),
                 outcome,
                 c.get("context") or "",
-            ]
+            ],
         )
     return {slug: buf.getvalue() for slug, buf in out.items()}
 
@@ -445,7 +447,7 @@ def last_updated(store: Store) -> str | None:
     """police.uk's last update date as the last fetch into ``store`` saw it, or None."""
     try:
         return json.loads((Path(store.path) / UPDATED_FILE).read_text(encoding="utf-8")).get(
-            "last_updated"
+            "last_updated",
         )
     except (OSError, ValueError, AttributeError):
         return None
@@ -554,7 +556,8 @@ def fetch_into(
             _clean(store, m.month)
             if rep.last_updated:
                 (Path(store.path) / UPDATED_FILE).write_text(
-                    json.dumps({"last_updated": rep.last_updated}), encoding="utf-8"
+                    json.dumps({"last_updated": rep.last_updated}),
+                    encoding="utf-8",
                 )
     rep.requests = api.requests
     return rep

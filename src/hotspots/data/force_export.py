@@ -114,7 +114,8 @@ def load_mapping(path: str | Path | dict) -> ExportMapping:
             raw = json.loads(text) if p.suffix.lower() == ".json" else tomllib.loads(text)
         except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
             raise _mapping_error(
-                where, f"not valid {'JSON' if p.suffix.lower() == '.json' else 'TOML'} ({exc})"
+                where,
+                f"not valid {'JSON' if p.suffix.lower() == '.json' else 'TOML'} ({exc})",
             ) from None
     unknown_sections = set(raw) - {"export", "columns", "categories", "asb_subtypes"}
     if unknown_sections:
@@ -137,7 +138,8 @@ def load_mapping(path: str | Path | dict) -> ExportMapping:
         codecs.lookup(encoding)
     except LookupError:
         raise _mapping_error(
-            where, f"unknown encoding {encoding!r}; use e.g. utf-8 or cp1252"
+            where,
+            f"unknown encoding {encoding!r}; use e.g. utf-8 or cp1252",
         ) from None
     delimiter = str(export.get("delimiter", ","))
     if len(delimiter) != 1:
@@ -147,7 +149,8 @@ def load_mapping(path: str | Path | dict) -> ExportMapping:
     unknown = set(cols) - set(_COLUMN_KEYS)
     if unknown:
         raise _mapping_error(
-            where, f"unknown [columns] keys {sorted(unknown)}; allowed: {', '.join(_COLUMN_KEYS)}"
+            where,
+            f"unknown [columns] keys {sorted(unknown)}; allowed: {', '.join(_COLUMN_KEYS)}",
         )
     if "category" not in cols:
         raise _mapping_error(where, "[columns] needs `category`")
@@ -167,7 +170,8 @@ def load_mapping(path: str | Path | dict) -> ExportMapping:
     bad = {k: v for k, v in subs.items() if v not in S.ASB_SUBTYPES}
     if bad:
         raise _mapping_error(
-            where, f"[asb_subtypes] values must be personal, nuisance or environmental: {bad}"
+            where,
+            f"[asb_subtypes] values must be personal, nuisance or environmental: {bad}",
         )
     return ExportMapping(
         columns={k: str(v) for k, v in cols.items()},
@@ -193,7 +197,11 @@ def _map_values(values: pd.Series, table: dict[str, str], canonical: tuple[str, 
 
 
 def parse_export_table(
-    tr: TableRead | pd.DataFrame, file_name: str, file_key: str, m: ExportMapping, rejects: Rejects
+    tr: TableRead | pd.DataFrame,
+    file_name: str,
+    file_key: str,
+    m: ExportMapping,
+    rejects: Rejects,
 ) -> pd.DataFrame:
     """Validate a force-export table against its mapping; return accepted rows (partial canonical).
 
@@ -219,7 +227,10 @@ def parse_export_table(
             rest = parsed.isna() & (s != "")
             if rest.any():
                 parsed[rest] = pd.to_datetime(
-                    s[rest], dayfirst=True, errors="coerce", format="mixed"
+                    s[rest],
+                    dayfirst=True,
+                    errors="coerce",
+                    format="mixed",
                 )
         empty = (s == "").to_numpy()
         bad = parsed.isna().to_numpy()
@@ -243,7 +254,12 @@ def parse_export_table(
             tp = tp.fillna(pd.to_datetime(t, format="%H:%M:%S", errors="coerce"))
             tbad = tp.isna().to_numpy() & (t != "").to_numpy()
             rejects.add(
-                file_name, rows, tbad & ok, c["time"], "unparseable time (expected HH:MM)", t
+                file_name,
+                rows,
+                tbad & ok,
+                c["time"],
+                "unparseable time (expected HH:MM)",
+                t,
             )
             ok &= ~tbad
             hour = tp.dt.hour.astype("Int8")
@@ -343,7 +359,11 @@ class ExportReader:
         return cls(mapping if isinstance(mapping, ExportMapping) else load_mapping(mapping))
 
     def read(
-        self, data: bytes, file_name: str, fallback_identity: str, rejects: Rejects
+        self,
+        data: bytes,
+        file_name: str,
+        fallback_identity: str,
+        rejects: Rejects,
     ) -> tuple[pd.DataFrame, int]:
         """Read one force-export file: the accepted rows (canonical schema) and the rows read."""
         m = self.mapping

@@ -15,7 +15,7 @@ import pandas as pd
 from hotspots.data import schema as S
 from hotspots.errors import InputError
 
-__all__ = ["NO_CRS_HINT", "require_crs", "to_metres", "records_frame"]
+__all__ = ["NO_CRS_HINT", "records_frame", "require_crs", "to_metres"]
 
 NO_CRS_HINT = (
     "Set the CRS first, e.g. gdf.set_crs('EPSG:27700') for British National Grid metres "

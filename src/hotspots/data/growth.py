@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from hotspots.data.store import Store
 
 
-__all__ = ["REAL", "MonthChanges", "month_changes", "missing_bundled_files", "add_missing_bundled"]
+__all__ = ["REAL", "MonthChanges", "add_missing_bundled", "missing_bundled_files", "month_changes"]
 
 REAL = "bundled"  # the real dataset's store name (its label is "Real data")
 

@@ -27,7 +27,8 @@ MAX_RADIUS_M = 2_000.0
 
 
 def load_named_areas(
-    gazetteer: gpd.GeoDataFrame, path: str | Path | None = None
+    gazetteer: gpd.GeoDataFrame,
+    path: str | Path | None = None,
 ) -> gpd.GeoDataFrame:
     """Named areas as polygons (EPSG:27700): ``name``, ``places``, ``basis``, geometry.
 
@@ -52,7 +53,8 @@ def load_named_areas(
     missing = {"area", "places", "radius_m"} - set(df.columns)
     if missing:
         raise FileReadError(
-            str(f), f"named areas need columns area, places, radius_m; missing {sorted(missing)}"
+            str(f),
+            f"named areas need columns area, places, radius_m; missing {sorted(missing)}",
         )
     where = dict(zip(gazetteer["name"].astype(str), gazetteer.geometry.values, strict=False))
     names, places, bases, geoms = [], [], [], []
@@ -63,11 +65,13 @@ def load_named_areas(
             r = float(row.radius_m)
         except ValueError:
             raise FileReadError(
-                str(f), f"row {i}, field radius_m: not a number ({row.radius_m!r})"
+                str(f),
+                f"row {i}, field radius_m: not a number ({row.radius_m!r})",
             ) from None
         if not 0 < r <= MAX_RADIUS_M:
             raise FileReadError(
-                str(f), f"row {i}, field radius_m: {r:g} is not in (0, {MAX_RADIUS_M:g}] metres"
+                str(f),
+                f"row {i}, field radius_m: {r:g} is not in (0, {MAX_RADIUS_M:g}] metres",
             )
         listed = [p.strip() for p in row.places.split(";") if p.strip()]
         if not listed:

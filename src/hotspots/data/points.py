@@ -48,7 +48,9 @@ class WeightedPoints:
 
 
 def unique_locations(
-    x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None
+    x: np.ndarray,
+    y: np.ndarray,
+    weights: np.ndarray | None = None,
 ) -> WeightedPoints:
     """Deduplicate (x, y) in metres into weighted locations. O(n).
 

@@ -12,14 +12,16 @@ one another.
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-import pandas as pd
-
-from hotspots.data.checks import Rejects
 from hotspots.data.csvtext import TableRead, read_table
 
-__all__ = ["Reader", "read_rows", "content_identity"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from hotspots.data.checks import Rejects
+
+__all__ = ["Reader", "content_identity", "read_rows"]
 
 
 @runtime_checkable
@@ -32,7 +34,11 @@ class Reader(Protocol):
         ...
 
     def read(
-        self, data: bytes, file_name: str, fallback_identity: str, rejects: Rejects
+        self,
+        data: bytes,
+        file_name: str,
+        fallback_identity: str,
+        rejects: Rejects,
     ) -> tuple[pd.DataFrame, int]:
         """One file's bytes -> (accepted rows, rows read).
 

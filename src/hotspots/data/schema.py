@@ -244,7 +244,8 @@ def name_key(text: str) -> str:
 
 
 def resolve_categories(
-    categories: str | list[str] | tuple[str, ...] | None, argument: str = "categories"
+    categories: str | list[str] | tuple[str, ...] | None,
+    argument: str = "categories",
 ) -> tuple[str, ...]:
     """Turn a ``categories`` value (``--types``, a link's ``cats``) into police.uk categories.
 

@@ -11,7 +11,7 @@ from hotspots.data import schema as S
 from hotspots.data.areas import Area, records_in_area, resolve_area
 from hotspots.errors import InputError
 
-__all__ = ["parse_month", "parse_window", "month_range", "filter_records", "select_rows"]
+__all__ = ["filter_records", "month_range", "parse_month", "parse_window", "select_rows"]
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -53,7 +53,8 @@ def select_rows(df: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
     for c in df.columns:
         arr = df[c].array
         if isinstance(
-            arr, pd.arrays.ArrowStringArray | pd.arrays.IntegerArray | pd.arrays.BooleanArray
+            arr,
+            pd.arrays.ArrowStringArray | pd.arrays.IntegerArray | pd.arrays.BooleanArray,
         ):
             cols[c] = arr[mask]
         else:  # numpy-backed: plain arrays keep the frame's blocks cheap to build

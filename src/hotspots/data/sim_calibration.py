@@ -156,7 +156,7 @@ def load_calibration(geodir: str) -> Calibration:
             S.WARD_NAME: where[S.WARD_NAME].to_numpy()[pts],
             S.TOWN: where[S.TOWN].to_numpy()[pts],
             "_p": pts,
-        }
+        },
     )
     loc[S.LSOA_CODE], loc[S.LSOA_NAME] = _lsoa21(loc, b)
     loc = loc.sort_values([S.LSOA_CODE, S.LOCATION, S.X, S.Y], kind="stable").reset_index(drop=True)
@@ -177,7 +177,7 @@ def load_calibration(geodir: str) -> Calibration:
     dist = shapely.distance(sea, shapely.points(loc[S.X].to_numpy(), loc[S.Y].to_numpy()))
     seaside = np.exp(-np.asarray(dist) / SEASIDE_DECAY_M)
     amplitude = np.column_stack(
-        [SEASON_AMPLITUDE[kd] + SEASIDE_AMPLITUDE * seaside for kd in KINDS]
+        [SEASON_AMPLITUDE[kd] + SEASIDE_AMPLITUDE * seaside for kd in KINDS],
     )  # (k, 2)
     season_cal = season_of(amplitude, months)  # (k, 2, n_cal)
 

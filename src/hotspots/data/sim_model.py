@@ -288,7 +288,8 @@ def draw_records(
     }
     a["crime_hex"] = b"".join(crime_hex)
     expected = pd.DataFrame(
-        exp_rows, columns=["zone", "kind", "month", "expected", "counterfactual"]
+        exp_rows,
+        columns=["zone", "kind", "month", "expected", "counterfactual"],
     )
     return a, expected
 
@@ -306,7 +307,9 @@ def simulated_records(cal: Calibration, months: list[str], a: dict) -> pd.DataFr
     # Crime IDs: 64 hex digits like police.uk's; ASB rows: ``<file>#<row>`` (as the reader does)
     n_crime = int((~is_asb).sum())
     hexes = pa.FixedSizeBinaryArray.from_buffers(
-        pa.binary(64), n_crime, [None, pa.py_buffer(a["crime_hex"])]
+        pa.binary(64),
+        n_crime,
+        [None, pa.py_buffer(a["crime_hex"])],
     )
     crime_ids = hexes.cast(pa.binary()).cast(pa.string())
     asb_ids = pa.array(
@@ -318,7 +321,8 @@ def simulated_records(cal: Calibration, months: list[str], a: dict) -> pd.DataFr
     crime_pos = np.cumsum(~is_asb) - 1
     asb_pos = np.cumsum(is_asb) - 1
     cid = pd.array(
-        crime_ids.take(pa.array(np.where(is_asb, -1, crime_pos), mask=is_asb)), dtype="string"
+        crime_ids.take(pa.array(np.where(is_asb, -1, crime_pos), mask=is_asb)),
+        dtype="string",
     )
     rid_idx = np.where(is_asb, n_crime + asb_pos, crime_pos)
     rid = pd.array(pa.concat_arrays([crime_ids, asb_ids]).take(pa.array(rid_idx)), dtype="string")
@@ -354,8 +358,8 @@ def simulated_records(cal: Calibration, months: list[str], a: dict) -> pd.DataFr
                 S.IN_BCP: np.ones(n, dtype=bool),
                 S.OUTCOME: str_take(cal.outcomes, a["out"]),
                 S.SIMULATED: np.ones(n, dtype=bool),
-            }
-        )
+            },
+        ),
     )
 
 

@@ -13,6 +13,7 @@ data.police.uk, "About the data" (CSV format, anonymised map points).
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,7 +86,8 @@ class Simulation:
         """Return the records as police.uk street rows (all text), header :data:`POLICE_UK_HEADER`.
 
         ``rows``: only these records (a slice, e.g. one month's), so a writer can go month
-        by month with memory that follows the month, not the span."""
+        by month with memory that follows the month, not the span.
+        """
         rows = rows if rows is not None else slice(None)
         r = self.records.iloc[rows]
         loc = self._locations
@@ -236,13 +238,12 @@ module {GENERATOR}.
 
 
 def _csv_text(frame: pd.DataFrame) -> tuple[bytes, bytes, np.ndarray]:
-    """Write a frame as CSV, quoted as pandas ``to_csv`` quotes (only where needed), "\\n" lines.
+    r"""Write a frame as CSV, quoted as pandas ``to_csv`` quotes (only where needed), "\\n" lines.
 
     Returns the header line, the body and the byte offset where each row starts
     (plus the end), so callers can cut one file per month from one body. Built with
     pyarrow compute, ~10x faster than ``DataFrame.to_csv`` at 100k+ rows.
     """
-
     text = pa.large_string()
     empty, quote = pa.scalar("", text), pa.scalar('"', text)
 
@@ -253,7 +254,9 @@ def _csv_text(frame: pd.DataFrame) -> tuple[bytes, bytes, np.ndarray]:
             return col
         sub = pc.replace_substring(pc.filter(col, needs), '"', '""')
         return pc.replace_with_mask(
-            col, needs, pc.binary_join_element_wise(quote, sub, quote, empty)
+            col,
+            needs,
+            pc.binary_join_element_wise(quote, sub, quote, empty),
         )
 
     header = ",".join(quoted(pa.array([str(c) for c in frame.columns])).to_pylist()) + "\n"
@@ -343,7 +346,7 @@ def write_simulation(
         month = sim.records[S.MONTH].to_numpy(object)
         bounds = np.r_[0, np.flatnonzero(month[1:] != month[:-1]) + 1, len(month)]
         short = f"{SIMULATED_WARNING}. See ../README.txt and ../truth.json.\n"
-        for i0, i1 in zip(bounds[:-1], bounds[1:], strict=False):
+        for i0, i1 in itertools.pairwise(bounds):
             if i1 <= i0:
                 continue
             m = month[i0]
@@ -356,7 +359,8 @@ def write_simulation(
             (d / "README.txt").write_text(short, encoding="utf-8")
             written += [csv, d / "README.txt"]
     (out / "README.txt").write_text(
-        _readme(sim, "force-export" if force_export else "police.uk"), encoding="utf-8"
+        _readme(sim, "force-export" if force_export else "police.uk"),
+        encoding="utf-8",
     )
     written.append(out / "README.txt")
     truth = dict(sim.truth)

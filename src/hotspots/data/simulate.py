@@ -132,33 +132,33 @@ from hotspots.data.sim_params import (
 from hotspots.validation import validate_params
 
 __all__ = [
-    "Simulation",
-    "simulate",
-    "write_simulation",
-    "simulated_target",
-    "zone_month_counts",
-    "GENERATOR",
-    "GENERATOR_VERSION",
-    "SIMULATED_LABEL",
-    "SIMULATED_WARNING",
-    "POLICE_UK_HEADER",
-    "FORCE_EXPORT_COLUMNS",
-    "LOCAL_CATEGORIES",
-    "LOCAL_ASB_TYPES",
-    "CRIME_EFFECT_PCT",
+    "AFTER",
     "ASB_EFFECT_PCT",
     "BEFORE",
-    "AFTER",
-    "DEFAULT_START",
-    "DEFAULT_END",
-    "DEFAULT_SPILLOVER",
-    "DEFAULT_RING_M",
     "CALIBRATED_DISPERSION",
+    "CRIME_EFFECT_PCT",
+    "DEFAULT_END",
+    "DEFAULT_RING_M",
+    "DEFAULT_SPILLOVER",
+    "DEFAULT_START",
+    "FORCE_EXPORT_COLUMNS",
+    "GENERATOR",
+    "GENERATOR_VERSION",
     "INTERVENTION_NAME",
+    "LOCAL_ASB_TYPES",
+    "LOCAL_CATEGORIES",
     "LOCATION_MONTH_VAR",
     "MAX_SCALE",
     "MONTH_EFFECT_VAR",
+    "POLICE_UK_HEADER",
+    "SIMULATED_LABEL",
+    "SIMULATED_WARNING",
+    "Simulation",
     "mapping_toml",
+    "simulate",
+    "simulated_target",
+    "write_simulation",
+    "zone_month_counts",
 ]
 
 
@@ -209,26 +209,38 @@ def simulate(
     target_area, ring, zone = build_zones(cal.loc, ring_m)
     months = month_range(start, end)
     a, expected = draw_records(
-        cal, zone, months, seed=seed, spillover=spillover, scale=scale, dispersion=dispersion
+        cal,
+        zone,
+        months,
+        seed=seed,
+        spillover=spillover,
+        scale=scale,
+        dispersion=dispersion,
     )
     records = simulated_records(cal, months, a)
     notes = [
-        f"calibrated on {int(cal.counts.sum()):,} real BCP records at {len(cal.loc):,} police.uk "
-        f"snap points ({cal.months[0]}..{cal.months[-1]}, {len(cal.months)} months)",
-        f"{len(records):,} records simulated over {len(months)} months "
-        f"(scale {scale:g}, seed {seed})",
-        f"target: {int((zone == 0).sum())} snap points; ring of {ring_m:g} m: "
-        f"{int((zone == 1).sum())} snap points ({spill_kind(spillover)} {spillover:+.0%})",
+        (
+            f"calibrated on {int(cal.counts.sum()):,} real BCP records at {len(cal.loc):,} police.uk "
+            f"snap points ({cal.months[0]}..{cal.months[-1]}, {len(cal.months)} months)"
+        ),
+        (
+            f"{len(records):,} records simulated over {len(months)} months "
+            f"(scale {scale:g}, seed {seed})"
+        ),
+        (
+            f"target: {int((zone == 0).sum())} snap points; ring of {ring_m:g} m: "
+            f"{int((zone == 1).sum())} snap points ({spill_kind(spillover)} {spillover:+.0%})"
+        ),
     ]
     if dispersion > 1:
         notes.append(
             f"overdispersed counts (dispersion {dispersion:g}): gamma month and location-month "
-            "random effects on lambda"
+            "random effects on lambda",
         )
     if not set(month_range(*BEFORE) + month_range(*AFTER)) <= set(months):
         notes.append(
             f"the simulated months {start}..{end} do not cover both windows "
-            f"(before {BEFORE[0]}..{BEFORE[1]}, after {AFTER[0]}..{AFTER[1]})"
+            f"(before {BEFORE[0]}..{BEFORE[1]}, after {AFTER[0]}..{AFTER[1]})",
         )
     truth = build_truth(
         cal,

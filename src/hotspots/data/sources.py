@@ -13,7 +13,6 @@ import re
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -29,19 +28,20 @@ from hotspots.data.checks import (
 from hotspots.errors import FileReadError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import IO
 
 
 __all__ = [
-    "InputFile",
-    "iter_inputs",
-    "classify_name",
-    "skip_reason",
-    "file_key",
-    "ZIP_LIMITS",
-    "READ_LIMITS",
     "MAX_FILE_MB",
     "MAX_UPLOAD_MB",
+    "READ_LIMITS",
+    "ZIP_LIMITS",
+    "InputFile",
+    "classify_name",
+    "file_key",
+    "iter_inputs",
+    "skip_reason",
 ]
 
 # What is really decompressed is counted as it streams (declared sizes can be forged):
@@ -56,7 +56,8 @@ READ_LIMITS = {
 
 # "2024-01-dorset-street.csv", also as browsers save a second copy: "... (1).csv", "...-1.csv"
 _STREET = re.compile(
-    r"(^|/)(?P<month>\d{4}-\d{2})-(?P<force>[a-z0-9-]+?)-street(?:\s*\(\d+\)|-\d+)?\.csv$", re.I
+    r"(^|/)(?P<month>\d{4}-\d{2})-(?P<force>[a-z0-9-]+?)-street(?:\s*\(\d+\)|-\d+)?\.csv$",
+    re.IGNORECASE,
 )
 
 
@@ -119,7 +120,7 @@ class InputFile:
             same = [i for i in infos if i.filename == self._member]
             if len(same) != 1:
                 raise OSError(
-                    f"{self.name}: {len(same)} members have this name; read them by position"
+                    f"{self.name}: {len(same)} members have this name; read them by position",
                 )
             return same[0]
         if self._index >= len(infos):
@@ -242,5 +243,9 @@ def iter_inputs(paths: list[str | Path]) -> Iterator[InputFile | FileReadError]:
         else:
             why = skip_reason(p.name) if OTHER_POLICE_FILE.search(p.name.lower()) else ""
             yield InputFile(
-                str(p), file_key(p.name), "skip" if why else classify_name(p.name), _path=p, why=why
+                str(p),
+                file_key(p.name),
+                "skip" if why else classify_name(p.name),
+                _path=p,
+                why=why,
             )

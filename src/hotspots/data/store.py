@@ -64,23 +64,23 @@ from hotspots.data.store_query import StoreQueries
 from hotspots.errors import InputError, NoDataError
 
 __all__ = [
-    "Store",
-    "store_root",
-    "dataset_path",
-    "open_dataset",
-    "DATASETS",
-    "add_store_arguments",
-    "store_from_args",
-    "LOCK_FILE",
-    "STORE_SCHEMA",
-    "KEEP_CHOICES",
-    # also importable from here (defined in the store_* modules)
-    "known_datasets",
     "BATCH_BYTES",
+    "DATASETS",
     "FORMAT_VERSION",
+    "KEEP_CHOICES",
     "KEEP_MARGIN_M",
+    "LOCK_FILE",
     "MANIFEST",
     "ROW_GROUP_ROWS",
+    "STORE_SCHEMA",
+    "Store",
+    "add_store_arguments",
+    "dataset_path",
+    # also importable from here (defined in the store_* modules)
+    "known_datasets",
+    "open_dataset",
+    "store_from_args",
+    "store_root",
 ]
 
 DATASETS = ("bundled", "simulated", "uploaded")
@@ -149,7 +149,7 @@ def open_dataset(
         st = Store(store)
         if must_exist and not st.exists():
             raise NoDataError(
-                f"no store at {st.path} (import files into it with `hotspots ingest`)"
+                f"no store at {st.path} (import files into it with `hotspots ingest`)",
             )
         return st
     if dataset is not None and not str(dataset).strip():
@@ -167,7 +167,7 @@ def open_dataset(
         add_missing_bundled(st)  # the real dataset layers on the package's months
     if must_exist and not st.exists():
         raise NoDataError(
-            f"no dataset named {name!r}; known datasets: {', '.join(known_datasets())}"
+            f"no dataset named {name!r}; known datasets: {', '.join(known_datasets())}",
         )
     return st
 

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import os
 import threading
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -30,6 +28,10 @@ from hotspots.data.store_layout import (
 from hotspots.errors import InputError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    import numpy as np
+
     from hotspots.data.areas import Area
 
 __all__ = ["StoreQueries", "store_cursor"]
@@ -240,7 +242,7 @@ class StoreQueries(StoreFiles):
                         **{c: pd.Series(dtype="string") for c in by},
                         "records": pd.Series(dtype="int64"),
                         "asb": pd.Series(dtype="int64"),
-                    }
+                    },
                 )
             cond = f"WHERE {where}" if where else ""
             asb = f"count(*) FILTER (WHERE {S.CATEGORY} = '{S.ASB}')::BIGINT AS asb"
@@ -259,10 +261,10 @@ class StoreQueries(StoreFiles):
             if tbl.num_rows:
                 tbl = tbl.filter(pa.array(self._inside(tbl, exact)))
             agg = tbl.group_by(list(by), use_threads=False).aggregate(
-                [("records", "sum"), ("asb", "sum")]
+                [("records", "sum"), ("asb", "sum")],
             )
             agg = agg.select([*by, "records_sum", "asb_sum"]).rename_columns(
-                [*by, "records", "asb"]
+                [*by, "records", "asb"],
             )
             agg = agg.sort_by([(c, "ascending") for c in by])  # nulls last, as in SQL
             return agg.to_pandas()  # the same dtypes as DuckDB's .df() above
@@ -279,7 +281,8 @@ class StoreQueries(StoreFiles):
             if not files:
                 return pd.DataFrame({c: pd.Series(dtype="string") for c in columns})
             return self.query(
-                f"SELECT DISTINCT {keys} FROM {{records}} ORDER BY {keys}", files
+                f"SELECT DISTINCT {keys} FROM {{records}} ORDER BY {keys}",
+                files,
             ).df()
 
         return self._consistent(q)

@@ -37,22 +37,25 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow.parquet as pq
 
 from hotspots.data import schema as S
 from hotspots.errors import InputError, ShrinkRefusedError
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 __all__ = [
-    "SHRINK_TOLERANCE_PCT",
     "KEEP_VERSIONS",
-    "record_versions",
-    "prune_versions",
-    "version_files",
+    "SHRINK_TOLERANCE_PCT",
     "history_rows",
-    "restore_manifest",
     "month_rows",
+    "prune_versions",
+    "record_versions",
+    "restore_manifest",
+    "version_files",
 ]
 
 # A replacement may remove at most this percentage of a month's rows without being asked to
@@ -108,7 +111,7 @@ def record_versions(
                     "at": before.get("updated_at", ""),
                     "how": "stored before versions were kept",
                     "sources": _sources(before, month),
-                }
+                },
             )
         old_n = hist[-1]["rows"] if hist and old_rel else 0
         new_rel = new_months.get(month)
@@ -121,7 +124,7 @@ def record_versions(
                     "rows_after": new_n,
                     "rows_removed": old_n - new_n,
                     "current_version": hist[-1]["version"],
-                }
+                },
             )
         hist.append(
             {
@@ -131,7 +134,7 @@ def record_versions(
                 "at": now,
                 "how": how if new_rel else f"{how} (month removed)",
                 "sources": _sources(after, month),
-            }
+            },
         )
     if shrinking and not replace_smaller:
         raise ShrinkRefusedError(_shrink_message(shrinking), shrinking)
@@ -189,7 +192,7 @@ def history_rows(man: dict, month: str | None = None) -> list[dict]:
                     "how": v.get("how", ""),
                     "files": ", ".join(s.get("name", k) for k, s in v.get("sources", {}).items()),
                     "current": bool(v.get("file")) and man["months"].get(m) == v.get("file"),
-                }
+                },
             )
     for m in sorted(set(man["months"]) - set(man.get("versions", {}))):
         if not month or m == month:
@@ -202,7 +205,7 @@ def history_rows(man: dict, month: str | None = None) -> list[dict]:
                     "how": "stored before versions were kept",
                     "files": ", ".join(s.get("name", k) for k, s in _sources(man, m).items()),
                     "current": True,
-                }
+                },
             )
     return out
 
@@ -222,12 +225,16 @@ def restore_manifest(store_path: Path, man: dict, month: str, version: int, *, n
     if not wanted or not wanted[0].get("file"):
         kept = ", ".join(str(v["version"]) for v in hist if v.get("file"))
         raise InputError(
-            "version", version, f"a kept version of {month} holding rows (kept: {kept})"
+            "version",
+            version,
+            f"a kept version of {month} holding rows (kept: {kept})",
         )
     target = wanted[0]
     if not (store_path / target["file"]).exists():
         raise InputError(
-            "version", version, f"a version whose file is still on disk ({target['file']} is gone)"
+            "version",
+            version,
+            f"a version whose file is still on disk ({target['file']} is gone)",
         )
     months = {**man["months"], month: target["file"]}
     files = {k: dict(v) for k, v in man["files"].items()}
@@ -245,7 +252,7 @@ def restore_manifest(store_path: Path, man: dict, month: str, version: int, *, n
             "version": versions[month][-1]["version"] + 1,
             "at": now,
             "how": f"restored from version {int(version)}",
-        }
+        },
     )
     content = json.dumps(sorted(months.items())).encode()
     return prune_versions(
@@ -256,7 +263,7 @@ def restore_manifest(store_path: Path, man: dict, month: str, version: int, *, n
             "files": files,
             "versions": versions,
             "updated_at": now,
-        }
+        },
     )
 
 

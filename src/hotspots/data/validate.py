@@ -25,19 +25,19 @@ from hotspots.data.checks import (
 )
 
 __all__ = [
+    "BNG",
+    "E_RANGE",
+    "GB_NI",
+    "LAT_RANGE",
+    "LON_RANGE",
+    "MONTH_PATTERN",
+    "N_RANGE",
+    "REJECT_COLUMNS",
     "Rejects",
-    "check_month",
     "check_lonlat",
+    "check_month",
     "check_xy",
     "coordinate_problems",
     "in_gb_ni",
     "parse_numbers",
-    "MONTH_PATTERN",
-    "REJECT_COLUMNS",
-    "LON_RANGE",
-    "LAT_RANGE",
-    "E_RANGE",
-    "N_RANGE",
-    "GB_NI",
-    "BNG",
 ]

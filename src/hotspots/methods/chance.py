@@ -55,17 +55,17 @@ from hotspots.data.areas import Area, area_mask
 from hotspots.data.boundaries import POLICE_UK_DIR, Boundaries, geodata_dir, load_boundaries
 
 __all__ = [
-    "ChanceModel",
     "MAP_POINTS",
+    "SNAPPED_SHARE",
     "UNIFORM",
+    "ChanceModel",
     "bundled_map_points",
-    "map_points",
     "catchment_weights",
     "chance_model",
-    "poisson_min_count",
-    "poisson_isf",
+    "map_points",
     "palm_min_count",
-    "SNAPPED_SHARE",
+    "poisson_isf",
+    "poisson_min_count",
 ]
 
 MAP_POINTS = "map points"
@@ -188,7 +188,7 @@ def catchment_weights(x: np.ndarray, y: np.ndarray, land: shapely.Geometry) -> n
         return np.array([float(land.area)])
     pts = shapely.points(x, y)
     cells = shapely.get_parts(
-        shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=land.envelope.buffer(1000.0))
+        shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=land.envelope.buffer(1000.0)),
     )
     # the cells come in no promised order: match each to the point it contains
     tree = cKDTree(np.c_[x, y])
@@ -210,7 +210,8 @@ def _disk_cached(stem: str, key: bytes, compute, shape_ok) -> np.ndarray:
 
     For results that only depend on ``key`` and cost a new process a noticeable part of a
     CLI call. A file that cannot be read, or whose shape ``shape_ok`` refuses, is computed
-    again; a cache folder that cannot be written is skipped (computed each time)."""
+    again; a cache folder that cannot be written is skipped (computed each time).
+    """
     import hashlib
     import os
 
@@ -437,7 +438,9 @@ def poisson_isf(q: np.ndarray | float, mean: np.ndarray | float) -> np.ndarray:
 
 
 def palm_min_count(
-    mean: np.ndarray, level: float, point_mean: np.ndarray | None = None
+    mean: np.ndarray,
+    level: float,
+    point_mean: np.ndarray | None = None,
 ) -> np.ndarray:
     """Return records within a radius *of a record* (itself included) that beat chance.
 

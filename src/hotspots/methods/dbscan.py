@@ -47,6 +47,7 @@ Automatic parameters (announced in ``notes``)
     month's count gives on average at most 1 hotspot over 10 seeds at BCP scale and
     in Bournemouth Central, and over 200 seeds in a small area the share of seeds
     with any core location is at most 5%.
+
 References
 ----------
 Ester, M., Kriegel, H.-P., Sander, J. and Xu, X. (1996) A density-based algorithm
@@ -57,10 +58,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -68,7 +69,6 @@ from scipy.spatial import cKDTree
 
 from hotspots.data import schema as S
 from hotspots.data.areas import Area, records_in_area, resolve_area
-from hotspots.data.boundaries import Boundaries
 from hotspots.data.points import WeightedPoints, unique_locations
 from hotspots.data.select import select_rows
 from hotspots.methods.chance import MAP_POINTS, ChanceModel, chance_model, palm_min_count
@@ -86,13 +86,18 @@ from hotspots.validation import (
     check_params,
 )
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from hotspots.data.boundaries import Boundaries
+
 __all__ = [
-    "DbscanResult",
-    "dbscan_hotspots",
-    "auto_eps_m",
-    "auto_min_points",
     "CHANCE_ALPHA",
     "KNN_K",
+    "DbscanResult",
+    "auto_eps_m",
+    "auto_min_points",
+    "dbscan_hotspots",
     "dbscan_labels",
 ]
 
@@ -185,7 +190,11 @@ def auto_eps_m(points: WeightedPoints, k: int = KNN_K) -> float:
 
 
 def auto_min_points(
-    n_records: int, eps_m: float, area_m2: float, n_locations: int, alpha: float = CHANCE_ALPHA
+    n_records: int,
+    eps_m: float,
+    area_m2: float,
+    n_locations: int,
+    alpha: float = CHANCE_ALPHA,
 ) -> int:
     """Automatic ``min_points``: the chance threshold of the module docstring.
 
@@ -212,7 +221,11 @@ def auto_min_points(
 
 
 def dbscan_labels(
-    x: np.ndarray, y: np.ndarray, weight: np.ndarray, eps_m: float, min_points: np.ndarray | float
+    x: np.ndarray,
+    y: np.ndarray,
+    weight: np.ndarray,
+    eps_m: float,
+    min_points: np.ndarray | float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """DBSCAN on weighted locations with a threshold per location.
 
@@ -249,7 +262,8 @@ def dbscan_labels(
     pos[cidx] = np.arange(len(cidx))
     both = core[i] & core[j]
     g = coo_matrix(
-        (np.ones(int(both.sum())), (pos[i[both]], pos[j[both]])), shape=(len(cidx), len(cidx))
+        (np.ones(int(both.sum())), (pos[i[both]], pos[j[both]])),
+        shape=(len(cidx), len(cidx)),
     )
     _, comp = connected_components(g, directed=False)
     # number clusters by their first core location (scipy labels from node 0 on, in order)
@@ -331,7 +345,8 @@ def dbscan_hotspots(
         records = select_rows(records, records_in_area(records, study_area))
     n = len(records)
     pts = unique_locations(
-        records[S.X].to_numpy(dtype="float64"), records[S.Y].to_numpy(dtype="float64")
+        records[S.X].to_numpy(dtype="float64"),
+        records[S.Y].to_numpy(dtype="float64"),
     )
 
     if eps_m is None:
@@ -339,7 +354,7 @@ def dbscan_hotspots(
         notes.append(
             f"eps set to {eps_m:g} m: record-weighted median distance from a location to its "
             f"{KNN_K}nd-nearest other location, rounded to 10 m "
-            f"(range {EPS_RANGE_M[0]:g}–{EPS_RANGE_M[1]:g} m)."
+            f"(range {EPS_RANGE_M[0]:g}–{EPS_RANGE_M[1]:g} m).",
         )
     eps_m = float(eps_m)
     m_by_loc: np.ndarray | None = None
@@ -368,7 +383,8 @@ def dbscan_hotspots(
             mu = np.where(mu > 0, mu, 1.0)  # a location off the map points: the Palm test
             n_tests = model.n_points + int((model.point_share(pts.x, pts.y) == 0).sum())
             m_by_loc = np.maximum(
-                MIN_POINTS_FLOOR, palm_min_count(lam, CHANCE_ALPHA / max(1, n_tests), mu)
+                MIN_POINTS_FLOOR,
+                palm_min_count(lam, CHANCE_ALPHA / max(1, n_tests), mu),
             )
             min_points = int(m_by_loc.min()) if len(m_by_loc) else MIN_POINTS_FLOOR
             notes.append(
@@ -377,7 +393,7 @@ def dbscan_hotspots(
                 f"{eps_m:g} m (median {np.median(m_by_loc) if len(m_by_loc) else min_points:g}): "
                 f"what chance would put within {eps_m:g} m of a record (the record itself not "
                 f"counted), at most a {CHANCE_ALPHA:.0%} chance of any false core location over "
-                f"the {n_tests:,} map points (Poisson, Mecke/Bonferroni)."
+                f"the {n_tests:,} map points (Poisson, Mecke/Bonferroni).",
             )
         else:
             a_m2 = model.area_m2
@@ -388,7 +404,7 @@ def dbscan_hotspots(
                 f"over {model.area_name} ({a_m2 / 1e6:.2f} km²), about {lam0:.1f} others would "
                 f"fall within {eps_m:g} m of a record, and {min_points} or more (the record "
                 f"itself included) at any of the {len(pts):,} locations has a chance under "
-                f"{CHANCE_ALPHA:.0%} (Poisson, Palm, Bonferroni)."
+                f"{CHANCE_ALPHA:.0%} (Poisson, Palm, Bonferroni).",
             )
     min_points = int(min_points)
     if buffer_m is None:
@@ -416,13 +432,17 @@ def dbscan_hotspots(
 
     X = np.c_[pts.x, pts.y]
     labels, core = dbscan_labels(
-        pts.x, pts.y, pts.weight, eps_m, m_by_loc if m_by_loc is not None else min_points
+        pts.x,
+        pts.y,
+        pts.weight,
+        eps_m,
+        m_by_loc if m_by_loc is not None else min_points,
     )
     n_clusters = int(labels.max()) + 1
     if n_clusters == 0:
         notes.append(
             f"no location has {min_points} records within {eps_m:g} m: no clusters "
-            "(lower min points or raise eps)."
+            "(lower min points or raise eps).",
         )
         return DbscanResult(
             empty_hotspots(extra), pts, labels, core, eps_m, min_points, buffer_m, n,
@@ -472,5 +492,15 @@ def dbscan_hotspots(
         points=pts,
     )
     return DbscanResult(
-        hot, pts, labels, core, eps_m, min_points, buffer_m, n, tuple(notes), m_by_loc, model
+        hot,
+        pts,
+        labels,
+        core,
+        eps_m,
+        min_points,
+        buffer_m,
+        n,
+        tuple(notes),
+        m_by_loc,
+        model,
     )

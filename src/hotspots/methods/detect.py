@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from hotspots.data import schema as S
@@ -38,19 +37,21 @@ from hotspots.methods.registry import GISTAR_SCOPES, METHODS, MIN_PAI, MIN_SHARE
 from hotspots.methods.result import HotspotResult, conform_hotspots
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from hotspots.methods.registry import Method
 
 
 __all__ = [
-    "detect",
-    "study_area",
-    "METHODS",
     "ANONYMISED_NOTE",
     "GISTAR_SCOPES",
-    "importance_floor",
-    "MIN_SHARE",
-    "MIN_PAI",
     "IMPORTANCE_FLOORED",
+    "METHODS",
+    "MIN_PAI",
+    "MIN_SHARE",
+    "detect",
+    "importance_floor",
+    "study_area",
 ]
 
 #: the significance tests whose hotspots must also pass :func:`importance_floor`
@@ -128,7 +129,9 @@ def detect(
         from hotspots.data.boundaries import locate
 
         where = locate(
-            records[S.X].to_numpy(dtype="float64"), records[S.Y].to_numpy(dtype="float64"), b
+            records[S.X].to_numpy(dtype="float64"),
+            records[S.Y].to_numpy(dtype="float64"),
+            b,
         )
         records = records.assign(**{S.IN_BCP: where[S.IN_BCP].to_numpy(dtype=bool)})
     gz = b.gazetteer if gazetteer is None else gazetteer
@@ -173,7 +176,13 @@ def detect(
     if n and S.SOURCE in recs.columns and (recs[S.SOURCE] == S.SOURCE_POLICE_UK).any():
         notes = (*notes, ANONYMISED_NOTE)
     return HotspotResult(
-        spec.name, hot, {"method": spec.name, **run.parameters}, tuple(notes), area_, n, run.detail
+        spec.name,
+        hot,
+        {"method": spec.name, **run.parameters},
+        tuple(notes),
+        area_,
+        n,
+        run.detail,
     )
 
 
@@ -208,9 +217,11 @@ def _gistar_in_area(
         )
         notes = (
             *run.notes,
-            f"Gi* tested over all of BCP ({len(everywhere):,} records) and clipped to "
-            f"{area_.name}: the BCP hotspots in {area_.name}. Choose 'this area alone' "
-            "(scope='area') to ask what is unusual inside the area itself.",
+            (
+                f"Gi* tested over all of BCP ({len(everywhere):,} records) and clipped to "
+                f"{area_.name}: the BCP hotspots in {area_.name}. Choose 'this area alone' "
+                "(scope='area') to ask what is unusual inside the area itself."
+            ),
         )
     else:
         run = spec.run(recs, area_, naming, params)
@@ -223,8 +234,10 @@ def _gistar_in_area(
             )
             notes = (
                 *notes,
-                f"Gi* tested within {area_.name} alone: what is unusual for this area, "
-                f"not the BCP hotspots in it{why}.",
+                (
+                    f"Gi* tested within {area_.name} alone: what is unusual for this area, "
+                    f"not the BCP hotspots in it{why}."
+                ),
             )
     return MethodRun(hot, detail, {**run.parameters, "scope": scope}, tuple(notes), run.rename)
 

@@ -98,31 +98,31 @@ from hotspots.validation import (
 )
 
 __all__ = [
-    "GI_CLASSES",
-    "GISTAR_COLUMNS",
-    "GiStarResult",
-    "gistar",
-    "gistar_z",
-    "gistar_grid_z",
-    "gistar_grid_p",
-    "conditional_permutation_p",
-    "binomial_grid_p",
-    "MAP_POINT_INFERENCE",
-    "gistar_hotspot_areas",
-    "inference_note",
-    "check_permutations",
-    "auto_permutations_note",
-    "HOTSPOT_AREA_COLUMNS",
-    "DEFAULT_PERMUTATIONS",
-    "auto_permutations",
-    "DEFAULT_SEED",
-    "bh_adjust",
-    "classify_gi",
-    "default_cell_size_m",
-    "study_grid",
-    "gistar_on_grid",
     "DEFAULT_DISTANCE_CELLS",
+    "DEFAULT_PERMUTATIONS",
+    "DEFAULT_SEED",
+    "GISTAR_COLUMNS",
+    "GI_CLASSES",
+    "HOTSPOT_AREA_COLUMNS",
+    "MAP_POINT_INFERENCE",
+    "GiStarResult",
+    "auto_permutations",
+    "auto_permutations_note",
+    "bh_adjust",
+    "binomial_grid_p",
+    "check_permutations",
+    "classify_gi",
+    "conditional_permutation_p",
+    "default_cell_size_m",
+    "gistar",
+    "gistar_grid_p",
+    "gistar_grid_z",
+    "gistar_hotspot_areas",
+    "gistar_on_grid",
+    "gistar_z",
+    "inference_note",
     "resolve_scales",
+    "study_grid",
 ]
 
 
@@ -314,14 +314,19 @@ def gistar_on_grid(
         p = binomial_grid_p(counts, cell_share, grid.cell_size_m, distance_m, mask, z=z)[mask]
     else:
         p = gistar_grid_p(
-            counts, grid.cell_size_m, distance_m, mask, permutations=permutations, seed=seed
+            counts,
+            grid.cell_size_m,
+            distance_m,
+            mask,
+            permutations=permutations,
+            seed=seed,
         )[mask]
     p = np.where(np.isfinite(zi), p, np.nan)
     padj = bh_adjust(p) if fdr else p.copy()
     if mask.any() and counts.sum() > 0 and not np.isfinite(zi).any():
         notes.append(
             "Gi* is undefined here (every cell has the same count, or one neighbourhood "
-            "covers the whole area): all cells are reported not significant."
+            "covers the whole area): all cells are reported not significant.",
         )
     frame = gpd.GeoDataFrame(
         {
@@ -367,7 +372,9 @@ def inference_note(permutations: int, seed: int | None, inference: str | None = 
 
 
 def resolve_scales(
-    area: Area, cell_size_m: float | None, distance_m: float | None
+    area: Area,
+    cell_size_m: float | None,
+    distance_m: float | None,
 ) -> tuple[float, float, list[str]]:
     """Validate or choose (and announce) the cell size and distance band for ``area``."""
     p = check_params(
@@ -381,7 +388,7 @@ def resolve_scales(
         notes.append(
             f"cell size set to {cell_size_m:g} m (100 m when that gives at least "
             f"{_MIN_CELLS_ACROSS} cells across {area.name}, else 50 m: not finer than the "
-            "police.uk map-point spacing)"
+            "police.uk map-point spacing)",
         )
     cell_size_m = float(cell_size_m)
     if distance_m is None:
@@ -390,13 +397,13 @@ def resolve_scales(
         notes.append(
             f"distance band set to {distance_m:g} m ({DEFAULT_DISTANCE_CELLS:g} cells; "
             f"each cell is compared with the {k} cells, itself included, whose centres lie "
-            "within it)"
+            "within it)",
         )
     distance_m = float(distance_m)
     if distance_m < cell_size_m:
         notes.append(
             f"the distance band ({distance_m:g} m) is shorter than a cell ({cell_size_m:g} m): "
-            "each cell is its own only neighbour, so Gi* only rescales the counts"
+            "each cell is its own only neighbour, so Gi* only rescales the counts",
         )
     return cell_size_m, distance_m, notes
 
@@ -516,7 +523,7 @@ def gistar(
     if fdr:
         notes.append(
             f"p-values corrected for {len(frame):,} simultaneous tests (Benjamini-Hochberg false "
-            "discovery rate); classes use the corrected values"
+            "discovery rate); classes use the corrected values",
         )
     return GiStarResult(
         frame, cell_size_m, distance_m, bool(fdr), float(alpha), a.name, n, tuple(notes),

@@ -46,7 +46,12 @@ DEFAULT_SEED = 0
 
 # --------------------------------------------------------------------------- core maths
 def _z_from_sums(
-    lag: np.ndarray, w_sum: np.ndarray, s1: np.ndarray, xbar: float, s: float, n: int
+    lag: np.ndarray,
+    w_sum: np.ndarray,
+    s1: np.ndarray,
+    xbar: float,
+    s: float,
+    n: int,
 ) -> np.ndarray:
     """Ord and Getis (1995) eq. 9 from the neighbourhood sums; NaN where undefined."""
     num = lag - xbar * w_sum
@@ -90,7 +95,8 @@ def gistar_z(values: np.ndarray, x: np.ndarray, y: np.ndarray, distance: float) 
     if n == 0:
         return np.empty(0)
     pairs = cKDTree(np.column_stack([x, y])).query_pairs(
-        distance * (1 + _EPS), output_type="ndarray"
+        distance * (1 + _EPS),
+        output_type="ndarray",
     )
     lag = v.copy()
     w_sum = np.ones(n)
@@ -111,7 +117,7 @@ def disc_kernel(cell_size_m: float, distance_m: float) -> np.ndarray:
     A square array of side ``2 r + 1`` cells, ``r = floor(distance_m / cell_size_m)``; the
     centre cell is included (Gi*). Shared by the grid statistic and the result's notes.
     """
-    r = int(math.floor(distance_m / cell_size_m + _EPS))
+    r = math.floor(distance_m / cell_size_m + _EPS)
     off = np.arange(-r, r + 1)
     di, dj = np.meshgrid(off, off, indexing="ij")
     return (np.hypot(di, dj) * cell_size_m <= distance_m * (1 + _EPS)).astype("float64")
@@ -164,7 +170,10 @@ def gistar_grid_z(
 
 
 def _grid_sums(
-    c: np.ndarray, m: np.ndarray, cell_size_m: float, distance_m: float
+    c: np.ndarray,
+    m: np.ndarray,
+    cell_size_m: float,
+    distance_m: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return counts zeroed outside the mask, neighbourhood sums (self included), neighbours."""
     cm = np.where(m, c, 0.0)
@@ -173,7 +182,9 @@ def _grid_sums(
 
 
 def _check_grid(
-    counts: np.ndarray, mask: np.ndarray | None, distance_m: float
+    counts: np.ndarray,
+    mask: np.ndarray | None,
+    distance_m: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     c = np.asarray(counts, dtype="float64")
     if c.ndim != 2:
@@ -299,7 +310,7 @@ def binomial_grid_p(
     if total <= 0:
         raise InputError("cell_share", total, "positive chance shares on the study cells")
     band = _neigh_sum(qm / total, disc_kernel(cell_size_m, distance_m))
-    n = int(round(float(cm.sum())))
+    n = round(float(cm.sum()))
     s = np.rint(lag[m])  # exact integer sums (the FFT errs ~1e-12)
     pi = np.clip(band[m], 0.0, 1.0)
     upper = stats.binom.sf(s - 1, n, pi)
@@ -326,7 +337,10 @@ def bh_adjust(p: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------- permutation inference
 def check_permutations(
-    permutations: object, seed: object, *, allow_none: bool = False
+    permutations: object,
+    seed: object,
+    *,
+    allow_none: bool = False,
 ) -> tuple[int | None, int | None]:
     """Validate ``permutations`` (a whole number >= 0, or None when allowed) and ``seed``.
 
@@ -366,7 +380,10 @@ def auto_permutations(n_tests: int, alpha: float = 0.05, fdr: bool = True) -> in
 
 
 def _draw_without_replacement(
-    n: int, size: int, permutations: int, rng: np.random.Generator
+    n: int,
+    size: int,
+    permutations: int,
+    rng: np.random.Generator,
 ) -> np.ndarray:
     """``permutations`` rows of ``size`` distinct indices in ``range(n)``, each row uniform.
 
@@ -381,7 +398,7 @@ def _draw_without_replacement(
             [
                 np.argsort(rng.random((min(step, permutations - a), n)), axis=1)[:, :size]
                 for a in range(0, permutations, step)
-            ]
+            ],
         )
     out = rng.integers(0, n, size=(permutations, size))
     redo = np.arange(permutations)

@@ -18,7 +18,7 @@ from hotspots.data import schema as S
 from hotspots.errors import InputError
 from hotspots.validation import POSITIVE_METRES, check_param
 
-__all__ = ["Grid", "grid_for", "bin_counts", "cell_polygons"]
+__all__ = ["Grid", "bin_counts", "cell_polygons", "grid_for"]
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,9 @@ class Grid:
 
 
 def grid_for(
-    bounds: tuple[float, float, float, float], cell_size_m: float, pad_m: float = 0.0
+    bounds: tuple[float, float, float, float],
+    cell_size_m: float,
+    pad_m: float = 0.0,
 ) -> Grid:
     """Make a grid covering ``bounds`` (minx, miny, maxx, maxy, metres) plus ``pad_m`` each side."""
     cell_size_m = check_param("cell_size_m", cell_size_m, [POSITIVE_METRES])
@@ -74,13 +76,18 @@ def grid_for(
     ny = max(1, math.ceil((maxy + pad_m - y0) / c))
     if nx * ny > 50_000_000:
         raise InputError(
-            "cell_size_m", cell_size_m, f"large enough to keep the grid under 50M cells ({nx}x{ny})"
+            "cell_size_m",
+            cell_size_m,
+            f"large enough to keep the grid under 50M cells ({nx}x{ny})",
         )
     return Grid(x0, y0, c, nx, ny)
 
 
 def bin_counts(
-    grid: Grid, x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None
+    grid: Grid,
+    x: np.ndarray,
+    y: np.ndarray,
+    weights: np.ndarray | None = None,
 ) -> np.ndarray:
     """Sum of ``weights`` (default 1) per cell, float64 array of ``grid.shape``.
 
@@ -109,5 +116,7 @@ def cell_polygons(grid: Grid, mask: np.ndarray | None = None) -> gpd.GeoDataFram
     y = grid.y0 + i * c
     geoms = shapely.box(x, y, x + c, y + c)
     return gpd.GeoDataFrame(
-        {"cell_id": i * grid.nx + j, "row": i, "col": j}, geometry=geoms, crs=S.CRS_METRES
+        {"cell_id": i * grid.nx + j, "row": i, "col": j},
+        geometry=geoms,
+        crs=S.CRS_METRES,
     )

@@ -50,6 +50,7 @@ Silverman, B. W. (1986) Density Estimation for Statistics and Data Analysis (qua
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -58,31 +59,33 @@ import shapely
 from scipy.spatial import cKDTree
 
 from hotspots.data import schema as S
-from hotspots.data.boundaries import Boundaries
 from hotspots.data.points import WeightedPoints, unique_locations
 from hotspots.methods.naming import GENERIC_LOCATIONS, describe_hotspots
 from hotspots.methods.place_names import grid_ref
 
+if TYPE_CHECKING:
+    from hotspots.data.boundaries import Boundaries
+
 __all__ = [
-    "PARENT",
-    "LEVEL",
-    "SPLIT_AREA_KM2",
-    "SPLIT_PLACES",
-    "DENSITY_RADIUS_M",
-    "LINK_M",
-    "PROMINENCE_SQRT",
-    "CORE_SHARE",
-    "MAX_CHILD_KM2",
-    "LINK_NEAREST",
+    "CHILD_BUFFER_M",
     "CHILD_MIN_RECORDS",
     "CHILD_MIN_SHARE",
-    "CHILD_BUFFER_M",
+    "CORE_SHARE",
+    "DENSITY_RADIUS_M",
+    "LEVEL",
+    "LINK_M",
+    "LINK_NEAREST",
+    "MAX_CHILD_KM2",
     "NAMED_AREA_SHARE",
-    "split_mask",
-    "peak_crests",
+    "PARENT",
+    "PROMINENCE_SQRT",
+    "SPLIT_AREA_KM2",
+    "SPLIT_PLACES",
     "add_children",
-    "peak_places",
     "parent_names",
+    "peak_crests",
+    "peak_places",
+    "split_mask",
 ]
 
 _CX, _CY = "_peak_x", "_peak_y"
@@ -130,7 +133,8 @@ def split_mask(geometries: np.ndarray, gazetteer: gpd.GeoDataFrame | None) -> np
     if gazetteer is None or len(gazetteer) == 0 or len(geometries) == 0:
         return big
     _, poly = shapely.STRtree(geometries).query(
-        np.asarray(gazetteer.geometry.values), predicate="within"
+        np.asarray(gazetteer.geometry.values),
+        predicate="within",
     )
     places = np.bincount(poly, minlength=len(geometries))
     return big | (places > SPLIT_PLACES)
@@ -273,7 +277,8 @@ def _children(
         for crest, peak in peak_crests(pts.x[locs], pts.y[locs], pts.weight[locs]):
             members = locs[crest]
             shape = shapely.buffer(
-                shapely.multipoints(np.c_[pts.x[members], pts.y[members]]), CHILD_BUFFER_M
+                shapely.multipoints(np.c_[pts.x[members], pts.y[members]]),
+                CHILD_BUFFER_M,
             )
             shape = shapely.intersection(shape, geom)
             if shape.is_empty:
@@ -331,7 +336,8 @@ def peak_places(
     todo = np.flatnonzero(np.isfinite(peaks).all(axis=1))
     if len(todo):
         q_place, q_row = shapely.STRtree(np.asarray(outlines, dtype=object)[todo]).query(
-            gz, predicate="within"
+            gz,
+            predicate="within",
         )
         ok[todo[q_row], q_place] = True
     near = np.isfinite(d) & (d <= PLACE_FROM_PEAK_M)
@@ -453,7 +459,9 @@ def _peak_names(
 
 
 def _name_by_peaks(
-    out: gpd.GeoDataFrame, peaks: np.ndarray, gazetteer: gpd.GeoDataFrame | None
+    out: gpd.GeoDataFrame,
+    peaks: np.ndarray,
+    gazetteer: gpd.GeoDataFrame | None,
 ) -> gpd.GeoDataFrame:
     names = _peak_names(
         out[S.NAME].astype(str).tolist(),
@@ -504,7 +512,8 @@ def add_children(
         return out
     if points is None or len(points.inverse) != len(records):
         points = unique_locations(
-            records[S.X].to_numpy(dtype="float64"), records[S.Y].to_numpy(dtype="float64")
+            records[S.X].to_numpy(dtype="float64"),
+            records[S.Y].to_numpy(dtype="float64"),
         )
     if location_parent is None:
         location_parent = np.full(len(points), -1, dtype=np.int64)

@@ -86,7 +86,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -95,7 +95,6 @@ import shapely
 
 from hotspots.data import schema as S
 from hotspots.data.areas import Area, area_mask, records_in_area, resolve_area
-from hotspots.data.boundaries import Boundaries
 from hotspots.data.points import WeightedPoints, unique_locations
 from hotspots.data.select import select_rows
 from hotspots.methods.chance import MAP_POINTS, chance_model, poisson_isf, poisson_min_count
@@ -114,17 +113,20 @@ from hotspots.validation import (
     check_params,
 )
 
+if TYPE_CHECKING:
+    from hotspots.data.boundaries import Boundaries
+
 __all__ = [
-    "KERNELS",
     "DEFAULT_TOP_SHARE",
+    "KERNELS",
     "KdeResult",
     "auto_bandwidth_m",
-    "spacing_bandwidth_m",
     "auto_cell_size_m",
+    "cell_areas",
+    "chance_min_count",
     "kde_hotspots",
     "kernel_density",
-    "chance_min_count",
-    "cell_areas",
+    "spacing_bandwidth_m",
 ]
 
 DEFAULT_TOP_SHARE = 0.02
@@ -218,7 +220,7 @@ def _nice(value: float, steps: tuple[float, ...] = (1.0, 2.0, 2.5, 5.0)) -> floa
 def _sig2(value: float) -> float:
     if value <= 0:
         return value
-    return float(round(value, 1 - int(math.floor(math.log10(value)))))
+    return float(round(value, 1 - math.floor(math.log10(value))))
 
 
 def auto_cell_size_m(bounds: tuple[float, float, float, float]) -> float:
@@ -355,7 +357,11 @@ def cell_areas(grid: Grid, mask: np.ndarray, density: np.ndarray) -> gpd.GeoData
 
 
 def chance_min_count(
-    n_records: int, radius_m: float, area_m2: float, alpha: float, n_tests: int = 1
+    n_records: int,
+    radius_m: float,
+    area_m2: float,
+    alpha: float,
+    n_tests: int = 1,
 ) -> tuple[int, float, float]:
     """Return records a disc of ``radius_m`` must hold to beat chance (module docstring).
 
@@ -373,7 +379,10 @@ def chance_min_count(
 
 
 def _disc_counts(
-    pts: WeightedPoints, cx: np.ndarray, cy: np.ndarray, radius_m: float
+    pts: WeightedPoints,
+    cx: np.ndarray,
+    cy: np.ndarray,
+    radius_m: float,
 ) -> np.ndarray:
     """Return records within ``radius_m`` (inclusive) of each centre, from distinct locations."""
     from scipy.spatial import cKDTree
@@ -428,8 +437,8 @@ def kde_hotspots(
     """
     records = check_records(records)
     p = check_params(
-        dict(kernel=kernel, cell_size_m=cell_size_m, bandwidth_m=bandwidth_m, alpha=alpha,
-             top_share=top_share),
+        {"kernel": kernel, "cell_size_m": cell_size_m, "bandwidth_m": bandwidth_m, "alpha": alpha,
+             "top_share": top_share},
         {
             "kernel": [Options(KERNELS)],
             "cell_size_m": [Interval(Real, 0, 10_000, closed="right", unit="metres"), None],
@@ -447,7 +456,8 @@ def kde_hotspots(
         records = select_rows(records, records_in_area(records, study))
     n = len(records)
     pts = unique_locations(
-        records[S.X].to_numpy(dtype="float64"), records[S.Y].to_numpy(dtype="float64")
+        records[S.X].to_numpy(dtype="float64"),
+        records[S.Y].to_numpy(dtype="float64"),
     )
 
     if study is not None:
@@ -464,7 +474,7 @@ def kde_hotspots(
         cell_size_m = auto_cell_size_m(bounds)  # type: ignore[arg-type]
         notes.append(
             f"cell size set to {cell_size_m:g} m: shorter side of the extent of {area_name} / 250 "
-            f"(ArcGIS rule), rounded, at least {MIN_AUTO_CELL_M:g} m."
+            f"(ArcGIS rule), rounded, at least {MIN_AUTO_CELL_M:g} m.",
         )
     c = float(cell_size_m)
 
@@ -482,24 +492,24 @@ def kde_hotspots(
         if radius <= 0:
             radius = 10 * c
             notes.append(
-                f"fewer than two distinct locations: quartic radius set to 10 cells ({radius:g} m)."
+                f"fewer than two distinct locations: quartic radius set to 10 cells ({radius:g} m).",
             )
         if kernel == "quartic":
             bandwidth_m = radius
             notes.append(
-                f"bandwidth (quartic radius) set to {radius:g} m: {rule}, over {n:,} records."
+                f"bandwidth (quartic radius) set to {radius:g} m: {rule}, over {n:,} records.",
             )
         else:
             bandwidth_m = _sig2(radius / math.sqrt(8))
             notes.append(
                 f"bandwidth (Gaussian standard deviation) set to {bandwidth_m:g} m: the Gaussian "
                 f"with the spread of a quartic kernel of radius {radius:g} m ({rule}, over "
-                f"{n:,} records)."
+                f"{n:,} records).",
             )
         if kernel == "quartic" and bandwidth_m < c:
             bandwidth_m = c
             notes.append(
-                f"bandwidth raised to the cell size ({c:g} m) so that every record reaches a cell."
+                f"bandwidth raised to the cell size ({c:g} m) so that every record reaches a cell.",
             )
     h = float(bandwidth_m)
 
@@ -521,13 +531,17 @@ def kde_hotspots(
 
     density = kernel_density(pts.x, pts.y, pts.weight, grid, bandwidth_m=h, kernel=kernel)
     extra = {N_CELLS: "int64", PEAK: "float64"}
-    params: dict[str, Any] = dict(
-        kernel=kernel, cell_size_m=c, bandwidth_m=h, top_share=top_share, alpha=alpha
-    )
+    params: dict[str, Any] = {
+        "kernel": kernel,
+        "cell_size_m": c,
+        "bandwidth_m": h,
+        "top_share": top_share,
+        "alpha": alpha,
+    }
     n_area = int(in_area.sum())
     if n == 0 or n_area == 0:
         notes.append(
-            "no records: no hotspots." if n == 0 else "the study area holds no cell centre."
+            "no records: no hotspots." if n == 0 else "the study area holds no cell centre.",
         )
         return KdeResult(
             empty_hotspots(extra),
@@ -549,7 +563,7 @@ def kde_hotspots(
         threshold = float(density[selected].min()) if selected.any() else float("nan")
         notes.append(
             f"only {int(selected.sum())} cells of the study area have any density: fewer than "
-            f"{top_share:.0%} of the area is marked."
+            f"{top_share:.0%} of the area is marked.",
         )
     elif int(selected.sum()) > k_top:
         notes.append(f"{int(selected.sum()) - k_top} extra cells tie with the threshold density.")
@@ -591,7 +605,7 @@ def kde_hotspots(
         notes.append(
             f"chance test: a hotspot cell needs {what} ({alpha:.0%} family-wise over "
             f"{discs:,.0f} tests, Poisson). {int(beat.sum()):,} of the {len(beat):,} densest "
-            "cells pass."
+            "cells pass.",
         )
         if not beat.any():
             threshold = float("nan")

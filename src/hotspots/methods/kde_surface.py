@@ -47,7 +47,12 @@ FFT_NS_PER_CELL = 100.0
 
 
 def _scatter(
-    x: np.ndarray, y: np.ndarray, w: np.ndarray, grid: Grid, reach: int, kernel_block
+    x: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    grid: Grid,
+    reach: int,
+    kernel_block,
 ) -> np.ndarray:
     """Sum kernel blocks of (2*reach+1)² cells around each location (exact).
 
@@ -139,7 +144,11 @@ def _gauss_split(x: np.ndarray, y: np.ndarray, w: np.ndarray, grid: Grid, sd: fl
     s1, s2 = _split_sds(sd, c)
     reach2 = math.ceil(GAUSS_TRUNCATE_SD * s2 / c)
     ext = Grid(
-        grid.x0 - reach2 * c, grid.y0 - reach2 * c, c, grid.nx + 2 * reach2, grid.ny + 2 * reach2
+        grid.x0 - reach2 * c,
+        grid.y0 - reach2 * c,
+        c,
+        grid.nx + 2 * reach2,
+        grid.ny + 2 * reach2,
     )
     spread = _scatter(x, y, w, ext, math.ceil(GAUSS_TRUNCATE_SD * s1 / c), _gauss_block(s1))
     t = np.arange(-reach2, reach2 + 1) * c

@@ -33,7 +33,6 @@ import shapely
 
 from hotspots.data import schema as S
 from hotspots.data.areas import Area, records_in_area, resolve_area
-from hotspots.data.boundaries import Boundaries
 from hotspots.data.points import unique_locations
 from hotspots.data.select import select_rows
 from hotspots.errors import InputError
@@ -44,17 +43,18 @@ from hotspots.validation import Interval, Real, check_param
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
+    from hotspots.data.boundaries import Boundaries
     from hotspots.methods.grid import Grid
 
 
 __all__ = [
     "CURVE_COLUMNS",
     "CoverageResult",
+    "area_share_for",
     "coverage_curve",
     "grid_coverage",
     "pai",
     "record_share_at",
-    "area_share_for",
 ]
 
 CURVE_COLUMNS = [
@@ -70,7 +70,7 @@ CURVE_COLUMNS = [
 ]
 
 
-def pai(n: ArrayLike, N: float, a: ArrayLike, A: float):  # noqa: N803 (the paper's notation)
+def pai(n: ArrayLike, N: float, a: ArrayLike, A: float):
     """Predictive Accuracy Index, ``(n / N) / (a / A)`` (Chainey et al. 2008).
 
     Parameters
@@ -133,7 +133,9 @@ def coverage_curve(
     areas = np.asarray(area_per_unit, dtype="float64").ravel()
     if counts.shape != areas.shape:
         raise InputError(
-            "area_per_unit", f"{areas.shape[0]} values", f"one area per unit ({counts.shape[0]})"
+            "area_per_unit",
+            f"{areas.shape[0]} values",
+            f"one area per unit ({counts.shape[0]})",
         )
     if np.any(~np.isfinite(counts)) or np.any(counts < 0):
         raise InputError("counts_per_unit", "negative or missing values", "counts of zero or more")
@@ -148,7 +150,7 @@ def coverage_curve(
             {
                 c: pd.Series(dtype="int64" if c in ("rank", "unit") else "float64")
                 for c in CURVE_COLUMNS
-            }
+            },
         )
     if not A > 0:
         raise InputError("total_area", total_area, "a positive area")
@@ -176,7 +178,7 @@ def coverage_curve(
             "area_share": area_share,
             "record_share": record_share,
             "pai": record_share / area_share,
-        }
+        },
     )
 
 
@@ -290,7 +292,9 @@ def grid_coverage(
     """
     records = check_records(records)
     cell_size_m = check_param(
-        "cell_size_m", cell_size_m, [Interval(Real, 0, 10_000, closed="right", unit="metres")]
+        "cell_size_m",
+        cell_size_m,
+        [Interval(Real, 0, 10_000, closed="right", unit="metres")],
     )
     study = resolve_area(area, boundaries)
     inside = records_in_area(records, study)
@@ -298,7 +302,7 @@ def grid_coverage(
     A_m2 = float(study.geometry.area)
     pts = unique_locations(rec[S.X].to_numpy(dtype="float64"), rec[S.Y].to_numpy(dtype="float64"))
     notes = [
-        f"{len(rec):,} records in {study.name} ({A_m2 / 1e6:.2f} km²), {cell_size_m:g} m cells."
+        f"{len(rec):,} records in {study.name} ({A_m2 / 1e6:.2f} km²), {cell_size_m:g} m cells.",
     ]
     grid = grid_for(tuple(study.geometry.bounds), float(cell_size_m))
     counts = bin_counts(grid, pts.x, pts.y, pts.weight)
@@ -315,15 +319,26 @@ def grid_coverage(
         chance_curve = _chance_curve(grid, study, len(rec), A_m2, chance_runs, seed)
         notes.append(
             f"chance line: {len(rec):,} records scattered at random over {study.name} "
-            f"(mean of {chance_runs} draws)."
+            f"(mean of {chance_runs} draws).",
         )
     return CoverageResult(
-        curve, float(cell_size_m), len(rec), A_m2 / 1e6, study.name, tuple(notes), chance_curve
+        curve,
+        float(cell_size_m),
+        len(rec),
+        A_m2 / 1e6,
+        study.name,
+        tuple(notes),
+        chance_curve,
     )
 
 
 def _chance_curve(
-    grid: Grid, study: Area, n: int, a_m2: float, runs: int, seed: int
+    grid: Grid,
+    study: Area,
+    n: int,
+    a_m2: float,
+    runs: int,
+    seed: int,
 ) -> pd.DataFrame:
     """Mean coverage curve of ``n`` records scattered uniformly over ``study`` on ``grid``."""
     cells = cell_polygons(grid)

@@ -43,17 +43,17 @@ from hotspots.methods.place_names import (
 from hotspots.validation import InstanceOf, Interval, Real, validate_params
 
 __all__ = [
+    "ANONYMISATION_NOTE",
+    "GENERIC_LOCATIONS",
     "NAME_WITHIN_M",
     "PLACES",
-    "GENERIC_LOCATIONS",
     "SNAP_SPACING_M",
-    "ANONYMISATION_NOTE",
+    "check_crs",
+    "check_records",
     "describe_hotspots",
     "dissolve_cells",
-    "hotspots_from_cells",
     "empty_hotspots",
-    "check_records",
-    "check_crs",
+    "hotspots_from_cells",
     "street_text",
 ]
 
@@ -147,7 +147,9 @@ def dissolve_cells(cells: gpd.GeoDataFrame, value_column: str | None = None) -> 
     if len(cells) == 0:
         cols = {k: pd.Series(dtype=v) for k, v in extra.items()}
         return gpd.GeoDataFrame(
-            cols, geometry=gpd.GeoSeries([], crs=S.CRS_METRES), crs=S.CRS_METRES
+            cols,
+            geometry=gpd.GeoSeries([], crs=S.CRS_METRES),
+            crs=S.CRS_METRES,
         )
     merged = shapely.union_all(cells.geometry.values)
     parts = np.asarray(shapely.get_parts(merged))
@@ -168,7 +170,8 @@ def dissolve_cells(cells: gpd.GeoDataFrame, value_column: str | None = None) -> 
 
 
 def _membership_from_polygons(
-    geoms: np.ndarray, pts: WeightedPoints
+    geoms: np.ndarray,
+    pts: WeightedPoints,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(polygon index, location index) pairs for locations inside or on a polygon."""
     if len(pts) == 0 or len(geoms) == 0:
@@ -180,7 +183,9 @@ def _membership_from_polygons(
 
 
 def _membership_from_labels(
-    labels: np.ndarray, pts: WeightedPoints, n_polygons: int
+    labels: np.ndarray,
+    pts: WeightedPoints,
+    n_polygons: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     labels = np.asarray(labels)
     if labels.shape != pts.inverse.shape or not np.issubdtype(labels.dtype, np.integer):
@@ -251,7 +256,10 @@ def _location_texts(records: pd.DataFrame, first: np.ndarray) -> np.ndarray:
 
 
 def _location_wards(
-    records: pd.DataFrame, pts: WeightedPoints, first: np.ndarray, boundaries: Boundaries | None
+    records: pd.DataFrame,
+    pts: WeightedPoints,
+    first: np.ndarray,
+    boundaries: Boundaries | None,
 ) -> np.ndarray:
     """Ward name per distinct location (object array, None where outside every ward).
 
@@ -267,7 +275,9 @@ def _location_wards(
 
 
 def _factorize_subset(
-    column: pd.Series, mask: np.ndarray, fill: str
+    column: pd.Series,
+    mask: np.ndarray,
+    fill: str,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Codes and labels of ``column[mask]`` (NA -> ``fill``), without converting the whole column.
 
@@ -285,11 +295,12 @@ def _factorize_subset(
     {
         "polygons": [
             InstanceOf(
-                gpd.GeoDataFrame, description="a GeoDataFrame of hotspot polygons in EPSG:27700"
-            )
+                gpd.GeoDataFrame,
+                description="a GeoDataFrame of hotspot polygons in EPSG:27700",
+            ),
         ],
         "name_within_m": [Interval(Real, 0, 5_000, unit="metres")],
-    }
+    },
 )
 def describe_hotspots(
     polygons: gpd.GeoDataFrame,
@@ -377,7 +388,8 @@ def describe_hotspots(
     n_total = len(records)
     if points is None or len(points.inverse) != n_total:
         points = unique_locations(
-            records[S.X].to_numpy(dtype="float64"), records[S.Y].to_numpy(dtype="float64")
+            records[S.X].to_numpy(dtype="float64"),
+            records[S.Y].to_numpy(dtype="float64"),
         )
     pts = points
     if labels is None:
@@ -422,7 +434,10 @@ def describe_hotspots(
         return k2 // n_labels, k2 % n_labels, np.bincount(inv, weights=cnt[rows]).astype(np.int64)
 
     def top_per_hotspot(
-        poly: np.ndarray, code: np.ndarray, n: np.ndarray, labels: np.ndarray
+        poly: np.ndarray,
+        code: np.ndarray,
+        n: np.ndarray,
+        labels: np.ndarray,
     ) -> list[list[tuple[str, int]]]:
         """Up to ``top_n`` (label, records) per hotspot, most records first (ties: label)."""
         out: list[list[tuple[str, int]]] = [[] for _ in range(m)]
@@ -547,5 +562,9 @@ def hotspots_from_cells(
     """
     areas = dissolve_cells(cells, value_column=value_column)
     return describe_hotspots(
-        areas, records, gazetteer=gazetteer, boundaries=boundaries, name_within_m=name_within_m
+        areas,
+        records,
+        gazetteer=gazetteer,
+        boundaries=boundaries,
+        name_within_m=name_within_m,
     )

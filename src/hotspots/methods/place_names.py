@@ -57,14 +57,18 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
 from hotspots.data import schema as S
-from hotspots.data.points import WeightedPoints
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from hotspots.data.points import WeightedPoints
 
 NAME_WITHIN_M = 100.0
 """Default distance (metres): a gazetteer place this close to a hotspot's busiest
@@ -117,7 +121,7 @@ GENERIC_LOCATIONS: frozenset[str] = frozenset(
         "Supermarket",
         "Theatre/Concert Hall",
         "Theme/Adventure Park",
-    }
+    },
 )
 """police.uk's generic snap-point labels, as found in the bundled Dorset months
 (every location text without a street that police.uk uses for a kind of place).
@@ -216,18 +220,18 @@ def _caveat(count: int, n_locations: int, diameter_m: float, text: str) -> str:
                 f'All {count} records are at one police.uk map point labelled "{text}". '
                 "police.uk moves every record to an anonymised map point; a generic label "
                 "like this stands for a place of that kind nearby, not a particular address "
-                "or business."
+                "or business.",
             )
         else:
             notes.append(
                 f'All {count} records are at one police.uk map point ("On or near {text}"). '
-                "police.uk locations are anonymised map points, not addresses."
+                "police.uk locations are anonymised map points, not addresses.",
             )
     if diameter_m < SNAP_SPACING_M:
         notes.append(
             f"This hotspot is {diameter_m:.0f} m across, less than the usual spacing of "
             f"police.uk map points (about {SNAP_SPACING_M:.0f} m): its outline shows where "
-            "records were mapped, not where they happened."
+            "records were mapped, not where they happened.",
         )
     return " ".join(notes)
 
@@ -341,14 +345,20 @@ def describe_locations(
         # gazetteer places considered, nearest the busiest location first
         d_b = np.hypot(gx - bx, gy - by)
         considered = np.flatnonzero(
-            inside[p] | (d_b <= within_m) | (np.hypot(gx - cx, gy - cy) <= within_m)
+            inside[p] | (d_b <= within_m) | (np.hypot(gx - cx, gy - cy) <= within_m),
         )
         considered = considered[np.lexsort((gz_name[considered], d_b[considered]))]
         places[p] = "; ".join(dict.fromkeys(gz_name[considered].tolist()))
 
         if len(considered) and d_b[considered[0]] <= PLACE_FROM_BUSIEST * within_m:
             name = _Name(
-                "place", str(gz_name[considered[0]]), [], ward, streets + near, (bx, by), inside_p
+                "place",
+                str(gz_name[considered[0]]),
+                [],
+                ward,
+                streets + near,
+                (bx, by),
+                inside_p,
             )
         elif generic[locs[b]] and (not streets or w[b] > totals[streets[0]]):
             qualifier = near[:1]
@@ -362,5 +372,11 @@ def describe_locations(
             name = _Name("unnamed", "", [], ward, near, (bx, by), inside_p)
         parts.append(name)
     return _Description(
-        _unique_names(parts), places, busiest_text, bx_all, by_all, n_locations, caveats
+        _unique_names(parts),
+        places,
+        busiest_text,
+        bx_all,
+        by_all,
+        n_locations,
+        caveats,
     )

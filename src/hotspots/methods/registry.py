@@ -47,16 +47,16 @@ if TYPE_CHECKING:
     from hotspots.data.areas import Area
 
 __all__ = [
-    "Method",
-    "MethodRun",
-    "register",
-    "get_method",
-    "registered",
+    "GISTAR_SCOPES",
     "METHODS",
     "METHOD_LABELS",
-    "GISTAR_SCOPES",
-    "MIN_SHARE",
     "MIN_PAI",
+    "MIN_SHARE",
+    "Method",
+    "MethodRun",
+    "get_method",
+    "register",
+    "registered",
 ]
 
 #: Importance beside significance (:func:`hotspots.methods.detect.importance_floor`): a
@@ -226,8 +226,10 @@ def _grid(recs: pd.DataFrame, area: Area, naming: dict, params: dict) -> MethodR
     cell = params.get("cell_size_m", 150.0)
     chosen = top_cells(recs, area, top_n=top_n, cell_size_m=cell)
     notes = (
-        f"the {top_n} grid cells of {cell:g} m with most records (ties: the westernmost "
-        "southern cell first); a ranking, not a significance test.",
+        (
+            f"the {top_n} grid cells of {cell:g} m with most records (ties: the westernmost "
+            "southern cell first); a ranking, not a significance test."
+        ),
     )
     hot = None
     if len(chosen.cell_ids):
@@ -247,7 +249,7 @@ register(
             "buffer_m": [METRES_OR_ZERO, NULLABLE],
         },
         _dbscan,
-    )
+    ),
 )
 register(
     Method(
@@ -261,7 +263,7 @@ register(
             "alpha": [Interval(Real, 0, 0.5, closed="right"), NULLABLE],
         },
         _kde,
-    )
+    ),
 )
 register(
     Method(
@@ -277,7 +279,7 @@ register(
             "scope": [Options(GISTAR_SCOPES), NULLABLE],
         },
         _gistar,
-    )
+    ),
 )
 register(
     Method(
@@ -288,7 +290,7 @@ register(
             "cell_size_m": [Interval(Real, 25, 2_000, unit="metres"), NULLABLE],
         },
         _grid,
-    )
+    ),
 )
 
 #: method keys, in the order the pages offer them

@@ -11,30 +11,33 @@ column names (as esda's local statistics all carry ``Zs``, ``p_sim``, ``q``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from hotspots.data import schema as S
-from hotspots.data.areas import Area
 
 # METHODS (in the order the pages offer them) and METHOD_LABELS: declared by the registry
 from hotspots.methods.registry import METHOD_LABELS, METHODS
 
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from hotspots.data.areas import Area
+
 __all__ = [
-    "HotspotResult",
-    "RESULT_COLUMNS",
-    "SCORE_COLUMNS",
+    "EXPECTED",
     "HIERARCHY_COLUMNS",
     "METHODS",
     "METHOD_LABELS",
-    "conform_hotspots",
-    "EXPECTED",
     "PAI",
+    "RESULT_COLUMNS",
+    "SCORE_COLUMNS",
+    "HotspotResult",
+    "conform_hotspots",
 ]
 
 EXPECTED = "expected"
@@ -68,8 +71,8 @@ HIERARCHY_COLUMNS: dict[str, str] = {"parent": "Int64", "level": "int64"}
 _GEOM = "geometry"
 RESULT_COLUMNS: list[str] = list(
     dict.fromkeys(
-        [*S.HOTSPOT_COLUMNS[:-1], *HIERARCHY_COLUMNS, *_DESCRIBE_EXTRA, *SCORE_COLUMNS, _GEOM]
-    )
+        [*S.HOTSPOT_COLUMNS[:-1], *HIERARCHY_COLUMNS, *_DESCRIBE_EXTRA, *SCORE_COLUMNS, _GEOM],
+    ),
 )
 _DTYPES: dict[str, str] = {
     S.HOTSPOT_ID: "int64",
@@ -111,7 +114,9 @@ def conform_hotspots(
     if frame is None or len(frame) == 0:
         cols = {c: pd.Series(dtype=t) for c, t in _DTYPES.items()}
         return gpd.GeoDataFrame(
-            cols, geometry=gpd.GeoSeries([], crs=S.CRS_METRES), crs=S.CRS_METRES
+            cols,
+            geometry=gpd.GeoSeries([], crs=S.CRS_METRES),
+            crs=S.CRS_METRES,
         )[RESULT_COLUMNS]
     out = frame.rename(columns=dict(rename or {})).copy()
     a = out.geometry.area.to_numpy() / 1e6
@@ -128,7 +133,9 @@ def conform_hotspots(
     for c, t in _DTYPES.items():
         if c not in out.columns:
             out[c] = pd.Series(
-                pd.NA if t in ("string", "Int64") else np.nan, index=out.index, dtype=t
+                pd.NA if t in ("string", "Int64") else np.nan,
+                index=out.index,
+                dtype=t,
             )
         else:
             out[c] = out[c].astype(t)

@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from hotspots.data import schema as S
@@ -33,7 +32,11 @@ from hotspots.methods.grid import Grid, bin_counts, cell_polygons, grid_for
 from hotspots.methods.metrics import pai
 from hotspots.validation import Integral, Interval, check_param
 
-__all__ = ["TopCellsResult", "top_cells", "score_cells", "PlanScore", "SMALL_COUNT"]
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+__all__ = ["SMALL_COUNT", "PlanScore", "TopCellsResult", "score_cells", "top_cells"]
 
 SMALL_COUNT = 20
 """Below this many records a PAI or hit rate swings widely from month to month."""
@@ -52,7 +55,11 @@ class TopCellsResult:
 
 
 def top_cells(
-    records: pd.DataFrame, area: Area, *, top_n: int = 10, cell_size_m: float = 150.0
+    records: pd.DataFrame,
+    area: Area,
+    *,
+    top_n: int = 10,
+    cell_size_m: float = 150.0,
 ) -> TopCellsResult:
     """Return the ``top_n`` cells of a ``cell_size_m`` grid over ``area`` with most records.
 
@@ -112,7 +119,10 @@ class PlanScore:
 
 
 def score_cells(
-    chosen: TopCellsResult, records: pd.DataFrame, area: Area, months: str
+    chosen: TopCellsResult,
+    records: pd.DataFrame,
+    area: Area,
+    months: str,
 ) -> PlanScore:
     """Score cells chosen on one window against ``records`` of another (same area).
 
@@ -128,11 +138,18 @@ def score_cells(
     n_all = len(inside)
     got = int(counts[chosen.cell_ids].sum()) if len(chosen.cell_ids) else 0
     a_cells = float(
-        shapely.area(shapely.intersection(chosen.polygons.geometry.values, area.geometry)).sum()
+        shapely.area(shapely.intersection(chosen.polygons.geometry.values, area.geometry)).sum(),
     )
     a_share = a_cells / float(area.geometry.area) if area.geometry.area > 0 else math.nan
     hit = got / n_all if n_all else math.nan
     p = pai(got, n_all, a_cells, float(area.geometry.area)) if n_all and a_cells > 0 else math.nan
     return PlanScore(
-        months, n_all, got, hit, a_share, p, a_share, n_all < SMALL_COUNT or got < SMALL_COUNT
+        months,
+        n_all,
+        got,
+        hit,
+        a_share,
+        p,
+        a_share,
+        n_all < SMALL_COUNT or got < SMALL_COUNT,
     )

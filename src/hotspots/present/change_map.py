@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import folium
-import geopandas as gpd
 import pandas as pd
 
 from hotspots.comparison import wording as W
@@ -35,6 +34,9 @@ from hotspots.present.map_elements import GeoJsonLayer, esc
 from hotspots.present.map_geometry import to_wgs84_geoms
 from hotspots.present.map_hotspots import hotspot_styles
 from hotspots.present.maps import build_map
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = [
     "CHANGE_CLASSES",

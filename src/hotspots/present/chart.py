@@ -19,15 +19,17 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from hotspots.errors import InputError
 from hotspots.present import palettes as P
 from hotspots.present.tables import is_suppressed
 
-__all__ = ["Chart", "nice_axis", "month_chart", "month_label", "chart_svg", "chart_pdf"]
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+__all__ = ["Chart", "chart_pdf", "chart_svg", "month_chart", "month_label", "nice_axis"]
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -82,11 +84,15 @@ class Chart:
             raise InputError("kind", self.kind, '"bar" or "line"')
         if len(self.labels) != len(self.values):
             raise InputError(
-                "labels", len(self.labels), f"one label per value ({len(self.values)})"
+                "labels",
+                len(self.labels),
+                f"one label per value ({len(self.values)})",
             )
         if self.band is not None and len(self.band) != len(self.values):
             raise InputError(
-                "band", len(self.band), f"one (low, high) per value ({len(self.values)})"
+                "band",
+                len(self.band),
+                f"one (low, high) per value ({len(self.values)})",
             )
 
     def withheld(self, value: float | None) -> bool:
@@ -180,7 +186,7 @@ def _svg_bars(chart: Chart, width: int, height: int) -> str:
         parts.append(f'<line x1="{left - 3}" y1="{y:.1f}" x2="{left}" y2="{y:.1f}" stroke="#333"/>')
         parts.append(
             f'<text x="{left - 5}" y="{y + 3:.1f}" text-anchor="end" '
-            f'font-size="10">{e(f"{val:,.0f}")}</text>'
+            f'font-size="10">{e(f"{val:,.0f}")}</text>',
         )
     for i, (lab, v) in enumerate(zip(chart.labels, chart.values, strict=True)):
         x = left + i * bw
@@ -188,34 +194,34 @@ def _svg_bars(chart: Chart, width: int, height: int) -> str:
         if v is None:
             parts.append(
                 f'<text x="{cx:.1f}" y="{top + ph - 4}" text-anchor="middle" font-size="9" '
-                'fill="#666">no data</text>'
+                'fill="#666">no data</text>',
             )
         elif chart.withheld(v):
             parts.append(
                 f'<text x="{cx:.1f}" y="{top + ph - 4}" text-anchor="middle" '
-                f'font-size="10">&lt;{k}</text>'
+                f'font-size="10">&lt;{k}</text>',
             )
         else:
             h = ph * v / vmax
             parts.append(
                 f'<rect x="{x + bw * 0.15:.1f}" y="{top + ph - h:.1f}" width="{bw * 0.7:.1f}" '
-                f'height="{h:.1f}" fill="{chart.colour}"/>'
+                f'height="{h:.1f}" fill="{chart.colour}"/>',
             )
             parts.append(
                 f'<text x="{cx:.1f}" y="{top + ph - h - 3:.1f}" text-anchor="middle" '
-                f'font-size="10">{e(f"{v:,}")}</text>'
+                f'font-size="10">{e(f"{v:,}")}</text>',
             )
         parts.append(
             f'<text x="{cx:.1f}" y="{top + ph + 13}" text-anchor="middle" '
-            f'font-size="9">{e(str(lab))}</text>'
+            f'font-size="9">{e(str(lab))}</text>',
         )
     parts.append(
         f'<text x="{left + pw / 2:.0f}" y="{top + ph + bottom - 6}" text-anchor="middle" '
-        f'font-size="11">{e(chart.x_label)}</text>'
+        f'font-size="11">{e(chart.x_label)}</text>',
     )
     parts.append(
         f'<text transform="translate(12,{top + ph / 2:.0f}) rotate(-90)" text-anchor="middle" '
-        f'font-size="11">{e(chart.y_label)}</text>'
+        f'font-size="11">{e(chart.y_label)}</text>',
     )
     parts.append(_svg_source(chart, left, height - 4))
     parts.append("</svg>")
@@ -267,7 +273,7 @@ def _svg_line(chart: Chart, w: int, h: int) -> str:
         if v is None:
             out.append(
                 f'<rect x="{left + (i - 0.5) * dx:.1f}" y="{bottom - ph}" width="{dx:.1f}" '
-                f'height="{ph}" fill="#eaeaea"/>'
+                f'height="{ph}" fill="#eaeaea"/>',
             )
     for k in range(round(vmax / step) + 1):
         y = bottom - ph * k * step / vmax
@@ -276,7 +282,7 @@ def _svg_line(chart: Chart, w: int, h: int) -> str:
     for i, lab in enumerate(chart.labels):
         out.append(
             f'<text x="{left + i * dx:.1f}" y="{bottom + 14}" font-size="9" text-anchor="middle" '
-            f'fill="#555">{e(lab)}</text>'
+            f'fill="#555">{e(lab)}</text>',
         )
     r, g, b = _pale(chart.colour)
     for band in _band_runs(chart):
@@ -289,7 +295,7 @@ def _svg_line(chart: Chart, w: int, h: int) -> str:
         pts = " ".join(f"{a:.1f},{c:.1f}" for a, c in s)
         out.append(
             f'<polyline class="series" points="{pts}" fill="none" stroke="{chart.colour}" '
-            'stroke-width="2.2"/>'
+            'stroke-width="2.2"/>',
         )
         out += [f'<circle cx="{a:.1f}" cy="{c:.1f}" r="2.8" fill="{chart.colour}"/>' for a, c in s]
     out.append(_svg_source(chart, left, h - 4))
@@ -330,7 +336,14 @@ def _pdf_source(pdf: Any, chart: Chart, x: float, y: float, family: str, text: A
 
 
 def _pdf_bars(
-    pdf: Any, chart: Chart, x: float, y: float, w: float, h: float, family: str, t: Any
+    pdf: Any,
+    chart: Chart,
+    x: float,
+    y: float,
+    w: float,
+    h: float,
+    family: str,
+    t: Any,
 ) -> None:
     """Bars drawn with rectangles: ticks, month labels below, axis titles."""
     src = 3.0 if chart.source else 0.0
@@ -373,7 +386,14 @@ def _pdf_bars(
 
 
 def _pdf_line(
-    pdf: Any, chart: Chart, x0: float, y0: float, w: float, h: float, family: str, t: Any
+    pdf: Any,
+    chart: Chart,
+    x0: float,
+    y0: float,
+    w: float,
+    h: float,
+    family: str,
+    t: Any,
 ) -> None:
     """Points joined in order; months without data shaded, never joined; grey gridlines."""
     src = 3.0 if chart.source else 0.0

@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "trend_chart",
-    "month_runs",
+    "LEGEND_COLUMNS",
     "bar_chart",
-    "yearly_chart",
     "coverage_chart",
     "legend",
-    "LEGEND_COLUMNS",
+    "month_runs",
+    "trend_chart",
+    "yearly_chart",
 ]
 
 from hotspots.present.palettes import OKABE_ITO
@@ -37,7 +37,11 @@ def legend(columns: int = LEGEND_COLUMNS) -> alt.Legend:
     sex…").
     """
     return alt.Legend(
-        title=None, orient="bottom", direction="horizontal", columns=columns, labelLimit=0
+        title=None,
+        orient="bottom",
+        direction="horizontal",
+        columns=columns,
+        labelLimit=0,
     )
 
 
@@ -87,7 +91,10 @@ def trend_chart(df: pd.DataFrame, title: str, y_title: str = "Records per month"
             x=alt.X("date:T", title="Month", axis=alt.Axis(format="%b %Y", labelAngle=0)),
             y=alt.Y("records:Q", title=y_title),
             color=alt.Color(
-                "series:N", title="", scale=alt.Scale(range=SERIES_COLOURS), legend=legend()
+                "series:N",
+                title="",
+                scale=alt.Scale(range=SERIES_COLOURS),
+                legend=legend(),
             ),
             detail=alt.Detail("segment:N"),
             tooltip=[
@@ -100,7 +107,12 @@ def trend_chart(df: pd.DataFrame, title: str, y_title: str = "Records per month"
 
 
 def bar_chart(
-    df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title: str
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    title: str,
+    x_title: str,
+    y_title: str,
 ) -> alt.Chart:
     """Horizontal bars, largest first."""
     return (
@@ -125,7 +137,10 @@ def yearly_chart(df: pd.DataFrame, title: str) -> alt.Chart:
             xOffset="series:N",
             y=alt.Y("records:Q", title="Records in the window"),
             color=alt.Color(
-                "series:N", title="", scale=alt.Scale(range=SERIES_COLOURS), legend=legend()
+                "series:N",
+                title="",
+                scale=alt.Scale(range=SERIES_COLOURS),
+                legend=legend(),
             ),
             tooltip=["year", "series", "records"],
         )
@@ -133,7 +148,9 @@ def yearly_chart(df: pd.DataFrame, title: str) -> alt.Chart:
 
 
 def coverage_chart(
-    curve: pd.DataFrame, title: str, chance: pd.DataFrame | None = None
+    curve: pd.DataFrame,
+    title: str,
+    chance: pd.DataFrame | None = None,
 ) -> alt.Chart:
     """Share of records captured against share of area (both in %), with the chance line.
 
@@ -148,8 +165,8 @@ def coverage_chart(
                 "area_pct": 100 * np.r_[0.0, curve["area_share"].to_numpy()],
                 "records_pct": 100 * np.r_[0.0, curve["record_share"].to_numpy()],
                 "line": ours,
-            }
-        )
+            },
+        ),
     ]
     if chance is not None and len(chance):
         last = float(curve["area_share"].max()) if len(curve) else 1.0
@@ -160,8 +177,8 @@ def coverage_chart(
                     "area_pct": 100 * c["area_share"].to_numpy(),
                     "records_pct": 100 * c["record_share"].to_numpy(),
                     "line": rand,
-                }
-            )
+                },
+            ),
         )
     d = pd.concat(parts, ignore_index=True)
     return (
@@ -177,7 +194,9 @@ def coverage_chart(
                 legend=legend(),
             ),
             strokeDash=alt.StrokeDash(
-                "line:N", scale=alt.Scale(domain=[ours, rand], range=[[1, 0], [6, 4]]), legend=None
+                "line:N",
+                scale=alt.Scale(domain=[ours, rand], range=[[1, 0], [6, 4]]),
+                legend=None,
             ),
             tooltip=[
                 alt.Tooltip("line:N"),

@@ -10,9 +10,8 @@ says whether the four add up, and says so loudly when they do not.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -23,20 +22,23 @@ from hotspots.data.store import DATASETS, Store, dataset_path
 from hotspots.present.escape import markdown as md
 from hotspots.present.page_parts import Metric
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
 __all__ = [
-    "REAL_LABEL",
-    "NEW_DATASET",
-    "UPLOAD_KINDS",
     "FORCE_EXPORT",
+    "NEW_DATASET",
+    "REAL_LABEL",
+    "UPLOAD_KINDS",
+    "ImportReportView",
+    "UploadForm",
+    "audit_chain_message",
+    "datasets_table",
     "go_label",
     "import_refusal",
-    "audit_chain_message",
-    "UploadForm",
-    "upload_form",
-    "target_label",
-    "ImportReportView",
     "import_report",
-    "datasets_table",
+    "target_label",
+    "upload_form",
 ]
 
 REAL_LABEL = "Real data (police.uk): the bundled months and every month added"
@@ -95,7 +97,7 @@ def audit_chain_message(chain: Mapping[str, Any]) -> tuple[bool, str]:
     b = chain["first_break"]
     return False, md(
         f"The audit log's hash chain is broken at {b['file']} line {b['line']} "
-        f"(seq {b['seq']}): {b['problem']}."
+        f"(seq {b['seq']}): {b['problem']}.",
     )
 
 
@@ -107,7 +109,8 @@ def target_label(target: str, labels: Mapping[str, str]) -> str:
 def go_label(target: str | None) -> str:
     """Return the import button's label for ``target``."""
     return {"uploaded": "Import into the uploaded dataset", REAL: "Add to the real dataset"}.get(
-        target or "", "Import"
+        target or "",
+        "Import",
     )
 
 
@@ -208,7 +211,7 @@ def datasets_table(principal: Any, labels: Mapping[str, str]) -> list[dict[str, 
                         if name == "simulated"
                         else "empty: nothing imported yet",
                         "files": "",
-                    }
+                    },
                 )
                 continue
             rows.append(
@@ -216,7 +219,7 @@ def datasets_table(principal: Any, labels: Mapping[str, str]) -> list[dict[str, 
                     "dataset": labels[name],
                     "months": f"{len(s.months())}",
                     "files": f"{len(s.files())}",
-                }
+                },
             )
         return rows
     for name in access.visible_datasets(principal):
@@ -231,6 +234,6 @@ def datasets_table(principal: Any, labels: Mapping[str, str]) -> list[dict[str, 
                 "team": acc.team or "",
                 "months": f"{len(s.months())}" if built else "not built yet",
                 "files": f"{len(s.files())}" if built else "",
-            }
+            },
         )
     return rows

@@ -23,7 +23,6 @@ crime statistics: cells with fewer than 5 are suppressed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -32,6 +31,8 @@ from hotspots.errors import InputError
 from hotspots.present.tables import DEFAULT_SUPPRESS_BELOW, format_count, is_suppressed
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
     from hotspots.comparison.tables import PublishedTable
 
 
@@ -39,14 +40,14 @@ __all__ = [
     "DEFAULT_SUPPRESS_BELOW",
     "ROLES_EXACT_ALLOWED",
     "WITHHELD_READING",
-    "suppress_below_for",
-    "withheld",
-    "count_text",
     "count_columns_as_text",
-    "suppression_caption",
-    "withhold_in_text",
-    "published_table_for_people",
+    "count_text",
     "frame_for_people",
+    "published_table_for_people",
+    "suppress_below_for",
+    "suppression_caption",
+    "withheld",
+    "withhold_in_text",
 ]
 
 # roles that may ask for exact counts; "local" is the single user without sign-in
@@ -99,7 +100,9 @@ def count_text(count: object, suppress_below: int | None) -> str:
 
 
 def count_columns_as_text(
-    df: pd.DataFrame, columns: Sequence[str], suppress_below: int | None
+    df: pd.DataFrame,
+    columns: Sequence[str],
+    suppress_below: int | None,
 ) -> pd.DataFrame:
     """Return a copy of ``df`` with ``columns`` as text counts (``"<5"`` where withheld).
 
@@ -151,11 +154,13 @@ def withhold_in_text(text: str, suppress_below: int | None) -> str:
     return _COUNT_PAIR.sub(pair, _RECORDS.sub(sub, text))
 
 
-_DERIVED_NAME = re.compile(r"pct|change|share|rate|%|ratio|p_value|flag", re.I)
+_DERIVED_NAME = re.compile(r"pct|change|share|rate|%|ratio|p_value|flag", re.IGNORECASE)
 
 
 def frame_for_people(
-    frame: pd.DataFrame, suppress_below: int | None, counts: Sequence[str] | None = None
+    frame: pd.DataFrame,
+    suppress_below: int | None,
+    counts: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Return a table with its counts under the rule.
 
@@ -177,7 +182,7 @@ def frame_for_people(
         .apply(lambda col: col.map(lambda v: is_suppressed(v, suppress_below)))
         .astype(bool)
     )
-    row_small = small.any(axis=1) if len(counts) else pd.Series(False, index=frame.index)
+    row_small = small.any(axis=1) if counts else pd.Series(False, index=frame.index)
     out = frame.astype(object)
     for c in counts:
         out[c] = [f"<{suppress_below}" if s else v for s, v in zip(small[c], frame[c], strict=True)]

@@ -9,12 +9,14 @@ into a ``poly:`` area spec (:func:`hotspots.data.areas.polygon_spec`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import folium
 from folium.plugins import Draw
 
 from hotspots.present.maps import static_url
+
+if TYPE_CHECKING:
+    import folium
 
 __all__ = ["DRAW_DIR", "add_draw_control", "drawn_polygon"]
 

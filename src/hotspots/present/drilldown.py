@@ -17,7 +17,7 @@ from pyproj import Transformer
 from hotspots.data import schema as S
 from hotspots.present.tables import format_count, is_suppressed
 
-__all__ = ["PointRecords", "records_at", "lonlat_to_metres"]
+__all__ = ["PointRecords", "lonlat_to_metres", "records_at"]
 
 _TO_BNG = Transformer.from_crs(S.CRS_DISPLAY, S.CRS_METRES, always_xy=True)
 NO_OUTCOME_TEXT = "No outcome published"
@@ -93,7 +93,7 @@ def records_at(
                     "Month": here[S.MONTH].astype("string").to_numpy(),
                     "Category": here[S.CATEGORY].astype("string").to_numpy(),
                     "Last outcome": outcome.to_numpy(),
-                }
+                },
             )
             .sort_values(["Month", "Category"], ascending=[False, True], kind="stable")
             .reset_index(drop=True)

@@ -1,4 +1,4 @@
-"""Data text is never markup: one escaping helper per sink.
+r"""Data text is never markup: one escaping helper per sink.
 
 Anything that came from a file (locations, LSOA names, outcomes, file names, user
 text) passes through the helper of the place it is written to:
@@ -28,11 +28,11 @@ import string
 
 import pandas as pd
 
-__all__ = ["plain", "markdown", "html", "csv_cell", "csv_frame", "xml", "pdf_text"]
+__all__ = ["csv_cell", "csv_frame", "html", "markdown", "pdf_text", "plain", "xml"]
 
 # C0/C1 controls except tab and newline, DEL, and the bidirectional controls.
 _CONTROL = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]",
 )
 _MD_SPECIAL = re.compile("([" + re.escape(string.punctuation) + "])")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -50,7 +50,7 @@ def plain(text: object) -> str:
 
 
 def markdown(text: object) -> str:
-    """Text for Streamlit markdown.
+    r"""Text for Streamlit markdown.
 
     Every ASCII punctuation character backslash-escaped (no link, image, emphasis, heading or HTML
     can form), newlines as spaces.
@@ -71,7 +71,7 @@ def html(text: object) -> str:
 
 
 def csv_cell(value: object) -> object:
-    """Return a CSV cell that a spreadsheet shows as text.
+    r"""Return a CSV cell that a spreadsheet shows as text.
 
     Strings starting with ``= + - @``, tab or carriage return get a leading ``'``; a carriage return
     inside becomes a newline (which CSV writers quote; a bare ``\r`` is not quoted and splits the

@@ -16,13 +16,16 @@ Quantitative Criminology 19(3), 275-301.
 from __future__ import annotations
 
 import math
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from hotspots.comparison import wording as W
 from hotspots.comparison.dispersion import POISSON_LABEL, two_figures
 from hotspots.comparison.evaluation_results import TABLE_COLUMNS, Evaluation, GroupEvaluation
-from hotspots.comparison.ratio import RateRatio
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from hotspots.comparison.ratio import RateRatio
 
 __all__ = [
     "NOT_APPLICABLE",
@@ -181,13 +184,17 @@ def wdd_details(g: GroupEvaluation) -> tuple[str, str]:
     """Explain the raw and the control-scaled WDD, one sentence each (for "details")."""
     w, wr = g.wdd, g.wdd_raw
     return (
-        f"Control-scaled WDD {w.total:+,.0f} records (95% CI {w.ci_low:+,.0f} to "
-        f"{w.ci_high:+,.0f}): the target's and ring's after counts minus what the control's "
-        "change would have given them; negative means fewer records than expected.",
-        f"Raw WDD {wr.total:+,.0f} (95% CI {wr.ci_low:+,.0f} to {wr.ci_high:+,.0f}): Wheeler "
-        "and Ratcliffe's difference of raw changes in records; with the rest of BCP as the "
-        "control it mostly measures the control's own change, so its sign can disagree with "
-        "the effect above.",
+        (
+            f"Control-scaled WDD {w.total:+,.0f} records (95% CI {w.ci_low:+,.0f} to "
+            f"{w.ci_high:+,.0f}): the target's and ring's after counts minus what the control's "
+            "change would have given them; negative means fewer records than expected."
+        ),
+        (
+            f"Raw WDD {wr.total:+,.0f} (95% CI {wr.ci_low:+,.0f} to {wr.ci_high:+,.0f}): Wheeler "
+            "and Ratcliffe's difference of raw changes in records; with the rest of BCP as the "
+            "control it mostly measures the control's own change, so its sign can disagree with "
+            "the effect above."
+        ),
     )
 
 

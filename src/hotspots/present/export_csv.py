@@ -11,8 +11,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -30,7 +29,10 @@ from hotspots.present.export_prep import (
 )
 from hotspots.present.tables import DEFAULT_SUPPRESS_BELOW
 
-__all__ = ["CSV_DECIMALS", "to_csv", "csv_metadata", "read_csv_export"]
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+__all__ = ["CSV_DECIMALS", "csv_metadata", "read_csv_export", "to_csv"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

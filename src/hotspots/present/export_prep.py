@@ -34,20 +34,20 @@ from hotspots.present.tables import (
 )
 
 __all__ = [
-    "SUPPRESSION_NOTE",
-    "DERIVED_COLUMNS",
     "DECIMALS",
-    "count_columns_of",
+    "DERIVED_COLUMNS",
+    "SUPPRESSION_NOTE",
     "check_suppress",
-    "suppress_counts",
-    "export_metadata",
-    "jsonable",
-    "to_wgs84",
-    "points_inside",
-    "feature_label",
-    "reading_order",
+    "count_columns_of",
     "display_value",
+    "export_metadata",
+    "feature_label",
+    "jsonable",
     "ordered",
+    "points_inside",
+    "reading_order",
+    "suppress_counts",
+    "to_wgs84",
 ]
 
 SUPPRESSION_NOTE = (
@@ -188,26 +188,30 @@ def to_wgs84(gdf: gpd.GeoDataFrame, argument: str) -> gpd.GeoDataFrame:
         raise InputError(argument, type(gdf).__name__, "a GeoDataFrame with polygons")
     if gdf.crs is None:
         raise InputError(
-            argument, "a GeoDataFrame with no CRS", "a GeoDataFrame with a CRS (EPSG:27700)"
+            argument,
+            "a GeoDataFrame with no CRS",
+            "a GeoDataFrame with a CRS (EPSG:27700)",
         )
     out = gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)].to_crs(S.CRS_DISPLAY)
     geoms = shapely.transform(out.geometry.values, lambda xy: np.round(xy, DECIMALS))
-    out = out.set_geometry(
-        gpd.GeoSeries(shapely.orient_polygons(geoms), index=out.index, crs=S.CRS_DISPLAY)
+    return out.set_geometry(
+        gpd.GeoSeries(shapely.orient_polygons(geoms), index=out.index, crs=S.CRS_DISPLAY),
     )
-    return out
 
 
 def points_inside(gdf_metres: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Lon/lat of a point inside each geometry (computed in metres, then projected)."""
     pts = gpd.GeoSeries(gdf_metres.geometry.representative_point(), crs=gdf_metres.crs).to_crs(
-        S.CRS_DISPLAY
+        S.CRS_DISPLAY,
     )
     return np.round(pts.x.to_numpy(), DECIMALS), np.round(pts.y.to_numpy(), DECIMALS)
 
 
 def feature_label(
-    row: Mapping[str, Any], name_column: str, position: int, number: str | None = None
+    row: Mapping[str, Any],
+    name_column: str,
+    position: int,
+    number: str | None = None,
 ) -> str:
     """Return a feature's name in KML and GPX.
 

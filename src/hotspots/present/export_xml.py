@@ -15,10 +15,8 @@ from __future__ import annotations
 import html
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -40,7 +38,12 @@ from hotspots.present.export_prep import (
 )
 from hotspots.present.tables import DEFAULT_SUPPRESS_BELOW, HOTSPOT_TABLE_LABELS
 
-__all__ = ["to_kml", "to_gpx", "GPX_CREATOR"]
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    import geopandas as gpd
+
+__all__ = ["GPX_CREATOR", "to_gpx", "to_kml"]
 
 GPX_CREATOR = "hotspots (Safer BCP Community Safety Partnership)"
 _KML_NS = "http://www.opengis.net/kml/2.2"
@@ -122,7 +125,8 @@ def to_kml(
             pm.set("id", f"hotspot-{int(rowd[S.HOTSPOT_ID])}")
         # Google Earth puts the name into balloon HTML unescaped: escape it here.
         ET.SubElement(pm, "name").text = html.escape(
-            feature_label(rowd, name_column, int(pos), number), quote=False
+            feature_label(rowd, name_column, int(pos), number),
+            quote=False,
         )
         body = "".join(
             f"<tr><th>{html.escape(HOTSPOT_TABLE_LABELS.get(c, str(c)))}</th><td>"
@@ -145,7 +149,8 @@ def to_kml(
             )
         mg = ET.SubElement(pm, "MultiGeometry")
         ET.SubElement(
-            ET.SubElement(mg, "Point"), "coordinates"
+            ET.SubElement(mg, "Point"),
+            "coordinates",
         ).text = f"{lon[pos]:.{DECIMALS}f},{lat[pos]:.{DECIMALS}f},0"
         g = wgs.geometry.iloc[pos]
         for part in shapely.get_parts(g):
@@ -180,7 +185,9 @@ def to_gpx(
     table, withheld = table[keep], withheld[keep]
     if table.crs is None:
         raise InputError(
-            "gdf", "a GeoDataFrame with no CRS", "a GeoDataFrame with a CRS (EPSG:27700)"
+            "gdf",
+            "a GeoDataFrame with no CRS",
+            "a GeoDataFrame with a CRS (EPSG:27700)",
         )
     lon, lat = points_inside(table) if len(table) else (np.array([]), np.array([]))
     meta = export_metadata(parameters, k, int(withheld.to_numpy().sum()), generated)
@@ -201,7 +208,10 @@ def to_gpx(
         name = feature_label(rowd, name_column, int(pos), number)
         names.append((name, pos))
         wpt = ET.SubElement(
-            gpx, "wpt", lat=f"{lat[pos]:.{DECIMALS}f}", lon=f"{lon[pos]:.{DECIMALS}f}"
+            gpx,
+            "wpt",
+            lat=f"{lat[pos]:.{DECIMALS}f}",
+            lon=f"{lon[pos]:.{DECIMALS}f}",
         )
         ET.SubElement(wpt, "name").text = name
         desc = "; ".join(
@@ -215,7 +225,10 @@ def to_gpx(
         ET.SubElement(rte, "name").text = f"{title} in rank order"
         for name, pos in names:
             pt = ET.SubElement(
-                rte, "rtept", lat=f"{lat[pos]:.{DECIMALS}f}", lon=f"{lon[pos]:.{DECIMALS}f}"
+                rte,
+                "rtept",
+                lat=f"{lat[pos]:.{DECIMALS}f}",
+                lon=f"{lon[pos]:.{DECIMALS}f}",
             )
             ET.SubElement(pt, "name").text = name
     ET.indent(gpx)

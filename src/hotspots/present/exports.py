@@ -42,11 +42,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import shapely
 
 from hotspots.data import schema as S
@@ -67,25 +65,30 @@ from hotspots.present.export_prep import (
 from hotspots.present.export_xml import GPX_CREATOR, to_gpx, to_kml
 from hotspots.present.tables import DEFAULT_SUPPRESS_BELOW
 
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    import geopandas as gpd
+
 __all__ = [
-    "EXPORT_FORMATS",
-    "ExportFile",
-    "export_file",
-    "export_files",
-    "to_json",
-    "count_columns_of",
-    "suppress_counts",
-    "export_metadata",
-    "to_geojson",
-    "to_kml",
-    "to_gpx",
-    "to_csv",
-    "csv_metadata",
-    "read_csv_export",
-    "GPX_CREATOR",
-    "SUPPRESSION_NOTE",
     "CSV_DECIMALS",
     "DERIVED_COLUMNS",
+    "EXPORT_FORMATS",
+    "GPX_CREATOR",
+    "SUPPRESSION_NOTE",
+    "ExportFile",
+    "count_columns_of",
+    "csv_metadata",
+    "export_file",
+    "export_files",
+    "export_metadata",
+    "read_csv_export",
+    "suppress_counts",
+    "to_csv",
+    "to_geojson",
+    "to_gpx",
+    "to_json",
+    "to_kml",
 ]
 
 
@@ -216,9 +219,11 @@ def export_file(
     if fmt not in EXPORT_FORMATS:
         raise InputError("fmt", fmt, f"one of {', '.join(EXPORT_FORMATS)}")
     suffix, mime, label = EXPORT_FORMATS[fmt]
-    kw: dict[str, Any] = dict(
-        parameters=parameters, suppress_below=suppress_below, generated=generated
-    )
+    kw: dict[str, Any] = {
+        "parameters": parameters,
+        "suppress_below": suppress_below,
+        "generated": generated,
+    }
     if fmt == "csv":
         text = to_csv(gdf, **kw)
     elif fmt == "csv-json":

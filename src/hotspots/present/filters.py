@@ -9,14 +9,17 @@ week. :mod:`hotspots.present.views` computes each page from the result.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from hotspots.data import schema as S
 from hotspots.data.select import filter_records
 
-__all__ = ["DAYS", "Filters", "VIEW_COLUMNS", "apply_filters", "narrow"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["DAYS", "VIEW_COLUMNS", "Filters", "apply_filters", "narrow"]
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -67,7 +70,10 @@ def apply_filters(records: pd.DataFrame, f: Filters, *, window: bool = True) -> 
     """BCP records in the window, categories, area, and (where known) hours and days."""
     records = narrow(records)
     out = filter_records(
-        records, months=f.window if window else None, categories=f.categories, area=f.area
+        records,
+        months=f.window if window else None,
+        categories=f.categories,
+        area=f.area,
     )
     if f.hours is not None and len(out):
         h = out[S.HOUR]

@@ -14,11 +14,9 @@ such a count is withheld. The map itself is drawn with the same threshold
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import pandas as pd
 
 from hotspots.comparison.hotspot_trend import COMPARE_CHOICES
@@ -35,6 +33,10 @@ from hotspots.present.tables import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import geopandas as gpd
+
     from hotspots.present.views import HotspotDetail
 
 
@@ -78,29 +80,34 @@ _THEN_WIDTH = 150  # "Records Jan 2023 – Mar 2023"
 # (no pinned columns: Streamlit draws a pinned column's text in grey, like an index)
 
 __all__ = [
-    "METHODS",
-    "LAYERS",
-    "DEFAULT_LAYERS",
     "COMPARE",
+    "DEFAULT_LAYERS",
     "GI_SCOPES",
+    "LAYERS",
+    "METHODS",
+    "HotspotDetailPage",
     "HotspotPage",
     "RankedTable",
-    "hotspot_page",
-    "hotspot_row",
-    "ranked_table",
-    "table_widths",
-    "permalink_params",
-    "HotspotDetailPage",
-    "records_line",
     "change_columns",
+    "download_files",
     "gone_table",
     "hotspot_detail_page",
-    "download_files",
+    "hotspot_page",
+    "hotspot_row",
+    "permalink_params",
+    "ranked_table",
+    "records_line",
+    "table_widths",
 ]
 
 
 def records_line(
-    n_records: int, area_name: str, start: str, end: str, method_label: str, k: int | None
+    n_records: int,
+    area_name: str,
+    start: str,
+    end: str,
+    method_label: str,
+    k: int | None,
 ):
     """Return the sentence over the map: how many records, where, when, which method (markdown)."""
     return (
@@ -147,7 +154,7 @@ def change_columns(current: pd.DataFrame, then_label: str, k: int | None) -> dic
         chg.append(
             "withheld"
             if hide
-            else fmt_change(r.change_pct, r.change_ci_low, r.change_ci_high, n_then, n_now)
+            else fmt_change(r.change_pct, r.change_ci_low, r.change_ci_high, n_then, n_now),
         )
     return {
         f"Records {then_label}": then,
@@ -162,7 +169,7 @@ def gone_table(former: pd.DataFrame, k: int | None) -> pd.DataFrame:
     tab = pd.DataFrame(former)[[c for c in cols if c in former.columns]]
     return table_counts(tab, ("count_then", "count_now"), k).rename(
         columns={S.NAME: "Name", S.WARD_NAME: "Ward", "count_then": "Records then",
-                 "count_now": "Records now", "change_class": "Class"}
+                 "count_now": "Records now", "change_class": "Class"},
     )  # fmt: skip
 
 
@@ -180,7 +187,9 @@ class HotspotDetailPage:
 
 
 def hotspot_detail_page(
-    row: Mapping[str, Any], detail: HotspotDetail, k: int | None
+    row: Mapping[str, Any],
+    detail: HotspotDetail,
+    k: int | None,
 ) -> HotspotDetailPage:
     """Return the details of the hotspot ``row`` (a row of the result) and its ``detail``.
 
@@ -222,7 +231,10 @@ def hotspot_detail_page(
 
 
 def download_files(
-    hotspots: gpd.GeoDataFrame, parameters: Mapping[str, Any], stem: str, k: int | None
+    hotspots: gpd.GeoDataFrame,
+    parameters: Mapping[str, Any],
+    stem: str,
+    k: int | None,
 ) -> dict[str, ExportFile]:
     """Make the page's download files (CSV, its settings JSON, GeoJSON, KML, GPX), one exporter."""
     return export_files(
@@ -312,7 +324,12 @@ class HotspotPage:
 
 
 def hotspot_page(
-    view: Any, filters: Any, *, dataset: str, changes: Any, k: int | None
+    view: Any,
+    filters: Any,
+    *,
+    dataset: str,
+    changes: Any,
+    k: int | None,
 ) -> HotspotPage:
     """Return the Hotspot map page of ``view`` for ``filters``.
 
@@ -338,7 +355,12 @@ def hotspot_page(
         }
     return HotspotPage(
         records_line=records_line(
-            view.n_records, view.area.name, filters.start, filters.end, label, k
+            view.n_records,
+            view.area.name,
+            filters.start,
+            filters.end,
+            label,
+            k,
         ),
         notes=tuple(md_text(withhold_in_text(n, k)) for n in view.notes),
         parameters=view.parameters,

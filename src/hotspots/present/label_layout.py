@@ -18,10 +18,13 @@ Imhof, E. (1975). Positioning names on maps. The American Cartographer 2(2), 128
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-__all__ = ["Label", "Placed", "text_width", "layout_labels", "overlaps"]
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = ["Label", "Placed", "layout_labels", "overlaps", "text_width"]
 
 Box = tuple[float, float, float, float]
 
@@ -106,7 +109,7 @@ def _candidates(lab: Label, step_max: int) -> list[tuple[float, float, bool]]:
                     x + math.cos(a) * step * (w * 0.8 + 2),
                     y + math.sin(a) * step * (h * 0.8 + 2),
                     True,
-                )
+                ),
             )
     return out
 

@@ -20,30 +20,33 @@ import html
 import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
-
-import folium
+from typing import TYPE_CHECKING
 
 from hotspots import resources
 from hotspots.errors import InputError
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import folium
+
 __all__ = [
-    "LEAFLET_VERSION",
-    "LEAFLET_DIR",
-    "FULLSCREEN_VERSION",
     "FULLSCREEN_DIR",
-    "JS_DIR",
+    "FULLSCREEN_VERSION",
     "INLINE_FOLDERS",
-    "static_url",
-    "vendor_url",
-    "vendor_path",
-    "script_url",
-    "script_path",
-    "TileSpec",
-    "OSM_TILES",
+    "JS_DIR",
+    "LEAFLET_DIR",
+    "LEAFLET_VERSION",
     "NO_TILES",
-    "resolve_tiles",
+    "OSM_TILES",
+    "TileSpec",
     "map_html",
+    "resolve_tiles",
+    "script_path",
+    "script_url",
+    "static_url",
+    "vendor_path",
+    "vendor_url",
 ]
 
 LEAFLET_VERSION = "1.9.4"
@@ -101,7 +104,8 @@ NO_TILES = TileSpec(None, None, 19, "none")
 
 
 def resolve_tiles(
-    tiles: str | TileSpec | None = "auto", attribution: str | None = None
+    tiles: str | TileSpec | None = "auto",
+    attribution: str | None = None,
 ) -> TileSpec:
     """Turn the ``tiles`` setting into a :class:`TileSpec`.
 
@@ -180,5 +184,7 @@ def map_html(m: folium.Map, *, inline_assets: bool = False) -> str:
 
     out = re.sub(rf'<script src="{prefix}((?:{folders})/[^"]+\.js)"></script>', script, out)
     return re.sub(
-        rf'<link rel="stylesheet" href="{prefix}((?:{folders})/[^"]+\.css)"/>', style, out
+        rf'<link rel="stylesheet" href="{prefix}((?:{folders})/[^"]+\.css)"/>',
+        style,
+        out,
     )

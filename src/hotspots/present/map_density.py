@@ -23,7 +23,7 @@ from hotspots.present.map_geometry import MERCATOR_TO_BNG, MERCATOR_TO_WGS84, TO
 from hotspots.present.map_layers import Drawn
 from hotspots.present.tables import format_number
 
-__all__ = ["DensityImage", "density_arrays", "density_overlay", "add_density"]
+__all__ = ["DensityImage", "add_density", "density_arrays", "density_overlay"]
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,8 @@ class DensityImage:
 def density_arrays(density: Any) -> tuple[Grid, np.ndarray]:
     """(grid, values) of a ``(Grid, values)`` pair or a result with ``.grid`` and
     ``.density`` (or ``.values`` / ``.surface``); cells outside ``.in_area`` (when
-    given) are set to 0, so the surface is drawn inside the study area only."""
+    given) are set to 0, so the surface is drawn inside the study area only.
+    """
     if isinstance(density, tuple) and len(density) == 2:
         grid, values = density
     else:
@@ -67,7 +68,9 @@ def density_arrays(density: Any) -> tuple[Grid, np.ndarray]:
     values = np.asarray(values, dtype="float64")
     if values.shape != grid.shape:
         raise InputError(
-            "density", f"values of shape {values.shape}", f"shape {grid.shape} (grid rows, cols)"
+            "density",
+            f"values of shape {values.shape}",
+            f"shape {grid.shape} (grid rows, cols)",
         )
     in_area = getattr(density, "in_area", None)
     if isinstance(in_area, np.ndarray) and in_area.shape == grid.shape:

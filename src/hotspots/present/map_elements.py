@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import folium
 import numpy as np
@@ -32,20 +31,23 @@ from folium.template import Template
 from hotspots.present.map_assets import FULLSCREEN_DIR, script_url, vendor_url
 from hotspots.present.map_geometry import LatLonBounds, encode_geometry
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
 __all__ = [
-    "MAP_SCRIPT",
     "MAP_CSS",
-    "script_json",
-    "esc",
-    "HotspotMap",
-    "GeoJsonLayer",
-    "LocationCountLayer",
-    "MapControl",
+    "MAP_SCRIPT",
     "Attribution",
     "Fullscreen",
+    "GeoJsonLayer",
+    "HotspotMap",
+    "LocationCountLayer",
+    "MapControl",
     "RankLabels",
-    "StreetLabels",
     "StreetFallback",
+    "StreetLabels",
+    "esc",
+    "script_json",
 ]
 
 MAP_SCRIPT = "hotspots-map.js"  # in static/js/
@@ -116,7 +118,7 @@ class GeoJsonLayer(_Scripted, Layer):
             styles: {{ this.styles_js }}, by: {{ this.style_by_js }},
             interactive: {{ this.interactive_js }}});
         {% endmacro %}
-        """
+        """,
     )
 
     def __init__(
@@ -143,7 +145,7 @@ class GeoJsonLayer(_Scripted, Layer):
         self._bounds: LatLonBounds
         if keep:
             b = shapely.total_bounds(np.asarray([geoms[k] for k in keep], dtype=object))
-            origin = (int(round(b[0] * 1e5)), int(round(b[1] * 1e5)))
+            origin = (round(b[0] * 1e5), round(b[1] * 1e5))
             self._bounds = [[float(b[1]), float(b[0])], [float(b[3]), float(b[2])]]
         else:
             origin = (0, 0)
@@ -186,11 +188,16 @@ class LocationCountLayer(_Scripted, Layer):
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = HotspotsLeaflet.locationCounts({{ this.payload_js }});
         {% endmacro %}
-        """
+        """,
     )
 
     def __init__(
-        self, payload: dict[str, Any], *, name: str, bounds: LatLonBounds, show: bool = True
+        self,
+        payload: dict[str, Any],
+        *,
+        name: str,
+        bounds: LatLonBounds,
+        show: bool = True,
     ) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "LocationCounts"
@@ -212,11 +219,15 @@ class MapControl(_Scripted, folium.MacroElement):
         HotspotsLeaflet.control({{ this._parent.get_name() }}, {position: {{ this.position_js }},
             cssClass: {{ this.css_class_js }}, html: {{ this.html_js }}});
         {% endmacro %}
-        """
+        """,
     )
 
     def __init__(
-        self, html_text: str, *, position: str = "bottomright", css_class: str = "hs-legend"
+        self,
+        html_text: str,
+        *,
+        position: str = "bottomright",
+        css_class: str = "hs-legend",
     ) -> None:
         super().__init__()
         self._name = "HotspotsControl"
@@ -236,7 +247,7 @@ class Attribution(folium.MacroElement):
             {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text_js }});
         }
         {% endmacro %}
-        """
+        """,
     )
 
     def __init__(self, text: str) -> None:
@@ -260,17 +271,20 @@ class Fullscreen(JSCSSMixin, folium.MacroElement):
             titleCancel: "Leave full screen", forceSeparateButton: true})
             .addTo({{ this._parent.get_name() }});
         {% endmacro %}
-        """
+        """,
     )
 
     def __init__(self) -> None:
         super().__init__()
         self._name = "HotspotsFullscreen"
         self.default_js = [
-            ("leaflet_fullscreen", vendor_url("Control.FullScreen.umd.js", package=FULLSCREEN_DIR))
+            ("leaflet_fullscreen", vendor_url("Control.FullScreen.umd.js", package=FULLSCREEN_DIR)),
         ]
         self.default_css = [
-            ("leaflet_fullscreen_css", vendor_url("Control.FullScreen.css", package=FULLSCREEN_DIR))
+            (
+                "leaflet_fullscreen_css",
+                vendor_url("Control.FullScreen.css", package=FULLSCREEN_DIR),
+            ),
         ]
 
 
@@ -290,7 +304,7 @@ class RankLabels(_Scripted, Layer):
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = HotspotsLeaflet.rankLabels({{ this.labels_js }}, {{ this.keepout_js }});
         {% endmacro %}
-        """
+        """,
     )
 
     def __init__(
@@ -317,11 +331,15 @@ class StreetLabels(_Scripted, Layer):
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = HotspotsLeaflet.streetLabels({{ this.payload_js }});
         {% endmacro %}
-        """
+        """,
     )
 
     def __init__(
-        self, payload: dict[str, Any], *, name: str = "Street names", show: bool = True
+        self,
+        payload: dict[str, Any],
+        *,
+        name: str = "Street names",
+        show: bool = True,
     ) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "StreetLabels"
@@ -342,7 +360,7 @@ class StreetFallback(_Scripted, folium.MacroElement):
         HotspotsLeaflet.streetsOnTileError({{ this._parent.get_name() }},
             [{{ this.layer_names | join(", ") }}]);
         {% endmacro %}
-        """
+        """,
     )
 
     def __init__(self, layers: Sequence[Any]) -> None:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -21,17 +20,20 @@ from pyproj import Transformer
 from hotspots.data import schema as S
 from hotspots.errors import InputError
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
 __all__ = [
-    "TO_WGS84",
-    "TO_MERCATOR",
     "MERCATOR_TO_BNG",
     "MERCATOR_TO_WGS84",
+    "TO_MERCATOR",
+    "TO_WGS84",
     "LatLonBounds",
-    "check_metres",
-    "to_wgs84_geoms",
     "bounds_latlon",
-    "int_coords",
+    "check_metres",
     "encode_geometry",
+    "int_coords",
+    "to_wgs84_geoms",
 ]
 
 
@@ -110,7 +112,8 @@ def to_wgs84_geoms(geoms: Sequence[Any] | np.ndarray, simplify_m: float = 0.0) -
     if simplify_m > 0:
         arr = shapely.simplify(arr, simplify_m, preserve_topology=True)
     return shapely.transform(
-        arr, lambda xy: np.column_stack(TO_WGS84.transform(xy[:, 0], xy[:, 1]))
+        arr,
+        lambda xy: np.column_stack(TO_WGS84.transform(xy[:, 0], xy[:, 1])),
     )
 
 

@@ -9,9 +9,8 @@ draws them in ColorBrewer RdBu (:data:`hotspots.present.palettes.GI_COLOURS`).
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -23,7 +22,10 @@ from hotspots.present.map_elements import GeoJsonLayer, esc
 from hotspots.present.map_geometry import check_metres, to_wgs84_geoms
 from hotspots.present.map_layers import Drawn
 
-__all__ = ["classify_gistar", "gistar_codes", "gistar_grid", "add_gistar"]
+if TYPE_CHECKING:
+    import folium
+
+__all__ = ["add_gistar", "classify_gistar", "gistar_codes", "gistar_grid"]
 
 _Z_COLUMNS = ("gi_z", "gistar", "z", "z_score", "zscore")
 _P_COLUMNS = ("p_adjusted", "p_value", "pvalue", "p")
@@ -84,7 +86,8 @@ def gistar_grid(gistar: Any) -> gpd.GeoDataFrame:
     Or the GeoDataFrame itself; checked to be in EPSG:27700.
     """
     if not isinstance(gistar, gpd.GeoDataFrame) and isinstance(
-        getattr(gistar, "grid", None), gpd.GeoDataFrame
+        getattr(gistar, "grid", None),
+        gpd.GeoDataFrame,
     ):
         gistar = gistar.grid
     return check_metres(gistar, "gistar")

@@ -7,10 +7,8 @@ counts below ``suppress_below`` read "fewer than k".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import folium
 import pandas as pd
 import shapely
 
@@ -29,13 +27,18 @@ from hotspots.present.tables import (
     nest_hotspots,
 )
 
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import folium
+
 __all__ = [
-    "rank_labels",
-    "hotspot_texts",
-    "change_key",
-    "hotspot_styles",
-    "hotspot_legend",
     "add_hotspots",
+    "change_key",
+    "hotspot_legend",
+    "hotspot_styles",
+    "hotspot_texts",
+    "rank_labels",
 ]
 
 
@@ -54,7 +57,9 @@ def rank_labels(hotspots: pd.DataFrame) -> dict[int, str]:
 
 
 def hotspot_texts(
-    row: Mapping[str, Any], suppress_below: int | None, label: str | None = None
+    row: Mapping[str, Any],
+    suppress_below: int | None,
+    label: str | None = None,
 ) -> tuple[str, str]:
     """(tooltip, popup) HTML of one hotspot row, escaped.
 
@@ -76,7 +81,7 @@ def hotspot_texts(
         rows.append(("Area", esc(format_number(row[S.AREA_KM2], 3)) + " km²"))
     if S.DENSITY_PER_KM2 in row:
         rows.append(
-            ("Records per km²", "–" if sup else esc(format_number(row[S.DENSITY_PER_KM2], 0)))
+            ("Records per km²", "–" if sup else esc(format_number(row[S.DENSITY_PER_KM2], 0))),
         )
     for col, label in ((S.TOP_CATEGORIES, "Top categories"), (S.TOP_LOCATIONS, "Top locations")):
         if col in row:
@@ -199,7 +204,7 @@ def add_hotspots(
                     "level": _int_or(r.get("level"), 0),
                     "parent": _int_or(r.get("parent"), None),
                     "style": f"{cls}|{int(is_sel)}",
-                }
+                },
             )
             marks.append((rank, numbers.get(hid), is_sel, esc(r.get(S.NAME) or "")))
         GeoJsonLayer(
@@ -217,7 +222,7 @@ def add_hotspots(
             if len(lab) < sum(1 for r, _, _, _ in marks if r is not None):
                 notes.append(
                     f"Rank numbers are written on the top {max_labels} hotspots (and the "
-                    "street-sized ones inside them); hover or click the others."
+                    "street-sized ones inside them); hover or click the others.",
                 )
             RankLabels(lab, keepout=label_keepout).add_to(m)
         if fit_to_hotspots:
@@ -237,7 +242,7 @@ def add_hotspots(
 
 def _district(number: str) -> int:
     """Return the district's number of a label: ``"3.2" -> 3``."""
-    return int(number.split(".")[0])
+    return int(number.split(".", maxsplit=1)[0])
 
 
 def _int_or(value: Any, default: int | None) -> int | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import folium
 import geopandas as gpd
@@ -23,10 +23,8 @@ import pandas as pd
 import shapely
 
 from hotspots.data import schema as S
-from hotspots.data.boundaries import Boundaries
 from hotspots.errors import InputError
 from hotspots.present import palettes as P
-from hotspots.present.map_assets import TileSpec
 from hotspots.present.map_elements import (
     MAP_CSS,
     Attribution,
@@ -45,21 +43,25 @@ from hotspots.present.map_geometry import (
 )
 from hotspots.present.tables import format_count, location_counts
 
+if TYPE_CHECKING:
+    from hotspots.data.boundaries import Boundaries
+    from hotspots.present.map_assets import TileSpec
+
 __all__ = [
-    "DATA_ATTRIBUTION",
     "BOUNDARY_SIMPLIFY_M",
+    "DATA_ATTRIBUTION",
     "Drawn",
-    "add_base",
-    "boundary_layers",
-    "add_boundaries",
-    "area_geometry",
     "add_area",
-    "location_table",
-    "points_payload",
-    "marker_radius",
-    "add_points",
     "add_banner",
+    "add_base",
+    "add_boundaries",
     "add_legend",
+    "add_points",
+    "area_geometry",
+    "boundary_layers",
+    "location_table",
+    "marker_radius",
+    "points_payload",
 ]
 
 DATA_ATTRIBUTION = (
@@ -168,9 +170,11 @@ def add_area(m: folium.Map, geom: shapely.Geometry | None, name: str | None) -> 
     ).add_to(m)  # fmt: skip
     return Drawn(
         legend=(
-            f'<div><span class="sw" style="border:2px dashed {P.AREA_OUTLINE};background:none"></span>'
-            f"{esc(name)}</div>",
-        )
+            (
+                f'<div><span class="sw" style="border:2px dashed {P.AREA_OUTLINE};background:none"></span>'
+                f"{esc(name)}</div>"
+            ),
+        ),
     )
 
 
@@ -193,12 +197,15 @@ def marker_radius(count: int, nmax: int, r0: float = 2.0, r1: float = 16.0) -> i
 
 
 def points_payload(
-    locs: pd.DataFrame, max_locations: int, suppress_below: int | None
+    locs: pd.DataFrame,
+    max_locations: int,
+    suppress_below: int | None,
 ) -> tuple[dict[str, Any], LatLonBounds, list[str]]:
     """Compact columns for :class:`~hotspots.present.map_elements.LocationCountLayer`,
     its bounds and notes. Above ``max_locations`` the locations with the fewest
     records are left off (and a note says so); counts below ``suppress_below`` are
-    sent as 0 ("fewer than k")."""
+    sent as 0 ("fewer than k").
+    """
     notes: list[str] = []
     total = len(locs)
     counts = locs[S.COUNT].to_numpy().astype(np.int64)
@@ -208,7 +215,7 @@ def points_payload(
         keep = counts >= k
         notes.append(
             f"Records layer: {int((~keep).sum()):,} of {total:,} locations with fewer than {k} "
-            f"records each ({int(counts[~keep].sum()):,} records) are left off the map to keep it fast."
+            f"records each ({int(counts[~keep].sum()):,} records) are left off the map to keep it fast.",
         )
         locs, counts = locs[keep], counts[keep]
     lon, lat = TO_WGS84.transform(locs[S.X].to_numpy(), locs[S.Y].to_numpy())
@@ -257,7 +264,11 @@ def points_payload(
 
 
 def add_points(
-    m: folium.Map, points: pd.DataFrame, *, max_locations: int, suppress_below: int | None
+    m: folium.Map,
+    points: pd.DataFrame,
+    *,
+    max_locations: int,
+    suppress_below: int | None,
 ) -> Drawn:
     """Return records (or a location table) as ONE layer of circles at distinct locations."""
     locs = location_table(points)

@@ -10,22 +10,24 @@ The layer is on by default when the map has no tiles, and in the layer control
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import folium
 import numpy as np
-import shapely
 
 from hotspots.present.map_elements import GeoJsonLayer, StreetFallback, StreetLabels, esc
 from hotspots.present.map_geometry import TO_WGS84, to_wgs84_geoms
 from hotspots.present.streets import NO_STREET_MAP, StreetLayer
 
+if TYPE_CHECKING:
+    import folium
+    import shapely
+
 __all__ = [
+    "NO_STREET_MAP",
     "STREET_COLOUR",
     "STREET_LABEL_ZOOM",
-    "NO_STREET_MAP",
-    "street_label_payload",
     "add_streets",
+    "street_label_payload",
 ]
 
 STREET_COLOUR = "#8A8A8A"
@@ -33,7 +35,10 @@ STREET_LABEL_ZOOM = 15
 
 
 def street_label_payload(
-    layer: StreetLayer, *, every_m: float = 600.0, zoom: int = STREET_LABEL_ZOOM
+    layer: StreetLayer,
+    *,
+    every_m: float = 600.0,
+    zoom: int = STREET_LABEL_ZOOM,
 ) -> dict[str, Any]:
     """Compact label data: escaped names once, then one entry per label.
 
@@ -47,7 +52,7 @@ def street_label_payload(
     else:
         lon = lat = np.empty(0)
     rows = [
-        [round(float(la), 5), round(float(lo), 5), index[s], int(round(a))]
+        [round(float(la), 5), round(float(lo), 5), index[s], round(a)]
         for la, lo, s, a in zip(lat, lon, lp["street"], lp["angle_deg"], strict=True)
     ]
     return {"t": [esc(n) for n in names], "a": rows, "z": int(zoom)}
@@ -59,7 +64,8 @@ _DRAWINGS: dict[tuple[int, int], tuple[StreetLayer, np.ndarray, dict[str, Any]]]
 def _drawing_of(layer: StreetLayer, label_zoom: int) -> tuple[np.ndarray, dict[str, Any]]:
     """(street lines in WGS84, label payload) of ``layer``, remembered for the last few
     layer objects: the same cached (and clipped) layer drawn again on a rerun is not
-    reprojected and relabelled."""
+    reprojected and relabelled.
+    """
     key = (id(layer), int(label_zoom))
     hit = _DRAWINGS.get(key)
     if hit is not None and hit[0] is layer:
@@ -110,7 +116,9 @@ def add_streets(
     return Drawn(
         legend=(legend,),
         notes=(
-            f"Streets: {len(layer.names):,} street names from the data's own police.uk "
-            "location texts (no background map needed).",
+            (
+                f"Streets: {len(layer.names):,} street names from the data's own police.uk "
+                "location texts (no background map needed)."
+            ),
         ),
     )

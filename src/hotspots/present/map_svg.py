@@ -14,19 +14,20 @@ place names (left out where no room is free). Each label is an SVG element of cl
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
 import shapely.ops
 
-from hotspots.data.boundaries import Boundaries
 from hotspots.present.label_layout import Label, Placed, layout_labels, text_width
 from hotspots.present.pack_draw import project, rings
-from hotspots.present.streets import StreetLayer
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from hotspots.data.boundaries import Boundaries
+    from hotspots.present.streets import StreetLayer
     from hotspots.present.tiles import Background
 
 __all__ = ["hotspot_streets", "vector_map_svg"]
@@ -37,7 +38,10 @@ def _e(v: object) -> str:
 
 
 def hotspot_streets(
-    geoms: Sequence[Any], streets: StreetLayer | None, *, near_m: float = 60.0
+    geoms: Sequence[Any],
+    streets: StreetLayer | None,
+    *,
+    near_m: float = 60.0,
 ) -> list[tuple[str, float, float]]:
     """Return the busiest street in or beside each hotspot.
 
@@ -79,7 +83,7 @@ def vector_map_svg(
     w: float,
     h: float,
     boundaries: Boundaries,
-    hotspots: Sequence[tuple[Any, int, str]] = (),
+    hotspots: Sequence[tuple[Any, int | str, str]] = (),
     streets: StreetLayer | None = None,
     street_names: str = "near",
     places: bool = True,
@@ -117,13 +121,15 @@ def vector_map_svg(
     else:
         place = f'x="{at[0]:.1f}" y="{at[1]:.1f}" width="{w:g}" height="{h:g}"'
     out = [
-        f'<svg class="{_e(css_class)}" viewBox="0 0 {w:g} {h:g}" {place} '
-        'font-family="DejaVu Sans, Arial, sans-serif">'
+        (
+            f'<svg class="{_e(css_class)}" viewBox="0 0 {w:g} {h:g}" {place} '
+            'font-family="DejaVu Sans, Arial, sans-serif">'
+        ),
     ]
     if at is not None:
         out.append(f'<rect width="{w:g}" height="{h:g}" fill="#fff"/>')
     out.append(
-        f'<clipPath id="{_e(css_class)}-clip"><rect width="{w:g}" height="{h:g}"/></clipPath>'
+        f'<clipPath id="{_e(css_class)}-clip"><rect width="{w:g}" height="{h:g}"/></clipPath>',
     )
     out.append(f'<g clip-path="url(#{_e(css_class)}-clip)">')
     small = (bounds[2] - bounds[0]) < 8000
@@ -140,7 +146,7 @@ def vector_map_svg(
         out.append(
             f'<image class="tiles" x="{float(u0):.2f}" y="{float(v0):.2f}" '
             f'width="{float(u1 - u0):.2f}" height="{float(v1 - v0):.2f}" '
-            f'preserveAspectRatio="none" href="{background.data_uri()}"/>'
+            f'preserveAspectRatio="none" href="{background.data_uri()}"/>',
         )
         out.append(f'<path d="{wards}" fill="none" stroke="#77776F" stroke-width="0.8"/>')
     else:
@@ -153,13 +159,13 @@ def vector_map_svg(
         d = "".join(_path(np.asarray(g.coords), f, close=False) for g in lines.geometry)
         out.append(
             f'<path d="{d}" fill="none" stroke="#9A9A9A" stroke-width="{2.2 if small else 0.8}" '
-            'stroke-linecap="round"/>'
+            'stroke-linecap="round"/>',
         )
     for g, _, fill in hotspots:
         d = "".join(_path(r, f) for r in rings(g))
         out.append(
             f'<path d="{d}" fill="{_e(fill)}" fill-opacity="{0.5 if small else 0.85}" '
-            'stroke="#222" stroke-width="0.6"/>'
+            'stroke="#222" stroke-width="0.6"/>',
         )
     out.append("</g>")
     # labels, most important first
@@ -176,7 +182,7 @@ def vector_map_svg(
                 rank if isinstance(rank, str) else str(int(rank)),
                 "disc",
                 True,
-            )
+            ),
         )
     street_size = 7.5 if small else 6.5
     named: list[tuple[str, float, float]] = []
@@ -192,14 +198,21 @@ def vector_map_svg(
         u, v = f(x, y)
         labels.append(
             Label(
-                float(u), float(v), text_width(name, street_size), street_size * 1.25, name, "point"
-            )
+                float(u),
+                float(v),
+                text_width(name, street_size),
+                street_size * 1.25,
+                name,
+                "point",
+            ),
         )
     n_streets = len(named)
     place_size = 7.0
     if places:
         for name, pt in zip(
-            boundaries.gazetteer["name"], boundaries.gazetteer.geometry, strict=True
+            boundaries.gazetteer["name"],
+            boundaries.gazetteer.geometry,
+            strict=True,
         ):
             if view.contains(pt):
                 u, v = f(pt.x, pt.y)
@@ -211,10 +224,13 @@ def vector_map_svg(
                         place_size * 1.25,
                         str(name),
                         "point",
-                    )
+                    ),
                 )
     placed = layout_labels(
-        labels, bounds=(0.0, 0.0, float(w), float(h)), obstacles=obstacles, gap=1.0
+        labels,
+        bounds=(0.0, 0.0, float(w), float(h)),
+        obstacles=obstacles,
+        gap=1.0,
     )
     n_ranks = len(hotspots)
     for k, p in enumerate(placed):
@@ -225,31 +241,31 @@ def vector_map_svg(
             if p.moved:
                 out.append(
                     f'<line x1="{lab.x:.1f}" y1="{lab.y:.1f}" x2="{p.cx:.1f}" y2="{p.cy:.1f}" '
-                    'stroke="#333" stroke-width="0.7"/>'
+                    'stroke="#333" stroke-width="0.7"/>',
                 )
             out.append(
                 f'<g class="lbl rank"><circle cx="{p.cx:.1f}" cy="{p.cy:.1f}" r="{rank_r:g}" fill="#222" '
                 f'stroke="#fff" stroke-width="1"/><text x="{p.cx:.1f}" y="{p.cy + rank_r * 0.42:.1f}" '
                 f'font-size="{rank_r * 1.2:.1f}" font-weight="bold" fill="#fff" text-anchor="middle">'
-                f"{_e(lab.text)}</text></g>"
+                f"{_e(lab.text)}</text></g>",
             )
             continue
         street = k < n_ranks + n_streets
         size = street_size if street else place_size
         style = ' font-style="italic"' if street else ""
         out.append(
-            f'<circle cx="{lab.x:.1f}" cy="{lab.y:.1f}" r="1.3" fill="{"#666" if street else "#555"}"/>'
+            f'<circle cx="{lab.x:.1f}" cy="{lab.y:.1f}" r="1.3" fill="{"#666" if street else "#555"}"/>',
         )
         out.append(
             f'<text class="lbl {"street" if street else "place"}" x="{p.cx:.1f}" '
             f'y="{p.cy + size * 0.35:.1f}" font-size="{size:g}" text-anchor="middle" '
             f'fill="{"#222" if street else "#444"}"{style}>'
-            f"{_e(lab.text)}</text>"
+            f"{_e(lab.text)}</text>",
         )
     out.append(inner)
     if at is not None:
         out.append(
-            f'<rect class="frame" width="{w:g}" height="{h:g}" fill="none" stroke="#222" stroke-width="1.5"/>'
+            f'<rect class="frame" width="{w:g}" height="{h:g}" fill="none" stroke="#222" stroke-width="1.5"/>',
         )
     out.append("</svg>")
     return "".join(out), placed

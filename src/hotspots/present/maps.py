@@ -55,12 +55,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import folium
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from hotspots.data import schema as S
@@ -92,25 +90,30 @@ from hotspots.present.map_layers import (
     area_geometry,
 )
 from hotspots.present.map_streets import NO_STREET_MAP, STREET_LABEL_ZOOM, add_streets
-from hotspots.present.streets import StreetLayer
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+    from hotspots.present.streets import StreetLayer
 
 __all__ = [
+    "DATA_ATTRIBUTION",
     "LEAFLET_VERSION",
-    "static_url",
-    "vendor_url",
-    "vendor_path",
-    "TileSpec",
     "OSM_TILES",
-    "resolve_tiles",
+    "DensityImage",
     "HotspotMap",
+    "TileSpec",
     "build_map",
     "classify_gistar",
-    "density_overlay",
-    "DensityImage",
     "clicked_hotspot_id",
     "clicked_point",
+    "density_overlay",
     "map_html",
-    "DATA_ATTRIBUTION",
+    "resolve_tiles",
+    "static_url",
+    "vendor_path",
+    "vendor_url",
 ]
 
 
@@ -130,7 +133,12 @@ def _streets_clip(outline: shapely.Geometry) -> shapely.Geometry:
 
 
 def _check_whole(
-    value: Any, argument: str, low: int, high: float, expected: str, hint: str = ""
+    value: Any,
+    argument: str,
+    low: int,
+    high: float,
+    expected: str,
+    hint: str = "",
 ) -> None:
     if (
         not isinstance(value, (int, np.integer))
@@ -269,7 +277,7 @@ def build_map(
             show=spec.url is None,
             clip=_streets_clip(b.outline),
             label_zoom=street_label_zoom,
-        )  # fmt: skip
+        ),
     )
     if spec.url is None and (streets is None or not len(streets)):
         MapControl(esc(NO_STREET_MAP), position="bottomleft", css_class="hs-nostreets").add_to(m)
@@ -280,7 +288,7 @@ def build_map(
         if simulated is None and S.SIMULATED in points.columns:
             simulated = bool(points[S.SIMULATED].fillna(False).astype(bool).any())
         drawn.append(
-            add_points(m, points, max_locations=max_locations, suppress_below=suppress_below)
+            add_points(m, points, max_locations=max_locations, suppress_below=suppress_below),
         )
     if hotspots is not None:
         drawn.append(
@@ -288,7 +296,7 @@ def build_map(
                 m, hotspots, suppress_below=suppress_below, selected=selected, labels=labels,
                 max_labels=max_labels, controls=controls, fit_to_hotspots=fit_to_hotspots,
                 zoom_to_selected=zoom_to_selected, label_keepout=label_keepout,
-            )
+            ),
         )  # fmt: skip
     if simulated:
         add_banner(m)

@@ -10,6 +10,7 @@ such a count is withheld, and chart points of such months are left out.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -22,9 +23,11 @@ from hotspots.present.disclosure import (
 )
 from hotspots.present.page_parts import Metric, change_delta, chart_values, table_counts
 from hotspots.present.tables import format_month, format_period
-from hotspots.present.views import OverviewView
 
-__all__ = ["OverviewPage", "overview_page", "coverage_for_people"]
+if TYPE_CHECKING:
+    from hotspots.present.views import OverviewView
+
+__all__ = ["OverviewPage", "coverage_for_people", "overview_page"]
 
 SERIES = ("Anti-social behaviour", "Crime")
 
@@ -47,7 +50,11 @@ class OverviewPage:
 
 
 def overview_page(
-    ov: OverviewView, start: str, end: str, *, suppress_below: int | None
+    ov: OverviewView,
+    start: str,
+    end: str,
+    *,
+    suppress_below: int | None,
 ) -> OverviewPage:
     """Return the Overview's content for the window ``start``..``end`` (YYYY-MM).
 
@@ -97,7 +104,9 @@ def overview_page(
             readings.append(f"**Against previous years:** {base.reading}")
     trend = ov.trend
     trend_table = table_counts(
-        trend.assign(month=[format_month(m) for m in trend["month"]]), SERIES, k
+        trend.assign(month=[format_month(m) for m in trend["month"]]),
+        SERIES,
+        k,
     )
     cats = ov.categories
     cat_chart = cats[[not withheld((n,), k) for n in cats["records"]]] if k and len(cats) else cats

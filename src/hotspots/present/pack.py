@@ -65,19 +65,19 @@ __all__ = [
     "FocusArea",
     "FocusPanel",
     "Pack",
-    "build_pack",
     "apply_disclosure",
+    "build_pack",
     "count_cell",
-    "share_cell",
+    "fmt_change",
+    "label_points",
     "load_focus_areas",
+    "map_bounds",
     "month_label",
     "period_label",
-    "fmt_change",
-    "project",
-    "map_bounds",
     "place_labels",
-    "label_points",
+    "project",
     "rings",
+    "share_cell",
 ]
 
 FOCUS_AREAS_FILE = "focus_areas.toml"
@@ -245,7 +245,8 @@ class Pack:
 
 def _rank_labels(hotspots: pd.DataFrame) -> dict[int, str]:
     """Each ranked hotspot's number as the dashboard's table writes it, by rank ("1", "1.1":
-    :func:`hotspots.present.tables.nest_hotspots`), so the pack and the page agree."""
+    :func:`hotspots.present.tables.nest_hotspots`), so the pack and the page agree.
+    """
     df = pd.DataFrame(hotspots).drop(columns="geometry", errors="ignore")
     if not len(df) or S.RANK not in df.columns:
         return {}
@@ -281,7 +282,7 @@ def _focus_panel(
 
     try:
         area = study_area(resolve_area(fa.area, b), b)
-    except Exception as exc:  # noqa: BLE001 - a bad spec in the user's list: say so on its page
+    except Exception as exc:
         return FocusPanel(fa.name, fa.area, fa.area, fa.note, (), 0, None, None, "", (), (), (),
                           error=f"This area could not be read: {exc}")  # fmt: skip
     last13 = Window(str(pd.Period(now.end, freq="M") - 12), now.end).months
@@ -301,7 +302,10 @@ def _focus_panel(
             series_months = sorted(set(m_now) | set(m_then) | (set(last13) & have))
             in_series = month.isin(series_months).to_numpy()
             disp = area_dispersion(
-                recs[in_series], series_months, area_kind=area.kind, what=f"records in {area.name}"
+                recs[in_series],
+                series_months,
+                area_kind=area.kind,
+                what=f"records in {area.name}",
             )
             rr = rate_ratio(n_then, n_now, len(m_then), len(m_now), dispersion=disp)
             pct, lo, hi = (100 * (v - 1) for v in (rr.ratio, rr.ci_low, rr.ci_high))
@@ -379,7 +383,10 @@ def build_pack(
     m_now = [m for m in now.months if m in have]
     if not m_now:
         raise InputError(
-            "month", month, "a period with data", f"This dataset holds {runs_text(held)}."
+            "month",
+            month,
+            "a period with data",
+            f"This dataset holds {runs_text(held)}.",
         )
     cur = filter_records(records, months=(now.start, now.end), categories=categories, area=area)
     result = detect(cur, method, area=area, boundaries=b, **(params or {}))
@@ -396,7 +403,9 @@ def build_pack(
     # one count per hotspot per window on every page of the pack: records inside its outline
     in_area = cur
     idx = count_in_polygons(
-        in_area[S.X].to_numpy(dtype=float), in_area[S.Y].to_numpy(dtype=float), shown.geometry
+        in_area[S.X].to_numpy(dtype=float),
+        in_area[S.Y].to_numpy(dtype=float),
+        shown.geometry,
     )
     n_inside = [len(i) for i in idx]
     if changes is not None:
@@ -415,7 +424,7 @@ def build_pack(
             "records_then": then_n,
             "change": chg,
             "change_class": ["" if pd.isna(c) else str(c) for c in cls],
-        }
+        },
     )
     differ = int((shown[S.COUNT].astype(int).to_numpy() != np.asarray(n_inside, dtype=int)).sum())
     count_notes = []
@@ -424,13 +433,13 @@ def build_pack(
             f"Records per hotspot are the records inside its outline in each period, the same "
             f"number on every page of this pack; for {differ} of the listed hotspots the "
             f"method's own count ({result.method_label}) differs, as a point on an edge or "
-            "shared with a neighbouring hotspot counts differently there."
+            "shared with a neighbouring hotspot counts differently there.",
         )
     if changes is not None and (n_unclear := len(changes.former) - len(changes.gone)):
         count_notes.append(
             f"{n_unclear} hotspot{'s' if n_unclear != 1 else ''} of the comparison period "
             f"overlap{'s' if n_unclear == 1 else ''} none now but {'their' if n_unclear != 1 else 'its'} "
-            "fall is not distinguishable from none (too few records to tell): not listed as gone."
+            "fall is not distinguishable from none (too few records to tell): not listed as gone.",
         )
     gone = pd.DataFrame(columns=["name", "ward", "records_then", "records_now"])
     if changes is not None and len(changes.gone):
@@ -441,7 +450,7 @@ def build_pack(
                 "ward": g[S.WARD_NAME].fillna("outside BCP").astype(str).to_numpy(),
                 "records_then": g["count_then"].astype(int).to_numpy(),
                 "records_now": g["count_now"].astype(int).to_numpy(),
-            }
+            },
         )
     # category and outcome mix per listed hotspot (records inside its outline, now)
     mix = pd.DataFrame(
@@ -455,7 +464,7 @@ def build_pack(
                 _mix_text(_mix(in_area[S.OUTCOME].iloc[i])) if S.OUTCOME in in_area else "n/a"
                 for i in idx
             ],
-        }
+        },
     )
     fas = load_focus_areas() if focus_areas is None else focus_areas
     ctab = changes.table if changes is not None else None
@@ -486,21 +495,31 @@ def build_pack(
         "Missing months between the first and last held: "
         + runs_text(sorted(set(Window(held[0], held[-1]).months) - have))
         + ".",
-        f"Hotspots: {len(hs)} found by {result.method_label}; the {k} largest are numbered on "
-        "the map and listed.",
+        (
+            f"Hotspots: {len(hs)} found by {result.method_label}; the {k} largest are numbered on "
+            "the map and listed."
+        ),
     ]
     simulated = bool(S.SIMULATED in records and records[S.SIMULATED].fillna(False).any())
     caveats = [
-        "police.uk records are not the force's own counts: they are the published, "
-        "anonymised extract, revised as crimes are reclassified, and some records are never "
-        "published.",
-        "police.uk locations are anonymised map points (each stands for the streets around "
-        "it), not addresses: a hotspot of one map point may be a whole street or block.",
-        "A hotspot is where records cluster; more records can mean more reporting or more "
-        "patrolling as well as more crime.",
-        "Changes are per month of data, with 95% intervals that allow for month-to-month "
-        "variation where enough months exist; where they do not, the interval "
-        f"{POISSON_LABEL}.",
+        (
+            "police.uk records are not the force's own counts: they are the published, "
+            "anonymised extract, revised as crimes are reclassified, and some records are never "
+            "published."
+        ),
+        (
+            "police.uk locations are anonymised map points (each stands for the streets around "
+            "it), not addresses: a hotspot of one map point may be a whole street or block."
+        ),
+        (
+            "A hotspot is where records cluster; more records can mean more reporting or more "
+            "patrolling as well as more crime."
+        ),
+        (
+            "Changes are per month of data, with 95% intervals that allow for month-to-month "
+            "variation where enough months exist; where they do not, the interval "
+            f"{POISSON_LABEL}."
+        ),
     ]
     caveats += count_notes
     if simulated:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +28,8 @@ from hotspots.data import schema as S
 from hotspots.present.chart import Chart, month_chart
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     from hotspots.present.map_assets import TileSpec
     from hotspots.present.pack import Pack
     from hotspots.present.tiles import Background, TileCache
@@ -36,20 +37,20 @@ if TYPE_CHECKING:
 __all__ = [
     "CLASS_COLOURS",
     "GAP_NOTE",
-    "trend_chart",
-    "project",
-    "map_bounds",
-    "rings",
-    "place_labels",
-    "label_points",
     "HTML_MAP",
     "INSET_FRACTION",
     "MapView",
     "densest_cluster",
     "inset_box",
-    "map_view",
+    "label_points",
+    "map_bounds",
     "map_note",
+    "map_view",
+    "place_labels",
+    "project",
+    "rings",
     "street_mode",
+    "trend_chart",
 ]
 
 #: the HTML map's box (SVG units); the PDF's box has about the same aspect
@@ -79,12 +80,20 @@ def trend_chart(trend: Sequence[tuple[str, int | None]], *, apostrophe: str = "'
     The HTML passes ``apostrophe="\u2019"`` (``Mar ’24``); the PDF keeps ``'``.
     """
     return month_chart(
-        trend, "line", title="Records per month", gap_note=GAP_NOTE, apostrophe=apostrophe
+        trend,
+        "line",
+        title="Records per month",
+        gap_note=GAP_NOTE,
+        apostrophe=apostrophe,
     )
 
 
 def project(
-    bounds: tuple[float, float, float, float], x0: float, y0: float, w: float, h: float
+    bounds: tuple[float, float, float, float],
+    x0: float,
+    y0: float,
+    w: float,
+    h: float,
 ) -> Callable[[Any, Any], tuple[np.ndarray, np.ndarray]]:
     """Make a function (x, y metres) -> page (u, v) fitting ``bounds`` in the box, v down."""
     bx0, by0, bx1, by1 = bounds
@@ -127,7 +136,7 @@ def place_labels(points: Sequence[tuple[float, ...]], r: float) -> list[tuple[fl
     placed: list[tuple[float, float]] = []
     for px, py in points:
         best = (px, py)
-        for step in range(0, 12):
+        for step in range(12):
             cands = (
                 [(px, py)]
                 if step == 0
@@ -178,7 +187,9 @@ class MapView:
 
 
 def densest_cluster(
-    points: np.ndarray, weights: np.ndarray | None = None, within_m: float = CLUSTER_M
+    points: np.ndarray,
+    weights: np.ndarray | None = None,
+    within_m: float = CLUSTER_M,
 ) -> np.ndarray:
     """Indexes of the points where the records crowd most.
 
@@ -209,7 +220,8 @@ def inset_box(
 ) -> tuple[float, float] | None:
     """Return the top-left corner (page units) of a ``side`` square in a corner of the map box
     ``(x0, y0, w, h)`` that holds none of the ``anchors`` (metres); bottom right first
-    (the sea off Bournemouth on the BCP map), None when every corner holds one."""
+    (the sea off Bournemouth on the BCP map), None when every corner holds one.
+    """
     f = project(bounds, x0, y0, w, h)
     u, v = f(anchors[:, 0], anchors[:, 1]) if len(anchors) else (np.empty(0), np.empty(0))
     corners = (

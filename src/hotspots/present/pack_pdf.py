@@ -11,8 +11,7 @@ trend is the :class:`hotspots.present.chart.Chart` that the HTML draws too.
 from __future__ import annotations
 
 import io
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -38,6 +37,9 @@ from hotspots.present.pack_draw import (
     trend_chart,
 )
 from hotspots.present.pdf_text import use_fonts
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["pack_pdf"]
 
@@ -73,7 +75,12 @@ class _Doc:
         self.pdf.ln(1.5)
 
     def para(
-        self, text: str, size: float = 9, w: float | None = None, h: float = 4.6, **kw
+        self,
+        text: str,
+        size: float = 9,
+        w: float | None = None,
+        h: float = 4.6,
+        **kw,
     ) -> None:
         self.font(size, **kw)
         self.pdf.multi_cell(w or self.width, h, self.t(text), new_x="LMARGIN", new_y="NEXT")
@@ -196,7 +203,10 @@ def _draw_vectors(
             name = str(row["name"])
             labels.append(Label(float(u), float(v), pdf.get_string_width(d.t(name)), 2.0, name))
         placed = layout_labels(
-            labels, bounds=(x0, y0, x0 + w, y0 + h), obstacles=obstacles, gap=0.3
+            labels,
+            bounds=(x0, y0, x0 + w, y0 + h),
+            obstacles=obstacles,
+            gap=0.3,
         )
         for k, p in enumerate(placed):
             if p is None:
@@ -367,7 +377,8 @@ def pack_pdf(pack: Pack, *, font_dir: str | Path | None = None) -> bytes:
     # focus areas
     for fp in pack.focus:
         d.page(
-            f"Focus area: {fp.name}", fp.note + (f" Area: {fp.area_name}." if fp.area_name else "")
+            f"Focus area: {fp.name}",
+            fp.note + (f" Area: {fp.area_name}." if fp.area_name else ""),
         )
         if fp.error:
             d.para(fp.error, 10)
@@ -426,7 +437,11 @@ def pack_pdf(pack: Pack, *, font_dir: str | Path | None = None) -> bytes:
     # settings
     d.page("How the hotspots were found", pack.result.method_label + ".")
     d.table(
-        ["Setting", "Value"], [list(s) for s in pack.settings], (60, 160), ("LEFT", "LEFT"), size=8
+        ["Setting", "Value"],
+        [list(s) for s in pack.settings],
+        (60, 160),
+        ("LEFT", "LEFT"),
+        size=8,
     )
     pdf.ln(3)
     for n in pack.notes:

@@ -7,22 +7,24 @@ disclosure rule is applied here, once, so no page can forget it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from hotspots.comparison import wording as W
 from hotspots.present.disclosure import withheld
 from hotspots.present.tables import is_suppressed
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import pandas as pd
+
     from hotspots.comparison.ratio import RateRatio
 
 
-__all__ = ["Metric", "change_delta", "chart_values", "table_counts", "counts_with_shares"]
+__all__ = ["Metric", "change_delta", "chart_values", "counts_with_shares", "table_counts"]
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,9 @@ def change_delta(change: RateRatio | None, suppress_below: int | None) -> tuple[
 
 
 def chart_values(
-    df: pd.DataFrame, columns: Sequence[str], suppress_below: int | None
+    df: pd.DataFrame,
+    columns: Sequence[str],
+    suppress_below: int | None,
 ) -> pd.DataFrame:
     """Chart data with withheld counts as missing (a bar or point of height 2 gives 2 away)."""
     if not suppress_below:

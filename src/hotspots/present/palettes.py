@@ -25,25 +25,25 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "VIRIDIS",
-    "CIVIDIS",
-    "SEQUENTIAL",
-    "RDBU_7",
-    "GI_CLASSES",
-    "GI_COLOURS",
-    "gi_class_label",
-    "OKABE_ITO",
-    "HOTSPOT_OUTLINE",
-    "SELECTED_OUTLINE",
+    "AREA_OUTLINE",
+    "BOUNDARY_COLOUR",
     "CHANGE_CLASSES",
     "CHANGE_COLOURS",
     "CHANGE_LABELS",
-    "AREA_OUTLINE",
+    "CIVIDIS",
+    "GI_CLASSES",
+    "GI_COLOURS",
+    "HOTSPOT_OUTLINE",
+    "OKABE_ITO",
     "POINT_COLOUR",
-    "BOUNDARY_COLOUR",
-    "series_colours",
+    "RDBU_7",
+    "SELECTED_OUTLINE",
+    "SEQUENTIAL",
+    "VIRIDIS",
+    "gi_class_label",
     "hex_to_rgb",
     "ramp",
+    "series_colours",
 ]
 
 # matplotlib viridis sampled at 20 equally spaced positions (as shipped by branca).
@@ -132,7 +132,7 @@ def series_colours(n: int) -> list[str]:
 
     Beyond seven series colours repeat: group small categories into "Other" first.
     """
-    order = list(OKABE_ITO[1:]) + [OKABE_ITO[0]]
+    order = [*list(OKABE_ITO[1:]), OKABE_ITO[0]]
     return [order[i % len(order)] for i in range(max(0, int(n)))]
 
 

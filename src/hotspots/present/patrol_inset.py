@@ -25,13 +25,13 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from hotspots.data import schema as S
-from hotspots.data.boundaries import Boundaries
 from hotspots.present.map_geometry import TO_WGS84
 from hotspots.present.map_svg import vector_map_svg
-from hotspots.present.streets import StreetLayer
 
 if TYPE_CHECKING:
+    from hotspots.data.boundaries import Boundaries
     from hotspots.present.map_assets import TileSpec
+    from hotspots.present.streets import StreetLayer
     from hotspots.present.tiles import TileCache
 
 __all__ = ["INSET_PX", "Inset", "clump", "leaflet_pixels", "patrol_inset", "sheet_tiles"]
@@ -75,7 +75,10 @@ def _merc(lon: np.ndarray, lat: np.ndarray, z: float) -> tuple[np.ndarray, np.nd
 
 
 def leaflet_pixels(
-    fit: shapely.Geometry, xy: np.ndarray, size: tuple[int, int], padding: int = 8
+    fit: shapely.Geometry,
+    xy: np.ndarray,
+    size: tuple[int, int],
+    padding: int = 8,
 ) -> np.ndarray:
     """Pixel positions in a ``size`` map of points ``xy`` (metres) after Leaflet's ``fitBounds``.
 
@@ -112,7 +115,8 @@ def patrol_inset(
     """Return the inset for ``places`` (EPSG:27700, with ``rank``), or None when no clump of
     ``min_places`` is much smaller than the whole map or no corner of the main map is
     free of places. With ``tiles`` (a tile server) the inset's tiles are fetched
-    (:func:`hotspots.present.tiles.fetch_background`, cached) and drawn under it."""
+    (:func:`hotspots.present.tiles.fetch_background`, cached) and drawn under it.
+    """
     if len(places) < min_places:
         return None
     geoms = list(places.geometry.values)
@@ -181,7 +185,8 @@ def sheet_tiles(
     image (the Web Mercator mosaic, fetched once and cached, with no key in it) in
     Leaflet's tile pane, and "Background map: © ..." in the map's attribution line;
     when the server fails, a note on the map says so. Returns that sentence (empty
-    with no tile server set)."""
+    with no tile server set).
+    """
     if tiles is None or tiles.url is None or not len(places):
         return ""
     import folium

@@ -16,8 +16,8 @@ predicting spatial patterns of crime. *Security Journal* 21, 4-28 (the PAI).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -25,9 +25,13 @@ from hotspots.data import schema as S
 from hotspots.present.disclosure import withhold_in_text
 from hotspots.present.escape import markdown as md_text
 from hotspots.present.tables import format_count, format_period, format_share, is_suppressed
-from hotspots.present.views import PatrolView
 
-__all__ = ["PatrolPage", "patrol_page", "COVERAGE_POINTS", "PLACE_COLUMNS"]
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from hotspots.present.views import PatrolView
+
+__all__ = ["COVERAGE_POINTS", "PLACE_COLUMNS", "PatrolPage", "patrol_page"]
 
 #: Shares of the area patrolled at which the coverage table reads the curve.
 COVERAGE_POINTS = (0.01, 0.02, 0.05, 0.10)

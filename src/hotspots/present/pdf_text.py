@@ -9,9 +9,11 @@ is passed through :func:`latin1` ("–" -> "-", "ł" -> "l", "é" kept).
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["DEJAVU_DIR", "latin1", "use_fonts"]
 

@@ -20,9 +20,7 @@ The "SIMULATED DATA" banner is drawn whenever ``simulated`` is set.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hotspots.comparison.figures import CategoryRow, WardReport, coerce_report, ward_report_figures
 from hotspots.data.select import month_range
@@ -31,17 +29,21 @@ from hotspots.present.chart import Chart, chart_pdf, chart_svg, month_chart, mon
 from hotspots.present.pdf_text import DEJAVU_DIR, use_fonts
 from hotspots.present.tables import DEFAULT_SUPPRESS_BELOW, format_count, is_suppressed
 
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from pathlib import Path
+
 __all__ = [
+    "DEJAVU_DIR",
     "CategoryRow",
     "WardReport",
-    "coerce_report",
-    "ward_report_figures",
     "category_rows",
+    "coerce_report",
     "format_change",
     "svg_bar_chart",
+    "ward_report_figures",
     "ward_report_html",
     "ward_report_pdf",
-    "DEJAVU_DIR",
 ]
 
 
@@ -59,7 +61,8 @@ def format_change(now: int | None, before: int | None, suppress_below: int | Non
 
 
 def category_rows(
-    report: WardReport, suppress_below: int | None = DEFAULT_SUPPRESS_BELOW
+    report: WardReport,
+    suppress_below: int | None = DEFAULT_SUPPRESS_BELOW,
 ) -> list[tuple[str, str, str, str]]:
     """Table rows ``(category, records, a year earlier, change)`` plus a total row, as text.
 
@@ -84,7 +87,7 @@ def category_rows(
             key=lambda c: (
                 min(c.count, c.previous if c.previous is not None else c.count),
                 c.category,
-            )
+            ),
         )
         while big and (is_suppressed(pooled(small)[0], k) or is_suppressed(pooled(small)[1], k)):
             small.append(big.pop(0))
@@ -102,7 +105,7 @@ def category_rows(
         now, prev = pooled(small)
         label = f"Other categories ({len(small)} combined)"
         out.append(
-            (label, format_count(now, k), format_count(prev, k), format_change(now, prev, k))
+            (label, format_count(now, k), format_count(prev, k), format_change(now, prev, k)),
         )
     total, ptotal = report.total, report.previous_total
     out.append(
@@ -111,7 +114,7 @@ def category_rows(
             format_count(total, k),
             format_count(ptotal, k),
             format_change(total, ptotal, k),
-        )
+        ),
     )
     return out
 
@@ -170,7 +173,9 @@ def _window_text(window: tuple[str, str]) -> str:
 
 
 def ward_report_html(
-    report: WardReport | Mapping[str, Any], *, suppress_below: int | None = DEFAULT_SUPPRESS_BELOW
+    report: WardReport | Mapping[str, Any],
+    *,
+    suppress_below: int | None = DEFAULT_SUPPRESS_BELOW,
 ) -> str:
     """Write the report as one self-contained HTML page (inline CSS, SVG; no script; print CSS)."""
     from hotspots.present.templating import render, trusted
@@ -184,7 +189,7 @@ def ward_report_html(
     if k:
         notes.append(
             f"Counts from 1 to {k - 1} are shown as <{k}; small categories are combined so that "
-            "totals cannot reveal them."
+            "totals cannot reveal them.",
         )
     # the template escapes every value; only the CSS and the chart (drawn here) are trusted
     return render(
@@ -297,7 +302,14 @@ def ward_report_pdf(
     if r.trend:
         heading("Trend: records per month")
         chart_pdf(
-            pdf, _trend_chart(r, k), pdf.l_margin, pdf.get_y(), width, 45, family=family, text=t
+            pdf,
+            _trend_chart(r, k),
+            pdf.l_margin,
+            pdf.get_y(),
+            width,
+            45,
+            family=family,
+            text=t,
         )
 
     heading("Top locations")
@@ -328,7 +340,7 @@ def ward_report_pdf(
     if k:
         notes.append(
             f"Counts from 1 to {k - 1} are shown as <{k}; small categories are combined so that "
-            "totals cannot reveal them."
+            "totals cannot reveal them.",
         )
     pdf.ln(2)
     pdf.set_font(family, "", 7)

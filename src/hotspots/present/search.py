@@ -19,14 +19,18 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import shapely
 
 from hotspots.data import schema as S
-from hotspots.present.streets import StreetLayer
 
-__all__ = ["ABBREVIATIONS", "Match", "SearchIndex", "normalise", "build_index", "search"]
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from hotspots.present.streets import StreetLayer
+
+__all__ = ["ABBREVIATIONS", "Match", "SearchIndex", "build_index", "normalise", "search"]
 
 #: street-type abbreviations, expanded where they end a name ("Old Christchurch Rd")
 ABBREVIATIONS = {
@@ -124,7 +128,11 @@ def _score(q: str, name: str) -> float:
 
 
 def search(
-    index: SearchIndex, query: str, *, limit: int = 5, min_score: float = 0.6
+    index: SearchIndex,
+    query: str,
+    *,
+    limit: int = 5,
+    min_score: float = 0.6,
 ) -> list[Match]:
     """Return the best matches for ``query``, best first; none scoring under ``min_score``.
 

@@ -18,7 +18,6 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import pandas as pd
 
 from hotspots.comparison import wording as W
@@ -49,15 +48,17 @@ from hotspots.present.evaluation_words import (
     wdq_meaning,
 )
 from hotspots.present.page_parts import Metric, change_delta, chart_values, table_counts
-from hotspots.present.views import SeasonalView
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+    import geopandas as gpd
 
     from hotspots.comparison.evaluation_results import Evaluation, GroupEvaluation
     from hotspots.comparison.hotspot_trend import HotspotChanges
     from hotspots.comparison.interventions import Intervention
     from hotspots.comparison.windows import Baseline, Window
+    from hotspots.present.views import SeasonalView
 
 __all__ = [
     "ZONE_COUNT_COLUMNS",
@@ -337,7 +338,10 @@ def change_table_for_people(table: gpd.GeoDataFrame, suppress_below: int | None)
 
 
 def change_section(
-    ch: HotspotChanges, *, method: str = "dbscan", suppress_below: int | None
+    ch: HotspotChanges,
+    *,
+    method: str = "dbscan",
+    suppress_below: int | None,
 ) -> ChangeSection:
     """Return the per-hotspot change of the Seasonal page from a ``HotspotChanges``.
 

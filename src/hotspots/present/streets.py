@@ -36,11 +36,11 @@ from hotspots.data import schema as S
 from hotspots.errors import InputError
 
 __all__ = [
-    "NO_STREET_MAP",
     "GENERIC_LOCATIONS",
+    "NO_STREET_MAP",
     "StreetLayer",
-    "street_name",
     "build_streets",
+    "street_name",
     "streets_in",
 ]
 
@@ -115,7 +115,10 @@ class StreetLayer:
         """
         rows = []
         for street, count, geom in zip(
-            self.streets["street"], self.streets["count"], self.streets.geometry, strict=True
+            self.streets["street"],
+            self.streets["count"],
+            self.streets.geometry,
+            strict=True,
         ):
             if geom.geom_type == "Point":
                 rows.append((street, int(count), 0.0, geom))
@@ -177,7 +180,7 @@ def build_streets(locations: pd.DataFrame, *, join_m: float = 350.0) -> StreetLa
             "y": locations[S.Y].to_numpy(dtype="float64"),
             "street": [street_name(t) for t in locations[S.LOCATION].astype(object)],
             "n": counts,
-        }
+        },
     )
     df = df[np.isfinite(df["x"]) & np.isfinite(df["y"])]
     # one row per map point and name
@@ -205,7 +208,7 @@ def build_streets(locations: pd.DataFrame, *, join_m: float = 350.0) -> StreetLa
         else:
             geom = shapely.LineString(part[_order(part)])
         rows.append(
-            (str(uniq[code[idx[0]]]), len(idx), int(n[idx].sum()), float(geom.length), geom)
+            (str(uniq[code[idx[0]]]), len(idx), int(n[idx].sum()), float(geom.length), geom),
         )
     out = pd.DataFrame(rows, columns=_COLUMNS)
     out = out.sort_values(["count", "street"], ascending=[False, True], kind="stable")

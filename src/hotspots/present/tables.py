@@ -19,20 +19,20 @@ from hotspots.comparison.figures import location_counts  # re-exported: moved to
 from hotspots.data import schema as S
 
 __all__ = [
-    "TABLE_TOP_N",
-    "top_rows",
     "DEFAULT_SUPPRESS_BELOW",
-    "is_suppressed",
+    "HOTSPOT_TABLE_LABELS",
+    "TABLE_TOP_N",
     "format_count",
+    "format_month",
     "format_number",
+    "format_period",
     "format_share",
     "format_top",
-    "format_month",
-    "format_period",
-    "location_counts",
     "hotspot_table",
+    "is_suppressed",
+    "location_counts",
     "nest_hotspots",
-    "HOTSPOT_TABLE_LABELS",
+    "top_rows",
 ]
 
 CHILD_MARK = "\u2514 "  # "└ " before a child's name, under its parent
@@ -139,7 +139,7 @@ def format_top(value: object, suppress_below: int | None = None, sep: str = "; "
             parts.append(
                 f"{name} ({format_count(count, suppress_below)})"
                 if count is not None
-                else str(name)
+                else str(name),
             )
         elif isinstance(item, (list, tuple)) and len(item) == 2:
             parts.append(f"{item[0]} ({format_count(item[1], suppress_below)})")
@@ -238,7 +238,7 @@ def hotspot_table(hotspots: pd.DataFrame, *, suppress_below: int | None = None) 
     if nested:
         n = nest_hotspots(df)
         df = n.assign(**{S.RANK: n["label"], S.NAME: n["display_name"]}).drop(
-            columns=["label", "display_name"]
+            columns=["label", "display_name"],
         )
     elif S.RANK in df.columns:
         df = df.sort_values(S.RANK, kind="stable")

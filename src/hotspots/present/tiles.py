@@ -51,15 +51,15 @@ __all__ = [
     "TILE_PX",
     "Background",
     "TileCache",
-    "tile_cache",
+    "choose_zoom",
+    "fetch_background",
+    "fit_extent",
     "pack_tiles",
-    "tile_key",
     "plain_attribution",
     "redact",
-    "fit_extent",
-    "choose_zoom",
+    "tile_cache",
+    "tile_key",
     "tile_range",
-    "fetch_background",
 ]
 
 log = logging.getLogger(__name__)
@@ -131,7 +131,8 @@ def pack_tiles(tiles: str | TileSpec | None = "auto") -> TileSpec:
 
 def tile_cache(root: str | Path | None = None, max_mb: float | None = None) -> TileCache:
     """Pick the disk cache: ``root``, ``HOTSPOTS_TILE_CACHE``, else ``<store root>/.tile-cache``;
-    size bound ``max_mb`` (else ``HOTSPOTS_TILE_CACHE_MB``, default 200 MiB)."""
+    size bound ``max_mb`` (else ``HOTSPOTS_TILE_CACHE_MB``, default 200 MiB).
+    """
     if root is None:
         env = os.environ.get("HOTSPOTS_TILE_CACHE")
         if env:
@@ -226,7 +227,9 @@ class TileCache:
 
 # --- geometry --------------------------------------------------------------------------
 def fit_extent(
-    bounds: tuple[float, float, float, float], w: float, h: float
+    bounds: tuple[float, float, float, float],
+    w: float,
+    h: float,
 ) -> tuple[float, float, float, float]:
     """Return the extent a ``w`` × ``h`` box shows when ``bounds`` is fitted into it.
 
@@ -262,10 +265,10 @@ def tile_range(bounds: tuple[float, float, float, float], z: int) -> tuple[int, 
     tx, ty = _lonlat_to_tile(lon, lat, z)
     n = 2**z - 1
     return (
-        max(0, int(math.floor(tx.min()))),
-        min(n, int(math.floor(tx.max()))),
-        max(0, int(math.floor(ty.min()))),
-        min(n, int(math.floor(ty.max()))),
+        max(0, math.floor(tx.min())),
+        min(n, math.floor(tx.max())),
+        max(0, math.floor(ty.min())),
+        min(n, math.floor(ty.max())),
     )
 
 
@@ -279,7 +282,7 @@ def choose_zoom(
     tiles cover it.
     """
     x0, _, x1, _ = bounds
-    lon, lat = _corners_lonlat(bounds)
+    _lon, lat = _corners_lonlat(bounds)
     m_per_px = (x1 - x0) / max(width_px, 1)
     lat_c = float(np.radians(lat.mean()))
     # ground metres per tile pixel at zoom z: 2πR cos(lat) / (256 · 2^z)
@@ -306,7 +309,7 @@ def _url(template: str, z: int, x: int, y: int, key: str | None) -> str:
 
 def _get(url: str, timeout_s: float) -> bytes:
     req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    with urllib.request.urlopen(req, timeout=timeout_s) as r:  # noqa: S310 (a set tile URL)
+    with urllib.request.urlopen(req, timeout=timeout_s) as r:
         return r.read()
 
 
@@ -443,7 +446,13 @@ def fetch_background(
         )  # fmt: skip
     image = _warp(mosaic, bounds, (w_px, h_px), z, xa, ya, wash)
     return Background(
-        image, bounds, (w_px, h_px), attribution, z, fetched=len(need), cached=n_cached
+        image,
+        bounds,
+        (w_px, h_px),
+        attribution,
+        z,
+        fetched=len(need),
+        cached=n_cached,
     )
 
 
@@ -486,6 +495,9 @@ def _warp(
     out = np.empty((h, w, 3), dtype=np.float32)
     for k in range(3):
         out[..., k] = ndimage.map_coordinates(
-            mosaic[..., k].astype(np.float32), [src_r, src_c], order=1, mode="nearest"
+            mosaic[..., k].astype(np.float32),
+            [src_r, src_c],
+            order=1,
+            mode="nearest",
         )
     return _jpeg(out * (1 - wash) + 255.0 * wash)

@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import pandas as pd
 
 from hotspots.comparison.figures import (  # re-exported: figures computed from records
@@ -36,6 +35,8 @@ from hotspots.present.filters import (  # re-exported: pages and ui import them 
 )
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+
     from hotspots.comparison.figures import WardReport
     from hotspots.comparison.hotspot_trend import HotspotChanges
     from hotspots.comparison.rates import PeriodComparison
@@ -47,21 +48,21 @@ if TYPE_CHECKING:
     from hotspots.methods.topcells import PlanScore
 
 __all__ = [
+    "DAYS",
+    "NO_OUTCOME",
+    "VIEW_COLUMNS",
     "Filters",
     "apply_filters",
-    "overview_view",
+    "hotspot_detail",
     "hotspot_view",
-    "seasonal_view",
-    "ward_view",
-    "patrol_view",
-    "trend_by_month",
-    "DAYS",
-    "VIEW_COLUMNS",
     "narrow",
     "outcome_mix",
-    "NO_OUTCOME",
+    "overview_view",
+    "patrol_view",
+    "seasonal_view",
+    "trend_by_month",
     "ward_paragraph",
-    "hotspot_detail",
+    "ward_view",
 ]
 
 # --- Overview -----------------------------------------------------------------
@@ -94,7 +95,11 @@ def overview_view(records: pd.DataFrame, f: Filters) -> OverviewView:
     notes: list[str] = []
     w = Window(f.start, f.end)
     previous, check = compare_with_earlier(
-        in_area, w, area=area, categories=f.categories, available_months=available
+        in_area,
+        w,
+        area=area,
+        categories=f.categories,
+        available_months=available,
     )
     if previous is None:
         notes.append(check.message)
@@ -107,7 +112,15 @@ def overview_view(records: pd.DataFrame, f: Filters) -> OverviewView:
     )
     n_asb = int((cur[S.CATEGORY] == S.ASB).sum())
     return OverviewView(
-        area, len(cur), n_asb, len(cur) - n_asb, previous, base, trend, cats, tuple(notes)
+        area,
+        len(cur),
+        n_asb,
+        len(cur) - n_asb,
+        previous,
+        base,
+        trend,
+        cats,
+        tuple(notes),
     )
 
 
@@ -165,13 +178,16 @@ def hotspot_view(
 
     area = study_area(f.area)
     recs = apply_filters(records, f)
-    kde_params: dict[str, Any] = dict(
-        kernel=kernel, cell_size_m=cell_size_m, bandwidth_m=bandwidth_m, top_share=top_share
-    )
+    kde_params: dict[str, Any] = {
+        "kernel": kernel,
+        "cell_size_m": cell_size_m,
+        "bandwidth_m": bandwidth_m,
+        "top_share": top_share,
+    }
     own: dict[str, Any] = {
-        "dbscan": dict(eps_m=eps_m, min_points=min_points),
+        "dbscan": {"eps_m": eps_m, "min_points": min_points},
         "kde": kde_params,
-        "gistar": dict(cell_size_m=gi_cell_size_m, scope=gistar_scope),
+        "gistar": {"cell_size_m": gi_cell_size_m, "scope": gistar_scope},
         "grid": {},
     }[method]
     # Gi* against BCP needs every BCP record of the window, not only the area's
@@ -183,7 +199,11 @@ def hotspot_view(
     gi = res.detail if method == "gistar" else None
     if gi is None and "gistar" in layers:
         gi = detect(
-            gi_recs, "gistar", area=area, cell_size_m=gi_cell_size_m, scope=gistar_scope
+            gi_recs,
+            "gistar",
+            area=area,
+            cell_size_m=gi_cell_size_m,
+            scope=gistar_scope,
         ).detail
     locs = location_counts(recs) if "points" in layers and len(recs) else pd.DataFrame()
     return HotspotView(area, res.n_records, method, res, kd, gi, locs)
@@ -273,7 +293,7 @@ def seasonal_view(
             s = sub[sub[S.MONTH].isin(months)]
             n_asb = int((s[S.CATEGORY] == S.ASB).sum())
             rows.append(
-                {"year": str(year), "Crime": len(s) - n_asb, "Anti-social behaviour": n_asb}
+                {"year": str(year), "Crime": len(s) - n_asb, "Anti-social behaviour": n_asb},
             )
     yearly = pd.DataFrame(rows, columns=["year", "Crime", "Anti-social behaviour"])
     ch = None
@@ -287,7 +307,11 @@ def seasonal_view(
 
 
 def _hotspot_changes(
-    records: pd.DataFrame, f: Filters, before: str, after: str, method: str
+    records: pd.DataFrame,
+    f: Filters,
+    before: str,
+    after: str,
+    method: str,
 ) -> HotspotChanges:
     """Hotspots of ``after`` over the filters' area, each against ``before``."""
     from hotspots.comparison.hotspot_trend import hotspot_changes
@@ -339,14 +363,19 @@ def ward_view(records: pd.DataFrame, f: Filters, *, ward: str) -> WardView:
     in_ward = apply_filters(records, wf, window=False)
     recs = in_ward[in_ward[S.MONTH].between(f.start, f.end).to_numpy(dtype=bool)]
     bcp_mask = records[S.IN_BCP].to_numpy(dtype=bool) & records[S.MONTH].between(
-        f.start, f.end
+        f.start,
+        f.end,
     ).to_numpy(dtype=bool)
     if len(f.categories) < len(S.CATEGORIES):
         bcp_mask &= records[S.CATEGORY].isin(f.categories).to_numpy(dtype=bool)
     n_bcp = int(bcp_mask.sum())
     w = Window(f.start, f.end)
     previous, check = compare_with_earlier(
-        records, w, area=area, categories=f.categories, available_months=available
+        records,
+        w,
+        area=area,
+        categories=f.categories,
+        available_months=available,
     )
     trend = trend_by_month(apply_filters(records, wf, window=False), available)
     cats = recs[S.CATEGORY].value_counts().rename_axis("category").reset_index(name="records")
@@ -400,7 +429,7 @@ def ward_paragraph(wv: WardView, start: str, end: str, suppress_below: int | Non
         out.append(
             f"A year earlier ({format_period(p.a.start, p.a.end)}) it had {count(p.count_a)}: "
             "the change is withheld (a count under "
-            f"{suppress_below} is involved; disclosure control)."
+            f"{suppress_below} is involved; disclosure control).",
         )
     elif p is not None and p.count_a > 0:
         r = p.result
@@ -413,7 +442,7 @@ def ward_paragraph(wv: WardView, start: str, end: str, suppress_below: int | Non
             verdict = "within what chance alone could give"
         out.append(
             f"A year earlier ({format_period(p.a.start, p.a.end)}) it had {count(p.count_a)}: "
-            f"a change of {W.pct(r.pct_change)} ({W.pct(lo)} to {W.pct(hi)}), {verdict}."
+            f"a change of {W.pct(r.pct_change)} ({W.pct(lo)} to {W.pct(hi)}), {verdict}.",
         )
     elif p is None:
         out.append(wv.comparison_note or "There is no comparison with a year earlier.")
@@ -421,7 +450,7 @@ def ward_paragraph(wv: WardView, start: str, end: str, suppress_below: int | Non
         share_area = 100 * wv.area.area_km2 / load_boundaries().outline_area_km2
         out.append(
             f"That is {100 * wv.share_of_bcp:.1f}% of all BCP records, from "
-            f"{share_area:.1f}% of BCP's area."
+            f"{share_area:.1f}% of BCP's area.",
         )
     if len(wv.hotspots):
         names = [str(n) for n in wv.hotspots.sort_values(S.RANK)[S.NAME].head(3)]
@@ -429,7 +458,7 @@ def ward_paragraph(wv: WardView, start: str, end: str, suppress_below: int | Non
         listed = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
         out.append(
             f"Records cluster most around {listed}"
-            + (f" ({more} more hotspot{'s' if more > 1 else ''} on the map)." if more else ".")
+            + (f" ({more} more hotspot{'s' if more > 1 else ''} on the map)." if more else "."),
         )
     else:
         out.append("No hotspot stands out in the ward for these months.")
@@ -497,7 +526,7 @@ def patrol_view(
             score = score_cells(res.detail, test, area, nxt)
         else:
             notes.append(
-                "no month after the window in this dataset: the plan cannot be judged yet."
+                "no month after the window in this dataset: the plan cannot be judged yet.",
             )
     params = {
         "method": "grid cells ranked by records",
@@ -548,6 +577,6 @@ def hotspot_detail(records: pd.DataFrame, f: Filters, geometry) -> HotspotDetail
             "Location": top[S.LOCATION].astype("string").fillna("Unknown location").to_numpy(),
             "Records": top[S.COUNT].astype("int64").to_numpy(),
             "Share of the hotspot (%)": (100 * top[S.COUNT] / max(len(cur), 1)).round(1).to_numpy(),
-        }
+        },
     )
     return HotspotDetail(len(cur), by_cat, trend, locs, outcome_mix(cur))

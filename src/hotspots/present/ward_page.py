@@ -26,7 +26,7 @@ from hotspots.present.page_parts import Metric, chart_values
 from hotspots.present.tables import format_count, format_period, hotspot_table, is_suppressed
 from hotspots.present.views import WardView, ward_paragraph
 
-__all__ = ["WardPage", "ward_page", "outcome_table", "unknown_ward_message", "SERIES"]
+__all__ = ["SERIES", "WardPage", "outcome_table", "unknown_ward_message", "ward_page"]
 
 SERIES = ("Anti-social behaviour", "Crime")
 TOP_LOCATIONS = 10
@@ -68,7 +68,12 @@ def outcome_table(table: pd.DataFrame, suppress_below: int | None) -> pd.DataFra
 
 
 def ward_page(
-    wv: WardView, start: str, end: str, *, suppress_below: int | None, bcp_area_km2: float
+    wv: WardView,
+    start: str,
+    end: str,
+    *,
+    suppress_below: int | None,
+    bcp_area_km2: float,
 ) -> WardPage:
     """Return the Ward view's content for the window ``start``..``end`` (YYYY-MM).
 
@@ -123,7 +128,10 @@ def ward_page(
         trend_chart=chart_values(wv.trend, SERIES, k),
         categories_chart=cats[[not is_suppressed(v, k) for v in cats["records"]]],
         categories_table=pd.DataFrame(
-            {"category": cats["category"], "records": [format_count(v, k) for v in cats["records"]]}
+            {
+                "category": cats["category"],
+                "records": [format_count(v, k) for v in cats["records"]],
+            },
         ),
         outcomes_table=outcome_table(wv.outcomes, k)
         if wv.outcomes is not None and len(wv.outcomes)

@@ -16,7 +16,7 @@ from hotspots.comparison.control_chart import ControlChart, control_chart, rolli
 from hotspots.data import schema as S
 from hotspots.present.tables import format_month
 
-__all__ = ["WhatsNew", "whats_new", "currency_sentence", "control_chart_figure"]
+__all__ = ["WhatsNew", "control_chart_figure", "currency_sentence", "whats_new"]
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def whats_new(
             "month": months,
             "records": totals.to_numpy(dtype="int64"),
             "rolling_12": rolling_12_months(totals).to_numpy(),
-        }
+        },
     )
     chart = control_chart(counts[[c for c in S.CATEGORIES if c in counts.columns]])
     u = chart.unusual()
@@ -96,14 +96,17 @@ def whats_new(
                 for lo, hi in zip(u["lower_998"], u["upper_998"], strict=True)
             ],
             "unusually": u["flag"],
-        }
+        },
     )
     simulated = (
         bool(records[S.SIMULATED].any()) if S.SIMULATED in records and len(records) else False
     )
     return WhatsNew(
         currency_sentence(
-            months, last_updated=last_updated, imported_at=imported_at, simulated=simulated
+            months,
+            last_updated=last_updated,
+            imported_at=imported_at,
+            simulated=simulated,
         ),
         monthly,
         chart,
@@ -126,11 +129,12 @@ def control_chart_figure(chart: ControlChart, category: str, title: str):
     t["date"] = pd.to_datetime(t["month"] + "-01")
     t["marker"] = t["flag"].map(
         lambda f: "unusual (outside 99.8%)" if f in ("high", "low") else
-        ("outside 95%" if f else "within limits")
+        ("outside 95%" if f else "within limits"),
     )  # fmt: skip
     base = alt.Chart(t).encode(x=alt.X("date:T", title="Month"))
     outer = base.mark_area(opacity=0.15, color="#1f77b4").encode(
-        y=alt.Y("lower_998:Q", title="Records"), y2="upper_998:Q"
+        y=alt.Y("lower_998:Q", title="Records"),
+        y2="upper_998:Q",
     )
     inner = base.mark_area(opacity=0.25, color="#1f77b4").encode(y="lower_95:Q", y2="upper_95:Q")
     line = base.mark_line(color="#333333").encode(y="count:Q")

@@ -20,9 +20,9 @@ from hotspots.present.escape import markdown as md
 __all__ = [
     "auth_configured",
     "current_principal",
-    "session_principal",
-    "require_principal",
     "deny",
+    "require_principal",
+    "session_principal",
     "sidebar_identity",
 ]
 
@@ -64,7 +64,7 @@ def _sign_in_page() -> None:
     st.title("Safer BCP hotspots")
     st.markdown(
         "This server is shared by the partnership: **sign in** with your organisation's "
-        "account to see the datasets you are allowed to see."
+        "account to see the datasets you are allowed to see.",
     )
     if st.button("Sign in", type="primary", key="auth_sign_in"):
         st.login(_provider())
@@ -121,7 +121,7 @@ def deny(principal: Principal | None, dataset: str, what: str = "open") -> None:
     st.title("Access denied")
     st.error(
         f"You do not have access to the dataset **{md(dataset)}**. It is restricted to the "
-        "analysts of the team that owns it. Ask an administrator if you need it."
+        "analysts of the team that owns it. Ask an administrator if you need it.",
     )
     st.markdown("[Back to the overview](./)")
     st.stop()
@@ -134,7 +134,7 @@ def sidebar_identity(principal: Principal | None) -> None:
         sb.caption(
             "Single-user mode: no sign-in is configured, so everyone who can open this "
             "address sees and changes every dataset. See 'Deploying for a partnership' in "
-            "the README to run it for many people."
+            "the README to run it for many people.",
         )
         return
     sb.caption(f"Signed in as **{md(principal.user)}** · role **{principal.role}**")

@@ -19,7 +19,7 @@ import streamlit as st
 from hotspots.errors import HotspotsError
 from hotspots.present.escape import markdown
 
-__all__ = ["install", "public_message", "GENERIC"]
+__all__ = ["GENERIC", "install", "public_message"]
 
 _LOG = logging.getLogger("hotspots.ui")
 GENERIC = "This page could not be drawn for these settings"
@@ -42,7 +42,7 @@ def _on_error(ex: Exception) -> bool:
         _LOG.error("page error (ref %s)", ref, exc_info=ex)
         st.error(
             f"{GENERIC} (reference {ref}, logged on the server). "
-            "Try other settings, or open the page without the settings in its address."
+            "Try other settings, or open the page without the settings in its address.",
         )
     return True  # Streamlit shows nothing more
 

@@ -10,7 +10,7 @@ The labels, the permalink values and every number shown come from the page's vie
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
@@ -21,22 +21,24 @@ from hotspots.present import hotspot_page as hp
 from hotspots.present.draw import drawn_polygon
 from hotspots.present.drilldown import lonlat_to_metres, records_at
 from hotspots.present.escape import markdown as md_text
-from hotspots.present.exports import ExportFile
 from hotspots.present.maps import clicked_hotspot_id, clicked_point
-from hotspots.present.views import Filters
 from hotspots.ui import state, widgets
 from hotspots.ui.cache import filtered, find_places, pcg_pack
 
+if TYPE_CHECKING:
+    from hotspots.present.exports import ExportFile
+    from hotspots.present.views import Filters
+
 __all__ = [
     "HotspotControls",
-    "hotspot_controls",
-    "place_search",
-    "follow_map_click",
-    "map_point_records",
-    "drawn_area_button",
-    "ranked_table",
     "download_buttons",
+    "drawn_area_button",
+    "follow_map_click",
+    "hotspot_controls",
+    "map_point_records",
     "pack_buttons",
+    "place_search",
+    "ranked_table",
 ]
 
 DOWNLOAD_KEYS = {
@@ -78,8 +80,11 @@ def hotspot_controls(filters: Filters) -> HotspotControls:
     )
     layers = tuple(
         sb.multiselect(
-            "Map layers", list(hp.LAYERS), format_func=lambda v: hp.LAYERS[v], key="layers_pick"
-        )
+            "Map layers",
+            list(hp.LAYERS),
+            format_func=lambda v: hp.LAYERS[v],
+            key="layers_pick",
+        ),
     )
     st.session_state["layers"] = ",".join(layers)
     state.init("compare", "none", lambda v: v if v in hp.COMPARE else "none")
@@ -108,7 +113,7 @@ def hotspot_controls(filters: Filters) -> HotspotControls:
         hp.permalink_params(
             method, layers, manual, compare, params.get("gistar_scope"),
             {k: st.session_state.get(k) for k in hp.MANUAL_KEYS},
-        )
+        ),
     )  # fmt: skip
     return HotspotControls(method, layers, compare, params)
 
@@ -119,11 +124,11 @@ def _manual_params(method: str, layers: tuple[str, ...]) -> dict[str, Any]:
     if method == "dbscan":
         state.init("eps", 150, state.clamped(25, 1000, 25))
         out["eps_m"] = float(
-            sb.slider("Neighbourhood radius eps (m)", 25, 1000, step=25, key="eps")
+            sb.slider("Neighbourhood radius eps (m)", 25, 1000, step=25, key="eps"),
         )
         state.init("minpts", 30, state.clamped(2, 100000))
         out["min_points"] = int(
-            sb.number_input("Minimum records per core location", 2, 100000, key="minpts")
+            sb.number_input("Minimum records per core location", 2, 100000, key="minpts"),
         )
     if method == "kde" or "density" in layers:
         state.init("kernel", "quartic", lambda v: v if v in ("quartic", "gaussian") else "quartic")
@@ -140,7 +145,7 @@ def _manual_params(method: str, layers: tuple[str, ...]) -> dict[str, Any]:
     if method == "gistar" or "gistar" in layers:
         state.init("gicell", 100, state.clamped(50, 500, 25))
         out["gi_cell_size_m"] = float(
-            sb.slider("Gi* cell size (m)", 50, 500, step=25, key="gicell")
+            sb.slider("Gi* cell size (m)", 50, 500, step=25, key="gicell"),
         )
     return out
 
@@ -207,7 +212,7 @@ def drawn_area_button(out: Any) -> None:
         )  # fmt: skip
     else:
         st.caption(
-            "Draw a polygon or rectangle (tools at the top left of the map) to make it the area."
+            "Draw a polygon or rectangle (tools at the top left of the map) to make it the area.",
         )
 
 
@@ -244,7 +249,11 @@ def download_buttons(files: dict[str, ExportFile], dataset: str) -> None:
 
 
 def pack_buttons(
-    dataset: str, version: str, filters: Filters, c: HotspotControls, k: int | None
+    dataset: str,
+    version: str,
+    filters: Filters,
+    c: HotspotControls,
+    k: int | None,
 ) -> None:
     """Make the PCG pack on request, then offer it as PDF and HTML while the choices stay."""
     pack_cmp = c.compare if c.compare != "none" else "previous"
@@ -257,9 +266,9 @@ def pack_buttons(
     ):  # fmt: skip
         try:
             st.session_state["_pack"] = (
-                key, pcg_pack(dataset, filters, pack_cmp, suppress_below=k, **c.params)
+                key, pcg_pack(dataset, filters, pack_cmp, suppress_below=k, **c.params),
             )  # fmt: skip
-        except Exception as exc:  # noqa: BLE001 - shown, not a traceback
+        except Exception as exc:
             widgets.show_error(exc)
     made = st.session_state.get("_pack")
     if not made or made[0] != key:

@@ -12,8 +12,8 @@ evaluation, said in a note. Everything the page then shows comes from
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import streamlit as st
 
 from hotspots.comparison.interventions import (
@@ -28,6 +28,9 @@ from hotspots.comparison.windows import window as make_window
 from hotspots.data.boundaries import load_boundaries
 from hotspots.present.seasonal_page import intervention_years
 from hotspots.ui import state, widgets
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["CUSTOM", "SeasonalChoices", "add_intervention_form", "seasonal_controls"]
 

@@ -7,24 +7,26 @@ after the widgets, :func:`publish` writes the current values back to the URL.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 __all__ = [
+    "clamped",
+    "clear_rejected",
+    "closest",
     "init",
     "keep",
+    "link_notices",
     "mark_page",
+    "one_of",
     "publish",
     "query_value",
-    "same_page",
-    "clamped",
-    "one_of",
     "rejected",
-    "clear_rejected",
-    "link_notices",
-    "closest",
+    "same_page",
 ]
 
 _MAX_PARAM_LEN = 2000  # a longer query value is never a real link: ignored
@@ -42,7 +44,8 @@ def query_value(name: str) -> str | None:
 
 def clamped(lo: float, hi: float, step: float | None = None, kind: type = int):
     """A ``parse`` for :func:`init`: a number from a link, rounded to ``step`` and clamped to
-    the widget's range (``?eps=99999`` becomes the slider's maximum; ``nan`` is refused)."""
+    the widget's range (``?eps=99999`` becomes the slider's maximum; ``nan`` is refused).
+    """
     import math
 
     def parse(raw: str):
@@ -96,7 +99,10 @@ def mark_page(key: str) -> None:
 
 
 def init(
-    key: str, default: Any, parse: Callable[[str], Any] | None = None, param: str | None = None
+    key: str,
+    default: Any,
+    parse: Callable[[str], Any] | None = None,
+    param: str | None = None,
 ) -> None:
     """Seed the widget state ``st.session_state[key]`` before the widget is drawn.
 
@@ -174,14 +180,14 @@ def link_notices(labels: dict[str, str] | None = None) -> list[str]:
             continue
         out.append(
             f"The link asked for {labels.get(key, key)} = {raw}, outside what this page "
-            f"allows: {value} is used."
+            f"allows: {value} is used.",
         )
     for key, raw in list(ss.get(_REJECTED, {}).items()):
         if key in ("ward", "area"):  # the pages name the closest matches themselves
             continue
         out.append(
             f"The link's {labels.get(key, key)} = “{raw[:80]}” was not understood: "
-            f"the usual value ({ss.get(key)}) is used."
+            f"the usual value ({ss.get(key)}) is used.",
         )
         ss[_REJECTED].pop(key, None)
     return out

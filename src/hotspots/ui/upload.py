@@ -26,12 +26,12 @@ from hotspots.ui.boundary import public_message
 from hotspots.ui.cache import DATASET_LABELS, get_store
 
 __all__ = [
-    "run_import",
-    "last_report",
-    "show_report",
-    "name_new_dataset",
-    "shrink_confirmation",
     "label_dropzones",
+    "last_report",
+    "name_new_dataset",
+    "run_import",
+    "show_report",
+    "shrink_confirmation",
 ]
 
 
@@ -62,7 +62,7 @@ def name_new_dataset(principal: Any, fmt: str) -> str | None:
     """Ask for a dataset of the principal's team by name (None until the name is valid)."""
     st.caption(
         "Your own datasets are restricted to your team "
-        f"(**{md(principal.team)}**): name a new one, or one of your team's to add to it."
+        f"(**{md(principal.team)}**): name a new one, or one of your team's to add to it.",
     )
     typed = st.text_input("Dataset name", key="upload_dataset", placeholder="force-export-2025")
     target = None
@@ -159,7 +159,8 @@ def run_import(
 
             def progress(done: int, total: int, name: str) -> None:
                 bar.progress(
-                    done / max(total, 1), text=f"Read {done} of {total}: {md(name)}{rate['text']}"
+                    done / max(total, 1),
+                    text=f"Read {done} of {total}: {md(name)}{rate['text']}",
                 )
 
             before = store.manifest()

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import streamlit as st
 
-__all__ = ["start_warm_up", "wait_for_first_page", "first_page_estimate_s", "warm_up_state"]
+__all__ = ["first_page_estimate_s", "start_warm_up", "wait_for_first_page", "warm_up_state"]
 
 WARM_FILE = ".warm-up.json"  # under the store root: how long the first page's values took
 FIRST_PAGE_GUESS_S = 8.0  # the estimate before any warm-up was measured on this machine
@@ -71,7 +71,8 @@ def _record_first_page(seconds: float) -> None:
         root = _store_root()
         root.mkdir(parents=True, exist_ok=True)
         (root / WARM_FILE).write_text(
-            json.dumps({"first_page_s": round(seconds, 2)}), encoding="utf-8"
+            json.dumps({"first_page_s": round(seconds, 2)}),
+            encoding="utf-8",
         )
     except OSError:
         pass  # a read-only store root: the estimate stays the default
@@ -112,7 +113,10 @@ def start_warm_up(dataset: str = "bundled") -> bool:
             return False
         _WARM.started_at = time.monotonic()
         _WARM.thread = threading.Thread(
-            target=_run, args=(dataset,), name="hotspots-warm-up", daemon=True
+            target=_run,
+            args=(dataset,),
+            name="hotspots-warm-up",
+            daemon=True,
         )
         _WARM.thread.start()
         return True

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, cast
 
-import pandas as pd
 import streamlit as st
 
 from hotspots.data import schema as S
@@ -18,19 +17,21 @@ from hotspots.ui import auth, boundary, state
 from hotspots.ui.cache import DATASET_LABELS, get_store, load_records
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from hotspots.data.access import Principal
 
 
 __all__ = [
-    "dataset_picker",
+    "area_options",
     "dataset_label",
+    "dataset_picker",
     "disclosure_forced",
-    "log_export",
     "filter_sidebar",
     "footer",
+    "log_export",
     "show_error",
     "simulated_banner",
-    "area_options",
 ]
 
 
@@ -135,7 +136,8 @@ def suppress_below(*, exact_counts: bool) -> int | None:
 
     principal = auth.session_principal()
     return suppress_below_for(
-        principal.role if principal is not None else "local", exact_counts=exact_counts
+        principal.role if principal is not None else "local",
+        exact_counts=exact_counts,
     )
 
 
@@ -184,13 +186,13 @@ def _area_notice(raw: str, opts: dict[str, str]) -> None:
     from hotspots.present.escape import markdown
 
     base = raw.partition("@")[0]
-    kind, _, name = base.partition(":")
+    _kind, _, name = base.partition(":")
     labels = {v.partition(": ")[2] or v: k for k, v in opts.items()}
     near = state.closest(name or base, list(labels))
     guess = f" Did you mean {' or '.join(near)}?" if near else ""
     st.warning(
         markdown(f"No area called “{(name or base)[:80]}” is known.{guess} Showing all of BCP "
-                 "until you choose an area in the sidebar.")
+                 "until you choose an area in the sidebar."),
     )  # fmt: skip
 
 
@@ -343,7 +345,7 @@ def filter_sidebar(
             _seed("hours_pick", (h0, h1))
             # a range slider: seeded with a pair in session state, it returns a pair
             hr = cast(
-                tuple[int, int],
+                "tuple[int, int]",
                 sb.slider(
                     "Hours of the day",
                     0,
@@ -362,7 +364,7 @@ def filter_sidebar(
             days = None if len(dd) in (0, 7) else tuple(DAYS.index(d) for d in dd)
         else:
             sb.caption(
-                "Hours and days: this dataset has months only (police.uk), so no time filters."
+                "Hours and days: this dataset has months only (police.uk), so no time filters.",
             )
     state.keep("dataset", "from", "to", "cats", "area", "hours", "days")
     return Filters(start, end, categories, area_spec, hours, days)
