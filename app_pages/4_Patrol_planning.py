@@ -93,7 +93,10 @@ with left:
     st_folium(m, height=560, use_container_width=True, returned_objects=[], key="patrol-map")
 with right:
     st.header("Ranked places")
-    st.dataframe(page.places_table, hide_index=True, height=380)
+    st.dataframe(
+        page.places_table, hide_index=True, height=380,
+        column_config={S.NAME: st.column_config.TextColumn(width="medium")},
+    )  # fmt: skip
     meta = {**pv.parameters, "dataset": dataset}
     files = exports.export_files(
         pv.places, ("geojson", "kml", "gpx", "csv", "csv-json"), stem="patrol-places",

@@ -49,7 +49,7 @@ def test_places_table_is_ranked_with_key_columns_first(top10):
     assert tuple(t.columns) == PLACE_COLUMNS and list(t.columns[:3]) == [
         S.RANK,
         S.NAME,
-        S.WARD_NAME,
+        "records",
     ]
     assert t[S.RANK].tolist() == list(range(1, 11))
     assert t["records"].tolist() == [f"{v:,}" for v in top10.places[S.COUNT]]

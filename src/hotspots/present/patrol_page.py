@@ -36,7 +36,8 @@ __all__ = ["COVERAGE_POINTS", "PLACE_COLUMNS", "PatrolPage", "patrol_page"]
 #: Shares of the area patrolled at which the coverage table reads the curve.
 COVERAGE_POINTS = (0.01, 0.02, 0.05, 0.10)
 #: The ranked table's columns, key columns first.
-PLACE_COLUMNS = (S.RANK, S.NAME, S.WARD_NAME, "records", "share", "cumulative", "PAI",
+# the key columns first (number, place, records), so a narrow column or a phone shows them
+PLACE_COLUMNS = (S.RANK, S.NAME, "records", "share", "cumulative", S.WARD_NAME, "PAI",
                  S.TOP_CATEGORIES)  # fmt: skip
 SMALL_SELECTION = 20  # records: below this, rankings and PAI swing widely
 
