@@ -54,7 +54,11 @@ def _no_markup(page) -> None:
 
 def test_payloads_never_reach_the_network_or_become_markup(page, page_log):
     open_app(page, "Data")
-    page.get_by_text("Uploaded data (Data page)", exact=True).click()  # not the real dataset
+    # the "add to which dataset" choice, not the datasets table's row of the same name
+    page.get_by_role("radiogroup", name="Add to which dataset?").get_by_text(
+        "Uploaded data (Data page)",
+        exact=True,
+    ).click()  # not the real dataset
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
         files=[{"name": FILE_NAME, "mimeType": "text/csv", "buffer": _payload_csv()}],
     )
