@@ -161,22 +161,27 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=120.0, help="how long the sessions click")
-    ap.add_argument("--quick", action="store_true", help="3 sessions for 40 s (CI)")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="2 sessions for 20 s, 10 s reference and settle (CI)",
+    )
     args = ap.parse_args()
-    sessions, seconds = (3, 40.0) if args.quick else (args.sessions, args.seconds)
+    sessions, seconds = (2, 20.0) if args.quick else (args.sessions, args.seconds)
+    ref_s, settle_s = (10.0, 10.0) if args.quick else (30.0, 30.0)
 
     with tempfile.TemporaryDirectory(prefix="hs-load-") as td:
         tmp = Path(td)
         store = bundled_store_root(tmp)
         with app_server(ROOT / "app.py", store, tmp / "app.log", serve=True) as (base, proc, _):
             # one session alone first: the reference, and the caches of the default views
-            ref = run_sessions(base, 1, min(seconds, 30.0))
+            ref = run_sessions(base, 1, min(seconds, ref_s))
             rss0 = rss_mib(proc.pid)
             t0 = time.perf_counter()
             res = run_sessions(base, sessions, seconds)
             wall = time.perf_counter() - t0
             rss1 = rss_mib(proc.pid)
-            time.sleep(30)  # sessions closed: Streamlit drops their state
+            time.sleep(settle_s)  # sessions closed: Streamlit drops their state
             rss2 = rss_mib(proc.pid)
             log = (tmp / "app.log").read_text(errors="replace")
 
@@ -193,7 +198,7 @@ def main() -> int:
     back = (rss2 - rss0) / rss0 * 100
     print(
         f"server memory: {rss0:.0f} MiB before the sessions, {rss1:.0f} MiB at their end, "
-        f"{rss2:.0f} MiB 30 s after they closed ({back:+.0f}% of the start; goal within 20%)",
+        f"{rss2:.0f} MiB {settle_s:.0f} s after they closed ({back:+.0f}% of the start; goal within 20%)",
     )
     print(f"errors: {len(errors)}")
     for e in errors[:20]:

@@ -1,7 +1,7 @@
 """The browser benchmarks run (their --quick modes), so they cannot break silently.
 
 ``benchmarks/dashboard.py --quick`` (first page after a server start and six interactions,
-beside a blank Streamlit page) and ``benchmarks/load.py --quick`` (3 sessions for 40 s).
+beside a blank Streamlit page) and ``benchmarks/load.py --quick`` (2 sessions for 20 s).
 Timings are not asserted (a shared CI machine); each must finish with exit code 0 (no
 exception box, page error or server traceback) and print its table and its ratios.
 """
