@@ -290,6 +290,17 @@ def spacing_bandwidth_m(points: WeightedPoints, k: int = SPACING_NEIGHBOURS) -> 
 # --- hotspots -------------------------------------------------------------------
 
 
+def _union_of_squares(squares: np.ndarray) -> object:
+    """Return the union of one component's cell squares.
+
+    ``shapely.coverage_union_all`` (fast: the squares share edges exactly); some GEOS
+    versions (3.13) give an invalid ring where a hole touches the shell at a corner, so an
+    invalid result is redone with the general union.
+    """
+    g = shapely.coverage_union_all(squares)
+    return g if shapely.is_valid(g) else shapely.union_all(squares)
+
+
 def cell_areas(grid: Grid, mask: np.ndarray, density: np.ndarray) -> gpd.GeoDataFrame:
     """Join the cells where ``mask`` holds into separate areas (edges join; corners do not).
 
@@ -340,7 +351,7 @@ def cell_areas(grid: Grid, mask: np.ndarray, density: np.ndarray) -> gpd.GeoData
     starts = np.r_[0, np.cumsum(n_cells)[:-1]]
     geoms = np.array(
         [
-            boxes[order[a]] if k == 1 else shapely.coverage_union_all(boxes[order[a : a + k]])
+            boxes[order[a]] if k == 1 else _union_of_squares(boxes[order[a : a + k]])
             for a, k in zip(starts, n_cells, strict=True)
         ],
         dtype=object,
