@@ -61,6 +61,7 @@ from hotspots.present.export_prep import (
     points_inside,
     suppress_counts,
     to_wgs84,
+    with_labels,
 )
 from hotspots.present.export_xml import GPX_CREATOR, to_gpx, to_kml
 from hotspots.present.tables import DEFAULT_SUPPRESS_BELOW
@@ -114,12 +115,18 @@ def to_geojson(
 
     Returns
     -------
-    JSON text. Feature ``id`` is ``hotspot_id`` when present. Top-level members:
+    JSON text. Feature ``id`` is ``hotspot_id`` when present; a hotspot's ``label`` is
+    its number as the ranked table writes it ("1.1" for a street-sized hotspot inside
+    district 1, :func:`~hotspots.present.export_prep.with_labels`). Top-level members:
     ``type``, ``name``, ``generated``, ``parameters``, ``disclosure``,
     ``attribution``, ``bbox``, ``features``.
     """
     k = check_suppress(suppress_below)
-    table, withheld = suppress_counts(gdf, suppress_below=k, count_columns=count_columns)
+    table, withheld = suppress_counts(
+        with_labels(gdf),
+        suppress_below=k,
+        count_columns=count_columns,
+    )
     table = ordered(to_wgs84(table, "gdf"))
     meta = export_metadata(parameters, k, int(withheld.to_numpy().sum()), generated)
     meta.pop("crs")  # RFC 7946 §4 removed the crs member; GDAL reads one as a CRS object
@@ -153,12 +160,17 @@ def to_json(
 ) -> str:
     """Hotspots as JSON records: the metadata members, then ``"hotspots"``.
 
-    Each hotspot carries its columns (whatever the result holds) and ``lon`` / ``lat``
+    Each hotspot carries its columns (whatever the result holds), its ``label`` ("1.1",
+    as in the ranked table) and ``lon`` / ``lat``
     (WGS84) of a point inside it; no polygon (use GeoJSON for shapes). Withheld counts,
     shares and densities are ``null``, as in GeoJSON.
     """
     k = check_suppress(suppress_below)
-    table, withheld = suppress_counts(gdf, suppress_below=k, count_columns=count_columns)
+    table, withheld = suppress_counts(
+        with_labels(gdf),
+        suppress_below=k,
+        count_columns=count_columns,
+    )
     table = ordered(table)
     meta = export_metadata(parameters, k, int(withheld.to_numpy().sum()), generated)
     geom = table.geometry.name
