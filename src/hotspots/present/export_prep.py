@@ -243,8 +243,9 @@ def reading_order(table: pd.DataFrame) -> tuple[list[int], list[str | None]]:
     nested_rows = "level" in table.columns and "parent" in table.columns
     if not nested_rows or not (table["level"] == 1).any() or table[S.RANK].isna().any():
         return order, [None] * len(table)  # (rows without a rank: a change table's gone ones)
-    geom = [table.geometry.name] if isinstance(table, gpd.GeoDataFrame) else []
-    plain = pd.DataFrame(table.drop(columns=geom))
+    # only what the numbering reads (a copy of every column was most of its time)
+    keys = [c for c in (S.HOTSPOT_ID, S.RANK, S.COUNT, "level", "parent") if c in table.columns]
+    plain = pd.DataFrame({c: table[c].to_numpy() for c in keys})
     plain["_pos"] = range(len(plain))
     nested = nest_hotspots(plain)
     return nested["_pos"].astype(int).tolist(), nested["label"].astype(str).tolist()
@@ -279,8 +280,10 @@ def with_labels(table: pd.DataFrame) -> pd.DataFrame:
     the map, the CLI table, KML, GPX and the pack give it. A table that is not of
     hotspots, or that has a ``label`` column already, comes back unchanged.
     """
+    if "label" in table.columns:
+        return table
     labels = hotspot_labels(table)
-    if labels is None or "label" in table.columns:
+    if labels is None:
         return table
     out = table.copy()
     out.insert(

@@ -209,6 +209,9 @@ EXPORT_FORMATS: dict[str, tuple[str, str, str]] = {
     "json": (".json", "application/json", "JSON"),
 }
 
+#: formats that carry each hotspot's number ("1.1") in a ``label`` column or property
+_LABEL_COLUMN = frozenset({"csv", "csv-json", "geojson", "json"})
+
 
 def export_file(
     gdf: gpd.GeoDataFrame,
@@ -262,10 +265,13 @@ def export_files(
 ) -> dict[str, ExportFile]:
     """:func:`export_file` for each of ``formats``, all stamped with the same time."""
     generated = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
+    # the hotspots' numbers worked out once for the formats that write them as a column
+    # (KML and GPX write them in each feature's name)
+    labelled = with_labels(gdf) if any(f in _LABEL_COLUMN for f in formats) else gdf
     return {
         f: export_file(
-            gdf, f, stem=stem, parameters=parameters, suppress_below=suppress_below,
-            title=title, generated=generated,
+            labelled if f in _LABEL_COLUMN else gdf, f, stem=stem, parameters=parameters,
+            suppress_below=suppress_below, title=title, generated=generated,
         )
         for f in formats
     }  # fmt: skip
