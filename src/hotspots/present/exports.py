@@ -21,6 +21,11 @@ disclosure control:
   recognised by column name: ``count``, ``count_*``, ``*_count`` (or pass
   ``count_columns``). Differences between two suppressed periods are not
   protected here: export them only from counts that are.
+* **Numbers**: each hotspot is numbered as the ranked table, the map and the pack
+  number it ("1", "2", ...; "1.1" for a street-sized hotspot inside district 1;
+  :func:`~hotspots.present.export_prep.hotspot_labels`): a ``label`` column in CSV and
+  JSON and a ``label`` property in GeoJSON, and the feature's name ("#1.1 Bournemouth
+  Square") in KML and GPX.
 * Coordinates are WGS84 longitude/latitude (EPSG:4326) with 6 decimals (~0.1 m);
   polygons follow the right-hand rule (exterior rings counterclockwise), as RFC
   7946 and KML 2.2 require. Waypoints and KML pins sit on a point guaranteed to be
