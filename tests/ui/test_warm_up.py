@@ -14,14 +14,16 @@ import threading
 import pytest
 
 from hotspots.present import views
-from hotspots.ui import cache, warm
+from hotspots.ui import cache, warm, warm_pages
 
 
 @pytest.fixture
 def counted(monkeypatch):
     """Calls of the page view functions, by name, made after this fixture is set up."""
     calls: dict[str, int] = {}
-    for name in ("overview_view", "hotspot_view"):  # views.* (the page model: below)
+    names = ("overview_view", "hotspot_view", "hotspot_detail", "seasonal_view", "ward_view",
+             "patrol_view")  # views.* (the page models: below)  # fmt: skip
+    for name in names:
         orig = getattr(views, name)
 
         def wrapper(*a, _orig=orig, _name=name, **k):
@@ -78,7 +80,37 @@ def test_hotspot_map_after_warm_up_computes_no_default_view_again(
         at.radio(key="method").set_value(method).run()
         assert not at.exception
     assert counted.get("hotspot_view", 0) == 0
+    assert counted.get("hotspot_detail", 0) == 0  # each method's first hotspot's panel
     assert models == []  # nor their page models (tables, download files)
+
+
+@pytest.mark.slow
+def test_later_pages_after_warm_up_compute_no_default_view_again(
+    no_background,
+    counted,
+    new_app_test,
+    monkeypatch,
+):
+    """Seasonal comparison, Ward view and Patrol planning open on views the warm-up made."""
+    from hotspots.present import exports, reports
+
+    cache.warm_up("bundled", pages=True)
+    counted.clear()
+    made = []
+    for mod, name in ((exports, "export_files"), (reports, "ward_report_html")):
+        orig = getattr(mod, name)
+        monkeypatch.setattr(mod, name, lambda *a, _o=orig, **k: made.append(1) or _o(*a, **k))
+    for page in ("seasonal", "ward", "patrol"):
+        at = new_app_test(page).run()
+        assert not at.exception, page
+    assert {n: c for n, c in counted.items() if c} == {}
+    recs, _ = cache.load_records("bundled")
+    assert warm_pages.seasonal_defaults(recs) is not None  # the bundled data get a verdict
+    assert made == []  # the ward report and the patrol downloads are warmed too
+    # the warm-up's steps name every page it warmed, in order
+    assert [n for n, _ in cache.warm_up("bundled")][-4:] == [
+        "hotspot details", "seasonal comparison", "ward view", "patrol planning",
+    ]  # fmt: skip
 
 
 def test_warm_up_is_off_when_asked(monkeypatch):
@@ -102,6 +134,7 @@ def test_background_warm_up_runs_once_and_records_its_estimate(monkeypatch, tmp_
         lambda dataset, on_first_page: calls.append(dataset) or on_first_page(0.5),
     )
     monkeypatch.setattr(warm, "_WARM", warm._Warm())
+    monkeypatch.setattr(warm, "FIRST_PAGE_GRACE_S", 0.0)  # nobody draws a page here
     assert warm.start_warm_up() is True
     assert warm.start_warm_up() is False
     state = warm.warm_up_state()

@@ -27,6 +27,7 @@ __all__ = [
     "get_store",
     "hotspot_page_model",
     "load_records",
+    "patrol_page_model",
     "warm_up",
     "whats_new",
 ]
@@ -277,6 +278,58 @@ def ward_report_files(
     return _ward_report_files(str(store.path), store.version, filters, ward, suppress_below)
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _patrol_downloads(
+    path: str,
+    version: str,
+    dataset: str,
+    filters: views.Filters,
+    params: tuple,
+    suppress_below: int | None,
+) -> tuple[Any, dict, str]:
+    from hotspots.present import exports
+    from hotspots.present.patrol_page import patrol_page
+    from hotspots.present.patrol_sheet import patrol_sheet_html
+
+    pv = _compute("patrol_view", path, version, filters, params)
+    page = patrol_page(
+        pv, filters.start, filters.end, categories=filters.categories, hours=filters.hours,
+        days=filters.days, suppress_below=suppress_below,
+    )  # fmt: skip
+    if page.empty:
+        return page, {}, ""
+    files = exports.export_files(
+        pv.places, ("geojson", "kml", "gpx", "csv", "csv-json"), stem="patrol-places",
+        parameters={**pv.parameters, "dataset": dataset}, suppress_below=suppress_below,
+        title="Patrol places",
+    )  # fmt: skip
+    sheet = patrol_sheet_html(
+        pv.places, start=filters.start, end=filters.end, categories=page.sheet_categories,
+        area=pv.area, suppress_below=suppress_below,
+        simulated=bool(_records(path, version)["simulated"].any()), streets=_streets(path, version),
+    )  # fmt: skip
+    return page, files, sheet
+
+
+def patrol_page_model(
+    dataset: str,
+    filters: views.Filters,
+    suppress_below: int | None,
+    **params,
+) -> tuple[Any, dict, str]:
+    """(view-model, download files, patrol sheet HTML) of Patrol planning, cached.
+
+    ``params``: ``views.patrol_view``'s (``top_n``, ``cell_size_m``, ``judge_next``). The
+    page built the five download files and the patrol sheet (its map drawn) on every
+    rerun; now once per view and disclosure threshold.
+    """
+    store = get_store(dataset)
+    return _patrol_downloads(
+        str(store.path), store.version, dataset, filters, tuple(sorted(params.items())),
+        suppress_below,
+    )  # fmt: skip
+
+
 # --- per-hotspot change and the PCG pack (Hotspot map page) ------------------------------
 def _detect_params(params: dict) -> dict:
     """Return the ``detect`` settings of the method among the page's ``hotspot_view`` parameters."""
@@ -470,4 +523,7 @@ def warm_up(
         _compute("hotspot_view", path, version, f, other)
         _hotspot_page(path, version, dataset, f, other, "none", k)
     lap("other methods")
+    from hotspots.ui.warm_pages import warm_pages
+
+    steps.extend(warm_pages(dataset, path, version, f, k))  # Seasonal, Ward view, Patrol
     return steps

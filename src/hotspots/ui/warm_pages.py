@@ -1,0 +1,146 @@
+"""The warm-up's second half: the default views of the pages after the Overview.
+
+:func:`hotspots.ui.cache.warm_up` fills the Overview's values first (the first page),
+then the Hotspot map's; :func:`warm_pages` then computes, into the same shared caches
+and with the same keys the pages use on their first run with no link parameters:
+
+- the Hotspot map: the details panel of each method's first hotspot (the picker's
+  default), so a method switch finds it ready;
+- Seasonal comparison: the default evaluation (``seasonal_view``) of the intervention
+  register's default windows, town centre, 400 m ring, the rest of BCP as control;
+- Ward view: the default ward's view and its one-page report (HTML and PDF);
+- Patrol planning: the top 10 cells of 150 m and their downloads (files and the
+  patrol sheet).
+
+Each default here mirrors the page's own widget default (``state.init`` in
+``app_pages/*`` and ``hotspots.ui.seasonal_controls``); ``tests/ui/test_warm_up.py``
+opens every page after a warm-up and fails if one computes its view again.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hotspots.present import views
+
+__all__ = ["DEFAULT_WARD", "PATROL_DEFAULTS", "seasonal_defaults", "warm_pages"]
+
+#: Ward view's ward before anyone picks one (Bournemouth Central).
+DEFAULT_WARD = "E05012653"
+#: Patrol planning's ``patrol_view`` parameters before anyone touches its sidebar.
+PATROL_DEFAULTS = {"top_n": 10, "cell_size_m": 150.0, "judge_next": False}
+#: Seasonal comparison's target, ring and control before anyone touches its sidebar.
+SEASONAL_TARGET = "town-centre"
+SEASONAL_BUFFER_M = 400
+#: Modules the later pages import that nothing earlier in the warm-up does.
+PAGE_MODULES = (
+    "hotspots.present.change_map",
+    "hotspots.ui.seasonal_controls",
+    "hotspots.present.ward_page",
+    "hotspots.present.patrol_page",
+    "hotspots.present.data_page",
+)
+
+
+def seasonal_defaults(records) -> tuple[views.Filters, dict] | None:
+    """(filters, ``seasonal_view`` parameters) of the Seasonal page's first run, or None.
+
+    None when the page would show no evaluation on its defaults (fewer than two months,
+    or windows the page refuses).
+    """
+    from hotspots.comparison.interventions import (
+        check_windows,
+        default_evaluation,
+        load_interventions,
+    )
+    from hotspots.comparison.windows import dataset_months, default_windows
+    from hotspots.comparison.windows import window as make_window
+    from hotspots.present import views
+    from hotspots.present.seasonal_page import no_verdict
+
+    months = dataset_months(records)
+    if len(months) < 2:
+        return None
+    dw = default_windows(records)
+    choice = default_evaluation(months, load_interventions())
+    before, after = (choice.before, choice.after) if choice is not None else (dw.a, dw.b)
+    w_before = make_window(tuple(sorted((before.start, before.end))))
+    w_after = make_window(tuple(sorted((after.start, after.end))))
+    if no_verdict(check_windows(w_before, w_after, months))[1]:
+        return None
+    filters = views.Filters(dw.b.start, dw.b.end)
+    params = {
+        "before": w_before.spec,
+        "after": w_after.spec,
+        "target": SEASONAL_TARGET,
+        "buffer_m": float(SEASONAL_BUFFER_M),
+        "control": None,
+    }
+    return filters, params
+
+
+def warm_pages(
+    dataset: str,
+    path: str,
+    version: str,
+    filters: views.Filters,
+    suppress_below: int | None,
+) -> list[tuple[str, float]]:
+    """Compute the other pages' default views into the shared caches; ``(step, seconds)`` pairs.
+
+    ``filters``: every page's default filters; ``suppress_below``: the Hotspot map's and
+    Patrol planning's default disclosure threshold without sign-in (exact counts).
+    """
+    from hotspots.present.disclosure import suppress_below_for
+    from hotspots.ui import cache
+
+    steps: list[tuple[str, float]] = []
+    t = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal t
+        now = time.perf_counter()
+        steps.append((name, now - t))
+        t = now
+
+    # the details panel of each method's first hotspot (the page's picker starts on it)
+    from hotspots.present import hotspot_page as hp
+
+    for method in ("dbscan", "kde", "gistar"):
+        params = tuple(sorted({**cache.HOTSPOT_DEFAULTS, "method": method}.items()))
+        view = cache._compute("hotspot_view", path, version, filters, params)
+        page = cache._hotspot_page(path, version, dataset, filters, params, "none", suppress_below)
+        if page.picker:
+            row = hp.hotspot_row(view.hotspots, next(iter(page.picker)))
+            cache._compute(
+                "hotspot_detail",
+                path,
+                version,
+                filters,
+                (("geometry", row.geometry.wkb),),
+            )
+    lap("hotspot details")
+
+    records = cache._records(path, version)
+    seasonal = seasonal_defaults(records)
+    if seasonal is not None:
+        f, params = seasonal
+        cache._compute("seasonal_view", path, version, f, tuple(sorted(params.items())))
+    for module in PAGE_MODULES:  # the pages' own imports, done before anyone opens them
+        importlib.import_module(module)
+    lap("seasonal comparison")
+    cache._compute("ward_view", path, version, filters, (("ward", DEFAULT_WARD),))
+    # Ward view hides counts under 5 until its toggle is turned off
+    cache._ward_report_files(
+        path, version, filters, DEFAULT_WARD, suppress_below_for("local", exact_counts=False),
+    )  # fmt: skip
+    lap("ward view")
+    patrol = tuple(sorted(PATROL_DEFAULTS.items()))
+    cache._compute("patrol_view", path, version, filters, patrol)
+    # Patrol planning shows exact counts until its toggle is turned on
+    cache._patrol_downloads(path, version, dataset, filters, patrol, suppress_below)
+    lap("patrol planning")
+    return steps
