@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -121,6 +122,15 @@ def _run(dataset: str) -> None:
     finally:
         _WARM.first_page.set()
         _WARM.done.set()
+    # one line in the server's log: what the warm-up did and how long each step took
+    done = ", ".join(f"{name} {sec:.2f} s" for name, sec in _WARM.steps)
+    total = time.monotonic() - _WARM.started_at
+    sys.stderr.write(
+        f"hotspots warm-up: {done or 'nothing'}; {total:.2f} s in all"
+        + (f"; failed: {_WARM.error}" if _WARM.error else "")
+        + "\n",
+    )
+    sys.stderr.flush()
 
 
 def start_warm_up(dataset: str = "bundled") -> bool:
