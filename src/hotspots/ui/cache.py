@@ -513,6 +513,7 @@ def warm_up(
     import streamlit_folium  # type: ignore[import-untyped]  # noqa: F401
 
     from hotspots.present.maps import build_map
+    from hotspots.ui import hotspot_controls  # noqa: F401  # the page's widgets: its imports
 
     # one map drawn: the streets clipped to BCP, reprojected and labelled are kept for
     # every later map on the same street layer (Hotspot map, Seasonal, Ward view)

@@ -4,8 +4,9 @@
 then the Hotspot map's; :func:`warm_pages` then computes, into the same shared caches
 and with the same keys the pages use on their first run with no link parameters:
 
-- the Hotspot map: the details panel of each method's first hotspot (the picker's
-  default), so a method switch finds it ready;
+- the Hotspot map: each method's map drawn once (its density image or Gi* grid layer is
+  kept for later maps) and the details panel of its first hotspot (the picker's
+  default), so a method switch finds them ready;
 - Seasonal comparison: the default evaluation (``seasonal_view``) of the intervention
   register's default windows, town centre, 400 m ring, the rest of BCP as control;
 - Ward view: the default ward's view and its one-page report (HTML and PDF);
@@ -91,8 +92,9 @@ def warm_pages(
 ) -> list[tuple[str, float]]:
     """Compute the other pages' default views into the shared caches; ``(step, seconds)`` pairs.
 
-    ``filters``: every page's default filters; ``suppress_below``: the Hotspot map's and
-    Patrol planning's default disclosure threshold without sign-in (exact counts).
+    ``filters``: every page's default filters; ``suppress_below``: the Hotspot map's,
+    Seasonal comparison's and Patrol planning's default disclosure threshold without
+    sign-in (exact counts).
     """
     from hotspots.present.disclosure import suppress_below_for
     from hotspots.ui import cache
@@ -112,6 +114,12 @@ def warm_pages(
     for method in ("dbscan", "kde", "gistar"):
         params = tuple(sorted({**cache.HOTSPOT_DEFAULTS, "method": method}.items()))
         view = cache._compute("hotspot_view", path, version, filters, params)
+        # the page's map drawn once and rendered to HTML as st_folium does: each method's
+        # layers (density image, Gi* grid) are drawn once and kept for later maps
+        cache._hotspot_map(
+            path, version, filters, params, tuple(cache.HOTSPOT_DEFAULTS["layers"]), "auto",
+            suppress_below, 620,
+        ).get_root().render()  # fmt: skip
         page = cache._hotspot_page(path, version, dataset, filters, params, "none", suppress_below)
         if page.picker:
             row = hp.hotspot_row(view.hotspots, next(iter(page.picker)))
@@ -128,7 +136,19 @@ def warm_pages(
     seasonal = seasonal_defaults(records)
     if seasonal is not None:
         f, params = seasonal
-        cache._compute("seasonal_view", path, version, f, tuple(sorted(params.items())))
+        sv = cache._compute("seasonal_view", path, version, f, tuple(sorted(params.items())))
+        # one change map drawn, as the page draws it: its first drawing costs about 3x a later one
+        from hotspots.data.areas import resolve_area
+        from hotspots.present.change_map import change_map
+        from hotspots.present.seasonal_page import seasonal_page
+
+        change = seasonal_page(sv, suppress_below=suppress_below).change
+        if change is not None and change.show_map:
+            change_map(
+                change.hotspots, area=resolve_area(params["target"]),
+                streets=cache._streets(path, version),
+                simulated=bool(records["simulated"].any()), suppress_below=suppress_below,
+            )  # fmt: skip
     for module in PAGE_MODULES:  # the pages' own imports, done before anyone opens them
         importlib.import_module(module)
     lap("seasonal comparison")
