@@ -46,7 +46,10 @@ def no_background(monkeypatch):
 def test_warm_up_reports_its_steps_in_order_and_when_the_first_page_is_ready():
     ready = []
     steps = cache.warm_up("bundled", pages=False, on_first_page=ready.append)
-    assert [name for name, _ in steps] == ["store", "records", "overview", "what is new, coverage"]
+    names = [name for name, _ in steps]
+    # "(kept)": the Overview's values were read back from the last warm-up's file
+    assert names[2] in ("overview", "overview (kept)")
+    assert names[:2] + names[3:] == ["store", "records", "what is new, coverage"]
     assert all(sec >= 0 for _, sec in steps)
     assert ready == [sum(sec for _, sec in steps)]
 
@@ -162,3 +165,79 @@ def test_the_warm_module_imports_nothing_heavy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""
+
+
+def _assert_same(a, b, where="value"):
+    """Equal values, looking into dataclasses, tuples, dicts and frames (frames by pandas)."""
+    import dataclasses
+
+    import pandas as pd
+
+    if isinstance(a, pd.DataFrame | pd.Series):
+        assert type(a) is type(b), where
+        (pd.testing.assert_frame_equal if isinstance(a, pd.DataFrame) else
+         pd.testing.assert_series_equal)(a, b)  # fmt: skip
+    elif dataclasses.is_dataclass(a):
+        assert type(a) is type(b), where
+        for f in dataclasses.fields(a):
+            _assert_same(getattr(a, f.name), getattr(b, f.name), f"{where}.{f.name}")
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), where
+        for k in a:
+            _assert_same(a[k], b[k], f"{where}[{k!r}]")
+    elif isinstance(a, list | tuple):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _assert_same(x, y, f"{where}[{i}]")
+    elif hasattr(a, "equals"):  # shapely geometries
+        assert a.equals(b), where
+    else:
+        assert a == b or (a != a and b != b), where  # NaN equals NaN here
+
+
+def test_first_page_values_kept_on_disk_are_the_computed_ones(tmp_path):
+    """The file the next start reads holds what the Overview computes; other keys miss it."""
+    from hotspots.data.coverage import collapse_missing, coverage_table
+    from hotspots.ui import first_page
+
+    cache.warm_up("bundled", pages=False)  # writes the file if it was not there
+    store = cache.get_store("bundled")
+    recs, _ = cache.load_records("bundled")
+    f = cache._default_filters(recs)
+    path = first_page.cache_file(store.path, store.manifest()["id"], f)
+    kept = first_page.load(path)
+    assert kept is not None and set(kept) == {"overview", "whats_new", "coverage"}
+    _assert_same(kept["overview"], views.overview_view(recs, f), "overview")
+    _assert_same(kept["coverage"], collapse_missing(coverage_table(recs)), "coverage")
+    assert kept["whats_new"].currency == cache._whats_new(str(store.path), store.version).currency
+    # another store content or other filters: another file
+    assert first_page.cache_file(store.path, "another-id", f) != path
+    assert first_page.cache_file(store.path, store.manifest()["id"], views.Filters(
+        f.start, f.end, ("Anti-social behaviour",))) != path  # fmt: skip
+    # a file that cannot be read is no file; one that cannot be written is skipped
+    bad = tmp_path / "first-page-x.pickle"
+    bad.write_bytes(b"not a pickle")
+    assert first_page.load(bad) is None
+    new = tmp_path / "new" / "first-page-z.pickle"
+    assert first_page.save(new, {"a": 1}) is True  # its folder made
+    assert first_page.load(new) == {"a": 1}
+    (tmp_path / "ro").write_text("a file where the folder should be")
+    assert first_page.save(tmp_path / "ro" / "first-page-y.pickle", {}) is False
+
+
+@pytest.mark.slow
+def test_a_new_server_process_reads_the_kept_values_and_does_not_import_scipy_stats():
+    """The second start on the same store and code takes the Overview's values from disk."""
+    import subprocess
+    import sys
+
+    cache.warm_up("bundled", pages=False)  # the file exists after this
+    code = (
+        "import sys\n"
+        "from hotspots.ui import cache\n"
+        "steps = cache.warm_up('bundled', pages=False)\n"
+        "print(steps[2][0], 'scipy.stats' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[-2] == "overview (kept) False"

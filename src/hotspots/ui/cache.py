@@ -82,8 +82,20 @@ def filtered(dataset: str, filters: views.Filters) -> pd.DataFrame:
     return _filtered(str(store.path), store.version, filters)
 
 
+# Values read back from disk by the warm-up (hotspots.ui.first_page), by cache key: a cached
+# function below that misses takes its value from here instead of computing it.
+_SEEDS: dict[tuple, Any] = {}
+
+
+def _seeded(*key: Any) -> Any:
+    return _SEEDS.pop(key, None)
+
+
 @st.cache_resource(max_entries=32, show_spinner="Computing…")
 def _compute(name: str, path: str, version: str, filters: views.Filters, params: tuple) -> Any:
+    seeded = _seeded("compute", name, version, filters, params)
+    if seeded is not None:
+        return seeded
     fn = getattr(views, name)
     recs = _records(path, version)
     return fn(recs, filters, **dict(params))
@@ -236,6 +248,9 @@ def hotspot_page_model(
 
 @st.cache_resource(max_entries=8, show_spinner="Counting coverage…")
 def _coverage(path: str, version: str) -> pd.DataFrame:
+    seeded = _seeded("coverage", version)
+    if seeded is not None:
+        return seeded
     from hotspots.data.coverage import collapse_missing, coverage_table
 
     return collapse_missing(coverage_table(_records(path, version)))
@@ -417,6 +432,9 @@ def pcg_pack(
 
 @st.cache_resource(max_entries=8, show_spinner="Checking the months…")
 def _whats_new(path: str, version: str):
+    seeded = _seeded("whats_new", version)
+    if seeded is not None:
+        return seeded
     from hotspots.data.fetch import last_updated
     from hotspots.present.whats_new import whats_new as build
 
@@ -489,10 +507,20 @@ def warm_up(
     if not len(recs):
         return steps
     f = _default_filters(recs)
-    _compute("overview_view", path, version, f, ())
-    lap("overview")
-    _whats_new(path, version)
-    _coverage(path, version)
+    # the Overview's values from the last start on the same store and code, if kept
+    from hotspots.ui import first_page
+
+    kept = first_page.cache_file(store.path, store.manifest()["id"], f)
+    saved = first_page.load(kept)
+    if saved is not None:
+        _SEEDS[("compute", "overview_view", version, f, ())] = saved.get("overview")
+        _SEEDS[("whats_new", version)] = saved.get("whats_new")
+        _SEEDS[("coverage", version)] = saved.get("coverage")
+    values = {"overview": _compute("overview_view", path, version, f, ())}
+    lap("overview" if saved is None else "overview (kept)")
+    values["whats_new"] = _whats_new(path, version)
+    values["coverage"] = _coverage(path, version)
+    _SEEDS.clear()
     # the Overview's own imports (charts) and the sidebar's boundaries
     from hotspots.data.boundaries import load_boundaries
     from hotspots.present import charts, overview_page  # noqa: F401
@@ -501,6 +529,8 @@ def warm_up(
     lap("what is new, coverage")
     if on_first_page is not None:
         on_first_page(sum(sec for _, sec in steps))
+    if saved is None:
+        first_page.save(kept, values)  # for the next start
     if not pages:
         return steps
     from hotspots.present.disclosure import suppress_below_for

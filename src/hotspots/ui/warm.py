@@ -123,7 +123,7 @@ def _run(dataset: str) -> None:
         _WARM.first_page.set()
         _WARM.done.set()
     # one line in the server's log: what the warm-up did and how long each step took
-    done = ", ".join(f"{name} {sec:.2f} s" for name, sec in _WARM.steps)
+    done = ", ".join(f"{name} {sec:.2f} s" for name, sec in _WARM.steps or ())
     total = time.monotonic() - _WARM.started_at
     sys.stderr.write(
         f"hotspots warm-up: {done or 'nothing'}; {total:.2f} s in all"
