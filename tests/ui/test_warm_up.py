@@ -72,6 +72,7 @@ def test_hotspot_map_after_warm_up_computes_no_default_view_again(
     from hotspots.present import hotspot_page as hp
 
     cache.warm_up("bundled", pages=True)
+    warm_pages.warm_pages("bundled")  # with each method's first hotspot's details panel
     counted.clear()
     models = []
     orig = hp.hotspot_page
@@ -98,6 +99,7 @@ def test_later_pages_after_warm_up_compute_no_default_view_again(
     from hotspots.present import exports, reports
 
     cache.warm_up("bundled", pages=True)
+    steps = warm_pages.warm_pages("bundled")
     counted.clear()
     made = []
     for mod, name in ((exports, "export_files"), (reports, "ward_report_html")):
@@ -111,7 +113,7 @@ def test_later_pages_after_warm_up_compute_no_default_view_again(
     assert warm_pages.seasonal_defaults(recs) is not None  # the bundled data get a verdict
     assert made == []  # the ward report and the patrol downloads are warmed too
     # the warm-up's steps name every page it warmed, in order
-    assert [n for n, _ in cache.warm_up("bundled")][-4:] == [
+    assert [n for n, _ in steps] == [
         "hotspot details", "seasonal comparison", "ward view", "patrol planning",
     ]  # fmt: skip
 
@@ -138,11 +140,12 @@ def test_background_warm_up_runs_once_and_records_its_estimate(monkeypatch, tmp_
     )
     monkeypatch.setattr(warm, "_WARM", warm._Warm())
     monkeypatch.setattr(warm, "FIRST_PAGE_GRACE_S", 0.0)  # nobody draws a page here
+    monkeypatch.setattr(warm_pages, "warm_pages", lambda dataset: calls.append("pages") or [])
     assert warm.start_warm_up() is True
     assert warm.start_warm_up() is False
     state = warm.warm_up_state()
     assert state.done.wait(30) and state.error is None
-    assert calls == ["bundled"]
+    assert calls == ["bundled", "pages"]  # the first page, then the other pages
     assert 0 <= warm.first_page_estimate_s() < 30
     assert (tmp_path / warm.WARM_FILE).exists()
 

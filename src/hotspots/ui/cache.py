@@ -543,7 +543,6 @@ def warm_up(
     import streamlit_folium  # type: ignore[import-untyped]  # noqa: F401
 
     from hotspots.present.maps import build_map
-    from hotspots.ui import hotspot_controls  # noqa: F401  # the page's widgets: its imports
 
     # one map drawn: the streets clipped to BCP, reprojected and labelled are kept for
     # every later map on the same street layer (Hotspot map, Seasonal, Ward view)
@@ -554,7 +553,4 @@ def warm_up(
         _compute("hotspot_view", path, version, f, other)
         _hotspot_page(path, version, dataset, f, other, "none", k)
     lap("other methods")
-    from hotspots.ui.warm_pages import warm_pages
-
-    steps.extend(warm_pages(dataset, path, version, f, k))  # Seasonal, Ward view, Patrol
     return steps

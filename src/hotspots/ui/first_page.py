@@ -37,9 +37,7 @@ def _code_fingerprint() -> str:
     """Size and modification time of every module of the ``hotspots`` package, hashed."""
     import pandas as pd
 
-    import hotspots
-
-    root = Path(hotspots.__file__).resolve().parent
+    root = Path(__file__).resolve().parents[1]  # the hotspots package
     h = hashlib.sha256(f"{sys.version}|{pd.__version__}".encode())
     for p in sorted(root.rglob("*.py")):
         st = p.stat()

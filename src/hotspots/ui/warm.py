@@ -115,8 +115,10 @@ def _run(dataset: str) -> None:
 
     try:
         from hotspots.ui.cache import warm_up
+        from hotspots.ui.warm_pages import warm_pages
 
         _WARM.steps = warm_up(dataset, on_first_page=first_page)
+        _WARM.steps = [*(_WARM.steps or ()), *warm_pages(dataset)]  # Seasonal, Ward, Patrol
     except Exception as exc:  # a page will meet the same error and show it to the person
         _WARM.error = f"{type(exc).__name__}: {exc}"
     finally:

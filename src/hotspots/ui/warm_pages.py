@@ -1,7 +1,7 @@
 """The warm-up's second half: the default views of the pages after the Overview.
 
 :func:`hotspots.ui.cache.warm_up` fills the Overview's values first (the first page),
-then the Hotspot map's; :func:`warm_pages` then computes, into the same shared caches
+then the Hotspot map's; :func:`warm_pages`, run next by :mod:`hotspots.ui.warm`, computes, into the same shared caches
 and with the same keys the pages use on their first run with no link parameters:
 
 - the Hotspot map: each method's map drawn once (its density image or Gi* grid layer is
@@ -25,8 +25,9 @@ import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from hotspots.present import views
+    import pandas as pd
 
+    from hotspots.present import views
 __all__ = ["DEFAULT_WARD", "PATROL_DEFAULTS", "seasonal_defaults", "warm_pages"]
 
 #: Ward view's ward before anyone picks one (Bournemouth Central).
@@ -38,6 +39,7 @@ SEASONAL_TARGET = "town-centre"
 SEASONAL_BUFFER_M = 400
 #: Modules the later pages import that nothing earlier in the warm-up does.
 PAGE_MODULES = (
+    "hotspots.ui.hotspot_controls",
     "hotspots.present.change_map",
     "hotspots.ui.seasonal_controls",
     "hotspots.present.ward_page",
@@ -46,7 +48,7 @@ PAGE_MODULES = (
 )
 
 
-def seasonal_defaults(records) -> tuple[views.Filters, dict] | None:
+def seasonal_defaults(records: pd.DataFrame) -> tuple[views.Filters, dict] | None:
     """(filters, ``seasonal_view`` parameters) of the Seasonal page's first run, or None.
 
     None when the page would show no evaluation on its defaults (fewer than two months,
@@ -83,22 +85,24 @@ def seasonal_defaults(records) -> tuple[views.Filters, dict] | None:
     return filters, params
 
 
-def warm_pages(
-    dataset: str,
-    path: str,
-    version: str,
-    filters: views.Filters,
-    suppress_below: int | None,
-) -> list[tuple[str, float]]:
+def warm_pages(dataset: str = "bundled") -> list[tuple[str, float]]:
     """Compute the other pages' default views into the shared caches; ``(step, seconds)`` pairs.
 
-    ``filters``: every page's default filters; ``suppress_below``: the Hotspot map's,
-    Seasonal comparison's and Patrol planning's default disclosure threshold without
-    sign-in (exact counts).
+    Run after :func:`hotspots.ui.cache.warm_up` (which has the store, its records and the
+    Hotspot map's three default views in the caches already).
     """
     from hotspots.present.disclosure import suppress_below_for
     from hotspots.ui import cache
 
+    store = cache._open(dataset)
+    path, version = str(store.path), store.version
+    records = cache._records(path, version)
+    if not len(records):
+        return []
+    filters = cache._default_filters(records)
+    # the Hotspot map's, Seasonal comparison's and Patrol planning's default disclosure
+    # threshold without sign-in (exact counts)
+    suppress_below = suppress_below_for("local", exact_counts=True)
     steps: list[tuple[str, float]] = []
     t = time.perf_counter()
 
@@ -108,6 +112,8 @@ def warm_pages(
         steps.append((name, now - t))
         t = now
 
+    for module in PAGE_MODULES:  # the pages' own imports, done before anyone opens them
+        importlib.import_module(module)
     # the details panel of each method's first hotspot (the page's picker starts on it)
     from hotspots.present import hotspot_page as hp
 
@@ -132,7 +138,6 @@ def warm_pages(
             )
     lap("hotspot details")
 
-    records = cache._records(path, version)
     seasonal = seasonal_defaults(records)
     if seasonal is not None:
         f, params = seasonal
@@ -149,8 +154,6 @@ def warm_pages(
                 streets=cache._streets(path, version),
                 simulated=bool(records["simulated"].any()), suppress_below=suppress_below,
             )  # fmt: skip
-    for module in PAGE_MODULES:  # the pages' own imports, done before anyone opens them
-        importlib.import_module(module)
     lap("seasonal comparison")
     cache._compute("ward_view", path, version, filters, (("ward", DEFAULT_WARD),))
     # Ward view hides counts under 5 until its toggle is turned off
