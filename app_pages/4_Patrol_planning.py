@@ -9,9 +9,8 @@ from streamlit_folium import st_folium
 
 from hotspots.data import schema as S
 from hotspots.present.charts import coverage_chart
-from hotspots.present.maps import build_map
 from hotspots.ui import state, widgets
-from hotspots.ui.cache import compute, patrol_page_model, street_layer
+from hotspots.ui.cache import compute, patrol_page_model, view_map
 
 if TYPE_CHECKING:
     from hotspots.present.patrol_page import PatrolPage
@@ -77,16 +76,8 @@ if page.time_caption:
 
 left, right = st.columns([3, 2])
 with left:
-    m = build_map(
-        hotspots=pv.places,
-        area=pv.area,
-        height=560,
-        max_labels=50,
-        fit_to_hotspots=True,  # the places, not the whole area: numbers must not pile up
-        suppress_below=k,
-        simulated=bool(records[S.SIMULATED].any()),
-        streets=street_layer(dataset),
-    )
+    # the places, not the whole area: numbers must not pile up (built once, copied)
+    m = view_map("patrol_view", dataset, filters, k, **plan)
     st_folium(m, height=560, use_container_width=True, returned_objects=[], key="patrol-map")
 with right:
     st.header("Ranked places")

@@ -39,3 +39,17 @@ def test_each_run_gets_a_copy_that_draws_as_a_fresh_map(method):
     assert _drawn(second) == drawn  # the first one drawn changed nothing shared
     cache._hotspot_map_built.clear()
     assert _drawn(cache._hotspot_map(*args)) == drawn  # a map built afresh draws the same
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "params"), [("ward_view", {"ward": "E05012653"}),
+                                              ("patrol_view", {"top_n": 10})])  # fmt: skip
+def test_ward_and_patrol_maps_are_copies_that_draw_as_a_fresh_map(name, params):
+    store = cache.get_store("bundled")
+    f = cache._default_filters(cache._records(str(store.path), store.version))
+    first, second = (cache.view_map(name, "bundled", f, 5, **params) for _ in range(2))
+    assert first is not second
+    drawn = _drawn(first)
+    assert _drawn(second) == drawn
+    cache._view_map.clear()
+    assert _drawn(cache.view_map(name, "bundled", f, 5, **params)) == drawn

@@ -96,13 +96,14 @@ def test_later_pages_after_warm_up_compute_no_default_view_again(
     monkeypatch,
 ):
     """Seasonal comparison, Ward view and Patrol planning open on views the warm-up made."""
-    from hotspots.present import exports, reports
+    from hotspots.present import exports, maps, reports
 
     cache.warm_up("bundled", pages=True)
     steps = warm_pages.warm_pages("bundled")
     counted.clear()
     made = []
-    for mod, name in ((exports, "export_files"), (reports, "ward_report_html")):
+    for mod, name in ((exports, "export_files"), (reports, "ward_report_html"),
+                      (maps, "build_map")):  # fmt: skip
         orig = getattr(mod, name)
         monkeypatch.setattr(mod, name, lambda *a, _o=orig, **k: made.append(1) or _o(*a, **k))
     for page in ("seasonal", "ward", "patrol"):
@@ -111,7 +112,7 @@ def test_later_pages_after_warm_up_compute_no_default_view_again(
     assert {n: c for n, c in counted.items() if c} == {}
     recs, _ = cache.load_records("bundled")
     assert warm_pages.seasonal_defaults(recs) is not None  # the bundled data get a verdict
-    assert made == []  # the ward report and the patrol downloads are warmed too
+    assert made == []  # the ward report, the patrol downloads and both maps are warmed too
     # the warm-up's steps name every page it warmed, in order
     assert [n for n, _ in steps] == [
         "hotspot details", "seasonal comparison", "ward view", "patrol planning",

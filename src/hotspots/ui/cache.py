@@ -29,6 +29,7 @@ __all__ = [
     "hotspot_page_model",
     "load_records",
     "patrol_page_model",
+    "view_map",
     "warm_up",
     "whats_new",
 ]
@@ -354,6 +355,39 @@ def patrol_page_model(
     return _patrol_downloads(
         str(store.path), store.version, dataset, filters, tuple(sorted(params.items())),
         suppress_below,
+    )  # fmt: skip
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _view_map(path: str, version: str, name: str, filters: views.Filters, params: tuple,
+              suppress_below: int | None) -> Any:  # fmt: skip
+    from hotspots.present.maps import build_map
+
+    view = _compute(name, path, version, filters, params)
+    simulated = bool(_records(path, version)["simulated"].any())
+    if name == "ward_view":
+        return build_map(
+            points=None, hotspots=view.hotspots if len(view.hotspots) else None, area=view.area,
+            height=460, suppress_below=suppress_below, simulated=simulated,
+            streets=_streets(path, version),
+        )  # fmt: skip
+    return build_map(  # patrol_view: the places, numbered, fitted to them
+        hotspots=view.places, area=view.area, height=560, max_labels=50, fit_to_hotspots=True,
+        suppress_below=suppress_below, simulated=simulated, streets=_streets(path, version),
+    )  # fmt: skip
+
+
+def view_map(name: str, dataset: str, filters: views.Filters, suppress_below: int | None,
+             **params) -> Any:  # fmt: skip
+    """The map of Ward view (``name="ward_view"``) or Patrol planning (``"patrol_view"``).
+
+    Built once per view and disclosure threshold and handed out as a deep copy, as
+    :func:`hotspot_map` does (``st_folium`` changes the map it draws).
+    """
+    store = get_store(dataset)
+    return copy.deepcopy(
+        _view_map(str(store.path), store.version, name, filters, tuple(sorted(params.items())),
+                  suppress_below),
     )  # fmt: skip
 
 

@@ -9,8 +9,8 @@ and with the same keys the pages use on their first run with no link parameters:
   default), so a method switch finds them ready;
 - Seasonal comparison: the default evaluation (``seasonal_view``) of the intervention
   register's default windows, town centre, 400 m ring, the rest of BCP as control;
-- Ward view: the default ward's view and its one-page report (HTML and PDF);
-- Patrol planning: the top 10 cells of 150 m and their downloads (files and the
+- Ward view: the default ward's view, map and one-page report (HTML and PDF);
+- Patrol planning: the top 10 cells of 150 m, their map and downloads (files and the
   patrol sheet).
 
 Each default here mirrors the page's own widget default (``state.init`` in
@@ -155,14 +155,15 @@ def warm_pages(dataset: str = "bundled") -> list[tuple[str, float]]:
                 simulated=bool(records["simulated"].any()), suppress_below=suppress_below,
             )  # fmt: skip
     lap("seasonal comparison")
-    cache._compute("ward_view", path, version, filters, (("ward", DEFAULT_WARD),))
+    ward, ward_k = (("ward", DEFAULT_WARD),), suppress_below_for("local", exact_counts=False)
+    cache._compute("ward_view", path, version, filters, ward)
     # Ward view hides counts under 5 until its toggle is turned off
-    cache._ward_report_files(
-        path, version, filters, DEFAULT_WARD, suppress_below_for("local", exact_counts=False),
-    )  # fmt: skip
+    cache._view_map(path, version, "ward_view", filters, ward, ward_k)
+    cache._ward_report_files(path, version, filters, DEFAULT_WARD, ward_k)
     lap("ward view")
     patrol = tuple(sorted(PATROL_DEFAULTS.items()))
     cache._compute("patrol_view", path, version, filters, patrol)
+    cache._view_map(path, version, "patrol_view", filters, patrol, suppress_below)
     # Patrol planning shows exact counts until its toggle is turned on
     cache._patrol_downloads(path, version, dataset, filters, patrol, suppress_below)
     lap("patrol planning")
