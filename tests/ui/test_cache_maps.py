@@ -53,3 +53,17 @@ def test_ward_and_patrol_maps_are_copies_that_draw_as_a_fresh_map(name, params):
     assert _drawn(second) == drawn
     cache._view_map.clear()
     assert _drawn(cache.view_map(name, "bundled", f, 5, **params)) == drawn
+
+
+@pytest.mark.slow
+def test_the_seasonal_change_map_is_a_copy_that_draws_as_a_fresh_map():
+    from hotspots.ui.warm_pages import seasonal_defaults
+
+    recs, _ = cache.load_records("bundled")
+    f, params = seasonal_defaults(recs)
+    first, second = (cache.change_map("bundled", f, None, **params) for _ in range(2))
+    assert first is not None and first is not second
+    drawn = _drawn(first)
+    assert _drawn(second) == drawn
+    cache._change_map.clear()
+    assert _drawn(cache.change_map("bundled", f, None, **params)) == drawn

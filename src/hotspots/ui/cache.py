@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DATASET_LABELS",
+    "change_map",
     "compute",
     "filtered",
     "get_store",
@@ -388,6 +389,38 @@ def view_map(name: str, dataset: str, filters: views.Filters, suppress_below: in
     return copy.deepcopy(
         _view_map(str(store.path), store.version, name, filters, tuple(sorted(params.items())),
                   suppress_below),
+    )  # fmt: skip
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _change_map(path: str, version: str, filters: views.Filters, params: tuple,
+                suppress_below: int | None) -> Any:  # fmt: skip
+    from hotspots.data.areas import resolve_area
+    from hotspots.present.change_map import change_map
+    from hotspots.present.seasonal_page import seasonal_page
+
+    sv = _compute("seasonal_view", path, version, filters, params)
+    change = seasonal_page(sv, suppress_below=suppress_below).change
+    if change is None or not change.show_map:
+        return None
+    return change_map(
+        change.hotspots, area=resolve_area(dict(params)["target"]),
+        streets=_streets(path, version), simulated=bool(_records(path, version)["simulated"].any()),
+        suppress_below=suppress_below,
+    )  # fmt: skip
+
+
+def change_map(dataset: str, filters: views.Filters, suppress_below: int | None, **params) -> Any:
+    """Seasonal comparison's change map for ``views.seasonal_view(**params)`` (a deep copy).
+
+    Built once per view and disclosure threshold (``st_folium`` changes the map it
+    draws, so each run gets a copy, as :func:`hotspot_map` does). None when the page
+    shows no change map.
+    """
+    store = get_store(dataset)
+    return copy.deepcopy(
+        _change_map(str(store.path), store.version, filters, tuple(sorted(params.items())),
+                    suppress_below),
     )  # fmt: skip
 
 

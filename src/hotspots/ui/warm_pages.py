@@ -141,19 +141,9 @@ def warm_pages(dataset: str = "bundled") -> list[tuple[str, float]]:
     seasonal = seasonal_defaults(records)
     if seasonal is not None:
         f, params = seasonal
-        sv = cache._compute("seasonal_view", path, version, f, tuple(sorted(params.items())))
-        # one change map drawn, as the page draws it: its first drawing costs about 3x a later one
-        from hotspots.data.areas import resolve_area
-        from hotspots.present.change_map import change_map
-        from hotspots.present.seasonal_page import seasonal_page
-
-        change = seasonal_page(sv, suppress_below=suppress_below).change
-        if change is not None and change.show_map:
-            change_map(
-                change.hotspots, area=resolve_area(params["target"]),
-                streets=cache._streets(path, version),
-                simulated=bool(records["simulated"].any()), suppress_below=suppress_below,
-            )  # fmt: skip
+        cache._compute("seasonal_view", path, version, f, tuple(sorted(params.items())))
+        # its change map, as the page draws it (built once, handed out as copies)
+        cache._change_map(path, version, f, tuple(sorted(params.items())), suppress_below)
     lap("seasonal comparison")
     ward, ward_k = (("ward", DEFAULT_WARD),), suppress_below_for("local", exact_counts=False)
     cache._compute("ward_view", path, version, filters, ward)
