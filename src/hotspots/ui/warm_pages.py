@@ -70,8 +70,9 @@ def seasonal_defaults(records: pd.DataFrame) -> tuple[views.Filters, dict] | Non
     dw = default_windows(records)
     choice = default_evaluation(months, load_interventions())
     before, after = (choice.before, choice.after) if choice is not None else (dw.a, dw.b)
-    w_before = make_window(tuple(sorted((before.start, before.end))))
-    w_after = make_window(tuple(sorted((after.start, after.end))))
+    # as the page: each window's two months in order
+    w_before = make_window((min(before.start, before.end), max(before.start, before.end)))
+    w_after = make_window((min(after.start, after.end), max(after.start, after.end)))
     if no_verdict(check_windows(w_before, w_after, months))[1]:
         return None
     filters = views.Filters(dw.b.start, dw.b.end)
@@ -118,15 +119,15 @@ def warm_pages(dataset: str = "bundled") -> list[tuple[str, float]]:
     from hotspots.present import hotspot_page as hp
 
     for method in ("dbscan", "kde", "gistar"):
-        params = tuple(sorted({**cache.HOTSPOT_DEFAULTS, "method": method}.items()))
-        view = cache._compute("hotspot_view", path, version, filters, params)
+        hot = tuple(sorted({**cache.HOTSPOT_DEFAULTS, "method": method}.items()))
+        view = cache._compute("hotspot_view", path, version, filters, hot)
         # the page's map drawn once and rendered to HTML as st_folium does: each method's
         # layers (density image, Gi* grid) are drawn once and kept for later maps
         cache._hotspot_map(
-            path, version, filters, params, tuple(cache.HOTSPOT_DEFAULTS["layers"]), "auto",
+            path, version, filters, hot, tuple(cache.HOTSPOT_DEFAULTS["layers"]), "auto",
             suppress_below, 620,
         ).get_root().render()  # fmt: skip
-        page = cache._hotspot_page(path, version, dataset, filters, params, "none", suppress_below)
+        page = cache._hotspot_page(path, version, dataset, filters, hot, "none", suppress_below)
         if page.picker:
             row = hp.hotspot_row(view.hotspots, next(iter(page.picker)))
             cache._compute(
