@@ -10,14 +10,14 @@ from streamlit_folium import st_folium
 from hotspots.comparison.interventions import check_windows
 from hotspots.comparison.windows import dataset_months, default_windows
 from hotspots.present.charts import yearly_chart
-from hotspots.present.seasonal_page import (
-    no_verdict,
-    partnership_tables,
-    seasonal_page,
-    windows_caption,
-)
+from hotspots.present.seasonal_page import no_verdict, windows_caption
 from hotspots.ui import widgets
-from hotspots.ui.cache import change_map, compute
+from hotspots.ui.cache import (
+    change_map,
+    compute,
+    partnership_tables,
+    seasonal_page_model,
+)
 from hotspots.ui.seasonal_controls import add_intervention_form, seasonal_controls
 
 st.set_page_config(page_title="Seasonal comparison · Safer BCP", page_icon="📅", layout="wide")
@@ -59,7 +59,7 @@ try:
 except Exception as exc:
     widgets.show_error(exc)
 if sv is not None:
-    page = seasonal_page(sv, suppress_below=k)
+    page = seasonal_page_model(dataset, filters, k, **evaluation)  # cached view-model
     st.header(page.heading)
     st.markdown(page.description)
     for note in page.notes:
@@ -119,7 +119,7 @@ if sv is not None:
 add_intervention_form()
 
 st.header("The partnership's tables")
-tabs = partnership_tables(records, k)
+tabs = partnership_tables(dataset, k)  # cached per dataset version
 for tab_el, t in zip(st.tabs([t.tab for t in tabs]), tabs, strict=True):
     with tab_el:
         if t.table is None:

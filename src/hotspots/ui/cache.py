@@ -29,7 +29,9 @@ __all__ = [
     "get_store",
     "hotspot_page_model",
     "load_records",
+    "partnership_tables",
     "patrol_page_model",
+    "seasonal_page_model",
     "view_map",
     "warm_up",
     "whats_new",
@@ -397,10 +399,8 @@ def _change_map(path: str, version: str, filters: views.Filters, params: tuple,
                 suppress_below: int | None) -> Any:  # fmt: skip
     from hotspots.data.areas import resolve_area
     from hotspots.present.change_map import change_map
-    from hotspots.present.seasonal_page import seasonal_page
 
-    sv = _compute("seasonal_view", path, version, filters, params)
-    change = seasonal_page(sv, suppress_below=suppress_below).change
+    change = _seasonal_page(path, version, filters, params, suppress_below).change
     if change is None or not change.show_map:
         return None
     return change_map(
@@ -422,6 +422,36 @@ def change_map(dataset: str, filters: views.Filters, suppress_below: int | None,
         _change_map(str(store.path), store.version, filters, tuple(sorted(params.items())),
                     suppress_below),
     )  # fmt: skip
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _seasonal_page(path: str, version: str, filters: views.Filters, params: tuple,
+                   suppress_below: int | None) -> Any:  # fmt: skip
+    from hotspots.present.seasonal_page import seasonal_page
+
+    sv = _compute("seasonal_view", path, version, filters, params)
+    return seasonal_page(sv, suppress_below=suppress_below)
+
+
+def seasonal_page_model(dataset: str, filters: views.Filters, suppress_below: int | None,
+                        **params) -> Any:  # fmt: skip
+    """:func:`hotspots.present.seasonal_page.seasonal_page` of ``seasonal_view(**params)``, cached."""
+    store = get_store(dataset)
+    return _seasonal_page(str(store.path), store.version, filters, tuple(sorted(params.items())),
+                          suppress_below)  # fmt: skip
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _partnership_tables(path: str, version: str, suppress_below: int | None) -> tuple:
+    from hotspots.present.seasonal_page import partnership_tables as build
+
+    return build(_records(path, version), suppress_below)
+
+
+def partnership_tables(dataset: str, suppress_below: int | None) -> tuple:
+    """Seasonal comparison's partnership tables of the whole dataset, once per version."""
+    store = get_store(dataset)
+    return _partnership_tables(str(store.path), store.version, suppress_below)
 
 
 # --- per-hotspot change and the PCG pack (Hotspot map page) ------------------------------

@@ -145,6 +145,7 @@ def warm_pages(dataset: str = "bundled") -> list[tuple[str, float]]:
         cache._compute("seasonal_view", path, version, f, tuple(sorted(params.items())))
         # its change map, as the page draws it (built once, handed out as copies)
         cache._change_map(path, version, f, tuple(sorted(params.items())), suppress_below)
+    cache._partnership_tables(path, version, suppress_below)
     lap("seasonal comparison")
     ward, ward_k = (("ward", DEFAULT_WARD),), suppress_below_for("local", exact_counts=False)
     cache._compute("ward_view", path, version, filters, ward)
