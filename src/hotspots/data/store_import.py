@@ -25,7 +25,6 @@ import pyarrow.parquet as pq
 
 from hotspots.data import audit
 from hotspots.data import schema as S
-from hotspots.data.ingest import ReadResult, expand_inputs, read_items
 from hotspots.data.store_layout import (
     FORMAT_VERSION,
     STORE_SCHEMA,
@@ -51,6 +50,8 @@ from hotspots.errors import InputError
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
+
+    from hotspots.data.ingest import ReadResult
 
 __all__ = ["BATCH_BYTES", "KEEP_CHOICES", "KEEP_MARGIN_M", "StoreImport"]
 
@@ -185,6 +186,10 @@ class StoreImport(StoreFiles):
         :class:`~hotspots.errors.ShrinkRefusedError` and changes nothing, unless
         ``replace_smaller`` (or ``replace``) asks for it.
         """
+        # the readers (pyproj, every file format) only when importing: a store that is
+        # only read (``hotspots detect``) never loads them
+        from hotspots.data.ingest import expand_inputs, read_items
+
         if keep not in KEEP_CHOICES:
             raise InputError("keep", keep, "one of " + ", ".join(KEEP_CHOICES))
         items = expand_inputs(paths, labels)
