@@ -67,11 +67,17 @@ def test_nearest_match_ckdtree(seed, k):
     rng = np.random.default_rng(seed)
     pts = _police_like(rng, 2500)
     centres = np.r_[pts[:300], _police_like(rng, 300), [[-5e6, 3e7]]]
-    d, i = PointGrid(pts).query(centres, k=k)
-    rd, ri = cKDTree(pts).query(centres, k=k)
-    assert d.shape == rd.shape
-    np.testing.assert_array_equal(i, ri)
-    np.testing.assert_array_equal(d, rd)  # the same float: sqrt of the same sum
+    # many centres: the grid search; a few: every point compared (both paths)
+    for few in (centres, centres[-20:]):
+        d, i = PointGrid(pts).query(few, k=k)
+        rd, ri = cKDTree(pts).query(few, k=k)
+        assert d.shape == rd.shape
+        np.testing.assert_array_equal(i, ri)
+        np.testing.assert_array_equal(d, rd)  # the same float: sqrt of the same sum
+        d, i = PointGrid(pts).query(few, k=k, distance_upper_bound=150.0)
+        rd, ri = cKDTree(pts).query(few, k=k, distance_upper_bound=150.0)
+        np.testing.assert_array_equal(i, ri)
+        np.testing.assert_array_equal(d, rd)
 
 
 def test_nearest_single_point_upper_bound_and_too_few():

@@ -19,8 +19,8 @@ at most 1.5 s), so the detect path uses these instead:
 
 Cost: a radius search buckets the points in cells of side ``r`` and checks the 3 x 3 cells
 around each centre, O(n log n + hits); a k-nearest search uses cells holding about ``k``
-points each and widens the block of cells until the k-th distance is inside it (Bentley
-1975), falling back to all points for centres far from every point.
+points each and widens the block of cells until the k-th distance is inside it, falling
+back to all points for centres far from every point (and for a few centres at once).
 
 References
 ----------
@@ -39,9 +39,9 @@ __all__ = ["PointGrid", "connected_components"]
 # a cell a little wider than the radius: rounding in (x - x0) / s can never put two points
 # within r of each other more than one cell apart
 _WIDEN = 1.0 + 1e-6
-# past this many cells per side of the search block, the remaining centres are compared
-# with every point (they are far from all of them)
-_MAX_RING = 16
+# past this many cells each side of its own, a centre is compared with every point (it is
+# far from all of them)
+_MAX_RING = 4
 # candidate pairs handled at once by the all-points fallback
 _CHUNK = 1 << 22
 
@@ -221,7 +221,7 @@ class PointGrid:
         idx = np.full((m, k), n, dtype=np.int64)
         kk = min(k, n)
         if m and kk:
-            self._nearest(q[:, 0], q[:, 1], kk, dist, idx)
+            self._nearest(q[:, 0], q[:, 1], kk, dist, idx, float(distance_upper_bound))
             beyond = ~(dist < distance_upper_bound)
             dist[beyond] = np.inf
             idx[beyond] = n
@@ -231,12 +231,26 @@ class PointGrid:
             return dist[0], idx[0]
         return dist, idx
 
-    def _nearest(self, qx, qy, kk: int, dist: np.ndarray, idx: np.ndarray) -> None:
-        """Fill the first ``kk`` columns of ``dist`` / ``idx`` with the kk nearest points."""
+    def _nearest(
+        self,
+        qx,
+        qy,
+        kk: int,
+        dist: np.ndarray,
+        idx: np.ndarray,
+        bound: float = np.inf,
+    ) -> None:
+        """Fill the first ``kk`` columns of ``dist`` / ``idx`` with the kk nearest points.
+
+        Those at ``bound`` or beyond may be left out (the caller drops them).
+        """
         ext = np.maximum(self._hi - self._lo, 0.0)
         area = float(ext[0] * ext[1]) or float(max(ext.max(), 1.0)) ** 2
         s = float(np.sqrt(area * kk / self.n)) or 1.0  # about kk points a cell
         todo = np.arange(len(qx))
+        if len(qx) * self.n <= _CHUNK // 16:  # a few centres: all points at once is quicker
+            self._brute(qx, qy, kk, todo, dist, idx)
+            return
         ring = 1
         while len(todo) and ring <= _MAX_RING and self._fits(s):
             tx, ty = qx[todo], qy[todo]
@@ -256,25 +270,35 @@ class PointGrid:
             kth = np.full(len(todo), np.inf)
             full = cnt >= kk
             kth[full] = d2[start[:-1][full] + kk - 1]
-            done = full & (kth < g2)
-            rows = np.flatnonzero(done)
-            if len(rows):
-                take = start[rows][:, None] + np.arange(kk)
-                dist[todo[rows], :kk] = np.sqrt(d2[take])
-                idx[todo[rows], :kk] = j[take]
+            # found: the k-th is inside the block, or the block holds everything below bound
+            done = (full & (kth < g2)) | (g > bound)
+            for have in np.unique(np.minimum(cnt[done], kk)).tolist():
+                rows = np.flatnonzero(done & (np.minimum(cnt, kk) == have))
+                take = start[rows][:, None] + np.arange(have)
+                dist[todo[rows], :have] = np.sqrt(d2[take])
+                idx[todo[rows], :have] = j[take]
             todo = todo[~done]
             ring *= 2
         if len(todo):  # far from every point: compare with all of them
-            tx, ty = qx[todo], qy[todo]
-            step = max(1, _CHUNK // self.n)
-            for a in range(0, len(todo), step):
-                rows = np.arange(a, min(a + step, len(todo)))
-                dx = self._x[None, :] - tx[rows, None]
-                dy = self._y[None, :] - ty[rows, None]
-                d2 = dx * dx + dy * dy
-                o = np.argsort(d2, axis=1, kind="stable")[:, :kk]  # ties: lower index first
-                dist[todo[rows], :kk] = np.sqrt(np.take_along_axis(d2, o, axis=1))
-                idx[todo[rows], :kk] = o
+            self._brute(qx[todo], qy[todo], kk, todo, dist, idx)
+
+    def _brute(self, tx, ty, kk: int, rows: np.ndarray, dist: np.ndarray, idx: np.ndarray) -> None:
+        """The kk nearest by comparing each centre with every point (ties: lower index first)."""
+        step = max(1, _CHUNK // self.n)
+        for a in range(0, len(tx), step):
+            sl = slice(a, min(a + step, len(tx)))
+            dx = self._x[None, :] - tx[sl, None]
+            dy = self._y[None, :] - ty[sl, None]
+            d2 = dx * dx + dy * dy
+            kth = np.partition(d2, kk - 1, axis=1)[:, kk - 1]
+            r, j = np.nonzero(d2 <= kth[:, None])  # the kk nearest, and any tied with the k-th
+            dd = d2[r, j]
+            o = np.lexsort((j, dd, r))
+            r, j, dd = r[o], j[o], dd[o]
+            first = np.searchsorted(r, np.arange(sl.stop - sl.start))
+            take = first[:, None] + np.arange(kk)
+            dist[rows[sl], :kk] = np.sqrt(dd[take])
+            idx[rows[sl], :kk] = j[take]
 
 
 def connected_components(n: int, a: np.ndarray, b: np.ndarray) -> tuple[int, np.ndarray]:
