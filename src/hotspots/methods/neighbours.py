@@ -246,7 +246,15 @@ class PointGrid:
         """
         ext = np.maximum(self._hi - self._lo, 0.0)
         area = float(ext[0] * ext[1]) or float(max(ext.max(), 1.0)) ** 2
-        s = float(np.sqrt(area * kk / self.n)) or 1.0  # about kk points a cell
+        s = float(np.sqrt(area * kk / self.n)) or 1.0  # about kk points a cell, if uniform
+        if self._fits(s):
+            # police.uk points crowd into town centres: size the cells for the cell a typical
+            # point sits in (about kk of them), not for the average over the whole extent
+            keys = self._grid(s)[1]
+            _, run = np.unique(keys, return_counts=True)
+            typical = float(np.median(np.repeat(run, run)))
+            if typical > kk:
+                s *= float(np.sqrt(kk / typical)) * 0.5  # measured: fastest of 1, 0.7, 0.5, 0.35
         todo = np.arange(len(qx))
         if len(qx) * self.n <= _CHUNK // 16:  # a few centres: all points at once is quicker
             self._brute(qx, qy, kk, todo, dist, idx)
