@@ -429,7 +429,7 @@ def _poisson_sf(k: np.ndarray, mean: np.ndarray) -> np.ndarray:
         series = pos & (x < a + 1.0)
         if series.any():
             aa, xx = a[series], x[series]
-            log_front = -xx + aa * np.log(xx) - _LGAMMA(aa + 1.0).astype("float64")
+            log_front = -xx + aa * np.log(xx) - np.asarray(_LGAMMA(aa + 1.0), dtype="float64")
             term = np.ones(aa.shape)
             total = np.ones(aa.shape)
             n = 0
@@ -443,7 +443,7 @@ def _poisson_sf(k: np.ndarray, mean: np.ndarray) -> np.ndarray:
         cdf = pos & ~series
         if cdf.any():
             kk, xx = k[cdf], x[cdf]
-            term = np.exp(-xx + kk * np.log(xx) - _LGAMMA(kk + 1.0).astype("float64"))
+            term = np.exp(-xx + kk * np.log(xx) - np.asarray(_LGAMMA(kk + 1.0), dtype="float64"))
             total = term.copy()
             j = kk.copy()
             while True:
