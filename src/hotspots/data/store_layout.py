@@ -286,8 +286,23 @@ def encode_table(frame: pd.DataFrame) -> pa.Table:
     text_schema = STORE_SCHEMA.set(1, pa.field(S.CRIME_ID, pa.string()))
     cols = [t.column(f.name).cast(f.type) for f in text_schema]
     t = pa.Table.from_arrays(cols, schema=text_schema)
-    same = pc.fill_null(pc.equal(t.column(S.RECORD_ID), _derived_record_id(t)), False)
-    rid = pc.if_else(same, pa.scalar(None, pa.string()), t.column(S.RECORD_ID))
+    rid = _flat(t.column(S.RECORD_ID))
+    cid = _flat(t.column(S.CRIME_ID))
+    # derived where it equals the Crime ID, or (no Crime ID) file#row: the text built only
+    # for the rows without one, never a copy of every ID
+    same = pc.fill_null(pc.equal(rid, cid), False).to_numpy(zero_copy_only=False)
+    if cid.null_count:
+        missing = cid.is_null()
+        same[missing.to_numpy(zero_copy_only=False)] = pc.fill_null(
+            pc.equal(
+                rid.filter(missing),
+                _derived_record_id(
+                    t.select([S.CRIME_ID, S.SOURCE_FILE, S.SOURCE_ROW]).filter(missing)
+                ),
+            ),
+            False,
+        ).to_numpy(zero_copy_only=False)
+    rid = pc.if_else(pa.array(same), pa.scalar(None, pa.string()), rid)
     t = t.set_column(0, S.RECORD_ID, rid)
     return t.set_column(1, S.CRIME_ID, pack_crime_ids(t.column(S.CRIME_ID)))
 
