@@ -501,7 +501,9 @@ class StoreImport(StoreFiles):
             m_code, m_names = pd.factorize(new[S.MONTH], sort=True)
             rows = np.bincount(f_code, minlength=len(f_names))
             sim = np.bincount(
-                f_code, weights=new[S.SIMULATED].to_numpy(bool), minlength=len(f_names)
+                f_code,
+                weights=new[S.SIMULATED].to_numpy(bool),
+                minlength=len(f_names),
             )
             first = np.full(len(f_names), len(new), dtype=np.int64)
             np.minimum.at(first, f_code, np.arange(len(new)))

@@ -297,7 +297,7 @@ def encode_table(frame: pd.DataFrame) -> pa.Table:
             pc.equal(
                 rid.filter(missing),
                 _derived_record_id(
-                    t.select([S.CRIME_ID, S.SOURCE_FILE, S.SOURCE_ROW]).filter(missing)
+                    t.select([S.CRIME_ID, S.SOURCE_FILE, S.SOURCE_ROW]).filter(missing),
                 ),
             ),
             False,
