@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 
 from hotspots.data import ingest
+from hotspots.data import schema as S
 from hotspots.data.ingest import read_inputs
 
 PU = Path(__file__).resolve().parents[2] / "geodata" / "police_uk"
@@ -181,3 +182,56 @@ def test_quoted_newline_and_other_column_order_go_file_by_file(problem_folder, m
     fast, slow, batched = _both([problem_folder], monkeypatch)
     assert not batched
     _same(fast, slow)
+
+
+def test_a_later_batch_finds_the_crime_ids_an_earlier_batch_of_the_import_wrote(
+    tmp_path,
+    monkeypatch,
+):
+    """Batches after the first look IDs up in the import's own prefix index, not the files.
+
+    February's file carries three of January's Crime IDs (duplicates, whatever the month)
+    and two that share the first 16 hex digits (the indexed 8 bytes) of a January ID but
+    differ after them (not duplicates): one file a batch must find what one batch finds.
+    """
+    import hotspots.data.store_import as store_import
+    from hotspots.data.store import Store
+
+    jan, feb = _lines("2024-01-dorset-street.csv"), _lines("2024-02-dorset-street.csv")
+    jan_ids = [next(csv.reader([r]))[0] for r in jan[1:] if not r.startswith(",")]
+    edited = []
+    k = 0
+    for line in feb[1:]:
+        f = next(csv.reader([line]))
+        if f[0] and k < 5:
+            src = jan_ids[10 * k]
+            flip = "0" if src[-1] != "0" else "1"
+            f[0] = src if k < 3 else src[:-1] + flip  # k >= 3: same prefix, another ID
+            k += 1
+        out = io.StringIO()
+        csv.writer(out, lineterminator="").writerow(f)
+        edited.append(out.getvalue())
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.csv").write_text("\n".join(jan) + "\n", encoding="utf-8")
+    (src / "b.csv").write_text("\n".join([feb[0], *edited]) + "\n", encoding="utf-8")
+    one = Store(tmp_path / "one").ingest(src, keep="all").report
+    monkeypatch.setattr(store_import, "BATCH_BYTES", 1)  # one file a batch
+    found = []
+    real = store_import._ImportedIds.maybe
+
+    def spy(self, ids):
+        out = real(self, ids)
+        found.append(int(out.sum()))
+        return out
+
+    monkeypatch.setattr(store_import._ImportedIds, "maybe", spy)
+    many_store = Store(tmp_path / "many")
+    many = many_store.ingest(src, keep="all").report
+    assert any("2 batches" in n for n in many.notices)
+    assert one.reconciles and many.reconciles
+    assert found == [5]  # the index answered for January: 3 duplicates, 2 shared prefixes
+    assert one.rows_duplicate == many.rows_duplicate == 3
+    assert one.rows_accepted == many.rows_accepted
+    stored = set(many_store.records()[S.CRIME_ID].dropna())
+    assert {jan_ids[30][:-1] + ("0" if jan_ids[30][-1] != "0" else "1")} <= stored

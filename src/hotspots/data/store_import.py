@@ -31,6 +31,7 @@ from hotspots.data.store_layout import (
     STORE_SCHEMA,
     StoreFiles,
     encode_table,
+    fixed_rows,
     new_month_path,
     pack_crime_ids,
     packed_layout,
@@ -140,6 +141,67 @@ def _stored_table(path: Path) -> pa.Table:
     return encode_table(to_frame(t))
 
 
+class _ImportedIds:
+    """The Crime IDs one import has written so far, as sorted 8-byte prefixes (8 bytes an ID).
+
+    So a batch's duplicate check does not read back the months earlier batches of the same
+    import wrote (it did: the check grew with the store, batch after batch). A prefix found
+    is only a candidate: the caller reads the months back for those IDs alone. Covers months
+    new to the store (``pre`` are the months it held before the import) whose files hold
+    only rows this import wrote; only police.uk's 32-byte IDs (any other: not covered).
+    """
+
+    def __init__(self, pre: set[str]) -> None:
+        self.pre = pre
+        self.parts: list[np.ndarray] = []  # sorted, sizes shrinking (merged like a log)
+        self.files: set[str] = set()
+        self.months: set[str] = set()
+        self.usable = True
+
+    @staticmethod
+    def _prefixes(ids) -> np.ndarray | None:
+        ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+        ids = ids.drop_null() if ids.null_count else ids
+        if pa.types.is_fixed_size_binary(ids.type):
+            ids = ids.cast(pa.binary())
+        if len(ids) and not pc.all(pc.equal(pc.binary_length(ids), 32)).as_py():
+            return None
+        rows = fixed_rows(ids, 32)
+        return np.ascontiguousarray(rows[:, :8]).view(np.uint64).ravel()
+
+    def add(self, ids, files: set[str], months: set[str]) -> None:
+        """Remember the packed ``ids`` written in ``months`` from ``files``."""
+        self.files |= files
+        self.months |= months
+        p = self._prefixes(ids) if self.usable else None
+        if p is None:
+            self.usable = False
+            self.parts = []
+            return
+        self.parts.append(np.sort(p))
+        while len(self.parts) > 1 and len(self.parts[-2]) <= 2 * len(self.parts[-1]):
+            b, a = self.parts.pop(), self.parts.pop()
+            self.parts.append(np.sort(np.concatenate([a, b]), kind="stable"))  # two runs
+
+    def covers(self, months, exclude: set[str]) -> set[str]:
+        """Which of ``months`` the index answers for (none when a file it holds is excluded)."""
+        if not self.usable or exclude & self.files:
+            return set()
+        return {m for m in months if m in self.months and m not in self.pre}
+
+    def maybe(self, ids) -> np.ndarray:
+        """Per packed ID: whether its prefix was written (a candidate duplicate)."""
+        q = self._prefixes(ids)
+        if q is None:
+            return np.ones(len(ids), dtype=bool)
+        out = np.zeros(len(q), dtype=bool)
+        for part in self.parts:
+            if len(part):
+                at = np.minimum(np.searchsorted(part, q), len(part) - 1)
+                out |= part[at] == q
+        return out
+
+
 def _in_order(t: pa.Table) -> bool:
     """Whether rows are sorted by (month, source file, source row): adjacent rows compared."""
     n = t.num_rows
@@ -220,6 +282,7 @@ class StoreImport(StoreFiles):
             before = man
             replace_asked = replace
             written: list[Path] = []
+            seen = _ImportedIds(set(before["months"]))
             try:
                 for batch in batches:
 
@@ -245,7 +308,7 @@ class StoreImport(StoreFiles):
                     rows_before += result.report.rows_read
                     _apply_keep(result, keep)
                     wipe = replace and result.report.rows_accepted > 0
-                    man = self._merge(result, man, written, replace=wipe)
+                    man = self._merge(result, man, written, replace=wipe, seen=seen)
                     replace = replace and not wipe  # only the first batch with rows wipes
                     if total is None:
                         total = result
@@ -396,7 +459,14 @@ class StoreImport(StoreFiles):
         rep.rows_in_bcp -= int(new.loc[drop, S.IN_BCP].sum())
         result.records = new[~drop].reset_index(drop=True)
 
-    def _merge(self, result: ReadResult, man: dict, written: list[Path], replace: bool) -> dict:
+    def _merge(
+        self,
+        result: ReadResult,
+        man: dict,
+        written: list[Path],
+        replace: bool,
+        seen: _ImportedIds | None = None,
+    ) -> dict:
         """Stage one read result on top of manifest ``man`` (caller holds the lock) and
         return the manifest that would describe the result; nothing is swapped.
 
@@ -436,6 +506,7 @@ class StoreImport(StoreFiles):
                 old_by_month,
                 gone | new_files,
                 new_t.column(S.CRIME_ID),
+                seen,
             )
             if dup.any():
                 self._drop_as_duplicates(result, dup)
@@ -487,6 +558,8 @@ class StoreImport(StoreFiles):
                 continue
             months[month] = self._stage(month, merged, written)
             del merged, part, old
+        if seen is not None:
+            seen.add(new_t.column(S.CRIME_ID), new_files, touched)
 
         files = {k: v for k, v in man["files"].items() if k not in gone | new_files}
         now = datetime.now(UTC).isoformat(timespec="seconds")
@@ -616,6 +689,7 @@ class StoreImport(StoreFiles):
         old_by_month: dict,
         exclude: set[str],
         packed: pa.ChunkedArray | pa.Array | None = None,
+        seen: _ImportedIds | None = None,
     ) -> np.ndarray:
         """Rows of ``new`` whose Crime ID is already stored from another file.
 
@@ -625,7 +699,8 @@ class StoreImport(StoreFiles):
         crime_id and source_file columns (never a Python set of every ID in the store:
         that grew with the store, ~200 bytes an ID). A row repeating an ID inside its own
         file (``record_id`` ``<id>~k``) is not compared: only the ID's first row is.
-        ``packed``: the rows' Crime IDs already packed, if at hand.
+        ``packed``: the rows' Crime IDs already packed, if at hand. ``seen``: the IDs
+        earlier batches of this import wrote (months only they wrote are not read back).
         """
         cid = new[S.CRIME_ID].array
         rid = new[S.RECORD_ID].array
@@ -646,34 +721,55 @@ class StoreImport(StoreFiles):
                 hit |= pc.is_in(ids, value_set=stored.combine_chunks().drop_null()).to_numpy(
                     zero_copy_only=False,
                 )
-        rest = [self.path / rel for m, rel in man["months"].items() if m not in old_by_month]
-        if rest:
-            import duckdb
-
-            con = duckdb.connect()
-            wanted = pa.table({"id": pc.unique(ids)})
-            wanted = wanted.append_column("hex", unpack_crime_ids(wanted.column("id")))
-            con.register("wanted", wanted)
-            excl = sql_list(sorted(exclude)) if exclude else "[]"
-            packed = [f for f in rest if packed_layout(f)]
-            text = [f for f in rest if f not in set(packed)]  # months not yet upgraded
-            for files, key in ((packed, "id"), (text, "hex")):
-                if not files:
-                    continue
-                found = relation_arrow(
-                    con.sql(
-                        f"SELECT DISTINCT {S.CRIME_ID} FROM read_parquet("
-                        f"{sql_list(str(f) for f in files)}, hive_partitioning = false) "
-                        f"WHERE {S.CRIME_ID} IN (SELECT {key} FROM wanted) "
-                        f"AND NOT list_contains({excl}::VARCHAR[], {S.SOURCE_FILE})",
-                    ),
-                )
-                if found.num_rows:
-                    got = found.column(0).combine_chunks()
-                    got = pack_crime_ids(got) if key == "hex" else got.cast(pa.binary())
-                    hit |= pc.is_in(ids, value_set=got).to_numpy(zero_copy_only=False)
+        rest = {m: self.path / rel for m, rel in man["months"].items() if m not in old_by_month}
+        # months only this import wrote (an earlier batch): looked up in its own index of
+        # ID prefixes, and read back only for an ID that index finds (a true duplicate)
+        known = seen.covers(rest, exclude) if seen is not None else set()
+        queries = []
+        if known:
+            maybe = np.flatnonzero(seen.maybe(ids))
+            if len(maybe):
+                queries.append(([rest[m] for m in sorted(known)], maybe))
+        others = [f for m, f in sorted(rest.items()) if m not in known]
+        if others:
+            queries.append((others, np.arange(len(ids))))
+        for files, at in queries:
+            hit[at] |= self._ids_in_files(files, ids.take(pa.array(at)), exclude)
         dup[idx[hit]] = True
         return dup
+
+    @staticmethod
+    def _ids_in_files(files: list[Path], ids: pa.Array, exclude: set[str]) -> np.ndarray:
+        """Which of the packed ``ids`` the month ``files`` hold outside the ``exclude`` files.
+
+        One DuckDB semi-join reading only the crime_id and source_file columns.
+        """
+        import duckdb
+
+        hit = np.zeros(len(ids), dtype=bool)
+        con = duckdb.connect()
+        wanted = pa.table({"id": pc.unique(ids)})
+        wanted = wanted.append_column("hex", unpack_crime_ids(wanted.column("id")))
+        con.register("wanted", wanted)
+        excl = sql_list(sorted(exclude)) if exclude else "[]"
+        packed = [f for f in files if packed_layout(f)]
+        text = [f for f in files if f not in set(packed)]  # months not yet upgraded
+        for group, key in ((packed, "id"), (text, "hex")):
+            if not group:
+                continue
+            found = relation_arrow(
+                con.sql(
+                    f"SELECT DISTINCT {S.CRIME_ID} FROM read_parquet("
+                    f"{sql_list(str(f) for f in group)}, hive_partitioning = false) "
+                    f"WHERE {S.CRIME_ID} IN (SELECT {key} FROM wanted) "
+                    f"AND NOT list_contains({excl}::VARCHAR[], {S.SOURCE_FILE})",
+                ),
+            )
+            if found.num_rows:
+                got = found.column(0).combine_chunks()
+                got = pack_crime_ids(got) if key == "hex" else got.cast(pa.binary())
+                hit |= pc.is_in(ids, value_set=got).to_numpy(zero_copy_only=False)
+        return hit
 
     def _stage(self, month: str, table: pa.Table, written: list[Path]) -> str:
         """Write one month's stored table beside the current files; its relative path."""

@@ -50,6 +50,7 @@ __all__ = [
     "StoreFiles",
     "dataset_path",
     "decode_table",
+    "fixed_rows",
     "known_datasets",
     "pack_crime_ids",
     "packed_layout",
@@ -138,7 +139,7 @@ def _flat(arr) -> pa.Array:
     return arr
 
 
-def _fixed_rows(arr: pa.Array, width: int) -> np.ndarray:
+def fixed_rows(arr: pa.Array, width: int) -> np.ndarray:
     """Return the values of a (large_)string/binary array whose values all have ``width`` bytes,
     as a ``(n, width)`` uint8 array (read from Arrow's buffers, no Python objects).
     """
@@ -171,7 +172,7 @@ def pack_crime_ids(ids) -> pa.Array:
     if k and (pc.binary_length(ids).to_numpy(zero_copy_only=False)[valid] == 64).all():
         # the usual case (police.uk): every ID present is 64 characters long
         present = ids.drop_null() if ids.null_count else ids
-        text = _fixed_rows(present, 64).tobytes()
+        text = fixed_rows(present, 64).tobytes()
         try:
             packed = bytes.fromhex(text.decode("ascii"))
         except (UnicodeDecodeError, ValueError):
@@ -190,7 +191,7 @@ def pack_crime_ids(ids) -> pa.Array:
     hexes = is_hex.to_numpy(zero_copy_only=False)
     hex_idx, other_idx = np.flatnonzero(hexes), np.flatnonzero(~hexes)
     packed = bytes.fromhex(
-        _fixed_rows(ids.take(pa.array(hex_idx, pa.int64())), 64).tobytes().decode(),
+        fixed_rows(ids.take(pa.array(hex_idx, pa.int64())), 64).tobytes().decode(),
     )
     hex_bin = pa.FixedSizeBinaryArray.from_buffers(
         pa.binary(32),
@@ -227,7 +228,7 @@ def unpack_crime_ids(col) -> pa.Array:
     is_packed = valid & (np.nan_to_num(size, nan=0) == 32)
     if n and is_packed.sum() == valid.sum():
         # the usual case: every ID present is packed; nulls keep their place (length 0)
-        digits = _fixed_rows(col.drop_null() if col.null_count else col, 32).tobytes().hex()
+        digits = fixed_rows(col.drop_null() if col.null_count else col, 32).tobytes().hex()
         offsets = np.zeros(n + 1, dtype=np.int32)
         np.cumsum(np.where(valid, 64, 0), out=offsets[1:])
         mask = None if not col.null_count else pa.array(valid).buffers()[1]
@@ -239,7 +240,7 @@ def unpack_crime_ids(col) -> pa.Array:
             col.null_count,
         )
     hex_idx = np.flatnonzero(is_packed)
-    text = _fixed_rows(col.take(pa.array(hex_idx, pa.int64())), 32).tobytes().hex().encode()
+    text = fixed_rows(col.take(pa.array(hex_idx, pa.int64())), 32).tobytes().hex().encode()
     offsets = np.arange(len(hex_idx) + 1, dtype=np.int32) * 64
     hex_txt = pa.StringArray.from_buffers(len(hex_idx), pa.py_buffer(offsets), pa.py_buffer(text))
     if len(hex_idx) == n:
