@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import time
 import uuid
 from datetime import UTC, datetime
@@ -85,15 +86,32 @@ def _return_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
+_MONTH_NAME = re.compile(r"(\d{4}-\d{2})-[^/\\!]*$")
+
+
+def _month_of(item) -> str | None:
+    """The month a police.uk file's name starts with (``2024-01-dorset-street.csv``), if any."""
+    m = _MONTH_NAME.search(str(getattr(item, "name", "")))
+    return m.group(1) if m else None
+
+
 def _batches(items: list, budget: int) -> list[list]:
-    """Consecutive groups of inputs of at most ``budget`` bytes (one file alone may exceed it)."""
+    """Consecutive groups of inputs of at most ``budget`` bytes (one file alone may exceed it).
+
+    A batch may grow to twice the budget to finish the month (by file name) it is in, so
+    a month is written whole by one batch instead of half-written, read back and merged by
+    the next (what set the import's peak memory); a month larger than that is still split.
+    """
     out: list[list] = [[]]
     size = 0
     for item in items:
         n = _size(item)
         if out[-1] and size + n > budget:
-            out.append([])
-            size = 0
+            month = _month_of(item)
+            same = month is not None and month == _month_of(out[-1][-1])
+            if not (same and size + n <= 2 * budget):
+                out.append([])
+                size = 0
         out[-1].append(item)
         size += n
     return out
