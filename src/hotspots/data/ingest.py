@@ -539,9 +539,9 @@ def _plain_street_body(data: bytes) -> tuple[bytes | memoryview, int] | None:
     """(rows after the header, ending in a newline; their line count) of a police.uk street
     file exactly as police.uk publishes it, else None.
 
-    As published: UTF-8 (a BOM allowed), the 12 columns in police.uk's order, no lone
-    carriage return. Anything else is read file by file. The rows are a view
-    of ``data`` (no copy) unless a newline has to be added at the end.
+    As published: UTF-8 (a BOM allowed), the 12 columns in police.uk's order. Anything
+    else is read file by file. The rows are a view of ``data`` (no copy) unless a newline
+    has to be added at the end.
     """
     if not data or b"\x00" in data[:65536]:
         return None
@@ -554,10 +554,8 @@ def _plain_street_body(data: bytes) -> tuple[bytes | memoryview, int] | None:
     if nl + 1 == len(data):
         return b"", 0
     # a blank line is skipped by the parser, so the batch's records fall short of its
-    # lines and the batch is read file by file (see csvtext.read_bodies)
-    cr = data.count(b"\r", nl)
-    if cr and cr != data.count(b"\r\n", nl):
-        return None
+    # lines; a lone carriage return inside a row splits it into two malformed rows: either
+    # way the batch is read file by file (see csvtext.read_bodies)
     if not data.endswith(b"\n"):
         return data[nl + 1 :] + b"\n", data.count(b"\n", nl + 1) + 1
     return memoryview(data)[nl + 1 :], data.count(b"\n", nl + 1)
