@@ -303,7 +303,7 @@ def _read_with_csv_module(data: bytes, name: str, header: list[str], delimiter: 
 
 
 def read_bodies(
-    bodies: list[bytes],
+    bodies: list[bytes | memoryview],
     lines: list[int],
     header: list[str],
     plain_columns: tuple[str, ...] = (),

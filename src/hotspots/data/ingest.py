@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
+    from hotspots.data.sources import InputFile
+
     from hotspots.data.readers import Reader
 
 __all__ = [
@@ -585,8 +587,8 @@ def _read_street_batch(
     from hotspots.data.readers import content_identity
 
     report = IngestReport()
-    files: list[tuple[int, object, str, int]] = []  # (input index, item, sha1, lines)
-    bodies: list[bytes] = []
+    files: list[tuple[int, InputFile, str, int]] = []  # (input index, item, sha1, lines)
+    bodies: list[bytes | memoryview] = []
     for i, item in enumerate(inputs):
         if isinstance(item, FileReadError):
             if strict:

@@ -749,7 +749,7 @@ class StoreImport(StoreFiles):
         # ID prefixes, and read back only for an ID that index finds (a true duplicate)
         known = seen.covers(rest, exclude) if seen is not None else set()
         queries = []
-        if known:
+        if known and seen is not None:
             maybe = np.flatnonzero(seen.maybe(ids))
             if len(maybe):
                 queries.append(([rest[m] for m in sorted(known)], maybe))
