@@ -274,7 +274,8 @@ def locate(x: np.ndarray, y: np.ndarray, boundaries: Boundaries | None = None) -
     def column(name):
         vals = pa.array([None if pd.isna(v) else str(v) for v in b.wards[name]], pa.string())
         return pd.array(
-            pd.arrays.ArrowStringArray(pa.chunked_array([vals.take(at)])), dtype="string"
+            pd.arrays.ArrowStringArray(pa.chunked_array([vals.take(at)])),
+            dtype="string",
         )
 
     return pd.DataFrame(

@@ -37,9 +37,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from hotspots.data.sources import InputFile
-
     from hotspots.data.readers import Reader
+    from hotspots.data.sources import InputFile
 
 __all__ = [
     "READERS",
