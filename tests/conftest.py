@@ -9,8 +9,8 @@ Tiers (markers, registered in pyproject.toml): ``browser`` (Chromium), ``slow`` 
 spawned processes, the esda reference, and the measured slowest tests listed in
 ``SLOW_BY_MEASUREMENT`` below) and ``apptest`` (every test under ``tests/ui``, given here):
 ``scripts/test.sh fast`` runs the rest. Under pytest-xdist (``--dist loadgroup``) the browser
-tests go to a few xdist groups (``browser_group`` below): those on the e2e app server to a few
-groups, each on one worker with that worker's one server, and the others by module.
+tests on the e2e app server share one xdist group, so one worker and one app server; the other
+browser tests are grouped by module (``browser_group`` below) and run on any worker.
 """
 
 from __future__ import annotations
@@ -161,27 +161,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group(browser_group(item)))
 
 
-# The browser tests that use the e2e app server (the ``app_server`` fixture, directly or through
-# ``page``), by module: each group runs on one xdist worker, which starts its own server for it
-# (a session fixture, so one server per worker whatever the number of groups it runs).
-APP_SERVER_GROUPS = {
-    "tests/e2e/test_axe.py": "browser-axe",
-}
-
-
 def browser_group(item) -> str:
     """The xdist group of a browser test (``--dist loadgroup``: a group runs on one worker).
 
-    Tests on the e2e app server go to ``APP_SERVER_GROUPS`` (``"browser"`` for modules not
-    listed): a few groups, so a few servers in all. A browser test with no app server of its
-    own (a page written to a file, a server of its module's own, a benchmark starting its
-    own) is grouped by its module only (its module-scoped fixtures are made once), so such
-    modules spread over the workers beside the app-server groups.
+    Every test on the e2e app server (the ``app_server`` fixture, directly or through ``page``)
+    is in group ``"browser"``: one worker, one server. (Two groups would give each worker a
+    server of its own, ~20 s of CPU more, and on 2 cores the suite is CPU-bound, not serial.)
+    A browser test with no need of that server (a page written to a file, a server of its
+    module's own, a benchmark starting its own) is grouped by its module only (its
+    module-scoped fixtures are made once), so such modules run on any worker.
     """
-    module = item.nodeid.split("::")[0]
     if "app_server" in getattr(item, "fixturenames", ()):
-        return APP_SERVER_GROUPS.get(module, "browser")
-    return f"browser:{module}"
+        return "browser"
+    return "browser:" + item.nodeid.split("::")[0]
 
 
 def pytest_unconfigure(config):
