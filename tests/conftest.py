@@ -149,6 +149,10 @@ SLOW_BY_MEASUREMENT = {
 }
 
 
+# tryfirst: pytest-xdist's worker reads the xdist_group markers in its own hook (to append
+# "@group" to the node ids for --dist loadgroup); without tryfirst that ran before this one, the
+# groups were never applied and the browser tests spread over every worker, a server on each
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     ui = Path(__file__).resolve().parent / "ui"
     xdist = config.pluginmanager.hasplugin("xdist")
