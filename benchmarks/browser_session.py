@@ -18,7 +18,8 @@ arrive together; React batches the state updates of one burst into one render, s
 waited to see ``running`` waited for ever (issue 23: the "category: ASB" click that got
 "no rerun within 180 s", about one run in three under load, was such a cached 0.1 s
 rerun: the server ran it and the page showed ASB).
-- :func:`rss_mib`: a process's resident memory, from ``/proc`` (psutil is not needed).
+- :func:`rss_mib`, :func:`cpu_s`: a process's resident memory and CPU seconds, from ``/proc``
+  (psutil is not needed); :func:`wait_cpu_quiet`: until a server's warm-up has ended.
 """
 
 from __future__ import annotations
@@ -256,6 +257,28 @@ def rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far, from ``/proc/<pid>/stat``."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_cpu_quiet(pid: int, below: float = 0.03, window_s: float = 2.0, limit_s: float = 600):
+    """Wait until a process uses under ``below`` of a core over ``window_s``; the seconds waited.
+
+    A server started by ``hotspots.ui.serve`` warms its caches in the background; a
+    benchmark of steady use waits for that to end (the first page after a start is
+    ``dashboard.py``'s measure, not this).
+    """
+    t0 = time.monotonic()
+    quiet = 0
+    while time.monotonic() - t0 < limit_s and quiet < 2:  # two quiet windows in a row
+        c0 = cpu_s(pid)
+        time.sleep(window_s)
+        quiet = quiet + 1 if (cpu_s(pid) - c0) / window_s < below else 0
+    return time.monotonic() - t0
 
 
 def bundled_store_root(tmp: Path) -> Path:

@@ -29,6 +29,7 @@ if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
 sys.path.append(str(Path(__file__).resolve().parent))  # last: browser_session, no shadow
 
 import argparse
+import os
 import statistics
 import tempfile
 import threading
@@ -41,10 +42,12 @@ from browser_session import (
     ROOT,
     app_server,
     bundled_store_root,
+    cpu_s,
     exception_boxes,
     mark,
     new_page,
     rss_mib,
+    wait_cpu_quiet,
     wait_idle,
 )
 
@@ -174,17 +177,30 @@ def main() -> int:
         tmp = Path(td)
         store = bundled_store_root(tmp)
         with app_server(ROOT / "app.py", store, tmp / "app.log", serve=True) as (base, proc, _):
+            # steady use: the server's warm-up at start (dashboard.py's measure) ends first
+            warm_s = wait_cpu_quiet(proc.pid)
             # one session alone first: the reference, and the caches of the default views
             ref = run_sessions(base, 1, min(seconds, ref_s))
             rss0 = rss_mib(proc.pid)
-            t0 = time.perf_counter()
+            cpu0, t0 = cpu_s(proc.pid), time.perf_counter()
             res = run_sessions(base, sessions, seconds)
             wall = time.perf_counter() - t0
+            server_cpu = cpu_s(proc.pid) - cpu0
             rss1 = rss_mib(proc.pid)
             time.sleep(settle_s)  # sessions closed: Streamlit drops their state
             rss2 = rss_mib(proc.pid)
+            server_total = cpu_s(proc.pid)
             log = (tmp / "app.log").read_text(errors="replace")
+    # the server and every Playwright driver (with its Chromium) have been waited for
+    kids = os.times()
+    client_cpu = kids.children_user + kids.children_system - server_total
 
+    load = os.getloadavg()
+    print(
+        f"server warm-up at start: {warm_s:.0f} s until its CPU went quiet; machine load "
+        f"average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min, "
+        f"{os.cpu_count()} cores)",
+    )
     table("One session alone (the reference)", ref, None)
     every = table(f"{sessions} sessions at once for {seconds:.0f} s ({wall:.0f} s wall)", res, ref)
     errors = (
@@ -199,6 +215,11 @@ def main() -> int:
     print(
         f"server memory: {rss0:.0f} MiB before the sessions, {rss1:.0f} MiB at their end, "
         f"{rss2:.0f} MiB {settle_s:.0f} s after they closed ({back:+.0f}% of the start; goal within 20%)",
+    )
+    print(
+        f"CPU: the server {server_cpu:.0f} s in the {wall:.0f} s of the sessions "
+        f"({server_cpu / wall:.2f} cores); the browsers (Playwright and Chromium, the whole "
+        f"benchmark) {client_cpu:.0f} s",
     )
     print(f"errors: {len(errors)}")
     for e in errors[:20]:
