@@ -115,3 +115,29 @@ def test_a_run_that_calls_st_rerun_counts_once(page):
     # the first run stopped early for the rerun (status 2, not counted); the rerun finished
     assert page.evaluate("() => window.__hs.finished") == m[1] + 1
     assert page.get_by_text("Clicks: 1").count() == 1
+
+
+def _ws_session():
+    spec = importlib.util.spec_from_file_location(
+        "ws_session",
+        ROOT / "benchmarks" / "ws_session.py",
+    )
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_a_websocket_session_runs_clicks_and_checks_what_it_sees(blank_app):
+    """``load.py --kind ws``: a session with no browser, timed to the server's finished run."""
+    ws = _ws_session().WsSession(blank_app, timeout_s=60)
+    try:
+        assert ws.expect(ws.open(), text="Clicks: 0") >= 0
+        assert set(ws.widgets) >= {"again", "twice"}
+        ws.expect(ws.click("again"), text="Clicks: 1")
+        ws.expect(ws.click("twice"), text="Clicks: 2")  # st.rerun: timed to the rerun's end
+        with pytest.raises(AssertionError, match="does not show"):
+            ws.expect(ws.click("again"), text="Clicks: 2")
+        assert ws.exceptions == 0
+    finally:
+        ws.close()
