@@ -80,3 +80,14 @@ def test_each_map_is_built_once_for_every_session(run_page, monkeypatch):
     assert len(built) == 2  # one Hotspot map, one Ward map
     assert len(scripts) == 4 and scripts[0] == scripts[1] and scripts[2] == scripts[3]
     assert scripts[0] != scripts[2]
+
+
+def test_no_full_garbage_collection_after_every_run():
+    """.streamlit/config.toml: Streamlit's gc.collect(2) after each run (0.4-0.7 s with the
+    shared caches in memory, holding the GIL for every session) is off.
+    """
+    import tomllib
+    from pathlib import Path
+
+    config = Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml"
+    assert tomllib.loads(config.read_text(encoding="utf-8"))["runner"]["postScriptGC"] is False
