@@ -70,8 +70,9 @@ def test_each_map_is_built_once_for_every_session(run_page, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(maps, "build_map", counting)
-    cache._hotspot_map_payload.clear()
-    cache._ward_map_payload.clear()
+    for cached in (cache._hotspot_map_payload, cache._ward_map_payload,
+                   cache._hotspot_map_built, cache._view_map):  # fmt: skip
+        cached.clear()
     scripts = []
     for page in ("hotspot_map", "hotspot_map", "ward", "ward"):
         at = run_page(page)  # a new session each time
