@@ -8,13 +8,13 @@ The page only renders: its numbers, sentences and tables come from the view-mode
 from __future__ import annotations
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from hotspots.present import hotspot_page as hp
 from hotspots.present.charts import bar_chart, trend_chart
 from hotspots.ui import hotspot_controls as hc
 from hotspots.ui import widgets
-from hotspots.ui.cache import compute, hotspot_changes, hotspot_map, hotspot_page_model
+from hotspots.ui.cache import compute, hotspot_changes, hotspot_map_payload, hotspot_page_model
+from hotspots.ui.map_component import draw as draw_map
 
 st.set_page_config(page_title="Hotspot map · Safer BCP", page_icon="🗺️", layout="wide")
 st.title("Hotspot map")
@@ -31,9 +31,11 @@ map_key = f"map-{controls.method}"
 try:
     view = compute("hotspot_view", dataset, filters, **params)
     hc.follow_map_click(map_key, hc.hotspot_ids(view.hotspots))
-    fmap = hotspot_map(
+    fmap = hotspot_map_payload(  # built and rendered once per view, for every session
         dataset,
         filters,
+        key=map_key,
+        returned_objects=("last_active_drawing",),
         selected=st.session_state.get("spot_pick"),
         zoom_to_selected=bool(st.session_state.get("_spot_zoom")) and zoom_to is None,
         zoom_to=zoom_to,
@@ -58,10 +60,7 @@ st.caption(
     "a hotspot made of one map point may stand for a whole street or block.",
 )
 # the map takes the full width (a screen in a meeting); the table and details follow
-out = st_folium(
-    fmap, height=620, use_container_width=True, returned_objects=["last_active_drawing"],
-    key=map_key,
-)  # fmt: skip
+out = draw_map(fmap)  # st_folium's own component (height 620, full width)
 hc.map_point_records(out, dataset, filters, k)
 hc.drawn_area_button(out)
 with st.expander("Parameters used (automatic values are chosen from the data)"):

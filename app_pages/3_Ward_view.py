@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from hotspots.data import schema as S
 from hotspots.data.areas import link_area_spec
@@ -11,7 +10,8 @@ from hotspots.data.boundaries import load_boundaries
 from hotspots.present.charts import bar_chart, trend_chart
 from hotspots.present.ward_page import unknown_ward_message, ward_page
 from hotspots.ui import state, widgets
-from hotspots.ui.cache import compute, view_map, ward_report_files
+from hotspots.ui.cache import compute, ward_map_payload, ward_report_files
+from hotspots.ui.map_component import draw as draw_map
 
 st.set_page_config(page_title="Ward view · Safer BCP", page_icon="🏘️", layout="wide")
 st.title("Ward view")
@@ -91,8 +91,8 @@ else:
 
 left, right = st.columns([3, 2])
 with left:
-    m = view_map("ward_view", dataset, filters, k, ward=ward)  # built once, copied
-    st_folium(m, height=460, use_container_width=True, returned_objects=[], key=f"ward-map-{ward}")
+    # the ward's hotspots, outline and streets: built and rendered once per view for everyone
+    draw_map(ward_map_payload(dataset, filters, ward, k, height=460))
     st.markdown("**Hotspots in the ward** (DBSCAN; the table is the text alternative to the map)")
     st.dataframe(page.hotspots_table, hide_index=True)
 with right:

@@ -3,13 +3,23 @@
 - :func:`app_server`: ``streamlit run <script>`` headless on a free local port, with its own
   store root; yields the base URL and the process (killed on exit).
 - :func:`chromium`: Debian's ``/usr/bin/chromium`` through Playwright (no download).
-- :data:`IDLE_TRACKER`: an init script that polls Streamlit's running state
-  (``[data-testid=stApp]``'s ``data-test-script-state``) every 15 ms and records, on the
-  page's own clock (``performance.now()``), every change, when the first heading and
+- :data:`IDLE_TRACKER`: an init script that counts the script runs the server finished
+  (its ``script_finished`` messages, read off the page's websocket) and polls Streamlit's
+  running state (``[data-testid=stApp]``'s ``data-test-script-state``) every 15 ms, recording
+  on the page's own clock (``performance.now()``) every change, when the first heading and
   when a "Preparing" message appeared.
 - :func:`wait_idle`: the time from a mark to the moment Streamlit last went idle, once it
   has stayed idle for ``quiet_s`` (a rerun that triggers another rerun counts as one).
-- :func:`rss_mib`: a process's resident memory, from ``/proc`` (psutil is not needed).
+
+Why the websocket and not only the running state: a short rerun on a busy browser can
+leave no trace in the DOM. The server's "running", the page's deltas and "finished"
+arrive together; React batches the state updates of one burst into one render, so
+``data-test-script-state`` goes from ``notRunning`` to ``notRunning`` and a tracker that
+waited to see ``running`` waited for ever (issue 23: the "category: ASB" click that got
+"no rerun within 180 s", about one run in three under load, was such a cached 0.1 s
+rerun: the server ran it and the page showed ASB).
+- :func:`rss_mib`, :func:`cpu_s`: a process's resident memory and CPU seconds, from ``/proc``
+  (psutil is not needed); :func:`wait_cpu_quiet`: until a server's warm-up has ended.
 """
 
 from __future__ import annotations
@@ -34,7 +44,40 @@ IDLE_TRACKER = """
 (() => {
   if (window.__hs) return;
   const hs = window.__hs = {state: null, changes: [], runs: 0, lastIdle: null,
-                            heading: null, preparing: null};
+                            heading: null, preparing: null, finished: 0, lastFinish: null};
+  // ForwardMsg's top-level fields: script_finished is field 6, a varint (an enum:
+  // 0 finished, 1 compile error, 2 stopped early for a rerun, 3 fragment run finished)
+  function varint(b, i) {
+    let v = 0, scale = 1, c;
+    do { c = b[i++]; v += (c & 0x7f) * scale; scale *= 128; } while (c & 0x80 && i < b.length);
+    return [v, i];
+  }
+  function finishedStatus(b) {
+    let i = 0;
+    while (i < b.length) {
+      let key, v; [key, i] = varint(b, i);
+      const field = Math.floor(key / 8), wire = key % 8;
+      if (wire === 0) { [v, i] = varint(b, i); if (field === 6) return v; }
+      else if (wire === 2) { [v, i] = varint(b, i); i += v; }
+      else if (wire === 1) i += 8;
+      else if (wire === 5) i += 4;
+      else return -1;
+    }
+    return -1;
+  }
+  function onFrame(data) {
+    if (!(data instanceof ArrayBuffer)) return;
+    const st = finishedStatus(new Uint8Array(data));
+    if (st === 0 || st === 1 || st === 3) { hs.finished += 1; hs.lastFinish = performance.now(); }
+  }
+  hs.finishedStatus = (bytes) => finishedStatus(new Uint8Array(bytes));  // for the tests
+  const NativeWebSocket = window.WebSocket;
+  window.WebSocket = class extends NativeWebSocket {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (ev) => onFrame(ev.data));
+    }
+  };
   function poll() {
     const app = document.querySelector('[data-testid="stApp"]');
     const s = app ? app.getAttribute('data-test-script-state') : null;
@@ -160,8 +203,8 @@ def new_page(browser, width: int = 1366, height: int = 900):
 
 
 def mark(page) -> tuple[float, int]:
-    """(now on the page's clock, runs so far): the start of an action."""
-    return page.evaluate("() => [performance.now(), window.__hs.runs]")
+    """(now on the page's clock, script runs finished so far): the start of an action."""
+    return page.evaluate("() => [performance.now(), window.__hs.finished]")
 
 
 def wait_idle(
@@ -170,27 +213,32 @@ def wait_idle(
     quiet_s: float = 0.6,
     timeout_s: float = 180,
 ) -> float:
-    """Seconds from ``since`` to the moment Streamlit last went idle, after at least one run.
+    """Seconds from ``since`` (a :func:`mark`) to the moment Streamlit last went idle.
 
     Every action measured makes the app run again (on a loaded server that run may start
-    seconds after the click), so this waits for a run that started after the mark, then
-    for the app to stay idle for ``quiet_s``; a rerun that triggers another counts as one.
+    seconds after the click), so this waits until the server has finished a run after the
+    mark (its ``script_finished`` message reached the page) and the page shows
+    ``notRunning``, then for the app to stay idle for ``quiet_s``; a rerun that triggers
+    another counts as one. The end is the later of the last ``notRunning`` seen in the DOM
+    and the arrival of the last finished run (the page's content came before it): a short
+    rerun may never show ``running`` in the DOM at all (see the module's docstring).
     """
-    t0, runs0 = since
+    t0, finished0 = since
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        state, runs, last_idle, now = page.evaluate(
-            "() => [window.__hs.state, window.__hs.runs, window.__hs.lastIdle, performance.now()]",
+        state, finished, last_idle, last_finish, now = page.evaluate(
+            "() => [window.__hs.state, window.__hs.finished, window.__hs.lastIdle, "
+            "window.__hs.lastFinish, performance.now()]",
         )
-        if (
-            state == "notRunning"
-            and runs > runs0
-            and last_idle is not None
-            and now - last_idle >= quiet_s * 1000
-        ):
-            return max(0.0, (last_idle - t0) / 1000)
+        if state == "notRunning" and finished > finished0:
+            end = max(x for x in (last_idle, last_finish) if x is not None)
+            if now - end >= quiet_s * 1000:
+                return max(0.0, (end - t0) / 1000)
         time.sleep(0.05)
-    raise TimeoutError(f"the app did not run and go idle within {timeout_s:.0f} s")
+    raise TimeoutError(
+        f"the app did not finish a run and go idle within {timeout_s:.0f} s "
+        f"(runs finished before the action: {finished0})",
+    )
 
 
 def page_times(page) -> dict:
@@ -209,6 +257,28 @@ def rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far, from ``/proc/<pid>/stat``."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_cpu_quiet(pid: int, below: float = 0.03, window_s: float = 2.0, limit_s: float = 600):
+    """Wait until a process uses under ``below`` of a core over ``window_s``; the seconds waited.
+
+    A server started by ``hotspots.ui.serve`` warms its caches in the background; a
+    benchmark of steady use waits for that to end (the first page after a start is
+    ``dashboard.py``'s measure, not this).
+    """
+    t0 = time.monotonic()
+    quiet = 0
+    while time.monotonic() - t0 < limit_s and quiet < 2:  # two quiet windows in a row
+        c0 = cpu_s(pid)
+        time.sleep(window_s)
+        quiet = quiet + 1 if (cpu_s(pid) - c0) / window_s < below else 0
+    return time.monotonic() - t0
 
 
 def bundled_store_root(tmp: Path) -> Path:

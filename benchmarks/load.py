@@ -8,9 +8,14 @@ switch the method to KDE and back, go to the Ward view. Every action is timed un
 Streamlit is idle again on that page (see ``browser_session.wait_idle``). Sessions run
 in threads, each with its own Playwright instance, and start a little apart.
 
+The server's warm-up at start runs to its end first (until its CPU goes quiet; the
+first page after a start is ``dashboard.py``'s measure): this measures steady use.
+
 Printed: per action the count, median and p90 seconds; errors (exception boxes, page
 errors, timeouts); the server's resident memory before the sessions, at the end, and
-30 s after they closed. Goals (issue 23, 20 sessions on a quiet 2-core machine): median
+30 s after they closed; the CPU seconds of the server during the sessions and of the
+browsers (Playwright and Chromium) over the whole benchmark, to tell whether the client
+machine or the server was the bottleneck; the machine's load average. Goals (issue 23, 20 sessions on a quiet 2-core machine): median
 action <= 2 s, p90 <= 5 s, no error, memory back within 20% of its start afterwards.
 The reference, in the same run, is the same round by one session alone (``--sessions 1``
 figures printed first), so a loaded machine can still be compared.
@@ -29,6 +34,7 @@ if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
 sys.path.append(str(Path(__file__).resolve().parent))  # last: browser_session, no shadow
 
 import argparse
+import os
 import statistics
 import tempfile
 import threading
@@ -41,10 +47,12 @@ from browser_session import (
     ROOT,
     app_server,
     bundled_store_root,
+    cpu_s,
     exception_boxes,
     mark,
     new_page,
     rss_mib,
+    wait_cpu_quiet,
     wait_idle,
 )
 
@@ -64,6 +72,23 @@ ROUND = [
     ("method: KDE", lambda p: _method(p, "Densest areas")),
     ("method: DBSCAN", lambda p: _method(p, "Clusters of busy map points")),
     ("page: Ward view", lambda p: _nav(p, "Ward view")),
+]
+
+
+#: The same round for a websocket session (``ws_session.WsSession``): (name, action).
+WS_ROUND = [
+    ("category: ASB", lambda s: s.expect(s.click("cats_asb"), query="cats=asb")),
+    ("category: All", lambda s: s.expect(s.click("cats_all"), query="cats=all")),
+    ("page: Hotspot map", lambda s: s.expect(s.goto("Hotspot map"), text="Hotspot map", maps=1)),
+    (
+        "method: KDE",
+        lambda s: s.expect(s.choose("method", "Densest areas"), query="method=kde", maps=1),
+    ),
+    (
+        "method: DBSCAN",
+        lambda s: s.expect(s.choose("method", "Clusters of busy"), query="method=dbscan", maps=1),
+    ),
+    ("page: Ward view", lambda s: s.expect(s.goto("Ward view"), text="Ward view", maps=1)),
 ]
 
 
@@ -116,11 +141,37 @@ def session(n: int, base: str, until: float, res: Results, start_delay: float) -
             browser.close()
 
 
-def run_sessions(base: str, sessions: int, seconds: float) -> Results:
+def ws_session(n: int, base: str, until: float, res: Results, start_delay: float) -> None:
+    """One person over a websocket (no browser): the same rounds, timed to the finished run."""
+    from ws_session import WsSession
+
+    time.sleep(start_delay)
+    while time.monotonic() < until:
+        name = "open Overview (new session)"
+        s = None
+        try:
+            s = WsSession(base)
+            res.add(name, s.expect(s.open(), text="Safer BCP"))
+            for name, action in WS_ROUND:
+                if time.monotonic() >= until:
+                    break
+                res.add(name, action(s))
+            if s.exceptions:
+                res.error(f"session {n}: {s.exceptions} exception box(es) in a round")
+        except Exception as exc:  # a timeout or a vanished widget is an error
+            res.error(f"session {n}, {name}: {type(exc).__name__}: {str(exc)[:200]}")
+        finally:
+            if s is not None:
+                s.close()
+            time.sleep(0.2)  # between rounds, as a person would pause
+
+
+def run_sessions(base: str, sessions: int, seconds: float, kind: str = "browser") -> Results:
     res = Results()
     until = time.monotonic() + seconds
+    target = ws_session if kind == "ws" else session
     threads = [
-        threading.Thread(target=session, args=(i, base, until, res, i * 0.5), daemon=True)
+        threading.Thread(target=target, args=(i, base, until, res, i * 0.5), daemon=True)
         for i in range(sessions)
     ]
     for t in threads:
@@ -166,6 +217,13 @@ def main() -> int:
         action="store_true",
         help="2 sessions for 20 s, 10 s reference and settle (CI)",
     )
+    ap.add_argument(
+        "--kind",
+        choices=("browser", "ws"),
+        default="browser",
+        help="browser: Chromium sessions (default); ws: websocket sessions, no browser "
+        "(times end at the server's finished run; see ws_session.py)",
+    )
     args = ap.parse_args()
     sessions, seconds = (2, 20.0) if args.quick else (args.sessions, args.seconds)
     ref_s, settle_s = (10.0, 10.0) if args.quick else (30.0, 30.0)
@@ -174,17 +232,33 @@ def main() -> int:
         tmp = Path(td)
         store = bundled_store_root(tmp)
         with app_server(ROOT / "app.py", store, tmp / "app.log", serve=True) as (base, proc, _):
+            # steady use: the server's warm-up at start (dashboard.py's measure) ends first
+            # (--quick, for CI, which asserts no error and no figure: not awaited)
+            warm_s = None if args.quick else wait_cpu_quiet(proc.pid)
             # one session alone first: the reference, and the caches of the default views
-            ref = run_sessions(base, 1, min(seconds, ref_s))
+            ref = run_sessions(base, 1, min(seconds, ref_s), args.kind)
             rss0 = rss_mib(proc.pid)
-            t0 = time.perf_counter()
-            res = run_sessions(base, sessions, seconds)
+            cpu0, t0 = cpu_s(proc.pid), time.perf_counter()
+            res = run_sessions(base, sessions, seconds, args.kind)
             wall = time.perf_counter() - t0
+            server_cpu = cpu_s(proc.pid) - cpu0
             rss1 = rss_mib(proc.pid)
             time.sleep(settle_s)  # sessions closed: Streamlit drops their state
             rss2 = rss_mib(proc.pid)
+            server_total = cpu_s(proc.pid)
             log = (tmp / "app.log").read_text(errors="replace")
+    # the server and every Playwright driver (with its Chromium) have been waited for
+    kids = os.times()
+    client_cpu = kids.children_user + kids.children_system - server_total
 
+    load = os.getloadavg()
+    warm = "not awaited (--quick)" if warm_s is None else f"{warm_s:.0f} s until its CPU went quiet"
+    print(
+        f"server warm-up at start: {warm}; machine load average {load[0]:.1f} / {load[1]:.1f}"
+        f" / {load[2]:.1f} (1 / 5 / 15 min, {os.cpu_count()} cores)",
+    )
+    kind = "websocket sessions (no browser)" if args.kind == "ws" else "Chromium sessions"
+    print(f"session kind: {kind}")
     table("One session alone (the reference)", ref, None)
     every = table(f"{sessions} sessions at once for {seconds:.0f} s ({wall:.0f} s wall)", res, ref)
     errors = (
@@ -199,6 +273,11 @@ def main() -> int:
     print(
         f"server memory: {rss0:.0f} MiB before the sessions, {rss1:.0f} MiB at their end, "
         f"{rss2:.0f} MiB {settle_s:.0f} s after they closed ({back:+.0f}% of the start; goal within 20%)",
+    )
+    print(
+        f"CPU: the server {server_cpu:.0f} s in the {wall:.0f} s of the sessions "
+        f"({server_cpu / wall:.2f} cores); the browsers (Playwright and Chromium, the whole "
+        f"benchmark) {client_cpu:.0f} s",
     )
     print(f"errors: {len(errors)}")
     for e in errors[:20]:

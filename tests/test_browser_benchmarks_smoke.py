@@ -46,7 +46,6 @@ def test_load_benchmark_quick_runs_and_prints_median_p90_and_memory():
     text = _run("load.py")
     assert "| Action | n | Median | p90 | Alone: median (ref) | Ratio |" in text
     assert "| open Overview (new session) |" in text
-    # the benchmark counts and prints its errors; the smoke test asserts it ran and reported.
-    # An intermittent hung "category: ASB" click (no rerun within 180 s, about 1 run in 3 under
-    # load; cause not yet known) is an open finding of issue 23, reported by the benchmark.
-    assert "server memory:" in text and re.search(r"^errors: \d+$", text, re.MULTILINE)
+    # no error: the "category: ASB" click that once hung (issue 23) was the idle tracker
+    # missing a short rerun, now counted from the server's messages (test_browser_session.py)
+    assert "server memory:" in text and re.search(r"^errors: 0$", text, re.MULTILINE)

@@ -27,12 +27,14 @@ __all__ = [
     "compute",
     "filtered",
     "get_store",
+    "hotspot_map_payload",
     "hotspot_page_model",
     "load_records",
     "partnership_tables",
     "patrol_page_model",
     "seasonal_page_model",
     "view_map",
+    "ward_map_payload",
     "warm_up",
     "whats_new",
 ]
@@ -220,6 +222,107 @@ def hotspot_map(
         bool(zoom_to_selected),
         zoom_to,
     )
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _hotspot_map_payload(
+    path: str,
+    version: str,
+    filters: views.Filters,
+    params: tuple,
+    layers: tuple,
+    tiles: str,
+    suppress_below: int | None,
+    height: int,
+    selected: int | None,
+    zoom_to_selected: bool,
+    zoom_to: tuple[float, float, float, float] | None,
+    key: str,
+    returned_objects: tuple[str, ...],
+) -> Any:
+    from hotspots.ui.map_component import folium_payload
+
+    fmap = _hotspot_map(
+        path, version, filters, params, layers, tiles, suppress_below, height, selected,
+        zoom_to_selected, zoom_to,
+    )  # fmt: skip
+    return folium_payload(
+        fmap,
+        key=key,
+        height=height,
+        use_container_width=True,
+        returned_objects=list(returned_objects),
+    )
+
+
+def hotspot_map_payload(
+    dataset: str,
+    filters: views.Filters,
+    *,
+    key: str,
+    returned_objects: tuple[str, ...] = (),
+    tiles: str = "auto",
+    suppress_below: int | None = None,
+    height: int = 620,
+    selected: int | None = None,
+    zoom_to_selected: bool = False,
+    zoom_to: tuple[float, float, float, float] | None = None,
+    **params,
+) -> Any:
+    """The Hotspot map as ``st_folium`` sends it to the browser, once per view for everyone.
+
+    The map of :func:`hotspot_map`, prepared by :func:`hotspots.ui.map_component.folium_payload`
+    (full width, ``height`` px, the component ``key``); draw it with
+    :func:`hotspots.ui.map_component.draw`. Building and rendering it took 0.7-1.6 s of
+    every rerun of every session on a loaded machine (issue 23).
+    """
+    store = get_store(dataset)
+    return _hotspot_map_payload(
+        str(store.path), store.version, filters, tuple(sorted(params.items())),
+        tuple(params.get("layers", ())), tiles, suppress_below, height,
+        None if selected is None else int(selected), bool(zoom_to_selected), zoom_to, key,
+        tuple(returned_objects),
+    )  # fmt: skip
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _ward_map_payload(
+    path: str,
+    version: str,
+    filters: views.Filters,
+    ward: str,
+    suppress_below: int | None,
+    height: int,
+    key: str,
+) -> Any:
+    from hotspots.ui.map_component import folium_payload
+
+    # the map of view_map("ward_view"), built once (and warmed); st_folium renders a copy
+    fmap = copy.deepcopy(
+        _view_map(path, version, "ward_view", filters, (("ward", ward),), suppress_below),
+    )
+    return folium_payload(
+        fmap, key=key, height=height, use_container_width=True, returned_objects=[],
+    )  # fmt: skip
+
+
+def ward_map_payload(
+    dataset: str,
+    filters: views.Filters,
+    ward: str,
+    suppress_below: int | None,
+    *,
+    height: int = 460,
+) -> Any:
+    """The Ward view's map (its DBSCAN hotspots, the ward, the streets), once per view for everyone.
+
+    Drawn with :func:`hotspots.ui.map_component.draw`; its component key is
+    ``ward-map-<ward code>``. The ward's numbers are ``compute("ward_view", ...)``'s.
+    """
+    store = get_store(dataset)
+    return _ward_map_payload(
+        str(store.path), store.version, filters, ward, suppress_below, height, f"ward-map-{ward}",
+    )  # fmt: skip
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
