@@ -13,7 +13,7 @@ from bench_quick import BENCH, ROOT, run_quick
 
 # Benchmarks without a --quick mode yet (none: every benchmark has one).
 PENDING: set[str] = set()
-HELPERS = {"browser_session.py"}  # imported by the browser benchmarks, not run on its own
+HELPERS = {"browser_session.py", "ws_session.py"}  # imported by the load benchmarks, not run alone
 # quick modes run by their own smoke tests
 ELSEWHERE = {
     "scale.py": "tests/test_benchmark_scale_smoke.py",
