@@ -475,3 +475,19 @@ def test_kde_hotspots_on_real_records_keep_their_shapes(bundled_read):
     assert sorted(np.round(old.area, 3)) == sorted(np.round(res.hotspots.area, 3))
     for g in res.hotspots.geometry:
         assert any(g.equals(o) for o in old.geometry)
+
+
+def test_gaussian_gridding_cache_is_bounded(monkeypatch):
+    """At most ``GRIDDING_CACHE_SIZE`` record sets, and within the byte budget (the latest kept)."""
+    grid = Grid(900.0, 1900.0, 20.0, 45, 40)
+    sets = [unique_locations(*_records_xy(seed)) for seed in range(4)]
+    monkeypatch.setattr(kde_surface, "GRIDDING_CACHE_SIZE", 3)
+    kde_surface.clear_cache()
+    for p in sets:
+        kernel_density(p.x, p.y, p.weight, grid, bandwidth_m=90.0, kernel="gaussian")
+    assert len(kde_surface._GRIDDINGS) == 3
+    monkeypatch.setattr(kde_surface, "GRIDDING_CACHE_BYTES", 1)
+    p = sets[0]
+    again = kernel_density(p.x, p.y, p.weight, grid, bandwidth_m=90.0, kernel="gaussian")
+    assert len(kde_surface._GRIDDINGS) == 1
+    _assert_split_bound(again, _exact(p.x, p.y, grid, 90.0, "gaussian", p.weight.astype(float)))

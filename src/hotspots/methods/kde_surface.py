@@ -56,7 +56,8 @@ SPLIT_S1_CELLS = 1.0  # sd of the scattered narrow Gaussian, in cells (_gauss_sp
 SPLIT_MIN_SD_CELLS = 1.52  # smallest sd for the split: s1 s2 / sd >= 0.7535 cells, error 5.5e-5
 FFT_NOISE_F32 = 5e-7  # below this share of the peak, float32 FFT output is rounding, set to 0
 FFT_WORKERS = 2  # scipy.fft threads (the machines have 2 cores)
-GRIDDING_CACHE_SIZE = 8  # record sets whose gridding is kept (about 1-3 MB each at BCP scale)
+GRIDDING_CACHE_SIZE = 8  # record sets whose gridding is kept (about 1-4 MB each at BCP scale)
+GRIDDING_CACHE_BYTES = 256 << 20  # and at most this much of griddings and their transforms
 CHUNK_ELEMENTS = 1 << 18  # kernel values per scatter chunk (cache-sized)
 # Rough costs measured on the 2-core machines, used only to pick the faster exact-enough path:
 # the scatter's np.bincount per block value, the gridding's sparse product per block value,
@@ -235,9 +236,20 @@ def _gridding(x: np.ndarray, y: np.ndarray, w: np.ndarray, grid: Grid, s1: float
     with _LOCK:
         _GRIDDINGS[key] = made
         _GRIDDINGS.move_to_end(key)
-        while len(_GRIDDINGS) > GRIDDING_CACHE_SIZE:
-            _GRIDDINGS.popitem(last=False)
+        _evict()
     return made
+
+
+def _evict() -> None:
+    """Drop the least recently used griddings past the count or the byte budget (caller locks)."""
+
+    def size(g: _Gridding) -> int:
+        return g.spread.nbytes + sum(a.nbytes for a in g.spectra.values())
+
+    while len(_GRIDDINGS) > GRIDDING_CACHE_SIZE or (
+        len(_GRIDDINGS) > 1 and sum(size(g) for g in _GRIDDINGS.values()) > GRIDDING_CACHE_BYTES
+    ):
+        _GRIDDINGS.popitem(last=False)
 
 
 def _gauss_split(x: np.ndarray, y: np.ndarray, w: np.ndarray, grid: Grid, sd: float) -> np.ndarray:
@@ -279,6 +291,7 @@ def _gauss_split(x: np.ndarray, y: np.ndarray, w: np.ndarray, grid: Grid, sd: fl
             if len(gr.spectra) >= 4:  # a few grid extents per record set
                 gr.spectra.pop(next(iter(gr.spectra)))
             gr.spectra[shape] = spec
+            _evict()
     t = np.arange(-r2, r2 + 1) * c
     g = np.exp(-0.5 * (t / s2) ** 2) * (c / (math.sqrt(2 * math.pi) * s2))  # c * 1-D density
     # the sampled kernel centred at index 0 of each period, lags wrapped (a wrapped lag meets
