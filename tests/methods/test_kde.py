@@ -491,3 +491,17 @@ def test_gaussian_gridding_cache_is_bounded(monkeypatch):
     again = kernel_density(p.x, p.y, p.weight, grid, bandwidth_m=90.0, kernel="gaussian")
     assert len(kde_surface._GRIDDINGS) == 1
     _assert_split_bound(again, _exact(p.x, p.y, grid, 90.0, "gaussian", p.weight.astype(float)))
+
+
+@pytest.mark.parametrize("sd", [31.0, 150.0, 800.0])
+def test_gaussian_split_at_the_grid_corners_and_wider_than_the_grid(sd):
+    """Locations in the four corner cells and a heavy one in the middle; at 800 m the kernel
+    reaches 40 cells past a 30 x 25 grid: the transform's period still wraps nothing onto it.
+    """
+    grid = Grid(0.0, 0.0, 20.0, 30, 25)
+    x = np.array([1.0, 599.0, 5.0, 590.0, 300.0, 300.0])
+    y = np.array([2.0, 3.0, 497.0, 499.0, 250.0, 250.5])
+    w = np.array([1.0, 2.0, 3.0, 4.0, 50.0, 1.0])
+    kde_surface.clear_cache()
+    est = kde_surface._gauss_split(x, y, w, grid, sd)
+    _assert_split_bound(est, _exact(x, y, grid, sd, "gaussian", w))
