@@ -57,7 +57,7 @@ SPLIT_MIN_SD_CELLS = 1.52  # smallest sd for the split: s1 s2 / sd >= 0.7535 cel
 FFT_NOISE_F32 = 5e-7  # below this share of the peak, float32 FFT output is rounding, set to 0
 FFT_WORKERS = 2  # scipy.fft threads (the machines have 2 cores)
 GRIDDING_CACHE_SIZE = 8  # record sets whose gridding is kept (about 1-4 MB each at BCP scale)
-GRIDDING_CACHE_BYTES = 256 << 20  # and at most this much of griddings and their transforms
+GRIDDING_CACHE_BYTES = 128 << 20  # and at most this much of griddings and their transforms
 CHUNK_ELEMENTS = 1 << 18  # kernel values per scatter chunk (cache-sized)
 # Rough costs measured on the 2-core machines, used only to pick the faster exact-enough path:
 # the scatter's np.bincount per block value, the gridding's sparse product per block value,
