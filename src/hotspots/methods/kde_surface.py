@@ -48,7 +48,7 @@ from hotspots.errors import InputError
 from hotspots.methods.grid import Grid
 from hotspots.validation import POSITIVE_METRES, check_param
 
-__all__ = ["KERNELS", "kernel_density"]
+__all__ = ["KERNELS", "clear_cache", "kernel_density"]
 
 KERNELS = ("quartic", "gaussian")
 GAUSS_TRUNCATE_SD = 6.0
@@ -327,7 +327,11 @@ def kernel_density(
     weights : records at each location, shape (m,) (default 1 each).
     grid : the output grid; locations off the grid are ignored.
     bandwidth_m : quartic radius or Gaussian standard deviation, metres.
-    kernel : "quartic" (exact) or "gaussian" (exact scatter or FFT, see module).
+    kernel : "quartic" (exact) or "gaussian" (exact scatter or FFT, see module). The
+        FFT path caches the gridding of these locations on the grid's lattice (keyed by a
+        digest of ``x``, ``y`` and the weights), so a later call with the same locations, on
+        any grid of the same cell size and origin and with any bandwidth, skips it;
+        :func:`clear_cache` empties the cache.
 
     Returns
     -------
