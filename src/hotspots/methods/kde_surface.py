@@ -58,6 +58,7 @@ FFT_NOISE_F32 = 5e-7  # below this share of the peak, float32 FFT output is roun
 FFT_WORKERS = 2  # scipy.fft threads (the machines have 2 cores)
 GRIDDING_CACHE_SIZE = 8  # record sets whose gridding is kept (about 1-4 MB each at BCP scale)
 GRIDDING_CACHE_BYTES = 128 << 20  # and at most this much of griddings and their transforms
+SPECTRA_PER_GRIDDING = 4  # transforms kept per gridding (one per grid extent in use)
 CHUNK_ELEMENTS = 1 << 18  # kernel values per scatter chunk (cache-sized)
 # Rough costs measured on the 2-core machines, used only to pick the faster exact-enough path:
 # the scatter's np.bincount per block value, the gridding's sparse product per block value,
@@ -171,7 +172,7 @@ def clear_cache() -> None:
 
 
 def _lattice_key(x: np.ndarray, y: np.ndarray, w: np.ndarray, grid: Grid, s1: float) -> tuple:
-    """The record set (a digest of its locations and weights) and the lattice of ``grid``."""
+    """Key a record set (a digest of its locations and weights) and the lattice of ``grid``."""
     h = hashlib.blake2b(digest_size=16)
     for a in (x, y, w):
         h.update(np.ascontiguousarray(a, dtype="float64").tobytes())
@@ -179,18 +180,11 @@ def _lattice_key(x: np.ndarray, y: np.ndarray, w: np.ndarray, grid: Grid, s1: fl
     return (h.hexdigest(), len(x), c, math.fmod(grid.x0, c), math.fmod(grid.y0, c), s1)
 
 
-def _gauss_grid(
-    x: np.ndarray,
-    y: np.ndarray,
-    w: np.ndarray,
-    box: Grid,
-    s1: float,
-    r1: int,
-) -> np.ndarray:
-    """Sum, at the cell centres of ``box``, a Gaussian of sd ``s1`` around every location
-    (records per km², blocks of (2 r1 + 1)² cells, exact within the block).
+def _gauss_grid(x: np.ndarray, y: np.ndarray, w: np.ndarray, box: Grid, s1: float) -> np.ndarray:
+    """Sum a Gaussian of sd ``s1`` around every location at the cell centres of ``box``.
 
-    The Gaussian is separable: with ``Gy`` (locations x rows) and ``Gx`` (locations x
+    Records per km², in blocks of (2 r1 + 1)² cells, r1 = ceil(6 s1 / cell), exact within
+    the block. The Gaussian is separable: with ``Gy`` (locations x rows) and ``Gx`` (locations x
     columns) holding each location's 2 r1 + 1 row and column factors, the sum is the
     sparse product ``Gy.T @ diag(w) @ Gx`` (1.5x faster than :func:`_scatter`'s
     ``np.bincount`` of every block value, measured at 8k locations). Every location must
@@ -199,6 +193,7 @@ def _gauss_grid(
     from scipy import sparse
 
     c = box.cell_size_m
+    r1 = math.ceil(GAUSS_TRUNCATE_SD * s1 / c)
     m = len(x)
     off = np.arange(-r1, r1 + 1)
     i0, j0, _ = box.index_of(x, y)
@@ -214,7 +209,7 @@ def _gauss_grid(
 
 
 def _gridding(x: np.ndarray, y: np.ndarray, w: np.ndarray, grid: Grid, s1: float) -> _Gridding:
-    """The cached gridding of these locations on ``grid``'s lattice (computed on a miss)."""
+    """Return the cached gridding of these locations on ``grid``'s lattice (made on a miss)."""
     key = _lattice_key(x, y, w, grid, s1)
     with _LOCK:
         hit = _GRIDDINGS.get(key)
@@ -231,7 +226,7 @@ def _gridding(x: np.ndarray, y: np.ndarray, w: np.ndarray, grid: Grid, s1: float
         int(j.max()) + r1,
     )
     box = Grid(grid.x0 + j_lo * c, grid.y0 + i_lo * c, c, j_hi - j_lo + 1, i_hi - i_lo + 1)
-    spread = _gauss_grid(x, y, w, box, s1, r1).astype(np.float32)
+    spread = _gauss_grid(x, y, w, box, s1).astype(np.float32)
     made = _Gridding(box, s1, spread)
     with _LOCK:
         _GRIDDINGS[key] = made
@@ -253,9 +248,10 @@ def _evict() -> None:
 
 
 def _gauss_split(x: np.ndarray, y: np.ndarray, w: np.ndarray, grid: Grid, sd: float) -> np.ndarray:
-    """Return the Gaussian of ``sd`` as a narrow Gaussian (s1 = one cell) scattered exactly onto
-    the cell centres, then one FFT convolution with a Gaussian (s2) sampled at the cell centres.
+    """Return the Gaussian of ``sd`` as a one-cell Gaussian gridded, then convolved by FFT.
 
+    The narrow Gaussian (s1 = one cell) is scattered exactly onto the cell centres, then
+    convolved with a Gaussian (s2) sampled at the cell centres.
     ``g_sd = g_s1 * g_s2`` (variances add), and the convolution integral is replaced by a
     sum over the cell centres: for a location at x and a cell centre at xc the integrand
     ``g_s1(u - x) g_s2(xc - u)`` is a Gaussian in u of standard deviation t = s1 s2 / sd,
@@ -288,7 +284,7 @@ def _gauss_split(x: np.ndarray, y: np.ndarray, w: np.ndarray, grid: Grid, sd: fl
     if spec is None:
         spec = fft.rfft2(gr.spread, s=shape, workers=FFT_WORKERS)
         with _LOCK:
-            if len(gr.spectra) >= 4:  # a few grid extents per record set
+            if len(gr.spectra) >= SPECTRA_PER_GRIDDING:
                 gr.spectra.pop(next(iter(gr.spectra)))
             gr.spectra[shape] = spec
             _evict()
