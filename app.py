@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from hotspots.ui.warm import start_warm_up, wait_for_first_page
+from hotspots.ui.warm import page_shown, start_warm_up, wait_for_first_page
 
 # Shared work starts once per server process (already at server start when launched by
 # ``python -m hotspots.ui.serve``, as scripts/run-app.sh does): the store, its records and
@@ -37,4 +37,7 @@ PAGES = [
 page = st.navigation(PAGES)
 if page.title == "Overview":
     wait_for_first_page()  # "Preparing the data, about N s" while the warm-up is still at it
-page.run()
+try:
+    page.run()
+finally:
+    page_shown()  # the warm-up goes on with the other pages once a first page is drawn

@@ -9,17 +9,15 @@ from streamlit_folium import st_folium
 
 from hotspots.comparison.interventions import check_windows
 from hotspots.comparison.windows import dataset_months, default_windows
-from hotspots.data.areas import resolve_area
-from hotspots.present.change_map import change_map
 from hotspots.present.charts import yearly_chart
-from hotspots.present.seasonal_page import (
-    no_verdict,
-    partnership_tables,
-    seasonal_page,
-    windows_caption,
-)
+from hotspots.present.seasonal_page import no_verdict, windows_caption
 from hotspots.ui import widgets
-from hotspots.ui.cache import compute, street_layer
+from hotspots.ui.cache import (
+    change_map,
+    compute,
+    partnership_tables,
+    seasonal_page_model,
+)
 from hotspots.ui.seasonal_controls import add_intervention_form, seasonal_controls
 
 st.set_page_config(page_title="Seasonal comparison · Safer BCP", page_icon="📅", layout="wide")
@@ -55,14 +53,13 @@ if advice:
 sv = None
 try:
     if not advice:
-        sv = compute(
-            "seasonal_view", dataset, filters, before=ch.before, after=ch.after,
-            target=ch.target, buffer_m=float(ch.buffer_m), control=ch.control,
-        )  # fmt: skip
+        evaluation = {"before": ch.before, "after": ch.after, "target": ch.target,
+                      "buffer_m": float(ch.buffer_m), "control": ch.control}  # fmt: skip
+        sv = compute("seasonal_view", dataset, filters, **evaluation)
 except Exception as exc:
     widgets.show_error(exc)
 if sv is not None:
-    page = seasonal_page(sv, suppress_below=k)
+    page = seasonal_page_model(dataset, filters, k, **evaluation)  # cached view-model
     st.header(page.heading)
     st.markdown(page.description)
     for note in page.notes:
@@ -97,10 +94,7 @@ if sv is not None:
             st.subheader(c.heading)
             st.markdown(c.reading)
             if c.show_map:
-                m = change_map(
-                    c.hotspots, area=resolve_area(ch.target), streets=street_layer(dataset),
-                    simulated=bool(records["simulated"].any()), suppress_below=k,
-                )  # fmt: skip
+                m = change_map(dataset, filters, k, **evaluation)  # built once, copied
                 st_folium(m, height=520, use_container_width=True, returned_objects=[],
                           key="change-map")  # fmt: skip
                 st.markdown(c.legend_html, unsafe_allow_html=True)
@@ -125,7 +119,7 @@ if sv is not None:
 add_intervention_form()
 
 st.header("The partnership's tables")
-tabs = partnership_tables(records, k)
+tabs = partnership_tables(dataset, k)  # cached per dataset version
 for tab_el, t in zip(st.tabs([t.tab for t in tabs]), tabs, strict=True):
     with tab_el:
         if t.table is None:

@@ -9,10 +9,9 @@ from hotspots.data import schema as S
 from hotspots.data.areas import link_area_spec
 from hotspots.data.boundaries import load_boundaries
 from hotspots.present.charts import bar_chart, trend_chart
-from hotspots.present.maps import build_map
 from hotspots.present.ward_page import unknown_ward_message, ward_page
 from hotspots.ui import state, widgets
-from hotspots.ui.cache import compute, street_layer, ward_report_files
+from hotspots.ui.cache import compute, view_map, ward_report_files
 
 st.set_page_config(page_title="Ward view · Safer BCP", page_icon="🏘️", layout="wide")
 st.title("Ward view")
@@ -92,15 +91,7 @@ else:
 
 left, right = st.columns([3, 2])
 with left:
-    m = build_map(
-        points=None,
-        hotspots=wv.hotspots if len(wv.hotspots) else None,
-        area=wv.area,
-        height=460,
-        suppress_below=k,
-        simulated=bool(records[S.SIMULATED].any()),
-        streets=street_layer(dataset),
-    )
+    m = view_map("ward_view", dataset, filters, k, ward=ward)  # built once, copied
     st_folium(m, height=460, use_container_width=True, returned_objects=[], key=f"ward-map-{ward}")
     st.markdown("**Hotspots in the ward** (DBSCAN; the table is the text alternative to the map)")
     st.dataframe(page.hotspots_table, hide_index=True)

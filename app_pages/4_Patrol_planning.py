@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
 from streamlit_folium import st_folium
 
 from hotspots.data import schema as S
-from hotspots.present import exports
 from hotspots.present.charts import coverage_chart
-from hotspots.present.maps import build_map
-from hotspots.present.patrol_page import patrol_page
-from hotspots.present.patrol_sheet import patrol_sheet_html
 from hotspots.ui import state, widgets
-from hotspots.ui.cache import compute, street_layer
+from hotspots.ui.cache import compute, patrol_page_model, view_map
+
+if TYPE_CHECKING:
+    from hotspots.present.patrol_page import PatrolPage
 
 st.set_page_config(page_title="Patrol planning · Safer BCP", page_icon="🚓", layout="wide")
 st.title("Patrol planning")
@@ -50,21 +51,16 @@ suppress = sb.toggle(
 k = widgets.suppress_below(exact_counts=not suppress)  # the one disclosure rule
 widgets.permalink({"top_n": top_n, "pcell": cell, "psup": suppress, "pnext": judge})
 
+plan = {"top_n": int(top_n), "cell_size_m": float(cell), "judge_next": bool(judge)}
 try:
-    pv = compute(
-        "patrol_view",
-        dataset,
-        filters,
-        top_n=int(top_n),
-        cell_size_m=float(cell),
-        judge_next=bool(judge),
-    )
+    pv = compute("patrol_view", dataset, filters, **plan)
+    # the view-model, the download files and the patrol sheet: once per view (cached)
+    page: PatrolPage
+    page, files, sheet = patrol_page_model(dataset, filters, k, **plan)
 except Exception as exc:
     widgets.show_error(exc)
     st.stop()
 
-page = patrol_page(pv, filters.start, filters.end, categories=filters.categories,
-                   hours=filters.hours, days=filters.days, suppress_below=k)  # fmt: skip
 if page.empty:
     st.info("No records for these filters.")
     st.stop()
@@ -80,27 +76,14 @@ if page.time_caption:
 
 left, right = st.columns([3, 2])
 with left:
-    m = build_map(
-        hotspots=pv.places,
-        area=pv.area,
-        height=560,
-        max_labels=50,
-        fit_to_hotspots=True,  # the places, not the whole area: numbers must not pile up
-        suppress_below=k,
-        simulated=bool(records[S.SIMULATED].any()),
-        streets=street_layer(dataset),
-    )
+    # the places, not the whole area: numbers must not pile up (built once, copied)
+    m = view_map("patrol_view", dataset, filters, k, **plan)
     st_folium(m, height=560, use_container_width=True, returned_objects=[], key="patrol-map")
 with right:
     st.header("Ranked places")
     st.dataframe(
         page.places_table, hide_index=True, height=380,
         column_config={S.NAME: st.column_config.TextColumn(width="medium")},
-    )  # fmt: skip
-    meta = {**pv.parameters, "dataset": dataset}
-    files = exports.export_files(
-        pv.places, ("geojson", "kml", "gpx", "csv", "csv-json"), stem="patrol-places",
-        parameters=meta, suppress_below=k, title="Patrol places",
     )  # fmt: skip
     keys = {"geojson": "dl_pgeojson", "kml": "dl_kml", "gpx": "dl_gpx", "csv": "dl_pcsv",
             "csv-json": "dl_pcsv_meta"}  # fmt: skip
@@ -114,16 +97,7 @@ with right:
         )  # fmt: skip
     st.download_button(
         "Patrol sheet to print (HTML, one A4 landscape page, works offline)",
-        patrol_sheet_html(
-            pv.places,
-            start=filters.start,
-            end=filters.end,
-            categories=page.sheet_categories,
-            area=pv.area,
-            suppress_below=k,
-            simulated=bool(records[S.SIMULATED].any()),
-            streets=street_layer(dataset),
-        ),
+        sheet,
         "patrol-sheet.html",
         "text/html",
         key="dl_print",

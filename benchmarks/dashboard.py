@@ -36,6 +36,7 @@ if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
 sys.path.append(str(Path(__file__).resolve().parent))  # last: browser_session, no shadow
 
 import argparse
+import os
 import statistics
 import tempfile
 import textwrap
@@ -179,6 +180,7 @@ def main() -> int:
     )
     args = ap.parse_args()
     passes = 1 if args.quick else max(1, args.passes)
+    load0 = os.getloadavg()
 
     with tempfile.TemporaryDirectory(prefix="hs-dash-") as td, chromium() as browser:
         tmp = Path(td)
@@ -215,6 +217,13 @@ def main() -> int:
 
     how = "streamlit run app.py" if args.plain else "python -m hotspots.ui.serve app.py"
     print(f"app started as `{how}`")
+    print(
+        f"machine: {os.cpu_count()} cores; load average {load0[0]:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} at the end (the goals are for a quiet machine: compare ratios)",
+    )
+    warm = [line for line in log.splitlines() if line.startswith("hotspots warm-up:")]
+    if warm:
+        print(f"server's {warm[-1]}")
     print(
         f"reference: a blank Streamlit page; server start -> healthy {ref['healthy']:.2f} s (app: {healthy_s:.2f} s)",
     )

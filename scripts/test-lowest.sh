@@ -68,7 +68,9 @@ if [ "${1:-}" = "all" ]; then
   shift
   exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider -m "not browser and not slow" "$@"
 fi
-"$VENV/bin/python" -m pytest -q -p no:cacheprovider -m "not browser and not slow" "${SMOKE[@]}" "$@"
+# on every core (pytest-xdist, as scripts/test.sh; HOTSPOTS_TEST_WORKERS overrides): ~40 s serial
+"$VENV/bin/python" -m pytest -q -p no:cacheprovider -n "${HOTSPOTS_TEST_WORKERS:-auto}" \
+  -m "not browser and not slow" "${SMOKE[@]}" "$@"
 # esda's floor (>=2.8) matters only to the Gi* reference test, which is in the slow tier
 exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider \
   "tests/methods/test_gistar.py::TestConditionalPermutation::test_against_esda_real_window" "$@"

@@ -8,8 +8,9 @@ that one (``.../gw0``, ``.../gw1``): no two processes build or change one store 
 Tiers (markers, registered in pyproject.toml): ``browser`` (Chromium), ``slow`` (many seeds,
 spawned processes, the esda reference, and the measured slowest tests listed in
 ``SLOW_BY_MEASUREMENT`` below) and ``apptest`` (every test under ``tests/ui``, given here):
-``scripts/test.sh fast`` runs the rest. The browser tests all go to one xdist worker
-(``xdist_group("browser")`` with ``--dist loadgroup``), so one app server serves them all.
+``scripts/test.sh fast`` runs the rest. Under pytest-xdist (``--dist loadgroup``) the browser
+tests on the e2e app server share one xdist group, so one worker and one app server; the other
+browser tests are grouped by module (``browser_group`` below) and run on any worker.
 """
 
 from __future__ import annotations
@@ -148,6 +149,10 @@ SLOW_BY_MEASUREMENT = {
 }
 
 
+# tryfirst: pytest-xdist's worker reads the xdist_group markers in its own hook (to append
+# "@group" to the node ids for --dist loadgroup); without tryfirst that ran before this one, the
+# groups were never applied and the browser tests spread over every worker, a server on each
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     ui = Path(__file__).resolve().parent / "ui"
     xdist = config.pluginmanager.hasplugin("xdist")
@@ -157,7 +162,22 @@ def pytest_collection_modifyitems(config, items):
         if ui in Path(str(item.path)).parents:
             item.add_marker(pytest.mark.apptest)
         if xdist and item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
+            item.add_marker(pytest.mark.xdist_group(browser_group(item)))
+
+
+def browser_group(item) -> str:
+    """The xdist group of a browser test (``--dist loadgroup``: a group runs on one worker).
+
+    Every test on the e2e app server (the ``app_server`` fixture, directly or through ``page``)
+    is in group ``"browser"``: one worker, one server. (Two groups would give each worker a
+    server of its own, ~20 s of CPU more, and on 2 cores the suite is CPU-bound, not serial.)
+    A browser test with no need of that server (a page written to a file, a server of its
+    module's own, a benchmark starting its own) is grouped by its module only (its
+    module-scoped fixtures are made once), so such modules run on any worker.
+    """
+    if "app_server" in getattr(item, "fixturenames", ()):
+        return "browser"
+    return "browser:" + item.nodeid.split("::")[0]
 
 
 def pytest_unconfigure(config):

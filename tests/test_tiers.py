@@ -82,3 +82,37 @@ def test_setup_is_skipped_when_the_environment_is_current(tmp_path):
     )
     assert out.returncode == 0, out.stderr  # no uv nor python on PATH: only the stamp was read
     assert out.stdout == "" and out.stderr == ""
+
+
+def test_browser_tests_on_the_app_server_share_one_group_the_others_go_by_module():
+    """Under ``--dist loadgroup`` one xdist group runs on one worker: the tests on the e2e app
+    server (``app_server``, directly or through ``page``) share one group, so one server; any
+    other browser test is grouped with its own module only, so those modules spread over the
+    workers.
+    """
+    import importlib.util
+    import inspect
+    from types import SimpleNamespace
+
+    def load(name: str, path: Path):
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    root = load("tests_root_conftest", ROOT / "tests" / "conftest.py")
+
+    def item(nodeid: str, *fixtures: str):
+        return SimpleNamespace(nodeid=nodeid, fixturenames=list(fixtures))
+
+    group = root.browser_group
+    assert group(item("tests/e2e/test_axe.py::test_page[data]", "page", "app_server")) == "browser"
+    assert group(item("tests/e2e/test_browser.py::test_x", "app_server")) == "browser"
+    auth = item("tests/e2e/test_auth.py::test_viewer", "browser", "auth_server")
+    assert group(auth) == "browser:tests/e2e/test_auth.py"
+    smoke = item("tests/test_browser_benchmarks_smoke.py::test_load")
+    assert group(smoke) == "browser:tests/test_browser_benchmarks_smoke.py"
+    # the e2e ``page`` fixture is opened on the app server (so its tests join that group)
+    e2e = (ROOT / "tests" / "e2e" / "conftest.py").read_text(encoding="utf-8")
+    assert "def page(browser, app_server, page_log):" in e2e
+    assert "xdist_group(browser_group(item))" in inspect.getsource(root)

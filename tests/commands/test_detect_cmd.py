@@ -258,3 +258,50 @@ def test_table_gives_each_hotspot_the_pages_number_name_and_count(method, capsys
         assert "1.1" in list(page["Rank"])
     else:
         assert "<5" in list(page["Records"])
+
+
+# modules the detect path no longer imports (issue 23: the whole process in at most 1.5 s)
+NOT_ON_DETECT_PATH = ("scipy", "sklearn", "statsmodels", "hotspots.data.ingest")
+
+
+def test_json_is_the_library_result_and_the_process_imports_no_scipy(tmp_path):
+    """``hotspots detect --format json`` as its own process (the benchmarked command) gives
+    the library's ``detect()`` on the same records, hotspot for hotspot, and loads neither
+    scipy, scikit-learn, statsmodels nor the import machinery.
+    """
+    import os
+    import subprocess
+    import sys
+
+    from hotspots import api as hs
+    from hotspots.data import schema as S
+    from hotspots.data.store import open_dataset
+    from hotspots.present.exports import export_file
+
+    recs = open_dataset("bundled").records()  # built here: the process reads a built store
+    out = tmp_path / "hotspots.json"
+    code = (
+        "import sys\n"
+        "from hotspots.cli import main\n"
+        "rc = main(['detect', '--format', 'json', '--out', sys.argv[1]])\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {NOT_ON_DETECT_PATH!r}"
+        f" or m in {NOT_ON_DETECT_PATH!r}))\n"
+        "sys.exit(rc)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(out)],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        check=True,
+    )
+    assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout
+    cli = json.loads(out.read_text(encoding="utf-8"))
+
+    res = hs.detect(recs, "kde", area="bcp")
+    lib = json.loads(export_file(res.hotspots, "json", suppress_below=5).text)
+    assert len(cli["hotspots"]) == len(lib["hotspots"]) == cli["parameters"]["n_hotspots"] > 10
+    assert json.dumps(cli["hotspots"]) == json.dumps(lib["hotspots"])
+    assert cli["parameters"]["n_records"] == res.n_records == int(recs[S.IN_BCP].sum())
+    for key in ("bandwidth_m", "cell_size_m", "threshold_per_km2", "chance_min_count"):
+        assert cli["parameters"][key] == res.parameters[key], key

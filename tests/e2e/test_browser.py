@@ -219,8 +219,7 @@ def bundled_counts() -> dict[str, int]:
 # --- tests ---------------------------------------------------------------------------------------
 
 
-def test_map_draws_offline(page, page_log, bundled_counts):
-    open_app(page, "Hotspot_map")
+def _map_draws_offline(page, page_log, bundled_counts) -> Frame:
     expect(records_text(page)).to_have_text(f"{bundled_counts['q1']:,} records")
     frame = map_frame(page)
     expect(frame.locator(".leaflet-container")).to_be_visible()
@@ -241,12 +240,54 @@ def test_map_draws_offline(page, page_log, bundled_counts):
     vendor = page_log.vendor_requests()
     assert any(u.endswith("/app/static/vendor/leaflet-1.9.4/leaflet.js") for u in vendor), vendor
     assert any(u.endswith("/app/static/vendor/leaflet-1.9.4/leaflet.css") for u in vendor), vendor
-    assert_clean(page_log)
+    return frame
 
 
-def test_clicking_a_hotspot_shows_its_details(page, page_log):
-    open_app(page, "Hotspot_map")
-    frame = map_frame(page)
+def _rank_numbers_without_hovering_and_fullscreen(frame) -> None:
+    labels = frame.locator(".leaflet-tooltip.hs-rank")
+    expect(labels.first).to_be_visible()  # no hover: permanent labels
+    texts = labels.all_inner_texts()
+    numbers = sorted(int(t) for t in texts if "." not in t)
+    assert numbers[:3] == [1, 2, 3] and len(numbers) <= 26
+    # street-sized hotspots read as the table numbers them: "1.1", "1.2" inside district 1
+    children = [t for t in texts if "." in t]
+    assert "1.1" in children and all(int(c.split(".")[0]) in numbers for c in children)
+    button = frame.locator("a.leaflet-fullscreen-icon, .leaflet-control-fullscreen a").first
+    expect(button).to_be_visible()
+    before = frame.evaluate("() => window.map.getSize().x")
+    button.click()
+    frame.wait_for_function("() => window.map._isFullscreen === true", timeout=10_000)
+    expect(button).to_have_class(re.compile("leaflet-fullscreen-on"))
+    # the map now fills the screen (the Fullscreen API, or the plugin's pseudo-fullscreen)
+    frame.wait_for_function(f"() => window.map.getSize().x > {before}", timeout=10_000)
+    button.click()
+    frame.wait_for_function("() => window.map._isFullscreen === false", timeout=10_000)
+
+
+def _csv_download(page) -> None:
+    grid = page.get_by_test_id("stDataFrame").first.locator("table[role=grid]")
+    n_rows = int(grid.get_attribute("aria-rowcount")) - 1
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download CSV").click()
+    dl = info.value
+    assert dl.suggested_filename == "hotspots-dbscan.csv"
+    # the CSV opens with pandas' defaults; its parameters come in the companion JSON
+    table = pd.read_csv(dl.path())
+    with page.expect_download() as info:
+        page.get_by_role("button", name="CSV settings (JSON)").click()
+    meta = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
+    assert meta["parameters"]["method"] == "dbscan"
+    assert meta["parameters"]["months"] == "2024-01..2024-03"
+    assert len(table) == n_rows > 0
+    assert list(table[S.RANK]) == list(range(1, n_rows + 1))
+    # districts ranked by records; street-sized hotspots (level 1) rank after them
+    assert table.loc[table["level"] == 0, S.COUNT].is_monotonic_decreasing
+    assert (table["parent"].dropna().isin(table[S.HOTSPOT_ID])).all()
+    # a point inside each hotspot, in WGS84 degrees, inside BCP's bounding box
+    assert table["lon"].between(-2.05, -1.65).all() and table["lat"].between(50.68, 50.81).all()
+
+
+def _clicking_a_hotspot_shows_its_details(page, frame) -> None:
     hotspots = sorted(frame.evaluate(_JS_HOTSPOTS), key=lambda h: h["rank"])
     first = hotspots[0]
     # the next hotspot with no street-sized hotspot drawn over it (a district whose one
@@ -262,6 +303,23 @@ def test_clicking_a_hotspot_shows_its_details(page, page_log):
     expect(details_heading(page)).to_have_text(html.unescape(second["name"]), timeout=60_000)
     picker = combobox(page, "Hotspot details (or click one on the map)")
     expect(picker).to_have_value(f"{second['rank']}. {html.unescape(second['name'])}")
+
+
+def test_hotspot_map_draws_offline_numbers_its_hotspots_downloads_and_follows_a_click(
+    page,
+    page_log,
+    bundled_counts,
+):
+    """The Hotspot map's default view, opened once for four checks (each was a test of its
+    own opening the same page): the map draws offline with one feature per table row; rank
+    numbers show without hovering and the map goes full screen and back; the CSV download
+    and its settings; then (last, as it changes the details panel) a click on a hotspot.
+    """
+    open_app(page, "Hotspot_map")
+    frame = _map_draws_offline(page, page_log, bundled_counts)
+    _rank_numbers_without_hovering_and_fullscreen(frame)
+    _csv_download(page)
+    _clicking_a_hotspot_shows_its_details(page, map_frame(page))  # (a download button reruns)
     assert_clean(page_log)
 
 
@@ -332,31 +390,6 @@ def test_permalink_restores_state(page, page_log, bundled_counts):
     got = {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
     assert {k: got.get(k) for k in query} == query
     map_frame(page)
-    assert_clean(page_log)
-
-
-def test_csv_download(page, page_log):
-    open_app(page, "Hotspot_map")
-    grid = page.get_by_test_id("stDataFrame").first.locator("table[role=grid]")
-    n_rows = int(grid.get_attribute("aria-rowcount")) - 1
-    with page.expect_download() as info:
-        page.get_by_role("button", name="Download CSV").click()
-    dl = info.value
-    assert dl.suggested_filename == "hotspots-dbscan.csv"
-    # the CSV opens with pandas' defaults; its parameters come in the companion JSON
-    table = pd.read_csv(dl.path())
-    with page.expect_download() as info:
-        page.get_by_role("button", name="CSV settings (JSON)").click()
-    meta = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
-    assert meta["parameters"]["method"] == "dbscan"
-    assert meta["parameters"]["months"] == "2024-01..2024-03"
-    assert len(table) == n_rows > 0
-    assert list(table[S.RANK]) == list(range(1, n_rows + 1))
-    # districts ranked by records; street-sized hotspots (level 1) rank after them
-    assert table.loc[table["level"] == 0, S.COUNT].is_monotonic_decreasing
-    assert (table["parent"].dropna().isin(table[S.HOTSPOT_ID])).all()
-    # a point inside each hotspot, in WGS84 degrees, inside BCP's bounding box
-    assert table["lon"].between(-2.05, -1.65).all() and table["lat"].between(50.68, 50.81).all()
     assert_clean(page_log)
 
 
@@ -514,30 +547,6 @@ def test_seasonal_dataset_switch_never_gives_a_verdict_on_bad_windows(page, page
     assert "overlap" in main.inner_text()
     assert main.get_by_text("Effect vs control").count() == 0
     assert main.get_by_text("Net effect").count() == 0
-    assert_clean(page_log)
-
-
-def test_hotspot_map_has_rank_numbers_without_hovering_and_goes_fullscreen(page, page_log):
-    open_app(page, "Hotspot_map")
-    frame = map_frame(page)
-    labels = frame.locator(".leaflet-tooltip.hs-rank")
-    expect(labels.first).to_be_visible()  # no hover: permanent labels
-    texts = labels.all_inner_texts()
-    numbers = sorted(int(t) for t in texts if "." not in t)
-    assert numbers[:3] == [1, 2, 3] and len(numbers) <= 26
-    # street-sized hotspots read as the table numbers them: "1.1", "1.2" inside district 1
-    children = [t for t in texts if "." in t]
-    assert "1.1" in children and all(int(c.split(".")[0]) in numbers for c in children)
-    button = frame.locator("a.leaflet-fullscreen-icon, .leaflet-control-fullscreen a").first
-    expect(button).to_be_visible()
-    before = frame.evaluate("() => window.map.getSize().x")
-    button.click()
-    frame.wait_for_function("() => window.map._isFullscreen === true", timeout=10_000)
-    expect(button).to_have_class(re.compile("leaflet-fullscreen-on"))
-    # the map now fills the screen (the Fullscreen API, or the plugin's pseudo-fullscreen)
-    frame.wait_for_function(f"() => window.map.getSize().x > {before}", timeout=10_000)
-    button.click()
-    frame.wait_for_function("() => window.map._isFullscreen === false", timeout=10_000)
     assert_clean(page_log)
 
 

@@ -272,3 +272,47 @@ def test_bundled_map_points_are_kept_on_disk_and_equal_a_fresh_read(tmp_path, mo
     x2, _ = C.bundled_map_points()
     np.testing.assert_array_equal(x2, fx)
     C._bundled.cache_clear()
+
+
+def test_poisson_sf_matches_scipy_pdtrc_well_inside_the_hand_over_margin():
+    """The numpy survival function is within 1e-11 of scipy's, far inside ``_SF_CLOSE``."""
+    from scipy import special
+
+    k = np.r_[np.arange(0, 60), np.arange(60, 3000, 37), [9999.0, 20000.0]].astype("float64")
+    m = np.r_[1e-6, 1e-3, 0.05, np.linspace(0.2, 40, 25), 99.5, 350.0, 2000.0, 9000.0]
+    kk, mm = np.meshgrid(k, m)
+    got = C._poisson_sf(kk.ravel(), mm.ravel())
+    want = special.pdtrc(kk.ravel(), mm.ravel())
+    big = want > 1e-280
+    rel = np.abs(got[big] - want[big]) / want[big]
+    assert rel.max() < 1e-11
+    assert 1000 * rel.max() < C._SF_CLOSE
+    assert np.all(got[~big] < 1e-270)
+    assert C._poisson_sf(np.array([0.0, 5.0]), np.array([0.0, 0.0])).tolist() == [0.0, 0.0]
+
+
+def test_pdtrc_below_hands_close_calls_to_scipy():
+    from scipy import special
+
+    k, m = np.array([3.0, 3.0, 10.0]), np.array([2.0, 2.0, 2.0])
+    exact = special.pdtrc(k, m)
+    # exactly at, a hair above and far above the survival probability
+    q = np.array([exact[0], np.nextafter(exact[1], 0.0), 0.5])
+    assert C._pdtrc_below(k, m, q).tolist() == (exact <= q).tolist() == [True, False, True]
+
+
+def test_detect_path_does_not_import_scipy():
+    """kde with its chance model (cells, map points, Poisson levels) runs on numpy alone."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "from hotspots.methods import chance, hierarchy, kde, place_names\n"
+        "print(chance.poisson_min_count(np.array([0.5, 3.0, 40.0]), 0.01).tolist())\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('scipy', 'sklearn')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    levels, mods = out.stdout.strip().splitlines()
+    assert levels == str((stats.poisson.isf(0.01, [0.5, 3.0, 40.0]) + 1).astype(int).tolist())
+    assert mods == "[]"

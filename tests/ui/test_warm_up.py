@@ -14,14 +14,16 @@ import threading
 import pytest
 
 from hotspots.present import views
-from hotspots.ui import cache, warm
+from hotspots.ui import cache, warm, warm_pages
 
 
 @pytest.fixture
 def counted(monkeypatch):
     """Calls of the page view functions, by name, made after this fixture is set up."""
     calls: dict[str, int] = {}
-    for name in ("overview_view", "hotspot_view"):  # views.* (the page model: below)
+    names = ("overview_view", "hotspot_view", "hotspot_detail", "seasonal_view", "ward_view",
+             "patrol_view")  # views.* (the page models: below)  # fmt: skip
+    for name in names:
         orig = getattr(views, name)
 
         def wrapper(*a, _orig=orig, _name=name, **k):
@@ -44,7 +46,10 @@ def no_background(monkeypatch):
 def test_warm_up_reports_its_steps_in_order_and_when_the_first_page_is_ready():
     ready = []
     steps = cache.warm_up("bundled", pages=False, on_first_page=ready.append)
-    assert [name for name, _ in steps] == ["store", "records", "overview", "what is new, coverage"]
+    names = [name for name, _ in steps]
+    # "(kept)": the Overview's values were read back from the last warm-up's file
+    assert names[2] in ("overview", "overview (kept)")
+    assert names[:2] + names[3:] == ["store", "records", "what is new, coverage"]
     assert all(sec >= 0 for _, sec in steps)
     assert ready == [sum(sec for _, sec in steps)]
 
@@ -67,6 +72,7 @@ def test_hotspot_map_after_warm_up_computes_no_default_view_again(
     from hotspots.present import hotspot_page as hp
 
     cache.warm_up("bundled", pages=True)
+    warm_pages.warm_pages("bundled")  # with each method's first hotspot's details panel
     counted.clear()
     models = []
     orig = hp.hotspot_page
@@ -78,7 +84,39 @@ def test_hotspot_map_after_warm_up_computes_no_default_view_again(
         at.radio(key="method").set_value(method).run()
         assert not at.exception
     assert counted.get("hotspot_view", 0) == 0
+    assert counted.get("hotspot_detail", 0) == 0  # each method's first hotspot's panel
     assert models == []  # nor their page models (tables, download files)
+
+
+@pytest.mark.slow
+def test_later_pages_after_warm_up_compute_no_default_view_again(
+    no_background,
+    counted,
+    new_app_test,
+    monkeypatch,
+):
+    """Seasonal comparison, Ward view and Patrol planning open on views the warm-up made."""
+    from hotspots.present import exports, maps, reports
+
+    cache.warm_up("bundled", pages=True)
+    steps = warm_pages.warm_pages("bundled")
+    counted.clear()
+    made = []
+    for mod, name in ((exports, "export_files"), (reports, "ward_report_html"),
+                      (maps, "build_map")):  # fmt: skip
+        orig = getattr(mod, name)
+        monkeypatch.setattr(mod, name, lambda *a, _o=orig, **k: made.append(1) or _o(*a, **k))
+    for page in ("seasonal", "ward", "patrol"):
+        at = new_app_test(page).run()
+        assert not at.exception, page
+    assert {n: c for n, c in counted.items() if c} == {}
+    recs, _ = cache.load_records("bundled")
+    assert warm_pages.seasonal_defaults(recs) is not None  # the bundled data get a verdict
+    assert made == []  # the ward report, the patrol downloads and both maps are warmed too
+    # the warm-up's steps name every page it warmed, in order
+    assert [n for n, _ in steps] == [
+        "hotspot details", "seasonal comparison", "ward view", "patrol planning",
+    ]  # fmt: skip
 
 
 def test_warm_up_is_off_when_asked(monkeypatch):
@@ -102,11 +140,13 @@ def test_background_warm_up_runs_once_and_records_its_estimate(monkeypatch, tmp_
         lambda dataset, on_first_page: calls.append(dataset) or on_first_page(0.5),
     )
     monkeypatch.setattr(warm, "_WARM", warm._Warm())
+    monkeypatch.setattr(warm, "FIRST_PAGE_GRACE_S", 0.0)  # nobody draws a page here
+    monkeypatch.setattr(warm_pages, "warm_pages", lambda dataset: calls.append("pages") or [])
     assert warm.start_warm_up() is True
     assert warm.start_warm_up() is False
     state = warm.warm_up_state()
     assert state.done.wait(30) and state.error is None
-    assert calls == ["bundled"]
+    assert calls == ["bundled", "pages"]  # the first page, then the other pages
     assert 0 <= warm.first_page_estimate_s() < 30
     assert (tmp_path / warm.WARM_FILE).exists()
 
@@ -129,3 +169,79 @@ def test_the_warm_module_imports_nothing_heavy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""
+
+
+def _assert_same(a, b, where="value"):
+    """Equal values, looking into dataclasses, tuples, dicts and frames (frames by pandas)."""
+    import dataclasses
+
+    import pandas as pd
+
+    if isinstance(a, pd.DataFrame | pd.Series):
+        assert type(a) is type(b), where
+        (pd.testing.assert_frame_equal if isinstance(a, pd.DataFrame) else
+         pd.testing.assert_series_equal)(a, b)  # fmt: skip
+    elif dataclasses.is_dataclass(a):
+        assert type(a) is type(b), where
+        for f in dataclasses.fields(a):
+            _assert_same(getattr(a, f.name), getattr(b, f.name), f"{where}.{f.name}")
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), where
+        for k in a:
+            _assert_same(a[k], b[k], f"{where}[{k!r}]")
+    elif isinstance(a, list | tuple):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _assert_same(x, y, f"{where}[{i}]")
+    elif hasattr(a, "equals"):  # shapely geometries
+        assert a.equals(b), where
+    else:
+        assert a == b or (a != a and b != b), where  # NaN equals NaN here
+
+
+def test_first_page_values_kept_on_disk_are_the_computed_ones(tmp_path):
+    """The file the next start reads holds what the Overview computes; other keys miss it."""
+    from hotspots.data.coverage import collapse_missing, coverage_table
+    from hotspots.ui import first_page
+
+    cache.warm_up("bundled", pages=False)  # writes the file if it was not there
+    store = cache.get_store("bundled")
+    recs, _ = cache.load_records("bundled")
+    f = cache._default_filters(recs)
+    path = first_page.cache_file(store.path, store.manifest()["id"], f)
+    kept = first_page.load(path)
+    assert kept is not None and set(kept) == {"overview", "whats_new", "coverage"}
+    _assert_same(kept["overview"], views.overview_view(recs, f), "overview")
+    _assert_same(kept["coverage"], collapse_missing(coverage_table(recs)), "coverage")
+    assert kept["whats_new"].currency == cache._whats_new(str(store.path), store.version).currency
+    # another store content or other filters: another file
+    assert first_page.cache_file(store.path, "another-id", f) != path
+    assert first_page.cache_file(store.path, store.manifest()["id"], views.Filters(
+        f.start, f.end, ("Anti-social behaviour",))) != path  # fmt: skip
+    # a file that cannot be read is no file; one that cannot be written is skipped
+    bad = tmp_path / "first-page-x.pickle"
+    bad.write_bytes(b"not a pickle")
+    assert first_page.load(bad) is None
+    new = tmp_path / "new" / "first-page-z.pickle"
+    assert first_page.save(new, {"a": 1}) is True  # its folder made
+    assert first_page.load(new) == {"a": 1}
+    (tmp_path / "ro").write_text("a file where the folder should be")
+    assert first_page.save(tmp_path / "ro" / "first-page-y.pickle", {}) is False
+
+
+@pytest.mark.slow
+def test_a_new_server_process_reads_the_kept_values_and_does_not_import_scipy_stats():
+    """The second start on the same store and code takes the Overview's values from disk."""
+    import subprocess
+    import sys
+
+    cache.warm_up("bundled", pages=False)  # the file exists after this
+    code = (
+        "import sys\n"
+        "from hotspots.ui import cache\n"
+        "steps = cache.warm_up('bundled', pages=False)\n"
+        "print(steps[2][0], 'scipy.stats' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[-2] == "overview (kept) False"

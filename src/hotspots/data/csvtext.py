@@ -300,3 +300,52 @@ def _read_with_csv_module(data: bytes, name: str, header: list[str], delimiter: 
         {h: pa.array(list(c), type=pa.string()) for h, c in zip(header, cols, strict=True)},
     )
     return TableRead(tbl, np.asarray(nums, dtype=np.int64), bad, header)
+
+
+def read_bodies(
+    bodies: list[bytes | memoryview],
+    lines: list[int],
+    header: list[str],
+    plain_columns: tuple[str, ...] = (),
+) -> pa.Table | None:
+    """Parse the bodies (rows after the header) of many files sharing ``header`` as one table.
+
+    One multi-threaded pyarrow read for a whole batch of files instead of one per file. Each
+    body must end with a newline and hold ``lines[i]`` lines. Returns None unless every
+    line is exactly one well-formed record (a malformed row, a blank line, a quoted
+    newline, an unbalanced quote: blank lines are skipped and quoted newlines join lines,
+    so the records fall short of the lines; the others are invalid rows): the caller then reads those files one by one
+    (:func:`read_table`), which reports each such row by number. Row ``j`` of file ``i``
+    is then row ``sum(lines[:i]) + j`` of the table.
+    """
+    bad = False
+
+    def on_bad(_row) -> str:
+        nonlocal bad
+        bad = True
+        return "skip"
+
+    types = {
+        h: (pa.string() if h in plain_columns else pa.dictionary(pa.int32(), pa.string()))
+        for h in header
+    }
+    data = b"".join(bodies)
+    try:
+        tbl = pacsv.read_csv(
+            pa.BufferReader(pa.py_buffer(data)),
+            read_options=pacsv.ReadOptions(
+                use_threads=True,
+                block_size=1 << 24,
+                column_names=header,
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=",",
+                invalid_row_handler=on_bad,
+            ),
+            convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False),
+        )
+    except pa.ArrowInvalid:
+        return None  # not UTF-8, or not parseable as one table: file by file says why
+    if bad or tbl.num_rows != sum(lines):
+        return None
+    return tbl

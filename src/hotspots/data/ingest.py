@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pyproj import Transformer
 
 from hotspots.data import schema as S
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from hotspots.data.readers import Reader
+    from hotspots.data.sources import InputFile
 
 __all__ = [
     "READERS",
@@ -353,7 +355,13 @@ def read_items(
     """:func:`read_inputs` on already expanded inputs (see :func:`expand_inputs`).
 
     ``on_rows(rows_read)`` is called after each file read (rows so far in this call).
+    police.uk street files in police.uk's own layout are read as one table
+    (:func:`_read_street_batch`); anything else file by file, with the same verdicts.
     """
+    if fmt == "police.uk" and len(inputs) > 1:
+        fast = _read_street_batch(inputs, strict=strict, progress=progress, on_rows=on_rows)
+        if fast is not None:
+            return fast
     report = IngestReport()
     rejects = Rejects()
     reader: Reader | None = (
@@ -399,13 +407,13 @@ def read_items(
             report.files_failed.append({"file": exc.path, "problem": exc.problem})
             continue
         del data
+        n_rejected = len(rejects) - before  # this file's (an earlier version's may go below)
         report.rows_read += n
         if n == 0:
             report.notices.append(f"{item.name}: header only, no rows")
         if digest in seen_digests:
             # the very same file twice (a folder and a zip of it): every row is a duplicate
-            extra = len(rejects) - before
-            rejects.drop_last(extra)
+            rejects.drop_last(n_rejected)
             n_dup += n
             report.notices.append(
                 f"{item.name}: same content as {seen_digests[digest]}; its {n} rows "
@@ -458,7 +466,7 @@ def read_items(
                 "identity": identity,
                 "sha1": digest,
                 "rows_read": n,
-                "rows_rejected": len(rejects) - before,
+                "rows_rejected": n_rejected,
                 "rows_duplicate": repeats,
             },
         )
@@ -466,19 +474,32 @@ def read_items(
             progress(i + 1, len(inputs), item.name)
         if on_rows:
             on_rows(report.rows_read)
-    if report.files_skipped:
-        report.notices.append(
-            f"{len(report.files_skipped)} file(s) not read: "
-            + "; ".join(f"{f['file']} ({f['why']})" for f in report.files_skipped[:20])
-            + (" …" if len(report.files_skipped) > 20 else ""),
-        )
-
     frame = (
         pd.concat(parts, ignore_index=True)
         if parts
         else pd.DataFrame(columns=[S.CRIME_ID, S.SOURCE_FILE, S.SOURCE_ROW])
     )
     parts.clear()  # the concatenated frame holds them: free the pieces
+    return _finish(frame, rejects, report, n_dup)
+
+
+def _finish(
+    frame: pd.DataFrame,
+    rejects: Rejects,
+    report: IngestReport,
+    n_dup: int,
+    codes: np.ndarray | None = None,
+) -> ReadResult:
+    """Read rows of a batch (``_file``: each row's input) -> record IDs, duplicates, wards.
+
+    ``codes``: each row's Crime ID as an integer code (see :func:`_id_codes`), if known.
+    """
+    if report.files_skipped:
+        report.notices.append(
+            f"{len(report.files_skipped)} file(s) not read: "
+            + "; ".join(f"{f['file']} ({f['why']})" for f in report.files_skipped[:20])
+            + (" …" if len(report.files_skipped) > 20 else ""),
+        )
     rejected = rejects.frame()
     report.rows_rejected = len(rejected)
     report.rejections = rejected["reason"].value_counts().to_dict() if len(rejected) else {}
@@ -487,7 +508,7 @@ def read_items(
         report.rows_accepted = 0
         return ReadResult(S.empty_records(), rejected, report)
 
-    rid, dup, n_within = _record_ids(frame, _id_codes(frame))
+    rid, dup, n_within = _record_ids(frame, _id_codes(frame) if codes is None else codes)
     frame[S.RECORD_ID] = rid.array
     # a duplicate is an ID already read from an earlier *file* (repeats inside one
     # file carry a ~k suffix, so one file alone cannot hold duplicates)
@@ -508,3 +529,219 @@ def read_items(
     report.rows_accepted = len(records)
     report.rows_in_bcp = int(records[S.IN_BCP].sum())
     return ReadResult(records, rejected, report)
+
+
+# --- police.uk street files: a batch read as one table ----------------------------------
+
+_STREET_HEADER_LINE = b"Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context"
+
+
+def _plain_street_body(data: bytes) -> tuple[bytes | memoryview, int] | None:
+    """(rows after the header, ending in a newline; their line count) of a police.uk street
+    file exactly as police.uk publishes it, else None.
+
+    As published: UTF-8 (a BOM allowed), the 12 columns in police.uk's order. Anything
+    else is read file by file. The rows are a view of ``data`` (no copy) unless a newline
+    has to be added at the end.
+    """
+    if not data or b"\x00" in data[:65536]:
+        return None
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    nl = data.find(b"\n", start)
+    if nl < 0:
+        return None
+    if data[start:nl].rstrip(b"\r") != _STREET_HEADER_LINE:
+        return None
+    if nl + 1 == len(data):
+        return b"", 0
+    # a blank line is skipped by the parser, so the batch's records fall short of its
+    # lines; a lone carriage return inside a row splits it into two malformed rows: either
+    # way the batch is read file by file (see csvtext.read_bodies)
+    if not data.endswith(b"\n"):
+        return data[nl + 1 :] + b"\n", data.count(b"\n", nl + 1) + 1
+    return memoryview(data)[nl + 1 :], data.count(b"\n", nl + 1)
+
+
+def _read_street_batch(
+    inputs: list,
+    *,
+    strict: bool,
+    progress: Callable[[int, int, str], None] | None,
+    on_rows: Callable[[int], None] | None,
+) -> ReadResult | None:
+    """:func:`read_items` for police.uk street files: the whole batch parsed, checked and
+    reconciled as one Arrow table (one CSV read, each check once over the batch's
+    distinct values), with the same verdicts, reasons, row numbers, identities and report
+    as reading file by file. Returns None (read file by file) when some file is not in
+    police.uk's own layout or some line is not exactly one record.
+    """
+    from hotspots.data.csvtext import TableRead, read_bodies
+    from hotspots.data.police_uk import (
+        HEADER,
+        PLAIN_COLUMNS,
+        check_street_table,
+        street_frame,
+        street_identity,
+    )
+    from hotspots.data.readers import content_identity
+
+    report = IngestReport()
+    files: list[tuple[int, InputFile, str, int]] = []  # (input index, item, sha1, lines)
+    bodies: list[bytes | memoryview] = []
+    for i, item in enumerate(inputs):
+        if isinstance(item, FileReadError):
+            if strict:
+                raise item
+            report.files_failed.append({"file": item.path, "problem": item.problem})
+            continue
+        if item.kind == "skip":
+            why = item.why or "police.uk outcomes / stop-and-search file, not street crime"
+            report.files_skipped.append({"file": item.name, "why": why})
+            continue
+        try:
+            data = item.read_bytes()
+        except OSError as exc:
+            exc2 = FileReadError(item.name, f"cannot be read ({exc.strerror or exc})")
+            if strict:
+                raise exc2 from None
+            report.files_failed.append({"file": exc2.path, "problem": exc2.problem})
+            continue
+        plain = _plain_street_body(data)
+        if plain is None:
+            return None
+        files.append((i, item, hashlib.sha1(data).hexdigest(), plain[1]))
+        bodies.append(plain[0])
+        del data
+    lines = np.array([f[3] for f in files], dtype=np.int64)
+    if not files:
+        return None  # nothing to read: the file-by-file path says so as it always has
+    tbl = read_bodies(bodies, lines.tolist(), HEADER, PLAIN_COLUMNS)
+    bodies.clear()
+    if tbl is None:
+        return None
+    nf = len(files)
+    file_of = np.repeat(np.arange(nf, dtype=np.int64), lines)
+    starts = np.cumsum(lines) - lines
+    rows = np.arange(len(file_of), dtype=np.int64) - starts[file_of] + 2
+    tr = TableRead(tbl, rows, [], HEADER)
+
+    # rejected rows per file: kept apart until the file is known to count
+    rej: list[list[tuple[np.ndarray, str, str, np.ndarray]]] = [[] for _ in files]
+
+    def reject(mask, field, reason, values):
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return
+        vals = np.asarray(values, dtype=object)
+        f = file_of[idx]
+        for k in np.unique(f):
+            sel = f == k
+            rej[k].append((rows[idx[sel]], field, reason, vals[sel]))
+
+    chk = check_street_table(tr, reject, group=file_of)
+    ok = chk.ok
+    codes = chk.id_codes
+    n_ok = np.bincount(file_of[ok], minlength=nf)
+    n_rej = np.array([sum(len(r[0]) for r in parts) for parts in rej], dtype=np.int64)
+    repeats = np.bincount(file_of[chk.repeats], minlength=nf)
+
+    # each file's identity: its distinct (month, force) pairs among accepted rows
+    month, force = tr.column("Month"), tr.column("Falls within")
+    mv, fv = chk.month_text, force.values if len(force.arrow_values) else np.array([], object)
+    n_m, n_f = max(len(mv), 1), max(len(fv), 1)
+    key = (file_of[ok] * n_m + month.index[ok]) * n_f + force.index[ok]
+    pairs: list[list[tuple[str, str]]] = [[] for _ in files]
+    for c in np.unique(key).tolist():
+        k, rest = divmod(c, n_m * n_f)
+        m, f = divmod(rest, n_f)
+        pairs[k].append((str(mv[m]), str(fv[f]).strip()))
+    idents = [
+        street_identity(p)
+        if p
+        else content_identity(item.name.replace(chr(92), "/").rsplit("/", 1)[-1], digest)
+        for p, (_i, item, digest, _n) in zip(pairs, files, strict=True)
+    ]
+
+    keep = np.ones(nf, dtype=bool)
+    seen_digests: dict[str, str] = {}
+    by_identity: dict[str, int] = {}
+    n_dup = 0
+    for k, (i, item, digest, n) in enumerate(files):
+        n = int(n)
+        report.rows_read += n
+        if n == 0:
+            report.notices.append(f"{item.name}: header only, no rows")
+        if digest in seen_digests:
+            # the very same file twice (a folder and a zip of it): every row is a duplicate
+            keep[k] = False
+            n_rej[k] = 0
+            n_dup += n
+            report.notices.append(
+                f"{item.name}: same content as {seen_digests[digest]}; its {n} rows "
+                "counted as duplicates",
+            )
+            report.files_read.append(
+                {
+                    "file": item.name,
+                    "rows_read": n,
+                    "rows_rejected": 0,
+                    "rows_duplicate": n,
+                    "duplicate_of": seen_digests[digest],
+                },
+            )
+            continue
+        seen_digests[digest] = item.name
+        rep_k = int(repeats[k])
+        n_dup += rep_k
+        if rep_k:
+            report.notices.append(
+                f"{item.name}: {rep_k} rows repeat an earlier row of the file in every field; "
+                "counted as duplicates",
+            )
+        identity = idents[k]
+        j = by_identity.get(identity)
+        if j is not None:
+            # another version of the same month of the same force: the later one is used
+            name = files[j][1].name
+            n_rep = int(n_ok[j]) + int(n_rej[j])
+            keep[j] = False
+            n_rej[j] = 0
+            report.rows_replaced += n_rep
+            report.notices.append(
+                f"{name} and {item.name} are two versions of {identity}; the later one is used "
+                f"and the earlier one's {n_rep} rows are counted as replaced",
+            )
+            for fr in report.files_read:
+                if fr["file"] == name:
+                    fr["replaced_by"] = item.name
+                    fr["rows_replaced"] = n_rep
+                    fr["rows_rejected"] = 0
+        by_identity[identity] = k
+        report.files_read.append(
+            {
+                "file": item.name,
+                "identity": identity,
+                "sha1": digest,
+                "rows_read": n,
+                "rows_rejected": int(n_rej[k]),
+                "rows_duplicate": rep_k,
+            },
+        )
+        if progress:
+            progress(i + 1, len(inputs), item.name)
+        if on_rows:
+            on_rows(report.rows_read)
+
+    rejects = Rejects()
+    for k, (_i, item, _d, _n) in enumerate(files):
+        for r, column, reason, vals in rej[k] if n_rej[k] else ():  # 0: the file does not count
+            rejects.add(item.name, r, np.ones(len(r), bool), column, reason, masked_values=vals)
+    take = ok & keep[file_of]
+    frame = street_frame(tr, dataclasses.replace(chk, ok=take), "")
+    del tr, tbl
+    at = file_of[take]
+    frame[S.SOURCE_FILE] = pd.arrays.ArrowStringArray(
+        pa.chunked_array([pa.array(idents, pa.string()).take(pa.array(at))]),
+    )
+    frame["_file"] = np.array([f[0] for f in files], dtype=np.int32)[at]
+    return _finish(frame, rejects, report, n_dup, codes[take])

@@ -12,6 +12,7 @@ coordinates repeat endlessly), then maps the verdicts to rows by index.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -89,12 +90,20 @@ def street_identity(pairs: list[tuple[str, str]]) -> str:
     return f"{span}-{'+'.join(forces)}-street.csv"
 
 
-def _exact_repeats(tr: TableRead, ok: np.ndarray) -> np.ndarray:
+def _exact_repeats(
+    tr: TableRead,
+    ok: np.ndarray,
+    group: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Rows (among ``ok``) equal in every field to an earlier row, with a non-empty Crime ID.
 
     police.uk publishes rows sharing a Crime ID with different locations or outcomes
     (kept); a row repeated byte for byte is a duplicate. Only rows whose ID repeats are
-    compared, so this costs nothing on a normal file.
+    compared, so this costs nothing on a normal file. ``group`` (a batch of files read
+    as one table): each row's file; only rows of the same file are compared.
+
+    Returns (repeats, each row's Crime ID as an integer code: equal IDs, equal codes; -1
+    where there is none), the one hash pass the later ID checks reuse.
     """
     out = np.zeros(len(tr), dtype=bool)
     cid = tr.arrow.column("Crime ID")
@@ -108,14 +117,17 @@ def _exact_repeats(tr: TableRead, ok: np.ndarray) -> np.ndarray:
     codes = pc.dictionary_encode(flat).indices
     codes = np.asarray(codes.to_numpy(zero_copy_only=False), dtype=np.int64)
     repeated = (np.bincount(codes)[codes] > 1) if len(codes) else np.zeros(0, dtype=bool)
+    id_codes = np.where(nonempty, codes, -1)
     cand = ok & nonempty & repeated
     if not cand.any():
-        return out
+        return out, id_codes
     idx = np.flatnonzero(cand)
     sub = tr.arrow.take(pa.array(idx)).to_pandas().astype(str)
+    if group is not None:
+        sub[-1] = group[idx]  # an int key: no header name can equal it
     rep = sub.duplicated(keep="first").to_numpy()
     out[idx[rep]] = True
-    return out
+    return out, id_codes
 
 
 def _parse_numbers(col) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -134,19 +146,35 @@ def _parse_numbers(col) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return num, empty, ~empty & ~np.isfinite(num)
 
 
-def parse_street_table(
-    tr: TableRead,
-    file_name: str,
-    file_key: str,
-    rejects: Rejects,
-) -> pd.DataFrame:
-    """Validate a police.uk street table; return accepted rows (partial canonical frame).
+# reject(mask, field, reason, values of the masked rows): where a check's verdicts go
+RejectFn = Callable[[np.ndarray, str, str, np.ndarray], None]
 
-    Each rejected row goes to ``rejects`` once, for its first problem, with file,
-    row, field and reason.
+
+@dataclass
+class StreetChecked:
+    """The verdicts of :func:`check_street_table` on one table (a file, or a batch of files)."""
+
+    ok: np.ndarray  # bool per row: accepted
+    repeats: np.ndarray  # bool per row: an exact repeat of an earlier row of its file
+    lon: np.ndarray
+    lat: np.ndarray
+    month_text: np.ndarray  # the Month column's distinct values, stripped (object array)
+    simulated: np.ndarray  # bool per row
+    id_codes: np.ndarray  # int64 per row: the Crime ID's code (equal IDs, equal codes; -1: none)
+
+
+def check_street_table(
+    tr: TableRead,
+    reject: RejectFn,
+    group: np.ndarray | None = None,
+) -> StreetChecked:
+    """Validate a police.uk street table, each rejected row once, for its first problem.
+
+    ``reject`` receives (rows' mask, field, reason, the masked rows' values). ``group``:
+    each row's file when ``tr`` holds several files (only exact repeats look at it).
+    Every check looks at each distinct value of its column once.
     """
     n = len(tr)
-    rows = tr.rows
     ok = np.ones(n, dtype=bool)
 
     month = tr.column("Month")
@@ -155,21 +183,12 @@ def parse_street_table(
     m_empty_u = mv == ""
     bad = ~m_ok_u[month.index]
     empty = m_empty_u[month.index]
-    rejects.add(
-        file_name,
-        rows,
-        bad & empty,
-        "Month",
-        "missing month",
-        masked_values=mv[month.index[bad & empty]],
-    )
-    rejects.add(
-        file_name,
-        rows,
+    reject(bad & empty, "Month", "missing month", mv[month.index[bad & empty]])
+    reject(
         bad & ~empty,
         "Month",
         "unparseable month (expected YYYY-MM)",
-        masked_values=mv[month.index[bad & ~empty]],
+        mv[month.index[bad & ~empty]],
     )
     ok &= ~bad
 
@@ -178,22 +197,8 @@ def parse_street_table(
     c_ok_u = np.isin(cv, np.array(S.CATEGORIES, dtype=object))
     bad = ~c_ok_u[cat.index] & ok
     empty = (cv == "")[cat.index]
-    rejects.add(
-        file_name,
-        rows,
-        bad & empty,
-        "Crime type",
-        "missing category",
-        masked_values=cv[cat.index[bad & empty]],
-    )
-    rejects.add(
-        file_name,
-        rows,
-        bad & ~empty,
-        "Crime type",
-        "unknown category",
-        masked_values=cv[cat.index[bad & ~empty]],
-    )
+    reject(bad & empty, "Crime type", "missing category", cv[cat.index[bad & empty]])
+    reject(bad & ~empty, "Crime type", "unknown category", cv[cat.index[bad & ~empty]])
     ok &= c_ok_u[cat.index]
 
     lon_c, lat_c = tr.column("Longitude"), tr.column("Latitude")
@@ -211,19 +216,32 @@ def parse_street_table(
 
     for mask, reason in problems:
         m = mask & ok
-        rejects.add(file_name, rows, m, "Longitude/Latitude", reason, masked_values=pair(m))
+        if m.any():
+            reject(m, "Longitude/Latitude", reason, pair(m))
     ok &= valid
-    repeats = _exact_repeats(tr, ok)
+    repeats, id_codes = _exact_repeats(tr, ok, group)
     ok &= ~repeats
 
+    sim = np.zeros(n, dtype=bool)
+    for name in ("Falls within", "Reported by"):
+        if name in tr.header:
+            c = tr.column(name)
+            flag_u = np.array([SIMULATED_MARK in str(v) for v in c.values], dtype=bool)
+            sim |= flag_u[c.index] if len(flag_u) else False
+    return StreetChecked(ok, repeats, lon, lat, mv, sim, id_codes)
+
+
+def street_frame(tr: TableRead, chk: StreetChecked, file_key: str) -> pd.DataFrame:
+    """Return the accepted rows of a checked street table as a partial canonical frame."""
+    ok = chk.ok
     out = {
         S.CRIME_ID: tr.strings("Crime ID", ok),
         S.SOURCE_FILE: S.string_column(file_key, int(ok.sum())),
-        S.SOURCE_ROW: rows[ok],
-        S.MONTH: month.take(ok, pa.compute.utf8_trim_whitespace),
-        S.CATEGORY: cat.take(ok, pa.compute.utf8_trim_whitespace),
-        S.LON: lon[ok],
-        S.LAT: lat[ok],
+        S.SOURCE_ROW: tr.rows[ok],
+        S.MONTH: tr.column("Month").take(ok, pa.compute.utf8_trim_whitespace),
+        S.CATEGORY: tr.column("Crime type").take(ok, pa.compute.utf8_trim_whitespace),
+        S.LON: chk.lon[ok],
+        S.LAT: chk.lat[ok],
         S.LOCATION: tr.column("Location").take(ok, pa.compute.utf8_trim_whitespace),
     }
     for col, name in (
@@ -236,17 +254,39 @@ def parse_street_table(
             if name in tr.header
             else pd.array([pd.NA] * int(ok.sum()), dtype="string")
         )
-    sim = np.zeros(n, dtype=bool)
-    for name in ("Falls within", "Reported by"):
-        if name in tr.header:
-            c = tr.column(name)
-            flag_u = np.array([SIMULATED_MARK in str(v) for v in c.values], dtype=bool)
-            sim |= flag_u[c.index] if len(flag_u) else False
-    out[S.SIMULATED] = sim[ok]
+    out[S.SIMULATED] = chk.simulated[ok]
     src = np.array([S.SOURCE_POLICE_UK, S.SOURCE_SIMULATED], dtype=object)
-    out[S.SOURCE] = _repeat(src, sim[ok].astype(np.int32))
-    frame = pd.DataFrame(out)
-    force_col = next((c for c in ("Falls within", "Reported by") if c in tr.header), None)
+    out[S.SOURCE] = _repeat(src, chk.simulated[ok].astype(np.int32))
+    return pd.DataFrame(out)
+
+
+def force_column(tr: TableRead) -> str | None:
+    """The column naming a row's force (``Falls within``, else ``Reported by``), if any."""
+    return next((c for c in ("Falls within", "Reported by") if c in tr.header), None)
+
+
+def parse_street_table(
+    tr: TableRead,
+    file_name: str,
+    file_key: str,
+    rejects: Rejects,
+) -> pd.DataFrame:
+    """Validate a police.uk street table; return accepted rows (partial canonical frame).
+
+    Each rejected row goes to ``rejects`` once, for its first problem, with file,
+    row, field and reason.
+    """
+    rows = tr.rows
+
+    def reject(mask, field, reason, values):
+        rejects.add(file_name, rows, mask, field, reason, masked_values=values)
+
+    chk = check_street_table(tr, reject)
+    ok = chk.ok
+    frame = street_frame(tr, chk, file_key)
+    mv = chk.month_text
+    month = tr.column("Month")
+    force_col = force_column(tr)
     if ok.any():
         m_idx = month.index[ok].astype(np.int64)
         if force_col:
@@ -264,7 +304,7 @@ def parse_street_table(
             pairs = [(str(mv[c]), "unknown force") for c in np.unique(m_idx)]
         frame.attrs["identity"] = street_identity(pairs)
         frame.attrs["months"] = sorted({m for m, _ in pairs})
-    frame.attrs["exact_repeats"] = int(repeats.sum())
+    frame.attrs["exact_repeats"] = int(chk.repeats.sum())
     return frame
 
 

@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import time
 import uuid
 from datetime import UTC, datetime
@@ -25,12 +26,12 @@ import pyarrow.parquet as pq
 
 from hotspots.data import audit
 from hotspots.data import schema as S
-from hotspots.data.ingest import ReadResult, expand_inputs, read_items
 from hotspots.data.store_layout import (
     FORMAT_VERSION,
     STORE_SCHEMA,
     StoreFiles,
     encode_table,
+    fixed_rows,
     new_month_path,
     pack_crime_ids,
     packed_layout,
@@ -51,6 +52,8 @@ from hotspots.errors import InputError
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
+
+    from hotspots.data.ingest import ReadResult
 
 __all__ = ["BATCH_BYTES", "KEEP_CHOICES", "KEEP_MARGIN_M", "StoreImport"]
 
@@ -84,13 +87,31 @@ def _return_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
+_MONTH_NAME = re.compile(r"(\d{4}-\d{2})-[^/\\!]*$")
+
+
+def _month_of(item) -> str | None:
+    """The month a police.uk file's name starts with (``2024-01-dorset-street.csv``), if any."""
+    m = _MONTH_NAME.search(str(getattr(item, "name", "")))
+    return m.group(1) if m else None
+
+
 def _batches(items: list, budget: int) -> list[list]:
-    """Consecutive groups of inputs of at most ``budget`` bytes (one file alone may exceed it)."""
+    """Consecutive groups of inputs of at most ``budget`` bytes (one file alone may exceed it).
+
+    A batch at least half full ends where a new month (by file name) begins, so months
+    smaller than half the budget are written whole by one batch, never half-written, read
+    back and merged by the next. Never past the budget: a month larger than it is split
+    (measured on a 500k-row national month, 107 MiB: split in two batches, peak 651 MB;
+    one batch of twice the budget, 733 MB).
+    """
     out: list[list] = [[]]
     size = 0
     for item in items:
         n = _size(item)
-        if out[-1] and size + n > budget:
+        if out[-1] and (
+            size + n > budget or (2 * size >= budget and _month_of(item) != _month_of(out[-1][-1]))
+        ):
             out.append([])
             size = 0
         out[-1].append(item)
@@ -140,6 +161,92 @@ def _stored_table(path: Path) -> pa.Table:
     return encode_table(to_frame(t))
 
 
+class _ImportedIds:
+    """The Crime IDs one import has written so far, as sorted 8-byte prefixes (8 bytes an ID).
+
+    So a batch's duplicate check does not read back the months earlier batches of the same
+    import wrote (it did: the check grew with the store, batch after batch). A prefix found
+    is only a candidate: the caller reads the months back for those IDs alone. Covers months
+    new to the store (``pre`` are the months it held before the import) whose files hold
+    only rows this import wrote; only police.uk's 32-byte IDs (any other: not covered).
+    """
+
+    def __init__(self, pre: set[str]) -> None:
+        self.pre = pre
+        self.parts: list[np.ndarray] = []  # sorted, sizes shrinking (merged like a log)
+        self.files: set[str] = set()
+        self.months: set[str] = set()
+        self.usable = True
+
+    @staticmethod
+    def _prefixes(ids) -> np.ndarray | None:
+        ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+        ids = ids.drop_null() if ids.null_count else ids
+        if pa.types.is_fixed_size_binary(ids.type):
+            ids = ids.cast(pa.binary())
+        if len(ids) and not pc.all(pc.equal(pc.binary_length(ids), 32)).as_py():
+            return None
+        rows = fixed_rows(ids, 32)
+        return np.ascontiguousarray(rows[:, :8]).view(np.uint64).ravel()
+
+    def add(self, ids, files: set[str], months: set[str]) -> None:
+        """Remember the packed ``ids`` written in ``months`` from ``files``."""
+        self.files |= files
+        self.months |= months
+        p = self._prefixes(ids) if self.usable else None
+        if p is None:
+            self.usable = False
+            self.parts = []
+            return
+        self.parts.append(np.sort(p))
+        while len(self.parts) > 1 and len(self.parts[-2]) <= 2 * len(self.parts[-1]):
+            b, a = self.parts.pop(), self.parts.pop()
+            self.parts.append(np.sort(np.concatenate([a, b]), kind="stable"))  # two runs
+
+    def covers(self, months, exclude: set[str]) -> set[str]:
+        """Which of ``months`` the index answers for (none when a file it holds is excluded)."""
+        if not self.usable or exclude & self.files:
+            return set()
+        return {m for m in months if m in self.months and m not in self.pre}
+
+    def maybe(self, ids) -> np.ndarray:
+        """Per packed ID: whether its prefix was written (a candidate duplicate)."""
+        q = self._prefixes(ids)
+        if q is None:
+            return np.ones(len(ids), dtype=bool)
+        order = np.argsort(q)
+        qs = q[order]  # sorted queries walk each part in order (cache-friendly)
+        found = np.zeros(len(q), dtype=bool)
+        for part in self.parts:
+            if len(part):
+                at = np.minimum(np.searchsorted(part, qs), len(part) - 1)
+                found |= part[at] == qs
+        out = np.empty(len(q), dtype=bool)
+        out[order] = found
+        return out
+
+
+def _in_order(t: pa.Table) -> bool:
+    """Whether rows are sorted by (month, source file, source row): adjacent rows compared."""
+    n = t.num_rows
+    if n < 2:
+        return True
+
+    def pairs(name):
+        col = t.column(name)
+        return col.slice(0, n - 1), col.slice(1)
+
+    (m0, m1), (f0, f1), (r0, r1) = pairs(S.MONTH), pairs(S.SOURCE_FILE), pairs(S.SOURCE_ROW)
+    ok = pc.or_(
+        pc.less(m0, m1),
+        pc.and_(
+            pc.equal(m0, m1),
+            pc.or_(pc.less(f0, f1), pc.and_(pc.equal(f0, f1), pc.less_equal(r0, r1))),
+        ),
+    )
+    return bool(pc.all(pc.fill_null(ok, False)).as_py())
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -185,6 +292,10 @@ class StoreImport(StoreFiles):
         :class:`~hotspots.errors.ShrinkRefusedError` and changes nothing, unless
         ``replace_smaller`` (or ``replace``) asks for it.
         """
+        # the readers (pyproj, every file format) only when importing: a store that is
+        # only read (``hotspots detect``) never loads them
+        from hotspots.data.ingest import expand_inputs, read_items
+
         if keep not in KEEP_CHOICES:
             raise InputError("keep", keep, "one of " + ", ".join(KEEP_CHOICES))
         items = expand_inputs(paths, labels)
@@ -199,6 +310,7 @@ class StoreImport(StoreFiles):
             before = man
             replace_asked = replace
             written: list[Path] = []
+            seen = _ImportedIds(set(before["months"]))
             try:
                 for batch in batches:
 
@@ -224,7 +336,7 @@ class StoreImport(StoreFiles):
                     rows_before += result.report.rows_read
                     _apply_keep(result, keep)
                     wipe = replace and result.report.rows_accepted > 0
-                    man = self._merge(result, man, written, replace=wipe)
+                    man = self._merge(result, man, written, replace=wipe, seen=seen)
                     replace = replace and not wipe  # only the first batch with rows wipes
                     if total is None:
                         total = result
@@ -375,7 +487,14 @@ class StoreImport(StoreFiles):
         rep.rows_in_bcp -= int(new.loc[drop, S.IN_BCP].sum())
         result.records = new[~drop].reset_index(drop=True)
 
-    def _merge(self, result: ReadResult, man: dict, written: list[Path], replace: bool) -> dict:
+    def _merge(
+        self,
+        result: ReadResult,
+        man: dict,
+        written: list[Path],
+        replace: bool,
+        seen: _ImportedIds | None = None,
+    ) -> dict:
         """Stage one read result on top of manifest ``man`` (caller holds the lock) and
         return the manifest that would describe the result; nothing is swapped.
 
@@ -405,8 +524,18 @@ class StoreImport(StoreFiles):
                 old = _stored_table(self.path / months[month])
                 keep_rows = pc.invert(pc.is_in(old.column(S.SOURCE_FILE), value_set=drop_files))
                 old_by_month[month] = old.filter(keep_rows)
+        # the new rows in the stored layout (Crime IDs packed once, for the duplicate
+        # check and the files alike)
+        new_t = encode_table(new) if len(new) else encode_table(S.empty_records())
         if len(new):
-            dup = self._stored_crime_ids(new, man, old_by_month, gone | new_files)
+            dup = self._stored_crime_ids(
+                new,
+                man,
+                old_by_month,
+                gone | new_files,
+                new_t.column(S.CRIME_ID),
+                seen,
+            )
             if dup.any():
                 self._drop_as_duplicates(result, dup)
                 result.report.notices.append(
@@ -414,19 +543,19 @@ class StoreImport(StoreFiles):
                     "store from other files",
                 )
                 new = result.records
-        # the new rows in the stored layout, ordered once; each month is then a slice
-        new_t = encode_table(new) if len(new) else encode_table(S.empty_records())
-        if new_t.num_rows:
-            order = pc.sort_indices(
-                new_t,
-                sort_keys=[
-                    (S.MONTH, "ascending"),
-                    (S.SOURCE_FILE, "ascending"),
-                    (S.SOURCE_ROW, "ascending"),
-                ],
+                new_t = new_t.filter(pa.array(~dup))
+        # ordered once (a copy of the batch only when out of order); each month is a slice
+        if new_t.num_rows and not _in_order(new_t):
+            new_t = new_t.take(
+                pc.sort_indices(
+                    new_t,
+                    sort_keys=[
+                        (S.MONTH, "ascending"),
+                        (S.SOURCE_FILE, "ascending"),
+                        (S.SOURCE_ROW, "ascending"),
+                    ],
+                ),
             )
-            if not np.array_equal(order.to_numpy(), np.arange(len(order))):
-                new_t = new_t.take(order)  # a copy of the batch only when out of order
         month_col = new_t.column(S.MONTH).to_numpy(zero_copy_only=False)
         for month in sorted(touched):
             lo, hi = (
@@ -457,6 +586,8 @@ class StoreImport(StoreFiles):
                 continue
             months[month] = self._stage(month, merged, written)
             del merged, part, old
+        if seen is not None:
+            seen.add(new_t.column(S.CRIME_ID), new_files, touched)
 
         files = {k: v for k, v in man["files"].items() if k not in gone | new_files}
         now = datetime.now(UTC).isoformat(timespec="seconds")
@@ -466,15 +597,30 @@ class StoreImport(StoreFiles):
             if fr.get("identity") and "replaced_by" not in fr
         }
         if len(new):
-            for ident, grp in new.groupby(S.SOURCE_FILE):
+            # per file, in one pass over the rows (a groupby per file cost ~1 ms a file)
+            f_code, f_names = pd.factorize(new[S.SOURCE_FILE], sort=True)
+            m_code, m_names = pd.factorize(new[S.MONTH], sort=True)
+            rows = np.bincount(f_code, minlength=len(f_names))
+            sim = np.bincount(
+                f_code,
+                weights=new[S.SIMULATED].to_numpy(bool),
+                minlength=len(f_names),
+            )
+            first = np.full(len(f_names), len(new), dtype=np.int64)
+            np.minimum.at(first, f_code, np.arange(len(new)))
+            source = new[S.SOURCE].to_numpy(dtype=object)[first]
+            months_of: list[list[str]] = [[] for _ in f_names]
+            for c in np.unique(f_code.astype(np.int64) * len(m_names) + m_code).tolist():
+                months_of[c // len(m_names)].append(str(m_names[c % len(m_names)]))
+            for k, ident in enumerate(f_names):
                 fr = by_ident.get(str(ident), {})
                 files[str(ident)] = {
                     "name": fr.get("file", str(ident)),
                     "sha1": fr.get("sha1"),
-                    "months": sorted(grp[S.MONTH].unique().tolist()),
-                    "rows": len(grp),
-                    "source": str(grp[S.SOURCE].iloc[0]),
-                    "simulated": bool(grp[S.SIMULATED].any()),
+                    "months": months_of[k],
+                    "rows": int(rows[k]),
+                    "source": str(source[k]),
+                    "simulated": bool(sim[k] > 0),
                     "imported_at": now,
                 }
         return {**man, "months": months, "files": files}
@@ -491,7 +637,7 @@ class StoreImport(StoreFiles):
         (self.path / "reports").mkdir(parents=True, exist_ok=True)
         written += [self.path / rep_rel, self.path / rej_rel]
         (self.path / rep_rel).write_text(
-            json.dumps(result.report.to_dict(), indent=1),
+            json.dumps(result.report.to_dict()),  # the C encoder (no indent): fast
             encoding="utf-8",
         )
         result.rejected.to_parquet(self.path / rej_rel, index=False)
@@ -570,6 +716,8 @@ class StoreImport(StoreFiles):
         man: dict,
         old_by_month: dict,
         exclude: set[str],
+        packed: pa.ChunkedArray | pa.Array | None = None,
+        seen: _ImportedIds | None = None,
     ) -> np.ndarray:
         """Rows of ``new`` whose Crime ID is already stored from another file.
 
@@ -579,6 +727,8 @@ class StoreImport(StoreFiles):
         crime_id and source_file columns (never a Python set of every ID in the store:
         that grew with the store, ~200 bytes an ID). A row repeating an ID inside its own
         file (``record_id`` ``<id>~k``) is not compared: only the ID's first row is.
+        ``packed``: the rows' Crime IDs already packed, if at hand. ``seen``: the IDs
+        earlier batches of this import wrote (months only they wrote are not read back).
         """
         cid = new[S.CRIME_ID].array
         rid = new[S.RECORD_ID].array
@@ -587,7 +737,11 @@ class StoreImport(StoreFiles):
         if not cand.any():
             return dup
         idx = np.flatnonzero(cand)
-        ids = pack_crime_ids(pa.array(cid[idx], pa.string()))
+        if packed is None:
+            ids = pack_crime_ids(pa.array(cid[idx], pa.string()))
+        else:
+            ids = packed.take(pa.array(idx))
+            ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
         hit = np.zeros(len(idx), dtype=bool)
         for old in old_by_month.values():
             stored = old.column(S.CRIME_ID)
@@ -595,34 +749,55 @@ class StoreImport(StoreFiles):
                 hit |= pc.is_in(ids, value_set=stored.combine_chunks().drop_null()).to_numpy(
                     zero_copy_only=False,
                 )
-        rest = [self.path / rel for m, rel in man["months"].items() if m not in old_by_month]
-        if rest:
-            import duckdb
-
-            con = duckdb.connect()
-            wanted = pa.table({"id": pc.unique(ids)})
-            wanted = wanted.append_column("hex", unpack_crime_ids(wanted.column("id")))
-            con.register("wanted", wanted)
-            excl = sql_list(sorted(exclude)) if exclude else "[]"
-            packed = [f for f in rest if packed_layout(f)]
-            text = [f for f in rest if f not in set(packed)]  # months not yet upgraded
-            for files, key in ((packed, "id"), (text, "hex")):
-                if not files:
-                    continue
-                found = relation_arrow(
-                    con.sql(
-                        f"SELECT DISTINCT {S.CRIME_ID} FROM read_parquet("
-                        f"{sql_list(str(f) for f in files)}, hive_partitioning = false) "
-                        f"WHERE {S.CRIME_ID} IN (SELECT {key} FROM wanted) "
-                        f"AND NOT list_contains({excl}::VARCHAR[], {S.SOURCE_FILE})",
-                    ),
-                )
-                if found.num_rows:
-                    got = found.column(0).combine_chunks()
-                    got = pack_crime_ids(got) if key == "hex" else got.cast(pa.binary())
-                    hit |= pc.is_in(ids, value_set=got).to_numpy(zero_copy_only=False)
+        rest = {m: self.path / rel for m, rel in man["months"].items() if m not in old_by_month}
+        # months only this import wrote (an earlier batch): looked up in its own index of
+        # ID prefixes, and read back only for an ID that index finds (a true duplicate)
+        known = seen.covers(rest, exclude) if seen is not None else set()
+        queries = []
+        if known and seen is not None:
+            maybe = np.flatnonzero(seen.maybe(ids))
+            if len(maybe):
+                queries.append(([rest[m] for m in sorted(known)], maybe))
+        others = [f for m, f in sorted(rest.items()) if m not in known]
+        if others:
+            queries.append((others, np.arange(len(ids))))
+        for files, at in queries:
+            hit[at] |= self._ids_in_files(files, ids.take(pa.array(at)), exclude)
         dup[idx[hit]] = True
         return dup
+
+    @staticmethod
+    def _ids_in_files(files: list[Path], ids: pa.Array, exclude: set[str]) -> np.ndarray:
+        """Which of the packed ``ids`` the month ``files`` hold outside the ``exclude`` files.
+
+        One DuckDB semi-join reading only the crime_id and source_file columns.
+        """
+        import duckdb
+
+        hit = np.zeros(len(ids), dtype=bool)
+        con = duckdb.connect()
+        wanted = pa.table({"id": pc.unique(ids)})
+        wanted = wanted.append_column("hex", unpack_crime_ids(wanted.column("id")))
+        con.register("wanted", wanted)
+        excl = sql_list(sorted(exclude)) if exclude else "[]"
+        packed = [f for f in files if packed_layout(f)]
+        text = [f for f in files if f not in set(packed)]  # months not yet upgraded
+        for group, key in ((packed, "id"), (text, "hex")):
+            if not group:
+                continue
+            found = relation_arrow(
+                con.sql(
+                    f"SELECT DISTINCT {S.CRIME_ID} FROM read_parquet("
+                    f"{sql_list(str(f) for f in group)}, hive_partitioning = false) "
+                    f"WHERE {S.CRIME_ID} IN (SELECT {key} FROM wanted) "
+                    f"AND NOT list_contains({excl}::VARCHAR[], {S.SOURCE_FILE})",
+                ),
+            )
+            if found.num_rows:
+                got = found.column(0).combine_chunks()
+                got = pack_crime_ids(got) if key == "hex" else got.cast(pa.binary())
+                hit |= pc.is_in(ids, value_set=got).to_numpy(zero_copy_only=False)
+        return hit
 
     def _stage(self, month: str, table: pa.Table, written: list[Path]) -> str:
         """Write one month's stored table beside the current files; its relative path."""

@@ -50,6 +50,7 @@ __all__ = [
     "StoreFiles",
     "dataset_path",
     "decode_table",
+    "fixed_rows",
     "known_datasets",
     "pack_crime_ids",
     "packed_layout",
@@ -138,7 +139,7 @@ def _flat(arr) -> pa.Array:
     return arr
 
 
-def _fixed_rows(arr: pa.Array, width: int) -> np.ndarray:
+def fixed_rows(arr: pa.Array, width: int) -> np.ndarray:
     """Return the values of a (large_)string/binary array whose values all have ``width`` bytes,
     as a ``(n, width)`` uint8 array (read from Arrow's buffers, no Python objects).
     """
@@ -171,7 +172,7 @@ def pack_crime_ids(ids) -> pa.Array:
     if k and (pc.binary_length(ids).to_numpy(zero_copy_only=False)[valid] == 64).all():
         # the usual case (police.uk): every ID present is 64 characters long
         present = ids.drop_null() if ids.null_count else ids
-        text = _fixed_rows(present, 64).tobytes()
+        text = fixed_rows(present, 64).tobytes()
         try:
             packed = bytes.fromhex(text.decode("ascii"))
         except (UnicodeDecodeError, ValueError):
@@ -190,7 +191,7 @@ def pack_crime_ids(ids) -> pa.Array:
     hexes = is_hex.to_numpy(zero_copy_only=False)
     hex_idx, other_idx = np.flatnonzero(hexes), np.flatnonzero(~hexes)
     packed = bytes.fromhex(
-        _fixed_rows(ids.take(pa.array(hex_idx, pa.int64())), 64).tobytes().decode(),
+        fixed_rows(ids.take(pa.array(hex_idx, pa.int64())), 64).tobytes().decode(),
     )
     hex_bin = pa.FixedSizeBinaryArray.from_buffers(
         pa.binary(32),
@@ -227,7 +228,7 @@ def unpack_crime_ids(col) -> pa.Array:
     is_packed = valid & (np.nan_to_num(size, nan=0) == 32)
     if n and is_packed.sum() == valid.sum():
         # the usual case: every ID present is packed; nulls keep their place (length 0)
-        digits = _fixed_rows(col.drop_null() if col.null_count else col, 32).tobytes().hex()
+        digits = fixed_rows(col.drop_null() if col.null_count else col, 32).tobytes().hex()
         offsets = np.zeros(n + 1, dtype=np.int32)
         np.cumsum(np.where(valid, 64, 0), out=offsets[1:])
         mask = None if not col.null_count else pa.array(valid).buffers()[1]
@@ -239,7 +240,7 @@ def unpack_crime_ids(col) -> pa.Array:
             col.null_count,
         )
     hex_idx = np.flatnonzero(is_packed)
-    text = _fixed_rows(col.take(pa.array(hex_idx, pa.int64())), 32).tobytes().hex().encode()
+    text = fixed_rows(col.take(pa.array(hex_idx, pa.int64())), 32).tobytes().hex().encode()
     offsets = np.arange(len(hex_idx) + 1, dtype=np.int32) * 64
     hex_txt = pa.StringArray.from_buffers(len(hex_idx), pa.py_buffer(offsets), pa.py_buffer(text))
     if len(hex_idx) == n:
@@ -286,8 +287,23 @@ def encode_table(frame: pd.DataFrame) -> pa.Table:
     text_schema = STORE_SCHEMA.set(1, pa.field(S.CRIME_ID, pa.string()))
     cols = [t.column(f.name).cast(f.type) for f in text_schema]
     t = pa.Table.from_arrays(cols, schema=text_schema)
-    same = pc.fill_null(pc.equal(t.column(S.RECORD_ID), _derived_record_id(t)), False)
-    rid = pc.if_else(same, pa.scalar(None, pa.string()), t.column(S.RECORD_ID))
+    rid = _flat(t.column(S.RECORD_ID))
+    cid = _flat(t.column(S.CRIME_ID))
+    # derived where it equals the Crime ID, or (no Crime ID) file#row: the text built only
+    # for the rows without one, never a copy of every ID
+    same = pc.fill_null(pc.equal(rid, cid), False).to_numpy(zero_copy_only=False)
+    if cid.null_count:
+        missing = cid.is_null()
+        same[missing.to_numpy(zero_copy_only=False)] = pc.fill_null(
+            pc.equal(
+                rid.filter(missing),
+                _derived_record_id(
+                    t.select([S.CRIME_ID, S.SOURCE_FILE, S.SOURCE_ROW]).filter(missing),
+                ),
+            ),
+            False,
+        ).to_numpy(zero_copy_only=False)
+    rid = pc.if_else(pa.array(same), pa.scalar(None, pa.string()), rid)
     t = t.set_column(0, S.RECORD_ID, rid)
     return t.set_column(1, S.CRIME_ID, pack_crime_ids(t.column(S.CRIME_ID)))
 
@@ -626,7 +642,9 @@ class StoreFiles:
 
     def _swap_manifest(self, new_man: dict) -> None:
         tmp = self.path / (MANIFEST + f".{uuid.uuid4().hex}.tmp")
-        tmp.write_text(json.dumps(new_man, indent=1), encoding="utf-8")
+        # no indent: json's C encoder (indented output takes the pure-Python one, ~10x slower
+        # on a manifest listing thousands of files)
+        tmp.write_text(json.dumps(new_man), encoding="utf-8")
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, self.path / MANIFEST)

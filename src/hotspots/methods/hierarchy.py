@@ -56,11 +56,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.spatial import cKDTree
 
 from hotspots.data import schema as S
 from hotspots.data.points import WeightedPoints, unique_locations
 from hotspots.methods.naming import GENERIC_LOCATIONS, describe_hotspots
+from hotspots.methods.neighbours import PointGrid
 from hotspots.methods.place_names import grid_ref
 
 if TYPE_CHECKING:
@@ -140,7 +140,7 @@ def split_mask(geometries: np.ndarray, gazetteer: gpd.GeoDataFrame | None) -> np
     return big | (places > SPLIT_PLACES)
 
 
-def _density(x: np.ndarray, y: np.ndarray, w: np.ndarray, tree: cKDTree) -> np.ndarray:
+def _density(x: np.ndarray, y: np.ndarray, w: np.ndarray, tree: PointGrid) -> np.ndarray:
     """Record-weighted quartic kernel sum (peak 1 per record) at each map point."""
     pairs = tree.query_pairs(DENSITY_RADIUS_M, output_type="ndarray")
     dens = w.astype("float64").copy()  # each point's own records, kernel value 1
@@ -171,7 +171,7 @@ def peak_crests(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> list[tuple[np.nd
     if k == 0:
         return []
     w = np.asarray(w, dtype="float64")
-    tree = cKDTree(np.c_[x, y])
+    tree = PointGrid(np.c_[x, y])
     dens = _density(x, y, w, tree)
     nbrs = [set(n) for n in tree.query_ball_point(np.c_[x, y], r=LINK_M)]
     if k > 1:  # every map point also links to its nearest others, however far
@@ -263,7 +263,7 @@ def _children(
     member = np.flatnonzero(location_parent >= 0)
     if len(member):
         mx, my = pts.x[member], pts.y[member]
-        dens = _density(mx, my, pts.weight[member].astype("float64"), cKDTree(np.c_[mx, my]))
+        dens = _density(mx, my, pts.weight[member].astype("float64"), PointGrid(np.c_[mx, my]))
         best = np.lexsort((np.arange(len(member)), -dens, location_parent[member]))
         first = np.r_[True, np.diff(location_parent[member][best]) != 0]
         rows, at = location_parent[member][best][first], best[first]

@@ -276,12 +276,12 @@ def spacing_bandwidth_m(points: WeightedPoints, k: int = SPACING_NEIGHBOURS) -> 
     2024, 260 m for January 2024 (Silverman's rule: 570 m and 700 m). Returns 0 for
     fewer than ``k + 1`` distinct locations.
     """
-    from scipy.spatial import cKDTree
+    from hotspots.methods.neighbours import PointGrid
 
     if len(points) <= k:
         return 0.0
     xy = np.c_[points.x, points.y]
-    d, _ = cKDTree(xy).query(xy, k=k + 1)
+    d, _ = PointGrid(xy).query(xy, k=k + 1)
     dk = d[:, k]
     order = np.argsort(dk, kind="stable")
     cw = np.cumsum(points.weight[order].astype("float64"))
@@ -307,7 +307,7 @@ def cell_areas(grid: Grid, mask: np.ndarray, density: np.ndarray) -> gpd.GeoData
 
     The same areas as :func:`hotspots.methods.naming.dissolve_cells` on the cells'
     squares, built from the mask instead of one union of every square: the connected
-    components of the mask (``scipy.sparse.csgraph``, cells sharing an edge) give each area's cells, its cell count and peak at once, and each area's
+    components of the mask (cells sharing an edge; numbered as ``scipy.sparse.csgraph`` does) give each area's cells, its cell count and peak at once, and each area's
     polygon is the coverage union of its own squares only (``shapely.coverage_union_all``,
     for squares that share edges exactly, as grid cells do).
 
@@ -319,8 +319,7 @@ def cell_areas(grid: Grid, mask: np.ndarray, density: np.ndarray) -> gpd.GeoData
     equal areas in GEOS's order; the ranks of hotspots of equal count and area follow
     their peak density now.)
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
+    from hotspots.methods.neighbours import connected_components
 
     i, j = np.nonzero(mask)  # row-major: each component's cells in flat-id order
     n = 0
@@ -333,8 +332,7 @@ def cell_areas(grid: Grid, mask: np.ndarray, density: np.ndarray) -> gpd.GeoData
         north = idx[1:, :][mask[:-1, :] & mask[1:, :]]
         south = idx[:-1, :][mask[:-1, :] & mask[1:, :]]
         a, b = np.r_[west, south], np.r_[east, north]
-        graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(len(i), len(i)))
-        n, lab = connected_components(graph, directed=False)
+        n, lab = connected_components(len(i), a, b)
     if n == 0:
         return gpd.GeoDataFrame(
             {N_CELLS: pd.Series(dtype="int64"), PEAK: pd.Series(dtype="float64")},
@@ -397,11 +395,11 @@ def _disc_counts(
     radius_m: float,
 ) -> np.ndarray:
     """Return records within ``radius_m`` (inclusive) of each centre, from distinct locations."""
-    from scipy.spatial import cKDTree
+    from hotspots.methods.neighbours import PointGrid
 
     if len(pts) == 0 or len(cx) == 0:
         return np.zeros(len(cx))
-    tree = cKDTree(np.c_[pts.x, pts.y])
+    tree = PointGrid(np.c_[pts.x, pts.y])
     hits = tree.query_ball_point(np.c_[cx, cy], r=radius_m * (1 + 1e-9))
     w = pts.weight.astype("float64")
     return np.array([w[h].sum() for h in hits])

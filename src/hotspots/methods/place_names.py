@@ -61,9 +61,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
-from scipy.spatial import cKDTree
 
 from hotspots.data import schema as S
+from hotspots.methods.neighbours import PointGrid
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -281,7 +281,7 @@ def describe_locations(
     m = len(geoms)
     generic = np.fromiter((t in GENERIC_LOCATIONS for t in loc_text), bool, len(loc_text))
     named = np.flatnonzero(~generic & (loc_text != "")) if len(loc_text) else np.empty(0, int)
-    street_tree = cKDTree(np.c_[pts.x[named], pts.y[named]]) if len(named) else None
+    street_tree = PointGrid(np.c_[pts.x[named], pts.y[named]]) if len(named) else None
 
     gz_geom = np.asarray(gazetteer.geometry.values)
     gz_name = (

@@ -78,8 +78,8 @@ def patrol_page(
     end: str,
     *,
     categories: Sequence[str],
-    hours: Sequence[int] = (),
-    days: Sequence[int] = (),
+    hours: Sequence[int] | None = (),
+    days: Sequence[int] | None = (),
     suppress_below: int | None,
 ) -> PatrolPage:
     """Return the Patrol planning page's content for the window ``start``..``end`` (YYYY-MM).
@@ -88,7 +88,8 @@ def patrol_page(
     ----------
     pv : the places and their coverage (:func:`hotspots.present.views.patrol_view`).
     categories : the categories chosen (all of them: the sheet says "all").
-    hours, days : the time filters chosen (police.uk records have months only).
+    hours, days : the time filters chosen, empty or None for none (police.uk records have
+        months only).
     suppress_below : the disclosure threshold; None shows exact counts.
     """
     k = suppress_below

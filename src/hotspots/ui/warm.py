@@ -1,11 +1,17 @@
 """The server's warm-up: the shared caches filled in the background, and "Preparing…" meanwhile.
 
 :func:`start_warm_up` runs :func:`hotspots.ui.cache.warm_up` (the store, its records, the
-Overview's and then the Hotspot map's default views) in a daemon thread, once per server
+Overview's and then the other pages' default views) in a daemon thread, once per server
 process: at server start when the app is launched by ``python -m hotspots.ui.serve``
 (``scripts/run-app.sh``), else when the first session runs ``app.py``. Streamlit's caches
 are per process and shared by every session, so nobody computes those values again; a
 session that asks for one still being computed waits on the cache's per-key lock.
+
+Once the first page's values are in, the warm-up waits (at most
+:data:`FIRST_PAGE_GRACE_S`) until a session has drawn a page (:func:`page_shown`, called
+by ``app.py``) before it goes on with the Hotspot map, Seasonal comparison, Ward view and
+Patrol planning (:mod:`hotspots.ui.warm_pages`): the first page is not slowed down by
+work for pages nobody has opened yet.
 
 :func:`wait_for_first_page` shows "Preparing the data (first start of the server), about
 N s…" while the first page's values are not ready; N is how long they took at the last
@@ -22,16 +28,26 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 import time
 from pathlib import Path
 
 import streamlit as st
 
-__all__ = ["first_page_estimate_s", "start_warm_up", "wait_for_first_page", "warm_up_state"]
+__all__ = [
+    "first_page_estimate_s",
+    "page_shown",
+    "start_warm_up",
+    "wait_for_first_page",
+    "warm_up_state",
+]
 
 WARM_FILE = ".warm-up.json"  # under the store root: how long the first page's values took
 FIRST_PAGE_GUESS_S = 8.0  # the estimate before any warm-up was measured on this machine
+# once the first page's values are ready, the warm-up waits up to this long for a session
+# to draw a page before it warms the other pages (nobody may be there yet)
+FIRST_PAGE_GRACE_S = 5.0
 
 
 class _Warm:
@@ -41,6 +57,7 @@ class _Warm:
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
         self.first_page = threading.Event()
+        self.page_shown = threading.Event()  # a session has drawn a page (app.py)
         self.done = threading.Event()
         self.started_at = 0.0
         self.error: str | None = None
@@ -92,16 +109,30 @@ def _run(dataset: str) -> None:
         # from the thread's start: the imports count too
         _record_first_page(time.monotonic() - _WARM.started_at)
         _WARM.first_page.set()
+        # Let the first page draw before warming the other pages: both need the
+        # interpreter (one thread at a time), so warming on would slow that page down.
+        _WARM.page_shown.wait(FIRST_PAGE_GRACE_S)
 
     try:
         from hotspots.ui.cache import warm_up
+        from hotspots.ui.warm_pages import warm_pages
 
         _WARM.steps = warm_up(dataset, on_first_page=first_page)
+        _WARM.steps = [*(_WARM.steps or ()), *warm_pages(dataset)]  # Seasonal, Ward, Patrol
     except Exception as exc:  # a page will meet the same error and show it to the person
         _WARM.error = f"{type(exc).__name__}: {exc}"
     finally:
         _WARM.first_page.set()
         _WARM.done.set()
+    # one line in the server's log: what the warm-up did and how long each step took
+    done = ", ".join(f"{name} {sec:.2f} s" for name, sec in _WARM.steps or ())
+    total = time.monotonic() - _WARM.started_at
+    sys.stderr.write(
+        f"hotspots warm-up: {done or 'nothing'}; {total:.2f} s in all"
+        + (f"; failed: {_WARM.error}" if _WARM.error else "")
+        + "\n",
+    )
+    sys.stderr.flush()
 
 
 def start_warm_up(dataset: str = "bundled") -> bool:
@@ -120,6 +151,14 @@ def start_warm_up(dataset: str = "bundled") -> bool:
         )
         _WARM.thread.start()
         return True
+
+
+def page_shown() -> None:
+    """Tell the warm-up a session has drawn a page: it may go on warming the other pages.
+
+    ``app.py`` calls it after every page run; only the first call matters.
+    """
+    _WARM.page_shown.set()
 
 
 def wait_for_first_page(timeout_s: float = 300.0) -> None:
