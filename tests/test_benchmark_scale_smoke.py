@@ -7,28 +7,13 @@ the table prints its rows and its ratios against the DuckDB reference of the sam
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
+from bench_quick import run_quick
 
 
 @pytest.mark.slow
 def test_scale_benchmark_quick_runs_and_prints_ratios():
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "scale.py"), "--quick"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=dict(os.environ),
-        timeout=900,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    text = out.stdout
+    text = run_quick("scale.py", timeout=900)
     for row in (
         "| import |",
         "| store bytes per row |",

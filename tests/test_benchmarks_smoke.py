@@ -8,15 +8,8 @@ takes seconds (slow tier: the fast tier stays fast; CI runs the slow tier).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-BENCH = ROOT / "benchmarks"
+from bench_quick import BENCH, ROOT, run_quick
 
 # Benchmarks without a --quick mode yet (none: every benchmark has one).
 PENDING: set[str] = set()
@@ -27,19 +20,6 @@ ELSEWHERE = {
     "dashboard.py": "tests/test_browser_benchmarks_smoke.py",
     "load.py": "tests/test_browser_benchmarks_smoke.py",
 }
-
-
-def _run_quick(script: str, *extra: str, timeout: int = 600) -> str:
-    out = subprocess.run(
-        [sys.executable, str(BENCH / script), "--quick", *extra],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=dict(os.environ),
-        timeout=timeout,
-    )
-    assert out.returncode == 0, (out.stdout[-2000:], out.stderr[-3000:])
-    return out.stdout
 
 
 def test_every_benchmark_has_a_quick_mode():
@@ -55,16 +35,7 @@ def test_every_benchmark_has_a_quick_mode():
 
 @pytest.mark.slow
 def test_hotspots_benchmark_quick_runs_and_prints_ratios():
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "hotspots.py"), "--quick"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=dict(os.environ),
-        timeout=600,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    text = out.stdout
+    text = run_quick("hotspots.py")
     assert "| What | Measured | Goal | Notes |" in text
     for row in (
         "Deduplicate 50k records",
@@ -101,6 +72,6 @@ QUICK = {
 @pytest.mark.parametrize("script", sorted(QUICK))
 def test_benchmark_quick_mode_runs_and_prints_its_ratios(script):
     extra, lines = QUICK[script]
-    text = _run_quick(script, *extra)
+    text = run_quick(script, *extra)
     for line in lines:
         assert line in text, (line, text[-3000:])

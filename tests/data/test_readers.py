@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 
 from hotspots.data import schema as S
+from hotspots.data.checks import Rejects
 from hotspots.data.force_export import ExportMapping, ExportReader
 from hotspots.data.ingest import READERS, read_inputs, reader_for
 from hotspots.data.police_uk import StreetReader
 from hotspots.data.readers import Reader, content_identity, read_rows
-from hotspots.data.validate import Rejects
 from hotspots.errors import HotspotsError
 
 MAPPING = {

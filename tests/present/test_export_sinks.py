@@ -40,57 +40,87 @@ def _count(v) -> str:
     return str(int(float(str(v).replace(",", ""))))
 
 
-def counts_by_sink(files: dict[str, str]) -> dict[str, dict[int, str]]:
+_NUMBER = re.compile(r"#(\d+(?:\.\d+)?) ")  # "#1.1 Bournemouth Square": KML and GPX names
+
+
+def rows_by_sink(files: dict[str, str]) -> dict[str, dict[int, tuple[str, str]]]:
+    """Each sink's (count, number) of each hotspot, by rank.
+
+    The number ("1.1") is the ``label`` column or property of CSV, GeoJSON and JSON, and the
+    feature's name in KML and GPX.
+    """
     out = {}
     for name, text in files.items():
         if name.endswith("csv"):
             t = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-            out[name] = {int(r): _count(c) for r, c in zip(t["rank"], t["count"], strict=True)}
-        elif name.endswith("geojson"):
-            fc = json.loads(text)
             out[name] = {
-                f["properties"]["rank"]: _count(f["properties"]["count"]) for f in fc["features"]
+                int(r): (_count(c), lb)
+                for r, c, lb in zip(t["rank"], t["count"], t["label"], strict=True)
             }
+        elif name.endswith("geojson"):
+            props = [f["properties"] for f in json.loads(text)["features"]]
+            out[name] = {p["rank"]: (_count(p["count"]), p["label"]) for p in props}
         elif name.endswith("json"):
-            out[name] = {h["rank"]: _count(h["count"]) for h in json.loads(text)["hotspots"]}
+            hots = json.loads(text)["hotspots"]
+            out[name] = {h["rank"]: (_count(h["count"]), h["label"]) for h in hots}
         elif name.endswith("kml"):
             rows = {}
             for pm in ET.fromstring(text).iter(f"{KML}Placemark"):
                 data = {d.get("name"): d.findtext(f"{KML}value") for d in pm.iter(f"{KML}Data")}
-                rows[int(data["rank"])] = _count(data["count"])
+                number = _NUMBER.match(pm.findtext(f"{KML}name")).group(1)
+                rows[int(data["rank"])] = (_count(data["count"]), number)
             out[name] = rows
         elif name.endswith("gpx"):
             rows = {}
             for w in ET.fromstring(text).iter(f"{GPX}wpt"):
-                rank = int(re.match(r"#(\d+)", w.findtext(f"{GPX}name")).group(1))
-                rows[rank] = _count(
-                    re.search(r"Records: ([^;]+)", w.findtext(f"{GPX}desc")).group(1),
-                )
+                desc = w.findtext(f"{GPX}desc")
+                rank = int(re.search(r"(?:^|; )Rank: (\d+)", desc).group(1))
+                count = _count(re.search(r"Records: ([^;]+)", desc).group(1))
+                rows[rank] = (count, _NUMBER.match(w.findtext(f"{GPX}name")).group(1))
             out[name] = rows
     return out
 
 
-@pytest.fixture(scope="module")
-def cli_files(tmp_path_factory) -> dict[str, str]:
-    folder = tmp_path_factory.mktemp("cli")
+def counts_by_sink(files: dict[str, str]) -> dict[str, dict[int, str]]:
+    """Each sink's count of each hotspot ("<5" when withheld), by rank."""
+    return {s: {r: c for r, (c, _) in rows.items()} for s, rows in rows_by_sink(files).items()}
+
+
+def labels_by_sink(files: dict[str, str]) -> dict[str, dict[int, str]]:
+    """Each sink's number of each hotspot ("1.1"), by rank."""
+    return {s: {r: lb for r, (_, lb) in rows.items()} for s, rows in rows_by_sink(files).items()}
+
+
+def write_with_cli(folder, args: list[str]) -> dict[str, str]:
+    """``hotspots detect *args`` written in every format into ``folder``: the texts by sink."""
     files = {}
     for fmt in FORMATS:
         out = folder / f"hot-{fmt}.{fmt}"
-        assert main(["detect", *ARGS, "--out", str(out)]) == 0
+        assert main(["detect", *args, "--out", str(out)]) == 0
         files[f"cli {fmt}"] = out.read_text(encoding="utf-8")
     files["cli csv sidecar"] = (folder / "hot-csv.json").read_text(encoding="utf-8")
     return files
 
 
-@pytest.fixture(scope="module")
-def result():
+def detect_as_cli(args: list[str]):
+    """``detect()`` of the CLI's own options for ``hotspots detect *args``: (hotspots, params)."""
     import argparse
 
     from hotspots.commands import detect as detect_command
 
     parser = argparse.ArgumentParser()
-    detect_command.add_arguments(parser)  # the CLI's own options for `hotspots detect`
-    return detect(parser.parse_args(ARGS))
+    detect_command.add_arguments(parser)
+    return detect(parser.parse_args(args))
+
+
+@pytest.fixture(scope="module")
+def cli_files(tmp_path_factory) -> dict[str, str]:
+    return write_with_cli(tmp_path_factory.mktemp("cli"), ARGS)
+
+
+@pytest.fixture(scope="module")
+def result():
+    return detect_as_cli(ARGS)
 
 
 def test_every_sink_gives_the_same_counts_with_the_same_suppression(cli_files, result):
@@ -108,6 +138,9 @@ def test_every_sink_gives_the_same_counts_with_the_same_suppression(cli_files, r
     assert reference[1] == "10"  # the busiest cell, shown exactly
     for sink, counts in by_sink.items():
         assert counts == reference, sink
+    # no street-sized hotspots in this result: every sink numbers each hotspot by its rank
+    for sink, labels in labels_by_sink(files).items():
+        assert labels == {r: str(r) for r in reference}, sink
     # the exact numbers behind them: suppression hides only the small ones
     exact = {int(r): int(c) for r, c in zip(hot["rank"], hot["count"], strict=True)}
     assert {r for r, c in exact.items() if c < 5} == {r for r, c in reference.items() if c == "<5"}
@@ -161,3 +194,83 @@ def test_exact_counts_only_with_the_flag_and_the_flag_is_audited(tmp_path, monke
     assert main(["detect", *ARGS, "--out", str(tmp_path / "plain.csv")]) == 0
     assert len(log.read_text().splitlines()) == 1
     assert "<5" in (tmp_path / "plain.csv").read_text()
+
+
+# --- the hotspots' numbers ("1.1") ------------------------------------------------------------
+# a result with street-sized hotspots inside districts: DBSCAN over BCP in March 2024 finds
+# 28, nine of them numbered "1.1", "1.2", ... under their district
+NESTED_ARGS = ["--method", "dbscan", "--from", "2024-03", "--to", "2024-03"]
+
+
+@pytest.fixture(scope="module")
+def nested_cli(tmp_path_factory) -> dict[str, str]:
+    """The CLI's files and its printed table for the nested result."""
+    import contextlib
+
+    files = write_with_cli(tmp_path_factory.mktemp("nested"), NESTED_ARGS)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["detect", *NESTED_ARGS]) == 0
+    files["cli table"] = printed.getvalue()
+    return files
+
+
+def test_every_sink_numbers_each_hotspot_the_same(nested_cli):
+    """One truth per number: "1.1" for the same hotspot in the files, the page, the map, the CLI
+    table and the pack, and the numbers are the ranked table's (districts 1, 2, ... by rank,
+    each district's street-sized hotspots after it, most records first).
+    """
+    from hotspots.data.store import open_dataset
+    from hotspots.present.hotspot_page import download_files, ranked_table
+    from hotspots.present.map_hotspots import rank_labels
+    from hotspots.present.pack import build_pack
+    from hotspots.present.tables import CHILD_MARK
+
+    hot, params = detect_as_cli(NESTED_ARGS)
+    viewer = suppress_below_for("viewer")
+    page = download_files(hot, params, "hotspots-dbscan", viewer)
+    files = {k: v for k, v in nested_cli.items() if k not in {"cli table", "cli csv sidecar"}}
+    files.update({f"page {fmt}": page[fmt].text for fmt in ("csv", "geojson", "kml", "gpx")})
+    by_sink = labels_by_sink(files)
+    reference = by_sink["cli csv"]
+    assert len(reference) == len(hot) and len(set(reference.values())) == len(hot)
+    for sink, labels in by_sink.items():
+        assert labels == reference, sink
+
+    # the numbers, worked out here from rank, level, parent and count alone
+    exact = hot.drop(columns="geometry").set_index("rank")
+    districts = exact[exact["level"] == 0].sort_index()
+    expected = {}
+    for d, (rank, row) in enumerate(districts.iterrows(), start=1):
+        expected[rank] = str(d)
+        kids = exact[(exact["level"] == 1) & (exact["parent"] == row["hotspot_id"])]
+        kids = kids.assign(_r=kids.index).sort_values(["count", "_r"], ascending=[False, True])
+        for c, child in enumerate(kids.index, start=1):
+            expected[child] = f"{d}.{c}"
+    assert reference == expected
+    assert sum("." in lb for lb in reference.values()) >= 5  # the result has children
+
+    # the page: the map's badges and the picker (by hotspot id), the ranked table (by name)
+    rank_of = dict(zip(hot["hotspot_id"].astype(int), hot["rank"].astype(int), strict=True))
+    badges = {rank_of[h]: lb for h, lb in rank_labels(hot).items()}
+    assert badges == reference
+    name_of = {reference[r]: exact.at[r, "name"] for r in reference}
+    table = ranked_table(hot, None, viewer).table
+    assert len(table) >= 10
+    for lb, nm in zip(table["Rank"], table["Name"], strict=True):
+        assert name_of[lb] == nm.removeprefix(CHILD_MARK), lb
+    # the CLI's printed table: each row starts with the number, then the hotspot's name
+    rows = [ln for ln in nested_cli["cli table"].splitlines()[1:] if ln.strip()]
+    assert len(rows) == len(hot)
+    for ln in rows:
+        lb = ln.split()[0]
+        assert name_of[lb] in ln, ln
+
+    # the pack numbers the hotspots of the same inputs the same way
+    pack = build_pack(
+        open_dataset("bundled").records(), "2024-03", 1, None, method="dbscan", top=99,
+        focus_areas=[], suppress_below=viewer,
+    )  # fmt: skip
+    in_pack = {int(r): pack.label(r) for r in pack.table["rank"]}
+    assert in_pack == {r: reference[r] for r in in_pack}
+    assert any("." in lb for lb in in_pack.values())

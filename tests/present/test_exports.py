@@ -282,3 +282,48 @@ def test_csv_opens_with_pandas_defaults_header_first_numbers_rounded(crescent_ho
     meta = json.loads(E.csv_metadata(h, parameters=PARAMS, suppress_below=None))
     assert meta["parameters"]["window"] == ["2024-01", "2024-03"]
     assert "attribution" in meta and meta["columns"] == list(table.columns)
+
+
+# --- the hotspots' numbers ("1.1") ------------------------------------------------------------
+
+
+def test_every_format_numbers_children_by_their_exact_records_as_the_page_does():
+    """A district (rank 1) with two street-sized children of 3 and 4 records: the page numbers
+    the one of 4 "1.1" (most records first). A viewer's exports withhold both counts, yet every
+    format gives the same numbers as the page: CSV, GeoJSON and JSON in a ``label`` column,
+    KML and GPX in the feature's name.
+    """
+    box = shapely.box(408000, 90000, 408600, 90600)
+    hot = gpd.GeoDataFrame(
+        {S.HOTSPOT_ID: [1, 2, 3, 4], S.RANK: [1, 2, 3, 4], S.NAME: ["Town", "Three", "Four", "East"],
+         S.COUNT: [50, 3, 4, 20], "level": [0, 1, 1, 0], "parent": [pd.NA, 1, 1, pd.NA]},
+        geometry=[box, box.buffer(-250), box.buffer(-200), shapely.box(409000, 90000, 409200, 90200)],
+        crs=S.CRS_METRES,
+    )  # fmt: skip
+    by_rank = {1: "1", 2: "1.2", 3: "1.1", 4: "2"}  # the page's (test_export_sinks compares)
+    csv_text = E.to_csv(hot, suppress_below=5, generated=WHEN)
+    table = pd.read_csv(io.StringIO(csv_text), dtype=str, keep_default_na=False)
+    assert list(table.columns[:3]) == [S.HOTSPOT_ID, S.RANK, "label"]
+    assert dict(zip(table[S.RANK].astype(int), table["label"], strict=True)) == by_rank
+    assert table[S.COUNT].tolist() == ["50", "<5", "<5", "20"]  # withheld, yet numbered alike
+    assert "label" in json.loads(E.csv_metadata(hot, suppress_below=5, generated=WHEN))["columns"]
+    feats = json.loads(E.to_geojson(hot, suppress_below=5))["features"]
+    assert {f["properties"][S.RANK]: f["properties"]["label"] for f in feats} == by_rank
+    recs = json.loads(E.to_json(hot, suppress_below=5))["hotspots"]
+    assert {h[S.RANK]: h["label"] for h in recs} == by_rank
+    kml = ET.fromstring(E.to_kml(hot, suppress_below=5))
+    names = [pm.findtext(f"{KML}name") for pm in kml.iter(f"{KML}Placemark")]
+    assert "#1.1 Four" in names and "#1.2 Three" in names
+    gpx = ET.fromstring(E.to_gpx(hot, suppress_below=5))
+    names = [w.findtext(f"{GPX}name") for w in gpx.iter(f"{GPX}wpt")]
+    assert "#1.1 Four" in names and "#1.2 Three" in names
+
+
+def test_a_table_that_is_not_of_hotspots_gets_no_label_column():
+    wards = pd.DataFrame({S.RANK: [1, 2], S.NAME: ["Poole Town", "Boscombe West"], S.COUNT: [9, 8]})
+    text = E.to_csv(wards, suppress_below=None)
+    assert text.splitlines()[0] == "rank,name,count"
+    # nor one whose own label column would be overwritten
+    own = pd.DataFrame({S.HOTSPOT_ID: [7], S.RANK: [1], "label": ["mine"], S.COUNT: [9]})
+    back = pd.read_csv(io.StringIO(E.to_csv(own, suppress_below=None)))
+    assert back["label"].tolist() == ["mine"]

@@ -66,8 +66,8 @@ def run(args: argparse.Namespace) -> int:
             else DEFAULT_INDICATORS
         )
         table = quarterly_table(
-            records, year=args.year, baseline_year=args.baseline_year, indicators=inds, area=args.area,
-            available_months=store.months(),
+            records, year=args.year, baseline_year=args.baseline_year, indicators=inds,
+            area=args.area, available_months=store.months(),
         )  # fmt: skip
     from hotspots.present.disclosure import published_table_for_people
 

@@ -6,8 +6,9 @@ One statistic family per module (no streamlit, no folium):
 * :mod:`~hotspots.comparison.ratio` the exact rate ratio of two counts (scipy's binomtest)
 * :mod:`~hotspots.comparison.rates` period-against-period comparisons
 * :mod:`~hotspots.comparison.wdd` WDD, WDQ and total net effect;
-  :mod:`~hotspots.comparison.relative` the relative effect and the dispersion of the zone counts; :mod:`~hotspots.comparison.zones`
-  target, ring and control; :mod:`~hotspots.comparison.evaluation` the evaluation that uses them
+  :mod:`~hotspots.comparison.relative` the relative effect and the dispersion of the zone counts;
+  :mod:`~hotspots.comparison.zones` target, ring and control;
+  :mod:`~hotspots.comparison.evaluation` the evaluation that uses them
 * :mod:`~hotspots.comparison.tables` the partnership's published tables (CSV, Markdown, HTML)
 * :mod:`~hotspots.comparison.change` Gi* hotspot change and seasonal hotspot classes
 * :mod:`~hotspots.comparison.sindex` Andresen's spatial point pattern test and S index

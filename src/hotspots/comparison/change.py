@@ -451,6 +451,6 @@ def seasonal_hotspots(
         )
     notes.append("summer is April–September, winter October–March")
     return SeasonalHotspots(
-        grid, tuple(use), tuple(sm), tuple(wm), st.cell_size_m, st.distance_m, bool(fdr), float(alpha),
-        st.area.name, st.cats, tuple(notes), st.permutations, st.seed,
+        grid, tuple(use), tuple(sm), tuple(wm), st.cell_size_m, st.distance_m, bool(fdr),
+        float(alpha), st.area.name, st.cats, tuple(notes), st.permutations, st.seed,
     )  # fmt: skip

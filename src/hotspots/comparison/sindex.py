@@ -350,7 +350,7 @@ def s_index(
             "as similar in the S index but not in the robust S index",
         )
     return SIndexResult(
-        frame, wa, wb, s, s_rob, int((change == UP).sum()), int((change == DOWN).sum()), units, size,
-        int(samples), float(sample_share), float(conf), int(seed), ar.name, cats, int(base.sum()),
-        int(test.sum()), tuple(notes),
+        frame, wa, wb, s, s_rob, int((change == UP).sum()), int((change == DOWN).sum()), units,
+        size, int(samples), float(sample_share), float(conf), int(seed), ar.name, cats,
+        int(base.sum()), int(test.sum()), tuple(notes),
     )  # fmt: skip

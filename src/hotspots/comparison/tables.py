@@ -396,7 +396,8 @@ def quarterly_table(
         present = [m for m in qm if m in have_set]
         if present and len(present) < 3:
             notes.append(
-                f"Q{q} {fy_label(fy)} is partial: {len(present)} of 3 months ({', '.join(present)})",
+                f"Q{q} {fy_label(fy)} is partial: {len(present)} of 3 months "
+                f"({', '.join(present)})",
             )
     if len(cur_same) < len(cur_months):
         unmatched = [m for m in cur_months if m not in cur_same]

@@ -26,11 +26,11 @@ from pyproj import Transformer
 
 from hotspots.data import schema as S
 from hotspots.data.boundaries import locate
+from hotspots.data.checks import Rejects
 from hotspots.data.force_export import ExportMapping, ExportReader
 from hotspots.data.points import unique_locations
 from hotspots.data.police_uk import StreetReader
 from hotspots.data.sources import iter_inputs
-from hotspots.data.validate import Rejects
 from hotspots.errors import FileReadError, HotspotsError
 
 if TYPE_CHECKING:

@@ -22,8 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hotspots.data import schema as S
-from hotspots.data.readers import content_identity, read_rows
-from hotspots.data.validate import (
+from hotspots.data.checks import (
     GB_NI,
     MONTH_PATTERN,
     Rejects,
@@ -31,6 +30,7 @@ from hotspots.data.validate import (
     in_gb_ni,
     parse_numbers,
 )
+from hotspots.data.readers import content_identity, read_rows
 
 if TYPE_CHECKING:
     from hotspots.data.csvtext import TableRead
@@ -131,7 +131,7 @@ def _exact_repeats(
 
 
 def _parse_numbers(col) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`~hotspots.data.validate.parse_numbers` of a column's distinct values, by
+    """:func:`~hotspots.data.checks.parse_numbers` of a column's distinct values, by
     Arrow in one call when every value is a number or blank (the usual case); otherwise
     value by value by that function, so the verdicts are the same.
     """

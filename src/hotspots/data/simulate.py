@@ -220,8 +220,8 @@ def simulate(
     records = simulated_records(cal, months, a)
     notes = [
         (
-            f"calibrated on {int(cal.counts.sum()):,} real BCP records at {len(cal.loc):,} police.uk "
-            f"snap points ({cal.months[0]}..{cal.months[-1]}, {len(cal.months)} months)"
+            f"calibrated on {int(cal.counts.sum()):,} real BCP records at {len(cal.loc):,} "
+            f"police.uk snap points ({cal.months[0]}..{cal.months[-1]}, {len(cal.months)} months)"
         ),
         (
             f"{len(records):,} records simulated over {len(months)} months "

@@ -172,7 +172,10 @@ def file_key(name: str) -> str:
 
 
 def classify_name(name: str) -> str:
-    """Classify a file: ``street`` (police.uk street), ``skip`` (outcomes, stop-and-search), ``csv``."""
+    """Classify a file as ``street`` (police.uk street), ``skip`` or ``csv``.
+
+    ``skip``: a police.uk file of another kind (outcomes, stop-and-search).
+    """
     low = name.replace("\\", "/").lower()
     if OTHER_POLICE_FILE.search(low):
         return "skip"

@@ -660,7 +660,7 @@ class StoreFiles:
         """Return the latest import's rejected rows (an empty table before any import)."""
         reps = self.manifest().get("reports", [])
         if not reps:
-            from hotspots.data.validate import Rejects
+            from hotspots.data.checks import Rejects
 
             return Rejects().frame()
         return pd.read_parquet(self.path / reps[-1]["rejected"])

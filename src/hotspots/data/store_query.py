@@ -43,9 +43,10 @@ _THREAD = threading.local()
 
 
 def store_cursor(path: str | Path | None = None):
-    """Return this thread's DuckDB cursor on the one in-memory connection every store of this
-    process shares (``path`` is accepted for the callers' clarity; any store's files are
-    read through it).
+    """Return this thread's DuckDB cursor on the process's one in-memory connection.
+
+    Every store of this process shares it (``path`` is accepted for the callers' clarity;
+    any store's files are read through it).
 
     Opening a DuckDB connection costs more than a small query (the issue measured 2-10x
     plain DuckDB with a connection per query), so it is opened once. One for the whole
@@ -100,7 +101,7 @@ class StoreQueries(StoreFiles):
         area: Area | str | None = None,
         bcp_only: bool = False,
     ) -> pd.DataFrame:
-        """Canonical records of a month window (inclusive), some categories, a bounding box, an area.
+        """Return canonical records of a month window (inclusive), categories, a box, an area.
 
         Parameters
         ----------

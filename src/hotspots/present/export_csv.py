@@ -26,6 +26,7 @@ from hotspots.present.export_prep import (
     jsonable,
     points_inside,
     suppress_counts,
+    with_labels,
 )
 from hotspots.present.tables import DEFAULT_SUPPRESS_BELOW
 
@@ -72,8 +73,9 @@ def to_csv(
 
     Layout::
 
-        rank,name,count,...,lon,lat
-        1,Lower Gardens,<5,...
+        rank,label,name,count,...,lon,lat
+        1,1,Lower Gardens,<5,...
+        20,1.1,Bournemouth Square,12,...
 
     so ``pandas.read_csv(path)`` and spreadsheets open it as it is. The parameters,
     disclosure note and attribution go in a companion JSON
@@ -82,7 +84,10 @@ def to_csv(
     lon/lat to 6, others to 3). Withheld counts read ``<5``, withheld shares and
     densities are blank. With a GeoDataFrame and ``include_points``, ``lon``/``lat``
     (WGS84) of a point inside each geometry are added; the geometry itself is not
-    written. Cells a spreadsheet would run as a formula start with ``'``.
+    written. A table of hotspots gets a ``label`` column after ``rank``: the number the
+    ranked table, the map and the pack give each hotspot ("1.1" for a street-sized
+    hotspot inside district 1; read it as text, as "1.10" is not 1.1).
+    Cells a spreadsheet would run as a formula start with ``'``.
     Read back with :func:`read_csv_export`.
     """
     return _csv_parts(df, parameters, suppress_below, count_columns, include_points, generated)[0]
@@ -100,7 +105,14 @@ def csv_metadata(
 
     It holds generated, parameters, disclosure, attribution and the CSV's columns.
     """
-    meta = _csv_parts(df, parameters, suppress_below, count_columns, True, generated)[1]
+    meta = _csv_parts(
+        df,
+        parameters,
+        suppress_below,
+        count_columns,
+        include_points=True,
+        generated=generated,
+    )[1]
     return json.dumps(meta, ensure_ascii=False, indent=1)
 
 
@@ -113,7 +125,11 @@ def _csv_parts(
     generated: str | None,
 ) -> tuple[str, dict[str, Any]]:
     k = check_suppress(suppress_below)
-    table, withheld = suppress_counts(df, suppress_below=k, count_columns=count_columns)
+    table, withheld = suppress_counts(
+        with_labels(df),
+        suppress_below=k,
+        count_columns=count_columns,
+    )
     is_geo = isinstance(table, gpd.GeoDataFrame) and table.geometry.name in table.columns
     if is_geo and include_points:
         ok = ~(table.geometry.isna() | table.geometry.is_empty)

@@ -42,12 +42,14 @@ __all__ = [
     "display_value",
     "export_metadata",
     "feature_label",
+    "hotspot_labels",
     "jsonable",
     "ordered",
     "points_inside",
     "reading_order",
     "suppress_counts",
     "to_wgs84",
+    "with_labels",
 ]
 
 SUPPRESSION_NOTE = (
@@ -241,11 +243,55 @@ def reading_order(table: pd.DataFrame) -> tuple[list[int], list[str | None]]:
     nested_rows = "level" in table.columns and "parent" in table.columns
     if not nested_rows or not (table["level"] == 1).any() or table[S.RANK].isna().any():
         return order, [None] * len(table)  # (rows without a rank: a change table's gone ones)
-    geom = [table.geometry.name] if isinstance(table, gpd.GeoDataFrame) else []
-    plain = pd.DataFrame(table.drop(columns=geom))
+    # only what the numbering reads (a copy of every column was most of its time)
+    keys = [c for c in (S.HOTSPOT_ID, S.RANK, S.COUNT, "level", "parent") if c in table.columns]
+    plain = pd.DataFrame({c: table[c].to_numpy() for c in keys})
     plain["_pos"] = range(len(plain))
     nested = nest_hotspots(plain)
     return nested["_pos"].astype(int).tolist(), nested["label"].astype(str).tolist()
+
+
+def hotspot_labels(table: pd.DataFrame) -> list[str | None] | None:
+    """Each row's number as the ranked table writes it, in the rows' own order.
+
+    "1", "2", ... for districts and "1.1", "1.2" for the street-sized hotspots inside
+    district 1: the numbers of :func:`reading_order` (that is,
+    :func:`hotspots.present.tables.nest_hotspots`, as the page, the map badges, the CLI
+    table, KML, GPX and the pack use), else the rank; None for a row without a rank.
+    Pass the exact counts: children are numbered by their records, most first. Returns
+    None for a table that is not of hotspots (no ``hotspot_id`` or no ``rank``).
+    """
+    if S.HOTSPOT_ID not in table.columns or S.RANK not in table.columns:
+        return None
+    labels: list[str | None] = [None] * len(table)
+    ranks = table[S.RANK].to_numpy()
+    for pos, number in zip(*reading_order(table), strict=True):
+        if number is not None:
+            labels[pos] = number
+        elif not pd.isna(ranks[pos]):
+            labels[pos] = str(int(ranks[pos]))
+    return labels
+
+
+def with_labels(table: pd.DataFrame) -> pd.DataFrame:
+    """Return ``table`` with a ``label`` column after ``rank``: :func:`hotspot_labels`.
+
+    The CSV, GeoJSON and JSON exports carry it, so a hotspot has the number the page,
+    the map, the CLI table, KML, GPX and the pack give it. A table that is not of
+    hotspots, or that has a ``label`` column already, comes back unchanged.
+    """
+    if "label" in table.columns:
+        return table
+    labels = hotspot_labels(table)
+    if labels is None:
+        return table
+    out = table.copy()
+    out.insert(
+        list(out.columns).index(S.RANK) + 1,
+        "label",
+        pd.Series(labels, index=out.index, dtype=object),
+    )
+    return out
 
 
 def display_value(col: str, value: Any, withheld: bool, k: int | None) -> str:

@@ -63,9 +63,17 @@ def _kml_polygon(parent: ET.Element, poly: shapely.Polygon) -> None:
         ET.SubElement(inner, "coordinates").text = _kml_coords(ring.coords)
 
 
+def _held(withheld: pd.DataFrame, column: object, pos: int) -> bool:
+    """Whether the value of ``column`` in row ``pos`` was withheld (disclosure control)."""
+    return bool(withheld[column].iloc[pos]) if column in withheld else False
+
+
 def _meta_html(meta: Mapping[str, Any]) -> str:
-    rows = [f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(json.dumps(v, ensure_ascii=False))}</td></tr>"
-            for k, v in meta["parameters"].items()]  # fmt: skip
+    rows = [
+        f"<tr><th>{html.escape(str(k))}</th>"
+        f"<td>{html.escape(json.dumps(v, ensure_ascii=False))}</td></tr>"
+        for k, v in meta["parameters"].items()
+    ]
     return (
         f"<p>Generated {html.escape(meta['generated'])}.</p>"
         + (f"<table>{''.join(rows)}</table>" if rows else "<p>No parameters recorded.</p>")
@@ -116,7 +124,8 @@ def to_kml(
     ET.SubElement(ls, "width").text = "2"
     ET.SubElement(ET.SubElement(style, "PolyStyle"), "color").text = "40005ed5"
     cols = [c for c in table.columns if c != table.geometry.name]
-    order, numbers = reading_order(table)  # the ranked table's order and numbers ("1.1")
+    # the ranked table's order and numbers ("1.1"), from the exact counts as on the page
+    order, numbers = reading_order(gdf[keep.to_numpy()])
     for pos, number in zip(order, numbers, strict=True):
         row = table.iloc[pos]
         rowd = row.to_dict()
@@ -130,7 +139,7 @@ def to_kml(
         )
         body = "".join(
             f"<tr><th>{html.escape(HOTSPOT_TABLE_LABELS.get(c, str(c)))}</th><td>"
-            f"{html.escape(display_value(c, rowd[c], bool(withheld[c].iloc[pos]) if c in withheld else False, k))}"
+            f"{html.escape(display_value(c, rowd[c], _held(withheld, c, pos), k))}"
             f"</td></tr>"
             for c in cols
             if c != name_column
@@ -139,7 +148,7 @@ def to_kml(
         ET.SubElement(pm, "styleUrl").text = "#hotspot"
         ed = ET.SubElement(pm, "ExtendedData")
         for c in cols:
-            w = bool(withheld[c].iloc[pos]) if c in withheld else False
+            w = _held(withheld, c, pos)
             d = ET.SubElement(ed, "Data", name=str(c))
             v = jsonable(rowd[c])
             ET.SubElement(d, "value").text = (
@@ -200,8 +209,9 @@ def to_gpx(
         + meta["disclosure"]["note"] + " " + meta["attribution"]
     )  # fmt: skip
     ET.SubElement(md, "time").text = meta["generated"].replace("+00:00", "Z")
-    cols = [c for c in table.columns if c != table.geometry.name and c != name_column]
-    order, numbers = reading_order(table)  # the ranked table's order and numbers ("1.1")
+    cols = [c for c in table.columns if c not in {table.geometry.name, name_column}]
+    # the ranked table's order and numbers ("1.1"), from the exact counts as on the page
+    order, numbers = reading_order(gdf[keep.to_numpy()])
     names = []
     for pos, number in zip(order, numbers, strict=True):
         rowd = table.iloc[pos].to_dict()
@@ -215,7 +225,8 @@ def to_gpx(
         )
         ET.SubElement(wpt, "name").text = name
         desc = "; ".join(
-            f"{HOTSPOT_TABLE_LABELS.get(c, c)}: {display_value(c, rowd[c], bool(withheld[c].iloc[pos]) if c in withheld else False, k)}"
+            f"{HOTSPOT_TABLE_LABELS.get(c, c)}: "
+            + display_value(c, rowd[c], _held(withheld, c, pos), k)
             for c in cols
         )
         ET.SubElement(wpt, "desc").text = desc

@@ -21,6 +21,11 @@ disclosure control:
   recognised by column name: ``count``, ``count_*``, ``*_count`` (or pass
   ``count_columns``). Differences between two suppressed periods are not
   protected here: export them only from counts that are.
+* **Numbers**: each hotspot is numbered as the ranked table, the map and the pack
+  number it ("1", "2", ...; "1.1" for a street-sized hotspot inside district 1;
+  :func:`~hotspots.present.export_prep.hotspot_labels`): a ``label`` column in CSV and
+  JSON and a ``label`` property in GeoJSON, and the feature's name ("#1.1 Bournemouth
+  Square") in KML and GPX.
 * Coordinates are WGS84 longitude/latitude (EPSG:4326) with 6 decimals (~0.1 m);
   polygons follow the right-hand rule (exterior rings counterclockwise), as RFC
   7946 and KML 2.2 require. Waypoints and KML pins sit on a point guaranteed to be
@@ -61,6 +66,7 @@ from hotspots.present.export_prep import (
     points_inside,
     suppress_counts,
     to_wgs84,
+    with_labels,
 )
 from hotspots.present.export_xml import GPX_CREATOR, to_gpx, to_kml
 from hotspots.present.tables import DEFAULT_SUPPRESS_BELOW
@@ -114,12 +120,18 @@ def to_geojson(
 
     Returns
     -------
-    JSON text. Feature ``id`` is ``hotspot_id`` when present. Top-level members:
+    JSON text. Feature ``id`` is ``hotspot_id`` when present; a hotspot's ``label`` is
+    its number as the ranked table writes it ("1.1" for a street-sized hotspot inside
+    district 1, :func:`~hotspots.present.export_prep.with_labels`). Top-level members:
     ``type``, ``name``, ``generated``, ``parameters``, ``disclosure``,
     ``attribution``, ``bbox``, ``features``.
     """
     k = check_suppress(suppress_below)
-    table, withheld = suppress_counts(gdf, suppress_below=k, count_columns=count_columns)
+    table, withheld = suppress_counts(
+        with_labels(gdf),
+        suppress_below=k,
+        count_columns=count_columns,
+    )
     table = ordered(to_wgs84(table, "gdf"))
     meta = export_metadata(parameters, k, int(withheld.to_numpy().sum()), generated)
     meta.pop("crs")  # RFC 7946 §4 removed the crs member; GDAL reads one as a CRS object
@@ -153,12 +165,17 @@ def to_json(
 ) -> str:
     """Hotspots as JSON records: the metadata members, then ``"hotspots"``.
 
-    Each hotspot carries its columns (whatever the result holds) and ``lon`` / ``lat``
+    Each hotspot carries its columns (whatever the result holds), its ``label`` ("1.1",
+    as in the ranked table) and ``lon`` / ``lat``
     (WGS84) of a point inside it; no polygon (use GeoJSON for shapes). Withheld counts,
     shares and densities are ``null``, as in GeoJSON.
     """
     k = check_suppress(suppress_below)
-    table, withheld = suppress_counts(gdf, suppress_below=k, count_columns=count_columns)
+    table, withheld = suppress_counts(
+        with_labels(gdf),
+        suppress_below=k,
+        count_columns=count_columns,
+    )
     table = ordered(table)
     meta = export_metadata(parameters, k, int(withheld.to_numpy().sum()), generated)
     geom = table.geometry.name
@@ -196,6 +213,9 @@ EXPORT_FORMATS: dict[str, tuple[str, str, str]] = {
     "gpx": (".gpx", "application/gpx+xml", "GPX"),
     "json": (".json", "application/json", "JSON"),
 }
+
+#: formats that carry each hotspot's number ("1.1") in a ``label`` column or property
+_LABEL_COLUMN = frozenset({"csv", "csv-json", "geojson", "json"})
 
 
 def export_file(
@@ -250,10 +270,13 @@ def export_files(
 ) -> dict[str, ExportFile]:
     """:func:`export_file` for each of ``formats``, all stamped with the same time."""
     generated = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
+    # the hotspots' numbers worked out once for the formats that write them as a column
+    # (KML and GPX write them in each feature's name)
+    labelled = with_labels(gdf) if any(f in _LABEL_COLUMN for f in formats) else gdf
     return {
         f: export_file(
-            gdf, f, stem=stem, parameters=parameters, suppress_below=suppress_below,
-            title=title, generated=generated,
+            labelled if f in _LABEL_COLUMN else gdf, f, stem=stem, parameters=parameters,
+            suppress_below=suppress_below, title=title, generated=generated,
         )
         for f in formats
     }  # fmt: skip

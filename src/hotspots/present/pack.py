@@ -228,7 +228,7 @@ class Pack:
     labels: dict[int, str] = field(default_factory=dict, repr=False)
 
     def label(self, rank: object) -> str:
-        """The number printed for the hotspot of this rank (``labels``; else the rank)."""
+        """Return the number printed for the hotspot of this rank (``labels``; else the rank)."""
         r = int(rank)  # type: ignore[call-overload]
         return self.labels.get(r, str(r))
 
