@@ -38,12 +38,13 @@ All work is on distinct weighted locations (~8k for 1M police.uk records).
     Truncated at 6 standard deviations, where the kernel is e^-18 (1.5e-8) of its
     peak: at 4 sd (e^-8) cells near 1% of the peak lose over 1% of their value to
     far-away heavy locations. Either the same exact scatter, or (for a standard
-    deviation of at least 1.5 cells, when estimated faster) the Gaussian split in two
-    whose variances add up to its own: a narrow one scattered exactly onto the cell
-    centres, then ``scipy.signal.fftconvolve`` with the other sampled at the cell
-    centres (:mod:`hotspots.methods.kde_surface`). The split's only error is that of
-    replacing the convolution integral by a sum over the cell centres, below 6e-5
-    relative (Poisson summation; tested against the exact sum, scipy and scikit-learn).
+    deviation of at least 1.52 cells, when estimated faster) the Gaussian split in two
+    whose variances add up to its own: a narrow one (sd one cell) scattered exactly onto
+    the cell centres, cached per record set, then one float32 FFT convolution with the
+    other sampled at the cell centres (:mod:`hotspots.methods.kde_surface`, the scheme
+    of KDEpy's ``FFTKDE`` with Gaussian gridding instead of linear binning). Its error
+    is at most 6e-5 of a cell's value plus 1e-6 of the peak (Poisson summation and
+    float32 rounding; tested against the exact sum, scipy and scikit-learn).
 
 Hotspot shapes
 --------------
