@@ -272,7 +272,8 @@ def reader_for(fmt: str, mapping: ExportMapping | str | Path | dict | None = Non
     """Return the registered reader of format ``fmt`` (see :data:`READERS`)."""
     make = READERS.get(fmt)
     if make is None:
-        raise HotspotsError(f"unknown input format {fmt!r}: use {' or '.join(READERS)}")
+        msg = f"unknown input format {fmt!r}: use {' or '.join(READERS)}"
+        raise HotspotsError(msg)
     return make(mapping)
 
 

@@ -427,11 +427,12 @@ class StoreFiles:
                 except BlockingIOError:
                     holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
                     if time.monotonic() >= deadline:
-                        raise StoreBusyError(
+                        msg = (
                             f"another import is writing to the store {self.path} ({holder or 'unknown'})"
                             f" and did not finish within {self.lock_timeout:.0f} s; "
-                            "try again when it has finished",
-                        ) from None
+                            "try again when it has finished"
+                        )
+                        raise StoreBusyError(msg) from None
                     if not told:
                         self.on_wait(
                             f"waiting for another import into {self.path} to finish "
@@ -464,9 +465,8 @@ class StoreFiles:
         try:
             return json.loads(f.read_text(encoding="utf-8"))
         except json.JSONDecodeError:
-            raise HotspotsError(
-                f"{f}: the store manifest is damaged; delete the folder {self.path} and import again",
-            ) from None
+            msg = f"{f}: the store manifest is damaged; delete the folder {self.path} and import again"
+            raise HotspotsError(msg) from None
 
     def exists(self) -> bool:
         """Whether the dataset has a manifest (has been built)."""
@@ -524,7 +524,8 @@ class StoreFiles:
                 if not self.check():
                     raise  # not a missing file: a real read error
                 raise self._damaged(man) from None
-        raise StoreBusyError(f"the store {self.path} kept changing while being read; try again")
+        msg = f"the store {self.path} kept changing while being read; try again"
+        raise StoreBusyError(msg)
 
     # --- checking and mending -----------------------------------------------------
     def check(self) -> list[str]:

@@ -64,7 +64,8 @@ class PointGrid:
         self.data = np.asarray(data, dtype="float64").reshape(-1, 2)
         self.n = len(self.data)
         if self.n and not np.isfinite(self.data).all():
-            raise ValueError("PointGrid: the points must be finite")
+            msg = "PointGrid: the points must be finite"
+            raise ValueError(msg)
         self._x = np.ascontiguousarray(self.data[:, 0])
         self._y = np.ascontiguousarray(self.data[:, 1])
         self._lo = self.data.min(axis=0) if self.n else np.zeros(2)
@@ -196,7 +197,8 @@ class PointGrid:
         pairs in its tree order).
         """
         if output_type != "ndarray":
-            raise ValueError("PointGrid.query_pairs: only output_type='ndarray'")
+            msg = "PointGrid.query_pairs: only output_type='ndarray'"
+            raise ValueError(msg)
         qi, j = self._ball(self._x, self._y, r)
         keep = qi < j
         return np.c_[qi[keep], j[keep]].astype(np.int64).reshape(-1, 2)
@@ -216,7 +218,8 @@ class PointGrid:
         m, n = len(q), self.n
         k = int(k)
         if k < 1:
-            raise ValueError("PointGrid.query: k must be at least 1")
+            msg = "PointGrid.query: k must be at least 1"
+            raise ValueError(msg)
         dist = np.full((m, k), np.inf)
         idx = np.full((m, k), n, dtype=np.int64)
         kk = min(k, n)
