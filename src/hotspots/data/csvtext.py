@@ -226,8 +226,10 @@ def _row_numbers(data: bytes, n: int) -> np.ndarray | None:
 
 
 def _swallows_records(field: str, delimiter: str, ncol: int) -> bool:
-    r"""Return True when a quoted field's later lines look like whole records (an unbalanced quote
-    ran on), not like text that merely spans lines ("Bus Station,\nPoole").
+    r"""Return True when a quoted field's later lines look like whole records.
+
+    That is, an unbalanced quote ran on, rather than text that merely spans lines
+    ("Bus Station,\nPoole").
     """
     lines = field.split("\n")[1:]
     return any(line.count(delimiter) >= max(ncol - 1, 1) for line in lines)

@@ -206,8 +206,10 @@ def _id_codes(frame: pd.DataFrame) -> np.ndarray:
 
 
 def _record_ids(frame: pd.DataFrame, codes: np.ndarray) -> tuple[pd.Series, np.ndarray, int]:
-    """(record IDs, rows repeating an ID already read from an earlier file, rows sharing
-    an ID with an earlier row of their own file).
+    """Return the record IDs, and the rows whose ID repeats an earlier one.
+
+    Returns (record IDs, rows repeating an ID already read from an earlier file, rows
+    sharing an ID with an earlier row of their own file).
 
     A record ID is the Crime ID (with ``~k`` for its k-th repeat inside one file), else
     ``file#row``. Worked out on the integer ``codes`` of :func:`_id_codes` (numpy): only
@@ -538,8 +540,9 @@ _STREET_HEADER_LINE = b"Crime ID,Month,Reported by,Falls within,Longitude,Latitu
 
 
 def _plain_street_body(data: bytes) -> tuple[bytes | memoryview, int] | None:
-    """(rows after the header, ending in a newline; their line count) of a police.uk street
-    file exactly as police.uk publishes it, else None.
+    """Return the rows of a police.uk street file exactly as police.uk publishes it.
+
+    Returns (rows after the header, ending in a newline; their line count), else None.
 
     As published: UTF-8 (a BOM allowed), the 12 columns in police.uk's order. Anything
     else is read file by file. The rows are a view of ``data`` (no copy) unless a newline
@@ -570,7 +573,9 @@ def _read_street_batch(
     progress: Callable[[int, int, str], None] | None,
     on_rows: Callable[[int], None] | None,
 ) -> ReadResult | None:
-    """:func:`read_items` for police.uk street files: the whole batch parsed, checked and
+    """Run :func:`read_items` for police.uk street files, as one batch.
+
+    The whole batch is parsed, checked and
     reconciled as one Arrow table (one CSV read, each check once over the batch's
     distinct values), with the same verdicts, reasons, row numbers, identities and report
     as reading file by file. Returns None (read file by file) when some file is not in

@@ -131,8 +131,9 @@ def _exact_repeats(
 
 
 def _parse_numbers(col) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`~hotspots.data.checks.parse_numbers` of a column's distinct values, by
-    Arrow in one call when every value is a number or blank (the usual case); otherwise
+    """Parse a column's distinct values as :func:`~hotspots.data.checks.parse_numbers` does.
+
+    By Arrow in one call when every value is a number or blank (the usual case); otherwise
     value by value by that function, so the verdicts are the same.
     """
     text = pc.utf8_trim_whitespace(col.arrow_values)
@@ -261,7 +262,7 @@ def street_frame(tr: TableRead, chk: StreetChecked, file_key: str) -> pd.DataFra
 
 
 def force_column(tr: TableRead) -> str | None:
-    """The column naming a row's force (``Falls within``, else ``Reported by``), if any."""
+    """Return the column naming a row's force (``Falls within``, else ``Reported by``), if any."""
     return next((c for c in ("Falls within", "Reported by") if c in tr.header), None)
 
 

@@ -91,7 +91,7 @@ _MONTH_NAME = re.compile(r"(\d{4}-\d{2})-[^/\\!]*$")
 
 
 def _month_of(item) -> str | None:
-    """The month a police.uk file's name starts with (``2024-01-dorset-street.csv``), if any."""
+    """Return the month a police.uk file's name starts with (``2024-01-dorset-street.csv``), if any."""
     m = _MONTH_NAME.search(str(getattr(item, "name", "")))
     return m.group(1) if m else None
 
@@ -495,8 +495,9 @@ class StoreImport(StoreFiles):
         replace: bool,
         seen: _ImportedIds | None = None,
     ) -> dict:
-        """Stage one read result on top of manifest ``man`` (caller holds the lock) and
-        return the manifest that would describe the result; nothing is swapped.
+        """Stage one read result on top of manifest ``man`` (caller holds the lock).
+
+        Returns the manifest that would describe the result; nothing is swapped.
 
         Rows of replaced identities go, Crime IDs already stored from other files are
         dropped as duplicates (the report still reconciles). With ``replace`` the result
@@ -811,8 +812,10 @@ class StoreImport(StoreFiles):
         return rel
 
     def _upgrade_layout(self, man: dict, written: list[Path]) -> dict:
-        """``man`` with every month file of the earlier layouts (Crime IDs as text) rewritten
-        in the current one, staged like an import's files (the caller swaps the manifest).
+        """Return ``man`` with every month file of the earlier layouts rewritten in the current one.
+
+        The earlier layouts held Crime IDs as text; the rewritten files are staged like an
+        import's files (the caller swaps the manifest).
 
         Done on the first write to such a store, one month at a time (memory stays one
         month's), so a store never mixes layouts: DuckDB reads a list of files with the

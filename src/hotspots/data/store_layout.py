@@ -140,8 +140,9 @@ def _flat(arr) -> pa.Array:
 
 
 def fixed_rows(arr: pa.Array, width: int) -> np.ndarray:
-    """Return the values of a (large_)string/binary array whose values all have ``width`` bytes,
-    as a ``(n, width)`` uint8 array (read from Arrow's buffers, no Python objects).
+    """Return a (large_)string/binary array of ``width``-byte values as a ``(n, width)`` array.
+
+    The uint8 array is read from Arrow's buffers, with no Python objects.
     """
     arr = _flat(arr)
     n = len(arr)
@@ -478,7 +479,7 @@ class StoreFiles:
         return f"{self.path}@{self.manifest()['id']}"
 
     def months(self) -> list[str]:
-        """The months the dataset holds, sorted (``YYYY-MM``)."""
+        """Return the months the dataset holds, sorted (``YYYY-MM``)."""
         return sorted(self.manifest()["months"])
 
     def files(self) -> dict:

@@ -73,6 +73,7 @@ class PointGrid:
         self._grids: dict[float, tuple] = {}
 
     def __len__(self) -> int:
+        """Return the number of points in the tree."""
         return self.n
 
     # --- the grid ---------------------------------------------------------------
@@ -169,7 +170,7 @@ class PointGrid:
         return qi[o], j[o]
 
     def query_ball_point(self, x, r: float) -> list[np.ndarray]:
-        """Indices of the points within ``r`` (inclusive) of each row of ``x``, ascending.
+        """Return the indices of the points within ``r`` (inclusive) of each row of ``x``, ascending.
 
         Parameters
         ----------
@@ -205,7 +206,7 @@ class PointGrid:
 
     # --- nearest neighbours -------------------------------------------------------
     def query(self, x, k: int = 1, distance_upper_bound: float = np.inf):
-        """The ``k`` nearest points to each row of ``x``: (distances, indices).
+        """Return the ``k`` nearest points to each row of ``x``: (distances, indices).
 
         As ``cKDTree.query``: a single point (shape (2,)) gives arrays of shape (k,), several
         give (m, k); with ``k == 1`` the last axis is dropped. Neighbours at
@@ -294,7 +295,7 @@ class PointGrid:
             self._brute(qx[todo], qy[todo], kk, todo, dist, idx)
 
     def _brute(self, tx, ty, kk: int, rows: np.ndarray, dist: np.ndarray, idx: np.ndarray) -> None:
-        """The kk nearest by comparing each centre with every point (ties: lower index first)."""
+        """Find the kk nearest by comparing each centre with every point (ties: lower index first)."""
         step = max(1, _CHUNK // self.n)
         for a in range(0, len(tx), step):
             sl = slice(a, min(a + step, len(tx)))
@@ -313,7 +314,7 @@ class PointGrid:
 
 
 def connected_components(n: int, a: np.ndarray, b: np.ndarray) -> tuple[int, np.ndarray]:
-    """Connected components of the undirected graph on ``n`` nodes with edges ``a[i]``-``b[i]``.
+    """Label the connected components of the undirected graph on ``n`` nodes with edges ``a[i]``-``b[i]``.
 
     Parameters
     ----------

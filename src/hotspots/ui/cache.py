@@ -145,7 +145,7 @@ def find_places(dataset: str, query: str, limit: int = 6) -> list:
 
 
 def _hotspot_map(*args: Any) -> Any:
-    """A copy of the cached map (see :func:`_hotspot_map_built`) that the caller may change.
+    """Return a copy of the cached map (see :func:`_hotspot_map_built`) that the caller may change.
 
     ``st_folium`` renames a map's elements in place as it renders, so the cached map is
     never handed out: a deep copy takes about 10 ms against 130-250 ms to build the map
@@ -269,7 +269,7 @@ def hotspot_map_payload(
     zoom_to: tuple[float, float, float, float] | None = None,
     **params,
 ) -> Any:
-    """The Hotspot map as ``st_folium`` sends it to the browser, once per view for everyone.
+    """Return the Hotspot map as ``st_folium`` sends it to the browser, once per view for everyone.
 
     The map of :func:`hotspot_map`, prepared by :func:`hotspots.ui.map_component.folium_payload`
     (full width, ``height`` px, the component ``key``); draw it with
@@ -314,7 +314,7 @@ def ward_map_payload(
     *,
     height: int = 460,
 ) -> Any:
-    """The Ward view's map (its DBSCAN hotspots, the ward, the streets), once per view for everyone.
+    """Return the Ward view's map (its DBSCAN hotspots, the ward, the streets), once per view.
 
     Drawn with :func:`hotspots.ui.map_component.draw`; its component key is
     ``ward-map-<ward code>``. The ward's numbers are ``compute("ward_view", ...)``'s.
@@ -485,7 +485,7 @@ def _view_map(path: str, version: str, name: str, filters: views.Filters, params
 
 def view_map(name: str, dataset: str, filters: views.Filters, suppress_below: int | None,
              **params) -> Any:  # fmt: skip
-    """The map of Ward view (``name="ward_view"``) or Patrol planning (``"patrol_view"``).
+    """Return the map of Ward view (``name="ward_view"``) or Patrol planning (``"patrol_view"``).
 
     Built once per view and disclosure threshold and handed out as a deep copy, as
     :func:`hotspot_map` does (``st_folium`` changes the map it draws).

@@ -52,7 +52,7 @@ def cache_file(store_path: str | Path, manifest_id: str, filters: Any) -> Path:
 
 
 def load(path: Path) -> dict[str, Any] | None:
-    """The values kept in ``path`` (name -> value), or None when there is no such file."""
+    """Return the values kept in ``path`` (name -> value), or None when there is no such file."""
     try:
         with path.open("rb") as fh:
             data = pickle.load(fh)  # our own file, in the store's own folder

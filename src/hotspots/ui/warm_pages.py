@@ -49,7 +49,7 @@ PAGE_MODULES = (
 
 
 def seasonal_defaults(records: pd.DataFrame) -> tuple[views.Filters, dict] | None:
-    """(filters, ``seasonal_view`` parameters) of the Seasonal page's first run, or None.
+    """Return (filters, ``seasonal_view`` parameters) of the Seasonal page's first run, or None.
 
     None when the page would show no evaluation on its defaults (fewer than two months,
     or windows the page refuses).
