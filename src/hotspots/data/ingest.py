@@ -22,14 +22,24 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from pyproj import Transformer
 
 from hotspots.data import schema as S
 from hotspots.data.boundaries import locate
 from hotspots.data.checks import Rejects
+from hotspots.data.csvtext import TableRead, read_bodies
 from hotspots.data.force_export import ExportMapping, ExportReader
 from hotspots.data.points import unique_locations
-from hotspots.data.police_uk import StreetReader
+from hotspots.data.police_uk import (
+    HEADER,
+    PLAIN_COLUMNS,
+    StreetReader,
+    check_street_table,
+    street_frame,
+    street_identity,
+)
+from hotspots.data.readers import content_identity
 from hotspots.data.sources import iter_inputs
 from hotspots.errors import FileReadError, HotspotsError
 
@@ -186,10 +196,8 @@ def complete_records(part: pd.DataFrame) -> pd.DataFrame:
     return S.conform(part)
 
 
-def _flat_strings(values):
+def _flat_strings(values: object) -> pa.Array:
     """Return a pandas string array (or any array) as one Arrow string array."""
-    import pyarrow as pa
-
     x = pa.array(values).cast(pa.string())
     return x.combine_chunks() if isinstance(x, pa.ChunkedArray) else x
 
@@ -199,8 +207,6 @@ def _id_codes(frame: pd.DataFrame) -> np.ndarray:
 
     The one hash pass over the batch's IDs that every later check works from.
     """
-    import pyarrow.compute as pc
-
     idx = pc.dictionary_encode(_flat_strings(frame[S.CRIME_ID].array)).indices
     return pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
@@ -216,9 +222,6 @@ def _record_ids(frame: pd.DataFrame, codes: np.ndarray) -> tuple[pd.Series, np.n
     rows whose ID occurs more than once are sorted, and only those rows get a string
     suffix, so a normal batch costs one hash pass.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     n = len(frame)
     has = codes >= 0
     cid = _flat_strings(frame[S.CRIME_ID].array)
@@ -581,16 +584,6 @@ def _read_street_batch(
     as reading file by file. Returns None (read file by file) when some file is not in
     police.uk's own layout or some line is not exactly one record.
     """
-    from hotspots.data.csvtext import TableRead, read_bodies
-    from hotspots.data.police_uk import (
-        HEADER,
-        PLAIN_COLUMNS,
-        check_street_table,
-        street_frame,
-        street_identity,
-    )
-    from hotspots.data.readers import content_identity
-
     report = IngestReport()
     files: list[tuple[int, InputFile, str, int]] = []  # (input index, item, sha1, lines)
     bodies: list[bytes | memoryview] = []

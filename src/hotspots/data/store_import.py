@@ -9,6 +9,8 @@ already stored from other files are dropped as duplicates; the report still reco
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import gc
 import hashlib
 import json
 import os
@@ -78,9 +80,6 @@ def _return_memory() -> None:
     Arrow's pool, Python's garbage, then glibc's free lists: a long-running app server would
     otherwise keep its peak.
     """
-    import ctypes
-    import gc
-
     gc.collect()
     pa.default_memory_pool().release_unused()
     with contextlib.suppress(OSError, AttributeError):  # not glibc
