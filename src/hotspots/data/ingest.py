@@ -7,8 +7,8 @@ and the report's counts add up::
 
 (``rows_replaced``: rows of a file superseded by a later version of the same month
 read in the same import; ``rows_not_kept``: valid rows an import's ``--keep`` choice
-does not store, e.g. other forces' rows far from BCP.) Files that cannot be read at all are listed with a one-line problem and do not
-stop the other files (unless ``strict``). Coordinates are projected and joined to
+does not store, e.g. other forces' rows far from BCP.) Files that cannot be read at all
+are listed with a one-line problem and do not stop the other files (unless ``strict``). Coordinates are projected and joined to
 wards once per distinct location, not once per row.
 """
 
@@ -160,7 +160,10 @@ class IngestReport:
 
 @dataclass
 class ReadResult:
-    """Accepted canonical records, rejected rows (file, row, field, reason, value) and the report."""
+    """Accepted canonical records, rejected rows and the report.
+
+    A rejected row is (file, row, field, reason, value).
+    """
 
     records: pd.DataFrame
     rejected: pd.DataFrame
@@ -282,7 +285,10 @@ def reader_for(fmt: str, mapping: ExportMapping | str | Path | dict | None = Non
     return make(mapping)
 
 
-def _relabel(item, labels: dict[str, str]):
+def _relabel(
+    item: InputFile | FileReadError,
+    labels: dict[str, str],
+) -> InputFile | FileReadError:
     if isinstance(item, FileReadError):
         return FileReadError(labels[item.path], item.problem) if item.path in labels else item
     if item._path is not None and str(item._path) in labels:
@@ -522,8 +528,8 @@ def _finish(
     if dup.any():
         per_file = frame.loc[dup, S.SOURCE_FILE].value_counts()
         report.notices.append(
-            f"{int(dup.sum())} rows dropped as duplicates of Crime IDs already read from another file"
-            f" ({', '.join(f'{k}: {v}' for k, v in per_file.items())})",
+            f"{int(dup.sum())} rows dropped as duplicates of Crime IDs already read from "
+            f"another file ({', '.join(f'{k}: {v}' for k, v in per_file.items())})",
         )
     if n_within:
         report.notices.append(
@@ -539,7 +545,10 @@ def _finish(
 
 # --- police.uk street files: a batch read as one table ----------------------------------
 
-_STREET_HEADER_LINE = b"Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context"
+_STREET_HEADER_LINE = (
+    b"Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"
+    b"LSOA code,LSOA name,Crime type,Last outcome category,Context"
+)
 
 
 def _plain_street_body(data: bytes) -> tuple[bytes | memoryview, int] | None:
@@ -627,7 +636,7 @@ def _read_street_batch(
     # rejected rows per file: kept apart until the file is known to count
     rej: list[list[tuple[np.ndarray, str, str, np.ndarray]]] = [[] for _ in files]
 
-    def reject(mask, field, reason, values):
+    def reject(mask: np.ndarray, field: str, reason: str, values: np.ndarray) -> None:
         idx = np.flatnonzero(mask)
         if not len(idx):
             return
