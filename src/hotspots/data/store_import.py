@@ -56,6 +56,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from hotspots.data.ingest import ReadResult
+    from hotspots.data.sources import InputFile
+    from hotspots.errors import FileReadError
 
 __all__ = ["BATCH_BYTES", "KEEP_CHOICES", "KEEP_MARGIN_M", "StoreImport"]
 
@@ -69,7 +71,7 @@ KEEP_CHOICES = ("bcp", "force", "all")
 KEEP_MARGIN_M = 2000.0
 
 
-def _size(item) -> int:
+def _size(item: InputFile | FileReadError) -> int:
     size = getattr(item, "size", None)  # an InputFile (a FileReadError has none)
     return size() if callable(size) else 0
 
@@ -89,8 +91,11 @@ def _return_memory() -> None:
 _MONTH_NAME = re.compile(r"(\d{4}-\d{2})-[^/\\!]*$")
 
 
-def _month_of(item) -> str | None:
-    """Return the month a police.uk file's name starts with (``2024-01-dorset-street.csv``), if any."""
+def _month_of(item: InputFile | FileReadError) -> str | None:
+    """Return the month a police.uk file's name starts with, if any.
+
+    For example ``2024-01`` for ``2024-01-dorset-street.csv``.
+    """
     m = _MONTH_NAME.search(str(getattr(item, "name", "")))
     return m.group(1) if m else None
 
@@ -231,7 +236,7 @@ def _in_order(t: pa.Table) -> bool:
     if n < 2:
         return True
 
-    def pairs(name):
+    def pairs(name: str) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
         col = t.column(name)
         return col.slice(0, n - 1), col.slice(1)
 
@@ -465,7 +470,8 @@ class StoreImport(StoreFiles):
                 rep.store_rows_replaced += int(old.get("rows", 0))
                 rep.notices.append(
                     f"{fr['file']} is a re-publication of {ident} (imported earlier as "
-                    f"{old.get('name', ident)}); it replaces that file's {int(old.get('rows', 0)):,} rows",
+                    f"{old.get('name', ident)}); it replaces that file's "
+                    f"{int(old.get('rows', 0)):,} rows",
                 )
                 fr["replaces"] = {"file": old.get("name", ident), "rows": int(old.get("rows", 0))}
         if dup_ids and len(new):
@@ -475,7 +481,7 @@ class StoreImport(StoreFiles):
         return replace_ids, new
 
     @staticmethod
-    def _drop_as_duplicates(result: ReadResult, drop) -> None:
+    def _drop_as_duplicates(result: ReadResult, drop: np.ndarray) -> None:
         n = int(drop.sum())
         if not n:
             return
