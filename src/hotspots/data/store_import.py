@@ -52,7 +52,7 @@ from hotspots.data.store_versions import (
 from hotspots.errors import InputError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
     from pathlib import Path
 
     from hotspots.data.ingest import ReadResult
@@ -183,7 +183,7 @@ class _ImportedIds:
         self.usable = True
 
     @staticmethod
-    def _prefixes(ids) -> np.ndarray | None:
+    def _prefixes(ids: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
         ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
         ids = ids.drop_null() if ids.null_count else ids
         if pa.types.is_fixed_size_binary(ids.type):
@@ -193,7 +193,7 @@ class _ImportedIds:
         rows = fixed_rows(ids, 32)
         return np.ascontiguousarray(rows[:, :8]).view(np.uint64).ravel()
 
-    def add(self, ids, files: set[str], months: set[str]) -> None:
+    def add(self, ids: pa.Array | pa.ChunkedArray, files: set[str], months: set[str]) -> None:
         """Remember the packed ``ids`` written in ``months`` from ``files``."""
         self.files |= files
         self.months |= months
@@ -207,13 +207,13 @@ class _ImportedIds:
             b, a = self.parts.pop(), self.parts.pop()
             self.parts.append(np.sort(np.concatenate([a, b]), kind="stable"))  # two runs
 
-    def covers(self, months, exclude: set[str]) -> set[str]:
+    def covers(self, months: Iterable[str], exclude: set[str]) -> set[str]:
         """Which of ``months`` the index answers for (none when a file it holds is excluded)."""
         if not self.usable or exclude & self.files:
             return set()
         return {m for m in months if m in self.months and m not in self.pre}
 
-    def maybe(self, ids) -> np.ndarray:
+    def maybe(self, ids: pa.Array | pa.ChunkedArray) -> np.ndarray:
         """Per packed ID: whether its prefix was written (a candidate duplicate)."""
         q = self._prefixes(ids)
         if q is None:
@@ -318,14 +318,14 @@ class StoreImport(StoreFiles):
             try:
                 for batch in batches:
 
-                    def step(i, n, name, _done=done):
+                    def step(i: int, n: int, name: str, _done: int = done) -> None:
                         if progress:
                             progress(_done + i, len(items), name)
 
                     rows_cb = None
                     if on_rows:
 
-                        def rows_cb(n, _before=rows_before):
+                        def rows_cb(n: int, _before: int = rows_before) -> None:
                             on_rows(_before + n, time.monotonic() - t0)
 
                     result = read_items(

@@ -45,7 +45,7 @@ def _code_fingerprint() -> str:
     return h.hexdigest()[:16]
 
 
-def cache_file(store_path: str | Path, manifest_id: str, filters: Any) -> Path:
+def cache_file(store_path: str | Path, manifest_id: str, filters: object) -> Path:
     """Where the first page's values of this store content, filters and code are kept."""
     key = hashlib.sha256(f"{manifest_id}|{filters!r}|{_code_fingerprint()}".encode())
     return Path(store_path) / CACHE_DIR / f"first-page-{key.hexdigest()[:24]}.pickle"
