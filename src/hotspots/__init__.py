@@ -35,7 +35,8 @@ def __getattr__(name: str) -> Any:
         from hotspots import api
 
         return getattr(api, name)
-    raise AttributeError(f"module 'hotspots' has no attribute {name!r}")
+    msg = f"module 'hotspots' has no attribute {name!r}"
+    raise AttributeError(msg)
 
 
 def __dir__() -> list[str]:

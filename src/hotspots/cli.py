@@ -34,7 +34,8 @@ def command_help(name: str) -> str:
     """Return the ``HELP`` string of ``hotspots.commands.<name>``, from source, unimported."""
     spec = importlib.util.find_spec(f"hotspots.commands.{name}")
     if spec is None or spec.origin is None:
-        raise ModuleNotFoundError(f"no command module {name!r}", name=f"hotspots.commands.{name}")
+        msg = f"no command module {name!r}"
+        raise ModuleNotFoundError(msg, name=f"hotspots.commands.{name}")
     tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
     for node in tree.body:
         if (
@@ -44,7 +45,8 @@ def command_help(name: str) -> str:
             and isinstance(node.value.value, str)
         ):
             return node.value.value
-    raise TypeError(f"hotspots/commands/{name}.py has no literal HELP = '...' string")
+    msg = f"hotspots/commands/{name}.py has no literal HELP = '...' string"
+    raise TypeError(msg)
 
 
 def _command_word(argv: list[str]) -> str | None:

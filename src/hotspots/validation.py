@@ -108,9 +108,11 @@ class Interval(Constraint):
         unit: str = "",
     ) -> None:
         if type not in (Integral, Real):
-            raise TypeError("Interval type must be numbers.Integral or numbers.Real")
+            msg = "Interval type must be numbers.Integral or numbers.Real"
+            raise TypeError(msg)
         if closed not in ("both", "left", "right", "neither"):
-            raise ValueError(f"closed must be both, left, right or neither, not {closed!r}")
+            msg = f"closed must be both, left, right or neither, not {closed!r}"
+            raise ValueError(msg)
         self.type, self.left, self.right, self.closed, self.unit = type, left, right, closed, unit
 
     def is_satisfied_by(self, value: object) -> bool:
@@ -234,7 +236,8 @@ def make_constraint(spec: object) -> Constraint:
         return InstanceOf(spec)
     if isinstance(spec, (set, frozenset, tuple, list)):
         return Options(sorted(spec, key=str) if isinstance(spec, (set, frozenset)) else spec)
-    raise TypeError(f"not a constraint declaration: {spec!r}")
+    msg = f"not a constraint declaration: {spec!r}"
+    raise TypeError(msg)
 
 
 def check_param(name: str, value: Any, constraints: Iterable[object], hint: str = "") -> Any:
@@ -309,7 +312,8 @@ def validate_params(
         sig = inspect.signature(func)
         unknown = sorted((set(constraints) | set(hints or {})) - set(sig.parameters))
         if unknown:
-            raise TypeError(f"{func.__qualname__} has no parameter {', '.join(unknown)}")
+            msg = f"{func.__qualname__} has no parameter {', '.join(unknown)}"
+            raise TypeError(msg)
         for cons in constraints.values():  # bad declarations fail at import, not at a call
             for c in cons:
                 make_constraint(c)

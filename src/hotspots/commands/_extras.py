@@ -18,6 +18,5 @@ def require_app_extras(*modules: str) -> None:
     """Raise a :class:`HotspotsError` naming ``pip install hotspots[app]`` for a missing module."""
     missing = [APP_MODULES.get(m, m) for m in modules if find_spec(m) is None]
     if missing:
-        raise HotspotsError(
-            f"this command needs `pip install hotspots[app]` ({', '.join(missing)} not installed)",
-        )
+        msg = f"this command needs `pip install hotspots[app]` ({', '.join(missing)} not installed)"
+        raise HotspotsError(msg)

@@ -58,7 +58,8 @@ def require_records(recs: pd.DataFrame, store: Store, what: str = "") -> pd.Data
         return recs
     held = store.months()
     span = f"it holds {held[0]}..{held[-1]}" if held else "it holds no records"
-    raise NoDataError(f"no records{' for ' + what if what else ''} in {store.path.name} ({span})")
+    msg = f"no records{' for ' + what if what else ''} in {store.path.name} ({span})"
+    raise NoDataError(msg)
 
 
 def add_disclosure_argument(p: argparse.ArgumentParser) -> None:

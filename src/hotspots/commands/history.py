@@ -34,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
     if not store.exists():
         from hotspots.errors import NoDataError
 
-        raise NoDataError(f"no store at {store.path}")
+        msg = f"no store at {store.path}"
+        raise NoDataError(msg)
     if args.prune is not None:
         dropped = store.prune_versions(args.prune)
         if not args.json:

@@ -34,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
     if not store.exists():
         from hotspots.errors import NoDataError
 
-        raise NoDataError(f"no store at {store.path}")
+        msg = f"no store at {store.path}"
+        raise NoDataError(msg)
     done = store.restore(args.month, args.version)
     if args.json:
         print(json.dumps({"store": str(store.path), "month": args.month, **done}, indent=1))

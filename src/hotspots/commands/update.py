@@ -137,7 +137,8 @@ def send_pack(folder: Path, month: str, to: list[str]) -> None:
     """
     host = os.environ.get("HOTSPOTS_SMTP_HOST")
     if not host:
-        raise smtplib.SMTPException("HOTSPOTS_SMTP_HOST is not set")
+        why = "HOTSPOTS_SMTP_HOST is not set"
+        raise smtplib.SMTPException(why)
     msg = EmailMessage()
     msg["Subject"] = f"Safer BCP hotspots pack for {month}"
     msg["From"] = os.environ.get("HOTSPOTS_SMTP_FROM", "hotspots@localhost")

@@ -332,10 +332,11 @@ def can_audit(principal: Principal | None) -> bool:
 def check_read(principal: Principal | None, dataset: str, path: str | Path | None = None) -> None:
     """Raise an ``AccessDeniedError`` unless ``principal`` may read ``dataset``."""
     if principal is not None and not can_read(principal, dataset, path):
-        raise AccessDeniedError(
+        msg = (
             f"access denied: dataset {dataset!r} is restricted to analysts of its team "
-            f"(signed in as {principal.user}, role {principal.role})",
+            f"(signed in as {principal.user}, role {principal.role})"
         )
+        raise AccessDeniedError(msg)
 
 
 def visible_datasets(principal: Principal | None, names: Iterable[str] | None = None) -> list[str]:
@@ -360,10 +361,11 @@ def delete_dataset(principal: Principal | None, dataset: str) -> int:
     """
     if not can_delete(principal, dataset):
         who = "the local user" if principal is None else f"{principal.user} ({principal.role})"
-        raise AccessDeniedError(
+        msg = (
             f"access denied: {who} may not delete dataset {dataset!r} "
-            "(only its owner or an admin may; the built-in datasets are never deleted)",
+            "(only its owner or an admin may; the built-in datasets are never deleted)"
         )
+        raise AccessDeniedError(msg)
     from hotspots.data.store_layout import StoreFiles
 
     path = _path(dataset)

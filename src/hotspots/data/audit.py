@@ -181,7 +181,8 @@ def record(action: str, principal: Principal | None = None, **details) -> dict:
     ``details`` must be JSON-serialisable (names, counts); never records themselves.
     """
     if action not in ACTIONS:
-        raise ValueError(f"unknown audit action {action!r}; one of {ACTIONS}")
+        msg = f"unknown audit action {action!r}; one of {ACTIONS}"
+        raise ValueError(msg)
     event = {
         "time": datetime.now(UTC).isoformat(timespec="seconds"),
         "user": principal.user if principal is not None else "local",

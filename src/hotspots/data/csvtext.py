@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,9 @@ import pyarrow.csv as pacsv
 
 from hotspots.data.checks import check_bytes, check_header, encoding_error
 from hotspots.errors import FileReadError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["DictColumn", "TableRead", "check_bytes", "read_table"]
 
@@ -57,7 +61,7 @@ class DictColumn:
     def take(
         self,
         mask: np.ndarray | None = None,
-        map_values=None,
+        map_values: Callable[[pa.Array], pa.Array] | None = None,
     ) -> pd.api.extensions.ExtensionArray:
         """Return a pandas ``string`` array of the (masked) rows, built in Arrow, no Python objects.
 
@@ -175,7 +179,7 @@ def read_table(
 
     bad_seen: list[int] = []
 
-    def on_bad(row) -> str:
+    def on_bad(row: pacsv.InvalidRow) -> str:
         bad_seen.append(row.actual_columns)
         return "skip"
 
@@ -226,8 +230,10 @@ def _row_numbers(data: bytes, n: int) -> np.ndarray | None:
 
 
 def _swallows_records(field: str, delimiter: str, ncol: int) -> bool:
-    r"""Return True when a quoted field's later lines look like whole records (an unbalanced quote
-    ran on), not like text that merely spans lines ("Bus Station,\nPoole").
+    r"""Return True when a quoted field's later lines look like whole records.
+
+    That is, an unbalanced quote ran on, rather than text that merely spans lines
+    ("Bus Station,\nPoole").
     """
     lines = field.split("\n")[1:]
     return any(line.count(delimiter) >= max(ncol - 1, 1) for line in lines)
@@ -277,7 +283,10 @@ def _read_with_csv_module(data: bytes, name: str, header: list[str], delimiter: 
                         bad.append(
                             (
                                 line,
-                                f"unbalanced quote: a quoted field opened on row {first} runs to row {end}",
+                                (
+                                    f"unbalanced quote: a quoted field opened on row {first} "
+                                    f"runs to row {end}"
+                                ),
                                 raw(line, line),
                             ),
                         )
@@ -314,13 +323,13 @@ def read_bodies(
     body must end with a newline and hold ``lines[i]`` lines. Returns None unless every
     line is exactly one well-formed record (a malformed row, a blank line, a quoted
     newline, an unbalanced quote: blank lines are skipped and quoted newlines join lines,
-    so the records fall short of the lines; the others are invalid rows): the caller then reads those files one by one
-    (:func:`read_table`), which reports each such row by number. Row ``j`` of file ``i``
+    so the records fall short of the lines; the others are invalid rows): the caller then
+    reads those files one by one (:func:`read_table`), which reports each such row by number. Row ``j`` of file ``i``
     is then row ``sum(lines[:i]) + j`` of the table.
     """
     bad = False
 
-    def on_bad(_row) -> str:
+    def on_bad(_row: pacsv.InvalidRow) -> str:
         nonlocal bad
         bad = True
         return "skip"

@@ -238,18 +238,18 @@ class PoliceApi:
             if attempt < self.retries:
                 self.log(f"police.uk API {path}: {last}; retrying in {wait:.1f} s")
                 time.sleep(wait)
-        raise FetchError(
+        msg = (
             f"{self.root}/{path}: still failing after {self.retries} retries ({last}); "
-            "run the command again later: months already imported are kept",
+            "run the command again later: months already imported are kept"
         )
+        raise FetchError(msg)
 
     def available_months(self) -> list[str]:
         """Months police.uk has published (``crimes-street-dates``), oldest first."""
         ans = self.get("crimes-street-dates")
         if not isinstance(ans, list):
-            raise FetchError(
-                f"{self.root}/crimes-street-dates: expected a list, got {type(ans).__name__}",
-            )
+            msg = f"{self.root}/crimes-street-dates: expected a list, got {type(ans).__name__}"
+            raise FetchError(msg)
         return sorted(str(d["date"]) for d in ans if isinstance(d, dict) and "date" in d)
 
     def last_updated(self) -> str | None:
@@ -268,7 +268,8 @@ class PoliceApi:
             split_on_503=True,
         )
         if not isinstance(ans, list):
-            raise FetchError(f"crimes-street/all-crime {month}: expected a list of crimes")
+            msg = f"crimes-street/all-crime {month}: expected a list of crimes"
+            raise FetchError(msg)
         return ans
 
 
@@ -347,10 +348,11 @@ def fetch_month(
                 crimes = api.crimes(piece, month)
             except _TooMany:
                 if depth >= MAX_DEPTH:
-                    raise FetchError(
+                    msg = (
                         f"{month}: the API kept answering 503 for a piece of "
-                        f"{piece.area:.2e} square degrees; try again later",
-                    ) from None
+                        f"{piece.area:.2e} square degrees; try again later"
+                    )
+                    raise FetchError(msg) from None
                 halves = split_piece(piece)
                 api.log(
                     f"{month}: over the API's 10,000-crime limit; split into {len(halves)} pieces",
@@ -596,4 +598,5 @@ def download_archive(source: str, folder: Path, api: PoliceApi | None = None) ->
         except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
             last = f"{type(exc).__name__}: {exc}"[:200]
             time.sleep(0.5 * 2**attempt)
-    raise FetchError(f"{source}: download failed ({last})")
+    msg = f"{source}: download failed ({last})"
+    raise FetchError(msg)

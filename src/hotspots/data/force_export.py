@@ -355,7 +355,8 @@ class ExportReader:
     def of(cls, mapping: ExportMapping | str | Path | dict | None) -> ExportReader:
         """Make a reader for ``mapping`` (an :class:`ExportMapping`, a mapping file or its dict)."""
         if mapping is None:
-            raise HotspotsError("a force export needs a column mapping (--mapping FILE)")
+            msg = "a force export needs a column mapping (--mapping FILE)"
+            raise HotspotsError(msg)
         return cls(mapping if isinstance(mapping, ExportMapping) else load_mapping(mapping))
 
     def read(

@@ -7,8 +7,8 @@ and the report's counts add up::
 
 (``rows_replaced``: rows of a file superseded by a later version of the same month
 read in the same import; ``rows_not_kept``: valid rows an import's ``--keep`` choice
-does not store, e.g. other forces' rows far from BCP.) Files that cannot be read at all are listed with a one-line problem and do not
-stop the other files (unless ``strict``). Coordinates are projected and joined to
+does not store, e.g. other forces' rows far from BCP.) Files that cannot be read at all
+are listed with a one-line problem and do not stop the other files (unless ``strict``). Coordinates are projected and joined to
 wards once per distinct location, not once per row.
 """
 
@@ -22,14 +22,24 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from pyproj import Transformer
 
 from hotspots.data import schema as S
 from hotspots.data.boundaries import locate
 from hotspots.data.checks import Rejects
+from hotspots.data.csvtext import TableRead, read_bodies
 from hotspots.data.force_export import ExportMapping, ExportReader
 from hotspots.data.points import unique_locations
-from hotspots.data.police_uk import StreetReader
+from hotspots.data.police_uk import (
+    HEADER,
+    PLAIN_COLUMNS,
+    StreetReader,
+    check_street_table,
+    street_frame,
+    street_identity,
+)
+from hotspots.data.readers import content_identity
 from hotspots.data.sources import iter_inputs
 from hotspots.errors import FileReadError, HotspotsError
 
@@ -150,7 +160,10 @@ class IngestReport:
 
 @dataclass
 class ReadResult:
-    """Accepted canonical records, rejected rows (file, row, field, reason, value) and the report."""
+    """Accepted canonical records, rejected rows and the report.
+
+    A rejected row is (file, row, field, reason, value).
+    """
 
     records: pd.DataFrame
     rejected: pd.DataFrame
@@ -186,10 +199,8 @@ def complete_records(part: pd.DataFrame) -> pd.DataFrame:
     return S.conform(part)
 
 
-def _flat_strings(values):
+def _flat_strings(values: object) -> pa.Array:
     """Return a pandas string array (or any array) as one Arrow string array."""
-    import pyarrow as pa
-
     x = pa.array(values).cast(pa.string())
     return x.combine_chunks() if isinstance(x, pa.ChunkedArray) else x
 
@@ -199,24 +210,21 @@ def _id_codes(frame: pd.DataFrame) -> np.ndarray:
 
     The one hash pass over the batch's IDs that every later check works from.
     """
-    import pyarrow.compute as pc
-
     idx = pc.dictionary_encode(_flat_strings(frame[S.CRIME_ID].array)).indices
     return pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _record_ids(frame: pd.DataFrame, codes: np.ndarray) -> tuple[pd.Series, np.ndarray, int]:
-    """(record IDs, rows repeating an ID already read from an earlier file, rows sharing
-    an ID with an earlier row of their own file).
+    """Return the record IDs, and the rows whose ID repeats an earlier one.
+
+    Returns (record IDs, rows repeating an ID already read from an earlier file, rows
+    sharing an ID with an earlier row of their own file).
 
     A record ID is the Crime ID (with ``~k`` for its k-th repeat inside one file), else
     ``file#row``. Worked out on the integer ``codes`` of :func:`_id_codes` (numpy): only
     rows whose ID occurs more than once are sorted, and only those rows get a string
     suffix, so a normal batch costs one hash pass.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     n = len(frame)
     has = codes >= 0
     cid = _flat_strings(frame[S.CRIME_ID].array)
@@ -272,11 +280,15 @@ def reader_for(fmt: str, mapping: ExportMapping | str | Path | dict | None = Non
     """Return the registered reader of format ``fmt`` (see :data:`READERS`)."""
     make = READERS.get(fmt)
     if make is None:
-        raise HotspotsError(f"unknown input format {fmt!r}: use {' or '.join(READERS)}")
+        msg = f"unknown input format {fmt!r}: use {' or '.join(READERS)}"
+        raise HotspotsError(msg)
     return make(mapping)
 
 
-def _relabel(item, labels: dict[str, str]):
+def _relabel(
+    item: InputFile | FileReadError,
+    labels: dict[str, str],
+) -> InputFile | FileReadError:
     if isinstance(item, FileReadError):
         return FileReadError(labels[item.path], item.problem) if item.path in labels else item
     if item._path is not None and str(item._path) in labels:
@@ -516,8 +528,8 @@ def _finish(
     if dup.any():
         per_file = frame.loc[dup, S.SOURCE_FILE].value_counts()
         report.notices.append(
-            f"{int(dup.sum())} rows dropped as duplicates of Crime IDs already read from another file"
-            f" ({', '.join(f'{k}: {v}' for k, v in per_file.items())})",
+            f"{int(dup.sum())} rows dropped as duplicates of Crime IDs already read from "
+            f"another file ({', '.join(f'{k}: {v}' for k, v in per_file.items())})",
         )
     if n_within:
         report.notices.append(
@@ -533,12 +545,16 @@ def _finish(
 
 # --- police.uk street files: a batch read as one table ----------------------------------
 
-_STREET_HEADER_LINE = b"Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context"
+_STREET_HEADER_LINE = (
+    b"Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"
+    b"LSOA code,LSOA name,Crime type,Last outcome category,Context"
+)
 
 
 def _plain_street_body(data: bytes) -> tuple[bytes | memoryview, int] | None:
-    """(rows after the header, ending in a newline; their line count) of a police.uk street
-    file exactly as police.uk publishes it, else None.
+    """Return the rows of a police.uk street file exactly as police.uk publishes it.
+
+    Returns (rows after the header, ending in a newline; their line count), else None.
 
     As published: UTF-8 (a BOM allowed), the 12 columns in police.uk's order. Anything
     else is read file by file. The rows are a view of ``data`` (no copy) unless a newline
@@ -569,22 +585,14 @@ def _read_street_batch(
     progress: Callable[[int, int, str], None] | None,
     on_rows: Callable[[int], None] | None,
 ) -> ReadResult | None:
-    """:func:`read_items` for police.uk street files: the whole batch parsed, checked and
+    """Run :func:`read_items` for police.uk street files, as one batch.
+
+    The whole batch is parsed, checked and
     reconciled as one Arrow table (one CSV read, each check once over the batch's
     distinct values), with the same verdicts, reasons, row numbers, identities and report
     as reading file by file. Returns None (read file by file) when some file is not in
     police.uk's own layout or some line is not exactly one record.
     """
-    from hotspots.data.csvtext import TableRead, read_bodies
-    from hotspots.data.police_uk import (
-        HEADER,
-        PLAIN_COLUMNS,
-        check_street_table,
-        street_frame,
-        street_identity,
-    )
-    from hotspots.data.readers import content_identity
-
     report = IngestReport()
     files: list[tuple[int, InputFile, str, int]] = []  # (input index, item, sha1, lines)
     bodies: list[bytes | memoryview] = []
@@ -628,7 +636,7 @@ def _read_street_batch(
     # rejected rows per file: kept apart until the file is known to count
     rej: list[list[tuple[np.ndarray, str, str, np.ndarray]]] = [[] for _ in files]
 
-    def reject(mask, field, reason, values):
+    def reject(mask: np.ndarray, field: str, reason: str, values: np.ndarray) -> None:
         idx = np.flatnonzero(mask)
         if not len(idx):
             return

@@ -68,7 +68,10 @@ _MONTH = re.compile(f"^{MONTH_PATTERN}$")
 
 
 def force_slug(force: str) -> str:
-    """``Dorset Police`` -> ``dorset``, as police.uk names its files; ``(SIMULATED)`` -> ``-simulated``."""
+    """Return the slug police.uk names a force's files by (``Dorset Police`` -> ``dorset``).
+
+    ``(SIMULATED)`` in the name becomes ``-simulated``.
+    """
     text = str(force)
     sim = SIMULATED_MARK in text
     text = text.replace(SIMULATED_MARK, "").strip().lower()
@@ -131,8 +134,9 @@ def _exact_repeats(
 
 
 def _parse_numbers(col) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`~hotspots.data.checks.parse_numbers` of a column's distinct values, by
-    Arrow in one call when every value is a number or blank (the usual case); otherwise
+    """Parse a column's distinct values as :func:`~hotspots.data.checks.parse_numbers` does.
+
+    By Arrow in one call when every value is a number or blank (the usual case); otherwise
     value by value by that function, so the verdicts are the same.
     """
     text = pc.utf8_trim_whitespace(col.arrow_values)
@@ -211,7 +215,7 @@ def check_street_table(
     unparse = lon_b[lon_c.index] | lat_b[lat_c.index] if n else np.zeros(0, bool)
     problems, valid = coordinate_problems(empty, unparse, in_gb_ni(lon, lat), GB_NI)
 
-    def pair(mask):
+    def pair(mask: np.ndarray) -> np.ndarray:
         return lon_c.rows(mask).astype(str) + "," + lat_c.rows(mask).astype(str)
 
     for mask, reason in problems:
@@ -261,7 +265,7 @@ def street_frame(tr: TableRead, chk: StreetChecked, file_key: str) -> pd.DataFra
 
 
 def force_column(tr: TableRead) -> str | None:
-    """The column naming a row's force (``Falls within``, else ``Reported by``), if any."""
+    """Return the column naming a row's force (``Falls within``, else ``Reported by``), if any."""
     return next((c for c in ("Falls within", "Reported by") if c in tr.header), None)
 
 
@@ -278,7 +282,7 @@ def parse_street_table(
     """
     rows = tr.rows
 
-    def reject(mask, field, reason, values):
+    def reject(mask: np.ndarray, field: str, reason: str, values: np.ndarray) -> None:
         rejects.add(file_name, rows, mask, field, reason, masked_values=values)
 
     chk = check_street_table(tr, reject)
@@ -308,7 +312,7 @@ def parse_street_table(
     return frame
 
 
-def _repeat(values: np.ndarray, idx: np.ndarray):
+def _repeat(values: np.ndarray, idx: np.ndarray) -> pd.arrays.ArrowStringArray:
     arr = pa.array(list(values), type=pa.string()).take(pa.array(idx, type=pa.int32()))
     return pd.arrays.ArrowStringArray(pa.chunked_array([arr]))
 

@@ -202,7 +202,8 @@ def string_column(values, n: int | None = None):
 
     if isinstance(values, str):
         if n is None:
-            raise ValueError("string_column: a scalar value needs the length n")
+            msg = "string_column: a scalar value needs the length n"
+            raise ValueError(msg)
         arr = pa.array([values], type=pa.string()).take(pa.array(np.zeros(n, dtype=np.int32)))
         return pd.arrays.ArrowStringArray(pa.chunked_array([arr]))
     return pd.array(values, dtype="string")

@@ -103,9 +103,11 @@ class InputFile:
                 RuntimeError,
                 NotImplementedError,
             ) as exc:
-                raise OSError(f"damaged or unsupported zip member: {exc}") from None
+                msg = f"damaged or unsupported zip member: {exc}"
+                raise OSError(msg) from None
         if self._path is None:  # a "skip" entry: nothing to read
-            raise OSError(f"{self.name}: not a file to read ({self.why or self.kind})")
+            msg = f"{self.name}: not a file to read ({self.why or self.kind})"
+            raise OSError(msg)
         if self._path.stat().st_size > limit:
             raise OSError(too_big)
         return self._path.read_bytes()
@@ -119,15 +121,16 @@ class InputFile:
         if self._index is None:  # made without a position: only a name held by one member
             same = [i for i in infos if i.filename == self._member]
             if len(same) != 1:
-                raise OSError(
-                    f"{self.name}: {len(same)} members have this name; read them by position",
-                )
+                msg = f"{self.name}: {len(same)} members have this name; read them by position"
+                raise OSError(msg)
             return same[0]
         if self._index >= len(infos):
-            raise OSError(f"{self.name}: the archive changed since it was listed")
+            msg = f"{self.name}: the archive changed since it was listed"
+            raise OSError(msg)
         info = infos[self._index]
         if info.filename != self._member:
-            raise OSError(f"{self.name}: the archive changed since it was listed")
+            msg = f"{self.name}: the archive changed since it was listed"
+            raise OSError(msg)
         return info
 
     def size(self) -> int:

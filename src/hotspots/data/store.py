@@ -148,9 +148,8 @@ def open_dataset(
     if store:
         st = Store(store)
         if must_exist and not st.exists():
-            raise NoDataError(
-                f"no store at {st.path} (import files into it with `hotspots ingest`)",
-            )
+            msg = f"no store at {st.path} (import files into it with `hotspots ingest`)"
+            raise NoDataError(msg)
         return st
     if dataset is not None and not str(dataset).strip():
         raise InputError("dataset", dataset, "a non-empty name such as imported or uploaded")
@@ -166,9 +165,8 @@ def open_dataset(
 
         add_missing_bundled(st)  # the real dataset layers on the package's months
     if must_exist and not st.exists():
-        raise NoDataError(
-            f"no dataset named {name!r}; known datasets: {', '.join(known_datasets())}",
-        )
+        msg = f"no dataset named {name!r}; known datasets: {', '.join(known_datasets())}"
+        raise NoDataError(msg)
     return st
 
 

@@ -9,6 +9,8 @@ already stored from other files are dropped as duplicates; the report still reco
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import gc
 import hashlib
 import json
 import os
@@ -50,10 +52,12 @@ from hotspots.data.store_versions import (
 from hotspots.errors import InputError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
     from pathlib import Path
 
     from hotspots.data.ingest import ReadResult
+    from hotspots.data.sources import InputFile
+    from hotspots.errors import FileReadError
 
 __all__ = ["BATCH_BYTES", "KEEP_CHOICES", "KEEP_MARGIN_M", "StoreImport"]
 
@@ -67,7 +71,7 @@ KEEP_CHOICES = ("bcp", "force", "all")
 KEEP_MARGIN_M = 2000.0
 
 
-def _size(item) -> int:
+def _size(item: InputFile | FileReadError) -> int:
     size = getattr(item, "size", None)  # an InputFile (a FileReadError has none)
     return size() if callable(size) else 0
 
@@ -78,9 +82,6 @@ def _return_memory() -> None:
     Arrow's pool, Python's garbage, then glibc's free lists: a long-running app server would
     otherwise keep its peak.
     """
-    import ctypes
-    import gc
-
     gc.collect()
     pa.default_memory_pool().release_unused()
     with contextlib.suppress(OSError, AttributeError):  # not glibc
@@ -90,8 +91,11 @@ def _return_memory() -> None:
 _MONTH_NAME = re.compile(r"(\d{4}-\d{2})-[^/\\!]*$")
 
 
-def _month_of(item) -> str | None:
-    """The month a police.uk file's name starts with (``2024-01-dorset-street.csv``), if any."""
+def _month_of(item: InputFile | FileReadError) -> str | None:
+    """Return the month a police.uk file's name starts with, if any.
+
+    For example ``2024-01`` for ``2024-01-dorset-street.csv``.
+    """
     m = _MONTH_NAME.search(str(getattr(item, "name", "")))
     return m.group(1) if m else None
 
@@ -179,7 +183,7 @@ class _ImportedIds:
         self.usable = True
 
     @staticmethod
-    def _prefixes(ids) -> np.ndarray | None:
+    def _prefixes(ids: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
         ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
         ids = ids.drop_null() if ids.null_count else ids
         if pa.types.is_fixed_size_binary(ids.type):
@@ -189,7 +193,7 @@ class _ImportedIds:
         rows = fixed_rows(ids, 32)
         return np.ascontiguousarray(rows[:, :8]).view(np.uint64).ravel()
 
-    def add(self, ids, files: set[str], months: set[str]) -> None:
+    def add(self, ids: pa.Array | pa.ChunkedArray, files: set[str], months: set[str]) -> None:
         """Remember the packed ``ids`` written in ``months`` from ``files``."""
         self.files |= files
         self.months |= months
@@ -203,13 +207,13 @@ class _ImportedIds:
             b, a = self.parts.pop(), self.parts.pop()
             self.parts.append(np.sort(np.concatenate([a, b]), kind="stable"))  # two runs
 
-    def covers(self, months, exclude: set[str]) -> set[str]:
+    def covers(self, months: Iterable[str], exclude: set[str]) -> set[str]:
         """Which of ``months`` the index answers for (none when a file it holds is excluded)."""
         if not self.usable or exclude & self.files:
             return set()
         return {m for m in months if m in self.months and m not in self.pre}
 
-    def maybe(self, ids) -> np.ndarray:
+    def maybe(self, ids: pa.Array | pa.ChunkedArray) -> np.ndarray:
         """Per packed ID: whether its prefix was written (a candidate duplicate)."""
         q = self._prefixes(ids)
         if q is None:
@@ -232,7 +236,7 @@ def _in_order(t: pa.Table) -> bool:
     if n < 2:
         return True
 
-    def pairs(name):
+    def pairs(name: str) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
         col = t.column(name)
         return col.slice(0, n - 1), col.slice(1)
 
@@ -314,14 +318,14 @@ class StoreImport(StoreFiles):
             try:
                 for batch in batches:
 
-                    def step(i, n, name, _done=done):
+                    def step(i: int, n: int, name: str, _done: int = done) -> None:
                         if progress:
                             progress(_done + i, len(items), name)
 
                     rows_cb = None
                     if on_rows:
 
-                        def rows_cb(n, _before=rows_before):
+                        def rows_cb(n: int, _before: int = rows_before) -> None:
                             on_rows(_before + n, time.monotonic() - t0)
 
                     result = read_items(
@@ -466,7 +470,8 @@ class StoreImport(StoreFiles):
                 rep.store_rows_replaced += int(old.get("rows", 0))
                 rep.notices.append(
                     f"{fr['file']} is a re-publication of {ident} (imported earlier as "
-                    f"{old.get('name', ident)}); it replaces that file's {int(old.get('rows', 0)):,} rows",
+                    f"{old.get('name', ident)}); it replaces that file's "
+                    f"{int(old.get('rows', 0)):,} rows",
                 )
                 fr["replaces"] = {"file": old.get("name", ident), "rows": int(old.get("rows", 0))}
         if dup_ids and len(new):
@@ -476,7 +481,7 @@ class StoreImport(StoreFiles):
         return replace_ids, new
 
     @staticmethod
-    def _drop_as_duplicates(result: ReadResult, drop) -> None:
+    def _drop_as_duplicates(result: ReadResult, drop: np.ndarray) -> None:
         n = int(drop.sum())
         if not n:
             return
@@ -495,8 +500,9 @@ class StoreImport(StoreFiles):
         replace: bool,
         seen: _ImportedIds | None = None,
     ) -> dict:
-        """Stage one read result on top of manifest ``man`` (caller holds the lock) and
-        return the manifest that would describe the result; nothing is swapped.
+        """Stage one read result on top of manifest ``man`` (caller holds the lock).
+
+        Returns the manifest that would describe the result; nothing is swapped.
 
         Rows of replaced identities go, Crime IDs already stored from other files are
         dropped as duplicates (the report still reconciles). With ``replace`` the result
@@ -811,8 +817,10 @@ class StoreImport(StoreFiles):
         return rel
 
     def _upgrade_layout(self, man: dict, written: list[Path]) -> dict:
-        """``man`` with every month file of the earlier layouts (Crime IDs as text) rewritten
-        in the current one, staged like an import's files (the caller swaps the manifest).
+        """Return ``man`` with every month file of the earlier layouts rewritten in the current one.
+
+        The earlier layouts held Crime IDs as text; the rewritten files are staged like an
+        import's files (the caller swaps the manifest).
 
         Done on the first write to such a store, one month at a time (memory stays one
         month's), so a store never mixes layouts: DuckDB reads a list of files with the

@@ -140,8 +140,9 @@ def _flat(arr) -> pa.Array:
 
 
 def fixed_rows(arr: pa.Array, width: int) -> np.ndarray:
-    """Return the values of a (large_)string/binary array whose values all have ``width`` bytes,
-    as a ``(n, width)`` uint8 array (read from Arrow's buffers, no Python objects).
+    """Return a (large_)string/binary array of ``width``-byte values as a ``(n, width)`` array.
+
+    The uint8 array is read from Arrow's buffers, with no Python objects.
     """
     arr = _flat(arr)
     n = len(arr)
@@ -427,11 +428,12 @@ class StoreFiles:
                 except BlockingIOError:
                     holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
                     if time.monotonic() >= deadline:
-                        raise StoreBusyError(
+                        msg = (
                             f"another import is writing to the store {self.path} ({holder or 'unknown'})"
                             f" and did not finish within {self.lock_timeout:.0f} s; "
-                            "try again when it has finished",
-                        ) from None
+                            "try again when it has finished"
+                        )
+                        raise StoreBusyError(msg) from None
                     if not told:
                         self.on_wait(
                             f"waiting for another import into {self.path} to finish "
@@ -464,9 +466,8 @@ class StoreFiles:
         try:
             return json.loads(f.read_text(encoding="utf-8"))
         except json.JSONDecodeError:
-            raise HotspotsError(
-                f"{f}: the store manifest is damaged; delete the folder {self.path} and import again",
-            ) from None
+            msg = f"{f}: the store manifest is damaged; delete the folder {self.path} and import again"
+            raise HotspotsError(msg) from None
 
     def exists(self) -> bool:
         """Whether the dataset has a manifest (has been built)."""
@@ -478,7 +479,7 @@ class StoreFiles:
         return f"{self.path}@{self.manifest()['id']}"
 
     def months(self) -> list[str]:
-        """The months the dataset holds, sorted (``YYYY-MM``)."""
+        """Return the months the dataset holds, sorted (``YYYY-MM``)."""
         return sorted(self.manifest()["months"])
 
     def files(self) -> dict:
@@ -524,7 +525,8 @@ class StoreFiles:
                 if not self.check():
                     raise  # not a missing file: a real read error
                 raise self._damaged(man) from None
-        raise StoreBusyError(f"the store {self.path} kept changing while being read; try again")
+        msg = f"the store {self.path} kept changing while being read; try again"
+        raise StoreBusyError(msg)
 
     # --- checking and mending -----------------------------------------------------
     def check(self) -> list[str]:

@@ -314,7 +314,8 @@ class ChanceModel:
             j = rng.choice(self.n_points, size=n, p=self.share)
             return self.x[j], self.y[j]
         if extent is None:
-            raise ValueError("the uniform model needs the study area geometry to sample")
+            msg = "the uniform model needs the study area geometry to sample"
+            raise ValueError(msg)
         minx, miny, maxx, maxy = extent.bounds
         xs, ys = [], []
         got = 0

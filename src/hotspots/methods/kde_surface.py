@@ -41,12 +41,16 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from hotspots.errors import InputError
 from hotspots.methods.grid import Grid
 from hotspots.validation import POSITIVE_METRES, check_param
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["KERNELS", "clear_cache", "kernel_density"]
 
@@ -76,7 +80,7 @@ def _scatter(
     w: np.ndarray,
     grid: Grid,
     reach: int,
-    kernel_block,
+    kernel_block: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray],
 ) -> np.ndarray:
     """Sum kernel blocks of (2*reach+1)² cells around each location (exact).
 
@@ -116,7 +120,7 @@ def _scatter(
     return out.reshape(grid.shape)
 
 
-def _quartic_block(h: float):
+def _quartic_block(h: float) -> Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
     norm = 3.0 / (math.pi * h * h) * 1e6
 
     def block(dx: np.ndarray, dy: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -131,7 +135,7 @@ def _quartic_block(h: float):
     return block
 
 
-def _gauss_block(sd: float):
+def _gauss_block(sd: float) -> Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
     norm = 1.0 / (2 * math.pi * sd * sd) * 1e6
     cut = GAUSS_TRUNCATE_SD * sd
 

@@ -32,7 +32,14 @@ near neighbors. *Information Processing Letters* 6(6), 209-212 (the cell method 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from numpy.typing import ArrayLike
 
 __all__ = ["PointGrid", "connected_components"]
 
@@ -60,11 +67,12 @@ class PointGrid:
     module docstring for what is the same and the one difference (ties by index).
     """
 
-    def __init__(self, data) -> None:
+    def __init__(self, data: ArrayLike) -> None:
         self.data = np.asarray(data, dtype="float64").reshape(-1, 2)
         self.n = len(self.data)
         if self.n and not np.isfinite(self.data).all():
-            raise ValueError("PointGrid: the points must be finite")
+            msg = "PointGrid: the points must be finite"
+            raise ValueError(msg)
         self._x = np.ascontiguousarray(self.data[:, 0])
         self._y = np.ascontiguousarray(self.data[:, 1])
         self._lo = self.data.min(axis=0) if self.n else np.zeros(2)
@@ -72,11 +80,15 @@ class PointGrid:
         self._grids: dict[float, tuple] = {}
 
     def __len__(self) -> int:
+        """Return the number of points in the tree."""
         return self.n
 
     # --- the grid ---------------------------------------------------------------
-    def _grid(self, s: float):
-        """Points sorted by cell of side ``s``: (order, sorted keys, cells per column, max cells)."""
+    def _grid(self, s: float) -> tuple[np.ndarray, np.ndarray, int, int]:
+        """Sort the points by cell of side ``s``.
+
+        Returns (order, sorted keys, cells per column, max cells).
+        """
         got = self._grids.get(s)
         if got is None:
             ix = np.floor((self._x - self._lo[0]) / s).astype(np.int64)
@@ -95,7 +107,13 @@ class PointGrid:
         span = (self._hi - self._lo) / s + 3
         return bool(np.all(span < 2**30))
 
-    def _block(self, qx, qy, s: float, ring: int):
+    def _block(
+        self,
+        qx: np.ndarray,
+        qy: np.ndarray,
+        s: float,
+        ring: int,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Candidate pairs (query, point) from the (2 ring + 1)^2 cells around each query."""
         order, keys, nx, ny = self._grid(s)
         fx = np.floor((qx - self._lo[0]) / s)
@@ -131,7 +149,7 @@ class PointGrid:
         pos = np.repeat(start, count) + (np.arange(len(qi)) - first)
         return qi, order[pos], fx, fy
 
-    def _all_pairs(self, qx, qy):
+    def _all_pairs(self, qx: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Every (query, point) pair, in chunks: for centres far from all points."""
         step = max(1, _CHUNK // max(self.n, 1))
         for a in range(0, len(qx), step):
@@ -140,13 +158,13 @@ class PointGrid:
             j = np.tile(np.arange(self.n), len(q))
             yield qi, j
 
-    def _d2(self, qx, qy, qi, j):
+    def _d2(self, qx: np.ndarray, qy: np.ndarray, qi: np.ndarray, j: np.ndarray) -> np.ndarray:
         dx = self._x[j] - qx[qi]
         dy = self._y[j] - qy[qi]
         return dx * dx + dy * dy
 
     # --- radius searches ----------------------------------------------------------
-    def _ball(self, qx, qy, r: float):
+    def _ball(self, qx: np.ndarray, qy: np.ndarray, r: float) -> tuple[np.ndarray, np.ndarray]:
         """Pairs (query, point) with squared distance <= r^2, sorted by query then point."""
         r2 = float(r) * float(r)
         if self.n == 0 or len(qx) == 0 or r < 0:
@@ -159,7 +177,7 @@ class PointGrid:
         else:  # a radius tiny against the extent: compare with every point
             parts = [
                 (qa[m], ja[m])
-                for qa, ja in self._all_pairs(qx, qy)
+                for qa, ja in self._all_pairs(qx)
                 for m in [self._d2(qx, qy, qa, ja) <= r2]
             ]
             qi = np.concatenate([p[0] for p in parts])
@@ -167,8 +185,10 @@ class PointGrid:
         o = np.lexsort((j, qi))
         return qi[o], j[o]
 
-    def query_ball_point(self, x, r: float) -> list[np.ndarray]:
-        """Indices of the points within ``r`` (inclusive) of each row of ``x``, ascending.
+    def query_ball_point(self, x: ArrayLike, r: float) -> list[np.ndarray]:
+        """Return the indices of the points within ``r`` (inclusive) of each row of ``x``.
+
+        Each row's indices are in ascending order.
 
         Parameters
         ----------
@@ -196,14 +216,20 @@ class PointGrid:
         pairs in its tree order).
         """
         if output_type != "ndarray":
-            raise ValueError("PointGrid.query_pairs: only output_type='ndarray'")
+            msg = "PointGrid.query_pairs: only output_type='ndarray'"
+            raise ValueError(msg)
         qi, j = self._ball(self._x, self._y, r)
         keep = qi < j
         return np.c_[qi[keep], j[keep]].astype(np.int64).reshape(-1, 2)
 
     # --- nearest neighbours -------------------------------------------------------
-    def query(self, x, k: int = 1, distance_upper_bound: float = np.inf):
-        """The ``k`` nearest points to each row of ``x``: (distances, indices).
+    def query(
+        self,
+        x: ArrayLike,
+        k: int = 1,
+        distance_upper_bound: float = np.inf,
+    ) -> tuple[Any, Any]:
+        """Return the ``k`` nearest points to each row of ``x``: (distances, indices).
 
         As ``cKDTree.query``: a single point (shape (2,)) gives arrays of shape (k,), several
         give (m, k); with ``k == 1`` the last axis is dropped. Neighbours at
@@ -216,7 +242,8 @@ class PointGrid:
         m, n = len(q), self.n
         k = int(k)
         if k < 1:
-            raise ValueError("PointGrid.query: k must be at least 1")
+            msg = "PointGrid.query: k must be at least 1"
+            raise ValueError(msg)
         dist = np.full((m, k), np.inf)
         idx = np.full((m, k), n, dtype=np.int64)
         kk = min(k, n)
@@ -233,8 +260,8 @@ class PointGrid:
 
     def _nearest(
         self,
-        qx,
-        qy,
+        qx: np.ndarray,
+        qy: np.ndarray,
         kk: int,
         dist: np.ndarray,
         idx: np.ndarray,
@@ -290,8 +317,19 @@ class PointGrid:
         if len(todo):  # far from every point: compare with all of them
             self._brute(qx[todo], qy[todo], kk, todo, dist, idx)
 
-    def _brute(self, tx, ty, kk: int, rows: np.ndarray, dist: np.ndarray, idx: np.ndarray) -> None:
-        """The kk nearest by comparing each centre with every point (ties: lower index first)."""
+    def _brute(
+        self,
+        tx: np.ndarray,
+        ty: np.ndarray,
+        kk: int,
+        rows: np.ndarray,
+        dist: np.ndarray,
+        idx: np.ndarray,
+    ) -> None:
+        """Find the kk nearest by comparing each centre with every point.
+
+        Ties: the lower index first.
+        """
         step = max(1, _CHUNK // self.n)
         for a in range(0, len(tx), step):
             sl = slice(a, min(a + step, len(tx)))
@@ -310,7 +348,9 @@ class PointGrid:
 
 
 def connected_components(n: int, a: np.ndarray, b: np.ndarray) -> tuple[int, np.ndarray]:
-    """Connected components of the undirected graph on ``n`` nodes with edges ``a[i]``-``b[i]``.
+    """Label the connected components of an undirected graph.
+
+    The graph has ``n`` nodes and the edges ``a[i]``-``b[i]``.
 
     Parameters
     ----------

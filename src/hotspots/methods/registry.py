@@ -144,10 +144,12 @@ _REGISTRY: dict[str, Method] = {}
 def register(method: Method) -> Method:
     """Add ``method`` (a name may be registered once)."""
     if method.name in _REGISTRY:
-        raise ValueError(f"a hotspot method named {method.name!r} is already registered")
+        msg = f"a hotspot method named {method.name!r} is already registered"
+        raise ValueError(msg)
     for name, spec in method.constraints.items():
         if not isinstance(spec, Iterable) or isinstance(spec, (str, bytes)):
-            raise TypeError(f"constraints of {method.name}.{name} must be a list")
+            msg = f"constraints of {method.name}.{name} must be a list"
+            raise TypeError(msg)
     _REGISTRY[method.name] = method
     return method
 

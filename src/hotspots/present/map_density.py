@@ -47,9 +47,10 @@ class DensityImage:
 
 
 def density_arrays(density: Any) -> tuple[Grid, np.ndarray]:
-    """(grid, values) of a ``(Grid, values)`` pair or a result with ``.grid`` and
-    ``.density`` (or ``.values`` / ``.surface``); cells outside ``.in_area`` (when
-    given) are set to 0, so the surface is drawn inside the study area only.
+    """Return (grid, values) of a ``(Grid, values)`` pair or of a result with ``.grid``.
+
+    The values are the result's ``.density`` (or ``.values`` / ``.surface``); cells outside
+    ``.in_area`` (when given) are set to 0, so the surface is drawn inside the study area only.
     """
     if isinstance(density, tuple) and len(density) == 2:
         grid, values = density

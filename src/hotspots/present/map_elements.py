@@ -140,7 +140,8 @@ class GeoJsonLayer(_Scripted, Layer):
         self._load_map_script()
         geoms = list(geoms)
         if len(geoms) != len(props):
-            raise ValueError("one properties dict per geometry")
+            msg = "one properties dict per geometry"
+            raise ValueError(msg)
         keep = [k for k, g in enumerate(geoms) if g is not None and not g.is_empty]
         self._bounds: LatLonBounds
         if keep:

@@ -201,8 +201,9 @@ def points_payload(
     max_locations: int,
     suppress_below: int | None,
 ) -> tuple[dict[str, Any], LatLonBounds, list[str]]:
-    """Compact columns for :class:`~hotspots.present.map_elements.LocationCountLayer`,
-    its bounds and notes. Above ``max_locations`` the locations with the fewest
+    """Return the points layer's compact columns, its bounds and its notes.
+
+    The columns are for :class:`~hotspots.present.map_elements.LocationCountLayer`. Above ``max_locations`` the locations with the fewest
     records are left off (and a note says so); counts below ``suppress_below`` are
     sent as 0 ("fewer than k").
     """

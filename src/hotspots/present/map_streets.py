@@ -62,8 +62,9 @@ _DRAWINGS: dict[tuple[int, int], tuple[StreetLayer, np.ndarray, dict[str, Any]]]
 
 
 def _drawing_of(layer: StreetLayer, label_zoom: int) -> tuple[np.ndarray, dict[str, Any]]:
-    """(street lines in WGS84, label payload) of ``layer``, remembered for the last few
-    layer objects: the same cached (and clipped) layer drawn again on a rerun is not
+    """Return (street lines in WGS84, label payload) of ``layer``.
+
+    Remembered for the last few layer objects: the same cached (and clipped) layer drawn again on a rerun is not
     reprojected and relabelled.
     """
     key = (id(layer), int(label_zoom))

@@ -244,8 +244,10 @@ class Pack:
 
 
 def _rank_labels(hotspots: pd.DataFrame) -> dict[int, str]:
-    """Each ranked hotspot's number as the dashboard's table writes it, by rank ("1", "1.1":
-    :func:`hotspots.present.tables.nest_hotspots`), so the pack and the page agree.
+    """Return each ranked hotspot's number as the dashboard's table writes it, by rank.
+
+    Numbers such as "1", "1.1" (:func:`hotspots.present.tables.nest_hotspots`), so the
+    pack and the page agree.
     """
     df = pd.DataFrame(hotspots).drop(columns="geometry", errors="ignore")
     if not len(df) or S.RANK not in df.columns:

@@ -218,8 +218,10 @@ def inset_box(
     *,
     margin: float = 0.0,
 ) -> tuple[float, float] | None:
-    """Return the top-left corner (page units) of a ``side`` square in a corner of the map box
-    ``(x0, y0, w, h)`` that holds none of the ``anchors`` (metres); bottom right first
+    """Return the top-left corner (page units) of a free ``side`` square in a map box corner.
+
+    The map box is ``(x0, y0, w, h)``; a corner is free when it holds none of the
+    ``anchors`` (metres); bottom right first
     (the sea off Bournemouth on the BCP map), None when every corner holds one.
     """
     f = project(bounds, x0, y0, w, h)

@@ -140,7 +140,8 @@ def hex_to_rgb(colour: str) -> tuple[int, int, int]:
     """'#RRGGBB' -> (r, g, b) integers 0-255."""
     c = colour.lstrip("#")
     if len(c) != 6:
-        raise ValueError(f"not a #RRGGBB colour: {colour!r}")
+        msg = f"not a #RRGGBB colour: {colour!r}"
+        raise ValueError(msg)
     return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
 
 

@@ -112,8 +112,9 @@ def patrol_inset(
     cache: TileCache | None = None,
     api_key: str | None = None,
 ) -> Inset | None:
-    """Return the inset for ``places`` (EPSG:27700, with ``rank``), or None when no clump of
-    ``min_places`` is much smaller than the whole map or no corner of the main map is
+    """Return the inset for ``places`` (EPSG:27700, with ``rank``), or None.
+
+    None when no clump of ``min_places`` is much smaller than the whole map or no corner of the main map is
     free of places. With ``tiles`` (a tile server) the inset's tiles are fetched
     (:func:`hotspots.present.tiles.fetch_background`, cached) and drawn under it.
     """
@@ -181,8 +182,9 @@ def sheet_tiles(
     cache: TileCache | None = None,
     api_key: str | None = None,
 ) -> str:
-    """Put the tile server's tiles under the patrol sheet's Leaflet map ``m``, as one
-    image (the Web Mercator mosaic, fetched once and cached, with no key in it) in
+    """Put the tile server's tiles under the patrol sheet's Leaflet map ``m``.
+
+    As one image (the Web Mercator mosaic, fetched once and cached, with no key in it) in
     Leaflet's tile pane, and "Background map: © ..." in the map's attribution line;
     when the server fails, a note on the map says so. Returns that sentence (empty
     with no tile server set).

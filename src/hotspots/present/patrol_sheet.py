@@ -57,7 +57,8 @@ def _map_parts(page: str) -> tuple[str, str, str]:
     """
     m = _BRANCA_PAGE.match(page)
     if m is None:  # a folium/branca release with another page layout: say so, never misplace
-        raise ValueError("the map page is not in branca's Figure layout (head, body, script)")
+        msg = "the map page is not in branca's Figure layout (head, body, script)"
+        raise ValueError(msg)
     return m["head"], m["body"], m["script"]
 
 

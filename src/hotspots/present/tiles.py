@@ -130,8 +130,9 @@ def pack_tiles(tiles: str | TileSpec | None = "auto") -> TileSpec:
 
 
 def tile_cache(root: str | Path | None = None, max_mb: float | None = None) -> TileCache:
-    """Pick the disk cache: ``root``, ``HOTSPOTS_TILE_CACHE``, else ``<store root>/.tile-cache``;
-    size bound ``max_mb`` (else ``HOTSPOTS_TILE_CACHE_MB``, default 200 MiB).
+    """Pick the disk cache: ``root``, ``HOTSPOTS_TILE_CACHE``, else ``<store root>/.tile-cache``.
+
+    Its size bound is ``max_mb`` (else ``HOTSPOTS_TILE_CACHE_MB``, default 200 MiB).
     """
     if root is None:
         env = os.environ.get("HOTSPOTS_TILE_CACHE")

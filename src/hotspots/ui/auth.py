@@ -56,7 +56,8 @@ def session_principal() -> Principal | None:
         return None
     p = st.session_state.get(_KEY)
     if p is None:
-        raise AccessDeniedError("access denied: sign in first")
+        msg = "access denied: sign in first"
+        raise AccessDeniedError(msg)
     return p
 
 

@@ -19,7 +19,16 @@ from hotspots.present import views
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    import folium
     import pandas as pd
+
+    from hotspots.comparison.hotspot_trend import HotspotChanges
+    from hotspots.present.hotspot_page import HotspotPage
+    from hotspots.present.search import SearchIndex
+    from hotspots.present.seasonal_page import SeasonalPage
+    from hotspots.present.streets import StreetLayer
+    from hotspots.present.whats_new import WhatsNew
+    from hotspots.ui.map_component import FoliumPayload
 
 __all__ = [
     "DATASET_LABELS",
@@ -94,7 +103,7 @@ def filtered(dataset: str, filters: views.Filters) -> pd.DataFrame:
 _SEEDS: dict[tuple, Any] = {}
 
 
-def _seeded(*key: Any) -> Any:
+def _seeded(*key: object) -> Any:
     return _SEEDS.pop(key, None)
 
 
@@ -108,27 +117,27 @@ def _compute(name: str, path: str, version: str, filters: views.Filters, params:
     return fn(recs, filters, **dict(params))
 
 
-def compute(name: str, dataset: str, filters: views.Filters, **params) -> Any:
+def compute(name: str, dataset: str, filters: views.Filters, **params: object) -> Any:
     """Run ``hotspots.present.views.<name>(records, filters, **params)``, cached."""
     store = get_store(dataset)
     return _compute(name, str(store.path), store.version, filters, tuple(sorted(params.items())))
 
 
 @st.cache_resource(max_entries=4, show_spinner="Drawing the streets…")
-def _streets(path: str, version: str) -> Any:
+def _streets(path: str, version: str) -> StreetLayer:
     from hotspots.present.streets import build_streets
 
     return build_streets(_records(path, version))
 
 
-def street_layer(dataset: str) -> Any:
+def street_layer(dataset: str) -> StreetLayer:
     """Return the dataset's street layer (police.uk location texts joined into streets), cached."""
     store = get_store(dataset)
     return _streets(str(store.path), store.version)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _search_index(path: str, version: str) -> Any:
+def _search_index(path: str, version: str) -> SearchIndex:
     from hotspots.data.boundaries import load_boundaries
     from hotspots.present.search import build_index
 
@@ -144,8 +153,8 @@ def find_places(dataset: str, query: str, limit: int = 6) -> list:
     return search(_search_index(str(store.path), store.version), query, limit=limit)
 
 
-def _hotspot_map(*args: Any) -> Any:
-    """A copy of the cached map (see :func:`_hotspot_map_built`) that the caller may change.
+def _hotspot_map(*args: Any) -> folium.Map:
+    """Return a copy of the cached map (see :func:`_hotspot_map_built`) that the caller may change.
 
     ``st_folium`` renames a map's elements in place as it renders, so the cached map is
     never handed out: a deep copy takes about 10 ms against 130-250 ms to build the map
@@ -167,7 +176,7 @@ def _hotspot_map_built(
     selected: int | None = None,
     zoom_to_selected: bool = False,
     zoom_to: tuple[float, float, float, float] | None = None,
-):
+) -> folium.Map:
     from hotspots.present.draw import add_draw_control
     from hotspots.present.maps import build_map
 
@@ -200,8 +209,8 @@ def hotspot_map(
     selected: int | None = None,
     zoom_to_selected: bool = False,
     zoom_to: tuple[float, float, float, float] | None = None,
-    **params,
-):
+    **params: Any,
+) -> folium.Map:
     """Return the hotspot page's folium map for ``views.hotspot_view(**params)``.
 
     The view and the map are cached; each run gets a deep copy of the map (10 ms, where
@@ -239,7 +248,7 @@ def _hotspot_map_payload(
     zoom_to: tuple[float, float, float, float] | None,
     key: str,
     returned_objects: tuple[str, ...],
-) -> Any:
+) -> FoliumPayload:
     from hotspots.ui.map_component import folium_payload
 
     fmap = _hotspot_map(
@@ -267,9 +276,9 @@ def hotspot_map_payload(
     selected: int | None = None,
     zoom_to_selected: bool = False,
     zoom_to: tuple[float, float, float, float] | None = None,
-    **params,
-) -> Any:
-    """The Hotspot map as ``st_folium`` sends it to the browser, once per view for everyone.
+    **params: Any,
+) -> FoliumPayload:
+    """Return the Hotspot map as ``st_folium`` sends it to the browser, once per view for everyone.
 
     The map of :func:`hotspot_map`, prepared by :func:`hotspots.ui.map_component.folium_payload`
     (full width, ``height`` px, the component ``key``); draw it with
@@ -294,7 +303,7 @@ def _ward_map_payload(
     suppress_below: int | None,
     height: int,
     key: str,
-) -> Any:
+) -> FoliumPayload:
     from hotspots.ui.map_component import folium_payload
 
     # the map of view_map("ward_view"), built once (and warmed); st_folium renders a copy
@@ -313,8 +322,8 @@ def ward_map_payload(
     suppress_below: int | None,
     *,
     height: int = 460,
-) -> Any:
-    """The Ward view's map (its DBSCAN hotspots, the ward, the streets), once per view for everyone.
+) -> FoliumPayload:
+    """Return the Ward view's map (its DBSCAN hotspots, the ward, the streets), once per view.
 
     Drawn with :func:`hotspots.ui.map_component.draw`; its component key is
     ``ward-map-<ward code>``. The ward's numbers are ``compute("ward_view", ...)``'s.
@@ -334,7 +343,7 @@ def _hotspot_page(
     params: tuple,
     compare: str,
     suppress_below: int | None,
-) -> Any:
+) -> HotspotPage:
     from hotspots.present.hotspot_page import hotspot_page
 
     view = _compute("hotspot_view", path, version, filters, params)
@@ -349,8 +358,8 @@ def hotspot_page_model(
     filters: views.Filters,
     compare: str,
     suppress_below: int | None,
-    **params,
-) -> Any:
+    **params: object,
+) -> HotspotPage:
     """:func:`hotspots.present.hotspot_page.hotspot_page` of the page's view, cached.
 
     ``compare``: the comparison whose per-hotspot changes the page shows ("none": no
@@ -449,7 +458,7 @@ def patrol_page_model(
     dataset: str,
     filters: views.Filters,
     suppress_below: int | None,
-    **params,
+    **params: object,
 ) -> tuple[Any, dict, str]:
     """(view-model, download files, patrol sheet HTML) of Patrol planning, cached.
 
@@ -466,7 +475,7 @@ def patrol_page_model(
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _view_map(path: str, version: str, name: str, filters: views.Filters, params: tuple,
-              suppress_below: int | None) -> Any:  # fmt: skip
+              suppress_below: int | None) -> folium.Map:  # fmt: skip
     from hotspots.present.maps import build_map
 
     view = _compute(name, path, version, filters, params)
@@ -484,8 +493,8 @@ def _view_map(path: str, version: str, name: str, filters: views.Filters, params
 
 
 def view_map(name: str, dataset: str, filters: views.Filters, suppress_below: int | None,
-             **params) -> Any:  # fmt: skip
-    """The map of Ward view (``name="ward_view"``) or Patrol planning (``"patrol_view"``).
+             **params: object) -> folium.Map:  # fmt: skip
+    """Return the map of Ward view (``name="ward_view"``) or Patrol planning (``"patrol_view"``).
 
     Built once per view and disclosure threshold and handed out as a deep copy, as
     :func:`hotspot_map` does (``st_folium`` changes the map it draws).
@@ -499,7 +508,7 @@ def view_map(name: str, dataset: str, filters: views.Filters, suppress_below: in
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _change_map(path: str, version: str, filters: views.Filters, params: tuple,
-                suppress_below: int | None) -> Any:  # fmt: skip
+                suppress_below: int | None) -> folium.Map | None:  # fmt: skip
     from hotspots.data.areas import resolve_area
     from hotspots.present.change_map import change_map
 
@@ -513,7 +522,12 @@ def _change_map(path: str, version: str, filters: views.Filters, params: tuple,
     )  # fmt: skip
 
 
-def change_map(dataset: str, filters: views.Filters, suppress_below: int | None, **params) -> Any:
+def change_map(
+    dataset: str,
+    filters: views.Filters,
+    suppress_below: int | None,
+    **params: object,
+) -> folium.Map | None:
     """Seasonal comparison's change map for ``views.seasonal_view(**params)`` (a deep copy).
 
     Built once per view and disclosure threshold (``st_folium`` changes the map it
@@ -529,7 +543,7 @@ def change_map(dataset: str, filters: views.Filters, suppress_below: int | None,
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _seasonal_page(path: str, version: str, filters: views.Filters, params: tuple,
-                   suppress_below: int | None) -> Any:  # fmt: skip
+                   suppress_below: int | None) -> SeasonalPage:  # fmt: skip
     from hotspots.present.seasonal_page import seasonal_page
 
     sv = _compute("seasonal_view", path, version, filters, params)
@@ -537,8 +551,11 @@ def _seasonal_page(path: str, version: str, filters: views.Filters, params: tupl
 
 
 def seasonal_page_model(dataset: str, filters: views.Filters, suppress_below: int | None,
-                        **params) -> Any:  # fmt: skip
-    """:func:`hotspots.present.seasonal_page.seasonal_page` of ``seasonal_view(**params)``, cached."""
+                        **params: object) -> SeasonalPage:  # fmt: skip
+    """:func:`hotspots.present.seasonal_page.seasonal_page` of ``seasonal_view(**params)``.
+
+    Cached once per view and disclosure threshold.
+    """
     store = get_store(dataset)
     return _seasonal_page(str(store.path), store.version, filters, tuple(sorted(params.items())),
                           suppress_below)  # fmt: skip
@@ -575,7 +592,13 @@ def _detect_params(params: dict) -> dict:
 
 
 @st.cache_resource(max_entries=16, show_spinner="Comparing each hotspot with the other period…")
-def _hotspot_changes(path: str, version: str, filters: views.Filters, params: tuple, compare: str):
+def _hotspot_changes(
+    path: str,
+    version: str,
+    filters: views.Filters,
+    params: tuple,
+    compare: str,
+) -> HotspotChanges:
     from hotspots.comparison.hotspot_trend import comparison_window, hotspot_changes
 
     view = _compute("hotspot_view", path, version, filters, params)
@@ -586,7 +609,12 @@ def _hotspot_changes(path: str, version: str, filters: views.Filters, params: tu
     )  # fmt: skip
 
 
-def hotspot_changes(dataset: str, filters: views.Filters, compare: str, **params):
+def hotspot_changes(
+    dataset: str,
+    filters: views.Filters,
+    compare: str,
+    **params: object,
+) -> HotspotChanges:
     """:func:`hotspots.comparison.hotspot_trend.hotspot_changes` of the page's view, cached."""
     store = get_store(dataset)
     return _hotspot_changes(
@@ -629,7 +657,7 @@ def pcg_pack(
     compare: str,
     *,
     suppress_below: int | None = 5,
-    **params,
+    **params: object,
 ) -> tuple[bytes, str]:
     """(PDF bytes, HTML text) of the PCG pack for the page's choices, cached.
 
@@ -643,7 +671,7 @@ def pcg_pack(
 
 
 @st.cache_resource(max_entries=8, show_spinner="Checking the months…")
-def _whats_new(path: str, version: str):
+def _whats_new(path: str, version: str) -> WhatsNew:
     seeded = _seeded("whats_new", version)
     if seeded is not None:
         return seeded
@@ -663,7 +691,7 @@ def _whats_new(path: str, version: str):
     )  # fmt: skip
 
 
-def whats_new(dataset: str):
+def whats_new(dataset: str) -> WhatsNew:
     """Return the Overview's "what is new" (``present.whats_new.whats_new``), cached."""
     store = get_store(dataset)
     return _whats_new(str(store.path), store.version)

@@ -45,14 +45,14 @@ def _code_fingerprint() -> str:
     return h.hexdigest()[:16]
 
 
-def cache_file(store_path: str | Path, manifest_id: str, filters: Any) -> Path:
+def cache_file(store_path: str | Path, manifest_id: str, filters: object) -> Path:
     """Where the first page's values of this store content, filters and code are kept."""
     key = hashlib.sha256(f"{manifest_id}|{filters!r}|{_code_fingerprint()}".encode())
     return Path(store_path) / CACHE_DIR / f"first-page-{key.hexdigest()[:24]}.pickle"
 
 
 def load(path: Path) -> dict[str, Any] | None:
-    """The values kept in ``path`` (name -> value), or None when there is no such file."""
+    """Return the values kept in ``path`` (name -> value), or None when there is no such file."""
     try:
         with path.open("rb") as fh:
             data = pickle.load(fh)  # our own file, in the store's own folder

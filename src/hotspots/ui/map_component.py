@@ -20,7 +20,12 @@ from __future__ import annotations
 
 import copy
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import folium
 
 __all__ = ["FoliumPayload", "draw", "folium_payload"]
 
@@ -32,7 +37,7 @@ _lock = threading.Lock()
 _real: Any = None
 
 
-def _component() -> Any:
+def _component() -> Callable[..., Any]:
     """Install the pass-through proxy (once per process); return the real component."""
     global _real  # one proxy per process, installed on first use
     import streamlit_folium as sf  # type: ignore[import-untyped]
@@ -41,7 +46,7 @@ def _component() -> Any:
         if _real is None:
             real = sf._component_func  # the one name st_folium calls
 
-            def proxy(*args: Any, **kwargs: Any) -> Any:
+            def proxy(*args: object, **kwargs: object) -> object:
                 box = getattr(_capture, "box", None)
                 if box is not None:  # this thread prepares a payload: keep, do not draw
                     box.append((args, kwargs))
@@ -53,7 +58,7 @@ def _component() -> Any:
     return _real
 
 
-def folium_payload(fmap: Any, **st_folium_kwargs: Any) -> FoliumPayload:
+def folium_payload(fmap: folium.Map, **st_folium_kwargs: object) -> FoliumPayload:
     """Return what ``st_folium(fmap, **st_folium_kwargs)`` would send to the browser.
 
     Parameters

@@ -37,14 +37,16 @@ _ADJUSTED = "_link_adjusted"  # key -> (raw, value used) when parse clamped a nu
 
 
 def query_value(name: str) -> str | None:
-    """The raw value of ``name`` in the URL, or None."""
+    """Return the raw value of ``name`` in the URL, or None."""
     v = st.query_params.get(name)
     return None if v in (None, "") else str(v)
 
 
 def clamped(lo: float, hi: float, step: float | None = None, kind: type = int):
-    """A ``parse`` for :func:`init`: a number from a link, rounded to ``step`` and clamped to
-    the widget's range (``?eps=99999`` becomes the slider's maximum; ``nan`` is refused).
+    """Make a ``parse`` for :func:`init`: a number from a link, rounded and clamped.
+
+    Rounded to ``step`` and clamped to the widget's range (``?eps=99999`` becomes the
+    slider's maximum; ``nan`` is refused).
     """
     import math
 
@@ -61,7 +63,7 @@ def clamped(lo: float, hi: float, step: float | None = None, kind: type = int):
 
 
 def one_of(choices, default=None):
-    """A ``parse`` for :func:`init`: the value if it is one of ``choices``, else refused."""
+    """Make a ``parse`` for :func:`init`: the value if it is one of ``choices``, else refused."""
     allowed = set(choices)
 
     def parse(raw: str):
@@ -75,7 +77,7 @@ def one_of(choices, default=None):
 
 
 def _page_id() -> str:
-    """An id of the page being run."""
+    """Return an id of the page being run."""
     try:
         from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -95,6 +97,7 @@ def same_page(key: str) -> bool:
 
 
 def mark_page(key: str) -> None:
+    """Record that widget ``key`` was drawn by the page being run now (see :func:`same_page`)."""
     st.session_state.setdefault("_widget_page", {})[key] = _page_id()
 
 
@@ -142,17 +145,18 @@ def _note_adjusted(key: str, raw: str, value: Any) -> None:
 
 
 def rejected(key: str) -> str | None:
-    """The link's value for ``key`` that was refused (None if none was, or it was dealt with)."""
+    """Return the link's value for ``key`` that was refused (None if none was, or it was dealt with)."""
     return st.session_state.get(_REJECTED, {}).get(key)
 
 
 def clear_rejected(key: str) -> None:
+    """Forget the link's refused or clamped value for ``key`` (it has been dealt with)."""
     st.session_state.get(_REJECTED, {}).pop(key, None)
     st.session_state.get(_ADJUSTED, {}).pop(key, None)
 
 
 def closest(text: str, options: list[str], n: int = 3) -> list[str]:
-    """The options nearest to ``text`` (difflib ratio, case and "and"/"&" ignored), best first."""
+    """Return the options nearest to ``text`` (difflib ratio, case and "and"/"&" ignored), best first."""
     import difflib
 
     def norm(t: str) -> str:

@@ -148,7 +148,8 @@ def run_import(
                 mp.write_bytes(mapping_file.getvalue())
                 mapping = load_mapping(mp)
             elif needs_mapping:
-                raise HotspotsError("a force export needs its column mapping file")
+                msg = "a force export needs its column mapping file"
+                raise HotspotsError(msg)
             if not paths:
                 return
             bar = st.progress(0.0, text="Reading…")

@@ -1,8 +1,9 @@
 """The warm-up's second half: the default views of the pages after the Overview.
 
 :func:`hotspots.ui.cache.warm_up` fills the Overview's values first (the first page),
-then the Hotspot map's; :func:`warm_pages`, run next by :mod:`hotspots.ui.warm`, computes, into the same shared caches
-and with the same keys the pages use on their first run with no link parameters:
+then the Hotspot map's; :func:`warm_pages`, run next by :mod:`hotspots.ui.warm`, computes,
+into the same shared caches and with the same keys the pages use on their first run with
+no link parameters:
 
 - the Hotspot map: each method's map drawn once (its density image or Gi* grid layer is
   kept for later maps) and the details panel of its first hotspot (the picker's
@@ -49,7 +50,7 @@ PAGE_MODULES = (
 
 
 def seasonal_defaults(records: pd.DataFrame) -> tuple[views.Filters, dict] | None:
-    """(filters, ``seasonal_view`` parameters) of the Seasonal page's first run, or None.
+    """Return (filters, ``seasonal_view`` parameters) of the Seasonal page's first run, or None.
 
     None when the page would show no evaluation on its defaults (fewer than two months,
     or windows the page refuses).
