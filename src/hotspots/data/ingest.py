@@ -276,6 +276,43 @@ def _record_ids(frame: pd.DataFrame, codes: np.ndarray) -> tuple[pd.Series, np.n
     return out, dup, n_within
 
 
+def _note_same_file(report: IngestReport, name: str, n: int, first: str) -> None:
+    """Count a file whose bytes are those of an earlier one: every row is a duplicate."""
+    report.notices.append(f"{name}: same content as {first}; its {n} rows counted as duplicates")
+    report.files_read.append(
+        {
+            "file": name,
+            "rows_read": n,
+            "rows_rejected": 0,
+            "rows_duplicate": n,
+            "duplicate_of": first,
+        },
+    )
+
+
+def _note_repeats(report: IngestReport, name: str, repeats: int) -> None:
+    """Say how many rows of a file repeat an earlier row of it in every field."""
+    if repeats:
+        report.notices.append(
+            f"{name}: {repeats} rows repeat an earlier row of the file in every field; "
+            "counted as duplicates",
+        )
+
+
+def _note_replaced(report: IngestReport, name: str, later: str, identity: str, n_rep: int) -> None:
+    """Count an earlier version of a month replaced by a later one (``n_rep`` rows)."""
+    report.rows_replaced += n_rep
+    report.notices.append(
+        f"{name} and {later} are two versions of {identity}; the later one is used "
+        f"and the earlier one's {n_rep} rows are counted as replaced",
+    )
+    for fr in report.files_read:
+        if fr["file"] == name:
+            fr["replaced_by"] = later
+            fr["rows_replaced"] = n_rep
+            fr["rows_rejected"] = 0
+
+
 def reader_for(fmt: str, mapping: ExportMapping | str | Path | dict | None = None) -> Reader:
     """Return the registered reader of format ``fmt`` (see :data:`READERS`)."""
     make = READERS.get(fmt)
@@ -427,28 +464,12 @@ def read_items(
             # the very same file twice (a folder and a zip of it): every row is a duplicate
             rejects.drop_last(n_rejected)
             n_dup += n
-            report.notices.append(
-                f"{item.name}: same content as {seen_digests[digest]}; its {n} rows "
-                "counted as duplicates",
-            )
-            report.files_read.append(
-                {
-                    "file": item.name,
-                    "rows_read": n,
-                    "rows_rejected": 0,
-                    "rows_duplicate": n,
-                    "duplicate_of": seen_digests[digest],
-                },
-            )
+            _note_same_file(report, item.name, n, seen_digests[digest])
             continue
         seen_digests[digest] = item.name
         repeats = int(part.attrs.get("exact_repeats", 0))
         n_dup += repeats
-        if repeats:
-            report.notices.append(
-                f"{item.name}: {repeats} rows repeat an earlier row of the file in every field; "
-                "counted as duplicates",
-            )
+        _note_repeats(report, item.name, repeats)
         identity = reader.identity(item.name, part, digest)
         if len(part):
             part[S.SOURCE_FILE] = S.string_column(identity, len(part))
@@ -458,17 +479,8 @@ def read_items(
             # re-publication): the later one is used, the earlier one's rows are replaced
             k, name = earlier
             n_rep = len(parts[k]) + rejects.drop_file(name)
-            report.rows_replaced += n_rep
             parts[k] = parts[k].iloc[:0]
-            report.notices.append(
-                f"{name} and {item.name} are two versions of {identity}; the later one is used "
-                f"and the earlier one's {n_rep} rows are counted as replaced",
-            )
-            for fr in report.files_read:
-                if fr["file"] == name:
-                    fr["replaced_by"] = item.name
-                    fr["rows_replaced"] = n_rep
-                    fr["rows_rejected"] = 0
+            _note_replaced(report, name, item.name, identity, n_rep)
         part["_file"] = np.full(len(part), i, dtype=np.int32)  # which input (item.name)
         by_identity[identity] = (len(parts), item.name)
         parts.append(part)
@@ -684,28 +696,12 @@ def _read_street_batch(
             keep[k] = False
             n_rej[k] = 0
             n_dup += n
-            report.notices.append(
-                f"{item.name}: same content as {seen_digests[digest]}; its {n} rows "
-                "counted as duplicates",
-            )
-            report.files_read.append(
-                {
-                    "file": item.name,
-                    "rows_read": n,
-                    "rows_rejected": 0,
-                    "rows_duplicate": n,
-                    "duplicate_of": seen_digests[digest],
-                },
-            )
+            _note_same_file(report, item.name, n, seen_digests[digest])
             continue
         seen_digests[digest] = item.name
         rep_k = int(repeats[k])
         n_dup += rep_k
-        if rep_k:
-            report.notices.append(
-                f"{item.name}: {rep_k} rows repeat an earlier row of the file in every field; "
-                "counted as duplicates",
-            )
+        _note_repeats(report, item.name, rep_k)
         identity = idents[k]
         j = by_identity.get(identity)
         if j is not None:
@@ -714,16 +710,7 @@ def _read_street_batch(
             n_rep = int(n_ok[j]) + int(n_rej[j])
             keep[j] = False
             n_rej[j] = 0
-            report.rows_replaced += n_rep
-            report.notices.append(
-                f"{name} and {item.name} are two versions of {identity}; the later one is used "
-                f"and the earlier one's {n_rep} rows are counted as replaced",
-            )
-            for fr in report.files_read:
-                if fr["file"] == name:
-                    fr["replaced_by"] = item.name
-                    fr["rows_replaced"] = n_rep
-                    fr["rows_rejected"] = 0
+            _note_replaced(report, name, item.name, identity, n_rep)
         by_identity[identity] = k
         report.files_read.append(
             {
