@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -130,6 +131,20 @@ def _events(audit_log: Path) -> list[dict]:
     return [json.loads(x) for x in audit_log.read_text().splitlines()] if audit_log.exists() else []
 
 
+def _wait_for_event(audit_log: Path, user: str, action: str, dataset: str, timeout_s: float = 60):
+    """Wait until the audit log holds ``user``'s ``action`` on ``dataset``; fail after the timeout."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if any(
+            e["user"] == user and e["action"] == action and e.get("dataset") == dataset
+            for e in _events(audit_log)
+        ):
+            return
+        time.sleep(0.2)
+    msg = f"no {action} of {dataset} by {user} in the audit log within {timeout_s} s"
+    raise AssertionError(msg)
+
+
 def test_viewer_never_sees_the_restricted_dataset(browser, auth_server):
     base, audit_log = auth_server
     page = _sign_in(browser, base, "viewer")
@@ -169,6 +184,9 @@ def test_analyst_sees_exports_and_uploads_privately(browser, auth_server, auth_e
     with page.expect_download() as got:
         dl.click()
     assert got.value.suggested_filename.endswith(".csv")
+    # the export is recorded by the click's own rerun (the button's on_click): wait for it
+    # before leaving the page, as a page load closes the session that would run it
+    _wait_for_event(audit_log, "ana@example.org", "export", RESTRICTED)
     assert RESTRICTED in _datasets_table(page)
     # her upload goes into a dataset she names, restricted to her team
     month = min((ROOT / "geodata" / "police_uk").glob("*.csv"))
