@@ -522,6 +522,8 @@ def _pick(page: Page, label: str, option: str) -> None:
     box.fill(option)
     page.get_by_role("option", name=option, exact=True).click()
     _wait_run(page)
+    # a short rerun may never show as running in a busy browser: wait for the value itself
+    expect(combobox(page, label)).to_have_value(option, timeout=60_000)
 
 
 def test_seasonal_dataset_switch_never_gives_a_verdict_on_bad_windows(page, page_log):
