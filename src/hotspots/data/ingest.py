@@ -276,6 +276,20 @@ def _record_ids(frame: pd.DataFrame, codes: np.ndarray) -> tuple[pd.Series, np.n
     return out, dup, n_within
 
 
+def _not_read(report: IngestReport, item: InputFile | FileReadError, *, strict: bool) -> bool:
+    """Count an input that is not read (a file that failed, or one skipped by kind); True if so."""
+    if isinstance(item, FileReadError):
+        if strict:
+            raise item
+        report.files_failed.append({"file": item.path, "problem": item.problem})
+        return True
+    if item.kind == "skip":
+        why = item.why or "police.uk outcomes / stop-and-search file, not street crime"
+        report.files_skipped.append({"file": item.name, "why": why})
+        return True
+    return False
+
+
 def _note_same_file(report: IngestReport, name: str, n: int, first: str) -> None:
     """Count a file whose bytes are those of an earlier one: every row is a duplicate."""
     report.notices.append(f"{name}: same content as {first}; its {n} rows counted as duplicates")
@@ -421,14 +435,7 @@ def read_items(
     by_identity: dict[str, tuple[int, str]] = {}
     n_dup = 0
     for i, item in enumerate(inputs):
-        if isinstance(item, FileReadError):
-            if strict:
-                raise item
-            report.files_failed.append({"file": item.path, "problem": item.problem})
-            continue
-        if item.kind == "skip":
-            why = item.why or "police.uk outcomes / stop-and-search file, not street crime"
-            report.files_skipped.append({"file": item.name, "why": why})
+        if _not_read(report, item, strict=strict):
             continue
         before = len(rejects)
         try:
@@ -609,14 +616,7 @@ def _read_street_batch(
     files: list[tuple[int, InputFile, str, int]] = []  # (input index, item, sha1, lines)
     bodies: list[bytes | memoryview] = []
     for i, item in enumerate(inputs):
-        if isinstance(item, FileReadError):
-            if strict:
-                raise item
-            report.files_failed.append({"file": item.path, "problem": item.problem})
-            continue
-        if item.kind == "skip":
-            why = item.why or "police.uk outcomes / stop-and-search file, not street crime"
-            report.files_skipped.append({"file": item.name, "why": why})
+        if _not_read(report, item, strict=strict):
             continue
         try:
             data = item.read_bytes()
