@@ -68,11 +68,23 @@ class DictColumn:
         ``map_values`` (optional) transforms the distinct values first (e.g. strip).
         Empty strings become NA.
         """
+        out = self.arrow_take(mask, map_values)
+        return pd.arrays.ArrowStringArray(pa.chunked_array([out], type=pa.string()))
+
+    def arrow_take(
+        self,
+        rows: np.ndarray | None = None,
+        map_values: Callable[[pa.Array], pa.Array] | None = None,
+    ) -> pa.Array:
+        """Return the rows (a mask or indices; all when None) as an Arrow string array.
+
+        As :meth:`take`: ``map_values`` transforms the distinct values first, and empty
+        strings become null.
+        """
         vals = self.arrow_values if map_values is None else map_values(self.arrow_values)
         vals = pa.compute.if_else(pa.compute.equal(vals, ""), pa.scalar(None, pa.string()), vals)
-        idx = self.index if mask is None else self.index[mask]
-        out = vals.take(pa.array(idx, type=pa.int32()))
-        return pd.arrays.ArrowStringArray(pa.chunked_array([out], type=pa.string()))
+        idx = self.index if rows is None else self.index[rows]
+        return vals.take(pa.array(idx, type=pa.int32()))
 
 
 class TableRead:

@@ -34,13 +34,14 @@ from hotspots.data.points import unique_locations
 from hotspots.data.police_uk import (
     HEADER,
     PLAIN_COLUMNS,
+    StreetChecked,
     StreetReader,
     check_street_table,
-    street_frame,
     street_identity,
 )
 from hotspots.data.readers import content_identity
 from hotspots.data.sources import iter_inputs
+from hotspots.data.store_layout import RECORD_SCHEMA, record_table, records_frame
 from hotspots.errors import FileReadError, HotspotsError
 
 if TYPE_CHECKING:
@@ -158,16 +159,54 @@ class IngestReport:
         }
 
 
-@dataclass
 class ReadResult:
     """Accepted canonical records, rejected rows and the report.
 
-    A rejected row is (file, row, field, reason, value).
+    A rejected row is (file, row, field, reason, value). The records are held either as the
+    canonical frame (``records``) or as the canonical Arrow table (``table``, see
+    :data:`~hotspots.data.store_layout.RECORD_SCHEMA`: what a store import writes, with no
+    pandas round trip); each is made from the other when first asked for.
     """
 
-    records: pd.DataFrame
-    rejected: pd.DataFrame
-    report: IngestReport
+    def __init__(
+        self,
+        records: pd.DataFrame | None,
+        rejected: pd.DataFrame,
+        report: IngestReport,
+        *,
+        table: pa.Table | None = None,
+    ) -> None:
+        self._records = records
+        self._table = table
+        self.rejected = rejected
+        self.report = report
+
+    @property
+    def records(self) -> pd.DataFrame:
+        """The accepted rows as the canonical frame (:mod:`hotspots.data.schema`)."""
+        if self._records is None:
+            if self._table is None:
+                self._records = S.empty_records()
+            else:
+                self._records = records_frame(self._table)
+                self._table = None  # one copy of the rows, not two
+        return self._records
+
+    @records.setter
+    def records(self, frame: pd.DataFrame) -> None:
+        self._records, self._table = frame, None
+
+    @property
+    def table(self) -> pa.Table:
+        """The accepted rows as the canonical Arrow table (:data:`RECORD_SCHEMA`)."""
+        if self._table is None:
+            self._table = record_table(self.records)
+            self._records = None
+        return self._table
+
+    @table.setter
+    def table(self, t: pa.Table) -> None:
+        self._table, self._records = t, None
 
 
 def complete_records(part: pd.DataFrame) -> pd.DataFrame:
@@ -185,18 +224,46 @@ def complete_records(part: pd.DataFrame) -> pd.DataFrame:
         lon, lat = _TO_WGS.transform(pts.x, pts.y)
         part[S.LON] = np.round(lon, 6)[pts.inverse]
         part[S.LAT] = np.round(lat, 6)[pts.inverse]
-        ux, uy = pts.x, pts.y
+        at = pts.inverse
+        loc = locate(pts.x, pts.y)
+    else:
+        at, ux, uy, loc = _places(part[S.LON].to_numpy(), part[S.LAT].to_numpy())
+        part[S.X] = ux[at]
+        part[S.Y] = uy[at]
+    part[S.IN_BCP] = loc[S.IN_BCP].to_numpy()[at]
+    for col in (S.WARD_CODE, S.WARD_NAME, S.TOWN):
+        part[col] = loc[col].array.take(at)
+    return S.conform(part)
+
+
+def _places(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    codes: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:
+    """Project WGS84 points to EPSG:27700 and join them to wards, once per distinct point.
+
+    Returns (each row's point, the points' x and y in metres rounded to 0.01 m, the
+    points' :func:`~hotspots.data.boundaries.locate` frame). Points are the distinct
+    coordinates to 1e-6 degrees (police.uk's precision), each projected from its first row.
+    ``codes`` (optional): per row, an integer naming its distinct coordinate text (equal
+    text, equal code): the points are then found from the codes' first rows, not by
+    hashing every row's floats.
+    """
+    if codes is not None and len(codes):
+        inv, uniq = pd.factorize(codes, sort=False)  # first-seen order
+        first = np.empty(len(uniq), dtype=np.int64)
+        # repeated-index assignment keeps the last write: reversed, the first occurrence
+        first[inv[::-1]] = np.arange(len(inv) - 1, -1, -1, dtype=np.int64)
+        pts = unique_locations(lon[first] * 1e4, lat[first] * 1e4)
+        at = pts.inverse[inv]
     else:
         # deduplicate on lon/lat (degrees scaled so the 1e-6 police.uk precision survives)
-        pts = unique_locations(part[S.LON].to_numpy() * 1e4, part[S.LAT].to_numpy() * 1e4)
-        ux, uy = _TO_BNG.transform(pts.x / 1e4, pts.y / 1e4)
-        part[S.X] = np.round(ux, 2)[pts.inverse]
-        part[S.Y] = np.round(uy, 2)[pts.inverse]
+        pts = unique_locations(lon * 1e4, lat * 1e4)
+        at = pts.inverse
+    ux, uy = _TO_BNG.transform(pts.x / 1e4, pts.y / 1e4)
     loc = locate(np.asarray(ux), np.asarray(uy))
-    part[S.IN_BCP] = loc[S.IN_BCP].to_numpy()[pts.inverse]
-    for col in (S.WARD_CODE, S.WARD_NAME, S.TOWN):
-        part[col] = loc[col].array.take(pts.inverse)
-    return S.conform(part)
+    return at, np.round(ux, 2), np.round(uy, 2), loc
 
 
 def _flat_strings(values: object) -> pa.Array:
@@ -215,6 +282,25 @@ def _id_codes(frame: pd.DataFrame) -> np.ndarray:
 
 
 def _record_ids(frame: pd.DataFrame, codes: np.ndarray) -> tuple[pd.Series, np.ndarray, int]:
+    """:func:`_record_id_arrays` of a frame's rows (``_file``: each row's input)."""
+    rid, dup, n_within = _record_id_arrays(
+        _flat_strings(frame[S.CRIME_ID].array),
+        frame[S.SOURCE_FILE].array,
+        frame[S.SOURCE_ROW].to_numpy(),
+        frame["_file"].to_numpy(),
+        codes,
+    )
+    out = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([rid])), index=frame.index)
+    return out, dup, n_within
+
+
+def _record_id_arrays(
+    cid: pa.Array,
+    source_file: object,
+    source_row: np.ndarray,
+    file_no: np.ndarray,
+    codes: np.ndarray,
+) -> tuple[pa.Array, np.ndarray, int]:
     """Return the record IDs, and the rows whose ID repeats an earlier one.
 
     Returns (record IDs, rows repeating an ID already read from an earlier file, rows
@@ -223,17 +309,23 @@ def _record_ids(frame: pd.DataFrame, codes: np.ndarray) -> tuple[pd.Series, np.n
     A record ID is the Crime ID (with ``~k`` for its k-th repeat inside one file), else
     ``file#row``. Worked out on the integer ``codes`` of :func:`_id_codes` (numpy): only
     rows whose ID occurs more than once are sorted, and only those rows get a string
-    suffix, so a normal batch costs one hash pass.
+    suffix, so a normal batch costs one hash pass. ``cid``: the Crime IDs (null: none);
+    ``source_file`` (Arrow or pandas strings) and ``source_row``: each row's file identity
+    and row; ``file_no``: each row's input.
     """
-    n = len(frame)
+    n = len(cid)
     has = codes >= 0
-    cid = _flat_strings(frame[S.CRIME_ID].array)
     if (~has).any():
         # file#row only where there is no ID (ASB rows), not for every row
         m = ~has
+        files = (
+            source_file.filter(pa.array(m))
+            if isinstance(source_file, (pa.Array, pa.ChunkedArray))
+            else _flat_strings(source_file[m])
+        )
         fallback = pc.binary_join_element_wise(
-            _flat_strings(frame[S.SOURCE_FILE].array[m]),
-            pc.cast(pa.array(frame[S.SOURCE_ROW].to_numpy()[m]), pa.string()),
+            files,
+            pc.cast(pa.array(source_row[m]), pa.string()),
             "#",
         )
         if isinstance(fallback, pa.ChunkedArray):
@@ -248,8 +340,8 @@ def _record_ids(frame: pd.DataFrame, codes: np.ndarray) -> tuple[pd.Series, np.n
     if len(rep):
         # the k-th row of an ID inside one file (k = 0, 1, ...): a stable sort of the
         # repeated rows by (file, ID)
-        file_no = pd.factorize(frame["_file"].to_numpy()[rep])[0].astype(np.int64)
-        key = file_no * (int(codes.max()) + 1) + codes[rep]
+        f_no = pd.factorize(file_no[rep])[0].astype(np.int64)
+        key = f_no * (int(codes.max()) + 1) + codes[rep]
         order = np.argsort(key, kind="stable")
         sk = key[order]
         first = np.r_[True, sk[1:] != sk[:-1]]
@@ -272,8 +364,7 @@ def _record_ids(frame: pd.DataFrame, codes: np.ndarray) -> tuple[pd.Series, np.n
             mask = np.zeros(n, dtype=bool)
             mask[rows] = True
             rid = pc.replace_with_mask(rid, pa.array(mask), pa.array(list(new), pa.string()))
-    out = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([rid])), index=frame.index)
-    return out, dup, n_within
+    return rid, dup, n_within
 
 
 def _not_read(report: IngestReport, item: InputFile | FileReadError, *, strict: bool) -> bool:
@@ -514,16 +605,10 @@ def read_items(
     return _finish(frame, rejects, report, n_dup)
 
 
-def _finish(
-    frame: pd.DataFrame,
-    rejects: Rejects,
-    report: IngestReport,
-    n_dup: int,
-    codes: np.ndarray | None = None,
-) -> ReadResult:
-    """Read rows of a batch (``_file``: each row's input) -> record IDs, duplicates, wards.
+def _report_rejected(rejects: Rejects, report: IngestReport, n_dup: int) -> pd.DataFrame:
+    """Put a batch's rejected rows, skipped files and exact repeats in its report.
 
-    ``codes``: each row's Crime ID as an integer code (see :func:`_id_codes`), if known.
+    Returns the rejected rows.
     """
     if report.files_skipped:
         report.notices.append(
@@ -535,17 +620,21 @@ def _finish(
     report.rows_rejected = len(rejected)
     report.rejections = rejected["reason"].value_counts().to_dict() if len(rejected) else {}
     report.rows_duplicate = n_dup
-    if frame.empty:
-        report.rows_accepted = 0
-        return ReadResult(S.empty_records(), rejected, report)
+    return rejected
 
-    rid, dup, n_within = _record_ids(frame, _id_codes(frame) if codes is None else codes)
-    frame[S.RECORD_ID] = rid.array
+
+def _note_id_repeats(
+    report: IngestReport,
+    dup: np.ndarray,
+    dup_files: pd.Series,
+    n_within: int,
+) -> None:
+    """Count rows repeating a Crime ID of an earlier file (``dup_files``: theirs), and say so."""
     # a duplicate is an ID already read from an earlier *file* (repeats inside one
     # file carry a ~k suffix, so one file alone cannot hold duplicates)
     report.rows_duplicate += int(dup.sum())
     if dup.any():
-        per_file = frame.loc[dup, S.SOURCE_FILE].value_counts()
+        per_file = dup_files.value_counts()
         report.notices.append(
             f"{int(dup.sum())} rows dropped as duplicates of Crime IDs already read from "
             f"another file ({', '.join(f'{k}: {v}' for k, v in per_file.items())})",
@@ -555,6 +644,23 @@ def _finish(
             f"{n_within} rows share a Crime ID with another row of the same file; kept "
             "(police.uk publishes them as separate rows with different locations or outcomes)",
         )
+
+
+def _finish(
+    frame: pd.DataFrame,
+    rejects: Rejects,
+    report: IngestReport,
+    n_dup: int,
+) -> ReadResult:
+    """Read rows of a batch (``_file``: each row's input) -> record IDs, duplicates, wards."""
+    rejected = _report_rejected(rejects, report, n_dup)
+    if frame.empty:
+        report.rows_accepted = 0
+        return ReadResult(S.empty_records(), rejected, report)
+
+    rid, dup, n_within = _record_ids(frame, _id_codes(frame))
+    frame[S.RECORD_ID] = rid.array
+    _note_id_repeats(report, dup, frame.loc[dup, S.SOURCE_FILE], n_within)
     records = complete_records(frame.loc[~dup] if dup.any() else frame)
     del frame
     report.rows_accepted = len(records)
@@ -731,12 +837,98 @@ def _read_street_batch(
     for k, (_i, item, _d, _n) in enumerate(files):
         for r, column, reason, vals in rej[k] if n_rej[k] else ():  # 0: the file does not count
             rejects.add(item.name, r, np.ones(len(r), bool), column, reason, masked_values=vals)
-    take = ok & keep[file_of]
-    frame = street_frame(tr, dataclasses.replace(chk, ok=take), "")
-    del tr, tbl
-    at = file_of[take]
-    frame[S.SOURCE_FILE] = pd.arrays.ArrowStringArray(
-        pa.chunked_array([pa.array(idents, pa.string()).take(pa.array(at))]),
+    rejected = _report_rejected(rejects, report, n_dup)
+    sel = np.flatnonzero(ok & keep[file_of])
+    if not len(sel):
+        report.rows_accepted = 0
+        return ReadResult(S.empty_records(), rejected, report)
+    at = file_of[sel]
+    source_file = pa.array(idents, pa.string()).take(pa.array(at))
+    cid = _trimmed_or_null(tr.arrow.column("Crime ID").take(pa.array(sel)))
+    rid, dup, n_within = _record_id_arrays(
+        cid,
+        source_file,
+        rows[sel],
+        np.array([f[0] for f in files], dtype=np.int32)[at],
+        codes[sel],
     )
-    frame["_file"] = np.array([f[0] for f in files], dtype=np.int32)[at]
-    return _finish(frame, rejects, report, n_dup, codes[take])
+    _note_id_repeats(
+        report,
+        dup,
+        pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([source_file.filter(dup)]))),
+        n_within,
+    )
+    if dup.any():
+        kept = pa.array(~dup)
+        sel, cid, rid, source_file = (
+            sel[~dup],
+            cid.filter(kept),
+            rid.filter(kept),
+            source_file.filter(kept),
+        )
+    table = _street_records(tr, chk, sel, cid, rid, source_file)
+    report.rows_accepted = table.num_rows
+    report.rows_in_bcp = int(pc.sum(table.column(S.IN_BCP)).as_py() or 0)
+    return ReadResult(None, rejected, report, table=table)
+
+
+def _trimmed_or_null(col: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Return text with surrounding white space removed, empty text as null, as one array."""
+    col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    col = pc.utf8_trim_whitespace(col.cast(pa.string()))
+    return pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
+
+
+def _street_records(
+    tr: TableRead,
+    chk: StreetChecked,
+    sel: np.ndarray,
+    cid: pa.Array,
+    rid: pa.Array,
+    source_file: pa.Array,
+) -> pa.Table:
+    """Return the rows ``sel`` of a checked street batch as the canonical Arrow table.
+
+    What :func:`~hotspots.data.police_uk.street_frame` and :func:`complete_records` make,
+    built in Arrow (:data:`RECORD_SCHEMA`): projection and wards once per distinct
+    (Longitude, Latitude) text of the batch.
+    """
+    n = len(sel)
+    lon_c, lat_c = tr.column("Longitude"), tr.column("Latitude")
+    lon, lat = chk.lon[sel], chk.lat[sel]
+    codes = lon_c.index[sel].astype(np.int64) * (len(lat_c.arrow_values) + 1) + lat_c.index[sel]
+    at, ux, uy, loc = _places(lon, lat, codes)
+    trim = pc.utf8_trim_whitespace
+
+    def text(name: str) -> pa.Array:
+        return tr.column(name).arrow_take(sel, trim)
+
+    sim = chk.simulated[sel]
+    cols = {
+        S.RECORD_ID: rid,
+        S.CRIME_ID: cid,
+        S.SOURCE: pa.array([S.SOURCE_POLICE_UK, S.SOURCE_SIMULATED], pa.string()).take(
+            pa.array(sim.astype(np.int8)),
+        ),
+        S.SOURCE_FILE: source_file,
+        S.SOURCE_ROW: pa.array(tr.rows[sel], pa.int32()),
+        S.MONTH: text("Month"),
+        S.DATE: pa.nulls(n, pa.timestamp("ns")),
+        S.HOUR: pa.nulls(n, pa.int8()),
+        S.CATEGORY: text("Crime type"),
+        S.ASB_SUBTYPE: pa.nulls(n, pa.string()),
+        S.LON: pa.array(lon),
+        S.LAT: pa.array(lat),
+        S.X: pa.array(ux[at]),
+        S.Y: pa.array(uy[at]),
+        S.LOCATION: text("Location"),
+        S.LSOA_CODE: text("LSOA code"),
+        S.LSOA_NAME: text("LSOA name"),
+        S.IN_BCP: pa.array(loc[S.IN_BCP].to_numpy(bool)[at]),
+        S.OUTCOME: text("Last outcome category"),
+        S.SIMULATED: pa.array(sim),
+    }
+    ats = pa.array(at)
+    for col in (S.WARD_CODE, S.WARD_NAME, S.TOWN):
+        cols[col] = pa.array(loc[col].array, pa.string()).take(ats)
+    return pa.Table.from_arrays([cols[f.name] for f in RECORD_SCHEMA], schema=RECORD_SCHEMA)
