@@ -193,7 +193,8 @@ class ReadResult:
         return self._records
 
     @records.setter
-    def records(self, frame: pd.DataFrame) -> None:
+    def records(self, frame: pd.DataFrame | None) -> None:
+        # None: no rows (an empty frame is made only if asked for)
         self._records, self._table = frame, None
 
     @property
@@ -656,7 +657,7 @@ def _finish(
     rejected = _report_rejected(rejects, report, n_dup)
     if frame.empty:
         report.rows_accepted = 0
-        return ReadResult(S.empty_records(), rejected, report)
+        return ReadResult(None, rejected, report)
 
     rid, dup, n_within = _record_ids(frame, _id_codes(frame))
     frame[S.RECORD_ID] = rid.array
@@ -841,7 +842,7 @@ def _read_street_batch(
     sel = np.flatnonzero(ok & keep[file_of])
     if not len(sel):
         report.rows_accepted = 0
-        return ReadResult(S.empty_records(), rejected, report)
+        return ReadResult(None, rejected, report)
     at = file_of[sel]
     source_file = pa.array(idents, pa.string()).take(pa.array(at))
     cid = _trimmed_or_null(tr.arrow.column("Crime ID").take(pa.array(sel)))
