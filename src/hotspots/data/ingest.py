@@ -41,7 +41,7 @@ from hotspots.data.police_uk import (
 )
 from hotspots.data.readers import content_identity
 from hotspots.data.sources import iter_inputs
-from hotspots.data.store_layout import RECORD_SCHEMA, record_table, records_frame
+from hotspots.data.store_layout import STORE_SCHEMA, encode_table, pack_crime_ids, to_frame
 from hotspots.errors import FileReadError, HotspotsError
 
 if TYPE_CHECKING:
@@ -163,8 +163,8 @@ class ReadResult:
     """Accepted canonical records, rejected rows and the report.
 
     A rejected row is (file, row, field, reason, value). The records are held either as the
-    canonical frame (``records``) or as the canonical Arrow table (``table``, see
-    :data:`~hotspots.data.store_layout.RECORD_SCHEMA`: what a store import writes, with no
+    canonical frame (``records``) or as an Arrow table in the stored layout (``table``, see
+    :data:`~hotspots.data.store_layout.STORE_SCHEMA`: what a store import writes, with no
     pandas round trip); each is made from the other when first asked for.
     """
 
@@ -188,7 +188,7 @@ class ReadResult:
             if self._table is None:
                 self._records = S.empty_records()
             else:
-                self._records = records_frame(self._table)
+                self._records = to_frame(self._table)
                 self._table = None  # one copy of the rows, not two
         return self._records
 
@@ -199,9 +199,9 @@ class ReadResult:
 
     @property
     def table(self) -> pa.Table:
-        """The accepted rows as the canonical Arrow table (:data:`RECORD_SCHEMA`)."""
+        """The accepted rows in the stored layout (:data:`STORE_SCHEMA`)."""
         if self._table is None:
-            self._table = record_table(self.records)
+            self._table = encode_table(self.records)
             self._records = None
         return self._table
 
@@ -307,14 +307,11 @@ def _record_id_arrays(
     Returns (record IDs, rows repeating an ID already read from an earlier file, rows
     sharing an ID with an earlier row of their own file).
 
-    A record ID is the Crime ID (with ``~k`` for its k-th repeat inside one file), else
-    ``file#row``. Worked out on the integer ``codes`` of :func:`_id_codes` (numpy): only
-    rows whose ID occurs more than once are sorted, and only those rows get a string
-    suffix, so a normal batch costs one hash pass. ``cid``: the Crime IDs (null: none);
+    A record ID is the Crime ID (with ``~k`` for its k-th repeat inside one file, see
+    :func:`_id_repeats`), else ``file#row``. ``cid``: the Crime IDs (null: none);
     ``source_file`` (Arrow or pandas strings) and ``source_row``: each row's file identity
     and row; ``file_no``: each row's input.
     """
-    n = len(cid)
     has = codes >= 0
     if (~has).any():
         # file#row only where there is no ID (ASB rows), not for every row
@@ -334,38 +331,63 @@ def _record_id_arrays(
         rid = pc.replace_with_mask(cid, pa.array(m), fallback)
     else:
         rid = cid
+    dup, n_within, rows, k = _id_repeats(codes, file_no)
+    return _with_suffixes(rid, cid, rows, k), dup, n_within
+
+
+def _with_suffixes(rid: pa.Array, cid: pa.Array, rows: np.ndarray, k: np.ndarray) -> pa.Array:
+    """Return ``rid`` with the Crime ID and ``~k`` at ``rows`` (see :func:`_id_repeats`)."""
+    if not len(rows):
+        return rid
+    ids = np.asarray(cid.take(pa.array(rows)).to_pylist(), dtype=object)
+    new = ids + "~" + k.astype(str).astype(object)
+    mask = np.zeros(len(rid), dtype=bool)
+    mask[rows] = True
+    return pc.replace_with_mask(rid, pa.array(mask), pa.array(list(new), pa.string()))
+
+
+def _id_repeats(
+    codes: np.ndarray,
+    file_no: np.ndarray,
+) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
+    """Rows repeating a Crime ID: of an earlier file (duplicates), or of their own file.
+
+    Returns (duplicates: bool per row, how many rows share an ID with an earlier row of
+    their own file and are kept, the rows whose record ID takes a suffix, and each one's
+    ``k``: the k-th repeat of its ID inside its file, k >= 1).
+
+    Worked out on the integer ``codes`` of :func:`_id_codes` (numpy): only rows whose ID
+    occurs more than once are sorted, so a normal batch costs one hash pass. ``file_no``:
+    each row's input.
+    """
+    n = len(codes)
+    has = codes >= 0
     dup = np.zeros(n, dtype=bool)
-    n_within = 0
+    none = np.zeros(0, dtype=np.int64)
     counts = np.bincount(codes[has], minlength=1) if has.any() else np.zeros(1, np.int64)
     rep = np.flatnonzero(has & (counts[np.where(has, codes, 0)] > 1))
-    if len(rep):
-        # the k-th row of an ID inside one file (k = 0, 1, ...): a stable sort of the
-        # repeated rows by (file, ID)
-        f_no = pd.factorize(file_no[rep])[0].astype(np.int64)
-        key = f_no * (int(codes.max()) + 1) + codes[rep]
-        order = np.argsort(key, kind="stable")
-        sk = key[order]
-        first = np.r_[True, sk[1:] != sk[:-1]]
-        pos = np.arange(len(rep))
-        k_sorted = pos - np.maximum.accumulate(np.where(first, pos, 0))
-        k = np.empty(len(rep), dtype=np.int64)
-        k[order] = k_sorted
-        # an (ID, k) met again is the same record read from a later file: a duplicate
-        rk = codes[rep] * (int(k.max()) + 1) + k
-        _, first_at = np.unique(rk, return_index=True)
-        again = np.ones(len(rep), dtype=bool)
-        again[first_at] = False
-        dup[rep[again]] = True
-        n_within = int(((k > 0) & ~again).sum())
-        suffixed = k > 0
-        if suffixed.any():
-            rows = rep[suffixed]
-            ids = np.asarray(cid.take(pa.array(rows)).to_pylist(), dtype=object)
-            new = ids + "~" + k[suffixed].astype(str).astype(object)
-            mask = np.zeros(n, dtype=bool)
-            mask[rows] = True
-            rid = pc.replace_with_mask(rid, pa.array(mask), pa.array(list(new), pa.string()))
-    return rid, dup, n_within
+    if not len(rep):
+        return dup, 0, none, none
+    # the k-th row of an ID inside one file (k = 0, 1, ...): a stable sort of the
+    # repeated rows by (file, ID)
+    f_no = pd.factorize(file_no[rep])[0].astype(np.int64)
+    key = f_no * (int(codes.max()) + 1) + codes[rep]
+    order = np.argsort(key, kind="stable")
+    sk = key[order]
+    first = np.r_[True, sk[1:] != sk[:-1]]
+    pos = np.arange(len(rep))
+    k_sorted = pos - np.maximum.accumulate(np.where(first, pos, 0))
+    k = np.empty(len(rep), dtype=np.int64)
+    k[order] = k_sorted
+    # an (ID, k) met again is the same record read from a later file: a duplicate
+    rk = codes[rep] * (int(k.max()) + 1) + k
+    _, first_at = np.unique(rk, return_index=True)
+    again = np.ones(len(rep), dtype=bool)
+    again[first_at] = False
+    dup[rep[again]] = True
+    n_within = int(((k > 0) & ~again).sum())
+    suffixed = k > 0
+    return dup, n_within, rep[suffixed], k[suffixed]
 
 
 def _not_read(report: IngestReport, item: InputFile | FileReadError, *, strict: bool) -> bool:
@@ -845,13 +867,9 @@ def _read_street_batch(
         return ReadResult(None, rejected, report)
     at = file_of[sel]
     source_file = pa.array(idents, pa.string()).take(pa.array(at))
-    cid = _trimmed_or_null(tr.arrow.column("Crime ID").take(pa.array(sel)))
-    rid, dup, n_within = _record_id_arrays(
-        cid,
-        source_file,
-        rows[sel],
-        np.array([f[0] for f in files], dtype=np.int32)[at],
+    dup, n_within, s_rows, s_k = _id_repeats(
         codes[sel],
+        np.array([f[0] for f in files], dtype=np.int32)[at],
     )
     _note_id_repeats(
         report,
@@ -859,6 +877,10 @@ def _read_street_batch(
         pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([source_file.filter(dup)]))),
         n_within,
     )
+    cid = _null_if_empty(chk.crime_ids.take(pa.array(sel)))
+    # stored, a record ID is null where it is derived (the Crime ID, or file#row without
+    # one: see store_layout.STORE_SCHEMA): only a repeat inside its file carries its own
+    rid = _with_suffixes(pa.nulls(len(sel), pa.string()), cid, s_rows, s_k)
     if dup.any():
         kept = pa.array(~dup)
         sel, cid, rid, source_file = (
@@ -867,16 +889,15 @@ def _read_street_batch(
             rid.filter(kept),
             source_file.filter(kept),
         )
-    table = _street_records(tr, chk, sel, cid, rid, source_file)
+    table = _street_records(tr, chk, sel, pack_crime_ids(cid), rid, source_file)
     report.rows_accepted = table.num_rows
     report.rows_in_bcp = int(pc.sum(table.column(S.IN_BCP)).as_py() or 0)
     return ReadResult(None, rejected, report, table=table)
 
 
-def _trimmed_or_null(col: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """Return text with surrounding white space removed, empty text as null, as one array."""
+def _null_if_empty(col: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Return text with empty values as null, as one array."""
     col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-    col = pc.utf8_trim_whitespace(col.cast(pa.string()))
     return pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
 
 
@@ -884,15 +905,16 @@ def _street_records(
     tr: TableRead,
     chk: StreetChecked,
     sel: np.ndarray,
-    cid: pa.Array,
+    packed: pa.Array,
     rid: pa.Array,
     source_file: pa.Array,
 ) -> pa.Table:
-    """Return the rows ``sel`` of a checked street batch as the canonical Arrow table.
+    """Return the rows ``sel`` of a checked street batch in the stored layout.
 
-    What :func:`~hotspots.data.police_uk.street_frame` and :func:`complete_records` make,
-    built in Arrow (:data:`RECORD_SCHEMA`): projection and wards once per distinct
-    (Longitude, Latitude) text of the batch.
+    What :func:`~hotspots.data.police_uk.street_frame`, :func:`complete_records` and
+    :func:`~hotspots.data.store_layout.encode_table` make, built in Arrow
+    (:data:`~hotspots.data.store_layout.STORE_SCHEMA`: ``packed`` Crime IDs, ``rid`` null
+    where derived): projection and wards once per distinct (Longitude, Latitude) text.
     """
     n = len(sel)
     lon_c, lat_c = tr.column("Longitude"), tr.column("Latitude")
@@ -907,7 +929,7 @@ def _street_records(
     sim = chk.simulated[sel]
     cols = {
         S.RECORD_ID: rid,
-        S.CRIME_ID: cid,
+        S.CRIME_ID: packed,
         S.SOURCE: pa.array([S.SOURCE_POLICE_UK, S.SOURCE_SIMULATED], pa.string()).take(
             pa.array(sim.astype(np.int8)),
         ),
@@ -932,4 +954,4 @@ def _street_records(
     ats = pa.array(at)
     for col in (S.WARD_CODE, S.WARD_NAME, S.TOWN):
         cols[col] = pa.array(loc[col].array, pa.string()).take(ats)
-    return pa.Table.from_arrays([cols[f.name] for f in RECORD_SCHEMA], schema=RECORD_SCHEMA)
+    return pa.Table.from_arrays([cols[f.name] for f in STORE_SCHEMA], schema=STORE_SCHEMA)

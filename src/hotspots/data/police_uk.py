@@ -97,7 +97,7 @@ def _exact_repeats(
     tr: TableRead,
     ok: np.ndarray,
     group: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, pa.Array]:
     """Rows (among ``ok``) equal in every field to an earlier row, with a non-empty Crime ID.
 
     police.uk publishes rows sharing a Crime ID with different locations or outcomes
@@ -106,7 +106,8 @@ def _exact_repeats(
     as one table): each row's file; only rows of the same file are compared.
 
     Returns (repeats, each row's Crime ID as an integer code: equal IDs, equal codes; -1
-    where there is none), the one hash pass the later ID checks reuse.
+    where there is none; the Crime IDs stripped), the one hash pass the later ID checks
+    reuse.
     """
     out = np.zeros(len(tr), dtype=bool)
     cid = tr.arrow.column("Crime ID")
@@ -123,14 +124,14 @@ def _exact_repeats(
     id_codes = np.where(nonempty, codes, -1)
     cand = ok & nonempty & repeated
     if not cand.any():
-        return out, id_codes
+        return out, id_codes, flat
     idx = np.flatnonzero(cand)
     sub = tr.arrow.take(pa.array(idx)).to_pandas().astype(str)
     if group is not None:
         sub[-1] = group[idx]  # an int key: no header name can equal it
     rep = sub.duplicated(keep="first").to_numpy()
     out[idx[rep]] = True
-    return out, id_codes
+    return out, id_codes, flat
 
 
 def _parse_numbers(col) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -165,6 +166,7 @@ class StreetChecked:
     month_text: np.ndarray  # the Month column's distinct values, stripped (object array)
     simulated: np.ndarray  # bool per row
     id_codes: np.ndarray  # int64 per row: the Crime ID's code (equal IDs, equal codes; -1: none)
+    crime_ids: pa.Array | None = None  # per row: the Crime ID, stripped ("" where none)
 
 
 def check_street_table(
@@ -223,7 +225,7 @@ def check_street_table(
         if m.any():
             reject(m, "Longitude/Latitude", reason, pair(m))
     ok &= valid
-    repeats, id_codes = _exact_repeats(tr, ok, group)
+    repeats, id_codes, crime_ids = _exact_repeats(tr, ok, group)
     ok &= ~repeats
 
     sim = np.zeros(n, dtype=bool)
@@ -232,7 +234,7 @@ def check_street_table(
             c = tr.column(name)
             flag_u = np.array([SIMULATED_MARK in str(v) for v in c.values], dtype=bool)
             sim |= flag_u[c.index] if len(flag_u) else False
-    return StreetChecked(ok, repeats, lon, lat, mv, sim, id_codes)
+    return StreetChecked(ok, repeats, lon, lat, mv, sim, id_codes, crime_ids)
 
 
 def street_frame(tr: TableRead, chk: StreetChecked, file_key: str) -> pd.DataFrame:

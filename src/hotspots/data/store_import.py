@@ -32,7 +32,6 @@ from hotspots.data.store_layout import (
     FORMAT_VERSION,
     STORE_SCHEMA,
     StoreFiles,
-    encode_records,
     encode_table,
     fixed_rows,
     new_month_path,
@@ -445,7 +444,7 @@ class StoreImport(StoreFiles):
         """Decide, per file identity in ``result``, duplicate or replacement.
 
         Duplicate: the same content already stored; replacement: a re-publication. Returns
-        (identities whose stored rows go, new rows as the canonical Arrow table).
+        (identities whose stored rows go, new rows in the stored layout).
         """
         new = result.table
         rep = result.report
@@ -545,24 +544,16 @@ class StoreImport(StoreFiles):
                 old_by_month[month] = old.filter(keep_rows)
         # the new rows in the stored layout (Crime IDs packed once, for the duplicate
         # check and the files alike)
-        new_t = encode_records(new)
+        new_t = new  # already in the stored layout (ReadResult.table)
         if new.num_rows:
-            dup = self._stored_crime_ids(
-                new,
-                man,
-                old_by_month,
-                gone | new_files,
-                new_t.column(S.CRIME_ID),
-                seen,
-            )
+            dup = self._stored_crime_ids(new, man, old_by_month, gone | new_files, seen)
             if dup.any():
                 self._drop_as_duplicates(result, dup)
                 result.report.notices.append(
                     f"{int(dup.sum())} rows dropped as duplicates of Crime IDs already in the "
                     "store from other files",
                 )
-                new = result.table
-                new_t = new_t.filter(pa.array(~dup))
+                new = new_t = result.table
         # ordered once (a copy of the batch only when out of order); each month is a slice
         if new_t.num_rows and not _in_order(new_t):
             new_t = new_t.take(
@@ -737,10 +728,9 @@ class StoreImport(StoreFiles):
         man: dict,
         old_by_month: dict,
         exclude: set[str],
-        packed: pa.ChunkedArray | pa.Array | None = None,
         seen: _ImportedIds | None = None,
     ) -> np.ndarray:
-        """Rows of ``new`` (the canonical Arrow table) whose Crime ID is already stored from another file.
+        """Rows of ``new`` (in the stored layout) whose Crime ID is already stored from another file.
 
         Compared as stored (police.uk IDs as their 32 bytes, see
         :func:`~hotspots.data.store_layout.pack_crime_ids`): months being rewritten in
@@ -748,20 +738,18 @@ class StoreImport(StoreFiles):
         crime_id and source_file columns (never a Python set of every ID in the store:
         that grew with the store, ~200 bytes an ID). A row repeating an ID inside its own
         file (``record_id`` ``<id>~k``) is not compared: only the ID's first row is.
-        ``packed``: the rows' Crime IDs already packed, if at hand. ``seen``: the IDs
+        ``seen``: the IDs
         earlier batches of this import wrote (months only they wrote are not read back).
         """
-        cid = new.column(S.CRIME_ID)
-        cand = _bools(pc.equal(cid, new.column(S.RECORD_ID)))
+        packed = new.column(S.CRIME_ID)
+        # a record ID equal to its Crime ID is stored as null (see STORE_SCHEMA)
+        cand = _bools(pc.and_(pc.is_null(new.column(S.RECORD_ID)), pc.is_valid(packed)))
         dup = np.zeros(new.num_rows, dtype=bool)
         if not cand.any():
             return dup
         idx = np.flatnonzero(cand)
-        if packed is None:
-            ids = pack_crime_ids(cid.take(pa.array(idx)))
-        else:
-            ids = packed.take(pa.array(idx))
-            ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+        ids = packed.take(pa.array(idx))
+        ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
         hit = np.zeros(len(idx), dtype=bool)
         for old in old_by_month.values():
             stored = old.column(S.CRIME_ID)

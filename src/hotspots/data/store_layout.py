@@ -282,33 +282,12 @@ def _derived_record_id(t: pa.Table) -> pa.Array:
     return pc.replace_with_mask(cid, missing, fallback)
 
 
-# The canonical records as an Arrow table: the stored types, with the Crime IDs as text and
-# every record_id present (what an import builds before :func:`encode_records` packs it).
-RECORD_SCHEMA = STORE_SCHEMA.set(1, pa.field(S.CRIME_ID, pa.string()))
-
-
-def record_table(frame: pd.DataFrame) -> pa.Table:
-    """Canonical frame -> the canonical Arrow table (:data:`RECORD_SCHEMA`)."""
-    t = pa.Table.from_pandas(S.conform(frame), preserve_index=False)
-    cols = [t.column(f.name).cast(f.type) for f in RECORD_SCHEMA]
-    return pa.Table.from_arrays(cols, schema=RECORD_SCHEMA)
-
-
-def records_frame(t: pa.Table) -> pd.DataFrame:
-    """Canonical Arrow table (:data:`RECORD_SCHEMA`) -> the canonical frame."""
-    return S.conform(t.to_pandas(types_mapper=_string_dtype))
-
-
 def encode_table(frame: pd.DataFrame) -> pa.Table:
     """Canonical frame -> the on-disk table (:data:`STORE_SCHEMA`)."""
-    return encode_records(record_table(frame))
-
-
-def encode_records(t: pa.Table, packed: pa.Array | None = None) -> pa.Table:
-    """Canonical Arrow table (:data:`RECORD_SCHEMA`) -> the on-disk table (:data:`STORE_SCHEMA`).
-
-    ``packed``: the Crime IDs already packed (:func:`pack_crime_ids`), if at hand.
-    """
+    t = pa.Table.from_pandas(S.conform(frame), preserve_index=False)
+    text_schema = STORE_SCHEMA.set(1, pa.field(S.CRIME_ID, pa.string()))
+    cols = [t.column(f.name).cast(f.type) for f in text_schema]
+    t = pa.Table.from_arrays(cols, schema=text_schema)
     rid = _flat(t.column(S.RECORD_ID))
     cid = _flat(t.column(S.CRIME_ID))
     # derived where it equals the Crime ID, or (no Crime ID) file#row: the text built only
@@ -327,9 +306,7 @@ def encode_records(t: pa.Table, packed: pa.Array | None = None) -> pa.Table:
         ).to_numpy(zero_copy_only=False)
     rid = pc.if_else(pa.array(same), pa.scalar(None, pa.string()), rid)
     t = t.set_column(0, S.RECORD_ID, rid)
-    if packed is None:
-        packed = pack_crime_ids(t.column(S.CRIME_ID))
-    return t.set_column(1, S.CRIME_ID, packed).cast(STORE_SCHEMA)
+    return t.set_column(1, S.CRIME_ID, pack_crime_ids(t.column(S.CRIME_ID)))
 
 
 def _decode(t: pa.Table) -> pa.Table:
