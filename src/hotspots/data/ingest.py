@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -26,7 +27,7 @@ import pyarrow.compute as pc
 from pyproj import Transformer
 
 from hotspots.data import schema as S
-from hotspots.data.boundaries import locate
+from hotspots.data.boundaries import load_boundaries, locate
 from hotspots.data.checks import Rejects
 from hotspots.data.csvtext import TableRead, read_bodies
 from hotspots.data.force_export import ExportMapping, ExportReader
@@ -226,30 +227,74 @@ def complete_records(part: pd.DataFrame) -> pd.DataFrame:
         part[S.LON] = np.round(lon, 6)[pts.inverse]
         part[S.LAT] = np.round(lat, 6)[pts.inverse]
         at = pts.inverse
-        loc = locate(pts.x, pts.y)
+        located = _Located.of(pts.x, pts.y)
+        in_bcp, wards = located.in_bcp, located.wards
     else:
-        at, ux, uy, loc = _places(part[S.LON].to_numpy(), part[S.LAT].to_numpy())
-        part[S.X] = ux[at]
-        part[S.Y] = uy[at]
-    part[S.IN_BCP] = loc[S.IN_BCP].to_numpy()[at]
-    for col in (S.WARD_CODE, S.WARD_NAME, S.TOWN):
-        part[col] = loc[col].array.take(at)
+        at, located = _places(part[S.LON].to_numpy(), part[S.LAT].to_numpy())
+        part[S.X] = np.round(located.x, 2)[at]
+        part[S.Y] = np.round(located.y, 2)[at]
+        in_bcp, wards = located.in_bcp, located.wards
+    part[S.IN_BCP] = in_bcp[at]
+    ats = pa.array(at)
+    for col in _WARD_COLUMNS:
+        part[col] = pd.arrays.ArrowStringArray(pa.chunked_array([wards[col].take(ats)]))
     return S.conform(part)
+
+
+_WARD_COLUMNS = (S.WARD_CODE, S.WARD_NAME, S.TOWN)
+
+
+@dataclass(frozen=True)
+class _Located:
+    """Points projected to EPSG:27700 and joined to wards (one entry per point)."""
+
+    x: np.ndarray  # metres, as projected (not rounded)
+    y: np.ndarray
+    in_bcp: np.ndarray  # bool
+    wards: dict[str, pa.Array]  # ward code, ward name, town (null outside every ward)
+
+    @classmethod
+    def of(cls, x: np.ndarray, y: np.ndarray) -> _Located:
+        """Join points in metres to wards (:func:`~hotspots.data.boundaries.locate`)."""
+        x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        loc = locate(x, y)
+        wards = {c: _flat_strings(loc[c].array) for c in _WARD_COLUMNS}
+        return cls(x, y, loc[S.IN_BCP].to_numpy(bool), wards)
+
+    def take(self, at: np.ndarray) -> _Located:
+        """Return the points ``at`` (indices)."""
+        ats = pa.array(at, pa.int64())
+        return _Located(
+            self.x[at],
+            self.y[at],
+            self.in_bcp[at],
+            {c: v.take(ats) for c, v in self.wards.items()},
+        )
+
+    @staticmethod
+    def concat(parts: list[_Located]) -> _Located:
+        """Return the points of ``parts``, in order."""
+        return _Located(
+            np.concatenate([p.x for p in parts]),
+            np.concatenate([p.y for p in parts]),
+            np.concatenate([p.in_bcp for p in parts]),
+            {c: pa.concat_arrays([p.wards[c] for p in parts]) for c in _WARD_COLUMNS},
+        )
 
 
 def _places(
     lon: np.ndarray,
     lat: np.ndarray,
     codes: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:
+) -> tuple[np.ndarray, _Located]:
     """Project WGS84 points to EPSG:27700 and join them to wards, once per distinct point.
 
-    Returns (each row's point, the points' x and y in metres rounded to 0.01 m, the
-    points' :func:`~hotspots.data.boundaries.locate` frame). Points are the distinct
-    coordinates to 1e-6 degrees (police.uk's precision), each projected from its first row.
-    ``codes`` (optional): per row, an integer naming its distinct coordinate text (equal
-    text, equal code): the points are then found from the codes' first rows, not by
-    hashing every row's floats.
+    Returns (each row's point, the points). Points are the distinct coordinates to 1e-6
+    degrees (police.uk's precision), each projected from its first row. ``codes``
+    (optional): per row, an integer naming its distinct coordinate text (equal text, equal
+    code): the points are then found from the codes' first rows, not by hashing every
+    row's floats, and points met in earlier batches are looked up (:class:`_PlaceCache`)
+    instead of projected and joined again.
     """
     if codes is not None and len(codes):
         inv, uniq = pd.factorize(codes, sort=False)  # first-seen order
@@ -257,14 +302,91 @@ def _places(
         # repeated-index assignment keeps the last write: reversed, the first occurrence
         first[inv[::-1]] = np.arange(len(inv) - 1, -1, -1, dtype=np.int64)
         pts = unique_locations(lon[first] * 1e4, lat[first] * 1e4)
-        at = pts.inverse[inv]
-    else:
-        # deduplicate on lon/lat (degrees scaled so the 1e-6 police.uk precision survives)
-        pts = unique_locations(lon * 1e4, lat * 1e4)
-        at = pts.inverse
+        return pts.inverse[inv], _PLACES.project(pts.x / 1e4, pts.y / 1e4)
+    # deduplicate on lon/lat (degrees scaled so the 1e-6 police.uk precision survives)
+    pts = unique_locations(lon * 1e4, lat * 1e4)
     ux, uy = _TO_BNG.transform(pts.x / 1e4, pts.y / 1e4)
-    loc = locate(np.asarray(ux), np.asarray(uy))
-    return at, np.round(ux, 2), np.round(uy, 2), loc
+    return pts.inverse, _Located.of(ux, uy)
+
+
+class _PlaceCache:
+    """Points already projected and joined to wards, kept for later batches of the process.
+
+    police.uk snaps every record to a fixed set of map points, so each month of a force
+    brings back the points of the month before: an import of many batches projects and
+    joins each point once. Looked up by the exact bits of (lon, lat), so an answer is the
+    very value a fresh projection and join give; at most :attr:`MAX_POINTS` points are kept
+    (about 100 bytes each), and the cache is emptied when the boundaries change.
+    """
+
+    MAX_POINTS = 1_000_000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._clear(None)
+
+    def _clear(self, boundaries: object) -> None:
+        self.boundaries = boundaries
+        self.index = pd.Index(np.zeros(0, np.uint64))
+        self.lonlat = np.zeros((0, 2))
+        self.points: _Located | None = None
+
+    @staticmethod
+    def _keys(lonlat: np.ndarray) -> np.ndarray:
+        bits = np.ascontiguousarray(lonlat).view(np.uint64)
+        return bits[:, 0] ^ (bits[:, 1] * np.uint64(0x9E3779B97F4A7C15))
+
+    def project(self, lon: np.ndarray, lat: np.ndarray) -> _Located:
+        """Return the points (lon, lat) projected and joined to wards."""
+        b = load_boundaries()
+        lonlat = np.column_stack([lon, lat]).astype(np.float64)
+        keys = self._keys(lonlat)
+        with self._lock:
+            if self.boundaries is not b:
+                self._clear(b)
+            index, known = self.index, self.points
+            at = index.get_indexer(keys) if len(index) else np.full(len(keys), -1)
+            hit = at >= 0
+            hit[hit] = (self.lonlat[at[hit]] == lonlat[hit]).all(axis=1)  # not a collision
+        miss = np.flatnonzero(~hit)
+        mx, my = _TO_BNG.transform(lon[miss], lat[miss])
+        fresh = _Located.of(mx, my)
+        self._add(b, index, keys[miss], lonlat[miss], fresh)
+        if known is None or not hit.any():
+            return fresh
+        pos = np.empty(len(keys), dtype=np.int64)
+        pos[hit] = at[hit]
+        pos[miss] = len(known.x) + np.arange(len(miss))
+        return _Located.concat([known, fresh]).take(pos)
+
+    def _add(
+        self,
+        b: object,
+        index: pd.Index,
+        keys: np.ndarray,
+        lonlat: np.ndarray,
+        fresh: _Located,
+    ) -> None:
+        """Keep new points (each key once; none when full or changed meanwhile)."""
+        if not len(keys):
+            return
+        with self._lock:
+            if self.boundaries is not b or self.index is not index:
+                return  # another import changed the cache meanwhile: not worth merging
+            if len(self.index) + len(keys) > self.MAX_POINTS:
+                return
+            k = pd.Index(keys)
+            new = ~k.isin(self.index) & ~k.duplicated()
+            if not new.any():
+                return
+            at = np.flatnonzero(new)
+            self.index = self.index.append(pd.Index(keys[at]))
+            self.lonlat = np.concatenate([self.lonlat, lonlat[at]])
+            add = fresh.take(at)
+            self.points = add if self.points is None else _Located.concat([self.points, add])
+
+
+_PLACES = _PlaceCache()
 
 
 def _flat_strings(values: object) -> pa.Array:
@@ -920,7 +1042,7 @@ def _street_records(
     lon_c, lat_c = tr.column("Longitude"), tr.column("Latitude")
     lon, lat = chk.lon[sel], chk.lat[sel]
     codes = lon_c.index[sel].astype(np.int64) * (len(lat_c.arrow_values) + 1) + lat_c.index[sel]
-    at, ux, uy, loc = _places(lon, lat, codes)
+    at, pts = _places(lon, lat, codes)
     trim = pc.utf8_trim_whitespace
 
     def text(name: str) -> pa.Array:
@@ -942,16 +1064,16 @@ def _street_records(
         S.ASB_SUBTYPE: pa.nulls(n, pa.string()),
         S.LON: pa.array(lon),
         S.LAT: pa.array(lat),
-        S.X: pa.array(ux[at]),
-        S.Y: pa.array(uy[at]),
+        S.X: pa.array(np.round(pts.x, 2)[at]),
+        S.Y: pa.array(np.round(pts.y, 2)[at]),
         S.LOCATION: text("Location"),
         S.LSOA_CODE: text("LSOA code"),
         S.LSOA_NAME: text("LSOA name"),
-        S.IN_BCP: pa.array(loc[S.IN_BCP].to_numpy(bool)[at]),
+        S.IN_BCP: pa.array(pts.in_bcp[at]),
         S.OUTCOME: text("Last outcome category"),
         S.SIMULATED: pa.array(sim),
     }
     ats = pa.array(at)
-    for col in (S.WARD_CODE, S.WARD_NAME, S.TOWN):
-        cols[col] = pa.array(loc[col].array, pa.string()).take(ats)
+    for col in _WARD_COLUMNS:
+        cols[col] = pts.wards[col].take(ats)
     return pa.Table.from_arrays([cols[f.name] for f in STORE_SCHEMA], schema=STORE_SCHEMA)
