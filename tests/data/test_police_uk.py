@@ -377,3 +377,34 @@ def test_bundled_wards_only_inside_bcp(bundled_read):
     assert set(rec.loc[rec[S.IN_BCP], S.TOWN]) == set(S.TOWNS)
     assert (rec[S.SOURCE] == "police.uk").all() and not rec[S.SIMULATED].any()
     assert set(rec[S.CATEGORY]) == set(S.CATEGORIES)
+
+
+def test_hex_id_codes_tell_ids_apart_as_a_hash_of_the_whole_text_does():
+    """The 8-byte-head codes of police.uk IDs against Arrow's hash of the whole text.
+
+    Repeats of one ID, two IDs sharing their first 16 hex digits, empty IDs, and an array
+    slice (an offset into the buffers); anything not police.uk's own form is refused.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from hotspots.data.police_uk import _hex_id_codes
+
+    rng = np.random.default_rng(3)
+    hexd = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+    ids = hexd[rng.integers(0, 16, (3000, 64), dtype=np.uint8)].view("S64").ravel()
+    ids = [("" if i % 4 == 0 else v.decode()) for i, v in enumerate(ids)]
+    ids[7] = ids[11] = ids[3]
+    ids[13] = ids[2][:16] + ids[13][16:]  # the same first 8 bytes, another ID
+    arr = pa.array(ids, pa.string()).slice(1)
+    codes = _hex_id_codes(arr)
+    ref = pc.dictionary_encode(arr).indices.to_numpy()
+    empty = np.array([v == "" for v in arr.to_pylist()])
+    assert (codes[empty] == -1).all()
+    pairs = set(zip(ref[~empty].tolist(), codes[~empty].tolist(), strict=True))
+    assert len(pairs) == len(set(ref[~empty])) == len(set(codes[~empty]))  # one to one
+    assert codes[6] == codes[10] == codes[2] and codes[12] != codes[1]
+    for odd in (" " + ids[1][1:], ids[1].upper(), ids[1][:63]):
+        assert _hex_id_codes(pa.array([ids[1], odd])) is None
+    assert _hex_id_codes(pa.array([ids[1], None])) is None
