@@ -127,12 +127,19 @@ def _exact_repeats(
         codes = np.asarray(codes.to_numpy(zero_copy_only=False), dtype=np.int64)
         id_codes = np.where(nonempty, codes, -1)
     valid = np.where(nonempty, id_codes, 0)
-    repeated = nonempty & (np.bincount(valid)[valid] > 1) if len(valid) else np.zeros(0, dtype=bool)
+    counts = np.bincount(id_codes[nonempty], minlength=1)  # rows per ID (none: not counted)
+    repeated = nonempty & (counts[valid] > 1)
     cand = ok & nonempty & repeated
     if not cand.any():
         return out, id_codes, flat
     idx = np.flatnonzero(cand)
-    sub = tr.arrow.take(pa.array(idx)).to_pandas().astype(str)
+    taken = tr.arrow.take(pa.array(idx))
+    # decoded before pandas: a dictionary column would bring its whole dictionary along
+    taken = pa.table(
+        [c.cast(pa.string()) if pa.types.is_dictionary(c.type) else c for c in taken.columns],
+        names=taken.column_names,
+    )
+    sub = taken.to_pandas().astype(str)
     if group is not None:
         sub[-1] = group[idx]  # an int key: no header name can equal it
     rep = sub.duplicated(keep="first").to_numpy()
