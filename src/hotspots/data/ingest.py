@@ -408,7 +408,7 @@ def _record_ids(frame: pd.DataFrame, codes: np.ndarray) -> tuple[pd.Series, np.n
     """:func:`_record_id_arrays` of a frame's rows (``_file``: each row's input)."""
     rid, dup, n_within = _record_id_arrays(
         _flat_strings(frame[S.CRIME_ID].array),
-        frame[S.SOURCE_FILE].array,
+        _flat_strings(frame[S.SOURCE_FILE].array),
         frame[S.SOURCE_ROW].to_numpy(),
         frame["_file"].to_numpy(),
         codes,
@@ -419,7 +419,7 @@ def _record_ids(frame: pd.DataFrame, codes: np.ndarray) -> tuple[pd.Series, np.n
 
 def _record_id_arrays(
     cid: pa.Array,
-    source_file: object,
+    source_file: pa.Array,
     source_row: np.ndarray,
     file_no: np.ndarray,
     codes: np.ndarray,
@@ -431,20 +431,15 @@ def _record_id_arrays(
 
     A record ID is the Crime ID (with ``~k`` for its k-th repeat inside one file, see
     :func:`_id_repeats`), else ``file#row``. ``cid``: the Crime IDs (null: none);
-    ``source_file`` (Arrow or pandas strings) and ``source_row``: each row's file identity
+    ``source_file`` and ``source_row``: each row's file identity
     and row; ``file_no``: each row's input.
     """
     has = codes >= 0
     if (~has).any():
         # file#row only where there is no ID (ASB rows), not for every row
         m = ~has
-        files = (
-            source_file.filter(pa.array(m))
-            if isinstance(source_file, (pa.Array, pa.ChunkedArray))
-            else _flat_strings(source_file[m])
-        )
         fallback = pc.binary_join_element_wise(
-            files,
+            source_file.filter(pa.array(m)),
             pc.cast(pa.array(source_row[m]), pa.string()),
             "#",
         )

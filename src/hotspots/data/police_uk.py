@@ -219,7 +219,7 @@ class StreetChecked:
     month_text: np.ndarray  # the Month column's distinct values, stripped (object array)
     simulated: np.ndarray  # bool per row
     id_codes: np.ndarray  # int64 per row: the Crime ID's code (equal IDs, equal codes; -1: none)
-    crime_ids: pa.Array | None = None  # per row: the Crime ID, stripped ("" where none)
+    crime_ids: pa.Array  # per row: the Crime ID, stripped ("" where none)
 
 
 def check_street_table(
