@@ -332,7 +332,8 @@ def read_bodies(
     """Parse the bodies (rows after the header) of many files sharing ``header`` as one table.
 
     One multi-threaded pyarrow read for a whole batch of files instead of one per file. Each
-    body must end with a newline and hold ``lines[i]`` lines. Returns None unless every
+    body must end with a newline and hold ``lines[i]`` lines (blank lines between bodies,
+    such as a header overwritten with newlines, are skipped). Returns None unless every
     line is exactly one well-formed record (a malformed row, a blank line, a quoted
     newline, an unbalanced quote: blank lines are skipped and quoted newlines join lines,
     so the records fall short of the lines; the others are invalid rows): the caller then
@@ -350,7 +351,7 @@ def read_bodies(
         h: (pa.string() if h in plain_columns else pa.dictionary(pa.int32(), pa.string()))
         for h in header
     }
-    data = b"".join(bodies)
+    data = bodies[0] if len(bodies) == 1 else b"".join(bodies)  # one buffer: no copy
     try:
         tbl = pacsv.read_csv(
             pa.BufferReader(pa.py_buffer(data)),

@@ -14,8 +14,10 @@ wards once per distinct location, not once per row.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
+import os
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -41,7 +43,7 @@ from hotspots.data.police_uk import (
     street_identity,
 )
 from hotspots.data.readers import content_identity
-from hotspots.data.sources import iter_inputs
+from hotspots.data.sources import READ_LIMITS, iter_inputs
 from hotspots.data.store_layout import STORE_SCHEMA, encode_table, pack_crime_ids, to_frame
 from hotspots.errors import FileReadError, HotspotsError
 
@@ -816,31 +818,80 @@ _STREET_HEADER_LINE = (
 )
 
 
-def _plain_street_body(data: bytes) -> tuple[bytes | memoryview, int] | None:
-    """Return the rows of a police.uk street file exactly as police.uk publishes it.
+class _BatchText:
+    """The rows of a batch's police.uk street files, one after another in one buffer.
 
-    Returns (rows after the header, ending in a newline; their line count), else None.
-
-    As published: UTF-8 (a BOM allowed), the 12 columns in police.uk's order. Anything
-    else is read file by file. The rows are a view of ``data`` (no copy) unless a newline
-    has to be added at the end.
+    Each file is read straight into the buffer's end (a plain file by ``readinto``: no
+    copy of its bytes, no joined copy of the batch); once checked to be in police.uk's own
+    layout, its header line (with any BOM) is overwritten with newlines, blank lines the
+    CSV parser skips, so the buffer parses as the files' rows alone.
     """
-    if not data or b"\x00" in data[:65536]:
-        return None
-    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    nl = data.find(b"\n", start)
-    if nl < 0:
-        return None
-    if data[start:nl].rstrip(b"\r") != _STREET_HEADER_LINE:
-        return None
-    if nl + 1 == len(data):
-        return b"", 0
-    # a blank line is skipped by the parser, so the batch's records fall short of its
-    # lines; a lone carriage return inside a row splits it into two malformed rows: either
-    # way the batch is read file by file (see csvtext.read_bodies)
-    if not data.endswith(b"\n"):
-        return data[nl + 1 :] + b"\n", data.count(b"\n", nl + 1) + 1
-    return memoryview(data)[nl + 1 :], data.count(b"\n", nl + 1)
+
+    def __init__(self, items: list) -> None:
+        cap = 1
+        for item in items:
+            path = getattr(item, "_path", None)
+            if path is not None and getattr(item, "_zip", None) is None:
+                with contextlib.suppress(OSError):
+                    cap += path.stat().st_size + 1
+        self.buf = bytearray(cap)
+        self.end = 0
+
+    def _room(self, n: int) -> None:
+        if self.end + n > len(self.buf):
+            new = bytearray(max(2 * len(self.buf), self.end + n))
+            new[: self.end] = memoryview(self.buf)[: self.end]
+            self.buf = new
+
+    def read(self, item: InputFile) -> int:
+        """Read ``item`` to the buffer's end (not yet kept); its size in bytes.
+
+        Raises OSError as :meth:`InputFile.read_bytes` does (which reads any file the
+        plain read does not, and says why one cannot be read).
+        """
+        path = item._path if item._zip is None else None
+        if path is not None:
+            with contextlib.suppress(OSError), path.open("rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if size <= READ_LIMITS["max_file_bytes"]:
+                    self._room(size + 1)
+                    got = fh.readinto(memoryview(self.buf)[self.end : self.end + size])
+                    if got == size and not fh.read(1):
+                        return size
+        data = item.read_bytes()
+        self._room(len(data) + 1)
+        self.buf[self.end : self.end + len(data)] = data
+        return len(data)
+
+    def keep(self, n: int) -> tuple[str, int] | None:
+        """Keep the file just read (``n`` bytes): its SHA-1 and row count.
+
+        None (nothing kept) unless it is a police.uk street file exactly as police.uk
+        publishes it: UTF-8 (a BOM allowed), the 12 columns in police.uk's order. A blank
+        line is skipped by the parser, so the batch's records fall short of its lines; a
+        lone carriage return inside a row splits it into two malformed rows: either way the
+        batch is read file by file (see :func:`~hotspots.data.csvtext.read_bodies`).
+        """
+        b, s = self.buf, self.end
+        digest = hashlib.sha1(memoryview(b)[s : s + n]).hexdigest()
+        if not n or b.find(b"\x00", s, s + min(n, 65536)) >= 0:
+            return None
+        start = s + 3 if b.startswith(b"\xef\xbb\xbf", s, s + n) else s
+        nl = b.find(b"\n", start, s + n)
+        if nl < 0 or bytes(b[start:nl]).rstrip(b"\r") != _STREET_HEADER_LINE:
+            return None
+        lines = b.count(b"\n", nl + 1, s + n)
+        if nl + 1 < s + n and b[s + n - 1] != 0x0A:
+            b[s + n] = 0x0A  # the last row ends with a newline, as the parser needs
+            lines += 1
+            n += 1
+        b[s : nl + 1] = b"\n" * (nl + 1 - s)
+        self.end = s + n
+        return digest, lines
+
+    def text(self) -> memoryview:
+        """The rows kept, in the order read."""
+        return memoryview(self.buf)[: self.end]
 
 
 def _read_street_batch(
@@ -860,29 +911,27 @@ def _read_street_batch(
     """
     report = IngestReport()
     files: list[tuple[int, InputFile, str, int]] = []  # (input index, item, sha1, lines)
-    bodies: list[bytes | memoryview] = []
+    text = _BatchText(inputs)
     for i, item in enumerate(inputs):
         if _not_read(report, item, strict=strict):
             continue
         try:
-            data = item.read_bytes()
+            n = text.read(item)
         except OSError as exc:
             exc2 = FileReadError(item.name, f"cannot be read ({exc.strerror or exc})")
             if strict:
                 raise exc2 from None
             report.files_failed.append({"file": exc2.path, "problem": exc2.problem})
             continue
-        plain = _plain_street_body(data)
-        if plain is None:
+        kept = text.keep(n)
+        if kept is None:
             return None
-        files.append((i, item, hashlib.sha1(data).hexdigest(), plain[1]))
-        bodies.append(plain[0])
-        del data
+        files.append((i, item, kept[0], kept[1]))
     lines = np.array([f[3] for f in files], dtype=np.int64)
     if not files:
         return None  # nothing to read: the file-by-file path says so as it always has
-    tbl = read_bodies(bodies, lines.tolist(), HEADER, PLAIN_COLUMNS)
-    bodies.clear()
+    tbl = read_bodies([text.text()], lines.tolist(), HEADER, PLAIN_COLUMNS)
+    del text
     if tbl is None:
         return None
     nf = len(files)
