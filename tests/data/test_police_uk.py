@@ -408,3 +408,27 @@ def test_hex_id_codes_tell_ids_apart_as_a_hash_of_the_whole_text_does():
     for odd in (" " + ids[1][1:], ids[1].upper(), ids[1][:63]):
         assert _hex_id_codes(pa.array([ids[1], odd])) is None
     assert _hex_id_codes(pa.array([ids[1], None])) is None
+
+
+def test_hex_ids_packed_in_place_as_the_store_packs_them():
+    """The batch's in-place packing of police.uk IDs equals ``pack_crime_ids`` of the rows."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from hotspots.data.ingest import _pack_hex_ids
+    from hotspots.data.store_layout import pack_crime_ids
+
+    rng = np.random.default_rng(5)
+    hexd = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+    ids = hexd[rng.integers(0, 16, (2000, 64), dtype=np.uint8)].view("S64").ravel()
+    arr = pa.array([("" if i % 3 == 0 else v.decode()) for i, v in enumerate(ids)]).slice(7)
+    for sel in (
+        np.arange(len(arr)),
+        np.sort(rng.choice(len(arr), 500, replace=False)),
+        np.array([2, 5, 8], dtype=np.int64),  # every one empty (rows 9, 12, 15 of the whole)
+        np.zeros(0, dtype=np.int64),
+    ):
+        text = arr.take(pa.array(sel))
+        want = pack_crime_ids(pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text))
+        assert _pack_hex_ids(arr, sel).equals(want)

@@ -451,14 +451,17 @@ def _record_id_arrays(
     else:
         rid = cid
     dup, n_within, rows, k = _id_repeats(codes, file_no)
-    return _with_suffixes(rid, cid, rows, k), dup, n_within
+    return _with_suffixes(rid, rows, cid.take(pa.array(rows)), k), dup, n_within
 
 
-def _with_suffixes(rid: pa.Array, cid: pa.Array, rows: np.ndarray, k: np.ndarray) -> pa.Array:
-    """Return ``rid`` with the Crime ID and ``~k`` at ``rows`` (see :func:`_id_repeats`)."""
+def _with_suffixes(rid: pa.Array, rows: np.ndarray, cid: pa.Array, k: np.ndarray) -> pa.Array:
+    """Return ``rid`` with ``<Crime ID>~k`` at ``rows`` (``cid``: those rows' IDs).
+
+    See :func:`_id_repeats` for ``k``.
+    """
     if not len(rows):
         return rid
-    ids = np.asarray(cid.take(pa.array(rows)).to_pylist(), dtype=object)
+    ids = np.asarray(cid.to_pylist(), dtype=object)
     new = ids + "~" + k.astype(str).astype(object)
     mask = np.zeros(len(rid), dtype=bool)
     mask[rows] = True
@@ -1043,22 +1046,57 @@ def _read_street_batch(
         pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([source_file.filter(dup)]))),
         n_within,
     )
-    cid = _null_if_empty(chk.crime_ids.take(pa.array(sel)))
     # stored, a record ID is null where it is derived (the Crime ID, or file#row without
     # one: see store_layout.STORE_SCHEMA): only a repeat inside its file carries its own
-    rid = _with_suffixes(pa.nulls(len(sel), pa.string()), cid, s_rows, s_k)
+    rid = _with_suffixes(
+        pa.nulls(len(sel), pa.string()),
+        s_rows,
+        chk.crime_ids.take(pa.array(sel[s_rows])),
+        s_k,
+    )
     if dup.any():
         kept = pa.array(~dup)
-        sel, cid, rid, source_file = (
-            sel[~dup],
-            cid.filter(kept),
-            rid.filter(kept),
-            source_file.filter(kept),
-        )
-    table = _street_records(tr, chk, sel, pack_crime_ids(cid), rid, source_file)
+        sel, rid, source_file = sel[~dup], rid.filter(kept), source_file.filter(kept)
+    packed = (
+        _pack_hex_ids(chk.crime_ids, sel)
+        if chk.hex_ids
+        else pack_crime_ids(_null_if_empty(chk.crime_ids.take(pa.array(sel))))
+    )
+    table = _street_records(tr, chk, sel, packed, rid, source_file)
     report.rows_accepted = table.num_rows
     report.rows_in_bcp = int(pc.sum(table.column(S.IN_BCP)).as_py() or 0)
     return ReadResult(None, rejected, report, table=table)
+
+
+def _pack_hex_ids(ids: pa.Array, sel: np.ndarray) -> pa.Array:
+    """The rows ``sel`` of police.uk Crime IDs (64 hex digits, or empty) as stored.
+
+    What :func:`~hotspots.data.store_layout.pack_crime_ids` makes of them (each ID's 32
+    bytes; empty: null), read from the IDs' buffers in place: the caller has checked every
+    ID is 64 lower-case hex digits or empty (:func:`~hotspots.data.police_uk._hex_id_codes`).
+    """
+    offsets = np.frombuffer(ids.buffers()[1], dtype=np.int32)[
+        ids.offset : ids.offset + len(ids) + 1
+    ]
+    has_all = np.diff(offsets) == 64
+    data = (
+        np.frombuffer(ids.buffers()[2], dtype=np.uint8) if has_all.any() else np.zeros(0, np.uint8)
+    )
+    k_all = int(has_all.sum())
+    rows = data[int(offsets[0]) : int(offsets[0]) + 64 * k_all].reshape(k_all, 64)
+    has = has_all[sel]
+    at = (np.cumsum(has_all) - 1)[sel[has]]  # each present ID's place among all present
+    packed = bytes.fromhex(rows[at].tobytes().decode("ascii"))
+    out_offsets = np.zeros(len(sel) + 1, dtype=np.int32)
+    np.cumsum(np.where(has, 32, 0), out=out_offsets[1:])
+    n_null = int(len(sel) - has.sum())
+    mask = pa.array(has).buffers()[1] if n_null else None
+    return pa.BinaryArray.from_buffers(
+        pa.binary(),
+        len(sel),
+        [mask, pa.py_buffer(out_offsets), pa.py_buffer(packed)],
+        n_null,
+    )
 
 
 def _null_if_empty(col: pa.Array | pa.ChunkedArray) -> pa.Array:

@@ -97,7 +97,7 @@ def _exact_repeats(
     tr: TableRead,
     ok: np.ndarray,
     group: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+) -> tuple[np.ndarray, np.ndarray, pa.Array, bool]:
     """Rows (among ``ok``) equal in every field to an earlier row, with a non-empty Crime ID.
 
     police.uk publishes rows sharing a Crime ID with different locations or outcomes
@@ -106,8 +106,8 @@ def _exact_repeats(
     as one table): each row's file; only rows of the same file are compared.
 
     Returns (repeats, each row's Crime ID as an integer code: equal IDs, equal codes; -1
-    where there is none; the Crime IDs stripped), the one hash pass the later ID checks
-    reuse.
+    where there is none; the Crime IDs stripped; whether every ID is police.uk's own 64 hex
+    digits or empty), the one hash pass the later ID checks reuse.
     """
     out = np.zeros(len(tr), dtype=bool)
     cid = tr.arrow.column("Crime ID")
@@ -131,7 +131,7 @@ def _exact_repeats(
     repeated = nonempty & (counts[valid] > 1)
     cand = ok & nonempty & repeated
     if not cand.any():
-        return out, id_codes, flat
+        return out, id_codes, flat, fast is not None
     idx = np.flatnonzero(cand)
     taken = tr.arrow.take(pa.array(idx))
     # decoded before pandas: a dictionary column would bring its whole dictionary along
@@ -144,7 +144,7 @@ def _exact_repeats(
         sub[-1] = group[idx]  # an int key: no header name can equal it
     rep = sub.duplicated(keep="first").to_numpy()
     out[idx[rep]] = True
-    return out, id_codes, flat
+    return out, id_codes, flat, fast is not None
 
 
 _HEX_DIGIT = np.zeros(256, dtype=bool)
@@ -220,6 +220,7 @@ class StreetChecked:
     simulated: np.ndarray  # bool per row
     id_codes: np.ndarray  # int64 per row: the Crime ID's code (equal IDs, equal codes; -1: none)
     crime_ids: pa.Array  # per row: the Crime ID, stripped ("" where none)
+    hex_ids: bool = False  # every Crime ID is police.uk's own (64 hex digits) or empty
 
 
 def check_street_table(
@@ -278,7 +279,7 @@ def check_street_table(
         if m.any():
             reject(m, "Longitude/Latitude", reason, pair(m))
     ok &= valid
-    repeats, id_codes, crime_ids = _exact_repeats(tr, ok, group)
+    repeats, id_codes, crime_ids, hex_ids = _exact_repeats(tr, ok, group)
     ok &= ~repeats
 
     sim = np.zeros(n, dtype=bool)
@@ -287,7 +288,7 @@ def check_street_table(
             c = tr.column(name)
             flag_u = np.array([SIMULATED_MARK in str(v) for v in c.values], dtype=bool)
             sim |= flag_u[c.index] if len(flag_u) else False
-    return StreetChecked(ok, repeats, lon, lat, mv, sim, id_codes, crime_ids)
+    return StreetChecked(ok, repeats, lon, lat, mv, sim, id_codes, crime_ids, hex_ids)
 
 
 def street_frame(tr: TableRead, chk: StreetChecked, file_key: str) -> pd.DataFrame:
