@@ -821,6 +821,10 @@ _STREET_HEADER_LINE = (
 )
 
 
+_NEWLINE = 0x0A
+_HEX_ID_LEN = 64  # a police.uk Crime ID: the hex digits of a SHA-256
+
+
 class _BatchText:
     """The rows of a batch's police.uk street files, one after another in one buffer.
 
@@ -852,7 +856,7 @@ class _BatchText:
         Raises OSError as :meth:`InputFile.read_bytes` does (which reads any file the
         plain read does not, and says why one cannot be read).
         """
-        path = item._path if item._zip is None else None
+        path = getattr(item, "_path", None) if getattr(item, "_zip", None) is None else None
         if path is not None:
             with contextlib.suppress(OSError), path.open("rb") as fh:
                 size = os.fstat(fh.fileno()).st_size
@@ -884,8 +888,8 @@ class _BatchText:
         if nl < 0 or bytes(b[start:nl]).rstrip(b"\r") != _STREET_HEADER_LINE:
             return None
         lines = b.count(b"\n", nl + 1, s + n)
-        if nl + 1 < s + n and b[s + n - 1] != 0x0A:
-            b[s + n] = 0x0A  # the last row ends with a newline, as the parser needs
+        if nl + 1 < s + n and b[s + n - 1] != _NEWLINE:
+            b[s + n] = _NEWLINE  # the last row ends with a newline, as the parser needs
             lines += 1
             n += 1
         b[s : nl + 1] = b"\n" * (nl + 1 - s)
@@ -1078,12 +1082,13 @@ def _pack_hex_ids(ids: pa.Array, sel: np.ndarray) -> pa.Array:
     offsets = np.frombuffer(ids.buffers()[1], dtype=np.int32)[
         ids.offset : ids.offset + len(ids) + 1
     ]
-    has_all = np.diff(offsets) == 64
+    has_all = np.diff(offsets) == _HEX_ID_LEN
     data = (
         np.frombuffer(ids.buffers()[2], dtype=np.uint8) if has_all.any() else np.zeros(0, np.uint8)
     )
     k_all = int(has_all.sum())
-    rows = data[int(offsets[0]) : int(offsets[0]) + 64 * k_all].reshape(k_all, 64)
+    start = int(offsets[0])
+    rows = data[start : start + _HEX_ID_LEN * k_all].reshape(k_all, _HEX_ID_LEN)
     has = has_all[sel]
     at = (np.cumsum(has_all) - 1)[sel[has]]  # each present ID's place among all present
     packed = bytes.fromhex(rows[at].tobytes().decode("ascii"))

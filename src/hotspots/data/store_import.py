@@ -730,7 +730,7 @@ class StoreImport(StoreFiles):
         exclude: set[str],
         seen: _ImportedIds | None = None,
     ) -> np.ndarray:
-        """Rows of ``new`` (in the stored layout) whose Crime ID is already stored from another file.
+        """Rows of ``new`` (stored layout) whose Crime ID is already stored from another file.
 
         Compared as stored (police.uk IDs as their 32 bytes, see
         :func:`~hotspots.data.store_layout.pack_crime_ids`): months being rewritten in
