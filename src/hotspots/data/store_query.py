@@ -8,7 +8,9 @@ writer replaced under a reader makes it read the new manifest.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -21,10 +23,12 @@ from hotspots.data.store_layout import (
     STORE_SCHEMA,
     StoreFiles,
     decode_table,
+    points_files,
     relation_arrow,
     sql_list,
     to_frame,
 )
+from hotspots.data.store_points import POINT_COLUMNS, POINT_ID, attach_points, read_points
 from hotspots.errors import InputError
 
 if TYPE_CHECKING:
@@ -34,12 +38,40 @@ if TYPE_CHECKING:
 
     from hotspots.data.areas import Area
 
-__all__ = ["StoreQueries", "store_cursor"]
+__all__ = ["StoreQueries", "records_sql", "store_cursor"]
 
 SMALL_ROWS = 4096  # below this, testing every row costs less than finding distinct locations
 _CONNECTION: dict[int, Any] = {}  # process id -> the process's DuckDB connection
 _CONNECTION_LOCK = threading.Lock()
 _THREAD = threading.local()
+# SQL that needs the point columns: ``SELECT *`` / ``r.*`` (not ``count(*)``) or a point column
+_NEEDS_POINTS = re.compile(r"(?<!\()\*|\b(?:" + "|".join(POINT_COLUMNS) + r")\b")
+
+
+@functools.lru_cache(maxsize=4096)
+def _names_points(path: str) -> bool:
+    """Whether a month file names its points by ``point_id`` (a file's name never changes
+    what it holds, so its footer is read once a process).
+    """
+    return POINT_ID in pq.read_schema(path).names
+
+
+def records_sql(files: list[Path], points: list[Path], *, with_points: bool = True) -> str:
+    """The SQL relation of the records in month ``files``, their points joined from ``points``.
+
+    Columns in :data:`~hotspots.data.store_layout.STORE_SCHEMA` order. Month files of the
+    earlier layout (the point columns in each file; ``points`` empty) are read as they are;
+    so is any layout when ``with_points`` is False (the query needs no point column, and
+    the join is left out).
+    """
+    src = f"read_parquet({sql_list(str(f) for f in files)}, hive_partitioning = false)"
+    if not files or not _names_points(str(files[0])) or not with_points:
+        return src
+    cols = ", ".join(
+        f'p."{f.name}"' if f.name in POINT_COLUMNS else f'r."{f.name}"' for f in STORE_SCHEMA
+    )
+    pts = f"read_parquet({sql_list(str(f) for f in points)})"
+    return f"(SELECT {cols} FROM {src} AS r JOIN {pts} AS p ON r.{POINT_ID} = p.{POINT_ID})"
 
 
 def store_cursor(path: str | Path | None = None):
@@ -123,16 +155,27 @@ class StoreQueries(StoreFiles):
         """
         cats = S.resolve_categories(categories) if categories is not None else S.CATEGORIES
         exact, area_where = self._area_filter(area, bcp_only)
-        where = " AND ".join(
-            w for w in (self._where(cats, bbox, bcp_only=bcp_only), area_where) if w
+        # conditions on the month files' own columns, and on the point columns (x/y)
+        on_month = " AND ".join(
+            w
+            for w in (self._where(cats, None, bcp_only=bcp_only), area_where)
+            if w and not _NEEDS_POINTS.search(w)
         )
-        if not where:
+        on_points = " AND ".join(
+            w
+            for w in (self._where(S.CATEGORIES, bbox, bcp_only=False), area_where)
+            if w and _NEEDS_POINTS.search(w)
+        )
+        if not on_month and not on_points:
 
             def read(man):
                 parts = [pq.read_table(f) for f in self.month_files(months, man)]
                 if not parts:
                     return S.empty_records()
-                # a store written by an earlier version may hold months of both layouts
+                if any(POINT_ID in p.column_names for p in parts):
+                    points = read_points(self.path, man)
+                    parts = [attach_points(p, points) for p in parts]
+                # a store written by an earlier version may hold months of several layouts
                 # (Crime IDs as text or as bytes): each is decoded before they are joined
                 if len({p.schema for p in parts}) > 1:
                     parts = [decode_table(p) for p in parts]
@@ -144,12 +187,44 @@ class StoreQueries(StoreFiles):
             files = self.month_files(months, man)
             if not files:
                 return S.empty_records()
-            tbl = relation_arrow(self.query(f"SELECT * FROM {{records}} WHERE {where}", files))
+            tbl = self._select(files, man, on_month, on_points)
             if exact is not None and tbl.num_rows:
                 tbl = tbl.filter(pa.array(self._inside(tbl, exact)))
             return to_frame(tbl)
 
         return self._consistent(query)
+
+    def _select(self, files: list[Path], man: dict, on_month: str, on_points: str) -> pa.Table:
+        """Rows of month ``files`` meeting both conditions, as stored columns, in file order.
+
+        In the point layout the month files are scanned alone (so their row order is kept
+        and their row groups skipped by their own statistics), the point condition as a
+        semi-join on ``point_id`` against the points table, and the point columns are then
+        attached in Arrow (a ``take``).
+        """
+        src = records_sql(files, [], with_points=False)
+        if not _names_points(str(files[0])):
+            where = " AND ".join(w for w in (on_month, on_points) if w)
+            return relation_arrow(store_cursor(self.path).sql(f"SELECT * FROM {src} WHERE {where}"))
+        cond = [on_month] if on_month else []
+        order = ""
+        if on_points:
+            pts = sql_list(str(self.path / rel) for rel in points_files(man))
+            cond.append(
+                f"{POINT_ID} IN (SELECT {POINT_ID} FROM read_parquet({pts}) WHERE {on_points})",
+            )
+            # a semi-join does not keep the scan's order: put it back (the month files'
+            # paths sort as their months do, one file a month)
+            src = src[:-1] + ", filename = true, file_row_number = true)"
+            order = " ORDER BY filename, file_row_number"
+        tbl = relation_arrow(
+            store_cursor(self.path).sql(
+                f"SELECT * FROM {src} WHERE {' AND '.join(cond)}{order}",
+            ),
+        )
+        if order:
+            tbl = tbl.drop_columns(["filename", "file_row_number"])
+        return attach_points(tbl, read_points(self.path, man))
 
     @staticmethod
     def _area_filter(area, bcp_only: bool = False) -> tuple[Area | None, str]:
@@ -200,15 +275,25 @@ class StoreQueries(StoreFiles):
             cond.append(f"{S.X} BETWEEN {x0!r} AND {x1!r} AND {S.Y} BETWEEN {y0!r} AND {y1!r}")
         return " AND ".join(cond)
 
-    def query(self, sql: str, files: list[Path]):
+    def query(self, sql: str, files: list[Path], man: dict | None = None):
         """Run ``sql`` on the store's DuckDB connection with ``{records}`` standing for the files.
+
+        ``{records}`` is the records of the month ``files`` with every stored column
+        (:data:`~hotspots.data.store_layout.STORE_SCHEMA`): when the SQL names a point
+        column (or ``*``), the store's points are joined on ``point_id``
+        (:func:`records_sql`). ``man``: the manifest the files were taken from (read
+        again when None; points are only ever added, so a newer one serves as well).
 
         Returns the DuckDB relation (call ``.df()``, ``.arrow()`` or ``.fetchall()`` on the
         thread that ran the query). The files are named one by one (the manifest's list,
         never a glob); hive partition parsing is off because ``month`` is a column of
         every file. The connection is the store's one (:func:`store_cursor`).
         """
-        src = f"read_parquet({sql_list(str(f) for f in files)}, hive_partitioning = false)"
+        with_points = bool(_NEEDS_POINTS.search(sql.replace("{records}", "")))
+        points: list[Path] = []
+        if with_points and files and _names_points(str(files[0])):
+            points = [self.path / rel for rel in points_files(man or self.manifest())]
+        src = records_sql(files, points, with_points=with_points)
         return store_cursor(self.path).sql(sql.replace("{records}", src))
 
     def counts(
@@ -252,13 +337,13 @@ class StoreQueries(StoreFiles):
                     f"SELECT {keys}, count(*)::BIGINT AS records, {asb} FROM {{records}} "
                     f"{cond} GROUP BY {keys} ORDER BY {keys}"
                 )
-                return self.query(sql, files).df()
+                return self.query(sql, files, man).df()
             located = ", ".join([keys, *(c for c in (S.X, S.Y) if c not in by)])
             sql = (
                 f"SELECT {located}, count(*)::BIGINT AS records, {asb} "
                 f"FROM {{records}} {cond} GROUP BY {located}"
             )
-            tbl = relation_arrow(self.query(sql, files))
+            tbl = relation_arrow(self.query(sql, files, man))
             if tbl.num_rows:
                 tbl = tbl.filter(pa.array(self._inside(tbl, exact)))
             agg = tbl.group_by(list(by), use_threads=False).aggregate(
@@ -284,6 +369,7 @@ class StoreQueries(StoreFiles):
             return self.query(
                 f"SELECT DISTINCT {keys} FROM {{records}} ORDER BY {keys}",
                 files,
+                man,
             ).df()
 
         return self._consistent(q)

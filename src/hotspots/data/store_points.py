@@ -1,0 +1,292 @@
+"""The store's points table: each snap point's seven columns once for the whole store.
+
+police.uk snaps every record to one of a fixed set of map points, and a point comes back
+about once a month, so a month file that held ``lon``, ``lat``, ``x``, ``y``, ``location``,
+``lsoa_code`` and ``lsoa_name`` for every row held nearly every value again in each
+month's dictionaries (~21 bytes a row at 2M rows). The store keeps them once instead::
+
+    points/part-<uuid>.parquet   point_id (int32), lon, lat, x, y, location, lsoa_code, lsoa_name
+
+and a month file holds the small integer ``point_id`` in their place. A point is the exact
+combination of the seven values (floats compared by their bits, nulls equal to nulls), so
+every record reads back bit for bit. The table is append-only: an import adds one part
+holding only the points no earlier part has, numbered on from the last id; nothing there
+is ever rewritten or renumbered, so every month file (and every kept version of one)
+keeps meaning what it meant. The manifest lists the parts in id order
+(``"points": [{"file": …, "first": 0, "rows": n}, …]``), and row ``i`` of their
+concatenation is point ``i``, so joining a month to its points is one ``take``.
+
+References: Apache Parquet, "Encodings" (dictionary and RLE/bit-packing of the id
+column); DuckDB, "IS [NOT] DISTINCT FROM" (null-safe equality in the join that finds
+known points).
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from hotspots.data import schema as S
+from hotspots.data.store_layout import STORE_SCHEMA, relation_arrow
+from hotspots.errors import StoreDamagedError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = [
+    "MONTH_SCHEMA",
+    "POINTS_SCHEMA",
+    "POINT_COLUMNS",
+    "POINT_ID",
+    "PointsWriter",
+    "attach_points",
+    "read_points",
+]
+
+POINT_ID = "point_id"
+POINT_COLUMNS = (S.LON, S.LAT, S.X, S.Y, S.LOCATION, S.LSOA_CODE, S.LSOA_NAME)
+_FLOATS = (S.LON, S.LAT, S.X, S.Y)
+POINTS_SCHEMA = pa.schema(
+    [(POINT_ID, pa.int32()), *(STORE_SCHEMA.field(c) for c in POINT_COLUMNS)],
+)
+# A month file: the stored columns with point_id where the seven point columns were.
+_AT = STORE_SCHEMA.get_field_index(S.LON)
+MONTH_SCHEMA = pa.schema(
+    [
+        *(
+            f
+            for f in STORE_SCHEMA
+            if f.name not in POINT_COLUMNS and STORE_SCHEMA.get_field_index(f.name) < _AT
+        ),
+        pa.field(POINT_ID, pa.int32()),
+        *(
+            f
+            for f in STORE_SCHEMA
+            if f.name not in POINT_COLUMNS and STORE_SCHEMA.get_field_index(f.name) > _AT
+        ),
+    ],
+)
+
+_CACHE: dict[tuple[str, tuple[str, ...]], pa.Table] = {}
+_CACHE_LOCK = threading.Lock()
+_CACHE_MAX = 4
+
+
+def _flat(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    if isinstance(arr, pa.ChunkedArray):
+        return arr.combine_chunks() if arr.num_chunks else pa.array([], arr.type)
+    return arr
+
+
+def _load(root: Path, parts: list[dict]) -> pa.Table:
+    """Return the parts' points (point_id dropped), row ``i`` being point ``i``; checked."""
+    tables = []
+    for part in parts:
+        t = pq.read_table(root / part["file"]).cast(POINTS_SCHEMA)
+        ids = t.column(POINT_ID).to_numpy()
+        want = np.arange(part["first"], part["first"] + part["rows"], dtype=np.int64)
+        if len(ids) != len(want) or not np.array_equal(ids, want):
+            msg = (
+                f"the store {root} is damaged: its points file {part['file']} does not hold "
+                f"points {part['first']}-{part['first'] + part['rows'] - 1} in order"
+            )
+            raise StoreDamagedError(msg)
+        tables.append(t.drop_columns([POINT_ID]))
+    if not tables:
+        return STORE_SCHEMA.empty_table().select(list(POINT_COLUMNS))
+    return pa.concat_tables(tables).combine_chunks()
+
+
+def read_points(root: Path, man: dict) -> pa.Table:
+    """Return the store's points table (the seven point columns; row ``i`` is point ``i``).
+
+    Kept in memory for the few stores last read (a part file is never rewritten: its
+    name says what it holds), so a reader pays the read once.
+    """
+    parts = man.get("points", [])
+    key = (str(root), tuple(p["file"] for p in parts))
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+    if hit is not None:
+        return hit
+    t = _load(root, parts)
+    with _CACHE_LOCK:
+        while len(_CACHE) >= _CACHE_MAX:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = t
+    return t
+
+
+def attach_points(t: pa.Table, points: pa.Table) -> pa.Table:
+    """A month-layout table (``point_id``) -> the stored columns (:data:`STORE_SCHEMA` order).
+
+    The join is a ``take``: point ``i`` is row ``i`` of ``points``. Columns ``t`` lacks are
+    left out (a projection of a month file reads back as the same projection).
+    """
+    if POINT_ID not in t.column_names:
+        return t
+    ids = _flat(t.column(POINT_ID))
+    if len(ids) and (ids.null_count or pc.max(ids).as_py() >= points.num_rows):
+        msg = (
+            f"a month file names points the store's points table lacks (it holds "
+            f"{points.num_rows:,}); run `hotspots check`"
+        )
+        raise StoreDamagedError(msg)
+    got = points.take(ids)
+    cols, names = [], []
+    for f in STORE_SCHEMA:
+        if f.name in POINT_COLUMNS:
+            cols.append(got.column(f.name))
+        elif f.name in t.column_names:
+            cols.append(t.column(f.name))
+        else:
+            continue
+        names.append(f.name)
+    extra = [c for c in t.column_names if c not in names and c != POINT_ID]
+    return pa.table(cols + [t.column(c) for c in extra], names=names + extra)
+
+
+def _keys(t: pa.Table) -> pa.Table:
+    """The seven point columns with the floats as their int64 bits (exact, null-safe keys)."""
+    cols = []
+    for c in POINT_COLUMNS:
+        a = _flat(t.column(c))
+        if c in _FLOATS:
+            a = a.cast(pa.float64())
+            bits = a.to_numpy(zero_copy_only=False).astype(np.float64, copy=False).view(np.int64)
+            mask = a.is_null().to_numpy(zero_copy_only=False) if a.null_count else None
+            a = pa.array(bits, pa.int64(), mask=mask)
+        else:
+            a = a.cast(pa.string())
+        cols.append(a)
+    return pa.table(cols, names=list(POINT_COLUMNS))
+
+
+def _values(keys: pa.Table) -> pa.Table:
+    """Key columns (floats as bits) back to the point columns."""
+    cols = []
+    for c in POINT_COLUMNS:
+        a = _flat(keys.column(c))
+        if c in _FLOATS:
+            vals = a.fill_null(0).to_numpy().view(np.float64)
+            mask = a.is_null().to_numpy(zero_copy_only=False) if a.null_count else None
+            a = pa.array(vals, pa.float64(), mask=mask)
+        cols.append(a)
+    return pa.table(cols, names=list(POINT_COLUMNS))
+
+
+class PointsWriter:
+    """The points one write session adds to a store (the caller holds the writer lock).
+
+    :meth:`split` turns a month's stored table into the month-file layout, numbering
+    points not seen before from the last id on; :meth:`commit` stages them as one new
+    part and returns the manifest listing it. Parts already listed are never touched.
+    """
+
+    def __init__(self, root: Path, man: dict) -> None:
+        import duckdb
+
+        self.root = root
+        self.parts = [dict(p) for p in man.get("points", [])]
+        self.known = _keys(read_points(root, man))
+        self.known = self.known.append_column(
+            POINT_ID,
+            pa.array(np.arange(self.known.num_rows, dtype=np.int32)),
+        )
+        self.first_new = self.known.num_rows
+        self._values: pa.Table | None = None
+        self.con = duckdb.connect(config={"threads": 2})
+
+    def points(self) -> pa.Table:
+        """The store's points and those this session added (row ``i`` is point ``i``)."""
+        if self._values is None or self._values.num_rows != self.known.num_rows:
+            self._values = _values(self.known)
+        return self._values
+
+    def split(self, t: pa.Table) -> pa.Table:
+        """A stored table (:data:`STORE_SCHEMA`) -> the month-file table (:data:`MONTH_SCHEMA`)."""
+        keys = _keys(t)
+        n = keys.num_rows
+        if n:
+            self._add_new(keys)
+            ids = self._ids(keys)
+        else:
+            ids = pa.array([], pa.int32())
+        cols = [ids if f.name == POINT_ID else t.column(f.name) for f in MONTH_SCHEMA]
+        return pa.table(cols, schema=MONTH_SCHEMA)
+
+    def _on(self) -> str:
+        return " AND ".join(f'b."{c}" IS NOT DISTINCT FROM k."{c}"' for c in POINT_COLUMNS)
+
+    def _add_new(self, keys: pa.Table) -> None:
+        cols = ", ".join(f'"{c}"' for c in POINT_COLUMNS)
+        self.con.register("b_all", keys)
+        self.con.register("k", self.known)
+        new = self.con.sql(
+            f"WITH b AS (SELECT DISTINCT {cols} FROM b_all) "
+            f"SELECT b.* FROM b LEFT JOIN k ON {self._on()} WHERE k.{POINT_ID} IS NULL "
+            f"ORDER BY {cols}",
+        )
+        new = relation_arrow(new)
+        self.con.unregister("b_all")
+        self.con.unregister("k")
+        if new.num_rows:
+            start = self.known.num_rows
+            new = new.cast(self.known.schema.remove(self.known.schema.get_field_index(POINT_ID)))
+            new = new.append_column(
+                POINT_ID,
+                pa.array(np.arange(start, start + new.num_rows, dtype=np.int32)),
+            )
+            self.known = pa.concat_tables([self.known, new]).combine_chunks()
+
+    def _ids(self, keys: pa.Table) -> pa.Array:
+        n = keys.num_rows
+        b = keys.append_column("i", pa.array(np.arange(n, dtype=np.int64)))
+        self.con.register("b", b)
+        self.con.register("k", self.known)
+        got = relation_arrow(
+            self.con.sql(f"SELECT b.i, k.{POINT_ID} FROM b JOIN k ON {self._on()}"),
+        )
+        self.con.unregister("b")
+        self.con.unregister("k")
+        if got.num_rows != n:
+            msg = f"internal error: {got.num_rows:,} point ids found for {n:,} rows"
+            raise RuntimeError(msg)
+        out = np.empty(n, dtype=np.int32)
+        out[got.column("i").to_numpy()] = got.column(POINT_ID).to_numpy()
+        return pa.array(out)
+
+    def commit(self, man: dict, written: list[Path]) -> dict:
+        """Stage the points this session added as one new part; ``man`` listing it."""
+        added = self.known.num_rows - self.first_new
+        parts = list(self.parts)
+        if added:
+            new = self.known.slice(self.first_new)
+            table = _values(new).add_column(0, POINT_ID, new.column(POINT_ID))
+            rel = f"points/part-{uuid.uuid4().hex}.parquet"
+            out = self.root / rel
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp = out.with_suffix(".tmp")
+            written += [tmp, out]
+            pq.write_table(
+                table.cast(POINTS_SCHEMA),
+                tmp,
+                compression="zstd",
+                use_dictionary=[S.LOCATION, S.LSOA_CODE, S.LSOA_NAME],
+                column_encoding={POINT_ID: "DELTA_BINARY_PACKED"},
+                write_statistics=True,
+            )
+            tmp.replace(out)
+            parts.append({"file": rel, "first": self.first_new, "rows": added})
+            # the next split in this session numbers on from here
+            self.parts, self.first_new = parts, self.known.num_rows
+        return {**man, "points": parts} if parts or "points" in man else man
+
+    def close(self) -> None:
+        self.con.close()
