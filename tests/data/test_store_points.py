@@ -72,7 +72,20 @@ def _stored(rows: list[tuple]) -> pa.Table:
     return pa.table(cols, schema=STORE_SCHEMA)
 
 
-def test_a_point_is_its_exact_seven_values_nulls_and_signed_zeros_included(tmp_path):
+@pytest.mark.parametrize("collide", [False, True], ids=["by-hash", "every-text-one-hash"])
+def test_a_point_is_its_exact_seven_values_nulls_and_signed_zeros_included(
+    tmp_path,
+    monkeypatch,
+    collide,
+):
+    if collide:  # hashes collide: the writer must notice and take the exact join
+        import hotspots.data.store_points as store_points
+
+        monkeypatch.setattr(
+            store_points,
+            "_text_words",
+            lambda values: np.zeros(len(values), np.uint64),
+        )
     base = (-1.9, 50.7, 408000.0, 91000.0, "On or near High Street", "E01", "BCP 001A")
     rows = [
         base,

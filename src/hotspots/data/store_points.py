@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from hotspots.data import schema as S
-from hotspots.data.store_layout import STORE_SCHEMA, relation_arrow
+from hotspots.data.store_layout import POINT_ID, STORE_SCHEMA, relation_arrow
 from hotspots.errors import StoreDamagedError
 
 if TYPE_CHECKING:
@@ -49,7 +49,6 @@ __all__ = [
     "read_points",
 ]
 
-POINT_ID = "point_id"
 POINT_COLUMNS = (S.LON, S.LAT, S.X, S.Y, S.LOCATION, S.LSOA_CODE, S.LSOA_NAME)
 _FLOATS = (S.LON, S.LAT, S.X, S.Y)
 POINTS_SCHEMA = pa.schema(
@@ -168,6 +167,56 @@ def _keys(t: pa.Table) -> pa.Table:
     return pa.table(cols, names=list(POINT_COLUMNS))
 
 
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing's odd constant
+
+
+def _text_words(values: list) -> np.ndarray:
+    """A 64-bit word per distinct text (Python's string hash: stable within a process)."""
+    return np.array([hash(v) for v in values], dtype=np.int64).view(np.uint64)
+
+
+def _columns(keys: pa.Table) -> tuple[np.ndarray, list[np.ndarray]]:
+    """(a 64-bit hash of each row's point, the exact key columns as numpy arrays).
+
+    The hash mixes the floats' bits, a word per distinct text and every null flag, so it
+    is the same for the same point in any table of this process. The exact columns
+    (float bits, the table's own dictionary codes, null flags) check a grouping made by
+    hash within one table.
+    """
+    n = keys.num_rows
+    h = np.zeros(n, dtype=np.uint64)
+    exact: list[np.ndarray] = []
+    with np.errstate(over="ignore"):
+        for c in POINT_COLUMNS:
+            a = _flat(keys.column(c))
+            null = a.is_null().to_numpy(zero_copy_only=False)
+            if c in _FLOATS:
+                word = a.fill_null(0).to_numpy().view(np.uint64)
+                exact.append(word)
+            else:
+                enc = pc.dictionary_encode(a)
+                idx = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+                exact.append(idx)
+                words = _text_words(enc.dictionary.to_pylist())
+                word = words[np.maximum(idx, 0)] if len(words) else np.zeros(n, np.uint64)
+            exact.append(null)
+            for v in (word, null.astype(np.uint64)):
+                h = (h ^ v) * _MIX
+                h ^= h >> np.uint64(29)
+    return h, exact
+
+
+def _same_points(a: pa.Table, b: pa.Table) -> bool:
+    """Whether rows of key tables ``a`` and ``b`` hold the same points, row for row (exact)."""
+    for c in POINT_COLUMNS:
+        x, y = _flat(a.column(c)), _flat(b.column(c))
+        both_null = pc.and_(x.is_null(), y.is_null())
+        same = pc.or_(pc.fill_null(pc.equal(x, y), False), both_null)
+        if not pc.all(same).as_py():
+            return False
+    return True
+
+
 def _values(keys: pa.Table) -> pa.Table:
     """Key columns (floats as bits) back to the point columns."""
     cols = []
@@ -202,6 +251,13 @@ class PointsWriter:
         self.first_new = self.known.num_rows
         self._values: pa.Table | None = None
         self.con = duckdb.connect(config={"threads": 2})
+        # the known points' hashes, sorted, with their ids: a batch's points are looked up
+        # here (then checked exactly); a hash two known points share sends every lookup
+        # through the exact DuckDB join instead
+        h, _ = _columns(self.known)
+        order = np.argsort(h, kind="stable")
+        self.hash_sorted, self.id_sorted = h[order], order.astype(np.int32)
+        self.by_hash = len(np.unique(self.hash_sorted)) == len(h)
 
     def points(self) -> pa.Table:
         """The store's points and those this session added (row ``i`` is point ``i``)."""
@@ -212,14 +268,60 @@ class PointsWriter:
     def split(self, t: pa.Table) -> pa.Table:
         """A stored table (:data:`STORE_SCHEMA`) -> the month-file table (:data:`MONTH_SCHEMA`)."""
         keys = _keys(t)
-        n = keys.num_rows
-        if n:
+        ids = self._ids_by_hash(keys) if keys.num_rows and self.by_hash else None
+        if ids is None and keys.num_rows:
+            self.by_hash = False  # a collision: exact joins from now on
             self._add_new(keys)
             ids = self._ids(keys)
-        else:
+        if ids is None:
             ids = pa.array([], pa.int32())
         cols = [ids if f.name == POINT_ID else t.column(f.name) for f in MONTH_SCHEMA]
         return pa.table(cols, schema=MONTH_SCHEMA)
+
+    def _ids_by_hash(self, keys: pa.Table) -> pa.Array | None:
+        """Each row's point id, new points numbered in order of first appearance.
+
+        Grouped and looked up by hash, every match checked exactly; None on a collision.
+        """
+        h, exact = _columns(keys)
+        _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        if not all(np.array_equal(v, v[first][inverse]) for v in exact):
+            return None
+        hr = h[first]
+        pos = np.minimum(np.searchsorted(self.hash_sorted, hr), max(len(self.hash_sorted) - 1, 0))
+        if len(self.hash_sorted):
+            found = self.hash_sorted[pos] == hr
+            cand = self.id_sorted[pos]
+        else:
+            found = np.zeros(len(hr), dtype=bool)
+            cand = np.zeros(len(hr), dtype=np.int32)
+        rep_ids = np.empty(len(hr), dtype=np.int32)
+        at = np.flatnonzero(found)
+        if len(at):
+            got = keys.take(pa.array(first[at]))
+            if not _same_points(got, self.known.take(pa.array(cand[at]))):
+                return None
+            rep_ids[at] = cand[at]
+        new = np.flatnonzero(~found)
+        if len(new):
+            new = new[np.argsort(first[new], kind="stable")]  # first appearance
+            start = self.known.num_rows
+            rep_ids[new] = np.arange(start, start + len(new), dtype=np.int32)
+            added = keys.take(pa.array(first[new])).append_column(
+                POINT_ID,
+                pa.array(rep_ids[new]),
+            )
+            self.known = pa.concat_tables([self.known, added]).combine_chunks()
+            order = np.argsort(hr[new], kind="stable")
+            ins = np.searchsorted(self.hash_sorted, hr[new][order])
+            self.hash_sorted = np.insert(self.hash_sorted, ins, hr[new][order])
+            self.id_sorted = np.insert(self.id_sorted, ins, rep_ids[new][order])
+            if len(np.unique(hr[new])) != len(new) or np.any(
+                self.hash_sorted[1:] == self.hash_sorted[:-1],
+            ):
+                self.by_hash = False  # two points share a hash: exact joins from now on
+        return pa.array(rep_ids[inverse])
 
     def _on(self) -> str:
         return " AND ".join(f'b."{c}" IS NOT DISTINCT FROM k."{c}"' for c in POINT_COLUMNS)

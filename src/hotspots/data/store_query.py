@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from hotspots.data import schema as S
@@ -197,33 +198,32 @@ class StoreQueries(StoreFiles):
     def _select(self, files: list[Path], man: dict, on_month: str, on_points: str) -> pa.Table:
         """Rows of month ``files`` meeting both conditions, as stored columns, in file order.
 
-        In the point layout the month files are scanned alone (so their row order is kept
-        and their row groups skipped by their own statistics), the point condition as a
-        semi-join on ``point_id`` against the points table, and the point columns are then
-        attached in Arrow (a ``take``).
+        In the point layout the point condition picks point ids from the points table, the
+        month files are scanned alone for the rest and those ids' range (a plain scan keeps
+        the files' row order; row groups outside the range are skipped), the ids are then
+        matched exactly, and the point columns attached in Arrow (a ``take``).
         """
         src = records_sql(files, [], with_points=False)
         if not _names_points(str(files[0])):
             where = " AND ".join(w for w in (on_month, on_points) if w)
             return relation_arrow(store_cursor(self.path).sql(f"SELECT * FROM {src} WHERE {where}"))
+        cur = store_cursor(self.path)
         cond = [on_month] if on_month else []
-        order = ""
+        ids = None
         if on_points:
+            # the points meeting the condition (a small table), then the month rows naming
+            # them: a plain scan keeps the files' order, the id range skips row groups
             pts = sql_list(str(self.path / rel) for rel in points_files(man))
-            cond.append(
-                f"{POINT_ID} IN (SELECT {POINT_ID} FROM read_parquet({pts}) WHERE {on_points})",
-            )
-            # a semi-join does not keep the scan's order: put it back (the month files'
-            # paths sort as their months do, one file a month)
-            src = src[:-1] + ", filename = true, file_row_number = true)"
-            order = " ORDER BY filename, file_row_number"
-        tbl = relation_arrow(
-            store_cursor(self.path).sql(
-                f"SELECT * FROM {src} WHERE {' AND '.join(cond)}{order}",
-            ),
-        )
-        if order:
-            tbl = tbl.drop_columns(["filename", "file_row_number"])
+            ids = relation_arrow(
+                cur.sql(f"SELECT {POINT_ID} FROM read_parquet({pts}) WHERE {on_points}"),
+            ).column(0)
+            if not len(ids):
+                return relation_arrow(cur.sql(f"SELECT * FROM {src} LIMIT 0"))
+            lo, hi = pc.min_max(ids).values()
+            cond.append(f"{POINT_ID} BETWEEN {int(lo.as_py())} AND {int(hi.as_py())}")
+        tbl = relation_arrow(cur.sql(f"SELECT * FROM {src} WHERE {' AND '.join(cond)}"))
+        if ids is not None:
+            tbl = tbl.filter(pc.is_in(tbl.column(POINT_ID), value_set=ids.combine_chunks()))
         return attach_points(tbl, read_points(self.path, man))
 
     @staticmethod
