@@ -269,6 +269,15 @@ def _now() -> str:
 class StoreImport(StoreFiles):
     """The write side of a store (see :class:`hotspots.data.store.Store`)."""
 
+    # the points a write session (ingest, write, restore; writer lock held) adds
+    _points: PointsWriter | None = None
+
+    def _session_points(self) -> PointsWriter:
+        if self._points is None:
+            msg = "month files are written only within a write session (the writer lock held)"
+            raise RuntimeError(msg)
+        return self._points
+
     def ingest(
         self,
         paths,
@@ -387,7 +396,7 @@ class StoreImport(StoreFiles):
                     replace_smaller=replace_smaller or replace_asked,
                     how="import (replacing the store)" if replace_asked else "import",
                 )
-                man = self._points.commit(man, written)
+                man = self._session_points().commit(man, written)
                 new_man = self._commit(man, total, written)
             except BaseException:
                 for f in written:
@@ -439,7 +448,7 @@ class StoreImport(StoreFiles):
                     now=_now(),
                     replace_smaller=replace_smaller or replace,
                 )
-                man = self._points.commit(man, written)
+                man = self._session_points().commit(man, written)
                 new_man = self._commit(man, result, written)
             except BaseException:
                 for f in written:
@@ -546,7 +555,7 @@ class StoreImport(StoreFiles):
         old_by_month: dict[str, pa.Table] = {}
         for month in sorted(touched):
             if month in months:
-                old = _stored_table(self.path / months[month], self._points)
+                old = _stored_table(self.path / months[month], self._session_points())
                 keep_rows = pc.invert(pc.is_in(old.column(S.SOURCE_FILE), value_set=drop_files))
                 old_by_month[month] = old.filter(keep_rows)
         # the new rows in the stored layout (Crime IDs packed once, for the duplicate
@@ -716,7 +725,7 @@ class StoreImport(StoreFiles):
                     up = self._upgrade_layout({**new_man, "months": {month: rel}}, written)
                     new_man["months"][month] = up["months"][month]
                     new_man["versions"][month][-1]["file"] = up["months"][month]
-                    new_man = self._points.commit(new_man, written)
+                    new_man = self._session_points().commit(new_man, written)
                     self._swap_manifest(new_man)
                 except BaseException:
                     for f in written:
@@ -832,9 +841,8 @@ class StoreImport(StoreFiles):
         return hit
 
     def _end_points(self) -> None:
-        points = getattr(self, "_points", None)
-        if points is not None:
-            points.close()
+        if self._points is not None:
+            self._points.close()
             self._points = None
 
     def _stage(self, month: str, table: pa.Table, written: list[Path]) -> str:
@@ -848,7 +856,7 @@ class StoreImport(StoreFiles):
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(".tmp")
         written += [tmp, out]
-        write_parquet(self._points.split(table), tmp)
+        write_parquet(self._session_points().split(table), tmp)
         os.replace(tmp, out)
         return rel
 
