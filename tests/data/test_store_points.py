@@ -266,3 +266,25 @@ def test_the_readme_view_gives_plain_duckdb_the_records(tmp_path, geodata_dir):
         a, b = got[c].astype(object), want[c].astype(object)
         assert (a.isna() == b.isna()).all(), c
         assert (a[a.notna()] == b[b.notna()]).all(), c
+
+
+def test_the_readme_pyarrow_join_gives_every_record(tmp_path, geodata_dir):
+    import pyarrow.dataset as ds
+
+    st = Store(tmp_path / "s")
+    st.ingest(geodata_dir / "police_uk")
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    start = readme.index('dset = ds.dataset("<store>/records"')
+    code = readme[start : readme.index("```", start)].replace("<store>", str(st.path))
+    scope: dict = {"ds": ds}
+    exec(code, scope)  # the README's lines as written
+    got = scope["records"].to_pandas()
+    want = st.records()
+    assert len(got) == len(want)
+    key = [S.MONTH, S.SOURCE_FILE, S.SOURCE_ROW]
+    got = got.sort_values(key).reset_index(drop=True)
+    want = want.sort_values(key).reset_index(drop=True)
+    for c in (S.X, S.Y, S.LON, S.LAT):
+        assert (got[c].to_numpy() == want[c].to_numpy()).all(), c
+    for c in (S.LOCATION, S.LSOA_NAME, S.LSOA_CODE):
+        assert got[c].astype(object).tolist() == want[c].astype(object).tolist(), c

@@ -141,7 +141,7 @@ class StoreQueries(StoreFiles):
         months : (first, last) ``YYYY-MM``; only those months' files are opened.
         categories : anything :func:`hotspots.data.schema.resolve_categories` accepts.
         bbox : (xmin, ymin, xmax, ymax) in EPSG:27700 metres, edges included; row groups
-            whose x/y statistics lie outside are skipped.
+            outside the id range of the points inside it are skipped.
         area : an :class:`~hotspots.data.areas.Area` or anything
             :func:`~hotspots.data.areas.resolve_area` takes; records inside it, exactly as
             :func:`~hotspots.data.areas.records_in_area` decides. BCP is the stored
