@@ -163,6 +163,9 @@ def test_points_are_stored_once_appended_and_never_renumbered(tmp_path, geodata_
         check_dtype=False,
     )
     assert not st.check()
+    # a box holding no point: no rows, every column
+    none = st.records(bbox=(0.0, 0.0, 1.0, 1.0))
+    assert len(none) == 0 and list(none.columns) == list(got.columns)
 
 
 def test_the_id_column_costs_a_fraction_of_the_seven_columns_it_replaces(tmp_path, geodata_dir):

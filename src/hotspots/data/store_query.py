@@ -14,6 +14,7 @@ import re
 import threading
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -34,8 +35,6 @@ from hotspots.errors import InputError
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    import numpy as np
 
     from hotspots.data.areas import Area
 
@@ -188,18 +187,27 @@ class StoreQueries(StoreFiles):
             files = self.month_files(months, man)
             if not files:
                 return S.empty_records()
-            tbl = self._select(files, man, on_month, on_points)
+            boxes = [b for b in (bbox, self._area_box(area, bcp_only)) if b is not None]
+            tbl = self._select(files, man, on_month, on_points, boxes)
             if exact is not None and tbl.num_rows:
                 tbl = tbl.filter(pa.array(self._inside(tbl, exact)))
             return to_frame(tbl)
 
         return self._consistent(query)
 
-    def _select(self, files: list[Path], man: dict, on_month: str, on_points: str) -> pa.Table:
+    def _select(
+        self,
+        files: list[Path],
+        man: dict,
+        on_month: str,
+        on_points: str,
+        boxes: list[tuple[float, float, float, float]],
+    ) -> pa.Table:
         """Rows of month ``files`` meeting both conditions, as stored columns, in file order.
 
-        In the point layout the point condition picks point ids from the points table, the
-        month files are scanned alone for the rest and those ids' range (a plain scan keeps
+        In the point layout the ``boxes`` (the point condition's boxes) pick point ids from
+        the points table in memory, the month files are scanned alone for the rest and those
+        ids' range (a plain scan keeps
         the files' row order; row groups outside the range are skipped), the ids are then
         matched exactly, and the point columns attached in Arrow (a ``take``).
         """
@@ -209,22 +217,40 @@ class StoreQueries(StoreFiles):
             return relation_arrow(store_cursor(self.path).sql(f"SELECT * FROM {src} WHERE {where}"))
         cur = store_cursor(self.path)
         cond = [on_month] if on_month else []
+        points = read_points(self.path, man)  # kept in memory: read once a process
         ids = None
         if on_points:
-            # the points meeting the condition (a small table), then the month rows naming
-            # them: a plain scan keeps the files' order, the id range skips row groups
-            pts = sql_list(str(self.path / rel) for rel in points_files(man))
-            ids = relation_arrow(
-                cur.sql(f"SELECT {POINT_ID} FROM read_parquet({pts}) WHERE {on_points}"),
-            ).column(0)
+            # the points inside every box (the same test as SQL's BETWEEN, on the points
+            # table in memory), then the month rows naming them: a plain scan keeps the
+            # files' order, the ids' range skips row groups
+            x = points.column(S.X).to_numpy(zero_copy_only=False)
+            y = points.column(S.Y).to_numpy(zero_copy_only=False)
+            inside = np.ones(len(x), dtype=bool)
+            for x0, y0, x1, y1 in boxes:
+                inside &= (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+            ids = pa.array(np.flatnonzero(inside).astype(np.int32))
             if not len(ids):
-                return relation_arrow(cur.sql(f"SELECT * FROM {src} LIMIT 0"))
-            lo, hi = pc.min_max(ids).values()
-            cond.append(f"{POINT_ID} BETWEEN {int(lo.as_py())} AND {int(hi.as_py())}")
+                return attach_points(
+                    relation_arrow(cur.sql(f"SELECT * FROM {src} LIMIT 0")), points
+                )
+            cond.append(f"{POINT_ID} BETWEEN {int(ids[0].as_py())} AND {int(ids[-1].as_py())}")
         tbl = relation_arrow(cur.sql(f"SELECT * FROM {src} WHERE {' AND '.join(cond)}"))
         if ids is not None:
-            tbl = tbl.filter(pc.is_in(tbl.column(POINT_ID), value_set=ids.combine_chunks()))
-        return attach_points(tbl, read_points(self.path, man))
+            tbl = tbl.filter(pc.is_in(tbl.column(POINT_ID), value_set=ids))
+        return attach_points(tbl, points)
+
+    @staticmethod
+    def _area_box(area, bcp_only: bool = False) -> tuple[float, float, float, float] | None:
+        """The bounding box :meth:`_area_filter` tests in SQL for ``area`` (None: no box)."""
+        if area is None:
+            return None
+        from hotspots.data.areas import Area, resolve_area
+
+        a = area if isinstance(area, Area) else resolve_area(area)
+        if a.kind == "bcp" or (bcp_only and a.kind == "ward" and a.spec.startswith("ward:")):
+            return None
+        x0, y0, x1, y1 = (float(v) for v in a.geometry.bounds)
+        return (x0, y0, x1, y1)
 
     @staticmethod
     def _area_filter(area, bcp_only: bool = False) -> tuple[Area | None, str]:
