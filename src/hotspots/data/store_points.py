@@ -9,7 +9,9 @@ month's dictionaries (~21 bytes a row at 2M rows). The store keeps them once ins
 
 and a month file holds the small integer ``point_id`` in their place. A point is the exact
 combination of the seven values (floats compared by their bits, nulls equal to nulls), so
-every record reads back bit for bit. The table is append-only: an import adds one part
+every record reads back bit for bit. A batch's points are grouped by a 64-bit hash in numpy
+and looked up among the known ones by it, every match then checked value for value; on any
+collision the exact join in DuckDB (``IS NOT DISTINCT FROM``) takes over. The table is append-only: an import adds one part
 holding only the points no earlier part has, numbered on from the last id; nothing there
 is ever rewritten or renumbered, so every month file (and every kept version of one)
 keeps meaning what it meant. The manifest lists the parts in id order
@@ -38,6 +40,8 @@ from hotspots.errors import StoreDamagedError
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    import duckdb
 
 __all__ = [
     "MONTH_SCHEMA",
@@ -116,6 +120,8 @@ def read_points(root: Path, man: dict) -> pa.Table:
         return hit
     t = _load(root, parts)
     with _CACHE_LOCK:
+        for old in [k for k in _CACHE if k[0] == key[0]]:
+            del _CACHE[old]  # the same store before its last import: superseded
         while len(_CACHE) >= _CACHE_MAX:
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = t
@@ -239,8 +245,6 @@ class PointsWriter:
     """
 
     def __init__(self, root: Path, man: dict) -> None:
-        import duckdb
-
         self.root = root
         self.parts = [dict(p) for p in man.get("points", [])]
         self.known = _keys(read_points(root, man))
@@ -250,7 +254,7 @@ class PointsWriter:
         )
         self.first_new = self.known.num_rows
         self._values: pa.Table | None = None
-        self.con = duckdb.connect(config={"threads": 2})
+        self._con: duckdb.DuckDBPyConnection | None = None
         # the known points' hashes, sorted, with their ids: a batch's points are looked up
         # here (then checked exactly); a hash two known points share sends every lookup
         # through the exact DuckDB join instead
@@ -330,6 +334,15 @@ class PointsWriter:
                 self.by_hash = False  # two points share a hash: exact joins from now on
         return pa.array(rep_ids[inverse])
 
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """DuckDB, connected on first use (only the exact join after a collision needs it)."""
+        if self._con is None:
+            import duckdb
+
+            self._con = duckdb.connect(config={"threads": 2})
+        return self._con
+
     def _on(self) -> str:
         return " AND ".join(f'b."{c}" IS NOT DISTINCT FROM k."{c}"' for c in POINT_COLUMNS)
 
@@ -399,4 +412,6 @@ class PointsWriter:
         return {**man, "points": parts} if parts or "points" in man else man
 
     def close(self) -> None:
-        self.con.close()
+        if self._con is not None:
+            self._con.close()
+            self._con = None
