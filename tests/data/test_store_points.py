@@ -126,6 +126,31 @@ def test_a_point_is_its_exact_seven_values_nulls_and_signed_zeros_included(
         w.close()
 
 
+def test_a_point_with_null_text_is_found_again_by_a_later_import(tmp_path):
+    """A null's hash must not depend on the other texts of its batch (it did: a later batch
+    with other names stored the same point again, and the exact join then found two ids).
+    """
+    a = (-1.9, 50.7, 408000.0, 91000.0, "On or near Poole Road", None, None)
+    c = (-1.8, 50.6, 409000.0, 90000.0, "On or near C Road", "E01C", "BCP C")
+    d = (-1.7, 50.5, 410000.0, 89000.0, "On or near D Road", "E01D", "BCP D")
+    root = tmp_path / "s"
+    w = PointsWriter(root, {})
+    try:
+        first = w.split(_stored([c, a])).column(POINT_ID).to_pylist()
+        man = w.commit({}, [])
+    finally:
+        w.close()
+    w = PointsWriter(root, man)
+    try:
+        assert w.by_hash
+        again = w.split(_stored([d, a, c])).column(POINT_ID).to_pylist()
+        man = w.commit(man, [])
+    finally:
+        w.close()
+    assert again[1:] == [first[1], first[0]] and again[0] == 2
+    assert read_points(root, man).num_rows == 3
+
+
 # --- outputs: the layout on disk, append-only points --------------------------------------------
 
 

@@ -204,7 +204,9 @@ def _columns(keys: pa.Table) -> tuple[np.ndarray, list[np.ndarray]]:
                 idx = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
                 exact.append(idx)
                 words = _text_words(enc.dictionary.to_pylist())
-                word = words[np.maximum(idx, 0)] if len(words) else np.zeros(n, np.uint64)
+                word = np.zeros(n, np.uint64)  # null: 0 (its flag is mixed in below)
+                if len(words):
+                    word[idx >= 0] = words[idx[idx >= 0]]
             exact.append(null)
             for v in (word, null.astype(np.uint64)):
                 h = (h ^ v) * _MIX
@@ -373,7 +375,11 @@ class PointsWriter:
         self.con.register("b", b)
         self.con.register("k", self.known)
         got = relation_arrow(
-            self.con.sql(f"SELECT b.i, k.{POINT_ID} FROM b JOIN k ON {self._on()}"),
+            # the lowest id, should a store hold one point twice (never renumbered away)
+            self.con.sql(
+                f"SELECT b.i, min(k.{POINT_ID}) AS {POINT_ID} FROM b JOIN k ON {self._on()} "
+                "GROUP BY b.i",
+            ),
         )
         self.con.unregister("b")
         self.con.unregister("k")
