@@ -231,7 +231,8 @@ class StoreQueries(StoreFiles):
             ids = pa.array(np.flatnonzero(inside).astype(np.int32))
             if not len(ids):
                 return attach_points(
-                    relation_arrow(cur.sql(f"SELECT * FROM {src} LIMIT 0")), points
+                    relation_arrow(cur.sql(f"SELECT * FROM {src} LIMIT 0")),
+                    points,
                 )
             cond.append(f"{POINT_ID} BETWEEN {int(ids[0].as_py())} AND {int(ids[-1].as_py())}")
         tbl = relation_arrow(cur.sql(f"SELECT * FROM {src} WHERE {' AND '.join(cond)}"))
