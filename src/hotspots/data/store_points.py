@@ -11,10 +11,10 @@ and a month file holds the small integer ``point_id`` in their place. A point is
 combination of the seven values (floats compared by their bits, nulls equal to nulls), so
 every record reads back bit for bit. A batch's points are grouped by a 64-bit hash in numpy
 and looked up among the known ones by it, every match then checked value for value; on any
-collision the exact join in DuckDB (``IS NOT DISTINCT FROM``) takes over. The table is append-only: an import adds one part
-holding only the points no earlier part has, numbered on from the last id; nothing there
-is ever rewritten or renumbered, so every month file (and every kept version of one)
-keeps meaning what it meant. The manifest lists the parts in id order
+collision the exact join in DuckDB (``IS NOT DISTINCT FROM``) takes over. The table is
+append-only: an import adds one part holding only the points no earlier part has, numbered
+on from the last id; nothing there is ever rewritten or renumbered, so every month file (and
+every kept version of one) keeps meaning what it meant. The manifest lists the parts in id order
 (``"points": [{"file": …, "first": 0, "rows": n}, …]``), and row ``i`` of their
 concatenation is point ``i``, so joining a month to its points is one ``take``.
 
@@ -129,7 +129,7 @@ def read_points(root: Path, man: dict) -> pa.Table:
 
 
 def attach_points(t: pa.Table, points: pa.Table) -> pa.Table:
-    """A month-layout table (``point_id``) -> the stored columns (:data:`STORE_SCHEMA` order).
+    """Turn a month-layout table (``point_id``) into the stored columns (:data:`STORE_SCHEMA`).
 
     The join is a ``take``: point ``i`` is row ``i`` of ``points``. Columns ``t`` lacks are
     left out (a projection of a month file reads back as the same projection).
@@ -158,7 +158,7 @@ def attach_points(t: pa.Table, points: pa.Table) -> pa.Table:
 
 
 def _keys(t: pa.Table) -> pa.Table:
-    """The seven point columns with the floats as their int64 bits (exact, null-safe keys)."""
+    """Return the seven point columns with the floats as their int64 bits (exact, null-safe)."""
     cols = []
     for c in POINT_COLUMNS:
         a = _flat(t.column(c))
@@ -177,12 +177,12 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing's odd constant
 
 
 def _text_words(values: list) -> np.ndarray:
-    """A 64-bit word per distinct text (Python's string hash: stable within a process)."""
+    """Return a 64-bit word per distinct text (Python's string hash: stable in a process)."""
     return np.array([hash(v) for v in values], dtype=np.int64).view(np.uint64)
 
 
 def _columns(keys: pa.Table) -> tuple[np.ndarray, list[np.ndarray]]:
-    """(a 64-bit hash of each row's point, the exact key columns as numpy arrays).
+    """Return a 64-bit hash of each row's point and the exact key columns as numpy arrays.
 
     The hash mixes the floats' bits, a word per distinct text and every null flag, so it
     is the same for the same point in any table of this process. The exact columns
@@ -215,7 +215,7 @@ def _columns(keys: pa.Table) -> tuple[np.ndarray, list[np.ndarray]]:
 
 
 def _same_points(a: pa.Table, b: pa.Table) -> bool:
-    """Whether rows of key tables ``a`` and ``b`` hold the same points, row for row (exact)."""
+    """Tell whether key tables ``a`` and ``b`` hold the same points, row for row (exact)."""
     for c in POINT_COLUMNS:
         x, y = _flat(a.column(c)), _flat(b.column(c))
         both_null = pc.and_(x.is_null(), y.is_null())
@@ -266,13 +266,13 @@ class PointsWriter:
         self.by_hash = len(np.unique(self.hash_sorted)) == len(h)
 
     def points(self) -> pa.Table:
-        """The store's points and those this session added (row ``i`` is point ``i``)."""
+        """Return the store's points and those this session added (row ``i`` is point ``i``)."""
         if self._values is None or self._values.num_rows != self.known.num_rows:
             self._values = _values(self.known)
         return self._values
 
     def split(self, t: pa.Table) -> pa.Table:
-        """A stored table (:data:`STORE_SCHEMA`) -> the month-file table (:data:`MONTH_SCHEMA`)."""
+        """Turn a stored table (:data:`STORE_SCHEMA`) into a month file's (:data:`MONTH_SCHEMA`)."""
         keys = _keys(t)
         ids = self._ids_by_hash(keys) if keys.num_rows and self.by_hash else None
         if ids is None and keys.num_rows:
@@ -418,6 +418,7 @@ class PointsWriter:
         return {**man, "points": parts} if parts or "points" in man else man
 
     def close(self) -> None:
+        """Close the DuckDB connection, if one was opened."""
         if self._con is not None:
             self._con.close()
             self._con = None

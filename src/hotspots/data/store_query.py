@@ -50,14 +50,15 @@ _NEEDS_POINTS = re.compile(r"(?<!\()\*|\b(?:" + "|".join(POINT_COLUMNS) + r")\b"
 
 @functools.lru_cache(maxsize=4096)
 def _names_points(path: str) -> bool:
-    """Whether a month file names its points by ``point_id`` (a file's name never changes
-    what it holds, so its footer is read once a process).
+    """Tell whether a month file names its points by ``point_id``.
+
+    A file's name never changes what it holds, so its footer is read once a process.
     """
     return POINT_ID in pq.read_schema(path).names
 
 
 def records_sql(files: list[Path], points: list[Path], *, with_points: bool = True) -> str:
-    """The SQL relation of the records in month ``files``, their points joined from ``points``.
+    """Return the SQL relation of the records in ``files``, their points joined from ``points``.
 
     Columns in :data:`~hotspots.data.store_layout.STORE_SCHEMA` order. Month files of the
     earlier layout (the point columns in each file; ``points`` empty) are read as they are;
@@ -187,7 +188,7 @@ class StoreQueries(StoreFiles):
             files = self.month_files(months, man)
             if not files:
                 return S.empty_records()
-            boxes = [b for b in (bbox, self._area_box(area, bcp_only)) if b is not None]
+            boxes = [b for b in (bbox, self._area_box(area, bcp_only=bcp_only)) if b is not None]
             tbl = self._select(files, man, on_month, on_points, boxes)
             if exact is not None and tbl.num_rows:
                 tbl = tbl.filter(pa.array(self._inside(tbl, exact)))
@@ -241,8 +242,12 @@ class StoreQueries(StoreFiles):
         return attach_points(tbl, points)
 
     @staticmethod
-    def _area_box(area, bcp_only: bool = False) -> tuple[float, float, float, float] | None:
-        """The bounding box :meth:`_area_filter` tests in SQL for ``area`` (None: no box)."""
+    def _area_box(
+        area: Area | str | None,
+        *,
+        bcp_only: bool = False,
+    ) -> tuple[float, float, float, float] | None:
+        """Return the bounding box :meth:`_area_filter` tests in SQL for ``area`` (or None)."""
         if area is None:
             return None
         from hotspots.data.areas import Area, resolve_area
