@@ -63,7 +63,7 @@ QUICK = {
     "coverage_evaluation.py": ((), ("coverage of the 95% interval", "ratio")),
     "coverage_pipeline.py": ((), ("relative effect", "ratio")),
     "ingest.py": ((), ("full ingest", "ratio naive / ours")),
-    "ingest_memory.py": ((), ("batched (default)", "one batch (baseline)", "ratio one batch / batched peak")),
+    "ingest_memory.py": ((), ("batched (2 MiB batches)", "reconciles=True; exit 0", "one batch (baseline)", "ratio one batch / batched peak")),
     "page_work.py": ((), ("Overview page", "Hotspot map: DBSCAN", "ratio naive map / our hotspot page")),
 }  # fmt: skip
 
