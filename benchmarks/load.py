@@ -24,7 +24,8 @@ figures printed first), so a loaded machine can still be compared.
 
 ``--quick`` (CI's smoke run): one round for the reference session, then one round each for
 2 sessions at once (rounds, not seconds: every action runs once per session whatever the
-load), and the memory read at once after they closed (no settling wait).
+load), the memory read at once after they closed (no settling wait), and the server's
+warm-up off (it warms pages no round opens; ``dashboard.py --quick`` runs it).
 """
 
 from __future__ import annotations
@@ -124,7 +125,10 @@ def session(
     start_delay: float,
     rounds: int | None = None,
 ) -> None:
-    """One person: rounds of clicks until ``until`` (monotonic), or ``rounds`` of them; times go to ``res``."""
+    """One person: rounds of clicks until ``until`` (monotonic), at most ``rounds`` of them.
+
+    Times go to ``res``.
+    """
     from playwright.sync_api import sync_playwright
 
     time.sleep(start_delay)
