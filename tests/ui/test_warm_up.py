@@ -136,9 +136,11 @@ def test_later_pages_after_warm_up_compute_no_default_view_again(
     assert made == []  # the ward report and the patrol downloads are warmed too
     assert maps_made == []  # and the change, ward and patrol maps, as st_folium sends them
     # the warm-up's steps name every page it warmed, in order
-    assert [n for n, _ in steps] == [
+    names = [n for n, _ in steps]
+    assert names[:4] == [
         "hotspot maps", "seasonal comparison", "ward view", "patrol planning",
     ]  # fmt: skip
+    assert names[4:] in ([], ["values kept"])  # written unless read back at its start
 
 
 def test_warm_up_is_off_when_asked(monkeypatch):
@@ -331,7 +333,8 @@ def test_the_warm_up_pauses_only_after_the_first_page_and_between_its_steps():
     # at least one pause inside each step after the first page
     assert events.count("pause") > len(steps)
     names = [n for n, _ in steps]
-    assert names[4:9] == [
+    assert names[4] in ("kept values read", "no kept values")
+    assert names[5:10] == [
         "overview categories", "hotspot map", "method kde", "method gistar", "hotspot maps",
     ]  # fmt: skip
     assert all(sec >= 0 for _, sec in steps)
@@ -359,3 +362,54 @@ def test_a_running_script_holds_the_warm_up_between_steps(monkeypatch):
     t.join(120)
     assert not t.is_alive()
     assert "hotspot_view" in calls and result[0]
+
+
+# --- the later pages' values kept for the next start ----------------------------------------
+@pytest.mark.slow
+def test_later_pages_values_are_kept_and_read_back_at_the_next_start(counted, monkeypatch):
+    """A warm-up writes its views to the store; the next one reads them and computes none.
+
+    The next start is this process with Streamlit's caches cleared; the values read back
+    equal the ones computed (the Hotspot map's tables, Patrol's places, Ward view's counts).
+    """
+    import streamlit as st
+
+    from hotspots.ui import first_page
+
+    store = cache._open("bundled")
+    recs = cache._records(str(store.path), store.version)
+    kept = warm_pages._kept_file("bundled")
+    assert kept.name.startswith("warm-pages-") and kept.parent == store.path / ".cache"
+    kept.unlink(missing_ok=True)
+    st.cache_resource.clear()
+    steps = cache.warm_up("bundled") + warm_pages.warm_pages("bundled")
+    names = [n for n, _ in steps]
+    assert "no kept values" in names and names[-1] == "values kept" and kept.exists()
+    assert counted.get("hotspot_view", 0) == 3 and counted.get("patrol_view", 0) == 1
+    f = cache._default_filters(recs)
+    hot = tuple(sorted({**cache.HOTSPOT_DEFAULTS, "method": "gistar"}.items()))
+    patrol = tuple(sorted(warm_pages.PATROL_DEFAULTS.items()))
+    path, version = str(store.path), store.version
+    before = (
+        cache._compute("hotspot_view", path, version, f, hot).hotspots.drop(columns="geometry"),
+        cache._compute("patrol_view", path, version, f, patrol).places.drop(columns="geometry"),
+        cache._streets(path, version),
+    )
+    st.cache_resource.clear()  # the next start: nothing in memory
+    counted.clear()
+    steps = cache.warm_up("bundled") + warm_pages.warm_pages("bundled")
+    names = [n for n, _ in steps]
+    assert "kept values read" in names and "values kept" not in names
+    assert {n: c for n, c in counted.items() if c} == {}  # the Overview's too
+    after = (
+        cache._compute("hotspot_view", path, version, f, hot).hotspots.drop(columns="geometry"),
+        cache._compute("patrol_view", path, version, f, patrol).places.drop(columns="geometry"),
+        cache._streets(path, version),
+    )
+    assert after[0].equals(before[0]) and after[1].equals(before[1])
+    assert after[2] is not before[2] and len(after[2].streets) == len(before[2].streets)
+    assert cache._SEEDS == {}  # nothing read back is left over in memory
+    # another store content, code or library version: another file name
+    other = first_page.cache_file(store.path, "other-manifest", f, name="warm-pages",
+                                  libraries=first_page.LIBRARIES)  # fmt: skip
+    assert other != kept

@@ -97,8 +97,9 @@ def filtered(dataset: str, filters: views.Filters) -> pd.DataFrame:
     return _filtered(str(store.path), store.version, filters)
 
 
-# Values read back from disk by the warm-up (hotspots.ui.first_page), by cache key: a cached
-# function below that misses takes its value from here instead of computing it.
+# Values read back from disk by the warm-up (hotspots.ui.first_page), by cache key (the
+# function's name and its arguments but the store's path): a cached function below that
+# misses takes its value from here instead of computing it.
 _SEEDS: dict[tuple, Any] = {}
 
 
@@ -124,6 +125,9 @@ def compute(name: str, dataset: str, filters: views.Filters, **params: object) -
 
 @st.cache_resource(max_entries=4, show_spinner="Drawing the streets…")
 def _streets(path: str, version: str) -> StreetLayer:
+    seeded = _seeded("streets", version)
+    if seeded is not None:
+        return seeded
     from hotspots.present.streets import build_streets
 
     return build_streets(_records(path, version))
@@ -357,6 +361,9 @@ def _hotspot_page(
     compare: str,
     suppress_below: int | None,
 ) -> HotspotPage:
+    seeded = _seeded("hotspot_page", version, dataset, filters, params, compare, suppress_below)
+    if seeded is not None:
+        return seeded
     from hotspots.present.hotspot_page import hotspot_page
 
     view = _compute("hotspot_view", path, version, filters, params)
@@ -750,7 +757,7 @@ def warm_up(
     Every value is computed by the same cached function a page calls, with the same key.
     :mod:`hotspots.ui.warm` runs it in the background at server start.
     """
-    from hotspots.ui.warm_pages import Laps, warm_hotspot_map
+    from hotspots.ui.warm_pages import Laps
 
     laps = Laps(pause)
     store = _open(dataset)
@@ -788,11 +795,15 @@ def warm_up(
     if not pages:
         return laps.steps
     from hotspots.data import schema as S
+    from hotspots.ui import warm_pages
 
+    laps.between()
+    # the later pages' values from the last start on the same store and code, if kept
+    laps.lap("kept values read" if warm_pages.read_kept(dataset) else "no kept values")
     # the sidebar's quick category buttons on the Overview (ASB, Crime), as they set them
     for chosen in ((S.ASB,), S.CRIME_CATEGORIES):
         laps.between()
         cats = tuple(c for c in S.CATEGORIES if c in chosen)
-        _compute("overview_view", path, version, f.with_(categories=cats), ())
+        warm_pages.keep_compute("overview_view", path, version, f.with_(categories=cats), ())
     laps.lap("overview categories")
-    return [*laps.steps, *warm_hotspot_map(dataset, pause=pause)]
+    return [*laps.steps, *warm_pages.warm_hotspot_map(dataset, pause=pause)]

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import importlib
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -38,6 +38,9 @@ __all__ = [
     "DEFAULT_WARD",
     "PATROL_DEFAULTS",
     "Laps",
+    "keep_compute",
+    "read_kept",
+    "save_kept",
     "seasonal_defaults",
     "warm_hotspot_map",
     "warm_pages",
@@ -62,6 +65,79 @@ PAGE_MODULES = (
 
 #: The Hotspot map's methods in the order of its radio (a person tries them in turn).
 METHODS = ("dbscan", "kde", "gistar")
+#: What each method's view and map import first, smallest parts first. Imported one at a
+#: time, with a pause between, before the method's view: imports are most of a method's
+#: first view (DBSCAN's 5.2 s on a loaded machine: 2.5 s of it importing scipy's sparse
+#: graphs and spatial trees), and one import cannot be paused halfway.
+METHOD_MODULES = {
+    "dbscan": (
+        "scipy.linalg", "scipy.sparse", "scipy.sparse.linalg", "scipy.sparse.csgraph",
+        "scipy.special", "scipy.spatial", "hotspots.methods.dbscan", "hotspots.methods.hierarchy",
+        "branca", "folium", "folium.plugins", "streamlit_folium", "hotspots.present.maps",
+        "hotspots.present.streets", "hotspots.present.hotspot_page",
+    ),
+    "kde": ("scipy.ndimage", "hotspots.methods.kde"),
+    "gistar": (
+        "scipy.interpolate", "scipy.stats", "scipy.signal", "hotspots.methods.gistar_stat",
+        "hotspots.methods.gistar",
+    ),
+}  # fmt: skip
+
+
+# The values the warm-up computed for the later pages, by seed key (``cache._SEEDS``): written
+# to the store's ``.cache/warm-pages-<key>.pickle`` at its end (hotspots.ui.first_page).
+_KEEP: dict[tuple, Any] = {}
+_READ: set[tuple] = set()  # the keys read back from that file at this start
+
+
+def _kept_file(dataset: str) -> Any:
+    from hotspots.ui import cache, first_page
+
+    store = cache._open(dataset)
+    filters = cache._default_filters(cache._records(str(store.path), store.version))
+    return first_page.cache_file(
+        store.path, store.manifest()["id"], filters, name="warm-pages",
+        libraries=first_page.LIBRARIES,
+    )  # fmt: skip
+
+
+def read_kept(dataset: str) -> int:
+    """Seed the caches with the later pages' values the last start kept; how many there were.
+
+    Each value is then taken (not computed) by the first call of its cached function
+    with the same arguments, the warm-up's or a session's.
+    """
+    from hotspots.ui import cache, first_page
+
+    kept = first_page.load(_kept_file(dataset))
+    if not kept:
+        return 0
+    cache._SEEDS.update(kept)
+    _READ.update(kept)
+    return len(kept)
+
+
+def save_kept(dataset: str) -> bool:
+    """Write what this warm-up computed for the next start, unless it was read back; True if written."""
+    from hotspots.ui import cache, first_page
+
+    keep, read = dict(_KEEP), set(_READ)
+    _KEEP.clear()
+    _READ.clear()
+    for key in read:  # seeds nobody asked for: not kept in memory
+        cache._SEEDS.pop(key, None)
+    if not keep or set(keep) <= read:
+        return False
+    return first_page.save(_kept_file(dataset), keep)
+
+
+def keep_compute(name: str, path: str, version: str, filters: views.Filters, params: tuple) -> Any:
+    """``cache._compute``, its value kept for the next start."""
+    from hotspots.ui import cache
+
+    value = cache._compute(name, path, version, filters, params)
+    _KEEP[("compute", name, version, filters, params)] = value
+    return value
 
 
 class Laps:
@@ -169,24 +245,28 @@ def warm_hotspot_map(
     k = suppress_below_for("local", exact_counts=True)  # the page's default without sign-in
     selected: int | None = None  # the map of the page's first run: nothing selected
     for method in METHODS:
+        for module in METHOD_MODULES[method]:
+            laps.between()
+            importlib.import_module(module)
         hot = tuple(sorted({**cache.HOTSPOT_DEFAULTS, "method": method}.items()))
         laps.between()
-        view = cache._compute("hotspot_view", path, version, filters, hot)
+        view = keep_compute("hotspot_view", path, version, filters, hot)
         laps.between()
         page = cache._hotspot_page(path, version, dataset, filters, hot, "none", k)
+        _KEEP[("hotspot_page", version, dataset, filters, hot, "none", k)] = page
         if method == METHODS[0]:
             laps.between()
-            cache._streets(path, version)  # kept for every later map (Seasonal, Ward view)
-            import streamlit_folium  # type: ignore[import-untyped]  # noqa: F401
+            # for every later map (Seasonal, Ward view)
+            _KEEP[("streets", version)] = cache._streets(path, version)
         laps.between()
         _hotspot_payload(path, version, filters, method, selected, k)
         if page.picker:
             first = next(iter(page.picker))
             row = hp.hotspot_row(view.hotspots, first)
             laps.between()
-            cache._compute(
-                "hotspot_detail", path, version, filters, (("geometry", row.geometry.wkb),),
-            )  # fmt: skip
+            keep_compute(
+                "hotspot_detail", path, version, filters, (("geometry", row.geometry.wkb),)
+            )
             selected = int(first)  # kept selected on the switch to the next method
         laps.lap("hotspot map" if method == METHODS[0] else f"method {method}")
     return laps.steps
@@ -240,7 +320,7 @@ def warm_pages(
         f, params = seasonal
         key = tuple(sorted(params.items()))
         step()
-        cache._compute("seasonal_view", path, version, f, key)
+        keep_compute("seasonal_view", path, version, f, key)
         step()
         # its change map, as the page draws it (built once, handed out as copies)
         cache._change_map(path, version, f, key, suppress_below)
@@ -249,7 +329,7 @@ def warm_pages(
     laps.lap("seasonal comparison")
     ward, ward_k = (("ward", DEFAULT_WARD),), suppress_below_for("local", exact_counts=False)
     step()
-    cache._compute("ward_view", path, version, filters, ward)
+    keep_compute("ward_view", path, version, filters, ward)
     step()
     # Ward view hides counts under 5 until its toggle is turned off; its map as the page
     # sends it (cache.ward_map_payload)
@@ -260,11 +340,14 @@ def warm_pages(
     laps.lap("ward view")
     patrol = tuple(sorted(PATROL_DEFAULTS.items()))
     step()
-    cache._compute("patrol_view", path, version, filters, patrol)
+    keep_compute("patrol_view", path, version, filters, patrol)
     step()
     cache._view_map(path, version, "patrol_view", filters, patrol, suppress_below)
     step()
     # Patrol planning shows exact counts until its toggle is turned on
     cache._patrol_downloads(path, version, dataset, filters, patrol, suppress_below)
     laps.lap("patrol planning")
+    step()
+    if save_kept(dataset):  # for the next start on the same store and code
+        laps.lap("values kept")
     return laps.steps
