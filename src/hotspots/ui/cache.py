@@ -8,6 +8,7 @@ invalidates exactly what it should. Results are treated as read-only.
 from __future__ import annotations
 
 import copy
+import importlib
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
@@ -797,6 +798,11 @@ def warm_up(
     from hotspots.data import schema as S
     from hotspots.ui import warm_pages
 
+    # the methods' modules one at a time (a read of the kept values would import them at once)
+    for module in (m for mods in warm_pages.METHOD_MODULES.values() for m in mods):
+        laps.between()
+        importlib.import_module(module)
+    laps.lap("methods' modules")
     laps.between()
     # the later pages' values from the last start on the same store and code, if kept
     laps.lap("kept values read" if warm_pages.read_kept(dataset) else "no kept values")

@@ -101,20 +101,37 @@ def _kept_file(dataset: str) -> Any:
     )  # fmt: skip
 
 
+# The store's version is its path and content (``Store.version``); the file is named after the
+# content, and the path may differ at the next start (a store reached through a link).
+_VERSION = "<store version>"
+
+
+def _portable(key: tuple, version: str) -> tuple:
+    return tuple(_VERSION if part == version else part for part in key)
+
+
+def _local(key: tuple, version: str) -> tuple:
+    return tuple(version if part == _VERSION else part for part in key)
+
+
 def read_kept(dataset: str) -> int:
     """Seed the caches with the later pages' values the last start kept; how many there were.
 
     Each value is then taken (not computed) by the first call of its cached function
-    with the same arguments, the warm-up's or a session's.
+    with the same arguments, the warm-up's or a session's. The modules the values are
+    made of should be imported first (:data:`METHOD_MODULES`): reading them would import
+    the rest in one go, and a read cannot be paused.
     """
     from hotspots.ui import cache, first_page
 
     kept = first_page.load(_kept_file(dataset))
     if not kept:
         return 0
-    cache._SEEDS.update(kept)
-    _READ.update(kept)
-    return len(kept)
+    version = cache._open(dataset).version
+    seeds = {_local(key, version): value for key, value in kept.items()}
+    cache._SEEDS.update(seeds)
+    _READ.update(seeds)
+    return len(seeds)
 
 
 def save_kept(dataset: str) -> bool:
@@ -128,7 +145,9 @@ def save_kept(dataset: str) -> bool:
         cache._SEEDS.pop(key, None)
     if not keep or set(keep) <= read:
         return False
-    return first_page.save(_kept_file(dataset), keep)
+    version = cache._open(dataset).version
+    portable = {_portable(key, version): value for key, value in keep.items()}
+    return first_page.save(_kept_file(dataset), portable)
 
 
 def keep_compute(name: str, path: str, version: str, filters: views.Filters, params: tuple) -> Any:
@@ -265,7 +284,11 @@ def warm_hotspot_map(
             row = hp.hotspot_row(view.hotspots, first)
             laps.between()
             keep_compute(
-                "hotspot_detail", path, version, filters, (("geometry", row.geometry.wkb),)
+                "hotspot_detail",
+                path,
+                version,
+                filters,
+                (("geometry", row.geometry.wkb),),
             )
             selected = int(first)  # kept selected on the switch to the next method
         laps.lap("hotspot map" if method == METHODS[0] else f"method {method}")
