@@ -85,7 +85,7 @@ def cache_file(
     return Path(store_path) / CACHE_DIR / f"{name}-{key.hexdigest()[:24]}.pickle"
 
 
-def load(path: Path) -> dict[str, Any] | None:
+def load(path: Path) -> dict[Any, Any] | None:
     """Return the values kept in ``path`` (name -> value), or None when there is no such file."""
     try:
         with path.open("rb") as fh:
@@ -95,7 +95,7 @@ def load(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def save(path: Path, values: dict[str, Any]) -> bool:
+def save(path: Path, values: dict[Any, Any]) -> bool:
     """Write ``values`` to ``path`` (atomically, older files of the same name removed); False if not."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

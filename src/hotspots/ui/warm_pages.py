@@ -229,10 +229,10 @@ def _hotspot_payload(path: str, version: str, filters: views.Filters, method: st
     """The Hotspot map's payload as the page asks for it (``app_pages/1_Hotspot_map.py``)."""
     from hotspots.ui import cache
 
+    params: dict[str, Any] = {**cache.HOTSPOT_DEFAULTS, "method": method}
     args = cache._hotspot_payload_args(
         path, version, filters, key=f"map-{method}", returned_objects=cache.HOTSPOT_MAP_RETURNS,
-        suppress_below=suppress_below, selected=selected,
-        **{**cache.HOTSPOT_DEFAULTS, "method": method},
+        suppress_below=suppress_below, selected=selected, **params,
     )  # fmt: skip
     cache._hotspot_map_payload(*args)
 
