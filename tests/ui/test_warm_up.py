@@ -401,6 +401,11 @@ def test_later_pages_values_are_kept_and_read_back_at_the_next_start(
         cache._compute("patrol_view", path, version, f, patrol).places.drop(columns="geometry"),
         cache._streets(path, version),
     )
+    from hotspots.present import maps
+
+    built = []
+    orig_build = maps.build_map
+    monkeypatch.setattr(maps, "build_map", lambda *a, **k: built.append(1) or orig_build(*a, **k))
     st.cache_resource.clear()  # the next start: nothing in memory, the store under another path
     (tmp_path / "bundled").symlink_to(store.path, target_is_directory=True)
     monkeypatch.setenv("HOTSPOTS_STORE", str(tmp_path))
@@ -412,6 +417,7 @@ def test_later_pages_values_are_kept_and_read_back_at_the_next_start(
     names = [n for n, _ in steps]
     assert "kept values read" in names and "values kept" not in names
     assert {n: c for n, c in counted.items() if c} == {}  # the Overview's too
+    assert built == []  # nor the Hotspot map's, Ward view's and Patrol planning's maps
     after = (
         cache._compute("hotspot_view", path, version, f, hot).hotspots.drop(columns="geometry"),
         cache._compute("patrol_view", path, version, f, patrol).places.drop(columns="geometry"),

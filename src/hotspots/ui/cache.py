@@ -181,6 +181,12 @@ def _hotspot_map_built(
     zoom_to_selected: bool = False,
     zoom_to: tuple[float, float, float, float] | None = None,
 ) -> folium.Map:
+    seeded = _seeded(
+        "hotspot_map_built", version, filters, params, layers, tiles, suppress_below, height,
+        selected, zoom_to_selected, zoom_to,
+    )  # fmt: skip
+    if seeded is not None:
+        return seeded
     from hotspots.present.draw import add_draw_control
     from hotspots.present.maps import build_map
 
@@ -497,6 +503,9 @@ def patrol_page_model(
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _view_map(path: str, version: str, name: str, filters: views.Filters, params: tuple,
               suppress_below: int | None) -> folium.Map:  # fmt: skip
+    seeded = _seeded("view_map", version, name, filters, params, suppress_below)
+    if seeded is not None:
+        return seeded
     from hotspots.present.maps import build_map
 
     view = _compute(name, path, version, filters, params)

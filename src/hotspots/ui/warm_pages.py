@@ -235,6 +235,8 @@ def _hotspot_payload(path: str, version: str, filters: views.Filters, method: st
         suppress_below=suppress_below, selected=selected, **params,
     )  # fmt: skip
     cache._hotspot_map_payload(*args)
+    # the map it was drawn from (never changed: each run draws a copy), kept for the next start
+    _KEEP[("hotspot_map_built", *args[1:11])] = cache._hotspot_map_built(*args[:11])
 
 
 def warm_hotspot_map(
@@ -358,6 +360,9 @@ def warm_pages(
     # sends it (cache.ward_map_payload)
     cache._ward_map_payload(path, version, filters, DEFAULT_WARD, ward_k, 460,
                             f"ward-map-{DEFAULT_WARD}")  # fmt: skip
+    _KEEP[("view_map", version, "ward_view", filters, ward, ward_k)] = cache._view_map(
+        path, version, "ward_view", filters, ward, ward_k,
+    )  # fmt: skip
     step()
     cache._ward_report_files(path, version, filters, DEFAULT_WARD, ward_k)
     laps.lap("ward view")
@@ -365,7 +370,9 @@ def warm_pages(
     step()
     keep_compute("patrol_view", path, version, filters, patrol)
     step()
-    cache._view_map(path, version, "patrol_view", filters, patrol, suppress_below)
+    _KEEP[("view_map", version, "patrol_view", filters, patrol, suppress_below)] = cache._view_map(
+        path, version, "patrol_view", filters, patrol, suppress_below
+    )
     step()
     # Patrol planning shows exact counts until its toggle is turned on
     cache._patrol_downloads(path, version, dataset, filters, patrol, suppress_below)
