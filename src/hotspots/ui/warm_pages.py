@@ -371,7 +371,12 @@ def warm_pages(
     keep_compute("patrol_view", path, version, filters, patrol)
     step()
     _KEEP[("view_map", version, "patrol_view", filters, patrol, suppress_below)] = cache._view_map(
-        path, version, "patrol_view", filters, patrol, suppress_below
+        path,
+        version,
+        "patrol_view",
+        filters,
+        patrol,
+        suppress_below,
     )
     step()
     # Patrol planning shows exact counts until its toggle is turned on
