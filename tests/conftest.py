@@ -163,6 +163,24 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.apptest)
         if xdist and item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group(browser_group(item)))
+            if getattr(config.option, "loadgroup", False):
+                put_in_group(item, browser_group(item))
+
+
+def put_in_group(item, group: str) -> None:
+    """Append ``@group`` to the node id as pytest-xdist's ``--dist loadgroup`` reads it.
+
+    pytest-xdist 3.8 does this in its worker (``remote.py``) by rewriting ``item._nodeid``, but
+    pytest 9.2 keeps the node id as a structured ``item._id``, so that rewrite is ignored and the
+    groups are never applied (pytest-xdist issue #1386; the fix, PR #1388, does what this does).
+    On a pytest that still reads ``_nodeid`` this does nothing and xdist's own rewrite works.
+    """
+    try:
+        from _pytest.nodeid import NodeId  # pytest >= 9.2
+    except ImportError:
+        return
+    if isinstance(getattr(item, "_id", None), NodeId) and "@" not in item.nodeid:
+        item._id = NodeId.parse(f"{item.nodeid}@{group}")
 
 
 def browser_group(item) -> str:

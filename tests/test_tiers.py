@@ -116,3 +116,44 @@ def test_browser_tests_on_the_app_server_share_one_group_the_others_go_by_module
     e2e = (ROOT / "tests" / "e2e" / "conftest.py").read_text(encoding="utf-8")
     assert "def page(browser, app_server, page_log):" in e2e
     assert "xdist_group(browser_group(item))" in inspect.getsource(root)
+
+
+def test_the_group_reaches_xdists_scheduler_as_the_node_id_suffix():
+    """pytest-xdist's ``--dist loadgroup`` groups by an ``@group`` suffix of the node id, which
+    its worker writes into ``item._nodeid``; pytest 9.2 reads the id from ``item._id`` instead
+    (pytest-xdist issue #1386), so ``put_in_group`` writes it there: xdist's own scheduler then
+    finds the group, and an id already carrying one is left alone.
+    """
+    import importlib.util
+
+    import pytest
+
+    nodeid_module = pytest.importorskip("_pytest.nodeid")  # pytest >= 9.2
+    from xdist.scheduler.loadgroup import LoadGroupScheduling
+
+    spec = importlib.util.spec_from_file_location(
+        "tests_root_conftest", ROOT / "tests" / "conftest.py"
+    )
+    root = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(root)
+
+    class Item:
+        def __init__(self, nodeid: str) -> None:
+            self._id = nodeid_module.NodeId.parse(nodeid)
+
+        @property
+        def nodeid(self) -> str:
+            return str(self._id)
+
+    split = LoadGroupScheduling._split_scope
+    for nodeid in ("tests/e2e/test_axe.py::test_page[data]", "tests/e2e/test_browser.py::test_x"):
+        item = Item(nodeid)
+        assert split(None, item.nodeid) == item.nodeid  # no group: a unit of its own
+        root.put_in_group(item, "browser")
+        assert item.nodeid == f"{nodeid}@browser"
+        assert split(None, item.nodeid) == "browser"
+        root.put_in_group(item, "browser")  # applied once only
+        assert item.nodeid == f"{nodeid}@browser"
+    item = Item("tests/present/test_patrol_sheet_browser.py::test_sheet[10]")
+    root.put_in_group(item, "browser:tests/present/test_patrol_sheet_browser.py")
+    assert split(None, item.nodeid) == "browser:tests/present/test_patrol_sheet_browser.py"
