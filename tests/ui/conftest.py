@@ -67,6 +67,26 @@ def run_page():
     return run
 
 
+@pytest.fixture(scope="module")
+def default_page():
+    """``default_page(page)``: the page run once with no query string, shared by a module's tests.
+
+    For tests that only read what a page shows on its default view (they must not click, set
+    widgets or run it again: use ``run_page`` for that): each page's script runs once per module
+    instead of once per test (issue 20: the AppTest tier's CPU).
+    """
+    runs: dict[str, AppTest] = {}
+
+    def run(page: str) -> AppTest:
+        path = str(page_path(page))  # "overview" and "app.py" are one page
+        if path not in runs:
+            runs[path] = AppTest.from_file(path, default_timeout=TIMEOUT)
+            runs[path].run()
+        return runs[path]
+
+    return run
+
+
 @pytest.fixture(scope="session")
 def bundled_records() -> pd.DataFrame:
     """Canonical records of the bundled store (the one the pages read)."""
