@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -196,6 +197,40 @@ def browser_group(item) -> str:
     if "app_server" in getattr(item, "fixturenames", ()):
         return "browser"
     return "browser:" + item.nodeid.split("::")[0]
+
+
+def pytest_runtest_setup(item):
+    share_streamlit_component_scan()
+
+
+def share_streamlit_component_scan() -> bool:
+    """Scan the installed packages for Streamlit components once per test process, not per AppTest.
+
+    Each new ``AppTest`` (every ``run_page``) has Streamlit 1.5x-1.6x read the metadata of every
+    installed distribution looking for "v2" components (``scan_component_manifests``: about 0.2 CPU s,
+    ~400 metadata files), so the AppTest tier spent minutes of CPU finding none. The installed
+    packages do not change during a test run, so the first scan's answer is kept and handed out
+    (a new list each time); each AppTest still registers what it gets. Applied once AppTest is
+    imported (a run with no AppTest imports nothing here); returns whether the scan is shared.
+    """
+    if "streamlit.testing.v1.app_test" not in sys.modules:
+        return False
+    from streamlit.components.v2 import manifest_scanner
+
+    scan = manifest_scanner.scan_component_manifests
+    if getattr(scan, "hotspots_shared", False):
+        return True
+    found: list = []
+
+    def scan_once(*args, **kwargs):
+        if not found:
+            found.append(scan(*args, **kwargs))
+        return list(found[0])
+
+    scan_once.hotspots_shared = True
+    scan_once.unshared = scan
+    manifest_scanner.scan_component_manifests = scan_once
+    return True
 
 
 def pytest_unconfigure(config):

@@ -132,7 +132,8 @@ def test_the_group_reaches_xdists_scheduler_as_the_node_id_suffix():
     from xdist.scheduler.loadgroup import LoadGroupScheduling
 
     spec = importlib.util.spec_from_file_location(
-        "tests_root_conftest", ROOT / "tests" / "conftest.py"
+        "tests_root_conftest",
+        ROOT / "tests" / "conftest.py",
     )
     root = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(root)
@@ -157,3 +158,51 @@ def test_the_group_reaches_xdists_scheduler_as_the_node_id_suffix():
     item = Item("tests/present/test_patrol_sheet_browser.py::test_sheet[10]")
     root.put_in_group(item, "browser:tests/present/test_patrol_sheet_browser.py")
     assert split(None, item.nodeid) == "browser:tests/present/test_patrol_sheet_browser.py"
+
+
+def test_apptests_share_one_scan_for_streamlit_components(monkeypatch):
+    """Every new AppTest had Streamlit scan all installed packages for components (~0.2 CPU s);
+    ``share_streamlit_component_scan`` keeps the first scan's answer for the test process: a
+    second and third AppTest read no package metadata, and the answer is the unshared scan's.
+    """
+    import importlib.metadata
+    import importlib.util
+
+    from streamlit.testing.v1 import AppTest
+
+    spec = importlib.util.spec_from_file_location(
+        "tests_root_conftest",
+        ROOT / "tests" / "conftest.py",
+    )
+    root = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(root)
+    assert root.share_streamlit_component_scan()  # AppTest is imported: the scan is shared
+    from streamlit.components.v2 import manifest_scanner
+
+    shared = manifest_scanner.scan_component_manifests
+    assert shared.hotspots_shared
+
+    def names(found):
+        return sorted((m.name, str(p)) for m, p in found)
+
+    assert names(shared()) == names(shared.unshared())
+    scans: list[int] = []
+    real = importlib.metadata.distributions
+    monkeypatch.setattr(
+        importlib.metadata,
+        "distributions",
+        lambda *a, **k: scans.append(1) or real(*a, **k),
+    )
+
+    def page():
+        import streamlit as st
+
+        st.write("x")
+
+    AppTest.from_function(page).run()
+    first = len(scans)  # 0, or 1 if no AppTest ran in this process before
+    for _ in range(2):
+        at = AppTest.from_function(page)
+        at.run()
+        assert not at.exception and at.markdown[0].value == "x"
+    assert len(scans) == first <= 1
