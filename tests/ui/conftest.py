@@ -99,16 +99,17 @@ def bundled_records() -> pd.DataFrame:
 def isolated_store(tmp_path, monkeypatch, bundled_records):
     """A private store root for tests that write (uploads), with the bundled store linked in.
 
-    Streamlit's resource cache keeps opened stores by dataset name, so it is cleared
-    on the way in and out: the next test reopens the session's stores.
+    The app's resource cache keeps opened stores by dataset name (``ui.cache._open``), so that
+    cache is cleared on the way in and out: the next test reopens the session's stores. Every
+    other cached result is keyed by its store's path and content version (``ui/cache.py``), so it
+    stays: clearing them all made the next tests compute every default view again (issue 20).
     """
-    import streamlit as st
-
     from hotspots.data.store import dataset_path
+    from hotspots.ui import cache
 
     shared = dataset_path("bundled")
     (tmp_path / "bundled").symlink_to(shared, target_is_directory=True)
     monkeypatch.setenv("HOTSPOTS_STORE", str(tmp_path))
-    st.cache_resource.clear()
+    cache._open.clear()
     yield tmp_path
-    st.cache_resource.clear()
+    cache._open.clear()
