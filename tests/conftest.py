@@ -215,9 +215,12 @@ def share_streamlit_component_scan() -> bool:
     """
     if "streamlit.testing.v1.app_test" not in sys.modules:
         return False
-    from streamlit.components.v2 import manifest_scanner
+    try:
+        from streamlit.components.v2 import manifest_scanner
 
-    scan = manifest_scanner.scan_component_manifests
+        scan = manifest_scanner.scan_component_manifests
+    except (ImportError, AttributeError):  # a Streamlit without the scan: nothing to share
+        return False
     if getattr(scan, "hotspots_shared", False):
         return True
     found: list = []
