@@ -336,7 +336,8 @@ def test_asb_button_then_a_window_change_change_counts(page, page_log, bundled_c
     combobox(page, "From").click()
     page.get_by_role("option", name="2024-03", exact=True).click()
     expect(records_text(page)).to_have_text(
-        f"{bundled_counts['mar_asb']:,} records", timeout=60_000
+        f"{bundled_counts['mar_asb']:,} records",
+        timeout=60_000,
     )
     assert parse_qs(urlparse(page.url).query)["from"] == ["2024-03"]
     assert parse_qs(urlparse(page.url).query)["cats"] == ["asb"]  # the window keeps the choice
