@@ -27,6 +27,7 @@ from hotspots.data.store_import import current_layout
 from hotspots.data.store_layout import STORE_SCHEMA
 from hotspots.data.store_points import (
     MONTH_SCHEMA,
+    POINT_CODE,
     POINT_COLUMNS,
     POINT_ID,
     PointsWriter,
@@ -316,3 +317,109 @@ def test_the_readme_pyarrow_join_gives_every_record(tmp_path, geodata_dir):
         assert (got[c].to_numpy() == want[c].to_numpy()).all(), c
     for c in (S.LOCATION, S.LSOA_NAME, S.LSOA_CODE):
         assert got[c].astype(object).tolist() == want[c].astype(object).tolist(), c
+
+
+# --- the batch reader's point codes: ids found once per distinct point ---------------------------
+
+
+@pytest.mark.parametrize("collide", [False, True], ids=["by-hash", "every-text-one-hash"])
+def test_ids_found_by_point_code_are_the_ids_found_row_by_row(tmp_path, monkeypatch, collide):
+    """Codes finer than points (one point under two codes) and coarse ones give the same ids."""
+    if collide:
+        import hotspots.data.store_points as store_points
+
+        monkeypatch.setattr(
+            store_points,
+            "_text_words",
+            lambda values: np.zeros(len(values), np.uint64),
+        )
+    base = (-1.9, 50.7, 408000.0, 91000.0, "On or near High Street", "E01", "BCP 001A")
+    other = (0.0, *base[1:6], None)
+    minus = (-0.0, *base[1:6], None)
+    nulls = (None,) * 7
+    rows = [base, other, base, minus, nulls, base, other, nulls, minus, base]
+    codes = [7, 3, 7, 9, 5, 8, 3, 5, 9, 7]  # base under codes 7 and 8: the same point
+    seen = (1.0, 2.0, 3.0, 4.0, "x", None, "z")
+    got = {}
+    for how in ("rows", "codes"):
+        w = PointsWriter(tmp_path / how, {})
+        try:
+            w.split(_stored([seen, other]))  # points an earlier month added
+            t = _stored(rows)
+            if how == "codes":
+                t = t.append_column(POINT_CODE, pa.array(codes, pa.int64()))
+            month = w.split(t)
+            assert month.schema == MONTH_SCHEMA
+            got[how] = (month, w.points())
+        finally:
+            w.close()
+    assert got["codes"][0].equals(got["rows"][0])
+    assert got["codes"][1].equals(got["rows"][1])
+    ids = got["codes"][0].column(POINT_ID).to_pylist()
+    assert ids[1] == ids[6] < 2 and ids[0] == ids[2] == ids[5] == ids[9]
+    assert len(set(ids)) == 4 and got["codes"][1].num_rows == 5
+
+
+def _other_force(src: Path, out: Path, force: str) -> None:
+    """police.uk's file of another force, same points: fresh Crime IDs, some Locations changed."""
+    frame = pd.read_csv(src, dtype=str, keep_default_na=False)
+    ids = frame["Crime ID"]
+    frame["Crime ID"] = [hashlib.sha256((v + force).encode()).hexdigest() if v else "" for v in ids]
+    frame["Falls within"] = frame["Reported by"] = force
+    frame.loc[::3, "Location"] = "On or near Elsewhere"  # the same (lon, lat), another point
+    frame.to_csv(out, index=False)
+
+
+def test_a_store_written_by_point_codes_is_the_store_written_row_by_row(
+    tmp_path,
+    monkeypatch,
+    geodata_dir,
+):
+    """Batch import (point codes), months merged with stored ones: the same ids and points
+    as hashing every row (the codes dropped), and every record as police.uk published it.
+    """
+    pu = geodata_dir / "police_uk"
+    extra = tmp_path / "in"
+    extra.mkdir()
+    _other_force(pu / "2024-01-dorset-street.csv", extra / "2024-01-wessex-street.csv", "Wessex")
+    first = [pu / "2024-01-dorset-street.csv", pu / "2024-02-dorset-street.csv"]
+    second = [extra / "2024-01-wessex-street.csv", pu / "2024-03-dorset-street.csv"]
+    stores = {}
+    for how in ("codes", "rows"):
+        if how == "rows":
+            import hotspots.data.ingest as ingest
+
+            monkeypatch.setattr(
+                ingest,
+                "_point_codes",
+                lambda tr, sel, lonlat: pa.nulls(len(sel), pa.int64()),
+            )
+        st = Store(tmp_path / how)
+        st.ingest(first)
+        st.ingest(second)  # 2024-01: stored rows (codes from their ids) and new ones
+        stores[how] = st
+    a, b = stores["codes"], stores["rows"]
+    assert read_points(a.path, a.manifest()).equals(read_points(b.path, b.manifest()))
+    assert (
+        sorted(a.manifest()["months"])
+        == sorted(b.manifest()["months"])
+        == [
+            "2024-01",
+            "2024-02",
+            "2024-03",
+        ]
+    )
+    for month in a.manifest()["months"]:
+        ta = pq.read_table(a.path / a.manifest()["months"][month])
+        tb = pq.read_table(b.path / b.manifest()["months"][month])
+        assert ta.column(POINT_ID).equals(tb.column(POINT_ID))
+    jan = a.records(months=("2024-01", "2024-01"))
+    assert (jan[S.SOURCE_FILE].str.contains("wessex")).sum() > 0
+    want = read_police_uk(first + second).records
+    key = [S.MONTH, S.SOURCE_FILE, S.SOURCE_ROW]
+    pd.testing.assert_frame_equal(
+        a.records().sort_values(key).reset_index(drop=True),
+        S.conform(want).sort_values(key).reset_index(drop=True),
+        check_dtype=False,
+    )
+    assert not a.check()

@@ -45,6 +45,7 @@ from hotspots.data.police_uk import (
 from hotspots.data.readers import content_identity
 from hotspots.data.sources import READ_LIMITS, iter_inputs
 from hotspots.data.store_layout import STORE_SCHEMA, encode_table, pack_crime_ids, to_frame
+from hotspots.data.store_points import POINT_CODE, new_point_codes
 from hotspots.errors import FileReadError, HotspotsError
 
 if TYPE_CHECKING:
@@ -191,7 +192,10 @@ class ReadResult:
             if self._table is None:
                 self._records = S.empty_records()
             else:
-                self._records = to_frame(self._table)
+                t = self._table
+                if POINT_CODE in t.column_names:  # the points writer's hint, not a field
+                    t = t.drop_columns([POINT_CODE])
+                self._records = to_frame(t)
                 self._table = None  # one copy of the rows, not two
         return self._records
 
@@ -202,7 +206,11 @@ class ReadResult:
 
     @property
     def table(self) -> pa.Table:
-        """The accepted rows in the stored layout (:data:`STORE_SCHEMA`)."""
+        """The accepted rows in the stored layout (:data:`STORE_SCHEMA`).
+
+        Read by the police.uk batch reader, the table also holds each row's point code
+        (:data:`~hotspots.data.store_points.POINT_CODE`, last), for the store's points writer.
+        """
         if self._table is None:
             self._table = encode_table(self.records)
             self._records = None
@@ -1163,4 +1171,25 @@ def _street_records(
     ats = pa.array(at)
     for col in _WARD_COLUMNS:
         cols[col] = pts.wards[col].take(ats)
-    return pa.Table.from_arrays([cols[f.name] for f in STORE_SCHEMA], schema=STORE_SCHEMA)
+    t = pa.Table.from_arrays([cols[f.name] for f in STORE_SCHEMA], schema=STORE_SCHEMA)
+    return t.append_column(POINT_CODE, _point_codes(tr, sel, codes))
+
+
+def _point_codes(tr: TableRead, sel: np.ndarray, lonlat: np.ndarray) -> pa.Array:
+    """Return each row's point code (:data:`~hotspots.data.store_points.POINT_CODE`).
+
+    A row's seven point columns are functions of its (Longitude, Latitude) text
+    (``lonlat``: equal text, equal code) and of its Location, LSOA code and LSOA name
+    texts (their dictionary indices), so rows equal in all of these hold the same point.
+    The codes are reserved process-wide (a batch's never equal another's), so the points
+    writer finds ids once per code instead of hashing every row's seven values.
+    """
+    if not len(sel):
+        return pa.array([], pa.int64())
+    code, _ = pd.factorize(lonlat, sort=False)
+    for name in ("Location", "LSOA code", "LSOA name"):
+        col = tr.column(name)
+        code = code.astype(np.int64) * (len(col.arrow_values) + 1) + col.index[sel]
+        code, _ = pd.factorize(code, sort=False)
+    first = new_point_codes(int(code.max()) + 1)
+    return pa.array(code.astype(np.int64) + first, pa.int64())

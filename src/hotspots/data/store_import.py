@@ -43,7 +43,13 @@ from hotspots.data.store_layout import (
     unpack_crime_ids,
     write_parquet,
 )
-from hotspots.data.store_points import POINT_ID, PointsWriter, attach_points
+from hotspots.data.store_points import (
+    POINT_CODE,
+    POINT_ID,
+    PointsWriter,
+    attach_points,
+    stored_point_codes,
+)
 from hotspots.data.store_versions import (
     history_rows,
     prune_versions,
@@ -173,14 +179,29 @@ def _stored_table(path: Path, points: PointsWriter) -> pa.Table:
     ``points``: the write session's points (those of the store and those it added).
     """
     t = pq.read_table(path)
+    codes = None
     if POINT_ID in t.column_names:
+        codes = stored_point_codes(t.column(POINT_ID))
         t = attach_points(t, points.points())
     if pa.types.is_fixed_size_binary(t.schema.field(S.CRIME_ID).type):
         i = t.column_names.index(S.CRIME_ID)
         t = t.set_column(i, S.CRIME_ID, t.column(i).cast(pa.binary()))
     if t.schema.equals(STORE_SCHEMA):
-        return t
+        # each row's point code (its stored point): rewritten, the month's ids are found
+        # once per point (see store_points.POINT_CODE)
+        return t if codes is None else t.append_column(POINT_CODE, codes)
     return encode_table(to_frame(t))
+
+
+def _concat_stored(old: pa.Table, new: pa.Table) -> pa.Table:
+    """Return stored tables ``old`` then ``new`` as one, with point codes if both have them."""
+    if POINT_CODE in old.column_names and POINT_CODE in new.column_names:
+        schema = STORE_SCHEMA.append(pa.field(POINT_CODE, pa.int64()))
+        return pa.concat_tables([old.cast(schema), new.cast(schema)])
+    old, new = (
+        t.drop_columns([POINT_CODE]) if POINT_CODE in t.column_names else t for t in (old, new)
+    )
+    return pa.concat_tables([old.cast(STORE_SCHEMA), new.cast(STORE_SCHEMA)])
 
 
 class _ImportedIds:
@@ -603,7 +624,7 @@ class StoreImport(StoreFiles):
             part = new_t.slice(lo, hi - lo)
             old = old_by_month.pop(month, None)
             if old is not None and old.num_rows:
-                merged = pa.concat_tables([old.cast(STORE_SCHEMA), part])
+                merged = _concat_stored(old, part)
                 # both are in (file, line) order; when the new files all sort after the
                 # stored ones (an archive read in order) the concatenation already is, and
                 # no sorted copy of the whole month is made

@@ -30,6 +30,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -46,14 +47,25 @@ if TYPE_CHECKING:
 __all__ = [
     "MONTH_SCHEMA",
     "POINTS_SCHEMA",
+    "POINT_CODE",
     "POINT_COLUMNS",
     "POINT_ID",
     "PointsWriter",
     "attach_points",
+    "new_point_codes",
     "read_points",
+    "stored_point_codes",
 ]
 
 POINT_COLUMNS = (S.LON, S.LAT, S.X, S.Y, S.LOCATION, S.LSOA_CODE, S.LSOA_NAME)
+# An optional int64 column a table given to :meth:`PointsWriter.split` may carry: rows with
+# the same code hold the same point (exact seven values), so ids are found once per code,
+# not once per row. Rows with different codes may still hold the same point (found by hash
+# among the codes' points, as rows are without codes). Codes >= 0 name a reader batch's
+# distinct points (:func:`new_point_codes`), ``-1 - point_id`` a stored point.
+POINT_CODE = "_point_code"
+_CODES_LOCK = threading.Lock()
+_CODES_NEXT = 0
 _FLOATS = (S.LON, S.LAT, S.X, S.Y)
 POINTS_SCHEMA = pa.schema(
     [(POINT_ID, pa.int32()), *(STORE_SCHEMA.field(c) for c in POINT_COLUMNS)],
@@ -79,6 +91,20 @@ MONTH_SCHEMA = pa.schema(
 _CACHE: dict[tuple[str, tuple[str, ...]], pa.Table] = {}
 _CACHE_LOCK = threading.Lock()
 _CACHE_MAX = 4
+
+
+def new_point_codes(n: int) -> int:
+    """Reserve ``n`` fresh point codes for one batch; return the first (process-wide unique)."""
+    global _CODES_NEXT
+    with _CODES_LOCK:
+        first = _CODES_NEXT
+        _CODES_NEXT += n
+    return first
+
+
+def stored_point_codes(ids: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Return the point codes of rows read back from a month file: ``-1 - point_id``."""
+    return pc.subtract(pa.scalar(-1, pa.int64()), _flat(ids).cast(pa.int64()))
 
 
 def _flat(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -272,7 +298,27 @@ class PointsWriter:
         return self._values
 
     def split(self, t: pa.Table) -> pa.Table:
-        """Turn a stored table (:data:`STORE_SCHEMA`) into a month file's (:data:`MONTH_SCHEMA`)."""
+        """Turn a stored table (:data:`STORE_SCHEMA`) into a month file's (:data:`MONTH_SCHEMA`).
+
+        With a :data:`POINT_CODE` column (no nulls) the ids are found once per distinct
+        code: the codes' first rows are split as a table of their own and their ids mapped
+        back to the rows. Without one, every row's seven values are hashed.
+        """
+        if t.num_rows and POINT_CODE in t.column_names and not t.column(POINT_CODE).null_count:
+            codes = _flat(t.column(POINT_CODE)).to_numpy()
+            inverse, _ = pd.factorize(codes, sort=False)
+            first = np.empty(inverse.max() + 1, dtype=np.int64)
+            # repeated-index assignment keeps the last write: reversed, the first occurrence
+            first[inverse[::-1]] = np.arange(len(inverse) - 1, -1, -1, dtype=np.int64)
+            ids = self._point_ids(t.select(list(POINT_COLUMNS)).take(pa.array(first)))
+            ids = ids.take(pa.array(inverse))
+        else:
+            ids = self._point_ids(t)
+        cols = [ids if f.name == POINT_ID else t.column(f.name) for f in MONTH_SCHEMA]
+        return pa.table(cols, schema=MONTH_SCHEMA)
+
+    def _point_ids(self, t: pa.Table) -> pa.Array:
+        """Each row's point id (the seven point columns of ``t``), new points numbered."""
         keys = _keys(t)
         ids = self._ids_by_hash(keys) if keys.num_rows and self.by_hash else None
         if ids is None and keys.num_rows:
@@ -281,8 +327,7 @@ class PointsWriter:
             ids = self._ids(keys)
         if ids is None:
             ids = pa.array([], pa.int32())
-        cols = [ids if f.name == POINT_ID else t.column(f.name) for f in MONTH_SCHEMA]
-        return pa.table(cols, schema=MONTH_SCHEMA)
+        return ids
 
     def _ids_by_hash(self, keys: pa.Table) -> pa.Array | None:
         """Each row's point id, new points numbered in order of first appearance.
