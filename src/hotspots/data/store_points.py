@@ -11,8 +11,11 @@ and a month file holds the small integer ``point_id`` in their place. A point is
 combination of the seven values (floats compared by their bits, nulls equal to nulls), so
 every record reads back bit for bit. A batch's points are grouped by a 64-bit hash in numpy
 and looked up among the known ones by it, every match then checked value for value; on any
-collision the exact join in DuckDB (``IS NOT DISTINCT FROM``) takes over. The table is
-append-only: an import adds one part holding only the points no earlier part has, numbered
+collision the exact join in DuckDB (``IS NOT DISTINCT FROM``) takes over. A table read by
+police.uk's batch reader carries each row's point code (:data:`POINT_CODE`: equal codes,
+equal points, by construction from the CSV's dictionary indices), so only each code's first
+row is hashed and looked up, not every row (~34k codes for ~83k rows a month at 2M rows).
+The table is append-only: an import adds one part holding only the points no earlier part has, numbered
 on from the last id; nothing there is ever rewritten or renumbered, so every month file (and
 every kept version of one) keeps meaning what it meant. The manifest lists the parts in id order
 (``"points": [{"file": …, "first": 0, "rows": n}, …]``), and row ``i`` of their
@@ -359,17 +362,15 @@ class PointsWriter:
             # numbered by LSOA then position: neighbours' floats and names sit together in
             # the part, which zstd packs ~23% tighter than in order of first appearance
             new = new[np.argsort(first[new], kind="stable")]
+            added = keys.take(pa.array(first[new]))
             order = pc.sort_indices(
-                keys.take(pa.array(first[new])),
+                added,
                 sort_keys=[(S.LSOA_CODE, "ascending"), (S.X, "ascending"), (S.Y, "ascending")],
             )
             new = new[order.to_numpy()]
             start = self.known.num_rows
             rep_ids[new] = np.arange(start, start + len(new), dtype=np.int32)
-            added = keys.take(pa.array(first[new])).append_column(
-                POINT_ID,
-                pa.array(rep_ids[new]),
-            )
+            added = added.take(order).append_column(POINT_ID, pa.array(rep_ids[new]))
             self.known = pa.concat_tables([self.known, added]).combine_chunks()
             order = np.argsort(hr[new], kind="stable")
             ins = np.searchsorted(self.hash_sorted, hr[new][order])
