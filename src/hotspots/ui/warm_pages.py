@@ -239,6 +239,18 @@ def _hotspot_payload(path: str, version: str, filters: views.Filters, method: st
     _KEEP[("hotspot_map_built", *args[1:11])] = cache._hotspot_map_built(*args[:11])
 
 
+def _default_view(dataset: str) -> tuple[str, str, pd.DataFrame, views.Filters] | None:
+    """The dataset's store path, version, records and default filters; None when it is empty."""
+    from hotspots.ui import cache
+
+    store = cache._open(dataset)
+    path, version = str(store.path), store.version
+    records = cache._records(path, version)
+    if not len(records):
+        return None
+    return path, version, records, cache._default_filters(records)
+
+
 def warm_hotspot_map(
     dataset: str = "bundled",
     *,
@@ -257,12 +269,10 @@ def warm_hotspot_map(
     from hotspots.ui import cache
 
     laps = Laps(pause)
-    store = cache._open(dataset)
-    path, version = str(store.path), store.version
-    records = cache._records(path, version)
-    if not len(records):
+    opened = _default_view(dataset)
+    if opened is None:
         return []
-    filters = cache._default_filters(records)
+    path, version, _records, filters = opened
     k = suppress_below_for("local", exact_counts=True)  # the page's default without sign-in
     selected: int | None = None  # the map of the page's first run: nothing selected
     for method in METHODS:
@@ -311,12 +321,10 @@ def warm_pages(
     from hotspots.present.disclosure import suppress_below_for
     from hotspots.ui import cache
 
-    store = cache._open(dataset)
-    path, version = str(store.path), store.version
-    records = cache._records(path, version)
-    if not len(records):
+    opened = _default_view(dataset)
+    if opened is None:
         return []
-    filters = cache._default_filters(records)
+    path, version, records, filters = opened
     # the Hotspot map's, Seasonal comparison's and Patrol planning's default disclosure
     # threshold without sign-in (exact counts)
     suppress_below = suppress_below_for("local", exact_counts=True)
