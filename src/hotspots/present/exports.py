@@ -162,10 +162,12 @@ def to_json(
     suppress_below: int | None = DEFAULT_SUPPRESS_BELOW,
     count_columns: Sequence[str] | None = None,
     generated: str | None = None,
+    rows_key: str = "hotspots",
 ) -> str:
     """Hotspots as JSON records: the metadata members, then ``"hotspots"``.
 
-    Each hotspot carries its columns (whatever the result holds), its ``label`` ("1.1",
+    ``rows_key`` names the list (``"cells"`` for the change grid,
+    :mod:`hotspots.present.export_change`). Each hotspot carries its columns (whatever the result holds), its ``label`` ("1.1",
     as in the ranked table) and ``lon`` / ``lat``
     (WGS84) of a point inside it; no polygon (use GeoJSON for shapes). Withheld counts,
     shares and densities are ``null``, as in GeoJSON.
@@ -190,7 +192,7 @@ def to_json(
         lo, la = pts.get(idx, (None, None))
         rec["lon"], rec["lat"] = jsonable(lo), jsonable(la)
         rows.append(rec)
-    return json.dumps({**meta, "hotspots": rows}, ensure_ascii=False, indent=1, allow_nan=False)
+    return json.dumps({**meta, rows_key: rows}, ensure_ascii=False, indent=1, allow_nan=False)
 
 
 # --- one entry point for every sink (CLI, pages, pack) -----------------------------------------
