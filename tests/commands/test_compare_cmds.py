@@ -229,7 +229,13 @@ class TestChange:
 
     def test_csv_all_cells(self, capsys):
         rc, out, err = run(
-            capsys, "change", "--cell-size-m", "500", "--format", "csv", "--all-cells"
+            capsys,
+            "change",
+            "--cell-size-m",
+            "500",
+            "--format",
+            "csv",
+            "--all-cells",
         )
         t = pd.read_csv(io.StringIO(out))
         cols = {"cell_id", "change", "x_centre", "y_centre", "lon", "lat"}

@@ -159,7 +159,7 @@ def test_every_format_records_the_same_summary_and_time(change):
     table, meta = read_csv_export(files["csv"], files["csv-json"])
     assert meta["columns"] == list(table.columns)
     assert {"cell_id", "count_a", "change", "x_centre", "y_centre", "lon", "lat"} <= set(
-        meta["columns"]
+        meta["columns"],
     )
     assert "geometry" not in table.columns and "label" not in table.columns
 

@@ -23,9 +23,13 @@ disclosure control:
   protected here: export them only from counts that are.
 * **Numbers**: each hotspot is numbered as the ranked table, the map and the pack
   number it ("1", "2", ...; "1.1" for a street-sized hotspot inside district 1;
-  :func:`~hotspots.present.export_prep.hotspot_labels`): a ``label`` column in CSV and
-  JSON and a ``label`` property in GeoJSON, and the feature's name ("#1.1 Bournemouth
-  Square") in KML and GPX.
+  :func:`~hotspots.present.export_prep.hotspot_labels`): a ``label`` column in JSON and
+  a ``label`` property in GeoJSON, the feature's name ("#1.1 Bournemouth Square") in KML
+  and GPX, and a ``label`` column written "#1.1" in CSV
+  (:data:`~hotspots.present.export_csv.LABEL_MARK`: a spreadsheet reads a bare "1.10"
+  as the number 1.1; :func:`read_csv_export` gives "1.10" back).
+* **The change grid** (Gi* in two periods, :mod:`hotspots.comparison.change`) is
+  written by :mod:`hotspots.present.export_change` with these same writers and rules.
 * Coordinates are WGS84 longitude/latitude (EPSG:4326) with 6 decimals (~0.1 m);
   polygons follow the right-hand rule (exterior rings counterclockwise), as RFC
   7946 and KML 2.2 require. Waypoints and KML pins sit on a point guaranteed to be
