@@ -20,7 +20,7 @@ the audit log records.
 
 from __future__ import annotations
 
-import datetime as _dt
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from hotspots.commands._output import (
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     k = suppress_below_from_args(
         args, f"hotspots change --format {args.format}", {"store_version": store.version},
     )  # fmt: skip
-    generated = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
+    generated = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     kw = {"suppress_below": k, "all_cells": args.all_cells, "notes": notes,
           "dataset": store.version, "generated": generated}  # fmt: skip
     emit_text(change_export(res, args.format, **kw).text, args.out)

@@ -23,7 +23,7 @@ a download would call it with the viewer's threshold and get the same files.
 
 from __future__ import annotations
 
-import datetime as _dt
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from hotspots.comparison.change import NONE
@@ -135,7 +135,7 @@ def change_export(
     k = check_suppress(suppress_below)
     cells = change_cells(change, all_cells=all_cells)
     summary = change_summary(change, k, notes=notes, dataset=dataset)
-    when = generated or _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
+    when = generated or dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     if fmt != "json":
         return export_file(
             cells, fmt, stem=stem, parameters=summary, suppress_below=k,
