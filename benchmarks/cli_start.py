@@ -20,6 +20,9 @@ Exits 1 if ``hotspots --help`` imports pandas, scipy, numpy, duckdb or the store
 ``hotspots detect`` imports scipy, scikit-learn, statsmodels or the import machinery.
 
     .venv/bin/python benchmarks/cli_start.py [--runs 9] [--quick]
+
+``--quick`` (CI's smoke run): every case, the import check and the module checks once each,
+without the warm-up runs (each process still starts fresh; its figures are not a measure).
 """
 
 from __future__ import annotations
@@ -140,9 +143,13 @@ def timed(code: str, runs: int, env: dict | None = None, before=None) -> tuple[f
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=9)
-    ap.add_argument("--quick", action="store_true", help="3 runs each (what CI runs)")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="every case once, no warm-up runs (what CI runs: a smoke run, not figures)",
+    )
     args = ap.parse_args()
-    runs = 3 if args.quick else args.runs
+    runs = 1 if args.quick else args.runs
     import hotspots
 
     print(f"hotspots from {Path(hotspots.__file__).parent}")
@@ -154,8 +161,11 @@ def main() -> int:
         # first use: an empty store folder (builds the bundled store and the caches)
         results[DETECT + ", first use"] = run_once(CASES[DETECT], env)
         for name, code in CASES.items():
-            run_once(code, env)  # warm the file cache and bytecode
+            if not args.quick:
+                run_once(code, env)  # warm the file cache and bytecode
             results[name] = timed(code, runs, env)
+        if args.quick:  # the warm detect's imports while the caches are warm: no rebuild run
+            stray, by_package, import_s = detect_imports(env)
         cache = root / "store" / ".cache"
         results[DETECT + ", cold caches"] = timed(
             CASES[DETECT],
@@ -163,15 +173,17 @@ def main() -> int:
             env,
             before=lambda: shutil.rmtree(cache, ignore_errors=True),
         )
-        run_once(CASES[DETECT], env)  # the caches back
-        stray, by_package, import_s = detect_imports(env)
+        if not args.quick:
+            run_once(CASES[DETECT], env)  # the caches back
+            stray, by_package, import_s = detect_imports(env)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     load1 = os.getloadavg()
     ref_wall = results["python -c pass (reference)"][0]
     np_wall, np_cpu = results["import numpy, pandas (reference)"]
     head = f"{'case':<52}{'wall s':>8}{'CPU s':>8}{'wall/ref':>10}{'/np+pd wall':>12}{'/np+pd CPU':>11}"
-    print(head + f"   (median of {runs}; first use: 1 run)")
+    how = "quick: 1 run each, no warm-up run" if args.quick else f"median of {runs}"
+    print(head + f"   ({how}; first use: 1 run)")
     for name, (wall, cpu) in results.items():
         print(
             f"{name:<52}{wall:>8.3f}{cpu:>8.3f}{wall / ref_wall:>10.1f}"

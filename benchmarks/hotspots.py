@@ -3,8 +3,9 @@
 Run::
 
     .venv/bin/python benchmarks/hotspots.py            # full run, ~3-5 min on 2 cores
-    .venv/bin/python benchmarks/hotspots.py --quick    # 50k records, few runs, in one process
-                                                       # (~30 s; the CI smoke test runs it)
+    .venv/bin/python benchmarks/hotspots.py --quick    # 20k records, one run of each step,
+                                                       # no warm-up runs, 999 Gi* permutations,
+                                                       # in one process (the CI smoke test)
 
 Data: 1,000,000 records snapped to 8,000 locations, generated here with a fixed
 seed from the real BCP snap points of ``geodata/police_uk`` (the 5k real points plus
@@ -69,6 +70,10 @@ ROOT = Path(__file__).resolve().parents[1]
 N_RECORDS = 1_000_000
 N_LOCATIONS = 8_000
 SEED = 20240101
+QUICK_RECORDS = 20_000
+QUICK_PERMUTATIONS = 999  # --quick: the permutation path at a smoke run's size
+#: Untimed runs before each timed step; --quick sets 0 (one run per step: a smoke run)
+WARMUP = 1
 
 
 # ----------------------------------------------------------------------------- data
@@ -184,7 +189,7 @@ def bench_gistar(
     out = []
     res = gistar(recs, cell_size_m=100, area=bcp)  # warm: map points and catchments cached
     grid, mask = study_grid(bcp, 100.0)
-    perms = auto_permutations(int(mask.sum()))
+    perms = QUICK_PERMUTATIONS if quick else auto_permutations(int(mask.sum()))
     runs = 1 if quick else 5
     med, _ = median_time(lambda: gistar(recs, cell_size_m=100, area=bcp), runs=runs)
     med_p, _ = median_time(
@@ -258,7 +263,7 @@ def bench_gistar_detect(perms: int, quick: bool = False) -> list[tuple[str, str,
     q = filter_records(allr, months=("2024-01", "2024-03"))
     q = q[q[S_IN_BCP(q)].to_numpy(dtype=bool)]
     res = detect(q, "gistar", boundaries=b)  # warm
-    runs = 3 if quick else 7
+    runs = 1 if quick else 7
     exact, _ = median_time(lambda: detect(q, "gistar", boundaries=b), runs=runs)
     perm, _ = median_time(lambda: detect(q, "gistar", boundaries=b, permutations=perms), runs=runs)
     print(
@@ -293,7 +298,7 @@ def bench_quarter(quick: bool = False) -> list[tuple[str, str, str, str]]:
     q = filter_records(allr, months=("2024-01", "2024-03"))
     q = q[q[S_IN_BCP(q)].to_numpy(dtype=bool)]
     res = detect(q, "dbscan", boundaries=b)  # warm: map points and catchments cached
-    runs = 3 if quick else 7
+    runs = 1 if quick else 7
     full, _ = median_time(lambda: detect(q, "dbscan", boundaries=b), runs=runs)
     eps, mp = res.parameters["eps_m"], res.detail.min_points_by_location
     x, y = q["x"].to_numpy(), q["y"].to_numpy()
@@ -328,8 +333,9 @@ def S_IN_BCP(frame: pd.DataFrame) -> str:
     return S.IN_BCP
 
 
-def median_time(fn, runs: int = 7, warmup: int = 1) -> tuple[float, list[float]]:
-    for _ in range(warmup):
+def median_time(fn, runs: int = 7, warmup: int | None = None) -> tuple[float, list[float]]:
+    """Median wall seconds of ``runs`` calls after ``warmup`` untimed ones (default ``WARMUP``)."""
+    for _ in range(WARMUP if warmup is None else warmup):
         fn()
     ts = []
     for _ in range(runs):
@@ -447,8 +453,8 @@ def run_child(case: str, n: int, eps: float, mp: int, recs: pd.DataFrame | None 
     """
     if recs is not None:
         run = _dbscan_case(case, recs.iloc[:n], eps, mp)
-        med, ts = median_time(run, runs=3, warmup=1)
-        return {"time_s": med, "first_s": ts[0], "peak_mib": float("nan"), "runs": 3}
+        med, ts = median_time(run, runs=1)
+        return {"time_s": med, "first_s": ts[0], "peak_mib": float("nan"), "runs": 1}
     out = subprocess.run(
         [sys.executable, __file__, "--child", case, str(n), str(eps), str(mp)],
         capture_output=True,
@@ -511,7 +517,11 @@ def main(argv=None) -> int:
     ap.add_argument(
         "--quick",
         action="store_true",
-        help="50k records, few runs, everything in this process (no memory figures)",
+        help=(
+            f"{QUICK_RECORDS // 1000}k records, one run of each step and no warm-up runs, "
+            f"{QUICK_PERMUTATIONS} Gi* permutations, everything in this process (no memory "
+            "figures): a smoke run (CI)"
+        ),
     )
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -519,6 +529,9 @@ def main(argv=None) -> int:
         case, n, eps, mp = args.child
         _child(case, int(n), float(eps), int(mp))
         return 0
+    global WARMUP
+    if args.quick:
+        WARMUP = 0
 
     from sklearn.neighbors import KernelDensity
 
@@ -529,8 +542,8 @@ def main(argv=None) -> int:
     from hotspots.methods import kde_surface as KS
     from hotspots.methods.dbscan import auto_eps_m, auto_min_points
 
-    n_records = 50_000 if args.quick else N_RECORDS
-    runs = 3 if args.quick else 15
+    n_records = QUICK_RECORDS if args.quick else N_RECORDS
+    runs = 1 if args.quick else 15
     rows: list[tuple[str, str, str, str]] = []  # what, measured, goal, note
 
     t = time.perf_counter()
@@ -732,6 +745,12 @@ def main(argv=None) -> int:
     for r in rows:
         print("| " + " | ".join(r) + " |")
     print()
+    if args.quick:
+        print(
+            "Quick smoke run (--quick): one run of each step, no warm-up runs, "
+            f"{QUICK_PERMUTATIONS} Gi* permutations; not figures to compare (a full run gives them).",
+        )
+        return 0
     print(
         "Medians of 5-15 runs on a shared 2-core machine (single runs where marked); memory = peak "
         "resident memory above the level before the call, in a fresh process.",

@@ -21,6 +21,11 @@ The reference, in the same run, is the same round by one session alone (``--sess
 figures printed first), so a loaded machine can still be compared.
 
     .venv/bin/python benchmarks/load.py [--sessions 20] [--seconds 120] [--quick]
+
+``--quick`` (CI's smoke run): one round for the reference session, then one round each for
+2 sessions at once (rounds, not seconds: every action runs once per session whatever the
+load), the memory read at once after they closed (no settling wait), and the server's
+warm-up off (it warms pages no round opens; ``dashboard.py --quick`` runs it).
 """
 
 from __future__ import annotations
@@ -55,6 +60,9 @@ from browser_session import (
     wait_cpu_quiet,
     wait_idle,
 )
+
+#: --quick: the bound on a round (a round is counted, not timed; this only stops a hung one)
+QUICK_LIMIT_S = 300.0
 
 
 def _nav(page, title: str) -> None:
@@ -109,15 +117,27 @@ class Results:
             self.errors.append(text)
 
 
-def session(n: int, base: str, until: float, res: Results, start_delay: float) -> None:
-    """One person: rounds of clicks until ``until`` (monotonic); times go to ``res``."""
+def session(
+    n: int,
+    base: str,
+    until: float,
+    res: Results,
+    start_delay: float,
+    rounds: int | None = None,
+) -> None:
+    """One person: rounds of clicks until ``until`` (monotonic), at most ``rounds`` of them.
+
+    Times go to ``res``.
+    """
     from playwright.sync_api import sync_playwright
 
     time.sleep(start_delay)
+    done = 0
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            while time.monotonic() < until:
+            while time.monotonic() < until and (rounds is None or done < rounds):
+                done += 1
                 ctx, page = new_page(browser, 1366, 900)
                 name = "open Overview (new session)"
                 try:
@@ -141,12 +161,21 @@ def session(n: int, base: str, until: float, res: Results, start_delay: float) -
             browser.close()
 
 
-def ws_session(n: int, base: str, until: float, res: Results, start_delay: float) -> None:
+def ws_session(
+    n: int,
+    base: str,
+    until: float,
+    res: Results,
+    start_delay: float,
+    rounds: int | None = None,
+) -> None:
     """One person over a websocket (no browser): the same rounds, timed to the finished run."""
     from ws_session import WsSession
 
     time.sleep(start_delay)
-    while time.monotonic() < until:
+    done = 0
+    while time.monotonic() < until and (rounds is None or done < rounds):
+        done += 1
         name = "open Overview (new session)"
         s = None
         try:
@@ -163,15 +192,23 @@ def ws_session(n: int, base: str, until: float, res: Results, start_delay: float
         finally:
             if s is not None:
                 s.close()
-            time.sleep(0.2)  # between rounds, as a person would pause
+            if rounds is None or done < rounds:
+                time.sleep(0.2)  # between rounds, as a person would pause
 
 
-def run_sessions(base: str, sessions: int, seconds: float, kind: str = "browser") -> Results:
+def run_sessions(
+    base: str,
+    sessions: int,
+    seconds: float,
+    kind: str = "browser",
+    rounds: int | None = None,
+) -> Results:
+    """``sessions`` people at once for ``seconds`` (each stops earlier after ``rounds`` rounds)."""
     res = Results()
     until = time.monotonic() + seconds
     target = ws_session if kind == "ws" else session
     threads = [
-        threading.Thread(target=target, args=(i, base, until, res, i * 0.5), daemon=True)
+        threading.Thread(target=target, args=(i, base, until, res, i * 0.5, rounds), daemon=True)
         for i in range(sessions)
     ]
     for t in threads:
@@ -215,7 +252,7 @@ def main() -> int:
     ap.add_argument(
         "--quick",
         action="store_true",
-        help="2 sessions for 20 s, 10 s reference and settle (CI)",
+        help="one round alone (the reference), then one round each for 2 sessions (CI)",
     )
     ap.add_argument(
         "--kind",
@@ -225,25 +262,33 @@ def main() -> int:
         "(times end at the server's finished run; see ws_session.py)",
     )
     args = ap.parse_args()
-    sessions, seconds = (2, 20.0) if args.quick else (args.sessions, args.seconds)
-    ref_s, settle_s = (10.0, 10.0) if args.quick else (30.0, 30.0)
+    sessions, seconds = (2, QUICK_LIMIT_S) if args.quick else (args.sessions, args.seconds)
+    ref_s, settle_s = (QUICK_LIMIT_S, 0.0) if args.quick else (30.0, 30.0)
+    rounds = 1 if args.quick else None  # --quick: every action once per session, by count
 
     with tempfile.TemporaryDirectory(prefix="hs-load-") as td:
         tmp = Path(td)
         store = bundled_store_root(tmp)
-        with app_server(ROOT / "app.py", store, tmp / "app.log", serve=True) as (base, proc, _):
-            # steady use: the server's warm-up at start (dashboard.py's measure) ends first
-            # (--quick, for CI, which asserts no error and no figure: not awaited)
+        # steady use: the server's warm-up at start (dashboard.py's measure, which --quick
+        # also runs) ends first; --quick, for CI, asserts no error and no figure: the warm-up
+        # is off (it would warm pages no round opens) and the reference round fills the caches
+        off = {"HOTSPOTS_WARM_UP": "0"} if args.quick else None
+        with app_server(ROOT / "app.py", store, tmp / "app.log", off, serve=True) as (
+            base,
+            proc,
+            _,
+        ):
             warm_s = None if args.quick else wait_cpu_quiet(proc.pid)
             # one session alone first: the reference, and the caches of the default views
-            ref = run_sessions(base, 1, min(seconds, ref_s), args.kind)
+            ref = run_sessions(base, 1, min(seconds, ref_s), args.kind, rounds)
             rss0 = rss_mib(proc.pid)
             cpu0, t0 = cpu_s(proc.pid), time.perf_counter()
-            res = run_sessions(base, sessions, seconds, args.kind)
+            res = run_sessions(base, sessions, seconds, args.kind, rounds)
             wall = time.perf_counter() - t0
             server_cpu = cpu_s(proc.pid) - cpu0
             rss1 = rss_mib(proc.pid)
-            time.sleep(settle_s)  # sessions closed: Streamlit drops their state
+            if settle_s:
+                time.sleep(settle_s)  # sessions closed: Streamlit drops their state
             rss2 = rss_mib(proc.pid)
             server_total = cpu_s(proc.pid)
             log = (tmp / "app.log").read_text(errors="replace")
@@ -252,7 +297,7 @@ def main() -> int:
     client_cpu = kids.children_user + kids.children_system - server_total
 
     load = os.getloadavg()
-    warm = "not awaited (--quick)" if warm_s is None else f"{warm_s:.0f} s until its CPU went quiet"
+    warm = "off (--quick)" if warm_s is None else f"{warm_s:.0f} s until its CPU went quiet"
     print(
         f"server warm-up at start: {warm}; machine load average {load[0]:.1f} / {load[1]:.1f}"
         f" / {load[2]:.1f} (1 / 5 / 15 min, {os.cpu_count()} cores)",
@@ -260,7 +305,8 @@ def main() -> int:
     kind = "websocket sessions (no browser)" if args.kind == "ws" else "Chromium sessions"
     print(f"session kind: {kind}")
     table("One session alone (the reference)", ref, None)
-    every = table(f"{sessions} sessions at once for {seconds:.0f} s ({wall:.0f} s wall)", res, ref)
+    span = f", {rounds} round each" if rounds else f" for {seconds:.0f} s"
+    every = table(f"{sessions} sessions at once{span} ({wall:.0f} s wall)", res, ref)
     errors = (
         res.errors + ref.errors + (["server log has a Traceback"] if "Traceback" in log else [])
     )

@@ -231,7 +231,10 @@ def run_step(step: str, src: Path, store: Path, archive: Path, month: str, new: 
 
 
 def store_bytes(store: Path) -> int:
-    return sum(f.stat().st_size for f in (store / "records").rglob("*.parquet"))
+    """Bytes of the store's Parquet: month files and (format 4) the points table."""
+    return sum(
+        f.stat().st_size for sub in ("records", "points") for f in (store / sub).rglob("*.parquet")
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -37,15 +37,22 @@ def test_every_benchmark_has_a_quick_mode():
 def test_hotspots_benchmark_quick_runs_and_prints_ratios():
     text = run_quick("hotspots.py")
     assert "| What | Measured | Goal | Notes |" in text
+    # every row of the full run's table (--quick: 20k records, 999 Gi* permutations)
     for row in (
-        "Deduplicate 50k records",
-        "KDE refresh, quartic",
-        "KDE refresh, gaussian",
-        "scikit-learn `KernelDensity.score_samples`",
-        "DBSCAN core: dedup + `dbscan_labels`",
-        "scikit-learn DBSCAN on 20k raw records",
-        "DBSCAN `detect`, one quarter of real BCP records",
-        "Gi* permutation p-values",
+        "| Deduplicate 20k records",
+        "| KDE refresh, quartic",
+        "| KDE refresh, gaussian",
+        "| KDE cells into hotspot shapes",
+        "| KDE hotspots end to end (20k records",
+        "| scikit-learn `KernelDensity.score_samples`",
+        "| DBSCAN on 20k records",
+        "| DBSCAN core: dedup + `dbscan_labels`",
+        "| scikit-learn DBSCAN on 20k raw records",
+        "| DBSCAN `detect`, one quarter of real BCP records",
+        "| Gi* on a 100 m grid over BCP, 20k records",
+        "| Gi* `detect`, one quarter of real BCP records",
+        "| Gi* permutation p-values, ",
+        "cells x 999 permutations |",
     ):
         assert row in text, row
     assert "x faster" in text and "ratio" in text
@@ -63,7 +70,7 @@ QUICK = {
     "coverage_evaluation.py": ((), ("coverage of the 95% interval", "ratio")),
     "coverage_pipeline.py": ((), ("relative effect", "ratio")),
     "ingest.py": ((), ("full ingest", "ratio naive / ours")),
-    "ingest_memory.py": ((), ("batched (default)", "one batch (baseline)", "ratio one batch / batched peak")),
+    "ingest_memory.py": ((), ("batched (2 MiB batches)", "reconciles=True; exit 0", "one batch (baseline)", "ratio one batch / batched peak")),
     "page_work.py": ((), ("Overview page", "Hotspot map: DBSCAN", "ratio naive map / our hotspot page")),
 }  # fmt: skip
 

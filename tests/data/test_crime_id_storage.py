@@ -96,11 +96,16 @@ def test_store_holds_32_bytes_per_id_and_every_reader_sees_the_hex(tmp_path, geo
 
 def _rewrite_in_text_layout(st: Store) -> dict:
     """Rewrite every month file of ``st`` as the code before this change wrote it (Crime
-    IDs as text, record_id null where derived); returns the manifest it wrote.
+    IDs as text, record_id null where derived, the point columns in every month file);
+    returns the manifest it wrote.
     """
+    from hotspots.data.store_points import attach_points, read_points
+
     man = st.manifest()
+    points = read_points(st.path, man)
+    man.pop("points", None)
     for rel in man["months"].values():
-        t = pq.read_table(st.path / rel)
+        t = attach_points(pq.read_table(st.path / rel), points)
         i = t.column_names.index(S.CRIME_ID)
         t = t.set_column(i, S.CRIME_ID, unpack_crime_ids(t.column(i)))
         pq.write_table(t, st.path / rel, compression="zstd")

@@ -4,6 +4,7 @@ Layout of a store directory::
 
     manifest.json                               the only file readers trust
     records/month=YYYY-MM/part-<uuid>.parquet   one file per month (hive-style folder names)
+    points/part-<uuid>.parquet                  the map points, append-only (store_points)
     reports/<uuid>.json, <uuid>.rejected.parquet   the last ingests' reports and rejected rows
 
 One writer at a time, readers never blocked: a writer takes an inter-process lock
@@ -27,7 +28,9 @@ The month files are plain Parquet that query engines read as they are (DuckDB,
 pyarrow datasets, Spark, pandas/GeoPandas; see :data:`STORE_SCHEMA` and the README's
 "Store layout"): zstd-compressed, dictionary-encoded text columns, rows sorted by source
 file (so, for police.uk, by force) then line, in row groups of :data:`ROW_GROUP_ROWS`
-rows whose x/y statistics let a bounding box skip other forces. Counts and filtered
+rows. A record's map point (``lon``, ``lat``, ``x``, ``y``, ``location``, the LSOA code and
+name) is stored once for the whole store in ``points/`` and named in the month file by an
+integer ``point_id`` (:mod:`hotspots.data.store_points`); readers join it back. Counts and filtered
 selections run as embedded DuckDB queries over exactly the files the manifest lists
 (never a glob), so their memory follows what is asked for, not the store's size.
 

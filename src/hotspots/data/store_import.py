@@ -43,6 +43,7 @@ from hotspots.data.store_layout import (
     unpack_crime_ids,
     write_parquet,
 )
+from hotspots.data.store_points import POINT_ID, PointsWriter, attach_points
 from hotspots.data.store_versions import (
     history_rows,
     prune_versions,
@@ -154,9 +155,19 @@ def _apply_keep(result: ReadResult, keep: str) -> None:
     result.records = select_rows(rec, ok).reset_index(drop=True)
 
 
-def _stored_table(path: Path) -> pa.Table:
-    """Return a month file in the current stored layout (:data:`STORE_SCHEMA`)."""
+def current_layout(path: Path) -> bool:
+    """Whether a month file is in the current layout (points by ``point_id``, Crime IDs packed)."""
+    return POINT_ID in pq.read_schema(path).names and packed_layout(path)
+
+
+def _stored_table(path: Path, points: PointsWriter) -> pa.Table:
+    """Return a month file (any layout) as the stored columns (:data:`STORE_SCHEMA`).
+
+    ``points``: the write session's points (those of the store and those it added).
+    """
     t = pq.read_table(path)
+    if POINT_ID in t.column_names:
+        t = attach_points(t, points.points())
     if pa.types.is_fixed_size_binary(t.schema.field(S.CRIME_ID).type):
         i = t.column_names.index(S.CRIME_ID)
         t = t.set_column(i, S.CRIME_ID, t.column(i).cast(pa.binary()))
@@ -258,6 +269,15 @@ def _now() -> str:
 class StoreImport(StoreFiles):
     """The write side of a store (see :class:`hotspots.data.store.Store`)."""
 
+    # the points a write session (ingest, write, restore; writer lock held) adds
+    _points: PointsWriter | None = None
+
+    def _session_points(self) -> PointsWriter:
+        if self._points is None:
+            msg = "month files are written only within a write session (the writer lock held)"
+            raise RuntimeError(msg)
+        return self._points
+
     def ingest(
         self,
         paths,
@@ -315,6 +335,7 @@ class StoreImport(StoreFiles):
             replace_asked = replace
             written: list[Path] = []
             seen = _ImportedIds(set(before["months"]))
+            self._points = PointsWriter(self.path, man)
             try:
                 for batch in batches:
 
@@ -375,11 +396,14 @@ class StoreImport(StoreFiles):
                     replace_smaller=replace_smaller or replace_asked,
                     how="import (replacing the store)" if replace_asked else "import",
                 )
+                man = self._session_points().commit(man, written)
                 new_man = self._commit(man, total, written)
             except BaseException:
                 for f in written:
                     f.unlink(missing_ok=True)
                 raise
+            finally:
+                self._end_points()
             self._collect_garbage(new_man)
         _return_memory()
         return total
@@ -413,6 +437,7 @@ class StoreImport(StoreFiles):
             written: list[Path] = []
             try:
                 before = self.manifest()
+                self._points = PointsWriter(self.path, before)
                 man = self._merge(result, before, written, replace=replace)
                 if man["months"] != before["months"]:
                     man = self._upgrade_layout(man, written)
@@ -423,11 +448,14 @@ class StoreImport(StoreFiles):
                     now=_now(),
                     replace_smaller=replace_smaller or replace,
                 )
+                man = self._session_points().commit(man, written)
                 new_man = self._commit(man, result, written)
             except BaseException:
                 for f in written:
                     f.unlink(missing_ok=True)
                 raise
+            finally:
+                self._end_points()
             self._collect_garbage(new_man)
 
     def _plan_identities(self, result: ReadResult, man: dict) -> tuple[set[str], pd.DataFrame]:
@@ -527,7 +555,7 @@ class StoreImport(StoreFiles):
         old_by_month: dict[str, pa.Table] = {}
         for month in sorted(touched):
             if month in months:
-                old = _stored_table(self.path / months[month])
+                old = _stored_table(self.path / months[month], self._session_points())
                 keep_rows = pc.invert(pc.is_in(old.column(S.SOURCE_FILE), value_set=drop_files))
                 old_by_month[month] = old.filter(keep_rows)
         # the new rows in the stored layout (Crime IDs packed once, for the duplicate
@@ -661,6 +689,8 @@ class StoreImport(StoreFiles):
         }
         if "versions" in man:
             new_man["versions"] = man["versions"]
+        if "points" in man:
+            new_man["points"] = man["points"]
         head = audit.current_head()  # the audit log's head now: evidence kept apart from it
         if head is not None:
             new_man["audit_head"] = head
@@ -685,19 +715,24 @@ class StoreImport(StoreFiles):
             self._repair_if_damaged()
             new_man = restore_manifest(self.path, self.manifest(), month, version, now=_now())
             rel = new_man["months"][month]
-            if not packed_layout(self.path / rel):
-                # a version kept from before Crime IDs were packed: the same rows, in the
-                # current layout (a store never mixes layouts; see _upgrade_layout)
+            if not current_layout(self.path / rel):
+                # a version kept from an earlier layout (Crime IDs as text, points in the
+                # month file): the same rows, in the current layout (a store never mixes
+                # layouts; see _upgrade_layout)
                 written: list[Path] = []
                 try:
+                    self._points = PointsWriter(self.path, new_man)
                     up = self._upgrade_layout({**new_man, "months": {month: rel}}, written)
                     new_man["months"][month] = up["months"][month]
                     new_man["versions"][month][-1]["file"] = up["months"][month]
+                    new_man = self._session_points().commit(new_man, written)
                     self._swap_manifest(new_man)
                 except BaseException:
                     for f in written:
                         f.unlink(missing_ok=True)
                     raise
+                finally:
+                    self._end_points()
             else:
                 self._swap_manifest(new_man)
             self._collect_garbage(new_man)
@@ -805,22 +840,32 @@ class StoreImport(StoreFiles):
                 hit |= pc.is_in(ids, value_set=got).to_numpy(zero_copy_only=False)
         return hit
 
+    def _end_points(self) -> None:
+        if self._points is not None:
+            self._points.close()
+            self._points = None
+
     def _stage(self, month: str, table: pa.Table, written: list[Path]) -> str:
-        """Write one month's stored table beside the current files; its relative path."""
+        """Write one month's stored table beside the current files; its relative path.
+
+        ``table`` holds the stored columns (:data:`STORE_SCHEMA`); the file holds its point
+        ids instead of the seven point columns (see :mod:`hotspots.data.store_points`).
+        """
         rel = new_month_path(month)
         out = self.path / rel
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(".tmp")
         written += [tmp, out]
-        write_parquet(table, tmp)
+        write_parquet(self._session_points().split(table), tmp)
         os.replace(tmp, out)
         return rel
 
     def _upgrade_layout(self, man: dict, written: list[Path]) -> dict:
         """Return ``man`` with every month file of the earlier layouts rewritten in the current one.
 
-        The earlier layouts held Crime IDs as text; the rewritten files are staged like an
-        import's files (the caller swaps the manifest).
+        The earlier layouts held Crime IDs as text (2) or the seven point columns in every
+        month file (3); the rewritten files are staged like an import's files (the caller
+        swaps the manifest), their points added to the session's points table.
 
         Done on the first write to such a store, one month at a time (memory stays one
         month's), so a store never mixes layouts: DuckDB reads a list of files with the
@@ -828,7 +873,7 @@ class StoreImport(StoreFiles):
         """
         months = dict(man["months"])
         for month, rel in sorted(man["months"].items()):
-            if not packed_layout(self.path / rel):
+            if not current_layout(self.path / rel):
                 table = encode_table(to_frame(pq.read_table(self.path / rel)))
                 months[month] = self._stage(month, table, written)
         return {**man, "months": months} if months != man["months"] else man

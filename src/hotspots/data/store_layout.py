@@ -4,6 +4,7 @@ Layout of a store directory::
 
     manifest.json                               the only file readers trust
     records/month=YYYY-MM/part-<uuid>.parquet   one file per month (hive-style folder names)
+    points/part-<uuid>.parquet                  the map points months name by point_id
     reports/<uuid>.json, <uuid>.rejected.parquet   the last ingests' reports and rejected rows
 
 :class:`StoreFiles` is what every store operation stands on: reading the manifest,
@@ -54,13 +55,17 @@ __all__ = [
     "known_datasets",
     "pack_crime_ids",
     "packed_layout",
+    "points_files",
     "store_root",
     "unpack_crime_ids",
 ]
 
 MANIFEST = "manifest.json"
 LOCK_FILE = ".writer.lock"
-FORMAT_VERSION = 3  # 3: records/month=YYYY-MM/part-*.parquet, compact types (2 still read)
+# 4: month files name their map point by point_id, the points once in points/ (see
+# hotspots.data.store_points); 3: the point columns in every month file; 2: Crime IDs as
+# text. 2 and 3 are still read, and rewritten as 4 on a store's next write.
+FORMAT_VERSION = 4
 LOCK_TIMEOUT_S = float(os.environ.get("HOTSPOTS_LOCK_TIMEOUT", "600"))
 
 
@@ -92,7 +97,8 @@ def known_datasets() -> list[str]:
     return sorted(have | {"bundled", "simulated"})
 
 
-# What is on disk: the canonical columns with compact types. ``record_id`` is null where
+# The stored columns: the canonical columns with compact types (a month file holds them
+# with ``point_id`` in place of the seven point columns, see hotspots.data.store_points). ``record_id`` is null where
 # it equals ``coalesce(crime_id, source_file || '#' || source_row)`` (nearly always: it
 # would otherwise repeat a 64-character Crime ID), and readers fill it back. ``crime_id``
 # is binary (see :func:`pack_crime_ids`): a police.uk Crime ID, 64 hex digits of a SHA-256,
@@ -339,8 +345,12 @@ def packed_layout(path: Path) -> bool:
 
 
 # source_row counts up within each file (rows are stored in file order): deltas of 1 cost
-# a few bits a row, where dictionary indices cost ~2 bytes
-_DELTA = [S.SOURCE_ROW]
+# a few bits a row, where dictionary indices cost ~2 bytes. point_id (format 4, see
+# hotspots.data.store_points): a force's few thousand points in file order; as deltas
+# 1.95 bytes a row, as a dictionary 2.86 (its dictionary page repeats the ids each row
+# group), plain 2.19 (measured on a 40,727-row month of benchmarks/scale.py's archive)
+POINT_ID = "point_id"
+_DELTA = [S.SOURCE_ROW, POINT_ID]
 
 
 def write_parquet(t: pa.Table, path: Path) -> None:
@@ -365,6 +375,11 @@ def write_parquet(t: pa.Table, path: Path) -> None:
         row_group_size=ROW_GROUP_ROWS,
         write_statistics=True,
     )
+
+
+def points_files(man: dict) -> list[str]:
+    """Return the points files (relative paths) a manifest lists, in id order."""
+    return [p["file"] for p in man.get("points", [])]
 
 
 def relation_arrow(rel) -> pa.Table:
@@ -536,6 +551,7 @@ class StoreFiles:
         named += sorted(version_files(man) - set(named))  # kept versions of months
         for r in man.get("reports", []):
             named += [r["report"], r["rejected"]]
+        named += points_files(man)
         return [rel for rel in named if not (self.path / rel).exists()]
 
     def staged_files(self) -> list[dict]:
@@ -545,12 +561,12 @@ class StoreFiles:
         manifests. Each as ``{"file": relative path, "bytes": size}``; ``repair`` removes them.
         """
         man = self.manifest()
-        keep = set(man["months"].values()) | version_files(man)
+        keep = set(man["months"].values()) | version_files(man) | set(points_files(man))
         for r in man.get("reports", []):
             keep |= {r["report"], r["rejected"]}
         found = [
             f
-            for sub in ("records", "reports")
+            for sub in ("records", "reports", "points")
             for f in (self.path / sub).rglob("*")
             if f.is_file() and str(f.relative_to(self.path)) not in keep
         ]
@@ -610,6 +626,16 @@ class StoreFiles:
             if self.exists():
                 self._collect_garbage(man)
             return done
+        lost = sorted(missing & set(points_files(man)))
+        if lost:
+            # point ids are never reused, so a lost part cannot be dropped and renumbered
+            # around, and its points cannot be made up: the months need importing again
+            msg = (
+                f"the store {self.path} is damaged beyond repair: its points file(s) "
+                f"{', '.join(lost)} are missing, and the months that name those points "
+                f"cannot be read; move the folder aside and import the files again"
+            )
+            raise StoreDamagedError(msg)
         months = {m: rel for m, rel in man["months"].items() if rel not in missing}
         done["months_dropped"] = sorted(set(man["months"]) - set(months))
         counts: dict[str, int] = {}
@@ -679,9 +705,10 @@ class StoreFiles:
         """
         keep = {self.path / rel for rel in man["months"].values()}
         keep |= {self.path / rel for rel in version_files(man)}
+        keep |= {self.path / rel for rel in points_files(man)}
         for r in man.get("reports", []):
             keep |= {self.path / r["report"], self.path / r["rejected"]}
-        for sub in ("records", "reports"):
+        for sub in ("records", "reports", "points"):
             for f in (self.path / sub).rglob("*"):
                 if f.is_file() and f not in keep:
                     f.unlink(missing_ok=True)

@@ -8,12 +8,16 @@ writer replaced under a reader makes it read the new manifest.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import threading
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from hotspots.data import schema as S
@@ -21,25 +25,54 @@ from hotspots.data.store_layout import (
     STORE_SCHEMA,
     StoreFiles,
     decode_table,
+    points_files,
     relation_arrow,
     sql_list,
     to_frame,
 )
+from hotspots.data.store_points import POINT_COLUMNS, POINT_ID, attach_points, read_points
 from hotspots.errors import InputError
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    import numpy as np
-
     from hotspots.data.areas import Area
 
-__all__ = ["StoreQueries", "store_cursor"]
+__all__ = ["StoreQueries", "records_sql", "store_cursor"]
 
 SMALL_ROWS = 4096  # below this, testing every row costs less than finding distinct locations
 _CONNECTION: dict[int, Any] = {}  # process id -> the process's DuckDB connection
 _CONNECTION_LOCK = threading.Lock()
 _THREAD = threading.local()
+# SQL that needs the point columns: ``SELECT *`` / ``r.*`` (not ``count(*)``) or a point column
+_NEEDS_POINTS = re.compile(r"(?<!\()\*|\b(?:" + "|".join(POINT_COLUMNS) + r")\b")
+
+
+@functools.lru_cache(maxsize=4096)
+def _names_points(path: str) -> bool:
+    """Tell whether a month file names its points by ``point_id``.
+
+    A file's name never changes what it holds, so its footer is read once a process.
+    """
+    return POINT_ID in pq.read_schema(path).names
+
+
+def records_sql(files: list[Path], points: list[Path], *, with_points: bool = True) -> str:
+    """Return the SQL relation of the records in ``files``, their points joined from ``points``.
+
+    Columns in :data:`~hotspots.data.store_layout.STORE_SCHEMA` order. Month files of the
+    earlier layout (the point columns in each file; ``points`` empty) are read as they are;
+    so is any layout when ``with_points`` is False (the query needs no point column, and
+    the join is left out).
+    """
+    src = f"read_parquet({sql_list(str(f) for f in files)}, hive_partitioning = false)"
+    if not files or not _names_points(str(files[0])) or not with_points:
+        return src
+    cols = ", ".join(
+        f'p."{f.name}"' if f.name in POINT_COLUMNS else f'r."{f.name}"' for f in STORE_SCHEMA
+    )
+    pts = f"read_parquet({sql_list(str(f) for f in points)})"
+    return f"(SELECT {cols} FROM {src} AS r JOIN {pts} AS p ON r.{POINT_ID} = p.{POINT_ID})"
 
 
 def store_cursor(path: str | Path | None = None):
@@ -108,7 +141,7 @@ class StoreQueries(StoreFiles):
         months : (first, last) ``YYYY-MM``; only those months' files are opened.
         categories : anything :func:`hotspots.data.schema.resolve_categories` accepts.
         bbox : (xmin, ymin, xmax, ymax) in EPSG:27700 metres, edges included; row groups
-            whose x/y statistics lie outside are skipped.
+            outside the id range of the points inside it are skipped.
         area : an :class:`~hotspots.data.areas.Area` or anything
             :func:`~hotspots.data.areas.resolve_area` takes; records inside it, exactly as
             :func:`~hotspots.data.areas.records_in_area` decides. BCP is the stored
@@ -123,16 +156,27 @@ class StoreQueries(StoreFiles):
         """
         cats = S.resolve_categories(categories) if categories is not None else S.CATEGORIES
         exact, area_where = self._area_filter(area, bcp_only)
-        where = " AND ".join(
-            w for w in (self._where(cats, bbox, bcp_only=bcp_only), area_where) if w
+        # conditions on the month files' own columns, and on the point columns (x/y)
+        on_month = " AND ".join(
+            w
+            for w in (self._where(cats, None, bcp_only=bcp_only), area_where)
+            if w and not _NEEDS_POINTS.search(w)
         )
-        if not where:
+        on_points = " AND ".join(
+            w
+            for w in (self._where(S.CATEGORIES, bbox, bcp_only=False), area_where)
+            if w and _NEEDS_POINTS.search(w)
+        )
+        if not on_month and not on_points:
 
             def read(man):
                 parts = [pq.read_table(f) for f in self.month_files(months, man)]
                 if not parts:
                     return S.empty_records()
-                # a store written by an earlier version may hold months of both layouts
+                if any(POINT_ID in p.column_names for p in parts):
+                    points = read_points(self.path, man)
+                    parts = [attach_points(p, points) for p in parts]
+                # a store written by an earlier version may hold months of several layouts
                 # (Crime IDs as text or as bytes): each is decoded before they are joined
                 if len({p.schema for p in parts}) > 1:
                     parts = [decode_table(p) for p in parts]
@@ -144,12 +188,75 @@ class StoreQueries(StoreFiles):
             files = self.month_files(months, man)
             if not files:
                 return S.empty_records()
-            tbl = relation_arrow(self.query(f"SELECT * FROM {{records}} WHERE {where}", files))
+            boxes = [b for b in (bbox, self._area_box(area, bcp_only=bcp_only)) if b is not None]
+            tbl = self._select(files, man, on_month, on_points, boxes)
             if exact is not None and tbl.num_rows:
                 tbl = tbl.filter(pa.array(self._inside(tbl, exact)))
             return to_frame(tbl)
 
         return self._consistent(query)
+
+    def _select(
+        self,
+        files: list[Path],
+        man: dict,
+        on_month: str,
+        on_points: str,
+        boxes: list[tuple[float, float, float, float]],
+    ) -> pa.Table:
+        """Rows of month ``files`` meeting both conditions, as stored columns, in file order.
+
+        In the point layout the ``boxes`` (the point condition's boxes) pick point ids from
+        the points table in memory, the month files are scanned alone for the rest and those
+        ids' range (a plain scan keeps
+        the files' row order; row groups outside the range are skipped), the ids are then
+        matched exactly, and the point columns attached in Arrow (a ``take``).
+        """
+        src = records_sql(files, [], with_points=False)
+        if not _names_points(str(files[0])):
+            where = " AND ".join(w for w in (on_month, on_points) if w)
+            return relation_arrow(store_cursor(self.path).sql(f"SELECT * FROM {src} WHERE {where}"))
+        cur = store_cursor(self.path)
+        cond = [on_month] if on_month else []
+        points = read_points(self.path, man)  # kept in memory: read once a process
+        ids = None
+        if on_points:
+            # the points inside every box (the same test as SQL's BETWEEN, on the points
+            # table in memory), then the month rows naming them: a plain scan keeps the
+            # files' order, the ids' range skips row groups
+            x = points.column(S.X).to_numpy(zero_copy_only=False)
+            y = points.column(S.Y).to_numpy(zero_copy_only=False)
+            inside = np.ones(len(x), dtype=bool)
+            for x0, y0, x1, y1 in boxes:
+                inside &= (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+            ids = pa.array(np.flatnonzero(inside).astype(np.int32))
+            if not len(ids):
+                return attach_points(
+                    relation_arrow(cur.sql(f"SELECT * FROM {src} LIMIT 0")),
+                    points,
+                )
+            cond.append(f"{POINT_ID} BETWEEN {int(ids[0].as_py())} AND {int(ids[-1].as_py())}")
+        tbl = relation_arrow(cur.sql(f"SELECT * FROM {src} WHERE {' AND '.join(cond)}"))
+        if ids is not None:
+            tbl = tbl.filter(pc.is_in(tbl.column(POINT_ID), value_set=ids))
+        return attach_points(tbl, points)
+
+    @staticmethod
+    def _area_box(
+        area: Area | str | None,
+        *,
+        bcp_only: bool = False,
+    ) -> tuple[float, float, float, float] | None:
+        """Return the bounding box :meth:`_area_filter` tests in SQL for ``area`` (or None)."""
+        if area is None:
+            return None
+        from hotspots.data.areas import Area, resolve_area
+
+        a = area if isinstance(area, Area) else resolve_area(area)
+        if a.kind == "bcp" or (bcp_only and a.kind == "ward" and a.spec.startswith("ward:")):
+            return None
+        x0, y0, x1, y1 = (float(v) for v in a.geometry.bounds)
+        return (x0, y0, x1, y1)
 
     @staticmethod
     def _area_filter(area, bcp_only: bool = False) -> tuple[Area | None, str]:
@@ -200,15 +307,25 @@ class StoreQueries(StoreFiles):
             cond.append(f"{S.X} BETWEEN {x0!r} AND {x1!r} AND {S.Y} BETWEEN {y0!r} AND {y1!r}")
         return " AND ".join(cond)
 
-    def query(self, sql: str, files: list[Path]):
+    def query(self, sql: str, files: list[Path], man: dict | None = None):
         """Run ``sql`` on the store's DuckDB connection with ``{records}`` standing for the files.
+
+        ``{records}`` is the records of the month ``files`` with every stored column
+        (:data:`~hotspots.data.store_layout.STORE_SCHEMA`): when the SQL names a point
+        column (or ``*``), the store's points are joined on ``point_id``
+        (:func:`records_sql`). ``man``: the manifest the files were taken from (read
+        again when None; points are only ever added, so a newer one serves as well).
 
         Returns the DuckDB relation (call ``.df()``, ``.arrow()`` or ``.fetchall()`` on the
         thread that ran the query). The files are named one by one (the manifest's list,
         never a glob); hive partition parsing is off because ``month`` is a column of
         every file. The connection is the store's one (:func:`store_cursor`).
         """
-        src = f"read_parquet({sql_list(str(f) for f in files)}, hive_partitioning = false)"
+        with_points = bool(_NEEDS_POINTS.search(sql.replace("{records}", "")))
+        points: list[Path] = []
+        if with_points and files and _names_points(str(files[0])):
+            points = [self.path / rel for rel in points_files(man or self.manifest())]
+        src = records_sql(files, points, with_points=with_points)
         return store_cursor(self.path).sql(sql.replace("{records}", src))
 
     def counts(
@@ -252,13 +369,13 @@ class StoreQueries(StoreFiles):
                     f"SELECT {keys}, count(*)::BIGINT AS records, {asb} FROM {{records}} "
                     f"{cond} GROUP BY {keys} ORDER BY {keys}"
                 )
-                return self.query(sql, files).df()
+                return self.query(sql, files, man).df()
             located = ", ".join([keys, *(c for c in (S.X, S.Y) if c not in by)])
             sql = (
                 f"SELECT {located}, count(*)::BIGINT AS records, {asb} "
                 f"FROM {{records}} {cond} GROUP BY {located}"
             )
-            tbl = relation_arrow(self.query(sql, files))
+            tbl = relation_arrow(self.query(sql, files, man))
             if tbl.num_rows:
                 tbl = tbl.filter(pa.array(self._inside(tbl, exact)))
             agg = tbl.group_by(list(by), use_threads=False).aggregate(
@@ -284,6 +401,7 @@ class StoreQueries(StoreFiles):
             return self.query(
                 f"SELECT DISTINCT {keys} FROM {{records}} ORDER BY {keys}",
                 files,
+                man,
             ).df()
 
         return self._consistent(q)
