@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from hotspots.ui.warm import page_shown, start_warm_up, wait_for_first_page
+from hotspots.ui.warm import page_shown, session_script, start_warm_up, wait_for_first_page
 
 # Shared work starts once per server process (already at server start when launched by
 # ``python -m hotspots.ui.serve``, as scripts/run-app.sh does): the store, its records and
@@ -34,10 +34,12 @@ PAGES = [
     st.Page("app_pages/5_Data.py", url_path="Data", title="Data"),
     st.Page("app_pages/6_Accessibility.py", url_path="Accessibility", title="Accessibility"),
 ]
-page = st.navigation(PAGES)
-if page.title == "Overview":
-    wait_for_first_page()  # "Preparing the data, about N s" while the warm-up is still at it
-try:
-    page.run()
-finally:
-    page_shown()  # the warm-up goes on with the other pages once a first page is drawn
+# while this script runs the warm-up pauses between its steps (it would halve our speed)
+with session_script():
+    page = st.navigation(PAGES)
+    if page.title == "Overview":
+        wait_for_first_page()  # "Preparing the data, about N s" while the warm-up is still at it
+    try:
+        page.run()
+    finally:
+        page_shown()  # the warm-up goes on with the other pages once a first page is drawn

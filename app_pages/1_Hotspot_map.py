@@ -13,7 +13,13 @@ from hotspots.present import hotspot_page as hp
 from hotspots.present.charts import bar_chart, trend_chart
 from hotspots.ui import hotspot_controls as hc
 from hotspots.ui import widgets
-from hotspots.ui.cache import compute, hotspot_changes, hotspot_map_payload, hotspot_page_model
+from hotspots.ui.cache import (
+    HOTSPOT_MAP_RETURNS,
+    compute,
+    hotspot_changes,
+    hotspot_map_payload,
+    hotspot_page_model,
+)
 from hotspots.ui.map_component import draw as draw_map
 
 st.set_page_config(page_title="Hotspot map · Safer BCP", page_icon="🗺️", layout="wide")
@@ -35,7 +41,7 @@ try:
         dataset,
         filters,
         key=map_key,
-        returned_objects=("last_active_drawing",),
+        returned_objects=HOTSPOT_MAP_RETURNS,
         selected=st.session_state.get("spot_pick"),
         zoom_to_selected=bool(st.session_state.get("_spot_zoom")) and zoom_to is None,
         zoom_to=zoom_to,

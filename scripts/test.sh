@@ -6,11 +6,11 @@
 #   bash scripts/test.sh FILE...      any pytest arguments (one file, -k, -m...), serial
 #
 # The whole suite and the fast tier run on every core with pytest-xdist (-n auto; HOTSPOTS_TEST_WORKERS
-# overrides) and --dist loadgroup. tests/conftest.py declares xdist groups (browser_group: the
-# tests on the e2e app server in one, the other browser tests by module), but pytest-xdist 3.8
-# does not apply them under pytest 9.2 (pytest-xdist issue #1386: it still rewrites the old
-# node-id field), so today the browser tests spread over the workers, each starting its own app
-# server. Each worker has its own store root below HOTSPOTS_STORE (tests/conftest.py).
+# overrides) and --dist loadgroup. tests/conftest.py puts the browser tests in xdist groups
+# (browser_group: the tests on the e2e app server in one, so one worker and one server; the other
+# browser tests by module) and writes the group into the node id itself (put_in_group): pytest-xdist
+# 3.8 rewrites the old node-id field, which pytest 9.2 ignores (pytest-xdist issue #1386).
+# Each worker has its own store root below HOTSPOTS_STORE (tests/conftest.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -163,6 +164,24 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.apptest)
         if xdist and item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group(browser_group(item)))
+            if getattr(config.option, "loadgroup", False):
+                put_in_group(item, browser_group(item))
+
+
+def put_in_group(item, group: str) -> None:
+    """Append ``@group`` to the node id as pytest-xdist's ``--dist loadgroup`` reads it.
+
+    pytest-xdist 3.8 does this in its worker (``remote.py``) by rewriting ``item._nodeid``, but
+    pytest 9.2 keeps the node id as a structured ``item._id``, so that rewrite is ignored and the
+    groups are never applied (pytest-xdist issue #1386; the fix, PR #1388, does what this does).
+    On a pytest that still reads ``_nodeid`` this does nothing and xdist's own rewrite works.
+    """
+    try:
+        from _pytest.nodeid import NodeId  # pytest >= 9.2
+    except ImportError:
+        return
+    if isinstance(getattr(item, "_id", None), NodeId) and "@" not in item.nodeid:
+        item._id = NodeId.parse(f"{item.nodeid}@{group}")
 
 
 def browser_group(item) -> str:
@@ -178,6 +197,43 @@ def browser_group(item) -> str:
     if "app_server" in getattr(item, "fixturenames", ()):
         return "browser"
     return "browser:" + item.nodeid.split("::")[0]
+
+
+def pytest_runtest_setup(item):
+    share_streamlit_component_scan()
+
+
+def share_streamlit_component_scan() -> bool:
+    """Scan the installed packages for Streamlit components once per test process, not per AppTest.
+
+    Each new ``AppTest`` (every ``run_page``) has Streamlit 1.5x-1.6x read the metadata of every
+    installed distribution looking for "v2" components (``scan_component_manifests``: about 0.2 CPU s,
+    ~400 metadata files), so the AppTest tier spent minutes of CPU finding none. The installed
+    packages do not change during a test run, so the first scan's answer is kept and handed out
+    (a new list each time); each AppTest still registers what it gets. Applied once AppTest is
+    imported (a run with no AppTest imports nothing here); returns whether the scan is shared.
+    """
+    if "streamlit.testing.v1.app_test" not in sys.modules:
+        return False
+    try:
+        from streamlit.components.v2 import manifest_scanner
+
+        scan = manifest_scanner.scan_component_manifests
+    except (ImportError, AttributeError):  # a Streamlit without the scan: nothing to share
+        return False
+    if getattr(scan, "hotspots_shared", False):
+        return True
+    found: list = []
+
+    def scan_once(*args, **kwargs):
+        if not found:
+            found.append(scan(*args, **kwargs))
+        return list(found[0])
+
+    scan_once.hotspots_shared = True
+    scan_once.unshared = scan
+    manifest_scanner.scan_component_manifests = scan_once
+    return True
 
 
 def pytest_unconfigure(config):

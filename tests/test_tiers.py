@@ -116,3 +116,93 @@ def test_browser_tests_on_the_app_server_share_one_group_the_others_go_by_module
     e2e = (ROOT / "tests" / "e2e" / "conftest.py").read_text(encoding="utf-8")
     assert "def page(browser, app_server, page_log):" in e2e
     assert "xdist_group(browser_group(item))" in inspect.getsource(root)
+
+
+def test_the_group_reaches_xdists_scheduler_as_the_node_id_suffix():
+    """pytest-xdist's ``--dist loadgroup`` groups by an ``@group`` suffix of the node id, which
+    its worker writes into ``item._nodeid``; pytest 9.2 reads the id from ``item._id`` instead
+    (pytest-xdist issue #1386), so ``put_in_group`` writes it there: xdist's own scheduler then
+    finds the group, and an id already carrying one is left alone.
+    """
+    import importlib.util
+
+    import pytest
+
+    nodeid_module = pytest.importorskip("_pytest.nodeid")  # pytest >= 9.2
+    from xdist.scheduler.loadgroup import LoadGroupScheduling
+
+    spec = importlib.util.spec_from_file_location(
+        "tests_root_conftest",
+        ROOT / "tests" / "conftest.py",
+    )
+    root = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(root)
+
+    class Item:
+        def __init__(self, nodeid: str) -> None:
+            self._id = nodeid_module.NodeId.parse(nodeid)
+
+        @property
+        def nodeid(self) -> str:
+            return str(self._id)
+
+    split = LoadGroupScheduling._split_scope
+    for nodeid in ("tests/e2e/test_axe.py::test_page[data]", "tests/e2e/test_browser.py::test_x"):
+        item = Item(nodeid)
+        assert split(None, item.nodeid) == item.nodeid  # no group: a unit of its own
+        root.put_in_group(item, "browser")
+        assert item.nodeid == f"{nodeid}@browser"
+        assert split(None, item.nodeid) == "browser"
+        root.put_in_group(item, "browser")  # applied once only
+        assert item.nodeid == f"{nodeid}@browser"
+    item = Item("tests/present/test_patrol_sheet_browser.py::test_sheet[10]")
+    root.put_in_group(item, "browser:tests/present/test_patrol_sheet_browser.py")
+    assert split(None, item.nodeid) == "browser:tests/present/test_patrol_sheet_browser.py"
+
+
+def test_apptests_share_one_scan_for_streamlit_components(monkeypatch):
+    """Every new AppTest had Streamlit scan all installed packages for components (~0.2 CPU s);
+    ``share_streamlit_component_scan`` keeps the first scan's answer for the test process: a
+    second and third AppTest read no package metadata, and the answer is the unshared scan's.
+    """
+    import importlib.metadata
+    import importlib.util
+
+    from streamlit.testing.v1 import AppTest
+
+    spec = importlib.util.spec_from_file_location(
+        "tests_root_conftest",
+        ROOT / "tests" / "conftest.py",
+    )
+    root = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(root)
+    assert root.share_streamlit_component_scan()  # AppTest is imported: the scan is shared
+    from streamlit.components.v2 import manifest_scanner
+
+    shared = manifest_scanner.scan_component_manifests
+    assert shared.hotspots_shared
+
+    def names(found):
+        return sorted((m.name, str(p)) for m, p in found)
+
+    assert names(shared()) == names(shared.unshared())
+    scans: list[int] = []
+    real = importlib.metadata.distributions
+    monkeypatch.setattr(
+        importlib.metadata,
+        "distributions",
+        lambda *a, **k: scans.append(1) or real(*a, **k),
+    )
+
+    def page():
+        import streamlit as st
+
+        st.write("x")
+
+    AppTest.from_function(page).run()
+    first = len(scans)  # 0, or 1 if no AppTest ran in this process before
+    for _ in range(2):
+        at = AppTest.from_function(page)
+        at.run()
+        assert not at.exception and at.markdown[0].value == "x"
+    assert len(scans) == first <= 1

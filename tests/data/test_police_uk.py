@@ -377,3 +377,58 @@ def test_bundled_wards_only_inside_bcp(bundled_read):
     assert set(rec.loc[rec[S.IN_BCP], S.TOWN]) == set(S.TOWNS)
     assert (rec[S.SOURCE] == "police.uk").all() and not rec[S.SIMULATED].any()
     assert set(rec[S.CATEGORY]) == set(S.CATEGORIES)
+
+
+def test_hex_id_codes_tell_ids_apart_as_a_hash_of_the_whole_text_does():
+    """The 8-byte-head codes of police.uk IDs against Arrow's hash of the whole text.
+
+    Repeats of one ID, two IDs sharing their first 16 hex digits, empty IDs, and an array
+    slice (an offset into the buffers); anything not police.uk's own form is refused.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from hotspots.data.police_uk import _hex_id_codes
+
+    rng = np.random.default_rng(3)
+    hexd = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+    ids = hexd[rng.integers(0, 16, (3000, 64), dtype=np.uint8)].view("S64").ravel()
+    ids = [("" if i % 4 == 0 else v.decode()) for i, v in enumerate(ids)]
+    ids[7] = ids[11] = ids[3]
+    ids[13] = ids[2][:16] + ids[13][16:]  # the same first 8 bytes, another ID
+    arr = pa.array(ids, pa.string()).slice(1)
+    codes = _hex_id_codes(arr)
+    ref = pc.dictionary_encode(arr).indices.to_numpy()
+    empty = np.array([v == "" for v in arr.to_pylist()])
+    assert (codes[empty] == -1).all()
+    pairs = set(zip(ref[~empty].tolist(), codes[~empty].tolist(), strict=True))
+    assert len(pairs) == len(set(ref[~empty])) == len(set(codes[~empty]))  # one to one
+    assert codes[6] == codes[10] == codes[2] and codes[12] != codes[1]
+    for odd in (" " + ids[1][1:], ids[1].upper(), ids[1][:63]):
+        assert _hex_id_codes(pa.array([ids[1], odd])) is None
+    assert _hex_id_codes(pa.array([ids[1], None])) is None
+
+
+def test_hex_ids_packed_in_place_as_the_store_packs_them():
+    """The batch's in-place packing of police.uk IDs equals ``pack_crime_ids`` of the rows."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from hotspots.data.ingest import _pack_hex_ids
+    from hotspots.data.store_layout import pack_crime_ids
+
+    rng = np.random.default_rng(5)
+    hexd = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+    ids = hexd[rng.integers(0, 16, (2000, 64), dtype=np.uint8)].view("S64").ravel()
+    arr = pa.array([("" if i % 3 == 0 else v.decode()) for i, v in enumerate(ids)]).slice(7)
+    for sel in (
+        np.arange(len(arr)),
+        np.sort(rng.choice(len(arr), 500, replace=False)),
+        np.array([2, 5, 8], dtype=np.int64),  # every one empty (rows 9, 12, 15 of the whole)
+        np.zeros(0, dtype=np.int64),
+    ):
+        text = arr.take(pa.array(sel))
+        want = pack_crime_ids(pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text))
+        assert _pack_hex_ids(arr, sel).equals(want)

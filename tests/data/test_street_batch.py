@@ -16,6 +16,7 @@ import io
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -238,3 +239,55 @@ def test_a_later_batch_finds_the_crime_ids_an_earlier_batch_of_the_import_wrote(
     assert one.rows_accepted == many.rows_accepted
     stored = set(many_store.records()[S.CRIME_ID].dropna())
     assert {jan_ids[30][:-1] + ("0" if jan_ids[30][-1] != "0" else "1")} <= stored
+
+
+def _records_and_points(paths, monkeypatch):
+    """(records of a batch read, how many points it projected and joined to wards)."""
+    projected = []
+    real = ingest._Located.of.__func__
+
+    def spy(cls, x, y):
+        projected.append(len(x))
+        return real(cls, x, y)
+
+    with monkeypatch.context() as m:
+        m.setattr(ingest._Located, "of", classmethod(spy))
+        out = read_inputs(paths)
+    return out.records, sum(projected)
+
+
+def test_points_of_an_earlier_batch_are_looked_up_and_give_the_same_records(
+    tmp_path,
+    monkeypatch,
+):
+    """The place cache: a point met before is not projected again, and nothing changes.
+
+    Real bundled months: January alone fills the cache; January with March then projects
+    only March's new points, and gives, to the row, what a cold read of both gives. With
+    every key colliding (one hash for all points) the stored (lon, lat) check still keeps
+    each answer exact.
+    """
+    jan, mar = PU / "2024-01-dorset-street.csv", PU / "2024-03-dorset-street.csv"
+    feb = PU / "2024-02-dorset-street.csv"
+    monkeypatch.setattr(ingest, "_PLACES", ingest._PlaceCache())
+    cold, n_cold = _records_and_points([jan, mar], monkeypatch)
+    assert n_cold > 1000  # every distinct point of both months
+
+    monkeypatch.setattr(ingest, "_PLACES", ingest._PlaceCache())
+    read_inputs([jan, feb])  # fills the cache with January's and February's points
+    warm, n_warm = _records_and_points([jan, mar], monkeypatch)
+    assert 0 < n_warm < n_cold / 3  # only March's points not met before
+    pd.testing.assert_frame_equal(warm, cold)
+    again, n_again = _records_and_points([jan, mar], monkeypatch)
+    assert n_again == 0
+    pd.testing.assert_frame_equal(again, cold)
+
+    monkeypatch.setattr(ingest, "_PLACES", ingest._PlaceCache())
+    monkeypatch.setattr(
+        ingest._PlaceCache,
+        "_keys",
+        staticmethod(lambda lonlat: np.zeros(len(lonlat), np.uint64)),
+    )
+    read_inputs([jan, feb])
+    collide = read_inputs([jan, mar]).records
+    pd.testing.assert_frame_equal(collide, cold)

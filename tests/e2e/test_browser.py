@@ -204,7 +204,7 @@ def bundled_counts() -> dict[str, int]:
     return {
         "q1": len(q1),
         "q1_asb": int((q1[S.CATEGORY] == S.ASB).sum()),
-        "mar": int((q1[S.MONTH] == "2024-03").sum()),
+        "mar_asb": int(((q1[S.MONTH] == "2024-03") & (q1[S.CATEGORY] == S.ASB)).sum()),
         "feb_mar_asb": int(
             (q1[S.MONTH].isin(["2024-02", "2024-03"]) & (q1[S.CATEGORY] == S.ASB)).sum(),
         ),
@@ -323,23 +323,24 @@ def test_hotspot_map_draws_offline_numbers_its_hotspots_downloads_and_follows_a_
     assert_clean(page_log)
 
 
-def test_asb_button_changes_counts(page, page_log, bundled_counts):
+def test_asb_button_then_a_window_change_change_counts(page, page_log, bundled_counts):
+    """One load of the Hotspot map (issue 20: these were two tests opening the same page):
+    the sidebar's ASB button, then a window change, each changes the records counted.
+    """
     open_app(page, "Hotspot_map")
     expect(records_text(page)).to_have_text(f"{bundled_counts['q1']:,} records")
     page.get_by_test_id("stSidebar").get_by_role("button", name="ASB", exact=True).click()
     expect(records_text(page)).to_have_text(f"{bundled_counts['q1_asb']:,} records", timeout=60_000)
     expect(page.get_by_test_id("stException")).to_have_count(0)
     assert parse_qs(urlparse(page.url).query)["cats"] == ["asb"]
-    assert_clean(page_log)
-
-
-def test_window_change_changes_counts(page, page_log, bundled_counts):
-    open_app(page, "Hotspot_map")
-    expect(records_text(page)).to_have_text(f"{bundled_counts['q1']:,} records")
     combobox(page, "From").click()
     page.get_by_role("option", name="2024-03", exact=True).click()
-    expect(records_text(page)).to_have_text(f"{bundled_counts['mar']:,} records", timeout=60_000)
+    expect(records_text(page)).to_have_text(
+        f"{bundled_counts['mar_asb']:,} records",
+        timeout=60_000,
+    )
     assert parse_qs(urlparse(page.url).query)["from"] == ["2024-03"]
+    assert parse_qs(urlparse(page.url).query)["cats"] == ["asb"]  # the window keeps the choice
     map_frame(page)  # the map is drawn again for the new filters
     assert_clean(page_log)
 
@@ -448,22 +449,24 @@ def test_script_in_a_location_is_shown_as_text(page, page_log):
     assert_clean(page_log)
 
 
-@pytest.mark.parametrize(
-    "path",
-    ["Seasonal_comparison", "Ward_view", "Patrol_planning"],
-    ids=lambda p: p.lower(),
-)
-def test_every_page_map_draws(page, page_log, path):
-    """The maps of the other pages draw too (not only the hotspot map): Leaflet in a sized
-    frame, and no script error anywhere on the page (a layer defined after the layer
-    control once left the Seasonal page's map empty).
-    """
-    open_app(page, path)
+def _map_draws(page: Page) -> Frame:
+    """Leaflet in a sized frame: the page's first map has drawn (returns its frame)."""
     frame_el = page.locator(IFRAME).first
     expect(frame_el).to_be_visible(timeout=60_000)
     frame = map_frame(page)
     expect(frame.locator(".leaflet-container")).to_be_visible()
     assert frame_el.bounding_box()["height"] > 300
+    return frame
+
+
+@pytest.mark.parametrize("path", ["Ward_view", "Patrol_planning"], ids=lambda p: p.lower())
+def test_every_page_map_draws(page, page_log, path):
+    """The maps of the other pages draw too (not only the hotspot map): Leaflet in a sized
+    frame, and no script error anywhere on the page (the Seasonal page's map: in
+    ``test_seasonal_page_draws_its_change_map_then_a_dataset_switch_gives_no_bad_verdict``).
+    """
+    open_app(page, path)
+    _map_draws(page)
     assert_clean(page_log)
 
 
@@ -477,29 +480,6 @@ _JS_CHANGE_CLASSES = """() => {
     });
     return out;
 }"""
-
-
-def test_seasonal_change_map_colours_each_hotspot_by_its_class(page, page_log):
-    """Issue 22 item 7: the Seasonal change map draws the hotspots (over the whole
-    comparison area, gone ones included) each in its class's colour, several classes,
-    and the legend under it gives the number of hotspots per class.
-    """
-    from hotspots.present.palettes import CHANGE_COLOURS
-
-    open_app(page, "Seasonal_comparison")
-    main = page.get_by_test_id("stMain")
-    heading = main.get_by_text("Hotspot change (DBSCAN, before vs after)")
-    expect(heading).to_be_visible(timeout=60_000)
-    frame = map_frame(page)
-    drawn = frame.evaluate(_JS_CHANGE_CLASSES)
-    assert len(drawn) >= 2 and "gone" in drawn, drawn
-    for cls, colours in drawn.items():
-        assert set(colours) == {CHANGE_COLOURS[cls]}, cls
-    legend = main.get_by_text(re.compile(r"Persistent: \d+ hotspots"))
-    expect(legend).to_be_visible()
-    n = {c: len(v) for c, v in drawn.items()}
-    assert f"Persistent: {n['persistent']} hotspots" in legend.inner_text()
-    assert_clean(page_log)
 
 
 def _wait_run(page: Page) -> None:
@@ -526,14 +506,40 @@ def _pick(page: Page, label: str, option: str) -> None:
     expect(combobox(page, label)).to_have_value(option, timeout=60_000)
 
 
-def test_seasonal_dataset_switch_never_gives_a_verdict_on_bad_windows(page, page_log):
-    """Switching dataset on the Seasonal page resets the windows to the new data's default
-    evaluation (never all to one month), and overlapping windows get a message, no verdict.
+def test_seasonal_page_draws_its_change_map_then_a_dataset_switch_gives_no_bad_verdict(
+    page,
+    page_log,
+):
+    """One load of the Seasonal page (issue 20: one page load per page).
+
+    Its map draws: Leaflet in a sized frame, and no script error anywhere on the page (a layer
+    defined after the layer control once left this map empty).
+
+    Issue 22 item 7: the change map draws the hotspots (over the whole comparison area, gone
+    ones included) each in its class's colour, several classes, and the legend under it gives
+    the number of hotspots per class.
+
+    Switching dataset then resets the windows to the new data's default evaluation (never all
+    to one month), and overlapping windows get a message, no verdict.
     """
+    from hotspots.present.palettes import CHANGE_COLOURS
+    from hotspots.ui.cache import DATASET_LABELS
+
     open_app(page, "Seasonal_comparison")
     main = page.get_by_test_id("stMain")
     expect(main.get_by_text("Jan–Feb 2019 → Jan–Feb 2024")).to_be_visible(timeout=60_000)
-    from hotspots.ui.cache import DATASET_LABELS
+    heading = main.get_by_text("Hotspot change (DBSCAN, before vs after)")
+    expect(heading).to_be_visible(timeout=60_000)
+    frame = _map_draws(page)
+    drawn = frame.evaluate(_JS_CHANGE_CLASSES)
+    assert len(drawn) >= 2 and "gone" in drawn, drawn
+    for cls, colours in drawn.items():
+        assert set(colours) == {CHANGE_COLOURS[cls]}, cls
+    legend = main.get_by_text(re.compile(r"Persistent: \d+ hotspots"))
+    expect(legend).to_be_visible()
+    n = {c: len(v) for c, v in drawn.items()}
+    assert f"Persistent: {n['persistent']} hotspots" in legend.inner_text()
+    assert_clean(page_log)
 
     _pick(page, "Dataset", DATASET_LABELS["simulated"])
     for label, value in (("Before: from", "2021-04"), ("Before: to", "2021-08"),

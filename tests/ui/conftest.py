@@ -67,6 +67,26 @@ def run_page():
     return run
 
 
+@pytest.fixture(scope="module")
+def default_page():
+    """``default_page(page)``: the page run once with no query string, shared by a module's tests.
+
+    For tests that only read what a page shows on its default view (they must not click, set
+    widgets or run it again: use ``run_page`` for that): each page's script runs once per module
+    instead of once per test (issue 20: the AppTest tier's CPU).
+    """
+    runs: dict[str, AppTest] = {}
+
+    def run(page: str) -> AppTest:
+        path = str(page_path(page))  # "overview" and "app.py" are one page
+        if path not in runs:
+            runs[path] = AppTest.from_file(path, default_timeout=TIMEOUT)
+            runs[path].run()
+        return runs[path]
+
+    return run
+
+
 @pytest.fixture(scope="session")
 def bundled_records() -> pd.DataFrame:
     """Canonical records of the bundled store (the one the pages read)."""
@@ -79,16 +99,17 @@ def bundled_records() -> pd.DataFrame:
 def isolated_store(tmp_path, monkeypatch, bundled_records):
     """A private store root for tests that write (uploads), with the bundled store linked in.
 
-    Streamlit's resource cache keeps opened stores by dataset name, so it is cleared
-    on the way in and out: the next test reopens the session's stores.
+    The app's resource cache keeps opened stores by dataset name (``ui.cache._open``), so that
+    cache is cleared on the way in and out: the next test reopens the session's stores. Every
+    other cached result is keyed by its store's path and content version (``ui/cache.py``), so it
+    stays: clearing them all made the next tests compute every default view again (issue 20).
     """
-    import streamlit as st
-
     from hotspots.data.store import dataset_path
+    from hotspots.ui import cache
 
     shared = dataset_path("bundled")
     (tmp_path / "bundled").symlink_to(shared, target_is_directory=True)
     monkeypatch.setenv("HOTSPOTS_STORE", str(tmp_path))
-    st.cache_resource.clear()
+    cache._open.clear()
     yield tmp_path
-    st.cache_resource.clear()
+    cache._open.clear()

@@ -99,8 +99,8 @@ def count_records(
 
 
 @pytest.mark.parametrize("page", all_page_files())
-def test_page_loads_without_exception(run_page, page):
-    at = run_page(page)
+def test_page_loads_without_exception(default_page, page):
+    at = default_page(page)
     assert_ran(at)
     assert len(at.title) == 1
     # the footer names the data source and its licence on every page
@@ -110,8 +110,8 @@ def test_page_loads_without_exception(run_page, page):
 
 
 @pytest.mark.parametrize("page", [p for p in all_page_files() if not p.endswith("5_Data.py")])
-def test_page_publishes_shared_state_in_url(run_page, page):
-    at = run_page(page)
+def test_page_publishes_shared_state_in_url(default_page, page):
+    at = default_page(page)
     assert_ran(at)
     q = query(at)
     assert q["dataset"] == "bundled"
@@ -123,8 +123,8 @@ def test_page_publishes_shared_state_in_url(run_page, page):
 # =============================================================================
 
 
-def test_overview_counts_default_window(run_page, bundled_records):
-    at = run_page("overview")
+def test_overview_counts_default_window(default_page, bundled_records):
+    at = default_page("overview")
     assert_ran(at)
     # default window: the window model's, the latest three complete months (Jan-Mar 2024),
     # the same on every page (issue 19)
@@ -142,11 +142,11 @@ def test_overview_counts_default_window(run_page, bundled_records):
                for i in at.info)  # fmt: skip
 
 
-def test_overview_trend_chart_has_a_gap_between_feb_2019_and_jan_2024(run_page):
+def test_overview_trend_chart_has_a_gap_between_feb_2019_and_jan_2024(default_page):
     """The chart Streamlit is sent: months as dates, one line per run of consecutive months."""
     import pyarrow as pa
 
-    at = run_page("overview")
+    at = default_page("overview")
     assert_ran(at)
     chart = at.get("vega_lite_chart")[0].proto
     spec = json.loads(chart.spec)
@@ -294,8 +294,8 @@ def test_overview_says_what_is_new_and_flags_the_simulators_unusual_months(run_p
     assert "against its limits" in json.dumps(spec)
 
 
-def test_overview_bundled_data_says_too_few_months_for_a_control_chart(run_page):
-    at = run_page("overview")
+def test_overview_bundled_data_says_too_few_months_for_a_control_chart(default_page):
+    at = default_page("overview")
     assert_ran(at)
     assert any(m.startswith("**Data up to Mar 2024") for m in markdowns(at))
     assert any("a control chart needs at least 12" in c.value for c in at.caption)
@@ -341,8 +341,8 @@ def _details_heading(at) -> str:
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", heads[0]).replace("\u200b", "")
 
 
-def test_hotspot_map_loads_with_offline_map(run_page, bundled_records):
-    at = run_page("hotspot_map")
+def test_hotspot_map_loads_with_offline_map(default_page, bundled_records):
+    at = default_page("hotspot_map")
     assert_ran(at)
     # default window: the last three months
     assert _records_line(at) == count_records(bundled_records, "2024-01", "2024-03") == 9373
@@ -512,8 +512,8 @@ def test_hotspot_map_reads_permalink(run_page, bundled_records):
 # =============================================================================
 
 
-def test_seasonal_loads_default_windows(run_page):
-    at = run_page("seasonal")
+def test_seasonal_loads_default_windows(default_page):
+    at = default_page("seasonal")
     assert_ran(at)
     values = [at.selectbox(key=k).value for k in ("b_from", "b_to", "a_from", "a_to")]
     assert values == ["2019-01", "2019-02", "2024-01", "2024-02"]
@@ -609,8 +609,8 @@ def test_seasonal_reads_permalink(run_page):
 # =============================================================================
 
 
-def test_ward_view_loads(run_page, bundled_records):
-    at = run_page("ward")
+def test_ward_view_loads(default_page, bundled_records):
+    at = default_page("ward")
     assert_ran(at)
     assert at.selectbox(key="ward").value == BOURNEMOUTH_CENTRAL
     assert at.header[0].value == "Bournemouth Central: Jan 2024 – Mar 2024"
@@ -697,8 +697,8 @@ def _patrol_line(at) -> re.Match:
     return found[0]
 
 
-def test_patrol_loads(run_page, bundled_records):
-    at = run_page("patrol")
+def test_patrol_loads(default_page, bundled_records):
+    at = default_page("patrol")
     assert_ran(at)
     line = _patrol_line(at)
     assert int(line.group(1)) == 10 == len(at.dataframe[0].value)
@@ -754,8 +754,8 @@ _UPLOAD = "\n".join(
 ).encode()
 
 
-def test_data_page_lists_datasets(run_page):
-    at = run_page("data")
+def test_data_page_lists_datasets(default_page):
+    at = default_page("data")
     assert_ran(at)
     assert at.selectbox(key="dataset").value == "bundled"
     datasets = at.dataframe[0].value
@@ -872,12 +872,12 @@ def test_switching_dataset_restarts_the_window_at_its_default(run_page):
 
 
 @pytest.mark.parametrize("page", ["overview", "hotspot_map", "ward", "patrol"])
-def test_every_page_opens_on_the_one_default_window(run_page, page):
+def test_every_page_opens_on_the_one_default_window(default_page, page):
     """Issue 19: one default window (latest complete months), the same on every page."""
     from hotspots.comparison.windows import default_window
     from hotspots.data.store import open_dataset
 
-    at = run_page(page)
+    at = default_page(page)
     assert_ran(at)
     dw = default_window(open_dataset("bundled").months())
     assert (at.selectbox(key="from").value, at.selectbox(key="to").value) == (dw.start, dw.end)

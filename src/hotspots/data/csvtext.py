@@ -68,11 +68,23 @@ class DictColumn:
         ``map_values`` (optional) transforms the distinct values first (e.g. strip).
         Empty strings become NA.
         """
+        out = self.arrow_take(mask, map_values)
+        return pd.arrays.ArrowStringArray(pa.chunked_array([out], type=pa.string()))
+
+    def arrow_take(
+        self,
+        rows: np.ndarray | None = None,
+        map_values: Callable[[pa.Array], pa.Array] | None = None,
+    ) -> pa.Array:
+        """Return the rows (a mask or indices; all when None) as an Arrow string array.
+
+        As :meth:`take`: ``map_values`` transforms the distinct values first, and empty
+        strings become null.
+        """
         vals = self.arrow_values if map_values is None else map_values(self.arrow_values)
         vals = pa.compute.if_else(pa.compute.equal(vals, ""), pa.scalar(None, pa.string()), vals)
-        idx = self.index if mask is None else self.index[mask]
-        out = vals.take(pa.array(idx, type=pa.int32()))
-        return pd.arrays.ArrowStringArray(pa.chunked_array([out], type=pa.string()))
+        idx = self.index if rows is None else self.index[rows]
+        return vals.take(pa.array(idx, type=pa.int32()))
 
 
 class TableRead:
@@ -320,7 +332,8 @@ def read_bodies(
     """Parse the bodies (rows after the header) of many files sharing ``header`` as one table.
 
     One multi-threaded pyarrow read for a whole batch of files instead of one per file. Each
-    body must end with a newline and hold ``lines[i]`` lines. Returns None unless every
+    body must end with a newline and hold ``lines[i]`` lines (blank lines between bodies,
+    such as a header overwritten with newlines, are skipped). Returns None unless every
     line is exactly one well-formed record (a malformed row, a blank line, a quoted
     newline, an unbalanced quote: blank lines are skipped and quoted newlines join lines,
     so the records fall short of the lines; the others are invalid rows): the caller then
@@ -338,7 +351,7 @@ def read_bodies(
         h: (pa.string() if h in plain_columns else pa.dictionary(pa.int32(), pa.string()))
         for h in header
     }
-    data = b"".join(bodies)
+    data = bodies[0] if len(bodies) == 1 else b"".join(bodies)  # one buffer: no copy
     try:
         tbl = pacsv.read_csv(
             pa.BufferReader(pa.py_buffer(data)),

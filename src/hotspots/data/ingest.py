@@ -14,8 +14,11 @@ wards once per distinct location, not once per row.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
+import os
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -26,7 +29,7 @@ import pyarrow.compute as pc
 from pyproj import Transformer
 
 from hotspots.data import schema as S
-from hotspots.data.boundaries import locate
+from hotspots.data.boundaries import load_boundaries, locate
 from hotspots.data.checks import Rejects
 from hotspots.data.csvtext import TableRead, read_bodies
 from hotspots.data.force_export import ExportMapping, ExportReader
@@ -34,13 +37,14 @@ from hotspots.data.points import unique_locations
 from hotspots.data.police_uk import (
     HEADER,
     PLAIN_COLUMNS,
+    StreetChecked,
     StreetReader,
     check_street_table,
-    street_frame,
     street_identity,
 )
 from hotspots.data.readers import content_identity
-from hotspots.data.sources import iter_inputs
+from hotspots.data.sources import READ_LIMITS, iter_inputs
+from hotspots.data.store_layout import STORE_SCHEMA, encode_table, pack_crime_ids, to_frame
 from hotspots.errors import FileReadError, HotspotsError
 
 if TYPE_CHECKING:
@@ -158,16 +162,55 @@ class IngestReport:
         }
 
 
-@dataclass
 class ReadResult:
     """Accepted canonical records, rejected rows and the report.
 
-    A rejected row is (file, row, field, reason, value).
+    A rejected row is (file, row, field, reason, value). The records are held either as the
+    canonical frame (``records``) or as an Arrow table in the stored layout (``table``, see
+    :data:`~hotspots.data.store_layout.STORE_SCHEMA`: what a store import writes, with no
+    pandas round trip); each is made from the other when first asked for.
     """
 
-    records: pd.DataFrame
-    rejected: pd.DataFrame
-    report: IngestReport
+    def __init__(
+        self,
+        records: pd.DataFrame | None,
+        rejected: pd.DataFrame,
+        report: IngestReport,
+        *,
+        table: pa.Table | None = None,
+    ) -> None:
+        self._records = records
+        self._table = table
+        self.rejected = rejected
+        self.report = report
+
+    @property
+    def records(self) -> pd.DataFrame:
+        """The accepted rows as the canonical frame (:mod:`hotspots.data.schema`)."""
+        if self._records is None:
+            if self._table is None:
+                self._records = S.empty_records()
+            else:
+                self._records = to_frame(self._table)
+                self._table = None  # one copy of the rows, not two
+        return self._records
+
+    @records.setter
+    def records(self, frame: pd.DataFrame | None) -> None:
+        # None: no rows (an empty frame is made only if asked for)
+        self._records, self._table = frame, None
+
+    @property
+    def table(self) -> pa.Table:
+        """The accepted rows in the stored layout (:data:`STORE_SCHEMA`)."""
+        if self._table is None:
+            self._table = encode_table(self.records)
+            self._records = None
+        return self._table
+
+    @table.setter
+    def table(self, t: pa.Table) -> None:
+        self._table, self._records = t, None
 
 
 def complete_records(part: pd.DataFrame) -> pd.DataFrame:
@@ -185,18 +228,167 @@ def complete_records(part: pd.DataFrame) -> pd.DataFrame:
         lon, lat = _TO_WGS.transform(pts.x, pts.y)
         part[S.LON] = np.round(lon, 6)[pts.inverse]
         part[S.LAT] = np.round(lat, 6)[pts.inverse]
-        ux, uy = pts.x, pts.y
+        at = pts.inverse
+        located = _Located.of(pts.x, pts.y)
+        in_bcp, wards = located.in_bcp, located.wards
     else:
-        # deduplicate on lon/lat (degrees scaled so the 1e-6 police.uk precision survives)
-        pts = unique_locations(part[S.LON].to_numpy() * 1e4, part[S.LAT].to_numpy() * 1e4)
-        ux, uy = _TO_BNG.transform(pts.x / 1e4, pts.y / 1e4)
-        part[S.X] = np.round(ux, 2)[pts.inverse]
-        part[S.Y] = np.round(uy, 2)[pts.inverse]
-    loc = locate(np.asarray(ux), np.asarray(uy))
-    part[S.IN_BCP] = loc[S.IN_BCP].to_numpy()[pts.inverse]
-    for col in (S.WARD_CODE, S.WARD_NAME, S.TOWN):
-        part[col] = loc[col].array.take(pts.inverse)
+        at, located = _places(part[S.LON].to_numpy(), part[S.LAT].to_numpy())
+        part[S.X] = np.round(located.x, 2)[at]
+        part[S.Y] = np.round(located.y, 2)[at]
+        in_bcp, wards = located.in_bcp, located.wards
+    part[S.IN_BCP] = in_bcp[at]
+    ats = pa.array(at)
+    for col in _WARD_COLUMNS:
+        part[col] = pd.arrays.ArrowStringArray(pa.chunked_array([wards[col].take(ats)]))
     return S.conform(part)
+
+
+_WARD_COLUMNS = (S.WARD_CODE, S.WARD_NAME, S.TOWN)
+
+
+@dataclass(frozen=True)
+class _Located:
+    """Points projected to EPSG:27700 and joined to wards (one entry per point)."""
+
+    x: np.ndarray  # metres, as projected (not rounded)
+    y: np.ndarray
+    in_bcp: np.ndarray  # bool
+    wards: dict[str, pa.Array]  # ward code, ward name, town (null outside every ward)
+
+    @classmethod
+    def of(cls, x: np.ndarray, y: np.ndarray) -> _Located:
+        """Join points in metres to wards (:func:`~hotspots.data.boundaries.locate`)."""
+        x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        loc = locate(x, y)
+        wards = {c: _flat_strings(loc[c].array) for c in _WARD_COLUMNS}
+        return cls(x, y, loc[S.IN_BCP].to_numpy(bool), wards)
+
+    def take(self, at: np.ndarray) -> _Located:
+        """Return the points ``at`` (indices)."""
+        ats = pa.array(at, pa.int64())
+        return _Located(
+            self.x[at],
+            self.y[at],
+            self.in_bcp[at],
+            {c: v.take(ats) for c, v in self.wards.items()},
+        )
+
+    @staticmethod
+    def concat(parts: list[_Located]) -> _Located:
+        """Return the points of ``parts``, in order."""
+        return _Located(
+            np.concatenate([p.x for p in parts]),
+            np.concatenate([p.y for p in parts]),
+            np.concatenate([p.in_bcp for p in parts]),
+            {c: pa.concat_arrays([p.wards[c] for p in parts]) for c in _WARD_COLUMNS},
+        )
+
+
+def _places(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    codes: np.ndarray | None = None,
+) -> tuple[np.ndarray, _Located]:
+    """Project WGS84 points to EPSG:27700 and join them to wards, once per distinct point.
+
+    Returns (each row's point, the points). Points are the distinct coordinates to 1e-6
+    degrees (police.uk's precision), each projected from its first row. ``codes``
+    (optional): per row, an integer naming its distinct coordinate text (equal text, equal
+    code): the points are then found from the codes' first rows, not by hashing every
+    row's floats, and points met in earlier batches are looked up (:class:`_PlaceCache`)
+    instead of projected and joined again.
+    """
+    if codes is not None and len(codes):
+        inv, uniq = pd.factorize(codes, sort=False)  # first-seen order
+        first = np.empty(len(uniq), dtype=np.int64)
+        # repeated-index assignment keeps the last write: reversed, the first occurrence
+        first[inv[::-1]] = np.arange(len(inv) - 1, -1, -1, dtype=np.int64)
+        pts = unique_locations(lon[first] * 1e4, lat[first] * 1e4)
+        return pts.inverse[inv], _PLACES.project(pts.x / 1e4, pts.y / 1e4)
+    # deduplicate on lon/lat (degrees scaled so the 1e-6 police.uk precision survives)
+    pts = unique_locations(lon * 1e4, lat * 1e4)
+    ux, uy = _TO_BNG.transform(pts.x / 1e4, pts.y / 1e4)
+    return pts.inverse, _Located.of(ux, uy)
+
+
+class _PlaceCache:
+    """Points already projected and joined to wards, kept for later batches of the process.
+
+    police.uk snaps every record to a fixed set of map points, so each month of a force
+    brings back the points of the month before: an import of many batches projects and
+    joins each point once. Looked up by the exact bits of (lon, lat), so an answer is the
+    very value a fresh projection and join give; at most :attr:`MAX_POINTS` points are kept
+    (about 100 bytes each), and the cache is emptied when the boundaries change.
+    """
+
+    MAX_POINTS = 1_000_000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._clear(None)
+
+    def _clear(self, boundaries: object) -> None:
+        self.boundaries = boundaries
+        self.index = pd.Index(np.zeros(0, np.uint64))
+        self.lonlat = np.zeros((0, 2))
+        self.points: _Located | None = None
+
+    @staticmethod
+    def _keys(lonlat: np.ndarray) -> np.ndarray:
+        bits = np.ascontiguousarray(lonlat).view(np.uint64)
+        return bits[:, 0] ^ (bits[:, 1] * np.uint64(0x9E3779B97F4A7C15))
+
+    def project(self, lon: np.ndarray, lat: np.ndarray) -> _Located:
+        """Return the points (lon, lat) projected and joined to wards."""
+        b = load_boundaries()
+        lonlat = np.column_stack([lon, lat]).astype(np.float64)
+        keys = self._keys(lonlat)
+        with self._lock:
+            if self.boundaries is not b:
+                self._clear(b)
+            index, known = self.index, self.points
+            at = index.get_indexer(keys) if len(index) else np.full(len(keys), -1)
+            hit = at >= 0
+            hit[hit] = (self.lonlat[at[hit]] == lonlat[hit]).all(axis=1)  # not a collision
+        miss = np.flatnonzero(~hit)
+        mx, my = _TO_BNG.transform(lon[miss], lat[miss])
+        fresh = _Located.of(mx, my)
+        self._add(b, index, keys[miss], lonlat[miss], fresh)
+        if known is None or not hit.any():
+            return fresh
+        pos = np.empty(len(keys), dtype=np.int64)
+        pos[hit] = at[hit]
+        pos[miss] = len(known.x) + np.arange(len(miss))
+        return _Located.concat([known, fresh]).take(pos)
+
+    def _add(
+        self,
+        b: object,
+        index: pd.Index,
+        keys: np.ndarray,
+        lonlat: np.ndarray,
+        fresh: _Located,
+    ) -> None:
+        """Keep new points (each key once; none when full or changed meanwhile)."""
+        if not len(keys):
+            return
+        with self._lock:
+            if self.boundaries is not b or self.index is not index:
+                return  # another import changed the cache meanwhile: not worth merging
+            if len(self.index) + len(keys) > self.MAX_POINTS:
+                return
+            k = pd.Index(keys)
+            new = ~k.isin(self.index) & ~k.duplicated()
+            if not new.any():
+                return
+            at = np.flatnonzero(new)
+            self.index = self.index.append(pd.Index(keys[at]))
+            self.lonlat = np.concatenate([self.lonlat, lonlat[at]])
+            add = fresh.take(at)
+            self.points = add if self.points is None else _Located.concat([self.points, add])
+
+
+_PLACES = _PlaceCache()
 
 
 def _flat_strings(values: object) -> pa.Array:
@@ -215,25 +407,42 @@ def _id_codes(frame: pd.DataFrame) -> np.ndarray:
 
 
 def _record_ids(frame: pd.DataFrame, codes: np.ndarray) -> tuple[pd.Series, np.ndarray, int]:
+    """:func:`_record_id_arrays` of a frame's rows (``_file``: each row's input)."""
+    rid, dup, n_within = _record_id_arrays(
+        _flat_strings(frame[S.CRIME_ID].array),
+        _flat_strings(frame[S.SOURCE_FILE].array),
+        frame[S.SOURCE_ROW].to_numpy(),
+        frame["_file"].to_numpy(),
+        codes,
+    )
+    out = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([rid])), index=frame.index)
+    return out, dup, n_within
+
+
+def _record_id_arrays(
+    cid: pa.Array,
+    source_file: pa.Array,
+    source_row: np.ndarray,
+    file_no: np.ndarray,
+    codes: np.ndarray,
+) -> tuple[pa.Array, np.ndarray, int]:
     """Return the record IDs, and the rows whose ID repeats an earlier one.
 
     Returns (record IDs, rows repeating an ID already read from an earlier file, rows
     sharing an ID with an earlier row of their own file).
 
-    A record ID is the Crime ID (with ``~k`` for its k-th repeat inside one file), else
-    ``file#row``. Worked out on the integer ``codes`` of :func:`_id_codes` (numpy): only
-    rows whose ID occurs more than once are sorted, and only those rows get a string
-    suffix, so a normal batch costs one hash pass.
+    A record ID is the Crime ID (with ``~k`` for its k-th repeat inside one file, see
+    :func:`_id_repeats`), else ``file#row``. ``cid``: the Crime IDs (null: none);
+    ``source_file`` and ``source_row``: each row's file identity
+    and row; ``file_no``: each row's input.
     """
-    n = len(frame)
     has = codes >= 0
-    cid = _flat_strings(frame[S.CRIME_ID].array)
     if (~has).any():
         # file#row only where there is no ID (ASB rows), not for every row
         m = ~has
         fallback = pc.binary_join_element_wise(
-            _flat_strings(frame[S.SOURCE_FILE].array[m]),
-            pc.cast(pa.array(frame[S.SOURCE_ROW].to_numpy()[m]), pa.string()),
+            source_file.filter(pa.array(m)),
+            pc.cast(pa.array(source_row[m]), pa.string()),
             "#",
         )
         if isinstance(fallback, pa.ChunkedArray):
@@ -241,39 +450,66 @@ def _record_ids(frame: pd.DataFrame, codes: np.ndarray) -> tuple[pd.Series, np.n
         rid = pc.replace_with_mask(cid, pa.array(m), fallback)
     else:
         rid = cid
+    dup, n_within, rows, k = _id_repeats(codes, file_no)
+    return _with_suffixes(rid, rows, cid.take(pa.array(rows)), k), dup, n_within
+
+
+def _with_suffixes(rid: pa.Array, rows: np.ndarray, cid: pa.Array, k: np.ndarray) -> pa.Array:
+    """Return ``rid`` with ``<Crime ID>~k`` at ``rows`` (``cid``: those rows' IDs).
+
+    See :func:`_id_repeats` for ``k``.
+    """
+    if not len(rows):
+        return rid
+    ids = np.asarray(cid.to_pylist(), dtype=object)
+    new = ids + "~" + k.astype(str).astype(object)
+    mask = np.zeros(len(rid), dtype=bool)
+    mask[rows] = True
+    return pc.replace_with_mask(rid, pa.array(mask), pa.array(list(new), pa.string()))
+
+
+def _id_repeats(
+    codes: np.ndarray,
+    file_no: np.ndarray,
+) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
+    """Rows repeating a Crime ID: of an earlier file (duplicates), or of their own file.
+
+    Returns (duplicates: bool per row, how many rows share an ID with an earlier row of
+    their own file and are kept, the rows whose record ID takes a suffix, and each one's
+    ``k``: the k-th repeat of its ID inside its file, k >= 1).
+
+    Worked out on the integer ``codes`` of :func:`_id_codes` (numpy): only rows whose ID
+    occurs more than once are sorted, so a normal batch costs one hash pass. ``file_no``:
+    each row's input.
+    """
+    n = len(codes)
+    has = codes >= 0
     dup = np.zeros(n, dtype=bool)
-    n_within = 0
+    none = np.zeros(0, dtype=np.int64)
     counts = np.bincount(codes[has], minlength=1) if has.any() else np.zeros(1, np.int64)
     rep = np.flatnonzero(has & (counts[np.where(has, codes, 0)] > 1))
-    if len(rep):
-        # the k-th row of an ID inside one file (k = 0, 1, ...): a stable sort of the
-        # repeated rows by (file, ID)
-        file_no = pd.factorize(frame["_file"].to_numpy()[rep])[0].astype(np.int64)
-        key = file_no * (int(codes.max()) + 1) + codes[rep]
-        order = np.argsort(key, kind="stable")
-        sk = key[order]
-        first = np.r_[True, sk[1:] != sk[:-1]]
-        pos = np.arange(len(rep))
-        k_sorted = pos - np.maximum.accumulate(np.where(first, pos, 0))
-        k = np.empty(len(rep), dtype=np.int64)
-        k[order] = k_sorted
-        # an (ID, k) met again is the same record read from a later file: a duplicate
-        rk = codes[rep] * (int(k.max()) + 1) + k
-        _, first_at = np.unique(rk, return_index=True)
-        again = np.ones(len(rep), dtype=bool)
-        again[first_at] = False
-        dup[rep[again]] = True
-        n_within = int(((k > 0) & ~again).sum())
-        suffixed = k > 0
-        if suffixed.any():
-            rows = rep[suffixed]
-            ids = np.asarray(cid.take(pa.array(rows)).to_pylist(), dtype=object)
-            new = ids + "~" + k[suffixed].astype(str).astype(object)
-            mask = np.zeros(n, dtype=bool)
-            mask[rows] = True
-            rid = pc.replace_with_mask(rid, pa.array(mask), pa.array(list(new), pa.string()))
-    out = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([rid])), index=frame.index)
-    return out, dup, n_within
+    if not len(rep):
+        return dup, 0, none, none
+    # the k-th row of an ID inside one file (k = 0, 1, ...): a stable sort of the
+    # repeated rows by (file, ID)
+    f_no = pd.factorize(file_no[rep])[0].astype(np.int64)
+    key = f_no * (int(codes.max()) + 1) + codes[rep]
+    order = np.argsort(key, kind="stable")
+    sk = key[order]
+    first = np.r_[True, sk[1:] != sk[:-1]]
+    pos = np.arange(len(rep))
+    k_sorted = pos - np.maximum.accumulate(np.where(first, pos, 0))
+    k = np.empty(len(rep), dtype=np.int64)
+    k[order] = k_sorted
+    # an (ID, k) met again is the same record read from a later file: a duplicate
+    rk = codes[rep] * (int(k.max()) + 1) + k
+    _, first_at = np.unique(rk, return_index=True)
+    again = np.ones(len(rep), dtype=bool)
+    again[first_at] = False
+    dup[rep[again]] = True
+    n_within = int(((k > 0) & ~again).sum())
+    suffixed = k > 0
+    return dup, n_within, rep[suffixed], k[suffixed]
 
 
 def _not_read(report: IngestReport, item: InputFile | FileReadError, *, strict: bool) -> bool:
@@ -514,16 +750,10 @@ def read_items(
     return _finish(frame, rejects, report, n_dup)
 
 
-def _finish(
-    frame: pd.DataFrame,
-    rejects: Rejects,
-    report: IngestReport,
-    n_dup: int,
-    codes: np.ndarray | None = None,
-) -> ReadResult:
-    """Read rows of a batch (``_file``: each row's input) -> record IDs, duplicates, wards.
+def _report_rejected(rejects: Rejects, report: IngestReport, n_dup: int) -> pd.DataFrame:
+    """Put a batch's rejected rows, skipped files and exact repeats in its report.
 
-    ``codes``: each row's Crime ID as an integer code (see :func:`_id_codes`), if known.
+    Returns the rejected rows.
     """
     if report.files_skipped:
         report.notices.append(
@@ -535,17 +765,21 @@ def _finish(
     report.rows_rejected = len(rejected)
     report.rejections = rejected["reason"].value_counts().to_dict() if len(rejected) else {}
     report.rows_duplicate = n_dup
-    if frame.empty:
-        report.rows_accepted = 0
-        return ReadResult(S.empty_records(), rejected, report)
+    return rejected
 
-    rid, dup, n_within = _record_ids(frame, _id_codes(frame) if codes is None else codes)
-    frame[S.RECORD_ID] = rid.array
+
+def _note_id_repeats(
+    report: IngestReport,
+    dup: np.ndarray,
+    dup_files: pd.Series,
+    n_within: int,
+) -> None:
+    """Count rows repeating a Crime ID of an earlier file (``dup_files``: theirs), and say so."""
     # a duplicate is an ID already read from an earlier *file* (repeats inside one
     # file carry a ~k suffix, so one file alone cannot hold duplicates)
     report.rows_duplicate += int(dup.sum())
     if dup.any():
-        per_file = frame.loc[dup, S.SOURCE_FILE].value_counts()
+        per_file = dup_files.value_counts()
         report.notices.append(
             f"{int(dup.sum())} rows dropped as duplicates of Crime IDs already read from "
             f"another file ({', '.join(f'{k}: {v}' for k, v in per_file.items())})",
@@ -555,6 +789,23 @@ def _finish(
             f"{n_within} rows share a Crime ID with another row of the same file; kept "
             "(police.uk publishes them as separate rows with different locations or outcomes)",
         )
+
+
+def _finish(
+    frame: pd.DataFrame,
+    rejects: Rejects,
+    report: IngestReport,
+    n_dup: int,
+) -> ReadResult:
+    """Read rows of a batch (``_file``: each row's input) -> record IDs, duplicates, wards."""
+    rejected = _report_rejected(rejects, report, n_dup)
+    if frame.empty:
+        report.rows_accepted = 0
+        return ReadResult(None, rejected, report)
+
+    rid, dup, n_within = _record_ids(frame, _id_codes(frame))
+    frame[S.RECORD_ID] = rid.array
+    _note_id_repeats(report, dup, frame.loc[dup, S.SOURCE_FILE], n_within)
     records = complete_records(frame.loc[~dup] if dup.any() else frame)
     del frame
     report.rows_accepted = len(records)
@@ -570,31 +821,84 @@ _STREET_HEADER_LINE = (
 )
 
 
-def _plain_street_body(data: bytes) -> tuple[bytes | memoryview, int] | None:
-    """Return the rows of a police.uk street file exactly as police.uk publishes it.
+_NEWLINE = 0x0A
+_HEX_ID_LEN = 64  # a police.uk Crime ID: the hex digits of a SHA-256
 
-    Returns (rows after the header, ending in a newline; their line count), else None.
 
-    As published: UTF-8 (a BOM allowed), the 12 columns in police.uk's order. Anything
-    else is read file by file. The rows are a view of ``data`` (no copy) unless a newline
-    has to be added at the end.
+class _BatchText:
+    """The rows of a batch's police.uk street files, one after another in one buffer.
+
+    Each file is read straight into the buffer's end (a plain file by ``readinto``: no
+    copy of its bytes, no joined copy of the batch); once checked to be in police.uk's own
+    layout, its header line (with any BOM) is overwritten with newlines, blank lines the
+    CSV parser skips, so the buffer parses as the files' rows alone.
     """
-    if not data or b"\x00" in data[:65536]:
-        return None
-    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    nl = data.find(b"\n", start)
-    if nl < 0:
-        return None
-    if data[start:nl].rstrip(b"\r") != _STREET_HEADER_LINE:
-        return None
-    if nl + 1 == len(data):
-        return b"", 0
-    # a blank line is skipped by the parser, so the batch's records fall short of its
-    # lines; a lone carriage return inside a row splits it into two malformed rows: either
-    # way the batch is read file by file (see csvtext.read_bodies)
-    if not data.endswith(b"\n"):
-        return data[nl + 1 :] + b"\n", data.count(b"\n", nl + 1) + 1
-    return memoryview(data)[nl + 1 :], data.count(b"\n", nl + 1)
+
+    def __init__(self, items: list) -> None:
+        cap = 1
+        for item in items:
+            path = getattr(item, "_path", None)
+            if path is not None and getattr(item, "_zip", None) is None:
+                with contextlib.suppress(OSError):
+                    cap += path.stat().st_size + 1
+        self.buf = bytearray(cap)
+        self.end = 0
+
+    def _room(self, n: int) -> None:
+        if self.end + n > len(self.buf):
+            new = bytearray(max(2 * len(self.buf), self.end + n))
+            new[: self.end] = memoryview(self.buf)[: self.end]
+            self.buf = new
+
+    def read(self, item: InputFile) -> int:
+        """Read ``item`` to the buffer's end (not yet kept); its size in bytes.
+
+        Raises OSError as :meth:`InputFile.read_bytes` does (which reads any file the
+        plain read does not, and says why one cannot be read).
+        """
+        path = getattr(item, "_path", None) if getattr(item, "_zip", None) is None else None
+        if path is not None:
+            with contextlib.suppress(OSError), path.open("rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if size <= READ_LIMITS["max_file_bytes"]:
+                    self._room(size + 1)
+                    got = fh.readinto(memoryview(self.buf)[self.end : self.end + size])
+                    if got == size and not fh.read(1):
+                        return size
+        data = item.read_bytes()
+        self._room(len(data) + 1)
+        self.buf[self.end : self.end + len(data)] = data
+        return len(data)
+
+    def keep(self, n: int) -> tuple[str, int] | None:
+        """Keep the file just read (``n`` bytes): its SHA-1 and row count.
+
+        None (nothing kept) unless it is a police.uk street file exactly as police.uk
+        publishes it: UTF-8 (a BOM allowed), the 12 columns in police.uk's order. A blank
+        line is skipped by the parser, so the batch's records fall short of its lines; a
+        lone carriage return inside a row splits it into two malformed rows: either way the
+        batch is read file by file (see :func:`~hotspots.data.csvtext.read_bodies`).
+        """
+        b, s = self.buf, self.end
+        digest = hashlib.sha1(memoryview(b)[s : s + n]).hexdigest()
+        if not n or b.find(b"\x00", s, s + min(n, 65536)) >= 0:
+            return None
+        start = s + 3 if b.startswith(b"\xef\xbb\xbf", s, s + n) else s
+        nl = b.find(b"\n", start, s + n)
+        if nl < 0 or bytes(b[start:nl]).rstrip(b"\r") != _STREET_HEADER_LINE:
+            return None
+        lines = b.count(b"\n", nl + 1, s + n)
+        if nl + 1 < s + n and b[s + n - 1] != _NEWLINE:
+            b[s + n] = _NEWLINE  # the last row ends with a newline, as the parser needs
+            lines += 1
+            n += 1
+        b[s : nl + 1] = b"\n" * (nl + 1 - s)
+        self.end = s + n
+        return digest, lines
+
+    def text(self) -> memoryview:
+        """The rows kept, in the order read."""
+        return memoryview(self.buf)[: self.end]
 
 
 def _read_street_batch(
@@ -614,29 +918,27 @@ def _read_street_batch(
     """
     report = IngestReport()
     files: list[tuple[int, InputFile, str, int]] = []  # (input index, item, sha1, lines)
-    bodies: list[bytes | memoryview] = []
+    text = _BatchText(inputs)
     for i, item in enumerate(inputs):
         if _not_read(report, item, strict=strict):
             continue
         try:
-            data = item.read_bytes()
+            n = text.read(item)
         except OSError as exc:
             exc2 = FileReadError(item.name, f"cannot be read ({exc.strerror or exc})")
             if strict:
                 raise exc2 from None
             report.files_failed.append({"file": exc2.path, "problem": exc2.problem})
             continue
-        plain = _plain_street_body(data)
-        if plain is None:
+        kept = text.keep(n)
+        if kept is None:
             return None
-        files.append((i, item, hashlib.sha1(data).hexdigest(), plain[1]))
-        bodies.append(plain[0])
-        del data
+        files.append((i, item, kept[0], kept[1]))
     lines = np.array([f[3] for f in files], dtype=np.int64)
     if not files:
         return None  # nothing to read: the file-by-file path says so as it always has
-    tbl = read_bodies(bodies, lines.tolist(), HEADER, PLAIN_COLUMNS)
-    bodies.clear()
+    tbl = read_bodies([text.text()], lines.tolist(), HEADER, PLAIN_COLUMNS)
+    del text
     if tbl is None:
         return None
     nf = len(files)
@@ -731,12 +1033,134 @@ def _read_street_batch(
     for k, (_i, item, _d, _n) in enumerate(files):
         for r, column, reason, vals in rej[k] if n_rej[k] else ():  # 0: the file does not count
             rejects.add(item.name, r, np.ones(len(r), bool), column, reason, masked_values=vals)
-    take = ok & keep[file_of]
-    frame = street_frame(tr, dataclasses.replace(chk, ok=take), "")
-    del tr, tbl
-    at = file_of[take]
-    frame[S.SOURCE_FILE] = pd.arrays.ArrowStringArray(
-        pa.chunked_array([pa.array(idents, pa.string()).take(pa.array(at))]),
+    rejected = _report_rejected(rejects, report, n_dup)
+    sel = np.flatnonzero(ok & keep[file_of])
+    if not len(sel):
+        report.rows_accepted = 0
+        return ReadResult(None, rejected, report)
+    at = file_of[sel]
+    source_file = pa.array(idents, pa.string()).take(pa.array(at))
+    dup, n_within, s_rows, s_k = _id_repeats(
+        codes[sel],
+        np.array([f[0] for f in files], dtype=np.int32)[at],
     )
-    frame["_file"] = np.array([f[0] for f in files], dtype=np.int32)[at]
-    return _finish(frame, rejects, report, n_dup, codes[take])
+    _note_id_repeats(
+        report,
+        dup,
+        pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([source_file.filter(dup)]))),
+        n_within,
+    )
+    # stored, a record ID is null where it is derived (the Crime ID, or file#row without
+    # one: see store_layout.STORE_SCHEMA): only a repeat inside its file carries its own
+    rid = _with_suffixes(
+        pa.nulls(len(sel), pa.string()),
+        s_rows,
+        chk.crime_ids.take(pa.array(sel[s_rows])),
+        s_k,
+    )
+    if dup.any():
+        kept = pa.array(~dup)
+        sel, rid, source_file = sel[~dup], rid.filter(kept), source_file.filter(kept)
+    packed = (
+        _pack_hex_ids(chk.crime_ids, sel)
+        if chk.hex_ids
+        else pack_crime_ids(_null_if_empty(chk.crime_ids.take(pa.array(sel))))
+    )
+    table = _street_records(tr, chk, sel, packed, rid, source_file)
+    report.rows_accepted = table.num_rows
+    report.rows_in_bcp = int(pc.sum(table.column(S.IN_BCP)).as_py() or 0)
+    return ReadResult(None, rejected, report, table=table)
+
+
+def _pack_hex_ids(ids: pa.Array, sel: np.ndarray) -> pa.Array:
+    """The rows ``sel`` of police.uk Crime IDs (64 hex digits, or empty) as stored.
+
+    What :func:`~hotspots.data.store_layout.pack_crime_ids` makes of them (each ID's 32
+    bytes; empty: null), read from the IDs' buffers in place: the caller has checked every
+    ID is 64 lower-case hex digits or empty (:func:`~hotspots.data.police_uk._hex_id_codes`).
+    """
+    offsets = np.frombuffer(ids.buffers()[1], dtype=np.int32)[
+        ids.offset : ids.offset + len(ids) + 1
+    ]
+    has_all = np.diff(offsets) == _HEX_ID_LEN
+    data = (
+        np.frombuffer(ids.buffers()[2], dtype=np.uint8) if has_all.any() else np.zeros(0, np.uint8)
+    )
+    k_all = int(has_all.sum())
+    start = int(offsets[0])
+    rows = data[start : start + _HEX_ID_LEN * k_all].reshape(k_all, _HEX_ID_LEN)
+    has = has_all[sel]
+    at = (np.cumsum(has_all) - 1)[sel[has]]  # each present ID's place among all present
+    packed = bytes.fromhex(rows[at].tobytes().decode("ascii"))
+    out_offsets = np.zeros(len(sel) + 1, dtype=np.int32)
+    np.cumsum(np.where(has, 32, 0), out=out_offsets[1:])
+    n_null = int(len(sel) - has.sum())
+    mask = pa.array(has).buffers()[1] if n_null else None
+    return pa.BinaryArray.from_buffers(
+        pa.binary(),
+        len(sel),
+        [mask, pa.py_buffer(out_offsets), pa.py_buffer(packed)],
+        n_null,
+    )
+
+
+def _null_if_empty(col: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Return text with empty values as null, as one array."""
+    col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    return pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
+
+
+def _street_records(
+    tr: TableRead,
+    chk: StreetChecked,
+    sel: np.ndarray,
+    packed: pa.Array,
+    rid: pa.Array,
+    source_file: pa.Array,
+) -> pa.Table:
+    """Return the rows ``sel`` of a checked street batch in the stored layout.
+
+    What :func:`~hotspots.data.police_uk.street_frame`, :func:`complete_records` and
+    :func:`~hotspots.data.store_layout.encode_table` make, built in Arrow
+    (:data:`~hotspots.data.store_layout.STORE_SCHEMA`: ``packed`` Crime IDs, ``rid`` null
+    where derived): projection and wards once per distinct (Longitude, Latitude) text.
+    """
+    n = len(sel)
+    lon_c, lat_c = tr.column("Longitude"), tr.column("Latitude")
+    lon, lat = chk.lon[sel], chk.lat[sel]
+    codes = lon_c.index[sel].astype(np.int64) * (len(lat_c.arrow_values) + 1) + lat_c.index[sel]
+    at, pts = _places(lon, lat, codes)
+    trim = pc.utf8_trim_whitespace
+
+    def text(name: str) -> pa.Array:
+        return tr.column(name).arrow_take(sel, trim)
+
+    sim = chk.simulated[sel]
+    cols = {
+        S.RECORD_ID: rid,
+        S.CRIME_ID: packed,
+        S.SOURCE: pa.array([S.SOURCE_POLICE_UK, S.SOURCE_SIMULATED], pa.string()).take(
+            pa.array(sim.astype(np.int8)),
+        ),
+        S.SOURCE_FILE: source_file,
+        S.SOURCE_ROW: pa.array(tr.rows[sel], pa.int32()),
+        S.MONTH: text("Month"),
+        S.DATE: pa.nulls(n, pa.timestamp("ns")),
+        S.HOUR: pa.nulls(n, pa.int8()),
+        S.CATEGORY: text("Crime type"),
+        S.ASB_SUBTYPE: pa.nulls(n, pa.string()),
+        S.LON: pa.array(lon),
+        S.LAT: pa.array(lat),
+        S.X: pa.array(np.round(pts.x, 2)[at]),
+        S.Y: pa.array(np.round(pts.y, 2)[at]),
+        S.LOCATION: text("Location"),
+        S.LSOA_CODE: text("LSOA code"),
+        S.LSOA_NAME: text("LSOA name"),
+        S.IN_BCP: pa.array(pts.in_bcp[at]),
+        S.OUTCOME: text("Last outcome category"),
+        S.SIMULATED: pa.array(sim),
+    }
+    ats = pa.array(at)
+    for col in _WARD_COLUMNS:
+        cols[col] = pts.wards[col].take(ats)
+    return pa.Table.from_arrays([cols[f.name] for f in STORE_SCHEMA], schema=STORE_SCHEMA)

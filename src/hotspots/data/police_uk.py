@@ -97,7 +97,7 @@ def _exact_repeats(
     tr: TableRead,
     ok: np.ndarray,
     group: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, pa.Array, bool]:
     """Rows (among ``ok``) equal in every field to an earlier row, with a non-empty Crime ID.
 
     police.uk publishes rows sharing a Crime ID with different locations or outcomes
@@ -106,31 +106,85 @@ def _exact_repeats(
     as one table): each row's file; only rows of the same file are compared.
 
     Returns (repeats, each row's Crime ID as an integer code: equal IDs, equal codes; -1
-    where there is none), the one hash pass the later ID checks reuse.
+    where there is none; the Crime IDs stripped; whether every ID is police.uk's own 64 hex
+    digits or empty), the one hash pass the later ID checks reuse.
     """
     out = np.zeros(len(tr), dtype=bool)
     cid = tr.arrow.column("Crime ID")
     cid = cid.cast(pa.string()) if pa.types.is_dictionary(cid.type) else cid
-    # in Arrow: a Python strip per row was ~8% of a whole import
-    ids = pc.utf8_trim_whitespace(cid)
-    ids = ids if isinstance(ids, pa.ChunkedArray) else pa.chunked_array([ids])
-    nonempty = pc.fill_null(pc.not_equal(ids, ""), True).to_numpy(zero_copy_only=False)
-    # one hash pass (Arrow): an ID's code, then how many rows hold each code
-    flat = ids.combine_chunks() if ids.num_chunks else pa.array([], pa.string())
-    codes = pc.dictionary_encode(flat).indices
-    codes = np.asarray(codes.to_numpy(zero_copy_only=False), dtype=np.int64)
-    repeated = (np.bincount(codes)[codes] > 1) if len(codes) else np.zeros(0, dtype=bool)
-    id_codes = np.where(nonempty, codes, -1)
+    raw = cid.combine_chunks() if cid.num_chunks else pa.array([], pa.string())
+    fast = _hex_id_codes(raw)
+    if fast is not None:
+        # police.uk's own IDs (64 hex digits, or none): nothing to strip, no text hashed
+        flat, id_codes = raw, fast
+        nonempty = id_codes >= 0
+    else:
+        # in Arrow: a Python strip per row was ~8% of a whole import
+        flat = pc.utf8_trim_whitespace(raw)
+        nonempty = pc.fill_null(pc.not_equal(flat, ""), True).to_numpy(zero_copy_only=False)
+        # one hash pass (Arrow): an ID's code, then how many rows hold each code
+        codes = pc.dictionary_encode(flat).indices
+        codes = np.asarray(codes.to_numpy(zero_copy_only=False), dtype=np.int64)
+        id_codes = np.where(nonempty, codes, -1)
+    valid = np.where(nonempty, id_codes, 0)
+    counts = np.bincount(id_codes[nonempty], minlength=1)  # rows per ID (none: not counted)
+    repeated = nonempty & (counts[valid] > 1)
     cand = ok & nonempty & repeated
     if not cand.any():
-        return out, id_codes
+        return out, id_codes, flat, fast is not None
     idx = np.flatnonzero(cand)
-    sub = tr.arrow.take(pa.array(idx)).to_pandas().astype(str)
+    taken = tr.arrow.take(pa.array(idx))
+    # decoded before pandas: a dictionary column would bring its whole dictionary along
+    taken = pa.table(
+        [c.cast(pa.string()) if pa.types.is_dictionary(c.type) else c for c in taken.columns],
+        names=taken.column_names,
+    )
+    sub = taken.to_pandas().astype(str)
     if group is not None:
         sub[-1] = group[idx]  # an int key: no header name can equal it
     rep = sub.duplicated(keep="first").to_numpy()
     out[idx[rep]] = True
-    return out, id_codes
+    return out, id_codes, flat, fast is not None
+
+
+_HEX_DIGIT = np.zeros(256, dtype=bool)
+_HEX_DIGIT[np.frombuffer(b"0123456789abcdef", dtype=np.uint8)] = True
+
+
+def _hex_id_codes(ids: pa.Array) -> np.ndarray | None:
+    """Each row's Crime ID as an integer code (-1: empty), when every ID is police.uk's own.
+
+    That is 64 lower-case hex digits or empty, with no nulls (as the CSV reader gives
+    them); else None. Equal IDs get equal codes, as from a hash of the text, but only the
+    first 8 bytes are hashed (numpy): IDs sharing those are told apart by their whole text,
+    and they are few (repeats of one ID, or a chance match of 8 bytes of two SHA-256 digests).
+    """
+    if ids.null_count or not pa.types.is_string(ids.type):
+        return None
+    n = len(ids)
+    lengths = np.frombuffer(ids.buffers()[1], dtype=np.int32)[ids.offset : ids.offset + n + 1]
+    size = np.diff(lengths)
+    has = size == 64
+    if not (has | (size == 0)).all():
+        return None
+    # the non-empty IDs as (k, 64) bytes, read in place: empty values take no bytes
+    k = int(has.sum())
+    data = np.frombuffer(ids.buffers()[2], dtype=np.uint8) if k else np.zeros(0, np.uint8)
+    rows = data[int(lengths[0]) : int(lengths[0]) + 64 * k].reshape(k, 64)
+    if not _HEX_DIGIT[rows].all():
+        return None
+    head = np.ascontiguousarray(rows[:, :8]).view(np.uint64).ravel()
+    code, uniq = pd.factorize(head)
+    k = len(uniq)
+    shared = np.bincount(code, minlength=k)[code] > 1
+    if shared.any():
+        # a head met more than once: the whole 64 bytes decide (codes k, k + 1, ...)
+        at = np.flatnonzero(shared)
+        whole = np.ascontiguousarray(rows[at]).view(f"S{64}").ravel()
+        code[at] = k + pd.factorize(whole)[0]
+    out = np.full(n, -1, dtype=np.int64)
+    out[has] = code
+    return out
 
 
 def _parse_numbers(col) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -165,6 +219,8 @@ class StreetChecked:
     month_text: np.ndarray  # the Month column's distinct values, stripped (object array)
     simulated: np.ndarray  # bool per row
     id_codes: np.ndarray  # int64 per row: the Crime ID's code (equal IDs, equal codes; -1: none)
+    crime_ids: pa.Array  # per row: the Crime ID, stripped ("" where none)
+    hex_ids: bool = False  # every Crime ID is police.uk's own (64 hex digits) or empty
 
 
 def check_street_table(
@@ -223,7 +279,7 @@ def check_street_table(
         if m.any():
             reject(m, "Longitude/Latitude", reason, pair(m))
     ok &= valid
-    repeats, id_codes = _exact_repeats(tr, ok, group)
+    repeats, id_codes, crime_ids, hex_ids = _exact_repeats(tr, ok, group)
     ok &= ~repeats
 
     sim = np.zeros(n, dtype=bool)
@@ -232,7 +288,7 @@ def check_street_table(
             c = tr.column(name)
             flag_u = np.array([SIMULATED_MARK in str(v) for v in c.values], dtype=bool)
             sim |= flag_u[c.index] if len(flag_u) else False
-    return StreetChecked(ok, repeats, lon, lat, mv, sim, id_codes)
+    return StreetChecked(ok, repeats, lon, lat, mv, sim, id_codes, crime_ids, hex_ids)
 
 
 def street_frame(tr: TableRead, chk: StreetChecked, file_key: str) -> pd.DataFrame:

@@ -77,13 +77,14 @@ def _size(item: InputFile | FileReadError) -> int:
     return size() if callable(size) else 0
 
 
-def _return_memory() -> None:
+def _return_memory(*, collect: bool = True) -> None:
     """Give memory freed by an import back to the system.
 
-    Arrow's pool, Python's garbage, then glibc's free lists: a long-running app server would
-    otherwise keep its peak.
+    Arrow's pool, Python's garbage (``collect``), then glibc's free lists: a long-running
+    app server would otherwise keep its peak.
     """
-    gc.collect()
+    if collect:
+        gc.collect()
     pa.default_memory_pool().release_unused()
     with contextlib.suppress(OSError, AttributeError):  # not glibc
         ctypes.CDLL("libc.so.6").malloc_trim(0)
@@ -135,24 +136,30 @@ def _keep_bbox() -> tuple[float, float, float, float]:
 
 def _apply_keep(result: ReadResult, keep: str) -> None:
     """Drop accepted rows that ``keep`` does not store, counting them as not kept."""
-    rec = result.records
-    if keep == "all" or not len(rec):
+    if keep == "all" or not result.report.rows_accepted:
         return
+    t = result.table
+    in_bcp = _bools(t.column(S.IN_BCP))
     if keep == "bcp":
         x0, y0, x1, y1 = _keep_bbox()
-        x, y = rec[S.X].to_numpy(), rec[S.Y].to_numpy()
-        ok = ((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)) | rec[S.IN_BCP].to_numpy(bool)
+        x = t.column(S.X).to_numpy()
+        y = t.column(S.Y).to_numpy()
+        ok = ((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)) | in_bcp
     else:  # force: the files (force-months) that hold any BCP row
-        with_bcp = rec.loc[rec[S.IN_BCP].to_numpy(bool), S.SOURCE_FILE].unique()
-        ok = rec[S.SOURCE_FILE].isin(with_bcp).to_numpy(bool)
+        files = t.column(S.SOURCE_FILE)
+        with_bcp = pc.unique(files.filter(pa.array(in_bcp)))
+        ok = _bools(pc.is_in(files, value_set=with_bcp))
     n = int((~ok).sum())
     if not n:
         return
-    from hotspots.data.select import select_rows
-
     result.report.rows_not_kept += n
     result.report.rows_accepted -= n
-    result.records = select_rows(rec, ok).reset_index(drop=True)
+    result.table = t.filter(pa.array(ok))
+
+
+def _bools(col: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Return an Arrow boolean column as a numpy bool array (null: False)."""
+    return np.asarray(pc.fill_null(col, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def current_layout(path: Path) -> bool:
@@ -366,17 +373,20 @@ class StoreImport(StoreFiles):
                     if total is None:
                         total = result
                         if len(batches) > 1:  # in the store; not held through the next batch
-                            total.records = S.empty_records()
+                            total.records = None  # made (empty) when asked for
                     else:
                         total.report.merge(result.report)
                         total.rejected = pd.concat(
                             [total.rejected, result.rejected],
                             ignore_index=True,
                         )
-                        total.records = S.empty_records()  # in the store; not kept in memory
+                        total.records = None  # in the store; not kept in memory
                     del result
                     if len(batches) > 1:
-                        _return_memory()  # each batch's peak, not their sum, stays resident
+                        # each batch's peak, not their sum, stays resident (no full garbage
+                        # collection: a batch's rows are Arrow and numpy buffers, freed by
+                        # reference counting; a collection cost ~40 ms a batch)
+                        _return_memory(collect=False)
                 if total is None:
                     total = read_items([], fmt=fmt, mapping=mapping)
                 total.report.notices[:0] = notices
@@ -458,13 +468,13 @@ class StoreImport(StoreFiles):
                 self._end_points()
             self._collect_garbage(new_man)
 
-    def _plan_identities(self, result: ReadResult, man: dict) -> tuple[set[str], pd.DataFrame]:
+    def _plan_identities(self, result: ReadResult, man: dict) -> tuple[set[str], pa.Table]:
         """Decide, per file identity in ``result``, duplicate or replacement.
 
         Duplicate: the same content already stored; replacement: a re-publication. Returns
-        (identities whose stored rows go, new rows).
+        (identities whose stored rows go, new rows in the stored layout).
         """
-        new = result.records
+        new = result.table
         rep = result.report
         replace_ids: set[str] = set()
         dup_ids: set[str] = set()
@@ -502,10 +512,12 @@ class StoreImport(StoreFiles):
                     f"{int(old.get('rows', 0)):,} rows",
                 )
                 fr["replaces"] = {"file": old.get("name", ident), "rows": int(old.get("rows", 0))}
-        if dup_ids and len(new):
-            drop = new[S.SOURCE_FILE].isin(dup_ids).to_numpy()
+        if dup_ids and new.num_rows:
+            drop = _bools(
+                pc.is_in(new.column(S.SOURCE_FILE), value_set=pa.array(sorted(dup_ids))),
+            )
             self._drop_as_duplicates(result, drop)
-            new = result.records
+            new = result.table
         return replace_ids, new
 
     @staticmethod
@@ -513,12 +525,12 @@ class StoreImport(StoreFiles):
         n = int(drop.sum())
         if not n:
             return
-        new = result.records
+        new = result.table
         rep = result.report
         rep.rows_duplicate += n
         rep.rows_accepted -= n
-        rep.rows_in_bcp -= int(new.loc[drop, S.IN_BCP].sum())
-        result.records = new[~drop].reset_index(drop=True)
+        rep.rows_in_bcp -= int(_bools(new.column(S.IN_BCP))[drop].sum())
+        result.table = new.filter(pa.array(~drop))
 
     def _merge(
         self,
@@ -539,11 +551,11 @@ class StoreImport(StoreFiles):
         # replacing the whole store: nothing stored is "already there" (the same file again
         # would otherwise be dropped as a duplicate of rows that are about to go)
         replace_ids, new = self._plan_identities(result, {**man, "files": {}} if replace else man)
-        new_files = set(new[S.SOURCE_FILE].unique()) if len(new) else set()
+        new_files = set(pc.unique(new.column(S.SOURCE_FILE)).to_pylist())
         gone = set(replace_ids)
         if replace:
             gone |= set(man["files"])
-        touched = set(new[S.MONTH].unique()) if len(new) else set()
+        touched = set(pc.unique(new.column(S.MONTH)).to_pylist())
         for f in gone & set(man["files"]):
             touched |= set(man["files"][f]["months"])
 
@@ -560,24 +572,16 @@ class StoreImport(StoreFiles):
                 old_by_month[month] = old.filter(keep_rows)
         # the new rows in the stored layout (Crime IDs packed once, for the duplicate
         # check and the files alike)
-        new_t = encode_table(new) if len(new) else encode_table(S.empty_records())
-        if len(new):
-            dup = self._stored_crime_ids(
-                new,
-                man,
-                old_by_month,
-                gone | new_files,
-                new_t.column(S.CRIME_ID),
-                seen,
-            )
+        new_t = new  # already in the stored layout (ReadResult.table)
+        if new.num_rows:
+            dup = self._stored_crime_ids(new, man, old_by_month, gone | new_files, seen)
             if dup.any():
                 self._drop_as_duplicates(result, dup)
                 result.report.notices.append(
                     f"{int(dup.sum())} rows dropped as duplicates of Crime IDs already in the "
                     "store from other files",
                 )
-                new = result.records
-                new_t = new_t.filter(pa.array(~dup))
+                new = new_t = result.table
         # ordered once (a copy of the batch only when out of order); each month is a slice
         if new_t.num_rows and not _in_order(new_t):
             new_t = new_t.take(
@@ -630,31 +634,33 @@ class StoreImport(StoreFiles):
             for fr in result.report.files_read
             if fr.get("identity") and "replaced_by" not in fr
         }
-        if len(new):
+        if new.num_rows:
             # per file, in one pass over the rows (a groupby per file cost ~1 ms a file)
-            f_code, f_names = pd.factorize(new[S.SOURCE_FILE], sort=True)
-            m_code, m_names = pd.factorize(new[S.MONTH], sort=True)
-            rows = np.bincount(f_code, minlength=len(f_names))
-            sim = np.bincount(
-                f_code,
-                weights=new[S.SIMULATED].to_numpy(bool),
-                minlength=len(f_names),
+            cols = new.select([S.SOURCE_FILE, S.MONTH, S.SIMULATED, S.SOURCE])
+            months_of: dict[str, list[str]] = {}
+            for row in (
+                cols.group_by([S.SOURCE_FILE, S.MONTH])
+                .aggregate([])
+                .sort_by([(S.SOURCE_FILE, "ascending"), (S.MONTH, "ascending")])
+                .to_pylist()
+            ):
+                months_of.setdefault(str(row[S.SOURCE_FILE]), []).append(str(row[S.MONTH]))
+            per_file = (
+                cols.group_by(S.SOURCE_FILE, use_threads=False)  # "first": the file's first row
+                .aggregate([(S.SIMULATED, "count"), (S.SIMULATED, "any"), (S.SOURCE, "first")])
+                .sort_by(S.SOURCE_FILE)
+                .to_pylist()
             )
-            first = np.full(len(f_names), len(new), dtype=np.int64)
-            np.minimum.at(first, f_code, np.arange(len(new)))
-            source = new[S.SOURCE].to_numpy(dtype=object)[first]
-            months_of: list[list[str]] = [[] for _ in f_names]
-            for c in np.unique(f_code.astype(np.int64) * len(m_names) + m_code).tolist():
-                months_of[c // len(m_names)].append(str(m_names[c % len(m_names)]))
-            for k, ident in enumerate(f_names):
-                fr = by_ident.get(str(ident), {})
-                files[str(ident)] = {
-                    "name": fr.get("file", str(ident)),
+            for row in per_file:
+                ident = str(row[S.SOURCE_FILE])
+                fr = by_ident.get(ident, {})
+                files[ident] = {
+                    "name": fr.get("file", ident),
                     "sha1": fr.get("sha1"),
-                    "months": months_of[k],
-                    "rows": int(rows[k]),
-                    "source": str(source[k]),
-                    "simulated": bool(sim[k] > 0),
+                    "months": months_of[ident],
+                    "rows": int(row[f"{S.SIMULATED}_count"]),
+                    "source": str(row[f"{S.SOURCE}_first"]),
+                    "simulated": bool(row[f"{S.SIMULATED}_any"]),
                     "imported_at": now,
                 }
         return {**man, "months": months, "files": files}
@@ -753,14 +759,13 @@ class StoreImport(StoreFiles):
 
     def _stored_crime_ids(
         self,
-        new: pd.DataFrame,
+        new: pa.Table,
         man: dict,
         old_by_month: dict,
         exclude: set[str],
-        packed: pa.ChunkedArray | pa.Array | None = None,
         seen: _ImportedIds | None = None,
     ) -> np.ndarray:
-        """Rows of ``new`` whose Crime ID is already stored from another file.
+        """Rows of ``new`` (stored layout) whose Crime ID is already stored from another file.
 
         Compared as stored (police.uk IDs as their 32 bytes, see
         :func:`~hotspots.data.store_layout.pack_crime_ids`): months being rewritten in
@@ -768,21 +773,18 @@ class StoreImport(StoreFiles):
         crime_id and source_file columns (never a Python set of every ID in the store:
         that grew with the store, ~200 bytes an ID). A row repeating an ID inside its own
         file (``record_id`` ``<id>~k``) is not compared: only the ID's first row is.
-        ``packed``: the rows' Crime IDs already packed, if at hand. ``seen``: the IDs
+        ``seen``: the IDs
         earlier batches of this import wrote (months only they wrote are not read back).
         """
-        cid = new[S.CRIME_ID].array
-        rid = new[S.RECORD_ID].array
-        cand = (cid == rid).to_numpy(dtype=bool, na_value=False)
-        dup = np.zeros(len(new), dtype=bool)
+        packed = new.column(S.CRIME_ID)
+        # a record ID equal to its Crime ID is stored as null (see STORE_SCHEMA)
+        cand = _bools(pc.and_(pc.is_null(new.column(S.RECORD_ID)), pc.is_valid(packed)))
+        dup = np.zeros(new.num_rows, dtype=bool)
         if not cand.any():
             return dup
         idx = np.flatnonzero(cand)
-        if packed is None:
-            ids = pack_crime_ids(pa.array(cid[idx], pa.string()))
-        else:
-            ids = packed.take(pa.array(idx))
-            ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+        ids = packed.take(pa.array(idx))
+        ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
         hit = np.zeros(len(idx), dtype=bool)
         for old in old_by_month.values():
             stored = old.column(S.CRIME_ID)

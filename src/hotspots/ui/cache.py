@@ -8,7 +8,7 @@ invalidates exactly what it should. Results are treated as read-only.
 from __future__ import annotations
 
 import copy
-import time
+import importlib
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
@@ -98,8 +98,9 @@ def filtered(dataset: str, filters: views.Filters) -> pd.DataFrame:
     return _filtered(str(store.path), store.version, filters)
 
 
-# Values read back from disk by the warm-up (hotspots.ui.first_page), by cache key: a cached
-# function below that misses takes its value from here instead of computing it.
+# Values read back from disk by the warm-up (hotspots.ui.first_page), by cache key (the
+# function's name and its arguments but the store's path): a cached function below that
+# misses takes its value from here instead of computing it.
 _SEEDS: dict[tuple, Any] = {}
 
 
@@ -125,6 +126,9 @@ def compute(name: str, dataset: str, filters: views.Filters, **params: object) -
 
 @st.cache_resource(max_entries=4, show_spinner="Drawing the streets…")
 def _streets(path: str, version: str) -> StreetLayer:
+    seeded = _seeded("streets", version)
+    if seeded is not None:
+        return seeded
     from hotspots.present.streets import build_streets
 
     return build_streets(_records(path, version))
@@ -177,6 +181,12 @@ def _hotspot_map_built(
     zoom_to_selected: bool = False,
     zoom_to: tuple[float, float, float, float] | None = None,
 ) -> folium.Map:
+    seeded = _seeded(
+        "hotspot_map_built", version, filters, params, layers, tiles, suppress_below, height,
+        selected, zoom_to_selected, zoom_to,
+    )  # fmt: skip
+    if seeded is not None:
+        return seeded
     from hotspots.present.draw import add_draw_control
     from hotspots.present.maps import build_map
 
@@ -264,8 +274,9 @@ def _hotspot_map_payload(
     )
 
 
-def hotspot_map_payload(
-    dataset: str,
+def _hotspot_payload_args(
+    path: str,
+    version: str,
     filters: views.Filters,
     *,
     key: str,
@@ -277,21 +288,34 @@ def hotspot_map_payload(
     zoom_to_selected: bool = False,
     zoom_to: tuple[float, float, float, float] | None = None,
     **params: Any,
-) -> FoliumPayload:
+) -> tuple:
+    """The arguments of :func:`_hotspot_map_payload` (its cache key) for a page's choices.
+
+    One place for the page (:func:`hotspot_map_payload`) and the warm-up
+    (:func:`hotspots.ui.warm_pages.warm_hotspot_map`): Streamlit keys a cached call on
+    the arguments as passed, so the same map asked for another way is built again.
+    """
+    return (
+        path, version, filters, tuple(sorted(params.items())), tuple(params.get("layers", ())),
+        tiles, suppress_below, height, None if selected is None else int(selected),
+        bool(zoom_to_selected), zoom_to, key, tuple(returned_objects),
+    )  # fmt: skip
+
+
+def hotspot_map_payload(dataset: str, filters: views.Filters, **choices: Any) -> FoliumPayload:
     """Return the Hotspot map as ``st_folium`` sends it to the browser, once per view for everyone.
 
-    The map of :func:`hotspot_map`, prepared by :func:`hotspots.ui.map_component.folium_payload`
-    (full width, ``height`` px, the component ``key``); draw it with
+    ``choices``: the component ``key``, ``returned_objects``, ``tiles``, ``suppress_below``,
+    ``height`` (px), ``selected``, ``zoom_to_selected``, ``zoom_to`` and the
+    ``hotspot_view`` parameters. The map of :func:`hotspot_map`, prepared by
+    :func:`hotspots.ui.map_component.folium_payload` (full width); draw it with
     :func:`hotspots.ui.map_component.draw`. Building and rendering it took 0.7-1.6 s of
     every rerun of every session on a loaded machine (issue 23).
     """
     store = get_store(dataset)
     return _hotspot_map_payload(
-        str(store.path), store.version, filters, tuple(sorted(params.items())),
-        tuple(params.get("layers", ())), tiles, suppress_below, height,
-        None if selected is None else int(selected), bool(zoom_to_selected), zoom_to, key,
-        tuple(returned_objects),
-    )  # fmt: skip
+        *_hotspot_payload_args(str(store.path), store.version, filters, **choices),
+    )
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -344,6 +368,9 @@ def _hotspot_page(
     compare: str,
     suppress_below: int | None,
 ) -> HotspotPage:
+    seeded = _seeded("hotspot_page", version, dataset, filters, params, compare, suppress_below)
+    if seeded is not None:
+        return seeded
     from hotspots.present.hotspot_page import hotspot_page
 
     view = _compute("hotspot_view", path, version, filters, params)
@@ -476,6 +503,9 @@ def patrol_page_model(
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _view_map(path: str, version: str, name: str, filters: views.Filters, params: tuple,
               suppress_below: int | None) -> folium.Map:  # fmt: skip
+    seeded = _seeded("view_map", version, name, filters, params, suppress_below)
+    if seeded is not None:
+        return seeded
     from hotspots.present.maps import build_map
 
     view = _compute(name, path, version, filters, params)
@@ -705,6 +735,8 @@ def whats_new(dataset: str) -> WhatsNew:
 
 #: The Hotspot map's parameters before anyone touches its sidebar (``compute`` keys).
 HOTSPOT_DEFAULTS = {"layers": ("density", "hotspots")}
+#: What the Hotspot map's ``st_folium`` component sends back (part of its payload's key).
+HOTSPOT_MAP_RETURNS = ("last_active_drawing",)
 
 
 def _default_filters(records: pd.DataFrame) -> views.Filters:
@@ -720,32 +752,31 @@ def warm_up(
     *,
     pages: bool = True,
     on_first_page: Callable[[float], None] | None = None,
+    pause: Callable[[], object] | None = None,
 ) -> list[tuple[str, float]]:
     """Compute, into the shared caches, what the first page (and then the Hotspot map) needs.
 
     In order: open (build) the store, read its records, the Overview (its view, what is
-    new, coverage); then, with ``pages``, the Hotspot map's default view and street layer
-    and the other two methods on the same defaults. Returns ``(step, seconds)`` pairs;
-    ``on_first_page(seconds)`` is called as soon as the Overview's values are in.
+    new, coverage); then, with ``pages``, the Overview's quick category choices (ASB,
+    Crime) and the Hotspot map's three methods on their defaults, each with its map as
+    the page sends it and its first hotspot's details
+    (:func:`hotspots.ui.warm_pages.warm_hotspot_map`). Returns ``(step, seconds)`` pairs;
+    ``on_first_page(seconds)`` is called as soon as the Overview's values are in;
+    ``pause()`` between two steps after that (the server's warm-up gives way to the
+    sessions' scripts there: :func:`hotspots.ui.warm.yield_to_sessions`).
     Every value is computed by the same cached function a page calls, with the same key.
     :mod:`hotspots.ui.warm` runs it in the background at server start.
     """
-    steps: list[tuple[str, float]] = []
-    t = time.perf_counter()
+    from hotspots.ui.warm_pages import Laps
 
-    def lap(name: str) -> None:
-        nonlocal t
-        now = time.perf_counter()
-        steps.append((name, now - t))
-        t = now
-
+    laps = Laps(pause)
     store = _open(dataset)
     path, version = str(store.path), store.version
-    lap("store")
+    laps.lap("store")
     recs = _records(path, version)
-    lap("records")
+    laps.lap("records")
     if not len(recs):
-        return steps
+        return laps.steps
     f = _default_filters(recs)
     # the Overview's values from the last start on the same store and code, if kept
     from hotspots.ui import first_page
@@ -757,7 +788,7 @@ def warm_up(
         _SEEDS[("whats_new", version)] = saved.get("whats_new")
         _SEEDS[("coverage", version)] = saved.get("coverage")
     values = {"overview": _compute("overview_view", path, version, f, ())}
-    lap("overview" if saved is None else "overview (kept)")
+    laps.lap("overview" if saved is None else "overview (kept)")
     values["whats_new"] = _whats_new(path, version)
     values["coverage"] = _coverage(path, version)
     _SEEDS.clear()
@@ -766,31 +797,28 @@ def warm_up(
     from hotspots.present import charts, overview_page  # noqa: F401
 
     load_boundaries()
-    lap("what is new, coverage")
+    laps.lap("what is new, coverage")
     if on_first_page is not None:
-        on_first_page(sum(sec for _, sec in steps))
+        on_first_page(sum(sec for _, sec in laps.steps))
     if saved is None:
         first_page.save(kept, values)  # for the next start
     if not pages:
-        return steps
-    from hotspots.present.disclosure import suppress_below_for
+        return laps.steps
+    from hotspots.data import schema as S
+    from hotspots.ui import warm_pages
 
-    k = suppress_below_for("local", exact_counts=True)  # the page's default without sign-in
-    hot = tuple(sorted({**HOTSPOT_DEFAULTS, "method": "dbscan"}.items()))
-    _compute("hotspot_view", path, version, f, hot)
-    _hotspot_page(path, version, dataset, f, hot, "none", k)  # its tables and downloads
-    _streets(path, version)
-    import streamlit_folium  # type: ignore[import-untyped]  # noqa: F401
-
-    from hotspots.present.maps import build_map
-
-    # one map drawn: the streets clipped to BCP, reprojected and labelled are kept for
-    # every later map on the same street layer (Hotspot map, Seasonal, Ward view)
-    build_map(streets=_streets(path, version), tiles="none")
-    lap("hotspot map")
-    for method in ("kde", "gistar"):
-        other = tuple(sorted({**HOTSPOT_DEFAULTS, "method": method}.items()))
-        _compute("hotspot_view", path, version, f, other)
-        _hotspot_page(path, version, dataset, f, other, "none", k)
-    lap("other methods")
-    return steps
+    # the methods' modules one at a time (a read of the kept values would import them at once)
+    for module in (m for mods in warm_pages.METHOD_MODULES.values() for m in mods):
+        laps.between()
+        importlib.import_module(module)
+    laps.lap("methods' modules")
+    laps.between()
+    # the later pages' values from the last start on the same store and code, if kept
+    laps.lap("kept values read" if warm_pages.read_kept(dataset) else "no kept values")
+    # the sidebar's quick category buttons on the Overview (ASB, Crime), as they set them
+    for chosen in ((S.ASB,), S.CRIME_CATEGORIES):
+        laps.between()
+        cats = tuple(c for c in S.CATEGORIES if c in chosen)
+        warm_pages.keep_compute("overview_view", path, version, f.with_(categories=cats), ())
+    laps.lap("overview categories")
+    return [*laps.steps, *warm_pages.warm_hotspot_map(dataset, pause=pause)]

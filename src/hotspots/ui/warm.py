@@ -13,6 +13,14 @@ by ``app.py``) before it goes on with the Hotspot map, Seasonal comparison, Ward
 Patrol planning (:mod:`hotspots.ui.warm_pages`): the first page is not slowed down by
 work for pages nobody has opened yet.
 
+After that the warm-up never makes anyone wait: between its steps (each one cached call,
+0.05-1 s) it calls :func:`yield_to_sessions`, which waits while any session's script is
+running (``app.py`` wraps every run in :func:`session_script`) and
+:data:`QUIET_AFTER_S` after the last one ended (the server still sends the page and the
+browser draws it). Python runs one thread at a time, so a warm-up step running beside a
+session's script halves that script's speed; measured with ``benchmarks/dashboard.py``
+(issue 23), the clicks made while the warm-up ran were the ones over a second.
+
 :func:`wait_for_first_page` shows "Preparing the data (first start of the server), about
 N s…" while the first page's values are not ready; N is how long they took at the last
 start on this machine (kept in ``<store root>/.warm-up.json``), less the time already
@@ -31,16 +39,23 @@ import os
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 __all__ = [
     "first_page_estimate_s",
     "page_shown",
+    "session_script",
     "start_warm_up",
     "wait_for_first_page",
     "warm_up_state",
+    "yield_to_sessions",
 ]
 
 WARM_FILE = ".warm-up.json"  # under the store root: how long the first page's values took
@@ -48,6 +63,11 @@ FIRST_PAGE_GUESS_S = 8.0  # the estimate before any warm-up was measured on this
 # once the first page's values are ready, the warm-up waits up to this long for a session
 # to draw a page before it warms the other pages (nobody may be there yet)
 FIRST_PAGE_GRACE_S = 5.0
+# between two steps the warm-up waits while a session's script runs and this long after
+# the last one ended (the page is still being sent and drawn)
+QUIET_AFTER_S = 0.3
+# ... but at most this long per step: a server busy without a pause still gets warmed
+YIELD_MAX_S = 5.0
 
 
 class _Warm:
@@ -62,6 +82,10 @@ class _Warm:
         self.started_at = 0.0
         self.error: str | None = None
         self.steps: list[tuple[str, float]] = []  # (step, seconds) in the order run
+        self.sessions = threading.Condition()  # guards the three below
+        self.running = 0  # session scripts running now (session_script)
+        self.last_script_end = 0.0  # time.monotonic() when the last one ended
+        self.yielded_s = 0.0  # seconds the warm-up waited for sessions
 
 
 _WARM = _Warm()
@@ -117,8 +141,9 @@ def _run(dataset: str) -> None:
         from hotspots.ui.cache import warm_up
         from hotspots.ui.warm_pages import warm_pages
 
-        _WARM.steps = warm_up(dataset, on_first_page=first_page)
-        _WARM.steps = [*(_WARM.steps or ()), *warm_pages(dataset)]  # Seasonal, Ward, Patrol
+        _WARM.steps = warm_up(dataset, on_first_page=first_page, pause=yield_to_sessions)
+        # Seasonal, Ward, Patrol
+        _WARM.steps = [*(_WARM.steps or ()), *warm_pages(dataset, pause=yield_to_sessions)]
     except Exception as exc:  # a page will meet the same error and show it to the person
         _WARM.error = f"{type(exc).__name__}: {exc}"
     finally:
@@ -128,7 +153,8 @@ def _run(dataset: str) -> None:
     done = ", ".join(f"{name} {sec:.2f} s" for name, sec in _WARM.steps or ())
     total = time.monotonic() - _WARM.started_at
     sys.stderr.write(
-        f"hotspots warm-up: {done or 'nothing'}; {total:.2f} s in all"
+        f"hotspots warm-up: {done or 'nothing'}; {total:.2f} s in all, "
+        f"{_WARM.yielded_s:.2f} s of it waiting for sessions' scripts"
         + (f"; failed: {_WARM.error}" if _WARM.error else "")
         + "\n",
     )
@@ -172,3 +198,46 @@ def wait_for_first_page(timeout_s: float = 300.0) -> None:
     left = max(1, round(first_page_estimate_s() - (time.monotonic() - _WARM.started_at)))
     with st.spinner(f"Preparing the data (first start of the server), about {left} s…"):
         _WARM.first_page.wait(timeout_s)
+
+
+@contextmanager
+def session_script() -> Iterator[None]:
+    """Mark a session's script run (``app.py`` wraps each one): the warm-up gives way to it.
+
+    :func:`yield_to_sessions` waits while any such run is under way. A run stopped by a
+    rerun or an exception is marked as ended all the same.
+    """
+    with _WARM.sessions:
+        _WARM.running += 1
+    try:
+        yield
+    finally:
+        with _WARM.sessions:
+            _WARM.running -= 1
+            _WARM.last_script_end = time.monotonic()
+            _WARM.sessions.notify_all()
+
+
+def yield_to_sessions(max_wait_s: float | None = None) -> float:
+    """Between two warm-up steps: wait while a session's script runs; the seconds waited.
+
+    Returns once no script has run for :data:`QUIET_AFTER_S`, or after ``max_wait_s``
+    (:data:`YIELD_MAX_S` by default) whatever the sessions do. Called only between
+    cached calls, never inside one, so a script that waits for a value the warm-up is
+    computing gets it as soon as that one call ends.
+    """
+    limit = YIELD_MAX_S if max_wait_s is None else max_wait_s
+    t0 = time.monotonic()
+    deadline = t0 + limit
+    with _WARM.sessions:
+        while (now := time.monotonic()) < deadline:
+            if _WARM.running > 0:
+                _WARM.sessions.wait(deadline - now)
+                continue
+            quiet_at = _WARM.last_script_end + QUIET_AFTER_S
+            if now >= quiet_at:
+                break
+            _WARM.sessions.wait(min(quiet_at, deadline) - now)
+        waited = time.monotonic() - t0
+        _WARM.yielded_s += waited
+    return waited
