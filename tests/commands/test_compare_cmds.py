@@ -209,14 +209,17 @@ class TestChange:
     def test_json(self, capsys):
         rc, out, _ = run(capsys, "change", "--a", "2019-01:2019-02", "--b", "2024-01:2024-02")
         d = json.loads(out)
-        assert rc == 0 and d["cell_size_m"] == 100 and d["distance_m"] == 300
-        assert sum(d["class_counts"].values()) == d["n_cells"]
+        p = d["parameters"]  # the one exporter's JSON: what was done, then the cells
+        assert rc == 0 and p["cell_size_m"] == 100 and p["distance_m"] == 300
+        assert sum(p["class_counts"].values()) == p["n_cells"]
+        assert len(d["cells"]) == p["n_cells"] - p["class_counts"]["none"]
+        assert {c["change"] for c in d["cells"]} <= {"persistent", "emerging", "former"}
 
     def test_geojson_wgs84(self, capsys):
         rc, out, _ = run(capsys, "change", "--cell-size-m", "200", "--format", "geojson")
         fc = json.loads(out)
         assert (
-            rc == 0 and fc["type"] == "FeatureCollection" and fc["properties"]["cell_size_m"] == 200
+            rc == 0 and fc["type"] == "FeatureCollection" and fc["parameters"]["cell_size_m"] == 200
         )
         assert fc["features"] and {f["properties"]["change"] for f in fc["features"]} <= {
             "persistent", "emerging", "former",
@@ -225,10 +228,21 @@ class TestChange:
         assert -2.1 < lon < -1.6 and 50.6 < lat < 50.8
 
     def test_csv_all_cells(self, capsys):
-        rc, out, _ = run(capsys, "change", "--cell-size-m", "500", "--format", "csv", "--all-cells")
+        rc, out, err = run(
+            capsys,
+            "change",
+            "--cell-size-m",
+            "500",
+            "--format",
+            "csv",
+            "--all-cells",
+        )
         t = pd.read_csv(io.StringIO(out))
-        assert rc == 0 and {"cell_id", "change", "x_centre", "y_centre"} <= set(t.columns)
+        cols = {"cell_id", "change", "x_centre", "y_centre", "lon", "lat"}
+        assert rc == 0 and cols <= set(t.columns)
         assert (t["change"] == "none").any()
+        side = json.loads(err)  # the sidecar on stderr without --out
+        assert side["columns"] == list(t.columns) and side["parameters"]["n_cells"] == len(t)
 
 
 class TestSimulatedDataset:

@@ -52,9 +52,11 @@ def rows_by_sink(files: dict[str, str]) -> dict[str, dict[int, tuple[str, str]]]
     out = {}
     for name, text in files.items():
         if name.endswith("csv"):
+            # written "#1.10" so that a spreadsheet keeps it as text (1.10 is not 1.1)
             t = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+            assert t["label"].str.startswith("#").all(), name
             out[name] = {
-                int(r): (_count(c), lb)
+                int(r): (_count(c), lb.removeprefix("#"))
                 for r, c, lb in zip(t["rank"], t["count"], t["label"], strict=True)
             }
         elif name.endswith("geojson"):
@@ -236,6 +238,12 @@ def test_every_sink_numbers_each_hotspot_the_same(nested_cli):
     assert len(reference) == len(hot) and len(set(reference.values())) == len(hot)
     for sink, labels in by_sink.items():
         assert labels == reference, sink
+    # our own reader gives the CSV's "#1.10" back as the number the map shows
+    from hotspots.present.exports import read_csv_export
+
+    back, side = read_csv_export(nested_cli["cli csv"], nested_cli["cli csv sidecar"])
+    assert dict(zip(back["rank"].astype(int), back["label"], strict=True)) == reference
+    assert "label_note" in side
 
     # the numbers, worked out here from rank, level, parent and count alone
     exact = hot.drop(columns="geometry").set_index("rank")
@@ -274,3 +282,118 @@ def test_every_sink_numbers_each_hotspot_the_same(nested_cli):
     in_pack = {int(r): pack.label(r) for r in pack.table["rank"]}
     assert in_pack == {r: reference[r] for r in in_pack}
     assert any("." in lb for lb in in_pack.values())
+
+
+# --- the hotspot-change grid (Gi* in two periods) ---------------------------------------------
+# shoplifting in Poole, Jan-Mar 2019 against Jan-Mar 2024 (real police.uk records): 26 cells
+# were hot in either period, with counts of 0, of 1-4 and of 5 or more among them
+CHANGE_ARGS = ["--area", "town:Poole", "--types", "Shoplifting", "--a", "2019-01:2019-03",
+               "--b", "2024-01:2024-03"]  # fmt: skip
+# possession of weapons in Bournemouth Central: 2 records in March 2024 (a period's total of 1-4)
+SMALL_CHANGE_ARGS = ["--area", "ward:E05012653", "--types", "Possession of weapons",
+                     "--a", "2019-01:2019-02", "--b", "2024-03:2024-03"]  # fmt: skip
+
+
+def change_cells_by_sink(files: dict[str, str]) -> dict[str, dict[int, tuple[str, str, str]]]:
+    """Each sink's (count_a, count_b, change) of each cell, by cell id; "<5" when withheld."""
+    out = {}
+    for name, text in files.items():
+        if name.endswith("csv"):
+            t = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+            rows = t.to_dict("records")
+        elif name.endswith("geojson"):
+            rows = [f["properties"] for f in json.loads(text)["features"]]
+        else:
+            rows = json.loads(text)["cells"]
+        out[name] = {int(r["cell_id"]): (_count(r["count_a"]), _count(r["count_b"]), r["change"])
+                     for r in rows}  # fmt: skip
+    return out
+
+
+@pytest.fixture(scope="module")
+def change_cli(tmp_path_factory) -> dict[str, str]:
+    """``hotspots change`` (no flag) written as CSV with its sidecar, GeoJSON and JSON."""
+    folder = tmp_path_factory.mktemp("change")
+    files = {}
+    for fmt in ("csv", "geojson", "json"):
+        out = folder / f"change-{fmt}.{fmt}"
+        assert main(["change", *CHANGE_ARGS, "--format", fmt, "--out", str(out)]) == 0
+        files[f"cli {fmt}"] = out.read_text(encoding="utf-8")
+    files["cli csv sidecar"] = (folder / "change-csv.json").read_text(encoding="utf-8")
+    return files
+
+
+def test_every_sink_gives_the_change_grid_the_same_counts_with_the_same_suppression(change_cli):
+    """The CLI's CSV, GeoJSON and JSON and the present layer's files for a viewer (what a page
+    offering the grid would call) agree cell by cell, and against the exact counts worked out
+    here: 1-4 withheld, 0 and 5+ shown.
+    """
+    from hotspots.comparison.change import hotspot_change
+    from hotspots.data.store import open_dataset
+    from hotspots.present.export_change import change_export
+
+    res = hotspot_change(
+        open_dataset("bundled").records(), "2019-01:2019-03", "2024-01:2024-03",
+        area="town:Poole", categories="Shoplifting",
+    )  # fmt: skip
+    viewer = suppress_below_for("viewer")
+    files = {k: v for k, v in change_cli.items() if k != "cli csv sidecar"}
+    for fmt in ("csv", "geojson", "json"):
+        files[f"viewer {fmt}"] = change_export(res, fmt, suppress_below=viewer).text
+    by_sink = change_cells_by_sink(files)
+    hot = res.grid[res.grid["change"] != "none"]
+    expected = {
+        int(c): (("<5" if 1 <= a <= 4 else str(a)), ("<5" if 1 <= b <= 4 else str(b)), k)
+        for c, a, b, k in zip(hot["cell_id"], hot["count_a"], hot["count_b"], hot["change"],
+                              strict=True)
+    }  # fmt: skip
+    shown = [v for cell in expected.values() for v in cell[:2]]
+    assert "<5" in shown and "0" in shown and any(v not in {"<5", "0"} for v in shown)
+    for sink, cells in by_sink.items():
+        assert cells == expected, sink
+    # the same summary (parameters, class counts, reading) in every file, the sidecar too
+    docs = {
+        "cli csv sidecar": json.loads(change_cli["cli csv sidecar"]),
+        "cli geojson": json.loads(change_cli["cli geojson"]),
+        "cli json": json.loads(change_cli["cli json"]),
+        "viewer json": json.loads(files["viewer json"]),
+    }
+    for sink, d in docs.items():
+        p = d["parameters"]
+        assert p["class_counts"] == res.class_counts() and p["reading"] == res.reading, sink
+        assert (p["count_a"], p["count_b"]) == (res.n_a, res.n_b), sink
+        assert d["disclosure"]["suppress_below"] == 5, sink
+    assert docs["cli csv sidecar"]["columns"] == list(
+        pd.read_csv(io.StringIO(change_cli["cli csv"])).columns,
+    )
+
+
+def test_change_withholds_a_periods_small_total_and_exact_counts_is_audited(tmp_path, monkeypatch):
+    """``to_dict()`` holds each period's records exactly; the CLI's JSON used to print it (2)."""
+    log = tmp_path / "audit.jsonl"
+    monkeypatch.setenv("HOTSPOTS_AUDIT_LOG", str(log))
+    plain, exact = tmp_path / "plain.json", tmp_path / "exact.json"
+    assert main(["change", *SMALL_CHANGE_ARGS, "--out", str(plain)]) == 0
+    assert not log.exists()
+    d = json.loads(plain.read_text(encoding="utf-8"))["parameters"]
+    assert d["count_b"] == "<5" and d["count_a"] == 6
+    assert main(["change", *SMALL_CHANGE_ARGS, "--exact-counts", "--out", str(exact)]) == 0
+    d = json.loads(exact.read_text(encoding="utf-8"))
+    assert d["parameters"]["count_b"] == 2 and d["disclosure"]["suppress_below"] is None
+    events = [json.loads(x) for x in log.read_text().splitlines()]
+    assert [(e["what"], e["exact_counts"], e["out"]) for e in events] == [
+        ("hotspots change --format json", True, str(exact)),
+    ]
+
+
+def test_change_cli_exact_counts_give_every_cells_exact_count(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOTSPOTS_AUDIT_LOG", str(tmp_path / "audit.jsonl"))
+    out = tmp_path / "exact.csv"
+    assert (
+        main(["change", *CHANGE_ARGS, "--format", "csv", "--exact-counts", "--out", str(out)]) == 0
+    )
+    t = pd.read_csv(out)
+    assert ((t["count_a"] >= 1) & (t["count_a"] <= 4)).any() or (
+        (t["count_b"] >= 1) & (t["count_b"] <= 4)
+    ).any()
+    assert json.loads((tmp_path / "exact.json").read_text())["disclosure"]["values_withheld"] == 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import xml.etree.ElementTree as ET
 
 import geopandas as gpd
@@ -304,7 +305,11 @@ def test_every_format_numbers_children_by_their_exact_records_as_the_page_does()
     csv_text = E.to_csv(hot, suppress_below=5, generated=WHEN)
     table = pd.read_csv(io.StringIO(csv_text), dtype=str, keep_default_na=False)
     assert list(table.columns[:3]) == [S.HOTSPOT_ID, S.RANK, "label"]
-    assert dict(zip(table[S.RANK].astype(int), table["label"], strict=True)) == by_rank
+    # written "#1.2" so that a spreadsheet keeps it as text; our reader gives "1.2" back
+    marked = {r: f"#{lb}" for r, lb in by_rank.items()}
+    assert dict(zip(table[S.RANK].astype(int), table["label"], strict=True)) == marked
+    back, _ = E.read_csv_export(csv_text)
+    assert dict(zip(back[S.RANK].astype(int), back["label"], strict=True)) == by_rank
     assert table[S.COUNT].tolist() == ["50", "<5", "<5", "20"]  # withheld, yet numbered alike
     assert "label" in json.loads(E.csv_metadata(hot, suppress_below=5, generated=WHEN))["columns"]
     feats = json.loads(E.to_geojson(hot, suppress_below=5))["features"]
@@ -327,3 +332,64 @@ def test_a_table_that_is_not_of_hotspots_gets_no_label_column():
     own = pd.DataFrame({S.HOTSPOT_ID: [7], S.RANK: [1], "label": ["mine"], S.COUNT: [9]})
     back = pd.read_csv(io.StringIO(E.to_csv(own, suppress_below=None)))
     assert back["label"].tolist() == ["mine"]
+
+
+def _ten_children() -> gpd.GeoDataFrame:
+    """District 1 with ten street-sized hotspots inside it (so a child numbered "1.10")."""
+    box = shapely.box(408000, 90000, 409000, 91000)
+    kids = [shapely.box(408000 + 90 * i, 90000, 408080 + 90 * i, 90080) for i in range(10)]
+    return gpd.GeoDataFrame(
+        {S.HOTSPOT_ID: list(range(1, 12)), S.RANK: list(range(1, 12)),
+         S.NAME: ["Town"] + [f"Street {i}" for i in range(1, 11)],
+         S.COUNT: [500, *range(40, 30, -1)], "level": [0] + [1] * 10,
+         "parent": [pd.NA] + [1] * 10},
+        geometry=[box, *kids], crs=S.CRS_METRES,
+    )  # fmt: skip
+
+
+def _libreoffice_cells(tmp_path, csv_text: str, column: int) -> list[tuple[str, str]]:
+    """(value type, text) of ``column``'s cells as LibreOffice Calc opens the CSV."""
+    import re
+    import subprocess
+
+    src = tmp_path / "hotspots.csv"
+    src.write_text(csv_text, encoding="utf-8")
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+         "--convert-to", "fods", "--outdir", str(tmp_path), str(src)],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    doc = ET.parse(tmp_path / "hotspots.fods")
+    ns = {
+        "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+        "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+    }
+    cells = []
+    for row in doc.iter(f"{{{ns['table']}}}table-row"):
+        expanded = []  # equal neighbours are written once, with how many they are
+        for c in row.findall("table:table-cell", ns):
+            expanded += [c] * int(c.get(f"{{{ns['table']}}}number-columns-repeated", "1"))
+        cell = expanded[column]
+        kind = cell.get(f"{{{ns['office']}}}value-type")
+        cells.append((kind, re.sub(r"\s+", "", "".join(cell.itertext()))))
+    return cells[1:]  # below the header
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_a_spreadsheet_keeps_the_label_1_10_as_text(tmp_path):
+    """LibreOffice Calc (an independent CSV reader) opens the ``label`` column as text, "#1.10"
+    and "#1.1" apart; the same CSV without the mark opens "1.10" as the number 1.1, the same
+    value as hotspot "1.1" (which is why the mark is there). Our reader gives "1.10" back.
+    """
+    hot = _ten_children()
+    text = E.to_csv(hot, suppress_below=5, generated=WHEN)
+    header = text.splitlines()[0].split(",")
+    col = header.index("label")
+    labels = ["1"] + [f"1.{i}" for i in range(1, 11)]
+    assert _libreoffice_cells(tmp_path, text, col) == [("string", f"#{lb}") for lb in labels]
+    back, _ = E.read_csv_export(text)
+    assert back["label"].tolist() == labels
+    bare = text.replace(",#", ",")
+    opened = _libreoffice_cells(tmp_path, bare, col)
+    assert opened[-1] == ("float", "1.1") and opened[1] == ("float", "1.1")

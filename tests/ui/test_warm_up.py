@@ -1,4 +1,4 @@
-"""The warm-up fills exactly the cache entries the pages read (hotspots.ui.cache.warm_up).
+"""The warm-up fills exactly the cache entries the pages read (hotspots.ui.warm_pages.warm_up).
 
 After :func:`warm_up`, the Overview and the Hotspot map opened with their defaults must
 not compute their views again: the view functions are replaced by counting wrappers after
@@ -45,7 +45,7 @@ def no_background(monkeypatch):
 
 def test_warm_up_reports_its_steps_in_order_and_when_the_first_page_is_ready():
     ready = []
-    steps = cache.warm_up("bundled", pages=False, on_first_page=ready.append)
+    steps = warm_pages.warm_up("bundled", pages=False, on_first_page=ready.append)
     names = [name for name, _ in steps]
     # "(kept)": the Overview's values were read back from the last warm-up's file
     assert names[2] in ("overview", "overview (kept)")
@@ -55,7 +55,7 @@ def test_warm_up_reports_its_steps_in_order_and_when_the_first_page_is_ready():
 
 
 def test_overview_after_warm_up_computes_nothing_again(no_background, counted, new_app_test):
-    cache.warm_up("bundled", pages=False)
+    warm_pages.warm_up("bundled", pages=False)
     counted.clear()
     at = new_app_test("overview").run()
     assert not at.exception
@@ -87,7 +87,7 @@ def test_hotspot_map_after_warm_up_computes_no_default_view_again(
 ):
     from hotspots.present import hotspot_page as hp
 
-    cache.warm_up("bundled", pages=True)
+    warm_pages.warm_up("bundled", pages=True)
     warm_pages.warm_pages("bundled")  # with each method's first hotspot's details panel
     counted.clear()
     maps_made.clear()
@@ -119,7 +119,7 @@ def test_later_pages_after_warm_up_compute_no_default_view_again(
     """Seasonal comparison, Ward view and Patrol planning open on views the warm-up made."""
     from hotspots.present import exports, reports
 
-    cache.warm_up("bundled", pages=True)
+    warm_pages.warm_up("bundled", pages=True)
     steps = warm_pages.warm_pages("bundled")
     counted.clear()
     maps_made.clear()
@@ -159,7 +159,7 @@ def test_background_warm_up_runs_once_and_records_its_estimate(monkeypatch, tmp_
     monkeypatch.setenv("HOTSPOTS_WARM_UP", "1")
     calls = []
     monkeypatch.setattr(
-        cache,
+        warm_pages,
         "warm_up",
         lambda dataset, on_first_page, pause: calls.append(dataset) or on_first_page(0.5),
     )
@@ -230,7 +230,7 @@ def test_first_page_values_kept_on_disk_are_the_computed_ones(tmp_path):
     from hotspots.data.coverage import collapse_missing, coverage_table
     from hotspots.ui import first_page
 
-    cache.warm_up("bundled", pages=False)  # writes the file if it was not there
+    warm_pages.warm_up("bundled", pages=False)  # writes the file if it was not there
     store = cache.get_store("bundled")
     recs, _ = cache.load_records("bundled")
     f = cache._default_filters(recs)
@@ -261,11 +261,11 @@ def test_a_new_server_process_reads_the_kept_values_and_does_not_import_scipy_st
     import subprocess
     import sys
 
-    cache.warm_up("bundled", pages=False)  # the file exists after this
+    warm_pages.warm_up("bundled", pages=False)  # the file exists after this
     code = (
         "import sys\n"
-        "from hotspots.ui import cache\n"
-        "steps = cache.warm_up('bundled', pages=False)\n"
+        "from hotspots.ui import warm_pages\n"
+        "steps = warm_pages.warm_up('bundled', pages=False)\n"
         "print(steps[2][0], 'scipy.stats' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
@@ -323,7 +323,7 @@ def test_a_script_stopped_by_an_exception_is_marked_ended(monkeypatch):
 def test_the_warm_up_pauses_only_after_the_first_page_and_between_its_steps():
     """``pause`` comes after ``on_first_page`` and before every later step's cached call."""
     events: list[str] = []
-    steps = cache.warm_up(
+    steps = warm_pages.warm_up(
         "bundled",
         on_first_page=lambda _s: events.append("first page"),
         pause=lambda: events.append("pause"),
@@ -346,7 +346,7 @@ def test_a_running_script_holds_the_warm_up_between_steps(monkeypatch):
     """While a session's script runs, the warm-up's Hotspot map steps do not start."""
     monkeypatch.setattr(warm, "_WARM", warm._Warm())
     monkeypatch.setattr(warm, "YIELD_MAX_S", 60.0)
-    cache.warm_up("bundled", pages=False)  # the store and its records in the caches
+    warm_pages.warm_up("bundled", pages=False)  # the store and its records in the caches
     calls: list[str] = []
     orig = cache._compute
     monkeypatch.setattr(cache, "_compute", lambda *a: calls.append(a[0]) or orig(*a))
@@ -388,7 +388,7 @@ def test_later_pages_values_are_kept_and_read_back_at_the_next_start(
     assert kept.name.startswith("warm-pages-") and kept.parent == store.path / ".cache"
     kept.unlink(missing_ok=True)
     st.cache_resource.clear()
-    steps = cache.warm_up("bundled") + warm_pages.warm_pages("bundled")
+    steps = warm_pages.warm_up("bundled") + warm_pages.warm_pages("bundled")
     names = [n for n, _ in steps]
     assert "no kept values" in names and names[-1] == "values kept" and kept.exists()
     assert counted.get("hotspot_view", 0) == 3 and counted.get("patrol_view", 0) == 1
@@ -410,7 +410,7 @@ def test_later_pages_values_are_kept_and_read_back_at_the_next_start(
     (tmp_path / "bundled").symlink_to(store.path, target_is_directory=True)
     monkeypatch.setenv("HOTSPOTS_STORE", str(tmp_path))
     counted.clear()
-    steps = cache.warm_up("bundled") + warm_pages.warm_pages("bundled")
+    steps = warm_pages.warm_up("bundled") + warm_pages.warm_pages("bundled")
     linked = cache._open("bundled")
     assert linked.version != version and linked.manifest()["id"] == store.manifest()["id"]
     path, version = str(linked.path), linked.version

@@ -27,6 +27,16 @@ def emit_text(text: str, out: str | None) -> None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
+def emit_sidecar(text: str, out: str | None) -> None:
+    """Write a CSV's sidecar JSON beside ``out`` (``FILE.json``), or to stderr without ``out``."""
+    if out:
+        path = Path(out).with_suffix(".json")
+        path.write_text(text + "\n", encoding="utf-8")
+        print(f"wrote {path} (parameters)", file=sys.stderr)
+    else:
+        print(text, file=sys.stderr)
+
+
 def format_table(df: pd.DataFrame, fmt: str) -> str:
     if fmt == "csv":
         return csv_frame(df).to_csv(index=False)

@@ -1,18 +1,36 @@
-"""``hotspots change``: Gi* hotspots in two periods on one grid: persistent, emerging, former."""
+"""``hotspots change``: Gi* hotspots in two periods on one grid: persistent, emerging, former.
+
+Every format is written by :func:`hotspots.present.export_change.change_export`, the
+one exporter's writers (:mod:`hotspots.present.exports`) with the one disclosure rule:
+cell counts and the records of each period from 1 to 4 are withheld (``"<5"`` in CSV,
+``null`` in GeoJSON and JSON) unless the command is run with ``--exact-counts``, which
+the audit log records.
+
+``json``
+    ``generated``, ``parameters`` (what was done, the class counts and the reading),
+    ``disclosure``, ``attribution``, ``crs`` and ``cells`` (one record per cell with
+    ``lon`` / ``lat`` of a point inside it).
+``geojson``
+    RFC 7946 FeatureCollection in WGS84, one polygon per cell; the same members.
+``csv``
+    A header and one row per cell with ``x_centre`` / ``y_centre`` (metres) and
+    ``lon`` / ``lat``; the parameters and the disclosure note go in a sidecar JSON
+    beside it (``FILE.json``; on stderr without ``--out``).
+"""
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from hotspots.commands._output import (
     add_disclosure_argument,
+    emit_sidecar,
     emit_text,
     require_records,
     suppress_below_from_args,
 )
 from hotspots.data.store import add_store_arguments, store_from_args
-from hotspots.present.escape import csv_frame
 
 if TYPE_CHECKING:
     import argparse
@@ -62,7 +80,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--all-cells",
         action="store_true",
-        help="geojson/csv: every cell, not only those hot in either period",
+        help="every cell, not only those hot in either period",
     )
     p.add_argument("--format", choices=["json", "geojson", "csv"], default="json")
     p.add_argument("--out", metavar="FILE", help="write here instead of standard output")
@@ -72,9 +90,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run ``hotspots change`` with the parsed ``args``; return the exit code."""
     from hotspots.commands.compare import windows_from_args
-    from hotspots.comparison.change import NONE, hotspot_change
-    from hotspots.data import schema as S
-    from hotspots.present.tables import is_suppressed
+    from hotspots.comparison.change import hotspot_change
+    from hotspots.present.export_change import change_export
 
     store = store_from_args(args)
     records = require_records(store.records(), store)
@@ -84,25 +101,15 @@ def run(args: argparse.Namespace) -> int:
         categories=args.types, fdr=not args.no_fdr, alpha=args.alpha,
     )  # fmt: skip
     notes = ([chosen] if chosen else []) + list(res.notes)
-    grid = res.grid if args.all_cells else res.grid[res.grid["change"] != NONE]
-    # cell counts from 1 to 4: "<5" in CSV, null in GeoJSON, unless --exact-counts (audited)
-    k = suppress_below_from_args(args, "hotspots change", {"store_version": store.version})
-    small = {c: grid[c].map(lambda v: is_suppressed(v, k)) for c in ("count_a", "count_b")
-             if c in grid.columns}  # fmt: skip
-    if args.format == "json":
-        d = res.to_dict()
-        d["notes"] = notes
-        d["dataset"] = store.version
-        text = json.dumps(d, indent=1, ensure_ascii=False)
-    elif args.format == "geojson":
-        shown = grid.assign(**{c: grid[c].astype(object).where(~m, None) for c, m in small.items()})
-        fc = json.loads(shown.to_crs(S.CRS_DISPLAY).to_json(na="null", drop_id=True))
-        fc["properties"] = res.to_dict() | {"notes": notes}  # foreign member: what was done
-        text = json.dumps(fc, ensure_ascii=False)
-    else:
-        c = grid.geometry.centroid
-        t = grid.drop(columns="geometry").assign(x_centre=c.x.round(1), y_centre=c.y.round(1))
-        t = t.assign(**{c_: t[c_].astype(object).where(~m, f"<{k}") for c_, m in small.items()})
-        text = csv_frame(t).to_csv(index=False, lineterminator="\n")
-    emit_text(text, args.out)
+    # cell counts and period totals from 1 to 4 withheld unless --exact-counts (audited)
+    k = suppress_below_from_args(
+        args, f"hotspots change --format {args.format}", {"store_version": store.version},
+    )  # fmt: skip
+    generated = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    kw = {"suppress_below": k, "all_cells": args.all_cells, "notes": notes,
+          "dataset": store.version, "generated": generated}  # fmt: skip
+    emit_text(change_export(res, args.format, **kw).text, args.out)
+    if args.format == "csv":
+        # the CSV opens as it is; its parameters and disclosure note beside it (or on stderr)
+        emit_sidecar(change_export(res, "csv-json", **kw).text, args.out)
     return 0

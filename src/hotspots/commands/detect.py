@@ -38,6 +38,7 @@ import pandas as pd
 
 from hotspots.commands._output import (
     add_disclosure_argument,
+    emit_sidecar,
     emit_text,
     format_table,
     require_records,
@@ -349,10 +350,5 @@ def run(args) -> int:
     if fmt == "csv":
         # the CSV opens as it is; its parameters and disclosure note beside it (or on stderr)
         side = export_file(hot, "csv-json", parameters=params, suppress_below=k)
-        if args.out:
-            path = Path(args.out).with_suffix(".json")
-            path.write_text(side.text + "\n", encoding="utf-8")
-            print(f"wrote {path} (parameters)", file=sys.stderr)
-        else:
-            print(side.text, file=sys.stderr)
+        emit_sidecar(side.text, args.out)
     return 0

@@ -195,7 +195,12 @@ class HotspotChange:
         )
 
     def to_dict(self) -> dict:
-        """Return the parameters and class counts, JSON-safe."""
+        """Return the parameters and class counts, JSON-safe.
+
+        ``count_a`` and ``count_b`` are each period's records, exactly: outputs for people
+        write :func:`hotspots.present.export_change.change_summary` instead, which
+        withholds 1-4 under the disclosure rule.
+        """
         return {
             "method": "gistar change",
             "area": self.area_name,

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import math
+import re
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -33,9 +34,22 @@ from hotspots.present.tables import DEFAULT_SUPPRESS_BELOW
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-__all__ = ["CSV_DECIMALS", "csv_metadata", "read_csv_export", "to_csv"]
+__all__ = ["CSV_DECIMALS", "LABEL_MARK", "csv_metadata", "read_csv_export", "to_csv"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+#: written before a hotspot's number in the CSV's ``label`` column ("#1.10"), so that a
+#: spreadsheet keeps it as text: Excel, LibreOffice and Google Sheets read a bare "1.10"
+#: as the number 1.1 (the same as "1.1", another hotspot). KML and GPX names and the map's
+#: tooltips write the number the same way ("#1.10 Bournemouth Square").
+#: :func:`read_csv_export` takes it off again.
+LABEL_MARK = "#"
+LABEL_NOTE = (
+    "label: each hotspot's number as the map, the ranked table and the pack show it, "
+    "written after '#' (\"#1.10\") so that spreadsheets keep it as text"
+)
+_NUMBER = re.compile(r"\d+(?:\.\d+)*")
+_MARKED_NUMBER = r"^#(?=\d+(?:\.\d+)*$)"
 
 
 # decimals kept per column in CSV exports (others: 3); counts stay whole numbers
@@ -74,8 +88,8 @@ def to_csv(
     Layout::
 
         rank,label,name,count,...,lon,lat
-        1,1,Lower Gardens,<5,...
-        20,1.1,Bournemouth Square,12,...
+        1,#1,Lower Gardens,<5,...
+        20,#1.1,Bournemouth Square,12,...
 
     so ``pandas.read_csv(path)`` and spreadsheets open it as it is. The parameters,
     disclosure note and attribution go in a companion JSON
@@ -86,7 +100,9 @@ def to_csv(
     (WGS84) of a point inside each geometry are added; the geometry itself is not
     written. A table of hotspots gets a ``label`` column after ``rank``: the number the
     ranked table, the map and the pack give each hotspot ("1.1" for a street-sized
-    hotspot inside district 1; read it as text, as "1.10" is not 1.1).
+    hotspot inside district 1), written ``#1.1`` (:data:`LABEL_MARK`) so that a
+    spreadsheet keeps "#1.10" as text rather than reading the number 1.1;
+    :func:`read_csv_export` gives "1.10" back.
     Cells a spreadsheet would run as a formula start with ``'``.
     Read back with :func:`read_csv_export`.
     """
@@ -148,6 +164,9 @@ def _csv_parts(
     geom_col = table.geometry.name if is_geo else None
     cols = [c for c in table.columns if c != geom_col]
     meta = export_metadata(parameters, k, int(withheld.to_numpy().sum()), generated)
+    mark = _numbers_column(table)
+    if mark:
+        meta["label_note"] = LABEL_NOTE
     buf = io.StringIO()
     w = csv.writer(buf)
     header = [str(c) for c in cols] + (["lon", "lat"] if is_geo and include_points else [])
@@ -159,6 +178,8 @@ def _csv_parts(
         for c in cols:
             if c in withheld and bool(withheld[c].iloc[pos]):
                 cells.append(f"<{k}" if c not in DERIVED_COLUMNS else "")
+            elif c == "label" and mark and isinstance(row[c], str):
+                cells.append(LABEL_MARK + row[c])
             else:
                 cells.append(_csv_cell(row[c], str(c)))
         if is_geo and include_points:
@@ -167,11 +188,23 @@ def _csv_parts(
     return buf.getvalue(), meta
 
 
+def _numbers_column(table: pd.DataFrame) -> bool:
+    """Whether ``table``'s ``label`` column holds hotspots' numbers ("1", "1.10"), not own text."""
+    if "label" not in table.columns or S.HOTSPOT_ID not in table.columns:
+        return False
+    return all(
+        v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA
+        or (isinstance(v, str) and _NUMBER.fullmatch(v) is not None)
+        for v in table["label"]
+    )  # fmt: skip
+
+
 def read_csv_export(text: str, metadata: str | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Read a :func:`to_csv` export: (table of strings, metadata dict).
 
     ``metadata`` is the companion JSON text (:func:`csv_metadata`); older exports
-    that carried it in leading ``# key: value`` lines are read too.
+    that carried it in leading ``# key: value`` lines are read too. A hotspot's number
+    comes back as the map shows it: ``label`` "#1.10" reads "1.10" (:data:`LABEL_MARK`).
     """
     lines = text.splitlines(keepends=True)
     meta: dict[str, Any] = json.loads(metadata) if metadata else {}
@@ -184,4 +217,6 @@ def read_csv_export(text: str, metadata: str | None = None) -> tuple[pd.DataFram
             meta[key] = value
         n += 1
     table = pd.read_csv(io.StringIO("".join(lines[n:])), dtype=str, keep_default_na=False)
+    if "label" in table.columns:
+        table["label"] = table["label"].str.replace(_MARKED_NUMBER, "", regex=True)
     return table, meta

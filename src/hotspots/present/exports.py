@@ -23,9 +23,13 @@ disclosure control:
   protected here: export them only from counts that are.
 * **Numbers**: each hotspot is numbered as the ranked table, the map and the pack
   number it ("1", "2", ...; "1.1" for a street-sized hotspot inside district 1;
-  :func:`~hotspots.present.export_prep.hotspot_labels`): a ``label`` column in CSV and
-  JSON and a ``label`` property in GeoJSON, and the feature's name ("#1.1 Bournemouth
-  Square") in KML and GPX.
+  :func:`~hotspots.present.export_prep.hotspot_labels`): a ``label`` column in JSON and
+  a ``label`` property in GeoJSON, the feature's name ("#1.1 Bournemouth Square") in KML
+  and GPX, and a ``label`` column written "#1.1" in CSV
+  (:data:`~hotspots.present.export_csv.LABEL_MARK`: a spreadsheet reads a bare "1.10"
+  as the number 1.1; :func:`read_csv_export` gives "1.10" back).
+* **The change grid** (Gi* in two periods, :mod:`hotspots.comparison.change`) is
+  written by :mod:`hotspots.present.export_change` with these same writers and rules.
 * Coordinates are WGS84 longitude/latitude (EPSG:4326) with 6 decimals (~0.1 m);
   polygons follow the right-hand rule (exterior rings counterclockwise), as RFC
   7946 and KML 2.2 require. Waypoints and KML pins sit on a point guaranteed to be
@@ -162,10 +166,12 @@ def to_json(
     suppress_below: int | None = DEFAULT_SUPPRESS_BELOW,
     count_columns: Sequence[str] | None = None,
     generated: str | None = None,
+    rows_key: str = "hotspots",
 ) -> str:
     """Hotspots as JSON records: the metadata members, then ``"hotspots"``.
 
-    Each hotspot carries its columns (whatever the result holds), its ``label`` ("1.1",
+    ``rows_key`` names the list (``"cells"`` for the change grid,
+    :mod:`hotspots.present.export_change`). Each hotspot carries its columns (whatever the result holds), its ``label`` ("1.1",
     as in the ranked table) and ``lon`` / ``lat``
     (WGS84) of a point inside it; no polygon (use GeoJSON for shapes). Withheld counts,
     shares and densities are ``null``, as in GeoJSON.
@@ -190,7 +196,7 @@ def to_json(
         lo, la = pts.get(idx, (None, None))
         rec["lon"], rec["lat"] = jsonable(lo), jsonable(la)
         rows.append(rec)
-    return json.dumps({**meta, "hotspots": rows}, ensure_ascii=False, indent=1, allow_nan=False)
+    return json.dumps({**meta, rows_key: rows}, ensure_ascii=False, indent=1, allow_nan=False)
 
 
 # --- one entry point for every sink (CLI, pages, pack) -----------------------------------------

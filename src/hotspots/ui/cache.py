@@ -8,7 +8,6 @@ invalidates exactly what it should. Results are treated as read-only.
 from __future__ import annotations
 
 import copy
-import importlib
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
@@ -17,8 +16,6 @@ from hotspots.data.store import Store, open_dataset
 from hotspots.present import views
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     import folium
     import pandas as pd
 
@@ -44,7 +41,6 @@ __all__ = [
     "seasonal_page_model",
     "view_map",
     "ward_map_payload",
-    "warm_up",
     "whats_new",
 ]
 
@@ -745,80 +741,3 @@ def _default_filters(records: pd.DataFrame) -> views.Filters:
 
     dw = default_window(sorted(records["month"].unique()))
     return views.Filters(dw.start, dw.end)
-
-
-def warm_up(
-    dataset: str = "bundled",
-    *,
-    pages: bool = True,
-    on_first_page: Callable[[float], None] | None = None,
-    pause: Callable[[], object] | None = None,
-) -> list[tuple[str, float]]:
-    """Compute, into the shared caches, what the first page (and then the Hotspot map) needs.
-
-    In order: open (build) the store, read its records, the Overview (its view, what is
-    new, coverage); then, with ``pages``, the Overview's quick category choices (ASB,
-    Crime) and the Hotspot map's three methods on their defaults, each with its map as
-    the page sends it and its first hotspot's details
-    (:func:`hotspots.ui.warm_pages.warm_hotspot_map`). Returns ``(step, seconds)`` pairs;
-    ``on_first_page(seconds)`` is called as soon as the Overview's values are in;
-    ``pause()`` between two steps after that (the server's warm-up gives way to the
-    sessions' scripts there: :func:`hotspots.ui.warm.yield_to_sessions`).
-    Every value is computed by the same cached function a page calls, with the same key.
-    :mod:`hotspots.ui.warm` runs it in the background at server start.
-    """
-    from hotspots.ui.warm_pages import Laps
-
-    laps = Laps(pause)
-    store = _open(dataset)
-    path, version = str(store.path), store.version
-    laps.lap("store")
-    recs = _records(path, version)
-    laps.lap("records")
-    if not len(recs):
-        return laps.steps
-    f = _default_filters(recs)
-    # the Overview's values from the last start on the same store and code, if kept
-    from hotspots.ui import first_page
-
-    kept = first_page.cache_file(store.path, store.manifest()["id"], f)
-    saved = first_page.load(kept)
-    if saved is not None:
-        _SEEDS[("compute", "overview_view", version, f, ())] = saved.get("overview")
-        _SEEDS[("whats_new", version)] = saved.get("whats_new")
-        _SEEDS[("coverage", version)] = saved.get("coverage")
-    values = {"overview": _compute("overview_view", path, version, f, ())}
-    laps.lap("overview" if saved is None else "overview (kept)")
-    values["whats_new"] = _whats_new(path, version)
-    values["coverage"] = _coverage(path, version)
-    _SEEDS.clear()
-    # the Overview's own imports (charts) and the sidebar's boundaries
-    from hotspots.data.boundaries import load_boundaries
-    from hotspots.present import charts, overview_page  # noqa: F401
-
-    load_boundaries()
-    laps.lap("what is new, coverage")
-    if on_first_page is not None:
-        on_first_page(sum(sec for _, sec in laps.steps))
-    if saved is None:
-        first_page.save(kept, values)  # for the next start
-    if not pages:
-        return laps.steps
-    from hotspots.data import schema as S
-    from hotspots.ui import warm_pages
-
-    # the methods' modules one at a time (a read of the kept values would import them at once)
-    for module in (m for mods in warm_pages.METHOD_MODULES.values() for m in mods):
-        laps.between()
-        importlib.import_module(module)
-    laps.lap("methods' modules")
-    laps.between()
-    # the later pages' values from the last start on the same store and code, if kept
-    laps.lap("kept values read" if warm_pages.read_kept(dataset) else "no kept values")
-    # the sidebar's quick category buttons on the Overview (ASB, Crime), as they set them
-    for chosen in ((S.ASB,), S.CRIME_CATEGORIES):
-        laps.between()
-        cats = tuple(c for c in S.CATEGORIES if c in chosen)
-        warm_pages.keep_compute("overview_view", path, version, f.with_(categories=cats), ())
-    laps.lap("overview categories")
-    return [*laps.steps, *warm_pages.warm_hotspot_map(dataset, pause=pause)]

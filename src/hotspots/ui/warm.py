@@ -1,6 +1,6 @@
 """The server's warm-up: the shared caches filled in the background, and "Preparing…" meanwhile.
 
-:func:`start_warm_up` runs :func:`hotspots.ui.cache.warm_up` (the store, its records, the
+:func:`start_warm_up` runs :func:`hotspots.ui.warm_pages.warm_up` (the store, its records, the
 Overview's and then the other pages' default views) in a daemon thread, once per server
 process: at server start when the app is launched by ``python -m hotspots.ui.serve``
 (``scripts/run-app.sh``), else when the first session runs ``app.py``. Streamlit's caches
@@ -138,8 +138,7 @@ def _run(dataset: str) -> None:
         _WARM.page_shown.wait(FIRST_PAGE_GRACE_S)
 
     try:
-        from hotspots.ui.cache import warm_up
-        from hotspots.ui.warm_pages import warm_pages
+        from hotspots.ui.warm_pages import warm_pages, warm_up
 
         _WARM.steps = warm_up(dataset, on_first_page=first_page, pause=yield_to_sessions)
         # Seasonal, Ward, Patrol

@@ -1,6 +1,6 @@
 """The warm-up's second half: the default views of the pages after the Overview.
 
-:func:`hotspots.ui.cache.warm_up` fills the Overview's values first (the first page),
+:func:`warm_up` fills the Overview's values first (the first page),
 then the Hotspot map's (:func:`warm_hotspot_map`); :func:`warm_pages`, run next by
 :mod:`hotspots.ui.warm`, computes, into the same shared caches and with the same keys the
 pages use on their first run with no link parameters:
@@ -44,6 +44,7 @@ __all__ = [
     "seasonal_defaults",
     "warm_hotspot_map",
     "warm_pages",
+    "warm_up",
 ]
 
 #: Ward view's ward before anyone picks one (Bournemouth Central).
@@ -239,6 +240,18 @@ def _hotspot_payload(path: str, version: str, filters: views.Filters, method: st
     _KEEP[("hotspot_map_built", *args[1:11])] = cache._hotspot_map_built(*args[:11])
 
 
+def _default_view(dataset: str) -> tuple[str, str, pd.DataFrame, views.Filters] | None:
+    """The dataset's store path, version, records and default filters; None when it is empty."""
+    from hotspots.ui import cache
+
+    store = cache._open(dataset)
+    path, version = str(store.path), store.version
+    records = cache._records(path, version)
+    if not len(records):
+        return None
+    return path, version, records, cache._default_filters(records)
+
+
 def warm_hotspot_map(
     dataset: str = "bundled",
     *,
@@ -257,12 +270,10 @@ def warm_hotspot_map(
     from hotspots.ui import cache
 
     laps = Laps(pause)
-    store = cache._open(dataset)
-    path, version = str(store.path), store.version
-    records = cache._records(path, version)
-    if not len(records):
+    opened = _default_view(dataset)
+    if opened is None:
         return []
-    filters = cache._default_filters(records)
+    path, version, _records, filters = opened
     k = suppress_below_for("local", exact_counts=True)  # the page's default without sign-in
     selected: int | None = None  # the map of the page's first run: nothing selected
     for method in METHODS:
@@ -297,6 +308,80 @@ def warm_hotspot_map(
     return laps.steps
 
 
+def warm_up(
+    dataset: str = "bundled",
+    *,
+    pages: bool = True,
+    on_first_page: Callable[[float], None] | None = None,
+    pause: Callable[[], object] | None = None,
+) -> list[tuple[str, float]]:
+    """Compute, into the shared caches, what the first page (and then the Hotspot map) needs.
+
+    In order: open (build) the store, read its records, the Overview (its view, what is
+    new, coverage); then, with ``pages``, the Overview's quick category choices (ASB,
+    Crime) and the Hotspot map's three methods on their defaults, each with its map as
+    the page sends it and its first hotspot's details
+    (:func:`hotspots.ui.warm_hotspot_map`). Returns ``(step, seconds)`` pairs;
+    ``on_first_page(seconds)`` is called as soon as the Overview's values are in;
+    ``pause()`` between two steps after that (the server's warm-up gives way to the
+    sessions' scripts there: :func:`hotspots.ui.warm.yield_to_sessions`).
+    Every value is computed by the same cached function a page calls, with the same key.
+    :mod:`hotspots.ui.warm` runs it in the background at server start.
+    """
+    from hotspots.ui import cache, first_page
+
+    laps = Laps(pause)
+    store = cache._open(dataset)
+    path, version = str(store.path), store.version
+    laps.lap("store")
+    recs = cache._records(path, version)
+    laps.lap("records")
+    if not len(recs):
+        return laps.steps
+    f = cache._default_filters(recs)
+    # the Overview's values from the last start on the same store and code, if kept
+    kept = first_page.cache_file(store.path, store.manifest()["id"], f)
+    saved = first_page.load(kept)
+    if saved is not None:
+        cache._SEEDS[("compute", "overview_view", version, f, ())] = saved.get("overview")
+        cache._SEEDS[("whats_new", version)] = saved.get("whats_new")
+        cache._SEEDS[("coverage", version)] = saved.get("coverage")
+    values = {"overview": cache._compute("overview_view", path, version, f, ())}
+    laps.lap("overview" if saved is None else "overview (kept)")
+    values["whats_new"] = cache._whats_new(path, version)
+    values["coverage"] = cache._coverage(path, version)
+    cache._SEEDS.clear()
+    # the Overview's own imports (charts) and the sidebar's boundaries
+    from hotspots.data.boundaries import load_boundaries
+    from hotspots.present import charts, overview_page  # noqa: F401
+
+    load_boundaries()
+    laps.lap("what is new, coverage")
+    if on_first_page is not None:
+        on_first_page(sum(sec for _, sec in laps.steps))
+    if saved is None:
+        first_page.save(kept, values)  # for the next start
+    if not pages:
+        return laps.steps
+    from hotspots.data import schema as S
+
+    # the methods' modules one at a time (a read of the kept values would import them at once)
+    for module in (m for mods in METHOD_MODULES.values() for m in mods):
+        laps.between()
+        importlib.import_module(module)
+    laps.lap("methods' modules")
+    laps.between()
+    # the later pages' values from the last start on the same store and code, if kept
+    laps.lap("kept values read" if read_kept(dataset) else "no kept values")
+    # the sidebar's quick category buttons on the Overview (ASB, Crime), as they set them
+    for chosen in ((S.ASB,), S.CRIME_CATEGORIES):
+        laps.between()
+        cats = tuple(c for c in S.CATEGORIES if c in chosen)
+        keep_compute("overview_view", path, version, f.with_(categories=cats), ())
+    laps.lap("overview categories")
+    return [*laps.steps, *warm_hotspot_map(dataset, pause=pause)]
+
+
 def warm_pages(
     dataset: str = "bundled",
     *,
@@ -304,19 +389,17 @@ def warm_pages(
 ) -> list[tuple[str, float]]:
     """Compute the other pages' default views into the shared caches; ``(step, seconds)`` pairs.
 
-    Run after :func:`hotspots.ui.cache.warm_up` (which has the store, its records and the
+    Run after :func:`warm_up` (which has the store, its records and the
     Hotspot map's three default views and their first maps in the caches already).
     ``pause()`` is called between two cached calls.
     """
     from hotspots.present.disclosure import suppress_below_for
     from hotspots.ui import cache
 
-    store = cache._open(dataset)
-    path, version = str(store.path), store.version
-    records = cache._records(path, version)
-    if not len(records):
+    opened = _default_view(dataset)
+    if opened is None:
         return []
-    filters = cache._default_filters(records)
+    path, version, records, filters = opened
     # the Hotspot map's, Seasonal comparison's and Patrol planning's default disclosure
     # threshold without sign-in (exact counts)
     suppress_below = suppress_below_for("local", exact_counts=True)
