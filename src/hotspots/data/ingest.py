@@ -1055,7 +1055,9 @@ def _read_street_batch(
     _note_id_repeats(
         report,
         dup,
-        pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([source_file.filter(dup)]))),
+        pd.Series(
+            pd.arrays.ArrowStringArray(pa.chunked_array([source_file.filter(pa.array(dup))]))
+        ),
         n_within,
     )
     # stored, a record ID is null where it is derived (the Crime ID, or file#row without
