@@ -291,3 +291,32 @@ def test_points_of_an_earlier_batch_are_looked_up_and_give_the_same_records(
     read_inputs([jan, feb])
     collide = read_inputs([jan, mar]).records
     pd.testing.assert_frame_equal(collide, cold)
+
+
+def test_the_import_id_index_finds_every_prefix_with_its_parts_merged_up_to_a_cap(monkeypatch):
+    """The index of written Crime IDs answers the same when its parts are never merged past a cap.
+
+    Merging the last two parts briefly holds both and their copy; at 20M rows the last merges
+    raised the import's peak memory, so parts stop merging at ``MAX_MERGED`` prefixes.
+    """
+    import pyarrow as pa
+
+    from hotspots.data import store_import
+
+    rng = np.random.default_rng(7)
+    batches = [rng.bytes(32 * n) for n in (5, 3, 8, 2, 9, 4)]
+    as_ids = [
+        pa.array([b[i : i + 32] for i in range(0, len(b), 32)], pa.binary(32)) for b in batches
+    ]
+    monkeypatch.setattr(store_import._ImportedIds, "MAX_MERGED", 8)
+    seen = store_import._ImportedIds(set())
+    for k, ids in enumerate(as_ids):
+        seen.add(ids, {f"f{k}"}, {"2024-01"})
+        biggest = max(len(a) for a in as_ids[: k + 1])
+        assert all(len(p) <= max(8, biggest) for p in seen.parts)  # a batch's own part may be more
+        assert all(np.all(p[1:] >= p[:-1]) for p in seen.parts)  # each part sorted
+    assert sum(len(p) for p in seen.parts) == 31
+    assert len(seen.parts) > 1  # the cap kept parts apart
+    assert seen.maybe(pa.concat_arrays(as_ids)).all()  # every written ID is a candidate
+    fresh = pa.array([rng.bytes(32) for _ in range(50)], pa.binary(32))
+    assert seen.maybe(fresh).sum() == 0  # random 8-byte prefixes: none collide

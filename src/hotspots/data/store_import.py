@@ -214,6 +214,11 @@ class _ImportedIds:
     only rows this import wrote; only police.uk's 32-byte IDs (any other: not covered).
     """
 
+    #: Prefixes in one merged part at most (32 MiB): merging two parts briefly holds both
+    #: and their copy, so parts are not merged past this (at 20M rows the last merges of
+    #: ~120 MB of prefixes held ~2-3x that at the import's peak); ~4 parts a 15M IDs.
+    MAX_MERGED = 1 << 22
+
     def __init__(self, pre: set[str]) -> None:
         self.pre = pre
         self.parts: list[np.ndarray] = []  # sorted, sizes shrinking (merged like a log)
@@ -242,9 +247,15 @@ class _ImportedIds:
             self.parts = []
             return
         self.parts.append(np.sort(p))
-        while len(self.parts) > 1 and len(self.parts[-2]) <= 2 * len(self.parts[-1]):
-            b, a = self.parts.pop(), self.parts.pop()
-            self.parts.append(np.sort(np.concatenate([a, b]), kind="stable"))  # two runs
+        while (
+            len(self.parts) > 1
+            and len(self.parts[-2]) <= 2 * len(self.parts[-1])
+            and len(self.parts[-2]) + len(self.parts[-1]) <= self.MAX_MERGED
+        ):
+            merged = np.concatenate(self.parts[-2:])
+            del self.parts[-2:]  # the two runs freed before the sort, which works in place
+            merged.sort(kind="stable")
+            self.parts.append(merged)
 
     def covers(self, months: Iterable[str], exclude: set[str]) -> set[str]:
         """Which of ``months`` the index answers for (none when a file it holds is excluded)."""
