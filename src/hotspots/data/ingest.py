@@ -1056,7 +1056,7 @@ def _read_street_batch(
         report,
         dup,
         pd.Series(
-            pd.arrays.ArrowStringArray(pa.chunked_array([source_file.filter(pa.array(dup))]))
+            pd.arrays.ArrowStringArray(pa.chunked_array([source_file.filter(pa.array(dup))])),
         ),
         n_within,
     )
