@@ -502,8 +502,12 @@ def _pick(page: Page, label: str, option: str) -> None:
     box.fill(option)
     page.get_by_role("option", name=option, exact=True).click()
     _wait_run(page)
-    # a short rerun may never show as running in a busy browser: wait for the value itself
-    expect(combobox(page, label)).to_have_value(option, timeout=60_000)
+    # a short rerun may never show as running in a busy browser: wait for the value itself;
+    # until the rerun ends the old widget can still stand beside the new one (a fresh-clone
+    # run found two "Before: from" boxes, both showing the choice), so the newest is read and
+    # then the old one must go
+    expect(combobox(page, label).last).to_have_value(option, timeout=60_000)
+    expect(combobox(page, label)).to_have_count(1, timeout=60_000)
 
 
 def test_seasonal_page_draws_its_change_map_then_a_dataset_switch_gives_no_bad_verdict(
@@ -544,7 +548,7 @@ def test_seasonal_page_draws_its_change_map_then_a_dataset_switch_gives_no_bad_v
     _pick(page, "Dataset", DATASET_LABELS["simulated"])
     for label, value in (("Before: from", "2021-04"), ("Before: to", "2021-08"),
                          ("After: from", "2022-04"), ("After: to", "2022-08")):  # fmt: skip
-        expect(combobox(page, label)).to_have_value(value, timeout=60_000)
+        expect(combobox(page, label).last).to_have_value(value, timeout=60_000)
     expect(main.get_by_text("Apr–Aug 2021 → Apr–Aug 2022")).to_be_visible(timeout=60_000)
     expect(main.get_by_text("Effect vs control").first).to_be_visible()
     assert "no verdict" not in main.inner_text().lower()
